@@ -1,0 +1,191 @@
+"""Distance kernels shared by every stage.
+
+Orderings decide BiLAF's output, so distances must be as trustworthy as a
+direct evaluation (``scipy.spatial.distance.cdist``) while still running on
+BLAS.  Two devices make the expanded form ``|a|^2 + |b|^2 - 2 a.b`` safe:
+
+* within a pseudo-class, rows are shifted to the class core before the Gram
+  product, so the cancellation error scales with the class's spread, not with
+  the norm of the embeddings (and integer-valued toy data stays exact);
+* for arg-min searches over many centres, rows whose best and second-best
+  centres are within the rounding error of each other are re-evaluated with
+  ``cdist`` in float64, so ties and near-ties are decided exactly.
+
+Only two geometries exist: Euclidean on X as given, and cosine distance
+``1 - cos(a, b)``, computed as half the squared Euclidean distance between
+L2-normalised rows.
+"""
+
+import numpy as np
+from scipy.spatial.distance import cdist
+from sklearn import get_config
+
+METRICS = ("euclidean", "cosine")
+
+# Relative slack on squared distances under which two centres count as a
+# near-tie and are re-evaluated exactly.  Generous on purpose: a false alarm
+# costs one small cdist call, a miss could flip a selection.
+_TIE_SLACK = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
+
+
+def working_memory_bytes():
+    """The scikit-learn ``working_memory`` setting (MiB) in bytes."""
+    return int(get_config()["working_memory"]) * 2**20
+
+
+def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):
+    """Row-chunk length so that one chunk's temporaries fit ``working_memory``."""
+    budget = working_memory_bytes()
+    return int(max(min_rows, min(n_rows, budget // max(1, int(bytes_per_row)))))
+
+
+def prepare(rows, metric, dtype=np.float64):
+    """Rows in the computing geometry: a float copy, L2-normalised for cosine."""
+    out = np.array(rows, dtype=dtype, copy=True, order="C")
+    if metric == "cosine":
+        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
+        if np.any(norms == 0):
+            raise ValueError(
+                "metric='cosine' is undefined for all-zero rows; the pool has "
+                f"{int(np.sum(norms == 0))} of them. Remove them or use "
+                "metric='euclidean'."
+            )
+        out /= norms[:, None]
+    return out
+
+
+def finish(sq, metric, out=None):
+    """Squared Euclidean distances (in the prepared geometry) -> distances."""
+    if metric == "cosine":
+        return np.multiply(sq, 0.5, out=out)
+    return np.sqrt(sq, out=out)
+
+
+def sq_norms(A):
+    return np.einsum("ij,ij->i", A, A)
+
+
+def sq_distances(A, B, A_sq=None, B_sq=None):
+    """Expanded-form squared Euclidean distances in the dtype of A and B."""
+    if A_sq is None:
+        A_sq = sq_norms(A)
+    if B_sq is None:
+        B_sq = sq_norms(B)
+    D = A @ B.T
+    D *= -2
+    D += A_sq[:, None]
+    D += B_sq[None, :]
+    np.maximum(D, 0, out=D)
+    return D
+
+
+def exact_distances(A, B, metric):
+    """Reference-accuracy distances between rows of prepared A and B."""
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    if metric == "cosine":
+        return cdist(A, B, "sqeuclidean") * 0.5
+    return cdist(A, B, "euclidean")
+
+
+def argmin_exact(A, B, metric, *, excluded=None, origin=None):
+    """Nearest row of B for every row of A, ties to the lower B row.
+
+    A and B are prepared rows (see :func:`prepare`), of the same float dtype.
+    ``excluded`` optionally gives, per row of A, one column of B to skip
+    (``-1`` for none).  Work is chunked over A to respect ``working_memory``.
+
+    Returns the arg-min column and the distance to it (float64, exact for the
+    near-tie rows, expanded form otherwise).
+    """
+    n, m = A.shape[0], B.shape[0]
+    if origin is None:
+        origin = B.mean(axis=0)
+    Bc = B - origin
+    B_sq = sq_norms(Bc)
+    slack = _TIE_SLACK[np.dtype(A.dtype)]
+    arg = np.empty(n, dtype=np.intp)
+    best = np.empty(n, dtype=np.float64)
+    step = chunk_rows(n, 3 * m * A.itemsize + 1)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        Ac = A[start:stop] - origin
+        A_sq = sq_norms(Ac)
+        D = sq_distances(Ac, Bc, A_sq, B_sq)
+        if excluded is not None:
+            ex = excluded[start:stop]
+            rows = np.flatnonzero(ex >= 0)
+            D[rows, ex[rows]] = np.inf
+        if m == 1:
+            a = np.zeros(stop - start, dtype=np.intp)
+            dmin = D[:, 0]
+            suspicious = np.zeros(stop - start, dtype=bool)
+        else:
+            part = np.partition(D, 1, axis=1)
+            dmin, dsecond = part[:, 0], part[:, 1]
+            a = np.argmin(D, axis=1)
+            scale = A_sq + B_sq[a]
+            suspicious = (dsecond - dmin) <= slack * (scale + 1e-300)
+        arg[start:stop] = a
+        best[start:stop] = dmin
+        # Near-ties (and ties): decide them on directly evaluated distances.
+        for i in np.flatnonzero(suspicious):
+            row = D[i]
+            tol = slack * (A_sq[i] + B_sq[a[i]] + 1e-300)
+            cand = np.flatnonzero(row <= row[a[i]] + tol)
+            exact = exact_distances(A[start + i : start + i + 1], B[cand], metric)[0]
+            if excluded is not None and ex[i] >= 0:
+                exact[cand == ex[i]] = np.inf
+            j = int(np.argmin(exact))  # first minimum = lowest column
+            arg[start + i] = cand[j]
+            best[start + i] = exact[j]
+        if not np.all(suspicious):
+            keep = ~suspicious
+            best[start:stop][keep] = finish(
+                np.asarray(dmin[keep], dtype=np.float64), metric
+            )
+    return arg, best
+
+
+# Below this share of |a|^2 + |b|^2 a squared distance from the expanded form
+# has lost too many digits to cancellation; such pairs (near-duplicates) are
+# evaluated directly instead.
+_CANCELLATION_ZONE = 1e-4
+
+
+def _fix_cancellation(D, Yc, Zc, y_sq, z_sq):
+    """Re-evaluate directly the entries of squared distances D that are tiny."""
+    rows, cols = np.nonzero(D < _CANCELLATION_ZONE * (y_sq[:, None] + z_sq[None, :]))
+    if rows.size:
+        step = max(1, 2**22 // max(1, Yc.shape[1]))
+        for s in range(0, rows.size, step):
+            r, c = rows[s : s + step], cols[s : s + step]
+            diff = Yc[r] - Zc[c]
+            D[r, c] = np.einsum("ij,ij->i", diff, diff)
+    return D
+
+
+def within_distances(Y, center, metric):
+    """All pairwise distances among prepared rows Y, shifted to ``center``.
+
+    float64, symmetric, zero diagonal; near-duplicate pairs are evaluated
+    directly so that their tiny distances keep their digits.
+    """
+    Yc = np.asarray(Y, dtype=np.float64) - np.asarray(center, dtype=np.float64)
+    norms = sq_norms(Yc)
+    D = sq_distances(Yc, Yc, norms, norms)
+    _fix_cancellation(D, Yc, Yc, norms, norms)
+    # Symmetrise so that D[i, j] == D[j, i] bit for bit.
+    D = np.minimum(D, D.T)
+    np.fill_diagonal(D, 0.0)
+    return finish(D, metric, out=D)
+
+
+def cross_distances(Y, Z, center, metric):
+    """Distances from prepared rows Y to prepared rows Z, shifted to ``center``."""
+    Yc = np.asarray(Y, dtype=np.float64) - center
+    Zc = np.asarray(Z, dtype=np.float64) - center
+    y_sq, z_sq = sq_norms(Yc), sq_norms(Zc)
+    D = sq_distances(Yc, Zc, y_sq, z_sq)
+    _fix_cancellation(D, Yc, Zc, y_sq, z_sq)
+    return finish(D, metric, out=D)

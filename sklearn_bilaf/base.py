@@ -1,0 +1,213 @@
+"""Shared conventions for every estimator that selects a subset of a pool.
+
+A *subset sampler* is fitted on a pool ``X`` of ``n_samples`` rows and chooses
+some of those rows.  After ``fit`` it exposes ``selected_indices_`` (pool row
+numbers, in the sampler's meaningful order) and ``n_samples_fit_``.
+``transform(X)`` returns the selected rows of ``X`` (which must be the pool, or
+an array with the same number of rows, e.g. raw inputs aligned with the
+embeddings) and ``get_support`` gives a boolean mask over the pool, like
+scikit-learn's feature selectors do over columns.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "SubsetSamplerMixin",
+    "resolve_count",
+    "validate_pool",
+]
+
+
+def _pool_dtype(X):
+    """Dtype to compute in: float32 stays float32 (float16 is promoted to it)."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize <= 4:
+        return np.float32
+    return [np.float64, np.float32]
+
+
+def _reject_unsupported_dtype(X):
+    dtype = getattr(X, "dtype", None)
+    if dtype is None:
+        return
+    if dtype.kind == "c":
+        raise ValueError(
+            "Complex data is not supported: embeddings must be real numbers. "
+            "Pass the real part (X.real) or the magnitude (np.abs(X))."
+        )
+
+
+def validate_pool(estimator, X, *, reset=True):
+    """Validate a pool of embeddings for ``fit`` and return it as a float array.
+
+    float32 and float16 input come back as float32, everything else as
+    float64. C-contiguous float arrays of the right dtype, including read-only
+    memory maps, are returned without a copy.  NaN/inf, sparse matrices,
+    complex numbers, and arrays that are not 2-D are refused with an error that
+    says what to change.
+    """
+    _reject_unsupported_dtype(X)
+    if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
+        raise TypeError(
+            f"{type(estimator).__name__} does not accept sparse input: the "
+            "selection needs dense embeddings. Convert with X.toarray() if it "
+            "fits in memory, or reduce the dimension first (e.g. TruncatedSVD)."
+        )
+    X = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        accept_sparse=False,
+        dtype=_pool_dtype(X),
+        ensure_all_finite=True,
+        ensure_min_samples=1,
+        copy=False,
+    )
+    return X
+
+
+def resolve_count(value, n_samples, *, name, cap=None, auto=None):
+    """Turn an int count or a float fraction of ``n_samples`` into a count.
+
+    Fractions are floored the way the reference code does it
+    (``int(n_samples * value)``), and never fall below 1.
+    """
+    if isinstance(value, str):
+        if value != "auto" or auto is None:
+            raise ValueError(f"{name}={value!r} is not a valid count.")
+        count = max(1, auto(n_samples))
+        if cap is not None:
+            count = min(count, cap)
+        return count
+    if isinstance(value, Integral):
+        count = int(value)
+    elif isinstance(value, Real):
+        count = max(1, int(n_samples * float(value)))
+    else:  # pragma: no cover - parameter validation prevents this
+        raise TypeError(f"{name} must be an int, a float or 'auto'.")
+    if count > n_samples:
+        raise ValueError(
+            f"{name}={value!r} asks for {count} samples but the pool has only "
+            f"{n_samples} rows. Lower {name} or pass a larger pool."
+        )
+    if cap is not None and count > cap:
+        raise ValueError(
+            f"{name}={value!r} gives {count} samples, more than the budget of "
+            f"{cap}. The number of core samples must not exceed the budget."
+        )
+    return count
+
+
+class SubsetSamplerMixin(TransformerMixin):
+    """Mixin for estimators that select rows of the pool they were fitted on.
+
+    Subclasses set ``selected_indices_`` and ``n_samples_fit_`` in ``fit``.
+    The mixin provides :meth:`transform`, :meth:`fit_transform` (through
+    :class:`~sklearn.base.TransformerMixin`) and :meth:`get_support`.
+    """
+
+    def get_support(self, indices=False):
+        """Mask or indices of the selected pool rows.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            If True, return the selected row numbers (sorted ascending) instead
+            of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape (n_samples_fit_,) or an int array of the
+            selected row numbers in ascending order.
+        """
+        check_is_fitted(self, "selected_indices_")
+        mask = np.zeros(self.n_samples_fit_, dtype=bool)
+        mask[self.selected_indices_] = True
+        return np.flatnonzero(mask) if indices else mask
+
+    def transform(self, X):
+        """Return the selected rows of X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples_fit_, n_features)
+            The pool the sampler was fitted on, or any array aligned with it
+            row by row (the number of rows must match).  The number of columns
+            is not checked, so raw inputs aligned with the embeddings work too.
+
+        Returns
+        -------
+        X_selected : ndarray or DataFrame of shape (n_selected, n_features)
+            The selected rows, in the order of ``selected_indices_``.  With
+            ``set_output(transform="pandas")`` and a DataFrame input, the
+            selected rows keep their original index labels.
+        """
+        check_is_fitted(self, "selected_indices_")
+        n_rows = _num_rows(X)
+        if n_rows != self.n_samples_fit_:
+            raise ValueError(
+                f"transform expects the pool the sampler was fitted on: X has "
+                f"{n_rows} rows but the sampler was fitted on "
+                f"{self.n_samples_fit_}. Call fit (or fit_transform) on this X "
+                "first, or pass the rows aligned with the fitted pool."
+            )
+        if hasattr(X, "iloc"):
+            if _get_output_config("transform", self)["dense"] == "pandas":
+                return X.iloc[self.selected_indices_]
+            return np.asarray(X.iloc[self.selected_indices_])
+        if hasattr(X, "tocsr"):
+            return X.tocsr()[self.selected_indices_]
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)
+        return X[self.selected_indices_]
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit on the pool X, then return its selected rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The pool of embeddings.
+        y : None
+            Ignored; selection never looks at labels.
+        **fit_params : dict
+            Passed to ``fit``.
+
+        Returns
+        -------
+        X_selected : ndarray of shape (n_selected, n_features)
+            The selected rows, in the order of ``selected_indices_``.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Feature names are unchanged: a sampler selects rows, not columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; ``feature_names_in_`` or ``x0, x1, ...`` when
+            None.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The input feature names.
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self, "n_features_in_")
+        return _check_feature_names_in(self, input_features)
+
+
+def _num_rows(X):
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return shape[0]
+    return len(X)

@@ -1,0 +1,238 @@
+"""Stage 5: boundary samples inside each pseudo-class.
+
+The boundary score of a member j compares its distance to the nearest core of
+another pseudo-class, ``d_out(j)``, with its mean distance to its own class,
+``d_in(j)``::
+
+    BS(j) = (d_out(j) * pen[opp(j)] - d_in(j)) / max(d_out(j), d_in(j))
+
+Lower means nearer the border.  :class:`BoundarySelector` picks, after the
+core, the member with the lowest score one at a time; after each pick it
+removes the ``floor(n / b)`` candidates nearest to it (so picks spread out) and
+multiplies the penalty of the picked sample's opponent class by ``penalty``
+(so picks spread over the borders with different neighbours).
+
+Writing your own boundary stage
+-------------------------------
+Subclass :class:`BaseBoundarySelector` and implement
+``select_class(pseudo_class, budget)``, returning ``budget`` distinct local
+positions, the core first.  The
+:class:`~sklearn_bilaf.pseudo_classes.PseudoClass` it receives has
+``inside_distance``, ``outside_distance`` and ``opponent`` filled in.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from numbers import Real
+
+from ._distances import prepare
+from .base import validate_pool
+from .pseudo_classes import PseudoClass, outside_distances
+
+__all__ = ["BaseBoundarySelector", "BoundarySelector", "boundary_scores"]
+
+
+def boundary_scores(inside, outside, opponent, penalties=None):
+    """Boundary scores BS (lower = nearer the border).
+
+    Parameters
+    ----------
+    inside, outside : ndarray of shape (n,)
+        d_in and d_out of the members.
+    opponent : ndarray of shape (n,)
+        Class of each member's nearest other core.
+    penalties : ndarray of shape (n_classes,) or None
+        Current opponent penalties; all 1 when None.
+
+    Returns
+    -------
+    scores : ndarray of shape (n,)
+        ``(outside * penalties[opponent] - inside) / max(outside, inside)``;
+        0 where both distances are 0 (a member identical to every core), and
+        ``-inside / inside = -1`` never arises from an infinite ``outside``
+        (a single pseudo-class): then the score is 1.
+    """
+    scaled = outside if penalties is None else outside * penalties[opponent]
+    denom = np.maximum(outside, inside)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = (scaled - inside) / denom
+    scores[denom == 0] = 0.0
+    scores[np.isinf(outside)] = 1.0
+    return scores
+
+
+class BaseBoundarySelector(BaseEstimator):
+    """Base class for boundary stages.
+
+    Subclasses implement ``select_class(pseudo_class, budget)``.
+
+    Used on its own, a boundary stage takes pseudo-class labels as ``y``:
+    ``fit(X, y)`` takes each class's most central member as its core and
+    stores every sample's boundary score (``boundary_scores_``) and opponent
+    class (``opponent_``), so you can see how near the border each sample is.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def fit(self, X, y):
+        """Score every sample's nearness to the border of its class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+        y : array-like of shape (n_samples,)
+            Group labels (pseudo-classes, clusters, or classes).
+
+        Returns
+        -------
+        self : object
+            With ``classes_``, ``core_indices_`` (one per class, the member
+            nearest to the class mean), ``boundary_scores_`` and
+            ``opponent_`` (an index into ``classes_``, -1 with one class).
+        """
+        from sklearn.utils.validation import check_array
+
+        self._validate_params()
+        X = validate_pool(self, X)
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"y has {y.shape[0]} labels but X has {X.shape[0]} rows."
+            )
+        self.classes_, y_codes = np.unique(y, return_inverse=True)
+        rows = prepare(X, "euclidean")
+        from .denoise import _most_central
+
+        members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
+        cores = np.array([m[_most_central(rows[m])] for m in members])
+        core_rows = rows[cores]
+        scores = np.empty(X.shape[0])
+        opponent = np.empty(X.shape[0], dtype=np.intp)
+        for c, m in enumerate(members):
+            inside = PseudoClass(
+                c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
+            ).mean_distances()
+            outside, opp = outside_distances(rows[m], c, core_rows, "euclidean")
+            scores[m] = boundary_scores(inside, outside, opp)
+            opponent[m] = opp
+        self.core_indices_ = cores
+        self.boundary_scores_ = scores
+        self.opponent_ = opponent
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class BoundarySelector(BaseBoundarySelector):
+    """Pick boundary samples inside each pseudo-class (BiLAF's second level).
+
+    Parameters
+    ----------
+    penalty : float >= 1, default=1.1
+        Opponent penalty δ: after a pick whose nearest other class is l, the
+        outside distances towards l count ``penalty`` times more, so later
+        picks favour other borders.  1.0 disables it (the "no penalty"
+        ablation).
+    strategy : {"iterative", "one-shot"}, default="iterative"
+        ``"iterative"`` is BiLAF's selection with removal and penalty;
+        ``"one-shot"`` (the paper's ablation) takes the lowest-score members
+        at once, with no removal and no penalty.
+
+    Attributes
+    ----------
+    classes_, core_indices_, boundary_scores_, opponent_, n_features_in_
+        Set when used standalone (see :meth:`fit`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bilaf.boundary import BoundarySelector
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [6.0], [7.0], [8.0], [9.0]])
+    >>> sel = BoundarySelector().fit(X, [0, 0, 0, 0, 1, 1, 1, 1])
+    >>> np.round(sel.boundary_scores_, 2).tolist()
+    [0.5, 0.29, 0.07, -0.07, -0.07, 0.07, 0.29, 0.5]
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [Interval(Real, 1, None, closed="left")],
+        "strategy": [StrOptions({"iterative", "one-shot"})],
+    }
+
+    def __init__(self, penalty=1.1, strategy="iterative"):
+        self.penalty = penalty
+        self.strategy = strategy
+
+    def select_class(self, pseudo_class, budget):
+        """Select ``budget`` members of one pseudo-class, core first (spec §5).
+
+        Parameters
+        ----------
+        pseudo_class : PseudoClass
+            The denoised members, with ``inside_distance``,
+            ``outside_distance`` and ``opponent`` set.
+        budget : int
+            Number of members to return, ``1 <= budget <= pseudo_class.n``.
+
+        Returns
+        -------
+        picks : ndarray of shape (budget,)
+            Distinct local positions: the core, then the boundary picks in
+            pick order.
+        """
+        n = pseudo_class.n
+        core = pseudo_class.core_position
+        inside = pseudo_class.inside_distance
+        outside = pseudo_class.outside_distance
+        opponent = pseudo_class.opponent
+        picks = [core]
+        if budget <= 1:
+            return np.asarray(picks, dtype=np.intp)
+        taken = np.zeros(n, dtype=bool)
+        taken[core] = True
+        penalties = np.ones(max(pseudo_class.n_classes, int(opponent.max()) + 1))
+
+        if self.strategy == "one-shot":
+            return self._best_remaining(picks, taken, inside, outside, opponent,
+                                        penalties, budget)
+
+        n_removed = n // budget
+        candidates = np.arange(n)
+        while len(picks) < budget:
+            last = picks[-1]
+            if candidates.size:
+                to_last = pseudo_class.distances([last], candidates)[0]
+                order = np.lexsort((candidates, to_last))
+                candidates = candidates[order][n_removed:]
+            if last != core and opponent[last] >= 0:
+                penalties[opponent[last]] *= self.penalty
+            # A picked member may survive the removal when it has exact
+            # duplicates; never pick it twice.
+            available = candidates[~taken[candidates]]
+            if available.size == 0:
+                break
+            scores = boundary_scores(
+                inside[available], outside[available], opponent[available], penalties
+            )
+            best = int(available[np.argmin(scores)])
+            picks.append(best)
+            taken[best] = True
+        return self._best_remaining(picks, taken, inside, outside, opponent,
+                                    penalties, budget)
+
+    @staticmethod
+    def _best_remaining(picks, taken, inside, outside, opponent, penalties, budget):
+        """Complete ``picks`` with the lowest-score unpicked members (ties: lower
+        position)."""
+        missing = budget - len(picks)
+        if missing > 0:
+            rest = np.flatnonzero(~taken)
+            scores = boundary_scores(
+                inside[rest], outside[rest], opponent[rest], penalties
+            )
+            picks = picks + rest[np.lexsort((rest, scores))[:missing]].tolist()
+        return np.asarray(picks, dtype=np.intp)

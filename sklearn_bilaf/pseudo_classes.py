@@ -1,0 +1,223 @@
+"""Stage 2: pseudo-classes around the core samples, and the per-class view.
+
+Every sample joins the pseudo-class of its nearest core (ties go to the lower
+class); pseudo-classes are numbered by ascending core sample index.  The
+denoising and boundary stages see one pseudo-class at a time through a
+:class:`PseudoClass`, which is the documented interface for writing your own
+stage.
+"""
+
+import numpy as np
+
+from ._distances import (
+    argmin_exact,
+    chunk_rows,
+    cross_distances,
+    prepare,
+    working_memory_bytes,
+    within_distances,
+)
+
+__all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
+
+
+def _prepared_chunks(X, metric, dtype):
+    step = chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256)
+    for start in range(0, X.shape[0], step):
+        stop = min(X.shape[0], start + step)
+        yield start, stop, prepare(X[start:stop], metric, dtype=dtype)
+
+
+def assign_pseudo_classes(X, core_indices, metric="euclidean"):
+    """Pseudo-class of every sample: the rank of its nearest core.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The pool (float32 or float64; never modified, never copied whole).
+    core_indices : array-like of int, shape (n_cores,)
+        Distinct core sample indices, in any order.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        Distance between embeddings.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), dtype=intp
+        Pseudo-class numbers in ``0 .. n_cores - 1``, numbered by ascending
+        core sample index. Ties go to the lower class; a core always belongs
+        to its own class, even when another core is identical to it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [10.0]])
+    >>> assign_pseudo_classes(X, [4, 0]).tolist()
+    [0, 0, 0, 1, 1]
+    """
+    cores = np.sort(np.asarray(core_indices, dtype=np.intp))
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    centres = prepare(X[cores], metric, dtype=dtype)
+    origin = centres.mean(axis=0)
+    labels = np.empty(X.shape[0], dtype=np.intp)
+    for start, stop, rows in _prepared_chunks(X, metric, dtype):
+        labels[start:stop] = argmin_exact(rows, centres, metric, origin=origin)[0]
+    labels[cores] = np.arange(cores.size)
+    return labels
+
+
+def outside_distances(rows, own_label, core_rows, metric):
+    """Distance to, and number of, the nearest core of another pseudo-class.
+
+    ``rows`` and ``core_rows`` are prepared rows (see ``_distances.prepare``);
+    ties go to the lower class.  With a single core, the distance is ``inf``
+    and the class ``-1``.
+    """
+    n = rows.shape[0]
+    if core_rows.shape[0] == 1:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
+    excluded = np.full(n, own_label, dtype=np.intp)
+    opponent, distance = argmin_exact(
+        np.asarray(rows, dtype=np.float64),
+        np.asarray(core_rows, dtype=np.float64),
+        metric,
+        excluded=excluded,
+        origin=core_rows[own_label],
+    )
+    return distance, opponent
+
+
+class PseudoClass:
+    """One pseudo-class, as the denoising and boundary stages see it.
+
+    A stage works in *local positions* ``0 .. n - 1``, which index
+    :attr:`indices`.  Distances are computed on demand from the prepared rows,
+    accurately (see the "Guarantees" section of the user guide), and the full
+    ``n x n`` matrix is cached when it fits the scikit-learn
+    ``working_memory`` setting.
+
+    Attributes
+    ----------
+    label : int
+        The pseudo-class number (rank of its core among the cores).
+    indices : ndarray of shape (n,)
+        Pool row numbers of the members, in the class's current order
+        (ascending sample index before denoising, rank order after it).
+    core_position : int
+        Local position of the core sample.
+    X : ndarray of shape (n, n_features)
+        The members' embeddings in the computing geometry (float64; rows are
+        L2-normalised when ``metric="cosine"``).
+    metric : str
+        ``"euclidean"`` or ``"cosine"``.
+    inside_distance : ndarray of shape (n,) or None
+        Mean distance of each member to all members (self included); set by
+        the sampler before the boundary stage.
+    outside_distance : ndarray of shape (n,) or None
+        Distance to the nearest core of another pseudo-class; set by the
+        sampler before the boundary stage.
+    opponent : ndarray of shape (n,) or None
+        The pseudo-class of that nearest other core.
+    n_classes : int
+        Number of pseudo-classes in the pool.
+    """
+
+    def __init__(self, label, indices, core_position, X, metric, n_classes=1):
+        self.label = int(label)
+        self.indices = np.asarray(indices, dtype=np.intp)
+        self.core_position = int(core_position)
+        self.X = X
+        self.metric = metric
+        self.n_classes = int(n_classes)
+        self.inside_distance = None
+        self.outside_distance = None
+        self.opponent = None
+        self._matrix = None
+
+    @property
+    def n(self):
+        """Number of members."""
+        return self.indices.shape[0]
+
+    @property
+    def _centre(self):
+        return self.X[self.core_position]
+
+    def _fits_in_memory(self):
+        return 3 * 8 * self.n * self.n <= working_memory_bytes()
+
+    def distance_matrix(self):
+        """The full ``n x n`` distance matrix (cached when it fits memory)."""
+        if self._matrix is None:
+            matrix = within_distances(self.X, self._centre, self.metric)
+            if self._fits_in_memory():
+                self._matrix = matrix
+            return matrix
+        return self._matrix
+
+    def distances(self, rows, cols=None):
+        """Distances between members at local positions ``rows`` and ``cols``.
+
+        Parameters
+        ----------
+        rows : array-like of int
+            Local positions of the first members.
+        cols : array-like of int or None, default=None
+            Local positions of the second members; all members when None.
+
+        Returns
+        -------
+        D : ndarray of shape (len(rows), len(cols))
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        if self._matrix is None and self._fits_in_memory() and rows.size > 1:
+            self.distance_matrix()
+        if self._matrix is not None:
+            block = self._matrix[rows]
+            return block if cols is None else block[:, np.asarray(cols, np.intp)]
+        other = self.X if cols is None else self.X[np.asarray(cols, np.intp)]
+        D = cross_distances(self.X[rows], other, self._centre, self.metric)
+        if cols is None:
+            D[np.arange(rows.size), rows] = 0.0
+        else:
+            D[np.asarray(rows)[:, None] == np.asarray(cols)[None, :]] = 0.0
+        return D
+
+    def mean_distances(self):
+        """Mean distance of each member to all members, self included."""
+        if self._matrix is not None or self._fits_in_memory():
+            return self.distance_matrix().mean(axis=1)
+        out = np.empty(self.n)
+        step = chunk_rows(self.n, 3 * 8 * self.n)
+        for start in range(0, self.n, step):
+            block = np.arange(start, min(self.n, start + step))
+            out[block] = self.distances(block).mean(axis=1)
+        return out
+
+    def subset(self, positions):
+        """A new PseudoClass made of the members at ``positions``, in that order."""
+        positions = np.asarray(positions, dtype=np.intp)
+        where_core = np.flatnonzero(positions == self.core_position)
+        if where_core.size != 1:
+            raise ValueError("A pseudo-class subset must contain its core once.")
+        sub = PseudoClass(
+            self.label,
+            self.indices[positions],
+            where_core[0],
+            self.X[positions],
+            self.metric,
+            self.n_classes,
+        )
+        if self._matrix is not None:
+            sub._matrix = self._matrix[np.ix_(positions, positions)]
+        for name in ("inside_distance", "outside_distance", "opponent"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(sub, name, value[positions])
+        return sub
+
+    def __repr__(self):
+        return (
+            f"PseudoClass(label={self.label}, n={self.n}, "
+            f"core={self.indices[self.core_position]})"
+        )

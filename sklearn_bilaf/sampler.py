@@ -1,0 +1,384 @@
+"""BiLAFSampler: the estimator that composes BiLAF's stages."""
+
+import sys
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ._distances import prepare
+from .base import SubsetSamplerMixin, resolve_count, validate_pool
+from .boundary import BoundarySelector
+from .budget import allocate_budget
+from .core import BaseCoreSelector, PrecomputedSelector
+from .denoise import IDCDenoiser, NoDenoiser, OutlierDetectorDenoiser
+from .pseudo_classes import PseudoClass, assign_pseudo_classes, outside_distances
+
+__all__ = ["BiLAFSampler"]
+
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+def _seeded(estimator, rng):
+    """Clone a stage; give it a seed drawn from ``rng`` if it has none."""
+    estimator = clone(estimator)
+    params = estimator.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None and rng is not None:
+        estimator.set_params(random_state=int(rng.randint(_SEED_MAX)))
+    return estimator
+
+
+def _denoise_class(label, members, core, X, metric, core_rows, denoiser):
+    """Pass 1 for one pseudo-class: denoise, then the budget-free statistics."""
+    rows = prepare(X[members], metric)
+    core_position = int(np.searchsorted(members, core))
+    pseudo_class = PseudoClass(label, members, core_position, rows, metric,
+                               core_rows.shape[0])
+    ranking, n_kept = denoiser.denoise_class(pseudo_class)
+    kept = pseudo_class.subset(ranking[:n_kept])
+    inside = kept.mean_distances()
+    outside, opponent = outside_distances(kept.X, label, core_rows, metric)
+    return ranking, n_kept, inside, outside, opponent
+
+
+def _select_class(label, members, core_position, X, metric, n_classes, stats,
+                  budget, boundary_selector):
+    """Pass 2 for one pseudo-class: the boundary picks."""
+    pseudo_class = PseudoClass(label, members, core_position,
+                               prepare(X[members], metric), metric, n_classes)
+    (pseudo_class.inside_distance, pseudo_class.outside_distance,
+     pseudo_class.opponent) = stats
+    picks = np.asarray(boundary_selector.select_class(pseudo_class, budget),
+                       dtype=np.intp)
+    if (picks.shape != (budget,) or picks[0] != core_position
+            or np.unique(picks).size != budget or picks.min() < 0
+            or picks.max() >= members.size):
+        raise RuntimeError(
+            f"{type(boundary_selector).__name__}.select_class must return "
+            f"{budget} distinct local positions starting with the core; got "
+            f"{picks[:10].tolist()}..."
+        )
+    return members[picks]
+
+
+class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
+    """Choose which samples of an unlabeled pool to label, with BiLAF.
+
+    BiLAF (Bi-Level Active Finetuning, Lu et al., NeurIPS 2024) selects a
+    labeling budget from the embeddings of a pool, without labels, in two
+    levels: *core samples* that cover the data (by default with ActiveFT),
+    each the centre of a pseudo-class; then, inside each denoised
+    pseudo-class, *boundary samples* near the borders with neighbouring
+    pseudo-classes.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    budget : int or float
+        How many samples to select: an int is a count (at most the pool
+        size), a float in (0, 1] a fraction of the pool
+        (``int(n_samples * budget)``, at least 1).
+    core_selector : estimator, array-like of int or None, default=None
+        Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
+        with ``n_cores="auto"`` (0.5 % of the pool, at most the budget).  An
+        array gives precomputed core indices.  Any selector of
+        :mod:`sklearn_bilaf.core`, or any scikit-learn clusterer exposing
+        ``cluster_centers_`` (cores are the samples nearest to the centres).
+    denoiser : estimator, "none" or None, default=None
+        Stage 3.  None uses :class:`~sklearn_bilaf.denoise.IDCDenoiser`;
+        ``"none"`` disables denoising; any denoiser of
+        :mod:`sklearn_bilaf.denoise` or scikit-learn outlier detector with
+        ``fit_predict`` (applied within each pseudo-class).
+    boundary_selector : estimator or None, default=None
+        Stage 5.  None uses :class:`~sklearn_bilaf.boundary.BoundarySelector`.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        Distance used by stages 2-5 (ActiveFT always works on normalised
+        features, as published).
+    random_state : int, RandomState instance or None, default=None
+        Seeds every stochastic stage that has no seed of its own.
+    n_jobs : int or None, default=None
+        Pseudo-classes processed in parallel (joblib; ``-1`` for all cores).
+        The selection does not depend on it.
+    verbose : int, default=0
+        Print progress per stage to stderr when positive.
+
+    Attributes
+    ----------
+    selected_indices_ : ndarray of shape (budget_,)
+        Selected pool rows: pseudo-classes in order, each block its core
+        first, then its boundary samples in pick order.
+    core_indices_ : ndarray of shape (n_cores_,)
+        The core samples, ascending.
+    labels_ : ndarray of shape (n_samples,)
+        Pseudo-class of every sample (numbered by ascending core index).
+    inlier_mask_ : ndarray of shape (n_samples,)
+        True for the samples kept by denoising.
+    class_budgets_ : ndarray of shape (n_cores_,)
+        Samples selected per pseudo-class.
+    budget_ : int
+        The resolved budget.
+    n_cores_ : int
+        Number of core samples.
+    core_selector_, denoiser_, boundary_selector_ : estimators
+        The stages used (fitted core selector; cloned, seeded stages).
+    timings_ : dict
+        Seconds spent per stage.
+    n_samples_fit_ : int
+        Rows in the pool.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
+
+    See Also
+    --------
+    sklearn_bilaf.core.ActiveFTSelector : Core selection alone (ActiveFT).
+
+    References
+    ----------
+    Han Lu, Yichen Xie, Xiaokang Yang, Junchi Yan. *Boundary Matters: A
+    Bi-Level Active Finetuning Method.* NeurIPS 2024 (arXiv:2403.10069).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_bilaf import BiLAFSampler
+    >>> from sklearn_bilaf.core import RandomSelector
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sampler = BiLAFSampler(budget=40, core_selector=RandomSelector(8),
+    ...                        random_state=0).fit(X)
+    >>> sampler.selected_indices_.shape, sampler.core_indices_.shape
+    ((40,), (8,))
+    >>> sampler.transform(X).shape
+    (40, 64)
+    """
+
+    _parameter_constraints: dict = {
+        "budget": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+        "core_selector": [None, "array-like", HasMethods(["fit"])],
+        "denoiser": [
+            None,
+            StrOptions({"none"}),
+            HasMethods(["rank_class"]),
+            HasMethods(["fit_predict"]),
+        ],
+        "boundary_selector": [None, HasMethods(["select_class"])],
+        "metric": [StrOptions({"euclidean", "cosine"})],
+        "random_state": ["random_state"],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        budget,
+        *,
+        core_selector=None,
+        denoiser=None,
+        boundary_selector=None,
+        metric="euclidean",
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.budget = budget
+        self.core_selector = core_selector
+        self.denoiser = denoiser
+        self.boundary_selector = boundary_selector
+        self.metric = metric
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- stage resolution -------------------------------------------------
+    def _make_core_selector(self, rng):
+        selector = self.core_selector
+        if selector is None:
+            from .core import ActiveFTSelector
+
+            return _seeded(ActiveFTSelector(), rng)
+        if not hasattr(selector, "fit"):
+            return PrecomputedSelector(np.asarray(selector))
+        if is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
+            from .core import ClustererSelector
+
+            return ClustererSelector(_seeded(selector, rng))
+        return _seeded(selector, rng)
+
+    def _make_denoiser(self, rng):
+        denoiser = self.denoiser
+        if denoiser is None:
+            return IDCDenoiser()
+        if isinstance(denoiser, str):
+            return NoDenoiser()
+        if hasattr(denoiser, "rank_class"):
+            return _seeded(denoiser, rng)
+        return OutlierDetectorDenoiser(_seeded(denoiser, rng))
+
+    def _log(self, message):
+        if self.verbose:
+            print(f"[BiLAFSampler] {message}", file=sys.stderr, flush=True)
+
+    # -- fit ---------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Select the labeling budget from the pool X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings of the unlabeled pool (float32 stays float32; read-only
+            and memory-mapped arrays are not copied).
+        y : None
+            Ignored: selection never looks at labels.
+
+        Returns
+        -------
+        self : object
+            Fitted sampler.
+        """
+        X = validate_pool(self, X)
+        n_samples = X.shape[0]
+        budget = resolve_count(self.budget, n_samples, name="budget")
+        rng = check_random_state(self.random_state)
+        timings = {}
+
+        tic = time.perf_counter()
+        core_selector = self._make_core_selector(rng)
+        self._log(f"stage 1/4: selecting cores with {type(core_selector).__name__}")
+        core_selector.fit(X, budget=budget)
+        cores = self._checked_cores(core_selector, n_samples, budget)
+        timings["cores"] = time.perf_counter() - tic
+        self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
+
+        tic = time.perf_counter()
+        labels = assign_pseudo_classes(X, cores, self.metric)
+        members = _members_by_class(labels, cores.size)
+        timings["pseudo_classes"] = time.perf_counter() - tic
+        self._log(f"stage 2/4: {cores.size} pseudo-classes "
+                  f"({timings['pseudo_classes']:.2f}s)")
+
+        tic = time.perf_counter()
+        denoiser = self._make_denoiser(rng)
+        core_rows = prepare(X[cores], self.metric)
+        self._log(f"stage 3/4: denoising with {type(denoiser).__name__}")
+        per_class = self._parallel(
+            delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
+                                    core_rows, denoiser)
+            for c in range(cores.size)
+        )
+        sizes = np.array([n_kept for _, n_kept, *_ in per_class], dtype=np.intp)
+        if sizes.sum() < budget:
+            warnings.warn(
+                f"The budget ({budget}) exceeds the {int(sizes.sum())} samples kept "
+                "by denoising; denoising is skipped so that the whole budget can "
+                "be selected.",
+                UserWarning,
+                stacklevel=2,
+            )
+            denoiser = NoDenoiser()
+            per_class = self._parallel(
+                delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
+                                        core_rows, denoiser)
+                for c in range(cores.size)
+            )
+            sizes = np.array([n_kept for _, n_kept, *_ in per_class], dtype=np.intp)
+        inlier_mask = np.zeros(n_samples, dtype=bool)
+        kept_members, kept_core_positions = [], []
+        for c, (ranking, n_kept, *_stats) in enumerate(per_class):
+            kept = members[c][ranking[:n_kept]]
+            inlier_mask[kept] = True
+            kept_members.append(kept)
+            kept_core_positions.append(int(np.flatnonzero(kept == cores[c])[0]))
+        timings["denoise"] = time.perf_counter() - tic
+        self._log(f"  kept {int(sizes.sum())} of {n_samples} samples "
+                  f"({timings['denoise']:.2f}s)")
+
+        tic = time.perf_counter()
+        class_budgets = allocate_budget(sizes, budget)
+        boundary_selector = (BoundarySelector() if self.boundary_selector is None
+                             else clone(self.boundary_selector))
+        self._log(f"stage 4/4: {budget - cores.size} boundary samples with "
+                  f"{type(boundary_selector).__name__}")
+        blocks = self._parallel(
+            delayed(_select_class)(
+                c, kept_members[c], kept_core_positions[c], X, self.metric,
+                cores.size, per_class[c][2:], int(class_budgets[c]),
+                boundary_selector,
+            )
+            for c in range(cores.size)
+        )
+        timings["boundary"] = time.perf_counter() - tic
+        self._log(f"  done ({timings['boundary']:.2f}s)")
+
+        self.selected_indices_ = np.concatenate(blocks).astype(np.intp, copy=False)
+        self.core_indices_ = cores
+        self.labels_ = labels
+        self.inlier_mask_ = inlier_mask
+        self.class_budgets_ = class_budgets
+        self.budget_ = budget
+        self.n_cores_ = int(cores.size)
+        self.core_selector_ = core_selector
+        self.denoiser_ = denoiser
+        self.boundary_selector_ = boundary_selector
+        self.timings_ = timings
+        self.n_samples_fit_ = n_samples
+        return self
+
+    def _parallel(self, tasks):
+        return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+
+    @staticmethod
+    def _checked_cores(core_selector, n_samples, budget):
+        if not hasattr(core_selector, "selected_indices_"):
+            raise TypeError(
+                f"The core selector {type(core_selector).__name__} did not set "
+                "selected_indices_ in fit. Use a selector from sklearn_bilaf.core, "
+                "an array of core indices, or a clusterer with cluster_centers_."
+            )
+        cores = np.asarray(core_selector.selected_indices_)
+        if cores.ndim != 1 or cores.size == 0 or cores.dtype.kind not in "iu":
+            raise ValueError(
+                "The core selector must give a non-empty 1-D array of integer row "
+                f"numbers; got {cores.dtype} of shape {cores.shape}."
+            )
+        cores = np.sort(cores.astype(np.intp))
+        if cores[0] < 0 or cores[-1] >= n_samples:
+            raise ValueError(
+                f"Core indices must lie in [0, {n_samples - 1}]; got "
+                f"{cores[(cores < 0) | (cores >= n_samples)][:5].tolist()}."
+            )
+        if np.any(np.diff(cores) == 0):
+            raise ValueError(
+                "Core indices must be distinct; repeated: "
+                f"{np.unique(cores[1:][np.diff(cores) == 0])[:5].tolist()}."
+            )
+        if cores.size > budget:
+            raise ValueError(
+                f"The core selector chose {cores.size} cores but the budget is "
+                f"{budget}; the number of cores must not exceed the budget. Lower "
+                "n_cores or raise the budget."
+            )
+        return cores
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _members_by_class(labels, n_classes):
+    """Members of each class in ascending sample order (one stable sort)."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_classes + 1))
+    return [order[bounds[c]: bounds[c + 1]] for c in range(n_classes)]
