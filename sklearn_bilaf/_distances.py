@@ -165,12 +165,35 @@ def _fix_cancellation(D, Yc, Zc, y_sq, z_sq):
     return D
 
 
+def unique_rows(A):
+    """Distinct rows of A and the map back, or ``(A, None)`` if all are distinct.
+
+    Exact duplicates must get bit-identical distances (the spec's tie rules
+    then decide between them), which BLAS does not promise for equal rows at
+    different positions; computing on distinct rows only guarantees it.
+    """
+    A = np.asarray(A)
+    if A.shape[0] < 2:
+        return A, None
+    # + 0.0 turns -0.0 into 0.0 so that equal values have equal bytes.
+    A = np.ascontiguousarray(A + 0.0)
+    as_bytes = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
+    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
+    if first.size == A.shape[0]:
+        return A, None
+    return A[first], inverse.ravel()
+
+
 def within_distances(Y, center, metric):
     """All pairwise distances among prepared rows Y, shifted to ``center``.
 
-    float64, symmetric, zero diagonal; near-duplicate pairs are evaluated
-    directly so that their tiny distances keep their digits.
+    float64, symmetric, zero diagonal; exact duplicates get identical rows and
+    near-duplicate pairs are evaluated directly so that their tiny distances
+    keep their digits.
     """
+    Y_unique, inverse = unique_rows(Y)
+    if inverse is not None:
+        return within_distances(Y_unique, center, metric)[np.ix_(inverse, inverse)]
     Yc = np.asarray(Y, dtype=np.float64) - np.asarray(center, dtype=np.float64)
     norms = sq_norms(Yc)
     D = sq_distances(Yc, Yc, norms, norms)
@@ -183,6 +206,13 @@ def within_distances(Y, center, metric):
 
 def cross_distances(Y, Z, center, metric):
     """Distances from prepared rows Y to prepared rows Z, shifted to ``center``."""
+    Y_unique, y_inverse = unique_rows(Y)
+    Z_unique, z_inverse = unique_rows(Z)
+    if y_inverse is not None or z_inverse is not None:
+        D = cross_distances(Y_unique, Z_unique, center, metric)
+        if y_inverse is not None:
+            D = D[y_inverse]
+        return D if z_inverse is None else D[:, z_inverse]
     Yc = np.asarray(Y, dtype=np.float64) - center
     Zc = np.asarray(Z, dtype=np.float64) - center
     y_sq, z_sq = sq_norms(Yc), sq_norms(Zc)

@@ -14,6 +14,7 @@ from ._distances import (
     chunk_rows,
     cross_distances,
     prepare,
+    unique_rows,
     working_memory_bytes,
     within_distances,
 )
@@ -76,6 +77,10 @@ def outside_distances(rows, own_label, core_rows, metric):
     n = rows.shape[0]
     if core_rows.shape[0] == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
+    unique, inverse = unique_rows(rows)
+    if inverse is not None:
+        distance, opponent = outside_distances(unique, own_label, core_rows, metric)
+        return distance[inverse], opponent[inverse]
     excluded = np.full(n, own_label, dtype=np.intp)
     opponent, distance = argmin_exact(
         np.asarray(rows, dtype=np.float64),

@@ -1,0 +1,323 @@
+"""Spec §2-§6: hand-checked rules, and the fast engine against a literal one."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.boundary import BoundarySelector, boundary_scores
+from sklearn_bilaf.budget import allocate_budget
+from sklearn_bilaf.denoise import (
+    DensityDenoiser,
+    DistanceDenoiser,
+    IDCDenoiser,
+    NoDenoiser,
+    _kept_count,
+)
+from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
+
+from .reference import reference_bilaf, reference_budgets
+
+
+def _class_1d(values, core_position=0):
+    X = np.asarray(values, dtype=np.float64).reshape(-1, 1)
+    return PseudoClass(0, np.arange(len(values)), core_position, X, "euclidean")
+
+
+# -- §2 pseudo-classes ------------------------------------------------------
+def test_nearest_core_ties_go_to_lower_class():
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]])
+    # Sample 1 and 3 are equidistant from two cores.
+    assert assign_pseudo_classes(X, [0, 2, 4]).tolist() == [0, 0, 1, 1, 2]
+
+
+def test_classes_are_numbered_by_ascending_core_index():
+    X = np.array([[0.0], [1.0], [9.0], [10.0]])
+    labels = assign_pseudo_classes(X, [3, 0])
+    assert labels.tolist() == [0, 0, 1, 1]
+
+
+def test_identical_cores_each_keep_their_own_class():
+    X = np.array([[0.0], [0.0], [0.1], [5.0]])
+    labels = assign_pseudo_classes(X, [0, 1, 3])
+    assert labels.tolist() == [0, 1, 0, 2]
+
+
+def test_pseudo_classes_exact_on_near_ties_in_float32():
+    rng = np.random.RandomState(0)
+    centres = rng.normal(size=(20, 16)).astype(np.float32)
+    X = np.repeat(centres, 50, axis=0) + rng.normal(scale=1e-3, size=(1000, 16))
+    X = X.astype(np.float32)
+    cores = rng.choice(1000, 30, replace=False)
+    expected = np.argmin(cdist(X.astype(np.float64), X[np.sort(cores)].astype(
+        np.float64)), axis=1)
+    expected[np.sort(cores)] = np.arange(30)
+    np.testing.assert_array_equal(assign_pseudo_classes(X, cores), expected)
+
+
+def test_cosine_pseudo_classes_match_cdist():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(300, 8))
+    cores = np.sort(rng.choice(300, 7, replace=False))
+    expected = np.argmin(cdist(X, X[cores], "cosine"), axis=1)
+    expected[cores] = np.arange(7)
+    np.testing.assert_array_equal(assign_pseudo_classes(X, cores, "cosine"), expected)
+
+
+# -- §3 denoising -----------------------------------------------------------
+HAND_CLASS = [0.0, 5.0, 1.0, 2.5, -1.5, 9.0, -4.0, 3.5, 6.0, -10.0]
+
+
+def test_idc_ring_growth_order_paper():
+    # Worked by hand from spec §3 with k=2, q=1 (see the test's comments in
+    # the docs): ties at rings 3 and 5 go to the lower local position.
+    ranking, n_kept = IDCDenoiser(n_neighbors=2).rank_class(_class_1d(HAND_CLASS))
+    assert ranking.tolist() == [0, 2, 3, 7, 1, 8, 4, 6, 5, 9]
+    assert n_kept == 9
+
+
+def test_idc_ring_growth_order_published_density_defect():
+    # rho reads distances to the members at local positions 0..|L|-1.
+    den = IDCDenoiser(n_neighbors=2, variant="published")
+    ranking, n_kept = den.rank_class(_class_1d(HAND_CLASS))
+    assert ranking.tolist() == [0, 2, 1, 3, 7, 4, 5, 6, 8, 9]
+    assert n_kept == 9
+
+
+def test_idc_removal_rate_counts():
+    den = IDCDenoiser(n_neighbors=2, removal_rate=0.3)
+    ranking, n_kept = den.rank_class(_class_1d(HAND_CLASS))
+    assert n_kept == 7
+    assert ranking[:n_kept].tolist() == [0, 2, 3, 7, 1, 8, 4]
+
+
+def test_idc_leftovers_ranked_in_paper_dropped_in_published():
+    values = np.linspace(0, 1, 11) ** 2  # n=11, q=int(11*0.2)=2: 1 leftover
+    pc = _class_1d(values)
+    paper_rank, paper_kept = IDCDenoiser(ring_fraction=0.2, removal_rate=0.0
+                                         ).rank_class(pc)
+    pub_rank, pub_kept = IDCDenoiser(ring_fraction=0.2, removal_rate=0.0,
+                                     variant="published").rank_class(pc)
+    assert paper_kept == 11
+    assert pub_kept == 10
+    assert sorted(paper_rank.tolist()) == list(range(11))
+
+
+def test_kept_count_uses_float_products_like_the_reference():
+    assert _kept_count(30, 0.1) == int(30 * (1 - 0.1)) == 27
+    # int(10 * (1 - 0.9)) is 0 in float64; a class always keeps its core.
+    assert _kept_count(10, 0.9) == 1
+
+
+def test_small_classes_are_not_denoised():
+    pc = _class_1d(np.arange(9.0) ** 2)
+    for den in (IDCDenoiser(), DistanceDenoiser(0.5), DensityDenoiser(3, 0.5)):
+        ranking, n_kept = den.rank_class(pc)
+        assert n_kept == 9 and ranking.tolist() == list(range(9))
+
+
+def test_distance_denoiser_drops_farthest_from_core():
+    pc = _class_1d([0.0, 5.0, 1.0, 2.0, -3.0, 4.0, 6.0, -7.0, 8.0, 0.5], 0)
+    ranking, n_kept = DistanceDenoiser(0.2).rank_class(pc)
+    assert n_kept == 8
+    assert set(ranking[n_kept:].tolist()) == {7, 8}
+
+
+def test_density_denoiser_drops_sparse_members():
+    values = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 5.0, -5.0]
+    ranking, n_kept = DensityDenoiser(2, 0.2).rank_class(_class_1d(values))
+    assert set(ranking[n_kept:].tolist()) == {8, 9}
+
+
+def test_denoiser_always_keeps_the_core():
+    # 12 duplicates of the core value: the core itself (last position) would
+    # rank 12th and fall in the removed tail.
+    values = [1.0] * 11 + [1.0]
+    pc = _class_1d(values, core_position=11)
+    ranking, n_kept = IDCDenoiser(removal_rate=0.5).denoise_class(pc)
+    assert 11 in ranking[:n_kept].tolist()
+
+
+# -- §4 budgets ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "sizes, budget, expected",
+    [
+        ([50, 30, 20], 10, [5, 3, 2]),
+        ([5, 3, 2], 7, [3, 2, 2]),  # remainder to the smallest allocation
+        ([4, 4, 2], 5, [2, 2, 1]),  # floor 2,2,1: nothing left over
+        ([10, 10, 10], 4, [2, 1, 1]),  # ties: larger class, then lower class
+        ([100, 1, 1], 3, [1, 1, 1]),  # minimum of one per class
+        ([3, 1, 1, 1], 6, [3, 1, 1, 1]),  # never more than the class size
+        ([2, 2, 50], 50, [2, 2, 46]),  # surplus goes to classes with room
+    ],
+)
+def test_budget_allocation(sizes, budget, expected):
+    alloc = allocate_budget(sizes, budget)
+    assert alloc.tolist() == expected
+    assert alloc.sum() == budget
+
+
+def test_budget_matches_reference_when_no_repair_needed():
+    rng = np.random.RandomState(0)
+    for _ in range(200):
+        sizes = rng.randint(5, 200, size=rng.randint(1, 30))
+        budget = rng.randint(sizes.size, sizes.sum() // 4 + sizes.size + 1)
+        ref = reference_budgets(sizes, budget)
+        if min(ref) >= 1 and all(a <= s for a, s in zip(ref, sizes)):
+            assert allocate_budget(sizes, budget).tolist() == ref
+
+
+def test_budget_refuses_impossible_requests():
+    with pytest.raises(ValueError, match="Cannot split"):
+        allocate_budget([3, 3], 1)
+    with pytest.raises(ValueError, match="Cannot split"):
+        allocate_budget([3, 3], 7)
+
+
+# -- §5 boundary samples --------------------------------------------------------
+def _boundary_class(values, core, inside, outside, opponent, n_classes=3):
+    pc = _class_1d(values, core)
+    pc.inside_distance = np.asarray(inside, dtype=float)
+    pc.outside_distance = np.asarray(outside, dtype=float)
+    pc.opponent = np.asarray(opponent)
+    pc.n_classes = n_classes
+    return pc
+
+
+def test_boundary_penalty_update_changes_the_next_pick():
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    inside = np.abs(np.subtract.outer(values, values)).mean(axis=1)
+    pc = _boundary_class(values, 0, inside, [6, 5, 4, 3.3, 3, 3.2], [1, 1, 1, 2, 1, 2])
+    # r = 6 // 3 = 2. Pick 1: candidates [2,3,4,5], lowest score is 5.
+    # Pick 2: x=5 drops {5, 4}; penalty of class 2 (opponent of 5) makes 3
+    # (score 0.645) lose to 2 (0.625).
+    assert BoundarySelector(penalty=1.1).select_class(pc, 3).tolist() == [0, 5, 2]
+    assert BoundarySelector(penalty=1.0).select_class(pc, 3).tolist() == [0, 5, 3]
+
+
+def test_boundary_removal_ties_drop_lower_position_and_keep_distance_order():
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    pc = _boundary_class(values, 3, np.ones(7), np.full(7, 2.0), np.ones(7, int))
+    # All scores equal: the pick is the first candidate in distance order.
+    # x=3 drops 3 and 2 (tie with 4 at distance 1 -> lower position first),
+    # leaving [4, 1, 5, 0, 6]; then x=4 drops 4, 5 leaving [6, 1, 0].
+    assert BoundarySelector().select_class(pc, 3).tolist() == [3, 4, 6]
+
+
+def test_boundary_one_shot_takes_lowest_scores():
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    inside = np.abs(np.subtract.outer(values, values)).mean(axis=1)
+    pc = _boundary_class(values, 0, inside, [6, 5, 4, 3.3, 3, 3.2], [1, 1, 1, 2, 1, 2])
+    picks = BoundarySelector(strategy="one-shot").select_class(pc, 3)
+    assert picks.tolist() == [0, 5, 4]
+
+
+def test_boundary_scores_formula():
+    scores = boundary_scores(np.array([1.0, 2.0]), np.array([3.0, 1.0]),
+                             np.array([0, 1]), np.array([1.0, 2.0]))
+    np.testing.assert_allclose(scores, [(3 - 1) / 3, (2 - 2) / 2])
+
+
+def test_boundary_never_repeats_with_duplicate_members():
+    values = [0.0, 1.0, 1.0, 1.0, 1.0, 2.0]
+    pc = _boundary_class(values, 0, np.ones(6), np.linspace(1, 2, 6), np.ones(6, int))
+    picks = BoundarySelector().select_class(pc, 6)
+    assert sorted(picks.tolist()) == list(range(6))
+
+
+# -- §2-§6 end to end against the literal implementation ----------------------
+def _blobs(seed, n=400, d=6, centres=6, integer=False, duplicates=0):
+    rng = np.random.RandomState(seed)
+    C = rng.normal(scale=4, size=(centres, d))
+    X = C[rng.randint(centres, size=n)] + rng.normal(size=(n, d))
+    if integer:
+        X = np.round(X * 2)
+    if duplicates:
+        src = rng.randint(n, size=duplicates)
+        dst = rng.choice(n, duplicates, replace=False)
+        X[dst] = X[src]
+    return X
+
+
+def _engine(X, cores, B, *, variant="paper", k=10, p_rm=0.1, delta=1.1,
+            denoise=True, strategy="iterative", n_jobs=None):
+    den = IDCDenoiser(n_neighbors=k, removal_rate=p_rm, variant=variant)
+    return BiLAFSampler(
+        B,
+        core_selector=np.asarray(cores),
+        denoiser=den if denoise else "none",
+        boundary_selector=BoundarySelector(penalty=delta, strategy=strategy),
+        n_jobs=n_jobs,
+    ).fit(X)
+
+
+ENGINE_CASES = [
+    dict(seed=0),
+    dict(seed=1, variant="published"),
+    dict(seed=2, k=3, p_rm=0.2),
+    dict(seed=3, variant="published", k=4),
+    dict(seed=4, denoise=False),
+    dict(seed=5, strategy="one-shot"),
+    dict(seed=6, delta=1.0),
+    dict(seed=7, integer=True),
+    dict(seed=8, integer=True, variant="published"),
+    dict(seed=9, duplicates=60),
+    dict(seed=10, duplicates=60, variant="published"),
+]
+
+
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=lambda c: str(c))
+def test_engine_matches_literal_spec(case):
+    case = dict(case)
+    seed = case.pop("seed")
+    X = _blobs(seed, integer=case.pop("integer", False),
+               duplicates=case.pop("duplicates", 0))
+    rng = np.random.RandomState(seed)
+    cores = rng.choice(X.shape[0], 6, replace=False)
+    B = 60
+    expected, labels, kept, budgets = reference_bilaf(
+        X, cores, B,
+        k=case.get("k", 10), p_rm=case.get("p_rm", 0.1),
+        variant=case.get("variant", "paper"), delta=case.get("delta", 1.1),
+        denoise=case.get("denoise", True), strategy=case.get("strategy", "iterative"),
+    )
+    if min(budgets) < 1 or any(b > len(u) for b, u in zip(budgets, kept)):
+        pytest.skip("this draw needs the library's budget repairs")
+    sampler = _engine(X, cores, B, **case)
+    np.testing.assert_array_equal(sampler.labels_, labels)
+    assert sampler.class_budgets_.tolist() == budgets
+    np.testing.assert_array_equal(sampler.selected_indices_, expected)
+    kept_mask = np.zeros(X.shape[0], bool)
+    kept_mask[np.concatenate(kept)] = True
+    np.testing.assert_array_equal(sampler.inlier_mask_, kept_mask)
+
+
+def test_engine_output_order_classes_then_core_first():
+    X = _blobs(11)
+    cores = np.sort(np.random.RandomState(0).choice(400, 5, replace=False))
+    sampler = _engine(X, cores, 40)
+    blocks = np.split(sampler.selected_indices_, np.cumsum(sampler.class_budgets_)[:-1])
+    for c, block in enumerate(blocks):
+        assert block[0] == cores[c]
+        assert np.all(sampler.labels_[block] == c)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, -1])
+def test_engine_independent_of_n_jobs(n_jobs):
+    X = _blobs(12, n=600)
+    cores = np.random.RandomState(1).choice(600, 9, replace=False)
+    ref = _engine(X, cores, 80).selected_indices_
+    np.testing.assert_array_equal(_engine(X, cores, 80, n_jobs=n_jobs).selected_indices_,
+                                  ref)
+
+
+def test_denoisers_plug_into_the_sampler():
+    from sklearn.neighbors import LocalOutlierFactor
+
+    X = _blobs(13)
+    cores = np.random.RandomState(2).choice(400, 5, replace=False)
+    for den in (NoDenoiser(), DistanceDenoiser(), DensityDenoiser(),
+                LocalOutlierFactor(n_neighbors=5), "none"):
+        s = BiLAFSampler(50, core_selector=cores, denoiser=den).fit(X)
+        assert np.unique(s.selected_indices_).size == 50
+        assert set(np.sort(cores)) <= set(s.selected_indices_)
