@@ -1,0 +1,506 @@
+"""Pictures of a selection: where the picked samples sit in the pool.
+
+:class:`SelectionDisplay` draws the pool of a fitted sampler in two dimensions
+and marks what the sampler did with each sample: core samples as stars,
+boundary samples as circles, samples removed by denoising as faint crosses.
+It follows scikit-learn's Display convention (like
+:class:`~sklearn.inspection.DecisionBoundaryDisplay`): build it with
+:meth:`SelectionDisplay.from_estimator`, or from precomputed values with the
+constructor and :meth:`SelectionDisplay.plot`.
+
+matplotlib is an optional dependency: ``pip install "sklearn_bilaf[plot]"``.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted
+
+__all__ = ["SelectionDisplay"]
+
+_INSTALL_HINT = 'pip install "sklearn_bilaf[plot]"'
+
+# Groups of samples, in drawing order (later groups are drawn on top).
+_GROUPS = ("pool", "removed", "selected", "boundary", "core")
+
+_DEFAULT_STYLE = {
+    "pool": dict(marker="o", s=8, alpha=0.35, linewidths=0),
+    "removed": dict(marker="x", s=18, alpha=0.6, linewidths=0.9),
+    "selected": dict(marker="D", s=36, edgecolors="black", linewidths=0.7),
+    "boundary": dict(marker="o", s=42, edgecolors="black", linewidths=0.7),
+    "core": dict(marker="*", s=220, edgecolors="black", linewidths=0.7),
+}
+
+_LEGEND_LABELS = {
+    "pool": "other samples",
+    "removed": "removed by denoising",
+    "selected": "selected",
+    "boundary": "boundary samples",
+    "core": "core samples",
+}
+
+
+# Legend markers are grey: in the picture, colours mean classes, markers roles.
+_LEGEND_COLORS = {
+    "pool": ("0.6", "0.6"),
+    "removed": ("0.3", "0.3"),
+    "selected": ("0.8", "black"),
+    "boundary": ("0.8", "black"),
+    "core": ("0.8", "black"),
+}
+
+
+def _pyplot():
+    """matplotlib.pyplot, or an ImportError that says how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "SelectionDisplay needs matplotlib, an optional dependency of "
+            f"sklearn_bilaf. Install it with: {_INSTALL_HINT}"
+        ) from exc
+    return plt
+
+
+def _fitted_sampler(estimator):
+    """The fitted subset sampler inside ``estimator``.
+
+    A Pipeline ending with a sampler, or a meta-estimator holding its fitted
+    sampler in ``sampler_``, selects the same rows as that sampler, so the
+    picture is the same.
+    """
+    if hasattr(estimator, "selected_indices_"):
+        return estimator
+    if hasattr(estimator, "sampler_"):
+        return estimator.sampler_
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        return _fitted_sampler(steps[-1][1])
+    check_is_fitted(estimator, "selected_indices_")
+    return estimator
+
+
+def _project(X, projection, random_state):
+    """2-D coordinates of the rows of X, and a name for the axes."""
+    if isinstance(projection, str):
+        if projection == "pca":
+            from sklearn.decomposition import PCA
+
+            n_components = min(2, X.shape[0], X.shape[1])
+            coords = PCA(n_components=n_components,
+                         random_state=random_state).fit_transform(X)
+            name = "PCA"
+        elif projection == "tsne":
+            from sklearn.manifold import TSNE
+
+            if X.shape[0] < 4:
+                raise ValueError(
+                    f"projection='tsne' needs at least 4 samples; got "
+                    f"{X.shape[0]}. Use projection='pca'."
+                )
+            # t-SNE refuses a perplexity that is not below the sample count.
+            perplexity = min(30.0, (X.shape[0] - 1) / 3)
+            coords = TSNE(n_components=2, init="pca", perplexity=perplexity,
+                          random_state=random_state).fit_transform(X)
+            name = "t-SNE"
+        else:
+            raise ValueError(
+                f"projection={projection!r} is not supported: use 'pca', "
+                "'tsne', a callable mapping X to 2-D, an estimator with "
+                "fit_transform, or an array of shape (n_samples, 2)."
+            )
+    elif hasattr(projection, "fit_transform"):
+        coords = clone(projection).fit_transform(X)
+        name = type(projection).__name__
+    elif callable(projection):
+        coords = projection(X)
+        name = getattr(projection, "__name__", "projection")
+        if name == "<lambda>":
+            name = "projection"
+    else:
+        coords = projection
+        name = "projection"
+    coords = np.asarray(coords, dtype=np.float64)
+    if coords.ndim == 2 and coords.shape[1] == 1:
+        # A pool with a single feature (or a single sample) has no second axis.
+        coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
+    if coords.shape != (X.shape[0], 2):
+        raise ValueError(
+            f"The projection must give 2-D coordinates of shape "
+            f"({X.shape[0]}, 2), one row per sample of X; got shape "
+            f"{coords.shape}."
+        )
+    return coords, name
+
+
+def _palette(n_colors, cmap=None):
+    """RGBA colours for ``n_colors`` classes, as distinct as practical."""
+    plt = _pyplot()
+    if cmap is not None:
+        colormap = plt.get_cmap(cmap)
+        if getattr(colormap, "N", 256) < 256:  # qualitative: cycle through it
+            return np.array([colormap(i % colormap.N) for i in range(n_colors)])
+        return colormap(np.linspace(0, 1, max(n_colors, 1)))[:n_colors]
+    if n_colors <= 10:
+        return np.array(plt.get_cmap("tab10").colors)[:n_colors]
+    if n_colors <= 20:
+        # tab20 pairs a dark and a light shade of each hue; all dark shades
+        # first keeps neighbouring class numbers easy to tell apart.
+        colors = np.array(plt.get_cmap("tab20").colors)
+        return np.r_[colors[0::2], colors[1::2]][:n_colors]
+    # Pseudo-classes numbered by core index are not spatially ordered; the
+    # golden-ratio stride still keeps consecutive numbers far apart in hue.
+    hues = (np.arange(n_colors) * 0.6180339887) % 1.0
+    return plt.get_cmap("turbo")(0.05 + 0.9 * hues)
+
+
+class SelectionDisplay:
+    """Pool of a subset sampler in 2-D, with its selection marked.
+
+    Core samples are drawn as stars, boundary samples as circles, samples
+    removed by denoising as faint crosses, and the remaining pool as small
+    dots.  Samplers without core samples (for example a core selector used on
+    its own) have all their picks drawn as one group ("selected", diamonds).
+    Points are coloured by true class when ``y`` is given, otherwise by
+    pseudo-class.
+
+    Use :meth:`from_estimator` to create one from a fitted sampler.  All
+    parameters are stored as attributes.
+
+    Read more in the :ref:`User Guide <user_guide_pictures>`.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n_samples, 2)
+        2-D coordinates of the pool.
+    selected_indices : array-like of int
+        Selected rows of the pool.
+    core_indices : array-like of int or None, default=None
+        Core samples, drawn as stars; the other selected rows are drawn as
+        boundary samples.  When None, every selected row is drawn as
+        "selected".
+    inlier_mask : array-like of bool of shape (n_samples,) or None, \
+            default=None
+        False for the samples removed by denoising (drawn as crosses).
+    labels : array-like of shape (n_samples,) or None, default=None
+        Pseudo-class of every sample; used for the colours when ``y`` is None.
+    y : array-like of shape (n_samples,) or None, default=None
+        True classes, used for the colours when given.
+    projection_name : str, default="projection"
+        Used in the axis labels.
+
+    Attributes
+    ----------
+    pool_ : matplotlib PathCollection
+        The samples neither selected nor removed (small dots).
+    removed_ : matplotlib PathCollection or None
+        Samples removed by denoising and not selected (crosses); None when
+        the sampler has no ``inlier_mask_``.
+    cores_ : matplotlib PathCollection or None
+        Core samples (stars); None without ``core_indices``.
+    boundary_ : matplotlib PathCollection or None
+        Selected samples that are not cores (circles); None without
+        ``core_indices``.
+    selected_ : matplotlib PathCollection or None
+        All selected samples (diamonds) when there are no ``core_indices``;
+        None otherwise.
+    legend_ : matplotlib Legend or None
+        The legend of the marker groups.
+    colors_ : ndarray of shape (n_samples, 4)
+        RGBA colour of every sample.
+    ax_ : matplotlib Axes
+        Axes with the picture.
+    figure_ : matplotlib Figure
+        Figure containing the picture.
+
+    See Also
+    --------
+    SelectionDisplay.from_estimator : Plot the selection of a fitted sampler.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn_bilaf.plotting import SelectionDisplay
+    >>> rng = np.random.RandomState(0)
+    >>> embedding = rng.normal(size=(50, 2))
+    >>> display = SelectionDisplay(embedding, [3, 7, 20, 41], core_indices=[7, 41])
+    >>> display = display.plot()
+    >>> len(display.cores_.get_offsets()), len(display.boundary_.get_offsets())
+    (2, 2)
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(
+        self,
+        embedding,
+        selected_indices,
+        *,
+        core_indices=None,
+        inlier_mask=None,
+        labels=None,
+        y=None,
+        projection_name="projection",
+    ):
+        self.embedding = embedding
+        self.selected_indices = selected_indices
+        self.core_indices = core_indices
+        self.inlier_mask = inlier_mask
+        self.labels = labels
+        self.y = y
+        self.projection_name = projection_name
+
+    def _groups(self):
+        """Boolean mask of every marker group (None for absent groups)."""
+        n = np.asarray(self.embedding).shape[0]
+        selected = np.zeros(n, dtype=bool)
+        selected[np.asarray(self.selected_indices, dtype=np.intp)] = True
+        groups = dict.fromkeys(_GROUPS)
+        if self.core_indices is None:
+            groups["selected"] = selected
+            marked = selected
+        else:
+            core = np.zeros(n, dtype=bool)
+            core[np.asarray(self.core_indices, dtype=np.intp)] = True
+            groups["core"] = core
+            groups["boundary"] = selected & ~core
+            marked = selected | core
+        if self.inlier_mask is not None:
+            inlier = np.asarray(self.inlier_mask, dtype=bool)
+            if inlier.shape != (n,):
+                raise ValueError(
+                    f"inlier_mask must have one entry per sample ({n}); got "
+                    f"shape {inlier.shape}."
+                )
+            groups["removed"] = ~inlier & ~marked
+            marked = marked | ~inlier
+        groups["pool"] = ~marked
+        return groups
+
+    def _colors(self, cmap):
+        n = np.asarray(self.embedding).shape[0]
+        classes = self.y if self.y is not None else self.labels
+        if classes is None:
+            return np.tile(_palette(1, cmap)[0], (n, 1))
+        classes = np.asarray(classes)
+        if classes.shape != (n,):
+            raise ValueError(
+                f"The class labels must have one entry per sample ({n}); got "
+                f"shape {classes.shape}."
+            )
+        _, codes = np.unique(classes, return_inverse=True)
+        return _palette(int(codes.max()) + 1, cmap)[codes]
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        legend=True,
+        cmap=None,
+        pool_kw=None,
+        core_kw=None,
+        boundary_kw=None,
+        removed_kw=None,
+        selected_kw=None,
+        legend_kw=None,
+    ):
+        """Draw the picture.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure and axes are created when None.
+        legend : bool, default=True
+            Whether to add a legend of the marker groups (with counts).
+        cmap : str or matplotlib Colormap, default=None
+            Colours of the classes.  None picks ``"tab10"`` or ``"tab20"``
+            for up to 10 or 20 classes, and spread-out ``"turbo"`` hues
+            beyond.
+        pool_kw, core_kw, boundary_kw, removed_kw, selected_kw : dict, \
+                default=None
+            Keyword arguments for :meth:`matplotlib.axes.Axes.scatter` of
+            each group, overriding the defaults (e.g. ``core_kw={"s": 400}``).
+        legend_kw : dict, default=None
+            Keyword arguments for :meth:`matplotlib.axes.Axes.legend`.
+
+        Returns
+        -------
+        display : SelectionDisplay
+            Object that stores the drawn artists.
+        """
+        plt = _pyplot()
+        from matplotlib.lines import Line2D
+
+        if ax is None:
+            _, ax = plt.subplots()
+        embedding = np.asarray(self.embedding, dtype=np.float64)
+        if embedding.ndim != 2 or embedding.shape[1] != 2:
+            raise ValueError(
+                f"embedding must have shape (n_samples, 2); got {embedding.shape}."
+            )
+        colors = self._colors(cmap)
+        groups = self._groups()
+        overrides = {
+            "pool": pool_kw,
+            "core": core_kw,
+            "boundary": boundary_kw,
+            "removed": removed_kw,
+            "selected": selected_kw,
+        }
+        artists = {}
+        handles = []
+        for zorder, group in enumerate(_GROUPS, start=1):
+            mask = groups[group]
+            if mask is None:
+                artists[group] = None
+                continue
+            style = {**_DEFAULT_STYLE[group], "zorder": zorder,
+                     **(overrides[group] or {})}
+            artists[group] = ax.scatter(
+                embedding[mask, 0], embedding[mask, 1], c=colors[mask], **style
+            )
+            if mask.any():
+                face, edge = _LEGEND_COLORS[group]
+                handles.append(Line2D(
+                    [], [], linestyle="", marker=style["marker"],
+                    markersize=max(4.0, np.sqrt(style["s"])),
+                    markerfacecolor=face, markeredgecolor=edge,
+                    label=f"{_LEGEND_LABELS[group]} ({int(mask.sum())})",
+                ))
+        # Legend order: what was selected first, the background last.
+        handles.reverse()
+        self.legend_ = None
+        if legend and handles:
+            kwargs = {"loc": "best", "fontsize": "small", "framealpha": 0.9}
+            kwargs.update(legend_kw or {})
+            self.legend_ = ax.legend(handles=handles, **kwargs)
+        ax.set_xlabel(f"{self.projection_name} 1")
+        ax.set_ylabel(f"{self.projection_name} 2")
+
+        self.pool_ = artists["pool"]
+        self.removed_ = artists["removed"]
+        self.selected_ = artists["selected"]
+        self.boundary_ = artists["boundary"]
+        self.cores_ = artists["core"]
+        self.colors_ = colors
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        y=None,
+        *,
+        projection="pca",
+        ax=None,
+        random_state=None,
+        legend=True,
+        cmap=None,
+        pool_kw=None,
+        core_kw=None,
+        boundary_kw=None,
+        removed_kw=None,
+        selected_kw=None,
+        legend_kw=None,
+    ):
+        """Draw the pool of a fitted sampler with its selection.
+
+        Parameters
+        ----------
+        estimator : fitted sampler
+            Any fitted sampler of this package (it has ``selected_indices_``):
+            :class:`~sklearn_bilaf.BiLAFSampler`, a core selector of
+            :mod:`sklearn_bilaf.core`, a Pipeline ending with one, or a
+            meta-estimator exposing it as ``sampler_``.  Its
+            ``core_indices_``, ``inlier_mask_`` and ``labels_`` are used when
+            present.
+        X : array-like of shape (n_samples, n_features)
+            The pool the sampler was fitted on (or rows aligned with it).
+        y : array-like of shape (n_samples,), default=None
+            True classes, used only for the colours.  When None, points are
+            coloured by the sampler's pseudo-classes (``labels_``), or all
+            alike when it has none.
+        projection : {"pca", "tsne"}, callable, estimator or array-like, \
+                default="pca"
+            How to draw X in 2-D: ``"pca"`` or ``"tsne"`` (fitted on X), a
+            callable mapping X to an array of shape (n_samples, 2), an
+            estimator with ``fit_transform`` (cloned, then fitted on X), or
+            precomputed coordinates of shape (n_samples, 2) — handy to draw
+            several samplers on the same picture (pass ``display.embedding``).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure and axes are created when None.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the ``"pca"`` and ``"tsne"`` projections.
+        legend : bool, default=True
+            Whether to add a legend of the marker groups.
+        cmap : str or matplotlib Colormap, default=None
+            Colours of the classes (see :meth:`plot`).
+        pool_kw, core_kw, boundary_kw, removed_kw, selected_kw : dict, \
+                default=None
+            Keyword arguments for :meth:`matplotlib.axes.Axes.scatter` of
+            each group.
+        legend_kw : dict, default=None
+            Keyword arguments for :meth:`matplotlib.axes.Axes.legend`.
+
+        Returns
+        -------
+        display : SelectionDisplay
+            Object that stores the computed values and the drawn artists.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_bilaf import BiLAFSampler
+        >>> from sklearn_bilaf.core import RandomSelector
+        >>> from sklearn_bilaf.plotting import SelectionDisplay
+        >>> X, y = load_digits(return_X_y=True)
+        >>> sampler = BiLAFSampler(budget=40, core_selector=RandomSelector(8),
+        ...                        random_state=0).fit(X)
+        >>> display = SelectionDisplay.from_estimator(sampler, X, y)
+        >>> len(display.cores_.get_offsets()), len(display.boundary_.get_offsets())
+        (8, 32)
+        >>> plt.close(display.figure_)
+        """
+        _pyplot()  # fail before a possibly long projection
+        sampler = _fitted_sampler(estimator)
+        check_is_fitted(sampler, "selected_indices_")
+        X = check_array(X, input_name="X")
+        n_fit = getattr(sampler, "n_samples_fit_", None)
+        if n_fit is not None and X.shape[0] != n_fit:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but the sampler was fitted on a pool "
+                f"of {n_fit}: pass the pool it was fitted on."
+            )
+        if y is not None:
+            y = np.asarray(y)
+            if y.shape != (X.shape[0],):
+                raise ValueError(
+                    f"y must have one label per row of X ({X.shape[0]}); got "
+                    f"shape {y.shape}."
+                )
+        random_state = check_random_state(random_state)
+        embedding, name = _project(X, projection, random_state)
+        display = cls(
+            embedding,
+            np.asarray(sampler.selected_indices_),
+            core_indices=getattr(sampler, "core_indices_", None),
+            inlier_mask=getattr(sampler, "inlier_mask_", None),
+            labels=getattr(sampler, "labels_", None),
+            y=y,
+            projection_name=name,
+        )
+        return display.plot(
+            ax=ax,
+            legend=legend,
+            cmap=cmap,
+            pool_kw=pool_kw,
+            core_kw=core_kw,
+            boundary_kw=boundary_kw,
+            removed_kw=removed_kw,
+            selected_kw=selected_kw,
+            legend_kw=legend_kw,
+        )

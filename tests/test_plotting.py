@@ -1,0 +1,251 @@
+"""SelectionDisplay: the artists it draws, and its errors."""
+
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.core import RandomSelector
+from sklearn_bilaf.denoise import IDCDenoiser
+from sklearn_bilaf.plotting import SelectionDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+
+N_SAMPLES, N_CORES, BUDGET = 300, 6, 30
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    X, y = make_blobs(n_samples=N_SAMPLES, centers=4, n_features=5,
+                      cluster_std=1.5, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def sampler(pool):
+    X, _ = pool
+    return BiLAFSampler(
+        budget=BUDGET,
+        core_selector=RandomSelector(N_CORES),
+        denoiser=IDCDenoiser(removal_rate=0.2),
+        random_state=0,
+    ).fit(X)
+
+
+def _n_points(collection):
+    return len(collection.get_offsets())
+
+
+def _identity(X):
+    return X[:, :2]
+
+
+def test_marker_groups_count_every_sample_once(pool, sampler):
+    X, y = pool
+    display = SelectionDisplay.from_estimator(sampler, X, y)
+
+    removed = ~sampler.inlier_mask_
+    removed[sampler.selected_indices_] = False
+    assert _n_points(display.cores_) == N_CORES
+    assert _n_points(display.boundary_) == BUDGET - N_CORES
+    assert _n_points(display.removed_) == removed.sum() > 0
+    assert _n_points(display.pool_) == N_SAMPLES - BUDGET - removed.sum()
+    assert display.selected_ is None
+    assert display.cores_.get_paths()[0] is not display.boundary_.get_paths()[0]
+
+
+def test_points_sit_where_the_projection_puts_them(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(sampler, X, projection=_identity)
+
+    cores = np.sort(sampler.core_indices_)
+    np.testing.assert_allclose(display.cores_.get_offsets(), X[cores, :2])
+    boundary = np.setdiff1d(sampler.selected_indices_, sampler.core_indices_)
+    np.testing.assert_allclose(display.boundary_.get_offsets(), X[boundary, :2])
+    np.testing.assert_allclose(display.embedding, X[:, :2])
+    assert display.ax_.get_xlabel() == "_identity 1"
+
+
+def test_legend_names_each_group_with_its_count(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(sampler, X)
+
+    n_removed = _n_points(display.removed_)
+    texts = [t.get_text() for t in display.legend_.get_texts()]
+    assert texts == [
+        f"core samples ({N_CORES})",
+        f"boundary samples ({BUDGET - N_CORES})",
+        f"removed by denoising ({n_removed})",
+        f"other samples ({N_SAMPLES - BUDGET - n_removed})",
+    ]
+    markers = [h.get_marker() for h in display.legend_.legend_handles]
+    assert markers == ["*", "o", "x", "o"]
+
+
+def test_no_legend_when_asked(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(sampler, X, legend=False)
+    assert display.legend_ is None
+    assert display.ax_.get_legend() is None
+
+
+def test_colours_follow_true_classes_when_given(pool, sampler):
+    X, y = pool
+    display = SelectionDisplay.from_estimator(sampler, X, y)
+
+    tab10 = plt.get_cmap("tab10").colors
+    cores = np.sort(sampler.core_indices_)
+    expected = [to_rgba(tab10[label]) for label in y[cores]]
+    np.testing.assert_allclose(display.cores_.get_facecolors(), expected)
+    np.testing.assert_allclose(display.colors_[:, :3], np.asarray(tab10)[y])
+
+
+def test_colours_follow_pseudo_classes_without_y(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(sampler, X)
+
+    palette = np.asarray(plt.get_cmap("tab10").colors)
+    np.testing.assert_allclose(display.colors_[:, :3],
+                               palette[sampler.labels_])
+    # Each core has its own pseudo-class, hence its own colour.
+    core_colors = display.cores_.get_facecolors()
+    assert len({tuple(c) for c in core_colors}) == N_CORES
+
+
+def test_many_classes_get_distinct_colours(pool, sampler):
+    X, _ = pool
+    labels = np.arange(N_SAMPLES) % 25
+    display = SelectionDisplay.from_estimator(sampler, X, labels)
+    assert len({tuple(c) for c in display.colors_}) == 25
+
+
+def test_core_selector_alone_draws_one_group(pool):
+    X, y = pool
+    selector = RandomSelector(n_cores=12, random_state=0).fit(X)
+    display = SelectionDisplay.from_estimator(selector, X, y)
+
+    assert _n_points(display.selected_) == 12
+    assert _n_points(display.pool_) == N_SAMPLES - 12
+    assert display.cores_ is None
+    assert display.boundary_ is None
+    assert display.removed_ is None
+    texts = [t.get_text() for t in display.legend_.get_texts()]
+    assert texts == ["selected (12)", f"other samples ({N_SAMPLES - 12})"]
+
+
+def test_single_colour_without_labels(pool):
+    X, _ = pool
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X)
+    display = SelectionDisplay.from_estimator(selector, X)
+    assert len({tuple(c) for c in display.colors_}) == 1
+
+
+def test_projections(pool, sampler):
+    X, _ = pool
+    tsne = SelectionDisplay.from_estimator(sampler, X, projection="tsne",
+                                           random_state=0)
+    assert tsne.embedding.shape == (N_SAMPLES, 2)
+    assert tsne.ax_.get_xlabel() == "t-SNE 1"
+
+    pca = SelectionDisplay.from_estimator(sampler, X, projection=PCA(2))
+    np.testing.assert_allclose(np.abs(pca.embedding),
+                               np.abs(PCA(2).fit_transform(X)), atol=1e-8)
+    assert pca.ax_.get_xlabel() == "PCA 1"
+
+    reused = SelectionDisplay.from_estimator(sampler, X, projection=tsne.embedding)
+    np.testing.assert_array_equal(reused.embedding, tsne.embedding)
+
+
+def test_pca_is_deterministic_per_seed(pool, sampler):
+    X, _ = pool
+    a = SelectionDisplay.from_estimator(sampler, X, random_state=0).embedding
+    b = SelectionDisplay.from_estimator(sampler, X, random_state=0).embedding
+    np.testing.assert_array_equal(a, b)
+
+
+def test_draws_on_given_axes(pool, sampler):
+    X, _ = pool
+    fig, (left, right) = plt.subplots(1, 2)
+    display = SelectionDisplay.from_estimator(sampler, X, ax=right)
+    assert display.ax_ is right
+    assert display.figure_ is fig
+    assert len(left.collections) == 0
+    assert len(right.collections) == 4
+
+
+def test_style_overrides(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(
+        sampler, X, core_kw={"s": 500, "marker": "P"},
+        legend_kw={"loc": "upper left"},
+    )
+    np.testing.assert_allclose(display.cores_.get_sizes(), 500)
+    assert display.legend_.legend_handles[0].get_marker() == "P"
+
+
+def test_plot_from_precomputed_values():
+    embedding = np.random.RandomState(0).normal(size=(20, 2))
+    inlier = np.ones(20, dtype=bool)
+    inlier[[0, 1, 2]] = False
+    display = SelectionDisplay(embedding, [2, 5, 9], core_indices=[5],
+                               inlier_mask=inlier).plot()
+    assert _n_points(display.cores_) == 1
+    # A selected sample is drawn as selected even if denoising removed it.
+    assert _n_points(display.boundary_) == 2
+    assert _n_points(display.removed_) == 2
+    assert _n_points(display.pool_) == 15
+
+
+def test_pipeline_ending_with_a_sampler(pool):
+    X, y = pool
+    pipe = make_pipeline(
+        StandardScaler(),
+        BiLAFSampler(budget=20, core_selector=RandomSelector(4), random_state=0),
+    ).fit(X)
+    display = SelectionDisplay.from_estimator(pipe, X, y)
+    assert _n_points(display.cores_) == 4
+    assert _n_points(display.boundary_) == 16
+
+
+def test_unfitted_sampler_is_refused(pool):
+    X, _ = pool
+    with pytest.raises(NotFittedError):
+        SelectionDisplay.from_estimator(BiLAFSampler(budget=10), X)
+
+
+def test_wrong_inputs_are_refused(pool, sampler):
+    X, y = pool
+    with pytest.raises(ValueError, match="fitted on a pool of 300"):
+        SelectionDisplay.from_estimator(sampler, X[:100])
+    with pytest.raises(ValueError, match="one label per row"):
+        SelectionDisplay.from_estimator(sampler, X, y[:10])
+    with pytest.raises(ValueError, match=r"shape \(300, 2\)"):
+        SelectionDisplay.from_estimator(sampler, X, projection=lambda X: X[:, :3])
+    with pytest.raises(ValueError, match="projection='umap' is not supported"):
+        SelectionDisplay.from_estimator(sampler, X, projection="umap")
+
+
+def test_missing_matplotlib_says_how_to_install(pool, sampler, monkeypatch):
+    X, _ = pool
+    for name in list(sys.modules):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r'pip install "sklearn_bilaf\[plot\]"'):
+        SelectionDisplay.from_estimator(sampler, X)
+    with pytest.raises(ImportError, match="matplotlib"):
+        SelectionDisplay(np.zeros((3, 2)), [0]).plot()
