@@ -155,8 +155,11 @@ _CANCELLATION_ZONE = 1e-4
 
 def _fix_cancellation(D, Yc, Zc, y_sq, z_sq):
     """Re-evaluate directly the entries of squared distances D that are tiny."""
-    rows, cols = np.nonzero(D < _CANCELLATION_ZONE * (y_sq[:, None] + z_sq[None, :]))
+    # A per-row bound first (no n x m temporary), then the exact per-pair test.
+    rows, cols = np.nonzero(D < (_CANCELLATION_ZONE * (y_sq + z_sq.max()))[:, None])
     if rows.size:
+        near = D[rows, cols] < _CANCELLATION_ZONE * (y_sq[rows] + z_sq[cols])
+        rows, cols = rows[near], cols[near]
         step = max(1, 2**22 // max(1, Yc.shape[1]))
         for s in range(0, rows.size, step):
             r, c = rows[s : s + step], cols[s : s + step]
@@ -173,46 +176,63 @@ def unique_rows(A):
     different positions; computing on distinct rows only guarantees it.
     """
     A = np.asarray(A)
-    if A.shape[0] < 2:
+    n = A.shape[0]
+    if n < 2:
+        return A, None
+    # Cheap screen on a few columns; only rows that agree there are compared
+    # in full, so distinct data costs O(n) instead of a sort of whole rows.
+    probe = np.unique(np.linspace(0, A.shape[1] - 1, min(A.shape[1], 8)).astype(int))
+    # Element-wise arithmetic (not BLAS) so equal rows get equal keys.
+    weights = np.linspace(1.0, 2.0, probe.size) * np.pi
+    keys = np.zeros(n)
+    for column, weight in zip(probe, weights):
+        keys += A[:, column] * weight
+    _, key_inverse, key_counts = np.unique(keys, return_inverse=True,
+                                           return_counts=True)
+    suspects = np.flatnonzero(key_counts[key_inverse.ravel()] > 1)
+    if suspects.size == 0:
         return A, None
     # + 0.0 turns -0.0 into 0.0 so that equal values have equal bytes.
-    A = np.ascontiguousarray(A + 0.0)
-    as_bytes = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).ravel()
-    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
-    if first.size == A.shape[0]:
+    rows = np.ascontiguousarray(A[suspects] + 0.0)
+    rows = rows.view(np.dtype((np.void, A.itemsize * A.shape[1]))).ravel()
+    _, first, sub_inverse = np.unique(rows, return_index=True, return_inverse=True)
+    if first.size == suspects.size:
         return A, None
-    return A[first], inverse.ravel()
+    representative = np.arange(n)
+    representative[suspects] = suspects[first][sub_inverse.ravel()]
+    keep, inverse = np.unique(representative, return_inverse=True)
+    return A[keep], inverse.ravel()
 
 
 def within_distances(Y, center, metric):
     """All pairwise distances among prepared rows Y, shifted to ``center``.
 
-    float64, symmetric, zero diagonal; exact duplicates get identical rows and
-    near-duplicate pairs are evaluated directly so that their tiny distances
-    keep their digits.
+    float64 with a zero diagonal; near-duplicate pairs are evaluated directly
+    so that their tiny distances keep their digits.  Callers pass distinct
+    rows (see :func:`unique_rows`) when exact ties between duplicates matter.
+    Work is done in row blocks that stay in cache.
     """
-    Y_unique, inverse = unique_rows(Y)
-    if inverse is not None:
-        return within_distances(Y_unique, center, metric)[np.ix_(inverse, inverse)]
     Yc = np.asarray(Y, dtype=np.float64) - np.asarray(center, dtype=np.float64)
+    n = Yc.shape[0]
     norms = sq_norms(Yc)
-    D = sq_distances(Yc, Yc, norms, norms)
-    _fix_cancellation(D, Yc, Yc, norms, norms)
-    # Symmetrise so that D[i, j] == D[j, i] bit for bit.
-    D = np.minimum(D, D.T)
-    np.fill_diagonal(D, 0.0)
-    return finish(D, metric, out=D)
+    D = np.empty((n, n))
+    step = 256  # rows per block: big enough for BLAS, small enough for cache
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        block = D[start:stop]
+        np.matmul(Yc[start:stop], Yc.T, out=block)
+        block *= -2
+        block += norms[start:stop, None]
+        block += norms[None, :]
+        np.maximum(block, 0, out=block)
+        _fix_cancellation(block, Yc[start:stop], Yc, norms[start:stop], norms)
+        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        finish(block, metric, out=block)
+    return D
 
 
 def cross_distances(Y, Z, center, metric):
     """Distances from prepared rows Y to prepared rows Z, shifted to ``center``."""
-    Y_unique, y_inverse = unique_rows(Y)
-    Z_unique, z_inverse = unique_rows(Z)
-    if y_inverse is not None or z_inverse is not None:
-        D = cross_distances(Y_unique, Z_unique, center, metric)
-        if y_inverse is not None:
-            D = D[y_inverse]
-        return D if z_inverse is None else D[:, z_inverse]
     Yc = np.asarray(Y, dtype=np.float64) - center
     Zc = np.asarray(Z, dtype=np.float64) - center
     y_sq, z_sq = sq_norms(Yc), sq_norms(Zc)

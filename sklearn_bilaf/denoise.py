@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._distances import argmin_exact, prepare
+from ._distances import argmin_exact, chunk_rows, prepare
 from .base import validate_pool
 from .pseudo_classes import PseudoClass
 
@@ -272,23 +272,33 @@ class IDCDenoiser(BaseDenoiser):
         grown = list(np.argsort(to_core, kind="stable")[:q])
         in_grown = np.zeros(n, dtype=bool)
         in_grown[grown] = True
-        # For every member, its k smallest distances to the reference members
-        # seen so far, kept sorted; padded with inf while fewer than k exist.
-        nearest = np.full((n, k), np.inf)
+        # Column j holds member j's k smallest distances to the reference
+        # members seen so far, sorted; inf while fewer than k exist.  The
+        # transposed layout lets each ring read whole matrix rows.
+        nearest = np.full((k, n), np.inf)
         n_refs = 0
 
         def density(candidates):
-            nonlocal nearest, n_refs
+            nonlocal n_refs
             # Reference members: the grown list (paper), or the members at
             # local positions 0..|L|-1 (the released code's indexing defect).
-            refs = np.arange(n_refs, len(grown)) if published else grown[n_refs:]
-            if len(refs):
-                block = pseudo_class.distances(candidates, refs)
-                merged = np.concatenate([nearest[candidates], block], axis=1)
-                merged.sort(axis=1)
-                nearest[candidates] = merged[:, :k]
+            refs = (np.arange(n_refs, len(grown)) if published
+                    else np.asarray(grown[n_refs:], dtype=np.intp))
+            # D is symmetric: rows of the references, columns of the
+            # candidates; references in chunks to bound memory.
+            step = max(k, chunk_rows(len(refs), 8 * 3 * len(candidates)))
+            for start in range(0, len(refs), step):
+                block = pseudo_class.distances(refs[start : start + step],
+                                               candidates)
+                if block.shape[0] > k:
+                    block = np.partition(block, k - 1, axis=0)[:k]
+                merged = np.concatenate([nearest[:, candidates], block], axis=0)
+                merged.sort(axis=0)
+                nearest[:, candidates] = merged[:k]
             n_refs = len(grown)
-            return nearest[candidates, : min(k, n_refs)].mean(axis=1)
+            # Mean along a contiguous axis, the same summation as a 1-D mean.
+            smallest = np.ascontiguousarray(nearest[: min(k, n_refs), candidates].T)
+            return smallest.mean(axis=1)
 
         for _ in range(2, n // q + 1):
             candidates = np.flatnonzero(~in_grown)

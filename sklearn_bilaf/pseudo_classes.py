@@ -138,6 +138,8 @@ class PseudoClass:
         self.outside_distance = None
         self.opponent = None
         self._matrix = None
+        self._distinct_rows = None
+        self._row_of = None
 
     @property
     def n(self):
@@ -151,14 +153,25 @@ class PseudoClass:
     def _fits_in_memory(self):
         return 3 * 8 * self.n * self.n <= working_memory_bytes()
 
+    def _distinct(self):
+        """Distinct member rows and each member's row among them (cached)."""
+        if self._distinct_rows is None:
+            rows, inverse = unique_rows(self.X)
+            self._distinct_rows = rows
+            self._row_of = np.arange(self.n) if inverse is None else inverse
+        return self._distinct_rows, self._row_of
+
     def distance_matrix(self):
         """The full ``n x n`` distance matrix (cached when it fits memory)."""
-        if self._matrix is None:
-            matrix = within_distances(self.X, self._centre, self.metric)
-            if self._fits_in_memory():
-                self._matrix = matrix
-            return matrix
-        return self._matrix
+        if self._matrix is not None:
+            return self._matrix
+        rows, row_of = self._distinct()
+        matrix = within_distances(rows, self._centre, self.metric)
+        if rows.shape[0] != self.n:
+            matrix = matrix[np.ix_(row_of, row_of)]
+        if self._fits_in_memory():
+            self._matrix = matrix
+        return matrix
 
     def distances(self, rows, cols=None):
         """Distances between members at local positions ``rows`` and ``cols``.
@@ -175,18 +188,20 @@ class PseudoClass:
         D : ndarray of shape (len(rows), len(cols))
         """
         rows = np.asarray(rows, dtype=np.intp)
+        cols = np.arange(self.n) if cols is None else np.asarray(cols, np.intp)
         if self._matrix is None and self._fits_in_memory() and rows.size > 1:
             self.distance_matrix()
         if self._matrix is not None:
-            block = self._matrix[rows]
-            return block if cols is None else block[:, np.asarray(cols, np.intp)]
-        other = self.X if cols is None else self.X[np.asarray(cols, np.intp)]
-        D = cross_distances(self.X[rows], other, self._centre, self.metric)
-        if cols is None:
-            D[np.arange(rows.size), rows] = 0.0
-        else:
-            D[np.asarray(rows)[:, None] == np.asarray(cols)[None, :]] = 0.0
-        return D
+            # Rows first, then columns: much faster than np.ix_ on big blocks.
+            return self._matrix[rows][:, cols]
+        # On demand, over distinct rows only, so duplicates stay exact ties.
+        distinct, row_of = self._distinct()
+        r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
+        c_ids, c_back = np.unique(row_of[cols], return_inverse=True)
+        D = cross_distances(distinct[r_ids], distinct[c_ids], self._centre,
+                            self.metric)
+        D[r_ids[:, None] == c_ids[None, :]] = 0.0
+        return D[np.ix_(r_back.ravel(), c_back.ravel())]
 
     def mean_distances(self):
         """Mean distance of each member to all members, self included."""
@@ -214,7 +229,7 @@ class PseudoClass:
             self.n_classes,
         )
         if self._matrix is not None:
-            sub._matrix = self._matrix[np.ix_(positions, positions)]
+            sub._matrix = self._matrix[positions][:, positions]
         for name in ("inside_distance", "outside_distance", "opponent"):
             value = getattr(self, name)
             if value is not None:

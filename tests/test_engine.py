@@ -321,3 +321,17 @@ def test_denoisers_plug_into_the_sampler():
         s = BiLAFSampler(50, core_selector=cores, denoiser=den).fit(X)
         assert np.unique(s.selected_indices_).size == 50
         assert set(np.sort(cores)) <= set(s.selected_indices_)
+
+
+@pytest.mark.parametrize("variant", ["paper", "published"])
+def test_chunked_path_for_big_classes_gives_the_same_selection(variant):
+    # 1 MiB of working memory forces classes of ~2000 members off the cached
+    # n x n matrix onto on-demand, chunked distance blocks.
+    import sklearn
+
+    X = _blobs(3, n=2000)
+    cores = np.random.RandomState(0).choice(2000, 4, replace=False)
+    expected = _engine(X, cores, 100, variant=variant).selected_indices_
+    with sklearn.config_context(working_memory=1):
+        chunked = _engine(X, cores, 100, variant=variant).selected_indices_
+    np.testing.assert_array_equal(chunked, expected)

@@ -1,0 +1,82 @@
+"""Time BiLAF's stages 2-5 (pseudo-classes, denoising, budgets, boundary).
+
+Pools are synthetic clustered float32 embeddings shaped like the paper's
+CIFAR cases (50,000 x 384); the cores are a fixed random draw, so only the
+engine is timed.  Peak memory is the process's maximum resident set size.
+
+    python benchmarks/bench_engine.py            # both cases, 3 repeats
+    python benchmarks/bench_engine.py --quick    # 10,000 rows, 1 repeat
+"""
+
+import argparse
+import platform
+import resource
+import time
+
+import numpy as np
+
+from sklearn_bilaf import BiLAFSampler, __version__
+
+CASES = [
+    # name, n_samples, n_cores, budget
+    ("CIFAR-10-like", 50_000, 50, 500),
+    ("CIFAR-100-like", 50_000, 250, 1_000),
+]
+
+
+def clustered_pool(n_samples, n_features=384, n_clusters=100, seed=0):
+    """Gaussian clusters of uneven sizes on the unit sphere's neighbourhood."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_clusters, n_features)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    weights = rng.dirichlet(np.full(n_clusters, 2.0))
+    assignment = rng.choice(n_clusters, size=n_samples, p=weights)
+    X = centres[assignment]
+    X += rng.standard_normal((n_samples, n_features), dtype=np.float32) * 0.03
+    return X
+
+
+def run_case(X, n_cores, budget, repeats, variant="paper"):
+    from sklearn_bilaf.denoise import IDCDenoiser
+
+    cores = np.random.default_rng(1).choice(X.shape[0], n_cores, replace=False)
+    times, stages, selected = [], None, None
+    for _ in range(repeats):
+        sampler = BiLAFSampler(budget, core_selector=cores,
+                               denoiser=IDCDenoiser(variant=variant))
+        tic = time.perf_counter()
+        sampler.fit(X)
+        times.append(time.perf_counter() - tic)
+        stages = sampler.timings_
+        if selected is not None:
+            assert np.array_equal(selected, sampler.selected_indices_)
+        selected = sampler.selected_indices_
+    return min(times), stages
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small pool, 1 repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    print(f"sklearn_bilaf {__version__}, numpy {np.__version__}, "
+          f"{platform.processor() or platform.machine()}, Python "
+          f"{platform.python_version()}")
+    print(f"{'case':<16} {'N':>7} {'K':>5} {'B':>6} {'variant':>10} "
+          f"{'total s':>8} {'classes':>8} {'denoise':>8} {'boundary':>8}")
+    for name, n, k, b in CASES:
+        if args.quick:
+            n, b = 10_000, b // 5
+        X = clustered_pool(n)
+        for variant in ("paper", "published"):
+            total, st = run_case(X, k, b, 1 if args.quick else args.repeats, variant)
+            print(f"{name:<16} {n:>7} {k:>5} {b:>6} {variant:>10} {total:>8.3f} "
+                  f"{st['pseudo_classes']:>8.3f} {st['denoise']:>8.3f} "
+                  f"{st['boundary']:>8.3f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
