@@ -335,3 +335,20 @@ def test_chunked_path_for_big_classes_gives_the_same_selection(variant):
     with sklearn.config_context(working_memory=1):
         chunked = _engine(X, cores, 100, variant=variant).selected_indices_
     np.testing.assert_array_equal(chunked, expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["paper", "published"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_engine_matches_literal_spec_on_wordnet(wordnet, variant, seed):
+    # Real float16 text embeddings: many near-ties. The literal version uses
+    # cdist throughout, so agreement shows the fast distances decide every
+    # ordering the way a direct evaluation does.
+    rng = np.random.RandomState(seed)
+    rows = np.sort(rng.choice(wordnet["train_idx"], 3000, replace=False))
+    X = np.asarray(wordnet["X"][rows], dtype=np.float32)
+    cores = rng.choice(3000, 15, replace=False)
+    expected, labels, kept, budgets = reference_bilaf(X, cores, 150, variant=variant)
+    sampler = _engine(X, cores, 150, variant=variant)
+    np.testing.assert_array_equal(sampler.labels_, labels)
+    np.testing.assert_array_equal(sampler.selected_indices_, expected)
