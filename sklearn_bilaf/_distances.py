@@ -207,27 +207,30 @@ def unique_rows(A):
 def within_distances(Y, center, metric):
     """All pairwise distances among prepared rows Y, shifted to ``center``.
 
-    float64 with a zero diagonal; near-duplicate pairs are evaluated directly
-    so that their tiny distances keep their digits.  Callers pass distinct
-    rows (see :func:`unique_rows`) when exact ties between duplicates matter.
-    Work is done in row blocks that stay in cache.
+    float64, exactly symmetric, zero diagonal; near-duplicate pairs are
+    evaluated directly so that their tiny distances keep their digits.
+    Callers pass distinct rows (see :func:`unique_rows`) when exact ties
+    between duplicates matter.  Only the upper triangle is computed, in row
+    blocks big enough for BLAS and small enough for cache, then mirrored.
     """
     Yc = np.asarray(Y, dtype=np.float64) - np.asarray(center, dtype=np.float64)
     n = Yc.shape[0]
     norms = sq_norms(Yc)
     D = np.empty((n, n))
-    step = 256  # rows per block: big enough for BLAS, small enough for cache
+    step = 256
     for start in range(0, n, step):
         stop = min(n, start + step)
-        block = D[start:stop]
-        np.matmul(Yc[start:stop], Yc.T, out=block)
+        block = Yc[start:stop] @ Yc[start:].T
         block *= -2
         block += norms[start:stop, None]
-        block += norms[None, :]
+        block += norms[None, start:]
         np.maximum(block, 0, out=block)
-        _fix_cancellation(block, Yc[start:stop], Yc, norms[start:stop], norms)
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        _fix_cancellation(block, Yc[start:stop], Yc[start:], norms[start:stop],
+                          norms[start:])
+        block[np.arange(stop - start), np.arange(stop - start)] = 0.0
         finish(block, metric, out=block)
+        D[start:stop, start:] = block
+        D[stop:, start:stop] = block[:, stop - start :].T
     return D
 
 

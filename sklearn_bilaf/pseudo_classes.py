@@ -192,8 +192,9 @@ class PseudoClass:
         if self._matrix is None and self._fits_in_memory() and rows.size > 1:
             self.distance_matrix()
         if self._matrix is not None:
-            # Rows first, then columns: much faster than np.ix_ on big blocks.
-            return self._matrix[rows][:, cols]
+            # Rows first, then columns, with take: several times faster than
+            # fancy indexing or np.ix_ on big blocks.
+            return np.take(np.take(self._matrix, rows, axis=0), cols, axis=1)
         # On demand, over distinct rows only, so duplicates stay exact ties.
         distinct, row_of = self._distinct()
         r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
@@ -203,15 +204,29 @@ class PseudoClass:
         D[r_ids[:, None] == c_ids[None, :]] = 0.0
         return D[np.ix_(r_back.ravel(), c_back.ravel())]
 
-    def mean_distances(self):
-        """Mean distance of each member to all members, self included."""
-        if self._matrix is not None or self._fits_in_memory():
-            return self.distance_matrix().mean(axis=1)
-        out = np.empty(self.n)
-        step = chunk_rows(self.n, 3 * 8 * self.n)
-        for start in range(0, self.n, step):
-            block = np.arange(start, min(self.n, start + step))
-            out[block] = self.distances(block).mean(axis=1)
+    def mean_distances(self, positions=None):
+        """Mean distance of members to members, self included.
+
+        Parameters
+        ----------
+        positions : array-like of int or None, default=None
+            Restrict both sides to these members (e.g. those kept by
+            denoising), summed in this order; all members when None.
+
+        Returns
+        -------
+        means : ndarray of shape (len(positions),)
+        """
+        positions = (np.arange(self.n) if positions is None
+                     else np.asarray(positions, dtype=np.intp))
+        if self._matrix is None and self._fits_in_memory():
+            self.distance_matrix()
+        out = np.empty(positions.size)
+        # Row blocks that stay in cache, whatever the class size.
+        step = max(1, min(256, chunk_rows(positions.size, 3 * 8 * positions.size)))
+        for start in range(0, positions.size, step):
+            rows = positions[start : start + step]
+            out[start : start + step] = self.distances(rows, positions).mean(axis=1)
         return out
 
     def subset(self, positions):
@@ -229,7 +244,8 @@ class PseudoClass:
             self.n_classes,
         )
         if self._matrix is not None:
-            sub._matrix = self._matrix[positions][:, positions]
+            sub._matrix = np.take(np.take(self._matrix, positions, axis=0),
+                                  positions, axis=1)
         for name in ("inside_distance", "outside_distance", "opponent"):
             value = getattr(self, name)
             if value is not None:

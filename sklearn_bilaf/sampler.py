@@ -40,9 +40,9 @@ def _denoise_class(label, members, core, X, metric, core_rows, denoiser):
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
                                core_rows.shape[0])
     ranking, n_kept = denoiser.denoise_class(pseudo_class)
-    kept = pseudo_class.subset(ranking[:n_kept])
-    inside = kept.mean_distances()
-    outside, opponent = outside_distances(kept.X, label, core_rows, metric)
+    kept = ranking[:n_kept]
+    inside = pseudo_class.mean_distances(kept)
+    outside, opponent = outside_distances(rows[kept], label, core_rows, metric)
     return ranking, n_kept, inside, outside, opponent
 
 
