@@ -88,6 +88,29 @@ def exact_distances(A, B, metric):
     return cdist(A, B, "euclidean")
 
 
+def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
+    """Re-decide, on directly evaluated distances, rows whose arg-min is a
+    near-tie.  ``D`` holds expanded-form squared distances (with any
+    excluded column set to inf) and ``arg`` their arg-min; both updated in
+    place.  Returns the rows that were re-decided."""
+    n, m = D.shape
+    if m == 1:
+        return np.zeros(0, dtype=np.intp)
+    part = np.partition(D, 1, axis=1)
+    dmin, dsecond = part[:, 0], part[:, 1]
+    scale = A_sq + B_sq[arg]
+    suspicious = np.flatnonzero((dsecond - dmin) <= slack * (scale + 1e-300))
+    for i in suspicious:
+        row = D[i]
+        tol = slack * (A_sq[i] + B_sq[arg[i]] + 1e-300)
+        cand = np.flatnonzero(row <= row[arg[i]] + tol)
+        exact = exact_distances(A[i : i + 1], B[cand], metric)[0]
+        if excluded is not None and excluded[i] >= 0:
+            exact[cand == excluded[i]] = np.inf
+        arg[i] = cand[int(np.argmin(exact))]  # first minimum = lowest column
+    return suspicious
+
+
 def argmin_exact(A, B, metric, *, excluded=None, origin=None):
     """Nearest row of B for every row of A, ties to the lower B row.
 
@@ -95,8 +118,8 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None):
     ``excluded`` optionally gives, per row of A, one column of B to skip
     (``-1`` for none).  Work is chunked over A to respect ``working_memory``.
 
-    Returns the arg-min column and the distance to it (float64, exact for the
-    near-tie rows, expanded form otherwise).
+    Returns the arg-min column and the distance to it (float64, directly
+    evaluated).
     """
     n, m = A.shape[0], B.shape[0]
     if origin is None:
@@ -105,46 +128,76 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None):
     B_sq = sq_norms(Bc)
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     arg = np.empty(n, dtype=np.intp)
-    best = np.empty(n, dtype=np.float64)
     step = chunk_rows(n, 3 * m * A.itemsize + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
         Ac = A[start:stop] - origin
         A_sq = sq_norms(Ac)
         D = sq_distances(Ac, Bc, A_sq, B_sq)
+        ex = None
         if excluded is not None:
             ex = excluded[start:stop]
             rows = np.flatnonzero(ex >= 0)
             D[rows, ex[rows]] = np.inf
-        if m == 1:
-            a = np.zeros(stop - start, dtype=np.intp)
-            dmin = D[:, 0]
-            suspicious = np.zeros(stop - start, dtype=bool)
-        else:
-            part = np.partition(D, 1, axis=1)
-            dmin, dsecond = part[:, 0], part[:, 1]
-            a = np.argmin(D, axis=1)
-            scale = A_sq + B_sq[a]
-            suspicious = (dsecond - dmin) <= slack * (scale + 1e-300)
+        a = np.argmin(D, axis=1)
+        _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, a, metric, slack, ex)
         arg[start:stop] = a
-        best[start:stop] = dmin
-        # Near-ties (and ties): decide them on directly evaluated distances.
-        for i in np.flatnonzero(suspicious):
-            row = D[i]
-            tol = slack * (A_sq[i] + B_sq[a[i]] + 1e-300)
-            cand = np.flatnonzero(row <= row[a[i]] + tol)
-            exact = exact_distances(A[start + i : start + i + 1], B[cand], metric)[0]
-            if excluded is not None and ex[i] >= 0:
-                exact[cand == ex[i]] = np.inf
-            j = int(np.argmin(exact))  # first minimum = lowest column
-            arg[start + i] = cand[j]
-            best[start + i] = exact[j]
-        if not np.all(suspicious):
-            keep = ~suspicious
-            best[start:stop][keep] = finish(
-                np.asarray(dmin[keep], dtype=np.float64), metric
-            )
-    return arg, best
+    return arg, paired_distances(A, B[arg], metric)
+
+
+def nearest_two(A, B, metric, *, origin=None):
+    """Nearest row of B, and nearest row of B other than that one, per row of A.
+
+    One pass over ``A x B`` (chunked) for both searches; ties go to the lower
+    B row and near-ties are decided on directly evaluated distances.
+
+    Returns ``first``, ``second`` (-1 when B has a single row) and the
+    directly evaluated distance to ``second`` (inf when there is none).
+    """
+    n, m = A.shape[0], B.shape[0]
+    if origin is None:
+        origin = B.mean(axis=0)
+    Bc = B - origin
+    B_sq = sq_norms(Bc)
+    slack = _TIE_SLACK[np.dtype(A.dtype)]
+    first = np.empty(n, dtype=np.intp)
+    second = np.full(n, -1, dtype=np.intp)
+    step = chunk_rows(n, 3 * m * A.itemsize + 1)
+    rows_all = np.arange(step)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        rows = rows_all[: stop - start]
+        Ac = A[start:stop] - origin
+        A_sq = sq_norms(Ac)
+        D = sq_distances(Ac, Bc, A_sq, B_sq)
+        a = np.argmin(D, axis=1)
+        _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, a, metric, slack)
+        first[start:stop] = a
+        if m > 1:
+            D[rows, a] = np.inf
+            b = np.argmin(D, axis=1)
+            _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, b, metric, slack, a)
+            second[start:stop] = b
+    if m == 1:
+        return first, second, np.full(n, np.inf)
+    return first, second, paired_distances(A, B[second], metric)
+
+
+def paired_distances(A, B, metric):
+    """Directly evaluated distance between row i of A and row i of B.
+
+    A plain difference and a sum along each row: identical rows always give
+    identical results, and no digits are lost to cancellation.
+    """
+    out = np.empty(A.shape[0])
+    step = chunk_rows(A.shape[0], 3 * 8 * A.shape[1])
+    for start in range(0, A.shape[0], step):
+        diff = np.asarray(A[start : start + step], dtype=np.float64) - np.asarray(
+            B[start : start + step], dtype=np.float64)
+        np.square(diff, out=diff)
+        sq = diff.sum(axis=1)
+        out[start : start + step] = finish(sq, metric, out=sq)
+    return out
 
 
 # Below this share of |a|^2 + |b|^2 a squared distance from the expanded form

@@ -13,6 +13,7 @@ from ._distances import (
     argmin_exact,
     chunk_rows,
     cross_distances,
+    nearest_two,
     prepare,
     unique_rows,
     working_memory_bytes,
@@ -29,7 +30,8 @@ def _prepared_chunks(X, metric, dtype):
         yield start, stop, prepare(X[start:stop], metric, dtype=dtype)
 
 
-def assign_pseudo_classes(X, core_indices, metric="euclidean"):
+def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
+                          return_outside=False):
     """Pseudo-class of every sample: the rank of its nearest core.
 
     Parameters
@@ -40,6 +42,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean"):
         Distinct core sample indices, in any order.
     metric : {"euclidean", "cosine"}, default="euclidean"
         Distance between embeddings.
+    return_outside : bool, default=False
+        Also return, for every sample, the distance to the nearest core of
+        another pseudo-class and that class (found in the same pass).
 
     Returns
     -------
@@ -47,6 +52,12 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean"):
         Pseudo-class numbers in ``0 .. n_cores - 1``, numbered by ascending
         core sample index. Ties go to the lower class; a core always belongs
         to its own class, even when another core is identical to it.
+    outside : ndarray of shape (n_samples,)
+        Only with ``return_outside``: distance to the nearest other core
+        (directly evaluated; inf with a single core).
+    opponent : ndarray of shape (n_samples,)
+        Only with ``return_outside``: the class of that core (-1 with a
+        single core).
 
     Examples
     --------
@@ -60,34 +71,47 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean"):
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     centres = prepare(X[cores], metric, dtype=dtype)
     origin = centres.mean(axis=0)
-    labels = np.empty(X.shape[0], dtype=np.intp)
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    opponent = np.empty(n, dtype=np.intp)
+    outside = np.empty(n)
     for start, stop, rows in _prepared_chunks(X, metric, dtype):
-        labels[start:stop] = argmin_exact(rows, centres, metric, origin=origin)[0]
+        if return_outside:
+            first, second, dist = nearest_two(rows, centres, metric, origin=origin)
+            labels[start:stop], opponent[start:stop] = first, second
+            outside[start:stop] = dist
+        else:
+            labels[start:stop] = argmin_exact(rows, centres, metric,
+                                              origin=origin)[0]
+    # A core belongs to its own class even when an identical core comes first;
+    # its outside distance is then to the nearest *other* core.
+    moved = cores[labels[cores] != np.arange(cores.size)]
     labels[cores] = np.arange(cores.size)
-    return labels
+    if not return_outside:
+        return labels
+    if moved.size:
+        outside[moved], opponent[moved] = outside_distances(
+            prepare(X[moved], metric), labels[moved], prepare(X[cores], metric),
+            metric)
+    return labels, outside, opponent
 
 
 def outside_distances(rows, own_label, core_rows, metric):
     """Distance to, and number of, the nearest core of another pseudo-class.
 
     ``rows`` and ``core_rows`` are prepared rows (see ``_distances.prepare``);
-    ties go to the lower class.  With a single core, the distance is ``inf``
-    and the class ``-1``.
+    ``own_label`` is an int or one label per row; ties go to the lower class.
+    With a single core, the distance is ``inf`` and the class ``-1``.
     """
     n = rows.shape[0]
     if core_rows.shape[0] == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
-    unique, inverse = unique_rows(rows)
-    if inverse is not None:
-        distance, opponent = outside_distances(unique, own_label, core_rows, metric)
-        return distance[inverse], opponent[inverse]
-    excluded = np.full(n, own_label, dtype=np.intp)
+    excluded = np.broadcast_to(np.asarray(own_label, dtype=np.intp), (n,))
     opponent, distance = argmin_exact(
         np.asarray(rows, dtype=np.float64),
         np.asarray(core_rows, dtype=np.float64),
         metric,
-        excluded=excluded,
-        origin=core_rows[own_label],
+        excluded=np.ascontiguousarray(excluded),
     )
     return distance, opponent
 

@@ -8,8 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
+from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._distances import prepare
 from .base import SubsetSamplerMixin, resolve_count, validate_pool
@@ -17,7 +19,7 @@ from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import BaseCoreSelector, PrecomputedSelector
 from .denoise import IDCDenoiser, NoDenoiser, OutlierDetectorDenoiser
-from .pseudo_classes import PseudoClass, assign_pseudo_classes, outside_distances
+from .pseudo_classes import PseudoClass, assign_pseudo_classes
 
 __all__ = ["BiLAFSampler"]
 
@@ -33,17 +35,15 @@ def _seeded(estimator, rng):
     return estimator
 
 
-def _denoise_class(label, members, core, X, metric, core_rows, denoiser):
-    """Pass 1 for one pseudo-class: denoise, then the budget-free statistics."""
+def _denoise_class(label, members, core, X, metric, n_classes, denoiser):
+    """Pass 1 for one pseudo-class: denoise, then the members' mean distances."""
     rows = prepare(X[members], metric)
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
-                               core_rows.shape[0])
+                               n_classes)
     ranking, n_kept = denoiser.denoise_class(pseudo_class)
-    kept = ranking[:n_kept]
-    inside = pseudo_class.mean_distances(kept)
-    outside, opponent = outside_distances(rows[kept], label, core_rows, metric)
-    return ranking, n_kept, inside, outside, opponent
+    inside = pseudo_class.mean_distances(ranking[:n_kept])
+    return ranking, n_kept, inside
 
 
 def _select_class(label, members, core_position, X, metric, n_classes, stats,
@@ -125,6 +125,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         The resolved budget.
     n_cores_ : int
         Number of core samples.
+    selected_embeddings_ : ndarray of shape (budget_, n_features_in_)
+        The selected rows of the pool, in the order of ``selected_indices_``
+        (kept for :meth:`score`).
     core_selector_, denoiser_, boundary_selector_ : estimators
         The stages used (fitted core selector; cloned, seeded stages).
     timings_ : dict
@@ -262,7 +265,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
 
         tic = time.perf_counter()
-        labels = assign_pseudo_classes(X, cores, self.metric)
+        labels, outside, opponent = assign_pseudo_classes(
+            X, cores, self.metric, return_outside=True)
         members = _members_by_class(labels, cores.size)
         timings["pseudo_classes"] = time.perf_counter() - tic
         self._log(f"stage 2/4: {cores.size} pseudo-classes "
@@ -270,14 +274,13 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         tic = time.perf_counter()
         denoiser = self._make_denoiser(rng)
-        core_rows = prepare(X[cores], self.metric)
         self._log(f"stage 3/4: denoising with {type(denoiser).__name__}")
         per_class = self._parallel(
             delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
-                                    core_rows, denoiser)
+                                    cores.size, denoiser)
             for c in range(cores.size)
         )
-        sizes = np.array([n_kept for _, n_kept, *_ in per_class], dtype=np.intp)
+        sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
         if sizes.sum() < budget:
             warnings.warn(
                 f"The budget ({budget}) exceeds the {int(sizes.sum())} samples kept "
@@ -289,13 +292,13 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             denoiser = NoDenoiser()
             per_class = self._parallel(
                 delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
-                                        core_rows, denoiser)
+                                        cores.size, denoiser)
                 for c in range(cores.size)
             )
-            sizes = np.array([n_kept for _, n_kept, *_ in per_class], dtype=np.intp)
+            sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
         inlier_mask = np.zeros(n_samples, dtype=bool)
         kept_members, kept_core_positions = [], []
-        for c, (ranking, n_kept, *_stats) in enumerate(per_class):
+        for c, (ranking, n_kept, _) in enumerate(per_class):
             kept = members[c][ranking[:n_kept]]
             inlier_mask[kept] = True
             kept_members.append(kept)
@@ -313,7 +316,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         blocks = self._parallel(
             delayed(_select_class)(
                 c, kept_members[c], kept_core_positions[c], X, self.metric,
-                cores.size, per_class[c][2:], int(class_budgets[c]),
+                cores.size,
+                (per_class[c][2], outside[kept_members[c]], opponent[kept_members[c]]),
+                int(class_budgets[c]),
                 boundary_selector,
             )
             for c in range(cores.size)
@@ -328,12 +333,68 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self.class_budgets_ = class_budgets
         self.budget_ = budget
         self.n_cores_ = int(cores.size)
+        self.selected_embeddings_ = np.array(X[self.selected_indices_])
         self.core_selector_ = core_selector
         self.denoiser_ = denoiser
         self.boundary_selector_ = boundary_selector
         self.timings_ = timings
         self.n_samples_fit_ = n_samples
         return self
+
+    def score(self, X, y=None):
+        """Coverage of X by the selection: minus the mean distance to it.
+
+        For every row of X, the distance (in ``metric``, on the features the
+        sampler was fitted on) to its nearest selected sample; the score is
+        minus their mean, so higher is better and 0 is perfect.  It needs no
+        labels, which lets ``GridSearchCV(BiLAFSampler(...), grid).fit(X)``
+        tune the sampler: each cross-validation split fits the sampler on one
+        part of the pool and scores how well the selection covers the
+        held-out part.
+
+        What it measures: how well the selected samples *cover* the data
+        (the k-center objective of diversity sampling, averaged instead of
+        maximised).  What it does not measure: how near the selected samples
+        lie to the borders between classes (BiLAF's second level, which by
+        design trades a little coverage for boundary samples), nor the
+        accuracy of a model trained on them.  Scores are comparable only
+        between samplers with the same budget on data in the same feature
+        space (a larger budget or a rescaled space changes them); when some
+        labels are available for validation, tune by downstream accuracy
+        with :class:`~sklearn_bilaf.LabelBudgetClassifier` instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Embeddings to cover, e.g. held-out rows of the pool.  Processed in
+            chunks of scikit-learn's ``working_memory``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the mean distance from the rows of X to their nearest
+            selected sample.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_bilaf import BiLAFSampler
+        >>> from sklearn_bilaf.core import RandomSelector
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> sampler = BiLAFSampler(budget=40, core_selector=RandomSelector(8),
+        ...                        random_state=0).fit(X[:1000])
+        >>> score = sampler.score(X[1000:])
+        >>> bool(score < 0)
+        True
+        """
+        check_is_fitted(self, "selected_embeddings_")
+        X = validate_pool(self, X, reset=False)
+        _, distances = pairwise_distances_argmin_min(
+            X, self.selected_embeddings_, metric=self.metric
+        )
+        return -float(np.mean(distances, dtype=np.float64))
 
     def _parallel(self, tasks):
         return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
