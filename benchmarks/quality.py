@@ -1,0 +1,696 @@
+"""Selection-quality benchmark: how good a model trained on the picks is.
+
+Protocol (issue 6, fixed so that figures stay comparable across versions):
+
+* Pools and test splits
+  - ``digits``: scikit-learn's ``load_digits``, stratified 75/25 split, seed 0.
+  - ``wordnet``: the WordNet nouns MiniLM embeddings
+    (``../shared/data/wordnet-nouns-minilm``), pool ``train_idx``, test
+    ``test_idx``, float32.
+  - ``fashion-mnist``: Debian's ``dataset-fashion-mnist`` package, official
+    60k/10k split, pixels scaled to [0, 1], PCA to 64 dimensions fitted on
+    the pool.
+* Budgets: 0.5, 1, 2 and 5 % of the pool (``int(N * p)``); digits 20, 50, 100.
+* BiLAF cores: K = 0.25 % of the pool (at most the budget), and also 0.5 %
+  for budgets of at least 1 %.
+* Evaluation: ``LogisticRegression(C=10, max_iter=2000)`` fitted on the
+  selected rows with their true labels; accuracy and balanced accuracy on
+  the test split; seeds 0, 1, 2; mean +- sample standard deviation.
+  Labels are never used for selection.
+* Methods: Random, FDS, K-Means, ActiveFT (K = budget), TypiClust,
+  ProbCover, BiLAF (paper), BiLAF (published); on WordNet also the ablations
+  of the paper's Table 4 (K = 0.25 %).
+
+Results are appended to ``results/quality.csv`` one row per
+(dataset, method, cores, budget, seed) as soon as each is measured; a rerun
+skips the rows already there, so the run can be stopped and resumed at any
+time.  ActiveFT selections are cached in ``results/cache/`` (they do not
+depend on the budget when used as BiLAF's cores).  After the runs the script
+renders the tables (Markdown and reStructuredText) and one accuracy-vs-budget
+plot per dataset (needs matplotlib, the ``plot`` extra).
+
+Usage, from the repository root::
+
+    python3 benchmarks/quality.py                        # the whole protocol
+    python3 benchmarks/quality.py --quick                # digits, 50, seed 0
+    python3 benchmarks/quality.py --datasets wordnet --seeds 0 --budgets 0 1
+    python3 benchmarks/quality.py --render-only          # tables and plots
+"""
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
+from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector  # noqa: E402
+from sklearn_bilaf.boundary import BoundarySelector  # noqa: E402
+from sklearn_bilaf.core import (  # noqa: E402
+    ActiveFTSelector,
+    FarthestPointSelector,
+    KMeansSelector,
+    RandomSelector,
+)
+from sklearn_bilaf.denoise import (  # noqa: E402
+    DensityDenoiser,
+    DistanceDenoiser,
+    IDCDenoiser,
+)
+
+RESULTS_DIR = HERE / "results"
+WORDNET_DIR = (REPO / ".." / "shared" / "data" / "wordnet-nouns-minilm").resolve()
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+SEEDS = (0, 1, 2)
+POOL_FRACTIONS = (0.005, 0.01, 0.02, 0.05)
+CORE_FRACTIONS = (0.0025, 0.005)
+DIGITS_BUDGETS = (20, 50, 100)
+
+FIELDS = [
+    "dataset", "method", "n_cores", "budget", "budget_label", "seed",
+    "accuracy", "balanced_accuracy", "n_labels_covered", "select_seconds",
+    "pseudo_purity", "boundary_cross_rate", "version", "finished",
+]
+
+# Methods in the order they are run for one (seed, budget): cheap first.
+MAIN_METHODS = {
+    "random": "Random",
+    "fds": "FDS",
+    "typiclust": "TypiClust",
+    "probcover": "ProbCover",
+    "kmeans": "K-Means",
+    "bilaf-paper": "BiLAF (paper)",
+    "bilaf-published": "BiLAF (published)",
+    "activeft": "ActiveFT",
+}
+ABLATIONS = {
+    "abl-no-denoising": "BiLAF: no denoising",
+    "abl-distance": "BiLAF: distance-guided denoising",
+    "abl-density": "BiLAF: density-based denoising",
+    "abl-one-shot": "BiLAF: one-shot selection",
+    "abl-no-penalty": "BiLAF: no penalty (delta = 1.0)",
+    "abl-random-cores": "BiLAF: Random cores",
+    "abl-fds-cores": "BiLAF: FDS cores",
+    "abl-kmeans-cores": "BiLAF: K-Means cores",
+}
+ABLATION_DATASETS = ("wordnet",)
+METHOD_NAMES = {**MAIN_METHODS, **ABLATIONS}
+NEEDS_CORES = {"bilaf-paper", "bilaf-published", *ABLATIONS}
+
+
+class DatasetUnavailable(RuntimeError):
+    """The files of a dataset are not on this machine."""
+
+
+# -- data -------------------------------------------------------------------
+@dataclass
+class Dataset:
+    name: str
+    X: np.ndarray  # the pool
+    y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+    budgets: list = field(default_factory=list)  # [(label, count), ...]
+
+    @property
+    def n_pool(self):
+        return self.X.shape[0]
+
+    def core_counts(self, budget):
+        """BiLAF core counts for a budget: 0.25 % (capped), 0.5 % from 1 %."""
+        counts = [min(budget, max(1, int(self.n_pool * CORE_FRACTIONS[0])))]
+        if budget >= int(self.n_pool * 0.01):
+            counts.append(min(budget, max(1, int(self.n_pool * CORE_FRACTIONS[1]))))
+        return sorted(set(counts))
+
+
+def _pool_budgets(n):
+    return [(f"{100 * p:g}%", int(n * p)) for p in POOL_FRACTIONS]
+
+
+def load_digits_split():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_pool, X_test, y_pool, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0)
+    return Dataset("digits", X_pool, y_pool, X_test, y_test, 10,
+                   [(str(b), b) for b in DIGITS_BUDGETS])
+
+
+def load_wordnet(path=WORDNET_DIR):
+    path = Path(path)
+    if not (path / "X.npy").exists():
+        raise DatasetUnavailable(
+            f"WordNet embeddings not found in {path} (X.npy, y.npy, "
+            "train_idx.npy, test_idx.npy).")
+    X = np.load(path / "X.npy", mmap_mode="r")
+    y = np.load(path / "y.npy", mmap_mode="r")
+    train = np.load(path / "train_idx.npy")
+    test = np.load(path / "test_idx.npy")
+    X_pool = np.ascontiguousarray(X[train], dtype=np.float32)
+    X_test = np.ascontiguousarray(X[test], dtype=np.float32)
+    y_pool = np.asarray(y[train], dtype=np.intp)
+    y_test = np.asarray(y[test], dtype=np.intp)
+    return Dataset("wordnet", X_pool, y_pool, X_test, y_test,
+                   int(np.unique(y_pool).size), _pool_budgets(X_pool.shape[0]))
+
+
+def _read_idx(path):
+    """An IDX file (the MNIST format), gzip-compressed."""
+    with gzip.open(path, "rb") as handle:
+        data = handle.read()
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big")
+                  for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def load_fashion_mnist(path=FASHION_DIR):
+    from sklearn.decomposition import PCA
+
+    path = Path(path)
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    if not all((path / name).exists() for name in names):
+        raise DatasetUnavailable(
+            f"Fashion-MNIST not found in {path}. It comes from Debian's "
+            "package: apt-get install dataset-fashion-mnist")
+    images, labels, test_images, test_labels = (_read_idx(path / n) for n in names)
+    X_pool = images.reshape(len(images), -1).astype(np.float64) / 255.0
+    X_test = test_images.reshape(len(test_images), -1).astype(np.float64) / 255.0
+    pca = PCA(n_components=64, random_state=0).fit(X_pool)
+    X_pool = np.ascontiguousarray(pca.transform(X_pool), dtype=np.float32)
+    X_test = np.ascontiguousarray(pca.transform(X_test), dtype=np.float32)
+    return Dataset("fashion-mnist", X_pool, labels.astype(np.intp), X_test,
+                   test_labels.astype(np.intp), 10, _pool_budgets(len(X_pool)))
+
+
+LOADERS = {
+    "digits": load_digits_split,
+    "wordnet": load_wordnet,
+    "fashion-mnist": load_fashion_mnist,
+}
+
+
+# -- selection --------------------------------------------------------------
+class Context:
+    """Caches shared by the runs on one dataset (ActiveFT cores, radii)."""
+
+    def __init__(self, dataset, cache_dir):
+        self.ds = dataset
+        self.cache_dir = Path(cache_dir)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, kind, n, seed):
+        return self.cache_dir / f"{self.ds.name}-{kind}-k{n}-seed{seed}.npz"
+
+    def activeft(self, n_cores, seed):
+        """ActiveFT's selection of ``n_cores`` samples (cached), and its time."""
+        path = self._path("activeft", n_cores, seed)
+        lock = Path(str(path) + ".lock")
+        # Another process (e.g. a cache warm-up) may be computing it: wait.
+        while lock.exists() and not path.exists() and time.time() - lock.stat(
+                ).st_mtime < 4 * 3600:
+            time.sleep(10)
+        if path.exists():
+            with np.load(path) as cached:
+                return cached["indices"], float(cached["seconds"])
+        tic = time.perf_counter()
+        selector = ActiveFTSelector(n_cores=n_cores, random_state=seed).fit(self.ds.X)
+        seconds = time.perf_counter() - tic
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, indices=selector.selected_indices_, seconds=seconds)
+        os.replace(tmp, path)
+        return selector.selected_indices_, seconds
+
+    def probcover_radius(self, seed):
+        """ProbCover's purity radius for a seed (it does not depend on the budget)."""
+        path = self.cache_dir / f"{self.ds.name}-probcover-radius-seed{seed}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        selector = ProbCoverSelector(n_classes=self.ds.n_classes, random_state=seed)
+        tic = time.perf_counter()
+        radius, purity = selector._pure_radius(self.ds.X, np.random.RandomState(seed))
+        info = {"radius": radius, "purity": purity,
+                "seconds": time.perf_counter() - tic}
+        path.write_text(json.dumps(info))
+        return info
+
+
+def _bilaf_kwargs(method):
+    if method == "bilaf-published":
+        return {"denoiser": IDCDenoiser(variant="published")}
+    if method == "abl-no-denoising":
+        return {"denoiser": "none"}
+    if method == "abl-distance":
+        return {"denoiser": DistanceDenoiser()}
+    if method == "abl-density":
+        return {"denoiser": DensityDenoiser()}
+    if method == "abl-one-shot":
+        return {"boundary_selector": BoundarySelector(strategy="one-shot")}
+    if method == "abl-no-penalty":
+        return {"boundary_selector": BoundarySelector(penalty=1.0)}
+    return {}
+
+
+def select(ctx, method, budget, n_cores, seed):
+    """Run one method; return (indices, seconds, diagnostics)."""
+    X = ctx.ds.X
+    extra = {}
+    if method in NEEDS_CORES:
+        tic = time.perf_counter()
+        if method == "abl-random-cores":
+            cores = RandomSelector(n_cores, random_state=seed).fit(X).selected_indices_
+        elif method == "abl-fds-cores":
+            cores = FarthestPointSelector(n_cores, random_state=seed).fit(
+                X).selected_indices_
+        elif method == "abl-kmeans-cores":
+            cores = KMeansSelector(n_cores, random_state=seed).fit(X).selected_indices_
+        else:
+            cores, core_seconds = ctx.activeft(n_cores, seed)
+            tic -= core_seconds  # count the (cached) core time in
+        sampler = BiLAFSampler(budget, core_selector=cores, random_state=seed,
+                               **_bilaf_kwargs(method))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            sampler.fit(X)
+        seconds = time.perf_counter() - tic
+        extra = bilaf_diagnostics(sampler, ctx.ds.y)
+        return sampler.selected_indices_, seconds, extra
+    tic = time.perf_counter()
+    if method == "random":
+        idx = RandomSelector(budget, random_state=seed).fit(X).selected_indices_
+    elif method == "fds":
+        idx = FarthestPointSelector(budget, random_state=seed).fit(X).selected_indices_
+    elif method == "kmeans":
+        idx = KMeansSelector(budget, random_state=seed).fit(X).selected_indices_
+    elif method == "typiclust":
+        idx = TypiClustSelector(budget, random_state=seed).fit(X).selected_indices_
+    elif method == "probcover":
+        info = ctx.probcover_radius(seed)
+        selector = ProbCoverSelector(budget, radius=info["radius"],
+                                     random_state=seed).fit(X)
+        idx = selector.selected_indices_
+        tic -= info["seconds"]
+    elif method == "activeft":
+        idx, seconds = ctx.activeft(budget, seed)
+        return idx, seconds, extra
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    return idx, time.perf_counter() - tic, extra
+
+
+def bilaf_diagnostics(sampler, y):
+    """Label-based diagnostics (for the report only, never for selection).
+
+    pseudo_purity: share of the pool whose true label is the majority label of
+    its pseudo-class.  boundary_cross_rate: share of the boundary (non-core)
+    picks whose true label differs from their pseudo-class core's.
+    """
+    labels = sampler.labels_
+    n_classes = int(y.max()) + 1
+    table = np.zeros((sampler.n_cores_, n_classes), dtype=np.int64)
+    np.add.at(table, (labels, y), 1)
+    purity = table.max(axis=1).sum() / y.size
+    picks = sampler.selected_indices_
+    is_core = np.isin(picks, sampler.core_indices_)
+    boundary = picks[~is_core]
+    if boundary.size:
+        core_label = y[sampler.core_indices_][labels[boundary]]
+        cross = float(np.mean(y[boundary] != core_label))
+    else:
+        cross = float("nan")
+    return {"pseudo_purity": float(purity), "boundary_cross_rate": cross}
+
+
+def evaluate(ds, indices):
+    """Accuracy and balanced accuracy of the protocol's probe on the test split."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
+    indices = np.asarray(indices)
+    y_sel = ds.y[indices]
+    if np.unique(y_sel).size < 2:  # one class: the probe predicts it
+        pred = np.full(ds.y_test.shape, y_sel[0])
+    else:
+        clf = LogisticRegression(C=10, max_iter=2000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(ds.X[indices], y_sel)
+        pred = clf.predict(ds.X_test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bacc = balanced_accuracy_score(ds.y_test, pred)
+    return accuracy_score(ds.y_test, pred), bacc, int(np.unique(y_sel).size)
+
+
+# -- results file -----------------------------------------------------------
+def _key(row):
+    return (row["dataset"], row["method"], str(row["n_cores"]), str(row["budget"]),
+            str(row["seed"]))
+
+
+def read_rows(path):
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def append_row(path, row):
+    path = Path(path)
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def plan(ds, methods, budget_ids, seeds):
+    """Every (seed, budget label, budget, method, n_cores) to run, in order."""
+    jobs = []
+    for seed in seeds:
+        for i, (label, budget) in enumerate(ds.budgets):
+            if budget_ids is not None and i not in budget_ids:
+                continue
+            for method in methods:
+                if method in ABLATIONS:
+                    if ds.name not in ABLATION_DATASETS:
+                        continue
+                    counts = ds.core_counts(budget)[:1]
+                elif method in NEEDS_CORES:
+                    counts = ds.core_counts(budget)
+                else:
+                    counts = [""]
+                for n_cores in counts:
+                    jobs.append((seed, label, budget, method, n_cores))
+    return jobs
+
+
+def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print):
+    try:
+        ds = LOADERS[dataset_name]()
+    except DatasetUnavailable as exc:
+        log(f"[{dataset_name}] skipped: {exc}")
+        return 0
+    ctx = Context(ds, cache_dir)
+    done = {_key(r) for r in read_rows(results)}
+    n_run = 0
+    for seed, label, budget, method, n_cores in plan(ds, methods, budget_ids, seeds):
+        row = {"dataset": ds.name, "method": method, "n_cores": n_cores,
+               "budget": budget, "seed": seed}
+        if _key(row) in done:
+            continue
+        indices, seconds, extra = select(ctx, method, budget,
+                                         n_cores if n_cores != "" else None, seed)
+        indices = np.asarray(indices)
+        if indices.size != budget or np.unique(indices).size != budget:
+            raise RuntimeError(f"{method} returned {indices.size} indices "
+                               f"({np.unique(indices).size} distinct) for {budget}")
+        acc, bacc, covered = evaluate(ds, indices)
+        row.update(
+            budget_label=label, accuracy=f"{acc:.6f}",
+            balanced_accuracy=f"{bacc:.6f}", n_labels_covered=covered,
+            select_seconds=f"{seconds:.3f}",
+            pseudo_purity=_fmt(extra.get("pseudo_purity")),
+            boundary_cross_rate=_fmt(extra.get("boundary_cross_rate")),
+            version=__version__, finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
+        append_row(results, row)
+        done.add(_key(row))
+        n_run += 1
+        cores = f" K={n_cores}" if n_cores != "" else ""
+        log(f"[{ds.name}] seed {seed} budget {label} ({budget}) {method}{cores}: "
+            f"acc {acc:.4f} bacc {bacc:.4f} ({seconds:.1f}s)")
+    return n_run
+
+
+def _fmt(value):
+    return "" if value is None else f"{value:.6f}"
+
+
+# -- rendering --------------------------------------------------------------
+def aggregate(rows):
+    """Mean and sample std per (dataset, method, n_cores, budget)."""
+    groups = {}
+    for row in rows:
+        key = (row["dataset"], row["method"], row["n_cores"], int(row["budget"]))
+        groups.setdefault(key, []).append(row)
+    summary = []
+    for (dataset, method, n_cores, budget), members in sorted(groups.items()):
+        entry = {"dataset": dataset, "method": method, "n_cores": n_cores,
+                 "budget": budget, "budget_label": members[0]["budget_label"],
+                 "n_seeds": len(members),
+                 "seeds": sorted(int(m["seed"]) for m in members)}
+        for metric in ("accuracy", "balanced_accuracy", "select_seconds",
+                       "pseudo_purity", "boundary_cross_rate"):
+            values = np.array([float(m[metric]) for m in members if m[metric] != ""])
+            if values.size:
+                entry[metric] = float(values.mean())
+                entry[metric + "_std"] = (float(values.std(ddof=1))
+                                          if values.size > 1 else 0.0)
+        summary.append(entry)
+    return summary
+
+
+def _label(method, n_cores, n_pool):
+    name = METHOD_NAMES.get(method, method)
+    if n_cores != "":
+        name += f", K={n_cores} ({100 * int(n_cores) / n_pool:.2g}%)"
+    return name
+
+
+def _row_order(method, n_cores):
+    order = list(METHOD_NAMES)
+    # Tables list baselines first, then ActiveFT, then BiLAF.
+    display = ["random", "fds", "kmeans", "typiclust", "probcover", "activeft",
+               "bilaf-paper", "bilaf-published", *ABLATIONS]
+    return (display.index(method) if method in display else len(order),
+            int(n_cores) if n_cores != "" else 0)
+
+
+def table(summary, dataset, metric, methods, n_pool, fmt="rst"):
+    """A methods x budgets table of mean +- std, best mean per column in bold."""
+    entries = [e for e in summary if e["dataset"] == dataset and e["method"] in methods]
+    if not entries:
+        return ""
+    budgets = sorted({(e["budget"], e["budget_label"]) for e in entries})
+    rows = sorted({(e["method"], e["n_cores"]) for e in entries},
+                  key=lambda r: _row_order(*r))
+    cell = {(e["method"], e["n_cores"], e["budget"]): e for e in entries}
+    best = {}
+    for budget, _ in budgets:
+        means = [cell[(m, k, budget)][metric] for m, k in rows
+                 if (m, k, budget) in cell and cell[(m, k, budget)]["n_seeds"] == 3]
+        best[budget] = max(means) if means else None
+    header = ["method"] + [label if label == str(budget) else f"{label} ({budget})"
+                           for budget, label in budgets]
+    body = []
+    for method, n_cores in rows:
+        line = [_label(method, n_cores, n_pool)]
+        for budget, _ in budgets:
+            e = cell.get((method, n_cores, budget))
+            if e is None:
+                line.append("--")
+                continue
+            if e["n_seeds"] > 1:
+                text = f"{100 * e[metric]:.1f} ± {100 * e[metric + '_std']:.1f}"
+            else:
+                text = f"{100 * e[metric]:.1f}"
+            if e["n_seeds"] < 3:
+                text += f" (n={e['n_seeds']})"
+            if best[budget] is not None and e["n_seeds"] == 3 and np.isclose(
+                    e[metric], best[budget]):
+                text = f"**{text}**"
+            line.append(text)
+        body.append(line)
+    if fmt == "md":
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
+    rule = "  ".join("=" * w for w in widths)
+    out = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+           rule]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in body]
+    out.append(rule)
+    return "\n".join(out) + "\n"
+
+
+def _n_pool(rows, dataset):
+    sizes = {"digits": 1347, "wordnet": 65617, "fashion-mnist": 60000}
+    return sizes.get(dataset, 1)
+
+
+def render(results, out_dir, log=print):
+    rows = read_rows(results)
+    if not rows:
+        log(f"no results in {results}")
+        return
+    out_dir = Path(out_dir)
+    stem = Path(results).stem
+    summary = aggregate(rows)
+    meta = machine_info()
+    (out_dir / f"{stem}_summary.json").write_text(
+        json.dumps({"machine": meta, "summary": summary}, indent=1) + "\n")
+    datasets = [d for d in LOADERS if any(r["dataset"] == d for r in rows)]
+    titles = {"accuracy": "Accuracy (%)", "balanced_accuracy": "Balanced accuracy (%)"}
+    for fmt, suffix in (("rst", "rst"), ("md", "md")):
+        parts = []
+        for dataset in datasets:
+            n_pool = _n_pool(rows, dataset)
+            for metric, title in titles.items():
+                text = table(summary, dataset, metric, MAIN_METHODS, n_pool, fmt)
+                if text:
+                    parts.append(_heading(f"{dataset}: {title}", fmt) + text)
+            if dataset in ABLATION_DATASETS:
+                text = table(summary, dataset, "accuracy",
+                             {"bilaf-paper", *ABLATIONS}, n_pool, fmt)
+                if text:
+                    parts.append(_heading(f"{dataset}: ablations, accuracy (%)", fmt)
+                                 + text)
+        (out_dir / f"{stem}_tables.{suffix}").write_text("\n".join(parts))
+    for dataset in datasets:
+        plot(summary, dataset, out_dir / f"{stem}_{dataset}.png", log=log)
+
+
+def _heading(title, fmt):
+    if fmt == "md":
+        return f"### {title}\n\n"
+    return f".. rubric:: {title}\n\n"
+
+
+def plot(summary, dataset, path, log=print):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib is not installed (pip install sklearn_bilaf[plot]): "
+            "no plots")
+        return
+    entries = [e for e in summary if e["dataset"] == dataset and e["method"] in
+               MAIN_METHODS]
+    if not entries:
+        return
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    lines = sorted({(e["method"], e["n_cores"]) for e in entries},
+                   key=lambda r: _row_order(*r))
+    n_pool = _n_pool(None, dataset)
+    styles = {"bilaf-paper": "-", "bilaf-published": ":", "activeft": "-"}
+    for method, n_cores in lines:
+        points = sorted((e["budget"], e["accuracy"], e["accuracy_std"], e["n_seeds"])
+                        for e in entries
+                        if e["method"] == method and e["n_cores"] == n_cores)
+        b, acc, std, n = (np.array(v) for v in zip(*points, strict=True))
+        label = _label(method, n_cores, n_pool)
+        if n.min() < 3:
+            label += " (fewer seeds)"
+        bold = method.startswith("bilaf") or method == "activeft"
+        ax.errorbar(b, 100 * acc, yerr=100 * std, marker="o", ms=4, capsize=3,
+                    linestyle=styles.get(method, "--"), lw=2 if bold else 1.2,
+                    label=label)
+    ax.set_xscale("log")
+    budgets = sorted({e["budget"] for e in entries})
+    ax.set_xticks(budgets)
+    ax.set_xticklabels([f"{b}\n({100 * b / n_pool:.2g}%)" for b in budgets])
+    ax.minorticks_off()
+    ax.set_xlabel("budget (samples labelled)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"{dataset}: logistic regression on the selected samples "
+                 "(mean ± std)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    log(f"wrote {path}")
+
+
+def machine_info():
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sklearn
+
+    return {"sklearn_bilaf": __version__, "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__, "python": platform.python_version(),
+            "cpu": model, "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+# -- command line -----------------------------------------------------------
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]))
+    parser.add_argument("--quick", action="store_true",
+                        help="digits, budget 50, seed 0, main methods (for CI)")
+    parser.add_argument("--datasets", nargs="+", choices=list(LOADERS),
+                        default=list(LOADERS))
+    parser.add_argument("--methods", nargs="+", choices=list(METHOD_NAMES),
+                        default=list(METHOD_NAMES))
+    parser.add_argument("--budgets", nargs="+", type=int, default=None,
+                        help="positions in the budget list (0 = smallest)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--results-name", default=None,
+                        help="results file stem (default quality, or "
+                             "quality_quick with --quick)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="ActiveFT cache (default RESULTS_DIR/cache)")
+    parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--no-render", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.datasets, args.budgets, args.seeds = ["digits"], [1], [0]
+        args.methods = list(MAIN_METHODS)
+    name = args.results_name or ("quality_quick" if args.quick else "quality")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    results = args.results_dir / f"{name}.csv"
+    cache_dir = args.cache_dir or args.results_dir / "cache"
+
+    def log(message):
+        print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+    if not args.render_only:
+        log(f"sklearn_bilaf {__version__}; results in {results}")
+        for dataset in args.datasets:
+            run(dataset, args.methods, args.budgets, args.seeds, results, cache_dir,
+                log=log)
+    if not args.no_render:
+        render(results, args.results_dir, log=log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,377 @@
+"""Label-free "cold start" selectors from the active-learning literature.
+
+Two strong baselines that BiLAF is compared with in the benchmarks, written
+as core selectors (:class:`~sklearn_bilaf.core.BaseCoreSelector`), so they
+have the same interface as every other selector of the library and can even
+serve as BiLAF's first stage:
+
+* :class:`TypiClustSelector` -- Hacohen, Dekel and Weinshall, *Active
+  Learning on a Budget: Opposite Strategies Suit High and Low Budgets*,
+  ICML 2022.  Cluster the pool, then take the most *typical* sample of each
+  cluster, largest clusters first.
+* :class:`ProbCoverSelector` -- Yehuda, Dekel, Hacohen and Weinshall,
+  *Active Learning Through a Covering Lens*, NeurIPS 2022.  Greedy maximum
+  coverage with balls of radius delta, delta chosen so that balls rarely mix
+  k-means clusters.
+
+Both are implemented from the papers' descriptions; ``n_cores`` is the number
+of samples to select.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import pairwise_distances_chunked
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._distances import chunk_rows, prepare, sq_distances, sq_norms
+from .core import BaseCoreSelector
+
+__all__ = ["ProbCoverSelector", "TypiClustSelector"]
+
+#: Relative margin below the purity limit (see ProbCoverSelector).
+_RADIUS_MARGIN = 1e-6
+
+
+def _in_geometry(X, metric):
+    """X in the selector's geometry: as given, or L2-normalised for cosine."""
+    if metric == "cosine":
+        return prepare(X, "cosine", dtype=X.dtype)
+    return X
+
+
+class TypiClustSelector(BaseCoreSelector):
+    """TypiClust: the most typical sample of each of the largest clusters.
+
+    The pool is clustered with k-means into as many clusters as samples
+    wanted (at most ``max_clusters``).  Clusters with fewer than
+    ``min_cluster_size`` members are ignored.  Then, one sample at a time,
+    the cluster holding the fewest selected samples so far (ties: the largest
+    cluster, then the lower cluster number) gives its most typical sample not
+    yet selected, where the typicality of x is the inverse of the mean
+    Euclidean distance from x to its ``n_neighbors`` nearest neighbours inside
+    its cluster (fewer when the cluster is smaller).  With the cap, a budget
+    larger than ``max_clusters`` takes several samples per cluster.
+
+    As in the authors' recipe, k-means is :class:`~sklearn.cluster.KMeans`
+    for up to 50 clusters and :class:`~sklearn.cluster.MiniBatchKMeans`
+    (batches of 5,000 rows) beyond.
+
+    Parameters
+    ----------
+    n_cores : "auto", int or float, default="auto"
+        How many samples to select: ``"auto"`` is 0.5 % of the pool (at most
+        a sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_neighbors : int, default=20
+        Neighbours in the typicality estimate.
+    max_clusters : int or None, default=500
+        Cap on the number of clusters; None clusters into exactly
+        ``n_cores`` clusters.
+    min_cluster_size : int, default=5
+        Clusters with fewer members are skipped (used only if the other
+        clusters cannot fill the selection).
+    random_state : int, RandomState instance or None, default=None
+        Seed of k-means.
+
+    Attributes
+    ----------
+    selected_indices_ : ndarray of shape (n_cores,)
+        Selected row numbers, ascending.
+    selection_order_ : ndarray of shape (n_cores,)
+        The same rows in the order they were picked.
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of every sample.
+    typicality_ : ndarray of shape (n_samples,)
+        Typicality of every sample of a visited cluster (NaN elsewhere).
+    n_samples_fit_ : int
+        Rows in the pool.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    See Also
+    --------
+    ProbCoverSelector : Greedy coverage with purity-tuned balls.
+    sklearn_bilaf.core.KMeansSelector : Samples nearest to k-means centres.
+
+    References
+    ----------
+    Guy Hacohen, Avihu Dekel, Daphna Weinshall. *Active Learning on a Budget:
+    Opposite Strategies Suit High and Low Budgets.* ICML 2022
+    (arXiv:2202.02794).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn_bilaf.baselines import TypiClustSelector
+    >>> X, y = make_blobs(300, centers=3, random_state=0)
+    >>> selector = TypiClustSelector(n_cores=3, random_state=0).fit(X)
+    >>> sorted(y[selector.selected_indices_].tolist())
+    [0, 1, 2]
+    >>> selector.transform(X).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseCoreSelector._parameter_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "max_clusters": [None, Interval(Integral, 1, None, closed="left")],
+        "min_cluster_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, n_cores="auto", n_neighbors=20, max_clusters=500,
+                 min_cluster_size=5, random_state=None):
+        self.n_cores = n_cores
+        self.n_neighbors = n_neighbors
+        self.max_clusters = max_clusters
+        self.min_cluster_size = min_cluster_size
+        self.random_state = random_state
+
+    def _cluster(self, X, n_clusters, random_state):
+        if n_clusters <= 50:
+            kmeans = KMeans(n_clusters=n_clusters, n_init="auto",
+                            random_state=random_state)
+        else:
+            kmeans = MiniBatchKMeans(n_clusters=n_clusters, batch_size=5000,
+                                     n_init="auto", random_state=random_state)
+        return kmeans.fit_predict(X)
+
+    def _typicality(self, X, members):
+        """1 / mean distance to the nearest neighbours within the cluster."""
+        m = members.size
+        if m == 1:
+            return np.ones(1)
+        k = min(self.n_neighbors, m - 1)
+        rows = np.asarray(X[members], dtype=np.float64)
+        rows -= rows.mean(axis=0)  # centring keeps the expanded form accurate
+        norms = sq_norms(rows)
+        mean = np.empty(m)
+        step = chunk_rows(m, 16 * m + 1)
+        for start in range(0, m, step):
+            stop = min(m, start + step)
+            sq = sq_distances(rows[start:stop], rows, norms[start:stop], norms)
+            sq[np.arange(stop - start), np.arange(start, stop)] = np.inf  # self
+            nearest = np.partition(sq, k - 1, axis=1)[:, :k]
+            mean[start:stop] = np.sqrt(nearest).mean(axis=1)
+        with np.errstate(divide="ignore"):
+            return 1.0 / mean  # duplicates of a point are infinitely typical
+
+    def _select(self, X, n_select, random_state):
+        n = X.shape[0]
+        n_clusters = n_select if self.max_clusters is None else min(
+            n_select, self.max_clusters)
+        labels = self._cluster(X, n_clusters, random_state)
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(n_clusters + 1))
+        members = [order[bounds[c]: bounds[c + 1]] for c in range(n_clusters)]
+        sizes = np.diff(bounds)
+        eligible = sizes >= self.min_cluster_size
+        if sizes[eligible].sum() < n_select:
+            eligible = sizes > 0  # not enough room: small clusters too
+        picks = np.zeros(n_clusters, dtype=np.intp)
+        # Rank keys: fewest picks first, then larger clusters, then lower number.
+        typicality = np.full(n, np.nan)
+        ranked = {}  # cluster -> its members, most typical first
+        selected = np.empty(n_select, dtype=np.intp)
+        for t in range(n_select):
+            room = eligible & (picks < sizes)
+            candidates = np.flatnonzero(room)
+            best = candidates[np.lexsort((candidates, -sizes[candidates],
+                                          picks[candidates]))[0]]
+            if best not in ranked:
+                score = self._typicality(X, members[best])
+                typicality[members[best]] = score
+                ranked[best] = members[best][np.argsort(-score, kind="stable")]
+            selected[t] = ranked[best][picks[best]]
+            picks[best] += 1
+        self.labels_ = labels
+        self.typicality_ = typicality
+        self.selection_order_ = selected
+        return selected
+
+
+class ProbCoverSelector(BaseCoreSelector):
+    """ProbCover: greedy maximum coverage with balls of a purity-tuned radius.
+
+    Every sample x covers the samples y with D(x, y) <= radius (itself
+    included).  Samples are selected one at a time: the one whose ball covers
+    the most samples not yet covered (ties: the lower index), whose ball's
+    samples then count as covered.  Once everything is covered the remaining
+    picks are drawn uniformly at random from the unselected samples.
+
+    Without an explicit ``radius``, it is the largest delta whose ball
+    *purity* is at least ``purity_threshold``: purity(delta) is the share of
+    samples whose delta-ball holds only samples of their own k-means cluster,
+    k-means with ``n_classes`` clusters (the expected number of classes).
+    Purity only falls as delta grows and a sample's ball stays pure up to
+    the distance of its nearest sample in another cluster, so the largest
+    such delta is found from those distances (no grid search), minus a
+    relative 1e-6 against rounding.
+
+    The ball graph is a sparse radius-neighbour graph; its size is the number
+    of (sample, neighbour) pairs within the radius, never N x N unless the
+    radius makes the graph dense.  The nearest-other-cluster distances are
+    computed exactly in row chunks of scikit-learn's ``working_memory``.
+
+    Parameters
+    ----------
+    n_cores : "auto", int or float, default="auto"
+        How many samples to select: ``"auto"`` is 0.5 % of the pool (at most
+        a sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_classes : int, default=10
+        Expected number of classes: the number of k-means clusters that
+        define purity.  Ignored when ``radius`` is given.
+    radius : float or None, default=None
+        Ball radius delta; None chooses it by purity.
+    purity_threshold : float, default=0.95
+        Smallest acceptable purity (alpha in the paper).
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        Geometry of the balls and of k-means: Euclidean on X as given, or
+        Euclidean on L2-normalised rows (equivalent to cosine distance).
+    random_state : int, RandomState instance or None, default=None
+        Seed of k-means and of the random picks after full coverage.
+
+    Attributes
+    ----------
+    selected_indices_ : ndarray of shape (n_cores,)
+        Selected row numbers, ascending.
+    selection_order_ : ndarray of shape (n_cores,)
+        The same rows in the order they were picked.
+    radius_ : float
+        The radius used.
+    purity_ : float or None
+        Purity at ``radius_`` (None when ``radius`` was given).
+    coverage_ : float
+        Share of the pool covered by the selected balls.
+    n_edges_ : int
+        Non-zeros of the ball graph (self-loops included).
+    n_samples_fit_ : int
+        Rows in the pool.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    See Also
+    --------
+    TypiClustSelector : Typical samples of k-means clusters.
+
+    References
+    ----------
+    Ofer Yehuda, Avihu Dekel, Guy Hacohen, Daphna Weinshall. *Active Learning
+    Through a Covering Lens.* NeurIPS 2022 (arXiv:2205.11320).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn_bilaf.baselines import ProbCoverSelector
+    >>> X, y = make_blobs(300, centers=3, random_state=0)
+    >>> selector = ProbCoverSelector(n_cores=6, n_classes=3, random_state=0).fit(X)
+    >>> sorted(set(y[selector.selected_indices_].tolist()))
+    [0, 1, 2]
+    >>> bool(selector.purity_ >= 0.95)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseCoreSelector._parameter_constraints,
+        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "radius": [None, Interval(Real, 0, None, closed="neither")],
+        "purity_threshold": [Interval(Real, 0, 1, closed="both")],
+        "metric": [StrOptions({"euclidean", "cosine"})],
+    }
+
+    def __init__(self, n_cores="auto", n_classes=10, radius=None,
+                 purity_threshold=0.95, metric="euclidean", random_state=None):
+        self.n_cores = n_cores
+        self.n_classes = n_classes
+        self.radius = radius
+        self.purity_threshold = purity_threshold
+        self.metric = metric
+        self.random_state = random_state
+
+    def _pure_radius(self, X, random_state):
+        """Largest radius with purity >= the threshold, and that purity."""
+        n = X.shape[0]
+        n_clusters = min(self.n_classes, n)
+        labels = KMeans(n_clusters=n_clusters, n_init="auto",
+                        random_state=random_state).fit_predict(X)
+        if n_clusters == 1:
+            return np.inf, 1.0
+        # Distance of each sample to its nearest sample in another cluster.
+        nearest_other = np.empty(n)
+        start = 0
+
+        def reduce(chunk, chunk_start):
+            rows = labels[chunk_start: chunk_start + chunk.shape[0]]
+            chunk[rows[:, None] == labels[None, :]] = np.inf
+            return chunk.min(axis=1)
+
+        for block in pairwise_distances_chunked(X, reduce_func=reduce,
+                                                metric="euclidean"):
+            nearest_other[start: start + block.size] = block
+            start += block.size
+        # A ball is pure iff radius < nearest_other (the graph keeps
+        # distances <= radius).  The largest radius leaving at least
+        # ceil(threshold * n) balls pure is just below the sorted distance
+        # at position n - that count; "just below" is a relative 1e-6, far
+        # above the rounding of the distances, so that the radius graph
+        # (computed separately) agrees with the purity computed here.
+        need = int(np.ceil(self.purity_threshold * n - 1e-9))
+        if need == 0:
+            return np.inf, 1.0
+        ordered = np.sort(nearest_other)
+        limit = ordered[n - need]
+        radius = float(limit * (1 - _RADIUS_MARGIN))
+        purity = float(np.mean(nearest_other > radius))
+        return radius, purity
+
+    def _select(self, X, n_select, random_state):
+        n = X.shape[0]
+        Xg = _in_geometry(X, self.metric)
+        if self.radius is None:
+            radius, purity = self._pure_radius(Xg, random_state)
+        else:
+            radius, purity = float(self.radius), None
+        if not np.isfinite(radius):
+            # Everything is one cluster: any ball is pure; use the diameter.
+            radius = float(np.sqrt(((Xg.max(axis=0) - Xg.min(axis=0)) ** 2).sum()))
+        graph = NearestNeighbors(radius=radius).fit(Xg).radius_neighbors_graph(
+            mode="connectivity")
+        graph = (graph + sp.identity(n, format="csr")).tocsr()
+        graph.sum_duplicates()
+        graph.data[:] = 1
+        indptr, indices = graph.indptr, graph.indices
+        # Symmetric graph: row x lists both the samples x covers and the
+        # samples whose balls cover x.
+        uncovered_in_ball = np.diff(indptr).astype(np.int64)
+        covered = np.zeros(n, dtype=bool)
+        chosen = np.zeros(n, dtype=bool)
+        order = np.empty(n_select, dtype=np.intp)
+        t = 0
+        while t < n_select:
+            best = int(np.argmax(uncovered_in_ball))
+            if uncovered_in_ball[best] <= 0:
+                break
+            order[t] = best
+            chosen[best] = True
+            t += 1
+            ball = indices[indptr[best]: indptr[best + 1]]
+            fresh = ball[~covered[ball]]
+            covered[fresh] = True
+            # Every ball containing a freshly covered sample loses it.
+            starts, stops = indptr[fresh], indptr[fresh + 1]
+            lengths = stops - starts
+            if lengths.sum():
+                flat = np.repeat(stops - lengths.cumsum(), lengths) + np.arange(
+                    lengths.sum())
+                uncovered_in_ball -= np.bincount(indices[flat], minlength=n)
+        if t < n_select:
+            rest = np.flatnonzero(~chosen)
+            order[t:] = random_state.choice(rest, size=n_select - t, replace=False)
+        self.radius_ = radius
+        self.purity_ = purity
+        self.coverage_ = float(covered.mean())
+        self.n_edges_ = int(graph.nnz)
+        self.selection_order_ = order
+        return order

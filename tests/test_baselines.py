@@ -1,0 +1,191 @@
+"""TypiClust and ProbCover selectors, checked against direct definitions."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
+
+SELECTORS = [
+    lambda n: TypiClustSelector(n_cores=n, random_state=0),
+    lambda n: ProbCoverSelector(n_cores=n, n_classes=4, random_state=0),
+]
+
+
+@pytest.fixture
+def blobs():
+    return make_blobs(400, n_features=5, centers=4, cluster_std=1.0, random_state=0)
+
+
+# -- common interface -------------------------------------------------------
+@pytest.mark.parametrize("make", SELECTORS)
+@pytest.mark.parametrize("n", [1, 7, 60, 400])
+def test_distinct_sorted_indices_of_the_requested_count(make, blobs, n):
+    X, _ = blobs
+    selector = make(n).fit(X)
+    idx = selector.selected_indices_
+    assert idx.shape == (n,)
+    assert np.unique(idx).size == n
+    assert np.all(np.diff(idx) > 0)
+    assert selector.n_samples_fit_ == X.shape[0]
+    assert selector.transform(X).shape == (n, X.shape[1])
+    np.testing.assert_array_equal(np.sort(selector.selection_order_), idx)
+
+
+@pytest.mark.parametrize("make", SELECTORS)
+def test_deterministic_with_random_state(make, blobs):
+    X, _ = blobs
+    a = make(30).fit(X).selection_order_
+    b = make(30).fit(X).selection_order_
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", SELECTORS)
+def test_fraction_auto_and_budget_cap(make, blobs):
+    X, _ = blobs
+    selector = make(0.05)
+    assert selector.fit(X).selected_indices_.size == 20
+    auto = clone(selector).set_params(n_cores="auto").fit(X, budget=1)
+    assert auto.selected_indices_.size == 1
+    with pytest.raises(ValueError, match="budget"):
+        clone(selector).set_params(n_cores=10).fit(X, budget=5)
+
+
+@pytest.mark.parametrize("make", SELECTORS)
+def test_float32_and_memmap_like_input(make, blobs):
+    X, _ = blobs
+    X32 = X.astype(np.float32)
+    X32.setflags(write=False)
+    assert make(12).fit(X32).selected_indices_.size == 12
+
+
+@pytest.mark.parametrize("make", SELECTORS)
+def test_usable_as_bilaf_core_stage(make, blobs):
+    X, _ = blobs
+    sampler = BiLAFSampler(40, core_selector=make(8), random_state=0).fit(X)
+    assert sampler.n_cores_ == 8
+    assert np.unique(sampler.selected_indices_).size == 40
+
+
+# -- TypiClust --------------------------------------------------------------
+def reference_typicality(X, k):
+    D = cdist(X, X)
+    np.fill_diagonal(D, np.inf)
+    return 1.0 / np.sort(D, axis=1)[:, :k].mean(axis=1)
+
+
+def test_typicality_matches_direct_definition(blobs):
+    X, _ = blobs
+    selector = TypiClustSelector(n_neighbors=20)
+    members = np.arange(0, 150)
+    np.testing.assert_allclose(selector._typicality(X, members),
+                               reference_typicality(X[members], 20), rtol=1e-10)
+    # Fewer neighbours than asked when the cluster is small.
+    small = np.array([3, 9, 11, 50])
+    np.testing.assert_allclose(selector._typicality(X, small),
+                               reference_typicality(X[small], 3), rtol=1e-10)
+
+
+def test_typiclust_takes_most_typical_of_largest_clusters_first():
+    rng = np.random.default_rng(0)
+    sizes = [120, 60, 30, 3]
+    centres = np.array([[0, 0], [20, 0], [0, 20], [20, 20]], dtype=float)
+    X = np.vstack([c + rng.standard_normal((s, 2))
+                   for c, s in zip(centres, sizes, strict=True)])
+    truth = np.repeat(np.arange(4), sizes)
+    selector = TypiClustSelector(n_cores=3, random_state=0).fit(X)
+    order = selector.selection_order_
+    assert truth[order].tolist() == [0, 1, 2]
+    for pick in order:
+        cluster = np.flatnonzero(selector.labels_ == selector.labels_[pick])
+        typicality = reference_typicality(X[cluster], min(20, cluster.size - 1))
+        assert pick == cluster[np.argmax(typicality)]
+
+
+def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
+    rng = np.random.default_rng(1)
+    sizes = [100, 100, 3]
+    centres = np.array([[0, 0], [30, 0], [0, 30]], dtype=float)
+    X = np.vstack([c + rng.standard_normal((s, 2))
+                   for c, s in zip(centres, sizes, strict=True)])
+    truth = np.repeat(np.arange(3), sizes)
+    # Three clusters, the tiny one ignored: 6 picks alternate between the two.
+    selector = TypiClustSelector(n_cores=6, max_clusters=3, random_state=0).fit(X)
+    assert np.bincount(truth[selector.selected_indices_], minlength=3).tolist() == [
+        3, 3, 0]
+    # Without enough room elsewhere the tiny cluster is used too.
+    tiny = TypiClustSelector(n_cores=203, max_clusters=3, random_state=0).fit(X)
+    assert tiny.selected_indices_.size == 203
+
+
+# -- ProbCover --------------------------------------------------------------
+def reference_purity(X, labels, radius):
+    D = cdist(X, X)
+    ball = D <= radius
+    return np.mean([np.all(labels[ball[i]] == labels[i]) for i in range(len(X))])
+
+
+def reference_probcover(X, radius, n_select):
+    """Greedy max coverage, dense, straight from the description."""
+    ball = cdist(X, X) <= radius
+    covered = np.zeros(len(X), dtype=bool)
+    order = []
+    for _ in range(n_select):
+        gain = (ball & ~covered[None, :]).sum(axis=1)
+        if gain.max() == 0:
+            break
+        best = int(np.argmax(gain))
+        order.append(best)
+        covered |= ball[best]
+    return order
+
+
+def test_probcover_radius_is_the_largest_with_enough_purity(blobs):
+    X, _ = blobs
+    selector = ProbCoverSelector(n_cores=5, n_classes=4, random_state=0).fit(X)
+    kmeans = KMeans(4, n_init="auto", random_state=np.random.RandomState(0))
+    labels = kmeans.fit_predict(X)
+    r = selector.radius_
+    assert reference_purity(X, labels, r) >= 0.95
+    assert reference_purity(X, labels, r) == pytest.approx(selector.purity_)
+    # A radius larger by more than the rounding margin breaks the threshold.
+    assert reference_purity(X, labels, r * (1 + 2e-6)) < 0.95
+
+
+def test_probcover_greedy_matches_dense_reference(blobs):
+    X, _ = blobs
+    selector = ProbCoverSelector(n_cores=25, radius=1.5, random_state=0).fit(X)
+    expected = reference_probcover(X, 1.5, 25)
+    assert len(expected) == 25
+    assert selector.selection_order_.tolist() == expected
+
+
+def test_probcover_random_after_full_coverage(blobs):
+    X, _ = blobs
+    full = reference_probcover(X, 3.0, 400)
+    selector = ProbCoverSelector(n_cores=len(full) + 10, radius=3.0,
+                                 random_state=0).fit(X)
+    assert selector.selection_order_[: len(full)].tolist() == full
+    assert selector.coverage_ == 1.0
+    assert np.unique(selector.selection_order_).size == len(full) + 10
+
+
+def test_probcover_graph_is_sparse_and_cosine_option(blobs):
+    X, _ = blobs
+    selector = ProbCoverSelector(n_cores=10, n_classes=4, random_state=0).fit(X)
+    assert selector.n_edges_ < X.shape[0] ** 2 / 4
+    cosine = ProbCoverSelector(n_cores=10, n_classes=4, metric="cosine",
+                               random_state=0).fit(X + 20)
+    assert cosine.selected_indices_.size == 10
+
+
+def test_probcover_single_class_and_bad_params(blobs):
+    X, _ = blobs
+    assert ProbCoverSelector(n_cores=4, n_classes=1,
+                             random_state=0).fit(X).selected_indices_.size == 4
+    with pytest.raises(ValueError):
+        ProbCoverSelector(n_cores=4, radius=-1.0).fit(X)

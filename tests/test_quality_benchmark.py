@@ -1,0 +1,42 @@
+"""The selection-quality benchmark's quick mode runs end to end (slow; CI)."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
+
+
+@pytest.mark.slow
+def test_quality_benchmark_quick_mode(tmp_path):
+    command = [sys.executable, str(SCRIPT), "--quick", "--results-dir", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = tmp_path / "quality_quick.csv"
+    with results.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    methods = {row["method"] for row in rows}
+    assert methods == {"random", "fds", "kmeans", "activeft", "typiclust",
+                       "probcover", "bilaf-paper", "bilaf-published"}
+    # BiLAF runs once per core count (0.25 % and 0.5 % of the pool).
+    assert len(rows) == 10
+    for row in rows:
+        assert row["dataset"] == "digits" and row["budget"] == "50"
+        assert 0.5 < float(row["accuracy"]) <= 1.0
+        assert 0.5 < float(row["balanced_accuracy"]) <= 1.0
+    tables = (tmp_path / "quality_quick_tables.md").read_text()
+    assert "BiLAF (paper)" in tables and "ActiveFT" in tables
+    assert (tmp_path / "quality_quick_tables.rst").exists()
+    assert (tmp_path / "quality_quick_summary.json").exists()
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "quality_quick_digits.png").stat().st_size > 0
+
+    # Resumable: a second run finds every row done and adds nothing.
+    again = subprocess.run(command + ["--no-render"], capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with results.open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 10
