@@ -1,0 +1,739 @@
+"""The ``bilaf`` command: choose which samples to label from an embeddings file.
+
+``bilaf select EMBEDDINGS --budget 0.01 -o selected.json`` runs
+:class:`~sklearn_bilaf.BiLAFSampler` on the file and writes the selection;
+``bilaf select`` with no file (or ``bilaf demo``) runs on scikit-learn's digits
+and prints a report.  ``python -m sklearn_bilaf`` is the same command.
+"""
+
+import argparse
+import math
+import os
+import re
+import shutil
+import sys
+import textwrap
+import time
+import warnings
+
+from ._version import __version__
+from .io import (
+    EMBEDDING_SUFFIXES,
+    OUTPUT_SUFFIXES,
+    InputError,
+    check_output_path,
+    load_embeddings,
+    read_ids,
+    write_selection,
+)
+
+__all__ = ["main", "build_parser"]
+
+PROG = "bilaf"
+CORE_SELECTORS = {
+    "activeft": ("ActiveFTSelector", "ActiveFT"),
+    "random": ("RandomSelector", "random"),
+    "kmeans": ("KMeansSelector", "k-means"),
+    "fds": ("FarthestPointSelector", "farthest point (FDS)"),
+}
+DENOISERS = {
+    "idc": ("IDCDenoiser", "IDC"),
+    "distance": ("DistanceDenoiser", "distance-guided"),
+    "density": ("DensityDenoiser", "density-based"),
+    "none": (None, "none"),
+}
+DEFAULT_BUDGET = "0.01"
+DEFAULT_REMOVAL_RATE = 0.1
+DEFAULT_PENALTY = 1.1
+# Above these counts the report summarises instead of listing every class.
+_MAX_CLASS_ROWS = 20
+_MAX_LABEL_COLUMNS = 20
+_SHOWN_PICKS_WITH_OUTPUT = 20
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    def __init__(self, message, prog):
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports usage errors as one line instead of usage text + exit."""
+
+    def error(self, message):
+        raise _UsageError(message, self.prog)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        # The descriptions are wrapped by hand at 79 columns; cap the option
+        # help near that, narrower on a narrow terminal.
+        width = min(88, shutil.get_terminal_size().columns - 2)
+        super().__init__(prog, max_help_position=30, width=max(width, 40))
+
+
+# -- argument types ----------------------------------------------------------
+def _count_or_fraction(text, *, allow_auto=False):
+    text = text.strip()
+    if allow_auto and text == "auto":
+        return "auto"
+    percent = text.endswith("%")
+    number = text[:-1].strip() if percent else text
+    if not percent and re.fullmatch(r"\+?\d+", number):
+        value = int(number)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r}: a count must be at least 1")
+        return value
+    try:
+        value = float(number)
+    except ValueError:
+        auto = "'auto', " if allow_auto else ""
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not {auto}a count (e.g. 50) or a fraction of the pool "
+            "(e.g. 0.01 or 1%)"
+        ) from None
+    if percent:
+        value /= 100.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a fraction must be in (0, 1], e.g. 0.01 or 1% for one "
+            "percent of the pool; give a count as a whole number"
+        )
+    return value
+
+
+def _budget(text):
+    return _count_or_fraction(text)
+
+
+def _n_cores(text):
+    return _count_or_fraction(text, allow_auto=True)
+
+
+def _removal_rate(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the rate must be in [0, 1)")
+    return value
+
+
+def _penalty(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value >= 1.0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the penalty must be at least 1 (1 disables it)"
+        )
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r}: the seed must be in [0, 2**32)")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 jobs: give 1 or more, or -1 for all cores")
+    return value
+
+
+# -- parser ------------------------------------------------------------------
+_SELECT_DESCRIPTION = """\
+Select the samples to label from a pool of embeddings with BiLAF (Bi-Level
+Active Finetuning): K core samples that cover the data, each the centre of a
+pseudo-class, then, inside each denoised pseudo-class, boundary samples near
+the borders with the neighbouring pseudo-classes. Labels are never used.
+
+With no EMBEDDINGS file, runs on scikit-learn's handwritten digits (1797 rows,
+64 features) as a demo and prints a report, like 'bilaf demo'.
+
+Progress goes to stderr (silence it with --quiet); a summary (pool size, K,
+budget, time per stage, where the output went) goes to stdout."""
+
+_OUTPUT_FORMATS = """\
+output formats (from the extension of -o):
+  .json     a list of the selected row numbers (0-based) in selection order, or
+            of their ids with --ids/--id-column
+  .csv      one line per selected sample in selection order, with columns
+            row, role (core or boundary), pseudo_class, and id when ids are given
+  .npy      the selected row numbers (int64) in selection order
+  Selection order: pseudo-classes in turn, each its core first, then its
+  boundary samples in pick order. Outputs are written whole or not at all."""
+
+_SELECT_EPILOG = f"""\
+input formats (from the extension):
+  .npy      a 2-D numeric array; memory-mapped, never unpickled
+  .npz      one array of the archive, named with --key when there are several
+  .csv/.tsv numeric columns; a header row is detected (see --header); the
+            --id-column and --label-column columns are left out of the features
+  .parquet  numeric columns or list-of-number columns (needs pyarrow:
+            pip install 'sklearn_bilaf[parquet]')
+
+{_OUTPUT_FORMATS}
+
+examples:
+  bilaf select                                  # demo on the digits
+  bilaf select emb.npy --budget 0.01 -o selected.json
+  bilaf select emb.npy --budget 500 --ids paths.txt -o selected.csv
+  bilaf select feats.npy --drop-last-column --budget 2% -o selected.npy
+  bilaf select emb.csv --id-column path --label-column label -o selected.csv
+  bilaf select emb.npz --key features --core-selector kmeans --n-cores 50
+
+exit status: {EXIT_OK} on success, {EXIT_FAILURE} for bad input or a failed run, \
+{EXIT_USAGE} for a bad command line."""
+
+_DEMO_DESCRIPTION = """\
+Run BiLAF on scikit-learn's handwritten digits (1797 rows, 64 features; no
+download needed) and print the selected rows, a per-pseudo-class summary and,
+as an illustration only, how the picks spread over the true digit labels,
+which the selection never sees. Same as 'bilaf select' with no file."""
+
+
+def _add_selection_options(parser):
+    group = parser.add_argument_group("selection")
+    group.add_argument(
+        "-b", "--budget", type=_budget, default=_budget(DEFAULT_BUDGET), metavar="B",
+        help="how many samples to select: a count (e.g. 500) or a fraction of the "
+        "pool (0.01 or 1%%; fractions are floored, at least 1). Default: "
+        f"{DEFAULT_BUDGET}, one percent of the pool (17 of the digits)",
+    )
+    group.add_argument(
+        "--core-selector", choices=list(CORE_SELECTORS), default="activeft",
+        help="how the core samples are chosen: activeft (default, as in the "
+        "paper), random, kmeans (nearest sample to each k-means centre) or fds "
+        "(farthest point / k-center greedy)",
+    )
+    group.add_argument(
+        "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
+        help="number of core samples (pseudo-classes), at most the budget: "
+        "'auto' (default: 0.5%% of the pool, at most the budget), a count, or "
+        "a fraction of the pool",
+    )
+    group.add_argument(
+        "--denoiser", choices=list(DENOISERS), default="idc",
+        help="how each pseudo-class is cleaned of outliers before boundary "
+        "samples are picked: idc (default: iterative density-based clustering), "
+        "distance (drop the farthest from the core), density (drop the "
+        "sparsest), or none",
+    )
+    group.add_argument(
+        "--variant", choices=["paper", "published"], default=None,
+        help="--denoiser idc only: 'paper' (default) follows the paper; "
+        "'published' reproduces the authors' released code index for index",
+    )
+    group.add_argument(
+        "--removal-rate", type=_removal_rate, default=None, metavar="R",
+        help="share of each pseudo-class removed as noise, in [0, 1) (default "
+        f"{DEFAULT_REMOVAL_RATE}; not with --denoiser none)",
+    )
+    group.add_argument(
+        "--penalty", type=_penalty, default=None, metavar="P",
+        help="opponent penalty (>= 1) that spreads the boundary picks over "
+        f"different neighbouring pseudo-classes (default {DEFAULT_PENALTY}; "
+        "1 disables it; not with --strategy one-shot)",
+    )
+    group.add_argument(
+        "--strategy", choices=["iterative", "one-shot"], default="iterative",
+        help="boundary selection: iterative (default: with removal and penalty, "
+        "as in the paper) or one-shot (the lowest boundary scores at once)",
+    )
+    group.add_argument(
+        "--metric", choices=["euclidean", "cosine"], default="euclidean",
+        help="distance between embeddings after the core stage (default "
+        "euclidean, as in the paper; ActiveFT always uses cosine geometry)",
+    )
+    group.add_argument(
+        "--seed", type=_seed, default=0,
+        help="seed of every random choice; the same command on the same data "
+        "gives the same selection (default 0)",
+    )
+    group.add_argument(
+        "-j", "--n-jobs", type=_n_jobs, default=None, metavar="N",
+        help="pseudo-classes processed in parallel (default 1; -1 for all "
+        "cores); the selection does not depend on it",
+    )
+
+
+def _add_output_options(parser):
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "-o", "--output", default=None, metavar="FILE",
+        help="where to write the selection; the format comes from the extension: "
+        f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist. "
+        "Without -o the selected rows are only printed",
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="no progress on stderr (the summary still goes to stdout; warnings "
+        "and errors are still shown)",
+    )
+
+
+def build_parser():
+    """The argument parser of the ``bilaf`` command."""
+    parser = _Parser(
+        prog=PROG,
+        formatter_class=_Formatter,
+        description="Choose which samples of an unlabeled pool to label, with BiLAF\n"
+        "(Bi-Level Active Finetuning, NeurIPS 2024), from their embeddings.",
+        epilog="Run 'bilaf COMMAND --help' for the options of a command.\n"
+        "First try: 'bilaf select' (a demo on scikit-learn's digits).",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s (sklearn_bilaf) {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     title="commands")
+
+    select = commands.add_parser(
+        "select", formatter_class=_Formatter,
+        help="select a labeling budget from an embeddings file (no file: demo)",
+        description=_SELECT_DESCRIPTION, epilog=_SELECT_EPILOG,
+    )
+    group = select.add_argument_group("input")
+    group.add_argument(
+        "embeddings", nargs="?", default=None, metavar="EMBEDDINGS",
+        help="file of embeddings, one row per sample: "
+        f"{', '.join(EMBEDDING_SUFFIXES)}. Omit it for the digits demo",
+    )
+    group.add_argument("--key", default=None,
+                       help=".npz: name of the array to read (needed when the "
+                       "archive holds several)")
+    group.add_argument(
+        "--id-column", default=None, metavar="COLUMN",
+        help="column holding the sample ids (name, or 0-based position): in the "
+        "embeddings table (.csv/.tsv/.parquet; left out of the features), or in "
+        "the --ids file when that is a .csv/.tsv",
+    )
+    group.add_argument(
+        "--label-column", default=None, metavar="COLUMN",
+        help=".csv/.tsv/.parquet: a column of labels to leave out of the features "
+        "(name, or 0-based position). Never used for selection; the summary "
+        "shows how the picks spread over them",
+    )
+    group.add_argument(
+        "--drop-last-column", action="store_true",
+        help="the last column is a label, not a feature (the BiLAF authors' "
+        "feature files store it there); treated like --label-column",
+    )
+    group.add_argument(
+        "--header", choices=["auto", "yes", "no"], default="auto",
+        help=".csv/.tsv: whether the first row names the columns. auto "
+        "(default): yes when one of its fields is not a number or it reads "
+        "0,1,2,... (pandas' default names); say 'no' for a file without a "
+        "header whose first row holds text ids",
+    )
+    group.add_argument(
+        "--ids", default=None, metavar="FILE",
+        help="ids of the rows, for the outputs: a text file with one id per line "
+        "(in row order), or a .csv/.tsv with a header row whose id column is "
+        "named by --id-column (optional when it has one column)",
+    )
+    _add_selection_options(select)
+    _add_output_options(select)
+    select.set_defaults(handler=_run_select)
+
+    demo = commands.add_parser(
+        "demo", formatter_class=_Formatter,
+        help="run on scikit-learn's digits and print a short report",
+        description=_DEMO_DESCRIPTION,
+        epilog=f"{_OUTPUT_FORMATS}\n\nexit status: {EXIT_OK} on success, "
+        f"{EXIT_FAILURE} for a failed run, {EXIT_USAGE} for a bad command line.",
+    )
+    demo.set_defaults(embeddings=None, key=None, id_column=None, label_column=None,
+                      drop_last_column=False, header="auto", ids=None)
+    _add_selection_options(demo)
+    _add_output_options(demo)
+    demo.set_defaults(handler=_run_select)
+    return parser
+
+
+# -- running -----------------------------------------------------------------
+class _Progress:
+    def __init__(self, quiet):
+        self.quiet = quiet
+
+    def __call__(self, message):
+        if not self.quiet:
+            print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _check_option_combinations(args):
+    if args.embeddings is None:
+        given = [name for name, value in (
+            ("--key", args.key), ("--id-column", args.id_column),
+            ("--label-column", args.label_column),
+            ("--drop-last-column", args.drop_last_column or None),
+            ("--header", None if args.header == "auto" else args.header),
+            ("--ids", args.ids),
+        ) if value is not None]
+        if given:
+            raise _UsageError(
+                f"{', '.join(given)} needs an EMBEDDINGS file (none given: the "
+                "demo runs on the digits)", f"{PROG} select",
+            )
+    if args.variant is not None and args.denoiser != "idc":
+        raise _UsageError(
+            f"--variant only applies to --denoiser idc, not {args.denoiser}",
+            f"{PROG} {args.command}",
+        )
+    if args.removal_rate is not None and args.denoiser == "none":
+        raise _UsageError("--removal-rate has no effect with --denoiser none",
+                          f"{PROG} {args.command}")
+    if args.penalty is not None and args.strategy == "one-shot":
+        raise _UsageError(
+            "--penalty has no effect with --strategy one-shot (it uses no "
+            "penalty)", f"{PROG} {args.command}",
+        )
+    if args.label_column is not None and args.drop_last_column:
+        raise _UsageError("give either --label-column or --drop-last-column",
+                          f"{PROG} {args.command}")
+
+
+def _resolve_sizes(args, n_rows, source):
+    from .base import resolve_count
+    from .core import default_n_cores
+
+    try:
+        budget = resolve_count(args.budget, n_rows, name="budget")
+    except ValueError:
+        raise InputError(
+            f"--budget {args.budget} is more than the {n_rows} rows of {source}; "
+            "lower it, or give a fraction such as 0.01"
+        ) from None
+    if args.n_cores == "auto":
+        n_cores = min(budget, default_n_cores(n_rows))
+    else:
+        try:
+            n_cores = resolve_count(args.n_cores, n_rows, name="n_cores")
+        except ValueError:
+            n_cores = None
+        if n_cores is None or n_cores > budget:
+            shown = "more than the pool" if n_cores is None else f"{n_cores}"
+            raise InputError(
+                f"--n-cores {args.n_cores} gives {shown} cores but the budget is "
+                f"{budget}; the cores are part of the budget, so lower --n-cores "
+                "or raise --budget"
+            )
+    return budget, n_cores
+
+
+def _make_sampler(args, budget, n_cores, verbose):
+    from . import core, denoise
+    from .boundary import BoundarySelector
+    from .sampler import BiLAFSampler
+
+    selector_class = getattr(core, CORE_SELECTORS[args.core_selector][0])
+    selector = selector_class(n_cores=n_cores)
+    if verbose and "verbose" in selector.get_params():
+        # ActiveFT is the long stage on big pools: let it report its loss.
+        selector.set_params(verbose=verbose)
+    removal_rate = (DEFAULT_REMOVAL_RATE if args.removal_rate is None
+                    else args.removal_rate)
+    if args.denoiser == "none":
+        denoiser = "none"
+    elif args.denoiser == "idc":
+        denoiser = denoise.IDCDenoiser(removal_rate=removal_rate,
+                                       variant=args.variant or "paper")
+    else:
+        denoiser = getattr(denoise, DENOISERS[args.denoiser][0])(
+            removal_rate=removal_rate)
+    penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
+    return BiLAFSampler(
+        budget=budget,
+        core_selector=selector,
+        denoiser=denoiser,
+        boundary_selector=BoundarySelector(penalty=penalty, strategy=args.strategy),
+        metric=args.metric,
+        random_state=args.seed,
+        n_jobs=args.n_jobs,
+        verbose=verbose,
+    )
+
+
+def _fit(sampler, X):
+    """Fit, showing warnings as one-line ``bilaf: warning:`` messages."""
+    seen = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"{PROG}: warning: {text}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        try:
+            return sampler.fit(X)
+        except (ValueError, TypeError) as exc:
+            # The estimators' own checks explain what to change; keep them.
+            raise InputError(" ".join(str(exc).split())) from None
+
+
+def _load_pool(args, progress):
+    if args.embeddings is None:
+        from sklearn.datasets import load_digits
+
+        from .io import Pool
+
+        progress("loading scikit-learn's digits")
+        X, y = load_digits(return_X_y=True)
+        return Pool(X=X, labels=y), "scikit-learn's digits (demo)"
+    progress(f"reading {args.embeddings}")
+    pool = load_embeddings(
+        args.embeddings, key=args.key,
+        id_column=None if args.ids is not None else args.id_column,
+        label_column=args.label_column, drop_last_column=args.drop_last_column,
+        header=args.header,
+    )
+    for note in pool.notes:
+        progress(note)
+    if args.ids is not None:
+        pool.ids = read_ids(args.ids, pool.X.shape[0], column=args.id_column)
+    return pool, str(args.embeddings)
+
+
+def _run_select(args):
+    progress = _Progress(args.quiet)
+    _check_option_combinations(args)
+    output = None
+    if args.output is not None:
+        output = check_output_path(args.output, inputs=(args.embeddings, args.ids))
+    demo = args.embeddings is None
+    if demo:
+        print("No EMBEDDINGS file given: running on scikit-learn's handwritten "
+              "digits as a demo.\nFor your data: bilaf select embeddings.npy "
+              "--budget 0.01 -o selected.json (see bilaf select --help).\n",
+              flush=True)
+
+    tic = time.perf_counter()
+    pool, source = _load_pool(args, progress)
+    read_seconds = time.perf_counter() - tic
+    X = pool.X
+    n_rows, n_features = X.shape
+    progress(
+        f"pool: {n_rows} rows x {n_features} features, {X.dtype}"
+        f"{', memory-mapped' if pool.memory_mapped else ''} "
+        f"({read_seconds:.2f}s)"
+    )
+    budget, n_cores = _resolve_sizes(args, n_rows, source)
+    progress(f"selecting {budget} samples: {n_cores} cores + "
+             f"{budget - n_cores} boundary samples")
+
+    sampler = _make_sampler(args, budget, n_cores, verbose=0 if args.quiet else 1)
+    _fit(sampler, X)
+
+    indices = sampler.selected_indices_
+    is_core = _core_mask(indices, sampler.core_indices_)
+    roles = ["core" if c else "boundary" for c in is_core]
+    write_seconds = None
+    if output is not None:
+        tic = time.perf_counter()
+        write_selection(output, indices, roles=roles,
+                        pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+        write_seconds = time.perf_counter() - tic
+        progress(f"wrote {output}")
+    _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds)
+    return EXIT_OK
+
+
+def _core_mask(indices, cores):
+    import numpy as np
+
+    return np.isin(indices, cores)
+
+
+# -- report ------------------------------------------------------------------
+def _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds):
+    out = []
+    X = pool.X
+    n_rows, n_features = X.shape
+    budget, n_cores = sampler.budget_, sampler.n_cores_
+    denoise_name = DENOISERS[args.denoiser][1]
+    if args.denoiser == "idc":
+        denoise_name += f" ({args.variant or 'paper'})"
+    if args.denoiser != "none":
+        rate = DEFAULT_REMOVAL_RATE if args.removal_rate is None else args.removal_rate
+        denoise_name += f", removal rate {rate:g}"
+    budget_text = str(budget)
+    if isinstance(args.budget, float):
+        budget_text += f" ({args.budget * 100:g}% of the pool)"
+    k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
+    if args.n_cores == "auto":
+        k_text += " (auto: 0.5% of the pool, at most the budget)"
+    if args.strategy == "iterative":
+        penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
+        boundary_text = f"{budget - n_cores} samples, iterative, penalty {penalty:g}"
+    else:
+        boundary_text = f"{budget - n_cores} samples, one-shot"
+    stage_names = {"cores": "cores", "pseudo_classes": "pseudo-classes",
+                   "denoise": "denoising", "boundary": "boundary"}
+    timings = ", ".join(f"{stage_names.get(k, k)} {v:.2f}s"
+                        for k, v in sampler.timings_.items())
+    total = sum(sampler.timings_.values())
+    time_text = f"{timings} (selection {total:.2f}s; reading {read_seconds:.2f}s"
+    if write_seconds is not None:
+        time_text += f", writing {write_seconds:.2f}s"
+    time_text += ")"
+    if output is None:
+        output_text = "not written (save it with -o selected.json, .csv or .npy)"
+    else:
+        what = "row numbers" if pool.ids is None or output.suffix.lower() == ".npy" \
+            else "ids"
+        if output.suffix.lower() == ".csv":
+            what = "rows with role and pseudo-class" + (" and id" if pool.ids else "")
+        output_text = f"{output} ({budget} {what})"
+
+    out.append(f"BiLAF selected {budget} of {n_rows} samples from {source}.")
+    fields = [
+        ("pool", f"{n_rows} rows x {n_features} features, {X.dtype}, "
+                 f"{args.metric} distance"),
+        ("budget", budget_text),
+        ("cores (K)", k_text),
+        ("boundary", boundary_text),
+        ("denoising", f"{denoise_name}: kept {int(sampler.inlier_mask_.sum())} of "
+                      f"{n_rows} samples"),
+        ("time", time_text),
+        ("output", output_text),
+    ]
+    for name, value in fields:
+        out.append(textwrap.fill(value, width=79, initial_indent=f"  {name:<10} ",
+                                 subsequent_indent=" " * 13,
+                                 break_on_hyphens=False, break_long_words=False))
+
+    indices = sampler.selected_indices_
+    shown = indices if output is None else indices[:_SHOWN_PICKS_WITH_OUTPUT]
+    out.append("")
+    out.append("Selected rows, in selection order (per pseudo-class: the core, "
+               "then its boundary samples):")
+    listing = ", ".join(str(int(i)) for i in shown)
+    if shown.size < indices.size:
+        listing += f", ... ({indices.size - shown.size} more in {output})"
+    out.append(textwrap.fill(listing, width=79, initial_indent="  ",
+                             subsequent_indent="  "))
+    if pool.ids is not None and output is None:
+        out.append("Their ids:")
+        out.append(textwrap.fill(", ".join(str(pool.ids[i]) for i in shown),
+                                 width=79, initial_indent="  ",
+                                 subsequent_indent="  "))
+
+    out.append("")
+    out.extend(_class_table(sampler))
+    if pool.labels is not None:
+        out.append("")
+        out.extend(_label_spread(pool.labels, indices, demo))
+    print("\n".join(out), flush=True)
+
+
+def _class_table(sampler):
+    import numpy as np
+
+    k = sampler.n_cores_
+    members = np.bincount(sampler.labels_, minlength=k)
+    kept = np.bincount(sampler.labels_[sampler.inlier_mask_], minlength=k)
+    picks = sampler.class_budgets_
+    if k > _MAX_CLASS_ROWS:
+        return [
+            f"{k} pseudo-classes: members {members.min()}-{members.max()} "
+            f"(median {int(np.median(members))}), selected per class "
+            f"{picks.min()}-{picks.max()} (median {int(np.median(picks))})."
+        ]
+    lines = ["Per pseudo-class:",
+             f"  {'class':>5}  {'core row':>8}  {'members':>7}  {'kept':>7}  "
+             f"{'selected':>8}"]
+    for c in range(k):
+        lines.append(f"  {c:>5}  {int(sampler.core_indices_[c]):>8}  "
+                     f"{int(members[c]):>7}  {int(kept[c]):>7}  {int(picks[c]):>8}")
+    return lines
+
+
+def _label_spread(labels, indices, demo):
+    import numpy as np
+
+    what = "digit" if demo else "label"
+    values, counts = np.unique(labels[indices], return_counts=True)
+    n_labels = np.unique(labels).size
+    head = ("Illustration only: the true digit labels of the picks (the selection "
+            "never saw them):" if demo else
+            "Labels of the picks (from the label column; never used for selection):")
+    lines = [head]
+    if n_labels <= _MAX_LABEL_COLUMNS:
+        every = np.unique(labels)
+        count_of = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        cells = [(str(v), str(count_of.get(v, 0))) for v in every.tolist()]
+        width = max(max(len(a), len(b)) for a, b in cells)
+        lines.append(f"  {what:<8} " + " ".join(a.rjust(width) for a, _ in cells))
+        lines.append(f"  {'selected':<8} " + " ".join(b.rjust(width) for _, b in cells))
+    lines.append(f"  {indices.size} picks cover {values.size} of the {n_labels} "
+                 f"{what}s.")
+    return lines
+
+
+# -- entry point -------------------------------------------------------------
+def main(argv=None):
+    """Run the ``bilaf`` command; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments without the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 for bad input or a failed run, 2 for a bad command
+        line.  Errors are printed as one line, ``bilaf: error: ...``.
+    """
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.handler(args)
+    except _UsageError as exc:
+        print(f"{PROG}: error: {exc} (see '{exc.prog} --help')", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except MemoryError:
+        print(f"{PROG}: error: out of memory; try float32 embeddings, a smaller "
+              "pool, or fewer --n-jobs", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            # stdout closed early (e.g. piped into head): nothing left to say.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_FAILURE
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

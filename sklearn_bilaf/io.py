@@ -1,0 +1,770 @@
+"""Reading embeddings from disk and writing selections, for the ``bilaf`` command.
+
+Everything here reports bad input by raising :class:`InputError`, whose message
+is one line that names the file and says what to change; the command line
+prints it as ``bilaf: error: ...``.
+
+Inputs: ``.npy`` (memory-mapped, never unpickled), ``.npz`` (one array, picked
+with ``key``), ``.csv`` / ``.tsv`` (numeric columns; optional id and label
+columns) and ``.parquet`` (needs pyarrow, the ``parquet`` extra).  Outputs:
+``.json``, ``.csv`` and ``.npy``, written to a temporary file in the target
+folder and moved into place, so that a failure never leaves a partial file.
+"""
+
+import contextlib
+import csv
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "EMBEDDING_SUFFIXES",
+    "OUTPUT_SUFFIXES",
+    "InputError",
+    "Pool",
+    "atomic_write",
+    "check_output_path",
+    "load_embeddings",
+    "read_ids",
+    "write_selection",
+]
+
+EMBEDDING_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".parquet")
+OUTPUT_SUFFIXES = (".json", ".csv", ".npy")
+_TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK\x03\x04"
+# Rows parsed per numpy call when reading text tables: large enough for numpy's
+# string-to-float loop to dominate, small enough to keep line numbers at hand.
+_CSV_CHUNK_ROWS = 4096
+# Bytes of a memory-mapped array checked for NaN/inf at a time.
+_FINITE_CHECK_BYTES = 64 * 2**20
+# Column names pandas gives to a DataFrame's index when writing a CSV.
+_PANDAS_INDEX_NAMES = ("", "Unnamed: 0")
+
+
+class InputError(ValueError):
+    """Bad input or output path; the message is meant for the user as is."""
+
+
+@dataclass
+class Pool:
+    """Embeddings read from disk, with what came alongside them."""
+
+    #: (n_samples, n_features) numeric array; a read-only memory map for .npy.
+    X: np.ndarray
+    #: One id per row (from an id column), or None.
+    ids: list | None = None
+    #: One label per row (label column or dropped last column), or None.
+    #: Never used for selection; the command line only reports on it.
+    labels: np.ndarray | None = None
+    #: Whether X is memory-mapped from the file.
+    memory_mapped: bool = False
+    #: Remarks about how the file was read, shown as progress.
+    notes: list = field(default_factory=list)
+
+
+def suffix_of(path):
+    """The lower-case extension of ``path`` (``""`` when it has none)."""
+    return Path(path).suffix.lower()
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _open_binary(path):
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _magic(path, n):
+    with _open_binary(path) as f:
+        return f.read(n)
+
+
+# -- numeric arrays ----------------------------------------------------------
+def _check_array(X, source):
+    """Shape and dtype of an embeddings array; raise InputError when unusable."""
+    kind = X.dtype.kind
+    if X.dtype.hasobject:
+        raise InputError(
+            f"{source} holds Python objects (dtype {X.dtype}), which are never "
+            "unpickled; save the embeddings as a numeric array, e.g. "
+            "np.save(path, X.astype(np.float32))"
+        )
+    if kind not in "biuf":
+        what = {
+            "c": "complex numbers",
+            "U": "text",
+            "S": "bytes",
+            "V": "structured records",
+            "M": "dates",
+            "m": "time spans",
+        }.get(kind, "non-numeric values")
+        raise InputError(
+            f"{source} holds {what} (dtype {X.dtype}); embeddings must be real "
+            "numbers, e.g. float32"
+        )
+    if X.ndim != 2:
+        hint = (
+            "; for a single feature reshape it with X.reshape(-1, 1)"
+            if X.ndim == 1
+            else ""
+        )
+        raise InputError(
+            f"{source} holds an array of shape {X.shape}; embeddings must be 2-D, "
+            f"one row per sample and one column per feature{hint}"
+        )
+    if X.shape[0] == 0:
+        raise InputError(f"{source} has zero rows: there is nothing to select from")
+    if X.shape[1] == 0:
+        raise InputError(f"{source} has zero feature columns")
+
+
+def _check_finite(X, source, lines=None, names=None, first_row=0):
+    """Refuse NaN/inf, naming the first offending row; reads X in chunks."""
+    if X.dtype.kind != "f":
+        return
+    step = max(1, _FINITE_CHECK_BYTES // max(1, X.shape[1] * X.itemsize))
+    for start in range(0, X.shape[0], step):
+        block = np.asarray(X[start : start + step])
+        finite = np.isfinite(block)
+        if finite.all():
+            continue
+        r, c = np.argwhere(~finite)[0]
+        row = first_row + start + int(r)
+        where = f"row {row}" if lines is None else f"line {lines[start + r]}"
+        column = f"column {int(c)}" if names is None else f"column {names[c]!r}"
+        raise InputError(
+            f"{source}: {where}, {column} is {block[r, c]}; NaN and infinite "
+            "values are not allowed, remove or repair those rows first"
+        )
+
+
+def _load_npy(path):
+    if _magic(path, 6) != _NPY_MAGIC:
+        raise InputError(
+            f"{path}: not a NumPy .npy file (it lacks the .npy header); save "
+            "embeddings with np.save"
+        )
+    try:
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+            raise InputError(
+                f"{path} holds Python objects, which are never unpickled; save "
+                "the embeddings as a numeric array, e.g. "
+                "np.save(path, X.astype(np.float32))"
+            ) from None
+        raise InputError(
+            f"{path}: unreadable .npy file ({_one_line(exc)}); is it truncated?"
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: unreadable .npy file ({_one_line(exc)})") from None
+    _check_array(X, str(path))
+    return X
+
+
+def _load_npz(path, key):
+    if _magic(path, 4) != _ZIP_MAGIC:
+        raise InputError(
+            f"{path}: not a NumPy .npz archive; save embeddings with np.savez"
+        )
+    import zipfile
+
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(
+            f"{path}: unreadable .npz archive ({_one_line(exc)})"
+        ) from None
+    with archive:
+        keys = list(archive.files)
+        if key is None:
+            if len(keys) != 1:
+                listed = ", ".join(keys) if keys else "none"
+                raise InputError(
+                    f"{path} holds {len(keys)} arrays ({listed}); choose one "
+                    "with --key"
+                )
+            key = keys[0]
+        elif key not in keys:
+            raise InputError(
+                f"{path} has no array named {key!r}; its arrays are: "
+                f"{', '.join(keys) or 'none'}"
+            )
+        source = f"{path}[{key}]"
+        try:
+            X = archive[key]
+        except ValueError:
+            raise InputError(
+                f"{source} holds Python objects, which are never unpickled; "
+                "save the embeddings as a numeric array"
+            ) from None
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
+    _check_array(X, source)
+    return X
+
+
+# -- text tables -------------------------------------------------------------
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _detect_header(first, header):
+    if header == "yes":
+        return True
+    if header == "no":
+        return False
+    if not all(_is_number(value) for value in first):
+        return True
+    # pandas writes a DataFrame without column names as a header 0, 1, 2, ...
+    return [value.strip() for value in first] == [str(i) for i in range(len(first))]
+
+
+def _resolve_column(ref, names, has_header, option, source):
+    """Position of the column ``ref``: a header name, or a 0-based position."""
+    if has_header and ref in names:
+        if names.count(ref) > 1:
+            raise InputError(
+                f"{source}: several columns are named {ref!r}; give {option} "
+                "as a 0-based column position instead"
+            )
+        return names.index(ref)
+    try:
+        position = int(ref)
+    except ValueError:
+        if not has_header:
+            raise InputError(
+                f"{source}: {option} {ref!r}: the file has no header row, so name "
+                "columns by their 0-based position"
+            ) from None
+        shown = ", ".join(repr(n) for n in names[:8])
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        raise InputError(
+            f"{source}: {option} {ref!r} is not a column; the columns are "
+            f"{shown}{more} (or give a 0-based position)"
+        ) from None
+    if not 0 <= position < len(names):
+        raise InputError(
+            f"{source}: {option} {position} is out of range; the file has "
+            f"{len(names)} columns (positions 0 to {len(names) - 1})"
+        )
+    return position
+
+
+def _open_text(path):
+    handle = _open_binary(path)
+    handle.close()
+    # utf-8-sig drops the byte-order mark spreadsheet programs put first.
+    return open(path, newline="", encoding="utf-8-sig")
+
+
+def _special_columns(path, names, has_header, id_column, label_column,
+                     drop_last_column):
+    """Positions of the id and label columns, and of columns to leave out."""
+    source = str(path)
+    id_pos = label_pos = None
+    if id_column is not None:
+        id_pos = _resolve_column(id_column, names, has_header, "--id-column", source)
+    if label_column is not None:
+        label_pos = _resolve_column(
+            label_column, names, has_header, "--label-column", source
+        )
+    if drop_last_column:
+        label_pos = len(names) - 1
+    if id_pos is not None and id_pos == label_pos:
+        raise InputError(
+            f"{source}: the id column and the label column are the same column "
+            f"({names[id_pos]!r})"
+        )
+    skipped = {p for p in (id_pos, label_pos) if p is not None}
+    notes = []
+    if (has_header and names[0].strip() in _PANDAS_INDEX_NAMES and 0 not in skipped
+            and len(names) > 1):
+        skipped.add(0)
+        notes.append(
+            f"{path}: the first column has no name; taken as a row index "
+            "(as pandas writes it) and not used as a feature"
+        )
+    features = [p for p in range(len(names)) if p not in skipped]
+    if not features:
+        raise InputError(f"{source}: no feature columns are left to select with")
+    return id_pos, label_pos, features, notes
+
+
+def _parse_chunk(rows, lines, features, names, source):
+    try:
+        return np.array(rows, dtype=np.float64)
+    except ValueError:
+        pass
+    # Find the offending cell to name it; numpy's message does not.
+    for row, line in zip(rows, lines, strict=True):
+        for value, position in zip(row, features, strict=True):
+            if not _is_number(value):
+                name = names[position]
+                if not value.strip():
+                    raise InputError(
+                        f"{source}: line {line}, column {name!r} is empty; "
+                        "missing values are not supported"
+                    ) from None
+                raise InputError(
+                    f"{source}: line {line}, column {name!r} holds {value[:40]!r}, "
+                    "not a number; name a non-numeric column with --id-column or "
+                    "--label-column, or remove it"
+                ) from None
+    raise InputError(f"{source}: could not parse the numbers")  # pragma: no cover
+
+
+def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_column,
+                    header):
+    source = str(path)
+    try:
+        with _open_text(path) as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            first = next((row for row in reader if row), None)
+            if first is None:
+                raise InputError(f"{source} is empty: there is nothing to select from")
+            has_header = _detect_header(first, header)
+            n_columns = len(first)
+            names = (
+                [name.strip() for name in first]
+                if has_header
+                else [f"column {i}" for i in range(n_columns)]
+            )
+            id_pos, label_pos, features, notes = _special_columns(
+                path, names, has_header, id_column, label_column, drop_last_column
+            )
+            all_features = features == list(range(n_columns))
+            ids, labels, chunks = [], [], []
+            rows, lines = [], []
+
+            def flush():
+                block = _parse_chunk(rows, lines, features, names, source)
+                _check_finite(block, source, lines=lines,
+                              names=[names[p] for p in features])
+                chunks.append(block)
+                rows.clear()
+                lines.clear()
+
+            def records():
+                if not has_header:
+                    yield first, 1
+                for row in reader:
+                    yield row, reader.line_num
+
+            for row, line in records():
+                if not row:
+                    continue
+                if len(row) != n_columns:
+                    raise InputError(
+                        f"{source}: line {line} has {len(row)} fields but the "
+                        f"first row has {n_columns}; every row needs the same "
+                        "columns"
+                    )
+                if id_pos is not None:
+                    ids.append(row[id_pos])
+                if label_pos is not None:
+                    labels.append(row[label_pos])
+                rows.append(row if all_features else [row[p] for p in features])
+                lines.append(line)
+                if len(rows) == _CSV_CHUNK_ROWS:
+                    flush()
+            if rows:
+                flush()
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{source}: not UTF-8 text; is it a binary file with a "
+            f"{suffix_of(path)} name?"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"{source}: malformed table ({_one_line(exc)})") from None
+    if not chunks:
+        raise InputError(f"{source} has a header row but zero data rows")
+    X = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    if id_pos is not None:
+        blank = next((i for i, value in enumerate(ids) if not value.strip()), None)
+        if blank is not None:
+            raise InputError(f"{source}: data row {blank} has an empty id")
+    return Pool(
+        X=X,
+        ids=ids if id_pos is not None else None,
+        labels=_label_array(labels) if label_pos is not None else None,
+        notes=notes,
+    )
+
+
+def _label_array(values):
+    """Labels as numbers when they all are (so that they sort naturally)."""
+    try:
+        numbers = np.array(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        return np.asarray([str(v) for v in values])
+    if np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
+        return numbers.astype(np.int64)
+    return numbers
+
+
+# -- parquet -----------------------------------------------------------------
+def _load_parquet(path, *, id_column, label_column, drop_last_column):
+    source = str(path)
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            f"{source}: reading .parquet files needs pyarrow; install it with "
+            "pip install 'sklearn_bilaf[parquet]'"
+        ) from None
+    _open_binary(path).close()
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"{source}: unreadable Parquet file ({_one_line(exc)})"
+        ) from None
+    names = list(table.column_names)
+    if not names:
+        raise InputError(f"{source} has no columns")
+    id_pos, label_pos, features, notes = _special_columns(
+        path, names, True, id_column, label_column, drop_last_column
+    )
+    n_rows = table.num_rows
+    if n_rows == 0:
+        raise InputError(f"{source} has zero rows: there is nothing to select from")
+    blocks = [_parquet_feature_block(table.column(p), names[p], n_rows, source)
+              for p in features]
+    X = blocks[0] if len(blocks) == 1 else np.concatenate(
+        [b.astype(np.result_type(*blocks), copy=False) for b in blocks], axis=1
+    )
+    _check_array(X, source)
+    _check_finite(X, source)
+
+    def plain_column(position, what):
+        column = table.column(position)
+        if column.null_count:
+            raise InputError(
+                f"{source}: the {what} column {names[position]!r} has "
+                f"{column.null_count} missing values"
+            )
+        return column.to_pylist()
+
+    ids = None
+    if id_pos is not None:
+        ids = [v if isinstance(v, (str, int)) else str(v)
+               for v in plain_column(id_pos, "id")]
+    labels = None
+    if label_pos is not None:
+        labels = _label_array(plain_column(label_pos, "label"))
+    return Pool(X=X, ids=ids, labels=labels, notes=notes)
+
+
+def _parquet_feature_block(column, name, n_rows, source):
+    """One Parquet column as an (n_rows, width) array: a number or a list."""
+    import pyarrow.types as pat
+
+    kind = column.type
+    hint = ("; name a non-numeric column with --id-column or --label-column, "
+            "or remove it")
+    if column.null_count:
+        raise InputError(
+            f"{source}: column {name!r} has {column.null_count} missing values"
+        )
+    if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_boolean(kind):
+        return column.to_numpy().reshape(n_rows, 1)
+    if pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind):
+        value_type = kind.value_type
+        if not (pat.is_integer(value_type) or pat.is_floating(value_type)):
+            raise InputError(
+                f"{source}: column {name!r} holds lists of {value_type}, not "
+                f"numbers{hint}"
+            )
+        array = column.combine_chunks()
+        values = array.flatten()
+        if values.null_count:
+            raise InputError(
+                f"{source}: column {name!r} has missing values inside its lists"
+            )
+        if n_rows and len(values) % n_rows == 0:
+            width = len(values) // n_rows
+            import pyarrow.compute as pc
+
+            lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
+            if np.all(lengths == width):
+                return values.to_numpy(zero_copy_only=False).reshape(n_rows, width)
+        raise InputError(
+            f"{source}: the lists in column {name!r} do not all have the same "
+            "length; every embedding needs the same number of features"
+        )
+    raise InputError(f"{source}: column {name!r} holds {kind}, not numbers{hint}")
+
+
+# -- entry point -------------------------------------------------------------
+def load_embeddings(path, *, key=None, id_column=None, label_column=None,
+                    drop_last_column=False, header="auto"):
+    """Read an embeddings file into a :class:`Pool`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.npy``, ``.npz``, ``.csv``, ``.tsv`` or ``.parquet`` file.
+    key : str or None
+        The array to read from a ``.npz`` archive (optional when it holds one).
+    id_column, label_column : str or None
+        Tables only: the column of sample ids, and a column of labels; both
+        are left out of the features.  A header name or a 0-based position.
+    drop_last_column : bool
+        Leave out the last column and keep it as the labels (the authors'
+        feature files store the label there).
+    header : {"auto", "yes", "no"}
+        CSV/TSV only: whether the first row names the columns.  ``"auto"``
+        takes it for a header when any of its fields is not a number, or when
+        it reads ``0, 1, 2, ...`` (pandas' default column names).
+
+    Returns
+    -------
+    pool : Pool
+        ``.npy`` files are memory-mapped read-only and not copied; dropping
+        their last column gives a view.  Labels never go into ``pool.X``.
+    """
+    path = Path(path)
+    suffix = suffix_of(path)
+    if suffix not in EMBEDDING_SUFFIXES:
+        raise InputError(
+            f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
+            f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
+        )
+    if key is not None and suffix != ".npz":
+        raise InputError(f"--key only applies to .npz archives, not {suffix} files")
+    if suffix not in _TABLE_SUFFIXES:
+        for option, value in (("--id-column", id_column),
+                              ("--label-column", label_column)):
+            if value is not None:
+                raise InputError(
+                    f"{option} only applies to tables (.csv, .tsv, .parquet); for "
+                    f"a {suffix} file with the label in its last column use "
+                    "--drop-last-column, and give ids with --ids"
+                )
+    if header != "auto" and suffix not in _DELIMITERS:
+        raise InputError(f"--header only applies to .csv and .tsv files, not {suffix}")
+
+    if suffix in _DELIMITERS:
+        return _load_delimited(
+            path, _DELIMITERS[suffix], id_column=id_column, label_column=label_column,
+            drop_last_column=drop_last_column, header=header,
+        )
+    if suffix == ".parquet":
+        return _load_parquet(path, id_column=id_column, label_column=label_column,
+                             drop_last_column=drop_last_column)
+
+    if suffix == ".npy":
+        X = _load_npy(path)
+        source, memory_mapped = str(path), True
+    else:
+        X = _load_npz(path, key)
+        source, memory_mapped = str(path), False
+    labels = None
+    if drop_last_column:
+        if X.shape[1] < 2:
+            raise InputError(
+                f"{source} has a single column; --drop-last-column would leave "
+                "no features"
+            )
+        labels = _label_array(np.asarray(X[:, -1]))
+        X = X[:, :-1]  # a view: a memory map stays a memory map
+    _check_finite(X, source)
+    return Pool(X=X, labels=labels, memory_mapped=memory_mapped)
+
+
+def read_ids(path, n_rows, *, column=None):
+    """One id per pool row, from a text file or a column of a CSV/TSV file.
+
+    A text file (any extension but .csv/.tsv) holds one id per line; trailing
+    empty lines are ignored.  A CSV/TSV file must have a header row; ``column``
+    (a name or 0-based position) picks the id column, and may be omitted when
+    the file has a single column.
+    """
+    path = Path(path)
+    source = str(path)
+    suffix = suffix_of(path)
+    if suffix in (".npy", ".npz", ".parquet", ".json"):
+        raise InputError(
+            f"--ids {source}: ids must come from a text file (one id per line) "
+            "or a column of a .csv/.tsv file"
+        )
+    try:
+        with _open_text(path) as handle:
+            if suffix in _DELIMITERS:
+                reader = csv.reader(handle, delimiter=_DELIMITERS[suffix])
+                names = next((row for row in reader if row), None)
+                if names is None:
+                    raise InputError(f"--ids {source} is empty")
+                names = [name.strip() for name in names]
+                if column is None:
+                    if len(names) != 1:
+                        raise InputError(
+                            f"--ids {source} has {len(names)} columns; name the "
+                            "id column with --id-column"
+                        )
+                    position = 0
+                else:
+                    position = _resolve_column(column, names, True, "--id-column",
+                                               source)
+                ids, lines = [], []
+                for row in reader:
+                    if not row:
+                        continue
+                    if len(row) != len(names):
+                        raise InputError(
+                            f"{source}: line {reader.line_num} has {len(row)} "
+                            f"fields but the header has {len(names)}"
+                        )
+                    ids.append(row[position])
+                    lines.append(reader.line_num)
+            else:
+                if column is not None:
+                    raise InputError(
+                        "--id-column with --ids only applies to .csv/.tsv id "
+                        f"files; {source} is read as one id per line"
+                    )
+                ids = handle.read().splitlines()
+                while ids and not ids[-1].strip():
+                    ids.pop()
+                lines = range(1, len(ids) + 1)
+    except UnicodeDecodeError:
+        raise InputError(f"--ids {source}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InputError(
+            f"--ids {source}: malformed table ({_one_line(exc)})"
+        ) from None
+    for value, line in zip(ids, lines, strict=True):
+        if not value.strip():
+            raise InputError(f"--ids {source}: line {line} holds an empty id")
+    if len(ids) != n_rows:
+        raise InputError(
+            f"--ids {source} gives {len(ids)} ids but the embeddings have "
+            f"{n_rows} rows; it needs exactly one id per row, in row order"
+        )
+    return ids
+
+
+# -- output ------------------------------------------------------------------
+def check_output_path(path, inputs=()):
+    """Check before any work that ``path`` can receive a selection.
+
+    The format comes from the extension; the folder must exist and be
+    writable; the path must not be one of the ``inputs``.
+    """
+    path = Path(path)
+    suffix = suffix_of(path)
+    if suffix not in OUTPUT_SUFFIXES:
+        raise InputError(
+            f"-o {path}: unknown output format {suffix or '(no extension)'!r}; "
+            f"use {', '.join(OUTPUT_SUFFIXES)}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(
+            f"-o {path}: the folder {str(folder)!r} does not exist; create it first"
+        )
+    if path.is_dir():
+        raise InputError(f"-o {path}: is a folder; give a file name")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"-o {path}: the folder {str(folder)!r} is not writable")
+    for other in inputs:
+        if other is not None and path.exists() and Path(other).exists():
+            if os.path.samefile(path, other):
+                raise InputError(
+                    f"-o {path} is also an input file; choose another output name"
+                )
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path, *, binary=False):
+    """Open a temporary file beside ``path``; move it into place on success.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            # 0o666 so that the umask, not the temporary nature, sets the mode.
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        if binary:
+            handle = os.fdopen(fd, "wb")
+        else:
+            handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _json_id(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
+    """Write a selection in the format given by the extension of ``path``.
+
+    ``.json``: a list of the selected row numbers in selection order, or of
+    their ids when ``ids`` is given.  ``.csv``: one line per selected sample,
+    in selection order, with columns ``row, role, pseudo_class`` (and ``id``).
+    ``.npy``: the row numbers as int64.
+    """
+    path = Path(path)
+    suffix = suffix_of(path)
+    indices = np.asarray(indices, dtype=np.int64)
+    if suffix == ".npy":
+        with atomic_write(path, binary=True) as handle:
+            np.save(handle, indices, allow_pickle=False)
+    elif suffix == ".json":
+        payload = (indices.tolist() if ids is None
+                   else [_json_id(ids[i]) for i in indices])
+        with atomic_write(path) as handle:
+            json.dump(payload, handle)
+            handle.write("\n")
+    elif suffix == ".csv":
+        with atomic_write(path) as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            header = ["row", "role", "pseudo_class"] + ([] if ids is None else ["id"])
+            writer.writerow(header)
+            for position, row in enumerate(indices):
+                line = [int(row), roles[position], int(pseudo_classes[position])]
+                if ids is not None:
+                    line.append(ids[row])
+                writer.writerow(line)
+    else:
+        raise InputError(
+            f"-o {path}: unknown output format {suffix!r}; use "
+            f"{', '.join(OUTPUT_SUFFIXES)}"
+        )

@@ -1,0 +1,638 @@
+"""The ``bilaf`` command, on files written by the tests.
+
+Outputs are compared with what the Python API gives for the same settings.
+Every case runs through ``main()`` in this process by default, and also as a
+real subprocess (``python -m sklearn_bilaf``) when slow tests run (CI): each
+subprocess spends seconds importing scikit-learn.  A core of subprocess tests
+(help, the demo, the README command, one run per output format, the object
+array, a missing folder, a bad option) always runs.  Runs use the fast random
+core selector, except the README's first command.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.boundary import BoundarySelector
+from sklearn_bilaf.core import RandomSelector
+from sklearn_bilaf.denoise import DensityDenoiser, DistanceDenoiser, IDCDenoiser
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_bilaf(*args, env=None, cwd=REPO):
+    """``python -m sklearn_bilaf ARGS`` from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_bilaf", *map(str, args)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def call_bilaf(*args, cwd=REPO):
+    """``main(ARGS)`` in this process, captured like a subprocess.
+
+    An exception escaping ``main`` fails the test, as a traceback would.
+    """
+    from sklearn_bilaf.cli import main
+
+    args = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            status = main(args)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(
+    params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)]
+)
+def bilaf(request):
+    """Run the command in this process, or (slow) as a subprocess."""
+    return call_bilaf if request.param == "in-process" else run_bilaf
+
+
+def assert_ok(proc):
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def assert_one_line_error(proc, *fragments, status=1, quiet=True):
+    """A single ``bilaf: error:`` line naming the problem; no traceback.
+
+    Without ``--quiet``, progress lines may come before it.
+    """
+    assert proc.returncode == status, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    if not quiet:
+        assert all(line.startswith("bilaf: ") for line in lines), proc.stderr
+        lines = lines[-1:]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("bilaf: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def assert_nothing_written(folder, before):
+    """No output and no leftover temporary file appeared in ``folder``."""
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+@pytest.fixture(scope="module")
+def digits_xy():
+    X, y = load_digits(return_X_y=True)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def digits32(digits_xy):
+    return digits_xy[0].astype(np.float32)
+
+
+def api_selection(X, budget, n_cores="auto", seed=0, **params):
+    return BiLAFSampler(
+        budget, core_selector=RandomSelector(n_cores=n_cores), random_state=seed,
+        **params,
+    ).fit(X)
+
+
+def read_csv_output(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# -- help, entry points -------------------------------------------------------
+def test_help_of_every_command_is_complete(bilaf):
+    from sklearn_bilaf.cli import build_parser
+
+    top = bilaf("--help")
+    assert_ok(top)
+    assert "select" in top.stdout and "demo" in top.stdout
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, subparser in commands.items():
+        proc = bilaf(name, "--help")
+        assert_ok(proc)
+        flat = " ".join(proc.stdout.split())
+        for action in subparser._actions:
+            assert action.help, f"{name}: {action.option_strings} has no help"
+            for option in action.option_strings:
+                assert option in proc.stdout, (name, option)
+            for choice in action.choices or ():
+                assert choice in flat, (name, choice)
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    for suffix in (".npy", ".npz", ".csv", ".tsv", ".parquet", ".json"):
+        assert suffix in flat
+    assert "exit status" in flat
+
+
+def test_no_command_prints_help_and_fails(bilaf):
+    proc = bilaf()
+    assert proc.returncode == 2
+    assert "select" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- the demo ----------------------------------------------------------------
+def _printed_selection(stdout):
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Selected rows"))
+    text = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        text.append(line)
+    return [int(v) for v in " ".join(text).replace(",", " ").split()]
+
+
+def test_demo_prints_selection_classes_and_label_spread(digits_xy):
+    X, y = digits_xy
+    proc = run_bilaf("demo", "--core-selector", "random", "--seed", "3")
+    assert_ok(proc)
+    expected = api_selection(X, 0.01, seed=3)
+    assert _printed_selection(proc.stdout) == expected.selected_indices_.tolist()
+    assert len(expected.selected_indices_) == 17
+    out = proc.stdout
+    assert "1797 rows x 64 features" in out
+    assert f"cores (K)  {expected.n_cores_}," in out
+    assert "Per pseudo-class:" in out
+    for c, core in enumerate(expected.core_indices_):
+        assert f"{c:>5}  {core:>8}" in out
+    covered = np.unique(y[expected.selected_indices_]).size
+    assert f"17 picks cover {covered} of the 10 digits" in out
+    assert "never saw" in out
+    flat = " ".join(out.split())
+    assert re.search(r"time cores [\d.]+s, pseudo-classes [\d.]+s, denoising "
+                     r"[\d.]+s, boundary [\d.]+s \(selection", flat), out
+    # Progress per stage on stderr.
+    assert "stage 1/4" in proc.stderr and "stage 4/4" in proc.stderr
+
+
+@pytest.mark.slow
+def test_select_without_file_is_the_readme_demo(digits_xy, tmp_path):
+    """``bilaf select`` exactly as the README's first command: default ActiveFT.
+
+    Through the installed console script when there is one.
+    """
+    X, _ = digits_xy
+    exe = shutil.which("bilaf")
+    if exe is None:
+        proc = run_bilaf("select", cwd=tmp_path)
+    else:
+        proc = subprocess.run([exe, "select"], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=600)
+    assert_ok(proc)
+    expected = BiLAFSampler(0.01, random_state=0).fit(X)
+    assert _printed_selection(proc.stdout) == expected.selected_indices_.tolist()
+    assert "by ActiveFT" in proc.stdout
+
+
+def test_quiet_silences_progress_but_keeps_summary(bilaf, tmp_path, digits32):
+    path = tmp_path / "emb.npy"
+    np.save(path, digits32)
+    proc = bilaf("select", path, "-q", "--core-selector", "random")
+    assert_ok(proc)
+    assert proc.stderr == ""
+    assert "BiLAF selected 17 of 1797" in proc.stdout
+
+
+# -- outputs match the Python API ----------------------------------------------
+def test_npy_input_json_output(tmp_path, digits32):
+    path = tmp_path / "emb.npy"
+    np.save(path, digits32)
+    out = tmp_path / "selected.json"
+    proc = run_bilaf("select", path, "--budget", "0.03", "-o", out,
+                     "--core-selector", "random", "--seed", "7")
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.03, seed=7)
+    assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
+    assert str(out) in proc.stdout
+    assert "float32, memory-mapped" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["emb.npy", "selected.json"]
+
+
+def test_csv_output_with_ids_file(bilaf, tmp_path, digits32):
+    path = tmp_path / "emb.npy"
+    np.save(path, digits32)
+    ids = [f"img/{i:05d}.png" for i in range(len(digits32))]
+    (tmp_path / "ids.txt").write_text("\n".join(ids) + "\n")
+    out = tmp_path / "selected.csv"
+    proc = bilaf("select", path, "--budget", "40", "--ids", tmp_path / "ids.txt",
+                     "-o", out, "--core-selector", "random", "-k", "6", "-q")
+    assert_ok(proc)
+    expected = api_selection(digits32, 40, n_cores=6)
+    rows = read_csv_output(out)
+    assert list(rows[0]) == ["row", "role", "pseudo_class", "id"]
+    assert [int(r["row"]) for r in rows] == expected.selected_indices_.tolist()
+    cores = set(expected.core_indices_.tolist())
+    assert [r["role"] for r in rows] == [
+        "core" if i in cores else "boundary" for i in expected.selected_indices_
+    ]
+    assert [int(r["pseudo_class"]) for r in rows] == (
+        expected.labels_[expected.selected_indices_].tolist())
+    assert [r["id"] for r in rows] == [ids[i] for i in expected.selected_indices_]
+
+
+def test_json_output_gives_ids_and_npy_output_row_numbers(bilaf, tmp_path, digits32):
+    path = tmp_path / "emb.npy"
+    np.save(path, digits32)
+    ids = [f"key-{i}" for i in range(len(digits32))]
+    (tmp_path / "ids.tsv").write_text(
+        "n\tkey\n" + "".join(f"{i}\t{k}\n" for i, k in enumerate(ids)))
+    expected = api_selection(digits32, 25).selected_indices_
+    out_json, out_npy = tmp_path / "s.json", tmp_path / "s.npy"
+    for out in (out_json, out_npy):
+        proc = bilaf("select", path, "-b", "25", "--ids", tmp_path / "ids.tsv",
+                         "--id-column", "key", "-o", out, "--core-selector", "random")
+        assert_ok(proc)
+    assert json.loads(out_json.read_text()) == [ids[i] for i in expected]
+    saved = np.load(out_npy, allow_pickle=False)
+    assert saved.dtype == np.int64 and saved.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(
+    "options, params",
+    [
+        (["--denoiser", "distance", "--removal-rate", "0.2", "--penalty", "1.5",
+          "--metric", "cosine"],
+         dict(denoiser=DistanceDenoiser(0.2), metric="cosine",
+              boundary_selector=BoundarySelector(penalty=1.5))),
+        (["--denoiser", "density", "--strategy", "one-shot", "-j", "2"],
+         dict(denoiser=DensityDenoiser(), n_jobs=2,
+              boundary_selector=BoundarySelector(strategy="one-shot"))),
+        (["--variant", "published", "--removal-rate", "0.3", "-k", "0.004"],
+         dict(denoiser=IDCDenoiser(removal_rate=0.3, variant="published"))),
+        (["--denoiser", "none", "--penalty", "1"],
+         dict(denoiser="none", boundary_selector=BoundarySelector(penalty=1.0))),
+    ],
+    ids=["distance-cosine", "density-oneshot", "idc-published", "none"],
+)
+def test_selection_options_reach_the_sampler(bilaf, tmp_path, digits32, options,
+                                             params):
+    path = tmp_path / "emb.npy"
+    np.save(path, digits32)
+    out = tmp_path / "s.json"
+    proc = bilaf("select", path, "-b", "2%", "--seed", "11", "-o", out, "-q",
+                     "--core-selector", "random", *options)
+    assert_ok(proc)
+    n_cores = 0.004 if "-k" in options else "auto"
+    expected = api_selection(digits32, 0.02, n_cores=n_cores, seed=11, **params)
+    assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
+
+
+@pytest.mark.parametrize("selector", ["kmeans", "fds"])
+def test_other_core_selectors(bilaf, tmp_path, digits32, selector):
+    from sklearn_bilaf import core
+
+    cls = {"kmeans": "KMeansSelector", "fds": "FarthestPointSelector"}[selector]
+    X = digits32[:400]
+    path = tmp_path / "emb.npy"
+    np.save(path, X)
+    out = tmp_path / "s.json"
+    proc = bilaf("select", path, "-b", "30", "-k", "5", "-o", out, "-q",
+                 "--core-selector", selector)
+    assert_ok(proc)
+    expected = BiLAFSampler(30, core_selector=getattr(core, cls)(n_cores=5),
+                            random_state=0).fit(X)
+    assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
+
+
+# -- input formats -----------------------------------------------------------
+def test_npz_with_key(bilaf, tmp_path, digits_xy):
+    X, y = digits_xy
+    path = tmp_path / "feats.npz"
+    np.savez_compressed(path, features=X, labels=y)
+    out = tmp_path / "s.json"
+    proc = bilaf("select", path, "--key", "features", "-b", "20", "-o", out,
+                     "--core-selector", "random", "-q")
+    assert_ok(proc)
+    expected = api_selection(X, 20).selected_indices_
+    assert json.loads(out.read_text()) == expected.tolist()
+
+
+def test_authors_feature_file_drop_last_column(bilaf, tmp_path, digits_xy):
+    """Label stored in the last column: never a feature, never used."""
+    X, y = digits_xy
+    path = tmp_path / "train_feats.npy"
+    np.save(path, np.c_[X, y].astype(np.float32))
+    out = tmp_path / "s.json"
+    proc = bilaf("select", path, "--drop-last-column", "-b", "20", "-o", out,
+                     "--core-selector", "random")
+    assert_ok(proc)
+    expected = api_selection(X.astype(np.float32), 20)
+    assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
+    assert "64 features" in proc.stdout
+    assert "never used for selection" in proc.stdout
+
+
+def test_csv_with_id_and_label_columns(bilaf, tmp_path, digits_xy):
+    X, y = digits_xy
+    X, y = X[:400], y[:400]
+    path = tmp_path / "emb.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path"] + [f"f{j}" for j in range(X.shape[1])] + ["label"])
+        for i, row in enumerate(X):
+            writer.writerow([f"a/{i}.jpg"] + [repr(float(v)) for v in row] + [y[i]])
+    out = tmp_path / "s.csv"
+    proc = bilaf("select", path, "--id-column", "path", "--label-column", "label",
+                     "-b", "12", "-o", out, "--core-selector", "random", "-q")
+    assert_ok(proc)
+    expected = api_selection(X, 12)
+    rows = read_csv_output(out)
+    assert [int(r["row"]) for r in rows] == expected.selected_indices_.tolist()
+    assert [r["id"] for r in rows] == [f"a/{i}.jpg" for i in expected.selected_indices_]
+    assert "64 features" in proc.stdout
+
+
+def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
+    X = digits_xy[0][:300]
+    expected = api_selection(X, 9).selected_indices_.tolist()
+    tsv = tmp_path / "emb.tsv"
+    tsv.write_text("".join("\t".join(repr(float(v)) for v in row) + "\n" for row in X))
+    # What DataFrame(X).to_csv() writes: an unnamed index column, names 0..d-1.
+    pandas_csv = tmp_path / "df.csv"
+    pandas_csv.write_text(
+        "," + ",".join(str(j) for j in range(X.shape[1])) + "\n"
+        + "".join(f"{i}," + ",".join(repr(float(v)) for v in row) + "\n"
+                  for i, row in enumerate(X)))
+    for path in (tsv, pandas_csv):
+        out = tmp_path / f"{path.stem}.json"
+        proc = bilaf("select", path, "-b", "9", "-o", out, "--core-selector",
+                         "random")
+        assert_ok(proc)
+        assert json.loads(out.read_text()) == expected, path
+        assert "300 rows x 64 features" in proc.stdout
+
+
+def test_parquet_with_list_column(bilaf, tmp_path, digits_xy):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    X, y = digits_xy
+    X32 = X[:500].astype(np.float32)
+    table = pa.table({
+        "key": pa.array([f"k{i}" for i in range(500)]),
+        "embedding": pa.FixedSizeListArray.from_arrays(pa.array(X32.ravel()), 64),
+        "label": pa.array(y[:500]),
+    })
+    path = tmp_path / "emb.parquet"
+    pq.write_table(table, path)
+    out = tmp_path / "s.csv"
+    proc = bilaf("select", path, "--id-column", "key", "--label-column", "label",
+                     "-b", "15", "-o", out, "--core-selector", "random", "-q")
+    assert_ok(proc)
+    expected = api_selection(X32, 15)
+    rows = read_csv_output(out)
+    assert [int(r["row"]) for r in rows] == expected.selected_indices_.tolist()
+    assert [r["id"] for r in rows] == [f"k{i}" for i in expected.selected_indices_]
+    assert "float32" in proc.stdout
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "emb.parquet"
+    path.write_bytes(b"PAR1")
+    # None in sys.modules makes ``import pyarrow`` raise ImportError.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    proc = call_bilaf("select", path, "-q")
+    assert_one_line_error(proc, "pip install 'sklearn_bilaf[parquet]'")
+
+
+@pytest.mark.slow
+def test_parquet_without_pyarrow_subprocess(tmp_path):
+    stub = tmp_path / "stub"
+    (stub / "pyarrow").mkdir(parents=True)
+    (stub / "pyarrow" / "__init__.py").write_text("raise ImportError('hidden')\n")
+    path = tmp_path / "emb.parquet"
+    path.write_bytes(b"PAR1")
+    env = {**os.environ, "PYTHONPATH": str(stub)}
+    proc = run_bilaf("select", path, "-q", env=env)
+    assert_one_line_error(proc, "pip install 'sklearn_bilaf[parquet]'")
+
+
+# -- bad input -----------------------------------------------------------------
+class _Pickled:
+    """Unpickling it creates a marker file: proof that nothing got unpickled."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def _bad_inputs(tmp_path, X):
+    """(name, files to write, command arguments, expected fragment) cases."""
+    marker = tmp_path / "unpickled"
+    objects = np.array([_Pickled(marker), 1.0], dtype=object)
+    inf = X[:50].copy()
+    inf[7, 3] = np.inf
+    return {
+        "missing file": (lambda: None, ["nope.npy"], "nope.npy: no such file"),
+        "folder": (lambda: (tmp_path / "dir.npy").mkdir(), ["dir.npy"],
+                   "is a folder"),
+        "wrong extension": (lambda: np.savetxt(tmp_path / "e.txt", X[:5]),
+                            ["e.txt"], "unknown embeddings format '.txt'"),
+        "not npy": (lambda: (tmp_path / "e.npy").write_text("1,2,3\n"), ["e.npy"],
+                    "not a NumPy .npy file"),
+        "truncated npy": (
+            lambda: (tmp_path / "e.npy").write_bytes(_npy_bytes(X)[:500]),
+            ["e.npy"], "truncated"),
+        "object npy": (
+            lambda: np.save(tmp_path / "e.npy", objects, allow_pickle=True),
+            ["e.npy"], "Python objects"),
+        "object npz": (
+            lambda: np.savez(tmp_path / "e.npz", X=objects),
+            ["e.npz"], "Python objects"),
+        "text npy": (lambda: np.save(tmp_path / "e.npy", np.array([["a", "b"]])),
+                     ["e.npy"], "holds text"),
+        "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
+                    "must be 2-D"),
+        "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
+                       "row 7, column 3 is inf"),
+        "nan in csv": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,nan\n4,5\n"),
+            ["e.csv"], "line 3, column 'b' is nan"),
+        "non-numeric column": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,cat\n"),
+            ["e.csv"], "column 'b' holds 'cat', not a number"),
+        "empty cell": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,\n"),
+            ["e.csv"], "line 3, column 'b' is empty"),
+        "ragged csv": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,4,5\n"),
+            ["e.csv"], "line 3 has 3 fields"),
+        "binary csv": (lambda: (tmp_path / "e.csv").write_bytes(b"\xff\xfe\x00" * 9),
+                       ["e.csv"], "not UTF-8 text"),
+        "zero rows npy": (lambda: np.save(tmp_path / "e.npy", np.zeros((0, 4))),
+                          ["e.npy"], "zero rows"),
+        "zero rows csv": (lambda: (tmp_path / "e.csv").write_text("a,b\n"),
+                          ["e.csv"], "zero data rows"),
+        "empty csv": (lambda: (tmp_path / "e.csv").write_text(""), ["e.csv"],
+                      "is empty"),
+        "budget above pool": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                              ["e.npy", "--budget", "51"],
+                              "--budget 51 is more than the 50 rows"),
+        "cores above budget": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                               ["e.npy", "-b", "4", "-k", "5"],
+                               "the budget is 4"),
+        "npz without key": (lambda: np.savez(tmp_path / "e.npz", a=X, b=X),
+                            ["e.npz"], "choose one with --key"),
+        "npz wrong key": (lambda: np.savez(tmp_path / "e.npz", a=X),
+                          ["e.npz", "--key", "b"], "no array named 'b'"),
+        "missing id column": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n"),
+            ["e.csv", "--id-column", "path"], "--id-column 'path' is not a column"),
+        "ids count": (
+            lambda: (np.save(tmp_path / "e.npy", X[:50]),
+                     (tmp_path / "ids.txt").write_text("a\nb\n")),
+            ["e.npy", "--ids", "ids.txt"], "gives 2 ids but the embeddings have 50"),
+        "output folder missing": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                                  ["e.npy", "-o", "no/such/dir/s.json"],
+                                  "does not exist"),
+        "output extension": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                             ["e.npy", "-o", "s.txt"], "unknown output format"),
+        "output is input": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                            ["e.npy", "-o", "e.npy"], "also an input file"),
+        "cosine zero row": (
+            lambda: np.save(tmp_path / "e.npy", np.r_[X[:50], [X[0] * 0]]),
+            ["e.npy", "--metric", "cosine", "--core-selector", "random"],
+            "all-zero rows"),
+    }
+
+
+def _npy_bytes(X):
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, X)
+    return buffer.getvalue()
+
+
+BAD_INPUTS = sorted(_bad_inputs(Path("."), np.zeros((60, 4))))
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_one_line_error_and_no_output(bilaf, tmp_path, digits_xy, case):
+    X = digits_xy[0]
+    make, args, fragment = _bad_inputs(tmp_path, X)[case]
+    make()
+    if "-o" not in args:
+        args = [*args, "-o", "out.json"]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = bilaf("select", *args, "-q", cwd=tmp_path)
+    assert_one_line_error(proc, fragment)
+    assert_nothing_written(tmp_path, before)
+    assert not (tmp_path / "unpickled").exists()
+
+
+@pytest.mark.parametrize("case", ["object npy"])
+def test_bad_input_real_command(tmp_path, digits_xy, case):
+    """Always as a subprocess: the console entry point's own error handling."""
+    make, args, fragment = _bad_inputs(tmp_path, digits_xy[0])[case]
+    make()
+    if "-o" not in args:
+        args = [*args, "-o", "out.json"]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = run_bilaf("select", *args, cwd=tmp_path)
+    assert_one_line_error(proc, fragment, quiet=False)
+    assert_nothing_written(tmp_path, before)
+    assert not (tmp_path / "unpickled").exists()
+
+
+def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n3,x\n")
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    proc = bilaf("select", tmp_path / "e.csv", "-o", out, "-q")
+    assert_one_line_error(proc, "not a number")
+    assert out.read_text() == "[1, 2, 3]\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "s.json"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--budget", "abc"], "'abc' is not a count"),
+        (["--budget", "1.5"], "a fraction must be in (0, 1]"),
+        (["--budget", "0"], "a count must be at least 1"),
+        (["--core-selector", "typiclust"], "invalid choice"),
+        (["--removal-rate", "1"], "the rate must be in [0, 1)"),
+        (["--penalty", "0.5"], "at least 1"),
+        (["--denoiser", "none", "--removal-rate", "0.2"], "no effect"),
+        (["--denoiser", "distance", "--variant", "published"], "only applies"),
+        (["--strategy", "one-shot", "--penalty", "2"], "no effect"),
+        (["--ids", "ids.txt"], "needs an EMBEDDINGS file"),
+        (["--unknown"], "unrecognized arguments"),
+    ],
+)
+def test_bad_command_line_exits_2_with_one_line(bilaf, args, fragment):
+    proc = bilaf("select", *args)
+    assert_one_line_error(proc, fragment, status=2)
+
+
+
+# -- io, in process ------------------------------------------------------------
+def test_npy_is_memory_mapped_and_last_column_dropped_as_view(tmp_path):
+    from sklearn_bilaf.io import load_embeddings
+
+    X = np.arange(60, dtype=np.float32).reshape(10, 6)
+    np.save(tmp_path / "e.npy", X)
+    pool = load_embeddings(tmp_path / "e.npy")
+    assert isinstance(pool.X, np.memmap) and pool.X.dtype == np.float32
+    assert pool.memory_mapped and not pool.X.flags.writeable
+    pool = load_embeddings(tmp_path / "e.npy", drop_last_column=True)
+    assert isinstance(pool.X.base, np.memmap) or isinstance(pool.X, np.memmap)
+    assert pool.X.shape == (10, 5) and pool.X.dtype == np.float32
+    np.testing.assert_array_equal(pool.X, X[:, :-1])
+    np.testing.assert_array_equal(pool.labels, X[:, -1].astype(int))
+
+
+def test_parquet_numeric_columns_keep_float32(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.random.RandomState(0).normal(size=(20, 3)).astype(np.float32)
+    columns = {f"x{j}": X[:, j] for j in range(3)}
+    pq.write_table(pa.table(columns), tmp_path / "a.parquet")
+    pool = load_embeddings(tmp_path / "a.parquet")
+    assert pool.X.dtype == np.float32
+    np.testing.assert_array_equal(pool.X, X)
+    pq.write_table(pa.table({"x": X[:, 0], "name": ["a"] * 20}), tmp_path / "b.parquet")
+    with pytest.raises(InputError, match="column 'name' holds string"):
+        load_embeddings(tmp_path / "b.parquet")
+
+
+def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
+    from sklearn_bilaf import io as bilaf_io
+
+    out = tmp_path / "s.json"
+    out.write_text("old\n")
+
+    def broken_dump(obj, handle):
+        handle.write("[1, 2")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bilaf_io.json, "dump", broken_dump)
+    with pytest.raises(OSError):
+        bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
+                                 pseudo_classes=[0, 0, 0])
+    assert out.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
