@@ -1,0 +1,552 @@
+"""Stage 1 (spec §1): ActiveFT in numpy and the other core selectors."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf import core as core_module
+from sklearn_bilaf.core import (
+    ActiveFTSelector,
+    ClustererSelector,
+    FarthestPointSelector,
+    KMeansSelector,
+    PrecomputedSelector,
+    RandomSelector,
+    _activeft_loss_grad,
+    default_n_cores,
+    nearest_unused,
+)
+
+
+def _unit(A):
+    A = np.asarray(A, dtype=np.float64)
+    return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+
+def _blobs(n=600, d=12, centers=6, seed=0, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    means = rng.normal(size=(centers, d)) * 3
+    X = means[rng.randint(centers, size=n)] + rng.normal(size=(n, d))
+    return X.astype(dtype)
+
+
+def _direct_loss(X, theta, temperature, balance, C_bar=None):
+    """The loss of spec §1 written out literally (no stabilisation)."""
+    F = _unit(X)
+    C = _unit(theta)
+    C_bar = C if C_bar is None else C_bar
+    S = F @ C.T / temperature
+    k = S.argmax(axis=1)
+    s = S[np.arange(len(F)), k]
+    Z = np.exp(C_bar @ C.T / temperature).sum(axis=0)
+    return np.mean(-s + np.log(np.exp(s) + balance * Z[k]))
+
+
+def _finite_differences(X, theta, temperature, balance, C_bar, h=1e-6):
+    grad = np.empty_like(theta)
+    for index in np.ndindex(theta.shape):
+        step = np.zeros_like(theta)
+        step[index] = h
+        up = _activeft_loss_grad(X, theta + step, temperature, balance, c_bar=C_bar)[0]
+        down = _activeft_loss_grad(X, theta - step, temperature, balance,
+                                   c_bar=C_bar)[0]
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+# -- ActiveFT objective -----------------------------------------------------
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("temperature, balance", [(0.07, 1.0), (0.5, 0.3)])
+def test_gradient_matches_central_finite_differences(seed, temperature, balance):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(80, 6))
+    # Raw centroids of varied norms, so the projection through the
+    # normalisation (and its 1/|theta| factor) is exercised.
+    theta = rng.normal(size=(5, 6)) * rng.uniform(0.5, 2.0, size=(5, 1))
+    C_bar = _unit(theta)  # the stop-gradient copy, held fixed
+    _, grad = _activeft_loss_grad(X, theta, temperature, balance)
+    numeric = _finite_differences(X, theta, temperature, balance, C_bar)
+    error = np.linalg.norm(grad - numeric) / np.linalg.norm(numeric)
+    assert error < 1e-5
+
+
+def test_gradient_respects_the_stop_gradient():
+    # Differentiating through both factors of C C^T gives another gradient;
+    # the analytic one must match the stop-gradient version only.
+    rng = np.random.RandomState(7)
+    X = rng.normal(size=(60, 5))
+    theta = rng.normal(size=(4, 5))
+    _, grad = _activeft_loss_grad(X, theta, 0.3, 1.0)
+    h = 1e-6
+    full = np.empty_like(theta)
+    for index in np.ndindex(theta.shape):
+        step = np.zeros_like(theta)
+        step[index] = h
+        full[index] = (_activeft_loss_grad(X, theta + step, 0.3)[0]
+                       - _activeft_loss_grad(X, theta - step, 0.3)[0]) / (2 * h)
+    assert np.linalg.norm(grad - full) / np.linalg.norm(full) > 1e-3
+
+
+@pytest.mark.parametrize("temperature, balance", [(0.07, 1.0), (0.2, 2.5)])
+def test_loss_is_the_spec_formula(temperature, balance):
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(200, 8)) * rng.uniform(0.1, 5, size=(200, 1))
+    theta = rng.normal(size=(7, 8))
+    loss, _ = _activeft_loss_grad(X, theta, temperature, balance)
+    assert loss == pytest.approx(_direct_loss(X, theta, temperature, balance),
+                                 rel=1e-12)
+
+
+def test_loss_is_stable_at_low_temperature():
+    # exp(1 / 0.001) overflows float64: the loss must still be finite.
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(50, 4))
+    loss, grad = _activeft_loss_grad(X, rng.normal(size=(3, 4)), 1e-3)
+    assert np.isfinite(loss) and np.all(np.isfinite(grad))
+
+
+def test_batch_gradient_is_the_gradient_on_the_batch_rows():
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(120, 6))
+    theta = rng.normal(size=(4, 6))
+    rows = np.sort(rng.choice(120, 50, replace=False))
+    loss_b, grad_b = _activeft_loss_grad(X, theta, rows=rows)
+    loss_s, grad_s = _activeft_loss_grad(X[rows], theta)
+    assert loss_b == pytest.approx(loss_s, rel=1e-12)
+    np.testing.assert_allclose(grad_b, grad_s, rtol=1e-10, atol=1e-14)
+
+
+def test_blocks_do_not_change_the_objective(monkeypatch):
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(500, 6))
+    theta = rng.normal(size=(9, 6))
+    loss, grad = _activeft_loss_grad(X, theta)
+    monkeypatch.setattr(core_module, "_ACTIVEFT_BLOCK_ROWS", 37)
+    loss_blocks, grad_blocks = _activeft_loss_grad(X, theta)
+    assert loss_blocks == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(grad_blocks, grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_objective_is_identical_for_any_thread_count(dtype, monkeypatch):
+    monkeypatch.setattr(core_module, "_ACTIVEFT_BLOCK_ROWS", 1000)
+    monkeypatch.setattr(core_module, "_ACTIVEFT_CENTROID_BLOCK", 8)
+    rng = np.random.RandomState(8)
+    X = rng.normal(size=(9000, 48)).astype(dtype)
+    theta = rng.normal(size=(30, 48))
+    rows = np.sort(rng.choice(9000, 4000, replace=False))
+    for batch in (None, rows):
+        loss, grad = _activeft_loss_grad(X, theta, rows=batch, n_threads=1)
+        for n_threads in (2, 3):
+            other = _activeft_loss_grad(X, theta, rows=batch, n_threads=n_threads)
+            assert other[0] == loss
+            np.testing.assert_array_equal(other[1], grad)
+
+
+# -- ActiveFTSelector ---------------------------------------------------------
+def test_activeft_indices_distinct_sorted_reproducible():
+    X = _blobs()
+    a = ActiveFTSelector(n_cores=12, max_iter=40, random_state=0).fit(X)
+    b = ActiveFTSelector(n_cores=12, max_iter=40, random_state=0).fit(X)
+    c = ActiveFTSelector(n_cores=12, max_iter=40, random_state=1).fit(X)
+    idx = a.selected_indices_
+    assert idx.shape == (12,) and np.unique(idx).size == 12
+    assert np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(idx, b.selected_indices_)
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.array_equal(a.init_indices_, c.init_indices_)
+    assert a.n_iter_ == 40 and a.loss_curve_.shape == (40,)
+    assert a.n_samples_fit_ == 600 and a.n_features_in_ == 12
+
+
+def test_activeft_same_init_array_gives_same_result_whatever_the_seed():
+    X = _blobs(seed=1)
+    init = [5, 100, 17, 300, 42, 599, 250]
+    a = ActiveFTSelector(init=init, max_iter=30, random_state=0).fit(X)
+    b = ActiveFTSelector(init=np.array(init), max_iter=30, random_state=123).fit(X)
+    np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
+    np.testing.assert_array_equal(a.centroids_, b.centroids_)
+    np.testing.assert_array_equal(a.init_indices_, init)
+    assert a.selected_indices_.size == len(init)
+
+
+def test_activeft_initial_centroids_are_the_init_samples():
+    X = _blobs(seed=2)
+    init = [3, 30, 300]
+    selector = ActiveFTSelector(init=init, max_iter=0).fit(X)
+    np.testing.assert_allclose(selector.centroids_, _unit(X[init]), rtol=1e-12)
+    assert selector.selected_indices_.tolist() == sorted(init)
+    assert selector.loss_curve_.shape == (0,)
+
+
+def test_activeft_matches_a_literal_adam_run():
+    # Adam written out on the spec's formulas (with finite differences for the
+    # gradient would be too slow; the analytic gradient is checked above).
+    X = _blobs(n=150, d=5, seed=3)
+    init = [1, 50, 99, 140]
+    n_iter, lr, b1, b2, eps = 25, 1e-2, 0.9, 0.999, 1e-8
+    theta = _unit(X[init])
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    losses = []
+    for t in range(1, n_iter + 1):
+        loss, g = _activeft_loss_grad(X, theta)
+        losses.append(loss)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        theta = theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    C = _unit(theta)
+    taken, expected = set(), []
+    similarity = _unit(X) @ C.T
+    for k in range(len(init)):
+        order = np.lexsort((np.arange(len(X)), -similarity[:, k]))
+        pick = next(i for i in order if i not in taken)
+        taken.add(pick)
+        expected.append(pick)
+    selector = ActiveFTSelector(init=init, learning_rate=lr, max_iter=n_iter).fit(X)
+    np.testing.assert_allclose(selector.loss_curve_, losses, rtol=1e-12)
+    np.testing.assert_allclose(selector.centroids_, C, rtol=1e-10, atol=1e-12)
+    assert selector.selected_indices_.tolist() == sorted(expected)
+
+
+def test_activeft_float32_stays_float32_and_agrees_with_float64():
+    X64 = _blobs(n=2000, d=32, centers=10, seed=4)
+    X32 = X64.astype(np.float32)
+    kwargs = dict(n_cores=10, max_iter=100, random_state=0)
+    a = ActiveFTSelector(**kwargs).fit(X32)
+    b = ActiveFTSelector(**kwargs).fit(X32.astype(np.float64))
+    assert a.centroids_.dtype == np.float32 and b.centroids_.dtype == np.float64
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=2e-5)
+    np.testing.assert_allclose(a.centroids_, b.centroids_, atol=5e-3)
+
+
+def test_activeft_batches_are_seeded_and_full_when_large():
+    X = _blobs(n=400, seed=5)
+    kw = dict(n_cores=5, max_iter=20)
+    a = ActiveFTSelector(batch_size=100, random_state=0, **kw).fit(X)
+    b = ActiveFTSelector(batch_size=100, random_state=0, **kw).fit(X)
+    full = ActiveFTSelector(random_state=0, **kw).fit(X)
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.allclose(a.loss_curve_, full.loss_curve_)
+    # Batches drawn after the same initial samples.
+    np.testing.assert_array_equal(a.init_indices_, full.init_indices_)
+    large = ActiveFTSelector(batch_size=10_000, random_state=0, **kw).fit(X)
+    np.testing.assert_array_equal(large.loss_curve_, full.loss_curve_)
+
+
+def test_activeft_loss_decreases_on_wordnet(wordnet):
+    rng = np.random.RandomState(0)
+    rows = np.sort(rng.choice(wordnet["X"].shape[0], 4000, replace=False))
+    X = np.asarray(wordnet["X"][rows], dtype=np.float32)
+    selector = ActiveFTSelector(n_cores=40, max_iter=150, random_state=0).fit(X)
+    curve = selector.loss_curve_
+    assert curve[-1] < curve[0] - 0.5
+    # Mostly monotone: smoothed over 10 iterations, it never goes up.
+    smooth = np.convolve(curve, np.ones(10) / 10, mode="valid")
+    assert np.all(np.diff(smooth) < 1e-6)
+    idx = selector.selected_indices_
+    assert np.unique(idx).size == 40 and np.all(np.diff(idx) > 0)
+
+
+@pytest.mark.slow
+def test_activeft_float32_tolerance_on_wordnet(wordnet):
+    # The tolerance stated in ActiveFTSelector's docstring.
+    rng = np.random.RandomState(0)
+    rows = np.sort(rng.choice(wordnet["X"].shape[0], 20000, replace=False))
+    X32 = np.asarray(wordnet["X"][rows], dtype=np.float32)
+    a = ActiveFTSelector(n_cores=100, random_state=0).fit(X32)
+    b = ActiveFTSelector(n_cores=100, random_state=0).fit(X32.astype(np.float64))
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=2e-5)
+    np.testing.assert_allclose(a.centroids_, b.centroids_, atol=5e-3)
+    assert np.intersect1d(a.selected_indices_, b.selected_indices_).size >= 98
+
+
+def test_activeft_verbose_prints_to_stderr(capsys):
+    ActiveFTSelector(n_cores=3, max_iter=20, random_state=0, verbose=1).fit(_blobs())
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("[ActiveFTSelector] iteration") == 10
+    assert "iteration 20/20" in captured.err
+
+
+def test_activeft_does_not_copy_or_write_a_readonly_pool(tmp_path):
+    X = _blobs(seed=6).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    selector = ActiveFTSelector(n_cores=6, max_iter=10, random_state=0).fit(mapped)
+    reference = ActiveFTSelector(n_cores=6, max_iter=10, random_state=0).fit(X)
+    np.testing.assert_array_equal(selector.selected_indices_,
+                                  reference.selected_indices_)
+    np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), X)
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        (dict(init=[0, 0, 1]), "distinct"),
+        (dict(init=[0, 700]), r"\[0, 599\]"),
+        (dict(init=[0.0, 1.0]), "integer"),
+        (dict(init=[[0, 1]]), "1-D"),
+        (dict(init=[0, 1, 2], n_cores=4), "n_cores='auto'"),
+    ],
+)
+def test_activeft_bad_init(params, error):
+    with pytest.raises(ValueError, match=error):
+        ActiveFTSelector(max_iter=1, **params).fit(_blobs())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(temperature=0),
+        dict(learning_rate=-1e-3),
+        dict(max_iter=-1),
+        dict(batch_size=0),
+        dict(balance=0.0),
+        dict(init="k-means++"),
+        dict(n_cores=0),
+        dict(n_cores=1.5),
+    ],
+)
+def test_activeft_bad_params(params):
+    with pytest.raises(InvalidParameterError):
+        ActiveFTSelector(**params).fit(_blobs())
+
+
+def test_activeft_refuses_zero_rows():
+    X = _blobs()
+    X[10] = 0
+    with pytest.raises(ValueError, match="all-zero rows"):
+        ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
+
+
+def test_activeft_budget_caps_auto_and_rejects_larger_init():
+    X = _blobs(n=2000)
+    assert ActiveFTSelector(max_iter=1, random_state=0).fit(X).selected_indices_.size \
+        == default_n_cores(2000) == 10
+    capped = ActiveFTSelector(max_iter=1, random_state=0).fit(X, budget=4)
+    assert capped.selected_indices_.size == 4
+    with pytest.raises(ValueError, match="budget"):
+        ActiveFTSelector(init=[1, 2, 3], max_iter=1).fit(X, budget=2)
+
+
+# -- nearest_unused -----------------------------------------------------------
+def _brute_nearest_unused(X, centres, metric):
+    def geometry(A):
+        A = np.asarray(A, dtype=np.float64)
+        return _unit(A) if metric == "cosine" else A
+
+    D = cdist(geometry(centres), geometry(X), "sqeuclidean")
+    taken = np.zeros(len(X), dtype=bool)
+    out = []
+    for row in D:
+        row = np.where(taken, np.inf, row)
+        pick = int(np.argmin(row))  # first minimum: the lower index
+        taken[pick] = True
+        out.append(pick)
+    return out
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_candidates", [1, 3, 16])
+def test_nearest_unused_matches_brute_force_with_ties(metric, dtype, n_candidates,
+                                                      monkeypatch):
+    monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", n_candidates)
+    rng = np.random.RandomState(0)
+    # Small integers: many exact ties, and duplicated rows.
+    base = rng.randint(-3, 4, size=(60, 3)).astype(float)
+    base[np.all(base == 0, axis=1)] = 1.0
+    X = np.vstack([base, base[:20], base[5:10]]).astype(dtype)
+    # Centres on samples (some repeated), and between samples.
+    centres = np.vstack([X[[0, 0, 0, 7, 7, 61]], base[:6] + 0.5,
+                         rng.randint(-3, 4, size=(8, 3))])
+    expected = _brute_nearest_unused(X, centres, metric)
+    assert nearest_unused(X, centres, metric).tolist() == expected
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_nearest_unused_random_data_in_blocks(metric, monkeypatch):
+    monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", 4)
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(3000, 16)).astype(np.float32)
+    centres = X[rng.choice(3000, 40)] + rng.normal(scale=0.05, size=(40, 16))
+    # Clustered centres make candidates collide.
+    centres[20:] = centres[:20] + rng.normal(scale=1e-3, size=(20, 16))
+    expected = _brute_nearest_unused(X, centres, metric)
+    with config_context(working_memory=1):  # several row blocks
+        assert nearest_unused(X, centres, metric).tolist() == expected
+
+
+def test_nearest_unused_float32_near_ties_are_exact():
+    rng = np.random.RandomState(2)
+    centre = rng.normal(size=8) * 100
+    direction = rng.normal(size=(50, 8))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    # Many samples at almost the same distance: float32 screening cannot
+    # order them, the exact decision must.
+    radius = 1.0 + rng.uniform(-1e-6, 1e-6, size=(50, 1))
+    X = (centre + direction * radius).astype(np.float32)
+    expected = _brute_nearest_unused(X, [centre] * 5, "euclidean")
+    assert nearest_unused(X, [centre] * 5).tolist() == expected
+
+
+def test_nearest_unused_errors():
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="at most 3 centres"):
+        nearest_unused(X, np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"shape \(n_centres, 2\)"):
+        nearest_unused(X, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="metric"):
+        nearest_unused(X, np.zeros((1, 2)), "manhattan")
+    with pytest.raises(ValueError, match="all-zero rows"):
+        nearest_unused(X, np.ones((1, 2)), "cosine")
+
+
+# -- the other selectors ------------------------------------------------------
+def _brute_farthest_point(X, first, n_select, metric):
+    A = _unit(X) if metric == "cosine" else np.asarray(X, dtype=np.float64)
+    D = cdist(A, A, "sqeuclidean")
+    order = [first]
+    nearest = D[first].copy()
+    for _ in range(n_select - 1):
+        masked = nearest.copy()
+        masked[order] = -np.inf
+        pick = int(np.argmax(masked))
+        order.append(pick)
+        nearest = np.minimum(nearest, D[pick])
+    return order
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_farthest_point_matches_brute_force(metric, dtype):
+    rng = np.random.RandomState(3)
+    base = rng.randint(-4, 5, size=(80, 4)).astype(float)
+    base[np.all(base == 0, axis=1)] = 2.0
+    X = np.vstack([base, base[:30]]).astype(dtype)  # duplicates: exact ties
+    fds = FarthestPointSelector(n_cores=25, metric=metric, random_state=0).fit(X)
+    first = np.random.RandomState(0).randint(len(X))
+    expected = _brute_farthest_point(X, first, 25, metric)
+    assert fds.selection_order_.tolist() == expected
+    assert fds.selected_indices_.tolist() == sorted(expected)
+
+
+def test_farthest_point_is_exact_far_from_the_origin():
+    # An offset of 1000 leaves float32 screened distances with errors far
+    # larger than the gaps between them: the exact check must decide.
+    rng = np.random.RandomState(4)
+    X = (1000.0 + rng.normal(size=(200, 5))).astype(np.float32)
+    fds = FarthestPointSelector(n_cores=15, random_state=1).fit(X)
+    first = np.random.RandomState(1).randint(len(X))
+    assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 15,
+                                                                  "euclidean")
+
+
+def test_farthest_point_never_repeats_on_duplicate_data():
+    X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct points, 12 rows
+    fds = FarthestPointSelector(n_cores=6, random_state=0).fit(X)
+    assert np.unique(fds.selected_indices_).size == 6
+
+
+def test_kmeans_selector_is_nearest_unused_to_kmeans_centres():
+    X = _blobs(n=500, seed=7)
+    selector = KMeansSelector(n_cores=8, random_state=0).fit(X)
+    kmeans = KMeans(8, n_init="auto", random_state=np.random.RandomState(0)).fit(X)
+    np.testing.assert_allclose(selector.cluster_centers_, kmeans.cluster_centers_)
+    expected = _brute_nearest_unused(X, kmeans.cluster_centers_, "euclidean")
+    assert selector.selected_indices_.tolist() == sorted(expected)
+
+
+def test_clusterer_selector_wraps_any_centroid_clusterer():
+    X = _blobs(n=500, seed=8).astype(np.float32)
+    clusterer = MiniBatchKMeans(7, random_state=0, n_init=3)
+    selector = ClustererSelector(clusterer).fit(X)
+    assert not hasattr(clusterer, "cluster_centers_")  # the parameter is cloned
+    centres = selector.clusterer_.cluster_centers_
+    assert selector.selected_indices_.tolist() == sorted(
+        _brute_nearest_unused(X, centres, "euclidean"))
+    with pytest.raises(ValueError, match="budget"):
+        ClustererSelector(clusterer).fit(X, budget=6)
+
+
+def test_clusterer_selector_needs_cluster_centers():
+    with pytest.raises(TypeError, match="no cluster_centers_"):
+        ClustererSelector(DBSCAN()).fit(_blobs(n=50))
+    with pytest.raises(InvalidParameterError):
+        ClustererSelector("kmeans").fit(_blobs(n=50))
+
+
+SELECTORS = [
+    RandomSelector(n_cores=9, random_state=0),
+    KMeansSelector(n_cores=9, random_state=0),
+    FarthestPointSelector(n_cores=9, random_state=0),
+    FarthestPointSelector(n_cores=9, metric="cosine", random_state=0),
+    ActiveFTSelector(n_cores=9, max_iter=20, random_state=0),
+    ClustererSelector(KMeans(9, n_init=1, random_state=0)),
+    PrecomputedSelector([4, 90, 3, 17, 250, 8, 60, 61, 7]),
+]
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=lambda s: type(s).__name__)
+def test_selectors_are_one_shot_samplers(selector):
+    X = _blobs(n=300, seed=9)
+    fitted = clone(selector).fit(X)
+    idx = fitted.selected_indices_
+    assert idx.shape == (9,) and np.unique(idx).size == 9
+    assert np.all(np.diff(idx) > 0) and idx.min() >= 0 and idx.max() < 300
+    np.testing.assert_array_equal(fitted.transform(X), X[idx])
+    np.testing.assert_array_equal(clone(selector).fit_transform(X), X[idx])
+    assert fitted.get_support().sum() == 9
+    np.testing.assert_array_equal(fitted.get_support(indices=True), idx)
+    assert fitted.n_samples_fit_ == 300 and fitted.n_features_in_ == 12
+    # Deterministic for the same parameters.
+    np.testing.assert_array_equal(clone(selector).fit(X).selected_indices_, idx)
+    with pytest.raises(ValueError, match="fitted on 300"):
+        fitted.transform(X[:10])
+
+
+@pytest.mark.parametrize("cls", [RandomSelector, KMeansSelector,
+                                 FarthestPointSelector, ActiveFTSelector])
+def test_auto_n_cores_is_half_a_percent_capped_by_budget(cls):
+    X = _blobs(n=1000, d=4, seed=10)
+    extra = {"max_iter": 2} if cls is ActiveFTSelector else {}
+    assert cls(random_state=0, **extra).fit(X).selected_indices_.size == 5
+    assert cls(random_state=0, **extra).fit(X, budget=3).selected_indices_.size == 3
+    assert cls(n_cores=0.02, random_state=0, **extra).fit(X).selected_indices_.size \
+        == 20
+    with pytest.raises(ValueError, match="budget"):
+        cls(n_cores=8, random_state=0, **extra).fit(X, budget=3)
+
+
+def test_default_n_cores():
+    assert default_n_cores(10) == 1
+    assert default_n_cores(1000) == 5
+    assert default_n_cores(50_000) == 250
+
+
+# -- inside BiLAFSampler ------------------------------------------------------
+def test_bilaf_default_core_selector_is_activeft(digits):
+    X, _ = digits
+    sampler = BiLAFSampler(budget=40, random_state=0).fit(X)
+    assert isinstance(sampler.core_selector_, ActiveFTSelector)
+    assert sampler.n_cores_ == default_n_cores(len(X)) == 8
+    seed = sampler.core_selector_.random_state
+    again = ActiveFTSelector(random_state=seed).fit(X, budget=40)
+    np.testing.assert_array_equal(sampler.core_indices_, again.selected_indices_)
+
+
+def test_bilaf_accepts_a_clusterer(digits):
+    X, _ = digits
+    sampler = BiLAFSampler(budget=30, core_selector=MiniBatchKMeans(5, random_state=0),
+                           random_state=0).fit(X)
+    assert isinstance(sampler.core_selector_, ClustererSelector)
+    assert sampler.n_cores_ == 5 and sampler.selected_indices_.size == 30
+    centres = sampler.core_selector_.cluster_centers_
+    assert sampler.core_indices_.tolist() == sorted(
+        _brute_nearest_unused(X, centres, "euclidean"))
