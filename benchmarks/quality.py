@@ -222,23 +222,35 @@ class Context:
         return self.cache_dir / f"{self.ds.name}-{kind}-k{n}-seed{seed}.npz"
 
     def activeft(self, n_cores, seed):
-        """ActiveFT's selection of ``n_cores`` samples (cached), and its time."""
+        """ActiveFT's selection of ``n_cores`` samples (cached), and its time.
+
+        A lock file next to the cache entry lets several processes share the
+        cache: while one computes an entry, the others wait for it.
+        """
         path = self._path("activeft", n_cores, seed)
         lock = Path(str(path) + ".lock")
-        # Another process (e.g. a cache warm-up) may be computing it: wait.
-        while lock.exists() and not path.exists() and time.time() - lock.stat(
-                ).st_mtime < 4 * 3600:
-            time.sleep(10)
-        if path.exists():
-            with np.load(path) as cached:
-                return cached["indices"], float(cached["seconds"])
-        tic = time.perf_counter()
-        selector = ActiveFTSelector(n_cores=n_cores, random_state=seed).fit(self.ds.X)
-        seconds = time.perf_counter() - tic
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, indices=selector.selected_indices_, seconds=seconds)
-        os.replace(tmp, path)
-        return selector.selected_indices_, seconds
+        while not path.exists():
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if time.time() - lock.stat().st_mtime > 6 * 3600:
+                    lock.unlink(missing_ok=True)  # stale: its owner died
+                time.sleep(5)
+                continue
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            try:
+                tic = time.perf_counter()
+                selector = ActiveFTSelector(n_cores=n_cores, random_state=seed)
+                selector.fit(self.ds.X)
+                seconds = time.perf_counter() - tic
+                tmp = path.with_name(path.stem + ".tmp.npz")
+                np.savez(tmp, indices=selector.selected_indices_, seconds=seconds)
+                os.replace(tmp, path)
+            finally:
+                lock.unlink(missing_ok=True)
+        with np.load(path) as cached:
+            return cached["indices"], float(cached["seconds"])
 
     def probcover_radius(self, seed):
         """ProbCover's purity radius for a seed (it does not depend on the budget)."""
