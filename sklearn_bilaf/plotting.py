@@ -82,7 +82,9 @@ def _fitted_sampler(estimator):
 
 def _project(X, projection, random_state):
     """2-D coordinates of the rows of X, and a name for the axes."""
-    if isinstance(projection, str):
+    if isinstance(projection, SelectionDisplay):
+        coords, name = projection.embedding, projection.projection_name
+    elif isinstance(projection, str):
         if projection == "pca":
             from sklearn.decomposition import PCA
 
@@ -423,13 +425,14 @@ class SelectionDisplay:
             True classes, used only for the colours.  When None, points are
             coloured by the sampler's pseudo-classes (``labels_``), or all
             alike when it has none.
-        projection : {"pca", "tsne"}, callable, estimator or array-like, \
-                default="pca"
+        projection : {"pca", "tsne"}, callable, estimator, array-like or \
+                SelectionDisplay, default="pca"
             How to draw X in 2-D: ``"pca"`` or ``"tsne"`` (fitted on X), a
             callable mapping X to an array of shape (n_samples, 2), an
-            estimator with ``fit_transform`` (cloned, then fitted on X), or
-            precomputed coordinates of shape (n_samples, 2) — handy to draw
-            several samplers on the same picture (pass ``display.embedding``).
+            estimator with ``fit_transform`` (cloned, then fitted on X),
+            precomputed coordinates of shape (n_samples, 2), or another
+            display, whose coordinates are reused: to draw several samplers
+            on the same picture, pass the first display.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure and axes are created when None.
         random_state : int, RandomState instance or None, default=None

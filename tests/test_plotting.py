@@ -167,8 +167,13 @@ def test_projections(pool, sampler):
                                np.abs(PCA(2).fit_transform(X)), atol=1e-8)
     assert pca.ax_.get_xlabel() == "PCA 1"
 
-    reused = SelectionDisplay.from_estimator(sampler, X, projection=tsne.embedding)
+    coords = SelectionDisplay.from_estimator(sampler, X, projection=tsne.embedding)
+    np.testing.assert_array_equal(coords.embedding, tsne.embedding)
+    assert coords.ax_.get_xlabel() == "projection 1"
+
+    reused = SelectionDisplay.from_estimator(sampler, X, projection=tsne)
     np.testing.assert_array_equal(reused.embedding, tsne.embedding)
+    assert reused.ax_.get_xlabel() == "t-SNE 1"
 
 
 def test_pca_is_deterministic_per_seed(pool, sampler):
