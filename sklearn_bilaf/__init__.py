@@ -7,6 +7,7 @@ The main entry point is :class:`BiLAFSampler`; the stages it composes live in
 """
 
 from ._version import __version__
+from .meta import LabelBudgetClassifier, SubsetResampler
 from .sampler import BiLAFSampler
 
-__all__ = ["BiLAFSampler", "__version__"]
+__all__ = ["BiLAFSampler", "LabelBudgetClassifier", "SubsetResampler", "__version__"]

@@ -3,10 +3,10 @@
 A *subset sampler* is fitted on a pool ``X`` of ``n_samples`` rows and chooses
 some of those rows.  After ``fit`` it exposes ``selected_indices_`` (pool row
 numbers, in the sampler's meaningful order) and ``n_samples_fit_``.
-``transform(X)`` returns the selected rows of ``X`` (which must be the pool, or
-an array with the same number of rows, e.g. raw inputs aligned with the
-embeddings) and ``get_support`` gives a boolean mask over the pool, like
-scikit-learn's feature selectors do over columns.
+``transform(X)`` returns the selected rows of ``X`` (which must be the pool
+itself; index other data aligned with the pool with ``selected_indices_``) and
+``get_support`` gives a boolean mask over the pool, like scikit-learn's feature
+selectors do over columns.
 """
 
 from numbers import Integral, Real
@@ -37,7 +37,7 @@ def _reject_unsupported_dtype(X):
         return
     if dtype.kind == "c":
         raise ValueError(
-            "Complex data is not supported: embeddings must be real numbers. "
+            "Complex data not supported: embeddings must be real numbers. "
             "Pass the real part (X.real) or the magnitude (np.abs(X))."
         )
 
@@ -93,7 +93,8 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     if count > n_samples:
         raise ValueError(
             f"{name}={value!r} asks for {count} samples but the pool has only "
-            f"{n_samples} rows. Lower {name} or pass a larger pool."
+            f"{n_samples} sample{'' if n_samples == 1 else 's'}. Lower {name} or "
+            "pass a larger pool."
         )
     if cap is not None and count > cap:
         raise ValueError(
@@ -110,6 +111,12 @@ class SubsetSamplerMixin(TransformerMixin):
     The mixin provides :meth:`transform`, :meth:`fit_transform` (through
     :class:`~sklearn.base.TransformerMixin`) and :meth:`get_support`.
     """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform returns rows of its input: float32 stays float32.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
     def get_support(self, indices=False):
         """Mask or indices of the selected pool rows.
@@ -136,36 +143,48 @@ class SubsetSamplerMixin(TransformerMixin):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples_fit_, n_features)
-            The pool the sampler was fitted on, or any array aligned with it
-            row by row (the number of rows must match).  The number of columns
-            is not checked, so raw inputs aligned with the embeddings work too.
+        X : array-like or DataFrame of shape (n_samples_fit_, n_features_in_)
+            The pool the sampler was fitted on (it is validated like in
+            ``fit``: same number of rows and features, finite values).  To
+            pick the selected rows of other data aligned with the pool (raw
+            inputs, file names, labels), index it with ``selected_indices_``.
 
         Returns
         -------
-        X_selected : ndarray or DataFrame of shape (n_selected, n_features)
-            The selected rows, in the order of ``selected_indices_``.  With
-            ``set_output(transform="pandas")`` and a DataFrame input, the
-            selected rows keep their original index labels.
+        X_selected : ndarray or DataFrame of shape (n_selected, n_features_in_)
+            The selected rows, in the order of ``selected_indices_``.  A numpy
+            array comes back in its own dtype (float32 stays float32) and a
+            memory map is read for the selected rows only.  With
+            ``set_output(transform="pandas")`` the result is a DataFrame whose
+            index holds the selected rows' original labels (a DataFrame input's
+            index labels, or the row numbers of an array input).
         """
         check_is_fitted(self, "selected_indices_")
-        n_rows = _num_rows(X)
+        X_checked = validate_pool(self, X, reset=False)
+        n_rows = X_checked.shape[0]
         if n_rows != self.n_samples_fit_:
             raise ValueError(
                 f"transform expects the pool the sampler was fitted on: X has "
                 f"{n_rows} rows but the sampler was fitted on "
                 f"{self.n_samples_fit_}. Call fit (or fit_transform) on this X "
-                "first, or pass the rows aligned with the fitted pool."
+                "first, or index other data aligned with the pool with "
+                "selected_indices_."
             )
+        selected = self.selected_indices_
+        pandas_out = _get_output_config("transform", self)["dense"] == "pandas"
         if hasattr(X, "iloc"):
-            if _get_output_config("transform", self)["dense"] == "pandas":
-                return X.iloc[self.selected_indices_]
-            return np.asarray(X.iloc[self.selected_indices_])
-        if hasattr(X, "tocsr"):
-            return X.tocsr()[self.selected_indices_]
-        if not hasattr(X, "shape"):
-            X = np.asarray(X)
-        return X[self.selected_indices_]
+            rows = X.iloc[selected]
+            return rows if pandas_out else np.asarray(rows)
+        # Index the input itself so that its dtype is kept (float16 too); a
+        # memory map gives a plain in-memory array of the selected rows.
+        rows = (np.asarray(X[selected]) if isinstance(X, np.ndarray)
+                else X_checked[selected])
+        if pandas_out:
+            import pandas as pd
+
+            return pd.DataFrame(rows, index=selected,
+                                columns=self.get_feature_names_out())
+        return rows
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit on the pool X, then return its selected rows.
@@ -204,10 +223,3 @@ class SubsetSamplerMixin(TransformerMixin):
 
         check_is_fitted(self, "n_features_in_")
         return _check_feature_names_in(self, input_features)
-
-
-def _num_rows(X):
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) >= 1:
-        return shape[0]
-    return len(X)

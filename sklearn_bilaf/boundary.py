@@ -96,6 +96,12 @@ class BaseBoundarySelector(BaseEstimator):
 
         self._validate_params()
         X = validate_pool(self, X)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None: pass the group (pseudo-class, cluster or class) of every "
+                "sample."
+            )
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if y.shape[0] != X.shape[0]:
             raise ValueError(

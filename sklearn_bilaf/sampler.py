@@ -25,6 +25,13 @@ __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
 
+#: Stage parameters and the class their default None stands for.
+_STAGE_DEFAULTS = {
+    "core_selector": "ActiveFTSelector",
+    "denoiser": "IDCDenoiser",
+    "boundary_selector": "BoundarySelector",
+}
+
 
 def _seeded(estimator, rng):
     """Clone a stage; give it a seed drawn from ``rng`` if it has none."""
@@ -143,6 +150,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     See Also
     --------
     sklearn_bilaf.core.ActiveFTSelector : Core selection alone (ActiveFT).
+
+    Notes
+    -----
+    The stages' hyperparameters are nested parameters of the sampler
+    (``denoiser__removal_rate``, ``boundary_selector__penalty``,
+    ``core_selector__n_cores``...) for ``set_params``, ``clone`` and
+    ``GridSearchCV``, when the stages are given as objects: the defaults of
+    None are resolved at fit time and expose no parameters.  To tune a stage,
+    pass it explicitly, e.g. ``BiLAFSampler(budget, denoiser=IDCDenoiser())``
+    with the grid ``{"denoiser__removal_rate": [0.0, 0.1, 0.2]}``.
 
     References
     ----------
@@ -395,6 +412,36 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             X, self.selected_embeddings_, metric=self.metric
         )
         return -float(np.mean(distances, dtype=np.float64))
+
+    def set_params(self, **params):
+        """Set the parameters of this sampler and of its stage objects.
+
+        Stage parameters such as ``denoiser__removal_rate`` exist only when
+        the stage is given as an object (``denoiser=IDCDenoiser()``); the
+        default ``None`` is resolved at fit time and has no parameters.
+
+        Parameters
+        ----------
+        **params : dict
+            Sampler parameters, and ``<stage>__<parameter>`` for the stages.
+
+        Returns
+        -------
+        self : BiLAFSampler
+            This sampler.
+        """
+        for key in params:
+            stage, nested, _ = key.partition("__")
+            if nested and stage in _STAGE_DEFAULTS:
+                value = params.get(stage, getattr(self, stage))
+                if not hasattr(value, "set_params"):
+                    raise ValueError(
+                        f"Invalid parameter {key!r}: {stage}={value!r} has no "
+                        "parameters of its own. To tune a stage, pass it as an "
+                        f"object, e.g. BiLAFSampler(..., {stage}="
+                        f"{_STAGE_DEFAULTS[stage]}())."
+                    )
+        return super().set_params(**params)
 
     def _parallel(self, tasks):
         return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)

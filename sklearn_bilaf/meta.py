@@ -1,0 +1,500 @@
+"""Meta-estimators that put a sampler to work inside scikit-learn workflows.
+
+* :class:`LabelBudgetClassifier` simulates a labeling budget: it selects rows
+  of the training data with a sampler, *without looking at the labels*, and
+  trains a classifier on those rows and their labels only.  Because it is a
+  classifier, ``GridSearchCV`` and ``cross_validate`` can tune the sampler's
+  hyperparameters by the held-out accuracy of the model trained on the
+  selection.
+* :class:`SubsetResampler` adapts any sampler of this package to
+  imbalanced-learn's resampler API (``fit_resample(X, y)``), so a selection
+  step can sit inside :class:`imblearn.pipeline.Pipeline`.  imbalanced-learn is
+  not needed to import or use it: it follows the API by duck typing.
+
+Both accept as ``sampler`` any estimator whose ``fit(X)`` sets
+``selected_indices_`` (every sampler of :mod:`sklearn_bilaf` and
+:mod:`sklearn_bilaf.core`), or a :class:`~sklearn.pipeline.Pipeline` ending
+with one, e.g. ``make_pipeline(PCA(32), BiLAFSampler(budget=100))`` to select
+in a reduced space while the rows handed on keep their original features.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils import _safe_indexing, assert_all_finite, get_tags
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["LabelBudgetClassifier", "SubsetResampler"]
+
+
+def _final_step(sampler):
+    """The estimator that does the selecting (the last step of a pipeline)."""
+    if hasattr(sampler, "steps"):
+        return sampler.steps[-1][1]
+    return sampler
+
+
+def _selected_indices(fitted_sampler):
+    """Row numbers chosen by a fitted sampler (or a pipeline ending with one)."""
+    indices = getattr(_final_step(fitted_sampler), "selected_indices_", None)
+    if indices is None:
+        raise TypeError(
+            f"{type(fitted_sampler).__name__} did not set selected_indices_ in "
+            "fit, so it does not say which rows it selected. Use a sampler of "
+            "sklearn_bilaf (BiLAFSampler, or a selector of sklearn_bilaf.core), "
+            "or a Pipeline that ends with one."
+        )
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or indices.dtype.kind not in "iu":
+        raise ValueError(
+            "selected_indices_ must be a 1-D array of row numbers; got "
+            f"{indices.dtype} of shape {indices.shape}."
+        )
+    return indices.astype(np.intp, copy=False)
+
+
+def _check_budget_fits(sampler, n_samples, owner):
+    """Refuse early, and say why, an int budget above the rows available.
+
+    Inside cross-validation the pool is each training fold, smaller than the
+    data set, so an int budget that fits the data can exceed a fold.
+    """
+    get_params = getattr(_final_step(sampler), "get_params", None)
+    params = get_params(deep=False) if get_params is not None else {}
+    for name in ("budget", "n_cores"):
+        value = params.get(name)
+        if (isinstance(value, Integral) and not isinstance(value, bool)
+                and value > n_samples):
+            raise ValueError(
+                f"The sampler's {name}={value} is larger than the {n_samples} "
+                f"sample{'' if n_samples == 1 else 's'} {owner} was fitted on. "
+                "Inside cross-validation the pool "
+                "is each training fold, not the whole data set: lower the "
+                f"{name}, or give it as a fraction of the pool (e.g. "
+                f"{name}=0.1) so that it scales with the fold."
+            )
+
+
+def _as_rows(X):
+    """X unchanged if it is 2-D or list-like, else as an array; 1-D refused."""
+    if not hasattr(X, "shape") and not hasattr(X, "__len__"):
+        X = np.asarray(X)
+    if len(getattr(X, "shape", (0, 0))) == 1:
+        raise ValueError(
+            "Expected a 2-dimensional container but got a 1-D array instead. "
+            "Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+        )
+    return X
+
+
+def _num_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _take_rows(X, indices):
+    """Rows of X (array, memory map, DataFrame, list...) as the same kind."""
+    if isinstance(X, np.ndarray):
+        # A memory map yields a plain in-memory array of the selected rows.
+        return np.asarray(X[indices])
+    return _safe_indexing(X, indices)
+
+
+def _fit_params_for_rows(fit_params, n_samples, indices):
+    """Subset the per-sample fit parameters (e.g. sample_weight) to the rows."""
+    out = {}
+    for key, value in fit_params.items():
+        if hasattr(value, "__len__") and not isinstance(value, str | dict):
+            if len(value) == n_samples:
+                value = _take_rows(value, indices)
+        out[key] = value
+    return out
+
+
+def _estimator_has(attr):
+    """available_if check: the (fitted, else unfitted) estimator has ``attr``."""
+
+    def check(self):
+        estimator = getattr(self, "estimator_", self.estimator)
+        getattr(estimator, attr)  # raises AttributeError if absent
+        return True
+
+    return check
+
+
+class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Train a classifier on a labeling budget chosen by a sampler.
+
+    ``fit(X, y)`` fits a clone of ``sampler`` on X **without y** (the way a
+    labeling budget is chosen before any label exists), then fits a clone of
+    ``estimator`` on the selected rows of X and their labels only, as if just
+    those rows had been labeled.  Prediction is the estimator's.
+
+    Being a classifier, it lets scikit-learn's model selection tune the
+    *selection* by the held-out performance of the model trained on it:
+    ``GridSearchCV``, ``cross_validate``, any scorer and ``n_jobs`` work, and
+    the sampler's parameters are reachable as ``sampler__<name>`` (and the
+    stages' as ``sampler__denoiser__removal_rate`` and so on, when the stage
+    objects are given explicitly).
+
+    Parameters
+    ----------
+    sampler : estimator
+        A sampler whose ``fit(X)`` sets ``selected_indices_``, such as
+        :class:`~sklearn_bilaf.BiLAFSampler` or a selector of
+        :mod:`sklearn_bilaf.core`, or a :class:`~sklearn.pipeline.Pipeline`
+        ending with one (then the selection is made in the pipeline's
+        transformed space, and the estimator still gets the original rows of
+        X).  It is cloned.  Give its budget as a fraction of the pool (e.g.
+        ``budget=0.1``) to have it scale with cross-validation folds; an int
+        budget larger than a training fold is an error.
+    estimator : estimator
+        The classifier trained on the selected rows.  It is cloned.
+
+    Attributes
+    ----------
+    sampler_ : estimator
+        The fitted clone of ``sampler``.
+    estimator_ : estimator
+        The clone of ``estimator`` fitted on the selected rows.
+    selected_indices_ : ndarray of shape (n_selected,)
+        Rows of the training X the estimator was trained on, in the
+        sampler's order.
+    classes_ : ndarray of shape (n_classes,)
+        The classes known to the estimator: those present among the selected
+        rows (labels of rows that were not selected are never used).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
+
+    See Also
+    --------
+    SubsetResampler : The same selection as a step of an imbalanced-learn
+        pipeline.
+    sklearn.semi_supervised.SelfTrainingClassifier : Another meta-estimator
+        that wraps a classifier around a labeling process.
+
+    Notes
+    -----
+    The selection never looks at y, so nothing guarantees that every class
+    appears among the selected rows.  With a small budget the estimator may
+    see fewer classes than the data holds: ``classes_`` then lacks them and
+    they are never predicted; if only one class is selected most classifiers
+    refuse to fit, and their own error is raised unchanged (in a grid search,
+    that candidate's score becomes ``error_score``).  Scorers that need the
+    probabilities of every class (``neg_log_loss``, ``roc_auc_ovr``) fail on
+    folds with missing classes for the same reason; prefer label-based
+    scorers (accuracy, balanced accuracy, F1) at small budgets.
+
+    Per-sample ``fit`` parameters (e.g. ``sample_weight``) are passed to the
+    estimator's ``fit``, restricted to the selected rows.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn_bilaf import BiLAFSampler, LabelBudgetClassifier
+    >>> from sklearn_bilaf.core import RandomSelector
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = LabelBudgetClassifier(
+    ...     BiLAFSampler(budget=100, core_selector=RandomSelector(20),
+    ...                  random_state=0),
+    ...     LogisticRegression(max_iter=1000),
+    ... ).fit(X_train, y_train)
+    >>> clf.selected_indices_.shape
+    (100,)
+    >>> bool(clf.score(X_test, y_test) > 0.8)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "sampler": [HasMethods(["fit"])],
+        "estimator": [HasMethods(["fit"])],
+    }
+
+    def __init__(self, sampler, estimator):
+        self.sampler = sampler
+        self.estimator = estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, **fit_params):
+        """Select rows of X with the sampler, then fit the estimator on them.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data: the pool the sampler selects from, and the
+            features the estimator is trained on.
+        y : array-like of shape (n_samples,)
+            Labels.  Only the labels of the selected rows are used, and only
+            to train the estimator; the sampler never sees them.
+        **fit_params : dict
+            Passed to the estimator's ``fit``; arrays with one entry per
+            sample (e.g. ``sample_weight``) are restricted to the selected
+            rows.
+
+        Returns
+        -------
+        self : object
+            Fitted classifier.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None: the estimator is trained on the labels of the "
+                "selected rows."
+            )
+        # Record n_features_in_ / feature_names_in_ without converting X: the
+        # sampler and the estimator get X as given (memory maps, DataFrames).
+        X = _as_rows(X)
+        if not hasattr(y, "shape") and not hasattr(y, "__len__"):
+            y = np.asarray(y)
+        validate_data(self, X, skip_check_array=True)
+        check_consistent_length(X, y)
+        if getattr(y, "dtype", None) is not None and y.dtype.kind == "f":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        n_samples = _num_rows(X)
+        _check_budget_fits(self.sampler, n_samples, type(self).__name__)
+
+        sampler = clone(self.sampler).fit(X)
+        indices = _selected_indices(sampler)
+        estimator = clone(self.estimator)
+        estimator.fit(
+            _take_rows(X, indices),
+            _take_rows(y, indices),
+            **_fit_params_for_rows(fit_params, n_samples, indices),
+        )
+        self.sampler_ = sampler
+        self.estimator_ = estimator
+        self.selected_indices_ = indices
+        if hasattr(estimator, "classes_"):
+            self.classes_ = estimator.classes_
+        return self
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        X = _as_rows(X)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        return X
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict classes with the estimator trained on the selection.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        X = self._check_X(X)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities, when the estimator has ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in ``classes_``.
+        """
+        X = self._check_X(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, when the estimator has them.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities of the classes in ``classes_``.
+        """
+        X = self._check_X(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function, when the estimator has one.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The estimator's decision function.
+        """
+        X = self._check_X(X)
+        return self.estimator_.decision_function(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sampler_tags = get_tags(self.sampler)
+        estimator_tags = get_tags(self.estimator)
+        tags.input_tags.sparse = (sampler_tags.input_tags.sparse
+                                  and estimator_tags.input_tags.sparse)
+        tags.input_tags.allow_nan = (sampler_tags.input_tags.allow_nan
+                                     and estimator_tags.input_tags.allow_nan)
+        return tags
+
+
+class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
+    """Use a sampler as an imbalanced-learn resampler: keep the selected rows.
+
+    ``fit_resample(X, y)`` fits a clone of ``sampler`` on X (never on y) and
+    returns the selected rows of X and their entries of y.  This is the
+    resampler API of imbalanced-learn, so the selection can be a step of
+    :class:`imblearn.pipeline.Pipeline`: while the pipeline is fitted, the
+    steps after it see only the selected rows; at prediction time the step is
+    skipped.  (imbalanced-learn refuses a step that has both ``transform`` and
+    ``fit_resample``, which is why this adapter exists instead of a
+    ``fit_resample`` method on the samplers.)  imbalanced-learn is not needed
+    to use it.
+
+    Parameters
+    ----------
+    sampler : estimator
+        A sampler whose ``fit(X)`` sets ``selected_indices_``, such as
+        :class:`~sklearn_bilaf.BiLAFSampler` or a selector of
+        :mod:`sklearn_bilaf.core`, or a :class:`~sklearn.pipeline.Pipeline`
+        ending with one (then the selection is made in the pipeline's
+        transformed space and the original rows of X are returned).  It is
+        cloned.
+
+    Attributes
+    ----------
+    sampler_ : estimator
+        The fitted clone of ``sampler``.
+    sample_indices_ : ndarray of shape (n_selected,)
+        The selected rows, in the sampler's order (imbalanced-learn's name
+        for the rows an under-sampler keeps).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
+
+    See Also
+    --------
+    LabelBudgetClassifier : The same selection in front of a classifier, as a
+        scikit-learn classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_bilaf import BiLAFSampler, SubsetResampler
+    >>> from sklearn_bilaf.core import RandomSelector
+    >>> X, y = load_digits(return_X_y=True)
+    >>> resampler = SubsetResampler(
+    ...     BiLAFSampler(budget=50, core_selector=RandomSelector(10), random_state=0))
+    >>> X_res, y_res = resampler.fit_resample(X, y)
+    >>> X_res.shape, y_res.shape
+    ((50, 64), (50,))
+    >>> bool(np.array_equal(y_res, y[resampler.sample_indices_]))
+    True
+    """
+
+    #: imbalanced-learn recognises resamplers by this attribute.
+    _estimator_type = "sampler"
+
+    _parameter_constraints: dict = {"sampler": [HasMethods(["fit"])]}
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the sampler on X; use :meth:`fit_resample` to get the rows.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The pool.
+        y : array-like of shape (n_samples,) or None, default=None
+            Ignored by the selection; only its length is checked.
+
+        Returns
+        -------
+        self : object
+            Fitted resampler.
+        """
+        X = _as_rows(X)
+        validate_data(self, X, skip_check_array=True)
+        n_samples = _num_rows(X)
+        if y is not None:
+            check_consistent_length(X, y)
+        _check_budget_fits(self.sampler, n_samples, type(self).__name__)
+        sampler = clone(self.sampler).fit(X)
+        self.sample_indices_ = _selected_indices(sampler)
+        self.sampler_ = sampler
+        return self
+
+    def fit_resample(self, X, y=None):
+        """Fit the sampler on X and return the selected rows of X and y.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The pool.
+        y : array-like of shape (n_samples,) or None, default=None
+            Targets aligned with X (never used for the selection).
+
+        Returns
+        -------
+        X_resampled : ndarray or DataFrame of shape (n_selected, n_features)
+            The selected rows of X, in the sampler's order; a DataFrame keeps
+            its index labels and a numpy array its dtype.
+        y_resampled : ndarray, Series or None
+            The matching entries of y (None when y is None).
+        """
+        X = _as_rows(X)
+        self.fit(X, y)
+        indices = self.sample_indices_
+        y_resampled = None if y is None else _take_rows(y, indices)
+        return _take_rows(X, indices), y_resampled
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sampler_tags = get_tags(self.sampler)
+        tags.input_tags.sparse = sampler_tags.input_tags.sparse
+        tags.input_tags.allow_nan = sampler_tags.input_tags.allow_nan
+        return tags

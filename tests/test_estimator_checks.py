@@ -1,0 +1,185 @@
+"""scikit-learn's estimator checks over every estimator of the package.
+
+A sampler's ``transform`` returns the *selected rows* of the pool it was
+fitted on, so it changes the number of rows and only accepts that pool.  A few
+generic checks assume that ``transform`` keeps the number of rows or can be
+applied to other data; they are listed in ``ROW_SELECTION_FAILURES`` with the
+reason, and ``test_expected_failures_really_fail`` makes sure each of them
+still fails (for that reason) so that the list cannot silently hide anything.
+The properties those checks would otherwise cover (fit_transform equals
+fit + transform, lists and array-likes, read-only memory maps) are tested
+directly in ``test_integration.py``.
+"""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.utils.estimator_checks import (
+    estimator_checks_generator,
+    parametrize_with_checks,
+)
+
+from sklearn_bilaf import BiLAFSampler, LabelBudgetClassifier, SubsetResampler, core
+from sklearn_bilaf.base import SubsetSamplerMixin
+from sklearn_bilaf.boundary import BoundarySelector
+from sklearn_bilaf.denoise import (
+    DensityDenoiser,
+    DistanceDenoiser,
+    IDCDenoiser,
+    NoDenoiser,
+    OutlierDetectorDenoiser,
+)
+
+#: Checks that assume ``transform`` keeps the number of rows or accepts new
+#: data; a subset sampler returns the selected rows of its fitted pool only.
+ROW_SELECTION_FAILURES = {
+    "check_transformer_general": (
+        "asserts fit_transform(X) has as many rows as X; a sampler returns "
+        "only the selected rows"
+    ),
+    "check_transformer_data_not_an_array": (
+        "same row-count assertion as check_transformer_general, on a list and "
+        "a non-array input"
+    ),
+    "check_methods_sample_order_invariance": (
+        "indexes transform(X) with a permutation of X's rows; transform "
+        "returns only the selected rows, so the indices run out of range"
+    ),
+    "check_methods_subset_invariance": (
+        "calls transform on batches of the pool; transform accepts only the "
+        "whole pool it was fitted on (the selection is a property of the "
+        "pool, not of each row)"
+    ),
+    "check_fit_idempotent": (
+        "calls transform on held-out rows; transform accepts only the pool "
+        "the sampler was fitted on"
+    ),
+}
+
+#: ActiveFT works in cosine geometry and refuses all-zero rows on purpose
+#: (ValueError "Cosine geometry is undefined for all-zero rows"); the check's
+#: integer-cast data contains one.
+ACTIVEFT_ZERO_ROW_FAILURES = {
+    "check_estimators_dtypes": (
+        "ActiveFT normalises rows and refuses all-zero rows; the check casts "
+        "random data to int, which creates an all-zero row"
+    ),
+}
+
+
+def _sampler(budget=5):
+    # A fast core stage; budget <= 20 rows of the smallest multi-row check
+    # data (1-sample data gets the documented "only 1 sample" error).
+    return BiLAFSampler(budget=budget, core_selector=core.RandomSelector(2),
+                        random_state=0)
+
+
+def _estimators():
+    estimators = [
+        _sampler(),
+        BiLAFSampler(budget=6, core_selector=core.RandomSelector(2),
+                     denoiser=DistanceDenoiser(removal_rate=0.2),
+                     boundary_selector=BoundarySelector(strategy="one-shot"),
+                     random_state=0),
+        core.RandomSelector(2, random_state=0),
+        # One index, so that it lies inside every check data set (even the
+        # 1-sample one); out-of-range indices are tested in test_core.py.
+        core.PrecomputedSelector([0]),
+        IDCDenoiser(),
+        DistanceDenoiser(),
+        DensityDenoiser(),
+        NoDenoiser(),
+        OutlierDetectorDenoiser(LocalOutlierFactor(n_neighbors=5)),
+        BoundarySelector(),
+        BoundarySelector(penalty=1.0, strategy="one-shot"),
+        LabelBudgetClassifier(_sampler(budget=0.5), LogisticRegression()),
+        SubsetResampler(_sampler()),
+    ]
+    # The other core selectors (added to core.py separately).
+    for name, params in [
+        ("ActiveFTSelector", {"n_cores": 2, "random_state": 0}),
+        ("KMeansSelector", {"n_cores": 2, "n_init": 1, "random_state": 0}),
+        ("FarthestPointSelector", {"n_cores": 2, "random_state": 0}),
+    ]:
+        if hasattr(core, name):
+            estimators.append(getattr(core, name)(**params))
+    if hasattr(core, "ClustererSelector"):
+        estimators.append(
+            core.ClustererSelector(KMeans(2, n_init=1, random_state=0)))
+    return estimators
+
+
+def _expected_failed_checks(estimator):
+    failures = {}
+    if isinstance(estimator, SubsetSamplerMixin):
+        failures.update(ROW_SELECTION_FAILURES)
+    if type(estimator).__name__ == "ActiveFTSelector":
+        failures.update(ACTIVEFT_ZERO_ROW_FAILURES)
+    return failures
+
+
+@parametrize_with_checks(_estimators(),
+                         expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _check_name(check):
+    return check.func.__name__ if isinstance(check, partial) else check.__name__
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [_sampler(), core.RandomSelector(2, random_state=0)]
+    + ([core.ActiveFTSelector(2, random_state=0)]
+       if hasattr(core, "ActiveFTSelector") else []),
+    ids=lambda e: type(e).__name__,
+)
+def test_expected_failures_really_fail(estimator):
+    """Every listed failure happens, and for the stated reason."""
+    expected = _expected_failed_checks(estimator)
+    seen = set()
+    for est, check in estimator_checks_generator(estimator, legacy=True,
+                                                 mark=None):
+        name = _check_name(check)
+        if name not in expected:
+            continue
+        seen.add(name)
+        if name in ("check_transformer_general",
+                    "check_transformer_data_not_an_array"):
+            # The only assertion without a message is the row count one.
+            with pytest.raises(AssertionError) as info:
+                check(est)
+            assert str(info.value) == ""
+        elif name == "check_methods_sample_order_invariance":
+            with pytest.raises(IndexError, match="out of bounds"):
+                check(est)
+        elif name in ("check_methods_subset_invariance", "check_fit_idempotent"):
+            with pytest.raises(ValueError, match="transform expects the pool"):
+                check(est)
+        elif name == "check_estimators_dtypes":
+            with pytest.raises(ValueError, match="all-zero rows"):
+                check(est)
+        else:  # pragma: no cover - a new entry needs its own assertion
+            raise AssertionError(f"no assertion written for {name}")
+    assert seen == set(expected)
+
+
+def test_row_count_assertion_is_what_fails():
+    """The messageless AssertionError above is the row-count one: with
+    transform made row-preserving the same check passes."""
+    from sklearn.utils.estimator_checks import check_transformer_general
+
+    class _AllRows(BiLAFSampler):
+        def fit(self, X, y=None):
+            super().fit(X, y)
+            self.selected_indices_ = np.arange(self.n_samples_fit_)
+            return self
+
+    check_transformer_general("_AllRows", _AllRows(budget=5,
+                              core_selector=core.RandomSelector(2),
+                              random_state=0))

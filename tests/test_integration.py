@@ -1,0 +1,673 @@
+"""scikit-learn integration: pipelines, model selection, imbalanced-learn,
+pandas, any kind of precomputed embeddings, nested parameters (issue 4).
+
+Most tests use ``RandomSelector`` cores for speed; the default ActiveFT core
+stage is used where the issue's own snippets use the defaults.
+"""
+
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.spatial.distance import cdist
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_blobs
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    cross_val_score,
+    cross_validate,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.utils import estimator_html_repr
+
+from sklearn_bilaf import BiLAFSampler, LabelBudgetClassifier, SubsetResampler
+from sklearn_bilaf.boundary import BoundarySelector
+from sklearn_bilaf.core import PrecomputedSelector, RandomSelector
+from sklearn_bilaf.denoise import IDCDenoiser
+
+pd = pytest.importorskip("pandas")
+
+
+def _sampler(budget=60, n_cores=12, **params):
+    return BiLAFSampler(budget=budget, core_selector=RandomSelector(n_cores),
+                        random_state=0, **params)
+
+
+def _lr():
+    return LogisticRegression(max_iter=2000)
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:600], y[:600]
+
+
+# -- 1. Pipelines --------------------------------------------------------------
+def test_pipeline_as_in_the_issue(digits):
+    """The issue's snippet, with the default stages (ActiveFT cores)."""
+    X, _ = digits
+    pipe = make_pipeline(StandardScaler(), PCA(32, random_state=0),
+                         BiLAFSampler(budget=100, random_state=0)).fit(X)
+    idx = pipe[-1].selected_indices_
+    assert idx.shape == (100,) and np.unique(idx).size == 100
+    # It selected in the transformed space (the pipeline fits each step with
+    # fit_transform), and the indices are rows of X.
+    Xt = clone(pipe[:-1]).fit_transform(X)
+    alone = BiLAFSampler(budget=100, random_state=0).fit(Xt)
+    assert_array_equal(alone.selected_indices_, idx)
+    assert_allclose(pipe.transform(X), pipe[:-1].transform(X)[idx])
+
+
+def test_pipeline_fit_transform_returns_the_selected_rows(small_digits):
+    X, _ = small_digits
+    pipe = make_pipeline(StandardScaler(), PCA(16, random_state=0), _sampler())
+    out = pipe.fit_transform(X)
+    idx = pipe[-1].selected_indices_
+    Xt = clone(pipe[:-1]).fit_transform(X)
+    assert out.shape == (60, 16)
+    assert_allclose(out, Xt[idx])
+    # Same selection as fitting the sampler on the transformed pool.
+    assert_array_equal(_sampler().fit(Xt).selected_indices_, idx)
+    # New rows are not the pool: a clear error.
+    with pytest.raises(ValueError, match="fitted on 600"):
+        pipe.transform(X[:100])
+
+
+def test_fit_transform_equals_fit_then_transform(small_digits):
+    X, _ = small_digits
+    a = _sampler().fit_transform(X)
+    b = _sampler().fit(X).transform(X)
+    assert_array_equal(a, b)
+
+
+def _mixed_frame(n=240, seed=0):
+    X, _ = make_blobs(n, n_features=4, centers=4, random_state=seed)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    df["colour"] = np.array(["red", "green", "blue"])[np.arange(n) % 3]
+    df.index = pd.Index([f"item{i}" for i in range(n)][::-1], name="id")
+    return df
+
+
+def test_column_transformer_output(small_digits):
+    df = _mixed_frame()
+    ct = ColumnTransformer([
+        ("num", StandardScaler(), ["a", "b", "c", "d"]),
+        ("cat", OneHotEncoder(sparse_output=False), ["colour"]),
+    ])
+    pipe = make_pipeline(ct, _sampler(budget=30, n_cores=6))
+    out = pipe.fit_transform(df)
+    idx = pipe[-1].selected_indices_
+    assert_allclose(out, pipe[0].transform(df)[idx])
+    assert pipe[-1].n_features_in_ == 7
+    assert list(pipe.get_feature_names_out()) == list(ct.get_feature_names_out())
+
+
+def test_sparse_column_transformer_output_gives_clear_error():
+    df = _mixed_frame()
+    ct = ColumnTransformer([("cat", OneHotEncoder(), ["colour"])],
+                           sparse_threshold=1.0)
+    with pytest.raises(TypeError, match="does not accept sparse input.*toarray"):
+        make_pipeline(ct, _sampler(budget=30, n_cores=6)).fit(df)
+
+
+def test_sparse_input_gives_clear_error(small_digits):
+    X, y = small_digits
+    Xs = sp.csr_matrix(X)
+    msg = "BiLAFSampler does not accept sparse input.*toarray.*TruncatedSVD"
+    with pytest.raises(TypeError, match=msg):
+        _sampler().fit(Xs)
+    fitted = _sampler().fit(X)
+    with pytest.raises(TypeError, match="does not accept sparse input"):
+        fitted.transform(Xs)
+    with pytest.raises(TypeError, match="does not accept sparse input"):
+        fitted.score(Xs)
+    with pytest.raises(TypeError, match="does not accept sparse input"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(Xs, y)
+
+
+def test_pandas_in_and_out_keeps_original_index_labels():
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    pipe = make_pipeline(StandardScaler(), PCA(3, random_state=0),
+                         _sampler(budget=25, n_cores=5))
+    pipe.set_output(transform="pandas")
+    out = pipe.fit_transform(df)
+    idx = pipe[-1].selected_indices_
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["pca0", "pca1", "pca2"]
+    assert out.index.equals(df.index[idx])
+    assert out.index.name == "id"
+    assert_allclose(out.to_numpy(), pipe[:-1].transform(df).to_numpy()[idx])
+    # The sampler saw the PCA output's feature names.
+    assert list(pipe[-1].feature_names_in_) == ["pca0", "pca1", "pca2"]
+    # transform of the same pool gives the same frame.
+    pd.testing.assert_frame_equal(pipe.transform(df), out)
+
+
+def test_numpy_in_pandas_out_uses_row_numbers_as_index(small_digits):
+    X, _ = small_digits
+    sampler = _sampler().set_output(transform="pandas")
+    out = sampler.fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert_array_equal(out.index.to_numpy(), sampler.selected_indices_)
+    assert list(out.columns) == [f"x{i}" for i in range(64)]
+    assert_array_equal(out.to_numpy(), X[sampler.selected_indices_])
+
+
+def test_dataframe_in_default_output_is_numpy():
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    sampler = _sampler(budget=20, n_cores=4).fit(df)
+    out = sampler.transform(df)
+    assert isinstance(out, np.ndarray)
+    assert_array_equal(out, df.to_numpy()[sampler.selected_indices_])
+    assert list(sampler.get_feature_names_out()) == ["a", "b", "c", "d"]
+    # Same selection as on the plain array.
+    assert_array_equal(_sampler(budget=20, n_cores=4).fit(df.to_numpy())
+                       .selected_indices_, sampler.selected_indices_)
+
+
+# -- 2. LabelBudgetClassifier --------------------------------------------------
+def test_label_budget_classifier_trains_on_the_selection_only(small_digits):
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(X, y)
+    idx = _sampler().fit(X).selected_indices_
+    assert_array_equal(clf.selected_indices_, idx)
+    assert_array_equal(clf.sampler_.selected_indices_, idx)
+    reference = _lr().fit(X[idx], y[idx])
+    assert_allclose(clf.estimator_.coef_, reference.coef_)
+    assert_array_equal(clf.classes_, np.unique(y[idx]))
+    assert_array_equal(clf.predict(X), reference.predict(X))
+    assert_allclose(clf.predict_proba(X), reference.predict_proba(X))
+    assert_allclose(clf.decision_function(X), reference.decision_function(X))
+    assert clf.score(X, y) == pytest.approx(reference.score(X, y))
+    # The originals are left untouched (clones are fitted).
+    assert not hasattr(clf.sampler, "selected_indices_")
+    assert not hasattr(clf.estimator, "coef_")
+
+
+class _RecordingSampler(RandomSelector):
+    """A core selector that records the y it is given."""
+
+    def fit(self, X, y=None, budget=None):
+        type(self).seen_y.append(y)
+        return super().fit(X, y, budget)
+
+
+def test_label_budget_classifier_never_shows_y_to_the_sampler(small_digits):
+    X, y = small_digits
+    _RecordingSampler.seen_y = []
+    LabelBudgetClassifier(_RecordingSampler(40, random_state=0), _lr()).fit(X, y)
+    assert _RecordingSampler.seen_y == [None]
+    # Shuffled labels: same rows selected.
+    y_shuffled = np.random.RandomState(0).permutation(y)
+    a = LabelBudgetClassifier(_sampler(), _lr()).fit(X, y)
+    b = LabelBudgetClassifier(_sampler(), _lr()).fit(X, y_shuffled)
+    assert_array_equal(a.selected_indices_, b.selected_indices_)
+
+
+def test_methods_follow_the_estimator(small_digits):
+    X, y = small_digits
+    svc = LabelBudgetClassifier(_sampler(), LinearSVC())
+    assert hasattr(svc, "decision_function")
+    assert not hasattr(svc, "predict_proba")
+    knn = LabelBudgetClassifier(_sampler(), KNeighborsClassifier(3))
+    assert hasattr(knn, "predict_proba")
+    assert not hasattr(knn, "decision_function")
+    knn.fit(X, y)
+    assert knn.predict_proba(X).shape == (600, knn.classes_.size)
+    with pytest.raises(AttributeError):
+        knn.decision_function(X)
+
+
+def test_unfitted_label_budget_classifier_raises(small_digits):
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = small_digits
+    with pytest.raises(NotFittedError):
+        LabelBudgetClassifier(_sampler(), _lr()).predict(X)
+
+
+def test_grid_search_as_in_the_issue_fast(small_digits):
+    """The issue's grid search (RandomSelector cores to keep it fast)."""
+    X, y = small_digits
+    pipe = make_pipeline(
+        PCA(16, random_state=0),
+        LabelBudgetClassifier(
+            BiLAFSampler(budget=100, denoiser=IDCDenoiser(),
+                         core_selector=RandomSelector(20), random_state=0),
+            _lr()),
+    )
+    grid = {"labelbudgetclassifier__sampler__denoiser__removal_rate":
+            [0.0, 0.1, 0.2]}
+    search = GridSearchCV(pipe, grid, cv=3, n_jobs=2, error_score="raise")
+    search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+    assert np.all(scores > 0.5)
+    best = search.best_estimator_[-1]
+    assert best.sampler_.denoiser_.removal_rate == (
+        search.best_params_["labelbudgetclassifier__sampler__denoiser__removal_rate"])
+    # The parameter reaches the selection: the removal rates select
+    # different rows on the same data.
+    selections = []
+    for rate in grid["labelbudgetclassifier__sampler__denoiser__removal_rate"]:
+        est = clone(pipe).set_params(
+            labelbudgetclassifier__sampler__denoiser__removal_rate=rate).fit(X, y)
+        selections.append(tuple(est[-1].selected_indices_))
+    assert len(set(selections)) > 1
+
+
+@pytest.mark.slow
+def test_grid_search_as_in_the_issue_default_stages(digits):
+    X, y = digits
+    pipe = make_pipeline(
+        PCA(),
+        LabelBudgetClassifier(BiLAFSampler(budget=200, denoiser=IDCDenoiser()),
+                              LogisticRegression()),
+    )
+    search = GridSearchCV(
+        pipe,
+        {"labelbudgetclassifier__sampler__denoiser__removal_rate":
+         [0.0, 0.1, 0.2]},
+        n_jobs=2, error_score="raise",
+    ).fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_score_ > 0.8
+
+
+def test_cross_validate_with_any_scorer_and_fractional_budget(small_digits):
+    X, y = small_digits
+    clf = LabelBudgetClassifier(
+        BiLAFSampler(budget=0.25, core_selector=RandomSelector(0.05),
+                     random_state=0), _lr())
+    cv = KFold(4, shuffle=True, random_state=0)
+    result = cross_validate(
+        clf, X, y, cv=cv, n_jobs=2, return_estimator=True,
+        scoring=["accuracy", "balanced_accuracy", "f1_macro", "neg_log_loss"],
+        error_score="raise",
+    )
+    for key in ["test_accuracy", "test_balanced_accuracy", "test_f1_macro",
+                "test_neg_log_loss"]:
+        assert np.all(np.isfinite(result[key]))
+    # The fractional budget is resolved on each training fold.
+    for est, (train, _) in zip(result["estimator"], cv.split(X), strict=True):
+        assert est.sampler_.budget_ == int(0.25 * train.size)
+        assert est.selected_indices_.size == int(0.25 * train.size)
+    # A held-out score is a model trained on 25 % of the labels: worse than
+    # all of them, much better than chance.
+    assert 0.5 < result["test_accuracy"].mean() < cross_val_score(
+        _lr(), X, y, cv=cv).mean() + 0.02
+
+
+def test_int_budget_larger_than_a_fold_is_a_clear_error(small_digits):
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_sampler(budget=500), _lr())
+    clf.fit(X, y)  # 600 rows: fine
+    msg = r"budget=500 is larger than the 450 samples .* fraction"
+    with pytest.raises(ValueError, match=msg):
+        cross_val_score(clf, X, y, cv=4, error_score="raise")
+    with pytest.raises(ValueError, match="budget=500"):
+        clf.fit(X[:450], y[:450])
+
+
+def test_single_selected_class_lets_the_estimator_error_surface(small_digits):
+    X, y = small_digits
+    rows = np.flatnonzero(y == 3)[:5]
+    clf = LabelBudgetClassifier(PrecomputedSelector(rows), _lr())
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X, y)
+
+
+def test_missing_classes_are_never_predicted(small_digits):
+    X, y = small_digits
+    rows = np.r_[np.flatnonzero(y == 1)[:5], np.flatnonzero(y == 7)[:5]]
+    clf = LabelBudgetClassifier(PrecomputedSelector(rows), _lr()).fit(X, y)
+    assert_array_equal(clf.classes_, [1, 7])
+    assert set(np.unique(clf.predict(X))) <= {1, 7}
+    assert clf.predict_proba(X).shape == (600, 2)
+
+
+def test_sample_weight_is_restricted_to_the_selection(small_digits):
+    X, y = small_digits
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, size=y.size)
+    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(X, y, sample_weight=weights)
+    idx = clf.selected_indices_
+    reference = _lr().fit(X[idx], y[idx], sample_weight=weights[idx])
+    assert_allclose(clf.estimator_.coef_, reference.coef_)
+    unweighted = _lr().fit(X[idx], y[idx])
+    assert not np.allclose(clf.estimator_.coef_, unweighted.coef_)
+
+
+def test_label_budget_classifier_with_dataframes_and_pipeline_sampler():
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    y = pd.Series(np.arange(len(df)) % 2, index=df.index)
+    sampler = make_pipeline(StandardScaler(), PCA(2, random_state=0),
+                            _sampler(budget=40, n_cores=8))
+    clf = LabelBudgetClassifier(sampler, _lr()).fit(df, y)
+    assert list(clf.feature_names_in_) == ["a", "b", "c", "d"]
+    # Selected in the PCA space, trained on the original features.
+    assert clf.estimator_.coef_.shape == (1, 4)
+    assert list(clf.estimator_.feature_names_in_) == ["a", "b", "c", "d"]
+    assert_array_equal(clf.selected_indices_,
+                       clf.sampler_[-1].selected_indices_)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(df.to_numpy())
+    assert clf.predict(df).shape == (len(df),)
+
+
+def test_label_budget_classifier_errors(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="requires y"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, None)
+    with pytest.raises(TypeError, match="did not set selected_indices_"):
+        LabelBudgetClassifier(StandardScaler(), _lr()).fit(X, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, X[:, 0] + 0.5)
+    fitted = LabelBudgetClassifier(_sampler(), _lr()).fit(X, y)
+    with pytest.raises(ValueError, match="64 features"):
+        fitted.predict(X[:, :10])
+
+
+# -- 3. BiLAFSampler.score -----------------------------------------------------
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_score_is_minus_the_mean_distance_to_the_selection(small_digits, metric):
+    X, _ = small_digits
+    X = X + 0.5  # no all-zero rows, for the cosine geometry
+    sampler = _sampler(metric=metric).fit(X[:400])
+    new = X[400:]
+    expected = -cdist(new, X[:400][sampler.selected_indices_], metric).min(1).mean()
+    assert sampler.score(new) == pytest.approx(expected, rel=1e-9)
+    # Chunked by working_memory, with the same result.
+    with config_context(working_memory=1):
+        assert sampler.score(np.repeat(new, 20, axis=0)) == pytest.approx(expected)
+    assert_array_equal(sampler.selected_embeddings_,
+                       X[:400][sampler.selected_indices_])
+
+
+def test_score_higher_is_better(small_digits):
+    X, _ = small_digits
+    everything = _sampler(budget=600, denoiser="none").fit(X)
+    assert everything.score(X) == pytest.approx(0.0, abs=1e-6)
+    # A selection confined to one digit covers the others worse.
+    y = small_digits[1]
+    one_digit = X[y == 0]
+    narrow = _sampler(budget=30, n_cores=5).fit(one_digit)
+    wide = _sampler(budget=30, n_cores=5).fit(X)
+    assert wide.score(X) > narrow.score(X)
+
+
+def test_unsupervised_grid_search(small_digits):
+    X, _ = small_digits
+    search = GridSearchCV(
+        BiLAFSampler(budget=0.1, core_selector=RandomSelector(0.02),
+                     denoiser=IDCDenoiser(), random_state=0),
+        {"denoiser__removal_rate": [0.0, 0.3],
+         "boundary_selector": [None, BoundarySelector(penalty=2.0)]},
+        cv=3, error_score="raise",
+    ).fit(X)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (4,) and np.all(np.isfinite(scores)) and np.all(scores < 0)
+    # The CV score of one candidate, by hand: fit on the training part,
+    # score on the held-out part.
+    cv = KFold(3)
+    manual = [
+        clone(search.estimator).set_params(**search.cv_results_["params"][0])
+        .fit(X[train]).score(X[test])
+        for train, test in cv.split(X)
+    ]
+    assert scores[0] == pytest.approx(np.mean(manual))
+
+
+def test_score_validates_its_input(small_digits):
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = small_digits
+    with pytest.raises(NotFittedError):
+        _sampler().score(X)
+    fitted = _sampler().fit(X)
+    with pytest.raises(ValueError, match="64 features"):
+        fitted.score(X[:, :5])
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.score(bad)
+
+
+# -- 4. imbalanced-learn -------------------------------------------------------
+def test_subset_resampler_returns_the_selected_rows(small_digits):
+    X, y = small_digits
+    resampler = SubsetResampler(_sampler())
+    X_res, y_res = resampler.fit_resample(X, y)
+    idx = _sampler().fit(X).selected_indices_
+    assert_array_equal(resampler.sample_indices_, idx)
+    assert_array_equal(X_res, X[idx])
+    assert_array_equal(y_res, y[idx])
+    assert not hasattr(resampler, "transform")
+    assert not hasattr(BiLAFSampler(5), "fit_resample")
+    # y is never used for the selection, and may be absent.
+    X_none, y_none = SubsetResampler(_sampler()).fit_resample(X)
+    assert y_none is None
+    assert_array_equal(X_none, X_res)
+
+
+def test_subset_resampler_keeps_pandas_and_any_package_sampler():
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    y = pd.Series(np.arange(len(df)) % 3, index=df.index, name="target")
+    resampler = SubsetResampler(RandomSelector(17, random_state=0))
+    X_res, y_res = resampler.fit_resample(df, y)
+    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
+    assert X_res.shape == (17, 4) and X_res.index.equals(y_res.index)
+    assert y_res.name == "target"
+    assert_array_equal(y_res.to_numpy(), y.loc[X_res.index].to_numpy())
+
+
+def test_subset_resampler_in_an_imblearn_pipeline(small_digits):
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    from imblearn.base import is_sampler
+
+    X, y = small_digits
+    resampler = SubsetResampler(_sampler(budget=120, n_cores=20))
+    assert is_sampler(resampler)
+    pipe = imblearn_pipeline.Pipeline([
+        ("pca", PCA(16, random_state=0)),
+        ("select", resampler),
+        ("clf", _lr()),
+    ]).fit(X, y)
+    Xt = PCA(16, random_state=0).fit_transform(X)
+    idx = _sampler(budget=120, n_cores=20).fit(Xt).selected_indices_
+    assert_array_equal(pipe.named_steps["select"].sample_indices_, idx)
+    reference = _lr().fit(Xt[idx], y[idx])
+    assert_allclose(pipe.named_steps["clf"].coef_, reference.coef_, rtol=1e-6)
+    # The resampler only acts while fitting: predictions cover every row.
+    assert pipe.predict(X).shape == (600,)
+    # And in a grid search over the selection's parameters.
+    search = GridSearchCV(pipe, {"select__sampler__budget": [60, 120]}, cv=3,
+                          error_score="raise").fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_subset_resampler_errors(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="budget=700 is larger than the 600"):
+        SubsetResampler(_sampler(budget=700)).fit_resample(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        SubsetResampler(_sampler()).fit_resample(X, y[:10])
+
+
+def test_imblearn_is_not_a_runtime_import():
+    code = ("import sys, sklearn_bilaf, sklearn_bilaf.meta; "
+            "assert 'imblearn' not in sys.modules; "
+            "assert 'pandas' not in sys.modules or 'sklearn' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- 5. Any precomputed embeddings ---------------------------------------------
+def _blobs(n=300, d=8, dtype=np.float64, seed=0):
+    X, _ = make_blobs(n, n_features=d, centers=6, random_state=seed)
+    return np.round(X).astype(dtype)  # integer values: exact in every float
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_float_dtypes(dtype):
+    X = _blobs(dtype=dtype)
+    sampler = _sampler(budget=30, n_cores=6).fit(X)
+    out = sampler.transform(X)
+    assert out.dtype == dtype
+    assert_array_equal(out, X[sampler.selected_indices_])
+    assert sampler.selected_embeddings_.dtype == (
+        np.float64 if dtype == np.float64 else np.float32)
+    assert np.isfinite(sampler.score(X))
+    # Integer-valued data is exact in every precision: same selection.
+    reference = _sampler(budget=30, n_cores=6).fit(X.astype(np.float64))
+    assert_array_equal(sampler.selected_indices_, reference.selected_indices_)
+
+
+def test_lists_and_array_likes():
+    X = _blobs(n=120)
+    reference = _sampler(budget=20, n_cores=4).fit(X)
+
+    class ArrayLike:  # only __array__, no shape nor len
+        def __init__(self, data):
+            self.data = data
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.data, dtype=dtype)
+
+    for data in (X.tolist(), ArrayLike(X)):
+        sampler = _sampler(budget=20, n_cores=4).fit(data)
+        assert_array_equal(sampler.selected_indices_, reference.selected_indices_)
+        assert_array_equal(sampler.transform(data), X[reference.selected_indices_])
+        assert_array_equal(sampler.fit_transform(data), X[reference.selected_indices_])
+
+
+def test_read_only_memmap_is_not_copied(tmp_path):
+    from sklearn_bilaf.base import validate_pool
+
+    X, labels = make_blobs(8000, n_features=512, centers=80, random_state=0)
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    assert not Xm.flags.writeable
+    # Validation hands the memory map on as it is.
+    assert np.shares_memory(validate_pool(BiLAFSampler(5), Xm), Xm)
+    cores = np.array([np.flatnonzero(labels == c)[0] for c in range(80)])
+    sampler = BiLAFSampler(200, core_selector=cores, random_state=0)
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            sampler.fit(Xm)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    # Nothing close to a copy of the 16 MB pool was ever held.
+    assert peak < Xm.nbytes / 3
+    out = sampler.transform(Xm)
+    assert type(out) is np.ndarray and out.dtype == np.float32
+    assert_array_equal(out, np.asarray(Xm)[sampler.selected_indices_])
+    assert sampler.selected_embeddings_.dtype == np.float32
+    assert np.isfinite(sampler.score(Xm))
+
+
+def test_read_only_memmap_through_the_meta_estimators(tmp_path, small_digits):
+    X, y = small_digits
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(Xm, y)
+    assert clf.predict(Xm).shape == (600,)
+    X_res, y_res = SubsetResampler(_sampler()).fit_resample(Xm, y)
+    assert type(X_res) is np.ndarray and X_res.dtype == np.float32
+    assert_array_equal(X_res, X[clf.selected_indices_])
+
+
+def test_cosine_metric():
+    X = _blobs(n=200) + 20.0  # away from the origin: angles differ
+    euclid = _sampler(budget=30, n_cores=6).fit(X)
+    cosine = _sampler(budget=30, n_cores=6, metric="cosine").fit(X)
+    assert np.unique(cosine.selected_indices_).size == 30
+    # Cosine is scale-free per row: rescaling the rows changes nothing.
+    scales = np.random.RandomState(0).uniform(0.5, 3.0, size=(200, 1))
+    rescaled = _sampler(budget=30, n_cores=6, metric="cosine").fit(X * scales)
+    assert_array_equal(rescaled.selected_indices_, cosine.selected_indices_)
+    assert not np.array_equal(
+        _sampler(budget=30, n_cores=6).fit(X * scales).selected_indices_,
+        euclid.selected_indices_)
+
+
+# -- 7. Nested parameters ------------------------------------------------------
+def _staged():
+    return BiLAFSampler(
+        budget=60,
+        core_selector=RandomSelector(n_cores=12),
+        denoiser=IDCDenoiser(removal_rate=0.1),
+        boundary_selector=BoundarySelector(penalty=1.1),
+        random_state=0,
+    )
+
+
+def test_nested_params_are_reachable(small_digits):
+    X, _ = small_digits
+    sampler = _staged()
+    params = sampler.get_params(deep=True)
+    for key in ["denoiser__removal_rate", "boundary_selector__penalty",
+                "core_selector__n_cores", "denoiser__n_neighbors",
+                "boundary_selector__strategy"]:
+        assert key in params
+    sampler.set_params(denoiser__removal_rate=0.3, boundary_selector__penalty=1.5,
+                       core_selector__n_cores=8)
+    copy = clone(sampler)
+    assert copy.get_params(deep=True)["denoiser__removal_rate"] == 0.3
+    assert copy.denoiser is not sampler.denoiser
+    copy.fit(X)
+    assert copy.denoiser_.removal_rate == 0.3
+    assert copy.boundary_selector_.penalty == 1.5
+    assert copy.n_cores_ == 8
+    # The original stage objects are not fitted nor changed.
+    assert not hasattr(sampler.core_selector, "selected_indices_")
+
+
+def test_nested_params_through_the_meta_estimators():
+    clf = LabelBudgetClassifier(_staged(), _lr())
+    params = clf.get_params(deep=True)
+    assert params["sampler__denoiser__removal_rate"] == 0.1
+    assert params["estimator__C"] == 1.0
+    clf.set_params(sampler__boundary_selector__penalty=2.0)
+    assert clf.sampler.boundary_selector.penalty == 2.0
+    resampler = SubsetResampler(_staged())
+    assert "sampler__core_selector__n_cores" in resampler.get_params(deep=True)
+
+
+def test_default_stages_have_no_nested_params():
+    """Defaults of None are resolved at fit time: pass the stage objects
+    explicitly to tune their hyperparameters."""
+    sampler = BiLAFSampler(budget=10)
+    assert not any("__" in key for key in sampler.get_params(deep=True))
+    with pytest.raises(ValueError, match="Invalid parameter.*denoiser=IDCDenoiser"):
+        sampler.set_params(denoiser__removal_rate=0.2)
+    with pytest.raises(ValueError, match="Invalid parameter.*core_selector="):
+        GridSearchCV(sampler, {"core_selector__n_cores": [2, 3]},
+                     error_score="raise").fit(np.random.RandomState(0).rand(60, 3))
+    # Giving the stage in the same call works.
+    sampler.set_params(denoiser=IDCDenoiser(), denoiser__removal_rate=0.2)
+    assert sampler.denoiser.removal_rate == 0.2
+
+
+def test_html_repr_shows_the_stages():
+    html = estimator_html_repr(LabelBudgetClassifier(_staged(), _lr()))
+    for text in ["LabelBudgetClassifier", "BiLAFSampler", "RandomSelector",
+                 "IDCDenoiser", "BoundarySelector", "LogisticRegression",
+                 # unchanged defaults appear only in the stages' own blocks
+                 "ring_fraction", "n_neighbors", "strategy"]:
+        assert text in html, text
