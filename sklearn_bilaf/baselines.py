@@ -245,6 +245,10 @@ class ProbCoverSelector(BaseCoreSelector):
         Purity at ``radius_`` (None when ``radius`` was given).
     coverage_ : float
         Share of the pool covered by the selected balls.
+    n_covering_picks_ : int
+        Picks made by the greedy coverage; the rest (if any) were random.
+        The greedy picks do not depend on ``n_cores``: a smaller selection
+        with the same radius is a prefix of ``selection_order_``.
     n_edges_ : int
         Non-zeros of the ball graph (self-loops included).
     n_samples_fit_ : int
@@ -369,6 +373,7 @@ class ProbCoverSelector(BaseCoreSelector):
         if t < n_select:
             rest = np.flatnonzero(~chosen)
             order[t:] = random_state.choice(rest, size=n_select - t, replace=False)
+        self.n_covering_picks_ = t
         self.radius_ = radius
         self.purity_ = purity
         self.coverage_ = float(covered.mean())

@@ -189,3 +189,12 @@ def test_probcover_single_class_and_bad_params(blobs):
                              random_state=0).fit(X).selected_indices_.size == 4
     with pytest.raises(ValueError):
         ProbCoverSelector(n_cores=4, radius=-1.0).fit(X)
+
+
+def test_probcover_smaller_budget_is_a_prefix_of_the_greedy_picks(blobs):
+    X, _ = blobs
+    large = ProbCoverSelector(n_cores=30, radius=1.0, random_state=0).fit(X)
+    assert large.n_covering_picks_ == 30
+    small = ProbCoverSelector(n_cores=12, radius=1.0, random_state=3).fit(X)
+    np.testing.assert_array_equal(small.selection_order_,
+                                  large.selection_order_[:12])
