@@ -42,9 +42,13 @@ def _seeded(estimator, rng):
     return estimator
 
 
-def _denoise_class(label, members, core, X, metric, n_classes, denoiser):
+# The per-class tasks receive only their class's rows, never the whole pool,
+# so that process and Dask backends ship O(class) data per task.
+
+
+def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser):
     """Pass 1 for one pseudo-class: denoise, then the members' mean distances."""
-    rows = prepare(X[members], metric)
+    rows = prepare(class_rows, metric)
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
                                n_classes)
@@ -53,11 +57,11 @@ def _denoise_class(label, members, core, X, metric, n_classes, denoiser):
     return ranking, n_kept, inside
 
 
-def _select_class(label, members, core_position, X, metric, n_classes, stats,
-                  budget, boundary_selector):
+def _select_class(label, members, core_position, class_rows, metric, n_classes,
+                  stats, budget, boundary_selector):
     """Pass 2 for one pseudo-class: the boundary picks."""
     pseudo_class = PseudoClass(label, members, core_position,
-                               prepare(X[members], metric), metric, n_classes)
+                               prepare(class_rows, metric), metric, n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
      pseudo_class.opponent) = stats
     picks = np.asarray(boundary_selector.select_class(pseudo_class, budget),
@@ -293,7 +297,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         denoiser = self._make_denoiser(rng)
         self._log(f"stage 3/4: denoising with {type(denoiser).__name__}")
         per_class = self._parallel(
-            delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
+            delayed(_denoise_class)(c, members[c], cores[c], X[members[c]], self.metric,
                                     cores.size, denoiser)
             for c in range(cores.size)
         )
@@ -308,7 +312,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             )
             denoiser = NoDenoiser()
             per_class = self._parallel(
-                delayed(_denoise_class)(c, members[c], cores[c], X, self.metric,
+                delayed(_denoise_class)(c, members[c], cores[c], X[members[c]], self.metric,
                                         cores.size, denoiser)
                 for c in range(cores.size)
             )
@@ -332,8 +336,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
             delayed(_select_class)(
-                c, kept_members[c], kept_core_positions[c], X, self.metric,
-                cores.size,
+                c, kept_members[c], kept_core_positions[c], X[kept_members[c]],
+                self.metric, cores.size,
                 (per_class[c][2], outside[kept_members[c]], opponent[kept_members[c]]),
                 int(class_budgets[c]),
                 boundary_selector,
