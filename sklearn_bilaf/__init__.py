@@ -6,8 +6,28 @@ The main entry point is :class:`BiLAFSampler`; the stages it composes live in
 :mod:`sklearn_bilaf.boundary`.
 """
 
+import importlib
+
 from ._version import __version__
-from .meta import LabelBudgetClassifier, SubsetResampler
-from .sampler import BiLAFSampler
+
+# Imported on first use (PEP 562), so that `bilaf --help` and error messages
+# do not wait for scikit-learn and SciPy to load.
+_LAZY = {
+    "BiLAFSampler": "sampler",
+    "LabelBudgetClassifier": "meta",
+    "SubsetResampler": "meta",
+}
 
 __all__ = ["BiLAFSampler", "LabelBudgetClassifier", "SubsetResampler", "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
