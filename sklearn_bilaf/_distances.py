@@ -44,12 +44,20 @@ def prepare(rows, metric, dtype=np.float64):
     out = np.array(rows, dtype=dtype, copy=True, order="C")
     if metric == "cosine":
         norms = np.sqrt(np.einsum("ij,ij->i", out, out))
-        if np.any(norms == 0):
-            raise ValueError(
-                "metric='cosine' is undefined for all-zero rows; the pool has "
-                f"{int(np.sum(norms == 0))} of them. Remove them or use "
-                "metric='euclidean'."
-            )
+        small = norms < np.sqrt(np.finfo(out.dtype).tiny)
+        if np.any(small):
+            # All-zero rows, or rows whose squared norm underflows: scale the
+            # latter by their largest entry before normalising.
+            peak = np.abs(out[small]).max(axis=1)
+            if np.any(peak == 0):
+                raise ValueError(
+                    "metric='cosine' is undefined for all-zero rows; the pool has "
+                    f"{int(np.sum(peak == 0))} of them. Remove them or use "
+                    "metric='euclidean'."
+                )
+            rescaled = out[small] / peak[:, None]
+            out[small] = rescaled
+            norms[small] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))
         out /= norms[:, None]
     return out
 

@@ -40,6 +40,15 @@ def _reject_unsupported_dtype(X):
             "Complex data not supported: embeddings must be real numbers. "
             "Pass the real part (X.real) or the magnitude (np.abs(X))."
         )
+    if dtype.kind in "USMmV":
+        what = "dates or times" if dtype.kind in "Mm" else "text"
+        if dtype.kind == "V":
+            what = "structured records"
+        raise ValueError(
+            f"X holds {what} (dtype {dtype}), not embeddings: the selection "
+            "needs a 2-D array of numbers. Embed the raw inputs first (e.g. with "
+            "a pretrained encoder) and pass the embedding matrix."
+        )
 
 
 def validate_pool(estimator, X, *, reset=True):
@@ -58,17 +67,67 @@ def validate_pool(estimator, X, *, reset=True):
             "selection needs dense embeddings. Convert with X.toarray() if it "
             "fits in memory, or reduce the dimension first (e.g. TruncatedSVD)."
         )
-    X = validate_data(
-        estimator,
-        X,
-        reset=reset,
-        accept_sparse=False,
-        dtype=_pool_dtype(X),
-        ensure_all_finite=True,
-        ensure_min_samples=1,
-        copy=False,
-    )
-    return X
+    try:
+        X_valid = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            accept_sparse=False,
+            dtype=_pool_dtype(X),
+            ensure_all_finite=True,
+            ensure_min_samples=1,
+            copy=False,
+        )
+    except (TypeError, ValueError) as exc:
+        clearer = _clearer_conversion_error(X, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
+    _reject_overflowing(X_valid)
+    return X_valid
+
+
+def _clearer_conversion_error(X, exc):
+    """An error that says what to change, for scikit-learn's and numpy's
+    conversion and finiteness errors (None to keep the original)."""
+    message = str(exc)
+    if message.startswith("Input X contains"):
+        what = "NaN" if "NaN" in message else "infinite values"
+        try:
+            bad = ~np.isfinite(np.asarray(X, dtype=np.float64))
+            rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
+            where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
+                     f"(e.g. rows {rows[:5].tolist()})")
+        except (TypeError, ValueError):
+            where = ""
+        return ValueError(
+            f"X contains {what}{where}: embeddings must be finite numbers. Drop "
+            "those rows (and keep track of the rows you drop) or fix the feature "
+            "extractor that produced them."
+        )
+    if any(text in message for text in ("could not convert", "float() argument",
+                                        "setting an array element")):
+        # Same exception type as the original (TypeError for non-numbers).
+        return type(exc)(
+            "X must be a 2-D array of numbers, the embeddings of the pool, with "
+            f"every row the same length; converting it to floats failed ({message}). "
+            "Embed raw inputs (text, images) first and pass the embedding matrix."
+        )
+    return None
+
+
+def _reject_overflowing(X):
+    """Refuse values so large that squared distances between rows overflow."""
+    if X.size == 0:
+        return
+    peak = max(abs(float(X.max())), abs(float(X.min())))
+    limit = float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
+    if peak > limit:
+        raise ValueError(
+            f"X has values as large as {peak:.3g}, so squared distances between "
+            f"its rows overflow {X.dtype}. Rescale X (e.g. divide it by "
+            f"{peak:.3g}) before selecting."
+        )
 
 
 def resolve_count(value, n_samples, *, name, cap=None, auto=None):
@@ -77,6 +136,11 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     Fractions are floored the way the reference code does it
     (``int(n_samples * value)``), and never fall below 1.
     """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name}={value!r} is a bool; pass an int count or a float fraction "
+            "of the pool."
+        )
     if isinstance(value, str):
         if value != "auto" or auto is None:
             raise ValueError(f"{name}={value!r} is not a valid count.")

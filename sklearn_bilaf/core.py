@@ -420,8 +420,11 @@ def _inverse_row_norms(X, dtype):
     if zero.size:
         raise ValueError(
             "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). Remove them "
-            "or use metric='euclidean' where the selector offers it."
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). ActiveFT (the "
+            "default core selector) and metric='cosine' normalise every row: "
+            "remove those rows, or choose cores in Euclidean geometry "
+            "(KMeansSelector, RandomSelector, FarthestPointSelector(metric="
+            "'euclidean'))."
         )
     np.divide(1, inv, out=inv)
     return inv

@@ -455,7 +455,17 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         n = pseudo_class.n
         if n < MIN_CLASS_SIZE:
             return np.arange(n), n
-        flags = np.asarray(clone(self.detector).fit_predict(pseudo_class.X))
+        detector = clone(self.detector)
+        try:
+            flags = np.asarray(detector.fit_predict(pseudo_class.X))
+        except (ValueError, ArithmeticError) as exc:
+            raise ValueError(
+                f"{type(detector).__name__}.fit_predict failed on pseudo-class "
+                f"{pseudo_class.label} ({n} members): {str(exc).rstrip('.')}. "
+                "The detector runs inside each pseudo-class, which may be small "
+                "or hold duplicate rows; use a detector that copes with them "
+                "(LocalOutlierFactor, IsolationForest) or the default IDCDenoiser."
+            ) from exc
         inlier = flags != -1
         inlier[pseudo_class.core_position] = True
         ranking = np.r_[np.flatnonzero(inlier), np.flatnonzero(~inlier)]

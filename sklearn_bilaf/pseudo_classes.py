@@ -69,6 +69,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     """
     cores = np.sort(np.asarray(core_indices, dtype=np.intp))
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    if metric == "cosine":
+        # Rows normalised in float32 are off by ~1e-7, more than the near-ties
+        # that the exact re-evaluation must decide: normalise in float64.
+        dtype = np.float64
     centres = prepare(X[cores], metric, dtype=dtype)
     origin = centres.mean(axis=0)
     n = X.shape[0]
