@@ -1,0 +1,562 @@
+"""Robustness: named edge cases, bad input, reproducibility, labels never read.
+
+Every degenerate but valid pool must give exactly ``budget`` distinct indices
+that include every core; every invalid input must be refused with an error
+that names the problem and says what to change (checked by content here).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.datasets import make_blobs
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.boundary import BoundarySelector
+from sklearn_bilaf.core import (
+    ActiveFTSelector,
+    ClustererSelector,
+    KMeansSelector,
+    RandomSelector,
+)
+from sklearn_bilaf.denoise import DensityDenoiser, DistanceDenoiser, IDCDenoiser
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _blobs(n=200, d=5, centers=4, seed=0):
+    return make_blobs(n, n_features=d, centers=centers, random_state=seed)[0]
+
+
+def _assert_valid(sampler, n_samples, budget):
+    """Exactly ``budget`` distinct in-range indices, cores included, blocks
+    consistent with ``class_budgets_`` and ``labels_``, all inliers."""
+    selected = sampler.selected_indices_
+    assert selected.shape == (budget,)
+    assert np.unique(selected).size == budget
+    assert 0 <= selected.min() and selected.max() < n_samples
+    cores = sampler.core_indices_
+    assert np.isin(cores, selected).all()
+    np.testing.assert_array_equal(sampler.labels_[cores], np.arange(cores.size))
+    assert sampler.class_budgets_.sum() == budget
+    assert sampler.class_budgets_.min() >= 1
+    blocks = np.split(selected, np.cumsum(sampler.class_budgets_)[:-1])
+    for c, block in enumerate(blocks):
+        assert block[0] == cores[c]
+        assert np.all(sampler.labels_[block] == c)
+    assert sampler.inlier_mask_[selected].all()
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.inlier_mask_, b.inlier_mask_)
+
+
+# -- named edge cases ----------------------------------------------------------
+@pytest.mark.parametrize("core", [RandomSelector(20), "precomputed",
+                                  ActiveFTSelector(20, max_iter=20)])
+def test_k_equals_b_selects_exactly_the_cores(core):
+    X = _blobs()
+    if core == "precomputed":
+        core = np.random.RandomState(0).choice(200, 20, replace=False)
+    sampler = BiLAFSampler(20, core_selector=core, random_state=0).fit(X)
+    _assert_valid(sampler, 200, 20)
+    # One sample per class, its core, in class (= ascending core) order.
+    np.testing.assert_array_equal(sampler.selected_indices_, sampler.core_indices_)
+    assert sampler.class_budgets_.tolist() == [1] * 20
+
+
+@pytest.mark.parametrize("strategy", ["iterative", "one-shot"])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_single_core_is_one_pseudo_class(strategy, metric):
+    X = _blobs()
+    sampler = BiLAFSampler(
+        30, core_selector=[17], metric=metric,
+        boundary_selector=BoundarySelector(strategy=strategy),
+    ).fit(X)
+    _assert_valid(sampler, 200, 30)
+    assert np.all(sampler.labels_ == 0)
+    assert sampler.selected_indices_[0] == 17
+
+
+@pytest.mark.parametrize("budget", [200, 1.0])
+def test_budget_equals_pool_size_selects_every_sample(budget):
+    X = _blobs()
+    with pytest.warns(UserWarning, match="denoising is skipped"):
+        sampler = BiLAFSampler(budget, core_selector=RandomSelector(6),
+                               random_state=0).fit(X)
+    _assert_valid(sampler, 200, 200)
+    np.testing.assert_array_equal(np.sort(sampler.selected_indices_), np.arange(200))
+    assert sampler.inlier_mask_.all()
+
+
+@pytest.mark.parametrize(
+    "core, metric",
+    [(None, "euclidean"), (None, "cosine"), (RandomSelector(5), "euclidean"),
+     (KMeansSelector(5), "euclidean")],
+)
+def test_every_point_identical(core, metric):
+    X = np.full((60, 3), 2.5)
+    with warnings.catch_warnings():
+        # KMeans warns that it finds fewer distinct clusters than asked.
+        warnings.simplefilter("ignore")
+        first = BiLAFSampler(12, core_selector=core, metric=metric,
+                             random_state=0).fit(X)
+        again = BiLAFSampler(12, core_selector=core, metric=metric,
+                             random_state=0).fit(X)
+    _assert_valid(first, 60, 12)
+    _same(first, again)
+
+
+def test_all_zero_pool_with_a_euclidean_core_selector():
+    X = np.zeros((30, 4))
+    sampler = BiLAFSampler(10, core_selector=RandomSelector(3), random_state=0).fit(X)
+    _assert_valid(sampler, 30, 10)
+
+
+def test_two_identical_cores_each_keep_their_class():
+    X = _blobs()
+    X[1] = X[0]
+    X[2] = X[0]  # a third copy, not a core: joins the lower class
+    sampler = BiLAFSampler(40, core_selector=[0, 1, 150], random_state=0).fit(X)
+    _assert_valid(sampler, 200, 40)
+    assert sampler.labels_[:3].tolist() == [0, 1, 0]
+    # Every duplicate of the two cores goes to the lower class, so the second
+    # core's class is itself alone and gets exactly one sample.
+    assert np.sum(sampler.labels_ == 1) == 1
+    assert sampler.class_budgets_[1] == 1
+
+
+def test_pseudo_class_of_one_member():
+    X = np.r_[_blobs(), [[1e3] * 5]]  # row 200: far from everything
+    sampler = BiLAFSampler(50, core_selector=[3, 77, 200], random_state=0).fit(X)
+    _assert_valid(sampler, 201, 50)
+    assert np.flatnonzero(sampler.labels_ == 2).tolist() == [200]
+    assert sampler.class_budgets_[2] == 1
+
+
+@pytest.mark.parametrize(
+    "denoiser",
+    [None, IDCDenoiser(removal_rate=0.5), DistanceDenoiser(0.5),
+     DensityDenoiser(removal_rate=0.5), "lof"],
+)
+def test_classes_smaller_than_ten_are_not_denoised(denoiser):
+    from sklearn.neighbors import LocalOutlierFactor
+
+    if denoiser == "lof":
+        denoiser = LocalOutlierFactor(n_neighbors=3)
+    # Five tight groups of 9 samples, one core in each: all classes have 9.
+    X, groups = make_blobs(45, n_features=3, centers=5, cluster_std=0.1,
+                           random_state=1)
+    cores = [np.flatnonzero(groups == g)[0] for g in range(5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "denoising is skipped" either
+        sampler = BiLAFSampler(20, core_selector=cores, denoiser=denoiser).fit(X)
+    assert np.bincount(sampler.labels_).tolist() == [9] * 5
+    assert sampler.inlier_mask_.all()
+    _assert_valid(sampler, 45, 20)
+
+
+def test_class_whose_share_exceeds_its_size():
+    rng = np.random.RandomState(0)
+    X = np.r_[[[100.0, 100.0]], rng.normal(size=(50, 2)),
+              rng.normal(size=(50, 2)) + [10.0, 0.0]]
+    sizes, budget = np.array([1, 50, 50]), 100
+    # The spec's rule alone: floors [0, 49, 49], then the remaining 2 go one
+    # at a time to the smallest allocation, both to class 0 of size 1.
+    naive = np.floor(sizes / sizes.sum() * budget).astype(int)
+    for _ in range(budget - naive.sum()):
+        naive[np.lexsort((np.arange(3), -sizes, naive))[0]] += 1
+    assert naive.tolist() == [2, 49, 49]
+    sampler = BiLAFSampler(budget, core_selector=[0, 1, 51], denoiser="none").fit(X)
+    assert np.bincount(sampler.labels_).tolist() == sizes.tolist()
+    # The surplus goes to the next class with room, by the same rule.
+    assert sampler.class_budgets_.tolist() == [1, 50, 49]
+    _assert_valid(sampler, 101, budget)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("core", [None, RandomSelector(4)])
+def test_one_feature(core, metric):
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
+    X[X == 0] = 0.5  # cosine geometry refuses zero rows
+    sampler = BiLAFSampler(25, core_selector=core, metric=metric,
+                           random_state=0).fit(X)
+    _assert_valid(sampler, 200, 25)
+
+
+@pytest.mark.parametrize("rounded", [False, True], ids=["continuous", "ties"])
+def test_constant_features_do_not_change_the_selection(rounded):
+    X = _blobs(d=4)
+    if rounded:  # many exact ties between distances
+        X = np.round(X)
+    cores = [5, 60, 120, 190]
+    padded = np.c_[np.full((200, 2), [0.1, 1e3 + 0.3]), X, np.full((200, 1), -np.pi)]
+    plain = BiLAFSampler(40, core_selector=cores).fit(X)
+    with_constants = BiLAFSampler(40, core_selector=cores).fit(padded)
+    _assert_valid(with_constants, 200, 40)
+    _same(plain, with_constants)
+
+
+@pytest.mark.slow
+def test_large_pool_of_two_features():
+    X = np.random.RandomState(0).normal(size=(100_000, 2))
+    # K = 0.5 % of the pool, as "auto" gives; random cores keep the test on
+    # the engine (ActiveFT at this size is timed by the core benchmarks).
+    sampler = BiLAFSampler(1000, core_selector=RandomSelector(500),
+                           random_state=0).fit(X)
+    _assert_valid(sampler, 100_000, 1000)
+
+
+@pytest.mark.parametrize(
+    "core", [RandomSelector(8), pytest.param(None, marks=pytest.mark.slow)]
+)
+def test_wide_pool_few_rows_many_features(core):
+    X = np.random.RandomState(0).normal(size=(200, 10_000)).astype(np.float32)
+    sampler = BiLAFSampler(40, core_selector=core, random_state=0).fit(X)
+    _assert_valid(sampler, 200, 40)
+
+
+# -- inputs that must be accepted, unchanged ------------------------------------
+def test_read_only_array_and_memory_map(tmp_path):
+    X = _blobs().astype(np.float32)
+    reference = BiLAFSampler(30, core_selector=RandomSelector(5),
+                             random_state=0).fit(X)
+    frozen = X.copy()
+    frozen.setflags(write=False)
+    _same(reference, BiLAFSampler(30, core_selector=RandomSelector(5),
+                                  random_state=0).fit(frozen))
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    _same(reference, BiLAFSampler(30, core_selector=RandomSelector(5),
+                                  random_state=0).fit(mapped))
+    np.testing.assert_array_equal(mapped, X)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_input_is_never_modified(dtype, order):
+    X = np.asarray(_blobs() + 50, dtype=dtype, order=order)  # offset: cosine
+    before = X.copy(order="K")
+    for metric in ("euclidean", "cosine"):
+        BiLAFSampler(30, core_selector=RandomSelector(5), metric=metric,
+                     random_state=0).fit(X)
+    assert X.dtype == before.dtype and X.flags.f_contiguous == (order == "F")
+    np.testing.assert_array_equal(X, before)
+
+
+def test_float16_selects_like_its_float32_upcast():
+    X16 = _blobs().astype(np.float16)
+    a = BiLAFSampler(30, random_state=0).fit(X16)
+    b = BiLAFSampler(30, random_state=0).fit(X16.astype(np.float32))
+    _same(a, b)
+
+
+def test_lists_dataframes_and_numeric_objects_select_like_arrays():
+    pd = pytest.importorskip("pandas")
+    X = _blobs()
+    reference = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(X)
+    for other in (X.tolist(), pd.DataFrame(X), X.astype(object)):
+        _same(reference, BiLAFSampler(30, core_selector=RandomSelector(5),
+                                      random_state=0).fit(other))
+
+
+# -- bad input -----------------------------------------------------------------
+def _fit(X, budget=3, **params):
+    params.setdefault("core_selector", RandomSelector(2))
+    return BiLAFSampler(budget, random_state=0, **params).fit(X)
+
+
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinit"),
+                                         (-np.inf, "infinit")])
+@pytest.mark.parametrize("row, col", [(0, 0), (7, 2), (19, 4)])
+def test_non_finite_values_are_refused(value, word, row, col):
+    X = np.random.RandomState(0).normal(size=(20, 5))
+    X[row, col] = value
+    with pytest.raises(ValueError, match=rf"X contains {word}.* rows? \[{row}\]"):
+        _fit(X)
+
+
+def test_non_finite_error_names_the_rows():
+    X = np.random.RandomState(0).normal(size=(20, 5)).astype(np.float32)
+    X[[2, 9, 11], 1] = np.nan
+    with pytest.raises(ValueError, match=r"3 rows \(e\.g\. rows \[2, 9, 11\]\).*"
+                                         r"finite"):
+        _fit(X)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [(np.arange(20.0), "(?s)Expected 2D array.*reshape"),
+     (np.zeros((20, 3, 2)), "dim 3.*dim <= 2"),
+     (np.zeros((0, 3)), "0 sample"),
+     (np.zeros((20, 0)), "0 feature"),
+     (3.0, "Expected 2D array")],
+    ids=["1-D", "3-D", "no rows", "no columns", "scalar"],
+)
+def test_wrong_shapes_are_refused(X, match):
+    with pytest.raises(ValueError, match=match):
+        _fit(X)
+
+
+@pytest.mark.parametrize("budget", [0, -1, 0.0, -0.5, 1.5, float("nan"), "3", None])
+def test_budget_outside_the_valid_range_is_refused(budget):
+    with pytest.raises(ValueError, match=r"'budget' parameter.*int in the range "
+                                         r"\[1, inf\) or a float in the range"):
+        _fit(_blobs(20), budget=budget)
+
+
+def test_boolean_budget_is_refused():
+    with pytest.raises(TypeError, match="budget=True is a bool.*int count or a "
+                                        "float fraction"):
+        _fit(_blobs(20), budget=True)
+
+
+def test_budget_larger_than_the_pool_is_refused():
+    with pytest.raises(ValueError, match="budget=21 asks for 21 samples but the "
+                                         "pool has only 20.*Lower budget"):
+        _fit(_blobs(20), budget=21)
+
+
+@pytest.mark.parametrize(
+    "core",
+    [RandomSelector(5), [0, 1, 2, 3], KMeansSelector(5),
+     ActiveFTSelector(init=[0, 1, 2, 3]), "kmeans-clusterer", "wrapped-clusterer"],
+    ids=["random", "precomputed", "kmeans", "activeft-init", "clusterer",
+         "clusterer-selector"],
+)
+def test_more_cores_than_budget_is_refused(core):
+    from sklearn.cluster import KMeans
+
+    if core == "kmeans-clusterer":
+        core = KMeans(5, n_init=1, random_state=0)
+    elif core == "wrapped-clusterer":
+        core = ClustererSelector(KMeans(5, n_init=1, random_state=0))
+    with pytest.raises(ValueError, match=r"budget of 3.*(cores|core samples) must "
+                                         r"not exceed the budget"):
+        _fit(_blobs(20), budget=3, core_selector=core)
+
+
+@pytest.mark.parametrize(
+    "cores, match",
+    [([0, 20], r"must lie in \[0, 19\].*got \[20\]"),
+     ([-1, 2], r"must lie in \[0, 19\].*got \[-1\]"),
+     ([4, 4], r"must be distinct; repeated: \[4\]"),
+     ([], "non-empty 1-D"),
+     ([[0], [2]], "non-empty 1-D"),
+     ([0.5, 2], "must be integers")],
+    ids=["too large", "negative", "repeated", "empty", "2-D", "fractional"],
+)
+def test_bad_core_indices_are_refused(cores, match):
+    with pytest.raises(ValueError, match=match):
+        _fit(_blobs(20), core_selector=cores)
+
+
+class _BrokenSelector(BaseEstimator):
+    """A user's core selector that sets whatever it was given."""
+
+    def __init__(self, indices):
+        self.indices = indices
+
+    def fit(self, X, y=None, budget=None):
+        if self.indices is not None:
+            self.selected_indices_ = np.asarray(self.indices)
+        return self
+
+
+@pytest.mark.parametrize(
+    "indices, error, match",
+    [(None, TypeError, "did not set selected_indices_"),
+     ([1, 1], ValueError, r"distinct; repeated: \[1\]"),
+     ([0, 99], ValueError, r"must lie in \[0, 19\]"),
+     ([0.0, 1.0], ValueError, "integer row numbers"),
+     ([0, 1, 2, 3], ValueError, "must not exceed the budget")],
+    ids=["unset", "repeated", "out of range", "floats", "too many"],
+)
+def test_custom_core_selector_output_is_checked(indices, error, match):
+    with pytest.raises(error, match=match):
+        _fit(_blobs(20), core_selector=_BrokenSelector(indices))
+
+
+@pytest.mark.parametrize("clusterer", ["agglomerative", "dbscan"])
+def test_clusterer_without_centres_is_refused(clusterer):
+    from sklearn.cluster import DBSCAN, AgglomerativeClustering
+
+    clusterer = (AgglomerativeClustering(2) if clusterer == "agglomerative"
+                 else DBSCAN())
+    with pytest.raises(TypeError, match=r"no cluster_centers_.*Use a "
+                                        r"centroid-based clusterer"):
+        _fit(_blobs(20), core_selector=clusterer)
+
+
+@pytest.mark.parametrize("make", [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix,
+                                  sp.csr_array])
+def test_sparse_input_is_refused(make):
+    with pytest.raises(TypeError, match=r"does not accept sparse input.*"
+                                        r"X\.toarray\(\)"):
+        _fit(make(_blobs(20)))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [(_blobs(20).astype(complex), r"Complex data.*X\.real"),
+     (np.array([["a", "b"]] * 20, dtype=object), "numbers.*embed"),
+     (np.array([["a", "b"]] * 20), "text.*embed"),
+     (np.array([[b"a", b"b"]] * 20), "text.*embed"),
+     (np.zeros((20, 2), dtype="datetime64[D]"), "dates or times"),
+     (np.array([[1.0, {"a": 1}]] * 20, dtype=object), "numbers.*embed")],
+    ids=["complex", "object-strings", "str", "bytes", "datetime", "object-dicts"],
+)
+def test_non_numeric_dtypes_are_refused(X, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        _fit(X)
+
+
+def test_ragged_rows_are_refused():
+    X = [[1.0, 2.0], [3.0]] + [[1.0, 2.0]] * 18
+    with pytest.raises(ValueError, match="same length"):
+        _fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_whose_distances_overflow_are_refused(dtype):
+    X = _blobs(20).astype(dtype) * (1e18 if dtype == np.float32 else 1e153)
+    with pytest.raises(ValueError, match="overflow.*Rescale X"):
+        _fit(X)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
+    X = _blobs(20)
+    X[4] = 0
+    if metric == "cosine":  # the sampler's own metric
+        with pytest.raises(ValueError, match="all-zero rows.*Remove them"):
+            _fit(X, metric="cosine")
+    else:  # ActiveFT, the default core selector, works on normalised rows
+        with pytest.raises(ValueError, match=r"all-zero rows.*rows \[4\].*"
+                                             r"KMeansSelector"):
+            _fit(X, core_selector=None)
+
+
+def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
+    X = _blobs(40).astype(np.float32) + 20
+    tiny = X.copy()
+    tiny[[3, 30]] *= np.float32(1e-30)  # squared norms underflow float32
+    reference = _fit(X, budget=10, core_selector=[3, 8, 30], metric="cosine")
+    _same(reference, _fit(tiny, budget=10, core_selector=[3, 8, 30],
+                          metric="cosine"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cosine_pseudo_classes_of_float32_pools_are_exact(seed):
+    # Points 1e-5 radians apart: float32 normalisation error is larger than
+    # the gaps between their cosine distances to the cores.
+    rng = np.random.RandomState(seed)
+    X = (100 + rng.normal(scale=1e-3, size=(400, 2))).astype(np.float32)
+    cores = np.sort(rng.choice(400, 25, replace=False))
+    sampler = _fit(X, budget=25, core_selector=cores, metric="cosine")
+    # Reference in extended precision (1 - cos(a, b) in float64 cancels).
+    unit = X.astype(np.longdouble)
+    unit /= np.sqrt((unit**2).sum(axis=1, keepdims=True))
+    expected = np.argmin(((unit[:, None] - unit[None, cores]) ** 2).sum(-1), axis=1)
+    expected[cores] = np.arange(25)
+    np.testing.assert_array_equal(sampler.labels_, expected)
+
+
+def test_outlier_detector_failing_on_a_pseudo_class_says_where():
+    from sklearn.covariance import EllipticEnvelope
+
+    X = np.repeat(np.random.RandomState(0).normal(size=(4, 3)), 30, axis=0)
+    with pytest.raises(ValueError, match=r"EllipticEnvelope\.fit_predict failed "
+                                         r"on pseudo-class 0 \(30 members\).*"
+                                         r"IDCDenoiser"):
+        _fit(X, budget=10, core_selector=[0, 30, 60, 90],
+             denoiser=EllipticEnvelope(random_state=0))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [(dict(metric="manhattan"), "'metric' parameter"),
+     (dict(denoiser="idc"), "'denoiser' parameter"),
+     (dict(boundary_selector="iterative"), "'boundary_selector' parameter"),
+     (dict(core_selector="activeft"), "'core_selector' parameter")],
+)
+def test_invalid_stage_options_are_refused(params, match):
+    with pytest.raises(ValueError, match=match):
+        _fit(_blobs(20), **params)
+
+
+def test_transform_on_a_different_number_of_rows_is_refused():
+    X = _blobs(40)
+    sampler = _fit(X, budget=10)
+    with pytest.raises(ValueError, match="X has 39 rows but the sampler was "
+                                         "fitted on 40.*selected_indices_"):
+        sampler.transform(X[:-1])
+
+
+# -- reproducibility and labels ---------------------------------------------
+SELECT = """
+import numpy as np
+from sklearn.datasets import make_blobs
+from sklearn.ensemble import IsolationForest
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.core import KMeansSelector
+
+
+def select():
+    X = make_blobs(400, n_features=8, centers=5, random_state=3)[0]
+    default = BiLAFSampler(30, random_state=7).fit(X)
+    others = BiLAFSampler(30, core_selector=KMeansSelector(6), metric="cosine",
+                          denoiser=IsolationForest(n_estimators=10),
+                          random_state=7).fit(X)
+    return [default.selected_indices_.tolist(), others.selected_indices_.tolist()]
+"""
+
+
+def test_same_selection_in_a_fresh_interpreter():
+    import random
+
+    # Disturb every global source of randomness in this process first.
+    random.seed(12345)
+    np.random.seed(12345)  # noqa: NPY002 - the legacy global state on purpose
+    np.random.rand(100)  # noqa: NPY002
+    namespace = {}
+    exec(SELECT, namespace)
+    here = namespace["select"]()
+    assert [len(set(s)) for s in here] == [30, 30]
+
+    # A fresh interpreter with another hash seed and single-threaded BLAS.
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    env["PYTHONHASHSEED"] = "17" if env.get("PYTHONHASHSEED") == "4242" else "4242"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    code = SELECT + "\nimport json, sys\njson.dump(select(), sys.stdout)\n"
+    result = subprocess.run([sys.executable, "-c", code], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == here
+
+
+def test_selection_never_reads_labels():
+    X, y = make_blobs(300, n_features=6, centers=4, random_state=0)
+    params = dict(budget=30, core_selector=KMeansSelector(5), random_state=0,
+                  denoiser=IDCDenoiser())
+    reference = BiLAFSampler(**params).fit(X)
+    rng = np.random.RandomState(1)
+    for labels in (y, rng.permutation(y), y.astype(str)):
+        _same(reference, BiLAFSampler(**params).fit(X, labels))
+    np.testing.assert_array_equal(
+        BiLAFSampler(**params).fit_transform(X, rng.permutation(y)),
+        X[reference.selected_indices_],
+    )
