@@ -265,6 +265,40 @@ def unique_rows(A):
     return A[keep], inverse.ravel()
 
 
+class CenteredRows:
+    """Prepared rows shifted to a centre (float64), with their squared norms.
+
+    Shifting to a centre inside the data (a pseudo-class's core) makes the
+    expanded form's cancellation error scale with the class's spread rather
+    than with the norm of the embeddings.  The augmented copies let one BLAS
+    call produce squared distances directly:
+    ``[y, |y|^2, 1] . [-2 z, 1, |z|^2] = |y - z|^2``.
+    """
+
+    def __init__(self, Y, center):
+        self.rows = np.asarray(Y, dtype=np.float64) - np.asarray(center, np.float64)
+        self.sq = sq_norms(self.rows)
+        n = self.rows.shape[0]
+        self.left = np.empty((n, self.rows.shape[1] + 2))
+        self.left[:, :-2] = self.rows
+        self.left[:, -2] = self.sq
+        self.left[:, -1] = 1.0
+        self.right = np.empty_like(self.left)
+        np.multiply(self.rows, -2.0, out=self.right[:, :-2])
+        self.right[:, -2] = 1.0
+        self.right[:, -1] = self.sq
+
+    def __len__(self):
+        return self.rows.shape[0]
+
+    def sq_block(self, rows, start=0):
+        """Squared distances from ``rows`` to members ``start..n-1``, corrected
+        for cancellation (never negative)."""
+        D = self.left[rows] @ self.right[start:].T
+        return _fix_cancellation(D, self.rows[rows], self.rows[start:],
+                                 self.sq[rows], self.sq[start:])
+
+
 def within_distances(Y, center, metric):
     """All pairwise distances among prepared rows Y, shifted to ``center``.
 
@@ -274,20 +308,13 @@ def within_distances(Y, center, metric):
     between duplicates matter.  Only the upper triangle is computed, in row
     blocks big enough for BLAS and small enough for cache, then mirrored.
     """
-    Yc = np.asarray(Y, dtype=np.float64) - np.asarray(center, dtype=np.float64)
-    n = Yc.shape[0]
-    norms = sq_norms(Yc)
+    shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
+    n = len(shifted)
     D = np.empty((n, n))
     step = 256
     for start in range(0, n, step):
         stop = min(n, start + step)
-        block = Yc[start:stop] @ Yc[start:].T
-        block *= -2
-        block += norms[start:stop, None]
-        block += norms[None, start:]
-        np.maximum(block, 0, out=block)
-        _fix_cancellation(block, Yc[start:stop], Yc[start:], norms[start:stop],
-                          norms[start:])
+        block = shifted.sq_block(slice(start, stop), start)
         block[np.arange(stop - start), np.arange(stop - start)] = 0.0
         finish(block, metric, out=block)
         D[start:stop, start:] = block

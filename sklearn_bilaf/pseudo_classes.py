@@ -10,9 +10,10 @@ stage.
 import numpy as np
 
 from ._distances import (
+    CenteredRows,
     argmin_exact,
     chunk_rows,
-    cross_distances,
+    finish,
     nearest_two,
     prepare,
     unique_rows,
@@ -182,10 +183,11 @@ class PseudoClass:
         return 3 * 8 * self.n * self.n <= working_memory_bytes()
 
     def _distinct(self):
-        """Distinct member rows and each member's row among them (cached)."""
+        """Distinct member rows (shifted to the core) and each member's row
+        among them (cached)."""
         if self._distinct_rows is None:
             rows, inverse = unique_rows(self.X)
-            self._distinct_rows = rows
+            self._distinct_rows = CenteredRows(rows, self._centre)
             self._row_of = np.arange(self.n) if inverse is None else inverse
         return self._distinct_rows, self._row_of
 
@@ -194,9 +196,9 @@ class PseudoClass:
         if self._matrix is not None:
             return self._matrix
         rows, row_of = self._distinct()
-        matrix = within_distances(rows, self._centre, self.metric)
-        if rows.shape[0] != self.n:
-            matrix = matrix[np.ix_(row_of, row_of)]
+        matrix = within_distances(rows, None, self.metric)
+        if len(rows) != self.n:
+            matrix = np.take(np.take(matrix, row_of, axis=0), row_of, axis=1)
         if self._fits_in_memory():
             self._matrix = matrix
         return matrix
@@ -223,14 +225,15 @@ class PseudoClass:
             # Rows first, then columns, with take: several times faster than
             # fancy indexing or np.ix_ on big blocks.
             return np.take(np.take(self._matrix, rows, axis=0), cols, axis=1)
-        # On demand, over distinct rows only, so duplicates stay exact ties.
+        # On demand: the requested rows against every distinct row (one BLAS
+        # call, no copy of the class), then the requested columns.  Working
+        # on distinct rows keeps exact duplicates exact ties.
         distinct, row_of = self._distinct()
         r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
-        c_ids, c_back = np.unique(row_of[cols], return_inverse=True)
-        D = cross_distances(distinct[r_ids], distinct[c_ids], self._centre,
-                            self.metric)
-        D[r_ids[:, None] == c_ids[None, :]] = 0.0
-        return D[np.ix_(r_back.ravel(), c_back.ravel())]
+        D = distinct.sq_block(r_ids)
+        D[np.arange(r_ids.size), r_ids] = 0.0
+        finish(D, self.metric, out=D)
+        return np.take(np.take(D, r_back.ravel(), axis=0), row_of[cols], axis=1)
 
     def mean_distances(self, positions=None):
         """Mean distance of members to members, self included.
