@@ -246,7 +246,7 @@ def unique_rows(A):
     # Element-wise arithmetic (not BLAS) so equal rows get equal keys.
     weights = np.linspace(1.0, 2.0, probe.size) * np.pi
     keys = np.zeros(n)
-    for column, weight in zip(probe, weights):
+    for column, weight in zip(probe, weights, strict=True):
         keys += A[:, column] * weight
     _, key_inverse, key_counts = np.unique(keys, return_inverse=True,
                                            return_counts=True)

@@ -21,10 +21,11 @@ positions, the core first.  The
 ``inside_distance``, ``outside_distance`` and ``opponent`` filled in.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from numbers import Real
 
 from ._distances import prepare
 from .base import validate_pool

@@ -30,7 +30,11 @@ def _take_back(alloc, sizes, count):
     """Take ``count`` units back one at a time from the class with the largest
     allocation (ties: smaller size, then higher class), never below 1.
     """
-    heap = [(-int(alloc[c]), int(sizes[c]), -c) for c in range(alloc.shape[0]) if alloc[c] > 1]
+    heap = [
+        (-int(alloc[c]), int(sizes[c]), -c)
+        for c in range(alloc.shape[0])
+        if alloc[c] > 1
+    ]
     heapq.heapify(heap)
     for _ in range(count):
         neg_a, size, neg_c = heapq.heappop(heap)

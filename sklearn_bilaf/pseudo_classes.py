@@ -17,8 +17,8 @@ from ._distances import (
     nearest_two,
     prepare,
     unique_rows,
-    working_memory_bytes,
     within_distances,
+    working_memory_bytes,
 )
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]

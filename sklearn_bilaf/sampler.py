@@ -296,12 +296,17 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         tic = time.perf_counter()
         denoiser = self._make_denoiser(rng)
         self._log(f"stage 3/4: denoising with {type(denoiser).__name__}")
-        per_class = self._parallel(
-            delayed(_denoise_class)(c, members[c], cores[c], X[members[c]], self.metric,
-                                    cores.size, denoiser)
-            for c in range(cores.size)
-        )
-        sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
+
+        def denoise_all(denoiser):
+            per_class = self._parallel(
+                delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
+                                        self.metric, cores.size, denoiser)
+                for c in range(cores.size)
+            )
+            sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
+            return per_class, sizes
+
+        per_class, sizes = denoise_all(denoiser)
         if sizes.sum() < budget:
             warnings.warn(
                 f"The budget ({budget}) exceeds the {int(sizes.sum())} samples kept "
@@ -311,12 +316,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 stacklevel=2,
             )
             denoiser = NoDenoiser()
-            per_class = self._parallel(
-                delayed(_denoise_class)(c, members[c], cores[c], X[members[c]], self.metric,
-                                        cores.size, denoiser)
-                for c in range(cores.size)
-            )
-            sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
+            per_class, sizes = denoise_all(denoiser)
         inlier_mask = np.zeros(n_samples, dtype=bool)
         kept_members, kept_core_positions = [], []
         for c, (ranking, n_kept, _) in enumerate(per_class):
@@ -338,7 +338,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             delayed(_select_class)(
                 c, kept_members[c], kept_core_positions[c], X[kept_members[c]],
                 self.metric, cores.size,
-                (per_class[c][2], outside[kept_members[c]], opponent[kept_members[c]]),
+                (per_class[c][2], outside[kept_members[c]],
+                 opponent[kept_members[c]]),
                 int(class_budgets[c]),
                 boundary_selector,
             )

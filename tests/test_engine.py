@@ -163,7 +163,7 @@ def test_budget_matches_reference_when_no_repair_needed():
         sizes = rng.randint(5, 200, size=rng.randint(1, 30))
         budget = rng.randint(sizes.size, sizes.sum() // 4 + sizes.size + 1)
         ref = reference_budgets(sizes, budget)
-        if min(ref) >= 1 and all(a <= s for a, s in zip(ref, sizes)):
+        if min(ref) >= 1 and all(a <= s for a, s in zip(ref, sizes, strict=True)):
             assert allocate_budget(sizes, budget).tolist() == ref
 
 
@@ -281,7 +281,7 @@ def test_engine_matches_literal_spec(case):
         variant=case.get("variant", "paper"), delta=case.get("delta", 1.1),
         denoise=case.get("denoise", True), strategy=case.get("strategy", "iterative"),
     )
-    if min(budgets) < 1 or any(b > len(u) for b, u in zip(budgets, kept)):
+    if min(budgets) < 1 or any(b > len(u) for b, u in zip(budgets, kept, strict=True)):
         pytest.skip("this draw needs the library's budget repairs")
     sampler = _engine(X, cores, B, **case)
     np.testing.assert_array_equal(sampler.labels_, labels)
@@ -307,8 +307,8 @@ def test_engine_independent_of_n_jobs(n_jobs):
     X = _blobs(12, n=600)
     cores = np.random.RandomState(1).choice(600, 9, replace=False)
     ref = _engine(X, cores, 80).selected_indices_
-    np.testing.assert_array_equal(_engine(X, cores, 80, n_jobs=n_jobs).selected_indices_,
-                                  ref)
+    got = _engine(X, cores, 80, n_jobs=n_jobs).selected_indices_
+    np.testing.assert_array_equal(got, ref)
 
 
 def test_denoisers_plug_into_the_sampler():

@@ -70,6 +70,7 @@ plt.show()
 # library's default number of cores (0.5 % of the pool), ``B/2`` half of the
 # budget.
 from sklearn.linear_model import LogisticRegression
+
 from sklearn_bilaf.core import RandomSelector
 
 
