@@ -414,7 +414,9 @@ def _inverse_row_norms(X, dtype):
     step = chunk_rows(n, 8 * X.shape[1] + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        block = np.asarray(X[start:stop], dtype=np.float64)
+        block = X[start:stop]
+        if block.dtype != dtype:
+            block = block.astype(dtype)
         inv[start:stop] = np.sqrt(sq_norms(block))
     zero = np.flatnonzero(inv == 0)
     if zero.size:

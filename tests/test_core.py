@@ -266,6 +266,14 @@ def test_activeft_float32_tolerance_on_wordnet(wordnet):
     assert np.intersect1d(a.selected_indices_, b.selected_indices_).size >= 98
 
 
+@pytest.mark.parametrize("n_cores", [1, 30])
+def test_activeft_extreme_counts(n_cores):
+    X = _blobs(n=30, d=4, seed=11)
+    selector = ActiveFTSelector(n_cores=n_cores, max_iter=15, random_state=0).fit(X)
+    assert np.unique(selector.selected_indices_).size == n_cores
+    assert np.all(np.isfinite(selector.loss_curve_))
+
+
 def test_activeft_verbose_prints_to_stderr(capsys):
     ActiveFTSelector(n_cores=3, max_iter=20, random_state=0, verbose=1).fit(_blobs())
     captured = capsys.readouterr()
