@@ -407,6 +407,13 @@ def _nearest_unused_scan(X, metric, dtype, origin, shifted_centre, exact_centre,
     return candidates[int(np.argmin(exact))]
 
 
+#: Below these squared norms, a sum of squares has lost digits to underflow.
+_FULL_PRECISION_SQ = {
+    np.dtype(t): float(np.finfo(t).tiny / np.finfo(t).eps) for t in (np.float32,
+                                                                       np.float64)
+}
+
+
 def _inverse_row_norms(X, dtype):
     """1 / ||x_i|| per row (in ``dtype``), refusing all-zero rows."""
     n = X.shape[0]
@@ -417,7 +424,18 @@ def _inverse_row_norms(X, dtype):
         block = X[start:stop]
         if block.dtype != dtype:
             block = block.astype(dtype)
-        inv[start:stop] = np.sqrt(sq_norms(block))
+        sq = sq_norms(block)
+        # Squared norms that lost digits to underflow (or overflowed) are
+        # redone in float64, scaled by the row's largest entry.
+        redo = np.flatnonzero(~(sq >= _FULL_PRECISION_SQ[np.dtype(dtype)])
+                              | ~np.isfinite(sq))
+        norms = np.sqrt(sq).astype(dtype, copy=False)
+        if redo.size:
+            rows = np.asarray(block[redo], dtype=np.float64)
+            peak = np.abs(rows).max(axis=1)
+            scaled = rows / np.where(peak > 0, peak, 1.0)[:, None]
+            norms[redo] = peak * np.sqrt(sq_norms(scaled))
+        inv[start:stop] = norms
     zero = np.flatnonzero(inv == 0)
     if zero.size:
         raise ValueError(
@@ -428,7 +446,15 @@ def _inverse_row_norms(X, dtype):
             "(KMeansSelector, RandomSelector, FarthestPointSelector(metric="
             "'euclidean'))."
         )
-    np.divide(1, inv, out=inv)
+    with np.errstate(over="ignore"):
+        np.divide(1, inv, out=inv)
+    huge = np.flatnonzero(~np.isfinite(inv))
+    if huge.size:
+        raise ValueError(
+            f"{huge.size} rows (e.g. {huge[:5].tolist()}) have norms too small to "
+            f"normalise in {np.dtype(dtype).name}. Rescale X (e.g. multiply it "
+            "by a power of 10) or pass it as float64."
+        )
     return inv
 
 

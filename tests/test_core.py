@@ -333,6 +333,26 @@ def test_activeft_refuses_zero_rows():
         ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activeft_is_scale_invariant_per_row_even_when_squares_underflow(dtype):
+    X = (_blobs(n=200, d=6, seed=12) + 20).astype(dtype)
+    tiny = X.copy()
+    factor = dtype(1e-30) if dtype == np.float32 else 1e-200
+    tiny[[3, 30, 77]] *= factor  # their squared norms underflow
+    kwargs = dict(n_cores=6, max_iter=30, random_state=0)
+    a = ActiveFTSelector(**kwargs).fit(X)
+    b = ActiveFTSelector(**kwargs).fit(tiny)
+    np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+
+
+def test_activeft_refuses_rows_too_small_to_normalise():
+    X = _blobs(n=50, d=4).astype(np.float32)
+    X[5] *= np.float32(1e-44)
+    with pytest.raises(ValueError, match=r"too small to normalise in float32"):
+        ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
+
+
 def test_activeft_budget_caps_auto_and_rejects_larger_init():
     X = _blobs(n=2000)
     assert ActiveFTSelector(max_iter=1, random_state=0).fit(X).selected_indices_.size \
