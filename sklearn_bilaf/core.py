@@ -833,9 +833,10 @@ class ActiveFTSelector(BaseCoreSelector):
                 "the number of core samples must not exceed the budget."
             )
         if init.min() < 0 or init.max() >= n_samples:
+            bad = init[(init < 0) | (init >= n_samples)][:5].tolist()
             raise ValueError(
                 f"init indices must lie in [0, {n_samples - 1}] for a pool of "
-                f"{n_samples} rows; got {init[(init < 0) | (init >= n_samples)][:5].tolist()}."
+                f"{n_samples} rows; got {bad}."
             )
         if np.unique(init).size != init.size:
             raise ValueError("init indices must be distinct.")
