@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._distances import chunk_rows, prepare, sq_norms
+from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
 from .base import SubsetSamplerMixin, resolve_count, validate_pool
 
 __all__ = [
@@ -507,15 +507,18 @@ class _ActiveFTObjective:
         self.dtype = _work_dtype(X)
         n, d = X.shape
         itemsize = self.dtype.itemsize
-        self.block_rows = min(
-            _ACTIVEFT_BLOCK_ROWS,
-            chunk_rows(n, n_threads * (n_centroids + d) * itemsize + 64),
-        )
-        self.centroid_block = min(
-            _ACTIVEFT_CENTROID_BLOCK,
-            chunk_rows(n_centroids, n_threads * 3 * n_centroids * itemsize + 1),
-        )
-        self.n_threads = int(n_threads)
+        # Block sizes must not depend on the thread count (the partial sums
+        # would be grouped differently); memory is bounded instead by running
+        # fewer blocks at once when one block is a large share of it.
+        row_bytes = (n_centroids + d) * itemsize + 64
+        self.block_rows = min(_ACTIVEFT_BLOCK_ROWS, chunk_rows(n, row_bytes))
+        centroid_bytes = 3 * n_centroids * itemsize + 1
+        self.centroid_block = min(_ACTIVEFT_CENTROID_BLOCK,
+                                  chunk_rows(n_centroids, centroid_bytes))
+        largest = max(self.block_rows * row_bytes,
+                      self.centroid_block * centroid_bytes)
+        n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
+        self.n_threads = n_threads
         self._executor = None
         self._limiter = None
         if self.n_threads > 1:

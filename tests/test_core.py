@@ -164,6 +164,21 @@ def test_activeft_indices_distinct_sorted_reproducible():
     assert a.n_samples_fit_ == 600 and a.n_features_in_ == 12
 
 
+def test_activeft_fit_does_not_depend_on_the_thread_count(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(core_module, "_ACTIVEFT_BLOCK_ROWS", 500)
+    X = _blobs(n=3000, d=16, seed=13).astype(np.float32)
+    kwargs = dict(n_cores=15, max_iter=30, random_state=0)
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert core_module._blas_threads() == 1
+        single = ActiveFTSelector(**kwargs).fit(X)
+    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    threaded = ActiveFTSelector(**kwargs).fit(X)
+    np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)
+    np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
+
+
 def test_activeft_same_init_array_gives_same_result_whatever_the_seed():
     X = _blobs(seed=1)
     init = [5, 100, 17, 300, 42, 599, 250]
