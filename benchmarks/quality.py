@@ -548,7 +548,7 @@ def table(summary, dataset, metric, methods, n_pool, fmt="rst"):
         for budget, _ in budgets:
             e = cell.get((method, n_cores, budget))
             if e is None:
-                line.append("--")
+                line.append("—")
                 continue
             if e["n_seeds"] > 1:
                 text = f"{100 * e[metric]:.1f} ± {100 * e[metric + '_std']:.1f}"
@@ -633,7 +633,7 @@ def plot(summary, dataset, path, log=print):
                MAIN_METHODS]
     if not entries:
         return
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
     lines = sorted({(e["method"], e["n_cores"]) for e in entries},
                    key=lambda r: _row_order(*r))
     n_pool = _n_pool(None, dataset)
@@ -645,7 +645,7 @@ def plot(summary, dataset, path, log=print):
         b, acc, std, n = (np.array(v) for v in zip(*points, strict=True))
         label = _label(method, n_cores, n_pool)
         if n.min() < 3:
-            label += " (fewer seeds)"
+            label += f" [{n.min()} seed{'s' if n.min() > 1 else ''}]"
         bold = method.startswith("bilaf") or method == "activeft"
         ax.errorbar(b, 100 * acc, yerr=100 * std, marker="o", ms=4, capsize=3,
                     linestyle=styles.get(method, "--"), lw=2 if bold else 1.2,
@@ -660,7 +660,7 @@ def plot(summary, dataset, path, log=print):
     ax.set_title(f"{dataset}: logistic regression on the selected samples "
                  "(mean ± std)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
