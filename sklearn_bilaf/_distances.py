@@ -20,6 +20,8 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn import get_config
 
+from ._topk import finish_rows_top3
+
 METRICS = ("euclidean", "cosine")
 
 # Relative slack on squared distances under which two centres count as a
@@ -150,7 +152,7 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None):
         a = np.argmin(D, axis=1)
         _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, a, metric, slack, ex)
         arg[start:stop] = a
-    return arg, paired_distances(A, B[arg], metric)
+    return arg, paired_distances(A, B, metric, arg)
 
 
 def nearest_two(A, B, metric, *, origin=None):
@@ -177,56 +179,64 @@ def nearest_two(A, B, metric, *, origin=None):
         rows = rows_all[: stop - start]
         Ac = A[start:stop] - origin
         A_sq = sq_norms(Ac)
-        D = sq_distances(Ac, Bc, A_sq, B_sq)
-        a = np.argmin(D, axis=1)
-        _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, a, metric, slack)
+        D = Ac @ Bc.T
+        # The squared distances of sq_distances, in place, and each row's
+        # three smallest, in one compiled pass (no partition of D): the
+        # near-tie tests of _decide_near_ties need only those, so D is read
+        # again only for the (few) rows that have a near-tie.
+        top_v = np.empty((rows.size, 3), dtype=D.dtype)
+        top_i = np.empty((rows.size, 3), dtype=np.intp)
+        finish_rows_top3(D, A_sq, B_sq, D.dtype.type(-2), top_v, top_i)
+        a = top_i[:, 0].copy()
+        tied = np.flatnonzero((top_v[:, 1] - top_v[:, 0])
+                              <= slack * (A_sq + B_sq[a] + 1e-300))
+        if tied.size:
+            a_tied = a[tied]
+            _decide_near_ties(D[tied], A[start:stop][tied], B, A_sq[tied], B_sq,
+                              a_tied, metric, slack)
+            a[tied] = a_tied
         first[start:stop] = a
         if m > 1:
-            D[rows, a] = np.inf
-            b = np.argmin(D, axis=1)
-            _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, b, metric, slack, a)
+            # With the nearest excluded, the smallest two are top 2 and 3,
+            # unless the nearest was re-decided: such rows go the long way.
+            b = top_i[:, 1].copy()
+            hard = np.flatnonzero(
+                (a != top_i[:, 0])
+                | ((top_v[:, 2] - top_v[:, 1]) <= slack * (A_sq + B_sq[b] + 1e-300))
+            )
+            if hard.size:
+                D_hard = D[hard]
+                D_hard[np.arange(hard.size), a[hard]] = np.inf
+                b_hard = np.argmin(D_hard, axis=1)
+                _decide_near_ties(D_hard, A[start:stop][hard], B, A_sq[hard], B_sq,
+                                  b_hard, metric, slack, a[hard])
+                b[hard] = b_hard
             second[start:stop] = b
     if m == 1:
         return first, second, np.full(n, np.inf)
-    return first, second, paired_distances(A, B[second], metric)
+    return first, second, paired_distances(A, B, metric, second)
 
 
-def paired_distances(A, B, metric):
-    """Directly evaluated distance between row i of A and row i of B.
+def paired_distances(A, B, metric, index=None):
+    """Directly evaluated distance between row i of A and row ``index[i]`` of
+    B (row i when ``index`` is None).
 
-    A plain difference and a sum along each row: identical rows always give
-    identical results, and no digits are lost to cancellation.
+    A plain difference and a compensated sum along each row, in float64
+    whatever the input dtype: identical rows always give identical results,
+    and no digits are lost to cancellation.
     """
-    out = np.empty(A.shape[0])
-    step = chunk_rows(A.shape[0], 3 * 8 * A.shape[1])
-    for start in range(0, A.shape[0], step):
-        diff = np.asarray(A[start : start + step], dtype=np.float64) - np.asarray(
-            B[start : start + step], dtype=np.float64)
-        np.square(diff, out=diff)
-        sq = diff.sum(axis=1)
-        out[start : start + step] = finish(sq, metric, out=sq)
-    return out
+    from ._kernels import paired_sq_distances
+
+    if index is None:
+        index = np.arange(A.shape[0])
+    sq = paired_sq_distances(A, B, np.asarray(index, dtype=np.intp))
+    return finish(sq, metric, out=sq)
 
 
 # Below this share of |a|^2 + |b|^2 a squared distance from the expanded form
 # has lost too many digits to cancellation; such pairs (near-duplicates) are
 # evaluated directly instead.
 _CANCELLATION_ZONE = 1e-4
-
-
-def _fix_cancellation(D, Yc, Zc, y_sq, z_sq):
-    """Re-evaluate directly the entries of squared distances D that are tiny."""
-    # A per-row bound first (no n x m temporary), then the exact per-pair test.
-    rows, cols = np.nonzero(D < (_CANCELLATION_ZONE * (y_sq + z_sq.max()))[:, None])
-    if rows.size:
-        near = D[rows, cols] < _CANCELLATION_ZONE * (y_sq[rows] + z_sq[cols])
-        rows, cols = rows[near], cols[near]
-        step = max(1, 2**22 // max(1, Yc.shape[1]))
-        for s in range(0, rows.size, step):
-            r, c = rows[s : s + step], cols[s : s + step]
-            diff = Yc[r] - Zc[c]
-            D[r, c] = np.einsum("ij,ij->i", diff, diff)
-    return D
 
 
 def unique_rows(A):
@@ -270,23 +280,12 @@ class CenteredRows:
 
     Shifting to a centre inside the data (a pseudo-class's core) makes the
     expanded form's cancellation error scale with the class's spread rather
-    than with the norm of the embeddings.  The augmented copies let one BLAS
-    call produce squared distances directly:
-    ``[y, |y|^2, 1] . [-2 z, 1, |z|^2] = |y - z|^2``.
+    than with the norm of the embeddings.
     """
 
     def __init__(self, Y, center):
         self.rows = np.asarray(Y, dtype=np.float64) - np.asarray(center, np.float64)
         self.sq = sq_norms(self.rows)
-        n = self.rows.shape[0]
-        self.left = np.empty((n, self.rows.shape[1] + 2))
-        self.left[:, :-2] = self.rows
-        self.left[:, -2] = self.sq
-        self.left[:, -1] = 1.0
-        self.right = np.empty_like(self.left)
-        np.multiply(self.rows, -2.0, out=self.right[:, :-2])
-        self.right[:, -2] = 1.0
-        self.right[:, -1] = self.sq
 
     def __len__(self):
         return self.rows.shape[0]
@@ -294,9 +293,14 @@ class CenteredRows:
     def sq_block(self, rows, start=0):
         """Squared distances from ``rows`` to members ``start..n-1``, corrected
         for cancellation (never negative)."""
-        D = self.left[rows] @ self.right[start:].T
-        return _fix_cancellation(D, self.rows[rows], self.rows[start:],
-                                 self.sq[rows], self.sq[start:])
+        from ._kernels import gram_to_sq_distances
+
+        Y = self.rows[rows]
+        Z = self.rows[start:]
+        D = Y @ Z.T
+        gram_to_sq_distances(D, Y, Z, self.sq[rows], self.sq[start:],
+                             _CANCELLATION_ZONE)
+        return D
 
 
 def within_distances(Y, center, metric):
@@ -305,28 +309,21 @@ def within_distances(Y, center, metric):
     float64, exactly symmetric, zero diagonal; near-duplicate pairs are
     evaluated directly so that their tiny distances keep their digits.
     Callers pass distinct rows (see :func:`unique_rows`) when exact ties
-    between duplicates matter.  Only the upper triangle is computed, in row
-    blocks big enough for BLAS and small enough for cache, then mirrored.
+    between duplicates matter.  One symmetric BLAS product (half the work of
+    a general one), then one compiled pass that finishes and mirrors it.
     """
+    from scipy.linalg.blas import dsyrk
+
+    from ._kernels import fill_distances
+
     shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
     n = len(shifted)
-    D = np.empty((n, n))
-    step = 256
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        block = shifted.sq_block(slice(start, stop), start)
-        block[np.arange(stop - start), np.arange(stop - start)] = 0.0
-        finish(block, metric, out=block)
-        D[start:stop, start:] = block
-        D[stop:, start:stop] = block[:, stop - start :].T
+    if n == 0:
+        return np.zeros((0, 0))
+    # dsyrk on the transposed (Fortran) view writes the upper triangle of a
+    # Fortran matrix: the lower triangle of its C-ordered transpose.
+    D = dsyrk(1.0, shifted.rows.T, trans=1).T
+    fill_distances(D, shifted.rows, shifted.sq, _CANCELLATION_ZONE,
+                   metric == "cosine")
     return D
 
-
-def cross_distances(Y, Z, center, metric):
-    """Distances from prepared rows Y to prepared rows Z, shifted to ``center``."""
-    Yc = np.asarray(Y, dtype=np.float64) - center
-    Zc = np.asarray(Z, dtype=np.float64) - center
-    y_sq, z_sq = sq_norms(Yc), sq_norms(Zc)
-    D = sq_distances(Yc, Zc, y_sq, z_sq)
-    _fix_cancellation(D, Yc, Zc, y_sq, z_sq)
-    return finish(D, metric, out=D)

@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
+from ._kernels import idc_order, row_means
 from .base import validate_pool
 from .pseudo_classes import PseudoClass
 
@@ -267,6 +268,11 @@ class IDCDenoiser(BaseDenoiser):
         k = self.n_neighbors
         q = max(1, int(n * self.ring_fraction))
         core = pseudo_class.core_position
+        if pseudo_class._fits_in_memory():
+            # The cached matrix and one compiled pass over the rings.
+            ranking, n_grown = idc_order(pseudo_class.distance_matrix(), core,
+                                         k, q, published)
+            return ranking, _kept_count(int(n_grown), self.removal_rate)
 
         to_core = pseudo_class.distances([core])[0]
         grown = list(np.argsort(to_core, kind="stable")[:q])
@@ -298,7 +304,7 @@ class IDCDenoiser(BaseDenoiser):
             n_refs = len(grown)
             # Mean along a contiguous axis, the same summation as a 1-D mean.
             smallest = np.ascontiguousarray(nearest[: min(k, n_refs), candidates].T)
-            return smallest.mean(axis=1)
+            return row_means(smallest)
 
         for _ in range(2, n // q + 1):
             candidates = np.flatnonzero(~in_grown)

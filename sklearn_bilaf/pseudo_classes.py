@@ -20,12 +20,14 @@ from ._distances import (
     within_distances,
     working_memory_bytes,
 )
+from ._kernels import mean_rows, row_means
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
 
 def _prepared_chunks(X, metric, dtype):
-    step = chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256)
+    # Chunks that stay in cache (and memory-mapped pools are read once).
+    step = min(8192, chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256))
     for start in range(0, X.shape[0], step):
         stop = min(X.shape[0], start + step)
         yield start, stop, prepare(X[start:stop], metric, dtype=dtype)
@@ -242,7 +244,8 @@ class PseudoClass:
         ----------
         positions : array-like of int or None, default=None
             Restrict both sides to these members (e.g. those kept by
-            denoising), summed in this order; all members when None.
+            denoising); all members when None.  Sums are compensated (nearly
+            correctly rounded) and run over the members in ascending position.
 
         Returns
         -------
@@ -252,12 +255,16 @@ class PseudoClass:
                      else np.asarray(positions, dtype=np.intp))
         if self._matrix is None and self._fits_in_memory():
             self.distance_matrix()
+        if self._matrix is not None:
+            return mean_rows(self._matrix, positions)
         out = np.empty(positions.size)
-        # Row blocks that stay in cache, whatever the class size.
+        # Row blocks that stay in cache, whatever the class size; the same
+        # compensated sums as the cached path.
+        columns = np.sort(positions)
         step = max(1, min(256, chunk_rows(positions.size, 3 * 8 * positions.size)))
         for start in range(0, positions.size, step):
             rows = positions[start : start + step]
-            out[start : start + step] = self.distances(rows, positions).mean(axis=1)
+            out[start : start + step] = row_means(self.distances(rows, columns))
         return out
 
     def subset(self, positions):

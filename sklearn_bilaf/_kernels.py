@@ -1,0 +1,226 @@
+"""Compiled inner loops of the per-pseudo-class stages (numba).
+
+numba comes with pynndescent, a runtime dependency.  These kernels replace
+chains of whole-matrix numpy passes (each a trip through memory) with one
+pass each, and release the GIL so that per-class tasks run in parallel in
+threads.  Means use compensated sums: more accurate than numpy's pairwise
+summation, and equal inputs always give equal results, so exact duplicates
+stay exact ties.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _mean(a, n):
+    """Mean of ``a[:n]`` with a compensated (Neumaier) sum.
+
+    Nearly correctly rounded whatever ``n`` is, so near-ties between members
+    are decided on the distances rather than on summation noise; equal
+    sequences always give equal means.
+    """
+    total = 0.0
+    carry = 0.0
+    for i in range(n):
+        v = a[i]
+        t = total + v
+        if abs(total) >= abs(v):
+            carry += (total - t) + v
+        else:
+            carry += (v - t) + total
+        total = t
+    return (total + carry) / n
+
+
+@njit(cache=True, nogil=True)
+def fill_distances(G, Y, sq, zone, cosine):
+    """Turn a Gram matrix into the full distance matrix, in place.
+
+    ``G`` is C-ordered ``n x n`` with its lower triangle holding ``Y Y^T``
+    (``Y``: rows shifted to the class core, ``sq``: their squared norms).  Each
+    pair's squared distance is ``sq_i + sq_j - 2 G_ij``, re-evaluated directly
+    when it is below ``zone * (sq_i + sq_j)`` (digits lost to cancellation),
+    clamped at 0, then finished (sqrt, or halved for cosine) and mirrored.
+    Tiles keep the mirrored writes in cache.
+    """
+    n = G.shape[0]
+    d = Y.shape[1]
+    tile = 64
+    for ib in range(0, n, tile):
+        ie = min(n, ib + tile)
+        for jb in range(0, ib + 1, tile):
+            je = min(n, jb + tile)
+            for i in range(ib, ie):
+                for j in range(jb, min(je, i)):
+                    scale = sq[i] + sq[j]
+                    v = scale - 2.0 * G[i, j]
+                    if v < zone * scale:
+                        v = 0.0
+                        for f in range(d):
+                            diff = Y[i, f] - Y[j, f]
+                            v += diff * diff
+                    if v < 0.0:
+                        v = 0.0
+                    if cosine:
+                        v = v * 0.5
+                    else:
+                        v = np.sqrt(v)
+                    G[i, j] = v
+                    G[j, i] = v
+    for i in range(n):
+        G[i, i] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def mean_rows(D, positions):
+    """``D[np.ix_(positions, positions)].mean(axis=1)`` without the ``m x m``
+    temporary: compensated sums over the selected columns in ascending
+    order (the order :func:`row_means` sees in the on-demand path)."""
+    n = D.shape[0]
+    m = positions.shape[0]
+    selected = np.zeros(n, dtype=np.bool_)
+    for t in range(m):
+        selected[positions[t]] = True
+    out = np.empty(m)
+    for t in range(m):
+        row = D[positions[t]]
+        total = 0.0
+        carry = 0.0
+        for j in range(n):
+            if selected[j]:
+                v = row[j]
+                s = total + v
+                if abs(total) >= abs(v):
+                    carry += (total - s) + v
+                else:
+                    carry += (v - s) + total
+                total = s
+        out[t] = (total + carry) / m
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _absorb(D, refs, waiting, candidates, nearest, n_refs, k):
+    """Merge the distances from ``refs`` into the ``k`` smallest of every
+    waiting member (rows of ``nearest``, ascending, inf-padded); return the
+    means of the ``candidates``' ones."""
+    n = D.shape[0]
+    last = k - 1
+    for r in refs:
+        row = D[r]
+        # A contiguous sweep with a cheap rejection test; few values get in.
+        for j in range(n):
+            v = row[j]
+            if v < nearest[j, last] and waiting[j]:
+                pos = last
+                while pos > 0 and nearest[j, pos - 1] > v:
+                    nearest[j, pos] = nearest[j, pos - 1]
+                    pos -= 1
+                nearest[j, pos] = v
+    m = min(k, n_refs)
+    rho = np.empty(candidates.shape[0])
+    for t in range(candidates.shape[0]):
+        rho[t] = _mean(nearest[candidates[t]], m)
+    return rho
+
+
+@njit(cache=True, nogil=True)
+def idc_order(D, core, k, q, published):
+    """IDC growth order of one pseudo-class (spec §3, steps 3-5).
+
+    Returns the grown list (then, for ``published``, the members never
+    reached in ascending position) and the number of members ranked by
+    growth (all of them for the paper's variant).
+    """
+    n = D.shape[0]
+    order = np.argsort(D[core], kind="mergesort")
+    grown = np.empty(n, dtype=np.intp)
+    in_grown = np.zeros(n, dtype=np.bool_)
+    for t in range(q):
+        grown[t] = order[t]
+        in_grown[order[t]] = True
+    size = q
+    nearest = np.full((n, k), np.inf)
+    n_refs = 0
+    for _ in range(2, n // q + 1):
+        candidates = np.flatnonzero(~in_grown)
+        if published:
+            refs = np.arange(n_refs, size)
+        else:
+            refs = grown[n_refs:size].copy()
+        rho = _absorb(D, refs, ~in_grown, candidates, nearest, size, k)
+        n_refs = size
+        ring = candidates[np.argsort(rho, kind="mergesort")[:q]]
+        for j in ring:
+            grown[size] = j
+            in_grown[j] = True
+            size += 1
+    n_grown = size
+    leftovers = np.flatnonzero(~in_grown)
+    if leftovers.shape[0]:
+        if published:
+            grown[size:] = leftovers
+        else:
+            refs = grown[n_refs:size].copy()
+            rho = _absorb(D, refs, ~in_grown, leftovers, nearest, size, k)
+            grown[size:] = leftovers[np.argsort(rho, kind="mergesort")]
+            n_grown = n
+    return grown, n_grown
+
+
+@njit(cache=True, nogil=True)
+def row_means(B):
+    """Compensated mean of every row of ``B`` (see :func:`mean_rows`)."""
+    out = np.empty(B.shape[0])
+    for i in range(B.shape[0]):
+        out[i] = _mean(B[i], B.shape[1])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def gram_to_sq_distances(G, Y, Z, y_sq, z_sq, zone):
+    """Squared distances from Gram products, in place: rows of ``Y`` against
+    rows of ``Z`` (``G = Y Z^T``).
+
+    The same formula, cancellation test and direct sum as
+    :func:`fill_distances`, so that on-demand blocks and cached matrices
+    agree.
+    """
+    d = Y.shape[1]
+    for i in range(G.shape[0]):
+        for j in range(G.shape[1]):
+            scale = y_sq[i] + z_sq[j]
+            v = scale - 2.0 * G[i, j]
+            if v < zone * scale:
+                v = 0.0
+                for f in range(d):
+                    diff = Y[i, f] - Z[j, f]
+                    v += diff * diff
+            if v < 0.0:
+                v = 0.0
+            G[i, j] = v
+
+
+@njit(cache=True, nogil=True)
+def paired_sq_distances(A, B, index):
+    """``|A[i] - B[index[i]]|^2`` in float64 for every row i of A, summed
+    directly (no expanded form) with a compensated sum; A and B may be
+    float32."""
+    n, d = A.shape
+    out = np.empty(n)
+    for i in range(n):
+        b = index[i]
+        total = 0.0
+        carry = 0.0
+        for f in range(d):
+            diff = np.float64(A[i, f]) - np.float64(B[b, f])
+            v = diff * diff
+            t = total + v
+            if total >= v:
+                carry += (total - t) + v
+            else:
+                carry += (v - t) + total
+            total = t
+        out[i] = total + carry
+    return out

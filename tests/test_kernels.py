@@ -1,0 +1,79 @@
+"""The compiled kernels against direct numpy/scipy evaluations."""
+
+import math
+
+import numpy as np
+import pytest
+import sklearn
+from scipy.spatial.distance import cdist
+
+from sklearn_bilaf import _kernels
+from sklearn_bilaf._distances import within_distances
+from sklearn_bilaf.denoise import IDCDenoiser
+from sklearn_bilaf.pseudo_classes import PseudoClass
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_within_distances_match_cdist(metric):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 20)) + 50.0  # far from the origin
+    X[10] = X[11] + 1e-9  # a near-duplicate pair: cancellation territory
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    D = within_distances(X, X[0], metric)
+    expected = cdist(X, X, "sqeuclidean") / 2 if metric == "cosine" else cdist(X, X)
+    np.testing.assert_allclose(D, expected, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(D, D.T) and np.all(np.diag(D) == 0)
+    assert D[10, 11] == pytest.approx(expected[10, 11], rel=1e-6)
+
+
+def test_compensated_mean_is_correctly_rounded_sum():
+    rng = np.random.RandomState(0)
+    for n in (1, 2, 7, 8, 9, 127, 128, 129, 1000, 4097):
+        a = rng.uniform(size=n) * 10.0 ** rng.uniform(-8, 8, size=n)
+        assert _kernels._mean(a, n) == math.fsum(a) / n
+
+
+def test_mean_rows_and_row_means_agree_with_fsum():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(200, 5))
+    D = cdist(X, X)
+    positions = rng.permutation(200)[:150]
+    got = _kernels.mean_rows(D, positions)
+    columns = np.sort(positions)
+    expected = [math.fsum(D[p, columns]) / 150 for p in positions]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(
+        _kernels.row_means(np.ascontiguousarray(D[np.ix_(positions, columns)])), got)
+
+
+@pytest.mark.parametrize("variant", ["paper", "published"])
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_idc_equals_the_chunked_ring_loop(variant, seed):
+    rng = np.random.RandomState(seed)
+    n = rng.randint(10, 400)
+    X = rng.normal(size=(n, 8))
+    X[rng.randint(n, size=n // 5)] = X[0]  # duplicates of one row: exact ties
+    rows = np.asarray(X, dtype=np.float64)
+    core = rng.randint(n)
+    denoiser = IDCDenoiser(n_neighbors=rng.randint(1, 12),
+                           ring_fraction=rng.uniform(0.02, 0.5), variant=variant)
+    pc = PseudoClass(0, np.arange(n), core, rows, "euclidean")
+    compiled = denoiser.rank_class(pc)
+    with sklearn.config_context(working_memory=0.001):  # python ring loop
+        pc = PseudoClass(0, np.arange(n), core, rows, "euclidean")
+        assert not pc._fits_in_memory()
+        loop = denoiser.rank_class(pc)
+    np.testing.assert_array_equal(compiled[0], loop[0])
+    assert compiled[1] == loop[1]
+
+
+def test_paired_sq_distances_accept_float32_and_an_index():
+    rng = np.random.RandomState(2)
+    A = rng.normal(size=(50, 7)).astype(np.float32)
+    B = rng.normal(size=(6, 7)).astype(np.float32)
+    index = rng.randint(6, size=50)
+    got = _kernels.paired_sq_distances(A, B, index)
+    expected = ((A.astype(np.float64) - B[index].astype(np.float64)) ** 2).sum(1)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
