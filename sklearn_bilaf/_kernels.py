@@ -42,34 +42,39 @@ def fill_distances(G, Y, sq, zone, cosine):
     pair's squared distance is ``sq_i + sq_j - 2 G_ij``, re-evaluated directly
     when it is below ``zone * (sq_i + sq_j)`` (digits lost to cancellation),
     clamped at 0, then finished (sqrt, or halved for cosine) and mirrored.
-    Tiles keep the mirrored writes in cache.
+    Branch-free sweeps (vectorised by the compiler) do the common work; tiles
+    keep the mirrored writes in cache.
     """
     n = G.shape[0]
     d = Y.shape[1]
     tile = 64
     for ib in range(0, n, tile):
         ie = min(n, ib + tile)
-        for jb in range(0, ib + 1, tile):
-            je = min(n, jb + tile)
+        for i in range(ib, ie):
+            row = G[i]
+            si = sq[i]
+            for j in range(i):
+                row[j] = (si + sq[j]) - 2.0 * row[j]
+            for j in range(i):
+                if row[j] < zone * (si + sq[j]):
+                    v = 0.0
+                    for f in range(d):
+                        diff = Y[i, f] - Y[j, f]
+                        v += diff * diff
+                    row[j] = v
+            if cosine:
+                for j in range(i):
+                    row[j] = max(row[j], 0.0) * 0.5
+            else:
+                for j in range(i):
+                    row[j] = np.sqrt(max(row[j], 0.0))
+            row[i] = 0.0
+        # Mirror the finished rows ib..ie into the upper triangle, tile by tile.
+        for jb in range(0, ie, tile):
+            je = min(ie, jb + tile)
             for i in range(ib, ie):
                 for j in range(jb, min(je, i)):
-                    scale = sq[i] + sq[j]
-                    v = scale - 2.0 * G[i, j]
-                    if v < zone * scale:
-                        v = 0.0
-                        for f in range(d):
-                            diff = Y[i, f] - Y[j, f]
-                            v += diff * diff
-                    if v < 0.0:
-                        v = 0.0
-                    if cosine:
-                        v = v * 0.5
-                    else:
-                        v = np.sqrt(v)
-                    G[i, j] = v
-                    G[j, i] = v
-    for i in range(n):
-        G[i, i] = 0.0
+                    G[j, i] = G[i, j]
 
 
 @njit(cache=True, nogil=True)
@@ -101,10 +106,11 @@ def mean_rows(D, positions):
 
 
 @njit(cache=True, nogil=True)
-def _absorb(D, refs, waiting, candidates, nearest, n_refs, k):
+def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
     """Merge the distances from ``refs`` into the ``k`` smallest of every
-    waiting member (rows of ``nearest``, ascending, inf-padded); return the
-    means of the ``candidates``' ones."""
+    member (rows of ``nearest``, ascending, inf-padded; ``kth`` holds their
+    last column, -inf for members that no longer wait); return the means of
+    the ``candidates``' ones."""
     n = D.shape[0]
     last = k - 1
     for r in refs:
@@ -112,12 +118,13 @@ def _absorb(D, refs, waiting, candidates, nearest, n_refs, k):
         # A contiguous sweep with a cheap rejection test; few values get in.
         for j in range(n):
             v = row[j]
-            if v < nearest[j, last] and waiting[j]:
+            if v < kth[j]:
                 pos = last
                 while pos > 0 and nearest[j, pos - 1] > v:
                     nearest[j, pos] = nearest[j, pos - 1]
                     pos -= 1
                 nearest[j, pos] = v
+                kth[j] = nearest[j, last]
     m = min(k, n_refs)
     rho = np.empty(candidates.shape[0])
     for t in range(candidates.shape[0]):
@@ -142,6 +149,9 @@ def idc_order(D, core, k, q, published):
         in_grown[order[t]] = True
     size = q
     nearest = np.full((n, k), np.inf)
+    kth = np.full(n, np.inf)
+    for t in range(q):
+        kth[grown[t]] = -np.inf
     n_refs = 0
     for _ in range(2, n // q + 1):
         candidates = np.flatnonzero(~in_grown)
@@ -149,12 +159,13 @@ def idc_order(D, core, k, q, published):
             refs = np.arange(n_refs, size)
         else:
             refs = grown[n_refs:size].copy()
-        rho = _absorb(D, refs, ~in_grown, candidates, nearest, size, k)
+        rho = _absorb(D, refs, candidates, nearest, kth, size, k)
         n_refs = size
         ring = candidates[np.argsort(rho, kind="mergesort")[:q]]
         for j in ring:
             grown[size] = j
             in_grown[j] = True
+            kth[j] = -np.inf
             size += 1
     n_grown = size
     leftovers = np.flatnonzero(~in_grown)
@@ -163,7 +174,7 @@ def idc_order(D, core, k, q, published):
             grown[size:] = leftovers
         else:
             refs = grown[n_refs:size].copy()
-            rho = _absorb(D, refs, ~in_grown, leftovers, nearest, size, k)
+            rho = _absorb(D, refs, leftovers, nearest, kth, size, k)
             grown[size:] = leftovers[np.argsort(rho, kind="mergesort")]
             n_grown = n
     return grown, n_grown

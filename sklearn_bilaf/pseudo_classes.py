@@ -231,7 +231,10 @@ class PseudoClass:
         # call, no copy of the class), then the requested columns.  Working
         # on distinct rows keeps exact duplicates exact ties.
         distinct, row_of = self._distinct()
-        r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
+        if rows.size == 1:  # the boundary stage's case: skip the sort
+            r_ids, r_back = row_of[rows], np.zeros(1, dtype=np.intp)
+        else:
+            r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
         D = distinct.sq_block(r_ids)
         D[np.arange(r_ids.size), r_ids] = 0.0
         finish(D, self.metric, out=D)

@@ -6,12 +6,13 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from ._distances import prepare
 from .base import SubsetSamplerMixin, resolve_count, validate_pool
@@ -449,7 +450,13 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         return super().set_params(**params)
 
     def _parallel(self, tasks):
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        parallel = Parallel(n_jobs=self.n_jobs, prefer="threads")
+        if effective_n_jobs(self.n_jobs) == 1:
+            return parallel(tasks)
+        # Concurrent tasks already fill the cores: BLAS threads inside them
+        # would only oversubscribe (BLAS results do not depend on them).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return parallel(tasks)
 
     @staticmethod
     def _checked_cores(core_selector, n_samples, budget):
