@@ -255,6 +255,11 @@ def unique_rows(A):
     probe = np.unique(np.linspace(0, A.shape[1] - 1, min(A.shape[1], 8)).astype(int))
     # Element-wise arithmetic (not BLAS) so equal rows get equal keys.
     weights = np.linspace(1.0, 2.0, probe.size) * np.pi
+    if A.dtype.kind == "f":
+        from ._kernels import probe_has_repeats
+
+        if not probe_has_repeats(A, probe.astype(np.intp), weights):
+            return A, None
     keys = np.zeros(n)
     for column, weight in zip(probe, weights, strict=True):
         keys += A[:, column] * weight

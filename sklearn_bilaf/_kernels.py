@@ -235,3 +235,21 @@ def paired_sq_distances(A, B, index):
             total = t
         out[i] = total + carry
     return out
+
+
+@njit(cache=True, nogil=True)
+def probe_has_repeats(A, columns, weights):
+    """Whether two rows of A agree on a weighted sum of a few columns (the
+    cheap screen for duplicate rows; False proves all rows distinct)."""
+    n = A.shape[0]
+    keys = np.zeros(n)
+    for i in range(n):
+        total = 0.0
+        for t in range(columns.shape[0]):
+            total += np.float64(A[i, columns[t]]) * weights[t]
+        keys[i] = total
+    keys.sort()
+    for i in range(1, n):
+        if keys[i] == keys[i - 1]:
+            return True
+    return False
