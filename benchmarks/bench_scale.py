@@ -1,0 +1,239 @@
+"""BiLAF on ImageNet-sized pools: time per stage and peak memory (issue 7).
+
+The pools are synthetic and seeded, shaped like the paper's ImageNet case:
+float32 rows of 384 features in a few thousand Gaussian clusters of uneven
+sizes, grouped in superclusters so that neighbouring clusters share borders.
+They are written as ``.npy`` files and read back through a read-only memory
+map, so the selection never holds a copy of the features.
+
+Make a pool (1,281,167 rows take 1.97 GB and about a minute)::
+
+    python benchmarks/bench_scale.py make /tmp/scale/pool_1281167.npy 1281167
+
+Select with K = 0.5 % of the pool and B = 1 % (the paper's ImageNet setting:
+6,405 cores and a budget of 12,811 for 1,281,167 rows), ActiveFT on row
+batches of 100,000; one JSON line of results goes to ``--out``::
+
+    /usr/bin/time -v python benchmarks/bench_scale.py run \\
+        /tmp/scale/pool_1281167.npy --out benchmarks/results/scale.jsonl
+
+Compare the selection with a run in which ActiveFT searches every centroid
+for every row (``--centroid-search exact``)::
+
+    python benchmarks/bench_scale.py compare benchmarks/results/scale.jsonl
+
+Draw the log-log plot of time and memory against the pool size::
+
+    python benchmarks/bench_scale.py plot benchmarks/results/scale.jsonl \\
+        doc/images/scale.png
+
+Timings are only meaningful on an otherwise idle machine; the load average
+and the process's CPU time are recorded beside the wall time.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+
+import numpy as np
+
+N_FEATURES = 384
+IMAGENET_ROWS = 1_281_167
+CORE_FRACTION = 6_405 / IMAGENET_ROWS
+BUDGET_FRACTION = 12_811 / IMAGENET_ROWS
+ROWS_PER_CLUSTER = 427  # 3,000 clusters for 1,281,167 rows
+CLUSTERS_PER_SUPER = 20
+
+
+def make_pool(path, n_samples, n_features=N_FEATURES, seed=0, chunk=65_536):
+    """Write a seeded clustered float32 pool of shape (n_samples, n_features).
+
+    Clusters (``n_samples / 427`` of them) have log-normal sizes (the largest
+    several times the median) and their own spreads; they are grouped in
+    superclusters of 20, so that pseudo-classes have close neighbours.  Rows
+    are generated in chunks and written through a memory map, so memory
+    stays small for any pool size.
+    """
+    rng = np.random.default_rng(seed)
+    n_clusters = max(2, round(n_samples / ROWS_PER_CLUSTER))
+    n_super = max(1, -(-n_clusters // CLUSTERS_PER_SUPER))
+    supers = rng.standard_normal((n_super, n_features))
+    parents = rng.integers(n_super, size=n_clusters)
+    centres = supers[parents] + 0.6 * rng.standard_normal((n_clusters, n_features))
+    spreads = rng.uniform(0.35, 0.75, size=n_clusters)
+    weights = rng.lognormal(0.0, 0.8, size=n_clusters)
+    weights /= weights.sum()
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
+                                    shape=(n_samples, n_features))
+    for start in range(0, n_samples, chunk):
+        stop = min(n_samples, start + chunk)
+        labels = rng.choice(n_clusters, size=stop - start, p=weights)
+        block = rng.standard_normal((stop - start, n_features), dtype=np.float32)
+        block *= spreads[labels, None].astype(np.float32)
+        block += centres[labels].astype(np.float32)
+        out[start:stop] = block
+    out.flush()
+    del out
+    return n_clusters
+
+
+def peak_rss_mib():
+    """Peak resident set size of this process, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
+        verbose=0):
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = np.load(path, mmap_mode="r")
+    n = X.shape[0]
+    n_cores = max(1, round(n * CORE_FRACTION))
+    budget = max(n_cores, round(n * BUDGET_FRACTION))
+    selector = ActiveFTSelector(n_cores=n_cores, batch_size=batch_size,
+                                centroid_search=centroid_search, verbose=verbose)
+    sampler = BiLAFSampler(budget, core_selector=selector, random_state=seed,
+                           n_jobs=n_jobs, verbose=verbose)
+    load = os.getloadavg()
+    tic, cpu = time.perf_counter(), time.process_time()
+    sampler.fit(X)
+    wall, cpu = time.perf_counter() - tic, time.process_time() - cpu
+    assert not X.flags.writeable and isinstance(X, np.memmap)
+    return {
+        "n_samples": n,
+        "n_features": X.shape[1],
+        "n_cores": n_cores,
+        "budget": budget,
+        "batch_size": batch_size,
+        "centroid_search": centroid_search,
+        "search_used": getattr(sampler.core_selector_, "centroid_search_", None),
+        "n_jobs": n_jobs,
+        "seed": seed,
+        "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "timings": {k: round(v, 2) for k, v in sampler.timings_.items()},
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+        "loss_first": float(sampler.core_selector_.loss_curve_[0]),
+        "loss_last": float(sampler.core_selector_.loss_curve_[-1]),
+        "load_before": [round(v, 2) for v in load],
+        "load_after": [round(v, 2) for v in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "cores_selected": sampler.core_indices_.tolist(),
+        "selected": np.sort(sampler.selected_indices_).tolist(),
+    }
+
+
+def compare(records):
+    """Overlap of selections that differ only in ``centroid_search``."""
+    by_case = {}
+    for rec in records:
+        key = (rec["n_samples"], rec["batch_size"], rec["seed"])
+        by_case.setdefault(key, {})[rec["search_used"]] = rec
+    rows = []
+    for key, runs in sorted(by_case.items()):
+        if "exact" in runs and "graph" in runs:
+            a, b = runs["exact"], runs["graph"]
+            core = np.intersect1d(a["cores_selected"], b["cores_selected"]).size
+            sel = np.intersect1d(a["selected"], b["selected"]).size
+            rows.append({
+                "n_samples": key[0], "seed": key[2],
+                "cores": len(a["cores_selected"]), "core_overlap": core,
+                "budget": len(a["selected"]), "selection_overlap": sel,
+                "loss_exact": a["loss_last"], "loss_graph": b["loss_last"],
+                "cores_seconds_exact": a["timings"]["cores"],
+                "cores_seconds_graph": b["timings"]["cores"],
+            })
+    return rows
+
+
+def plot(records, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {}
+    for rec in records:
+        if rec["centroid_search"] == "auto" and rec.get("seed", 0) == 0:
+            runs[rec["n_samples"]] = rec
+    sizes = np.array(sorted(runs))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    total = [runs[n]["seconds"] for n in sizes]
+    axes[0].loglog(sizes, total, "o-", label="total")
+    for stage in ("cores", "pseudo_classes", "denoise", "boundary"):
+        axes[0].loglog(sizes, [runs[n]["timings"][stage] for n in sizes], ".--",
+                       label=stage.replace("_", " "))
+    axes[0].set_xlabel("pool size N")
+    axes[0].set_ylabel("seconds")
+    axes[0].set_title("time (K = 0.5 % N, B = 1 % N)")
+    axes[0].legend(fontsize=7)
+    axes[1].loglog(sizes, [runs[n]["peak_rss_mib"] / 1024 for n in sizes], "o-",
+                   label="peak RSS")
+    axes[1].loglog(sizes, sizes * N_FEATURES * 4 / 2**30, "k:",
+                   label="features (float32)")
+    axes[1].set_xlabel("pool size N")
+    axes[1].set_ylabel("GiB")
+    axes[1].set_title("peak resident memory")
+    axes[1].legend(fontsize=7)
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("make", help="write a synthetic pool as .npy")
+    make.add_argument("path")
+    make.add_argument("n_samples", type=int)
+    make.add_argument("--seed", type=int, default=0)
+    go = sub.add_parser("run", help="select from a pool, print/append JSON")
+    go.add_argument("path")
+    go.add_argument("--batch-size", type=int, default=100_000)
+    go.add_argument("--centroid-search", default="auto",
+                    choices=["auto", "exact", "graph"])
+    go.add_argument("--n-jobs", type=int, default=None)
+    go.add_argument("--seed", type=int, default=0)
+    go.add_argument("--out", default=None, help="append the JSON line here")
+    go.add_argument("--verbose", type=int, default=1)
+    cmp_ = sub.add_parser("compare", help="exact vs graph overlap")
+    cmp_.add_argument("results")
+    pl = sub.add_parser("plot", help="log-log plot of time and memory")
+    pl.add_argument("results")
+    pl.add_argument("out")
+    args = parser.parse_args(argv)
+
+    if args.command == "make":
+        tic = time.perf_counter()
+        n_clusters = make_pool(args.path, args.n_samples, seed=args.seed)
+        print(f"{args.path}: {args.n_samples} x {N_FEATURES} float32, "
+              f"{n_clusters} clusters ({time.perf_counter() - tic:.1f}s)")
+    elif args.command == "run":
+        record = run(args.path, args.batch_size, args.centroid_search,
+                     args.n_jobs, args.seed, args.verbose)
+        summary = {k: v for k, v in record.items()
+                   if k not in ("selected", "cores_selected")}
+        print(json.dumps(summary))
+        if args.out:
+            with open(args.out, "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+    else:
+        with open(args.results) as fh:
+            records = [json.loads(line) for line in fh if line.strip()]
+        if args.command == "compare":
+            for row in compare(records):
+                print(json.dumps(row))
+        else:
+            plot(records, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Approximate top-centroid search for ActiveFT: greedy walks on a centroid graph.
+
+Each ActiveFT iteration needs, for every row of the batch, its most similar
+centroid.  Searched exhaustively this is ``rows x K x d`` multiply-adds per
+iteration -- with the paper's ImageNet setting (batches of 100,000 rows,
+K = 6,405, d = 384) about 2.5e11, over 99 % of the work.  The centroids move
+little between iterations, so a row's best centroid is almost always its
+previous best or one of that centroid's nearest centroids.
+
+:class:`CentroidGraphSearch` keeps, for every row of the pool, the centroid it
+was matched to the last time it was in a batch, and a graph linking every
+centroid to its ``n_neighbors`` most similar centroids (exact, from the K x K
+product, rebuilt every ``refresh`` iterations).  A row seen before starts at
+its previous centroid and walks the graph greedily -- move to the most
+similar neighbour while it beats the current centroid -- so it costs a few
+dozen dot products instead of K.  A row seen for the first time is matched
+exhaustively.  The walk can stop at a local maximum that is not the global
+one; how often that happens, and what it does to the selection, is measured
+in ``benchmarks/bench_scale.py`` and documented on the benchmarks page.
+
+Every row's result depends only on that row, the centroids and the graph, so
+the search is deterministic and independent of the number of threads.
+"""
+
+import numpy as np
+from numba import njit
+
+#: Neighbours per centroid in the centroid graph.
+GRAPH_NEIGHBORS = 32
+
+#: Iterations between rebuilds of the centroid graph.
+GRAPH_REFRESH = 10
+
+#: Most greedy moves per row and iteration (a safety bound; walks stop as
+#: soon as no neighbour improves, usually after 0-2 moves).
+MAX_MOVES = 64
+
+#: ``centroid_search="auto"`` walks the graph from this many centroids on.
+AUTO_MIN_CENTROIDS = 2048
+
+#: Rows per product in the exhaustive search of rows seen for the first time.
+EXHAUSTIVE_BLOCK_ROWS = 2048
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _dot(a, b):
+    total = a.dtype.type(0)
+    for t in range(a.shape[0]):
+        total += a[t] * b[t]
+    return total
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _walk(rows, centroids, neighbours, start, max_moves, winner, product):
+    """Greedy walk per row; ties go to the lower centroid index."""
+    n_centroids, n_neighbours = neighbours.shape
+    stamp = np.zeros(n_centroids, dtype=np.int64)
+    for i in range(rows.shape[0]):
+        x = rows[i]
+        current = start[i]
+        best = _dot(x, centroids[current])
+        stamp[current] = i + 1
+        for _ in range(max_moves):
+            move, move_value = current, best
+            for t in range(n_neighbours):
+                j = neighbours[current, t]
+                if stamp[j] == i + 1:
+                    continue
+                stamp[j] = i + 1
+                value = _dot(x, centroids[j])
+                if value > move_value or (value == move_value and j < move):
+                    move, move_value = j, value
+            if move == current:
+                break
+            current, best = move, move_value
+        winner[i] = current
+        product[i] = best
+
+
+class CentroidGraphSearch:
+    """Per-row memory of the best centroid, and greedy walks on a centroid graph.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows in the pool (one remembered centroid per row).
+    n_centroids : int
+        Number of centroids K.
+    n_neighbors : int, default=GRAPH_NEIGHBORS
+        Neighbours per centroid in the graph (at most K - 1).
+    refresh : int, default=GRAPH_REFRESH
+        The graph is rebuilt on every ``refresh``-th call of :meth:`prepare`.
+
+    Attributes
+    ----------
+    winners : ndarray of shape (n_samples,), dtype=int32
+        The centroid each row was last matched to (-1: never in a batch).
+    n_exhaustive : int
+        Rows matched by an exhaustive search so far.
+    n_walked : int
+        Rows matched by a graph walk so far.
+    """
+
+    def __init__(self, n_samples, n_centroids, n_neighbors=GRAPH_NEIGHBORS,
+                 refresh=GRAPH_REFRESH):
+        self.winners = np.full(n_samples, -1, dtype=np.int32)
+        self.n_neighbors = max(0, min(int(n_neighbors), n_centroids - 1))
+        self.refresh = max(1, int(refresh))
+        self.neighbours = None
+        self.n_exhaustive = 0
+        self.n_walked = 0
+        self._calls = 0
+
+    def prepare(self, C, map_blocks=map, block_rows=512):
+        """Register this iteration's unit centroids C (K x d, working dtype).
+
+        Rebuilds the graph on the first call and every ``refresh`` calls after
+        it, from the exact similarities between centroids, in row blocks
+        mapped with ``map_blocks`` (e.g. over threads; the result does not
+        depend on how the blocks are run).
+        """
+        self._calls += 1
+        if self.neighbours is not None and (self._calls - 1) % self.refresh:
+            return
+        K = C.shape[0]
+        M = self.n_neighbors
+        if M == 0:
+            self.neighbours = np.empty((K, 0), dtype=np.int32)
+            return
+        C_t = np.ascontiguousarray(C.T)
+
+        def block(span):
+            start, stop = span
+            sims = C[start:stop] @ C_t
+            sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+            top = np.argpartition(-sims, M - 1, axis=1)[:, :M]
+            # Most similar first, ties to the lower index: the walk then
+            # meets the likeliest moves first (the result does not depend
+            # on the order, only the work does).
+            values = np.take_along_axis(sims, top, axis=1)
+            order = np.lexsort((top, -values), axis=1)
+            return np.take_along_axis(top, order, axis=1).astype(np.int32)
+
+        spans = [(s, min(K, s + block_rows)) for s in range(0, K, block_rows)]
+        self.neighbours = np.concatenate(list(map_blocks(block, spans)))
+
+    def top(self, X_block, rows, C, C_t):
+        """Best centroid of each row of ``X_block`` and the raw dot product.
+
+        Parameters
+        ----------
+        X_block : ndarray of shape (m, d)
+            Rows of the pool (not normalised), in the dtype of C.
+        rows : ndarray of shape (m,)
+            Their row numbers in the pool, distinct.
+        C, C_t : ndarray
+            Unit centroids (K x d) and their C-contiguous transpose.
+
+        Returns
+        -------
+        winner : ndarray of shape (m,), dtype=intp
+        product : ndarray of shape (m,)
+            ``X_block[i] @ C[winner[i]]``.
+        """
+        m = X_block.shape[0]
+        previous = self.winners[rows]
+        fresh = previous < 0
+        winner = np.empty(m, dtype=np.intp)
+        product = np.empty(m, dtype=X_block.dtype)
+        fresh_rows = np.flatnonzero(fresh)
+        for start in range(0, fresh_rows.size, EXHAUSTIVE_BLOCK_ROWS):
+            part = fresh_rows[start : start + EXHAUSTIVE_BLOCK_ROWS]
+            products = X_block[part] @ C_t
+            best = products.argmax(axis=1)
+            winner[part] = best
+            product[part] = products[np.arange(best.size), best]
+        seen = np.flatnonzero(~fresh)
+        if seen.size:
+            walked = np.empty(seen.size, dtype=np.intp)
+            values = np.empty(seen.size, dtype=X_block.dtype)
+            _walk(np.ascontiguousarray(X_block[seen]), C, self.neighbours,
+                  previous[seen].astype(np.intp), MAX_MOVES, walked, values)
+            winner[seen] = walked
+            product[seen] = values
+        self.winners[rows] = winner
+        # Counters are updated from several threads; they are diagnostics.
+        self.n_exhaustive += int(m - seen.size)
+        self.n_walked += int(seen.size)
+        return winner, product

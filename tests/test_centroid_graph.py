@@ -1,0 +1,156 @@
+"""ActiveFT's approximate top-centroid search (centroid_search="graph")."""
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_bilaf import _centroid_graph
+from sklearn_bilaf import core as core_module
+from sklearn_bilaf._centroid_graph import CentroidGraphSearch
+from sklearn_bilaf.core import ActiveFTSelector
+
+
+def _blobs(n=2000, d=16, centers=20, seed=0, dtype=np.float32):
+    rng = np.random.RandomState(seed)
+    means = rng.normal(size=(centers, d)) * 2
+    X = means[rng.randint(centers, size=n)] + rng.normal(size=(n, d))
+    return X.astype(dtype)
+
+
+def _unit(A):
+    return A / np.linalg.norm(A, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_complete_graph_finds_the_exact_top_centroid(dtype):
+    # With every centroid a neighbour of every other, one greedy move from
+    # any start reaches the global maximum.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(500, 8)).astype(dtype)
+    C = _unit(rng.normal(size=(40, 8))).astype(dtype)
+    search = CentroidGraphSearch(500, 40, n_neighbors=39)
+    search.prepare(C)
+    search.winners[:] = rng.randint(40, size=500)
+    winner, product = search.top(X, np.arange(500), C, np.ascontiguousarray(C.T))
+    exact = X @ C.T
+    np.testing.assert_array_equal(winner, exact.argmax(axis=1))
+    np.testing.assert_allclose(product, exact.max(axis=1), rtol=1e-5)
+    np.testing.assert_array_equal(search.winners, winner)
+    assert search.n_walked == 500 and search.n_exhaustive == 0
+
+
+def test_rows_seen_for_the_first_time_are_searched_exhaustively():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(300, 6))
+    C = _unit(rng.normal(size=(50, 6)))
+    search = CentroidGraphSearch(1000, 50, n_neighbors=3)
+    search.prepare(C)
+    rows = np.arange(100, 400)
+    winner, _ = search.top(X, rows, C, np.ascontiguousarray(C.T))
+    np.testing.assert_array_equal(winner, (X @ C.T).argmax(axis=1))
+    assert search.n_exhaustive == 300 and search.n_walked == 0
+    assert np.all(search.winners[:100] == -1) and np.all(search.winners[400:] == -1)
+
+
+def test_walk_ends_at_a_local_maximum_of_the_graph():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(200, 5))
+    C = _unit(rng.normal(size=(30, 5)))
+    search = CentroidGraphSearch(200, 30, n_neighbors=4)
+    search.prepare(C)
+    search.winners[:] = rng.randint(30, size=200)
+    winner, product = search.top(X, np.arange(200), C, np.ascontiguousarray(C.T))
+    sims = X @ C.T
+    for i in range(200):
+        # No neighbour of the final centroid is more similar to the row.
+        assert np.all(sims[i, search.neighbours[winner[i]]] <= product[i] + 1e-12)
+        assert sims[i, winner[i]] == pytest.approx(product[i])
+
+
+def test_graph_links_each_centroid_to_its_most_similar_centroids():
+    rng = np.random.RandomState(3)
+    C = _unit(rng.normal(size=(25, 4)))
+    search = CentroidGraphSearch(10, 25, n_neighbors=5, refresh=3)
+    search.prepare(C, block_rows=7)
+    sims = C @ C.T
+    np.fill_diagonal(sims, -np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(search.neighbours, expected)
+    graph = search.neighbours
+    search.prepare(C[::-1].copy())  # calls 2 and 3 keep the graph
+    search.prepare(C[::-1].copy())
+    assert search.neighbours is graph
+    search.prepare(C[::-1].copy())  # call 4 rebuilds it
+    assert search.neighbours is not graph
+
+
+def test_single_centroid():
+    X = np.ones((5, 3))
+    C = _unit(np.ones((1, 3)))
+    search = CentroidGraphSearch(5, 1)
+    search.prepare(C)
+    for _ in range(2):
+        winner, _ = search.top(X, np.arange(5), C, np.ascontiguousarray(C.T))
+        np.testing.assert_array_equal(winner, 0)
+
+
+def test_auto_is_exact_below_the_threshold_and_graph_above(monkeypatch):
+    X = _blobs(n=600)
+    small = ActiveFTSelector(n_cores=10, max_iter=3, random_state=0).fit(X)
+    exact = ActiveFTSelector(n_cores=10, max_iter=3, random_state=0,
+                             centroid_search="exact").fit(X)
+    assert small.centroid_search_ == "exact"
+    np.testing.assert_array_equal(small.loss_curve_, exact.loss_curve_)
+    monkeypatch.setattr(core_module, "AUTO_MIN_CENTROIDS", 10)
+    large = ActiveFTSelector(n_cores=10, max_iter=3, random_state=0).fit(X)
+    assert large.centroid_search_ == "graph"
+    assert _centroid_graph.AUTO_MIN_CENTROIDS == 2048
+
+
+@pytest.mark.parametrize("batch_size", [None, 700])
+def test_graph_search_selection_is_close_to_the_exact_one(batch_size):
+    X = _blobs(n=3000, d=16, centers=30, seed=4)
+    kwargs = dict(n_cores=60, max_iter=40, batch_size=batch_size, random_state=0)
+    exact = ActiveFTSelector(centroid_search="exact", **kwargs).fit(X)
+    graph = ActiveFTSelector(centroid_search="graph", **kwargs).fit(X)
+    assert graph.centroid_search_ == "graph"
+    np.testing.assert_allclose(graph.loss_curve_, exact.loss_curve_, rtol=1e-3)
+    overlap = np.intersect1d(graph.selected_indices_, exact.selected_indices_).size
+    assert overlap >= 54
+    assert np.unique(graph.selected_indices_).size == 60
+
+
+def test_graph_search_is_deterministic_and_thread_count_invariant(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(core_module, "_ACTIVEFT_GRAPH_BLOCK_ROWS", 300)
+    monkeypatch.setattr(_centroid_graph, "EXHAUSTIVE_BLOCK_ROWS", 128)
+    X = _blobs(n=2000, seed=5)
+    kwargs = dict(n_cores=40, max_iter=25, batch_size=900, random_state=1,
+                  centroid_search="graph")
+    with threadpool_limits(limits=1, user_api="blas"):
+        single = ActiveFTSelector(**kwargs).fit(X)
+    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    threaded = ActiveFTSelector(**kwargs).fit(X)
+    again = ActiveFTSelector(**kwargs).fit(X)
+    np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)
+    np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
+    np.testing.assert_array_equal(again.centroids_, threaded.centroids_)
+
+
+def test_graph_search_reads_a_readonly_memory_map(tmp_path):
+    X = _blobs(n=1500, seed=6)
+    path = tmp_path / "pool.npy"
+    np.save(path, X)
+    pool = np.load(path, mmap_mode="r")
+    kwargs = dict(n_cores=30, max_iter=10, batch_size=500, random_state=0,
+                  centroid_search="graph")
+    from_map = ActiveFTSelector(**kwargs).fit(pool)
+    in_memory = ActiveFTSelector(**kwargs).fit(X)
+    np.testing.assert_array_equal(from_map.selected_indices_,
+                                  in_memory.selected_indices_)
+
+
+def test_bad_centroid_search():
+    with pytest.raises(InvalidParameterError):
+        ActiveFTSelector(centroid_search="pynndescent").fit(_blobs(n=200))

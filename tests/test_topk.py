@@ -1,0 +1,95 @@
+"""The fused N x K passes (sklearn_bilaf._topk) and the searches built on them."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from sklearn_bilaf._distances import nearest_two, sq_distances, sq_norms
+from sklearn_bilaf._topk import finish_rows_top3, update_columns_topk
+from sklearn_bilaf.core import nearest_unused
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finish_rows_top3_is_sq_distances_and_its_smallest_three(dtype):
+    rng = np.random.RandomState(0)
+    A = rng.randint(-3, 4, size=(200, 5)).astype(dtype)  # many exact ties
+    B = rng.randint(-3, 4, size=(30, 5)).astype(dtype)
+    a_sq, b_sq = sq_norms(A), sq_norms(B)
+    expected = sq_distances(A, B, a_sq, b_sq)
+    D = A @ B.T
+    values = np.empty((200, 3), dtype=dtype)
+    indices = np.empty((200, 3), dtype=np.intp)
+    finish_rows_top3(D, a_sq, b_sq, dtype(-2), values, indices)
+    np.testing.assert_array_equal(D, expected)
+    order = np.lexsort((np.broadcast_to(np.arange(30), D.shape), D), axis=1)[:, :3]
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_array_equal(values, np.take_along_axis(D, order, axis=1))
+
+
+def test_finish_rows_top3_pads_short_rows():
+    D = np.array([[1.0, 0.0]])
+    values = np.empty((1, 3))
+    indices = np.empty((1, 3), dtype=np.intp)
+    finish_rows_top3(D, np.array([1.0]), np.array([0.0, 0.0]), -2.0, values, indices)
+    np.testing.assert_array_equal(indices, [[0, 1, -1]])
+    assert values[0, 2] == np.inf
+
+
+def test_update_columns_topk_keeps_the_smallest_earliest_first():
+    rng = np.random.RandomState(1)
+    rows = rng.randint(-2, 3, size=(300, 4)).astype(np.float64)
+    cols = rng.randint(-2, 3, size=(7, 4)).astype(np.float64)
+    kept_d = np.full((7, 5), np.inf)
+    kept_i = np.full((7, 5), -1, dtype=np.intp)
+    for start in range(0, 300, 64):
+        block = rows[start : start + 64]
+        update_columns_topk(block @ cols.T, sq_norms(block), sq_norms(cols), -2.0,
+                            start, kept_d, kept_i)
+    full = (rows @ cols.T * -2 + sq_norms(cols)[None, :]) + sq_norms(rows)[:, None]
+    for k in range(7):
+        order = np.lexsort((np.arange(300), full[:, k]))[:5]
+        np.testing.assert_array_equal(kept_i[k], order)
+        np.testing.assert_array_equal(kept_d[k], full[order, k])
+
+
+# Cosine rows are normalised in float64 by assign_pseudo_classes (float32
+# rounding of unit vectors is larger than the ties it must decide).
+@pytest.mark.parametrize("metric, dtype", [("euclidean", np.float32),
+                                           ("euclidean", np.float64),
+                                           ("cosine", np.float64)])
+def test_nearest_two_matches_brute_force_with_ties(metric, dtype):
+    rng = np.random.RandomState(2)
+    B = rng.randint(-2, 3, size=(12, 3)).astype(np.float64)
+    B = np.unique(B, axis=0)
+    A = np.vstack([rng.randint(-2, 3, size=(300, 3)), B + 0.5]).astype(np.float64)
+    if metric == "cosine":
+        A = A[np.abs(A).sum(axis=1) > 0]
+        B = B[np.abs(B).sum(axis=1) > 0]
+        A_p = A / np.linalg.norm(A, axis=1, keepdims=True)
+        B_p = B / np.linalg.norm(B, axis=1, keepdims=True)
+    else:
+        A_p, B_p = A, B
+    first, second, dist = nearest_two(A_p.astype(dtype), B_p.astype(dtype), metric)
+    exact = cdist(A_p, B_p, "sqeuclidean")
+    np.testing.assert_array_equal(first, exact.argmin(axis=1))
+    exact[np.arange(len(A_p)), first] = np.inf
+    np.testing.assert_array_equal(second, exact.argmin(axis=1))
+
+
+def test_nearest_unused_in_many_blocks_matches_one_block(monkeypatch):
+    from sklearn_bilaf import core
+
+    rng = np.random.RandomState(3)
+    X = rng.randint(-3, 4, size=(400, 4)).astype(np.float32)
+    centres = rng.normal(size=(60, 4))
+    whole = nearest_unused(X, centres)
+    monkeypatch.setattr(core, "chunk_rows", lambda n, b, **k: 37)
+    np.testing.assert_array_equal(nearest_unused(X, centres), whole)
+    # Brute force: each centre in order takes its nearest free sample.
+    taken = np.zeros(400, bool)
+    D = cdist(centres, X.astype(np.float64), "sqeuclidean")
+    for k in range(60):
+        row = np.where(taken, np.inf, D[k])
+        pick = int(np.argmin(row))
+        assert whole[k] == pick
+        taken[pick] = True
