@@ -253,3 +253,18 @@ def probe_has_repeats(A, columns, weights):
         if keys[i] == keys[i - 1]:
             return True
     return False
+
+
+@njit(cache=True, nogil=True)
+def row_sq_distances(X, r):
+    """``|X[r] - X[j]|^2`` for every row j, evaluated directly (exact ties
+    between identical rows, no cancellation)."""
+    n, d = X.shape
+    out = np.empty(n)
+    for j in range(n):
+        total = 0.0
+        for f in range(d):
+            diff = X[r, f] - X[j, f]
+            total += diff * diff
+        out[j] = total
+    return out

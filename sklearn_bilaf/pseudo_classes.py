@@ -20,7 +20,7 @@ from ._distances import (
     within_distances,
     working_memory_bytes,
 )
-from ._kernels import mean_rows, row_means
+from ._kernels import mean_rows, row_means, row_sq_distances
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -227,14 +227,16 @@ class PseudoClass:
             # Rows first, then columns, with take: several times faster than
             # fancy indexing or np.ix_ on big blocks.
             return np.take(np.take(self._matrix, rows, axis=0), cols, axis=1)
+        if rows.size == 1:
+            # One row (the boundary stage's case): evaluated directly, which
+            # is exact for duplicates and needs no set-up.
+            sq = row_sq_distances(self.X, int(rows[0]))
+            return finish(sq, self.metric, out=sq)[cols][None, :]
         # On demand: the requested rows against every distinct row (one BLAS
         # call, no copy of the class), then the requested columns.  Working
         # on distinct rows keeps exact duplicates exact ties.
         distinct, row_of = self._distinct()
-        if rows.size == 1:  # the boundary stage's case: skip the sort
-            r_ids, r_back = row_of[rows], np.zeros(1, dtype=np.intp)
-        else:
-            r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
+        r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
         D = distinct.sq_block(r_ids)
         D[np.arange(r_ids.size), r_ids] = 0.0
         finish(D, self.metric, out=D)
