@@ -87,7 +87,7 @@ def peak_rss_mib():
 
 
 def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
-        verbose=0):
+        verbose=0, dask_workers=0):
     from sklearn_bilaf import BiLAFSampler
     from sklearn_bilaf.core import ActiveFTSelector
 
@@ -101,7 +101,19 @@ def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
                            n_jobs=n_jobs, verbose=verbose)
     load = os.getloadavg()
     tic, cpu = time.perf_counter(), time.process_time()
-    sampler.fit(X)
+    if dask_workers:
+        # The per-pseudo-class stages go to a local Dask cluster of worker
+        # processes through joblib; stages 1-2 run here.
+        import joblib
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=dask_workers, threads_per_worker=1,
+                          processes=True, dashboard_address=None) as cluster, \
+                Client(cluster), joblib.parallel_backend("dask"):
+            sampler.set_params(n_jobs=-1)
+            sampler.fit(X)
+    else:
+        sampler.fit(X)
     wall, cpu = time.perf_counter() - tic, time.process_time() - cpu
     assert not X.flags.writeable and isinstance(X, np.memmap)
     return {
@@ -113,6 +125,7 @@ def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
         "centroid_search": centroid_search,
         "search_used": getattr(sampler.core_selector_, "centroid_search_", None),
         "n_jobs": n_jobs,
+        "dask_workers": dask_workers,
         "seed": seed,
         "seconds": round(wall, 2),
         "cpu_seconds": round(cpu, 2),
@@ -131,8 +144,11 @@ def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
 
 def compare(records):
     """Overlap of selections that differ only in ``centroid_search``."""
-    by_case = {}
+    by_case, on_dask = {}, []
     for rec in records:
+        if rec.get("dask_workers"):
+            on_dask.append(rec)
+            continue
         key = (rec["n_samples"], rec["batch_size"], rec["seed"])
         by_case.setdefault(key, {})[rec["search_used"]] = rec
     rows = []
@@ -149,6 +165,17 @@ def compare(records):
                 "cores_seconds_exact": a["timings"]["cores"],
                 "cores_seconds_graph": b["timings"]["cores"],
             })
+    for rec in on_dask:
+        key = (rec["n_samples"], rec["batch_size"], rec["seed"])
+        local = by_case.get(key, {}).get(rec["search_used"])
+        if local is not None:
+            rows.append({
+                "n_samples": key[0], "seed": key[2],
+                "dask_workers": rec["dask_workers"],
+                "identical_to_local": local["selected"] == rec["selected"],
+                "seconds_dask": rec["seconds"], "seconds_local": local["seconds"],
+                "timings_dask": rec["timings"], "timings_local": local["timings"],
+            })
     return rows
 
 
@@ -160,7 +187,8 @@ def plot(records, out):
 
     runs = {}
     for rec in records:
-        if rec["centroid_search"] == "auto" and rec.get("seed", 0) == 0:
+        if (rec["centroid_search"] == "auto" and rec.get("seed", 0) == 0
+                and not rec.get("dask_workers")):
             runs[rec["n_samples"]] = rec
     sizes = np.array(sorted(runs))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
@@ -199,8 +227,10 @@ def main(argv=None):
     go.add_argument("--batch-size", type=int, default=100_000)
     go.add_argument("--centroid-search", default="auto",
                     choices=["auto", "exact", "graph"])
-    go.add_argument("--n-jobs", type=int, default=None)
+    go.add_argument("--n-jobs", type=int, default=2)
     go.add_argument("--seed", type=int, default=0)
+    go.add_argument("--dask-workers", type=int, default=0,
+                    help="run the per-class stages on a local Dask cluster")
     go.add_argument("--out", default=None, help="append the JSON line here")
     go.add_argument("--verbose", type=int, default=1)
     cmp_ = sub.add_parser("compare", help="exact vs graph overlap")
@@ -217,7 +247,7 @@ def main(argv=None):
               f"{n_clusters} clusters ({time.perf_counter() - tic:.1f}s)")
     elif args.command == "run":
         record = run(args.path, args.batch_size, args.centroid_search,
-                     args.n_jobs, args.seed, args.verbose)
+                     args.n_jobs, args.seed, args.verbose, args.dask_workers)
         summary = {k: v for k, v in record.items()
                    if k not in ("selected", "cores_selected")}
         print(json.dumps(summary))
