@@ -290,6 +290,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         labels, outside, opponent = assign_pseudo_classes(
             X, cores, self.metric, return_outside=True)
         members = _members_by_class(labels, cores.size)
+        # Per-class tasks start with the largest classes, so that concurrent
+        # workers finish together; results come back in class order.
+        largest_first = np.argsort([-m.size for m in members], kind="stable")
         timings["pseudo_classes"] = time.perf_counter() - tic
         self._log(f"stage 2/4: {cores.size} pseudo-classes "
                   f"({timings['pseudo_classes']:.2f}s)")
@@ -300,9 +303,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         def denoise_all(denoiser):
             per_class = self._parallel(
-                delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
-                                        self.metric, cores.size, denoiser)
-                for c in range(cores.size)
+                (delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
+                                         self.metric, cores.size, denoiser)
+                 for c in largest_first),
+                largest_first,
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
             return per_class, sizes
@@ -336,15 +340,15 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"stage 4/4: {budget - cores.size} boundary samples with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
-            delayed(_select_class)(
+            (delayed(_select_class)(
                 c, kept_members[c], kept_core_positions[c], X[kept_members[c]],
                 self.metric, cores.size,
                 (per_class[c][2], outside[kept_members[c]],
                  opponent[kept_members[c]]),
                 int(class_budgets[c]),
                 boundary_selector,
-            )
-            for c in range(cores.size)
+            ) for c in largest_first),
+            largest_first,
         )
         timings["boundary"] = time.perf_counter() - tic
         self._log(f"  done ({timings['boundary']:.2f}s)")
@@ -449,14 +453,23 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, tasks):
+    def _parallel(self, tasks, classes):
+        """Run one task per class (in the order of ``classes``); results in
+        class order.  ``tasks`` is a generator, so that each class's rows are
+        gathered only when its task is dispatched."""
         parallel = Parallel(n_jobs=self.n_jobs, prefer="threads")
         if effective_n_jobs(self.n_jobs) == 1:
-            return parallel(tasks)
-        # Concurrent tasks already fill the cores: BLAS threads inside them
-        # would only oversubscribe (BLAS results do not depend on them).
-        with threadpool_limits(limits=1, user_api="blas"):
-            return parallel(tasks)
+            results = parallel(tasks)
+        else:
+            # Concurrent tasks already fill the cores: BLAS threads inside
+            # them would only oversubscribe (BLAS results do not depend on
+            # them).
+            with threadpool_limits(limits=1, user_api="blas"):
+                results = parallel(tasks)
+        in_order = [None] * len(results)
+        for c, result in zip(classes, results, strict=True):
+            in_order[c] = result
+        return in_order
 
     @staticmethod
     def _checked_cores(core_selector, n_samples, budget):
