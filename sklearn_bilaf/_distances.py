@@ -314,21 +314,22 @@ def within_distances(Y, center, metric):
     float64, exactly symmetric, zero diagonal; near-duplicate pairs are
     evaluated directly so that their tiny distances keep their digits.
     Callers pass distinct rows (see :func:`unique_rows`) when exact ties
-    between duplicates matter.  One symmetric BLAS product (half the work of
-    a general one), then one compiled pass that finishes and mirrors it.
+    between duplicates matter.  The lower triangle's BLAS products, then one
+    compiled pass that finishes and mirrors it.
     """
-    from scipy.linalg.blas import dsyrk
-
     from ._kernels import fill_distances
 
     shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
+    rows = shifted.rows
     n = len(shifted)
-    if n == 0:
-        return np.zeros((0, 0))
-    # dsyrk on the transposed (Fortran) view writes the upper triangle of a
-    # Fortran matrix: the lower triangle of its C-ordered transpose.
-    D = dsyrk(1.0, shifted.rows.T, trans=1).T
-    fill_distances(D, shifted.rows, shifted.sq, _CANCELLATION_ZONE,
-                   metric == "cosine")
+    D = np.empty((n, n))
+    # The lower triangle only, in row blocks: about half the work of a full
+    # product.  numpy's matmul (unlike scipy's BLAS wrappers) releases the
+    # GIL, so per-class tasks in threads run their products concurrently.
+    step = 256
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        D[start:stop, :stop] = rows[start:stop] @ rows[:stop].T
+    fill_distances(D, rows, shifted.sq, _CANCELLATION_ZONE, metric == "cosine")
     return D
 
