@@ -12,6 +12,17 @@ import numpy as np
 from numba import njit
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_compensated(total, carry, v):
+    """One step of Neumaier's compensated sum: the new ``(total, carry)``."""
+    t = total + v
+    if abs(total) >= abs(v):
+        carry += (total - t) + v
+    else:
+        carry += (v - t) + total
+    return t, carry
+
+
 @njit(cache=True, nogil=True)
 def _mean(a, n):
     """Mean of ``a[:n]`` with a compensated (Neumaier) sum.
@@ -23,13 +34,7 @@ def _mean(a, n):
     total = 0.0
     carry = 0.0
     for i in range(n):
-        v = a[i]
-        t = total + v
-        if abs(total) >= abs(v):
-            carry += (total - t) + v
-        else:
-            carry += (v - t) + total
-        total = t
+        total, carry = _add_compensated(total, carry, a[i])
     return (total + carry) / n
 
 
@@ -94,13 +99,7 @@ def mean_rows(D, positions):
         carry = 0.0
         for j in range(n):
             if selected[j]:
-                v = row[j]
-                s = total + v
-                if abs(total) >= abs(v):
-                    carry += (total - s) + v
-                else:
-                    carry += (v - s) + total
-                total = s
+                total, carry = _add_compensated(total, carry, row[j])
         out[t] = (total + carry) / m
     return out
 
@@ -226,13 +225,7 @@ def paired_sq_distances(A, B, index):
         carry = 0.0
         for f in range(d):
             diff = np.float64(A[i, f]) - np.float64(B[b, f])
-            v = diff * diff
-            t = total + v
-            if total >= v:
-                carry += (total - t) + v
-            else:
-                carry += (v - t) + total
-            total = t
+            total, carry = _add_compensated(total, carry, diff * diff)
         out[i] = total + carry
     return out
 
