@@ -55,8 +55,8 @@ def make_pool(path, n_samples, n_features=N_FEATURES, seed=0, chunk=65_536):
     Clusters (``n_samples / 427`` of them) have log-normal sizes (the largest
     several times the median) and their own spreads; they are grouped in
     superclusters of 20, so that pseudo-classes have close neighbours.  Rows
-    are generated in chunks and written through a memory map, so memory
-    stays small for any pool size.
+    are generated in chunks (the pool depends on ``seed`` and ``chunk``) and
+    written through a memory map, so memory stays small for any pool size.
     """
     rng = np.random.default_rng(seed)
     n_clusters = max(2, round(n_samples / ROWS_PER_CLUSTER))
@@ -185,15 +185,27 @@ def plot(records, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = {}
+    runs, graph = {}, {}
     for rec in records:
-        if (rec["centroid_search"] == "auto" and rec.get("seed", 0) == 0
-                and not rec.get("dask_workers")):
+        if rec.get("seed", 0) != 0 or rec.get("dask_workers"):
+            continue
+        if rec["centroid_search"] == "auto":
             runs[rec["n_samples"]] = rec
+        elif rec["centroid_search"] == "graph":
+            graph[rec["n_samples"]] = rec
     sizes = np.array(sorted(runs))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     total = [runs[n]["seconds"] for n in sizes]
-    axes[0].loglog(sizes, total, "o-", label="total")
+    axes[0].loglog(sizes, total, "o-", label="total (default)")
+    axes[0].loglog(sizes, [runs[n]["cpu_seconds"] for n in sizes], "o:",
+                   color="C0", alpha=0.6, label="CPU seconds (default)")
+    for n in sizes:
+        axes[0].annotate(runs[n]["search_used"], (n, runs[n]["seconds"]),
+                         textcoords="offset points", xytext=(4, 6), fontsize=7)
+    if graph:
+        g_sizes = sorted(graph)
+        axes[0].loglog(g_sizes, [graph[n]["seconds"] for n in g_sizes], "s",
+                       color="C0", mfc="none", label="total, graph search")
     for stage in ("cores", "pseudo_classes", "denoise", "boundary"):
         axes[0].loglog(sizes, [runs[n]["timings"][stage] for n in sizes], ".--",
                        label=stage.replace("_", " "))
