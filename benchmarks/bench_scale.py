@@ -22,6 +22,11 @@ for every row (``--centroid-search exact``)::
 
     python benchmarks/bench_scale.py compare benchmarks/results/scale.jsonl
 
+How far the graph search moves ActiveFT's selection, next to how far float32
+rounding moves it (the exact search on the pool scaled by 1 + 2**-20)::
+
+    python benchmarks/bench_scale.py sensitivity /tmp/scale/pool_50000.npy 250
+
 Draw the log-log plot of time and memory against the pool size::
 
     python benchmarks/bench_scale.py plot benchmarks/results/scale.jsonl \\
@@ -142,6 +147,30 @@ def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
     }
 
 
+def sensitivity(path, n_cores, batch_size=None, seed=0):
+    """ActiveFT alone: overlap of the exact selection with the graph search's,
+    and with the exact search's on the pool scaled by 1 + 2**-20 (a change of
+    a few float32 ulps per row that leaves the cosine geometry unchanged)."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = np.load(path, mmap_mode="r")
+    params = dict(n_cores=n_cores, batch_size=batch_size, random_state=seed)
+    exact = ActiveFTSelector(centroid_search="exact", **params).fit(X)
+    graph = ActiveFTSelector(centroid_search="graph", **params).fit(X)
+    scaled = ActiveFTSelector(centroid_search="exact", **params).fit(
+        np.asarray(X) * np.float32(1 + 2**-20))
+
+    def overlap(a, b):
+        return int(np.intersect1d(a.selected_indices_, b.selected_indices_).size)
+
+    return {
+        "n_samples": X.shape[0], "n_cores": n_cores, "batch_size": batch_size,
+        "exact_vs_graph": overlap(exact, graph),
+        "exact_vs_scaled_exact": overlap(exact, scaled),
+        "loss_last": [float(e.loss_curve_[-1]) for e in (exact, graph, scaled)],
+    }
+
+
 def compare(records):
     """Overlap of selections that differ only in ``centroid_search``."""
     by_case, on_dask = {}, []
@@ -245,6 +274,11 @@ def main(argv=None):
                     help="run the per-class stages on a local Dask cluster")
     go.add_argument("--out", default=None, help="append the JSON line here")
     go.add_argument("--verbose", type=int, default=1)
+    sens = sub.add_parser("sensitivity",
+                          help="ActiveFT: graph search vs float32 rounding")
+    sens.add_argument("path")
+    sens.add_argument("n_cores", type=int)
+    sens.add_argument("--batch-size", type=int, default=None)
     cmp_ = sub.add_parser("compare", help="exact vs graph overlap")
     cmp_.add_argument("results")
     pl = sub.add_parser("plot", help="log-log plot of time and memory")
@@ -266,6 +300,8 @@ def main(argv=None):
         if args.out:
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(record) + "\n")
+    elif args.command == "sensitivity":
+        print(json.dumps(sensitivity(args.path, args.n_cores, args.batch_size)))
     else:
         with open(args.results) as fh:
             records = [json.loads(line) for line in fh if line.strip()]
