@@ -64,6 +64,7 @@ from sklearn_bilaf.core import (  # noqa: E402
     FarthestPointSelector,
     KMeansSelector,
     RandomSelector,
+    default_n_cores,
 )
 from sklearn_bilaf.denoise import (  # noqa: E402
     DensityDenoiser,
@@ -96,6 +97,7 @@ MAIN_METHODS = {
     "bilaf-paper": "BiLAF (paper)",
     "bilaf-published": "BiLAF (published)",
     "activeft": "ActiveFT",
+    "bilaf-default": "BiLAF (library default)",
 }
 ABLATIONS = {
     "abl-no-denoising": "BiLAF: no denoising",
@@ -348,9 +350,31 @@ def select(ctx, method, budget, n_cores, seed):
     elif method == "activeft":
         idx, seconds = ctx.activeft(budget, seed)
         return idx, seconds, extra
+    elif method == "bilaf-default":
+        return select_default(ctx, budget, seed)
     else:
         raise ValueError(f"unknown method {method!r}")
     return idx, time.perf_counter() - tic, extra
+
+
+def default_cores(n_pool, budget):
+    """K of ``BiLAFSampler``'s default core stage (``n_cores="auto"``)."""
+    return min(budget, default_n_cores(n_pool))
+
+
+def select_default(ctx, budget, seed):
+    """``BiLAFSampler(budget, core_selector=ActiveFTSelector(random_state=seed),
+    random_state=seed)``: the library's defaults, with the default core stage's
+    K (``n_cores="auto"``) taken from the ActiveFT cache."""
+    tic = time.perf_counter()
+    cores, core_seconds = ctx.activeft(default_cores(ctx.ds.n_pool, budget), seed)
+    tic -= core_seconds
+    sampler = BiLAFSampler(budget, core_selector=cores, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sampler.fit(ctx.ds.X)
+    return (sampler.selected_indices_, time.perf_counter() - tic,
+            bilaf_diagnostics(sampler, ctx.ds.y))
 
 
 def bilaf_diagnostics(sampler, y):
@@ -521,7 +545,7 @@ def _row_order(method, n_cores):
     order = list(METHOD_NAMES)
     # Tables list baselines first, then ActiveFT, then BiLAF.
     display = ["random", "fds", "kmeans", "typiclust", "probcover", "activeft",
-               "bilaf-paper", "bilaf-published", *ABLATIONS]
+               "bilaf-paper", "bilaf-published", "bilaf-default", *ABLATIONS]
     return (display.index(method) if method in display else len(order),
             int(n_cores) if n_cores != "" else 0)
 
@@ -637,7 +661,8 @@ def plot(summary, dataset, path, log=print):
     lines = sorted({(e["method"], e["n_cores"]) for e in entries},
                    key=lambda r: _row_order(*r))
     n_pool = _n_pool(None, dataset)
-    styles = {"bilaf-paper": "-", "bilaf-published": ":", "activeft": "-"}
+    styles = {"bilaf-paper": "-", "bilaf-published": ":", "activeft": "-",
+              "bilaf-default": "-"}
     for method, n_cores in lines:
         points = sorted((e["budget"], e["accuracy"], e["accuracy_std"], e["n_seeds"])
                         for e in entries

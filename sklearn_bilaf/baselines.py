@@ -62,9 +62,10 @@ class TypiClustSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        How many samples to select: ``"auto"`` is 0.5 % of the pool (at most
-        a sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        How many samples to select: ``"auto"`` is 2 % of the pool (at most
+        a sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
     n_neighbors : int, default=20
         Neighbours in the typicality estimate.
     max_clusters : int or None, default=500
@@ -217,9 +218,10 @@ class ProbCoverSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        How many samples to select: ``"auto"`` is 0.5 % of the pool (at most
-        a sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        How many samples to select: ``"auto"`` is 2 % of the pool (at most
+        a sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
     n_classes : int, default=10
         Expected number of classes: the number of k-means clusters that
         define purity.  Ignored when ``radius`` is given.

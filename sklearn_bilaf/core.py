@@ -39,16 +39,31 @@ __all__ = [
     "RandomSelector",
     "default_n_cores",
     "nearest_unused",
+    "paper_n_cores",
 ]
 
-#: Share of the pool taken as cores by ``n_cores="auto"`` (the paper's
-#: CIFAR-100 and ImageNet setting).
-AUTO_CORE_FRACTION = 0.005
+#: Share of the pool taken as cores by ``n_cores="auto"`` (at most the
+#: budget), chosen on validation splits of real pools: see the user guide's
+#: "Choosing K" and the benchmarks page.
+AUTO_CORE_FRACTION = 0.02
+
+#: Share of the pool taken as cores by ``n_cores="paper"`` (the paper's
+#: CIFAR-100 and ImageNet setting, the default before version 0.1.0).
+PAPER_CORE_FRACTION = 0.005
 
 
 def default_n_cores(n_samples):
-    """``n_cores="auto"``: 0.5 % of the pool, at least 1."""
+    """``n_cores="auto"``: 2 % of the pool, at least 1 (the sampler caps it at
+    the budget).
+
+    Label-free: it depends on the pool size only.
+    """
     return max(1, int(n_samples * AUTO_CORE_FRACTION))
+
+
+def paper_n_cores(n_samples):
+    """``n_cores="paper"``: 0.5 % of the pool, at least 1 (the paper's setting)."""
+    return max(1, int(n_samples * PAPER_CORE_FRACTION))
 
 
 class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
@@ -62,7 +77,7 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_cores": [
-            StrOptions({"auto"}),
+            StrOptions({"auto", "paper"}),
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
         ],
@@ -70,6 +85,9 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     }
 
     def _n_select(self, n_samples, budget):
+        if isinstance(self.n_cores, str) and self.n_cores == "paper":
+            return resolve_count("auto", n_samples, name="n_cores", cap=budget,
+                                 auto=paper_n_cores)
         return resolve_count(
             self.n_cores, n_samples, name="n_cores", cap=budget, auto=default_n_cores
         )
@@ -112,9 +130,10 @@ class RandomSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        How many samples: ``"auto"`` is 0.5 % of the pool (at most the
-        sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        How many samples: ``"auto"`` is 2 % of the pool (at most the
+        sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
     random_state : int, RandomState instance or None, default=None
         Seed of the draw.
 
@@ -715,10 +734,11 @@ class ActiveFTSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        Number of centroids K: ``"auto"`` is 0.5 % of the pool (at most the
-        sampler's budget), an int is a count, a float in (0, 1] a fraction.
-        With an ``init`` array, ``"auto"`` means its length.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        Number of centroids K: ``"auto"`` is 2 % of the pool (at most the
+        sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
+        With an ``init`` array, ``"auto"`` and ``"paper"`` mean its length.
     temperature : float, default=0.07
         Softmax temperature tau of the similarities.
     learning_rate : float, default=1e-3
@@ -853,7 +873,7 @@ class ActiveFTSelector(BaseCoreSelector):
         init = self._init_array()
         if init is None:
             return super()._n_select(n_samples, budget)
-        if not (isinstance(self.n_cores, str) and self.n_cores == "auto"):
+        if not isinstance(self.n_cores, str):  # "auto"/"paper": init's length
             wanted = resolve_count(self.n_cores, n_samples, name="n_cores")
             if wanted != init.size:
                 raise ValueError(
@@ -945,9 +965,10 @@ class KMeansSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        Number of clusters: ``"auto"`` is 0.5 % of the pool (at most the
-        sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        Number of clusters: ``"auto"`` is 2 % of the pool (at most the
+        sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
     n_init : "auto" or int, default="auto"
         Passed to :class:`~sklearn.cluster.KMeans`.
     max_iter : int, default=300
@@ -1015,9 +1036,10 @@ class FarthestPointSelector(BaseCoreSelector):
 
     Parameters
     ----------
-    n_cores : "auto", int or float, default="auto"
-        How many samples: ``"auto"`` is 0.5 % of the pool (at most the
-        sampler's budget), an int is a count, a float in (0, 1] a fraction.
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        How many samples: ``"auto"`` is 2 % of the pool (at most the
+        sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
+        budget), an int is a count, a float in (0, 1] a fraction.
     metric : {"euclidean", "cosine"}, default="euclidean"
         Distance between samples.
     random_state : int, RandomState instance or None, default=None

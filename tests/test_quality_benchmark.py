@@ -20,9 +20,11 @@ def test_quality_benchmark_quick_mode(tmp_path):
         rows = list(csv.DictReader(handle))
     methods = {row["method"] for row in rows}
     assert methods == {"random", "fds", "kmeans", "activeft", "typiclust",
-                       "probcover", "bilaf-paper", "bilaf-published"}
-    # BiLAF runs once per core count (0.25 % and 0.5 % of the pool).
-    assert len(rows) == 10
+                       "probcover", "bilaf-paper", "bilaf-published",
+                       "bilaf-default"}
+    # BiLAF (paper, published) runs once per core count (0.25 % and 0.5 % of
+    # the pool); the library default once, with K = min(B, 2 % of the pool).
+    assert len(rows) == 11
     for row in rows:
         assert row["dataset"] == "digits" and row["budget"] == "50"
         assert 0.5 < float(row["accuracy"]) <= 1.0
@@ -39,4 +41,4 @@ def test_quality_benchmark_quick_mode(tmp_path):
                            text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     with results.open(newline="") as handle:
-        assert len(list(csv.DictReader(handle))) == 10
+        assert len(list(csv.DictReader(handle))) == 11

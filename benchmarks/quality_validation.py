@@ -1,0 +1,207 @@
+"""Validation study behind the default number of cores (issue 6, part 2).
+
+The library's default ``n_cores="auto"`` was chosen here, on a **validation
+split carved out of each pool**, never on the test split of
+``benchmarks/quality.py``:
+
+* Validation split: 20 % of the pool, drawn uniformly at random (not
+  stratified) with ``train_test_split(test_size=0.2, random_state=6)``; the
+  selection pool is the other 80 % (WordNet: 52,493 rows to select from,
+  13,124 validation rows; Fashion-MNIST: 48,000 and 12,000, with the
+  protocol's PCA features).  The test split is not loaded into the study.
+* Budgets: 1, 2 and 5 % of the selection pool (``int(N * p)``).
+* Candidates: K = min(B, f * N) ActiveFT cores for f = 0.5 % (the paper's
+  setting, ``n_cores="paper"``), 1 % and 2 %, with BiLAF's other defaults
+  (IDC with removal rate 0.1, Euclidean geometry, penalty 1.1); K = B is
+  ActiveFT alone.  ``--ratios`` also tries K = r * B (a fixed core share of
+  the budget), ``--rms`` other removal rates and ``--metrics`` the cosine
+  geometry.
+* Score: ``LogisticRegression(C=10, max_iter=2000)`` trained on the picks
+  with their labels, accuracy on the validation rows.  Selection never sees
+  a label; the validation labels only score.
+
+Results go to ``results/quality_validation.csv`` (resumable, like
+``quality.py``); ActiveFT selections are cached in ``results/cache/`` under
+``val-`` names.  Usage::
+
+    python3 benchmarks/quality_validation.py --datasets fashion-mnist wordnet \\
+        --seeds 0 1 --pool-fracs 0.005 0.01 0.02
+    python3 benchmarks/quality_validation.py --summary
+"""
+
+import argparse
+import csv
+import hashlib
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import quality as Q  # noqa: E402
+
+from sklearn_bilaf import BiLAFSampler  # noqa: E402
+from sklearn_bilaf.core import ActiveFTSelector, RandomSelector  # noqa: E402
+from sklearn_bilaf.denoise import IDCDenoiser, _kept_count  # noqa: E402
+
+RESULTS = HERE / "results" / "quality_validation.csv"
+CACHE = HERE / "results" / "cache"
+VAL_SEED = 6
+VAL_SIZE = 0.2
+FRACTIONS = (0.01, 0.02, 0.05)
+FIELDS = ["dataset", "config", "budget", "seed", "n_cores", "acc", "seconds"]
+
+
+def split(ds):
+    """Selection pool and validation split of a dataset's pool (label-free draw)."""
+    from sklearn.model_selection import train_test_split
+
+    sel, val = train_test_split(np.arange(ds.n_pool), test_size=VAL_SIZE,
+                                random_state=VAL_SEED)
+    sel.sort()
+    val.sort()
+    return ds.X[sel], ds.y[sel], ds.X[val], ds.y[val]
+
+
+def activeft(name, X, k, seed):
+    path = CACHE / f"val-{name}-k{k}-seed{seed}.npy"
+    if path.exists():
+        return np.load(path)
+    tic = time.time()
+    idx = ActiveFTSelector(n_cores=k, random_state=seed).fit(X).selected_indices_
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, idx)
+    print(f"  ActiveFT {name} K={k} seed {seed}: {time.time() - tic:.0f}s", flush=True)
+    return idx
+
+
+def score(X, y, Xv, yv, idx):
+    from sklearn.linear_model import LogisticRegression
+
+    idx = np.asarray(idx)
+    clf = LogisticRegression(C=10, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X[idx], y[idx])
+    return float((clf.predict(Xv) == yv).mean())
+
+
+_RANKINGS = {}
+
+
+class _CachedIDC(IDCDenoiser):
+    """IDC whose per-class ranking is computed once for all removal rates
+    (the ranking does not depend on the removal rate; only the cut does)."""
+
+    def rank_class(self, pseudo_class):
+        key = (pseudo_class.metric, int(pseudo_class.core_position),
+               hashlib.sha1(pseudo_class.indices.tobytes()).hexdigest())
+        if key not in _RANKINGS:
+            _RANKINGS[key] = super().rank_class(pseudo_class)[0]
+        ranking = _RANKINGS[key]
+        n = ranking.size
+        kept = _kept_count(n, self.removal_rate) if n >= 10 else n
+        return ranking.copy(), kept
+
+
+def _rows():
+    if not RESULTS.exists():
+        return []
+    with RESULTS.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(row):
+    new = not RESULTS.exists()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def _pick(name, X, budget, seed, config, n_cores, rm, metric):
+    """The indices a candidate selects from the selection pool X."""
+    if config == "random":
+        return RandomSelector(budget, random_state=seed).fit(X).selected_indices_
+    if config == "activeft":
+        return activeft(name, X, budget, seed)
+    sampler = BiLAFSampler(budget, core_selector=activeft(name, X, n_cores, seed),
+                           denoiser=_CachedIDC(removal_rate=rm), metric=metric,
+                           random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sampler.fit(X).selected_indices_
+
+
+def run(names, seeds, pool_fracs, ratios, rms, metrics):
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in _rows()}
+    for name in names:
+        try:
+            ds = Q.LOADERS[name]()
+        except Q.DatasetUnavailable as exc:
+            print(f"[{name}] skipped: {exc}")
+            continue
+        X, y, Xv, yv = split(ds)
+        n = X.shape[0]
+        print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
+        for seed in seeds:
+            for frac in FRACTIONS:
+                budget = int(n * frac)
+                plans = [("random", "", None, None), ("activeft", budget, None, None)]
+                cores = [(f"f{f}", int(n * f)) for f in pool_fracs
+                         if int(n * f) < budget]
+                cores += [(f"r{r}", max(1, round(budget * r))) for r in ratios]
+                plans += [(f"{tag}-rm{rm}-{metric}", k, rm, metric)
+                          for tag, k in cores for metric in metrics for rm in rms]
+                for config, n_cores, rm, metric in plans:
+                    if (name, config, str(budget), str(seed)) in done:
+                        continue
+                    tic = time.time()
+                    idx = _pick(name, X, budget, seed, config, n_cores, rm, metric)
+                    acc = score(X, y, Xv, yv, idx)
+                    _write(dict(dataset=name, config=config, budget=budget,
+                                seed=seed, n_cores=n_cores, acc=f"{acc:.5f}",
+                                seconds=f"{time.time() - tic:.1f}"))
+                    print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
+                          flush=True)
+
+
+def summary():
+    rows = _rows()
+    table = {}
+    for r in rows:
+        table.setdefault((r["dataset"], r["config"], int(r["budget"])), []).append(
+            float(r["acc"]))
+    for key in sorted(table):
+        values = np.array(table[key]) * 100
+        print(f"{key[0]:14} {key[1]:28} {key[2]:6} {values.mean():6.2f} "
+              f"(n={values.size}: {', '.join(f'{v:.2f}' for v in values)})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["fashion-mnist", "wordnet"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--pool-fracs", nargs="*", type=float,
+                        default=[0.005, 0.01, 0.02])
+    parser.add_argument("--ratios", nargs="*", type=float, default=[])
+    parser.add_argument("--rms", nargs="+", type=float, default=[0.1])
+    parser.add_argument("--metrics", nargs="+", default=["euclidean"])
+    parser.add_argument("--summary", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.summary:
+        run(args.datasets, args.seeds, args.pool_fracs, args.ratios, args.rms,
+            args.metrics)
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
