@@ -154,3 +154,119 @@ def test_graph_search_reads_a_readonly_memory_map(tmp_path):
 def test_bad_centroid_search():
     with pytest.raises(InvalidParameterError):
         ActiveFTSelector(centroid_search="pynndescent").fit(_blobs(n=200))
+
+
+# -- centroid graph built with pynndescent (centroid_graph="nndescent") -----
+# The first pynndescent build in a process compiles it with numba (about 40 s
+# here), so every test that builds an index is marked slow.
+
+def _unit_clusters(K, d=24, seed=0):
+    rng = np.random.RandomState(seed)
+    means = rng.normal(size=(max(4, K // 40), d))
+    C = means[rng.randint(means.shape[0], size=K)] + 0.5 * rng.normal(size=(K, d))
+    return _unit(C).astype(np.float32)
+
+
+@pytest.mark.slow
+def test_nndescent_graph_finds_most_of_the_exact_neighbours():
+    C = _unit_clusters(600)
+    exact = CentroidGraphSearch(1, 600, n_neighbors=10)
+    exact.prepare(C)
+    approx = CentroidGraphSearch(1, 600, n_neighbors=10, builder="nndescent", seed=3)
+    approx.prepare(C)
+    graph = approx.neighbours
+    assert graph.shape == (600, 10) and graph.dtype == np.int32
+    assert not np.any(graph == np.arange(600)[:, None])  # no self links
+    hits = sum(np.intersect1d(graph[i], exact.neighbours[i]).size for i in range(600))
+    assert hits / exact.neighbours.size >= 0.9
+    # Most similar first, as in the exact graph.
+    sims = np.einsum("kd,kmd->km", C, C[graph])
+    assert np.mean(np.diff(sims, axis=1) <= 1e-6) > 0.99
+
+
+@pytest.mark.slow
+def test_nndescent_graph_is_deterministic():
+    import numba
+
+    C = _unit_clusters(500, seed=1)
+    graphs = []
+    before = numba.get_num_threads()
+    # The build runs on one numba thread whatever the caller's setting.
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        try:
+            search = CentroidGraphSearch(1, 500, n_neighbors=8,
+                                         builder="nndescent", seed=7)
+            search.prepare(C)
+        finally:
+            numba.set_num_threads(before)
+        graphs.append(search.neighbours)
+    np.testing.assert_array_equal(graphs[0], graphs[1])
+
+
+def test_nndescent_falls_back_to_exact_for_few_centroids():
+    search = CentroidGraphSearch(1, 60, n_neighbors=32, builder="nndescent")
+    assert search.builder == "exact"
+    with pytest.raises(ValueError):
+        CentroidGraphSearch(1, 60, builder="annoy")
+
+
+def test_auto_graph_is_exact_below_the_threshold(monkeypatch):
+    assert _centroid_graph.PYNNDESCENT_MIN_CENTROIDS == 20000
+    assert _centroid_graph.resolve_graph_builder("auto", 19999) == "exact"
+    assert _centroid_graph.resolve_graph_builder("auto", 20000) == "nndescent"
+    assert _centroid_graph.resolve_graph_builder("exact", 10**6) == "exact"
+    X = _blobs(n=1500, seed=7)
+    kwargs = dict(n_cores=200, max_iter=3, batch_size=600, random_state=0,
+                  centroid_search="graph")
+    default = ActiveFTSelector(**kwargs).fit(X)
+    exact = ActiveFTSelector(centroid_graph="exact", **kwargs).fit(X)
+    assert default.centroid_graph_ == "exact"
+    np.testing.assert_array_equal(default.loss_curve_, exact.loss_curve_)
+    np.testing.assert_array_equal(default.centroids_, exact.centroids_)
+    exact_search = ActiveFTSelector(n_cores=200, max_iter=3, random_state=0,
+                                    centroid_search="exact").fit(X)
+    assert exact_search.centroid_graph_ is None
+
+
+@pytest.mark.slow
+def test_auto_graph_is_nndescent_above_the_threshold(monkeypatch):
+    monkeypatch.setattr(_centroid_graph, "PYNNDESCENT_MIN_CENTROIDS", 200)
+    X = _blobs(n=1500, seed=7)
+    kwargs = dict(n_cores=200, max_iter=3, batch_size=600, random_state=0,
+                  centroid_search="graph")
+    large = ActiveFTSelector(**kwargs).fit(X)
+    assert large.centroid_graph_ == "nndescent"
+    forced = ActiveFTSelector(centroid_graph="nndescent", **kwargs).fit(X)
+    np.testing.assert_array_equal(large.centroids_, forced.centroids_)
+    monkeypatch.setattr(_centroid_graph, "PYNNDESCENT_MIN_CENTROIDS", 201)
+    assert ActiveFTSelector(**kwargs).fit(X).centroid_graph_ == "exact"
+
+
+@pytest.mark.slow
+def test_nndescent_graph_fit_is_deterministic_and_thread_count_invariant(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(core_module, "_ACTIVEFT_GRAPH_BLOCK_ROWS", 300)
+    X = _blobs(n=2000, seed=8)
+    kwargs = dict(n_cores=200, max_iter=25, batch_size=900, random_state=1,
+                  centroid_search="graph", centroid_graph="nndescent")
+    with threadpool_limits(limits=1, user_api="blas"):
+        single = ActiveFTSelector(**kwargs).fit(X)
+    assert single.centroid_graph_ == "nndescent"
+    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    threaded = ActiveFTSelector(**kwargs).fit(X)
+    again = ActiveFTSelector(**kwargs).fit(X)
+    np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)
+    np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
+    np.testing.assert_array_equal(again.centroids_, threaded.centroids_)
+    # Close to the exact graph's run with the same batches.
+    exact = ActiveFTSelector(**{**kwargs, "centroid_graph": "exact"}).fit(X)
+    overlap = np.intersect1d(exact.selected_indices_, single.selected_indices_).size
+    assert overlap >= 180
+    np.testing.assert_allclose(single.loss_curve_, exact.loss_curve_, rtol=1e-3)
+
+
+def test_bad_centroid_graph():
+    with pytest.raises(InvalidParameterError):
+        ActiveFTSelector(centroid_graph="annoy").fit(_blobs(n=200))
