@@ -16,7 +16,8 @@ would give; any array of shape ``(n_samples, n_features)`` works the same way.
 # Select the budget
 # -----------------
 # ``budget=60`` asks for 60 samples.  The number of core samples is left to its
-# default, ``"auto"``: 0.5 % of the pool, here 8.
+# default, ``"auto"``: 2 % of the pool (at most the budget), here 35; the
+# other 25 are boundary samples.
 import numpy as np
 from sklearn.datasets import load_digits
 
