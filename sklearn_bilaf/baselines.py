@@ -63,7 +63,7 @@ class TypiClustSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        How many samples to select: ``"auto"`` is 2 % of the pool (at most
+        How many samples to select: ``"auto"`` is 5 % of the pool (at most
         a sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
     n_neighbors : int, default=20
@@ -219,7 +219,7 @@ class ProbCoverSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        How many samples to select: ``"auto"`` is 2 % of the pool (at most
+        How many samples to select: ``"auto"`` is 5 % of the pool (at most
         a sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
     n_classes : int, default=10

@@ -223,7 +223,7 @@ def _add_selection_options(parser):
     group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
-        "'auto' (default: 2%% of the pool, at most the budget), a count, or "
+        "'auto' (default: 5%% of the pool, at most the budget), a count, or "
         "a fraction of the pool (the paper's setting: 0.5%%)",
     )
     group.add_argument(
@@ -577,7 +577,7 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         budget_text += f" ({args.budget * 100:g}% of the pool)"
     k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
     if args.n_cores == "auto":
-        k_text += " (auto: 2% of the pool, at most the budget)"
+        k_text += " (auto: 5% of the pool, at most the budget)"
     if args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
         boundary_text = f"{budget - n_cores} samples, iterative, penalty {penalty:g}"

@@ -49,7 +49,7 @@ __all__ = [
 #: Share of the pool taken as cores by ``n_cores="auto"`` (at most the
 #: budget), chosen on validation splits of real pools: see the user guide's
 #: "Choosing K" and the benchmarks page.
-AUTO_CORE_FRACTION = 0.02
+AUTO_CORE_FRACTION = 0.05
 
 #: Share of the pool taken as cores by ``n_cores="paper"`` (the paper's
 #: CIFAR-100 and ImageNet setting, the default before version 0.1.0).
@@ -57,7 +57,7 @@ PAPER_CORE_FRACTION = 0.005
 
 
 def default_n_cores(n_samples):
-    """``n_cores="auto"``: 2 % of the pool, at least 1 (the sampler caps it at
+    """``n_cores="auto"``: 5 % of the pool, at least 1 (the sampler caps it at
     the budget).
 
     Label-free: it depends on the pool size only.
@@ -135,7 +135,7 @@ class RandomSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        How many samples: ``"auto"`` is 2 % of the pool (at most the
+        How many samples: ``"auto"`` is 5 % of the pool (at most the
         sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
     random_state : int, RandomState instance or None, default=None
@@ -739,7 +739,7 @@ class ActiveFTSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        Number of centroids K: ``"auto"`` is 2 % of the pool (at most the
+        Number of centroids K: ``"auto"`` is 5 % of the pool (at most the
         sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
         With an ``init`` array, ``"auto"`` and ``"paper"`` mean its length.
@@ -999,7 +999,7 @@ class KMeansSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        Number of clusters: ``"auto"`` is 2 % of the pool (at most the
+        Number of clusters: ``"auto"`` is 5 % of the pool (at most the
         sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
     n_init : "auto" or int, default="auto"
@@ -1070,7 +1070,7 @@ class FarthestPointSelector(BaseCoreSelector):
     Parameters
     ----------
     n_cores : {"auto", "paper"}, int or float, default="auto"
-        How many samples: ``"auto"`` is 2 % of the pool (at most the
+        How many samples: ``"auto"`` is 5 % of the pool (at most the
         sampler's budget), ``"paper"`` the paper's 0.5 % (at most the
         budget), an int is a count, a float in (0, 1] a fraction.
     metric : {"euclidean", "cosine"}, default="euclidean"

@@ -98,7 +98,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         (``int(n_samples * budget)``, at least 1).
     core_selector : estimator, array-like of int or None, default=None
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
-        with ``n_cores="auto"`` (2 % of the pool, at most the budget;
+        with ``n_cores="auto"`` (5 % of the pool, at most the budget;
         ``ActiveFTSelector(n_cores="paper")`` is the paper's 0.5 %).  An
         array gives precomputed core indices.  Any selector of
         :mod:`sklearn_bilaf.core`, or any scikit-learn clusterer exposing

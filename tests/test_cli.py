@@ -288,11 +288,13 @@ def test_selection_options_reach_the_sampler(bilaf, tmp_path, digits32, options,
     path = tmp_path / "emb.npy"
     np.save(path, digits32)
     out = tmp_path / "s.json"
-    proc = bilaf("select", path, "-b", "2%", "--seed", "11", "-o", out, "-q",
+    # 8 % of the pool: above the default core share (5 %), so that the
+    # boundary stage runs and its options matter.
+    proc = bilaf("select", path, "-b", "8%", "--seed", "11", "-o", out, "-q",
                      "--core-selector", "random", *options)
     assert_ok(proc)
     n_cores = 0.004 if "-k" in options else "auto"
-    expected = api_selection(digits32, 0.02, n_cores=n_cores, seed=11, **params)
+    expected = api_selection(digits32, 0.08, n_cores=n_cores, seed=11, **params)
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
 
 

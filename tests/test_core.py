@@ -371,7 +371,7 @@ def test_activeft_refuses_rows_too_small_to_normalise():
 def test_activeft_budget_caps_auto_and_rejects_larger_init():
     X = _blobs(n=2000)
     assert ActiveFTSelector(max_iter=1, random_state=0).fit(X).selected_indices_.size \
-        == default_n_cores(2000) == 40
+        == default_n_cores(2000) == 100
     capped = ActiveFTSelector(max_iter=1, random_state=0).fit(X, budget=4)
     assert capped.selected_indices_.size == 4
     with pytest.raises(ValueError, match="budget"):
@@ -556,10 +556,10 @@ def test_selectors_are_one_shot_samplers(selector):
 
 @pytest.mark.parametrize("cls", [RandomSelector, KMeansSelector,
                                  FarthestPointSelector, ActiveFTSelector])
-def test_auto_n_cores_is_two_percent_capped_by_budget(cls):
+def test_auto_n_cores_is_five_percent_capped_by_budget(cls):
     X = _blobs(n=1000, d=4, seed=10)
     extra = {"max_iter": 2} if cls is ActiveFTSelector else {}
-    assert cls(random_state=0, **extra).fit(X).selected_indices_.size == 20
+    assert cls(random_state=0, **extra).fit(X).selected_indices_.size == 50
     assert cls(random_state=0, **extra).fit(X, budget=3).selected_indices_.size == 3
     assert cls(n_cores="paper", random_state=0, **extra).fit(
         X).selected_indices_.size == 5
@@ -571,18 +571,18 @@ def test_auto_n_cores_is_two_percent_capped_by_budget(cls):
 
 def test_default_n_cores():
     assert default_n_cores(10) == 1
-    assert default_n_cores(1000) == 20
-    assert default_n_cores(50_000) == 1000
+    assert default_n_cores(1000) == 50
+    assert default_n_cores(50_000) == 2500
 
 
 # -- inside BiLAFSampler ------------------------------------------------------
 def test_bilaf_default_core_selector_is_activeft(digits):
     X, _ = digits
-    sampler = BiLAFSampler(budget=40, random_state=0).fit(X)
+    sampler = BiLAFSampler(budget=120, random_state=0).fit(X)
     assert isinstance(sampler.core_selector_, ActiveFTSelector)
-    assert sampler.n_cores_ == min(40, default_n_cores(len(X))) == 35
+    assert sampler.n_cores_ == min(120, default_n_cores(len(X))) == 89
     seed = sampler.core_selector_.random_state
-    again = ActiveFTSelector(random_state=seed).fit(X, budget=40)
+    again = ActiveFTSelector(random_state=seed).fit(X, budget=120)
     np.testing.assert_array_equal(sampler.core_indices_, again.selected_indices_)
 
 

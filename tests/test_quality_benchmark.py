@@ -23,7 +23,7 @@ def test_quality_benchmark_quick_mode(tmp_path):
                        "probcover", "bilaf-paper", "bilaf-published",
                        "bilaf-default"}
     # BiLAF (paper, published) runs once per core count (0.25 % and 0.5 % of
-    # the pool); the library default once, with K = min(B, 2 % of the pool).
+    # the pool); the library default once, with K = min(B, 5 % of the pool).
     assert len(rows) == 11
     for row in rows:
         assert row["dataset"] == "digits" and row["budget"] == "50"

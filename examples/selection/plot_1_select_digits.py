@@ -3,7 +3,7 @@
 Select samples to label from a small pool
 =========================================
 
-Choose 60 of the 1,797 handwritten digits to label, without looking at any
+Choose 120 of the 1,797 handwritten digits to label, without looking at any
 label, and see what BiLAF picked: a few *core samples* that cover the pool,
 and *boundary samples* near the borders between the pseudo-classes around the
 cores.
@@ -15,21 +15,22 @@ would give; any array of shape ``(n_samples, n_features)`` works the same way.
 # %%
 # Select the budget
 # -----------------
-# ``budget=60`` asks for 60 samples.  The number of core samples is left to its
-# default, ``"auto"``: 2 % of the pool (at most the budget), here 35; the
-# other 25 are boundary samples.
+# ``budget=120`` asks for 120 samples.  The number of core samples is left to its
+# default, ``"auto"``: 5 % of the pool (at most the budget), here 89; the
+# other 31 are boundary samples.  (Up to a budget of 5 % of the pool, the
+# default spends it all on core samples.)
 import numpy as np
 from sklearn.datasets import load_digits
 
 from sklearn_bilaf import BiLAFSampler
 
 X, y = load_digits(return_X_y=True)
-sampler = BiLAFSampler(budget=60, random_state=0).fit(X)
+sampler = BiLAFSampler(budget=120, random_state=0).fit(X)
 
 print(f"{sampler.n_cores_} core samples: {sampler.core_indices_.tolist()}")
 print(f"samples per pseudo-class: {sampler.class_budgets_.tolist()}")
 print(f"removed as noise by denoising: {np.sum(~sampler.inlier_mask_)} samples")
-print(f"the 60 rows to label: {sampler.selected_indices_.tolist()}")
+print(f"the 120 rows to label: {sampler.selected_indices_.tolist()}")
 
 # %%
 # ``selected_indices_`` lists each pseudo-class in turn: its core first, then
@@ -52,7 +53,7 @@ from sklearn_bilaf.plotting import SelectionDisplay
 display = SelectionDisplay.from_estimator(
     sampler, X, y, projection="tsne", random_state=0
 )
-display.ax_.set_title("BiLAF's 60 picks, coloured by digit")
+display.ax_.set_title("BiLAF's 120 picks, coloured by digit")
 plt.show()
 
 # %%

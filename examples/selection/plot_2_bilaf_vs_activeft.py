@@ -67,8 +67,8 @@ plt.show()
 # --------------------------
 # Train a logistic regression on each selection, with the true labels of the
 # selected samples only, and score it on the test set.  ``"auto"`` is the
-# library's default number of cores (2 % of the pool, at most the budget:
-# here 26, so at a budget of 20 BiLAF is ActiveFT alone), ``"paper"`` the
+# library's default number of cores (5 % of the pool, at most the budget:
+# here 67, so up to a budget of 67 BiLAF is ActiveFT alone), ``"paper"`` the
 # paper's 0.5 % of the pool (6 cores), ``B/2`` half of the budget.
 from sklearn.linear_model import LogisticRegression
 
@@ -123,8 +123,8 @@ plt.show()
 # alone can win at the smallest ones; on a pool this small, the budgets above
 # are 1.5-7 % and the paper's setting (``"paper"``) gives only 6 cores for 10
 # digits, so each pseudo-class mixes several digits and its "borders" are not
-# the digits' borders.  The default ``"auto"`` takes 2 % of the pool as cores
-# (26 here), chosen on validation splits of larger pools.  How many cores to
+# the digits' borders.  The default ``"auto"`` takes 5 % of the pool as cores
+# (67 here), chosen on validation splits of larger pools.  How many cores to
 # take is the main choice BiLAF leaves to you: :ref:`user_guide_choosing_k`
 # explains how to make it without labels, and the :ref:`benchmarks` page has
 # the comparison on real embeddings.
