@@ -1,0 +1,506 @@
+"""Label-free ideas tried for the library default (issue 6), none adopted.
+
+Each idea was scored like ``benchmarks/quality_validation.py``: on the
+**validation split carved out of each pool** (``quality_validation.split``),
+never on the test split of ``benchmarks/quality.py``, with the same budgets
+(1, 2 and 5 % of the selection pool) and the same score (logistic regression
+trained on the labelled picks, accuracy on the validation rows).  None beat
+the references consistently on both WordNet and Fashion-MNIST; this script
+keeps the record of what was tried, reproducible.
+
+References: ``random``, ``activeft`` (K = B), ``kmeans`` (K = B) and
+``default``: BiLAF with K = min(B, 2 % N) ActiveFT cores, the default under
+test at the time (fixed here so that the rows stay comparable).
+
+Ideas:
+
+* Lloyd-refined ActiveFT cores (K = B): ActiveFT's picks start a few Lloyd
+  (k-means) iterations on the whole pool, and each centre is mapped to its
+  nearest unused sample.  ``aft-lloyd<m>``: m Euclidean iterations;
+  ``aft-slloyd<m>``: m iterations in ActiveFT's cosine geometry (rows
+  normalised); ``kmeans-init-aft``: k-means run to convergence from the
+  ActiveFT picks; ``default-lloyd<m>``: the refined cores as BiLAF's first
+  level, K = min(B, 2 % N).
+* Coverage-based K (``--coverage``): how much of the pool lies within a
+  radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
+  r = median distance of a pool row to its 10th nearest neighbour.  The
+  stopping rule was fixed before looking at any accuracy: K* is the first
+  grid K after which one more grid step gains less than half the coverage
+  of the step before (the knee).  At radius r neither dataset has a knee,
+  so no ``covK=<k>`` rows (BiLAF with K cores) were run; the radii 1.25,
+  1.5 and 2 r printed beside it, looked at afterwards, disagree between
+  the datasets.
+* Boundary filters (K = min(B, f * N), f = 0.5, 1, 2 %): ``f<f>-typ``
+  restricts the boundary candidates to the densest half of each
+  pseudo-class (typical samples, not outliers); ``f<f>-mnn<k>`` to the
+  members whose nearest other class is a mutual k-nearest-neighbour of their
+  own (a real border, not a far-away class); ``f<f>-plain`` is BiLAF with
+  the same K and no filter.
+
+Results go to ``results/quality_ideas.csv`` (resumable: a row already there
+is not recomputed); ActiveFT selections are shared with
+``quality_validation.py`` through ``results/cache/val-*.npy``.  The
+``seconds`` column leaves out cached ActiveFT runs.  Usage::
+
+    python3 benchmarks/quality_ideas.py --datasets wordnet fashion-mnist --seeds 0 1 2
+    python3 benchmarks/quality_ideas.py --datasets wordnet \\
+        --configs aft-lloyd3 f0.01-typ covK=500
+    python3 benchmarks/quality_ideas.py --coverage \\
+        --datasets wordnet fashion-mnist --seeds 0
+    python3 benchmarks/quality_ideas.py --summary
+"""
+
+import argparse
+import csv
+import sys
+import time
+import warnings
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import quality as Q  # noqa: E402
+import quality_validation as V  # noqa: E402
+from sklearn.utils._param_validation import Interval  # noqa: E402
+
+from sklearn_bilaf import BiLAFSampler  # noqa: E402
+from sklearn_bilaf.boundary import BoundarySelector, boundary_scores  # noqa: E402
+from sklearn_bilaf.core import (  # noqa: E402
+    ActiveFTSelector,
+    BaseCoreSelector,
+    KMeansSelector,
+    RandomSelector,
+    nearest_unused,
+)
+
+RESULTS = HERE / "results" / "quality_ideas.csv"
+# The default under test when the ideas were tried; not the library's
+# current constant, which may move on without invalidating these rows.
+DEFAULT_CORE_FRACTION = 0.02
+CORE_FRACTIONS = (0.005, 0.01, 0.02)
+CONFIGS = (
+    ["random", "activeft", "kmeans", "default"]
+    + ["aft-lloyd3", "aft-lloyd10", "aft-slloyd3", "aft-slloyd10",
+       "kmeans-init-aft", "default-lloyd10"]
+    + [f"f{f}-{kind}" for f in CORE_FRACTIONS
+       for kind in ("plain", "typ", "mnn1", "mnn3")
+       # At 2 % of N the plain run is the ``default`` reference itself.
+       if (f, kind) != (0.02, "plain")]
+)
+COVERAGE_GRID = (0.0025, 0.005, 0.01, 0.02, 0.05)
+COVERAGE_QUERIES = 3000
+COVERAGE_NEIGHBOUR = 10
+# scikit-learn's own cap: "kmeans-init-aft" means k-means to convergence.
+KMEANS_MAX_ITER = 300
+
+
+class LloydRefinedSelector(BaseCoreSelector):
+    """ActiveFT picks refined by Lloyd (k-means) iterations on the whole pool.
+
+    Parameters
+    ----------
+    n_cores : {"auto", "paper"}, int or float, default="auto"
+        Number of cores K.
+    n_iter : int, default=5
+        Most Lloyd iterations (fewer when k-means converges).
+    init : array-like of shape (n_cores,) or None, default=None
+        Row numbers of the starting centres; None runs ActiveFT.
+    spherical : bool, default=False
+        Run Lloyd on the L2-normalised rows and map centres back with the
+        cosine distance (ActiveFT's geometry) instead of the Euclidean one.
+    random_state : int, RandomState instance or None, default=None
+        Seed of ActiveFT when ``init`` is None.
+
+    Attributes
+    ----------
+    selected_indices_ : ndarray of shape (n_cores,)
+        The sample nearest each final centre, distinct, sorted.
+    cluster_centers_ : ndarray of shape (n_cores, n_features)
+    n_iter_ : int
+    inertia_ : float
+    """
+
+    _parameter_constraints: dict = {
+        **BaseCoreSelector._parameter_constraints,
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "init": ["array-like", None],
+        "spherical": ["boolean"],
+    }
+
+    def __init__(self, n_cores="auto", n_iter=5, init=None, spherical=False,
+                 random_state=None):
+        self.n_cores = n_cores
+        self.n_iter = n_iter
+        self.init = init
+        self.spherical = spherical
+        self.random_state = random_state
+
+    def _select(self, X, n_select, random_state):
+        from sklearn.cluster import KMeans
+
+        if self.init is None:
+            init = ActiveFTSelector(n_cores=n_select,
+                                    random_state=random_state).fit(X).selected_indices_
+        else:
+            init = np.asarray(self.init)
+            if init.size != n_select:
+                raise ValueError(f"init has {init.size} rows, n_cores is {n_select}")
+        Z = X
+        if self.spherical:
+            Z = X / np.linalg.norm(X, axis=1, keepdims=True).astype(X.dtype)
+        km = KMeans(n_clusters=n_select, init=np.asarray(Z[init], dtype=X.dtype),
+                    n_init=1, max_iter=self.n_iter, algorithm="lloyd").fit(Z)
+        self.cluster_centers_ = km.cluster_centers_
+        self.n_iter_ = int(km.n_iter_)
+        self.inertia_ = float(km.inertia_)
+        return nearest_unused(X, km.cluster_centers_,
+                              "cosine" if self.spherical else "euclidean")
+
+
+class TypicalBoundarySelector(BoundarySelector):
+    """BiLAF's boundary selection among the typical members of each class only.
+
+    The candidates are the core and the ``keep`` share of the members with
+    the smallest mean distance to their ``n_neighbors`` nearest class
+    members (at least ``budget`` of them), so that isolated outliers, which
+    score as "near the border" too, are never picked.
+
+    Parameters
+    ----------
+    penalty, strategy
+        As in :class:`~sklearn_bilaf.boundary.BoundarySelector`.
+    n_neighbors : int, default=10
+        Neighbours in the density estimate.
+    keep : float in (0, 1], default=0.5
+        Share of each class kept as candidates.
+    """
+
+    _parameter_constraints: dict = {
+        **BoundarySelector._parameter_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "keep": [Interval(Real, 0, 1, closed="right")],
+    }
+
+    def __init__(self, penalty=1.1, strategy="iterative", n_neighbors=10, keep=0.5):
+        super().__init__(penalty=penalty, strategy=strategy)
+        self.n_neighbors = n_neighbors
+        self.keep = keep
+
+    def select_class(self, pseudo_class, budget):
+        n = pseudo_class.n
+        k = self.n_neighbors
+        # Too small a class has no meaningful density; nothing to filter.
+        if budget <= 1 or n <= k + 1:
+            return super().select_class(pseudo_class, budget)
+        distances = pseudo_class.distances(np.arange(n))
+        # Column 0 of the sorted k+1 smallest is the member itself.
+        nearest = np.sort(np.partition(distances, k, axis=1)[:, :k + 1], axis=1)
+        density = nearest[:, 1:].mean(1)
+        n_candidates = max(budget, int(np.ceil(self.keep * n)))
+        candidates = np.sort(np.lexsort((np.arange(n), density))[:n_candidates])
+        core = pseudo_class.core_position
+        if core not in candidates:
+            candidates = np.sort(np.append(candidates, core))
+        picks = super().select_class(pseudo_class.subset(candidates), budget)
+        return candidates[picks].astype(np.intp)
+
+
+def mutual_knn_pairs(X, cores, k=3):
+    """Which pseudo-classes are mutual k-nearest neighbours of each other.
+
+    Returns a boolean (n_cores, n_cores) matrix indexed by class label, the
+    rank of the core among the sorted ``cores`` (BiLAFSampler's labelling).
+    """
+    cores = np.sort(np.asarray(cores))
+    C = np.asarray(X[cores], dtype=np.float64)
+    sq = (C ** 2).sum(1)
+    d2 = sq[:, None] - 2 * C @ C.T + sq[None]
+    np.fill_diagonal(d2, np.inf)
+    nearest = np.argsort(d2, axis=1)[:, :k]
+    is_near = np.zeros(d2.shape, dtype=bool)
+    is_near[np.arange(len(cores))[:, None], nearest] = True
+    return is_near & is_near.T
+
+
+class MutualNNBoundarySelector(BoundarySelector):
+    """BiLAF's boundary selection on the borders with neighbouring classes only.
+
+    A member is a candidate when its nearest other class (its opponent) is a
+    mutual nearest neighbour of its own class, so that picks lie on borders
+    between adjacent clusters rather than towards a distant one.  A class
+    short of candidates completes its budget with its lowest-score members.
+
+    Parameters
+    ----------
+    allowed : array-like of shape (n_cores, n_cores)
+        ``allowed[a, b]``: class b is a neighbour of class a (from
+        :func:`mutual_knn_pairs`).
+    penalty, strategy
+        As in :class:`~sklearn_bilaf.boundary.BoundarySelector`.
+    """
+
+    _parameter_constraints: dict = {**BoundarySelector._parameter_constraints,
+                                    "allowed": ["array-like"]}
+
+    def __init__(self, allowed, penalty=1.1, strategy="iterative"):
+        super().__init__(penalty=penalty, strategy=strategy)
+        self.allowed = allowed
+
+    def select_class(self, pseudo_class, budget):
+        if budget <= 1:
+            return super().select_class(pseudo_class, budget)
+        n = pseudo_class.n
+        neighbours = np.asarray(self.allowed)[pseudo_class.label]
+        opponent = pseudo_class.opponent
+        # opponent is -1 when there is a single class: never a border.
+        is_candidate = (opponent >= 0) & neighbours[np.maximum(opponent, 0)]
+        is_candidate[pseudo_class.core_position] = True
+        candidates = np.flatnonzero(is_candidate)
+        subset = pseudo_class.subset(candidates)
+        picks = candidates[super().select_class(subset, min(budget, subset.n))]
+        if picks.size < budget:
+            rest = np.setdiff1d(np.arange(n), picks)
+            scores = boundary_scores(pseudo_class.inside_distance[rest],
+                                     pseudo_class.outside_distance[rest],
+                                     opponent[rest])
+            fill = rest[np.lexsort((rest, scores))[:budget - picks.size]]
+            picks = np.concatenate([picks, fill])
+        return picks.astype(np.intp)
+
+
+def nearest_core_distances(X, cores, chunk=8192):
+    """Euclidean distance of every row of X to its nearest core."""
+    C = np.asarray(X[cores], dtype=np.float64)
+    core_sq = (C ** 2).sum(1)
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], chunk):
+        rows = np.asarray(X[start:start + chunk], dtype=np.float64)
+        d2 = (rows ** 2).sum(1)[:, None] - 2 * rows @ C.T + core_sq[None, :]
+        out[start:start + chunk] = np.sqrt(np.maximum(d2.min(1), 0))
+    return out
+
+
+def _bilaf(X, budget, seed, cores, boundary_selector=None):
+    sampler = BiLAFSampler(budget, core_selector=cores,
+                           denoiser=V._CachedIDC(removal_rate=0.1),
+                           boundary_selector=boundary_selector, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sampler.fit(X).selected_indices_
+
+
+def _bilaf_or_cores(X, budget, seed, cores, boundary_selector=None):
+    # With as many cores as the budget BiLAF has nothing left to add.
+    if len(cores) == budget:
+        return cores
+    return _bilaf(X, budget, seed, cores, boundary_selector)
+
+
+def _lloyd(name, X, k, seed, n_iter, spherical=False):
+    selector = LloydRefinedSelector(n_cores=k, n_iter=n_iter,
+                                    init=V.activeft(name, X, k, seed),
+                                    spherical=spherical, random_state=seed).fit(X)
+    print(f"    Lloyd K={k}: {selector.n_iter_} of at most {n_iter} iterations",
+          flush=True)
+    return selector.selected_indices_
+
+
+def _pick(name, X, budget, seed, config):
+    """The indices a config selects from the selection pool X, and its K."""
+    n = X.shape[0]
+    k_default = min(budget, int(DEFAULT_CORE_FRACTION * n))
+    if config == "random":
+        return RandomSelector(budget, random_state=seed).fit(X).selected_indices_, ""
+    if config == "activeft":
+        return V.activeft(name, X, budget, seed), budget
+    if config == "kmeans":
+        selector = KMeansSelector(budget, random_state=seed).fit(X)
+        return selector.selected_indices_, budget
+    if config == "default":
+        cores = V.activeft(name, X, k_default, seed)
+        return _bilaf_or_cores(X, budget, seed, cores), k_default
+    if config == "kmeans-init-aft":
+        return _lloyd(name, X, budget, seed, KMEANS_MAX_ITER), budget
+    if config.startswith("aft-lloyd"):
+        n_iter = int(config[len("aft-lloyd"):])
+        return _lloyd(name, X, budget, seed, n_iter), budget
+    if config.startswith("aft-slloyd"):
+        n_iter = int(config[len("aft-slloyd"):])
+        return _lloyd(name, X, budget, seed, n_iter, spherical=True), budget
+    if config.startswith("default-lloyd"):
+        n_iter = int(config[len("default-lloyd"):])
+        cores = _lloyd(name, X, k_default, seed, n_iter)
+        return _bilaf_or_cores(X, budget, seed, cores), k_default
+    if config.startswith("covK="):
+        k = min(budget, int(config[len("covK="):]))
+        return _bilaf_or_cores(X, budget, seed, V.activeft(name, X, k, seed)), k
+    if config.startswith("f") and "-" in config:
+        fraction, kind = config[1:].split("-")
+        k = min(budget, int(float(fraction) * n))
+        cores = V.activeft(name, X, k, seed)
+        if kind == "plain":
+            boundary_selector = None
+        elif kind == "typ":
+            boundary_selector = TypicalBoundarySelector()
+        elif kind.startswith("mnn"):
+            boundary_selector = MutualNNBoundarySelector(
+                mutual_knn_pairs(X, cores, int(kind[len("mnn"):])))
+        else:
+            raise ValueError(f"unknown boundary filter in {config!r}")
+        return _bilaf_or_cores(X, budget, seed, cores, boundary_selector), k
+    raise ValueError(f"unknown config {config!r}")
+
+
+def _rows():
+    if not RESULTS.exists():
+        return []
+    with RESULTS.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(row):
+    new = not RESULTS.exists()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=V.FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def run(names, seeds, configs):
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in _rows()}
+    for name in names:
+        try:
+            X, y, Xv, yv = V.split(Q.LOADERS[name]())
+        except Q.DatasetUnavailable as exc:
+            print(f"[{name}] skipped: {exc}")
+            continue
+        n = X.shape[0]
+        print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
+        for seed in seeds:
+            for fraction in V.FRACTIONS:
+                budget = int(n * fraction)
+                for config in configs:
+                    if (name, config, str(budget), str(seed)) in done:
+                        continue
+                    tic = time.time()
+                    idx, n_cores = _pick(name, X, budget, seed, config)
+                    seconds = time.time() - tic
+                    idx = np.asarray(idx)
+                    if idx.size != budget or np.unique(idx).size != budget:
+                        raise RuntimeError(f"{config} picked {np.unique(idx).size} "
+                                           f"distinct rows for a budget of {budget}")
+                    acc = V.score(X, y, Xv, yv, idx)
+                    _write(dict(dataset=name, config=config, budget=budget, seed=seed,
+                                n_cores=n_cores, acc=f"{acc:.5f}",
+                                seconds=f"{seconds:.1f}"))
+                    print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
+                          f"({seconds:.0f}s)", flush=True)
+
+
+def coverage(names, seeds):
+    """Print the coverage of each pool by ActiveFT cores along the K grid, and
+    the K the knee rule picks (no label is read)."""
+    for name in names:
+        try:
+            X = V.split(Q.LOADERS[name]())[0]
+        except Q.DatasetUnavailable as exc:
+            print(f"[{name}] skipped: {exc}")
+            continue
+        n = X.shape[0]
+        radius = _neighbour_radius(X)
+        print(f"{name}: N={n}, r (median {COVERAGE_NEIGHBOUR}-NN distance) = "
+              f"{radius:.4f}", flush=True)
+        for seed in seeds:
+            distances = [
+                nearest_core_distances(X, V.activeft(name, X, int(n * f), seed))
+                for f in COVERAGE_GRID
+            ]
+            print(f"  seed {seed}: mean distance to the nearest core "
+                  f"{[round(float(d.mean()), 4) for d in distances]}")
+            # 1 r is the rule as fixed; the wider radii are a sensitivity check.
+            for multiple in (1.0, 1.25, 1.5, 2.0):
+                covered = [float((d <= multiple * radius).mean()) for d in distances]
+                gains = np.diff(covered)
+                knee = next((COVERAGE_GRID[i] for i in range(1, len(gains))
+                             if gains[i] < 0.5 * gains[i - 1]), None)
+                print(f"  radius {multiple}r: coverage {np.round(covered, 3).tolist()} "
+                      f"gains {np.round(gains, 3).tolist()} -> f* = {knee}", flush=True)
+
+
+def _neighbour_radius(X):
+    """Median distance of a pool row to its COVERAGE_NEIGHBOUR-th nearest
+    neighbour, estimated on COVERAGE_QUERIES random rows."""
+    queries = np.random.RandomState(0).choice(X.shape[0], COVERAGE_QUERIES,
+                                              replace=False)
+    pool = X.astype(np.float64)
+    pool_sq = (pool ** 2).sum(1)
+    kth = []
+    for start in range(0, COVERAGE_QUERIES, 500):
+        rows = pool[queries[start:start + 500]]
+        d2 = (rows ** 2).sum(1)[:, None] - 2 * rows @ pool.T + pool_sq[None]
+        # Column 0 is the query itself (distance 0), so index k is its
+        # k-th neighbour.
+        kth.append(np.sqrt(np.maximum(
+            np.partition(d2, COVERAGE_NEIGHBOUR, axis=1)[:, COVERAGE_NEIGHBOUR], 0)))
+    return float(np.median(np.concatenate(kth)))
+
+
+def summary():
+    """Per dataset: mean ± std over seeds at each budget, the paired difference
+    with ActiveFT (same seed), and the mean selection time."""
+    acc, seconds = {}, {}
+    for r in _rows():
+        acc.setdefault((r["dataset"], r["config"], int(r["budget"])), {})[
+            int(r["seed"])] = float(r["acc"]) * 100
+        seconds.setdefault((r["dataset"], r["config"]), []).append(float(r["seconds"]))
+    for name in sorted({key[0] for key in acc}, reverse=True):
+        budgets = sorted({key[2] for key in acc if key[0] == name})
+        configs = sorted({key[1] for key in acc if key[0] == name})
+        print(f"== {name}  budgets {budgets}   cell: mean±std (n seeds) "
+              f"paired difference with activeft")
+        for config in configs:
+            cells = []
+            for budget in budgets:
+                by_seed = acc.get((name, config, budget))
+                if not by_seed:
+                    cells.append(f"{'-':>24}")
+                    continue
+                values = np.array(list(by_seed.values()))
+                reference = acc.get((name, "activeft", budget), {})
+                paired = [by_seed[s] - reference[s] for s in by_seed if s in reference]
+                diff = f"{np.mean(paired):+5.2f}" if paired else f"{'-':>5}"
+                std = values.std(ddof=1) if values.size > 1 else 0.0
+                cells.append(f"{values.mean():6.2f}±{std:4.2f}({values.size}) {diff}")
+            print(f"{config:18}" + " ".join(cells)
+                  + f"  t~{np.mean(seconds[(name, config)]):.0f}s")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["wordnet", "fashion-mnist"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--configs", nargs="+", default=CONFIGS,
+                        help="default: every config of the record; also covK=<k>")
+    parser.add_argument("--coverage", action="store_true",
+                        help="print the coverage curves and the knee rule's K")
+    parser.add_argument("--summary", action="store_true",
+                        help="only print the tables of the results file")
+    args = parser.parse_args(argv)
+    if args.coverage:
+        coverage(args.datasets, args.seeds)
+        return 0
+    if not args.summary:
+        run(args.datasets, args.seeds, args.configs)
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
