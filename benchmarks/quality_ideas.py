@@ -51,7 +51,6 @@ is not recomputed); ActiveFT selections are shared with
 """
 
 import argparse
-import csv
 import sys
 import time
 import warnings
@@ -356,25 +355,9 @@ def _pick(name, X, budget, seed, config):
     raise ValueError(f"unknown config {config!r}")
 
 
-def _rows():
-    if not RESULTS.exists():
-        return []
-    with RESULTS.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _write(row):
-    new = not RESULTS.exists()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=V.FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-
-
 def run(names, seeds, configs):
-    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in _rows()}
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"])
+            for r in V.read_rows(RESULTS)}
     for name in names:
         try:
             X, y, Xv, yv = V.split(Q.LOADERS[name]())
@@ -397,9 +380,10 @@ def run(names, seeds, configs):
                         raise RuntimeError(f"{config} picked {np.unique(idx).size} "
                                            f"distinct rows for a budget of {budget}")
                     acc = V.score(X, y, Xv, yv, idx)
-                    _write(dict(dataset=name, config=config, budget=budget, seed=seed,
-                                n_cores=n_cores, acc=f"{acc:.5f}",
-                                seconds=f"{seconds:.1f}"))
+                    row = dict(dataset=name, config=config, budget=budget, seed=seed,
+                               n_cores=n_cores, acc=f"{acc:.5f}",
+                               seconds=f"{seconds:.1f}")
+                    V.append_row(row, RESULTS)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
                           f"({seconds:.0f}s)", flush=True)
 
@@ -456,7 +440,7 @@ def summary():
     """Per dataset: mean ± std over seeds at each budget, the paired difference
     with ActiveFT (same seed), and the mean selection time."""
     acc, seconds = {}, {}
-    for r in _rows():
+    for r in V.read_rows(RESULTS):
         acc.setdefault((r["dataset"], r["config"], int(r["budget"])), {})[
             int(r["seed"])] = float(r["acc"]) * 100
         seconds.setdefault((r["dataset"], r["config"]), []).append(float(r["seconds"]))

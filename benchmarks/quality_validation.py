@@ -109,17 +109,19 @@ class _CachedIDC(IDCDenoiser):
         return ranking.copy(), kept
 
 
-def _rows():
-    if not RESULTS.exists():
+def read_rows(path=RESULTS):
+    """The result rows of a results file (none if it does not exist yet)."""
+    if not path.exists():
         return []
-    with RESULTS.open(newline="") as handle:
+    with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-def _write(row):
-    new = not RESULTS.exists()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a", newline="") as handle:
+def append_row(row, path=RESULTS):
+    """Append one result row, so that an interrupted study can resume."""
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if new:
             writer.writeheader()
@@ -141,7 +143,7 @@ def _pick(name, X, budget, seed, config, n_cores, rm, metric):
 
 
 def run(names, seeds, pool_fracs, ratios, rms, metrics):
-    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in _rows()}
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in read_rows()}
     for name in names:
         try:
             ds = Q.LOADERS[name]()
@@ -166,7 +168,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics):
                     tic = time.time()
                     idx = _pick(name, X, budget, seed, config, n_cores, rm, metric)
                     acc = score(X, y, Xv, yv, idx)
-                    _write(dict(dataset=name, config=config, budget=budget,
+                    append_row(dict(dataset=name, config=config, budget=budget,
                                 seed=seed, n_cores=n_cores, acc=f"{acc:.5f}",
                                 seconds=f"{time.time() - tic:.1f}"))
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
@@ -174,7 +176,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics):
 
 
 def summary():
-    rows = _rows()
+    rows = read_rows()
     table = {}
     for r in rows:
         table.setdefault((r["dataset"], r["config"], int(r["budget"])), []).append(
