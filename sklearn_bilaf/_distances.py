@@ -325,11 +325,12 @@ def within_distances(Y, center, metric):
     D = np.empty((n, n))
     # The lower triangle only, in row blocks: about half the work of a full
     # product.  numpy's matmul (unlike scipy's BLAS wrappers) releases the
-    # GIL, so per-class tasks in threads run their products concurrently.
+    # GIL, so per-class tasks in threads run their products concurrently;
+    # writing straight into D (out=) saves a temporary and a copy per block.
     step = 256
     for start in range(0, n, step):
         stop = min(n, start + step)
-        D[start:stop, :stop] = rows[start:stop] @ rows[:stop].T
+        np.matmul(rows[start:stop], rows[:stop].T, out=D[start:stop, :stop])
     fill_distances(D, rows, shifted.sq, _CANCELLATION_ZONE, metric == "cosine")
     return D
 

@@ -58,9 +58,15 @@ def fill_distances(G, Y, sq, zone, cosine):
         for i in range(ib, ie):
             row = G[i]
             si = sq[i]
+            # Count the near-duplicate pairs in the same (vectorised) sweep;
+            # rows without any skip the branchy re-evaluation loop.
+            close = 0
             for j in range(i):
-                row[j] = (si + sq[j]) - 2.0 * row[j]
-            for j in range(i):
+                scale = si + sq[j]
+                v = scale - 2.0 * row[j]
+                close += v < zone * scale
+                row[j] = v
+            for j in range(i if close else 0):
                 if row[j] < zone * (si + sq[j]):
                     v = 0.0
                     for f in range(d):
@@ -82,26 +88,68 @@ def fill_distances(G, Y, sq, zone, cosine):
                     G[j, i] = G[i, j]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _compensated_step(total, carry, v):
+    """:func:`_add_compensated` without branches, so that loops over many
+    independent sums vectorise; the same result bit for bit."""
+    t = total + v
+    big = (total - t) + v
+    small = (v - t) + total
+    return t, carry + (big if abs(total) >= abs(v) else small)
+
+
 @njit(cache=True, nogil=True)
 def mean_rows(D, positions):
-    """``D[np.ix_(positions, positions)].mean(axis=1)`` without the ``m x m``
-    temporary: compensated sums over the selected columns in ascending
-    order (the order :func:`row_means` sees in the on-demand path)."""
+    """``D[np.ix_(positions, positions)].mean(axis=1)`` for a symmetric ``D``,
+    without the ``m x m`` temporary.
+
+    Compensated sums over the selected columns in ascending order (the order
+    :func:`row_means` sees in the on-demand path).  ``D`` is symmetric, so
+    row i's sum over columns j is accumulated as column i's sum over rows j:
+    every row is read contiguously and the n sums advance side by side
+    (vectorised), four rows per sweep, in the same order as a row-by-row
+    sum, hence the same bits.
+    """
     n = D.shape[0]
     m = positions.shape[0]
-    selected = np.zeros(n, dtype=np.bool_)
-    for t in range(m):
-        selected[positions[t]] = True
+    rows = np.sort(positions)
+    total = np.zeros(n)
+    carry = np.zeros(n)
+    t = 0
+    while t + 4 <= m:
+        r0 = D[rows[t]]
+        r1 = D[rows[t + 1]]
+        r2 = D[rows[t + 2]]
+        r3 = D[rows[t + 3]]
+        for i in range(n):
+            s, c = _compensated_step(total[i], carry[i], r0[i])
+            s, c = _compensated_step(s, c, r1[i])
+            s, c = _compensated_step(s, c, r2[i])
+            s, c = _compensated_step(s, c, r3[i])
+            total[i] = s
+            carry[i] = c
+        t += 4
+    while t < m:
+        r0 = D[rows[t]]
+        for i in range(n):
+            total[i], carry[i] = _compensated_step(total[i], carry[i], r0[i])
+        t += 1
     out = np.empty(m)
     for t in range(m):
-        row = D[positions[t]]
-        total = 0.0
-        carry = 0.0
-        for j in range(n):
-            if selected[j]:
-                total, carry = _add_compensated(total, carry, row[j])
-        out[t] = (total + carry) / m
+        p = positions[t]
+        out[t] = (total[p] + carry[p]) / m
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _insert(nearest, kth, j, v, last):
+    """Insert ``v`` into member j's ascending k smallest (it beats the last)."""
+    pos = last
+    while pos > 0 and nearest[j, pos - 1] > v:
+        nearest[j, pos] = nearest[j, pos - 1]
+        pos -= 1
+    nearest[j, pos] = v
+    kth[j] = nearest[j, last]
 
 
 @njit(cache=True, nogil=True)
@@ -112,22 +160,40 @@ def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
     the ``candidates``' ones."""
     n = D.shape[0]
     last = k - 1
-    for r in refs:
-        row = D[r]
-        # A contiguous sweep with a cheap rejection test; few values get in.
+    t = 0
+    # Four reference rows per contiguous sweep, with one cheap rejection test
+    # for all four (few values get in); each member still takes the four in
+    # reference order, so the lists are those of one row at a time.
+    while t + 4 <= refs.shape[0]:
+        r0 = D[refs[t]]
+        r1 = D[refs[t + 1]]
+        r2 = D[refs[t + 2]]
+        r3 = D[refs[t + 3]]
         for j in range(n):
-            v = row[j]
-            if v < kth[j]:
-                pos = last
-                while pos > 0 and nearest[j, pos - 1] > v:
-                    nearest[j, pos] = nearest[j, pos - 1]
-                    pos -= 1
-                nearest[j, pos] = v
-                kth[j] = nearest[j, last]
+            v0 = r0[j]
+            v1 = r1[j]
+            v2 = r2[j]
+            v3 = r3[j]
+            if min(min(v0, v1), min(v2, v3)) < kth[j]:
+                if v0 < kth[j]:
+                    _insert(nearest, kth, j, v0, last)
+                if v1 < kth[j]:
+                    _insert(nearest, kth, j, v1, last)
+                if v2 < kth[j]:
+                    _insert(nearest, kth, j, v2, last)
+                if v3 < kth[j]:
+                    _insert(nearest, kth, j, v3, last)
+        t += 4
+    while t < refs.shape[0]:
+        row = D[refs[t]]
+        for j in range(n):
+            if row[j] < kth[j]:
+                _insert(nearest, kth, j, row[j], last)
+        t += 1
     m = min(k, n_refs)
     rho = np.empty(candidates.shape[0])
-    for t in range(candidates.shape[0]):
-        rho[t] = _mean(nearest[candidates[t]], m)
+    for u in range(candidates.shape[0]):
+        rho[u] = _mean(nearest[candidates[u]], m)
     return rho
 
 
@@ -249,15 +315,16 @@ def probe_has_repeats(A, columns, weights):
 
 
 @njit(cache=True, nogil=True)
-def row_sq_distances(X, r):
-    """``|X[r] - X[j]|^2`` for every row j, evaluated directly (exact ties
-    between identical rows, no cancellation)."""
-    n, d = X.shape
-    out = np.empty(n)
-    for j in range(n):
+def row_sq_distances(X, r, cols):
+    """``|X[r] - X[j]|^2`` for every j in ``cols``, evaluated directly (exact
+    ties between identical rows, no cancellation)."""
+    d = X.shape[1]
+    out = np.empty(cols.shape[0])
+    for t in range(cols.shape[0]):
+        j = cols[t]
         total = 0.0
         for f in range(d):
             diff = X[r, f] - X[j, f]
             total += diff * diff
-        out[j] = total
+        out[t] = total
     return out

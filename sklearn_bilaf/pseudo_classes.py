@@ -230,8 +230,8 @@ class PseudoClass:
         if rows.size == 1:
             # One row (the boundary stage's case): evaluated directly, which
             # is exact for duplicates and needs no set-up.
-            sq = row_sq_distances(self.X, int(rows[0]))
-            return finish(sq, self.metric, out=sq)[cols][None, :]
+            sq = row_sq_distances(self.X, int(rows[0]), cols)
+            return finish(sq, self.metric, out=sq)[None, :]
         # On demand: the requested rows against every distinct row (one BLAS
         # call, no copy of the class), then the requested columns.  Working
         # on distinct rows keeps exact duplicates exact ties.

@@ -48,7 +48,7 @@ def test_mean_rows_and_row_means_agree_with_fsum():
 
 
 @pytest.mark.parametrize("variant", ["paper", "published"])
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_compiled_idc_equals_the_chunked_ring_loop(variant, seed):
     rng = np.random.RandomState(seed)
     n = rng.randint(10, 400)
@@ -66,6 +66,17 @@ def test_compiled_idc_equals_the_chunked_ring_loop(variant, seed):
         loop = denoiser.rank_class(pc)
     np.testing.assert_array_equal(compiled[0], loop[0])
     assert compiled[1] == loop[1]
+
+
+def test_row_sq_distances_evaluate_the_requested_columns_directly():
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(40, 9))
+    X[7] = X[3]
+    cols = np.array([5, 3, 7, 39, 0], dtype=np.intp)
+    got = _kernels.row_sq_distances(X, 3, cols)
+    expected = [sum((X[3, f] - X[j, f]) ** 2 for f in range(9)) for j in cols]
+    np.testing.assert_array_equal(got, expected)
+    assert got[1] == got[2] == 0.0
 
 
 def test_paired_sq_distances_accept_float32_and_an_index():
