@@ -21,6 +21,11 @@ Ideas:
   normalised); ``kmeans-init-aft``: k-means run to convergence from the
   ActiveFT picks; ``default-lloyd<m>``: the refined cores as BiLAF's first
   level, K = min(B, 2 % N).
+* Spherical k-means (``skmeans``, K = B): k-means on the L2-normalised rows
+  (ActiveFT's cosine geometry), each centre mapped to its nearest unused
+  sample in that geometry.  K-Means is level with ActiveFT on WordNet (whose
+  rows are unit-norm already) but about a point below it on Fashion-MNIST;
+  this asks whether the geometry is the difference.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
@@ -85,7 +90,7 @@ CORE_FRACTIONS = (0.005, 0.01, 0.02)
 CONFIGS = (
     ["random", "activeft", "kmeans", "default"]
     + ["aft-lloyd3", "aft-lloyd10", "aft-slloyd3", "aft-slloyd10",
-       "kmeans-init-aft", "default-lloyd10"]
+       "kmeans-init-aft", "default-lloyd10", "skmeans"]
     + [f"f{f}-{kind}" for f in CORE_FRACTIONS
        for kind in ("plain", "typ", "mnn1", "mnn3")
        # At 2 % of N the plain run is the ``default`` reference itself.
@@ -319,6 +324,10 @@ def _pick(name, X, budget, seed, config):
         return V.activeft(name, X, budget, seed), budget
     if config == "kmeans":
         selector = KMeansSelector(budget, random_state=seed).fit(X)
+        return selector.selected_indices_, budget
+    if config == "skmeans":
+        unit = X / np.linalg.norm(X, axis=1, keepdims=True).astype(X.dtype)
+        selector = KMeansSelector(budget, random_state=seed).fit(unit)
         return selector.selected_indices_, budget
     if config == "default":
         cores = V.activeft(name, X, k_default, seed)
