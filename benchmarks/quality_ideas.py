@@ -21,6 +21,11 @@ Ideas:
   normalised); ``kmeans-init-aft``: k-means run to convergence from the
   ActiveFT picks; ``default-lloyd<m>``: the refined cores as BiLAF's first
   level, K = min(B, 2 % N).
+* ActiveFT's own knobs (K = B): ``aft-tau<t>`` changes the temperature
+  (the paper's 0.07), ``aft-balance<l>`` the weight of the term that keeps
+  centroids apart (the paper's 1).  Tried only at WordNet 2 %
+  (``--fractions 0.02``), the cell where K-Means leads ActiveFT most, to see
+  whether either knob moves ActiveFT towards K-Means there.
 * Spherical k-means (``skmeans``, K = B): k-means on the L2-normalised rows
   (ActiveFT's cosine geometry), each centre mapped to its nearest unused
   sample in that geometry.  K-Means is level with ActiveFT on WordNet (whose
@@ -325,6 +330,12 @@ def _pick(name, X, budget, seed, config):
     if config == "kmeans":
         selector = KMeansSelector(budget, random_state=seed).fit(X)
         return selector.selected_indices_, budget
+    if config.startswith("aft-tau") or config.startswith("aft-balance"):
+        prefix, knob = (("aft-tau", "temperature") if config.startswith("aft-tau")
+                        else ("aft-balance", "balance"))
+        selector = ActiveFTSelector(n_cores=budget, random_state=seed,
+                                    **{knob: float(config[len(prefix):])})
+        return selector.fit(X).selected_indices_, budget
     if config == "skmeans":
         unit = X / np.linalg.norm(X, axis=1, keepdims=True).astype(X.dtype)
         selector = KMeansSelector(budget, random_state=seed).fit(unit)
@@ -364,7 +375,7 @@ def _pick(name, X, budget, seed, config):
     raise ValueError(f"unknown config {config!r}")
 
 
-def run(names, seeds, configs):
+def run(names, seeds, configs, fractions=V.FRACTIONS):
     done = {(r["dataset"], r["config"], r["budget"], r["seed"])
             for r in V.read_rows(RESULTS)}
     for name in names:
@@ -376,7 +387,7 @@ def run(names, seeds, configs):
         n = X.shape[0]
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
-            for fraction in V.FRACTIONS:
+            for fraction in fractions:
                 budget = int(n * fraction)
                 for config in configs:
                     if (name, config, str(budget), str(seed)) in done:
@@ -481,6 +492,8 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--configs", nargs="+", default=CONFIGS,
                         help="default: every config of the record; also covK=<k>")
+    parser.add_argument("--fractions", nargs="+", type=float, default=V.FRACTIONS,
+                        help="budgets as shares of the selection pool")
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
     parser.add_argument("--summary", action="store_true",
@@ -490,7 +503,7 @@ def main(argv=None):
         coverage(args.datasets, args.seeds)
         return 0
     if not args.summary:
-        run(args.datasets, args.seeds, args.configs)
+        run(args.datasets, args.seeds, args.configs, args.fractions)
     summary()
     return 0
 

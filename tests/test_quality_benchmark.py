@@ -42,3 +42,19 @@ def test_quality_benchmark_quick_mode(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     with results.open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 11
+
+
+@pytest.mark.parametrize("script, expected", [
+    ("quality_validation.py", ["activeft", "f0.01-rm0.3-euclidean", "random"]),
+    ("quality_ideas.py", ["activeft", "kmeans", "skmeans", "aft-lloyd3"]),
+])
+def test_validation_records_print_their_summary(script, expected):
+    # The studies behind the default read their recorded results without any
+    # dataset: this keeps the scripts importable and their records readable.
+    path = SCRIPT.parent / script
+    done = subprocess.run([sys.executable, str(path), "--summary"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for config in expected:
+        assert f" {config} " in f" {done.stdout} ".replace("\n", " ")
+    assert "wordnet" in done.stdout and "fashion-mnist" in done.stdout
