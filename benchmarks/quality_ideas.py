@@ -26,6 +26,9 @@ Ideas:
   centroids apart (the paper's 1).  Tried only at WordNet 2 %
   (``--fractions 0.02``), the cell where K-Means leads ActiveFT most, to see
   whether either knob moves ActiveFT towards K-Means there.
+* ActiveFT started from K-Means (``aft-init-kmeans``, K = B): ActiveFT's
+  300 iterations run from the samples the ``kmeans`` reference picks
+  (instead of K random samples), the reverse of ``kmeans-init-aft``.
 * Spherical k-means (``skmeans``, K = B): k-means on the L2-normalised rows
   (ActiveFT's cosine geometry), each centre mapped to its nearest unused
   sample in that geometry.  K-Means is level with ActiveFT on WordNet (whose
@@ -335,6 +338,10 @@ def _pick(name, X, budget, seed, config):
                         else ("aft-balance", "balance"))
         selector = ActiveFTSelector(n_cores=budget, random_state=seed,
                                     **{knob: float(config[len(prefix):])})
+        return selector.fit(X).selected_indices_, budget
+    if config == "aft-init-kmeans":
+        start = KMeansSelector(budget, random_state=seed).fit(X).selected_indices_
+        selector = ActiveFTSelector(n_cores=budget, init=start, random_state=seed)
         return selector.fit(X).selected_indices_, budget
     if config == "skmeans":
         unit = X / np.linalg.norm(X, axis=1, keepdims=True).astype(X.dtype)
