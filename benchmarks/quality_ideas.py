@@ -28,7 +28,9 @@ Ideas:
   whether either knob moves ActiveFT towards K-Means there.
 * ActiveFT started from K-Means (``aft-init-kmeans``, K = B): ActiveFT's
   300 iterations run from the samples the ``kmeans`` reference picks
-  (instead of K random samples), the reverse of ``kmeans-init-aft``.
+  (instead of K random samples), the reverse of ``kmeans-init-aft``;
+  ``aft-init-kmeanspp`` starts it from k-means++ seeds (the samples
+  :func:`sklearn.cluster.kmeans_plusplus` draws, no Lloyd iteration).
 * Spherical k-means (``skmeans``, K = B): k-means on the L2-normalised rows
   (ActiveFT's cosine geometry), each centre mapped to its nearest unused
   sample in that geometry.  K-Means is level with ActiveFT on WordNet (whose
@@ -339,8 +341,14 @@ def _pick(name, X, budget, seed, config):
         selector = ActiveFTSelector(n_cores=budget, random_state=seed,
                                     **{knob: float(config[len(prefix):])})
         return selector.fit(X).selected_indices_, budget
-    if config == "aft-init-kmeans":
-        start = KMeansSelector(budget, random_state=seed).fit(X).selected_indices_
+    if config in ("aft-init-kmeans", "aft-init-kmeanspp"):
+        if config == "aft-init-kmeans":
+            start = KMeansSelector(budget, random_state=seed).fit(X).selected_indices_
+        else:
+            from sklearn.cluster import kmeans_plusplus
+
+            start = kmeans_plusplus(np.asarray(X, dtype=np.float64), budget,
+                                    random_state=seed)[1]
         selector = ActiveFTSelector(n_cores=budget, init=start, random_state=seed)
         return selector.fit(X).selected_indices_, budget
     if config == "skmeans":
