@@ -319,12 +319,108 @@ def row_sq_distances(X, r, cols):
     """``|X[r] - X[j]|^2`` for every j in ``cols``, evaluated directly (exact
     ties between identical rows, no cancellation)."""
     d = X.shape[1]
-    out = np.empty(cols.shape[0])
-    for t in range(cols.shape[0]):
-        j = cols[t]
+    m = cols.shape[0]
+    out = np.empty(m)
+    x = X[r]
+    t = 0
+    # Four columns side by side (independent chains of additions, see
+    # paired_sq_distances); each sum runs in feature order, the same bits as
+    # one column at a time.
+    while t + 4 <= m:
+        y0 = X[cols[t]]
+        y1 = X[cols[t + 1]]
+        y2 = X[cols[t + 2]]
+        y3 = X[cols[t + 3]]
+        s0 = s1 = s2 = s3 = 0.0
+        for f in range(d):
+            e0 = x[f] - y0[f]
+            e1 = x[f] - y1[f]
+            e2 = x[f] - y2[f]
+            e3 = x[f] - y3[f]
+            s0 += e0 * e0
+            s1 += e1 * e1
+            s2 += e2 * e2
+            s3 += e3 * e3
+        out[t] = s0
+        out[t + 1] = s1
+        out[t + 2] = s2
+        out[t + 3] = s3
+        t += 4
+    while t < m:
+        y = X[cols[t]]
         total = 0.0
         for f in range(d):
-            diff = X[r, f] - X[j, f]
+            diff = x[f] - y[f]
             total += diff * diff
         out[t] = total
+        t += 1
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _boundary_score(inside, outside, penalty):
+    """One member's boundary score, as ``boundary.boundary_scores`` computes
+    it (same operations, same order, same special cases)."""
+    if np.isinf(outside):
+        return 1.0
+    denom = max(outside, inside)
+    if denom == 0.0:
+        return 0.0
+    return (outside * penalty - inside) / denom
+
+
+@njit(cache=True, nogil=True)
+def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
+                             penalties, penalty, cosine):
+    """BiLAF's iterative boundary selection in one pseudo-class (spec §5).
+
+    ``X``: the members' prepared float64 rows; distances from each pick to
+    the remaining candidates are evaluated directly (as
+    ``PseudoClass.distances`` does for one row).  ``penalties`` is updated in
+    place.  Returns the picks, the core first; fewer than ``budget`` only
+    when the candidates run out (the caller completes them).
+    """
+    n = X.shape[0]
+    picks = np.empty(budget, dtype=np.intp)
+    taken = np.zeros(n, dtype=np.bool_)
+    picks[0] = core
+    taken[core] = True
+    count = 1
+    n_removed = n // budget
+    candidates = np.arange(n)
+    m = n
+    while count < budget:
+        last = picks[count - 1]
+        if m > 0:
+            # Ties in distance go to the lower local position, not to the
+            # previous order: sort by position, then stably by distance.
+            by_position = np.sort(candidates[:m])
+            to_last = row_sq_distances(X, last, by_position)
+            for t in range(m):
+                to_last[t] = to_last[t] * 0.5 if cosine else np.sqrt(to_last[t])
+            order = np.argsort(to_last, kind="mergesort")
+            m = max(0, m - n_removed)
+            for t in range(m):
+                candidates[t] = by_position[order[n_removed + t]]
+        if last != core and opponent[last] >= 0:
+            penalties[opponent[last]] *= penalty
+        best = -1
+        best_score = 0.0
+        for t in range(m):
+            j = candidates[t]
+            # A picked member may survive the removal when it has exact
+            # duplicates; never pick it twice.
+            if taken[j]:
+                continue
+            # penalties[-1] like numpy's indexing (only with a single class,
+            # where the infinite outside distance makes the score 1 anyway).
+            score = _boundary_score(inside[j], outside[j], penalties[opponent[j]])
+            if best < 0 or score < best_score:
+                best = j
+                best_score = score
+        if best < 0:
+            break
+        picks[count] = best
+        taken[best] = True
+        count += 1
+    return picks[:count]

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import prepare
+from ._kernels import iterative_boundary_picks
 from .base import validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
@@ -61,6 +62,18 @@ def boundary_scores(inside, outside, opponent, penalties=None):
     scores[denom == 0] = 0.0
     scores[np.isinf(outside)] = 1.0
     return scores
+
+
+def _compiled_loop_applies(pseudo_class):
+    """Whether ``iterative_boundary_picks`` computes exactly what the Python
+    loop would: distances from single rows evaluated directly (no cached
+    matrix, ``distances`` not overridden) and float64 scores."""
+    return (pseudo_class._matrix is None
+            and type(pseudo_class).distances is PseudoClass.distances
+            and pseudo_class.X.dtype in (np.float32, np.float64)
+            and all(isinstance(a, np.ndarray) and a.dtype == np.float64
+                    for a in (pseudo_class.inside_distance,
+                              pseudo_class.outside_distance)))
 
 
 class BaseBoundarySelector(BaseEstimator):
@@ -207,6 +220,26 @@ class BoundarySelector(BaseBoundarySelector):
             return self._best_remaining(picks, taken, inside, outside, opponent,
                                         penalties, budget)
 
+        if _compiled_loop_applies(pseudo_class):
+            # The common case (the sampler's): the same loop, compiled, with
+            # each pick's distances evaluated directly as distances() does.
+            picks = iterative_boundary_picks(
+                np.ascontiguousarray(pseudo_class.X), core, budget, inside,
+                outside, np.asarray(opponent, dtype=np.intp), penalties,
+                float(self.penalty), pseudo_class.metric == "cosine").tolist()
+            taken[picks] = True
+            return self._best_remaining(picks, taken, inside, outside, opponent,
+                                        penalties, budget)
+        return self._iterative(pseudo_class, budget, picks, taken, penalties)
+
+    def _iterative(self, pseudo_class, budget, picks, taken, penalties):
+        """The iterative selection on ``pseudo_class.distances`` (any source
+        of distances, e.g. a cached matrix)."""
+        n = pseudo_class.n
+        core = pseudo_class.core_position
+        inside = pseudo_class.inside_distance
+        outside = pseudo_class.outside_distance
+        opponent = pseudo_class.opponent
         n_removed = n // budget
         candidates = np.arange(n)
         while len(picks) < budget:

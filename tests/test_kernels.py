@@ -88,3 +88,60 @@ def test_paired_sq_distances_accept_float32_and_an_index():
     expected = ((A.astype(np.float64) - B[index].astype(np.float64)) ** 2).sum(1)
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def _python_boundary_loop(selector, pc, budget):
+    """The reference: BoundarySelector's Python loop on ``pc.distances``."""
+    taken = np.zeros(pc.n, dtype=bool)
+    taken[pc.core_position] = True
+    penalties = np.ones(max(pc.n_classes, int(pc.opponent.max()) + 1))
+    return selector._iterative(pc, budget, [pc.core_position], taken, penalties)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_boundary_loop_equals_the_python_loop(metric, seed):
+    from sklearn_bilaf.boundary import BoundarySelector, _compiled_loop_applies
+
+    rng = np.random.RandomState(seed)
+    n = rng.randint(2, 300)
+    X = rng.normal(size=(n, 7))
+    if seed % 2:
+        X = np.round(X)  # integer values: many exact distance ties
+    X[rng.randint(n, size=n // 4)] = X[rng.randint(n)]  # exact duplicates
+    X += 3.0  # away from the origin, so that cosine rows are all defined
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    n_classes = rng.randint(1, 6)
+    pc = PseudoClass(0, np.arange(n), rng.randint(n), X, metric, n_classes)
+    pc.inside_distance = pc.mean_distances()
+    pc._matrix = None  # mean_distances cached it; the sampler's classes have none
+    if n_classes == 1:
+        pc.outside_distance = np.full(n, np.inf)
+        pc.opponent = np.full(n, -1, dtype=np.intp)
+    else:
+        pc.outside_distance = np.round(rng.uniform(0.5, 3.0, size=n), 1)
+        pc.opponent = rng.randint(1, n_classes, size=n)
+    assert _compiled_loop_applies(pc)
+    for budget in sorted({1, 2, rng.randint(1, n + 1), n}):
+        for penalty in (1.0, 1.1, 3.0):
+            selector = BoundarySelector(penalty=penalty)
+            compiled = selector.select_class(pc, budget)
+            np.testing.assert_array_equal(
+                compiled, _python_boundary_loop(selector, pc, budget))
+            assert np.unique(compiled).size == budget
+
+
+def test_compiled_boundary_loop_is_skipped_for_a_cached_matrix():
+    from sklearn_bilaf.boundary import _compiled_loop_applies
+
+    X = np.arange(12.0).reshape(6, 2)
+    pc = PseudoClass(0, np.arange(6), 0, X, "euclidean", 2)
+    pc.inside_distance = pc.mean_distances()
+    pc.outside_distance = np.ones(6)
+    pc.opponent = np.ones(6, dtype=np.intp)
+    assert pc._matrix is not None and not _compiled_loop_applies(pc)
+    pc._matrix = None
+    assert _compiled_loop_applies(pc)
+    pc.inside_distance = pc.inside_distance.astype(np.float32)
+    assert not _compiled_loop_applies(pc)
