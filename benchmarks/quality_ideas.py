@@ -29,7 +29,8 @@ Ideas:
   ``aft-centred`` runs ActiveFT on the rows minus the pool mean (ActiveFT
   then normalises them), the usual correction for anisotropic sentence
   embeddings; also at WordNet 2 % only (Fashion-MNIST's PCA features are
-  centred already).
+  centred already).  ``aft-pca<m>`` runs it on the pool's first m
+  principal components (WordNet only, for the same reason).
 * ActiveFT started from K-Means (``aft-init-kmeans``, K = B): ActiveFT's
   300 iterations run from the samples the ``kmeans`` reference picks
   (instead of K random samples), the reverse of ``kmeans-init-aft``;
@@ -358,6 +359,17 @@ def _pick(name, X, budget, seed, config):
     if config == "aft-centred":
         centred = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
         selector = ActiveFTSelector(n_cores=budget, random_state=seed).fit(centred)
+        return selector.selected_indices_, budget
+    if config.startswith("aft-pca"):
+        from sklearn.decomposition import PCA
+
+        n_components = int(config[len("aft-pca"):])
+        if n_components < X.shape[1]:
+            reduced = PCA(n_components, random_state=0).fit_transform(X)
+        else:
+            reduced = X
+        selector = ActiveFTSelector(n_cores=budget, random_state=seed).fit(
+            np.ascontiguousarray(reduced, dtype=np.float32))
         return selector.selected_indices_, budget
     if config == "skmeans":
         unit = X / np.linalg.norm(X, axis=1, keepdims=True).astype(X.dtype)
