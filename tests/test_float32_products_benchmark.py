@@ -1,0 +1,46 @@
+"""benchmarks/float32_products.py on tiny classes, so that it cannot rot."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def script():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import float32_products
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return float32_products
+
+
+def test_lower_products_fill_the_lower_triangle(script):
+    rows = np.random.default_rng(0).standard_normal((300, 8))
+    for dtype in (np.float64, np.float32):
+        G = script.lower_products(rows, dtype)
+        assert G.dtype == dtype
+        lower = np.tril_indices(300)
+        np.testing.assert_allclose(G[lower], (rows @ rows.T)[lower], rtol=1e-4,
+                                   atol=1e-4)
+    f64, f32 = script.time_products([rows, rows[:50]], repeats=1)
+    assert f64 >= 0 and f32 >= 0
+
+
+def test_error_analysis_bound_holds_and_counts_are_sane(script):
+    rng = np.random.default_rng(1)
+    rows = rng.standard_normal((400, 32)) * 0.05
+    rows -= rows[7]  # shifted to the core, as the engine does
+    result = script.error_analysis(rows)
+    assert result["n"] == 400
+    assert result["error_within_bound"]
+    assert 0 < result["max_error"] < 1e-5
+    for counts in result["margins"].values():
+        assert 0 <= counts["ring_cut"] <= 400
+        assert 0 <= counts["density_cut"] <= 400
+        assert 0 <= counts["inside_min"] < 400
+    script.report(result)
