@@ -190,6 +190,49 @@ def test_activeft_same_init_array_gives_same_result_whatever_the_seed():
     assert a.selected_indices_.size == len(init)
 
 
+def test_activeft_kmeans_init_starts_from_spherical_kmeans_picks():
+    from threadpoolctl import threadpool_limits
+
+    X = _blobs(n=2000, d=10, centers=8, seed=4).astype(np.float32)
+    X[:, 0] += 3.0  # rows of very different norms: normalising matters
+    selector = ActiveFTSelector(n_cores=25, init="k-means", max_iter=20,
+                                random_state=0).fit(X)
+    start = selector.init_indices_
+    assert start.shape == (25,) and np.unique(start).size == 25
+    assert np.all(np.diff(start) > 0)
+    # The start is k-means on the L2-normalised rows (seeded from
+    # random_state), each centre mapped to its nearest unused sample.
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    unit = X * core_module._inverse_row_norms(X, np.dtype(np.float32))[:, None]
+    with threadpool_limits(limits=1):
+        centres = KMeans(25, n_init=1, random_state=seed).fit(unit).cluster_centers_
+    expected = np.sort(core_module.nearest_unused(unit, centres, "euclidean"))
+    np.testing.assert_array_equal(start, expected)
+    # Not the raw-feature k-means start, nor the random one.
+    assert not np.array_equal(
+        start, ActiveFTSelector(n_cores=25, max_iter=0, random_state=0)
+        .fit(X).init_indices_)
+    # The same on any thread count: the k-means runs on one thread.
+    with threadpool_limits(limits=1):
+        again = ActiveFTSelector(n_cores=25, init="k-means", max_iter=20,
+                                 random_state=0).fit(X)
+    np.testing.assert_array_equal(again.selected_indices_, selector.selected_indices_)
+    np.testing.assert_array_equal(again.loss_curve_, selector.loss_curve_)
+
+
+def test_activeft_kmeans_init_in_the_sampler_and_bad_init_strings():
+    X = _blobs(n=600, seed=6)
+    sampler = BiLAFSampler(
+        40, core_selector=ActiveFTSelector(n_cores=20, init="k-means", max_iter=10),
+        random_state=3).fit(X)
+    assert sampler.selected_indices_.size == 40
+    np.testing.assert_array_equal(
+        sampler.selected_indices_,
+        clone(sampler).fit(X).selected_indices_)
+    with pytest.raises(InvalidParameterError, match="init"):
+        ActiveFTSelector(init="kmeans").fit(X)
+
+
 def test_activeft_initial_centroids_are_the_init_samples():
     X = _blobs(seed=2)
     init = [3, 30, 300]
