@@ -221,6 +221,14 @@ def _add_selection_options(parser):
         "(farthest point / k-center greedy)",
     )
     group.add_argument(
+        "--init", choices=["auto", "k-means", "random"], default=None,
+        help="--core-selector activeft only: where ActiveFT starts: k-means "
+        "(the samples nearest to the centres of k-means on the normalised "
+        "rows, the best start on our validation pools), random (random "
+        "samples, as in the paper) or auto (default: k-means up to 2.5e8 "
+        "rows x cores, random beyond)",
+    )
+    group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
         "'auto' (default: 5%% of the pool, at most the budget), a count, or "
@@ -388,6 +396,11 @@ def _check_option_combinations(args):
                 f"{', '.join(given)} needs an EMBEDDINGS file (none given: the "
                 "demo runs on the digits)", f"{PROG} select",
             )
+    if args.init is not None and args.core_selector != "activeft":
+        raise _UsageError(
+            f"--init only applies to --core-selector activeft, not "
+            f"{args.core_selector}", f"{PROG} {args.command}",
+        )
     if args.variant is not None and args.denoiser != "idc":
         raise _UsageError(
             f"--variant only applies to --denoiser idc, not {args.denoiser}",
@@ -441,6 +454,8 @@ def _make_sampler(args, budget, n_cores, verbose):
 
     selector_class = getattr(core, CORE_SELECTORS[args.core_selector][0])
     selector = selector_class(n_cores=n_cores)
+    if args.core_selector == "activeft":
+        selector.set_params(init=args.init or "auto")  # the library default
     if verbose and "verbose" in selector.get_params():
         # ActiveFT is the long stage on big pools: let it report its loss.
         selector.set_params(verbose=verbose)
@@ -576,6 +591,8 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     if isinstance(args.budget, float):
         budget_text += f" ({args.budget * 100:g}% of the pool)"
     k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
+    if args.core_selector == "activeft":
+        k_text += f" with a {sampler.core_selector_.init_} start"
     if args.n_cores == "auto":
         k_text += " (auto: 5% of the pool, at most the budget)"
     if args.strategy == "iterative":

@@ -41,6 +41,7 @@ __all__ = [
     "KMeansSelector",
     "PrecomputedSelector",
     "RandomSelector",
+    "default_init",
     "default_n_cores",
     "nearest_unused",
     "paper_n_cores",
@@ -63,6 +64,24 @@ def default_n_cores(n_samples):
     Label-free: it depends on the pool size only.
     """
     return max(1, int(n_samples * AUTO_CORE_FRACTION))
+
+
+#: ``init="auto"`` starts ActiveFT from k-means up to this many
+#: sample-centroid pairs (N x K, the size of one k-means iteration); the
+#: largest pools it was validated on had 2.2e8 (WordNet at 5 %).  Beyond, the
+#: single-threaded k-means would cost minutes per iteration: random start.
+AUTO_KMEANS_START_MAX_PAIRS = 250_000_000
+
+
+def default_init(n_samples, n_cores):
+    """``init="auto"``: ``"k-means"`` when N x K is at most
+    ``AUTO_KMEANS_START_MAX_PAIRS`` (2.5e8), else ``"random"``.
+
+    Label-free: it depends on the pool size and the number of centroids only.
+    """
+    if n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS:
+        return "k-means"
+    return "random"
 
 
 def paper_n_cores(n_samples):
@@ -774,17 +793,22 @@ class ActiveFTSelector(BaseCoreSelector):
         value of at least the pool size) uses every row.
     balance : float, default=1.0
         Weight lambda of the centroid-centroid term.
-    init : {"random", "k-means"} or array-like of int, default="random"
+    init : {"random", "k-means", "auto"} or array-like of int, \
+            default="random"
         Starting centroids: the features of K distinct samples drawn at
         random (the paper's start); ``"k-means"``, the samples nearest to the
         centres of k-means run on the L2-normalised rows (ActiveFT's own
         geometry; scikit-learn's :class:`~sklearn.cluster.KMeans`, k-means++
         seeding, on one thread so that the start is the same on every
         machine; it costs about as much as ActiveFT's iterations and a
-        normalised copy of X); or the given K distinct sample indices (the run
-        is then reproducible whatever ``random_state``, unless ``batch_size``
-        is set).  On validation splits of two pools ``"k-means"`` gave the
-        best selections we measured (see the benchmarks page).
+        normalised copy of X); ``"auto"``, ``"k-means"`` up to 2.5e8
+        sample-centroid pairs (N x K) and ``"random"`` beyond, where the
+        single-threaded k-means would take longer than ActiveFT itself (the
+        start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
+        or the given K distinct sample indices (the run is then reproducible
+        whatever ``random_state``, unless ``batch_size`` is set).  On
+        validation splits of two pools ``"k-means"`` gave the best selections
+        we measured (see the benchmarks page).
     random_state : int, RandomState instance or None, default=None
         Seed of the initial samples and of the batches.
     verbose : int, default=0
@@ -826,6 +850,9 @@ class ActiveFTSelector(BaseCoreSelector):
         (dtype float32 for float32 input).
     init_indices_ : ndarray of shape (n_cores,)
         Samples whose features started the centroids, in centroid order.
+    init_ : {"random", "k-means", "indices"}
+        The start used (``init`` with "auto" resolved; "indices" for an
+        array).
     loss_curve_ : ndarray of shape (n_iter_,)
         Loss at the start of each iteration.
     n_iter_ : int
@@ -872,7 +899,7 @@ class ActiveFTSelector(BaseCoreSelector):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "balance": [Interval(Real, 0, None, closed="neither")],
-        "init": [StrOptions({"random", "k-means"}), "array-like"],
+        "init": [StrOptions({"random", "k-means", "auto"}), "array-like"],
         "verbose": ["verbose"],
         "centroid_search": [StrOptions({"auto", "exact", "graph"})],
         "centroid_graph": [StrOptions({"auto", "exact", "nndescent"})],
@@ -910,8 +937,8 @@ class ActiveFTSelector(BaseCoreSelector):
         init = np.asarray(self.init)
         if init.ndim != 1 or init.size == 0:
             raise ValueError(
-                "init must be 'random', 'k-means' or a non-empty 1-D array of sample "
-                f"indices; got an array of shape {init.shape}."
+                "init must be 'random', 'k-means', 'auto' or a non-empty 1-D array "
+                f"of sample indices; got an array of shape {init.shape}."
             )
         if init.dtype.kind not in "iu":
             raise ValueError(
@@ -954,10 +981,17 @@ class ActiveFTSelector(BaseCoreSelector):
         dtype = _work_dtype(X)
         init = self._init_array()
         inv_norms = _inverse_row_norms(X, dtype)
-        if init is None and self.init == "k-means":
+        start = "indices" if init is not None else self.init
+        if start == "auto":
+            start = default_init(n, n_select)
+        if start == "k-means":
+            tic = time.perf_counter()
             init = spherical_kmeans_start(X, n_select, inv_norms,
                                           random_state.randint(np.iinfo(np.int32).max))
-        elif init is None:
+            if self.verbose:
+                self._log(f"k-means start: {n_select} centres "
+                          f"({time.perf_counter() - tic:.1f}s)")
+        elif start == "random":
             init = random_state.choice(n, size=n_select, replace=False)
         theta = np.asarray(X[init], dtype=np.float64) * inv_norms[init, None]
         full_batch = self.batch_size is None or self.batch_size >= n
@@ -1011,6 +1045,7 @@ class ActiveFTSelector(BaseCoreSelector):
         centroids = theta / np.sqrt(sq_norms(theta))[:, None]
         self.centroids_ = centroids.astype(dtype)
         self.init_indices_ = np.asarray(init, dtype=np.intp)
+        self.init_ = start
         self.loss_curve_ = losses
         self.n_iter_ = self.max_iter
         self.centroid_search_ = search_kind

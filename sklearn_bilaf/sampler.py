@@ -26,11 +26,11 @@ __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
 
-#: Stage parameters and the class their default None stands for.
+#: Stage parameters and the stage their default None stands for.
 _STAGE_DEFAULTS = {
-    "core_selector": "ActiveFTSelector",
-    "denoiser": "IDCDenoiser",
-    "boundary_selector": "BoundarySelector",
+    "core_selector": "ActiveFTSelector(init='auto')",
+    "denoiser": "IDCDenoiser()",
+    "boundary_selector": "BoundarySelector()",
 }
 
 
@@ -98,8 +98,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         (``int(n_samples * budget)``, at least 1).
     core_selector : estimator, array-like of int or None, default=None
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
-        with ``n_cores="auto"`` (5 % of the pool, at most the budget;
-        ``ActiveFTSelector(n_cores="paper")`` is the paper's 0.5 %).  An
+        with ``n_cores="auto"`` (5 % of the pool, at most the budget) and
+        ``init="auto"`` (ActiveFT started from k-means on the normalised
+        rows, or from random samples when N x K exceeds 2.5e8);
+        ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %
+        of the pool, random start).  An
         array gives precomputed core indices.  Any selector of
         :mod:`sklearn_bilaf.core`, or any scikit-learn clusterer exposing
         ``cluster_centers_`` (cores are the samples nearest to the centres).
@@ -232,7 +235,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         if selector is None:
             from .core import ActiveFTSelector
 
-            return _seeded(ActiveFTSelector(), rng)
+            # The k-means start (on pools where it is affordable): the best
+            # selections on the validation splits (benchmarks page).
+            return _seeded(ActiveFTSelector(init="auto"), rng)
         if not hasattr(selector, "fit"):
             return PrecomputedSelector(np.asarray(selector))
         if is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
@@ -450,7 +455,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                         f"Invalid parameter {key!r}: {stage}={value!r} has no "
                         "parameters of its own. To tune a stage, pass it as an "
                         f"object, e.g. BiLAFSampler(..., {stage}="
-                        f"{_STAGE_DEFAULTS[stage]}())."
+                        f"{_STAGE_DEFAULTS[stage]})."
                     )
         return super().set_params(**params)
 

@@ -14,11 +14,13 @@ from sklearn.base import clone
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.core import (
     AUTO_CORE_FRACTION,
+    AUTO_KMEANS_START_MAX_PAIRS,
     PAPER_CORE_FRACTION,
     ActiveFTSelector,
     FarthestPointSelector,
     KMeansSelector,
     RandomSelector,
+    default_init,
     default_n_cores,
     paper_n_cores,
 )
@@ -82,6 +84,56 @@ def test_bilaf_default_uses_auto_and_is_deterministic():
     assert small.n_cores_ == 60
     np.testing.assert_array_equal(np.sort(small.selected_indices_),
                                   small.core_indices_)
+
+
+def test_default_init_rule():
+    assert AUTO_KMEANS_START_MAX_PAIRS == 250_000_000
+    assert default_init(65_617, 3280) == "k-means"  # WordNet at 5 %
+    assert default_init(50_000, 5000) == "k-means"
+    assert default_init(50_000, 5001) == "random"
+    assert default_init(1_281_167, 6405) == "random"  # ImageNet, paper's K
+    assert default_init(1, 1) == "k-means"
+
+
+def test_auto_init_is_k_means_then_random(monkeypatch):
+    import sklearn_bilaf.core as core
+
+    X = _pool(n=400, d=5, seed=7)
+    kmeans = ActiveFTSelector(30, init="k-means", max_iter=5, random_state=0).fit(X)
+    auto = ActiveFTSelector(30, init="auto", max_iter=5, random_state=0).fit(X)
+    assert auto.init_ == kmeans.init_ == "k-means"
+    np.testing.assert_array_equal(auto.init_indices_, kmeans.init_indices_)
+    np.testing.assert_array_equal(auto.selected_indices_, kmeans.selected_indices_)
+    # Above the limit, the random start (the same draws as init="random").
+    monkeypatch.setattr(core, "AUTO_KMEANS_START_MAX_PAIRS", 400 * 30 - 1)
+    auto = ActiveFTSelector(30, init="auto", max_iter=5, random_state=0).fit(X)
+    rand = ActiveFTSelector(30, init="random", max_iter=5, random_state=0).fit(X)
+    assert auto.init_ == rand.init_ == "random"
+    np.testing.assert_array_equal(auto.init_indices_, rand.init_indices_)
+    np.testing.assert_array_equal(auto.selected_indices_, rand.selected_indices_)
+    assert ActiveFTSelector(3, init=[0, 1, 2], max_iter=1).fit(X).init_ == "indices"
+
+
+def test_bilaf_default_core_stage_is_activeft_from_k_means():
+    """The default core stage is ActiveFT started from spherical k-means (on a
+    pool this size); the paper's random start stays the ActiveFTSelector
+    default (and the preset's)."""
+    X = _pool(n=1500, d=6, seed=6)
+    default = BiLAFSampler(120, random_state=0).fit(X)
+    assert isinstance(default.core_selector_, ActiveFTSelector)
+    assert default.core_selector_.init == "auto"
+    assert default.core_selector_.init_ == "k-means"
+    assert default.core_selector_.n_cores == "auto"
+    explicit = BiLAFSampler(120, core_selector=ActiveFTSelector(init="k-means"),
+                            random_state=0).fit(X)
+    np.testing.assert_array_equal(default.selected_indices_,
+                                  explicit.selected_indices_)
+    random_start = BiLAFSampler(120, core_selector=ActiveFTSelector(),
+                                random_state=0).fit(X)
+    assert random_start.core_selector_.init_ == "random"
+    assert not np.array_equal(np.sort(default.core_indices_),
+                              np.sort(random_start.core_indices_))
+    assert ActiveFTSelector(n_cores="paper").init == "random"
 
 
 def test_paper_preset_is_one_argument_away():

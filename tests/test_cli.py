@@ -315,6 +315,30 @@ def test_other_core_selectors(bilaf, tmp_path, digits32, selector):
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
 
 
+@pytest.mark.parametrize("init", [None, "k-means", "random"])
+def test_activeft_start(bilaf, tmp_path, digits32, init):
+    """``--init`` reaches ActiveFT; without it the start is the library
+    default's (``"auto"``: k-means on a pool this small), as in
+    ``BiLAFSampler``'s default core stage."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = digits32[:400]
+    path = tmp_path / "emb.npy"
+    np.save(path, X)
+    out = tmp_path / "s.json"
+    options = [] if init is None else ["--init", init]
+    proc = bilaf("select", path, "-b", "30", "-k", "5", "-o", out, *options)
+    assert_ok(proc)
+    expected = BiLAFSampler(
+        30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto"),
+        random_state=0).fit(X)
+    start = init or "k-means"
+    assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
+    assert f"by ActiveFT with a {start} start" in " ".join(proc.stdout.split())
+    if init is None:
+        assert "k-means start: 5 centres" in proc.stderr
+
+
 # -- input formats -----------------------------------------------------------
 def test_npz_with_key(bilaf, tmp_path, digits_xy):
     X, y = digits_xy
@@ -580,6 +604,8 @@ def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
         (["--denoiser", "none", "--removal-rate", "0.2"], "no effect"),
         (["--denoiser", "distance", "--variant", "published"], "only applies"),
         (["--strategy", "one-shot", "--penalty", "2"], "no effect"),
+        (["--core-selector", "kmeans", "--init", "random"], "only applies"),
+        (["--init", "k-means++"], "invalid choice"),
         (["--ids", "ids.txt"], "needs an EMBEDDINGS file"),
         (["--unknown"], "unrecognized arguments"),
     ],

@@ -58,3 +58,28 @@ def test_validation_records_print_their_summary(script, expected):
     for config in expected:
         assert f" {config} " in f" {done.stdout} ".replace("\n", " ")
     assert "wordnet" in done.stdout and "fashion-mnist" in done.stdout
+
+
+def test_default_rows_are_the_library_default(tmp_path):
+    """The *BiLAF (library default)* rows select what ``BiLAFSampler``'s
+    defaults select, with the core stage seeded by the run's seed."""
+    import importlib.util
+
+    import numpy as np
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    spec = importlib.util.spec_from_file_location("quality_script", SCRIPT)
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    ds = quality.load_digits_split()
+    ctx = quality.Context(ds, tmp_path)
+    for budget in (20, 100):  # all cores; cores and boundary samples
+        indices, _, _ = quality.select_default(ctx, budget, seed=1)
+        sampler = BiLAFSampler(budget, core_selector=ActiveFTSelector(
+            init="auto", random_state=1), random_state=1).fit(ds.X)
+        assert sampler.core_selector_.init_ == "k-means"
+        np.testing.assert_array_equal(indices, sampler.selected_indices_)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "digits-activeft-kmeans-k20-seed1.npz", "digits-activeft-kmeans-k67-seed1.npz"]
