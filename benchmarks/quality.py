@@ -229,8 +229,9 @@ class Context:
 
         ``init="random"`` is ActiveFT as published (the *ActiveFT* rows and
         the BiLAF rows with the paper's settings); ``init="k-means"`` is the
-        start of the library's default core stage.  A lock file next to the cache entry lets several processes share the
-        cache: while one computes an entry, the others wait for it.
+        start of the library's default core stage.  A lock file next to the
+        cache entry lets several processes share the cache: while one computes
+        an entry, the others wait for it.
         """
         kind = "activeft" if init == "random" else "activeft-kmeans"
         path = self._path(kind, n_cores, seed)
