@@ -226,7 +226,7 @@ def _add_selection_options(parser):
         "(the samples nearest to the centres of k-means on the normalised "
         "rows, the best start on our validation pools), random (random "
         "samples, as in the paper) or auto (default: k-means up to 2.5e8 "
-        "rows x cores, random beyond)",
+        "rows x cores and a million rows, random beyond)",
     )
     group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",

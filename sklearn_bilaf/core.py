@@ -69,17 +69,23 @@ def default_n_cores(n_samples):
 #: ``init="auto"`` starts ActiveFT from k-means up to this many
 #: sample-centroid pairs (N x K, the size of one k-means iteration); the
 #: largest pools it was validated on had 2.2e8 (WordNet at 5 %).  Beyond, the
-#: single-threaded k-means would cost minutes per iteration: random start.
+#: single-threaded k-means would take longer than ActiveFT: random start.
 AUTO_KMEANS_START_MAX_PAIRS = 250_000_000
+
+#: ... and up to this many rows, because the k-means works on a normalised
+#: copy of the pool (1.5 GB for a million 384-D float32 rows).
+AUTO_KMEANS_START_MAX_ROWS = 1_000_000
 
 
 def default_init(n_samples, n_cores):
     """``init="auto"``: ``"k-means"`` when N x K is at most
-    ``AUTO_KMEANS_START_MAX_PAIRS`` (2.5e8), else ``"random"``.
+    ``AUTO_KMEANS_START_MAX_PAIRS`` (2.5e8) and N at most
+    ``AUTO_KMEANS_START_MAX_ROWS`` (1e6), else ``"random"``.
 
     Label-free: it depends on the pool size and the number of centroids only.
     """
-    if n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS:
+    if (n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS
+            and n_samples <= AUTO_KMEANS_START_MAX_ROWS):
         return "k-means"
     return "random"
 
@@ -802,9 +808,10 @@ class ActiveFTSelector(BaseCoreSelector):
         seeding, on one thread so that the start is the same on every
         machine; it costs about as much as ActiveFT's iterations and a
         normalised copy of X); ``"auto"``, ``"k-means"`` up to 2.5e8
-        sample-centroid pairs (N x K) and ``"random"`` beyond, where the
-        single-threaded k-means would take longer than ActiveFT itself (the
-        start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
+        sample-centroid pairs (N x K) and a million rows, ``"random"``
+        beyond, where the single-threaded k-means would take longer than
+        ActiveFT itself (the start of :class:`~sklearn_bilaf.BiLAFSampler`'s
+        default core stage);
         or the given K distinct sample indices (the run is then reproducible
         whatever ``random_state``, unless ``batch_size`` is set).  On
         validation splits of two pools ``"k-means"`` gave the best selections

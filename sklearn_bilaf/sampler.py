@@ -100,7 +100,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
         with ``n_cores="auto"`` (5 % of the pool, at most the budget) and
         ``init="auto"`` (ActiveFT started from k-means on the normalised
-        rows, or from random samples when N x K exceeds 2.5e8);
+        rows; from random samples when N x K exceeds 2.5e8 or N a million);
         ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %
         of the pool, random start).  An
         array gives precomputed core indices.  Any selector of

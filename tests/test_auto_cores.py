@@ -93,6 +93,8 @@ def test_default_init_rule():
     assert default_init(50_000, 5001) == "random"
     assert default_init(1_281_167, 6405) == "random"  # ImageNet, paper's K
     assert default_init(1, 1) == "k-means"
+    assert default_init(1_000_000, 250) == "k-means"
+    assert default_init(1_000_001, 1) == "random"  # the normalised copy
 
 
 def test_auto_init_is_k_means_then_random(monkeypatch):
