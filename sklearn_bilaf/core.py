@@ -16,6 +16,7 @@ numbers (``budget``, when given, is the most cores the sampler can take).
 
 import sys
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -466,13 +467,18 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     distinct row numbers, ascending (the order of ActiveFT's centroids).
     """
     from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
     unit = np.asarray(X, dtype=inv_norms.dtype) * inv_norms[:, None]
     # One thread: KMeans adds its threads' partial sums in an order that
     # depends on their number (centres a few ulps apart), and the start must
     # not depend on the machine.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        # Fewer distinct normalised rows than centres (duplicates, or one
+        # feature) make KMeans warn; the start is still K distinct samples,
+        # because each centre takes its nearest *unused* sample.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         kmeans = KMeans(n_clusters=n_centres, n_init=1, random_state=seed).fit(unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
 

@@ -157,3 +157,18 @@ def test_paper_preset_with_an_init_array_means_its_length():
 def test_invalid_string_is_rejected():
     with pytest.raises(ValueError, match="n_cores"):
         RandomSelector(n_cores="coverage").fit(_pool())
+
+
+def test_k_means_start_on_few_distinct_rows_is_quiet_and_distinct():
+    """One feature: the normalised rows take two values, far fewer than the
+    centroids; the start is still K distinct samples, with no warning."""
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        selector = ActiveFTSelector(10, init="k-means", max_iter=3,
+                                    random_state=0).fit(X)
+    assert np.unique(selector.init_indices_).size == 10
+    assert np.unique(selector.selected_indices_).size == 10
