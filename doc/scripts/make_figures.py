@@ -113,7 +113,7 @@ def two_levels(out):
          dict(selected_indices=sampler.selected_indices_,
               inlier_mask=sampler.inlier_mask_)),
     ]
-    for ax, (title, kwargs) in zip(axes, steps):
+    for ax, (title, kwargs) in zip(axes, steps, strict=True):
         SelectionDisplay(identity, core_indices=sampler.core_indices_,
                          labels=sampler.labels_, projection_name="x",
                          **kwargs).plot(ax=ax, legend_kw={"loc": "lower left"})
@@ -139,8 +139,9 @@ def wordnet(data, out, tsne_cache=None):
     from sklearn_bilaf.core import ActiveFTSelector
 
     X, y = wordnet_pool(data)
+    counts = np.bincount(y, minlength=len(CATEGORIES)).tolist()
     print(f"WordNet pool: {X.shape}, per category "
-          f"{dict(zip(CATEGORIES, np.bincount(y).tolist()))}")
+          f"{dict(zip(CATEGORIES, counts, strict=True))}")
     if tsne_cache is not None and tsne_cache.exists():
         embedding = np.load(tsne_cache)
     else:
@@ -218,7 +219,7 @@ def wordnet(data, out, tsne_cache=None):
     rates = [0.0, 0.1, 0.3]
     fig, axes = plt.subplots(2, 3, figsize=(18, 9.5),
                              gridspec_kw={"height_ratios": [1.6, 1]})
-    for top, bottom, rate in zip(axes[0], axes[1], rates):
+    for top, bottom, rate in zip(axes[0], axes[1], rates, strict=True):
         denoiser = NoDenoiser() if rate == 0 else IDCDenoiser(removal_rate=rate)
         sampler = BiLAFSampler(BUDGET, core_selector=bilaf.core_indices_,
                                denoiser=denoiser, random_state=SEED).fit(X)
