@@ -116,6 +116,23 @@ def _clearer_conversion_error(X, exc):
     return None
 
 
+def _check_finite_in_chunks(X):
+    """Refuse NaN/inf in a float array without a whole-array temporary."""
+    step = max(1, (1 << 24) // max(1, X.shape[1]))
+    bad = [start + np.flatnonzero(~np.isfinite(X[start:start + step]).all(axis=1))
+           for start in range(0, X.shape[0], step)]
+    bad = np.concatenate(bad) if bad else np.zeros(0, dtype=np.intp)
+    if bad.size:
+        has_nan = bool(np.isnan(X[bad]).any())
+        raise ValueError(
+            f"X contains {'NaN' if has_nan else 'infinite values'} in "
+            f"{bad.size} row{'' if bad.size == 1 else 's'} (e.g. rows "
+            f"{bad[:5].tolist()}): embeddings must be finite numbers. Drop those "
+            "rows (and keep track of the rows you drop) or fix the feature "
+            "extractor that produced them."
+        )
+
+
 def _reject_overflowing(X):
     """Refuse values so large that squared distances between rows overflow."""
     if X.size == 0:
@@ -208,8 +225,9 @@ class SubsetSamplerMixin(TransformerMixin):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples_fit_, n_features_in_)
-            The pool the sampler was fitted on (it is validated like in
-            ``fit``: same number of rows and features, finite values).  To
+            The pool the sampler was fitted on (validated like in ``fit``:
+            same number of rows and features, finite values; a float array
+            or memory map is checked in chunks, never converted whole).  To
             pick the selected rows of other data aligned with the pool (raw
             inputs, file names, labels), index it with ``selected_indices_``.
 
@@ -224,7 +242,15 @@ class SubsetSamplerMixin(TransformerMixin):
             index labels, or the row numbers of an array input).
         """
         check_is_fitted(self, "selected_indices_")
-        X_checked = validate_pool(self, X, reset=False)
+        selected = self.selected_indices_
+        in_place = isinstance(X, np.ndarray) and X.dtype.kind == "f"
+        if in_place:
+            # A float array (a memory map too) is checked without converting
+            # it whole; only the rows returned must be finite (below).
+            X_checked = validate_data(self, X, reset=False, dtype=None,
+                                      ensure_all_finite=False, copy=False)
+        else:
+            X_checked = validate_pool(self, X, reset=False)
         n_rows = X_checked.shape[0]
         if n_rows != self.n_samples_fit_:
             raise ValueError(
@@ -234,7 +260,8 @@ class SubsetSamplerMixin(TransformerMixin):
                 "first, or index other data aligned with the pool with "
                 "selected_indices_."
             )
-        selected = self.selected_indices_
+        if in_place:
+            _check_finite_in_chunks(X)
         pandas_out = _get_output_config("transform", self)["dense"] == "pandas"
         if hasattr(X, "iloc"):
             rows = X.iloc[selected]

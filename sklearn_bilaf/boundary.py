@@ -106,7 +106,7 @@ class BaseBoundarySelector(BaseEstimator):
             nearest to the class mean), ``boundary_scores_`` and
             ``opponent_`` (an index into ``classes_``, -1 with one class).
         """
-        from sklearn.utils.validation import check_array
+        from sklearn.utils.validation import column_or_1d
 
         self._validate_params()
         X = validate_pool(self, X)
@@ -116,7 +116,13 @@ class BaseBoundarySelector(BaseEstimator):
                 "is None: pass the group (pseudo-class, cluster or class) of every "
                 "sample."
             )
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        try:
+            y = column_or_1d(y, dtype=None, warn=True)
+        except ValueError as exc:
+            raise ValueError(
+                f"y must be 1-D, one group label per row of X; got an array of "
+                f"shape {np.shape(y)}."
+            ) from exc
         if y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"y has {y.shape[0]} labels but X has {X.shape[0]} rows."
@@ -174,8 +180,10 @@ class BoundarySelector(BaseBoundarySelector):
     >>> from sklearn_bilaf.boundary import BoundarySelector
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [6.0], [7.0], [8.0], [9.0]])
     >>> sel = BoundarySelector().fit(X, [0, 0, 0, 0, 1, 1, 1, 1])
-    >>> np.round(sel.boundary_scores_, 2).tolist()
-    [0.5, 0.29, 0.07, -0.07, -0.07, 0.07, 0.29, 0.5]
+    >>> sel.core_indices_.tolist()  # each class's member nearest to its mean
+    [1, 5]
+    >>> np.round(sel.boundary_scores_, 2).tolist()  # lowest: nearest the border
+    [0.79, 0.83, 0.8, 0.62, 0.7, 0.83, 0.86, 0.81]
     """
 
     _parameter_constraints: dict = {

@@ -21,7 +21,7 @@ distances.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
@@ -62,7 +62,7 @@ def _keep_core_first_kept(ranking, n_kept, core_position):
     return ranking, n_kept
 
 
-class BaseDenoiser(BaseEstimator):
+class BaseDenoiser(OutlierMixin, BaseEstimator):
     """Base class for denoising stages.
 
     Subclasses implement ``rank_class(pseudo_class) -> (ranking, n_kept)``.
@@ -226,8 +226,8 @@ class IDCDenoiser(BaseDenoiser):
     >>> from sklearn_bilaf.denoise import IDCDenoiser
     >>> X = np.r_[np.random.RandomState(0).normal(size=(40, 2)), [[9.0, 9.0]]]
     >>> labels = IDCDenoiser(removal_rate=0.1).fit_predict(X)
-    >>> int((labels == -1).sum()), bool(labels[-1] == -1)
-    (4, True)
+    >>> int((labels == -1).sum()), bool(labels[-1] == -1)  # 41 - int(41 * 0.9)
+    (5, True)
     """
 
     _parameter_constraints: dict = {
@@ -347,8 +347,10 @@ class DistanceDenoiser(BaseDenoiser):
     >>> import numpy as np
     >>> from sklearn_bilaf.denoise import DistanceDenoiser
     >>> X = np.arange(20.0).reshape(-1, 1)
+    >>> # Standalone, the core is the sample nearest to the mean (9; ties go to
+    >>> # the lower row), and 0 and 18 tie at distance 9: the lower row stays.
     >>> np.flatnonzero(DistanceDenoiser(0.1).fit_predict(X) == -1).tolist()
-    [0, 19]
+    [18, 19]
     """
 
     _parameter_constraints: dict = {
@@ -391,9 +393,9 @@ class DensityDenoiser(BaseDenoiser):
     --------
     >>> import numpy as np
     >>> from sklearn_bilaf.denoise import DensityDenoiser
-    >>> X = np.r_[np.zeros((9, 1)), [[0.1], [5.0]]]
+    >>> X = np.r_[[[-5.0]], np.zeros((9, 1)), [[5.0]]]
     >>> np.flatnonzero(DensityDenoiser(3, 0.1).fit_predict(X) == -1).tolist()
-    [10]
+    [0, 10]
     """
 
     _parameter_constraints: dict = {
@@ -472,7 +474,16 @@ class OutlierDetectorDenoiser(BaseDenoiser):
                 "or hold duplicate rows; use a detector that copes with them "
                 "(LocalOutlierFactor, IsolationForest) or the default IDCDenoiser."
             ) from exc
-        inlier = flags != -1
+        values = np.unique(flags)
+        if flags.shape != (n,) or not np.isin(values, (-1, 1)).all():
+            raise ValueError(
+                f"{type(detector).__name__}.fit_predict must return 1 (inlier) "
+                f"or -1 (outlier) for each of the {n} members of pseudo-class "
+                f"{pseudo_class.label}; got values {values[:5].tolist()} of shape "
+                f"{flags.shape}. Pass an outlier detector (LocalOutlierFactor, "
+                "IsolationForest, ...), not a clusterer or a classifier."
+            )
+        inlier = flags == 1
         inlier[pseudo_class.core_position] = True
         ranking = np.r_[np.flatnonzero(inlier), np.flatnonzero(~inlier)]
         return ranking, int(inlier.sum())

@@ -66,8 +66,8 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     --------
     >>> import numpy as np
     >>> from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [10.0]])
-    >>> assign_pseudo_classes(X, [4, 0]).tolist()
+    >>> X = np.array([[0.0], [1.0], [2.0], [6.0], [10.0]])
+    >>> assign_pseudo_classes(X, [4, 0]).tolist()  # class 0: core 0; class 1: core 4
     [0, 0, 0, 1, 1]
     """
     cores = np.sort(np.asarray(core_indices, dtype=np.intp))
@@ -127,7 +127,7 @@ class PseudoClass:
     """One pseudo-class, as the denoising and boundary stages see it.
 
     A stage works in *local positions* ``0 .. n - 1``, which index
-    :attr:`indices`.  Distances are computed on demand from the prepared rows,
+    ``indices``.  Distances are computed on demand from the prepared rows,
     accurately (see the "Guarantees" section of the user guide), and the full
     ``n x n`` matrix is cached when it fits the scikit-learn
     ``working_memory`` setting.

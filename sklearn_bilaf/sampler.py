@@ -35,12 +35,48 @@ _STAGE_DEFAULTS = {
 
 
 def _seeded(estimator, rng):
-    """Clone a stage; give it a seed drawn from ``rng`` if it has none."""
+    """Clone a stage; seed every ``random_state`` in it that is None.
+
+    Nested ones count too (a detector inside an ``OutlierDetectorDenoiser``,
+    a clusterer inside a ``ClustererSelector``), so that the sampler's
+    ``random_state`` makes the whole selection repeatable.  The stage's own
+    parameter draws first, then the nested ones in name order: a stage with
+    no nested estimator gets the same seed as it always did.
+    """
     estimator = clone(estimator)
-    params = estimator.get_params(deep=False)
-    if "random_state" in params and params["random_state"] is None and rng is not None:
-        estimator.set_params(random_state=int(rng.randint(_SEED_MAX)))
+    params = estimator.get_params(deep=True)
+    unseeded = sorted(
+        (name for name, value in params.items()
+         if value is None and (name == "random_state"
+                               or name.endswith("__random_state"))),
+        key=lambda name: (name != "random_state", name),
+    )
+    if unseeded:
+        estimator.set_params(**{name: int(rng.randint(_SEED_MAX))
+                                for name in unseeded})
     return estimator
+
+
+def _is_clusterer(obj):
+    """scikit-learn's is_clusterer, False for what has no estimator tags."""
+    if not hasattr(obj, "fit"):
+        return False
+    try:
+        return is_clusterer(obj)
+    except AttributeError:  # duck-typed estimators without __sklearn_tags__
+        return False
+
+
+def _accepts_keyword(function, name):
+    """Whether ``function`` can be called with the keyword argument ``name``."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the call decide
+        return True
+    return any(p.name == name and p.kind is not p.POSITIONAL_ONLY
+               or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 # The per-class tasks receive only their class's rows, never the whole pool,
@@ -100,7 +136,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
         with ``n_cores="auto"`` (5 % of the pool, at most the budget) and
         ``init="auto"`` (ActiveFT started from k-means on the normalised
-        rows; from random samples when N x K exceeds 2.5e8 or N a million);
+        rows, a normalised copy of the pool; from random samples when
+        N x K exceeds 2.5e8 or N a million).  Note that
+        ``ActiveFTSelector()``'s own default start is the paper's random one:
+        to tune the default core stage, pass ``ActiveFTSelector(init="auto")``;
         ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %
         of the pool, random start).  An
         array gives precomputed core indices.  Any selector of
@@ -204,7 +243,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         "boundary_selector": [None, HasMethods(["select_class"])],
         "metric": [StrOptions({"euclidean", "cosine"})],
         "random_state": ["random_state"],
-        "n_jobs": [None, Integral],
+        "n_jobs": [
+            None,
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "verbose": ["verbose"],
     }
 
@@ -230,6 +273,26 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self.verbose = verbose
 
     # -- stage resolution -------------------------------------------------
+    def _check_stage_types(self):
+        """Refuse estimators that cannot play their stage, before any work."""
+        selector = self.core_selector
+        if (hasattr(selector, "fit") and not _is_clusterer(selector)
+                and not _accepts_keyword(selector.fit, "budget")):
+            raise TypeError(
+                f"core_selector={type(selector).__name__}() is not a core "
+                "selector: its fit does not take the budget (fit(X, budget=...)). "
+                "Pass a selector of sklearn_bilaf.core, a scikit-learn clusterer "
+                "with cluster_centers_ (KMeans, ...), or an array of core indices."
+            )
+        denoiser = self.denoiser
+        if _is_clusterer(denoiser) and not hasattr(denoiser, "rank_class"):
+            raise TypeError(
+                f"denoiser={type(denoiser).__name__}() is a clusterer: its "
+                "fit_predict gives cluster numbers, not inlier (1) / outlier (-1) "
+                "flags. Pass an outlier detector (LocalOutlierFactor, "
+                "IsolationForest, ...) or a denoiser of sklearn_bilaf.denoise."
+            )
+
     def _make_core_selector(self, rng):
         selector = self.core_selector
         if selector is None:
@@ -240,7 +303,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             return _seeded(ActiveFTSelector(init="auto"), rng)
         if not hasattr(selector, "fit"):
             return PrecomputedSelector(np.asarray(selector))
-        if is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
+        if _is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
             from .core import ClustererSelector
 
             return ClustererSelector(_seeded(selector, rng))
@@ -269,7 +332,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Embeddings of the unlabeled pool (float32 stays float32; read-only
-            and memory-mapped arrays are not copied).
+            and memory-mapped arrays are not copied, except by the default
+            core stage's k-means start, which clusters a normalised copy of
+            pools up to a million rows: pass
+            ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
         y : None
             Ignored: selection never looks at labels.
 
@@ -279,6 +345,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             Fitted sampler.
         """
         X = validate_pool(self, X)
+        self._check_stage_types()
         n_samples = X.shape[0]
         budget = resolve_count(self.budget, n_samples, name="budget")
         rng = check_random_state(self.random_state)
@@ -324,7 +391,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 "by denoising; denoising is skipped so that the whole budget can "
                 "be selected.",
                 UserWarning,
-                stacklevel=2,
+                # fit is wrapped by _fit_context: point at the caller's line.
+                stacklevel=3,
             )
             denoiser = NoDenoiser()
             per_class, sizes = denoise_all(denoiser)
@@ -342,7 +410,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         tic = time.perf_counter()
         class_budgets = allocate_budget(sizes, budget)
         boundary_selector = (BoundarySelector() if self.boundary_selector is None
-                             else clone(self.boundary_selector))
+                             else _seeded(self.boundary_selector, rng))
         self._log(f"stage 4/4: {budget - cores.size} boundary samples with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(

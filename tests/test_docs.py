@@ -1,20 +1,52 @@
-"""The documentation builds with warnings as errors (gallery examples included).
+"""The documentation: docstring examples run, and the docs build.
 
-A broken docstring, cross-reference or gallery example fails this test, so CI
-catches it.  It runs every example, hence it is marked slow.
+Every ``>>>`` example in the package's docstrings must give the output it
+shows (fast, run by default).  The documentation builds with warnings as
+errors, gallery examples included: a broken docstring, cross-reference or
+gallery example fails it, so CI catches it; it runs every example, hence it
+is marked slow.
 """
 
+import doctest
+import importlib
 import importlib.util
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import sklearn_bilaf
+
 ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(
+    ["sklearn_bilaf"]
+    + [f"sklearn_bilaf.{m.name}" for m in pkgutil.iter_modules(sklearn_bilaf.__path__)
+       if m.name != "__main__"]  # importing it runs the command line
+)
+# Modules whose examples need an optional extra.
+OPTIONAL = {"sklearn_bilaf.plotting": "matplotlib"}
 DOC_REQUIREMENTS = ["sphinx", "sphinx_gallery", "numpydoc", "pydata_sphinx_theme",
                     "matplotlib"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    extra = OPTIONAL.get(name)
+    if extra and importlib.util.find_spec(extra) is None:
+        pytest.skip(f"{name}'s examples need {extra} (pip install -e \".[plot]\")")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    for test in finder.find(module, name):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0, (
+        f"{results.failed} docstring example(s) of {name} failed (output above)")
 
 
 @pytest.mark.slow

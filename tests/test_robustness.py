@@ -563,3 +563,139 @@ def test_selection_never_reads_labels():
         BiLAFSampler(**params).fit_transform(X, rng.permutation(y)),
         X[reference.selected_indices_],
     )
+
+
+# -- stages that cannot play their part, and seeds of nested stages --------
+
+
+def test_clusterer_as_denoiser_is_refused_before_any_work():
+    from sklearn.cluster import KMeans
+
+    X = _blobs()
+    with pytest.raises(TypeError, match="is a clusterer.*outlier detector"):
+        BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=KMeans(2),
+                     random_state=0).fit(X)
+
+
+def test_detector_flags_other_than_plus_minus_one_are_refused():
+    from sklearn.cluster import KMeans
+
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    wrapped = OutlierDetectorDenoiser(KMeans(2, n_init=1, random_state=0))
+    with pytest.raises(ValueError, match=r"must return 1 \(inlier\) or -1"):
+        BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=wrapped,
+                     random_state=0).fit(_blobs())
+
+
+def test_estimator_that_is_not_a_core_selector_is_refused():
+    from sklearn.preprocessing import StandardScaler
+
+    with pytest.raises(TypeError, match="not a core selector.*budget"):
+        BiLAFSampler(40, core_selector=StandardScaler()).fit(_blobs())
+
+
+def test_denoisers_are_outlier_detectors():
+    from sklearn.base import is_outlier_detector
+
+    assert is_outlier_detector(IDCDenoiser())
+    assert is_outlier_detector(DistanceDenoiser())
+
+
+@pytest.mark.parametrize("n_jobs", [0])
+def test_n_jobs_zero_is_refused_by_parameter_validation(n_jobs):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        # Refused before the (costly) core stage runs.
+        BiLAFSampler(40, n_jobs=n_jobs, core_selector=RandomSelector(5)).fit(_blobs())
+
+
+def test_budget_fallback_warning_points_at_the_callers_line():
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    with pytest.warns(UserWarning, match="exceeds the") as record:
+        BiLAFSampler(30, core_selector=RandomSelector(2), random_state=0).fit(X)
+    assert record[0].filename == __file__
+
+
+def _repeated_fits(make, n_fits=3):
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    return {tuple(make().fit(X).selected_indices_) for _ in range(n_fits)}
+
+
+def test_random_state_seeds_a_wrapped_outlier_detector():
+    from sklearn.ensemble import IsolationForest
+
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    assert len(_repeated_fits(lambda: BiLAFSampler(
+        40, core_selector=RandomSelector(5), random_state=0,
+        denoiser=OutlierDetectorDenoiser(IsolationForest(n_estimators=10))))) == 1
+
+
+def test_random_state_seeds_a_wrapped_clusterer():
+    from sklearn.cluster import MiniBatchKMeans
+
+    assert len(_repeated_fits(lambda: BiLAFSampler(
+        40, random_state=0,
+        core_selector=ClustererSelector(MiniBatchKMeans(8, n_init=1))))) == 1
+
+
+def test_random_state_seeds_a_custom_boundary_selector():
+    from sklearn.utils import check_random_state
+
+    from sklearn_bilaf.boundary import BaseBoundarySelector
+
+    class RandomBoundary(BaseBoundarySelector):
+        def __init__(self, random_state=None):
+            self.random_state = random_state
+
+        def select_class(self, pseudo_class, budget):
+            rng = check_random_state(self.random_state)
+            others = np.delete(np.arange(pseudo_class.n), pseudo_class.core_position)
+            picks = rng.choice(others, budget - 1, replace=False)
+            return np.r_[pseudo_class.core_position, picks]
+
+    assert len(_repeated_fits(lambda: BiLAFSampler(
+        40, core_selector=RandomSelector(5), random_state=0,
+        boundary_selector=RandomBoundary()))) == 1
+
+
+def test_seeding_keeps_an_explicit_nested_seed():
+    from sklearn.ensemble import IsolationForest
+
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    sampler = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0,
+                           denoiser=OutlierDetectorDenoiser(
+                               IsolationForest(n_estimators=10, random_state=7)))
+    sampler.fit(np.random.RandomState(0).normal(size=(300, 8)))
+    assert sampler.denoiser_.detector.random_state == 7
+
+
+def test_boundary_selector_refuses_2d_labels():
+    X = np.arange(8.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        BoundarySelector().fit(X, np.c_[[0] * 8, [1] * 8])
+
+
+def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "pool16.npy"
+    np.save(path, np.random.RandomState(0).normal(size=(20000, 64)).astype(np.float16))
+    X = np.load(path, mmap_mode="r")
+    sampler = BiLAFSampler(50, core_selector=RandomSelector(5), random_state=0).fit(X)
+    tracemalloc.start()
+    try:
+        rows = sampler.transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows.dtype == np.float16
+    np.testing.assert_array_equal(rows, X[sampler.selected_indices_])
+    # The chunked finiteness check holds a boolean block, never a float32
+    # copy of the pool (2 x X.nbytes).
+    assert peak < 0.75 * X.nbytes
+    bad = np.array(X)
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match=r"NaN in 1 row \(e.g. rows \[7\]\)"):
+        sampler.transform(bad)
