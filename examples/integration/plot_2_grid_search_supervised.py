@@ -39,7 +39,10 @@ X_train, X_test, y_train, y_test = train_test_split(
 # A stage's parameters are reachable with ``__`` when the stage is given as
 # an object: with ``denoiser=IDCDenoiser()``, the grid can name
 # ``labelbudgetclassifier__sampler__denoiser__removal_rate``.  (With the
-# default ``denoiser=None`` that parameter does not exist.)
+# default ``denoiser=None`` that parameter does not exist.)  The core stage
+# written out is the sampler's default one, ActiveFT started from k-means
+# (``init="auto"``; ``ActiveFTSelector()`` alone starts at random, as in the
+# paper).
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -53,7 +56,7 @@ model = make_pipeline(
     LabelBudgetClassifier(
         BiLAFSampler(
             budget=0.1,
-            core_selector=ActiveFTSelector(random_state=0),
+            core_selector=ActiveFTSelector(init="auto", random_state=0),
             denoiser=IDCDenoiser(),
             random_state=0,
         ),

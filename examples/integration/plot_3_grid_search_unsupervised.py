@@ -26,9 +26,12 @@ from sklearn_bilaf.denoise import IDCDenoiser
 
 X, y = load_digits(return_X_y=True)  # y is only used at the very end
 
+# The stages are given as objects so that the grid search below can reach
+# their parameters; these are the sampler's defaults written out (ActiveFT
+# started from k-means, ``init="auto"``, and IDC denoising).
 sampler = BiLAFSampler(
     budget=0.05,
-    core_selector=ActiveFTSelector(random_state=0),
+    core_selector=ActiveFTSelector(init="auto", random_state=0),
     denoiser=IDCDenoiser(),
     random_state=0,
 )
