@@ -59,6 +59,22 @@ def validate_pool(estimator, X, *, reset=True):
     memory maps, are returned without a copy.  NaN/inf, sparse matrices,
     complex numbers, and arrays that are not 2-D are refused with an error that
     says what to change.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being fitted (``n_features_in_`` and
+        ``feature_names_in_`` are set, or checked, on it).
+    X : array-like of shape (n_samples, n_features)
+        The pool.
+    reset : bool, default=True
+        True in ``fit`` (record the number and names of features), False
+        afterwards (check them).
+
+    Returns
+    -------
+    X_valid : ndarray of shape (n_samples, n_features)
+        float32 or float64, without a copy where possible.
     """
     _reject_unsupported_dtype(X)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
@@ -152,6 +168,25 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
 
     Fractions are floored the way the reference code does it
     (``int(n_samples * value)``), and never fall below 1.
+
+    Parameters
+    ----------
+    value : int, float or "auto"
+        A count, a fraction of the pool in (0, 1], or ``"auto"``.
+    n_samples : int
+        Rows in the pool.
+    name : str
+        Parameter name used in error messages.
+    cap : int or None, default=None
+        Largest count allowed (the budget, for a number of cores): a larger
+        count is an error, and ``"auto"`` is capped at it.
+    auto : callable or None, default=None
+        ``auto(n_samples)`` gives the count for ``"auto"``; None refuses it.
+
+    Returns
+    -------
+    count : int
+        At least 1, at most ``n_samples`` (and ``cap``).
     """
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(

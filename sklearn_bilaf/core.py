@@ -63,6 +63,16 @@ def default_n_cores(n_samples):
     the budget).
 
     Label-free: it depends on the pool size only.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows in the pool.
+
+    Returns
+    -------
+    n_cores : int
+        ``max(1, int(n_samples * 0.05))``.
     """
     return max(1, int(n_samples * AUTO_CORE_FRACTION))
 
@@ -84,6 +94,18 @@ def default_init(n_samples, n_cores):
     ``AUTO_KMEANS_START_MAX_ROWS`` (1e6), else ``"random"``.
 
     Label-free: it depends on the pool size and the number of centroids only.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows in the pool (N).
+    n_cores : int
+        Number of centroids (K).
+
+    Returns
+    -------
+    init : {"k-means", "random"}
+        The start ActiveFT uses.
     """
     if (n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS
             and n_samples <= AUTO_KMEANS_START_MAX_ROWS):
@@ -92,7 +114,18 @@ def default_init(n_samples, n_cores):
 
 
 def paper_n_cores(n_samples):
-    """``n_cores="paper"``: 0.5 % of the pool, at least 1 (the paper's setting)."""
+    """``n_cores="paper"``: 0.5 % of the pool, at least 1 (the paper's setting).
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows in the pool.
+
+    Returns
+    -------
+    n_cores : int
+        ``max(1, int(n_samples * 0.005))``.
+    """
     return max(1, int(n_samples * PAPER_CORE_FRACTION))
 
 

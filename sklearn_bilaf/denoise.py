@@ -173,7 +173,20 @@ class NoDenoiser(BaseDenoiser):
     """
 
     def rank_class(self, pseudo_class):
-        """Every member kept, in the current order."""
+        """Every member kept, in the current order.
+
+        Parameters
+        ----------
+        pseudo_class : PseudoClass
+            The members of one pseudo-class.
+
+        Returns
+        -------
+        ranking : ndarray of shape (n,)
+            Local positions, most typical first.
+        n_kept : int
+            How many leading entries of ``ranking`` are kept.
+        """
         return np.arange(pseudo_class.n), pseudo_class.n
 
 
@@ -361,7 +374,20 @@ class DistanceDenoiser(BaseDenoiser):
         self.removal_rate = removal_rate
 
     def rank_class(self, pseudo_class):
-        """Members by distance to the core, nearest first."""
+        """Members by distance to the core, nearest first.
+
+        Parameters
+        ----------
+        pseudo_class : PseudoClass
+            The members of one pseudo-class.
+
+        Returns
+        -------
+        ranking : ndarray of shape (n,)
+            Local positions, most typical first.
+        n_kept : int
+            How many leading entries of ``ranking`` are kept.
+        """
         n = pseudo_class.n
         if n < MIN_CLASS_SIZE:
             return np.arange(n), n
@@ -408,7 +434,20 @@ class DensityDenoiser(BaseDenoiser):
         self.removal_rate = removal_rate
 
     def rank_class(self, pseudo_class):
-        """Members by mean distance to their nearest class members, densest first."""
+        """Members by mean distance to their nearest class members, densest first.
+
+        Parameters
+        ----------
+        pseudo_class : PseudoClass
+            The members of one pseudo-class.
+
+        Returns
+        -------
+        ranking : ndarray of shape (n,)
+            Local positions, most typical first.
+        n_kept : int
+            How many leading entries of ``ranking`` are kept.
+        """
         n = pseudo_class.n
         if n < MIN_CLASS_SIZE:
             return np.arange(n), n
@@ -459,7 +498,20 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         self.detector = detector
 
     def rank_class(self, pseudo_class):
-        """Inliers (and the core) first, in ascending position, then outliers."""
+        """Inliers (and the core) first, in ascending position, then outliers.
+
+        Parameters
+        ----------
+        pseudo_class : PseudoClass
+            The members of one pseudo-class.
+
+        Returns
+        -------
+        ranking : ndarray of shape (n,)
+            Local positions, most typical first.
+        n_kept : int
+            How many leading entries of ``ranking`` are kept.
+        """
         n = pseudo_class.n
         if n < MIN_CLASS_SIZE:
             return np.arange(n), n

@@ -106,9 +106,27 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
 def outside_distances(rows, own_label, core_rows, metric):
     """Distance to, and number of, the nearest core of another pseudo-class.
 
-    ``rows`` and ``core_rows`` are prepared rows (see ``_distances.prepare``);
-    ``own_label`` is an int or one label per row; ties go to the lower class.
-    With a single core, the distance is ``inf`` and the class ``-1``.
+    Ties go to the lower class.  With a single core, the distance is ``inf``
+    and the class ``-1``.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n, n_features)
+        Rows in the computing geometry (L2-normalised for ``"cosine"``).
+    own_label : int or array-like of int of shape (n,)
+        The pseudo-class of the rows (one for all, or one per row): its core
+        is left out.
+    core_rows : ndarray of shape (n_cores, n_features)
+        The cores, in class order, in the same geometry.
+    metric : {"euclidean", "cosine"}
+        Distance between embeddings.
+
+    Returns
+    -------
+    distance : ndarray of shape (n,)
+        Directly evaluated distance to the nearest other core.
+    opponent : ndarray of shape (n,)
+        The class of that core.
     """
     n = rows.shape[0]
     if core_rows.shape[0] == 1:
@@ -131,6 +149,21 @@ class PseudoClass:
     accurately (see the "Guarantees" section of the user guide), and the full
     ``n x n`` matrix is cached when it fits the scikit-learn
     ``working_memory`` setting.
+
+    Parameters
+    ----------
+    label : int
+        The pseudo-class number.
+    indices : array-like of int of shape (n,)
+        Pool row numbers of the members.
+    core_position : int
+        Local position of the core among ``indices``.
+    X : ndarray of shape (n, n_features)
+        The members' rows in the computing geometry.
+    metric : {"euclidean", "cosine"}
+        Distance between embeddings.
+    n_classes : int, default=1
+        Number of pseudo-classes in the pool.
 
     Attributes
     ----------
@@ -194,7 +227,13 @@ class PseudoClass:
         return self._distinct_rows, self._row_of
 
     def distance_matrix(self):
-        """The full ``n x n`` distance matrix (cached when it fits memory)."""
+        """The full ``n x n`` distance matrix (cached when it fits memory).
+
+        Returns
+        -------
+        D : ndarray of shape (n, n)
+            float64 distances between members, symmetric, zero diagonal.
+        """
         if self._matrix is not None:
             return self._matrix
         rows, row_of = self._distinct()
@@ -273,7 +312,19 @@ class PseudoClass:
         return out
 
     def subset(self, positions):
-        """A new PseudoClass made of the members at ``positions``, in that order."""
+        """A new PseudoClass made of the members at ``positions``, in that order.
+
+        Parameters
+        ----------
+        positions : array-like of int
+            Local positions to keep, the core among them exactly once.
+
+        Returns
+        -------
+        pseudo_class : PseudoClass
+            The members at ``positions`` (their rows and per-member
+            statistics), in that order.
+        """
         positions = np.asarray(positions, dtype=np.intp)
         where_core = np.flatnonzero(positions == self.core_position)
         if where_core.size != 1:
