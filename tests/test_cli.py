@@ -33,7 +33,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_bilaf(*args, env=None, cwd=REPO):
-    """``python -m sklearn_bilaf ARGS`` from the repository root."""
+    """``python -m sklearn_bilaf ARGS``, run in ``cwd``.
+
+    The package imported is this checkout's, whatever the folder: from another
+    one, ``-m`` would otherwise find whichever copy is installed.
+    """
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
     return subprocess.run(
         [sys.executable, "-m", "sklearn_bilaf", *map(str, args)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
