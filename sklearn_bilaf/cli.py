@@ -81,7 +81,9 @@ def _count_or_fraction(text, *, allow_auto=False):
         return "auto"
     percent = text.endswith("%")
     number = text[:-1].strip() if percent else text
-    if not percent and re.fullmatch(r"\+?\d+", number):
+    if not percent and re.fullmatch(r"[+-]?\d+", number):
+        # A whole number is a count, negative ones included: "-1" is a
+        # mistyped count, not a fraction outside (0, 1].
         value = int(number)
         if value < 1:
             raise argparse.ArgumentTypeError(f"{text!r}: a count must be at least 1")
