@@ -547,6 +547,11 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     """
     path = Path(path)
     suffix = suffix_of(path)
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder, not a file; give the embeddings file "
+            f"({', '.join(EMBEDDING_SUFFIXES)})"
+        )
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
@@ -673,7 +678,22 @@ def check_output_path(path, inputs=()):
     The format comes from the extension; the folder must exist and be
     writable; the path must not be one of the ``inputs``.
     """
+    text = os.fspath(path)
+    if text == "":
+        raise InputError(
+            "-o '': the output file name is empty; give one such as selected.json"
+        )
     path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"-o {text}: is a folder; give a file name, e.g. "
+            f"{path / 'selected.json'}"
+        )
+    if text.endswith(("/", os.sep)):
+        raise InputError(
+            f"-o {text}: ends with a separator, so it names a folder; give a "
+            f"file name, e.g. {path / 'selected.json'}"
+        )
     suffix = suffix_of(path)
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
@@ -682,11 +702,15 @@ def check_output_path(path, inputs=()):
         )
     folder = path.parent
     if not folder.is_dir():
+        # The nearest existing ancestor: a file there is the real mistake.
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise InputError(
+                f"-o {path}: {str(existing)!r} is a file, not a folder"
+            )
         raise InputError(
             f"-o {path}: the folder {str(folder)!r} does not exist; create it first"
         )
-    if path.is_dir():
-        raise InputError(f"-o {path}: is a folder; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"-o {path}: the folder {str(folder)!r} is not writable")
     for other in inputs:

@@ -539,6 +539,23 @@ def _bad_inputs(tmp_path, X):
         "output folder missing": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                   ["e.npy", "-o", "no/such/dir/s.json"],
                                   "does not exist"),
+        "output name empty": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                              ["e.npy", "-o", ""],
+                              "-o '': the output file name is empty"),
+        "output under a file": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                                ["e.npy", "-o", "e.npy/sub/s.json"],
+                                "'e.npy' is a file, not a folder"),
+        "output is a folder": (
+            lambda: (np.save(tmp_path / "e.npy", X[:50]),
+                     (tmp_path / "out").mkdir()),
+            ["e.npy", "-o", "out"], "-o out: is a folder; give a file name"),
+        "output names a folder": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                                  ["e.npy", "-o", "new/"],
+                                  "-o new/: ends with a separator, so it names "
+                                  "a folder"),
+        "input folder without extension": (
+            lambda: (tmp_path / "emb").mkdir(), ["emb"],
+            "emb: is a folder, not a file"),
         "output extension": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                              ["e.npy", "-o", "s.txt"], "unknown output format"),
         "output is input": (lambda: np.save(tmp_path / "e.npy", X[:50]),
