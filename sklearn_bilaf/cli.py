@@ -563,8 +563,19 @@ def _run_select(args):
     write_seconds = None
     if output is not None:
         tic = time.perf_counter()
-        write_selection(output, indices, roles=roles,
-                        pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+        try:
+            write_selection(output, indices, roles=roles,
+                            pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+        except OSError as exc:
+            # Checked up front, but a disk can fill up or a folder vanish.
+            reason = exc.strerror or " ".join(str(exc).split())
+            raise InputError(
+                f"-o {output}: could not write the selection ({reason}); "
+                f"{output.name} was left as it was"
+                if output.exists() else
+                f"-o {output}: could not write the selection ({reason}); "
+                "nothing was written"
+            ) from None
         write_seconds = time.perf_counter() - tic
         progress(f"wrote {output}")
     _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds)

@@ -675,8 +675,9 @@ def read_ids(path, n_rows, *, column=None):
 def check_output_path(path, inputs=()):
     """Check before any work that ``path`` can receive a selection.
 
-    The format comes from the extension; the folder must exist and be
-    writable; the path must not be one of the ``inputs``.
+    The format comes from the extension; the folder must exist and take a
+    new file (tried by creating and removing an empty hidden file there); the
+    path must not be one of the ``inputs``.
     """
     text = os.fspath(path)
     if text == "":
@@ -711,32 +712,58 @@ def check_output_path(path, inputs=()):
         raise InputError(
             f"-o {path}: the folder {str(folder)!r} does not exist; create it first"
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"-o {path}: the folder {str(folder)!r} is not writable")
     for other in inputs:
         if other is not None and path.exists() and Path(other).exists():
             if os.path.samefile(path, other):
                 raise InputError(
                     f"-o {path} is also an input file; choose another output name"
                 )
+    # Whether a file can be created there, tried for real: permission bits
+    # (os.access) say nothing for root, read-only mounts or /proc.
+    try:
+        temporary, fd = _create_beside(path, "probe")
+    except OSError as exc:
+        raise InputError(
+            f"-o {path}: cannot create a file in the folder {str(folder)!r} "
+            f"({exc.strerror or _one_line(exc)})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
     return path
+
+
+def _create_beside(path, kind):
+    """Create a new empty hidden file beside ``path``; return its path and fd."""
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.{kind}"
+        try:
+            # 0o666 so that the umask, not the temporary nature, sets the mode.
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        return temporary, fd
+
+
+def _about_target(exc, path):
+    """``exc`` (an OSError) naming ``path``, the file asked for, instead of
+    the temporary file it happened on."""
+    return OSError(exc.errno, exc.strerror or _one_line(exc), os.fspath(path))
 
 
 @contextlib.contextmanager
 def atomic_write(path, *, binary=False):
     """Open a temporary file beside ``path``; move it into place on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    On any error the temporary file is removed and ``path`` is left as it was;
+    an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
+    temporary file's name), keeping its ``errno``.
     """
     path = Path(path)
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            # 0o666 so that the umask, not the temporary nature, sets the mode.
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+    try:
+        temporary, fd = _create_beside(path, "tmp")
+    except OSError as exc:
+        raise _about_target(exc, path) from exc
     try:
         if binary:
             handle = os.fdopen(fd, "wb")
@@ -747,9 +774,11 @@ def atomic_write(path, *, binary=False):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise _about_target(exc, path) from exc
         raise
 
 

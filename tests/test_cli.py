@@ -616,6 +616,76 @@ def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "s.json"]
 
 
+def _refuse_new_files_in(folder, monkeypatch, error):
+    """Make creating files in ``folder`` fail with ``error`` (e.g. EACCES),
+    whoever runs the tests (``os.access`` is always true for root)."""
+    real_open = os.open
+
+    def open_refusing(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and Path(os.path.abspath(path)).parent == folder:
+            raise OSError(error, os.strerror(error), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_refusing)
+
+
+def test_output_folder_refusing_files_fails_before_the_selection(
+        tmp_path, monkeypatch, digits32):
+    import errno
+
+    np.save(tmp_path / "e.npy", digits32)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_new_files_in(locked, monkeypatch, errno.EROFS)
+    # Not --quiet: a single line on stderr means nothing was even read.
+    proc = call_bilaf("select", "e.npy", "-o", "locked/s.json",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_one_line_error(proc, "-o locked/s.json: cannot create a file in the "
+                          "folder 'locked' (Read-only file system)")
+    assert proc.stdout == ""
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_output_in_proc_fails_before_the_selection(bilaf, tmp_path, digits32):
+    """/proc exists but takes no new files, for root too."""
+    np.save(tmp_path / "e.npy", digits32)
+    proc = bilaf("select", "e.npy", "-o", "/proc/x.json", "--core-selector",
+                 "random", cwd=tmp_path)
+    assert_one_line_error(proc, "-o /proc/x.json: cannot create a file in the "
+                          "folder '/proc'")
+    assert ".tmp" not in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_failed_write_names_the_output_and_leaves_no_file(
+        tmp_path, monkeypatch, digits32, existing):
+    """A disk that fills up during the write: the message names the file
+    asked for, not the temporary one, and nothing is left behind."""
+    import errno
+
+    np.save(tmp_path / "e.npy", digits32)
+    out = tmp_path / "s.json"
+    if existing:
+        out.write_text("[1, 2, 3]\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def dump_on_full_disk(obj, handle):
+        handle.write("[1, 2")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(json, "dump", dump_on_full_disk)
+    proc = call_bilaf("select", "e.npy", "-o", "s.json", "-q", "--core-selector",
+                      "random", cwd=tmp_path)
+    left = ("s.json was left as it was" if existing else "nothing was written")
+    assert_one_line_error(proc, "-o s.json: could not write the selection (No "
+                          "space left on device)", left)
+    assert ".tmp" not in proc.stderr
+    assert_nothing_written(tmp_path, before)
+    if existing:
+        assert out.read_text() == "[1, 2, 3]\n"
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [
@@ -686,8 +756,25 @@ def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(bilaf_io.json, "dump", broken_dump)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as raised:
         bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
                                  pseudo_classes=[0, 0, 0])
+    # The error names the file asked for, not the temporary file.
+    assert raised.value.errno == 28 and raised.value.filename == str(out)
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+
+
+def test_atomic_write_names_the_target_when_no_file_can_be_created(
+        tmp_path, monkeypatch):
+    import errno
+
+    from sklearn_bilaf import io as bilaf_io
+
+    out = tmp_path / "s.npy"
+    _refuse_new_files_in(tmp_path, monkeypatch, errno.EACCES)
+    with pytest.raises(PermissionError) as raised:
+        bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
+                                 pseudo_classes=[0, 0, 0])
+    assert raised.value.filename == str(out)
+    assert list(tmp_path.iterdir()) == []
