@@ -286,8 +286,9 @@ def _add_output_options(parser):
     group.add_argument(
         "-o", "--output", default=None, metavar="FILE",
         help="where to write the selection; the format comes from the extension: "
-        f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist. "
-        "Without -o the selected rows are only printed",
+        f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist; an "
+        "existing file is replaced, atomically (a failed run leaves it as it "
+        "was). Without -o the selected rows are only printed",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",

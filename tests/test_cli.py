@@ -616,6 +616,21 @@ def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "s.json"]
 
 
+def test_existing_output_is_replaced_as_the_help_says(bilaf, tmp_path, digits32):
+    np.save(tmp_path / "e.npy", digits32)
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    proc = bilaf("select", "e.npy", "-o", "s.json", "-q", "--core-selector",
+                 "random", cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.01).selected_indices_.tolist()
+    assert json.loads(out.read_text()) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "s.json"]
+    for command in ("select", "demo"):
+        flat = " ".join(bilaf(command, "--help").stdout.split())
+        assert "an existing file is replaced, atomically" in flat, command
+
+
 def _refuse_new_files_in(folder, monkeypatch, error):
     """Make creating files in ``folder`` fail with ``error`` (e.g. EACCES),
     whoever runs the tests (``os.access`` is always true for root)."""
