@@ -22,8 +22,10 @@ from .io import (
     OUTPUT_SUFFIXES,
     InputError,
     check_output_path,
+    format_option_problem,
     load_embeddings,
     read_ids,
+    suffix_of,
     write_selection,
 )
 
@@ -399,6 +401,23 @@ def _check_option_combinations(args):
                 f"{', '.join(given)} needs an EMBEDDINGS file (none given: the "
                 "demo runs on the digits)", f"{PROG} select",
             )
+    else:
+        # Options that do not apply to the input's format are a bad command
+        # line, told before anything is read.
+        problem = format_option_problem(
+            args.embeddings, key=args.key,
+            # With --ids, --id-column names the column of the ids file.
+            id_column=args.id_column if args.ids is None else None,
+            label_column=args.label_column, header=args.header,
+        )
+        if (problem is None and args.ids is not None and args.id_column is not None
+                and suffix_of(args.ids) not in (".csv", ".tsv")):
+            problem = (
+                "--id-column with --ids only applies to .csv/.tsv id files "
+                "(other id files hold one id per line)"
+            )
+        if problem is not None:
+            raise _UsageError(problem, f"{PROG} select")
     if args.init is not None and args.core_selector != "activeft":
         raise _UsageError(
             f"--init only applies to --core-selector activeft, not "

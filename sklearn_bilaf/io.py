@@ -28,6 +28,7 @@ __all__ = [
     "Pool",
     "atomic_write",
     "check_output_path",
+    "format_option_problem",
     "load_embeddings",
     "read_ids",
     "write_selection",
@@ -557,19 +558,10 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
         )
-    if key is not None and suffix != ".npz":
-        raise InputError(f"--key only applies to .npz archives, not {suffix} files")
-    if suffix not in _TABLE_SUFFIXES:
-        for option, value in (("--id-column", id_column),
-                              ("--label-column", label_column)):
-            if value is not None:
-                raise InputError(
-                    f"{option} only applies to tables (.csv, .tsv, .parquet); for "
-                    f"a {suffix} file with the label in its last column use "
-                    "--drop-last-column, and give ids with --ids"
-                )
-    if header != "auto" and suffix not in _DELIMITERS:
-        raise InputError(f"--header only applies to .csv and .tsv files, not {suffix}")
+    problem = format_option_problem(path, key=key, id_column=id_column,
+                                    label_column=label_column, header=header)
+    if problem is not None:
+        raise InputError(problem)
 
     if suffix in _DELIMITERS:
         return _load_delimited(
@@ -597,6 +589,50 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         X = X[:, :-1]  # a view: a memory map stays a memory map
     _check_finite(X, source)
     return Pool(X=X, labels=labels, memory_mapped=memory_mapped)
+
+
+def format_option_problem(path, *, key=None, id_column=None, label_column=None,
+                          header="auto"):
+    """What is wrong with giving these options for ``path``'s format, or None.
+
+    Some options of :func:`load_embeddings` only apply to some formats:
+    ``key`` to .npz, the columns to tables, ``header`` to CSV/TSV.  Only the
+    name is looked at, so the command line checks this before reading.
+
+    Parameters
+    ----------
+    path : str or Path
+        The embeddings file; its extension gives the format.
+    key, id_column, label_column, header
+        As for :func:`load_embeddings`.
+
+    Returns
+    -------
+    problem : str or None
+        A one-line message naming the option and the formats it applies to,
+        or None when the options fit the format (or the format is unknown,
+        which :func:`load_embeddings` reports).
+    """
+    suffix = suffix_of(path)
+    if suffix not in EMBEDDING_SUFFIXES:
+        return None
+    if key is not None and suffix != ".npz":
+        return f"--key only applies to .npz archives, not {suffix} files"
+    if suffix not in _TABLE_SUFFIXES:
+        if label_column is not None:
+            return (
+                "--label-column only applies to tables (.csv, .tsv, .parquet); "
+                f"for a {suffix} file with the label in its last column use "
+                "--drop-last-column"
+            )
+        if id_column is not None:
+            return (
+                "--id-column only applies to tables (.csv, .tsv, .parquet); give "
+                f"the ids of a {suffix} file with --ids"
+            )
+    if header != "auto" and suffix not in _DELIMITERS:
+        return f"--header only applies to .csv and .tsv files, not {suffix}"
+    return None
 
 
 def read_ids(path, n_rows, *, column=None):

@@ -728,6 +728,33 @@ def test_bad_command_line_exits_2_with_one_line(bilaf, args, fragment):
 
 
 
+@pytest.mark.parametrize(
+    "files, args, fragment",
+    [
+        (["e.npy"], ["--id-column", "0"],
+         "--id-column only applies to tables (.csv, .tsv, .parquet); give the ids "
+         "of a .npy file with --ids"),
+        (["e.npz"], ["--label-column", "label"],
+         "--label-column only applies to tables"),
+        (["e.npy"], ["--key", "a"], "--key only applies to .npz archives, not .npy"),
+        (["e.csv"], ["--key", "a"], "--key only applies to .npz archives, not .csv"),
+        (["e.npy"], ["--header", "no"],
+         "--header only applies to .csv and .tsv files, not .npy"),
+        (["e.parquet"], ["--header", "yes"], "--header only applies"),
+        (["e.npy", "ids.txt"], ["--ids", "ids.txt", "--id-column", "0"],
+         "--id-column with --ids only applies to .csv/.tsv id files"),
+    ],
+)
+def test_option_not_for_the_input_format_is_a_usage_error(bilaf, tmp_path, files,
+                                                          args, fragment):
+    """Told before reading (the files are not even valid) and exits 2."""
+    for name in files:
+        (tmp_path / name).write_text("not read\n")
+    proc = bilaf("select", files[0], *args, "-o", "s.json", cwd=tmp_path)
+    assert_one_line_error(proc, fragment, "(see 'bilaf select --help')", status=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+
+
 # -- io, in process ------------------------------------------------------------
 def test_npy_is_memory_mapped_and_last_column_dropped_as_view(tmp_path):
     from sklearn_bilaf.io import load_embeddings
