@@ -355,7 +355,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                 path, names, has_header, id_column, label_column, drop_last_column
             )
             all_features = features == list(range(n_columns))
-            ids, labels, chunks = [], [], []
+            ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []
 
             def flush():
@@ -383,6 +383,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                     )
                 if id_pos is not None:
                     ids.append(row[id_pos])
+                    id_lines.append(line)
                 if label_pos is not None:
                     labels.append(row[label_pos])
                 rows.append(row if all_features else [row[p] for p in features])
@@ -405,11 +406,47 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
         blank = next((i for i, value in enumerate(ids) if not value.strip()), None)
         if blank is not None:
             raise InputError(f"{source}: data row {blank} has an empty id")
+        _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}",
+                          lines=id_lines)
     return Pool(
         X=X,
         ids=ids if id_pos is not None else None,
         labels=_label_array(labels) if label_pos is not None else None,
         notes=notes,
+    )
+
+
+def _check_unique_ids(ids, source, lines=None):
+    """Refuse an id given to several rows, naming it and where it occurs.
+
+    Ids name the samples in the outputs (for annotators, say): a repeated id
+    would name two samples at once.  ``lines`` gives each row's line number
+    in a text file, for the message.
+    """
+    seen = set()
+    for value in ids:
+        if value in seen:
+            break
+        seen.add(value)
+    else:
+        return
+    rows = [i for i, other in enumerate(ids) if other == value]
+    first_rows = rows[:3]
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+
+    def listed(items):
+        items = [str(i) for i in items]
+        if more:
+            return ", ".join(items) + more
+        return ", ".join(items[:-1]) + " and " + items[-1]
+
+    where = f"rows {listed(first_rows)}"
+    if lines is not None:
+        where += f" (lines {listed([lines[i] for i in first_rows])})"
+    name = repr(_one_line(value)[:60]) if isinstance(value, str) else repr(value)
+    raise InputError(
+        f"{source}: the id {name} is repeated, at {where}; "
+        "ids name the samples in the outputs, so each row needs its own"
     )
 
 
@@ -472,6 +509,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     if id_pos is not None:
         ids = [v if isinstance(v, (str, int)) else str(v)
                for v in plain_column(id_pos, "id")]
+        _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}")
     labels = None
     if label_pos is not None:
         labels = _label_array(plain_column(label_pos, "label"))
@@ -704,6 +742,7 @@ def read_ids(path, n_rows, *, column=None):
             f"--ids {source} gives {len(ids)} ids but the embeddings have "
             f"{n_rows} rows; it needs exactly one id per row, in row order"
         )
+    _check_unique_ids(ids, f"--ids {source}", lines=list(lines))
     return ids
 
 

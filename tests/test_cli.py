@@ -536,6 +536,24 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:50]),
                      (tmp_path / "ids.txt").write_text("a\nb\n")),
             ["e.npy", "--ids", "ids.txt"], "gives 2 ids but the embeddings have 50"),
+        "repeated ids": (
+            lambda: (np.save(tmp_path / "e.npy", X[:4]),
+                     (tmp_path / "ids.txt").write_text("a\nb\na\nc\n")),
+            ["e.npy", "--ids", "ids.txt"],
+            "--ids ids.txt: the id 'a' is repeated, at rows 0 and 2 (lines 1 and "
+            "3)"),
+        "repeated ids in a table": (
+            lambda: (np.save(tmp_path / "e.npy", X[:5]),
+                     (tmp_path / "ids.csv").write_text(
+                         "n,key\n0,x\n1,y\n2,x\n3,x\n4,x\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
+            "the id 'x' is repeated, at rows 0, 2, 3 and 1 more (lines 2, 4, 5 "
+            "and 1 more)"),
+        "repeated id column": (
+            lambda: (tmp_path / "e.csv").write_text("id,a\nq,1\nr,2\n\nq,3\n"),
+            ["e.csv", "--id-column", "id"],
+            "e.csv, id column 'id': the id 'q' is repeated, at rows 0 and 2 "
+            "(lines 2 and 5)"),
         "output folder missing": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                   ["e.npy", "-o", "no/such/dir/s.json"],
                                   "does not exist"),
@@ -785,6 +803,18 @@ def test_parquet_numeric_columns_keep_float32(tmp_path):
     pq.write_table(pa.table({"x": X[:, 0], "name": ["a"] * 20}), tmp_path / "b.parquet")
     with pytest.raises(InputError, match="column 'name' holds string"):
         load_embeddings(tmp_path / "b.parquet")
+
+
+def test_parquet_repeated_ids_are_refused(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    pq.write_table(pa.table({"key": [7, 8, 7], "x": [0.0, 1.0, 2.0]}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"id column 'key': the id 7 is repeated, "
+                       r"at rows 0 and 2;"):
+        load_embeddings(tmp_path / "e.parquet", id_column="key")
 
 
 def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
