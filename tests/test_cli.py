@@ -624,6 +624,67 @@ def test_bad_input_real_command(tmp_path, digits_xy, case):
     assert not (tmp_path / "unpickled").exists()
 
 
+def _library_error_cases(X):
+    """(pool, options, fragments) where the library's own check stops the run."""
+    with_zero_rows = X[:200] > 8  # a bool pool, as in a bag of flags
+    with_zero_rows[[3, 40]] = False
+    return {
+        "all-zero rows, activeft": (
+            with_zero_rows, [],
+            ["e.npy has 2 all-zero rows (rows 3, 40) and --core-selector "
+             "activeft (the default) normalises every row",
+             "or choose the cores with --core-selector kmeans, random or fds"]),
+        "all-zero rows, activeft and cosine": (
+            with_zero_rows, ["--metric", "cosine"],
+            ["--core-selector activeft (the default) and --metric cosine "
+             "normalise every row", "kmeans, random or fds and use --metric "
+             "euclidean (the default)"]),
+        "all-zero rows, cosine": (
+            with_zero_rows, ["--metric", "cosine", "--core-selector", "random"],
+            ["e.npy has 2 all-zero rows (rows 3, 40) and --metric cosine "
+             "normalises every row", "or use --metric euclidean (the default)"]),
+        "huge values": (
+            X[:200] * 1e200, ["--core-selector", "random"],
+            ["e.npy has values as large as 1.6e+201", "rescale the embeddings "
+             "(e.g. divide them by 1.6e+201) and save them again"]),
+        "tiny norms": (
+            (X[:200] * 1e-44).astype(np.float32), [],
+            ["rows 0, 1, 2, 3, 4, ...) have norms too small for --core-selector "
+             "activeft (the default) to normalise in float32: rescale the "
+             "embeddings (e.g. multiply them by a power of 10) or save them as "
+             "float64, or choose the cores with --core-selector kmeans, random "
+             "or fds"]),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_library_error_cases(np.zeros((200, 2)))))
+def test_library_errors_are_told_in_command_line_terms(bilaf, tmp_path, digits_xy,
+                                                      case):
+    """The estimators' checks name Python parameters and classes; the command
+    names its options instead (the library's messages stay as they are)."""
+    X, options, fragments = _library_error_cases(digits_xy[0])[case]
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "10", "-o", "s.json", "-q", *options,
+                 cwd=tmp_path)
+    assert_one_line_error(proc, *fragments)
+    for python in ("Selector", "metric=", "Rescale X", "pass it as"):
+        assert python not in proc.stderr, python
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
+    """scikit-learn's KMeans warns about n_clusters and X; say it with -k."""
+    X = np.repeat(np.eye(3), 20, axis=0)  # 3 distinct rows, 60 samples
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "5", "-q", "--core-selector",
+                 "kmeans", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        "bilaf: warning: k-means found only 3 distinct clusters for the 5 cores "
+        "(--n-cores), probably because the pool has fewer than 5 distinct rows; "
+        "each core is still a different row")
+
+
 def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     (tmp_path / "e.csv").write_text("a,b\n1,2\n3,x\n")
     out = tmp_path / "s.json"
