@@ -220,9 +220,10 @@ def _add_selection_options(parser):
     )
     group.add_argument(
         "--core-selector", choices=list(CORE_SELECTORS), default="activeft",
-        help="how the core samples are chosen: activeft (default, as in the "
-        "paper), random, kmeans (nearest sample to each k-means centre) or fds "
-        "(farthest point / k-center greedy)",
+        help="how the core samples are chosen: activeft (default: ActiveFT, the "
+        "paper's core selector, started as --init says), random, kmeans "
+        "(nearest sample to each k-means centre) or fds (farthest point / "
+        "k-center greedy)",
     )
     group.add_argument(
         "--init", choices=["auto", "k-means", "random"], default=None,
@@ -236,7 +237,8 @@ def _add_selection_options(parser):
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
         "'auto' (default: 5%% of the pool, at most the budget), a count, or "
-        "a fraction of the pool (the paper's setting: 0.5%%)",
+        "a fraction of the pool. The paper's setting is 0.5%% of the pool with "
+        "ActiveFT's random start: -k 0.5%% --init random",
     )
     group.add_argument(
         "--denoiser", choices=list(DENOISERS), default="idc",

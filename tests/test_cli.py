@@ -346,6 +346,33 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
         assert "k-means start: 5 centres" in proc.stderr
 
 
+def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
+    """The default K (5 %) and start (k-means) are not the paper's; the help
+    says so and gives the paper's setting, which gives ActiveFTSelector's
+    n_cores="paper" (0.5 % of the pool, random start)."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    assert "default, as in the paper" not in flat
+    assert "the paper's setting: 0.5%)" not in flat
+    assert ("The paper's setting is 0.5% of the pool with ActiveFT's random "
+            "start: -k 0.5% --init random") in flat
+    assert "activeft (default: ActiveFT, the paper's core selector, started as " \
+        "--init says)" in flat
+
+    X = digits32[:800]  # 0.5 %: 4 cores
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "12", "-k", "0.5%", "--init", "random",
+                 "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    expected = BiLAFSampler(
+        12, core_selector=ActiveFTSelector(n_cores="paper"), random_state=0).fit(X)
+    assert expected.n_cores_ == 4
+    assert json.loads((tmp_path / "s.json").read_text()) == (
+        expected.selected_indices_.tolist())
+    assert "4, by ActiveFT with a random start" in " ".join(proc.stdout.split())
+
+
 # -- input formats -----------------------------------------------------------
 def test_npz_with_key(bilaf, tmp_path, digits_xy):
     X, y = digits_xy
