@@ -22,8 +22,10 @@ from .io import (
     OUTPUT_SUFFIXES,
     InputError,
     check_output_path,
+    format_option_problem,
     load_embeddings,
     read_ids,
+    suffix_of,
     write_selection,
 )
 
@@ -81,7 +83,9 @@ def _count_or_fraction(text, *, allow_auto=False):
         return "auto"
     percent = text.endswith("%")
     number = text[:-1].strip() if percent else text
-    if not percent and re.fullmatch(r"\+?\d+", number):
+    if not percent and re.fullmatch(r"[+-]?\d+", number):
+        # A whole number is a count, negative ones included: "-1" is a
+        # mistyped count, not a fraction outside (0, 1].
         value = int(number)
         if value < 1:
             raise argparse.ArgumentTypeError(f"{text!r}: a count must be at least 1")
@@ -216,9 +220,10 @@ def _add_selection_options(parser):
     )
     group.add_argument(
         "--core-selector", choices=list(CORE_SELECTORS), default="activeft",
-        help="how the core samples are chosen: activeft (default, as in the "
-        "paper), random, kmeans (nearest sample to each k-means centre) or fds "
-        "(farthest point / k-center greedy)",
+        help="how the core samples are chosen: activeft (default: ActiveFT, the "
+        "paper's core selector, started as --init says), random, kmeans "
+        "(nearest sample to each k-means centre) or fds (farthest point / "
+        "k-center greedy)",
     )
     group.add_argument(
         "--init", choices=["auto", "k-means", "random"], default=None,
@@ -232,7 +237,8 @@ def _add_selection_options(parser):
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
         "'auto' (default: 5%% of the pool, at most the budget), a count, or "
-        "a fraction of the pool (the paper's setting: 0.5%%)",
+        "a fraction of the pool. The paper's setting is 0.5%% of the pool with "
+        "ActiveFT's random start: -k 0.5%% --init random",
     )
     group.add_argument(
         "--denoiser", choices=list(DENOISERS), default="idc",
@@ -284,8 +290,9 @@ def _add_output_options(parser):
     group.add_argument(
         "-o", "--output", default=None, metavar="FILE",
         help="where to write the selection; the format comes from the extension: "
-        f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist. "
-        "Without -o the selected rows are only printed",
+        f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist; an "
+        "existing file is replaced, atomically (a failed run leaves it as it "
+        "was). Without -o the selected rows are only printed",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",
@@ -396,6 +403,23 @@ def _check_option_combinations(args):
                 f"{', '.join(given)} needs an EMBEDDINGS file (none given: the "
                 "demo runs on the digits)", f"{PROG} select",
             )
+    else:
+        # Options that do not apply to the input's format are a bad command
+        # line, told before anything is read.
+        problem = format_option_problem(
+            args.embeddings, key=args.key,
+            # With --ids, --id-column names the column of the ids file.
+            id_column=args.id_column if args.ids is None else None,
+            label_column=args.label_column, header=args.header,
+        )
+        if (problem is None and args.ids is not None and args.id_column is not None
+                and suffix_of(args.ids) not in (".csv", ".tsv")):
+            problem = (
+                "--id-column with --ids only applies to .csv/.tsv id files "
+                "(other id files hold one id per line)"
+            )
+        if problem is not None:
+            raise _UsageError(problem, f"{PROG} select")
     if args.init is not None and args.core_selector != "activeft":
         raise _UsageError(
             f"--init only applies to --core-selector activeft, not "
@@ -482,12 +506,12 @@ def _make_sampler(args, budget, n_cores, verbose):
     )
 
 
-def _fit(sampler, X):
+def _fit(sampler, X, args, source):
     """Fit, showing warnings as one-line ``bilaf: warning:`` messages."""
     seen = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
-        text = " ".join(str(message).split())
+        text = _warning_for_command_line(" ".join(str(message).split()))
         if text not in seen:
             seen.add(text)
             print(f"{PROG}: warning: {text}", file=sys.stderr, flush=True)
@@ -498,8 +522,104 @@ def _fit(sampler, X):
         try:
             return sampler.fit(X)
         except (ValueError, TypeError) as exc:
-            # The estimators' own checks explain what to change; keep them.
-            raise InputError(" ".join(str(exc).split())) from None
+            # The estimators' own checks explain what to change; keep them,
+            # in the command line's terms where they speak Python.
+            message = " ".join(str(exc).split())
+            raise InputError(
+                _error_for_command_line(message, args, X, source)
+            ) from None
+
+
+# -- library messages in the command line's terms -------------------------------
+# The estimators' messages name Python parameters and classes (metric='cosine',
+# KMeansSelector, "Rescale X"); the known ones that a run of the command can
+# meet are said again here with its options.  Others are shown as they are.
+_EUCLIDEAN_CORES = "choose the cores with --core-selector kmeans, random or fds"
+
+
+def _rows_text(rows, shown=5):
+    rows = [int(r) for r in rows]
+    more = ", ..." if len(rows) > shown else ""
+    word = "row" if len(rows) == 1 else "rows"
+    return f"{word} {', '.join(map(str, rows[:shown]))}{more}"
+
+
+def _zero_rows(X):
+    """Row numbers of the all-zero rows of X, read a block at a time."""
+    import numpy as np
+
+    step = max(1, 2**26 // max(1, X.shape[1] * X.itemsize))
+    found = [start + np.flatnonzero(~np.asarray(X[start:start + step]).any(axis=1))
+             for start in range(0, X.shape[0], step)]
+    return np.concatenate(found)
+
+
+def _error_for_command_line(message, args, X, source):
+    activeft = args.core_selector == "activeft"
+    if "undefined for all-zero rows" in message:
+        # ActiveFTSelector's and metric='cosine''s refusal; counted here
+        # because the library counts the rows of the step that failed.
+        zero = _zero_rows(X)
+        users, fixes = [], []
+        if activeft:
+            users.append("--core-selector activeft (the default)")
+            fixes.append(_EUCLIDEAN_CORES)
+        if args.metric == "cosine":
+            users.append("--metric cosine")
+            fixes.append("use --metric euclidean (the default)")
+        if zero.size and users:
+            n = zero.size
+            return (
+                f"{source} has {n} all-zero row{'' if n == 1 else 's'} "
+                f"({_rows_text(zero)}) and {' and '.join(users)} "
+                f"normalise{'s' if len(users) == 1 else ''} every row, which is "
+                f"undefined for all-zero rows: remove "
+                f"{'that row' if n == 1 else 'those rows'}, or {' and '.join(fixes)}"
+            )
+    match = re.search(r"values as large as (\S+), so squared distances between "
+                      r"its rows overflow (\w+)", message)
+    if match:
+        peak, dtype = match.groups()
+        return (
+            f"{source} has values as large as {peak}, so squared distances "
+            f"between its rows overflow {dtype}: rescale the embeddings (e.g. "
+            f"divide them by {peak}) and save them again"
+        )
+    match = re.search(r"(\d+) rows \(e\.g\. \[([\d, ]*)\]\) have norms too small "
+                      r"to normalise in (\w+)", message)
+    if match:
+        count, rows, dtype = match.groups()
+        rows = [r for r in rows.split(", ") if r]
+        who = " for --core-selector activeft (the default)" if activeft else ""
+        text = (
+            f"{source}: {count} row{'' if count == '1' else 's'} "
+            f"({_rows_text(rows)}{', ...' if int(count) > len(rows) else ''}) "
+            f"{'has a norm' if count == '1' else 'have norms'} too small{who} "
+            f"to normalise in {dtype}: rescale the embeddings (e.g. multiply "
+            "them by a power of 10)"
+        )
+        if dtype != "float64":
+            text += " or save them as float64"
+        if activeft:
+            text += f", or {_EUCLIDEAN_CORES}"
+        return text
+    return message
+
+
+def _warning_for_command_line(message):
+    # scikit-learn's KMeans, under --core-selector kmeans.
+    match = re.fullmatch(r"Number of distinct clusters \((\d+)\) found smaller "
+                         r"than n_clusters \((\d+)\)\. Possibly due to duplicate "
+                         r"points in X\.", message)
+    if match:
+        found, wanted = match.groups()
+        return (
+            f"k-means found only {found} distinct cluster"
+            f"{'' if found == '1' else 's'} for the {wanted} cores (--n-cores), "
+            f"probably because the pool has fewer than {wanted} distinct rows; "
+            "each core is still a different row"
+        )
+    return message
 
 
 def _load_pool(args, progress):
@@ -553,7 +673,7 @@ def _run_select(args):
              f"{budget - n_cores} boundary samples")
 
     sampler = _make_sampler(args, budget, n_cores, verbose=0 if args.quiet else 1)
-    _fit(sampler, X)
+    _fit(sampler, X, args, source)
 
     indices = sampler.selected_indices_
     is_core = _core_mask(indices, sampler.core_indices_)
@@ -561,8 +681,19 @@ def _run_select(args):
     write_seconds = None
     if output is not None:
         tic = time.perf_counter()
-        write_selection(output, indices, roles=roles,
-                        pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+        try:
+            write_selection(output, indices, roles=roles,
+                            pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+        except OSError as exc:
+            # Checked up front, but a disk can fill up or a folder vanish.
+            reason = exc.strerror or " ".join(str(exc).split())
+            raise InputError(
+                f"-o {output}: could not write the selection ({reason}); "
+                f"{output.name} was left as it was"
+                if output.exists() else
+                f"-o {output}: could not write the selection ({reason}); "
+                "nothing was written"
+            ) from None
         write_seconds = time.perf_counter() - tic
         progress(f"wrote {output}")
     _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds)

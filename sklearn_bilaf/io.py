@@ -28,6 +28,7 @@ __all__ = [
     "Pool",
     "atomic_write",
     "check_output_path",
+    "format_option_problem",
     "load_embeddings",
     "read_ids",
     "write_selection",
@@ -354,7 +355,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                 path, names, has_header, id_column, label_column, drop_last_column
             )
             all_features = features == list(range(n_columns))
-            ids, labels, chunks = [], [], []
+            ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []
 
             def flush():
@@ -382,6 +383,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                     )
                 if id_pos is not None:
                     ids.append(row[id_pos])
+                    id_lines.append(line)
                 if label_pos is not None:
                     labels.append(row[label_pos])
                 rows.append(row if all_features else [row[p] for p in features])
@@ -404,11 +406,47 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
         blank = next((i for i, value in enumerate(ids) if not value.strip()), None)
         if blank is not None:
             raise InputError(f"{source}: data row {blank} has an empty id")
+        _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}",
+                          lines=id_lines)
     return Pool(
         X=X,
         ids=ids if id_pos is not None else None,
         labels=_label_array(labels) if label_pos is not None else None,
         notes=notes,
+    )
+
+
+def _check_unique_ids(ids, source, lines=None):
+    """Refuse an id given to several rows, naming it and where it occurs.
+
+    Ids name the samples in the outputs (for annotators, say): a repeated id
+    would name two samples at once.  ``lines`` gives each row's line number
+    in a text file, for the message.
+    """
+    seen = set()
+    for value in ids:
+        if value in seen:
+            break
+        seen.add(value)
+    else:
+        return
+    rows = [i for i, other in enumerate(ids) if other == value]
+    first_rows = rows[:3]
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+
+    def listed(items):
+        items = [str(i) for i in items]
+        if more:
+            return ", ".join(items) + more
+        return ", ".join(items[:-1]) + " and " + items[-1]
+
+    where = f"rows {listed(first_rows)}"
+    if lines is not None:
+        where += f" (lines {listed([lines[i] for i in first_rows])})"
+    name = repr(_one_line(value)[:60]) if isinstance(value, str) else repr(value)
+    raise InputError(
+        f"{source}: the id {name} is repeated, at {where}; "
+        "ids name the samples in the outputs, so each row needs its own"
     )
 
 
@@ -471,6 +509,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     if id_pos is not None:
         ids = [v if isinstance(v, (str, int)) else str(v)
                for v in plain_column(id_pos, "id")]
+        _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}")
     labels = None
     if label_pos is not None:
         labels = _label_array(plain_column(label_pos, "label"))
@@ -547,24 +586,20 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     """
     path = Path(path)
     suffix = suffix_of(path)
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder, not a file; give the embeddings file "
+            f"({', '.join(EMBEDDING_SUFFIXES)})"
+        )
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
         )
-    if key is not None and suffix != ".npz":
-        raise InputError(f"--key only applies to .npz archives, not {suffix} files")
-    if suffix not in _TABLE_SUFFIXES:
-        for option, value in (("--id-column", id_column),
-                              ("--label-column", label_column)):
-            if value is not None:
-                raise InputError(
-                    f"{option} only applies to tables (.csv, .tsv, .parquet); for "
-                    f"a {suffix} file with the label in its last column use "
-                    "--drop-last-column, and give ids with --ids"
-                )
-    if header != "auto" and suffix not in _DELIMITERS:
-        raise InputError(f"--header only applies to .csv and .tsv files, not {suffix}")
+    problem = format_option_problem(path, key=key, id_column=id_column,
+                                    label_column=label_column, header=header)
+    if problem is not None:
+        raise InputError(problem)
 
     if suffix in _DELIMITERS:
         return _load_delimited(
@@ -592,6 +627,50 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         X = X[:, :-1]  # a view: a memory map stays a memory map
     _check_finite(X, source)
     return Pool(X=X, labels=labels, memory_mapped=memory_mapped)
+
+
+def format_option_problem(path, *, key=None, id_column=None, label_column=None,
+                          header="auto"):
+    """What is wrong with giving these options for ``path``'s format, or None.
+
+    Some options of :func:`load_embeddings` only apply to some formats:
+    ``key`` to .npz, the columns to tables, ``header`` to CSV/TSV.  Only the
+    name is looked at, so the command line checks this before reading.
+
+    Parameters
+    ----------
+    path : str or Path
+        The embeddings file; its extension gives the format.
+    key, id_column, label_column, header
+        As for :func:`load_embeddings`.
+
+    Returns
+    -------
+    problem : str or None
+        A one-line message naming the option and the formats it applies to,
+        or None when the options fit the format (or the format is unknown,
+        which :func:`load_embeddings` reports).
+    """
+    suffix = suffix_of(path)
+    if suffix not in EMBEDDING_SUFFIXES:
+        return None
+    if key is not None and suffix != ".npz":
+        return f"--key only applies to .npz archives, not {suffix} files"
+    if suffix not in _TABLE_SUFFIXES:
+        if label_column is not None:
+            return (
+                "--label-column only applies to tables (.csv, .tsv, .parquet); "
+                f"for a {suffix} file with the label in its last column use "
+                "--drop-last-column"
+            )
+        if id_column is not None:
+            return (
+                "--id-column only applies to tables (.csv, .tsv, .parquet); give "
+                f"the ids of a {suffix} file with --ids"
+            )
+    if header != "auto" and suffix not in _DELIMITERS:
+        return f"--header only applies to .csv and .tsv files, not {suffix}"
+    return None
 
 
 def read_ids(path, n_rows, *, column=None):
@@ -663,6 +742,7 @@ def read_ids(path, n_rows, *, column=None):
             f"--ids {source} gives {len(ids)} ids but the embeddings have "
             f"{n_rows} rows; it needs exactly one id per row, in row order"
         )
+    _check_unique_ids(ids, f"--ids {source}", lines=list(lines))
     return ids
 
 
@@ -670,10 +750,26 @@ def read_ids(path, n_rows, *, column=None):
 def check_output_path(path, inputs=()):
     """Check before any work that ``path`` can receive a selection.
 
-    The format comes from the extension; the folder must exist and be
-    writable; the path must not be one of the ``inputs``.
+    The format comes from the extension; the folder must exist and take a
+    new file (tried by creating and removing an empty hidden file there); the
+    path must not be one of the ``inputs``.
     """
+    text = os.fspath(path)
+    if text == "":
+        raise InputError(
+            "-o '': the output file name is empty; give one such as selected.json"
+        )
     path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"-o {text}: is a folder; give a file name, e.g. "
+            f"{path / 'selected.json'}"
+        )
+    if text.endswith(("/", os.sep)):
+        raise InputError(
+            f"-o {text}: ends with a separator, so it names a folder; give a "
+            f"file name, e.g. {path / 'selected.json'}"
+        )
     suffix = suffix_of(path)
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
@@ -682,37 +778,67 @@ def check_output_path(path, inputs=()):
         )
     folder = path.parent
     if not folder.is_dir():
+        # The nearest existing ancestor: a file there is the real mistake.
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise InputError(
+                f"-o {path}: {str(existing)!r} is a file, not a folder"
+            )
         raise InputError(
             f"-o {path}: the folder {str(folder)!r} does not exist; create it first"
         )
-    if path.is_dir():
-        raise InputError(f"-o {path}: is a folder; give a file name")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"-o {path}: the folder {str(folder)!r} is not writable")
     for other in inputs:
         if other is not None and path.exists() and Path(other).exists():
             if os.path.samefile(path, other):
                 raise InputError(
                     f"-o {path} is also an input file; choose another output name"
                 )
+    # Whether a file can be created there, tried for real: permission bits
+    # (os.access) say nothing for root, read-only mounts or /proc.
+    try:
+        temporary, fd = _create_beside(path, "probe")
+    except OSError as exc:
+        raise InputError(
+            f"-o {path}: cannot create a file in the folder {str(folder)!r} "
+            f"({exc.strerror or _one_line(exc)})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
     return path
+
+
+def _create_beside(path, kind):
+    """Create a new empty hidden file beside ``path``; return its path and fd."""
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.{kind}"
+        try:
+            # 0o666 so that the umask, not the temporary nature, sets the mode.
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        return temporary, fd
+
+
+def _about_target(exc, path):
+    """``exc`` (an OSError) naming ``path``, the file asked for, instead of
+    the temporary file it happened on."""
+    return OSError(exc.errno, exc.strerror or _one_line(exc), os.fspath(path))
 
 
 @contextlib.contextmanager
 def atomic_write(path, *, binary=False):
     """Open a temporary file beside ``path``; move it into place on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    On any error the temporary file is removed and ``path`` is left as it was;
+    an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
+    temporary file's name), keeping its ``errno``.
     """
     path = Path(path)
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            # 0o666 so that the umask, not the temporary nature, sets the mode.
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+    try:
+        temporary, fd = _create_beside(path, "tmp")
+    except OSError as exc:
+        raise _about_target(exc, path) from exc
     try:
         if binary:
             handle = os.fdopen(fd, "wb")
@@ -723,9 +849,11 @@ def atomic_write(path, *, binary=False):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise _about_target(exc, path) from exc
         raise
 
 

@@ -33,7 +33,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_bilaf(*args, env=None, cwd=REPO):
-    """``python -m sklearn_bilaf ARGS`` from the repository root."""
+    """``python -m sklearn_bilaf ARGS``, run in ``cwd``.
+
+    The package imported is this checkout's, whatever the folder: from another
+    one, ``-m`` would otherwise find whichever copy is installed.
+    """
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
     return subprocess.run(
         [sys.executable, "-m", "sklearn_bilaf", *map(str, args)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
@@ -339,6 +346,33 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
         assert "k-means start: 5 centres" in proc.stderr
 
 
+def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
+    """The default K (5 %) and start (k-means) are not the paper's; the help
+    says so and gives the paper's setting, which gives ActiveFTSelector's
+    n_cores="paper" (0.5 % of the pool, random start)."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    assert "default, as in the paper" not in flat
+    assert "the paper's setting: 0.5%)" not in flat
+    assert ("The paper's setting is 0.5% of the pool with ActiveFT's random "
+            "start: -k 0.5% --init random") in flat
+    assert "activeft (default: ActiveFT, the paper's core selector, started as " \
+        "--init says)" in flat
+
+    X = digits32[:800]  # 0.5 %: 4 cores
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "12", "-k", "0.5%", "--init", "random",
+                 "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    expected = BiLAFSampler(
+        12, core_selector=ActiveFTSelector(n_cores="paper"), random_state=0).fit(X)
+    assert expected.n_cores_ == 4
+    assert json.loads((tmp_path / "s.json").read_text()) == (
+        expected.selected_indices_.tolist())
+    assert "4, by ActiveFT with a random start" in " ".join(proc.stdout.split())
+
+
 # -- input formats -----------------------------------------------------------
 def test_npz_with_key(bilaf, tmp_path, digits_xy):
     X, y = digits_xy
@@ -529,9 +563,44 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:50]),
                      (tmp_path / "ids.txt").write_text("a\nb\n")),
             ["e.npy", "--ids", "ids.txt"], "gives 2 ids but the embeddings have 50"),
+        "repeated ids": (
+            lambda: (np.save(tmp_path / "e.npy", X[:4]),
+                     (tmp_path / "ids.txt").write_text("a\nb\na\nc\n")),
+            ["e.npy", "--ids", "ids.txt"],
+            "--ids ids.txt: the id 'a' is repeated, at rows 0 and 2 (lines 1 and "
+            "3)"),
+        "repeated ids in a table": (
+            lambda: (np.save(tmp_path / "e.npy", X[:5]),
+                     (tmp_path / "ids.csv").write_text(
+                         "n,key\n0,x\n1,y\n2,x\n3,x\n4,x\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
+            "the id 'x' is repeated, at rows 0, 2, 3 and 1 more (lines 2, 4, 5 "
+            "and 1 more)"),
+        "repeated id column": (
+            lambda: (tmp_path / "e.csv").write_text("id,a\nq,1\nr,2\n\nq,3\n"),
+            ["e.csv", "--id-column", "id"],
+            "e.csv, id column 'id': the id 'q' is repeated, at rows 0 and 2 "
+            "(lines 2 and 5)"),
         "output folder missing": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                   ["e.npy", "-o", "no/such/dir/s.json"],
                                   "does not exist"),
+        "output name empty": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                              ["e.npy", "-o", ""],
+                              "-o '': the output file name is empty"),
+        "output under a file": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                                ["e.npy", "-o", "e.npy/sub/s.json"],
+                                "'e.npy' is a file, not a folder"),
+        "output is a folder": (
+            lambda: (np.save(tmp_path / "e.npy", X[:50]),
+                     (tmp_path / "out").mkdir()),
+            ["e.npy", "-o", "out"], "-o out: is a folder; give a file name"),
+        "output names a folder": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                                  ["e.npy", "-o", "new/"],
+                                  "-o new/: ends with a separator, so it names "
+                                  "a folder"),
+        "input folder without extension": (
+            lambda: (tmp_path / "emb").mkdir(), ["emb"],
+            "emb: is a folder, not a file"),
         "output extension": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                              ["e.npy", "-o", "s.txt"], "unknown output format"),
         "output is input": (lambda: np.save(tmp_path / "e.npy", X[:50]),
@@ -582,6 +651,67 @@ def test_bad_input_real_command(tmp_path, digits_xy, case):
     assert not (tmp_path / "unpickled").exists()
 
 
+def _library_error_cases(X):
+    """(pool, options, fragments) where the library's own check stops the run."""
+    with_zero_rows = X[:200] > 8  # a bool pool, as in a bag of flags
+    with_zero_rows[[3, 40]] = False
+    return {
+        "all-zero rows, activeft": (
+            with_zero_rows, [],
+            ["e.npy has 2 all-zero rows (rows 3, 40) and --core-selector "
+             "activeft (the default) normalises every row",
+             "or choose the cores with --core-selector kmeans, random or fds"]),
+        "all-zero rows, activeft and cosine": (
+            with_zero_rows, ["--metric", "cosine"],
+            ["--core-selector activeft (the default) and --metric cosine "
+             "normalise every row", "kmeans, random or fds and use --metric "
+             "euclidean (the default)"]),
+        "all-zero rows, cosine": (
+            with_zero_rows, ["--metric", "cosine", "--core-selector", "random"],
+            ["e.npy has 2 all-zero rows (rows 3, 40) and --metric cosine "
+             "normalises every row", "or use --metric euclidean (the default)"]),
+        "huge values": (
+            X[:200] * 1e200, ["--core-selector", "random"],
+            ["e.npy has values as large as 1.6e+201", "rescale the embeddings "
+             "(e.g. divide them by 1.6e+201) and save them again"]),
+        "tiny norms": (
+            (X[:200] * 1e-44).astype(np.float32), [],
+            ["rows 0, 1, 2, 3, 4, ...) have norms too small for --core-selector "
+             "activeft (the default) to normalise in float32: rescale the "
+             "embeddings (e.g. multiply them by a power of 10) or save them as "
+             "float64, or choose the cores with --core-selector kmeans, random "
+             "or fds"]),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_library_error_cases(np.zeros((200, 2)))))
+def test_library_errors_are_told_in_command_line_terms(bilaf, tmp_path, digits_xy,
+                                                      case):
+    """The estimators' checks name Python parameters and classes; the command
+    names its options instead (the library's messages stay as they are)."""
+    X, options, fragments = _library_error_cases(digits_xy[0])[case]
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "10", "-o", "s.json", "-q", *options,
+                 cwd=tmp_path)
+    assert_one_line_error(proc, *fragments)
+    for python in ("Selector", "metric=", "Rescale X", "pass it as"):
+        assert python not in proc.stderr, python
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
+    """scikit-learn's KMeans warns about n_clusters and X; say it with -k."""
+    X = np.repeat(np.eye(3), 20, axis=0)  # 3 distinct rows, 60 samples
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "5", "-q", "--core-selector",
+                 "kmeans", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        "bilaf: warning: k-means found only 3 distinct clusters for the 5 cores "
+        "(--n-cores), probably because the pool has fewer than 5 distinct rows; "
+        "each core is still a different row")
+
+
 def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     (tmp_path / "e.csv").write_text("a,b\n1,2\n3,x\n")
     out = tmp_path / "s.json"
@@ -592,12 +722,100 @@ def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "s.json"]
 
 
+def test_existing_output_is_replaced_as_the_help_says(bilaf, tmp_path, digits32):
+    np.save(tmp_path / "e.npy", digits32)
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    proc = bilaf("select", "e.npy", "-o", "s.json", "-q", "--core-selector",
+                 "random", cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.01).selected_indices_.tolist()
+    assert json.loads(out.read_text()) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "s.json"]
+    for command in ("select", "demo"):
+        flat = " ".join(bilaf(command, "--help").stdout.split())
+        assert "an existing file is replaced, atomically" in flat, command
+
+
+def _refuse_new_files_in(folder, monkeypatch, error):
+    """Make creating files in ``folder`` fail with ``error`` (e.g. EACCES),
+    whoever runs the tests (``os.access`` is always true for root)."""
+    real_open = os.open
+
+    def open_refusing(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and Path(os.path.abspath(path)).parent == folder:
+            raise OSError(error, os.strerror(error), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_refusing)
+
+
+def test_output_folder_refusing_files_fails_before_the_selection(
+        tmp_path, monkeypatch, digits32):
+    import errno
+
+    np.save(tmp_path / "e.npy", digits32)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_new_files_in(locked, monkeypatch, errno.EROFS)
+    # Not --quiet: a single line on stderr means nothing was even read.
+    proc = call_bilaf("select", "e.npy", "-o", "locked/s.json",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_one_line_error(proc, "-o locked/s.json: cannot create a file in the "
+                          "folder 'locked' (Read-only file system)")
+    assert proc.stdout == ""
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_output_in_proc_fails_before_the_selection(bilaf, tmp_path, digits32):
+    """/proc exists but takes no new files, for root too."""
+    np.save(tmp_path / "e.npy", digits32)
+    proc = bilaf("select", "e.npy", "-o", "/proc/x.json", "--core-selector",
+                 "random", cwd=tmp_path)
+    assert_one_line_error(proc, "-o /proc/x.json: cannot create a file in the "
+                          "folder '/proc'")
+    assert ".tmp" not in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_failed_write_names_the_output_and_leaves_no_file(
+        tmp_path, monkeypatch, digits32, existing):
+    """A disk that fills up during the write: the message names the file
+    asked for, not the temporary one, and nothing is left behind."""
+    import errno
+
+    np.save(tmp_path / "e.npy", digits32)
+    out = tmp_path / "s.json"
+    if existing:
+        out.write_text("[1, 2, 3]\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def dump_on_full_disk(obj, handle):
+        handle.write("[1, 2")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(json, "dump", dump_on_full_disk)
+    proc = call_bilaf("select", "e.npy", "-o", "s.json", "-q", "--core-selector",
+                      "random", cwd=tmp_path)
+    left = ("s.json was left as it was" if existing else "nothing was written")
+    assert_one_line_error(proc, "-o s.json: could not write the selection (No "
+                          "space left on device)", left)
+    assert ".tmp" not in proc.stderr
+    assert_nothing_written(tmp_path, before)
+    if existing:
+        assert out.read_text() == "[1, 2, 3]\n"
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [
         (["--budget", "abc"], "'abc' is not a count"),
         (["--budget", "1.5"], "a fraction must be in (0, 1]"),
         (["--budget", "0"], "a count must be at least 1"),
+        (["-b", "-1"], "'-1': a count must be at least 1"),
+        (["-k", "-3"], "'-3': a count must be at least 1"),
+        (["--budget=-0.5"], "a fraction must be in (0, 1]"),
         (["--core-selector", "typiclust"], "invalid choice"),
         (["--removal-rate", "1"], "the rate must be in [0, 1)"),
         (["--penalty", "0.5"], "at least 1"),
@@ -614,6 +832,33 @@ def test_bad_command_line_exits_2_with_one_line(bilaf, args, fragment):
     proc = bilaf("select", *args)
     assert_one_line_error(proc, fragment, status=2)
 
+
+
+@pytest.mark.parametrize(
+    "files, args, fragment",
+    [
+        (["e.npy"], ["--id-column", "0"],
+         "--id-column only applies to tables (.csv, .tsv, .parquet); give the ids "
+         "of a .npy file with --ids"),
+        (["e.npz"], ["--label-column", "label"],
+         "--label-column only applies to tables"),
+        (["e.npy"], ["--key", "a"], "--key only applies to .npz archives, not .npy"),
+        (["e.csv"], ["--key", "a"], "--key only applies to .npz archives, not .csv"),
+        (["e.npy"], ["--header", "no"],
+         "--header only applies to .csv and .tsv files, not .npy"),
+        (["e.parquet"], ["--header", "yes"], "--header only applies"),
+        (["e.npy", "ids.txt"], ["--ids", "ids.txt", "--id-column", "0"],
+         "--id-column with --ids only applies to .csv/.tsv id files"),
+    ],
+)
+def test_option_not_for_the_input_format_is_a_usage_error(bilaf, tmp_path, files,
+                                                          args, fragment):
+    """Told before reading (the files are not even valid) and exits 2."""
+    for name in files:
+        (tmp_path / name).write_text("not read\n")
+    proc = bilaf("select", files[0], *args, "-o", "s.json", cwd=tmp_path)
+    assert_one_line_error(proc, fragment, "(see 'bilaf select --help')", status=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
 
 
 # -- io, in process ------------------------------------------------------------
@@ -648,6 +893,18 @@ def test_parquet_numeric_columns_keep_float32(tmp_path):
         load_embeddings(tmp_path / "b.parquet")
 
 
+def test_parquet_repeated_ids_are_refused(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    pq.write_table(pa.table({"key": [7, 8, 7], "x": [0.0, 1.0, 2.0]}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"id column 'key': the id 7 is repeated, "
+                       r"at rows 0 and 2;"):
+        load_embeddings(tmp_path / "e.parquet", id_column="key")
+
+
 def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
     from sklearn_bilaf import io as bilaf_io
 
@@ -659,8 +916,25 @@ def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(bilaf_io.json, "dump", broken_dump)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as raised:
         bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
                                  pseudo_classes=[0, 0, 0])
+    # The error names the file asked for, not the temporary file.
+    assert raised.value.errno == 28 and raised.value.filename == str(out)
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+
+
+def test_atomic_write_names_the_target_when_no_file_can_be_created(
+        tmp_path, monkeypatch):
+    import errno
+
+    from sklearn_bilaf import io as bilaf_io
+
+    out = tmp_path / "s.npy"
+    _refuse_new_files_in(tmp_path, monkeypatch, errno.EACCES)
+    with pytest.raises(PermissionError) as raised:
+        bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
+                                 pseudo_classes=[0, 0, 0])
+    assert raised.value.filename == str(out)
+    assert list(tmp_path.iterdir()) == []
