@@ -57,6 +57,20 @@ def _seeded(estimator, rng):
     return estimator
 
 
+def _refuse_all_zero_rows(X):
+    """metric="cosine" normalises rows: count the all-zero ones up front, a
+    block at a time, so that the error names them all (and before stage 1)."""
+    step = max(1, (1 << 24) // max(1, X.shape[1]))
+    zero = np.concatenate([start + np.flatnonzero(~X[start:start + step].any(axis=1))
+                           for start in range(0, X.shape[0], step)])
+    if zero.size:
+        raise ValueError(
+            "metric='cosine' is undefined for all-zero rows; the pool has "
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). Remove them or "
+            "use metric='euclidean'."
+        )
+
+
 def _is_clusterer(obj):
     """scikit-learn's is_clusterer, False for what has no estimator tags."""
     if not hasattr(obj, "fit"):
@@ -346,6 +360,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         """
         X = validate_pool(self, X)
         self._check_stage_types()
+        if self.metric == "cosine":
+            _refuse_all_zero_rows(X)
         n_samples = X.shape[0]
         budget = resolve_count(self.budget, n_samples, name="budget")
         rng = check_random_state(self.random_state)

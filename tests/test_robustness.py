@@ -447,6 +447,15 @@ def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
             _fit(X, core_selector=None)
 
 
+def test_cosine_error_counts_every_all_zero_row_of_the_pool():
+    # Not only those among the cores, and before the core stage runs.
+    X = _blobs(100)
+    X[[3, 10, 40, 41, 99]] = 0
+    with pytest.raises(ValueError, match=r"the pool has 5 of them \(e\.g\. rows "
+                                         r"\[3, 10, 40, 41, 99\]\)"):
+        BiLAFSampler(20, core_selector=RandomSelector(3), metric="cosine").fit(X)
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
