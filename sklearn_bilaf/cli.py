@@ -302,7 +302,13 @@ def _add_output_options(parser):
 
 
 def build_parser():
-    """The argument parser of the ``bilaf`` command."""
+    """The argument parser of the ``bilaf`` command.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        With the ``select`` and ``demo`` subcommands.
+    """
     parser = _Parser(
         prog=PROG,
         formatter_class=_Formatter,

@@ -55,7 +55,22 @@ class InputError(ValueError):
 
 @dataclass
 class Pool:
-    """Embeddings read from disk, with what came alongside them."""
+    """Embeddings read from disk, with what came alongside them.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The embeddings; a read-only memory map for ``.npy`` files.
+    ids : list or None, default=None
+        One id per row (from an id column).
+    labels : ndarray or None, default=None
+        One label per row (a label column, or a dropped last column); never
+        used for selection, only reported on.
+    memory_mapped : bool, default=False
+        Whether ``X`` is memory-mapped from the file.
+    notes : list of str, default=[]
+        Remarks about how the file was read, shown as progress.
+    """
 
     #: (n_samples, n_features) numeric array; a read-only memory map for .npy.
     X: np.ndarray
@@ -679,7 +694,21 @@ def read_ids(path, n_rows, *, column=None):
     A text file (any extension but .csv/.tsv) holds one id per line; trailing
     empty lines are ignored.  A CSV/TSV file must have a header row; ``column``
     (a name or 0-based position) picks the id column, and may be omitted when
-    the file has a single column.
+    the file has a single column.  Ids must be distinct.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ids file.
+    n_rows : int
+        Rows in the pool: the file must hold exactly one id per row.
+    column : str, int or None, default=None
+        The id column of a CSV/TSV file.
+
+    Returns
+    -------
+    ids : list of str
+        One id per pool row, in row order.
     """
     path = Path(path)
     source = str(path)
@@ -753,6 +782,23 @@ def check_output_path(path, inputs=()):
     The format comes from the extension; the folder must exist and take a
     new file (tried by creating and removing an empty hidden file there); the
     path must not be one of the ``inputs``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file asked for (``-o``).
+    inputs : sequence of path-like, default=()
+        Files the run reads, which must not be overwritten.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The checked output path.
+
+    Raises
+    ------
+    InputError
+        When the path cannot receive the selection, saying why.
     """
     text = os.fspath(path)
     if text == "":
@@ -833,6 +879,18 @@ def atomic_write(path, *, binary=False):
     On any error the temporary file is removed and ``path`` is left as it was;
     an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
     temporary file's name), keeping its ``errno``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write.
+    binary : bool, default=False
+        Open the temporary file in binary mode (else UTF-8 text).
+
+    Yields
+    ------
+    handle : file object
+        The open temporary file.
     """
     path = Path(path)
     try:
@@ -867,7 +925,21 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
     ``.json``: a list of the selected row numbers in selection order, or of
     their ids when ``ids`` is given.  ``.csv``: one line per selected sample,
     in selection order, with columns ``row, role, pseudo_class`` (and ``id``).
-    ``.npy``: the row numbers as int64.
+    ``.npy``: the row numbers as int64.  The file is written whole or not at
+    all (see :func:`atomic_write`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file; its extension gives the format.
+    indices : array-like of int
+        Selected pool rows, in selection order.
+    roles : sequence of str
+        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
+    pseudo_classes : array-like of int
+        Pseudo-class of each selected row (``.csv`` only).
+    ids : sequence or None, default=None
+        One id per pool row, written instead of row numbers.
     """
     path = Path(path)
     suffix = suffix_of(path)

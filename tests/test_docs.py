@@ -73,3 +73,37 @@ def test_documentation_builds_without_warnings(tmp_path):
     )
     assert (tmp_path / "html" / "index.html").exists()
     assert (tmp_path / "html" / "auto_examples" / "index.html").exists()
+
+
+#: numpydoc checks every public docstring must pass: documented, with every
+#: parameter described and a Returns section where something is returned.
+NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "RT01")
+
+
+def _public_objects():
+    names = []
+    for module_name in MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if not callable(obj):
+                continue
+            names.append(f"{module_name}.{name}")
+            if isinstance(obj, type):
+                names += [f"{module_name}.{name}.{attr}"
+                          for attr, value in vars(obj).items()
+                          if not attr.startswith("_") and callable(value)]
+    return names
+
+
+def test_public_docstrings_follow_numpydoc():
+    if importlib.util.find_spec("numpydoc") is None:
+        pytest.skip('numpydoc not installed; install it with: pip install -e ".[docs]"')
+    from numpydoc.validate import validate
+
+    problems = []
+    for name in _public_objects():
+        errors = [f"{code} {message}" for code, message in validate(name)["errors"]
+                  if code in NUMPYDOC_CHECKS]
+        problems += [f"{name}: {error}" for error in errors]
+    assert not problems, "\n".join(problems)
