@@ -51,10 +51,13 @@ class TypiClustSelector(BaseCoreSelector):
     ``min_cluster_size`` members are ignored.  Then, one sample at a time,
     the cluster holding the fewest selected samples so far (ties: the largest
     cluster, then the lower cluster number) gives its most typical sample not
-    yet selected, where the typicality of x is the inverse of the mean
-    Euclidean distance from x to its ``n_neighbors`` nearest neighbours inside
-    its cluster (fewer when the cluster is smaller).  With the cap, a budget
-    larger than ``max_clusters`` takes several samples per cluster.
+    yet selected (ties: the lower index), where the typicality of x is the
+    inverse of the mean Euclidean distance from x to its nearest neighbours
+    among the cluster's samples not yet selected: ``n_neighbors`` of them, or
+    half the cluster's remaining size when that is smaller (as in the
+    authors' code).  With the cap, a budget larger than ``max_clusters``
+    takes several samples per cluster, the typicality recomputed without the
+    samples already taken, as the authors' code does.
 
     As in the authors' recipe, k-means is :class:`~sklearn.cluster.KMeans`
     for up to 50 clusters and :class:`~sklearn.cluster.MiniBatchKMeans`
@@ -86,7 +89,8 @@ class TypiClustSelector(BaseCoreSelector):
     labels_ : ndarray of shape (n_samples,)
         Cluster of every sample.
     typicality_ : ndarray of shape (n_samples,)
-        Typicality of every sample of a visited cluster (NaN elsewhere).
+        Typicality of every sample of a visited cluster, as it was at the
+        cluster's first pick (NaN elsewhere).
     n_samples_fit_ : int
         Rows in the pool.
     n_features_in_ : int
@@ -140,11 +144,13 @@ class TypiClustSelector(BaseCoreSelector):
         return kmeans.fit_predict(X)
 
     def _typicality(self, X, members):
-        """1 / mean distance to the nearest neighbours within the cluster."""
+        """1 / mean distance to the nearest neighbours among ``members``."""
         m = members.size
         if m == 1:
             return np.ones(1)
-        k = min(self.n_neighbors, m - 1)
+        # At most half of the members, as in the authors' code, so that a
+        # small cluster's density is not its mean distance to everything.
+        k = max(1, min(self.n_neighbors, m // 2))
         rows = np.asarray(X[members], dtype=np.float64)
         rows -= rows.mean(axis=0)  # centring keeps the expanded form accurate
         norms = sq_norms(rows)
@@ -172,20 +178,21 @@ class TypiClustSelector(BaseCoreSelector):
         if sizes[eligible].sum() < n_select:
             eligible = sizes > 0  # not enough room: small clusters too
         picks = np.zeros(n_clusters, dtype=np.intp)
-        # Rank keys: fewest picks first, then larger clusters, then lower number.
         typicality = np.full(n, np.nan)
-        ranked = {}  # cluster -> its members, most typical first
+        remaining = list(members)  # per cluster, its unselected members, ascending
         selected = np.empty(n_select, dtype=np.intp)
         for t in range(n_select):
             room = eligible & (picks < sizes)
             candidates = np.flatnonzero(room)
+            # Fewest picks first, then larger clusters, then lower number.
             best = candidates[np.lexsort((candidates, -sizes[candidates],
                                           picks[candidates]))[0]]
-            if best not in ranked:
-                score = self._typicality(X, members[best])
+            score = self._typicality(X, remaining[best])
+            if picks[best] == 0:
                 typicality[members[best]] = score
-                ranked[best] = members[best][np.argsort(-score, kind="stable")]
-            selected[t] = ranked[best][picks[best]]
+            where = int(np.argmax(score))  # first maximum: the lower index
+            selected[t] = remaining[best][where]
+            remaining[best] = np.delete(remaining[best], where)
             picks[best] += 1
         self.labels_ = labels
         self.typicality_ = typicality
@@ -196,11 +203,11 @@ class TypiClustSelector(BaseCoreSelector):
 class ProbCoverSelector(BaseCoreSelector):
     """ProbCover: greedy maximum coverage with balls of a purity-tuned radius.
 
-    Every sample x covers the samples y with D(x, y) <= radius (itself
-    included).  Samples are selected one at a time: the one whose ball covers
-    the most samples not yet covered (ties: the lower index), whose ball's
-    samples then count as covered.  Once everything is covered the remaining
-    picks are drawn uniformly at random from the unselected samples.
+    Every sample x covers the samples y with D(x, y) < radius (itself included),
+    as in the paper. Samples are selected one at a time: the one whose ball
+    covers the most samples not yet covered (ties: the lower index), whose
+    ball's samples then count as covered. Once everything is covered the
+    remaining picks are drawn uniformly at random from the unselected samples.
 
     Without an explicit ``radius``, it is the largest delta whose ball
     *purity* is at least ``purity_threshold``: purity(delta) is the share of
@@ -242,7 +249,8 @@ class ProbCoverSelector(BaseCoreSelector):
     selection_order_ : ndarray of shape (n_cores,)
         The same rows in the order they were picked.
     radius_ : float
-        The radius used.
+        The radius used (inf when every ball is pure at any radius: one
+        cluster, or ``purity_threshold=0``).
     purity_ : float or None
         Purity at ``radius_`` (None when ``radius`` was given).
     coverage_ : float
@@ -252,7 +260,8 @@ class ProbCoverSelector(BaseCoreSelector):
         The greedy picks do not depend on ``n_cores``: a smaller selection
         with the same radius is a prefix of ``selection_order_``.
     n_edges_ : int
-        Non-zeros of the ball graph (self-loops included).
+        Non-zeros of the ball graph (self-loops included); N x N, and the
+        graph not built, when ``radius_`` is inf.
     n_samples_fit_ : int
         Rows in the pool.
     n_features_in_ : int
@@ -317,15 +326,15 @@ class ProbCoverSelector(BaseCoreSelector):
                                                 metric="euclidean"):
             nearest_other[start: start + block.size] = block
             start += block.size
-        # A ball is pure iff radius < nearest_other (the graph keeps
-        # distances <= radius).  The largest radius leaving at least
+        # A ball is pure iff radius <= nearest_other (the graph keeps
+        # distances < radius).  The largest radius leaving at least
         # ceil(threshold * n) balls pure is just below the sorted distance
         # at position n - that count; "just below" is a relative 1e-6, far
         # above the rounding of the distances, so that the radius graph
         # (computed separately) agrees with the purity computed here.
         need = int(np.ceil(self.purity_threshold * n - 1e-9))
         if need == 0:
-            return np.inf, 1.0
+            return np.inf, 0.0  # several clusters: no infinite ball is pure
         ordered = np.sort(nearest_other)
         limit = ordered[n - need]
         radius = float(limit * (1 - _RADIUS_MARGIN))
@@ -340,10 +349,25 @@ class ProbCoverSelector(BaseCoreSelector):
         else:
             radius, purity = float(self.radius), None
         if not np.isfinite(radius):
-            # Everything is one cluster: any ball is pure; use the diameter.
-            radius = float(np.sqrt(((Xg.max(axis=0) - Xg.min(axis=0)) ** 2).sum()))
+            # Any ball is pure (one cluster, or a threshold of 0): every ball
+            # holds the whole pool, so the first greedy pick (the lowest
+            # index) covers it and the rest are random; no N x N graph.
+            order = np.empty(n_select, dtype=np.intp)
+            order[0] = 0
+            order[1:] = random_state.choice(np.arange(1, n), size=n_select - 1,
+                                            replace=False)
+            self.n_covering_picks_ = 1
+            self.radius_ = radius
+            self.purity_ = purity
+            self.coverage_ = 1.0
+            self.n_edges_ = n * n
+            self.selection_order_ = order
+            return order
         graph = NearestNeighbors(radius=radius).fit(Xg).radius_neighbors_graph(
-            mode="connectivity")
+            mode="distance")
+        # Open balls (D < radius); explicit zeros (duplicates) are edges too.
+        graph.data = (graph.data < radius).astype(np.float64)
+        graph.eliminate_zeros()
         graph = (graph + sp.identity(n, format="csr")).tocsr()
         graph.sum_duplicates()
         graph.data[:] = 1

@@ -84,10 +84,14 @@ def test_typicality_matches_direct_definition(blobs):
     members = np.arange(0, 150)
     np.testing.assert_allclose(selector._typicality(X, members),
                                reference_typicality(X[members], 20), rtol=1e-10)
-    # Fewer neighbours than asked when the cluster is small.
-    small = np.array([3, 9, 11, 50])
+    # Fewer neighbours than asked when the cluster is small: half of it, as
+    # in the authors' code (min(K_NN, size // 2)).
+    small = np.array([3, 9, 11, 50, 60])
     np.testing.assert_allclose(selector._typicality(X, small),
-                               reference_typicality(X[small], 3), rtol=1e-10)
+                               reference_typicality(X[small], 2), rtol=1e-10)
+    mid = np.arange(30)
+    np.testing.assert_allclose(selector._typicality(X, mid),
+                               reference_typicality(X[mid], 15), rtol=1e-10)
 
 
 def test_typiclust_takes_most_typical_of_largest_clusters_first():
@@ -102,8 +106,37 @@ def test_typiclust_takes_most_typical_of_largest_clusters_first():
     assert truth[order].tolist() == [0, 1, 2]
     for pick in order:
         cluster = np.flatnonzero(selector.labels_ == selector.labels_[pick])
-        typicality = reference_typicality(X[cluster], min(20, cluster.size - 1))
+        typicality = reference_typicality(X[cluster], min(20, cluster.size // 2))
         assert pick == cluster[np.argmax(typicality)]
+
+
+def reference_typiclust_picks(X, n_select):
+    """One cluster holding everything: each pick is the most typical of the
+    samples not yet picked, typicality recomputed among them."""
+    left = np.arange(len(X))
+    order = []
+    for _ in range(n_select):
+        best = left[np.argmax(reference_typicality(X[left], min(20, left.size // 2)))]
+        order.append(int(best))
+        left = left[left != best]
+    return order
+
+
+def test_typiclust_recomputes_typicality_after_each_pick_in_a_cluster():
+    # The authors' code: a second pick from a cluster is the most typical of
+    # its remaining samples, not the runner-up of the first ranking.
+    X = np.array([[3.4, 3.1], [3.5, 3.8], [4.1, 10.2], [5.3, 10.8], [6.3, 12.3],
+                  [10.3, 13.1], [12.5, 14.2], [12.5, 17.2], [17.5, 17.2]])
+    selector = TypiClustSelector(n_cores=4, max_clusters=1, random_state=0).fit(X)
+    assert selector.selection_order_.tolist() == reference_typiclust_picks(X, 4)
+    assert selector.selection_order_[:2].tolist() == [4, 6]  # ranked once: [4, 3]
+
+
+def test_typiclust_neighbours_are_at_most_half_the_cluster():
+    X = np.array([0, 0.1, 0.2, 0.3, 5, 6, 7, 8, 9.0])[:, None]
+    # k = 4 (half of 9): the tight group wins; k = 8 would pick row 4.
+    selector = TypiClustSelector(n_cores=1, random_state=0).fit(X)
+    assert selector.selected_indices_.tolist() == [2]
 
 
 def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
@@ -125,13 +158,13 @@ def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
 # -- ProbCover --------------------------------------------------------------
 def reference_purity(X, labels, radius):
     D = cdist(X, X)
-    ball = D <= radius
+    ball = D < radius
     return np.mean([np.all(labels[ball[i]] == labels[i]) for i in range(len(X))])
 
 
 def reference_probcover(X, radius, n_select):
     """Greedy max coverage, dense, straight from the description."""
-    ball = cdist(X, X) <= radius
+    ball = cdist(X, X) < radius
     covered = np.zeros(len(X), dtype=bool)
     order = []
     for _ in range(n_select):
@@ -189,6 +222,33 @@ def test_probcover_single_class_and_bad_params(blobs):
                              random_state=0).fit(X).selected_indices_.size == 4
     with pytest.raises(ValueError):
         ProbCoverSelector(n_cores=4, radius=-1.0).fit(X)
+
+
+def test_probcover_balls_are_open():
+    # An edge x -> y when D(x, y) < delta (the paper): on integer data at
+    # radius 1 no ball holds a neighbour at distance exactly 1.
+    X = np.array([[0.0], [1.0], [2.0], [5.0], [6.0]])
+    selector = ProbCoverSelector(n_cores=2, radius=1.0, random_state=0).fit(X)
+    assert selector.selection_order_.tolist() == [0, 1]
+    assert selector.coverage_ == pytest.approx(0.4)
+    assert selector.n_edges_ == 5
+    assert selector.selection_order_.tolist() == reference_probcover(X, 1.0, 2)
+
+
+@pytest.mark.parametrize("params", [{"n_classes": 1}, {"purity_threshold": 0.0}])
+def test_probcover_infinite_radius_builds_no_graph(blobs, monkeypatch, params):
+    import sklearn_bilaf.baselines as baselines
+
+    def no_graph(*args, **kwargs):
+        raise AssertionError("an infinite radius must not build the N x N graph")
+
+    X, _ = blobs
+    monkeypatch.setattr(baselines, "NearestNeighbors", no_graph)
+    selector = ProbCoverSelector(n_cores=6, random_state=0, **params).fit(X)
+    assert selector.radius_ == np.inf
+    assert selector.selection_order_[0] == 0  # every ball covers the pool
+    assert selector.n_covering_picks_ == 1 and selector.coverage_ == 1.0
+    assert np.unique(selector.selection_order_).size == 6
 
 
 def test_probcover_smaller_budget_is_a_prefix_of_the_greedy_picks(blobs):
