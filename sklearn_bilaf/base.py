@@ -262,7 +262,10 @@ class SubsetSamplerMixin(TransformerMixin):
         X : array-like or DataFrame of shape (n_samples_fit_, n_features_in_)
             The pool the sampler was fitted on (validated like in ``fit``:
             same number of rows and features, finite values; a float array
-            or memory map is checked in chunks, never converted whole).  To
+            or memory map is checked in chunks, never converted whole).  A
+            sampler that keeps the selected rows seen in fit
+            (``selected_embeddings_``) also refuses data whose selected rows
+            differ from them.  To
             pick the selected rows of other data aligned with the pool (raw
             inputs, file names, labels), index it with ``selected_indices_``.
 
@@ -297,6 +300,7 @@ class SubsetSamplerMixin(TransformerMixin):
             )
         if in_place:
             _check_finite_in_chunks(X)
+        self._check_same_pool(X_checked, selected)
         pandas_out = _get_output_config("transform", self)["dense"] == "pandas"
         if hasattr(X, "iloc"):
             rows = X.iloc[selected]
@@ -311,6 +315,26 @@ class SubsetSamplerMixin(TransformerMixin):
             return pd.DataFrame(rows, index=selected,
                                 columns=self.get_feature_names_out())
         return rows
+
+    def _check_same_pool(self, X, selected):
+        """Refuse data other than the fitted pool, when the selected rows seen
+        in fit were kept (``selected_embeddings_``): comparing them costs a
+        read of the selected rows only."""
+        seen = getattr(self, "selected_embeddings_", None)
+        if seen is None or selected.size == 0:
+            return
+        rows = np.asarray(X[selected], dtype=np.float64)
+        seen = np.asarray(seen, dtype=np.float64)
+        # Loose enough for a pipeline's transform vs fit_transform rounding.
+        scale = max(float(np.abs(seen).max()), 1e-300)
+        if rows.shape != seen.shape or not np.allclose(rows, seen, rtol=1e-4,
+                                                       atol=1e-6 * scale):
+            raise ValueError(
+                "transform expects the pool the sampler was fitted on, but the "
+                "selected rows of X differ from those seen in fit. To take the "
+                "selected rows of other data aligned with the pool, index it "
+                "with selected_indices_ (e.g. other[sampler.selected_indices_])."
+            )
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit on the pool X, then return its selected rows.

@@ -190,6 +190,7 @@ def test_row_count_assertion_is_what_fails():
         def fit(self, X, y=None):
             super().fit(X, y)
             self.selected_indices_ = np.arange(self.n_samples_fit_)
+            self.selected_embeddings_ = np.asarray(X)
             return self
 
     check_transformer_general("_AllRows", _AllRows(budget=5,
