@@ -233,6 +233,13 @@ def paired_distances(A, B, metric, index=None):
     return finish(sq, metric, out=sq)
 
 
+#: Up to this many features, within-class distances are evaluated directly
+#: (differences, as ``cdist`` does) instead of from BLAS products: it costs
+#: little there, and low-dimensional data (grids, integers, 1-D scores) is
+#: where distances tie exactly, ties that the expanded form's rounding (a few
+#: hundred ulp after the shift to the core) would break at random.
+DIRECT_MAX_FEATURES = 16
+
 # Below this share of |a|^2 + |b|^2 a squared distance from the expanded form
 # has lost too many digits to cancellation; such pairs (near-duplicates) are
 # evaluated directly instead.

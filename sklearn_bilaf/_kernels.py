@@ -424,3 +424,39 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
         taken[best] = True
         count += 1
     return picks[:count]
+
+
+@njit(cache=True, nogil=True)
+def direct_within_distances(X, cosine):
+    """All pairwise distances among the rows of X, each evaluated directly.
+
+    Every pair is summed like :func:`row_sq_distances` (differences squared
+    and added in feature order, the same bits), then finished (sqrt, or
+    halved for cosine) and mirrored.  For few features, where the BLAS
+    product gains little and its expanded form would round ties that are
+    exact in the data (grids, integers) apart.
+    """
+    n, d = X.shape
+    D = np.empty((n, n))
+    for i in range(n):
+        x = X[i]
+        for j in range(i):
+            y = X[j]
+            total = 0.0
+            for f in range(d):
+                diff = x[f] - y[f]
+                total += diff * diff
+            v = total * 0.5 if cosine else np.sqrt(total)
+            D[i, j] = v
+            D[j, i] = v
+        D[i, i] = 0.0
+    return D
+
+
+@njit(cache=True, nogil=True)
+def rows_sq_distances(X, rows, cols):
+    """:func:`row_sq_distances` for several rows: ``len(rows) x len(cols)``."""
+    out = np.empty((rows.shape[0], cols.shape[0]))
+    for t in range(rows.shape[0]):
+        out[t] = row_sq_distances(X, rows[t], cols)
+    return out

@@ -10,6 +10,7 @@ stage.
 import numpy as np
 
 from ._distances import (
+    DIRECT_MAX_FEATURES,
     CenteredRows,
     argmin_exact,
     chunk_rows,
@@ -20,7 +21,13 @@ from ._distances import (
     within_distances,
     working_memory_bytes,
 )
-from ._kernels import mean_rows, row_means, row_sq_distances
+from ._kernels import (
+    direct_within_distances,
+    mean_rows,
+    row_means,
+    row_sq_distances,
+    rows_sq_distances,
+)
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -203,6 +210,7 @@ class PseudoClass:
         self.opponent = None
         self._matrix = None
         self._distinct_rows = None
+        self._distinct_plain = None
         self._row_of = None
 
     @property
@@ -214,6 +222,11 @@ class PseudoClass:
     def _centre(self):
         return self.X[self.core_position]
 
+    def _direct(self):
+        """Few features: distances by direct evaluation (see
+        ``_distances.DIRECT_MAX_FEATURES``)."""
+        return self.X.shape[1] <= DIRECT_MAX_FEATURES
+
     def _fits_in_memory(self):
         return 3 * 8 * self.n * self.n <= working_memory_bytes()
 
@@ -222,6 +235,7 @@ class PseudoClass:
         among them (cached)."""
         if self._distinct_rows is None:
             rows, inverse = unique_rows(self.X)
+            self._distinct_plain = np.ascontiguousarray(rows)
             self._distinct_rows = CenteredRows(rows, self._centre)
             self._row_of = np.arange(self.n) if inverse is None else inverse
         return self._distinct_rows, self._row_of
@@ -237,7 +251,11 @@ class PseudoClass:
         if self._matrix is not None:
             return self._matrix
         rows, row_of = self._distinct()
-        matrix = within_distances(rows, None, self.metric)
+        if self._direct():
+            matrix = direct_within_distances(self._distinct_plain,
+                                             self.metric == "cosine")
+        else:
+            matrix = within_distances(rows, None, self.metric)
         if len(rows) != self.n:
             matrix = np.take(np.take(matrix, row_of, axis=0), row_of, axis=1)
         if self._fits_in_memory():
@@ -276,7 +294,11 @@ class PseudoClass:
         # on distinct rows keeps exact duplicates exact ties.
         distinct, row_of = self._distinct()
         r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
-        D = distinct.sq_block(r_ids)
+        if self._direct():
+            D = rows_sq_distances(self._distinct_plain, r_ids,
+                                  np.arange(len(distinct)))
+        else:
+            D = distinct.sq_block(r_ids)
         D[np.arange(r_ids.size), r_ids] = 0.0
         finish(D, self.metric, out=D)
         return np.take(np.take(D, r_back.ravel(), axis=0), row_of[cols], axis=1)

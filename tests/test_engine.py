@@ -352,3 +352,36 @@ def test_engine_matches_literal_spec_on_wordnet(wordnet, variant, seed):
     sampler = _engine(X, cores, 150, variant=variant)
     np.testing.assert_array_equal(sampler.labels_, labels)
     np.testing.assert_array_equal(sampler.selected_indices_, expected)
+
+
+# -- exact ties of low-dimensional data (an independent spec check found them)
+
+
+def test_published_density_ties_are_exact_in_one_dimension():
+    # Ring 3's references are local positions 0 and 1 (x = 0.2, 0.88), so the
+    # candidates between them (positions 1, 3, 4, 5) all have rho = 0.34
+    # exactly; the stable sort must take position 1.  Worked out in exact
+    # rational arithmetic; distances from BLAS products broke the tie.
+    X = np.array([0.2, 0.88, 0.03, 0.67, 0.42, 0.56, 0.14, 0.2, 0.8, 0.97, 5.0])
+    sampler = BiLAFSampler(3, core_selector=[6, 10],
+                           denoiser=IDCDenoiser(variant="published",
+                                                removal_rate=0.3)).fit(X[:, None])
+    assert sampler.selected_indices_.tolist() == [6, 1, 10]
+    assert np.flatnonzero(sampler.inlier_mask_).tolist() == [0, 1, 3, 4, 5, 6, 7, 10]
+
+
+def test_boundary_scores_of_low_dimensional_data_follow_exact_distances():
+    X = np.array([0.82, 0.78, 0.79, 0.46, 0.97, 0.78, 0.73, 0.96, 0.77])[:, None]
+    sampler = BiLAFSampler(4, core_selector=[3, 4], denoiser=NoDenoiser(),
+                           boundary_selector=BoundarySelector(penalty=1.0)).fit(X)
+    assert sampler.selected_indices_.tolist() == [3, 4, 6, 1]
+
+
+@pytest.mark.parametrize("d", [1, 3, 16])
+def test_few_features_give_cdist_distances(d):
+    X = np.random.default_rng(d).integers(0, 4, size=(60, d)).astype(float) / 7
+    pseudo_class = PseudoClass(0, np.arange(60), 5, X, "euclidean")
+    np.testing.assert_array_equal(pseudo_class.distance_matrix(), cdist(X, X))
+    chunked = PseudoClass(0, np.arange(60), 5, X, "euclidean")
+    np.testing.assert_array_equal(chunked.distances(np.arange(0, 60, 7)),
+                                  cdist(X[::7], X))
