@@ -30,6 +30,7 @@ from sklearn.base import (
 )
 from sklearn.utils import _safe_indexing, assert_all_finite, get_tags
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -276,6 +277,10 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         n_samples = _num_rows(X)
         _check_budget_fits(self.sampler, n_samples, type(self).__name__)
 
+        if _routing_enabled():
+            # Metadata routing on: only what the estimator requested reaches
+            # it (scikit-learn's routing API).
+            fit_params = process_routing(self, "fit", **fit_params).estimator.fit
         sampler = clone(self.sampler).fit(X)
         indices = _selected_indices(sampler)
         estimator = clone(self.estimator)
@@ -290,6 +295,23 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if hasattr(estimator, "classes_"):
             self.classes_ = estimator.classes_
         return self
+
+    def get_metadata_routing(self):
+        """How fit's metadata reach the estimator (with metadata routing on).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            ``fit`` routes to the estimator's ``fit`` (entries with one value
+            per sample are restricted to the selected rows); the sampler
+            takes no metadata.
+        """
+        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+        return MetadataRouter(owner=self).add_self_request(self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     def _check_X(self, X):
         check_is_fitted(self)

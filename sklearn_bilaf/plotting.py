@@ -13,6 +13,7 @@ matplotlib is an optional dependency: ``pip install "sklearn_bilaf[plot]"``.
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -69,15 +70,46 @@ def _fitted_sampler(estimator):
     sampler in ``sampler_``, selects the same rows as that sampler, so the
     picture is the same.
     """
+    # The wrapped sampler first: a LabelBudgetClassifier has selected rows of
+    # its own, but its sampler_ holds the cores and pseudo-classes.
+    if hasattr(estimator, "sampler_"):
+        return _fitted_sampler(estimator.sampler_)
     if hasattr(estimator, "selected_indices_"):
         return estimator
-    if hasattr(estimator, "sampler_"):
-        return estimator.sampler_
     steps = getattr(estimator, "steps", None)
     if steps:
         return _fitted_sampler(steps[-1][1])
-    check_is_fitted(estimator, "selected_indices_")
-    return estimator
+    if not hasattr(estimator, "fit"):
+        raise TypeError(f"{type(estimator).__name__} is not an estimator.")
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        check_is_fitted(estimator, "selected_indices_")
+    raise TypeError(
+        f"{type(estimator).__name__} is not a subset sampler: it has no "
+        "selected_indices_. Pass a fitted BiLAFSampler, a core selector, a "
+        "Pipeline ending with one, or a meta-estimator with sampler_."
+    )
+
+
+def _row_numbers(values, n, name):
+    """``values`` as row numbers of an n-row embedding, or a clear error."""
+    values = np.asarray(values)
+    if values.dtype.kind == "b" or (values.size and values.dtype.kind not in "iuf"):
+        raise ValueError(
+            f"{name} must be row numbers (integers), got dtype {values.dtype}; "
+            "for a boolean mask pass np.flatnonzero(mask)."
+        )
+    if values.dtype.kind == "f":
+        if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+            raise ValueError(f"{name} must be whole row numbers, got {values[:5]}.")
+    rows = values.astype(np.intp).ravel()
+    if rows.size and (rows.min() < 0 or rows.max() >= n):
+        raise ValueError(
+            f"{name} must lie in [0, {n - 1}] (rows of the embedding); got "
+            f"{rows[(rows < 0) | (rows >= n)][:5].tolist()}."
+        )
+    return rows
 
 
 def _project(X, projection, random_state):
@@ -256,14 +288,14 @@ class SelectionDisplay:
         """Boolean mask of every marker group (None for absent groups)."""
         n = np.asarray(self.embedding).shape[0]
         selected = np.zeros(n, dtype=bool)
-        selected[np.asarray(self.selected_indices, dtype=np.intp)] = True
+        selected[_row_numbers(self.selected_indices, n, "selected_indices")] = True
         groups = dict.fromkeys(_GROUPS)
         if self.core_indices is None:
             groups["selected"] = selected
             marked = selected
         else:
             core = np.zeros(n, dtype=bool)
-            core[np.asarray(self.core_indices, dtype=np.intp)] = True
+            core[_row_numbers(self.core_indices, n, "core_indices")] = True
             groups["core"] = core
             groups["boundary"] = selected & ~core
             marked = selected | core

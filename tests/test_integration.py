@@ -352,6 +352,28 @@ def test_sample_weight_is_restricted_to_the_selection(small_digits):
     assert not np.allclose(clf.estimator_.coef_, unweighted.coef_)
 
 
+def test_sample_weight_is_routed_with_metadata_routing_on(small_digits):
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = small_digits
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, size=y.size)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = LabelBudgetClassifier(
+            _sampler(), _lr().set_fit_request(sample_weight=True)
+        ).fit(X, y, sample_weight=weights)
+        idx = clf.selected_indices_
+        reference = _lr().fit(X[idx], y[idx], sample_weight=weights[idx])
+        assert_allclose(clf.estimator_.coef_, reference.coef_)
+        # And through a cross-validation, which routes by the requests.
+        routed = LabelBudgetClassifier(
+            _sampler(), _lr().set_fit_request(sample_weight=True)
+        ).set_score_request(sample_weight=False)
+        scores = cross_validate(routed, X, y, params={"sample_weight": weights},
+                                cv=2)["test_score"]
+        assert np.all(np.isfinite(scores))
+
+
 def test_label_budget_classifier_with_dataframes_and_pipeline_sampler():
     df = _mixed_frame()[["a", "b", "c", "d"]]
     y = pd.Series(np.arange(len(df)) % 2, index=df.index)

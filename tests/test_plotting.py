@@ -254,3 +254,40 @@ def test_missing_matplotlib_says_how_to_install(pool, sampler, monkeypatch):
         SelectionDisplay.from_estimator(sampler, X)
     with pytest.raises(ImportError, match="matplotlib"):
         SelectionDisplay(np.zeros((3, 2)), [0]).plot()
+
+
+def test_meta_estimators_are_drawn_from_their_sampler(pool, sampler):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    X, y = pool
+    clf = LabelBudgetClassifier(BiLAFSampler(BUDGET, core_selector=RandomSelector(
+        N_CORES), random_state=0), LogisticRegression()).fit(X, y)
+    display = SelectionDisplay.from_estimator(clf, X, y)
+    # The classifier has selected rows of its own; the cores come from sampler_.
+    np.testing.assert_array_equal(display.core_indices, clf.sampler_.core_indices_)
+    assert display.inlier_mask is not None
+    with pytest.raises(ValueError, match="fitted on a pool of"):
+        SelectionDisplay.from_estimator(clf, X[:100], y[:100])
+    resampler = SubsetResampler(make_pipeline(StandardScaler(), BiLAFSampler(
+        BUDGET, core_selector=RandomSelector(N_CORES), random_state=0))).fit(X)
+    display = SelectionDisplay.from_estimator(resampler, X)
+    assert display.core_indices is not None
+
+
+def test_fitted_estimator_that_is_not_a_sampler_is_refused(pool):
+    X, _ = pool
+    with pytest.raises(TypeError, match="not a subset sampler"):
+        SelectionDisplay.from_estimator(PCA(2).fit(X), X)
+
+
+@pytest.mark.parametrize("indices, match", [
+    (np.arange(N_SAMPLES) < 3, "boolean mask"),
+    (np.array([1.7]), "whole row numbers"),
+    (np.array([-1]), "must lie in"),
+])
+def test_selected_indices_must_be_row_numbers(indices, match):
+    embedding = np.zeros((N_SAMPLES, 2))
+    with pytest.raises(ValueError, match=match):
+        SelectionDisplay(embedding, indices).plot()
