@@ -40,6 +40,7 @@ Usage, from the repository root::
 import argparse
 import csv
 import gzip
+import io
 import json
 import os
 import platform
@@ -162,7 +163,11 @@ def load_wordnet(path=WORDNET_DIR):
     if not (path / "X.npy").exists():
         raise DatasetUnavailable(
             f"WordNet embeddings not found in {path} (X.npy, y.npy, "
-            "train_idx.npy, test_idx.npy).")
+            "train_idx.npy, test_idx.npy): 82,022 WordNet noun definitions "
+            "embedded with all-MiniLM-L6-v2 and their fixed split, shipped "
+            "beside this repository (../shared/data/wordnet-nouns-minilm, "
+            "whose README says how they were made); pass their folder with "
+            "--wordnet-dir.")
     X = np.load(path / "X.npy", mmap_mode="r")
     y = np.load(path / "y.npy", mmap_mode="r")
     train = np.load(path / "train_idx.npy")
@@ -194,7 +199,8 @@ def load_fashion_mnist(path=FASHION_DIR):
     if not all((path / name).exists() for name in names):
         raise DatasetUnavailable(
             f"Fashion-MNIST not found in {path}. It comes from Debian's "
-            "package: apt-get install dataset-fashion-mnist")
+            "package: apt-get install dataset-fashion-mnist (or pass a folder "
+            "with the four official .gz files with --fashion-mnist-dir)")
     images, labels, test_images, test_labels = (_read_idx(path / n) for n in names)
     X_pool = images.reshape(len(images), -1).astype(np.float64) / 255.0
     X_test = test_images.reshape(len(test_images), -1).astype(np.float64) / 255.0
@@ -236,12 +242,18 @@ class Context:
         kind = "activeft" if init == "random" else "activeft-kmeans"
         path = self._path(kind, n_cores, seed)
         lock = Path(str(path) + ".lock")
+        waited = False
         while not path.exists():
             try:
                 fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                if time.time() - lock.stat().st_mtime > 6 * 3600:
-                    lock.unlink(missing_ok=True)  # stale: its owner died
+                if _lock_is_stale(lock):
+                    lock.unlink(missing_ok=True)  # its owner died
+                    continue
+                if not waited:
+                    print(f"waiting for {lock} (another run computes it)",
+                          file=sys.stderr, flush=True)
+                    waited = True
                 time.sleep(5)
                 continue
             os.write(fd, str(os.getpid()).encode())
@@ -436,17 +448,59 @@ def _key(row):
             str(row["seed"]))
 
 
+def _lock_is_stale(lock):
+    """A lock whose owner (its PID, on this machine) is gone, or that is
+    older than six hours (an owner on another machine sharing the cache)."""
+    try:
+        pid = int(lock.read_text().strip() or 0)
+        age = time.time() - lock.stat().st_mtime
+    except (OSError, ValueError):
+        return False  # being written, or just removed: look again later
+    if age > 6 * 3600:
+        return True
+    if pid > 0:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+#: Columns every finished row has; a row without them (a run killed while
+#: writing it) is dropped on reading, so that it is run again.
+REQUIRED = ("dataset", "method", "budget", "seed", "accuracy",
+            "balanced_accuracy", "finished")
+
+
 def read_rows(path):
     path = Path(path)
     if not path.exists():
         return []
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+    text = path.read_text()
+    if text and not text.endswith("\n"):
+        # A last line without its newline was cut short while being written.
+        text = text[: text.rfind("\n") + 1]
+        print(f"{path}: its last row is cut short; it will be run again",
+              file=sys.stderr, flush=True)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    complete = [r for r in rows if all(r.get(c) for c in REQUIRED)]
+    if len(complete) < len(rows):
+        print(f"{path}: {len(rows) - len(complete)} incomplete row(s) ignored "
+              "(they will be run again)", file=sys.stderr, flush=True)
+    return complete
 
 
 def append_row(path, row):
     path = Path(path)
-    new = not path.exists()
+    if path.exists() and path.stat().st_size:
+        with path.open("rb+") as handle:
+            data = handle.read()
+            if not data.endswith(b"\n"):
+                # Drop a row cut short by a killed run (read_rows ignores it).
+                handle.truncate(data.rfind(b"\n") + 1)
+    new = not path.exists() or path.stat().st_size == 0
     with path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if new:
@@ -477,19 +531,32 @@ def plan(ds, methods, budget_ids, seeds):
     return jobs
 
 
-def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print):
+def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
+        data_dir=None):
+    """Run the missing (seed, budget, method) rows of one dataset.
+
+    Returns the number of rows run, or None when the dataset is unavailable.
+    """
     try:
-        ds = LOADERS[dataset_name]()
+        loader = LOADERS[dataset_name]
+        ds = loader() if data_dir is None else loader(data_dir)
     except DatasetUnavailable as exc:
         log(f"[{dataset_name}] skipped: {exc}")
-        return 0
+        return None
+    if budget_ids is not None:
+        wrong = sorted(i for i in budget_ids if not 0 <= i < len(ds.budgets))
+        if wrong:
+            raise SystemExit(
+                f"[{ds.name}] --budgets {wrong}: positions must be 0 to "
+                f"{len(ds.budgets) - 1} ({', '.join(b for b, _ in ds.budgets)})")
     ctx = Context(ds, cache_dir)
     done = {_key(r) for r in read_rows(results)}
-    n_run = 0
+    n_run = n_skipped = 0
     for seed, label, budget, method, n_cores in plan(ds, methods, budget_ids, seeds):
         row = {"dataset": ds.name, "method": method, "n_cores": n_cores,
                "budget": budget, "seed": seed}
         if _key(row) in done:
+            n_skipped += 1
             continue
         indices, seconds, extra = select(ctx, method, budget,
                                          n_cores if n_cores != "" else None, seed)
@@ -512,6 +579,9 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print)
         cores = f" K={n_cores}" if n_cores != "" else ""
         log(f"[{ds.name}] seed {seed} budget {label} ({budget}) {method}{cores}: "
             f"acc {acc:.4f} bacc {bacc:.4f} ({seconds:.1f}s)")
+    if n_skipped:
+        log(f"[{ds.name}] {n_skipped} run(s) already in {results}, not run again "
+            "(use --results-dir or --results-name for a fresh results file)")
     return n_run
 
 
@@ -726,12 +796,18 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="digits, budget 50, seed 0, main methods (for CI)")
     parser.add_argument("--datasets", nargs="+", choices=list(LOADERS),
-                        default=list(LOADERS))
+                        default=None, help="default: all (those whose data "
+                        "are missing are skipped)")
     parser.add_argument("--methods", nargs="+", choices=list(METHOD_NAMES),
                         default=list(METHOD_NAMES))
     parser.add_argument("--budgets", nargs="+", type=int, default=None,
                         help="positions in the budget list (0 = smallest)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=None,
+                        help=f"default: {' '.join(map(str, SEEDS))}")
+    parser.add_argument("--wordnet-dir", type=Path, default=None,
+                        help=f"WordNet embeddings (default {WORDNET_DIR})")
+    parser.add_argument("--fashion-mnist-dir", type=Path, default=None,
+                        help=f"Fashion-MNIST .gz files (default {FASHION_DIR})")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--results-name", default=None,
                         help="results file stem (default quality, or "
@@ -741,9 +817,16 @@ def main(argv=None):
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--no-render", action="store_true")
     args = parser.parse_args(argv)
+    requested = args.datasets is not None
     if args.quick:
+        if requested or args.budgets is not None or args.seeds is not None:
+            parser.error("--quick fixes the dataset (digits), budget and seed; "
+                         "drop --datasets, --budgets and --seeds")
         args.datasets, args.budgets, args.seeds = ["digits"], [1], [0]
         args.methods = list(MAIN_METHODS)
+    args.datasets = args.datasets or list(LOADERS)
+    args.seeds = list(SEEDS) if args.seeds is None else args.seeds
+    data_dirs = {"wordnet": args.wordnet_dir, "fashion-mnist": args.fashion_mnist_dir}
     name = args.results_name or ("quality_quick" if args.quick else "quality")
     args.results_dir.mkdir(parents=True, exist_ok=True)
     results = args.results_dir / f"{name}.csv"
@@ -752,14 +835,18 @@ def main(argv=None):
     def log(message):
         print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
 
+    missing = []
     if not args.render_only:
         log(f"sklearn_bilaf {__version__}; results in {results}")
         for dataset in args.datasets:
-            run(dataset, args.methods, args.budgets, args.seeds, results, cache_dir,
-                log=log)
+            if run(dataset, args.methods, args.budgets, args.seeds, results,
+                   cache_dir, log=log, data_dir=data_dirs.get(dataset)) is None:
+                missing.append(dataset)
     if not args.no_render:
         render(results, args.results_dir, log=log)
-    return 0
+    # Data asked for by name but missing is an error; with the default list
+    # it is a skip (the datasets that exist were run).
+    return 1 if requested and missing else 0
 
 
 if __name__ == "__main__":

@@ -83,3 +83,62 @@ def test_default_rows_are_the_library_default(tmp_path):
         np.testing.assert_array_equal(indices, sampler.selected_indices_)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "digits-activeft-kmeans-k20-seed1.npz", "digits-activeft-kmeans-k67-seed1.npz"]
+
+
+def _quality_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quality_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_row_cut_short_is_run_again(tmp_path):
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    Q.append_row(results, dict(row, method="b"))
+    whole = results.read_bytes()
+    results.write_bytes(whole[:-20])  # a run killed while writing row "b"
+    assert [r["method"] for r in Q.read_rows(results)] == ["a"]
+    Q.append_row(results, dict(row, method="c"))  # the cut row is dropped first
+    assert [r["method"] for r in Q.read_rows(results)] == ["a", "c"]
+    Q.append_row(results, dict(row, method="d", accuracy=""))
+    assert [r["method"] for r in Q.read_rows(results)] == ["a", "c"]
+
+
+def test_a_dead_runs_cache_lock_is_stale(tmp_path):
+    import os
+
+    Q = _quality_module()
+    lock = tmp_path / "entry.npz.lock"
+    lock.write_text(str(os.getpid()))
+    assert not Q._lock_is_stale(lock)  # its owner (this process) is alive
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    lock.write_text(done.stdout.strip())  # a process that has exited
+    assert Q._lock_is_stale(lock)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--quick", "--seeds", "2"], "--quick fixes"),
+    (["--datasets", "digits", "--budgets", "7", "--methods", "random"],
+     "positions must be 0 to 2"),
+])
+def test_arguments_that_cannot_apply_are_refused(tmp_path, extra, message):
+    done = subprocess.run([sys.executable, str(SCRIPT), *extra, "--results-dir",
+                           str(tmp_path), "--no-render"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+def test_missing_data_asked_for_by_name_fails(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--datasets", "wordnet",
+                           "--wordnet-dir", str(tmp_path / "nowhere"), "--methods",
+                           "random", "--results-dir", str(tmp_path), "--no-render"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "--wordnet-dir" in done.stdout and "README" in done.stdout
