@@ -742,7 +742,9 @@ def plot(summary, dataset, path, log=print):
     n_pool = _n_pool(None, dataset)
     styles = {"bilaf-paper": "-", "bilaf-published": ":", "activeft": "-",
               "bilaf-default": "-"}
-    for method, n_cores in lines:
+    # More lines than the default 10-colour cycle: one colour each.
+    colours = plt.get_cmap("tab20").colors
+    for index, (method, n_cores) in enumerate(lines):
         points = sorted((e["budget"], e["accuracy"], e["accuracy_std"], e["n_seeds"])
                         for e in entries
                         if e["method"] == method and e["n_cores"] == n_cores)
@@ -753,6 +755,9 @@ def plot(summary, dataset, path, log=print):
         bold = method.startswith("bilaf") or method == "activeft"
         ax.errorbar(b, 100 * acc, yerr=100 * std, marker="o", ms=4, capsize=3,
                     linestyle=styles.get(method, "--"), lw=2 if bold else 1.2,
+                    # The library default in black, the others one colour each.
+                    color=("black" if method == "bilaf-default" else
+                           colours[(2 * index) % 20 + (2 * index) // 20 % 2]),
                     label=label)
     ax.set_xscale("log")
     budgets = sorted({e["budget"] for e in entries})
