@@ -18,6 +18,7 @@ with one, e.g. ``make_pipeline(PCA(32), BiLAFSampler(budget=100))`` to select
 in a reduced space while the rows handed on keep their original features.
 """
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -296,6 +297,14 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.classes_ = estimator.classes_
         return self
 
+    def _delegate(self, method, X):
+        """The estimator's ``method`` on X, checked by ``_check_X`` already:
+        its own feature-name warning would repeat the one given there."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"X (does not have|has) valid "
+                                    "feature names", category=UserWarning)
+            return getattr(self.estimator_, method)(X)
+
     def get_metadata_routing(self):
         """How fit's metadata reach the estimator (with metadata routing on).
 
@@ -334,7 +343,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Predicted classes.
         """
         X = self._check_X(X)
-        return self.estimator_.predict(X)
+        return self._delegate("predict", X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -351,7 +360,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Probabilities of the classes in ``classes_``.
         """
         X = self._check_X(X)
-        return self.estimator_.predict_proba(X)
+        return self._delegate("predict_proba", X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -368,7 +377,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Log-probabilities of the classes in ``classes_``.
         """
         X = self._check_X(X)
-        return self.estimator_.predict_log_proba(X)
+        return self._delegate("predict_log_proba", X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
@@ -385,7 +394,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             The estimator's decision function.
         """
         X = self._check_X(X)
-        return self.estimator_.decision_function(X)
+        return self._delegate("decision_function", X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

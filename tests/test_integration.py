@@ -374,6 +374,21 @@ def test_sample_weight_is_routed_with_metadata_routing_on(small_digits):
         assert np.all(np.isfinite(scores))
 
 
+def test_feature_name_mismatch_warns_once(small_digits):
+    import warnings
+
+    import pandas as pd
+
+    X, y = small_digits
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(frame, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.predict(X)
+    names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1 and "LabelBudgetClassifier" in names[0]
+
+
 def test_label_budget_classifier_with_dataframes_and_pipeline_sampler():
     df = _mixed_frame()[["a", "b", "c", "d"]]
     y = pd.Series(np.arange(len(df)) % 2, index=df.index)
