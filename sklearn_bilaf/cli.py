@@ -841,6 +841,40 @@ def _label_spread(labels, indices, demo):
 
 
 # -- entry point -------------------------------------------------------------
+# Options whose value may be written with a leading minus sign.
+_NUMERIC_OPTIONS = ("-b", "--budget", "-k", "--n-cores", "--removal-rate",
+                    "--penalty", "--seed", "-j", "--n-jobs")
+_LOOKS_NEGATIVE = re.compile(r"-[0-9.]")
+
+
+def _attach_negative_values(argv):
+    """``-b -1%`` -> ``--budget=-1%``, so that a wrong value gets its own message.
+
+    argparse takes a token that starts with '-' for an option unless it is a
+    plain negative number, so ``-b -1%`` failed with "expected one argument"
+    instead of saying what is wrong with -1%.
+    """
+    out = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            out.append(token)
+            out.extend(tokens)
+            break
+        if token in _NUMERIC_OPTIONS:
+            value = next(tokens, None)
+            if value is not None and _LOOKS_NEGATIVE.match(value):
+                out.append(f"{token}={value}" if token.startswith("--")
+                           else f"{token}{value}")
+                continue
+            out.append(token)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(token)
+    return out
+
+
 def main(argv=None):
     """Run the ``bilaf`` command; return the exit status.
 
@@ -858,7 +892,8 @@ def main(argv=None):
     parser = build_parser()
     try:
         try:
-            args = parser.parse_args(argv)
+            argv = sys.argv[1:] if argv is None else list(argv)
+            args = parser.parse_args(_attach_negative_values(argv))
         except SystemExit as exc:  # --help and --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if args.command is None:

@@ -816,6 +816,11 @@ def test_failed_write_names_the_output_and_leaves_no_file(
         (["-b", "-1"], "'-1': a count must be at least 1"),
         (["-k", "-3"], "'-3': a count must be at least 1"),
         (["--budget=-0.5"], "a fraction must be in (0, 1]"),
+        # Not plain negative numbers, which argparse would take for options.
+        (["-b", "-1%"], "'-1%': a fraction must be in (0, 1]"),
+        (["--budget", "-0.5"], "'-0.5': a fraction must be in (0, 1]"),
+        (["-k", "-0.5%"], "'-0.5%': a fraction must be in (0, 1]"),
+        (["--removal-rate", "-.1"], "the rate must be in [0, 1)"),
         (["--core-selector", "typiclust"], "invalid choice"),
         (["--removal-rate", "1"], "the rate must be in [0, 1)"),
         (["--penalty", "0.5"], "at least 1"),
@@ -832,6 +837,18 @@ def test_bad_command_line_exits_2_with_one_line(bilaf, args, fragment):
     proc = bilaf("select", *args)
     assert_one_line_error(proc, fragment, status=2)
 
+
+def test_negative_looking_values_keep_their_option():
+    from sklearn_bilaf.cli import _attach_negative_values
+
+    assert _attach_negative_values(["select", "-b", "-1%", "-j", "-1", "x.npy"]) == [
+        "select", "-b-1%", "-j-1", "x.npy"]
+    assert _attach_negative_values(["--seed", "-3", "-o", "s.json"]) == [
+        "--seed=-3", "-o", "s.json"]
+    # Only values that look like numbers, and nothing after "--".
+    assert _attach_negative_values(["-b", "-q", "--", "-k", "-1"]) == [
+        "-b", "-q", "--", "-k", "-1"]
+    assert _attach_negative_values(["-b"]) == ["-b"]
 
 
 @pytest.mark.parametrize(
