@@ -115,16 +115,25 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
                                prepare(class_rows, metric), metric, n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
      pseudo_class.opponent) = stats
-    picks = np.asarray(boundary_selector.select_class(pseudo_class, budget),
-                       dtype=np.intp)
+    picks = boundary_selector.select_class(pseudo_class, budget)
+    expected = (f"{type(boundary_selector).__name__}.select_class must return "
+                f"{budget} distinct local positions starting with the core")
+    try:
+        picks = np.asarray(picks)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{expected}; got {type(picks).__name__}.") from exc
+    # Checked before the cast to int, which would truncate fractional
+    # positions and read a boolean mask as positions 0 and 1.
+    if picks.dtype.kind not in "iu" and not (
+            picks.dtype.kind == "f" and np.all(picks == np.round(picks))):
+        got = (type(picks.item()).__name__ if picks.ndim == 0
+               else f"an array of dtype {picks.dtype}")
+        raise TypeError(f"{expected}; got {got}.")
+    picks = picks.astype(np.intp)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
-        raise RuntimeError(
-            f"{type(boundary_selector).__name__}.select_class must return "
-            f"{budget} distinct local positions starting with the core; got "
-            f"{picks[:10].tolist()}..."
-        )
+        raise RuntimeError(f"{expected}; got {picks[:10].tolist()}...")
     return members[picks]
 
 
