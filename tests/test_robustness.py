@@ -784,6 +784,30 @@ def test_transform_refuses_other_data_of_the_pools_shape():
     np.testing.assert_array_equal(sampler.transform(X * (1 + 1e-9)).shape, (20, 5))
 
 
+def test_pipeline_transform_after_fit_with_a_randomized_pca():
+    # PCA's randomized solver (scikit-learn's choice for 600 x 64) transforms
+    # the pool a few percent away from its fit_transform: pipe.transform(X)
+    # after pipe.fit(X) was refused as "other data".
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = load_digits().data[:1200]
+    pool, other = X[:600], X[600:]
+    pipe = make_pipeline(
+        StandardScaler(), PCA(16, svd_solver="randomized", random_state=0),
+        BiLAFSampler(60, core_selector=RandomSelector(10), random_state=0),
+    ).fit(pool)
+    selected = pipe[-1].selected_indices_
+    np.testing.assert_array_equal(pipe.transform(pool),
+                                  pipe[:-1].transform(pool)[selected])
+    # Other data of the pool's shape is still refused.
+    for data in (other, pool[::-1]):
+        with pytest.raises(ValueError, match="selected rows of X differ"):
+            pipe.transform(data)
+
+
 def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
     import tracemalloc
 
