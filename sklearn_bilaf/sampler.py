@@ -19,7 +19,12 @@ from .base import SubsetSamplerMixin, resolve_count, validate_pool
 from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import BaseCoreSelector, PrecomputedSelector
-from .denoise import IDCDenoiser, NoDenoiser, OutlierDetectorDenoiser
+from .denoise import (
+    BaseDenoiser,
+    IDCDenoiser,
+    NoDenoiser,
+    OutlierDetectorDenoiser,
+)
 from .pseudo_classes import PseudoClass, assign_pseudo_classes
 
 __all__ = ["BiLAFSampler"]
@@ -103,7 +108,12 @@ def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
                                n_classes)
-    ranking, n_kept = denoiser.denoise_class(pseudo_class)
+    if hasattr(denoiser, "denoise_class"):
+        ranking, n_kept = denoiser.denoise_class(pseudo_class)
+    else:
+        # A duck-typed denoiser with only rank_class (which the parameter
+        # validation accepts) gets the base class's checks and core rule.
+        ranking, n_kept = BaseDenoiser.denoise_class(denoiser, pseudo_class)
     inside = pseudo_class.mean_distances(ranking[:n_kept])
     return ranking, n_kept, inside
 

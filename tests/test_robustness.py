@@ -438,6 +438,19 @@ def test_custom_denoiser_whole_floats_lists_and_zero_kept_are_accepted():
     assert kept == {"floats": 58, "list": 58, "zero": 60}
 
 
+def test_duck_typed_denoiser_with_only_rank_class_works():
+    # The parameter validation accepts any object with rank_class; it failed
+    # with "no attribute 'denoise_class'" unless it subclassed BaseDenoiser.
+    class KeepAll(BaseEstimator):
+        def rank_class(self, pseudo_class):
+            return np.arange(pseudo_class.n), pseudo_class.n
+
+    X = _blobs(60)
+    duck = _fit(X, budget=12, denoiser=KeepAll())
+    reference = _fit(X, budget=12, denoiser="none")
+    np.testing.assert_array_equal(duck.selected_indices_, reference.selected_indices_)
+
+
 class _BrokenBoundarySelector(BaseBoundarySelector):
     """A user's boundary stage whose select_class returns ``result(...)``."""
 
