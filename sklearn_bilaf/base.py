@@ -220,6 +220,25 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     return count
 
 
+def _moved_within_spread(rows, seen):
+    """Whether ``rows`` are ``seen`` moved by a small part of their spread.
+
+    In a pipeline, ``transform`` gets the upstream steps' ``transform``
+    output while fit got their ``fit_transform`` output, and these differ by
+    more than rounding for some transformers: with PCA's randomized solver
+    (scikit-learn's choice for pools of a few thousand rows) by a few
+    percent of the spread on real embeddings.  Other data moves the rows by
+    about the spread itself (``X + 1`` on unit-variance blobs: a fifth).
+    """
+    centred = seen - seen.mean(axis=0)
+    spread = np.sqrt(np.mean(np.einsum("ij,ij->i", centred, centred)))
+    if not spread > 0:  # one row, or identical rows: rounding only
+        return False
+    moved = np.sqrt(np.einsum("ij,ij->i", rows - seen, rows - seen))
+    return bool(np.sqrt(np.mean(moved ** 2)) <= 0.1 * spread
+                and moved.max() <= 0.5 * spread)
+
+
 class SubsetSamplerMixin(TransformerMixin):
     """Mixin for estimators that select rows of the pool they were fitted on.
 
@@ -265,7 +284,9 @@ class SubsetSamplerMixin(TransformerMixin):
             or memory map is checked in chunks, never converted whole).  A
             sampler that keeps the selected rows seen in fit
             (``selected_embeddings_``) also refuses data whose selected rows
-            differ from them.  To
+            differ from them by more than an upstream step's ``transform``
+            differs from its ``fit_transform`` (a randomized PCA, say: more
+            than a tenth of the rows' spread on average).  To
             pick the selected rows of other data aligned with the pool (raw
             inputs, file names, labels), index it with ``selected_indices_``.
 
@@ -327,8 +348,9 @@ class SubsetSamplerMixin(TransformerMixin):
         seen = np.asarray(seen, dtype=np.float64)
         # Loose enough for a pipeline's transform vs fit_transform rounding.
         scale = max(float(np.abs(seen).max()), 1e-300)
-        if rows.shape != seen.shape or not np.allclose(rows, seen, rtol=1e-4,
-                                                       atol=1e-6 * scale):
+        if rows.shape != seen.shape or not (
+                np.allclose(rows, seen, rtol=1e-4, atol=1e-6 * scale)
+                or _moved_within_spread(rows, seen)):
             raise ValueError(
                 "transform expects the pool the sampler was fitted on, but the "
                 "selected rows of X differ from those seen in fit. To take the "

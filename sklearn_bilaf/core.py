@@ -129,6 +129,39 @@ def paper_n_cores(n_samples):
     return max(1, int(n_samples * PAPER_CORE_FRACTION))
 
 
+def _checked_selection(selector, indices, n_select, n_samples):
+    """What ``_select`` returned, as row numbers, or an error naming the class.
+
+    A selector is also a sampler on its own: without this check a custom
+    ``_select`` that returns too few rows, repeated or negative ones (which
+    numpy reads from the end) or fractions (which a cast truncates) gives a
+    wrong selection silently.
+    """
+    name = f"{type(selector).__name__}._select"
+    expected = (f"{name} must return {n_select} distinct row numbers in "
+                f"[0, {n_samples - 1}]")
+    try:
+        array = np.asarray(indices)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{expected}; got {type(indices).__name__}.") from exc
+    whole_floats = (array.dtype.kind == "f" and array.size
+                    and np.all(np.isfinite(array)) and np.all(array == np.round(array)))
+    if array.dtype.kind not in "iu" and not whole_floats:
+        got = (type(indices).__name__ if array.ndim == 0
+               else f"an array of dtype {array.dtype}")
+        raise TypeError(f"{expected}; got {got}.")
+    if array.shape != (n_select,):
+        raise ValueError(f"{expected}; got an array of shape {array.shape}.")
+    array = array.astype(np.intp)
+    outside = array[(array < 0) | (array >= n_samples)]
+    if outside.size:
+        raise ValueError(f"{expected}; got {outside[:5].tolist()}.")
+    unique, counts = np.unique(array, return_counts=True)
+    if unique.size != array.size:
+        raise ValueError(f"{expected}; repeated: {unique[counts > 1][:5].tolist()}.")
+    return array
+
+
 class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     """Base class for core selectors (one-shot samplers).
 
@@ -177,7 +210,8 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
         X = validate_pool(self, X)
         n_select = self._n_select(X.shape[0], budget)
         rng = check_random_state(getattr(self, "random_state", None))
-        indices = np.asarray(self._select(X, n_select, rng), dtype=np.intp)
+        indices = _checked_selection(self, self._select(X, n_select, rng),
+                                     n_select, X.shape[0])
         self.selected_indices_ = np.sort(indices)
         self.n_samples_fit_ = X.shape[0]
         return self

@@ -89,15 +89,37 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         n_kept : int
             How many leading entries of ``ranking`` are kept.
         """
-        ranking, n_kept = self.rank_class(pseudo_class)
-        ranking = np.asarray(ranking, dtype=np.intp)
         n = pseudo_class.n
+        name = f"{type(self).__name__}.rank_class"
+        result = self.rank_class(pseudo_class)
+        if not isinstance(result, tuple | list) or len(result) != 2:
+            raise TypeError(
+                f"{name} must return a pair (ranking, n_kept); got "
+                f"{type(result).__name__}."
+            )
+        ranking, n_kept = result
+        # Checked before any cast: a cast to int would truncate fractional
+        # positions and counts, and turn a boolean mask into 0s and 1s.
+        ranking = np.asarray(ranking)
+        if ranking.dtype.kind not in "iu" and not (
+                ranking.dtype.kind == "f" and np.all(ranking == np.round(ranking))):
+            raise TypeError(
+                f"{name} must return a ranking of local positions (integers); "
+                f"got dtype {ranking.dtype}."
+            )
+        ranking = ranking.astype(np.intp)
         if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
             raise ValueError(
-                f"{type(self).__name__}.rank_class must return a permutation of "
-                f"the {n} local positions."
+                f"{name} must return a permutation of the {n} local positions."
             )
-        n_kept = int(min(max(1, n_kept), n))
+        if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
+                or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
+            raise ValueError(
+                f"{name} must return n_kept, a whole number of members to keep "
+                f"between 0 and the class's {n} members; got {n_kept!r}."
+            )
+        # The core is always kept, so 0 keeps the core alone.
+        n_kept = max(1, int(n_kept))
         return _keep_core_first_kept(ranking, n_kept, pseudo_class.core_position)
 
     def fit(self, X, y=None):

@@ -128,6 +128,23 @@ def _fit_params_for_rows(fit_params, n_samples, indices):
     return out
 
 
+def _check_sample_weight_length(fit_params, n_samples):
+    """Refuse, before the selection runs, sample weights not one per row of X.
+
+    Passed on unchanged (only entries of X's length are restricted to the
+    selected rows), they would fail in the estimator with the selection's
+    size as the expected length, which is not what the user has to change.
+    """
+    weights = fit_params.get("sample_weight")
+    if weights is not None and hasattr(weights, "__len__") and (
+            len(weights) != n_samples):
+        raise ValueError(
+            f"sample_weight has {len(weights)} entries but X has {n_samples} "
+            "rows: pass one weight per row of X (those of the selected rows "
+            "reach the estimator)."
+        )
+
+
 def _estimator_has(attr):
     """available_if check: the (fitted, else unfitted) estimator has ``attr``."""
 
@@ -282,6 +299,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             # Metadata routing on: only what the estimator requested reaches
             # it (scikit-learn's routing API).
             fit_params = process_routing(self, "fit", **fit_params).estimator.fit
+        _check_sample_weight_length(fit_params, n_samples)
         sampler = clone(self.sampler).fit(X)
         indices = _selected_indices(sampler)
         estimator = clone(self.estimator)

@@ -19,7 +19,12 @@ from .base import SubsetSamplerMixin, resolve_count, validate_pool
 from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import BaseCoreSelector, PrecomputedSelector
-from .denoise import IDCDenoiser, NoDenoiser, OutlierDetectorDenoiser
+from .denoise import (
+    BaseDenoiser,
+    IDCDenoiser,
+    NoDenoiser,
+    OutlierDetectorDenoiser,
+)
 from .pseudo_classes import PseudoClass, assign_pseudo_classes
 
 __all__ = ["BiLAFSampler"]
@@ -103,7 +108,12 @@ def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
                                n_classes)
-    ranking, n_kept = denoiser.denoise_class(pseudo_class)
+    if hasattr(denoiser, "denoise_class"):
+        ranking, n_kept = denoiser.denoise_class(pseudo_class)
+    else:
+        # A duck-typed denoiser with only rank_class (which the parameter
+        # validation accepts) gets the base class's checks and core rule.
+        ranking, n_kept = BaseDenoiser.denoise_class(denoiser, pseudo_class)
     inside = pseudo_class.mean_distances(ranking[:n_kept])
     return ranking, n_kept, inside
 
@@ -115,16 +125,25 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
                                prepare(class_rows, metric), metric, n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
      pseudo_class.opponent) = stats
-    picks = np.asarray(boundary_selector.select_class(pseudo_class, budget),
-                       dtype=np.intp)
+    picks = boundary_selector.select_class(pseudo_class, budget)
+    expected = (f"{type(boundary_selector).__name__}.select_class must return "
+                f"{budget} distinct local positions starting with the core")
+    try:
+        picks = np.asarray(picks)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{expected}; got {type(picks).__name__}.") from exc
+    # Checked before the cast to int, which would truncate fractional
+    # positions and read a boolean mask as positions 0 and 1.
+    if picks.dtype.kind not in "iu" and not (
+            picks.dtype.kind == "f" and np.all(picks == np.round(picks))):
+        got = (type(picks.item()).__name__ if picks.ndim == 0
+               else f"an array of dtype {picks.dtype}")
+        raise TypeError(f"{expected}; got {got}.")
+    picks = picks.astype(np.intp)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
-        raise RuntimeError(
-            f"{type(boundary_selector).__name__}.select_class must return "
-            f"{budget} distinct local positions starting with the core; got "
-            f"{picks[:10].tolist()}..."
-        )
+        raise RuntimeError(f"{expected}; got {picks[:10].tolist()}...")
     return members[picks]
 
 

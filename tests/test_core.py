@@ -12,6 +12,7 @@ from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf import core as core_module
 from sklearn_bilaf.core import (
     ActiveFTSelector,
+    BaseCoreSelector,
     ClustererSelector,
     FarthestPointSelector,
     KMeansSelector,
@@ -639,3 +640,42 @@ def test_bilaf_accepts_a_clusterer(digits):
     centres = sampler.core_selector_.cluster_centers_
     assert sampler.core_indices_.tolist() == sorted(
         _brute_nearest_unused(X, centres, "euclidean"))
+
+
+class _CustomSelector(BaseCoreSelector):
+    """A user's core selector whose ``_select`` returns ``result(n_select)``."""
+
+    def __init__(self, n_cores=4, random_state=None, result=None):
+        self.n_cores = n_cores
+        self.random_state = random_state
+        self.result = result
+
+    def _select(self, X, n_select, random_state):
+        return self.result(n_select)
+
+
+@pytest.mark.parametrize("result, error, match", [
+    (lambda n: np.zeros(n, dtype=int), ValueError, r"repeated: \[0\]"),
+    (lambda n: np.arange(n - 1), ValueError, r"shape \(3,\)"),
+    (lambda n: np.arange(n + 2), ValueError, r"shape \(6,\)"),
+    (lambda n: np.arange(n) - 1, ValueError, r"got \[-1\]"),
+    (lambda n: np.arange(n) + 29, ValueError, r"got \[30, 31, 32\]"),
+    (lambda n: np.arange(n) + 0.5, TypeError, "dtype float64"),
+    (lambda n: np.arange(30) < n, TypeError, "dtype bool"),
+    (lambda n: None, TypeError, "got NoneType"),
+])
+def test_custom_select_result_is_checked(result, error, match):
+    # A core selector is a sampler on its own: a wrong _select result must be
+    # an error naming it, not a silently wrong (or negative-indexed) selection.
+    X = _blobs(n=30, d=3, centers=3)
+    with pytest.raises(error, match=r"_CustomSelector\._select must return 4 "
+                                    r"distinct row numbers in \[0, 29\].*" + match):
+        _CustomSelector(result=result).fit(X)
+
+
+def test_custom_select_whole_floats_and_lists_are_row_numbers():
+    X = _blobs(n=30, d=3, centers=3)
+    for result in (lambda n: [7, 1, 3, 2], lambda n: np.array([7.0, 1.0, 3.0, 2.0])):
+        selector = _CustomSelector(result=result).fit(X)
+        assert selector.selected_indices_.tolist() == [1, 2, 3, 7]
+        assert selector.selected_indices_.dtype == np.intp

@@ -352,6 +352,15 @@ def test_sample_weight_is_restricted_to_the_selection(small_digits):
     assert not np.allclose(clf.estimator_.coef_, unweighted.coef_)
 
 
+def test_sample_weight_of_the_wrong_length_is_refused_before_selecting(small_digits):
+    # It used to reach the estimator unchanged, which asked for as many
+    # weights as selected rows (e.g. "expected (60,)") instead of X's rows.
+    X, y = small_digits
+    with pytest.raises(ValueError, match=rf"sample_weight has 5 entries but X "
+                                         rf"has {y.size} rows"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, y, sample_weight=np.ones(5))
+
+
 def test_sample_weight_is_routed_with_metadata_routing_on(small_digits):
     import sklearn
     from sklearn.model_selection import cross_validate

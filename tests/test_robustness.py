@@ -19,14 +19,19 @@ from sklearn.base import BaseEstimator
 from sklearn.datasets import make_blobs
 
 from sklearn_bilaf import BiLAFSampler
-from sklearn_bilaf.boundary import BoundarySelector
+from sklearn_bilaf.boundary import BaseBoundarySelector, BoundarySelector
 from sklearn_bilaf.core import (
     ActiveFTSelector,
     ClustererSelector,
     KMeansSelector,
     RandomSelector,
 )
-from sklearn_bilaf.denoise import DensityDenoiser, DistanceDenoiser, IDCDenoiser
+from sklearn_bilaf.denoise import (
+    BaseDenoiser,
+    DensityDenoiser,
+    DistanceDenoiser,
+    IDCDenoiser,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -387,6 +392,103 @@ def test_custom_core_selector_output_is_checked(indices, error, match):
         _fit(_blobs(20), core_selector=_BrokenSelector(indices))
 
 
+class _BrokenDenoiser(BaseDenoiser):
+    """A user's denoiser whose rank_class returns ``result(n, core)``."""
+
+    def __init__(self, result=None):
+        self.result = result
+
+    def rank_class(self, pseudo_class):
+        return self.result(pseudo_class.n, pseudo_class.core_position)
+
+
+@pytest.mark.parametrize(
+    "result, error, match",
+    [(lambda n, c: None, TypeError, r"a pair \(ranking, n_kept\); got NoneType"),
+     (lambda n, c: (np.arange(n) + 0.5, n), TypeError, "integers.*float64"),
+     (lambda n, c: (np.arange(n) < 1, n), TypeError, "integers.*bool"),
+     (lambda n, c: (np.arange(n), n + 5), ValueError, r"between 0 and .* got \d+\."),
+     (lambda n, c: (np.arange(n), -1), ValueError, "got -1"),
+     (lambda n, c: (np.arange(n), n * 0.95), ValueError,
+      r"whole number.*got \d+\.\d+\."),
+     (lambda n, c: (np.arange(n), True), ValueError, "got True")],
+    ids=["None", "fractional", "mask", "too many", "negative", "fraction kept",
+         "bool kept"],
+)
+def test_custom_denoiser_output_is_checked(result, error, match):
+    # Casts to int used to truncate fractional positions and counts, read a
+    # mask as positions, and clip an out-of-range n_kept, silently.
+    with pytest.raises(error, match=r"_BrokenDenoiser\.rank_class must return.*"
+                                    + match):
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             denoiser=_BrokenDenoiser(result))
+
+
+def test_custom_denoiser_whole_floats_lists_and_zero_kept_are_accepted():
+    kept = {}
+    for name, result in [("floats", lambda n, c: (np.arange(n, dtype=float), n - 1.0)),
+                         ("list", lambda n, c: [list(range(n)), np.int64(n - 1)]),
+                         ("zero", lambda n, c: (np.arange(n), 0))]:
+        with warnings.catch_warnings():
+            # n_kept=0 keeps the cores alone: the sampler falls back to no
+            # denoising, with a warning.
+            warnings.simplefilter("ignore", UserWarning)
+            kept[name] = _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+                              denoiser=_BrokenDenoiser(result)).inlier_mask_.sum()
+    assert kept == {"floats": 58, "list": 58, "zero": 60}
+
+
+def test_duck_typed_denoiser_with_only_rank_class_works():
+    # The parameter validation accepts any object with rank_class; it failed
+    # with "no attribute 'denoise_class'" unless it subclassed BaseDenoiser.
+    class KeepAll(BaseEstimator):
+        def rank_class(self, pseudo_class):
+            return np.arange(pseudo_class.n), pseudo_class.n
+
+    X = _blobs(60)
+    duck = _fit(X, budget=12, denoiser=KeepAll())
+    reference = _fit(X, budget=12, denoiser="none")
+    np.testing.assert_array_equal(duck.selected_indices_, reference.selected_indices_)
+
+
+class _BrokenBoundarySelector(BaseBoundarySelector):
+    """A user's boundary stage whose select_class returns ``result(...)``."""
+
+    def __init__(self, result=None):
+        self.result = result
+
+    def select_class(self, pseudo_class, budget):
+        others = np.delete(np.arange(pseudo_class.n), pseudo_class.core_position)
+        return self.result(pseudo_class.core_position, others[:budget - 1])
+
+
+@pytest.mark.parametrize(
+    "result, error, match",
+    [(lambda c, rest: None, TypeError, "got NoneType"),
+     (lambda c, rest: np.r_[c, rest] + 0.5, TypeError, "dtype float64"),
+     (lambda c, rest: np.isin(np.arange(3 * rest.size), rest), TypeError, "dtype bool"),
+     (lambda c, rest: np.r_[c, np.full(rest.size, c)], RuntimeError, "got"),
+     (lambda c, rest: np.r_[rest, c], RuntimeError, "got")],
+    ids=["None", "fractional", "mask", "repeated", "core not first"],
+)
+def test_custom_boundary_selector_output_is_checked(result, error, match):
+    with pytest.raises(error, match=r"_BrokenBoundarySelector\.select_class must "
+                                    r"return \d+ distinct local positions.*" + match):
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             boundary_selector=_BrokenBoundarySelector(result))
+
+
+def test_custom_boundary_selector_whole_floats_and_lists_are_positions():
+    expected = _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+                    boundary_selector=_BrokenBoundarySelector(
+                        lambda c, rest: np.r_[c, rest])).selected_indices_
+    for result in (lambda c, rest: np.r_[c, rest].astype(float),
+                   lambda c, rest: [c, *rest.tolist()]):
+        got = _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+                   boundary_selector=_BrokenBoundarySelector(result)).selected_indices_
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("clusterer", ["agglomerative", "dbscan"])
 def test_clusterer_without_centres_is_refused(clusterer):
     from sklearn.cluster import DBSCAN, AgglomerativeClustering
@@ -693,6 +795,30 @@ def test_transform_refuses_other_data_of_the_pools_shape():
         sampler.transform(X + 1)
     # Rounding-level differences (a pipeline's transform vs fit_transform) pass.
     np.testing.assert_array_equal(sampler.transform(X * (1 + 1e-9)).shape, (20, 5))
+
+
+def test_pipeline_transform_after_fit_with_a_randomized_pca():
+    # PCA's randomized solver (scikit-learn's choice for 600 x 64) transforms
+    # the pool a few percent away from its fit_transform: pipe.transform(X)
+    # after pipe.fit(X) was refused as "other data".
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = load_digits().data[:1200]
+    pool, other = X[:600], X[600:]
+    pipe = make_pipeline(
+        StandardScaler(), PCA(16, svd_solver="randomized", random_state=0),
+        BiLAFSampler(60, core_selector=RandomSelector(10), random_state=0),
+    ).fit(pool)
+    selected = pipe[-1].selected_indices_
+    np.testing.assert_array_equal(pipe.transform(pool),
+                                  pipe[:-1].transform(pool)[selected])
+    # Other data of the pool's shape is still refused.
+    for data in (other, pool[::-1]):
+        with pytest.raises(ValueError, match="selected rows of X differ"):
+            pipe.transform(data)
 
 
 def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
