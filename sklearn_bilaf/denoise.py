@@ -367,6 +367,12 @@ class DistanceDenoiser(BaseDenoiser):
     """Remove the members farthest from the core (the paper's "distance-guided"
     ablation).
 
+    Members are ranked by distance to the core (ties: lower position first);
+    the first ``int(n * (1 - removal_rate))`` are kept, in that order (at
+    least one; the core is always kept, in place of the last kept member if
+    it would fall outside).  Classes with fewer than 10 members are not
+    denoised, as in :class:`IDCDenoiser`.
+
     Parameters
     ----------
     removal_rate : float in [0, 1), default=0.1
@@ -422,8 +428,12 @@ class DensityDenoiser(BaseDenoiser):
     "density-based" ablation).
 
     The score of a member is its mean distance to its ``n_neighbors`` nearest
-    other members of the class; the ``removal_rate`` share with the largest
-    scores is removed.
+    other members of the class (its own zero distance not counted); the
+    ``removal_rate`` share with the largest scores is removed: the
+    ``int(n * (1 - removal_rate))`` lowest scores are kept, densest first
+    (ties: lower position first; the core is always kept, in place of the
+    last kept member if it would fall outside).  Classes with fewer than 10
+    members are not denoised, as in :class:`IDCDenoiser`.
 
     Parameters
     ----------
@@ -491,6 +501,8 @@ class OutlierDetectorDenoiser(BaseDenoiser):
     The detector's ``fit_predict`` runs on the members of each pseudo-class
     (in the computing geometry); members it labels -1 are removed, except the
     core, which is always kept.  Kept members stay in ascending sample order.
+    Classes with fewer than 10 members are not denoised (the detector does
+    not run on them), as in :class:`IDCDenoiser`.
 
     Parameters
     ----------
