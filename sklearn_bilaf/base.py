@@ -110,7 +110,10 @@ def _clearer_conversion_error(X, exc):
     if message.startswith("Input X contains"):
         what = "NaN" if "NaN" in message else "infinite values"
         try:
-            bad = ~np.isfinite(np.asarray(X, dtype=np.float64))
+            # pandas' nullable columns hold pd.NA, which asarray refuses.
+            values = (X.to_numpy(dtype=np.float64, na_value=np.nan)
+                      if hasattr(X, "to_numpy") else np.asarray(X, dtype=np.float64))
+            bad = ~np.isfinite(values)
             rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
                      f"(e.g. rows {rows[:5].tolist()})")

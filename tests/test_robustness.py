@@ -843,3 +843,12 @@ def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
     bad[7] = np.nan
     with pytest.raises(ValueError, match=r"NaN in 1 row \(e.g. rows \[7\]\)"):
         sampler.transform(bad)
+
+
+def test_nan_rows_are_named_for_nullable_pandas_columns():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
+                     columns=list("abc")).astype("Float64")
+    X.iloc[7, 1] = pd.NA
+    with pytest.raises(ValueError, match=r"NaN in 1 row \(e.g. rows \[7\]\)"):
+        BiLAFSampler(10).fit(X)
