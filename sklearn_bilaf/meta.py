@@ -436,7 +436,10 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
     skipped.  (imbalanced-learn refuses a step that has both ``transform`` and
     ``fit_resample``, which is why this adapter exists instead of a
     ``fit_resample`` method on the samplers.)  imbalanced-learn is not needed
-    to use it.
+    to use it.  As with imbalanced-learn's own resamplers, fit parameters
+    given to later steps (``sample_weight``, say) are not cut down to the
+    selected rows; to weight the selected rows, use
+    :class:`LabelBudgetClassifier`, which does.
 
     Parameters
     ----------
