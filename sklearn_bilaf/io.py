@@ -225,13 +225,26 @@ def _load_npz(path, key):
         source = f"{path}[{key}]"
         try:
             X = archive[key]
-        except ValueError:
+        except ValueError as exc:
+            # numpy raises ValueError for pickled members and for damaged ones
+            # (a truncated member, a bad header) alike: tell them apart.
+            if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+                raise InputError(
+                    f"{source} holds Python objects, which are never "
+                    "unpickled; save the embeddings as a numeric array"
+                ) from None
             raise InputError(
-                f"{source} holds Python objects, which are never unpickled; "
-                "save the embeddings as a numeric array"
+                f"{source}: unreadable ({_one_line(exc)}); is the archive "
+                "truncated or damaged?"
             ) from None
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
+    if not isinstance(X, np.ndarray):
+        # NpzFile hands back the raw bytes of a member without the .npy header.
+        raise InputError(
+            f"{source} is not a NumPy array (the archive member lacks the .npy "
+            "header); save embeddings with np.savez"
+        )
     _check_array(X, source)
     return X
 

@@ -520,6 +520,12 @@ def _bad_inputs(tmp_path, X):
         "object npz": (
             lambda: np.savez(tmp_path / "e.npz", X=objects),
             ["e.npz"], "Python objects"),
+        "npz member not npy": (
+            lambda: _write_zip(tmp_path / "e.npz", {"x.npy": b"1,2,3\n"}),
+            ["e.npz"], "e.npz[x] is not a NumPy array"),
+        "truncated npz member": (
+            lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
+            ["e.npz"], "e.npz[x]: unreadable (EOF"),
         "text npy": (lambda: np.save(tmp_path / "e.npy", np.array([["a", "b"]])),
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
@@ -610,6 +616,15 @@ def _bad_inputs(tmp_path, X):
             ["e.npy", "--metric", "cosine", "--core-selector", "random"],
             "all-zero rows"),
     }
+
+
+def _write_zip(path, members):
+    """A zip archive of raw members, as a hand-made or damaged .npz would be."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
 
 
 def _npy_bytes(X):
