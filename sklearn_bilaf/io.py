@@ -382,6 +382,15 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             id_pos, label_pos, features, notes = _special_columns(
                 path, names, has_header, id_column, label_column, drop_last_column
             )
+            if header == "auto" and has_header and all(map(_is_number, first)):
+                # Taken for pandas' names 0, 1, 2, ...: data rows can read the
+                # same (a single column starting with 0), so say so.
+                shown = ",".join(value.strip() for value in first[:4])
+                more = ",..." if len(first) > 4 else ""
+                notes.append(
+                    f"{path}: the first row ({shown}{more}) is taken as pandas' "
+                    "column names, not data; pass --header no if it is data"
+                )
             all_features = features == list(range(n_columns))
             ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []

@@ -441,6 +441,24 @@ def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
         assert "300 rows x 64 features" in proc.stdout
 
 
+def test_first_row_taken_for_pandas_names_is_reported(tmp_path):
+    # One column whose first value is 0 reads like pandas' header "0": the
+    # row is dropped as the help says, but not silently.
+    path = tmp_path / "one.csv"
+    path.write_text("".join(f"{i % 7}\n" for i in range(40)))
+    proc = call_bilaf("select", path, "-b", "4", "-k", "2", "--core-selector",
+                      "random")
+    assert_ok(proc)
+    assert ("one.csv: the first row (0) is taken as pandas' column names, not "
+            "data; pass --header no if it is data") in proc.stderr
+    assert "39 rows x 1 features" in proc.stdout
+    proc = call_bilaf("select", path, "-b", "4", "-k", "2", "--core-selector",
+                      "random", "--header", "no")
+    assert_ok(proc)
+    assert "pandas" not in proc.stderr
+    assert "40 rows x 1 features" in proc.stdout
+
+
 def test_parquet_with_list_column(bilaf, tmp_path, digits_xy):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
