@@ -531,7 +531,15 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
         [b.astype(np.result_type(*blocks), copy=False) for b in blocks], axis=1
     )
     _check_array(X, source)
-    _check_finite(X, source)
+    # Name the file's columns (a list column's entries as name[j]): positions
+    # in X differ from the file's once an id or label column is left out.
+    feature_names = [
+        names[p] if block.shape[1] == 1 and not _is_list_column(table, p)
+        else f"{names[p]}[{j}]"
+        for p, block in zip(features, blocks, strict=True)
+        for j in range(block.shape[1])
+    ]
+    _check_finite(X, source, names=feature_names)
 
     def plain_column(position, what):
         column = table.column(position)
@@ -551,6 +559,13 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     if label_pos is not None:
         labels = _label_array(plain_column(label_pos, "label"))
     return Pool(X=X, ids=ids, labels=labels, notes=notes)
+
+
+def _is_list_column(table, position):
+    import pyarrow.types as pat
+
+    kind = table.column(position).type
+    return pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind)
 
 
 def _parquet_feature_block(column, name, n_rows, source):

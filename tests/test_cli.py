@@ -938,6 +938,27 @@ def test_parquet_repeated_ids_are_refused(tmp_path):
         load_embeddings(tmp_path / "e.parquet", id_column="key")
 
 
+def test_parquet_non_finite_value_names_the_files_column(tmp_path):
+    # With an id column first, X's column 2 is the file's column 'c' (position
+    # 3); the message named "column 2", which in the file is 'b'.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    values = np.arange(12.0).reshape(4, 3)
+    values[1, 2] = np.nan
+    pq.write_table(pa.table({"id": ["p", "q", "r", "s"], "a": values[:, 0],
+                             "b": values[:, 1], "c": values[:, 2]}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"e\.parquet: row 1, column 'c' is nan"):
+        load_embeddings(tmp_path / "e.parquet", id_column="id")
+    pq.write_table(pa.table({"id": ["p", "q", "r", "s"],
+                             "emb": pa.array(values.tolist())}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"row 1, column 'emb\[2\]' is nan"):
+        load_embeddings(tmp_path / "e.parquet", id_column="id")
+
+
 def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
     from sklearn_bilaf import io as bilaf_io
 
