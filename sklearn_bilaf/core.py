@@ -292,22 +292,20 @@ class PrecomputedSelector(BaseCoreSelector):
     def __init__(self, indices):
         self.indices = indices
 
-    def _n_select(self, n_samples, budget):
+    def _indices(self):
+        """The given indices as integers; refuse what is not row numbers."""
         indices = np.asarray(self.indices)
         if indices.ndim != 1 or indices.size == 0:
             raise ValueError(
                 "Precomputed core indices must be a non-empty 1-D array of row "
                 f"numbers; got shape {indices.shape}."
             )
-        if budget is not None and indices.size > budget:
+        if indices.dtype.kind == "b":
+            # Checked before the count: a mask's length is not its core count.
             raise ValueError(
-                f"{indices.size} precomputed cores exceed the budget of {budget}; "
-                "the number of cores must not exceed the budget."
+                "Precomputed core indices must be row numbers, not a boolean "
+                "mask; pass np.flatnonzero(mask)."
             )
-        return indices.size
-
-    def _select(self, X, n_select, random_state):
-        indices = np.asarray(self.indices)
         if indices.dtype.kind not in "iu":
             if indices.dtype.kind == "f" and np.all(indices == np.round(indices)):
                 indices = indices.astype(np.intp)
@@ -316,6 +314,19 @@ class PrecomputedSelector(BaseCoreSelector):
                     "Precomputed core indices must be integers (row numbers); got "
                     f"dtype {indices.dtype}."
                 )
+        return indices
+
+    def _n_select(self, n_samples, budget):
+        indices = self._indices()
+        if budget is not None and indices.size > budget:
+            raise ValueError(
+                f"{indices.size} precomputed cores exceed the budget of {budget}; "
+                "the number of cores must not exceed the budget."
+            )
+        return indices.size
+
+    def _select(self, X, n_select, random_state):
+        indices = self._indices()
         n = X.shape[0]
         if indices.min() < 0 or indices.max() >= n:
             bad = indices[(indices < 0) | (indices >= n)][:5].tolist()

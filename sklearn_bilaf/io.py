@@ -225,13 +225,26 @@ def _load_npz(path, key):
         source = f"{path}[{key}]"
         try:
             X = archive[key]
-        except ValueError:
+        except ValueError as exc:
+            # numpy raises ValueError for pickled members and for damaged ones
+            # (a truncated member, a bad header) alike: tell them apart.
+            if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+                raise InputError(
+                    f"{source} holds Python objects, which are never "
+                    "unpickled; save the embeddings as a numeric array"
+                ) from None
             raise InputError(
-                f"{source} holds Python objects, which are never unpickled; "
-                "save the embeddings as a numeric array"
+                f"{source}: unreadable ({_one_line(exc)}); is the archive "
+                "truncated or damaged?"
             ) from None
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
+    if not isinstance(X, np.ndarray):
+        # NpzFile hands back the raw bytes of a member without the .npy header.
+        raise InputError(
+            f"{source} is not a NumPy array (the archive member lacks the .npy "
+            "header); save embeddings with np.savez"
+        )
     _check_array(X, source)
     return X
 
@@ -369,6 +382,15 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             id_pos, label_pos, features, notes = _special_columns(
                 path, names, has_header, id_column, label_column, drop_last_column
             )
+            if header == "auto" and has_header and all(map(_is_number, first)):
+                # Taken for pandas' names 0, 1, 2, ...: data rows can read the
+                # same (a single column starting with 0), so say so.
+                shown = ",".join(value.strip() for value in first[:4])
+                more = ",..." if len(first) > 4 else ""
+                notes.append(
+                    f"{path}: the first row ({shown}{more}) is taken as pandas' "
+                    "column names, not data; pass --header no if it is data"
+                )
             all_features = features == list(range(n_columns))
             ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []
@@ -509,7 +531,15 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
         [b.astype(np.result_type(*blocks), copy=False) for b in blocks], axis=1
     )
     _check_array(X, source)
-    _check_finite(X, source)
+    # Name the file's columns (a list column's entries as name[j]): positions
+    # in X differ from the file's once an id or label column is left out.
+    feature_names = [
+        names[p] if block.shape[1] == 1 and not _is_list_column(table, p)
+        else f"{names[p]}[{j}]"
+        for p, block in zip(features, blocks, strict=True)
+        for j in range(block.shape[1])
+    ]
+    _check_finite(X, source, names=feature_names)
 
     def plain_column(position, what):
         column = table.column(position)
@@ -529,6 +559,13 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     if label_pos is not None:
         labels = _label_array(plain_column(label_pos, "label"))
     return Pool(X=X, ids=ids, labels=labels, notes=notes)
+
+
+def _is_list_column(table, position):
+    import pyarrow.types as pat
+
+    kind = table.column(position).type
+    return pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind)
 
 
 def _parquet_feature_block(column, name, n_rows, source):

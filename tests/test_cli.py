@@ -441,6 +441,24 @@ def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
         assert "300 rows x 64 features" in proc.stdout
 
 
+def test_first_row_taken_for_pandas_names_is_reported(tmp_path):
+    # One column whose first value is 0 reads like pandas' header "0": the
+    # row is dropped as the help says, but not silently.
+    path = tmp_path / "one.csv"
+    path.write_text("".join(f"{i % 7}\n" for i in range(40)))
+    proc = call_bilaf("select", path, "-b", "4", "-k", "2", "--core-selector",
+                      "random")
+    assert_ok(proc)
+    assert ("one.csv: the first row (0) is taken as pandas' column names, not "
+            "data; pass --header no if it is data") in proc.stderr
+    assert "39 rows x 1 features" in proc.stdout
+    proc = call_bilaf("select", path, "-b", "4", "-k", "2", "--core-selector",
+                      "random", "--header", "no")
+    assert_ok(proc)
+    assert "pandas" not in proc.stderr
+    assert "40 rows x 1 features" in proc.stdout
+
+
 def test_parquet_with_list_column(bilaf, tmp_path, digits_xy):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -520,6 +538,12 @@ def _bad_inputs(tmp_path, X):
         "object npz": (
             lambda: np.savez(tmp_path / "e.npz", X=objects),
             ["e.npz"], "Python objects"),
+        "npz member not npy": (
+            lambda: _write_zip(tmp_path / "e.npz", {"x.npy": b"1,2,3\n"}),
+            ["e.npz"], "e.npz[x] is not a NumPy array"),
+        "truncated npz member": (
+            lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
+            ["e.npz"], "e.npz[x]: unreadable (EOF"),
         "text npy": (lambda: np.save(tmp_path / "e.npy", np.array([["a", "b"]])),
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
@@ -610,6 +634,15 @@ def _bad_inputs(tmp_path, X):
             ["e.npy", "--metric", "cosine", "--core-selector", "random"],
             "all-zero rows"),
     }
+
+
+def _write_zip(path, members):
+    """A zip archive of raw members, as a hand-made or damaged .npz would be."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
 
 
 def _npy_bytes(X):
@@ -920,6 +953,27 @@ def test_parquet_repeated_ids_are_refused(tmp_path):
     with pytest.raises(InputError, match=r"id column 'key': the id 7 is repeated, "
                        r"at rows 0 and 2;"):
         load_embeddings(tmp_path / "e.parquet", id_column="key")
+
+
+def test_parquet_non_finite_value_names_the_files_column(tmp_path):
+    # With an id column first, X's column 2 is the file's column 'c' (position
+    # 3); the message named "column 2", which in the file is 'b'.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    values = np.arange(12.0).reshape(4, 3)
+    values[1, 2] = np.nan
+    pq.write_table(pa.table({"id": ["p", "q", "r", "s"], "a": values[:, 0],
+                             "b": values[:, 1], "c": values[:, 2]}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"e\.parquet: row 1, column 'c' is nan"):
+        load_embeddings(tmp_path / "e.parquet", id_column="id")
+    pq.write_table(pa.table({"id": ["p", "q", "r", "s"],
+                             "emb": pa.array(values.tolist())}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"row 1, column 'emb\[2\]' is nan"):
+        load_embeddings(tmp_path / "e.parquet", id_column="id")
 
 
 def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):

@@ -366,6 +366,17 @@ def test_bad_core_indices_are_refused(cores, match):
         _fit(_blobs(20), core_selector=cores)
 
 
+@pytest.mark.parametrize("budget", [4, 20])
+def test_boolean_mask_as_core_indices_is_refused(budget):
+    # A mask's length is not a core count: it was refused as "20 precomputed
+    # cores exceed the budget", which asked for the wrong change.
+    mask = np.zeros(20, dtype=bool)
+    mask[[2, 9]] = True
+    with pytest.raises(ValueError, match=r"not a boolean mask; pass "
+                                         r"np\.flatnonzero\(mask\)"):
+        _fit(_blobs(20), budget=budget, core_selector=mask)
+
+
 class _BrokenSelector(BaseEstimator):
     """A user's core selector that sets whatever it was given."""
 
