@@ -222,6 +222,10 @@ class ProbCoverSelector(BaseCoreSelector):
     of (sample, neighbour) pairs within the radius, never N x N unless the
     radius makes the graph dense.  The nearest-other-cluster distances are
     computed exactly in row chunks of scikit-learn's ``working_memory``.
+    Memory stays bounded, but time grows as N^2 (every pair of samples is
+    compared, by the radius search and by the graph): 1.5 to 25 minutes on
+    the 60,000-65,000-row benchmark pools (depending on the radius and on
+    the machine's load), impractical beyond a few hundred thousand rows.
 
     Parameters
     ----------
