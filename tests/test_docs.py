@@ -58,7 +58,9 @@ def test_documentation_builds_without_warnings(tmp_path):
             'install them with: pip install -e ".[docs]"'
         )
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-b", "html", "-q",
+        # -n: a cross-reference to an object of this package that does not
+        # resolve is a warning, so an error (conf.py ignores other packages).
+        [sys.executable, "-m", "sphinx", "-W", "-n", "-b", "html", "-q",
          # Rerun every example even if its output is cached in the source
          # tree: a library change can break an unchanged example.
          "-D", "sphinx_gallery_conf.run_stale_examples=True",
