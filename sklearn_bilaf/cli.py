@@ -198,7 +198,7 @@ examples:
   bilaf select emb.npy --budget 500 --ids paths.txt -o selected.csv
   bilaf select feats.npy --drop-last-column --budget 2% -o selected.npy
   bilaf select emb.csv --id-column path --label-column label -o selected.csv
-  bilaf select emb.npz --key features --core-selector kmeans --n-cores 50
+  bilaf select emb.npz --key features --budget 500 --core-selector kmeans -k 50
 
 exit status: {EXIT_OK} on success, {EXIT_FAILURE} for bad input or a failed run, \
 {EXIT_USAGE} for a bad command line."""
