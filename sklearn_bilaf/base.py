@@ -223,6 +223,22 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     return count
 
 
+def whole_numbers(values):
+    """``values`` as an intp array if they are integers or whole-valued
+    floats, else None.
+
+    Checked before any cast to int, which would truncate fractions, read a
+    boolean mask as 0s and 1s and turn inf into an arbitrary integer.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.intp, copy=False)
+    if (array.dtype.kind == "f" and np.all(np.isfinite(array))
+            and np.all(array == np.round(array))):
+        return array.astype(np.intp)
+    return None
+
+
 def _moved_within_spread(rows, seen):
     """Whether ``rows`` are ``seen`` moved by a small part of their spread.
 

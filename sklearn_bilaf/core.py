@@ -32,7 +32,7 @@ from ._centroid_graph import (
 )
 from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
 from ._topk import update_columns_topk
-from .base import SubsetSamplerMixin, resolve_count, validate_pool
+from .base import SubsetSamplerMixin, resolve_count, validate_pool, whole_numbers
 
 __all__ = [
     "ActiveFTSelector",
@@ -144,15 +144,14 @@ def _checked_selection(selector, indices, n_select, n_samples):
         array = np.asarray(indices)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{expected}; got {type(indices).__name__}.") from exc
-    whole_floats = (array.dtype.kind == "f" and array.size
-                    and np.all(np.isfinite(array)) and np.all(array == np.round(array)))
-    if array.dtype.kind not in "iu" and not whole_floats:
+    rows = whole_numbers(array)
+    if rows is None:
         got = (type(indices).__name__ if array.ndim == 0
                else f"an array of dtype {array.dtype}")
         raise TypeError(f"{expected}; got {got}.")
-    if array.shape != (n_select,):
-        raise ValueError(f"{expected}; got an array of shape {array.shape}.")
-    array = array.astype(np.intp)
+    if rows.shape != (n_select,):
+        raise ValueError(f"{expected}; got an array of shape {rows.shape}.")
+    array = rows
     outside = array[(array < 0) | (array >= n_samples)]
     if outside.size:
         raise ValueError(f"{expected}; got {outside[:5].tolist()}.")
@@ -306,15 +305,13 @@ class PrecomputedSelector(BaseCoreSelector):
                 "Precomputed core indices must be row numbers, not a boolean "
                 "mask; pass np.flatnonzero(mask)."
             )
-        if indices.dtype.kind not in "iu":
-            if indices.dtype.kind == "f" and np.all(indices == np.round(indices)):
-                indices = indices.astype(np.intp)
-            else:
-                raise ValueError(
-                    "Precomputed core indices must be integers (row numbers); got "
-                    f"dtype {indices.dtype}."
-                )
-        return indices
+        rows = whole_numbers(indices)
+        if rows is None:
+            raise ValueError(
+                "Precomputed core indices must be integers (row numbers); got "
+                f"dtype {indices.dtype}."
+            )
+        return rows
 
     def _n_select(self, n_samples, budget):
         indices = self._indices()

@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import idc_order, row_means
-from .base import validate_pool
+from .base import validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
 
 __all__ = [
@@ -100,14 +100,13 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         ranking, n_kept = result
         # Checked before any cast: a cast to int would truncate fractional
         # positions and counts, and turn a boolean mask into 0s and 1s.
-        ranking = np.asarray(ranking)
-        if ranking.dtype.kind not in "iu" and not (
-                ranking.dtype.kind == "f" and np.all(ranking == np.round(ranking))):
+        positions = whole_numbers(ranking)
+        if positions is None:
             raise TypeError(
                 f"{name} must return a ranking of local positions (integers); "
-                f"got dtype {ranking.dtype}."
+                f"got dtype {np.asarray(ranking).dtype}."
             )
-        ranking = ranking.astype(np.intp)
+        ranking = positions
         if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
             raise ValueError(
                 f"{name} must return a permutation of the {n} local positions."

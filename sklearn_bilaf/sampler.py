@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ._distances import prepare
-from .base import SubsetSamplerMixin, resolve_count, validate_pool
+from .base import SubsetSamplerMixin, resolve_count, validate_pool, whole_numbers
 from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import BaseCoreSelector, PrecomputedSelector
@@ -129,17 +129,14 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
     expected = (f"{type(boundary_selector).__name__}.select_class must return "
                 f"{budget} distinct local positions starting with the core")
     try:
-        picks = np.asarray(picks)
+        array = np.asarray(picks)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{expected}; got {type(picks).__name__}.") from exc
-    # Checked before the cast to int, which would truncate fractional
-    # positions and read a boolean mask as positions 0 and 1.
-    if picks.dtype.kind not in "iu" and not (
-            picks.dtype.kind == "f" and np.all(picks == np.round(picks))):
-        got = (type(picks.item()).__name__ if picks.ndim == 0
-               else f"an array of dtype {picks.dtype}")
+    picks = whole_numbers(array)
+    if picks is None:
+        got = (type(array.item()).__name__ if array.ndim == 0
+               else f"an array of dtype {array.dtype}")
         raise TypeError(f"{expected}; got {got}.")
-    picks = picks.astype(np.intp)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
