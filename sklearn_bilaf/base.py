@@ -239,6 +239,22 @@ def whole_numbers(values):
     return None
 
 
+def require_whole_numbers(values, expected):
+    """:func:`whole_numbers` of what a stage returned, or a TypeError that
+    starts with ``expected`` (what the stage must return) and says what came
+    instead."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{expected}; got {type(values).__name__}.") from exc
+    numbers = whole_numbers(array)
+    if numbers is None:
+        got = (type(values).__name__ if array.ndim == 0
+               else f"an array of dtype {array.dtype}")
+        raise TypeError(f"{expected}; got {got}.")
+    return numbers
+
+
 def _moved_within_spread(rows, seen):
     """Whether ``rows`` are ``seen`` moved by a small part of their spread.
 

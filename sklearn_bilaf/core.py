@@ -32,7 +32,13 @@ from ._centroid_graph import (
 )
 from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
 from ._topk import update_columns_topk
-from .base import SubsetSamplerMixin, resolve_count, validate_pool, whole_numbers
+from .base import (
+    SubsetSamplerMixin,
+    require_whole_numbers,
+    resolve_count,
+    validate_pool,
+    whole_numbers,
+)
 
 __all__ = [
     "ActiveFTSelector",
@@ -140,18 +146,9 @@ def _checked_selection(selector, indices, n_select, n_samples):
     name = f"{type(selector).__name__}._select"
     expected = (f"{name} must return {n_select} distinct row numbers in "
                 f"[0, {n_samples - 1}]")
-    try:
-        array = np.asarray(indices)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{expected}; got {type(indices).__name__}.") from exc
-    rows = whole_numbers(array)
-    if rows is None:
-        got = (type(indices).__name__ if array.ndim == 0
-               else f"an array of dtype {array.dtype}")
-        raise TypeError(f"{expected}; got {got}.")
-    if rows.shape != (n_select,):
-        raise ValueError(f"{expected}; got an array of shape {rows.shape}.")
-    array = rows
+    array = require_whole_numbers(indices, expected)
+    if array.shape != (n_select,):
+        raise ValueError(f"{expected}; got an array of shape {array.shape}.")
     outside = array[(array < 0) | (array >= n_samples)]
     if outside.size:
         raise ValueError(f"{expected}; got {outside[:5].tolist()}.")

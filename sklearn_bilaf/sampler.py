@@ -15,7 +15,12 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ._distances import prepare
-from .base import SubsetSamplerMixin, resolve_count, validate_pool, whole_numbers
+from .base import (
+    SubsetSamplerMixin,
+    require_whole_numbers,
+    resolve_count,
+    validate_pool,
+)
 from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import BaseCoreSelector, PrecomputedSelector
@@ -128,15 +133,7 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
     picks = boundary_selector.select_class(pseudo_class, budget)
     expected = (f"{type(boundary_selector).__name__}.select_class must return "
                 f"{budget} distinct local positions starting with the core")
-    try:
-        array = np.asarray(picks)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{expected}; got {type(picks).__name__}.") from exc
-    picks = whole_numbers(array)
-    if picks is None:
-        got = (type(array.item()).__name__ if array.ndim == 0
-               else f"an array of dtype {array.dtype}")
-        raise TypeError(f"{expected}; got {got}.")
+    picks = require_whole_numbers(picks, expected)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
