@@ -679,3 +679,12 @@ def test_custom_select_whole_floats_and_lists_are_row_numbers():
         selector = _CustomSelector(result=result).fit(X)
         assert selector.selected_indices_.tolist() == [1, 2, 3, 7]
         assert selector.selected_indices_.dtype == np.intp
+
+
+def test_precomputed_selector_alone_refuses_more_cores_than_the_budget():
+    # fit(X, budget=...) on its own (not only through BiLAFSampler's check).
+    X = np.zeros((6, 2))
+    assert PrecomputedSelector([4, 1]).fit(X, budget=2).selected_indices_.tolist() == [
+        1, 4]
+    with pytest.raises(ValueError, match="3 precomputed cores exceed the budget of 2"):
+        PrecomputedSelector([0, 1, 2]).fit(X, budget=2)

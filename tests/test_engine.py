@@ -3,15 +3,18 @@
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
+from sklearn.base import BaseEstimator
 
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.boundary import BoundarySelector, boundary_scores
 from sklearn_bilaf.budget import allocate_budget
 from sklearn_bilaf.denoise import (
+    BaseDenoiser,
     DensityDenoiser,
     DistanceDenoiser,
     IDCDenoiser,
     NoDenoiser,
+    OutlierDetectorDenoiser,
     _kept_count,
 )
 from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
@@ -41,6 +44,37 @@ def test_identical_cores_each_keep_their_own_class():
     X = np.array([[0.0], [0.0], [0.1], [5.0]])
     labels = assign_pseudo_classes(X, [0, 1, 3])
     assert labels.tolist() == [0, 1, 0, 2]
+
+
+def test_identical_core_outside_distance_is_to_another_class():
+    # Core 1 duplicates core 0; it belongs to its own class 1, so its
+    # nearest *other* core is class 0 (not itself), at distance 0.
+    X = np.array([[0.0], [0.0], [0.1], [5.0]])
+    labels, outside, opponent = assign_pseudo_classes(X, [0, 1, 3],
+                                                      return_outside=True)
+    assert labels.tolist() == [0, 1, 0, 2]
+    assert opponent.tolist() == [1, 0, 1, 0]
+    assert outside[:2].tolist() == [0.0, 0.0]
+
+
+def test_single_pseudo_class_has_no_opponent():
+    # Documented: with one core, d_out is inf and the opponent -1; the
+    # boundary score is then 1 for every member.
+    X = np.array([[0.0], [1.0], [2.0], [4.0]])
+    labels, outside, opponent = assign_pseudo_classes(X, [1], return_outside=True)
+    assert labels.tolist() == [0, 0, 0, 0]
+    assert np.isinf(outside).all() and opponent.tolist() == [-1] * 4
+    sel = BoundarySelector().fit(X, [0, 0, 0, 0])
+    assert sel.opponent_.tolist() == [-1] * 4
+    assert sel.boundary_scores_.tolist() == [1.0] * 4
+
+
+def test_pseudo_class_subset_must_contain_the_core():
+    pc = _class_1d([0.0, 1.0, 2.0], core_position=0)
+    with pytest.raises(ValueError, match="contain its core once"):
+        pc.subset([1, 2])
+    with pytest.raises(ValueError, match="contain its core once"):
+        pc.subset([0, 0, 1])
 
 
 def test_pseudo_classes_exact_on_near_ties_in_float32():
@@ -129,6 +163,15 @@ def test_density_denoiser_drops_sparse_members():
     assert set(ranking[n_kept:].tolist()) == {8, 9}
 
 
+def test_density_denoiser_does_not_count_a_member_as_its_own_neighbour():
+    # With k = 1 the score is the distance to the nearest *other* member; were
+    # the member's own zero distance counted, every score would be 0.
+    values = [0.0, 10.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 20.0]
+    ranking, n_kept = DensityDenoiser(1, 0.2).rank_class(_class_1d(values))
+    assert n_kept == 8
+    assert sorted(ranking[n_kept:].tolist()) == [1, 9]
+
+
 def test_denoiser_always_keeps_the_core():
     # 12 duplicates of the core value: the core itself (last position) would
     # rank 12th and fall in the removed tail.
@@ -136,6 +179,58 @@ def test_denoiser_always_keeps_the_core():
     pc = _class_1d(values, core_position=11)
     ranking, n_kept = IDCDenoiser(removal_rate=0.5).denoise_class(pc)
     assert 11 in ranking[:n_kept].tolist()
+
+
+class _FixedRanking(BaseDenoiser):
+    """A custom stage whose ranking leaves the core just outside the kept."""
+
+    def __init__(self, ranking=(1, 2, 3, 0, 4), n_kept=3):
+        self.ranking = ranking
+        self.n_kept = n_kept
+
+    def rank_class(self, pseudo_class):
+        return np.asarray(self.ranking), self.n_kept
+
+
+def test_core_ranked_just_outside_replaces_the_last_kept_member():
+    # BaseDenoiser.denoise_class: a core at position n_kept (the first removed)
+    # is moved in; it takes the place of the *last* kept member, the others
+    # keep their order.
+    pc = _class_1d([0.0, 1.0, 2.0, 3.0, 4.0], core_position=0)
+    ranking, n_kept = _FixedRanking().denoise_class(pc)
+    assert n_kept == 3
+    assert ranking.tolist() == [1, 2, 0, 3, 4]
+
+
+class _FlagPositions(BaseEstimator):
+    """An outlier detector that flags fixed local positions as outliers."""
+
+    def __init__(self, outliers=(0, 5)):
+        self.outliers = outliers
+
+    def fit_predict(self, X, y=None):
+        self.fitted_ = True
+        flags = np.ones(X.shape[0], dtype=int)
+        flags[list(self.outliers)] = -1
+        return flags
+
+
+def test_outlier_detector_keeps_the_core_as_an_extra_inlier():
+    # The detector flags the core (position 0) and position 5: only 5 is
+    # removed; the core is kept in ascending position among the inliers.
+    pc = _class_1d(np.arange(12.0), core_position=0)
+    den = OutlierDetectorDenoiser(_FlagPositions())
+    ranking, n_kept = den.denoise_class(pc)
+    assert n_kept == 11
+    assert ranking.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 5]
+    # The detector is cloned for the class: the parameter is left unfitted.
+    assert not hasattr(den.detector, "fitted_")
+
+
+def test_outlier_detector_skips_classes_smaller_than_ten():
+    pc = _class_1d(np.arange(9.0), core_position=4)
+    ranking, n_kept = OutlierDetectorDenoiser(_FlagPositions()).denoise_class(pc)
+    assert n_kept == 9 and ranking.tolist() == list(range(9))
 
 
 # -- §4 budgets ------------------------------------------------------------------
@@ -149,6 +244,13 @@ def test_denoiser_always_keeps_the_core():
         ([100, 1, 1], 3, [1, 1, 1]),  # minimum of one per class
         ([3, 1, 1, 1], 6, [3, 1, 1, 1]),  # never more than the class size
         ([2, 2, 50], 50, [2, 2, 46]),  # surplus goes to classes with room
+        # Surplus only to classes below their size: class 0 (size 1) has the
+        # smallest allocation but no room, class 1 wins the tie with class 2.
+        ([1, 10, 10], 20, [1, 10, 9]),
+        # Units taken back (a class raised to 1) come from the largest
+        # allocation; ties: the smaller class, then the higher class number.
+        ([1, 1, 6, 7], 5, [1, 1, 1, 2]),
+        ([1, 1, 4, 4], 5, [1, 1, 2, 1]),
     ],
 )
 def test_budget_allocation(sizes, budget, expected):
@@ -172,6 +274,8 @@ def test_budget_refuses_impossible_requests():
         allocate_budget([3, 3], 1)
     with pytest.raises(ValueError, match="Cannot split"):
         allocate_budget([3, 3], 7)
+    with pytest.raises(ValueError, match="every class non-empty"):
+        allocate_budget([3, 0], 2)  # an empty class cannot hold its core
 
 
 # -- §5 boundary samples --------------------------------------------------------
@@ -385,3 +489,60 @@ def test_few_features_give_cdist_distances(d):
     chunked = PseudoClass(0, np.arange(60), 5, X, "euclidean")
     np.testing.assert_array_equal(chunked.distances(np.arange(0, 60, 7)),
                                   cdist(X[::7], X))
+
+
+# -- §5 on the Python loop: a class with a cached distance matrix (a custom
+# stage that called distance_matrix(), or overridden distances) is not handed
+# to the compiled loop, so the hand-worked rules are pinned there too.
+def _on_python_loop(pc):
+    pc.distance_matrix()  # cached: select_class takes BoundarySelector._iterative
+    assert pc._matrix is not None
+    return pc
+
+
+def test_python_loop_penalty_applies_after_boundary_picks_only():
+    # Same class as test_boundary_penalty_update_changes_the_next_pick: r = 2,
+    # and the core's opponent is not penalised (spec §5 step 2).
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    inside = np.abs(np.subtract.outer(values, values)).mean(axis=1)
+    pc = _on_python_loop(_boundary_class(values, 0, inside, [6, 5, 4, 3.3, 3, 3.2],
+                                         [1, 1, 1, 2, 1, 2]))
+    assert BoundarySelector(penalty=1.1).select_class(pc, 3).tolist() == [0, 5, 2]
+    assert BoundarySelector(penalty=1.0).select_class(pc, 3).tolist() == [0, 5, 3]
+
+
+def test_python_loop_removal_ties_and_survivor_order():
+    # Spec §5 step 1: drop floor(n/b) nearest (ties: lower position), the
+    # survivors keep distance order; equal scores go to the nearest survivor.
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    pc = _on_python_loop(_boundary_class(values, 3, np.ones(7), np.full(7, 2.0),
+                                         np.ones(7, int)))
+    assert BoundarySelector().select_class(pc, 3).tolist() == [3, 4, 6]
+
+
+def test_python_loop_removes_floor_n_over_b():
+    # n = 8, b = 4: r = 2.  x = 0 drops {0, 1}; all scores tie, so each pick is
+    # the nearest survivor: 2, then x = 2 drops {2, 3} -> 4, then 6.  With r = 3
+    # the picks would be 3 and 6 and then the lowest remaining position.
+    values = np.arange(8.0)
+    pc = _on_python_loop(_boundary_class(values, 0, np.ones(8), np.full(8, 2.0),
+                                         np.ones(8, int)))
+    assert BoundarySelector().select_class(pc, 4).tolist() == [0, 2, 4, 6]
+
+
+def test_one_shot_ties_go_to_the_lower_position():
+    # Spec §5 one-shot ablation: the b - 1 lowest scores; equal scores are
+    # taken in ascending local position (not the reverse).
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    pc = _boundary_class(values, 3, np.ones(7), np.full(7, 2.0), np.ones(7, int))
+    assert BoundarySelector(strategy="one-shot").select_class(pc, 3).tolist() == [
+        3, 0, 1]
+
+
+def test_boundary_scores_special_cases():
+    # Documented in boundary_scores: 0 where d_in = d_out = 0 (a member
+    # identical to every core); 1 where d_out is inf (a single pseudo-class).
+    scores = boundary_scores(np.array([0.0, 2.0, 0.0]),
+                             np.array([0.0, np.inf, np.inf]),
+                             np.array([0, -1, -1]))
+    assert scores.tolist() == [0.0, 1.0, 1.0]

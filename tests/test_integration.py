@@ -717,3 +717,15 @@ def test_html_repr_shows_the_stages():
                  # unchanged defaults appear only in the stages' own blocks
                  "ring_fraction", "n_neighbors", "strategy"]:
         assert text in html, text
+
+
+def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
+    # The early check refuses an int count above the rows available (not only
+    # far above), for a sampler's budget and for a core selector's n_cores.
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    y = np.arange(10) % 2
+    for sampler, name in ((BiLAFSampler(11, core_selector=RandomSelector(1)),
+                           "budget"),
+                          (RandomSelector(n_cores=11), "n_cores")):
+        with pytest.raises(ValueError, match=rf"{name}=11 is larger than the 10"):
+            LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)

@@ -761,6 +761,31 @@ def test_random_state_seeds_a_wrapped_clusterer():
         core_selector=ClustererSelector(MiniBatchKMeans(8, n_init=1))))) == 1
 
 
+def test_random_state_seeds_a_bare_clusterer_core_selector():
+    # A clusterer passed as is (wrapped by the sampler in ClustererSelector)
+    # is seeded by the sampler's random_state too.
+    from sklearn.cluster import MiniBatchKMeans
+
+    def make():
+        return BiLAFSampler(40, random_state=0,
+                            core_selector=MiniBatchKMeans(8, n_init=1))
+
+    assert len(_repeated_fits(make, n_fits=2)) == 1
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    assert isinstance(make().fit(X).core_selector_.clusterer.random_state, int)
+
+
+def test_budget_equal_to_the_kept_samples_keeps_denoising():
+    # The fallback is for a budget that *exceeds* the kept samples: a budget
+    # equal to them selects exactly the kept ones, without a warning.
+    X = np.arange(20.0).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sampler = BiLAFSampler(18, core_selector=[0]).fit(X)  # int(20 * 0.9)
+    assert sampler.inlier_mask_.sum() == 18
+    assert set(sampler.selected_indices_) == set(np.flatnonzero(sampler.inlier_mask_))
+
+
 def test_random_state_seeds_a_custom_boundary_selector():
     from sklearn.utils import check_random_state
 
@@ -863,3 +888,30 @@ def test_nan_rows_are_named_for_nullable_pandas_columns():
     X.iloc[7, 1] = pd.NA
     with pytest.raises(ValueError, match=r"NaN in 1 row \(e.g. rows \[7\]\)"):
         BiLAFSampler(10).fit(X)
+
+
+def test_resolve_count_floors_fractions_and_caps():
+    from sklearn_bilaf.base import resolve_count
+
+    # int(n * fraction), as the reference code does (not rounded).
+    assert resolve_count(0.29, 10, name="budget") == 2
+    # "auto" is capped at the budget; an explicit count above it is refused,
+    # even by one.
+    assert resolve_count("auto", 200, name="n_cores", cap=3, auto=lambda n: 10) == 3
+    with pytest.raises(ValueError, match="more than the budget of 5"):
+        resolve_count(6, 100, name="n_cores", cap=5)
+
+
+def test_float16_pools_are_computed_in_float32():
+    from sklearn_bilaf.base import validate_pool
+
+    X16 = np.arange(12, dtype=np.float16).reshape(6, 2)
+    assert validate_pool(BiLAFSampler(2), X16).dtype == np.float32
+
+
+def test_get_support_indices_are_ascending():
+    X = _blobs()
+    sampler = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(X)
+    assert not np.all(np.diff(sampler.selected_indices_) > 0)  # ranking order
+    np.testing.assert_array_equal(sampler.get_support(indices=True),
+                                  np.sort(sampler.selected_indices_))
