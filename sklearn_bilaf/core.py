@@ -439,7 +439,11 @@ def nearest_unused(X, centres, metric="euclidean"):
     # error proportional to the spread of the data, not to its offset.
     origin64 = exact_centres.mean(axis=0)
     origin = origin64.astype(dtype)
-    shifted = (exact_centres - origin64).astype(dtype)
+    # Shift by the origin as rounded to the working dtype, so that origin +
+    # shifted reproduces each centre up to the rounding of the (small) shift:
+    # the rounding of the origin itself scales with the data's offset, which
+    # the error bound below does not cover.
+    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
     centre_sq = sq_norms(shifted)
     shifted_t = np.ascontiguousarray(shifted.T)
 

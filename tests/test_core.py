@@ -422,6 +422,7 @@ def test_activeft_budget_caps_auto_and_rejects_larger_init():
         ActiveFTSelector(init=[1, 2, 3], max_iter=1).fit(X, budget=2)
 
 
+
 # -- nearest_unused -----------------------------------------------------------
 def _brute_nearest_unused(X, centres, metric):
     def geometry(A):
@@ -481,6 +482,27 @@ def test_nearest_unused_float32_near_ties_are_exact():
     X = (centre + direction * radius).astype(np.float32)
     expected = _brute_nearest_unused(X, [centre] * 5, "euclidean")
     assert nearest_unused(X, [centre] * 5).tolist() == expected
+
+
+
+@pytest.mark.parametrize("n_candidates", [1, 4, 16])
+def test_nearest_unused_float32_far_from_the_origin_is_exact_in_the_scan(
+        n_candidates, monkeypatch):
+    """nearest_unused is exact (ties to the lower index) also when centres fall
+    back to the full scan: the scan re-checks every sample within twice the
+    error bound of the screened minimum.  Data far from the origin: rounding
+    the centres' mean to float32 must not leak into the screened distances
+    (a real bug: the shift was taken from the unrounded mean)."""
+    monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", n_candidates)
+    for seed in range(10):
+        rng = np.random.RandomState(seed)
+        centre = rng.normal(size=8) * 100
+        direction = rng.normal(size=(50, 8))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        radius = 1.0 + rng.uniform(-1e-6, 1e-6, size=(50, 1))
+        X = (centre + direction * radius).astype(np.float32)
+        expected = _brute_nearest_unused(X, [centre] * 20, "euclidean")
+        assert nearest_unused(X, [centre] * 20).tolist() == expected, seed
 
 
 def test_nearest_unused_errors():
