@@ -139,6 +139,40 @@ def test_typiclust_neighbours_are_at_most_half_the_cluster():
     assert selector.selected_indices_.tolist() == [2]
 
 
+
+def test_typiclust_typicality_ties_go_to_the_lower_index():
+    """TypiClust: between equally typical samples the lower index is taken
+    (rows 1 and 2 both have mean distance 1 to their 2 nearest neighbours)."""
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    selector = TypiClustSelector(n_cores=1, max_clusters=1, min_cluster_size=1,
+                                 random_state=0).fit(X)
+    assert selector.typicality_[1] == selector.typicality_[2]
+    assert selector.selected_indices_.tolist() == [1]
+
+
+
+def test_typiclust_cluster_of_exactly_min_cluster_size_is_eligible():
+    """TypiClust ignores clusters of *fewer* than min_cluster_size points: a
+    cluster of exactly 5 still gives a sample."""
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.standard_normal((100, 2)),
+                   [100.0, 100.0] + rng.standard_normal((5, 2))])
+    selector = TypiClustSelector(n_cores=2, min_cluster_size=5,
+                                 random_state=0).fit(X)
+    assert np.bincount(selector.labels_).tolist() in ([100, 5], [5, 100])
+    assert (selector.selected_indices_ >= 100).sum() == 1
+
+
+def test_typicality_is_accurate_far_from_the_origin(blobs):
+    """_typicality centres the cluster before the expanded-form distances, so
+    an offset of 1e4 (spread ~1) costs no accuracy against cdist."""
+    X, _ = blobs
+    X = X + 1e4
+    members = np.arange(0, 150)
+    np.testing.assert_allclose(TypiClustSelector()._typicality(X, members),
+                               reference_typicality(X[members], 20), rtol=1e-10)
+
+
 def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
     rng = np.random.default_rng(1)
     sizes = [100, 100, 3]
@@ -153,6 +187,21 @@ def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
     # Without enough room elsewhere the tiny cluster is used too.
     tiny = TypiClustSelector(n_cores=203, max_clusters=3, random_state=0).fit(X)
     assert tiny.selected_indices_.size == 203
+
+
+
+def test_typiclust_small_clusters_stay_ignored_when_the_others_just_fit():
+    """TypiClust uses clusters below min_cluster_size only when the others hold
+    *fewer* than n_cores samples; holding exactly n_cores is enough."""
+    rng = np.random.default_rng(1)
+    sizes = [100, 100, 3]
+    centres = np.array([[0, 0], [30, 0], [0, 30]], dtype=float)
+    X = np.vstack([c + rng.standard_normal((s, 2))
+                   for c, s in zip(centres, sizes, strict=True)])
+    truth = np.repeat(np.arange(3), sizes)
+    selector = TypiClustSelector(n_cores=200, max_clusters=3, random_state=0).fit(X)
+    assert np.bincount(truth[selector.selected_indices_], minlength=3).tolist() == [
+        100, 100, 0]
 
 
 # -- ProbCover --------------------------------------------------------------
@@ -187,6 +236,16 @@ def test_probcover_radius_is_the_largest_with_enough_purity(blobs):
     assert reference_purity(X, labels, r) == pytest.approx(selector.purity_)
     # A radius larger by more than the rounding margin breaks the threshold.
     assert reference_purity(X, labels, r * (1 + 2e-6)) < 0.95
+
+
+
+def test_probcover_purity_meets_a_threshold_between_two_counts(blobs):
+    """ProbCover: at least ceil(threshold * n) balls must be pure; with
+    0.951 * 400 = 380.4 that is 381, so purity_ >= 0.951 (380 would not do)."""
+    X, _ = blobs
+    selector = ProbCoverSelector(n_cores=5, n_classes=4, purity_threshold=0.951,
+                                 random_state=0).fit(X)
+    assert selector.purity_ >= 0.951
 
 
 def test_probcover_greedy_matches_dense_reference(blobs):

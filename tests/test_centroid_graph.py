@@ -67,6 +67,20 @@ def test_walk_ends_at_a_local_maximum_of_the_graph():
         assert sims[i, winner[i]] == pytest.approx(product[i])
 
 
+
+def test_walk_ties_go_to_the_lower_centroid_index():
+    """_walk: a move needs a strictly more similar neighbour, and between
+    equally similar neighbours the walk takes the lower centroid index."""
+    C = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # centroids 1 and 2 tie
+    X = np.array([[0.0, 1.0]])
+    search = CentroidGraphSearch(1, 3, n_neighbors=2)
+    search.prepare(C)
+    for start in (0, 1):
+        search.winners[:] = start
+        winner, product = search.top(X, np.arange(1), C, np.ascontiguousarray(C.T))
+        assert winner.tolist() == [1] and product[0] == 1.0
+
+
 def test_graph_links_each_centroid_to_its_most_similar_centroids():
     rng = np.random.RandomState(3)
     C = _unit(rng.normal(size=(25, 4)))
@@ -118,6 +132,28 @@ def test_graph_search_selection_is_close_to_the_exact_one(batch_size):
     overlap = np.intersect1d(graph.selected_indices_, exact.selected_indices_).size
     assert overlap >= 54
     assert np.unique(graph.selected_indices_).size == 60
+
+
+
+def test_graph_search_draws_the_same_batches_as_the_exact_search(monkeypatch):
+    """The graph index seed comes from a *copy* of random_state, so the batches
+    (and the start) do not depend on centroid_search / the graph builder."""
+    seen = {}
+    original = core_module._ActiveFTObjective.__call__
+
+    def spy(self, theta, rows=None, c_bar=None):
+        seen.setdefault(self.search is None, []).append(np.array(rows))
+        return original(self, theta, rows=rows, c_bar=c_bar)
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "__call__", spy)
+    X = _blobs(n=400, seed=6)
+    kwargs = dict(n_cores=12, max_iter=4, batch_size=150, random_state=2)
+    exact = ActiveFTSelector(centroid_search="exact", **kwargs).fit(X)
+    graph = ActiveFTSelector(centroid_search="graph", **kwargs).fit(X)
+    np.testing.assert_array_equal(graph.init_indices_, exact.init_indices_)
+    assert len(seen[True]) == len(seen[False]) == 4
+    for a, b in zip(seen[True], seen[False], strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_graph_search_is_deterministic_and_thread_count_invariant(monkeypatch):

@@ -1009,3 +1009,26 @@ def test_atomic_write_names_the_target_when_no_file_can_be_created(
                                  pseudo_classes=[0, 0, 0])
     assert raised.value.filename == str(out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_column_position_equal_to_the_column_count_is_out_of_range(tmp_path):
+    """--id-column/--label-column positions are 0-based: a CSV with 3 columns
+    accepts 0..2 and refuses 3 with a clear error (not an IndexError)."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("1,2,3\n4,5,6\n7,8,9\n")
+    pool = load_embeddings(tmp_path / "e.csv", label_column="2")
+    assert pool.X.shape == (3, 2)
+    with pytest.raises(InputError, match="out of range.*positions 0 to 2"):
+        load_embeddings(tmp_path / "e.csv", label_column="3")
+
+
+def test_seed_range_is_half_open():
+    """--seed takes numpy's seed range [0, 2**32): 2**32 - 1 is the largest."""
+    import argparse
+
+    from sklearn_bilaf.cli import _seed
+
+    assert _seed("4294967295") == 2**32 - 1
+    with pytest.raises(argparse.ArgumentTypeError, match=r"\[0, 2\*\*32\)"):
+        _seed("4294967296")

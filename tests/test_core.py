@@ -423,6 +423,57 @@ def test_activeft_budget_caps_auto_and_rejects_larger_init():
 
 
 
+def test_activeft_init_array_as_long_as_the_budget_and_last_row_bounds():
+    """init checks (spec §1): K = budget is allowed (only K > B is refused), and
+    the pool's last row is the largest valid index (n itself is refused)."""
+    X = _blobs(n=600)
+    fitted = ActiveFTSelector(init=[1, 2, 599], max_iter=1).fit(X, budget=3)
+    assert fitted.selected_indices_.size == 3
+    with pytest.raises(ValueError, match=r"\[0, 599\].*got \[600\]"):
+        ActiveFTSelector(init=[0, 600], max_iter=1).fit(X)
+
+
+def test_activeft_random_start_is_k_distinct_samples():
+    """Spec §1: Theta starts from the features of K *distinct* samples drawn at
+    random (with K close to N, a draw with replacement would repeat some)."""
+    X = _blobs(n=40, d=4, seed=9)
+    for seed in range(3):
+        selector = ActiveFTSelector(n_cores=30, max_iter=0, random_state=seed).fit(X)
+        assert np.unique(selector.init_indices_).size == 30
+
+
+def test_activeft_batches_are_subsets_without_repeats(monkeypatch):
+    """Spec §1: a batch is a random *subset* of batch_size rows (no row twice),
+    redrawn every iteration."""
+    seen = []
+    original = core_module._ActiveFTObjective.__call__
+
+    def spy(self, theta, rows=None, c_bar=None):
+        seen.append(None if rows is None else np.array(rows))
+        return original(self, theta, rows=rows, c_bar=c_bar)
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "__call__", spy)
+    X = _blobs(n=60, d=4, seed=5)
+    ActiveFTSelector(n_cores=3, max_iter=8, batch_size=50, random_state=0).fit(X)
+    assert len(seen) == 8
+    for rows in seen:
+        assert rows.shape == (50,) and np.all(np.diff(rows) > 0)
+    assert not all(np.array_equal(seen[0], rows) for rows in seen[1:])
+
+
+def test_gradient_uses_the_given_stop_gradient_copy():
+    """_activeft_loss_grad's contract: with an explicit c_bar (here *not* the
+    normalised theta) the gradient is the derivative of the loss at that fixed
+    c_bar, so sum_j E_jk c_j uses c_bar's rows."""
+    rng = np.random.RandomState(11)
+    X = rng.normal(size=(70, 5))
+    theta = rng.normal(size=(4, 5))
+    C_bar = _unit(rng.normal(size=(4, 5)))
+    _, grad = _activeft_loss_grad(X, theta, 0.3, 1.0, c_bar=C_bar)
+    numeric = _finite_differences(X, theta, 0.3, 1.0, C_bar)
+    assert np.linalg.norm(grad - numeric) / np.linalg.norm(numeric) < 1e-5
+
+
 # -- nearest_unused -----------------------------------------------------------
 def _brute_nearest_unused(X, centres, metric):
     def geometry(A):

@@ -145,3 +145,41 @@ def test_compiled_boundary_loop_is_skipped_for_a_cached_matrix():
     assert _compiled_loop_applies(pc)
     pc.inside_distance = pc.inside_distance.astype(np.float32)
     assert not _compiled_loop_applies(pc)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cosine_prepare_rescales_underflowing_rows_and_refuses_zero_rows(dtype):
+    """prepare(..., "cosine") L2-normalises every row, even one whose squared
+    norm underflows (scaled by its largest entry first); an all-zero row has no
+    direction and is refused rather than turned into NaN."""
+    from sklearn_bilaf._distances import prepare
+
+    tiny = np.finfo(dtype).tiny
+    rows = np.array([[3.0, 4.0], [3.0 * tiny, 4.0 * tiny]], dtype=dtype)
+    np.testing.assert_allclose(prepare(rows, "cosine", dtype=dtype),
+                               [[0.6, 0.8], [0.6, 0.8]], rtol=1e-6)
+    with pytest.raises(ValueError, match="all-zero rows"):
+        prepare(np.array([[1.0, 0.0], [0.0, 0.0]]), "cosine")
+
+
+def test_unique_rows_treats_negative_zero_as_zero():
+    """unique_rows finds exact duplicates (the probe_has_repeats screen must
+    report them), and -0.0 equals 0.0, so rows differing only in the sign of a
+    zero are duplicates too (bit-identical distances; the spec's tie rules
+    decide between them)."""
+    from sklearn_bilaf._distances import unique_rows
+
+    A = np.array([[0.0, 1.0], [5.0, 2.0], [-0.0, 1.0], [5.0, 2.0]])
+    distinct, inverse = unique_rows(A)
+    assert distinct.shape == (2, 2)
+    np.testing.assert_array_equal(inverse, [0, 1, 0, 1])
+    np.testing.assert_array_equal(distinct[inverse], A)
+
+
+def test_paired_sq_distances_sum_is_compensated():
+    """paired_distances' contract: a compensated sum, so no digits are lost
+    (1e16 + 1 + 1 is 1e16 + 2, where a plain float64 loop gives 1e16)."""
+    A = np.array([[1e8, 1.0, 1.0]])
+    B = np.zeros((1, 3))
+    got = _kernels.paired_sq_distances(A, B, np.array([0]))
+    assert got[0] == 1e16 + 2

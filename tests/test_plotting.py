@@ -286,6 +286,7 @@ def test_fitted_estimator_that_is_not_a_sampler_is_refused(pool):
     (np.arange(N_SAMPLES) < 3, "boolean mask"),
     (np.array([1.7]), "whole row numbers"),
     (np.array([-1]), "must lie in"),
+    (np.array([N_SAMPLES]), "must lie in"),  # one past the last row
 ])
 def test_selected_indices_must_be_row_numbers(indices, match):
     embedding = np.zeros((N_SAMPLES, 2))

@@ -35,6 +35,20 @@ def test_finish_rows_top3_pads_short_rows():
     assert values[0, 2] == np.inf
 
 
+
+def test_finish_rows_top3_clamps_negative_squared_distances_at_zero():
+    """finish_rows_top3 does what sq_distances does: max(-2 D + a^2 + b^2, 0),
+    so rounding never yields a negative squared distance."""
+    D = np.array([[1.0, 0.1, 0.3]])
+    values = np.empty((1, 3))
+    indices = np.empty((1, 3), dtype=np.intp)
+    finish_rows_top3(D, np.array([0.5]), np.array([0.5, 0.5, 0.5]), -2.0, values,
+                     indices)
+    np.testing.assert_allclose(D, [[0.0, 0.8, 0.4]])
+    assert D[0, 0] == 0.0 and values[0, 0] == 0.0
+    np.testing.assert_array_equal(indices, [[0, 2, 1]])
+
+
 def test_update_columns_topk_keeps_the_smallest_earliest_first():
     rng = np.random.RandomState(1)
     rows = rng.randint(-2, 3, size=(300, 4)).astype(np.float64)
