@@ -3,6 +3,7 @@
 import sys
 import time
 import warnings
+from itertools import islice
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,6 +36,10 @@ from .pseudo_classes import PseudoClass, assign_pseudo_classes
 __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
+
+#: Pseudo-classes with fewer members run their BLAS products on one thread
+#: when the classes are processed one at a time (``n_jobs`` of 1).
+BLAS_THREADS_MIN_MEMBERS = 1024
 
 #: Stage parameters and the stage their default None stands for.
 _STAGE_DEFAULTS = {
@@ -395,6 +400,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.
         largest_first = np.argsort([-m.size for m in members], kind="stable")
+        n_large = sum(m.size >= BLAS_THREADS_MIN_MEMBERS for m in members)
         timings["pseudo_classes"] = time.perf_counter() - tic
         self._log(f"stage 2/4: {cores.size} pseudo-classes "
                   f"({timings['pseudo_classes']:.2f}s)")
@@ -408,7 +414,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 (delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
                                          self.metric, cores.size, denoiser)
                  for c in largest_first),
-                largest_first,
+                largest_first, n_large,
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
             return per_class, sizes
@@ -451,7 +457,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 int(class_budgets[c]),
                 boundary_selector,
             ) for c in largest_first),
-            largest_first,
+            largest_first, n_large,
         )
         timings["boundary"] = time.perf_counter() - tic
         self._log(f"  done ({timings['boundary']:.2f}s)")
@@ -556,13 +562,21 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, tasks, classes):
-        """Run one task per class (in the order of ``classes``); results in
-        class order.  ``tasks`` is a generator, so that each class's rows are
-        gathered only when its task is dispatched."""
+    def _parallel(self, tasks, classes, n_large):
+        """Run one task per class (in the order of ``classes``, largest
+        first); results in class order.  ``tasks`` is a generator, so that
+        each class's rows are gathered only when its task is dispatched.
+        The first ``n_large`` classes have at least
+        ``BLAS_THREADS_MIN_MEMBERS`` members."""
         parallel = Parallel(n_jobs=self.n_jobs, prefer="threads")
         if effective_n_jobs(self.n_jobs) == 1:
-            results = parallel(tasks)
+            # One task at a time: BLAS threads pay off on large classes'
+            # products only; on small ones their start-up and spinning cost
+            # more than the product (and they collapse when the machine is
+            # busy).  BLAS results do not depend on the thread count.
+            results = parallel(islice(tasks, n_large))
+            with threadpool_limits(limits=1, user_api="blas"):
+                results += parallel(tasks)
         else:
             # Concurrent tasks already fill the cores: BLAS threads inside
             # them would only oversubscribe (BLAS results do not depend on

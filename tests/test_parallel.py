@@ -40,3 +40,23 @@ def test_dask_cluster_gives_the_same_selection():
             with joblib.parallel_backend("dask"):
                 got = _select(X, n_jobs=-1)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("min_members", [0, 150, 10**9])
+def test_blas_thread_split_keeps_the_selection_and_class_order(monkeypatch,
+                                                              min_members):
+    """With n_jobs=None, large classes run first on all BLAS threads and the
+    rest on one: results must still come back in class order.  150 splits
+    this pool's 15 classes (sizes about 60-400) into both groups."""
+    import sklearn_bilaf.sampler as sampler_module
+
+    X = _pool()
+    expected = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
+                            n_jobs=2).fit(X)
+    monkeypatch.setattr(sampler_module, "BLAS_THREADS_MIN_MEMBERS", min_members)
+    sizes = np.bincount(expected.labels_)
+    assert min_members != 150 or 0 < np.sum(sizes >= 150) < sizes.size
+    fitted = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0).fit(X)
+    np.testing.assert_array_equal(fitted.selected_indices_,
+                                  expected.selected_indices_)
+    np.testing.assert_array_equal(fitted.class_budgets_, expected.class_budgets_)
