@@ -173,13 +173,17 @@ def test_typicality_is_accurate_far_from_the_origin(blobs):
                                reference_typicality(X[members], 20), rtol=1e-10)
 
 
-def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
+def _two_clusters_and_a_tiny_one():
     rng = np.random.default_rng(1)
     sizes = [100, 100, 3]
     centres = np.array([[0, 0], [30, 0], [0, 30]], dtype=float)
     X = np.vstack([c + rng.standard_normal((s, 2))
                    for c, s in zip(centres, sizes, strict=True)])
-    truth = np.repeat(np.arange(3), sizes)
+    return X, np.repeat(np.arange(3), sizes)
+
+
+def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
+    X, truth = _two_clusters_and_a_tiny_one()
     # Three clusters, the tiny one ignored: 6 picks alternate between the two.
     selector = TypiClustSelector(n_cores=6, max_clusters=3, random_state=0).fit(X)
     assert np.bincount(truth[selector.selected_indices_], minlength=3).tolist() == [
@@ -189,16 +193,10 @@ def test_typiclust_skips_tiny_clusters_and_cycles_when_capped():
     assert tiny.selected_indices_.size == 203
 
 
-
 def test_typiclust_small_clusters_stay_ignored_when_the_others_just_fit():
     """TypiClust uses clusters below min_cluster_size only when the others hold
     *fewer* than n_cores samples; holding exactly n_cores is enough."""
-    rng = np.random.default_rng(1)
-    sizes = [100, 100, 3]
-    centres = np.array([[0, 0], [30, 0], [0, 30]], dtype=float)
-    X = np.vstack([c + rng.standard_normal((s, 2))
-                   for c, s in zip(centres, sizes, strict=True)])
-    truth = np.repeat(np.arange(3), sizes)
+    X, truth = _two_clusters_and_a_tiny_one()
     selector = TypiClustSelector(n_cores=200, max_clusters=3, random_state=0).fit(X)
     assert np.bincount(truth[selector.selected_indices_], minlength=3).tolist() == [
         100, 100, 0]

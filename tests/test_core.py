@@ -522,18 +522,21 @@ def test_nearest_unused_random_data_in_blocks(metric, monkeypatch):
         assert nearest_unused(X, centres, metric).tolist() == expected
 
 
-def test_nearest_unused_float32_near_ties_are_exact():
-    rng = np.random.RandomState(2)
+def _sphere_far_from_the_origin(seed):
+    """50 float32 samples at distance 1 +- 1e-6 from a centre of norm ~300:
+    float32 screening cannot order them, the exact decision must."""
+    rng = np.random.RandomState(seed)
     centre = rng.normal(size=8) * 100
     direction = rng.normal(size=(50, 8))
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    # Many samples at almost the same distance: float32 screening cannot
-    # order them, the exact decision must.
     radius = 1.0 + rng.uniform(-1e-6, 1e-6, size=(50, 1))
-    X = (centre + direction * radius).astype(np.float32)
+    return (centre + direction * radius).astype(np.float32), centre
+
+
+def test_nearest_unused_float32_near_ties_are_exact():
+    X, centre = _sphere_far_from_the_origin(2)
     expected = _brute_nearest_unused(X, [centre] * 5, "euclidean")
     assert nearest_unused(X, [centre] * 5).tolist() == expected
-
 
 
 @pytest.mark.parametrize("n_candidates", [1, 4, 16])
@@ -546,12 +549,7 @@ def test_nearest_unused_float32_far_from_the_origin_is_exact_in_the_scan(
     (a real bug: the shift was taken from the unrounded mean)."""
     monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", n_candidates)
     for seed in range(10):
-        rng = np.random.RandomState(seed)
-        centre = rng.normal(size=8) * 100
-        direction = rng.normal(size=(50, 8))
-        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-        radius = 1.0 + rng.uniform(-1e-6, 1e-6, size=(50, 1))
-        X = (centre + direction * radius).astype(np.float32)
+        X, centre = _sphere_far_from_the_origin(seed)
         expected = _brute_nearest_unused(X, [centre] * 20, "euclidean")
         assert nearest_unused(X, [centre] * 20).tolist() == expected, seed
 
