@@ -546,6 +546,8 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
+    from ._kmeanspp import kmeans_plusplus_seeds
+
     unit = np.asarray(X, dtype=inv_norms.dtype) * inv_norms[:, None]
     # One thread: KMeans adds its threads' partial sums in an order that
     # depends on their number (centres a few ulps apart), and the start must
@@ -555,7 +557,11 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
         # feature) make KMeans warn; the start is still K distinct samples,
         # because each centre takes its nearest *unused* sample.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        kmeans = KMeans(n_clusters=n_centres, n_init=1, random_state=seed).fit(unit)
+        # The seeding is most of KMeans' time on large pools; this one gives
+        # the same seeds as KMeans(init="k-means++") in about half of it.
+        seeds = kmeans_plusplus_seeds(unit, n_centres, check_random_state(seed))
+        kmeans = KMeans(n_clusters=n_centres, init=unit[seeds], n_init=1,
+                        random_state=seed).fit(unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
 
 

@@ -1,0 +1,137 @@
+"""The k-means start's seeding must be scikit-learn's, bit for bit.
+
+``sklearn_bilaf._kmeanspp`` re-does scikit-learn's k-means++ seeding faster;
+ActiveFT's k-means start (the sampler's default) was validated with
+scikit-learn's own, so the seeds -- and the k-means centres that follow --
+must not move.  If a scikit-learn release changes its seeding, these tests
+are where it shows.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+from sklearn_bilaf import core as core_module
+from sklearn_bilaf._kmeanspp import kmeans_plusplus_seeds
+
+
+def _pool(n, d, dtype, seed=0, duplicates=True):
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((n, d)) + 3.0 * rng.integers(0, 4, (n, 1))).astype(dtype)
+    if duplicates:
+        X[5:12] = X[0]
+    return X
+
+
+def _sklearn_centres(X, k, seed, max_iter):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return KMeans(k, n_init=1, random_state=seed,
+                      max_iter=max_iter).fit(X).cluster_centers_
+
+
+def _seeded_centres(X, seeds, seed, max_iter):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return KMeans(seeds.size, init=X[seeds], n_init=1, random_state=seed,
+                      max_iter=max_iter).fit(X).cluster_centers_
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n, d, k", [(3000, 20, 40), (400, 384, 30), (60, 3, 60),
+                                     (9, 2, 1)])
+# 1024 MiB: float32 rows upcast once; 0.01 MiB: upcast block by block.
+@pytest.mark.parametrize("working_memory", [1024, 0.01])
+def test_seeds_and_centres_equal_scikit_learns(dtype, n, d, k, working_memory):
+    X = _pool(n, d, dtype)
+    with sklearn.config_context(working_memory=working_memory), \
+            threadpool_limits(limits=1):
+        seeds = kmeans_plusplus_seeds(X, k, np.random.RandomState(7))
+    # (Not always distinct: with fewer distinct rows than seeds, k-means++
+    # repeats row 0 once every row is a seed's duplicate, as scikit-learn does.)
+    assert seeds.shape == (k,)
+    # One Lloyd step from the seeds shows any seed that differs; the whole
+    # run shows the centres are the ones KMeans(init="k-means++") finds.
+    for max_iter in (1, 300):
+        np.testing.assert_array_equal(_seeded_centres(X, seeds, 7, max_iter),
+                                      _sklearn_centres(X, k, 7, max_iter))
+
+
+def test_seeds_equal_scikit_learns_private_seeding():
+    kmeans_module = pytest.importorskip("sklearn.cluster._kmeans")
+    if not hasattr(kmeans_module, "_kmeans_plusplus"):
+        pytest.skip("this scikit-learn has no _kmeans_plusplus")
+    from sklearn.utils.extmath import row_norms
+
+    X = _pool(2500, 48, np.float32, seed=3)
+    centred = X - X.mean(axis=0)
+    with threadpool_limits(limits=1):
+        expected = kmeans_module._kmeans_plusplus(
+            centred, 50, row_norms(centred, squared=True),
+            np.ones(X.shape[0], dtype=X.dtype), np.random.RandomState(11))[1]
+        np.testing.assert_array_equal(
+            kmeans_plusplus_seeds(X, 50, np.random.RandomState(11)), expected)
+
+
+def test_seeding_leaves_rows_and_random_state_as_kmeans_would():
+    X = _pool(500, 16, np.float32)
+    X.setflags(write=False)
+    ours, theirs = np.random.RandomState(5), np.random.RandomState(5)
+    with threadpool_limits(limits=1):
+        kmeans_plusplus_seeds(X, 20, ours)
+    # KMeans draws the first seed, then n_local_trials numbers per seed.
+    theirs.choice(500, p=np.full(500, 1 / 500))
+    theirs.uniform(size=(19, 2 + int(np.log(20))))
+    assert ours.randint(1 << 30) == theirs.randint(1 << 30)
+
+
+@pytest.mark.data
+def test_kmeans_start_equals_scikit_learns_on_wordnet(wordnet):
+    rng = np.random.default_rng(2)
+    rows = np.sort(rng.choice(wordnet["X"].shape[0], 6000, replace=False))
+    X = np.asarray(wordnet["X"][rows], dtype=np.float32)
+    inv_norms = core_module._inverse_row_norms(X, np.dtype(np.float32))
+    start = core_module.spherical_kmeans_start(X, 90, inv_norms, 1234)
+    unit = X * inv_norms[:, None]
+    centres = _sklearn_centres(unit, 90, 1234, 300)
+    np.testing.assert_array_equal(
+        start, np.sort(core_module.nearest_unused(unit, centres, "euclidean")))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("working_memory", [1024, 0.01])
+@pytest.mark.parametrize("n_candidates", [1, 2, 9])
+def test_squared_distances_equal_scikit_learns(dtype, working_memory, n_candidates):
+    pairwise = pytest.importorskip("sklearn.metrics.pairwise")
+    if not hasattr(pairwise, "_euclidean_distances"):
+        pytest.skip("this scikit-learn has no _euclidean_distances")
+    from sklearn.utils.extmath import row_norms
+
+    from sklearn_bilaf._kmeanspp import _CentredRows
+
+    X = _pool(3000, 384, dtype, seed=9)
+    # Rows of large norm: in float64, some of their expanded-form distances
+    # to themselves come out below zero before the clamp (checked below).
+    X[100:110] *= 1e4
+    centred = X - X.mean(axis=0)
+    candidates = np.r_[np.arange(100, 100 + n_candidates - 1), 0]
+    with sklearn.config_context(working_memory=working_memory), \
+            threadpool_limits(limits=1):
+        ours = _CentredRows(X, X.mean(axis=0)).sq_distances(candidates)
+        theirs = pairwise._euclidean_distances(
+            centred[candidates], centred,
+            Y_norm_squared=row_norms(centred, squared=True), squared=True)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+    if dtype == np.float64 and n_candidates > 1:
+        with threadpool_limits(limits=1):
+            raw = -2 * (centred[candidates].astype(np.float64)
+                        @ centred.astype(np.float64).T)
+            raw += row_norms(centred[candidates].astype(np.float64),
+                             squared=True)[:, None]
+            raw += row_norms(centred.astype(np.float64), squared=True)[None, :]
+        assert np.any(raw.astype(dtype) < 0)
