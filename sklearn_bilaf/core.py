@@ -894,8 +894,9 @@ class ActiveFTSelector(BaseCoreSelector):
         centres of k-means run on the L2-normalised rows (ActiveFT's own
         geometry; scikit-learn's :class:`~sklearn.cluster.KMeans`, k-means++
         seeding, on one thread so that the start is the same on every
-        machine; it costs about as much as ActiveFT's iterations and a
-        normalised copy of X); ``"auto"``, ``"k-means"`` up to 2.5e8
+        machine; it costs about as much as ActiveFT's iterations, a
+        normalised copy of X and, while seeding, a float64 copy of it when
+        that fits scikit-learn's ``working_memory``); ``"auto"``, ``"k-means"`` up to 2.5e8
         sample-centroid pairs (N x K) and a million rows, ``"random"``
         beyond, where the single-threaded k-means would take longer than
         ActiveFT itself (the start of :class:`~sklearn_bilaf.BiLAFSampler`'s
