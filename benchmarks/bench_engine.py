@@ -74,17 +74,7 @@ def main(argv=None):
                         help="BLAS threads (default: all)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="BiLAFSampler n_jobs (default: None)")
-    parser.add_argument("--blas-threads-min-members", type=int, default=None,
-                        metavar="M",
-                        help="with n_jobs None: classes of fewer members run their "
-                        "products on one BLAS thread (default: the library's, "
-                        "sklearn_bilaf.sampler.BLAS_THREADS_MIN_MEMBERS; 0 gives "
-                        "every class all threads)")
     args = parser.parse_args(argv)
-    if args.blas_threads_min_members is not None:
-        import sklearn_bilaf.sampler
-
-        sklearn_bilaf.sampler.BLAS_THREADS_MIN_MEMBERS = args.blas_threads_min_members
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(args.threads):
@@ -96,11 +86,8 @@ def _run(args):
     print(f"sklearn_bilaf {__version__}, numpy {np.__version__}, "
           f"{platform.processor() or platform.machine()}, Python "
           f"{platform.python_version()}")
-    import sklearn_bilaf.sampler
-
-    print(f"BLAS threads: {args.threads or 'all'}, n_jobs: {args.n_jobs}, "
-          "BLAS_THREADS_MIN_MEMBERS: "
-          f"{sklearn_bilaf.sampler.BLAS_THREADS_MIN_MEMBERS}")
+    print(f"BLAS threads: {args.threads or 'all'} (the per-class stages use "
+          f"one), n_jobs: {args.n_jobs}")
     print(f"{'case':<16} {'N':>7} {'K':>5} {'B':>6} {'variant':>10} "
           f"{'wall s':>7} {'CPU s':>7} {'classes':>8} {'denoise':>8} {'boundary':>8}")
     for name, n, k, b in CASES:

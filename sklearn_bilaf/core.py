@@ -889,18 +889,16 @@ class ActiveFTSelector(BaseCoreSelector):
         Weight lambda of the centroid-centroid term.
     init : {"random", "k-means", "auto"} or array-like of int, \
             default="random"
-        Starting centroids: the features of K distinct samples drawn at
-        random (the paper's start); ``"k-means"``, the samples nearest to the
-        centres of k-means run on the L2-normalised rows (ActiveFT's own
-        geometry; scikit-learn's :class:`~sklearn.cluster.KMeans`, k-means++
-        seeding, on one thread so that the start is the same on every
-        machine; it costs about as much as ActiveFT's iterations, a
-        normalised copy of X and, while seeding, a float64 copy of it when
-        that fits scikit-learn's ``working_memory``); ``"auto"``, ``"k-means"`` up to 2.5e8
-        sample-centroid pairs (N x K) and a million rows, ``"random"``
-        beyond, where the single-threaded k-means would take longer than
-        ActiveFT itself (the start of :class:`~sklearn_bilaf.BiLAFSampler`'s
-        default core stage);
+        Starting centroids: the features of K distinct samples drawn at random (the
+        paper's start); ``"k-means"``, the samples nearest to the centres of k-means run
+        on the L2-normalised rows (ActiveFT's own geometry; scikit-learn's
+        :class:`~sklearn.cluster.KMeans`, k-means++ seeding, on one thread so that the
+        start is the same on every machine; it costs about as much as ActiveFT's
+        iterations, a normalised copy of X and, while seeding, a float64 copy of it when
+        that fits scikit-learn's ``working_memory``); ``"auto"``, ``"k-means"`` up to
+        2.5e8 sample-centroid pairs (N x K) and a million rows, ``"random"`` beyond,
+        where the single-threaded k-means would take longer than ActiveFT itself (the
+        start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         or the given K distinct sample indices (the run is then reproducible
         whatever ``random_state``, unless ``batch_size`` is set).  On
         validation splits of two pools ``"k-means"`` gave the best selections

@@ -1,19 +1,20 @@
 """BiLAFSampler: the estimator that composes BiLAF's stages."""
 
 import sys
+import threading
 import time
 import warnings
-from itertools import islice
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._distances import prepare
 from .base import (
@@ -36,10 +37,6 @@ from .pseudo_classes import PseudoClass, assign_pseudo_classes
 __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
-
-#: Pseudo-classes with fewer members run their BLAS products on one thread
-#: when the classes are processed one at a time (``n_jobs`` of 1).
-BLAS_THREADS_MIN_MEMBERS = 1024
 
 #: Stage parameters and the stage their default None stands for.
 _STAGE_DEFAULTS = {
@@ -111,9 +108,45 @@ def _accepts_keyword(function, name):
 # The per-class tasks receive only their class's rows, never the whole pool,
 # so that process and Dask backends ship O(class) data per task.
 
+# Per-class work runs its BLAS products on one thread, whatever n_jobs and the
+# backend: OpenBLAS's (and MKL's) products change in their last bits with the
+# thread count for some shapes (a class's last, partial row block, for one),
+# and the selection must not depend on n_jobs or on the machine's thread
+# setting.  One limit per process, held while any task of the process runs,
+# so that concurrent tasks (threads, or a Dask worker's threads) never
+# restore the thread count under each other.
+_BLAS_STATE = {"controller": None, "limiter": None, "active": 0}
+_BLAS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_blas_thread():
+    with _BLAS_LOCK:
+        if _BLAS_STATE["active"] == 0:
+            if _BLAS_STATE["controller"] is None:
+                _BLAS_STATE["controller"] = ThreadpoolController()
+            _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(
+                limits=1, user_api="blas")
+        _BLAS_STATE["active"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["active"] -= 1
+            if _BLAS_STATE["active"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
+
 
 def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser):
     """Pass 1 for one pseudo-class: denoise, then the members' mean distances."""
+    with _one_blas_thread():
+        return _denoise_class_work(label, members, core, class_rows, metric,
+                                   n_classes, denoiser)
+
+
+def _denoise_class_work(label, members, core, class_rows, metric, n_classes,
+                        denoiser):
     rows = prepare(class_rows, metric)
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass(label, members, core_position, rows, metric,
@@ -131,6 +164,14 @@ def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser
 def _select_class(label, members, core_position, class_rows, metric, n_classes,
                   stats, budget, boundary_selector):
     """Pass 2 for one pseudo-class: the boundary picks."""
+    with _one_blas_thread():
+        return _select_class_work(label, members, core_position, class_rows,
+                                  metric, n_classes, stats, budget,
+                                  boundary_selector)
+
+
+def _select_class_work(label, members, core_position, class_rows, metric,
+                       n_classes, stats, budget, boundary_selector):
     pseudo_class = PseudoClass(label, members, core_position,
                                prepare(class_rows, metric), metric, n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
@@ -191,7 +232,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         Seeds every stochastic stage that has no seed of its own.
     n_jobs : int or None, default=None
         Pseudo-classes processed in parallel (joblib; ``-1`` for all cores).
-        The selection does not depend on it.
+        Each class's products run on one BLAS thread, so the selection does
+        not depend on it.
     verbose : int, default=0
         Print progress per stage to stderr when positive.
 
@@ -400,7 +442,6 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.
         largest_first = np.argsort([-m.size for m in members], kind="stable")
-        n_large = sum(m.size >= BLAS_THREADS_MIN_MEMBERS for m in members)
         timings["pseudo_classes"] = time.perf_counter() - tic
         self._log(f"stage 2/4: {cores.size} pseudo-classes "
                   f"({timings['pseudo_classes']:.2f}s)")
@@ -414,7 +455,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 (delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
                                          self.metric, cores.size, denoiser)
                  for c in largest_first),
-                largest_first, n_large,
+                largest_first,
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
             return per_class, sizes
@@ -457,7 +498,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 int(class_budgets[c]),
                 boundary_selector,
             ) for c in largest_first),
-            largest_first, n_large,
+            largest_first,
         )
         timings["boundary"] = time.perf_counter() - tic
         self._log(f"  done ({timings['boundary']:.2f}s)")
@@ -562,27 +603,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, tasks, classes, n_large):
+    def _parallel(self, tasks, classes):
         """Run one task per class (in the order of ``classes``, largest
         first); results in class order.  ``tasks`` is a generator, so that
-        each class's rows are gathered only when its task is dispatched.
-        The first ``n_large`` classes have at least
-        ``BLAS_THREADS_MIN_MEMBERS`` members."""
-        parallel = Parallel(n_jobs=self.n_jobs, prefer="threads")
-        if effective_n_jobs(self.n_jobs) == 1:
-            # One task at a time: BLAS threads pay off on large classes'
-            # products only; on small ones their start-up and spinning cost
-            # more than the product (and they collapse when the machine is
-            # busy).  BLAS results do not depend on the thread count.
-            results = parallel(islice(tasks, n_large))
-            with threadpool_limits(limits=1, user_api="blas"):
-                results += parallel(tasks)
-        else:
-            # Concurrent tasks already fill the cores: BLAS threads inside
-            # them would only oversubscribe (BLAS results do not depend on
-            # them).
-            with threadpool_limits(limits=1, user_api="blas"):
-                results = parallel(tasks)
+        each class's rows are gathered only when its task is dispatched."""
+        # Held here too, so that sequential and threaded runs set the limit
+        # once, not once per task.  Concurrent tasks fill the cores; with one
+        # task at a time, BLAS threads gained nothing measurable on the
+        # products of classes of a few thousand members.
+        with _one_blas_thread():
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
         in_order = [None] * len(results)
         for c, result in zip(classes, results, strict=True):
             in_order[c] = result
