@@ -682,20 +682,24 @@ class _ActiveFTObjective:
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         self._executor = None
-        self._limiter = None
+        from threadpoolctl import threadpool_limits
+
+        # Single-threaded BLAS even without worker threads: products can round
+        # differently on other thread counts, and the selection must not
+        # depend on the machine's.
+        self._limiter = threadpool_limits(limits=1, user_api="blas")
         if self.n_threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            from threadpoolctl import threadpool_limits
-
             self._executor = ThreadPoolExecutor(self.n_threads)
-            self._limiter = threadpool_limits(limits=1, user_api="blas")
 
     def close(self):
         if self._executor is not None:
             self._executor.shutdown()
+            self._executor = None
+        if self._limiter is not None:
             self._limiter.restore_original_limits()
-            self._executor = self._limiter = None
+            self._limiter = None
 
     def __enter__(self):
         return self
