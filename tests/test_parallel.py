@@ -113,3 +113,29 @@ def test_one_blas_thread_limit_is_held_while_any_task_runs():
                 assert blas_threads() == {1}
             assert blas_threads() == {1}  # the outer task still runs
         assert blas_threads() == before
+
+
+class _OneThreadCheckingBoundary(BoundarySelector):
+    """Fails the fit if a class's task runs with more than one BLAS thread
+    (works in worker processes, where nothing can be recorded)."""
+
+    def select_class(self, pseudo_class, budget):
+        from threadpoolctl import threadpool_info
+
+        threads = {info["num_threads"] for info in threadpool_info()
+                   if info["user_api"] == "blas"}
+        if threads != {1}:
+            raise AssertionError(f"BLAS threads in a per-class task: {threads}")
+        return super().select_class(pseudo_class, budget)
+
+
+def test_process_workers_run_per_class_work_on_one_blas_thread():
+    # joblib gives each loky worker two BLAS threads here; the tasks must
+    # still run theirs on one.
+    X = _pool()
+    expected = _select(X)
+    with joblib.parallel_backend("loky", n_jobs=2, inner_max_num_threads=2):
+        got = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
+                           n_jobs=2, boundary_selector=_OneThreadCheckingBoundary()
+                           ).fit(X).selected_indices_
+    np.testing.assert_array_equal(got, expected)
