@@ -31,6 +31,7 @@ from ._centroid_graph import (
     resolve_graph_builder,
 )
 from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
+from ._threads import one_blas_thread_in_task, one_thread
 from ._topk import update_columns_topk
 from .base import (
     SubsetSamplerMixin,
@@ -544,7 +545,6 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     """
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits
 
     from ._kmeanspp import kmeans_plusplus_seeds
 
@@ -552,7 +552,7 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     # One thread: KMeans adds its threads' partial sums in an order that
     # depends on their number (centres a few ulps apart), and the start must
     # not depend on the machine.
-    with threadpool_limits(limits=1), warnings.catch_warnings():
+    with one_thread("blas", "openmp"), warnings.catch_warnings():
         # Fewer distinct normalised rows than centres (duplicates, or one
         # feature) make KMeans warn; the start is still K distinct samples,
         # because each centre takes its nearest *unused* sample.
@@ -682,12 +682,11 @@ class _ActiveFTObjective:
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         self._executor = None
-        from threadpoolctl import threadpool_limits
-
         # Single-threaded BLAS even without worker threads: products can round
         # differently on other thread counts, and the selection must not
         # depend on the machine's.
-        self._limiter = threadpool_limits(limits=1, user_api="blas")
+        self._limiter = one_thread("blas")
+        self._limiter.__enter__()
         if self.n_threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -698,7 +697,7 @@ class _ActiveFTObjective:
             self._executor.shutdown()
             self._executor = None
         if self._limiter is not None:
-            self._limiter.restore_original_limits()
+            self._limiter.__exit__(None, None, None)
             self._limiter = None
 
     def __enter__(self):
@@ -712,10 +711,18 @@ class _ActiveFTObjective:
         if self._executor is None:
             yield from map(func, items)
             return
+
+        def on_one_blas_thread(item):
+            # Again in the worker thread when BLAS is built on OpenMP (MKL,
+            # some OpenBLAS builds): it keeps a thread count per thread.
+            with one_blas_thread_in_task():
+                return func(item)
+
         # Rounds of a few tasks bound the memory held by finished partials.
         width = 2 * self.n_threads
         for start in range(0, len(items), width):
-            yield from self._executor.map(func, items[start : start + width])
+            yield from self._executor.map(on_one_blas_thread,
+                                          items[start : start + width])
 
     def _centroid_terms(self, C, C_bar):
         """log Z_k and sum_j E_jk c_bar_j, with G = C_bar C^T / tau."""

@@ -1,10 +1,8 @@
 """BiLAFSampler: the estimator that composes BiLAF's stages."""
 
 import sys
-import threading
 import time
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,9 +12,9 @@ from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
 from ._distances import prepare
+from ._threads import one_blas_thread_in_task, one_thread
 from .base import (
     SubsetSamplerMixin,
     require_whole_numbers,
@@ -109,38 +107,15 @@ def _accepts_keyword(function, name):
 # so that process and Dask backends ship O(class) data per task.
 
 # Per-class work runs its BLAS products on one thread, whatever n_jobs and the
-# backend: OpenBLAS's (and MKL's) products change in their last bits with the
-# thread count for some shapes (a class's last, partial row block, for one),
-# and the selection must not depend on n_jobs or on the machine's thread
-# setting.  One limit per process, held while any task of the process runs,
-# so that concurrent tasks (threads, or a Dask worker's threads) never
-# restore the thread count under each other.
-_BLAS_STATE = {"controller": None, "limiter": None, "active": 0}
-_BLAS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _one_blas_thread():
-    with _BLAS_LOCK:
-        if _BLAS_STATE["active"] == 0:
-            if _BLAS_STATE["controller"] is None:
-                _BLAS_STATE["controller"] = ThreadpoolController()
-            _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(
-                limits=1, user_api="blas")
-        _BLAS_STATE["active"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["active"] -= 1
-            if _BLAS_STATE["active"] == 0:
-                _BLAS_STATE["limiter"].restore_original_limits()
-                _BLAS_STATE["limiter"] = None
+# backend (see _threads): OpenBLAS's (and MKL's) products change in their last
+# bits with the thread count for some shapes (a class's last, partial row
+# block, for one), and the selection must not depend on n_jobs or on the
+# machine's thread setting.
 
 
 def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser):
     """Pass 1 for one pseudo-class: denoise, then the members' mean distances."""
-    with _one_blas_thread():
+    with one_blas_thread_in_task():
         return _denoise_class_work(label, members, core, class_rows, metric,
                                    n_classes, denoiser)
 
@@ -164,7 +139,7 @@ def _denoise_class_work(label, members, core, class_rows, metric, n_classes,
 def _select_class(label, members, core_position, class_rows, metric, n_classes,
                   stats, budget, boundary_selector):
     """Pass 2 for one pseudo-class: the boundary picks."""
-    with _one_blas_thread():
+    with one_blas_thread_in_task():
         return _select_class_work(label, members, core_position, class_rows,
                                   metric, n_classes, stats, budget,
                                   boundary_selector)
@@ -611,7 +586,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # once, not once per task.  Concurrent tasks fill the cores; with one
         # task at a time, BLAS threads gained nothing measurable on the
         # products of classes of a few thousand members.
-        with _one_blas_thread():
+        with one_thread("blas"):
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
         in_order = [None] * len(results)
         for c, result in zip(classes, results, strict=True):

@@ -95,24 +95,42 @@ def test_per_class_work_runs_on_one_blas_thread_whatever_n_jobs(n_jobs):
                                   expected.selected_indices_)
 
 
-def test_one_blas_thread_limit_is_held_while_any_task_runs():
-    """Concurrent tasks share one limit: the first to start sets it, the
-    last to finish restores the caller's setting."""
+@pytest.mark.parametrize("api", ["blas", "openmp"])
+def test_one_thread_sections_nest_and_restore(api):
+    """A one-thread section inside another, and tasks in worker threads
+    inside one held by the calling thread (the sampler's pattern), leave the
+    limit at one until the outer section ends, then restore the caller's."""
+    import threading
+
+    from sklearn.cluster import KMeans  # noqa: F401  (loads the OpenMP runtime)
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from sklearn_bilaf.sampler import _one_blas_thread
+    from sklearn_bilaf._threads import one_thread
 
-    def blas_threads():
+    def threads():
         return {info["num_threads"] for info in threadpool_info()
-                if info["user_api"] == "blas"}
+                if info["user_api"] == api}
 
-    with threadpool_limits(limits=2):
-        before = blas_threads()
-        with _one_blas_thread():
-            with _one_blas_thread():
-                assert blas_threads() == {1}
-            assert blas_threads() == {1}  # the outer task still runs
-        assert blas_threads() == before
+    if not threads():
+        pytest.skip(f"no {api} library loaded")
+    with threadpool_limits(limits=2, user_api=api):
+        before = threads()
+        with one_thread(api):
+            with one_thread(api):
+                assert threads() == {1}
+            assert threads() == {1}
+            if api == "blas":  # one pool for the process
+                seen = []
+
+                def task():
+                    with one_thread(api):
+                        seen.append(threads())
+
+                worker = threading.Thread(target=task)
+                worker.start()
+                worker.join()
+                assert seen == [{1}] and threads() == {1}
+        assert threads() == before
 
 
 class _OneThreadCheckingBoundary(BoundarySelector):
@@ -139,3 +157,42 @@ def test_process_workers_run_per_class_work_on_one_blas_thread():
                            n_jobs=2, boundary_selector=_OneThreadCheckingBoundary()
                            ).fit(X).selected_indices_
     np.testing.assert_array_equal(got, expected)
+
+
+def test_task_section_limits_unless_a_process_wide_pool_is_held(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sklearn_bilaf import _threads
+
+    def blas_threads():
+        return {info["num_threads"] for info in threadpool_info()
+                if info["user_api"] == "blas"}
+
+    if not blas_threads():
+        pytest.skip("no BLAS library loaded")
+    entered = []
+    real = _threads.one_thread
+
+    def spy(*apis):
+        entered.append(apis)
+        return real(*apis)
+
+    monkeypatch.setattr(_threads, "one_thread", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        # Alone in its process (a worker process's task): it must limit.
+        with _threads.one_blas_thread_in_task():
+            assert blas_threads() == {1}
+        assert entered == [("blas",)]
+        # Inside a section held by another thread on a process-wide pool:
+        # already covered, nothing to do.
+        with real("blas"):
+            monkeypatch.setattr(_threads, "_process_wide_blas", lambda: True)
+            with _threads.one_blas_thread_in_task():
+                assert blas_threads() == {1}
+            assert entered == [("blas",)]
+            # Per-thread pools (BLAS on OpenMP): each task limits its thread.
+            monkeypatch.setattr(_threads, "_process_wide_blas", lambda: False)
+            with _threads.one_blas_thread_in_task():
+                pass
+            assert entered == [("blas",), ("blas",)]
+        assert blas_threads() == {2}

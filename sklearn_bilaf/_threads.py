@@ -1,0 +1,74 @@
+"""One-thread sections for BLAS and OpenMP.
+
+BLAS (OpenBLAS, MKL) can round a product differently on different thread
+counts, and scikit-learn's KMeans adds its OpenMP threads' partial sums in an
+order that depends on their number; the library's selections must depend on
+neither.  So the code whose results decide a selection runs its BLAS (and,
+for KMeans, OpenMP) on one thread, in every thread that does such work: the
+calling thread holds the limit around a parallel section, and each task
+takes it again in its own thread.  That covers both kinds of thread pools
+threadpoolctl knows: a process-wide pool (OpenBLAS with pthreads, numpy's
+wheels), which only the calling thread may resize, and per-thread limits
+(OpenMP, and BLAS built on OpenMP), which each thread must set for itself.
+"""
+
+import threading
+from contextlib import ExitStack, contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+_BLAS_CONTROLLER = []
+# One-thread BLAS sections running in this process (any thread).
+_HELD = [0]
+_HELD_LOCK = threading.Lock()
+
+
+def _controller(user_api):
+    # The BLAS libraries are loaded with numpy and scipy, before any section
+    # runs, so one controller serves the process (creating one costs ~2 ms,
+    # too much per task).  The OpenMP runtime may be loaded later (with
+    # scikit-learn's compiled k-means): look it up afresh.
+    if user_api != "blas":
+        return ThreadpoolController()
+    if not _BLAS_CONTROLLER:
+        _BLAS_CONTROLLER.append(ThreadpoolController())
+    return _BLAS_CONTROLLER[0]
+
+
+def _process_wide_blas():
+    """Whether every BLAS library here has one thread pool for the process
+    (OpenBLAS or BLIS with pthreads) or none (sequential builds)."""
+    layers = [getattr(lib, "threading_layer", None)
+              for lib in _controller("blas").lib_controllers]
+    return all(layer in ("pthreads", "sequential") for layer in layers)
+
+
+@contextmanager
+def one_thread(*user_apis):
+    """Run the block with each of ``user_apis`` ("blas", "openmp") limited
+    to one thread, then restore the previous limits."""
+    with ExitStack() as stack:
+        for api in user_apis:
+            stack.enter_context(_controller(api).limit(limits=1, user_api=api))
+        if "blas" in user_apis:
+            with _HELD_LOCK:
+                _HELD[0] += 1
+        try:
+            yield
+        finally:
+            if "blas" in user_apis:
+                with _HELD_LOCK:
+                    _HELD[0] -= 1
+
+
+@contextmanager
+def one_blas_thread_in_task():
+    """``one_thread("blas")`` for a task that may run in a worker thread or
+    process: a no-op (about 70 us saved per task) when another thread of
+    this process holds the limit on a process-wide pool, which then already
+    covers the task."""
+    if _HELD[0] > 0 and _process_wide_blas():
+        yield
+    else:
+        with one_thread("blas"):
+            yield
