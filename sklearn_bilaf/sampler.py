@@ -208,7 +208,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Pseudo-classes processed in parallel (joblib; ``-1`` for all cores).
         Each class's products run on one BLAS thread, so the selection does
-        not depend on it; with None, stages 2-5 use one core.
+        not depend on it; with None, the per-class stages use one core.
     verbose : int, default=0
         Print progress per stage to stderr when positive.
 
