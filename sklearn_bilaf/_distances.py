@@ -315,6 +315,12 @@ class CenteredRows:
         return D
 
 
+#: Pseudo-classes of at least this many (distinct) members share their
+#: Gram product's row blocks among ``_threads.CLASS_THREADS`` worker threads;
+#: below, the threads would cost more than they save.
+PARALLEL_GRAM_MIN_ROWS = 1024
+
+
 def within_distances(Y, center, metric):
     """All pairwise distances among prepared rows Y, shifted to ``center``.
 
@@ -325,6 +331,7 @@ def within_distances(Y, center, metric):
     compiled pass that finishes and mirrors it.
     """
     from ._kernels import fill_distances
+    from ._threads import CLASS_THREADS, map_blocks
 
     shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
     rows = shifted.rows
@@ -334,10 +341,16 @@ def within_distances(Y, center, metric):
     # product.  numpy's matmul (unlike scipy's BLAS wrappers) releases the
     # GIL, so per-class tasks in threads run their products concurrently;
     # writing straight into D (out=) saves a temporary and a copy per block.
+    # Fixed blocks, each on one BLAS thread: the same bits however many
+    # threads share them (largest first, for balance).
     step = 256
-    for start in range(0, n, step):
+
+    def lower_block(start):
         stop = min(n, start + step)
         np.matmul(rows[start:stop], rows[:stop].T, out=D[start:stop, :stop])
+
+    n_threads = CLASS_THREADS.get() if n >= PARALLEL_GRAM_MIN_ROWS else 1
+    map_blocks(lower_block, list(range(0, n, step))[::-1], n_threads)
     fill_distances(D, rows, shifted.sq, _CANCELLATION_ZONE, metric == "cosine")
     return D
 

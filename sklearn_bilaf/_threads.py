@@ -14,6 +14,7 @@ wheels), which only the calling thread may resize, and per-thread limits
 
 import threading
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 
 from threadpoolctl import ThreadpoolController
 
@@ -72,3 +73,30 @@ def one_blas_thread_in_task():
     else:
         with one_thread("blas"):
             yield
+
+
+#: Worker threads a single pseudo-class's products may use: set by the
+#: sampler while it processes the classes one at a time (``n_jobs`` of 1), so
+#: that large classes still use the cores.  The products are split into
+#: fixed row blocks, each computed on one BLAS thread, so the result is the
+#: same bits for any number of workers.
+CLASS_THREADS = ContextVar("sklearn_bilaf_class_threads", default=1)
+
+
+def map_blocks(func, items, n_threads):
+    """``func`` over ``items`` on up to ``n_threads`` worker threads (in this
+    thread when 1), each call on one BLAS thread; ``func`` must write its
+    own, disjoint results."""
+    if n_threads <= 1 or len(items) <= 1:
+        for item in items:
+            func(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    def on_one_blas_thread(item):
+        with one_blas_thread_in_task():
+            func(item)
+
+    with one_thread("blas"), ThreadPoolExecutor(min(n_threads, len(items))) as pool:
+        for _ in pool.map(on_one_blas_thread, items):
+            pass

@@ -6,7 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._distances import prepare
-from ._threads import one_blas_thread_in_task, one_thread
+from ._threads import CLASS_THREADS, one_blas_thread_in_task, one_thread
 from .base import (
     SubsetSamplerMixin,
     require_whole_numbers,
@@ -23,7 +23,7 @@ from .base import (
 )
 from .boundary import BoundarySelector
 from .budget import allocate_budget
-from .core import BaseCoreSelector, PrecomputedSelector
+from .core import BaseCoreSelector, PrecomputedSelector, _blas_threads
 from .denoise import (
     BaseDenoiser,
     IDCDenoiser,
@@ -207,8 +207,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         Seeds every stochastic stage that has no seed of its own.
     n_jobs : int or None, default=None
         Pseudo-classes processed in parallel (joblib; ``-1`` for all cores).
-        Each class's products run on one BLAS thread, so the selection does
-        not depend on it; with None, the per-class stages use one core.
+        Each class's products run in fixed blocks on one BLAS thread, so
+        the selection does not depend on it.  With None the classes are
+        processed one at a time, and those of at least 1,024 members share
+        their products' blocks among the cores.
     verbose : int, default=0
         Print progress per stage to stderr when positive.
 
@@ -583,11 +585,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         first); results in class order.  ``tasks`` is a generator, so that
         each class's rows are gathered only when its task is dispatched."""
         # Held here too, so that sequential and threaded runs set the limit
-        # once, not once per task.  Concurrent tasks fill the cores; with one
-        # task at a time, BLAS threads gained nothing measurable on the
-        # products of classes of a few thousand members.
-        with one_thread("blas"):
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        # once, not once per task.  Concurrent tasks fill the cores; one task
+        # at a time lets a large class's Gram blocks use them instead (same
+        # bits: fixed blocks on one BLAS thread each).
+        sequential = effective_n_jobs(self.n_jobs) == 1
+        token = CLASS_THREADS.set(_blas_threads() if sequential else 1)
+        try:
+            with one_thread("blas"):
+                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        finally:
+            CLASS_THREADS.reset(token)
         in_order = [None] * len(results)
         for c, result in zip(classes, results, strict=True):
             in_order[c] = result

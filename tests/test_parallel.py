@@ -196,3 +196,58 @@ def test_task_section_limits_unless_a_process_wide_pool_is_held(monkeypatch):
                 pass
             assert entered == [("blas",), ("blas",)]
         assert blas_threads() == {2}
+
+
+def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch):
+    """One class at a time, a large class's Gram row blocks go to worker
+    threads (each block on one BLAS thread): the distances must be the same
+    bits as on one thread."""
+    from sklearn_bilaf import _distances, _threads
+
+    rng = np.random.default_rng(3)
+    Y = rng.standard_normal((1100, 40)) + 5.0
+    assert Y.shape[0] >= _distances.PARALLEL_GRAM_MIN_ROWS
+    used = []
+    real = _threads.map_blocks
+
+    def spy(func, items, n_threads):
+        used.append(n_threads)
+        return real(func, items, n_threads)
+
+    monkeypatch.setattr(_threads, "map_blocks", spy)
+    expected = _distances.within_distances(Y, Y[0], "euclidean")
+    token = _threads.CLASS_THREADS.set(3)
+    try:
+        got = _distances.within_distances(Y, Y[0], "euclidean")
+        small = _distances.within_distances(Y[:300], Y[0], "euclidean")
+    finally:
+        _threads.CLASS_THREADS.reset(token)
+    assert used == [1, 3, 1]  # small classes stay on the calling thread
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(
+        small, _distances.within_distances(Y[:300], Y[0], "euclidean"))
+
+
+@pytest.mark.skipif(joblib.cpu_count() < 2, reason="needs two cores")
+def test_sampler_shares_large_classes_only_when_one_class_at_a_time(monkeypatch):
+    from sklearn_bilaf import _threads
+
+    seen = []
+    real = _threads.map_blocks
+
+    def spy(func, items, n_threads):
+        seen.append(n_threads)
+        return real(func, items, n_threads)
+
+    monkeypatch.setattr(_threads, "map_blocks", spy)
+    X = _grid_pool()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        one_at_a_time = BiLAFSampler(60, core_selector=[0, 1]).fit(X)
+        assert max(seen) == 2
+        seen.clear()
+        concurrent = BiLAFSampler(60, core_selector=[0, 1], n_jobs=2).fit(X)
+        assert set(seen) == {1}
+    np.testing.assert_array_equal(one_at_a_time.selected_indices_,
+                                  concurrent.selected_indices_)
