@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-from sklearn_bilaf.core import ActiveFTSelector, _blas_threads
+from sklearn_bilaf._threads import blas_threads
+from sklearn_bilaf.core import ActiveFTSelector
 
 
 def clustered_pool(n_samples, n_features, n_clusters=100, seed=0):
@@ -56,7 +57,7 @@ def main(argv=None):
     print(f"pool {n_samples} x {n_features} float32, {max_iter} full-batch "
           f"iterations; {os.cpu_count()} CPUs ({platform.processor() or 'cpu'}), "
           f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-          f"{_blas_threads()} threads")
+          f"{blas_threads()} threads")
     print(f"{'K':>5} {'seconds':>9} {'ms/iter':>9} {'CPU s':>7} {'goal s':>7} "
           f"{'loss first':>11} {'loss last':>10}")
     for n_cores, goal in settings:

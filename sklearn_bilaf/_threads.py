@@ -36,6 +36,17 @@ def _controller(user_api):
     return _BLAS_CONTROLLER[0]
 
 
+def blas_threads():
+    """Threads available to this process for BLAS-level work: the current
+    BLAS limit (so a caller that restricted BLAS, e.g. a joblib worker, is
+    not oversubscribed), at most the CPU count."""
+    from joblib import cpu_count
+
+    limits = [lib.num_threads for lib in _controller("blas").lib_controllers]
+    n_threads = min(limits) if limits else 1
+    return max(1, min(int(n_threads), cpu_count()))
+
+
 def _process_wide_blas():
     """Whether every BLAS library here has one thread pool for the process
     (OpenBLAS or BLIS with pthreads) or none (sequential builds)."""

@@ -31,7 +31,7 @@ from ._centroid_graph import (
     resolve_graph_builder,
 )
 from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
-from ._threads import one_blas_thread_in_task, one_thread
+from ._threads import blas_threads, one_blas_thread_in_task, one_thread
 from ._topk import update_columns_topk
 from .base import (
     SubsetSamplerMixin,
@@ -623,21 +623,6 @@ _ACTIVEFT_CENTROID_BLOCK = 256
 _ACTIVEFT_GRAPH_BLOCK_ROWS = 8192
 
 
-def _blas_threads():
-    """Threads available to this process for BLAS-level work.
-
-    The current BLAS thread limit is respected, so a caller that restricted
-    BLAS (e.g. a joblib worker) is not oversubscribed.
-    """
-    from joblib import cpu_count
-    from threadpoolctl import threadpool_info
-
-    limits = [info["num_threads"] for info in threadpool_info()
-              if info.get("user_api") == "blas"]
-    n_threads = min(limits) if limits else 1
-    return max(1, min(int(n_threads), cpu_count()))
-
-
 class _ActiveFTObjective:
     """ActiveFT's loss and gradient over the pool (or a batch of its rows).
 
@@ -1123,7 +1108,7 @@ class ActiveFTSelector(BaseCoreSelector):
             graph_kind = search.builder  # exact for too few centroids
         with _ActiveFTObjective(
             X, inv_norms, self.temperature, self.balance, n_select,
-            n_threads=_blas_threads(), search=search,
+            n_threads=blas_threads(), search=search,
         ) as objective:
             for t in range(1, self.max_iter + 1):
                 rows = None

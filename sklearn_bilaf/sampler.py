@@ -14,7 +14,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._distances import prepare
-from ._threads import CLASS_THREADS, one_blas_thread_in_task, one_thread
+from ._threads import (
+    CLASS_THREADS,
+    blas_threads,
+    one_blas_thread_in_task,
+    one_thread,
+)
 from .base import (
     SubsetSamplerMixin,
     require_whole_numbers,
@@ -23,7 +28,7 @@ from .base import (
 )
 from .boundary import BoundarySelector
 from .budget import allocate_budget
-from .core import BaseCoreSelector, PrecomputedSelector, _blas_threads
+from .core import BaseCoreSelector, PrecomputedSelector
 from .denoise import (
     BaseDenoiser,
     IDCDenoiser,
@@ -589,7 +594,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # at a time lets a large class's Gram blocks use them instead (same
         # bits: fixed blocks on one BLAS thread each).
         sequential = effective_n_jobs(self.n_jobs) == 1
-        token = CLASS_THREADS.set(_blas_threads() if sequential else 1)
+        token = CLASS_THREADS.set(blas_threads() if sequential else 1)
         try:
             with one_thread("blas"):
                 results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)

@@ -166,7 +166,7 @@ def test_graph_search_is_deterministic_and_thread_count_invariant(monkeypatch):
                   centroid_search="graph")
     with threadpool_limits(limits=1, user_api="blas"):
         single = ActiveFTSelector(**kwargs).fit(X)
-    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    monkeypatch.setattr(core_module, "blas_threads", lambda: 3)
     threaded = ActiveFTSelector(**kwargs).fit(X)
     again = ActiveFTSelector(**kwargs).fit(X)
     np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)
@@ -290,7 +290,7 @@ def test_nndescent_graph_fit_is_deterministic_and_thread_count_invariant(monkeyp
     with threadpool_limits(limits=1, user_api="blas"):
         single = ActiveFTSelector(**kwargs).fit(X)
     assert single.centroid_graph_ == "nndescent"
-    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    monkeypatch.setattr(core_module, "blas_threads", lambda: 3)
     threaded = ActiveFTSelector(**kwargs).fit(X)
     again = ActiveFTSelector(**kwargs).fit(X)
     np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)

@@ -172,9 +172,9 @@ def test_activeft_fit_does_not_depend_on_the_thread_count(monkeypatch):
     X = _blobs(n=3000, d=16, seed=13).astype(np.float32)
     kwargs = dict(n_cores=15, max_iter=30, random_state=0)
     with threadpool_limits(limits=1, user_api="blas"):
-        assert core_module._blas_threads() == 1
+        assert core_module.blas_threads() == 1
         single = ActiveFTSelector(**kwargs).fit(X)
-    monkeypatch.setattr(core_module, "_blas_threads", lambda: 3)
+    monkeypatch.setattr(core_module, "blas_threads", lambda: 3)
     threaded = ActiveFTSelector(**kwargs).fit(X)
     np.testing.assert_array_equal(threaded.loss_curve_, single.loss_curve_)
     np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
