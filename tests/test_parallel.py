@@ -198,6 +198,21 @@ def test_task_section_limits_unless_a_process_wide_pool_is_held(monkeypatch):
         assert blas_threads() == {2}
 
 
+def _record_block_threads(monkeypatch):
+    """The thread count of every map_blocks call, in a list."""
+    from sklearn_bilaf import _threads
+
+    calls = []
+    real = _threads.map_blocks
+
+    def spy(func, items, n_threads):
+        calls.append(n_threads)
+        return real(func, items, n_threads)
+
+    monkeypatch.setattr(_threads, "map_blocks", spy)
+    return calls
+
+
 def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch):
     """One class at a time, a large class's Gram row blocks go to worker
     threads (each block on one BLAS thread): the distances must be the same
@@ -207,14 +222,7 @@ def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch
     rng = np.random.default_rng(3)
     Y = rng.standard_normal((1100, 40)) + 5.0
     assert Y.shape[0] >= _distances.PARALLEL_GRAM_MIN_ROWS
-    used = []
-    real = _threads.map_blocks
-
-    def spy(func, items, n_threads):
-        used.append(n_threads)
-        return real(func, items, n_threads)
-
-    monkeypatch.setattr(_threads, "map_blocks", spy)
+    used = _record_block_threads(monkeypatch)
     expected = _distances.within_distances(Y, Y[0], "euclidean")
     token = _threads.CLASS_THREADS.set(3)
     try:
@@ -230,16 +238,7 @@ def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch
 
 @pytest.mark.skipif(joblib.cpu_count() < 2, reason="needs two cores")
 def test_sampler_shares_large_classes_only_when_one_class_at_a_time(monkeypatch):
-    from sklearn_bilaf import _threads
-
-    seen = []
-    real = _threads.map_blocks
-
-    def spy(func, items, n_threads):
-        seen.append(n_threads)
-        return real(func, items, n_threads)
-
-    monkeypatch.setattr(_threads, "map_blocks", spy)
+    seen = _record_block_threads(monkeypatch)
     X = _grid_pool()
     from threadpoolctl import threadpool_limits
 
