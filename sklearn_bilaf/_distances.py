@@ -330,7 +330,7 @@ def within_distances(Y, center, metric):
     between duplicates matter.  The lower triangle's BLAS products, then one
     compiled pass that finishes and mirrors it.
     """
-    from ._kernels import fill_distances
+    from ._kernels import fill_distance_tiles
     from ._threads import CLASS_THREADS, map_blocks
 
     shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
@@ -351,6 +351,12 @@ def within_distances(Y, center, metric):
 
     n_threads = CLASS_THREADS.get() if n >= PARALLEL_GRAM_MIN_ROWS else 1
     map_blocks(lower_block, list(range(0, n, step))[::-1], n_threads)
-    fill_distances(D, rows, shifted.sq, _CANCELLATION_ZONE, metric == "cosine")
+
+    def finish_tiles(first):
+        # Interleaved row tiles, so the workers' shares of the triangle match.
+        fill_distance_tiles(D, rows, shifted.sq, _CANCELLATION_ZONE,
+                            metric == "cosine", first, n_threads)
+
+    map_blocks(finish_tiles, list(range(n_threads)), n_threads)
     return D
 

@@ -42,6 +42,20 @@ def _mean(a, n):
 def fill_distances(G, Y, sq, zone, cosine):
     """Turn a Gram matrix into the full distance matrix, in place.
 
+    See :func:`fill_distance_tiles`, which does the work (all tiles here).
+    """
+    fill_distance_tiles(G, Y, sq, zone, cosine, 0, 1)
+
+
+@njit(cache=True, nogil=True)
+def fill_distance_tiles(G, Y, sq, zone, cosine, first_tile, tile_stride):
+    """Turn a Gram matrix into the full distance matrix, in place, for the
+    row tiles ``first_tile, first_tile + tile_stride, ...`` (of 64 rows).
+
+    Each tile writes only its own rows' lower triangle and its own columns'
+    upper triangle, so threads given disjoint tiles can run side by side;
+    every entry gets the same operations whatever the split.
+
     ``G`` is C-ordered ``n x n`` with its lower triangle holding ``Y Y^T``
     (``Y``: rows shifted to the class core, ``sq``: their squared norms).  Each
     pair's squared distance is ``sq_i + sq_j - 2 G_ij``, re-evaluated directly
@@ -53,7 +67,7 @@ def fill_distances(G, Y, sq, zone, cosine):
     n = G.shape[0]
     d = Y.shape[1]
     tile = 64
-    for ib in range(0, n, tile):
+    for ib in range(first_tile * tile, n, tile_stride * tile):
         ie = min(n, ib + tile)
         for i in range(ib, ie):
             row = G[i]

@@ -214,9 +214,9 @@ def _record_block_threads(monkeypatch):
 
 
 def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch):
-    """One class at a time, a large class's Gram row blocks go to worker
-    threads (each block on one BLAS thread): the distances must be the same
-    bits as on one thread."""
+    """One class at a time, a large class's Gram row blocks (each on one
+    BLAS thread) and the tiles of the pass that finishes them go to worker
+    threads: the distances must be the same bits as on one thread."""
     from sklearn_bilaf import _distances, _threads
 
     rng = np.random.default_rng(3)
@@ -230,7 +230,8 @@ def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch
         small = _distances.within_distances(Y[:300], Y[0], "euclidean")
     finally:
         _threads.CLASS_THREADS.reset(token)
-    assert used == [1, 3, 1]  # small classes stay on the calling thread
+    # Products, then finishing passes; small classes stay on the caller.
+    assert used == [1, 1, 3, 3, 1, 1]
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(
         small, _distances.within_distances(Y[:300], Y[0], "euclidean"))
