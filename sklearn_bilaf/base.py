@@ -9,18 +9,88 @@ itself; index other data aligned with the pool with ``selected_indices_``) and
 selectors do over columns.
 """
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
+    "Count",
     "SubsetSamplerMixin",
+    "fit_or_forget",
     "resolve_count",
     "validate_pool",
 ]
+
+
+class Count(Interval):
+    """``Interval(Integral, ...)`` that refuses bools.
+
+    ``True`` is an ``int`` to Python, so scikit-learn's interval accepts it
+    as the count 1; for a count parameter it is almost surely a mistake (and
+    compiled kernels reject it with an unreadable typing error).
+
+    Parameters
+    ----------
+    left : int or None
+        Lower bound (None: unbounded).
+    right : int or None, default=None
+        Upper bound (None: unbounded).
+    closed : {"left", "right", "both", "neither"}, default="left"
+        Which bounds belong to the interval.
+    """
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        """Whether ``val`` is an integer (not a bool) inside the interval.
+
+        Parameters
+        ----------
+        val : object
+            The parameter value.
+
+        Returns
+        -------
+        satisfied : bool
+            True when ``val`` is accepted.
+        """
+        return (not isinstance(val, (bool, np.bool_))
+                and super().is_satisfied_by(val))
+
+
+@contextmanager
+def fit_or_forget(estimator):
+    """Run a fit; if it fails, drop every fitted attribute of ``estimator``.
+
+    Validation sets ``n_features_in_`` before the work that may fail; without
+    this, a failed re-fit would leave the new feature count beside the
+    previous selection, so the estimator would refuse the pool it was
+    actually fitted on.  After a failure the estimator is simply not fitted.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator being fitted; on an exception its attributes that end
+        with an underscore are deleted before the exception propagates.
+
+    Yields
+    ------
+    None
+        Run the fit inside the ``with`` block.
+    """
+    try:
+        yield
+    except BaseException:
+        for name in [name for name in vars(estimator)
+                     if name.endswith("_") and not name.startswith("__")]:
+            delattr(estimator, name)
+        raise
 
 
 def _pool_dtype(X):

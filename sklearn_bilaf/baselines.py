@@ -18,7 +18,7 @@ Both are implemented from the papers' descriptions; ``n_cores`` is the number
 of samples to select.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +28,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import chunk_rows, prepare, sq_distances, sq_norms
+from .base import Count
 from .core import BaseCoreSelector
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
@@ -121,9 +122,9 @@ class TypiClustSelector(BaseCoreSelector):
 
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "max_clusters": [None, Interval(Integral, 1, None, closed="left")],
-        "min_cluster_size": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Count(1, None, closed="left")],
+        "max_clusters": [None, Count(1, None, closed="left")],
+        "min_cluster_size": [Count(1, None, closed="left")],
     }
 
     def __init__(self, n_cores="auto", n_neighbors=20, max_clusters=500,
@@ -294,7 +295,7 @@ class ProbCoverSelector(BaseCoreSelector):
 
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
-        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": [Count(1, None, closed="left")],
         "radius": [None, Interval(Real, 0, None, closed="neither")],
         "purity_threshold": [Interval(Real, 0, 1, closed="both")],
         "metric": [StrOptions({"euclidean", "cosine"})],

@@ -512,12 +512,32 @@ def _make_sampler(args, budget, n_cores, verbose):
     )
 
 
+def _stage_options_given(args):
+    """Whether the command line set a denoising or boundary option."""
+    return (args.denoiser != "idc" or args.variant is not None
+            or args.removal_rate is not None or args.penalty is not None
+            or args.strategy != "iterative")
+
+
 def _fit(sampler, X, args, source):
     """Fit, showing warnings as one-line ``bilaf: warning:`` messages."""
     seen = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
         text = _warning_for_command_line(" ".join(str(message).split()))
+        match = re.match(r"All (\d+) selected samples are cores", text)
+        if match:
+            # The command always builds its stages; the warning is news only
+            # when the user set a stage option that then does nothing.
+            if not _stage_options_given(args):
+                return
+            text = (
+                f"all {match.group(1)} selected samples are cores, so the "
+                "denoising and boundary options (--denoiser, --variant, "
+                "--removal-rate, --penalty, --strategy) have no effect; lower "
+                "--n-cores to select boundary samples (by default the cores "
+                "are min(budget, 5% of the pool))"
+            )
         if text not in seen:
             seen.add(text)
             print(f"{PROG}: warning: {text}", file=sys.stderr, flush=True)

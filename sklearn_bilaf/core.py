@@ -34,7 +34,9 @@ from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
 from ._threads import blas_threads, one_blas_thread_in_task, one_thread
 from ._topk import update_columns_topk
 from .base import (
+    Count,
     SubsetSamplerMixin,
+    fit_or_forget,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -204,13 +206,14 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
             Fitted selector.
         """
         self._validate_params()
-        X = validate_pool(self, X)
-        n_select = self._n_select(X.shape[0], budget)
-        rng = check_random_state(getattr(self, "random_state", None))
-        indices = _checked_selection(self, self._select(X, n_select, rng),
-                                     n_select, X.shape[0])
-        self.selected_indices_ = np.sort(indices)
-        self.n_samples_fit_ = X.shape[0]
+        with fit_or_forget(self):
+            X = validate_pool(self, X)
+            n_select = self._n_select(X.shape[0], budget)
+            rng = check_random_state(getattr(self, "random_state", None))
+            indices = _checked_selection(self, self._select(X, n_select, rng),
+                                         n_select, X.shape[0])
+            self.selected_indices_ = np.sort(indices)
+            self.n_samples_fit_ = X.shape[0]
         return self
 
     def __sklearn_tags__(self):
@@ -565,7 +568,22 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
 
 
-def _inverse_row_norms(X, dtype):
+# What each caller of _inverse_row_norms tells the user to do about all-zero
+# rows (the error must name the stage that normalises, not another one).
+_ZERO_ROW_ADVICE = {
+    "activeft": (
+        "ActiveFTSelector (also the default core stage of BiLAFSampler) works "
+        "on L2-normalised rows: remove those rows, or choose cores in Euclidean "
+        "geometry (KMeansSelector, RandomSelector, FarthestPointSelector())."
+    ),
+    "farthest": (
+        "FarthestPointSelector(metric='cosine') normalises every row: remove "
+        "those rows, or use FarthestPointSelector(metric='euclidean')."
+    ),
+}
+
+
+def _inverse_row_norms(X, dtype, caller="activeft"):
     """1 / ||x_i|| per row (in ``dtype``), refusing all-zero rows."""
     n = X.shape[0]
     inv = np.empty(n, dtype=dtype)
@@ -591,11 +609,8 @@ def _inverse_row_norms(X, dtype):
     if zero.size:
         raise ValueError(
             "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). ActiveFT (the "
-            "default core selector) and metric='cosine' normalise every row: "
-            "remove those rows, or choose cores in Euclidean geometry "
-            "(KMeansSelector, RandomSelector, FarthestPointSelector(metric="
-            "'euclidean'))."
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). "
+            + _ZERO_ROW_ADVICE[caller]
         )
     with np.errstate(over="ignore"):
         np.divide(1, inv, out=inv)
@@ -986,8 +1001,8 @@ class ActiveFTSelector(BaseCoreSelector):
         **BaseCoreSelector._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Count(0, None, closed="left")],
+        "batch_size": [None, Count(1, None, closed="left")],
         "balance": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"random", "k-means", "auto"}), "array-like"],
         "verbose": ["verbose"],
@@ -1188,8 +1203,8 @@ class KMeansSelector(BaseCoreSelector):
 
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
-        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [StrOptions({"auto"}), Count(1, None, closed="left")],
+        "max_iter": [Count(1, None, closed="left")],
     }
 
     def __init__(self, n_cores="auto", n_init="auto", max_iter=300, random_state=None):
@@ -1269,7 +1284,7 @@ class FarthestPointSelector(BaseCoreSelector):
         dtype = _work_dtype(X)
         cosine = self.metric == "cosine"
         if cosine:
-            scale = _inverse_row_norms(X, np.float64)
+            scale = _inverse_row_norms(X, np.float64, caller="farthest")
             row_sq = np.ones(n)
         else:
             scale = None
@@ -1384,9 +1399,22 @@ class ClustererSelector(BaseCoreSelector):
             Fitted selector.
         """
         self._validate_params()
+        with fit_or_forget(self):
+            return self._fit_clusterer(X, budget)
+
+    def _fit_clusterer(self, X, budget):
         X = validate_pool(self, X)
-        clusterer = clone(self.clusterer).fit(X)
+        clusterer = clone(self.clusterer)
         name = type(clusterer).__name__
+        asked = getattr(clusterer, "n_clusters", None)
+        if (isinstance(asked, Integral) and not isinstance(asked, bool)
+                and asked > X.shape[0]):
+            raise ValueError(
+                f"{name}(n_clusters={asked}) asks for more clusters than the "
+                f"pool has rows (n_samples={X.shape[0]}); ask it for at most "
+                f"{X.shape[0]} clusters (each centre becomes a distinct core)."
+            )
+        clusterer.fit(X)
         centres = getattr(clusterer, "cluster_centers_", None)
         if centres is None:
             raise TypeError(

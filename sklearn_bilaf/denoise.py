@@ -18,7 +18,7 @@ sampler enforces this.  Use ``pseudo_class.distances(rows, cols)`` for
 distances.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import idc_order, row_means
-from .base import validate_pool, whole_numbers
+from .base import Count, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
 
 __all__ = [
@@ -265,7 +265,7 @@ class IDCDenoiser(BaseDenoiser):
     """
 
     _parameter_constraints: dict = {
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Count(1, None, closed="left")],
         "ring_fraction": [Interval(Real, 0, 1, closed="right")],
         "removal_rate": [Interval(Real, 0, 1, closed="left")],
         "variant": [StrOptions({"paper", "published"})],
@@ -456,7 +456,7 @@ class DensityDenoiser(BaseDenoiser):
     """
 
     _parameter_constraints: dict = {
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Count(1, None, closed="left")],
         "removal_rate": [Interval(Real, 0, 1, closed="left")],
     }
 

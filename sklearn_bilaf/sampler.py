@@ -21,7 +21,9 @@ from ._threads import (
     one_thread,
 )
 from .base import (
+    Count,
     SubsetSamplerMixin,
+    fit_or_forget,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -301,8 +303,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "n_jobs": [
             None,
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
+            Count(None, -1, closed="right"),
+            Count(1, None, closed="left"),
         ],
         "verbose": ["verbose"],
     }
@@ -331,6 +333,18 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     # -- stage resolution -------------------------------------------------
     def _check_stage_types(self):
         """Refuse estimators that cannot play their stage, before any work."""
+        for stage in ("core_selector", "denoiser", "boundary_selector"):
+            value = getattr(self, stage)
+            if isinstance(value, type):
+                raise TypeError(
+                    f"{stage}={value.__name__} is a class; pass an instance: "
+                    f"{stage}={value.__name__}()."
+                )
+            if (stage != "core_selector"
+                    and hasattr(value, "_parameter_constraints")):
+                # The stages' own methods run per class, in workers: check
+                # their parameters once, here, before the core stage runs.
+                value._validate_params()
         selector = self.core_selector
         if (hasattr(selector, "fit") and not _is_clusterer(selector)
                 and not _accepts_keyword(selector.fit, "budget")):
@@ -400,6 +414,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self : object
             Fitted sampler.
         """
+        with fit_or_forget(self):
+            return self._fit(X)
+
+    def _fit(self, X):
         X = validate_pool(self, X)
         self._check_stage_types()
         if self.metric == "cosine":
@@ -414,6 +432,18 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"stage 1/4: selecting cores with {type(core_selector).__name__}")
         core_selector.fit(X, budget=budget)
         cores = self._checked_cores(core_selector, n_samples, budget)
+        if cores.size == budget and (self.denoiser is not None
+                                     or self.boundary_selector is not None):
+            warnings.warn(
+                f"All {budget} selected samples are cores, so the denoiser and "
+                "boundary_selector set on this sampler have no effect on the "
+                "selection (the default core stage takes K = min(budget, 5 % of "
+                "the pool)). To select boundary samples, give the core stage "
+                "fewer cores, e.g. core_selector=ActiveFTSelector(n_cores="
+                "'paper') or a smaller n_cores.",
+                UserWarning,
+                stacklevel=4,
+            )
         timings["cores"] = time.perf_counter() - tic
         self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
 
@@ -444,14 +474,18 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         per_class, sizes = denoise_all(denoiser)
         if sizes.sum() < budget:
-            warnings.warn(
-                f"The budget ({budget}) exceeds the {int(sizes.sum())} samples kept "
-                "by denoising; denoising is skipped so that the whole budget can "
-                "be selected.",
-                UserWarning,
-                # fit is wrapped by _fit_context: point at the caller's line.
-                stacklevel=3,
-            )
+            # A budget of the whole pool selects every sample whatever the
+            # denoiser keeps: skipping it then is expected, not news.
+            if budget < n_samples:
+                warnings.warn(
+                    f"The budget ({budget}) exceeds the {int(sizes.sum())} samples "
+                    "kept by denoising; denoising is skipped so that the whole "
+                    "budget can be selected.",
+                    UserWarning,
+                    # fit (wrapped by _fit_context) calls _fit: point at
+                    # the caller's line.
+                    stacklevel=4,
+                )
             denoiser = NoDenoiser()
             per_class, sizes = denoise_all(denoiser)
         inlier_mask = np.zeros(n_samples, dtype=bool)

@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
 from sklearn_bilaf.boundary import BaseBoundarySelector, BoundarySelector
 from sklearn_bilaf.core import (
     ActiveFTSelector,
@@ -95,7 +97,9 @@ def test_single_core_is_one_pseudo_class(strategy, metric):
 @pytest.mark.parametrize("budget", [200, 1.0])
 def test_budget_equals_pool_size_selects_every_sample(budget):
     X = _blobs()
-    with pytest.warns(UserWarning, match="denoising is skipped"):
+    with warnings.catch_warnings():
+        # Every sample is selected whatever denoising keeps: nothing to say.
+        warnings.simplefilter("error")
         sampler = BiLAFSampler(budget, core_selector=RandomSelector(6),
                                random_state=0).fit(X)
     _assert_valid(sampler, 200, 200)
@@ -560,6 +564,20 @@ def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
             _fit(X, core_selector=None)
 
 
+def test_all_zero_row_errors_name_the_stage_that_normalises():
+    from sklearn_bilaf.core import ActiveFTSelector, FarthestPointSelector
+
+    X = _blobs(20)
+    X[4] = 0
+    with pytest.raises(ValueError, match=r"rows \[4\]\)\. FarthestPointSelector"
+                                         r"\(metric='cosine'\).*metric='euclidean'"):
+        FarthestPointSelector(5, metric="cosine").fit(X)
+    with pytest.raises(ValueError, match=r"rows \[4\]\)\. ActiveFTSelector \(also "
+                                         r"the default core stage"):
+        ActiveFTSelector(5, random_state=0).fit(X)
+    FarthestPointSelector(5).fit(X)  # Euclidean geometry has no such problem
+
+
 def test_cosine_error_counts_every_all_zero_row_of_the_pool():
     # Not only those among the cores, and before the core stage runs.
     X = _blobs(100)
@@ -734,7 +752,7 @@ def test_n_jobs_zero_is_refused_by_parameter_validation(n_jobs):
 def test_budget_fallback_warning_points_at_the_callers_line():
     X = np.random.RandomState(0).normal(size=(30, 4))
     with pytest.warns(UserWarning, match="exceeds the") as record:
-        BiLAFSampler(30, core_selector=RandomSelector(2), random_state=0).fit(X)
+        BiLAFSampler(29, core_selector=RandomSelector(2), random_state=0).fit(X)
     assert record[0].filename == __file__
 
 
@@ -915,3 +933,110 @@ def test_get_support_indices_are_ascending():
     assert not np.all(np.diff(sampler.selected_indices_) > 0)  # ranking order
     np.testing.assert_array_equal(sampler.get_support(indices=True),
                                   np.sort(sampler.selected_indices_))
+
+
+# -- failed fits, stage parameters, stage classes ---------------------------------
+def test_failed_refit_leaves_the_sampler_unfitted():
+    # validate_data sets n_features_in_ before the work that fails: the old
+    # selection must not survive beside the new feature count.
+    from sklearn.exceptions import NotFittedError
+
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    sampler = BiLAFSampler(45, core_selector=RandomSelector(5), random_state=0).fit(X)
+    X2 = np.random.RandomState(1).normal(size=(300, 4))
+    X2[7] = 0
+    with pytest.raises(ValueError, match="all-zero rows"):
+        sampler.set_params(metric="cosine").fit(X2)
+    assert not [name for name in vars(sampler) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        sampler.transform(X)
+    sampler.set_params(metric="euclidean").fit(X)  # usable again
+    assert sampler.n_features_in_ == 8
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RandomSelector(5, random_state=0),
+    lambda: ClustererSelector(KMeans(5, n_init=1, random_state=0)),
+])
+def test_failed_refit_leaves_a_core_selector_unfitted(make):
+    from sklearn.exceptions import NotFittedError
+
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    selector = make().fit(X)
+    with pytest.raises(ValueError):
+        selector.fit(X[:3])  # fewer rows than cores
+    assert not hasattr(selector, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        selector.transform(X)
+
+
+def test_clusterer_asking_for_more_clusters_than_rows_is_explained():
+    with pytest.raises(ValueError, match=r"KMeans\(n_clusters=5\) asks for more "
+                                         r"clusters than the pool has rows "
+                                         r"\(n_samples=2\); ask it for at most 2"):
+        ClustererSelector(KMeans(5)).fit(np.eye(2))
+
+
+@pytest.mark.parametrize("stage, make", [
+    ("denoiser", lambda: IDCDenoiser(n_neighbors=0)),
+    ("denoiser", lambda: IDCDenoiser(n_neighbors=True)),
+    ("denoiser", lambda: IDCDenoiser(removal_rate=1.5)),
+    ("boundary_selector", lambda: BoundarySelector(penalty=0.5)),
+])
+def test_stage_parameters_are_checked_before_the_core_stage(stage, make):
+    # They were only checked (or failed, with a ZeroDivisionError or a numba
+    # typing error) inside the per-class tasks, after the core stage ran.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    calls = []
+
+    class Recording(RandomSelector):
+        def fit(self, X, y=None, budget=None):
+            calls.append(1)
+            return super().fit(X, y, budget=budget)
+
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    with pytest.raises(InvalidParameterError, match=f"of {type(make()).__name__}"):
+        BiLAFSampler(45, core_selector=Recording(5), **{stage: make()}).fit(X)
+    assert calls == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda: IDCDenoiser(n_neighbors=True),
+    lambda: TypiClustSelector(5, max_clusters=True),
+    lambda: ProbCoverSelector(5, n_classes=np.True_),
+    lambda: BiLAFSampler(10, n_jobs=True),
+])
+def test_bools_are_not_counts(make):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError,
+                       match=r"an int in the range.*Got (True|np\.True_) instead"):
+        make().fit(np.random.RandomState(0).normal(size=(60, 3)))
+
+
+@pytest.mark.parametrize("stage, cls", [
+    ("core_selector", RandomSelector),
+    ("denoiser", IDCDenoiser),
+    ("boundary_selector", BoundarySelector),
+])
+def test_a_stage_class_instead_of_an_instance_is_refused_up_front(stage, cls):
+    with pytest.raises(TypeError, match=f"{stage}={cls.__name__} is a class; pass "
+                                        f"an instance: {stage}={cls.__name__}\\(\\)"):
+        BiLAFSampler(10, **{stage: cls}).fit(_blobs(60))
+
+
+def test_stage_settings_without_boundary_samples_warn():
+    # A grid over denoiser__ / boundary_selector__ parameters does nothing when
+    # every selected sample is a core (the default core stage's K = B).
+    X = _blobs(200)
+    with pytest.warns(UserWarning, match="All 8 selected samples are cores"):
+        BiLAFSampler(8, denoiser=IDCDenoiser(), random_state=0).fit(X)
+    with pytest.warns(UserWarning, match="All 8 selected samples are cores"):
+        BiLAFSampler(8, boundary_selector=BoundarySelector(penalty=2.0),
+                     core_selector=RandomSelector(8), random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BiLAFSampler(8, random_state=0).fit(X)  # nothing was set: no news
+        BiLAFSampler(8, core_selector=RandomSelector(3), denoiser=IDCDenoiser(),
+                     random_state=0).fit(X)  # boundary samples are selected
