@@ -2,11 +2,13 @@
 
 ``bilaf select EMBEDDINGS --budget 0.01 -o selected.json`` runs
 :class:`~sklearn_bilaf.BiLAFSampler` on the file and writes the selection;
-``bilaf select`` with no file (or ``bilaf demo``) runs on scikit-learn's digits
-and prints a report.  ``python -m sklearn_bilaf`` is the same command.
+``bilaf select`` with no file (or ``bilaf demo``, or plain ``bilaf``) runs on
+scikit-learn's digits and prints a report.  ``python -m sklearn_bilaf`` is the
+same command.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import re
@@ -79,8 +81,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 # -- argument types ----------------------------------------------------------
 def _count_or_fraction(text, *, allow_auto=False):
     text = text.strip()
-    if allow_auto and text == "auto":
-        return "auto"
+    if allow_auto and text in ("auto", "paper"):
+        return text
     percent = text.endswith("%")
     number = text[:-1].strip() if percent else text
     if not percent and re.fullmatch(r"[+-]?\d+", number):
@@ -93,7 +95,7 @@ def _count_or_fraction(text, *, allow_auto=False):
     try:
         value = float(number)
     except ValueError:
-        auto = "'auto', " if allow_auto else ""
+        auto = "'auto', 'paper', " if allow_auto else ""
         raise argparse.ArgumentTypeError(
             f"{text!r} is not {auto}a count (e.g. 50) or a fraction of the pool "
             "(e.g. 0.01 or 1%)"
@@ -177,7 +179,7 @@ output formats (from the extension of -o):
             of their ids with --ids/--id-column
   .csv      one line per selected sample in selection order, with columns
             row, role (core or boundary), pseudo_class, and id when ids are given
-  .npy      the selected row numbers (int64) in selection order
+  .npy      the selected row numbers (int64) in selection order; no ids
   Selection order: pseudo-classes in turn, each its core first, then its
   boundary samples in pick order. Outputs are written whole or not at all."""
 
@@ -236,9 +238,10 @@ def _add_selection_options(parser):
     group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
-        "'auto' (default: 5%% of the pool, at most the budget), a count, or "
-        "a fraction of the pool. The paper's setting is 0.5%% of the pool with "
-        "ActiveFT's random start: -k 0.5%% --init random",
+        "'auto' (default: 5%% of the pool, at most the budget), 'paper' (the "
+        "paper's 0.5%% of the pool, at most the budget), a count, or a fraction "
+        "of the pool. The paper's setting is 0.5%% of the pool with ActiveFT's "
+        "random start: -k paper --init random",
     )
     group.add_argument(
         "--denoiser", choices=list(DENOISERS), default="idc",
@@ -292,7 +295,8 @@ def _add_output_options(parser):
         help="where to write the selection; the format comes from the extension: "
         f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist; an "
         "existing file is replaced, atomically (a failed run leaves it as it "
-        "was). Without -o the selected rows are only printed",
+        "was); a symbolic link is followed, its target written. Without -o the "
+        "selected rows are only printed",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",
@@ -311,11 +315,15 @@ def build_parser():
     """
     parser = _Parser(
         prog=PROG,
+        # The command is optional (none runs the demo), which argparse's
+        # generated usage would not show.
+        usage="%(prog)s [-h] [--version] [COMMAND ...]",
         formatter_class=_Formatter,
         description="Choose which samples of an unlabeled pool to label, with BiLAF\n"
         "(Bi-Level Active Finetuning, NeurIPS 2024), from their embeddings.",
         epilog="Run 'bilaf COMMAND --help' for the options of a command.\n"
-        "First try: 'bilaf select' (a demo on scikit-learn's digits).",
+        "Without a command, 'bilaf' is 'bilaf select' with no file: a demo on\n"
+        "scikit-learn's digits.",
     )
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s (sklearn_bilaf) {__version__}")
@@ -362,9 +370,10 @@ def build_parser():
     )
     group.add_argument(
         "--ids", default=None, metavar="FILE",
-        help="ids of the rows, for the outputs: a text file with one id per line "
-        "(in row order), or a .csv/.tsv with a header row whose id column is "
-        "named by --id-column (optional when it has one column)",
+        help="ids of the rows, for .json and .csv outputs (and the printed "
+        "picks): a text file with one id per line (in row order), or a "
+        ".csv/.tsv with a header row whose id column is named by --id-column "
+        "(optional when it has one column)",
     )
     _add_selection_options(select)
     _add_output_options(select)
@@ -447,11 +456,17 @@ def _check_option_combinations(args):
     if args.label_column is not None and args.drop_last_column:
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
+    if args.ids is not None and args.output and suffix_of(args.output) == ".npy":
+        raise _UsageError(
+            f"--ids has no effect with -o {args.output}: a .npy output holds row "
+            "numbers only; the ids are written to .json and .csv outputs (and "
+            "printed without -o)", f"{PROG} {args.command}",
+        )
 
 
 def _resolve_sizes(args, n_rows, source):
     from .base import resolve_count
-    from .core import default_n_cores
+    from .core import default_n_cores, paper_n_cores
 
     try:
         budget = resolve_count(args.budget, n_rows, name="budget")
@@ -462,6 +477,8 @@ def _resolve_sizes(args, n_rows, source):
         ) from None
     if args.n_cores == "auto":
         n_cores = min(budget, default_n_cores(n_rows))
+    elif args.n_cores == "paper":
+        n_cores = min(budget, paper_n_cores(n_rows))
     else:
         try:
             n_cores = resolve_count(args.n_cores, n_rows, name="n_cores")
@@ -514,13 +531,15 @@ def _make_sampler(args, budget, n_cores, verbose):
 
 def _stage_options_given(args):
     """Whether the command line set a denoising or boundary option."""
-    return (args.denoiser != "idc" or args.variant is not None
-            or args.removal_rate is not None or args.penalty is not None
-            or args.strategy != "iterative")
+    return (args is not None
+            and (args.denoiser != "idc" or args.variant is not None
+                 or args.removal_rate is not None or args.penalty is not None
+                 or args.strategy != "iterative"))
 
 
-def _fit(sampler, X, args, source):
-    """Fit, showing warnings as one-line ``bilaf: warning:`` messages."""
+@contextlib.contextmanager
+def _warnings_as_lines(args=None):
+    """Show warnings as one-line ``bilaf: warning:`` messages, each once."""
     seen = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
@@ -545,6 +564,11 @@ def _fit(sampler, X, args, source):
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = show
+        yield
+
+
+def _fit(sampler, X, args, source):
+    with _warnings_as_lines(args):
         try:
             return sampler.fit(X)
         except (ValueError, TypeError) as exc:
@@ -658,12 +682,13 @@ def _load_pool(args, progress):
         X, y = load_digits(return_X_y=True)
         return Pool(X=X, labels=y), "scikit-learn's digits (demo)"
     progress(f"reading {args.embeddings}")
-    pool = load_embeddings(
-        args.embeddings, key=args.key,
-        id_column=None if args.ids is not None else args.id_column,
-        label_column=args.label_column, drop_last_column=args.drop_last_column,
-        header=args.header,
-    )
+    with _warnings_as_lines():
+        pool = load_embeddings(
+            args.embeddings, key=args.key,
+            id_column=None if args.ids is not None else args.id_column,
+            label_column=args.label_column, drop_last_column=args.drop_last_column,
+            header=args.header,
+        )
     for note in pool.notes:
         progress(note)
     if args.ids is not None:
@@ -752,6 +777,8 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         k_text += f" with a {sampler.core_selector_.init_} start"
     if args.n_cores == "auto":
         k_text += " (auto: 5% of the pool, at most the budget)"
+    elif args.n_cores == "paper":
+        k_text += " (paper: 0.5% of the pool, at most the budget)"
     if args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
         boundary_text = f"{budget - n_cores} samples, iterative, penalty {penalty:g}"
@@ -917,8 +944,9 @@ def main(argv=None):
         except SystemExit as exc:  # --help and --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
+            # The main command with nothing to go on is the demo: 'bilaf'
+            # alone gives a result at once, as 'bilaf select' does.
+            args = parser.parse_args(["select"])
         return args.handler(args)
     except _UsageError as exc:
         print(f"{PROG}: error: {exc} (see '{exc.prog} --help')", file=sys.stderr)

@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,15 @@ _CSV_CHUNK_ROWS = 4096
 _FINITE_CHECK_BYTES = 64 * 2**20
 # Column names pandas gives to a DataFrame's index when writing a CSV.
 _PANDAS_INDEX_NAMES = ("", "Unnamed: 0")
+# Names that usually mean "not a feature": such a numeric column would
+# otherwise join the embeddings without a word (lower-case; compared so).
+_LABEL_LIKE_NAMES = ("label", "labels", "target", "y", "class")
+_ID_LIKE_NAMES = ("id", "ids")
+# What a separator is called in messages; None is str.split's "any whitespace".
+_SEPARATOR_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", None: "spaces"}
+# Longest file name assumed when the file system does not say (ext4, XFS,
+# Btrfs, APFS and NTFS all allow 255).
+_DEFAULT_NAME_MAX = 255
 
 
 class InputError(ValueError):
@@ -92,6 +102,22 @@ def suffix_of(path):
 
 def _one_line(text):
     return " ".join(str(text).split())
+
+
+def _rows_text(rows, shown=3):
+    """``row 4``, ``rows 4 and 9``, ``rows 4, 9, 12 and 5 more``."""
+    rows = [str(int(r)) for r in rows]
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if len(rows) <= shown:
+        return f"rows {', '.join(rows[:-1])} and {rows[-1]}"
+    return f"rows {', '.join(rows[:shown])} and {len(rows) - shown} more"
+
+
+def _fill_or_drop(n_rows):
+    """What to do about missing values in ``n_rows`` rows."""
+    return ("fill it in or drop that row" if n_rows == 1 else
+            "fill them in or drop those rows") + ", and save the file again"
 
 
 def _open_binary(path):
@@ -307,6 +333,71 @@ def _open_text(path):
     return open(path, newline="", encoding="utf-8-sig")
 
 
+def _foreign_separator(line, delimiter):
+    """How ``line`` separates numbers when not with ``delimiter``, else None.
+
+    Only a line made of two or more numbers counts, so a header or a
+    one-column file never does.
+    """
+    text = line.strip()
+    if delimiter in text:
+        # A ';'-separated export with decimal commas ("1,5;2,25") splits on
+        # commas into cells like "5;2": the commas are not the separator.
+        if delimiter == "," and ";" in text:
+            parts = text.split(";")
+            if len(parts) >= 2 and all(_is_number(p.replace(",", ".")) for p in parts):
+                return "semicolons, with decimal commas"
+        return None
+    for separator in ("\t", ";", ",", None):
+        if separator == delimiter:
+            continue
+        parts = text.split(separator)
+        if len(parts) >= 2 and all(_is_number(part) for part in parts):
+            return _SEPARATOR_NAMES[separator]
+    return None
+
+
+def _check_separator(handle, delimiter, source):
+    """Refuse a table whose numbers are not separated by ``delimiter``.
+
+    Read with the wrong delimiter, ``np.savetxt``'s default output (spaces)
+    becomes one text column whose first row passes for a header, and the
+    error names a "column" made of numbers.  The first line, and the second
+    when the first may be a header, are looked at; the handle is rewound.
+    """
+    lines, number = [], 0
+    while len(lines) < 2:
+        line = handle.readline()
+        if not line:
+            break
+        number += 1
+        if line.strip():
+            lines.append((number, line))
+    handle.seek(0)
+    for number, line in lines:
+        found = _foreign_separator(line, delimiter)
+        if found is None:
+            if delimiter in line:
+                return  # a header in the expected format: the data decide
+            continue
+        kind = "comma" if delimiter == "," else "tab"
+        at = f"its line {number} holds numbers separated by {found}"
+        if delimiter == "\t":
+            fix = ("name it .csv" if found == "commas" else
+                   "save it with tabs (np.savetxt(path, X, delimiter='\\t')), "
+                   "or as .npy (np.save(path, X))")
+        elif found.startswith("semicolons,"):
+            fix = ("save it with commas between values and points as decimal "
+                   "marks (df.to_csv(path, index=False) or np.savetxt(path, X, "
+                   "delimiter=',')), or as .npy (np.save(path, X))")
+        else:
+            fix = ("save it with commas (np.savetxt(path, X, delimiter=',')), "
+                   "or as .npy (np.save(path, X))")
+            if found == "tabs":
+                fix = f"name it .tsv, or {fix}"
+        raise InputError(f"{source} is not {kind}-separated: {at}; {fix}")
+
+
 def _special_columns(path, names, has_header, id_column, label_column,
                      drop_last_column):
     """Positions of the id and label columns, and of columns to leave out."""
@@ -340,6 +431,33 @@ def _special_columns(path, names, has_header, id_column, label_column,
     return id_pos, label_pos, features, notes
 
 
+def _label_like_columns(source, names, positions):
+    """Warnings for feature columns whose names say they hold labels or ids.
+
+    Nothing else tells a numeric label column from a feature, and a label
+    among the features steers the selection by the very thing it must not see.
+    """
+    lowered = {names[p].strip().lower() for p in positions}
+    messages = []
+    for position in positions:
+        name = names[position].strip()
+        key = name.lower()
+        if key == "y" and "x" in lowered:
+            continue  # x and y: coordinates, as in a 2-D embedding
+        if key in _ID_LIKE_NAMES:
+            what, option = "ids", "--id-column"
+        elif key in _LABEL_LIKE_NAMES:
+            what, option = "labels", "--label-column"
+        else:
+            continue
+        messages.append(
+            f"{source}: column {name!r} is used as a feature, but its name says "
+            f"it holds {what}; if it does, pass {option} {name} to leave it out "
+            "(if it is a feature, rename the column to silence this warning)"
+        )
+    return messages
+
+
 def _parse_chunk(rows, lines, features, names, source):
     try:
         return np.array(rows, dtype=np.float64)
@@ -353,7 +471,8 @@ def _parse_chunk(rows, lines, features, names, source):
                 if not value.strip():
                     raise InputError(
                         f"{source}: line {line}, column {name!r} is empty; "
-                        "missing values are not supported"
+                        "missing values are not supported: fill in the empty "
+                        "cells or drop their rows, and save the file again"
                     ) from None
                 raise InputError(
                     f"{source}: line {line}, column {name!r} holds {value[:40]!r}, "
@@ -368,6 +487,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
     source = str(path)
     try:
         with _open_text(path) as handle:
+            _check_separator(handle, delimiter, source)
             reader = csv.reader(handle, delimiter=delimiter)
             first = next((row for row in reader if row), None)
             if first is None:
@@ -445,6 +565,10 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             raise InputError(f"{source}: data row {blank} has an empty id")
         _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}",
                           lines=id_lines)
+    if has_header:
+        # Only once the file is read: a failed read says one thing, its error.
+        for message in _label_like_columns(source, names, features):
+            warnings.warn(message, UserWarning, stacklevel=3)
     return Pool(
         X=X,
         ids=ids if id_pos is not None else None,
@@ -543,11 +667,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
 
     def plain_column(position, what):
         column = table.column(position)
-        if column.null_count:
-            raise InputError(
-                f"{source}: the {what} column {names[position]!r} has "
-                f"{column.null_count} missing values"
-            )
+        _check_no_nulls(column, f"the {what} column {names[position]!r}", source)
         return column.to_pylist()
 
     ids = None
@@ -558,7 +678,24 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     labels = None
     if label_pos is not None:
         labels = _label_array(plain_column(label_pos, "label"))
+    scalars = [p for p in features if not _is_list_column(table, p)]
+    for message in _label_like_columns(source, names, scalars):
+        warnings.warn(message, UserWarning, stacklevel=3)
     return Pool(X=X, ids=ids, labels=labels, notes=notes)
+
+
+def _check_no_nulls(column, what, source):
+    """Refuse missing values in a Parquet column, naming the first rows."""
+    if not column.null_count:
+        return
+    import pyarrow.compute as pc
+
+    rows = np.flatnonzero(np.asarray(pc.is_null(column)))
+    n = column.null_count
+    raise InputError(
+        f"{source}: {what} has {n} missing value{'' if n == 1 else 's'}, in "
+        f"{_rows_text(rows)}; {_fill_or_drop(n)}"
+    )
 
 
 def _is_list_column(table, position):
@@ -575,10 +712,7 @@ def _parquet_feature_block(column, name, n_rows, source):
     kind = column.type
     hint = ("; name a non-numeric column with --id-column or --label-column, "
             "or remove it")
-    if column.null_count:
-        raise InputError(
-            f"{source}: column {name!r} has {column.null_count} missing values"
-        )
+    _check_no_nulls(column, f"column {name!r}", source)
     if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_boolean(kind):
         return column.to_numpy().reshape(n_rows, 1)
     if pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind):
@@ -591,8 +725,13 @@ def _parquet_feature_block(column, name, n_rows, source):
         array = column.combine_chunks()
         values = array.flatten()
         if values.null_count:
+            import pyarrow.compute as pc
+
+            parents = np.asarray(pc.list_parent_indices(array))
+            rows = np.unique(parents[np.asarray(pc.is_null(values))])
             raise InputError(
-                f"{source}: column {name!r} has missing values inside its lists"
+                f"{source}: column {name!r} has missing values inside its lists, "
+                f"in {_rows_text(rows)}; {_fill_or_drop(rows.size)}"
             )
         if n_rows and len(values) % n_rows == 0:
             width = len(values) // n_rows
@@ -818,7 +957,8 @@ def check_output_path(path, inputs=()):
 
     The format comes from the extension; the folder must exist and take a
     new file (tried by creating and removing an empty hidden file there); the
-    path must not be one of the ``inputs``.
+    path must not be one of the ``inputs``.  A symbolic link is checked as the
+    file it leads to, which is what :func:`atomic_write` replaces.
 
     Parameters
     ----------
@@ -859,16 +999,24 @@ def check_output_path(path, inputs=()):
             f"-o {path}: unknown output format {suffix or '(no extension)'!r}; "
             f"use {', '.join(OUTPUT_SUFFIXES)}"
         )
-    folder = path.parent
+    target = _link_target(path)
+    if target.is_symlink():
+        raise InputError(
+            f"-o {path}: is a symbolic link that leads back to itself; point it "
+            "at a file, or remove it"
+        )
+    folder = target.parent
     if not folder.is_dir():
+        link = f"is a link to {str(target)!r}, but " if target != path else ""
         # The nearest existing ancestor: a file there is the real mistake.
         existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():
             raise InputError(
-                f"-o {path}: {str(existing)!r} is a file, not a folder"
+                f"-o {path}: {link}{str(existing)!r} is a file, not a folder"
             )
+        fix = "create it or change the link" if link else "create it first"
         raise InputError(
-            f"-o {path}: the folder {str(folder)!r} does not exist; create it first"
+            f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
         )
     for other in inputs:
         if other is not None and path.exists() and Path(other).exists():
@@ -879,7 +1027,7 @@ def check_output_path(path, inputs=()):
     # Whether a file can be created there, tried for real: permission bits
     # (os.access) say nothing for root, read-only mounts or /proc.
     try:
-        temporary, fd = _create_beside(path, "probe")
+        temporary, fd = _create_beside(target, "probe")
     except OSError as exc:
         raise InputError(
             f"-o {path}: cannot create a file in the folder {str(folder)!r} "
@@ -891,10 +1039,46 @@ def check_output_path(path, inputs=()):
     return path
 
 
+def _link_target(path):
+    """The file that writing to ``path`` must replace.
+
+    ``path`` itself, or for a symbolic link the file it leads to (which may
+    not exist yet): renaming a new file over the link would replace the link
+    and leave its target as it was.  A link that loops comes back as a link.
+    """
+    path = Path(path)
+    if not path.is_symlink():
+        return path
+    return Path(os.path.realpath(path))
+
+
+def _name_max(folder):
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):  # no pathconf, or no answer
+        return _DEFAULT_NAME_MAX
+    return limit if limit > 0 else _DEFAULT_NAME_MAX  # -1: no fixed limit
+
+
+def _hidden_name(name, kind, limit):
+    """``.NAME.XXXXXXXX.KIND``, with NAME cut short to fit ``limit`` bytes.
+
+    A name that fits the file system leaves no room for the dot and suffix
+    added here, so the borrowed part is shortened (whole characters, as
+    encoded on disk); the random part keeps the names distinct.
+    """
+    tail = f".{secrets.token_hex(4)}.{kind}"
+    room = limit - 1 - len(tail)
+    while name and len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return f".{name}{tail}"
+
+
 def _create_beside(path, kind):
     """Create a new empty hidden file beside ``path``; return its path and fd."""
+    limit = _name_max(path.parent)
     while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.{kind}"
+        temporary = path.parent / _hidden_name(path.name, kind, limit)
         try:
             # 0o666 so that the umask, not the temporary nature, sets the mode.
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -920,7 +1104,8 @@ def atomic_write(path, *, binary=False):
     Parameters
     ----------
     path : str or path-like
-        The file to write.
+        The file to write.  When it is a symbolic link, the file the link
+        leads to is written (created if the link dangles) and the link stays.
     binary : bool, default=False
         Open the temporary file in binary mode (else UTF-8 text).
 
@@ -930,8 +1115,9 @@ def atomic_write(path, *, binary=False):
         The open temporary file.
     """
     path = Path(path)
+    target = _link_target(path)
     try:
-        temporary, fd = _create_beside(path, "tmp")
+        temporary, fd = _create_beside(target, "tmp")
     except OSError as exc:
         raise _about_target(exc, path) from exc
     try:
@@ -943,7 +1129,7 @@ def atomic_write(path, *, binary=False):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -150,10 +150,37 @@ def test_help_of_every_command_is_complete(bilaf):
     assert "exit status" in flat
 
 
-def test_no_command_prints_help_and_fails(bilaf):
-    proc = bilaf()
-    assert proc.returncode == 2
-    assert "select" in proc.stderr and "Traceback" not in proc.stderr
+def test_no_command_runs_select_without_a_file(monkeypatch):
+    """Plain ``bilaf`` is ``bilaf select``: the same options, so the same run
+    (the demo on the digits), exit status 0; ``bilaf --help`` stays the help."""
+    from sklearn_bilaf import cli
+
+    runs = []
+
+    def record(args):
+        runs.append({k: v for k, v in vars(args).items() if k != "handler"})
+        return cli.EXIT_OK
+
+    monkeypatch.setattr(cli, "_run_select", record)
+    assert call_bilaf().returncode == 0
+    assert call_bilaf("select").returncode == 0
+    assert len(runs) == 2 and runs[0] == runs[1]
+    assert runs[0]["command"] == "select" and runs[0]["embeddings"] is None
+    top = call_bilaf("--help")
+    assert_ok(top)
+    assert top.stdout.startswith("usage: bilaf [-h] [--version] [COMMAND ...]")
+    assert "Without a command, 'bilaf' is 'bilaf select'" in top.stdout
+
+
+@pytest.mark.slow
+def test_no_command_prints_what_select_prints():
+    def without_times(text):
+        return re.sub(r"\d+\.\d+s", "_s", text)
+
+    bare, select = run_bilaf(), run_bilaf("select")
+    assert_ok(bare)
+    assert without_times(bare.stdout) == without_times(select.stdout)
+    assert "BiLAF selected 17 of 1797 samples" in bare.stdout
 
 
 # -- the demo ----------------------------------------------------------------
@@ -264,13 +291,31 @@ def test_json_output_gives_ids_and_npy_output_row_numbers(bilaf, tmp_path, digit
         "n\tkey\n" + "".join(f"{i}\t{k}\n" for i, k in enumerate(ids)))
     expected = api_selection(digits32, 25).selected_indices_
     out_json, out_npy = tmp_path / "s.json", tmp_path / "s.npy"
-    for out in (out_json, out_npy):
-        proc = bilaf("select", path, "-b", "25", "--ids", tmp_path / "ids.tsv",
-                         "--id-column", "key", "-o", out, "--core-selector", "random")
-        assert_ok(proc)
+    proc = bilaf("select", path, "-b", "25", "--ids", tmp_path / "ids.tsv",
+                 "--id-column", "key", "-o", out_json, "--core-selector", "random")
+    assert_ok(proc)
+    proc = bilaf("select", path, "-b", "25", "-o", out_npy, "--core-selector",
+                 "random")
+    assert_ok(proc)
     assert json.loads(out_json.read_text()) == [ids[i] for i in expected]
     saved = np.load(out_npy, allow_pickle=False)
     assert saved.dtype == np.int64 and saved.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("ids", ["ids.txt", "ids.csv"])
+def test_ids_with_npy_output_is_a_usage_error(bilaf, tmp_path, ids):
+    """A .npy output holds row numbers only: ids given for it would be
+    dropped, like other options with no effect they are refused, before
+    anything is read."""
+    for name in ("e.npy", ids):
+        (tmp_path / name).write_text("not read\n")
+    column = ["--id-column", "0"] if ids.endswith(".csv") else []
+    proc = bilaf("select", "e.npy", "--ids", ids, *column, "-o", "s.npy",
+                 cwd=tmp_path)
+    assert_one_line_error(
+        proc, "--ids has no effect with -o s.npy: a .npy output holds row numbers "
+        "only; the ids are written to .json and .csv outputs", status=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["e.npy", ids])
 
 
 @pytest.mark.parametrize(
@@ -355,22 +400,46 @@ def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     flat = " ".join(bilaf("select", "--help").stdout.split())
     assert "default, as in the paper" not in flat
     assert "the paper's setting: 0.5%)" not in flat
+    assert ("'paper' (the paper's 0.5% of the pool, at most the budget)") in flat
     assert ("The paper's setting is 0.5% of the pool with ActiveFT's random "
-            "start: -k 0.5% --init random") in flat
+            "start: -k paper --init random") in flat
     assert "activeft (default: ActiveFT, the paper's core selector, started as " \
         "--init says)" in flat
 
     X = digits32[:800]  # 0.5 %: 4 cores
     np.save(tmp_path / "e.npy", X)
-    proc = bilaf("select", "e.npy", "-b", "12", "-k", "0.5%", "--init", "random",
-                 "-o", "s.json", "-q", cwd=tmp_path)
-    assert_ok(proc)
     expected = BiLAFSampler(
         12, core_selector=ActiveFTSelector(n_cores="paper"), random_state=0).fit(X)
     assert expected.n_cores_ == 4
+    for k in ("paper", "0.5%"):
+        proc = bilaf("select", "e.npy", "-b", "12", "-k", k, "--init", "random",
+                     "-o", "s.json", "-q", cwd=tmp_path)
+        assert_ok(proc)
+        assert json.loads((tmp_path / "s.json").read_text()) == (
+            expected.selected_indices_.tolist()), k
+        flat = " ".join(proc.stdout.split())
+        assert "4, by ActiveFT with a random start" in flat
+        if k == "paper":
+            assert "(paper: 0.5% of the pool, at most the budget)" in flat
+
+
+def test_n_cores_paper_is_capped_at_the_budget_like_the_api(bilaf, tmp_path,
+                                                            digits32):
+    """-k paper is n_cores="paper": 0.5 % of the pool, at most the budget
+    (where -k 0.5% above the budget is an error)."""
+    X = digits32[:1200]  # 0.5 %: 6 cores, above a budget of 4
+    np.save(tmp_path / "e.npy", X)
+    proc = bilaf("select", "e.npy", "-b", "4", "-k", "paper", "--core-selector",
+                 "random", "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    expected = BiLAFSampler(4, core_selector=RandomSelector(n_cores="paper"),
+                            random_state=0).fit(X)
+    assert expected.n_cores_ == 4
     assert json.loads((tmp_path / "s.json").read_text()) == (
         expected.selected_indices_.tolist())
-    assert "4, by ActiveFT with a random start" in " ".join(proc.stdout.split())
+    flat = " ".join(proc.stdout.split())
+    assert "cores (K) 4, by random (paper: 0.5% of the pool, at most the " \
+        "budget)" in flat
 
 
 # -- input formats -----------------------------------------------------------
@@ -457,6 +526,108 @@ def test_first_row_taken_for_pandas_names_is_reported(tmp_path):
     assert_ok(proc)
     assert "pandas" not in proc.stderr
     assert "40 rows x 1 features" in proc.stdout
+
+
+@pytest.mark.parametrize("options", [[], ["--header", "no"],
+                                     ["--header", "yes", "--id-column", "path"]])
+def test_space_separated_csv_is_told_whatever_the_options(tmp_path, options):
+    """The separator is checked first: neither the header nor the columns
+    asked for can turn it into a message about a column named '1.76e+00 ...'."""
+    np.savetxt(tmp_path / "emb.csv", np.random.RandomState(0).normal(size=(9, 3)))
+    proc = call_bilaf("select", "emb.csv", "-q", *options, cwd=tmp_path)
+    assert_one_line_error(proc, "emb.csv is not comma-separated: its line 1 holds "
+                          "numbers separated by spaces")
+    assert "column" not in proc.stderr
+
+
+def test_comma_separated_files_with_spaces_still_load(tmp_path):
+    """What the separator check must not refuse: a one-column file under a
+    header with a space, ids with spaces, padded numbers."""
+    from sklearn_bilaf.io import load_embeddings
+
+    (tmp_path / "one.csv").write_text("my feature\n1.5\n 2.5\n-3\n")
+    assert load_embeddings(tmp_path / "one.csv").X.ravel().tolist() == [1.5, 2.5, -3]
+    (tmp_path / "ids.csv").write_text("name,a,b\nred car,1, 2\nblue 3,3 ,4\n")
+    pool = load_embeddings(tmp_path / "ids.csv", id_column="name")
+    assert pool.ids == ["red car", "blue 3"]
+    assert pool.X.tolist() == [[1, 2], [3, 4]]
+    (tmp_path / "t.tsv").write_text("a b\tc\n1\t2\n")
+    assert load_embeddings(tmp_path / "t.tsv").X.tolist() == [[1, 2]]
+
+
+def _label_like_csv(path, names):
+    rows = np.random.RandomState(0).randint(0, 5, size=(40, len(names)))
+    rows[:, -1] = np.arange(40)  # distinct, to be valid ids too
+    path.write_text(",".join(names) + "\n"
+                    + "".join(",".join(map(str, r)) + "\n" for r in rows))
+
+
+@pytest.mark.parametrize("name, option", [
+    ("label", "--label-column"), ("Labels", "--label-column"),
+    ("target", "--label-column"), ("y", "--label-column"),
+    ("CLASS", "--label-column"), ("id", "--id-column"), ("IDs", "--id-column"),
+])
+def test_numeric_column_named_like_labels_or_ids_is_warned_about(
+        tmp_path, name, option):
+    _label_like_csv(tmp_path / "e.csv", ["f0", "f1", name])
+    proc = call_bilaf("select", "e.csv", "-b", "4", "-k", "2", "-q",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_ok(proc)
+    # Shown under --quiet, on stderr, as the command's other warnings.
+    what = "ids" if option == "--id-column" else "labels"
+    assert proc.stderr == (
+        f"bilaf: warning: e.csv: column {name!r} is used as a feature, but its "
+        f"name says it holds {what}; if it does, pass {option} {name} to leave "
+        "it out (if it is a feature, rename the column to silence this "
+        "warning)\n")
+    assert "40 rows x 3 features" in proc.stdout
+    proc = call_bilaf("select", "e.csv", "-b", "4", "-k", "2", "-q", option, name,
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
+    assert "40 rows x 2 features" in proc.stdout
+
+
+def test_label_like_names_that_are_no_warning(tmp_path):
+    import warnings
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # x and y are coordinates; "labelled" and "y2" are other names; a
+        # file without a header has no names.
+        _label_like_csv(tmp_path / "xy.csv", ["x", "y", "labelled", "y2"])
+        load_embeddings(tmp_path / "xy.csv")
+        (tmp_path / "plain.csv").write_text("1,2\n3,4\n")
+        load_embeddings(tmp_path / "plain.csv")
+        # A file that fails says its error, not also the warning.
+        (tmp_path / "bad.csv").write_text("a,label\n1,2\n3,x\n")
+        with pytest.raises(InputError, match="not a number"):
+            load_embeddings(tmp_path / "bad.csv")
+    # For scripts the warning is a UserWarning.
+    _label_like_csv(tmp_path / "e.csv", ["a", "target"])
+    with pytest.warns(UserWarning, match="column 'target' is used as a feature"):
+        load_embeddings(tmp_path / "e.csv")
+
+
+def test_parquet_label_like_column_is_warned_about(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    values = np.random.RandomState(0).normal(size=(30, 2))
+    pq.write_table(pa.table({"emb": pa.array(values.tolist()),
+                             "Target": np.arange(30) % 3}), tmp_path / "e.parquet")
+    proc = call_bilaf("select", "e.parquet", "-b", "3", "-k", "1", "-q",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.startswith(
+        "bilaf: warning: e.parquet: column 'Target' is used as a feature, but its "
+        "name says it holds labels; if it does, pass --label-column Target")
+    proc = call_bilaf("select", "e.parquet", "-b", "3", "-k", "1", "-q",
+                      "--label-column", "Target", "--core-selector", "random",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
 
 
 def test_parquet_with_list_column(bilaf, tmp_path, digits_xy):
@@ -562,6 +733,33 @@ def _bad_inputs(tmp_path, X):
         "ragged csv": (
             lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,4,5\n"),
             ["e.csv"], "line 3 has 3 fields"),
+        "space-separated csv": (
+            lambda: np.savetxt(tmp_path / "e.csv", X[:5]), ["e.csv"],
+            "e.csv is not comma-separated: its line 1 holds numbers separated by "
+            "spaces; save it with commas (np.savetxt(path, X, delimiter=',')), "
+            "or as .npy"),
+        "space-separated csv with a header": (
+            lambda: np.savetxt(tmp_path / "e.csv", X[:5], header="a b c"),
+            ["e.csv"], "its line 2 holds numbers separated by spaces"),
+        "tab-separated csv": (
+            lambda: np.savetxt(tmp_path / "e.csv", X[:5], delimiter="\t"),
+            ["e.csv"], "separated by tabs; name it .tsv, or save it with commas"),
+        "semicolon-separated csv": (
+            lambda: np.savetxt(tmp_path / "e.csv", X[:5], delimiter=";"),
+            ["e.csv"], "e.csv is not comma-separated: its line 1 holds numbers "
+            "separated by semicolons"),
+        "decimal-comma csv": (
+            lambda: (tmp_path / "e.csv").write_text("a;b\n1,5;2\n0,25;3,5\n"),
+            ["e.csv"], "its line 2 holds numbers separated by semicolons, with "
+            "decimal commas; save it with commas between values and points as "
+            "decimal marks"),
+        "comma-separated tsv": (
+            lambda: np.savetxt(tmp_path / "e.tsv", X[:5], delimiter=","),
+            ["e.tsv"], "e.tsv is not tab-separated: its line 1 holds numbers "
+            "separated by commas; name it .csv"),
+        "space-separated tsv": (
+            lambda: np.savetxt(tmp_path / "e.tsv", X[:5]), ["e.tsv"],
+            "separated by spaces; save it with tabs"),
         "binary csv": (lambda: (tmp_path / "e.csv").write_bytes(b"\xff\xfe\x00" * 9),
                        ["e.csv"], "not UTF-8 text"),
         "zero rows npy": (lambda: np.save(tmp_path / "e.npy", np.zeros((0, 4))),
@@ -840,6 +1038,86 @@ def test_failed_write_names_the_output_and_leaves_no_file(
         assert out.read_text() == "[1, 2, 3]\n"
 
 
+def _symlink(link, target):
+    try:
+        os.symlink(target, link)
+    except (OSError, NotImplementedError) as exc:  # e.g. Windows without rights
+        pytest.skip(f"cannot create symbolic links here: {exc}")
+
+
+@pytest.mark.parametrize("target_exists", [True, False])
+def test_output_symlink_writes_its_target(bilaf, tmp_path, digits32, target_exists):
+    """-o LINK writes the file the link leads to (creating it when the link
+    dangles), atomically as ever; the link stays a link."""
+    np.save(tmp_path / "e.npy", digits32)
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "real.json"
+    if target_exists:
+        real.write_text("[1, 2, 3]\n")
+    _symlink(tmp_path / "live.json", Path("runs") / "real.json")
+    proc = bilaf("select", "e.npy", "-o", "live.json", "-q", "--core-selector",
+                 "random", cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.01).selected_indices_.tolist()
+    assert (tmp_path / "live.json").is_symlink()
+    assert json.loads(real.read_text()) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "live.json",
+                                                           "runs"]
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["real.json"]
+
+
+def test_output_symlink_to_a_missing_folder_or_in_a_loop(bilaf, tmp_path, digits32):
+    np.save(tmp_path / "e.npy", digits32)
+    _symlink(tmp_path / "gone.json", Path("gone") / "real.json")
+    _symlink(tmp_path / "loop.json", "loop.json")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = bilaf("select", "e.npy", "-o", "gone.json", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "-o gone.json: is a link to ", "real.json', but "
+                          "the folder ", "does not exist; create it or change "
+                          "the link")
+    proc = bilaf("select", "e.npy", "-o", "loop.json", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "-o loop.json: is a symbolic link that leads back "
+                          "to itself")
+    assert_nothing_written(tmp_path, before)
+    assert (tmp_path / "loop.json").is_symlink()
+
+
+@pytest.mark.parametrize("stem", ["s" * 245, "é" * 122], ids=["ascii", "utf-8"])
+def test_longest_output_names_are_accepted(tmp_path, digits32, stem):
+    """A name the file system takes (250 and 249 bytes here; most allow 255)
+    is not refused because of the hidden temporary name next to it."""
+    name = stem + ".json"
+    assert len(os.fsencode(name)) <= 255
+    np.save(tmp_path / "e.npy", digits32)
+    (tmp_path / "out").mkdir()
+    proc = call_bilaf("select", "e.npy", "-o", f"out/{name}", "-q",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.01).selected_indices_.tolist()
+    assert json.loads((tmp_path / "out" / name).read_text()) == expected
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [name]
+
+
+def test_temporary_names_fit_the_name_limit_and_stay_distinct(tmp_path):
+    from sklearn_bilaf import io as bilaf_io
+
+    for name in ("s.json", "a" * 250 + ".json", "é" * 125 + ".json"):
+        made = set()
+        for kind in ("probe", "tmp") * 4:
+            temporary, fd = bilaf_io._create_beside(tmp_path / name, kind)
+            os.close(fd)
+            made.add(temporary.name)
+            raw = os.fsencode(temporary.name)
+            assert len(raw) <= 255 and raw.decode("utf-8")  # whole characters
+            assert temporary.name.startswith(".") and temporary.parent == tmp_path
+            assert temporary.name.endswith(f".{kind}")
+            if len(name) < 20:
+                assert temporary.name.startswith(f".{name}.")
+        assert len(made) == 8
+    # A file system with a shorter limit gets shorter names.
+    assert len(os.fsencode(bilaf_io._hidden_name("é" * 100, "tmp", 143))) <= 143
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [
@@ -862,6 +1140,7 @@ def test_failed_write_names_the_output_and_leaves_no_file(
         (["--strategy", "one-shot", "--penalty", "2"], "no effect"),
         (["--core-selector", "kmeans", "--init", "random"], "only applies"),
         (["--init", "k-means++"], "invalid choice"),
+        (["-k", "papers"], "'papers' is not 'auto', 'paper', a count"),
         (["--ids", "ids.txt"], "needs an EMBEDDINGS file"),
         (["--unknown"], "unrecognized arguments"),
     ],
@@ -974,6 +1253,40 @@ def test_parquet_non_finite_value_names_the_files_column(tmp_path):
                    tmp_path / "e.parquet")
     with pytest.raises(InputError, match=r"row 1, column 'emb\[2\]' is nan"):
         load_embeddings(tmp_path / "e.parquet", id_column="id")
+
+
+def test_parquet_missing_values_name_their_rows(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    f2 = [0.5] * 12
+    for row in (3, 7, 8, 10, 11):
+        f2[row] = None
+    one = [0.5] * 12
+    one[4] = None
+    path = tmp_path / "e.parquet"
+    cases = [
+        ({"f1": [1.0] * 12, "f2": one}, {},
+         "e.parquet: column 'f2' has 1 missing value, in row 4; fill it in or "
+         "drop that row, and save the file again"),
+        ({"f1": [1.0] * 12, "f2": f2}, {},
+         "column 'f2' has 5 missing values, in rows 3, 7, 8 and 2 more; fill "
+         "them in or drop those rows, and save the file again"),
+        ({"emb": [[1.0, 2.0]] * 5 + [[1.0, None]] + [[2.0, 2.0]] * 2
+          + [[None, None]]}, {},
+         "column 'emb' has missing values inside its lists, in rows 5 and 8; "
+         "fill them in or drop those rows"),
+        ({"key": ["a", None, "c"], "x": [1.0, 2.0, 3.0]}, {"id_column": "key"},
+         "the id column 'key' has 1 missing value, in row 1; fill it in"),
+        ({"x": [1.0, 2.0, 3.0], "y": [0, 1, None]}, {"label_column": "y"},
+         "the label column 'y' has 1 missing value, in row 2"),
+    ]
+    for columns, options, message in cases:
+        pq.write_table(pa.table(columns), path)
+        with pytest.raises(InputError) as raised:
+            load_embeddings(path, **options)
+        assert message in str(raised.value), (str(raised.value), message)
 
 
 def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
