@@ -211,6 +211,53 @@ def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
     return rho
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _insert_placed(nearest, places, kth, j, v, place, last):
+    """:func:`_insert` that also records the place (in the grown list) of
+    the member the distance ``v`` is to; equal distances keep the earlier
+    place first, like a stable sort over the grown list."""
+    pos = last
+    while pos > 0 and nearest[j, pos - 1] > v:
+        nearest[j, pos] = nearest[j, pos - 1]
+        places[j, pos] = places[j, pos - 1]
+        pos -= 1
+    nearest[j, pos] = v
+    places[j, pos] = place
+    kth[j] = nearest[j, last]
+
+
+@njit(cache=True, nogil=True)
+def _absorb_published(D, refs, first_place, candidates, nearest, places, kth,
+                      size, k):
+    """The released code's density distance (spec §6's defect).
+
+    Like :func:`_absorb`, member j's ``k`` nearest grown members are found
+    (``refs`` are the grown members at places ``first_place, ...`` of the
+    grown list), but what is averaged is the distance from j to the members
+    at *local positions* equal to those places, not to the members found.
+    The values are sorted before the compensated mean, so that equal sets of
+    distances give equal means whatever order they were found in.
+    """
+    n = D.shape[0]
+    last = k - 1
+    for t in range(refs.shape[0]):
+        row = D[refs[t]]
+        place = first_place + t
+        for j in range(n):
+            if row[j] < kth[j]:
+                _insert_placed(nearest, places, kth, j, row[j], place, last)
+    m = min(k, size)
+    read = np.empty(m)
+    rho = np.empty(candidates.shape[0])
+    for u in range(candidates.shape[0]):
+        j = candidates[u]
+        for t in range(m):
+            read[t] = D[j, places[j, t]]
+        read.sort()
+        rho[u] = _mean(read, m)
+    return rho
+
+
 @njit(cache=True, nogil=True)
 def idc_order(D, core, k, q, published):
     """IDC growth order of one pseudo-class (spec §3, steps 3-5).
@@ -228,17 +275,21 @@ def idc_order(D, core, k, q, published):
         in_grown[order[t]] = True
     size = q
     nearest = np.full((n, k), np.inf)
+    # Published variant: the places (in the grown list) of each member's k
+    # nearest grown members.
+    places = np.zeros((n if published else 0, k), dtype=np.intp)
     kth = np.full(n, np.inf)
     for t in range(q):
         kth[grown[t]] = -np.inf
     n_refs = 0
     for _ in range(2, n // q + 1):
         candidates = np.flatnonzero(~in_grown)
+        refs = grown[n_refs:size].copy()
         if published:
-            refs = np.arange(n_refs, size)
+            rho = _absorb_published(D, refs, n_refs, candidates, nearest,
+                                    places, kth, size, k)
         else:
-            refs = grown[n_refs:size].copy()
-        rho = _absorb(D, refs, candidates, nearest, kth, size, k)
+            rho = _absorb(D, refs, candidates, nearest, kth, size, k)
         n_refs = size
         ring = candidates[np.argsort(rho, kind="mergesort")[:q]]
         for j in ring:

@@ -34,6 +34,12 @@ from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = ["BaseBoundarySelector", "BoundarySelector", "boundary_scores"]
 
+#: d_out used by :class:`BoundarySelector` when there is no other core (a
+#: single pseudo-class), as in the authors' released code: the score is then
+#: about ``penalty - d_in / (1e9 + 7)``, so the members farthest from the
+#: rest of the class come first (the limit of the score as d_out grows).
+LONE_CLASS_OUTSIDE = 1e9 + 7
+
 
 def boundary_scores(inside, outside, opponent, penalties=None):
     """Boundary scores BS (lower = nearer the border).
@@ -62,6 +68,24 @@ def boundary_scores(inside, outside, opponent, penalties=None):
     scores[denom == 0] = 0.0
     scores[np.isinf(outside)] = 1.0
     return scores
+
+
+def _with_lone_class_stand_in(pseudo_class):
+    """d_out and opp of the members, with :data:`LONE_CLASS_OUTSIDE` and the
+    class itself standing in where there is no other core.
+
+    The spec leaves d_out undefined with a single pseudo-class; the released
+    code scores against ``1e9 + 7`` and counts the class as its own
+    opponent (so its penalty grows with every pick, uniformly), and the
+    ``published`` variant must reproduce it.  Both variants share the rule.
+    """
+    outside = pseudo_class.outside_distance
+    opponent = pseudo_class.opponent
+    lone = np.asarray(opponent) < 0
+    if lone.any():
+        outside = np.where(lone, LONE_CLASS_OUTSIDE, outside)
+        opponent = np.where(lone, pseudo_class.label, opponent).astype(np.intp)
+    return outside, opponent
 
 
 def _compiled_loop_applies(pseudo_class):
@@ -215,8 +239,7 @@ class BoundarySelector(BaseBoundarySelector):
         n = pseudo_class.n
         core = pseudo_class.core_position
         inside = pseudo_class.inside_distance
-        outside = pseudo_class.outside_distance
-        opponent = pseudo_class.opponent
+        outside, opponent = _with_lone_class_stand_in(pseudo_class)
         picks = [core]
         if budget <= 1:
             return np.asarray(picks, dtype=np.intp)
@@ -246,8 +269,7 @@ class BoundarySelector(BaseBoundarySelector):
         n = pseudo_class.n
         core = pseudo_class.core_position
         inside = pseudo_class.inside_distance
-        outside = pseudo_class.outside_distance
-        opponent = pseudo_class.opponent
+        outside, opponent = _with_lone_class_stand_in(pseudo_class)
         n_removed = n // budget
         candidates = np.arange(n)
         while len(picks) < budget:

@@ -231,10 +231,11 @@ class IDCDenoiser(BaseDenoiser):
         Share of the grown list removed at the end (p_rm).
     variant : {"paper", "published"}, default="paper"
         ``"paper"`` follows the paper.  ``"published"`` reproduces the authors'
-        released code, index for index: its density distance reads the
-        distances to the members at local positions ``0 .. |L| - 1`` instead
-        of the members of the grown list, and members left over after the last
-        full ring are dropped with the removed tail.
+        released code, index for index: its density distance finds a
+        member's ``n_neighbors`` nearest grown members, but then averages the
+        distances to the members at the *local positions* equal to their
+        places in the grown list (an indexing defect), and members left over
+        after the last full ring are dropped with the removed tail.
 
     Attributes
     ----------
@@ -316,29 +317,50 @@ class IDCDenoiser(BaseDenoiser):
         # members seen so far, sorted; inf while fewer than k exist.  The
         # transposed layout lets each ring read whole matrix rows.
         nearest = np.full((k, n), np.inf)
+        # Published variant: beside each of those distances, the distance
+        # from the member to the one at the local position equal to the
+        # grown-list place of the member found (the released code reads
+        # these: spec §6's defect).
+        read = np.full((k, n), np.inf) if published else None
         n_refs = 0
 
         def density(candidates):
             nonlocal n_refs
-            # Reference members: the grown list (paper), or the members at
-            # local positions 0..|L|-1 (the released code's indexing defect).
-            refs = (np.arange(n_refs, len(grown)) if published
-                    else np.asarray(grown[n_refs:], dtype=np.intp))
+            refs = np.asarray(grown[n_refs:], dtype=np.intp)
             # D is symmetric: rows of the references, columns of the
             # candidates; references in chunks to bound memory.
-            step = max(k, chunk_rows(len(refs), 8 * 3 * len(candidates)))
+            step = max(k, chunk_rows(len(refs), 8 * 4 * len(candidates)))
             for start in range(0, len(refs), step):
                 block = pseudo_class.distances(refs[start : start + step],
                                                candidates)
+                if published:
+                    # Rows in grown-list order, and a stable sort keeps the
+                    # earlier place first among equal distances.
+                    places = np.arange(n_refs + start,
+                                       n_refs + start + block.shape[0])
+                    merged = np.concatenate([nearest[:, candidates], block])
+                    merged_read = np.concatenate(
+                        [read[:, candidates],
+                         pseudo_class.distances(places, candidates)])
+                    order = np.argsort(merged, axis=0, kind="stable")[:k]
+                    nearest[:, candidates] = np.take_along_axis(merged, order, 0)
+                    read[:, candidates] = np.take_along_axis(merged_read, order, 0)
+                    continue
                 if block.shape[0] > k:
                     block = np.partition(block, k - 1, axis=0)[:k]
                 merged = np.concatenate([nearest[:, candidates], block], axis=0)
                 merged.sort(axis=0)
                 nearest[:, candidates] = merged[:k]
             n_refs = len(grown)
+            m = min(k, n_refs)
+            if published:
+                # Sorted, as the compiled path does, so that equal sets of
+                # distances give equal means.
+                values = np.sort(read[:m, candidates], axis=0)
+            else:
+                values = nearest[:m, candidates]
             # Mean along a contiguous axis, the same summation as a 1-D mean.
-            smallest = np.ascontiguousarray(nearest[: min(k, n_refs), candidates].T)
-            return row_means(smallest)
+            return row_means(np.ascontiguousarray(values.T))
 
         for _ in range(2, n // q + 1):
             candidates = np.flatnonzero(~in_grown)
@@ -489,8 +511,12 @@ class DensityDenoiser(BaseDenoiser):
             rows = np.arange(start, min(n, start + step))
             D = np.array(pseudo_class.distances(rows), copy=True)
             D[np.arange(rows.size), rows] = np.inf  # not its own neighbour
-            D.sort(axis=1)
-            score[rows] = D[:, :k].mean(axis=1)
+            nearest = np.sort(np.partition(D, k - 1, axis=1)[:, :k], axis=1)
+            # Compensated means of the sorted distances, as IDC takes them:
+            # equal sets of distances tie exactly, and the stable sort below
+            # then keeps the lower position first (a plain mean's rounding
+            # decided such ties).
+            score[rows] = row_means(nearest)
         return np.argsort(score, kind="stable"), _kept_count(n, self.removal_rate)
 
 

@@ -25,9 +25,13 @@ def reference_denoise(D, core, *, k=10, p_in=0.1, p_rm=0.1, variant="paper"):
     L = list(ring1)
 
     def rho(j):
-        refs = L if variant == "paper" else list(range(len(L)))
-        dists = sorted(D[j, refs])
-        return float(np.mean(dists[: min(k, len(L))]))
+        m = min(k, len(L))
+        if variant == "paper":
+            return float(np.mean(sorted(D[j, L])[:m]))
+        # Spec §6: the places p (in L) of j's k nearest members of L, but the
+        # distances read are D(j, p), to the members at local positions p.
+        places = sorted(range(len(L)), key=lambda p: (D[j, L[p]], p))[:m]
+        return float(np.mean([D[j, p] for p in places]))
 
     for _ring in range(2, n // q + 1):
         candidates = [j for j in range(n) if j not in L]

@@ -111,11 +111,51 @@ def test_idc_ring_growth_order_paper():
 
 
 def test_idc_ring_growth_order_published_density_defect():
-    # rho reads distances to the members at local positions 0..|L|-1.
+    # Spec §6, as the released code does it: the places p (in L) of j's k
+    # nearest grown members are found, then D(j, p) is read -- the distance
+    # to the member at *local position* p.  Worked by hand (k=2, q=1): rings
+    # 2-3 agree with the paper (|L| <= k: every place is read); at ring 4,
+    # L = [0, 2, 1] (x = 0, 1, 5), member 3 (x = 2.5) has nearest places 1
+    # and 0 (distances 1.5 and 2.5, the tie with place 2 going to place 0)
+    # and reads positions 1 and 0 (x = 5 and 0): rho = 2.5, while member 7
+    # (x = 3.5) has places 2 and 1 and reads x = 1 and 5: rho = 2.0 -- so 7
+    # grows before 3, unlike the paper.  Then 3 (1.25), 4 (4.0), 8 (4.25),
+    # 6 (8.5), 5 (10.5), 9.
     den = IDCDenoiser(n_neighbors=2, variant="published")
     ranking, n_kept = den.rank_class(_class_1d(HAND_CLASS))
-    assert ranking.tolist() == [0, 2, 1, 3, 7, 4, 5, 6, 8, 9]
+    assert ranking.tolist() == [0, 2, 1, 7, 3, 4, 8, 6, 5, 9]
     assert n_kept == 9
+
+
+def test_published_variant_reproduces_the_released_codes_density_reading():
+    # A case where the two readings of the defect part (the k smallest
+    # distances to local positions 0..|L|-1, as this library read it until
+    # 2026-11-29, against the released code's distances to the positions of
+    # the k nearest grown members): the released code grows member 9 at ring
+    # 12 (rho 17.3 against 17.4 for member 6) and so keeps 9, removing 6 and 8.
+    X = np.array([15, 37, 10, 34, 13, 8, 36, 30, 2, 3, 28, 39, 5, 35, 20],
+                 dtype=float)[:, None]
+    sampler = BiLAFSampler(3, core_selector=[1, 11],
+                           denoiser=IDCDenoiser(variant="published")).fit(X)
+    assert sampler.selected_indices_.tolist() == [1, 9, 11]
+    assert np.flatnonzero(~sampler.inlier_mask_).tolist() == [6, 8]
+
+
+@pytest.mark.parametrize("variant", ["paper", "published"])
+@pytest.mark.parametrize("strategy", ["iterative", "one-shot"])
+def test_a_single_pseudo_class_scores_against_the_released_codes_stand_in(
+        variant, strategy):
+    # With K = 1 there is no other core; like the released code, d_out is
+    # 1e9 + 7, so BS = pen - d_in / (1e9 + 7): the outskirts come first.
+    # Class [0, 1, 2, 3, 4], core 2, b = 3, r = 1: the core's own row is
+    # removed, then the largest d_in is a tie of 0 and 4 (both 2.0); the
+    # first in candidate order (nearest to the core, then lower position)
+    # wins: 0; then 4.
+    X = np.arange(5.0)[:, None]
+    sampler = BiLAFSampler(3, core_selector=[2],
+                           denoiser=IDCDenoiser(variant=variant),
+                           boundary_selector=BoundarySelector(strategy=strategy))
+    assert sampler.fit(X).selected_indices_.tolist() == [2, 0, 4]
 
 
 def test_idc_removal_rate_counts():
@@ -170,6 +210,18 @@ def test_density_denoiser_does_not_count_a_member_as_its_own_neighbour():
     ranking, n_kept = DensityDenoiser(1, 0.2).rank_class(_class_1d(values))
     assert n_kept == 8
     assert sorted(ranking[n_kept:].tolist()) == [1, 9]
+
+
+def test_density_denoiser_exact_ties_keep_the_lower_position_first():
+    # Rows 4 and 7 are (3, 3) and row 10 is (2, 2): with k = 4 all three
+    # have the mean distance (1 + 3 * sqrt(2)) / 4 exactly (found by an
+    # independent spec check); a plain mean rounded them apart, so the
+    # stable order (4, 7, 10) was lost and row 7 was removed instead of 10.
+    X = np.array([[1, 1], [0, 0], [1, 0], [1, 0], [3, 3], [3, 0], [3, 0], [3, 3],
+                  [2, 3], [2, 0], [2, 2]], dtype=float)
+    sampler = BiLAFSampler(2, core_selector=[0],
+                           denoiser=DensityDenoiser(n_neighbors=4)).fit(X)
+    assert np.flatnonzero(~sampler.inlier_mask_).tolist() == [1, 10]
 
 
 def test_denoiser_always_keeps_the_core():
