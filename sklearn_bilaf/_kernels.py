@@ -212,49 +212,85 @@ def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _insert_placed(nearest, places, kth, j, v, place, last):
-    """:func:`_insert` that also records the place (in the grown list) of
-    the member the distance ``v`` is to; equal distances keep the earlier
-    place first, like a stable sort over the grown list."""
+def _insert_read(nearest, read, kth, j, v, w, last):
+    """:func:`_insert` that carries a second value ``w`` along with ``v``
+    (equal values of ``v`` keep the earlier one first, like a stable sort)."""
     pos = last
     while pos > 0 and nearest[j, pos - 1] > v:
         nearest[j, pos] = nearest[j, pos - 1]
-        places[j, pos] = places[j, pos - 1]
+        read[j, pos] = read[j, pos - 1]
         pos -= 1
     nearest[j, pos] = v
-    places[j, pos] = place
+    read[j, pos] = w
     kth[j] = nearest[j, last]
 
 
 @njit(cache=True, nogil=True)
-def _absorb_published(D, refs, first_place, candidates, nearest, places, kth,
+def _absorb_published(D, refs, first_place, candidates, nearest, read, kth,
                       size, k):
     """The released code's density distance (spec §6's defect).
 
     Like :func:`_absorb`, member j's ``k`` nearest grown members are found
     (``refs`` are the grown members at places ``first_place, ...`` of the
     grown list), but what is averaged is the distance from j to the members
-    at *local positions* equal to those places, not to the members found.
-    The values are sorted before the compensated mean, so that equal sets of
-    distances give equal means whatever order they were found in.
+    at *local positions* equal to those places, not to the members found:
+    beside each distance to a grown member at place p, ``read`` keeps
+    D(j, p), taken from row p as the sweep passes (rows, not scattered
+    reads).  The read values are sorted before the compensated mean, so
+    that equal sets of distances give equal means.
     """
     n = D.shape[0]
     last = k - 1
-    for t in range(refs.shape[0]):
+    t = 0
+    # Four reference rows per sweep, as in _absorb (each member still takes
+    # them in reference order).
+    while t + 4 <= refs.shape[0]:
+        r0 = D[refs[t]]
+        r1 = D[refs[t + 1]]
+        r2 = D[refs[t + 2]]
+        r3 = D[refs[t + 3]]
+        p0 = first_place + t
+        s0 = D[p0]
+        s1 = D[p0 + 1]
+        s2 = D[p0 + 2]
+        s3 = D[p0 + 3]
+        for j in range(n):
+            v0 = r0[j]
+            v1 = r1[j]
+            v2 = r2[j]
+            v3 = r3[j]
+            if min(min(v0, v1), min(v2, v3)) < kth[j]:
+                if v0 < kth[j]:
+                    _insert_read(nearest, read, kth, j, v0, s0[j], last)
+                if v1 < kth[j]:
+                    _insert_read(nearest, read, kth, j, v1, s1[j], last)
+                if v2 < kth[j]:
+                    _insert_read(nearest, read, kth, j, v2, s2[j], last)
+                if v3 < kth[j]:
+                    _insert_read(nearest, read, kth, j, v3, s3[j], last)
+        t += 4
+    while t < refs.shape[0]:
         row = D[refs[t]]
-        place = first_place + t
+        at_place = D[first_place + t]
         for j in range(n):
             if row[j] < kth[j]:
-                _insert_placed(nearest, places, kth, j, row[j], place, last)
+                _insert_read(nearest, read, kth, j, row[j], at_place[j], last)
+        t += 1
     m = min(k, size)
-    read = np.empty(m)
+    values = np.empty(m)
     rho = np.empty(candidates.shape[0])
     for u in range(candidates.shape[0]):
         j = candidates[u]
+        # Insertion sort: m <= k is small, and np.sort's call costs more
+        # than the sorting here.
         for t in range(m):
-            read[t] = D[j, places[j, t]]
-        read.sort()
-        rho[u] = _mean(read, m)
+            v = read[j, t]
+            pos = t
+            while pos > 0 and values[pos - 1] > v:
+                values[pos] = values[pos - 1]
+                pos -= 1
+            values[pos] = v
+        rho[u] = _mean(values, m)
     return rho
 
 
@@ -275,9 +311,9 @@ def idc_order(D, core, k, q, published):
         in_grown[order[t]] = True
     size = q
     nearest = np.full((n, k), np.inf)
-    # Published variant: the places (in the grown list) of each member's k
-    # nearest grown members.
-    places = np.zeros((n if published else 0, k), dtype=np.intp)
+    # Published variant: beside each of the k distances, the distance the
+    # released code reads instead (see _absorb_published).
+    read = np.zeros((n if published else 0, k))
     kth = np.full(n, np.inf)
     for t in range(q):
         kth[grown[t]] = -np.inf
@@ -287,7 +323,7 @@ def idc_order(D, core, k, q, published):
         refs = grown[n_refs:size].copy()
         if published:
             rho = _absorb_published(D, refs, n_refs, candidates, nearest,
-                                    places, kth, size, k)
+                                    read, kth, size, k)
         else:
             rho = _absorb(D, refs, candidates, nearest, kth, size, k)
         n_refs = size
