@@ -96,6 +96,9 @@ class TypiClustSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     See Also
     --------
@@ -271,6 +274,9 @@ class ProbCoverSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     See Also
     --------

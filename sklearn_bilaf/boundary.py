@@ -197,6 +197,9 @@ class BoundarySelector(BaseBoundarySelector):
     ----------
     classes_, core_indices_, boundary_scores_, opponent_, n_features_in_
         Set when used standalone (see :meth:`fit`).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------

@@ -242,6 +242,9 @@ class RandomSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------
@@ -278,6 +281,9 @@ class PrecomputedSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------
@@ -971,6 +977,9 @@ class ActiveFTSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     See Also
     --------
@@ -1191,6 +1200,9 @@ class KMeansSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------
@@ -1258,6 +1270,9 @@ class FarthestPointSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------
@@ -1363,6 +1378,9 @@ class ClustererSelector(BaseCoreSelector):
         Rows in the pool.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     Examples
     --------

@@ -185,6 +185,11 @@ def _most_central(rows):
 class NoDenoiser(BaseDenoiser):
     """Keep every member (the paper's "no denoising" ablation).
 
+    Attributes
+    ----------
+    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
+        As for :class:`IDCDenoiser` used standalone (every sample is kept).
+
     Examples
     --------
     >>> import numpy as np
@@ -249,6 +254,9 @@ class IDCDenoiser(BaseDenoiser):
         Used standalone: True for kept samples.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column
+        names.
 
     See Also
     --------
@@ -401,7 +409,7 @@ class DistanceDenoiser(BaseDenoiser):
 
     Attributes
     ----------
-    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_
+    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
 
     Examples
@@ -465,7 +473,7 @@ class DensityDenoiser(BaseDenoiser):
 
     Attributes
     ----------
-    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_
+    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
 
     Examples
@@ -537,7 +545,7 @@ class OutlierDetectorDenoiser(BaseDenoiser):
 
     Attributes
     ----------
-    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_
+    core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
 
     Examples
