@@ -156,22 +156,39 @@ def mean_rows(D, positions):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _insert(nearest, kth, j, v, last):
-    """Insert ``v`` into member j's ascending k smallest (it beats the last)."""
+def _insert(nearest, read, kth, j, v, w, last, published):
+    """Insert ``v`` into member j's ascending k smallest (it beats the last);
+    equal values keep the earlier one first, like a stable sort.  With
+    ``published``, ``w`` is carried along in ``read`` (see :func:`_absorb`)."""
     pos = last
     while pos > 0 and nearest[j, pos - 1] > v:
         nearest[j, pos] = nearest[j, pos - 1]
+        if published:
+            read[j, pos] = read[j, pos - 1]
         pos -= 1
     nearest[j, pos] = v
+    if published:
+        read[j, pos] = w
     kth[j] = nearest[j, last]
 
 
 @njit(cache=True, nogil=True)
-def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
+def _absorb(D, refs, first_place, candidates, nearest, read, kth, n_refs, k,
+            published):
     """Merge the distances from ``refs`` into the ``k`` smallest of every
     member (rows of ``nearest``, ascending, inf-padded; ``kth`` holds their
-    last column, -inf for members that no longer wait); return the means of
-    the ``candidates``' ones."""
+    last column, -inf for members that no longer wait); return the density
+    distances of the ``candidates``.
+
+    Paper variant: the mean of a candidate's k smallest.  ``published``
+    (the released code, spec §6's defect): the k nearest grown members are
+    found the same way, but the distances averaged are those to the members
+    at the *local positions* equal to their places in the grown list
+    (``refs`` are the grown members at places ``first_place, ...``).
+    ``read`` keeps those beside ``nearest``, taken from row p as the sweep
+    passes (rows, not scattered reads), and they are sorted before the mean,
+    so that equal sets of distances give equal means.
+    """
     n = D.shape[0]
     last = k - 1
     t = 0
@@ -183,6 +200,11 @@ def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
         r1 = D[refs[t + 1]]
         r2 = D[refs[t + 2]]
         r3 = D[refs[t + 3]]
+        p0 = first_place + t
+        s0 = D[p0] if published else r0
+        s1 = D[p0 + 1] if published else r1
+        s2 = D[p0 + 2] if published else r2
+        s3 = D[p0 + 3] if published else r3
         for j in range(n):
             v0 = r0[j]
             v1 = r1[j]
@@ -190,95 +212,29 @@ def _absorb(D, refs, candidates, nearest, kth, n_refs, k):
             v3 = r3[j]
             if min(min(v0, v1), min(v2, v3)) < kth[j]:
                 if v0 < kth[j]:
-                    _insert(nearest, kth, j, v0, last)
+                    _insert(nearest, read, kth, j, v0, s0[j], last, published)
                 if v1 < kth[j]:
-                    _insert(nearest, kth, j, v1, last)
+                    _insert(nearest, read, kth, j, v1, s1[j], last, published)
                 if v2 < kth[j]:
-                    _insert(nearest, kth, j, v2, last)
+                    _insert(nearest, read, kth, j, v2, s2[j], last, published)
                 if v3 < kth[j]:
-                    _insert(nearest, kth, j, v3, last)
+                    _insert(nearest, read, kth, j, v3, s3[j], last, published)
         t += 4
     while t < refs.shape[0]:
         row = D[refs[t]]
+        at_place = D[first_place + t] if published else row
         for j in range(n):
             if row[j] < kth[j]:
-                _insert(nearest, kth, j, row[j], last)
+                _insert(nearest, read, kth, j, row[j], at_place[j], last,
+                        published)
         t += 1
     m = min(k, n_refs)
     rho = np.empty(candidates.shape[0])
-    for u in range(candidates.shape[0]):
-        rho[u] = _mean(nearest[candidates[u]], m)
-    return rho
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _insert_read(nearest, read, kth, j, v, w, last):
-    """:func:`_insert` that carries a second value ``w`` along with ``v``
-    (equal values of ``v`` keep the earlier one first, like a stable sort)."""
-    pos = last
-    while pos > 0 and nearest[j, pos - 1] > v:
-        nearest[j, pos] = nearest[j, pos - 1]
-        read[j, pos] = read[j, pos - 1]
-        pos -= 1
-    nearest[j, pos] = v
-    read[j, pos] = w
-    kth[j] = nearest[j, last]
-
-
-@njit(cache=True, nogil=True)
-def _absorb_published(D, refs, first_place, candidates, nearest, read, kth,
-                      size, k):
-    """The released code's density distance (spec §6's defect).
-
-    Like :func:`_absorb`, member j's ``k`` nearest grown members are found
-    (``refs`` are the grown members at places ``first_place, ...`` of the
-    grown list), but what is averaged is the distance from j to the members
-    at *local positions* equal to those places, not to the members found:
-    beside each distance to a grown member at place p, ``read`` keeps
-    D(j, p), taken from row p as the sweep passes (rows, not scattered
-    reads).  The read values are sorted before the compensated mean, so
-    that equal sets of distances give equal means.
-    """
-    n = D.shape[0]
-    last = k - 1
-    t = 0
-    # Four reference rows per sweep, as in _absorb (each member still takes
-    # them in reference order).
-    while t + 4 <= refs.shape[0]:
-        r0 = D[refs[t]]
-        r1 = D[refs[t + 1]]
-        r2 = D[refs[t + 2]]
-        r3 = D[refs[t + 3]]
-        p0 = first_place + t
-        s0 = D[p0]
-        s1 = D[p0 + 1]
-        s2 = D[p0 + 2]
-        s3 = D[p0 + 3]
-        for j in range(n):
-            v0 = r0[j]
-            v1 = r1[j]
-            v2 = r2[j]
-            v3 = r3[j]
-            if min(min(v0, v1), min(v2, v3)) < kth[j]:
-                if v0 < kth[j]:
-                    _insert_read(nearest, read, kth, j, v0, s0[j], last)
-                if v1 < kth[j]:
-                    _insert_read(nearest, read, kth, j, v1, s1[j], last)
-                if v2 < kth[j]:
-                    _insert_read(nearest, read, kth, j, v2, s2[j], last)
-                if v3 < kth[j]:
-                    _insert_read(nearest, read, kth, j, v3, s3[j], last)
-        t += 4
-    while t < refs.shape[0]:
-        row = D[refs[t]]
-        at_place = D[first_place + t]
-        for j in range(n):
-            if row[j] < kth[j]:
-                _insert_read(nearest, read, kth, j, row[j], at_place[j], last)
-        t += 1
-    m = min(k, size)
+    if not published:
+        for u in range(candidates.shape[0]):
+            rho[u] = _mean(nearest[candidates[u]], m)
+        return rho
     values = np.empty(m)
-    rho = np.empty(candidates.shape[0])
     for u in range(candidates.shape[0]):
         j = candidates[u]
         # Insertion sort: m <= k is small, and np.sort's call costs more
@@ -312,7 +268,7 @@ def idc_order(D, core, k, q, published):
     size = q
     nearest = np.full((n, k), np.inf)
     # Published variant: beside each of the k distances, the distance the
-    # released code reads instead (see _absorb_published).
+    # released code reads instead (see _absorb).
     read = np.zeros((n if published else 0, k))
     kth = np.full(n, np.inf)
     for t in range(q):
@@ -321,11 +277,8 @@ def idc_order(D, core, k, q, published):
     for _ in range(2, n // q + 1):
         candidates = np.flatnonzero(~in_grown)
         refs = grown[n_refs:size].copy()
-        if published:
-            rho = _absorb_published(D, refs, n_refs, candidates, nearest,
-                                    read, kth, size, k)
-        else:
-            rho = _absorb(D, refs, candidates, nearest, kth, size, k)
+        rho = _absorb(D, refs, n_refs, candidates, nearest, read, kth, size, k,
+                      published)
         n_refs = size
         ring = candidates[np.argsort(rho, kind="mergesort")[:q]]
         for j in ring:
@@ -340,7 +293,8 @@ def idc_order(D, core, k, q, published):
             grown[size:] = leftovers
         else:
             refs = grown[n_refs:size].copy()
-            rho = _absorb(D, refs, leftovers, nearest, kth, size, k)
+            rho = _absorb(D, refs, n_refs, leftovers, nearest, read, kth,
+                          size, k, False)
             grown[size:] = leftovers[np.argsort(rho, kind="mergesort")]
             n_grown = n
     return grown, n_grown
