@@ -598,3 +598,117 @@ def test_boundary_scores_special_cases():
                              np.array([0.0, np.inf, np.inf]),
                              np.array([0, -1, -1]))
     assert scores.tolist() == [0.0, 1.0, 1.0]
+
+# -- rules pinned after a mutation check (each test kills a mutant that the
+# -- suite let through; worked by hand from the spec) --------------------------
+import sklearn  # noqa: E402  (kept beside the tests that need it)
+
+
+def _class_nd(X, core=0):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    return PseudoClass(0, np.arange(X.shape[0]), core, X, "euclidean")
+
+
+# -- §4: floors are np.floor(share * B) in float64, not exact integer floors --
+def test_budget_floor_is_float64_share_times_budget():
+    """Kills: ``alloc = (sizes * budget) // sizes.sum()`` (exact floor).
+
+    sizes [2, 12, 30], B = 22: share * B in float64 is [1.0, 6.0,
+    14.999999999999998] (30/44 rounds down), so the floors are [1, 6, 14]
+    (an exact floor gives [1, 6, 15]).  The remaining 1 goes to the smallest
+    allocation, class 0 -> [2, 6, 14].  No repair is involved (2 <= 2).
+    """
+    share = np.array([2, 12, 30], dtype=np.float64) / 44
+    assert np.floor(share * 22).tolist() == [1.0, 6.0, 14.0]
+    assert allocate_budget([2, 12, 30], 22).tolist() == [2, 6, 14]
+
+
+# -- §3 step 4: rho averages min(k, |L|) smallest distances --------------------
+IDC_2D = [
+    [0.0, 0.0],   # 0: core
+    [1.0, 0.0],   # 1: P, nearest to the core (ring 2, q = 1)
+    [0.5, 1.2],   # 2: A, at 1.3 from both the core and P
+    [-1.1, 0.0],  # 3: B, at 1.1 from the core, 2.1 from P
+] + [[20.0 + i, 20.0] for i in range(6)]  # 4..9: far away, grown last in order
+
+
+@pytest.mark.parametrize("working_memory", [None, 0])
+def test_idc_density_averages_all_grown_members_while_fewer_than_k(
+        working_memory):
+    """Kills: ``m = min(k, |L| - 1)`` in ``_absorb`` (the compiled IDC, with
+    the default working memory) and in ``IDCDenoiser.rank_class``'s
+    on-demand path (working_memory=0 forces it even for 10 members).
+
+    n = 10, q = max(1, int(10 * 0.1)) = 1, k = 10.  Ring 2: L = [0], rho is
+    the distance to the core: P (1.0) < B (1.1) < A (1.3) -> P.  Ring 3:
+    L = [0, 1], |L| = 2 < k, so rho is the mean of both distances:
+    A: (1.3 + 1.3) / 2 = 1.3, B: (1.1 + 2.1) / 2 = 1.6 -> A, then B.
+    (Averaging only the nearest one would give B 1.1 < A 1.3: B first.)
+    The far points follow in position order; 10 - int(10 * 0.9) = 1 removed.
+    """
+    if working_memory is None:
+        ranking, n_kept = IDCDenoiser().rank_class(_class_nd(IDC_2D))
+    else:
+        with sklearn.config_context(working_memory=working_memory):
+            pc = _class_nd(IDC_2D)
+            assert not pc._fits_in_memory()
+            ranking, n_kept = IDCDenoiser().rank_class(pc)
+    assert ranking.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert n_kept == 9
+
+
+# -- §5 step 1: removal ties by lower local position, not by previous order -----
+def _tie_class(python_loop):
+    # Positions 0..3 at x = 0 (core), 7, 3, 5.  d_in = 1 for all; d_out = 2
+    # except 1.5 for position 3, one opponent class (1) for all.
+    pc = _class_nd([0.0, 7.0, 3.0, 5.0])
+    pc.inside_distance = np.ones(4)
+    pc.outside_distance = np.array([2.0, 2.0, 2.0, 1.5])
+    pc.opponent = np.ones(4, dtype=np.intp)
+    pc.n_classes = 2
+    if python_loop:
+        pc.distance_matrix()  # cached matrix: BoundarySelector._iterative
+        assert pc._matrix is not None
+    return pc
+
+
+def _check_tie_rule(python_loop):
+    # n = 4, b = 3: r = floor(4 / 3) = 1.
+    # x = core (0): by distance [0, 2(3), 3(5), 1(7)]; drop 1 -> [2, 3, 1].
+    #   Scores: 2 and 1: (2 - 1)/2 = 0.5; 3: (1.5 - 1)/1.5 = 1/3 -> pick 3.
+    # x = 3 (x=5): distances 3:0, 2:2, 1:2 -- a tie; spec: lower local
+    #   position first -> [3, 1, 2] (the previous order would give
+    #   [3, 2, 1]); drop 1 -> [1, 2].  pen[1] = 1.1: both score
+    #   (2.2 - 1)/2 = 0.6, tie -> first in candidate order: 1.
+    pc = _tie_class(python_loop)
+    assert BoundarySelector().select_class(pc, 3).tolist() == [0, 3, 1]
+
+
+def test_boundary_removal_tie_uses_position_not_previous_order_compiled():
+    """Kills: ``by_position = candidates[:m].copy()`` in
+    ``iterative_boundary_picks`` (ties by the previous candidate order)."""
+    _check_tie_rule(python_loop=False)
+
+
+def test_boundary_removal_tie_uses_position_not_previous_order_python_loop():
+    """Kills: ``np.argsort(to_last, kind="stable")`` instead of
+    ``np.lexsort((candidates, to_last))`` in ``BoundarySelector._iterative``."""
+    _check_tie_rule(python_loop=True)
+
+
+# -- standalone BoundarySelector: d_out excludes the member's own class ----------
+def test_standalone_boundary_opponent_is_never_the_own_class():
+    """Kills: ``excluded=None`` in ``outside_distances`` (own core counted).
+
+    X = 0,1,2,3 | 6,7,8,9, classes 0 and 1; cores (nearest to the class
+    mean, ties lower): x=1 (sample 1) and x=7 (sample 5).  Each sample's
+    opponent is the other class.  Sample 3 (x=3): d_in = (3+2+1+0)/4 = 1.5,
+    d_out = |3 - 7| = 4 -> BS = (4 - 1.5)/4 = 0.625.
+    """
+    X = np.array([0.0, 1.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0])[:, None]
+    sel = BoundarySelector().fit(X, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert sel.core_indices_.tolist() == [1, 5]
+    assert sel.opponent_.tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
+    assert abs(sel.boundary_scores_[3] - 0.625) < 1e-12
