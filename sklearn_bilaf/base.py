@@ -9,6 +9,7 @@ itself; index other data aligned with the pool with ``selected_indices_``) and
 selectors do over columns.
 """
 
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -480,6 +481,22 @@ class SubsetSamplerMixin(TransformerMixin):
         X_selected : ndarray of shape (n_selected, n_features)
             The selected rows, in the order of ``selected_indices_``.
         """
+        if y is not None:
+            # What a Pipeline step before an estimator gets: the next step
+            # would see the selected rows with every row's y, and fail with
+            # scikit-learn's bare "inconsistent numbers of samples".
+            warnings.warn(
+                f"{type(self).__name__}.fit_transform ignores y and returns only "
+                "the selected rows, so they no longer line up with y. To train "
+                "an estimator on the selection, use sklearn_bilaf."
+                "LabelBudgetClassifier(sampler, estimator), or "
+                "sklearn_bilaf.SubsetResampler(sampler) in an imbalanced-learn "
+                "Pipeline; in a scikit-learn Pipeline a sampler can only be the "
+                "last step.",
+                UserWarning,
+                # Past set_output's wrapper, at the caller of fit_transform.
+                stacklevel=3,
+            )
         return self.fit(X, y, **fit_params).transform(X)
 
     def get_feature_names_out(self, input_features=None):

@@ -1040,3 +1040,24 @@ def test_stage_settings_without_boundary_samples_warn():
         BiLAFSampler(8, random_state=0).fit(X)  # nothing was set: no news
         BiLAFSampler(8, core_selector=RandomSelector(3), denoiser=IDCDenoiser(),
                      random_state=0).fit(X)  # boundary samples are selected
+
+
+def test_fit_transform_with_y_says_how_to_train_on_the_selection():
+    # A sampler in the middle of a scikit-learn Pipeline gets fit_transform(X,
+    # y); the next step then fails with a bare "inconsistent numbers of
+    # samples".  The warning says what to use instead.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X = _blobs(200)
+    y = np.arange(200) % 2
+    pipe = make_pipeline(BiLAFSampler(20, core_selector=RandomSelector(4),
+                                      random_state=0), LogisticRegression())
+    with pytest.warns(UserWarning, match="ignores y.*LabelBudgetClassifier.*"
+                                         "SubsetResampler"):
+        with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+            pipe.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BiLAFSampler(20, core_selector=RandomSelector(4),
+                     random_state=0).fit_transform(X)  # no y: nothing to say
