@@ -34,6 +34,10 @@ from sklearn_bilaf.denoise import (
     OutlierDetectorDenoiser,
 )
 
+# scikit-learn's checks call fit_transform(X, y); the samplers warn that y
+# is ignored (the hint for a sampler in the middle of a Pipeline).
+pytestmark = pytest.mark.filterwarnings("ignore:.*fit_transform ignores y")
+
 #: Checks that assume ``transform`` keeps the number of rows or accepts new
 #: data; a subset sampler returns the selected rows of its fitted pool only.
 ROW_SELECTION_FAILURES = {
