@@ -28,16 +28,14 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
+from ._threads import blas_threads, map_blocks
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
 
-def _prepared_chunks(X, metric, dtype):
+def _chunk_length(X):
     # Chunks that stay in cache (and memory-mapped pools are read once).
-    step = min(8192, chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256))
-    for start in range(0, X.shape[0], step):
-        stop = min(X.shape[0], start + step)
-        yield start, stop, prepare(X[start:stop], metric, dtype=dtype)
+    return min(8192, chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256))
 
 
 def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
@@ -89,7 +87,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     labels = np.empty(n, dtype=np.intp)
     opponent = np.empty(n, dtype=np.intp)
     outside = np.empty(n)
-    for start, stop, rows in _prepared_chunks(X, metric, dtype):
+
+    def assign_chunk(start):
+        stop = min(n, start + step)
+        rows = prepare(X[start:stop], metric, dtype=dtype)
         if return_outside:
             first, second, dist = nearest_two(rows, centres, metric, origin=origin)
             labels[start:stop], opponent[start:stop] = first, second
@@ -97,6 +98,14 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         else:
             labels[start:stop] = argmin_exact(rows, centres, metric,
                                               origin=origin)[0]
+
+    # Row chunks on worker threads, each product on one BLAS thread: this
+    # scales better than one BLAS product at a time on all threads (the
+    # finishing passes are compiled and release the GIL).  The decisions do
+    # not depend on the chunks' bits: near-ties are re-decided on directly
+    # evaluated distances, and the distances returned are direct ones too.
+    step = _chunk_length(X)
+    map_blocks(assign_chunk, list(range(0, n, step)), blas_threads())
     # A core belongs to its own class even when an identical core comes first;
     # its outside distance is then to the nearest *other* core.
     moved = cores[labels[cores] != np.arange(cores.size)]

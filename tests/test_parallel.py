@@ -251,3 +251,38 @@ def test_sampler_shares_large_classes_only_when_one_class_at_a_time(monkeypatch)
         assert set(seen) == {1}
     np.testing.assert_array_equal(one_at_a_time.selected_indices_,
                                   concurrent.selected_indices_)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_pseudo_class_chunks_on_worker_threads_give_the_same_result(monkeypatch,
+                                                                    metric):
+    """Stage 2 hands its row chunks to worker threads: labels, outside
+    distances and opponents must not depend on how many there are, also
+    with exact ties (rows halfway between two cores) and float32 rows."""
+    from sklearn_bilaf import pseudo_classes
+
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.integers(-3, 4, size=(700, 6)),
+                   rng.standard_normal((700, 6))]).astype(np.float32)
+    cores = np.arange(0, 1400, 35)
+    monkeypatch.setattr(pseudo_classes, "_chunk_length", lambda X: 97)
+    threads = []
+    monkeypatch.setattr(pseudo_classes, "blas_threads", lambda: threads[-1])
+    results = []
+    for n_threads in (1, 4):
+        threads.append(n_threads)
+        results.append(pseudo_classes.assign_pseudo_classes(
+            X, cores, metric, return_outside=True))
+    for one, many in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, many)
+    # The chunked, threaded search agrees with a direct evaluation.
+    from scipy.spatial.distance import cdist
+
+    rows = X.astype(np.float64)
+    if metric == "cosine":
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    D = cdist(rows, rows[cores], "sqeuclidean")
+    labels = results[1][0]
+    np.testing.assert_array_equal(labels[cores], np.arange(cores.size))
+    others = np.setdiff1d(np.arange(X.shape[0]), cores)
+    np.testing.assert_array_equal(labels[others], np.argmin(D[others], axis=1))
