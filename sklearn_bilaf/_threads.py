@@ -36,13 +36,20 @@ def _controller(user_api):
     return _BLAS_CONTROLLER[0]
 
 
+def _blas_libraries():
+    # The controller also lists the OpenMP runtime when it was loaded
+    # first (scikit-learn's compiled code): only the BLAS libraries count.
+    return [lib for lib in _controller("blas").lib_controllers
+            if lib.user_api == "blas"]
+
+
 def blas_threads():
     """Threads available to this process for BLAS-level work: the current
     BLAS limit (so a caller that restricted BLAS, e.g. a joblib worker, is
     not oversubscribed), at most the CPU count."""
     from joblib import cpu_count
 
-    limits = [lib.num_threads for lib in _controller("blas").lib_controllers]
+    limits = [lib.num_threads for lib in _blas_libraries()]
     n_threads = min(limits) if limits else 1
     return max(1, min(int(n_threads), cpu_count()))
 
@@ -50,8 +57,7 @@ def blas_threads():
 def _process_wide_blas():
     """Whether every BLAS library here has one thread pool for the process
     (OpenBLAS or BLIS with pthreads) or none (sequential builds)."""
-    layers = [getattr(lib, "threading_layer", None)
-              for lib in _controller("blas").lib_controllers]
+    layers = [getattr(lib, "threading_layer", None) for lib in _blas_libraries()]
     return all(layer in ("pthreads", "sequential") for layer in layers)
 
 

@@ -198,6 +198,29 @@ def test_task_section_limits_unless_a_process_wide_pool_is_held(monkeypatch):
         assert blas_threads() == {2}
 
 
+def test_blas_pool_kind_and_size_ignore_the_openmp_runtime(monkeypatch):
+    """scikit-learn loads an OpenMP runtime beside the BLAS: its (per-thread)
+    pool must not make the BLAS pools look per-thread, which would make
+    every per-class task set and restore the BLAS limit again (~0.1 ms
+    each), nor cap the BLAS thread count."""
+    from types import SimpleNamespace
+
+    from sklearn_bilaf import _threads
+
+    libs = [SimpleNamespace(user_api="blas", threading_layer="pthreads",
+                            num_threads=2),
+            SimpleNamespace(user_api="openmp", num_threads=1),
+            SimpleNamespace(user_api="blas", threading_layer="pthreads",
+                            num_threads=2)]
+    monkeypatch.setattr(_threads, "_controller",
+                        lambda api: SimpleNamespace(lib_controllers=libs))
+    monkeypatch.setattr("joblib.cpu_count", lambda: 8)
+    assert _threads._process_wide_blas()
+    assert _threads.blas_threads() == 2
+    libs[2].threading_layer = "openmp"
+    assert not _threads._process_wide_blas()
+
+
 def _record_block_threads(monkeypatch):
     """The thread count of every map_blocks call, in a list."""
     from sklearn_bilaf import _threads
