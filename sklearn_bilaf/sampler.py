@@ -217,7 +217,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         Each class's products run in fixed blocks on one BLAS thread, so
         the selection does not depend on it.  With None the classes are
         processed one at a time, and those of at least 1,024 members share
-        their products' blocks among the cores.
+        their products' blocks among the cores.  The search for every
+        sample's nearest cores (stage 2) runs in row chunks on as many
+        threads as BLAS may use (see ``threadpoolctl``), whatever
+        ``n_jobs``; it too gives the same result on any number.
     verbose : int, default=0
         Print progress per stage to stderr when positive.
 
