@@ -375,11 +375,14 @@ class ProbCoverSelector(BaseCoreSelector):
         # (computed separately) agrees with the purity computed here.
         need = int(np.ceil(self.purity_threshold * n - 1e-9))
         if need == 0:
-            return np.inf, 0.0  # several clusters: no infinite ball is pure
-        ordered = np.sort(nearest_other)
-        limit = ordered[n - need]
-        radius = float(limit * (1 - _RADIUS_MARGIN))
-        purity = float(np.mean(nearest_other > radius))
+            radius = np.inf  # any radius is pure enough
+        else:
+            ordered = np.sort(nearest_other)
+            limit = ordered[n - need]
+            radius = float(limit * (1 - _RADIUS_MARGIN))
+        # Pure balls: radius <= nearest_other (inf when k-means left the
+        # other clusters empty, e.g. fewer distinct rows than n_classes).
+        purity = float(np.mean(nearest_other >= radius))
         return radius, purity
 
     def _select(self, X, n_select, random_state):

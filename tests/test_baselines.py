@@ -340,6 +340,18 @@ def test_probcover_infinite_radius_builds_no_graph(blobs, monkeypatch, params):
     assert np.unique(selector.selection_order_).size == 6
 
 
+def test_probcover_purity_is_one_when_the_clusters_never_meet():
+    """Identical rows: k-means fills one cluster of the ten asked for, every
+    ball is pure at any radius, so the radius is inf and its purity 1."""
+    X = np.ones((40, 3))
+    selector = ProbCoverSelector(n_cores=5, n_classes=10, random_state=0).fit(X)
+    assert selector.radius_ == np.inf
+    assert selector.purity_ == 1.0
+    pure_any = ProbCoverSelector(n_cores=5, n_classes=10, purity_threshold=0.0,
+                                 random_state=0).fit(X)
+    assert pure_any.radius_ == np.inf and pure_any.purity_ == 1.0
+
+
 def test_probcover_smaller_budget_is_a_prefix_of_the_greedy_picks(blobs):
     X, _ = blobs
     large = ProbCoverSelector(n_cores=30, radius=1.0, random_state=0).fit(X)
