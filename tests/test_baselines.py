@@ -340,6 +340,7 @@ def test_probcover_infinite_radius_builds_no_graph(blobs, monkeypatch, params):
     assert np.unique(selector.selection_order_).size == 6
 
 
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
 def test_probcover_purity_is_one_when_the_clusters_never_meet():
     """Identical rows: k-means fills one cluster of the ten asked for, every
     ball is pure at any radius, so the radius is inf and its purity 1."""
