@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import chunk_rows, prepare, sq_distances, sq_norms
 from .base import Count
-from .core import BaseCoreSelector
+from .core import BaseCoreSelector, _error_bound
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 
@@ -148,24 +148,54 @@ class TypiClustSelector(BaseCoreSelector):
         return kmeans.fit_predict(X)
 
     def _typicality(self, X, members):
-        """1 / mean distance to the nearest neighbours among ``members``."""
+        """1 / mean distance to the nearest neighbours among ``members``.
+
+        The expanded form only screens: its error on a squared distance, tiny
+        against typical distances, becomes about 1e-8 of the spread after the
+        square root of a distance near 0 (duplicates), enough to break exact
+        ties.  So each row's k nearest (and anything within the rounding of
+        the k-th) are re-evaluated by direct differences, which are exact for
+        duplicates (0) and symmetric, and averaged in ascending order: equal
+        neighbour distances give bit-identical typicalities, and the lower
+        index wins the tie.
+        """
         m = members.size
         if m == 1:
             return np.ones(1)
         # At most half of the members, as in the authors' code, so that a
         # small cluster's density is not its mean distance to everything.
         k = max(1, min(self.n_neighbors, m // 2))
-        rows = np.asarray(X[members], dtype=np.float64)
-        rows -= rows.mean(axis=0)  # centring keeps the expanded form accurate
+        exact_rows = np.asarray(X[members], dtype=np.float64)
+        rows = exact_rows - exact_rows.mean(axis=0)  # centring: accurate screen
         norms = sq_norms(rows)
+        # Twice the bound on one screened squared distance's error: the true
+        # k nearest are all within this of the screened k-th smallest.
+        slack = 2 * _error_bound(np.float64, rows.shape[1]) * (norms + norms.max())
         mean = np.empty(m)
-        step = chunk_rows(m, 16 * m + 1)
+        # The screened block, plus up to a row of candidate pairs per row
+        # (all of them when a row has that many duplicates).
+        step = chunk_rows(m, 56 * m + 1)
         for start in range(0, m, step):
             stop = min(m, start + step)
             sq = sq_distances(rows[start:stop], rows, norms[start:stop], norms)
             sq[np.arange(stop - start), np.arange(start, stop)] = np.inf  # self
-            nearest = np.partition(sq, k - 1, axis=1)[:, :k]
-            mean[start:stop] = np.sqrt(nearest).mean(axis=1)
+            kth = np.partition(sq, k - 1, axis=1)[:, k - 1]
+            pair_row, pair_col = np.nonzero(sq <= (kth + slack[start:stop])[:, None])
+            del sq
+            exact = np.empty(pair_row.size)
+            pair_step = chunk_rows(pair_row.size, 16 * rows.shape[1] + 1)
+            for p in range(0, pair_row.size, pair_step):
+                q = min(pair_row.size, p + pair_step)
+                diff = exact_rows[pair_col[p:q]] - exact_rows[start + pair_row[p:q]]
+                exact[p:q] = np.sqrt(sq_norms(diff))
+            order = np.lexsort((exact, pair_row))
+            pair_row, exact = pair_row[order], exact[order]
+            first = np.searchsorted(pair_row, np.arange(stop - start))
+            rank = np.arange(pair_row.size) - first[pair_row]
+            keep = rank < k
+            # bincount adds in array order: each row's k smallest, ascending.
+            mean[start:stop] = np.bincount(pair_row[keep], weights=exact[keep],
+                                           minlength=stop - start) / k
         with np.errstate(divide="ignore"):
             return 1.0 / mean  # duplicates of a point are infinitely typical
 
@@ -345,11 +375,14 @@ class ProbCoverSelector(BaseCoreSelector):
         # (computed separately) agrees with the purity computed here.
         need = int(np.ceil(self.purity_threshold * n - 1e-9))
         if need == 0:
-            return np.inf, 0.0  # several clusters: no infinite ball is pure
-        ordered = np.sort(nearest_other)
-        limit = ordered[n - need]
-        radius = float(limit * (1 - _RADIUS_MARGIN))
-        purity = float(np.mean(nearest_other > radius))
+            radius = np.inf  # any radius is pure enough
+        else:
+            ordered = np.sort(nearest_other)
+            limit = ordered[n - need]
+            radius = float(limit * (1 - _RADIUS_MARGIN))
+        # Pure balls: radius <= nearest_other (inf when k-means left the
+        # other clusters empty, e.g. fewer distinct rows than n_classes).
+        purity = float(np.mean(nearest_other >= radius))
         return radius, purity
 
     def _select(self, X, n_select, random_state):

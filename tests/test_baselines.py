@@ -151,6 +151,38 @@ def test_typiclust_typicality_ties_go_to_the_lower_index():
 
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_typiclust_duplicates_are_infinitely_typical_and_tie_to_the_lower_index(seed):
+    """Exact duplicates are at distance 0, not at the square root of the
+    expanded form's rounding (~1e-7 on these rows): a sample with at least
+    k duplicates has an infinite typicality, and equally typical samples
+    give the lower index."""
+    P = np.random.RandomState(seed).normal(size=(2, 8)) * 3 + 10
+    X = np.vstack([P[0], P[1]] * 3)  # each row has 2 duplicates, k = 2
+    selector = TypiClustSelector(n_cores=1, n_neighbors=2, max_clusters=1,
+                                 min_cluster_size=1, random_state=0).fit(X)
+    assert np.isinf(selector.typicality_).all()
+    assert selector.selected_indices_.tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_typiclust_mutual_nearest_duplicated_rows_tie_to_the_lower_index(seed):
+    """Rows 0 and 1 are each other's nearest other point and both have one
+    duplicate: with k = 3 both mean distances are (0 + 2 D(0, 1)) / 3
+    exactly, so their typicalities are equal and row 0 is taken."""
+    rng = np.random.RandomState(seed)
+    a = rng.normal(size=8) * 3 + 10
+    b = a + rng.normal(size=8) * 0.1
+    c = a + 50 + rng.normal(size=8)
+    X = np.vstack([a, b, c, a, b, c])
+    selector = TypiClustSelector(n_cores=1, n_neighbors=3, max_clusters=1,
+                                 min_cluster_size=1, random_state=0).fit(X)
+    assert selector.typicality_[0] == selector.typicality_[1]
+    np.testing.assert_allclose(selector.typicality_,
+                               reference_typicality(X, 3), rtol=1e-12)
+    assert selector.selected_indices_.tolist() == [0]
+
+
 def test_typiclust_cluster_of_exactly_min_cluster_size_is_eligible():
     """TypiClust ignores clusters of *fewer* than min_cluster_size points: a
     cluster of exactly 5 still gives a sample."""
@@ -306,6 +338,19 @@ def test_probcover_infinite_radius_builds_no_graph(blobs, monkeypatch, params):
     assert selector.selection_order_[0] == 0  # every ball covers the pool
     assert selector.n_covering_picks_ == 1 and selector.coverage_ == 1.0
     assert np.unique(selector.selection_order_).size == 6
+
+
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+def test_probcover_purity_is_one_when_the_clusters_never_meet():
+    """Identical rows: k-means fills one cluster of the ten asked for, every
+    ball is pure at any radius, so the radius is inf and its purity 1."""
+    X = np.ones((40, 3))
+    selector = ProbCoverSelector(n_cores=5, n_classes=10, random_state=0).fit(X)
+    assert selector.radius_ == np.inf
+    assert selector.purity_ == 1.0
+    pure_any = ProbCoverSelector(n_cores=5, n_classes=10, purity_threshold=0.0,
+                                 random_state=0).fit(X)
+    assert pure_any.radius_ == np.inf and pure_any.purity_ == 1.0
 
 
 def test_probcover_smaller_budget_is_a_prefix_of_the_greedy_picks(blobs):
