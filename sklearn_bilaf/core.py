@@ -1054,11 +1054,16 @@ class ActiveFTSelector(BaseCoreSelector):
                 "init must be 'random', 'k-means', 'auto' or a non-empty 1-D array "
                 f"of sample indices; got an array of shape {init.shape}."
             )
-        if init.dtype.kind not in "iu":
+        # Whole-valued floats (indices read back from a CSV or JSON file)
+        # are accepted, as by PrecomputedSelector; fractions are not.
+        indices = whole_numbers(init)
+        if indices is None:
             raise ValueError(
-                f"init must hold integer sample indices; got dtype {init.dtype}."
+                f"init must hold integer sample indices; got an array of dtype "
+                f"{init.dtype}" + (" with fractional or non-finite values."
+                                   if init.dtype.kind == "f" else ".")
             )
-        return init.astype(np.intp)
+        return indices
 
     def _n_select(self, n_samples, budget):
         init = self._init_array()

@@ -357,7 +357,9 @@ def test_activeft_does_not_copy_or_write_a_readonly_pool(tmp_path):
     [
         (dict(init=[0, 0, 1]), "distinct"),
         (dict(init=[0, 700]), r"\[0, 599\]"),
-        (dict(init=[0.0, 1.0]), "integer"),
+        (dict(init=[0.5, 1.0]), "integer"),
+        (dict(init=[0.0, np.nan]), "integer"),
+        (dict(init=[True, False]), "integer"),
         (dict(init=[[0, 1]]), "1-D"),
         (dict(init=[0, 1, 2], n_cores=4), "n_cores='auto'"),
     ],
@@ -365,6 +367,16 @@ def test_activeft_does_not_copy_or_write_a_readonly_pool(tmp_path):
 def test_activeft_bad_init(params, error):
     with pytest.raises(ValueError, match=error):
         ActiveFTSelector(max_iter=1, **params).fit(_blobs())
+
+
+def test_activeft_init_accepts_whole_valued_floats_like_precomputed_cores():
+    # Indices read back from a CSV or JSON file are often floats.
+    X = _blobs()
+    as_ints = ActiveFTSelector(init=[3, 40, 7], max_iter=5).fit(X)
+    as_floats = ActiveFTSelector(init=np.array([3.0, 40.0, 7.0]), max_iter=5).fit(X)
+    np.testing.assert_array_equal(as_floats.init_, as_ints.init_)
+    np.testing.assert_array_equal(as_floats.selected_indices_,
+                                  as_ints.selected_indices_)
 
 
 @pytest.mark.parametrize(
