@@ -33,9 +33,12 @@ from ._threads import blas_threads, map_blocks
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
 
-def _chunk_length(X):
-    # Chunks that stay in cache (and memory-mapped pools are read once).
-    return min(8192, chunk_rows(X.shape[0], 8 * X.shape[1] + 1, min_rows=256))
+def _chunk_length(X, n_centres, itemsize, n_threads):
+    # Chunks that stay in cache (and memory-mapped pools are read once); the
+    # temporaries of all workers' chunks together (two copies of the rows,
+    # three N x K blocks) within scikit-learn's working_memory.
+    per_row = n_threads * itemsize * (2 * X.shape[1] + 3 * n_centres) + 1
+    return min(8192, chunk_rows(X.shape[0], per_row, min_rows=256))
 
 
 def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
@@ -104,8 +107,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     # finishing passes are compiled and release the GIL).  The decisions do
     # not depend on the chunks' bits: near-ties are re-decided on directly
     # evaluated distances, and the distances returned are direct ones too.
-    step = _chunk_length(X)
-    map_blocks(assign_chunk, list(range(0, n, step)), blas_threads())
+    n_threads = blas_threads()
+    step = _chunk_length(X, cores.size, np.dtype(dtype).itemsize, n_threads)
+    map_blocks(assign_chunk, list(range(0, n, step)), n_threads)
     # A core belongs to its own class even when an identical core comes first;
     # its outside distance is then to the nearest *other* core.
     moved = cores[labels[cores] != np.arange(cores.size)]

@@ -288,7 +288,7 @@ def test_pseudo_class_chunks_on_worker_threads_give_the_same_result(monkeypatch,
     X = np.vstack([rng.integers(-3, 4, size=(700, 6)),
                    rng.standard_normal((700, 6))]).astype(np.float32)
     cores = np.arange(0, 1400, 35)
-    monkeypatch.setattr(pseudo_classes, "_chunk_length", lambda X: 97)
+    monkeypatch.setattr(pseudo_classes, "_chunk_length", lambda *args: 97)
     threads = []
     monkeypatch.setattr(pseudo_classes, "blas_threads", lambda: threads[-1])
     results = []
@@ -309,3 +309,20 @@ def test_pseudo_class_chunks_on_worker_threads_give_the_same_result(monkeypatch,
     np.testing.assert_array_equal(labels[cores], np.arange(cores.size))
     others = np.setdiff1d(np.arange(X.shape[0]), cores)
     np.testing.assert_array_equal(labels[others], np.argmin(D[others], axis=1))
+
+
+def test_pseudo_class_chunks_of_all_threads_fit_working_memory():
+    """Each worker thread holds its chunk's temporaries: together they must
+    stay within scikit-learn's working_memory, so more threads mean shorter
+    chunks."""
+    from sklearn import config_context
+
+    from sklearn_bilaf.pseudo_classes import _chunk_length
+
+    X = np.empty((100_000, 64), dtype=np.float32)
+    with config_context(working_memory=8):
+        one, two = (_chunk_length(X, 1000, 4, n) for n in (1, 2))
+    per_row = 4 * (2 * 64 + 3 * 1000)
+    assert 256 <= two < one
+    assert 2 * two * per_row <= 8 * 2**20 < 2 * (two + 1) * per_row + 2
+    assert one * per_row <= 8 * 2**20
