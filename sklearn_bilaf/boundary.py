@@ -58,8 +58,8 @@ def boundary_scores(inside, outside, opponent, penalties=None):
     scores : ndarray of shape (n,)
         ``(outside * penalties[opponent] - inside) / max(outside, inside)``;
         0 where both distances are 0 (a member identical to every core), and
-        ``-inside / inside = -1`` never arises from an infinite ``outside``
-        (a single pseudo-class): then the score is 1.
+        1 where ``outside`` is infinite (a single pseudo-class, where the
+        formula would give inf / inf).
     """
     scaled = outside if penalties is None else outside * penalties[opponent]
     denom = np.maximum(outside, inside)

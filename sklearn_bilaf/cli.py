@@ -183,6 +183,16 @@ output formats (from the extension of -o):
   Selection order: pseudo-classes in turn, each its core first, then its
   boundary samples in pick order. Outputs are written whole or not at all."""
 
+# The demo's rows have no ids (it takes no --ids or --id-column).
+_DEMO_OUTPUT_FORMATS = """\
+output formats (from the extension of -o):
+  .json     a list of the selected row numbers (0-based) in selection order
+  .csv      one line per selected sample in selection order, with columns
+            row, role (core or boundary), pseudo_class
+  .npy      the selected row numbers (int64) in selection order
+  Selection order: pseudo-classes in turn, each its core first, then its
+  boundary samples in pick order. Outputs are written whole or not at all."""
+
 _SELECT_EPILOG = f"""\
 input formats (from the extension):
   .npy      a 2-D numeric array; memory-mapped, never unpickled
@@ -327,8 +337,10 @@ def build_parser():
     )
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s (sklearn_bilaf) {__version__}")
+    # prog: the commands' usage lines and error hints read "bilaf select",
+    # not argparse's default, the main usage line followed by the command.
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                     title="commands")
+                                     title="commands", prog=PROG)
 
     select = commands.add_parser(
         "select", formatter_class=_Formatter,
@@ -383,7 +395,7 @@ def build_parser():
         "demo", formatter_class=_Formatter,
         help="run on scikit-learn's digits and print a short report",
         description=_DEMO_DESCRIPTION,
-        epilog=f"{_OUTPUT_FORMATS}\n\nexit status: {EXIT_OK} on success, "
+        epilog=f"{_DEMO_OUTPUT_FORMATS}\n\nexit status: {EXIT_OK} on success, "
         f"{EXIT_FAILURE} for a failed run, {EXIT_USAGE} for a bad command line.",
     )
     demo.set_defaults(embeddings=None, key=None, id_column=None, label_column=None,

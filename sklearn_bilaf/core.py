@@ -166,7 +166,8 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
 
     Subclasses define ``_select(X, n_select, random_state)`` returning
     ``n_select`` distinct row numbers of X.  ``fit`` validates X, resolves
-    ``n_cores`` (``"auto"``, an int, or a float fraction of the pool) and
+    ``n_cores`` (``"auto"``, ``"paper"``, an int, or a float fraction of the
+    pool) and
     stores the result **sorted ascending** in ``selected_indices_``.
     """
 

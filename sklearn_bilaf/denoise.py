@@ -13,9 +13,10 @@ Subclass :class:`BaseDenoiser` and implement ``rank_class(pseudo_class)``,
 which receives a :class:`~sklearn_bilaf.pseudo_classes.PseudoClass` and
 returns ``(ranking, n_kept)``: ``ranking`` is a permutation of the local
 positions ``0 .. n - 1`` and its first ``n_kept`` entries are the members that
-stay, in the order later tie-breaks use.  The core must be among them; the
-sampler enforces this.  Use ``pseudo_class.distances(rows, cols)`` for
-distances.
+stay, in the order later tie-breaks use.  The core is always kept: if the
+ranking leaves it out, it takes the place of the last kept member (and an
+``n_kept`` of 0 keeps the core alone).  Use
+``pseudo_class.distances(rows, cols)`` for distances.
 """
 
 from numbers import Real

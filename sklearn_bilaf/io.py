@@ -756,15 +756,15 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     ----------
     path : str or Path
         A ``.npy``, ``.npz``, ``.csv``, ``.tsv`` or ``.parquet`` file.
-    key : str or None
+    key : str or None, default=None
         The array to read from a ``.npz`` archive (optional when it holds one).
-    id_column, label_column : str or None
+    id_column, label_column : str, int or None, default=None
         Tables only: the column of sample ids, and a column of labels; both
         are left out of the features.  A header name or a 0-based position.
-    drop_last_column : bool
+    drop_last_column : bool, default=False
         Leave out the last column and keep it as the labels (the authors'
         feature files store the label there).
-    header : {"auto", "yes", "no"}
+    header : {"auto", "yes", "no"}, default="auto"
         CSV/TSV only: whether the first row names the columns.  ``"auto"``
         takes it for a header when any of its fields is not a number, or when
         it reads ``0, 1, 2, ...`` (pandas' default column names).

@@ -150,6 +150,18 @@ def test_help_of_every_command_is_complete(bilaf):
     assert "exit status" in flat
 
 
+@pytest.mark.parametrize("command", ["select", "demo"])
+def test_command_usage_and_errors_name_the_command(bilaf, command):
+    """The usage line and a bad value's hint name the command as it is typed
+    ('bilaf select'), not argparse's default, the main usage followed by it."""
+    usage = bilaf(command, "--help").stdout
+    assert usage.startswith(f"usage: bilaf {command} [-h]"), usage[:80]
+    proc = bilaf(command, "--budget", "0")
+    assert_one_line_error(proc, "a count must be at least 1",
+                          f"(see 'bilaf {command} --help')", status=2)
+    assert "COMMAND" not in proc.stderr
+
+
 def test_no_command_runs_select_without_a_file(monkeypatch):
     """Plain ``bilaf`` is ``bilaf select``: the same options, so the same run
     (the demo on the digits), exit status 0; ``bilaf --help`` stays the help."""

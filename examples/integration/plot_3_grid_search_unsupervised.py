@@ -27,11 +27,13 @@ from sklearn_bilaf.denoise import IDCDenoiser
 X, y = load_digits(return_X_y=True)  # y is only used at the very end
 
 # The stages are given as objects so that the grid search below can reach
-# their parameters; these are the sampler's defaults written out (ActiveFT
-# started from k-means, ``init="auto"``, and IDC denoising).
+# their parameters; they are the sampler's default stages written out
+# (ActiveFT started from k-means, ``init="auto"``, and IDC denoising), with 10
+# core samples: the default number, 5 % of the pool, would equal this budget
+# and leave no boundary samples.
 sampler = BiLAFSampler(
     budget=0.05,
-    core_selector=ActiveFTSelector(init="auto", random_state=0),
+    core_selector=ActiveFTSelector(n_cores=10, init="auto", random_state=0),
     denoiser=IDCDenoiser(),
     random_state=0,
 )

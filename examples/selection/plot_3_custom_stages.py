@@ -23,8 +23,8 @@ and ``GridSearchCV`` work with it.
 # ---------------
 # Subclass :class:`~sklearn_bilaf.core.BaseCoreSelector` and implement
 # ``_select(X, n_select, random_state)``, returning ``n_select`` distinct row
-# numbers.  The base class validates ``X``, turns ``n_cores`` (``"auto"``, a
-# count or a fraction) into ``n_select``, sorts the result into
+# numbers.  The base class validates ``X``, turns ``n_cores`` (``"auto"``,
+# ``"paper"``, a count or a fraction) into ``n_select``, sorts the result into
 # ``selected_indices_``, and makes the selector a sampler of its own.
 import numpy as np
 from sklearn.cluster import kmeans_plusplus
