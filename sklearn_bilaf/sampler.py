@@ -432,7 +432,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         tic = time.perf_counter()
         core_selector = self._make_core_selector(rng)
-        self._log(f"stage 1/4: selecting cores with {type(core_selector).__name__}")
+        self._log(f"stage 1/5: selecting cores with {type(core_selector).__name__}")
         core_selector.fit(X, budget=budget)
         cores = self._checked_cores(core_selector, n_samples, budget)
         if cores.size == budget and (self.denoiser is not None
@@ -458,12 +458,12 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # workers finish together; results come back in class order.
         largest_first = np.argsort([-m.size for m in members], kind="stable")
         timings["pseudo_classes"] = time.perf_counter() - tic
-        self._log(f"stage 2/4: {cores.size} pseudo-classes "
+        self._log(f"stage 2/5: {cores.size} pseudo-classes "
                   f"({timings['pseudo_classes']:.2f}s)")
 
         tic = time.perf_counter()
         denoiser = self._make_denoiser(rng)
-        self._log(f"stage 3/4: denoising with {type(denoiser).__name__}")
+        self._log(f"stage 3/5: denoising with {type(denoiser).__name__}")
 
         def denoise_all(denoiser):
             per_class = self._parallel(
@@ -506,7 +506,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         class_budgets = allocate_budget(sizes, budget)
         boundary_selector = (BoundarySelector() if self.boundary_selector is None
                              else _seeded(self.boundary_selector, rng))
-        self._log(f"stage 4/4: {budget - cores.size} boundary samples with "
+        self._log(f"stage 4/5: budgets of {int(class_budgets.min())}-"
+                  f"{int(class_budgets.max())} samples per pseudo-class")
+        self._log(f"stage 5/5: {budget - cores.size} boundary samples with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
             (delayed(_select_class)(

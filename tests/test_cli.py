@@ -227,7 +227,7 @@ def test_demo_prints_selection_classes_and_label_spread(digits_xy):
     assert re.search(r"time cores [\d.]+s, pseudo-classes [\d.]+s, denoising "
                      r"[\d.]+s, boundary [\d.]+s \(selection", flat), out
     # Progress per stage on stderr.
-    assert "stage 1/4" in proc.stderr and "stage 4/4" in proc.stderr
+    assert "stage 1/5" in proc.stderr and "stage 5/5" in proc.stderr
 
 
 @pytest.mark.slow
