@@ -898,6 +898,32 @@ def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
         sampler.transform(bad)
 
 
+@pytest.mark.parametrize("n_features", [8, 20])  # direct and BLAS distances
+def test_idc_leftovers_of_a_large_class_stay_within_working_memory(n_features):
+    """A class too large for its matrix ranks its last few members (n not a
+    multiple of the ring size) against the whole last ring: that block of
+    ring x class distances must not be computed at once."""
+    import tracemalloc
+
+    from sklearn import config_context
+
+    n, q = 6005, 600  # ten rings of 600, five members left over
+    X = np.random.RandomState(0).normal(size=(n, n_features))
+    sampler = BiLAFSampler(30, core_selector=[0], denoiser=IDCDenoiser(),
+                           random_state=0)
+    with config_context(working_memory=1):
+        sampler.fit(X[:1500])  # imports and compiled kernels, before tracing
+        tracemalloc.start()
+        try:
+            sampler.fit(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    _assert_valid(sampler, n, 30)
+    # The last ring against every member is q x n float64 (29 MB).
+    assert peak < 0.5 * q * n * 8
+
+
 def test_nan_rows_are_named_for_nullable_pandas_columns():
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
