@@ -251,3 +251,25 @@ def test_sampler_shares_large_classes_only_when_one_class_at_a_time(monkeypatch)
         assert set(seen) == {1}
     np.testing.assert_array_equal(one_at_a_time.selected_indices_,
                                   concurrent.selected_indices_)
+
+
+@pytest.mark.parametrize("centroid_search", ["exact", "graph"])
+def test_activeft_does_not_depend_on_working_memory(centroid_search):
+    """ActiveFT's row blocks group its partial sums and shape its products;
+    Adam amplifies their last bits into other picks (5 of 1,000 cores on a
+    20,000-row pool at working_memory=16), so the blocks are fixed."""
+    from sklearn import config_context
+
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(600, 21)) + 5
+    selector = ActiveFTSelector(n_cores=18, max_iter=15, random_state=0,
+                                centroid_search=centroid_search)
+    expected = selector.fit(X)
+    centroids, picks = expected.centroids_.copy(), expected.selected_indices_.copy()
+    for working_memory in (1, 0.01):
+        with config_context(working_memory=working_memory):
+            got = selector.fit(X)
+        np.testing.assert_array_equal(got.centroids_, centroids)
+        np.testing.assert_array_equal(got.selected_indices_, picks)
