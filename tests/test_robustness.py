@@ -538,6 +538,26 @@ def test_non_numeric_dtypes_are_refused(X, match):
         _fit(X)
 
 
+def test_dataframes_with_date_or_complex_columns_are_refused():
+    """Checked per column: numpy's conversion of a DataFrame raised a bare
+    DTypePromotionError, and a frame of dates only was selected from as
+    nanoseconds."""
+    pd = pytest.importorskip("pandas")
+    x = _blobs(20, d=1)[:, 0]
+    dates = pd.date_range("2020", periods=20)
+    for X, match in [
+            (pd.DataFrame({"a": x, "when": dates}), r"dates or times in column 'when'"),
+            (pd.DataFrame({"when": dates}), r"dates or times in column 'when'"),
+            (pd.DataFrame({"a": x, "when": dates.tz_localize("UTC")}),
+             "dates or times"),
+            (pd.DataFrame({"a": x, "lag": pd.to_timedelta(np.arange(20), "s")}),
+             r"dates or times in column 'lag'.*drop that column"),
+            (pd.DataFrame({"a": x, "z": x + 1j}), r"Complex data not supported in "
+                                                   r"column 'z'.*X\.real")]:
+        with pytest.raises(ValueError, match=match):
+            _fit(X)
+
+
 def test_ragged_rows_are_refused():
     X = [[1.0, 2.0], [3.0]] + [[1.0, 2.0]] * 18
     with pytest.raises(ValueError, match="same length"):
