@@ -1015,6 +1015,43 @@ def test_failed_refit_leaves_a_core_selector_unfitted(make):
         selector.transform(X)
 
 
+@pytest.mark.parametrize("what", ["classifier", "resampler", "boundary",
+                                  "denoiser"])
+def test_failed_refit_leaves_the_other_estimators_unfitted(what):
+    """A refit that fails after validation recorded the new feature count
+    left it beside the previous fit: LabelBudgetClassifier.predict then
+    refused both the old and the new number of features."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 4)), np.arange(60) % 3
+    bad = rng.normal(size=(40, 3))
+    bad[0, 0] = np.nan
+    sampler = BiLAFSampler(9, core_selector=RandomSelector(3), random_state=0)
+    if what == "classifier":
+        estimator = LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
+        refit, use = (lambda: estimator.fit(bad, y[:40])), estimator.predict
+    elif what == "resampler":
+        estimator = SubsetResampler(sampler).fit(X)
+        refit, use = (lambda: estimator.fit(bad)), None
+    elif what == "boundary":
+        estimator = BoundarySelector().fit(X, y)
+        refit, use = (lambda: estimator.fit(bad[1:], None)), None
+    else:
+        estimator = IDCDenoiser().fit(X)
+        refit, use = (lambda: estimator.fit(bad)), None
+    with pytest.raises(ValueError):
+        refit()
+    assert not [name for name in vars(estimator)
+                if name.endswith("_") and not name.startswith("__")]
+    if use is not None:
+        with pytest.raises(NotFittedError):
+            use(X)
+
+
 def test_clusterer_asking_for_more_clusters_than_rows_is_explained():
     with pytest.raises(ValueError, match=r"KMeans\(n_clusters=5\) asks for more "
                                          r"clusters than the pool has rows "
