@@ -1191,7 +1191,8 @@ class KMeansSelector(BaseCoreSelector):
     Runs :class:`~sklearn.cluster.KMeans` with ``n_cores`` clusters, then, for
     each centre in order, takes the nearest sample (Euclidean) not already
     taken; ties go to the lower sample index.  This is the paper's "K-Means"
-    baseline.
+    baseline.  KMeans clusters a centred copy of X: unlike the other
+    selectors, it copies a memory-mapped pool whole.
 
     Parameters
     ----------
