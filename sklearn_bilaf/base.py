@@ -103,22 +103,43 @@ def _pool_dtype(X):
 
 
 def _reject_unsupported_dtype(X):
-    dtype = getattr(X, "dtype", None)
-    if dtype is None:
+    columns = _frame_dtypes(X)
+    if columns is not None:
+        # A DataFrame has no single dtype: a date or complex column would
+        # reach numpy's conversion (a bare DTypePromotionError, or, for a
+        # frame of dates only, numbers of nanoseconds used as embeddings).
+        for column, dtype in columns:
+            _reject_dtype(dtype, f" in column {column!r}")
         return
-    if dtype.kind == "c":
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None:
+        _reject_dtype(dtype, "")
+
+
+def _frame_dtypes(X):
+    """(column, dtype) pairs of a pandas DataFrame, else None."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or isinstance(X, np.ndarray) or not hasattr(dtypes, "items"):
+        return None
+    return list(dtypes.items())
+
+
+def _reject_dtype(dtype, where):
+    kind = getattr(dtype, "kind", "O")
+    if kind == "c":
         raise ValueError(
-            "Complex data not supported: embeddings must be real numbers. "
-            "Pass the real part (X.real) or the magnitude (np.abs(X))."
+            f"Complex data not supported{where}: embeddings must be real "
+            "numbers. Pass the real part (X.real) or the magnitude (np.abs(X))."
         )
-    if dtype.kind in "USMmV":
-        what = "dates or times" if dtype.kind in "Mm" else "text"
-        if dtype.kind == "V":
+    if kind in "USMmV":
+        what = "dates or times" if kind in "Mm" else "text"
+        if kind == "V":
             what = "structured records"
         raise ValueError(
-            f"X holds {what} (dtype {dtype}), not embeddings: the selection "
-            "needs a 2-D array of numbers. Embed the raw inputs first (e.g. with "
-            "a pretrained encoder) and pass the embedding matrix."
+            f"X holds {what}{where} (dtype {dtype}), not embeddings: the "
+            "selection needs a 2-D array of numbers. Embed the raw inputs first "
+            "(e.g. with a pretrained encoder) and pass the embedding matrix"
+            + (", or drop that column." if where else ".")
         )
 
 

@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
-from .base import validate_pool
+from .base import fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = ["BaseBoundarySelector", "BoundarySelector", "boundary_scores"]
@@ -130,47 +130,48 @@ class BaseBoundarySelector(BaseEstimator):
             nearest to the class mean), ``boundary_scores_`` and
             ``opponent_`` (an index into ``classes_``, -1 with one class).
         """
-        from sklearn.utils.validation import column_or_1d
+        with fit_or_forget(self):
+            from sklearn.utils.validation import column_or_1d
 
-        self._validate_params()
-        X = validate_pool(self, X)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None: pass the group (pseudo-class, cluster or class) of every "
-                "sample."
-            )
-        try:
-            y = column_or_1d(y, dtype=None, warn=True)
-        except ValueError as exc:
-            raise ValueError(
-                f"y must be 1-D, one group label per row of X; got an array of "
-                f"shape {np.shape(y)}."
-            ) from exc
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"y has {y.shape[0]} labels but X has {X.shape[0]} rows."
-            )
-        self.classes_, y_codes = np.unique(y, return_inverse=True)
-        rows = prepare(X, "euclidean")
-        from .denoise import _most_central
+            self._validate_params()
+            X = validate_pool(self, X)
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target y "
+                    "is None: pass the group (pseudo-class, cluster or class) of every "
+                    "sample."
+                )
+            try:
+                y = column_or_1d(y, dtype=None, warn=True)
+            except ValueError as exc:
+                raise ValueError(
+                    f"y must be 1-D, one group label per row of X; got an array of "
+                    f"shape {np.shape(y)}."
+                ) from exc
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"y has {y.shape[0]} labels but X has {X.shape[0]} rows."
+                )
+            self.classes_, y_codes = np.unique(y, return_inverse=True)
+            rows = prepare(X, "euclidean")
+            from .denoise import _most_central
 
-        members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
-        cores = np.array([m[_most_central(rows[m])] for m in members])
-        core_rows = rows[cores]
-        scores = np.empty(X.shape[0])
-        opponent = np.empty(X.shape[0], dtype=np.intp)
-        for c, m in enumerate(members):
-            inside = PseudoClass(
-                c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
-            ).mean_distances()
-            outside, opp = outside_distances(rows[m], c, core_rows, "euclidean")
-            scores[m] = boundary_scores(inside, outside, opp)
-            opponent[m] = opp
-        self.core_indices_ = cores
-        self.boundary_scores_ = scores
-        self.opponent_ = opponent
-        return self
+            members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
+            cores = np.array([m[_most_central(rows[m])] for m in members])
+            core_rows = rows[cores]
+            scores = np.empty(X.shape[0])
+            opponent = np.empty(X.shape[0], dtype=np.intp)
+            for c, m in enumerate(members):
+                inside = PseudoClass(
+                    c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
+                ).mean_distances()
+                outside, opp = outside_distances(rows[m], c, core_rows, "euclidean")
+                scores[m] = boundary_scores(inside, outside, opp)
+                opponent[m] = opp
+            self.core_indices_ = cores
+            self.boundary_scores_ = scores
+            self.opponent_ = opponent
+            return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

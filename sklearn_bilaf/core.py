@@ -644,6 +644,21 @@ _ACTIVEFT_CENTROID_BLOCK = 256
 #: Rows per task with ``centroid_search="graph"``.
 _ACTIVEFT_GRAPH_BLOCK_ROWS = 8192
 
+#: Bytes that one task of ActiveFT may hold, which caps the block sizes
+#: above for very large K.  A constant (scikit-learn's default
+#: ``working_memory``), not the live setting: the blocks group the partial
+#: sums and shape the products, whose last bits 300 Adam steps amplify into
+#: other picks, so they must not change with ``working_memory`` any more
+#: than with the thread count.  The setting bounds how many tasks run at
+#: once instead.
+_ACTIVEFT_TASK_BYTES = 1024 * 2**20
+
+
+def _fixed_chunk_rows(n_rows, bytes_per_row):
+    """:func:`chunk_rows` under ``_ACTIVEFT_TASK_BYTES`` instead of the
+    ``working_memory`` setting."""
+    return int(max(1, min(n_rows, _ACTIVEFT_TASK_BYTES // max(1, int(bytes_per_row)))))
+
 
 class _ActiveFTObjective:
     """ActiveFT's loss and gradient over the pool (or a batch of its rows).
@@ -671,8 +686,9 @@ class _ActiveFTObjective:
         self.dtype = _work_dtype(X)
         n, d = X.shape
         itemsize = self.dtype.itemsize
-        # Block sizes must not depend on the thread count (the partial sums
-        # would be grouped differently); memory is bounded instead by running
+        # Block sizes must not depend on the thread count or on the
+        # working_memory setting (the partial sums would be grouped, and the
+        # products shaped, differently); memory is bounded instead by running
         # fewer blocks at once when one block is a large share of it.
         if search is None:
             row_bytes = (n_centroids + d) * itemsize + 64
@@ -680,10 +696,10 @@ class _ActiveFTObjective:
         else:  # no K-wide products per row: bigger blocks, fewer partial sums
             row_bytes = 2 * d * itemsize + 64
             block_rows = _ACTIVEFT_GRAPH_BLOCK_ROWS
-        self.block_rows = min(block_rows, chunk_rows(n, row_bytes))
+        self.block_rows = min(block_rows, _fixed_chunk_rows(n, row_bytes))
         centroid_bytes = 3 * n_centroids * itemsize + 1
         self.centroid_block = min(_ACTIVEFT_CENTROID_BLOCK,
-                                  chunk_rows(n_centroids, centroid_bytes))
+                                  _fixed_chunk_rows(n_centroids, centroid_bytes))
         largest = max(self.block_rows * row_bytes,
                       self.centroid_block * centroid_bytes)
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
@@ -885,7 +901,9 @@ class ActiveFTSelector(BaseCoreSelector):
     centroids to 5e-3 (absolute), and 99 of the 100 selected samples were
     the same.  The pool is read in row blocks and never copied or normalised
     into a copy; the work runs on as many threads as BLAS may use, with a
-    result that does not depend on their number.
+    result that does not depend on their number, nor on scikit-learn's
+    ``working_memory``: the row blocks are fixed (4,096 rows, each with its
+    4,096 x K similarities), and the setting bounds how many run at once.
 
     Parameters
     ----------
@@ -1179,7 +1197,8 @@ class KMeansSelector(BaseCoreSelector):
     Runs :class:`~sklearn.cluster.KMeans` with ``n_cores`` clusters, then, for
     each centre in order, takes the nearest sample (Euclidean) not already
     taken; ties go to the lower sample index.  This is the paper's "K-Means"
-    baseline.
+    baseline.  KMeans clusters a centred copy of X: unlike the other
+    selectors, it copies a memory-mapped pool whole.
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import idc_order, row_means
-from .base import Count, validate_pool, whole_numbers
+from .base import Count, fit_or_forget, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
 
 __all__ = [
@@ -139,18 +139,20 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             first), ``n_kept_`` and ``inlier_mask_``.
         """
         self._validate_params()
-        X = validate_pool(self, X)
-        rows = prepare(X, "euclidean")
-        core = _most_central(rows)
-        pseudo_class = PseudoClass(0, np.arange(X.shape[0]), core, rows, "euclidean")
-        ranking, n_kept = self.denoise_class(pseudo_class)
-        self.core_index_ = core
-        self.ranking_ = ranking
-        self.n_kept_ = n_kept
-        mask = np.zeros(X.shape[0], dtype=bool)
-        mask[ranking[:n_kept]] = True
-        self.inlier_mask_ = mask
-        return self
+        with fit_or_forget(self):
+            X = validate_pool(self, X)
+            rows = prepare(X, "euclidean")
+            core = _most_central(rows)
+            pseudo_class = PseudoClass(0, np.arange(X.shape[0]), core, rows,
+                                       "euclidean")
+            ranking, n_kept = self.denoise_class(pseudo_class)
+            self.core_index_ = core
+            self.ranking_ = ranking
+            self.n_kept_ = n_kept
+            mask = np.zeros(X.shape[0], dtype=bool)
+            mask[ranking[:n_kept]] = True
+            self.inlier_mask_ = mask
+            return self
 
     def fit_predict(self, X, y=None):
         """Fit, then return 1 for kept samples and -1 for removed ones.

@@ -40,6 +40,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .base import fit_or_forget
+
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
 
 
@@ -276,44 +278,45 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : object
             Fitted classifier.
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None: the estimator is trained on the labels of the "
-                "selected rows."
-            )
-        # Record n_features_in_ / feature_names_in_ without converting X: the
-        # sampler and the estimator get X as given (memory maps, DataFrames).
-        X = _as_rows(X)
-        if not hasattr(y, "shape") and not hasattr(y, "__len__"):
-            y = np.asarray(y)
-        validate_data(self, X, skip_check_array=True)
-        check_consistent_length(X, y)
-        if getattr(y, "dtype", None) is not None and y.dtype.kind == "f":
-            assert_all_finite(y, input_name="y")
-        check_classification_targets(y)
-        n_samples = _num_rows(X)
-        _check_budget_fits(self.sampler, n_samples, type(self).__name__)
+        with fit_or_forget(self):
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target "
+                    "y is None: the estimator is trained on the labels of the "
+                    "selected rows."
+                )
+            # Record n_features_in_ / feature_names_in_ without converting X: the
+            # sampler and the estimator get X as given (memory maps, DataFrames).
+            X = _as_rows(X)
+            if not hasattr(y, "shape") and not hasattr(y, "__len__"):
+                y = np.asarray(y)
+            validate_data(self, X, skip_check_array=True)
+            check_consistent_length(X, y)
+            if getattr(y, "dtype", None) is not None and y.dtype.kind == "f":
+                assert_all_finite(y, input_name="y")
+            check_classification_targets(y)
+            n_samples = _num_rows(X)
+            _check_budget_fits(self.sampler, n_samples, type(self).__name__)
 
-        if _routing_enabled():
-            # Metadata routing on: only what the estimator requested reaches
-            # it (scikit-learn's routing API).
-            fit_params = process_routing(self, "fit", **fit_params).estimator.fit
-        _check_sample_weight_length(fit_params, n_samples)
-        sampler = clone(self.sampler).fit(X)
-        indices = _selected_indices(sampler)
-        estimator = clone(self.estimator)
-        estimator.fit(
-            _take_rows(X, indices),
-            _take_rows(y, indices),
-            **_fit_params_for_rows(fit_params, n_samples, indices),
-        )
-        self.sampler_ = sampler
-        self.estimator_ = estimator
-        self.selected_indices_ = indices
-        if hasattr(estimator, "classes_"):
-            self.classes_ = estimator.classes_
-        return self
+            if _routing_enabled():
+                # Metadata routing on: only what the estimator requested reaches
+                # it (scikit-learn's routing API).
+                fit_params = process_routing(self, "fit", **fit_params).estimator.fit
+            _check_sample_weight_length(fit_params, n_samples)
+            sampler = clone(self.sampler).fit(X)
+            indices = _selected_indices(sampler)
+            estimator = clone(self.estimator)
+            estimator.fit(
+                _take_rows(X, indices),
+                _take_rows(y, indices),
+                **_fit_params_for_rows(fit_params, n_samples, indices),
+            )
+            self.sampler_ = sampler
+            self.estimator_ = estimator
+            self.selected_indices_ = indices
+            if hasattr(estimator, "classes_"):
+                self.classes_ = estimator.classes_
+            return self
 
     def _delegate(self, method, X):
         """The estimator's ``method`` on X, checked by ``_check_X`` already:
@@ -509,16 +512,17 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         self : object
             Fitted resampler.
         """
-        X = _as_rows(X)
-        validate_data(self, X, skip_check_array=True)
-        n_samples = _num_rows(X)
-        if y is not None:
-            check_consistent_length(X, y)
-        _check_budget_fits(self.sampler, n_samples, type(self).__name__)
-        sampler = clone(self.sampler).fit(X)
-        self.sample_indices_ = _selected_indices(sampler)
-        self.sampler_ = sampler
-        return self
+        with fit_or_forget(self):
+            X = _as_rows(X)
+            validate_data(self, X, skip_check_array=True)
+            n_samples = _num_rows(X)
+            if y is not None:
+                check_consistent_length(X, y)
+            _check_budget_fits(self.sampler, n_samples, type(self).__name__)
+            sampler = clone(self.sampler).fit(X)
+            self.sample_indices_ = _selected_indices(sampler)
+            self.sampler_ = sampler
+            return self
 
     def fit_resample(self, X, y=None):
         """Fit the sampler on X and return the selected rows of X and y.

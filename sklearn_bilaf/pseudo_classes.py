@@ -302,19 +302,37 @@ class PseudoClass:
             # is exact for duplicates and needs no set-up.
             sq = row_sq_distances(self.X, int(rows[0]), cols)
             return finish(sq, self.metric, out=sq)[None, :]
-        # On demand: the requested rows against every distinct row (one BLAS
-        # call, no copy of the class), then the requested columns.  Working
-        # on distinct rows keeps exact duplicates exact ties.
+        # On demand: the requested rows against every distinct row (BLAS
+        # products, no copy of the class), then the requested columns.
+        # Working on distinct rows keeps exact duplicates exact ties.
         distinct, row_of = self._distinct()
         r_ids, r_back = np.unique(row_of[rows], return_inverse=True)
+        c_ids = row_of[cols]
+        n_distinct = len(distinct)
         if self._direct():
-            D = rows_sq_distances(self._distinct_plain, r_ids,
-                                  np.arange(len(distinct)))
-        else:
-            D = distinct.sq_block(r_ids)
-        D[np.arange(r_ids.size), r_ids] = 0.0
-        finish(D, self.metric, out=D)
-        return np.take(np.take(D, r_back.ravel(), axis=0), row_of[cols], axis=1)
+            # Each entry is evaluated on its own: only the columns asked for.
+            needed, c_back = np.unique(c_ids, return_inverse=True)
+            D = rows_sq_distances(self._distinct_plain, r_ids, needed)
+            D[r_ids[:, None] == needed[None, :]] = 0.0
+            finish(D, self.metric, out=D)
+            return np.take(np.take(D, r_back.ravel(), axis=0), c_back.ravel(),
+                           axis=1)
+        # A block of rows against all n_distinct rows is far larger than the
+        # result when few columns are asked for: blocks that fit
+        # working_memory, of at least two rows (a one-row product may round
+        # differently, and the blocks must not change the bits).
+        out = np.empty((r_ids.size, c_ids.size))
+        step = chunk_rows(r_ids.size, 8 * n_distinct + 1, min_rows=2)
+        starts = list(range(0, r_ids.size, step))
+        if len(starts) > 1 and r_ids.size - starts[-1] == 1:
+            starts.pop()
+        for start, stop in zip(starts, starts[1:] + [r_ids.size], strict=True):
+            ids = r_ids[start:stop]
+            D = distinct.sq_block(ids)
+            D[np.arange(ids.size), ids] = 0.0
+            finish(D, self.metric, out=D)
+            out[start:stop] = np.take(D, c_ids, axis=1)
+        return np.take(out, r_back.ravel(), axis=0)
 
     def mean_distances(self, positions=None):
         """Mean distance of members to members, self included.

@@ -326,3 +326,25 @@ def test_pseudo_class_chunks_of_all_threads_fit_working_memory():
     assert 256 <= two < one
     assert 2 * two * per_row <= 8 * 2**20 < 2 * (two + 1) * per_row + 2
     assert one * per_row <= 8 * 2**20
+
+
+@pytest.mark.parametrize("centroid_search", ["exact", "graph"])
+def test_activeft_does_not_depend_on_working_memory(centroid_search):
+    """ActiveFT's row blocks group its partial sums and shape its products;
+    Adam amplifies their last bits into other picks (5 of 1,000 cores on a
+    20,000-row pool at working_memory=16), so the blocks are fixed."""
+    from sklearn import config_context
+
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(600, 21)) + 5
+    selector = ActiveFTSelector(n_cores=18, max_iter=15, random_state=0,
+                                centroid_search=centroid_search)
+    expected = selector.fit(X)
+    centroids, picks = expected.centroids_.copy(), expected.selected_indices_.copy()
+    for working_memory in (1, 0.01):
+        with config_context(working_memory=working_memory):
+            got = selector.fit(X)
+        np.testing.assert_array_equal(got.centroids_, centroids)
+        np.testing.assert_array_equal(got.selected_indices_, picks)

@@ -538,6 +538,26 @@ def test_non_numeric_dtypes_are_refused(X, match):
         _fit(X)
 
 
+def test_dataframes_with_date_or_complex_columns_are_refused():
+    """Checked per column: numpy's conversion of a DataFrame raised a bare
+    DTypePromotionError, and a frame of dates only was selected from as
+    nanoseconds."""
+    pd = pytest.importorskip("pandas")
+    x = _blobs(20, d=1)[:, 0]
+    dates = pd.date_range("2020", periods=20)
+    for X, match in [
+            (pd.DataFrame({"a": x, "when": dates}), r"dates or times in column 'when'"),
+            (pd.DataFrame({"when": dates}), r"dates or times in column 'when'"),
+            (pd.DataFrame({"a": x, "when": dates.tz_localize("UTC")}),
+             "dates or times"),
+            (pd.DataFrame({"a": x, "lag": pd.to_timedelta(np.arange(20), "s")}),
+             r"dates or times in column 'lag'.*drop that column"),
+            (pd.DataFrame({"a": x, "z": x + 1j}), r"Complex data not supported in "
+                                                   r"column 'z'.*X\.real")]:
+        with pytest.raises(ValueError, match=match):
+            _fit(X)
+
+
 def test_ragged_rows_are_refused():
     X = [[1.0, 2.0], [3.0]] + [[1.0, 2.0]] * 18
     with pytest.raises(ValueError, match="same length"):
@@ -898,6 +918,32 @@ def test_transform_of_a_float16_memory_map_reads_only_what_it_returns(tmp_path):
         sampler.transform(bad)
 
 
+@pytest.mark.parametrize("n_features", [8, 20])  # direct and BLAS distances
+def test_idc_leftovers_of_a_large_class_stay_within_working_memory(n_features):
+    """A class too large for its matrix ranks its last few members (n not a
+    multiple of the ring size) against the whole last ring: that block of
+    ring x class distances must not be computed at once."""
+    import tracemalloc
+
+    from sklearn import config_context
+
+    n, q = 6005, 600  # ten rings of 600, five members left over
+    X = np.random.RandomState(0).normal(size=(n, n_features))
+    sampler = BiLAFSampler(30, core_selector=[0], denoiser=IDCDenoiser(),
+                           random_state=0)
+    with config_context(working_memory=1):
+        sampler.fit(X[:1500])  # imports and compiled kernels, before tracing
+        tracemalloc.start()
+        try:
+            sampler.fit(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    _assert_valid(sampler, n, 30)
+    # The last ring against every member is q x n float64 (29 MB).
+    assert peak < 0.5 * q * n * 8
+
+
 def test_nan_rows_are_named_for_nullable_pandas_columns():
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
@@ -967,6 +1013,43 @@ def test_failed_refit_leaves_a_core_selector_unfitted(make):
     assert not hasattr(selector, "n_features_in_")
     with pytest.raises(NotFittedError):
         selector.transform(X)
+
+
+@pytest.mark.parametrize("what", ["classifier", "resampler", "boundary",
+                                  "denoiser"])
+def test_failed_refit_leaves_the_other_estimators_unfitted(what):
+    """A refit that fails after validation recorded the new feature count
+    left it beside the previous fit: LabelBudgetClassifier.predict then
+    refused both the old and the new number of features."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 4)), np.arange(60) % 3
+    bad = rng.normal(size=(40, 3))
+    bad[0, 0] = np.nan
+    sampler = BiLAFSampler(9, core_selector=RandomSelector(3), random_state=0)
+    if what == "classifier":
+        estimator = LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
+        refit, use = (lambda: estimator.fit(bad, y[:40])), estimator.predict
+    elif what == "resampler":
+        estimator = SubsetResampler(sampler).fit(X)
+        refit, use = (lambda: estimator.fit(bad)), None
+    elif what == "boundary":
+        estimator = BoundarySelector().fit(X, y)
+        refit, use = (lambda: estimator.fit(bad[1:], None)), None
+    else:
+        estimator = IDCDenoiser().fit(X)
+        refit, use = (lambda: estimator.fit(bad)), None
+    with pytest.raises(ValueError):
+        refit()
+    assert not [name for name in vars(estimator)
+                if name.endswith("_") and not name.startswith("__")]
+    if use is not None:
+        with pytest.raises(NotFittedError):
+            use(X)
 
 
 def test_clusterer_asking_for_more_clusters_than_rows_is_explained():
