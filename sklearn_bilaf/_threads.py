@@ -8,8 +8,10 @@ for KMeans, OpenMP) on one thread, in every thread that does such work: the
 calling thread holds the limit around a parallel section, and each task
 takes it again in its own thread.  That covers both kinds of thread pools
 threadpoolctl knows: a process-wide pool (OpenBLAS with pthreads, numpy's
-wheels), which only the calling thread may resize, and per-thread limits
-(OpenMP, and BLAS built on OpenMP), which each thread must set for itself.
+wheels), held jointly by all sections open at the same time, whatever their
+thread (the first in limits it, the last out restores it), and per-thread
+limits (OpenMP, and BLAS built on OpenMP), which each thread must set for
+itself.
 """
 
 import threading
@@ -19,26 +21,28 @@ from contextvars import ContextVar
 from threadpoolctl import ThreadpoolController
 
 _BLAS_CONTROLLER = []
-# One-thread BLAS sections running in this process (any thread).
+# The shared one-thread hold on process-wide BLAS pools: how many sections
+# (in any thread) are inside it, and the limiter that set it.
 _HELD = [0]
+_HELD_LIMITER = [None]
 _HELD_LOCK = threading.Lock()
 
 
 def _controller(user_api):
     # The BLAS libraries are loaded with numpy and scipy, before any section
     # runs, so one controller serves the process (creating one costs ~2 ms,
-    # too much per task).  The OpenMP runtime may be loaded later (with
-    # scikit-learn's compiled k-means): look it up afresh.
+    # too much per task); it holds the BLAS libraries only, so that limiting
+    # and restoring never touch the OpenMP runtime's per-thread setting.  The
+    # OpenMP runtime may be loaded later (with scikit-learn's compiled
+    # k-means): look it up afresh.
     if user_api != "blas":
         return ThreadpoolController()
     if not _BLAS_CONTROLLER:
-        _BLAS_CONTROLLER.append(ThreadpoolController())
+        _BLAS_CONTROLLER.append(ThreadpoolController().select(user_api="blas"))
     return _BLAS_CONTROLLER[0]
 
 
 def _blas_libraries():
-    # The controller also lists the OpenMP runtime when it was loaded
-    # first (scikit-learn's compiled code): only the BLAS libraries count.
     return [lib for lib in _controller("blas").lib_controllers
             if lib.user_api == "blas"]
 
@@ -61,35 +65,72 @@ def _process_wide_blas():
     return all(layer in ("pthreads", "sequential") for layer in layers)
 
 
+def _release_blas_control():
+    # threadpoolctl (3.6 and later) lets only one thread at a time -- the
+    # first to set a limit -- resize a process-wide OpenBLAS pool, and
+    # silently ignores the others.  The shared hold is opened and closed by
+    # whichever thread comes first and last, so it takes control for just
+    # those moments.
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:  # older threadpoolctl: any thread may set limits
+        return
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
+
+
+@contextmanager
+def _shared_blas_hold():
+    """One BLAS thread for a process-wide pool, held by any number of
+    sections in any threads: the first to enter sets the limit, the last to
+    leave restores it.  (A limit per section would let the first section to
+    leave restore the old limit under the feet of another thread's section,
+    and the last to leave restore one thread for good.)"""
+    with _HELD_LOCK:
+        if _HELD[0] == 0:
+            _release_blas_control()
+            _HELD_LIMITER[0] = _controller("blas").limit(limits=1, user_api="blas")
+            _release_blas_control()
+        _HELD[0] += 1
+    try:
+        yield
+    finally:
+        with _HELD_LOCK:
+            _HELD[0] -= 1
+            if _HELD[0] == 0:
+                _release_blas_control()
+                _HELD_LIMITER[0].restore_original_limits()
+                _release_blas_control()
+                _HELD_LIMITER[0] = None
+
+
 @contextmanager
 def one_thread(*user_apis):
     """Run the block with each of ``user_apis`` ("blas", "openmp") limited
-    to one thread, then restore the previous limits."""
+    to one thread, then restore the previous limits.
+
+    A process-wide BLAS pool is held jointly by all sections that are open
+    at the same time, in any thread (the last one out restores it); other
+    pools (OpenMP, BLAS built on OpenMP) have per-thread limits, which each
+    section sets and restores for its own thread.
+    """
     with ExitStack() as stack:
         for api in user_apis:
-            stack.enter_context(_controller(api).limit(limits=1, user_api=api))
-        if "blas" in user_apis:
-            with _HELD_LOCK:
-                _HELD[0] += 1
-        try:
-            yield
-        finally:
-            if "blas" in user_apis:
-                with _HELD_LOCK:
-                    _HELD[0] -= 1
+            if api == "blas" and _process_wide_blas():
+                stack.enter_context(_shared_blas_hold())
+            else:
+                stack.enter_context(_controller(api).limit(limits=1, user_api=api))
+        yield
 
 
 @contextmanager
 def one_blas_thread_in_task():
     """``one_thread("blas")`` for a task that may run in a worker thread or
-    process: a no-op (about 70 us saved per task) when another thread of
-    this process holds the limit on a process-wide pool, which then already
-    covers the task."""
-    if _HELD[0] > 0 and _process_wide_blas():
+    process.  Inside a section already open in this process on a
+    process-wide pool, it only counts itself in (a few microseconds)."""
+    with one_thread("blas"):
         yield
-    else:
-        with one_thread("blas"):
-            yield
 
 
 #: Worker threads a single pseudo-class's products may use: set by the

@@ -159,43 +159,83 @@ def test_process_workers_run_per_class_work_on_one_blas_thread():
     np.testing.assert_array_equal(got, expected)
 
 
-def test_task_section_limits_unless_a_process_wide_pool_is_held(monkeypatch):
-    from threadpoolctl import threadpool_info, threadpool_limits
+def _blas_limits():
+    from threadpoolctl import threadpool_info
+
+    return {info["num_threads"] for info in threadpool_info()
+            if info["user_api"] == "blas"}
+
+
+def _needs_process_wide_blas():
+    from sklearn_bilaf import _threads
+
+    if not _blas_limits():
+        pytest.skip("no BLAS library loaded")
+    if not _threads._process_wide_blas():
+        pytest.skip("BLAS with per-thread pools")
+
+
+def test_sections_in_several_threads_hold_the_process_wide_pool_jointly():
+    """Two one-thread sections in two threads (two fits in a threaded grid
+    search): the first to leave must not restore the old limit while the
+    other is still inside, and the last to leave must restore it."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
 
     from sklearn_bilaf import _threads
 
-    def blas_threads():
-        return {info["num_threads"] for info in threadpool_info()
-                if info["user_api"] == "blas"}
+    _needs_process_wide_blas()
+    a_inside, b_inside, a_left, b_may_leave = (threading.Event() for _ in range(4))
+    seen = {}
 
-    if not blas_threads():
-        pytest.skip("no BLAS library loaded")
-    entered = []
-    real = _threads.one_thread
-
-    def spy(*apis):
-        entered.append(apis)
-        return real(*apis)
-
-    monkeypatch.setattr(_threads, "one_thread", spy)
-    with threadpool_limits(limits=2, user_api="blas"):
-        # Alone in its process (a worker process's task): it must limit.
+    def a():
         with _threads.one_blas_thread_in_task():
-            assert blas_threads() == {1}
-        assert entered == [("blas",)]
-        # Inside a section held by another thread on a process-wide pool:
-        # already covered, nothing to do.
-        with real("blas"):
-            monkeypatch.setattr(_threads, "_process_wide_blas", lambda: True)
-            with _threads.one_blas_thread_in_task():
-                assert blas_threads() == {1}
-            assert entered == [("blas",)]
-            # Per-thread pools (BLAS on OpenMP): each task limits its thread.
-            monkeypatch.setattr(_threads, "_process_wide_blas", lambda: False)
-            with _threads.one_blas_thread_in_task():
-                pass
-            assert entered == [("blas",), ("blas",)]
-        assert blas_threads() == {2}
+            a_inside.set()
+            b_inside.wait(10)
+        a_left.set()
+
+    def b():
+        a_inside.wait(10)
+        with _threads.one_thread("blas"):
+            b_inside.set()
+            a_left.wait(10)
+            seen["b after a left"] = _blas_limits()
+            b_may_leave.wait(10)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        threads = [threading.Thread(target=f) for f in (a, b)]
+        for thread in threads:
+            thread.start()
+        a_left.wait(10)
+        b_may_leave.set()
+        for thread in threads:
+            thread.join(10)
+        seen["after both"] = _blas_limits()
+    assert seen == {"b after a left": {1}, "after both": {2}}
+
+
+def test_section_in_a_worker_thread_limits_under_the_callers_own_limits():
+    """threadpoolctl lets only one thread resize a process-wide pool; a
+    section opened in a worker thread while the main thread holds its own
+    threadpool_limits must still get one thread, and give it back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_bilaf import _threads
+
+    _needs_process_wide_blas()
+
+    def task():
+        with _threads.one_blas_thread_in_task():
+            return _blas_limits()
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with ThreadPoolExecutor(1) as pool:
+            inside = pool.submit(task).result()
+        after = _blas_limits()
+    assert (inside, after) == ({1}, {2})
 
 
 def test_blas_pool_kind_and_size_ignore_the_openmp_runtime(monkeypatch):
