@@ -168,6 +168,22 @@ def validate_pool(estimator, X, *, reset=True):
     X_valid : ndarray of shape (n_samples, n_features)
         float32 or float64, without a copy where possible.
     """
+    if X is None:
+        raise TypeError(
+            f"{type(estimator).__name__} got X=None: pass the pool's embeddings, "
+            "a 2-D array of shape (n_samples, n_features)."
+        )
+    if isinstance(X, np.ma.MaskedArray):
+        n_masked = int(np.ma.count_masked(X))
+        if n_masked:
+            # numpy would hand over the values under the mask as if valid.
+            raise ValueError(
+                f"X is a masked array with {n_masked} masked entries, and the "
+                "selection would use the values under the mask. Drop the rows "
+                "that hold them (X[~np.ma.getmaskarray(X).any(axis=1)]) or fill "
+                "them (X.filled(value)) first."
+            )
+        X = np.ma.getdata(X)
     _reject_unsupported_dtype(X)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
         raise TypeError(

@@ -558,6 +558,26 @@ def test_dataframes_with_date_or_complex_columns_are_refused():
             _fit(X)
 
 
+def test_none_and_masked_arrays_say_what_to_change():
+    """None reached scikit-learn's "got scalar array ... array=nan"; a masked
+    array's masked entries were used with the values under the mask."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = _blobs(40)
+    with pytest.raises(TypeError, match="X=None: pass the pool's embeddings"):
+        _fit(None)
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[3, 1] = mask[7, 0] = True
+    for estimator in (BiLAFSampler(5, random_state=0),
+                      ActiveFTSelector(n_cores=3, max_iter=2, random_state=0)):
+        with pytest.raises(ValueError, match="2 masked entries.*X.filled"):
+            estimator.fit(np.ma.masked_array(X, mask=mask))
+    # Nothing masked: the data, as if given plainly.
+    np.testing.assert_array_equal(
+        BiLAFSampler(5, random_state=0).fit(np.ma.masked_array(X)).selected_indices_,
+        BiLAFSampler(5, random_state=0).fit(X).selected_indices_)
+
+
 def test_ragged_rows_are_refused():
     X = [[1.0, 2.0], [3.0]] + [[1.0, 2.0]] * 18
     with pytest.raises(ValueError, match="same length"):
