@@ -729,3 +729,33 @@ def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
                           (RandomSelector(n_cores=11), "n_cores")):
         with pytest.raises(ValueError, match=rf"{name}=11 is larger than the 10"):
             LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
+
+
+def test_meta_estimators_refuse_a_classifier_as_sampler(small_digits):
+    """Swapped arguments (classifier first) get an error that says so, not
+    the classifier's own "fit() missing ... 'y'" from inside the fit."""
+    X, y = small_digits
+    with pytest.raises(TypeError, match=r"sampler=LogisticRegression\(\) is a "
+                       r"classifier.*LabelBudgetClassifier\(sampler, estimator\)"):
+        LabelBudgetClassifier(_lr(), _sampler()).fit(X, y)
+    with pytest.raises(TypeError, match="is a classifier, not a sampler"):
+        LabelBudgetClassifier(make_pipeline(StandardScaler(), _lr()),
+                              _lr()).fit(X, y)
+    with pytest.raises(TypeError, match=r"sampler=LogisticRegression\(\) is a "
+                       "classifier, not a sampler"):
+        SubsetResampler(_lr()).fit_resample(X, y)
+
+
+def test_label_budget_classifier_refuses_an_estimator_that_cannot_predict(
+        small_digits):
+    # A sampler as the estimator was fitted silently, leaving a "classifier"
+    # without predict or classes_.
+    X, y = small_digits
+    with pytest.raises(TypeError, match=r"estimator=BiLAFSampler\(\) has no "
+                       "predict"):
+        LabelBudgetClassifier(_sampler(), BiLAFSampler(10)).fit(X, y)
+    # A pipeline ending with a classifier predicts.
+    clf = LabelBudgetClassifier(_sampler(),
+                                make_pipeline(StandardScaler(), _lr()))
+    assert clf.fit(X, y).predict(X).shape == (len(X),)
+
