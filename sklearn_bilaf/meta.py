@@ -460,12 +460,12 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        sampler_tags = get_tags(self.sampler)
-        estimator_tags = get_tags(self.estimator)
-        tags.input_tags.sparse = (sampler_tags.input_tags.sparse
-                                  and estimator_tags.input_tags.sparse)
-        tags.input_tags.allow_nan = (sampler_tags.input_tags.allow_nan
-                                     and estimator_tags.input_tags.allow_nan)
+        # A stage without tags of its own is assumed to take neither.
+        stages = [_tags_or_none(self.sampler), _tags_or_none(self.estimator)]
+        tags.input_tags.sparse = all(
+            t is not None and t.input_tags.sparse for t in stages)
+        tags.input_tags.allow_nan = all(
+            t is not None and t.input_tags.allow_nan for t in stages)
         return tags
 
 
@@ -592,7 +592,10 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        sampler_tags = get_tags(self.sampler)
-        tags.input_tags.sparse = sampler_tags.input_tags.sparse
-        tags.input_tags.allow_nan = sampler_tags.input_tags.allow_nan
+        sampler_tags = _tags_or_none(self.sampler)
+        # A sampler without tags of its own is assumed to take neither.
+        tags.input_tags.sparse = (sampler_tags is not None
+                                  and sampler_tags.input_tags.sparse)
+        tags.input_tags.allow_nan = (sampler_tags is not None
+                                     and sampler_tags.input_tags.allow_nan)
         return tags

@@ -759,3 +759,31 @@ def test_label_budget_classifier_refuses_an_estimator_that_cannot_predict(
                                 make_pipeline(StandardScaler(), _lr()))
     assert clf.fit(X, y).predict(X).shape == (len(X),)
 
+
+class _DuckSampler:
+    """A sampler without scikit-learn's base classes (no estimator tags)."""
+
+    def __init__(self, n=40):
+        self.n = n
+
+    def get_params(self, deep=True):
+        return {"n": self.n}
+
+    def set_params(self, **params):
+        self.n = params.get("n", self.n)
+        return self
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = np.arange(self.n)
+        return self
+
+
+def test_meta_estimators_take_a_sampler_without_estimator_tags(small_digits):
+    """'any estimator whose fit(X) sets selected_indices_': one without
+    scikit-learn's tags (no BaseEstimator) failed in __sklearn_tags__."""
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_DuckSampler(), _lr()).fit(X, y)
+    assert_array_equal(clf.selected_indices_, np.arange(40))
+    X_res, y_res = SubsetResampler(_DuckSampler(30)).fit_resample(X, y)
+    assert X_res.shape == (30, X.shape[1])
+    assert_array_equal(y_res, y[:30])
