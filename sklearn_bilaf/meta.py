@@ -28,6 +28,8 @@ from sklearn.base import (
     MetaEstimatorMixin,
     _fit_context,
     clone,
+    is_classifier,
+    is_regressor,
 )
 from sklearn.utils import _safe_indexing, assert_all_finite, get_tags
 from sklearn.utils._param_validation import HasMethods
@@ -69,6 +71,36 @@ def _selected_indices(fitted_sampler):
             f"{indices.dtype} of shape {indices.shape}."
         )
     return indices.astype(np.intp, copy=False)
+
+
+def _tags_or_none(estimator):
+    """scikit-learn's tags of ``estimator``, None when it has none (a
+    duck-typed sampler or estimator that does not inherit BaseEstimator)."""
+    try:
+        return get_tags(estimator)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _check_sampler_role(sampler, owner):
+    """Refuse a classifier or regressor given as the sampler (most often the
+    arguments swapped), before its fit fails for want of y."""
+    step = _final_step(sampler)
+    if _tags_or_none(step) is None:
+        return
+    kind = ("classifier" if is_classifier(step)
+            else "regressor" if is_regressor(step) else None)
+    if kind is None:
+        return
+    usage = ("LabelBudgetClassifier(sampler, estimator)"
+             if owner == "LabelBudgetClassifier" else f"{owner}(sampler)")
+    raise TypeError(
+        f"sampler={type(sampler).__name__}() is a {kind}, not a sampler: the "
+        "sampler chooses rows from X alone and sets selected_indices_. Pass a "
+        "sampler of sklearn_bilaf (BiLAFSampler, or a selector of "
+        "sklearn_bilaf.core) as the sampler, the first argument: "
+        f"{usage}."
+    )
 
 
 def _check_budget_fits(sampler, n_samples, owner):
@@ -296,6 +328,15 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 assert_all_finite(y, input_name="y")
             check_classification_targets(y)
             n_samples = _num_rows(X)
+            _check_sampler_role(self.sampler, type(self).__name__)
+            if not hasattr(self.estimator, "predict"):
+                raise TypeError(
+                    f"estimator={type(self.estimator).__name__}() has no "
+                    "predict: it is the classifier trained on the selected "
+                    "rows and their labels. Pass a classifier (e.g. "
+                    "LogisticRegression()) as the estimator, the second "
+                    "argument: LabelBudgetClassifier(sampler, estimator)."
+                )
             _check_budget_fits(self.sampler, n_samples, type(self).__name__)
 
             if _routing_enabled():
@@ -419,12 +460,12 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        sampler_tags = get_tags(self.sampler)
-        estimator_tags = get_tags(self.estimator)
-        tags.input_tags.sparse = (sampler_tags.input_tags.sparse
-                                  and estimator_tags.input_tags.sparse)
-        tags.input_tags.allow_nan = (sampler_tags.input_tags.allow_nan
-                                     and estimator_tags.input_tags.allow_nan)
+        # A stage without tags of its own is assumed to take neither.
+        stages = [_tags_or_none(self.sampler), _tags_or_none(self.estimator)]
+        tags.input_tags.sparse = all(
+            t is not None and t.input_tags.sparse for t in stages)
+        tags.input_tags.allow_nan = all(
+            t is not None and t.input_tags.allow_nan for t in stages)
         return tags
 
 
@@ -518,6 +559,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             n_samples = _num_rows(X)
             if y is not None:
                 check_consistent_length(X, y)
+            _check_sampler_role(self.sampler, type(self).__name__)
             _check_budget_fits(self.sampler, n_samples, type(self).__name__)
             sampler = clone(self.sampler).fit(X)
             self.sample_indices_ = _selected_indices(sampler)
@@ -550,7 +592,10 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        sampler_tags = get_tags(self.sampler)
-        tags.input_tags.sparse = sampler_tags.input_tags.sparse
-        tags.input_tags.allow_nan = sampler_tags.input_tags.allow_nan
+        sampler_tags = _tags_or_none(self.sampler)
+        # A sampler without tags of its own is assumed to take neither.
+        tags.input_tags.sparse = (sampler_tags is not None
+                                  and sampler_tags.input_tags.sparse)
+        tags.input_tags.allow_nan = (sampler_tags is not None
+                                     and sampler_tags.input_tags.allow_nan)
         return tags

@@ -729,3 +729,61 @@ def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
                           (RandomSelector(n_cores=11), "n_cores")):
         with pytest.raises(ValueError, match=rf"{name}=11 is larger than the 10"):
             LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
+
+
+def test_meta_estimators_refuse_a_classifier_as_sampler(small_digits):
+    """Swapped arguments (classifier first) get an error that says so, not
+    the classifier's own "fit() missing ... 'y'" from inside the fit."""
+    X, y = small_digits
+    with pytest.raises(TypeError, match=r"sampler=LogisticRegression\(\) is a "
+                       r"classifier.*LabelBudgetClassifier\(sampler, estimator\)"):
+        LabelBudgetClassifier(_lr(), _sampler()).fit(X, y)
+    with pytest.raises(TypeError, match="is a classifier, not a sampler"):
+        LabelBudgetClassifier(make_pipeline(StandardScaler(), _lr()),
+                              _lr()).fit(X, y)
+    with pytest.raises(TypeError, match=r"sampler=LogisticRegression\(\) is a "
+                       "classifier, not a sampler"):
+        SubsetResampler(_lr()).fit_resample(X, y)
+
+
+def test_label_budget_classifier_refuses_an_estimator_that_cannot_predict(
+        small_digits):
+    # A sampler as the estimator was fitted silently, leaving a "classifier"
+    # without predict or classes_.
+    X, y = small_digits
+    with pytest.raises(TypeError, match=r"estimator=BiLAFSampler\(\) has no "
+                       "predict"):
+        LabelBudgetClassifier(_sampler(), BiLAFSampler(10)).fit(X, y)
+    # A pipeline ending with a classifier predicts.
+    clf = LabelBudgetClassifier(_sampler(),
+                                make_pipeline(StandardScaler(), _lr()))
+    assert clf.fit(X, y).predict(X).shape == (len(X),)
+
+
+class _DuckSampler:
+    """A sampler without scikit-learn's base classes (no estimator tags)."""
+
+    def __init__(self, n=40):
+        self.n = n
+
+    def get_params(self, deep=True):
+        return {"n": self.n}
+
+    def set_params(self, **params):
+        self.n = params.get("n", self.n)
+        return self
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = np.arange(self.n)
+        return self
+
+
+def test_meta_estimators_take_a_sampler_without_estimator_tags(small_digits):
+    """'any estimator whose fit(X) sets selected_indices_': one without
+    scikit-learn's tags (no BaseEstimator) failed in __sklearn_tags__."""
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_DuckSampler(), _lr()).fit(X, y)
+    assert_array_equal(clf.selected_indices_, np.arange(40))
+    X_res, y_res = SubsetResampler(_DuckSampler(30)).fit_resample(X, y)
+    assert X_res.shape == (30, X.shape[1])
+    assert_array_equal(y_res, y[:30])
