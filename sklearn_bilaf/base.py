@@ -321,7 +321,10 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         raise ValueError(
             f"{name}={value!r} asks for {count} samples but the pool has only "
             f"{n_samples} sample{'' if n_samples == 1 else 's'}. Lower {name} or "
-            "pass a larger pool."
+            "pass a larger pool"
+            + (f"; in cross-validation, where each fold's pool is smaller, a "
+               f"fraction of the pool ({name}=0.05 for 5 %, say) scales with "
+               "it." if isinstance(value, Integral) else ".")
         )
     if cap is not None and count > cap:
         raise ValueError(

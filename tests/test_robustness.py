@@ -332,7 +332,8 @@ def test_boolean_budget_is_refused():
 
 def test_budget_larger_than_the_pool_is_refused():
     with pytest.raises(ValueError, match="budget=21 asks for 21 samples but the "
-                                         "pool has only 20.*Lower budget"):
+                                         "pool has only 20.*Lower budget.*"
+                                         r"cross-validation.*budget=0\.05"):
         _fit(_blobs(20), budget=21)
 
 
