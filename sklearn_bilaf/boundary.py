@@ -24,7 +24,7 @@ positions, the core first.  The
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import prepare
@@ -113,6 +113,7 @@ class BaseBoundarySelector(BaseEstimator):
 
     _parameter_constraints: dict = {}
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Score every sample's nearness to the border of its class.
 
@@ -133,7 +134,6 @@ class BaseBoundarySelector(BaseEstimator):
         with fit_or_forget(self):
             from sklearn.utils.validation import column_or_1d
 
-            self._validate_params()
             X = validate_pool(self, X)
             if y is None:
                 raise ValueError(

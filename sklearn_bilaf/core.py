@@ -21,7 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -188,6 +188,7 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
             self.n_cores, n_samples, name="n_cores", cap=budget, auto=default_n_cores
         )
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, budget=None):
         """Select the core samples of the pool X.
 
@@ -206,7 +207,6 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
         self : object
             Fitted selector.
         """
-        self._validate_params()
         with fit_or_forget(self):
             X = validate_pool(self, X)
             n_select = self._n_select(X.shape[0], budget)
@@ -1423,6 +1423,7 @@ class ClustererSelector(BaseCoreSelector):
     def __init__(self, clusterer):
         self.clusterer = clusterer
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, budget=None):
         """Cluster the pool X and take the nearest unused sample to each centre.
 
@@ -1441,7 +1442,6 @@ class ClustererSelector(BaseCoreSelector):
         self : object
             Fitted selector.
         """
-        self._validate_params()
         with fit_or_forget(self):
             return self._fit_clusterer(X, budget)
 

@@ -22,7 +22,7 @@ ranking leaves it out, it takes the place of the last kept member (and an
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
@@ -122,6 +122,7 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         n_kept = max(1, int(n_kept))
         return _keep_core_first_kept(ranking, n_kept, pseudo_class.core_position)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Denoise X as a single pseudo-class around its most central sample.
 
@@ -138,7 +139,6 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             Fitted denoiser with ``core_index_``, ``ranking_`` (most typical
             first), ``n_kept_`` and ``inlier_mask_``.
         """
-        self._validate_params()
         with fit_or_forget(self):
             X = validate_pool(self, X)
             rows = prepare(X, "euclidean")

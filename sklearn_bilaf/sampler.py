@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
@@ -344,7 +345,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     f"{stage}={value.__name__}()."
                 )
             if (stage != "core_selector"
-                    and hasattr(value, "_parameter_constraints")):
+                    and hasattr(value, "_parameter_constraints")
+                    and not get_config()["skip_parameter_validation"]):
                 # The stages' own methods run per class, in workers: check
                 # their parameters once, here, before the core stage runs.
                 value._validate_params()

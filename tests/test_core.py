@@ -771,3 +771,30 @@ def test_precomputed_selector_alone_refuses_more_cores_than_the_budget():
         1, 4]
     with pytest.raises(ValueError, match="3 precomputed cores exceed the budget of 2"):
         PrecomputedSelector([0, 1, 2]).fit(X, budget=2)
+
+
+def test_parameter_validation_follows_scikit_learn_config(monkeypatch):
+    """Every stage's fit validates its parameters through scikit-learn's
+    fit context, so ``skip_parameter_validation`` applies to them too."""
+    import sklearn
+
+    from sklearn_bilaf.boundary import BoundarySelector
+    from sklearn_bilaf.denoise import IDCDenoiser
+
+    X = _blobs()
+    y = np.arange(X.shape[0]) % 3
+    estimators = [(RandomSelector(3), ()), (ActiveFTSelector(3, max_iter=2), ()),
+                  (IDCDenoiser(), ()), (BoundarySelector(), (y,))]
+    for estimator, args in estimators:
+        with pytest.raises(Exception, match="parameter"):
+            clone(estimator).set_params(**{next(iter(estimator.get_params())): -7}
+                                        ).fit(X, *args)
+
+    def refuse(self):
+        raise AssertionError("validated although skip_parameter_validation")
+
+    for estimator, args in estimators:
+        monkeypatch.setattr(type(estimator), "_validate_params", refuse)
+        with sklearn.config_context(skip_parameter_validation=True):
+            estimator.fit(X, *args)
+        monkeypatch.undo()
