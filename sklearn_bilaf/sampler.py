@@ -508,8 +508,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         class_budgets = allocate_budget(sizes, budget)
         boundary_selector = (BoundarySelector() if self.boundary_selector is None
                              else _seeded(self.boundary_selector, rng))
-        self._log(f"stage 4/5: budgets of {int(class_budgets.min())}-"
-                  f"{int(class_budgets.max())} samples per pseudo-class")
+        low, high = int(class_budgets.min()), int(class_budgets.max())
+        self._log(f"stage 4/5: budgets of {low if low == high else f'{low}-{high}'}"
+                  f" sample{'' if high == 1 else 's'} per pseudo-class")
         self._log(f"stage 5/5: {budget - cores.size} boundary samples with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
