@@ -3,6 +3,7 @@
 import sys
 import time
 import warnings
+from itertools import islice
 from numbers import Integral, Real
 
 import numpy as np
@@ -119,6 +120,50 @@ def _accepts_keyword(function, name):
 # bits with the thread count for some shapes (a class's last, partial row
 # block, for one), and the selection must not depend on n_jobs or on the
 # machine's thread setting.
+
+
+# Below this much work (about a millisecond) per task, dispatching costs a
+# noticeable share, so small pseudo-classes travel in batches: thousands of
+# classes (ImageNet-sized K) become a few hundred tasks, which matters most
+# on process and Dask backends.  Batches stop growing at _MAX_BATCH_WORK
+# (some ten milliseconds), so that the rows gathered for the batches in
+# flight stay a small part of the pool.  Batching changes no result: every
+# class is computed alone, the same way, whatever batch it is in.
+_MIN_BATCH_WORK = 2e7
+_MAX_BATCH_WORK = 8 * _MIN_BATCH_WORK
+
+
+def _class_work(class_sizes, n_features):
+    """Rough cost of a pseudo-class's per-class stages: its pairs of members
+    times the features, plus a fixed cost per member."""
+    n = np.asarray(class_sizes, dtype=np.float64)
+    return n * (n + 64.0) * n_features
+
+
+def _batch_sizes(work, n_workers):
+    """How many consecutive classes (largest first) each task takes.
+
+    A batch closes once it holds an eighth of every worker's fair share of
+    the work (so that the workers have enough tasks to balance), but at
+    least ``_MIN_BATCH_WORK`` and at most ``_MAX_BATCH_WORK``.
+    """
+    share = float(np.sum(work)) / (8 * n_workers)
+    target = max(_MIN_BATCH_WORK, min(_MAX_BATCH_WORK, share))
+    sizes, count, held = [], 0, 0.0
+    for w in work:
+        count += 1
+        held += w
+        if held >= target:
+            sizes.append(count)
+            count, held = 0, 0.0
+    if count:
+        sizes.append(count)
+    return sizes
+
+
+def _run_batch(tasks):
+    """Run a batch of per-class tasks (``delayed`` triples) one after another."""
+    return [function(*args, **kwargs) for function, args, kwargs in tasks]
 
 
 def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser):
@@ -459,6 +504,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.
         largest_first = np.argsort([-m.size for m in members], kind="stable")
+        class_work = _class_work([m.size for m in members], X.shape[1])
         timings["pseudo_classes"] = time.perf_counter() - tic
         self._log(f"stage 2/5: {cores.size} pseudo-classes "
                   f"({timings['pseudo_classes']:.2f}s)")
@@ -472,7 +518,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 (delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
                                          self.metric, cores.size, denoiser)
                  for c in largest_first),
-                largest_first,
+                largest_first, class_work,
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
             return per_class, sizes
@@ -522,7 +568,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 int(class_budgets[c]),
                 boundary_selector,
             ) for c in largest_first),
-            largest_first,
+            largest_first, class_work,
         )
         timings["boundary"] = time.perf_counter() - tic
         self._log(f"  done ({timings['boundary']:.2f}s)")
@@ -627,10 +673,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, tasks, classes):
+    def _parallel(self, tasks, classes, work):
         """Run one task per class (in the order of ``classes``, largest
         first); results in class order.  ``tasks`` is a generator, so that
-        each class's rows are gathered only when its task is dispatched."""
+        each class's rows are gathered only when its batch is dispatched;
+        ``work`` (per class) decides how small classes are batched."""
         # Held here too, so that sequential and threaded runs set the limit
         # once, not once per task.  Concurrent tasks fill the cores; one task
         # at a time lets a large class's Gram blocks use them instead (same
@@ -639,9 +686,14 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         token = CLASS_THREADS.set(blas_threads() if sequential else 1)
         try:
             with one_thread("blas"):
-                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+                n_workers = 1 if sequential else effective_n_jobs(self.n_jobs)
+                sizes = _batch_sizes(np.asarray(work)[classes], n_workers)
+                batches = (delayed(_run_batch)(list(islice(tasks, size)))
+                           for size in sizes)
+                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(batches)
         finally:
             CLASS_THREADS.reset(token)
+        results = [result for batch in results for result in batch]
         in_order = [None] * len(results)
         for c, result in zip(classes, results, strict=True):
             in_order[c] = result

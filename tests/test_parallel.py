@@ -388,3 +388,69 @@ def test_activeft_does_not_depend_on_working_memory(centroid_search):
             got = selector.fit(X)
         np.testing.assert_array_equal(got.centroids_, centroids)
         np.testing.assert_array_equal(got.selected_indices_, picks)
+
+
+def test_small_classes_travel_in_batches_large_ones_alone():
+    from sklearn_bilaf.sampler import (
+        _MAX_BATCH_WORK,
+        _MIN_BATCH_WORK,
+        _batch_sizes,
+        _class_work,
+    )
+
+    sizes = [3000, 1500] + [40] * 500 + [5] * 4000
+    work = _class_work(sizes, 384)
+    batches = _batch_sizes(work, n_workers=2)
+    assert sum(batches) == len(sizes)
+    assert batches[:2] == [1, 1]  # each large class is a task of its own
+    # The small ones share tasks, each of at most _MAX_BATCH_WORK: far
+    # fewer tasks than classes.
+    target = _MAX_BATCH_WORK
+    assert work.sum() / 16 > target
+    assert 2 + work[2:].sum() / target <= len(batches) < 2 + work[2:].sum() / target + 2
+    # Less work in all: batches of an eighth of each worker's share.
+    small = work[2:]
+    assert _MIN_BATCH_WORK < small.sum() / 16 < _MAX_BATCH_WORK
+    assert 15 <= len(_batch_sizes(small, n_workers=2)) <= 16
+    # Tiny pools: batches of at least _MIN_BATCH_WORK.
+    assert _batch_sizes(work[-100:], n_workers=2) == [100]
+    starts = np.cumsum([0] + batches[:-1])
+    for start, count in zip(starts[:-1], batches[:-1], strict=True):
+        held = work[start:start + count]
+        assert held.sum() >= target and held[:-1].sum() < target
+    assert _batch_sizes(work[:0], 2) == []
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
+    """Many small pseudo-classes: one class per task, or all in one task, or
+    the default batches give the same selection, and every class is
+    computed exactly once."""
+    from sklearn_bilaf import sampler as sampler_module
+
+    X = _pool()
+    cores = np.sort(np.random.default_rng(0).choice(X.shape[0], 120, replace=False))
+
+    def fit():
+        return BiLAFSampler(400, core_selector=cores, n_jobs=n_jobs).fit(X)
+
+    calls = []
+    original = sampler_module._run_batch
+
+    def recording(tasks):
+        calls.append(len(tasks))
+        return original(tasks)
+
+    monkeypatch.setattr(sampler_module, "_run_batch", recording)
+    default = fit()
+    # Two stages of 120 classes each, in fewer tasks than classes.
+    assert sum(calls) == 240 and len(calls) < 240
+    for batches in (lambda work, n: [1] * len(work),  # one class per task
+                    lambda work, n: [len(work)]):        # all in one task
+        monkeypatch.setattr(sampler_module, "_batch_sizes", batches)
+        calls.clear()
+        fitted = fit()
+        assert sum(calls) == 240 and len(calls) in (2, 240)
+        np.testing.assert_array_equal(fitted.selected_indices_,
+                                      default.selected_indices_)
+        np.testing.assert_array_equal(fitted.inlier_mask_, default.inlier_mask_)
