@@ -93,7 +93,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
 
     def assign_chunk(start):
         stop = min(n, start + step)
-        rows = prepare(X[start:stop], metric, dtype=dtype)
+        rows = X[start:stop]
+        if metric == "cosine" or rows.dtype != dtype:
+            rows = prepare(rows, metric, dtype=dtype)
         if return_outside:
             first, second, dist = nearest_two(rows, centres, metric, origin=origin)
             labels[start:stop], opponent[start:stop] = first, second

@@ -89,6 +89,29 @@ def test_pseudo_classes_exact_on_near_ties_in_float32():
     np.testing.assert_array_equal(assign_pseudo_classes(X, cores), expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pseudo_classes_same_for_any_memory_layout(tmp_path, dtype):
+    """Stage 2 reads the pool's row chunks in place (no copy for the
+    Euclidean metric): Fortran-ordered, read-only and memory-mapped pools
+    give the same classes and outside distances as a C-ordered array."""
+    rng = np.random.RandomState(3)
+    X = (rng.normal(size=(2000, 24)) * rng.uniform(0.5, 3, 24)).astype(dtype)
+    cores = np.sort(rng.choice(2000, 40, replace=False))
+    expected = assign_pseudo_classes(X, cores, return_outside=True)
+    reference = cdist(X.astype(np.float64), X[cores].astype(np.float64))
+    np.testing.assert_array_equal(expected[0][np.setdiff1d(np.arange(2000), cores)],
+                                  np.argmin(reference, axis=1)[
+                                      np.setdiff1d(np.arange(2000), cores)])
+    np.save(tmp_path / "X.npy", X)
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    for pool in (np.asfortranarray(X), read_only,
+                 np.load(tmp_path / "X.npy", mmap_mode="r")):
+        got = assign_pseudo_classes(pool, cores, return_outside=True)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_cosine_pseudo_classes_match_cdist():
     rng = np.random.RandomState(1)
     X = rng.normal(size=(300, 8))
