@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import TransformerMixin
+from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import Interval
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -150,7 +152,9 @@ def validate_pool(estimator, X, *, reset=True):
     float64. C-contiguous float arrays of the right dtype, including read-only
     memory maps, are returned without a copy.  NaN/inf, sparse matrices,
     complex numbers, and arrays that are not 2-D are refused with an error that
-    says what to change.
+    says what to change.  Under ``sklearn.config_context(assume_finite=True)``
+    the values are not checked (neither for NaN/inf nor for being so large
+    that squared distances overflow).
 
     Parameters
     ----------
@@ -198,17 +202,37 @@ def validate_pool(estimator, X, *, reset=True):
             reset=reset,
             accept_sparse=False,
             dtype=_pool_dtype(X),
-            ensure_all_finite=True,
+            # Checked below, together with the size of the values.
+            ensure_all_finite=False,
             ensure_min_samples=1,
             copy=False,
         )
+        if not get_config()["assume_finite"] and not _finite_and_small(X_valid):
+            # The slow path, for its error: which values, in which rows.
+            assert_all_finite(X_valid, input_name="X")
+            _reject_overflowing(X_valid)
     except (TypeError, ValueError) as exc:
         clearer = _clearer_conversion_error(X, exc)
         if clearer is None:
             raise
         raise clearer from exc
-    _reject_overflowing(X_valid)
     return X_valid
+
+
+def _finite_and_small(X):
+    """True when X holds only finite values too small for squared distances
+    between rows to overflow: one BLAS pass (the sum of squares is NaN or
+    inf if any value is, and bounds every value).  False says only that the
+    full checks must decide (a huge sum of squares can be harmless)."""
+    if X.size == 0:
+        return True
+    if not (X.flags.c_contiguous or X.flags.f_contiguous):
+        return False
+    flat = X.reshape(-1, order="C" if X.flags.c_contiguous else "F")
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(flat @ flat)
+    limit = float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
+    return np.isfinite(total) and np.sqrt(total) <= limit
 
 
 def _clearer_conversion_error(X, exc):

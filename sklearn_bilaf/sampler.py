@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn import get_config
+from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
@@ -480,7 +480,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         tic = time.perf_counter()
         core_selector = self._make_core_selector(rng)
         self._log(f"stage 1/5: selecting cores with {type(core_selector).__name__}")
-        core_selector.fit(X, budget=budget)
+        # X is validated already: the core stage need not scan it again.
+        with config_context(assume_finite=True):
+            core_selector.fit(X, budget=budget)
         cores = self._checked_cores(core_selector, n_samples, budget)
         if cores.size == budget and (self.denoiser is not None
                                      or self.boundary_selector is not None):

@@ -592,6 +592,57 @@ def test_values_whose_distances_overflow_are_refused(dtype):
         _fit(X)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_values_whose_sum_of_squares_overflows_are_accepted(dtype):
+    """The one-pass check (the pool's sum of squares) only clears pools; one
+    it cannot clear goes to the full checks, which accept values whose
+    squared distances fit even when the sum over the whole pool does not."""
+    from sklearn_bilaf.base import _finite_and_small
+
+    X = _blobs(200)
+    limit = np.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1]))
+    scale = 0.5 * limit / np.abs(X).max()  # every value below the limit
+    X = (X * scale).astype(dtype)
+    assert not _finite_and_small(X)  # sum of squares above it
+    got = BiLAFSampler(6, core_selector=[0, 5, 9], random_state=0).fit(X)
+    expected = BiLAFSampler(6, core_selector=[0, 5, 9], random_state=0).fit(
+        X.astype(np.float64) / scale)
+    assert got.selected_indices_.shape == (6,)
+    assert set(got.core_indices_) == set(expected.core_indices_)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_anywhere_are_refused(bad):
+    for layout in (np.ascontiguousarray, np.asfortranarray,
+                   lambda a: np.repeat(a, 2, axis=1)[:, ::2]):
+        X = layout(_blobs(20))
+        X[7, 1] = bad
+        with pytest.raises(ValueError, match="X contains .* in 1 row .*rows \\[7\\]"):
+            _fit(X)
+
+
+def test_assume_finite_skips_the_value_checks_and_the_core_stage_rescan(
+        monkeypatch):
+    """The sampler scans the pool's values once: its core stage (which
+    validates again when used alone) does not repeat the scan; and
+    scikit-learn's assume_finite setting skips it, as for its own estimators."""
+    import sklearn
+
+    from sklearn_bilaf import base
+
+    calls = []
+    original = base._finite_and_small
+    monkeypatch.setattr(base, "_finite_and_small",
+                        lambda X: calls.append(X.shape) or original(X))
+    X = _blobs(20)
+    BiLAFSampler(6, random_state=0).fit(X)
+    assert calls == [X.shape]
+    calls.clear()
+    with sklearn.config_context(assume_finite=True):
+        BiLAFSampler(6, random_state=0).fit(X)
+    assert calls == []
+
+
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
     X = _blobs(20)
