@@ -676,8 +676,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         return super().set_params(**params)
 
     def _parallel(self, tasks, classes, work):
-        """Run one task per class (in the order of ``classes``, largest
-        first); results in class order.  ``tasks`` is a generator, so that
+        """Run the per-class tasks (in the order of ``classes``, largest
+        first; small classes in batches); results in class order.  ``tasks`` is a generator, so that
         each class's rows are gathered only when its batch is dispatched;
         ``work`` (per class) decides how small classes are batched."""
         # Held here too, so that sequential and threaded runs set the limit
