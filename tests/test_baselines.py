@@ -309,8 +309,13 @@ def test_probcover_single_class_and_bad_params(blobs):
     X, _ = blobs
     assert ProbCoverSelector(n_cores=4, n_classes=1,
                              random_state=0).fit(X).selected_indices_.size == 4
-    with pytest.raises(ValueError):
-        ProbCoverSelector(n_cores=4, radius=-1.0).fit(X)
+    # The selector's own parameter check must refuse the radius (not a later
+    # error from the NearestNeighbors graph, which accepts 0 and refuses only
+    # negative radii).
+    for radius in (-1.0, 0.0):
+        with pytest.raises(ValueError,
+                           match="'radius' parameter of ProbCoverSelector"):
+            ProbCoverSelector(n_cores=4, radius=radius).fit(X)
 
 
 def test_probcover_balls_are_open():

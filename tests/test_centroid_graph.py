@@ -69,13 +69,15 @@ def test_walk_ends_at_a_local_maximum_of_the_graph():
 
 
 def test_walk_ties_go_to_the_lower_centroid_index():
-    """_walk: a move needs a strictly more similar neighbour, and between
-    equally similar neighbours the walk takes the lower centroid index."""
+    """_walk: a move needs a more similar neighbour, or an equally similar one
+    of lower index: between equally similar centroids the walk ends at the
+    lower centroid index (from centroid 2 it moves to the tied centroid 1,
+    from centroid 1 it does not move to 2)."""
     C = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # centroids 1 and 2 tie
     X = np.array([[0.0, 1.0]])
     search = CentroidGraphSearch(1, 3, n_neighbors=2)
     search.prepare(C)
-    for start in (0, 1):
+    for start in (0, 1, 2):
         search.winners[:] = start
         winner, product = search.top(X, np.arange(1), C, np.ascontiguousarray(C.T))
         assert winner.tolist() == [1] and product[0] == 1.0

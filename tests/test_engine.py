@@ -19,7 +19,7 @@ from sklearn_bilaf.denoise import (
 )
 from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
 
-from .reference import reference_bilaf, reference_budgets
+from .reference import reference_bilaf, reference_budgets, reference_denoise
 
 
 def _class_1d(values, core_position=0):
@@ -198,6 +198,33 @@ def test_idc_leftovers_ranked_in_paper_dropped_in_published():
     assert paper_kept == 11
     assert pub_kept == 10
     assert sorted(paper_rank.tolist()) == list(range(11))
+
+
+LEFTOVER_CLASS = [9.34, 0.94, 9.45, 4.3, 3.95, -5.68, 9.53, -9.88, -4.94, -1.3, 5.59,
+                  -6.05, 7.26, 9.67, -6.72, 1.95, -9.82]
+
+
+@pytest.mark.parametrize("working_memory", [None, 0])
+def test_idc_leftovers_are_appended_in_density_order(working_memory):
+    """Spec §3 step 5: n = 17, q = int(17 * 0.2) = 3, rings 2..5 grow 15
+    members; the 2 never reached (positions 7 and 16, x = -9.88 and -9.82)
+    are appended ordered by rho, which puts 16 (nearer the grown -6.72)
+    before 7 -- not in ascending position.  With removal_rate=0 they are
+    kept, so their order is the class's L order.  Checked on the compiled
+    pass and on the on-demand ring loop (working_memory=0)."""
+    import sklearn
+
+    X = np.asarray(LEFTOVER_CLASS)[:, None]
+    expected = reference_denoise(cdist(X, X), 0, k=3, p_in=0.2, p_rm=0.0)
+    assert expected[15:] == [16, 7]
+    denoiser = IDCDenoiser(n_neighbors=3, ring_fraction=0.2, removal_rate=0.0)
+    memory = {} if working_memory is None else {"working_memory": working_memory}
+    with sklearn.config_context(**memory):
+        pc = _class_1d(LEFTOVER_CLASS)
+        assert pc._fits_in_memory() == (working_memory is None)
+        ranking, n_kept = denoiser.rank_class(pc)
+    assert n_kept == 17
+    assert ranking.tolist() == expected
 
 
 def test_kept_count_uses_float_products_like_the_reference():

@@ -88,6 +88,14 @@ def test_nearest_two_matches_brute_force_with_ties(metric, dtype):
     np.testing.assert_array_equal(first, exact.argmin(axis=1))
     exact[np.arange(len(A_p)), first] = np.inf
     np.testing.assert_array_equal(second, exact.argmin(axis=1))
+    # The third output is the distance to the *second* nearest row, evaluated
+    # on the rows as given (in their dtype): sqrt of the squared Euclidean
+    # distance, or half of it (1 - cos) for the cosine geometry.
+    given = cdist(A_p.astype(dtype).astype(np.float64),
+                  B_p.astype(dtype).astype(np.float64), "sqeuclidean")
+    to_second = given[np.arange(len(A_p)), second]
+    expected = to_second / 2 if metric == "cosine" else np.sqrt(to_second)
+    np.testing.assert_allclose(dist, expected, rtol=1e-12, atol=1e-15)
 
 
 def test_nearest_unused_in_many_blocks_matches_one_block(monkeypatch):
