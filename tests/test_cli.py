@@ -1357,3 +1357,23 @@ def test_seed_range_is_half_open():
     assert _seed("4294967295") == 2**32 - 1
     with pytest.raises(argparse.ArgumentTypeError, match=r"\[0, 2\*\*32\)"):
         _seed("4294967296")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_names_and_ids_the_terminal_cannot_encode_are_escaped(tmp_path, digits32):
+    """A file name that is not UTF-8, or ids outside the terminal's encoding,
+    are printed escaped: the run succeeded, it must not end in a traceback."""
+    name = os.fsdecode(b"emb\xff.npy")
+    np.save(tmp_path / name, digits32[:200])
+    (tmp_path / "ids.txt").write_text(
+        "".join(f"\u00e9l\u00e8ve{i}\n" for i in range(200)), encoding="utf-8")
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    proc = run_bilaf("select", name, "--ids", "ids.txt", "-b", "5", "-q",
+                     "--core-selector", "random", "-o", "s.json", env=env,
+                     cwd=tmp_path)
+    assert_ok(proc)
+    assert "emb\\udcff.npy" in proc.stdout or "emb\\xff.npy" in proc.stdout
+    proc = run_bilaf("select", name, "--ids", "ids.txt", "-b", "5", "-q",
+                     "--core-selector", "random", env=env, cwd=tmp_path)
+    assert_ok(proc)
+    assert "\\xe9l\\xe8ve" in proc.stdout
