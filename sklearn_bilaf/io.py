@@ -1093,11 +1093,23 @@ def _about_target(exc, path):
     return OSError(exc.errno, exc.strerror or _one_line(exc), os.fspath(path))
 
 
+def _keep_mode(target, fd):
+    """Give the new file (open as ``fd``) the permissions of the file it
+    replaces, so that rewriting a private output does not widen them."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # nothing to replace (or nothing we may look at)
+        return
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode & 0o7777)
+
+
 @contextlib.contextmanager
 def atomic_write(path, *, binary=False):
     """Open a temporary file beside ``path``; move it into place on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was;
+    A file that is replaced keeps its permission bits.  On any error the
+    temporary file is removed and ``path`` is left as it was;
     an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
     temporary file's name), keeping its ``errno``.
 
@@ -1121,6 +1133,7 @@ def atomic_write(path, *, binary=False):
     except OSError as exc:
         raise _about_target(exc, path) from exc
     try:
+        _keep_mode(target, fd)
         if binary:
             handle = os.fdopen(fd, "wb")
         else:

@@ -1377,3 +1377,19 @@ def test_names_and_ids_the_terminal_cannot_encode_are_escaped(tmp_path, digits32
                      "--core-selector", "random", env=env, cwd=tmp_path)
     assert_ok(proc)
     assert "\\xe9l\\xe8ve" in proc.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_replaced_output_keeps_its_permissions(bilaf, tmp_path, digits32):
+    """Replacing an existing output keeps its mode: a private (0600) selection
+    must not become readable by everyone because it was written again."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    for name, mode in (("s.json", 0o600), ("s.csv", 0o640), ("s.npy", 0o660)):
+        out = tmp_path / name
+        out.write_text("old\n")
+        out.chmod(mode)
+        proc = bilaf("select", "e.npy", "-b", "5", "-q", "--core-selector",
+                     "random", "-o", name, cwd=tmp_path)
+        assert_ok(proc)
+        assert out.read_text(errors="replace") != "old\n"
+        assert out.stat().st_mode & 0o7777 == mode, name
