@@ -41,6 +41,7 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 # Rows parsed per numpy call when reading text tables: large enough for numpy's
 # string-to-float loop to dominate, small enough to keep line numbers at hand.
 _CSV_CHUNK_ROWS = 4096
@@ -137,6 +138,49 @@ def _magic(path, n):
         return f.read(n)
 
 
+# The first bytes of files that are often given the wrong extension: what the
+# file is, and the extension to give it (None when no format of ours fits).
+_KNOWN_MAGIC = (
+    (_NPY_MAGIC, "a NumPy .npy file", ".npy"),
+    (_ZIP_MAGIC, "a zip archive, as np.savez writes", ".npz"),
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file", None),
+    (b"\x1f\x8b", "a gzip-compressed file", None),
+)
+
+
+def _is_pickle(head):
+    # Protocols 2 to 5 start with PROTO and the protocol number.
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def _what_it_is(head, suffix):
+    """What a file that is not in ``suffix``'s format is, for a message.
+
+    ``head`` holds its first bytes.  Returns text such as "it is a NumPy .npy
+    file; name it .npy", or None when the bytes say nothing known.
+    """
+    if _is_pickle(head):
+        return ("it is a Python pickle, which is never unpickled; save the "
+                "embeddings with np.save")
+    for magic, what, right in _KNOWN_MAGIC:
+        if head.startswith(magic) and right != suffix:
+            if right is None:
+                return (f"it is {what}; save the embeddings with np.save and "
+                        "name the file .npy")
+            return f"it is {what}; name it {right}"
+    return None
+
+
+def _check_not_empty(path):
+    """Refuse a 0-byte file, which no format holds embeddings in."""
+    if not _magic(path, 1):
+        raise InputError(
+            f"{path} is empty (0 bytes): there is nothing to select from; was it "
+            "written completely?"
+        )
+
+
 # -- numeric arrays ----------------------------------------------------------
 def _check_array(X, source):
     """Shape and dtype of an embeddings array; raise InputError when unusable."""
@@ -197,8 +241,12 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
 
 
 def _load_npy(path):
-    if _magic(path, 6) != _NPY_MAGIC:
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    if not head.startswith(_NPY_MAGIC):
+        what = _what_it_is(head, ".npy")
         raise InputError(
+            f"{path}: not a NumPy .npy file: {what}" if what else
             f"{path}: not a NumPy .npy file (it lacks the .npy header); save "
             "embeddings with np.save"
         )
@@ -221,8 +269,13 @@ def _load_npy(path):
 
 
 def _load_npz(path, key):
-    if _magic(path, 4) != _ZIP_MAGIC:
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    # An archive with no member starts with its end record: np.savez(path).
+    if not head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        what = _what_it_is(head, ".npz")
         raise InputError(
+            f"{path}: not a NumPy .npz archive: {what}" if what else
             f"{path}: not a NumPy .npz archive; save embeddings with np.savez"
         )
     import zipfile
@@ -235,6 +288,11 @@ def _load_npz(path, key):
         ) from None
     with archive:
         keys = list(archive.files)
+        if not keys:
+            raise InputError(
+                f"{path} holds no arrays; save the embeddings in it with "
+                "np.savez(path, X=X)"
+            )
         if key is None:
             if len(keys) != 1:
                 listed = ", ".join(keys) if keys else "none"
@@ -550,7 +608,9 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             if rows:
                 flush()
     except UnicodeDecodeError:
+        what = _what_it_is(_magic(path, 8), suffix_of(path))
         raise InputError(
+            f"{source}: not UTF-8 text: {what}" if what else
             f"{source}: not UTF-8 text; is it a binary file with a "
             f"{suffix_of(path)} name?"
         ) from None
@@ -633,7 +693,11 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
             f"{source}: reading .parquet files needs pyarrow; install it with "
             "pip install 'sklearn_bilaf[parquet]'"
         ) from None
-    _open_binary(path).close()
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    what = None if head.startswith(b"PAR1") else _what_it_is(head, ".parquet")
+    if what:
+        raise InputError(f"{source}: not a Parquet file: {what}")
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:

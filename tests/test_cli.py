@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -727,6 +728,39 @@ def _bad_inputs(tmp_path, X):
         "truncated npz member": (
             lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
             ["e.npz"], "e.npz[x]: unreadable (EOF"),
+        "empty npy": (lambda: (tmp_path / "e.npy").write_bytes(b""), ["e.npy"],
+                      "e.npy is empty (0 bytes)"),
+        "empty npz": (lambda: (tmp_path / "e.npz").write_bytes(b""), ["e.npz"],
+                      "e.npz is empty (0 bytes)"),
+        "empty parquet": (lambda: (tmp_path / "e.parquet").write_bytes(b""),
+                          ["e.parquet"], "e.parquet is empty (0 bytes)"),
+        "npz named npy": (
+            lambda: np.savez(tmp_path / "e.npy.npz", X=X) or
+            (tmp_path / "e.npy.npz").rename(tmp_path / "e.npy"),
+            ["e.npy"], "e.npy: not a NumPy .npy file: it is a zip archive, as "
+            "np.savez writes; name it .npz"),
+        "npy named npz": (
+            lambda: (tmp_path / "e.npz").write_bytes(_npy_bytes(X)),
+            ["e.npz"], "e.npz: not a NumPy .npz archive: it is a NumPy .npy "
+            "file; name it .npy"),
+        "npy named csv": (
+            lambda: (tmp_path / "e.csv").write_bytes(_npy_bytes(X)),
+            ["e.csv"], "e.csv: not UTF-8 text: it is a NumPy .npy file; name it "
+            ".npy"),
+        "parquet named npy": (
+            lambda: (tmp_path / "e.npy").write_bytes(b"PAR1" + bytes(40) + b"PAR1"),
+            ["e.npy"], "it is a Parquet file; name it .parquet"),
+        "pickle npy": (
+            lambda: (tmp_path / "e.npy").write_bytes(
+                pickle.dumps(_Pickled(tmp_path / "unpickled"))),
+            ["e.npy"], "e.npy: not a NumPy .npy file: it is a Python pickle, "
+            "which is never unpickled; save the embeddings with np.save"),
+        "pickle npz": (
+            lambda: (tmp_path / "e.npz").write_bytes(pickle.dumps(X)),
+            ["e.npz"], "it is a Python pickle, which is never unpickled"),
+        "npz without arrays": (
+            lambda: np.savez(tmp_path / "e.npz"), ["e.npz"],
+            "e.npz holds no arrays"),
         "text npy": (lambda: np.save(tmp_path / "e.npy", np.array([["a", "b"]])),
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
