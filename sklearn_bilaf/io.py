@@ -13,9 +13,12 @@ folder and moved into place, so that a failure never leaves a partial file.
 
 import contextlib
 import csv
+import errno
+import itertools
 import json
 import os
 import secrets
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,12 +124,40 @@ def _fill_or_drop(n_rows):
             "fill them in or drop those rows") + ", and save the file again"
 
 
-def _open_binary(path):
+def _check_exists(path):
+    """Refuse a path that leads to no file, or to a folder, saying which."""
     path = Path(path)
     if not path.exists():
+        if path.is_symlink():
+            try:
+                os.stat(path)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise InputError(
+                        f"{path}: is a symbolic link that leads back to itself"
+                    ) from None
+            raise InputError(
+                f"{path}: is a symbolic link to {os.readlink(path)!r}, which "
+                "does not exist"
+            )
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
+
+
+def _check_regular(path):
+    """Refuse a pipe or device for a format that is read in place."""
+    _check_exists(path)
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(
+            f"{path}: is not a regular file (a pipe or a device); "
+            f"{suffix_of(path)} files are read in place: save the embeddings "
+            "to a file first"
+        )
+
+
+def _open_binary(path):
+    _check_exists(path)
     try:
         return open(path, "rb")
     except OSError as exc:
@@ -241,6 +272,7 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
 
 
 def _load_npy(path):
+    _check_regular(path)
     _check_not_empty(path)
     head = _magic(path, 8)
     if not head.startswith(_NPY_MAGIC):
@@ -269,6 +301,7 @@ def _load_npy(path):
 
 
 def _load_npz(path, key):
+    _check_regular(path)
     _check_not_empty(path)
     head = _magic(path, 8)
     # An archive with no member starts with its end record: np.savez(path).
@@ -385,10 +418,13 @@ def _resolve_column(ref, names, has_header, option, source):
 
 
 def _open_text(path):
-    handle = _open_binary(path)
-    handle.close()
-    # utf-8-sig drops the byte-order mark spreadsheet programs put first.
-    return open(path, newline="", encoding="utf-8-sig")
+    # Opened once and read once: the file may be a pipe (--ids <(...)).
+    _check_exists(path)
+    try:
+        # utf-8-sig drops the byte-order mark spreadsheet programs put first.
+        return open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _foreign_separator(line, delimiter):
@@ -421,17 +457,26 @@ def _check_separator(handle, delimiter, source):
     Read with the wrong delimiter, ``np.savetxt``'s default output (spaces)
     becomes one text column whose first row passes for a header, and the
     error names a "column" made of numbers.  The first line, and the second
-    when the first may be a header, are looked at; the handle is rewound.
+    when the first may be a header, are looked at.  Returns the lines of the
+    file, those read here first: a pipe cannot be rewound.
     """
+    read = []
     lines, number = [], 0
     while len(lines) < 2:
         line = handle.readline()
         if not line:
             break
+        read.append(line)
         number += 1
         if line.strip():
             lines.append((number, line))
-    handle.seek(0)
+    _refuse_foreign_separator(lines, delimiter, source)
+    return itertools.chain(read, handle)
+
+
+def _refuse_foreign_separator(lines, delimiter, source):
+    """Raise when the first ``(number, line)`` pairs separate numbers with
+    something else than ``delimiter``."""
     for number, line in lines:
         found = _foreign_separator(line, delimiter)
         if found is None:
@@ -545,8 +590,8 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
     source = str(path)
     try:
         with _open_text(path) as handle:
-            _check_separator(handle, delimiter, source)
-            reader = csv.reader(handle, delimiter=delimiter)
+            text = _check_separator(handle, delimiter, source)
+            reader = csv.reader(text, delimiter=delimiter)
             first = next((row for row in reader if row), None)
             if first is None:
                 raise InputError(f"{source} is empty: there is nothing to select from")
@@ -608,7 +653,9 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             if rows:
                 flush()
     except UnicodeDecodeError:
-        what = _what_it_is(_magic(path, 8), suffix_of(path))
+        # A pipe cannot be read again to see what it held.
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+        what = _what_it_is(_magic(path, 8), suffix_of(path)) if regular else None
         raise InputError(
             f"{source}: not UTF-8 text: {what}" if what else
             f"{source}: not UTF-8 text; is it a binary file with a "
@@ -693,6 +740,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
             f"{source}: reading .parquet files needs pyarrow; install it with "
             "pip install 'sklearn_bilaf[parquet]'"
         ) from None
+    _check_regular(path)
     _check_not_empty(path)
     head = _magic(path, 8)
     what = None if head.startswith(b"PAR1") else _what_it_is(head, ".parquet")

@@ -1427,3 +1427,51 @@ def test_replaced_output_keeps_its_permissions(bilaf, tmp_path, digits32):
         assert_ok(proc)
         assert out.read_text(errors="replace") != "old\n"
         assert out.stat().st_mode & 0o7777 == mode, name
+
+
+def test_input_links_that_lead_nowhere_say_so(tmp_path):
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    (tmp_path / "loop.npy").symlink_to("loop.npy")
+    (tmp_path / "gone.csv").symlink_to("moved/e.csv")
+    with pytest.raises(InputError, match="loop.npy: is a symbolic link that "
+                       "leads back to itself"):
+        load_embeddings(tmp_path / "loop.npy")
+    with pytest.raises(InputError, match="gone.csv: is a symbolic link to "
+                       "'moved/e.csv', which does not exist"):
+        load_embeddings(tmp_path / "gone.csv")
+    with pytest.raises(InputError, match="is a symbolic link to"):
+        read_ids(tmp_path / "gone.csv", 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
+    """A CSV can come through a pipe (read once, never rewound); .npy, .npz
+    and .parquet are read in place, so a pipe is refused as one, before
+    anything is read from it."""
+    import threading
+
+    X = digits32[:200]
+    np.savetxt(tmp_path / "e.csv", X, delimiter=",", fmt="%g")
+    os.mkfifo(tmp_path / "pipe.csv")
+    feed = threading.Thread(target=lambda: (tmp_path / "pipe.csv").write_bytes(
+        (tmp_path / "e.csv").read_bytes()))
+    feed.start()
+    try:
+        proc = call_bilaf("select", "pipe.csv", "-b", "9", "-q",
+                          "--core-selector", "random", "-o", "s.json",
+                          cwd=tmp_path)
+    finally:
+        if feed.is_alive():  # unblock the writer if nothing read the pipe
+            with open(tmp_path / "pipe.csv", "rb") as handle:
+                handle.read()
+        feed.join()
+    assert_ok(proc)
+    expected = api_selection(X.astype(np.float64), 9).selected_indices_.tolist()
+    assert json.loads((tmp_path / "s.json").read_text()) == expected
+    for suffix in (".npy", ".npz", ".parquet"):
+        os.mkfifo(tmp_path / f"pipe{suffix}")
+        proc = call_bilaf("select", f"pipe{suffix}", "-q", cwd=tmp_path)
+        assert_one_line_error(proc, f"pipe{suffix}: is not a regular file (a "
+                              "pipe or a device)", f"{suffix} files are read in "
+                              "place: save the embeddings to a file first")
