@@ -264,7 +264,7 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
         r, c = np.argwhere(~finite)[0]
         row = first_row + start + int(r)
         where = f"row {row}" if lines is None else f"line {lines[start + r]}"
-        column = f"column {int(c)}" if names is None else f"column {names[c]!r}"
+        column = f"column {int(c) if names is None else names[c]}"
         raise InputError(
             f"{source}: {where}, {column} is {block[r, c]}; NaN and infinite "
             "values are not allowed, remove or repair those rows first"
@@ -561,7 +561,20 @@ def _label_like_columns(source, names, positions):
     return messages
 
 
-def _parse_chunk(rows, lines, features, names, source):
+def _column_labels(names, has_header):
+    """How messages name each column of a text table: ``'b'`` by its name,
+    ``2 (unnamed)`` when the header leaves it blank, ``2`` without header."""
+    if not has_header:
+        return [str(i) for i in range(len(names))]
+    return [repr(name) if name else f"{i} (unnamed)" for i, name in enumerate(names)]
+
+
+def _is_blank(row):
+    """An empty line, or one of spaces only (a single blank field)."""
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def _parse_chunk(rows, lines, features, labels, source):
     try:
         return np.array(rows, dtype=np.float64)
     except ValueError:
@@ -570,15 +583,15 @@ def _parse_chunk(rows, lines, features, names, source):
     for row, line in zip(rows, lines, strict=True):
         for value, position in zip(row, features, strict=True):
             if not _is_number(value):
-                name = names[position]
+                name = labels[position]
                 if not value.strip():
                     raise InputError(
-                        f"{source}: line {line}, column {name!r} is empty; "
+                        f"{source}: line {line}, column {name} is empty; "
                         "missing values are not supported: fill in the empty "
                         "cells or drop their rows, and save the file again"
                     ) from None
                 raise InputError(
-                    f"{source}: line {line}, column {name!r} holds {value[:40]!r}, "
+                    f"{source}: line {line}, column {name} holds {value[:40]!r}, "
                     "not a number; name a non-numeric column with --id-column or "
                     "--label-column, or remove it"
                 ) from None
@@ -592,9 +605,10 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
         with _open_text(path) as handle:
             text = _check_separator(handle, delimiter, source)
             reader = csv.reader(text, delimiter=delimiter)
-            first = next((row for row in reader if row), None)
+            first = next((row for row in reader if not _is_blank(row)), None)
             if first is None:
                 raise InputError(f"{source} is empty: there is nothing to select from")
+            first_line = reader.line_num
             has_header = _detect_header(first, header)
             n_columns = len(first)
             names = (
@@ -605,6 +619,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             id_pos, label_pos, features, notes = _special_columns(
                 path, names, has_header, id_column, label_column, drop_last_column
             )
+            column_labels = _column_labels(names, has_header)
             if header == "auto" and has_header and all(map(_is_number, first)):
                 # Taken for pandas' names 0, 1, 2, ...: data rows can read the
                 # same (a single column starting with 0), so say so.
@@ -619,21 +634,21 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             rows, lines = [], []
 
             def flush():
-                block = _parse_chunk(rows, lines, features, names, source)
+                block = _parse_chunk(rows, lines, features, column_labels, source)
                 _check_finite(block, source, lines=lines,
-                              names=[names[p] for p in features])
+                              names=[column_labels[p] for p in features])
                 chunks.append(block)
                 rows.clear()
                 lines.clear()
 
             def records():
                 if not has_header:
-                    yield first, 1
+                    yield first, first_line
                 for row in reader:
                     yield row, reader.line_num
 
             for row, line in records():
-                if not row:
+                if _is_blank(row):
                     continue
                 if len(row) != n_columns:
                     raise InputError(
@@ -775,7 +790,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
         for p, block in zip(features, blocks, strict=True)
         for j in range(block.shape[1])
     ]
-    _check_finite(X, source, names=feature_names)
+    _check_finite(X, source, names=[repr(name) for name in feature_names])
 
     def plain_column(position, what):
         column = table.column(position)

@@ -812,6 +812,15 @@ def _bad_inputs(tmp_path, X):
                           ["e.npy"], "zero rows"),
         "zero rows csv": (lambda: (tmp_path / "e.csv").write_text("a,b\n"),
                           ["e.csv"], "zero data rows"),
+        "whitespace-only csv": (
+            lambda: (tmp_path / "e.csv").write_text("  \n\n \t \n"), ["e.csv"],
+            "e.csv is empty: there is nothing to select from"),
+        "unnamed column": (
+            lambda: (tmp_path / "e.csv").write_text("a,b,\n1,2,\n3,4,\n"),
+            ["e.csv"], "e.csv: line 2, column 2 (unnamed) is empty"),
+        "unnamed column with nan": (
+            lambda: (tmp_path / "e.csv").write_text("a,,c\n1,2,3\n3,nan,4\n"),
+            ["e.csv"], "e.csv: line 3, column 1 (unnamed) is nan"),
         "empty csv": (lambda: (tmp_path / "e.csv").write_text(""), ["e.csv"],
                       "is empty"),
         "budget above pool": (lambda: np.save(tmp_path / "e.npy", X[:50]),
@@ -1475,3 +1484,21 @@ def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
         assert_one_line_error(proc, f"pipe{suffix}: is not a regular file (a "
                               "pipe or a device)", f"{suffix} files are read in "
                               "place: save the embeddings to a file first")
+
+
+def test_whitespace_only_lines_are_blank_lines(tmp_path):
+    """A line of spaces (an editor's leftover at the end, say) is skipped like
+    an empty line, instead of being a row of 1 field."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n  \n3,4\n5,6\n \t\n")
+    pool = load_embeddings(tmp_path / "e.csv")
+    np.testing.assert_array_equal(pool.X, [[1, 2], [3, 4], [5, 6]])
+    (tmp_path / "e.tsv").write_text("  \n1\t2\n3\t4\n")
+    pool = load_embeddings(tmp_path / "e.tsv")
+    np.testing.assert_array_equal(pool.X, [[1, 2], [3, 4]])
+    # Without a header, columns are named by position, and a first row after
+    # blank lines by its own line number.
+    (tmp_path / "e.csv").write_text("\n \n1,x\n3,4\n")
+    with pytest.raises(InputError, match="e.csv: line 3, column 1 holds 'x'"):
+        load_embeddings(tmp_path / "e.csv", header="no")
