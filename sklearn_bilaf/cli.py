@@ -934,6 +934,27 @@ def _attach_negative_values(argv):
     return out
 
 
+@contextlib.contextmanager
+def _escaping_stdout():
+    """Print what stdout's encoding cannot hold as escapes, not a traceback.
+
+    A file name that is not UTF-8 (a POSIX name is bytes), or ids outside an
+    ASCII terminal's encoding, would otherwise fail the report after the
+    selection was made and written.  stderr escapes them already.
+    """
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    if errors != "strict" or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            stream.reconfigure(errors=errors)
+
+
 def main(argv=None):
     """Run the ``bilaf`` command; return the exit status.
 
@@ -948,6 +969,11 @@ def main(argv=None):
         0 on success, 1 for bad input or a failed run, 2 for a bad command
         line.  Errors are printed as one line, ``bilaf: error: ...``.
     """
+    with _escaping_stdout():
+        return _main(argv)
+
+
+def _main(argv):
     parser = build_parser()
     try:
         try:

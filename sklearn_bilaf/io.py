@@ -13,9 +13,12 @@ folder and moved into place, so that a failure never leaves a partial file.
 
 import contextlib
 import csv
+import errno
+import itertools
 import json
 import os
 import secrets
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,7 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 # Rows parsed per numpy call when reading text tables: large enough for numpy's
 # string-to-float loop to dominate, small enough to keep line numbers at hand.
 _CSV_CHUNK_ROWS = 4096
@@ -120,12 +124,40 @@ def _fill_or_drop(n_rows):
             "fill them in or drop those rows") + ", and save the file again"
 
 
-def _open_binary(path):
+def _check_exists(path):
+    """Refuse a path that leads to no file, or to a folder, saying which."""
     path = Path(path)
     if not path.exists():
+        if path.is_symlink():
+            try:
+                os.stat(path)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise InputError(
+                        f"{path}: is a symbolic link that leads back to itself"
+                    ) from None
+            raise InputError(
+                f"{path}: is a symbolic link to {os.readlink(path)!r}, which "
+                "does not exist"
+            )
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
+
+
+def _check_regular(path):
+    """Refuse a pipe or device for a format that is read in place."""
+    _check_exists(path)
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(
+            f"{path}: is not a regular file (a pipe or a device); "
+            f"{suffix_of(path)} files are read in place: save the embeddings "
+            "to a file first"
+        )
+
+
+def _open_binary(path):
+    _check_exists(path)
     try:
         return open(path, "rb")
     except OSError as exc:
@@ -135,6 +167,49 @@ def _open_binary(path):
 def _magic(path, n):
     with _open_binary(path) as f:
         return f.read(n)
+
+
+# The first bytes of files that are often given the wrong extension: what the
+# file is, and the extension to give it (None when no format of ours fits).
+_KNOWN_MAGIC = (
+    (_NPY_MAGIC, "a NumPy .npy file", ".npy"),
+    (_ZIP_MAGIC, "a zip archive, as np.savez writes", ".npz"),
+    (b"PAR1", "a Parquet file", ".parquet"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file", None),
+    (b"\x1f\x8b", "a gzip-compressed file", None),
+)
+
+
+def _is_pickle(head):
+    # Protocols 2 to 5 start with PROTO and the protocol number.
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def _what_it_is(head, suffix):
+    """What a file that is not in ``suffix``'s format is, for a message.
+
+    ``head`` holds its first bytes.  Returns text such as "it is a NumPy .npy
+    file; name it .npy", or None when the bytes say nothing known.
+    """
+    if _is_pickle(head):
+        return ("it is a Python pickle, which is never unpickled; save the "
+                "embeddings with np.save")
+    for magic, what, right in _KNOWN_MAGIC:
+        if head.startswith(magic) and right != suffix:
+            if right is None:
+                return (f"it is {what}; save the embeddings with np.save and "
+                        "name the file .npy")
+            return f"it is {what}; name it {right}"
+    return None
+
+
+def _check_not_empty(path):
+    """Refuse a 0-byte file, which no format holds embeddings in."""
+    if not _magic(path, 1):
+        raise InputError(
+            f"{path} is empty (0 bytes): there is nothing to select from; was it "
+            "written completely?"
+        )
 
 
 # -- numeric arrays ----------------------------------------------------------
@@ -189,7 +264,7 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
         r, c = np.argwhere(~finite)[0]
         row = first_row + start + int(r)
         where = f"row {row}" if lines is None else f"line {lines[start + r]}"
-        column = f"column {int(c)}" if names is None else f"column {names[c]!r}"
+        column = f"column {int(c) if names is None else names[c]}"
         raise InputError(
             f"{source}: {where}, {column} is {block[r, c]}; NaN and infinite "
             "values are not allowed, remove or repair those rows first"
@@ -197,8 +272,13 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
 
 
 def _load_npy(path):
-    if _magic(path, 6) != _NPY_MAGIC:
+    _check_regular(path)
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    if not head.startswith(_NPY_MAGIC):
+        what = _what_it_is(head, ".npy")
         raise InputError(
+            f"{path}: not a NumPy .npy file: {what}" if what else
             f"{path}: not a NumPy .npy file (it lacks the .npy header); save "
             "embeddings with np.save"
         )
@@ -221,8 +301,14 @@ def _load_npy(path):
 
 
 def _load_npz(path, key):
-    if _magic(path, 4) != _ZIP_MAGIC:
+    _check_regular(path)
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    # An archive with no member starts with its end record: np.savez(path).
+    if not head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+        what = _what_it_is(head, ".npz")
         raise InputError(
+            f"{path}: not a NumPy .npz archive: {what}" if what else
             f"{path}: not a NumPy .npz archive; save embeddings with np.savez"
         )
     import zipfile
@@ -235,6 +321,11 @@ def _load_npz(path, key):
         ) from None
     with archive:
         keys = list(archive.files)
+        if not keys:
+            raise InputError(
+                f"{path} holds no arrays; save the embeddings in it with "
+                "np.savez(path, X=X)"
+            )
         if key is None:
             if len(keys) != 1:
                 listed = ", ".join(keys) if keys else "none"
@@ -327,10 +418,13 @@ def _resolve_column(ref, names, has_header, option, source):
 
 
 def _open_text(path):
-    handle = _open_binary(path)
-    handle.close()
-    # utf-8-sig drops the byte-order mark spreadsheet programs put first.
-    return open(path, newline="", encoding="utf-8-sig")
+    # Opened once and read once: the file may be a pipe (--ids <(...)).
+    _check_exists(path)
+    try:
+        # utf-8-sig drops the byte-order mark spreadsheet programs put first.
+        return open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _foreign_separator(line, delimiter):
@@ -363,17 +457,26 @@ def _check_separator(handle, delimiter, source):
     Read with the wrong delimiter, ``np.savetxt``'s default output (spaces)
     becomes one text column whose first row passes for a header, and the
     error names a "column" made of numbers.  The first line, and the second
-    when the first may be a header, are looked at; the handle is rewound.
+    when the first may be a header, are looked at.  Returns the lines of the
+    file, those read here first: a pipe cannot be rewound.
     """
+    read = []
     lines, number = [], 0
     while len(lines) < 2:
         line = handle.readline()
         if not line:
             break
+        read.append(line)
         number += 1
         if line.strip():
             lines.append((number, line))
-    handle.seek(0)
+    _refuse_foreign_separator(lines, delimiter, source)
+    return itertools.chain(read, handle)
+
+
+def _refuse_foreign_separator(lines, delimiter, source):
+    """Raise when the first ``(number, line)`` pairs separate numbers with
+    something else than ``delimiter``."""
     for number, line in lines:
         found = _foreign_separator(line, delimiter)
         if found is None:
@@ -458,7 +561,20 @@ def _label_like_columns(source, names, positions):
     return messages
 
 
-def _parse_chunk(rows, lines, features, names, source):
+def _column_labels(names, has_header):
+    """How messages name each column of a text table: ``'b'`` by its name,
+    ``2 (unnamed)`` when the header leaves it blank, ``2`` without header."""
+    if not has_header:
+        return [str(i) for i in range(len(names))]
+    return [repr(name) if name else f"{i} (unnamed)" for i, name in enumerate(names)]
+
+
+def _is_blank(row):
+    """An empty line, or one of spaces only (a single blank field)."""
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def _parse_chunk(rows, lines, features, labels, source):
     try:
         return np.array(rows, dtype=np.float64)
     except ValueError:
@@ -467,15 +583,15 @@ def _parse_chunk(rows, lines, features, names, source):
     for row, line in zip(rows, lines, strict=True):
         for value, position in zip(row, features, strict=True):
             if not _is_number(value):
-                name = names[position]
+                name = labels[position]
                 if not value.strip():
                     raise InputError(
-                        f"{source}: line {line}, column {name!r} is empty; "
+                        f"{source}: line {line}, column {name} is empty; "
                         "missing values are not supported: fill in the empty "
                         "cells or drop their rows, and save the file again"
                     ) from None
                 raise InputError(
-                    f"{source}: line {line}, column {name!r} holds {value[:40]!r}, "
+                    f"{source}: line {line}, column {name} holds {value[:40]!r}, "
                     "not a number; name a non-numeric column with --id-column or "
                     "--label-column, or remove it"
                 ) from None
@@ -487,11 +603,12 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
     source = str(path)
     try:
         with _open_text(path) as handle:
-            _check_separator(handle, delimiter, source)
-            reader = csv.reader(handle, delimiter=delimiter)
-            first = next((row for row in reader if row), None)
+            text = _check_separator(handle, delimiter, source)
+            reader = csv.reader(text, delimiter=delimiter)
+            first = next((row for row in reader if not _is_blank(row)), None)
             if first is None:
                 raise InputError(f"{source} is empty: there is nothing to select from")
+            first_line = reader.line_num
             has_header = _detect_header(first, header)
             n_columns = len(first)
             names = (
@@ -502,6 +619,7 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             id_pos, label_pos, features, notes = _special_columns(
                 path, names, has_header, id_column, label_column, drop_last_column
             )
+            column_labels = _column_labels(names, has_header)
             if header == "auto" and has_header and all(map(_is_number, first)):
                 # Taken for pandas' names 0, 1, 2, ...: data rows can read the
                 # same (a single column starting with 0), so say so.
@@ -516,21 +634,21 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             rows, lines = [], []
 
             def flush():
-                block = _parse_chunk(rows, lines, features, names, source)
+                block = _parse_chunk(rows, lines, features, column_labels, source)
                 _check_finite(block, source, lines=lines,
-                              names=[names[p] for p in features])
+                              names=[column_labels[p] for p in features])
                 chunks.append(block)
                 rows.clear()
                 lines.clear()
 
             def records():
                 if not has_header:
-                    yield first, 1
+                    yield first, first_line
                 for row in reader:
                     yield row, reader.line_num
 
             for row, line in records():
-                if not row:
+                if _is_blank(row):
                     continue
                 if len(row) != n_columns:
                     raise InputError(
@@ -550,7 +668,11 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             if rows:
                 flush()
     except UnicodeDecodeError:
+        # A pipe cannot be read again to see what it held.
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+        what = _what_it_is(_magic(path, 8), suffix_of(path)) if regular else None
         raise InputError(
+            f"{source}: not UTF-8 text: {what}" if what else
             f"{source}: not UTF-8 text; is it a binary file with a "
             f"{suffix_of(path)} name?"
         ) from None
@@ -633,7 +755,12 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
             f"{source}: reading .parquet files needs pyarrow; install it with "
             "pip install 'sklearn_bilaf[parquet]'"
         ) from None
-    _open_binary(path).close()
+    _check_regular(path)
+    _check_not_empty(path)
+    head = _magic(path, 8)
+    what = None if head.startswith(b"PAR1") else _what_it_is(head, ".parquet")
+    if what:
+        raise InputError(f"{source}: not a Parquet file: {what}")
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
@@ -663,7 +790,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
         for p, block in zip(features, blocks, strict=True)
         for j in range(block.shape[1])
     ]
-    _check_finite(X, source, names=feature_names)
+    _check_finite(X, source, names=[repr(name) for name in feature_names])
 
     def plain_column(position, what):
         column = table.column(position)
@@ -1093,11 +1220,23 @@ def _about_target(exc, path):
     return OSError(exc.errno, exc.strerror or _one_line(exc), os.fspath(path))
 
 
+def _keep_mode(target, fd):
+    """Give the new file (open as ``fd``) the permissions of the file it
+    replaces, so that rewriting a private output does not widen them."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # nothing to replace (or nothing we may look at)
+        return
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode & 0o7777)
+
+
 @contextlib.contextmanager
 def atomic_write(path, *, binary=False):
     """Open a temporary file beside ``path``; move it into place on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was;
+    A file that is replaced keeps its permission bits.  On any error the
+    temporary file is removed and ``path`` is left as it was;
     an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
     temporary file's name), keeping its ``errno``.
 
@@ -1121,6 +1260,7 @@ def atomic_write(path, *, binary=False):
     except OSError as exc:
         raise _about_target(exc, path) from exc
     try:
+        _keep_mode(target, fd)
         if binary:
             handle = os.fdopen(fd, "wb")
         else:

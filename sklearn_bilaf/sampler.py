@@ -677,10 +677,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
     def _parallel(self, tasks, classes, work):
         """Run the per-class tasks (in the order of ``classes``, largest
-        first; small classes in batches); results in class order.  ``tasks``
-        is a generator, so that each class's rows are gathered only when its
-        batch is dispatched;
-        ``work`` (per class) decides how small classes are batched."""
+        first; small classes in batches); results in class order.
+        ``tasks`` is a generator, so that each class's rows are gathered only
+        when its batch is dispatched; ``work`` (per class) decides how small
+        classes are batched."""
         # Held here too, so that sequential and threaded runs set the limit
         # once, not once per task.  Concurrent tasks fill the cores; one task
         # at a time lets a large class's Gram blocks use them instead (same

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -727,6 +728,39 @@ def _bad_inputs(tmp_path, X):
         "truncated npz member": (
             lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
             ["e.npz"], "e.npz[x]: unreadable (EOF"),
+        "empty npy": (lambda: (tmp_path / "e.npy").write_bytes(b""), ["e.npy"],
+                      "e.npy is empty (0 bytes)"),
+        "empty npz": (lambda: (tmp_path / "e.npz").write_bytes(b""), ["e.npz"],
+                      "e.npz is empty (0 bytes)"),
+        "empty parquet": (lambda: (tmp_path / "e.parquet").write_bytes(b""),
+                          ["e.parquet"], "e.parquet is empty (0 bytes)"),
+        "npz named npy": (
+            lambda: np.savez(tmp_path / "e.npy.npz", X=X) or
+            (tmp_path / "e.npy.npz").rename(tmp_path / "e.npy"),
+            ["e.npy"], "e.npy: not a NumPy .npy file: it is a zip archive, as "
+            "np.savez writes; name it .npz"),
+        "npy named npz": (
+            lambda: (tmp_path / "e.npz").write_bytes(_npy_bytes(X)),
+            ["e.npz"], "e.npz: not a NumPy .npz archive: it is a NumPy .npy "
+            "file; name it .npy"),
+        "npy named csv": (
+            lambda: (tmp_path / "e.csv").write_bytes(_npy_bytes(X)),
+            ["e.csv"], "e.csv: not UTF-8 text: it is a NumPy .npy file; name it "
+            ".npy"),
+        "parquet named npy": (
+            lambda: (tmp_path / "e.npy").write_bytes(b"PAR1" + bytes(40) + b"PAR1"),
+            ["e.npy"], "it is a Parquet file; name it .parquet"),
+        "pickle npy": (
+            lambda: (tmp_path / "e.npy").write_bytes(
+                pickle.dumps(_Pickled(tmp_path / "unpickled"))),
+            ["e.npy"], "e.npy: not a NumPy .npy file: it is a Python pickle, "
+            "which is never unpickled; save the embeddings with np.save"),
+        "pickle npz": (
+            lambda: (tmp_path / "e.npz").write_bytes(pickle.dumps(X)),
+            ["e.npz"], "it is a Python pickle, which is never unpickled"),
+        "npz without arrays": (
+            lambda: np.savez(tmp_path / "e.npz"), ["e.npz"],
+            "e.npz holds no arrays"),
         "text npy": (lambda: np.save(tmp_path / "e.npy", np.array([["a", "b"]])),
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
@@ -778,6 +812,15 @@ def _bad_inputs(tmp_path, X):
                           ["e.npy"], "zero rows"),
         "zero rows csv": (lambda: (tmp_path / "e.csv").write_text("a,b\n"),
                           ["e.csv"], "zero data rows"),
+        "whitespace-only csv": (
+            lambda: (tmp_path / "e.csv").write_text("  \n\n \t \n"), ["e.csv"],
+            "e.csv is empty: there is nothing to select from"),
+        "unnamed column": (
+            lambda: (tmp_path / "e.csv").write_text("a,b,\n1,2,\n3,4,\n"),
+            ["e.csv"], "e.csv: line 2, column 2 (unnamed) is empty"),
+        "unnamed column with nan": (
+            lambda: (tmp_path / "e.csv").write_text("a,,c\n1,2,3\n3,nan,4\n"),
+            ["e.csv"], "e.csv: line 3, column 1 (unnamed) is nan"),
         "empty csv": (lambda: (tmp_path / "e.csv").write_text(""), ["e.csv"],
                       "is empty"),
         "budget above pool": (lambda: np.save(tmp_path / "e.npy", X[:50]),
@@ -1357,3 +1400,105 @@ def test_seed_range_is_half_open():
     assert _seed("4294967295") == 2**32 - 1
     with pytest.raises(argparse.ArgumentTypeError, match=r"\[0, 2\*\*32\)"):
         _seed("4294967296")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_names_and_ids_the_terminal_cannot_encode_are_escaped(tmp_path, digits32):
+    """A file name that is not UTF-8, or ids outside the terminal's encoding,
+    are printed escaped: the run succeeded, it must not end in a traceback."""
+    name = os.fsdecode(b"emb\xff.npy")
+    np.save(tmp_path / name, digits32[:200])
+    (tmp_path / "ids.txt").write_text(
+        "".join(f"\u00e9l\u00e8ve{i}\n" for i in range(200)), encoding="utf-8")
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    proc = run_bilaf("select", name, "--ids", "ids.txt", "-b", "5", "-q",
+                     "--core-selector", "random", "-o", "s.json", env=env,
+                     cwd=tmp_path)
+    assert_ok(proc)
+    assert "emb\\udcff.npy" in proc.stdout or "emb\\xff.npy" in proc.stdout
+    proc = run_bilaf("select", name, "--ids", "ids.txt", "-b", "5", "-q",
+                     "--core-selector", "random", env=env, cwd=tmp_path)
+    assert_ok(proc)
+    assert "\\xe9l\\xe8ve" in proc.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_replaced_output_keeps_its_permissions(bilaf, tmp_path, digits32):
+    """Replacing an existing output keeps its mode: a private (0600) selection
+    must not become readable by everyone because it was written again."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    for name, mode in (("s.json", 0o600), ("s.csv", 0o640), ("s.npy", 0o660)):
+        out = tmp_path / name
+        out.write_text("old\n")
+        out.chmod(mode)
+        proc = bilaf("select", "e.npy", "-b", "5", "-q", "--core-selector",
+                     "random", "-o", name, cwd=tmp_path)
+        assert_ok(proc)
+        assert out.read_text(errors="replace") != "old\n"
+        assert out.stat().st_mode & 0o7777 == mode, name
+
+
+def test_input_links_that_lead_nowhere_say_so(tmp_path):
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    (tmp_path / "loop.npy").symlink_to("loop.npy")
+    (tmp_path / "gone.csv").symlink_to("moved/e.csv")
+    with pytest.raises(InputError, match="loop.npy: is a symbolic link that "
+                       "leads back to itself"):
+        load_embeddings(tmp_path / "loop.npy")
+    with pytest.raises(InputError, match="gone.csv: is a symbolic link to "
+                       "'moved/e.csv', which does not exist"):
+        load_embeddings(tmp_path / "gone.csv")
+    with pytest.raises(InputError, match="is a symbolic link to"):
+        read_ids(tmp_path / "gone.csv", 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
+    """A CSV can come through a pipe (read once, never rewound); .npy, .npz
+    and .parquet are read in place, so a pipe is refused as one, before
+    anything is read from it."""
+    import threading
+
+    X = digits32[:200]
+    np.savetxt(tmp_path / "e.csv", X, delimiter=",", fmt="%g")
+    os.mkfifo(tmp_path / "pipe.csv")
+    feed = threading.Thread(target=lambda: (tmp_path / "pipe.csv").write_bytes(
+        (tmp_path / "e.csv").read_bytes()))
+    feed.start()
+    try:
+        proc = call_bilaf("select", "pipe.csv", "-b", "9", "-q",
+                          "--core-selector", "random", "-o", "s.json",
+                          cwd=tmp_path)
+    finally:
+        if feed.is_alive():  # unblock the writer if nothing read the pipe
+            with open(tmp_path / "pipe.csv", "rb") as handle:
+                handle.read()
+        feed.join()
+    assert_ok(proc)
+    expected = api_selection(X.astype(np.float64), 9).selected_indices_.tolist()
+    assert json.loads((tmp_path / "s.json").read_text()) == expected
+    for suffix in (".npy", ".npz", ".parquet"):
+        os.mkfifo(tmp_path / f"pipe{suffix}")
+        proc = call_bilaf("select", f"pipe{suffix}", "-q", cwd=tmp_path)
+        assert_one_line_error(proc, f"pipe{suffix}: is not a regular file (a "
+                              "pipe or a device)", f"{suffix} files are read in "
+                              "place: save the embeddings to a file first")
+
+
+def test_whitespace_only_lines_are_blank_lines(tmp_path):
+    """A line of spaces (an editor's leftover at the end, say) is skipped like
+    an empty line, instead of being a row of 1 field."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n  \n3,4\n5,6\n \t\n")
+    pool = load_embeddings(tmp_path / "e.csv")
+    np.testing.assert_array_equal(pool.X, [[1, 2], [3, 4], [5, 6]])
+    (tmp_path / "e.tsv").write_text("  \n1\t2\n3\t4\n")
+    pool = load_embeddings(tmp_path / "e.tsv")
+    np.testing.assert_array_equal(pool.X, [[1, 2], [3, 4]])
+    # Without a header, columns are named by position, and a first row after
+    # blank lines by its own line number.
+    (tmp_path / "e.csv").write_text("\n \n1,x\n3,4\n")
+    with pytest.raises(InputError, match="e.csv: line 3, column 1 holds 'x'"):
+        load_embeddings(tmp_path / "e.csv", header="no")
