@@ -1,4 +1,4 @@
-"""Label-free ideas tried for the library default (issue 6), none adopted yet.
+"""Label-free ideas tried for the library default (issue 6).
 
 Each idea was scored like ``benchmarks/quality_validation.py``: on the
 **validation split carved out of each pool** (``quality_validation.split``),
@@ -7,9 +7,11 @@ never on the test split of ``benchmarks/quality.py``, with the same budgets
 trained on the labelled picks, accuracy on the validation rows).  Only one
 came out ahead of ActiveFT (K = B) over both WordNet and Fashion-MNIST
 without a clear loss on either: ActiveFT started from spherical k-means
-(``aft-init-skmeans``, six-cell mean 74.35 against ActiveFT's 74.06; see the
-benchmarks page for why it is not the default yet).  This script keeps the
-record of what was tried, reproducible.
+(``aft-init-skmeans``, six-cell mean 74.35 against ActiveFT's 74.06), and it
+became the default core stage's start (``ActiveFTSelector(init="auto")`` in
+``BiLAFSampler``; the benchmarks page tells how it was chosen and how it
+fared on the test split).  This script keeps the record of what was tried,
+reproducible.
 
 References: ``random``, ``activeft`` (K = B), ``kmeans`` (K = B) and
 ``default``: BiLAF with K = min(B, 2 % N) ActiveFT cores, the default under
