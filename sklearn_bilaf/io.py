@@ -1022,7 +1022,12 @@ def read_ids(path, n_rows, *, column=None):
             "or a column of a .csv/.tsv file"
         )
     try:
-        with _open_text(path) as handle:
+        handle = _open_text(path)
+    except InputError as exc:
+        # Missing, a folder, unreadable: say which argument it is.
+        raise InputError(f"--ids {exc}") from None
+    try:
+        with handle:
             if suffix in _DELIMITERS:
                 reader = csv.reader(handle, delimiter=_DELIMITERS[suffix])
                 names = next((row for row in reader if row), None)

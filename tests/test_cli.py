@@ -840,6 +840,13 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:50]),
                      (tmp_path / "ids.txt").write_text("a\nb\n")),
             ["e.npy", "--ids", "ids.txt"], "gives 2 ids but the embeddings have 50"),
+        "missing ids file": (
+            lambda: np.save(tmp_path / "e.npy", X[:50]),
+            ["e.npy", "--ids", "nope.txt"], "--ids nope.txt: no such file"),
+        "ids file is a folder": (
+            lambda: (np.save(tmp_path / "e.npy", X[:50]),
+                     (tmp_path / "ids").mkdir()),
+            ["e.npy", "--ids", "ids"], "--ids ids: is a folder, not a file"),
         "repeated ids": (
             lambda: (np.save(tmp_path / "e.npy", X[:4]),
                      (tmp_path / "ids.txt").write_text("a\nb\na\nc\n")),
