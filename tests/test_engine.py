@@ -89,6 +89,32 @@ def test_pseudo_classes_exact_on_near_ties_in_float32():
     np.testing.assert_array_equal(assign_pseudo_classes(X, cores), expected)
 
 
+@pytest.mark.parametrize("data", ["near-ties", "grid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sampler_pseudo_classes_and_opponents_exact_on_near_ties(data, dtype):
+    """The sampler's stage 2 (nearest and second-nearest core in one pass)
+    decides near-ties and exact ties (lower class) as cdist does, with more
+    than 16 features (BLAS products)."""
+    rng = np.random.RandomState(0)
+    if data == "near-ties":
+        centres = rng.normal(size=(20, 24))
+        X = np.repeat(centres, 50, axis=0) + rng.normal(scale=1e-3, size=(1000, 24))
+    else:  # integer grid: many exact ties between cores
+        X = rng.randint(-2, 3, size=(1000, 24)).astype(np.float64)
+    X = X.astype(dtype)
+    cores = np.sort(rng.choice(1000, 30, replace=False))
+    D = cdist(X.astype(np.float64), X[cores].astype(np.float64))
+    expected = np.argmin(D, axis=1)
+    expected[cores] = np.arange(30)
+    D[np.arange(1000), expected] = np.inf
+    labels, outside, opponent = assign_pseudo_classes(X, cores, return_outside=True)
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(opponent, np.argmin(D, axis=1))
+    np.testing.assert_allclose(outside, D.min(axis=1), rtol=1e-12)
+    sampler = BiLAFSampler(60, core_selector=cores, random_state=0).fit(X)
+    np.testing.assert_array_equal(sampler.labels_, expected)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pseudo_classes_same_for_any_memory_layout(tmp_path, dtype):
     """Stage 2 reads the pool's row chunks in place (no copy for the
