@@ -786,6 +786,19 @@ def test_same_selection_in_a_fresh_interpreter():
     assert json.loads(result.stdout) == here
 
 
+def test_random_state_none_draws_fresh_seeds():
+    # As in scikit-learn: without a seed, each fit draws new ones (for the
+    # stages too), so repeated fits differ; an int seed repeats the fit.
+    X = _blobs(400)
+    fits = [BiLAFSampler(30, core_selector=RandomSelector(10)).fit(X)
+            for _ in range(3)]
+    assert len({tuple(f.core_indices_) for f in fits}) > 1
+    default = [BiLAFSampler(30).fit(X).selected_indices_.tolist() for _ in range(3)]
+    assert len({tuple(s) for s in default}) > 1
+    _same(BiLAFSampler(30, random_state=3).fit(X),
+          BiLAFSampler(30, random_state=3).fit(X))
+
+
 def test_selection_never_reads_labels():
     X, y = make_blobs(300, n_features=6, centers=4, random_state=0)
     params = dict(budget=30, core_selector=KMeansSelector(5), random_state=0,
