@@ -619,6 +619,25 @@ def test_few_features_give_cdist_distances(d):
                                   cdist(X[::7], X))
 
 
+def test_exact_duplicates_get_identical_distances_with_many_features():
+    # With more than 16 features the distances come from BLAS products,
+    # which do not promise equal bits for equal rows at different positions
+    # (OpenBLAS's edge blocks differ); duplicates must still tie exactly.
+    for seed in range(6):
+        for n, d in ((1100, 50), (900, 65)):
+            rng = np.random.RandomState(seed)
+            X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, d) + 5
+            src = rng.choice(n, n // 5, replace=False)
+            dst = rng.choice(np.setdiff1d(np.arange(n), src), n // 5, replace=False)
+            X[dst] = X[src]
+            pc = PseudoClass(0, np.arange(n), 0, X, "euclidean")
+            D = pc.distances(np.arange(n), np.arange(n))
+            np.testing.assert_array_equal(D[src], D[dst])
+            np.testing.assert_array_equal(D[:, src], D[:, dst])
+            means = pc.mean_distances(np.arange(n))
+            np.testing.assert_array_equal(means[src], means[dst])
+
+
 # -- §5 on the Python loop: a class with a cached distance matrix (a custom
 # stage that called distance_matrix(), or overridden distances) is not handed
 # to the compiled loop, so the hand-worked rules are pinned there too.
