@@ -268,6 +268,26 @@ def test_float16_selects_like_its_float32_upcast():
     a = BiLAFSampler(30, random_state=0).fit(X16)
     b = BiLAFSampler(30, random_state=0).fit(X16.astype(np.float32))
     _same(a, b)
+    # Computed in float32, like the upcast (not in float64).
+    assert a.selected_embeddings_.dtype == b.selected_embeddings_.dtype == np.float32
+
+
+def test_int_and_bool_pools_are_converted_to_float64():
+    X = np.rint(_blobs() * 3)
+    reference = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(X)
+    assert reference.selected_embeddings_.dtype == np.float64
+    for dtype in (np.int8, np.int32, np.int64, np.uint16):
+        values = X - X.min() if np.dtype(dtype).kind == "u" else X
+        got = BiLAFSampler(30, core_selector=RandomSelector(5),
+                           random_state=0).fit(values.astype(dtype))
+        assert got.selected_embeddings_.dtype == np.float64
+        _same(BiLAFSampler(30, core_selector=RandomSelector(5),
+                           random_state=0).fit(values), got)
+    flags = X > np.median(X, axis=0)
+    got = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(flags)
+    assert got.selected_embeddings_.dtype == np.float64
+    _same(BiLAFSampler(30, core_selector=RandomSelector(5),
+                       random_state=0).fit(flags.astype(np.float64)), got)
 
 
 def test_lists_dataframes_and_numeric_objects_select_like_arrays():
