@@ -416,7 +416,8 @@ class _BrokenSelector(BaseEstimator):
 
 @pytest.mark.parametrize(
     "indices, error, match",
-    [(None, TypeError, "did not set selected_indices_"),
+    [(None, TypeError, "did not set selected_indices_ in fit. Use a selector "
+                       "from sklearn_bilaf.core"),
      ([1, 1], ValueError, r"distinct; repeated: \[1\]"),
      ([0, 99], ValueError, r"must lie in \[0, 19\]"),
      ([0.0, 1.0], ValueError, "integer row numbers"),
