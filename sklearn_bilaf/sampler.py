@@ -452,8 +452,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Embeddings of the unlabeled pool (float32 stays float32; read-only
-            and memory-mapped arrays are not copied, except by the default
-            core stage's k-means start, which clusters a normalised copy of
+            and memory-mapped arrays are not copied, beyond row chunks
+            bounded by scikit-learn's ``working_memory``, except by the
+            default core stage's k-means start, which clusters a normalised copy of
             pools up to a million rows: pass
             ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
         y : None

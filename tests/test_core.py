@@ -221,6 +221,33 @@ def test_activeft_kmeans_init_starts_from_spherical_kmeans_picks():
     np.testing.assert_array_equal(again.loss_curve_, selector.loss_curve_)
 
 
+def test_activeft_kmeans_start_runs_on_one_blas_and_openmp_thread(monkeypatch):
+    # Its KMeans's centres depend on the thread count by an ulp or so: the
+    # default core stage must run it on one thread whatever the machine's
+    # (checked from inside the fit, as a 2-core machine may not show it).
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+    fit = KMeans.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append({(info["user_api"], info["num_threads"])
+                     for info in threadpool_info()})
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(KMeans, "fit", recording_fit)
+    X = _blobs(n=600, seed=6)
+    with threadpool_limits(limits=2):
+        BiLAFSampler(30, random_state=0).fit(X)
+        ActiveFTSelector(n_cores=10, init="k-means", max_iter=5,
+                         random_state=0).fit(X)
+    assert len(seen) == 2
+    for limits in seen:
+        assert {api for api, _ in limits} >= {"blas"}
+        assert {n for _, n in limits} == {1}, limits
+
+
 def test_activeft_kmeans_init_in_the_sampler_and_bad_init_strings():
     X = _blobs(n=600, seed=6)
     sampler = BiLAFSampler(

@@ -89,6 +89,32 @@ def test_pseudo_classes_exact_on_near_ties_in_float32():
     np.testing.assert_array_equal(assign_pseudo_classes(X, cores), expected)
 
 
+@pytest.mark.parametrize("data", ["near-ties", "grid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sampler_pseudo_classes_and_opponents_exact_on_near_ties(data, dtype):
+    """The sampler's stage 2 (nearest and second-nearest core in one pass)
+    decides near-ties and exact ties (lower class) as cdist does, with more
+    than 16 features (BLAS products)."""
+    rng = np.random.RandomState(0)
+    if data == "near-ties":
+        centres = rng.normal(size=(20, 24))
+        X = np.repeat(centres, 50, axis=0) + rng.normal(scale=1e-3, size=(1000, 24))
+    else:  # integer grid: many exact ties between cores
+        X = rng.randint(-2, 3, size=(1000, 24)).astype(np.float64)
+    X = X.astype(dtype)
+    cores = np.sort(rng.choice(1000, 30, replace=False))
+    D = cdist(X.astype(np.float64), X[cores].astype(np.float64))
+    expected = np.argmin(D, axis=1)
+    expected[cores] = np.arange(30)
+    D[np.arange(1000), expected] = np.inf
+    labels, outside, opponent = assign_pseudo_classes(X, cores, return_outside=True)
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(opponent, np.argmin(D, axis=1))
+    np.testing.assert_allclose(outside, D.min(axis=1), rtol=1e-12)
+    sampler = BiLAFSampler(60, core_selector=cores, random_state=0).fit(X)
+    np.testing.assert_array_equal(sampler.labels_, expected)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pseudo_classes_same_for_any_memory_layout(tmp_path, dtype):
     """Stage 2 reads the pool's row chunks in place (no copy for the
@@ -591,6 +617,25 @@ def test_few_features_give_cdist_distances(d):
     chunked = PseudoClass(0, np.arange(60), 5, X, "euclidean")
     np.testing.assert_array_equal(chunked.distances(np.arange(0, 60, 7)),
                                   cdist(X[::7], X))
+
+
+def test_exact_duplicates_get_identical_distances_with_many_features():
+    # With more than 16 features the distances come from BLAS products,
+    # which do not promise equal bits for equal rows at different positions
+    # (OpenBLAS's edge blocks differ); duplicates must still tie exactly.
+    for seed in range(6):
+        for n, d in ((1100, 50), (900, 65)):
+            rng = np.random.RandomState(seed)
+            X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, d) + 5
+            src = rng.choice(n, n // 5, replace=False)
+            dst = rng.choice(np.setdiff1d(np.arange(n), src), n // 5, replace=False)
+            X[dst] = X[src]
+            pc = PseudoClass(0, np.arange(n), 0, X, "euclidean")
+            D = pc.distances(np.arange(n), np.arange(n))
+            np.testing.assert_array_equal(D[src], D[dst])
+            np.testing.assert_array_equal(D[:, src], D[:, dst])
+            means = pc.mean_distances(np.arange(n))
+            np.testing.assert_array_equal(means[src], means[dst])
 
 
 # -- §5 on the Python loop: a class with a cached distance matrix (a custom

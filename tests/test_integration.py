@@ -627,6 +627,31 @@ def test_read_only_memmap_is_not_copied(tmp_path):
     assert np.isfinite(sampler.score(Xm))
 
 
+def test_activeft_random_start_does_not_copy_a_memmap_whole(tmp_path):
+    """The documented way around the k-means start's copies: ActiveFT from
+    random samples reads the pool in chunks bounded by working_memory (the
+    per-class stages after it are checked above)."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = make_blobs(8000, n_features=512, centers=80, random_state=0)[0]
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    def fit(X):
+        return ActiveFTSelector(80, init="random", max_iter=5,
+                                random_state=0).fit(X, budget=200)
+
+    fit(Xm[:500])  # compiles the kernels outside the measurement
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            fit(Xm)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < Xm.nbytes / 3
+
+
 def test_read_only_memmap_through_the_meta_estimators(tmp_path, small_digits):
     X, y = small_digits
     np.save(tmp_path / "X.npy", X.astype(np.float32))

@@ -7,6 +7,7 @@ import pytest
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.boundary import BoundarySelector
 from sklearn_bilaf.core import RandomSelector
+from sklearn_bilaf.denoise import IDCDenoiser
 
 
 def _pool():
@@ -147,14 +148,28 @@ class _OneThreadCheckingBoundary(BoundarySelector):
         return super().select_class(pseudo_class, budget)
 
 
+class _OneThreadCheckingDenoiser(IDCDenoiser):
+    """The denoising stage's counterpart of _OneThreadCheckingBoundary."""
+
+    def rank_class(self, pseudo_class):
+        from threadpoolctl import threadpool_info
+
+        threads = {info["num_threads"] for info in threadpool_info()
+                   if info["user_api"] == "blas"}
+        if threads != {1}:
+            raise AssertionError(f"BLAS threads in a per-class task: {threads}")
+        return super().rank_class(pseudo_class)
+
+
 def test_process_workers_run_per_class_work_on_one_blas_thread():
-    # joblib gives each loky worker two BLAS threads here; the tasks must
-    # still run theirs on one.
+    # joblib gives each loky worker two BLAS threads here; the tasks of both
+    # per-class stages (denoising, boundary) must still run theirs on one.
     X = _pool()
     expected = _select(X)
     with joblib.parallel_backend("loky", n_jobs=2, inner_max_num_threads=2):
         got = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
-                           n_jobs=2, boundary_selector=_OneThreadCheckingBoundary()
+                           n_jobs=2, denoiser=_OneThreadCheckingDenoiser(),
+                           boundary_selector=_OneThreadCheckingBoundary()
                            ).fit(X).selected_indices_
     np.testing.assert_array_equal(got, expected)
 

@@ -268,6 +268,26 @@ def test_float16_selects_like_its_float32_upcast():
     a = BiLAFSampler(30, random_state=0).fit(X16)
     b = BiLAFSampler(30, random_state=0).fit(X16.astype(np.float32))
     _same(a, b)
+    # Computed in float32, like the upcast (not in float64).
+    assert a.selected_embeddings_.dtype == b.selected_embeddings_.dtype == np.float32
+
+
+def test_int_and_bool_pools_are_converted_to_float64():
+    X = np.rint(_blobs() * 3)
+    reference = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(X)
+    assert reference.selected_embeddings_.dtype == np.float64
+    for dtype in (np.int8, np.int32, np.int64, np.uint16):
+        values = X - X.min() if np.dtype(dtype).kind == "u" else X
+        got = BiLAFSampler(30, core_selector=RandomSelector(5),
+                           random_state=0).fit(values.astype(dtype))
+        assert got.selected_embeddings_.dtype == np.float64
+        _same(BiLAFSampler(30, core_selector=RandomSelector(5),
+                           random_state=0).fit(values), got)
+    flags = X > np.median(X, axis=0)
+    got = BiLAFSampler(30, core_selector=RandomSelector(5), random_state=0).fit(flags)
+    assert got.selected_embeddings_.dtype == np.float64
+    _same(BiLAFSampler(30, core_selector=RandomSelector(5),
+                       random_state=0).fit(flags.astype(np.float64)), got)
 
 
 def test_lists_dataframes_and_numeric_objects_select_like_arrays():
@@ -396,7 +416,8 @@ class _BrokenSelector(BaseEstimator):
 
 @pytest.mark.parametrize(
     "indices, error, match",
-    [(None, TypeError, "did not set selected_indices_"),
+    [(None, TypeError, "did not set selected_indices_ in fit. Use a selector "
+                       "from sklearn_bilaf.core"),
      ([1, 1], ValueError, r"distinct; repeated: \[1\]"),
      ([0, 99], ValueError, r"must lie in \[0, 19\]"),
      ([0.0, 1.0], ValueError, "integer row numbers"),
@@ -784,6 +805,19 @@ def test_same_selection_in_a_fresh_interpreter():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == here
+
+
+def test_random_state_none_draws_fresh_seeds():
+    # As in scikit-learn: without a seed, each fit draws new ones (for the
+    # stages too), so repeated fits differ; an int seed repeats the fit.
+    X = _blobs(400)
+    fits = [BiLAFSampler(30, core_selector=RandomSelector(10)).fit(X)
+            for _ in range(3)]
+    assert len({tuple(f.core_indices_) for f in fits}) > 1
+    default = [BiLAFSampler(30).fit(X).selected_indices_.tolist() for _ in range(3)]
+    assert len({tuple(s) for s in default}) > 1
+    _same(BiLAFSampler(30, random_state=3).fit(X),
+          BiLAFSampler(30, random_state=3).fit(X))
 
 
 def test_selection_never_reads_labels():
