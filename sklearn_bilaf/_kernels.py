@@ -39,6 +39,62 @@ def _mean(a, n):
 
 
 @njit(cache=True, nogil=True)
+def stable_argsort(keys):
+    """``np.argsort(keys, kind="stable")`` for NaN-free float keys.
+
+    Our own merge sort (insertion-sorted runs of 16, then bottom-up merges;
+    equal keys keep the lower index first): numba's compiled ``argsort``
+    costs about a second of compile time per call signature on a first run,
+    this a fraction of that, for the same permutation.
+    """
+    n = keys.shape[0]
+    order = np.empty(n, dtype=np.intp)
+    for i in range(n):
+        order[i] = i
+    run = 16
+    for start in range(0, n, run):
+        stop = min(n, start + run)
+        for i in range(start + 1, stop):
+            v = order[i]
+            key = keys[v]
+            p = i
+            while p > start and keys[order[p - 1]] > key:
+                order[p] = order[p - 1]
+                p -= 1
+            order[p] = v
+    src = order
+    dst = np.empty(n, dtype=np.intp)
+    width = run
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(n, lo + width)
+            hi = min(n, lo + 2 * width)
+            i = lo
+            j = mid
+            o = lo
+            while i < mid and j < hi:
+                # Strictly less: on equal keys the left (lower) run goes first.
+                if keys[src[j]] < keys[src[i]]:
+                    dst[o] = src[j]
+                    j += 1
+                else:
+                    dst[o] = src[i]
+                    i += 1
+                o += 1
+            while i < mid:
+                dst[o] = src[i]
+                i += 1
+                o += 1
+            while j < hi:
+                dst[o] = src[j]
+                j += 1
+                o += 1
+        src, dst = dst, src
+        width *= 2
+    return src
+
+
+@njit(cache=True, nogil=True)
 def fill_distances(G, Y, sq, zone, cosine):
     """Turn a Gram matrix into the full distance matrix, in place.
 
@@ -113,7 +169,7 @@ def _compensated_step(total, carry, v):
 
 
 @njit(cache=True, nogil=True)
-def mean_rows(D, positions):
+def mean_rows(D, positions, rows):
     """``D[np.ix_(positions, positions)].mean(axis=1)`` for a symmetric ``D``,
     without the ``m x m`` temporary.
 
@@ -126,7 +182,6 @@ def mean_rows(D, positions):
     """
     n = D.shape[0]
     m = positions.shape[0]
-    rows = np.sort(positions)
     total = np.zeros(n)
     carry = np.zeros(n)
     t = 0
@@ -259,7 +314,7 @@ def idc_order(D, core, k, q, published):
     growth (all of them for the paper's variant).
     """
     n = D.shape[0]
-    order = np.argsort(D[core], kind="mergesort")
+    order = stable_argsort(D[core])
     grown = np.empty(n, dtype=np.intp)
     in_grown = np.zeros(n, dtype=np.bool_)
     for t in range(q):
@@ -273,14 +328,17 @@ def idc_order(D, core, k, q, published):
     kth = np.full(n, np.inf)
     for t in range(q):
         kth[grown[t]] = -np.inf
-    n_refs = 0
+    # Not the constant 0 (nor the constant False below): numba would type
+    # such arguments as literals and compile _absorb, inlined insertions and
+    # all, once per literal -- four times instead of once on a first run.
+    n_refs = q - q
     for _ in range(2, n // q + 1):
         candidates = np.flatnonzero(~in_grown)
         refs = grown[n_refs:size].copy()
         rho = _absorb(D, refs, n_refs, candidates, nearest, read, kth, size, k,
                       published)
         n_refs = size
-        ring = candidates[np.argsort(rho, kind="mergesort")[:q]]
+        ring = candidates[stable_argsort(rho)[:q]]
         for j in ring:
             grown[size] = j
             in_grown[j] = True
@@ -289,13 +347,19 @@ def idc_order(D, core, k, q, published):
     n_grown = size
     leftovers = np.flatnonzero(~in_grown)
     if leftovers.shape[0]:
+        # Element loops, not slice assignments: numba compiles a formatted
+        # shape-mismatch error for every slice assignment, which was half of
+        # this kernel's first-run compile time.
         if published:
-            grown[size:] = leftovers
+            for t in range(leftovers.shape[0]):
+                grown[size + t] = leftovers[t]
         else:
             refs = grown[n_refs:size].copy()
             rho = _absorb(D, refs, n_refs, leftovers, nearest, read, kth,
-                          size, k, False)
-            grown[size:] = leftovers[np.argsort(rho, kind="mergesort")]
+                          size, k, published)
+            by_rho = stable_argsort(rho)
+            for t in range(leftovers.shape[0]):
+                grown[size + t] = leftovers[by_rho[t]]
             n_grown = n
     return grown, n_grown
 
@@ -352,9 +416,9 @@ def paired_sq_distances(A, B, index):
 
 
 @njit(cache=True, nogil=True)
-def probe_has_repeats(A, columns, weights):
-    """Whether two rows of A agree on a weighted sum of a few columns (the
-    cheap screen for duplicate rows; False proves all rows distinct)."""
+def probe_keys(A, columns, weights):
+    """A weighted sum of a few columns per row of A, in float64 (the cheap
+    screen for duplicate rows: rows with distinct keys are distinct)."""
     n = A.shape[0]
     keys = np.zeros(n)
     for i in range(n):
@@ -362,11 +426,7 @@ def probe_has_repeats(A, columns, weights):
         for t in range(columns.shape[0]):
             total += np.float64(A[i, columns[t]]) * weights[t]
         keys[i] = total
-    keys.sort()
-    for i in range(1, n):
-        if keys[i] == keys[i - 1]:
-            return True
-    return False
+    return keys
 
 
 @njit(cache=True, nogil=True)
@@ -442,18 +502,27 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
     taken[core] = True
     count = 1
     n_removed = n // budget
-    candidates = np.arange(n)
+    candidates = np.empty(n, dtype=np.intp)
+    alive = np.ones(n, dtype=np.bool_)
+    by_position = np.empty(n, dtype=np.intp)
     m = n
     while count < budget:
         last = picks[count - 1]
         if m > 0:
             # Ties in distance go to the lower local position, not to the
-            # previous order: sort by position, then stably by distance.
-            by_position = np.sort(candidates[:m])
-            to_last = row_sq_distances(X, last, by_position)
+            # previous order: the candidates in position order (a scan of
+            # the live ones), then stably by distance.
+            u = 0
+            for j in range(n):
+                if alive[j]:
+                    by_position[u] = j
+                    u += 1
+            to_last = row_sq_distances(X, last, by_position[:m])
             for t in range(m):
                 to_last[t] = to_last[t] * 0.5 if cosine else np.sqrt(to_last[t])
-            order = np.argsort(to_last, kind="mergesort")
+            order = stable_argsort(to_last)
+            for t in range(min(m, n_removed)):
+                alive[by_position[order[t]]] = False
             m = max(0, m - n_removed)
             for t in range(m):
                 candidates[t] = by_position[order[n_removed + t]]

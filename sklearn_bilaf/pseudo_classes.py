@@ -355,7 +355,7 @@ class PseudoClass:
         if self._matrix is None and self._fits_in_memory():
             self.distance_matrix()
         if self._matrix is not None:
-            return mean_rows(self._matrix, positions)
+            return mean_rows(self._matrix, positions, np.sort(positions))
         out = np.empty(positions.size)
         # Row blocks that stay in cache, whatever the class size; the same
         # compensated sums as the cached path.

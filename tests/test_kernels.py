@@ -39,7 +39,7 @@ def test_mean_rows_and_row_means_agree_with_fsum():
     X = rng.normal(size=(200, 5))
     D = cdist(X, X)
     positions = rng.permutation(200)[:150]
-    got = _kernels.mean_rows(D, positions)
+    got = _kernels.mean_rows(D, positions, np.sort(positions))
     columns = np.sort(positions)
     expected = [math.fsum(D[p, columns]) / 150 for p in positions]
     np.testing.assert_array_equal(got, expected)
@@ -163,7 +163,7 @@ def test_cosine_prepare_rescales_underflowing_rows_and_refuses_zero_rows(dtype):
 
 
 def test_unique_rows_treats_negative_zero_as_zero():
-    """unique_rows finds exact duplicates (the probe_has_repeats screen must
+    """unique_rows finds exact duplicates (the probe_keys screen must
     report them), and -0.0 equals 0.0, so rows differing only in the sign of a
     zero are duplicates too (bit-identical distances; the spec's tie rules
     decide between them)."""
@@ -183,3 +183,17 @@ def test_paired_sq_distances_sum_is_compensated():
     B = np.zeros((1, 3))
     got = _kernels.paired_sq_distances(A, B, np.array([0]))
     assert got[0] == 1e16 + 2
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 15, 16, 17, 31, 32, 33, 100, 1000, 4097])
+def test_stable_argsort_is_numpys_stable_argsort(n):
+    """The kernels' own merge sort gives numpy's stable permutation: ties
+    (many here: few distinct values) keep the lower index first, and inf sorts
+    last."""
+    rng = np.random.RandomState(n)
+    for keys in (rng.randint(0, max(1, n // 8), size=n).astype(float),
+                 rng.uniform(size=n),
+                 np.where(rng.uniform(size=n) < 0.1, np.inf,
+                          rng.randint(0, 5, size=n))):
+        np.testing.assert_array_equal(_kernels.stable_argsort(keys),
+                                      np.argsort(keys, kind="stable"))
