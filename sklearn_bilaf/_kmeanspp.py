@@ -15,6 +15,11 @@ order: the seeds are the same rows and ``KMeans(init=<those rows>)`` then
 gives the same centres as ``KMeans(init="k-means++")``.  The tests compare
 both with scikit-learn's own seeding, so a change of scikit-learn's internals
 shows there first.
+
+The chunks of a step are independent, so float32 pools may have them
+computed on several worker threads, each chunk's product on one BLAS thread:
+the same numbers as on one thread, so the seeds do not depend on the number
+of threads.
 """
 
 import math
@@ -39,8 +44,9 @@ class _CentredRows:
     """The rows KMeans.fit seeds from (``X - X.mean(axis=0)``, in X's dtype),
     kept in the form the squared distances are computed from."""
 
-    def __init__(self, X, mean):
+    def __init__(self, X, mean, map_chunks=map):
         self.X, self.mean = X, mean
+        self.map_chunks = map_chunks
         n, d = X.shape
         self.float32 = X.dtype == np.float32
         self.upcast = None
@@ -86,7 +92,8 @@ class _CentredRows:
         cand64 = candidates.astype(np.float64)
         cand_sq = row_norms(cand64, squared=True)[:, None]
         step = _upcast_batch(candidates.shape[0], n, d)
-        for start in range(0, n, step):
+
+        def chunk(start):
             block = slice(start, min(n, start + step))
             if self.upcast is not None:
                 rows64 = self.upcast[block]
@@ -96,19 +103,22 @@ class _CentredRows:
             dist += cand_sq
             dist += self.sq[None, block]
             out[:, block] = dist
-        np.maximum(out, 0, out=out)
+            np.maximum(out[:, block], 0, out=out[:, block])
+
+        for _ in self.map_chunks(chunk, range(0, n, step)):
+            pass
         return out
 
 
-def kmeans_plusplus_seeds(X, n_clusters, random_state):
+def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
     """Rows that ``KMeans(n_clusters, init="k-means++", n_init=1).fit(X)``
     starts from.
 
     The same rows, in the same order, as scikit-learn's seeding inside
     ``KMeans.fit`` (greedy k-means++ with ``2 + int(log(n_clusters))`` local
     trials, unit sample weights, on the rows centred by their mean), drawing
-    the same numbers from ``random_state``.  Run it on one thread, as the
-    caller runs KMeans: BLAS may round differently with more.
+    the same numbers from ``random_state``.  Run it with BLAS on one thread,
+    as the caller runs KMeans: BLAS may round differently with more.
 
     Parameters
     ----------
@@ -118,6 +128,10 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state):
         Number of seeds.
     random_state : numpy.random.RandomState
         Consumed as KMeans consumes it.
+    n_threads : int, default=1
+        Worker threads for the chunks of each step (float32 rows), each
+        chunk's product on one BLAS thread; the seeds are the same for any
+        number.
 
     Returns
     -------
@@ -125,8 +139,26 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state):
         Row numbers; ``KMeans(init=X[seeds], n_init=1)`` then runs exactly
         the iterations of ``KMeans(init="k-means++", n_init=1)``.
     """
+    if n_threads <= 1 or X.dtype != np.float32:
+        return _seeds(X, n_clusters, random_state, map)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ._threads import one_blas_thread_in_task
+
+    def on_one_blas_thread(func):
+        def run(item):
+            with one_blas_thread_in_task():
+                return func(item)
+        return run
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        return _seeds(X, n_clusters, random_state,
+                      lambda func, items: pool.map(on_one_blas_thread(func), items))
+
+
+def _seeds(X, n_clusters, random_state, map_chunks):
     n = X.shape[0]
-    rows = _CentredRows(X, X.mean(axis=0))
+    rows = _CentredRows(X, X.mean(axis=0), map_chunks)
     weights = np.ones(n, dtype=X.dtype)
     n_local_trials = 2 + int(np.log(n_clusters))
     seeds = np.full(n_clusters, -1, dtype=int)

@@ -559,6 +559,9 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
     from ._kmeanspp import kmeans_plusplus_seeds
 
     unit = np.asarray(X, dtype=inv_norms.dtype) * inv_norms[:, None]
+    # The seeding's chunks may use the cores (each on one BLAS thread, the
+    # same seeds for any number of them).
+    n_threads = blas_threads()
     # One thread: KMeans adds its threads' partial sums in an order that
     # depends on their number (centres a few ulps apart), and the start must
     # not depend on the machine.
@@ -569,7 +572,8 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
         warnings.simplefilter("ignore", ConvergenceWarning)
         # The seeding is most of KMeans' time on large pools; this one gives
         # the same seeds as KMeans(init="k-means++") in about half of it.
-        seeds = kmeans_plusplus_seeds(unit, n_centres, check_random_state(seed))
+        seeds = kmeans_plusplus_seeds(unit, n_centres, check_random_state(seed),
+                                      n_threads=n_threads)
         kmeans = KMeans(n_clusters=n_centres, init=unit[seeds], n_init=1,
                         random_state=seed).fit(unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
@@ -928,8 +932,9 @@ class ActiveFTSelector(BaseCoreSelector):
         Starting centroids: the features of K distinct samples drawn at random (the
         paper's start); ``"k-means"``, the samples nearest to the centres of k-means run
         on the L2-normalised rows (ActiveFT's own geometry; scikit-learn's
-        :class:`~sklearn.cluster.KMeans`, k-means++ seeding, on one thread so that the
-        start is the same on every machine; it costs about as much as ActiveFT's
+        :class:`~sklearn.cluster.KMeans`, k-means++ seeding, its Lloyd iterations on
+        one thread so that the start is the same on every machine, the seeding in
+        fixed chunks on all threads, each on one BLAS thread; it costs about as much as ActiveFT's
         iterations, a normalised copy of X and, while seeding, a float64 copy of it when
         that fits scikit-learn's ``working_memory``); ``"auto"``, ``"k-means"`` up to
         2.5e8 sample-centroid pairs (N x K) and a million rows, ``"random"`` beyond,

@@ -61,6 +61,44 @@ def test_seeds_and_centres_equal_scikit_learns(dtype, n, d, k, working_memory):
                                       _sklearn_centres(X, k, 7, max_iter))
 
 
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("working_memory", [1024, 0.01])
+def test_seeds_on_worker_threads_equal_scikit_learns(n_threads, working_memory,
+                                                     monkeypatch):
+    """The chunks of each step on worker threads (float32 rows): the same
+    seeds as scikit-learn's one-thread seeding, and the chunks did run on
+    other threads."""
+    import threading
+
+    from sklearn_bilaf import _kmeanspp
+
+    X = _pool(3000, 20, np.float32)  # three chunks per step
+    threads = set()
+    chunk_distances = _kmeanspp._CentredRows.sq_distances
+
+    def spy(self, index):
+        def map_chunks(func, items, inner=self.map_chunks):
+            def traced(item):
+                threads.add(threading.get_ident())
+                return func(item)
+            return inner(traced, items)
+        original, self.map_chunks = self.map_chunks, map_chunks
+        try:
+            return chunk_distances(self, index)
+        finally:
+            self.map_chunks = original
+
+    monkeypatch.setattr(_kmeanspp._CentredRows, "sq_distances", spy)
+    with sklearn.config_context(working_memory=working_memory), \
+            threadpool_limits(limits=1):
+        seeds = kmeans_plusplus_seeds(X, 40, np.random.RandomState(7),
+                                      n_threads=n_threads)
+    assert threads - {threading.get_ident()}
+    for max_iter in (1, 300):
+        np.testing.assert_array_equal(_seeded_centres(X, seeds, 7, max_iter),
+                                      _sklearn_centres(X, 40, 7, max_iter))
+
+
 def test_seeds_equal_scikit_learns_private_seeding():
     kmeans_module = pytest.importorskip("sklearn.cluster._kmeans")
     if not hasattr(kmeans_module, "_kmeans_plusplus"):
