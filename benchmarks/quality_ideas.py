@@ -377,12 +377,15 @@ def _pick(name, X, budget, seed, config):
         return selector.fit(X).selected_indices_, budget
     if config.startswith("aft-skm"):
         # The shipped start (ActiveFTSelector(init="k-means")), then ActiveFT
-        # run further: more iterations or a larger step.
+        # run further (more iterations, a larger step) or at another
+        # temperature.
         knobs = {}
         if config.startswith("aft-skm-iter"):
             knobs["max_iter"] = int(config[len("aft-skm-iter"):])
         elif config.startswith("aft-skm-lr"):
             knobs["learning_rate"] = float(config[len("aft-skm-lr"):])
+        elif config.startswith("aft-skm-tau"):
+            knobs["temperature"] = float(config[len("aft-skm-tau"):])
         selector = ActiveFTSelector(n_cores=budget, init="k-means",
                                     random_state=seed, **knobs).fit(X)
         return selector.selected_indices_, budget
