@@ -54,6 +54,8 @@ Ideas:
   ``aft-skm-iter<m>``: m iterations instead of 300; ``aft-skm-lr<r>``: step
   r instead of 1e-3): both reach a lower ActiveFT loss; does that buy
   accuracy?  Tried at Fashion-MNIST 5 % (``--fractions 0.05``).
+  ``aft-skm-tau<t>``: temperature t instead of 0.07 (softer assignments,
+  centroids that follow the density more); tried on Fashion-MNIST.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
