@@ -145,15 +145,21 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
 
     from ._threads import one_blas_thread_in_task
 
-    def on_one_blas_thread(func):
-        def run(item):
+    def in_groups(func, items):
+        # One task per worker and step, each a contiguous run of chunks (one
+        # task per chunk costs more in dispatch than it saves).
+        items = list(items)
+        size = -(-len(items) // n_threads)
+
+        def run(first):
             with one_blas_thread_in_task():
-                return func(item)
-        return run
+                for item in items[first:first + size]:
+                    func(item)
+
+        return pool.map(run, range(0, len(items), size))
 
     with ThreadPoolExecutor(n_threads) as pool:
-        return _seeds(X, n_clusters, random_state,
-                      lambda func, items: pool.map(on_one_blas_thread(func), items))
+        return _seeds(X, n_clusters, random_state, in_groups)
 
 
 def _seeds(X, n_clusters, random_state, map_chunks):
