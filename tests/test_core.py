@@ -603,6 +603,19 @@ def test_nearest_unused_errors():
         nearest_unused(X, np.zeros((1, 2)), "manhattan")
     with pytest.raises(ValueError, match="all-zero rows"):
         nearest_unused(X, np.ones((1, 2)), "cosine")
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        nearest_unused(X, [[0.0, np.nan]])
+    with pytest.raises(ValueError, match=r"X must be 2-D; got shape \(3,\)"):
+        nearest_unused([1.0, 2.0, 3.0], [[1.0]])
+
+
+def test_nearest_unused_takes_lists_and_no_centres():
+    """A nested list is taken as the array it spells (what is not an array
+    is converted), and no centres give no samples."""
+    rows = [[0.0], [1.0], [2.0], [10.0]]
+    assert nearest_unused(rows, [[0.9], [1.1], [9.0]]).tolist() == [1, 2, 3]
+    empty = nearest_unused(np.zeros((3, 2)), np.zeros((0, 2)))
+    assert empty.dtype == np.intp and empty.shape == (0,)
 
 
 # -- the other selectors ------------------------------------------------------

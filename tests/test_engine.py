@@ -77,6 +77,36 @@ def test_pseudo_class_subset_must_contain_the_core():
         pc.subset([0, 0, 1])
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_pseudo_class_subset_keeps_members_rows_distances_and_stats(cached):
+    """subset (documented for custom stages): the members at the positions,
+    in that order, with their rows, distances (cached matrix or not) and
+    per-member statistics; the core found at its new position."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 3))
+    pc = PseudoClass(4, [10, 11, 12, 13, 14, 15], 2, X, "euclidean", n_classes=7)
+    if cached:
+        pc.distance_matrix()
+    pc.inside_distance = np.arange(6) * 1.0
+    pc.outside_distance = np.arange(6) * 10.0
+    pc.opponent = np.array([0, 1, 2, 3, 5, 6])
+    positions = [5, 2, 0]
+    sub = pc.subset(positions)
+    assert sub.label == 4 and sub.n_classes == 7 and sub.metric == "euclidean"
+    assert sub.indices.tolist() == [15, 12, 10]
+    assert sub.core_position == 1
+    np.testing.assert_array_equal(sub.X, X[positions])
+    assert (sub._matrix is not None) is cached
+    np.testing.assert_allclose(sub.distance_matrix(),
+                               cdist(X[positions], X[positions]), rtol=1e-12)
+    assert sub.inside_distance.tolist() == [5.0, 2.0, 0.0]
+    assert sub.outside_distance.tolist() == [50.0, 20.0, 0.0]
+    assert sub.opponent.tolist() == [6, 2, 0]
+    assert repr(sub) == "PseudoClass(label=4, n=3, core=12)"
+    # Statistics never set stay unset.
+    assert PseudoClass(0, [3, 4], 0, X[:2], "euclidean").subset([1, 0]).opponent is None
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
