@@ -25,6 +25,7 @@ from .io import (
     InputError,
     check_output_path,
     format_option_problem,
+    format_selection,
     load_embeddings,
     read_ids,
     suffix_of,
@@ -53,6 +54,8 @@ DEFAULT_PENALTY = 1.1
 _MAX_CLASS_ROWS = 20
 _MAX_LABEL_COLUMNS = 20
 _SHOWN_PICKS_WITH_OUTPUT = 20
+# The file name "-": standard output for -o (standard input is refused).
+STDIO_NAME = "-"
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -305,13 +308,22 @@ def _add_output_options(parser):
         help="where to write the selection; the format comes from the extension: "
         f"{', '.join(OUTPUT_SUFFIXES)} (see below). The folder must exist; an "
         "existing file is replaced, atomically (a failed run leaves it as it "
-        "was); a symbolic link is followed, its target written. Without -o the "
-        "selected rows are only printed",
+        "was; a read-only file is refused; a hard link to the old file keeps "
+        "the old content); a symbolic link is followed, its target written. "
+        "'-o -' writes to standard output (format: --output-format) and the "
+        "summary to stderr. Without -o the selected rows are only printed",
+    )
+    group.add_argument(
+        "--output-format", choices=[s.lstrip(".") for s in OUTPUT_SUFFIXES],
+        default=None,
+        help="the format of '-o -' (default: csv); a file's format comes from "
+        "its extension",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",
-        help="no progress on stderr (the summary still goes to stdout; warnings "
-        "and errors are still shown)",
+        help="no progress on stderr (the summary still goes to stdout, or to "
+        "stderr with '-o -', where --quiet silences it too; warnings and "
+        "errors are still shown)",
     )
 
 
@@ -416,7 +428,24 @@ class _Progress:
             print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
+def _output_suffix(args):
+    """The output's format as a suffix (".json", ...), or None without -o."""
+    if args.output is None:
+        return None
+    if args.output == STDIO_NAME:
+        return "." + (args.output_format or "csv")
+    return suffix_of(args.output)
+
+
 def _check_option_combinations(args):
+    for option, value in (("EMBEDDINGS", args.embeddings), ("--ids", args.ids)):
+        if value == STDIO_NAME:
+            raise _UsageError(
+                f"{option} -: reading from standard input is not supported (the "
+                "format comes from the file's extension, and .npy files are "
+                "read in place); save the data to a file and give its name",
+                f"{PROG} {args.command}",
+            )
     if args.embeddings is None:
         given = [name for name, value in (
             ("--key", args.key), ("--id-column", args.id_column),
@@ -468,11 +497,25 @@ def _check_option_combinations(args):
     if args.label_column is not None and args.drop_last_column:
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
-    if args.ids is not None and args.output and suffix_of(args.output) == ".npy":
+    if args.output_format is not None and args.output != STDIO_NAME:
         raise _UsageError(
-            f"--ids has no effect with -o {args.output}: a .npy output holds row "
+            f"--output-format only applies to '-o -' (standard output); "
+            f"{'-o ' + args.output + ' gets' if args.output else 'a file gets'} "
+            "its format from its extension", f"{PROG} {args.command}",
+        )
+    if args.ids is not None and _output_suffix(args) == ".npy":
+        shown = "- --output-format npy" if args.output == STDIO_NAME else args.output
+        raise _UsageError(
+            f"--ids has no effect with -o {shown}: a .npy output holds row "
             "numbers only; the ids are written to .json and .csv outputs (and "
             "printed without -o)", f"{PROG} {args.command}",
+        )
+    if (args.output == STDIO_NAME and _output_suffix(args) == ".npy"
+            and sys.stdout.isatty()):
+        raise _UsageError(
+            "-o - --output-format npy: standard output is a terminal, and a "
+            ".npy file is binary; redirect it (> selected.npy) or choose "
+            "--output-format json or csv", f"{PROG} {args.command}",
         )
 
 
@@ -712,14 +755,18 @@ def _run_select(args):
     progress = _Progress(args.quiet)
     _check_option_combinations(args)
     output = None
-    if args.output is not None:
+    to_stdout = args.output == STDIO_NAME
+    if args.output is not None and not to_stdout:
         output = check_output_path(args.output, inputs=(args.embeddings, args.ids))
+    # With the selection on stdout, what people read goes to stderr.
+    report = sys.stderr if to_stdout else sys.stdout
+    show_report = not (to_stdout and args.quiet)
     demo = args.embeddings is None
-    if demo:
+    if demo and show_report:
         print("No EMBEDDINGS file given: running on scikit-learn's handwritten "
               "digits as a demo.\nFor your data: bilaf select embeddings.npy "
               "--budget 0.01 -o selected.json (see bilaf select --help).\n",
-              flush=True)
+              file=report, flush=True)
 
     tic = time.perf_counter()
     pool, source = _load_pool(args, progress)
@@ -759,8 +806,31 @@ def _run_select(args):
             ) from None
         write_seconds = time.perf_counter() - tic
         progress(f"wrote {output}")
-    _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds)
+    elif to_stdout:
+        tic = time.perf_counter()
+        # Formatted whole before the first byte goes out: an error cannot
+        # leave half a selection in the pipe.
+        content = format_selection(_output_suffix(args), indices, roles=roles,
+                                   pseudo_classes=sampler.labels_[indices],
+                                   ids=pool.ids)
+        _write_stdout(content)
+        write_seconds = time.perf_counter() - tic
+    if show_report:
+        _report(args, sampler, pool, source, demo,
+                STDIO_NAME if to_stdout else output, read_seconds, write_seconds,
+                stream=report)
     return EXIT_OK
+
+
+def _write_stdout(content):
+    """Write the bytes of an output to standard output."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    sys.stdout.flush()
+    if buffer is None:  # a text-only stream (e.g. redirected in tests)
+        sys.stdout.write(content.decode("utf-8"))
+    else:
+        buffer.write(content)
+        buffer.flush()
 
 
 def _core_mask(indices, cores):
@@ -770,8 +840,11 @@ def _core_mask(indices, cores):
 
 
 # -- report ------------------------------------------------------------------
-def _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds):
+def _report(args, sampler, pool, source, demo, output, read_seconds, write_seconds,
+            stream=None):
     out = []
+    suffix = _output_suffix(args)
+    where = "standard output" if output == STDIO_NAME else output
     X = pool.X
     n_rows, n_features = X.shape
     budget, n_cores = sampler.budget_, sampler.n_cores_
@@ -808,11 +881,12 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     if output is None:
         output_text = "not written (save it with -o selected.json, .csv or .npy)"
     else:
-        what = "row numbers" if pool.ids is None or output.suffix.lower() == ".npy" \
-            else "ids"
-        if output.suffix.lower() == ".csv":
+        what = "row numbers" if pool.ids is None or suffix == ".npy" else "ids"
+        if suffix == ".csv":
             what = "rows with role and pseudo-class" + (" and id" if pool.ids else "")
-        output_text = f"{output} ({budget} {what})"
+        if output == STDIO_NAME:
+            what += f", {suffix.lstrip('.')}"
+        output_text = f"{where} ({budget} {what})"
 
     out.append(f"BiLAF selected {budget} of {n_rows} samples from {source}.")
     fields = [
@@ -838,7 +912,8 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
                "then its boundary samples):")
     listing = ", ".join(str(int(i)) for i in shown)
     if shown.size < indices.size:
-        listing += f", ... ({indices.size - shown.size} more in {output})"
+        listing += (f", ... ({indices.size - shown.size} more "
+                    f"{'on' if output == STDIO_NAME else 'in'} {where})")
     out.append(textwrap.fill(listing, width=79, initial_indent="  ",
                              subsequent_indent="  "))
     if pool.ids is not None and output is None:
@@ -852,7 +927,7 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     if pool.labels is not None:
         out.append("")
         out.extend(_label_spread(pool.labels, indices, demo))
-    print("\n".join(out), flush=True)
+    print("\n".join(out), file=stream or sys.stdout, flush=True)
 
 
 def _class_table(sampler):

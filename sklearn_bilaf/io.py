@@ -14,10 +14,12 @@ folder and moved into place, so that a failure never leaves a partial file.
 import contextlib
 import csv
 import errno
+import io
 import itertools
 import json
 import os
 import secrets
+import shlex
 import stat
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ __all__ = [
     "atomic_write",
     "check_output_path",
     "format_option_problem",
+    "format_selection",
     "load_embeddings",
     "read_ids",
     "write_selection",
@@ -1089,8 +1092,10 @@ def check_output_path(path, inputs=()):
 
     The format comes from the extension; the folder must exist and take a
     new file (tried by creating and removing an empty hidden file there); the
-    path must not be one of the ``inputs``.  A symbolic link is checked as the
-    file it leads to, which is what :func:`atomic_write` replaces.
+    path must not be one of the ``inputs``, nor an existing file that this
+    process may not write (a read-only file is not replaced).  A symbolic link
+    is checked as the file it leads to, which is what :func:`atomic_write`
+    replaces.
 
     Parameters
     ----------
@@ -1149,6 +1154,14 @@ def check_output_path(path, inputs=()):
         fix = "create it or change the link" if link else "create it first"
         raise InputError(
             f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
+        )
+    # Replacing is allowed wherever the folder allows it, but a file its
+    # owner made read-only is one a shell redirection would refuse to
+    # overwrite: so do we (root may write anything, as with a redirection).
+    if target.exists() and not os.access(target, os.W_OK):
+        raise InputError(
+            f"-o {path}: the file exists and is read-only; make it writable "
+            f"(chmod u+w {shlex.quote(str(target))}) or choose another name"
         )
     for other in inputs:
         if other is not None and path.exists() and Path(other).exists():
@@ -1287,14 +1300,62 @@ def _json_id(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
-    """Write a selection in the format given by the extension of ``path``.
+def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
+    """A selection as the bytes of an output file of format ``suffix``.
 
     ``.json``: a list of the selected row numbers in selection order, or of
     their ids when ``ids`` is given.  ``.csv``: one line per selected sample,
     in selection order, with columns ``row, role, pseudo_class`` (and ``id``).
-    ``.npy``: the row numbers as int64.  The file is written whole or not at
-    all (see :func:`atomic_write`).
+    ``.npy``: the row numbers as int64.
+
+    Parameters
+    ----------
+    suffix : {".json", ".csv", ".npy"}
+        The format.
+    indices : array-like of int
+        Selected pool rows, in selection order.
+    roles : sequence of str
+        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
+    pseudo_classes : array-like of int
+        Pseudo-class of each selected row (``.csv`` only).
+    ids : sequence or None, default=None
+        One id per pool row, written instead of row numbers.
+
+    Returns
+    -------
+    content : bytes
+        The whole file (UTF-8 text for ``.json`` and ``.csv``).
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    if suffix == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, indices, allow_pickle=False)
+        return buffer.getvalue()
+    if suffix == ".json":
+        payload = (indices.tolist() if ids is None
+                   else [_json_id(ids[i]) for i in indices])
+        return (json.dumps(payload) + "\n").encode("utf-8")
+    if suffix == ".csv":
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["row", "role", "pseudo_class"]
+                        + ([] if ids is None else ["id"]))
+        for position, row in enumerate(indices):
+            line = [int(row), roles[position], int(pseudo_classes[position])]
+            if ids is not None:
+                line.append(ids[row])
+            writer.writerow(line)
+        return text.getvalue().encode("utf-8")
+    raise ValueError(
+        f"unknown output format {suffix!r}; use {', '.join(OUTPUT_SUFFIXES)}"
+    )
+
+
+def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
+    """Write a selection in the format given by the extension of ``path``.
+
+    The formats are those of :func:`format_selection`.  The file is written
+    whole or not at all (see :func:`atomic_write`).
 
     Parameters
     ----------
@@ -1311,28 +1372,12 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
     """
     path = Path(path)
     suffix = suffix_of(path)
-    indices = np.asarray(indices, dtype=np.int64)
-    if suffix == ".npy":
-        with atomic_write(path, binary=True) as handle:
-            np.save(handle, indices, allow_pickle=False)
-    elif suffix == ".json":
-        payload = (indices.tolist() if ids is None
-                   else [_json_id(ids[i]) for i in indices])
-        with atomic_write(path) as handle:
-            json.dump(payload, handle)
-            handle.write("\n")
-    elif suffix == ".csv":
-        with atomic_write(path) as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            header = ["row", "role", "pseudo_class"] + ([] if ids is None else ["id"])
-            writer.writerow(header)
-            for position, row in enumerate(indices):
-                line = [int(row), roles[position], int(pseudo_classes[position])]
-                if ids is not None:
-                    line.append(ids[row])
-                writer.writerow(line)
-    else:
+    if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
             f"-o {path}: unknown output format {suffix!r}; use "
             f"{', '.join(OUTPUT_SUFFIXES)}"
         )
+    content = format_selection(suffix, indices, roles=roles,
+                               pseudo_classes=pseudo_classes, ids=ids)
+    with atomic_write(path, binary=True) as handle:
+        handle.write(content)

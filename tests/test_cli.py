@@ -1030,6 +1030,139 @@ def test_existing_output_is_replaced_as_the_help_says(bilaf, tmp_path, digits32)
         assert "an existing file is replaced, atomically" in flat, command
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", None])
+def test_output_to_stdout_is_the_file_output(bilaf, tmp_path, digits32, fmt):
+    """'-o -' writes what the file output holds (csv by default) to stdout and
+    nothing else there: the summary goes to stderr; --quiet silences it."""
+    np.save(tmp_path / "e.npy", digits32)
+    (tmp_path / "ids.txt").write_text("".join(f"id{i}\n" for i in range(1797)))
+    suffix = fmt or "csv"
+    common = ["select", "e.npy", "-b", "30", "-k", "5", "--core-selector", "random",
+              "--ids", "ids.txt"]
+    to_file = bilaf(*common, "-o", f"s.{suffix}", "-q", cwd=tmp_path)
+    assert_ok(to_file)
+    chosen = [] if fmt is None else ["--output-format", fmt]
+    loud = bilaf(*common, "-o", "-", *chosen, cwd=tmp_path)
+    assert_ok(loud)
+    assert loud.stdout == (tmp_path / f"s.{suffix}").read_text()
+    assert "BiLAF selected 30 of 1797 samples" in loud.stderr
+    assert "standard output (30 " in " ".join(loud.stderr.split())
+    quiet = bilaf(*common, "-o", "-", *chosen, "-q", cwd=tmp_path)
+    assert_ok(quiet)
+    assert quiet.stdout == loud.stdout and quiet.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "e.npy", "ids.txt", f"s.{suffix}"]
+
+
+def test_npy_output_to_stdout(tmp_path, digits32):
+    np.save(tmp_path / "e.npy", digits32)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklearn_bilaf", "select", "e.npy", "-b", "25",
+         "--core-selector", "random", "-o", "-", "--output-format", "npy", "-q"],
+        cwd=tmp_path, env=env, capture_output=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    saved = np.load(io.BytesIO(proc.stdout), allow_pickle=False)
+    assert saved.dtype == np.int64
+    assert saved.tolist() == api_selection(digits32, 25).selected_indices_.tolist()
+
+
+def test_output_format_misuse_is_a_usage_error(bilaf, tmp_path, monkeypatch):
+    (tmp_path / "e.npy").write_text("not read\n")
+    (tmp_path / "ids.txt").write_text("not read\n")
+    proc = bilaf("select", "e.npy", "-o", "s.json", "--output-format", "csv",
+                 cwd=tmp_path)
+    assert_one_line_error(proc, "--output-format only applies to '-o -'",
+                          "-o s.json gets its format from its extension", status=2)
+    proc = bilaf("select", "e.npy", "--output-format", "csv", cwd=tmp_path)
+    assert_one_line_error(proc, "--output-format only applies to '-o -'", status=2)
+    proc = bilaf("select", "e.npy", "--ids", "ids.txt", "-o", "-",
+                 "--output-format", "npy", cwd=tmp_path)
+    assert_one_line_error(proc, "--ids has no effect with -o - --output-format npy",
+                          status=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ids.txt"]
+
+
+def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "e.npy").write_text("not read\n")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    from sklearn_bilaf.cli import main
+
+    err = io.StringIO()
+    previous = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with redirect_stderr(err):
+            status = main(["select", "e.npy", "-o", "-", "--output-format", "npy"])
+    finally:
+        os.chdir(previous)
+    assert status == 2
+    assert "standard output is a terminal" in err.getvalue()
+    assert "--output-format json or csv" in err.getvalue()
+
+
+@pytest.mark.parametrize("where", [["-"], ["e.npy", "--ids", "-"]])
+def test_standard_input_is_refused_with_the_fix(bilaf, tmp_path, where):
+    (tmp_path / "e.npy").write_text("not read\n")
+    proc = bilaf("select", *where, cwd=tmp_path)
+    option = "EMBEDDINGS" if where == ["-"] else "--ids"
+    assert_one_line_error(
+        proc, f"{option} -: reading from standard input is not supported",
+        "save the data to a file and give its name", status=2)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_read_only_output_is_refused_before_the_selection(tmp_path, digits32,
+                                                         monkeypatch):
+    """A file its owner made read-only is not replaced (as a shell redirection
+    would refuse to overwrite it); told before any work.  ``os.access``
+    answers for the test's user, who may be root (allowed everything)."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    out.chmod(0o444)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access",
+        lambda path, mode, **kw: (False if Path(os.path.abspath(path)) == out
+                                  and mode & os.W_OK
+                                  else real_access(path, mode, **kw)))
+    import sklearn_bilaf.sampler
+
+    monkeypatch.setattr(sklearn_bilaf.sampler.BiLAFSampler, "fit",
+                        lambda *a, **k: pytest.fail("selection ran"))
+    proc = call_bilaf("select", "e.npy", "-b", "5", "-o", "s.json", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "-o s.json: the file exists and is read-only",
+                          "chmod u+w s.json")
+    assert out.read_text() == "[1, 2, 3]\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "s.json"]
+
+
+def test_replaced_output_leaves_hard_links_with_the_old_content(
+        bilaf, tmp_path, digits32):
+    """As the help says: the output is replaced (atomically), not rewritten in
+    place, so another hard link to the old file keeps the old content."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    try:
+        os.link(out, tmp_path / "other.json")
+    except OSError as exc:
+        pytest.skip(f"cannot create hard links here: {exc}")
+    proc = bilaf("select", "e.npy", "-b", "5", "-q", "--core-selector", "random",
+                 "-o", "s.json", cwd=tmp_path)
+    assert_ok(proc)
+    assert json.loads(out.read_text()) == api_selection(
+        digits32[:200], 5).selected_indices_.tolist()
+    assert (tmp_path / "other.json").read_text() == "[1, 2, 3]\n"
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    assert "a hard link to the old file keeps the old content" in flat
+
+
 def _refuse_new_files_in(folder, monkeypatch, error):
     """Make creating files in ``folder`` fail with ``error`` (e.g. EACCES),
     whoever runs the tests (``os.access`` is always true for root)."""
@@ -1084,11 +1217,11 @@ def test_failed_write_names_the_output_and_leaves_no_file(
         out.write_text("[1, 2, 3]\n")
     before = sorted(p.name for p in tmp_path.iterdir())
 
-    def dump_on_full_disk(obj, handle):
-        handle.write("[1, 2")
+    def fsync_on_full_disk(fd):
+        # Where a full disk shows on file systems that write lazily.
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(json, "dump", dump_on_full_disk)
+    monkeypatch.setattr(os, "fsync", fsync_on_full_disk)
     proc = call_bilaf("select", "e.npy", "-o", "s.json", "-q", "--core-selector",
                       "random", cwd=tmp_path)
     left = ("s.json was left as it was" if existing else "nothing was written")
@@ -1357,11 +1490,29 @@ def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
     out = tmp_path / "s.json"
     out.write_text("old\n")
 
-    def broken_dump(obj, handle):
-        handle.write("[1, 2")
-        raise OSError(28, "No space left on device")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr(bilaf_io.json, "dump", broken_dump)
+    class FillsUp:
+        """A file that takes the first bytes, then finds the disk full."""
+
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[:5])
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+    monkeypatch.setattr(bilaf_io.os, "fdopen",
+                        lambda *a, **k: FillsUp(real_fdopen(*a, **k)))
     with pytest.raises(OSError) as raised:
         bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
                                  pseudo_classes=[0, 0, 0])
