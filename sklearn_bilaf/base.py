@@ -307,7 +307,9 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     Parameters
     ----------
     value : int, float or "auto"
-        A count, a fraction of the pool in (0, 1], or ``"auto"``.
+        A count (at least 1), a fraction of the pool in (0, 1], or
+        ``"auto"``.  These ranges are not checked here: the estimators'
+        parameter validation refuses other values before calling it.
     n_samples : int
         Rows in the pool.
     name : str

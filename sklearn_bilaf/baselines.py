@@ -287,8 +287,8 @@ class ProbCoverSelector(BaseCoreSelector):
     selection_order_ : ndarray of shape (n_cores,)
         The same rows in the order they were picked.
     radius_ : float
-        The radius used (inf when every ball is pure at any radius: one
-        cluster, or ``purity_threshold=0``).
+        The radius used (inf when any radius meets ``purity_threshold``: one
+        cluster, where every ball is pure, or ``purity_threshold=0``).
     purity_ : float or None
         Purity at ``radius_`` (None when ``radius`` was given).
     coverage_ : float

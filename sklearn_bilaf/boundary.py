@@ -7,10 +7,11 @@ another pseudo-class, ``d_out(j)``, with its mean distance to its own class,
     BS(j) = (d_out(j) * pen[opp(j)] - d_in(j)) / max(d_out(j), d_in(j))
 
 Lower means nearer the border.  :class:`BoundarySelector` picks, after the
-core, the member with the lowest score one at a time; after each pick it
-removes the ``floor(n / b)`` candidates nearest to it (so picks spread out) and
-multiplies the penalty of the picked sample's opponent class by ``penalty``
-(so picks spread over the borders with different neighbours).
+core, the member with the lowest score one at a time; before each pick it
+removes the ``floor(n / b)`` candidates nearest to the previous pick, the core
+included (so picks spread out), and multiplies the penalty of the previous
+boundary pick's opponent class by ``penalty`` (so picks spread over the
+borders with different neighbours; the core's opponent is not penalised).
 
 Writing your own boundary stage
 -------------------------------

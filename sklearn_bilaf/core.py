@@ -904,10 +904,11 @@ class ActiveFTSelector(BaseCoreSelector):
     loss curve agreed with a float64 run to a relative 2e-5, the unit
     centroids to 5e-3 (absolute), and 99 of the 100 selected samples were
     the same.  The pool is read in row blocks and never copied or normalised
-    into a copy; the work runs on as many threads as BLAS may use, with a
-    result that does not depend on their number, nor on scikit-learn's
-    ``working_memory``: the row blocks are fixed (4,096 rows, each with its
-    4,096 x K similarities), and the setting bounds how many run at once.
+    into a copy (except by the k-means start, see ``init``); the work runs
+    on as many threads as BLAS may use, with a result that does not depend
+    on their number, nor on scikit-learn's ``working_memory``: the row
+    blocks are fixed (4,096 rows, each with its 4,096 x K similarities), and
+    the setting bounds how many run at once.
 
     Parameters
     ----------
@@ -1203,8 +1204,11 @@ class KMeansSelector(BaseCoreSelector):
     Runs :class:`~sklearn.cluster.KMeans` with ``n_cores`` clusters, then, for
     each centre in order, takes the nearest sample (Euclidean) not already
     taken; ties go to the lower sample index.  This is the paper's "K-Means"
-    baseline.  KMeans clusters a centred copy of X: unlike the other
-    selectors, it copies a memory-mapped pool whole.
+    baseline.  KMeans clusters a centred copy of X: unlike
+    :class:`RandomSelector`, :class:`FarthestPointSelector` and ActiveFT's
+    random start, it copies a memory-mapped pool whole (as do
+    :class:`ClustererSelector` with a k-means clusterer and ActiveFT's
+    k-means start).
 
     Parameters
     ----------

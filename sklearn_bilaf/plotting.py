@@ -170,17 +170,21 @@ def _project(X, projection, random_state):
 def _palette(n_colors, cmap=None):
     """RGBA colours for ``n_colors`` classes, as distinct as practical."""
     plt = _pyplot()
+    from matplotlib.colors import to_rgba_array
+
     if cmap is not None:
         colormap = plt.get_cmap(cmap)
         if getattr(colormap, "N", 256) < 256:  # qualitative: cycle through it
             return np.array([colormap(i % colormap.N) for i in range(n_colors)])
         return colormap(np.linspace(0, 1, max(n_colors, 1)))[:n_colors]
+    # tab10's and tab20's ``colors`` are RGB triples: made RGBA like the
+    # other branches, so that ``colors_`` has 4 columns whatever the classes.
     if n_colors <= 10:
-        return np.array(plt.get_cmap("tab10").colors)[:n_colors]
+        return to_rgba_array(plt.get_cmap("tab10").colors)[:n_colors]
     if n_colors <= 20:
         # tab20 pairs a dark and a light shade of each hue; all dark shades
         # first keeps neighbouring class numbers easy to tell apart.
-        colors = np.array(plt.get_cmap("tab20").colors)
+        colors = to_rgba_array(plt.get_cmap("tab20").colors)
         return np.r_[colors[0::2], colors[1::2]][:n_colors]
     # Pseudo-classes numbered by core index are not spatially ordered; the
     # golden-ratio stride still keeps consecutive numbers far apart in hue.

@@ -155,6 +155,20 @@ def test_single_colour_without_labels(pool):
     assert len({tuple(c) for c in display.colors_}) == 1
 
 
+@pytest.mark.parametrize("n_classes, cmap", [(None, None), (4, None), (15, None),
+                                             (25, None), (4, "Set1"),
+                                             (4, "viridis")])
+def test_colours_are_rgba_whatever_the_palette(pool, n_classes, cmap):
+    # colors_ is documented as RGBA, (n_samples, 4): tab10 and tab20, the
+    # palettes of up to 20 classes, give RGB triples that must be completed.
+    X, _ = pool
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X)
+    labels = None if n_classes is None else np.arange(N_SAMPLES) % n_classes
+    display = SelectionDisplay.from_estimator(selector, X, labels, cmap=cmap)
+    assert display.colors_.shape == (N_SAMPLES, 4)
+    np.testing.assert_array_equal(display.colors_[:, 3], 1.0)
+
+
 def test_projections(pool, sampler):
     X, _ = pool
     tsne = SelectionDisplay.from_estimator(sampler, X, projection="tsne",
