@@ -1361,14 +1361,9 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
     ----------
     path : str or path-like
         The output file; its extension gives the format.
-    indices : array-like of int
-        Selected pool rows, in selection order.
-    roles : sequence of str
-        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
-    pseudo_classes : array-like of int
-        Pseudo-class of each selected row (``.csv`` only).
-    ids : sequence or None, default=None
-        One id per pool row, written instead of row numbers.
+    indices, roles, pseudo_classes, ids
+        The selection and what goes beside it, as for
+        :func:`format_selection`.
     """
     path = Path(path)
     suffix = suffix_of(path)
