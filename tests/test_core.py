@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 from sklearn import config_context
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -618,6 +618,20 @@ def test_nearest_unused_takes_lists_and_no_centres():
     assert empty.dtype == np.intp and empty.shape == (0,)
 
 
+def test_nearest_unused_on_an_integer_pool_matches_its_float64_copy():
+    """An integer array is not converted up front (it has a dtype and two
+    dimensions): it is screened in float64, like its float64 copy, ties
+    (duplicate centres here) going to the next-nearest unused sample."""
+    X = np.random.RandomState(0).randint(-5, 6, size=(40, 3))
+    centres = X[[3, 3, 7, 21]] + 0.2
+    expected = _brute_nearest_unused(X.astype(float), centres, "euclidean")
+    got = nearest_unused(X, centres)
+    assert got.tolist() == list(expected)
+    np.testing.assert_array_equal(got, nearest_unused(X.astype(float), centres))
+    assert nearest_unused(X, centres, "cosine").tolist() == list(
+        _brute_nearest_unused(X.astype(float), centres, "cosine"))
+
+
 # -- the other selectors ------------------------------------------------------
 def _brute_farthest_point(X, first, n_select, metric):
     A = _unit(X) if metric == "cosine" else np.asarray(X, dtype=np.float64)
@@ -690,6 +704,36 @@ def test_clusterer_selector_needs_cluster_centers():
         ClustererSelector(DBSCAN()).fit(_blobs(n=50))
     with pytest.raises(InvalidParameterError):
         ClustererSelector("kmeans").fit(_blobs(n=50))
+
+
+class _FixedCentres(ClusterMixin, BaseEstimator):
+    """A clusterer whose fit sets ``cluster_centers_`` to what it was given
+    (a user's clusterer, or one without ``n_clusters`` to check up front)."""
+
+    def __init__(self, centres=None):
+        self.centres = centres
+
+    def fit(self, X, y=None):
+        self.cluster_centers_ = self.centres
+        self.labels_ = np.zeros(len(X), dtype=int)
+        return self
+
+
+@pytest.mark.parametrize("centres, match", [
+    (np.zeros((2, 4)), r"_FixedCentres\.cluster_centers_ must have shape "
+                       r"\(n_centres, 3\); got \(2, 4\)\."),
+    (np.zeros(3), r"must have shape \(n_centres, 3\); got \(3,\)\."),
+    (np.zeros((0, 3)), r"must have shape \(n_centres, 3\); got \(0, 3\)\."),
+    (np.zeros((6, 3)), r"_FixedCentres found 6 centres but the pool has only 5 "
+                       r"rows; ask it for fewer clusters\."),
+], ids=["features", "1-D", "none", "more than rows"])
+def test_clusterer_selector_checks_the_centres_it_is_given(centres, match):
+    X = _blobs(n=5, d=3)
+    with pytest.raises(ValueError, match=match):
+        ClustererSelector(_FixedCentres(centres)).fit(X)
+    # Well-formed centres are matched to distinct samples.
+    selector = ClustererSelector(_FixedCentres(X[[4, 1]] + 1e-3)).fit(X)
+    assert selector.selected_indices_.tolist() == [1, 4]
 
 
 SELECTORS = [
@@ -786,6 +830,7 @@ class _CustomSelector(BaseCoreSelector):
     (lambda n: np.arange(n) + 0.5, TypeError, "dtype float64"),
     (lambda n: np.arange(30) < n, TypeError, "dtype bool"),
     (lambda n: None, TypeError, "got NoneType"),
+    (lambda n: [[0, 1], [2, 3, 4]], TypeError, r"; got list\."),  # ragged
 ])
 def test_custom_select_result_is_checked(result, error, match):
     # A core selector is a sampler on its own: a wrong _select result must be

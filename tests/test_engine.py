@@ -649,6 +649,54 @@ def test_few_features_give_cdist_distances(d):
                                   cdist(X[::7], X))
 
 
+def test_distance_matrix_is_cached_only_when_it_fits_working_memory():
+    """Documented: the n x n matrix is cached when it fits scikit-learn's
+    ``working_memory``; otherwise each call computes it again (the same
+    values), and nothing of that size is kept on the class."""
+    import sklearn
+
+    X = np.random.RandomState(0).normal(size=(250, 20))  # 250^2 x 24 B > 1 MiB
+    with sklearn.config_context(working_memory=1):
+        pc = PseudoClass(0, np.arange(250), 3, X, "euclidean")
+        first = pc.distance_matrix()
+        again = pc.distance_matrix()
+    assert first is not again and pc._matrix is None
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first, cdist(X, X), rtol=1e-12, atol=1e-12)
+    cached = PseudoClass(0, np.arange(250), 3, X, "euclidean")
+    assert cached.distance_matrix() is cached.distance_matrix()
+    np.testing.assert_allclose(cached.distance_matrix(), first, rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("n_rows, blocks", [(327, [327]), (328, [328]),
+                                            (329, [327, 2])])
+def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
+                                                         blocks):
+    """Rows against the whole class, uncached, in working_memory blocks of at
+    least two rows: a lone last row joins the block before it (a one-row
+    product may round differently from the same row in a block)."""
+    import sklearn
+
+    from sklearn_bilaf import _distances
+
+    seen = []
+    sq_block = _distances.CenteredRows.sq_block
+
+    def recording(self, rows, start=0):
+        seen.append(len(rows))
+        return sq_block(self, rows, start)
+
+    monkeypatch.setattr(_distances.CenteredRows, "sq_block", recording)
+    X = np.random.RandomState(1).normal(size=(400, 20))
+    rows = np.arange(n_rows)[::-1]
+    # 1 MiB over 8 x 400 + 1 bytes a row: blocks of 327 rows.
+    with sklearn.config_context(working_memory=1):
+        D = PseudoClass(0, np.arange(400), 3, X, "euclidean").distances(rows)
+    assert seen == blocks
+    np.testing.assert_allclose(D, cdist(X[rows], X), rtol=1e-12, atol=1e-12)
+
+
 def test_exact_duplicates_get_identical_distances_with_many_features():
     # With more than 16 features the distances come from BLAS products,
     # which do not promise equal bits for equal rows at different positions

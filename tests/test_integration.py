@@ -361,6 +361,33 @@ def test_sample_weight_of_the_wrong_length_is_refused_before_selecting(small_dig
         LabelBudgetClassifier(_sampler(), _lr()).fit(X, y, sample_weight=np.ones(5))
 
 
+class _RecordingClassifier(KNeighborsClassifier):
+    """Keeps the keyword arguments its fit was given."""
+
+    def fit(self, X, y, **fit_params):
+        self.fit_params_ = fit_params
+        return super().fit(X, y)
+
+
+def test_only_per_sample_fit_params_are_restricted(small_digits):
+    """Documented: fit parameters with one entry per sample are cut down to
+    the selected rows; any other (a scalar, a string, a dict, a sequence of
+    another length) reaches the estimator unchanged."""
+    X, y = small_digits
+    per_row = np.arange(y.size) * 10
+    other = [1, 2, 3]
+    options = {i: i for i in range(y.size)}
+    clf = LabelBudgetClassifier(_sampler(), _RecordingClassifier(1)).fit(
+        X, y, per_row=per_row, scale=0.5, name="abc" * 200, other=other,
+        options=options)
+    got = clf.estimator_.fit_params_
+    assert_array_equal(got["per_row"], per_row[clf.selected_indices_])
+    assert got["scale"] == 0.5
+    assert got["name"] == "abc" * 200  # as long as X has rows, but a string
+    assert got["other"] is other
+    assert got["options"] is options  # as long as X has rows, but a dict
+
+
 def test_sample_weight_is_routed_with_metadata_routing_on(small_digits):
     import sklearn
     from sklearn.model_selection import cross_validate
@@ -812,3 +839,24 @@ def test_meta_estimators_take_a_sampler_without_estimator_tags(small_digits):
     X_res, y_res = SubsetResampler(_DuckSampler(30)).fit_resample(X, y)
     assert X_res.shape == (30, X.shape[1])
     assert_array_equal(y_res, y[:30])
+
+
+class _FloatIndexSampler(_DuckSampler):
+    """Sets selected_indices_ to something other than 1-D row numbers."""
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = (np.arange(self.n, dtype=float) if self.n
+                                  else np.zeros((2, 3), dtype=int))
+        return self
+
+
+@pytest.mark.parametrize("n, match", [(40, r"got float64 of shape \(40,\)"),
+                                      (0, r"got int\d+ of shape \(2, 3\)")])
+def test_meta_estimators_refuse_selected_indices_that_are_not_row_numbers(
+        small_digits, n, match):
+    X, y = small_digits
+    match = r"selected_indices_ must be a 1-D array of row numbers; " + match
+    with pytest.raises(ValueError, match=match):
+        LabelBudgetClassifier(_FloatIndexSampler(n), _lr()).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        SubsetResampler(_FloatIndexSampler(n)).fit_resample(X, y)

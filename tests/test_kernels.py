@@ -176,6 +176,46 @@ def test_unique_rows_treats_negative_zero_as_zero():
     np.testing.assert_array_equal(distinct[inverse], A)
 
 
+def test_unique_rows_of_integer_arrays():
+    """unique_rows' contract on a non-float array (no compiled screen): the
+    distinct rows and the map back, or ``(A, None)`` when all rows are
+    distinct, including rows that agree on every probed column."""
+    from sklearn_bilaf._distances import unique_rows
+
+    A = np.array([[1, 2, 3], [4, 5, 6], [1, 2, 3], [7, 8, 9], [4, 5, 6]])
+    distinct, inverse = unique_rows(A)
+    assert distinct.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    np.testing.assert_array_equal(inverse, [0, 1, 0, 2, 1])
+    np.testing.assert_array_equal(distinct[inverse], A)
+    same, none = unique_rows(A[[0, 1, 3]])
+    assert none is None and same.tolist() == A[[0, 1, 3]].tolist()
+    # Rows equal on the probed columns (8 of 20, column 1 not among them)
+    # are compared in full, and found distinct.
+    B = np.zeros((2, 20), dtype=np.int64)
+    B[1, 1] = 1
+    assert unique_rows(B)[1] is None
+
+
+def test_paired_and_expanded_distances_defaults():
+    """paired_distances pairs row i with row i when no index is given;
+    sq_distances computes the squared norms it is not given, in the dtype of
+    its input."""
+    from sklearn_bilaf._distances import paired_distances, sq_distances
+
+    rng = np.random.RandomState(0)
+    A, B = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(paired_distances(A, B, "euclidean"),
+                               np.linalg.norm(A - B, axis=1), rtol=1e-14)
+    np.testing.assert_array_equal(paired_distances(A, B, "euclidean"),
+                                  paired_distances(A, B, "euclidean", np.arange(5)))
+    np.testing.assert_allclose(sq_distances(A, B), cdist(A, B, "sqeuclidean"),
+                               rtol=1e-10, atol=1e-12)
+    A32, B32 = A.astype(np.float32), B.astype(np.float32)
+    got = sq_distances(A32, B32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, cdist(A, B, "sqeuclidean"), rtol=1e-4, atol=1e-5)
+
+
 def test_paired_sq_distances_sum_is_compensated():
     """paired_distances' contract: a compensated sum, so no digits are lost
     (1e16 + 1 + 1 is 1e16 + 2, where a plain float64 loop gives 1e16)."""

@@ -306,3 +306,95 @@ def test_selected_indices_must_be_row_numbers(indices, match):
     embedding = np.zeros((N_SAMPLES, 2))
     with pytest.raises(ValueError, match=match):
         SelectionDisplay(embedding, indices).plot()
+
+
+def test_whole_valued_float_indices_are_row_numbers():
+    embedding = np.random.RandomState(0).normal(size=(20, 2))
+    display = SelectionDisplay(embedding, np.array([2.0, 5.0, 9.0]),
+                               core_indices=[5.0]).plot()
+    np.testing.assert_array_equal(display.cores_.get_offsets(), embedding[[5]])
+    np.testing.assert_array_equal(display.boundary_.get_offsets(),
+                                  embedding[[2, 9]])
+
+
+def test_empty_groups_are_drawn_but_left_out_of_the_legend():
+    """The legend counts each group's samples; a group with none (denoising
+    kept every sample) gets an empty artist and no legend entry."""
+    embedding = np.random.RandomState(0).normal(size=(20, 2))
+    display = SelectionDisplay(embedding, [2, 5, 9], core_indices=[5],
+                               inlier_mask=np.ones(20, dtype=bool)).plot()
+    assert _n_points(display.removed_) == 0
+    texts = [t.get_text() for t in display.legend_.get_texts()]
+    assert texts == ["core samples (1)", "boundary samples (2)",
+                     "other samples (17)"]
+
+
+def test_eleven_to_twenty_classes_take_tab20_dark_shades_first():
+    """The documented default palette: tab10 up to 10 classes, tab20 up to 20
+    (its dark shades first, then the light ones), turbo beyond."""
+    embedding = np.random.RandomState(0).normal(size=(40, 2))
+    labels = np.arange(40) % 15
+    display = SelectionDisplay(embedding, [0], labels=labels).plot()
+    tab20 = np.asarray(plt.get_cmap("tab20").colors)
+    expected = np.r_[tab20[0::2], tab20[1::2]][:15]
+    np.testing.assert_allclose(display.colors_[:, :3], expected[labels])
+    assert len({tuple(c) for c in display.colors_}) == 15
+
+
+def test_cmap_colours_the_classes():
+    """A qualitative colormap is cycled through (class 9 of Set1's 9 colours
+    takes the first again); a continuous one is spread over the classes."""
+    embedding = np.random.RandomState(0).normal(size=(12, 2))
+    y = np.arange(12) % 10
+    set1 = SelectionDisplay(embedding, [0], y=y).plot(cmap="Set1").colors_
+    colormap = plt.get_cmap("Set1")
+    np.testing.assert_allclose(set1, [colormap(label % 9) for label in y])
+    np.testing.assert_allclose(set1[9], set1[0])
+    viridis = SelectionDisplay(embedding, [0], y=y).plot(cmap="viridis").colors_
+    np.testing.assert_allclose(viridis,
+                               plt.get_cmap("viridis")(np.linspace(0, 1, 10))[y])
+    # Without classes every sample takes the colormap's first colour.
+    plain = SelectionDisplay(embedding, [0]).plot(cmap="viridis").colors_
+    np.testing.assert_allclose(plain, np.tile(plt.get_cmap("viridis")(0.0), (12, 1)))
+
+
+def test_single_feature_pool_is_drawn_on_a_line(pool):
+    """PCA of one feature has one component: the second axis is zero."""
+    X, _ = pool
+    X1 = X[:, :1]
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X1)
+    display = SelectionDisplay.from_estimator(selector, X1)
+    assert display.embedding.shape == (N_SAMPLES, 2)
+    np.testing.assert_array_equal(display.embedding[:, 1], 0.0)
+    np.testing.assert_allclose(np.abs(display.embedding[:, 0]),
+                               np.abs(X1[:, 0] - X1[:, 0].mean()))
+
+
+def test_tsne_needs_four_samples():
+    X = np.arange(6.0).reshape(3, 2)
+    selector = RandomSelector(n_cores=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"projection='tsne' needs at least 4 "
+                                         r"samples; got 3\. Use projection='pca'"):
+        SelectionDisplay.from_estimator(selector, X, projection="tsne")
+
+
+def test_precomputed_values_of_the_wrong_shape_are_refused():
+    embedding = np.zeros((20, 2))
+    with pytest.raises(ValueError, match=r"embedding must have shape "
+                                         r"\(n_samples, 2\); got \(20, 3\)"):
+        SelectionDisplay(np.zeros((20, 3)), [0]).plot()
+    with pytest.raises(ValueError, match=r"inlier_mask must have one entry per "
+                                         r"sample \(20\); got shape \(19,\)"):
+        SelectionDisplay(embedding, [0], inlier_mask=np.ones(19, bool)).plot()
+    with pytest.raises(ValueError, match=r"class labels must have one entry per "
+                                         r"sample \(20\); got shape \(5,\)"):
+        SelectionDisplay(embedding, [0], labels=np.arange(5)).plot()
+    with pytest.raises(ValueError, match=r"class labels must have one entry per "
+                                         r"sample \(20\); got shape \(20, 1\)"):
+        SelectionDisplay(embedding, [0], y=np.zeros((20, 1))).plot()
+
+
+def test_what_is_not_an_estimator_is_refused(pool):
+    X, _ = pool
+    with pytest.raises(TypeError, match=r"^ndarray is not an estimator\.$"):
+        SelectionDisplay.from_estimator(np.arange(3), X)

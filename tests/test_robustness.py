@@ -448,9 +448,13 @@ class _BrokenDenoiser(BaseDenoiser):
      (lambda n, c: (np.arange(n), -1), ValueError, "got -1"),
      (lambda n, c: (np.arange(n), n * 0.95), ValueError,
       r"whole number.*got \d+\.\d+\."),
-     (lambda n, c: (np.arange(n), True), ValueError, "got True")],
+     (lambda n, c: (np.arange(n), True), ValueError, "got True"),
+     (lambda n, c: (np.zeros(n, dtype=int), n), ValueError,
+      r"a permutation of the \d+ local positions\."),
+     (lambda n, c: (np.arange(n - 1), n - 1), ValueError,
+      r"a permutation of the \d+ local positions\.")],
     ids=["None", "fractional", "mask", "too many", "negative", "fraction kept",
-         "bool kept"],
+         "bool kept", "repeated positions", "member missing"],
 )
 def test_custom_denoiser_output_is_checked(result, error, match):
     # Casts to int used to truncate fractional positions and counts, read a
@@ -505,8 +509,9 @@ class _BrokenBoundarySelector(BaseBoundarySelector):
      (lambda c, rest: np.r_[c, rest] + 0.5, TypeError, "dtype float64"),
      (lambda c, rest: np.isin(np.arange(3 * rest.size), rest), TypeError, "dtype bool"),
      (lambda c, rest: np.r_[c, np.full(rest.size, c)], RuntimeError, "got"),
-     (lambda c, rest: np.r_[rest, c], RuntimeError, "got")],
-    ids=["None", "fractional", "mask", "repeated", "core not first"],
+     (lambda c, rest: np.r_[rest, c], RuntimeError, "got"),
+     (lambda c, rest: [[c], rest.tolist()], TypeError, r"; got list\.")],
+    ids=["None", "fractional", "mask", "repeated", "core not first", "ragged"],
 )
 def test_custom_boundary_selector_output_is_checked(result, error, match):
     with pytest.raises(error, match=r"_BrokenBoundarySelector\.select_class must "
@@ -552,8 +557,11 @@ def test_sparse_input_is_refused(make):
      (np.array([["a", "b"]] * 20), "text.*embed"),
      (np.array([[b"a", b"b"]] * 20), "text.*embed"),
      (np.zeros((20, 2), dtype="datetime64[D]"), "dates or times"),
-     (np.array([[1.0, {"a": 1}]] * 20, dtype=object), "numbers.*embed")],
-    ids=["complex", "object-strings", "str", "bytes", "datetime", "object-dicts"],
+     (np.array([[1.0, {"a": 1}]] * 20, dtype=object), "numbers.*embed"),
+     (np.zeros(20, dtype=[("a", float), ("b", float)]),
+      r"structured records \(dtype .*\), not embeddings.*embedding matrix\.")],
+    ids=["complex", "object-strings", "str", "bytes", "datetime", "object-dicts",
+         "structured"],
 )
 def test_non_numeric_dtypes_are_refused(X, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -863,6 +871,37 @@ def test_estimator_that_is_not_a_core_selector_is_refused():
         BiLAFSampler(40, core_selector=StandardScaler()).fit(_blobs())
 
 
+class _DuckCoreSelector:
+    """A core selector without scikit-learn's base classes (no estimator
+    tags): any object whose ``fit(X, budget=...)`` sets ``selected_indices_``."""
+
+    def __init__(self, indices=(0, 5, 9)):
+        self.indices = indices
+
+    def get_params(self, deep=True):
+        return {"indices": self.indices}
+
+    def set_params(self, **params):
+        self.indices = params.get("indices", self.indices)
+        return self
+
+    def fit(self, X, y=None, budget=None):
+        self.selected_indices_ = np.asarray(self.indices)
+        return self
+
+
+def test_core_selector_without_estimator_tags_is_used_as_given():
+    """The clusterer check reads scikit-learn's tags, which a duck-typed
+    selector lacks: it must be taken for a core selector, not refused (nor
+    wrapped as a clusterer)."""
+    X = _blobs(60)
+    duck = _fit(X, budget=12, core_selector=_DuckCoreSelector())
+    precomputed = _fit(X, budget=12, core_selector=[0, 5, 9])
+    assert duck.core_indices_.tolist() == [0, 5, 9]
+    assert isinstance(duck.core_selector_, _DuckCoreSelector)
+    _same(duck, precomputed)
+
+
 def test_denoisers_are_outlier_detectors():
     from sklearn.base import is_outlier_detector
 
@@ -970,6 +1009,12 @@ def test_boundary_selector_refuses_2d_labels():
         BoundarySelector().fit(X, np.c_[[0] * 8, [1] * 8])
 
 
+def test_boundary_selector_refuses_labels_not_one_per_row():
+    X = np.arange(8.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match="y has 7 labels but X has 8 rows"):
+        BoundarySelector().fit(X, [0, 1] * 3 + [0])
+
+
 def test_transform_refuses_other_data_of_the_pools_shape():
     X = _blobs()
     sampler = BiLAFSampler(20, core_selector=RandomSelector(5), random_state=0).fit(X)
@@ -977,6 +1022,17 @@ def test_transform_refuses_other_data_of_the_pools_shape():
         sampler.transform(X + 1)
     # Rounding-level differences (a pipeline's transform vs fit_transform) pass.
     np.testing.assert_array_equal(sampler.transform(X * (1 + 1e-9)).shape, (20, 5))
+
+
+def test_transform_with_a_single_selected_sample_still_refuses_other_data():
+    """One selected row has no spread to measure a pipeline's drift by: only
+    rounding-level differences pass, other data is refused as with more."""
+    X = _blobs()
+    sampler = BiLAFSampler(1, core_selector=RandomSelector(1), random_state=0).fit(X)
+    with pytest.raises(ValueError, match="rows of X differ.*selected_indices_"):
+        sampler.transform(X + 1e-3)
+    np.testing.assert_array_equal(sampler.transform(X * (1 + 1e-9)),
+                                  X[sampler.selected_indices_] * (1 + 1e-9))
 
 
 def test_pipeline_transform_after_fit_with_a_randomized_pca():
@@ -1072,6 +1128,20 @@ def test_resolve_count_floors_fractions_and_caps():
     assert resolve_count("auto", 200, name="n_cores", cap=3, auto=lambda n: 10) == 3
     with pytest.raises(ValueError, match="more than the budget of 5"):
         resolve_count(6, 100, name="n_cores", cap=5)
+
+
+def test_resolve_count_refuses_strings_other_than_auto():
+    """Only "auto" is a string count, and only where an ``auto`` rule is
+    given (a budget has none)."""
+    from sklearn_bilaf.base import resolve_count
+
+    with pytest.raises(ValueError, match=r"^budget='all' is not a valid count\.$"):
+        resolve_count("all", 100, name="budget")
+    with pytest.raises(ValueError, match=r"^budget='auto' is not a valid count\.$"):
+        resolve_count("auto", 100, name="budget")
+    with pytest.raises(ValueError, match="n_cores='half' is not a valid count"):
+        resolve_count("half", 100, name="n_cores", auto=lambda n: 10)
+    assert resolve_count("auto", 100, name="n_cores", auto=lambda n: 0) == 1
 
 
 def test_float16_pools_are_computed_in_float32():
