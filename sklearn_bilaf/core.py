@@ -88,8 +88,9 @@ def default_n_cores(n_samples):
 
 #: ``init="auto"`` starts ActiveFT from k-means up to this many
 #: sample-centroid pairs (N x K, the size of one k-means iteration); the
-#: largest pools it was validated on had 2.2e8 (WordNet at 5 %).  Beyond, the
-#: single-threaded k-means would take longer than ActiveFT: random start.
+#: largest case it ran on is the WordNet benchmark pool at 5 % (2.2e8; the
+#: validation pools had at most 52,493 rows).  Beyond, the single-threaded
+#: k-means would take longer than ActiveFT: random start.
 AUTO_KMEANS_START_MAX_PAIRS = 250_000_000
 
 #: ... and up to this many rows, because the k-means works on a normalised
