@@ -1053,11 +1053,12 @@ def _check_command(argv, parser):
     for a mistyped command ("invalid choice: '5'"); since plain ``bilaf`` runs
     ``bilaf select``, say that the file or option goes after ``select``.
     """
-    if not argv or argv[0] in ("-h", "--help", "--version"):
-        return
+    if not argv or (argv[0].startswith("--") and len(argv[0]) > 2 and any(
+            name.startswith(argv[0]) for name in ("--help", "--version"))):
+        return  # the main options, abbreviated or not
     commands = _subparsers(parser)
     first = argv[0]
-    if first in commands:
+    if first in commands or first == "-h":
         return
     suggestion = shlex.join([PROG, "select", *argv])
     if not first.startswith("-") or first == STDIO_NAME:
@@ -1067,8 +1068,18 @@ def _check_command(argv, parser):
             f"{first!r} is not a command (choose from {', '.join(commands)})"
             f"{hint}", PROG,
         )
+    if first == "--":
+        example = (f": {shlex.join([PROG, 'select', *argv])}" if len(argv) > 1
+                   else "")
+        raise _UsageError(
+            "'--' comes after the command, before a file name starting with "
+            f"'-'{example}", PROG,
+        )
     option = first.split("=", 1)[0]
-    if option in commands["select"]._option_string_actions:
+    known = commands["select"]._option_string_actions
+    # argparse also takes unambiguous abbreviations (--budg for --budget).
+    if option in known or (option.startswith("--") and len(option) > 2 and any(
+            name.startswith(option) for name in known)):
         raise _UsageError(
             f"{option} is an option of a command; put it after the command: "
             f"{suggestion}", PROG,

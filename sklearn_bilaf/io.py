@@ -1076,15 +1076,15 @@ def read_ids(path, n_rows, *, column=None):
                     position = 0
                 else:
                     position = _resolve_column(column, names, True, "--id-column",
-                                               source)
+                                               f"--ids {source}")
                 ids, lines = [], []
                 for row in reader:
                     if not row:
                         continue
                     if len(row) != len(names):
                         raise InputError(
-                            f"{source}: line {reader.line_num} has {len(row)} "
-                            f"fields but the header has {len(names)}"
+                            f"--ids {source}: line {reader.line_num} has "
+                            f"{len(row)} fields but the header has {len(names)}"
                         )
                     ids.append(row[position])
                     lines.append(reader.line_num)

@@ -873,6 +873,17 @@ def _bad_inputs(tmp_path, X):
             ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
             "the id 'x' is repeated, at rows 0, 2, 3 and 1 more (lines 2, 4, 5 "
             "and 1 more)"),
+        # Every message about the ids file names the option it came from.
+        "ids column out of range": (
+            lambda: (np.save(tmp_path / "e.npy", X[:2]),
+                     (tmp_path / "ids.csv").write_text("n,key\n0,x\n1,y\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "2"],
+            "--ids ids.csv: --id-column 2 is out of range"),
+        "ragged ids table": (
+            lambda: (np.save(tmp_path / "e.npy", X[:2]),
+                     (tmp_path / "ids.csv").write_text("n,key\n0,x\n1\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
+            "--ids ids.csv: line 3 has 1 fields but the header has 2"),
         "repeated id column": (
             lambda: (tmp_path / "e.csv").write_text("id,a\nq,1\nr,2\n\nq,3\n"),
             ["e.csv", "--id-column", "id"],
@@ -1127,6 +1138,9 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
         (["--budget", "5", "e.npy"],
          ["--budget is an option of a command; put it after the command: bilaf "
           "select --budget 5 e.npy"], "bilaf"),
+        (["--budg", "5"], ["--budg is an option of a command"], "bilaf"),
+        (["--", "-e.npy"], ["'--' comes after the command, before a file name "
+                            "starting with '-': bilaf select -- -e.npy"], "bilaf"),
         # Unknown arguments point to the command's help, not the main one's.
         (["select", "e.npy", "--bogus"], ["unrecognized arguments: --bogus"],
          "bilaf select"),
