@@ -12,6 +12,7 @@ import contextlib
 import math
 import os
 import re
+import shlex
 import shutil
 import sys
 import textwrap
@@ -494,6 +495,15 @@ def _check_option_combinations(args):
             "--penalty has no effect with --strategy one-shot (it uses no "
             "penalty)", f"{PROG} {args.command}",
         )
+    if (isinstance(args.budget, int) and isinstance(args.n_cores, int)
+            and args.n_cores > args.budget):
+        # Two counts: wrong whatever the file, so told before reading it
+        # (with a fraction, the pool decides; see _resolve_sizes).
+        raise _UsageError(
+            f"--n-cores {args.n_cores} is more than --budget {args.budget}; the "
+            "cores are part of the budget, so lower --n-cores or raise --budget",
+            f"{PROG} {args.command}",
+        )
     if args.label_column is not None and args.drop_last_column:
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
@@ -511,7 +521,7 @@ def _check_option_combinations(args):
             "printed without -o)", f"{PROG} {args.command}",
         )
     if (args.output == STDIO_NAME and _output_suffix(args) == ".npy"
-            and sys.stdout.isatty()):
+            and sys.stdout is not None and sys.stdout.isatty()):
         raise _UsageError(
             "-o - --output-format npy: standard output is a terminal, and a "
             ".npy file is binary; redirect it (> selected.npy) or choose "
@@ -758,15 +768,24 @@ def _run_select(args):
     to_stdout = args.output == STDIO_NAME
     if args.output is not None and not to_stdout:
         output = check_output_path(args.output, inputs=(args.embeddings, args.ids))
+    if to_stdout and sys.stdout is None:
+        # Started with stdout closed (>&-): the selection would have nowhere
+        # to go, so say so before the work rather than fail after it.
+        raise InputError(
+            "-o -: standard output is closed; redirect it (> selected.csv) or "
+            "write the selection to a file with -o FILE"
+        )
     # With the selection on stdout, what people read goes to stderr.
     report = sys.stderr if to_stdout else sys.stdout
     show_report = not (to_stdout and args.quiet)
     demo = args.embeddings is None
     if demo and show_report:
-        print("No EMBEDDINGS file given: running on scikit-learn's handwritten "
-              "digits as a demo.\nFor your data: bilaf select embeddings.npy "
-              "--budget 0.01 -o selected.json (see bilaf select --help).\n",
-              file=report, flush=True)
+        # 'bilaf demo' asked for the demo: no file was missing.
+        why = ("Running" if args.command == "demo" else
+               "No EMBEDDINGS file given: running")
+        print(f"{why} on scikit-learn's handwritten digits as a demo.\nFor your "
+              "data: bilaf select embeddings.npy --budget 0.01 -o selected.json "
+              "(see bilaf select --help).\n", file=report, flush=True)
 
     tic = time.perf_counter()
     pool, source = _load_pool(args, progress)
@@ -813,13 +832,26 @@ def _run_select(args):
         content = format_selection(_output_suffix(args), indices, roles=roles,
                                    pseudo_classes=sampler.labels_[indices],
                                    ids=pool.ids)
-        _write_stdout(content)
+        try:
+            _write_stdout(content)
+        except BrokenPipeError:
+            raise  # the reader left: nothing to say (see _main)
+        except OSError as exc:
+            # A full disk or a bad descriptor behind the redirection.
+            raise InputError(
+                "-o -: could not write the selection to standard output "
+                f"({exc.strerror or _one_line(exc)})"
+            ) from None
         write_seconds = time.perf_counter() - tic
     if show_report:
         _report(args, sampler, pool, source, demo,
                 STDIO_NAME if to_stdout else output, read_seconds, write_seconds,
                 stream=report)
     return EXIT_OK
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
 
 
 def _write_stdout(content):
@@ -1009,6 +1041,69 @@ def _attach_negative_values(argv):
     return out
 
 
+def _subparsers(parser):
+    return next(a for a in parser._actions
+                if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def _check_command(argv, parser):
+    """Refuse a first argument that is neither a command nor a main option.
+
+    argparse would take ``bilaf emb.npy`` or the value of ``bilaf --budget 5``
+    for a mistyped command ("invalid choice: '5'"); since plain ``bilaf`` runs
+    ``bilaf select``, say that the file or option goes after ``select``.
+    """
+    if not argv or (argv[0].startswith("--") and len(argv[0]) > 2 and any(
+            name.startswith(argv[0]) for name in ("--help", "--version"))):
+        return  # the main options, abbreviated or not
+    commands = _subparsers(parser)
+    first = argv[0]
+    if first in commands or first == "-h":
+        return
+    suggestion = shlex.join([PROG, "select", *argv])
+    if not first.startswith("-") or first == STDIO_NAME:
+        hint = "" if first == STDIO_NAME else (
+            f"; to select from a file: {suggestion}")
+        raise _UsageError(
+            f"{first!r} is not a command (choose from {', '.join(commands)})"
+            f"{hint}", PROG,
+        )
+    if first == "--":
+        example = (f": {shlex.join([PROG, 'select', *argv])}" if len(argv) > 1
+                   else "")
+        raise _UsageError(
+            "'--' comes after the command, before a file name starting with "
+            f"'-'{example}", PROG,
+        )
+    option = first.split("=", 1)[0]
+    known = commands["select"]._option_string_actions
+    # argparse also takes unambiguous abbreviations (--budg for --budget).
+    if option in known or (option.startswith("--") and len(option) > 2 and any(
+            name.startswith(option) for name in known)):
+        raise _UsageError(
+            f"{option} is an option of a command; put it after the command: "
+            f"{suggestion}", PROG,
+        )
+
+
+def _refuse_extras(extras, command, parser):
+    """argparse's "unrecognized arguments", with the command's help to see."""
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    select_options = _subparsers(parser)["select"]._option_string_actions
+    if command == "demo" and any(not e.startswith("-")
+                                 or e.split("=", 1)[0] in select_options
+                                 for e in extras):
+        message += ("; the demo runs on the digits and takes no input options: "
+                    "for a file, use bilaf select FILE")
+    elif command == "select":
+        dashed = next((e for e in extras if e.startswith("-")
+                       and suffix_of(e) in EMBEDDING_SUFFIXES), None)
+        if dashed is not None:
+            message += (f"; a file name starting with '-' goes after '--' "
+                        f"(bilaf select -- {dashed}) or as ./{dashed}")
+    raise _UsageError(message, f"{PROG} {command}" if command else PROG)
+
+
 @contextlib.contextmanager
 def _escaping_stdout():
     """Print what stdout's encoding cannot hold as escapes, not a traceback.
@@ -1053,9 +1148,12 @@ def _main(argv):
     try:
         try:
             argv = sys.argv[1:] if argv is None else list(argv)
-            args = parser.parse_args(_attach_negative_values(argv))
+            _check_command(argv, parser)
+            args, extras = parser.parse_known_args(_attach_negative_values(argv))
         except SystemExit as exc:  # --help and --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
+        if extras:
+            _refuse_extras(extras, args.command, parser)
         if args.command is None:
             # The main command with nothing to go on is the demo: 'bilaf'
             # alone gives a result at once, as 'bilaf select' does.

@@ -59,6 +59,9 @@ _PANDAS_INDEX_NAMES = ("", "Unnamed: 0")
 # otherwise join the embeddings without a word (lower-case; compared so).
 _LABEL_LIKE_NAMES = ("label", "labels", "target", "y", "class")
 _ID_LIKE_NAMES = ("id", "ids")
+# How text tables spell a missing number (R's NA, SQL's NULL, ...): told as
+# missing, not as a text column (lower-case; compared so).
+_MISSING_MARKERS = ("na", "n/a", "#n/a", "null", "none")
 # What a separator is called in messages; None is str.split's "any whitespace".
 _SEPARATOR_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", None: "spaces"}
 # Longest file name assumed when the file system does not say (ext4, XFS,
@@ -577,7 +580,7 @@ def _is_blank(row):
     return not row or (len(row) == 1 and not row[0].strip())
 
 
-def _parse_chunk(rows, lines, features, labels, source):
+def _parse_chunk(rows, lines, features, labels, source, hint=""):
     try:
         return np.array(rows, dtype=np.float64)
     except ValueError:
@@ -593,10 +596,19 @@ def _parse_chunk(rows, lines, features, labels, source):
                         "missing values are not supported: fill in the empty "
                         "cells or drop their rows, and save the file again"
                     ) from None
+                if value.strip().lower() in _MISSING_MARKERS:
+                    # R's write.csv and databases spell a missing number so:
+                    # not a text column to name with --id-column.
+                    raise InputError(
+                        f"{source}: line {line}, column {name} holds "
+                        f"{value.strip()!r}, a missing value; missing values "
+                        "are not supported: fill them in or drop their rows, "
+                        "and save the file again"
+                    ) from None
                 raise InputError(
                     f"{source}: line {line}, column {name} holds {value[:40]!r}, "
                     "not a number; name a non-numeric column with --id-column or "
-                    "--label-column, or remove it"
+                    f"--label-column, or remove it{hint}"
                 ) from None
     raise InputError(f"{source}: could not parse the numbers")  # pragma: no cover
 
@@ -632,12 +644,23 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                     f"{path}: the first row ({shown}{more}) is taken as pandas' "
                     "column names, not data; pass --header no if it is data"
                 )
+            # A first row taken for a header although it holds decimals is
+            # most likely data with a text id in front: its sample would be
+            # lost, and the text column named after the first id.
+            data_like_header = (
+                header == "auto" and has_header
+                and any(_is_number(v) and not v.strip().lstrip("+-").isdigit()
+                        for v in first)
+            )
+            hint = (f"; if line {first_line} is data, not a header, pass "
+                    "--header no" if data_like_header else "")
             all_features = features == list(range(n_columns))
             ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []
 
             def flush():
-                block = _parse_chunk(rows, lines, features, column_labels, source)
+                block = _parse_chunk(rows, lines, features, column_labels, source,
+                                     hint)
                 _check_finite(block, source, lines=lines,
                               names=[column_labels[p] for p in features])
                 chunks.append(block)
@@ -694,6 +717,13 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
         # Only once the file is read: a failed read says one thing, its error.
         for message in _label_like_columns(source, names, features):
             warnings.warn(message, UserWarning, stacklevel=3)
+    if data_like_header:
+        shown = ",".join(value.strip()[:12] for value in first[:3])
+        warnings.warn(
+            f"{source}: the first row ({shown},...) is taken as the header, but "
+            "it holds decimal numbers; if it is data, pass --header no (else "
+            "its sample is left out)", UserWarning, stacklevel=3,
+        )
     return Pool(
         X=X,
         ids=ids if id_pos is not None else None,
@@ -1046,15 +1076,15 @@ def read_ids(path, n_rows, *, column=None):
                     position = 0
                 else:
                     position = _resolve_column(column, names, True, "--id-column",
-                                               source)
+                                               f"--ids {source}")
                 ids, lines = [], []
                 for row in reader:
                     if not row:
                         continue
                     if len(row) != len(names):
                         raise InputError(
-                            f"{source}: line {reader.line_num} has {len(row)} "
-                            f"fields but the header has {len(names)}"
+                            f"--ids {source}: line {reader.line_num} has "
+                            f"{len(row)} fields but the header has {len(names)}"
                         )
                     ids.append(row[position])
                     lines.append(reader.line_num)

@@ -229,6 +229,8 @@ def test_demo_prints_selection_classes_and_label_spread(digits_xy):
                      r"[\d.]+s, boundary [\d.]+s \(selection", flat), out
     # Progress per stage on stderr.
     assert "stage 1/5" in proc.stderr and "stage 5/5" in proc.stderr
+    # 'bilaf demo' takes no file: none is said to be missing.
+    assert out.startswith("Running on scikit-learn's handwritten digits")
 
 
 @pytest.mark.slow
@@ -826,9 +828,20 @@ def _bad_inputs(tmp_path, X):
         "budget above pool": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                               ["e.npy", "--budget", "51"],
                               "--budget 51 is more than the 50 rows"),
+        # A fraction: the pool decides (two counts are a bad command line).
         "cores above budget": (lambda: np.save(tmp_path / "e.npy", X[:50]),
-                               ["e.npy", "-b", "4", "-k", "5"],
+                               ["e.npy", "-b", "0.08", "-k", "5"],
                                "the budget is 4"),
+        "NA in csv": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,NA\n4,5\n"),
+            ["e.csv"], "e.csv: line 3, column 'b' holds 'NA', a missing value; "
+            "missing values are not supported"),
+        "text ids without header": (
+            lambda: (tmp_path / "e.csv").write_text(
+                "p0,0.5,1.5\np1,2.5,3.5\np2,4.5,5.5\n"),
+            ["e.csv"], "column 'p0' holds 'p1', not a number; name a non-numeric "
+            "column with --id-column or --label-column, or remove it; if line 1 "
+            "is data, not a header, pass --header no"),
         "npz without key": (lambda: np.savez(tmp_path / "e.npz", a=X, b=X),
                             ["e.npz"], "choose one with --key"),
         "npz wrong key": (lambda: np.savez(tmp_path / "e.npz", a=X),
@@ -860,6 +873,17 @@ def _bad_inputs(tmp_path, X):
             ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
             "the id 'x' is repeated, at rows 0, 2, 3 and 1 more (lines 2, 4, 5 "
             "and 1 more)"),
+        # Every message about the ids file names the option it came from.
+        "ids column out of range": (
+            lambda: (np.save(tmp_path / "e.npy", X[:2]),
+                     (tmp_path / "ids.csv").write_text("n,key\n0,x\n1,y\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "2"],
+            "--ids ids.csv: --id-column 2 is out of range"),
+        "ragged ids table": (
+            lambda: (np.save(tmp_path / "e.npy", X[:2]),
+                     (tmp_path / "ids.csv").write_text("n,key\n0,x\n1\n")),
+            ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
+            "--ids ids.csv: line 3 has 1 fields but the header has 2"),
         "repeated id column": (
             lambda: (tmp_path / "e.csv").write_text("id,a\nq,1\nr,2\n\nq,3\n"),
             ["e.csv", "--id-column", "id"],
@@ -1104,6 +1128,116 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
     assert "--output-format json or csv" in err.getvalue()
 
 
+@pytest.mark.parametrize(
+    "args, fragments, prog",
+    [
+        # Plain 'bilaf' runs 'bilaf select', so a file or an option may come
+        # first; argparse took them for mistyped commands ("invalid choice: '5'").
+        (["e.npy"], ["'e.npy' is not a command (choose from select, demo); to "
+                     "select from a file: bilaf select e.npy"], "bilaf"),
+        (["--budget", "5", "e.npy"],
+         ["--budget is an option of a command; put it after the command: bilaf "
+          "select --budget 5 e.npy"], "bilaf"),
+        (["--budg", "5"], ["--budg is an option of a command"], "bilaf"),
+        (["--", "-e.npy"], ["'--' comes after the command, before a file name "
+                            "starting with '-': bilaf select -- -e.npy"], "bilaf"),
+        # Unknown arguments point to the command's help, not the main one's.
+        (["select", "e.npy", "--bogus"], ["unrecognized arguments: --bogus"],
+         "bilaf select"),
+        (["select", "-q", "-e.npy"],
+         ["unrecognized arguments: -e.npy; a file name starting with '-' goes "
+          "after '--' (bilaf select -- -e.npy) or as ./-e.npy"], "bilaf select"),
+        (["demo", "--ids", "ids.txt"],
+         ["unrecognized arguments: --ids ids.txt; the demo runs on the digits and "
+          "takes no input options: for a file, use bilaf select FILE"],
+         "bilaf demo"),
+    ],
+)
+def test_misplaced_arguments_say_where_they_go(bilaf, tmp_path, args, fragments,
+                                               prog):
+    (tmp_path / "e.npy").write_text("not read\n")
+    proc = bilaf(*args, cwd=tmp_path)
+    assert_one_line_error(proc, *fragments, f"(see '{prog} --help')", status=2)
+    assert "invalid choice" not in proc.stderr
+
+
+def test_closed_stdout_is_refused_before_the_selection(tmp_path, monkeypatch):
+    """'-o - >&-': Python's sys.stdout is None; was an AttributeError
+    traceback after the selection (and for npy, before it)."""
+    from sklearn_bilaf.cli import main
+
+    (tmp_path / "e.npy").write_text("not read\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdout", None)
+    for fmt in ("csv", "npy"):
+        err = io.StringIO()
+        with redirect_stderr(err):
+            status = main(["select", "e.npy", "-o", "-", "--output-format", fmt])
+        assert status == 1, err.getvalue()
+        assert err.getvalue() == (
+            "bilaf: error: -o -: standard output is closed; redirect it (> "
+            "selected.csv) or write the selection to a file with -o FILE\n")
+
+
+@pytest.mark.slow
+def test_closed_stdout_real_command(tmp_path):
+    np.save(tmp_path / "e.npy", np.eye(20))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklearn_bilaf", "select", "e.npy", "-o", "-",
+         "-q"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, timeout=600,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert_one_line_error(proc, "-o -: standard output is closed")
+
+
+def test_failed_write_to_stdout_says_what_failed(tmp_path, digits32, monkeypatch):
+    """A full disk behind '> file' (e.g. /dev/full) was told as a bare
+    "No space left on device"."""
+    from sklearn_bilaf.cli import main
+
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    class Stdout(io.StringIO):
+        buffer = Full()
+
+    np.save(tmp_path / "e.npy", digits32[:100])
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    with redirect_stdout(Stdout()), redirect_stderr(err):
+        status = main(["select", "e.npy", "-b", "3", "--core-selector", "random",
+                       "-o", "-", "-q"])
+    assert status == 1
+    assert err.getvalue() == (
+        "bilaf: error: -o -: could not write the selection to standard output "
+        "(No space left on device)\n")
+
+
+def test_headerless_file_with_text_ids_is_warned_about(tmp_path):
+    """Its first row, taken for a header, would silently lose its sample."""
+    (tmp_path / "e.csv").write_text("p0,0.5,1.5\np1,2.5,3.5\np2,4.5,5.5\n")
+    common = ["select", "e.csv", "-b", "1", "--core-selector", "random",
+              "--id-column", "0", "-q"]
+    proc = call_bilaf(*common, cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == (
+        "bilaf: warning: e.csv: the first row (p0,0.5,1.5,...) is taken as the "
+        "header, but it holds decimal numbers; if it is data, pass --header no "
+        "(else its sample is left out)\n")
+    assert "of 2 samples" in proc.stdout
+    proc = call_bilaf(*common, "--header", "no", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == "" and "of 3 samples" in proc.stdout
+    # Integer names (pandas' 0, 1, 2, ... after an id column) are a header.
+    (tmp_path / "e.csv").write_text("id,0,1\np0,0.5,1.5\np1,2.5,3.5\n")
+    proc = call_bilaf("select", "e.csv", "-b", "1", "--core-selector", "random",
+                      "--id-column", "id", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
+
+
 @pytest.mark.parametrize("where", [["-"], ["e.npy", "--ids", "-"]])
 def test_standard_input_is_refused_with_the_fix(bilaf, tmp_path, where):
     (tmp_path / "e.npy").write_text("not read\n")
@@ -1337,6 +1471,8 @@ def test_temporary_names_fit_the_name_limit_and_stay_distinct(tmp_path):
         (["--init", "k-means++"], "invalid choice"),
         (["-k", "papers"], "'papers' is not 'auto', 'paper', a count"),
         (["--ids", "ids.txt"], "needs an EMBEDDINGS file"),
+        # Two counts: wrong whatever the file (none here: the demo's digits).
+        (["-b", "4", "-k", "5"], "--n-cores 5 is more than --budget 4"),
         (["--unknown"], "unrecognized arguments"),
     ],
 )
