@@ -840,7 +840,7 @@ def _run_select(args):
             # A full disk or a bad descriptor behind the redirection.
             raise InputError(
                 "-o -: could not write the selection to standard output "
-                f"({exc.strerror or _one_line(exc)})"
+                f"({exc.strerror or ' '.join(str(exc).split())})"
             ) from None
         write_seconds = time.perf_counter() - tic
     if show_report:
@@ -848,10 +848,6 @@ def _run_select(args):
                 STDIO_NAME if to_stdout else output, read_seconds, write_seconds,
                 stream=report)
     return EXIT_OK
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
 
 
 def _write_stdout(content):
