@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
     "Count",
+    "Fraction",
     "SubsetSamplerMixin",
     "fit_or_forget",
     "resolve_count",
@@ -52,6 +53,47 @@ class Count(Interval):
 
     def is_satisfied_by(self, val):
         """Whether ``val`` is an integer (not a bool) inside the interval.
+
+        Parameters
+        ----------
+        val : object
+            The parameter value.
+
+        Returns
+        -------
+        satisfied : bool
+            True when ``val`` is accepted.
+        """
+        return (not isinstance(val, (bool, np.bool_))
+                and super().is_satisfied_by(val))
+
+
+class Fraction(Interval):
+    """``Interval(Real, ...)`` that refuses bools.
+
+    For a parameter that is a count or a fraction of the pool (``budget``,
+    ``n_cores``): ``True`` is a ``float`` in (0, 1] to scikit-learn's
+    interval, and would silently mean "the whole pool".
+
+    Parameters
+    ----------
+    left : float or None
+        Lower bound (None: unbounded).
+    right : float or None, default=None
+        Upper bound (None: unbounded).
+    closed : {"left", "right", "both", "neither"}, default="right"
+        Which bounds belong to the interval.
+
+    See Also
+    --------
+    Count : The same for integer counts.
+    """
+
+    def __init__(self, left, right=None, *, closed="right"):
+        super().__init__(Real, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        """Whether ``val`` is a real number (not a bool) inside the interval.
 
         Parameters
         ----------

@@ -23,7 +23,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 from ._centroid_graph import (
     AUTO_MIN_CENTROIDS,
@@ -35,6 +40,7 @@ from ._threads import blas_threads, one_blas_thread_in_task, one_thread
 from ._topk import update_columns_topk
 from .base import (
     Count,
+    Fraction,
     SubsetSamplerMixin,
     fit_or_forget,
     require_whole_numbers,
@@ -162,6 +168,15 @@ def _checked_selection(selector, indices, n_select, n_samples):
     return array
 
 
+def _validate_budget(selector, budget):
+    """Refuse a ``budget`` fit argument that is not None or a count >= 1
+    (0 would select nothing, a bool or a string fail deep in the selection)."""
+    validate_parameter_constraints(
+        {"budget": [None, Count(1, None, closed="left")]}, {"budget": budget},
+        caller_name=f"{type(selector).__name__}.fit",
+    )
+
+
 class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     """Base class for core selectors (one-shot samplers).
 
@@ -175,8 +190,8 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "n_cores": [
             StrOptions({"auto", "paper"}),
-            Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, 1, closed="right"),
+            Count(1, None, closed="left"),
+            Fraction(0, 1, closed="right"),
         ],
         "random_state": ["random_state"],
     }
@@ -199,7 +214,7 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
             The pool of embeddings.
         y : None
             Ignored; selection never looks at labels.
-        budget : int or None, default=None
+        budget : int >= 1 or None, default=None
             The most samples the caller can take; ``n_cores="auto"`` is capped
             at it and an explicit ``n_cores`` above it is an error.
 
@@ -208,6 +223,7 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
         self : object
             Fitted selector.
         """
+        _validate_budget(self, budget)
         with fit_or_forget(self):
             X = validate_pool(self, X)
             n_select = self._n_select(X.shape[0], budget)
@@ -1444,7 +1460,7 @@ class ClustererSelector(BaseCoreSelector):
             The pool of embeddings.
         y : None
             Ignored; selection never looks at labels.
-        budget : int or None, default=None
+        budget : int >= 1 or None, default=None
             The most samples the caller can take; more centres than this is
             an error.
 
@@ -1453,6 +1469,7 @@ class ClustererSelector(BaseCoreSelector):
         self : object
             Fitted selector.
         """
+        _validate_budget(self, budget)
         with fit_or_forget(self):
             return self._fit_clusterer(X, budget)
 

@@ -32,7 +32,7 @@ from sklearn.base import (
     is_regressor,
 )
 from sklearn.utils import _safe_indexing, assert_all_finite, get_tags
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, InvalidParameterError
 from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -94,7 +94,7 @@ def _check_sampler_role(sampler, owner):
         return
     usage = ("LabelBudgetClassifier(sampler, estimator)"
              if owner == "LabelBudgetClassifier" else f"{owner}(sampler)")
-    raise TypeError(
+    raise InvalidParameterError(
         f"sampler={type(sampler).__name__}() is a {kind}, not a sampler: the "
         "sampler chooses rows from X alone and sets selected_indices_. Pass a "
         "sampler of sklearn_bilaf (BiLAFSampler, or a selector of "
@@ -330,7 +330,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             n_samples = _num_rows(X)
             _check_sampler_role(self.sampler, type(self).__name__)
             if not hasattr(self.estimator, "predict"):
-                raise TypeError(
+                raise InvalidParameterError(
                     f"estimator={type(self.estimator).__name__}() has no "
                     "predict: it is the classifier trained on the selected "
                     "rows and their labels. Pass a classifier (e.g. "

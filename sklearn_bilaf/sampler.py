@@ -4,7 +4,6 @@ import sys
 import time
 import warnings
 from itertools import islice
-from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
@@ -12,7 +11,11 @@ from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from ._distances import prepare
@@ -24,6 +27,7 @@ from ._threads import (
 )
 from .base import (
     Count,
+    Fraction,
     SubsetSamplerMixin,
     fit_or_forget,
     require_whole_numbers,
@@ -337,8 +341,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "budget": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, 1, closed="right"),
+            Count(1, None, closed="left"),
+            Fraction(0, 1, closed="right"),
         ],
         "core_selector": [None, "array-like", HasMethods(["fit"])],
         "denoiser": [
@@ -381,11 +385,14 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
     # -- stage resolution -------------------------------------------------
     def _check_stage_types(self):
-        """Refuse estimators that cannot play their stage, before any work."""
+        """Refuse estimators that cannot play their stage, before any work.
+
+        The error is scikit-learn's InvalidParameterError (a TypeError and a
+        ValueError), as for the values ``_parameter_constraints`` refuses."""
         for stage in ("core_selector", "denoiser", "boundary_selector"):
             value = getattr(self, stage)
             if isinstance(value, type):
-                raise TypeError(
+                raise InvalidParameterError(
                     f"{stage}={value.__name__} is a class; pass an instance: "
                     f"{stage}={value.__name__}()."
                 )
@@ -398,7 +405,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         selector = self.core_selector
         if (hasattr(selector, "fit") and not _is_clusterer(selector)
                 and not _accepts_keyword(selector.fit, "budget")):
-            raise TypeError(
+            raise InvalidParameterError(
                 f"core_selector={type(selector).__name__}() is not a core "
                 "selector: its fit does not take the budget (fit(X, budget=...)). "
                 "Pass a selector of sklearn_bilaf.core, a scikit-learn clusterer "
@@ -406,7 +413,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             )
         denoiser = self.denoiser
         if _is_clusterer(denoiser) and not hasattr(denoiser, "rank_class"):
-            raise TypeError(
+            raise InvalidParameterError(
                 f"denoiser={type(denoiser).__name__}() is a clusterer: its "
                 "fit_predict gives cluster numbers, not inlier (1) / outlier (-1) "
                 "flags. Pass an outlier detector (LocalOutlierFactor, "

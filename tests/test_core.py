@@ -883,3 +883,23 @@ def test_parameter_validation_follows_scikit_learn_config(monkeypatch):
         with sklearn.config_context(skip_parameter_validation=True):
             estimator.fit(X, *args)
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize("budget", [0, -3, 1.5, True, "3", np.nan])
+@pytest.mark.parametrize("make", [
+    lambda: RandomSelector(),
+    lambda: RandomSelector(2),
+    lambda: ClustererSelector(KMeans(2, n_init=1, random_state=0)),
+])
+def test_fit_budget_argument_is_validated(make, budget):
+    """fit's ``budget`` (the most samples the caller can take) is None or a
+    count >= 1: 0 selected nothing with n_cores="auto", and other values
+    failed deep in the selection with numpy's errors."""
+    selector = make()
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    with pytest.raises(InvalidParameterError,
+                       match=rf"'budget' parameter of {type(selector).__name__}"
+                             r"\.fit must be None or an int in the range \[1, inf\)"):
+        selector.fit(X, budget=budget)
+    assert not hasattr(selector, "selected_indices_")
+    assert selector.fit(X, budget=2).selected_indices_.size == 2

@@ -344,10 +344,18 @@ def test_budget_outside_the_valid_range_is_refused(budget):
         _fit(_blobs(20), budget=budget)
 
 
-def test_boolean_budget_is_refused():
-    with pytest.raises(TypeError, match="budget=True is a bool.*int count or a "
-                                        "float fraction"):
-        _fit(_blobs(20), budget=True)
+@pytest.mark.parametrize("budget", [True, False])
+def test_boolean_budget_is_refused(budget):
+    """A bool is neither a count nor a fraction (True would be the fraction
+    1.0, the whole pool): the parameter validation refuses it, like any other
+    invalid value, with scikit-learn's InvalidParameterError at fit."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError,
+                       match=r"'budget' parameter of BiLAFSampler must be an int "
+                             r"in the range \[1, inf\) or a float in the range "
+                             rf"\(0\.0, 1\.0\]\. Got {budget} instead"):
+        _fit(_blobs(20), budget=budget)
 
 
 def test_budget_larger_than_the_pool_is_refused():
@@ -871,6 +879,44 @@ def test_estimator_that_is_not_a_core_selector_is_refused():
         BiLAFSampler(40, core_selector=StandardScaler()).fit(_blobs())
 
 
+def _invalid_stage_cases():
+    from sklearn.cluster import KMeans
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    sampler = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0)
+    return [
+        (BiLAFSampler(40, core_selector=RandomSelector), "is a class"),
+        (BiLAFSampler(40, denoiser=IDCDenoiser), "is a class"),
+        (BiLAFSampler(40, boundary_selector=BoundarySelector), "is a class"),
+        (BiLAFSampler(40, core_selector=StandardScaler()), "not a core selector"),
+        (BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=KMeans(2)),
+         "is a clusterer"),
+        (LabelBudgetClassifier(LogisticRegression(), sampler),
+         "is a classifier, not a sampler"),
+        (LabelBudgetClassifier(sampler, StandardScaler()), "has no predict"),
+        (SubsetResampler(LogisticRegression()), "is a classifier, not a sampler"),
+    ]
+
+
+@pytest.mark.parametrize("estimator, match", _invalid_stage_cases(),
+                         ids=lambda case: getattr(case, "__name__", None)
+                         or type(case).__name__)
+def test_stage_objects_that_cannot_play_their_part_are_invalid_parameters(
+        estimator, match):
+    """A stage or meta-estimator parameter of the right methods but the wrong
+    role is refused at fit like any other invalid parameter value: with
+    scikit-learn's InvalidParameterError (a TypeError and a ValueError)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = _blobs()
+    y = np.arange(X.shape[0]) % 2
+    with pytest.raises(InvalidParameterError, match=match):
+        estimator.fit(X, y)
+
+
 class _DuckCoreSelector:
     """A core selector without scikit-learn's base classes (no estimator
     tags): any object whose ``fit(X, budget=...)`` sets ``selected_indices_``."""
@@ -1267,6 +1313,10 @@ def test_stage_parameters_are_checked_before_the_core_stage(stage, make):
     lambda: TypiClustSelector(5, max_clusters=True),
     lambda: ProbCoverSelector(5, n_classes=np.True_),
     lambda: BiLAFSampler(10, n_jobs=True),
+    lambda: BiLAFSampler(True),
+    lambda: RandomSelector(n_cores=True),
+    lambda: ActiveFTSelector(n_cores=True),
+    lambda: TypiClustSelector(n_cores=True),
 ])
 def test_bools_are_not_counts(make):
     from sklearn.utils._param_validation import InvalidParameterError
