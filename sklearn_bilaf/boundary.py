@@ -203,6 +203,10 @@ class BoundarySelector(BaseBoundarySelector):
         Names of features seen during ``fit``, when X has string column
         names.
 
+    See Also
+    --------
+    sklearn_bilaf.BiLAFSampler : Runs this stage inside every pseudo-class.
+
     Examples
     --------
     >>> import numpy as np

@@ -264,6 +264,11 @@ class RandomSelector(BaseCoreSelector):
         Names of features seen during ``fit``, when X has string column
         names.
 
+    See Also
+    --------
+    ActiveFTSelector : BiLAF's default core selection.
+    FarthestPointSelector : Greedy coverage instead of a random draw.
+
     Examples
     --------
     >>> import numpy as np
@@ -302,6 +307,11 @@ class PrecomputedSelector(BaseCoreSelector):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column
         names.
+
+    See Also
+    --------
+    sklearn_bilaf.BiLAFSampler : Takes an array of core indices as
+        ``core_selector`` and wraps it in this class.
 
     Examples
     --------
@@ -1256,6 +1266,12 @@ class KMeansSelector(BaseCoreSelector):
         Names of features seen during ``fit``, when X has string column
         names.
 
+    See Also
+    --------
+    ClustererSelector : The same with any clusterer that has
+        ``cluster_centers_``.
+    ActiveFTSelector : BiLAF's default core selection.
+
     Examples
     --------
     >>> import numpy as np
@@ -1325,6 +1341,11 @@ class FarthestPointSelector(BaseCoreSelector):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column
         names.
+
+    See Also
+    --------
+    KMeansSelector : Samples nearest to k-means centres.
+    ActiveFTSelector : BiLAF's default core selection.
 
     Examples
     --------
@@ -1433,6 +1454,10 @@ class ClustererSelector(BaseCoreSelector):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column
         names.
+
+    See Also
+    --------
+    KMeansSelector : The paper's k-means baseline.
 
     Examples
     --------

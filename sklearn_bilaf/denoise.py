@@ -193,6 +193,10 @@ class NoDenoiser(BaseDenoiser):
     core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone (every sample is kept).
 
+    See Also
+    --------
+    IDCDenoiser : BiLAF's denoiser.
+
     Examples
     --------
     >>> import numpy as np
@@ -415,6 +419,11 @@ class DistanceDenoiser(BaseDenoiser):
     core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
 
+    See Also
+    --------
+    IDCDenoiser : BiLAF's denoiser.
+    DensityDenoiser : Remove the members with the sparsest neighbourhoods.
+
     Examples
     --------
     >>> import numpy as np
@@ -478,6 +487,11 @@ class DensityDenoiser(BaseDenoiser):
     ----------
     core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
+
+    See Also
+    --------
+    IDCDenoiser : BiLAF's denoiser.
+    DistanceDenoiser : Remove the members farthest from the core.
 
     Examples
     --------
@@ -550,6 +564,10 @@ class OutlierDetectorDenoiser(BaseDenoiser):
     ----------
     core_index_, ranking_, n_kept_, inlier_mask_, n_features_in_, feature_names_in_
         As for :class:`IDCDenoiser` used standalone.
+
+    See Also
+    --------
+    IDCDenoiser : BiLAF's denoiser.
 
     Examples
     --------

@@ -109,3 +109,24 @@ def test_public_docstrings_follow_numpydoc():
                   if code in NUMPYDOC_CHECKS]
         problems += [f"{name}: {error}" for error in errors]
     assert not problems, "\n".join(problems)
+
+
+def test_public_estimators_have_see_also_and_examples():
+    """Every public, concrete estimator's docstring has the sections a
+    scikit-learn estimator's has: See Also (SA01) and Examples (EX01)."""
+    if importlib.util.find_spec("numpydoc") is None:
+        pytest.skip('numpydoc not installed; install it with: pip install -e ".[docs]"')
+    from numpydoc.validate import validate
+    from sklearn.base import BaseEstimator
+
+    problems = []
+    for name in _public_objects():
+        module_name, _, attr = name.rpartition(".")
+        obj = getattr(sys.modules.get(module_name), attr, None)
+        if (not isinstance(obj, type) or not issubclass(obj, BaseEstimator)
+                or obj.__name__.startswith("Base")):
+            continue
+        problems += [f"{name}: {code} {message}"
+                     for code, message in validate(name)["errors"]
+                     if code in ("SA01", "EX01")]
+    assert not problems, "\n".join(problems)
