@@ -8,7 +8,8 @@ reason, and ``test_expected_failures_really_fail`` makes sure each of them
 still fails (for that reason) so that the list cannot silently hide anything.
 The properties those checks would otherwise cover (fit_transform equals
 fit + transform, lists and array-likes, read-only memory maps) are tested
-directly in ``test_integration.py``.
+directly in ``test_integration.py``, and a refit's idempotence on the pool
+(check_fit_idempotent's property) below.
 """
 
 from functools import partial
@@ -207,3 +208,25 @@ def test_row_count_assertion_is_what_fails():
     check_transformer_general("_AllRows", _AllRows(budget=5,
                               core_selector=core.RandomSelector(2),
                               random_state=0))
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in _estimators() if isinstance(e, SubsetSamplerMixin)],
+    ids=lambda e: type(e).__name__,
+)
+def test_fit_is_idempotent_on_the_pool(estimator):
+    """What the xfailed check_fit_idempotent tests, on the pool itself
+    (transform accepts no other data): a refit on the same pool, after a fit
+    on another one, gives the same selection, support and rows."""
+    from sklearn.base import clone
+
+    rng = np.random.RandomState(0)
+    X, other = rng.normal(size=(60, 4)) + 0.1, rng.normal(size=(50, 4)) + 0.1
+    sampler = clone(estimator).fit(X)
+    first = (sampler.selected_indices_.copy(), sampler.get_support(),
+             sampler.transform(X))
+    sampler.fit(other).fit(X)
+    np.testing.assert_array_equal(sampler.selected_indices_, first[0])
+    np.testing.assert_array_equal(sampler.get_support(), first[1])
+    np.testing.assert_array_equal(sampler.transform(X), first[2])
