@@ -21,6 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
@@ -170,7 +171,10 @@ def _checked_selection(selector, indices, n_select, n_samples):
 
 def _validate_budget(selector, budget):
     """Refuse a ``budget`` fit argument that is not None or a count >= 1
-    (0 would select nothing, a bool or a string fail deep in the selection)."""
+    (0 would select nothing, a bool or a string fail deep in the selection).
+    Skipped under ``skip_parameter_validation``, as the parameters are."""
+    if get_config()["skip_parameter_validation"]:
+        return
     validate_parameter_constraints(
         {"budget": [None, Count(1, None, closed="left")]}, {"budget": budget},
         caller_name=f"{type(selector).__name__}.fit",

@@ -337,6 +337,16 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "LogisticRegression()) as the estimator, the second "
                     "argument: LabelBudgetClassifier(sampler, estimator)."
                 )
+            if (_tags_or_none(self.estimator) is not None
+                    and is_regressor(self.estimator)):
+                # A classifier's predictions, scores and classes_ would be a
+                # regressor's numbers.
+                raise InvalidParameterError(
+                    f"estimator={type(self.estimator).__name__}() is a "
+                    "regressor; LabelBudgetClassifier trains a classifier on "
+                    "the selected rows. Pass a classifier (e.g. "
+                    "LogisticRegression()) as the estimator."
+                )
             _check_budget_fits(self.sampler, n_samples, type(self).__name__)
 
             if _routing_enabled():
@@ -355,8 +365,10 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.sampler_ = sampler
             self.estimator_ = estimator
             self.selected_indices_ = indices
-            if hasattr(estimator, "classes_"):
-                self.classes_ = estimator.classes_
+            # A classifier without classes_ of its own (duck-typed) knows the
+            # labels it was trained on: those of the selected rows.
+            self.classes_ = (estimator.classes_ if hasattr(estimator, "classes_")
+                             else np.unique(_take_rows(y, indices)))
             return self
 
     def _delegate(self, method, X):

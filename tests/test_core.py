@@ -903,3 +903,12 @@ def test_fit_budget_argument_is_validated(make, budget):
         selector.fit(X, budget=budget)
     assert not hasattr(selector, "selected_indices_")
     assert selector.fit(X, budget=2).selected_indices_.size == 2
+
+
+def test_fit_budget_validation_follows_skip_parameter_validation():
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    with config_context(skip_parameter_validation=True):
+        # Not validated: the count check of the selection itself refuses it.
+        with pytest.raises(ValueError) as info:
+            RandomSelector(2).fit(X, budget=0)
+    assert not isinstance(info.value, InvalidParameterError)

@@ -860,3 +860,40 @@ def test_meta_estimators_refuse_selected_indices_that_are_not_row_numbers(
         LabelBudgetClassifier(_FloatIndexSampler(n), _lr()).fit(X, y)
     with pytest.raises(ValueError, match=match):
         SubsetResampler(_FloatIndexSampler(n)).fit_resample(X, y)
+
+
+def test_label_budget_classifier_refuses_a_regressor_as_estimator(small_digits):
+    """A regressor trained on the selected labels made a "classifier" whose
+    predictions were numbers and that had no classes_ (documented)."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = small_digits
+    with pytest.raises(InvalidParameterError,
+                       match=r"estimator=LinearRegression\(\) is a regressor"):
+        LabelBudgetClassifier(_sampler(), LinearRegression()).fit(X, y)
+
+
+class _DuckClassifier:
+    """A classifier without scikit-learn's base classes and without classes_."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        self.label_ = np.asarray(y)[0]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+
+def test_label_budget_classifier_has_classes_with_any_classifier(small_digits):
+    """classes_ (documented) exists after fit also when the estimator has
+    none of its own: the labels of the selected rows."""
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_sampler(), _DuckClassifier()).fit(X, y)
+    assert_array_equal(clf.classes_, np.unique(y[clf.selected_indices_]))
