@@ -639,6 +639,22 @@ def test_boundary_scores_of_low_dimensional_data_follow_exact_distances():
     assert sampler.selected_indices_.tolist() == [3, 4, 6, 1]
 
 
+def test_boundary_score_tie_through_equal_inside_means_goes_to_candidate_order():
+    # Class 1 (core 4) holds rows 1-7.  Members 1 and 7 are mirror images
+    # around the core: the same distance to it (sqrt 3) and to the other core
+    # (sqrt 8), and the same multiset of distances to the class, so d_in and
+    # BS tie exactly.  After the r = 3 nearest to the core are removed, the
+    # candidate order is 1, 7, 5, 2: spec §5 takes member 1.  A plain mean of
+    # each distance row (numpy's pairwise sum, in row order) rounds the two
+    # d_in apart by one ulp and picks 7 (as the released code does, which is
+    # why the published variant is left out here).
+    X = np.array([[0, 2, 1], [2, 1, 0], [2, 0, 2], [1, 1, 0], [1, 2, 1],
+                  [2, 0, 1], [2, 1, 1], [2, 1, 2]], dtype=float)
+    for denoiser in ("none", IDCDenoiser()):
+        sampler = BiLAFSampler(3, core_selector=[0, 4], denoiser=denoiser).fit(X)
+        assert sampler.selected_indices_.tolist() == [0, 4, 1]
+
+
 @pytest.mark.parametrize("d", [1, 3, 16])
 def test_few_features_give_cdist_distances(d):
     X = np.random.default_rng(d).integers(0, 4, size=(60, d)).astype(float) / 7
