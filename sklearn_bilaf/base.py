@@ -31,7 +31,28 @@ __all__ = [
 ]
 
 
-class Count(Interval):
+class _RefusesBools:
+    """Makes a scikit-learn ``Interval`` refuse bools (``True`` is an ``int``
+    to Python, and so inside any interval that holds 1)."""
+
+    def is_satisfied_by(self, val):
+        """Whether ``val`` is a number (not a bool) inside the interval.
+
+        Parameters
+        ----------
+        val : object
+            The parameter value.
+
+        Returns
+        -------
+        satisfied : bool
+            True when ``val`` is accepted.
+        """
+        return (not isinstance(val, (bool, np.bool_))
+                and super().is_satisfied_by(val))
+
+
+class Count(_RefusesBools, Interval):
     """``Interval(Integral, ...)`` that refuses bools.
 
     ``True`` is an ``int`` to Python, so scikit-learn's interval accepts it
@@ -51,24 +72,8 @@ class Count(Interval):
     def __init__(self, left, right=None, *, closed="left"):
         super().__init__(Integral, left, right, closed=closed)
 
-    def is_satisfied_by(self, val):
-        """Whether ``val`` is an integer (not a bool) inside the interval.
 
-        Parameters
-        ----------
-        val : object
-            The parameter value.
-
-        Returns
-        -------
-        satisfied : bool
-            True when ``val`` is accepted.
-        """
-        return (not isinstance(val, (bool, np.bool_))
-                and super().is_satisfied_by(val))
-
-
-class Fraction(Interval):
+class Fraction(_RefusesBools, Interval):
     """``Interval(Real, ...)`` that refuses bools.
 
     For a parameter that is a count or a fraction of the pool (``budget``,
@@ -91,22 +96,6 @@ class Fraction(Interval):
 
     def __init__(self, left, right=None, *, closed="right"):
         super().__init__(Real, left, right, closed=closed)
-
-    def is_satisfied_by(self, val):
-        """Whether ``val`` is a real number (not a bool) inside the interval.
-
-        Parameters
-        ----------
-        val : object
-            The parameter value.
-
-        Returns
-        -------
-        satisfied : bool
-            True when ``val`` is accepted.
-        """
-        return (not isinstance(val, (bool, np.bool_))
-                and super().is_satisfied_by(val))
 
 
 @contextmanager
