@@ -14,8 +14,12 @@ serve as BiLAF's first stage:
   coverage with balls of radius delta, delta chosen so that balls rarely mix
   k-means clusters.
 
-Both are implemented from the papers' descriptions; ``n_cores`` is the number
-of samples to select.
+Both are implemented from the papers' descriptions, with the details the
+papers leave open (TypiClust's cluster cap, small-cluster rule and neighbour
+count) taken from the authors' recipe; ``n_cores`` is the number of samples to
+select.  The authors' code L2-normalises the features before either method;
+these selectors work on X as given (normalise it, or use ProbCover's
+``metric="cosine"``, to reproduce that geometry).
 """
 
 from numbers import Real
@@ -104,6 +108,15 @@ class TypiClustSelector(BaseCoreSelector):
     --------
     ProbCoverSelector : Greedy coverage with purity-tuned balls.
     sklearn_bilaf.core.KMeansSelector : Samples nearest to k-means centres.
+
+    Notes
+    -----
+    Three details differ from the authors' code, and can change picks: the
+    typicality averages Euclidean distances (the paper's definition; their
+    code averages the squared distances its nearest-neighbour index returns),
+    a cluster of exactly ``min_cluster_size`` members is eligible (their code
+    keeps only larger ones), and X is used as given (their code L2-normalises
+    the features first).
 
     References
     ----------
@@ -276,7 +289,8 @@ class ProbCoverSelector(BaseCoreSelector):
         Smallest acceptable purity (alpha in the paper).
     metric : {"euclidean", "cosine"}, default="euclidean"
         Geometry of the balls and of k-means: Euclidean on X as given, or
-        Euclidean on L2-normalised rows (equivalent to cosine distance).
+        Euclidean on L2-normalised rows (equivalent to cosine distance; the
+        geometry of the authors' code, which normalises the features).
     random_state : int, RandomState instance or None, default=None
         Seed of k-means and of the random picks after full coverage.
 

@@ -978,7 +978,8 @@ class ActiveFTSelector(BaseCoreSelector):
         validation splits of two pools ``"k-means"`` gave the best selections
         we measured (see the benchmarks page).
     random_state : int, RandomState instance or None, default=None
-        Seed of the initial samples and of the batches.
+        Seed of the start (the random samples, or the k-means of
+        ``init="k-means"``), of the batches and of the nndescent graph index.
     verbose : int, default=0
         Print the loss to stderr ten times per run (every iteration when 2 or
         more).

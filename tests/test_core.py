@@ -300,6 +300,87 @@ def test_activeft_matches_a_literal_adam_run():
     assert selector.selected_indices_.tolist() == sorted(expected)
 
 
+def _spec_activeft(X, init, n_iter=300, lr=1e-3, tau=0.07, lam=1.0):
+    """Spec §1 written out independently of the package: loss with logaddexp,
+    the gradient formula (w_i, E_jk, projection through the normalisation),
+    Adam (0.9, 0.999, 1e-8) with both bias corrections, the in-order mapping.
+    Returns the loss curve, the final unit centroids and the picks in
+    centroid order."""
+    F = _unit(X)
+    n = F.shape[0]
+    theta = F[np.asarray(init)].copy()
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    losses = []
+    for t in range(1, n_iter + 1):
+        norms = np.linalg.norm(theta, axis=1)
+        C = theta / norms[:, None]
+        S = F @ C.T / tau
+        k = S.argmax(axis=1)
+        s = S[np.arange(n), k]
+        G = C @ C.T / tau  # G[j, k]; the first factor is the constant copy
+        log_z = np.log(np.exp(G - G.max(axis=0)).sum(axis=0)) + G.max(axis=0)
+        log_den = np.logaddexp(s, np.log(lam) + log_z[k])
+        losses.append(np.mean(log_den - s))
+        w = np.exp(np.log(lam) + log_z[k] - log_den)
+        E = np.exp(G - log_z[None, :])  # E[j, k] = exp(G_jk) / Z_k
+        grad_c = np.zeros_like(C)
+        np.add.at(grad_c, k, w[:, None] * (-F + (E.T @ C)[k]))
+        grad_c /= n * tau
+        grad = np.stack([(np.eye(C.shape[1]) - np.outer(c, c)) @ g / r
+                         for c, g, r in zip(C, grad_c, norms, strict=True)])
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        theta = theta - lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    C = _unit(theta)
+    similarity = F @ C.T
+    taken = np.zeros(n, dtype=bool)
+    picks = []
+    for k in range(C.shape[0]):  # k = 0 .. K-1, the most similar unused sample
+        pick = int(np.argmax(np.where(taken, -np.inf, similarity[:, k])))
+        taken[pick] = True
+        picks.append(pick)
+    return np.array(losses), C, picks
+
+
+def test_activeft_defaults_match_an_independent_spec_run():
+    """Spec §1 end to end at the selector's defaults (tau 0.07, lambda 1, Adam
+    lr 1e-3 with betas (0.9, 0.999), eps 1e-8 and both bias corrections, 300
+    iterations) from an explicit init array, against a reference that shares
+    no code with the package (the literal Adam test above uses its gradient)."""
+    rng = np.random.RandomState(21)
+    X = rng.normal(size=(150, 6)) * rng.uniform(0.2, 3.0, size=(150, 1))
+    init = [140, 3, 77, 12, 99]  # not ascending: centroid k starts at init[k]
+    losses, C, picks = _spec_activeft(X, init)
+    selector = ActiveFTSelector(init=init).fit(X)
+    assert selector.n_iter_ == 300
+    np.testing.assert_allclose(selector.loss_curve_, losses, rtol=1e-10)
+    np.testing.assert_allclose(selector.centroids_, C, atol=1e-9)
+    assert selector.selected_indices_.tolist() == sorted(picks)
+
+
+def test_activeft_centroids_pick_in_order_then_sort():
+    """Spec §1: centroids take samples in order k = 0..K-1 (the init array's
+    order), each the most cosine-similar sample not already taken; only then
+    are the indices sorted.  On this pool several centroids want the same
+    sample, and mapping them in another order gives another selection."""
+    rng = np.random.RandomState(27)
+    X = rng.normal(size=(25, 3))
+    init = rng.choice(25, 15, replace=False)
+    losses, C, picks = _spec_activeft(X, init, n_iter=60, lr=0.05)
+    selector = ActiveFTSelector(init=init, learning_rate=0.05, max_iter=60).fit(X)
+    np.testing.assert_allclose(selector.centroids_, C, atol=1e-9)
+    assert selector.selected_indices_.tolist() == sorted(picks)
+    similarity = _unit(X) @ _unit(selector.centroids_).T
+    assert len(set(similarity.argmax(axis=0))) < 15  # centroids compete
+    taken, reverse = np.zeros(25, dtype=bool), []
+    for k in reversed(range(15)):
+        pick = int(np.argmax(np.where(taken, -np.inf, similarity[:, k])))
+        taken[pick] = True
+        reverse.append(pick)
+    assert sorted(reverse) != sorted(picks)
+
+
 def test_activeft_float32_stays_float32_and_agrees_with_float64():
     X64 = _blobs(n=2000, d=32, centers=10, seed=4)
     X32 = X64.astype(np.float32)
