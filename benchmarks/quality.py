@@ -25,7 +25,9 @@ Results are appended to ``results/quality.csv`` one row per
 (dataset, method, cores, budget, seed) as soon as each is measured; a rerun
 skips the rows already there, so the run can be stopped and resumed at any
 time.  ActiveFT selections are cached in ``results/cache/`` (they do not
-depend on the budget when used as BiLAF's cores).  After the runs the script
+depend on the budget when used as BiLAF's cores), under names that end with
+a digest of the pool's values, the selector's parameters and the library's
+sources (``cache_key``).  After the runs the script
 renders the tables (Markdown and reStructuredText) and one accuracy-vs-budget
 plot per dataset (needs matplotlib, the ``plot`` extra).
 
@@ -40,6 +42,7 @@ Usage, from the repository root::
 import argparse
 import csv
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -163,8 +166,8 @@ def load_wordnet(path=WORDNET_DIR):
     if not (path / "X.npy").exists():
         raise DatasetUnavailable(
             f"WordNet embeddings not found in {path} (X.npy, y.npy, "
-            "train_idx.npy, test_idx.npy): 82,022 WordNet noun definitions "
-            "embedded with all-MiniLM-L6-v2 and their fixed split, shipped "
+            "classes.json, train_idx.npy, test_idx.npy): 82,022 WordNet noun "
+            "definitions embedded with all-MiniLM-L6-v2 and their fixed split, shipped "
             "beside this repository (../shared/data/wordnet-nouns-minilm, "
             "whose README says how they were made); pass their folder with "
             "--wordnet-dir.")
@@ -176,8 +179,11 @@ def load_wordnet(path=WORDNET_DIR):
     X_test = np.ascontiguousarray(X[test], dtype=np.float32)
     y_pool = np.asarray(y[train], dtype=np.intp)
     y_test = np.asarray(y[test], dtype=np.intp)
-    return Dataset("wordnet", X_pool, y_pool, X_test, y_test,
-                   int(np.unique(y_pool).size), _pool_budgets(X_pool.shape[0]))
+    # The number of classes (ProbCover's k-means) is the data set's metadata,
+    # not counted from the labels.
+    n_classes = len(json.loads((path / "classes.json").read_text()))
+    return Dataset("wordnet", X_pool, y_pool, X_test, y_test, n_classes,
+                   _pool_budgets(X_pool.shape[0]))
 
 
 def _read_idx(path):
@@ -219,16 +225,75 @@ LOADERS = {
 
 
 # -- selection --------------------------------------------------------------
+_LIBRARY_DIGEST = None
+_POOL_DIGESTS = {}
+
+
+def library_digest():
+    """Hash of the library's source files and of the numerical libraries'
+    versions: any edit of ``sklearn_bilaf`` (the version number stays
+    0.1.0.dev0 through development) gives cached selections a new key."""
+    global _LIBRARY_DIGEST
+    if _LIBRARY_DIGEST is None:
+        import scipy
+        import sklearn
+
+        import sklearn_bilaf
+
+        digest = hashlib.sha256()
+        for name, version in (("sklearn_bilaf", __version__),
+                              ("scikit-learn", sklearn.__version__),
+                              ("numpy", np.__version__), ("scipy", scipy.__version__)):
+            digest.update(f"{name}={version}\n".encode())
+        root = Path(sklearn_bilaf.__file__).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+        _LIBRARY_DIGEST = digest.hexdigest()
+    return _LIBRARY_DIGEST
+
+
+def pool_digest(X):
+    """Hash of a pool's values, shape and dtype (memoised per array)."""
+    entry = _POOL_DIGESTS.get(id(X))
+    if entry is None or entry[0] is not X:
+        array = np.ascontiguousarray(X)
+        digest = hashlib.sha256(f"{array.shape}{array.dtype.str}".encode())
+        for start in range(0, array.shape[0], 65536):
+            digest.update(array[start:start + 65536].tobytes())
+        entry = _POOL_DIGESTS[id(X)] = (X, digest.hexdigest())  # holds X: id stays
+    return entry[1]
+
+
+def cache_key(dataset_name, X, selector, **extra):
+    """Digest of everything a cached selection depends on: the data set's
+    name, the pool's values, the selector's class and every parameter, the
+    extra keywords and :func:`library_digest`."""
+    params = {name: value for name, value in selector.get_params(deep=False).items()
+              if not hasattr(value, "get_params")}
+    blob = json.dumps({"dataset": dataset_name, "pool": pool_digest(X),
+                       "selector": type(selector).__name__, "params": params,
+                       "library": library_digest(), **extra},
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 class Context:
-    """Caches shared by the runs on one dataset (ActiveFT cores, radii)."""
+    """Caches shared by the runs on one dataset (ActiveFT cores, radii).
+
+    A cache entry's file name ends with :func:`cache_key`, so that an entry
+    computed from other data (``--wordnet-dir``), other selector parameters
+    or another state of the library is never served."""
 
     def __init__(self, dataset, cache_dir):
         self.ds = dataset
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, kind, n, seed):
-        return self.cache_dir / f"{self.ds.name}-{kind}-k{n}-seed{seed}.npz"
+    def _path(self, kind, n, seed, selector, suffix=".npz"):
+        key = cache_key(self.ds.name, self.ds.X, selector)
+        size = "" if n is None else f"-k{n}"
+        return self.cache_dir / f"{self.ds.name}-{kind}{size}-seed{seed}-{key}{suffix}"
 
     def activeft(self, n_cores, seed, init="random"):
         """ActiveFT's selection of ``n_cores`` samples (cached), and its time.
@@ -240,7 +305,8 @@ class Context:
         an entry, the others wait for it.
         """
         kind = "activeft" if init == "random" else "activeft-kmeans"
-        path = self._path(kind, n_cores, seed)
+        selector = ActiveFTSelector(n_cores=n_cores, init=init, random_state=seed)
+        path = self._path(kind, n_cores, seed, selector)
         lock = Path(str(path) + ".lock")
         waited = False
         while not path.exists():
@@ -260,8 +326,6 @@ class Context:
             os.close(fd)
             try:
                 tic = time.perf_counter()
-                selector = ActiveFTSelector(n_cores=n_cores, init=init,
-                                            random_state=seed)
                 selector.fit(self.ds.X)
                 seconds = time.perf_counter() - tic
                 tmp = path.with_name(path.stem + ".tmp.npz")
@@ -274,17 +338,16 @@ class Context:
 
     def probcover_radius(self, seed):
         """ProbCover's purity radius for a seed (it does not depend on the budget)."""
-        path = self.cache_dir / f"{self.ds.name}-probcover-radius-seed{seed}.json"
+        selector = ProbCoverSelector(n_classes=self.ds.n_classes, random_state=seed)
+        path = self._path("probcover-radius", None, seed, selector, suffix=".json")
         if path.exists():
             return json.loads(path.read_text())
-        selector = ProbCoverSelector(n_classes=self.ds.n_classes, random_state=seed)
         tic = time.perf_counter()
         radius, purity = selector._pure_radius(self.ds.X, np.random.RandomState(seed))
         info = {"radius": radius, "purity": purity,
                 "seconds": time.perf_counter() - tic}
         path.write_text(json.dumps(info))
         return info
-
 
     def probcover(self, budget, seed):
         """ProbCover's selection of ``budget`` samples, and its time.
@@ -421,25 +484,46 @@ def bilaf_diagnostics(sampler, y):
     return {"pseudo_purity": float(purity), "boundary_cross_rate": cross}
 
 
-def evaluate(ds, indices):
-    """Accuracy and balanced accuracy of the protocol's probe on the test split."""
+def fit_probe(X, y):
+    """The protocol's probe, ``LogisticRegression(C=10, max_iter=2000)``,
+    fitted on (X, y); returns it and a note: "" or why it is not a plain fit
+    (lbfgs stopped at max_iter without converging)."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=10, max_iter=2000)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf.fit(X, y)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return clf, "" if converged else "probe did not converge in 2000 iterations"
+
+
+def evaluate(ds, indices):
+    """Accuracy and balanced accuracy of the protocol's probe on the test split.
+
+    Returns (accuracy, balanced accuracy, classes among the picks, note); the
+    note says when the probe is not a converged logistic regression: a
+    selection of one class, which LogisticRegression refuses, predicts that
+    class everywhere; a probe that hit max_iter is kept as it is (the run
+    logs both).
+    """
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
     indices = np.asarray(indices)
     y_sel = ds.y[indices]
     if np.unique(y_sel).size < 2:  # one class: the probe predicts it
         pred = np.full(ds.y_test.shape, y_sel[0])
+        note = "one class selected: the probe predicts it for every test row"
     else:
-        clf = LogisticRegression(C=10, max_iter=2000)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf.fit(ds.X[indices], y_sel)
+        clf, note = fit_probe(ds.X[indices], y_sel)
         pred = clf.predict(ds.X_test)
     with warnings.catch_warnings():
+        # Classes predicted but absent from y_test (not in these splits).
         warnings.simplefilter("ignore")
         bacc = balanced_accuracy_score(ds.y_test, pred)
-    return accuracy_score(ds.y_test, pred), bacc, int(np.unique(y_sel).size)
+    return (accuracy_score(ds.y_test, pred), bacc, int(np.unique(y_sel).size),
+            note)
 
 
 # -- results file -----------------------------------------------------------
@@ -564,7 +648,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
         if indices.size != budget or np.unique(indices).size != budget:
             raise RuntimeError(f"{method} returned {indices.size} indices "
                                f"({np.unique(indices).size} distinct) for {budget}")
-        acc, bacc, covered = evaluate(ds, indices)
+        acc, bacc, covered, note = evaluate(ds, indices)
         row.update(
             budget_label=label, accuracy=f"{acc:.6f}",
             balanced_accuracy=f"{bacc:.6f}", n_labels_covered=covered,
@@ -578,7 +662,8 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
         n_run += 1
         cores = f" K={n_cores}" if n_cores != "" else ""
         log(f"[{ds.name}] seed {seed} budget {label} ({budget}) {method}{cores}: "
-            f"acc {acc:.4f} bacc {bacc:.4f} ({seconds:.1f}s)")
+            f"acc {acc:.4f} bacc {bacc:.4f} ({seconds:.1f}s)"
+            + (f" WARNING: {note}" if note else ""))
     if n_skipped:
         log(f"[{ds.name}] {n_skipped} run(s) already in {results}, not run again "
             "(use --results-dir or --results-name for a fresh results file)")

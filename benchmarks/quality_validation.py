@@ -8,7 +8,8 @@ split carved out of each pool**, never on the test split of
   stratified) with ``train_test_split(test_size=0.2, random_state=6)``; the
   selection pool is the other 80 % (WordNet: 52,493 rows to select from,
   13,124 validation rows; Fashion-MNIST: 48,000 and 12,000, with the
-  protocol's PCA features).  The test split is not loaded into the study.
+  protocol's PCA features).  The test split is never used: ``quality.py``'s
+  loaders read it, ``split`` keeps only the pool.
 * Budgets: 1, 2 and 5 % of the selection pool (``int(N * p)``).
 * Candidates: K = min(B, f * N) ActiveFT cores for f = 0.5 % (the paper's
   setting, ``n_cores="paper"``), 1 % and 2 %, with BiLAF's other defaults
@@ -22,7 +23,8 @@ split carved out of each pool**, never on the test split of
 
 Results go to ``results/quality_validation.csv`` (resumable, like
 ``quality.py``); ActiveFT selections are cached in ``results/cache/`` under
-``val-`` names.  Usage::
+``val-`` names ending with ``quality.cache_key`` (the selection pool's
+values, ActiveFT's parameters, the library's sources).  Usage::
 
     python3 benchmarks/quality_validation.py --datasets fashion-mnist wordnet \\
         --seeds 0 1 --pool-fracs 0.005 0.01 0.02
@@ -69,11 +71,12 @@ def split(ds):
 
 
 def activeft(name, X, k, seed):
-    path = CACHE / f"val-{name}-k{k}-seed{seed}.npy"
+    selector = ActiveFTSelector(n_cores=k, random_state=seed)
+    path = CACHE / f"val-{name}-k{k}-seed{seed}-{Q.cache_key(name, X, selector)}.npy"
     if path.exists():
         return np.load(path)
     tic = time.time()
-    idx = ActiveFTSelector(n_cores=k, random_state=seed).fit(X).selected_indices_
+    idx = selector.fit(X).selected_indices_
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, idx)
     print(f"  ActiveFT {name} K={k} seed {seed}: {time.time() - tic:.0f}s", flush=True)
@@ -81,13 +84,11 @@ def activeft(name, X, k, seed):
 
 
 def score(X, y, Xv, yv, idx):
-    from sklearn.linear_model import LogisticRegression
-
+    """Validation accuracy of the protocol's probe trained on the picks."""
     idx = np.asarray(idx)
-    clf = LogisticRegression(C=10, max_iter=2000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf.fit(X[idx], y[idx])
+    clf, note = Q.fit_probe(X[idx], y[idx])
+    if note:
+        print(f"  WARNING: {note}", flush=True)
     return float((clf.predict(Xv) == yv).mean())
 
 

@@ -81,8 +81,9 @@ def test_default_rows_are_the_library_default(tmp_path):
             init="auto", random_state=1), random_state=1).fit(ds.X)
         assert sampler.core_selector_.init_ == "k-means"
         np.testing.assert_array_equal(indices, sampler.selected_indices_)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "digits-activeft-kmeans-k20-seed1.npz", "digits-activeft-kmeans-k67-seed1.npz"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [name.rsplit("-", 1)[0] for name in names] == [
+        "digits-activeft-kmeans-k20-seed1", "digits-activeft-kmeans-k67-seed1"]
 
 
 def _quality_module():
@@ -92,6 +93,118 @@ def _quality_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_cache_serves_only_entries_of_the_same_data_and_parameters(
+        tmp_path, monkeypatch):
+    """A cached ActiveFT selection (or ProbCover radius) keyed by data set
+    name, K and seed only was served for other pool values (another
+    --wordnet-dir), other ActiveFT parameters (a changed default) or another
+    state of the library (the version stays 0.1.0.dev0)."""
+    import dataclasses
+    import functools
+
+    import numpy as np
+
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    Q = _quality_module()
+    ds = Q.load_digits_split()
+    first, _ = Q.Context(ds, tmp_path).activeft(10, seed=0)
+    again, _ = Q.Context(ds, tmp_path).activeft(10, seed=0)
+    np.testing.assert_array_equal(first, again)  # the entry is reused
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+
+    # The same name, other pool values.
+    other = dataclasses.replace(ds, X=np.ascontiguousarray(ds.X[::-1]))
+    served, _ = Q.Context(other, tmp_path).activeft(10, seed=0)
+    fresh = ActiveFTSelector(n_cores=10, init="random", random_state=0).fit(other.X)
+    np.testing.assert_array_equal(served, fresh.selected_indices_)
+
+    # Another ActiveFT parameter (as when a default changes).
+    monkeypatch.setattr(Q, "ActiveFTSelector",
+                        functools.partial(ActiveFTSelector, temperature=0.5))
+    served, _ = Q.Context(ds, tmp_path).activeft(10, seed=0)
+    fresh = ActiveFTSelector(n_cores=10, init="random", random_state=0,
+                             temperature=0.5).fit(ds.X)
+    np.testing.assert_array_equal(served, fresh.selected_indices_)
+    monkeypatch.undo()
+
+    # Another state of the library's sources.
+    monkeypatch.setattr(Q, "_LIBRARY_DIGEST", "another commit")
+    Q.Context(ds, tmp_path).activeft(10, seed=0)
+    assert len(list(tmp_path.glob("*.npz"))) == 4
+
+    # ProbCover's radius: keyed by the pool's values too.
+    from sklearn_bilaf.baselines import ProbCoverSelector
+
+    Q.Context(ds, tmp_path).probcover_radius(0)
+    fresh = ProbCoverSelector(n_classes=10)._pure_radius(other.X,
+                                                         np.random.RandomState(0))
+    assert Q.Context(other, tmp_path).probcover_radius(0)["radius"] == fresh[0]
+    assert len(list(tmp_path.glob("*probcover-radius*.json"))) == 2
+
+
+def test_the_probe_reports_what_is_not_a_converged_fit(tmp_path, monkeypatch):
+    """A selection of one class, or a probe stopped at max_iter, is scored
+    (the protocol keeps every row) but said so, never silently."""
+    import dataclasses
+
+    import numpy as np
+    import sklearn.linear_model
+    from sklearn.exceptions import ConvergenceWarning
+
+    Q = _quality_module()
+    ds = Q.load_digits_split()
+    picks = np.flatnonzero(ds.y == 3)[:5]
+    acc, bacc, covered, note = Q.evaluate(ds, picks)
+    assert covered == 1 and "one class" in note
+    assert acc == np.mean(ds.y_test == 3) and bacc == 0.1
+
+    acc, bacc, covered, note = Q.evaluate(ds, np.arange(50))
+    assert note == "" and covered == 10
+
+    class Unconverged(sklearn.linear_model.LogisticRegression):
+        def fit(self, X, y):
+            assert (self.C, self.max_iter) == (10, 2000)
+            super().fit(X, y)
+            import warnings
+
+            warnings.warn("lbfgs failed to converge", ConvergenceWarning,
+                          stacklevel=2)
+            return self
+
+    monkeypatch.setattr(sklearn.linear_model, "LogisticRegression", Unconverged)
+    assert "did not converge" in Q.evaluate(ds, np.arange(50))[3]
+    # A run logs it beside the row.
+    lines = []
+    small = dataclasses.replace(ds, budgets=[("50", 50)])
+    monkeypatch.setitem(Q.LOADERS, "digits", lambda: small)
+    Q.run("digits", ["random"], None, [0], tmp_path / "quality.csv",
+          tmp_path / "cache", log=lines.append)
+    assert any("WARNING: probe did not converge" in line for line in lines)
+
+
+def test_wordnet_classes_come_from_its_metadata(tmp_path):
+    """ProbCover's number of classes is the data set's metadata (classes.json),
+    not counted from the pool's labels."""
+    import json
+
+    import numpy as np
+
+    Q = _quality_module()
+    rng = np.random.RandomState(0)
+    np.save(tmp_path / "X.npy", rng.rand(40, 4).astype(np.float16))
+    np.save(tmp_path / "y.npy", np.repeat([0, 1], 20).astype(np.int16))
+    np.save(tmp_path / "train_idx.npy", np.arange(0, 40, 2, dtype=np.int32))
+    np.save(tmp_path / "test_idx.npy", np.arange(1, 40, 2, dtype=np.int32))
+    (tmp_path / "classes.json").write_text(json.dumps(["a", "b", "c"]))
+    ds = Q.load_wordnet(tmp_path)
+    assert ds.n_classes == 3
+    assert ds.X.dtype == np.float32 and ds.X.shape == (20, 4)
+    X = np.load(tmp_path / "X.npy")
+    np.testing.assert_array_equal(ds.X, X[::2].astype(np.float32))
+    np.testing.assert_array_equal(ds.X_test, X[1::2].astype(np.float32))
 
 
 def test_a_row_cut_short_is_run_again(tmp_path):
