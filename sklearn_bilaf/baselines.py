@@ -268,7 +268,10 @@ class ProbCoverSelector(BaseCoreSelector):
     The ball graph is a sparse radius-neighbour graph; its size is the number
     of (sample, neighbour) pairs within the radius, never N x N unless the
     radius makes the graph dense.  The nearest-other-cluster distances are
-    computed exactly in row chunks of scikit-learn's ``working_memory``.
+    computed in row chunks of scikit-learn's ``working_memory``, by
+    scikit-learn's expanded form on BLAS, whose last bits depend on the
+    chunk length: ``radius_`` can differ in its last bits with that setting
+    (the picks only if a distance falls within those bits of the radius).
     Memory stays bounded, but time grows as N^2 (every pair of samples is
     compared, by the radius search and by the graph): 1.5 to 25 minutes on
     the 60,000-65,000-row benchmark pools (depending on the radius and on

@@ -321,8 +321,11 @@ class PseudoClass:
                            axis=1)
         # A block of rows against all n_distinct rows is far larger than the
         # result when few columns are asked for: blocks that fit
-        # working_memory, of at least two rows (a one-row product may round
-        # differently, and the blocks must not change the bits).
+        # working_memory, of at least two rows (a one-row product is a
+        # matrix-vector product).  BLAS may round an entry differently in a
+        # block of another shape (and the cached matrix's blocks are other
+        # products again), so the last bits depend on working_memory: see
+        # the user guide's "Deterministic".
         out = np.empty((r_ids.size, c_ids.size))
         step = chunk_rows(r_ids.size, 8 * n_distinct + 1, min_rows=2)
         starts = list(range(0, r_ids.size, step))

@@ -6,11 +6,12 @@ import warnings
 from itertools import islice
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import delayed, effective_n_jobs
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
+from sklearn.utils import parallel as sklearn_parallel
 from sklearn.utils._param_validation import (
     HasMethods,
     InvalidParameterError,
@@ -699,9 +700,15 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             with one_thread("blas"):
                 n_workers = 1 if sequential else effective_n_jobs(self.n_jobs)
                 sizes = _batch_sizes(np.asarray(work)[classes], n_workers)
-                batches = (delayed(_run_batch)(list(islice(tasks, size)))
-                           for size in sizes)
-                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(batches)
+                # scikit-learn's Parallel and delayed carry the caller's
+                # configuration (working_memory, which decides how a class's
+                # distances are computed and so their last bits) into the
+                # worker threads and processes, which would otherwise see
+                # the defaults: the selection must not depend on n_jobs.
+                batches = (sklearn_parallel.delayed(_run_batch)(
+                    list(islice(tasks, size))) for size in sizes)
+                results = sklearn_parallel.Parallel(
+                    n_jobs=self.n_jobs, prefer="threads")(batches)
         finally:
             CLASS_THREADS.reset(token)
         results = [result for batch in results for result in batch]

@@ -469,3 +469,48 @@ def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
         np.testing.assert_array_equal(fitted.selected_indices_,
                                       default.selected_indices_)
         np.testing.assert_array_equal(fitted.inlier_mask_, default.inlier_mask_)
+
+
+class _ConfigCheckingBoundary(BoundarySelector):
+    """Fails the fit if a class's task does not see the caller's
+    working_memory (works in worker processes, where nothing can be
+    recorded)."""
+
+    def __init__(self, penalty=1.1, strategy="iterative", working_memory=None):
+        super().__init__(penalty=penalty, strategy=strategy)
+        self.working_memory = working_memory
+
+    def select_class(self, pseudo_class, budget):
+        from sklearn import get_config
+
+        seen = get_config()["working_memory"]
+        if seen != self.working_memory:
+            raise AssertionError(f"working_memory in a per-class task: {seen}")
+        return super().select_class(pseudo_class, budget)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_workers_see_the_callers_working_memory(backend):
+    """working_memory decides whether a class's distance matrix is cached or
+    computed on demand in blocks, products whose last bits differ: the
+    tasks must run under the caller's setting, in worker threads (whose
+    scikit-learn configuration starts from the defaults) and processes, or
+    n_jobs changes the selection (here ties that only rounding decides)."""
+    from sklearn import config_context
+
+    X = _grid_pool()
+
+    def fit(n_jobs, working_memory):
+        return BiLAFSampler(
+            60, core_selector=[0, 1], n_jobs=n_jobs,
+            denoiser=IDCDenoiser(variant="published"),
+            boundary_selector=_ConfigCheckingBoundary(
+                working_memory=working_memory)).fit(X)
+
+    with config_context(working_memory=1):
+        expected = fit(None, 1)
+        with joblib.parallel_backend(backend, n_jobs=2):
+            got = fit(2, 1)
+    np.testing.assert_array_equal(got.selected_indices_,
+                                  expected.selected_indices_)
+    np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
