@@ -285,7 +285,7 @@ def _clearer_conversion_error(X, exc):
         return ValueError(
             f"X contains {what}{where}: embeddings must be finite numbers. Drop "
             "those rows (and keep track of the rows you drop) or fix the feature "
-            "extractor that produced them."
+            "extractor that produced them." + _float16_hint(X)
         )
     if any(text in message for text in ("could not convert", "float() argument",
                                         "setting an array element")):
@@ -296,6 +296,17 @@ def _clearer_conversion_error(X, exc):
             "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None
+
+
+def _float16_hint(X):
+    """A hint for NaN/inf in a float16 X: often made by a transformer that
+    kept float16 (scikit-learn's StandardScaler does), not by the encoder."""
+    if getattr(X, "dtype", None) != np.float16:
+        return ""
+    return (" X is float16, which overflows past 65504 and rounds coarsely: "
+            "a step before the sampler that keeps float16 (scikit-learn's "
+            "StandardScaler does) can make NaN or inf from finite embeddings. "
+            "Cast them to float32 first (X.astype(np.float32)).")
 
 
 def _check_finite_in_chunks(X):
@@ -311,7 +322,7 @@ def _check_finite_in_chunks(X):
             f"{bad.size} row{'' if bad.size == 1 else 's'} (e.g. rows "
             f"{bad[:5].tolist()}): embeddings must be finite numbers. Drop those "
             "rows (and keep track of the rows you drop) or fix the feature "
-            "extractor that produced them."
+            "extractor that produced them." + _float16_hint(X)
         )
 
 

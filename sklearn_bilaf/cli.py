@@ -395,8 +395,8 @@ def build_parser():
     )
     group.add_argument(
         "--ids", default=None, metavar="FILE",
-        help="ids of the rows, for .json and .csv outputs (and the printed "
-        "picks): a text file with one id per line (in row order), or a "
+        help="ids of the rows, for .json and .csv outputs (and the picks "
+        "printed without -o): a text file with one id per line (in row order), or a "
         ".csv/.tsv with a header row whose id column is named by --id-column "
         "(optional when it has one column)",
     )
@@ -557,6 +557,23 @@ def _resolve_sizes(args, n_rows, source):
                 "or raise --budget"
             )
     return budget, n_cores
+
+
+def _conversion_note(X):
+    """What the selection's conversion of a pool of another dtype costs.
+
+    float32 and float64 pools are read in place; float16 is computed in
+    float32 and other dtypes in float64, from a copy of the whole pool.
+    """
+    import numpy as np
+
+    if X.dtype in (np.float32, np.float64):
+        return ""
+    work = np.dtype(np.float32 if X.dtype == np.float16 else np.float64)
+    mib = X.shape[0] * X.shape[1] * work.itemsize / 2**20
+    size = f"{mib:,.0f}" if mib >= 10 else f"{mib:.1f}"
+    return (f"; computed in {work.name}, from a copy of the whole pool "
+            f"({size} MiB; save it as float32 to read it in place)")
 
 
 def _make_sampler(args, budget, n_cores, verbose):
@@ -795,7 +812,7 @@ def _run_select(args):
     progress(
         f"pool: {n_rows} rows x {n_features} features, {X.dtype}"
         f"{', memory-mapped' if pool.memory_mapped else ''} "
-        f"({read_seconds:.2f}s)"
+        f"({read_seconds:.2f}s){_conversion_note(X)}"
     )
     budget, n_cores = _resolve_sizes(args, n_rows, source)
     progress(f"selecting {budget} samples: {n_cores} cores + "

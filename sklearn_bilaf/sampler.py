@@ -273,7 +273,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         threads as BLAS may use (see ``threadpoolctl``), whatever
         ``n_jobs``; it too gives the same result on any number.
     verbose : int, default=0
-        Print progress per stage to stderr when positive.
+        Print progress per stage to stderr when positive.  The default core
+        stage (``core_selector=None``) also reports its k-means start and
+        ActiveFT's loss; a core selector passed in reports only with its own
+        ``verbose`` (``ActiveFTSelector(verbose=1)``).
 
     Attributes
     ----------
@@ -427,8 +430,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             from .core import ActiveFTSelector
 
             # The k-means start (on pools where it is affordable): the best
-            # selections on the validation splits (benchmarks page).
-            return _seeded(ActiveFTSelector(init="auto"), rng)
+            # selections on the validation splits (benchmarks page).  The
+            # sampler's verbose reaches it: it is the long stage on big pools.
+            return _seeded(ActiveFTSelector(init="auto", verbose=self.verbose), rng)
         if not hasattr(selector, "fit"):
             return PrecomputedSelector(np.asarray(selector))
         if _is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):

@@ -276,6 +276,24 @@ def test_npy_input_json_output(tmp_path, digits32):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["emb.npy", "selected.json"]
 
 
+def test_a_float16_pool_is_said_to_be_copied(bilaf, tmp_path, digits32):
+    """A float16 .npy (a common way to store embeddings) is memory-mapped but
+    the selection computes on a float32 copy of it: the progress says so and
+    how large it is; a float32 pool gets no such note."""
+    path = tmp_path / "emb16.npy"
+    np.save(path, digits32.astype(np.float16))
+    proc = bilaf("select", path, "-b", "20", "--core-selector", "random",
+                 "-o", tmp_path / "s.json")
+    assert_ok(proc)
+    assert "float16, memory-mapped" in proc.stderr
+    assert "computed in float32, from a copy of the whole pool (0.4 MiB;" in proc.stderr
+    np.save(path, digits32)
+    proc = bilaf("select", path, "-b", "20", "--core-selector", "random",
+                 "-o", tmp_path / "s.json")
+    assert_ok(proc)
+    assert "computed in" not in proc.stderr
+
+
 def test_csv_output_with_ids_file(bilaf, tmp_path, digits32):
     path = tmp_path / "emb.npy"
     np.save(path, digits32)

@@ -449,6 +449,37 @@ def test_activeft_verbose_prints_to_stderr(capsys):
     assert "iteration 20/20" in captured.err
 
 
+def test_activeft_verbose_announces_the_kmeans_start_before_running_it(capsys):
+    """The k-means start takes half a minute on a 65,000-row pool: verbose
+    output says it has begun, not only when it is done."""
+    ActiveFTSelector(n_cores=3, max_iter=10, init="k-means", random_state=0,
+                     verbose=1).fit(_blobs())
+    lines = capsys.readouterr().err.splitlines()
+    starts = [i for i, line in enumerate(lines) if "k-means start" in line]
+    assert len(starts) == 2
+    assert lines[starts[0]].endswith("...") and "rows" in lines[starts[0]]
+    assert lines[starts[1]].endswith("s)")
+    assert starts[1] < [i for i, line in enumerate(lines) if "iteration" in line][0]
+
+
+def test_sampler_verbose_reaches_its_default_core_stage(capsys):
+    """BiLAFSampler(verbose=1) reports the long stage (the default ActiveFT's
+    k-means start and loss), as the bilaf command does, without changing the
+    selection; a selector passed in keeps its own verbose."""
+    X = _blobs()
+    loud = BiLAFSampler(30, random_state=0, verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "[ActiveFTSelector] k-means start" in err
+    assert "[ActiveFTSelector] iteration 300/300" in err
+    quiet = BiLAFSampler(30, random_state=0).fit(X)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(loud.selected_indices_, quiet.selected_indices_)
+    BiLAFSampler(30, core_selector=ActiveFTSelector(max_iter=10), random_state=0,
+                 verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "[BiLAFSampler]" in err and "[ActiveFTSelector]" not in err
+
+
 def test_activeft_does_not_copy_or_write_a_readonly_pool(tmp_path):
     X = _blobs(seed=6).astype(np.float32)
     np.save(tmp_path / "X.npy", X)

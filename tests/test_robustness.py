@@ -323,6 +323,20 @@ def test_non_finite_error_names_the_rows():
         _fit(X)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_non_finite_float16_error_points_at_float16(dtype):
+    """Finite float16 embeddings become NaN/inf in a step that keeps float16
+    (StandardScaler does): the error says so and how to avoid it, in fit
+    and in transform; other dtypes get no such hint."""
+    X = np.random.RandomState(0).normal(size=(20, 5)).astype(dtype)
+    sampler = _fit(X)
+    X[4, 1] = np.inf
+    for call in (_fit, sampler.transform):
+        with pytest.raises(ValueError, match=r"infinite values in 1 row") as info:
+            call(X)
+        assert ("X.astype(np.float32)" in str(info.value)) == (dtype == np.float16)
+
+
 @pytest.mark.parametrize(
     "X, match",
     [(np.arange(20.0), "(?s)Expected 2D array.*reshape"),
