@@ -909,7 +909,11 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         k_text += " (auto: 5% of the pool, at most the budget)"
     elif args.n_cores == "paper":
         k_text += " (paper: 0.5% of the pool, at most the budget)"
-    if args.strategy == "iterative":
+    if n_cores == budget:
+        # Every pick is a core: the boundary settings did nothing, and the
+        # denoising's count below only describes inlier_mask_.
+        boundary_text = "0 samples (every pick is a core)"
+    elif args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
         boundary_text = f"{budget - n_cores} samples, iterative, penalty {penalty:g}"
     else:
@@ -941,7 +945,9 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         ("cores (K)", k_text),
         ("boundary", boundary_text),
         ("denoising", f"{denoise_name}: kept {int(sampler.inlier_mask_.sum())} of "
-                      f"{n_rows} samples"),
+                      f"{n_rows} samples"
+                      + (" (no effect on the selection: cores are always kept)"
+                         if n_cores == budget else "")),
         ("time", time_text),
         ("output", output_text),
     ]

@@ -262,6 +262,24 @@ def test_quiet_silences_progress_but_keeps_summary(bilaf, tmp_path, digits32):
 
 
 # -- outputs match the Python API ----------------------------------------------
+def test_summary_says_when_every_pick_is_a_core(bilaf, tmp_path, digits32):
+    """With K = B the boundary and denoising settings change nothing: the
+    summary says so instead of listing a penalty that was never used."""
+    np.save(tmp_path / "e.npy", digits32)
+    common = ["select", "e.npy", "-q", "--core-selector", "random"]
+    all_cores = bilaf(*common, "-b", "20", cwd=tmp_path)
+    assert_ok(all_cores)
+    flat = " ".join(all_cores.stdout.split())
+    assert "boundary 0 samples (every pick is a core)" in flat
+    assert "(no effect on the selection: cores are always kept)" in flat
+    assert "penalty" not in flat
+    mixed = bilaf(*common, "-b", "40", "-k", "8", cwd=tmp_path)
+    assert_ok(mixed)
+    flat = " ".join(mixed.stdout.split())
+    assert "boundary 32 samples, iterative, penalty 1.1" in flat
+    assert "no effect" not in flat
+
+
 def test_npy_input_json_output(tmp_path, digits32):
     path = tmp_path / "emb.npy"
     np.save(path, digits32)
