@@ -120,9 +120,14 @@ def _project(X, projection, random_state):
         if projection == "pca":
             from sklearn.decomposition import PCA
 
-            n_components = min(2, X.shape[0], X.shape[1])
-            coords = PCA(n_components=n_components,
-                         random_state=random_state).fit_transform(X)
+            if X.shape[0] == 1:
+                # PCA centres a lone sample to the origin, warning as it
+                # divides by its zero variance: place it there directly.
+                coords = np.zeros((1, 2))
+            else:
+                n_components = min(2, X.shape[0], X.shape[1])
+                coords = PCA(n_components=n_components,
+                             random_state=random_state).fit_transform(X)
             name = "PCA"
         elif projection == "tsne":
             from sklearn.manifold import TSNE

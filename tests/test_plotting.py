@@ -370,6 +370,18 @@ def test_single_feature_pool_is_drawn_on_a_line(pool):
                                np.abs(X1[:, 0] - X1[:, 0].mean()))
 
 
+def test_single_sample_pool_is_drawn_at_the_origin_without_warnings():
+    """PCA of one sample would warn (zero variance); it is the origin."""
+    import warnings
+
+    X = np.array([[1.0, 2.0, 3.0]])
+    selector = RandomSelector(n_cores=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        display = SelectionDisplay.from_estimator(selector, X)
+    np.testing.assert_array_equal(display.embedding, [[0.0, 0.0]])
+
+
 def test_tsne_needs_four_samples():
     X = np.arange(6.0).reshape(3, 2)
     selector = RandomSelector(n_cores=1, random_state=0).fit(X)
