@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 import warnings
+from pathlib import Path
 
 from ._version import __version__
 from .io import (
@@ -28,6 +29,7 @@ from .io import (
     format_option_problem,
     format_selection,
     load_embeddings,
+    output_name_problem,
     read_ids,
     suffix_of,
     write_selection,
@@ -507,6 +509,13 @@ def _check_option_combinations(args):
     if args.label_column is not None and args.drop_last_column:
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
+    if (args.output not in (None, STDIO_NAME)
+            and not (args.output and Path(args.output).is_dir())):
+        # A name no file could satisfy is a mistake of the command line; an
+        # existing folder is told by check_output_path, which says so.
+        problem = output_name_problem(args.output)
+        if problem is not None:
+            raise _UsageError(problem, f"{PROG} {args.command}")
     if args.output_format is not None and args.output != STDIO_NAME:
         raise _UsageError(
             f"--output-format only applies to '-o -' (standard output); "

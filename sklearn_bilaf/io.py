@@ -37,6 +37,7 @@ __all__ = [
     "format_option_problem",
     "format_selection",
     "load_embeddings",
+    "output_name_problem",
     "read_ids",
     "write_selection",
 ]
@@ -1117,6 +1118,44 @@ def read_ids(path, n_rows, *, column=None):
 
 
 # -- output ------------------------------------------------------------------
+def output_name_problem(path):
+    """What is wrong with an output file *name*, whatever is on disk, or None.
+
+    An empty name, one that ends with a separator (a folder) or one whose
+    extension is not an output format: mistakes of the command line, which
+    the command reports before reading anything.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file asked for (``-o``).
+
+    Returns
+    -------
+    problem : str or None
+        The message, starting with ``-o NAME:``; None for a usable name.
+
+    Examples
+    --------
+    >>> from sklearn_bilaf.io import output_name_problem
+    >>> output_name_problem("selected.json") is None
+    True
+    >>> output_name_problem("selected.txt")
+    "-o selected.txt: unknown output format '.txt'; use .json, .csv, .npy"
+    """
+    text = os.fspath(path)
+    if text == "":
+        return "-o '': the output file name is empty; give one such as selected.json"
+    if text.endswith(("/", os.sep)):
+        return (f"-o {text}: ends with a separator, so it names a folder; give a "
+                f"file name, e.g. {Path(text) / 'selected.json'}")
+    suffix = suffix_of(text)
+    if suffix not in OUTPUT_SUFFIXES:
+        return (f"-o {Path(text)}: unknown output format "
+                f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}")
+    return None
+
+
 def check_output_path(path, inputs=()):
     """Check before any work that ``path`` can receive a selection.
 
@@ -1145,27 +1184,15 @@ def check_output_path(path, inputs=()):
         When the path cannot receive the selection, saying why.
     """
     text = os.fspath(path)
-    if text == "":
-        raise InputError(
-            "-o '': the output file name is empty; give one such as selected.json"
-        )
     path = Path(path)
-    if path.is_dir():
+    if text and path.is_dir():
         raise InputError(
             f"-o {text}: is a folder; give a file name, e.g. "
             f"{path / 'selected.json'}"
         )
-    if text.endswith(("/", os.sep)):
-        raise InputError(
-            f"-o {text}: ends with a separator, so it names a folder; give a "
-            f"file name, e.g. {path / 'selected.json'}"
-        )
-    suffix = suffix_of(path)
-    if suffix not in OUTPUT_SUFFIXES:
-        raise InputError(
-            f"-o {path}: unknown output format {suffix or '(no extension)'!r}; "
-            f"use {', '.join(OUTPUT_SUFFIXES)}"
-        )
+    problem = output_name_problem(text)
+    if problem is not None:
+        raise InputError(problem)
     target = _link_target(path)
     if target.is_symlink():
         raise InputError(

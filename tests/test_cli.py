@@ -928,9 +928,6 @@ def _bad_inputs(tmp_path, X):
         "output folder missing": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                   ["e.npy", "-o", "no/such/dir/s.json"],
                                   "does not exist"),
-        "output name empty": (lambda: np.save(tmp_path / "e.npy", X[:50]),
-                              ["e.npy", "-o", ""],
-                              "-o '': the output file name is empty"),
         "output under a file": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                 ["e.npy", "-o", "e.npy/sub/s.json"],
                                 "'e.npy' is a file, not a folder"),
@@ -938,15 +935,9 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:50]),
                      (tmp_path / "out").mkdir()),
             ["e.npy", "-o", "out"], "-o out: is a folder; give a file name"),
-        "output names a folder": (lambda: np.save(tmp_path / "e.npy", X[:50]),
-                                  ["e.npy", "-o", "new/"],
-                                  "-o new/: ends with a separator, so it names "
-                                  "a folder"),
         "input folder without extension": (
             lambda: (tmp_path / "emb").mkdir(), ["emb"],
             "emb: is a folder, not a file"),
-        "output extension": (lambda: np.save(tmp_path / "e.npy", X[:50]),
-                             ["e.npy", "-o", "s.txt"], "unknown output format"),
         "output is input": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                             ["e.npy", "-o", "e.npy"], "also an input file"),
         "cosine zero row": (
@@ -1528,6 +1519,37 @@ def test_negative_looking_values_keep_their_option():
     assert _attach_negative_values(["-b", "-q", "--", "-k", "-1"]) == [
         "-b", "-q", "--", "-k", "-1"]
     assert _attach_negative_values(["-b"]) == ["-b"]
+
+
+@pytest.mark.parametrize(
+    "output, fragment",
+    [
+        ("", "-o '': the output file name is empty; give one such as "
+             "selected.json"),
+        ("new/", "-o new/: ends with a separator, so it names a folder; give a "
+                 "file name, e.g. new/selected.json"),
+        ("s.txt", "-o s.txt: unknown output format '.txt'; use .json, .csv, .npy"),
+        ("selected", "-o selected: unknown output format '(no extension)'"),
+    ],
+)
+def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment):
+    """A name no file could satisfy is a mistake of the command line: exit 2,
+    told before the (here unreadable) embeddings are read."""
+    (tmp_path / "e.npy").write_text("not read\n")
+    proc = bilaf("select", "e.npy", "-o", output, cwd=tmp_path)
+    assert_one_line_error(proc, fragment, "(see 'bilaf select --help')", status=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+def test_output_name_naming_an_existing_folder_says_so(bilaf, tmp_path, digits32):
+    """Without an extension or with a trailing separator, an existing folder
+    is told as such (the file system, not the name, is the problem: exit 1)."""
+    np.save(tmp_path / "e.npy", digits32)
+    (tmp_path / "out").mkdir()
+    for output in ("out", "out/"):
+        proc = bilaf("select", "e.npy", "-o", output, "-q", cwd=tmp_path)
+        assert_one_line_error(proc, f"-o {output}: is a folder; give a file name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "out"]
 
 
 @pytest.mark.parametrize(
