@@ -764,10 +764,13 @@ def test_default_stages_have_no_nested_params():
 
 def test_html_repr_shows_the_stages():
     html = estimator_html_repr(LabelBudgetClassifier(_staged(), _lr()))
-    for text in ["LabelBudgetClassifier", "BiLAFSampler", "RandomSelector",
-                 "IDCDenoiser", "BoundarySelector", "LogisticRegression",
-                 # unchanged defaults appear only in the stages' own blocks
-                 "ring_fraction", "n_neighbors", "strategy"]:
+    texts = ["LabelBudgetClassifier", "BiLAFSampler", "RandomSelector",
+             "IDCDenoiser", "BoundarySelector", "LogisticRegression"]
+    # scikit-learn 1.7 added a table of every parameter to each block; there,
+    # unchanged defaults appear only in the stages' own blocks.
+    if "max_iter" in estimator_html_repr(LogisticRegression()):
+        texts += ["ring_fraction", "n_neighbors", "strategy"]
+    for text in texts:
         assert text in html, text
 
 
