@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
+from ._threads import one_thread
 from .base import fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
@@ -158,17 +159,22 @@ class BaseBoundarySelector(BaseEstimator):
             from .denoise import _most_central
 
             members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
-            cores = np.array([m[_most_central(rows[m])] for m in members])
-            core_rows = rows[cores]
             scores = np.empty(X.shape[0])
             opponent = np.empty(X.shape[0], dtype=np.intp)
-            for c, m in enumerate(members):
-                inside = PseudoClass(
-                    c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
-                ).mean_distances()
-                outside, opp = outside_distances(rows[m], c, core_rows, "euclidean")
-                scores[m] = boundary_scores(inside, outside, opp)
-                opponent[m] = opp
+            # One BLAS thread, as the sampler runs its per-class stages: some
+            # BLAS builds round a product differently on more threads, and
+            # the scores must not depend on the machine's thread count.
+            with one_thread("blas"):
+                cores = np.array([m[_most_central(rows[m])] for m in members])
+                core_rows = rows[cores]
+                for c, m in enumerate(members):
+                    inside = PseudoClass(
+                        c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
+                    ).mean_distances()
+                    outside, opp = outside_distances(rows[m], c, core_rows,
+                                                     "euclidean")
+                    scores[m] = boundary_scores(inside, outside, opp)
+                    opponent[m] = opp
             self.core_indices_ = cores
             self.boundary_scores_ = scores
             self.opponent_ = opponent

@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import idc_order, row_means
+from ._threads import one_thread
 from .base import Count, fit_or_forget, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
 
@@ -141,11 +142,15 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         """
         with fit_or_forget(self):
             X = validate_pool(self, X)
-            rows = prepare(X, "euclidean")
-            core = _most_central(rows)
-            pseudo_class = PseudoClass(0, np.arange(X.shape[0]), core, rows,
-                                       "euclidean")
-            ranking, n_kept = self.denoise_class(pseudo_class)
+            # One BLAS thread, as the sampler runs its per-class stages: some
+            # BLAS builds round a product differently on more threads, and
+            # the result must not depend on the machine's thread count.
+            with one_thread("blas"):
+                rows = prepare(X, "euclidean")
+                core = _most_central(rows)
+                pseudo_class = PseudoClass(0, np.arange(X.shape[0]), core, rows,
+                                           "euclidean")
+                ranking, n_kept = self.denoise_class(pseudo_class)
             self.core_index_ = core
             self.ranking_ = ranking
             self.n_kept_ = n_kept

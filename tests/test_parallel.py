@@ -3,6 +3,7 @@
 import joblib
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.boundary import BoundarySelector
@@ -94,6 +95,45 @@ def test_per_class_work_runs_on_one_blas_thread_whatever_n_jobs(n_jobs):
         np.testing.assert_array_equal(inside, reference[label][0])
     np.testing.assert_array_equal(fitted.selected_indices_,
                                   expected.selected_indices_)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {info["num_threads"] for info in threadpool_info()
+            if info["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("stage", ["denoiser", "boundary"])
+def test_standalone_stage_fits_run_on_one_blas_thread(monkeypatch, stage):
+    """A stage fitted on its own computes as the sampler's per-class tasks do,
+    on one BLAS thread, so its results cannot depend on the thread count
+    (some BLAS builds round products differently on two threads: on digits
+    with a little noise, two boundary scores of 1,797 once differed)."""
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_bilaf import pseudo_classes
+
+    # Where each stage does its products: IDC in denoise_class, the boundary
+    # scores in the classes' mean inside distances.
+    owner, name = ((IDCDenoiser, "denoise_class") if stage == "denoiser" else
+                   (pseudo_classes.PseudoClass, "mean_distances"))
+    real, seen = getattr(owner, name), []
+
+    def spy(self, *args, **kwargs):
+        seen.append(_blas_threads())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+    X, y = load_digits(return_X_y=True)
+    X = X + np.random.default_rng(0).normal(scale=0.01, size=X.shape)
+    results = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            results.append(BoundarySelector().fit(X, y).boundary_scores_
+                           if stage == "boundary" else IDCDenoiser().fit(X).ranking_)
+    assert len(seen) >= 2 and all(threads == {1} for threads in seen)
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 @pytest.mark.parametrize("api", ["blas", "openmp"])
