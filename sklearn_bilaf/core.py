@@ -658,10 +658,12 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         np.divide(1, inv, out=inv)
     huge = np.flatnonzero(~np.isfinite(inv))
     if huge.size:
+        # Already float64: converting is no way out, only rescaling is.
+        upcast = "" if np.dtype(dtype) == np.float64 else " or pass it as float64"
         raise ValueError(
             f"{huge.size} rows (e.g. {huge[:5].tolist()}) have norms too small to "
             f"normalise in {np.dtype(dtype).name}. Rescale X (e.g. multiply it "
-            "by a power of 10) or pass it as float64."
+            f"by a power of 10){upcast}."
         )
     return inv
 

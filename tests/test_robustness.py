@@ -644,6 +644,18 @@ def test_values_whose_distances_overflow_are_refused(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_near_the_dtype_maximum_are_refused_without_numpy_warnings(dtype):
+    # scikit-learn's finiteness check sums X: +max and -max made inf - inf,
+    # and numpy's "invalid value encountered in reduce" leaked to the user.
+    X = _blobs(20)
+    X = (X / np.abs(X).max() * np.finfo(dtype).max).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="overflow.*Rescale X"):
+            _fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_large_values_whose_sum_of_squares_overflows_are_accepted(dtype):
     """The one-pass check (the pool's sum of squares) only clears pools; one
     it cannot clear goes to the full checks, which accept values whose
