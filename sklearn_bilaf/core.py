@@ -332,6 +332,14 @@ class PrecomputedSelector(BaseCoreSelector):
 
     def _indices(self):
         """The given indices as integers; refuse what is not row numbers."""
+        if np.ma.is_masked(self.indices):
+            # numpy would hand over the values under the mask as if valid.
+            raise ValueError(
+                "Precomputed core indices are a masked array with "
+                f"{int(np.ma.count_masked(self.indices))} masked entries, and the "
+                "values under the mask would be used as cores. Pass the unmasked "
+                "ones (indices.compressed())."
+            )
         indices = np.asarray(self.indices)
         if indices.ndim != 1 or indices.size == 0:
             raise ValueError(
