@@ -240,7 +240,10 @@ def validate_pool(estimator, X, *, reset=True):
         )
         if not get_config()["assume_finite"] and not _finite_and_small(X_valid):
             # The slow path, for its error: which values, in which rows.
-            assert_all_finite(X_valid, input_name="X")
+            # scikit-learn's first pass sums X, which overflows (inf - inf:
+            # "invalid value") for finite values near the dtype's maximum.
+            with np.errstate(over="ignore", invalid="ignore"):
+                assert_all_finite(X_valid, input_name="X")
             _reject_overflowing(X_valid)
     except (TypeError, ValueError) as exc:
         clearer = _clearer_conversion_error(X, exc)

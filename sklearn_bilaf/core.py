@@ -332,6 +332,14 @@ class PrecomputedSelector(BaseCoreSelector):
 
     def _indices(self):
         """The given indices as integers; refuse what is not row numbers."""
+        if np.ma.is_masked(self.indices):
+            # numpy would hand over the values under the mask as if valid.
+            raise ValueError(
+                "Precomputed core indices are a masked array with "
+                f"{int(np.ma.count_masked(self.indices))} masked entries, and the "
+                "values under the mask would be used as cores. Pass the unmasked "
+                "ones (indices.compressed())."
+            )
         indices = np.asarray(self.indices)
         if indices.ndim != 1 or indices.size == 0:
             raise ValueError(
@@ -658,10 +666,12 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         np.divide(1, inv, out=inv)
     huge = np.flatnonzero(~np.isfinite(inv))
     if huge.size:
+        # Already float64: converting is no way out, only rescaling is.
+        upcast = "" if np.dtype(dtype) == np.float64 else " or pass it as float64"
         raise ValueError(
             f"{huge.size} rows (e.g. {huge[:5].tolist()}) have norms too small to "
             f"normalise in {np.dtype(dtype).name}. Rescale X (e.g. multiply it "
-            "by a power of 10) or pass it as float64."
+            f"by a power of 10){upcast}."
         )
     return inv
 

@@ -23,6 +23,7 @@ import shlex
 import stat
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -395,6 +396,12 @@ def _detect_header(first, header):
 
 def _resolve_column(ref, names, has_header, option, source):
     """Position of the column ``ref``: a header name, or a 0-based position."""
+    if isinstance(ref, (bool, np.bool_)) or not isinstance(ref, (str, Integral)):
+        # int() would read True as column 1 and truncate 1.7 to column 1.
+        raise InputError(
+            f"{source}: {option} {ref!r} is neither a column name (str) nor a "
+            "0-based column position (int)"
+        )
     if has_header and ref in names:
         if names.count(ref) > 1:
             raise InputError(
@@ -948,6 +955,9 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
         )
+    if not isinstance(header, str) or header not in ("auto", "yes", "no"):
+        # Any other value would silently mean "auto".
+        raise InputError(f"header={header!r} is not one of 'auto', 'yes', 'no'")
     problem = format_option_problem(path, key=key, id_column=id_column,
                                     label_column=label_column, header=header)
     if problem is not None:

@@ -434,7 +434,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             # sampler's verbose reaches it: it is the long stage on big pools.
             return _seeded(ActiveFTSelector(init="auto", verbose=self.verbose), rng)
         if not hasattr(selector, "fit"):
-            return PrecomputedSelector(np.asarray(selector))
+            # asanyarray keeps a masked array's mask for the selector to check.
+            return PrecomputedSelector(np.asanyarray(selector))
         if _is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
             from .core import ClustererSelector
 

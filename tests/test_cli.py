@@ -1743,6 +1743,26 @@ def test_column_position_equal_to_the_column_count_is_out_of_range(tmp_path):
         load_embeddings(tmp_path / "e.csv", label_column="3")
 
 
+def test_python_api_refuses_column_and_header_values_it_would_misread(tmp_path):
+    """From Python, a bool or float column was read by int() (True as column 1,
+    1.7 as column 1) and a header other than auto/yes/no meant "auto"."""
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    (tmp_path / "e.csv").write_text("1,2,3\n4,5,6\n7,8,9\n")
+    (tmp_path / "ids.csv").write_text("a,b\nx,1\ny,2\nz,3\n")
+    for column in (True, 1.7, 0.0, b"1"):
+        with pytest.raises(InputError, match="neither a column name .* nor a "
+                                             "0-based column position"):
+            load_embeddings(tmp_path / "e.csv", label_column=column)
+    with pytest.raises(InputError, match="neither a column name"):
+        read_ids(tmp_path / "ids.csv", 3, column=False)
+    for header in ("maybe", True, None):
+        with pytest.raises(InputError, match="is not one of 'auto', 'yes', 'no'"):
+            load_embeddings(tmp_path / "e.csv", header=header)
+    assert load_embeddings(tmp_path / "e.csv", label_column=np.int64(2)).X.shape \
+        == (3, 2)
+
+
 def test_seed_range_is_half_open():
     """--seed takes numpy's seed range [0, 2**32): 2**32 - 1 is the largest."""
     import argparse

@@ -559,7 +559,16 @@ def test_activeft_is_scale_invariant_per_row_even_when_squares_underflow(dtype):
 def test_activeft_refuses_rows_too_small_to_normalise():
     X = _blobs(n=50, d=4).astype(np.float32)
     X[5] *= np.float32(1e-44)
-    with pytest.raises(ValueError, match=r"too small to normalise in float32"):
+    with pytest.raises(ValueError, match=r"too small to normalise in float32.*"
+                                         r"or pass it as float64"):
+        ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
+    # Already float64: the advice is to rescale only (it said "or pass it as
+    # float64" there too).
+    X = _blobs(n=50, d=4)
+    X[5] *= 1e-310
+    with pytest.raises(ValueError, match=r"too small to normalise in float64\. "
+                                         r"Rescale X \(e\.g\. multiply it by a "
+                                         r"power of 10\)\.$"):
         ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
 
 

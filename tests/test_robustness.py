@@ -425,6 +425,21 @@ def test_boolean_mask_as_core_indices_is_refused(budget):
         _fit(_blobs(20), budget=budget, core_selector=mask)
 
 
+def test_masked_core_indices_are_refused():
+    # The values under the mask were used as cores (np.asarray drops it).
+    from sklearn_bilaf.core import PrecomputedSelector
+
+    cores = np.ma.masked_array([2, 9, 14], mask=[False, True, False])
+    for estimator in (BiLAFSampler(6, core_selector=cores, random_state=0),
+                      PrecomputedSelector(cores)):
+        with pytest.raises(ValueError, match=r"1 masked entries.*compressed"):
+            estimator.fit(_blobs(20))
+    # Nothing masked: the indices, as if given plainly.
+    sampler = BiLAFSampler(6, core_selector=np.ma.masked_array([2, 9]),
+                           random_state=0).fit(_blobs(20))
+    np.testing.assert_array_equal(sampler.core_indices_, [2, 9])
+
+
 class _BrokenSelector(BaseEstimator):
     """A user's core selector that sets whatever it was given."""
 
@@ -642,6 +657,18 @@ def test_values_whose_distances_overflow_are_refused(dtype):
     X = _blobs(20).astype(dtype) * (1e18 if dtype == np.float32 else 1e153)
     with pytest.raises(ValueError, match="overflow.*Rescale X"):
         _fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_near_the_dtype_maximum_are_refused_without_numpy_warnings(dtype):
+    # scikit-learn's finiteness check sums X: +max and -max made inf - inf,
+    # and numpy's "invalid value encountered in reduce" leaked to the user.
+    X = _blobs(20)
+    X = (X / np.abs(X).max() * np.finfo(dtype).max).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="overflow.*Rescale X"):
+            _fit(X)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
