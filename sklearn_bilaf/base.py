@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 __all__ = [
     "Count",
     "Fraction",
+    "Number",
     "SubsetSamplerMixin",
     "fit_or_forget",
     "resolve_count",
@@ -48,8 +49,15 @@ class _RefusesBools:
         satisfied : bool
             True when ``val`` is accepted.
         """
-        return (not isinstance(val, (bool, np.bool_))
-                and super().is_satisfied_by(val))
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        try:
+            return bool(super().is_satisfied_by(val))
+        except TypeError:
+            # Numbers numpy cannot compare (a Fraction, a timedelta64) fail
+            # inside scikit-learn's check with a bare ufunc error: refuse
+            # them, so the user gets the parameter's own message instead.
+            return False
 
 
 class Count(_RefusesBools, Interval):
@@ -73,8 +81,36 @@ class Count(_RefusesBools, Interval):
         super().__init__(Integral, left, right, closed=closed)
 
 
-class Fraction(_RefusesBools, Interval):
+class Number(_RefusesBools, Interval):
     """``Interval(Real, ...)`` that refuses bools.
+
+    For a real parameter (a rate, a penalty, a temperature): ``True`` and
+    ``False`` are the numbers 1 and 0 to scikit-learn's interval, so
+    ``penalty=True`` would silently mean 1.0.  Numbers that numpy cannot
+    compare (a ``fractions.Fraction``, a ``timedelta64``) are refused with
+    the parameter's message too, instead of a bare ufunc error.
+
+    Parameters
+    ----------
+    left : float or None
+        Lower bound (None: unbounded).
+    right : float or None
+        Upper bound (None: unbounded).
+    closed : {"left", "right", "both", "neither"}
+        Which bounds belong to the interval.
+
+    See Also
+    --------
+    Count : The same for integer counts.
+    Fraction : A fraction of the pool.
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Real, left, right, closed=closed)
+
+
+class Fraction(Number):
+    """``Interval(Real, ...)`` that refuses bools, for a fraction of the pool.
 
     For a parameter that is a count or a fraction of the pool (``budget``,
     ``n_cores``): ``True`` is a ``float`` in (0, 1] to scikit-learn's
@@ -92,10 +128,11 @@ class Fraction(_RefusesBools, Interval):
     See Also
     --------
     Count : The same for integer counts.
+    Number : The same for any real parameter.
     """
 
     def __init__(self, left, right=None, *, closed="right"):
-        super().__init__(Real, left, right, closed=closed)
+        super().__init__(left, right, closed=closed)
 
 
 @contextmanager

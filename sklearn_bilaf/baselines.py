@@ -22,17 +22,16 @@ these selectors work on X as given (normalise it, or use ProbCover's
 ``metric="cosine"``, to reproduce that geometry).
 """
 
-from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from ._distances import chunk_rows, prepare, sq_distances, sq_norms
-from .base import Count
+from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
@@ -349,8 +348,8 @@ class ProbCoverSelector(BaseCoreSelector):
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
         "n_classes": [Count(1, None, closed="left")],
-        "radius": [None, Interval(Real, 0, None, closed="neither")],
-        "purity_threshold": [Interval(Real, 0, 1, closed="both")],
+        "radius": [None, Number(0, None, closed="neither")],
+        "purity_threshold": [Number(0, 1, closed="both")],
         "metric": [StrOptions({"euclidean", "cosine"})],
     }
 

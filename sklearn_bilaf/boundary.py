@@ -22,16 +22,15 @@ positions, the core first.  The
 ``inside_distance``, ``outside_distance`` and ``opponent`` filled in.
 """
 
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
 from ._threads import one_thread
-from .base import fit_or_forget, validate_pool
+from .base import Number, fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = ["BaseBoundarySelector", "BoundarySelector", "boundary_scores"]
@@ -226,7 +225,7 @@ class BoundarySelector(BaseBoundarySelector):
     """
 
     _parameter_constraints: dict = {
-        "penalty": [Interval(Real, 1, None, closed="left")],
+        "penalty": [Number(1, None, closed="left")],
         "strategy": [StrOptions({"iterative", "one-shot"})],
     }
 

@@ -17,7 +17,7 @@ numbers (``budget``, when given, is the most cores the sampler can take).
 import sys
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +26,6 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -42,6 +41,7 @@ from ._topk import update_columns_topk
 from .base import (
     Count,
     Fraction,
+    Number,
     SubsetSamplerMixin,
     fit_or_forget,
     require_whole_numbers,
@@ -1076,11 +1076,11 @@ class ActiveFTSelector(BaseCoreSelector):
 
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Number(0, None, closed="neither")],
+        "learning_rate": [Number(0, None, closed="neither")],
         "max_iter": [Count(0, None, closed="left")],
         "batch_size": [None, Count(1, None, closed="left")],
-        "balance": [Interval(Real, 0, None, closed="neither")],
+        "balance": [Number(0, None, closed="neither")],
         "init": [StrOptions({"random", "k-means", "auto"}), "array-like"],
         "verbose": ["verbose"],
         "centroid_search": [StrOptions({"auto", "exact", "graph"})],

@@ -23,12 +23,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import idc_order, row_means
 from ._threads import one_thread
-from .base import Count, fit_or_forget, validate_pool, whole_numbers
+from .base import Count, Number, fit_or_forget, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
 
 __all__ = [
@@ -287,8 +287,8 @@ class IDCDenoiser(BaseDenoiser):
 
     _parameter_constraints: dict = {
         "n_neighbors": [Count(1, None, closed="left")],
-        "ring_fraction": [Interval(Real, 0, 1, closed="right")],
-        "removal_rate": [Interval(Real, 0, 1, closed="left")],
+        "ring_fraction": [Number(0, 1, closed="right")],
+        "removal_rate": [Number(0, 1, closed="left")],
         "variant": [StrOptions({"paper", "published"})],
     }
 
@@ -441,7 +441,7 @@ class DistanceDenoiser(BaseDenoiser):
     """
 
     _parameter_constraints: dict = {
-        "removal_rate": [Interval(Real, 0, 1, closed="left")],
+        "removal_rate": [Number(0, 1, closed="left")],
     }
 
     def __init__(self, removal_rate=0.1):
@@ -509,7 +509,7 @@ class DensityDenoiser(BaseDenoiser):
 
     _parameter_constraints: dict = {
         "n_neighbors": [Count(1, None, closed="left")],
-        "removal_rate": [Interval(Real, 0, 1, closed="left")],
+        "removal_rate": [Number(0, 1, closed="left")],
     }
 
     def __init__(self, n_neighbors=10, removal_rate=0.1):

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -1366,6 +1367,41 @@ def test_bools_are_not_counts(make):
     with pytest.raises(InvalidParameterError,
                        match=r"an int in the range.*Got (True|np\.True_) instead"):
         make().fit(np.random.RandomState(0).normal(size=(60, 3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(10, boundary_selector=BoundarySelector(penalty=True)),
+    lambda: BiLAFSampler(10, denoiser=IDCDenoiser(removal_rate=False)),
+    lambda: BiLAFSampler(10, denoiser=IDCDenoiser(ring_fraction=np.True_)),
+    lambda: ActiveFTSelector(5, temperature=True),
+    lambda: ProbCoverSelector(5, radius=True),
+    lambda: ProbCoverSelector(5, purity_threshold=True),
+])
+def test_bools_are_not_real_parameters(make):
+    """``penalty=True`` was the penalty 1.0 and ``removal_rate=False`` the
+    rate 0, silently."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError,
+                       match=r"must be .*a float in the range.*"
+                             r"Got (True|False|np\.True_) instead"):
+        make().fit(np.random.RandomState(0).normal(size=(60, 3)))
+
+
+@pytest.mark.parametrize("value", [Fraction(1, 2), np.timedelta64(5)],
+                         ids=["Fraction", "timedelta64"])
+def test_numbers_numpy_cannot_compare_get_the_parameter_message(value):
+    """They failed inside scikit-learn's interval check with a bare ufunc
+    error ("ufunc 'isnan' not supported for the input types")."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    with pytest.raises(InvalidParameterError, match="'budget' parameter of "
+                                                    "BiLAFSampler must be"):
+        BiLAFSampler(value).fit(X)
+    with pytest.raises(InvalidParameterError, match="'removal_rate' parameter "
+                                                    "of IDCDenoiser must be"):
+        BiLAFSampler(10, denoiser=IDCDenoiser(removal_rate=value)).fit(X)
 
 
 @pytest.mark.parametrize("stage, cls", [
