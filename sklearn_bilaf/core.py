@@ -1529,7 +1529,19 @@ class ClustererSelector(BaseCoreSelector):
                 f"pool has rows (n_samples={X.shape[0]}); ask it for at most "
                 f"{X.shape[0]} clusters (each centre becomes a distinct core)."
             )
-        clusterer.fit(X)
+        try:
+            clusterer.fit(X)
+        except (ValueError, ArithmeticError) as exc:
+            # The clusterer's own message rarely says which of our inputs
+            # caused it: a pool with few distinct rows for its n_clusters.
+            n_distinct = np.unique(X, axis=0).shape[0]
+            raise ValueError(
+                f"{name}.fit failed on the pool ({X.shape[0]} rows, "
+                f"{n_distinct} distinct): {str(exc).rstrip('.')}. Ask it for "
+                "fewer clusters than the pool has distinct rows, or use a core "
+                "selector from sklearn_bilaf.core (KMeansSelector copes with "
+                "duplicate rows)."
+            ) from exc
         centres = getattr(clusterer, "cluster_centers_", None)
         if centres is None:
             raise TypeError(

@@ -321,49 +321,52 @@ def _load_npz(path, key):
         )
     import zipfile
 
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(
-            f"{path}: unreadable .npz archive ({_one_line(exc)})"
-        ) from None
-    with archive:
-        keys = list(archive.files)
-        if not keys:
-            raise InputError(
-                f"{path} holds no arrays; save the embeddings in it with "
-                "np.savez(path, X=X)"
-            )
-        if key is None:
-            if len(keys) != 1:
-                listed = ", ".join(keys) if keys else "none"
-                raise InputError(
-                    f"{path} holds {len(keys)} arrays ({listed}); choose one "
-                    "with --key"
-                )
-            key = keys[0]
-        elif key not in keys:
-            raise InputError(
-                f"{path} has no array named {key!r}; its arrays are: "
-                f"{', '.join(keys) or 'none'}"
-            )
-        source = f"{path}[{key}]"
+    # Opened here, not by np.load: numpy leaves its own handle open when the
+    # archive turns out to be damaged.
+    with open(path, "rb") as handle:
         try:
-            X = archive[key]
-        except ValueError as exc:
-            # numpy raises ValueError for pickled members and for damaged ones
-            # (a truncated member, a bad header) alike: tell them apart.
-            if "object" in str(exc).lower() or "pickle" in str(exc).lower():
-                raise InputError(
-                    f"{source} holds Python objects, which are never "
-                    "unpickled; save the embeddings as a numeric array"
-                ) from None
+            archive = np.load(handle, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(
-                f"{source}: unreadable ({_one_line(exc)}); is the archive "
-                "truncated or damaged?"
+                f"{path}: unreadable .npz archive ({_one_line(exc)})"
             ) from None
-        except (OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
+        with archive:
+            keys = list(archive.files)
+            if not keys:
+                raise InputError(
+                    f"{path} holds no arrays; save the embeddings in it with "
+                    "np.savez(path, X=X)"
+                )
+            if key is None:
+                if len(keys) != 1:
+                    listed = ", ".join(keys) if keys else "none"
+                    raise InputError(
+                        f"{path} holds {len(keys)} arrays ({listed}); choose one "
+                        "with --key"
+                    )
+                key = keys[0]
+            elif key not in keys:
+                raise InputError(
+                    f"{path} has no array named {key!r}; its arrays are: "
+                    f"{', '.join(keys) or 'none'}"
+                )
+            source = f"{path}[{key}]"
+            try:
+                X = archive[key]
+            except ValueError as exc:
+                # numpy raises ValueError for pickled members and for damaged ones
+                # (a truncated member, a bad header) alike: tell them apart.
+                if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+                    raise InputError(
+                        f"{source} holds Python objects, which are never "
+                        "unpickled; save the embeddings as a numeric array"
+                    ) from None
+                raise InputError(
+                    f"{source}: unreadable ({_one_line(exc)}); is the archive "
+                    "truncated or damaged?"
+                ) from None
+            except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
     if not isinstance(X, np.ndarray):
         # NpzFile hands back the raw bytes of a member without the .npy header.
         raise InputError(

@@ -357,11 +357,27 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             sampler = clone(self.sampler).fit(X)
             indices = _selected_indices(sampler)
             estimator = clone(self.estimator)
-            estimator.fit(
-                _take_rows(X, indices),
-                _take_rows(y, indices),
-                **_fit_params_for_rows(fit_params, n_samples, indices),
-            )
+            y_selected = _take_rows(y, indices)
+            try:
+                estimator.fit(
+                    _take_rows(X, indices),
+                    y_selected,
+                    **_fit_params_for_rows(fit_params, n_samples, indices),
+                )
+            except ValueError as exc:
+                labels = np.unique(np.asarray(y_selected))
+                if labels.size != 1:
+                    raise
+                # The classifier's own message ("needs samples of at least 2
+                # classes") does not say why: the sampler chose without labels.
+                label = labels[0].item() if hasattr(labels[0], "item") else labels[0]
+                raise ValueError(
+                    f"All {len(indices)} rows the sampler selected have the "
+                    f"label {label!r} (it selects without looking at labels), "
+                    f"and {type(estimator).__name__} failed on a single class: "
+                    f"{str(exc).rstrip('.')}. Raise the sampler's budget, or "
+                    "use a classifier that accepts one class."
+                ) from exc
             self.sampler_ = sampler
             self.estimator_ = estimator
             self.selected_indices_ = indices

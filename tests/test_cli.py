@@ -1580,6 +1580,26 @@ def test_option_not_for_the_input_format_is_a_usage_error(bilaf, tmp_path, files
 
 
 # -- io, in process ------------------------------------------------------------
+
+
+def test_damaged_npz_leaves_no_file_open(tmp_path):
+    """numpy's np.load left its handle to a damaged archive for the garbage
+    collector to close (a ResourceWarning)."""
+    import gc
+    import warnings
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    np.savez(tmp_path / "ok.npz", X=np.ones((5, 3)))
+    (tmp_path / "bad.npz").write_bytes(
+        (tmp_path / "ok.npz").read_bytes()[:40] + bytes(100))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(InputError, match="unreadable .npz archive"):
+            load_embeddings(tmp_path / "bad.npz")
+        assert load_embeddings(tmp_path / "ok.npz").X.shape == (5, 3)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 def test_npy_is_memory_mapped_and_last_column_dropped_as_view(tmp_path):
     from sklearn_bilaf.io import load_embeddings
 

@@ -857,6 +857,24 @@ def test_clusterer_selector_checks_the_centres_it_is_given(centres, match):
     assert selector.selected_indices_.tolist() == [1, 4]
 
 
+class _FailingClusterer(ClusterMixin, BaseEstimator):
+    """Fails as scikit-learn's BisectingKMeans can on few distinct rows."""
+
+    def fit(self, X, y=None):
+        raise ValueError("Cannot take a larger sample than population when "
+                         "'replace=False'")
+
+
+def test_clusterer_selector_says_where_a_clusterer_failed():
+    X = np.repeat(_blobs(n=3, d=2), 4, axis=0)
+    with pytest.raises(ValueError, match=r"^_FailingClusterer\.fit failed on the "
+                                         r"pool \(12 rows, 3 distinct\): Cannot "
+                                         r"take .*'replace=False'\. Ask it for "
+                                         r"fewer clusters") as raised:
+        ClustererSelector(_FailingClusterer()).fit(X)
+    assert isinstance(raised.value.__cause__, ValueError)
+
+
 SELECTORS = [
     RandomSelector(n_cores=9, random_state=0),
     KMeansSelector(n_cores=9, random_state=0),

@@ -241,6 +241,27 @@ def test_unfitted_label_budget_classifier_raises(small_digits):
         LabelBudgetClassifier(_sampler(), _lr()).predict(X)
 
 
+def test_label_budget_classifier_explains_a_single_class_selection():
+    """The classifier's own error ("needs samples of at least 2 classes") said
+    nothing of why: the selection is made without labels."""
+    from sklearn.dummy import DummyClassifier
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.repeat(["cat", "dog"], 20)
+    sampler = BiLAFSampler(3, core_selector=PrecomputedSelector([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"^All 3 rows the sampler selected have "
+                                         r"the label 'cat' \(it selects without "
+                                         r"looking at labels\), and "
+                                         r"LogisticRegression failed on a single "
+                                         r"class: .*\. Raise the sampler's budget"
+                       ) as raised:
+        LabelBudgetClassifier(sampler, _lr()).fit(X, y)
+    assert "2 classes" in str(raised.value.__cause__)
+    # A classifier that takes one class is not in the way.
+    fitted = LabelBudgetClassifier(sampler, DummyClassifier()).fit(X, y)
+    assert fitted.classes_.tolist() == ["cat"]
+
+
 def test_grid_search_as_in_the_issue_fast(small_digits):
     """The issue's grid search (RandomSelector cores to keep it fast)."""
     X, y = small_digits
