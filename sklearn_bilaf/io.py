@@ -1396,7 +1396,19 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     content : bytes
         The whole file (UTF-8 text for ``.json`` and ``.csv``).
     """
-    indices = np.asarray(indices, dtype=np.int64)
+    from .base import require_whole_numbers
+
+    # Checked, not cast: a cast would truncate 1.7 to row 1 and read a
+    # boolean mask as rows 0 and 1.
+    indices = require_whole_numbers(
+        indices, "indices must be whole row numbers").astype(np.int64)
+    if ids is not None and indices.size and (
+            indices.min() < 0 or indices.max() >= len(ids)):
+        # A negative row would silently take an id from the end.
+        raise ValueError(
+            f"indices must be rows of the {len(ids)} ids, in [0, {len(ids) - 1}]; "
+            f"got {indices[(indices < 0) | (indices >= len(ids))][:5].tolist()}."
+        )
     if suffix == ".npy":
         buffer = io.BytesIO()
         np.save(buffer, indices, allow_pickle=False)

@@ -126,8 +126,17 @@ def _project(X, projection, random_state):
                 coords = np.zeros((1, 2))
             else:
                 n_components = min(2, X.shape[0], X.shape[1])
+                # PCA's covariance overflows for values near the dtype's
+                # maximum: work on X scaled by a power of two (exact, so the
+                # coordinates are the same) and scale them back.
+                peak = float(np.max(np.abs(X))) if X.size else 0.0
+                exponent = int(np.ceil(np.log2(peak))) if peak > 2.0**32 else 0
                 coords = PCA(n_components=n_components,
-                             random_state=random_state).fit_transform(X)
+                             random_state=random_state).fit_transform(
+                                 np.ldexp(X, -exponent) if exponent else X)
+                if exponent:
+                    coords = np.ldexp(np.asarray(coords, dtype=np.float64),
+                                      exponent)
             name = "PCA"
         elif projection == "tsne":
             from sklearn.manifold import TSNE
@@ -168,6 +177,14 @@ def _project(X, projection, random_state):
             f"The projection must give 2-D coordinates of shape "
             f"({X.shape[0]}, 2), one row per sample of X; got shape "
             f"{coords.shape}."
+        )
+    bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
+    if bad.size:
+        # Such points would silently be missing from the picture.
+        raise ValueError(
+            f"The projection ({name}) gave NaN or infinite coordinates for "
+            f"{bad.size} of the {X.shape[0]} samples (rows "
+            f"{bad[:5].tolist()}); check X for NaN or inf, or the projection."
         )
     return coords, name
 
@@ -512,7 +529,11 @@ class SelectionDisplay:
         _pyplot()  # fail before a possibly long projection
         sampler = _fitted_sampler(estimator)
         check_is_fitted(sampler, "selected_indices_")
-        X = check_array(X, input_name="X")
+        # scikit-learn's finiteness check sums X, which overflows (inf - inf:
+        # numpy's "invalid value" warning) for finite values near the
+        # dtype's maximum; the check itself is unaffected.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = check_array(X, input_name="X")
         n_fit = getattr(sampler, "n_samples_fit_", None)
         if n_fit is not None and X.shape[0] != n_fit:
             raise ValueError(

@@ -1582,6 +1582,23 @@ def test_option_not_for_the_input_format_is_a_usage_error(bilaf, tmp_path, files
 # -- io, in process ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("indices, error, match", [
+    ([1.7, 2], TypeError, "whole row numbers; got an array of dtype float64"),
+    ([True, False], TypeError, "dtype bool"),
+    ([0, -1], ValueError, r"rows of the 3 ids, in \[0, 2\]; got \[-1\]"),
+    ([3], ValueError, r"got \[3\]"),
+])
+def test_format_selection_refuses_rows_it_would_misread(indices, error, match):
+    """A cast truncated 1.7 to row 1, and row -1 took the last id."""
+    from sklearn_bilaf.io import format_selection
+
+    with pytest.raises(error, match=match):
+        format_selection(".json", indices, roles=None, pseudo_classes=None,
+                         ids=["a", "b", "c"])
+    assert format_selection(".json", [2.0, 0], roles=None, pseudo_classes=None,
+                            ids=["a", "b", "c"]) == b'["c", "a"]\n'
+
+
 def test_damaged_npz_leaves_no_file_open(tmp_path):
     """numpy's np.load left its handle to a damaged archive for the garbage
     collector to close (a ResourceWarning)."""

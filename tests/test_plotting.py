@@ -197,6 +197,39 @@ def test_pca_is_deterministic_per_seed(pool, sampler):
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pca_of_values_near_the_dtype_maximum(pool, sampler, dtype):
+    """PCA's covariance overflowed (RuntimeWarnings, then "Eigenvalues did
+    not converge"): the picture of a pool scaled by a power of two is the
+    same picture, scaled."""
+    import warnings
+
+    X = pool[0].astype(dtype)
+    factor = 2.0 ** (np.log2(np.finfo(dtype).max) - np.log2(np.abs(X).max()) - 1)
+    factor = 2.0 ** np.floor(np.log2(factor))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = SelectionDisplay.from_estimator(sampler, X * dtype(factor),
+                                              random_state=0).embedding
+    small = SelectionDisplay.from_estimator(sampler, X, random_state=0).embedding
+    np.testing.assert_array_equal(big / factor, small)
+
+
+def test_non_finite_coordinates_are_refused(pool, sampler):
+    """Such points were silently missing from the picture."""
+    X, _ = pool
+
+    def with_a_hole(Z):
+        coords = Z[:, :2].copy()
+        coords[7] = np.nan
+        return coords
+
+    with pytest.raises(ValueError, match=r"The projection \(with_a_hole\) gave "
+                                         r"NaN or infinite coordinates for 1 of "
+                                         r"the 300 samples \(rows \[7\]\)"):
+        SelectionDisplay.from_estimator(sampler, X, projection=with_a_hole)
+
+
 def test_draws_on_given_axes(pool, sampler):
     X, _ = pool
     fig, (left, right) = plt.subplots(1, 2)
