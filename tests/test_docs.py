@@ -1,10 +1,12 @@
 """The documentation: docstring examples run, and the docs build.
 
 Every ``>>>`` example in the package's docstrings must give the output it
-shows (fast, run by default).  The documentation builds with warnings as
-errors, gallery examples included: a broken docstring, cross-reference or
-gallery example fails it, so CI catches it; it runs every example, hence it
-is marked slow.
+shows (fast, run by default), and every Python block of the README, the
+quick start and the user guide runs as written (the README's by default,
+the others, which draw t-SNE pictures, with the slow tests).  The
+documentation builds with warnings as errors, gallery examples included: a
+broken docstring, cross-reference or gallery example fails it, so CI catches
+it; it runs every example, hence it is marked slow.
 """
 
 import doctest
@@ -12,8 +14,10 @@ import importlib
 import importlib.util
 import os
 import pkgutil
+import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -47,6 +51,66 @@ def test_docstring_examples(name, monkeypatch):
     results = runner.summarize(verbose=False)
     assert results.failed == 0, (
         f"{results.failed} docstring example(s) of {name} failed (output above)")
+
+
+def _python_blocks(path):
+    """(line, code) of every Python block of a Markdown or reStructuredText
+    file, in order."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        return [(text.count("\n", 0, m.start()) + 2, m.group(1))
+                for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
+    lines, blocks = text.split("\n"), []
+    for number, line in enumerate(lines):
+        start = re.match(r"^(\s*)\.\. code-block:: python\s*$", line)
+        if start is None:
+            continue
+        indent, body = len(start.group(1)), []
+        for following in lines[number + 1:]:
+            if following.strip() and len(following) - len(following.lstrip()) <= indent:
+                break
+            body.append(following)
+        blocks.append((number + 2, textwrap.dedent("\n".join(body)).strip("\n")))
+    return blocks
+
+
+def _user_data():
+    """What the user guide's fragments take as the reader's own data."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X, y = load_digits(return_X_y=True)
+    return {"X": X, "y": y, "B": 100, "features": X,
+            "published_cores": np.arange(0, X.shape[0], 180),
+            "sampler": BiLAFSampler(100, random_state=0).fit(X)}
+
+
+@pytest.mark.parametrize("page", [
+    "README.md",
+    pytest.param("doc/quick_start.rst", marks=pytest.mark.slow),
+    pytest.param("doc/user_guide.rst", marks=pytest.mark.slow),
+])
+def test_python_blocks_of_the_pages_run(page, monkeypatch):
+    """The blocks of a page run in order, in one namespace, as a reader
+    would paste them; the user guide's fragments get digits as the reader's
+    own ``X``, ``y`` and budget ``B``."""
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    blocks = _python_blocks(ROOT / page)
+    assert blocks, f"no Python block found in {page}"
+    namespace = _user_data() if page == "doc/user_guide.rst" else {}
+    try:
+        for line, code in blocks:
+            exec(compile(code, f"{page}:{line}", "exec"), namespace)
+    finally:
+        plt.close("all")
 
 
 @pytest.mark.slow
