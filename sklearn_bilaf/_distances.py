@@ -22,8 +22,6 @@ from sklearn import get_config
 
 from ._topk import finish_rows_top3
 
-METRICS = ("euclidean", "cosine")
-
 # Relative slack on squared distances under which two centres count as a
 # near-tie and are re-evaluated exactly.  Generous on purpose: a false alarm
 # costs one small cdist call, a miss could flip a selection.

@@ -95,15 +95,6 @@ def stable_argsort(keys):
 
 
 @njit(cache=True, nogil=True)
-def fill_distances(G, Y, sq, zone, cosine):
-    """Turn a Gram matrix into the full distance matrix, in place.
-
-    See :func:`fill_distance_tiles`, which does the work (all tiles here).
-    """
-    fill_distance_tiles(G, Y, sq, zone, cosine, 0, 1)
-
-
-@njit(cache=True, nogil=True)
 def fill_distance_tiles(G, Y, sq, zone, cosine, first_tile, tile_stride):
     """Turn a Gram matrix into the full distance matrix, in place, for the
     row tiles ``first_tile, first_tile + tile_stride, ...`` (of 64 rows).
@@ -379,8 +370,8 @@ def gram_to_sq_distances(G, Y, Z, y_sq, z_sq, zone):
     rows of ``Z`` (``G = Y Z^T``).
 
     The same formula, cancellation test and direct sum as
-    :func:`fill_distances`, so that on-demand blocks and cached matrices
-    agree.
+    :func:`fill_distance_tiles`, so that on-demand blocks and cached
+    matrices agree.
     """
     d = Y.shape[1]
     for i in range(G.shape[0]):
