@@ -437,7 +437,8 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     if cap is not None and count > cap:
         raise ValueError(
             f"{name}={value!r} gives {count} samples, more than the budget of "
-            f"{cap}. The number of core samples must not exceed the budget."
+            f"{cap}. The number of core samples must not exceed the budget: "
+            f"lower {name} or raise the budget."
         )
     return count
 

@@ -365,7 +365,8 @@ class PrecomputedSelector(BaseCoreSelector):
         if budget is not None and indices.size > budget:
             raise ValueError(
                 f"{indices.size} precomputed cores exceed the budget of {budget}; "
-                "the number of cores must not exceed the budget."
+                "the number of cores must not exceed the budget. Pass at most "
+                f"{budget} core indices or raise the budget."
             )
         return indices.size
 
@@ -480,7 +481,9 @@ def nearest_unused(X, centres, metric="euclidean"):
             f"of {n} rows. Use at most {n} centres."
         )
     if not np.all(np.isfinite(centres)):
-        raise ValueError("centres contain NaN or infinity.")
+        raise ValueError(
+            "centres must be finite numbers; they contain NaN or infinity."
+        )
     if n_centres == 0:
         return np.empty(0, dtype=np.intp)
     dtype = _work_dtype(X)
@@ -1148,7 +1151,8 @@ class ActiveFTSelector(BaseCoreSelector):
         if budget is not None and init.size > budget:
             raise ValueError(
                 f"init has {init.size} indices, more than the budget of {budget}; "
-                "the number of core samples must not exceed the budget."
+                "the number of core samples must not exceed the budget. Pass at "
+                f"most {budget} init indices or raise the budget."
             )
         if init.min() < 0 or init.max() >= n_samples:
             bad = init[(init < 0) | (init >= n_samples)][:5].tolist()
@@ -1156,8 +1160,12 @@ class ActiveFTSelector(BaseCoreSelector):
                 f"init indices must lie in [0, {n_samples - 1}] for a pool of "
                 f"{n_samples} rows; got {bad}."
             )
-        if np.unique(init).size != init.size:
-            raise ValueError("init indices must be distinct.")
+        unique, counts = np.unique(init, return_counts=True)
+        if unique.size != init.size:
+            raise ValueError(
+                "init indices must be distinct; repeated: "
+                f"{unique[counts > 1][:5].tolist()}."
+            )
         return init.size
 
     def _log(self, message):

@@ -386,7 +386,11 @@ class PseudoClass:
         positions = np.asarray(positions, dtype=np.intp)
         where_core = np.flatnonzero(positions == self.core_position)
         if where_core.size != 1:
-            raise ValueError("A pseudo-class subset must contain its core once.")
+            raise ValueError(
+                "A pseudo-class subset must contain its core once; positions "
+                f"hold local position {self.core_position} (the core) "
+                f"{where_core.size} times."
+            )
         sub = PseudoClass(
             self.label,
             self.indices[positions],
