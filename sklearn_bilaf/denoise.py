@@ -50,11 +50,12 @@ def _kept_count(n, removal_rate):
     return max(1, int(n * (1.0 - removal_rate)))
 
 
-def _keep_core_first_kept(ranking, n_kept, core_position):
-    """Make sure the core is among the kept members.
+def _ensure_core_kept(ranking, n_kept, core_position):
+    """Make sure the core is among the first ``n_kept`` of ``ranking``.
 
-    Only degenerate data (many exact duplicates of the core) can push it out;
-    then it takes the place of the last kept member.
+    The library's denoisers push it out only on degenerate data (many exact
+    duplicates of the core); a user's ``rank_class`` may leave it out of any
+    ranking.  Either way it takes the place of the last kept member.
     """
     ranking = np.asarray(ranking, dtype=np.intp)
     where = np.flatnonzero(ranking == core_position)[0]
@@ -121,7 +122,7 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             )
         # The core is always kept, so 0 keeps the core alone.
         n_kept = max(1, int(n_kept))
-        return _keep_core_first_kept(ranking, n_kept, pseudo_class.core_position)
+        return _ensure_core_kept(ranking, n_kept, pseudo_class.core_position)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
