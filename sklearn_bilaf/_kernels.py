@@ -429,9 +429,9 @@ def row_sq_distances(X, r, cols):
     out = np.empty(m)
     x = X[r]
     t = 0
-    # Four columns side by side (independent chains of additions, see
-    # paired_sq_distances); each sum runs in feature order, the same bits as
-    # one column at a time.
+    # Four columns side by side: independent chains of additions, which the
+    # CPU overlaps instead of waiting on one chain; each sum still runs in
+    # feature order, the same bits as one column at a time.
     while t + 4 <= m:
         y0 = X[cols[t]]
         y1 = X[cols[t + 1]]
@@ -527,8 +527,9 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
             # duplicates; never pick it twice.
             if taken[j]:
                 continue
-            # penalties[-1] like numpy's indexing (only with a single class,
-            # where the infinite outside distance makes the score 1 anyway).
+            # opponent is never negative here: BoundarySelector stands the
+            # class itself in for a missing other core (and a finite d_out)
+            # before calling this kernel.
             score = _boundary_score(inside[j], outside[j], penalties[opponent[j]])
             if best < 0 or score < best_score:
                 best = j

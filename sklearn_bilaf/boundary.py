@@ -77,8 +77,10 @@ def _with_lone_class_stand_in(pseudo_class):
 
     The spec leaves d_out undefined with a single pseudo-class; the released
     code scores against ``1e9 + 7`` and counts the class as its own
-    opponent (so its penalty grows with every pick, uniformly), and the
-    ``published`` variant must reproduce it.  Both variants share the rule.
+    opponent (so its penalty grows with every pick, uniformly).  The
+    boundary stage has no variants of its own, so this one rule serves both
+    ``IDCDenoiser`` variants, and ``variant="published"`` reproduces the
+    released code's picks.
     """
     outside = pseudo_class.outside_distance
     opponent = pseudo_class.opponent

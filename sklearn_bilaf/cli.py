@@ -53,9 +53,11 @@ DENOISERS = {
 DEFAULT_BUDGET = "0.01"
 DEFAULT_REMOVAL_RATE = 0.1
 DEFAULT_PENALTY = 1.1
-# Above these counts the report summarises instead of listing every class.
+# Above these counts the report summarises instead of listing every
+# pseudo-class or every label, so that it stays readable on a terminal.
 _MAX_CLASS_ROWS = 20
 _MAX_LABEL_COLUMNS = 20
+# Picks listed when they are also written to a file (-o), which holds them all.
 _SHOWN_PICKS_WITH_OUTPUT = 20
 # The file name "-": standard output for -o (standard input is refused).
 STDIO_NAME = "-"

@@ -70,7 +70,8 @@ __all__ = [
 AUTO_CORE_FRACTION = 0.05
 
 #: Share of the pool taken as cores by ``n_cores="paper"`` (the paper's
-#: CIFAR-100 and ImageNet setting, the default before version 0.1.0).
+#: CIFAR-100 and ImageNet setting; ``"auto"`` meant it until validation
+#: splits favoured ``AUTO_CORE_FRACTION``, see the changelog).
 PAPER_CORE_FRACTION = 0.005
 
 
@@ -187,8 +188,8 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     Subclasses define ``_select(X, n_select, random_state)`` returning
     ``n_select`` distinct row numbers of X.  ``fit`` validates X, resolves
     ``n_cores`` (``"auto"``, ``"paper"``, an int, or a float fraction of the
-    pool) and
-    stores the result **sorted ascending** in ``selected_indices_``.
+    pool) and stores the result **sorted ascending** in
+    ``selected_indices_``.
     """
 
     _parameter_constraints: dict = {

@@ -315,7 +315,9 @@ class IDCDenoiser(BaseDenoiser):
             Local positions in growth order (for ``variant="published"``,
             the members never reached follow in ascending position).
         n_kept : int
-            ``int(|L| * (1 - removal_rate))``.
+            ``int(|L| * (1 - removal_rate))``, at least 1, where ``|L|`` counts
+            the members ranked by growth (for ``variant="published"``, not
+            those never reached).
         """
         n = pseudo_class.n
         if n < MIN_CLASS_SIZE:

@@ -64,8 +64,8 @@ def _seeded(estimator, rng):
     Nested ones count too (a detector inside an ``OutlierDetectorDenoiser``,
     a clusterer inside a ``ClustererSelector``), so that the sampler's
     ``random_state`` makes the whole selection repeatable.  The stage's own
-    parameter draws first, then the nested ones in name order: a stage with
-    no nested estimator gets the same seed as it always did.
+    parameter draws first, then the nested ones in name order, so that the
+    stage's own seed is the same whether or not it holds nested estimators.
     """
     estimator = clone(estimator)
     params = estimator.get_params(deep=True)
