@@ -11,6 +11,13 @@ BLAS.  Two devices make the expanded form ``|a|^2 + |b|^2 - 2 a.b`` safe:
   centres are within the rounding error of each other are re-evaluated with
   ``cdist`` in float64, so ties and near-ties are decided exactly.
 
+Where the expanded form cannot be made safe, distances are evaluated
+directly: pairs of near-duplicates (``_CANCELLATION_ZONE``), every pair
+within a pseudo-class when there are at most ``DIRECT_MAX_FEATURES``
+features, and the distances that the arg-min searches return
+(:func:`paired_distances`).  Within a pseudo-class, exact duplicate rows
+are computed once (:func:`unique_rows`), so that they tie exactly.
+
 Only two geometries exist: Euclidean on X as given, and cosine distance
 ``1 - cos(a, b)``, computed as half the squared Euclidean distance between
 L2-normalised rows.

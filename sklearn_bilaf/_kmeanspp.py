@@ -1,20 +1,20 @@
 """scikit-learn's k-means++ seeding, bit for bit, in about half the time.
 
 ActiveFT's k-means start (``ActiveFTSelector(init="k-means")``, the
-sampler's default core stage on pools up to N x K = 2.5e8) runs scikit-learn's
-``KMeans`` on one thread, and on the pools it was validated on four fifths of
-that time is the k-means++ seeding, not Lloyd's iterations (WordNet pool, K =
-3,280: 240 of 296 s).  Each seeding step measures the distance from a few
-candidate rows to every row; for float32 rows scikit-learn upcasts the whole
-pool to float64, chunk by chunk, and recomputes the rows' squared norms, at
-every one of the K steps.  Here the pool is centred and upcast once (or, when
-that float64 copy would exceed ``working_memory``, chunk by chunk with the
-squared norms computed once), and every other operation is the one
-scikit-learn performs, on the same operands, in the same chunks, in the same
-order: the seeds are the same rows and ``KMeans(init=<those rows>)`` then
-gives the same centres as ``KMeans(init="k-means++")``.  The tests compare
-both with scikit-learn's own seeding, so a change of scikit-learn's internals
-shows there first.
+sampler's default core stage on pools up to N x K = 2.5e8 and a million
+rows) runs scikit-learn's ``KMeans`` on one thread, and on the pools it was
+validated on four fifths of that time is the k-means++ seeding, not Lloyd's
+iterations (WordNet pool, K = 3,280: 240 of 296 s).  Each seeding step
+measures the distance from a few candidate rows to every row; for float32
+rows scikit-learn upcasts the whole pool to float64, chunk by chunk, and
+recomputes the rows' squared norms, at every one of the K steps.  Here the
+pool is centred and upcast once (or, when that float64 copy would exceed
+``working_memory``, chunk by chunk with the squared norms computed once),
+and every other operation is the one scikit-learn performs, on the same
+operands, in the same chunks, in the same order: the seeds are the same rows
+and ``KMeans(init=<those rows>)`` then gives the same centres as
+``KMeans(init="k-means++")``.  The tests compare both with scikit-learn's own
+seeding, so a change of scikit-learn's internals shows there first.
 
 The chunks of a step are independent, so float32 pools may have them
 computed on several worker threads, each chunk's product on one BLAS thread:
