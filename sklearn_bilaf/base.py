@@ -414,7 +414,11 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         )
     if isinstance(value, str):
         if value != "auto" or auto is None:
-            raise ValueError(f"{name}={value!r} is not a valid count.")
+            accepted = ("an int count, a float fraction of the pool or 'auto'"
+                        if auto is not None else
+                        "an int count or a float fraction of the pool")
+            raise ValueError(
+                f"{name}={value!r} is not a valid count; pass {accepted}.")
         count = max(1, auto(n_samples))
         if cap is not None:
             count = min(count, cap)

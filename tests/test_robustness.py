@@ -1224,11 +1224,17 @@ def test_resolve_count_refuses_strings_other_than_auto():
     given (a budget has none)."""
     from sklearn_bilaf.base import resolve_count
 
-    with pytest.raises(ValueError, match=r"^budget='all' is not a valid count\.$"):
+    with pytest.raises(ValueError, match=r"^budget='all' is not a valid count; "
+                                         r"pass an int count or a float "
+                                         r"fraction of the pool\.$"):
         resolve_count("all", 100, name="budget")
-    with pytest.raises(ValueError, match=r"^budget='auto' is not a valid count\.$"):
+    with pytest.raises(ValueError, match=r"^budget='auto' is not a valid count; "
+                                         r"pass an int count or a float "
+                                         r"fraction of the pool\.$"):
         resolve_count("auto", 100, name="budget")
-    with pytest.raises(ValueError, match="n_cores='half' is not a valid count"):
+    with pytest.raises(ValueError, match=r"n_cores='half' is not a valid count; "
+                                         r"pass an int count, a float fraction "
+                                         r"of the pool or 'auto'\.$"):
         resolve_count("half", 100, name="n_cores", auto=lambda n: 10)
     assert resolve_count("auto", 100, name="n_cores", auto=lambda n: 0) == 1
 
