@@ -803,6 +803,14 @@ def _bad_inputs(tmp_path, X):
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
                     "must be 2-D"),
+        # Images as they come, (n, height, width): the message says how to
+        # flatten them.
+        "3-D npy": (lambda: np.save(tmp_path / "e.npy", X[:20].reshape(20, 2, -1)),
+                    ["e.npy"], f"shape (20, 2, {X.shape[1] // 2}); embeddings "
+                    "must be 2-D, one row per sample and one column per feature; "
+                    f"to use each sample's {X.shape[1]} values (an image's "
+                    "pixels, say) as its features, save X.reshape(len(X), -1) "
+                    "instead"),
         "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
                        "row 7, column 3 is inf"),
         "nan in csv": (
