@@ -9,6 +9,7 @@ itself; index other data aligned with the pool with ``selected_indices_``) and
 selectors do over columns.
 """
 
+import math
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -326,6 +327,15 @@ def _clearer_conversion_error(X, exc):
             f"X contains {what}{where}: embeddings must be finite numbers. Drop "
             "those rows (and keep track of the rows you drop) or fix the feature "
             "extractor that produced them." + _float16_hint(X)
+        )
+    shape = getattr(X, "shape", None)
+    if "Found array with dim" in message and shape is not None and len(shape) > 2:
+        # Images passed as they come, (n, height, width[, channels]).
+        return ValueError(
+            f"X has shape {tuple(shape)}; the selection needs a 2-D array, one "
+            "row per sample and one column per feature. To use each sample's "
+            f"{math.prod(shape[1:])} values (an image's pixels, say) as its "
+            "features, pass X.reshape(len(X), -1)."
         )
     if any(text in message for text in ("could not convert", "float() argument",
                                         "setting an array element")):

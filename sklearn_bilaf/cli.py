@@ -570,11 +570,13 @@ def _resolve_sizes(args, n_rows, source):
     return budget, n_cores
 
 
-def _conversion_note(X):
+def _conversion_note(X, memory_mapped):
     """What the selection's conversion of a pool of another dtype costs.
 
-    float32 and float64 pools are read in place; float16 is computed in
-    float32 and other dtypes in float64, from a copy of the whole pool.
+    float32 and float64 pools are used as read; float16 is computed in
+    float32 and other dtypes in float64, from a copy of the whole pool.  A
+    float32 .npy would be read in place; a float32 table or archive, read
+    into memory anyway, would at least not be copied again.
     """
     import numpy as np
 
@@ -583,8 +585,9 @@ def _conversion_note(X):
     work = np.dtype(np.float32 if X.dtype == np.float16 else np.float64)
     mib = X.shape[0] * X.shape[1] * work.itemsize / 2**20
     size = f"{mib:,.0f}" if mib >= 10 else f"{mib:.1f}"
+    gain = "read it in place" if memory_mapped else "skip the copy"
     return (f"; computed in {work.name}, from a copy of the whole pool "
-            f"({size} MiB; save it as float32 to read it in place)")
+            f"({size} MiB; save it as float32 to {gain})")
 
 
 def _make_sampler(args, budget, n_cores, verbose):
@@ -823,7 +826,7 @@ def _run_select(args):
     progress(
         f"pool: {n_rows} rows x {n_features} features, {X.dtype}"
         f"{', memory-mapped' if pool.memory_mapped else ''} "
-        f"({read_seconds:.2f}s){_conversion_note(X)}"
+        f"({read_seconds:.2f}s){_conversion_note(X, pool.memory_mapped)}"
     )
     budget, n_cores = _resolve_sizes(args, n_rows, source)
     progress(f"selecting {budget} samples: {n_cores} cores + "

@@ -17,6 +17,7 @@ import errno
 import io
 import itertools
 import json
+import math
 import os
 import secrets
 import shlex
@@ -244,11 +245,16 @@ def _check_array(X, source):
             "numbers, e.g. float32"
         )
     if X.ndim != 2:
-        hint = (
-            "; for a single feature reshape it with X.reshape(-1, 1)"
-            if X.ndim == 1
-            else ""
-        )
+        hint = ""
+        if X.ndim == 1:
+            hint = "; for a single feature reshape it with X.reshape(-1, 1)"
+        elif X.ndim > 2:
+            # Images saved as they come: (n, height, width[, channels]).
+            hint = (
+                f"; to use each sample's {math.prod(X.shape[1:])} values (an "
+                "image's pixels, say) as its features, save "
+                "X.reshape(len(X), -1) instead"
+            )
         raise InputError(
             f"{source} holds an array of shape {X.shape}; embeddings must be 2-D, "
             f"one row per sample and one column per feature{hint}"

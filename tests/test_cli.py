@@ -304,12 +304,31 @@ def test_a_float16_pool_is_said_to_be_copied(bilaf, tmp_path, digits32):
                  "-o", tmp_path / "s.json")
     assert_ok(proc)
     assert "float16, memory-mapped" in proc.stderr
-    assert "computed in float32, from a copy of the whole pool (0.4 MiB;" in proc.stderr
+    assert ("computed in float32, from a copy of the whole pool (0.4 MiB; save "
+            "it as float32 to read it in place)") in proc.stderr
     np.save(path, digits32)
     proc = bilaf("select", path, "-b", "20", "--core-selector", "random",
                  "-o", tmp_path / "s.json")
     assert_ok(proc)
     assert "computed in" not in proc.stderr
+
+
+def test_a_copied_pool_read_into_memory_is_not_promised_in_place(
+        bilaf, tmp_path, digits32):
+    """An integer pool (images' uint8 pixels) from a .npz or a Parquet file is
+    read into memory, then copied to float64: saving it as float32 skips the
+    copy, but would not make it read in place as a .npy would be."""
+    pixels = (digits32 * 15).astype(np.uint8)
+    np.savez(tmp_path / "emb.npz", X=pixels)
+    np.save(tmp_path / "emb.npy", pixels)
+    for name, gain in [("emb.npz", "skip the copy"), ("emb.npy", "read it in place")]:
+        proc = bilaf("select", tmp_path / name, "-b", "20", "--core-selector",
+                     "random", "-o", tmp_path / "s.json")
+        assert_ok(proc)
+        assert ("uint8" + (", memory-mapped" if name == "emb.npy" else "")
+                in proc.stderr)
+        assert ("computed in float64, from a copy of the whole pool (0.9 MiB; "
+                f"save it as float32 to {gain})") in proc.stderr
 
 
 def test_csv_output_with_ids_file(bilaf, tmp_path, digits32):
@@ -803,6 +822,14 @@ def _bad_inputs(tmp_path, X):
                      ["e.npy"], "holds text"),
         "1-D npy": (lambda: np.save(tmp_path / "e.npy", X[:, 0]), ["e.npy"],
                     "must be 2-D"),
+        # Images as they come, (n, height, width): the message says how to
+        # flatten them.
+        "3-D npy": (lambda: np.save(tmp_path / "e.npy", X[:20].reshape(20, 2, -1)),
+                    ["e.npy"], f"shape (20, 2, {X.shape[1] // 2}); embeddings "
+                    "must be 2-D, one row per sample and one column per feature; "
+                    f"to use each sample's {X.shape[1]} values (an image's "
+                    "pixels, say) as its features, save X.reshape(len(X), -1) "
+                    "instead"),
         "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
                        "row 7, column 3 is inf"),
         "nan in csv": (

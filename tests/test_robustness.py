@@ -7,6 +7,7 @@ that names the problem and says what to change (checked by content here).
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -341,8 +342,7 @@ def test_non_finite_float16_error_points_at_float16(dtype):
 @pytest.mark.parametrize(
     "X, match",
     [(np.arange(20.0), "(?s)Expected 2D array.*reshape"),
-     # scikit-learn 1.6: "expected <= 2", 1.7 and later "while dim <= 2 ..."
-     (np.zeros((20, 3, 2)), "dim 3.*<= 2"),
+     (np.zeros((20, 3, 2)), r"X has shape \(20, 3, 2\); the selection needs a 2-D"),
      (np.zeros((0, 3)), "0 sample"),
      (np.zeros((20, 0)), "0 feature"),
      (3.0, "Expected 2D array")],
@@ -351,6 +351,21 @@ def test_non_finite_float16_error_points_at_float16(dtype):
 def test_wrong_shapes_are_refused(X, match):
     with pytest.raises(ValueError, match=match):
         _fit(X)
+
+
+@pytest.mark.parametrize("shape", [(20, 4, 3), (20, 2, 2, 3)])
+def test_image_shaped_pool_says_how_to_flatten(shape):
+    """Images passed as they come, (n, height, width[, channels]): the error
+    says how to use their pixels as features, not only scikit-learn's
+    "Found array with dim 3"."""
+    X = np.random.RandomState(0).randint(0, 256, size=shape).astype(np.uint8)
+    with pytest.raises(ValueError, match=re.escape(
+            f"X has shape {shape}; the selection needs a 2-D array, one row per "
+            "sample and one column per feature. To use each sample's 12 values "
+            "(an image's pixels, say) as its features, pass "
+            "X.reshape(len(X), -1).")):
+        _fit(X)
+    _fit(X.reshape(len(X), -1))  # and that works
 
 
 @pytest.mark.parametrize("budget", [0, -1, 0.0, -0.5, 1.5, float("nan"), "3", None])
