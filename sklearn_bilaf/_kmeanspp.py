@@ -110,7 +110,7 @@ class _CentredRows:
         return out
 
 
-def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
+def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=None):
     """Rows that ``KMeans(n_clusters, init="k-means++", n_init=1).fit(X)``
     starts from.
 
@@ -132,6 +132,9 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
         Worker threads for the chunks of each step (float32 rows), each
         chunk's product on one BLAS thread; the seeds are the same for any
         number.
+    progress : callable or None, default=None
+        Called with the number of seeds chosen so far, about ten times in
+        all (the seeding of a large pool takes minutes).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
         the iterations of ``KMeans(init="k-means++", n_init=1)``.
     """
     if n_threads <= 1 or X.dtype != np.float32:
-        return _seeds(X, n_clusters, random_state, map)
+        return _seeds(X, n_clusters, random_state, map, progress)
     from concurrent.futures import ThreadPoolExecutor
 
     from ._threads import one_blas_thread_in_task
@@ -159,10 +162,10 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1):
         return pool.map(run, range(0, len(items), size))
 
     with ThreadPoolExecutor(n_threads) as pool:
-        return _seeds(X, n_clusters, random_state, in_groups)
+        return _seeds(X, n_clusters, random_state, in_groups, progress)
 
 
-def _seeds(X, n_clusters, random_state, map_chunks):
+def _seeds(X, n_clusters, random_state, map_chunks, progress=None):
     n = X.shape[0]
     rows = _CentredRows(X, X.mean(axis=0), map_chunks)
     weights = np.ones(n, dtype=X.dtype)
@@ -171,6 +174,7 @@ def _seeds(X, n_clusters, random_state, map_chunks):
     seeds[0] = random_state.choice(n, p=weights / weights.sum())
     closest = rows.sq_distances(seeds[:1])
     potential = closest @ weights
+    report = max(1, -(-n_clusters // 10))
     for c in range(1, n_clusters):
         draws = random_state.uniform(size=n_local_trials) * potential
         candidates = np.searchsorted(np.cumsum(weights * closest), draws)
@@ -182,4 +186,6 @@ def _seeds(X, n_clusters, random_state, map_chunks):
         potential = potentials[best]
         closest = to_candidates[best]
         seeds[c] = candidates[best]
+        if progress is not None and (c + 1) % report == 0 and c + 1 < n_clusters:
+            progress(c + 1)
     return seeds

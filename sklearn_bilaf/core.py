@@ -588,13 +588,15 @@ _FULL_PRECISION_SQ = {
 }
 
 
-def spherical_kmeans_start(X, n_centres, inv_norms, seed):
+def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
     """Samples nearest to the centres of k-means on the L2-normalised rows.
 
     ActiveFTSelector's ``init="k-means"``: scikit-learn's KMeans (k-means++
     seeding, one initialisation) on ``X * inv_norms[:, None]``, then, for each
     centre in order, the nearest unused sample.  Returns ``n_centres``
     distinct row numbers, ascending (the order of ActiveFT's centroids).
+    ``log``, if given, receives progress lines (the seeding, then Lloyd's
+    iterations, each minutes long on a large pool).
     """
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
@@ -615,8 +617,20 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed):
         warnings.simplefilter("ignore", ConvergenceWarning)
         # The seeding is most of KMeans' time on large pools; this one gives
         # the same seeds as KMeans(init="k-means++") in about half of it.
+        tic = time.perf_counter()
+
+        def seeded(count):
+            # Only a seeding long enough to wonder about is worth the lines.
+            if time.perf_counter() - tic >= 5:
+                log(f"k-means start: {count} of {n_centres} k-means++ seeds "
+                    f"({time.perf_counter() - tic:.1f}s)")
+
         seeds = kmeans_plusplus_seeds(unit, n_centres, check_random_state(seed),
-                                      n_threads=n_threads)
+                                      n_threads=n_threads,
+                                      progress=None if log is None else seeded)
+        if log is not None:
+            log(f"k-means start: seeds chosen ({time.perf_counter() - tic:.1f}s); "
+                "Lloyd's iterations ...")
         kmeans = KMeans(n_clusters=n_centres, init=unit[seeds], n_init=1,
                         random_state=seed).fit(unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
@@ -1187,7 +1201,8 @@ class ActiveFTSelector(BaseCoreSelector):
                 # takes about half as long as the 300 iterations.
                 self._log(f"k-means start: {n_select} centres on {n} rows ...")
             init = spherical_kmeans_start(X, n_select, inv_norms,
-                                          random_state.randint(np.iinfo(np.int32).max))
+                                          random_state.randint(np.iinfo(np.int32).max),
+                                          log=self._log if self.verbose else None)
             if self.verbose:
                 self._log(f"k-means start: {n_select} centres "
                           f"({time.perf_counter() - tic:.1f}s)")

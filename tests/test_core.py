@@ -456,10 +456,13 @@ def test_activeft_verbose_announces_the_kmeans_start_before_running_it(capsys):
                      verbose=1).fit(_blobs())
     lines = capsys.readouterr().err.splitlines()
     starts = [i for i, line in enumerate(lines) if "k-means start" in line]
-    assert len(starts) == 2
+    # Begun, seeds chosen (the seeding's own progress only after 5 s), done.
+    assert len(starts) == 3
     assert lines[starts[0]].endswith("...") and "rows" in lines[starts[0]]
-    assert lines[starts[1]].endswith("s)")
-    assert starts[1] < [i for i, line in enumerate(lines) if "iteration" in line][0]
+    assert "seeds chosen" in lines[starts[1]]
+    assert lines[starts[2]].endswith("s)")
+    assert starts[2] < [i for i, line in enumerate(lines)
+                        if line.startswith("[ActiveFTSelector] iteration")][0]
 
 
 def test_sampler_verbose_reaches_its_default_core_stage(capsys):

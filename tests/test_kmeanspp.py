@@ -173,3 +173,38 @@ def test_squared_distances_equal_scikit_learns(dtype, working_memory, n_candidat
                              squared=True)[:, None]
             raw += row_norms(centred.astype(np.float64), squared=True)[None, :]
         assert np.any(raw.astype(dtype) < 0)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_seeding_reports_progress_without_changing_the_seeds(n_threads):
+    """The seeding of a large pool takes minutes: it reports about ten times,
+    and reporting draws nothing from the random state."""
+    X = np.random.default_rng(0).random((400, 8), dtype=np.float32)
+    reported = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        expected = kmeans_plusplus_seeds(X, 37, np.random.RandomState(3),
+                                         n_threads=n_threads)
+        seeds = kmeans_plusplus_seeds(X, 37, np.random.RandomState(3),
+                                      n_threads=n_threads, progress=reported.append)
+    np.testing.assert_array_equal(seeds, expected)
+    assert reported == [4, 8, 12, 16, 20, 24, 28, 32, 36]
+
+
+def test_kmeans_start_log_says_what_it_is_doing(monkeypatch):
+    """On a large pool the k-means start ran for minutes without a word."""
+    X = np.random.default_rng(0).random((300, 6), dtype=np.float32)
+    inv = 1 / np.linalg.norm(X, axis=1)
+    # A slow clock, so that the seeding's progress lines are due.
+    ticks = iter(range(0, 10_000, 3))
+    monkeypatch.setattr(core_module.time, "perf_counter", lambda: next(ticks))
+    lines = []
+    logged = core_module.spherical_kmeans_start(X, 20, inv, 5, log=lines.append)
+    silent = core_module.spherical_kmeans_start(X, 20, inv, 5)
+    np.testing.assert_array_equal(logged, silent)
+    import re
+
+    assert 5 <= len(lines) <= 10
+    assert all(re.fullmatch(r"k-means start: \d+ of 20 k-means\+\+ seeds \(\d+\.0s\)",
+                            line) for line in lines[:-1]), lines
+    assert lines[-1].startswith("k-means start: seeds chosen (")
+    assert lines[-1].endswith("; Lloyd's iterations ...")
