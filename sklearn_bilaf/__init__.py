@@ -4,7 +4,7 @@ The main entry point is :class:`BiLAFSampler`; the stages it composes live in
 :mod:`sklearn_bilaf.core` (core selection), :mod:`sklearn_bilaf.pseudo_classes`,
 :mod:`sklearn_bilaf.denoise`, :mod:`sklearn_bilaf.budget` and
 :mod:`sklearn_bilaf.boundary`.  :class:`LabelBudgetClassifier` and
-:class:`SubsetResampler` (:mod:`sklearn_bilaf.meta`) put a sampler inside
+:class:`SubsetResampler` (defined in ``sklearn_bilaf.meta``) put a sampler inside
 model selection and pipelines; :mod:`sklearn_bilaf.baselines` holds the
 cold-start baselines, :mod:`sklearn_bilaf.plotting` the selection plot and
 :mod:`sklearn_bilaf.cli` the ``bilaf`` command.
