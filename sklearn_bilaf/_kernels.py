@@ -298,7 +298,9 @@ def _insert(nearest, read, kth, j, v, w, last, published):
 
 # Sweeps in which more than this share of the values is expected to get in
 # (see _absorb) go through _absorb_lanes: branch-free, its cost does not
-# depend on that share, and it beats the branchy sweep above about 10 %.
+# depend on that share, while the branchy sweep pays for every value that
+# gets in.  15 % timed best on the engine benchmark's classes (of 200 to
+# 3,000 members).
 LANES_MIN_ACCEPTANCE = 0.15
 # Members per block of _absorb_lanes: their k smallest stay in L1.
 LANES_BLOCK = 128
