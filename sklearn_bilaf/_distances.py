@@ -67,7 +67,12 @@ def prepare(rows, metric, dtype=np.float64):
             rescaled = out[small] / peak[:, None]
             out[small] = rescaled
             norms[small] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))
-        out /= norms[:, None]
+        if out.dtype == np.float64:
+            from ._kernels import divide_rows
+
+            divide_rows(out, norms)
+        else:
+            out /= norms[:, None]
     return out
 
 

@@ -436,6 +436,17 @@ def shifted_rows(Y, center):
 
 
 @njit(cache=True, nogil=True)
+def divide_rows(A, divisors):
+    """``A[i] /= divisors[i]`` in place, one row at a time (numpy's
+    broadcast division, the same correctly rounded quotients, in less time)."""
+    n, d = A.shape
+    for i in range(n):
+        v = divisors[i]
+        for f in range(d):
+            A[i, f] = A[i, f] / v
+
+
+@njit(cache=True, nogil=True)
 def row_sq_distances(X, r, cols):
     """``|X[r] - X[j]|^2`` for every j in ``cols``, evaluated directly (exact
     ties between identical rows, no cancellation)."""

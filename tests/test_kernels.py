@@ -262,3 +262,21 @@ def test_centered_rows_match_a_float64_copy_minus_the_centre(tmp_path, dtype,
         assert shifted.rows.dtype == np.float64
         assert shifted.rows.tobytes() == np.ascontiguousarray(expected).tobytes()
         assert shifted.sq.tobytes() == sq_norms(expected).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+def test_cosine_prepare_divides_like_numpy(dtype):
+    """prepare's compiled row division gives numpy's quotients, bit for bit."""
+    from sklearn_bilaf._distances import prepare
+
+    rows = (np.random.default_rng(2).normal(size=(50, 30)) * 40).astype(dtype)
+    rows[rows == 0] = 1
+    for out_dtype in (np.float64, np.float32):
+        copy = np.array(rows, dtype=out_dtype)
+        norms = np.sqrt(np.einsum("ij,ij->i", copy, copy))
+        expected = copy / norms[:, None]
+        got = prepare(rows[::1], "cosine", dtype=out_dtype)
+        assert got.dtype == out_dtype
+        assert got.tobytes() == expected.tobytes()
+        strided = prepare(np.repeat(rows, 2, axis=0)[::2], "cosine", dtype=out_dtype)
+        assert strided.tobytes() == expected.tobytes()
