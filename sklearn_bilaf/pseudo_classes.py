@@ -248,8 +248,10 @@ class PseudoClass:
             pseudo_class.X = prepare(rows, metric)
         return pseudo_class
 
+    # A property (documented with the attributes above) so that the float64
+    # copy of the pool's rows is made only when a stage reads it.
     @property
-    def X(self):  # noqa: D102 (documented in the class docstring)
+    def X(self):
         if self._X is None and self._pool_rows is not None:
             self._X = prepare(self._pool_rows, self.metric)
         return self._X
