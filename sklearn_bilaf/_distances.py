@@ -23,6 +23,8 @@ Only two geometries exist: Euclidean on X as given, and cosine distance
 L2-normalised rows.
 """
 
+import functools
+
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn import get_config
@@ -65,7 +67,12 @@ def prepare(rows, metric, dtype=np.float64):
             rescaled = out[small] / peak[:, None]
             out[small] = rescaled
             norms[small] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))
-        out /= norms[:, None]
+        if out.dtype == np.float64:
+            from ._kernels import divide_rows
+
+            divide_rows(out, norms)
+        else:
+            out /= norms[:, None]
     return out
 
 
@@ -251,6 +258,18 @@ DIRECT_MAX_FEATURES = 16
 _CANCELLATION_ZONE = 1e-4
 
 
+@functools.lru_cache(maxsize=8)
+def _probe(n_features):
+    """unique_rows' probe columns and their weights (shared: not to be
+    modified)."""
+    # Cheap screen on a few columns; only rows that agree there are compared
+    # in full, so distinct data costs O(n) instead of a sort of whole rows.
+    probe = np.unique(np.linspace(0, n_features - 1, min(n_features, 8)).astype(int))
+    # Element-wise arithmetic (not BLAS) so equal rows get equal keys.
+    weights = np.linspace(1.0, 2.0, probe.size) * np.pi
+    return probe.astype(np.intp), weights
+
+
 def unique_rows(A):
     """Distinct rows of A and the map back, or ``(A, None)`` if all are distinct.
 
@@ -262,17 +281,13 @@ def unique_rows(A):
     n = A.shape[0]
     if n < 2:
         return A, None
-    # Cheap screen on a few columns; only rows that agree there are compared
-    # in full, so distinct data costs O(n) instead of a sort of whole rows.
-    probe = np.unique(np.linspace(0, A.shape[1] - 1, min(A.shape[1], 8)).astype(int))
-    # Element-wise arithmetic (not BLAS) so equal rows get equal keys.
-    weights = np.linspace(1.0, 2.0, probe.size) * np.pi
+    probe, weights = _probe(A.shape[1])
     if A.dtype.kind == "f":
         from ._kernels import probe_keys
 
         # Sorted by numpy: numba's compiled sort would add a second of
         # compile time to a first run.
-        keys = np.sort(probe_keys(A, probe.astype(np.intp), weights))
+        keys = np.sort(probe_keys(A, probe, weights))
         if not np.any(keys[1:] == keys[:-1]):
             return A, None
     keys = np.zeros(n)
@@ -295,8 +310,14 @@ def unique_rows(A):
     return A[keep], inverse.ravel()
 
 
+_SHIFTABLE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 class CenteredRows:
     """Prepared rows shifted to a centre (float64), with their squared norms.
+
+    ``Y`` and ``center`` may be float32 (rows in the Euclidean geometry are
+    the pool's rows, converted exactly).
 
     Shifting to a centre inside the data (a pseudo-class's core) makes the
     expanded form's cancellation error scale with the class's spread rather
@@ -304,7 +325,18 @@ class CenteredRows:
     """
 
     def __init__(self, Y, center):
-        self.rows = np.asarray(Y, dtype=np.float64) - np.asarray(center, np.float64)
+        center = np.ascontiguousarray(center)
+        if (isinstance(Y, np.ndarray) and Y.ndim == 2 and Y.flags.c_contiguous
+                and Y.dtype in _SHIFTABLE and center.dtype in _SHIFTABLE
+                and center.shape == (Y.shape[1],)):
+            from ._kernels import shifted_rows
+
+            # float32 rows straight from the pool, without a float64 copy
+            # first: the same bits (float32 -> float64 is exact).
+            self.rows = shifted_rows(np.asarray(Y), center)
+        else:
+            self.rows = (np.asarray(Y, dtype=np.float64)
+                         - np.asarray(center, np.float64))
         self.sq = sq_norms(self.rows)
 
     def __len__(self):

@@ -602,6 +602,32 @@ def probe_keys(A, columns, weights):
 
 
 @njit(cache=True, nogil=True)
+def shifted_rows(Y, center):
+    """``Y - center`` in float64, for float32 or float64 Y and center.
+
+    One pass instead of numpy's conversion then subtraction; each entry is
+    the same single rounding of the same (exactly converted) operands.
+    """
+    n, d = Y.shape
+    out = np.empty((n, d))
+    for i in range(n):
+        for f in range(d):
+            out[i, f] = np.float64(Y[i, f]) - np.float64(center[f])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def divide_rows(A, divisors):
+    """``A[i] /= divisors[i]`` in place, one row at a time (numpy's
+    broadcast division, the same correctly rounded quotients, in less time)."""
+    n, d = A.shape
+    for i in range(n):
+        v = divisors[i]
+        for f in range(d):
+            A[i, f] = A[i, f] / v
+
+
+@njit(cache=True, nogil=True)
 def row_sq_distances(X, r, cols):
     """``|X[r] - X[j]|^2`` for every j in ``cols``, evaluated directly (exact
     ties between identical rows, no cancellation)."""

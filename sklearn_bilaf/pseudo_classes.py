@@ -228,19 +228,55 @@ class PseudoClass:
         self._distinct_plain = None
         self._row_of = None
 
+    @classmethod
+    def _from_pool_rows(cls, label, indices, core_position, rows, metric,
+                        n_classes=1):
+        """The pseudo-class of the members' rows as the pool holds them.
+
+        In the Euclidean geometry the computing rows are the pool's rows
+        converted to float64, exactly: the distances are computed from the
+        pool's rows (float32 ones included) directly, and ``X``'s float64
+        copy is made only if a stage reads it.
+        """
+        pseudo_class = cls(label, indices, core_position, None, metric,
+                           n_classes)
+        if (metric == "euclidean" and isinstance(rows, np.ndarray)
+                and rows.ndim == 2 and rows.flags.c_contiguous
+                and rows.dtype in (np.float32, np.float64)):
+            pseudo_class._pool_rows = np.asarray(rows)
+        else:
+            pseudo_class.X = prepare(rows, metric)
+        return pseudo_class
+
+    # A property (documented with the attributes above) so that the float64
+    # copy of the pool's rows is made only when a stage reads it.
+    @property
+    def X(self):
+        if self._X is None and self._pool_rows is not None:
+            self._X = prepare(self._pool_rows, self.metric)
+        return self._X
+
+    @X.setter
+    def X(self, value):
+        self._X = value
+        self._pool_rows = None
+
+    def _plain_rows(self):
+        """Rows that give the same distances as ``X``: the pool's rows while
+        ``X`` has not been made from them."""
+        if self._X is None and self._pool_rows is not None:
+            return self._pool_rows
+        return self.X
+
     @property
     def n(self):
         """Number of members."""
         return self.indices.shape[0]
 
-    @property
-    def _centre(self):
-        return self.X[self.core_position]
-
     def _direct(self):
         """Few features: distances by direct evaluation (see
         ``_distances.DIRECT_MAX_FEATURES``)."""
-        return self.X.shape[1] <= DIRECT_MAX_FEATURES
+        return self._plain_rows().shape[1] <= DIRECT_MAX_FEATURES
 
     def _fits_in_memory(self):
         return 3 * 8 * self.n * self.n <= working_memory_bytes()
@@ -249,9 +285,12 @@ class PseudoClass:
         """Distinct member rows (shifted to the core) and each member's row
         among them (cached)."""
         if self._distinct_rows is None:
-            rows, inverse = unique_rows(self.X)
+            # The direct evaluations sum float64 differences of X's rows; the
+            # shift to the core converts the pool's rows itself.
+            plain = self.X if self._direct() else self._plain_rows()
+            rows, inverse = unique_rows(plain)
             self._distinct_plain = np.ascontiguousarray(rows)
-            self._distinct_rows = CenteredRows(rows, self._centre)
+            self._distinct_rows = CenteredRows(rows, plain[self.core_position])
             self._row_of = np.arange(self.n) if inverse is None else inverse
         return self._distinct_rows, self._row_of
 

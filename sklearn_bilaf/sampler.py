@@ -19,7 +19,6 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._distances import prepare
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -180,10 +179,9 @@ def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser
 
 def _denoise_class_work(label, members, core, class_rows, metric, n_classes,
                         denoiser):
-    rows = prepare(class_rows, metric)
     core_position = int(np.searchsorted(members, core))
-    pseudo_class = PseudoClass(label, members, core_position, rows, metric,
-                               n_classes)
+    pseudo_class = PseudoClass._from_pool_rows(label, members, core_position,
+                                               class_rows, metric, n_classes)
     if hasattr(denoiser, "denoise_class"):
         ranking, n_kept = denoiser.denoise_class(pseudo_class)
     else:
@@ -205,8 +203,8 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
 
 def _select_class_work(label, members, core_position, class_rows, metric,
                        n_classes, stats, budget, boundary_selector):
-    pseudo_class = PseudoClass(label, members, core_position,
-                               prepare(class_rows, metric), metric, n_classes)
+    pseudo_class = PseudoClass._from_pool_rows(label, members, core_position,
+                                               class_rows, metric, n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
      pseudo_class.opponent) = stats
     picks = boundary_selector.select_class(pseudo_class, budget)
@@ -529,9 +527,14 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         denoiser = self._make_denoiser(rng)
         self._log(f"stage 3/5: denoising with {type(denoiser).__name__}")
 
+        # take() gathers rows faster than fancy indexing; on the plain
+        # ndarray so that a memory map's rows come back as an ndarray.
+        pool = np.asarray(X)
+
         def denoise_all(denoiser):
             per_class = self._parallel(
-                (delayed(_denoise_class)(c, members[c], cores[c], X[members[c]],
+                (delayed(_denoise_class)(c, members[c], cores[c],
+                                         np.take(pool, members[c], axis=0),
                                          self.metric, cores.size, denoiser)
                  for c in largest_first),
                 largest_first, class_work,
@@ -577,7 +580,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
             (delayed(_select_class)(
-                c, kept_members[c], kept_core_positions[c], X[kept_members[c]],
+                c, kept_members[c], kept_core_positions[c],
+                np.take(pool, kept_members[c], axis=0),
                 self.metric, cores.size,
                 (per_class[c][2], outside[kept_members[c]],
                  opponent[kept_members[c]]),

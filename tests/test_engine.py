@@ -168,6 +168,73 @@ def test_pseudo_classes_same_for_any_memory_layout(tmp_path, dtype):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize("layout", ["C", "strided", "memmap"])
+def test_pseudo_class_from_pool_rows_matches_prepared_rows(tmp_path, metric, dtype,
+                                                          layout):
+    """The sampler builds its pseudo-classes from the pool's rows: stages see
+    the same X (float64, prepared) and get the same distances, bit for bit,
+    as from a PseudoClass of prepared rows; for float32 and float64 Euclidean
+    rows the float64 copy is made only when a stage reads X."""
+    from sklearn import config_context
+
+    from sklearn_bilaf._distances import prepare
+
+    rng = np.random.default_rng(1)
+    rows = rng.integers(-4, 5, size=(300, 24)).astype(dtype)
+    rows[200:260] = rows[:60]  # exact duplicates
+    if layout == "strided":
+        rows = np.repeat(rows, 2, axis=0)[::2]
+    elif layout == "memmap":
+        np.save(tmp_path / "rows.npy", rows)
+        rows = np.load(tmp_path / "rows.npy", mmap_mode="r")
+    members = np.arange(300) * 3
+    for cached in (True, False):
+        with config_context(working_memory=64 if cached else 1):
+            expected = PseudoClass(4, members, 17, prepare(rows, metric), metric,
+                                   9)
+            got = PseudoClass._from_pool_rows(4, members, 17, rows, metric, 9)
+            assert got.mean_distances().tobytes() == (
+                expected.mean_distances().tobytes())
+            lazy = (metric == "euclidean" and layout != "strided"
+                    and dtype in (np.float32, np.float64))
+            assert (got._X is None) == lazy
+            assert got.distances([3, 17, 250], [0, 5]).tobytes() == (
+                expected.distances([3, 17, 250], [0, 5]).tobytes())
+            assert got.distances([17]).tobytes() == (
+                expected.distances([17]).tobytes())
+            assert got.X.dtype == np.float64
+            assert got.X.tobytes() == expected.X.tobytes()
+            assert (got.n, got.label, got.core_position, got.n_classes) == (
+                300, 4, 17, 9)
+    # X can be replaced, as a custom stage may do.
+    got.X = expected.X[:, :3]
+    assert got.X.shape == (300, 3) and got._plain_rows() is got.X
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_sampler_same_selection_for_any_memory_layout(tmp_path, metric):
+    """The per-class stages gather their rows from the pool: Fortran-ordered,
+    strided and memory-mapped pools select what a C-ordered array does."""
+    rng = np.random.RandomState(5)
+    X = (rng.normal(size=(3000, 20)) + rng.randint(0, 4, size=(3000, 1))
+         ).astype(np.float32)
+    cores = np.sort(rng.choice(3000, 12, replace=False))
+
+    def fit(pool):
+        return BiLAFSampler(120, core_selector=cores, metric=metric).fit(pool)
+
+    expected = fit(X)
+    np.save(tmp_path / "X.npy", X)
+    for pool in (np.asfortranarray(X), np.repeat(X, 2, axis=0)[::2],
+                 np.load(tmp_path / "X.npy", mmap_mode="r")):
+        got = fit(pool)
+        np.testing.assert_array_equal(got.selected_indices_,
+                                      expected.selected_indices_)
+        np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
+
+
 def test_cosine_pseudo_classes_match_cdist():
     rng = np.random.RandomState(1)
     X = rng.normal(size=(300, 8))

@@ -237,3 +237,46 @@ def test_stable_argsort_is_numpys_stable_argsort(n):
                           rng.randint(0, 5, size=n))):
         np.testing.assert_array_equal(_kernels.stable_argsort(keys),
                                       np.argsort(keys, kind="stable"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "memmap"])
+def test_centered_rows_match_a_float64_copy_minus_the_centre(tmp_path, dtype,
+                                                             layout):
+    """CenteredRows shifts float32 and float64 rows in one compiled pass; any
+    dtype and layout gives the bits of the float64 copy minus the centre."""
+    from sklearn_bilaf._distances import CenteredRows, sq_norms
+
+    rng = np.random.default_rng(0)
+    A = (rng.normal(size=(40, 24)) * 50).astype(dtype)
+    if layout == "F":
+        A = np.asfortranarray(A)
+    elif layout == "strided":
+        A = np.repeat(A, 2, axis=0)[::2]
+    elif layout == "memmap":
+        np.save(tmp_path / "A.npy", A)
+        A = np.load(tmp_path / "A.npy", mmap_mode="r")
+    expected = A.astype(np.float64) - A[7].astype(np.float64)
+    for center in (A[7], A[7].astype(np.float64), A[7].tolist()):
+        shifted = CenteredRows(A, center)
+        assert shifted.rows.dtype == np.float64
+        assert shifted.rows.tobytes() == np.ascontiguousarray(expected).tobytes()
+        assert shifted.sq.tobytes() == sq_norms(expected).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+def test_cosine_prepare_divides_like_numpy(dtype):
+    """prepare's compiled row division gives numpy's quotients, bit for bit."""
+    from sklearn_bilaf._distances import prepare
+
+    rows = (np.random.default_rng(2).normal(size=(50, 30)) * 40).astype(dtype)
+    rows[rows == 0] = 1
+    for out_dtype in (np.float64, np.float32):
+        copy = np.array(rows, dtype=out_dtype)
+        norms = np.sqrt(np.einsum("ij,ij->i", copy, copy))
+        expected = copy / norms[:, None]
+        got = prepare(rows[::1], "cosine", dtype=out_dtype)
+        assert got.dtype == out_dtype
+        assert got.tobytes() == expected.tobytes()
+        strided = prepare(np.repeat(rows, 2, axis=0)[::2], "cosine", dtype=out_dtype)
+        assert strided.tobytes() == expected.tobytes()
