@@ -95,68 +95,6 @@ def stable_argsort(keys):
 
 
 @njit(cache=True, nogil=True)
-def stable_smallest(keys, q):
-    """``stable_argsort(keys)[:q]`` for NaN-free float keys and ``q <= n``,
-    without sorting the rest.
-
-    The q-th smallest key by quickselect on a copy, then the keys below it
-    and the first of those equal to it (lowest index first), sorted stably.
-    (Element loops and no slices: they halve the compile time.)
-    """
-    n = keys.shape[0]
-    a = np.empty(n)
-    for u in range(n):
-        a[u] = keys[u]
-    lo = 0
-    hi = n - 1
-    target = q - 1
-    while lo < hi:
-        x = a[lo]
-        y = a[(lo + hi) // 2]
-        z = a[hi]
-        # Median of three as the pivot.
-        pivot = max(min(x, y), min(max(x, y), z))
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                s = a[i]
-                a[i] = a[j]
-                a[j] = s
-                i += 1
-                j -= 1
-        if target <= j:
-            hi = j
-        elif target >= i:
-            lo = i
-        else:
-            break
-    cut = a[target]
-    below = 0
-    for u in range(n):
-        below += keys[u] < cut
-    ties = q - below
-    chosen = np.empty(q, dtype=np.intp)
-    chosen_keys = np.empty(q)
-    c = 0
-    for u in range(n):
-        v = keys[u]
-        if v < cut or (v == cut and ties > 0):
-            ties -= v == cut
-            chosen[c] = u
-            chosen_keys[c] = v
-            c += 1
-    by_key = stable_argsort(chosen_keys)
-    for t in range(q):
-        by_key[t] = chosen[by_key[t]]
-    return by_key
-
-
-@njit(cache=True, nogil=True)
 def fill_distance_tiles(G, Y, sq, zone, cosine, first_tile, tile_stride):
     """Turn a Gram matrix into the full distance matrix, in place, for the
     row tiles ``first_tile, first_tile + tile_stride, ...`` (of 64 rows).
@@ -460,8 +398,7 @@ def _list_means(lists, candidates, m, unsorted):
             for t in range(m):
                 for u in range(b):
                     ordered[t, u] = np.inf
-            # u0 - u0, not 0: a literal would compile _lanes_merge again.
-            _lanes_merge(values, column_of, ordered, u0 - u0, b, m - 1)
+            _lanes_merge(values, column_of, ordered, 0, b, m - 1)
             source = ordered
         else:
             source = values
@@ -486,7 +423,7 @@ def idc_order(D, core, k, q, published):
     growth (all of them for the paper's variant).
     """
     n = D.shape[0]
-    order = stable_smallest(D[core], q)
+    order = stable_argsort(D[core])
     grown = np.empty(n, dtype=np.intp)
     in_grown = np.zeros(n, dtype=np.bool_)
     for t in range(q):
@@ -510,7 +447,7 @@ def idc_order(D, core, k, q, published):
         rho = _absorb(D, refs, n_refs, candidates, nearest, read, kth, size, k,
                       published)
         n_refs = size
-        ring = candidates[stable_smallest(rho, q)]
+        ring = candidates[stable_argsort(rho)[:q]]
         for j in ring:
             grown[size] = j
             in_grown[j] = True
