@@ -365,52 +365,24 @@ def _absorb(D, refs, first_place, candidates, nearest, read, kth, n_refs, k,
                         published)
         t += 1
     m = min(k, n_refs)
-    return _list_means(read if published else nearest, candidates, m,
-                       published)
-
-
-@njit(cache=True, nogil=True)
-def _list_means(lists, candidates, m, unsorted):
-    """Compensated mean of the first ``m`` entries of the ``candidates``'
-    rows of ``lists``, in ascending order: sorted first when ``unsorted``
-    (otherwise the rows are ascending already).
-
-    Blocks of candidates side by side, one per column, so that the loops
-    vectorise: :func:`_lanes_merge` sorts (an insertion sort; equal values
-    keep their order), and the sums take the entries in ascending order with
-    :func:`_compensated_step`, the bits of :func:`_mean`.
-    """
-    n_cand = candidates.shape[0]
-    rho = np.empty(n_cand)
-    block = LANES_BLOCK
-    values = np.empty((m, block))
-    column_of = np.arange(m)
-    ordered = np.empty((m, block))
-    total = np.empty(block)
-    carry = np.empty(block)
-    for u0 in range(0, n_cand, block):
-        b = min(block, n_cand - u0)
-        for u in range(b):
-            j = candidates[u0 + u]
-            for t in range(m):
-                values[t, u] = lists[j, t]
-        if unsorted:
-            for t in range(m):
-                for u in range(b):
-                    ordered[t, u] = np.inf
-            _lanes_merge(values, column_of, ordered, 0, b, m - 1)
-            source = ordered
-        else:
-            source = values
-        for u in range(b):
-            total[u] = 0.0
-            carry[u] = 0.0
+    rho = np.empty(candidates.shape[0])
+    if not published:
+        for u in range(candidates.shape[0]):
+            rho[u] = _mean(nearest[candidates[u]], m)
+        return rho
+    values = np.empty(m)
+    for u in range(candidates.shape[0]):
+        j = candidates[u]
+        # Insertion sort: m <= k is small, and np.sort's call costs more
+        # than the sorting here.
         for t in range(m):
-            for u in range(b):
-                total[u], carry[u] = _compensated_step(total[u], carry[u],
-                                                       source[t, u])
-        for u in range(b):
-            rho[u0 + u] = (total[u] + carry[u]) / m
+            v = read[j, t]
+            pos = t
+            while pos > 0 and values[pos - 1] > v:
+                values[pos] = values[pos - 1]
+                pos -= 1
+            values[pos] = v
+        rho[u] = _mean(values, m)
     return rho
 
 
