@@ -176,35 +176,27 @@ def mean_rows(D, positions, rows):
     :func:`row_means` sees in the on-demand path).  ``D`` is symmetric, so
     row i's sum over columns j is accumulated as column i's sum over rows j:
     every row is read contiguously and the n sums advance side by side
-    (vectorised), eight rows per sweep (fewer trips of the n sums through
-    memory), in the same order as a row-by-row sum, hence the same bits.
+    (vectorised), four rows per sweep, in the same order as a row-by-row
+    sum, hence the same bits.
     """
     n = D.shape[0]
     m = positions.shape[0]
     total = np.zeros(n)
     carry = np.zeros(n)
     t = 0
-    while t + 8 <= m:
+    while t + 4 <= m:
         r0 = D[rows[t]]
         r1 = D[rows[t + 1]]
         r2 = D[rows[t + 2]]
         r3 = D[rows[t + 3]]
-        r4 = D[rows[t + 4]]
-        r5 = D[rows[t + 5]]
-        r6 = D[rows[t + 6]]
-        r7 = D[rows[t + 7]]
         for i in range(n):
             s, c = _compensated_step(total[i], carry[i], r0[i])
             s, c = _compensated_step(s, c, r1[i])
             s, c = _compensated_step(s, c, r2[i])
             s, c = _compensated_step(s, c, r3[i])
-            s, c = _compensated_step(s, c, r4[i])
-            s, c = _compensated_step(s, c, r5[i])
-            s, c = _compensated_step(s, c, r6[i])
-            s, c = _compensated_step(s, c, r7[i])
             total[i] = s
             carry[i] = c
-        t += 8
+        t += 4
     while t < m:
         r0 = D[rows[t]]
         for i in range(n):
