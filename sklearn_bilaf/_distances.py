@@ -355,10 +355,12 @@ class CenteredRows:
         return D
 
 
-#: Pseudo-classes of at least this many (distinct) members share their
-#: Gram product's row blocks among ``_threads.CLASS_THREADS`` worker threads;
-#: below, the threads would cost more than they save.
-PARALLEL_GRAM_MIN_ROWS = 1024
+#: Rows per panel of a pseudo-class's Gram product.  Panel by panel, the
+#: panel's rows times all earlier rows (a matrix product) and the panel's own
+#: triangle (``dsyrk``).  The panels are fixed, so the products have the same
+#: bits however many threads share a class's panels; larger classes share
+#: them among ``_threads.CLASS_THREADS`` worker threads.
+GRAM_PANEL_ROWS = 1024
 
 
 def within_distances(Y, center, metric):
@@ -370,27 +372,28 @@ def within_distances(Y, center, metric):
     between duplicates matter.  The lower triangle's BLAS products, then one
     compiled pass that finishes and mirrors it.
     """
+    from ._blas import syrk_lower
     from ._kernels import fill_distance_tiles
     from ._threads import CLASS_THREADS, map_blocks
 
     shifted = Y if isinstance(Y, CenteredRows) else CenteredRows(Y, center)
-    rows = shifted.rows
+    rows = np.ascontiguousarray(shifted.rows)
     n = len(shifted)
     D = np.empty((n, n))
-    # The lower triangle only, in row blocks: about half the work of a full
-    # product.  numpy's matmul (unlike scipy's BLAS wrappers) releases the
-    # GIL, so per-class tasks in threads run their products concurrently;
-    # writing straight into D (out=) saves a temporary and a copy per block.
-    # Fixed blocks, each on one BLAS thread: the same bits however many
-    # threads share them (largest first, for balance).
-    step = 256
+    # The lower triangle only: half the work of a full product.  numpy's
+    # matmul and the ctypes call of dsyrk release the GIL, so per-class tasks
+    # in threads run their products concurrently; both write straight into D.
+    # Each panel runs on one BLAS thread (largest first, for balance).
+    step = GRAM_PANEL_ROWS
 
-    def lower_block(start):
+    def lower_panel(start):
         stop = min(n, start + step)
-        np.matmul(rows[start:stop], rows[:stop].T, out=D[start:stop, :stop])
+        if start:
+            np.matmul(rows[start:stop], rows[:start].T, out=D[start:stop, :start])
+        syrk_lower(rows, D, start, stop)
 
-    n_threads = CLASS_THREADS.get() if n >= PARALLEL_GRAM_MIN_ROWS else 1
-    map_blocks(lower_block, list(range(0, n, step))[::-1], n_threads)
+    n_threads = CLASS_THREADS.get() if n > step else 1
+    map_blocks(lower_panel, list(range(0, n, step))[::-1], n_threads)
 
     def finish_tiles(first):
         # Interleaved row tiles, so the workers' shares of the triangle match.

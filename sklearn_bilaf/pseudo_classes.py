@@ -111,6 +111,11 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     # evaluated distances, and the distances returned are direct ones too.
     n_threads = blas_threads()
     step = _chunk_length(X, cores.size, np.dtype(dtype).itemsize, n_threads)
+    # As many chunks for every thread (7 chunks on 2 threads would leave one
+    # idle for a seventh of the stage).
+    n_chunks = -(-n // step)
+    n_chunks = -(-n_chunks // n_threads) * n_threads
+    step = max(1, -(-n // n_chunks))
     map_blocks(assign_chunk, list(range(0, n, step)), n_threads)
     # A core belongs to its own class even when an identical core comes first;
     # its outside distance is then to the nearest *other* core.

@@ -3,10 +3,9 @@
 import sys
 import time
 import warnings
-from itertools import islice
 
 import numpy as np
-from joblib import delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
 from sklearn.metrics import pairwise_distances_argmin_min
@@ -22,8 +21,10 @@ from sklearn.utils.validation import check_is_fitted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
+    joblib_runs_threads,
     one_blas_thread_in_task,
     one_thread,
+    run_in_threads,
 )
 from .base import (
     Count,
@@ -166,7 +167,8 @@ def _batch_sizes(work, n_workers):
 
 
 def _run_batch(tasks):
-    """Run a batch of per-class tasks (``delayed`` triples) one after another."""
+    """Run a batch of per-class tasks (``(function, args, kwargs)`` triples)
+    one after another."""
     return [function(*args, **kwargs) for function, args, kwargs in tasks]
 
 
@@ -533,10 +535,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         def denoise_all(denoiser):
             per_class = self._parallel(
-                (delayed(_denoise_class)(c, members[c], cores[c],
-                                         np.take(pool, members[c], axis=0),
-                                         self.metric, cores.size, denoiser)
-                 for c in largest_first),
+                lambda c: (_denoise_class,
+                           (c, members[c], cores[c],
+                            np.take(pool, members[c], axis=0),
+                            self.metric, cores.size, denoiser), {}),
                 largest_first, class_work,
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
@@ -579,15 +581,13 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"stage 5/5: {budget - cores.size} boundary samples with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
-            (delayed(_select_class)(
-                c, kept_members[c], kept_core_positions[c],
-                np.take(pool, kept_members[c], axis=0),
-                self.metric, cores.size,
-                (per_class[c][2], outside[kept_members[c]],
-                 opponent[kept_members[c]]),
-                int(class_budgets[c]),
-                boundary_selector,
-            ) for c in largest_first),
+            lambda c: (_select_class,
+                       (c, kept_members[c], kept_core_positions[c],
+                        np.take(pool, kept_members[c], axis=0),
+                        self.metric, cores.size,
+                        (per_class[c][2], outside[kept_members[c]],
+                         opponent[kept_members[c]]),
+                        int(class_budgets[c]), boundary_selector), {}),
             largest_first, class_work,
         )
         timings["boundary"] = time.perf_counter() - tic
@@ -693,31 +693,31 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, tasks, classes, work):
-        """Run the per-class tasks (in the order of ``classes``, largest
+    def _parallel(self, make_task, classes, work):
+        """Run the per-class task ``make_task(c)`` (a ``(function, args,
+        kwargs)`` triple) of every class ``c`` of ``classes`` (largest
         first; small classes in batches); results in class order.
-        ``tasks`` is a generator, so that each class's rows are gathered only
-        when its batch is dispatched; ``work`` (per class) decides how small
-        classes are batched."""
+
+        A task is made only when its batch starts, so that each class's rows
+        are gathered then (by the worker thread that runs it, when the
+        tasks run in threads); ``work`` (per class) decides how small
+        classes are batched.
+        """
         # Held here too, so that sequential and threaded runs set the limit
         # once, not once per task.  Concurrent tasks fill the cores; one task
-        # at a time lets a large class's Gram blocks use them instead (same
-        # bits: fixed blocks on one BLAS thread each).
+        # at a time lets a large class's Gram panels use them instead (same
+        # bits: fixed panels on one BLAS thread each).
         sequential = effective_n_jobs(self.n_jobs) == 1
         token = CLASS_THREADS.set(blas_threads() if sequential else 1)
         try:
             with one_thread("blas"):
                 n_workers = 1 if sequential else effective_n_jobs(self.n_jobs)
                 sizes = _batch_sizes(np.asarray(work)[classes], n_workers)
-                # scikit-learn's Parallel and delayed carry the caller's
-                # configuration (working_memory, which decides how a class's
-                # distances are computed and so their last bits) into the
-                # worker threads and processes, which would otherwise see
-                # the defaults: the selection must not depend on n_jobs.
-                batches = (sklearn_parallel.delayed(_run_batch)(
-                    list(islice(tasks, size))) for size in sizes)
-                results = sklearn_parallel.Parallel(
-                    n_jobs=self.n_jobs, prefer="threads")(batches)
+                ends = np.cumsum(sizes, dtype=np.intp)
+                batches = [classes[end - size:end]
+                           for size, end in zip(sizes, ends, strict=True)]
+                results = self._run_batches(make_task, batches, sequential,
+                                            n_workers)
         finally:
             CLASS_THREADS.reset(token)
         results = [result for batch in results for result in batch]
@@ -725,6 +725,29 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         for c, result in zip(classes, results, strict=True):
             in_order[c] = result
         return in_order
+
+    def _run_batches(self, make_task, batches, sequential, n_workers):
+        if sequential:
+            return [_run_batch([make_task(c) for c in batch]) for batch in batches]
+        if joblib_runs_threads():
+            # Threads of this process, as joblib's threading backend would
+            # use, without its 10 ms polling for results.  Worker threads
+            # start from scikit-learn's default configuration: they run
+            # under the caller's (working_memory decides how a class's
+            # distances are computed, and so their last bits; the
+            # selection must not depend on n_jobs).
+            config = get_config()
+
+            def run(batch):
+                with config_context(**config):
+                    return _run_batch([make_task(c) for c in batch])
+
+            return run_in_threads(run, batches, n_workers)
+        # Another backend (processes, a dask cluster): scikit-learn's
+        # Parallel and delayed carry the caller's configuration there.
+        return sklearn_parallel.Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            sklearn_parallel.delayed(_run_batch)([make_task(c) for c in batch])
+            for batch in batches)
 
     @staticmethod
     def _checked_cores(core_selector, n_samples, budget):

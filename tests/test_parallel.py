@@ -332,14 +332,14 @@ def _record_block_threads(monkeypatch):
 
 
 def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch):
-    """One class at a time, a large class's Gram row blocks (each on one
+    """One class at a time, a large class's Gram panels (each on one
     BLAS thread) and the tiles of the pass that finishes them go to worker
     threads: the distances must be the same bits as on one thread."""
     from sklearn_bilaf import _distances, _threads
 
     rng = np.random.default_rng(3)
     Y = rng.standard_normal((1100, 40)) + 5.0
-    assert Y.shape[0] >= _distances.PARALLEL_GRAM_MIN_ROWS
+    assert Y.shape[0] > _distances.GRAM_PANEL_ROWS  # two panels
     used = _record_block_threads(monkeypatch)
     # The reference on one BLAS thread, as the sampler runs its classes: some
     # BLAS builds (numpy 1.25's OpenBLAS 0.3.23 here) round a product
@@ -560,3 +560,71 @@ def test_workers_see_the_callers_working_memory(backend):
     np.testing.assert_array_equal(got.selected_indices_,
                                   expected.selected_indices_)
     np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
+
+
+def test_run_in_threads_keeps_order_context_and_first_error():
+    import threading
+    from contextvars import ContextVar
+
+    from sklearn_bilaf._threads import run_in_threads
+
+    var = ContextVar("test_var", default="unset")
+    var.set("caller's")
+    seen = set()
+
+    def run(item):
+        seen.add((threading.get_ident(), var.get()))
+        return item * item
+
+    assert run_in_threads(run, range(20), 3) == [i * i for i in range(20)]
+    assert {value for _, value in seen} == {"caller's"}
+    assert threading.get_ident() not in {ident for ident, _ in seen}
+    assert run_in_threads(run, [], 2) == []
+
+    started = []
+
+    def failing(item):
+        started.append(item)
+        if item in (3, 5):
+            raise ValueError(f"item {item}")
+        return item
+
+    with pytest.raises(ValueError, match="item 3"):
+        run_in_threads(failing, range(100), 1)
+    assert started == [0, 1, 2, 3]  # nothing starts after a failure
+
+
+def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
+    """With joblib's default (threading) backend the per-class tasks run on
+    the library's own threads, which wake the caller when the last task
+    ends (joblib polls every 10 ms); a backend the caller chose (processes,
+    dask) still gets the tasks through joblib."""
+    from sklearn.utils import parallel as sklearn_parallel
+
+    from sklearn_bilaf import _threads
+    from sklearn_bilaf import sampler as sampler_module
+
+    X = _pool()
+    expected = _select(X)
+    assert _threads.joblib_runs_threads()
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert _threads.joblib_runs_threads()
+    with joblib.parallel_backend("loky", n_jobs=2):
+        assert not _threads.joblib_runs_threads()
+
+    used = []
+    original_run, original_parallel = _threads.run_in_threads, sklearn_parallel.Parallel
+    monkeypatch.setattr(sampler_module, "run_in_threads",
+                        lambda *a: used.append("ours") or original_run(*a))
+    monkeypatch.setattr(
+        sklearn_parallel, "Parallel",
+        lambda *a, **k: used.append("joblib") or original_parallel(*a, **k))
+    np.testing.assert_array_equal(_select(X, n_jobs=2), expected)
+    assert used == ["ours", "ours"]  # the denoising and boundary stages
+    used.clear()
+    with joblib.parallel_backend("loky", n_jobs=2):
+        np.testing.assert_array_equal(_select(X, n_jobs=2), expected)
+    assert used == ["joblib", "joblib"]
+    used.clear()
+    np.testing.assert_array_equal(_select(X, n_jobs=1), expected)
+    assert used == []  # one class after another, in the caller's thread
