@@ -29,15 +29,21 @@ def finish_rows_top3(D, a_sq, b_sq, minus_two, values, indices):
     zero = D.dtype.type(0)
     for i in range(n):
         ai = a_sq[i]
-        v0 = v1 = v2 = np.inf
-        j0 = j1 = j2 = -1
+        row = D[i]
+        # Finish the row in a sweep of its own, which the compiler
+        # vectorises, then scan it for the three smallest: after the first
+        # few columns, nearly every value fails the first test.
         for j in range(m):
-            d = D[i, j] * minus_two
+            d = row[j] * minus_two
             d = d + ai
             d = d + b_sq[j]
             if d < zero:
                 d = zero
-            D[i, j] = d
+            row[j] = d
+        v0 = v1 = v2 = np.inf
+        j0 = j1 = j2 = -1
+        for j in range(m):
+            d = row[j]
             if d < v2:
                 if d < v1:
                     v2, j2 = v1, j1
