@@ -177,13 +177,19 @@ def run_in_threads(run, items, n_threads):
     """``[run(item) for item in items]``, on ``n_threads`` threads started
     for the call.
 
-    Each thread takes the next item as soon as it is free, so items ordered
-    largest first balance the threads.  Unlike joblib's threading backend,
-    whose caller polls for results every 10 ms (a noticeable share of a
-    selection that takes a few tenths of a second), the caller wakes as
-    soon as the last item is done.  Threads run in a copy of the caller's
-    context (its ``ContextVar`` values).  If ``run`` raises, no new item is
-    started and the error of the earliest failed item is raised.
+    Items are taken as threads become free, from both ends of the list: the
+    first thread (and every other one) from the front, the others from the
+    back.  With items ordered largest first, the threads still finish
+    together, and the first works through the large items (mostly BLAS and
+    compiled kernels, which release the GIL) while the second works through
+    the small ones (whose Python steps hold it): they contend for the GIL
+    far less than if both ran small items at the end.  Unlike joblib's
+    threading backend, whose caller polls for results every 10 ms (a
+    noticeable share of a selection that takes a few tenths of a second),
+    the caller wakes as soon as the last item is done.  Threads run in a
+    copy of the caller's context (its ``ContextVar`` values).  If ``run``
+    raises, no new item is started and the error of the earliest failed
+    item (in list order) is raised.
     """
     import contextvars
 
@@ -191,15 +197,19 @@ def run_in_threads(run, items, n_threads):
     results = [None] * len(items)
     errors = {}
     lock = threading.Lock()
-    next_item = [0]
+    bounds = [0, len(items)]  # the next item from the front; one past the back
 
-    def work():
+    def work(from_back):
         while True:
             with lock:
-                if errors or next_item[0] == len(items):
+                if errors or bounds[0] == bounds[1]:
                     return
-                i = next_item[0]
-                next_item[0] += 1
+                if from_back:
+                    bounds[1] -= 1
+                    i = bounds[1]
+                else:
+                    i = bounds[0]
+                    bounds[0] += 1
             try:
                 results[i] = run(items[i])
             except BaseException as error:  # re-raised in the caller
@@ -208,8 +218,8 @@ def run_in_threads(run, items, n_threads):
                 return
 
     threads = [threading.Thread(target=contextvars.copy_context().run,
-                                args=(work,), daemon=True)
-               for _ in range(max(1, min(n_threads, len(items))))]
+                                args=(work, t % 2 == 1), daemon=True)
+               for t in range(max(1, min(n_threads, len(items))))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -577,6 +577,7 @@ def test_run_in_threads_keeps_order_context_and_first_error():
         return item * item
 
     assert run_in_threads(run, range(20), 3) == [i * i for i in range(20)]
+    assert run_in_threads(run, range(7), 2) == [i * i for i in range(7)]
     assert {value for _, value in seen} == {"caller's"}
     assert threading.get_ident() not in {ident for ident, _ in seen}
     assert run_in_threads(run, [], 2) == []
@@ -592,6 +593,23 @@ def test_run_in_threads_keeps_order_context_and_first_error():
     with pytest.raises(ValueError, match="item 3"):
         run_in_threads(failing, range(100), 1)
     assert started == [0, 1, 2, 3]  # nothing starts after a failure
+
+    # Two threads: one works from the front, the other from the back.
+    order = []
+
+    def record(item):
+        with lock:
+            order.append((threading.get_ident(), item))
+        return item
+
+    lock = threading.Lock()
+    assert run_in_threads(record, range(40), 2) == list(range(40))
+    by_thread = {}
+    for ident, item in order:
+        by_thread.setdefault(ident, []).append(item)
+    for items in by_thread.values():
+        assert items in (sorted(items), sorted(items, reverse=True))
+    assert sorted(item for _, item in order) == list(range(40))
 
 
 def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
