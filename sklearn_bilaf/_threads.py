@@ -136,7 +136,7 @@ def one_blas_thread_in_task():
 #: Worker threads a single pseudo-class's products may use: set by the
 #: sampler while it processes the classes one at a time (``n_jobs`` of 1), so
 #: that large classes still use the cores.  The products are split into
-#: fixed row blocks, each computed on one BLAS thread, so the result is the
+#: fixed row panels, each computed on one BLAS thread, so the result is the
 #: same bits for any number of workers.
 CLASS_THREADS = ContextVar("sklearn_bilaf_class_threads", default=1)
 
