@@ -173,17 +173,20 @@ def joblib_runs_threads():
     return type(backend) is ThreadingBackend
 
 
-def run_in_threads(run, items, n_threads):
+def run_in_threads(run, items, n_threads, back_from=0):
     """``[run(item) for item in items]``, on ``n_threads`` threads started
     for the call.
 
     Items are taken as threads become free, from both ends of the list: the
     first thread (and every other one) from the front, the others from the
-    back.  With items ordered largest first, the threads still finish
-    together, and the first works through the large items (mostly BLAS and
-    compiled kernels, which release the GIL) while the second works through
-    the small ones (whose Python steps hold it): they contend for the GIL
-    far less than if both ran small items at the end.  Unlike joblib's
+    back, but only items from ``back_from`` on (before that, from the front
+    too).  With items ordered largest first and the small ones from
+    ``back_from`` on, the first thread works through the large items
+    (mostly BLAS and compiled kernels, which release the GIL) while the
+    second works through the small ones (whose Python steps hold it): they
+    contend for the GIL far less than if both ran small items at the end.
+    Large items are taken largest first by every thread, which balances
+    them best.  Unlike joblib's
     threading backend, whose caller polls for results every 10 ms (a
     noticeable share of a selection that takes a few tenths of a second),
     the caller wakes as soon as the last item is done.  Threads run in a
@@ -204,7 +207,7 @@ def run_in_threads(run, items, n_threads):
             with lock:
                 if errors or bounds[0] == bounds[1]:
                     return
-                if from_back:
+                if from_back and bounds[1] > max(back_from, bounds[0]):
                     bounds[1] -= 1
                     i = bounds[1]
                 else:

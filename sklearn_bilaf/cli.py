@@ -301,7 +301,8 @@ def _add_selection_options(parser):
     )
     group.add_argument(
         "-j", "--n-jobs", type=_n_jobs, default=None, metavar="N",
-        help="pseudo-classes processed in parallel (default 1; -1 for all "
+        help="pseudo-classes processed in parallel by joblib (default: none, "
+        "on the library's own threads, as many as BLAS may use; -1 for all "
         "cores); the selection does not depend on it",
     )
 

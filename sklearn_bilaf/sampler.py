@@ -264,14 +264,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds every stochastic stage that has no seed of its own.
     n_jobs : int or None, default=None
-        Pseudo-classes processed in parallel (joblib; ``-1`` for all cores).
-        Each class's products run in fixed blocks on one BLAS thread, so
-        the selection does not depend on it.  With None the classes are
-        processed one at a time, and those of at least 1,024 members share
-        their products' blocks among the cores.  The search for every
-        sample's nearest cores (stage 2) runs in row chunks on as many
-        threads as BLAS may use (see ``threadpoolctl``), whatever
-        ``n_jobs``; it too gives the same result on any number.
+        Pseudo-classes processed in parallel by joblib (``-1`` for all
+        cores).  With None or 1 (no joblib jobs) the per-class stages still
+        run on as many threads of the library's own as BLAS may use, like
+        the search for every sample's nearest cores (stage 2) and like
+        scikit-learn's OpenMP-based estimators: limit them with
+        ``threadpoolctl.threadpool_limits``.  Each class's products run in
+        fixed blocks on one BLAS thread, so the selection does not depend
+        on the number of jobs or threads.  A class with more than one
+        worker's share of the work also shares its products' blocks among
+        the workers.
     verbose : int, default=0
         Print progress per stage to stderr when positive.  The default core
         stage (``core_selector=None``) also reports its k-means start and
@@ -703,21 +705,32 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         tasks run in threads); ``work`` (per class) decides how small
         classes are batched.
         """
-        # Held here too, so that sequential and threaded runs set the limit
-        # once, not once per task.  Concurrent tasks fill the cores; one task
-        # at a time lets a large class's Gram panels use them instead (same
+        # Without joblib jobs (n_jobs None or 1) the classes still use the
+        # cores BLAS may use, as stage 2 does and as scikit-learn's OpenMP
+        # estimators do: on threads of the library's own.  Each class runs
+        # on one of them, so the bits do not depend on how many there are.
+        n_jobs = effective_n_jobs(self.n_jobs)
+        own_threads = n_jobs == 1
+        n_workers = blas_threads() if own_threads else n_jobs
+        sizes = _batch_sizes(np.asarray(work)[classes], n_workers)
+        # A single task (one class, or a few small ones) cannot spread over
+        # the workers: a large class's Gram panels go to them instead (same
         # bits: fixed panels on one BLAS thread each).
-        sequential = effective_n_jobs(self.n_jobs) == 1
-        token = CLASS_THREADS.set(blas_threads() if sequential else 1)
+        sequential = n_workers == 1 or len(sizes) == 1
+        ends = np.cumsum(sizes, dtype=np.intp)
+        batches = [classes[end - size:end]
+                   for size, end in zip(sizes, ends, strict=True)]
+        token = CLASS_THREADS.set(n_workers if sequential else 1)
         try:
+            # Held here too, so that sequential and threaded runs set the
+            # limit once, not once per task.
             with one_thread("blas"):
-                n_workers = 1 if sequential else effective_n_jobs(self.n_jobs)
-                sizes = _batch_sizes(np.asarray(work)[classes], n_workers)
-                ends = np.cumsum(sizes, dtype=np.intp)
-                batches = [classes[end - size:end]
-                           for size, end in zip(sizes, ends, strict=True)]
-                results = self._run_batches(make_task, batches, sequential,
-                                            n_workers)
+                if sequential:
+                    results = [_run_batch([make_task(c) for c in batch])
+                               for batch in batches]
+                else:
+                    results = self._run_batches(make_task, batches, work,
+                                                own_threads, n_workers)
         finally:
             CLASS_THREADS.reset(token)
         results = [result for batch in results for result in batch]
@@ -726,10 +739,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             in_order[c] = result
         return in_order
 
-    def _run_batches(self, make_task, batches, sequential, n_workers):
-        if sequential:
-            return [_run_batch([make_task(c) for c in batch]) for batch in batches]
-        if joblib_runs_threads():
+    def _run_batches(self, make_task, batches, work, own_threads, n_workers):
+        if own_threads or joblib_runs_threads():
             # Threads of this process, as joblib's threading backend would
             # use, without its 10 ms polling for results.  Worker threads
             # start from scikit-learn's default configuration: they run
@@ -737,12 +748,30 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             # distances are computed, and so their last bits; the
             # selection must not depend on n_jobs).
             config = get_config()
+            # A class with more than a worker's share of the work would keep
+            # one worker busy long after the others ran out: its Gram panels
+            # are shared among the workers (same bits; the threads then
+            # outnumber the cores while the others still run).
+            work = np.asarray(work)
+            fair_share = float(np.sum(work)) / n_workers
+            items = [(batch, float(np.sum(work[batch])) > fair_share)
+                     for batch in batches]
+            # Large classes are taken largest first by every worker, which
+            # balances them best; small ones (Python-heavy) also from the
+            # back by every other worker, beside the large ones.
+            back_from = next((b for b, batch in enumerate(batches)
+                              if work[batch[0]] < _MAX_BATCH_WORK), len(batches))
 
-            def run(batch):
-                with config_context(**config):
-                    return _run_batch([make_task(c) for c in batch])
+            def run(item):
+                batch, dominant = item
+                token = CLASS_THREADS.set(n_workers if dominant else 1)
+                try:
+                    with config_context(**config):
+                        return _run_batch([make_task(c) for c in batch])
+                finally:
+                    CLASS_THREADS.reset(token)
 
-            return run_in_threads(run, batches, n_workers)
+            return run_in_threads(run, items, n_workers, back_from)
         # Another backend (processes, a dask cluster): scikit-learn's
         # Parallel and delayed carry the caller's configuration there.
         return sklearn_parallel.Parallel(n_jobs=self.n_jobs, prefer="threads")(

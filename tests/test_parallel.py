@@ -362,19 +362,33 @@ def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch
 
 
 @pytest.mark.skipif(joblib.cpu_count() < 2, reason="needs two cores")
-def test_sampler_shares_large_classes_only_when_one_class_at_a_time(monkeypatch):
-    seen = _record_block_threads(monkeypatch)
-    X = _grid_pool()
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_sampler_shares_a_class_panels_only_when_it_outweighs_the_rest(
+        monkeypatch, n_jobs):
+    """Classes run side by side, one worker each; a class with more than a
+    worker's share of the work also hands its Gram panels to the workers.
+    Either way the selection is the one of a single thread."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=2, user_api="blas"):
-        one_at_a_time = BiLAFSampler(60, core_selector=[0, 1]).fit(X)
-        assert max(seen) == 2
+    seen = _record_block_threads(monkeypatch)
+    grid = _grid_pool()[:1100]
+    assert grid.shape[0] > 1024  # two Gram panels
+    # One class of 1,100 rows beside a far-away one of 10: it outweighs it.
+    lopsided = np.vstack([grid, grid[:10] + 100.0])
+    # Three classes of 1,100 rows: none holds more than half the work.
+    even = np.vstack([grid, grid + 50.0, grid + 100.0])
+    for X, cores, shared in ((lopsided, [0, 1100], True),
+                             (even, [0, 1100, 2200], False)):
+        with threadpool_limits(limits=1, user_api="blas"):
+            alone = BiLAFSampler(60, core_selector=cores).fit(X)
         seen.clear()
-        concurrent = BiLAFSampler(60, core_selector=[0, 1], n_jobs=2).fit(X)
-        assert set(seen) == {1}
-    np.testing.assert_array_equal(one_at_a_time.selected_indices_,
-                                  concurrent.selected_indices_)
+        with threadpool_limits(limits=2, user_api="blas"):
+            fitted = BiLAFSampler(60, core_selector=cores, n_jobs=n_jobs).fit(X)
+        assert np.bincount(fitted.labels_).max() == 1100
+        assert max(seen) == (2 if shared else 1)
+        np.testing.assert_array_equal(fitted.selected_indices_,
+                                      alone.selected_indices_)
+        np.testing.assert_array_equal(fitted.inlier_mask_, alone.inlier_mask_)
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
@@ -611,6 +625,25 @@ def test_run_in_threads_keeps_order_context_and_first_error():
         assert items in (sorted(items), sorted(items, reverse=True))
     assert sorted(item for _, item in order) == list(range(40))
 
+    # Items before back_from are taken from the front only, by both threads:
+    # once the back thread has run out of the others, it takes the next one
+    # from the front.
+    import time
+
+    def slow_first(item):
+        if item < 4:
+            time.sleep(0.05)
+        return record(item)
+
+    order.clear()
+    assert run_in_threads(slow_first, range(40), 2, back_from=4) == list(range(40))
+    back = [item for ident, item in order
+            if ident == next(i for i, item in order if item == 39)]
+    tail = [item for item in back if item < 4]
+    assert back[:36] == list(range(39, 3, -1))
+    assert tail and tail == sorted(tail) and 0 not in tail
+    assert sorted(item for _, item in order) == list(range(40))
+
 
 def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
     """With joblib's default (threading) backend the per-class tasks run on
@@ -622,7 +655,8 @@ def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
     from sklearn_bilaf import _threads
     from sklearn_bilaf import sampler as sampler_module
 
-    X = _pool()
+    # Enough work for several tasks (a single one runs in the caller).
+    X = np.hstack([_pool()] * 8)
     expected = _select(X)
     assert _threads.joblib_runs_threads()
     with joblib.parallel_backend("threading", n_jobs=2):
@@ -644,5 +678,14 @@ def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
         np.testing.assert_array_equal(_select(X, n_jobs=2), expected)
     assert used == ["joblib", "joblib"]
     used.clear()
+    # n_jobs of 1 (and None): no joblib, the library's own threads, as many
+    # as BLAS may use; with one BLAS thread, one class after another in the
+    # caller's thread.
     np.testing.assert_array_equal(_select(X, n_jobs=1), expected)
-    assert used == []  # one class after another, in the caller's thread
+    assert used == (["ours", "ours"] if _threads.blas_threads() > 1 else [])
+    used.clear()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        np.testing.assert_array_equal(_select(X, n_jobs=1), expected)
+    assert used == []
