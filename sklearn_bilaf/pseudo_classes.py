@@ -284,7 +284,17 @@ class PseudoClass:
         return self._plain_rows().shape[1] <= DIRECT_MAX_FEATURES
 
     def _fits_in_memory(self):
-        return 3 * 8 * self.n * self.n <= working_memory_bytes()
+        """Whether the ``n x n`` float64 matrix fits ``working_memory``: the
+        matrix alone, or with exact duplicate rows, the distinct rows' matrix
+        and the intermediate of its expansion to all members as well."""
+        budget = working_memory_bytes()
+        n = self.n
+        if 8 * n * n > budget:
+            return False
+        if 3 * 8 * n * n <= budget:
+            return True
+        m = len(self._distinct()[0])
+        return 8 * (n * n + (m * m + n * m if m < n else 0)) <= budget
 
     def _distinct(self):
         """Distinct member rows (shifted to the core) and each member's row

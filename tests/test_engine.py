@@ -738,18 +738,42 @@ def test_distance_matrix_is_cached_only_when_it_fits_working_memory():
     values), and nothing of that size is kept on the class."""
     import sklearn
 
-    X = np.random.RandomState(0).normal(size=(250, 20))  # 250^2 x 24 B > 1 MiB
+    X = np.random.RandomState(0).normal(size=(400, 20))  # 400^2 x 8 B > 1 MiB
     with sklearn.config_context(working_memory=1):
-        pc = PseudoClass(0, np.arange(250), 3, X, "euclidean")
+        pc = PseudoClass(0, np.arange(400), 3, X, "euclidean")
         first = pc.distance_matrix()
         again = pc.distance_matrix()
     assert first is not again and pc._matrix is None
     np.testing.assert_array_equal(first, again)
     np.testing.assert_allclose(first, cdist(X, X), rtol=1e-12, atol=1e-12)
-    cached = PseudoClass(0, np.arange(250), 3, X, "euclidean")
+    cached = PseudoClass(0, np.arange(400), 3, X, "euclidean")
     assert cached.distance_matrix() is cached.distance_matrix()
     np.testing.assert_allclose(cached.distance_matrix(), first, rtol=1e-12,
                                atol=1e-12)
+
+
+def test_matrix_fits_alone_or_with_its_duplicates_expansion():
+    """The matrix counts alone against working_memory; with exact duplicate
+    rows, so do the distinct rows' matrix and its expansion to all members
+    (built at the same time)."""
+    import sklearn
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(1000, 20))
+    with_duplicates = X.copy()
+    with_duplicates[900:] = X[:100]
+    # 8 MB for the matrix; 21.7 MB (20.7 MiB) with 900 distinct rows' matrix
+    # and the 1,000 x 900 intermediate; 24 MB is the bound that needs no look.
+    with sklearn.config_context(working_memory=10):
+        assert PseudoClass(0, np.arange(1000), 3, X, "euclidean")._fits_in_memory()
+        pc = PseudoClass(0, np.arange(1000), 3, with_duplicates, "euclidean")
+        assert not pc._fits_in_memory()
+    with sklearn.config_context(working_memory=20):
+        assert not pc._fits_in_memory()
+    with sklearn.config_context(working_memory=21):
+        assert pc._fits_in_memory()
+    with sklearn.config_context(working_memory=7):
+        assert not PseudoClass(0, np.arange(1000), 3, X, "euclidean")._fits_in_memory()
 
 
 @pytest.mark.parametrize("n_rows, blocks", [(327, [327]), (328, [328]),
