@@ -356,7 +356,15 @@ def _absorb(D, refs, first_place, candidates, nearest, read, kth, n_refs, k,
                 _insert(nearest, read, kth, j, row[j], at_place[j], last,
                         published)
         t += 1
-    m = min(k, n_refs)
+    return densities(candidates, nearest, read, min(k, n_refs), published)
+
+
+@njit(cache=True, nogil=True)
+def densities(candidates, nearest, read, m, published):
+    """The density distances of the ``candidates``: the compensated mean of
+    the first ``m`` of their k smallest (``nearest``, ascending), or with
+    ``published`` of the distances carried beside them in ``read``, sorted
+    first (see :func:`_absorb`)."""
     rho = np.empty(candidates.shape[0])
     if not published:
         for u in range(candidates.shape[0]):
@@ -376,6 +384,24 @@ def _absorb(D, refs, first_place, candidates, nearest, read, kth, n_refs, k,
             values[pos] = v
         rho[u] = _mean(values, m)
     return rho
+
+
+@njit(cache=True, nogil=True)
+def absorb_columns(R, P, columns, nearest, read, kth, published):
+    """:func:`_absorb`'s merge for a class whose matrix is not kept: rows of
+    ``R`` (reference members, in grown-list order) hold their distances to
+    the members ``columns``; each value that beats a member's k-th smallest
+    is inserted in its list (``nearest``, ascending; ``kth``, its last
+    entry), equal values keeping the earlier one first.  With
+    ``published``, ``P[t, u]`` is carried beside ``R[t, u]`` in ``read``
+    (the distance the released code reads)."""
+    last = nearest.shape[1] - 1
+    for t in range(R.shape[0]):
+        for u in range(columns.shape[0]):
+            j = columns[u]
+            v = R[t, u]
+            if v < kth[j]:
+                _insert(nearest, read, kth, j, v, P[t, u], last, published)
 
 
 @njit(cache=True, nogil=True)

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._distances import argmin_exact, chunk_rows, prepare
-from ._kernels import idc_order, row_means
+from ._kernels import absorb_columns, densities, idc_order, row_means
 from ._threads import one_thread
 from .base import Count, Number, fit_or_forget, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass
@@ -336,54 +336,35 @@ class IDCDenoiser(BaseDenoiser):
         grown = list(np.argsort(to_core, kind="stable")[:q])
         in_grown = np.zeros(n, dtype=bool)
         in_grown[grown] = True
-        # Column j holds member j's k smallest distances to the reference
-        # members seen so far, sorted; inf while fewer than k exist.  The
-        # transposed layout lets each ring read whole matrix rows.
-        nearest = np.full((k, n), np.inf)
-        # Published variant: beside each of those distances, the distance
-        # from the member to the one at the local position equal to the
-        # grown-list place of the member found (the released code reads
+        # Row j holds member j's k smallest distances to the reference
+        # members seen so far, ascending; inf while fewer than k exist
+        # (kth: the last of them).  Published variant: beside each, the
+        # distance from the member to the one at the local position equal to
+        # the grown-list place of the member found (the released code reads
         # these: spec §6's defect).
-        read = np.full((k, n), np.inf) if published else None
+        nearest = np.full((n, k), np.inf)
+        read = np.zeros((n if published else 0, k))
+        kth = np.full(n, np.inf)
         n_refs = 0
 
         def density(candidates):
             nonlocal n_refs
             refs = np.asarray(grown[n_refs:], dtype=np.intp)
-            # D is symmetric: rows of the references, columns of the
-            # candidates; references in chunks to bound memory.
+            # Reference rows against the candidates, in chunks to bound
+            # memory, merged in grown-list order by a compiled pass.
             step = max(k, chunk_rows(len(refs), 8 * 4 * len(candidates)))
             for start in range(0, len(refs), step):
                 block = pseudo_class.distances(refs[start : start + step],
                                                candidates)
+                at_places = block
                 if published:
-                    # Rows in grown-list order, and a stable sort keeps the
-                    # earlier place first among equal distances.
-                    places = np.arange(n_refs + start,
-                                       n_refs + start + block.shape[0])
-                    merged = np.concatenate([nearest[:, candidates], block])
-                    merged_read = np.concatenate(
-                        [read[:, candidates],
-                         pseudo_class.distances(places, candidates)])
-                    order = np.argsort(merged, axis=0, kind="stable")[:k]
-                    nearest[:, candidates] = np.take_along_axis(merged, order, 0)
-                    read[:, candidates] = np.take_along_axis(merged_read, order, 0)
-                    continue
-                if block.shape[0] > k:
-                    block = np.partition(block, k - 1, axis=0)[:k]
-                merged = np.concatenate([nearest[:, candidates], block], axis=0)
-                merged.sort(axis=0)
-                nearest[:, candidates] = merged[:k]
+                    at_places = pseudo_class.distances(
+                        np.arange(n_refs + start, n_refs + start + block.shape[0]),
+                        candidates)
+                absorb_columns(block, at_places, candidates, nearest, read, kth,
+                               published)
             n_refs = len(grown)
-            m = min(k, n_refs)
-            if published:
-                # Sorted, as the compiled path does, so that equal sets of
-                # distances give equal means.
-                values = np.sort(read[:m, candidates], axis=0)
-            else:
-                values = nearest[:m, candidates]
-            # Mean along a contiguous axis, the same summation as a 1-D mean.
-            return row_means(np.ascontiguousarray(values.T))
+            return densities(candidates, nearest, read, min(k, n_refs), published)
 
         for _ in range(2, n // q + 1):
             candidates = np.flatnonzero(~in_grown)

@@ -273,7 +273,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         fixed blocks on one BLAS thread, so the selection does not depend
         on the number of jobs or threads.  A class with more than one
         worker's share of the work also shares its products' blocks among
-        the workers.
+        the workers.  Each worker holds one class's distances at a time,
+        within scikit-learn's ``working_memory``.
     verbose : int, default=0
         Print progress per stage to stderr when positive.  The default core
         stage (``core_selector=None``) also reports its k-means start and

@@ -68,6 +68,40 @@ def test_compiled_idc_equals_the_chunked_ring_loop(variant, seed):
     assert compiled[1] == loop[1]
 
 
+def test_absorb_columns_keeps_each_members_k_smallest_stably():
+    """The on-demand rings' merge: each column member keeps its k smallest
+    values, ascending; equal values keep the earlier row first, and the
+    published variant carries each value's partner from P along."""
+    R = np.array([[5.0, 1.0, 2.0],
+                  [3.0, 1.0, 2.0],
+                  [4.0, 0.5, 2.0],
+                  [3.0, 9.0, 1.0]])
+    P = np.arange(12.0).reshape(4, 3) + 100
+    columns = np.array([4, 0, 2], dtype=np.intp)  # members of a class of 5
+    k = 2
+    nearest = np.full((5, k), np.inf)
+    read = np.zeros((5, k))
+    kth = np.full(5, np.inf)
+    _kernels.absorb_columns(R, P, columns, nearest, read, kth, True)
+    # Member 4 (column 0): 5, 3, 4, 3 -> 3 (row 1), 3 (row 3).
+    np.testing.assert_array_equal(nearest[4], [3.0, 3.0])
+    np.testing.assert_array_equal(read[4], [P[1, 0], P[3, 0]])
+    # Member 0 (column 1): 1, 1, 0.5, 9 -> 0.5 (row 2), 1 (row 0, the earlier).
+    np.testing.assert_array_equal(nearest[0], [0.5, 1.0])
+    np.testing.assert_array_equal(read[0], [P[2, 1], P[0, 1]])
+    # Member 2 (column 2): 2, 2, 2, 1 -> 1 (row 3), 2 (row 0).
+    np.testing.assert_array_equal(read[2], [P[3, 2], P[0, 2]])
+    np.testing.assert_array_equal(kth, [1.0, np.inf, 2.0, np.inf, 3.0])
+    # Members not in columns are untouched; densities average the first m.
+    assert np.isinf(nearest[[1, 3]]).all()
+    rho = _kernels.densities(columns, nearest, read, k, False)
+    np.testing.assert_array_equal(rho, [3.0, 0.75, 1.5])
+    rho = _kernels.densities(columns, nearest, read, k, True)
+    np.testing.assert_array_equal(
+        rho, [(P[1, 0] + P[3, 0]) / 2, (P[2, 1] + P[0, 1]) / 2,
+              (P[3, 2] + P[0, 2]) / 2])
+
+
 def test_row_sq_distances_evaluate_the_requested_columns_directly():
     rng = np.random.RandomState(3)
     X = rng.normal(size=(40, 9))
