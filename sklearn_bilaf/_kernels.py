@@ -613,6 +613,84 @@ def _boundary_score(inside, outside, penalty):
 
 
 @njit(cache=True, nogil=True)
+def _transpose_rows(X, rows, m, XT):
+    """``XT[:, t] = X[rows[t]]`` for ``t < m`` (row by row: tiles measured
+    slower)."""
+    d = X.shape[1]
+    for t in range(m):
+        row = X[rows[t]]
+        for f in range(d):
+            XT[f, t] = row[f]
+
+
+@njit(cache=True, nogil=True)
+def _kth_smallest(values, m, r, scratch):
+    """The r-th smallest (``1 <= r <= m``) of ``values[:m]``, by Hoare's
+    selection (Wirth's variant) on a copy in ``scratch``: expected linear
+    time, where a sort takes m log m."""
+    for t in range(m):
+        scratch[t] = values[t]
+    k = r - 1
+    lo = 0
+    hi = m - 1
+    while lo < hi:
+        pivot = scratch[k]
+        i = lo
+        j = hi
+        while i <= j:
+            while scratch[i] < pivot:
+                i += 1
+            while pivot < scratch[j]:
+                j -= 1
+            if i <= j:
+                v = scratch[i]
+                scratch[i] = scratch[j]
+                scratch[j] = v
+                i += 1
+                j -= 1
+        if j < k:
+            lo = i
+        if k < i:
+            hi = j
+    return scratch[k]
+
+
+@njit(cache=True, nogil=True)
+def _columns_sq_distances(XT, width, x, sums):
+    """``sums[j] = |x - XT[:, j]|^2`` for the first ``width`` columns, each
+    sum in feature order (the bits of :func:`row_sq_distances`), the
+    columns side by side: the loops over columns vectorise, four features
+    per pass over ``sums``."""
+    d = XT.shape[0]
+    for j in range(width):
+        sums[j] = 0.0
+    f = 0
+    while f + 4 <= d:
+        x0 = x[f]
+        x1 = x[f + 1]
+        x2 = x[f + 2]
+        x3 = x[f + 3]
+        r0 = XT[f]
+        r1 = XT[f + 1]
+        r2 = XT[f + 2]
+        r3 = XT[f + 3]
+        for j in range(width):
+            e0 = x0 - r0[j]
+            e1 = x1 - r1[j]
+            e2 = x2 - r2[j]
+            e3 = x3 - r3[j]
+            sums[j] = (((sums[j] + e0 * e0) + e1 * e1) + e2 * e2) + e3 * e3
+        f += 4
+    while f < d:
+        xf = x[f]
+        row = XT[f]
+        for j in range(width):
+            e = xf - row[j]
+            sums[j] += e * e
+        f += 1
+
+
+@njit(cache=True, nogil=True)
 def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
                              penalties, penalty, cosine):
     """BiLAF's iterative boundary selection in one pseudo-class (spec §5).
@@ -623,7 +701,7 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
     place.  Returns the picks, the core first; fewer than ``budget`` only
     when the candidates run out (the caller completes them).
     """
-    n = X.shape[0]
+    n, d = X.shape
     picks = np.empty(budget, dtype=np.intp)
     taken = np.zeros(n, dtype=np.bool_)
     picks[0] = core
@@ -634,6 +712,21 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
     alive = np.ones(n, dtype=np.bool_)
     by_position = np.empty(n, dtype=np.intp)
     m = n
+    # The live members' rows transposed (features x members, the first
+    # ``width`` columns), so that each pick's distances are summed for many
+    # members side by side (vectorised); each sum still adds its terms in
+    # feature order, the bits of row_sq_distances.  Compacted to the live
+    # members whenever they are fewer than half the columns.
+    XT = np.empty((d, n))
+    slot_of = np.empty(n, dtype=np.intp)
+    for j in range(n):
+        slot_of[j] = j
+    _transpose_rows(X, slot_of, n, XT)
+    width = n
+    sums = np.empty(n)
+    to_last = np.empty(n)
+    scratch = np.empty(n)
+    candidate_distance = np.empty(n)
     while count < budget:
         last = picks[count - 1]
         if m > 0:
@@ -645,19 +738,47 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
                 if alive[j]:
                     by_position[u] = j
                     u += 1
-            to_last = row_sq_distances(X, last, by_position[:m])
+            if 2 * m < width:
+                _transpose_rows(X, by_position, m, XT)
+                for t in range(m):
+                    slot_of[by_position[t]] = t
+                width = m
+            _columns_sq_distances(XT, width, X[last], sums)
             for t in range(m):
-                to_last[t] = to_last[t] * 0.5 if cosine else np.sqrt(to_last[t])
-            order = stable_argsort(to_last)
-            for t in range(min(m, n_removed)):
-                alive[by_position[order[t]]] = False
-            m = max(0, m - n_removed)
+                v = sums[slot_of[by_position[t]]]
+                to_last[t] = v * 0.5 if cosine else np.sqrt(v)
+            # The removed: the r nearest, ties to the lower position -- the
+            # first r of a stable sort, found by selecting the r-th smallest
+            # distance (no sort).  The others stay candidates, in position
+            # order, with their distance for the tie-break below.
+            r = min(m, n_removed)
+            threshold = -np.inf
+            tied_out = 0
+            if r > 0:
+                threshold = _kth_smallest(to_last, m, r, scratch)
+                tied_out = r
+                for t in range(m):
+                    tied_out -= to_last[t] < threshold
+            u = 0
             for t in range(m):
-                candidates[t] = by_position[order[n_removed + t]]
+                v = to_last[t]
+                if v < threshold:
+                    alive[by_position[t]] = False
+                elif v == threshold and tied_out > 0:
+                    alive[by_position[t]] = False
+                    tied_out -= 1
+                else:
+                    candidates[u] = by_position[t]
+                    candidate_distance[u] = v
+                    u += 1
+            m = u
         if last != core and opponent[last] >= 0:
             penalties[opponent[last]] *= penalty
+        # The lowest score; ties go to the candidate nearest the last pick,
+        # then to the lower position: the first in a stable sort by distance.
         best = -1
         best_score = 0.0
+        best_distance = 0.0
         for t in range(m):
             j = candidates[t]
             # A picked member may survive the removal when it has exact
@@ -668,9 +789,12 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
             # class itself in for a missing other core (and a finite d_out)
             # before calling this kernel.
             score = _boundary_score(inside[j], outside[j], penalties[opponent[j]])
-            if best < 0 or score < best_score:
+            if (best < 0 or score < best_score
+                    or (score == best_score
+                        and candidate_distance[t] < best_distance)):
                 best = j
                 best_score = score
+                best_distance = candidate_distance[t]
         if best < 0:
             break
         picks[count] = best

@@ -132,14 +132,30 @@ def _python_boundary_loop(selector, pc, budget):
     return selector._iterative(pc, budget, [pc.core_position], taken, penalties)
 
 
+def test_kth_smallest_is_the_sorted_value():
+    rng = np.random.RandomState(0)
+    scratch = np.empty(400)
+    for m in (1, 2, 3, 17, 400):
+        for values in (rng.uniform(size=m), rng.randint(0, 4, size=m) * 0.5,
+                       np.sort(rng.uniform(size=m))[::-1].copy(), np.zeros(m)):
+            values = np.r_[values, rng.uniform(size=5)]  # beyond m: ignored
+            for r in sorted({1, 2, m // 2 + 1, m} - {0}):
+                if r <= m:
+                    assert (_kernels._kth_smallest(values, m, r, scratch)
+                            == np.sort(values[:m])[r - 1])
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_compiled_boundary_loop_equals_the_python_loop(metric, seed):
+    """The compiled loop (rows transposed and summed side by side, the
+    removed found by selection) picks what the Python loop (one row at a
+    time, a stable sort) picks, ties in distance and in score included."""
     from sklearn_bilaf.boundary import BoundarySelector, _compiled_loop_applies
 
     rng = np.random.RandomState(seed)
     n = rng.randint(2, 300)
-    X = rng.normal(size=(n, 7))
+    X = rng.normal(size=(n, [7, 8, 33][seed % 3]))
     if seed % 2:
         X = np.round(X)  # integer values: many exact distance ties
     X[rng.randint(n, size=n // 4)] = X[rng.randint(n)]  # exact duplicates
