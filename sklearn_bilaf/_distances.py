@@ -8,8 +8,9 @@ BLAS.  Two devices make the expanded form ``|a|^2 + |b|^2 - 2 a.b`` safe:
   product, so the cancellation error scales with the class's spread, not with
   the norm of the embeddings (and integer-valued toy data stays exact);
 * for arg-min searches over many centres, rows whose best and second-best
-  centres are within the rounding error of each other are re-evaluated with
-  ``cdist`` in float64, so ties and near-ties are decided exactly.
+  centres are within the rounding error of each other are re-evaluated
+  directly in float64 (``cdist``'s sums, the same bits), so ties and
+  near-ties are decided exactly.
 
 Where the expanded form cannot be made safe, distances are evaluated
 directly: pairs of near-duplicates (``_CANCELLATION_ZONE``), every pair
@@ -26,14 +27,13 @@ L2-normalised rows.
 import functools
 
 import numpy as np
-from scipy.spatial.distance import cdist
 from sklearn import get_config
 
 from ._topk import finish_rows_top3
 
 # Relative slack on squared distances under which two centres count as a
 # near-tie and are re-evaluated exactly.  Generous on purpose: a false alarm
-# costs one small cdist call, a miss could flip a selection.
+# costs one row of direct evaluations, a miss could flip a selection.
 _TIE_SLACK = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
 
 
@@ -101,15 +101,6 @@ def sq_distances(A, B, A_sq=None, B_sq=None):
     return D
 
 
-def exact_distances(A, B, metric):
-    """Reference-accuracy distances between rows of prepared A and B."""
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
-    if metric == "cosine":
-        return cdist(A, B, "sqeuclidean") * 0.5
-    return cdist(A, B, "euclidean")
-
-
 def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
     """Re-decide, on directly evaluated distances, rows whose arg-min is a
     near-tie.  ``D`` holds expanded-form squared distances (with any
@@ -122,14 +113,15 @@ def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
     dmin, dsecond = part[:, 0], part[:, 1]
     scale = A_sq + B_sq[arg]
     suspicious = np.flatnonzero((dsecond - dmin) <= slack * (scale + 1e-300))
-    for i in suspicious:
-        row = D[i]
-        tol = slack * (A_sq[i] + B_sq[arg[i]] + 1e-300)
-        cand = np.flatnonzero(row <= row[arg[i]] + tol)
-        exact = exact_distances(A[i : i + 1], B[cand], metric)[0]
-        if excluded is not None and excluded[i] >= 0:
-            exact[cand == excluded[i]] = np.inf
-        arg[i] = cand[int(np.argmin(exact))]  # first minimum = lowest column
+    if suspicious.size:
+        from ._kernels import redecide_rows
+
+        # Compiled: a Python loop cost some 30 microseconds per row, and a
+        # pool has hundreds of such rows among hundreds of cores.
+        redecide_rows(D, A, B, A_sq, B_sq, arg, suspicious, slack,
+                      np.full(n, -1, dtype=np.intp) if excluded is None
+                      else np.asarray(excluded, dtype=np.intp),
+                      metric == "cosine")
     return suspicious
 
 

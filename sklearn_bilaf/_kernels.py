@@ -518,6 +518,44 @@ def paired_sq_distances(A, B, index):
 
 
 @njit(cache=True, nogil=True)
+def redecide_rows(D, A, B, A_sq, B_sq, arg, rows, slack, excluded, cosine):
+    """Re-decide ``arg[i]``, the nearest row of B to row i of A, for each i
+    in ``rows`` (near-ties of the expanded form ``D``), on directly evaluated
+    distances.
+
+    The candidates are the columns within ``slack * (A_sq[i] +
+    B_sq[arg[i]])`` of the expanded minimum; each is evaluated as ``cdist``
+    does (float64 differences squared and added in feature order, then the
+    square root, or half the sum for cosine: the same bits), column
+    ``excluded[i]`` (-1 for none) counting as infinitely far; the first
+    minimum wins (the lowest column).
+    """
+    m = D.shape[1]
+    d = A.shape[1]
+    for u in range(rows.shape[0]):
+        i = rows[u]
+        a = arg[i]
+        tol = slack * (np.float64(A_sq[i]) + np.float64(B_sq[a]) + 1e-300)
+        bound = np.float64(D[i, a]) + tol
+        best = -1
+        best_value = 0.0
+        for c in range(m):
+            if np.float64(D[i, c]) <= bound:
+                if c == excluded[i]:
+                    value = np.inf
+                else:
+                    total = 0.0
+                    for f in range(d):
+                        diff = np.float64(A[i, f]) - np.float64(B[c, f])
+                        total += diff * diff
+                    value = total * 0.5 if cosine else np.sqrt(total)
+                if best < 0 or value < best_value:
+                    best = c
+                    best_value = value
+        arg[i] = best
+
+
+@njit(cache=True, nogil=True)
 def probe_keys(A, columns, weights):
     """A weighted sum of a few columns per row of A, in float64 (the cheap
     screen for duplicate rows: rows with distinct keys are distinct)."""

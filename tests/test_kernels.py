@@ -132,6 +132,50 @@ def _python_boundary_loop(selector, pc, budget):
     return selector._iterative(pc, budget, [pc.core_position], taken, penalties)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_redecide_rows_takes_the_exact_nearest_among_near_ties(dtype, metric):
+    """Rows whose expanded-form minimum is a near-tie get the nearest column
+    by directly evaluated distances (cdist's own, the same bits), among the
+    columns within the slack of that minimum; an excluded column never wins;
+    the first minimum is the lowest column."""
+    rng = np.random.RandomState(1)
+    B = np.round(rng.normal(size=(30, 20)), 1).astype(dtype)
+    B[7] = B[3]  # identical centres: the lower column wins
+    A = np.round(rng.normal(size=(50, 20)), 1).astype(dtype)
+    A[:10] = B[3] + 0.0
+    A[10:20] = (B[5] + B[9]) / 2  # equidistant from two centres
+    D = cdist(A.astype(np.float64), B.astype(np.float64), "sqeuclidean")
+    # An expanded form with rounding noise, so that its argmin is unreliable.
+    D = (D * (1 + rng.uniform(-1e-3, 1e-3, size=D.shape))).astype(dtype)
+    A_sq = np.einsum("ij,ij->i", A, A)
+    B_sq = np.einsum("ij,ij->i", B, B)
+    excluded = np.where(rng.uniform(size=50) < 0.3, rng.randint(30, size=50), -1)
+    D[excluded >= 0, excluded[excluded >= 0]] = np.inf
+    arg = np.argmin(D, axis=1)
+    rows = np.arange(0, 50, 2, dtype=np.intp)
+    slack = 0.05
+    expected = arg.copy()
+    exact = cdist(A.astype(np.float64), B.astype(np.float64),
+                  "sqeuclidean" if metric == "cosine" else "euclidean")
+    if metric == "cosine":
+        exact = exact * 0.5
+    for i in rows:
+        tol = slack * (float(A_sq[i]) + float(B_sq[arg[i]]) + 1e-300)
+        cand = np.flatnonzero(D[i].astype(np.float64) <= float(D[i, arg[i]]) + tol)
+        values = exact[i, cand]
+        values[cand == excluded[i]] = np.inf
+        expected[i] = cand[np.argmin(values)]
+    got = arg.copy()
+    _kernels.redecide_rows(D, A, B, A_sq, B_sq, got, rows, slack, excluded,
+                           metric == "cosine")
+    np.testing.assert_array_equal(got, expected)
+    assert np.any(got[rows] != arg[rows])  # the noise had misled some rows
+    assert (got[rows][:5] == 3).all()  # not 7, its duplicate
+    assert not np.any(got == excluded)
+    np.testing.assert_array_equal(np.delete(got, rows), np.delete(arg, rows))
+
+
 def test_kth_smallest_is_the_sorted_value():
     rng = np.random.RandomState(0)
     scratch = np.empty(400)
