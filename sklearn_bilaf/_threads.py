@@ -134,8 +134,9 @@ def one_blas_thread_in_task():
 
 
 #: Worker threads a single pseudo-class's products may use: set by the
-#: sampler while it processes the classes one at a time (``n_jobs`` of 1), so
-#: that large classes still use the cores.  The products are split into
+#: sampler for a class that would otherwise keep one worker busy while the
+#: others wait (a single task, or one with more than a worker's share of
+#: the work), so that it still uses the cores.  The products are split into
 #: fixed row panels, each computed on one BLAS thread, so the result is the
 #: same bits for any number of workers.
 CLASS_THREADS = ContextVar("sklearn_bilaf_class_threads", default=1)
