@@ -733,7 +733,8 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
                              penalties, penalty, cosine):
     """BiLAF's iterative boundary selection in one pseudo-class (spec §5).
 
-    ``X``: the members' prepared float64 rows; distances from each pick to
+    ``X``: the members' rows (float64, or the pool's float32 rows, converted
+    exactly as they are transposed); distances from each pick to
     the remaining candidates are evaluated directly (as
     ``PseudoClass.distances`` does for one row).  ``penalties`` is updated in
     place.  Returns the picks, the core first; fewer than ``budget`` only

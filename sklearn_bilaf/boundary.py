@@ -97,7 +97,7 @@ def _compiled_loop_applies(pseudo_class):
     matrix, ``distances`` not overridden) and float64 scores."""
     return (pseudo_class._matrix is None
             and type(pseudo_class).distances is PseudoClass.distances
-            and pseudo_class.X.dtype in (np.float32, np.float64)
+            and pseudo_class._plain_rows().dtype in (np.float32, np.float64)
             and all(isinstance(a, np.ndarray) and a.dtype == np.float64
                     for a in (pseudo_class.inside_distance,
                               pseudo_class.outside_distance)))
@@ -270,8 +270,11 @@ class BoundarySelector(BaseBoundarySelector):
         if _compiled_loop_applies(pseudo_class):
             # The common case (the sampler's): the same loop, compiled, with
             # each pick's distances evaluated directly as distances() does.
+            # The pool's rows (float32 ones too: the kernel converts them
+            # exactly, once per transpose), without a float64 copy first.
             picks = iterative_boundary_picks(
-                np.ascontiguousarray(pseudo_class.X), core, budget, inside,
+                np.ascontiguousarray(pseudo_class._plain_rows()), core, budget,
+                inside,
                 outside, np.asarray(opponent, dtype=np.intp), penalties,
                 float(self.penalty), pseudo_class.metric == "cosine").tolist()
             taken[picks] = True

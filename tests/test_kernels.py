@@ -226,6 +226,40 @@ def test_compiled_boundary_loop_equals_the_python_loop(metric, seed):
             assert np.unique(compiled).size == budget
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_boundary_loop_reads_float32_pool_rows(seed):
+    """The sampler's pseudo-classes hold the pool's float32 rows: the
+    compiled loop reads them as they are (no float64 copy of the class) and
+    picks what it picks on their exact float64 conversion."""
+    from sklearn_bilaf.boundary import BoundarySelector
+
+    rng = np.random.RandomState(seed)
+    n = rng.randint(20, 400)
+    rows = rng.normal(size=(n, [5, 16, 37][seed % 3])).astype(np.float32)
+    if seed % 2:
+        rows = np.round(rows * 2)  # exact distance ties
+    rows[rng.randint(n, size=n // 5)] = rows[rng.randint(n)]
+    inside = PseudoClass(0, np.arange(n), 0, rows.astype(np.float64),
+                         "euclidean").mean_distances()
+    outside = np.round(rng.uniform(0.5, 3.0, size=n), 1)
+    opponent = rng.randint(1, 4, size=n)
+
+    def picks(pseudo_class, budget):
+        (pseudo_class.inside_distance, pseudo_class.outside_distance,
+         pseudo_class.opponent) = inside, outside, opponent
+        return BoundarySelector().select_class(pseudo_class, budget)
+
+    for budget in sorted({2, rng.randint(2, n + 1), n}):
+        from_pool = PseudoClass._from_pool_rows(0, np.arange(n), 0, rows,
+                                                "euclidean", 4)
+        got = picks(from_pool, budget)
+        assert from_pool._X is None  # the float64 copy was never made
+        expected = picks(PseudoClass(0, np.arange(n), 0,
+                                     rows.astype(np.float64), "euclidean", 4),
+                         budget)
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_compiled_boundary_loop_is_skipped_for_a_cached_matrix():
     from sklearn_bilaf.boundary import _compiled_loop_applies
 
