@@ -698,32 +698,33 @@ def _columns_sq_distances(XT, width, x, sums):
     """``sums[j] = |x - XT[:, j]|^2`` for the first ``width`` columns, each
     sum in feature order (the bits of :func:`row_sq_distances`), the
     columns side by side: the loops over columns vectorise, four features
-    per pass over ``sums``."""
+    per pass over ``sums``.  ``x`` and ``XT`` may be float32 (the pool's
+    rows): their values are converted to float64 before any arithmetic."""
     d = XT.shape[0]
     for j in range(width):
         sums[j] = 0.0
     f = 0
     while f + 4 <= d:
-        x0 = x[f]
-        x1 = x[f + 1]
-        x2 = x[f + 2]
-        x3 = x[f + 3]
+        x0 = np.float64(x[f])
+        x1 = np.float64(x[f + 1])
+        x2 = np.float64(x[f + 2])
+        x3 = np.float64(x[f + 3])
         r0 = XT[f]
         r1 = XT[f + 1]
         r2 = XT[f + 2]
         r3 = XT[f + 3]
         for j in range(width):
-            e0 = x0 - r0[j]
-            e1 = x1 - r1[j]
-            e2 = x2 - r2[j]
-            e3 = x3 - r3[j]
+            e0 = x0 - np.float64(r0[j])
+            e1 = x1 - np.float64(r1[j])
+            e2 = x2 - np.float64(r2[j])
+            e3 = x3 - np.float64(r3[j])
             sums[j] = (((sums[j] + e0 * e0) + e1 * e1) + e2 * e2) + e3 * e3
         f += 4
     while f < d:
-        xf = x[f]
+        xf = np.float64(x[f])
         row = XT[f]
         for j in range(width):
-            e = xf - row[j]
+            e = xf - np.float64(row[j])
             sums[j] += e * e
         f += 1
 
@@ -733,8 +734,8 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
                              penalties, penalty, cosine):
     """BiLAF's iterative boundary selection in one pseudo-class (spec §5).
 
-    ``X``: the members' rows (float64, or the pool's float32 rows, converted
-    exactly as they are transposed); distances from each pick to
+    ``X``: the members' rows (float64, or the pool's float32 rows,
+    converted exactly as they are transposed); distances from each pick to
     the remaining candidates are evaluated directly (as
     ``PseudoClass.distances`` does for one row).  ``penalties`` is updated in
     place.  Returns the picks, the core first; fewer than ``budget`` only
@@ -755,7 +756,9 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
     # ``width`` columns), so that each pick's distances are summed for many
     # members side by side (vectorised); each sum still adds its terms in
     # feature order, the bits of row_sq_distances.  Compacted to the live
-    # members whenever they are fewer than half the columns.
+    # members whenever they are fewer than half the columns.  float64 even
+    # for float32 rows: converting once here cost less than converting in
+    # every sweep (measured).
     XT = np.empty((d, n))
     slot_of = np.empty(n, dtype=np.intp)
     for j in range(n):

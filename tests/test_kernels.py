@@ -260,6 +260,20 @@ def test_compiled_boundary_loop_reads_float32_pool_rows(seed):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("n_features", [1, 4, 7, 33])
+def test_columns_sq_distances_of_float32_rows_are_float64_sums(n_features):
+    """Float32 rows and columns (the pool's) give the float64 sums of
+    row_sq_distances, bit for bit: no float32 arithmetic on the way."""
+    rng = np.random.RandomState(n_features)
+    rows = (rng.normal(size=(50, n_features)) * 10).astype(np.float32)
+    XT = np.ascontiguousarray(rows.T)
+    sums = np.empty(50)
+    _kernels._columns_sq_distances(XT, 50, rows[3], sums)
+    expected = _kernels.row_sq_distances(rows.astype(np.float64), 3,
+                                         np.arange(50))
+    np.testing.assert_array_equal(sums, expected)
+
+
 def test_compiled_boundary_loop_is_skipped_for_a_cached_matrix():
     from sklearn_bilaf.boundary import _compiled_loop_applies
 
