@@ -54,3 +54,22 @@ def digits():
 
     X, y = load_digits(return_X_y=True)
     return X, y
+
+
+@pytest.fixture(scope="session")
+def benchmark_script():
+    """Import a script of ``benchmarks/`` by name (with that folder on the
+    path while it imports, as the scripts import each other)."""
+    import importlib
+    import sys
+
+    folder = str(Path(__file__).resolve().parents[1] / "benchmarks")
+
+    def load(name):
+        sys.path.insert(0, folder)
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(folder)
+
+    return load

@@ -1,21 +1,11 @@
 """benchmarks/bench_engine.py in its quick mode, so that it cannot rot."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def script():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_engine
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return bench_engine
+def script(benchmark_script):
+    return benchmark_script("bench_engine")
 
 
 def test_quick_rounds_print_every_case_and_the_ranges(script, capsys):

@@ -1,22 +1,12 @@
 """benchmarks/float32_products.py on tiny classes, so that it cannot rot."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def script():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import float32_products
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return float32_products
+def script(benchmark_script):
+    return benchmark_script("float32_products")
 
 
 def test_lower_products_fill_the_lower_triangle(script):
