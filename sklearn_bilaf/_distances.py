@@ -346,6 +346,17 @@ class CenteredRows:
                              _CANCELLATION_ZONE)
         return D
 
+    def cross_sq_block(self, rows, other):
+        """:meth:`sq_block` against the rows of ``other`` (a CenteredRows
+        shifted to the same centre) instead of this one's own."""
+        from ._kernels import gram_to_sq_distances
+
+        Y = self.rows[rows]
+        D = Y @ other.rows.T
+        gram_to_sq_distances(D, Y, other.rows, self.sq[rows], other.sq,
+                             _CANCELLATION_ZONE)
+        return D
+
 
 #: Rows per panel of a pseudo-class's Gram product.  Panel by panel, the
 #: panel's rows times all earlier rows (a matrix product) and the panel's own

@@ -350,17 +350,16 @@ class IDCDenoiser(BaseDenoiser):
         def density(candidates):
             nonlocal n_refs
             refs = np.asarray(grown[n_refs:], dtype=np.intp)
+            to_candidates = pseudo_class._distances_to(candidates)
             # Reference rows against the candidates, in chunks to bound
             # memory, merged in grown-list order by a compiled pass.
             step = max(k, chunk_rows(len(refs), 8 * 4 * len(candidates)))
             for start in range(0, len(refs), step):
-                block = pseudo_class.distances(refs[start : start + step],
-                                               candidates)
+                block = to_candidates(refs[start : start + step])
                 at_places = block
                 if published:
-                    at_places = pseudo_class.distances(
-                        np.arange(n_refs + start, n_refs + start + block.shape[0]),
-                        candidates)
+                    at_places = to_candidates(
+                        np.arange(n_refs + start, n_refs + start + block.shape[0]))
                 absorb_columns(block, at_places, candidates, nearest, read, kth,
                                published)
             n_refs = len(grown)

@@ -804,6 +804,31 @@ def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
     np.testing.assert_allclose(D, cdist(X[rows], X), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_rows", [1, 2, 37])
+def test_distances_to_fixed_columns_match_distances(n_rows):
+    """The on-demand IDC rings' products against the candidates only give
+    the distances of ``distances`` (to rounding), exact zeros between
+    duplicates and a row and itself, for blocks of one row too."""
+    import sklearn
+
+    rng = np.random.RandomState(n_rows)
+    X = rng.normal(size=(600, 30))
+    X[rng.randint(600, size=60)] = X[rng.randint(600)]  # duplicates
+    cols = np.sort(rng.choice(600, 250, replace=False))
+    with sklearn.config_context(working_memory=1):
+        pc = PseudoClass(0, np.arange(600), 5, X, "euclidean")
+        assert not pc._fits_in_memory()
+        to_cols = pc._distances_to(cols)
+        for rows in (rng.choice(600, n_rows, replace=False), cols[:n_rows]):
+            got = to_cols(rows)
+            np.testing.assert_allclose(got, cdist(X[rows], X[cols]),
+                                       rtol=1e-12, atol=1e-12)
+            np.testing.assert_array_equal(got == 0, cdist(X[rows], X[cols]) == 0)
+            np.testing.assert_allclose(got, pc.distances(rows, cols),
+                                       rtol=1e-13, atol=1e-13)
+        assert pc._distances_to([])(np.arange(3)).shape == (3, 0)
+
+
 def test_exact_duplicates_get_identical_distances_with_many_features():
     # With more than 16 features the distances come from BLAS products,
     # which do not promise equal bits for equal rows at different positions
