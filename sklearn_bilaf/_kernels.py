@@ -467,6 +467,51 @@ def idc_order(D, core, k, q, published):
 
 
 @njit(cache=True, nogil=True)
+def add_strip_sums(D, first, total, carry):
+    """Add one strip of a symmetric matrix's lower triangle to the members'
+    compensated sums (:func:`mean_rows`' order, so the same bits).
+
+    ``D`` holds rows ``first .. first + s - 1`` against columns
+    ``0 .. first + s - 1``.  The strip's own rows take their whole row
+    (every column up to the strip's end, ascending); the earlier members
+    ``c < first`` take column c, row by row -- the strip's mirror image.
+    Strips added in ascending order give every member its sum over the
+    columns in ascending order: its own strip's row first, then one
+    column of each later strip.
+    """
+    s = D.shape[0]
+    width = D.shape[1]
+    # Four rows side by side: independent chains, not one latency-bound one.
+    t = 0
+    while t + 4 <= s:
+        s0, c0 = total[first + t], carry[first + t]
+        s1, c1 = total[first + t + 1], carry[first + t + 1]
+        s2, c2 = total[first + t + 2], carry[first + t + 2]
+        s3, c3 = total[first + t + 3], carry[first + t + 3]
+        for j in range(width):
+            s0, c0 = _compensated_step(s0, c0, D[t, j])
+            s1, c1 = _compensated_step(s1, c1, D[t + 1, j])
+            s2, c2 = _compensated_step(s2, c2, D[t + 2, j])
+            s3, c3 = _compensated_step(s3, c3, D[t + 3, j])
+        total[first + t], carry[first + t] = s0, c0
+        total[first + t + 1], carry[first + t + 1] = s1, c1
+        total[first + t + 2], carry[first + t + 2] = s2, c2
+        total[first + t + 3], carry[first + t + 3] = s3, c3
+        t += 4
+    while t < s:
+        s0, c0 = total[first + t], carry[first + t]
+        for j in range(width):
+            s0, c0 = _compensated_step(s0, c0, D[t, j])
+        total[first + t], carry[first + t] = s0, c0
+        t += 1
+    # The mirror image: contiguous reads, the sums advance side by side.
+    for t in range(s):
+        row = D[t]
+        for c in range(first):
+            total[c], carry[c] = _compensated_step(total[c], carry[c], row[c])
+
+
+@njit(cache=True, nogil=True)
 def row_means(B):
     """Compensated mean of every row of ``B`` (see :func:`mean_rows`)."""
     out = np.empty(B.shape[0])

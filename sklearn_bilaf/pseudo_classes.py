@@ -10,6 +10,7 @@ stage.
 import numpy as np
 
 from ._distances import (
+    _CANCELLATION_ZONE,
     DIRECT_MAX_FEATURES,
     CenteredRows,
     argmin_exact,
@@ -28,7 +29,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._threads import blas_threads, map_blocks
+from ._threads import CLASS_THREADS, blas_threads, map_blocks
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -454,16 +455,69 @@ class PseudoClass:
             self.distance_matrix()
         if self._matrix is not None:
             return mean_rows(self._matrix, positions, np.sort(positions))
+        columns = np.sort(positions)
+        if not (self._direct() or type(self).distances is not PseudoClass.distances):
+            sums = self._triangle_sums(columns)
+            return sums[np.searchsorted(columns, positions)] / positions.size
         out = np.empty(positions.size)
         # Row blocks that stay in cache, whatever the class size; the same
         # compensated sums as the cached path.
-        columns = np.sort(positions)
         to_columns = self._distances_to(columns)
         step = max(1, min(256, chunk_rows(positions.size, 3 * 8 * positions.size)))
         for start in range(0, positions.size, step):
             rows = positions[start : start + step]
             out[start : start + step] = row_means(to_columns(rows))
         return out
+
+    def _triangle_sums(self, columns):
+        """Each member's compensated sum of distances to the members
+        ``columns`` (ascending local positions), in that order, without the
+        ``m x m`` matrix: strips of the lower triangle, each pair's distance
+        taken once (half the products of row blocks against every column)
+        and added to both members' sums by :func:`add_strip_sums`.
+        """
+        from ._kernels import add_strip_sums, gram_to_sq_distances
+
+        distinct, row_of = self._distinct()
+        # The members' rows in column order (duplicates repeated): one
+        # m x d gather, far smaller than the products.
+        ids = row_of[columns]
+        rows = np.ascontiguousarray(distinct.rows[ids])
+        sq = distinct.sq[ids]
+        m = columns.size
+        duplicates = len(distinct) < self.n
+        total = np.zeros(m)
+        carry = np.zeros(m)
+        # Strips of at least 64 rows (a product that size runs near the BLAS
+        # peak), at most 512 (its own square, computed whole, stays a small
+        # share of the triangle), each within working_memory.  Their bounds
+        # do not depend on the threads, so neither do the bits.
+        step = max(64, min(512, chunk_rows(m, 8 * m + 1)))
+        starts = list(range(0, m, step))
+
+        def strip(first):
+            stop = min(m, first + step)
+            D = rows[first:stop] @ rows[:stop].T
+            gram_to_sq_distances(D, rows[first:stop], rows[:stop], sq[first:stop],
+                                 sq[:stop], _CANCELLATION_ZONE)
+            # The same distinct row (the member itself, or an exact
+            # duplicate): an exact zero.
+            if duplicates:
+                D[ids[first:stop, None] == ids[None, :stop]] = 0.0
+            else:
+                D[np.arange(stop - first), np.arange(first, stop)] = 0.0
+            strips[first] = finish(D, self.metric, out=D)
+
+        # A class this large may run alone: its strips' products are shared
+        # among the class's threads (as within_distances shares its panels),
+        # a group at a time, and the sums taken in strip order.
+        n_threads = CLASS_THREADS.get()
+        strips = {}
+        for group in range(0, len(starts), n_threads):
+            map_blocks(strip, starts[group:group + n_threads], n_threads)
+            for first in starts[group:group + n_threads]:
+                add_strip_sums(strips.pop(first), first, total, carry)
+        return total + carry
 
     def subset(self, positions):
         """A new PseudoClass made of the members at ``positions``, in that order.

@@ -829,6 +829,51 @@ def test_distances_to_fixed_columns_match_distances(n_rows):
         assert pc._distances_to([])(np.arange(3)).shape == (3, 0)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_on_demand_mean_distances_from_the_triangle(metric, monkeypatch):
+    """A class without a cached matrix sums each pair's distance once (strips
+    of the lower triangle, never a row block against every column): the
+    means of the cached matrix (to rounding), equal means for exact
+    duplicates, in the order of the positions asked for, the same bits on
+    any number of threads."""
+    import sklearn
+
+    from sklearn_bilaf._threads import CLASS_THREADS
+
+    rng = np.random.RandomState(7)
+    X = rng.normal(size=(700, 30)) + 3.0
+    X[rng.randint(700, size=70)] = X[rng.randint(700)]  # duplicates
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)  # prepared rows
+    positions = rng.permutation(700)[:620]
+    expected = PseudoClass(0, np.arange(700), 5, X, metric).mean_distances(positions)
+    with sklearn.config_context(working_memory=1):
+        pc = PseudoClass(0, np.arange(700), 5, X, metric)
+        assert not pc._fits_in_memory()
+        # The row-block path would ask for the positions' columns.
+        monkeypatch.setattr(PseudoClass, "_distances_to", None)
+        got = pc.mean_distances(positions)
+        # Strips shared among a large class's threads: the same bits.
+        token = CLASS_THREADS.set(3)
+        try:
+            shared = PseudoClass(0, np.arange(700), 5, X, metric).mean_distances(
+                positions)
+        finally:
+            CLASS_THREADS.reset(token)
+    assert shared.tobytes() == got.tobytes()
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+    rows = X[np.sort(positions)]
+    if metric == "cosine":
+        reference = (cdist(X[positions], rows, "sqeuclidean") / 2).mean(axis=1)
+    else:
+        reference = cdist(X[positions], rows).mean(axis=1)
+    np.testing.assert_allclose(got, reference, rtol=1e-13)
+    same_row = {}
+    for t, p in enumerate(positions):
+        same_row.setdefault(X[p].tobytes(), []).append(got[t])
+    assert all(len(set(v)) == 1 for v in same_row.values())
+
+
 def test_exact_duplicates_get_identical_distances_with_many_features():
     # With more than 16 features the distances come from BLAS products,
     # which do not promise equal bits for equal rows at different positions

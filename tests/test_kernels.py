@@ -47,6 +47,23 @@ def test_mean_rows_and_row_means_agree_with_fsum():
         _kernels.row_means(np.ascontiguousarray(D[np.ix_(positions, columns)])), got)
 
 
+@pytest.mark.parametrize("step", [1, 3, 4, 64, 130, 400])
+def test_strip_sums_add_in_mean_rows_order(step):
+    """Strips of a symmetric matrix's lower triangle, added in ascending
+    order, give each member mean_rows' compensated sum bit for bit: the same
+    terms in the same (ascending column) order."""
+    rng = np.random.RandomState(step)
+    X = rng.normal(size=(300, 4)) * 10.0 ** rng.uniform(-6, 6, size=(300, 1))
+    D = cdist(X, X)
+    everyone = np.arange(300)
+    total, carry = np.zeros(300), np.zeros(300)
+    for first in range(0, 300, step):
+        stop = min(300, first + step)
+        _kernels.add_strip_sums(D[first:stop, :stop].copy(), first, total, carry)
+    assert ((total + carry) / 300).tobytes() == (
+        _kernels.mean_rows(D, everyone, everyone).tobytes())
+
+
 @pytest.mark.parametrize("variant", ["paper", "published"])
 @pytest.mark.parametrize("seed", range(8))
 def test_compiled_idc_equals_the_chunked_ring_loop(variant, seed):
