@@ -488,11 +488,11 @@ class PseudoClass:
         duplicates = len(distinct) < self.n
         total = np.zeros(m)
         carry = np.zeros(m)
-        # Strips of at least 64 rows (a product that size runs near the BLAS
-        # peak), at most 512 (its own square, computed whole, stays a small
-        # share of the triangle), each within working_memory.  Their bounds
-        # do not depend on the threads, so neither do the bits.
-        step = max(64, min(512, chunk_rows(m, 8 * m + 1)))
+        # Strips of at most 512 rows (a strip's own square, computed whole,
+        # stays a small share of the triangle), each within working_memory
+        # (per thread, as elsewhere).  Their bounds do not depend on the
+        # threads, so neither do the bits.
+        step = min(512, chunk_rows(m, 8 * m + 1))
         starts = list(range(0, m, step))
 
         def strip(first):
