@@ -8,6 +8,7 @@ engine is timed.  Peak memory is the process's maximum resident set size.
     python benchmarks/bench_engine.py --threads 1   # one BLAS thread
     python benchmarks/bench_engine.py --quick       # 10,000 rows, 1 repeat
     python benchmarks/bench_engine.py --rounds 3    # 3 rounds, then ranges
+    python benchmarks/bench_engine.py --large-classes  # classes on demand
 
 Wall-clock times are only meaningful on an otherwise idle machine (OpenBLAS
 threads collapse under contention); the CPU-time column with ``--threads 1``
@@ -33,6 +34,14 @@ CASES = [
     ("CIFAR-10-like", 50_000, 50, 500, 0.5),
     ("CIFAR-100-like", 50_000, 250, 1_000, 0.3),
 ]
+# --large-classes: pseudo-classes too large for their distance matrix at the
+# default working_memory of 1 GiB (more than about 11,585 members; here
+# 13,416 and 12,069 of the three), which the engine computes on demand.  No
+# goal of the issue's; tracked so that this path's speed cannot slip.
+LARGE_CASES = [("large classes", 30_000, 3, 300, None)]
+# --quick --large-classes: a 6,000-row pool whose classes (about 2,000
+# members) are pushed on demand by a working_memory of this many MiB.
+QUICK_LARGE_WORKING_MEMORY = 8
 
 
 def clustered_pool(n_samples, n_features=384, n_clusters=100, seed=0):
@@ -75,6 +84,10 @@ def main(argv=None):
                         help="BLAS threads (default: all)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="BiLAFSampler n_jobs (default: None)")
+    parser.add_argument("--large-classes", action="store_true",
+                        help="instead of the CIFAR-like cases, K = 3 on 30,000 "
+                        "rows: classes too large for their distance matrix, "
+                        "computed on demand")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the whole table this many times, then print "
                         "each case's range of best walls (the host's noise "
@@ -95,33 +108,44 @@ def _run(args):
           f"one), n_jobs: {args.n_jobs}")
     print(f"{'case':<16} {'N':>7} {'K':>5} {'B':>6} {'variant':>10} "
           f"{'wall s':>7} {'CPU s':>7} {'classes':>8} {'denoise':>8} {'boundary':>8}")
+    from sklearn import config_context
+
+    cases = LARGE_CASES if args.large_classes else CASES
+    working_memory = None
     pools = {}
     walls = {}
     for _ in range(max(1, args.rounds)):
-        for name, n, k, b, _goal in CASES:
-            if args.quick:
+        for name, n, k, b, _goal in cases:
+            if args.quick and args.large_classes:
+                n, b = 6_000, b // 5
+                working_memory = QUICK_LARGE_WORKING_MEMORY
+            elif args.quick:
                 n, k, b = 10_000, k // 5, b // 5
             if n not in pools:
                 pools[n] = clustered_pool(n)
             for variant in ("paper", "published"):
-                total, cpu, st = run_case(pools[n], k, b,
-                                          1 if args.quick else args.repeats,
-                                          variant, args.n_jobs)
+                with config_context(working_memory=working_memory):
+                    total, cpu, st = run_case(pools[n], k, b,
+                                              1 if args.quick else args.repeats,
+                                              variant, args.n_jobs)
                 walls.setdefault((name, variant), []).append(total)
                 print(f"{name:<16} {n:>7} {k:>5} {b:>6} {variant:>10} "
                       f"{total:>7.3f} {cpu:>7.3f} "
                       f"{st['pseudo_classes']:>8.3f} {st['denoise']:>8.3f} "
                       f"{st['boundary']:>8.3f}")
     if args.rounds > 1:
-        print(f"best walls over {args.rounds} rounds (the issue's goal is for "
-              "two cores and the full-size pools):")
-        for name, _n, _k, _b, goal in CASES:
+        print(f"best walls over {args.rounds} rounds"
+              + ("" if args.large_classes else " (the issue's goal is for two "
+                 "cores and the full-size pools)") + ":")
+        for name, _n, _k, _b, goal in cases:
             for variant in ("paper", "published"):
                 w = sorted(walls[(name, variant)])
-                under = sum(v < goal for v in w)
-                print(f"  {name:<16} {variant:>10}  {w[0]:.3f}-{w[-1]:.3f} s, "
-                      f"median {np.median(w):.3f}; under {goal} s in {under} "
-                      f"of {len(w)}")
+                line = (f"  {name:<16} {variant:>10}  {w[0]:.3f}-{w[-1]:.3f} s, "
+                        f"median {np.median(w):.3f}")
+                if goal is not None:
+                    line += (f"; under {goal} s in {sum(v < goal for v in w)} "
+                             f"of {len(w)}")
+                print(line)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB")
 

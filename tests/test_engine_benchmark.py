@@ -23,3 +23,28 @@ def test_quick_rounds_print_every_case_and_the_ranges(script, capsys):
 def test_one_round_prints_no_summary(script, capsys):
     script.main(["--quick"])
     assert "best walls" not in capsys.readouterr().out
+
+
+def test_quick_large_classes_run_on_demand(script, capsys, monkeypatch):
+    """--large-classes times pseudo-classes too large for their distance
+    matrix: in quick mode, working_memory pushes every class on demand."""
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    calls = {"distance_matrix": 0, "_triangle_sums": 0}
+    for name in calls:
+        original = getattr(PseudoClass, name)
+
+        def spy(self, *args, _name=name, _original=original):
+            calls[_name] += 1
+            return _original(self, *args)
+
+        monkeypatch.setattr(PseudoClass, name, spy)
+    script.main(["--quick", "--large-classes", "--rounds", "2", "--threads", "1"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("large classes")]
+    assert len(rows) == 2 * 2  # rounds x variants
+    summary = out.split("best walls over 2 rounds:")[1]
+    assert "paper" in summary and "published" in summary and "under" not in summary
+    # Every class on demand: inside means from the triangle's strips,
+    # never a kept matrix.
+    assert calls == {"distance_matrix": 0, "_triangle_sums": 3 * 2 * 2}
