@@ -30,6 +30,7 @@ from ._kernels import (
     rows_sq_distances,
 )
 from ._threads import CLASS_THREADS, blas_threads, map_blocks
+from .base import whole_numbers
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -279,6 +280,39 @@ class PseudoClass:
         """Number of members."""
         return self.indices.shape[0]
 
+    def _local_positions(self, values, name):
+        """``values`` as a 1-D intp array of local positions (an int is one
+        position), or an error that says what is wrong.
+
+        The compiled kernels behind ``distances`` and ``mean_distances`` do
+        not check bounds: a position outside ``0 .. n - 1`` would read memory
+        outside the class (garbage distances, or a crash).
+        """
+        array = np.asarray(values)
+        positions = None if array.dtype.kind == "b" else whole_numbers(array)
+        if positions is None:
+            hint = ("; pass np.flatnonzero(mask) for a boolean mask"
+                    if array.dtype.kind == "b" else "")
+            raise TypeError(
+                f"{name} must be local positions of the pseudo-class "
+                f"(integers in [0, {self.n - 1}]); got an array of dtype "
+                f"{array.dtype}{hint}."
+            )
+        if positions.ndim == 0:
+            positions = positions.reshape(1)
+        elif positions.ndim != 1:
+            raise ValueError(
+                f"{name} must be a 1-D array of local positions; got shape "
+                f"{positions.shape}."
+            )
+        if positions.size and (positions.min() < 0 or positions.max() >= self.n):
+            bad = positions[(positions < 0) | (positions >= self.n)][:5].tolist()
+            raise IndexError(
+                f"{name} must be local positions in [0, {self.n - 1}] (pseudo-class "
+                f"{self.label} has {self.n} members); got {bad}."
+            )
+        return positions
+
     def _direct(self):
         """Few features: distances by direct evaluation (see
         ``_distances.DIRECT_MAX_FEATURES``)."""
@@ -337,17 +371,27 @@ class PseudoClass:
 
         Parameters
         ----------
-        rows : array-like of int
-            Local positions of the first members.
-        cols : array-like of int or None, default=None
+        rows : int or array-like of int
+            Local positions (in ``0 .. n - 1``) of the first members; an int
+            is one position.
+        cols : int, array-like of int or None, default=None
             Local positions of the second members; all members when None.
 
         Returns
         -------
         D : ndarray of shape (len(rows), len(cols))
+            Always 2-D, also for an int ``rows`` or ``cols``.
+
+        Raises
+        ------
+        IndexError
+            If a position is outside ``0 .. n - 1``.
+        TypeError
+            If the positions are not whole numbers.
         """
-        rows = np.asarray(rows, dtype=np.intp)
-        cols = np.arange(self.n) if cols is None else np.asarray(cols, np.intp)
+        rows = self._local_positions(rows, "rows")
+        cols = (np.arange(self.n) if cols is None
+                else self._local_positions(cols, "cols"))
         if self._matrix is None and self._fits_in_memory() and rows.size > 1:
             self.distance_matrix()
         if self._matrix is not None:
@@ -442,15 +486,23 @@ class PseudoClass:
         ----------
         positions : array-like of int or None, default=None
             Restrict both sides to these members (e.g. those kept by
-            denoising); all members when None.  Sums are compensated (nearly
-            correctly rounded) and run over the members in ascending position.
+            denoising), local positions in ``0 .. n - 1``; all members when
+            None.  Sums are compensated (nearly correctly rounded) and run
+            over the members in ascending position.
 
         Returns
         -------
         means : ndarray of shape (len(positions),)
+
+        Raises
+        ------
+        IndexError
+            If a position is outside ``0 .. n - 1``.
+        TypeError
+            If the positions are not whole numbers.
         """
         positions = (np.arange(self.n) if positions is None
-                     else np.asarray(positions, dtype=np.intp))
+                     else self._local_positions(positions, "positions"))
         if self._matrix is None and self._fits_in_memory():
             self.distance_matrix()
         if self._matrix is not None:
@@ -525,7 +577,8 @@ class PseudoClass:
         Parameters
         ----------
         positions : array-like of int
-            Local positions to keep, the core among them exactly once.
+            Local positions (in ``0 .. n - 1``) to keep, the core among them
+            exactly once.
 
         Returns
         -------
@@ -533,7 +586,7 @@ class PseudoClass:
             The members at ``positions`` (their rows and per-member
             statistics), in that order.
         """
-        positions = np.asarray(positions, dtype=np.intp)
+        positions = self._local_positions(positions, "positions")
         where_core = np.flatnonzero(positions == self.core_position)
         if where_core.size != 1:
             raise ValueError(

@@ -107,6 +107,43 @@ def test_pseudo_class_subset_keeps_members_rows_distances_and_stats(cached):
     assert PseudoClass(0, [3, 4], 0, X[:2], "euclidean").subset([1, 0]).opponent is None
 
 
+@pytest.mark.parametrize("n_features", [5, 20])
+@pytest.mark.parametrize("cached", [True, False])
+def test_pseudo_class_positions_outside_the_class_are_refused(cached, n_features):
+    """distances, mean_distances and subset (documented for custom stages)
+    refuse positions outside 0 .. n - 1 and fractional ones: the compiled
+    kernels do not check bounds, and read memory outside the class (garbage
+    distances, or a segmentation fault for a large position)."""
+    X = np.random.RandomState(0).normal(size=(30, n_features))
+
+    def pseudo_class():
+        pc = PseudoClass(0, np.arange(30), 3, X, "euclidean")
+        if cached:
+            pc.distance_matrix()
+        return pc
+
+    for rows, cols in [([40], None), ([-1], None), ([3], [45]), ([3], [-2]),
+                       ([1, 40], None), ([1, 2], [100]), ([3], [10**8])]:
+        with pytest.raises(IndexError, match=r"local positions in \[0, 29\]"):
+            pseudo_class().distances(rows, cols)
+    for positions in [[40], [0, 40], [-1]]:
+        with pytest.raises(IndexError, match=r"local positions in \[0, 29\]"):
+            pseudo_class().mean_distances(positions)
+    with pytest.raises(IndexError, match=r"local positions in \[0, 29\]"):
+        pseudo_class().subset([3, 30])
+    for method, args in [("distances", ([1.5],)), ("mean_distances", ([1.5, 2],)),
+                         ("subset", ([3, 1.5],)),
+                         ("distances", (np.ones(30, dtype=bool),))]:
+        with pytest.raises(TypeError, match="must be local positions"):
+            getattr(pseudo_class(), method)(*args)
+    # An int is one position; whole-valued floats are positions.
+    pc = pseudo_class()
+    expected = cdist(X[[3]], X)
+    np.testing.assert_allclose(pc.distances(3), expected, rtol=1e-12)
+    np.testing.assert_allclose(pc.distances(3.0, [4.0]), expected[:, [4]],
+                               rtol=1e-12)
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
