@@ -392,6 +392,8 @@ class PseudoClass:
         rows = self._local_positions(rows, "rows")
         cols = (np.arange(self.n) if cols is None
                 else self._local_positions(cols, "cols"))
+        if rows.size == 0 or cols.size == 0:
+            return np.empty((rows.size, cols.size))
         if self._matrix is None and self._fits_in_memory() and rows.size > 1:
             self.distance_matrix()
         if self._matrix is not None:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
+from sklearn import config_context
 from sklearn.base import BaseEstimator
 
 from sklearn_bilaf import BiLAFSampler
@@ -142,6 +143,22 @@ def test_pseudo_class_positions_outside_the_class_are_refused(cached, n_features
     np.testing.assert_allclose(pc.distances(3), expected, rtol=1e-12)
     np.testing.assert_allclose(pc.distances(3.0, [4.0]), expected[:, [4]],
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("working_memory", [None, 1e-4])
+@pytest.mark.parametrize("n_features", [5, 20])
+def test_pseudo_class_distances_of_no_members(n_features, working_memory):
+    """No rows (or no columns) gives an empty block, whatever the path: with
+    more than 16 features and no cached matrix, no rows failed inside the
+    row-block loop (a bare "zip() argument 2 is longer than argument 1")."""
+    X = np.random.RandomState(0).normal(size=(30, n_features))
+    with config_context(working_memory=working_memory or 1024):
+        for rows, cols, shape in [([], None, (0, 30)), ([], [], (0, 0)),
+                                  ([], [1, 2], (0, 2)), ([1, 2], [], (2, 0)),
+                                  ([1], [], (1, 0))]:
+            pc = PseudoClass(0, np.arange(30), 3, X, "euclidean")
+            D = pc.distances(rows, cols)
+            assert D.shape == shape and D.dtype == np.float64
 
 
 def test_pseudo_classes_exact_on_near_ties_in_float32():
