@@ -43,6 +43,32 @@ def _chunk_length(X, n_centres, itemsize, n_threads):
     return min(8192, chunk_rows(X.shape[0], per_row, min_rows=256))
 
 
+def _checked_core_indices(core_indices, n_samples):
+    """Distinct row numbers in ``[0, n_samples)``, ascending, or an error.
+
+    Checked before any cast to int, which would truncate fractions and read
+    a boolean mask as rows 0 and 1; a negative index would take a row from
+    the end (breaking the numbering by ascending core index) and a repeated
+    one would give two classes the same core.
+    """
+    array = np.asarray(core_indices)
+    expected = (f"core_indices must be a non-empty 1-D array of distinct row "
+                f"numbers in [0, {n_samples - 1}]")
+    cores = None if array.dtype.kind == "b" else whole_numbers(array)
+    if cores is None:
+        raise ValueError(f"{expected}; got an array of dtype {array.dtype}.")
+    if cores.ndim != 1 or cores.size == 0:
+        raise ValueError(f"{expected}; got an array of shape {cores.shape}.")
+    outside = cores[(cores < 0) | (cores >= n_samples)]
+    if outside.size:
+        raise ValueError(f"{expected}; got {outside[:5].tolist()}.")
+    cores = np.sort(cores)
+    repeated = np.unique(cores[1:][cores[1:] == cores[:-1]])
+    if repeated.size:
+        raise ValueError(f"{expected}; repeated: {repeated[:5].tolist()}.")
+    return cores
+
+
 def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                           return_outside=False):
     """Pseudo-class of every sample: the rank of its nearest core.
@@ -52,7 +78,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     X : ndarray of shape (n_samples, n_features)
         The pool (float32 or float64; never modified, never copied whole).
     core_indices : array-like of int, shape (n_cores,)
-        Distinct core sample indices, in any order.
+        Distinct core sample indices in ``0 .. n_samples - 1``, in any
+        order; anything else (repeated, negative or fractional indices, a
+        boolean mask) is refused with a ``ValueError``.
     metric : {"euclidean", "cosine"}, default="euclidean"
         Distance between embeddings.
     return_outside : bool, default=False
@@ -80,7 +108,11 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     >>> assign_pseudo_classes(X, [4, 0]).tolist()  # class 0: core 0; class 1: core 4
     [0, 0, 0, 1, 1]
     """
-    cores = np.sort(np.asarray(core_indices, dtype=np.intp))
+    if not hasattr(X, "dtype"):
+        X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
+    cores = _checked_core_indices(core_indices, X.shape[0])
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     if metric == "cosine":
         # Rows normalised in float32 are off by ~1e-7, more than the near-ties

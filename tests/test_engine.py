@@ -161,6 +161,30 @@ def test_pseudo_class_distances_of_no_members(n_features, working_memory):
             assert D.shape == shape and D.dtype == np.float64
 
 
+@pytest.mark.parametrize("cores, match", [
+    ([0, 0], r"repeated: \[0\]"),
+    ([-1, 2], r"got \[-1\]"),
+    ([12], r"got \[12\]"),
+    ([1.5, 3], "dtype float64"),
+    ([True, False], "dtype bool"),
+    ([], r"shape \(0,\)"),
+    ([[1, 2]], r"shape \(1, 2\)"),
+])
+def test_assign_pseudo_classes_refuses_what_is_not_core_rows(cores, match):
+    """assign_pseudo_classes (public, stage 2) needs distinct row numbers:
+    a repeated core gave row 0 the class of its twin, a negative one took a
+    row from the end (out of the ascending-core numbering), 1.5 was read as
+    1 and a boolean mask as rows 1 and 0, all silently."""
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match=r"core_indices must be a non-empty 1-D "
+                                         r"array of distinct row numbers in \[0, 9\]"
+                                         rf".*{match}"):
+        assign_pseudo_classes(X, cores)
+    # Whole-valued floats are row numbers; a list of rows is a pool.
+    assert assign_pseudo_classes(X, [3.0, 1.0]).tolist() == \
+        assign_pseudo_classes(X.tolist(), [1, 3]).tolist()
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
