@@ -1,8 +1,11 @@
 """Stage 4: how many samples each pseudo-class gets."""
 
 import heapq
+from numbers import Integral
 
 import numpy as np
+
+from .base import whole_numbers
 
 __all__ = ["allocate_budget"]
 
@@ -58,7 +61,8 @@ def allocate_budget(sizes, budget):
     Parameters
     ----------
     sizes : array-like of int, shape (n_classes,)
-        Members of each pseudo-class after denoising (all >= 1).
+        Members of each pseudo-class after denoising (all >= 1; whole-valued
+        floats are accepted, fractions are refused).
     budget : int
         Total number of samples, ``n_classes <= budget <= sum(sizes)``.
 
@@ -75,7 +79,21 @@ def allocate_budget(sizes, budget):
     >>> allocate_budget([5, 3, 2], 7).tolist()
     [3, 2, 2]
     """
-    sizes = np.asarray(sizes, dtype=np.intp)
+    counts = whole_numbers(sizes)
+    if counts is None or counts.ndim != 1 or np.asarray(sizes).dtype.kind == "b":
+        array = np.asarray(sizes)
+        raise ValueError(
+            "sizes must be a 1-D array of member counts (whole numbers), one per "
+            f"pseudo-class; got an array of dtype {array.dtype} and shape "
+            f"{array.shape}."
+        )
+    if not isinstance(budget, Integral) or isinstance(budget, bool | np.bool_):
+        raise TypeError(
+            f"budget must be an int, the number of samples to split; got "
+            f"{budget!r}."
+        )
+    budget = int(budget)
+    sizes = counts
     n_classes = sizes.shape[0]
     if budget < n_classes or budget > sizes.sum() or np.any(sizes < 1):
         raise ValueError(

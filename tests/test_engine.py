@@ -581,6 +581,23 @@ def test_budget_refuses_impossible_requests():
         allocate_budget([3, 0], 2)  # an empty class cannot hold its core
 
 
+def test_budget_refuses_what_is_not_counts():
+    """Fractional sizes were truncated silently (5.7 members counted as 5),
+    and a float or 2-D input failed with a bare numpy/heapq error."""
+    with pytest.raises(ValueError, match="sizes must be a 1-D array of member "
+                                         "counts"):
+        allocate_budget([5.7, 3, 2], 7)
+    with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
+        allocate_budget([[5, 3], [2, 1]], 5)
+    with pytest.raises(ValueError, match="dtype bool"):
+        allocate_budget([True, True], 2)
+    for budget in [7.0, 7.5, True, "7"]:
+        with pytest.raises(TypeError, match="budget must be an int"):
+            allocate_budget([5, 3, 2], budget)
+    # Whole-valued floats and numpy integers are counts.
+    assert allocate_budget([5.0, 3, 2], np.int64(7)).tolist() == [3, 2, 2]
+
+
 # -- §5 boundary samples --------------------------------------------------------
 def _boundary_class(values, core, inside, outside, opponent, n_classes=3):
     pc = _class_1d(values, core)
