@@ -1357,8 +1357,9 @@ class FarthestPointSelector(BaseCoreSelector):
     whose distance to its nearest selected sample is largest (ties: the lower
     index).  A running minimum-distance vector makes it O(n_samples x
     n_cores) distance evaluations with O(n_samples) memory; distances are
-    screened in the precision of X and near-ties decided on exact float64
-    distances.
+    screened in the precision of X (relative to the pool's mean, so that
+    their error scales with the pool's spread) and near-ties decided on
+    exact float64 distances.
 
     Parameters
     ----------
@@ -1414,36 +1415,57 @@ class FarthestPointSelector(BaseCoreSelector):
         n, d = X.shape
         dtype = _work_dtype(X)
         cosine = self.metric == "cosine"
-        if cosine:
-            scale = _inverse_row_norms(X, np.float64, caller="farthest")
-            row_sq = np.ones(n)
-        else:
-            scale = None
-            row_sq = np.empty(n)
-            step = chunk_rows(n, 8 * d + 1)
-            for start in range(0, n, step):
-                stop = min(n, start + step)
-                row_sq[start:stop] = sq_norms(np.asarray(X[start:stop], np.float64))
-        tol = 2 * _error_bound(dtype, d) * 2 * float(row_sq.max())
+        scale = (_inverse_row_norms(X, np.float64, caller="farthest") if cosine
+                 else None)
+        # Screened distances are taken relative to the pool's mean, so that
+        # their rounding error scales with the pool's spread around it, not
+        # with its distance from the origin: a pool far from the origin would
+        # otherwise leave most rows within the error of the farthest one,
+        # each decided on exact distances.  X is read in chunks, never
+        # copied whole (the product below needs no centred copy).
+        centre = np.zeros(d)
+        max_norm = 0.0
+        step = chunk_rows(n, 8 * d + 1)
+        for start in range(0, n, step):
+            block = self._geometry_rows(X, scale, start, min(n, start + step))
+            centre += block.sum(axis=0)
+            max_norm = max(max_norm, float(np.sqrt(sq_norms(block).max())))
+        centre /= n
+        row_sq = np.empty(n)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            block = self._geometry_rows(X, scale, start, stop)
+            block -= centre
+            row_sq[start:stop] = sq_norms(block)
+        # A product of d terms in the precision of X is off by at most
+        # (d + 16) ulps of |x| |v| (rounding v to that precision included),
+        # and a screened squared distance carries it twice; the float64 parts
+        # (centring, norms, c . v) add at most 16 (d + 16) float64 ulps of
+        # max |x|^2.  The running minimum carries the largest of its steps'.
+        unit_error = 2 * _error_bound(dtype, d) * max_norm
+        float64_error = 16 * _error_bound(np.float64, d) * max_norm**2
+        error = 0.0
         order = np.empty(n_select, dtype=np.intp)
         order[0] = random_state.randint(n)
         nearest = np.full(n, np.inf)
         nearest[order[0]] = -np.inf
         for t in range(1, n_select):
             last = order[t - 1]
-            point = np.asarray(X[last], dtype=np.float64)
-            if cosine:
-                point = point * scale[last]
-            dots = (X @ point.astype(dtype)).astype(np.float64)
+            offset = self._geometry_rows(X, scale, last, last + 1)[0] - centre
+            offset_sq = float(offset @ offset)
+            # (x - c) . v = x . v - c . v: the product needs X as it is.
+            dots = (X @ offset.astype(dtype)).astype(np.float64)
             if cosine:
                 dots *= scale
+            dots -= float(centre @ offset)
             dots *= -2
             dots += row_sq
-            dots += row_sq[last]
+            dots += offset_sq
             np.minimum(nearest, dots, out=nearest)
+            error = max(error, unit_error * np.sqrt(offset_sq) + float64_error)
             # Samples within twice the error bound of the screened maximum
             # may be the true farthest one: decide those on exact distances.
-            candidates = np.flatnonzero(nearest >= nearest.max() - tol)
+            candidates = np.flatnonzero(nearest >= nearest.max() - 2 * error)
             if candidates.size > 1:
                 exact = self._exact_nearest(X, candidates, order[:t])
                 pick = candidates[int(np.argmax(exact))]
@@ -1453,6 +1475,15 @@ class FarthestPointSelector(BaseCoreSelector):
             nearest[pick] = -np.inf
         self.selection_order_ = order
         return order
+
+    @staticmethod
+    def _geometry_rows(X, scale, start, stop):
+        """Rows ``start:stop`` in float64, L2-normalised when ``scale`` holds
+        the inverse row norms (cosine)."""
+        rows = np.array(X[start:stop], dtype=np.float64)
+        if scale is not None:
+            rows *= scale[start:stop, None]
+        return rows
 
     def _exact_nearest(self, X, rows, chosen):
         from scipy.spatial.distance import cdist

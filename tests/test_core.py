@@ -796,6 +796,28 @@ def test_farthest_point_is_exact_far_from_the_origin():
                                                                   "euclidean")
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
+    # Far from the origin, screened distances taken from the origin carry
+    # errors as large as the offset: nearly every row went to the exact
+    # check at every step.  Relative to the pool's mean they stay small.
+    rng = np.random.RandomState(5)
+    X = (1000.0 + rng.normal(size=(2000, 8))).astype(np.float32)
+    checked = []
+    exact_nearest = FarthestPointSelector._exact_nearest
+
+    def counting(self, X, rows, chosen):
+        checked.append(rows.size)
+        return exact_nearest(self, X, rows, chosen)
+
+    monkeypatch.setattr(FarthestPointSelector, "_exact_nearest", counting)
+    fds = FarthestPointSelector(n_cores=20, metric=metric, random_state=1).fit(X)
+    first = np.random.RandomState(1).randint(len(X))
+    assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 20,
+                                                                  metric)
+    assert sum(checked) < 200, checked
+
+
 def test_farthest_point_never_repeats_on_duplicate_data():
     X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct points, 12 rows
     fds = FarthestPointSelector(n_cores=6, random_state=0).fit(X)
