@@ -564,7 +564,10 @@ class SubsetSamplerMixin(TransformerMixin):
         X_selected : ndarray or DataFrame of shape (n_selected, n_features_in_)
             The selected rows, in the order of ``selected_indices_``.  A numpy
             array comes back in its own dtype (float32 stays float32) and a
-            memory map is read for the selected rows only.  With
+            memory map is read for the selected rows only; a DataFrame whose
+            columns numpy would gather as objects (pandas' nullable or
+            pyarrow dtypes, bool beside number columns) as the validated
+            float array.  With
             ``set_output(transform="pandas")`` the result is a DataFrame whose
             index holds the selected rows' original labels (a DataFrame input's
             index labels, or the row numbers of an array input).
@@ -594,7 +597,13 @@ class SubsetSamplerMixin(TransformerMixin):
         pandas_out = _get_output_config("transform", self)["dense"] == "pandas"
         if hasattr(X, "iloc"):
             rows = X.iloc[selected]
-            return rows if pandas_out else np.asarray(rows)
+            if pandas_out:
+                return rows
+            values = np.asarray(rows)
+            # pandas' nullable and pyarrow columns (Float64, double[pyarrow])
+            # and frames mixing bool and number columns convert to an object
+            # array: return the validated numbers instead.
+            return values if values.dtype.kind in "biuf" else X_checked[selected]
         # Index the input itself so that its dtype is kept (float16 too); a
         # memory map gives a plain in-memory array of the selected rows.
         rows = (np.asarray(X[selected]) if isinstance(X, np.ndarray)

@@ -180,6 +180,29 @@ def test_dataframe_in_default_output_is_numpy():
                        .selected_indices_, sampler.selected_indices_)
 
 
+
+@pytest.mark.parametrize("dtypes", [
+    "Float64",
+    "double[pyarrow]",
+    {"a": "Float32", "b": "Int64"},
+    {"c": bool},
+])
+def test_dataframe_with_extension_or_bool_columns_transforms_to_numbers(dtypes):
+    # numpy gathers such frames as object arrays: transform returned them.
+    if "pyarrow" in str(dtypes):
+        pytest.importorskip("pyarrow")
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    df = df.round().astype(dtypes) if isinstance(dtypes, dict) else df.astype(dtypes)
+    sampler = _sampler(budget=20, n_cores=4).fit(df)
+    expected = df.to_numpy(dtype=np.float64)[sampler.selected_indices_]
+    for out in (sampler.transform(df), sampler.fit_transform(df)):
+        assert isinstance(out, np.ndarray)
+        assert out.dtype == np.float64
+        assert_array_equal(out, expected)
+    # pandas output keeps the frame's own columns.
+    frame = sampler.set_output(transform="pandas").transform(df)
+    pd.testing.assert_frame_equal(frame, df.iloc[sampler.selected_indices_])
+
 # -- 2. LabelBudgetClassifier --------------------------------------------------
 def test_label_budget_classifier_trains_on_the_selection_only(small_digits):
     X, y = small_digits
