@@ -549,8 +549,9 @@ class SubsetSamplerMixin(TransformerMixin):
         ----------
         X : array-like or DataFrame of shape (n_samples_fit_, n_features_in_)
             The pool the sampler was fitted on (validated like in ``fit``:
-            same number of rows and features, finite values; a float array
-            or memory map is checked in chunks, never converted whole).  A
+            same number of rows and features, finite values; a numpy array
+            or memory map of floats, integers or bools is checked where it
+            lies, in chunks, never converted whole).  A
             sampler that keeps the selected rows seen in fit
             (``selected_embeddings_``) also refuses data whose selected rows
             differ from them by more than an upstream step's ``transform``
@@ -574,10 +575,11 @@ class SubsetSamplerMixin(TransformerMixin):
         """
         check_is_fitted(self, "selected_indices_")
         selected = self.selected_indices_
-        in_place = isinstance(X, np.ndarray) and X.dtype.kind == "f"
+        in_place = isinstance(X, np.ndarray) and X.dtype.kind in "fiub"
         if in_place:
-            # A float array (a memory map too) is checked without converting
-            # it whole; only the rows returned must be finite (below).
+            # A numeric array (a memory map too) is checked without converting
+            # it whole (an integer pool to float64 would be eight times the
+            # size of uint8 pixels); a float one must be finite (below).
             X_checked = validate_data(self, X, reset=False, dtype=None,
                                       ensure_all_finite=False, copy=False)
         else:
@@ -591,7 +593,7 @@ class SubsetSamplerMixin(TransformerMixin):
                 "first, or index other data aligned with the pool with "
                 "selected_indices_."
             )
-        if in_place:
+        if in_place and X.dtype.kind == "f":
             _check_finite_in_chunks(X)
         self._check_same_pool(X_checked, selected)
         pandas_out = _get_output_config("transform", self)["dense"] == "pandas"

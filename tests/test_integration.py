@@ -698,6 +698,34 @@ def test_read_only_memmap_is_not_copied(tmp_path):
     assert np.isfinite(sampler.score(Xm))
 
 
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, bool])
+def test_transform_does_not_convert_an_integer_pool_whole(tmp_path, dtype):
+    """transform converted an integer or bool pool (a memory map of uint8
+    pixels, say) whole to float64 just to check it: eight times a uint8
+    pool's size."""
+    X = np.random.RandomState(0).randint(0, 2 if dtype is bool else 200,
+                                         size=(4000, 256)).astype(dtype)
+    np.save(tmp_path / "X.npy", X)
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    sampler = _sampler(budget=40, n_cores=8).fit(Xm)
+    tracemalloc.start()
+    try:
+        out = sampler.transform(Xm)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < Xm.nbytes
+    assert type(out) is np.ndarray and out.dtype == dtype
+    assert_array_equal(out, X[sampler.selected_indices_])
+    # Still refused: other rows, other features, another pool.
+    with pytest.raises(ValueError, match="X has 3999 rows"):
+        sampler.transform(Xm[1:])
+    with pytest.raises(ValueError, match="X has 255 features"):
+        sampler.transform(Xm[:, 1:])
+    with pytest.raises(ValueError, match="selected rows of X differ"):
+        sampler.transform(np.asarray(Xm[::-1]))
+
 def test_activeft_random_start_does_not_copy_a_memmap_whole(tmp_path):
     """The documented way around the k-means start's copies: ActiveFT from
     random samples reads the pool in chunks bounded by working_memory (the
