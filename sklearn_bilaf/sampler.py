@@ -251,6 +251,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         array gives precomputed core indices.  Any selector of
         :mod:`sklearn_bilaf.core`, or any scikit-learn clusterer exposing
         ``cluster_centers_`` (cores are the samples nearest to the centres).
+        Not a :class:`~sklearn.pipeline.Pipeline`: to select in a transformed
+        space, put the transformers before the sampler.
     denoiser : estimator, "none" or None, default=None
         Stage 3.  None uses :class:`~sklearn_bilaf.denoise.IDCDenoiser`;
         ``"none"`` disables denoising; any denoiser of
@@ -410,6 +412,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 # their parameters once, here, before the core stage runs.
                 value._validate_params()
         selector = self.core_selector
+        if hasattr(selector, "fit") and hasattr(selector, "steps"):
+            # A Pipeline's fit takes no budget (it refused one the user never
+            # passed) and has no cluster_centers_ of its own.
+            raise InvalidParameterError(
+                f"core_selector={type(selector).__name__}(...) is not supported: "
+                "a pipeline cannot take the budget nor give cores. To select in "
+                "a transformed space, put the transformers before the sampler, "
+                "make_pipeline(PCA(32), BiLAFSampler(...)), or pass the core "
+                "indices chosen in that space as an array."
+            )
         if (hasattr(selector, "fit") and not _is_clusterer(selector)
                 and not _accepts_keyword(selector.fit, "budget")):
             raise InvalidParameterError(

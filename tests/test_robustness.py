@@ -940,6 +940,7 @@ def test_estimator_that_is_not_a_core_selector_is_refused():
 def _invalid_stage_cases():
     from sklearn.cluster import KMeans
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
@@ -950,6 +951,11 @@ def _invalid_stage_cases():
         (BiLAFSampler(40, denoiser=IDCDenoiser), "is a class"),
         (BiLAFSampler(40, boundary_selector=BoundarySelector), "is a class"),
         (BiLAFSampler(40, core_selector=StandardScaler()), "not a core selector"),
+        (BiLAFSampler(40, core_selector=make_pipeline(StandardScaler(),
+                                                      RandomSelector(5))),
+         "a pipeline cannot take the budget"),
+        (BiLAFSampler(40, core_selector=make_pipeline(StandardScaler(), KMeans(5))),
+         "a pipeline cannot take the budget"),
         (BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=KMeans(2)),
          "is a clusterer"),
         (LabelBudgetClassifier(LogisticRegression(), sampler),
