@@ -250,8 +250,10 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     appears among the selected rows.  With a small budget the estimator may
     see fewer classes than the data holds: ``classes_`` then lacks them and
     they are never predicted; if only one class is selected most classifiers
-    refuse to fit, and their own error is raised unchanged (in a grid search,
-    that candidate's score becomes ``error_score``).  Scorers that need the
+    refuse to fit, and their error is raised as a ``ValueError`` that says so
+    and suggests a larger budget (unchanged when y itself holds a single
+    class); in a grid search, that candidate's score becomes
+    ``error_score``.  Scorers that need the
     probabilities of every class (``neg_log_loss``, ``roc_auc_ovr``) fail on
     folds with missing classes for the same reason; prefer label-based
     scorers (accuracy, balanced accuracy, F1) at small budgets.
@@ -366,7 +368,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             except ValueError as exc:
                 labels = np.unique(np.asarray(y_selected))
-                if labels.size != 1:
+                if labels.size != 1 or np.unique(np.asarray(y)).size == 1:
+                    # Not the selection's doing when y itself has one class:
+                    # no budget would help, and the classifier says so.
                     raise
                 # The classifier's own message ("needs samples of at least 2
                 # classes") does not say why: the sampler chose without labels.

@@ -283,6 +283,11 @@ def test_label_budget_classifier_explains_a_single_class_selection():
     # A classifier that takes one class is not in the way.
     fitted = LabelBudgetClassifier(sampler, DummyClassifier()).fit(X, y)
     assert fitted.classes_.tolist() == ["cat"]
+    # When y itself has a single class, no budget helps: the classifier's own
+    # error is raised unchanged, not advice to raise the budget.
+    with pytest.raises(ValueError, match="2 classes") as raised:
+        LabelBudgetClassifier(sampler, _lr()).fit(X, np.repeat("cat", 40))
+    assert "Raise the sampler's budget" not in str(raised.value)
 
 
 def test_grid_search_as_in_the_issue_fast(small_digits):
