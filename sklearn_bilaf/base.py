@@ -166,9 +166,14 @@ def fit_or_forget(estimator):
 
 
 def _pool_dtype(X):
-    """Dtype to compute in: float32 stays float32 (float16 is promoted to it)."""
-    dtype = getattr(X, "dtype", None)
-    if dtype is not None and dtype.kind == "f" and dtype.itemsize <= 4:
+    """Dtype to compute in: float32 stays float32 (float16 is promoted to it),
+    for a DataFrame whose columns are all such floats too (pandas' nullable
+    and pyarrow float32 columns included)."""
+    columns = _frame_dtypes(X)
+    dtypes = ([dtype for _, dtype in columns] if columns is not None
+              else [getattr(X, "dtype", None)])
+    if dtypes and all(dtype is not None and getattr(dtype, "kind", "O") == "f"
+                      and getattr(dtype, "itemsize", 8) <= 4 for dtype in dtypes):
         return np.float32
     return [np.float64, np.float32]
 

@@ -658,6 +658,26 @@ def test_float_dtypes(dtype):
     assert_array_equal(sampler.selected_indices_, reference.selected_indices_)
 
 
+@pytest.mark.parametrize("column_dtype", ["float16", "float32", "Float32",
+                                          "float32[pyarrow]"])
+def test_dataframe_of_single_precision_columns_computes_in_float32(column_dtype):
+    # As for a float16 or float32 array: a frame of such columns is not
+    # promoted to a float64 copy twice its size.
+    pd = pytest.importorskip("pandas")
+    if "pyarrow" in column_dtype:
+        pytest.importorskip("pyarrow")
+    X = _blobs()
+    frame = pd.DataFrame(X.astype(np.float32)).astype(column_dtype)
+    sampler = _sampler(budget=30, n_cores=6).fit(frame)
+    assert sampler.selected_embeddings_.dtype == np.float32
+    reference = _sampler(budget=30, n_cores=6).fit(X.astype(np.float32))
+    assert_array_equal(sampler.selected_indices_, reference.selected_indices_)
+    # One double column is enough for float64.
+    mixed = frame.astype({0: "float64"})
+    assert _sampler(budget=30, n_cores=6).fit(mixed).selected_embeddings_.dtype == (
+        np.float64)
+
+
 def test_lists_and_array_likes():
     X = _blobs(n=120)
     reference = _sampler(budget=20, n_cores=4).fit(X)
