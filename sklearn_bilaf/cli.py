@@ -25,6 +25,7 @@ from .io import (
     EMBEDDING_SUFFIXES,
     OUTPUT_SUFFIXES,
     InputError,
+    _is_stream,
     check_output_path,
     format_option_problem,
     format_selection,
@@ -317,13 +318,16 @@ def _add_output_options(parser):
         "was; a read-only file is refused; a hard link to the old file keeps "
         "the old content); a symbolic link is followed, its target written. "
         "'-o -' writes to standard output (format: --output-format) and the "
-        "summary to stderr. Without -o the selected rows are only printed",
+        "summary to stderr. A pipe or a device (/dev/null, >(...)) is written "
+        "in place, in its extension's format or --output-format's. Without -o "
+        "the selected rows are only printed",
     )
     group.add_argument(
         "--output-format", choices=[s.lstrip(".") for s in OUTPUT_SUFFIXES],
         default=None,
-        help="the format of '-o -' (default: csv); a file's format comes from "
-        "its extension",
+        help="the format of '-o -', or of a pipe or device given to -o "
+        "(default: csv, or the device's extension); a file's format comes "
+        "from its extension",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",
@@ -434,11 +438,21 @@ class _Progress:
             print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
+def _to_stream(args):
+    """Whether -o names a pipe or a device (/dev/null), written in place."""
+    return args.output not in (None, "", STDIO_NAME) and _is_stream(args.output)
+
+
 def _output_suffix(args):
     """The output's format as a suffix (".json", ...), or None without -o."""
     if args.output is None:
         return None
     if args.output == STDIO_NAME:
+        return "." + (args.output_format or "csv")
+    if _to_stream(args) and (args.output_format is not None
+                             or suffix_of(args.output) not in OUTPUT_SUFFIXES):
+        # A pipe or device: named by the shell (/dev/fd/63) or the system
+        # (/dev/null), so its format is chosen as for '-o -'.
         return "." + (args.output_format or "csv")
     return suffix_of(args.output)
 
@@ -512,21 +526,24 @@ def _check_option_combinations(args):
     if args.label_column is not None and args.drop_last_column:
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
-    if (args.output not in (None, STDIO_NAME)
+    if (args.output not in (None, STDIO_NAME) and not _to_stream(args)
             and not (args.output and Path(args.output).is_dir())):
         # A name no file could satisfy is a mistake of the command line; an
         # existing folder is told by check_output_path, which says so.
         problem = output_name_problem(args.output)
         if problem is not None:
             raise _UsageError(problem, f"{PROG} {args.command}")
-    if args.output_format is not None and args.output != STDIO_NAME:
+    if (args.output_format is not None and args.output != STDIO_NAME
+            and not _to_stream(args)):
         raise _UsageError(
-            f"--output-format only applies to '-o -' (standard output); "
+            f"--output-format only applies to '-o -' (standard output) and to "
+            "a pipe or a device; "
             f"{'-o ' + args.output + ' gets' if args.output else 'a file gets'} "
             "its format from its extension", f"{PROG} {args.command}",
         )
     if args.ids is not None and _output_suffix(args) == ".npy":
-        shown = "- --output-format npy" if args.output == STDIO_NAME else args.output
+        shown = (f"{args.output} --output-format npy"
+                 if args.output_format is not None else args.output)
         raise _UsageError(
             f"--ids has no effect with -o {shown}: a .npy output holds row "
             "numbers only; the ids are written to .json and .csv outputs (and "
@@ -844,10 +861,16 @@ def _run_select(args):
         tic = time.perf_counter()
         try:
             write_selection(output, indices, roles=roles,
-                            pseudo_classes=sampler.labels_[indices], ids=pool.ids)
+                            pseudo_classes=sampler.labels_[indices], ids=pool.ids,
+                            output_format=_output_suffix(args).lstrip("."))
         except OSError as exc:
-            # Checked up front, but a disk can fill up or a folder vanish.
+            # Checked up front, but a disk can fill up or a folder vanish
+            # (or the reader of a pipe go away).
             reason = exc.strerror or " ".join(str(exc).split())
+            if _to_stream(args):
+                raise InputError(
+                    f"-o {output}: could not write the selection ({reason})"
+                ) from None
             raise InputError(
                 f"-o {output}: could not write the selection ({reason}); "
                 f"{output.name} was left as it was"
@@ -948,7 +971,7 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         what = "row numbers" if pool.ids is None or suffix == ".npy" else "ids"
         if suffix == ".csv":
             what = "rows with role and pseudo-class" + (" and id" if pool.ids else "")
-        if output == STDIO_NAME:
+        if output == STDIO_NAME or suffix != suffix_of(output):
             what += f", {suffix.lstrip('.')}"
         output_text = f"{where} ({budget} {what})"
 

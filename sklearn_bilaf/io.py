@@ -8,7 +8,9 @@ Inputs: ``.npy`` (memory-mapped, never unpickled), ``.npz`` (one array, picked
 with ``key``), ``.csv`` / ``.tsv`` (numeric columns; optional id and label
 columns) and ``.parquet`` (needs pyarrow, the ``parquet`` extra).  Outputs:
 ``.json``, ``.csv`` and ``.npy``, written to a temporary file in the target
-folder and moved into place, so that a failure never leaves a partial file.
+folder and moved into place, so that a failure never leaves a partial file;
+a pipe or a device (``/dev/null``) is written in place instead, never
+replaced.
 """
 
 import contextlib
@@ -1183,7 +1185,10 @@ def check_output_path(path, inputs=()):
     path must not be one of the ``inputs``, nor an existing file that this
     process may not write (a read-only file is not replaced).  A symbolic link
     is checked as the file it leads to, which is what :func:`atomic_write`
-    replaces.
+    replaces.  A pipe or a device (``/dev/null``, a named pipe, a shell's
+    ``>(...)``), which :func:`atomic_write` writes in place, only needs to be
+    writable, whatever its name: the caller chooses the format of one whose
+    name has no output extension.
 
     Parameters
     ----------
@@ -1204,6 +1209,14 @@ def check_output_path(path, inputs=()):
     """
     text = os.fspath(path)
     path = Path(path)
+    if text and _is_stream(path):
+        # Written in place (see atomic_write): no file is created beside it.
+        if not os.access(path, os.W_OK):
+            raise InputError(
+                f"-o {path}: is a pipe or a device that this process may not "
+                "write to"
+            )
+        return path
     if text and path.is_dir():
         raise InputError(
             f"-o {text}: is a folder; give a file name, e.g. "
@@ -1258,6 +1271,21 @@ def check_output_path(path, inputs=()):
     with contextlib.suppress(OSError):
         os.unlink(temporary)
     return path
+
+
+def _is_stream(path):
+    """Whether ``path`` leads to a pipe, a device or a socket.
+
+    Such a file (``/dev/null``, a named pipe, the ``/dev/fd/63`` of a shell's
+    ``>(...)``) is written in place: replacing it with a new regular file, as
+    :func:`atomic_write` does any other output, would destroy it (a device
+    node, ``/dev/null`` itself for root) and leave a pipe's reader waiting.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a dangling link, a bad name
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _link_target(path):
@@ -1334,6 +1362,10 @@ def atomic_write(path, *, binary=False):
     an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
     temporary file's name), keeping its ``errno``.
 
+    A pipe or a device (``/dev/null``, a named pipe) cannot be replaced
+    without destroying it: it is opened and written in place, so what was
+    written before an error has gone through.
+
     Parameters
     ----------
     path : str or path-like
@@ -1348,6 +1380,15 @@ def atomic_write(path, *, binary=False):
         The open temporary file.
     """
     path = Path(path)
+    if _is_stream(path):
+        try:
+            handle = (open(path, "wb") if binary else
+                      open(path, "w", encoding="utf-8", newline=""))
+            with handle:
+                yield handle
+        except OSError as exc:
+            raise _about_target(exc, path) from exc
+        return
     target = _link_target(path)
     try:
         temporary, fd = _create_beside(target, "tmp")
@@ -1439,11 +1480,13 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     )
 
 
-def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
+def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
+                    output_format=None):
     """Write a selection in the format given by the extension of ``path``.
 
     The formats are those of :func:`format_selection`.  The file is written
-    whole or not at all (see :func:`atomic_write`).
+    whole or not at all (see :func:`atomic_write`); a pipe or a device is
+    written in place.
 
     Parameters
     ----------
@@ -1452,9 +1495,12 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None):
     indices, roles, pseudo_classes, ids
         The selection and what goes beside it, as for
         :func:`format_selection`.
+    output_format : {"json", "csv", "npy"} or None, default=None
+        The format, whatever the extension (for ``/dev/null`` or a pipe,
+        say); None takes it from the extension.
     """
     path = Path(path)
-    suffix = suffix_of(path)
+    suffix = suffix_of(path) if output_format is None else f".{output_format}"
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
             f"-o {path}: unknown output format {suffix!r}; use "

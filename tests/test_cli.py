@@ -1938,3 +1938,63 @@ def test_whitespace_only_lines_are_blank_lines(tmp_path):
     (tmp_path / "e.csv").write_text("\n \n1,x\n3,4\n")
     with pytest.raises(InputError, match="e.csv: line 3, column 1 holds 'x'"):
         load_embeddings(tmp_path / "e.csv", header="no")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_pipe_or_device_output_is_written_in_place(tmp_path, digits32):
+    """-o /dev/null (timing a run) and named pipes (a shell's >(...)) are
+    written in place, in their extension's format or --output-format's
+    (default csv): they were refused for their name, or, named .json,
+    replaced by a regular file (a device node destroyed, a pipe's reader
+    left waiting)."""
+    import stat
+    import threading
+
+    np.save(tmp_path / "e.npy", digits32)
+    common = ["select", "e.npy", "-b", "12", "--core-selector", "random", "-q"]
+    expected = api_selection(digits32, 12).selected_indices_.tolist()
+
+    def through_pipe(name, *options, link=None):
+        pipe = tmp_path / name
+        os.mkfifo(pipe)
+        # Held open for writing too, so that the reader sees the end of the
+        # data once the command and this close it, whatever the command did.
+        keep = os.open(pipe, os.O_RDWR)
+        received = []
+        reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+        reader.start()
+        try:
+            proc = call_bilaf(*common, "-o", link or name, *options, cwd=tmp_path)
+        finally:
+            os.close(keep)
+            reader.join()
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode), "the pipe was replaced"
+        pipe.unlink()
+        return proc, received[0]
+
+    proc, data = through_pipe("out.json")
+    assert_ok(proc)
+    assert json.loads(data) == expected
+    # Through a link, as for a file, the name given says the format.
+    (tmp_path / "link.json").symlink_to("linked.csv")
+    proc, data = through_pipe("linked.csv", link="link.json")
+    assert_ok(proc)
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads(data) == expected
+    proc, data = through_pipe("fd63")  # no extension: csv, as for '-o -'
+    assert_ok(proc)
+    assert data.decode().startswith("row,role,pseudo_class\n")
+    proc, data = through_pipe("fd63", "--output-format", "npy")
+    assert_ok(proc)
+    assert np.load(io.BytesIO(data), allow_pickle=False).tolist() == expected
+
+    before = os.stat(os.devnull)
+    proc = call_bilaf(*common, "-o", os.devnull, cwd=tmp_path)
+    assert_ok(proc)
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode)
+    assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    proc = call_bilaf(*common, "-o", os.devnull, "--output-format", "json",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "link.json"]
