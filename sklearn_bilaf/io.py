@@ -825,6 +825,22 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     id_pos, label_pos, features, notes = _special_columns(
         path, names, True, id_column, label_column, drop_last_column
     )
+    index = _pandas_index_columns(table.schema, names)
+    left_out = [p for p in features if p in index]
+    if left_out:
+        # DataFrame.to_parquet keeps an index other than 0, 1, 2, ... (a
+        # filtered or named frame) as a column: row labels, not a feature,
+        # as the unnamed first column of a pandas CSV is not.
+        features = [p for p in features if p not in index]
+        if not features:
+            raise InputError(f"{source}: no feature columns are left to select "
+                             "with (the only columns are the pandas index)")
+        for p in left_out:
+            notes.append(
+                f"{path}: column {names[p]!r} is the pandas index (as "
+                "DataFrame.to_parquet writes it); not used as a feature (name "
+                "it with --id-column to use it as the ids)"
+            )
     n_rows = table.num_rows
     if n_rows == 0:
         raise InputError(f"{source} has zero rows: there is nothing to select from")
@@ -861,6 +877,18 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     for message in _label_like_columns(source, names, scalars):
         warnings.warn(message, UserWarning, stacklevel=3)
     return Pool(X=X, ids=ids, labels=labels, notes=notes)
+
+
+def _pandas_index_columns(schema, names):
+    """Positions of the columns that pandas' metadata lists as the index."""
+    try:
+        metadata = schema.pandas_metadata or {}
+    except (ValueError, TypeError):  # metadata that is not pandas' JSON
+        return set()
+    listed = metadata.get("index_columns", []) if isinstance(metadata, dict) else []
+    # A RangeIndex is stored as a description (a dict), not as a column.
+    return {names.index(name) for name in listed
+            if isinstance(name, str) and names.count(name) == 1}
 
 
 def _check_no_nulls(column, what, source):

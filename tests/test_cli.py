@@ -1998,3 +1998,39 @@ def test_a_pipe_or_device_output_is_written_in_place(tmp_path, digits32):
                       cwd=tmp_path)
     assert_ok(proc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "link.json"]
+
+
+def test_parquet_pandas_index_is_not_a_feature(tmp_path, digits32):
+    """DataFrame.to_parquet stores an index other than 0, 1, 2, ... (a
+    filtered or named frame) as a column that pandas' metadata lists as the
+    index: it is not a feature, as the unnamed first column of a pandas CSV
+    is not (the row numbers steered the selection)."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    X = digits32[:400]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(64)])
+    frame.index = np.arange(400) * 7 + 1000  # as left by a filter
+    frame.to_parquet(tmp_path / "filtered.parquet")
+    named = frame.rename_axis("sample")
+    named.to_parquet(tmp_path / "named.parquet")
+    expected = api_selection(X, 12).selected_indices_.tolist()
+    for name in ("filtered", "named"):
+        proc = call_bilaf("select", f"{name}.parquet", "-b", "12", "-o",
+                          f"{name}.json", "--core-selector", "random",
+                          cwd=tmp_path)
+        assert_ok(proc)
+        assert json.loads((tmp_path / f"{name}.json").read_text()) == expected
+        assert "400 rows x 64 features" in proc.stdout
+        assert "is the pandas index" in proc.stderr
+    # Named as the id column, the index gives the ids.
+    proc = call_bilaf("select", "named.parquet", "--id-column", "sample", "-b",
+                      "12", "-q", "-o", "ids.json", "--core-selector", "random",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert json.loads((tmp_path / "ids.json").read_text()) == [
+        int(frame.index[i]) for i in expected]
+    from sklearn_bilaf.io import load_embeddings
+
+    pool = load_embeddings(tmp_path / "named.parquet")
+    assert pool.X.shape == (400, 64)
+    assert any("'sample' is the pandas index" in note for note in pool.notes)
