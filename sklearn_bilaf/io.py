@@ -214,6 +214,48 @@ def _what_it_is(head, suffix):
     return None
 
 
+# Byte-order marks of the text encodings that are not UTF-8 (UTF-32 first:
+# its little-endian mark starts with UTF-16's).
+_OTHER_TEXT_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _not_utf8(path, exc):
+    """Why a text file failed to decode (``exc``), and what to do about it.
+
+    A file of known binary format is named; text in another encoding
+    (UTF-16, as Excel's "Unicode Text" saves; Latin-1 or Windows-1252, as
+    older spreadsheets do) is told to be saved as UTF-8; a file holding NUL
+    bytes is taken for a binary file.
+    """
+    suffix = suffix_of(path)
+    try:
+        # A pipe cannot be read again to see what it held.
+        head = _magic(path, 8192) if stat.S_ISREG(os.stat(path).st_mode) else None
+    except (OSError, InputError):
+        head = None
+    if head is not None:
+        what = _what_it_is(head, suffix)
+        if what:
+            return f"not UTF-8 text: {what}"
+        encoding = next((name for bom, name in _OTHER_TEXT_BOMS
+                         if head.startswith(bom)), None)
+        if encoding is not None:
+            return (f"not UTF-8 text: it is {encoding} text (as Excel's "
+                    "\"Unicode Text\" saves); save it as UTF-8 (in Excel: "
+                    f"\"CSV UTF-8\"), e.g. iconv -f {encoding} -t UTF-8")
+        if b"\x00" in head:
+            return f"not UTF-8 text; is it a binary file with a {suffix} name?"
+    byte = exc.object[exc.start:exc.start + 1] if isinstance(
+        exc.object, bytes) else b""
+    shown = f" (byte 0x{byte.hex()})" if byte else ""
+    return (f"not UTF-8 text{shown}: it is likely in another encoding, such as "
+            "Latin-1 or Windows-1252 (older spreadsheets); save it as UTF-8, "
+            "e.g. iconv -f WINDOWS-1252 -t UTF-8")
+
+
 def _check_not_empty(path):
     """Refuse a 0-byte file, which no format holds embeddings in."""
     if not _magic(path, 1):
@@ -712,15 +754,8 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                     flush()
             if rows:
                 flush()
-    except UnicodeDecodeError:
-        # A pipe cannot be read again to see what it held.
-        regular = stat.S_ISREG(os.stat(path).st_mode)
-        what = _what_it_is(_magic(path, 8), suffix_of(path)) if regular else None
-        raise InputError(
-            f"{source}: not UTF-8 text: {what}" if what else
-            f"{source}: not UTF-8 text; is it a binary file with a "
-            f"{suffix_of(path)} name?"
-        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: {_not_utf8(path, exc)}") from None
     except csv.Error as exc:
         raise InputError(f"{source}: malformed table ({_one_line(exc)})") from None
     if not chunks:
@@ -1148,8 +1183,8 @@ def read_ids(path, n_rows, *, column=None):
                 while ids and not ids[-1].strip():
                     ids.pop()
                 lines = range(1, len(ids) + 1)
-    except UnicodeDecodeError:
-        raise InputError(f"--ids {source}: not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--ids {source}: {_not_utf8(path, exc)}") from None
     except csv.Error as exc:
         raise InputError(
             f"--ids {source}: malformed table ({_one_line(exc)})"

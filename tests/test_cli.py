@@ -2034,3 +2034,26 @@ def test_parquet_pandas_index_is_not_a_feature(tmp_path, digits32):
     pool = load_embeddings(tmp_path / "named.parquet")
     assert pool.X.shape == (400, 64)
     assert any("'sample' is the pandas index" in note for note in pool.notes)
+
+
+def test_text_in_another_encoding_is_told_to_be_saved_as_utf8(tmp_path):
+    """Excel's "Unicode Text" (UTF-16) and Latin-1 exports are text, not
+    "a binary file with a .csv name": the error says to save them as UTF-8."""
+    rows = "a\tb\n1\t2\n3\t4\n5\t6\n"
+    (tmp_path / "e.tsv").write_text(rows, encoding="utf-16")
+    proc = call_bilaf("select", "e.tsv", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "e.tsv: not UTF-8 text: it is UTF-16 text",
+                          "save it as UTF-8")
+    (tmp_path / "e.csv").write_text("id,a\ncafé,1\nthé,2\n", encoding="latin-1")
+    proc = call_bilaf("select", "e.csv", "--id-column", "id", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "e.csv: not UTF-8 text (byte 0xe9)",
+                          "Latin-1 or Windows-1252", "save it as UTF-8")
+    assert "binary" not in proc.stderr
+    np.save(tmp_path / "e.npy", np.eye(3))
+    (tmp_path / "ids.txt").write_text("a\nb\nc\n", encoding="utf-16")
+    proc = call_bilaf("select", "e.npy", "--ids", "ids.txt", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "--ids ids.txt: not UTF-8 text: it is UTF-16 text")
+    # A binary file is still told as one.
+    (tmp_path / "b.csv").write_bytes(b"\x01\x00\xc3\x28" * 8)
+    proc = call_bilaf("select", "b.csv", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "b.csv: not UTF-8 text; is it a binary file")
