@@ -641,7 +641,8 @@ def _is_blank(row):
     return not row or (len(row) == 1 and not row[0].strip())
 
 
-def _parse_chunk(rows, lines, features, labels, source, hint=""):
+def _parse_chunk(rows, lines, features, labels, source, hint="",
+                 last_unnamed=False):
     try:
         return np.array(rows, dtype=np.float64)
     except ValueError:
@@ -651,6 +652,16 @@ def _parse_chunk(rows, lines, features, labels, source, hint=""):
         for value, position in zip(row, features, strict=True):
             if not _is_number(value):
                 name = labels[position]
+                if (not value.strip() and last_unnamed
+                        and position == len(labels) - 1):
+                    # "1,2,3," (a spreadsheet's export, say): the separator
+                    # at the end of the line makes a last, empty column.
+                    raise InputError(
+                        f"{source}: line {line} ends with a separator, which "
+                        "leaves an empty last column; remove the separators "
+                        "at the ends of the lines (or fill in the missing "
+                        "values), and save the file again"
+                    ) from None
                 if not value.strip():
                     raise InputError(
                         f"{source}: line {line}, column {name} is empty; "
@@ -721,7 +732,8 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
 
             def flush():
                 block = _parse_chunk(rows, lines, features, column_labels, source,
-                                     hint)
+                                     hint, last_unnamed=not (has_header
+                                                             and names[-1]))
                 _check_finite(block, source, lines=lines,
                               names=[column_labels[p] for p in features])
                 chunks.append(block)

@@ -882,7 +882,8 @@ def _bad_inputs(tmp_path, X):
             "e.csv is empty: there is nothing to select from"),
         "unnamed column": (
             lambda: (tmp_path / "e.csv").write_text("a,b,\n1,2,\n3,4,\n"),
-            ["e.csv"], "e.csv: line 2, column 2 (unnamed) is empty"),
+            ["e.csv"], "e.csv: line 2 ends with a separator, which leaves an "
+            "empty last column"),
         "unnamed column with nan": (
             lambda: (tmp_path / "e.csv").write_text("a,,c\n1,2,3\n3,nan,4\n"),
             ["e.csv"], "e.csv: line 3, column 1 (unnamed) is nan"),
@@ -2057,3 +2058,22 @@ def test_text_in_another_encoding_is_told_to_be_saved_as_utf8(tmp_path):
     (tmp_path / "b.csv").write_bytes(b"\x01\x00\xc3\x28" * 8)
     proc = call_bilaf("select", "b.csv", "-q", cwd=tmp_path)
     assert_one_line_error(proc, "b.csv: not UTF-8 text; is it a binary file")
+
+
+def test_separators_at_line_ends_are_told_as_such(tmp_path):
+    """'1,2,3,' lines (a spreadsheet's export) make an empty, unnamed last
+    column: the error says to remove the separators at the line ends, not
+    to fill in "missing values" of a column named '3 (unnamed)'."""
+    (tmp_path / "e.csv").write_text("a,b,c,\n1,2,3,\n4,5,6,\n")
+    proc = call_bilaf("select", "e.csv", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "e.csv: line 2 ends with a separator, which "
+                          "leaves an empty last column; remove the separators "
+                          "at the ends of the lines")
+    (tmp_path / "e.tsv").write_text("1\t2\t\n4\t5\t\n")
+    proc = call_bilaf("select", "e.tsv", "--header", "no", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "e.tsv: line 1 ends with a separator")
+    # A named last column with an empty cell is a missing value.
+    (tmp_path / "m.csv").write_text("a,b,c\n1,2,3\n4,5,\n")
+    proc = call_bilaf("select", "m.csv", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "m.csv: line 3, column 'c' is empty; missing "
+                          "values are not supported")
