@@ -548,11 +548,19 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # ndarray so that a memory map's rows come back as an ndarray.
         pool = np.asarray(X)
 
+        def rows_of(indices):
+            if pool.flags.c_contiguous:
+                return np.take(pool, indices, axis=0)
+            # take() first copies a pool that is not C-contiguous (Fortran
+            # order, or the view left by dropping a column) whole, once per
+            # pseudo-class: indexing gathers the rows through the strides.
+            return np.ascontiguousarray(pool[indices])
+
         def denoise_all(denoiser):
             per_class = self._parallel(
                 lambda c: (_denoise_class,
                            (c, members[c], cores[c],
-                            np.take(pool, members[c], axis=0),
+                            rows_of(members[c]),
                             self.metric, cores.size, denoiser), {}),
                 largest_first, class_work,
             )
@@ -598,7 +606,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         blocks = self._parallel(
             lambda c: (_select_class,
                        (c, kept_members[c], kept_core_positions[c],
-                        np.take(pool, kept_members[c], axis=0),
+                        rows_of(kept_members[c]),
                         self.metric, cores.size,
                         (per_class[c][2], outside[kept_members[c]],
                          opponent[kept_members[c]]),
