@@ -1291,6 +1291,7 @@ def check_output_path(path, inputs=()):
                 f"-o {path}: is a pipe or a device that this process may not "
                 "write to"
             )
+        _check_not_an_input(path, inputs)
         return path
     if text and path.is_dir():
         raise InputError(
@@ -1327,12 +1328,7 @@ def check_output_path(path, inputs=()):
             f"-o {path}: the file exists and is read-only; make it writable "
             f"(chmod u+w {shlex.quote(str(target))}) or choose another name"
         )
-    for other in inputs:
-        if other is not None and path.exists() and Path(other).exists():
-            if os.path.samefile(path, other):
-                raise InputError(
-                    f"-o {path} is also an input file; choose another output name"
-                )
+    _check_not_an_input(path, inputs)
     # Whether a file can be created there, tried for real: permission bits
     # (os.access) say nothing for root, read-only mounts or /proc.
     try:
@@ -1346,6 +1342,15 @@ def check_output_path(path, inputs=()):
     with contextlib.suppress(OSError):
         os.unlink(temporary)
     return path
+
+
+def _check_not_an_input(path, inputs):
+    for other in inputs:
+        if other is not None and path.exists() and Path(other).exists():
+            if os.path.samefile(path, other):
+                raise InputError(
+                    f"-o {path} is also an input file; choose another output name"
+                )
 
 
 def _is_stream(path):

@@ -1999,6 +1999,10 @@ def test_a_pipe_or_device_output_is_written_in_place(tmp_path, digits32):
                       cwd=tmp_path)
     assert_ok(proc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "link.json"]
+    # A pipe read as the input is not also the output (checked before reading).
+    os.mkfifo(tmp_path / "in.csv")
+    proc = call_bilaf("select", "in.csv", "-o", "in.csv", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "-o in.csv is also an input file")
 
 
 def test_parquet_pandas_index_is_not_a_feature(tmp_path, digits32):
