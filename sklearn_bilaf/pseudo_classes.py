@@ -69,6 +69,13 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
+def _check_metric(metric):
+    """Refuse a metric other than the two the distances support: any other
+    value (a typo such as "Cosine") would be computed as Euclidean."""
+    if not isinstance(metric, str) or metric not in ("euclidean", "cosine"):
+        raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
+
+
 def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                           return_outside=False):
     """Pseudo-class of every sample: the rank of its nearest core.
@@ -108,6 +115,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     >>> assign_pseudo_classes(X, [4, 0]).tolist()  # class 0: core 0; class 1: core 4
     [0, 0, 0, 1, 1]
     """
+    _check_metric(metric)
     if not hasattr(X, "dtype"):
         X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
@@ -189,6 +197,7 @@ def outside_distances(rows, own_label, core_rows, metric):
     opponent : ndarray of shape (n,)
         The class of that core.
     """
+    _check_metric(metric)
     n = rows.shape[0]
     if core_rows.shape[0] == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
@@ -253,6 +262,7 @@ class PseudoClass:
     """
 
     def __init__(self, label, indices, core_position, X, metric, n_classes=1):
+        _check_metric(metric)
         self.label = int(label)
         self.indices = np.asarray(indices, dtype=np.intp)
         self.core_position = int(core_position)

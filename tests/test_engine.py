@@ -185,6 +185,24 @@ def test_assign_pseudo_classes_refuses_what_is_not_core_rows(cores, match):
         assign_pseudo_classes(X.tolist(), [1, 3]).tolist()
 
 
+@pytest.mark.parametrize("metric", ["Cosine", "manhattan", None])
+def test_stage_2_functions_refuse_an_unknown_metric(metric):
+    """assign_pseudo_classes, outside_distances and PseudoClass (public, the
+    stage-2 interface) computed Euclidean distances for any metric other
+    than "cosine": a typo such as "Cosine" gave Euclidean pseudo-classes
+    silently.  nearest_unused already refused it."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    match = r"metric must be 'euclidean' or 'cosine'; got"
+    with pytest.raises(ValueError, match=match):
+        assign_pseudo_classes(X, [1, 4], metric=metric)
+    with pytest.raises(ValueError, match=match):
+        outside_distances(X, 0, X[[1, 4]], metric)
+    with pytest.raises(ValueError, match=match):
+        PseudoClass(0, np.arange(10), 1, X, metric)
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
