@@ -578,10 +578,15 @@ def _resolve_sizes(args, n_rows, source):
             n_cores = resolve_count(args.n_cores, n_rows, name="n_cores")
         except ValueError:
             n_cores = None
-        if n_cores is None or n_cores > budget:
-            shown = "more than the pool" if n_cores is None else f"{n_cores}"
+        if n_cores is None:
             raise InputError(
-                f"--n-cores {args.n_cores} gives {shown} cores but the budget is "
+                f"--n-cores {args.n_cores} is more than the {n_rows} rows of "
+                f"{source}; the cores are part of the budget ({budget}), so give "
+                f"at most {budget}"
+            )
+        if n_cores > budget:
+            raise InputError(
+                f"--n-cores {args.n_cores} gives {n_cores} cores but the budget is "
                 f"{budget}; the cores are part of the budget, so lower --n-cores "
                 "or raise --budget"
             )

@@ -896,6 +896,10 @@ def _bad_inputs(tmp_path, X):
         "cores above budget": (lambda: np.save(tmp_path / "e.npy", X[:50]),
                                ["e.npy", "-b", "0.08", "-k", "5"],
                                "the budget is 4"),
+        # A count above the pool: said so, not "gives more than the pool cores".
+        "cores above pool": (lambda: np.save(tmp_path / "e.npy", X[:50]),
+                             ["e.npy", "-b", "0.08", "-k", "60"],
+                             "--n-cores 60 is more than the 50 rows of "),
         "NA in csv": (
             lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,NA\n4,5\n"),
             ["e.csv"], "e.csv: line 3, column 'b' holds 'NA', a missing value; "
