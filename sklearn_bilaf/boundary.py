@@ -33,7 +33,12 @@ from ._threads import one_thread
 from .base import Number, fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
-__all__ = ["BaseBoundarySelector", "BoundarySelector", "boundary_scores"]
+__all__ = [
+    "BaseBoundarySelector",
+    "BoundarySelector",
+    "LONE_CLASS_OUTSIDE",
+    "boundary_scores",
+]
 
 #: d_out used by :class:`BoundarySelector` when there is no other core (a
 #: single pseudo-class), as in the authors' released code: the score is then
