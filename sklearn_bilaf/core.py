@@ -1189,6 +1189,12 @@ class ActiveFTSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         dtype = _work_dtype(X)
+        if not X.flags.c_contiguous:
+            # BLAS rounds products of column-major rows (a DataFrame's
+            # values, a Fortran-ordered array, a strided view) differently,
+            # and 300 Adam steps turn that into other picks: the same values
+            # must give the same selection in any memory layout.
+            X = np.ascontiguousarray(X)
         init = self._init_array()
         inv_norms = _inverse_row_norms(X, dtype)
         start = "indices" if init is not None else self.init

@@ -180,6 +180,22 @@ def test_activeft_fit_does_not_depend_on_the_thread_count(monkeypatch):
     np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
 
 
+@pytest.mark.parametrize("init", ["random", "k-means"])
+def test_activeft_same_values_in_any_memory_layout(init):
+    # A DataFrame's values and Fortran-ordered arrays are column-major: BLAS
+    # rounded their products differently and the picks moved.
+    pd = pytest.importorskip("pandas")
+    X = _blobs(n=2000, d=24, centers=15, seed=2).astype(np.float32)
+    kwargs = dict(n_cores=60, max_iter=60, init=init, random_state=0)
+    reference = ActiveFTSelector(**kwargs).fit(X)
+    strided = np.repeat(X, 2, axis=1)[:, ::2]
+    for layout in (np.asfortranarray(X), pd.DataFrame(X), strided):
+        other = ActiveFTSelector(**kwargs).fit(layout)
+        np.testing.assert_array_equal(other.loss_curve_, reference.loss_curve_)
+        np.testing.assert_array_equal(other.selected_indices_,
+                                      reference.selected_indices_)
+
+
 def test_activeft_same_init_array_gives_same_result_whatever_the_seed():
     X = _blobs(seed=1)
     init = [5, 100, 17, 300, 42, 599, 250]
