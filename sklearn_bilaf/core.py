@@ -432,7 +432,9 @@ def nearest_unused(X, centres, metric="euclidean"):
     Centre 0 takes its nearest sample, centre 1 its nearest sample other than
     that one, and so on, so the result is ``n_centres`` distinct rows of X.
     Ties go to the lower sample index.  The answer is exact: distances are
-    screened in the precision of X (float32 stays float32), and every decision
+    screened in the precision of X (float32 stays float32, unless all rows
+    lie so close to the centres, within about 1e-16, that float32 squares
+    underflow: then float64), and every decision
     that the screening cannot make safely is taken on float64 distances
     evaluated directly.  Memory stays bounded for any pool size: X is read in
     row blocks of scikit-learn's ``working_memory`` and only a few candidates
@@ -489,35 +491,19 @@ def nearest_unused(X, centres, metric="euclidean"):
         return np.empty(0, dtype=np.intp)
     dtype = _work_dtype(X)
     exact_centres = prepare(centres, metric)
-    # Centring on the centres' mean keeps the expanded form's cancellation
-    # error proportional to the spread of the data, not to its offset.
-    origin64 = exact_centres.mean(axis=0)
-    origin = origin64.astype(dtype)
-    # Shift by the origin as rounded to the working dtype, so that origin +
-    # shifted reproduces each centre up to the rounding of the (small) shift:
-    # the rounding of the origin itself scales with the data's offset, which
-    # the error bound below does not cover.
-    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
-    centre_sq = sq_norms(shifted)
-    shifted_t = np.ascontiguousarray(shifted.T)
-
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
-    # The n_keep smallest screened distances per centre, merged block by
-    # block in one compiled pass (ascending; on ties the lower sample).
-    kept_d = np.full((n_centres, n_keep), np.inf, dtype=dtype)
-    kept_i = np.full((n_centres, n_keep), -1, dtype=np.intp)
-    minus_two = dtype.type(-2)
-    max_row_sq = 0.0
-    itemsize = np.dtype(dtype).itemsize
-    step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        rows = prepare(X[start:stop], metric, dtype=dtype)
-        rows -= origin
-        row_sq = sq_norms(rows)
-        max_row_sq = max(max_row_sq, float(row_sq.max()))
-        update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
-                            kept_d, kept_i)
+    origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+        X, metric, dtype, exact_centres, n_keep)
+    if (dtype == np.float32 and metric == "euclidean"
+            and max_row_sq < d * _FULL_PRECISION_SQ[dtype]):
+        # Rows this close to the centres' mean (within about 1e-16) have
+        # float32 squares and products in or below the subnormal range,
+        # whose absolute rounding the relative error bound does not cover:
+        # screen in float64 instead, where products of float32 values never
+        # underflow.
+        dtype = np.dtype(np.float64)
+        origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+            X, metric, dtype, exact_centres, n_keep)
 
     order = np.argsort(kept_d, axis=1, kind="stable")
     kept_d = np.take_along_axis(kept_d, order, axis=1).astype(np.float64)
@@ -558,6 +544,41 @@ def nearest_unused(X, centres, metric="euclidean"):
         taken[choice] = True
         out[k] = choice
     return out
+
+
+def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
+    """:func:`nearest_unused`'s screening pass: the ``n_keep`` smallest
+    expanded-form squared distances (in ``dtype``) from each centre, their
+    samples, and the largest squared norm of the shifted rows."""
+    n, d = X.shape
+    n_centres = exact_centres.shape[0]
+    # Centring on the centres' mean keeps the expanded form's cancellation
+    # error proportional to the spread of the data, not to its offset.
+    origin = exact_centres.mean(axis=0).astype(dtype)
+    # Shift by the origin as rounded to the working dtype, so that origin +
+    # shifted reproduces each centre up to the rounding of the (small) shift:
+    # the rounding of the origin itself scales with the data's offset, which
+    # the error bound does not cover.
+    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
+    centre_sq = sq_norms(shifted)
+    shifted_t = np.ascontiguousarray(shifted.T)
+    # The n_keep smallest screened distances per centre, merged block by
+    # block in one compiled pass (ascending; on ties the lower sample).
+    kept_d = np.full((n_centres, n_keep), np.inf, dtype=dtype)
+    kept_i = np.full((n_centres, n_keep), -1, dtype=np.intp)
+    minus_two = dtype.type(-2)
+    max_row_sq = 0.0
+    itemsize = np.dtype(dtype).itemsize
+    step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        rows = prepare(X[start:stop], metric, dtype=dtype)
+        rows -= origin
+        row_sq = sq_norms(rows)
+        max_row_sq = max(max_row_sq, float(row_sq.max()))
+        update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
+                            kept_d, kept_i)
+    return origin, shifted, centre_sq, kept_d, kept_i, max_row_sq
 
 
 def _nearest_unused_scan(X, metric, dtype, origin, shifted_centre, exact_centre,

@@ -733,6 +733,20 @@ def test_nearest_unused_float32_far_from_the_origin_is_exact_in_the_scan(
         assert nearest_unused(X, [centre] * 20).tolist() == expected, seed
 
 
+@pytest.mark.parametrize("scale", [3e-22, 1e-23, 3e-24])
+def test_nearest_unused_float32_rows_too_small_to_square_are_exact(scale):
+    """float32 rows whose squares fall below float32's normal range
+    (values under about 1e-19) lose their digits to underflow in float32
+    products: the screening must not drop the nearest sample (it did, for
+    KMeansSelector and ClustererSelector too)."""
+    rng = np.random.RandomState(0)
+    X = (scale * rng.normal(size=(300, 40))).astype(np.float32)
+    centres = (X[rng.choice(300, 20, replace=False)].astype(np.float64)
+               * (1 + 1e-3 * rng.normal(size=(20, 40))))
+    expected = _brute_nearest_unused(X, centres, "euclidean")
+    assert nearest_unused(X, centres).tolist() == expected
+
+
 def test_nearest_unused_errors():
     X = np.zeros((3, 2))
     with pytest.raises(ValueError, match="at most 3 centres"):
