@@ -1385,8 +1385,9 @@ class FarthestPointSelector(BaseCoreSelector):
     index).  A running minimum-distance vector makes it O(n_samples x
     n_cores) distance evaluations with O(n_samples) memory; distances are
     screened in the precision of X (relative to the pool's mean, so that
-    their error scales with the pool's spread) and near-ties decided on
-    exact float64 distances.
+    their error scales with the pool's spread; in float64 for float32 rows
+    so small, under about 1e-16, that float32 products underflow) and
+    near-ties decided on exact float64 distances.
 
     Parameters
     ----------
@@ -1469,8 +1470,15 @@ class FarthestPointSelector(BaseCoreSelector):
         # and a screened squared distance carries it twice; the float64 parts
         # (centring, norms, c . v) add at most 16 (d + 16) float64 ulps of
         # max |x|^2.  The running minimum carries the largest of its steps'.
-        unit_error = 2 * _error_bound(dtype, d) * max_norm
         float64_error = 16 * _error_bound(np.float64, d) * max_norm**2
+        if dtype == np.float32 and max_norm**2 < d * _FULL_PRECISION_SQ[dtype]:
+            # Rows this small (values under about 1e-16) have float32
+            # products in or below the subnormal range, whose absolute
+            # rounding (to zero, under about 1e-27) the relative bounds do
+            # not cover: take the products in float64, where products of
+            # float32 values never underflow.
+            dtype = np.dtype(np.float64)
+        unit_error = 2 * _error_bound(dtype, d) * max_norm
         error = 0.0
         order = np.empty(n_select, dtype=np.intp)
         order[0] = random_state.randint(n)
@@ -1481,7 +1489,7 @@ class FarthestPointSelector(BaseCoreSelector):
             offset = self._geometry_rows(X, scale, last, last + 1)[0] - centre
             offset_sq = float(offset @ offset)
             # (x - c) . v = x . v - c . v: the product needs X as it is.
-            dots = (X @ offset.astype(dtype)).astype(np.float64)
+            dots = self._products(X, offset.astype(dtype), step)
             if cosine:
                 dots *= scale
             dots -= float(centre @ offset)
@@ -1502,6 +1510,18 @@ class FarthestPointSelector(BaseCoreSelector):
             nearest[pick] = -np.inf
         self.selection_order_ = order
         return order
+
+    @staticmethod
+    def _products(X, v, step):
+        """``X @ v`` in float64, taken in the dtype of ``v``: X's own (no
+        copy), or float64 by row chunks of ``step`` (no float64 copy of X)."""
+        if X.dtype == v.dtype:
+            return (X @ v).astype(np.float64, copy=False)
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], step):
+            stop = min(X.shape[0], start + step)
+            out[start:stop] = np.asarray(X[start:stop], dtype=v.dtype) @ v
+        return out
 
     @staticmethod
     def _geometry_rows(X, scale, start, stop):

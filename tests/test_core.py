@@ -848,6 +848,20 @@ def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
     assert sum(checked) < 200, checked
 
 
+@pytest.mark.parametrize("scale", [1e-22, 1e-23, 1e-30])
+@pytest.mark.parametrize("n_features", [4, 40])
+def test_farthest_point_float32_rows_too_small_to_square(scale, n_features):
+    """float32 rows under about 1e-19: their float32 products underflow
+    (to zero, below about 1e-27), which the error bound, relative to the
+    rows' norms, did not cover; the picks were not the farthest samples."""
+    rng = np.random.RandomState(0)
+    X = (scale * rng.normal(size=(300, n_features))).astype(np.float32)
+    fds = FarthestPointSelector(n_cores=20, random_state=0).fit(X)
+    first = np.random.RandomState(0).randint(len(X))
+    assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 20,
+                                                                  "euclidean")
+
+
 def test_farthest_point_never_repeats_on_duplicate_data():
     X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct points, 12 rows
     fds = FarthestPointSelector(n_cores=6, random_state=0).fit(X)
