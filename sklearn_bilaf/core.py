@@ -509,6 +509,14 @@ def nearest_unused(X, centres, metric="euclidean"):
     kept_d = np.take_along_axis(kept_d, order, axis=1).astype(np.float64)
     kept_i = np.take_along_axis(kept_i, order, axis=1)
     tol = _error_bound(dtype, d) * (max_row_sq + centre_sq.astype(np.float64))
+    if metric == "cosine":
+        # Rows normalised in the working dtype are off by up to about
+        # (d + 16) ulps of their unit length, which the bound above (relative
+        # to the shifted rows) does not cover when the rows are nearly
+        # parallel and their shifted norms tiny.
+        off = float(_error_bound(dtype, d))
+        tol += off * (2 * (np.sqrt(max_row_sq) + np.sqrt(centre_sq.astype(np.float64)))
+                      + off)
     if n > _NEAREST_CANDIDATES:
         # Every sample outside the candidates is at least this far (screened).
         bound = kept_d[:, _NEAREST_CANDIDATES] - tol

@@ -862,6 +862,26 @@ def test_farthest_point_float32_rows_too_small_to_square(scale, n_features):
                                                                   "euclidean")
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_unused_cosine_exact_for_nearly_parallel_float32_rows(seed):
+    # Rows normalised in float32 are off by an ulp or so of their unit
+    # length; for nearly parallel rows that is most of their shifted norms,
+    # which the screening bound was relative to (wrong samples taken).
+    X = (1e4 + 1e-3 * np.random.RandomState(seed).randn(300, 4)).astype(np.float32)
+    centres = X[::15].astype(np.float64)
+    unit = X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1,
+                                                 keepdims=True)
+    D = cdist(centres / np.linalg.norm(centres, axis=1, keepdims=True), unit,
+              "sqeuclidean")
+    taken, expected = set(), []
+    for k in range(len(centres)):
+        pick = next(int(j) for j in np.lexsort((np.arange(len(X)), D[k]))
+                    if j not in taken)
+        taken.add(pick)
+        expected.append(pick)
+    assert nearest_unused(X, centres, "cosine").tolist() == expected
+
+
 def test_farthest_point_never_repeats_on_duplicate_data():
     X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct points, 12 rows
     fds = FarthestPointSelector(n_cores=6, random_state=0).fit(X)
