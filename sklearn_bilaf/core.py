@@ -438,8 +438,10 @@ def nearest_unused(X, centres, metric="euclidean"):
     that the screening cannot make safely is taken on float64 distances
     evaluated directly.  Memory stays bounded for any pool size: X is read in
     row blocks of scikit-learn's ``working_memory`` and only a few candidates
-    per centre are kept (a centre whose candidates are all taken is resolved
-    with one extra pass over X).
+    per centre are kept (centres whose candidates are all taken, or tie with
+    the samples beyond them, as on pools of many exact duplicates, are
+    resolved by extra passes over X, each shared by up to 256 such centres
+    and holding their distances within half of ``working_memory``).
 
     Parameters
     ----------
@@ -540,15 +542,30 @@ def nearest_unused(X, centres, metric="euclidean"):
 
     taken = np.zeros(n, dtype=bool)
     out = np.empty(n_centres, dtype=np.intp)
+    scans = {}  # centre -> its screened distances to every row
     for k in range(n_centres):
         free = np.flatnonzero(~taken[kept_i[k]])
         if free.size and exact[k, free[0]] < bound[k]:
             choice = kept_i[k, free[0]]
         else:
-            choice = _nearest_unused_scan(
-                X, metric, dtype, origin, shifted[k], exact_centres[k], taken,
-                max_row_sq, tol[k],
-            )
+            if k not in scans:
+                # Every later centre that cannot decide now will not later
+                # either (taken only grows): scan the pool for a batch of
+                # them at once.  One pass per centre was a cliff on pools
+                # of many exact duplicates, where every centre scans.
+                later = _undecided(kept_i[k:], exact[k:], bound[k:], taken) + k
+                later = later[~np.isin(later, list(scans))]
+                # The screened distances held, within half working_memory.
+                room = working_memory_bytes() // (16 * n) - len(scans)
+                batch = later[:max(1, min(_MAX_SCAN_BATCH, room))]
+                columns = _screened_columns(X, metric, dtype, origin,
+                                            shifted[batch])
+                # Copies: a view would keep the whole batch alive.
+                scans.update((int(c), columns[:, j].copy())
+                             for j, c in enumerate(batch))
+                del columns
+            choice = _nearest_unused_scan(X, metric, scans.pop(k),
+                                          exact_centres[k], taken, tol[k])
         taken[choice] = True
         out[k] = choice
     return out
@@ -589,18 +606,44 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     return origin, shifted, centre_sq, kept_d, kept_i, max_row_sq
 
 
-def _nearest_unused_scan(X, metric, dtype, origin, shifted_centre, exact_centre,
-                         taken, max_row_sq, tol):
-    """One centre, whole pool: screened distances, then exact near the minimum."""
-    n = X.shape[0]
-    screened = np.empty(n, dtype=np.float64)
-    centre_sq = float(shifted_centre @ shifted_centre)
-    step = chunk_rows(n, 2 * X.shape[1] * np.dtype(dtype).itemsize + 1)
+#: Most centres whose full-pool scans :func:`nearest_unused` runs in one pass.
+_MAX_SCAN_BATCH = 256
+
+
+def _undecided(kept_i, exact, bound, taken):
+    """Centres (rows of ``kept_i``) whose candidates cannot decide their
+    nearest unused sample with the samples ``taken``: all taken, or the first
+    free one too close to the samples outside the candidates."""
+    free = ~taken[kept_i]
+    first = np.argmax(free, axis=1)
+    best = exact[np.arange(kept_i.shape[0]), first]
+    return np.flatnonzero(~free.any(axis=1) | ~(best < bound))
+
+
+def _screened_columns(X, metric, dtype, origin, shifted_centres):
+    """Screened squared distances of every sample to a few centres: a float64
+    array of shape (n_samples, n_centres)."""
+    n, d = X.shape
+    itemsize = np.dtype(dtype).itemsize
+    centre_sq = sq_norms(shifted_centres).astype(np.float64)
+    shifted_t = np.ascontiguousarray(shifted_centres.T)
+    screened = np.empty((n, shifted_centres.shape[0]), dtype=np.float64)
+    step = chunk_rows(n, (2 * d + shifted_centres.shape[0]) * itemsize + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
         rows = prepare(X[start:stop], metric, dtype=dtype)
         rows -= origin
-        screened[start:stop] = sq_norms(rows) + centre_sq - 2 * (rows @ shifted_centre)
+        block = screened[start:stop]
+        block[...] = rows @ shifted_t
+        block *= -2
+        block += centre_sq
+        block += sq_norms(rows)[:, None]
+    return screened
+
+
+def _nearest_unused_scan(X, metric, screened, exact_centre, taken, tol):
+    """One centre, whole pool: its screened distances (from
+    :func:`_screened_columns`, overwritten), then exact near the minimum."""
     screened[taken] = np.inf
     lowest = screened.min()
     # Anything within twice the error bound of the screened minimum may be
