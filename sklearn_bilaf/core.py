@@ -1531,6 +1531,9 @@ class FarthestPointSelector(BaseCoreSelector):
             dtype = np.dtype(np.float64)
         unit_error = 2 * _error_bound(dtype, d) * max_norm
         error = 0.0
+        # Exact squared distances to the nearest chosen sample, for the rows
+        # decided on them so far, and how many chosen samples they cover.
+        exact_cache = (np.full(n, np.inf), np.zeros(n, dtype=np.intp))
         order = np.empty(n_select, dtype=np.intp)
         order[0] = random_state.randint(n)
         nearest = np.full(n, np.inf)
@@ -1553,7 +1556,7 @@ class FarthestPointSelector(BaseCoreSelector):
             # may be the true farthest one: decide those on exact distances.
             candidates = np.flatnonzero(nearest >= nearest.max() - 2 * error)
             if candidates.size > 1:
-                exact = self._exact_nearest(X, candidates, order[:t])
+                exact = self._exact_nearest(X, candidates, order[:t], exact_cache)
                 pick = candidates[int(np.argmax(exact))]
             else:
                 pick = candidates[0]
@@ -1583,17 +1586,30 @@ class FarthestPointSelector(BaseCoreSelector):
             rows *= scale[start:stop, None]
         return rows
 
-    def _exact_nearest(self, X, rows, chosen):
+    def _exact_nearest(self, X, rows, chosen, cache):
+        """Exact squared distances from ``rows`` to their nearest sample of
+        ``chosen``.  ``cache`` holds each row's value so far and how many
+        chosen samples it covers: only the samples chosen since are compared
+        (once every sample ties, on pools of duplicates, every row is a
+        candidate at every pick)."""
         from scipy.spatial.distance import cdist
 
-        chosen_rows = prepare(X[chosen], self.metric)
-        out = np.empty(rows.size)
-        step = chunk_rows(rows.size, 8 * (chosen.size + X.shape[1]) + 1)
-        for start in range(0, rows.size, step):
-            stop = min(rows.size, start + step)
-            block = prepare(X[rows[start:stop]], self.metric)
-            out[start:stop] = cdist(block, chosen_rows, "sqeuclidean").min(axis=1)
-        return out
+        nearest, covered = cache
+        for done in np.unique(covered[rows]):
+            new = chosen[done:]
+            if new.size == 0:
+                continue
+            group = rows[covered[rows] == done]
+            chosen_rows = prepare(X[new], self.metric)
+            step = chunk_rows(group.size, 8 * (new.size + X.shape[1]) + 1)
+            for start in range(0, group.size, step):
+                part = group[start:start + step]
+                block = prepare(X[part], self.metric)
+                nearest[part] = np.minimum(
+                    nearest[part],
+                    cdist(block, chosen_rows, "sqeuclidean").min(axis=1))
+        covered[rows] = chosen.size
+        return nearest[rows]
 
 
 class ClustererSelector(BaseCoreSelector):

@@ -862,9 +862,9 @@ def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
     checked = []
     exact_nearest = FarthestPointSelector._exact_nearest
 
-    def counting(self, X, rows, chosen):
+    def counting(self, X, rows, *args):
         checked.append(rows.size)
-        return exact_nearest(self, X, rows, chosen)
+        return exact_nearest(self, X, rows, *args)
 
     monkeypatch.setattr(FarthestPointSelector, "_exact_nearest", counting)
     fds = FarthestPointSelector(n_cores=20, metric=metric, random_state=1).fit(X)
@@ -912,6 +912,34 @@ def test_farthest_point_never_repeats_on_duplicate_data():
     X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct points, 12 rows
     fds = FarthestPointSelector(n_cores=6, random_state=0).fit(X)
     assert np.unique(fds.selected_indices_).size == 6
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_farthest_point_compares_each_pair_once_on_duplicate_data(metric,
+                                                                  monkeypatch):
+    """Once every distinct row is chosen, every row ties (at distance 0) and
+    is a candidate at every pick: its exact distance is updated with the
+    samples chosen since, not recomputed against all of them (50 WordNet
+    rows repeated to 10,000, 200 cores: 20.6 s to 1.4 s)."""
+    import scipy.spatial.distance
+
+    rng = np.random.RandomState(0)
+    X = np.repeat(rng.normal(size=(10, 4)) + 3.0, 30, axis=0)  # 300 rows
+    pairs = []
+    real_cdist = scipy.spatial.distance.cdist
+
+    def counting_cdist(A, B, *args, **kwargs):
+        pairs.append(len(A) * len(B))
+        return real_cdist(A, B, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.spatial.distance, "cdist", counting_cdist)
+    fds = FarthestPointSelector(n_cores=40, metric=metric, random_state=0).fit(X)
+    monkeypatch.setattr(scipy.spatial.distance, "cdist", real_cdist)
+    first = np.random.RandomState(0).randint(len(X))
+    assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 40,
+                                                                  metric)
+    # Each row against each chosen sample at most once: 300 x 40.
+    assert sum(pairs) <= 300 * 40, sum(pairs)
 
 
 def test_kmeans_selector_is_nearest_unused_to_kmeans_centres():
