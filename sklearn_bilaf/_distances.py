@@ -37,6 +37,14 @@ from ._topk import finish_rows_top3
 _TIE_SLACK = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
 
 
+def _tie_floor(dtype, n_features):
+    """Absolute slack added to the relative one: products of values so small
+    that they fall below the normal range (float32 rows of about 1e-19 and
+    less) round to absolute steps that no relative slack covers."""
+    info = np.finfo(dtype)
+    return float(n_features) * float(info.tiny) / float(info.eps)
+
+
 def working_memory_bytes():
     """The scikit-learn ``working_memory`` setting (MiB) in bytes."""
     return int(get_config()["working_memory"]) * 2**20
@@ -111,18 +119,25 @@ def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
         return np.zeros(0, dtype=np.intp)
     part = np.partition(D, 1, axis=1)
     dmin, dsecond = part[:, 0], part[:, 1]
-    scale = A_sq + B_sq[arg]
-    suspicious = np.flatnonzero((dsecond - dmin) <= slack * (scale + 1e-300))
+    floor = _tie_floor(D.dtype, A.shape[1])
+    suspicious = np.flatnonzero(
+        (dsecond - dmin) <= _tie_tolerance(A_sq, B_sq[arg], slack, floor))
     if suspicious.size:
         from ._kernels import redecide_rows
 
         # Compiled: a Python loop cost some 30 microseconds per row, and a
         # pool has hundreds of such rows among hundreds of cores.
-        redecide_rows(D, A, B, A_sq, B_sq, arg, suspicious, slack,
+        redecide_rows(D, A, B, A_sq, B_sq, arg, suspicious, slack, floor,
                       np.full(n, -1, dtype=np.intp) if excluded is None
                       else np.asarray(excluded, dtype=np.intp),
                       metric == "cosine")
     return suspicious
+
+
+def _tie_tolerance(A_sq, B_sq, slack, floor):
+    """How close a second squared distance must be to count as a near-tie,
+    in float64 (float32 squared norms of tiny rows underflow)."""
+    return slack * (A_sq.astype(np.float64) + B_sq) + floor
 
 
 def argmin_exact(A, B, metric, *, excluded=None, origin=None):
@@ -192,8 +207,9 @@ def nearest_two(A, B, metric, *, origin=None):
         top_i = np.empty((rows.size, 3), dtype=np.intp)
         finish_rows_top3(D, A_sq, B_sq, D.dtype.type(-2), top_v, top_i)
         a = top_i[:, 0].copy()
+        floor = _tie_floor(D.dtype, A.shape[1])
         tied = np.flatnonzero((top_v[:, 1] - top_v[:, 0])
-                              <= slack * (A_sq + B_sq[a] + 1e-300))
+                              <= _tie_tolerance(A_sq, B_sq[a], slack, floor))
         if tied.size:
             a_tied = a[tied]
             _decide_near_ties(D[tied], A[start:stop][tied], B, A_sq[tied], B_sq,
@@ -206,7 +222,8 @@ def nearest_two(A, B, metric, *, origin=None):
             b = top_i[:, 1].copy()
             hard = np.flatnonzero(
                 (a != top_i[:, 0])
-                | ((top_v[:, 2] - top_v[:, 1]) <= slack * (A_sq + B_sq[b] + 1e-300))
+                | ((top_v[:, 2] - top_v[:, 1])
+                   <= _tie_tolerance(A_sq, B_sq[b], slack, floor))
             )
             if hard.size:
                 D_hard = D[hard]

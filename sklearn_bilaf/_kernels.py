@@ -563,13 +563,13 @@ def paired_sq_distances(A, B, index):
 
 
 @njit(cache=True, nogil=True)
-def redecide_rows(D, A, B, A_sq, B_sq, arg, rows, slack, excluded, cosine):
+def redecide_rows(D, A, B, A_sq, B_sq, arg, rows, slack, floor, excluded, cosine):
     """Re-decide ``arg[i]``, the nearest row of B to row i of A, for each i
     in ``rows`` (near-ties of the expanded form ``D``), on directly evaluated
     distances.
 
     The candidates are the columns within ``slack * (A_sq[i] +
-    B_sq[arg[i]])`` of the expanded minimum; each is evaluated as ``cdist``
+    B_sq[arg[i]]) + floor`` of the expanded minimum; each is evaluated as ``cdist``
     does (float64 differences squared and added in feature order, then the
     square root, or half the sum for cosine: the same bits), column
     ``excluded[i]`` (-1 for none) counting as infinitely far; the first
@@ -580,7 +580,7 @@ def redecide_rows(D, A, B, A_sq, B_sq, arg, rows, slack, excluded, cosine):
     for u in range(rows.shape[0]):
         i = rows[u]
         a = arg[i]
-        tol = slack * (np.float64(A_sq[i]) + np.float64(B_sq[a]) + 1e-300)
+        tol = slack * (np.float64(A_sq[i]) + np.float64(B_sq[a])) + floor
         bound = np.float64(D[i, a]) + tol
         best = -1
         best_value = 0.0

@@ -193,7 +193,10 @@ def run_in_threads(run, items, n_threads, back_from=0):
     the caller wakes as soon as the last item is done.  Threads run in a
     copy of the caller's context (its ``ContextVar`` values).  If ``run``
     raises, no new item is started and the error of the earliest failed
-    item (in list order) is raised.
+    item (in list order) is raised.  If the caller is interrupted while it
+    waits (Ctrl-C: ``KeyboardInterrupt`` in the main thread), no new item is
+    started either: the threads finish the items they are running, and the
+    interruption is raised once they have stopped.
     """
     import contextvars
 
@@ -201,33 +204,65 @@ def run_in_threads(run, items, n_threads, back_from=0):
     results = [None] * len(items)
     errors = {}
     lock = threading.Lock()
+    # Signalled by each thread as it exits.  The caller waits on it, not
+    # with Thread.join: a join interrupted by Ctrl-C can mark a running
+    # thread as stopped (CPython 3.11-3.12), after which joining it again
+    # returns at once.
+    exited = threading.Condition(lock)
+    n_exited = [0]
     bounds = [0, len(items)]  # the next item from the front; one past the back
 
     def work(from_back):
-        while True:
-            with lock:
-                if errors or bounds[0] == bounds[1]:
-                    return
-                if from_back and bounds[1] > max(back_from, bounds[0]):
-                    bounds[1] -= 1
-                    i = bounds[1]
-                else:
-                    i = bounds[0]
-                    bounds[0] += 1
-            try:
-                results[i] = run(items[i])
-            except BaseException as error:  # re-raised in the caller
+        try:
+            while True:
                 with lock:
-                    errors[i] = error
-                return
+                    if errors or bounds[0] == bounds[1]:
+                        return
+                    if from_back and bounds[1] > max(back_from, bounds[0]):
+                        bounds[1] -= 1
+                        i = bounds[1]
+                    else:
+                        i = bounds[0]
+                        bounds[0] += 1
+                try:
+                    results[i] = run(items[i])
+                except BaseException as error:  # re-raised in the caller
+                    with lock:
+                        errors[i] = error
+                    return
+        finally:
+            with exited:
+                n_exited[0] += 1
+                exited.notify_all()
 
     threads = [threading.Thread(target=contextvars.copy_context().run,
                                 args=(work, t % 2 == 1), daemon=True)
                for t in range(max(1, min(n_threads, len(items))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    n_started = 0
+    try:
+        for thread in threads:
+            try:
+                thread.start()
+            except RuntimeError:  # no thread could be started: none runs
+                raise
+            except BaseException:  # interrupted once the thread runs
+                n_started += 1
+                raise
+            n_started += 1
+        with exited:
+            exited.wait_for(lambda: n_exited[0] == n_started)
+        for thread in threads:
+            thread.join()  # (they have left work: a moment)
+    except BaseException:
+        # Interrupted (or out of threads): the threads that run must not go
+        # on through the remaining items in the background (minutes of
+        # work on a large pool); they finish their current item.
+        with exited:
+            bounds[0] = bounds[1]
+            exited.wait_for(lambda: n_exited[0] == n_started)
+        for thread in threads[:n_started]:
+            thread.join()
+        raise
     if errors:
         raise errors[min(errors)]
     return results

@@ -30,7 +30,13 @@ from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import StrOptions
 
-from ._distances import chunk_rows, prepare, sq_distances, sq_norms
+from ._distances import (
+    chunk_rows,
+    prepare,
+    sq_distances,
+    sq_norms,
+    unique_rows,
+)
 from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound
 
@@ -183,6 +189,10 @@ class TypiClustSelector(BaseCoreSelector):
         # Twice the bound on one screened squared distance's error: the true
         # k nearest are all within this of the screened k-th smallest.
         slack = 2 * _error_bound(np.float64, rows.shape[1]) * (norms + norms.max())
+        # Rows with many exact duplicates have as many candidate pairs, all
+        # but a few alike: each distinct pair of rows is evaluated once (the
+        # same values, so the same bits), not once per copy.
+        distinct, row_of = unique_rows(exact_rows)
         mean = np.empty(m)
         # The screened block, plus up to a row of candidate pairs per row
         # (all of them when a row has that many duplicates).
@@ -194,12 +204,16 @@ class TypiClustSelector(BaseCoreSelector):
             kth = np.partition(sq, k - 1, axis=1)[:, k - 1]
             pair_row, pair_col = np.nonzero(sq <= (kth + slack[start:stop])[:, None])
             del sq
-            exact = np.empty(pair_row.size)
-            pair_step = chunk_rows(pair_row.size, 16 * rows.shape[1] + 1)
-            for p in range(0, pair_row.size, pair_step):
-                q = min(pair_row.size, p + pair_step)
-                diff = exact_rows[pair_col[p:q]] - exact_rows[start + pair_row[p:q]]
-                exact[p:q] = np.sqrt(sq_norms(diff))
+            if row_of is None:
+                exact = self._pair_distances(exact_rows, start + pair_row,
+                                             pair_col)
+            else:
+                n_distinct = len(distinct)
+                pairs, back = np.unique(
+                    row_of[start + pair_row] * n_distinct + row_of[pair_col],
+                    return_inverse=True)
+                exact = self._pair_distances(distinct, pairs // n_distinct,
+                                             pairs % n_distinct)[back.ravel()]
             order = np.lexsort((exact, pair_row))
             pair_row, exact = pair_row[order], exact[order]
             first = np.searchsorted(pair_row, np.arange(stop - start))
@@ -210,6 +224,18 @@ class TypiClustSelector(BaseCoreSelector):
                                            minlength=stop - start) / k
         with np.errstate(divide="ignore"):
             return 1.0 / mean  # duplicates of a point are infinitely typical
+
+    @staticmethod
+    def _pair_distances(rows, first, second):
+        """Distances from ``rows[first]`` to ``rows[second]``, by direct
+        differences, in blocks of ``working_memory``."""
+        exact = np.empty(first.size)
+        step = chunk_rows(first.size, 16 * rows.shape[1] + 1)
+        for p in range(0, first.size, step):
+            q = min(first.size, p + step)
+            diff = rows[second[p:q]] - rows[first[p:q]]
+            exact[p:q] = np.sqrt(sq_norms(diff))
+        return exact
 
     def _select(self, X, n_select, random_state):
         n = X.shape[0]

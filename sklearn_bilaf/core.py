@@ -432,12 +432,16 @@ def nearest_unused(X, centres, metric="euclidean"):
     Centre 0 takes its nearest sample, centre 1 its nearest sample other than
     that one, and so on, so the result is ``n_centres`` distinct rows of X.
     Ties go to the lower sample index.  The answer is exact: distances are
-    screened in the precision of X (float32 stays float32), and every decision
+    screened in the precision of X (float32 stays float32, unless all rows
+    lie so close to the centres, within about 1e-16, that float32 squares
+    underflow: then float64), and every decision
     that the screening cannot make safely is taken on float64 distances
     evaluated directly.  Memory stays bounded for any pool size: X is read in
     row blocks of scikit-learn's ``working_memory`` and only a few candidates
-    per centre are kept (a centre whose candidates are all taken is resolved
-    with one extra pass over X).
+    per centre are kept (centres whose candidates are all taken, or tie with
+    the samples beyond them, as on pools of many exact duplicates, are
+    resolved by extra passes over X, each shared by up to 256 such centres
+    and holding their distances within half of ``working_memory``).
 
     Parameters
     ----------
@@ -489,40 +493,32 @@ def nearest_unused(X, centres, metric="euclidean"):
         return np.empty(0, dtype=np.intp)
     dtype = _work_dtype(X)
     exact_centres = prepare(centres, metric)
-    # Centring on the centres' mean keeps the expanded form's cancellation
-    # error proportional to the spread of the data, not to its offset.
-    origin64 = exact_centres.mean(axis=0)
-    origin = origin64.astype(dtype)
-    # Shift by the origin as rounded to the working dtype, so that origin +
-    # shifted reproduces each centre up to the rounding of the (small) shift:
-    # the rounding of the origin itself scales with the data's offset, which
-    # the error bound below does not cover.
-    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
-    centre_sq = sq_norms(shifted)
-    shifted_t = np.ascontiguousarray(shifted.T)
-
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
-    # The n_keep smallest screened distances per centre, merged block by
-    # block in one compiled pass (ascending; on ties the lower sample).
-    kept_d = np.full((n_centres, n_keep), np.inf, dtype=dtype)
-    kept_i = np.full((n_centres, n_keep), -1, dtype=np.intp)
-    minus_two = dtype.type(-2)
-    max_row_sq = 0.0
-    itemsize = np.dtype(dtype).itemsize
-    step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        rows = prepare(X[start:stop], metric, dtype=dtype)
-        rows -= origin
-        row_sq = sq_norms(rows)
-        max_row_sq = max(max_row_sq, float(row_sq.max()))
-        update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
-                            kept_d, kept_i)
+    origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+        X, metric, dtype, exact_centres, n_keep)
+    if (dtype == np.float32 and metric == "euclidean"
+            and max_row_sq < d * _FULL_PRECISION_SQ[dtype]):
+        # Rows this close to the centres' mean (within about 1e-16) have
+        # float32 squares and products in or below the subnormal range,
+        # whose absolute rounding the relative error bound does not cover:
+        # screen in float64 instead, where products of float32 values never
+        # underflow.
+        dtype = np.dtype(np.float64)
+        origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+            X, metric, dtype, exact_centres, n_keep)
 
     order = np.argsort(kept_d, axis=1, kind="stable")
     kept_d = np.take_along_axis(kept_d, order, axis=1).astype(np.float64)
     kept_i = np.take_along_axis(kept_i, order, axis=1)
     tol = _error_bound(dtype, d) * (max_row_sq + centre_sq.astype(np.float64))
+    if metric == "cosine":
+        # Rows normalised in the working dtype are off by up to about
+        # (d + 16) ulps of their unit length, which the bound above (relative
+        # to the shifted rows) does not cover when the rows are nearly
+        # parallel and their shifted norms tiny.
+        off = float(_error_bound(dtype, d))
+        tol += off * (2 * (np.sqrt(max_row_sq) + np.sqrt(centre_sq.astype(np.float64)))
+                      + off)
     if n > _NEAREST_CANDIDATES:
         # Every sample outside the candidates is at least this far (screened).
         bound = kept_d[:, _NEAREST_CANDIDATES] - tol
@@ -546,32 +542,108 @@ def nearest_unused(X, centres, metric="euclidean"):
 
     taken = np.zeros(n, dtype=bool)
     out = np.empty(n_centres, dtype=np.intp)
+    scans = {}  # centre -> its screened distances to every row
     for k in range(n_centres):
         free = np.flatnonzero(~taken[kept_i[k]])
         if free.size and exact[k, free[0]] < bound[k]:
             choice = kept_i[k, free[0]]
         else:
-            choice = _nearest_unused_scan(
-                X, metric, dtype, origin, shifted[k], exact_centres[k], taken,
-                max_row_sq, tol[k],
-            )
+            if k not in scans:
+                # Every later centre that cannot decide now will not later
+                # either (taken only grows): scan the pool for a batch of
+                # them at once.  One pass per centre was a cliff on pools
+                # of many exact duplicates, where every centre scans.
+                later = _undecided(kept_i[k:], exact[k:], bound[k:], taken) + k
+                later = later[~np.isin(later, list(scans))]
+                # The screened distances held, within half working_memory.
+                room = working_memory_bytes() // (16 * n) - len(scans)
+                batch = later[:max(1, min(_MAX_SCAN_BATCH, room))]
+                columns = _screened_columns(X, metric, dtype, origin,
+                                            shifted[batch])
+                # Copies: a view would keep the whole batch alive.
+                scans.update((int(c), columns[:, j].copy())
+                             for j, c in enumerate(batch))
+                del columns
+            choice = _nearest_unused_scan(X, metric, scans.pop(k),
+                                          exact_centres[k], taken, tol[k])
         taken[choice] = True
         out[k] = choice
     return out
 
 
-def _nearest_unused_scan(X, metric, dtype, origin, shifted_centre, exact_centre,
-                         taken, max_row_sq, tol):
-    """One centre, whole pool: screened distances, then exact near the minimum."""
-    n = X.shape[0]
-    screened = np.empty(n, dtype=np.float64)
-    centre_sq = float(shifted_centre @ shifted_centre)
-    step = chunk_rows(n, 2 * X.shape[1] * np.dtype(dtype).itemsize + 1)
+def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
+    """:func:`nearest_unused`'s screening pass: the ``n_keep`` smallest
+    expanded-form squared distances (in ``dtype``) from each centre, their
+    samples, and the largest squared norm of the shifted rows."""
+    n, d = X.shape
+    n_centres = exact_centres.shape[0]
+    # Centring on the centres' mean keeps the expanded form's cancellation
+    # error proportional to the spread of the data, not to its offset.
+    origin = exact_centres.mean(axis=0).astype(dtype)
+    # Shift by the origin as rounded to the working dtype, so that origin +
+    # shifted reproduces each centre up to the rounding of the (small) shift:
+    # the rounding of the origin itself scales with the data's offset, which
+    # the error bound does not cover.
+    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
+    centre_sq = sq_norms(shifted)
+    shifted_t = np.ascontiguousarray(shifted.T)
+    # The n_keep smallest screened distances per centre, merged block by
+    # block in one compiled pass (ascending; on ties the lower sample).
+    kept_d = np.full((n_centres, n_keep), np.inf, dtype=dtype)
+    kept_i = np.full((n_centres, n_keep), -1, dtype=np.intp)
+    minus_two = dtype.type(-2)
+    max_row_sq = 0.0
+    itemsize = np.dtype(dtype).itemsize
+    step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
         rows = prepare(X[start:stop], metric, dtype=dtype)
         rows -= origin
-        screened[start:stop] = sq_norms(rows) + centre_sq - 2 * (rows @ shifted_centre)
+        row_sq = sq_norms(rows)
+        max_row_sq = max(max_row_sq, float(row_sq.max()))
+        update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
+                            kept_d, kept_i)
+    return origin, shifted, centre_sq, kept_d, kept_i, max_row_sq
+
+
+#: Most centres whose full-pool scans :func:`nearest_unused` runs in one pass.
+_MAX_SCAN_BATCH = 256
+
+
+def _undecided(kept_i, exact, bound, taken):
+    """Centres (rows of ``kept_i``) whose candidates cannot decide their
+    nearest unused sample with the samples ``taken``: all taken, or the first
+    free one too close to the samples outside the candidates."""
+    free = ~taken[kept_i]
+    first = np.argmax(free, axis=1)
+    best = exact[np.arange(kept_i.shape[0]), first]
+    return np.flatnonzero(~free.any(axis=1) | ~(best < bound))
+
+
+def _screened_columns(X, metric, dtype, origin, shifted_centres):
+    """Screened squared distances of every sample to a few centres: a float64
+    array of shape (n_samples, n_centres)."""
+    n, d = X.shape
+    itemsize = np.dtype(dtype).itemsize
+    centre_sq = sq_norms(shifted_centres).astype(np.float64)
+    shifted_t = np.ascontiguousarray(shifted_centres.T)
+    screened = np.empty((n, shifted_centres.shape[0]), dtype=np.float64)
+    step = chunk_rows(n, (2 * d + shifted_centres.shape[0]) * itemsize + 1)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        rows = prepare(X[start:stop], metric, dtype=dtype)
+        rows -= origin
+        block = screened[start:stop]
+        block[...] = rows @ shifted_t
+        block *= -2
+        block += centre_sq
+        block += sq_norms(rows)[:, None]
+    return screened
+
+
+def _nearest_unused_scan(X, metric, screened, exact_centre, taken, tol):
+    """One centre, whole pool: its screened distances (from
+    :func:`_screened_columns`, overwritten), then exact near the minimum."""
     screened[taken] = np.inf
     lowest = screened.min()
     # Anything within twice the error bound of the screened minimum may be
@@ -1313,6 +1385,12 @@ class ActiveFTSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         dtype = _work_dtype(X)
+        if not X.flags.c_contiguous:
+            # BLAS rounds products of column-major rows (a DataFrame's
+            # values, a Fortran-ordered array, a strided view) differently,
+            # and 300 Adam steps turn that into other picks: the same values
+            # must give the same selection in any memory layout.
+            X = np.ascontiguousarray(X)
         init = self._init_array()
         inv_norms = _inverse_row_norms(X, dtype)
         start = "indices" if init is not None else self.init
@@ -1482,8 +1560,9 @@ class FarthestPointSelector(BaseCoreSelector):
     index).  A running minimum-distance vector makes it O(n_samples x
     n_cores) distance evaluations with O(n_samples) memory; distances are
     screened in the precision of X (relative to the pool's mean, so that
-    their error scales with the pool's spread) and near-ties decided on
-    exact float64 distances.
+    their error scales with the pool's spread; in float64 for float32 rows
+    so small, under about 1e-16, that float32 products underflow) and
+    near-ties decided on exact float64 distances.
 
     Parameters
     ----------
@@ -1566,9 +1645,19 @@ class FarthestPointSelector(BaseCoreSelector):
         # and a screened squared distance carries it twice; the float64 parts
         # (centring, norms, c . v) add at most 16 (d + 16) float64 ulps of
         # max |x|^2.  The running minimum carries the largest of its steps'.
-        unit_error = 2 * _error_bound(dtype, d) * max_norm
         float64_error = 16 * _error_bound(np.float64, d) * max_norm**2
+        if dtype == np.float32 and max_norm**2 < d * _FULL_PRECISION_SQ[dtype]:
+            # Rows this small (values under about 1e-16) have float32
+            # products in or below the subnormal range, whose absolute
+            # rounding (to zero, under about 1e-27) the relative bounds do
+            # not cover: take the products in float64, where products of
+            # float32 values never underflow.
+            dtype = np.dtype(np.float64)
+        unit_error = 2 * _error_bound(dtype, d) * max_norm
         error = 0.0
+        # Exact squared distances to the nearest chosen sample, for the rows
+        # decided on them so far, and how many chosen samples they cover.
+        exact_cache = (np.full(n, np.inf), np.zeros(n, dtype=np.intp))
         order = np.empty(n_select, dtype=np.intp)
         order[0] = random_state.randint(n)
         nearest = np.full(n, np.inf)
@@ -1578,7 +1667,7 @@ class FarthestPointSelector(BaseCoreSelector):
             offset = self._geometry_rows(X, scale, last, last + 1)[0] - centre
             offset_sq = float(offset @ offset)
             # (x - c) . v = x . v - c . v: the product needs X as it is.
-            dots = (X @ offset.astype(dtype)).astype(np.float64)
+            dots = self._products(X, offset.astype(dtype), step)
             if cosine:
                 dots *= scale
             dots -= float(centre @ offset)
@@ -1591,7 +1680,7 @@ class FarthestPointSelector(BaseCoreSelector):
             # may be the true farthest one: decide those on exact distances.
             candidates = np.flatnonzero(nearest >= nearest.max() - 2 * error)
             if candidates.size > 1:
-                exact = self._exact_nearest(X, candidates, order[:t])
+                exact = self._exact_nearest(X, candidates, order[:t], exact_cache)
                 pick = candidates[int(np.argmax(exact))]
             else:
                 pick = candidates[0]
@@ -1599,6 +1688,18 @@ class FarthestPointSelector(BaseCoreSelector):
             nearest[pick] = -np.inf
         self.selection_order_ = order
         return order
+
+    @staticmethod
+    def _products(X, v, step):
+        """``X @ v`` in float64, taken in the dtype of ``v``: X's own (no
+        copy), or float64 by row chunks of ``step`` (no float64 copy of X)."""
+        if X.dtype == v.dtype:
+            return (X @ v).astype(np.float64, copy=False)
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], step):
+            stop = min(X.shape[0], start + step)
+            out[start:stop] = np.asarray(X[start:stop], dtype=v.dtype) @ v
+        return out
 
     @staticmethod
     def _geometry_rows(X, scale, start, stop):
@@ -1609,17 +1710,30 @@ class FarthestPointSelector(BaseCoreSelector):
             rows *= scale[start:stop, None]
         return rows
 
-    def _exact_nearest(self, X, rows, chosen):
+    def _exact_nearest(self, X, rows, chosen, cache):
+        """Exact squared distances from ``rows`` to their nearest sample of
+        ``chosen``.  ``cache`` holds each row's value so far and how many
+        chosen samples it covers: only the samples chosen since are compared
+        (once every sample ties, on pools of duplicates, every row is a
+        candidate at every pick)."""
         from scipy.spatial.distance import cdist
 
-        chosen_rows = prepare(X[chosen], self.metric)
-        out = np.empty(rows.size)
-        step = chunk_rows(rows.size, 8 * (chosen.size + X.shape[1]) + 1)
-        for start in range(0, rows.size, step):
-            stop = min(rows.size, start + step)
-            block = prepare(X[rows[start:stop]], self.metric)
-            out[start:stop] = cdist(block, chosen_rows, "sqeuclidean").min(axis=1)
-        return out
+        nearest, covered = cache
+        for done in np.unique(covered[rows]):
+            new = chosen[done:]
+            if new.size == 0:
+                continue
+            group = rows[covered[rows] == done]
+            chosen_rows = prepare(X[new], self.metric)
+            step = chunk_rows(group.size, 8 * (new.size + X.shape[1]) + 1)
+            for start in range(0, group.size, step):
+                part = group[start:start + step]
+                block = prepare(X[part], self.metric)
+                nearest[part] = np.minimum(
+                    nearest[part],
+                    cdist(block, chosen_rows, "sqeuclidean").min(axis=1))
+        covered[rows] = chosen.size
+        return nearest[rows]
 
 
 class ClustererSelector(BaseCoreSelector):

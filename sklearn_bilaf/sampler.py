@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from ._distances import chunk_rows, prepare
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -681,9 +682,30 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         """
         check_is_fitted(self, "selected_embeddings_")
         X = validate_pool(self, X, reset=False)
-        _, distances = pairwise_distances_argmin_min(
-            X, self.selected_embeddings_, metric=self.metric
-        )
+        selected = np.asarray(self.selected_embeddings_)
+        dtype = np.result_type(X.dtype, selected.dtype)
+        cosine = self.metric == "cosine"
+        if cosine:
+            # The cosine distance is half the squared Euclidean distance of
+            # the L2-normalised rows (stages 2-5 compute it so).  scikit-learn
+            # has no bounded-memory argmin for "cosine": it fills blocks of
+            # the rows x selection matrix, plus as much in temporaries.
+            dtype = np.float64
+            selected = prepare(selected, "cosine")
+        selected = np.ascontiguousarray(selected, dtype=dtype)
+        # Row blocks, C-contiguous: scikit-learn's bounded-memory argmin
+        # takes nothing else (a Fortran-ordered pool or a strided view went
+        # to the path that fills the rows x selection matrix).
+        step = chunk_rows(X.shape[0], 2 * X.shape[1] * np.dtype(dtype).itemsize + 1)
+        distances = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], step):
+            stop = min(X.shape[0], start + step)
+            rows = (prepare(X[start:stop], "cosine") if cosine
+                    else np.ascontiguousarray(X[start:stop], dtype=dtype))
+            _, distances[start:stop] = pairwise_distances_argmin_min(
+                rows, selected, metric="sqeuclidean" if cosine else "euclidean")
+        if cosine:
+            distances *= 0.5
         return -float(np.mean(distances, dtype=np.float64))
 
     def set_params(self, **params):

@@ -1175,3 +1175,18 @@ def test_standalone_boundary_opponent_is_never_the_own_class():
     assert sel.core_indices_.tolist() == [1, 5]
     assert sel.opponent_.tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
     assert abs(sel.boundary_scores_[3] - 0.625) < 1e-12
+
+
+@pytest.mark.parametrize("scale", [1e-22, 1e-23])
+def test_pseudo_classes_exact_for_float32_rows_too_small_to_square(scale):
+    # Squares and products of such rows fall below float32's normal range:
+    # their rounding is absolute, and a relative near-tie test let rows
+    # reach the wrong core (the tolerance's own 1e-300 was lost in float32).
+    rng = np.random.RandomState(0)
+    X = (scale * rng.randn(300, 40)).astype(np.float32)
+    cores = np.sort(rng.choice(300, 5, replace=False))
+    expected = cdist(X.astype(np.float64), X[cores].astype(np.float64)).argmin(axis=1)
+    np.testing.assert_array_equal(assign_pseudo_classes(X, cores), expected)
+    small = BiLAFSampler(40, core_selector=cores).fit(X)
+    wide = BiLAFSampler(40, core_selector=cores).fit(X.astype(np.float64))
+    np.testing.assert_array_equal(small.selected_indices_, wide.selected_indices_)

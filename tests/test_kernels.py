@@ -178,14 +178,14 @@ def test_redecide_rows_takes_the_exact_nearest_among_near_ties(dtype, metric):
     if metric == "cosine":
         exact = exact * 0.5
     for i in rows:
-        tol = slack * (float(A_sq[i]) + float(B_sq[arg[i]]) + 1e-300)
+        tol = slack * (float(A_sq[i]) + float(B_sq[arg[i]])) + 1e-290
         cand = np.flatnonzero(D[i].astype(np.float64) <= float(D[i, arg[i]]) + tol)
         values = exact[i, cand]
         values[cand == excluded[i]] = np.inf
         expected[i] = cand[np.argmin(values)]
     got = arg.copy()
-    _kernels.redecide_rows(D, A, B, A_sq, B_sq, got, rows, slack, excluded,
-                           metric == "cosine")
+    _kernels.redecide_rows(D, A, B, A_sq, B_sq, got, rows, slack, 1e-290,
+                           excluded, metric == "cosine")
     np.testing.assert_array_equal(got, expected)
     assert np.any(got[rows] != arg[rows])  # the noise had misled some rows
     assert (got[rows][:5] == 3).all()  # not 7, its duplicate

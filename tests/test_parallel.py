@@ -645,6 +645,46 @@ def test_run_in_threads_keeps_order_context_and_first_error():
     assert sorted(item for _, item in order) == list(range(40))
 
 
+def test_run_in_threads_stops_its_threads_when_the_caller_is_interrupted():
+    """Ctrl-C while the caller waits: the worker threads went on through
+    every remaining item in the background (minutes of work on a large
+    pool, beside whatever the user ran next)."""
+    import signal
+    import threading
+    import time
+
+    from sklearn_bilaf._threads import run_in_threads
+
+    if not hasattr(signal, "pthread_kill"):
+        pytest.skip("needs signal.pthread_kill (POSIX)")
+    lock = threading.Lock()
+    started, finished = [], []
+
+    def run(item):
+        with lock:
+            started.append(item)
+        if item == 2:
+            # Ctrl-C, delivered to the caller while it waits for the threads.
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        time.sleep(0.02)
+        with lock:
+            finished.append(item)
+        return item
+
+    def alive():
+        return {t for t in threading.enumerate() if t.is_alive()}
+
+    before = alive()
+    with pytest.raises(KeyboardInterrupt):
+        run_in_threads(run, range(200), 2)
+    # The threads had stopped when the interruption reached the caller.
+    assert alive() == before
+    assert sorted(started) == sorted(finished)
+    n_started = len(started)
+    time.sleep(0.2)
+    assert len(started) == n_started < 200
+
+
 def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
     """With joblib's default (threading) backend the per-class tasks run on
     the library's own threads, which wake the caller when the last task
