@@ -889,7 +889,8 @@ def main(argv=None):
                         default=None, help="default: all (those whose data "
                         "are missing are skipped)")
     parser.add_argument("--methods", nargs="+", choices=list(METHOD_NAMES),
-                        default=list(METHOD_NAMES))
+                        default=None, help="default: all (the main methods "
+                        "with --quick)")
     parser.add_argument("--budgets", nargs="+", type=int, default=None,
                         help="positions in the budget list (0 = smallest)")
     parser.add_argument("--seeds", nargs="+", type=int, default=None,
@@ -913,7 +914,9 @@ def main(argv=None):
             parser.error("--quick fixes the dataset (digits), budget and seed; "
                          "drop --datasets, --budgets and --seeds")
         args.datasets, args.budgets, args.seeds = ["digits"], [1], [0]
-        args.methods = list(MAIN_METHODS)
+        # --methods narrows the quick run (it used to be silently replaced).
+        args.methods = args.methods or list(MAIN_METHODS)
+    args.methods = args.methods or list(METHOD_NAMES)
     args.datasets = args.datasets or list(LOADERS)
     args.seeds = list(SEEDS) if args.seeds is None else args.seeds
     data_dirs = {"wordnet": args.wordnet_dir, "fashion-mnist": args.fashion_mnist_dir}

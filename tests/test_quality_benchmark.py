@@ -255,3 +255,16 @@ def test_missing_data_asked_for_by_name_fails(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "--wordnet-dir" in done.stdout and "README" in done.stdout
+
+
+def test_quick_mode_runs_only_the_methods_asked_for(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--methods",
+                           "random", "fds", "--results-dir", str(tmp_path),
+                           "--no-render"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with (tmp_path / "quality_quick.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["method"] for row in rows) == ["fds", "random"]
+    assert {(row["dataset"], row["budget"], row["seed"]) for row in rows} == {
+        ("digits", "50", "0")}
