@@ -268,3 +268,22 @@ def test_quick_mode_runs_only_the_methods_asked_for(tmp_path):
     assert sorted(row["method"] for row in rows) == ["fds", "random"]
     assert {(row["dataset"], row["budget"], row["seed"]) for row in rows} == {
         ("digits", "50", "0")}
+
+
+def test_quick_mode_leaves_the_results_folder_alone(tmp_path, monkeypatch):
+    import tempfile
+
+    Q = _quality_module()
+    committed = tmp_path / "results"
+    committed.mkdir()
+    monkeypatch.setattr(Q, "RESULTS_DIR", committed)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for _ in range(2):
+        assert Q.main(["--quick", "--methods", "random", "--no-render"]) == 0
+    assert list(committed.iterdir()) == []
+    # Each quick run measured afresh, in a folder of its own.
+    runs = sorted(tmp_path.glob("bilaf-quality-quick-*/quality_quick.csv"))
+    assert len(runs) == 2
+    for path in runs:
+        with path.open(newline="") as handle:
+            assert [row["method"] for row in csv.DictReader(handle)] == ["random"]
