@@ -76,11 +76,23 @@ def run_case(X, n_cores, budget, repeats, variant="paper", n_jobs=None):
     return best
 
 
+def _positive_int(text):
+    """argparse type: an int of at least 1 (0 repeats timed nothing and
+    crashed after building the pools)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small pool, 1 repeat")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--repeats", type=_positive_int, default=3)
+    parser.add_argument("--threads", type=_positive_int, default=None,
                         help="BLAS threads (default: all)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="BiLAFSampler n_jobs (default: None)")
@@ -88,7 +100,7 @@ def main(argv=None):
                         help="instead of the CIFAR-like cases, K = 3 on 30,000 "
                         "rows: classes too large for their distance matrix, "
                         "computed on demand")
-    parser.add_argument("--rounds", type=int, default=1,
+    parser.add_argument("--rounds", type=_positive_int, default=1,
                         help="run the whole table this many times, then print "
                         "each case's range of best walls (the host's noise "
                         "shows between rounds, not between repeats)")

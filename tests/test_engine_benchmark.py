@@ -48,3 +48,12 @@ def test_quick_large_classes_run_on_demand(script, capsys, monkeypatch):
     # Every class on demand: inside means from the triangle's strips,
     # never a kept matrix.
     assert calls == {"distance_matrix": 0, "_triangle_sums": 3 * 2 * 2}
+
+
+@pytest.mark.parametrize("option", ["--repeats", "--rounds", "--threads"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_counts_below_one_are_usage_errors(script, capsys, option, value):
+    with pytest.raises(SystemExit) as exc:
+        script.main([option, value])
+    assert exc.value.code == 2
+    assert f"argument {option}: must be at least 1" in capsys.readouterr().err
