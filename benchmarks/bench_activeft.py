@@ -17,12 +17,17 @@ threads, wall time is close to CPU time / T).
 import argparse
 import os
 import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from sklearn_bilaf._threads import blas_threads
-from sklearn_bilaf.core import ActiveFTSelector
+# Time the checkout this script belongs to, installed or not.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sklearn_bilaf._threads import blas_threads  # noqa: E402
+from sklearn_bilaf.core import ActiveFTSelector  # noqa: E402
 
 
 def clustered_pool(n_samples, n_features, n_clusters=100, seed=0):

@@ -7,6 +7,7 @@ engine is timed.  Peak memory is the process's maximum resident set size.
     python benchmarks/bench_engine.py               # both cases, 3 repeats
     python benchmarks/bench_engine.py --threads 1   # one BLAS thread
     python benchmarks/bench_engine.py --quick       # 10,000 rows, 1 repeat
+    python benchmarks/bench_engine.py --quick --repeats 3  # 10,000 rows, 3
     python benchmarks/bench_engine.py --rounds 3    # 3 rounds, then ranges
     python benchmarks/bench_engine.py --large-classes  # classes on demand
 
@@ -76,11 +77,26 @@ def run_case(X, n_cores, budget, repeats, variant="paper", n_jobs=None):
     return best
 
 
+def _positive_int(text):
+    """argparse type: an int of at least 1 (0 repeats timed nothing and
+    crashed after building the pools)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small pool, 1 repeat")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--quick", action="store_true",
+                        help="small pool, 1 repeat unless --repeats")
+    parser.add_argument("--repeats", type=_positive_int, default=None,
+                        help="runs per case, the fastest reported (default: "
+                        "3, or 1 with --quick)")
+    parser.add_argument("--threads", type=_positive_int, default=None,
                         help="BLAS threads (default: all)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="BiLAFSampler n_jobs (default: None)")
@@ -88,11 +104,13 @@ def main(argv=None):
                         help="instead of the CIFAR-like cases, K = 3 on 30,000 "
                         "rows: classes too large for their distance matrix, "
                         "computed on demand")
-    parser.add_argument("--rounds", type=int, default=1,
+    parser.add_argument("--rounds", type=_positive_int, default=1,
                         help="run the whole table this many times, then print "
                         "each case's range of best walls (the host's noise "
                         "shows between rounds, not between repeats)")
     args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(args.threads):
@@ -126,7 +144,7 @@ def _run(args):
             for variant in ("paper", "published"):
                 with config_context(working_memory=working_memory):
                     total, cpu, st = run_case(pools[n], k, b,
-                                              1 if args.quick else args.repeats,
+                                              args.repeats,
                                               variant, args.n_jobs)
                 walls.setdefault((name, variant), []).append(total)
                 print(f"{name:<16} {n:>7} {k:>5} {b:>6} {variant:>10} "

@@ -43,8 +43,12 @@ import platform
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+# Time the checkout this script belongs to, installed or not.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 N_FEATURES = 384
 IMAGENET_ROWS = 1_281_167

@@ -35,6 +35,7 @@ Usage, from the repository root::
 
     python3 benchmarks/quality.py                        # the whole protocol
     python3 benchmarks/quality.py --quick                # digits, 50, seed 0
+                                                         # (in a temporary folder)
     python3 benchmarks/quality.py --datasets wordnet --seeds 0 --budgets 0 1
     python3 benchmarks/quality.py --render-only          # tables and plots
 """
@@ -48,6 +49,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -889,7 +891,8 @@ def main(argv=None):
                         default=None, help="default: all (those whose data "
                         "are missing are skipped)")
     parser.add_argument("--methods", nargs="+", choices=list(METHOD_NAMES),
-                        default=list(METHOD_NAMES))
+                        default=None, help="default: all (the main methods "
+                        "with --quick)")
     parser.add_argument("--budgets", nargs="+", type=int, default=None,
                         help="positions in the budget list (0 = smallest)")
     parser.add_argument("--seeds", nargs="+", type=int, default=None,
@@ -898,7 +901,9 @@ def main(argv=None):
                         help=f"WordNet embeddings (default {WORDNET_DIR})")
     parser.add_argument("--fashion-mnist-dir", type=Path, default=None,
                         help=f"Fashion-MNIST .gz files (default {FASHION_DIR})")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="default: benchmarks/results, or a new "
+                             "temporary folder with --quick")
     parser.add_argument("--results-name", default=None,
                         help="results file stem (default quality, or "
                              "quality_quick with --quick)")
@@ -913,11 +918,19 @@ def main(argv=None):
             parser.error("--quick fixes the dataset (digits), budget and seed; "
                          "drop --datasets, --budgets and --seeds")
         args.datasets, args.budgets, args.seeds = ["digits"], [1], [0]
-        args.methods = list(MAIN_METHODS)
+        # --methods narrows the quick run (it used to be silently replaced).
+        args.methods = args.methods or list(MAIN_METHODS)
+    args.methods = args.methods or list(METHOD_NAMES)
     args.datasets = args.datasets or list(LOADERS)
     args.seeds = list(SEEDS) if args.seeds is None else args.seeds
     data_dirs = {"wordnet": args.wordnet_dir, "fashion-mnist": args.fashion_mnist_dir}
     name = args.results_name or ("quality_quick" if args.quick else "quality")
+    if args.results_dir is None:
+        # A quick run (a smoke test) measures afresh every time and leaves the
+        # committed results folder alone: resumed from an earlier quick run's
+        # file there, it would measure nothing.
+        args.results_dir = (Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
+                            if args.quick else RESULTS_DIR)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     results = args.results_dir / f"{name}.csv"
     cache_dir = args.cache_dir or args.results_dir / "cache"

@@ -46,8 +46,9 @@ def _tie_floor(dtype, n_features):
 
 
 def working_memory_bytes():
-    """The scikit-learn ``working_memory`` setting (MiB) in bytes."""
-    return int(get_config()["working_memory"]) * 2**20
+    """The scikit-learn ``working_memory`` setting (MiB) in bytes (a
+    fraction of a MiB counts, as in scikit-learn's own chunking)."""
+    return int(float(get_config()["working_memory"]) * 2**20)
 
 
 def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):

@@ -573,6 +573,14 @@ class OutlierDetectorDenoiser(BaseDenoiser):
     def __init__(self, detector):
         self.detector = detector
 
+    def _validate_params(self):
+        super()._validate_params()
+        # The detector's own settings too, once, before any class runs it: a
+        # wrong one surfaced inside the first class of 10 members or more,
+        # in an error about small classes and duplicate rows.
+        if hasattr(self.detector, "_validate_params"):
+            self.detector._validate_params()
+
     def rank_class(self, pseudo_class):
         """Inliers (and the core) first, in ascending position, then outliers.
 

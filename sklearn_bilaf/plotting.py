@@ -41,6 +41,9 @@ _LEGEND_LABELS = {
 }
 
 
+# Keywords of Axes.scatter that set the face colour of the points.
+_COLOR_KEYS = frozenset({"c", "color", "facecolor", "facecolors"})
+
 # Legend markers are grey: in the picture, colours mean classes, markers roles.
 _LEGEND_COLORS = {
     "pool": ("0.6", "0.6"),
@@ -380,6 +383,8 @@ class SelectionDisplay:
                 default=None
             Keyword arguments for :meth:`matplotlib.axes.Axes.scatter` of
             each group, overriding the defaults (e.g. ``core_kw={"s": 400}``).
+            A colour (``c``, ``color``, ``facecolor`` or ``facecolors``)
+            replaces the class colours of that group.
         legend_kw : dict, default=None
             Keyword arguments for :meth:`matplotlib.axes.Axes.legend`.
 
@@ -416,8 +421,12 @@ class SelectionDisplay:
                 continue
             style = {**_DEFAULT_STYLE[group], "zorder": zorder,
                      **(overrides[group] or {})}
+            # A colour given for the group replaces the class colours
+            # (scatter refuses ``c`` twice, or ``c`` with ``color``).
+            if not _COLOR_KEYS.intersection(style):
+                style["c"] = colors[mask]
             artists[group] = ax.scatter(
-                embedding[mask, 0], embedding[mask, 1], c=colors[mask], **style
+                embedding[mask, 0], embedding[mask, 1], **style
             )
             if mask.any():
                 face, edge = _LEGEND_COLORS[group]
@@ -502,7 +511,7 @@ class SelectionDisplay:
         pool_kw, core_kw, boundary_kw, removed_kw, selected_kw : dict, \
                 default=None
             Keyword arguments for :meth:`matplotlib.axes.Axes.scatter` of
-            each group.
+            each group (a colour replaces the class colours, see :meth:`plot`).
         legend_kw : dict, default=None
             Keyword arguments for :meth:`matplotlib.axes.Axes.legend`.
 

@@ -7,12 +7,20 @@ the rules the released code also follows (no repairs for empty or overfull
 classes), so it is only used on inputs where those repairs are not needed.
 """
 
+import math
+
 import numpy as np
 from scipy.spatial.distance import cdist
 
 
 def _floor_rate(n, rate):
     return int(n * rate)
+
+
+def _mean(values):
+    """Correctly rounded mean: equal sets of values give equal means, in
+    whatever order they come (a plain sum's rounding depends on it)."""
+    return math.fsum(values) / len(values)
 
 
 def reference_denoise(D, core, *, k=10, p_in=0.1, p_rm=0.1, variant="paper"):
@@ -27,11 +35,11 @@ def reference_denoise(D, core, *, k=10, p_in=0.1, p_rm=0.1, variant="paper"):
     def rho(j):
         m = min(k, len(L))
         if variant == "paper":
-            return float(np.mean(sorted(D[j, L])[:m]))
+            return _mean(sorted(D[j, L])[:m])
         # Spec §6: the places p (in L) of j's k nearest members of L, but the
         # distances read are D(j, p), to the members at local positions p.
         places = sorted(range(len(L)), key=lambda p: (D[j, L[p]], p))[:m]
-        return float(np.mean([D[j, p] for p in places]))
+        return _mean([D[j, p] for p in places])
 
     for _ring in range(2, n // q + 1):
         candidates = [j for j in range(n) if j not in L]

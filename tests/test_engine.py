@@ -865,6 +865,20 @@ def test_distance_matrix_is_cached_only_when_it_fits_working_memory():
                                atol=1e-12)
 
 
+def test_fractional_working_memory_counts():
+    """working_memory=0.5 is half a MiB (as in scikit-learn's chunking), not
+    zero bytes (chunks of a single row, and no matrix kept at all)."""
+    import sklearn
+
+    from sklearn_bilaf._distances import working_memory_bytes
+
+    X = np.random.RandomState(0).normal(size=(200, 20))  # 200^2 x 8 B < 0.5 MiB
+    with sklearn.config_context(working_memory=0.5):
+        assert working_memory_bytes() == 2**19
+        pc = PseudoClass(0, np.arange(200), 3, X, "euclidean")
+        assert pc.distance_matrix() is pc.distance_matrix()
+
+
 def test_matrix_fits_alone_or_with_its_duplicates_expansion():
     """The matrix counts alone against working_memory; with exact duplicate
     rows, so do the distinct rows' matrix and its expansion to all members

@@ -48,3 +48,28 @@ def test_quick_large_classes_run_on_demand(script, capsys, monkeypatch):
     # Every class on demand: inside means from the triangle's strips,
     # never a kept matrix.
     assert calls == {"distance_matrix": 0, "_triangle_sums": 3 * 2 * 2}
+
+
+@pytest.mark.parametrize("option", ["--repeats", "--rounds", "--threads"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_counts_below_one_are_usage_errors(script, capsys, option, value):
+    with pytest.raises(SystemExit) as exc:
+        script.main([option, value])
+    assert exc.value.code == 2
+    assert f"argument {option}: must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, repeats", [(["--quick"], 1),
+                                           (["--quick", "--repeats", "2"], 2)])
+def test_quick_mode_takes_repeats_when_given(script, monkeypatch, capsys,
+                                             argv, repeats):
+    seen = []
+
+    def spy(X, n_cores, budget, n_repeats, *args):
+        seen.append(n_repeats)
+        return 0.0, 0.0, dict.fromkeys(["pseudo_classes", "denoise",
+                                        "boundary"], 0.0)
+
+    monkeypatch.setattr(script, "run_case", spy)
+    script.main(argv)
+    assert seen and set(seen) == {repeats}

@@ -147,8 +147,17 @@ def _expected_failed_checks(estimator):
     return failures
 
 
-@parametrize_with_checks(_estimators(),
-                         expected_failed_checks=_expected_failed_checks)
+def _parametrize_with_checks(estimators, **kwargs):
+    """scikit-learn's ``parametrize_with_checks`` with its cases as a list:
+    scikit-learn 1.6 hands pytest a generator, which pytest deprecates (an
+    error from pytest 10)."""
+    mark = parametrize_with_checks(estimators, **kwargs)
+    names, cases = mark.args
+    return pytest.mark.parametrize(names, list(cases), **mark.kwargs)
+
+
+@_parametrize_with_checks(_estimators(),
+                          expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

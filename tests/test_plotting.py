@@ -443,3 +443,17 @@ def test_what_is_not_an_estimator_is_refused(pool):
     X, _ = pool
     with pytest.raises(TypeError, match=r"^ndarray is not an estimator\.$"):
         SelectionDisplay.from_estimator(np.arange(3), X)
+
+
+@pytest.mark.parametrize("key", ["c", "color", "facecolor", "facecolors"])
+def test_colour_override_replaces_the_class_colours(pool, sampler, key):
+    X, y = pool
+    display = SelectionDisplay.from_estimator(sampler, X, y,
+                                              pool_kw={key: "red"})
+    faces = display.pool_.get_facecolors()
+    assert len(faces) >= 1
+    np.testing.assert_allclose(faces, [to_rgba("red", 0.35)])
+    # The other groups keep the class colours.
+    core_rows = np.asarray(sampler.core_indices_)
+    np.testing.assert_allclose(display.cores_.get_facecolors(),
+                               display.colors_[core_rows])

@@ -255,3 +255,35 @@ def test_missing_data_asked_for_by_name_fails(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "--wordnet-dir" in done.stdout and "README" in done.stdout
+
+
+def test_quick_mode_runs_only_the_methods_asked_for(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--methods",
+                           "random", "fds", "--results-dir", str(tmp_path),
+                           "--no-render"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with (tmp_path / "quality_quick.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["method"] for row in rows) == ["fds", "random"]
+    assert {(row["dataset"], row["budget"], row["seed"]) for row in rows} == {
+        ("digits", "50", "0")}
+
+
+def test_quick_mode_leaves_the_results_folder_alone(tmp_path, monkeypatch):
+    import tempfile
+
+    Q = _quality_module()
+    committed = tmp_path / "results"
+    committed.mkdir()
+    monkeypatch.setattr(Q, "RESULTS_DIR", committed)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for _ in range(2):
+        assert Q.main(["--quick", "--methods", "random", "--no-render"]) == 0
+    assert list(committed.iterdir()) == []
+    # Each quick run measured afresh, in a folder of its own.
+    runs = sorted(tmp_path.glob("bilaf-quality-quick-*/quality_quick.csv"))
+    assert len(runs) == 2
+    for path in runs:
+        with path.open(newline="") as handle:
+            assert [row["method"] for row in csv.DictReader(handle)] == ["random"]

@@ -930,6 +930,25 @@ def test_detector_flags_other_than_plus_minus_one_are_refused():
                      random_state=0).fit(_blobs())
 
 
+def test_detector_settings_are_checked_before_the_selection(monkeypatch):
+    # A wrong setting of the wrapped detector surfaced only inside the first
+    # class big enough to run it, blamed on small classes or duplicate rows.
+    from sklearn.ensemble import IsolationForest
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklearn_bilaf import core as core_module
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    def no_cores(*args, **kwargs):
+        raise AssertionError("the core stage ran before the check")
+
+    monkeypatch.setattr(core_module.RandomSelector, "_select", no_cores)
+    wrapped = OutlierDetectorDenoiser(IsolationForest(n_estimators=-3))
+    with pytest.raises(InvalidParameterError, match="n_estimators"):
+        BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=wrapped,
+                     random_state=0).fit(_blobs())
+
+
 def test_estimator_that_is_not_a_core_selector_is_refused():
     from sklearn.preprocessing import StandardScaler
 
