@@ -924,3 +924,38 @@ def rows_sq_distances(X, rows, cols):
     for t in range(rows.shape[0]):
         out[t] = row_sq_distances(X, rows[t], cols)
     return out
+
+
+@njit(cache=True, nogil=True)
+def winner_similarities(X, C, winner, inv_norms, ub, slack, raw, need):
+    """ActiveFT's kept winners: each row's product with its previous
+    winning centroid, and whether that winner is still certain.
+
+    ``raw[i]`` gets ``X[i] . C[winner[i]]``, summed in float64 in a fixed
+    order (the same bits whichever rows share the call); ``need[i]`` is
+    True unless the normalised product beats ``ub[i]`` (a bound on the best
+    other centroid's, taken when the row was last compared with all of
+    them) by more than ``slack[i]`` (how far the other centroids may have
+    moved since, plus the rounding of both sides).
+    """
+    d = X.shape[1]
+    body = d - d % 8
+    for i in range(X.shape[0]):
+        w = winner[i]
+        # Eight running sums side by side (fixed lanes, then a fixed
+        # pairwise combination): one chain would wait on every addition.
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        for f in range(0, body, 8):
+            a0 += np.float64(X[i, f]) * np.float64(C[w, f])
+            a1 += np.float64(X[i, f + 1]) * np.float64(C[w, f + 1])
+            a2 += np.float64(X[i, f + 2]) * np.float64(C[w, f + 2])
+            a3 += np.float64(X[i, f + 3]) * np.float64(C[w, f + 3])
+            a4 += np.float64(X[i, f + 4]) * np.float64(C[w, f + 4])
+            a5 += np.float64(X[i, f + 5]) * np.float64(C[w, f + 5])
+            a6 += np.float64(X[i, f + 6]) * np.float64(C[w, f + 6])
+            a7 += np.float64(X[i, f + 7]) * np.float64(C[w, f + 7])
+        for f in range(body, d):
+            a0 += np.float64(X[i, f]) * np.float64(C[w, f])
+        acc = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        raw[i] = acc
+        need[i] = not (acc * inv_norms[i] - ub[i] > slack[i])

@@ -772,6 +772,9 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
 #: result identical for any number of threads; small enough for a task's
 #: products to stay in cache for the arg-max and the scatter that follow.
 _ACTIVEFT_BLOCK_ROWS = 4096
+# Rows compared with all centroids at once when most of a block's rows keep
+# their winner (the gathered rows and their products are this many rows).
+_ACTIVEFT_REDO_ROWS = 1024
 
 #: Centroids per task of the K x K centroid-centroid term.
 _ACTIVEFT_CENTROID_BLOCK = 256
@@ -810,6 +813,10 @@ class _ActiveFTObjective:
     manager to release the threads.
     """
 
+    #: Skip the rows whose winner is certain (tests turn it off to check
+    #: that the result is the same).
+    skip_certain_rows = True
+
     def __init__(self, X, inv_norms, temperature, balance, n_centroids, n_threads=1,
                  search=None):
         self.X = X
@@ -840,6 +847,19 @@ class _ActiveFTObjective:
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         self._executor = None
+        # Bounds that let the exhaustive search skip rows whose winner cannot
+        # have changed (below, in __call__): per row, its winner and a bound
+        # on its best other centroid's normalised similarity when it was last
+        # compared with all centroids, and how far the centroids had moved in
+        # all by then.
+        self._winner = self._other = self._moved_at = None
+        self._moved = 0.0
+        self._last_C = None
+        # Twice a rounding bound of either side of a comparison, in normalised
+        # units: a float product of d terms is off by at most d/2 ulps of
+        # |x| |c| (with |c| = 1), and (d + 16) ulps leaves room for the rest.
+        self._product_error = (d + 16) * float(np.finfo(self.dtype).eps)
+        self._rounding = 4.0 * self._product_error
         # Single-threaded BLAS even without worker threads: products can round
         # differently on other thread counts, and the selection must not
         # depend on the machine's.
@@ -881,6 +901,109 @@ class _ActiveFTObjective:
         for start in range(0, len(items), width):
             yield from self._executor.map(on_one_blas_thread,
                                           items[start : start + width])
+
+    def _track_moves(self, C_work):
+        """Add the farthest any centroid moved since the last call to the
+        running total (an upper bound on how much any row's similarity to a
+        centroid can have grown since)."""
+        if self._last_C is not None and self._last_C.shape == C_work.shape:
+            step = np.sqrt(sq_norms(C_work.astype(np.float64)
+                                    - self._last_C.astype(np.float64)))
+            # Rounded up: the bounds must not be short by the rounding of
+            # the steps themselves.
+            self._moved += float(step.max()) * (1 + 1e-6) + 1e-300
+        else:
+            # First call (or other centroids): every row compares with all.
+            # Set up here, before the blocks run in their threads.
+            n = self.X.shape[0]
+            self._winner = np.zeros(n, dtype=np.intp)
+            self._other = np.full(n, np.inf)
+            self._moved_at = np.zeros(n)
+            self._moved = 0.0
+        self._last_C = C_work
+
+    def _exhaustive_top(self, X_block, inv_block, ids, C_work, C_t):
+        """Each row's most similar centroid and its raw product with it (in
+        the working dtype).
+
+        The winner is the arg-max of the exact products (ties: the first
+        centroid): rows compared with all centroids take the product's
+        arg-max, and where other centroids come within the product's
+        rounding of it, the largest of their products summed in float64.
+        A row whose winner beat every other centroid, when it was last
+        compared with all of them, by more than the centroids have moved
+        since (plus rounding) keeps it without the comparison.  Neither the
+        skipping nor the BLAS's rounding can change a winner, and the
+        winning product is summed in float64 in a fixed order for every row,
+        so the result does not depend on which rows are skipped.
+        """
+        from ._kernels import winner_similarities
+
+        m = X_block.shape[0]
+        X_block = np.asarray(X_block)
+        raw = np.empty(m)
+        winner = self._winner[ids]
+        if self.skip_certain_rows:
+            slack = (self._moved - self._moved_at[ids]) + self._rounding
+        else:
+            slack = np.full(m, np.inf)
+        need = np.empty(m, dtype=np.bool_)
+        winner_similarities(X_block, C_work, winner, inv_block, self._other[ids],
+                            slack, raw, need)
+        redo = np.flatnonzero(need)
+        # In pieces, the gathered rows and their products within
+        # working_memory (a block's rows all compared are read in place).
+        # The pieces cannot change the result (see above), so their size may
+        # depend on the setting.
+        everything = redo.size == m
+        step = min(_ACTIVEFT_REDO_ROWS,
+                   chunk_rows(m, (X_block.shape[1] + 2 * C_t.shape[1])
+                              * X_block.itemsize))
+        for first in range(0, redo.size, step):
+            part = redo[first : first + step]
+            rows = (X_block[first : first + part.size] if everything
+                    else X_block[part])
+            top, other, top_raw = self._compare_all(rows, inv_block[part],
+                                                    C_work, C_t)
+            winner[part] = top
+            raw[part] = top_raw
+            part_ids = ids[part]
+            self._winner[part_ids] = top
+            self._other[part_ids] = other
+            self._moved_at[part_ids] = self._moved
+        return winner, raw.astype(self.dtype)
+
+    def _compare_all(self, rows, inv_rows, C_work, C_t):
+        """Winners of ``rows`` among all centroids (see _exhaustive_top),
+        the best other normalised similarity as the product gives it, and
+        the winning raw products summed in float64."""
+        from ._kernels import winner_similarities
+
+        m = rows.shape[0]
+        products = rows @ C_t
+        top = products.argmax(axis=1)
+        at = np.arange(m)
+        best = products[at, top].astype(np.float64)
+        # Products within twice their rounding of the largest may be the
+        # largest: those rows decide on float64 sums.
+        reach = best - 2 * self._product_error / inv_rows
+        close = np.flatnonzero((products >= reach[:, None].astype(products.dtype))
+                               .sum(axis=1) > 1)
+        for i in close:
+            candidates = np.flatnonzero(products[i] >= reach[i])
+            exact = np.empty(candidates.size)
+            winner_similarities(np.repeat(rows[i : i + 1], candidates.size, axis=0),
+                                C_work, candidates, np.ones(candidates.size),
+                                np.full(candidates.size, np.inf),
+                                np.zeros(candidates.size), exact,
+                                np.empty(candidates.size, dtype=np.bool_))
+            top[i] = candidates[int(np.argmax(exact))]
+        products[at, top] = -np.inf
+        other = products.max(axis=1).astype(np.float64) * inv_rows
+        top_raw = np.empty(m)
+        winner_similarities(rows, C_work, top, inv_rows, other, np.zeros(m),
+                            top_raw, np.empty(m, dtype=np.bool_))
+        return top, other, top_raw
 
     def _centroid_terms(self, C, C_bar):
         """log Z_k and sum_j E_jk c_bar_j, with G = C_bar C^T / tau."""
@@ -929,6 +1052,8 @@ class _ActiveFTObjective:
         search = self.search
         if search is not None:
             search.prepare(C_work, self._map)
+        else:
+            self._track_moves(C_work)
 
         def block(span):
             start, stop = span
@@ -939,12 +1064,11 @@ class _ActiveFTObjective:
                 X_block = np.asarray(X[picked], dtype=dtype)
                 inv_block = inv_norms[picked]
             m = X_block.shape[0]
+            ids = np.arange(start, stop) if rows is None else picked
             if search is None:
-                products = X_block @ C_t
-                winner = products.argmax(axis=1)
-                s = products[np.arange(m), winner]
+                winner, s = self._exhaustive_top(X_block, inv_block, ids,
+                                                 C_work, C_t)
             else:
-                ids = np.arange(start, stop) if rows is None else picked
                 winner, s = search.top(X_block, ids, C_work, C_t)
             s *= inv_block
             s *= inv_tau

@@ -180,6 +180,53 @@ def test_activeft_fit_does_not_depend_on_the_thread_count(monkeypatch):
     np.testing.assert_array_equal(threaded.selected_indices_, single.selected_indices_)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch_size", [None, 700])
+def test_activeft_skipping_certain_rows_changes_nothing(monkeypatch, dtype,
+                                                        batch_size):
+    # Rows whose winning centroid is certain skip the comparison with all
+    # centroids; the losses, hence every Adam step and the picks, must be
+    # the same bits as when every row is compared every time.
+    monkeypatch.setattr(core_module, "_ACTIVEFT_BLOCK_ROWS", 500)
+    X = _blobs(n=3000, d=16, centers=30, seed=5).astype(dtype)
+    kwargs = dict(n_cores=40, max_iter=120, batch_size=batch_size, random_state=0)
+    skipped = []
+    exhaustive_top = core_module._ActiveFTObjective._exhaustive_top
+
+    def counting(self, X_block, inv_block, ids, C_work, C_t):
+        before = self._moved_at[ids].copy()
+        out = exhaustive_top(self, X_block, inv_block, ids, C_work, C_t)
+        skipped.append(int(np.sum(self._moved_at[ids] == before)))
+        return out
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "_exhaustive_top", counting)
+    fast = ActiveFTSelector(**kwargs).fit(X)
+    assert sum(skipped[len(skipped) // 2:]) > 0  # the skipping did happen
+    monkeypatch.setattr(core_module._ActiveFTObjective, "skip_certain_rows", False)
+    full = ActiveFTSelector(**kwargs).fit(X)
+    np.testing.assert_array_equal(fast.loss_curve_, full.loss_curve_)
+    np.testing.assert_array_equal(fast.selected_indices_, full.selected_indices_)
+
+
+def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
+    from sklearn_bilaf._kernels import winner_similarities
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 37)).astype(np.float32)
+    C = rng.standard_normal((6, 37)).astype(np.float32)
+    winner = rng.integers(0, 6, 50)
+    inv = 1 / np.linalg.norm(X.astype(np.float64), axis=1)
+    ub = rng.uniform(-1, 1, 50)
+    raw, need = np.empty(50), np.empty(50, dtype=bool)
+    winner_similarities(X, C, winner, inv, ub, np.full(50, 0.01), raw, need)
+    expected = np.einsum("ij,ij->i", X.astype(np.float64), C[winner].astype(np.float64))
+    np.testing.assert_allclose(raw, expected, rtol=1e-12)
+    np.testing.assert_array_equal(need, ~(raw * inv - ub > 0.01))
+    part, part_need = np.empty(7), np.empty(7, dtype=bool)
+    rows = np.array([3, 9, 10, 22, 30, 41, 49])
+    winner_similarities(X[rows], C, winner[rows], inv[rows], ub[rows],
+                        np.full(7, 0.01), part, part_need)
+    np.testing.assert_array_equal(part, raw[rows])
 @pytest.mark.parametrize("init", ["random", "k-means"])
 def test_activeft_same_values_in_any_memory_layout(init):
     # A DataFrame's values and Fortran-ordered arrays are column-major: BLAS
