@@ -14,6 +14,7 @@ Subclass :class:`BaseCoreSelector` and implement
 numbers (``budget``, when given, is the most cores the sampler can take).
 """
 
+import math
 import sys
 import time
 import warnings
@@ -909,9 +910,12 @@ class _ActiveFTObjective:
         if self._last_C is not None and self._last_C.shape == C_work.shape:
             step = np.sqrt(sq_norms(C_work.astype(np.float64)
                                     - self._last_C.astype(np.float64)))
-            # Rounded up: the bounds must not be short by the rounding of
-            # the steps themselves.
-            self._moved += float(step.max()) * (1 + 1e-6) + 1e-300
+            # Rounded up, the step and the running total: the bounds must
+            # not be short by the rounding of either.  Late in a run the
+            # steps can fall below half an ulp of the total, which a sum
+            # rounded to nearest would drop.
+            self._moved = math.nextafter(
+                self._moved + float(step.max()) * (1 + 1e-6), math.inf)
         else:
             # First call (or other centroids): every row compares with all.
             # Set up here, before the blocks run in their threads.

@@ -208,6 +208,40 @@ def test_activeft_skipping_certain_rows_changes_nothing(monkeypatch, dtype,
     np.testing.assert_array_equal(fast.selected_indices_, full.selected_indices_)
 
 
+def test_activeft_skipping_counts_movements_below_an_ulp_of_their_total(monkeypatch):
+    # Late in a run with a large learning rate the centroids move by less
+    # than half an ulp of the running total of their movements (seen with
+    # learning_rate=2, max_iter=1500): a sum rounded to nearest drops those
+    # steps, the rows' slack stops growing, and a row kept on a stale bound
+    # can miss a centroid that overtook its winner.
+    phi, half = 0.3, 0.5
+    X = np.array([[np.cos(phi), np.sin(phi)]])
+    inv = core_module._inverse_row_norms(X, np.dtype(np.float64))
+
+    def centroids(angle):  # c0 beats c1 for the row while angle > phi + half
+        return np.array([[np.cos(phi - half), np.sin(phi - half)],
+                         [np.cos(angle), np.sin(angle)]])
+
+    def losses(skip):
+        monkeypatch.setattr(core_module._ActiveFTObjective, "skip_certain_rows", skip)
+        out = []
+        with core_module._ActiveFTObjective(X, inv, 0.07, 1.0, 2) as objective:
+            angle = phi + half + 2e-13
+            for i in range(41):  # c1 to its antipode and back: moved ~ 80
+                out.append(objective(centroids(angle + np.pi * (i % 2)))[0])
+            tiny = 0.4 * np.spacing(objective._moved)
+            for _ in range(200):  # c1 creeps past c0, below half an ulp a step
+                angle -= tiny
+                out.append(objective(centroids(angle))[0])
+            winner = int(objective._winner[0])
+        return np.array(out), winner
+
+    (fast, fast_winner), (full, full_winner) = losses(True), losses(False)
+    assert full_winner == 1  # c1 did overtake
+    assert fast_winner == full_winner
+    np.testing.assert_array_equal(fast, full)
+
+
 def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     from sklearn_bilaf._kernels import winner_similarities
 
