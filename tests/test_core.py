@@ -242,6 +242,43 @@ def test_activeft_skipping_counts_movements_below_an_ulp_of_their_total(monkeypa
     np.testing.assert_array_equal(fast, full)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activeft_winners_are_the_float64_argmax_with_identical_centroids(
+        monkeypatch, dtype):
+    # Pairs of identical centroids (init on duplicated rows) tie exactly,
+    # and BLAS rounds the products of identical columns differently at
+    # different column positions: every winner, skipped or compared, must
+    # still be the first arg-max of the float64 sums, and the fit the same
+    # bits with and without skipping.
+    from sklearn_bilaf._kernels import winner_similarities
+
+    base = np.random.default_rng(0).standard_normal((1200, 37))
+    X = np.concatenate([base, base[:40]]).astype(dtype)
+    init = np.r_[np.arange(0, 40, 2), np.arange(1200, 1240, 2)]
+    kwargs = dict(n_cores=init.size, init=init, max_iter=30, learning_rate=0.01)
+    exhaustive_top = core_module._ActiveFTObjective._exhaustive_top
+    wrong = []
+
+    def checked(self, X_block, inv_block, ids, C_work, C_t):
+        winner, raw = exhaustive_top(self, X_block, inv_block, ids, C_work, C_t)
+        m, K = X_block.shape[0], C_work.shape[0]
+        sums = np.empty((K, m))
+        for k in range(K):
+            winner_similarities(np.asarray(X_block), C_work, np.full(m, k), inv_block,
+                                np.full(m, np.inf), np.zeros(m), sums[k],
+                                np.empty(m, dtype=np.bool_))
+        wrong.append(int(np.sum(sums.argmax(axis=0) != winner)))
+        return winner, raw
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "_exhaustive_top", checked)
+    fast = ActiveFTSelector(**kwargs).fit(X)
+    monkeypatch.setattr(core_module._ActiveFTObjective, "skip_certain_rows", False)
+    full = ActiveFTSelector(**kwargs).fit(X)
+    assert sum(wrong) == 0
+    np.testing.assert_array_equal(fast.loss_curve_, full.loss_curve_)
+    np.testing.assert_array_equal(fast.selected_indices_, full.selected_indices_)
+
+
 def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     from sklearn_bilaf._kernels import winner_similarities
 
