@@ -33,7 +33,10 @@ Draw the log-log plot of time and memory against the pool size::
         doc/images/scale.png
 
 Timings are only meaningful on an otherwise idle machine; the load average
-and the process's CPU time are recorded beside the wall time.
+and the process's CPU time are recorded beside the wall time.  Bad
+command-line values (sizes below 1, a pool that is not a 2-D float ``.npy``
+array, a missing folder or results file, unknown options) are usage errors
+(exit status 2), found before any pool is made or selected from.
 """
 
 import argparse
@@ -260,35 +263,142 @@ def plot(records, out):
     fig.savefig(out, dpi=110)
 
 
+# -- command-line values (argparse types: a bad value is a usage error) ------
+
+
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def _positive_int(text):
+    """An int of at least 1 (a size: rows, cores, a batch)."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text):
+    """An int of at least 0 (a seed, a verbosity, a number of Dask workers)."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _n_jobs(text):
+    """joblib's n_jobs: a number of processes, or -1 for all CPUs; not 0."""
+    value = _int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "must be a number of jobs (1, 2, ...) or -1 for all CPUs, not 0")
+    return value
+
+
+def _new_file(text):
+    """A file to write, in a folder that exists (checked before the work)."""
+    folder = Path(text).parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"folder {str(folder)!r} does not exist; create it or write "
+            "elsewhere")
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    return text
+
+
+def _existing_file(text):
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def _pool_file(text):
+    """A .npy file of a 2-D float array with rows and columns (read through
+    a memory map: only the header is read here)."""
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder; pass the pool's .npy file")
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(
+            f"no such file: {text!r}; make a pool with "
+            f"'bench_scale.py make {text} N_SAMPLES'")
+    try:
+        X = np.load(text, mmap_mode="r")
+    except (OSError, ValueError, EOFError):
+        X = None
+    if not isinstance(X, np.ndarray):
+        if hasattr(X, "close"):  # an .npz archive
+            X.close()
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a .npy file of a 2-D float array; write the pool "
+            "with numpy.save or 'bench_scale.py make'")
+    if X.ndim != 2 or not np.issubdtype(X.dtype, np.floating):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} holds a {X.ndim}-D {X.dtype} array; the pool must be a "
+            "2-D float array (rows x features), e.g. X.astype(np.float32)")
+    if 0 in X.shape:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} holds an empty array of shape {X.shape}; the pool needs "
+            "rows and features")
+    return text
+
+
+def _read_results(parser, path):
+    """The JSON lines of a results file, or a usage error naming the line."""
+    records = []
+    with open(path) as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                parser.error(f"line {number} of {path} is not JSON; pass the "
+                             "file that 'bench_scale.py run --out' appends to")
+    return records
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("make", help="write a synthetic pool as .npy")
-    make.add_argument("path")
-    make.add_argument("n_samples", type=int)
-    make.add_argument("--seed", type=int, default=0)
+    make.add_argument("path", type=_new_file)
+    make.add_argument("n_samples", type=_positive_int)
+    make.add_argument("--seed", type=_non_negative_int, default=0)
     go = sub.add_parser("run", help="select from a pool, print/append JSON")
-    go.add_argument("path")
-    go.add_argument("--batch-size", type=int, default=100_000)
+    go.add_argument("path", type=_pool_file)
+    go.add_argument("--batch-size", type=_positive_int, default=100_000)
     go.add_argument("--centroid-search", default="auto",
                     choices=["auto", "exact", "graph"])
-    go.add_argument("--n-jobs", type=int, default=2)
-    go.add_argument("--seed", type=int, default=0)
-    go.add_argument("--dask-workers", type=int, default=0,
+    go.add_argument("--n-jobs", type=_n_jobs, default=2)
+    go.add_argument("--seed", type=_non_negative_int, default=0)
+    go.add_argument("--dask-workers", type=_non_negative_int, default=0,
                     help="run the per-class stages on a local Dask cluster")
-    go.add_argument("--out", default=None, help="append the JSON line here")
-    go.add_argument("--verbose", type=int, default=1)
+    go.add_argument("--out", type=_new_file, default=None,
+                    help="append the JSON line here")
+    go.add_argument("--verbose", type=_non_negative_int, default=1)
     sens = sub.add_parser("sensitivity",
                           help="ActiveFT: graph search vs float32 rounding")
-    sens.add_argument("path")
-    sens.add_argument("n_cores", type=int)
-    sens.add_argument("--batch-size", type=int, default=None)
+    sens.add_argument("path", type=_pool_file)
+    sens.add_argument("n_cores", type=_positive_int)
+    sens.add_argument("--batch-size", type=_positive_int, default=None)
     cmp_ = sub.add_parser("compare", help="exact vs graph overlap")
-    cmp_.add_argument("results")
+    cmp_.add_argument("results", type=_existing_file)
     pl = sub.add_parser("plot", help="log-log plot of time and memory")
-    pl.add_argument("results")
-    pl.add_argument("out")
-    args = parser.parse_args(argv)
+    pl.add_argument("results", type=_existing_file)
+    pl.add_argument("out", type=_new_file)
+    commands = {"make": make, "run": go, "sensitivity": sens,
+                "compare": cmp_, "plot": pl}
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Named with the subcommand's own usage (the top-level parser's
+        # listed only the subcommands).
+        commands[args.command].error(
+            f"unrecognized arguments: {' '.join(unknown)}")
 
     if args.command == "make":
         tic = time.perf_counter()
@@ -305,17 +415,19 @@ def main(argv=None):
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(record) + "\n")
     elif args.command == "sensitivity":
+        n_samples = np.load(args.path, mmap_mode="r").shape[0]
+        if args.n_cores > n_samples:
+            sens.error(f"n_cores {args.n_cores} is more than the pool's "
+                       f"{n_samples} rows; ask for at most {n_samples}")
         print(json.dumps(sensitivity(args.path, args.n_cores, args.batch_size)))
     else:
-        with open(args.results) as fh:
-            records = [json.loads(line) for line in fh if line.strip()]
+        records = _read_results(commands[args.command], args.results)
         if args.command == "compare":
             for row in compare(records):
                 print(json.dumps(row))
         else:
             plot(records, args.out)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

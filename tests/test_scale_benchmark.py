@@ -50,3 +50,86 @@ def test_run_compare_and_plot(bench, tmp_path):
     pytest.importorskip("matplotlib")
     assert bench.main(["plot", str(results), str(tmp_path / "scale.png")]) == 0
     assert (tmp_path / "scale.png").stat().st_size > 0
+
+
+# -- bad command-line values are usage errors, found before any work --------
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad_pools")
+    (folder / "text.npy").write_text("1 2 3\n4 5 6\n")
+    np.savez(folder / "archive.npz", X=np.ones((3, 2)))
+    np.save(folder / "objects.npy", np.array([{"a": 1}, None], dtype=object))
+    np.save(folder / "ints.npy", np.ones((3, 2), dtype=int))
+    np.save(folder / "flat.npy", np.ones(6, dtype=np.float32))
+    np.save(folder / "empty.npy", np.ones((0, 4), dtype=np.float32))
+    np.save(folder / "pool.npy", np.ones((5, 3), dtype=np.float32))
+    (folder / "results.jsonl").write_text('{"n_samples": 5}\nnot json\n')
+    return folder
+
+
+def _usage_error(bench, capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        bench.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["make", "{d}/p.npy", "0"], "argument n_samples: must be at least 1, got 0"),
+    (["make", "{d}/p.npy", "-5"], "argument n_samples: must be at least 1, got -5"),
+    (["make", "{d}/p.npy", "many"], "argument n_samples: 'many' is not an integer"),
+    (["make", "{d}/missing/p.npy", "10"], "missing' does not exist"),
+    (["make", "{d}/p.npy", "10", "--seed", "-1"],
+     "argument --seed: must be 0 or more"),
+    (["run", "{d}/missing.npy"], "no such file: '{d}/missing.npy'; make a pool"),
+    (["run", "{d}"], "is a folder; pass the pool's .npy file"),
+    (["run", "{d}/text.npy"], "is not a .npy file of a 2-D float array"),
+    (["run", "{d}/archive.npz"], "is not a .npy file of a 2-D float array"),
+    (["run", "{d}/objects.npy"], "is not a .npy file of a 2-D float array"),
+    (["run", "{d}/ints.npy"], "holds a 2-D int64 array; the pool must be a 2-D float"),
+    (["run", "{d}/flat.npy"], "holds a 1-D float32 array; the pool must be a 2-D"),
+    (["run", "{d}/empty.npy"], "holds an empty array of shape (0, 4)"),
+    (["run", "{d}/pool.npy", "--batch-size", "0"],
+     "argument --batch-size: must be at least 1, got 0"),
+    (["run", "{d}/pool.npy", "--n-jobs", "0"], "argument --n-jobs: must be a number"),
+    (["run", "{d}/pool.npy", "--dask-workers", "-2"],
+     "argument --dask-workers: must be 0 or more"),
+    (["run", "{d}/pool.npy", "--out", "{d}/missing/scale.jsonl"],
+     "missing' does not exist"),
+    (["run", "{d}/pool.npy", "--bogus"], " run: error: "
+     "unrecognized arguments: --bogus"),
+    (["sensitivity", "{d}/pool.npy", "0"], "argument n_cores: must be at least 1"),
+    (["sensitivity", "{d}/pool.npy", "6"],
+     "n_cores 6 is more than the pool's 5 rows; ask for at most 5"),
+    (["sensitivity", "{d}/pool.npy", "2", "--batch-size", "-1"],
+     "argument --batch-size: must be at least 1"),
+    (["compare", "{d}/missing.jsonl"], "no such file: '{d}/missing.jsonl'"),
+    (["compare", "{d}/results.jsonl"], "line 2 of {d}/results.jsonl is not JSON"),
+    (["plot", "{d}/results.jsonl", "{d}/missing/scale.png"],
+     "missing' does not exist"),
+])
+def test_bad_values_are_usage_errors(bench, capsys, bad_files, argv, message):
+    """Negative or zero sizes, pools that are not 2-D float .npy arrays,
+    missing folders and files: argparse usage errors (exit status 2, one
+    line saying what to change), not tracebacks, and before any work."""
+    d = str(bad_files)
+    line = _usage_error(bench, capsys, [a.format(d=d) for a in argv])
+    assert message.format(d=d) in line
+    assert not (bad_files / "p.npy").exists()
+
+
+def test_usage_error_from_the_command_line(bad_files):
+    """Run as a script: exit status 2 and the usage, no traceback."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "run", str(bad_files / "ints.npy")],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: bench_scale.py run")
+    assert "Traceback" not in done.stderr
