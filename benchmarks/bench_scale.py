@@ -17,6 +17,13 @@ batches of 100,000; one JSON line of results goes to ``--out``::
     /usr/bin/time -v python benchmarks/bench_scale.py run \\
         /tmp/scale/pool_1281167.npy --out benchmarks/results/scale.jsonl
 
+The whole ``run`` in a few seconds, to check that the script still works: a
+seeded pool of 2,000 rows (as ``make`` writes it) in a temporary folder,
+removed after, and ActiveFT on batches of 1,000 rows unless ``--batch-size``
+is given (its record says ``"quick": true`` and is not plotted)::
+
+    python benchmarks/bench_scale.py run --quick --n-jobs 1
+
 Compare the selection with a run in which ActiveFT searches every centroid
 for every row (``--centroid-search exact``)::
 
@@ -45,6 +52,7 @@ import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,6 +67,10 @@ CORE_FRACTION = 6_405 / IMAGENET_ROWS
 BUDGET_FRACTION = 12_811 / IMAGENET_ROWS
 ROWS_PER_CLUSTER = 427  # 3,000 clusters for 1,281,167 rows
 CLUSTERS_PER_SUPER = 20
+# run --quick: a pool of this many rows, ActiveFT on batches of
+# QUICK_BATCH_SIZE (batched, as the full-size runs are).
+QUICK_ROWS = 2_000
+QUICK_BATCH_SIZE = 1_000
 
 
 def make_pool(path, n_samples, n_features=N_FEATURES, seed=0, chunk=65_536):
@@ -223,7 +235,7 @@ def plot(records, out):
 
     runs, graph = {}, {}
     for rec in records:
-        if rec.get("seed", 0) != 0 or rec.get("dask_workers"):
+        if rec.get("seed", 0) != 0 or rec.get("dask_workers") or rec.get("quick"):
             continue
         if rec["centroid_search"] == "auto":
             runs[rec["n_samples"]] = rec
@@ -370,8 +382,14 @@ def main(argv=None):
     make.add_argument("n_samples", type=_positive_int)
     make.add_argument("--seed", type=_non_negative_int, default=0)
     go = sub.add_parser("run", help="select from a pool, print/append JSON")
-    go.add_argument("path", type=_pool_file)
-    go.add_argument("--batch-size", type=_positive_int, default=100_000)
+    go.add_argument("path", type=_pool_file, nargs="?",
+                    help="the pool's .npy file (not with --quick)")
+    go.add_argument("--quick", action="store_true",
+                    help=f"select from a {QUICK_ROWS:,}-row pool made in a "
+                    "temporary folder (a check that the script runs)")
+    go.add_argument("--batch-size", type=_positive_int, default=None,
+                    help=f"ActiveFT's row batches (default: 100,000, or "
+                    f"{QUICK_BATCH_SIZE:,} with --quick)")
     go.add_argument("--centroid-search", default="auto",
                     choices=["auto", "exact", "graph"])
     go.add_argument("--n-jobs", type=_n_jobs, default=2)
@@ -406,8 +424,21 @@ def main(argv=None):
         print(f"{args.path}: {args.n_samples} x {N_FEATURES} float32, "
               f"{n_clusters} clusters ({time.perf_counter() - tic:.1f}s)")
     elif args.command == "run":
-        record = run(args.path, args.batch_size, args.centroid_search,
-                     args.n_jobs, args.seed, args.verbose, args.dask_workers)
+        if args.quick == (args.path is not None):
+            go.error("give a pool file or --quick, not both"
+                     if args.quick else
+                     "the following arguments are required: path (or --quick)")
+        if args.batch_size is None:
+            args.batch_size = QUICK_BATCH_SIZE if args.quick else 100_000
+        with tempfile.TemporaryDirectory(prefix="bench_scale_") as folder:
+            if args.quick:
+                args.path = os.path.join(folder, f"pool_{QUICK_ROWS}.npy")
+                make_pool(args.path, QUICK_ROWS)
+            record = run(args.path, args.batch_size, args.centroid_search,
+                         args.n_jobs, args.seed, args.verbose,
+                         args.dask_workers)
+        if args.quick:
+            record["quick"] = True  # not a point of the plot
         summary = {k: v for k, v in record.items()
                    if k not in ("selected", "cores_selected")}
         print(json.dumps(summary))

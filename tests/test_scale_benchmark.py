@@ -133,3 +133,89 @@ def test_usage_error_from_the_command_line(bad_files):
     assert done.returncode == 2
     assert done.stderr.startswith("usage: bench_scale.py run")
     assert "Traceback" not in done.stderr
+
+
+# -- run --quick: the whole script on a tiny pool, in a few seconds ---------
+
+
+def test_quick_run_end_to_end(bench, tmp_path, capsys, monkeypatch):
+    """run --quick makes a 2,000-row pool in a temporary folder (removed
+    after), selects from it on batches of 1,000 and appends its record;
+    compare pairs the exact and graph searches on that pool."""
+    made = []
+    make_pool = bench.make_pool
+
+    def spy(path, *args, **kwargs):
+        made.append(path)
+        return make_pool(path, *args, **kwargs)
+
+    monkeypatch.setattr(bench, "make_pool", spy)
+    results = tmp_path / "scale.jsonl"
+    for search in ("auto", "graph"):
+        assert bench.main(["run", "--quick", "--centroid-search", search,
+                           "--n-jobs", "1", "--verbose", "0",
+                           "--out", str(results)]) == 0
+    assert len(made) == 2 and not any(Path(p).exists() for p in made)
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert summary["n_samples"] == bench.QUICK_ROWS == 2000
+    assert summary["n_features"] == bench.N_FEATURES
+    assert summary["batch_size"] == bench.QUICK_BATCH_SIZE == 1000
+    assert summary["n_cores"] == 10 and summary["budget"] == 20
+    auto, graph = [json.loads(line) for line in results.read_text().splitlines()]
+    assert auto["search_used"] == "exact" and graph["search_used"] == "graph"
+    assert len(auto["selected"]) == 20 and auto["quick"] is True
+    assert bench.main(["compare", str(results)]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["budget"] == 20 and 0 <= row["selection_overlap"] <= 20
+
+
+def test_plot_leaves_quick_records_out(bench, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    def record(n, **extra):
+        return {"n_samples": n, "centroid_search": "auto", "seed": 0,
+                "search_used": "exact", "seconds": 1.0, "cpu_seconds": 1.0,
+                "peak_rss_mib": 100.0, **extra,
+                "timings": dict.fromkeys(["cores", "pseudo_classes", "denoise",
+                                          "boundary"], 0.1)}
+
+    plotted = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, out, **kw: plotted.append(
+                            fig.axes[0].lines[0].get_xdata().tolist()))
+    bench.plot([record(50_000), record(2_000, quick=True), record(100_000)],
+               "unused.png")
+    assert plotted == [[50_000, 100_000]]
+
+
+@pytest.mark.parametrize("argv, batch_size", [
+    (["run", "--quick"], 1000),
+    (["run", "--quick", "--batch-size", "300"], 300),
+    (["run", "{pool}"], 100_000),
+])
+def test_quick_run_takes_batch_size_when_given(bench, tmp_path, monkeypatch,
+                                               capsys, argv, batch_size):
+    pool = tmp_path / "pool.npy"
+    np.save(pool, np.ones((5, 3), dtype=np.float32))
+    seen = []
+
+    def spy(path, batch_size, *args):
+        seen.append(batch_size)
+        return {"selected": [], "cores_selected": []}
+
+    monkeypatch.setattr(bench, "run", spy)
+    monkeypatch.setattr(bench, "make_pool", lambda path, n: None)
+    bench.main([a.format(pool=pool) for a in argv])
+    assert seen == [batch_size]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run"], "the following arguments are required: path (or --quick)"),
+    (["run", "--quick", "{pool}"], "give a pool file or --quick, not both"),
+])
+def test_quick_or_a_pool_file(bench, tmp_path, capsys, argv, message):
+    pool = tmp_path / "pool.npy"
+    np.save(pool, np.ones((5, 3), dtype=np.float32))
+    assert message in _usage_error(bench, capsys,
+                                   [a.format(pool=pool) for a in argv])
