@@ -16,7 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import TransformerMixin
+from sklearn.base import TransformerMixin, is_clusterer
 from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import Interval
 from sklearn.utils._set_output import _get_output_config
@@ -31,6 +31,16 @@ __all__ = [
     "resolve_count",
     "validate_pool",
 ]
+
+
+def _is_clusterer(obj):
+    """scikit-learn's is_clusterer, False for what has no estimator tags."""
+    if not hasattr(obj, "fit"):
+        return False
+    try:
+        return is_clusterer(obj)
+    except AttributeError:  # duck-typed estimators without __sklearn_tags__
+        return False
 
 
 class _RefusesBools:

@@ -23,12 +23,23 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    InvalidParameterError,
+    StrOptions,
+)
 
 from ._distances import argmin_exact, chunk_rows, prepare
 from ._kernels import absorb_columns, densities, idc_order, row_means
 from ._threads import one_thread
-from .base import Count, Number, fit_or_forget, validate_pool, whole_numbers
+from .base import (
+    Count,
+    Number,
+    _is_clusterer,
+    fit_or_forget,
+    validate_pool,
+    whole_numbers,
+)
 from .pseudo_classes import PseudoClass
 
 __all__ = [
@@ -538,15 +549,20 @@ class OutlierDetectorDenoiser(BaseDenoiser):
 
     The detector's ``fit_predict`` runs on the members of each pseudo-class
     (in the computing geometry); members it labels -1 are removed, except the
-    core, which is always kept.  Kept members stay in ascending sample order.
+    core, which is always kept: a class whose members are all labelled -1
+    keeps its core alone.  Kept members stay in ascending sample order.
     Classes with fewer than 10 members are not denoised (the detector does
     not run on them), as in :class:`IDCDenoiser`.
 
     Parameters
     ----------
     detector : estimator with ``fit_predict``
-        For example ``LocalOutlierFactor(n_neighbors=10)`` or
+        An outlier detector, returning 1 (inlier) or -1 (outlier) for each
+        sample: for example ``LocalOutlierFactor(n_neighbors=10)`` or
         ``IsolationForest(random_state=0)``.  It is cloned for each class.
+        Clusterers (``DBSCAN``, ``HDBSCAN``, ``KMeans``, ...) are refused:
+        their -1 means noise and their other labels are cluster numbers, so
+        a class they found no cluster in would keep its core alone.
 
     Attributes
     ----------
@@ -578,6 +594,17 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         # The detector's own settings too, once, before any class runs it: a
         # wrong one surfaced inside the first class of 10 members or more,
         # in an error about small classes and duplicate rows.
+        if _is_clusterer(self.detector):
+            # A clusterer's flags passed only when it found no cluster in a
+            # class (DBSCAN's all -1, "noise"), which then kept its core
+            # alone; any cluster found failed the flag check instead.
+            raise InvalidParameterError(
+                f"detector={type(self.detector).__name__}() is a clusterer: "
+                "its fit_predict gives cluster numbers (and -1 for noise), not "
+                "inlier (1) / outlier (-1) flags. Pass an outlier detector "
+                "(LocalOutlierFactor, IsolationForest, ...) or a denoiser of "
+                "sklearn_bilaf.denoise."
+            )
         if hasattr(self.detector, "_validate_params"):
             self.detector._validate_params()
 

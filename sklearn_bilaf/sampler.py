@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn import config_context, get_config
-from sklearn.base import BaseEstimator, _fit_context, clone, is_clusterer
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils import check_random_state
 from sklearn.utils import parallel as sklearn_parallel
@@ -31,6 +31,7 @@ from .base import (
     Count,
     Fraction,
     SubsetSamplerMixin,
+    _is_clusterer,
     fit_or_forget,
     require_whole_numbers,
     resolve_count,
@@ -94,16 +95,6 @@ def _refuse_all_zero_rows(X):
             f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). Remove them or "
             "use metric='euclidean'."
         )
-
-
-def _is_clusterer(obj):
-    """scikit-learn's is_clusterer, False for what has no estimator tags."""
-    if not hasattr(obj, "fit"):
-        return False
-    try:
-        return is_clusterer(obj)
-    except AttributeError:  # duck-typed estimators without __sklearn_tags__
-        return False
 
 
 def _accepts_keyword(function, name):

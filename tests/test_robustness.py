@@ -919,15 +919,98 @@ def test_clusterer_as_denoiser_is_refused_before_any_work():
                      random_state=0).fit(X)
 
 
-def test_detector_flags_other_than_plus_minus_one_are_refused():
-    from sklearn.cluster import KMeans
+class _FlagsDetector(BaseEstimator):
+    """An outlier detector (no clusterer tags) whose fit_predict returns
+    ``flags`` for every sample of what it is given: -1 flags everything,
+    0 is no flag at all."""
 
+    _parameter_constraints: dict = {"flags": [int]}
+
+    def __init__(self, flags=-1):
+        self.flags = flags
+
+    def fit_predict(self, X, y=None):
+        return np.full(len(X), self.flags)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "outlier_detector"
+        return tags
+
+
+def test_detector_flags_other_than_plus_minus_one_are_refused():
     from sklearn_bilaf.denoise import OutlierDetectorDenoiser
 
-    wrapped = OutlierDetectorDenoiser(KMeans(2, n_init=1, random_state=0))
+    wrapped = OutlierDetectorDenoiser(_FlagsDetector(0))
     with pytest.raises(ValueError, match=r"must return 1 \(inlier\) or -1"):
         BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=wrapped,
                      random_state=0).fit(_blobs())
+
+
+def _dbscan(eps):
+    from sklearn.cluster import DBSCAN
+
+    return DBSCAN(eps=eps)
+
+
+@pytest.mark.parametrize("make_detector", [
+    lambda: _dbscan(1e-6),  # no cluster found: every member -1 ("noise")
+    lambda: _dbscan(1.5),   # clusters found: labels -1, 0, 1, ...
+    lambda: KMeans(2, n_init=1, random_state=0),
+], ids=["dbscan-all-noise", "dbscan-clusters", "kmeans"])
+def test_clusterer_in_outlier_detector_denoiser_is_refused_before_any_work(
+        monkeypatch, make_detector):
+    """A clusterer's fit_predict gives cluster numbers and -1 for noise, not
+    inlier flags.  Wrapped in OutlierDetectorDenoiser, DBSCAN was refused in
+    the first class where it found a cluster, but accepted where it found
+    none (all -1): that class silently kept its core alone.  It is refused
+    up front, as a bare clusterer passed as the denoiser is."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklearn_bilaf import core as core_module
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    X = _blobs()
+    detector = make_detector()
+    name = type(detector).__name__
+    match = rf"detector={name}\(\) is a clusterer.*outlier detector"
+    with pytest.raises(InvalidParameterError, match=match):
+        OutlierDetectorDenoiser(detector).fit_predict(X)
+
+    def no_cores(*args, **kwargs):
+        raise AssertionError("the core stage ran before the check")
+
+    monkeypatch.setattr(core_module.RandomSelector, "_select", no_cores)
+    with pytest.raises(InvalidParameterError, match=match):
+        BiLAFSampler(5, core_selector=RandomSelector(5), random_state=0,
+                     denoiser=OutlierDetectorDenoiser(detector)).fit(X)
+
+
+def test_detector_flagging_a_whole_class_keeps_its_core_alone():
+    """Documented: the core is always kept, so a class whose members the
+    detector flags -1 throughout keeps its core alone."""
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    X = _blobs()
+    den = OutlierDetectorDenoiser(_FlagsDetector(-1))
+    labels = den.fit_predict(X)
+    assert np.flatnonzero(labels == 1).tolist() == [den.core_index_]
+    assert den.n_kept_ == 1
+
+    # In the sampler, with every class denoised, only the cores are kept:
+    # the sampler says so whatever the budget.
+    X, y = make_blobs(200, n_features=5, centers=4, random_state=0)
+    cores = [int(np.flatnonzero(y == c)[0]) for c in range(4)]
+    with pytest.warns(UserWarning, match="All 4 selected samples are cores"):
+        sampler = BiLAFSampler(4, core_selector=cores, denoiser=den).fit(X)
+    assert np.bincount(sampler.labels_).min() >= 10  # every class denoised
+    np.testing.assert_array_equal(np.flatnonzero(sampler.inlier_mask_),
+                                  np.sort(cores))
+    with pytest.warns(UserWarning, match="exceeds the 4 samples kept"):
+        sampler = BiLAFSampler(12, core_selector=cores, denoiser=den).fit(X)
+    undenoised = BiLAFSampler(12, core_selector=cores, denoiser="none").fit(X)
+    np.testing.assert_array_equal(sampler.selected_indices_,
+                                  undenoised.selected_indices_)
 
 
 def test_detector_settings_are_checked_before_the_selection(monkeypatch):
