@@ -605,7 +605,11 @@ class OutlierDetectorDenoiser(BaseDenoiser):
                 "(LocalOutlierFactor, IsolationForest, ...) or a denoiser of "
                 "sklearn_bilaf.denoise."
             )
-        if hasattr(self.detector, "_validate_params"):
+        # Only a detector that declares constraints: scikit-learn's
+        # _validate_params reads them, and an estimator of the user's, on
+        # BaseEstimator without them, failed here with an AttributeError.
+        if (hasattr(self.detector, "_validate_params")
+                and hasattr(self.detector, "_parameter_constraints")):
             self.detector._validate_params()
 
     def rank_class(self, pseudo_class):

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
@@ -1030,6 +1030,43 @@ def test_detector_settings_are_checked_before_the_selection(monkeypatch):
     with pytest.raises(InvalidParameterError, match="n_estimators"):
         BiLAFSampler(40, core_selector=RandomSelector(5), denoiser=wrapped,
                      random_state=0).fit(_blobs())
+
+
+class _DetectorWithoutConstraints(OutlierMixin, BaseEstimator):
+    """A user's outlier detector on scikit-learn's base classes, without
+    ``_parameter_constraints``: the farthest tenth from the mean is -1."""
+
+    def __init__(self, share=0.1):
+        self.share = share
+
+    def fit(self, X, y=None):
+        distance = np.linalg.norm(X - X.mean(axis=0), axis=1)
+        self.threshold_ = np.quantile(distance, 1 - self.share)
+        self.mean_ = X.mean(axis=0)
+        return self
+
+    def predict(self, X):
+        distance = np.linalg.norm(X - self.mean_, axis=1)
+        return np.where(distance > self.threshold_, -1, 1)
+
+
+def test_detector_without_parameter_constraints_is_used():
+    """Wrapped in OutlierDetectorDenoiser, a detector without
+    ``_parameter_constraints`` failed with an AttributeError of scikit-learn's
+    parameter validation; passed bare, the same detector worked."""
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    X = _blobs()
+    wrapped = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0,
+                           denoiser=OutlierDetectorDenoiser(
+                               _DetectorWithoutConstraints())).fit(X)
+    bare = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0,
+                        denoiser=_DetectorWithoutConstraints()).fit(X)
+    np.testing.assert_array_equal(wrapped.selected_indices_,
+                                  bare.selected_indices_)
+    assert not wrapped.inlier_mask_.all()
+    labels = OutlierDetectorDenoiser(_DetectorWithoutConstraints()).fit_predict(X)
+    assert (labels == -1).sum() == 20
 
 
 def test_estimator_that_is_not_a_core_selector_is_refused():
