@@ -861,6 +861,10 @@ class _ActiveFTObjective:
         # |x| |c| (with |c| = 1), and (d + 16) ulps leaves room for the rest.
         self._product_error = (d + 16) * float(np.finfo(self.dtype).eps)
         self._rounding = 4.0 * self._product_error
+        # Products of rows near the underflow threshold also lose up to half
+        # a subnormal step per term, whatever their size: an absolute bound
+        # (raw units) that the relative one above does not cover.
+        self._underflow = d * float(np.finfo(self.dtype).smallest_subnormal)
         # Single-threaded BLAS even without worker threads: products can round
         # differently on other thread counts, and the selection must not
         # depend on the machine's.
@@ -948,7 +952,8 @@ class _ActiveFTObjective:
         raw = np.empty(m)
         winner = self._winner[ids]
         if self.skip_certain_rows:
-            slack = (self._moved - self._moved_at[ids]) + self._rounding
+            slack = ((self._moved - self._moved_at[ids]) + self._rounding
+                     + 4.0 * self._underflow * inv_block.astype(np.float64))
         else:
             slack = np.full(m, np.inf)
         need = np.empty(m, dtype=np.bool_)
@@ -990,7 +995,7 @@ class _ActiveFTObjective:
         best = products[at, top].astype(np.float64)
         # Products within twice their rounding of the largest may be the
         # largest: those rows decide on float64 sums.
-        reach = best - 2 * self._product_error / inv_rows
+        reach = best - 2 * (self._product_error / inv_rows + self._underflow)
         close = np.flatnonzero((products >= reach[:, None].astype(products.dtype))
                                .sum(axis=1) > 1)
         for i in close:

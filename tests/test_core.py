@@ -279,6 +279,54 @@ def test_activeft_winners_are_the_float64_argmax_with_identical_centroids(
     np.testing.assert_array_equal(fast.selected_indices_, full.selected_indices_)
 
 
+def _nearest_float32_product(a, target):
+    """The float32 c nearest to ``target / a`` whose exact product with the
+    integer ``a`` is nearest to ``target`` (a few hundred ulps around)."""
+    c = np.float32(target / a)
+    up = [c]
+    down = [c]
+    for _ in range(300):
+        up.append(np.nextafter(up[-1], np.float32(1)))
+        down.append(np.nextafter(down[-1], np.float32(-1)))
+    candidates = np.array(up + down, dtype=np.float32)
+    return candidates[np.abs(a * candidates.astype(np.float64) - target).argmin()]
+
+
+def test_activeft_winner_is_exact_for_rows_near_the_underflow_threshold():
+    # A float32 row of norm 3e-39, whose products with the centroids fall
+    # into the subnormal range: each term rounds to a multiple of 2**-149, an
+    # absolute error that the relative rounding bound does not cover.  The
+    # terms with centroid 1 all round down by about 0.45 of a step; those
+    # with centroid 0 are 0.9 of a step smaller on 8 features and 0.1 larger
+    # on the others, but round to 0.9 of a step less or 0.55 more: in float32
+    # centroid 0 wins by 56 steps, in exact arithmetic centroid 1 by 1.6.
+    rng = np.random.default_rng(0)
+    d = 64
+    unit = 2.0**-149
+    a = 262144 + rng.integers(-1000, 1000, d)
+    x = (a * unit).astype(np.float32)
+    c1 = np.empty(d, dtype=np.float32)
+    for f, start in enumerate(rng.uniform(0.1215, 0.1235, d)):
+        v = np.float32(start)
+        while not 0.44 <= a[f] * float(v) % 1.0 < 0.46:
+            v = np.nextafter(v, np.float32(1))
+        c1[f] = v
+    p1 = a * c1.astype(np.float64)
+    c0 = np.array([_nearest_float32_product(a[f], p1[f] + (0.1 if f >= 8 else -0.9))
+                   for f in range(d)], dtype=np.float32)
+    X = x[None, :]
+    C = np.stack([c0, c1])
+    exact = C.astype(np.float64) @ x.astype(np.float64)
+    assert exact.argmax() == 1
+    products = (X @ C.T)[0]
+    if not products[0] > products[1]:
+        pytest.skip("this BLAS does not round these products as constructed")
+    inv = core_module._inverse_row_norms(X, np.dtype(np.float32))
+    with core_module._ActiveFTObjective(X, inv, 0.07, 1.0, 2) as objective:
+        top, _, _ = objective._compare_all(X, inv, C, np.ascontiguousarray(C.T))
+    assert top.tolist() == [1]
+
+
 def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     from sklearn_bilaf._kernels import winner_similarities
 
