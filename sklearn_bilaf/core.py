@@ -408,6 +408,17 @@ def _error_bound(dtype, n_features):
     return (int(n_features) + 16) * float(np.finfo(dtype).eps)
 
 
+def _norm_bound(sq, max_abs, n_features):
+    """An upper bound (to within a few ulps) of the norm of a float64 vector,
+    or the largest of some, from its computed squared norm ``sq`` and its
+    largest absolute entry ``max_abs``: ``sqrt(sq)``, unless the squares lost
+    digits to underflow (norms under about 1e-146), which makes ``sqrt(sq)``
+    too small, even 0; then ``sqrt(n_features) * max_abs``."""
+    if sq >= n_features * _FULL_PRECISION_SQ[np.dtype(np.float64)]:
+        return math.sqrt(sq)
+    return math.sqrt(n_features) * max_abs
+
+
 def _work_dtype(X):
     dtype = getattr(X, "dtype", None)
     if dtype in (np.float32, np.float64):
@@ -1636,25 +1647,45 @@ class FarthestPointSelector(BaseCoreSelector):
         # each decided on exact distances.  X is read in chunks, never
         # copied whole (the product below needs no centred copy).
         centre = np.zeros(d)
-        max_norm = 0.0
+        max_sq = max_abs = 0.0
         step = chunk_rows(n, 8 * d + 1)
         for start in range(0, n, step):
             block = self._geometry_rows(X, scale, start, min(n, start + step))
             centre += block.sum(axis=0)
-            max_norm = max(max_norm, float(np.sqrt(sq_norms(block).max())))
+            max_sq = max(max_sq, float(sq_norms(block).max()))
+            max_abs = max(max_abs, float(np.abs(block).max()))
         centre /= n
+        max_norm = _norm_bound(max_sq, max_abs, d)
         row_sq = np.empty(n)
+        centred_abs = 0.0
         for start in range(0, n, step):
             stop = min(n, start + step)
             block = self._geometry_rows(X, scale, start, stop)
             block -= centre
             row_sq[start:stop] = sq_norms(block)
+            centred_abs = max(centred_abs, float(np.abs(block).max()))
         # A product of d terms in the precision of X is off by at most
         # (d + 16) ulps of |x| |v| (rounding v to that precision included),
-        # and a screened squared distance carries it twice; the float64 parts
-        # (centring, norms, c . v) add at most 16 (d + 16) float64 ulps of
-        # max |x|^2.  The running minimum carries the largest of its steps'.
-        float64_error = 16 * _error_bound(np.float64, d) * max_norm**2
+        # and a screened squared distance carries it twice.  The float64
+        # parts add at most 16 (d + 16) float64 ulps of s (s + |x| + |c|),
+        # s the largest norm of the centred rows: the norms (and the exact
+        # distances) are of centred rows, c . v is |c| |v| <= |c| s, and
+        # centring rounds each row by under an ulp of x - c (an ulp of x
+        # would still be covered by |x| s).  Cosine rows are normalised
+        # differently here and in the exact check (an ulp of |x| = 1 each),
+        # so they keep the bound relative to max |x|^2.  Every product may
+        # also lose half a subnormal step per term (rows near the underflow
+        # threshold), an absolute error that no relative bound covers, and
+        # then so may v rounded to the precision of X, times |x|.  The
+        # running minimum carries the largest of its steps'.
+        f64_ulps = 16 * _error_bound(np.float64, d)
+        if cosine:
+            float64_error = f64_ulps * max_norm**2
+        else:
+            spread = _norm_bound(float(row_sq.max()), centred_abs, d)
+            centre_norm = _norm_bound(float(centre @ centre),
+                                      float(np.abs(centre).max()), d)
+            float64_error = f64_ulps * spread * (spread + max_norm + centre_norm)
         if dtype == np.float32 and max_norm**2 < d * _FULL_PRECISION_SQ[dtype]:
             # Rows this small (values under about 1e-16) have float32
             # products in or below the subnormal range, whose absolute
@@ -1662,6 +1693,9 @@ class FarthestPointSelector(BaseCoreSelector):
             # not cover: take the products in float64, where products of
             # float32 values never underflow.
             dtype = np.dtype(np.float64)
+        float64_error += 16 * (d + 16) * (
+            float(np.finfo(np.float64).smallest_subnormal)
+            + (1 + max_norm) * float(np.finfo(dtype).smallest_subnormal))
         unit_error = 2 * _error_bound(dtype, d) * max_norm
         error = 0.0
         # Exact squared distances to the nearest chosen sample, for the rows
@@ -1675,6 +1709,7 @@ class FarthestPointSelector(BaseCoreSelector):
             last = order[t - 1]
             offset = self._geometry_rows(X, scale, last, last + 1)[0] - centre
             offset_sq = float(offset @ offset)
+            offset_norm = _norm_bound(offset_sq, float(np.abs(offset).max()), d)
             # (x - c) . v = x . v - c . v: the product needs X as it is.
             dots = self._products(X, offset.astype(dtype), step)
             if cosine:
@@ -1684,7 +1719,7 @@ class FarthestPointSelector(BaseCoreSelector):
             dots += row_sq
             dots += offset_sq
             np.minimum(nearest, dots, out=nearest)
-            error = max(error, unit_error * np.sqrt(offset_sq) + float64_error)
+            error = max(error, unit_error * offset_norm + float64_error)
             # Samples within twice the error bound of the screened maximum
             # may be the true farthest one: decide those on exact distances.
             candidates = np.flatnonzero(nearest >= nearest.max() - 2 * error)
