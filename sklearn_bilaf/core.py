@@ -523,6 +523,11 @@ def nearest_unused(X, centres, metric="euclidean"):
     kept_d = np.take_along_axis(kept_d, order, axis=1).astype(np.float64)
     kept_i = np.take_along_axis(kept_i, order, axis=1)
     tol = _error_bound(dtype, d) * (max_row_sq + centre_sq.astype(np.float64))
+    # Products near the underflow threshold (float64 rows under about 1e-154)
+    # lose up to half a subnormal step per term, in the screened distances
+    # and in the exact ones alike: an absolute error that the relative bound
+    # does not cover.
+    tol += 4 * (d + 16) * float(np.finfo(dtype).smallest_subnormal)
     if metric == "cosine":
         # Rows normalised in the working dtype are off by up to about
         # (d + 16) ulps of their unit length, which the bound above (relative

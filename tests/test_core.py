@@ -913,6 +913,19 @@ def test_nearest_unused_float32_rows_too_small_to_square_are_exact(scale):
     assert nearest_unused(X, centres).tolist() == expected
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_unused_float64_rows_near_the_underflow_threshold(seed):
+    """float64 rows of about 1e-162 and 1e-312: squared distances of a few
+    subnormal steps, whose products lose up to half a step per term, which
+    the relative error bound did not cover (a farther sample was taken)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(40, 4)) * 1e-162
+    X[rng.rand(40) < 0.3] *= 1e-150
+    centres = X[::3] + rng.normal(size=(14, 4)) * 3e-163
+    expected = _brute_nearest_unused(X, centres, "euclidean")
+    assert nearest_unused(X, centres).tolist() == expected
+
+
 def test_nearest_unused_errors():
     X = np.zeros((3, 2))
     with pytest.raises(ValueError, match="at most 3 centres"):
