@@ -358,6 +358,30 @@ def _load_npy(path):
     return X
 
 
+_SPARSE_FORMATS = frozenset({"csr", "csc", "coo", "bsr", "dia"})
+
+
+def _sparse_npz(archive, keys):
+    """``"csr, 100 x 64"`` when ``archive`` is what ``scipy.sparse.save_npz``
+    writes (its members: data, format, shape and the format's index arrays),
+    else None."""
+    if not {"data", "format", "shape"} <= set(keys):
+        return None
+    try:
+        fmt, shape = archive["format"], archive["shape"]
+    except Exception:  # a damaged member: let the usual reading report it
+        return None
+    if fmt.ndim != 0 or fmt.dtype.kind not in "SU":
+        return None
+    fmt = fmt.item()
+    fmt = fmt.decode("ascii", "replace") if isinstance(fmt, bytes) else fmt
+    if fmt not in _SPARSE_FORMATS:
+        return None
+    if shape.shape == (2,) and shape.dtype.kind in "iu":
+        return f"{fmt}, {int(shape[0])} x {int(shape[1])}"
+    return fmt
+
+
 def _load_npz(path, key):
     _check_regular(path)
     _check_not_empty(path)
@@ -386,6 +410,15 @@ def _load_npz(path, key):
                 raise InputError(
                     f"{path} holds no arrays; save the embeddings in it with "
                     "np.savez(path, X=X)"
+                )
+            sparse = _sparse_npz(archive, keys)
+            if sparse is not None:
+                raise InputError(
+                    f"{path} holds a scipy.sparse matrix ({sparse}; "
+                    "scipy.sparse.save_npz), not an array: the selection needs "
+                    "dense embeddings. Save X.toarray() with np.save if it fits "
+                    "in memory, or reduce the dimension first (e.g. "
+                    "TruncatedSVD) and save that"
                 )
             if key is None:
                 if len(keys) != 1:

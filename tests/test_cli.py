@@ -525,6 +525,38 @@ def test_npz_with_key(bilaf, tmp_path, digits_xy):
     assert json.loads(out.read_text()) == expected.tolist()
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("key", [None, "data"])
+def test_scipy_sparse_npz_is_refused_with_a_dense_hint(tmp_path, digits_xy, fmt,
+                                                       key):
+    """scipy.sparse.save_npz writes an .npz of 4-5 arrays (data, indices,
+    indptr, format, shape): the command said "choose one with --key", and
+    with --key data it said the 1-D array needs X.reshape(-1, 1), a dead end.
+    It says what the file is and how to make it dense instead."""
+    import scipy.sparse as sp
+
+    X, _ = digits_xy
+    path = tmp_path / "tfidf.npz"
+    sp.save_npz(path, sp.csr_matrix(X[:100]).asformat(fmt))
+    args = ["select", path, "-b", "5", "-q"] + (["--key", key] if key else [])
+    proc = call_bilaf(*args)
+    assert_one_line_error(
+        proc, "tfidf.npz holds a scipy.sparse matrix",
+        f"({fmt}, 100 x 64; scipy.sparse.save_npz)",
+        "the selection needs dense embeddings", "X.toarray()", "TruncatedSVD")
+    assert "--key" not in proc.stderr
+
+
+def test_npz_with_sparse_like_names_but_dense_arrays_is_read(tmp_path, digits_xy):
+    """An archive that merely has arrays named data and shape is read as usual."""
+    X, _ = digits_xy
+    path = tmp_path / "e.npz"
+    np.savez(path, data=X, shape=np.array(X.shape))
+    proc = call_bilaf("select", path, "--key", "data", "-b", "5", "-q",
+                      "--core-selector", "random")
+    assert_ok(proc)
+
+
 def test_authors_feature_file_drop_last_column(bilaf, tmp_path, digits_xy):
     """Label stored in the last column: never a feature, never used."""
     X, y = digits_xy
