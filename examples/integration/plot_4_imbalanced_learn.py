@@ -10,8 +10,11 @@ pipeline is fitted and are skipped when it predicts.
 such a step, so "select a labeling budget, then train" is one pipeline that
 cross-validation and grid searches treat as a single model.
 
-(A sampler cannot be used in that pipeline directly: imbalanced-learn refuses
-a step that has both ``transform`` and ``fit_resample``.)
+(A sampler cannot be used in that pipeline directly: it is a transformer, so
+the pipeline would hand the next step the selected rows with *all* the labels,
+and the fit would fail on their different lengths.  Nor can a sampler simply
+gain a ``fit_resample`` method: imbalanced-learn refuses a step that has both
+``transform`` and ``fit_resample``.)
 
 This example needs ``pip install imbalanced-learn``; :mod:`sklearn_bilaf`
 itself does not.
