@@ -358,9 +358,34 @@ def _clearer_conversion_error(X, exc):
         return type(exc)(
             "X must be a 2-D array of numbers, the embeddings of the pool, with "
             f"every row the same length; converting it to floats failed ({message}). "
-            "Embed raw inputs (text, images) first and pass the embedding matrix."
+            + _non_numeric_columns_hint(X)
+            + "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None
+
+
+def _non_numeric_columns_hint(X):
+    """For a DataFrame, which columns are not numbers (an id or file-name
+    column kept from a table, say), and how to leave them out; else ""."""
+    columns = _frame_dtypes(X)
+    if columns is None:
+        return ""
+    names = []
+    for column, _ in columns:
+        try:
+            X[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            names.append(column)
+        except Exception:  # an unusual frame: give the plain message
+            return ""
+    if not names:
+        return ""
+    many = len(names) > 1
+    return (f"The column{'s' if many else ''} {names!r} of X "
+            f"hold{'' if many else 's'} values that are not numbers (ids, file "
+            f"names, labels?): leave {'them' if many else 'it'} out of the pool "
+            f"(X.drop(columns={names!r})) and keep {'them' if many else 'it'} "
+            "aside to look the selected rows up. ")
 
 
 def _float16_hint(X):

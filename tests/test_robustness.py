@@ -642,6 +642,23 @@ def test_dataframes_with_date_or_complex_columns_are_refused():
             _fit(X)
 
 
+def test_dataframe_with_a_text_column_names_it():
+    """A frame read from a table often keeps its id or file-name column: the
+    error quoted numpy's "could not convert string to float: 'img0'" without
+    saying which column, nor that it only has to be left out."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(_blobs(20, d=2), columns=["f0", "f1"])
+    X.insert(0, "path", [f"img{i}.png" for i in range(20)])  # pandas' str dtype
+    X["note"] = np.array(["a"] * 20, dtype=object)
+    X["n"] = np.arange(20, dtype=object)  # numbers in an object column: fine
+    with pytest.raises(ValueError, match=r"could not convert.*The columns "
+                                         r"\['path', 'note'\] of X hold values "
+                                         r"that are not numbers.*X\.drop\(columns="
+                                         r"\['path', 'note'\]\)"):
+        _fit(X)
+    _fit(X.drop(columns=["path", "note"]))  # and that works
+
+
 def test_none_and_masked_arrays_say_what_to_change():
     """None reached scikit-learn's "got scalar array ... array=nan"; a masked
     array's masked entries were used with the values under the mask."""
