@@ -145,6 +145,13 @@ class Fraction(Number):
     def __init__(self, left, right=None, *, closed="right"):
         super().__init__(left, right, closed=closed)
 
+    def __str__(self):
+        # The parameter's error message: say what a float means, as the
+        # command line does ("1%" and an unrounded 0.01 * len(X) are the
+        # usual mistakes).
+        return (f"{super().__str__()} (a fraction of the pool, 0.01 for 1 %; "
+                "a count must be an int)")
+
 
 @contextmanager
 def fit_or_forget(estimator):

@@ -385,8 +385,28 @@ def test_boolean_budget_is_refused(budget):
     with pytest.raises(InvalidParameterError,
                        match=r"'budget' parameter of BiLAFSampler must be an int "
                              r"in the range \[1, inf\) or a float in the range "
-                             rf"\(0\.0, 1\.0\]\. Got {budget} instead"):
+                             rf"\(0\.0, 1\.0\] \(a fraction of the pool.*\)\. "
+                             rf"Got {budget} instead"):
         _fit(_blobs(20), budget=budget)
+
+
+@pytest.mark.parametrize("make, value", [
+    (lambda v: BiLAFSampler(v), "1%"),
+    (lambda v: BiLAFSampler(v), 1.5),
+    (lambda v: BiLAFSampler(v), 17.97),  # 0.01 * len(X), not rounded
+    (lambda v: BiLAFSampler(5, core_selector=ActiveFTSelector(n_cores=v)), 2.5),
+])
+def test_a_bad_float_or_percent_says_floats_are_fractions(make, value):
+    """The command line takes 1% and says what a fraction is; the Python
+    message listed the intervals only, so budget="1%", budget=1.5 (for
+    1.5 %) or an unrounded 0.01 * len(X) did not say what to pass."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError,
+                       match=r"a float in the range \(0\.0, 1\.0\] \(a "
+                             r"fraction of the pool, 0\.01 for 1 %; a count must "
+                             r"be an int\)\. Got"):
+        make(value).fit(_blobs(200))
 
 
 def test_budget_larger_than_the_pool_is_refused():
