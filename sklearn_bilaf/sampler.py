@@ -397,6 +397,21 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     f"{stage}={value.__name__} is a class; pass an instance: "
                     f"{stage}={value.__name__}()."
                 )
+            if (hasattr(value, "fit") or hasattr(value, "rank_class")
+                    or hasattr(value, "select_class")) and not hasattr(
+                        value, "get_params"):
+                # Checked here, not left to clone() deep in fit: its error
+                # says nothing of what to change.
+                raise InvalidParameterError(
+                    f"{stage}={type(value).__name__}() is not a scikit-learn "
+                    "estimator: the sampler clones its stages (fitting never "
+                    "changes your object, and GridSearchCV can set their "
+                    "parameters), which needs get_params and set_params. Derive "
+                    "the class from sklearn.base.BaseEstimator (or a base class "
+                    "of the stage's module, such as sklearn_bilaf.core."
+                    "BaseCoreSelector) and store each __init__ parameter as an "
+                    "attribute of the same name."
+                )
             if (stage != "core_selector"
                     and hasattr(value, "_parameter_constraints")
                     and not get_config()["skip_parameter_validation"]):

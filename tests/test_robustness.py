@@ -1138,7 +1138,36 @@ def _invalid_stage_cases():
          "is a classifier, not a sampler"),
         (LabelBudgetClassifier(sampler, StandardScaler()), "has no predict"),
         (SubsetResampler(LogisticRegression()), "is a classifier, not a sampler"),
+        (BiLAFSampler(40, core_selector=_PlainCoreSelector()),
+         "_PlainCoreSelector.. is not a scikit-learn estimator.*BaseEstimator"),
+        (BiLAFSampler(40, core_selector=RandomSelector(5),
+                      denoiser=_PlainDetector()),
+         "_PlainDetector.. is not a scikit-learn estimator"),
+        (BiLAFSampler(40, core_selector=RandomSelector(5),
+                      boundary_selector=_PlainBoundary()),
+         "_PlainBoundary.. is not a scikit-learn estimator"),
     ]
+
+
+class _PlainCoreSelector:
+    """A core selector without get_params (not a scikit-learn estimator)."""
+
+    def fit(self, X, y=None, budget=None):
+        self.selected_indices_ = np.arange(5)
+        return self
+
+
+class _PlainDetector:
+    def fit_predict(self, X, y=None):
+        return np.ones(len(X), dtype=int)
+
+    def fit(self, X, y=None):
+        return self
+
+
+class _PlainBoundary:
+    def select_class(self, pseudo_class, budget):
+        return np.arange(budget)
 
 
 @pytest.mark.parametrize("estimator, match", _invalid_stage_cases(),
