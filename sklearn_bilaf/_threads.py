@@ -14,6 +14,7 @@ limits (OpenMP, and BLAS built on OpenMP), which each thread must set for
 itself.
 """
 
+import os
 import threading
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,20 @@ _BLAS_CONTROLLER = []
 _HELD = [0]
 _HELD_LIMITER = [None]
 _HELD_LOCK = threading.Lock()
+
+
+def _unlock_in_forked_child():
+    # A process forked while another thread held the lock (joblib's
+    # "multiprocessing" backend, or a stage that forks) would inherit it
+    # locked, with no thread left to release it: its first section would
+    # wait forever.  The count stays: a section the forking thread holds is
+    # still open in the child and closes there.
+    global _HELD_LOCK
+    _HELD_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_in_forked_child)
 
 
 def _controller(user_api):

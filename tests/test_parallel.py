@@ -1,5 +1,7 @@
 """The per-class stages run on any joblib backend with the same result."""
 
+import os
+
 import joblib
 import numpy as np
 import pytest
@@ -729,3 +731,41 @@ def test_threads_of_our_own_unless_the_caller_chose_a_backend(monkeypatch):
     with threadpool_limits(limits=1, user_api="blas"):
         np.testing.assert_array_equal(_select(X, n_jobs=1), expected)
     assert used == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# Python 3.12+ warns that forking a multi-threaded process may deadlock:
+# that is the case under test.
+@pytest.mark.filterwarnings("ignore:This process .* fork:DeprecationWarning")
+def test_a_process_forked_while_the_blas_lock_is_held_can_open_sections():
+    import signal
+    import threading
+
+    from sklearn_bilaf import _threads
+
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with _threads._HELD_LOCK:
+            holding.set()
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: a section must open and close, not hang
+            signal.alarm(10)
+            try:
+                with _threads.one_thread("blas"):
+                    pass
+                os._exit(0)
+            except BaseException:
+                os._exit(2)
+    finally:
+        release.set()
+        holder.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
