@@ -351,6 +351,14 @@ def _clearer_conversion_error(X, exc):
             "extractor that produced them." + _float16_hint(X)
         )
     shape = getattr(X, "shape", None)
+    if "got 1D array" in message:
+        # scikit-learn's message quotes the whole array (thousands of values).
+        shape = shape if shape is not None else np.shape(X)
+        return ValueError(
+            f"X is 1-D (shape {tuple(shape)}); the selection needs a 2-D array, "
+            "one row per sample and one column per feature. If each value is a "
+            "sample's only feature, pass X.reshape(-1, 1)."
+        )
     if "Found array with dim" in message and shape is not None and len(shape) > 2:
         # Images passed as they come, (n, height, width[, channels]).
         return ValueError(

@@ -341,12 +341,14 @@ def test_non_finite_float16_error_points_at_float16(dtype):
 
 @pytest.mark.parametrize(
     "X, match",
-    [(np.arange(20.0), "(?s)Expected 2D array.*reshape"),
+    [(np.arange(20.0), r"^X is 1-D \(shape \(20,\)\); the selection needs a 2-D "
+                       r"array.*X\.reshape\(-1, 1\)\.$"),
+     (list(range(20)), r"^X is 1-D \(shape \(20,\)\)"),
      (np.zeros((20, 3, 2)), r"X has shape \(20, 3, 2\); the selection needs a 2-D"),
      (np.zeros((0, 3)), "0 sample"),
      (np.zeros((20, 0)), "0 feature"),
      (3.0, "Expected 2D array")],
-    ids=["1-D", "3-D", "no rows", "no columns", "scalar"],
+    ids=["1-D", "1-D list", "3-D", "no rows", "no columns", "scalar"],
 )
 def test_wrong_shapes_are_refused(X, match):
     with pytest.raises(ValueError, match=match):
