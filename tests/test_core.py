@@ -1031,13 +1031,9 @@ def test_farthest_point_is_exact_far_from_the_origin():
                                                                   "euclidean")
 
 
-@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
-def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
-    # Far from the origin, screened distances taken from the origin carry
-    # errors as large as the offset: nearly every row went to the exact
-    # check at every step.  Relative to the pool's mean they stay small.
-    rng = np.random.RandomState(5)
-    X = (1000.0 + rng.normal(size=(2000, 8))).astype(np.float32)
+def _count_exact_checks(monkeypatch):
+    """The number of rows FarthestPointSelector checks exactly at each pick
+    (a list that fills as it runs)."""
     checked = []
     exact_nearest = FarthestPointSelector._exact_nearest
 
@@ -1046,6 +1042,17 @@ def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
         return exact_nearest(self, X, rows, *args)
 
     monkeypatch.setattr(FarthestPointSelector, "_exact_nearest", counting)
+    return checked
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
+    # Far from the origin, screened distances taken from the origin carry
+    # errors as large as the offset: nearly every row went to the exact
+    # check at every step.  Relative to the pool's mean they stay small.
+    rng = np.random.RandomState(5)
+    X = (1000.0 + rng.normal(size=(2000, 8))).astype(np.float32)
+    checked = _count_exact_checks(monkeypatch)
     fds = FarthestPointSelector(n_cores=20, metric=metric, random_state=1).fit(X)
     first = np.random.RandomState(1).randint(len(X))
     assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 20,
@@ -1074,14 +1081,7 @@ def test_farthest_point_float64_far_from_the_origin_screens_few_rows(monkeypatch
     0.20 s to 0.04 s, 20,000 rows: 5.1 s to 0.3 s); relative to the
     centred rows it leaves a few, and the same picks."""
     X = 1e6 + 1e-3 * np.random.RandomState(6).normal(size=(1000, 16))
-    checked = []
-    exact_nearest = FarthestPointSelector._exact_nearest
-
-    def counting(self, X, rows, *args):
-        checked.append(rows.size)
-        return exact_nearest(self, X, rows, *args)
-
-    monkeypatch.setattr(FarthestPointSelector, "_exact_nearest", counting)
+    checked = _count_exact_checks(monkeypatch)
     fds = FarthestPointSelector(n_cores=30, random_state=2).fit(X)
     first = np.random.RandomState(2).randint(len(X))
     assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 30,
