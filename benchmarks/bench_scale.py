@@ -227,12 +227,9 @@ def compare(records):
     return rows
 
 
-def plot(records, out):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def plotted_runs(records):
+    """The runs a plot draws, by pool size: the default search's and the
+    graph search's (seed 0, local, not ``--quick``)."""
     runs, graph = {}, {}
     for rec in records:
         if rec.get("seed", 0) != 0 or rec.get("dask_workers") or rec.get("quick"):
@@ -241,6 +238,16 @@ def plot(records, out):
             runs[rec["n_samples"]] = rec
         elif rec["centroid_search"] == "graph":
             graph[rec["n_samples"]] = rec
+    return runs, graph
+
+
+def plot(records, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs, graph = plotted_runs(records)
     sizes = np.array(sorted(runs))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     total = [runs[n]["seconds"] for n in sizes]
@@ -457,6 +464,13 @@ def main(argv=None):
             for row in compare(records):
                 print(json.dumps(row))
         else:
+            if not plotted_runs(records)[0]:
+                # An empty figure would look like a plot that lost its data.
+                pl.error(f"{args.results} has no run to plot: the plot draws "
+                         "'run' records with the default --centroid-search "
+                         "auto and --seed 0, not --quick or --dask-workers "
+                         "ones; add such a run with 'bench_scale.py run POOL "
+                         f"--out {args.results}'")
             plot(records, args.out)
     return 0
 

@@ -189,6 +189,19 @@ def test_plot_leaves_quick_records_out(bench, monkeypatch):
     assert plotted == [[50_000, 100_000]]
 
 
+def test_plot_without_a_plottable_run_is_a_usage_error(bench, capsys,
+                                                       tmp_path):
+    """Only --quick (or other seeds', or Dask) runs: nothing the plot draws,
+    so a usage error that says which runs it needs, and no empty figure."""
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps({"n_samples": 2_000, "centroid_search": "auto",
+                                   "seed": 0, "quick": True}) + "\n")
+    out = tmp_path / "scale.png"
+    line = _usage_error(bench, capsys, ["plot", str(results), str(out)])
+    assert "has no run to plot" in line and "--seed 0" in line
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("argv, batch_size", [
     (["run", "--quick"], 1000),
     (["run", "--quick", "--batch-size", "300"], 300),
