@@ -53,6 +53,55 @@ def _in_geometry(X, metric):
     return X
 
 
+def _one_decision_per_pair(graph, X, radius):
+    """The ball graph with x in y's ball exactly when y is in x's.
+
+    The radius search computes D(x, y) and D(y, x) apart, and its expanded
+    form can round them to different sides of the radius.  The greedy
+    coverage reads the balls holding a sample from that sample's own ball,
+    so such a pair would leave a count that never falls (the ball picked
+    again once the pool is covered).  Pairs found in one direction only are
+    decided by their direct difference, the same for both directions; a
+    graph without them (as good as always) is returned as it is.
+    """
+    n = graph.shape[0]
+    structure = sp.csr_matrix(
+        (np.ones(graph.nnz, dtype=np.int8), graph.indices, graph.indptr),
+        shape=graph.shape)
+    transposed = structure.T.tocsr()  # canonical: sorted indices
+    if (np.array_equal(structure.indptr, transposed.indptr)
+            and np.array_equal(structure.indices, transposed.indices)):
+        return graph
+    one_sided = (structure - transposed).tocoo()
+    ahead = one_sided.data > 0  # (x, y) in the graph, (y, x) not
+    first, second = one_sided.row[ahead], one_sided.col[ahead]
+    inside = _direct_distances(X, first, second) < radius
+    both_ways = structure.multiply(transposed)
+    first, second = first[inside], second[inside]
+    added = sp.csr_matrix(
+        (np.ones(2 * first.size, dtype=np.int8),
+         (np.concatenate([first, second]), np.concatenate([second, first]))),
+        shape=(n, n))
+    graph = (both_ways + added).tocsr().astype(np.float64)
+    graph.sum_duplicates()  # also sorts the indices
+    graph.data[:] = 1
+    return graph
+
+
+def _direct_distances(X, first, second):
+    """Distances from ``X[first]`` to ``X[second]`` by direct differences in
+    float64 (symmetric: the same bits either way), in ``working_memory``
+    blocks."""
+    exact = np.empty(first.size)
+    step = chunk_rows(first.size, 16 * X.shape[1] + 1)
+    for p in range(0, first.size, step):
+        q = min(first.size, p + step)
+        diff = (np.asarray(X[second[p:q]], dtype=np.float64)
+                - np.asarray(X[first[p:q]], dtype=np.float64))
+        exact[p:q] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return exact
+
+
 class TypiClustSelector(BaseCoreSelector):
     """TypiClust: the most typical sample of each of the largest clusters.
 
@@ -292,8 +341,11 @@ class ProbCoverSelector(BaseCoreSelector):
 
     The ball graph is a sparse radius-neighbour graph; its size is the number
     of (sample, neighbour) pairs within the radius, never N x N unless the
-    radius makes the graph dense.  The nearest-other-cluster distances are
-    computed in row chunks of scikit-learn's ``working_memory``, by
+    radius makes the graph dense.  A pair whose two distances the search
+    rounds to different sides of the radius is decided once, by its direct
+    difference, so that y is in x's ball exactly when x is in y's.  The
+    nearest-other-cluster distances are computed in row chunks of
+    scikit-learn's ``working_memory``, by
     scikit-learn's expanded form on BLAS, whose last bits depend on the
     chunk length: ``radius_`` can differ in its last bits with that setting
     (the picks only if a distance falls within those bits of the radius).
@@ -457,6 +509,7 @@ class ProbCoverSelector(BaseCoreSelector):
         graph = (graph + sp.identity(n, format="csr")).tocsr()
         graph.sum_duplicates()
         graph.data[:] = 1
+        graph = _one_decision_per_pair(graph, Xg, radius)
         indptr, indices = graph.indptr, graph.indices
         # Symmetric graph: row x lists both the samples x covers and the
         # samples whose balls cover x.

@@ -400,3 +400,28 @@ def test_probcover_smaller_budget_is_a_prefix_of_the_greedy_picks(blobs):
     small = ProbCoverSelector(n_cores=12, radius=1.0, random_state=3).fit(X)
     np.testing.assert_array_equal(small.selection_order_,
                                   large.selection_order_[:12])
+
+
+def test_probcover_a_pair_at_the_radius_is_in_both_balls_or_neither():
+    """ProbCover: the radius search computes D(x, y) and D(y, x) apart, and
+    they can differ in their last bit; at a radius between the two, y was in
+    x's ball but not x in y's, the greedy count of x's ball kept y after y
+    was covered, and x was picked again once the pool was covered (an error
+    about a repeated row).  Such a pair is decided once, for both balls."""
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.random.default_rng(0).normal(size=(300, 32))  # brute-force search
+    D = NearestNeighbors(radius=1e9).fit(X).radius_neighbors_graph(
+        mode="distance").toarray()
+    one_sided = np.argwhere(D < D.T)
+    if not one_sided.size:
+        pytest.skip("this BLAS gives symmetric distances")
+    i, j = one_sided[0]
+    radius = D[j, i]  # D(i, j) < radius == D(j, i)
+    selector = ProbCoverSelector(n_cores=300, radius=radius,
+                                 random_state=0).fit(X)
+    assert selector.coverage_ == 1.0
+    greedy = selector.selection_order_[: selector.n_covering_picks_]
+    exact = cdist(X, X)
+    assert (exact[i, j] < radius) == (exact[j, i] < radius)
+    assert greedy.tolist() == reference_probcover(X, radius, 300)
