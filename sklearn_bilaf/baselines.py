@@ -53,6 +53,30 @@ def _in_geometry(X, metric):
     return X
 
 
+
+def _covers_every_pair(X, radius):
+    """Whether every pair of rows of X is surely within ``radius``: twice the
+    largest distance from the rows' mean, plus what the radius search's
+    expanded form (``|x|^2 - 2 x.y + |y|^2`` in float64) can add by
+    rounding, is below it.  Such a radius needs no ball graph (which would
+    be N x N)."""
+    n, d = X.shape
+    center = np.zeros(d)
+    step = chunk_rows(n, 16 * d + 1)
+    for start in range(0, n, step):
+        center += np.asarray(X[start:start + step], dtype=np.float64).sum(axis=0)
+    center /= n
+    spread, largest = 0.0, 0.0
+    for start in range(0, n, step):
+        rows = np.asarray(X[start:start + step], dtype=np.float64)
+        spread = max(spread, float(np.max(((rows - center) ** 2).sum(axis=1))))
+        largest = max(largest, float(np.max((rows ** 2).sum(axis=1))))
+    # (2R)^2, with room for the rounding of R and of the search's squared
+    # distances (a few ulp of d |x|^2 terms) and of their square roots.
+    eps = np.finfo(np.float64).eps
+    worst = 4 * spread * (1 + 1e-6) + 16 * (d + 2) * eps * largest
+    return radius * radius * (1 - 1e-6) > worst
+
 def _one_decision_per_pair(graph, X, radius):
     """The ball graph with x in y's ball exactly when y is in x's.
 
@@ -393,7 +417,8 @@ class ProbCoverSelector(BaseCoreSelector):
         with the same radius is a prefix of ``selection_order_``.
     n_edges_ : int
         Non-zeros of the ball graph (self-loops included); N x N, and the
-        graph not built, when ``radius_`` is inf.
+        graph not built, when ``radius_`` is inf or a given ``radius``
+        exceeds the pool's diameter.
     n_samples_fit_ : int
         Rows in the pool.
     n_features_in_ : int
@@ -486,10 +511,13 @@ class ProbCoverSelector(BaseCoreSelector):
             radius, purity = self._pure_radius(Xg, random_state)
         else:
             radius, purity = float(self.radius), None
-        if not np.isfinite(radius):
-            # Any ball is pure (one cluster, or a threshold of 0): every ball
-            # holds the whole pool, so the first greedy pick (the lowest
-            # index) covers it and the rest are random; no N x N graph.
+        if not np.isfinite(radius) or (self.radius is not None
+                                        and _covers_every_pair(Xg, radius)):
+            # Any ball is pure (one cluster, or a threshold of 0), or a given
+            # radius exceeds the pool's diameter: every ball holds the whole
+            # pool, so the first greedy pick (the lowest index) covers it and
+            # the rest are random, as the graph would have it; no N x N
+            # graph.
             order = np.empty(n_select, dtype=np.intp)
             order[0] = 0
             order[1:] = random_state.choice(np.arange(1, n), size=n_select - 1,

@@ -331,6 +331,36 @@ def test_probcover_random_after_full_coverage(blobs):
     assert np.unique(selector.selection_order_).size == len(full) + 10
 
 
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_probcover_radius_beyond_the_diameter_builds_no_graph(blobs, metric,
+                                                               monkeypatch):
+    """A given radius larger than the pool's diameter: every ball is the whole
+    pool, so the picks are the graph's (row 0, then random) without building
+    an N x N graph; a radius just below the diameter still builds it."""
+    import sklearn_bilaf.baselines as baselines
+
+    X, _ = blobs
+    X = X + 1e3  # far from the origin: the bound must allow for rounding
+    geometry = baselines._in_geometry(X, metric)
+    diameter = cdist(geometry, geometry).max()
+    dense = ProbCoverSelector(n_cores=30, radius=diameter * 1.001, metric=metric,
+                              random_state=0).fit(X)
+    assert dense.n_edges_ == X.shape[0] ** 2  # built: every pair is an edge
+
+    def no_graph(*args, **kwargs):
+        raise AssertionError("the ball graph was built")
+
+    monkeypatch.setattr(baselines, "NearestNeighbors", no_graph)
+    for radius in (diameter * 2.5, 1e9):
+        huge = ProbCoverSelector(n_cores=30, radius=radius, metric=metric,
+                                 random_state=0).fit(X)
+        assert huge.selection_order_.tolist() == dense.selection_order_.tolist()
+        assert huge.n_edges_ == X.shape[0] ** 2 and huge.coverage_ == 1.0
+    with pytest.raises(AssertionError, match="graph was built"):
+        ProbCoverSelector(n_cores=30, radius=diameter * 0.99, metric=metric,
+                          random_state=0).fit(X)
+
 def test_probcover_graph_is_sparse_and_cosine_option(blobs):
     X, _ = blobs
     selector = ProbCoverSelector(n_cores=10, n_classes=4, random_state=0).fit(X)
