@@ -125,10 +125,23 @@ def _check_budget_fits(sampler, n_samples, owner):
             )
 
 
-def _as_rows(X):
-    """X unchanged if it is 2-D or list-like, else as an array; 1-D refused."""
+def _as_rows(X, owner):
+    """X unchanged if it is 2-D or list-like, else as an array; None, a
+    scalar and 1-D refused."""
+    if X is None:
+        raise TypeError(
+            f"{owner} got X=None: pass a 2-D array or DataFrame of shape "
+            "(n_samples, n_features), one row per sample."
+        )
     if not hasattr(X, "shape") and not hasattr(X, "__len__"):
         X = np.asarray(X)
+    if len(getattr(X, "shape", (0, 0))) == 0:
+        # scikit-learn's checks fail on it with "tuple index out of range" or
+        # "X does not contain any features".
+        raise ValueError(
+            f"{owner} got a scalar as X: pass a 2-D array or DataFrame of "
+            "shape (n_samples, n_features), one row per sample."
+        )
     if len(getattr(X, "shape", (0, 0))) == 1:
         raise ValueError(
             "Expected a 2-dimensional container but got a 1-D array instead. "
@@ -321,7 +334,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             # Record n_features_in_ / feature_names_in_ without converting X: the
             # sampler and the estimator get X as given (memory maps, DataFrames).
-            X = _as_rows(X)
+            X = _as_rows(X, type(self).__name__)
             if not hasattr(y, "shape") and not hasattr(y, "__len__"):
                 y = np.asarray(y)
             validate_data(self, X, skip_check_array=True)
@@ -418,7 +431,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self)
-        X = _as_rows(X)
+        X = _as_rows(X, type(self).__name__)
         validate_data(self, X, reset=False, skip_check_array=True)
         return X
 
@@ -586,7 +599,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             Fitted resampler.
         """
         with fit_or_forget(self):
-            X = _as_rows(X)
+            X = _as_rows(X, type(self).__name__)
             validate_data(self, X, skip_check_array=True)
             n_samples = _num_rows(X)
             if y is not None:
@@ -616,7 +629,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         y_resampled : ndarray, Series or None
             The matching entries of y (None when y is None).
         """
-        X = _as_rows(X)
+        X = _as_rows(X, type(self).__name__)
         self.fit(X, y)
         indices = self.sample_indices_
         y_resampled = None if y is None else _take_rows(y, indices)

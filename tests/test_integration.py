@@ -654,6 +654,29 @@ def test_subset_resampler_errors(small_digits):
         SubsetResampler(_sampler()).fit_resample(X, y[:10])
 
 
+
+@pytest.mark.parametrize("X, error, match", [
+    (None, TypeError, "got X=None: pass a 2-D array"),
+    (3.0, ValueError, "got a scalar as X: pass a 2-D array"),
+    (np.float64(3.0), ValueError, "got a scalar as X"),
+])
+def test_meta_estimators_refuse_none_or_a_scalar_as_x(small_digits, X, error,
+                                                      match):
+    # scikit-learn's checks failed with "tuple index out of range", "Input
+    # should have at least 1 dimension" or, at predict time, "X does not
+    # contain any features".
+    X_fit, y = small_digits
+    with pytest.raises(error, match="LabelBudgetClassifier " + match):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, y)
+    with pytest.raises(error, match="SubsetResampler " + match):
+        SubsetResampler(_sampler()).fit(X)
+    with pytest.raises(error, match="SubsetResampler " + match):
+        SubsetResampler(_sampler()).fit_resample(X, y)
+    fitted = LabelBudgetClassifier(_sampler(), _lr()).fit(X_fit, y)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(error, match=match):
+            getattr(fitted, method)(X)
+
 def test_imblearn_is_not_a_runtime_import():
     code = ("import sys, sklearn_bilaf, sklearn_bilaf.meta; "
             "assert 'imblearn' not in sys.modules; "
