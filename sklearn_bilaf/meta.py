@@ -82,6 +82,18 @@ def _tags_or_none(estimator):
         return None
 
 
+def _check_instances(**params):
+    """Refuse a class given for an estimator parameter: it has ``fit`` (so
+    parameter validation lets it through) but fails later with "get_params()
+    missing 1 required positional argument: 'self'"."""
+    for name, value in params.items():
+        if isinstance(value, type):
+            raise InvalidParameterError(
+                f"{name}={value.__name__} is a class; pass an instance: "
+                f"{name}={value.__name__}()."
+            )
+
+
 def _check_sampler_role(sampler, owner):
     """Refuse a classifier or regressor given as the sampler (most often the
     arguments swapped), before its fit fails for want of y."""
@@ -343,6 +355,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 assert_all_finite(y, input_name="y")
             check_classification_targets(y)
             n_samples = _num_rows(X)
+            _check_instances(sampler=self.sampler, estimator=self.estimator)
             _check_sampler_role(self.sampler, type(self).__name__)
             if not hasattr(self.estimator, "predict"):
                 raise InvalidParameterError(
@@ -369,9 +382,11 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 # it (scikit-learn's routing API).
                 fit_params = process_routing(self, "fit", **fit_params).estimator.fit
             _check_sample_weight_length(fit_params, n_samples)
+            # Cloned before the selection runs: an estimator clone refuses
+            # (no get_params) fails at once, not after the work.
+            estimator = clone(self.estimator)
             sampler = clone(self.sampler).fit(X)
             indices = _selected_indices(sampler)
-            estimator = clone(self.estimator)
             y_selected = _take_rows(y, indices)
             try:
                 estimator.fit(
@@ -604,6 +619,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             n_samples = _num_rows(X)
             if y is not None:
                 check_consistent_length(X, y)
+            _check_instances(sampler=self.sampler)
             _check_sampler_role(self.sampler, type(self).__name__)
             _check_budget_fits(self.sampler, n_samples, type(self).__name__)
             sampler = clone(self.sampler).fit(X)

@@ -991,6 +991,45 @@ def test_meta_estimators_take_a_sampler_without_estimator_tags(small_digits):
     assert_array_equal(y_res, y[:30])
 
 
+
+def test_meta_estimators_refuse_a_class_before_selecting(small_digits):
+    """A class has fit, so parameter validation let it through; as the
+    sampler it failed with "get_params() missing 1 required positional
+    argument: 'self'", as the estimator only after the selection ran."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = small_digits
+    with pytest.raises(InvalidParameterError, match=r"sampler=BiLAFSampler is "
+                       r"a class; pass an instance: sampler=BiLAFSampler\(\)"):
+        LabelBudgetClassifier(BiLAFSampler, _lr()).fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"sampler=BiLAFSampler is "
+                       "a class"):
+        SubsetResampler(BiLAFSampler).fit_resample(X, y)
+
+    class _CountingSampler(_DuckSampler):
+        fits = 0
+
+        def fit(self, X, y=None):
+            type(self).fits += 1
+            return super().fit(X, y)
+
+    with pytest.raises(InvalidParameterError, match=r"estimator="
+                       r"LogisticRegression is a class; pass an instance: "
+                       r"estimator=LogisticRegression\(\)"):
+        LabelBudgetClassifier(_CountingSampler(), LogisticRegression).fit(X, y)
+
+    class _NoParamsClassifier:
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    with pytest.raises(TypeError, match="get_params"):
+        LabelBudgetClassifier(_CountingSampler(),
+                              _NoParamsClassifier()).fit(X, y)
+    assert _CountingSampler.fits == 0
+
 class _FloatIndexSampler(_DuckSampler):
     """Sets selected_indices_ to something other than 1-D row numbers."""
 
