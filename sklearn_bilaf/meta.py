@@ -173,6 +173,13 @@ def _take_rows(X, indices):
     if isinstance(X, np.ndarray):
         # A memory map yields a plain in-memory array of the selected rows.
         return np.asarray(X[indices])
+    if hasattr(X, "tocsr") and hasattr(X, "format"):  # scipy.sparse
+        try:
+            return X[indices]
+        except (TypeError, NotImplementedError):
+            # COO matrices, DIA and BSR have no row indexing (a pipeline
+            # sampler starting with TruncatedSVD takes them): CSR rows.
+            return X.tocsr()[indices]
     return _safe_indexing(X, indices)
 
 
@@ -641,7 +648,10 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         -------
         X_resampled : ndarray or DataFrame of shape (n_selected, n_features)
             The selected rows of X, in the sampler's order; a DataFrame keeps
-            its index labels and a numpy array its dtype.
+            its index labels and a numpy array its dtype.  Sparse X (which a
+            sampler pipeline starting with TruncatedSVD takes) gives a sparse
+            matrix, in CSR format for formats without row indexing (COO
+            matrices, DIA, BSR).
         y_resampled : ndarray, Series or None
             The matching entries of y (None when y is None).
         """

@@ -140,6 +140,28 @@ def test_sparse_input_gives_clear_error(small_digits):
         LabelBudgetClassifier(_sampler(), _lr()).fit(Xs, y)
 
 
+
+@pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
+@pytest.mark.parametrize("fmt", ["coo", "dia", "bsr", "csr", "csc"])
+def test_sparse_input_through_a_pipeline_sampler(small_digits, fmt):
+    """A sampler pipeline that starts with TruncatedSVD takes any sparse
+    format; the meta-estimators then take the selected rows of X itself.
+    COO matrices, DIA and BSR have no row indexing: that failed ("'coo_matrix'
+    object is not subscriptable") after the whole selection had run."""
+    from sklearn.decomposition import TruncatedSVD
+
+    X, y = small_digits
+    Xs = sp.csr_matrix(X).asformat(fmt)
+    sampler = make_pipeline(TruncatedSVD(8, random_state=0), _sampler())
+    clf = LabelBudgetClassifier(sampler, _lr()).fit(Xs, y)
+    dense = LabelBudgetClassifier(sampler, _lr()).fit(X, y)
+    assert_array_equal(clf.selected_indices_, dense.selected_indices_)
+    assert clf.predict(Xs).shape == (len(X),)
+    X_res, y_res = SubsetResampler(sampler).fit_resample(Xs, y)
+    assert sp.issparse(X_res)
+    assert_array_equal(X_res.toarray(), X[dense.selected_indices_])
+    assert_array_equal(y_res, y[dense.selected_indices_])
+
 def test_pandas_in_and_out_keeps_original_index_labels():
     df = _mixed_frame()[["a", "b", "c", "d"]]
     pipe = make_pipeline(StandardScaler(), PCA(3, random_state=0),
