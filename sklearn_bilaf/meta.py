@@ -54,8 +54,9 @@ def _final_step(sampler):
     return sampler
 
 
-def _selected_indices(fitted_sampler):
-    """Row numbers chosen by a fitted sampler (or a pipeline ending with one)."""
+def _selected_indices(fitted_sampler, n_samples):
+    """Row numbers chosen by a fitted sampler (or a pipeline ending with one)
+    from a pool of ``n_samples`` rows."""
     indices = getattr(_final_step(fitted_sampler), "selected_indices_", None)
     if indices is None:
         raise TypeError(
@@ -69,6 +70,15 @@ def _selected_indices(fitted_sampler):
         raise ValueError(
             "selected_indices_ must be a 1-D array of row numbers; got "
             f"{indices.dtype} of shape {indices.shape}."
+        )
+    outside = indices[(indices < 0) | (indices >= n_samples)]
+    if outside.size:
+        # numpy would read -1 as the last row, and fail on n_samples with
+        # a bare IndexError.
+        raise ValueError(
+            f"{type(fitted_sampler).__name__} set selected_indices_ outside the "
+            f"pool of {n_samples} rows (e.g. {outside[:5].tolist()}): they must "
+            f"be row numbers of the X it was fitted on, from 0 to {n_samples - 1}."
         )
     return indices.astype(np.intp, copy=False)
 
@@ -393,7 +403,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             # (no get_params) fails at once, not after the work.
             estimator = clone(self.estimator)
             sampler = clone(self.sampler).fit(X)
-            indices = _selected_indices(sampler)
+            indices = _selected_indices(sampler, n_samples)
             y_selected = _take_rows(y, indices)
             try:
                 estimator.fit(
@@ -630,7 +640,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             _check_sampler_role(self.sampler, type(self).__name__)
             _check_budget_fits(self.sampler, n_samples, type(self).__name__)
             sampler = clone(self.sampler).fit(X)
-            self.sample_indices_ = _selected_indices(sampler)
+            self.sample_indices_ = _selected_indices(sampler, n_samples)
             self.sampler_ = sampler
             return self
 

@@ -1073,6 +1073,27 @@ def test_meta_estimators_refuse_selected_indices_that_are_not_row_numbers(
         SubsetResampler(_FloatIndexSampler(n)).fit_resample(X, y)
 
 
+
+class _OutOfRangeSampler(_DuckSampler):
+    """Sets selected_indices_ to row numbers outside the pool."""
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = np.array([0, 1, self.n])
+        return self
+
+
+@pytest.mark.parametrize("bad", [-1, 600, 10**6])
+def test_meta_estimators_refuse_selected_indices_outside_the_pool(
+        small_digits, bad):
+    # -1 silently trained on the last row; 600 failed with a bare IndexError.
+    X, y = small_digits
+    match = (rf"_OutOfRangeSampler set selected_indices_ outside the pool of "
+             rf"600 rows \(e.g. \[{bad}\]\).*from 0 to 599")
+    with pytest.raises(ValueError, match=match):
+        LabelBudgetClassifier(_OutOfRangeSampler(bad), _lr()).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        SubsetResampler(_OutOfRangeSampler(bad)).fit_resample(X, y)
+
 def test_label_budget_classifier_refuses_a_regressor_as_estimator(small_digits):
     """A regressor trained on the selected labels made a "classifier" whose
     predictions were numbers and that had no classes_ (documented)."""
