@@ -211,14 +211,17 @@ def _check_sample_weight_length(fit_params, n_samples):
     selected rows), they would fail in the estimator with the selection's
     size as the expected length, which is not what the user has to change.
     """
-    weights = fit_params.get("sample_weight")
-    if weights is not None and hasattr(weights, "__len__") and (
-            len(weights) != n_samples):
-        raise ValueError(
-            f"sample_weight has {len(weights)} entries but X has {n_samples} "
-            "rows: pass one weight per row of X (those of the selected rows "
-            "reach the estimator)."
-        )
+    for key, weights in fit_params.items():
+        # A pipeline estimator's weights too (logisticregression__sample_weight).
+        if key != "sample_weight" and not key.endswith("__sample_weight"):
+            continue
+        if weights is not None and hasattr(weights, "__len__") and (
+                len(weights) != n_samples):
+            raise ValueError(
+                f"{key} has {len(weights)} entries but X has {n_samples} "
+                "rows: pass one weight per row of X (those of the selected "
+                "rows reach the estimator)."
+            )
 
 
 def _estimator_has(attr):

@@ -432,6 +432,21 @@ def test_sample_weight_of_the_wrong_length_is_refused_before_selecting(small_dig
         LabelBudgetClassifier(_sampler(), _lr()).fit(X, y, sample_weight=np.ones(5))
 
 
+@pytest.mark.parametrize("n_weights", [5, 60])
+def test_pipeline_estimator_sample_weight_of_the_wrong_length_is_refused(
+        small_digits, n_weights):
+    # A pipeline's step__sample_weight was passed on whole: it failed with
+    # "expected (60,)", or, of the selection's length, weighted the selected
+    # rows with the weights of other rows.
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_sampler(budget=60),
+                                make_pipeline(StandardScaler(), _lr()))
+    with pytest.raises(ValueError, match=rf"logisticregression__sample_weight "
+                       rf"has {n_weights} entries but X has {y.size} rows"):
+        clf.fit(X, y, logisticregression__sample_weight=np.ones(n_weights))
+    clf.fit(X, y, logisticregression__sample_weight=np.ones(y.size))
+
+
 class _RecordingClassifier(KNeighborsClassifier):
     """Keeps the keyword arguments its fit was given."""
 
