@@ -3,9 +3,10 @@
 Write your own stage
 =======================
 
-Each stage of :class:`~sklearn_bilaf.BiLAFSampler` is a scikit-learn
-estimator that follows a small protocol, so any of them can be replaced by
-your own.  This example writes one of each:
+Three stages of :class:`~sklearn_bilaf.BiLAFSampler` (core selection,
+denoising, boundary selection) are scikit-learn estimators that follow a
+small protocol, so any of them can be replaced by your own.  This example
+writes one of each:
 
 - a **core selector** taking the k-means++ seeds as core samples;
 - a **denoiser** removing the members farthest from their pseudo-class's
