@@ -162,7 +162,8 @@ print(
 #
 #    The selection never sees labels, so a small budget can miss a class.
 #    The classifier then never predicts it; and if only one class is
-#    selected, most classifiers refuse to fit (their own error is raised, and
-#    in a grid search that candidate gets ``error_score``).  Scorers that need
+#    selected, most classifiers refuse to fit (a ``ValueError`` that says so
+#    and suggests a larger budget is raised, and in a grid search that
+#    candidate gets ``error_score``).  Scorers that need
 #    every class's probability, like ``neg_log_loss``, fail on folds with a
 #    missing class; accuracy, balanced accuracy and F1 do not.
