@@ -8,7 +8,8 @@ It follows scikit-learn's Display convention (like
 :meth:`SelectionDisplay.from_estimator`, or from precomputed values with the
 constructor and :meth:`SelectionDisplay.plot`.
 
-matplotlib is an optional dependency: ``pip install "sklearn_bilaf[plot]"``.
+matplotlib is an optional dependency: ``pip install matplotlib`` (or, from
+a clone of the repository, ``pip install ".[plot]"``).
 """
 
 import numpy as np
@@ -19,7 +20,9 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 __all__ = ["SelectionDisplay"]
 
-_INSTALL_HINT = 'pip install "sklearn_bilaf[plot]"'
+# The package is not on an index yet: name matplotlib itself, which works
+# for any install, and the extra for a clone.
+_INSTALL_HINT = 'pip install matplotlib (or pip install ".[plot]" from a clone)'
 
 # Groups of samples, in drawing order (later groups are drawn on top).
 _GROUPS = ("pool", "removed", "selected", "boundary", "core")
