@@ -816,7 +816,7 @@ def plot(summary, dataset, path, log=print):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        log("matplotlib is not installed (pip install sklearn_bilaf[plot]): "
+        log("matplotlib is not installed (pip install matplotlib): "
             "no plots")
         return
     entries = [e for e in summary if e["dataset"] == dataset and e["method"] in

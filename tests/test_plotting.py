@@ -297,7 +297,8 @@ def test_missing_matplotlib_says_how_to_install(pool, sampler, monkeypatch):
     for name in list(sys.modules):
         if name == "matplotlib" or name.startswith("matplotlib."):
             monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=r'pip install matplotlib \(or pip install "\.\[plot\]" from a clone\)'):
+    hint = r'pip install matplotlib \(or pip install "\.\[plot\]" from a clone\)'
+    with pytest.raises(ImportError, match=hint):
         SelectionDisplay.from_estimator(sampler, X)
     with pytest.raises(ImportError, match="matplotlib"):
         SelectionDisplay(np.zeros((3, 2)), [0]).plot()
