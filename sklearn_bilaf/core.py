@@ -1355,6 +1355,14 @@ class ActiveFTSelector(BaseCoreSelector):
     def _init_array(self):
         if isinstance(self.init, str):
             return None
+        if np.ma.is_masked(self.init):
+            # numpy would hand over the values under the mask as if valid.
+            raise ValueError(
+                "init is a masked array with "
+                f"{int(np.ma.count_masked(self.init))} masked entries, and the "
+                "values under the mask would be used as starting samples. Pass "
+                "the unmasked ones (init.compressed())."
+            )
         init = np.asarray(self.init)
         if init.ndim != 1 or init.size == 0:
             raise ValueError(

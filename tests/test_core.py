@@ -693,6 +693,19 @@ def test_activeft_bad_init(params, error):
         ActiveFTSelector(max_iter=1, **params).fit(_blobs())
 
 
+def test_activeft_masked_init_is_refused_like_precomputed_cores():
+    # The values under the mask were used as starting samples.
+    X = _blobs()
+    init = np.ma.masked_array([3, 40, 7], mask=[False, True, False])
+    with pytest.raises(ValueError, match=r"1 masked entries.*compressed"):
+        ActiveFTSelector(init=init, max_iter=5).fit(X)
+    # Nothing masked: the indices, as if given plainly.
+    plain = ActiveFTSelector(init=[3, 40, 7], max_iter=5).fit(X)
+    masked = ActiveFTSelector(init=np.ma.masked_array([3, 40, 7]), max_iter=5).fit(X)
+    np.testing.assert_array_equal(masked.init_indices_, plain.init_indices_)
+    np.testing.assert_array_equal(masked.selected_indices_, plain.selected_indices_)
+
+
 def test_activeft_init_accepts_whole_valued_floats_like_precomputed_cores():
     # Indices read back from a CSV or JSON file are often floats.
     X = _blobs()
