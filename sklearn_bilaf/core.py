@@ -458,7 +458,8 @@ def nearest_unused(X, centres, metric="euclidean"):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        The pool; never modified nor copied whole (memory maps work).
+        The pool, finite numbers (NaN and infinity are refused); never
+        modified nor copied whole (memory maps work).
     centres : array-like of shape (n_centres, n_features)
         Points in the space of X, ``n_centres <= n_samples``.
     metric : {"euclidean", "cosine"}, default="euclidean"
@@ -617,6 +618,16 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
         rows = prepare(X[start:stop], metric, dtype=dtype)
         rows -= origin
         row_sq = sq_norms(rows)
+        if not np.all(np.isfinite(row_sq)):
+            # NaN never compares: such rows gave row -1 (the last row) or
+            # an arg-min of nothing.  Finite rows whose squares overflow the
+            # working dtype are fine (decided on exact distances).
+            bad = np.flatnonzero(~np.all(np.isfinite(X[start:stop]), axis=1))
+            if bad.size:
+                raise ValueError(
+                    "X must be finite numbers; it contains NaN or infinity "
+                    f"(e.g. rows {(start + bad[:5]).tolist()})."
+                )
         max_row_sq = max(max_row_sq, float(row_sq.max()))
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
                             kept_d, kept_i)

@@ -955,6 +955,31 @@ def test_nearest_unused_errors():
         nearest_unused([1.0, 2.0, 3.0], [[1.0]])
 
 
+# (normalising an infinite float32 row warns before the error)
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
+    # NaN rows never compare: a small pool gave row -1 (silently the last
+    # row), a pool of them failed with "argmin of an empty sequence".
+    rng = np.random.RandomState(0)
+    centres = rng.normal(size=(3, 3))
+    small = rng.normal(size=(3, 3)).astype(dtype)
+    small[0] = np.nan
+    large = rng.normal(size=(40, 3)).astype(dtype)
+    large[[4, 30]] = np.inf
+    for X, rows in ((small, r"\[0\]"), (large, r"\[4, 30\]")):
+        with pytest.raises(ValueError, match=r"NaN or infinity \(e\.g\. rows "
+                           + rows):
+            nearest_unused(X, centres[:2], metric)
+    # Finite rows whose squares overflow float32 are still decided exactly.
+    huge = rng.normal(size=(40, 3)).astype(np.float32)
+    huge[0] = 1e25
+    np.testing.assert_array_equal(
+        nearest_unused(huge, centres), nearest_unused(huge.astype(np.float64),
+                                                      centres))
+
+
 def test_nearest_unused_takes_lists_and_no_centres():
     """A nested list is taken as the array it spells (what is not an array
     is converted), and no centres give no samples."""
