@@ -504,6 +504,15 @@ def nearest_unused(X, centres, metric="euclidean"):
         )
     if n_centres == 0:
         return np.empty(0, dtype=np.intp)
+    if metric == "cosine":
+        zero = np.flatnonzero(~np.any(centres != 0, axis=1))
+        if zero.size:
+            # Checked here: prepare's message speaks of the pool's rows.
+            raise ValueError(
+                "metric='cosine' is undefined for all-zero centres; centres "
+                f"{zero[:5].tolist()} are all zero. Pass non-zero centres or use "
+                "metric='euclidean'."
+            )
     dtype = _work_dtype(X)
     exact_centres = prepare(centres, metric)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
