@@ -356,8 +356,8 @@ def _clearer_conversion_error(X, exc):
         shape = shape if shape is not None else np.shape(X)
         return ValueError(
             f"X is 1-D (shape {tuple(shape)}); the selection needs a 2-D array, "
-            "one row per sample and one column per feature. If each value is a "
-            "sample's only feature, pass X.reshape(-1, 1)."
+            "one row per sample and one column per feature. Reshape your data: "
+            "if each value is a sample's only feature, pass X.reshape(-1, 1)."
         )
     if "Found array with dim" in message and shape is not None and len(shape) > 2:
         # Images passed as they come, (n, height, width[, channels]).
@@ -635,8 +635,15 @@ class SubsetSamplerMixin(TransformerMixin):
             # A numeric array (a memory map too) is checked without converting
             # it whole (an integer pool to float64 would be eight times the
             # size of uint8 pixels); a float one must be finite (below).
-            X_checked = validate_data(self, X, reset=False, dtype=None,
-                                      ensure_all_finite=False, copy=False)
+            try:
+                X_checked = validate_data(self, X, reset=False, dtype=None,
+                                          ensure_all_finite=False, copy=False)
+            except ValueError as exc:
+                # The same errors as fit for a 1-D or image-shaped X.
+                clearer = _clearer_conversion_error(X, exc)
+                if clearer is None:
+                    raise
+                raise clearer from exc
         else:
             X_checked = validate_pool(self, X, reset=False)
         n_rows = X_checked.shape[0]

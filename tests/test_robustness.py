@@ -355,6 +355,23 @@ def test_wrong_shapes_are_refused(X, match):
         _fit(X)
 
 
+@pytest.mark.parametrize(
+    "X, match",
+    # "Reshape your data": what scikit-learn's check_fit2d_predict1d expects.
+    [(np.arange(20.0), r"^X is 1-D \(shape \(20,\)\); the selection needs a 2-D"
+                       r".*Reshape your data"),
+     (np.arange(20), r"^X is 1-D \(shape \(20,\)\)"),
+     (np.zeros((20, 3, 2)), r"^X has shape \(20, 3, 2\); the selection needs a 2-D")],
+    ids=["1-D float", "1-D int", "3-D"],
+)
+def test_transform_gives_fit_errors_for_wrong_shapes(X, match):
+    """transform reads numeric arrays in place, past fit's validation: a
+    1-D one got scikit-learn's message, which quotes the whole array."""
+    sampler = _fit(np.random.RandomState(0).normal(size=(20, 6)))
+    with pytest.raises(ValueError, match=match):
+        sampler.transform(X)
+
+
 @pytest.mark.parametrize("shape", [(20, 4, 3), (20, 2, 2, 3)])
 def test_image_shaped_pool_says_how_to_flatten(shape):
     """Images passed as they come, (n, height, width[, channels]): the error
