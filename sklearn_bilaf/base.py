@@ -630,7 +630,10 @@ class SubsetSamplerMixin(TransformerMixin):
         """
         check_is_fitted(self, "selected_indices_")
         selected = self.selected_indices_
-        in_place = isinstance(X, np.ndarray) and X.dtype.kind in "fiub"
+        # A masked array goes through fit's validation, which refuses
+        # masked entries (their values under the mask would be returned).
+        in_place = (isinstance(X, np.ndarray) and X.dtype.kind in "fiub"
+                    and not isinstance(X, np.ma.MaskedArray))
         if in_place:
             # A numeric array (a memory map too) is checked without converting
             # it whole (an integer pool to float64 would be eight times the

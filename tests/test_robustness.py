@@ -718,6 +718,21 @@ def test_none_and_masked_arrays_say_what_to_change():
         BiLAFSampler(5, random_state=0).fit(X).selected_indices_)
 
 
+def test_transform_refuses_masked_entries_as_fit_does():
+    """transform read a masked array in place: a masked entry in a selected
+    row came back as the value under the mask, without its mask."""
+    X = _blobs(40)
+    sampler = _fit(X)
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[sampler.selected_indices_[0], 1] = True
+    with pytest.raises(ValueError, match="1 masked entries.*X.filled"):
+        sampler.transform(np.ma.masked_array(X, mask=mask))
+    # Nothing masked: the selected rows, as for the plain array.
+    out = sampler.transform(np.ma.masked_array(X))
+    assert type(out) is np.ndarray
+    np.testing.assert_array_equal(out, sampler.transform(X))
+
+
 def test_ragged_rows_are_refused():
     X = [[1.0, 2.0], [3.0]] + [[1.0, 2.0]] * 18
     with pytest.raises(ValueError, match="same length"):
