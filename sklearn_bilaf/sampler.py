@@ -83,7 +83,8 @@ def _seeded(estimator, rng):
     return estimator
 
 
-def _refuse_all_zero_rows(X):
+def _refuse_all_zero_rows(X, where="the pool has",
+                          fix="Remove them or use metric='euclidean'."):
     """metric="cosine" normalises rows: count the all-zero ones up front, a
     block at a time, so that the error names them all (and before stage 1)."""
     step = max(1, (1 << 24) // max(1, X.shape[1]))
@@ -91,9 +92,8 @@ def _refuse_all_zero_rows(X):
                            for start in range(0, X.shape[0], step)])
     if zero.size:
         raise ValueError(
-            "metric='cosine' is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). Remove them or "
-            "use metric='euclidean'."
+            f"metric='cosine' is undefined for all-zero rows; {where} "
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). {fix}"
         )
 
 
@@ -692,6 +692,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         dtype = np.result_type(X.dtype, selected.dtype)
         cosine = self.metric == "cosine"
         if cosine:
+            # Counted here: the chunks below would name neither the rows nor
+            # their number in X (only in the chunk that failed).
+            _refuse_all_zero_rows(
+                X, where="X has",
+                fix="Remove them: they have no cosine distance to the selection.")
             # The cosine distance is half the squared Euclidean distance of
             # the L2-normalised rows (stages 2-5 compute it so).  scikit-learn
             # has no bounded-memory argmin for "cosine": it fills blocks of

@@ -581,6 +581,21 @@ def test_score_does_not_fill_the_rows_by_selection_matrix(metric, order):
     assert peak < matrix / 8, peak
 
 
+def test_score_names_the_all_zero_rows_of_x_with_cosine():
+    """score with metric="cosine" named neither the all-zero rows nor their
+    number in X (only in the working_memory chunk), and called X the pool."""
+    rng = np.random.RandomState(0)
+    sampler = _sampler(budget=20, n_cores=4, metric="cosine").fit(
+        rng.normal(size=(100, 3)) + 3.0)
+    new = rng.normal(size=(50, 3)) + 3.0
+    new[[7, 31, 40]] = 0.0
+    match = (r"metric='cosine' is undefined for all-zero rows; X has 3 of them "
+             r"\(e\.g\. rows \[7, 31, 40\]\)\. Remove them")
+    with config_context(working_memory=1e-4):  # a chunk per row or so
+        with pytest.raises(ValueError, match=match):
+            sampler.score(new)
+
+
 def test_score_higher_is_better(small_digits):
     X, _ = small_digits
     everything = _sampler(budget=600, denoiser="none").fit(X)
