@@ -286,6 +286,16 @@ def validate_pool(estimator, X, *, reset=True):
             "selection needs dense embeddings. Convert with X.toarray() if it "
             "fits in memory, or reduce the dimension first (e.g. TruncatedSVD)."
         )
+    columns = _frame_dtypes(X)
+    if columns and all(type(dtype).__name__ == "SparseDtype" for _, dtype in columns):
+        # scikit-learn turns it into a sparse matrix and says to use
+        # .toarray(), which a DataFrame does not have.
+        raise TypeError(
+            f"{type(estimator).__name__} does not accept sparse input: the "
+            "selection needs dense embeddings, and every column of X is sparse. "
+            "Convert with X.sparse.to_dense() if it fits in memory, or reduce "
+            "the dimension first (e.g. TruncatedSVD)."
+        )
     try:
         X_valid = validate_data(
             estimator,

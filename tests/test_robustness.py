@@ -339,6 +339,23 @@ def test_non_finite_float16_error_points_at_float16(dtype):
         assert ("X.astype(np.float32)" in str(info.value)) == (dtype == np.float16)
 
 
+def test_sparse_dataframe_is_refused_with_a_dataframe_fix():
+    """A DataFrame of sparse columns got scikit-learn's advice to use
+    .toarray(), which a DataFrame does not have."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(_blobs(20)).astype(pd.SparseDtype("float64", 0.0))
+    sampler = _fit(_blobs(20))
+    for call in (_fit, sampler.transform, sampler.score):
+        with pytest.raises(TypeError, match=r"does not accept sparse input.*"
+                                            r"X\.sparse\.to_dense\(\)"):
+            call(X)
+    # Some sparse columns only: converted to dense, as scikit-learn does.
+    mixed = pd.DataFrame(_blobs(20)).astype({0: pd.SparseDtype("float64", 0.0)})
+    with pytest.warns(UserWarning, match="sparse columns"):
+        np.testing.assert_array_equal(_fit(mixed).selected_indices_,
+                                      sampler.selected_indices_)
+
+
 @pytest.mark.parametrize(
     "X, match",
     [(np.arange(20.0), r"^X is 1-D \(shape \(20,\)\); the selection needs a 2-D "
