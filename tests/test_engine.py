@@ -572,6 +572,11 @@ def test_outlier_detector_skips_classes_smaller_than_ten():
         # allocation; ties: the smaller class, then the higher class number.
         ([1, 1, 6, 7], 5, [1, 1, 1, 2]),
         ([1, 1, 4, 4], 5, [1, 1, 2, 1]),
+        # The largest allocation gives a unit back, not just any above 1:
+        # floor(6 * [1, 1, 4, 6] / 12) = [0, 0, 2, 3]; the remainder goes to
+        # class 0 (the two zeros tie in size: lower class); class 1 raised to
+        # 1 costs a unit, taken from class 3 (3 members allotted), not 2 (2).
+        ([1, 1, 4, 6], 6, [1, 1, 2, 2]),
     ],
 )
 def test_budget_allocation(sizes, budget, expected):
