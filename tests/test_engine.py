@@ -452,6 +452,21 @@ def test_kept_count_uses_float_products_like_the_reference():
     assert _kept_count(10, 0.9) == 1
 
 
+def test_kept_count_is_the_product_with_one_minus_the_rate():
+    """Kills: ``int(n - n * removal_rate)`` for ``int(n * (1 - rate))``.
+
+    In float64, 1 - 0.8 = 0.19999999999999996, and 10 times that is
+    1.9999999999999996: the kept count is 1 (the core alone), while
+    10 - 10 * 0.8 = 10 - 8.0 = 2.0 would keep 2.  IDC on the 10-member hand
+    class (n = 10, so |L| = 10) keeps just its first member, the core.
+    """
+    assert 10 * (1 - 0.8) < 2.0 and 10 - 10 * 0.8 == 2.0
+    assert _kept_count(10, 0.8) == 1
+    ranking, n_kept = IDCDenoiser(n_neighbors=2, removal_rate=0.8).rank_class(
+        _class_1d(HAND_CLASS))
+    assert n_kept == 1 and ranking[0] == 0
+
+
 def test_small_classes_are_not_denoised():
     pc = _class_1d(np.arange(9.0) ** 2)
     for den in (IDCDenoiser(), DistanceDenoiser(0.5), DensityDenoiser(3, 0.5)):
@@ -464,6 +479,23 @@ def test_distance_denoiser_drops_farthest_from_core():
     ranking, n_kept = DistanceDenoiser(0.2).rank_class(pc)
     assert n_kept == 8
     assert set(ranking[n_kept:].tolist()) == {7, 8}
+
+
+def test_distance_denoiser_ties_keep_the_lower_position():
+    """Kills: ``np.argsort(to_core)`` without ``kind="stable"`` (numpy's
+    quicksort is only stable below 17 elements).
+
+    17 members, core at position 0 (x = 0); distances to it are |x|:
+    0 at positions 0, 3, 4, 5, 7; 1 at 9, 10, 14, 15; 2 at 1, 6, 8, 16;
+    3 at 2, 11, 12, 13.  A stable sort keeps each group in ascending
+    position.  int(17 * 0.9) = 15 are kept, so two of the four at distance 3
+    go: the higher positions 12 and 13.
+    """
+    x = [0, 2, -3, 0, 0, 0, -2, 0, 2, -1, 1, 3, -3, -3, 1, -1, -2]
+    ranking, n_kept = DistanceDenoiser(0.1).rank_class(_class_1d(x))
+    assert n_kept == 15
+    assert ranking.tolist() == [0, 3, 4, 5, 7, 9, 10, 14, 15, 1, 6, 8, 16,
+                                2, 11, 12, 13]
 
 
 def test_density_denoiser_drops_sparse_members():
@@ -479,6 +511,24 @@ def test_density_denoiser_does_not_count_a_member_as_its_own_neighbour():
     ranking, n_kept = DensityDenoiser(1, 0.2).rank_class(_class_1d(values))
     assert n_kept == 8
     assert sorted(ranking[n_kept:].tolist()) == [1, 9]
+
+
+def test_density_denoiser_caps_k_at_all_other_members():
+    """Kills: ``k = min(n_neighbors, n - 2)`` in ``DensityDenoiser``.
+
+    n = 10 and n_neighbors = 20: k = min(20, n - 1) = 9, every other member.
+    x = 0, 1, 3, 4, 6, 7, 8, 9, 10, 11; sums of distances to the others:
+    59, 51, 39, 35, 31, 31, 33, 37, 43, 51 (positions 0..9), so by mean
+    (ties: lower position) the ranking is 4, 5, 6, 3, 7, 2, 8, 1, 9, 0.
+    int(10 * 0.8) = 8 kept: positions 9 (x = 11) and 0 (x = 0) go; 1 and 9
+    tie at 51 and the lower position stays.  (With k = 8 the farthest
+    distance drops out: 41 for position 1 against 40 for position 9, and
+    position 1 would go instead.)
+    """
+    x = [0.0, 1.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]
+    ranking, n_kept = DensityDenoiser(20, 0.2).rank_class(_class_1d(x, 4))
+    assert n_kept == 8
+    assert ranking.tolist() == [4, 5, 6, 3, 7, 2, 8, 1, 9, 0]
 
 
 def test_density_denoiser_exact_ties_keep_the_lower_position_first():
@@ -523,6 +573,21 @@ def test_core_ranked_just_outside_replaces_the_last_kept_member():
     assert ranking.tolist() == [1, 2, 0, 3, 4]
 
 
+def test_n_kept_of_zero_keeps_the_core_alone():
+    """Kills: ``n_kept = int(n_kept)`` (no ``max(1, ...)``) in
+    ``BaseDenoiser.denoise_class``.
+
+    A custom stage keeping 0 members keeps the core alone: n_kept becomes 1
+    and the core (position 0, ranked 4th in (1, 2, 3, 0, 4)) takes the place
+    of the last kept member, the first of the ranking, which moves to the
+    core's old place: [0, 2, 3, 1, 4].
+    """
+    pc = _class_1d([0.0, 1.0, 2.0, 3.0, 4.0], core_position=0)
+    ranking, n_kept = _FixedRanking(n_kept=0).denoise_class(pc)
+    assert n_kept == 1
+    assert ranking.tolist() == [0, 2, 3, 1, 4]
+
+
 class _FlagPositions(BaseEstimator):
     """An outlier detector that flags fixed local positions as outliers."""
 
@@ -546,6 +611,19 @@ def test_outlier_detector_keeps_the_core_as_an_extra_inlier():
     assert ranking.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 5]
     # The detector is cloned for the class: the parameter is left unfitted.
     assert not hasattr(den.detector, "fitted_")
+
+
+def test_outlier_detector_runs_on_a_class_of_exactly_ten():
+    """Kills: ``n <= MIN_CLASS_SIZE`` in ``OutlierDetectorDenoiser.rank_class``.
+
+    Only classes of *fewer* than 10 members skip denoising: with 10 members
+    the detector runs and its outlier (position 5) is removed; the inliers
+    stay in ascending position, the outlier follows.
+    """
+    pc = _class_1d(np.arange(10.0), core_position=0)
+    ranking, n_kept = OutlierDetectorDenoiser(_FlagPositions((5,))).denoise_class(pc)
+    assert n_kept == 9
+    assert ranking.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9, 5]
 
 
 def test_outlier_detector_skips_classes_smaller_than_ten():
