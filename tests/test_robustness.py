@@ -1268,6 +1268,22 @@ def test_core_selector_without_estimator_tags_is_used_as_given():
     _same(duck, precomputed)
 
 
+def test_custom_core_selector_cores_in_any_order_are_numbered_ascending():
+    """Kills: no ``np.sort`` in ``BiLAFSampler._checked_cores`` (the
+    library's own selectors sort their cores; a user's need not).
+
+    Spec §2: pseudo-classes are numbered by ascending core sample index.
+    X = 0, 1, 2 | 10, 11, 12 with cores given as [4, 1]: class 0 is core 1
+    (members 0, 1, 2), class 1 is core 4 (members 3, 4, 5).  A budget of 2
+    is one sample per class, the cores, in class order: [1, 4].
+    """
+    X = np.array([0.0, 1.0, 2.0, 10.0, 11.0, 12.0])[:, None]
+    sampler = BiLAFSampler(2, core_selector=_DuckCoreSelector((4, 1))).fit(X)
+    assert sampler.core_indices_.tolist() == [1, 4]
+    assert sampler.labels_.tolist() == [0, 0, 0, 1, 1, 1]
+    assert sampler.selected_indices_.tolist() == [1, 4]
+
+
 def test_denoisers_are_outlier_detectors():
     from sklearn.base import is_outlier_detector
 
