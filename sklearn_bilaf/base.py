@@ -153,6 +153,24 @@ class Fraction(Number):
                 "a count must be an int)")
 
 
+def caller_stacklevel():
+    """``stacklevel`` for a ``warnings.warn`` made by the calling function,
+    pointing at the first frame outside this package and scikit-learn: the
+    user's line, whichever of our methods or scikit-learn's wrappers
+    (``fit_transform``, ``set_output``, parameter validation, a Pipeline)
+    led there."""
+    import sys
+
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    level = 1
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in ("sklearn_bilaf", "sklearn"):
+            return level
+        frame = frame.f_back
+        level += 1
+    return level
+
 @contextmanager
 def fit_or_forget(estimator):
     """Run a fit; if it fails, drop every fitted attribute of ``estimator``.

@@ -32,6 +32,7 @@ from .base import (
     Fraction,
     SubsetSamplerMixin,
     _is_clusterer,
+    caller_stacklevel,
     fit_or_forget,
     require_whole_numbers,
     resolve_count,
@@ -530,7 +531,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 "fewer cores, e.g. core_selector=ActiveFTSelector(n_cores="
                 "'paper') or a smaller n_cores.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=caller_stacklevel(),
             )
         timings["cores"] = time.perf_counter() - tic
         self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
@@ -584,9 +585,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     "kept by denoising; denoising is skipped so that the whole "
                     "budget can be selected.",
                     UserWarning,
-                    # fit (wrapped by _fit_context) calls _fit: point at
-                    # the caller's line.
-                    stacklevel=4,
+                    stacklevel=caller_stacklevel(),
                 )
             denoiser = NoDenoiser()
             per_class, sizes = denoise_all(denoiser)

@@ -1298,11 +1298,28 @@ def test_n_jobs_zero_is_refused_by_parameter_validation(n_jobs):
         BiLAFSampler(40, n_jobs=n_jobs, core_selector=RandomSelector(5)).fit(_blobs())
 
 
-def test_budget_fallback_warning_points_at_the_callers_line():
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "pipeline"])
+def test_sampler_warnings_point_at_the_callers_line(method):
+    """Whichever path reaches the fit (fit_transform and a Pipeline add
+    frames), the warnings name the user's line, not the library's."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     X = np.random.RandomState(0).normal(size=(30, 4))
+
+    def run(sampler):
+        if method == "pipeline":
+            make_pipeline(StandardScaler(), sampler).fit(X)
+        else:
+            getattr(sampler, method)(X)
+
     with pytest.warns(UserWarning, match="exceeds the") as record:
-        BiLAFSampler(29, core_selector=RandomSelector(2), random_state=0).fit(X)
-    assert record[0].filename == __file__
+        run(BiLAFSampler(29, core_selector=RandomSelector(2), random_state=0))
+    assert [w.filename for w in record] == [__file__]
+    with pytest.warns(UserWarning, match="selected samples are cores") as record:
+        run(BiLAFSampler(4, core_selector=RandomSelector(4),
+                         denoiser=IDCDenoiser(), random_state=0))
+    assert [w.filename for w in record] == [__file__]
 
 
 def _repeated_fits(make, n_fits=3):
