@@ -155,21 +155,23 @@ class Fraction(Number):
 
 def caller_stacklevel():
     """``stacklevel`` for a ``warnings.warn`` made by the calling function,
-    pointing at the first frame outside this package and scikit-learn: the
-    user's line, whichever of our methods or scikit-learn's wrappers
-    (``fit_transform``, ``set_output``, parameter validation, a Pipeline)
-    led there."""
+    pointing at the first frame outside this package, scikit-learn and
+    joblib: the user's line, whichever of our methods or scikit-learn's
+    wrappers (``fit_transform``, ``set_output``, parameter validation, a
+    Pipeline) led there."""
     import sys
 
     frame = sys._getframe(1)  # the function that warns: stacklevel 1
     level = 1
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.split(".")[0] not in ("sklearn_bilaf", "sklearn"):
+        # joblib: a Pipeline calls its steps through joblib's Memory.
+        if module.split(".")[0] not in ("sklearn_bilaf", "sklearn", "joblib"):
             return level
         frame = frame.f_back
         level += 1
     return level
+
 
 @contextmanager
 def fit_or_forget(estimator):
@@ -761,8 +763,8 @@ class SubsetSamplerMixin(TransformerMixin):
                 "Pipeline; in a scikit-learn Pipeline a sampler can only be the "
                 "last step.",
                 UserWarning,
-                # Past set_output's wrapper, at the caller of fit_transform.
-                stacklevel=3,
+                # Past set_output's wrapper (and a Pipeline's frames).
+                stacklevel=caller_stacklevel(),
             )
         return self.fit(X, y, **fit_params).transform(X)
 

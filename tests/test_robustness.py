@@ -1322,6 +1322,26 @@ def test_sampler_warnings_point_at_the_callers_line(method):
     assert [w.filename for w in record] == [__file__]
 
 
+
+@pytest.mark.parametrize("through_pipeline", [False, True])
+def test_fit_transform_y_warning_points_at_the_callers_line(through_pipeline):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    y = np.arange(30) % 2
+    sampler = BiLAFSampler(6, core_selector=RandomSelector(6), random_state=0)
+    with pytest.warns(UserWarning, match="fit_transform ignores y") as record:
+        try:
+            if through_pipeline:
+                make_pipeline(sampler, LogisticRegression()).fit(X, y)
+            else:
+                sampler.fit_transform(X, y)
+        except ValueError:
+            pass  # the pipeline's estimator then fails, as the warning says
+    assert [w.filename for w in record
+            if "ignores y" in str(w.message)] == [__file__]
+
 def _repeated_fits(make, n_fits=3):
     X = np.random.RandomState(0).normal(size=(300, 8))
     return {tuple(make().fit(X).selected_indices_) for _ in range(n_fits)}
