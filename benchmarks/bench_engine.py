@@ -18,6 +18,7 @@ is robust to other load.
 
 import argparse
 import platform
+import re
 import resource
 import sys
 import time
@@ -117,11 +118,47 @@ def main(argv=None):
         _run(args)
 
 
+def _cpu_name():
+    """The CPU's model name and family, where Linux tells them."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(re.findall(r"^(model name|cpu family|model)\s*:\s*(.*)$",
+                             text, flags=re.MULTILINE))
+    name = fields.get("model name", platform.machine())
+    if "cpu family" in fields:
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    return name
+
+
+def _blas_libraries():
+    """Each BLAS the process loaded, with the kernels it chose for this CPU.
+
+    The products run on numpy's BLAS and on scipy's (``dsyrk``); OpenBLAS
+    picks its kernels from the CPU it recognises, and a CPU newer than the
+    library gets an older family's (``OPENBLAS_CORETYPE`` overrides the
+    choice), which can move these timings by half.
+    """
+    from threadpoolctl import threadpool_info
+
+    found = []
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        label = f"{info.get('internal_api')} {info.get('version')}"
+        if info.get("architecture"):
+            label += f" ({info['architecture']} kernels)"
+        if label not in found:
+            found.append(label)
+    return ", ".join(found) or "unknown"
+
+
 def _run(args):
 
     print(f"sklearn_bilaf {__version__}, numpy {np.__version__}, "
-          f"{platform.processor() or platform.machine()}, Python "
-          f"{platform.python_version()}")
+          f"{platform.machine()}, Python {platform.python_version()}")
+    print(f"CPU: {_cpu_name()}; BLAS: {_blas_libraries()}")
     print(f"BLAS threads: {args.threads or 'all'} (the per-class stages use "
           f"one), n_jobs: {args.n_jobs}")
     print(f"{'case':<16} {'N':>7} {'K':>5} {'B':>6} {'variant':>10} "

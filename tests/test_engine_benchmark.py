@@ -73,3 +73,24 @@ def test_quick_mode_takes_repeats_when_given(script, monkeypatch, capsys,
     monkeypatch.setattr(script, "run_case", spy)
     script.main(argv)
     assert seen and set(seen) == {repeats}
+
+
+def test_header_names_the_cpu_and_the_blas_kernels(script, capsys):
+    """The timings depend on which kernels OpenBLAS chose for the CPU (an
+    unrecognised newer CPU gets an older family's), so the header says."""
+    from threadpoolctl import threadpool_info
+
+    script.main(["--quick"])
+    header = capsys.readouterr().out.splitlines()[1]
+    assert header.startswith("CPU: ") and "; BLAS: " in header
+    for info in threadpool_info():
+        if info.get("user_api") == "blas" and info.get("architecture"):
+            assert f"({info['architecture']} kernels)" in header
+
+
+def test_cpu_name_without_proc_cpuinfo(script, monkeypatch):
+    def missing(self):
+        raise FileNotFoundError(self)
+
+    monkeypatch.setattr(script.Path, "read_text", missing)
+    assert script._cpu_name()
