@@ -154,9 +154,15 @@ def test_squared_distances_equal_scikit_learns(dtype, working_memory, n_candidat
     X = _pool(3000, 384, dtype, seed=9)
     # Rows of large norm: in float64, some of their expanded-form distances
     # to themselves come out below zero before the clamp (checked below).
-    X[100:110] *= 1e4
+    # Which ones depends on the BLAS kernels' summation order, so the
+    # candidates are those rows, found with this machine's kernels, first.
+    large = np.arange(100, 164)
+    X[large] *= 1e4
     centred = X - X.mean(axis=0)
-    candidates = np.r_[np.arange(100, 100 + n_candidates - 1), 0]
+    with threadpool_limits(limits=1):
+        self_sq = _expanded_sq(centred[large], centred)[np.arange(large.size), large]
+    large = np.r_[large[self_sq < 0], large[self_sq >= 0]]
+    candidates = np.r_[large[:n_candidates - 1], 0]
     with sklearn.config_context(working_memory=working_memory), \
             threadpool_limits(limits=1):
         ours = _CentredRows(X, X.mean(axis=0)).sq_distances(candidates)
@@ -167,12 +173,20 @@ def test_squared_distances_equal_scikit_learns(dtype, working_memory, n_candidat
     np.testing.assert_array_equal(ours, theirs)
     if dtype == np.float64 and n_candidates > 1:
         with threadpool_limits(limits=1):
-            raw = -2 * (centred[candidates].astype(np.float64)
-                        @ centred.astype(np.float64).T)
-            raw += row_norms(centred[candidates].astype(np.float64),
-                             squared=True)[:, None]
-            raw += row_norms(centred.astype(np.float64), squared=True)[None, :]
-        assert np.any(raw.astype(dtype) < 0)
+            raw = _expanded_sq(centred[candidates], centred)
+        assert np.any(raw < 0)
+
+
+def _expanded_sq(A, B):
+    """float64 |a|^2 + |b|^2 - 2 a.b, without scikit-learn's clamp at 0."""
+    from sklearn.utils.extmath import row_norms
+
+    A = A.astype(np.float64)
+    B = B.astype(np.float64)
+    raw = -2 * (A @ B.T)
+    raw += row_norms(A, squared=True)[:, None]
+    raw += row_norms(B, squared=True)[None, :]
+    return raw
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
