@@ -29,7 +29,12 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._threads import CLASS_THREADS, blas_threads, map_blocks
+from ._threads import (
+    CLASS_THREADS,
+    blas_threads,
+    map_blocks,
+    one_blas_thread_in_task,
+)
 from .base import whole_numbers
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
@@ -218,7 +223,8 @@ class PseudoClass:
     ``indices``.  Distances are computed on demand from the prepared rows,
     accurately (see the "Guarantees" section of the user guide), and the full
     ``n x n`` matrix is cached when it fits the scikit-learn
-    ``working_memory`` setting.
+    ``working_memory`` setting.  Their BLAS products run on one BLAS thread,
+    in a fit or not, so the distances do not depend on the thread count.
 
     Parameters
     ----------
@@ -401,7 +407,11 @@ class PseudoClass:
             matrix = direct_within_distances(self._distinct_plain,
                                              self.metric == "cosine")
         else:
-            matrix = within_distances(rows, None, self.metric)
+            # Products on one BLAS thread, as in a fit, also when a stage's
+            # author calls this outside one: some BLAS builds (OpenBLAS's
+            # Haswell kernels) round a product differently on more threads.
+            with one_blas_thread_in_task():
+                matrix = within_distances(rows, None, self.metric)
         if len(rows) != self.n:
             matrix = np.take(np.take(matrix, row_of, axis=0), row_of, axis=1)
         if self._fits_in_memory():
@@ -474,12 +484,13 @@ class PseudoClass:
         starts = list(range(0, r_ids.size, step))
         if len(starts) > 1 and r_ids.size - starts[-1] == 1:
             starts.pop()
-        for start, stop in zip(starts, starts[1:] + [r_ids.size], strict=True):
-            ids = r_ids[start:stop]
-            D = distinct.sq_block(ids)
-            D[np.arange(ids.size), ids] = 0.0
-            finish(D, self.metric, out=D)
-            out[start:stop] = np.take(D, c_ids, axis=1)
+        with one_blas_thread_in_task():
+            for start, stop in zip(starts, starts[1:] + [r_ids.size], strict=True):
+                ids = r_ids[start:stop]
+                D = distinct.sq_block(ids)
+                D[np.arange(ids.size), ids] = 0.0
+                finish(D, self.metric, out=D)
+                out[start:stop] = np.take(D, c_ids, axis=1)
         return np.take(out, r_back.ravel(), axis=0)
 
     def _distances_to(self, cols):
@@ -553,16 +564,18 @@ class PseudoClass:
             return mean_rows(self._matrix, positions, np.sort(positions))
         columns = np.sort(positions)
         if not (self._direct() or type(self).distances is not PseudoClass.distances):
-            sums = self._triangle_sums(columns)
+            with one_blas_thread_in_task():
+                sums = self._triangle_sums(columns)
             return sums[np.searchsorted(columns, positions)] / positions.size
         out = np.empty(positions.size)
         # Row blocks that stay in cache, whatever the class size; the same
         # compensated sums as the cached path.
         to_columns = self._distances_to(columns)
         step = max(1, min(256, chunk_rows(positions.size, 3 * 8 * positions.size)))
-        for start in range(0, positions.size, step):
-            rows = positions[start : start + step]
-            out[start : start + step] = row_means(to_columns(rows))
+        with one_blas_thread_in_task():
+            for start in range(0, positions.size, step):
+                rows = positions[start : start + step]
+                out[start : start + step] = row_means(to_columns(rows))
         return out
 
     def _triangle_sums(self, columns):

@@ -1287,3 +1287,51 @@ def test_pseudo_classes_exact_for_float32_rows_too_small_to_square(scale):
     small = BiLAFSampler(40, core_selector=cores).fit(X)
     wide = BiLAFSampler(40, core_selector=cores).fit(X.astype(np.float64))
     np.testing.assert_array_equal(small.selected_indices_, wide.selected_indices_)
+
+
+@pytest.mark.parametrize("working_memory", [None, 1])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_pseudo_class_products_run_on_one_blas_thread(metric, working_memory,
+                                                      monkeypatch):
+    """Outside a fit too (a stage's author trying it), a PseudoClass's BLAS
+    products run on one BLAS thread, as in a fit: some BLAS builds round a
+    product differently on more threads (OpenBLAS's Haswell kernels on two
+    threads changed the last bits of on-demand distances)."""
+    import sklearn
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sklearn_bilaf import _distances
+
+    seen = []
+    for name in ("sq_block", "cross_sq_block"):
+        original = getattr(_distances.CenteredRows, name)
+
+        def spy(self, *args, _original=original):
+            seen.append(max(i["num_threads"] for i in threadpool_info()
+                            if i["user_api"] == "blas"))
+            return _original(self, *args)
+
+        monkeypatch.setattr(_distances.CenteredRows, name, spy)
+    original_within = _distances.within_distances
+
+    def within_spy(*args):
+        seen.append(max(i["num_threads"] for i in threadpool_info()
+                        if i["user_api"] == "blas"))
+        return original_within(*args)
+
+    monkeypatch.setattr("sklearn_bilaf.pseudo_classes.within_distances", within_spy)
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(600, 40)) + 3.0
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    results = {}
+    for limit in (2, 1):
+        with sklearn.config_context(working_memory=working_memory or 1024), \
+                threadpool_limits(limits=limit, user_api="blas"):
+            pc = PseudoClass(0, np.arange(600), 5, X, metric)
+            results[limit] = [pc.distances(np.arange(0, 600, 7)),
+                              pc.mean_distances(np.arange(0, 600, 2)),
+                              pc.distance_matrix()]
+    assert seen and set(seen) == {1}
+    for a, b in zip(results[2], results[1], strict=True):
+        assert a.tobytes() == b.tobytes()
