@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
+    InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -1901,6 +1902,10 @@ class ClustererSelector(BaseCoreSelector):
             )
         try:
             clusterer.fit(X)
+        except InvalidParameterError:
+            # The clusterer's own parameter error names the parameter and
+            # what it accepts; the pool has nothing to do with it.
+            raise
         except (ValueError, ArithmeticError) as exc:
             # The clusterer's own message rarely says which of our inputs
             # caused it: a pool with few distinct rows for its n_clusters.

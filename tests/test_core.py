@@ -1275,6 +1275,22 @@ def test_clusterer_selector_says_where_a_clusterer_failed():
     assert isinstance(raised.value.__cause__, ValueError)
 
 
+@pytest.mark.parametrize("clusterer", [KMeans(n_clusters=0),
+                                       MiniBatchKMeans(3, batch_size=-1)])
+def test_clusterer_selector_passes_the_clusterers_parameter_error_on(clusterer):
+    """A clusterer's own parameter error (scikit-learn's
+    InvalidParameterError, which names the parameter) came back as a plain
+    ValueError that blamed the pool's distinct rows and told to ask for
+    fewer clusters, also for n_clusters=0."""
+    X = _blobs(n=20, d=2)
+    for fit in (lambda: ClustererSelector(clusterer).fit(X),
+                lambda: BiLAFSampler(5, core_selector=clusterer).fit(X)):
+        with pytest.raises(InvalidParameterError, match=r"^The '\w+' parameter "
+                           f"of {type(clusterer).__name__} must be") as raised:
+            fit()
+        assert "distinct" not in str(raised.value)
+
+
 SELECTORS = [
     RandomSelector(n_cores=9, random_state=0),
     KMeansSelector(n_cores=9, random_state=0),
