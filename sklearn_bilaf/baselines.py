@@ -144,7 +144,9 @@ class TypiClustSelector(BaseCoreSelector):
 
     As in the authors' recipe, k-means is :class:`~sklearn.cluster.KMeans`
     for up to 50 clusters and :class:`~sklearn.cluster.MiniBatchKMeans`
-    (batches of 5,000 rows) beyond.
+    (batches of 5,000 rows) beyond.  Like
+    :class:`~sklearn_bilaf.core.KMeansSelector`, it copies a memory-mapped
+    pool whole: k-means clusters a centred copy of X.
 
     Parameters
     ----------
@@ -377,6 +379,9 @@ class ProbCoverSelector(BaseCoreSelector):
     compared, by the radius search and by the graph): 1.5 to 25 minutes on
     the 60,000-65,000-row benchmark pools (depending on the radius and on
     the machine's load), impractical beyond a few hundred thousand rows.
+    Without a ``radius`` (k-means clusters a centred copy of X) or with
+    ``metric="cosine"`` (the balls are those of an L2-normalised copy), it
+    copies a memory-mapped pool whole.
 
     Parameters
     ----------

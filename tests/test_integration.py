@@ -878,6 +878,58 @@ def test_activeft_random_start_does_not_copy_a_memmap_whole(tmp_path):
     assert peak < Xm.nbytes / 3
 
 
+
+def _memmap_copying_selectors():
+    from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
+    from sklearn_bilaf.core import FarthestPointSelector, KMeansSelector
+
+    # (selector, whether it copies the pool whole)
+    return [
+        (KMeansSelector(20, n_init=1, random_state=0), True),
+        (TypiClustSelector(20, random_state=0), True),
+        # k-means chooses the radius.
+        (ProbCoverSelector(20, random_state=0), True),
+        # The balls of a cosine geometry are those of the normalised rows.
+        (ProbCoverSelector(20, radius=0.1, metric="cosine", random_state=0), True),
+        (ProbCoverSelector(20, radius=2.0, random_state=0), False),
+        (FarthestPointSelector(20, random_state=0), False),
+        (RandomSelector(20, random_state=0), False),
+    ]
+
+
+@pytest.mark.parametrize("selector, copies", _memmap_copying_selectors(),
+                         ids=lambda p: repr(p) if not isinstance(p, bool) else "")
+def test_core_selectors_that_copy_a_memmap_say_so(tmp_path, selector, copies):
+    """The user guide's "Inputs left alone" lists the core stages that copy
+    a memory-mapped pool whole, and their docstrings say so: TypiClust and
+    ProbCover (k-means inside, or a normalised copy for "cosine") copy it
+    too, and neither said so."""
+    import re
+    from pathlib import Path
+
+    X = make_blobs(4000, n_features=256, centers=80, random_state=0)[0]
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    clone(selector).fit(Xm[:400])  # compiles the kernels outside the measurement
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            clone(selector).fit(Xm)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert (peak > Xm.nbytes) == copies, peak / Xm.nbytes
+    if copies:
+        name = type(selector).__name__
+        doc = " ".join(type(selector).__doc__.split())
+        assert "copies a memory-mapped pool whole" in doc
+        guide = (Path(__file__).resolve().parents[1] / "doc" / "user_guide.rst"
+                 ).read_text(encoding="utf-8")
+        left_alone = " ".join(re.search(r"\*\*Inputs left alone\.\*\*(.*?)\n- ",
+                                        guide, re.S).group(1).split())
+        assert name in left_alone
+
+
 def test_read_only_memmap_through_the_meta_estimators(tmp_path, small_digits):
     X, y = small_digits
     np.save(tmp_path / "X.npy", X.astype(np.float32))
