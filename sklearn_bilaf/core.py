@@ -188,10 +188,11 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     """Base class for core selectors (one-shot samplers).
 
     Subclasses define ``_select(X, n_select, random_state)`` returning
-    ``n_select`` distinct row numbers of X.  ``fit`` validates X, resolves
-    ``n_cores`` (``"auto"``, ``"paper"``, an int, or a float fraction of the
-    pool) and stores the result **sorted ascending** in
-    ``selected_indices_``.
+    ``n_select`` distinct row numbers of X, and take an ``n_cores``
+    parameter (or override ``_n_select(n_samples, budget)``).  ``fit``
+    validates X, resolves ``n_cores`` (``"auto"``, ``"paper"``, an int, or a
+    float fraction of the pool) and stores the result **sorted ascending**
+    in ``selected_indices_``.
     """
 
     _parameter_constraints: dict = {
@@ -204,6 +205,16 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
     }
 
     def _n_select(self, n_samples, budget):
+        if not hasattr(self, "n_cores"):
+            # A user's subclass: say what the base class expects of it.
+            name = type(self).__name__
+            raise TypeError(
+                f"{name} has no n_cores parameter, from which BaseCoreSelector "
+                f"resolves the number of samples to select. Add it to "
+                f"{name}.__init__ (n_cores='auto', stored as self.n_cores = "
+                "n_cores), or override _n_select(n_samples, budget) to return "
+                "the count."
+            )
         if isinstance(self.n_cores, str) and self.n_cores == "paper":
             return resolve_count("auto", n_samples, name="n_cores", cap=budget,
                                  auto=paper_n_cores)

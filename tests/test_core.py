@@ -1404,6 +1404,28 @@ def test_custom_select_whole_floats_and_lists_are_row_numbers():
         assert selector.selected_indices_.dtype == np.intp
 
 
+
+class _NoNCoresSelector(BaseCoreSelector):
+    """A user's core selector that names its count otherwise."""
+
+    def __init__(self, k=3):
+        self.k = k
+
+    def _select(self, X, n_select, random_state):
+        return np.arange(n_select)
+
+
+def test_custom_selector_without_n_cores_is_told_what_to_add():
+    """A subclass without an n_cores parameter failed with a bare
+    AttributeError from inside the base class."""
+    X = _blobs(n=30, d=3, centers=3)
+    match = (r"_NoNCoresSelector has no n_cores parameter.*"
+             r"self\.n_cores = n_cores.*_n_select")
+    with pytest.raises(TypeError, match=match):
+        _NoNCoresSelector().fit(X)
+    with pytest.raises(TypeError, match=match):
+        BiLAFSampler(10, core_selector=_NoNCoresSelector()).fit(X)
+
 def test_precomputed_selector_alone_refuses_more_cores_than_the_budget():
     # fit(X, budget=...) on its own (not only through BiLAFSampler's check).
     X = np.zeros((6, 2))
