@@ -1108,6 +1108,24 @@ def _subparsers(parser):
                 if isinstance(a, argparse._SubParsersAction)).choices
 
 
+def _close_command(word, commands):
+    """The command ``word`` is most likely a typo of, or None."""
+    import difflib
+
+    word = word.lower()
+    starting = [name for name in commands if name.startswith(word)]
+    if len(starting) == 1:
+        return starting[0]
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _looks_like_a_file(word):
+    """Whether a first argument reads as a file name rather than a command."""
+    return (Path(word).suffix != "" or os.sep in word or "/" in word
+            or os.path.lexists(word))
+
+
 def _check_command(argv, parser):
     """Refuse a first argument that is neither a command nor a main option.
 
@@ -1124,8 +1142,15 @@ def _check_command(argv, parser):
         return
     suggestion = shlex.join([PROG, "select", *argv])
     if not first.startswith("-") or first == STDIO_NAME:
-        hint = "" if first == STDIO_NAME else (
-            f"; to select from a file: {suggestion}")
+        close = _close_command(first, commands)
+        if first == STDIO_NAME:
+            hint = ""
+        elif close is not None and not _looks_like_a_file(first):
+            # A mistyped command ('bilaf sel emb.npy'): not a file to select from.
+            hint = (f"; did you mean {close!r}? "
+                    f"{shlex.join([PROG, close, *argv[1:]])}")
+        else:
+            hint = f"; to select from a file: {suggestion}"
         raise _UsageError(
             f"{first!r} is not a command (choose from {', '.join(commands)})"
             f"{hint}", PROG,

@@ -1226,6 +1226,12 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
         # first; argparse took them for mistyped commands ("invalid choice: '5'").
         (["e.npy"], ["'e.npy' is not a command (choose from select, demo); to "
                      "select from a file: bilaf select e.npy"], "bilaf"),
+        # A mistyped command is not a file to select from ('bilaf select sel
+        # e.npy' was suggested).
+        (["sel", "e.npy", "-b", "5"],
+         ["'sel' is not a command (choose from select, demo); did you mean "
+          "'select'? bilaf select e.npy -b 5"], "bilaf"),
+        (["demmo"], ["did you mean 'demo'? bilaf demo"], "bilaf"),
         (["--budget", "5", "e.npy"],
          ["--budget is an option of a command; put it after the command: bilaf "
           "select --budget 5 e.npy"], "bilaf"),
