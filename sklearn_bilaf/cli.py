@@ -317,7 +317,8 @@ def _add_output_options(parser):
         "existing file is replaced, atomically (a failed run leaves it as it "
         "was; a read-only file is refused; a hard link to the old file keeps "
         "the old content); a symbolic link is followed, its target written. "
-        "'-o -' writes to standard output (format: --output-format) and the "
+        "'-o -' (or /dev/stdout) writes to standard output (format: "
+        "--output-format) and the "
         "summary to stderr. A pipe or a device (/dev/null, >(...)) is written "
         "in place, in its extension's format or --output-format's. Without -o "
         "the selected rows are only printed",
@@ -436,6 +437,20 @@ class _Progress:
     def __call__(self, message):
         if not self.quiet:
             print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _names_stdout(name):
+    """Whether the output name ``name`` is this process's standard output by
+    another name (/dev/stdout, /dev/fd/1, /proc/self/fd/1): '-o -'.
+
+    Opened by name, it would be a file to replace (a shell's '> file'), or a
+    pipe that the summary would be written into after the selection.
+    """
+    if name in (None, "", STDIO_NAME):
+        return False
+    path = os.path.normpath(os.path.abspath(name))
+    return path in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1",
+                    f"/proc/{os.getpid()}/fd/1")
 
 
 def _to_stream(args):
@@ -817,6 +832,8 @@ def _load_pool(args, progress):
 
 def _run_select(args):
     progress = _Progress(args.quiet)
+    if _names_stdout(args.output):
+        args.output = STDIO_NAME
     _check_option_combinations(args)
     output = None
     to_stdout = args.output == STDIO_NAME

@@ -1169,6 +1169,31 @@ def test_output_to_stdout_is_the_file_output(bilaf, tmp_path, digits32, fmt):
         "e.npy", "ids.txt", f"s.{suffix}"]
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/fd/1"), reason="no /dev/fd")
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_output_naming_standard_output_is_dash(bilaf, tmp_path, digits32, name):
+    """'-o /dev/stdout' is '-o -': the selection alone on stdout, the summary
+    on stderr.  It was a usage error ("unknown output format '(no
+    extension)'") when stdout was a file, and with a pipe the summary
+    followed the selection on stdout, even with --quiet."""
+    if not os.path.exists(name):
+        pytest.skip(f"no {name}")
+    np.save(tmp_path / "e.npy", digits32)
+    common = ["select", "e.npy", "-b", "30", "-k", "5", "--core-selector", "random"]
+    dash = bilaf(*common, "-o", "-", "--output-format", "json", cwd=tmp_path)
+    assert_ok(dash)
+    proc = bilaf(*common, "-o", name, "--output-format", "json", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stdout == dash.stdout
+    assert json.loads(proc.stdout) == api_selection(
+        digits32, 30, n_cores=5).selected_indices_.tolist()
+    assert "BiLAF selected 30 of 1797 samples" in proc.stderr
+    quiet = bilaf(*common, "-o", name, "-q", cwd=tmp_path)
+    assert_ok(quiet)
+    assert quiet.stdout.startswith("row,role,pseudo_class\n") and quiet.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
 def test_npy_output_to_stdout(tmp_path, digits32):
     np.save(tmp_path / "e.npy", digits32)
     env = dict(os.environ)
