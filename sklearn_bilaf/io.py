@@ -1069,6 +1069,15 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is a folder, not a file; give the embeddings file "
             f"({', '.join(EMBEDDING_SUFFIXES)})"
         )
+    if suffix not in EMBEDDING_SUFFIXES and (
+            _is_stream(path) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
+        # /dev/stdin (a pipe, or a file given with '<'), a shell's <(...)
+        # (/dev/fd/63): a name that cannot be changed to say the format.
+        raise InputError(
+            f"{path}: is a pipe or a device, whose name gives no format; save "
+            f"the embeddings to a file ({', '.join(EMBEDDING_SUFFIXES)}) and give "
+            "its name"
+        )
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "

@@ -1988,6 +1988,13 @@ def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
         assert_one_line_error(proc, f"pipe{suffix}: is not a regular file (a "
                               "pipe or a device)", f"{suffix} files are read in "
                               "place: save the embeddings to a file first")
+    # Standard input or a shell's <(...) (/dev/fd/63) has no extension: it
+    # was told to use one of the extensions, which it cannot have.
+    os.mkfifo(tmp_path / "fd63")
+    proc = call_bilaf("select", "fd63", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "fd63: is a pipe or a device, whose name gives "
+                          "no format; save the embeddings to a file (.npy, .npz, "
+                          ".csv, .tsv, .parquet) and give its name")
 
 
 def test_whitespace_only_lines_are_blank_lines(tmp_path):
