@@ -394,6 +394,7 @@ def _load_npz(path, key):
             f"{path}: not a NumPy .npz archive; save embeddings with np.savez"
         )
     import zipfile
+    import zlib
 
     # Opened here, not by np.load: numpy leaves its own handle open when the
     # archive turns out to be damaged.
@@ -448,8 +449,12 @@ def _load_npz(path, key):
                     f"{source}: unreadable ({_one_line(exc)}); is the archive "
                     "truncated or damaged?"
                 ) from None
-            except (OSError, EOFError, zipfile.BadZipFile) as exc:
-                raise InputError(f"{source}: unreadable ({_one_line(exc)})") from None
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                # zlib.error: a damaged member of np.savez_compressed's archive.
+                raise InputError(
+                    f"{source}: unreadable ({_one_line(exc)}); is the archive "
+                    "damaged? write it again"
+                ) from None
     if not isinstance(X, np.ndarray):
         # NpzFile hands back the raw bytes of a member without the .npy header.
         raise InputError(

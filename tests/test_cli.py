@@ -817,6 +817,11 @@ def _bad_inputs(tmp_path, X):
         "truncated npz member": (
             lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
             ["e.npz"], "e.npz[x]: unreadable (EOF"),
+        # zlib's error escaped as a traceback.
+        "damaged compressed npz member": (
+            lambda: _damaged_compressed_npz(tmp_path / "e.npz", X),
+            ["e.npz"], "e.npz[x]: unreadable (Error -3 while decompressing "
+            "data"),
         "empty npy": (lambda: (tmp_path / "e.npy").write_bytes(b""), ["e.npy"],
                       "e.npy is empty (0 bytes)"),
         "empty npz": (lambda: (tmp_path / "e.npz").write_bytes(b""), ["e.npz"],
@@ -1018,6 +1023,22 @@ def _write_zip(path, members):
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+
+
+def _damaged_compressed_npz(path, X):
+    """``np.savez_compressed``'s archive with its member's deflate stream
+    damaged (a bad disk block, say); the archive's directory is intact."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x.npy", _npy_bytes(X))
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("x.npy")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 2, start + info.compress_size - 2):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
 
 
 def _npy_bytes(X):
