@@ -401,7 +401,15 @@ def _load_npz(path, key):
     with open(path, "rb") as handle:
         try:
             archive = np.load(handle, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        except zipfile.BadZipFile as exc:
+            # Its start was a zip archive's: the central directory at the end
+            # is what is missing (a download or copy cut short).
+            raise InputError(
+                f"{path}: unreadable .npz archive: it starts as one, but its end "
+                f"(the list of its arrays) is missing or damaged; is it "
+                f"truncated? write it again ({_one_line(exc)})"
+            ) from None
+        except (OSError, ValueError, EOFError) as exc:
             raise InputError(
                 f"{path}: unreadable .npz archive ({_one_line(exc)})"
             ) from None

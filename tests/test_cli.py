@@ -817,6 +817,13 @@ def _bad_inputs(tmp_path, X):
         "truncated npz member": (
             lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
             ["e.npz"], "e.npz[x]: unreadable (EOF"),
+        # zipfile's "File is not a zip file" was all it said.
+        "truncated npz": (
+            lambda: np.savez(tmp_path / "e.npz", x=X) or (tmp_path / "e.npz")
+            .write_bytes((tmp_path / "e.npz").read_bytes()[:1000]),
+            ["e.npz"], "e.npz: unreadable .npz archive: it starts as one, but its "
+            "end (the list of its arrays) is missing or damaged; is it "
+            "truncated? write it again"),
         # zlib's error escaped as a traceback.
         "damaged compressed npz member": (
             lambda: _damaged_compressed_npz(tmp_path / "e.npz", X),
