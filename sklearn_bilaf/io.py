@@ -796,10 +796,20 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                 if _is_blank(row):
                     continue
                 if len(row) != n_columns:
+                    comment = ""
+                    if first[0].lstrip().startswith("#"):
+                        # np.savetxt(..., header="...") writes "# ..." first.
+                        comment = (
+                            f"; line {first_line} is a comment "
+                            f"({delimiter.join(first)[:40]!r}, as np.savetxt's "
+                            "header= writes), which is not skipped: remove it, "
+                            "or save with np.savetxt(..., comments='') for a "
+                            "header row"
+                        )
                     raise InputError(
                         f"{source}: line {line} has {len(row)} fields but the "
                         f"first row has {n_columns}; every row needs the same "
-                        "columns"
+                        f"columns{comment}"
                     )
                 if id_pos is not None:
                     ids.append(row[id_pos])

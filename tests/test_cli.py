@@ -817,6 +817,16 @@ def _bad_inputs(tmp_path, X):
         "truncated npz member": (
             lambda: _write_zip(tmp_path / "e.npz", {"x.npy": _npy_bytes(X)[:500]}),
             ["e.npz"], "e.npz[x]: unreadable (EOF"),
+        # np.savetxt(path, X, delimiter=",", header="...") writes "# ..." first:
+        # "line 2 has 64 fields but the first row has 1" was all it said.
+        "savetxt comment header": (
+            lambda: np.savetxt(tmp_path / "e.csv", X, delimiter=",",
+                               header="digits, 8x8 pixels"),
+            ["e.csv"], "e.csv: line 2 has 64 fields but the first row has 2; "
+            "every row needs the same columns; line 1 is a comment ('# digits, "
+            "8x8 pixels', as np.savetxt's header= writes), which is not skipped: "
+            "remove it, or save with np.savetxt(..., comments='') for a header "
+            "row"),
         # zipfile's "File is not a zip file" was all it said.
         "truncated npz": (
             lambda: np.savez(tmp_path / "e.npz", x=X) or (tmp_path / "e.npz")
