@@ -453,6 +453,16 @@ def _names_stdout(name):
                     f"/proc/{os.getpid()}/fd/1")
 
 
+def _same_file(one, other):
+    """Whether two file arguments name the same existing file."""
+    if one in (None, STDIO_NAME) or other in (None, STDIO_NAME):
+        return False
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):  # missing, or a bad name: told later
+        return False
+
+
 def _to_stream(args):
     """Whether -o names a pipe or a device (/dev/null), written in place."""
     return args.output not in (None, "", STDIO_NAME) and _is_stream(args.output)
@@ -834,6 +844,10 @@ def _run_select(args):
     progress = _Progress(args.quiet)
     if _names_stdout(args.output):
         args.output = STDIO_NAME
+    if args.id_column is not None and _same_file(args.ids, args.embeddings):
+        # '--ids emb.csv' naming the embeddings table itself: its --id-column
+        # is the table's, to leave out of the features (else read as one).
+        args.ids = None
     _check_option_combinations(args)
     output = None
     to_stdout = args.output == STDIO_NAME

@@ -592,6 +592,30 @@ def test_csv_with_id_and_label_columns(bilaf, tmp_path, digits_xy):
     assert "64 features" in proc.stdout
 
 
+def test_ids_file_that_is_the_embeddings_table_is_its_id_column(tmp_path,
+                                                                digits_xy):
+    """'e.csv --ids e.csv --id-column path' takes the ids from the table's
+    column and leaves it out of the features, as '--id-column path' alone
+    does: the column went to the ids file only, so the table's text column
+    was read as a feature and the error said to name it with --id-column."""
+    X = digits_xy[0][:300]
+    path = tmp_path / "emb.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path"] + [f"f{j}" for j in range(X.shape[1])])
+        for i, row in enumerate(X):
+            writer.writerow([f"a/{i}.jpg"] + [repr(float(v)) for v in row])
+    common = ["select", "emb.csv", "--id-column", "path", "-b", "9",
+              "--core-selector", "random", "-q"]
+    alone = call_bilaf(*common, "-o", "alone.json", cwd=tmp_path)
+    assert_ok(alone)
+    both = call_bilaf(*common, "--ids", "emb.csv", "-o", "both.json", cwd=tmp_path)
+    assert_ok(both)
+    expected = [f"a/{i}.jpg" for i in api_selection(X, 9).selected_indices_]
+    assert json.loads((tmp_path / "both.json").read_text()) == expected
+    assert json.loads((tmp_path / "alone.json").read_text()) == expected
+
+
 def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
     X = digits_xy[0][:300]
     expected = api_selection(X, 9).selected_indices_.tolist()
