@@ -94,7 +94,8 @@ def _count_or_fraction(text, *, allow_auto=False):
         return text
     percent = text.endswith("%")
     number = text[:-1].strip() if percent else text
-    if not percent and re.fullmatch(r"[+-]?\d+", number):
+    # Digits may be grouped with underscores, as in Python (1_000).
+    if not percent and re.fullmatch(r"[+-]?\d+(?:_\d+)*", number):
         # A whole number is a count, negative ones included: "-1" is a
         # mistyped count, not a fraction outside (0, 1].
         value = int(number)

@@ -1665,6 +1665,17 @@ def test_bad_command_line_exits_2_with_one_line(bilaf, args, fragment):
     assert_one_line_error(proc, fragment, status=2)
 
 
+def test_counts_with_digit_separators_are_counts():
+    """'-b 1_000' is the count 1000, as Python writes it; float() read it as
+    1000.0, a fraction "not in (0, 1]", and the error said to give a count
+    as a whole number."""
+    from sklearn_bilaf.cli import _budget, _n_cores
+
+    assert _budget("1_000") == 1000 and isinstance(_budget("1_000"), int)
+    assert _n_cores("2_500") == 2500
+    assert _budget("0.01") == 0.01 and _budget("1%") == 0.01
+
+
 def test_negative_looking_values_keep_their_option():
     from sklearn_bilaf.cli import _attach_negative_values
 
