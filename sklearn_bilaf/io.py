@@ -832,7 +832,12 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
     if id_pos is not None:
         blank = next((i for i, value in enumerate(ids) if not value.strip()), None)
         if blank is not None:
-            raise InputError(f"{source}: data row {blank} has an empty id")
+            # Named by line, as every other error in a text table is.
+            raise InputError(
+                f"{source}: line {id_lines[blank]}, id column "
+                f"{column_labels[id_pos]} is empty; every row needs an id: fill "
+                "it in or drop that row, and save the file again"
+            )
         _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}",
                           lines=id_lines)
     if has_header:

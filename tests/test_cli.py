@@ -616,6 +616,22 @@ def test_ids_file_that_is_the_embeddings_table_is_its_id_column(tmp_path,
     assert json.loads((tmp_path / "alone.json").read_text()) == expected
 
 
+def test_empty_id_in_a_table_names_its_line(tmp_path):
+    """An empty id cell is told by its line, with what to do; it was "data
+    row 2 has an empty id", a row number counted from 0 after the header."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("id,a,b\ns0,1,2\n\ns1,3,4\n ,5,6\ns3,7,8\n")
+    with pytest.raises(InputError) as info:
+        load_embeddings(tmp_path / "e.csv", id_column="id")
+    assert str(info.value) == (
+        f"{tmp_path / 'e.csv'}: line 5, id column 'id' is empty; every row needs "
+        "an id: fill it in or drop that row, and save the file again")
+    (tmp_path / "e.tsv").write_text("1\t2\ts0\n3\t4\t\n")
+    with pytest.raises(InputError, match="e.tsv: line 2, id column 2 is empty"):
+        load_embeddings(tmp_path / "e.tsv", id_column=2, header="no")
+
+
 def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
     X = digits_xy[0][:300]
     expected = api_selection(X, 9).selected_indices_.tolist()
