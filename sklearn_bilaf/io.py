@@ -977,6 +977,15 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
     if id_pos is not None:
         ids = [v if isinstance(v, (str, int)) else str(v)
                for v in plain_column(id_pos, "id")]
+        blank = [i for i, v in enumerate(ids) if isinstance(v, str) and not v.strip()]
+        if blank:
+            # As in a text table's id column: "" would name a sample.
+            n = len(blank)
+            raise InputError(
+                f"{source}: the id column {names[id_pos]!r} has {n} empty "
+                f"id{'' if n == 1 else 's'}, in {_rows_text(blank)}; every row "
+                f"needs an id: {_fill_or_drop(n)}"
+            )
         _check_unique_ids(ids, f"{source}, id column {names[id_pos]!r}")
     labels = None
     if label_pos is not None:

@@ -1844,6 +1844,22 @@ def test_parquet_repeated_ids_are_refused(tmp_path):
         load_embeddings(tmp_path / "e.parquet", id_column="key")
 
 
+def test_parquet_empty_ids_are_refused(tmp_path):
+    """An empty (or blank) string id is refused, as in a CSV id column or an
+    --ids file; it was written to the outputs as an id ""."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    pq.write_table(pa.table({"key": ["a", "b", "", " ", "e"],
+                             "x": [0.0, 1.0, 2.0, 3.0, 4.0]}),
+                   tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"e\.parquet: the id column 'key' has 2 "
+                       r"empty ids, in rows 2 and 3; every row needs an id: "
+                       r"fill them in or drop those rows"):
+        load_embeddings(tmp_path / "e.parquet", id_column="key")
+
+
 def test_parquet_non_finite_value_names_the_files_column(tmp_path):
     # With an id column first, X's column 2 is the file's column 'c' (position
     # 3); the message named "column 2", which in the file is 'b'.
