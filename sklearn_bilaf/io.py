@@ -1284,9 +1284,14 @@ def read_ids(path, n_rows, *, column=None):
         if not value.strip():
             raise InputError(f"--ids {source}: line {line} holds an empty id")
     if len(ids) != n_rows:
+        header = ""
+        if len(ids) == n_rows + 1 and suffix not in _DELIMITERS:
+            # One too many: a column name on the first line, most likely.
+            header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? remove "
+                      "it, or save the ids as a .csv file with that header")
         raise InputError(
             f"--ids {source} gives {len(ids)} ids but the embeddings have "
-            f"{n_rows} rows; it needs exactly one id per row, in row order"
+            f"{n_rows} rows; it needs exactly one id per row, in row order{header}"
         )
     _check_unique_ids(ids, f"--ids {source}", lines=list(lines))
     return ids

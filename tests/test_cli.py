@@ -1015,6 +1015,15 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:50]),
                      (tmp_path / "ids.txt").write_text("a\nb\n")),
             ["e.npy", "--ids", "ids.txt"], "gives 2 ids but the embeddings have 50"),
+        # One id too many in a text file: likely a header line, which was
+        # not said.
+        "ids file with a header line": (
+            lambda: (np.save(tmp_path / "e.npy", X[:3]),
+                     (tmp_path / "ids.txt").write_text("path\na\nb\nc\n")),
+            ["e.npy", "--ids", "ids.txt"],
+            "--ids ids.txt gives 4 ids but the embeddings have 3 rows; it needs "
+            "exactly one id per row, in row order; is line 1 ('path') a header? "
+            "remove it, or save the ids as a .csv file with that header"),
         "missing ids file": (
             lambda: np.save(tmp_path / "e.npy", X[:50]),
             ["e.npy", "--ids", "nope.txt"], "--ids nope.txt: no such file"),
