@@ -772,6 +772,10 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             )
             hint = (f"; if line {first_line} is data, not a header, pass "
                     "--header no" if data_like_header else "")
+            if header == "no" and not any(map(_is_number, first)):
+                # Column names read as data: the error is on that line.
+                hint = (f"; if line {first_line} is a header, not data, leave "
+                        "out --header no")
             all_features = features == list(range(n_columns))
             ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []

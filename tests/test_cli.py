@@ -867,6 +867,14 @@ def _bad_inputs(tmp_path, X):
             "8x8 pixels', as np.savetxt's header= writes), which is not skipped: "
             "remove it, or save with np.savetxt(..., comments='') for a header "
             "row"),
+        # The header read as data: the error said to name the column with
+        # --id-column.
+        "header with --header no": (
+            lambda: (tmp_path / "e.csv").write_text("a,b\n1,2\n3,4\n"),
+            ["e.csv", "--header", "no"],
+            "e.csv: line 1, column 0 holds 'a', not a number; name a non-numeric "
+            "column with --id-column or --label-column, or remove it; if line 1 "
+            "is a header, not data, leave out --header no"),
         # zipfile's "File is not a zip file" was all it said.
         "truncated npz": (
             lambda: np.savez(tmp_path / "e.npz", x=X) or (tmp_path / "e.npz")
