@@ -936,9 +936,22 @@ def _run_select(args):
             ) from None
         write_seconds = time.perf_counter() - tic
     if show_report:
-        _report(args, sampler, pool, source, demo,
-                STDIO_NAME if to_stdout else output, read_seconds, write_seconds,
-                stream=report)
+        try:
+            _report(args, sampler, pool, source, demo,
+                    STDIO_NAME if to_stdout else output, read_seconds,
+                    write_seconds, stream=report)
+        except BrokenPipeError:
+            raise  # the reader left: nothing to say (see _main)
+        except OSError as exc:
+            if to_stdout:
+                raise  # the summary went to stderr: nowhere to tell it
+            # A full disk behind '> file': the selection may be safe already.
+            written = (f"; the selection was written to {output}"
+                       if output is not None else "")
+            raise InputError(
+                "could not write the summary to standard output "
+                f"({exc.strerror or ' '.join(str(exc).split())}){written}"
+            ) from None
     return EXIT_OK
 
 

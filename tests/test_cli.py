@@ -1432,6 +1432,37 @@ def test_failed_write_to_stdout_says_what_failed(tmp_path, digits32, monkeypatch
         "(No space left on device)\n")
 
 
+def test_failed_summary_says_what_failed_and_where_the_selection_is(
+        tmp_path, digits32):
+    """'bilaf select e.npy -o s.json > /dev/full': the summary cannot be
+    printed; the error was a bare "No space left on device", which did not
+    say that the selection had been written."""
+    from sklearn_bilaf.cli import main
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    np.save(tmp_path / "e.npy", digits32[:100])
+    common = ["select", "e.npy", "-b", "3", "--core-selector", "random", "-q"]
+    previous = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for extra, where in ((["-o", "s.json"], "; the selection was written to "
+                              "s.json"), ([], "")):
+            err = io.StringIO()
+            with redirect_stdout(Full()), redirect_stderr(err):
+                status = main([*common, *extra])
+            assert status == 1
+            assert err.getvalue() == (
+                "bilaf: error: could not write the summary to standard output "
+                f"(No space left on device){where}\n")
+    finally:
+        os.chdir(previous)
+    assert json.loads((tmp_path / "s.json").read_text()) == api_selection(
+        digits32[:100], 3).selected_indices_.tolist()
+
+
 def test_headerless_file_with_text_ids_is_warned_about(tmp_path):
     """Its first row, taken for a header, would silently lose its sample."""
     (tmp_path / "e.csv").write_text("p0,0.5,1.5\np1,2.5,3.5\np2,4.5,5.5\n")
