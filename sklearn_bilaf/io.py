@@ -135,6 +135,16 @@ def _fill_or_drop(n_rows):
             "fill them in or drop those rows") + ", and save the file again"
 
 
+def _tilde_hint(path):
+    """A note for a missing path that starts with ``~``, which only a shell
+    expands (not in ``--output=~/...``, nor when quoted)."""
+    text = os.fspath(path)
+    if not text.startswith("~") or os.path.lexists(text.split(os.sep)[0]):
+        return ""
+    return (f" ('~' is not expanded here, only by a shell at the start of an "
+            f"unquoted word; write {os.path.expanduser(text)})")
+
+
 def _check_exists(path):
     """Refuse a path that leads to no file, or to a folder, saying which."""
     path = Path(path)
@@ -151,7 +161,7 @@ def _check_exists(path):
                 f"{path}: is a symbolic link to {os.readlink(path)!r}, which "
                 "does not exist"
             )
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file{_tilde_hint(path)}")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
 
@@ -1405,6 +1415,9 @@ def check_output_path(path, inputs=()):
                 f"-o {path}: {link}{str(existing)!r} is a file, not a folder"
             )
         fix = "create it or change the link" if link else "create it first"
+        tilde = _tilde_hint(text) if not link else ""
+        if tilde:
+            fix = tilde.strip(" ()")  # creating a folder named '~' is no fix
         raise InputError(
             f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
         )

@@ -1773,6 +1773,29 @@ def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+def test_unexpanded_tilde_is_told(tmp_path, monkeypatch):
+    """'--output=~/s.json' or a quoted '~/e.npy' reaches the command with its
+    '~' (only a shell expands it): "create the folder '~' first" would make
+    a folder named '~'; say to write the expanded path instead."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    np.save(tmp_path / "e.npy", np.zeros((10, 2)))
+    here = tmp_path / "work"
+    here.mkdir()
+    proc = call_bilaf("select", "../e.npy", "-q", "--output=~/s.json", cwd=here)
+    assert_one_line_error(
+        proc, "-o ~/s.json: the folder '~' does not exist; '~' is not expanded "
+        "here, only by a shell at the start of an unquoted word; write "
+        f"{tmp_path / 's.json'}")
+    proc = call_bilaf("select", "~/e.npy", "-q", cwd=here)
+    assert_one_line_error(
+        proc, f"~/e.npy: no such file ('~' is not expanded here, only by a shell "
+        f"at the start of an unquoted word; write {tmp_path / 'e.npy'})")
+    proc = call_bilaf("select", "../e.npy", "-q", "--ids=~/ids.txt", cwd=here)
+    assert_one_line_error(proc, "--ids ~/ids.txt: no such file ('~' is not "
+                          "expanded here")
+    assert sorted(p.name for p in here.iterdir()) == []
+
+
 def test_output_name_naming_an_existing_folder_says_so(bilaf, tmp_path, digits32):
     """Without an extension or with a trailing separator, an existing folder
     is told as such (the file system, not the name, is the problem: exit 1)."""
