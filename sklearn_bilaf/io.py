@@ -197,8 +197,9 @@ _KNOWN_MAGIC = (
     (_ZIP_MAGIC, "a zip archive, as np.savez writes", ".npz"),
     (b"PAR1", "a Parquet file", ".parquet"),
     (b"\x89HDF\r\n\x1a\n", "an HDF5 file", None),
-    (b"\x1f\x8b", "a gzip-compressed file", None),
 )
+_GZIP_MAGIC = b"\x1f\x8b"
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
 def _is_pickle(head):
@@ -215,6 +216,9 @@ def _what_it_is(head, suffix):
     if _is_pickle(head):
         return ("it is a Python pickle, which is never unpickled; save the "
                 "embeddings with np.save")
+    if head.startswith(_GZIP_MAGIC):
+        # A .csv.gz renamed, say: its content may well be fine once unpacked.
+        return "it is gzip-compressed; decompress it first (gunzip)"
     for magic, what, right in _KNOWN_MAGIC:
         if head.startswith(magic) and right != suffix:
             if right is None:
@@ -1128,6 +1132,12 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is a pipe or a device, whose name gives no format; save "
             f"the embeddings to a file ({', '.join(EMBEDDING_SUFFIXES)}) and give "
             "its name"
+        )
+    if suffix in _COMPRESSED_SUFFIXES and suffix_of(path.stem) in EMBEDDING_SUFFIXES:
+        # emb.csv.gz: the format is known, the compression is not read.
+        raise InputError(
+            f"{path}: is compressed ({suffix}); decompress it first, and give "
+            f"the {suffix_of(path.stem)} file"
         )
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(

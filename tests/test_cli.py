@@ -875,6 +875,18 @@ def _bad_inputs(tmp_path, X):
             "e.csv: line 1, column 0 holds 'a', not a number; name a non-numeric "
             "column with --id-column or --label-column, or remove it; if line 1 "
             "is a header, not data, leave out --header no"),
+        # Compressed tables: told to be saved with np.save, or an unknown
+        # format '.gz'.
+        "gzip named csv": (
+            lambda: (tmp_path / "e.csv").write_bytes(
+                __import__("gzip").compress(b"a,b\n1,2\n")),
+            ["e.csv"], "e.csv: not UTF-8 text: it is gzip-compressed; decompress "
+            "it first (gunzip)"),
+        "csv.gz": (
+            lambda: (tmp_path / "e.csv.gz").write_bytes(
+                __import__("gzip").compress(b"a,b\n1,2\n")),
+            ["e.csv.gz"], "e.csv.gz: is compressed (.gz); decompress it first, "
+            "and give the .csv file"),
         # zipfile's "File is not a zip file" was all it said.
         "truncated npz": (
             lambda: np.savez(tmp_path / "e.npz", x=X) or (tmp_path / "e.npz")
