@@ -916,6 +916,9 @@ def _label_array(values):
     try:
         numbers = np.array(values, dtype=np.float64)
     except (ValueError, TypeError):
+        numbers = None
+    if numbers is None or numbers.ndim != 1:
+        # Text, or one list per row (a Parquet list column): one label each.
         return np.asarray([str(v) for v in values])
     if np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
         return numbers.astype(np.int64)

@@ -1943,6 +1943,22 @@ def test_parquet_empty_ids_are_refused(tmp_path):
         load_embeddings(tmp_path / "e.parquet", id_column="key")
 
 
+def test_parquet_list_label_column_gives_one_label_per_row(tmp_path):
+    """A label column of lists (multi-label tags, say) gives one label per
+    row, the list; its entries were taken for labels of their own, so the
+    summary counted each pick once per entry ("3 picks cover 2 of the 2
+    labels" for [1, 2] on every row)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import load_embeddings
+
+    pq.write_table(pa.table({"x": [0.0, 1.0, 2.0], "tags": [[1, 2], [1, 2], [3, 4]]}),
+                   tmp_path / "e.parquet")
+    pool = load_embeddings(tmp_path / "e.parquet", label_column="tags")
+    assert pool.labels.tolist() == ["[1, 2]", "[1, 2]", "[3, 4]"]
+    assert pool.X.shape == (3, 1)
+
+
 def test_parquet_non_finite_value_names_the_files_column(tmp_path):
     # With an id column first, X's column 2 is the file's column 'c' (position
     # 3); the message named "column 2", which in the file is 'b'.
