@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 from ._version import __version__
@@ -111,7 +112,13 @@ def _count_or_fraction(text, *, allow_auto=False):
             "(e.g. 0.01 or 1%)"
         ) from None
     if percent:
-        value /= 100.0
+        # The fraction the text reads as, rounded once: "0.7%" is 0.007, as
+        # budget=0.007 is; float("0.7") / 100 would round twice, to just
+        # below 0.007, which floored to 6 of 1,000 rows instead of 7.  (Out
+        # of (0, 100] the value is refused below; "1e9999999" would overflow
+        # the decimal context.)
+        value = (float(Decimal(number) / 100) if 0.0 < value <= 100.0
+                 else value / 100.0)
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError(
             f"{text!r}: a fraction must be in (0, 1], e.g. 0.01 or 1% for one "

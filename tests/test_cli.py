@@ -512,6 +512,31 @@ def test_n_cores_paper_is_capped_at_the_budget_like_the_api(bilaf, tmp_path,
         "budget)" in flat
 
 
+def test_a_percentage_is_the_fraction_it_reads_as(bilaf, tmp_path, digits32):
+    """``0.7%`` is the fraction 0.007, as ``budget=0.007`` in Python: 7 of
+    1,000 rows (0.7 / 100 in floating point is just below 0.007, which
+    floored to 6), for the budget and the number of cores alike."""
+    X = digits32[:1000]
+    np.save(tmp_path / "e.npy", X)
+    expected = api_selection(X, 0.007)
+    assert expected.selected_indices_.size == 7
+    proc = bilaf("select", "e.npy", "-b", "0.7%", "--core-selector", "random",
+                 "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert json.loads((tmp_path / "s.json").read_text()) == (
+        expected.selected_indices_.tolist())
+    assert "budget 7 (0.7% of the pool)" in " ".join(proc.stdout.split())
+    expected = api_selection(X, 20, n_cores=0.007)
+    assert expected.n_cores_ == 7
+    proc = bilaf("select", "e.npy", "-b", "20", "-k", "0.7%", "--core-selector",
+                 "random", "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert json.loads((tmp_path / "s.json").read_text()) == (
+        expected.selected_indices_.tolist())
+    proc = bilaf("select", "e.npy", "-b", "5", "-k", "0.7%", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "--n-cores 0.007 gives 7 cores but the budget is 5")
+
+
 # -- input formats -----------------------------------------------------------
 def test_npz_with_key(bilaf, tmp_path, digits_xy):
     X, y = digits_xy
@@ -1720,6 +1745,7 @@ def test_temporary_names_fit_the_name_limit_and_stay_distinct(tmp_path):
         (["-b", "-1%"], "'-1%': a fraction must be in (0, 1]"),
         (["--budget", "-0.5"], "'-0.5': a fraction must be in (0, 1]"),
         (["-k", "-0.5%"], "'-0.5%': a fraction must be in (0, 1]"),
+        (["-b", "1e9999999%"], "'1e9999999%': a fraction must be in (0, 1]"),
         (["--removal-rate", "-.1"], "the rate must be in [0, 1)"),
         (["--core-selector", "typiclust"], "invalid choice"),
         (["--removal-rate", "1"], "the rate must be in [0, 1)"),
