@@ -1389,6 +1389,10 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
          ["'sel' is not a command (choose from select, demo); did you mean "
           "'select'? bilaf select e.npy -b 5"], "bilaf"),
         (["demmo"], ["did you mean 'demo'? bilaf demo"], "bilaf"),
+        (["selct", "e.npy"], ["'selct' is not a command (choose from select, "
+                              "demo); did you mean 'select'? bilaf select e.npy"],
+         "bilaf"),
+        (["Demo"], ["did you mean 'demo'? bilaf demo"], "bilaf"),
         (["--budget", "5", "e.npy"],
          ["--budget is an option of a command; put it after the command: bilaf "
           "select --budget 5 e.npy"], "bilaf"),
