@@ -154,7 +154,10 @@ def _project(X, projection, random_state):
                 )
             # t-SNE refuses a perplexity that is not below the sample count.
             perplexity = min(30.0, (X.shape[0] - 1) / 3)
-            coords = TSNE(n_components=2, init="pca", perplexity=perplexity,
+            # Its PCA start needs as many features as output dimensions: a
+            # single-feature pool starts from random positions instead.
+            init = "pca" if X.shape[1] >= 2 else "random"
+            coords = TSNE(n_components=2, init=init, perplexity=perplexity,
                           random_state=random_state).fit_transform(X)
             name = "t-SNE"
         else:

@@ -404,6 +404,21 @@ def test_single_feature_pool_is_drawn_on_a_line(pool):
                                np.abs(X1[:, 0] - X1[:, 0].mean()))
 
 
+def test_single_feature_pool_can_be_drawn_with_tsne(pool):
+    """t-SNE's PCA start needs two features: one feature starts at random
+    (it failed with "n_components=2 must be between 0 and ... 1")."""
+    X, _ = pool
+    X1 = X[:, :1]
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X1)
+    display = SelectionDisplay.from_estimator(selector, X1, projection="tsne",
+                                              random_state=0)
+    assert display.embedding.shape == (N_SAMPLES, 2)
+    assert display.projection_name == "t-SNE"
+    again = SelectionDisplay.from_estimator(selector, X1, projection="tsne",
+                                            random_state=0)
+    np.testing.assert_array_equal(again.embedding, display.embedding)
+
+
 def test_single_sample_pool_is_drawn_at_the_origin_without_warnings():
     """PCA of one sample would warn (zero variance); it is the origin."""
     import warnings
