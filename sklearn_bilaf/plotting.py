@@ -223,6 +223,18 @@ def _palette(n_colors, cmap=None):
     return plt.get_cmap("turbo")(0.05 + 0.9 * hues)
 
 
+def _class_codes(classes):
+    """Class number of every entry of ``classes``, in ascending label order."""
+    try:
+        return np.unique(classes, return_inverse=True)[1].ravel()
+    except TypeError:
+        # Labels numpy cannot sort together: None or NaN for the unlabeled
+        # samples beside strings, strings beside numbers.  Each distinct
+        # type and repr is a class (all NaNs are one).
+        keys = [f"{type(value).__name__} {value!r}" for value in classes.tolist()]
+        return np.unique(keys, return_inverse=True)[1].ravel()
+
+
 class SelectionDisplay:
     """Pool of a subset sampler in 2-D, with its selection marked.
 
@@ -357,7 +369,7 @@ class SelectionDisplay:
                 f"The class labels must have one entry per sample ({n}); got "
                 f"shape {classes.shape}."
             )
-        _, codes = np.unique(classes, return_inverse=True)
+        codes = _class_codes(classes)
         return _palette(int(codes.max()) + 1, cmap)[codes]
 
     def plot(

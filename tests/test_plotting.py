@@ -439,6 +439,32 @@ def test_tsne_needs_four_samples():
         SelectionDisplay.from_estimator(selector, X, projection="tsne")
 
 
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_classes_with_missing_labels_are_coloured(pool, sampler, missing):
+    """y with None (or NaN) for the unlabeled samples beside string labels:
+    numpy cannot sort them together (it failed with "'<' not supported
+    between instances of 'str' and 'NoneType'"); each value is a class."""
+    X, y = pool
+    labels = np.array([f"class {label}" for label in y], dtype=object)
+    labels[::3] = missing
+    display = SelectionDisplay.from_estimator(sampler, X, labels)
+    colors = display.colors_
+    assert colors.shape == (N_SAMPLES, 4)
+    # Same label, same colour; five labels (four classes and the missing).
+    assert len(np.unique(colors, axis=0)) == 5
+    for label in ["class 0", "class 3"]:
+        where = np.flatnonzero(labels == label)
+        np.testing.assert_array_equal(colors[where], colors[where[:1]].repeat(
+            where.size, axis=0))
+    unlabeled = colors[::3]
+    np.testing.assert_array_equal(unlabeled, unlabeled[:1].repeat(len(unlabeled),
+                                                                  axis=0))
+    # Labels numpy can sort keep their colours (np.unique's order).
+    plain = SelectionDisplay.from_estimator(sampler, X, y.astype(str)).colors_
+    expected = SelectionDisplay.from_estimator(sampler, X, y).colors_
+    np.testing.assert_array_equal(plain, expected)
+
+
 def test_precomputed_values_of_the_wrong_shape_are_refused():
     embedding = np.zeros((20, 2))
     with pytest.raises(ValueError, match=r"embedding must have shape "
