@@ -69,12 +69,21 @@ def _pyplot():
     return plt
 
 
+def _holds_selection(estimator):
+    """Whether ``estimator`` is, or holds, a fitted subset sampler."""
+    if hasattr(estimator, "sampler_") or hasattr(estimator, "selected_indices_"):
+        return True
+    steps = getattr(estimator, "steps", None)
+    return bool(steps) and _holds_selection(steps[-1][1])
+
+
 def _fitted_sampler(estimator):
     """The fitted subset sampler inside ``estimator``.
 
-    A Pipeline ending with a sampler, or a meta-estimator holding its fitted
-    sampler in ``sampler_``, selects the same rows as that sampler, so the
-    picture is the same.
+    A Pipeline ending with a sampler, an imbalanced-learn Pipeline with a
+    ``SubsetResampler`` step, or a meta-estimator holding its fitted sampler
+    in ``sampler_``, selects the same rows as that sampler, so the picture is
+    the same.
     """
     # The wrapped sampler first: a LabelBudgetClassifier has selected rows of
     # its own, but its sampler_ holds the cores and pseudo-classes.
@@ -84,7 +93,15 @@ def _fitted_sampler(estimator):
         return estimator
     steps = getattr(estimator, "steps", None)
     if steps:
-        return _fitted_sampler(steps[-1][1])
+        last = steps[-1][1]
+        if not _holds_selection(last):
+            # An imbalanced-learn pipeline selects in a step before its
+            # estimator (a SubsetResampler): the first such step numbers
+            # the rows the pipeline was fitted on.
+            holders = [step for _, step in steps if _holds_selection(step)]
+            if holders:
+                return _fitted_sampler(holders[0])
+        return _fitted_sampler(last)
     if not hasattr(estimator, "fit"):
         raise TypeError(f"{type(estimator).__name__} is not an estimator.")
     try:
@@ -94,7 +111,8 @@ def _fitted_sampler(estimator):
     raise TypeError(
         f"{type(estimator).__name__} is not a subset sampler: it has no "
         "selected_indices_. Pass a fitted BiLAFSampler, a core selector, a "
-        "Pipeline ending with one, or a meta-estimator with sampler_."
+        "Pipeline ending with one, or a meta-estimator with sampler_ (such "
+        "as a SubsetResampler, also as a step of an imbalanced-learn Pipeline)."
     )
 
 
@@ -500,8 +518,11 @@ class SelectionDisplay:
         estimator : fitted sampler
             Any fitted sampler of this package (it has ``selected_indices_``):
             :class:`~sklearn_bilaf.BiLAFSampler`, a core selector of
-            :mod:`sklearn_bilaf.core`, a Pipeline ending with one, or a
-            meta-estimator exposing it as ``sampler_``.  Its
+            :mod:`sklearn_bilaf.core`, a Pipeline ending with one, a
+            meta-estimator exposing it as ``sampler_``
+            (:class:`~sklearn_bilaf.LabelBudgetClassifier`,
+            :class:`~sklearn_bilaf.SubsetResampler`), or an imbalanced-learn
+            Pipeline with a ``SubsetResampler`` step.  Its
             ``core_indices_``, ``inlier_mask_`` and ``labels_`` are used when
             present.
         X : array-like of shape (n_samples, n_features)

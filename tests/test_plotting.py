@@ -324,6 +324,33 @@ def test_meta_estimators_are_drawn_from_their_sampler(pool, sampler):
     assert display.core_indices is not None
 
 
+def test_imbalanced_learn_pipeline_is_drawn_from_its_resampler(pool):
+    """The selection of an imbalanced-learn pipeline is a SubsetResampler
+    step before the estimator (it was refused as "LogisticRegression is not
+    a subset sampler")."""
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import SubsetResampler
+
+    X, y = pool
+    pipe = imblearn_pipeline.make_pipeline(
+        StandardScaler(),
+        SubsetResampler(BiLAFSampler(BUDGET, core_selector=RandomSelector(
+            N_CORES), random_state=0)),
+        LogisticRegression(),
+    ).fit(X, y)
+    display = SelectionDisplay.from_estimator(pipe, X, y)
+    inner = pipe.named_steps["subsetresampler"].sampler_
+    np.testing.assert_array_equal(display.selected_indices,
+                                  inner.selected_indices_)
+    np.testing.assert_array_equal(display.core_indices, inner.core_indices_)
+    # A pipeline without a selection step is still refused.
+    plain = make_pipeline(StandardScaler(), PCA(2)).fit(X)
+    with pytest.raises(TypeError, match="not a subset sampler"):
+        SelectionDisplay.from_estimator(plain, X)
+
+
 def test_fitted_estimator_that_is_not_a_sampler_is_refused(pool):
     X, _ = pool
     with pytest.raises(TypeError, match="not a subset sampler"):
