@@ -136,6 +136,13 @@ def _row_numbers(values, n, name):
     return rows
 
 
+def _identical_rows(X):
+    """Whether every row of X equals the first (a single row included)."""
+    step = max(1, (1 << 22) // max(1, X.shape[1]))
+    return not any(np.any(X[start:start + step] != X[0])
+                   for start in range(1, X.shape[0], step))
+
+
 def _project(X, projection, random_state):
     """2-D coordinates of the rows of X, and a name for the axes."""
     if isinstance(projection, SelectionDisplay):
@@ -144,10 +151,11 @@ def _project(X, projection, random_state):
         if projection == "pca":
             from sklearn.decomposition import PCA
 
-            if X.shape[0] == 1:
-                # PCA centres a lone sample to the origin, warning as it
-                # divides by its zero variance: place it there directly.
-                coords = np.zeros((1, 2))
+            if _identical_rows(X):
+                # PCA centres a lone sample (or identical ones) to the
+                # origin, warning as it divides by their zero variance:
+                # place them there directly.
+                coords = np.zeros((X.shape[0], 2))
             else:
                 n_components = min(2, X.shape[0], X.shape[1])
                 # PCA's covariance overflows for values near the dtype's
@@ -170,13 +178,19 @@ def _project(X, projection, random_state):
                     f"projection='tsne' needs at least 4 samples; got "
                     f"{X.shape[0]}. Use projection='pca'."
                 )
-            # t-SNE refuses a perplexity that is not below the sample count.
-            perplexity = min(30.0, (X.shape[0] - 1) / 3)
-            # Its PCA start needs as many features as output dimensions: a
-            # single-feature pool starts from random positions instead.
-            init = "pca" if X.shape[1] >= 2 else "random"
-            coords = TSNE(n_components=2, init=init, perplexity=perplexity,
-                          random_state=random_state).fit_transform(X)
+            if _identical_rows(X):
+                # t-SNE's PCA start divides by the first component's zero
+                # spread (scikit-learn's t-SNE then crashes the interpreter):
+                # identical rows are one point, drawn at the origin as by PCA.
+                coords = np.zeros((X.shape[0], 2))
+            else:
+                # t-SNE refuses a perplexity not below the sample count.
+                perplexity = min(30.0, (X.shape[0] - 1) / 3)
+                # Its PCA start needs as many features as output dimensions:
+                # a single-feature pool starts from random positions instead.
+                init = "pca" if X.shape[1] >= 2 else "random"
+                coords = TSNE(n_components=2, init=init, perplexity=perplexity,
+                              random_state=random_state).fit_transform(X)
             name = "t-SNE"
         else:
             raise ValueError(

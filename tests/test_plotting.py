@@ -458,6 +458,51 @@ def test_single_sample_pool_is_drawn_at_the_origin_without_warnings():
     np.testing.assert_array_equal(display.embedding, [[0.0, 0.0]])
 
 
+@pytest.mark.parametrize("X", [np.ones((5, 3)), np.zeros((4, 1)),
+                               np.full((2, 4), 7.0)])
+def test_identical_rows_are_drawn_at_the_origin_without_warnings(X):
+    """PCA of identical rows warns as it divides by their zero variance
+    ("invalid value encountered in divide"): they are the origin."""
+    import warnings
+
+    selector = RandomSelector(n_cores=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        display = SelectionDisplay.from_estimator(selector, X)
+    np.testing.assert_array_equal(display.embedding, np.zeros((X.shape[0], 2)))
+
+
+def test_identical_rows_are_drawn_with_tsne_at_the_origin():
+    """scikit-learn's t-SNE divides its PCA start by the first component's
+    zero spread and crashes the interpreter (a segmentation fault) on
+    identical rows; they are drawn at the origin, as with PCA.  Run in a
+    subprocess, so that a crash fails this test only."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    code = (
+        "import numpy as np, matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "from sklearn_bilaf.core import RandomSelector\n"
+        "from sklearn_bilaf.plotting import SelectionDisplay\n"
+        "X = np.ones((6, 3))\n"
+        "selector = RandomSelector(n_cores=1, random_state=0).fit(X)\n"
+        "display = SelectionDisplay.from_estimator(selector, X, projection='tsne',"
+        " random_state=0)\n"
+        "assert display.projection_name == 't-SNE'\n"
+        "print(np.abs(display.embedding).max())\n"
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(repo), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+    done = subprocess.run([sys.executable, "-c", code], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "0.0"
+
+
 def test_tsne_needs_four_samples():
     X = np.arange(6.0).reshape(3, 2)
     selector = RandomSelector(n_cores=1, random_state=0).fit(X)
