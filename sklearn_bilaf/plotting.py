@@ -143,6 +143,16 @@ def _identical_rows(X):
                    for start in range(1, X.shape[0], step))
 
 
+def _rescaling_exponent(X):
+    """e such that ``X * 2**-e`` has its largest magnitude near 1, when X's
+    values are so large or so small (beyond 2**32 or below 2**-32) that
+    their squares risk overflowing or underflowing; else 0."""
+    peak = float(np.max(np.abs(X))) if X.size else 0.0
+    if peak == 0.0 or 2.0**-32 <= peak <= 2.0**32:
+        return 0
+    return int(np.ceil(np.log2(peak)))
+
+
 def _project(X, projection, random_state):
     """2-D coordinates of the rows of X, and a name for the axes."""
     if isinstance(projection, SelectionDisplay):
@@ -159,10 +169,10 @@ def _project(X, projection, random_state):
             else:
                 n_components = min(2, X.shape[0], X.shape[1])
                 # PCA's covariance overflows for values near the dtype's
-                # maximum: work on X scaled by a power of two (exact, so the
-                # coordinates are the same) and scale them back.
-                peak = float(np.max(np.abs(X))) if X.size else 0.0
-                exponent = int(np.ceil(np.log2(peak))) if peak > 2.0**32 else 0
+                # maximum (and underflows for tiny ones): work on X scaled
+                # by a power of two (exact, so the coordinates are the
+                # same) and scale them back.
+                exponent = _rescaling_exponent(X)
                 coords = PCA(n_components=n_components,
                              random_state=random_state).fit_transform(
                                  np.ldexp(X, -exponent) if exponent else X)
@@ -189,8 +199,14 @@ def _project(X, projection, random_state):
                 # Its PCA start needs as many features as output dimensions:
                 # a single-feature pool starts from random positions instead.
                 init = "pca" if X.shape[1] >= 2 else "random"
+                # Squares of huge or tiny values overflow or underflow, and
+                # its PCA start then divides by an infinite or zero spread
+                # (scikit-learn's t-SNE crashes the interpreter): X scaled
+                # by a power of two has the same neighbours.
+                exponent = _rescaling_exponent(X)
                 coords = TSNE(n_components=2, init=init, perplexity=perplexity,
-                              random_state=random_state).fit_transform(X)
+                              random_state=random_state).fit_transform(
+                                  np.ldexp(X, -exponent) if exponent else X)
             name = "t-SNE"
         else:
             raise ValueError(

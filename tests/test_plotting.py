@@ -472,11 +472,10 @@ def test_identical_rows_are_drawn_at_the_origin_without_warnings(X):
     np.testing.assert_array_equal(display.embedding, np.zeros((X.shape[0], 2)))
 
 
-def test_identical_rows_are_drawn_with_tsne_at_the_origin():
-    """scikit-learn's t-SNE divides its PCA start by the first component's
-    zero spread and crashes the interpreter (a segmentation fault) on
-    identical rows; they are drawn at the origin, as with PCA.  Run in a
-    subprocess, so that a crash fails this test only."""
+def _tsne_in_a_subprocess(make_X):
+    """``abs(embedding).max()`` of the t-SNE picture of ``eval(make_X)``,
+    drawn in a subprocess, so that a crash of the interpreter fails the
+    calling test only."""
     import os
     import subprocess
     from pathlib import Path
@@ -487,8 +486,11 @@ def test_identical_rows_are_drawn_with_tsne_at_the_origin():
         "matplotlib.use('Agg')\n"
         "from sklearn_bilaf.core import RandomSelector\n"
         "from sklearn_bilaf.plotting import SelectionDisplay\n"
-        "X = np.ones((6, 3))\n"
-        "selector = RandomSelector(n_cores=1, random_state=0).fit(X)\n"
+        f"X = {make_X}\n"
+        # Rows aligned with the pool: the pool itself may be refused
+        # (squared distances that overflow).
+        "selector = RandomSelector(n_cores=1, random_state=0).fit(\n"
+        "    np.ones((len(X), 1)))\n"
         "display = SelectionDisplay.from_estimator(selector, X, projection='tsne',"
         " random_state=0)\n"
         "assert display.projection_name == 't-SNE'\n"
@@ -497,10 +499,45 @@ def test_identical_rows_are_drawn_with_tsne_at_the_origin():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(repo), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
-    done = subprocess.run([sys.executable, "-c", code], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c",
+                           code], env=env, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "0.0"
+    return float(done.stdout)
+
+
+def test_identical_rows_are_drawn_with_tsne_at_the_origin():
+    """scikit-learn's t-SNE divides its PCA start by the first component's
+    zero spread and crashes the interpreter (a segmentation fault) on
+    identical rows; they are drawn at the origin, as with PCA."""
+    assert _tsne_in_a_subprocess("np.ones((6, 3))") == 0.0
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e200])
+def test_tiny_and_huge_values_are_drawn_with_tsne(scale):
+    """Values whose squares underflow (or overflow) made t-SNE's PCA start
+    divide by a zero (or infinite) spread and crash the interpreter."""
+    make_X = f"np.random.RandomState(0).normal(size=(30, 3)) * {scale!r}"
+    assert 0.0 < _tsne_in_a_subprocess(make_X) < np.inf
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-170])
+def test_tiny_values_are_drawn_with_pca(pool, scale):
+    """PCA of values whose squares underflow warned ("invalid value
+    encountered in divide") and drew every sample at the origin; they are
+    drawn as X rescaled by a power of two is, scaled back."""
+    import warnings
+
+    X, _ = pool
+    X_tiny = X * scale
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        display = SelectionDisplay.from_estimator(selector, X_tiny,
+                                                  random_state=0)
+    expected = PCA(2, random_state=0).fit_transform(X)
+    np.testing.assert_allclose(display.embedding / scale, expected, rtol=1e-6,
+                               atol=1e-9 * np.abs(expected).max())
 
 
 def test_tsne_needs_four_samples():
