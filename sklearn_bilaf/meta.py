@@ -65,6 +65,18 @@ def _selected_indices(fitted_sampler, n_samples):
             "sklearn_bilaf (BiLAFSampler, or a selector of sklearn_bilaf.core), "
             "or a Pipeline that ends with one."
         )
+    n_fit = getattr(_final_step(fitted_sampler), "n_samples_fit_", None)
+    if isinstance(n_fit, Integral) and n_fit != n_samples:
+        # An imbalanced-learn pipeline with a resampler before its sampler:
+        # the indices would pick other rows of X, silently.
+        raise ValueError(
+            f"The sampler selected from a pool of {n_fit} rows, but X has "
+            f"{n_samples}: a step of {type(fitted_sampler).__name__} before "
+            "the sampler changed the rows (a resampler), so its "
+            "selected_indices_ number the rows a step before it passed on, "
+            "not those of X. Put resamplers after the selection, or select "
+            "with a single sampler."
+        )
     indices = np.asarray(indices)
     if indices.ndim != 1 or indices.dtype.kind not in "iu":
         raise ValueError(

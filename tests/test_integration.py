@@ -1176,6 +1176,23 @@ def test_meta_estimators_refuse_selected_indices_outside_the_pool(
     with pytest.raises(ValueError, match=match):
         SubsetResampler(_OutOfRangeSampler(bad)).fit_resample(X, y)
 
+def test_meta_estimators_refuse_a_pipeline_that_resamples_before_its_sampler(
+        small_digits):
+    """An imbalanced-learn pipeline whose sampler selects from rows another
+    step resampled: its selected_indices_ number those rows, not X's, and
+    the wrong rows of X were silently used."""
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    X, y = small_digits
+    sampler = imblearn_pipeline.make_pipeline(
+        SubsetResampler(RandomSelector(0.5, random_state=0)), _sampler(30, 6))
+    match = (r"selected from a pool of 300 rows, but X has 600.*number the "
+             r"rows a step before it passed on")
+    with pytest.raises(ValueError, match=match):
+        LabelBudgetClassifier(sampler, _lr()).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        SubsetResampler(sampler).fit_resample(X, y)
+
+
 def test_label_budget_classifier_refuses_a_regressor_as_estimator(small_digits):
     """A regressor trained on the selected labels made a "classifier" whose
     predictions were numbers and that had no classes_ (documented)."""
