@@ -395,7 +395,24 @@ class SelectionDisplay:
             groups["boundary"] = selected & ~core
             marked = selected | core
         if self.inlier_mask is not None:
-            inlier = np.asarray(self.inlier_mask, dtype=bool)
+            inlier = np.asarray(self.inlier_mask)
+            if inlier.dtype.kind != "b":
+                try:
+                    values = np.unique(inlier)
+                    mask_like = bool(np.isin(values, (0, 1)).all())
+                except TypeError:  # values that do not sort together
+                    values, mask_like = inlier, False
+                if not mask_like:
+                    # Read as booleans, an outlier detector's 1 / -1 would
+                    # all be True: no sample drawn as removed.
+                    shown = values[:5].tolist()
+                    raise ValueError(
+                        "inlier_mask must be a boolean mask (True for the kept "
+                        f"samples); got values {shown}. For an outlier "
+                        "detector's fit_predict labels (1 / -1), pass "
+                        "labels == 1."
+                    )
+                inlier = inlier.astype(bool)
             if inlier.shape != (n,):
                 raise ValueError(
                     f"inlier_mask must have one entry per sample ({n}); got "

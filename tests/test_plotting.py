@@ -590,6 +590,23 @@ def test_precomputed_values_of_the_wrong_shape_are_refused():
         SelectionDisplay(embedding, [0], y=np.zeros((20, 1))).plot()
 
 
+def test_inlier_mask_of_outlier_labels_is_refused():
+    """An outlier detector's fit_predict gives 1 / -1, and both read as True:
+    no sample was drawn as removed, silently."""
+    embedding = np.zeros((6, 2))
+    labels = np.array([1, 1, -1, 1, -1, 1])
+    with pytest.raises(ValueError, match=r"inlier_mask must be a boolean mask "
+                                         r"\(True for the kept samples\); got "
+                                         r"values \[-1, 1\].*labels == 1"):
+        SelectionDisplay(embedding, [0], inlier_mask=labels).plot()
+    # 0 / 1 and booleans are masks.
+    display = SelectionDisplay(embedding, [0], inlier_mask=labels == 1).plot()
+    assert _n_points(display.removed_) == 2
+    display = SelectionDisplay(embedding, [0],
+                               inlier_mask=(labels == 1).astype(int)).plot()
+    assert _n_points(display.removed_) == 2
+
+
 def test_what_is_not_an_estimator_is_refused(pool):
     X, _ = pool
     with pytest.raises(TypeError, match=r"^ndarray is not an estimator\.$"):
