@@ -515,7 +515,8 @@ class SelectionDisplay:
                 face, edge = _LEGEND_COLORS[group]
                 handles.append(Line2D(
                     [], [], linestyle="", marker=style["marker"],
-                    markersize=max(4.0, np.sqrt(style["s"])),
+                    # One size per point is allowed: their median.
+                    markersize=max(4.0, float(np.sqrt(np.median(style["s"])))),
                     markerfacecolor=face, markeredgecolor=edge,
                     label=f"{_LEGEND_LABELS[group]} ({int(mask.sum())})",
                 ))

@@ -613,6 +613,19 @@ def test_what_is_not_an_estimator_is_refused(pool):
         SelectionDisplay.from_estimator(np.arange(3), X)
 
 
+@pytest.mark.parametrize("sizes", [np.arange(7) + 5.0, [9] * 7])
+def test_point_sizes_per_sample_are_drawn(sizes):
+    """Axes.scatter takes one size per point; the legend's marker size
+    failed on them ("The truth value of an array ... is ambiguous")."""
+    embedding = np.random.RandomState(0).normal(size=(10, 2))
+    display = SelectionDisplay(embedding, [0, 1, 2], core_indices=[0]).plot(
+        pool_kw={"s": sizes})
+    np.testing.assert_array_equal(display.pool_.get_sizes(), sizes)
+    handle = display.legend_.legend_handles[-1]
+    assert handle.get_label() == "other samples (7)"
+    assert handle.get_markersize() == max(4.0, np.sqrt(np.median(sizes)))
+
+
 @pytest.mark.parametrize("key", ["c", "color", "facecolor", "facecolors"])
 def test_colour_override_replaces_the_class_colours(pool, sampler, key):
     X, y = pool
