@@ -308,6 +308,9 @@ class PrecomputedSelector(BaseCoreSelector):
     """Cores given as an array of row numbers.
 
     ``BiLAFSampler(core_selector=[...])`` wraps the array in this class.
+    The numbers are rows of the X given to ``fit``: in cross-validation or
+    a grid search, each fold fits on other rows, where the same numbers
+    point at other samples, so use a core selector there.
 
     Parameters
     ----------

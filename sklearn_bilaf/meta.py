@@ -671,14 +671,16 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        X_resampled : ndarray or DataFrame of shape (n_selected, n_features)
-            The selected rows of X, in the sampler's order; a DataFrame keeps
-            its index labels and a numpy array its dtype.  Sparse X (which a
-            sampler pipeline starting with TruncatedSVD takes) gives a sparse
-            matrix, in CSR format for formats without row indexing (COO
-            matrices, DIA, BSR).
-        y_resampled : ndarray, Series or None
-            The matching entries of y (None when y is None).
+        X_resampled : ndarray, DataFrame, sparse matrix or list
+            The selected rows of X (``n_selected`` of them), in the
+            sampler's order, of X's own type: a DataFrame keeps its index
+            labels, a numpy array its dtype, and a list (of texts, say, for
+            a sampler pipeline that embeds them) stays a list.  Sparse X
+            (which a sampler pipeline starting with TruncatedSVD takes)
+            gives a sparse matrix, in CSR format for formats without row
+            indexing (COO matrices, DIA, BSR).
+        y_resampled : ndarray, Series, list or None
+            The matching entries of y, of y's type (None when y is None).
         """
         X = _as_rows(X, type(self).__name__)
         self.fit(X, y)

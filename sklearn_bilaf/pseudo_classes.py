@@ -260,9 +260,11 @@ class PseudoClass:
         the sampler before the boundary stage.
     outside_distance : ndarray of shape (n,) or None
         Distance to the nearest core of another pseudo-class; set by the
-        sampler before the boundary stage.
+        sampler before the boundary stage (``inf`` when there is a single
+        pseudo-class).
     opponent : ndarray of shape (n,) or None
-        The pseudo-class of that nearest other core.
+        The pseudo-class of that nearest other core (-1 when there is a
+        single pseudo-class).
     n_classes : int
         Number of pseudo-classes in the pool.
     """
