@@ -25,6 +25,7 @@ these selectors work on X as given (normalise it, or use ProbCover's
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
@@ -36,6 +37,7 @@ from ._distances import (
     sq_distances,
     sq_norms,
     unique_rows,
+    working_memory_bytes,
 )
 from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound
@@ -77,8 +79,73 @@ def _covers_every_pair(X, radius):
     worst = 4 * spread * (1 + 1e-6) + 16 * (d + 2) * eps * largest
     return radius * radius * (1 - 1e-6) > worst
 
-def _one_decision_per_pair(graph, X, radius):
-    """The ball graph with x in y's ball exactly when y is in x's.
+def _ball_graph(X, radius):
+    """The ball graph of radius ``radius`` as CSR arrays ``(indptr, indices)``:
+    row x lists the samples y with D(x, y) < radius, x itself included,
+    ascending, with y in x's row exactly when x is in y's.
+
+    scikit-learn's radius search, queried in row chunks so that only a
+    chunk's neighbour lists (16 bytes a neighbour) are held at a time and
+    the graph keeps 4 bytes an edge (``radius_neighbors_graph`` peaked at
+    about 36 bytes an edge).  The chunks start at multiples of scikit-learn's distance
+    tile (``pairwise_dist_chunk_size`` rows) and query the search's own copy
+    of the rows, so every distance is computed in the same tile, with the
+    same bits, as in one query of the whole pool.
+    """
+    n = X.shape[0]
+    search = NearestNeighbors(radius=radius).fit(X)
+    rows = getattr(search, "_fit_X", X)
+    tile = max(1, int(get_config().get("pairwise_dist_chunk_size", 256)))
+    index_dtype = np.int32 if n <= np.iinfo(np.int32).max else np.intp
+    counts = np.empty(n, dtype=np.int64)
+    pieces = []
+    start, step = 0, tile
+    while start < n:
+        stop = min(n, start + step)
+        distances, neighbours = search.radius_neighbors(
+            rows[start:stop], radius, return_distance=True, sort_results=False)
+        lengths = np.fromiter((a.size for a in neighbours), dtype=np.int64,
+                              count=stop - start)
+        m = stop - start
+        if lengths.sum():
+            # Open balls: D < radius (the search keeps D <= radius).
+            inside = np.concatenate(distances) < radius
+            row_of = np.repeat(np.arange(m), lengths)[inside]
+            kept = np.concatenate(neighbours)[inside]
+        else:
+            row_of = kept = np.empty(0, dtype=np.intp)
+        del distances, neighbours
+        # Each row's neighbours, then the sample itself; sum_duplicates
+        # sorts every row and drops the second copy of the sample.
+        slots = np.bincount(row_of, minlength=m) + 1
+        chunk_indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(slots, out=chunk_indptr[1:])
+        columns = np.empty(chunk_indptr[-1], dtype=index_dtype)
+        columns[np.arange(kept.size) + row_of] = kept
+        columns[chunk_indptr[1:] - 1] = np.arange(start, stop)
+        chunk = sp.csr_matrix(
+            (np.ones(columns.size, dtype=np.int8), columns, chunk_indptr),
+            shape=(m, n))
+        chunk.sum_duplicates()
+        counts[start:stop] = np.diff(chunk.indptr)
+        second = chunk.indices.astype(index_dtype, copy=False)
+        pieces.append(second)
+        del chunk, columns
+        # The next chunk's neighbour lists within working_memory, judged by
+        # this chunk's (a whole number of tiles, at least one).
+        per_row = max(1.0, second.size / m)
+        step = max(tile, int(working_memory_bytes() // (64 * per_row)) // tile * tile)
+        start = stop
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    del pieces
+    return _one_decision_per_pair(indptr, indices, X, radius)
+
+
+def _one_decision_per_pair(indptr, indices, X, radius):
+    """The ball graph ``(indptr, indices)`` with x in y's ball exactly when y
+    is in x's.
 
     The radius search computes D(x, y) and D(y, x) apart, and its expanded
     form can round them to different sides of the radius.  The greedy
@@ -88,14 +155,13 @@ def _one_decision_per_pair(graph, X, radius):
     decided by their direct difference, the same for both directions; a
     graph without them (as good as always) is returned as it is.
     """
-    n = graph.shape[0]
+    n = indptr.size - 1
     structure = sp.csr_matrix(
-        (np.ones(graph.nnz, dtype=np.int8), graph.indices, graph.indptr),
-        shape=graph.shape)
+        (np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, n))
     transposed = structure.T.tocsr()  # canonical: sorted indices
     if (np.array_equal(structure.indptr, transposed.indptr)
             and np.array_equal(structure.indices, transposed.indices)):
-        return graph
+        return indptr, indices
     one_sided = (structure - transposed).tocoo()
     ahead = one_sided.data > 0  # (x, y) in the graph, (y, x) not
     first, second = one_sided.row[ahead], one_sided.col[ahead]
@@ -106,10 +172,9 @@ def _one_decision_per_pair(graph, X, radius):
         (np.ones(2 * first.size, dtype=np.int8),
          (np.concatenate([first, second]), np.concatenate([second, first]))),
         shape=(n, n))
-    graph = (both_ways + added).tocsr().astype(np.float64)
+    graph = (both_ways + added).tocsr()
     graph.sum_duplicates()  # also sorts the indices
-    graph.data[:] = 1
-    return graph
+    return graph.indptr.astype(np.int64), graph.indices
 
 
 def _direct_distances(X, first, second):
@@ -367,7 +432,10 @@ class ProbCoverSelector(BaseCoreSelector):
 
     The ball graph is a sparse radius-neighbour graph; its size is the number
     of (sample, neighbour) pairs within the radius, never N x N unless the
-    radius makes the graph dense.  A pair whose two distances the search
+    radius makes the graph dense.  It is held at 4 bytes a pair (about 12
+    at the fit's peak), built from radius queries in row chunks whose
+    temporaries fit scikit-learn's ``working_memory``, each pair decided
+    as one query of the whole pool would.  A pair whose two distances the search
     rounds to different sides of the radius is decided once, by its direct
     difference, so that y is in x's ball exactly when x is in y's.  The
     nearest-other-cluster distances are computed in row chunks of
@@ -534,16 +602,7 @@ class ProbCoverSelector(BaseCoreSelector):
             self.n_edges_ = n * n
             self.selection_order_ = order
             return order
-        graph = NearestNeighbors(radius=radius).fit(Xg).radius_neighbors_graph(
-            mode="distance")
-        # Open balls (D < radius); explicit zeros (duplicates) are edges too.
-        graph.data = (graph.data < radius).astype(np.float64)
-        graph.eliminate_zeros()
-        graph = (graph + sp.identity(n, format="csr")).tocsr()
-        graph.sum_duplicates()
-        graph.data[:] = 1
-        graph = _one_decision_per_pair(graph, Xg, radius)
-        indptr, indices = graph.indptr, graph.indices
+        indptr, indices = _ball_graph(Xg, radius)
         # Symmetric graph: row x lists both the samples x covers and the
         # samples whose balls cover x.
         uncovered_in_ball = np.diff(indptr).astype(np.int64)
@@ -561,13 +620,25 @@ class ProbCoverSelector(BaseCoreSelector):
             ball = indices[indptr[best]: indptr[best + 1]]
             fresh = ball[~covered[ball]]
             covered[fresh] = True
-            # Every ball containing a freshly covered sample loses it.
-            starts, stops = indptr[fresh], indptr[fresh + 1]
-            lengths = stops - starts
-            if lengths.sum():
-                flat = np.repeat(stops - lengths.cumsum(), lengths) + np.arange(
-                    lengths.sum())
-                uncovered_in_ball -= np.bincount(indices[flat], minlength=n)
+            # Every ball containing a freshly covered sample loses it, taken
+            # for groups of fresh samples whose balls' positions (8 bytes
+            # each, and 4 for their members) fit working_memory: the first
+            # picks of a dense graph reach most of its edges.
+            ends = np.cumsum(indptr[fresh + 1] - indptr[fresh])
+            limit = max(1, working_memory_bytes() // 16)
+            first = 0
+            while first < fresh.size:
+                base = ends[first - 1] if first else 0
+                last = max(first + 1, int(np.searchsorted(ends, base + limit,
+                                                          side="right")))
+                group = fresh[first:last]
+                starts, stops = indptr[group], indptr[group + 1]
+                lengths = stops - starts
+                if lengths.sum():
+                    flat = np.repeat(stops - lengths.cumsum(), lengths) + np.arange(
+                        lengths.sum())
+                    uncovered_in_ball -= np.bincount(indices[flat], minlength=n)
+                first = last
         if t < n_select:
             rest = np.flatnonzero(~chosen)
             order[t:] = random_state.choice(rest, size=n_select - t, replace=False)
@@ -575,6 +646,6 @@ class ProbCoverSelector(BaseCoreSelector):
         self.radius_ = radius
         self.purity_ = purity
         self.coverage_ = float(covered.mean())
-        self.n_edges_ = int(graph.nnz)
+        self.n_edges_ = int(indices.size)
         self.selection_order_ = order
         return order

@@ -455,3 +455,77 @@ def test_probcover_a_pair_at_the_radius_is_in_both_balls_or_neither():
     exact = cdist(X, X)
     assert (exact[i, j] < radius) == (exact[j, i] < radius)
     assert greedy.tolist() == reference_probcover(X, radius, 300)
+
+
+def _whole_query_graph(X, radius):
+    """The ball graph as it was built before the chunked queries: one radius
+    query of the whole pool (scikit-learn's radius_neighbors_graph), open
+    balls, self-loops, then one decision per pair."""
+    import scipy.sparse as sp
+    from sklearn.neighbors import NearestNeighbors
+
+    from sklearn_bilaf.baselines import _one_decision_per_pair
+
+    graph = NearestNeighbors(radius=radius).fit(X).radius_neighbors_graph(
+        mode="distance")
+    graph.data = (graph.data < radius).astype(np.float64)
+    graph.eliminate_zeros()
+    graph = (graph + sp.identity(X.shape[0], format="csr")).tocsr()
+    graph.sum_duplicates()
+    return _one_decision_per_pair(graph.indptr.astype(np.int64),
+                                  graph.indices.astype(np.int32), X, radius)
+
+
+@pytest.mark.parametrize("n_features, dtype", [(3, np.float64), (40, np.float64),
+                                               (40, np.float32)])
+@pytest.mark.parametrize("working_memory", [1024, 0.01])
+def test_probcover_graph_in_chunks_is_the_whole_querys(n_features, dtype,
+                                                       working_memory):
+    """The ball graph is queried in row chunks (to bound its memory) aligned
+    to scikit-learn's distance tiles: each pair is decided as in one query of
+    the whole pool, for a tree search (3 features) and the brute-force one,
+    whatever the chunks (a tiny working_memory gives one tile per chunk)."""
+    import sklearn
+
+    from sklearn_bilaf.baselines import _ball_graph
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(1100, n_features)).astype(dtype)
+    X[50:60] = X[7]  # exact duplicates: explicit zero distances
+    if n_features == 3:
+        X = np.round(X * 2) / 2  # a grid: distances exactly at the radius
+    radius = float(np.quantile(cdist(X[:200], X[:200]), 0.3))
+    if n_features == 3:
+        radius = 1.0  # the grid's own spacing: pairs at the radius exist
+    with sklearn.config_context(pairwise_dist_chunk_size=128):
+        expected_indptr, expected_indices = _whole_query_graph(X, radius)
+        with sklearn.config_context(working_memory=working_memory):
+            indptr, indices = _ball_graph(X, radius)
+    assert indices.dtype == np.int32
+    np.testing.assert_array_equal(indptr, expected_indptr)
+    np.testing.assert_array_equal(indices, expected_indices)
+    assert indptr[-1] > 3 * X.shape[0]  # balls with neighbours
+
+
+def test_probcover_dense_graph_memory_per_edge():
+    """A dense ball graph is held at 4 bytes an edge, built from chunks
+    within working_memory, and the greedy updates stay within it too: the
+    peak was about 36 bytes an edge (scikit-learn's radius_neighbors_graph,
+    float64 distances and int64 indices, then the copies made from it) and
+    is about 12."""
+    import tracemalloc
+
+    import sklearn
+
+    X = np.random.default_rng(0).normal(size=(4000, 20)).astype(np.float32)
+    radius = float(np.quantile(cdist(X[:300], X[:300]), 0.5))
+    tracemalloc.start()
+    try:
+        with sklearn.config_context(working_memory=4):
+            selector = ProbCoverSelector(n_cores=20, radius=radius,
+                                         random_state=0).fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert selector.n_edges_ > 5_000_000
+    assert peak / selector.n_edges_ < 16
