@@ -209,7 +209,7 @@ def _select_class_work(label, members, core_position, class_rows, metric,
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
-        raise RuntimeError(f"{expected}; got {picks[:10].tolist()}...")
+        raise ValueError(f"{expected}; got {picks[:10].tolist()}...")
     return members[picks]
 
 

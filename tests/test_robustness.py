@@ -618,8 +618,8 @@ class _BrokenBoundarySelector(BaseBoundarySelector):
     [(lambda c, rest: None, TypeError, "got NoneType"),
      (lambda c, rest: np.r_[c, rest] + 0.5, TypeError, "dtype float64"),
      (lambda c, rest: np.isin(np.arange(3 * rest.size), rest), TypeError, "dtype bool"),
-     (lambda c, rest: np.r_[c, np.full(rest.size, c)], RuntimeError, "got"),
-     (lambda c, rest: np.r_[rest, c], RuntimeError, "got"),
+     (lambda c, rest: np.r_[c, np.full(rest.size, c)], ValueError, "got"),
+     (lambda c, rest: np.r_[rest, c], ValueError, "got"),
      (lambda c, rest: [[c], rest.tolist()], TypeError, r"; got list\.")],
     ids=["None", "fractional", "mask", "repeated", "core not first", "ragged"],
 )
