@@ -51,8 +51,25 @@ _RADIUS_MARGIN = 1e-6
 def _in_geometry(X, metric):
     """X in the selector's geometry: as given, or L2-normalised for cosine."""
     if metric == "cosine":
+        _refuse_zero_rows(X)
         return prepare(X, "cosine", dtype=X.dtype)
     return X
+
+
+def _refuse_zero_rows(X):
+    """An error naming X's all-zero rows, which have no direction."""
+    n = X.shape[0]
+    step = chunk_rows(n, X.shape[1] * X.itemsize + 1)
+    zero = np.concatenate([
+        start + np.flatnonzero(~np.any(X[start:start + step] != 0, axis=1))
+        for start in range(0, n, step)])
+    if zero.size:
+        raise ValueError(
+            "Cosine geometry is undefined for all-zero rows; the pool has "
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). "
+            "ProbCoverSelector(metric='cosine') normalises every row: remove "
+            "those rows, or use ProbCoverSelector(metric='euclidean')."
+        )
 
 
 

@@ -529,3 +529,17 @@ def test_probcover_dense_graph_memory_per_edge():
         tracemalloc.stop()
     assert selector.n_edges_ > 5_000_000
     assert peak / selector.n_edges_ < 16
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_probcover_cosine_names_the_all_zero_rows(dtype):
+    """As FarthestPointSelector and ActiveFT do: the rows, and ProbCover's
+    own way out (it gave only their number)."""
+    X = np.random.default_rng(0).random((50, 4)).astype(dtype)
+    X[[3, 17]] = 0
+    with pytest.raises(ValueError, match=r"has 2 of them \(e\.g\. rows \[3, 17\]\)"
+                                         r".*ProbCoverSelector\(metric='euclidean'\)"):
+        ProbCoverSelector(5, metric="cosine", random_state=0).fit(X)
+    X[[3, 17]] = 1e-30  # tiny but not zero: a direction
+    assert ProbCoverSelector(5, metric="cosine", random_state=0).fit(
+        X).selected_indices_.size == 5
