@@ -154,11 +154,43 @@ def _blas_libraries():
     return ", ".join(found) or "unknown"
 
 
+#: OpenBLAS kernel families that use AVX-512.
+AVX512_KERNELS = {"SkylakeX", "Cooperlake", "SapphireRapids"}
+
+
+def _kernel_hint(cpuinfo=None, architectures=None):
+    """A note when the CPU has AVX-512 but a BLAS chose other kernels (a CPU
+    newer than the library), or None."""
+    from threadpoolctl import threadpool_info
+
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return None
+    if architectures is None:
+        architectures = {info["architecture"] for info in threadpool_info()
+                         if info.get("user_api") == "blas"
+                         and info.get("architecture")}
+    flags = re.search(r"^flags\s*:(.*)$", cpuinfo, flags=re.MULTILINE)
+    if not flags or "avx512f" not in flags.group(1).split():
+        return None
+    other = sorted(set(architectures) - AVX512_KERNELS)
+    if not other:
+        return None
+    return (f"note: this CPU has AVX-512 but BLAS chose {', '.join(other)} "
+            "kernels; OPENBLAS_CORETYPE=SkylakeX (set before Python starts) "
+            "may make the products faster (doc/install.rst)")
+
+
 def _run(args):
 
     print(f"sklearn_bilaf {__version__}, numpy {np.__version__}, "
           f"{platform.machine()}, Python {platform.python_version()}")
     print(f"CPU: {_cpu_name()}; BLAS: {_blas_libraries()}")
+    hint = _kernel_hint()
+    if hint:
+        print(hint)
     print(f"BLAS threads: {args.threads or 'all'} (the per-class stages use "
           f"one), n_jobs: {args.n_jobs}")
     print(f"{'case':<16} {'N':>7} {'K':>5} {'B':>6} {'variant':>10} "

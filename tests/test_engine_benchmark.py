@@ -80,8 +80,12 @@ def test_header_names_the_cpu_and_the_blas_kernels(script, capsys):
     unrecognised newer CPU gets an older family's), so the header says."""
     from threadpoolctl import threadpool_info
 
+    hint = script._kernel_hint()  # a third line only with it
     script.main(["--quick"])
-    header = capsys.readouterr().out.splitlines()[1]
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[1]
+    assert (lines[2].startswith("note: ") if hint
+            else lines[2].startswith("BLAS threads"))
     assert header.startswith("CPU: ") and "; BLAS: " in header
     for info in threadpool_info():
         if info.get("user_api") == "blas" and info.get("architecture"):
@@ -94,3 +98,21 @@ def test_cpu_name_without_proc_cpuinfo(script, monkeypatch):
 
     monkeypatch.setattr(script.Path, "read_text", missing)
     assert script._cpu_name()
+
+
+@pytest.mark.parametrize("flags, architectures, hinted", [
+    ("fpu sse avx2 avx512f avx512dq", {"Haswell"}, True),
+    ("fpu sse avx2 avx512f avx512dq", {"SkylakeX"}, False),
+    ("fpu sse avx2 avx512f", {"SkylakeX", "Zen"}, True),
+    ("fpu sse avx2", {"Haswell"}, False),
+    ("fpu sse avx2 avx512vl", {"Haswell"}, False),  # no avx512f
+    ("fpu sse avx2 avx512f", set(), False),
+])
+def test_kernel_hint_when_an_avx512_cpu_gets_other_kernels(script, flags,
+                                                           architectures, hinted):
+    cpuinfo = f"processor\t: 0\nmodel name\t: X\nflags\t\t: {flags}\n"
+    hint = script._kernel_hint(cpuinfo, architectures)
+    assert (hint is not None) == hinted
+    if hinted:
+        assert "OPENBLAS_CORETYPE=SkylakeX" in hint
+        assert all(a in hint for a in architectures - script.AVX512_KERNELS)
