@@ -76,6 +76,58 @@ def boundary_scores(inside, outside, opponent, penalties=None):
     return scores
 
 
+def _group_labels(y, n_samples):
+    """``y`` as a 1-D array of ``n_samples`` group labels, or an error that
+    says what to change."""
+    from sklearn.utils.validation import column_or_1d
+
+    shape = np.shape(y)
+    if len(shape) != 1 and shape[1:] != (1,):
+        raise ValueError(
+            f"y must be 1-D, one group label per row of X; got an array of "
+            f"shape {shape}."
+        )
+    if np.iscomplexobj(y):
+        # scikit-learn's error quotes every value.
+        raise ValueError(
+            "y must hold one group label (an int or a str) per row of X; got "
+            "complex numbers."
+        )
+    y = column_or_1d(y, dtype=None, warn=True)
+    if y.shape[0] != n_samples:
+        raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} rows.")
+    if y.dtype.kind == "f":
+        missing = np.isnan(y)
+    elif y.dtype.kind == "O":
+        missing = np.fromiter(
+            (v is None or type(v).__name__ == "NAType"
+             or (isinstance(v, float | np.floating) and v != v) for v in y),
+            dtype=bool, count=y.shape[0])
+    else:
+        missing = np.zeros(y.shape[0], dtype=bool)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(
+            f"y has {rows.size} missing group labels (NaN or None; e.g. rows "
+            f"{rows[:5].tolist()}): every row of X needs a group. Drop those "
+            "rows from X and y, or give them a group of their own (a label "
+            "such as -1 or 'unknown')."
+        )
+    return y
+
+
+def _encode_groups(y):
+    """The distinct labels of ``y`` (sorted) and each row's index among them."""
+    try:
+        return np.unique(y, return_inverse=True)
+    except TypeError as exc:
+        kinds = sorted({type(v).__name__ for v in y})
+        raise ValueError(
+            f"y mixes labels of types {kinds}, which cannot be sorted into "
+            "classes_: use labels of one type (all int or all str)."
+        ) from exc
+
+
 def _with_lone_class_stand_in(pseudo_class):
     """d_out and opp of the members, with :data:`LONE_CLASS_OUTSIDE` and the
     class itself standing in where there is no other core.
@@ -130,7 +182,8 @@ class BaseBoundarySelector(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Embeddings.
         y : array-like of shape (n_samples,)
-            Group labels (pseudo-classes, clusters, or classes).
+            Group labels (pseudo-classes, clusters, or classes), of one type
+            (int or str) and none missing (NaN or None).
 
         Returns
         -------
@@ -140,8 +193,6 @@ class BaseBoundarySelector(BaseEstimator):
             ``opponent_`` (an index into ``classes_``, -1 with one class).
         """
         with fit_or_forget(self):
-            from sklearn.utils.validation import column_or_1d
-
             X = validate_pool(self, X)
             if y is None:
                 raise ValueError(
@@ -149,18 +200,8 @@ class BaseBoundarySelector(BaseEstimator):
                     "is None: pass the group (pseudo-class, cluster or class) of every "
                     "sample."
                 )
-            try:
-                y = column_or_1d(y, dtype=None, warn=True)
-            except ValueError as exc:
-                raise ValueError(
-                    f"y must be 1-D, one group label per row of X; got an array of "
-                    f"shape {np.shape(y)}."
-                ) from exc
-            if y.shape[0] != X.shape[0]:
-                raise ValueError(
-                    f"y has {y.shape[0]} labels but X has {X.shape[0]} rows."
-                )
-            self.classes_, y_codes = np.unique(y, return_inverse=True)
+            y = _group_labels(y, X.shape[0])
+            self.classes_, y_codes = _encode_groups(y)
             rows = prepare(X, "euclidean")
             from .denoise import _most_central
 

@@ -1434,6 +1434,30 @@ def test_boundary_selector_refuses_labels_not_one_per_row():
         BoundarySelector().fit(X, [0, 1] * 3 + [0])
 
 
+@pytest.mark.parametrize("y", [
+    [0.0, 0.0, 0.0, np.nan, 1.0, 1.0, 1.0, 1.0],
+    np.array(["a", "a", "a", None, "b", "b", "b", "b"], dtype=object),
+])
+def test_boundary_selector_refuses_missing_labels(y):
+    """A NaN or None label was a group of its own (NaN rows pooled)."""
+    X = np.arange(8.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"1 missing group labels .*rows \[3\]"):
+        BoundarySelector().fit(X, y)
+
+
+def test_boundary_selector_names_mixed_label_types():
+    """np.unique's TypeError ('<' not supported) said nothing of y."""
+    X = np.arange(4.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"mixes labels of types \['int', 'str'\]"):
+        BoundarySelector().fit(X, np.array(["a", 1, "a", 1], dtype=object))
+
+
+def test_boundary_selector_complex_labels_are_not_a_shape_problem():
+    X = np.arange(4.0).reshape(-1, 1)
+    with pytest.raises(ValueError, match="got complex numbers"):
+        BoundarySelector().fit(X, np.array([0, 0, 1, 1], dtype=complex))
+
+
 def test_transform_refuses_other_data_of_the_pools_shape():
     X = _blobs()
     sampler = BiLAFSampler(20, core_selector=RandomSelector(5), random_state=0).fit(X)
