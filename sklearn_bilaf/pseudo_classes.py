@@ -185,12 +185,12 @@ def outside_distances(rows, own_label, core_rows, metric):
 
     Parameters
     ----------
-    rows : ndarray of shape (n, n_features)
+    rows : array-like of shape (n, n_features)
         Rows in the computing geometry (L2-normalised for ``"cosine"``).
     own_label : int or array-like of int of shape (n,)
-        The pseudo-class of the rows (one for all, or one per row): its core
-        is left out.
-    core_rows : ndarray of shape (n_cores, n_features)
+        The pseudo-class of the rows (one for all, or one per row), in
+        ``0 .. n_cores - 1``: its core is left out.
+    core_rows : array-like of shape (n_cores, n_features)
         The cores, in class order, in the same geometry.
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
@@ -203,13 +203,39 @@ def outside_distances(rows, own_label, core_rows, metric):
         The class of that core.
     """
     _check_metric(metric)
-    n = rows.shape[0]
-    if core_rows.shape[0] == 1:
+    rows = np.asarray(rows, dtype=np.float64)
+    core_rows = np.asarray(core_rows, dtype=np.float64)
+    if (rows.ndim != 2 or core_rows.ndim != 2 or core_rows.shape[0] == 0
+            or rows.shape[1] != core_rows.shape[1]):
+        raise ValueError(
+            "rows and core_rows must be 2-D arrays with the same number of "
+            "features (columns), and at least one core; got shapes "
+            f"{rows.shape} and {core_rows.shape}."
+        )
+    n, n_cores = rows.shape[0], core_rows.shape[0]
+    labels = (None if np.asarray(own_label).dtype.kind == "b"
+              else whole_numbers(own_label))
+    if labels is None or labels.ndim > 1 or (labels.ndim == 1
+                                              and labels.shape != (n,)):
+        got = (repr(own_label) if np.ndim(own_label) == 0 else
+               f"an array of dtype {np.asarray(own_label).dtype} and shape "
+               f"{np.shape(own_label)}")
+        raise ValueError(
+            "own_label must be the pseudo-class of the rows: one int, or one "
+            f"int per row ({n}); got {got}."
+        )
+    outside = labels[(labels < 0) | (labels >= n_cores)]
+    if outside.size:
+        raise ValueError(
+            f"own_label must be pseudo-class numbers in [0, {n_cores - 1}] "
+            f"(one per row of core_rows); got {np.ravel(outside)[:5].tolist()}."
+        )
+    if n_cores == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
-    excluded = np.broadcast_to(np.asarray(own_label, dtype=np.intp), (n,))
+    excluded = np.broadcast_to(labels, (n,))
     opponent, distance = argmin_exact(
-        np.asarray(rows, dtype=np.float64),
-        np.asarray(core_rows, dtype=np.float64),
+        rows,
+        core_rows,
         metric,
         excluded=np.ascontiguousarray(excluded),
     )

@@ -203,6 +203,36 @@ def test_stage_2_functions_refuse_an_unknown_metric(metric):
         PseudoClass(0, np.arange(10), 1, X, metric)
 
 
+@pytest.mark.parametrize("args, match", [
+    # Silently wrong before: cores with other features, a label that
+    # excluded no core, a fractional label truncated to class 0.
+    ((np.zeros((5, 1)), 0, np.zeros((2, 2))), r"same number of features.*"
+     r"\(5, 1\) and \(2, 2\)"),
+    ((np.zeros((5, 2)), -1, np.zeros((2, 2))), r"in \[0, 1\].*got \[-1\]"),
+    ((np.zeros((5, 2)), 0.5, np.zeros((2, 2))), r"one int per row \(5\); got 0.5"),
+    # numpy's or the kernels' errors before.
+    ((np.zeros((5, 2)), 2, np.zeros((2, 2))), r"in \[0, 1\].*got \[2\]"),
+    ((np.zeros((5, 2)), [0, 1], np.zeros((2, 2))), r"got an array of dtype "
+     r"int64 and shape \(2,\)"),
+    ((np.zeros(5), 0, np.zeros((2, 1))), r"2-D arrays.*\(5,\) and \(2, 1\)"),
+])
+def test_outside_distances_refuses_inconsistent_arguments(args, match):
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    with pytest.raises(ValueError, match=match):
+        outside_distances(*args, "euclidean")
+
+
+def test_outside_distances_accepts_lists_and_per_row_labels():
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = [[0.0], [1.0], [2.0], [6.0], [10.0]]
+    distance, opponent = outside_distances(X, [0, 0, 0, 1, 1], [[0.0], [10.0]],
+                                           "euclidean")
+    assert distance.tolist() == [10.0, 9.0, 8.0, 6.0, 10.0]
+    assert opponent.tolist() == [1, 1, 1, 0, 0]
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
