@@ -8,6 +8,7 @@ stage.
 """
 
 import numpy as np
+from sklearn import get_config
 
 from ._distances import (
     _CANCELLATION_ZONE,
@@ -74,6 +75,20 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
+def _refuse_non_finite(rows, start):
+    """A ``ValueError`` naming the rows (numbered from ``start``) that hold
+    NaN or inf, if any."""
+    finite = np.isfinite(rows).all(axis=1)
+    if not finite.all():
+        bad = start + np.flatnonzero(~finite)
+        raise ValueError(
+            f"X holds NaN or inf in rows {bad[:5].tolist()}"
+            f"{' (and more)' if bad.size > 5 else ''}: embeddings must be "
+            "finite numbers. Drop those rows or fix the feature extractor "
+            "that produced them."
+        )
+
+
 def _check_metric(metric):
     """Refuse a metric other than the two the distances support: any other
     value (a typo such as "Cosine") would be computed as Euclidean."""
@@ -88,7 +103,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        The pool (float32 or float64; never modified, never copied whole).
+        The pool (float32 or float64; never modified, never copied whole),
+        finite: NaN and inf are refused with a ``ValueError``, unless
+        ``sklearn.config_context(assume_finite=True)`` is set.
     core_indices : array-like of int, shape (n_cores,)
         Distinct core sample indices in ``0 .. n_samples - 1``, in any
         order; anything else (repeated, negative or fractional indices, a
@@ -125,7 +142,16 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
+    if X.dtype.kind == "c":
+        # numpy would drop the imaginary parts, with only a warning.
+        raise ValueError(
+            f"X must hold real numbers; got dtype {X.dtype}. Pass the real "
+            "embeddings (np.real(X) if the imaginary parts are zero)."
+        )
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows: pass at least one sample, its core.")
     cores = _checked_core_indices(core_indices, X.shape[0])
+    check_finite = not get_config()["assume_finite"]
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     if metric == "cosine":
         # Rows normalised in float32 are off by ~1e-7, more than the near-ties
@@ -141,6 +167,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     def assign_chunk(start):
         stop = min(n, start + step)
         rows = X[start:stop]
+        if check_finite:
+            # Checked in the chunk, while its rows are in cache: a NaN row
+            # joined class 0 and an infinite one some class, silently.
+            _refuse_non_finite(rows, start)
         if metric == "cosine" or rows.dtype != dtype:
             rows = prepare(rows, metric, dtype=dtype)
         if return_outside:

@@ -233,6 +233,29 @@ def test_outside_distances_accepts_lists_and_per_row_labels():
     assert opponent.tolist() == [1, 1, 1, 0, 0]
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
+    """A NaN row joined class 0 and an infinite one class 1, silently."""
+    X = np.c_[np.arange(6.0), np.ones(6)]
+    X[5, 0] = value
+    with pytest.raises(ValueError, match=r"NaN or inf in rows \[5\]"):
+        assign_pseudo_classes(X, [4, 0], metric)
+    with config_context(assume_finite=True):  # the caller vouches for X
+        assign_pseudo_classes(X[:5], [4, 0], metric)
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.ones((5, 1), dtype=complex), "real numbers; got dtype complex128"),
+    (np.ones((0, 1)), "X has no rows"),
+])
+def test_assign_pseudo_classes_refuses_complex_or_empty_pools(X, match):
+    """Complex rows lost their imaginary parts with a ComplexWarning; an
+    empty pool was told its cores must be in [0, -1]."""
+    with pytest.raises(ValueError, match=match):
+        assign_pseudo_classes(X, [0])
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
