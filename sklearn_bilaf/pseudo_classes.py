@@ -287,11 +287,12 @@ class PseudoClass:
     label : int
         The pseudo-class number.
     indices : array-like of int of shape (n,)
-        Pool row numbers of the members.
+        Pool row numbers of the members (at least one).
     core_position : int
-        Local position of the core among ``indices``.
-    X : ndarray of shape (n, n_features)
-        The members' rows in the computing geometry.
+        Local position of the core among ``indices``, in ``0 .. n - 1``.
+    X : array-like of shape (n, n_features)
+        The members' rows in the computing geometry, one per member (float32
+        or float64; other types are converted to float64).
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -328,8 +329,36 @@ class PseudoClass:
     def __init__(self, label, indices, core_position, X, metric, n_classes=1):
         _check_metric(metric)
         self.label = int(label)
-        self.indices = np.asarray(indices, dtype=np.intp)
+        array = np.asarray(indices)
+        indices = None if array.dtype.kind == "b" else whole_numbers(array)
+        if indices is None or indices.ndim != 1 or indices.size == 0:
+            raise ValueError(
+                "indices must be a non-empty 1-D array of the members' pool row "
+                f"numbers; got an array of dtype {array.dtype} and shape "
+                f"{array.shape}."
+            )
+        self.indices = indices
+        n = indices.size
+        # The compiled kernels behind the distances do not check bounds: a
+        # core or row outside the members read memory outside the class.
+        if (isinstance(core_position, bool | np.bool_)
+                or whole_numbers(core_position) is None
+                or np.ndim(core_position) != 0
+                or not 0 <= core_position < n):
+            raise ValueError(
+                f"core_position must be the core's local position, an int in "
+                f"[0, {n - 1}]; got {core_position!r}."
+            )
         self.core_position = int(core_position)
+        if X is not None:
+            X = np.asarray(X)
+            if X.dtype not in (np.float32, np.float64):
+                X = X.astype(np.float64)
+            if X.ndim != 2 or X.shape[0] != n:
+                raise ValueError(
+                    f"X must hold the rows of the {n} members, an array of "
+                    f"shape ({n}, n_features); got shape {X.shape}."
+                )
         self.X = X
         self.metric = metric
         self.n_classes = int(n_classes)

@@ -256,6 +256,29 @@ def test_assign_pseudo_classes_refuses_complex_or_empty_pools(X, match):
         assign_pseudo_classes(X, [0])
 
 
+@pytest.mark.parametrize("args, match", [
+    # The compiled kernels read memory outside the class (garbage distances)
+    # or numpy failed deep inside a stage.
+    ((np.arange(12), 20, np.zeros((12, 2))), r"core_position .* \[0, 11\]; got 20"),
+    ((np.arange(12), 0, np.zeros((5, 2))), r"rows of the 12 members.*\(5, 2\)"),
+    ((np.arange(12), 0, np.zeros(12)), r"rows of the 12 members.*\(12,\)"),
+    # Truncated to a position silently.
+    ((np.arange(12), 1.5, np.zeros((12, 2))), r"core_position .*; got 1.5"),
+    ((np.arange(12) + 0.5, 0, np.zeros((12, 2))), r"indices must be .*float64"),
+    ((np.ones(12, dtype=bool), 0, np.zeros((12, 2))), r"indices must be .*bool"),
+])
+def test_pseudo_class_refuses_inconsistent_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        PseudoClass(0, *args, "euclidean")
+
+
+def test_pseudo_class_accepts_a_list_of_rows():
+    """A list of rows failed in the compiled kernels (numba TypingError)."""
+    X = np.random.RandomState(0).normal(size=(12, 2))
+    got = PseudoClass(0, range(12), 0, X.tolist(), "euclidean").distances(1)
+    np.testing.assert_allclose(got, cdist(X[[1]], X), rtol=1e-12)
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
