@@ -30,7 +30,7 @@ from sklearn.utils._param_validation import StrOptions
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
 from ._threads import one_thread
-from .base import Number, fit_or_forget, validate_pool
+from .base import Number, fit_or_forget, validate_pool, whole_numbers
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = [
@@ -126,6 +126,30 @@ def _encode_groups(y):
             f"y mixes labels of types {kinds}, which cannot be sorted into "
             "classes_: use labels of one type (all int or all str)."
         ) from exc
+
+
+def _check_select_class_arguments(pseudo_class, budget):
+    """An error that says what to pass when ``select_class`` is called with a
+    budget outside ``1 .. n`` or on a pseudo-class without its distances
+    (the sampler sets them; a caller of its own must too)."""
+    n = pseudo_class.n
+    if (isinstance(budget, bool | np.bool_) or np.ndim(budget) != 0
+            or whole_numbers(budget) is None or not 1 <= budget <= n):
+        raise ValueError(
+            f"budget must be an int in [1, {n}] (pseudo-class "
+            f"{pseudo_class.label} has {n} members); got {budget!r}."
+        )
+    for name in ("inside_distance", "outside_distance", "opponent"):
+        value = getattr(pseudo_class, name)
+        if value is None or np.shape(value) != (n,):
+            raise ValueError(
+                f"pseudo_class.{name} must be set, one value per member "
+                f"({n}), before select_class; got "
+                f"{'None' if value is None else f'shape {np.shape(value)}'}. "
+                "Set inside_distance = pseudo_class.mean_distances() and "
+                "outside_distance, opponent = outside_distances(...) (the "
+                "sampler sets them)."
+            )
 
 
 def _with_lone_class_stand_in(pseudo_class):
@@ -297,8 +321,15 @@ class BoundarySelector(BaseBoundarySelector):
         picks : ndarray of shape (budget,)
             Distinct local positions: the core, then the boundary picks in
             pick order.
+
+        Raises
+        ------
+        ValueError
+            If ``budget`` is not an int in ``[1, n]``, or the distances of
+            ``pseudo_class`` are not set.
         """
         n = pseudo_class.n
+        _check_select_class_arguments(pseudo_class, budget)
         core = pseudo_class.core_position
         inside = pseudo_class.inside_distance
         outside, opponent = _with_lone_class_stand_in(pseudo_class)

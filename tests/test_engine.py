@@ -813,6 +813,27 @@ def test_boundary_one_shot_takes_lowest_scores():
     assert picks.tolist() == [0, 5, 4]
 
 
+@pytest.mark.parametrize("budget", [0, 7, 2.5, True])
+@pytest.mark.parametrize("strategy", ["iterative", "one-shot"])
+def test_boundary_select_class_refuses_a_budget_outside_the_class(budget, strategy):
+    """A budget above n returned n picks and 0 returned the core, silently."""
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    pc = _boundary_class(values, 0, np.ones(6), np.full(6, 2.0), np.ones(6, int))
+    with pytest.raises(ValueError, match=r"budget must be an int in \[1, 6\]"):
+        BoundarySelector(strategy=strategy).select_class(pc, budget)
+
+
+def test_boundary_select_class_says_the_distances_must_be_set():
+    """numpy's TypeError ('<' not supported ... 'NoneType') before."""
+    pc = _class_1d([0.0, 1.0, 2.0, 3.0], 0)
+    with pytest.raises(ValueError, match="inside_distance must be set.*got None"):
+        BoundarySelector().select_class(pc, 2)
+    pc.inside_distance = pc.mean_distances()
+    pc.outside_distance, pc.opponent = np.ones(3), np.ones(4, int)
+    with pytest.raises(ValueError, match=r"outside_distance .*shape \(3,\)"):
+        BoundarySelector().select_class(pc, 2)
+
+
 def test_boundary_scores_formula():
     scores = boundary_scores(np.array([1.0, 2.0]), np.array([3.0, 1.0]),
                              np.array([0, 1]), np.array([1.0, 2.0]))
