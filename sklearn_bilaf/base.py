@@ -18,7 +18,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import TransformerMixin, is_clusterer
 from sklearn.utils import assert_all_finite
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -41,6 +41,27 @@ def _is_clusterer(obj):
         return is_clusterer(obj)
     except AttributeError:  # duck-typed estimators without __sklearn_tags__
         return False
+
+
+def _refuse_hidden_fit_predict(detector, name):
+    """An error that says why ``detector``, whose class has ``fit_predict``,
+    has none with its settings (``LocalOutlierFactor(novelty=True)``).
+
+    scikit-learn's check of ``HasMethods(["fit_predict"])`` said only that
+    it must be "an object implementing 'fit_predict'", which its class is.
+    """
+    if (hasattr(type(detector), "fit_predict")
+            and not isinstance(detector, type)
+            and not hasattr(detector, "fit_predict")
+            and not hasattr(detector, "rank_class")):
+        hint = (" Set novelty=False (the default): with novelty=True, "
+                "LocalOutlierFactor only scores new data."
+                if getattr(detector, "novelty", False) is True else "")
+        raise InvalidParameterError(
+            f"{name}={detector!r} has no fit_predict with these settings, "
+            "and the outlier detector runs fit_predict inside each "
+            f"pseudo-class.{hint}"
+        )
 
 
 class _RefusesBools:

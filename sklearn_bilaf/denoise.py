@@ -36,6 +36,7 @@ from .base import (
     Count,
     Number,
     _is_clusterer,
+    _refuse_hidden_fit_predict,
     fit_or_forget,
     validate_pool,
     whole_numbers,
@@ -590,6 +591,7 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         self.detector = detector
 
     def _validate_params(self):
+        _refuse_hidden_fit_predict(self.detector, "detector")
         super()._validate_params()
         # The detector's own settings too, once, before any class runs it: a
         # wrong one surfaced inside the first class of 10 members or more,

@@ -32,6 +32,7 @@ from .base import (
     Fraction,
     SubsetSamplerMixin,
     _is_clusterer,
+    _refuse_hidden_fit_predict,
     caller_stacklevel,
     fit_or_forget,
     require_whole_numbers,
@@ -384,6 +385,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    def _validate_params(self):
+        _refuse_hidden_fit_predict(self.denoiser, "denoiser")
+        super()._validate_params()
 
     # -- stage resolution -------------------------------------------------
     def _check_stage_types(self):

@@ -1458,6 +1458,23 @@ def test_boundary_selector_complex_labels_are_not_a_shape_problem():
         BoundarySelector().fit(X, np.array([0, 0, 1, 1], dtype=complex))
 
 
+def test_novelty_local_outlier_factor_is_refused_with_the_setting_to_change():
+    """LocalOutlierFactor(novelty=True) hides fit_predict; the error said it
+    must be "an object implementing 'fit_predict'", which its class is."""
+    from sklearn.neighbors import LocalOutlierFactor
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    X = _blobs()
+    match = "has no fit_predict with these settings.*Set novelty=False"
+    with pytest.raises(InvalidParameterError, match=match):
+        OutlierDetectorDenoiser(LocalOutlierFactor(novelty=True)).fit(X)
+    with pytest.raises(InvalidParameterError, match=match):
+        BiLAFSampler(20, core_selector=RandomSelector(5),
+                     denoiser=LocalOutlierFactor(novelty=True)).fit(X)
+
+
 def test_transform_refuses_other_data_of_the_pools_shape():
     X = _blobs()
     sampler = BiLAFSampler(20, core_selector=RandomSelector(5), random_state=0).fit(X)
