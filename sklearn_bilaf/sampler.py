@@ -542,8 +542,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
 
         tic = time.perf_counter()
-        labels, outside, opponent = assign_pseudo_classes(
-            X, cores, self.metric, return_outside=True)
+        # X was checked for NaN and inf on entry: not again per chunk.
+        with config_context(assume_finite=True):
+            labels, outside, opponent = assign_pseudo_classes(
+                X, cores, self.metric, return_outside=True)
         members = _members_by_class(labels, cores.size)
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.

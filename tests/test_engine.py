@@ -1432,3 +1432,20 @@ def test_pseudo_class_products_run_on_one_blas_thread(metric, working_memory,
     assert seen and set(seen) == {1}
     for a, b in zip(results[2], results[1], strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_sampler_does_not_scan_the_pool_for_nan_twice(monkeypatch):
+    """BiLAFSampler checks X for NaN and inf on entry; its call of
+    assign_pseudo_classes (which checks a pool given to it directly) does
+    not scan the pool again."""
+    from sklearn_bilaf import pseudo_classes
+
+    calls = []
+    original = pseudo_classes._refuse_non_finite
+    monkeypatch.setattr(pseudo_classes, "_refuse_non_finite",
+                        lambda *args: calls.append(1) or original(*args))
+    X = np.random.default_rng(0).normal(size=(300, 5))
+    BiLAFSampler(30, core_selector=np.arange(0, 300, 30)).fit(X)
+    assert calls == []
+    pseudo_classes.assign_pseudo_classes(X, [0, 5])
+    assert calls
