@@ -1265,8 +1265,9 @@ class ActiveFTSelector(BaseCoreSelector):
         Seed of the start (the random samples, or the k-means of
         ``init="k-means"``), of the batches and of the nndescent graph index.
     verbose : int, default=0
-        Print the loss to stderr ten times per run (every iteration when 2 or
-        more).
+        Print the loss to stderr ten times per run, the last iteration
+        included (every iteration when ``max_iter`` is at most 10 or
+        ``verbose`` is 2 or more).
     centroid_search : {"auto", "exact", "graph"}, default="auto"
         How each row finds its most similar centroid in every iteration.
         ``"exact"`` compares it with all K centroids.  ``"graph"`` remembers
@@ -1485,7 +1486,12 @@ class ActiveFTSelector(BaseCoreSelector):
         moment2 = np.zeros_like(theta)
         step = np.empty_like(theta)
         losses = np.empty(self.max_iter)
-        report = 1 if self.verbose >= 2 else max(1, self.max_iter // 10)
+        def report(t):
+            # Where floor(10 t / max_iter) steps up: ten iterations evenly
+            # spread, the last included (every one up to 10 iterations).
+            return (self.verbose >= 2
+                    or 10 * t // self.max_iter > 10 * (t - 1) // self.max_iter)
+
         tic = time.perf_counter()
         search_kind = self.centroid_search
         if search_kind == "auto":
@@ -1524,7 +1530,7 @@ class ActiveFTSelector(BaseCoreSelector):
                 np.divide(moment1, step, out=step)
                 step *= self.learning_rate / (1 - beta1**t)
                 theta -= step
-                if self.verbose and (t % report == 0 or t == self.max_iter):
+                if self.verbose and report(t):
                     self._log(f"iteration {t}/{self.max_iter}: loss {loss:.6f} "
                               f"({time.perf_counter() - tic:.1f}s)")
         centroids = theta / np.sqrt(sq_norms(theta))[:, None]

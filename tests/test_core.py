@@ -1,5 +1,7 @@
 """Stage 1 (spec §1): ActiveFT in numpy and the other core selectors."""
 
+import re
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
@@ -629,6 +631,24 @@ def test_activeft_verbose_prints_to_stderr(capsys):
     assert captured.out == ""
     assert captured.err.count("[ActiveFTSelector] iteration") == 10
     assert "iteration 20/20" in captured.err
+
+
+@pytest.mark.parametrize("max_iter, expected", [
+    (3, [1, 2, 3]),
+    (15, [2, 3, 5, 6, 8, 9, 11, 12, 14, 15]),
+    (25, [3, 5, 8, 10, 13, 15, 18, 20, 23, 25]),
+    (305, [31, 61, 92, 122, 153, 183, 214, 244, 275, 305]),
+])
+def test_activeft_verbose_prints_ten_times_whatever_max_iter(capsys, max_iter,
+                                                             expected):
+    """verbose=1 says "ten times per run": it printed every iteration up to
+    max_iter=19, 13 times at 25 and 11 at 305."""
+    ActiveFTSelector(n_cores=3, max_iter=max_iter, random_state=0,
+                     verbose=1).fit(_blobs())
+    err = capsys.readouterr().err
+    assert [int(t) for t in re.findall(r"iteration (\d+)/", err)] == expected
+    ActiveFTSelector(n_cores=3, max_iter=12, random_state=0, verbose=2).fit(_blobs())
+    assert capsys.readouterr().err.count("] iteration") == 12
 
 
 def test_activeft_verbose_announces_the_kmeans_start_before_running_it(capsys):
