@@ -1451,6 +1451,30 @@ class ActiveFTSelector(BaseCoreSelector):
     def _log(self, message):
         print(f"[ActiveFTSelector] {message}", file=sys.stderr, flush=True)
 
+    def _check_finite(self, t, loss, moment2, theta):
+        """Refuse an iteration that left the range of floating point.
+
+        An extreme ``temperature`` (scores of ~1/temperature) or
+        ``learning_rate`` (steps of ~learning_rate) makes the loss NaN, the
+        squared gradients or the centroids' norms overflow: Adam then stops
+        moving, or every centroid normalises to zero, and the failure would
+        surface later as an unrelated error about the centres, or not at all.
+        """
+        if not math.isfinite(loss):
+            what = f"the loss is {loss}"
+        elif not np.isfinite(moment2).all():
+            what = "the squared gradient overflows"
+        elif not np.isfinite(sq_norms(theta)).all():
+            what = "the centroids' squared norms overflow"
+        else:
+            return
+        raise ValueError(
+            f"ActiveFT left the floating-point range at iteration {t}: {what} "
+            f"(temperature={self.temperature!r}, "
+            f"learning_rate={self.learning_rate!r}). Pass a larger temperature "
+            "or a smaller learning_rate (the paper's are 0.07 and 1e-3)."
+        )
+
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         dtype = _work_dtype(X)
@@ -1530,6 +1554,7 @@ class ActiveFTSelector(BaseCoreSelector):
                 np.divide(moment1, step, out=step)
                 step *= self.learning_rate / (1 - beta1**t)
                 theta -= step
+                self._check_finite(t, loss, moment2, theta)
                 if self.verbose and report(t):
                     self._log(f"iteration {t}/{self.max_iter}: loss {loss:.6f} "
                               f"({time.perf_counter() - tic:.1f}s)")

@@ -754,6 +754,25 @@ def test_activeft_bad_params(params):
         ActiveFTSelector(**params).fit(_blobs())
 
 
+# (The overflows also warn, in worker threads, which np.errstate misses.)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype, params, what", [
+    (np.float32, dict(temperature=2e-39), "the loss is nan"),
+    (np.float64, dict(temperature=1e-160), "the squared gradient overflows"),
+    (np.float64, dict(learning_rate=1e160), "squared norms overflow"),
+])
+def test_activeft_refuses_parameters_that_overflow(dtype, params, what):
+    """They gave an unrelated error about the centres (non-finite or all
+    zero) after the last iteration, or, when only the squared gradient
+    overflowed, centroids that silently stopped moving."""
+    selector = ActiveFTSelector(n_cores=4, max_iter=5, random_state=0, **params)
+    with pytest.raises(ValueError) as info:
+        selector.fit(_blobs(n=80, d=6, dtype=dtype))
+    message = str(info.value)
+    assert "at iteration 1: " in message and what in message
+    assert "Pass a larger temperature or a smaller learning_rate" in message
+
+
 def test_activeft_refuses_zero_rows():
     X = _blobs()
     X[10] = 0
