@@ -1289,7 +1289,10 @@ class ActiveFTSelector(BaseCoreSelector):
         is ``"nndescent"`` from 20,000 centroids on, where the index builds
         (and pynndescent's one-time compilation, about 40 s) become cheaper
         than the exact products (see the benchmarks page), and ``"exact"``
-        below.  The index is built on one thread, from a seed
+        below.  Fewer than 132 centroids (four per graph neighbour) get the
+        exact graph whatever this says, an index being pointless there;
+        ``centroid_graph_`` tells which was built.  The index is built on
+        one thread, from a seed
         drawn from ``random_state`` (from a copy of it, so the batches are the
         same as with the exact graph): the result stays deterministic and
         independent of the number of threads.  Ignored with the exact
@@ -1308,14 +1311,15 @@ class ActiveFTSelector(BaseCoreSelector):
         The start used (``init`` with "auto" resolved; "indices" for an
         array).
     loss_curve_ : ndarray of shape (n_iter_,)
-        Loss at the start of each iteration.
+        Loss at the start of each iteration (over that iteration's batch
+        when ``batch_size`` is set).
     n_iter_ : int
         Number of iterations run (``max_iter``).
     centroid_search_ : {"exact", "graph"}
         The centroid search used (``centroid_search`` with "auto" resolved).
     centroid_graph_ : {"exact", "nndescent"} or None
-        How its graph was built (``centroid_graph`` with "auto" resolved);
-        None with the exact search.
+        How its graph was built (``centroid_graph`` with "auto" resolved,
+        "exact" below 132 centroids); None with the exact search.
     n_samples_fit_ : int
         Rows in the pool.
     n_features_in_ : int

@@ -249,6 +249,22 @@ def test_nndescent_falls_back_to_exact_for_few_centroids():
         CentroidGraphSearch(1, 60, builder="annoy")
 
 
+def test_activeft_documents_that_few_centroids_get_the_exact_graph():
+    """centroid_graph="nndescent" with under 132 centroids builds the exact
+    graph, which only centroid_graph_ told (the parameter's docs did not)."""
+    limit = _centroid_graph._NNDESCENT_MIN_RATIO * (_centroid_graph.GRAPH_NEIGHBORS
+                                                    + 1)
+    assert CentroidGraphSearch(1, limit - 1, builder="nndescent").builder == "exact"
+    fitted = ActiveFTSelector(n_cores=40, max_iter=2, random_state=0,
+                              centroid_search="graph",
+                              centroid_graph="nndescent").fit(_blobs(n=300))
+    assert fitted.centroid_graph_ == "exact"
+    doc = " ".join(ActiveFTSelector.__doc__.split())
+    assert (f"Fewer than {limit} centroids (four per graph neighbour) get the "
+            "exact graph") in doc
+    assert f'"exact" below {limit} centroids' in doc
+
+
 def test_auto_graph_is_exact_below_the_threshold(monkeypatch):
     assert _centroid_graph.PYNNDESCENT_MIN_CENTROIDS == 20000
     assert _centroid_graph.resolve_graph_builder("auto", 19999) == "exact"

@@ -576,6 +576,24 @@ def test_activeft_float32_stays_float32_and_agrees_with_float64():
     np.testing.assert_allclose(a.centroids_, b.centroids_, atol=5e-3)
 
 
+def test_activeft_loss_curve_with_batches_is_the_batch_loss():
+    """As the docs now say: with batch_size, loss_curve_ holds each
+    iteration's loss over its batch, not over the pool."""
+    X = _blobs(n=300, d=6, seed=4)
+    init = np.arange(0, 300, 30)
+    fitted = ActiveFTSelector(n_cores=10, init=init, batch_size=50, max_iter=1,
+                              random_state=0).fit(X)
+    batch = np.sort(np.random.RandomState(0).choice(300, 50, replace=False))
+    theta = X[init] / np.linalg.norm(X[init], axis=1, keepdims=True)
+    batch_loss, _ = _activeft_loss_grad(X, theta, rows=batch)
+    pool_loss, _ = _activeft_loss_grad(X, theta)
+    assert fitted.loss_curve_[0] == pytest.approx(batch_loss, rel=1e-12)
+    assert abs(batch_loss - pool_loss) > 1e-6
+    doc = " ".join(ActiveFTSelector.__doc__.split())
+    assert ("Loss at the start of each iteration (over that iteration's batch "
+            "when ``batch_size`` is set)") in doc
+
+
 def test_activeft_batches_are_seeded_and_full_when_large():
     X = _blobs(n=400, seed=5)
     kw = dict(n_cores=5, max_iter=20)
