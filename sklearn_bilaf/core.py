@@ -1249,11 +1249,12 @@ class ActiveFTSelector(BaseCoreSelector):
         paper's start); ``"k-means"``, the samples nearest to the centres of k-means run
         on the L2-normalised rows (ActiveFT's own geometry; scikit-learn's
         :class:`~sklearn.cluster.KMeans`, k-means++ seeding, its Lloyd iterations on
-        one thread so that the start is the same on every machine, the seeding in
-        fixed chunks on all threads, each on one BLAS thread; it costs about as much
-        as ActiveFT's iterations, a normalised copy of X and, while seeding, a
-        float64 copy of it when
-        that fits scikit-learn's ``working_memory``); ``"auto"``, ``"k-means"`` up to
+        one thread so that the start is the same on every machine, the seeding of
+        a float32 pool in fixed chunks on all threads, each on one BLAS thread, of
+        a float64 pool on one thread; it costs about as much as ActiveFT's
+        iterations, a normalised copy of X and, while seeding, a centred float64
+        copy of it, for a float32 pool only when that fits scikit-learn's
+        ``working_memory``); ``"auto"``, ``"k-means"`` up to
         2.5e8 sample-centroid pairs (N x K) and a million rows, ``"random"`` beyond,
         where the single-threaded k-means would take longer than ActiveFT itself (the
         start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
