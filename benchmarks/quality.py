@@ -560,35 +560,83 @@ REQUIRED = ("dataset", "method", "budget", "seed", "accuracy",
             "balanced_accuracy", "finished")
 
 
-def read_rows(path):
+class ResultsFileError(ValueError):
+    """A results file that is not one this script writes (another CSV, or
+    one with other columns)."""
+
+
+def _check_header(path, text, fields, required, exact):
+    """Raise :class:`ResultsFileError` unless the CSV text's header has the
+    ``required`` columns (``exact``: is ``fields`` itself, so that rows can
+    be appended under it)."""
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ResultsFileError(
+            f"{path} is not a results file of this script: its first line "
+            f"lacks the columns {', '.join(missing)} (it starts "
+            f"{','.join(header)[:60]!r})")
+    if exact and header != list(fields):
+        raise ResultsFileError(
+            f"{path} has other columns than this script writes "
+            f"({','.join(header)[:60]!r} instead of {','.join(fields)[:60]!r}...); "
+            "rows appended to it would land under the wrong columns")
+
+
+def read_rows(path, fields=FIELDS, required=REQUIRED):
+    """The finished rows of a results file (none when it does not exist or
+    is empty); a row cut short or missing a required value is left out (and
+    run again).  Raises :class:`ResultsFileError` for a file whose header
+    lacks the required columns."""
     path = Path(path)
     if not path.exists():
         return []
     text = path.read_text()
-    if text and not text.endswith("\n"):
+    if text.strip() and not text.endswith("\n"):
         # A last line without its newline was cut short while being written.
         text = text[: text.rfind("\n") + 1]
         print(f"{path}: its last row is cut short; it will be run again",
               file=sys.stderr, flush=True)
+    if not text.strip():
+        return []
+    _check_header(path, text, fields, required, exact=False)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    complete = [r for r in rows if all(r.get(c) for c in REQUIRED)]
+    complete = [r for r in rows if all(r.get(c) for c in required)]
     if len(complete) < len(rows):
         print(f"{path}: {len(rows) - len(complete)} incomplete row(s) ignored "
               "(they will be run again)", file=sys.stderr, flush=True)
     return complete
 
 
-def append_row(path, row):
+def check_appendable(path, fields=FIELDS, required=REQUIRED):
+    """Raise :class:`ResultsFileError` unless rows of ``fields`` can be
+    appended to the results file (it is missing, empty, or has exactly
+    these columns)."""
+    path = Path(path)
+    if path.exists():
+        data = path.read_bytes()
+        whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
+        if whole.strip():
+            _check_header(path, whole.decode(), fields, required, exact=True)
+
+
+def append_row(path, row, fields=FIELDS, required=REQUIRED):
+    """Append one row (and the header to a new or empty file), flushed to
+    disk; a last row cut short by a killed run is dropped first.  Raises
+    :class:`ResultsFileError` for a file with other columns."""
     path = Path(path)
     if path.exists() and path.stat().st_size:
         with path.open("rb+") as handle:
             data = handle.read()
-            if not data.endswith(b"\n"):
+            whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
+            if whole.strip():  # checked before anything is changed
+                _check_header(path, whole.decode(), fields, required, exact=True)
+            if len(whole) < len(data):
                 # Drop a row cut short by a killed run (read_rows ignores it).
-                handle.truncate(data.rfind(b"\n") + 1)
-    new = not path.exists() or path.stat().st_size == 0
-    with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+                handle.truncate(len(whole))
+    new = not path.exists() or not path.read_bytes().strip()
+    with path.open("w" if new else "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
         if new:
             writer.writeheader()
         writer.writerow(row)
@@ -909,9 +957,15 @@ def main(argv=None):
                              "quality_quick with --quick)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="ActiveFT cache (default RESULTS_DIR/cache)")
-    parser.add_argument("--render-only", action="store_true")
-    parser.add_argument("--no-render", action="store_true")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only render the tables and plots of the "
+                        "results file")
+    parser.add_argument("--no-render", action="store_true",
+                        help="only run, do not render")
     args = parser.parse_args(argv)
+    if args.render_only and args.no_render:
+        parser.error("--render-only and --no-render together do nothing; "
+                     "drop one")
     requested = args.datasets is not None
     if args.quick:
         if requested or args.budgets is not None or args.seeds is not None:
@@ -931,8 +985,23 @@ def main(argv=None):
         # file there, it would measure nothing.
         args.results_dir = (Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
                             if args.quick else RESULTS_DIR)
-    args.results_dir.mkdir(parents=True, exist_ok=True)
     results = args.results_dir / f"{name}.csv"
+    try:
+        # Checked before any data is loaded: a file of another script (or
+        # with other columns) is neither resumed from nor appended to.
+        rows = read_rows(results)
+        if not args.render_only and results.exists():
+            check_appendable(results)
+    except ResultsFileError as exc:
+        parser.error(f"{exc}; give --results-dir or --results-name of a "
+                     "results file of this script (or of a new one)")
+    if args.render_only and not rows:
+        state = "has no finished row" if results.exists() else "does not exist"
+        parser.error(f"--render-only: {results} {state}; give --results-dir "
+                     "/ --results-name of a results file, or run the benchmark "
+                     "first")
+    if not args.render_only:
+        args.results_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = args.cache_dir or args.results_dir / "cache"
 
     def log(message):

@@ -287,3 +287,59 @@ def test_quick_mode_leaves_the_results_folder_alone(tmp_path, monkeypatch):
     for path in runs:
         with path.open(newline="") as handle:
             assert [row["method"] for row in csv.DictReader(handle)] == ["random"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"),
+    ("", "has no finished row"),
+    ("header", "has no finished row"),
+    ("dataset,config,budget,seed,n_cores,acc,seconds\nwordnet,random,524,0,,0.6,1\n",
+     "is not a results file of this script"),
+    ('{"n_samples": 5}\n', "is not a results file of this script"),
+])
+def test_render_only_without_results_is_a_usage_error(tmp_path, capsys, content,
+                                                      message):
+    """--render-only on a missing, empty or foreign file rendered nothing and
+    exited 0 ("no results"); a foreign file's rows read as incomplete."""
+    Q = _quality_module()
+    folder = tmp_path / "results"
+    if content is not None:
+        folder.mkdir()
+        if content == "header":
+            content = ",".join(Q.FIELDS) + "\n"
+        (folder / "quality.csv").write_text(content)
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--render-only", "--results-dir", str(folder)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "--results-dir" in err
+    assert folder.exists() == (content is not None)  # not created
+    assert not list(tmp_path.rglob("*.png")) and not list(tmp_path.rglob("*.rst"))
+
+
+def test_rows_are_never_appended_to_a_foreign_file(tmp_path, capsys):
+    Q = _quality_module()
+    foreign = tmp_path / "quality.csv"
+    text = "dataset,config,budget,seed,n_cores,acc,seconds\nwordnet,random,5"
+    foreign.write_text(text)
+    with pytest.raises(Q.ResultsFileError, match="not a results file"):
+        Q.append_row(foreign, {field: "1" for field in Q.FIELDS})
+    # Other columns (an older layout): appended rows would be misaligned.
+    older = tmp_path / "older.csv"
+    older.write_text(",".join(f for f in Q.FIELDS if f != "pseudo_purity") + "\n")
+    with pytest.raises(Q.ResultsFileError, match="other columns"):
+        Q.append_row(older, {field: "1" for field in Q.FIELDS})
+    assert foreign.read_text() == text  # its last line was not cut either
+    # A run is refused before anything is loaded or written.
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--quick", "--results-dir", str(tmp_path), "--results-name",
+                "quality"])
+    assert exc.value.code == 2 and "not a results file" in capsys.readouterr().err
+    assert foreign.read_text() == text and not (tmp_path / "cache").exists()
+
+
+def test_render_only_and_no_render_together_are_refused(tmp_path, capsys):
+    Q = _quality_module()
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--render-only", "--no-render", "--results-dir", str(tmp_path)])
+    assert exc.value.code == 2 and "drop one" in capsys.readouterr().err
