@@ -348,7 +348,7 @@ class Context:
         radius, purity = selector._pure_radius(self.ds.X, np.random.RandomState(seed))
         info = {"radius": radius, "purity": purity,
                 "seconds": time.perf_counter() - tic}
-        path.write_text(json.dumps(info))
+        write_atomic(path, json.dumps(info))
         return info
 
     def probcover(self, budget, seed):
@@ -725,6 +725,23 @@ def _fmt(value):
 
 
 # -- rendering --------------------------------------------------------------
+def write_atomic(path, content):
+    """Write a file whole or not at all: into a temporary file beside it,
+    then renamed over it, so that a run killed while writing leaves the
+    previous version (or none), never half a file.  ``content`` is text, or
+    a function that writes the file at the path it is given."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if callable(content):
+            content(tmp)
+        else:
+            tmp.write_text(content)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def aggregate(rows):
     """Mean and sample std per (dataset, method, n_cores, budget)."""
     groups = {}
@@ -828,8 +845,8 @@ def render(results, out_dir, log=print):
     stem = Path(results).stem
     summary = aggregate(rows)
     meta = machine_info()
-    (out_dir / f"{stem}_summary.json").write_text(
-        json.dumps({"machine": meta, "summary": summary}, indent=1) + "\n")
+    write_atomic(out_dir / f"{stem}_summary.json",
+                 json.dumps({"machine": meta, "summary": summary}, indent=1) + "\n")
     datasets = [d for d in LOADERS if any(r["dataset"] == d for r in rows)]
     titles = {"accuracy": "Accuracy (%)", "balanced_accuracy": "Balanced accuracy (%)"}
     for fmt, suffix in (("rst", "rst"), ("md", "md")):
@@ -846,7 +863,7 @@ def render(results, out_dir, log=print):
                 if text:
                     parts.append(_heading(f"{dataset}: ablations, accuracy (%)", fmt)
                                  + text)
-        (out_dir / f"{stem}_tables.{suffix}").write_text("\n".join(parts))
+        write_atomic(out_dir / f"{stem}_tables.{suffix}", "\n".join(parts))
     for dataset in datasets:
         plot(summary, dataset, out_dir / f"{stem}_{dataset}.png", log=log)
 
@@ -906,7 +923,7 @@ def plot(summary, dataset, path, log=print):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
     log(f"wrote {path}")
 

@@ -343,3 +343,53 @@ def test_render_only_and_no_render_together_are_refused(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         Q.main(["--render-only", "--no-render", "--results-dir", str(tmp_path)])
     assert exc.value.code == 2 and "drop one" in capsys.readouterr().err
+
+
+def _killed_halfway(monkeypatch, skip=0):
+    """Make the Path.write_text after the next ``skip`` ones write half its
+    text, then fail, as a run killed while writing."""
+    original = Path.write_text
+    count = [0]
+
+    def write_text(self, text, *args, **kwargs):
+        count[0] += 1
+        if count[0] == skip + 1:
+            original(self, text[: len(text) // 2], *args, **kwargs)
+            raise KeyboardInterrupt
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def test_a_probcover_radius_cut_short_is_never_cached(tmp_path, monkeypatch):
+    """The radius was written in place: a run killed while writing it left
+    half a JSON file that every later run failed to read."""
+    Q = _quality_module()
+    ctx = Q.Context(Q.load_digits_split(), tmp_path)
+    _killed_halfway(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        ctx.probcover_radius(0)
+    assert list(tmp_path.iterdir()) == []  # no entry, no temporary file
+    info = ctx.probcover_radius(0)
+    assert Q.Context(ctx.ds, tmp_path).probcover_radius(0) == info
+
+
+def test_rendering_killed_midway_keeps_the_previous_tables(tmp_path, monkeypatch):
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    for seed in (0, 1, 2):
+        Q.append_row(results, {
+            "dataset": "digits", "method": "random", "n_cores": "", "budget": 20,
+            "budget_label": "20", "seed": seed, "accuracy": "0.5",
+            "balanced_accuracy": "0.5", "n_labels_covered": 9,
+            "select_seconds": "0.1", "pseudo_purity": "",
+            "boundary_cross_rate": "", "version": "x", "finished": "now"})
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    Q.render(results, tmp_path, log=lambda message: None)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for skip in (0, 1):  # killed writing the summary, the first table
+        with monkeypatch.context() as patch:
+            _killed_halfway(patch, skip)
+            with pytest.raises(KeyboardInterrupt):
+                Q.render(results, tmp_path, log=lambda message: None)
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
