@@ -122,9 +122,10 @@ Ideas:
   own (a real border, not a far-away class); ``f<f>-plain`` is BiLAF with
   the same K and no filter.
 
-Results go to ``results/quality_ideas.csv`` (resumable: a row already there
-is not recomputed); ActiveFT selections are shared with
-``quality_validation.py`` through ``results/cache/val-*.npy``.  The
+Results go to ``results/quality_ideas.csv`` (``--results`` for another
+file; resumable: a row already there is counted and not recomputed);
+ActiveFT selections are shared with ``quality_validation.py`` through
+``results/cache/val-*.npy``.  The
 ``seconds`` column leaves out cached ActiveFT runs.  Usage::
 
     python3 benchmarks/quality_ideas.py --datasets wordnet fashion-mnist --seeds 0 1 2
@@ -669,9 +670,11 @@ def _pick(name, X, budget, seed, config):
     raise ValueError(f"unknown config {config!r}")
 
 
-def run(names, seeds, configs, fractions=V.FRACTIONS):
+def run(names, seeds, configs, fractions=V.FRACTIONS, results=None):
+    results = RESULTS if results is None else results
     done = {(r["dataset"], r["config"], r["budget"], r["seed"])
-            for r in V.read_rows(RESULTS)}
+            for r in V.read_rows(results)}
+    n_skipped = 0
     for name in names:
         try:
             X, y, Xv, yv = V.split(Q.LOADERS[name]())
@@ -685,6 +688,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS):
                 budget = int(n * fraction)
                 for config in configs:
                     if (name, config, str(budget), str(seed)) in done:
+                        n_skipped += 1
                         continue
                     tic = time.time()
                     idx, n_cores = _pick(name, X, budget, seed, config)
@@ -697,9 +701,10 @@ def run(names, seeds, configs, fractions=V.FRACTIONS):
                     row = dict(dataset=name, config=config, budget=budget, seed=seed,
                                n_cores=n_cores, acc=f"{acc:.5f}",
                                seconds=f"{seconds:.1f}")
-                    V.append_row(row, RESULTS)
+                    V.append_row(row, results)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
                           f"({seconds:.0f}s)", flush=True)
+    V.report_skipped(n_skipped, results)
 
 
 def coverage(names, seeds):
@@ -748,11 +753,11 @@ def _neighbour_radius(X, n_queries=COVERAGE_QUERIES, k=COVERAGE_NEIGHBOUR):
     return float(np.median(np.concatenate(kth)))
 
 
-def summary():
+def summary(results=None):
     """Per dataset: mean ± std over seeds at each budget, the paired difference
     with ActiveFT (same seed), and the mean selection time."""
     acc, seconds = {}, {}
-    for r in V.read_rows(RESULTS):
+    for r in V.read_rows(RESULTS if results is None else results):
         acc.setdefault((r["dataset"], r["config"], int(r["budget"])), {})[
             int(r["seed"])] = float(r["acc"]) * 100
         seconds.setdefault((r["dataset"], r["config"]), []).append(float(r["seconds"]))
@@ -788,15 +793,19 @@ def main(argv=None):
                         help="budgets as shares of the selection pool")
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="results file, appended to and resumed from "
+                        "(default: benchmarks/results/quality_ideas.csv)")
     parser.add_argument("--summary", action="store_true",
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
     if args.coverage:
         coverage(args.datasets, args.seeds)
         return 0
+    V.check_results(parser, args.results, args.summary)
     if not args.summary:
-        run(args.datasets, args.seeds, args.configs, args.fractions)
-    summary()
+        run(args.datasets, args.seeds, args.configs, args.fractions, args.results)
+    summary(args.results)
     return 0
 
 

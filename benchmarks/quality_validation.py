@@ -21,8 +21,9 @@ split carved out of each pool**, never on the test split of
   with their labels, accuracy on the validation rows.  Selection never sees
   a label; the validation labels only score.
 
-Results go to ``results/quality_validation.csv`` (resumable, like
-``quality.py``); ActiveFT selections are cached in ``results/cache/`` under
+Results go to ``results/quality_validation.csv`` (``--results`` for
+another file; resumable, like ``quality.py``: rows already there are
+counted and not run again); ActiveFT selections are cached in ``results/cache/`` under
 ``val-`` names ending with ``quality.cache_key`` (the selection pool's
 values, ActiveFT's parameters, the library's sources).  Usage::
 
@@ -32,7 +33,6 @@ values, ActiveFT's parameters, the library's sources).  Usage::
 """
 
 import argparse
-import csv
 import hashlib
 import sys
 import time
@@ -110,23 +110,46 @@ class _CachedIDC(IDCDenoiser):
         return ranking.copy(), kept
 
 
-def read_rows(path=RESULTS):
-    """The result rows of a results file (none if it does not exist yet)."""
-    if not path.exists():
-        return []
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+#: Columns every finished row has (``n_cores`` is empty for Random).
+REQUIRED = ("dataset", "config", "budget", "seed", "acc", "seconds")
 
 
-def append_row(row, path=RESULTS):
-    """Append one result row, so that an interrupted study can resume."""
-    new = not path.exists()
+def read_rows(path=None):
+    """The finished rows of a results file (default :data:`RESULTS`; none if
+    it does not exist yet).  A row cut short by a killed run is left out, so
+    that it is run again; a file of other columns raises
+    ``quality.ResultsFileError``."""
+    return Q.read_rows(RESULTS if path is None else path, FIELDS, REQUIRED)
+
+
+def append_row(row, path=None):
+    """Append one result row, flushed to disk, so that an interrupted study
+    can resume (a row cut short by a killed run is dropped first)."""
+    path = Path(RESULTS if path is None else path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+    Q.append_row(path, row, FIELDS, REQUIRED)
+
+
+def check_results(parser, path, summary_only):
+    """Usage errors for a results file this study cannot use: one of other
+    columns, or (``--summary``) one without finished rows."""
+    try:
+        rows = read_rows(path)
+        if not summary_only:
+            Q.check_appendable(path, FIELDS, REQUIRED)
+    except Q.ResultsFileError as exc:
+        parser.error(f"{exc}; give --results a results file of this study "
+                     "(or a new one)")
+    if summary_only and not rows:
+        state = "has no finished row" if Path(path).exists() else "does not exist"
+        parser.error(f"--summary: {path} {state}; give --results a results "
+                     "file of this study, or run it first")
+
+
+def report_skipped(n_skipped, path):
+    if n_skipped:
+        print(f"{n_skipped} run(s) already in {path}, not run again (give "
+              "--results another file to measure afresh)", flush=True)
 
 
 def _pick(name, X, budget, seed, config, n_cores, rm, metric):
@@ -143,8 +166,11 @@ def _pick(name, X, budget, seed, config, n_cores, rm, metric):
         return sampler.fit(X).selected_indices_
 
 
-def run(names, seeds, pool_fracs, ratios, rms, metrics):
-    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in read_rows()}
+def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None):
+    results = RESULTS if results is None else results
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"])
+            for r in read_rows(results)}
+    n_skipped = 0
     for name in names:
         try:
             ds = Q.LOADERS[name]()
@@ -165,19 +191,21 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics):
                           for tag, k in cores for metric in metrics for rm in rms]
                 for config, n_cores, rm, metric in plans:
                     if (name, config, str(budget), str(seed)) in done:
+                        n_skipped += 1
                         continue
                     tic = time.time()
                     idx = _pick(name, X, budget, seed, config, n_cores, rm, metric)
                     acc = score(X, y, Xv, yv, idx)
                     append_row(dict(dataset=name, config=config, budget=budget,
                                 seed=seed, n_cores=n_cores, acc=f"{acc:.5f}",
-                                seconds=f"{time.time() - tic:.1f}"))
+                                seconds=f"{time.time() - tic:.1f}"), results)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
                           flush=True)
+    report_skipped(n_skipped, results)
 
 
-def summary():
-    rows = read_rows()
+def summary(results=None):
+    rows = read_rows(results)
     table = {}
     for r in rows:
         table.setdefault((r["dataset"], r["config"], int(r["budget"])), []).append(
@@ -197,12 +225,17 @@ def main(argv=None):
     parser.add_argument("--ratios", nargs="*", type=float, default=[])
     parser.add_argument("--rms", nargs="+", type=float, default=[0.1])
     parser.add_argument("--metrics", nargs="+", default=["euclidean"])
-    parser.add_argument("--summary", action="store_true")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="results file, appended to and resumed from "
+                        "(default: benchmarks/results/quality_validation.csv)")
+    parser.add_argument("--summary", action="store_true",
+                        help="only print the table of the results file")
     args = parser.parse_args(argv)
+    check_results(parser, args.results, args.summary)
     if not args.summary:
         run(args.datasets, args.seeds, args.pool_fracs, args.ratios, args.rms,
-            args.metrics)
-    summary()
+            args.metrics, args.results)
+    summary(args.results)
     return 0
 
 

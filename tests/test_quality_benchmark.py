@@ -393,3 +393,72 @@ def test_rendering_killed_midway_keeps_the_previous_tables(tmp_path, monkeypatch
             with pytest.raises(KeyboardInterrupt):
                 Q.render(results, tmp_path, log=lambda message: None)
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def _study_module(name):
+    import importlib
+    import sys as _sys
+
+    folder = str(SCRIPT.parent)
+    _sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        _sys.path.remove(folder)
+
+
+def test_validation_rows_cut_short_are_run_again(tmp_path):
+    """quality_validation.py appended after a row cut short by a killed run:
+    the two merged into one row of shifted values."""
+    V = _study_module("quality_validation")
+    results = tmp_path / "validation.csv"
+    row = dict(dataset="wordnet", config="random", budget=524, seed=0,
+               n_cores="", acc="0.63600", seconds="0.1")
+    V.append_row(row, results)
+    V.append_row(dict(row, seed=1), results)
+    results.write_bytes(results.read_bytes()[:-8])  # killed writing seed 1
+    assert [r["seed"] for r in V.read_rows(results)] == ["0"]
+    V.append_row(dict(row, seed=2), results)
+    rows = V.read_rows(results)
+    assert [(r["seed"], r["acc"]) for r in rows] == [("0", "0.63600"),
+                                                    ("2", "0.63600")]
+    assert all(None not in r for r in rows)
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"),
+    ("", "has no finished row"),
+    ("dataset,method,n_cores,budget\ndigits,random,,20\n",
+     "is not a results file of this script"),
+])
+def test_study_summary_of_no_results_is_a_usage_error(tmp_path, capsys, script,
+                                                      content, message):
+    module = _study_module(script)
+    results = tmp_path / "results.csv"
+    if content is not None:
+        results.write_text(content)
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--summary", "--results", str(results)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "--results" in err
+
+
+def test_validation_rerun_says_its_rows_were_already_there(tmp_path, monkeypatch,
+                                                           capsys):
+    """A rerun into a results file that holds every row measured nothing and
+    said nothing about it."""
+    V = _study_module("quality_validation")
+    Q = V.Q
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    monkeypatch.setitem(Q.LOADERS, "wordnet", Q.load_digits_split)
+    results = tmp_path / "validation.csv"
+    argv = ["--datasets", "wordnet", "--pool-fracs", "--results", str(results)]
+    assert V.main(argv) == 0
+    first = results.read_text()
+    assert len(V.read_rows(results)) == 6  # random and ActiveFT, 3 budgets
+    capsys.readouterr()
+    assert V.main(argv) == 0
+    assert results.read_text() == first
+    assert "6 run(s) already in" in capsys.readouterr().out
