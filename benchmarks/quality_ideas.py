@@ -126,7 +126,9 @@ Results go to ``results/quality_ideas.csv`` (``--results`` for another
 file; resumable: a row already there is counted and not recomputed);
 ActiveFT selections are shared with ``quality_validation.py`` through
 ``results/cache/val-*.npy``.  The
-``seconds`` column leaves out cached ActiveFT runs.  Usage::
+``seconds`` column leaves out cached ActiveFT runs.  Data folders and
+missing data as in ``quality_validation.py``; a config name outside the
+families above is a usage error.  Usage::
 
     python3 benchmarks/quality_ideas.py --datasets wordnet fashion-mnist --seeds 0 1 2
     python3 benchmarks/quality_ideas.py --datasets wordnet \\
@@ -141,6 +143,7 @@ ActiveFT selections are shared with ``quality_validation.py`` through
 """
 
 import argparse
+import re
 import sys
 import time
 import warnings
@@ -153,7 +156,6 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import quality as Q  # noqa: E402
 import quality_validation as V  # noqa: E402
 from sklearn.utils._param_validation import Interval  # noqa: E402
 
@@ -168,6 +170,7 @@ from sklearn_bilaf.core import (  # noqa: E402
 )
 
 RESULTS = HERE / "results" / "quality_ideas.csv"
+DATASETS = ("wordnet", "fashion-mnist")
 # The default under test when the ideas were tried; not the library's
 # current constant, which may move on without invalidating these rows.
 DEFAULT_CORE_FRACTION = 0.02
@@ -670,17 +673,21 @@ def _pick(name, X, budget, seed, config):
     raise ValueError(f"unknown config {config!r}")
 
 
-def run(names, seeds, configs, fractions=V.FRACTIONS, results=None):
+def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
+        data_dirs=None):
+    """Run the missing rows; return the names of the datasets skipped for
+    missing data."""
     results = RESULTS if results is None else results
     done = {(r["dataset"], r["config"], r["budget"], r["seed"])
             for r in V.read_rows(results)}
     n_skipped = 0
+    missing = []
     for name in names:
-        try:
-            X, y, Xv, yv = V.split(Q.LOADERS[name]())
-        except Q.DatasetUnavailable as exc:
-            print(f"[{name}] skipped: {exc}")
+        ds = V.load(name, data_dirs)
+        if ds is None:
+            missing.append(name)
             continue
+        X, y, Xv, yv = V.split(ds)
         n = X.shape[0]
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
@@ -705,17 +712,20 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None):
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
                           f"({seconds:.0f}s)", flush=True)
     V.report_skipped(n_skipped, results)
+    return missing
 
 
-def coverage(names, seeds):
+def coverage(names, seeds, data_dirs=None):
     """Print the coverage of each pool by ActiveFT cores along the K grid, and
-    the K the knee rule picks (no label is read)."""
+    the K the knee rule picks (no label is read); return the names of the
+    datasets skipped for missing data."""
+    missing = []
     for name in names:
-        try:
-            X = V.split(Q.LOADERS[name]())[0]
-        except Q.DatasetUnavailable as exc:
-            print(f"[{name}] skipped: {exc}")
+        ds = V.load(name, data_dirs)
+        if ds is None:
+            missing.append(name)
             continue
+        X = V.split(ds)[0]
         n = X.shape[0]
         radius = _neighbour_radius(X)
         print(f"{name}: N={n}, r (median {COVERAGE_NEIGHBOUR}-NN distance) = "
@@ -735,6 +745,7 @@ def coverage(names, seeds):
                              if gains[i] < 0.5 * gains[i - 1]), None)
                 print(f"  radius {multiple}r: coverage {np.round(covered, 3).tolist()} "
                       f"gains {np.round(gains, 3).tolist()} -> f* = {knee}", flush=True)
+    return missing
 
 
 def _neighbour_radius(X, n_queries=COVERAGE_QUERIES, k=COVERAGE_NEIGHBOUR):
@@ -783,13 +794,48 @@ def summary(results=None):
                   + f"  t~{np.mean(seconds[(name, config)]):.0f}s")
 
 
+_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?"
+#: The config families :func:`_pick` knows, ``{int}`` and ``{number}``
+#: standing for a count and a positive number.
+CONFIG_PATTERNS = (
+    "random", "activeft", "kmeans", "default", "skmeans", "kmeans-init-aft",
+    "aft-centred", "aft-init-kmeans", "aft-init-skmeans", "aft-init-kmeanspp",
+    "aft-skm", "aft-skm-iter{int}", "aft-skm-lr{number}", "aft-skm-tau{number}",
+    "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
+    "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
+    "herd-{number}", "herdnn-{number}", "hyb{number}", "covK={int}",
+    "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
+)
+_CONFIG_RE = re.compile("|".join(
+    re.escape(p).replace(r"\{int\}", "{int}").replace(r"\{number\}", "{number}")
+    .format(int=r"[1-9]\d*", number=_NUMBER) for p in CONFIG_PATTERNS))
+
+
+def config_name(text):
+    """argparse type: a config :func:`_pick` knows, else a usage error
+    (found before any data is loaded, not after hours of other configs)."""
+    if not _CONFIG_RE.fullmatch(text) or (
+            re.search(_NUMBER, text) and not _positive(text)):
+        raise argparse.ArgumentTypeError(
+            f"unknown config {text!r}; configs are "
+            + ", ".join(p.replace("{int}", "<n>").replace("{number}", "<x>")
+                        for p in CONFIG_PATTERNS))
+    return text
+
+
+def _positive(text):
+    """Every number in a config name is above 0 (``f0-typ``: K = 0)."""
+    return all(float(value) > 0 for value in re.findall(_NUMBER, text))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["wordnet", "fashion-mnist"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--configs", nargs="+", default=CONFIGS,
+    V.add_data_options(parser, DATASETS)
+    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=[0])
+    parser.add_argument("--configs", nargs="+", type=config_name, default=CONFIGS,
                         help="default: every config of the record; also covK=<k>")
-    parser.add_argument("--fractions", nargs="+", type=float, default=V.FRACTIONS,
+    parser.add_argument("--fractions", nargs="+", type=V.SHARE,
+                        default=V.FRACTIONS,
                         help="budgets as shares of the selection pool")
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
@@ -799,14 +845,18 @@ def main(argv=None):
     parser.add_argument("--summary", action="store_true",
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
+    requested, folders = V.data_options(args, DATASETS)
     if args.coverage:
-        coverage(args.datasets, args.seeds)
-        return 0
-    V.check_results(parser, args.results, args.summary)
-    if not args.summary:
-        run(args.datasets, args.seeds, args.configs, args.fractions, args.results)
-    summary(args.results)
-    return 0
+        missing = coverage(args.datasets, args.seeds, folders)
+    else:
+        V.check_results(parser, args.results, args.summary)
+        missing = []
+        if not args.summary:
+            missing = run(args.datasets, args.seeds, args.configs,
+                          args.fractions, args.results, folders)
+        summary(args.results)
+    # Data asked for by name but missing is an error, as in quality.py.
+    return 1 if requested and missing else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ Results go to ``results/quality_validation.csv`` (``--results`` for
 another file; resumable, like ``quality.py``: rows already there are
 counted and not run again); ActiveFT selections are cached in ``results/cache/`` under
 ``val-`` names ending with ``quality.cache_key`` (the selection pool's
-values, ActiveFT's parameters, the library's sources).  Usage::
+values, ActiveFT's parameters, the library's sources).  The data are read
+as ``quality.py`` reads them (``--wordnet-dir``, ``--fashion-mnist-dir``);
+a dataset whose data are missing is skipped, or, asked for with
+``--datasets``, an error (exit status 1).  Usage::
 
     python3 benchmarks/quality_validation.py --datasets fashion-mnist wordnet \\
         --seeds 0 1 --pool-fracs 0.005 0.01 0.02
@@ -166,16 +169,30 @@ def _pick(name, X, budget, seed, config, n_cores, rm, metric):
         return sampler.fit(X).selected_indices_
 
 
-def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None):
+def load(name, data_dirs=None):
+    """A dataset by name (``quality.LOADERS``), from ``data_dirs[name]`` when
+    given; None, with a message, when its data are missing."""
+    folder = (data_dirs or {}).get(name)
+    try:
+        return Q.LOADERS[name]() if folder is None else Q.LOADERS[name](folder)
+    except Q.DatasetUnavailable as exc:
+        print(f"[{name}] skipped: {exc}", flush=True)
+        return None
+
+
+def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
+        data_dirs=None):
+    """Run the missing rows; return the names of the datasets skipped for
+    missing data."""
     results = RESULTS if results is None else results
     done = {(r["dataset"], r["config"], r["budget"], r["seed"])
             for r in read_rows(results)}
     n_skipped = 0
+    missing = []
     for name in names:
-        try:
-            ds = Q.LOADERS[name]()
-        except Q.DatasetUnavailable as exc:
-            print(f"[{name}] skipped: {exc}")
+        ds = load(name, data_dirs)
+        if ds is None:
+            missing.append(name)
             continue
         X, y, Xv, yv = split(ds)
         n = X.shape[0]
@@ -202,6 +219,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None):
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
                           flush=True)
     report_skipped(n_skipped, results)
+    return missing
 
 
 def summary(results=None):
@@ -216,27 +234,88 @@ def summary(results=None):
               f"(n={values.size}: {', '.join(f'{v:.2f}' for v in values)})")
 
 
+def number_type(kind, low, high, closed_low=False, closed_high=True):
+    """An argparse type: a ``kind`` between ``low`` and ``high`` (None: no
+    upper bound), each end included or not, else a usage error."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'an integer' if kind is int else 'a number'}"
+            ) from None
+        above = value >= low if closed_low else value > low
+        below = (high is None or
+                 (value <= high if closed_high else value < high))
+        if not (above and below):
+            interval = (f"{'[' if closed_low else '('}{low}, "
+                        + ("inf)" if high is None else
+                           f"{high}{']' if closed_high else ')'}"))
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
+        return value
+    return parse
+
+
+SEED = number_type(int, 0, None, closed_low=True)
+SHARE = number_type(float, 0, 1)
+
+
+def add_data_options(parser, default_datasets):
+    """--datasets (quality.py's names) and the data folders, as quality.py."""
+    parser.add_argument("--datasets", nargs="+", choices=list(Q.LOADERS),
+                        default=None,
+                        help=f"default: {' '.join(default_datasets)} (asked "
+                        "for by name, missing data are an error; by default "
+                        "they are skipped)")
+    parser.add_argument("--wordnet-dir", type=Path, default=None,
+                        help=f"WordNet embeddings (default {Q.WORDNET_DIR})")
+    parser.add_argument("--fashion-mnist-dir", type=Path, default=None,
+                        help=f"Fashion-MNIST .gz files (default {Q.FASHION_DIR})")
+
+
+def data_options(args, default_datasets):
+    """Fill in the default datasets; return whether any was asked for by
+    name, and the data folders by dataset."""
+    requested = args.datasets is not None
+    args.datasets = args.datasets or list(default_datasets)
+    return requested, {"wordnet": args.wordnet_dir,
+                       "fashion-mnist": args.fashion_mnist_dir}
+
+
+DATASETS = ("fashion-mnist", "wordnet")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["fashion-mnist", "wordnet"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--pool-fracs", nargs="*", type=float,
-                        default=[0.005, 0.01, 0.02])
-    parser.add_argument("--ratios", nargs="*", type=float, default=[])
-    parser.add_argument("--rms", nargs="+", type=float, default=[0.1])
-    parser.add_argument("--metrics", nargs="+", default=["euclidean"])
+    add_data_options(parser, DATASETS)
+    parser.add_argument("--seeds", nargs="+", type=SEED, default=[0])
+    parser.add_argument("--pool-fracs", nargs="*", type=SHARE,
+                        default=[0.005, 0.01, 0.02],
+                        help="candidate K = f * N, shares of the selection "
+                        "pool (default: 0.005 0.01 0.02)")
+    parser.add_argument("--ratios", nargs="*", type=SHARE, default=[],
+                        help="candidate K = r * B, shares of the budget")
+    parser.add_argument("--rms", nargs="+", default=[0.1],
+                        type=number_type(float, 0, 1, closed_low=True,
+                                         closed_high=False),
+                        help="IDC removal rates, in [0, 1) (default: 0.1)")
+    parser.add_argument("--metrics", nargs="+", default=["euclidean"],
+                        choices=["euclidean", "cosine"])
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="results file, appended to and resumed from "
                         "(default: benchmarks/results/quality_validation.csv)")
     parser.add_argument("--summary", action="store_true",
                         help="only print the table of the results file")
     args = parser.parse_args(argv)
+    requested, folders = data_options(args, DATASETS)
     check_results(parser, args.results, args.summary)
+    missing = []
     if not args.summary:
-        run(args.datasets, args.seeds, args.pool_fracs, args.ratios, args.rms,
-            args.metrics, args.results)
+        missing = run(args.datasets, args.seeds, args.pool_fracs, args.ratios,
+                      args.rms, args.metrics, args.results, folders)
     summary(args.results)
-    return 0
+    # Data asked for by name but missing is an error, as in quality.py.
+    return 1 if requested and missing else 0
 
 
 if __name__ == "__main__":

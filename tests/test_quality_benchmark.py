@@ -462,3 +462,53 @@ def test_validation_rerun_says_its_rows_were_already_there(tmp_path, monkeypatch
     assert V.main(argv) == 0
     assert results.read_text() == first
     assert "6 run(s) already in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("quality_validation", ["--datasets", "wordnt"], "invalid choice: 'wordnt'"),
+    ("quality_validation", ["--seeds", "-1"], "--seeds: must be in [0, inf)"),
+    ("quality_validation", ["--pool-fracs", "0"], "--pool-fracs: must be in (0, 1]"),
+    ("quality_validation", ["--ratios", "1.5"], "--ratios: must be in (0, 1]"),
+    ("quality_validation", ["--rms", "1"], "--rms: must be in [0, 1)"),
+    ("quality_validation", ["--metrics", "manhattan"], "invalid choice"),
+    ("quality_ideas", ["--datasets", "wordnt"], "invalid choice: 'wordnt'"),
+    ("quality_ideas", ["--configs", "aft-loyd3"], "unknown config 'aft-loyd3'"),
+    ("quality_ideas", ["--configs", "f0-typ"], "unknown config 'f0-typ'"),
+    ("quality_ideas", ["--fractions", "2"], "--fractions: must be in (0, 1]"),
+])
+def test_study_arguments_are_checked_before_any_work(tmp_path, capsys, script,
+                                                     argv, message):
+    """A mistyped dataset was a KeyError after the imports, a mistyped
+    config a ValueError after every config before it had run (hours), and
+    out-of-range numbers failed deep inside a selector."""
+    module = _study_module(script)
+    with pytest.raises(SystemExit) as exc:
+        module.main([*argv, "--results", str(tmp_path / "r.csv")])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_recorded_idea_config_is_accepted():
+    I = _study_module("quality_ideas")
+    with (SCRIPT.parent / "results" / "quality_ideas.csv").open(newline="") as f:
+        recorded = {row["config"] for row in csv.DictReader(f)}
+    for config in sorted(recorded | set(I.CONFIGS)):
+        assert I.config_name(config) == config
+
+
+@pytest.mark.parametrize("script, extra", [("quality_validation", []),
+                                           ("quality_ideas", []),
+                                           ("quality_ideas", ["--coverage"])])
+def test_study_data_asked_for_by_name_but_missing_fails(tmp_path, capsys, script,
+                                                        extra):
+    """The skip message said to pass --wordnet-dir, which these scripts did
+    not have, and the run exited 0."""
+    module = _study_module(script)
+    code = module.main(["--datasets", "wordnet", "--wordnet-dir",
+                        str(tmp_path / "nowhere"), "--results",
+                        str(tmp_path / "r.csv"), *extra])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "[wordnet] skipped" in out and "--wordnet-dir" in out
+    assert not (tmp_path / "r.csv").exists()
