@@ -81,7 +81,13 @@ def activeft(name, X, k, seed):
     tic = time.time()
     idx = selector.fit(X).selected_indices_
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, idx)
+
+    def save(tmp):
+        with open(tmp, "wb") as handle:
+            np.save(handle, idx)
+
+    # Whole or not at all: half an entry (a killed run) would be served.
+    Q.write_atomic(path, save)
     print(f"  ActiveFT {name} K={k} seed {seed}: {time.time() - tic:.0f}s", flush=True)
     return idx
 

@@ -512,3 +512,28 @@ def test_study_data_asked_for_by_name_but_missing_fails(tmp_path, capsys, script
     out = capsys.readouterr().out
     assert "[wordnet] skipped" in out and "--wordnet-dir" in out
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
+    """The ActiveFT cache of quality_validation.py was written in place: a
+    run killed while saving left half an entry, which every later run then
+    failed to load."""
+    import numpy as np
+
+    V = _study_module("quality_validation")
+    monkeypatch.setattr(V, "CACHE", tmp_path)
+    X = np.random.RandomState(0).rand(60, 4)
+    save = np.save
+
+    def killed(file, array, *args, **kwargs):
+        with open(file, "wb") if isinstance(file, (str, Path)) else file as f:
+            f.write(b"\x93NUMPY")  # the start of an entry only
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        V.activeft("toy", X, 5, 0)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(np, "save", save)
+    first = V.activeft("toy", X, 5, 0)
+    np.testing.assert_array_equal(V.activeft("toy", X, 5, 0), first)
