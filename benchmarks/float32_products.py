@@ -24,7 +24,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_engine import clustered_pool
+from bench_engine import _positive_int, clustered_pool
 from threadpoolctl import threadpool_limits
 
 from sklearn_bilaf._distances import within_distances
@@ -102,12 +102,22 @@ def report(result):
               f"cut {m['ring_cut']}, to a density cut {m['density_cut']}, to the "
               f"smallest inside distance (other than its own) {m['inside_min']}")
 
+N_SAMPLES = 50_000
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cores", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cores", type=_positive_int, default=50,
+                        help="K, random cores of the 50,000-row pool "
+                        "(default: 50)")
+    parser.add_argument("--repeats", type=_positive_int, default=3,
+                        help="timings of the products, the best kept "
+                        "(default: 3)")
     args = parser.parse_args(argv)
-    X = clustered_pool(50_000)
+    if args.cores > N_SAMPLES:
+        parser.error(f"argument --cores: at most the pool's {N_SAMPLES:,} "
+                     f"rows, got {args.cores}")
+    X = clustered_pool(N_SAMPLES)
     cores = np.sort(np.random.default_rng(1).choice(X.shape[0], args.cores,
                                                     replace=False))
     labels = assign_pseudo_classes(X, cores)

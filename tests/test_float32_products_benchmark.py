@@ -34,3 +34,22 @@ def test_error_analysis_bound_holds_and_counts_are_sane(script):
         assert 0 <= counts["density_cut"] <= 400
         assert 0 <= counts["inside_min"] < 400
     script.report(result)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--repeats", "0"], "--repeats: must be at least 1"),
+    (["--cores", "0"], "--cores: must be at least 1"),
+    (["--cores", "50001"], "--cores: at most the pool's 50,000 rows"),
+])
+def test_impossible_counts_are_usage_errors(script, monkeypatch, capsys, argv,
+                                            message):
+    """They failed after building the 50,000-row pool (--repeats 0 with a
+    KeyError, --cores 0 or above the pool's rows deep inside numpy)."""
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the pool was built")
+
+    monkeypatch.setattr(script, "clustered_pool", no_pool)
+    with pytest.raises(SystemExit) as exc:
+        script.main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
