@@ -37,7 +37,7 @@ rounding moves it (the exact search on the pool scaled by 1 + 2**-20)::
 Draw the log-log plot of time and memory against the pool size::
 
     python benchmarks/bench_scale.py plot benchmarks/results/scale.jsonl \\
-        doc/images/scale.png
+        benchmarks/results/scale.png
 
 Timings are only meaningful on an otherwise idle machine; the load average
 and the process's CPU time are recorded beside the wall time.  Bad
@@ -366,18 +366,36 @@ def _pool_file(text):
     return text
 
 
+#: Keys of every ``run`` record that ``compare`` and ``plot`` read.
+RECORD_KEYS = ("n_samples", "batch_size", "seed", "centroid_search",
+               "search_used", "seconds", "cpu_seconds", "timings",
+               "peak_rss_mib", "loss_last")
+
+
 def _read_results(parser, path):
-    """The JSON lines of a results file, or a usage error naming the line."""
-    records = []
+    """The ``run`` records of a results file, or a usage error naming the
+    line that is not one (or saying that there is none)."""
+    numbered = []
+    hint = "pass the file that 'bench_scale.py run --out' appends to"
     with open(path) as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                numbered.append((number, json.loads(line)))
             except json.JSONDecodeError:
-                parser.error(f"line {number} of {path} is not JSON; pass the "
-                             "file that 'bench_scale.py run --out' appends to")
+                parser.error(f"line {number} of {path} is not JSON; {hint}")
+    records = []
+    for number, record in numbered:
+        missing = ([k for k in RECORD_KEYS if k not in record]
+                   if isinstance(record, dict) else list(RECORD_KEYS))
+        if missing:
+            parser.error(f"line {number} of {path} is not a 'run' record "
+                         f"(no {', '.join(missing[:3])}"
+                         f"{', ...' if len(missing) > 3 else ''}); {hint}")
+        records.append(record)
+    if not records:
+        parser.error(f"{path} holds no 'run' record; {hint}")
     return records
 
 

@@ -66,6 +66,9 @@ def bad_files(tmp_path_factory):
     np.save(folder / "empty.npy", np.ones((0, 4), dtype=np.float32))
     np.save(folder / "pool.npy", np.ones((5, 3), dtype=np.float32))
     (folder / "results.jsonl").write_text('{"n_samples": 5}\nnot json\n')
+    (folder / "foreign.jsonl").write_text('{"n_samples": 5}\n')
+    (folder / "list.jsonl").write_text('[1, 2]\n')
+    (folder / "blank.jsonl").write_text('\n')
     return folder
 
 
@@ -109,6 +112,13 @@ def _usage_error(bench, capsys, argv):
      "argument --batch-size: must be at least 1"),
     (["compare", "{d}/missing.jsonl"], "no such file: '{d}/missing.jsonl'"),
     (["compare", "{d}/results.jsonl"], "line 2 of {d}/results.jsonl is not JSON"),
+    # Records of something else: KeyError / AttributeError tracebacks.
+    (["compare", "{d}/foreign.jsonl"],
+     "line 1 of {d}/foreign.jsonl is not a 'run' record (no batch_size, seed, "),
+    (["plot", "{d}/list.jsonl", "{d}/scale.png"],
+     "line 1 of {d}/list.jsonl is not a 'run' record"),
+    # An empty file: compare printed nothing and exited 0.
+    (["compare", "{d}/blank.jsonl"], "holds no 'run' record; pass the file"),
     (["plot", "{d}/results.jsonl", "{d}/missing/scale.png"],
      "missing' does not exist"),
 ])
@@ -194,8 +204,10 @@ def test_plot_without_a_plottable_run_is_a_usage_error(bench, capsys,
     """Only --quick (or other seeds', or Dask) runs: nothing the plot draws,
     so a usage error that says which runs it needs, and no empty figure."""
     results = tmp_path / "results.jsonl"
-    results.write_text(json.dumps({"n_samples": 2_000, "centroid_search": "auto",
-                                   "seed": 0, "quick": True}) + "\n")
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)  # a whole 'run' record
+    record.update({"n_samples": 2_000, "centroid_search": "auto", "seed": 0,
+                   "quick": True})
+    results.write_text(json.dumps(record) + "\n")
     out = tmp_path / "scale.png"
     line = _usage_error(bench, capsys, ["plot", str(results), str(out)])
     assert "has no run to plot" in line and "--seed 0" in line
