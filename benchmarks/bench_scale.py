@@ -282,6 +282,23 @@ def plot(records, out):
     fig.savefig(out, dpi=110)
 
 
+def append_record(path, record):
+    """Append a JSON line to the results file, flushed to disk.  A last line
+    cut short by a run killed while writing it is dropped first (the next
+    record would be glued to it, and both lost to ``compare`` and ``plot``);
+    it says so."""
+    with open(path, "ab+") as fh:
+        fh.seek(0)
+        data = fh.read()
+        if data and not data.endswith(b"\n"):
+            fh.truncate(data.rfind(b"\n") + 1)
+            print(f"{path}: dropped its last line, cut short by an "
+                  "interrupted run", file=sys.stderr)
+        fh.write((json.dumps(record) + "\n").encode())
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 # -- command-line values (argparse types: a bad value is a usage error) ------
 
 
@@ -468,8 +485,7 @@ def main(argv=None):
                    if k not in ("selected", "cores_selected")}
         print(json.dumps(summary))
         if args.out:
-            with open(args.out, "a") as fh:
-                fh.write(json.dumps(record) + "\n")
+            append_record(args.out, record)
     elif args.command == "sensitivity":
         n_samples = np.load(args.path, mmap_mode="r").shape[0]
         if args.n_cores > n_samples:

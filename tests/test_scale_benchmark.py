@@ -244,3 +244,20 @@ def test_quick_or_a_pool_file(bench, tmp_path, capsys, argv, message):
     np.save(pool, np.ones((5, 3), dtype=np.float32))
     assert message in _usage_error(bench, capsys,
                                    [a.format(pool=pool) for a in argv])
+
+
+def test_a_record_cut_short_is_dropped_before_the_next(bench, tmp_path,
+                                                      monkeypatch, capsys):
+    """run --out appended after a line cut short by a killed run: the new
+    record was glued to it and neither could be read."""
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)
+    results = tmp_path / "scale.jsonl"
+    whole = json.dumps(dict(record, seed=1)) + "\n"
+    results.write_text(whole + json.dumps(dict(record, seed=2))[:30])
+    monkeypatch.setattr(bench, "run", lambda *args: dict(record, seed=3))
+    monkeypatch.setattr(bench, "make_pool", lambda path, n: None)
+    assert bench.main(["run", "--quick", "--out", str(results)]) == 0
+    assert "cut short" in capsys.readouterr().err
+    lines = results.read_text().splitlines()
+    assert [json.loads(line)["seed"] for line in lines] == [1, 3]
+    assert results.read_text().startswith(whole)
