@@ -44,11 +44,22 @@ def clustered_pool(n_samples, n_features, n_clusters=100, seed=0):
     return X.astype(np.float32)
 
 
+def _positive_int(text):
+    """argparse type: an int of at least 1 (0 or fewer repeats ran once)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="10,000 rows and 30 iterations instead of the full run")
-    parser.add_argument("--repeats", type=int, default=1,
+    parser.add_argument("--repeats", type=_positive_int, default=1,
                         help="runs per setting; the fastest is reported")
     args = parser.parse_args(argv)
 
@@ -67,7 +78,7 @@ def main(argv=None):
           f"{'loss first':>11} {'loss last':>10}")
     for n_cores, goal in settings:
         best, best_cpu = np.inf, np.inf
-        for _ in range(max(1, args.repeats)):
+        for _ in range(args.repeats):
             selector = ActiveFTSelector(n_cores=n_cores, max_iter=max_iter,
                                         random_state=0)
             tic, cpu = time.perf_counter(), time.process_time()
