@@ -945,6 +945,33 @@ def machine_info():
 
 
 # -- command line -----------------------------------------------------------
+def n_budgets(dataset):
+    """How many budgets a dataset's protocol has (known before loading it)."""
+    return len(DIGITS_BUDGETS) if dataset == "digits" else len(POOL_FRACTIONS)
+
+
+def check_plan(parser, args):
+    """Usage errors, before any data is loaded, for seeds below 0, budget
+    positions a dataset does not have and a selection of methods and
+    datasets with nothing to run (the ablations run on WordNet only)."""
+    negative = [seed for seed in args.seeds if seed < 0]
+    if negative:
+        parser.error(f"argument --seeds: seeds are 0 or more, got {negative}")
+    for dataset in args.datasets:
+        wrong = sorted(i for i in args.budgets or () if not 0 <= i < n_budgets(dataset))
+        if wrong:
+            labels = ([str(b) for b in DIGITS_BUDGETS] if dataset == "digits"
+                      else [f"{100 * f:g}%" for f in POOL_FRACTIONS])
+            parser.error(f"[{dataset}] --budgets {wrong}: positions must be 0 "
+                         f"to {n_budgets(dataset) - 1} ({', '.join(labels)})")
+    if all(method in ABLATIONS for method in args.methods) and not any(
+            dataset in ABLATION_DATASETS for dataset in args.datasets):
+        parser.error(f"--methods {' '.join(args.methods)}: the ablations run on "
+                     f"{', '.join(ABLATION_DATASETS)} only, so there is nothing "
+                     f"to run on {', '.join(args.datasets)}; add a main method "
+                     "or --datasets wordnet")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -994,6 +1021,8 @@ def main(argv=None):
     args.methods = args.methods or list(METHOD_NAMES)
     args.datasets = args.datasets or list(LOADERS)
     args.seeds = list(SEEDS) if args.seeds is None else args.seeds
+    if not args.render_only:
+        check_plan(parser, args)
     data_dirs = {"wordnet": args.wordnet_dir, "fashion-mnist": args.fashion_mnist_dir}
     name = args.results_name or ("quality_quick" if args.quick else "quality")
     if args.results_dir is None:

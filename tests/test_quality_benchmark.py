@@ -537,3 +537,25 @@ def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "save", save)
     first = V.activeft("toy", X, 5, 0)
     np.testing.assert_array_equal(V.activeft("toy", X, 5, 0), first)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--datasets", "digits", "--methods", "random", "--seeds", "-1"],
+     "argument --seeds: seeds are 0 or more, got [-1]"),
+    (["--datasets", "wordnet", "--methods", "random", "--budgets", "4",
+      "--wordnet-dir", "{tmp}/nowhere"],
+     "[wordnet] --budgets [4]: positions must be 0 to 3"),
+    (["--quick", "--methods", "abl-density"],
+     "the ablations run on wordnet only, so there is nothing to run on digits"),
+])
+def test_runs_that_cannot_apply_are_usage_errors(tmp_path, capsys, argv, message):
+    """A negative seed failed inside the first selector (a traceback); a
+    budget position was checked only once the data were loaded (or, for
+    missing data, not at all); ablations on digits ran nothing and exited 0."""
+    Q = _quality_module()
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        Q.main([*argv, "--results-dir", str(tmp_path / "out"), "--no-render"])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
