@@ -90,6 +90,19 @@ def _positive_int(text):
     return value
 
 
+def _n_jobs(text):
+    """argparse type: joblib's n_jobs, a number of jobs or -1 for all CPUs
+    (0 failed in the first fit, after the pools were built)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "must be a number of jobs (1, 2, ...) or -1 for all CPUs, not 0")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -99,7 +112,7 @@ def main(argv=None):
                         "3, or 1 with --quick)")
     parser.add_argument("--threads", type=_positive_int, default=None,
                         help="BLAS threads (default: all)")
-    parser.add_argument("--n-jobs", type=int, default=None,
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None,
                         help="BiLAFSampler n_jobs (default: None)")
     parser.add_argument("--large-classes", action="store_true",
                         help="instead of the CIFAR-like cases, K = 3 on 30,000 "

@@ -116,3 +116,15 @@ def test_kernel_hint_when_an_avx512_cpu_gets_other_kernels(script, flags,
     if hinted:
         assert "OPENBLAS_CORETYPE=SkylakeX" in hint
         assert all(a in hint for a in architectures - script.AVX512_KERNELS)
+
+
+def test_n_jobs_zero_is_a_usage_error(script, capsys, monkeypatch):
+    """--n-jobs 0 built the pools, then failed in the first fit."""
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the pool was built")
+
+    monkeypatch.setattr(script, "clustered_pool", no_pool)
+    with pytest.raises(SystemExit) as exc:
+        script.main(["--quick", "--n-jobs", "0"])
+    assert exc.value.code == 2
+    assert "argument --n-jobs: must be a number of jobs" in capsys.readouterr().err
