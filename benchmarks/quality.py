@@ -165,10 +165,14 @@ def load_digits_split():
 
 def load_wordnet(path=WORDNET_DIR):
     path = Path(path)
-    if not (path / "X.npy").exists():
+    names = ["X.npy", "y.npy", "classes.json", "train_idx.npy", "test_idx.npy"]
+    missing = [name for name in names if not (path / name).is_file()]
+    if missing:
+        what = ("not found" if len(missing) == len(names) else
+                f"incomplete (no {', '.join(missing)})")
         raise DatasetUnavailable(
-            f"WordNet embeddings not found in {path} (X.npy, y.npy, "
-            "classes.json, train_idx.npy, test_idx.npy): 82,022 WordNet noun "
+            f"WordNet embeddings {what} in {path} ({', '.join(names)}): "
+            "82,022 WordNet noun "
             "definitions embedded with all-MiniLM-L6-v2 and their fixed split, shipped "
             "beside this repository (../shared/data/wordnet-nouns-minilm, "
             "whose README says how they were made); pass their folder with "

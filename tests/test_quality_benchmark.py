@@ -559,3 +559,20 @@ def test_runs_that_cannot_apply_are_usage_errors(tmp_path, capsys, argv, message
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_incomplete_wordnet_folder_is_reported_like_a_missing_one(tmp_path):
+    """A folder with X.npy but not the other files failed with a bare
+    FileNotFoundError (a traceback), not the missing-data message."""
+    import numpy as np
+
+    Q = _quality_module()
+    np.save(tmp_path / "X.npy", np.zeros((4, 2), dtype=np.float16))
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=r"incomplete \(no y.npy, classes.json, "
+                             r"train_idx.npy, test_idx.npy\).*--wordnet-dir"):
+        Q.load_wordnet(tmp_path)
+    lines = []
+    assert Q.run("wordnet", ["random"], None, [0], tmp_path / "r.csv",
+                 tmp_path / "cache", log=lines.append, data_dir=tmp_path) is None
+    assert "[wordnet] skipped: WordNet embeddings incomplete" in lines[0]
