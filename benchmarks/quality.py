@@ -845,6 +845,15 @@ def render(results, out_dir, log=print):
     if not rows:
         log(f"no results in {results}")
         return
+    unique = {}
+    for row in rows:
+        unique.setdefault(_key(row), row)  # the first measurement of each
+    if len(unique) < len(rows):
+        # Two runs into one file at once measure the same rows; counted
+        # twice, a cell would be a mean of four "seeds".
+        log(f"{results}: {len(rows) - len(unique)} duplicate row(s) of the same "
+            "dataset, method, cores, budget and seed ignored (the first is kept)")
+        rows = list(unique.values())
     out_dir = Path(out_dir)
     stem = Path(results).stem
     summary = aggregate(rows)

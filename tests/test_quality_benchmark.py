@@ -576,3 +576,23 @@ def test_an_incomplete_wordnet_folder_is_reported_like_a_missing_one(tmp_path):
     assert Q.run("wordnet", ["random"], None, [0], tmp_path / "r.csv",
                  tmp_path / "cache", log=lines.append, data_dir=tmp_path) is None
     assert "[wordnet] skipped: WordNet embeddings incomplete" in lines[0]
+
+
+def test_rendering_counts_each_run_once(tmp_path, monkeypatch):
+    """Two runs into one results file at once (the cache is shared between
+    processes) measure the same row twice; the tables counted both, a cell
+    of four "seeds" out of the bold comparison."""
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    base = {"dataset": "digits", "method": "random", "n_cores": "", "budget": 20,
+            "budget_label": "20", "n_labels_covered": 9, "select_seconds": "0.1",
+            "pseudo_purity": "", "boundary_cross_rate": "", "version": "x",
+            "finished": "now", "balanced_accuracy": "0.5"}
+    for seed, accuracy in [(0, "0.5"), (1, "0.6"), (2, "0.7"), (2, "0.9")]:
+        Q.append_row(results, dict(base, seed=seed, accuracy=accuracy))
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    lines = []
+    Q.render(results, tmp_path, log=lines.append)
+    assert any("1 duplicate row(s)" in line for line in lines)
+    tables = (tmp_path / "quality_tables.md").read_text()
+    assert "**60.0 ± 10.0**" in tables  # seeds 0, 1, 2 once each
