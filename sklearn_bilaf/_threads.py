@@ -23,9 +23,9 @@ from threadpoolctl import ThreadpoolController
 
 _BLAS_CONTROLLER = []
 # The shared one-thread hold on process-wide BLAS pools: how many sections
-# (in any thread) are inside it, and the limiter that set it.
+# (in any thread) are inside it, and the limits it found (per library).
 _HELD = [0]
-_HELD_LIMITER = [None]
+_HELD_ORIGINAL = [None]
 _HELD_LOCK = threading.Lock()
 
 
@@ -95,18 +95,34 @@ def _release_blas_control():
         clear(force=True)
 
 
+def _set_blas_threads(libraries, limits):
+    """Give each of ``libraries`` its limit from ``limits`` (None: leave it)."""
+    _release_blas_control()
+    for lib, limit in zip(libraries, limits, strict=True):
+        if limit is not None:
+            lib.set_num_threads(limit)
+    _release_blas_control()
+
+
 @contextmanager
 def _shared_blas_hold():
     """One BLAS thread for a process-wide pool, held by any number of
     sections in any threads: the first to enter sets the limit, the last to
     leave restores it.  (A limit per section would let the first section to
     leave restore the old limit under the feet of another thread's section,
-    and the last to leave restore one thread for good.)"""
+    and the last to leave restore one thread for good.)
+
+    A library found on more than one thread when the hold closes was given
+    that limit by another thread while the hold was open (threadpoolctl
+    restoring what it found when its own one-thread limit began, before the
+    hold): that limit is newer than the one the hold found (the other
+    thread's temporary 1), and stays.
+    """
     with _HELD_LOCK:
         if _HELD[0] == 0:
-            _release_blas_control()
-            _HELD_LIMITER[0] = _controller("blas").limit(limits=1, user_api="blas")
-            _release_blas_control()
+            libraries = _blas_libraries()
+            _HELD_ORIGINAL[0] = [lib.num_threads for lib in libraries]
+            _set_blas_threads(libraries, [1] * len(libraries))
         _HELD[0] += 1
     try:
         yield
@@ -114,10 +130,11 @@ def _shared_blas_hold():
         with _HELD_LOCK:
             _HELD[0] -= 1
             if _HELD[0] == 0:
-                _release_blas_control()
-                _HELD_LIMITER[0].restore_original_limits()
-                _release_blas_control()
-                _HELD_LIMITER[0] = None
+                libraries = _blas_libraries()
+                original, _HELD_ORIGINAL[0] = _HELD_ORIGINAL[0], None
+                _set_blas_threads(libraries, [
+                    limit if lib.num_threads == 1 else None
+                    for lib, limit in zip(libraries, original, strict=True)])
 
 
 @contextmanager

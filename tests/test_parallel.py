@@ -272,6 +272,46 @@ def test_sections_in_several_threads_hold_the_process_wide_pool_jointly():
     assert seen == {"b after a left": {1}, "after both": {2}}
 
 
+def test_hold_keeps_a_limit_another_thread_restored_while_it_was_open():
+    """Another thread's one-thread limit (scikit-learn's nearest-neighbour
+    search or KMeans, say, scoring in a threaded grid search) opened before
+    the hold and closed while it was open: it gave the pool its real limit
+    back, and the hold, which found that thread's 1, must not restore the 1
+    over it when it closes (the process kept one BLAS thread for good)."""
+    import threading
+
+    from threadpoolctl import OpenBLASController, ThreadpoolController
+
+    from sklearn_bilaf import _threads
+
+    _needs_process_wide_blas()
+    other_in, hold_in, other_out = (threading.Event() for _ in range(3))
+
+    def other():
+        # As scikit-learn limits BLAS: a context of its own, in its thread.
+        with ThreadpoolController().limit(limits=1, user_api="blas"):
+            other_in.set()
+            hold_in.wait(10)
+        other_out.set()
+
+    # The process's own setting (no thread keeps control of the pool).
+    baseline = ThreadpoolController().limit(limits=2, user_api="blas")
+    OpenBLASController.clear_controlling_thread(force=True)
+    try:
+        thread = threading.Thread(target=other)
+        thread.start()
+        other_in.wait(10)
+        with _threads.one_thread("blas"):
+            hold_in.set()
+            other_out.wait(10)
+        thread.join(10)
+        after = _blas_limits()
+    finally:
+        baseline.restore_original_limits()
+        OpenBLASController.clear_controlling_thread(force=True)
+    assert after == {2}
+
+
 def test_section_in_a_worker_thread_limits_under_the_callers_own_limits():
     """threadpoolctl lets only one thread resize a process-wide pool; a
     section opened in a worker thread while the main thread holds its own
