@@ -166,6 +166,38 @@ def _run_batch(tasks):
     return [function(*args, **kwargs) for function, args, kwargs in tasks]
 
 
+def _refuse_unpicklable_stage(name, stage, n_jobs):
+    """Refuse, with what to change, a stage that joblib's backend cannot send
+    to its worker processes (joblib's own error names neither the stage nor
+    a remedy)."""
+    import pickle
+
+    from joblib.parallel import MultiprocessingBackend, get_active_backend
+
+    backend, _ = get_active_backend(prefer="threads")
+    if isinstance(backend, MultiprocessingBackend):
+        dumps = pickle.dumps  # this backend pickles tasks with the standard pickle
+    else:  # loky and Dask pickle with cloudpickle
+        try:
+            from cloudpickle import dumps
+        except ImportError:
+            try:  # joblib releases that bundle it
+                from joblib.externals.cloudpickle import dumps
+            except ImportError:  # leave it to the backend
+                return
+    try:
+        dumps(stage)
+    except Exception as error:
+        raise TypeError(
+            f"{name}={type(stage).__name__}(...) cannot be sent to the worker "
+            f"processes of joblib's {type(backend).__name__} (n_jobs={n_jobs}): "
+            f"{type(error).__name__}: {error}. The per-pseudo-class stages run "
+            "there and must be picklable: make it picklable, or run the stages "
+            "in threads of this process: fit inside "
+            "joblib.parallel_config(backend='threading')."
+        ) from error
+
+
 def _denoise_class(label, members, core, class_rows, metric, n_classes, denoiser):
     """Pass 1 for one pseudo-class: denoise, then the members' mean distances."""
     with one_blas_thread_in_task():
@@ -577,7 +609,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                            (c, members[c], cores[c],
                             rows_of(members[c]),
                             self.metric, cores.size, denoiser), {}),
-                largest_first, class_work,
+                largest_first, class_work, ("denoiser", denoiser),
             )
             sizes = np.array([n_kept for _, n_kept, _ in per_class], dtype=np.intp)
             return per_class, sizes
@@ -624,7 +656,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                         (per_class[c][2], outside[kept_members[c]],
                          opponent[kept_members[c]]),
                         int(class_budgets[c]), boundary_selector), {}),
-            largest_first, class_work,
+            largest_first, class_work, ("boundary_selector", boundary_selector),
         )
         timings["boundary"] = time.perf_counter() - tic
         self._log(f"  done ({timings['boundary']:.2f}s)")
@@ -755,7 +787,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     )
         return super().set_params(**params)
 
-    def _parallel(self, make_task, classes, work):
+    def _parallel(self, make_task, classes, work, stage):
         """Run the per-class task ``make_task(c)`` (a ``(function, args,
         kwargs)`` triple) of every class ``c`` of ``classes`` (largest
         first; small classes in batches); results in class order.
@@ -763,7 +795,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         A task is made only when its batch starts, so that each class's rows
         are gathered then (by the worker thread that runs it, when the
         tasks run in threads); ``work`` (per class) decides how small
-        classes are batched.
+        classes are batched.  ``stage`` is the ``(name, object)`` of the
+        stage the tasks carry (checked for pickling before tasks are sent
+        to other processes).
         """
         # Without joblib jobs (n_jobs None or 1) the classes still use the
         # cores BLAS may use, as stage 2 does and as scikit-learn's OpenMP
@@ -790,7 +824,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                                for batch in batches]
                 else:
                     results = self._run_batches(make_task, batches, work,
-                                                own_threads, n_workers)
+                                                own_threads, n_workers, stage)
         finally:
             CLASS_THREADS.reset(token)
         results = [result for batch in results for result in batch]
@@ -799,7 +833,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             in_order[c] = result
         return in_order
 
-    def _run_batches(self, make_task, batches, work, own_threads, n_workers):
+    def _run_batches(self, make_task, batches, work, own_threads, n_workers,
+                     stage):
         if own_threads or joblib_runs_threads():
             # Threads of this process, as joblib's threading backend would
             # use, without its 10 ms polling for results.  Worker threads
@@ -834,6 +869,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             return run_in_threads(run, items, n_workers, back_from)
         # Another backend (processes, a dask cluster): scikit-learn's
         # Parallel and delayed carry the caller's configuration there.
+        _refuse_unpicklable_stage(*stage, self.n_jobs)
         return sklearn_parallel.Parallel(n_jobs=self.n_jobs, prefer="threads")(
             sklearn_parallel.delayed(_run_batch)([make_task(c) for c in batch])
             for batch in batches)

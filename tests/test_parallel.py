@@ -811,3 +811,32 @@ def test_a_process_forked_while_the_blas_lock_is_held_can_open_sections():
         holder.join()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+class _UnpicklableBoundary(BoundarySelector):
+    """A stage that works in this process but cannot be pickled."""
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("this stage refuses to be pickled")
+
+
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
+def test_a_stage_process_workers_cannot_receive_is_named_with_a_remedy(
+        monkeypatch, backend):
+    """joblib's own error ("Could not pickle the task to send it to the
+    workers") named neither the stage nor what to change."""
+    from sklearn_bilaf import sampler as sampler_module
+
+    # One class per task, so that the tasks go to the workers.
+    monkeypatch.setattr(sampler_module, "_batch_sizes",
+                        lambda work, n: [1] * len(work))
+    sampler = BiLAFSampler(150, core_selector=RandomSelector(15),
+                           boundary_selector=_UnpicklableBoundary(),
+                           random_state=0, n_jobs=2)
+    with joblib.parallel_config(backend=backend):
+        with pytest.raises(TypeError, match=r"boundary_selector=_Unpickl.*"
+                           r"refuses to be pickled.*backend='threading'"):
+            sampler.fit(_pool())
+    # In threads it is a stage like any other.
+    with joblib.parallel_config(backend="threading"):
+        assert sampler.fit(_pool()).selected_indices_.shape == (150,)
