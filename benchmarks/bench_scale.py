@@ -286,7 +286,12 @@ def append_record(path, record):
     """Append a JSON line to the results file, flushed to disk.  A last line
     cut short by a run killed while writing it is dropped first (the next
     record would be glued to it, and both lost to ``compare`` and ``plot``);
-    it says so."""
+    it says so.  A pipe or a device (``/dev/stdout``, ``/dev/null``) is
+    only written to: it can be neither read back nor synced."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        return
     with open(path, "ab+") as fh:
         fh.seek(0)
         data = fh.read()
