@@ -795,37 +795,35 @@ def summary(results=None):
 
 
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?"
-#: The config families :func:`_pick` knows, ``{int}`` and ``{number}``
-#: standing for a count and a positive number.
+#: The config families :func:`_pick` knows, ``{int}``, ``{count}`` and
+#: ``{number}`` standing for a count from 1, a count from 0 and a positive
+#: number.
 CONFIG_PATTERNS = (
     "random", "activeft", "kmeans", "default", "skmeans", "kmeans-init-aft",
     "aft-centred", "aft-init-kmeans", "aft-init-skmeans", "aft-init-kmeanspp",
-    "aft-skm", "aft-skm-iter{int}", "aft-skm-lr{number}", "aft-skm-tau{number}",
+    "aft-skm", "aft-skm-iter{count}", "aft-skm-lr{number}", "aft-skm-tau{number}",
     "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
     "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
     "herd-{number}", "herdnn-{number}", "hyb{number}", "covK={int}",
     "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
 )
-_CONFIG_RE = re.compile("|".join(
-    re.escape(p).replace(r"\{int\}", "{int}").replace(r"\{number\}", "{number}")
-    .format(int=r"[1-9]\d*", number=_NUMBER) for p in CONFIG_PATTERNS))
+# Each {number} is a group, checked to be above 0 (``f0-typ``: K = 0).
+_CONFIG_RES = [re.compile(
+    re.escape(p).replace(r"\{int\}", r"[1-9]\d*")
+    .replace(r"\{count\}", r"(?:0|[1-9]\d*)")
+    .replace(r"\{number\}", f"({_NUMBER})")) for p in CONFIG_PATTERNS]
 
 
 def config_name(text):
     """argparse type: a config :func:`_pick` knows, else a usage error
     (found before any data is loaded, not after hours of other configs)."""
-    if not _CONFIG_RE.fullmatch(text) or (
-            re.search(_NUMBER, text) and not _positive(text)):
+    match = next(filter(None, (r.fullmatch(text) for r in _CONFIG_RES)), None)
+    if match is None or not all(float(v) > 0 for v in match.groups()):
         raise argparse.ArgumentTypeError(
             f"unknown config {text!r}; configs are "
-            + ", ".join(p.replace("{int}", "<n>").replace("{number}", "<x>")
-                        for p in CONFIG_PATTERNS))
+            + ", ".join(p.replace("{int}", "<n>").replace("{count}", "<n>")
+                        .replace("{number}", "<x>") for p in CONFIG_PATTERNS))
     return text
-
-
-def _positive(text):
-    """Every number in a config name is above 0 (``f0-typ``: K = 0)."""
-    return all(float(value) > 0 for value in re.findall(_NUMBER, text))
 
 
 def main(argv=None):

@@ -596,3 +596,16 @@ def test_rendering_counts_each_run_once(tmp_path, monkeypatch):
     assert any("1 duplicate row(s)" in line for line in lines)
     tables = (tmp_path / "quality_tables.md").read_text()
     assert "**60.0 ± 10.0**" in tables  # seeds 0, 1, 2 once each
+
+
+def test_idea_configs_take_what_their_selector_takes():
+    """aft-skm-iter0 (the k-means start with no ActiveFT iteration:
+    ActiveFTSelector takes max_iter=0) ran before the config names were
+    checked, and was then refused as an unknown config."""
+    import argparse
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("aft-skm-iter0") == "aft-skm-iter0"
+    for refused in ("aft-lloyd0", "covK=0", "f0-typ", "f0.01-mnn0", "hyb0"):
+        with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
+            I.config_name(refused)
