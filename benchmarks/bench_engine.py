@@ -167,13 +167,16 @@ def _blas_libraries():
     return ", ".join(found) or "unknown"
 
 
-#: OpenBLAS kernel families that use AVX-512.
+#: OpenBLAS kernel families that use AVX-512 (a build for one CPU names
+#: them in capitals: SKYLAKEX).
 AVX512_KERNELS = {"SkylakeX", "Cooperlake", "SapphireRapids"}
 
 
 def _kernel_hint(cpuinfo=None, architectures=None):
-    """A note when the CPU has AVX-512 but a BLAS chose other kernels (a CPU
-    newer than the library), or None."""
+    """A note when the CPU has AVX-512 but an OpenBLAS chose other kernels
+    (a CPU newer than the library), or None.  ``architectures``: the
+    kernel families of the loaded OpenBLAS libraries (default: asked of
+    threadpoolctl; other BLAS libraries' are not OpenBLAS's to override)."""
     from threadpoolctl import threadpool_info
 
     if cpuinfo is None:
@@ -183,12 +186,13 @@ def _kernel_hint(cpuinfo=None, architectures=None):
             return None
     if architectures is None:
         architectures = {info["architecture"] for info in threadpool_info()
-                         if info.get("user_api") == "blas"
+                         if info.get("internal_api") == "openblas"
                          and info.get("architecture")}
     flags = re.search(r"^flags\s*:(.*)$", cpuinfo, flags=re.MULTILINE)
     if not flags or "avx512f" not in flags.group(1).split():
         return None
-    other = sorted(set(architectures) - AVX512_KERNELS)
+    avx512 = {name.lower() for name in AVX512_KERNELS}
+    other = sorted(a for a in set(architectures) if a.lower() not in avx512)
     if not other:
         return None
     return (f"note: this CPU has AVX-512 but BLAS chose {', '.join(other)} "

@@ -128,3 +128,19 @@ def test_n_jobs_zero_is_a_usage_error(script, capsys, monkeypatch):
         script.main(["--quick", "--n-jobs", "0"])
     assert exc.value.code == 2
     assert "argument --n-jobs: must be a number of jobs" in capsys.readouterr().err
+
+
+def test_kernel_hint_only_for_openblas_kernels_not_avx512(script, monkeypatch):
+    """A static OpenBLAS build names its kernels in capitals (SKYLAKEX), and
+    BLIS names its own (skx); OPENBLAS_CORETYPE was suggested for both, the
+    first already on AVX-512 kernels and the second not an OpenBLAS."""
+    import threadpoolctl
+
+    cpuinfo = "processor\t: 0\nflags\t\t: fpu avx2 avx512f\n"
+    assert script._kernel_hint(cpuinfo, {"SKYLAKEX"}) is None
+    assert script._kernel_hint(cpuinfo, {"SAPPHIRERAPIDS"}) is None
+    assert "HASWELL" in script._kernel_hint(cpuinfo, {"HASWELL"})
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [
+        {"user_api": "blas", "internal_api": "blis", "architecture": "skx"},
+        {"user_api": "blas", "internal_api": "mkl", "version": "2024"}])
+    assert script._kernel_hint(cpuinfo) is None
