@@ -29,6 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn_bilaf._threads import blas_threads  # noqa: E402
 from sklearn_bilaf.core import ActiveFTSelector  # noqa: E402
 
+# The benchmarks' shared argument type, from this folder (on sys.path when
+# run as a script; added for runpy and importers).
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+from bench_engine import _positive_int  # noqa: E402
+
 
 def clustered_pool(n_samples, n_features, n_clusters=100, seed=0):
     """Unit-norm float32 rows around random directions, clusters of mixed size."""
@@ -42,17 +47,6 @@ def clustered_pool(n_samples, n_features, n_clusters=100, seed=0):
     )
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     return X.astype(np.float32)
-
-
-def _positive_int(text):
-    """argparse type: an int of at least 1 (0 or fewer repeats ran once)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def main(argv=None):

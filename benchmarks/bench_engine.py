@@ -151,7 +151,7 @@ def _blas_libraries():
     The products run on numpy's BLAS and on scipy's (``dsyrk``); OpenBLAS
     picks its kernels from the CPU it recognises, and a CPU newer than the
     library gets an older family's (``OPENBLAS_CORETYPE`` overrides the
-    choice), which can move these timings by half.
+    choice), which can move these timings by a third.
     """
     from threadpoolctl import threadpool_info
 
