@@ -175,6 +175,8 @@ def _refuse_unpicklable_stage(name, stage, n_jobs):
     from joblib.parallel import MultiprocessingBackend, get_active_backend
 
     backend, _ = get_active_backend(prefer="threads")
+    if getattr(backend, "uses_threads", False):
+        return  # a backend of threads (a user's subclass of joblib's): no pickling
     if isinstance(backend, MultiprocessingBackend):
         dumps = pickle.dumps  # this backend pickles tasks with the standard pickle
     else:  # loky and Dask pickle with cloudpickle

@@ -840,3 +840,26 @@ def test_a_stage_process_workers_cannot_receive_is_named_with_a_remedy(
     # In threads it is a stage like any other.
     with joblib.parallel_config(backend="threading"):
         assert sampler.fit(_pool()).selected_indices_.shape == (150,)
+
+
+def test_an_unpicklable_stage_runs_on_a_thread_based_joblib_backend(monkeypatch):
+    """A joblib backend of the user's that runs its tasks in threads (a
+    subclass of joblib's threading backend) never pickles the stages: an
+    unpicklable one is not refused as if it went to worker processes."""
+    from joblib.parallel import ThreadingBackend, register_parallel_backend
+
+    from sklearn_bilaf import sampler as sampler_module
+
+    class _OwnThreads(ThreadingBackend):
+        pass
+
+    register_parallel_backend("sklearn_bilaf_test_own_threads", _OwnThreads)
+    monkeypatch.setattr(sampler_module, "_batch_sizes",
+                        lambda work, n: [1] * len(work))
+    sampler = BiLAFSampler(150, core_selector=RandomSelector(15),
+                           boundary_selector=_UnpicklableBoundary(),
+                           random_state=0, n_jobs=2)
+    with joblib.parallel_config(backend="sklearn_bilaf_test_own_threads"):
+        picked = sampler.fit(_pool()).selected_indices_
+    with joblib.parallel_config(backend="threading"):
+        np.testing.assert_array_equal(picked, sampler.fit(_pool()).selected_indices_)
