@@ -23,6 +23,8 @@ positions, the core first.  The
 """
 
 
+import operator
+
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import StrOptions
@@ -30,7 +32,7 @@ from sklearn.utils._param_validation import StrOptions
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
 from ._threads import one_thread
-from .base import Number, fit_or_forget, validate_pool, whole_numbers
+from .base import Number, fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = [
@@ -133,8 +135,14 @@ def _check_select_class_arguments(pseudo_class, budget):
     budget outside ``1 .. n`` or on a pseudo-class without its distances
     (the sampler sets them; a caller of its own must too)."""
     n = pseudo_class.n
-    if (isinstance(budget, bool | np.bool_) or np.ndim(budget) != 0
-            or whole_numbers(budget) is None or not 1 <= budget <= n):
+    try:
+        # An int, numpy's included; not a whole float (3.0), which the
+        # picks cannot slice with.
+        whole = operator.index(budget)
+    except TypeError:
+        whole = None
+    if (isinstance(budget, bool | np.bool_) or whole is None
+            or not 1 <= whole <= n):
         raise ValueError(
             f"budget must be an int in [1, {n}] (pseudo-class "
             f"{pseudo_class.label} has {n} members); got {budget!r}."

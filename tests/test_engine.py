@@ -813,10 +813,12 @@ def test_boundary_one_shot_takes_lowest_scores():
     assert picks.tolist() == [0, 5, 4]
 
 
-@pytest.mark.parametrize("budget", [0, 7, 2.5, True])
+@pytest.mark.parametrize("budget", [0, 7, 2.5, True, 3.0, np.float64(2.0)])
 @pytest.mark.parametrize("strategy", ["iterative", "one-shot"])
 def test_boundary_select_class_refuses_a_budget_outside_the_class(budget, strategy):
-    """A budget above n returned n picks and 0 returned the core, silently."""
+    """A budget above n returned n picks and 0 returned the core, silently; a
+    whole float (3.0) passed the check and failed in the picks with
+    "slice indices must be integers"."""
     values = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     pc = _boundary_class(values, 0, np.ones(6), np.full(6, 2.0), np.ones(6, int))
     with pytest.raises(ValueError, match=r"budget must be an int in \[1, 6\]"):
