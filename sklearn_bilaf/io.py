@@ -1127,15 +1127,26 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is a folder, not a file; give the embeddings file "
             f"({', '.join(EMBEDDING_SUFFIXES)})"
         )
-    if suffix not in EMBEDDING_SUFFIXES and (
-            _is_stream(path) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
-        # /dev/stdin (a pipe, or a file given with '<'), a shell's <(...)
-        # (/dev/fd/63): a name that cannot be changed to say the format.
+    if suffix not in EMBEDDING_SUFFIXES and _is_stream(path):
+        # /dev/stdin on a pipe, a shell's <(...) (/dev/fd/63): a name that
+        # cannot be changed to say the format.
         raise InputError(
             f"{path}: is a pipe or a device, whose name gives no format; save "
             f"the embeddings to a file ({', '.join(EMBEDDING_SUFFIXES)}) and give "
             "its name"
         )
+    if suffix not in EMBEDDING_SUFFIXES and os.path.abspath(path).startswith(
+            ("/dev/", "/proc/")):
+        # /dev/stdin given a file with '<' (or /proc/self/fd/N) links to it,
+        # whose own name may well say the format.  (A file saved in /dev/shm
+        # is a file: the message below.)
+        real = os.path.realpath(path)
+        if (real != os.path.abspath(path)
+                and suffix_of(Path(real)) in EMBEDDING_SUFFIXES):
+            raise InputError(
+                f"{path}: is a link to {real}, whose name gives the format; "
+                "give that name"
+            )
     if suffix in _COMPRESSED_SUFFIXES and suffix_of(path.stem) in EMBEDDING_SUFFIXES:
         # emb.csv.gz: the format is known, the compression is not read.
         raise InputError(

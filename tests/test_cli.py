@@ -2426,3 +2426,38 @@ def test_strided_pool_is_not_copied_whole_per_pseudo_class(tmp_path, digits_xy,
     assert whole == []
     expected = api_selection(X32, 60, n_cores=10).selected_indices_.tolist()
     assert json.loads((tmp_path / "s.json").read_text()) == expected
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_regular_file_without_extension_under_dev_or_proc_is_not_a_pipe(tmp_path):
+    """A file given as /dev/stdin with '<' (or any /proc/self/fd/N) is the
+    file it links to, and a file saved in /dev/shm is a file: neither was to
+    be told it is "a pipe or a device" and to save the embeddings to a file."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    np.save(tmp_path / "emb.npy", np.ones((5, 3)))
+    with open(tmp_path / "emb.npy", "rb") as handle:
+        name = f"/proc/self/fd/{handle.fileno()}"
+        with pytest.raises(InputError) as info:
+            load_embeddings(name)
+    message = str(info.value)
+    assert "pipe" not in message
+    assert message == (f"{name}: is a link to {tmp_path / 'emb.npy'}, whose name "
+                       "gives the format; give that name")
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        saved = Path("/dev/shm") / f"sklearn_bilaf_test_{os.getpid()}"
+        shutil.copy(tmp_path / "emb.npy", saved)
+        try:
+            with pytest.raises(InputError, match="unknown embeddings format "
+                               r"'\(no extension\)'; use one of \.npy"):
+                load_embeddings(saved)
+        finally:
+            saved.unlink()
+    # A pipe's name still says what it is.
+    read, write = os.pipe()
+    try:
+        with pytest.raises(InputError, match="is a pipe or a device"):
+            load_embeddings(f"/proc/self/fd/{read}")
+    finally:
+        os.close(read)
+        os.close(write)
