@@ -58,7 +58,7 @@ def boundary_scores(inside, outside, opponent, penalties=None):
         d_in and d_out of the members.
     opponent : ndarray of shape (n,)
         Class of each member's nearest other core.
-    penalties : ndarray of shape (n_classes,) or None
+    penalties : ndarray of shape (n_classes,) or None, default=None
         Current opponent penalties; all 1 when None.
 
     Returns

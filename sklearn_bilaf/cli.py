@@ -1269,7 +1269,7 @@ def main(argv=None):
 
     Parameters
     ----------
-    argv : list of str or None
+    argv : list of str or None, default=None
         Arguments without the program name; None reads ``sys.argv``.
 
     Returns

@@ -1206,8 +1206,12 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
     ----------
     path : str or Path
         The embeddings file; its extension gives the format.
-    key, id_column, label_column, header
-        As for :func:`load_embeddings`.
+    key : str or None, default=None
+        As for :func:`load_embeddings` (``.npz`` only).
+    id_column, label_column : str, int or None, default=None
+        As for :func:`load_embeddings` (tables only).
+    header : {"auto", "yes", "no"}, default="auto"
+        As for :func:`load_embeddings` (CSV/TSV only).
 
     Returns
     -------
@@ -1697,9 +1701,14 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     ----------
     path : str or path-like
         The output file; its extension gives the format.
-    indices, roles, pseudo_classes, ids
-        The selection and what goes beside it, as for
-        :func:`format_selection`.
+    indices : array-like of int
+        Selected pool rows, in selection order.
+    roles : sequence of str
+        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
+    pseudo_classes : array-like of int
+        Pseudo-class of each selected row (``.csv`` only).
+    ids : sequence or None, default=None
+        One id per pool row, written instead of row numbers.
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.

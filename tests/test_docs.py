@@ -210,3 +210,164 @@ def test_activeft_speed_section_names_the_start_it_times():
     assert "init=" not in call and ActiveFTSelector().init == "random"
     assert "the default core selection" not in section
     assert "from the paper's random start" in section
+
+
+def _documented_callables():
+    """(name, callable) of every public function, class and method, the
+    class methods and the methods scikit-learn shows only when the wrapped
+    estimator has them (``predict_proba``...) included."""
+    found = {}
+    for module_name in MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if not callable(obj):
+                continue
+            found.setdefault(obj, f"{module_name}.{name}")
+            if isinstance(obj, type):
+                for attr in vars(obj):
+                    if attr.startswith("_"):
+                        continue
+                    try:
+                        value = getattr(obj, attr)
+                    except AttributeError:
+                        continue
+                    # Not scikit-learn's (set_fit_request...).
+                    if (callable(value) and getattr(value, "__module__", "")
+                            .startswith("sklearn_bilaf")):
+                        found.setdefault(value, f"{module_name}.{name}.{attr}")
+    return [(name, obj) for obj, name in found.items()]
+
+
+def _documented_default(type_text):
+    """The default a numpydoc type line states (``default=...``), or None."""
+    match = re.search(r"default\s*[=:]\s*(.+)$", type_text)
+    return None if match is None else match.group(1).strip().strip("`")
+
+
+def _same_default(documented, value):
+    import ast
+
+    if repr(value) == "<factory>":  # a dataclass field's default_factory
+        return documented in ("[]", "{}", "()")
+    if documented in (repr(value), str(value)):
+        return True
+    try:
+        return ast.literal_eval(documented) == value
+    except (ValueError, SyntaxError):
+        return False
+
+
+def _small_estimators():
+    """One small instance of every public estimator."""
+    from sklearn.cluster import KMeans
+    from sklearn.ensemble import IsolationForest
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import BiLAFSampler, LabelBudgetClassifier, SubsetResampler
+    from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
+    from sklearn_bilaf.boundary import BoundarySelector
+    from sklearn_bilaf.core import (
+        ActiveFTSelector,
+        ClustererSelector,
+        FarthestPointSelector,
+        KMeansSelector,
+        PrecomputedSelector,
+        RandomSelector,
+    )
+    from sklearn_bilaf.denoise import (
+        DensityDenoiser,
+        DistanceDenoiser,
+        IDCDenoiser,
+        NoDenoiser,
+        OutlierDetectorDenoiser,
+    )
+
+    return [
+        BiLAFSampler(20, random_state=0),
+        LabelBudgetClassifier(BiLAFSampler(20, random_state=0), LogisticRegression()),
+        SubsetResampler(BiLAFSampler(20, random_state=0)),
+        ActiveFTSelector(5, max_iter=5, random_state=0),
+        ClustererSelector(KMeans(5, n_init=1, random_state=0)),
+        FarthestPointSelector(5, random_state=0),
+        KMeansSelector(5, random_state=0),
+        PrecomputedSelector([0, 5, 9]),
+        RandomSelector(5, random_state=0),
+        TypiClustSelector(5, random_state=0),
+        ProbCoverSelector(5, n_classes=4, random_state=0),
+        NoDenoiser(),
+        IDCDenoiser(),
+        DistanceDenoiser(),
+        DensityDenoiser(),
+        OutlierDetectorDenoiser(IsolationForest(random_state=0)),
+        BoundarySelector(),
+    ]
+
+
+def test_documented_defaults_and_fitted_attributes_match_the_code():
+    """Every default a public docstring states is the signature's, every
+    parameter with a default states it (``y : None``, the ignored target,
+    aside), none without one claims one; and every public estimator's
+    Attributes section lists exactly the attributes fit sets (on a pool with
+    column names, so ``feature_names_in_`` is set too)."""
+    if importlib.util.find_spec("numpydoc") is None:
+        pytest.skip('numpydoc not installed; install it with: pip install -e ".[docs]"')
+    import inspect
+
+    import pandas as pd
+    from numpydoc.docscrape import ClassDoc, FunctionDoc
+    from sklearn.base import BaseEstimator
+    from sklearn.datasets import make_blobs
+
+    problems = []
+    for name, obj in _documented_callables():
+        try:
+            signature = inspect.signature(obj)
+        except (TypeError, ValueError):
+            continue
+        doc = ClassDoc(obj) if isinstance(obj, type) else FunctionDoc(obj)
+        for parameter in doc["Parameters"]:
+            for param in (p.strip().lstrip("*") for p in parameter.name.split(",")):
+                if param not in signature.parameters:
+                    continue  # numpydoc's PR02 reports it
+                default = signature.parameters[param].default
+                documented = _documented_default(parameter.type)
+                if default is inspect.Parameter.empty:
+                    if documented is not None:
+                        problems.append(f"{name}: {param} is required but "
+                                        f"documented with default={documented}")
+                elif documented is None:
+                    if not (default is None and parameter.type == "None"):
+                        problems.append(f"{name}: {param} does not document its "
+                                        f"default ({default!r})")
+                elif not _same_default(documented, default):
+                    problems.append(f"{name}: {param} documents default="
+                                    f"{documented}, the signature has {default!r}")
+
+    X, y = make_blobs(200, n_features=5, centers=4, random_state=0)
+    X = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    estimators = _small_estimators()
+    public = {obj for name, obj in _documented_callables()
+              if isinstance(obj, type) and issubclass(obj, BaseEstimator)
+              and not obj.__name__.startswith("Base")}
+    assert public == {type(e) for e in estimators}, (
+        "add the new public estimators to _small_estimators")
+    for estimator in estimators:
+        name = type(estimator).__name__
+        if hasattr(estimator, "fit_resample"):
+            estimator.fit_resample(X, y)
+        elif name in ("LabelBudgetClassifier", "BoundarySelector"):
+            estimator.fit(X, y)
+        else:
+            estimator.fit(X)
+        fitted = {a for a in vars(estimator)
+                  if a.endswith("_") and not a.startswith("_")}
+        documented = {a.strip() for entry in ClassDoc(type(estimator))["Attributes"]
+                      for a in entry.name.split(",")}
+        if fitted - documented:
+            problems.append(f"{name}: fit sets {sorted(fitted - documented)}, "
+                            "not in its Attributes section")
+        if documented - fitted:
+            problems.append(f"{name}: Attributes lists {sorted(documented - fitted)}, "
+                            "which fit does not set")
+    assert not problems, "\n".join(problems)
