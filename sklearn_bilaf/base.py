@@ -762,14 +762,17 @@ class SubsetSamplerMixin(TransformerMixin):
         X : array-like of shape (n_samples, n_features)
             The pool of embeddings.
         y : None
-            Ignored; selection never looks at labels.
+            Ignored; selection never looks at labels.  A y that is not None
+            gets a warning: the rows returned no longer line up with it.
         **fit_params : dict
             Passed to ``fit``.
 
         Returns
         -------
-        X_selected : ndarray of shape (n_selected, n_features)
-            The selected rows, in the order of ``selected_indices_``.
+        X_selected : ndarray or DataFrame of shape (n_selected, n_features)
+            The selected rows, in the order of ``selected_indices_``, as
+            :meth:`transform` returns them (a DataFrame with
+            ``set_output(transform="pandas")``).
         """
         if y is not None:
             # What a Pipeline step before an estimator gets: the next step

@@ -1586,7 +1586,8 @@ def atomic_write(path, *, binary=False):
     Yields
     ------
     handle : file object
-        The open temporary file.
+        The open temporary file (a pipe or a device itself, opened for
+        writing).
     """
     path = Path(path)
     if _is_stream(path):

@@ -292,7 +292,9 @@ class PseudoClass:
         Local position of the core among ``indices``, in ``0 .. n - 1``.
     X : array-like of shape (n, n_features)
         The members' rows in the computing geometry, one per member (float32
-        or float64; other types are converted to float64).
+        or float64; other types are converted to float64).  They are used as
+        given: for ``metric="cosine"`` pass L2-normalised rows (distances
+        are half the squared Euclidean distances between the rows).
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -308,8 +310,9 @@ class PseudoClass:
     core_position : int
         Local position of the core sample.
     X : ndarray of shape (n, n_features)
-        The members' embeddings in the computing geometry (float64; rows are
-        L2-normalised when ``metric="cosine"``).
+        The members' embeddings in the computing geometry: ``X`` as given
+        (float32 or float64), or, in the sampler's pseudo-classes, float64
+        rows, L2-normalised when ``metric="cosine"``.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None
@@ -635,6 +638,9 @@ class PseudoClass:
         Returns
         -------
         means : ndarray of shape (len(positions),)
+            Each member's mean distance to the members of ``positions``, in
+            the order of ``positions`` (of all members, in local position
+            order, when None).
 
         Raises
         ------
