@@ -40,7 +40,7 @@ from ._distances import (
     working_memory_bytes,
 )
 from .base import Count, Number
-from .core import BaseCoreSelector, _error_bound
+from .core import BaseCoreSelector, _error_bound, _scale_exponent
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 
@@ -320,7 +320,10 @@ class TypiClustSelector(BaseCoreSelector):
         else:
             kmeans = MiniBatchKMeans(n_clusters=n_clusters, batch_size=5000,
                                      n_init="auto", random_state=random_state)
-        return kmeans.fit_predict(X)
+        # On a pool of extreme scale, k-means runs on a rescaled copy (see
+        # _scale_exponent); typicality is measured on X as given.
+        exponent = _scale_exponent(X)
+        return kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
 
     def _typicality(self, X, members):
         """1 / mean distance to the nearest neighbours among ``members``.
@@ -559,8 +562,12 @@ class ProbCoverSelector(BaseCoreSelector):
         """Largest radius with purity >= the threshold, and that purity."""
         n = X.shape[0]
         n_clusters = min(self.n_classes, n)
+        # On a pool of extreme scale, k-means runs on a rescaled copy (see
+        # _scale_exponent); the distances below are those of X as given.
+        exponent = _scale_exponent(X)
         labels = KMeans(n_clusters=n_clusters, n_init="auto",
-                        random_state=random_state).fit_predict(X)
+                        random_state=random_state).fit_predict(
+            np.ldexp(X, exponent) if exponent else X)
         if n_clusters == 1:
             return np.inf, 1.0
         # Distance of each sample to its nearest sample in another cluster.

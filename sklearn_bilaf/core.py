@@ -1574,6 +1574,45 @@ class ActiveFTSelector(BaseCoreSelector):
         return nearest_unused(X, centroids, "cosine")
 
 
+def _scale_exponent(X):
+    """Power of two that brings X where k-means' sums of squared distances
+    over the pool neither overflow nor underflow.
+
+    k-means adds squared distances over the whole pool (the k-means++
+    potential, the inertia, the variances behind its tolerance) in the
+    dtype of X: with values near the largest the pool check accepts (those
+    whose pairwise squared distances fit the dtype), the sums overflowed,
+    and with tiny values (float32 rows of 1e-30, say) the squares underflowed
+    to 0, one cluster for every sample.  Scaling by a power of two rounds
+    nothing (short of the subnormal range), so k-means runs on
+    ``np.ldexp(X, exponent)``; distances to the pool stay those of X as given.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The validated pool (float32 or float64).
+
+    Returns
+    -------
+    exponent : int
+        0 for pools whose sums are safe (every ordinary pool), else the
+        exponent that brings the largest absolute value into [0.5, 1).
+    """
+    n, d = X.shape
+    if X.size == 0:
+        return 0
+    peak = max(abs(float(X.max())), abs(float(X.min())))
+    if peak == 0:
+        return 0
+    info = np.finfo(_work_dtype(X))
+    # Squared distances are at most 4 d peak^2; n of them are added.
+    high = math.sqrt(float(info.max) / (8.0 * d * n))
+    low = math.sqrt(float(info.tiny) / float(info.eps))
+    if low <= peak <= high:
+        return 0
+    return -math.frexp(peak)[1]
+
+
 class KMeansSelector(BaseCoreSelector):
     """k-means centres, each replaced by its nearest unused sample.
 
@@ -1645,15 +1684,21 @@ class KMeansSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         from sklearn.cluster import KMeans
 
+        # On a pool of extreme scale, k-means runs on a rescaled copy (see
+        # _scale_exponent); the centres are matched to the pool as given.
+        exponent = _scale_exponent(X)
         kmeans = KMeans(
             n_clusters=n_select,
             n_init=self.n_init,
             max_iter=self.max_iter,
             random_state=random_state,
-        ).fit(X)
-        self.cluster_centers_ = kmeans.cluster_centers_
+        ).fit(np.ldexp(X, exponent) if exponent else X)
+        centres = kmeans.cluster_centers_
+        if exponent:
+            centres = np.ldexp(centres, -exponent).astype(centres.dtype, copy=False)
+        self.cluster_centers_ = centres
         self.n_iter_ = int(kmeans.n_iter_)
-        return nearest_unused(X, kmeans.cluster_centers_, "euclidean")
+        return nearest_unused(X, centres, "euclidean")
 
 
 class FarthestPointSelector(BaseCoreSelector):

@@ -797,6 +797,50 @@ def test_large_values_whose_sum_of_squares_overflows_are_accepted(dtype):
     np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
 
 
+@pytest.mark.parametrize("exponent, dtype", [
+    ("largest", np.float32), ("largest", np.float64),
+    # float64 distances between these float32 values are far from
+    # underflowing (in float64 they are all 0, and a tie is what cdist says).
+    ("tiny", np.float32),
+])
+@pytest.mark.parametrize("make", [
+    lambda: KMeansSelector(3, random_state=0),
+    lambda: TypiClustSelector(3, random_state=0),
+    lambda: ProbCoverSelector(3, n_classes=3, random_state=0),
+], ids=["kmeans", "typiclust", "probcover"])
+def test_kmeans_selectors_on_extreme_scales_match_the_rescaled_pool(
+        make, exponent, dtype):
+    """k-means sums squared distances over the whole pool: near the largest
+    accepted values the sum overflowed (numpy warnings, then picks unlike
+    those on the same pool rescaled), and on tiny float32 values every
+    squared distance underflowed to 0 (one distinct cluster).  Scaling by a
+    power of two is exact, so the picks must be those of the unscaled pool."""
+    if exponent == "tiny" and "ProbCover" in type(make()).__name__:
+        pytest.skip("ProbCover's radius comes from scikit-learn's float32 "
+                    "distances, 0 between such rows")
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max() * 1.9
+    info = np.finfo(dtype)
+    if exponent == "largest":
+        # Every value within the accepted limit (squared distances fit),
+        # the largest above half of it.
+        limit = np.sqrt(float(info.max) / (4.0 * X.shape[1]))
+        shift = int(np.floor(np.log2(limit / 1.9)))
+    else:
+        # Squares below the smallest subnormal: every one of them is 0.
+        shift = 3 * int(np.log2(float(info.tiny))) // 4
+    scaled = np.ldexp(X, shift).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = make().fit(scaled, budget=10)
+    expected = make().fit(X.astype(dtype), budget=10)
+    np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
+    if hasattr(expected, "cluster_centers_"):
+        # In the pool's own units.
+        np.testing.assert_allclose(got.cluster_centers_,
+                                   np.ldexp(expected.cluster_centers_, shift))
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_values_anywhere_are_refused(bad):
     for layout in (np.ascontiguousarray, np.asfortranarray,
