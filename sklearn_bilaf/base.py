@@ -571,10 +571,20 @@ def whole_numbers(values):
     boolean mask as 0s and 1s and turn inf into an arbitrary integer.
     """
     array = np.asarray(values)
+    # Whole numbers beyond intp's range (row numbers of no pool) are clipped
+    # to a value still out of any pool's range, with their sign: a cast
+    # wrapped uint64 ones to negative numbers, and turned floats into intp's
+    # minimum with a RuntimeWarning (error messages then quoted those).
+    limit = np.iinfo(np.intp).max
+    if array.dtype.kind == "u" and array.size and array.max() > limit:
+        array = np.minimum(array, array.dtype.type(limit))
     if array.dtype.kind in "iu":
         return array.astype(np.intp, copy=False)
     if (array.dtype.kind == "f" and np.all(np.isfinite(array))
             and np.all(array == np.round(array))):
+        bound = float(2**62)  # exact in float32 and float64
+        if array.size and float(np.max(np.abs(array))) > bound:
+            array = np.clip(array, -bound, bound)
         return array.astype(np.intp)
     return None
 

@@ -391,7 +391,8 @@ class PrecomputedSelector(BaseCoreSelector):
         indices = self._indices()
         n = X.shape[0]
         if indices.min() < 0 or indices.max() >= n:
-            bad = indices[(indices < 0) | (indices >= n)][:5].tolist()
+            # The values as given (huge ones were clipped to intp's range).
+            bad = np.asarray(self.indices)[(indices < 0) | (indices >= n)][:5].tolist()
             raise ValueError(
                 f"Precomputed core indices must lie in [0, {n - 1}] for a pool of "
                 f"{n} rows; got {bad}."
@@ -1440,7 +1441,8 @@ class ActiveFTSelector(BaseCoreSelector):
                 f"most {budget} init indices or raise the budget."
             )
         if init.min() < 0 or init.max() >= n_samples:
-            bad = init[(init < 0) | (init >= n_samples)][:5].tolist()
+            # The values as given (huge ones were clipped to intp's range).
+            bad = np.asarray(self.init)[(init < 0) | (init >= n_samples)][:5].tolist()
             raise ValueError(
                 f"init indices must lie in [0, {n_samples - 1}] for a pool of "
                 f"{n_samples} rows; got {bad}."

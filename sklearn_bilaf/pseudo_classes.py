@@ -65,7 +65,8 @@ def _checked_core_indices(core_indices, n_samples):
         raise ValueError(f"{expected}; got an array of dtype {array.dtype}.")
     if cores.ndim != 1 or cores.size == 0:
         raise ValueError(f"{expected}; got an array of shape {cores.shape}.")
-    outside = cores[(cores < 0) | (cores >= n_samples)]
+    # The values as given (huge ones were clipped to intp's range).
+    outside = array[(cores < 0) | (cores >= n_samples)]
     if outside.size:
         raise ValueError(f"{expected}; got {outside[:5].tolist()}.")
     cores = np.sort(cores)

@@ -486,6 +486,34 @@ def test_bad_core_indices_are_refused(cores, match):
         _fit(_blobs(20), core_selector=cores)
 
 
+@pytest.mark.parametrize(
+    "cores, shown",
+    [(np.array([1e30, 2.0]), "[1e+30]"),
+     (np.array([-1e19, 2.0]), "[-1e+19]"),
+     (np.array([2**63 + 5, 2], dtype=np.uint64), "[9223372036854775813]")],
+    ids=["huge float", "huge negative float", "huge uint64"],
+)
+@pytest.mark.parametrize("where", ["precomputed", "activeft init",
+                                   "assign_pseudo_classes"])
+def test_core_indices_beyond_the_integer_range_are_quoted_as_given(cores, shown,
+                                                                   where):
+    """They were cast to intp first: the error quoted -9223372036854775808 (or
+    a uint64 wrapped to a negative number), after numpy's RuntimeWarning
+    'invalid value encountered in cast'."""
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    match = r"\[0, 19\].*got " + re.escape(shown)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=match):
+            if where == "assign_pseudo_classes":
+                assign_pseudo_classes(_blobs(20), cores)
+            elif where == "activeft init":
+                _fit(_blobs(20), core_selector=ActiveFTSelector(init=cores))
+            else:
+                _fit(_blobs(20), core_selector=cores)
+
+
 @pytest.mark.parametrize("budget", [4, 20])
 def test_boolean_mask_as_core_indices_is_refused(budget):
     # A mask's length is not a core count: it was refused as "20 precomputed
