@@ -152,19 +152,24 @@ NUMPYDOC_CHECKS = ("GL08", "PR01", "PR02", "PR03", "PR04", "PR06", "PR07",
                    "RT01", "RT03", "YD01")
 
 
-def _public_objects():
-    names = []
+def _exported_callables():
+    """(module name, name, object) of every callable in a module's __all__."""
     for module_name in MODULES:
         module = importlib.import_module(module_name)
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
-            if not callable(obj):
-                continue
-            names.append(f"{module_name}.{name}")
-            if isinstance(obj, type):
-                names += [f"{module_name}.{name}.{attr}"
-                          for attr, value in vars(obj).items()
-                          if not attr.startswith("_") and callable(value)]
+            if callable(obj):
+                yield module_name, name, obj
+
+
+def _public_objects():
+    names = []
+    for module_name, name, obj in _exported_callables():
+        names.append(f"{module_name}.{name}")
+        if isinstance(obj, type):
+            names += [f"{module_name}.{name}.{attr}"
+                      for attr, value in vars(obj).items()
+                      if not attr.startswith("_") and callable(value)]
     return names
 
 
@@ -223,25 +228,20 @@ def _documented_callables():
     class methods and the methods scikit-learn shows only when the wrapped
     estimator has them (``predict_proba``...) included."""
     found = {}
-    for module_name in MODULES:
-        module = importlib.import_module(module_name)
-        for name in getattr(module, "__all__", []):
-            obj = getattr(module, name)
-            if not callable(obj):
-                continue
-            found.setdefault(obj, f"{module_name}.{name}")
-            if isinstance(obj, type):
-                for attr in vars(obj):
-                    if attr.startswith("_"):
-                        continue
-                    try:
-                        value = getattr(obj, attr)
-                    except AttributeError:
-                        continue
-                    # Not scikit-learn's (set_fit_request...).
-                    if (callable(value) and getattr(value, "__module__", "")
-                            .startswith("sklearn_bilaf")):
-                        found.setdefault(value, f"{module_name}.{name}.{attr}")
+    for module_name, name, obj in _exported_callables():
+        found.setdefault(obj, f"{module_name}.{name}")
+        if isinstance(obj, type):
+            for attr in vars(obj):
+                if attr.startswith("_"):
+                    continue
+                try:
+                    value = getattr(obj, attr)
+                except AttributeError:
+                    continue
+                # Not scikit-learn's (set_fit_request...).
+                if (callable(value) and getattr(value, "__module__", "")
+                        .startswith("sklearn_bilaf")):
+                    found.setdefault(value, f"{module_name}.{name}.{attr}")
     return [(name, obj) for obj, name in found.items()]
 
 
