@@ -196,7 +196,8 @@ def _refuse_unpicklable_stage(name, stage, n_jobs):
             f"{type(error).__name__}: {error}. The per-pseudo-class stages run "
             "there and must be picklable: make it picklable, or run the stages "
             "in threads of this process: fit inside "
-            "joblib.parallel_config(backend='threading')."
+            "joblib.parallel_config(backend='threading') (before joblib 1.3: "
+            "joblib.parallel_backend('threading'))."
         ) from error
 
 

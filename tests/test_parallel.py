@@ -280,7 +280,7 @@ def test_hold_keeps_a_limit_another_thread_restored_while_it_was_open():
     over it when it closes (the process kept one BLAS thread for good)."""
     import threading
 
-    from threadpoolctl import OpenBLASController, ThreadpoolController
+    from threadpoolctl import ThreadpoolController
 
     from sklearn_bilaf import _threads
 
@@ -296,7 +296,7 @@ def test_hold_keeps_a_limit_another_thread_restored_while_it_was_open():
 
     # The process's own setting (no thread keeps control of the pool).
     baseline = ThreadpoolController().limit(limits=2, user_api="blas")
-    OpenBLASController.clear_controlling_thread(force=True)
+    _threads._release_blas_control()
     try:
         thread = threading.Thread(target=other)
         thread.start()
@@ -308,7 +308,7 @@ def test_hold_keeps_a_limit_another_thread_restored_while_it_was_open():
         after = _blas_limits()
     finally:
         baseline.restore_original_limits()
-        OpenBLASController.clear_controlling_thread(force=True)
+        _threads._release_blas_control()
     assert after == {2}
 
 
@@ -833,12 +833,12 @@ def test_a_stage_process_workers_cannot_receive_is_named_with_a_remedy(
     sampler = BiLAFSampler(150, core_selector=RandomSelector(15),
                            boundary_selector=_UnpicklableBoundary(),
                            random_state=0, n_jobs=2)
-    with joblib.parallel_config(backend=backend):
+    with joblib.parallel_backend(backend):
         with pytest.raises(TypeError, match=r"boundary_selector=_Unpickl.*"
                            r"refuses to be pickled.*backend='threading'"):
             sampler.fit(_pool())
     # In threads it is a stage like any other.
-    with joblib.parallel_config(backend="threading"):
+    with joblib.parallel_backend("threading"):
         assert sampler.fit(_pool()).selected_indices_.shape == (150,)
 
 
@@ -859,7 +859,7 @@ def test_an_unpicklable_stage_runs_on_a_thread_based_joblib_backend(monkeypatch)
     sampler = BiLAFSampler(150, core_selector=RandomSelector(15),
                            boundary_selector=_UnpicklableBoundary(),
                            random_state=0, n_jobs=2)
-    with joblib.parallel_config(backend="sklearn_bilaf_test_own_threads"):
+    with joblib.parallel_backend("sklearn_bilaf_test_own_threads"):
         picked = sampler.fit(_pool()).selected_indices_
-    with joblib.parallel_config(backend="threading"):
+    with joblib.parallel_backend("threading"):
         np.testing.assert_array_equal(picked, sampler.fit(_pool()).selected_indices_)
