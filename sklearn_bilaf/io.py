@@ -46,7 +46,10 @@ __all__ = [
     "write_selection",
 ]
 
+#: The extensions :func:`load_embeddings` reads (the format comes from the
+#: extension, in any case).
 EMBEDDING_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".parquet")
+#: The extensions :func:`write_selection` writes a file in.
 OUTPUT_SUFFIXES = (".json", ".csv", ".npy")
 _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
