@@ -1649,7 +1649,10 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     pseudo_classes : array-like of int
         Pseudo-class of each selected row (``.csv`` only).
     ids : sequence or None, default=None
-        One id per pool row, written instead of row numbers.
+        One id per pool row: ``.json`` lists the selected rows' ids instead
+        of their row numbers, ``.csv`` adds them as an ``id`` column after
+        the row numbers, and ``.npy``, which holds row numbers only, leaves
+        them out.
 
     Returns
     -------
@@ -1712,7 +1715,10 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     pseudo_classes : array-like of int
         Pseudo-class of each selected row (``.csv`` only).
     ids : sequence or None, default=None
-        One id per pool row, written instead of row numbers.
+        One id per pool row: ``.json`` lists the selected rows' ids instead
+        of their row numbers, ``.csv`` adds them as an ``id`` column after
+        the row numbers, and ``.npy``, which holds row numbers only, leaves
+        them out.
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.

@@ -1896,6 +1896,31 @@ def test_format_selection_refuses_rows_it_would_misread(indices, error, match):
                             ids=["a", "b", "c"]) == b'["c", "a"]\n'
 
 
+def test_format_selection_documents_where_each_format_puts_the_ids():
+    """``ids`` was documented as "written instead of row numbers", which
+    only ``.json`` does: ``.csv`` adds an ``id`` column beside the row
+    numbers, and ``.npy`` holds the row numbers only."""
+    import inspect
+    import itertools
+
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    kwargs = dict(roles=["core", "boundary"], pseudo_classes=[0, 0],
+                  ids=["a", "b", "c"])
+    assert format_selection(".json", [2, 0], **kwargs) == b'["c", "a"]\n'
+    assert format_selection(".csv", [2, 0], **kwargs).decode().splitlines() == [
+        "row,role,pseudo_class,id", "2,core,0,c", "0,boundary,0,a"]
+    assert format_selection(".npy", [2, 0], **kwargs) == format_selection(
+        ".npy", [2, 0], **{**kwargs, "ids": None})
+    for function in (format_selection, write_selection):
+        doc = inspect.getdoc(function)
+        entry = doc.split("\nids : ")[1].split("\n")[1:]
+        ids = " ".join(" ".join(itertools.takewhile(
+            lambda line: line.startswith(" "), entry)).split())
+        assert "``.json``" in ids and "``id`` column" in ids and "``.npy``" in ids, (
+            function.__name__, ids)
+
+
 def test_damaged_npz_leaves_no_file_open(tmp_path):
     """numpy's np.load left its handle to a damaged archive for the garbage
     collector to close (a ResourceWarning)."""
