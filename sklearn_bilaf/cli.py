@@ -124,7 +124,26 @@ def _count_or_fraction(text, *, allow_auto=False):
             f"{text!r}: a fraction must be in (0, 1], e.g. 0.01 or 1% for one "
             "percent of the pool; give a count as a whole number"
         )
-    return value
+    return _Fraction(value, text.strip())
+
+
+class _Fraction(float):
+    """A fraction of the pool that prints as the user typed it.
+
+    Error messages quote ``--n-cores 0.5%`` as typed, not as the 0.005 it
+    parses to (which reads as another value).
+    """
+
+    def __new__(cls, value, text):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    def __getnewargs__(self):
+        return float(self), self.text
+
+    def __str__(self):
+        return self.text
 
 
 def _budget(text):
@@ -996,7 +1015,12 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         denoise_name += f", removal rate {rate:g}"
     budget_text = str(budget)
     if isinstance(args.budget, float):
-        budget_text += f" ({args.budget * 100:g}% of the pool)"
+        budget_text += f" ({args.budget * 100:g}% of the pool"
+        # resolve_count's floor of one sample: say so rather than print a
+        # share of the pool that the single pick is not.
+        if int(n_rows * args.budget) < 1:
+            budget_text += ", raised to the minimum of 1"
+        budget_text += ")"
     k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
     if args.core_selector == "activeft":
         k_text += f" with a {sampler.core_selector_.init_} start"

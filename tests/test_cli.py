@@ -534,7 +534,22 @@ def test_a_percentage_is_the_fraction_it_reads_as(bilaf, tmp_path, digits32):
     assert json.loads((tmp_path / "s.json").read_text()) == (
         expected.selected_indices_.tolist())
     proc = bilaf("select", "e.npy", "-b", "5", "-k", "0.7%", "-q", cwd=tmp_path)
+    # Quoted as typed: "0.007" would read as another value than "0.7%".
+    assert_one_line_error(proc, "--n-cores 0.7% gives 7 cores but the budget is 5")
+    proc = bilaf("select", "e.npy", "-b", "5", "-k", "0.007", "-q", cwd=tmp_path)
     assert_one_line_error(proc, "--n-cores 0.007 gives 7 cores but the budget is 5")
+
+
+def test_a_fraction_below_one_row_says_it_was_raised(bilaf, tmp_path, digits32):
+    """``-b 0.01%`` of 1,000 rows floors to 0 and is raised to 1 sample: the
+    summary must not call that one pick 0.01 % of the pool."""
+    np.save(tmp_path / "e.npy", digits32[:1000])
+    proc = bilaf("select", "e.npy", "-b", "0.01%", "--core-selector", "random",
+                 "-o", "s.json", cwd=tmp_path)
+    assert_ok(proc)
+    assert "budget 1 (0.01% of the pool, raised to the minimum of 1)" in " ".join(
+        proc.stdout.split())
+    assert len(json.loads((tmp_path / "s.json").read_text())) == 1
 
 
 # -- input formats -----------------------------------------------------------
