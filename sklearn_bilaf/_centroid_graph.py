@@ -66,7 +66,8 @@ EXHAUSTIVE_BLOCK_ROWS = 2048
 #: below.
 PYNNDESCENT_MIN_CENTROIDS = 20000
 
-#: Fewest centroids per graph neighbour for a pynndescent build; smaller
+#: Fewest centroids per graph row (its neighbours and the centroid itself)
+#: for a pynndescent build; smaller
 #: centroid sets always get the exact graph (an index is pointless there).
 _NNDESCENT_MIN_RATIO = 4
 

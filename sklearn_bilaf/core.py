@@ -1291,7 +1291,8 @@ class ActiveFTSelector(BaseCoreSelector):
         is ``"nndescent"`` from 20,000 centroids on, where the index builds
         (and pynndescent's one-time compilation, about 40 s) become cheaper
         than the exact products (see the benchmarks page), and ``"exact"``
-        below.  Fewer than 132 centroids (four per graph neighbour) get the
+        below.  Fewer than 132 centroids (four times the graph's 32 neighbours
+        and the centroid itself) get the
         exact graph whatever this says, an index being pointless there;
         ``centroid_graph_`` tells which was built.  The index is built on
         one thread, from a seed
