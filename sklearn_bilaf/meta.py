@@ -471,7 +471,10 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
-        return MetadataRouter(owner=self).add_self_request(self).add(
+        # The class name, which scikit-learn's errors print as
+        # "LabelBudgetClassifier.fit" (1.6 printed an object's whole repr).
+        router = MetadataRouter(owner=type(self).__name__)
+        return router.add_self_request(self).add(
             estimator=self.estimator,
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )

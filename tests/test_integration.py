@@ -496,6 +496,24 @@ def test_sample_weight_is_routed_with_metadata_routing_on(small_digits):
         assert np.all(np.isfinite(scores))
 
 
+def test_metadata_routing_errors_name_the_class_not_its_repr(small_digits):
+    """Routing errors say "LabelBudgetClassifier.fit", as scikit-learn's own
+    meta-estimators do (scikit-learn 1.6 printed the owner as given: the
+    whole repr of the classifier, its sampler and estimator, over lines)."""
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    X, y = small_digits
+    clf = LabelBudgetClassifier(_sampler(), _lr())
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(UnsetMetadataPassedError) as info:
+            clf.fit(X, y, sample_weight=np.ones(y.size))
+        assert "used within LabelBudgetClassifier.fit." in str(info.value)
+        with pytest.raises(TypeError, match=r"^LabelBudgetClassifier\.fit got "
+                           "unexpected argument"):
+            clf.fit(X, y, foo=1)
+
+
 def test_feature_name_mismatch_warns_once(small_digits):
     import warnings
 
