@@ -696,8 +696,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         lie to the borders between classes (BiLAF's second level, which by
         design trades a little coverage for boundary samples), nor the
         accuracy of a model trained on them.  Scores are comparable only
-        between samplers with the same budget on data in the same feature
-        space (a larger budget or a rescaled space changes them); when some
+        between samplers with the same budget and metric on data in the same
+        feature space (a larger budget or a rescaled space changes them, and
+        a cosine distance, at most 2, is not in the unit of a Euclidean one:
+        do not put ``metric`` in a grid scored this way); when some
         labels are available for validation, tune by downstream accuracy
         with :class:`~sklearn_bilaf.LabelBudgetClassifier` instead.
 

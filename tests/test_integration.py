@@ -599,6 +599,19 @@ def test_score_does_not_fill_the_rows_by_selection_matrix(metric, order):
     assert peak < matrix / 8, peak
 
 
+def test_score_says_metrics_give_scores_in_other_units(small_digits):
+    """A cosine distance is at most 2, a Euclidean one on the digits some 25:
+    a grid over ``metric`` scored by coverage always picks "cosine", so the
+    docstring must not call scores of the same budget and feature space
+    comparable whatever their metric."""
+    X, _ = small_digits
+    scores = {metric: _sampler(metric=metric).fit(X[:400]).score(X[400:])
+              for metric in ("euclidean", "cosine")}
+    assert scores["cosine"] > -2.0 > scores["euclidean"]
+    doc = " ".join(BiLAFSampler.score.__doc__.split())
+    assert "same budget and metric" in doc
+
+
 def test_score_names_the_all_zero_rows_of_x_with_cosine():
     """score with metric="cosine" named neither the all-zero rows nor their
     number in X (only in the working_memory chunk), and called X the pool."""
