@@ -578,7 +578,9 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
     to use it.  As with imbalanced-learn's own resamplers, fit parameters
     given to later steps (``sample_weight``, say) are not cut down to the
     selected rows; to weight the selected rows, use
-    :class:`LabelBudgetClassifier`, which does.
+    :class:`LabelBudgetClassifier`, which does.  It can also be the
+    ``sampler`` of imbalanced-learn's ``BalancedBaggingClassifier``: each
+    bag's bootstrap sample is then the pool it selects from.
 
     Parameters
     ----------
@@ -626,6 +628,10 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
 
     #: imbalanced-learn recognises resamplers by this attribute.
     _estimator_type = "sampler"
+    #: And its ensembles (``BalancedBaggingClassifier(sampler=...)``) set a
+    #: ``sampling_strategy`` on resamplers of any other type: "bypass" (as
+    #: its ``FunctionSampler``) says there is none.
+    _sampling_type = "bypass"
 
     _parameter_constraints: dict = {"sampler": [HasMethods(["fit"])]}
 

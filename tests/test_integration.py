@@ -729,6 +729,24 @@ def test_subset_resampler_in_an_imblearn_pipeline(small_digits):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
+def test_subset_resampler_as_the_sampler_of_balanced_bagging(small_digits):
+    """imbalanced-learn's BalancedBaggingClassifier(sampler=...) reads the
+    resampler's _sampling_type (AttributeError without it) and, unless it is
+    "bypass", sets a sampling_strategy the selection does not have."""
+    ensemble = pytest.importorskip("imblearn.ensemble")
+
+    X, y = small_digits
+    resampler = SubsetResampler(_sampler(budget=0.5, n_cores=10))
+    bagging = ensemble.BalancedBaggingClassifier(
+        _lr(), sampler=resampler, n_estimators=2, random_state=0).fit(X, y)
+    for pipeline in bagging.estimators_:
+        select, clf = pipeline.named_steps.values()
+        assert select.sample_indices_.size == 300  # half of each bag
+        assert clf.coef_.shape[1] == 64
+    assert bagging.predict(X).shape == (600,)
+    assert resampler.get_params()["sampler"].budget == 0.5  # not changed
+
+
 def test_subset_resampler_errors(small_digits):
     X, y = small_digits
     with pytest.raises(ValueError, match="budget=700 is larger than the 600"):
