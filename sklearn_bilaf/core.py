@@ -1568,7 +1568,8 @@ class ActiveFTSelector(BaseCoreSelector):
                               f"({time.perf_counter() - tic:.1f}s)")
         centroids = theta / np.sqrt(sq_norms(theta))[:, None]
         self.centroids_ = centroids.astype(dtype)
-        self.init_indices_ = np.asarray(init, dtype=np.intp)
+        # A copy: an init array given as intp would be the parameter itself.
+        self.init_indices_ = np.array(init, dtype=np.intp)
         self.init_ = start
         self.loss_curve_ = losses
         self.n_iter_ = self.max_iter

@@ -375,6 +375,21 @@ def test_activeft_same_init_array_gives_same_result_whatever_the_seed():
     assert a.selected_indices_.size == len(init)
 
 
+@pytest.mark.parametrize("dtype", [np.intp, np.int32, np.float64])
+def test_activeft_init_indices_are_its_own_copy_of_the_init_array(dtype):
+    # The fitted start must not be the init parameter itself: editing the
+    # array after fit (to try another start) changed init_indices_ of the
+    # fitted selector, and editing init_indices_ changed the parameter.
+    X = _blobs(seed=1)
+    init = np.array([5, 100, 17], dtype=dtype)
+    selector = ActiveFTSelector(init=init, max_iter=3, random_state=0).fit(X)
+    assert not np.shares_memory(selector.init_indices_, init)
+    init[:] = [1, 2, 3]
+    np.testing.assert_array_equal(selector.init_indices_, [5, 100, 17])
+    selector.init_indices_[:] = 0
+    np.testing.assert_array_equal(init, [1, 2, 3])
+
+
 def test_activeft_kmeans_init_starts_from_spherical_kmeans_picks():
     from threadpoolctl import threadpool_limits
 
