@@ -223,6 +223,27 @@ def test_activeft_speed_section_names_the_start_it_times():
     assert "from the paper's random start" in section
 
 
+def test_user_guide_says_kmeans_selectors_can_differ_between_runs():
+    """scikit-learn's KMeans adds its OpenMP threads' partial centres under
+    a lock, in the order the threads finish: with more than two threads
+    (two partial sums add the same either way) the centres of the
+    k-means-based selectors can change in their last bits from one run to
+    the next on the same machine, not only between machines."""
+    from pathlib import Path
+
+    import sklearn.cluster
+
+    source = (Path(sklearn.cluster.__file__).parent / "_k_means_lloyd.pyx")
+    if source.exists():  # the reduction the page describes
+        text = source.read_text(encoding="utf-8")
+        assert "omp_set_lock" in text and "prange" in text
+    page = (ROOT / "doc" / "user_guide.rst").read_text(encoding="utf-8")
+    bullet = " ".join(page.split("- **Deterministic.**")[1]
+                      .split("- **Accurate orderings.**")[0].split())
+    assert "from one run to the next" in bullet
+    assert "more than two threads" in bullet
+
+
 def _documented_callables():
     """(name, callable) of every public function, class and method, the
     class methods and the methods scikit-learn shows only when the wrapped
