@@ -1260,7 +1260,9 @@ class ActiveFTSelector(BaseCoreSelector):
         where the single-threaded k-means would take longer than ActiveFT itself (the
         start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         or the given K distinct sample indices (the run is then reproducible
-        whatever ``random_state``, unless ``batch_size`` is set).  On
+        whatever ``random_state``, unless ``batch_size`` is set or the centroid
+        graph is built by pynndescent, whose index is seeded from
+        ``random_state``; see ``centroid_graph``).  On
         validation splits of two pools ``"k-means"`` gave the best selections
         we measured (see the benchmarks page).
     random_state : int, RandomState instance or None, default=None

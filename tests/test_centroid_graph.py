@@ -265,6 +265,31 @@ def test_activeft_documents_that_few_centroids_get_the_exact_graph():
     assert f'"exact" below {limit} centroids' in doc
 
 
+def test_activeft_init_array_run_depends_on_random_state_by_the_nndescent_seed(
+        monkeypatch):
+    """With an init array and no batches, random_state still seeds the
+    pynndescent index (whose graph differs from seed to seed, and the walks
+    with it): the init docs said the run was the same whatever random_state
+    unless batch_size was set."""
+    seeds = []
+
+    class Recording(CentroidGraphSearch):
+        def __init__(self, *args, **kwargs):
+            seeds.append(kwargs["seed"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(core_module, "CentroidGraphSearch", Recording)
+    X = _blobs(n=300)
+    for random_state in (0, 1):
+        ActiveFTSelector(init=np.arange(0, 300, 10), max_iter=1,
+                         centroid_search="graph", centroid_graph="nndescent",
+                         random_state=random_state).fit(X)
+    assert seeds[0] != seeds[1]
+    doc = " ".join(ActiveFTSelector.__doc__.split())
+    init_doc = doc.split("init : ")[1].split("random_state : ")[0]
+    assert "unless ``batch_size`` is set or the centroid graph is built" in init_doc
+
+
 def test_auto_graph_is_exact_below_the_threshold(monkeypatch):
     assert _centroid_graph.PYNNDESCENT_MIN_CENTROIDS == 20000
     assert _centroid_graph.resolve_graph_builder("auto", 19999) == "exact"
