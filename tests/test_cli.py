@@ -461,6 +461,18 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
         assert "k-means start: 5 centres" in proc.stderr
 
 
+def test_seed_help_names_the_kmeans_core_stage_thread_dependence(bilaf):
+    """--seed promised the same selection for the same command and data;
+    --core-selector kmeans runs scikit-learn's KMeans on all OpenMP threads,
+    whose centres change in their last bits with their number (and, beyond
+    two threads, from run to run), as the user guide says."""
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    assert "the same command on the same data gives the same selection" in flat
+    assert ("except that --core-selector kmeans can pick differently on "
+            "another number of OpenMP threads") in flat
+    assert "OMP_NUM_THREADS=1" in flat
+
+
 def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     """The default K (5 %) and start (k-means) are not the paper's; the help
     says so and gives the paper's setting, which gives ActiveFTSelector's
