@@ -8,8 +8,9 @@ import pytest
 from sklearn.datasets import load_digits
 
 from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.baselines import ProbCoverSelector
 from sklearn_bilaf.boundary import BoundarySelector
-from sklearn_bilaf.core import RandomSelector
+from sklearn_bilaf.core import ActiveFTSelector, FarthestPointSelector, RandomSelector
 from sklearn_bilaf.denoise import IDCDenoiser
 
 
@@ -136,6 +137,29 @@ def test_standalone_stage_fits_run_on_one_blas_thread(monkeypatch, stage):
                            if stage == "boundary" else IDCDenoiser().fit(X).ranking_)
     assert len(seen) >= 2 and all(threads == {1} for threads in seen)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda: FarthestPointSelector(40, random_state=0),
+    lambda: FarthestPointSelector(40, metric="cosine", random_state=0),
+    lambda: ProbCoverSelector(40, radius=np.sqrt(0.2), random_state=0),
+    lambda: ActiveFTSelector(40, max_iter=20, random_state=0),
+], ids=["fds", "fds-cosine", "probcover-radius", "activeft"])
+def test_core_selectors_do_not_depend_on_the_thread_count(make, dtype):
+    """The core selectors that run no k-means (whose OpenMP sums depend on
+    the thread count, as the user guide says) pick the same rows on one
+    thread and on two, on a pool whose distances tie in the reals and
+    exact duplicate rows."""
+    from threadpoolctl import threadpool_limits
+
+    X = _grid_pool()[:1500]
+    X = np.vstack([X, X[:100]]).astype(dtype)
+    picks = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            picks.append(make().fit(X).selected_indices_)
+    np.testing.assert_array_equal(picks[0], picks[1])
 
 
 @pytest.mark.parametrize("api", ["blas", "openmp"])
