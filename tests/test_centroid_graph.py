@@ -260,8 +260,9 @@ def test_activeft_documents_that_few_centroids_get_the_exact_graph():
                               centroid_graph="nndescent").fit(_blobs(n=300))
     assert fitted.centroid_graph_ == "exact"
     doc = " ".join(ActiveFTSelector.__doc__.split())
-    assert (f"Fewer than {limit} centroids (four per graph neighbour) get the "
-            "exact graph") in doc
+    assert (f"Fewer than {limit} centroids (four times the graph's "
+            f"{_centroid_graph.GRAPH_NEIGHBORS} neighbours and the centroid itself) "
+            "get the exact graph") in doc
     assert f'"exact" below {limit} centroids' in doc
 
 
