@@ -76,6 +76,19 @@ def prepare(rows, metric, dtype=np.float64):
             rescaled = out[small] / peak[:, None]
             out[small] = rescaled
             norms[small] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))
+        large = norms == np.inf
+        if np.any(large):
+            # Finite rows whose squared norm overflows (float64 values past
+            # about 1e154) became all-zero rows: scale them by their largest
+            # entry too.  Rows holding inf stay as they were (NaN after the
+            # division), for the callers' finiteness checks.
+            peak = np.abs(out[large]).max(axis=1)
+            finite = np.isfinite(peak)
+            if np.any(finite):
+                large[large] = finite
+                rescaled = out[large] / peak[finite][:, None]
+                out[large] = rescaled
+                norms[large] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))
         if out.dtype == np.float64:
             from ._kernels import divide_rows
 

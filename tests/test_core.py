@@ -1,6 +1,7 @@
 """Stage 1 (spec §1): ActiveFT in numpy and the other core selectors."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -1053,6 +1054,27 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
     np.testing.assert_array_equal(
         nearest_unused(huge, centres), nearest_unused(huge.astype(np.float64),
                                                       centres))
+
+
+def test_cosine_rows_whose_squared_norm_overflows_are_normalised():
+    """float64 rows of 1e200 were normalised to all-zero rows (their squared
+    norm overflowed): every centre took the lowest free sample, silently,
+    and assign_pseudo_classes put every sample in class 0.  Cosine geometry
+    does not depend on the scale of a row."""
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(30, 3))
+    centres = rng.normal(size=(5, 3))
+    expected = nearest_unused(X, centres, "cosine")
+    labels = assign_pseudo_classes(X, [2, 9, 17], "cosine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for scale in (1e200, 1e300):
+            np.testing.assert_array_equal(
+                nearest_unused(X * scale, centres * scale, "cosine"), expected)
+            np.testing.assert_array_equal(
+                assign_pseudo_classes(X * scale, [2, 9, 17], "cosine"), labels)
 
 
 def test_nearest_unused_takes_lists_and_no_centres():
