@@ -520,6 +520,12 @@ def nearest_unused(X, centres, metric="euclidean"):
         )
     if n_centres == 0:
         return np.empty(0, dtype=np.intp)
+    if metric == "euclidean":
+        # Squared distances past float64 (values beyond about 1e154) gave
+        # one sample to several centres, or the lowest whatever the centres.
+        peak = float(np.abs(centres).max())
+        if peak > _largest_value(d):
+            raise _overflow_error("centres", peak)
     if metric == "cosine":
         zero = np.flatnonzero(~np.any(centres != 0, axis=1))
         if zero.size:
@@ -534,6 +540,13 @@ def nearest_unused(X, centres, metric="euclidean"):
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
     origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
         X, metric, dtype, exact_centres, n_keep)
+    if dtype == np.float32 and not np.isfinite(max_row_sq):
+        # Rows whose float32 squares overflow (values past about 1e19): the
+        # screened distances were inf or NaN, so no candidate came within
+        # the bound.  float64 holds them.
+        dtype = np.dtype(np.float64)
+        origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+            X, metric, dtype, exact_centres, n_keep)
     if (dtype == np.float32 and metric == "euclidean"
             and max_row_sq < d * _FULL_PRECISION_SQ[dtype]):
         # Rows this close to the centres' mean (within about 1e-16) have
@@ -614,6 +627,21 @@ def nearest_unused(X, centres, metric="euclidean"):
     return out
 
 
+def _largest_value(n_features):
+    """The largest absolute value whose squared distances (between points
+    of ``n_features`` such values) stay within float64, as the estimators'
+    input check has it."""
+    return math.sqrt(np.finfo(np.float64).max / (4.0 * n_features))
+
+
+def _overflow_error(name, peak):
+    return ValueError(
+        f"{name} has values as large as {peak:.3g}, so squared distances "
+        "between the rows of X and the centres overflow float64. Rescale X "
+        f"and the centres (e.g. divide both by {peak:.3g})."
+    )
+
+
 def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     """:func:`nearest_unused`'s screening pass: the ``n_keep`` smallest
     expanded-form squared distances (in ``dtype``) from each centre, their
@@ -636,6 +664,8 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     kept_i = np.full((n_centres, n_keep), -1, dtype=np.intp)
     minus_two = dtype.type(-2)
     max_row_sq = 0.0
+    limit = _largest_value(d)
+    limit_sq = limit * limit
     itemsize = np.dtype(dtype).itemsize
     step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
     for start in range(0, n, step):
@@ -643,17 +673,28 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
         rows = prepare(X[start:stop], metric, dtype=dtype)
         rows -= origin
         row_sq = sq_norms(rows)
-        if not np.all(np.isfinite(row_sq)):
+        top = float(row_sq.max())
+        if not np.isfinite(top):
             # NaN never compares: such rows gave row -1 (the last row) or
-            # an arg-min of nothing.  Finite rows whose squares overflow the
-            # working dtype are fine (decided on exact distances).
+            # an arg-min of nothing.  Finite rows whose squares overflow
+            # float32 are screened again in float64 (see nearest_unused).
             bad = np.flatnonzero(~np.all(np.isfinite(X[start:stop]), axis=1))
             if bad.size:
                 raise ValueError(
                     "X must be finite numbers; it contains NaN or infinity "
                     f"(e.g. rows {(start + bad[:5]).tolist()})."
                 )
-        max_row_sq = max(max_row_sq, float(row_sq.max()))
+            if dtype == np.float32:
+                return origin, shifted, centre_sq, kept_d, kept_i, np.inf
+        if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
+            # Past the largest values the estimators accept, whose squared
+            # distances overflow float64 (rows near it but nearer the
+            # centres' mean can stay under it).
+            block = X[start:stop]
+            peak = max(abs(float(block.max())), abs(float(block.min())))
+            if not np.isfinite(top) or peak > limit:
+                raise _overflow_error("X", peak)
+        max_row_sq = max(max_row_sq, top)
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
                             kept_d, kept_i)
     return origin, shifted, centre_sq, kept_d, kept_i, max_row_sq

@@ -1056,6 +1056,41 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
                                                       centres))
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_nearest_unused_float32_pool_whose_squares_all_overflow(metric):
+    """Every float32 row beyond float32's squares (1e30): the screened
+    distances were all inf or NaN, and the exact pass failed with "attempt
+    to get argmin of an empty sequence"; it is screened in float64."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 3))
+    centres = X[[3, 7, 11]] + 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        found = nearest_unused((X * 1e30).astype(np.float32), centres * 1e30,
+                               metric)
+    np.testing.assert_array_equal(found, nearest_unused(X, centres, metric))
+
+
+@pytest.mark.parametrize("where", ["X", "centres"])
+def test_nearest_unused_refuses_values_whose_distances_overflow(where):
+    """float64 values whose squares overflow (1e200): the centres got the same
+    sample twice ([0, 0]), or one sample whatever the centres, with numpy
+    overflow warnings; refused as the estimators refuse such a pool."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 3))
+    centres = X[[3, 7, 11]] + 0.01
+    if where == "X":
+        X = X * 1e200
+    else:
+        centres = centres * 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=rf"{where} has values as large as "
+                           r"[0-9.]+e\+200, so squared distances .*overflow "
+                           r"float64\. Rescale"):
+            nearest_unused(X, centres)
+
+
 def test_cosine_rows_whose_squared_norm_overflows_are_normalised():
     """float64 rows of 1e200 were normalised to all-zero rows (their squared
     norm overflowed): every centre took the lowest free sample, silently,
