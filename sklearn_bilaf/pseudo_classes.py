@@ -7,6 +7,8 @@ denoising and boundary stages see one pseudo-class at a time through a
 stage.
 """
 
+import math
+
 import numpy as np
 from sklearn import get_config
 
@@ -90,6 +92,27 @@ def _refuse_non_finite(rows, start):
         )
 
 
+def _refuse_unusable(rows, start, limit):
+    """Refuse NaN/inf (naming the rows, numbered from ``start``) and values
+    beyond ``limit``, whose squared distances overflow: two reductions, no
+    temporary, when the rows are fine."""
+    if rows.dtype.kind == "f" and rows.size:
+        peak = max(abs(float(rows.max())), abs(float(rows.min())))
+        if peak <= limit:  # False for NaN
+            return
+        _refuse_non_finite(rows, start)
+        raise ValueError(
+            f"X has values as large as {peak:.3g}, so squared distances "
+            f"between its rows overflow {np.dtype(_work_dtype(rows)).name}. "
+            f"Rescale X (e.g. divide it by {peak:.3g}) first."
+        )
+    _refuse_non_finite(rows, start)
+
+
+def _work_dtype(rows):
+    return rows.dtype if rows.dtype in (np.float32, np.float64) else np.float64
+
+
 def _check_metric(metric):
     """Refuse a metric other than the two the distances support: any other
     value (a typo such as "Cosine") would be computed as Euclidean."""
@@ -153,7 +176,11 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         raise ValueError("X has no rows: pass at least one sample, its core.")
     cores = _checked_core_indices(core_indices, X.shape[0])
     check_finite = not get_config()["assume_finite"]
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    dtype = _work_dtype(X)
+    # Euclidean squared distances between rows overflow the working dtype
+    # past this (the estimators' limit); cosine rows are scaled to unit norm.
+    limit = (math.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1]))
+             if metric == "euclidean" else float(np.finfo(np.float64).max))
     if metric == "cosine":
         # Rows normalised in float32 are off by ~1e-7, more than the near-ties
         # that the exact re-evaluation must decide: normalise in float64.
@@ -171,7 +198,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         if check_finite:
             # Checked in the chunk, while its rows are in cache: a NaN row
             # joined class 0 and an infinite one some class, silently.
-            _refuse_non_finite(rows, start)
+            _refuse_unusable(rows, start, limit)
         if metric == "cosine" or rows.dtype != dtype:
             rows = prepare(rows, metric, dtype=dtype)
         if return_outside:

@@ -1,5 +1,7 @@
 """Spec §2-§6: hand-checked rules, and the fast engine against a literal one."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
@@ -243,6 +245,24 @@ def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
         assign_pseudo_classes(X, [4, 0], metric)
     with config_context(assume_finite=True):  # the caller vouches for X
         assign_pseudo_classes(X[:5], [4, 0], metric)
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e25), (np.float64, 1e200)])
+def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
+                                                                       scale):
+    """Euclidean distances past the working dtype (float32 for a float32
+    pool): the labels were wrong, with numpy overflow warnings at best.
+    Refused as the estimators refuse such a pool; cosine rows are scaled."""
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    X[[6, 31]] *= scale
+    X = X.astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"X has values as large as [0-9.]+"
+                           r"e\+[0-9]+, so squared distances .*overflow "
+                           rf"{np.dtype(dtype).name}\. Rescale X"):
+            assign_pseudo_classes(X, [1, 2, 3])
+        assign_pseudo_classes(X, [1, 2, 3], "cosine")
 
 
 @pytest.mark.parametrize("X, match", [
@@ -1443,8 +1463,8 @@ def test_sampler_does_not_scan_the_pool_for_nan_twice(monkeypatch):
     from sklearn_bilaf import pseudo_classes
 
     calls = []
-    original = pseudo_classes._refuse_non_finite
-    monkeypatch.setattr(pseudo_classes, "_refuse_non_finite",
+    original = pseudo_classes._refuse_unusable
+    monkeypatch.setattr(pseudo_classes, "_refuse_unusable",
                         lambda *args: calls.append(1) or original(*args))
     X = np.random.default_rng(0).normal(size=(300, 5))
     BiLAFSampler(30, core_selector=np.arange(0, 300, 30)).fit(X)
