@@ -337,6 +337,14 @@ def validate_pool(estimator, X, *, reset=True):
             "Convert with X.sparse.to_dense() if it fits in memory, or reduce "
             "the dimension first (e.g. TruncatedSVD)."
         )
+    if columns is not None and not columns:
+        # scikit-learn's check_array fails on it in numpy ("at least one
+        # array or dtype is required"), saying nothing of X.
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a "
+            f"minimum of 1 is required by {type(estimator).__name__}: X is a "
+            "DataFrame with no columns. Pass the columns of the embeddings."
+        )
     try:
         X_valid = validate_data(
             estimator,

@@ -372,6 +372,21 @@ def test_wrong_shapes_are_refused(X, match):
         _fit(X)
 
 
+def test_dataframe_without_columns_is_refused_as_having_no_features():
+    """numpy's "at least one array or dtype is required" (raised in
+    scikit-learn's check_array), which said nothing of X."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(index=range(20))
+    for make in (lambda: BiLAFSampler(5), lambda: RandomSelector(2),
+                 lambda: IDCDenoiser()):
+        with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(20, 0\)"
+                           r"\).*a DataFrame with no columns"):
+            make().fit(X)
+    sampler = _fit(_blobs(20))
+    with pytest.raises(ValueError, match="a DataFrame with no columns"):
+        sampler.transform(X)
+
+
 @pytest.mark.parametrize(
     "X, match",
     # "Reshape your data": what scikit-learn's check_fit2d_predict1d expects.
