@@ -143,6 +143,10 @@ def _check_budget_fits(sampler, n_samples, owner):
     Inside cross-validation the pool is each training fold, smaller than the
     data set, so an int budget that fits the data can exceed a fold.
     """
+    if n_samples == 0:
+        # Lowering the budget cannot help: the sampler's own check says
+        # that X has no rows.
+        return
     get_params = getattr(_final_step(sampler), "get_params", None)
     params = get_params(deep=False) if get_params is not None else {}
     for name in ("budget", "n_cores"):

@@ -1086,6 +1086,18 @@ def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
             LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
 
 
+def test_meta_estimators_on_an_empty_pool_say_it_is_empty():
+    """An empty X was told that the budget exceeds its 0 samples and to lower
+    the budget, which cannot help."""
+    X = np.zeros((0, 3))
+    for fit in (lambda: SubsetResampler(BiLAFSampler(5)).fit_resample(X),
+                lambda: LabelBudgetClassifier(BiLAFSampler(5),
+                                              LogisticRegression()).fit(
+                                                  X, np.zeros(0, dtype=int))):
+        with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 3\)\)"):
+            fit()
+
+
 def test_meta_estimators_refuse_a_classifier_as_sampler(small_digits):
     """Swapped arguments (classifier first) get an error that says so, not
     the classifier's own "fit() missing ... 'y'" from inside the fit."""
