@@ -497,6 +497,14 @@ def nearest_unused(X, centres, metric="euclidean"):
     """
     if metric not in ("euclidean", "cosine"):
         raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
+    for name, values in (("X", X), ("centres", centres)):
+        if np.iscomplexobj(values):
+            # numpy would drop the imaginary parts, with only a warning.
+            raise ValueError(
+                f"{name} must hold real numbers; got dtype "
+                f"{np.asarray(values).dtype}. Pass the real embeddings "
+                f"(np.real({name}) if the imaginary parts are zero)."
+            )
     if not hasattr(X, "dtype") or X.ndim != 2:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:

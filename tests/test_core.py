@@ -1112,6 +1112,23 @@ def test_cosine_rows_whose_squared_norm_overflows_are_normalised():
                 assign_pseudo_classes(X * scale, [2, 9, 17], "cosine"), labels)
 
 
+@pytest.mark.parametrize("where", ["X", "centres"])
+def test_nearest_unused_refuses_complex_numbers(where):
+    """Their imaginary parts were dropped, with only numpy's ComplexWarning
+    (assign_pseudo_classes and the estimators refuse complex pools)."""
+    X = np.arange(8.0).reshape(4, 2)
+    centres = X[:2] + 0.1
+    if where == "X":
+        X = X + 1j
+    else:
+        centres = centres + 1j
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"{where} must hold real numbers; "
+                           r"got dtype complex128\. Pass the real"):
+            nearest_unused(X, centres)
+
+
 def test_nearest_unused_takes_lists_and_no_centres():
     """A nested list is taken as the array it spells (what is not an array
     is converted), and no centres give no samples."""
