@@ -57,6 +57,17 @@ def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):
     return int(max(min_rows, min(n_rows, budget // max(1, int(bytes_per_row)))))
 
 
+def refuse_sparse(X):
+    """A ``TypeError`` that says how to convert, for a scipy.sparse X (numpy
+    fails on it with "setting an array element with a sequence")."""
+    if hasattr(X, "format") and hasattr(X, "tocsr"):
+        raise TypeError(
+            "X is a sparse matrix; the distances need dense embeddings. "
+            "Convert it with X.toarray() if it fits in memory, or reduce the "
+            "dimension first (e.g. TruncatedSVD)."
+        )
+
+
 def prepare(rows, metric, dtype=np.float64):
     """Rows in the computing geometry: a float copy, L2-normalised for cosine."""
     out = np.array(rows, dtype=dtype, copy=True, order="C")

@@ -37,7 +37,13 @@ from ._centroid_graph import (
     CentroidGraphSearch,
     resolve_graph_builder,
 )
-from ._distances import chunk_rows, prepare, sq_norms, working_memory_bytes
+from ._distances import (
+    chunk_rows,
+    prepare,
+    refuse_sparse,
+    sq_norms,
+    working_memory_bytes,
+)
 from ._threads import blas_threads, one_blas_thread_in_task, one_thread
 from ._topk import update_columns_topk
 from .base import (
@@ -497,6 +503,7 @@ def nearest_unused(X, centres, metric="euclidean"):
     """
     if metric not in ("euclidean", "cosine"):
         raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
+    refuse_sparse(X)
     for name, values in (("X", X), ("centres", centres)):
         if np.iscomplexobj(values):
             # numpy would drop the imaginary parts, with only a warning.

@@ -21,6 +21,7 @@ from ._distances import (
     finish,
     nearest_two,
     prepare,
+    refuse_sparse,
     unique_rows,
     within_distances,
     working_memory_bytes,
@@ -162,6 +163,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     [0, 0, 0, 1, 1]
     """
     _check_metric(metric)
+    refuse_sparse(X)
     if not hasattr(X, "dtype"):
         X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:

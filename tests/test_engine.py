@@ -247,6 +247,21 @@ def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
         assign_pseudo_classes(X[:5], [4, 0], metric)
 
 
+def test_standalone_stages_refuse_sparse_pools_saying_how_to_convert():
+    """A sparse X failed with numpy's "setting an array element with a
+    sequence"."""
+    import scipy.sparse as sp
+
+    from sklearn_bilaf.core import nearest_unused
+
+    X = sp.csr_matrix(np.eye(6))
+    for run in (lambda: assign_pseudo_classes(X, [0, 1]),
+                lambda: nearest_unused(X, np.eye(6)[:2])):
+        with pytest.raises(TypeError, match=r"X is a sparse matrix;.*dense "
+                           r"embeddings.*X\.toarray\(\)"):
+            run()
+
+
 @pytest.mark.parametrize("dtype, scale", [(np.float32, 1e25), (np.float64, 1e200)])
 def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
                                                                        scale):
