@@ -128,7 +128,8 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        The pool (float32 or float64; never modified, never copied whole),
+        The pool (float32 or float64; never modified, never copied whole,
+        except a list or an object array, converted to float64 first),
         finite: NaN and inf are refused with a ``ValueError``, unless
         ``sklearn.config_context(assume_finite=True)`` is set.
     core_indices : array-like of int, shape (n_cores,)
@@ -164,7 +165,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     """
     _check_metric(metric)
     refuse_sparse(X)
-    if not hasattr(X, "dtype"):
+    if not hasattr(X, "dtype") or X.dtype == object:
+        # Lists, and numbers held as Python objects (which numpy's isfinite
+        # does not take): the float64 array they spell.
         X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")

@@ -262,6 +262,21 @@ def test_standalone_stages_refuse_sparse_pools_saying_how_to_convert():
             run()
 
 
+@pytest.mark.parametrize("dtype", [object, np.int64, np.float16])
+def test_assign_pseudo_classes_takes_numbers_of_any_dtype(dtype):
+    """An object array of numbers failed with "ufunc 'isfinite' not
+    supported for the input types"; numbers of any kind are taken as the
+    float64 array they spell, as lists are."""
+    X = np.array([[0.0], [1.0], [2.0], [6.0], [10.0]])
+    expected = assign_pseudo_classes(X, [4, 0])
+    np.testing.assert_array_equal(assign_pseudo_classes(X.astype(dtype), [4, 0]),
+                                  expected)
+    bad = X.astype(object)
+    bad[2, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf in rows \[2\]"):
+        assign_pseudo_classes(bad, [4, 0])
+
+
 @pytest.mark.parametrize("dtype, scale", [(np.float32, 1e25), (np.float64, 1e200)])
 def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
                                                                        scale):
