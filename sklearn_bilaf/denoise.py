@@ -335,7 +335,10 @@ class IDCDenoiser(BaseDenoiser):
         if n < MIN_CLASS_SIZE:
             return np.arange(n), n
         published = self.variant == "published"
-        k = self.n_neighbors
+        # More neighbours than members means all the grown members, as n
+        # does (the kernels hold n x k distances: a huge k cost memory and
+        # time for nothing, and past int64 failed in the compiled code).
+        k = min(self.n_neighbors, n)
         q = max(1, int(n * self.ring_fraction))
         core = pseudo_class.core_position
         if pseudo_class._fits_in_memory():
