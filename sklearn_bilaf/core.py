@@ -933,7 +933,10 @@ class _ActiveFTObjective:
         self.search = search
         self.inv_norms = inv_norms
         self.temperature = float(temperature)
-        self.log_balance = float(np.log(balance))
+        # A Python int past int64 would reach numpy as an object; other
+        # numbers keep their own log (a float32 balance its float32 one).
+        self.log_balance = float(np.log(float(balance) if type(balance) is int
+                                        else balance))
         self.dtype = _work_dtype(X)
         n, d = X.shape
         itemsize = self.dtype.itemsize

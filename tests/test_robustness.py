@@ -1877,6 +1877,16 @@ def test_bools_are_not_real_parameters(make):
         make().fit(np.random.RandomState(0).normal(size=(60, 3)))
 
 
+def test_activeft_balance_given_as_an_int_beyond_int64_is_its_float():
+    """balance=10**30 (a Python int numpy holds as an object) failed with
+    "loop of ufunc does not support argument 0 of type int which has no
+    callable log method"."""
+    X = _blobs(60)
+    big = ActiveFTSelector(4, balance=10**30, max_iter=5, random_state=0).fit(X)
+    same = ActiveFTSelector(4, balance=1e30, max_iter=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(big.selected_indices_, same.selected_indices_)
+
+
 @pytest.mark.parametrize("value", [Fraction(1, 2), np.timedelta64(5)],
                          ids=["Fraction", "timedelta64"])
 def test_numbers_numpy_cannot_compare_get_the_parameter_message(value):
