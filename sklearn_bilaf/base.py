@@ -374,7 +374,8 @@ def validate_pool(estimator, X, *, reset=True):
 
 def _finite_and_small(X):
     """True when X holds only finite values too small for squared distances
-    between rows to overflow: one BLAS pass (the sum of squares is NaN or
+    between rows to overflow, and not all so small that they underflow
+    to 0 in float64: one BLAS pass (the sum of squares is NaN or
     inf if any value is, and bounds every value).  False says only that the
     full checks must decide (a huge sum of squares can be harmless)."""
     if X.size == 0:
@@ -385,7 +386,13 @@ def _finite_and_small(X):
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(flat @ flat)
     limit = float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
-    return np.isfinite(total) and np.sqrt(total) <= limit
+    # The largest value is at least the root mean square: above
+    # _SMALLEST_PEAK, the pool is not too small for float64 squared
+    # distances either (below it, the full checks decide).
+    return (np.isfinite(total) and np.sqrt(total) <= limit
+            and (np.sqrt(total / flat.size) >= _SMALLEST_PEAK
+                 # An all-zero pool, or values whose squares underflowed.
+                 or (total == 0.0 and not flat.any())))
 
 
 def _clearer_conversion_error(X, exc):
@@ -490,11 +497,27 @@ def _check_finite_in_chunks(X):
         )
 
 
+#: Below this largest absolute value (the square root of float64's smallest
+#: subnormal number), every squared difference between two values rounds to
+#: 0 even in float64: all rows would tie, as if they were identical.  (Above
+#: it, down to about 1e-161, the distances are subnormal numbers: coarse,
+#: but the selectors decide them exactly.)
+_SMALLEST_PEAK = float(np.sqrt(np.finfo(np.float64).smallest_subnormal))
+
+
 def _reject_overflowing(X):
-    """Refuse values so large that squared distances between rows overflow."""
+    """Refuse values so large that squared distances between rows overflow,
+    or so small (all of them) that they underflow float64."""
     if X.size == 0:
         return
     peak = max(abs(float(X.max())), abs(float(X.min())))
+    if 0.0 < peak < _SMALLEST_PEAK:
+        raise ValueError(
+            f"X has no value larger than {peak:.3g} in absolute value, so "
+            "squared distances between its rows underflow to 0 even in float64 "
+            "(every pair of rows would tie, as if they were identical). "
+            f"Rescale X (e.g. divide it by {peak:.3g}) before selecting."
+        )
     limit = float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
     if peak > limit:
         raise ValueError(

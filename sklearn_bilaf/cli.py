@@ -810,6 +810,17 @@ def _error_for_command_line(message, args, X, source):
             f"between its rows overflow {dtype}: rescale the embeddings (e.g. "
             f"divide them by {peak}) and save them again"
         )
+    match = re.search(r"X has no value larger than (\S+) in absolute value, so "
+                      r"squared distances between its rows underflow", message)
+    if match:
+        peak = match.group(1)
+        return (
+            f"{source} has no value larger than {peak} in absolute value, so "
+            "squared distances between its rows underflow to 0 even in "
+            "float64: "
+            f"rescale the embeddings (e.g. divide them by {peak}) and save them "
+            "again"
+        )
     match = re.search(r"(\d+) rows \(e\.g\. \[([\d, ]*)\]\) have norms too small "
                       r"to normalise in (\w+)", message)
     if match:

@@ -1241,6 +1241,12 @@ def _library_error_cases(X):
             X[:200] * 1e200, ["--core-selector", "random"],
             ["e.npy has values as large as 1.6e+201", "rescale the embeddings "
              "(e.g. divide them by 1.6e+201) and save them again"]),
+        "values too small": (
+            X[:200] * 1e-200, ["--core-selector", "random"],
+            ["e.npy has no value larger than 1.6e-199 in absolute value, so "
+             "squared distances between its rows underflow to 0 even in float64: "
+             "rescale the embeddings (e.g. divide them by 1.6e-199) and save "
+             "them again"]),
         "tiny norms": (
             (X[:200] * 1e-44).astype(np.float32), [],
             ["rows 0, 1, 2, 3, 4, ...) have norms too small for --core-selector "

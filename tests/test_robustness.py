@@ -27,6 +27,7 @@ from sklearn_bilaf.boundary import BaseBoundarySelector, BoundarySelector
 from sklearn_bilaf.core import (
     ActiveFTSelector,
     ClustererSelector,
+    FarthestPointSelector,
     KMeansSelector,
     RandomSelector,
 )
@@ -804,6 +805,35 @@ def test_values_whose_distances_overflow_are_refused(dtype):
     X = _blobs(20).astype(dtype) * (1e18 if dtype == np.float32 else 1e153)
     with pytest.raises(ValueError, match="overflow.*Rescale X"):
         _fit(X)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(8, random_state=0),
+    lambda: FarthestPointSelector(5, random_state=0),
+    lambda: KMeansSelector(5, random_state=0),
+], ids=["sampler", "fds", "kmeans"])
+def test_values_whose_squared_distances_underflow_float64_are_refused(make):
+    """A float64 pool whose largest value is below 2.2e-162 has every squared
+    distance 0 even in float64 (all rows tie): the picks were silently those
+    of identical rows.  Just above the bound (an exact power-of-two scaling
+    of an ordinary pool) it is accepted."""
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max()  # largest value 1
+    with pytest.raises(ValueError, match=r"no value larger than 2\.41e-181 .*"
+                                         r"underflow to 0 even in float64 .*Rescale "
+                                         r"X \(e\.g\. divide it by 2\.41e-181\)"):
+        make().fit(np.ldexp(X, -600))
+    assert make().fit(np.ldexp(X, -535)).selected_indices_.size == len(
+        make().fit(X).selected_indices_)
+    # The one-pass check lets no such pool through: its root mean square is
+    # below the bound long before every value is.
+    few = np.ldexp(X, -600)
+    few[3, 1] = 2e-162
+    with pytest.raises(ValueError, match="underflow to 0 even in float64"):
+        make().fit(few)
+    few[3, 1] = 3e-162
+    n_picks = len(make().fit(X).selected_indices_)
+    assert make().fit(few).selected_indices_.size == n_picks
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
