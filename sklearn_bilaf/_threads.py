@@ -1,17 +1,19 @@
 """One-thread sections for BLAS and OpenMP.
 
 BLAS (OpenBLAS, MKL) can round a product differently on different thread
-counts, and scikit-learn's KMeans adds its OpenMP threads' partial sums in an
-order that depends on their number; the library's selections must depend on
-neither.  So the code whose results decide a selection runs its BLAS (and,
-for KMeans, OpenMP) on one thread, in every thread that does such work: the
-calling thread holds the limit around a parallel section, and each task
-takes it again in its own thread.  That covers both kinds of thread pools
-threadpoolctl knows: a process-wide pool (OpenBLAS with pthreads, numpy's
-wheels), held jointly by all sections open at the same time, whatever their
-thread (the first in limits it, the last out restores it), and per-thread
-limits (OpenMP, and BLAS built on OpenMP), which each thread must set for
-itself.
+counts, and scikit-learn's KMeans adds its OpenMP threads' partial sums in the
+order the threads finish; the library's selections must depend on neither.  So
+the code whose results decide a selection runs its BLAS (and, for KMeans,
+OpenMP) on one thread, in every thread that does such work: the calling thread
+holds the limit around a parallel section, and each task takes it again in its
+own thread.  That covers both kinds of thread pools threadpoolctl knows: a
+process-wide pool (OpenBLAS with pthreads, numpy's wheels), held jointly by
+all sections open at the same time, whatever their thread (the first in limits
+it, the last out restores it), and per-thread limits (OpenMP, and BLAS built
+on OpenMP), which each thread must set for itself.  The k-means-based core
+selectors run scikit-learn's k-means on at most two OpenMP threads instead
+(``kmeans_openmp_threads``): repeatable from run to run, and what they gave
+on two-core machines before the limit.
 """
 
 import os
@@ -154,6 +156,41 @@ def one_thread(*user_apis):
             else:
                 stack.enter_context(_controller(api).limit(limits=1, user_api=api))
         yield
+
+
+#: OpenMP threads scikit-learn's k-means may use in the selectors that run
+#: it (KMeansSelector, TypiClustSelector, ProbCoverSelector's purity,
+#: ClustererSelector): its Lloyd (and Elkan) iterations add the threads'
+#: partial centres under a lock in the order the threads finish, and its
+#: inertia sums the threads' partial sums likewise.  Two partial sums add
+#: to the same bits in either order, three or more need not: on more than
+#: two threads the centres could change in their last bits from one run to
+#: the next on the same machine.  Two (not one) keeps the results that one-
+#: and two-core machines gave before the limit.
+KMEANS_OPENMP_THREADS = 2
+
+
+@contextmanager
+def kmeans_openmp_threads():
+    """Run the block with every OpenMP library of this process limited to at
+    most ``KMEANS_OPENMP_THREADS`` threads in the calling thread (a lower
+    limit, e.g. ``OMP_NUM_THREADS=1``, stays), then restore the previous
+    limits.  OpenMP limits are per thread: take it in the thread that fits
+    the k-means, after scikit-learn's k-means module has been imported (it
+    loads the OpenMP runtime)."""
+    changed = []
+    try:
+        for lib in _controller("openmp").lib_controllers:
+            if lib.user_api != "openmp":
+                continue
+            current = lib.num_threads
+            if current is not None and current > KMEANS_OPENMP_THREADS:
+                lib.set_num_threads(KMEANS_OPENMP_THREADS)
+                changed.append((lib, current))
+        yield
+    finally:
+        for lib, current in reversed(changed):
+            lib.set_num_threads(current)
 
 
 @contextmanager

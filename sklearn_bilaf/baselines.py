@@ -39,6 +39,7 @@ from ._distances import (
     unique_rows,
     working_memory_bytes,
 )
+from ._threads import kmeans_openmp_threads
 from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound, _scale_exponent
 
@@ -228,7 +229,9 @@ class TypiClustSelector(BaseCoreSelector):
     for up to 50 clusters and :class:`~sklearn.cluster.MiniBatchKMeans`
     (batches of 5,000 rows) beyond.  Like
     :class:`~sklearn_bilaf.core.KMeansSelector`, it copies a memory-mapped
-    pool whole: k-means clusters a centred copy of X.
+    pool whole: k-means clusters a centred copy of X; and it runs k-means on
+    at most two OpenMP threads (fewer if the calling thread is limited to
+    one), so that the clusters repeat bit for bit from run to run.
 
     Parameters
     ----------
@@ -323,7 +326,10 @@ class TypiClustSelector(BaseCoreSelector):
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); typicality is measured on X as given.
         exponent = _scale_exponent(X)
-        return kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
+        # At most two OpenMP threads: the clusters repeat bit for bit (see
+        # kmeans_openmp_threads).
+        with kmeans_openmp_threads():
+            return kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
 
     def _typicality(self, X, members):
         """1 / mean distance to the nearest neighbours among ``members``.
@@ -467,6 +473,9 @@ class ProbCoverSelector(BaseCoreSelector):
     compared, by the radius search and by the graph): 1.5 to 25 minutes on
     the 60,000-65,000-row benchmark pools (depending on the radius and on
     the machine's load), impractical beyond a few hundred thousand rows.
+    The purity's k-means runs on at most two OpenMP threads (fewer if the
+    calling thread is limited to one), so that its clusters repeat bit for
+    bit from run to run.
     Without a ``radius`` (k-means clusters a centred copy of X) or with
     ``metric="cosine"`` (the balls are those of an L2-normalised copy), it
     copies a memory-mapped pool whole.
@@ -565,9 +574,12 @@ class ProbCoverSelector(BaseCoreSelector):
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); the distances below are those of X as given.
         exponent = _scale_exponent(X)
-        labels = KMeans(n_clusters=n_clusters, n_init="auto",
-                        random_state=random_state).fit_predict(
-            np.ldexp(X, exponent) if exponent else X)
+        # At most two OpenMP threads: the clusters repeat bit for bit (see
+        # kmeans_openmp_threads).
+        with kmeans_openmp_threads():
+            labels = KMeans(n_clusters=n_clusters, n_init="auto",
+                            random_state=random_state).fit_predict(
+                np.ldexp(X, exponent) if exponent else X)
         if n_clusters == 1:
             return np.inf, 1.0
         # Distance of each sample to its nearest sample in another cluster.

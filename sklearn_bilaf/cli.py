@@ -326,10 +326,10 @@ def _add_selection_options(parser):
         "--seed", type=_seed, default=0,
         help="seed of every random choice; the same command on the same data "
         "gives the same selection (default 0), except that --core-selector "
-        "kmeans can pick differently on another number of OpenMP threads, "
-        "and from run to run on more than two (rarely: scikit-learn's k-means "
-        "centres change in their last bits; set OMP_NUM_THREADS=1 to rule "
-        "it out)",
+        "kmeans, which runs scikit-learn's k-means on at most two OpenMP "
+        "threads, can pick differently on one thread than on two or more "
+        "(rarely: the centres change in their last bits; set "
+        "OMP_NUM_THREADS=1 for the same picks on every machine)",
     )
     group.add_argument(
         "-j", "--n-jobs", type=_n_jobs, default=None, metavar="N",

@@ -44,7 +44,12 @@ from ._distances import (
     sq_norms,
     working_memory_bytes,
 )
-from ._threads import blas_threads, one_blas_thread_in_task, one_thread
+from ._threads import (
+    blas_threads,
+    kmeans_openmp_threads,
+    one_blas_thread_in_task,
+    one_thread,
+)
 from ._topk import update_columns_topk
 from .base import (
     Count,
@@ -788,9 +793,10 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
     # The seeding's chunks may use the cores (each on one BLAS thread, the
     # same seeds for any number of them).
     n_threads = blas_threads()
-    # One thread: KMeans adds its threads' partial sums in an order that
-    # depends on their number (centres a few ulps apart), and the start must
-    # not depend on the machine.
+    # One thread: KMeans adds its threads' partial sums in the order the
+    # threads finish (centres a few ulps apart on different thread counts,
+    # and between runs on more than two), and the start must not depend on
+    # the machine.
     with one_thread("blas", "openmp"), warnings.catch_warnings():
         # Fewer distinct normalised rows than centres (duplicates, or one
         # feature) make KMeans warn; the start is still K distinct samples,
@@ -1688,7 +1694,10 @@ class KMeansSelector(BaseCoreSelector):
     :class:`RandomSelector`, :class:`FarthestPointSelector` and ActiveFT's
     random start, it copies a memory-mapped pool whole (as do
     :class:`ClustererSelector` with a k-means clusterer and ActiveFT's
-    k-means start).
+    k-means start).  KMeans runs on at most two OpenMP threads (fewer if the
+    calling thread is limited to one), so that its centres repeat bit for
+    bit from run to run: with more, its threads add their partial centres
+    in the order they finish.
 
     Parameters
     ----------
@@ -1752,12 +1761,15 @@ class KMeansSelector(BaseCoreSelector):
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); the centres are matched to the pool as given.
         exponent = _scale_exponent(X)
-        kmeans = KMeans(
-            n_clusters=n_select,
-            n_init=self.n_init,
-            max_iter=self.max_iter,
-            random_state=random_state,
-        ).fit(np.ldexp(X, exponent) if exponent else X)
+        # At most two OpenMP threads: the centres repeat bit for bit (see
+        # kmeans_openmp_threads).
+        with kmeans_openmp_threads():
+            kmeans = KMeans(
+                n_clusters=n_select,
+                n_init=self.n_init,
+                max_iter=self.max_iter,
+                random_state=random_state,
+            ).fit(np.ldexp(X, exponent) if exponent else X)
         centres = kmeans.cluster_centers_
         if exponent:
             centres = np.ldexp(centres, -exponent).astype(centres.dtype, copy=False)
@@ -1981,7 +1993,14 @@ class ClustererSelector(BaseCoreSelector):
     order, takes the nearest sample (Euclidean) not already taken; ties go to
     the lower sample index.  The number of cores is the number of centres.
     ``BiLAFSampler(core_selector=MiniBatchKMeans(50))`` wraps the clusterer
-    in this class.
+    in this class.  The clusterer's ``fit`` runs with OpenMP limited to at
+    most two threads (fewer if the calling thread is limited to one), as
+    :class:`KMeansSelector`'s k-means does: scikit-learn's k-means
+    clusterers then repeat bit for bit from run to run (with more threads
+    they add their partial centres in the order the threads finish).  On a
+    machine with many cores a large clustering is slower for it: to use
+    every core, fit the clusterer yourself and give the sampler the rows
+    nearest its centres as core indices (``core_selector=<array>``).
 
     Parameters
     ----------
@@ -2061,7 +2080,10 @@ class ClustererSelector(BaseCoreSelector):
                 f"{X.shape[0]} clusters (each centre becomes a distinct core)."
             )
         try:
-            clusterer.fit(X)
+            # scikit-learn's k-means clusterers repeat bit for bit on at most
+            # two OpenMP threads (see kmeans_openmp_threads).
+            with kmeans_openmp_threads():
+                clusterer.fit(X)
         except InvalidParameterError:
             # The clusterer's own parameter error names the parameter and
             # what it accepts; the pool has nothing to do with it.

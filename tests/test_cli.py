@@ -463,13 +463,15 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
 
 def test_seed_help_names_the_kmeans_core_stage_thread_dependence(bilaf):
     """--seed promised the same selection for the same command and data;
-    --core-selector kmeans runs scikit-learn's KMeans on all OpenMP threads,
-    whose centres change in their last bits with their number (and, beyond
-    two threads, from run to run), as the user guide says."""
+    --core-selector kmeans runs scikit-learn's KMeans on at most two OpenMP
+    threads (repeatable from run to run), whose centres can still change in
+    their last bits between one thread and two, as the user guide says."""
     flat = " ".join(bilaf("select", "--help").stdout.split())
     assert "the same command on the same data gives the same selection" in flat
-    assert ("except that --core-selector kmeans can pick differently on "
-            "another number of OpenMP threads") in flat
+    assert ("except that --core-selector kmeans, which runs scikit-learn's "
+            "k-means on at most two OpenMP threads, can pick differently on "
+            "one thread than on two or more") in flat
+    assert "from run to run" not in flat
     assert "OMP_NUM_THREADS=1" in flat
 
 

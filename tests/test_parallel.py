@@ -887,3 +887,82 @@ def test_an_unpicklable_stage_runs_on_a_thread_based_joblib_backend(monkeypatch)
         picked = sampler.fit(_pool()).selected_indices_
     with joblib.parallel_backend("threading"):
         np.testing.assert_array_equal(picked, sampler.fit(_pool()).selected_indices_)
+
+
+_KMEANS_RUNS = r"""
+import hashlib, json
+import numpy as np
+import sklearn.cluster._kmeans as kmeans_module
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
+from sklearn_bilaf.core import ClustererSelector, KMeansSelector
+
+effective = kmeans_module._openmp_effective_n_threads
+seen = []
+
+def spy(*args, **kwargs):
+    seen.append(effective(*args, **kwargs))
+    return seen[-1]
+
+kmeans_module._openmp_effective_n_threads = spy
+X = np.random.RandomState(0).standard_normal((10000, 8)).astype(np.float32)
+runs = {name: set() for name in ("kmeans", "typiclust", "clusterer")}
+for _ in range(5):
+    fitted = KMeansSelector(20, random_state=0).fit(X)
+    runs["kmeans"].add(hashlib.md5(fitted.cluster_centers_.tobytes()).hexdigest())
+    fitted = TypiClustSelector(20, random_state=0).fit(X)
+    runs["typiclust"].add(fitted.labels_.tobytes().hex())
+    fitted = ClustererSelector(KMeans(20, random_state=0)).fit(X)
+    runs["clusterer"].add(fitted.cluster_centers_.tobytes().hex())
+TypiClustSelector(60, max_clusters=60, random_state=0).fit(X[:3000])
+ClustererSelector(MiniBatchKMeans(8, random_state=0)).fit(X[:3000])
+ProbCoverSelector(5, n_classes=4, random_state=0).fit(X[:600])
+print(json.dumps({"threads": sorted(set(seen)),
+                  "variants": {k: len(v) for k, v in runs.items()}}))
+"""
+
+
+def test_kmeans_selectors_repeat_bit_for_bit_on_more_than_two_threads():
+    """scikit-learn's k-means adds its OpenMP threads' partial centres in
+    the order the threads finish: on four threads its centres changed in
+    their last bits from one run to the next (two or three variants in five
+    runs of this pool).  The k-means-based selectors run it on at most two
+    threads, whose two partial sums add the same in either order."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[1])
+    # Passive waits: spinning OpenMP threads make two threads on a busy
+    # two-core machine 50 times slower (the results do not change).
+    env = dict(os.environ, OMP_NUM_THREADS="4", OMP_WAIT_POLICY="passive")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [repo, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+    done = subprocess.run([sys.executable, "-c", _KMEANS_RUNS], env=env,
+                          capture_output=True, text=True, timeout=600, check=True)
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["threads"] == [2]  # KMeans, MiniBatchKMeans, all callers
+    assert report["variants"] == {"kmeans": 1, "typiclust": 1, "clusterer": 1}
+
+
+def test_kmeans_thread_limit_keeps_a_lower_limit_and_restores():
+    """The limit only lowers: one thread (OMP_NUM_THREADS=1, or a caller's
+    threadpool_limits(1)) stays one, and the previous limit comes back."""
+    from sklearn.cluster import KMeans  # loads the OpenMP runtime
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from sklearn_bilaf._threads import kmeans_openmp_threads
+
+    def openmp():
+        return {info["num_threads"] for info in threadpool_info()
+                if info["user_api"] == "openmp"}
+
+    assert KMeans is not None
+    if not openmp():
+        pytest.skip("no OpenMP runtime")
+    for outer in (1, 2, 5):
+        with threadpool_limits(outer, user_api="openmp"):
+            with kmeans_openmp_threads():
+                assert openmp() == {min(outer, 2)}
+            assert openmp() == {outer}
