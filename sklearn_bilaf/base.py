@@ -743,9 +743,10 @@ class SubsetSamplerMixin(TransformerMixin):
             X_checked = validate_pool(self, X, reset=False)
         n_rows = X_checked.shape[0]
         if n_rows != self.n_samples_fit_:
+            name = type(self).__name__
             raise ValueError(
-                f"transform expects the pool the sampler was fitted on: X has "
-                f"{n_rows} rows but the sampler was fitted on "
+                f"transform expects the pool {name} was fitted on: X has "
+                f"{n_rows} rows but {name} was fitted on "
                 f"{self.n_samples_fit_}. Call fit (or fit_transform) on this X "
                 "first, or index other data aligned with the pool with "
                 "selected_indices_."
@@ -789,10 +790,11 @@ class SubsetSamplerMixin(TransformerMixin):
                 np.allclose(rows, seen, rtol=1e-4, atol=1e-6 * scale)
                 or _moved_within_spread(rows, seen)):
             raise ValueError(
-                "transform expects the pool the sampler was fitted on, but the "
-                "selected rows of X differ from those seen in fit. To take the "
-                "selected rows of other data aligned with the pool, index it "
-                "with selected_indices_ (e.g. other[sampler.selected_indices_])."
+                f"transform expects the pool {type(self).__name__} was fitted "
+                "on, but the selected rows of X differ from those seen in fit. "
+                "To take the selected rows of other data aligned with the pool, "
+                "index it with selected_indices_ (e.g. "
+                "other[sampler.selected_indices_])."
             )
 
     def fit_transform(self, X, y=None, **fit_params):

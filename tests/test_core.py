@@ -1635,3 +1635,19 @@ def test_fit_budget_validation_follows_skip_parameter_validation():
         with pytest.raises(ValueError) as info:
             RandomSelector(2).fit(X, budget=0)
     assert not isinstance(info.value, InvalidParameterError)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RandomSelector(3, random_state=0),
+    lambda: BiLAFSampler(6, core_selector=RandomSelector(3), random_state=0),
+])
+def test_transform_of_another_pool_names_the_estimator(make):
+    """transform's row-count error said "the sampler was fitted on" for a
+    core selector too; it names the fitted estimator's class."""
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    estimator = make().fit(X)
+    name = type(estimator).__name__
+    with pytest.raises(ValueError, match=(
+            rf"transform expects the pool {name} was fitted on: X has 59 rows "
+            rf"but {name} was fitted on 60\.")):
+        estimator.transform(X[:59])

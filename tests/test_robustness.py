@@ -1036,7 +1036,7 @@ def test_invalid_stage_options_are_refused(params, match):
 def test_transform_on_a_different_number_of_rows_is_refused():
     X = _blobs(40)
     sampler = _fit(X, budget=10)
-    with pytest.raises(ValueError, match="X has 39 rows but the sampler was "
+    with pytest.raises(ValueError, match="X has 39 rows but BiLAFSampler was "
                                          "fitted on 40.*selected_indices_"):
         sampler.transform(X[:-1])
 
