@@ -261,8 +261,10 @@ def run_in_threads(run, items, n_threads, back_from=0):
     noticeable share of a selection that takes a few tenths of a second),
     the caller wakes as soon as the last item is done.  Threads run in a
     copy of the caller's context (its ``ContextVar`` values).  If ``run``
-    raises, no new item is started and the error of the earliest failed
-    item (in list order) is raised.  If the caller is interrupted while it
+    raises, no item after the failed one (in list order) is started, but
+    the items before it still run, and the error of the earliest failed
+    item is raised: the error a run in list order (one thread) raises,
+    whatever the number of threads.  If the caller is interrupted while it
     waits (Ctrl-C: ``KeyboardInterrupt`` in the main thread), no new item is
     started either: the threads finish the items they are running, and the
     interruption is raised once they have stopped.
@@ -285,7 +287,7 @@ def run_in_threads(run, items, n_threads, back_from=0):
         try:
             while True:
                 with lock:
-                    if errors or bounds[0] == bounds[1]:
+                    if bounds[0] == bounds[1]:
                         return
                     if from_back and bounds[1] > max(back_from, bounds[0]):
                         bounds[1] -= 1
@@ -298,7 +300,10 @@ def run_in_threads(run, items, n_threads, back_from=0):
                 except BaseException as error:  # re-raised in the caller
                     with lock:
                         errors[i] = error
-                    return
+                        # Items after it need not run; those before it must,
+                        # in case one of them fails too (its error is the one
+                        # to raise, whichever thread runs it when).
+                        bounds[1] = max(bounds[0], min(bounds[1], i))
         finally:
             with exited:
                 n_exited[0] += 1

@@ -711,6 +711,32 @@ def test_run_in_threads_keeps_order_context_and_first_error():
     assert sorted(item for _, item in order) == list(range(40))
 
 
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_run_in_threads_raises_the_earliest_failure_for_any_thread_count(n_threads):
+    """With several failing items, the error raised is the earliest failing
+    item's (in list order), as on one thread: the back thread's failure on
+    a late item stopped the front thread before it reached an earlier
+    failing one, so the error named a different item (a different
+    pseudo-class) on two threads than on one."""
+    import time
+
+    from sklearn_bilaf._threads import run_in_threads
+
+    started = []
+
+    def failing(item):
+        started.append(item)
+        if item < 3:
+            time.sleep(0.05)  # the back thread fails first
+        if item in (3, 95):
+            raise ValueError(f"item {item}")
+        return item
+
+    with pytest.raises(ValueError, match="item 3"):
+        run_in_threads(failing, range(100), n_threads)
+    assert set(range(4)) <= set(started)  # everything before item 3 ran
+
+
 def test_run_in_threads_stops_its_threads_when_the_caller_is_interrupted():
     """Ctrl-C while the caller waits: the worker threads went on through
     every remaining item in the background (minutes of work on a large
