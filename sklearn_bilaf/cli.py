@@ -26,6 +26,7 @@ from .io import (
     EMBEDDING_SUFFIXES,
     OUTPUT_SUFFIXES,
     InputError,
+    _check_ids_file,
     _is_stream,
     check_output_path,
     format_option_problem,
@@ -867,6 +868,11 @@ def _load_pool(args, progress):
         progress("loading scikit-learn's digits")
         X, y = load_digits(return_X_y=True)
         return Pool(X=X, labels=y), "scikit-learn's digits (demo)"
+    if args.ids is not None and Path(args.embeddings).exists():
+        # Before the pool is read: a missing ids file was told only after a
+        # large pool was, and with --id-column the table's id column was
+        # read as a feature first, with an error about that column.
+        _check_ids_file(args.ids)
     progress(f"reading {args.embeddings}")
     with _warnings_as_lines():
         pool = load_embeddings(

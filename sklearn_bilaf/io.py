@@ -1245,6 +1245,26 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
     return None
 
 
+def _check_ids_file(path):
+    """Refuse, before the pool is read, an ids file that is missing, a
+    folder, or of a kind ids never come from (``.npy``, ...).
+
+    Only looks at the path (the file is not opened: a pipe could be read
+    only once).  :func:`read_ids` makes the same checks.
+    """
+    path = Path(path)
+    if suffix_of(path) in (".npy", ".npz", ".parquet", ".json"):
+        raise InputError(
+            f"--ids {path}: ids must come from a text file (one id per line) "
+            "or a column of a .csv/.tsv file"
+        )
+    try:
+        _check_exists(path)
+    except InputError as exc:
+        # Missing or a folder: say which argument it is.
+        raise InputError(f"--ids {exc}") from None
+
+
 def read_ids(path, n_rows, *, column=None):
     """One id per pool row, from a text file or a column of a CSV/TSV file.
 
@@ -1270,11 +1290,7 @@ def read_ids(path, n_rows, *, column=None):
     path = Path(path)
     source = str(path)
     suffix = suffix_of(path)
-    if suffix in (".npy", ".npz", ".parquet", ".json"):
-        raise InputError(
-            f"--ids {source}: ids must come from a text file (one id per line) "
-            "or a column of a .csv/.tsv file"
-        )
+    _check_ids_file(path)
     try:
         handle = _open_text(path)
     except InputError as exc:

@@ -2521,3 +2521,31 @@ def test_a_regular_file_without_extension_under_dev_or_proc_is_not_a_pipe(tmp_pa
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_missing_ids_file_is_told_before_the_table_is_read(tmp_path):
+    """'--ids nope.csv --id-column path' with a table holding a 'path'
+    column: the ids file is missing, which was not said; the table was read
+    first, with its 'path' column as a feature (--id-column names the ids
+    file's column), and the error told to name that column with
+    --id-column, which the command did.  A wrong kind of ids file is told
+    up front too, before a large pool is read for nothing."""
+    (tmp_path / "emb.csv").write_text(
+        "path,a,b\n" + "".join(f"p{i},{i % 7},{i % 5}\n" for i in range(30)))
+    proc = call_bilaf("select", "emb.csv", "--ids", "nope.csv", "--id-column",
+                      "path", "-b", "5", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "--ids nope.csv: no such file")
+    np.save(tmp_path / "emb.npy", np.random.RandomState(0).normal(size=(30, 3)))
+    (tmp_path / "ids").mkdir()
+    proc = call_bilaf("select", "emb.npy", "--ids", "ids", "-b", "5", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "--ids ids: is a folder, not a file")
+    # The embeddings' own problem still comes first.
+    proc = call_bilaf("select", "nope.npy", "--ids", "nope.txt", "-b", "5", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "nope.npy: no such file")
+    # Nothing is read when the ids file is of a kind ids never come from.
+    np.save(tmp_path / "ids.npy", np.arange(30))
+    proc = call_bilaf("select", "emb.npy", "--ids", "ids.npy", "-b", "5", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "--ids ids.npy: ids must come from a text file")
