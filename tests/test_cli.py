@@ -2549,3 +2549,163 @@ def test_missing_ids_file_is_told_before_the_table_is_read(tmp_path):
     proc = call_bilaf("select", "emb.npy", "--ids", "ids.npy", "-b", "5", "-q",
                       cwd=tmp_path)
     assert_one_line_error(proc, "--ids ids.npy: ids must come from a text file")
+
+
+@pytest.mark.parametrize("error, status, expected", [
+    (MemoryError(), 1, "bilaf: error: out of memory; try float32 embeddings, a "
+                       "smaller pool, or fewer --n-jobs"),
+    (OSError(28, "No space left on device", "e.npy"), 1,
+     "bilaf: error: e.npy: No space left on device"),
+    (OSError("no errno"), 1, "bilaf: error: no errno"),
+    (KeyboardInterrupt(), 130, "bilaf: interrupted"),
+])
+def test_failures_past_the_checks_are_one_line(monkeypatch, tmp_path, error,
+                                               status, expected):
+    """Out of memory, an OS error the checks could not foresee, and Ctrl-C
+    end the command with one line on stderr and its exit status, no
+    traceback."""
+    import sklearn_bilaf.cli as cli
+
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli, "_run_select", fail)
+    np.save(tmp_path / "e.npy", np.zeros((10, 2)))
+    proc = call_bilaf("select", "e.npy", "-b", "3", "-q", cwd=tmp_path)
+    assert proc.returncode == status
+    assert proc.stderr.strip().splitlines() == [expected]
+    assert proc.stdout == ""
+
+
+def test_fraction_options_keep_their_text_when_copied_or_pickled():
+    """'--budget 0.5%' is quoted as typed in messages; a copy of the parsed
+    value (a sampler clone deep-copies it; process workers pickle it) keeps
+    both the value and the text."""
+    import copy
+
+    from sklearn_bilaf.cli import _budget
+
+    value = _budget("0.5%")
+    for other in (copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
+        assert other == 0.005
+        assert str(other) == "0.5%"
+        assert type(other) is type(value)
+
+
+def test_text_table_read_in_chunks_is_the_table(monkeypatch, tmp_path):
+    """A table longer than a read chunk: the chunks are joined in order, the
+    ids and labels stay with their rows, and an error in a later chunk
+    names its line."""
+    import sklearn_bilaf.io as bilaf_io
+
+    monkeypatch.setattr(bilaf_io, "_CSV_CHUNK_ROWS", 3)
+    X = np.arange(30.0).reshape(10, 3) / 4
+    lines = ["id,a,b,c,label"] + [f"r{i},{float(a)!r},{float(b)!r},{float(c)!r},"
+                                  f"{i % 3}" for i, (a, b, c) in enumerate(X)]
+    lines.insert(5, "")  # a blank line inside the second chunk
+    (tmp_path / "e.csv").write_text("\n".join(lines) + "\n")
+    pool = bilaf_io.load_embeddings(tmp_path / "e.csv", id_column="id",
+                                    label_column="label")
+    np.testing.assert_array_equal(pool.X, X)
+    assert pool.ids == [f"r{i}" for i in range(10)]
+    assert pool.labels.tolist() == [i % 3 for i in range(10)]
+    lines[9] = "r7,1.0,x,2.0,1"  # the eighth row, on line 10
+    (tmp_path / "e.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(bilaf_io.InputError,
+                       match=r"e.csv: line 10, column 'b' holds 'x', not a number"):
+        bilaf_io.load_embeddings(tmp_path / "e.csv", id_column="id",
+                                 label_column="label")
+
+
+def test_text_table_column_errors(tmp_path):
+    """What the column options of a text table cannot use is said."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "dup.csv").write_text("a,a,c\n1,2,3\n")
+    with pytest.raises(InputError, match=r"several columns are named 'a'; give "
+                                         r"--label-column as a 0-based column"):
+        load_embeddings(tmp_path / "dup.csv", label_column="a")
+    (tmp_path / "bare.csv").write_text("1,2,3\n4,5,6\n")
+    with pytest.raises(InputError, match=r"--label-column 'foo': the file has no "
+                                         r"header row, so name columns by"):
+        load_embeddings(tmp_path / "bare.csv", label_column="foo")
+    with pytest.raises(InputError, match=r"the id column and the label column "
+                                         r"are the same column"):
+        load_embeddings(tmp_path / "bare.csv", id_column=2, drop_last_column=True)
+    (tmp_path / "two.csv").write_text("1,2\n4,5\n")
+    with pytest.raises(InputError, match="no feature columns are left"):
+        load_embeddings(tmp_path / "two.csv", id_column=0, label_column=1)
+    # header="yes" takes a numeric first row for the names.
+    pool = load_embeddings(tmp_path / "bare.csv", header="yes")
+    assert pool.X.tolist() == [[4.0, 5.0, 6.0]]
+    # Labels that are not whole numbers stay numbers.
+    (tmp_path / "lab.csv").write_text("x,lab\n1,1.5\n2,2.5\n")
+    assert load_embeddings(tmp_path / "lab.csv",
+                           label_column="lab").labels.tolist() == [1.5, 2.5]
+
+
+def test_text_table_with_a_field_past_the_csv_limit(tmp_path):
+    """A field longer than the csv module's limit (a whole file on one
+    quoted line, say) is a malformed table, said in one line."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text('a,b\n1,"' + "9" * 200_000 + '"\n')
+    with pytest.raises(InputError, match=r"e.csv: malformed table \(field larger "
+                                         r"than field limit"):
+        load_embeddings(tmp_path / "e.csv")
+
+
+def test_npy_arrays_without_rows_of_features_are_refused(tmp_path):
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    np.save(tmp_path / "none.npy", np.zeros((5, 0)))
+    with pytest.raises(InputError, match="none.npy has zero feature columns"):
+        load_embeddings(tmp_path / "none.npy")
+    np.save(tmp_path / "scalar.npy", np.float64(3))
+    with pytest.raises(InputError, match=r"scalar.npy holds an array of shape "
+                                         r"\(\); embeddings must be 2-D, one row "
+                                         r"per sample and one column per "
+                                         r"feature$"):
+        load_embeddings(tmp_path / "scalar.npy")
+    np.save(tmp_path / "one.npy", np.zeros((5, 1)))
+    with pytest.raises(InputError, match="has a single column; --drop-last-column "
+                                         "would leave no features"):
+        load_embeddings(tmp_path / "one.npy", drop_last_column=True)
+    with pytest.raises(InputError, match="--id-column only applies to tables"):
+        load_embeddings(tmp_path / "one.npy", id_column=0)
+
+
+def test_ids_file_reading_rules(tmp_path):
+    """read_ids: a CSV's single column or its named one, blank rows
+    skipped; a text file's trailing empty lines dropped, an empty id inside
+    refused."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    (tmp_path / "two.csv").write_text("a,b\n1,2\n\n3,4\n")
+    with pytest.raises(InputError, match=r"--ids .*two.csv has 2 columns; name "
+                                         r"the id column with --id-column"):
+        read_ids(tmp_path / "two.csv", 2)
+    assert read_ids(tmp_path / "two.csv", 2, column="b") == ["2", "4"]
+    (tmp_path / "blank.csv").write_text("\n\n")
+    with pytest.raises(InputError, match="blank.csv is empty"):
+        read_ids(tmp_path / "blank.csv", 2)
+    (tmp_path / "ids.txt").write_text("x\ny\n\n\n")
+    assert read_ids(tmp_path / "ids.txt", 2) == ["x", "y"]
+    with pytest.raises(InputError, match="--id-column with --ids only applies to "
+                                         ".csv/.tsv id files"):
+        read_ids(tmp_path / "ids.txt", 2, column="a")
+    (tmp_path / "hole.txt").write_text("x\n \ny\n")
+    with pytest.raises(InputError, match="hole.txt: line 2 holds an empty id"):
+        read_ids(tmp_path / "hole.txt", 3)
+
+
+def test_unknown_output_formats_are_refused():
+    from sklearn_bilaf.io import InputError, format_selection, write_selection
+
+    with pytest.raises(ValueError, match=r"unknown output format '.xml'; use "
+                                         r".json, .csv, .npy"):
+        format_selection(".xml", np.array([1]), roles=["core"],
+                         pseudo_classes=np.array([0]))
+    with pytest.raises(InputError, match=r"-o o.xml: unknown output format"):
+        write_selection("o.xml", np.array([1]), roles=["core"],
+                        pseudo_classes=np.array([0]))

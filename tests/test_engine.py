@@ -1501,3 +1501,26 @@ def test_sampler_does_not_scan_the_pool_for_nan_twice(monkeypatch):
     assert calls == []
     pseudo_classes.assign_pseudo_classes(X, [0, 5])
     assert calls
+
+
+def test_assign_pseudo_classes_refuses_a_pool_that_is_not_2d():
+    """One row per sample: a 1-D or 3-D X is refused, saying its shape."""
+    with pytest.raises(ValueError, match=r"X must be 2-D, one row per sample; "
+                                         r"got shape \(5,\)"):
+        assign_pseudo_classes(np.zeros(5), [0])
+    with pytest.raises(ValueError, match=r"got shape \(5, 2, 2\)"):
+        assign_pseudo_classes(np.zeros((5, 2, 2)), [0])
+
+
+def test_pseudo_class_of_integer_rows_computes_in_float64():
+    """A PseudoClass built on integer rows holds them as float64, and its
+    distances accept a single local position as well as a list."""
+    X = np.array([[0, 0], [3, 4], [6, 8]])
+    pseudo_class = PseudoClass(0, np.arange(3), 0, X, "euclidean")
+    assert pseudo_class.X.dtype == np.float64
+    np.testing.assert_array_equal(pseudo_class.distances([0]), [[0.0, 5.0, 10.0]])
+    np.testing.assert_array_equal(pseudo_class.distances(1), [[5.0, 0.0, 5.0]])
+    np.testing.assert_array_equal(pseudo_class.distances(np.int64(2), 0),
+                                  [[10.0]])
+    np.testing.assert_array_equal(pseudo_class.distances(2, [0, 1]),
+                                  pseudo_class.distances([2], [0, 1]))

@@ -638,3 +638,15 @@ def test_colour_override_replaces_the_class_colours(pool, sampler, key):
     core_rows = np.asarray(sampler.core_indices_)
     np.testing.assert_allclose(display.cores_.get_facecolors(),
                                display.colors_[core_rows])
+
+
+def test_inlier_mask_of_values_that_do_not_sort_is_refused():
+    """An inlier_mask mixing kinds of values (which np.unique cannot sort)
+    is refused as not a boolean mask, quoting its first values."""
+    embedding = np.zeros((4, 2))
+    mask = np.array([1, "a", None, 0], dtype=object)
+    with pytest.raises(ValueError, match=r"inlier_mask must be a boolean mask "
+                                         r"\(True for the kept samples\); got "
+                                         r"values \[1, 'a', None, 0\]"):
+        SelectionDisplay(embedding, [0], inlier_mask=mask).plot()
+    plt.close("all")

@@ -1979,3 +1979,64 @@ def test_fit_transform_with_y_says_how_to_train_on_the_selection():
         warnings.simplefilter("error")
         BiLAFSampler(20, core_selector=RandomSelector(4),
                      random_state=0).fit_transform(X)  # no y: nothing to say
+
+
+def test_kmeans_cores_of_an_all_zero_pool():
+    """A pool of zero rows: k-means runs on it as given (no rescaling) and
+    its centres become distinct samples, the lowest rows first."""
+    from sklearn_bilaf.core import _scale_exponent
+
+    X = np.zeros((6, 2))
+    assert _scale_exponent(X) == 0
+    with warnings.catch_warnings():
+        # "Number of distinct clusters (1) found smaller than n_clusters".
+        warnings.simplefilter("ignore")
+        selector = KMeansSelector(n_cores=3, random_state=0).fit(X, budget=3)
+        sampler = BiLAFSampler(budget=4, core_selector=KMeansSelector(
+            n_cores=3, random_state=0)).fit(X)
+    assert selector.selected_indices_.tolist() == [0, 1, 2]
+    assert sampler.core_indices_.tolist() == [0, 1, 2]
+    assert np.unique(sampler.selected_indices_).size == 4
+
+
+class _NoSignature:
+    """A callable whose signature cannot be read (as a compiled method's
+    may not be): ``inspect.signature`` raises on it."""
+
+    __signature__ = "not a signature"
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args, **kwargs):
+        return self.function(*args, **kwargs)
+
+
+class _CompiledFitSelector(RandomSelector):
+    @property
+    def fit(self):
+        return _NoSignature(super().fit)
+
+
+def test_core_selector_whose_fit_has_no_readable_signature_is_used():
+    """The check that a core selector's fit takes the budget cannot read a
+    signature-less fit: the selector is used (the call decides), not
+    refused as "not a core selector"."""
+    import inspect
+
+    with pytest.raises(TypeError):
+        inspect.signature(_CompiledFitSelector(3).fit)
+    X = _blobs(60, 3)
+    got = BiLAFSampler(budget=6, core_selector=_CompiledFitSelector(
+        3, random_state=0), random_state=0).fit(X)
+    expected = BiLAFSampler(budget=6, core_selector=RandomSelector(
+        3, random_state=0), random_state=0).fit(X)
+    np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
+    # A fit whose signature is readable and lacks the budget is refused.
+
+    class NoBudget(RandomSelector):
+        def fit(self, X, y=None):
+            return self
+
+    with pytest.raises(ValueError, match="is not a core selector"):
+        BiLAFSampler(budget=6, core_selector=NoBudget(3)).fit(X)
