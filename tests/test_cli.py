@@ -2709,3 +2709,107 @@ def test_unknown_output_formats_are_refused():
     with pytest.raises(InputError, match=r"-o o.xml: unknown output format"):
         write_selection("o.xml", np.array([1]), roles=["core"],
                         pseudo_classes=np.array([0]))
+
+
+def test_parquet_files_that_give_no_pool_are_refused(tmp_path):
+    """Each Parquet file that holds no usable embeddings gets its reason."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    def refused(name, fragment):
+        with pytest.raises(InputError) as info:
+            load_embeddings(tmp_path / name)
+        assert fragment in str(info.value), str(info.value)
+
+    np.save(tmp_path / "e.npy", np.zeros((2, 2)))
+    (tmp_path / "e.parquet").write_bytes((tmp_path / "e.npy").read_bytes())
+    refused("e.parquet", "e.parquet: not a Parquet file: it is a NumPy .npy "
+                         "file; name it .npy")
+    (tmp_path / "cut.parquet").write_bytes(b"PAR1" + b"\0" * 100)
+    refused("cut.parquet", "cut.parquet: unreadable Parquet file (")
+    pq.write_table(pa.table({}), tmp_path / "none.parquet")
+    refused("none.parquet", "none.parquet has no columns")
+    pq.write_table(pa.table({"a": pa.array([], pa.float64())}),
+                   tmp_path / "empty.parquet")
+    refused("empty.parquet", "empty.parquet has zero rows")
+    pq.write_table(pa.table({"v": [["a", "b"], ["c", "d"]]}),
+                   tmp_path / "text.parquet")
+    refused("text.parquet", "column 'v' holds lists of string, not numbers")
+    pq.write_table(pa.table({"v": [[1.0, 2.0], [3.0]]}),
+                   tmp_path / "ragged.parquet")
+    refused("ragged.parquet", "the lists in column 'v' do not all have the same "
+                              "length")
+    # A table whose only column pandas' metadata lists as the index.
+    table = pa.table({"a": [1.0, 2.0]}).replace_schema_metadata(
+        {b"pandas": b'{"index_columns": ["a"]}'})
+    pq.write_table(table, tmp_path / "index.parquet")
+    refused("index.parquet", "no feature columns are left to select with (the "
+                             "only columns are the pandas index)")
+    # Metadata under pandas' key that is not its JSON: no index, all features.
+    table = pa.table({"a": [1.0, 2.0], "b": [3.0, 4.0]}).replace_schema_metadata(
+        {b"pandas": b"not json"})
+    pq.write_table(table, tmp_path / "meta.parquet")
+    assert load_embeddings(tmp_path / "meta.parquet").X.tolist() == [[1.0, 3.0],
+                                                                     [2.0, 4.0]]
+
+
+def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
+    """A sparse matrix's archive is named as one only when it is one, object
+    arrays are refused unread, and an HDF5 file is told apart."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    def message(name, **kwargs):
+        with pytest.raises(InputError) as info:
+            load_embeddings(tmp_path / name, **kwargs)
+        return str(info.value)
+
+    # scipy.sparse.save_npz's members, with a shape that is not two ints.
+    np.savez(tmp_path / "odd.npz", data=np.ones((3, 2)), format=np.array("csr"),
+             shape=np.array([3.0, 3.0]))
+    assert "holds a scipy.sparse matrix (csr; scipy.sparse.save_npz)" in message(
+        "odd.npz")
+    # Members with those names that are not a sparse matrix's: read as arrays.
+    for name, fmt in (("list.npz", np.array(["csr"])), ("other.npz", np.array("xyz"))):
+        np.savez(tmp_path / name, data=np.ones((3, 2)), format=fmt,
+                 shape=np.array([3, 2]))
+        assert load_embeddings(tmp_path / name, key="data").X.shape == (3, 2)
+    np.save(tmp_path / "objects.npy", np.array([[None, 1]], dtype=object))
+    assert message("objects.npy") == (
+        f"{tmp_path / 'objects.npy'} holds Python objects, which are never "
+        "unpickled; save the embeddings as a numeric array, e.g. "
+        "np.save(path, X.astype(np.float32))")
+    (tmp_path / "h5.npy").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    assert message("h5.npy").endswith(
+        "not a NumPy .npy file: it is an HDF5 file; save the embeddings with "
+        "np.save and name the file .npy")
+
+
+def test_command_line_messages_for_rare_first_arguments(tmp_path):
+    """'-' first is not a command (and no file hint: stdin is not read);
+    an unknown option, alone or after 'demo', is unrecognized."""
+    proc = call_bilaf("-", cwd=tmp_path)
+    assert_one_line_error(proc, "'-' is not a command (choose from select, "
+                                "demo) (see 'bilaf --help')", status=2)
+    proc = call_bilaf("--nope", cwd=tmp_path)
+    assert_one_line_error(proc, "unrecognized arguments: --nope (see 'bilaf "
+                                "--help')", status=2)
+    proc = call_bilaf("demo", "--nope", cwd=tmp_path)
+    assert_one_line_error(proc, "unrecognized arguments: --nope (see 'bilaf demo "
+                                "--help')", status=2)
+    assert "the demo runs on the digits" not in proc.stderr
+
+
+def test_float64_rows_too_small_to_normalise_are_named(tmp_path):
+    """A float64 row too small for ActiveFT to normalise: rescaling is the
+    fix (saving as float64, the fix for float32, is not offered)."""
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    X[3] = 1e-320
+    np.save(tmp_path / "e.npy", X)
+    proc = call_bilaf("select", "e.npy", "-b", "5", "-q", cwd=tmp_path)
+    assert_one_line_error(
+        proc, "e.npy: 1 row (row 3) has a norm too small for --core-selector "
+        "activeft (the default) to normalise in float64: rescale the embeddings "
+        "(e.g. multiply them by a power of 10), or choose the cores with "
+        "--core-selector kmeans, random or fds")
+    assert "save them as float64" not in proc.stderr
