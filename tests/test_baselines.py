@@ -543,3 +543,26 @@ def test_probcover_cosine_names_the_all_zero_rows(dtype):
     X[[3, 17]] = 1e-30  # tiny but not zero: a direction
     assert ProbCoverSelector(5, metric="cosine", random_state=0).fit(
         X).selected_indices_.size == 5
+
+
+def test_ball_graph_keeps_each_sample_when_the_search_finds_none(monkeypatch):
+    """The radius search can miss a sample's own row (its expanded-form
+    distance to itself rounds above a tiny radius); a chunk in which it
+    finds nothing still gives every sample its own ball."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from sklearn_bilaf import baselines
+
+    class FindsNothing(NearestNeighbors):
+        def radius_neighbors(self, X=None, radius=None, return_distance=True,
+                             sort_results=False):
+            empty = np.empty(len(X), dtype=object)
+            for i in range(len(X)):
+                empty[i] = np.empty(0)
+            return empty, empty.copy()
+
+    monkeypatch.setattr(baselines, "NearestNeighbors", FindsNothing)
+    X = np.random.RandomState(0).normal(size=(7, 3))
+    indptr, indices = baselines._ball_graph(X, 1e-300)
+    np.testing.assert_array_equal(indptr, np.arange(8))
+    np.testing.assert_array_equal(indices, np.arange(7))

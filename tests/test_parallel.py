@@ -992,3 +992,20 @@ def test_kmeans_thread_limit_keeps_a_lower_limit_and_restores():
             with kmeans_openmp_threads():
                 assert openmp() == {min(outer, 2)}
             assert openmp() == {outer}
+
+
+def test_stage_pickling_is_left_to_the_backend_without_cloudpickle(monkeypatch):
+    """Without cloudpickle (neither installed nor bundled with joblib) the
+    up-front check cannot pickle as loky does: it leaves the stage to the
+    backend instead of refusing it, or failing on the import."""
+    import sys
+
+    from sklearn_bilaf.sampler import _refuse_unpicklable_stage
+
+    stage = _UnpicklableBoundary()
+    with joblib.parallel_backend("loky"):
+        with pytest.raises(TypeError, match="refuses to be pickled"):
+            _refuse_unpicklable_stage("boundary_selector", stage, 2)
+        monkeypatch.setitem(sys.modules, "cloudpickle", None)
+        monkeypatch.setitem(sys.modules, "joblib.externals.cloudpickle", None)
+        assert _refuse_unpicklable_stage("boundary_selector", stage, 2) is None

@@ -2040,3 +2040,14 @@ def test_core_selector_whose_fit_has_no_readable_signature_is_used():
 
     with pytest.raises(ValueError, match="is not a core selector"):
         BiLAFSampler(budget=6, core_selector=NoBudget(3)).fit(X)
+
+
+def test_resolve_count_refuses_a_bool():
+    """True is an int to Python, but not a count: refused, not taken as 1."""
+    from sklearn_bilaf.base import resolve_count
+
+    for value in (True, np.bool_(False)):
+        with pytest.raises(TypeError, match=rf"^budget={value!r} is a bool; pass "
+                                            r"an int count or a float fraction "
+                                            r"of the pool\.$"):
+            resolve_count(value, 10, name="budget")
