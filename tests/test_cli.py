@@ -2813,3 +2813,46 @@ def test_float64_rows_too_small_to_normalise_are_named(tmp_path):
         "(e.g. multiply them by a power of 10), or choose the cores with "
         "--core-selector kmeans, random or fds")
     assert "save them as float64" not in proc.stderr
+
+
+def test_atomic_write_in_text_mode_and_when_the_block_fails(tmp_path, monkeypatch):
+    """Text mode writes UTF-8 as given (no newline translation) and keeps
+    the replaced file's permissions; an exception other than an OSError in
+    the block leaves the old file and no temporary file, and goes through
+    unchanged; a temporary name already taken is skipped."""
+    from sklearn_bilaf import io as bilaf_io
+
+    out = tmp_path / "s.txt"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    with bilaf_io.atomic_write(out) as handle:
+        handle.write("é\r\n")
+    assert out.read_bytes() == "é\r\n".encode()
+    assert out.stat().st_mode & 0o777 == 0o600
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop):
+        with bilaf_io.atomic_write(out, binary=True) as handle:
+            handle.write(b"new")
+            raise Stop
+    assert out.read_bytes() == "é\r\n".encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["s.txt"]
+
+    # Every temporary name the first tries give is taken: the next is used.
+    real_open = os.open
+    tries = []
+
+    def taken_twice(name, flags, *args):
+        tries.append(name)
+        if len(tries) <= 2:
+            raise FileExistsError(17, "File exists", name)
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(bilaf_io.os, "open", taken_twice)
+    with bilaf_io.atomic_write(out) as handle:
+        handle.write("third\n")
+    assert out.read_text() == "third\n"
+    assert len(set(tries)) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["s.txt"]
