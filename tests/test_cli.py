@@ -2856,3 +2856,27 @@ def test_atomic_write_in_text_mode_and_when_the_block_fails(tmp_path, monkeypatc
     assert out.read_text() == "third\n"
     assert len(set(tries)) == 3
     assert [p.name for p in tmp_path.iterdir()] == ["s.txt"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_non_utf8_table_from_a_pipe_is_told_without_rereading_it(tmp_path):
+    """A named pipe cannot be read again to see what the file is: the
+    message comes from the byte that failed alone."""
+    import threading
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    path = tmp_path / "p.csv"
+    os.mkfifo(path)
+
+    def write():
+        with open(path, "wb") as handle:
+            handle.write(b"a,b\n1,2\n\xff\xfe,3\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    with pytest.raises(InputError, match=r"p.csv: not UTF-8 text \(byte 0xff\): "
+                                         r"it is likely in another encoding"):
+        load_embeddings(path)
+    writer.join(timeout=10)
+    assert not writer.is_alive()
