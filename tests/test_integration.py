@@ -1289,3 +1289,18 @@ def test_label_budget_classifier_has_classes_with_any_classifier(small_digits):
     X, y = small_digits
     clf = LabelBudgetClassifier(_sampler(), _DuckClassifier()).fit(X, y)
     assert_array_equal(clf.classes_, np.unique(y[clf.selected_indices_]))
+
+
+def test_package_lists_and_loads_its_lazy_names():
+    """The names imported on first use are listed by dir() (for tab
+    completion) before they are loaded, and an unknown name is an
+    AttributeError naming it."""
+    import sklearn_bilaf
+
+    names = dir(sklearn_bilaf)
+    assert set(sklearn_bilaf.__all__) <= set(names)
+    assert names == sorted(names)
+    assert sklearn_bilaf.SubsetResampler.__module__ == "sklearn_bilaf.meta"
+    with pytest.raises(AttributeError, match="module 'sklearn_bilaf' has no "
+                                             "attribute 'Nope'"):
+        sklearn_bilaf.Nope  # noqa: B018
