@@ -2880,3 +2880,15 @@ def test_non_utf8_table_from_a_pipe_is_told_without_rereading_it(tmp_path):
         load_embeddings(path)
     writer.join(timeout=10)
     assert not writer.is_alive()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_device_that_fails_to_take_the_selection(tmp_path):
+    """A device written in place (here one that is always full) that fails
+    the write: said in one line, with the system's reason."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).normal(size=(30, 3)))
+    proc = call_bilaf("select", "e.npy", "-b", "5", "-q", "-o", "/dev/full",
+                      "--output-format", "csv", cwd=tmp_path)
+    assert_one_line_error(proc, "-o /dev/full: could not write the selection "
+                                "(No space left on device)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
