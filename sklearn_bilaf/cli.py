@@ -1261,13 +1261,23 @@ def _check_command(argv, parser):
         )
     option = first.split("=", 1)[0]
     known = commands["select"]._option_string_actions
-    # argparse also takes unambiguous abbreviations (--budg for --budget).
+    # argparse also takes unambiguous abbreviations (--budg for --budget),
+    # and short options with their value or together ('-b5', '-qb5').
     if option in known or (option.startswith("--") and len(option) > 2 and any(
-            name.startswith(option) for name in known)):
+            name.startswith(option) for name in known)) or (
+            not option.startswith("--") and option[:2] in known):
         raise _UsageError(
             f"{option} is an option of a command; put it after the command: "
             f"{suggestion}", PROG,
         )
+    # Neither the main options nor a command's: argparse would take the next
+    # argument for a mistyped command ('bilaf --bugdet 5 e.npy': "invalid
+    # choice: '5'").
+    raise _UsageError(
+        f"unrecognized arguments: {option}; before the command, {PROG} takes "
+        f"only --help and --version, and {option} is not an option of {PROG} "
+        "select either", f"{PROG} select",
+    )
 
 
 def _refuse_extras(extras, command, parser):

@@ -2787,13 +2787,10 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
 
 def test_command_line_messages_for_rare_first_arguments(tmp_path):
     """'-' first is not a command (and no file hint: stdin is not read);
-    an unknown option, alone or after 'demo', is unrecognized."""
+    an unknown option after 'demo' is unrecognized."""
     proc = call_bilaf("-", cwd=tmp_path)
     assert_one_line_error(proc, "'-' is not a command (choose from select, "
                                 "demo) (see 'bilaf --help')", status=2)
-    proc = call_bilaf("--nope", cwd=tmp_path)
-    assert_one_line_error(proc, "unrecognized arguments: --nope (see 'bilaf "
-                                "--help')", status=2)
     proc = call_bilaf("demo", "--nope", cwd=tmp_path)
     assert_one_line_error(proc, "unrecognized arguments: --nope (see 'bilaf demo "
                                 "--help')", status=2)
@@ -2892,3 +2889,25 @@ def test_output_device_that_fails_to_take_the_selection(tmp_path):
     assert_one_line_error(proc, "-o /dev/full: could not write the selection "
                                 "(No space left on device)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+@pytest.mark.parametrize("args, fragments, prog", [
+    # A mistyped option of select, before the command: argparse took its
+    # value for a mistyped command ("invalid choice: '5'").
+    (["--bugdet", "5", "e.npy"],
+     ["unrecognized arguments: --bugdet; before the command, bilaf takes only "
+      "--help and --version, and --bugdet is not an option of bilaf select "
+      "either"], "bilaf select"),
+    (["--nope"], ["unrecognized arguments: --nope"], "bilaf select"),
+    # Short options of select with their value or together ('-b5', '-qb5').
+    (["-b5", "e.npy"], ["-b5 is an option of a command; put it after the "
+                        "command: bilaf select -b5 e.npy"], "bilaf"),
+    (["-qb5", "e.npy"], ["-qb5 is an option of a command; put it after the "
+                         "command: bilaf select -qb5 e.npy"], "bilaf"),
+])
+def test_unknown_or_bundled_options_before_the_command(tmp_path, args, fragments,
+                                                       prog):
+    (tmp_path / "e.npy").write_text("not read\n")
+    proc = call_bilaf(*args, cwd=tmp_path)
+    assert_one_line_error(proc, *fragments, f"(see '{prog} --help')", status=2)
+    assert "invalid choice" not in proc.stderr
