@@ -2740,6 +2740,11 @@ def test_parquet_files_that_give_no_pool_are_refused(tmp_path):
                    tmp_path / "ragged.parquet")
     refused("ragged.parquet", "the lists in column 'v' do not all have the same "
                               "length")
+    # As many values as two rows of two, but not two in each row.
+    pq.write_table(pa.table({"v": [[1.0, 2.0, 3.0], [4.0]]}),
+                   tmp_path / "uneven.parquet")
+    refused("uneven.parquet", "the lists in column 'v' do not all have the same "
+                              "length")
     # A table whose only column pandas' metadata lists as the index.
     table = pa.table({"a": [1.0, 2.0]}).replace_schema_metadata(
         {b"pandas": b'{"index_columns": ["a"]}'})
@@ -2911,3 +2916,42 @@ def test_unknown_or_bundled_options_before_the_command(tmp_path, args, fragments
     proc = call_bilaf(*args, cwd=tmp_path)
     assert_one_line_error(proc, *fragments, f"(see '{prog} --help')", status=2)
     assert "invalid choice" not in proc.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--removal-rate", "abc", "argument --removal-rate: 'abc' is not a number"),
+    ("--penalty", "abc", "argument --penalty: 'abc' is not a number"),
+    ("--seed", "1.5", "argument --seed: '1.5' is not a whole number"),
+    ("--n-jobs", "two", "argument -j/--n-jobs: 'two' is not a whole number"),
+    ("--n-jobs", "0", "argument -j/--n-jobs: 0 jobs: give 1 or more, or -1 for "
+                      "all cores"),
+])
+def test_option_values_that_are_not_numbers(tmp_path, option, value, message):
+    np.save(tmp_path / "e.npy", np.zeros((10, 2)))
+    proc = call_bilaf("select", "e.npy", "-q", option, value, cwd=tmp_path)
+    assert_one_line_error(proc, message, "(see 'bilaf select --help')", status=2)
+
+
+def test_label_column_and_drop_last_column_exclude_each_other(tmp_path):
+    (tmp_path / "e.csv").write_text("a,b,c\n1,2,0\n3,4,1\n")
+    proc = call_bilaf("select", "e.csv", "-q", "--label-column", "c",
+                      "--drop-last-column", cwd=tmp_path)
+    assert_one_line_error(proc, "give either --label-column or --drop-last-column",
+                          status=2)
+
+
+def test_stage_options_with_only_cores_selected_are_warned_about_once(tmp_path):
+    """With as many cores as the budget, --penalty (a boundary option) does
+    nothing: one warning line says so; without a stage option, none."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).normal(size=(60, 4)))
+    common = ["select", "e.npy", "-b", "10", "-k", "10", "--core-selector",
+              "random", "-o", "s.json"]
+    proc = call_bilaf(*common, "--penalty", "1.5", cwd=tmp_path)
+    assert_ok(proc)
+    warned = [line for line in proc.stderr.splitlines()
+              if "all 10 selected samples are cores" in line]
+    assert len(warned) == 1, proc.stderr
+    assert "have no effect; lower --n-cores to select boundary samples" in warned[0]
+    proc = call_bilaf(*common, cwd=tmp_path)
+    assert_ok(proc)
+    assert "selected samples are cores" not in proc.stderr

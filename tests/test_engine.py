@@ -1524,3 +1524,6 @@ def test_pseudo_class_of_integer_rows_computes_in_float64():
                                   [[10.0]])
     np.testing.assert_array_equal(pseudo_class.distances(2, [0, 1]),
                                   pseudo_class.distances([2], [0, 1]))
+    with pytest.raises(ValueError, match=r"rows must be a 1-D array of local "
+                                         r"positions; got shape \(1, 2\)"):
+        pseudo_class.distances([[0, 1]])
