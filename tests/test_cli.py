@@ -2697,10 +2697,22 @@ def test_ids_file_reading_rules(tmp_path):
     (tmp_path / "hole.txt").write_text("x\n \ny\n")
     with pytest.raises(InputError, match="hole.txt: line 2 holds an empty id"):
         read_ids(tmp_path / "hole.txt", 3)
+    # A CSV of one column needs no --id-column; its header is not an id.
+    (tmp_path / "one.csv").write_text("name\nx\ny\n")
+    assert read_ids(tmp_path / "one.csv", 2) == ["x", "y"]
+    (tmp_path / "long.csv").write_text('name\n"' + "x" * 200_000 + '"\n')
+    with pytest.raises(InputError, match=r"--ids .*long.csv: malformed table "
+                                         r"\(field larger than field limit"):
+        read_ids(tmp_path / "long.csv", 1)
 
 
 def test_unknown_output_formats_are_refused():
-    from sklearn_bilaf.io import InputError, format_selection, write_selection
+    from sklearn_bilaf.io import (
+        InputError,
+        check_output_path,
+        format_selection,
+        write_selection,
+    )
 
     with pytest.raises(ValueError, match=r"unknown output format '.xml'; use "
                                          r".json, .csv, .npy"):
@@ -2709,6 +2721,9 @@ def test_unknown_output_formats_are_refused():
     with pytest.raises(InputError, match=r"-o o.xml: unknown output format"):
         write_selection("o.xml", np.array([1]), roles=["core"],
                         pseudo_classes=np.array([0]))
+    with pytest.raises(InputError, match=r"-o sel.xml: unknown output format "
+                                         r"'.xml'; use .json, .csv, .npy"):
+        check_output_path("sel.xml")
 
 
 def test_parquet_files_that_give_no_pool_are_refused(tmp_path):
