@@ -2638,7 +2638,10 @@ def test_text_table_column_errors(tmp_path):
     # header="yes" takes a numeric first row for the names.
     pool = load_embeddings(tmp_path / "bare.csv", header="yes")
     assert pool.X.tolist() == [[4.0, 5.0, 6.0]]
-    # Labels that are not whole numbers stay numbers.
+    # Text labels stay text; labels that are not whole numbers stay numbers.
+    (tmp_path / "text.csv").write_text("x,lab\n1,cat\n2,dog\n")
+    labels = load_embeddings(tmp_path / "text.csv", label_column="lab").labels
+    assert labels.dtype.kind == "U" and labels.tolist() == ["cat", "dog"]
     (tmp_path / "lab.csv").write_text("x,lab\n1,1.5\n2,2.5\n")
     assert load_embeddings(tmp_path / "lab.csv",
                            label_column="lab").labels.tolist() == [1.5, 2.5]
