@@ -363,7 +363,7 @@ def validate_pool(estimator, X, *, reset=True):
             # "invalid value") for finite values near the dtype's maximum.
             with np.errstate(over="ignore", invalid="ignore"):
                 assert_all_finite(X_valid, input_name="X")
-            _reject_overflowing(X_valid)
+            _reject_overflowing(X_valid, underflow=not _in_cosine_geometry(estimator))
     except (TypeError, ValueError) as exc:
         clearer = _clearer_conversion_error(X, exc)
         if clearer is None:
@@ -505,13 +505,22 @@ def _check_finite_in_chunks(X):
 _SMALLEST_PEAK = float(np.sqrt(np.finfo(np.float64).smallest_subnormal))
 
 
-def _reject_overflowing(X):
+def _in_cosine_geometry(estimator):
+    """True for an estimator whose distances are all cosine ones, those of
+    the L2-normalised rows (tiny rows are scaled by their largest entry
+    before normalising): the scale of X does not matter to it."""
+    return (getattr(estimator, "metric", None) == "cosine"
+            or getattr(type(estimator), "_normalises_rows", False))
+
+
+def _reject_overflowing(X, *, underflow=True):
     """Refuse values so large that squared distances between rows overflow,
-    or so small (all of them) that they underflow float64."""
+    or (with ``underflow``) so small (all of them) that they underflow
+    float64."""
     if X.size == 0:
         return
     peak = max(abs(float(X.max())), abs(float(X.min())))
-    if 0.0 < peak < _SMALLEST_PEAK:
+    if underflow and 0.0 < peak < _SMALLEST_PEAK:
         raise ValueError(
             f"X has no value larger than {peak:.3g} in absolute value, so "
             "squared distances between its rows underflow to 0 even in float64 "

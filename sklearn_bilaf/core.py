@@ -1423,6 +1423,10 @@ class ActiveFTSelector(BaseCoreSelector):
     (3, 8)
     """
 
+    #: Its distances are cosine ones: a pool of tiny values is not refused
+    #: (see ``validate_pool``).
+    _normalises_rows = True
+
     _parameter_constraints: dict = {
         **BaseCoreSelector._parameter_constraints,
         "temperature": [Number(0, None, closed="neither")],

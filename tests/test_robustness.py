@@ -839,6 +839,27 @@ def test_values_whose_squared_distances_underflow_float64_are_refused(make):
     assert make().fit(few).selected_indices_.size == n_picks
 
 
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(8, metric="cosine", random_state=0),
+    lambda: ActiveFTSelector(5, random_state=0),
+    lambda: FarthestPointSelector(5, metric="cosine", random_state=0),
+    lambda: ProbCoverSelector(5, metric="cosine", radius=0.1, random_state=0),
+], ids=["sampler", "activeft", "fds", "probcover"])
+def test_tiny_values_are_accepted_in_cosine_geometry(make):
+    """Cosine distances are those of the L2-normalised rows (tiny rows are
+    scaled by their largest entry first): a pool of tiny values has the
+    picks of the same pool at an ordinary scale, and is not refused as the
+    Euclidean estimators refuse it."""
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max()
+    expected = make().fit(X).selected_indices_
+    for exponent in (-600, -1000):
+        tiny = np.ldexp(X, exponent)
+        fitted = make().fit(tiny)
+        np.testing.assert_array_equal(fitted.selected_indices_, expected)
+        np.testing.assert_array_equal(fitted.transform(tiny), tiny[expected])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_values_near_the_dtype_maximum_are_refused_without_numpy_warnings(dtype):
     # scikit-learn's finiteness check sums X: +max and -max made inf - inf,
