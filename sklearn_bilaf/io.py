@@ -1063,9 +1063,13 @@ def _parquet_feature_block(column, name, n_rows, source):
     _check_no_nulls(column, f"column {name!r}", source)
     if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_boolean(kind):
         return column.to_numpy().reshape(n_rows, 1)
+    if pat.is_decimal(kind):
+        # Base-10 numbers (SQL exports, pandas' Decimal objects): float64.
+        return _decimals_as_float64(column).to_numpy().reshape(n_rows, 1)
     if pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind):
         value_type = kind.value_type
-        if not (pat.is_integer(value_type) or pat.is_floating(value_type)):
+        if not (pat.is_integer(value_type) or pat.is_floating(value_type)
+                or pat.is_decimal(value_type)):
             raise InputError(
                 f"{source}: column {name!r} holds lists of {value_type}, not "
                 f"numbers{hint}"
@@ -1087,12 +1091,21 @@ def _parquet_feature_block(column, name, n_rows, source):
 
             lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
             if np.all(lengths == width):
+                if pat.is_decimal(value_type):
+                    values = _decimals_as_float64(values)
                 return values.to_numpy(zero_copy_only=False).reshape(n_rows, width)
         raise InputError(
             f"{source}: the lists in column {name!r} do not all have the same "
             "length; every embedding needs the same number of features"
         )
     raise InputError(f"{source}: column {name!r} holds {kind}, not numbers{hint}")
+
+
+def _decimals_as_float64(values):
+    """A pyarrow array (or chunked array) of decimals as float64."""
+    import pyarrow as pa
+
+    return values.cast(pa.float64())
 
 
 # -- entry point -------------------------------------------------------------

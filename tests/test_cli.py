@@ -2729,6 +2729,34 @@ def test_unknown_output_formats_are_refused():
         check_output_path("sel.xml")
 
 
+def test_parquet_decimal_columns_are_read_as_float64(tmp_path):
+    """Decimal columns (SQL exports, pandas' Decimal objects) hold numbers:
+    read as float64, scalar or in lists; they were refused as "holds
+    decimal128(5, 2), not numbers"."""
+    from decimal import Decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import load_embeddings
+
+    values = [["1.25", "-3.10"], ["0.50", "2.00"], ["-0.75", "4.40"]]
+    expected = np.array([[float(v) for v in row] for row in values])
+    table = pa.table({
+        "a": pa.array([Decimal(r[0]) for r in values], pa.decimal128(5, 2)),
+        "b": pa.array([Decimal(r[1]) for r in values], pa.decimal256(40, 2)),
+    })
+    pq.write_table(table, tmp_path / "d.parquet")
+    pool = load_embeddings(tmp_path / "d.parquet")
+    assert pool.X.dtype == np.float64
+    np.testing.assert_array_equal(pool.X, expected)
+    lists = pa.table({"v": pa.array([[Decimal(v) for v in row] for row in values],
+                                    pa.list_(pa.decimal128(5, 2)))})
+    pq.write_table(lists, tmp_path / "l.parquet")
+    pool = load_embeddings(tmp_path / "l.parquet")
+    assert pool.X.dtype == np.float64
+    np.testing.assert_array_equal(pool.X, expected)
+
+
 def test_parquet_files_that_give_no_pool_are_refused(tmp_path):
     """Each Parquet file that holds no usable embeddings gets its reason."""
     pa = pytest.importorskip("pyarrow")
