@@ -225,8 +225,11 @@ def _what_it_is(head, suffix):
     for magic, what, right in _KNOWN_MAGIC:
         if head.startswith(magic) and right != suffix:
             if right is None:
-                return (f"it is {what}; save the embeddings with np.save and "
-                        "name the file .npy")
+                # (An HDF5 file.)  One already named .npy needs no new name.
+                rename = "" if suffix == ".npy" else " and name the file .npy"
+                return (f"it is {what}, which is not read; read the array "
+                        f"(with h5py, say){',' if rename else ' and'} save it "
+                        f"with np.save{rename}")
             return f"it is {what}; name it {right}"
     return None
 

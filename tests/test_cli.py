@@ -2830,10 +2830,15 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
         f"{tmp_path / 'objects.npy'} holds Python objects, which are never "
         "unpickled; save the embeddings as a numeric array, e.g. "
         "np.save(path, X.astype(np.float32))")
+    # Already named .npy: not told to name it .npy (it was).
     (tmp_path / "h5.npy").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
     assert message("h5.npy").endswith(
-        "not a NumPy .npy file: it is an HDF5 file; save the embeddings with "
-        "np.save and name the file .npy")
+        "not a NumPy .npy file: it is an HDF5 file, which is not read; read the "
+        "array (with h5py, say) and save it with np.save")
+    (tmp_path / "h5.npz").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    assert message("h5.npz").endswith(
+        "it is an HDF5 file, which is not read; read the array (with h5py, say), "
+        "save it with np.save and name the file .npy")
 
 
 def test_command_line_messages_for_rare_first_arguments(tmp_path):
