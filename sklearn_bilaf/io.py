@@ -751,14 +751,43 @@ def _parse_chunk(rows, lines, features, labels, source, hint="",
     raise InputError(f"{source}: could not parse the numbers")  # pragma: no cover
 
 
+def _noting_the_end(lines, ended):
+    """``lines``, then an entry appended to ``ended`` once they run out.
+
+    csv's reader (in its default, lenient mode) returns the row the file
+    ends inside of -- one with a quote never closed, which took in the rest
+    of the file -- as if it were complete: a row it returns once ``ended``
+    is set is such a row.  (Its strict mode would also refuse text after a
+    closing quote, ``"1" ,2``, which it reads as ``1 ``.)
+    """
+    yield from lines
+    ended.append(True)
+
+
+def _unclosed_quote(source, line):
+    return InputError(
+        f"{source}: the row that starts on line {line} has a quote (\") that "
+        "is never closed, so the rest of the file was read as one field; close "
+        "the quote or remove it, and save the file again"
+    )
+
+
 def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_column,
                     header):
     source = str(path)
     try:
         with _open_text(path) as handle:
             text = _check_separator(handle, delimiter, source)
-            reader = csv.reader(text, delimiter=delimiter)
-            first = next((row for row in reader if not _is_blank(row)), None)
+            ended = []
+            reader = csv.reader(_noting_the_end(text, ended), delimiter=delimiter)
+            first, previous = None, 0
+            for row in reader:
+                if ended:
+                    raise _unclosed_quote(source, previous + 1)
+                if not _is_blank(row):
+                    first = row
+                    break
+                previous = reader.line_num
             if first is None:
                 raise InputError(f"{source} is empty: there is nothing to select from")
             first_line = reader.line_num
@@ -813,8 +842,12 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
             def records():
                 if not has_header:
                     yield first, first_line
+                previous = first_line
                 for row in reader:
+                    if ended:
+                        raise _unclosed_quote(source, previous + 1)
                     yield row, reader.line_num
+                    previous = reader.line_num
 
             for row, line in records():
                 if _is_blank(row):
@@ -1315,8 +1348,17 @@ def read_ids(path, n_rows, *, column=None):
     try:
         with handle:
             if suffix in _DELIMITERS:
-                reader = csv.reader(handle, delimiter=_DELIMITERS[suffix])
-                names = next((row for row in reader if row), None)
+                ended = []
+                reader = csv.reader(_noting_the_end(handle, ended),
+                                    delimiter=_DELIMITERS[suffix])
+                names, previous = None, 0
+                for row in reader:
+                    if ended:
+                        raise _unclosed_quote(f"--ids {source}", previous + 1)
+                    if row:
+                        names = row
+                        break
+                    previous = reader.line_num
                 if names is None:
                     raise InputError(f"--ids {source} is empty")
                 names = [name.strip() for name in names]
@@ -1331,7 +1373,11 @@ def read_ids(path, n_rows, *, column=None):
                     position = _resolve_column(column, names, True, "--id-column",
                                                f"--ids {source}")
                 ids, lines = [], []
+                previous = reader.line_num
                 for row in reader:
+                    if ended:
+                        raise _unclosed_quote(f"--ids {source}", previous + 1)
+                    previous = reader.line_num
                     if not row:
                         continue
                     if len(row) != len(names):

@@ -2658,6 +2658,43 @@ def test_text_table_with_a_field_past_the_csv_limit(tmp_path):
         load_embeddings(tmp_path / "e.csv")
 
 
+def test_text_table_ending_inside_a_quoted_field_is_refused(tmp_path):
+    """A quote never closed swallows the rest of the file into one field:
+    'a,b\\n1,"2\\n' was read as 2.0, and 'a,b\\n1,"2\\n3,4\\n' lost a row
+    (or blamed the swallowed text).  Quoted fields that are closed, even
+    across lines, and quotes inside an unquoted field, still read."""
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    path = tmp_path / "e.csv"
+    for text, line in (('a,b\n1,"2\n', 2), ('a,b\n1,"2', 2),
+                       ('a,b\n1,2\n\n3,"4\n5,6\n', 4), ('"a,b\n1,2\n', 1),
+                       ('1,2\n3,"4\n', 2)):
+        path.write_text(text)
+        with pytest.raises(InputError, match=(
+                rf"e.csv: the row that starts on line {line} has a quote "
+                r"\(\"\) that is never closed, so the rest of the file was "
+                r"read as one field; close the quote or remove it, and save "
+                r"the file again")):
+            load_embeddings(path)
+    path.write_text('a,b\n"1",2\n"3\n",4\n')
+    np.testing.assert_array_equal(load_embeddings(path).X, [[1, 2], [3, 4]])
+    path.write_text('x,id\n1,a"b\n2,"c"')
+    assert load_embeddings(path, id_column="id").ids == ['a"b', "c"]
+    path.write_text('x,id\n1,"a"\n2,"b\n')
+    with pytest.raises(InputError, match=r"starts on line 3 has a quote"):
+        load_embeddings(path, id_column="id")
+    (tmp_path / "ids.csv").write_text('id\n"a"\n"b\n')
+    with pytest.raises(InputError, match=r"--ids .*ids.csv: the row that starts "
+                                         r"on line 3 has a quote"):
+        read_ids(tmp_path / "ids.csv", 2)
+    (tmp_path / "ids.csv").write_text('"id\na\nb\n')
+    with pytest.raises(InputError, match=r"--ids .*ids.csv: the row that starts "
+                                         r"on line 1 has a quote"):
+        read_ids(tmp_path / "ids.csv", 2)
+    (tmp_path / "ids.csv").write_text('id\n"a"\nb"\n')
+    assert read_ids(tmp_path / "ids.csv", 2) == ["a", 'b"']
+
+
 def test_npy_arrays_without_rows_of_features_are_refused(tmp_path):
     from sklearn_bilaf.io import InputError, load_embeddings
 
