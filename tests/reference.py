@@ -127,7 +127,10 @@ def reference_bilaf(
         U = kept_lists[c]
         core_local = U.index(cores[c])
         DU = cdist(X[U], X[U])
-        d_in = DU.mean(axis=1)
+        # Correctly rounded, like rho: members whose distances to the class
+        # are the same multiset get the same d_in (a plain row mean rounds
+        # them apart, and that decides exact boundary-score ties).
+        d_in = np.array([_mean(row) for row in DU])
         Dc = cdist(X[U], X[cores])
         Dc[:, c] = np.inf
         d_out, opp = Dc.min(axis=1), Dc.argmin(axis=1)

@@ -1067,6 +1067,33 @@ def test_boundary_score_tie_through_equal_inside_means_goes_to_candidate_order()
         assert sampler.selected_indices_.tolist() == [0, 4, 1]
 
 
+LITERAL_TIE_POOLS = [
+    # Mirror images around the core (the test above).
+    (np.array([[0, 2, 1], [2, 1, 0], [2, 0, 2], [1, 1, 0], [1, 2, 1],
+               [2, 0, 1], [2, 1, 1], [2, 1, 2]], dtype=float), [0, 4], 3,
+     [0, 4, 1]),
+    # Collinear integer rows t * (1, -1, 2), minimised from a fuzzed pool:
+    # rows 6 and 2 of class 0 both score BS = 2/3 exactly; row 6 comes first
+    # in the candidate order.
+    (np.array([1, 22, 21, 23, 21, 23, 22, 18, 24.0])[:, None] * [1, -1, 2],
+     [8, 7, 5], 4, [5, 6, 7, 8]),
+]
+
+
+@pytest.mark.parametrize("variant", ["paper", "published"])
+@pytest.mark.parametrize("pool", range(len(LITERAL_TIE_POOLS)))
+def test_literal_spec_inside_means_tie_like_the_engine(pool, variant):
+    # The literal version's d_in must be correctly rounded, as its rho is:
+    # a plain row mean rounded equal means apart by an ulp, so it broke
+    # exact boundary-score ties by rounding and disagreed with the engine
+    # (found by differential fuzzing against the engine).
+    X, cores, budget, picks = LITERAL_TIE_POOLS[pool]
+    expected = reference_bilaf(X, cores, budget, variant=variant)[0]
+    assert expected.tolist() == picks
+    np.testing.assert_array_equal(
+        _engine(X, cores, budget, variant=variant).selected_indices_, expected)
+
+
 @pytest.mark.parametrize("d", [1, 3, 16])
 def test_few_features_give_cdist_distances(d):
     X = np.random.default_rng(d).integers(0, 4, size=(60, d)).astype(float) / 7
