@@ -248,6 +248,30 @@ def test_user_guide_says_kmeans_selectors_run_on_at_most_two_threads():
     assert "run on all of scikit-learn's threads" not in bullet
 
 
+def test_user_guide_says_cosine_ties_of_parallel_rows_go_by_rounding():
+    """Rows pointing the same way are at cosine distance 0 in exact
+    arithmetic, but scaling them to unit norm rounds, differently for
+    different norms: their ties are not exact (differential fuzzing against
+    the literal spec found a sample parallel to two cores joining the
+    higher class).  The page's promise that exact ties stay exact is
+    Euclidean; it must say so."""
+    import numpy as np
+
+    from sklearn_bilaf._distances import prepare
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    rows = prepare(np.array([[1.0, 1.0], [3.0, 3.0]]), "cosine")
+    assert not np.array_equal(rows[0], rows[1])
+    X = np.array([[1.0, 1.0], [3.0, 3.0], [2.0, 2.0], [1.0, -1.0]])
+    # Row 0 ties with the cores at rows 1 (class 0) and 2 (class 1).
+    assert assign_pseudo_classes(X, [1, 2, 3], "cosine")[0] == 1
+    page = (ROOT / "doc" / "user_guide.rst").read_text(encoding="utf-8")
+    bullet = " ".join(page.split("- **Accurate orderings.**")[1]
+                      .split("\n- **")[0].split())
+    assert 'metric="cosine"' in bullet
+    assert "parallel" in bullet and "rounding decides" in bullet
+
+
 def _documented_callables():
     """(name, callable) of every public function, class and method, the
     class methods and the methods scikit-learn shows only when the wrapped
