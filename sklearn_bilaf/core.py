@@ -1285,7 +1285,10 @@ class ActiveFTSelector(BaseCoreSelector):
     loss curve agreed with a float64 run to a relative 2e-5, the unit
     centroids to 5e-3 (absolute), and 99 of the 100 selected samples were
     the same.  The pool is read in row blocks and never copied or normalised
-    into a copy (except by the k-means start, see ``init``); the work runs
+    into a copy (except by the k-means start, see ``init``), if it is
+    C-contiguous: a pool that is not C-contiguous (a Fortran-ordered array,
+    or a view such as ``X[:, :-1]``) is copied whole into C order first, so
+    that the picks do not depend on the memory layout.  The work runs
     on as many threads as BLAS may use, with a result that does not depend
     on their number, nor on scikit-learn's ``working_memory``: the row
     blocks are fixed (4,096 rows, each with its 4,096 x K similarities), and

@@ -1651,3 +1651,33 @@ def test_transform_of_another_pool_names_the_estimator(make):
             rf"transform expects the pool {name} was fitted on: X has 59 rows "
             rf"but {name} was fitted on 60\.")):
         estimator.transform(X[:59])
+
+
+def test_activeft_docs_say_a_pool_not_c_contiguous_is_copied_whole():
+    """ActiveFT copies a pool that is not C-contiguous (a Fortran-ordered
+    array, or a view with a column dropped, as ``bilaf select
+    --drop-last-column`` gives) into C order, whole, so that the picks do
+    not depend on the memory layout; the docstrings of ActiveFTSelector and
+    BiLAFSampler.fit said the pool was never copied (but by the k-means
+    start)."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    with_label = np.ascontiguousarray(rng.normal(size=(4000, 65)).astype(np.float32))
+    view = with_label[:, :-1]
+    assert not view.flags.c_contiguous
+    kw = dict(n_cores=20, init="random", max_iter=2, random_state=0)
+    tracemalloc.start()
+    try:
+        picked = ActiveFTSelector(**kw).fit(view).selected_indices_
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak >= view.nbytes  # a whole copy
+    np.testing.assert_array_equal(
+        picked,
+        ActiveFTSelector(**kw).fit(np.ascontiguousarray(view)).selected_indices_)
+    doc = " ".join(ActiveFTSelector.__doc__.split())
+    assert "not C-contiguous" in doc and "copied whole" in doc
+    fit_doc = " ".join(BiLAFSampler.fit.__doc__.split())
+    assert "not C-contiguous" in fit_doc and "float16" in fit_doc
