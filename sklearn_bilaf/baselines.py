@@ -586,9 +586,15 @@ class ProbCoverSelector(BaseCoreSelector):
         nearest_other = np.empty(n)
         start = 0
 
+        members = [np.flatnonzero(labels == c) for c in range(n_clusters)]
+
         def reduce(chunk, chunk_start):
             rows = labels[chunk_start: chunk_start + chunk.shape[0]]
-            chunk[rows[:, None] == labels[None, :]] = np.inf
+            # Cluster by cluster, with index arrays: a boolean mask of the
+            # chunk's shape would add an eighth to a chunk that already
+            # fills working_memory.
+            for c in np.unique(rows):
+                chunk[np.ix_(np.flatnonzero(rows == c), members[c])] = np.inf
             return chunk.min(axis=1)
 
         for block in pairwise_distances_chunked(X, reduce_func=reduce,

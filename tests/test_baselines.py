@@ -566,3 +566,24 @@ def test_ball_graph_keeps_each_sample_when_the_search_finds_none(monkeypatch):
     indptr, indices = baselines._ball_graph(X, 1e-300)
     np.testing.assert_array_equal(indptr, np.arange(8))
     np.testing.assert_array_equal(indices, np.arange(7))
+
+
+def test_probcover_purity_distances_stay_within_working_memory():
+    """The purity radius masked each distance chunk's same-cluster entries
+    with a boolean array an eighth of the chunk's size, on top of a chunk
+    that already fills ``working_memory`` (18.3 MiB for 16)."""
+    import tracemalloc
+
+    import sklearn
+
+    X = np.random.RandomState(0).standard_normal((8000, 8))
+    selector = ProbCoverSelector(20, n_classes=5, random_state=0)
+    with sklearn.config_context(working_memory=16):
+        expected = selector._pure_radius(X, 0)
+        tracemalloc.start()
+        try:
+            assert selector._pure_radius(X, 0) == expected
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 1.08 * 16 * 2**20, peak / 2**20
