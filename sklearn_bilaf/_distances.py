@@ -68,6 +68,20 @@ def refuse_sparse(X):
         )
 
 
+def refuse_all_zero_rows(X, where="the pool has",
+                         fix="Remove them or use metric='euclidean'."):
+    """metric="cosine" normalises rows: count the all-zero ones of the whole
+    of X, a block at a time, so that the error names them all."""
+    step = max(1, (1 << 24) // max(1, X.shape[1]))
+    zero = np.concatenate([start + np.flatnonzero(~X[start:start + step].any(axis=1))
+                           for start in range(0, X.shape[0], step)])
+    if zero.size:
+        raise ValueError(
+            f"metric='cosine' is undefined for all-zero rows; {where} "
+            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). {fix}"
+        )
+
+
 def prepare(rows, metric, dtype=np.float64):
     """Rows in the computing geometry: a float copy, L2-normalised for cosine."""
     out = np.array(rows, dtype=dtype, copy=True, order="C")

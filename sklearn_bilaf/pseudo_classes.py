@@ -21,6 +21,7 @@ from ._distances import (
     finish,
     nearest_two,
     prepare,
+    refuse_all_zero_rows,
     refuse_sparse,
     unique_rows,
     within_distances,
@@ -121,6 +122,13 @@ def _check_metric(metric):
         raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
 
 
+def _refuse_zero_rows_of_pool(X, metric):
+    """After a block of rows failed to normalise: the error for the all-zero
+    rows of the whole pool (the block's own counted only its rows)."""
+    if metric == "cosine":
+        refuse_all_zero_rows(X)
+
+
 def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                           return_outside=False):
     """Pseudo-class of every sample: the rank of its nearest core.
@@ -190,7 +198,11 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         # Rows normalised in float32 are off by ~1e-7, more than the near-ties
         # that the exact re-evaluation must decide: normalise in float64.
         dtype = np.float64
-    centres = prepare(X[cores], metric, dtype=dtype)
+    try:
+        centres = prepare(X[cores], metric, dtype=dtype)
+    except ValueError:
+        _refuse_zero_rows_of_pool(X, metric)
+        raise
     origin = centres.mean(axis=0)
     n = X.shape[0]
     labels = np.empty(n, dtype=np.intp)
@@ -205,7 +217,11 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             # joined class 0 and an infinite one some class, silently.
             _refuse_unusable(rows, start, limit)
         if metric == "cosine" or rows.dtype != dtype:
-            rows = prepare(rows, metric, dtype=dtype)
+            try:
+                rows = prepare(rows, metric, dtype=dtype)
+            except ValueError:
+                _refuse_zero_rows_of_pool(X, metric)
+                raise
         if return_outside:
             first, second, dist = nearest_two(rows, centres, metric, origin=origin)
             labels[start:stop], opponent[start:stop] = first, second

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._distances import chunk_rows, prepare
+from ._distances import chunk_rows, prepare, refuse_all_zero_rows
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -83,20 +83,6 @@ def _seeded(estimator, rng):
         estimator.set_params(**{name: int(rng.randint(_SEED_MAX))
                                 for name in unseeded})
     return estimator
-
-
-def _refuse_all_zero_rows(X, where="the pool has",
-                          fix="Remove them or use metric='euclidean'."):
-    """metric="cosine" normalises rows: count the all-zero ones up front, a
-    block at a time, so that the error names them all (and before stage 1)."""
-    step = max(1, (1 << 24) // max(1, X.shape[1]))
-    zero = np.concatenate([start + np.flatnonzero(~X[start:start + step].any(axis=1))
-                           for start in range(0, X.shape[0], step)])
-    if zero.size:
-        raise ValueError(
-            f"metric='cosine' is undefined for all-zero rows; {where} "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). {fix}"
-        )
 
 
 def _accepts_keyword(function, name):
@@ -552,7 +538,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         X = validate_pool(self, X)
         self._check_stage_types()
         if self.metric == "cosine":
-            _refuse_all_zero_rows(X)
+            refuse_all_zero_rows(X)
         n_samples = X.shape[0]
         budget = resolve_count(self.budget, n_samples, name="budget")
         rng = check_random_state(self.random_state)
@@ -741,7 +727,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         if cosine:
             # Counted here: the chunks below would name neither the rows nor
             # their number in X (only in the chunk that failed).
-            _refuse_all_zero_rows(
+            refuse_all_zero_rows(
                 X, where="X has",
                 fix="Remove them: they have no cosine distance to the selection.")
             # The cosine distance is half the squared Euclidean distance of

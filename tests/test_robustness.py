@@ -1006,6 +1006,22 @@ def test_cosine_error_counts_every_all_zero_row_of_the_pool():
         BiLAFSampler(20, core_selector=RandomSelector(3), metric="cosine").fit(X)
 
 
+def test_assign_pseudo_classes_cosine_error_counts_every_all_zero_row():
+    # The rows are normalised a chunk at a time: the error counted only the
+    # chunk (or the cores) that failed, and named no rows.
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = np.random.RandomState(0).normal(size=(20000, 4))
+    X[[5, 15000, 19999]] = 0
+    with pytest.raises(ValueError, match=r"the pool has 3 of them \(e\.g\. rows "
+                                         r"\[5, 15000, 19999\]\)"):
+        assign_pseudo_classes(X, [1, 2], "cosine")
+    X[1] = 0  # a core too
+    with pytest.raises(ValueError, match=r"the pool has 4 of them \(e\.g\. rows "
+                                         r"\[1, 5, 15000, 19999\]\)"):
+        assign_pseudo_classes(X, [1, 2], "cosine")
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
