@@ -24,15 +24,17 @@ positions, the core first.  The
 
 
 import operator
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
 from ._threads import one_thread
-from .base import Number, fit_or_forget, validate_pool
+from .base import Number, caller_stacklevel, fit_or_forget, validate_pool
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = [
@@ -95,7 +97,17 @@ def _group_labels(y, n_samples):
             "y must hold one group label (an int or a str) per row of X; got "
             "complex numbers."
         )
-    y = column_or_1d(y, dtype=None, warn=True)
+    if len(shape) == 2:
+        # scikit-learn's own warning (warn=True) names its caller's line,
+        # in this module, not the user's.
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. "
+            "Please change the shape of y to (n_samples, ), for example using "
+            "ravel().",
+            DataConversionWarning,
+            stacklevel=caller_stacklevel(),
+        )
+    y = column_or_1d(y, dtype=None)
     if y.shape[0] != n_samples:
         raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} rows.")
     if y.dtype.kind == "f":

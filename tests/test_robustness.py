@@ -1499,6 +1499,19 @@ def test_fit_transform_y_warning_points_at_the_callers_line(through_pipeline):
     assert [w.filename for w in record
             if "ignores y" in str(w.message)] == [__file__]
 
+def test_boundary_fit_column_vector_warning_points_at_the_callers_line():
+    # scikit-learn's column_or_1d warned with stacklevel=2: boundary.py.
+    from sklearn.exceptions import DataConversionWarning
+
+    X = np.random.RandomState(0).normal(size=(12, 3))
+    y = (np.arange(12) % 2)[:, None]
+    with pytest.warns(DataConversionWarning, match="column-vector y") as record:
+        scores = BoundarySelector().fit(X, y).boundary_scores_
+    assert [w.filename for w in record] == [__file__]
+    np.testing.assert_array_equal(
+        scores, BoundarySelector().fit(X, y.ravel()).boundary_scores_)
+
+
 def _repeated_fits(make, n_fits=3):
     X = np.random.RandomState(0).normal(size=(300, 8))
     return {tuple(make().fit(X).selected_indices_) for _ in range(n_fits)}
