@@ -174,6 +174,23 @@ class Fraction(Number):
                 "a count must be an int)")
 
 
+def instance_call(cls):
+    """How to write an instance of ``cls`` in an error message:
+    ``"Cls()"``, or ``"Cls(budget=...)"`` naming the parameters its
+    ``__init__`` requires (advising ``Cls()`` would give another error)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):  # no signature to read
+        return f"{cls.__name__}()"
+    required = [p.name for p in parameters
+                if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                               p.KEYWORD_ONLY)]
+    return f"{cls.__name__}({', '.join(f'{name}=...' for name in required)})"
+
+
 def caller_stacklevel():
     """``stacklevel`` for a ``warnings.warn`` made by the calling function,
     pointing at the first frame outside this package, scikit-learn and

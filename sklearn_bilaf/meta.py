@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .base import fit_or_forget
+from .base import fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
 
@@ -112,7 +112,7 @@ def _check_instances(**params):
         if isinstance(value, type):
             raise InvalidParameterError(
                 f"{name}={value.__name__} is a class; pass an instance: "
-                f"{name}={value.__name__}()."
+                f"{name}={instance_call(value)}."
             )
 
 

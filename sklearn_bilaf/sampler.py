@@ -35,6 +35,7 @@ from .base import (
     _refuse_hidden_fit_predict,
     caller_stacklevel,
     fit_or_forget,
+    instance_call,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -422,7 +423,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             if isinstance(value, type):
                 raise InvalidParameterError(
                     f"{stage}={value.__name__} is a class; pass an instance: "
-                    f"{stage}={value.__name__}()."
+                    f"{stage}={instance_call(value)}."
                 )
             if (hasattr(value, "fit") or hasattr(value, "rank_class")
                     or hasattr(value, "select_class")) and not hasattr(

@@ -1165,7 +1165,8 @@ def test_meta_estimators_refuse_a_class_before_selecting(small_digits):
 
     X, y = small_digits
     with pytest.raises(InvalidParameterError, match=r"sampler=BiLAFSampler is "
-                       r"a class; pass an instance: sampler=BiLAFSampler\(\)"):
+                       r"a class; pass an instance: "
+                       r"sampler=BiLAFSampler\(budget=\.\.\.\)"):
         LabelBudgetClassifier(BiLAFSampler, _lr()).fit(X, y)
     with pytest.raises(InvalidParameterError, match=r"sampler=BiLAFSampler is "
                        "a class"):

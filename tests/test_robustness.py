@@ -1997,6 +1997,36 @@ def test_a_stage_class_instead_of_an_instance_is_refused_up_front(stage, cls):
         BiLAFSampler(10, **{stage: cls}).fit(_blobs(60))
 
 
+@pytest.mark.parametrize("case, advice", [
+    ("core_selector", "core_selector=ClustererSelector(clusterer=...)"),
+    ("denoiser", "denoiser=OutlierDetectorDenoiser(detector=...)"),
+    ("resampler", "sampler=BiLAFSampler(budget=...)"),
+    ("classifier", "sampler=BiLAFSampler(budget=...)"),
+])
+def test_a_class_with_required_parameters_is_not_advised_as_a_bare_call(
+        case, advice):
+    # "pass an instance: sampler=BiLAFSampler()" advised a call that fails
+    # (budget is required).
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    X, y = _blobs(60), np.arange(60) % 2
+    fit = {
+        "core_selector": lambda: BiLAFSampler(
+            10, core_selector=ClustererSelector).fit(X),
+        "denoiser": lambda: BiLAFSampler(
+            10, denoiser=OutlierDetectorDenoiser).fit(X),
+        "resampler": lambda: SubsetResampler(BiLAFSampler).fit_resample(X, y),
+        "classifier": lambda: LabelBudgetClassifier(
+            BiLAFSampler, LogisticRegression()).fit(X, y),
+    }[case]
+    with pytest.raises(TypeError, match="is a class; pass an instance: "
+                                        + re.escape(advice) + r"\.$"):
+        fit()
+
+
 def test_stage_settings_without_boundary_samples_warn():
     # A grid over denoiser__ / boundary_selector__ parameters does nothing when
     # every selected sample is a core (the default core stage's K = B).
