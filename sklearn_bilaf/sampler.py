@@ -502,6 +502,28 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             return _seeded(denoiser, rng)
         return OutlierDetectorDenoiser(_seeded(denoiser, rng))
 
+    def _fewer_cores_advice(self, budget):
+        """How to give the core stage fewer cores than the budget, in the
+        terms of the core stage the user chose."""
+        selector = self.core_selector
+        if selector is None:
+            return ("The default core stage takes K = min(budget, 5 % of the "
+                    "pool) cores: to select boundary samples, give the core "
+                    "stage fewer, e.g. core_selector=ActiveFTSelector("
+                    "n_cores='paper').")
+        if not hasattr(selector, "fit"):
+            return ("To select boundary samples, pass fewer core indices than "
+                    f"the budget ({budget}).")
+        if _is_clusterer(selector) or hasattr(selector, "clusterer"):
+            return ("To select boundary samples, ask the clusterer for fewer "
+                    f"clusters than the budget ({budget}).")
+        if "n_cores" in selector.get_params(deep=False):
+            return ("To select boundary samples, give the core stage fewer "
+                    f"cores than the budget ({budget}): a smaller n_cores "
+                    "(core_selector__n_cores), or n_cores='paper'.")
+        return ("To select boundary samples, give the core stage fewer cores "
+                f"than the budget ({budget}).")
+
     def _log(self, message):
         if self.verbose:
             print(f"[BiLAFSampler] {message}", file=sys.stderr, flush=True)
@@ -552,15 +574,14 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         with config_context(assume_finite=True):
             core_selector.fit(X, budget=budget)
         cores = self._checked_cores(core_selector, n_samples, budget)
-        if cores.size == budget and (self.denoiser is not None
-                                     or self.boundary_selector is not None):
+        stages_set = [name for name in ("denoiser", "boundary_selector")
+                      if getattr(self, name) is not None]
+        if cores.size == budget and stages_set:
             warnings.warn(
-                f"All {budget} selected samples are cores, so the denoiser and "
-                "boundary_selector set on this sampler have no effect on the "
-                "selection (the default core stage takes K = min(budget, 5 % of "
-                "the pool)). To select boundary samples, give the core stage "
-                "fewer cores, e.g. core_selector=ActiveFTSelector(n_cores="
-                "'paper') or a smaller n_cores.",
+                f"All {budget} selected samples are cores, so the "
+                f"{' and '.join(stages_set)} set on this sampler "
+                f"{'has' if len(stages_set) == 1 else 'have'} no effect on the "
+                f"selection. {self._fewer_cores_advice(budget)}",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )

@@ -2043,6 +2043,40 @@ def test_stage_settings_without_boundary_samples_warn():
                      random_state=0).fit(X)  # boundary samples are selected
 
 
+def test_only_cores_warning_advises_what_fits_the_core_stage():
+    # It spoke of the default core stage and of n_cores whatever the core
+    # stage (an array of indices has no n_cores), and of "the denoiser and
+    # boundary_selector" when only one of them was set.
+    from sklearn.cluster import KMeans
+
+    X = _blobs(200)
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(4, core_selector=[0, 1, 2, 3], denoiser=IDCDenoiser()).fit(X)
+    message = str(record[0].message)
+    assert message.startswith("All 4 selected samples are cores, so the "
+                              "denoiser set on this sampler has no effect")
+    assert "pass fewer core indices than the budget (4)" in message
+    assert "n_cores" not in message and "default core stage" not in message
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(4, core_selector=KMeans(4, n_init=1, random_state=0),
+                     boundary_selector=BoundarySelector()).fit(X)
+    message = str(record[0].message)
+    assert "the boundary_selector set on this sampler has no effect" in message
+    assert "ask the clusterer for fewer clusters than the budget" in message
+    assert "n_cores" not in message
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(4, core_selector=RandomSelector(4), denoiser=IDCDenoiser(),
+                     boundary_selector=BoundarySelector()).fit(X)
+    message = str(record[0].message)
+    assert "the denoiser and boundary_selector set on this sampler have" in message
+    assert "a smaller n_cores (core_selector__n_cores)" in message
+    assert "default core stage" not in message
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(8, denoiser=IDCDenoiser(), random_state=0).fit(X)
+    assert "default core stage takes K = min(budget, 5 % of the pool)" in str(
+        record[0].message)
+
+
 def test_fit_transform_with_y_says_how_to_train_on_the_selection():
     # A sampler in the middle of a scikit-learn Pipeline gets fit_transform(X,
     # y); the next step then fails with a bare "inconsistent numbers of
