@@ -224,7 +224,7 @@ def _project(X, projection, random_state):
             name = "projection"
     else:
         coords = projection
-        name = "projection"
+        name = None  # coordinates given: not computed from X
     coords = np.asarray(coords, dtype=np.float64)
     if coords.ndim == 2 and coords.shape[1] == 1:
         # A pool with a single feature (or a single sample) has no second axis.
@@ -238,12 +238,18 @@ def _project(X, projection, random_state):
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
         # Such points would silently be missing from the picture.
+        where = (f"for {bad.size} of the {X.shape[0]} samples (rows "
+                 f"{bad[:5].tolist()})")
+        if name is None:
+            raise ValueError(
+                f"The projection array holds NaN or infinite coordinates "
+                f"{where}; pass finite coordinates."
+            )
         raise ValueError(
-            f"The projection ({name}) gave NaN or infinite coordinates for "
-            f"{bad.size} of the {X.shape[0]} samples (rows "
-            f"{bad[:5].tolist()}); check X for NaN or inf, or the projection."
+            f"The projection ({name}) gave NaN or infinite coordinates "
+            f"{where}; check X for NaN or inf, or the projection."
         )
-    return coords, name
+    return coords, name or "projection"
 
 
 def _palette(n_colors, cmap=None):

@@ -230,6 +230,20 @@ def test_non_finite_coordinates_are_refused(pool, sampler):
         SelectionDisplay.from_estimator(sampler, X, projection=with_a_hole)
 
 
+def test_non_finite_coordinates_given_as_an_array_are_not_blamed_on_x(pool,
+                                                                     sampler):
+    # "The projection (projection) gave NaN ...; check X for NaN or inf":
+    # coordinates passed as an array do not come from X.
+    X, _ = pool
+    coords = X[:, :2].copy()
+    coords[[3, 9]] = np.inf
+    with pytest.raises(ValueError, match=r"^The projection array holds NaN or "
+                                         r"infinite coordinates for 2 of the 300 "
+                                         r"samples \(rows \[3, 9\]\); pass finite "
+                                         r"coordinates\.$"):
+        SelectionDisplay.from_estimator(sampler, X, projection=coords)
+
+
 def test_draws_on_given_axes(pool, sampler):
     X, _ = pool
     fig, (left, right) = plt.subplots(1, 2)
