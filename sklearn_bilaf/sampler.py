@@ -227,12 +227,15 @@ def _select_class_work(label, members, core_position, class_rows, metric,
      pseudo_class.opponent) = stats
     picks = boundary_selector.select_class(pseudo_class, budget)
     expected = (f"{type(boundary_selector).__name__}.select_class must return "
-                f"{budget} distinct local positions starting with the core")
+                f"{budget} distinct local positions in [0, {members.size - 1}], "
+                f"the first the core's ({core_position})")
     picks = require_whole_numbers(picks, expected)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
-        raise ValueError(f"{expected}; got {picks[:10].tolist()}...")
+        shown = np.ravel(picks)
+        raise ValueError(f"{expected}; got {shown[:10].tolist()}"
+                         f"{'...' if shown.size > 10 else '.'}")
     return members[picks]
 
 

@@ -674,6 +674,32 @@ def test_custom_boundary_selector_output_is_checked(result, error, match):
              boundary_selector=_BrokenBoundarySelector(result))
 
 
+def test_custom_boundary_selector_error_names_the_core_position_and_range():
+    # It said "starting with the core" without saying where the core is,
+    # and ended every list with "...", complete or not.
+    class _CoreLast(BaseBoundarySelector):
+        def select_class(self, pseudo_class, budget):
+            others = np.delete(np.arange(pseudo_class.n),
+                               pseudo_class.core_position)
+            return np.r_[others[:budget - 1], pseudo_class.core_position]
+
+    X = _blobs(60)
+    sampler = BiLAFSampler(4, core_selector=[0, 59], denoiser="none",
+                           boundary_selector=_CoreLast())
+    with pytest.raises(ValueError) as info:
+        sampler.fit(X)
+    match = re.fullmatch(r"_CoreLast\.select_class must return (\d+) distinct "
+                         r"local positions in \[0, (\d+)\], the first the "
+                         r"core's \((\d+)\); got \[([\d, ]+)\]\.",
+                         str(info.value))
+    assert match, str(info.value)
+    budget, last, core = (int(match.group(i)) for i in (1, 2, 3))
+    got = [int(v) for v in match.group(4).split(", ")]
+    assert len(got) == budget and got[-1] == core != got[0]
+    assert last + 1 in np.bincount(
+        BiLAFSampler(2, core_selector=[0, 59]).fit(X).labels_)
+
+
 def test_custom_boundary_selector_whole_floats_and_lists_are_positions():
     expected = _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
                     boundary_selector=_BrokenBoundarySelector(
