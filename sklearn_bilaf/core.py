@@ -2081,10 +2081,15 @@ class ClustererSelector(BaseCoreSelector):
         asked = getattr(clusterer, "n_clusters", None)
         if (isinstance(asked, Integral) and not isinstance(asked, bool)
                 and asked > X.shape[0]):
+            # The budget caps the cores too: at most the rows, at most it.
+            capped = budget is not None and budget < X.shape[0]
             raise ValueError(
                 f"{name}(n_clusters={asked}) asks for more clusters than the "
                 f"pool has rows (n_samples={X.shape[0]}); ask it for at most "
-                f"{X.shape[0]} clusters (each centre becomes a distinct core)."
+                f"{budget if capped else X.shape[0]} clusters (each centre "
+                "becomes a distinct core"
+                + (f", and the cores are part of the budget of {budget})."
+                   if capped else ").")
             )
         try:
             # scikit-learn's k-means clusterers repeat bit for bit on at most

@@ -1925,6 +1925,22 @@ def test_clusterer_asking_for_more_clusters_than_rows_is_explained():
         ClustererSelector(KMeans(5)).fit(np.eye(2))
 
 
+def test_clusterer_with_too_many_clusters_is_advised_the_budget_as_the_cap():
+    # "ask it for at most 15 clusters" with a budget of 10: 15 clusters then
+    # failed as "more than the budget of 10".
+    X = np.random.RandomState(0).normal(size=(15, 3))
+    with pytest.raises(ValueError, match=r"KMeans\(n_clusters=20\) asks for more "
+                                         r"clusters than the pool has rows "
+                                         r"\(n_samples=15\); ask it for at most 10 "
+                                         r"clusters \(each centre becomes a "
+                                         r"distinct core, and the cores are part "
+                                         r"of the budget of 10\)\.$"):
+        BiLAFSampler(10, core_selector=KMeans(20)).fit(X)
+    with pytest.raises(ValueError, match=r"at most 15 clusters \(each centre "
+                                         r"becomes a distinct core\)\.$"):
+        ClustererSelector(KMeans(20)).fit(X, budget=15)
+
+
 @pytest.mark.parametrize("stage, make", [
     ("denoiser", lambda: IDCDenoiser(n_neighbors=0)),
     ("denoiser", lambda: IDCDenoiser(n_neighbors=True)),
