@@ -602,7 +602,9 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         count = max(1, int(n_samples * float(value)))
     else:  # pragma: no cover - parameter validation prevents this
         raise TypeError(f"{name} must be an int, a float or 'auto'.")
-    if count > n_samples:
+    # A cap smaller than the pool is the limit to name: lowering the count
+    # to the pool's size would still fail against it.
+    if count > n_samples and not (cap is not None and cap < n_samples):
         raise ValueError(
             f"{name}={value!r} asks for {count} samples but the pool has only "
             f"{n_samples} sample{'' if n_samples == 1 else 's'}. Lower {name} or "

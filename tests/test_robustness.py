@@ -1811,6 +1811,18 @@ def test_resolve_count_floors_fractions_and_caps():
         resolve_count(6, 100, name="n_cores", cap=5)
 
 
+def test_n_cores_above_both_pool_and_budget_is_told_the_budget():
+    # "Lower n_cores or pass a larger pool": lowering it to the pool size
+    # then failed against the budget, and a larger pool could not help.
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    with pytest.raises(ValueError, match=r"^n_cores=300 gives 300 samples, more "
+                                         r"than the budget of 10\."):
+        BiLAFSampler(10, core_selector=RandomSelector(300)).fit(X)
+    with pytest.raises(ValueError, match=r"^n_cores=300 asks for 300 samples but "
+                                         r"the pool has only 200 samples"):
+        RandomSelector(300).fit(X)  # no budget: the pool is the limit
+
+
 def test_resolve_count_refuses_strings_other_than_auto():
     """Only "auto" is a string count, and only where an ``auto`` rule is
     given (a budget has none)."""
