@@ -124,7 +124,8 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         ranking = positions
         if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
             raise ValueError(
-                f"{name} must return a permutation of the {n} local positions."
+                f"{name} must return a permutation of the {n} local positions "
+                f"(each of 0 .. {n - 1} once); got {_not_a_permutation(ranking, n)}."
             )
         if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
                 or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
@@ -194,6 +195,17 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _not_a_permutation(ranking, n):
+    """What is wrong with ``ranking`` as a permutation of ``range(n)``."""
+    if ranking.shape != (n,):
+        return f"an array of shape {ranking.shape}"
+    outside = ranking[(ranking < 0) | (ranking >= n)]
+    if outside.size:
+        return f"{outside[:5].tolist()}, outside that range"
+    values, counts = np.unique(ranking, return_counts=True)
+    return f"{', '.join(map(str, values[counts > 1][:5].tolist()))} repeated"
 
 
 def _most_central(rows):

@@ -604,11 +604,16 @@ class _BrokenDenoiser(BaseDenoiser):
       r"whole number.*got \d+\.\d+\."),
      (lambda n, c: (np.arange(n), True), ValueError, "got True"),
      (lambda n, c: (np.zeros(n, dtype=int), n), ValueError,
-      r"a permutation of the \d+ local positions\."),
+      r"a permutation of the (\d+) local positions \(each of 0 \.\. (\d+) once\); "
+      r"got 0 repeated\."),
      (lambda n, c: (np.arange(n - 1), n - 1), ValueError,
-      r"a permutation of the \d+ local positions\.")],
+      r"a permutation of the (\d+) local positions \(each of 0 \.\. (\d+) once\); "
+      r"got an array of shape \((\d+),\)\."),
+     (lambda n, c: (np.r_[np.arange(1, n), n], n), ValueError,
+      r"a permutation of the (\d+) local positions \(each of 0 \.\. (\d+) once\); "
+      r"got \[(\d+)\], outside that range\.")],
     ids=["None", "fractional", "mask", "too many", "negative", "fraction kept",
-         "bool kept", "repeated positions", "member missing"],
+         "bool kept", "repeated positions", "member missing", "out of range"],
 )
 def test_custom_denoiser_output_is_checked(result, error, match):
     # Casts to int used to truncate fractional positions and counts, read a
