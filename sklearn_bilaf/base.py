@@ -193,10 +193,10 @@ def instance_call(cls):
 
 def caller_stacklevel():
     """``stacklevel`` for a ``warnings.warn`` made by the calling function,
-    pointing at the first frame outside this package, scikit-learn and
-    joblib: the user's line, whichever of our methods or scikit-learn's
-    wrappers (``fit_transform``, ``set_output``, parameter validation, a
-    Pipeline) led there."""
+    pointing at the first frame outside this package, scikit-learn,
+    imbalanced-learn and joblib: the user's line, whichever of our methods
+    or their wrappers (``fit_transform``, ``set_output``, parameter
+    validation, a Pipeline, imbalanced-learn's) led there."""
     import sys
 
     frame = sys._getframe(1)  # the function that warns: stacklevel 1
@@ -204,7 +204,8 @@ def caller_stacklevel():
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         # joblib: a Pipeline calls its steps through joblib's Memory.
-        if module.split(".")[0] not in ("sklearn_bilaf", "sklearn", "joblib"):
+        if module.split(".")[0] not in ("sklearn_bilaf", "sklearn", "imblearn",
+                                        "joblib"):
             return level
         frame = frame.f_back
         level += 1

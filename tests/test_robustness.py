@@ -1511,6 +1511,25 @@ def test_sampler_warnings_point_at_the_callers_line(method):
 
 
 
+def test_sampler_warnings_in_an_imbalanced_learn_pipeline_point_at_the_caller():
+    # The frames skipped stopped at scikit-learn's and joblib's: the
+    # warning named a line of imblearn/pipeline.py.
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import SubsetResampler
+
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    y = np.arange(30) % 2
+    pipe = imblearn_pipeline.make_pipeline(
+        SubsetResampler(BiLAFSampler(29, core_selector=RandomSelector(2),
+                                     random_state=0)),
+        LogisticRegression())
+    with pytest.warns(UserWarning, match="exceeds the") as record:
+        pipe.fit(X, y)
+    assert [w.filename for w in record] == [__file__]
+
+
 @pytest.mark.parametrize("through_pipeline", [False, True])
 def test_fit_transform_y_warning_points_at_the_callers_line(through_pipeline):
     from sklearn.linear_model import LogisticRegression
