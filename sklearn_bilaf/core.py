@@ -2104,12 +2104,19 @@ class ClustererSelector(BaseCoreSelector):
             # The clusterer's own message rarely says which of our inputs
             # caused it: a pool with few distinct rows for its n_clusters.
             n_distinct = np.unique(X, axis=0).shape[0]
+            known = (isinstance(asked, Integral)
+                     and not isinstance(asked, bool))
+            if known and asked > n_distinct or not known and n_distinct < X.shape[0]:
+                advice = ("Ask it for fewer clusters than the pool has distinct "
+                          "rows, or use a core selector from sklearn_bilaf.core "
+                          "(KMeansSelector copes with duplicate rows).")
+            else:  # not the duplicate rows
+                advice = (f"Check its settings against the pool ({X.shape[0]} "
+                          f"rows of {X.shape[1]} features), or use a core "
+                          "selector from sklearn_bilaf.core.")
             raise ValueError(
                 f"{name}.fit failed on the pool ({X.shape[0]} rows, "
-                f"{n_distinct} distinct): {str(exc).rstrip('.')}. Ask it for "
-                "fewer clusters than the pool has distinct rows, or use a core "
-                "selector from sklearn_bilaf.core (KMeansSelector copes with "
-                "duplicate rows)."
+                f"{n_distinct} distinct): {str(exc).rstrip('.')}. {advice}"
             ) from exc
         centres = getattr(clusterer, "cluster_centers_", None)
         if centres is None:

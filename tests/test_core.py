@@ -1421,6 +1421,24 @@ def test_clusterer_selector_says_where_a_clusterer_failed():
     assert isinstance(raised.value.__cause__, ValueError)
 
 
+@pytest.mark.parametrize("clusterer", [
+    KMeans(3, init=np.zeros((2, 2)), n_init=1),  # 2 starting centres for 3
+    _FailingClusterer(),  # no n_clusters, and no duplicate rows
+])
+def test_clusterer_failure_unrelated_to_distinct_rows_is_not_blamed_on_them(
+        clusterer):
+    # "Ask it for fewer clusters than the pool has distinct rows" was said
+    # of every failure, also with 3 clusters asked of 20 distinct rows.
+    X = _blobs(n=20, d=2)
+    with pytest.raises(ValueError, match=r"failed on the pool \(20 rows, 20 "
+                                         r"distinct\): .*\. Check its settings "
+                                         r"against the pool \(20 rows of 2 "
+                                         r"features\), or use a core selector "
+                                         r"from sklearn_bilaf\.core\.$") as raised:
+        ClustererSelector(clusterer).fit(X)
+    assert "fewer clusters" not in str(raised.value)
+
+
 @pytest.mark.parametrize("clusterer", [KMeans(n_clusters=0),
                                        MiniBatchKMeans(3, batch_size=-1)])
 def test_clusterer_selector_passes_the_clusterers_parameter_error_on(clusterer):
