@@ -103,7 +103,11 @@ def _fitted_sampler(estimator):
                 return _fitted_sampler(holders[0])
         return _fitted_sampler(last)
     if not hasattr(estimator, "fit"):
-        raise TypeError(f"{type(estimator).__name__} is not an estimator.")
+        raise TypeError(
+            f"{type(estimator).__name__} is not an estimator: pass the fitted "
+            "sampler first, then its pool: "
+            "SelectionDisplay.from_estimator(sampler, X)."
+        )
     try:
         check_is_fitted(estimator)
     except NotFittedError:

@@ -623,7 +623,12 @@ def test_inlier_mask_of_outlier_labels_is_refused():
 
 def test_what_is_not_an_estimator_is_refused(pool):
     X, _ = pool
-    with pytest.raises(TypeError, match=r"^ndarray is not an estimator\.$"):
+    # It said only "ndarray is not an estimator." (the arguments swapped,
+    # most often): say what to pass.
+    with pytest.raises(TypeError, match=r"^ndarray is not an estimator: pass "
+                                        r"the fitted sampler first, then its "
+                                        r"pool: SelectionDisplay\.from_estimator"
+                                        r"\(sampler, X\)\.$"):
         SelectionDisplay.from_estimator(np.arange(3), X)
 
 
