@@ -1759,6 +1759,14 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
                    else [_json_id(ids[i]) for i in indices])
         return (json.dumps(payload) + "\n").encode("utf-8")
     if suffix == ".csv":
+        expected = (".csv needs roles and pseudo_classes, one per selected row "
+                    f"({indices.size})")
+        for name, values in (("roles", roles), ("pseudo_classes", pseudo_classes)):
+            if values is None:
+                raise TypeError(f"{expected}; got {name}=None.")
+        if not len(roles) == len(pseudo_classes) == indices.size:
+            raise ValueError(f"{expected}; got {len(roles)} roles and "
+                             f"{len(pseudo_classes)} pseudo_classes.")
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["row", "role", "pseudo_class"]

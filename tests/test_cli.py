@@ -1931,6 +1931,29 @@ def test_format_selection_refuses_rows_it_would_misread(indices, error, match):
                             ids=["a", "b", "c"]) == b'["c", "a"]\n'
 
 
+@pytest.mark.parametrize("roles, pseudo_classes, error, match", [
+    (["core"], [0, 0], ValueError,
+     r"^\.csv needs roles and pseudo_classes, one per selected row \(2\); got "
+     r"1 roles and 2 pseudo_classes\.$"),
+    (["core", "boundary"], [0], ValueError, r"got 2 roles and 1 pseudo_classes"),
+    (None, [0, 0], TypeError,
+     r"^\.csv needs roles and pseudo_classes, one per selected row \(2\); got "
+     r"roles=None\.$"),
+])
+def test_format_selection_csv_refuses_roles_not_one_per_row(
+        roles, pseudo_classes, error, match):
+    # A bare IndexError ("list index out of range") or TypeError ("'NoneType'
+    # object is not subscriptable"); longer lists were cut silently.
+    from sklearn_bilaf.io import format_selection
+
+    with pytest.raises(error, match=match):
+        format_selection(".csv", [2, 0], roles=roles,
+                         pseudo_classes=pseudo_classes)
+    with pytest.raises(ValueError, match="got 3 roles and 2 pseudo_classes"):
+        format_selection(".csv", [2, 0], roles=["core"] * 3,
+                         pseudo_classes=[0, 0])
+
+
 def test_format_selection_documents_where_each_format_puts_the_ids():
     """``ids`` was documented as "written instead of row numbers", which
     only ``.json`` does: ``.csv`` adds an ``id`` column beside the row
