@@ -2128,31 +2128,33 @@ def test_only_cores_warning_advises_what_fits_the_core_stage():
     from sklearn.cluster import KMeans
 
     X = _blobs(200)
-    with pytest.warns(UserWarning) as record:
-        BiLAFSampler(4, core_selector=[0, 1, 2, 3], denoiser=IDCDenoiser()).fit(X)
-    message = str(record[0].message)
+
+    def only_cores_message(sampler):
+        with pytest.warns(UserWarning) as record:
+            sampler.fit(X)
+        return str(record[0].message)
+
+    message = only_cores_message(
+        BiLAFSampler(4, core_selector=[0, 1, 2, 3], denoiser=IDCDenoiser()))
     assert message.startswith("All 4 selected samples are cores, so the "
                               "denoiser set on this sampler has no effect")
     assert "pass fewer core indices than the budget (4)" in message
     assert "n_cores" not in message and "default core stage" not in message
-    with pytest.warns(UserWarning) as record:
+    message = only_cores_message(
         BiLAFSampler(4, core_selector=KMeans(4, n_init=1, random_state=0),
-                     boundary_selector=BoundarySelector()).fit(X)
-    message = str(record[0].message)
+                     boundary_selector=BoundarySelector()))
     assert "the boundary_selector set on this sampler has no effect" in message
     assert "ask the clusterer for fewer clusters than the budget" in message
     assert "n_cores" not in message
-    with pytest.warns(UserWarning) as record:
+    message = only_cores_message(
         BiLAFSampler(4, core_selector=RandomSelector(4), denoiser=IDCDenoiser(),
-                     boundary_selector=BoundarySelector()).fit(X)
-    message = str(record[0].message)
+                     boundary_selector=BoundarySelector()))
     assert "the denoiser and boundary_selector set on this sampler have" in message
     assert "a smaller n_cores (core_selector__n_cores)" in message
     assert "default core stage" not in message
-    with pytest.warns(UserWarning) as record:
-        BiLAFSampler(8, denoiser=IDCDenoiser(), random_state=0).fit(X)
-    assert "default core stage takes K = min(budget, 5 % of the pool)" in str(
-        record[0].message)
+    message = only_cores_message(
+        BiLAFSampler(8, denoiser=IDCDenoiser(), random_state=0))
+    assert "default core stage takes K = min(budget, 5 % of the pool)" in message
 
 
 def test_fit_transform_with_y_says_how_to_train_on_the_selection():
