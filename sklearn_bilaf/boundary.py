@@ -34,7 +34,13 @@ from sklearn.utils._param_validation import StrOptions
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
 from ._threads import one_thread
-from .base import Number, caller_stacklevel, fit_or_forget, validate_pool
+from .base import (
+    Number,
+    caller_stacklevel,
+    fit_or_forget,
+    validate_pool,
+    whole_numbers,
+)
 from .pseudo_classes import PseudoClass, outside_distances
 
 __all__ = [
@@ -56,12 +62,17 @@ def boundary_scores(inside, outside, opponent, penalties=None):
 
     Parameters
     ----------
-    inside, outside : ndarray of shape (n,)
-        d_in and d_out of the members.
-    opponent : ndarray of shape (n,)
-        Class of each member's nearest other core.
-    penalties : ndarray of shape (n_classes,) or None, default=None
-        Current opponent penalties; all 1 when None.
+    inside, outside : array-like of shape (n,)
+        d_in and d_out of the members: distances, so non-negative numbers
+        (``outside`` may be inf, where there is no other core).
+    opponent : array-like of int, shape (n,)
+        Class of each member's nearest other core, -1 where there is none
+        (``outside`` inf, as
+        :func:`~sklearn_bilaf.pseudo_classes.outside_distances` returns
+        with a single core).
+    penalties : array-like of shape (n_classes,) or None, default=None
+        Current opponent penalties, positive finite numbers, one per class
+        (so ``opponent < n_classes``); all 1 when None.
 
     Returns
     -------
@@ -69,8 +80,123 @@ def boundary_scores(inside, outside, opponent, penalties=None):
         ``(outside * penalties[opponent] - inside) / max(outside, inside)``;
         0 where both distances are 0 (a member identical to every core), and
         1 where ``outside`` is infinite (a single pseudo-class, where the
-        formula would give inf / inf).
+        formula would give inf / inf).  float32 (or float16) distances give
+        scores of that type.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-D, not of one length, or hold values that
+        are no distances, classes or penalties (NaN, negative distances,
+        classes outside ``-1 .. n_classes - 1``).
+    TypeError
+        If an argument is a sparse matrix or its values are not real
+        numbers (whole numbers for ``opponent``).
     """
+    inside, outside, opponent, penalties = _checked_score_arguments(
+        inside, outside, opponent, penalties)
+    return _boundary_scores(inside, outside, opponent, penalties)
+
+
+def _real_array(name, values, per="member"):
+    """``values`` as a real-valued ndarray (no copy of an ndarray), or a
+    TypeError that says what to pass."""
+    if hasattr(values, "format") and hasattr(values, "tocsr"):
+        raise TypeError(
+            f"{name} is a sparse matrix; pass a dense 1-D array "
+            f"({name}.toarray().ravel())."
+        )
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must hold real numbers, one per {per}; got an array of "
+            f"dtype {array.dtype}."
+        )
+    return array
+
+
+def _checked_score_arguments(inside, outside, opponent, penalties):
+    """The arguments of :func:`boundary_scores` as arrays, or an error that
+    says what to change.
+
+    Only the public function checks: the boundary stage calls
+    :func:`_boundary_scores` in its pick loop with arrays it made itself.
+    Without these checks, arrays of different lengths failed with numpy's
+    broadcast error, a column of shape (n, 1) broadcast against a row into
+    an n x n result, and an opponent outside the penalties, or of float
+    dtype, failed with a bare IndexError, or (-1) read the last class's
+    penalty.
+    """
+    inside = _real_array("inside", inside)
+    outside = _real_array("outside", outside)
+    if hasattr(opponent, "format") and hasattr(opponent, "tocsr"):
+        raise TypeError(
+            "opponent is a sparse matrix; pass a dense 1-D array "
+            "(opponent.toarray().ravel())."
+        )
+    array = np.asarray(opponent)
+    classes = None if array.dtype.kind == "b" else whole_numbers(array)
+    if classes is None:
+        raise TypeError(
+            "opponent must hold class numbers (whole numbers), one per "
+            f"member; got an array of dtype {array.dtype}."
+        )
+    shapes = (inside.shape, outside.shape, classes.shape)
+    if any(len(shape) != 1 for shape in shapes) or len(set(shapes)) != 1:
+        raise ValueError(
+            "inside, outside and opponent must be 1-D arrays of the same "
+            f"length, one value per member; got shapes {shapes[0]}, "
+            f"{shapes[1]} and {shapes[2]}. Pass the three values of the same "
+            "members (index all three with the same positions)."
+        )
+    # Two reductions per array when the values are fine (NaN fails both
+    # comparisons).
+    if inside.size and not (inside.min() >= 0 and inside.max() < np.inf):
+        bad = np.flatnonzero(~((inside >= 0) & (inside < np.inf)))
+        raise ValueError(
+            f"inside must hold finite non-negative distances; got "
+            f"{inside[bad[:5]].tolist()} at positions {bad[:5].tolist()}."
+        )
+    if outside.size and not outside.min() >= 0:
+        bad = np.flatnonzero(~(outside >= 0))
+        raise ValueError(
+            f"outside must hold non-negative distances (inf where there is no "
+            f"other core); got {outside[bad[:5]].tolist()} at positions "
+            f"{bad[:5].tolist()}."
+        )
+    if penalties is not None:
+        penalties = _real_array("penalties", penalties, "pseudo-class")
+        if penalties.ndim != 1 or penalties.size == 0:
+            raise ValueError(
+                "penalties must be a non-empty 1-D array, one penalty per "
+                f"pseudo-class (or None for all 1); got shape {penalties.shape}."
+            )
+        if not (penalties.min() > 0 and penalties.max() < np.inf):
+            bad = np.flatnonzero(~((penalties > 0) & (penalties < np.inf)))
+            raise ValueError(
+                "penalties must be positive finite numbers (1 for a class "
+                f"not yet penalised); got {penalties[bad[:5]].tolist()} for "
+                f"classes {bad[:5].tolist()}."
+            )
+    top = np.inf if penalties is None else penalties.shape[0]
+    # -1 (no other core) only with outside inf, where the score is 1
+    # whatever the penalty.
+    wrong = (classes < -1) | (classes >= top) | ((classes == -1) & (outside < np.inf))
+    if classes.size and wrong.any():
+        bad = np.flatnonzero(wrong)
+        upper = ("" if penalties is None else
+                 f" below {top} (one entry of penalties per class)")
+        raise ValueError(
+            f"opponent must hold class numbers >= 0{upper}, or -1 where "
+            f"outside is inf (no other core); got {classes[bad[:5]].tolist()} "
+            f"at positions {bad[:5].tolist()}."
+        )
+    return inside, outside, classes, penalties
+
+
+def _boundary_scores(inside, outside, opponent, penalties=None):
+    """:func:`boundary_scores` on arrays known to be consistent (the pick
+    loops' own)."""
     scaled = outside if penalties is None else outside * penalties[opponent]
     denom = np.maximum(outside, inside)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -264,7 +390,7 @@ class BaseBoundarySelector(BaseEstimator):
                     ).mean_distances()
                     outside, opp = outside_distances(rows[m], c, core_rows,
                                                      "euclidean")
-                    scores[m] = boundary_scores(inside, outside, opp)
+                    scores[m] = _boundary_scores(inside, outside, opp)
                     opponent[m] = opp
             self.core_indices_ = cores
             self.boundary_scores_ = scores
@@ -401,7 +527,7 @@ class BoundarySelector(BaseBoundarySelector):
             available = candidates[~taken[candidates]]
             if available.size == 0:
                 break
-            scores = boundary_scores(
+            scores = _boundary_scores(
                 inside[available], outside[available], opponent[available], penalties
             )
             best = int(available[np.argmin(scores)])
@@ -417,7 +543,7 @@ class BoundarySelector(BaseBoundarySelector):
         missing = budget - len(picks)
         if missing > 0:
             rest = np.flatnonzero(~taken)
-            scores = boundary_scores(
+            scores = _boundary_scores(
                 inside[rest], outside[rest], opponent[rest], penalties
             )
             picks = picks + rest[np.lexsort((rest, scores))[:missing]].tolist()

@@ -1335,6 +1335,52 @@ def test_boundary_scores_special_cases():
                              np.array([0, -1, -1]))
     assert scores.tolist() == [0.0, 1.0, 1.0]
 
+
+@pytest.mark.parametrize("args, error, match", [
+    # Different lengths: numpy's "operands could not be broadcast" before.
+    (([1.0, 2.0], [3.0, 1.0, 2.0], [0, 1, 0]), ValueError,
+     r"same length.*shapes \(2,\), \(3,\) and \(3,\)"),
+    (([1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [0, 1], [1.0, 2.0]), ValueError,
+     r"same length.*\(2,\)"),
+    # A column against a row broadcast into an n x n result before.
+    ((np.ones((3, 1)), np.ones(3), [0, 1, 0]), ValueError, r"1-D.*\(3, 1\)"),
+    # Bare IndexErrors, or (-1) the last class's penalty read silently.
+    (([1.0, 2.0], [3.0, 1.0], [0, 5], [1.0, 2.0]), ValueError,
+     r"opponent .*below 2.*got \[5\] at positions \[1\]"),
+    (([1.0, 2.0], [3.0, 1.0], [0, -1], [1.0, 2.0]), ValueError,
+     r"-1 where outside is inf.*got \[-1\]"),
+    (([1.0, 2.0], [3.0, 1.0], [0.0, 0.5], [1.0, 2.0]), TypeError,
+     "opponent must hold class numbers"),
+    (([np.nan, 2.0], [3.0, 1.0], [0, 1]), ValueError,
+     r"inside must hold finite non-negative distances; got \[nan\]"),
+    (([1.0, 2.0], [3.0, -1.0], [0, 1]), ValueError,
+     r"outside must hold non-negative.*positions \[1\]"),
+    (([1.0, 2.0], [3.0, 1.0], [0, 1], [1.0, np.nan]), ValueError,
+     r"penalties must be positive finite.*classes \[1\]"),
+])
+def test_boundary_scores_refuses_inconsistent_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        boundary_scores(*args)
+
+
+def test_boundary_scores_takes_lists_and_keeps_the_inputs():
+    import scipy.sparse
+
+    inside = np.array([1.0, 2.0], dtype=np.float32)
+    outside = np.array([3.0, 1.0], dtype=np.float32)
+    for a in (inside, outside):
+        a.flags.writeable = False
+    scores = boundary_scores(inside, outside, [0, 1])
+    assert scores.dtype == np.float32
+    np.testing.assert_allclose(scores, [2 / 3, -0.5], rtol=1e-6)
+    np.testing.assert_allclose(
+        boundary_scores([1.0, 2.0], [3.0, 1.0], [0, 1], [1.0, 2.0]),
+        [2 / 3, 0.0])
+    # -1 with outside inf: what outside_distances gives with a single core.
+    assert boundary_scores([1.0], [np.inf], [-1], [2.0]).tolist() == [1.0]
+    with pytest.raises(TypeError, match="toarray"):
+        boundary_scores(scipy.sparse.csr_matrix(inside), outside, [0, 1])
+
 # -- rules pinned after a mutation check (each test kills a mutant that the
 # -- suite let through; worked by hand from the spec) --------------------------
 import sklearn  # noqa: E402  (kept beside the tests that need it)
