@@ -41,7 +41,7 @@ from .base import (
     validate_pool,
     whole_numbers,
 )
-from .pseudo_classes import PseudoClass, outside_distances
+from .pseudo_classes import PseudoClass, _outside_distances
 
 __all__ = [
     "BaseBoundarySelector",
@@ -388,8 +388,8 @@ class BaseBoundarySelector(BaseEstimator):
                     inside = PseudoClass(
                         c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
                     ).mean_distances()
-                    outside, opp = outside_distances(rows[m], c, core_rows,
-                                                     "euclidean")
+                    outside, opp = _outside_distances(rows[m], c, core_rows,
+                                                      "euclidean")
                     scores[m] = _boundary_scores(inside, outside, opp)
                     opponent[m] = opp
             self.core_indices_ = cores

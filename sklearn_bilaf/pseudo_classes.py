@@ -80,35 +80,37 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
-def _refuse_non_finite(rows, start):
+def _refuse_non_finite(rows, start, name="X"):
     """A ``ValueError`` naming the rows (numbered from ``start``) that hold
     NaN or inf, if any."""
     finite = np.isfinite(rows).all(axis=1)
     if not finite.all():
         bad = start + np.flatnonzero(~finite)
         raise ValueError(
-            f"X holds NaN or inf in rows {bad[:5].tolist()}"
+            f"{name} holds NaN or inf in rows {bad[:5].tolist()}"
             f"{' (and more)' if bad.size > 5 else ''}: embeddings must be "
             "finite numbers. Drop those rows or fix the feature extractor "
             "that produced them."
         )
 
 
-def _refuse_unusable(rows, start, limit):
+def _refuse_unusable(rows, start, limit, name="X", rescale=None):
     """Refuse NaN/inf (naming the rows, numbered from ``start``) and values
     beyond ``limit``, whose squared distances overflow: two reductions, no
-    temporary, when the rows are fine."""
+    temporary, when the rows are fine.  ``rescale`` names what to rescale
+    (``name`` when None)."""
     if rows.dtype.kind == "f" and rows.size:
         peak = max(abs(float(rows.max())), abs(float(rows.min())))
         if peak <= limit:  # False for NaN
             return
-        _refuse_non_finite(rows, start)
+        _refuse_non_finite(rows, start, name)
         raise ValueError(
-            f"X has values as large as {peak:.3g}, so squared distances "
+            f"{name} has values as large as {peak:.3g}, so squared distances "
             f"between its rows overflow {np.dtype(_work_dtype(rows)).name}. "
-            f"Rescale X (e.g. divide it by {peak:.3g}) first."
+            f"Rescale {rescale or name} (e.g. divide "
+            f"{'both' if rescale else 'it'} by {peak:.3g}) first."
         )
-    _refuse_non_finite(rows, start)
+    _refuse_non_finite(rows, start, name)
 
 
 def _work_dtype(rows):
@@ -250,7 +252,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     if not return_outside:
         return labels
     if moved.size:
-        outside[moved], opponent[moved] = outside_distances(
+        outside[moved], opponent[moved] = _outside_distances(
             prepare(X[moved], metric), labels[moved], prepare(X[cores], metric),
             metric)
     return labels, outside, opponent
@@ -265,12 +267,16 @@ def outside_distances(rows, own_label, core_rows, metric):
     Parameters
     ----------
     rows : array-like of shape (n, n_features)
-        Rows in the computing geometry (L2-normalised for ``"cosine"``).
+        Rows in the computing geometry (L2-normalised for ``"cosine"``),
+        finite: NaN and inf (and, for ``"euclidean"``, values whose squared
+        distances overflow float64) are refused with a ``ValueError``, unless
+        ``sklearn.config_context(assume_finite=True)`` is set.
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
         ``0 .. n_cores - 1``: its core is left out.
     core_rows : array-like of shape (n_cores, n_features)
-        The cores, in class order, in the same geometry.
+        The cores, in class order, in the same geometry (finite, as
+        ``rows``).
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
 
@@ -280,10 +286,32 @@ def outside_distances(rows, own_label, core_rows, metric):
         Directly evaluated distance to the nearest other core.
     opponent : ndarray of shape (n,)
         The class of that core.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, ``own_label`` is not a class number (or one
+        per row), or the rows are not finite real numbers.
+    TypeError
+        If ``rows`` or ``core_rows`` is a sparse matrix.
     """
     _check_metric(metric)
-    rows = np.asarray(rows, dtype=np.float64)
-    core_rows = np.asarray(core_rows, dtype=np.float64)
+    arrays = []
+    for name, values in (("rows", rows), ("core_rows", core_rows)):
+        if hasattr(values, "format") and hasattr(values, "tocsr"):
+            raise TypeError(
+                f"{name} is a sparse matrix; the distances need dense rows. "
+                f"Convert it with {name}.toarray()."
+            )
+        if np.iscomplexobj(values):
+            # numpy would drop the imaginary parts, with only a warning.
+            raise ValueError(
+                f"{name} must hold real numbers; got dtype "
+                f"{np.asarray(values).dtype}. Pass the real embeddings "
+                f"(np.real({name}) if the imaginary parts are zero)."
+            )
+        arrays.append(np.asarray(values, dtype=np.float64))
+    rows, core_rows = arrays
     if (rows.ndim != 2 or core_rows.ndim != 2 or core_rows.shape[0] == 0
             or rows.shape[1] != core_rows.shape[1]):
         raise ValueError(
@@ -309,6 +337,21 @@ def outside_distances(rows, own_label, core_rows, metric):
             f"own_label must be pseudo-class numbers in [0, {n_cores - 1}] "
             f"(one per row of core_rows); got {np.ravel(outside)[:5].tolist()}."
         )
+    if not get_config()["assume_finite"]:
+        # NaN or inf rows, or squares past float64, gave NaN distances and
+        # an arbitrary opponent, silently.
+        limit = (math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
+                 if metric == "euclidean" else float(np.finfo(np.float64).max))
+        both = "rows and core_rows"
+        _refuse_unusable(rows, 0, limit, "rows", both)
+        _refuse_unusable(core_rows, 0, limit, "core_rows", both)
+    return _outside_distances(rows, labels, core_rows, metric)
+
+
+def _outside_distances(rows, labels, core_rows, metric):
+    """:func:`outside_distances` on float64 rows and intp labels already
+    checked (the callers' own, made from a validated pool)."""
+    n, n_cores = rows.shape[0], core_rows.shape[0]
     if n_cores == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
     excluded = np.broadcast_to(labels, (n,))

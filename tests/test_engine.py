@@ -235,6 +235,33 @@ def test_outside_distances_accepts_lists_and_per_row_labels():
     assert opponent.tolist() == [1, 1, 1, 0, 0]
 
 
+def test_outside_distances_refuses_unusable_rows():
+    # NaN or inf rows, or squares past float64, gave NaN distances and an
+    # arbitrary opponent; complex rows lost their imaginary parts with a
+    # warning; sparse ones failed inside numpy.
+    import scipy.sparse
+
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.arange(10.0).reshape(5, 2)
+    cores = X[[0, 4]]
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows \[3\]"):
+        outside_distances(bad, 0, cores, "euclidean")
+    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in rows \[1\]"):
+        outside_distances(X, 0, np.where(cores == 9.0, np.inf, cores), "euclidean")
+    with pytest.raises(ValueError, match=r"core_rows has values as large as 9e\+200.*"
+                       r"Rescale rows and core_rows \(e.g. divide both"):
+        outside_distances(X, 0, cores * 1e200, "euclidean")
+    with pytest.raises(ValueError, match=r"real numbers.*np.real\(rows\)"):
+        outside_distances(X + 1j, 0, cores, "euclidean")
+    with pytest.raises(TypeError, match=r"core_rows.toarray\(\)"):
+        outside_distances(X, 0, scipy.sparse.csr_matrix(cores), "euclidean")
+    with config_context(assume_finite=True):
+        assert outside_distances(X, 0, cores, "euclidean")[1].tolist() == [1] * 5
+
+
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
