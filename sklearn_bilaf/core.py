@@ -509,6 +509,12 @@ def nearest_unused(X, centres, metric="euclidean"):
     if metric not in ("euclidean", "cosine"):
         raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
     refuse_sparse(X)
+    if hasattr(centres, "format") and hasattr(centres, "tocsr"):
+        # numpy failed on it with "setting an array element with a sequence".
+        raise TypeError(
+            "centres is a sparse matrix; pass dense centres "
+            "(centres.toarray())."
+        )
     for name, values in (("X", X), ("centres", centres)):
         if np.iscomplexobj(values):
             # numpy would drop the imaginary parts, with only a warning.
@@ -527,6 +533,12 @@ def nearest_unused(X, centres, metric="euclidean"):
         raise ValueError(
             f"centres must have shape (n_centres, {d}) to match X; got "
             f"{centres.shape}."
+        )
+    if d == 0 and n:
+        # numpy's "zero-size array to reduction operation" before.
+        raise ValueError(
+            f"X has no features (shape {X.shape}): pass embeddings with at "
+            "least one column."
         )
     n_centres = centres.shape[0]
     if n_centres > n:

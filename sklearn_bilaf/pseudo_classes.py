@@ -187,8 +187,21 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             f"X must hold real numbers; got dtype {X.dtype}. Pass the real "
             "embeddings (np.real(X) if the imaginary parts are zero)."
         )
+    if X.dtype.kind not in "biuf":
+        # Strings or dates failed in numpy's isfinite, saying nothing of X.
+        raise ValueError(
+            f"X must hold real numbers; got dtype {X.dtype}. Pass the "
+            "embeddings as numbers (X.astype(np.float32) for numbers held "
+            "as text)."
+        )
     if X.shape[0] == 0:
         raise ValueError("X has no rows: pass at least one sample, its core.")
+    if X.shape[1] == 0:
+        # A division by zero warning, then every sample in class 0.
+        raise ValueError(
+            f"X has no features (shape {X.shape}): pass embeddings with at "
+            "least one column."
+        )
     cores = _checked_core_indices(core_indices, X.shape[0])
     check_finite = not get_config()["assume_finite"]
     dtype = _work_dtype(X)

@@ -1129,6 +1129,19 @@ def test_nearest_unused_refuses_complex_numbers(where):
             nearest_unused(X, centres)
 
 
+def test_nearest_unused_refuses_sparse_centres_and_featureless_pools():
+    """numpy's "setting an array element with a sequence" and "zero-size
+    array to reduction operation maximum" before."""
+    import scipy.sparse
+
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(TypeError, match=r"centres is a sparse matrix.*toarray"):
+        nearest_unused(X, scipy.sparse.csr_matrix(X[:2]))
+    with pytest.raises(ValueError, match=r"X has no features \(shape \(4, 0\)\)"):
+        nearest_unused(X[:, :0], X[:2, :0])
+    assert nearest_unused(X[:0], X[:0]).tolist() == []
+
+
 def test_nearest_unused_takes_lists_and_no_centres():
     """A nested list is taken as the array it spells (what is not an array
     is converted), and no centres give no samples."""
