@@ -1720,12 +1720,14 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     ----------
     suffix : {".json", ".csv", ".npy"}
         The format.
-    indices : array-like of int
-        Selected pool rows, in selection order.
+    indices : array-like of int, shape (n_selected,)
+        Selected pool rows (whole numbers >= 0, below ``len(ids)`` when
+        ``ids`` is given), in selection order.
     roles : sequence of str
         ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
     pseudo_classes : array-like of int
-        Pseudo-class of each selected row (``.csv`` only).
+        Pseudo-class of each selected row, a whole number >= 0 (``.csv``
+        only).
     ids : sequence or None, default=None
         One id per pool row: ``.json`` lists the selected rows' ids instead
         of their row numbers, ``.csv`` adds them as an ``id`` column after
@@ -1743,6 +1745,19 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     # boolean mask as rows 0 and 1.
     indices = require_whole_numbers(
         indices, "indices must be whole row numbers").astype(np.int64)
+    if indices.ndim != 1:
+        # .json and .npy wrote a nested list or a bare number, which no
+        # reader takes for a selection; .csv failed in numpy.
+        raise ValueError(
+            "indices must be a 1-D array of row numbers, in selection order; "
+            f"got shape {indices.shape}."
+        )
+    if ids is None and indices.size and indices.min() < 0:
+        # Written as is: a row that no pool has.
+        raise ValueError(
+            "indices must be row numbers >= 0; got "
+            f"{indices[indices < 0][:5].tolist()}."
+        )
     if ids is not None and indices.size and (
             indices.min() < 0 or indices.max() >= len(ids)):
         # A negative row would silently take an id from the end.
@@ -1767,6 +1782,22 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         if not len(roles) == len(pseudo_classes) == indices.size:
             raise ValueError(f"{expected}; got {len(roles)} roles and "
                              f"{len(pseudo_classes)} pseudo_classes.")
+        unknown = [r for r in roles
+                   if not (isinstance(r, str) and r in ("core", "boundary"))]
+        if unknown:
+            raise ValueError(
+                "roles must be 'core' or 'boundary', one per selected row; got "
+                f"{', '.join(map(repr, unknown[:5]))}."
+            )
+        # Checked, not cast: int() truncated a class 0.5 to 0.
+        classes = require_whole_numbers(
+            pseudo_classes, "pseudo_classes must be whole class numbers")
+        if classes.size and classes.min() < 0:
+            raise ValueError(
+                "pseudo_classes must be class numbers >= 0; got "
+                f"{classes[classes < 0][:5].tolist()}."
+            )
+        pseudo_classes = classes
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["row", "role", "pseudo_class"]
@@ -1794,12 +1825,14 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     ----------
     path : str or path-like
         The output file; its extension gives the format.
-    indices : array-like of int
-        Selected pool rows, in selection order.
+    indices : array-like of int, shape (n_selected,)
+        Selected pool rows (whole numbers >= 0, below ``len(ids)`` when
+        ``ids`` is given), in selection order.
     roles : sequence of str
         ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
     pseudo_classes : array-like of int
-        Pseudo-class of each selected row (``.csv`` only).
+        Pseudo-class of each selected row, a whole number >= 0 (``.csv``
+        only).
     ids : sequence or None, default=None
         One id per pool row: ``.json`` lists the selected rows' ids instead
         of their row numbers, ``.csv`` adds them as an ``id`` column after

@@ -1954,6 +1954,35 @@ def test_format_selection_csv_refuses_roles_not_one_per_row(
                          pseudo_classes=[0, 0])
 
 
+@pytest.mark.parametrize("suffix, indices, roles, pseudo_classes, error, match", [
+    # .json and .npy wrote a nested list, a bare number or row -1, which no
+    # pool has; .csv failed in numpy ("only 0-dimensional arrays ...").
+    (".json", [[2, 0]], None, None, ValueError, r"1-D .*got shape \(1, 2\)"),
+    (".npy", 2, None, None, ValueError, r"1-D .*got shape \(\)"),
+    (".csv", [[2, 0]], ["core", "core"], [0, 0], ValueError, r"shape \(1, 2\)"),
+    (".npy", [2, -1], None, None, ValueError, r"row numbers >= 0; got \[-1\]"),
+    # int() truncated class 0.5 to 0; roles were written whatever they said.
+    (".csv", [2, 0], ["core", "boundary"], [0.5, 1], TypeError,
+     "pseudo_classes must be whole class numbers; got an array of dtype float64"),
+    (".csv", [2, 0], ["core", "boundary"], [0, -1], ValueError,
+     r"class numbers >= 0; got \[-1\]"),
+    (".csv", [2, 0], ["core", "Boundary"], [0, 1], ValueError,
+     r"'core' or 'boundary'.*got 'Boundary'"),
+])
+def test_format_selection_refuses_what_no_reader_takes_for_a_selection(
+        suffix, indices, roles, pseudo_classes, error, match):
+    from sklearn_bilaf.io import format_selection
+
+    with pytest.raises(error, match=match):
+        format_selection(suffix, indices, roles=roles,
+                         pseudo_classes=pseudo_classes)
+    # numpy arrays of roles and classes, as a sampler's attributes give them.
+    assert format_selection(
+        ".csv", np.array([2, 0]), roles=np.array(["core", "boundary"]),
+        pseudo_classes=np.array([0.0, 1.0])).decode().splitlines() == [
+        "row,role,pseudo_class", "2,core,0", "0,boundary,1"]
+
+
 def test_format_selection_documents_where_each_format_puts_the_ids():
     """``ids`` was documented as "written instead of row numbers", which
     only ``.json`` does: ``.csv`` adds an ``id`` column beside the row
