@@ -88,6 +88,17 @@ AUTO_CORE_FRACTION = 0.05
 PAPER_CORE_FRACTION = 0.005
 
 
+def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"):
+    """``value`` as an int of at least 1, or an error that says what to
+    pass: a negative or fractional pool size gave 1 core silently, and None,
+    a string or NaN failed in the arithmetic."""
+    if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be an int ({what}); got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 ({what}); got {value!r}.")
+    return int(value)
+
+
 def default_n_cores(n_samples):
     """``n_cores="auto"``: 5 % of the pool, at least 1 (the sampler caps it at
     the budget).
@@ -97,14 +108,14 @@ def default_n_cores(n_samples):
     Parameters
     ----------
     n_samples : int
-        Rows in the pool.
+        Rows in the pool, at least 1.
 
     Returns
     -------
     n_cores : int
         ``max(1, int(n_samples * 0.05))``.
     """
-    return max(1, int(n_samples * AUTO_CORE_FRACTION))
+    return max(1, int(_pool_size(n_samples) * AUTO_CORE_FRACTION))
 
 
 #: ``init="auto"`` starts ActiveFT from k-means up to this many
@@ -129,15 +140,17 @@ def default_init(n_samples, n_cores):
     Parameters
     ----------
     n_samples : int
-        Rows in the pool (N).
+        Rows in the pool (N), at least 1.
     n_cores : int
-        Number of centroids (K).
+        Number of centroids (K), at least 1.
 
     Returns
     -------
     init : {"k-means", "random"}
         The start ActiveFT uses.
     """
+    n_samples = _pool_size(n_samples)
+    n_cores = _pool_size(n_cores, "n_cores", "the number of centroids")
     if (n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS
             and n_samples <= AUTO_KMEANS_START_MAX_ROWS):
         return "k-means"
@@ -150,14 +163,14 @@ def paper_n_cores(n_samples):
     Parameters
     ----------
     n_samples : int
-        Rows in the pool.
+        Rows in the pool, at least 1.
 
     Returns
     -------
     n_cores : int
         ``max(1, int(n_samples * 0.005))``.
     """
-    return max(1, int(n_samples * PAPER_CORE_FRACTION))
+    return max(1, int(_pool_size(n_samples) * PAPER_CORE_FRACTION))
 
 
 def _checked_selection(selector, indices, n_select, n_samples):

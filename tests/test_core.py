@@ -1518,6 +1518,30 @@ def test_default_n_cores():
     assert default_n_cores(50_000) == 2500
 
 
+@pytest.mark.parametrize("args, error, match", [
+    # A negative or fractional pool size gave 1 core silently.
+    ((-5,), ValueError, r"n_samples must be at least 1 .*got -5"),
+    ((10.5,), TypeError, r"n_samples must be an int .*got 10.5"),
+    ((True,), TypeError, "got True"),
+    # Errors of the arithmetic before ("cannot convert float NaN", "can't
+    # multiply sequence by non-int").
+    ((float("nan"),), TypeError, "got nan"),
+    (("1000",), TypeError, "got '1000'"),
+])
+def test_pool_size_helpers_refuse_what_is_no_pool_size(args, error, match):
+    from sklearn_bilaf.core import default_init, paper_n_cores
+
+    for function in (default_n_cores, paper_n_cores):
+        with pytest.raises(error, match=match):
+            function(*args)
+    with pytest.raises(error, match=match):
+        default_init(*args, 10)
+    with pytest.raises(ValueError, match=r"n_cores must be at least 1 .*got -3"):
+        default_init(1000, -3)
+    assert default_init(np.int64(1000), np.int32(10)) == "k-means"
+    assert paper_n_cores(np.int64(1000)) == 5
+
+
 # -- inside BiLAFSampler ------------------------------------------------------
 def test_bilaf_default_core_selector_is_activeft(digits):
     X, _ = digits
