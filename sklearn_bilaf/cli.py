@@ -75,7 +75,15 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """Reports usage errors as one line instead of usage text + exit."""
+    """Reports usage errors as one line instead of usage text + exit, and
+    takes long options only as spelled out."""
+
+    def __init__(self, *args, **kwargs):
+        # argparse would otherwise read a prefix as the one option it starts:
+        # "--k 3", a mistyped "-k 3", became "--key 3" and an error about
+        # .npz archives.  The subcommands' parsers are made by this class too.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise _UsageError(message, self.prog)
@@ -1034,6 +1042,16 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     if args.denoiser != "none":
         rate = DEFAULT_REMOVAL_RATE if args.removal_rate is None else args.removal_rate
         denoise_name += f", removal rate {rate:g}"
+    denoise_text = (f"{denoise_name}: kept {int(sampler.inlier_mask_.sum())} of "
+                    f"{n_rows} samples")
+    if n_cores == budget:
+        denoise_text += " (no effect on the selection: cores are always kept)"
+    elif args.denoiser != "none" and type(sampler.denoiser_).__name__ == "NoDenoiser":
+        # The sampler fell back to keeping every sample (its warning says
+        # why): "kept N of N" alone would read as a denoiser that found no
+        # outlier.
+        denoise_text += (" (skipped: it would keep fewer samples than the "
+                         "budget)")
     budget_text = str(budget)
     if isinstance(args.budget, float):
         budget_text += f" ({args.budget * 100:g}% of the pool"
@@ -1084,10 +1102,7 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         ("budget", budget_text),
         ("cores (K)", k_text),
         ("boundary", boundary_text),
-        ("denoising", f"{denoise_name}: kept {int(sampler.inlier_mask_.sum())} of "
-                      f"{n_rows} samples"
-                      + (" (no effect on the selection: cores are always kept)"
-                         if n_cores == budget else "")),
+        ("denoising", denoise_text),
         ("time", time_text),
         ("output", output_text),
     ]

@@ -280,6 +280,40 @@ def test_summary_says_when_every_pick_is_a_core(bilaf, tmp_path, digits32):
     assert "no effect" not in flat
 
 
+def test_summary_says_when_denoising_was_skipped(bilaf, tmp_path, digits32):
+    """A budget above what the denoiser keeps makes the sampler skip it: the
+    summary says so rather than "kept 1797 of 1797", which reads as a
+    denoiser that found no outlier."""
+    np.save(tmp_path / "e.npy", digits32)
+    common = ["select", "e.npy", "-q", "--core-selector", "random", "-k", "8"]
+    skipped = bilaf(*common, "-b", "1700", cwd=tmp_path)
+    assert_ok(skipped)
+    flat = " ".join(skipped.stdout.split())
+    assert ("IDC (paper), removal rate 0.1: kept 1797 of 1797 samples (skipped: "
+            "it would keep fewer samples than the budget)") in flat
+    assert "denoising is skipped" in skipped.stderr
+    kept = bilaf(*common, "-b", "100", cwd=tmp_path)
+    assert_ok(kept)
+    assert "skipped" not in kept.stdout
+    # With no denoiser nothing was skipped, whatever the budget.
+    none = bilaf(*common, "-b", "1700", "--denoiser", "none", cwd=tmp_path)
+    assert_ok(none)
+    assert "skipped" not in none.stdout
+
+
+@pytest.mark.parametrize("prefix, meant", [("--k", "-k"), ("--budg", "--budget"),
+                                           ("--see", "--seed")])
+def test_long_options_are_not_abbreviated(bilaf, tmp_path, digits32, prefix, meant):
+    """argparse would read "--k 3" (a mistyped "-k 3") as "--key 3" and then
+    complain about .npz archives: a prefix of an option is refused as
+    unknown instead of being read as another option."""
+    np.save(tmp_path / "e.npy", digits32)
+    proc = bilaf("select", "e.npy", prefix, "3", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"unrecognized arguments: {prefix}" in proc.stderr
+    assert "npz" not in proc.stderr
+
+
 def test_npy_input_json_output(tmp_path, digits32):
     path = tmp_path / "emb.npy"
     np.save(path, digits32)
