@@ -814,7 +814,16 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
 
     from ._kmeanspp import kmeans_plusplus_seeds
 
-    unit = np.asarray(X, dtype=inv_norms.dtype) * inv_norms[:, None]
+    # Built row block by row block in C order: the product of a pool that is
+    # not C-contiguous would keep its layout, whose column means and
+    # products the seeding rounds differently, and putting that in C order
+    # would make a second copy of the pool.
+    unit = np.empty(X.shape, dtype=inv_norms.dtype)
+    step = chunk_rows(X.shape[0], 2 * X.shape[1] * unit.itemsize + 1)
+    for start in range(0, X.shape[0], step):
+        stop = min(X.shape[0], start + step)
+        np.multiply(np.asarray(X[start:stop], dtype=unit.dtype),
+                    inv_norms[start:stop, None], out=unit[start:stop])
     # The seeding's chunks may use the cores (each on one BLAS thread, the
     # same seeds for any number of them).
     n_threads = blas_threads()
@@ -870,9 +879,10 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
     step = chunk_rows(n, 8 * X.shape[1] + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        block = X[start:stop]
-        if block.dtype != dtype:
-            block = block.astype(dtype)
+        # In C order: einsum sums a column-major block's rows in another
+        # order, and norms a few ulps apart would make the picks depend on
+        # the memory layout.
+        block = np.ascontiguousarray(X[start:stop], dtype=dtype)
         sq = sq_norms(block)
         # Squared norms that lost digits to underflow (or overflowed) are
         # redone in float64, scaled by the row's largest entry.
@@ -1208,11 +1218,16 @@ class _ActiveFTObjective:
 
         def block(span):
             start, stop = span
+            # Blocks in C order, copied one at a time from a pool that is not
+            # C-contiguous: BLAS rounds products of column-major or strided
+            # rows differently, and 300 Adam steps turn that into other
+            # picks, while a copy of the whole pool could be gigabytes.
             if rows is None:
-                X_block, inv_block = X[start:stop], inv_norms[start:stop]
+                X_block = np.ascontiguousarray(X[start:stop])
+                inv_block = inv_norms[start:stop]
             else:
                 picked = rows[start:stop]
-                X_block = np.asarray(X[picked], dtype=dtype)
+                X_block = np.ascontiguousarray(X[picked], dtype=dtype)
                 inv_block = inv_norms[picked]
             m = X_block.shape[0]
             ids = np.arange(start, stop) if rows is None else picked
@@ -1309,11 +1324,12 @@ class ActiveFTSelector(BaseCoreSelector):
     on 20,000 WordNet embeddings (384-D, 100 centroids, 300 iterations) the
     loss curve agreed with a float64 run to a relative 2e-5, the unit
     centroids to 5e-3 (absolute), and 99 of the 100 selected samples were
-    the same.  The pool is read in row blocks and never copied or normalised
-    into a copy (except by the k-means start, see ``init``), if it is
-    C-contiguous: a pool that is not C-contiguous (a Fortran-ordered array,
-    or a view such as ``X[:, :-1]``) is copied whole into C order first, so
-    that the picks do not depend on the memory layout.  The work runs
+    the same.  The pool is never copied nor normalised into a copy (except
+    by the k-means start, see ``init``): it is read in row blocks, and those
+    of a pool that is not C-contiguous (a Fortran-ordered array, a
+    DataFrame's values, or a view such as ``X[:, :-1]``) are copied into C
+    order one block at a time, so that the picks do not depend on the
+    memory layout.  The work runs
     on as many threads as BLAS may use, with a result that does not depend
     on their number, nor on scikit-learn's ``working_memory``: the row
     blocks are fixed (4,096 rows, each with its 4,096 x K similarities), and
@@ -1585,12 +1601,11 @@ class ActiveFTSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         dtype = _work_dtype(X)
-        if not X.flags.c_contiguous:
-            # BLAS rounds products of column-major rows (a DataFrame's
-            # values, a Fortran-ordered array, a strided view) differently,
-            # and 300 Adam steps turn that into other picks: the same values
-            # must give the same selection in any memory layout.
-            X = np.ascontiguousarray(X)
+        # A pool that is not C-contiguous (a DataFrame's values, a
+        # Fortran-ordered array, a strided view such as X[:, :-1]) is not
+        # copied whole: every pass below puts its row blocks in C order one
+        # at a time (nearest_unused's chunks are C-ordered copies anyway),
+        # so that the picks do not depend on the layout.
         init = self._init_array()
         inv_norms = _inverse_row_norms(X, dtype)
         start = "indices" if init is not None else self.init

@@ -540,15 +540,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Embeddings of the unlabeled pool (float32 stays float32; read-only
-            and memory-mapped C-contiguous float32 or float64 arrays are not
-            copied, beyond row chunks bounded by scikit-learn's
-            ``working_memory``, except by the default core stage's k-means
-            start, which clusters a normalised copy of pools up to a million
-            rows: pass ``core_selector=ActiveFTSelector(init="random")`` to
-            avoid it).  Other dtypes are converted whole (float16 to a float32
-            copy twice its size, the rest to float64), and ActiveFT copies a
-            pool that is not C-contiguous (a Fortran-ordered array, or a view
-            such as ``X[:, :-1]``) whole into C order.
+            and memory-mapped float32 or float64 arrays are not copied, beyond
+            row chunks bounded by scikit-learn's ``working_memory``, except by
+            the default core stage's k-means start, which clusters a
+            normalised copy of pools up to a million rows: pass
+            ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
+            That holds for a pool that is not C-contiguous too (a
+            Fortran-ordered array, or a view such as ``X[:, :-1]``), whose
+            row chunks are copied into C order one at a time.  Other dtypes
+            are converted whole (float16 to a float32 copy twice its size, the
+            rest to float64).
         y : None
             Ignored: selection never looks at labels.
 

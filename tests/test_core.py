@@ -349,18 +349,28 @@ def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     winner_similarities(X[rows], C, winner[rows], inv[rows], ub[rows],
                         np.full(7, 0.01), part, part_need)
     np.testing.assert_array_equal(part, raw[rows])
-@pytest.mark.parametrize("init", ["random", "k-means"])
-def test_activeft_same_values_in_any_memory_layout(init):
+@pytest.mark.parametrize("init, search, batch_size", [
+    ("random", "exact", None), ("k-means", "exact", None),
+    ("random", "graph", None), ("random", "exact", 3000),
+])
+def test_activeft_same_values_in_any_memory_layout(init, search, batch_size):
     # A DataFrame's values and Fortran-ordered arrays are column-major: BLAS
-    # rounded their products differently and the picks moved.
+    # rounded their products differently and the picks moved.  More rows
+    # than one row block (4,096), so that each block is put in C order.
     pd = pytest.importorskip("pandas")
-    X = _blobs(n=2000, d=24, centers=15, seed=2).astype(np.float32)
-    kwargs = dict(n_cores=60, max_iter=60, init=init, random_state=0)
+    X = _blobs(n=9000, d=24, centers=15, seed=2).astype(np.float32)
+    kwargs = dict(n_cores=60, max_iter=40, init=init, random_state=0,
+                  centroid_search=search, batch_size=batch_size)
     reference = ActiveFTSelector(**kwargs).fit(X)
     strided = np.repeat(X, 2, axis=1)[:, ::2]
-    for layout in (np.asfortranarray(X), pd.DataFrame(X), strided):
+    # The view that bilaf select --drop-last-column leaves of a .npy.
+    label_dropped = np.column_stack([X, np.arange(len(X))]).astype(np.float32)
+    for layout in (np.asfortranarray(X), pd.DataFrame(X), strided,
+                   label_dropped[:, :-1]):
         other = ActiveFTSelector(**kwargs).fit(layout)
+        np.testing.assert_array_equal(other.init_indices_, reference.init_indices_)
         np.testing.assert_array_equal(other.loss_curve_, reference.loss_curve_)
+        np.testing.assert_array_equal(other.centroids_, reference.centroids_)
         np.testing.assert_array_equal(other.selected_indices_,
                                       reference.selected_indices_)
 
@@ -1708,31 +1718,100 @@ def test_transform_of_another_pool_names_the_estimator(make):
         estimator.transform(X[:59])
 
 
-def test_activeft_docs_say_a_pool_not_c_contiguous_is_copied_whole():
-    """ActiveFT copies a pool that is not C-contiguous (a Fortran-ordered
-    array, or a view with a column dropped, as ``bilaf select
-    --drop-last-column`` gives) into C order, whole, so that the picks do
-    not depend on the memory layout; the docstrings of ActiveFTSelector and
-    BiLAFSampler.fit said the pool was never copied (but by the k-means
-    start)."""
+@pytest.mark.parametrize("init, search", [("k-means", "exact"),
+                                           ("random", "graph")])
+def test_activeft_computes_on_c_ordered_row_blocks(monkeypatch, init, search):
+    """A pool that is not C-contiguous is not copied whole, so every pass
+    that computes on its rows must get them in C order: einsum sums, the
+    k-means++ seeding's column means and BLAS products of column-major rows
+    round differently, and the picks would depend on the layout."""
+    from sklearn_bilaf import _centroid_graph, _kmeanspp
+
+    X = _blobs(n=9000, d=24, centers=15, seed=3).astype(np.float32)
+    pool = np.asfortranarray(X)
+    seen = []
+
+    def spy(owner, name, position):
+        original = getattr(owner, name)
+
+        def wrapped(*args, **kwargs):
+            rows = args[position]
+            if rows.ndim == 2 and rows.shape[1] == X.shape[1]:
+                seen.append((name, rows.flags.c_contiguous))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapped)
+
+    spy(core_module, "sq_norms", 0)
+    spy(core_module._ActiveFTObjective, "_exhaustive_top", 1)
+    spy(_centroid_graph.CentroidGraphSearch, "top", 1)
+    spy(_kmeanspp, "kmeans_plusplus_seeds", 0)
+    picked = ActiveFTSelector(n_cores=40, max_iter=12, init=init,
+                              centroid_search=search, random_state=0).fit(pool)
+    names = {name for name, _ in seen}
+    assert {"sq_norms", "_exhaustive_top" if search == "exact" else "top"} <= names
+    assert (init == "k-means") == ("kmeans_plusplus_seeds" in names)
+    assert [name for name, c_order in seen if not c_order] == []
+    monkeypatch.undo()
+    reference = ActiveFTSelector(n_cores=40, max_iter=12, init=init,
+                                 centroid_search=search, random_state=0).fit(X)
+    np.testing.assert_array_equal(picked.selected_indices_,
+                                  reference.selected_indices_)
+
+
+@pytest.mark.parametrize("layout", ["label-dropped", "fortran"])
+def test_activeft_does_not_copy_a_pool_that_is_not_c_contiguous_whole(layout):
+    """ActiveFT copied a pool that is not C-contiguous (a Fortran-ordered
+    array, or the view with a column dropped that ``bilaf select
+    --drop-last-column`` gives of a memory-mapped ``.npy``) whole into C
+    order, so that the picks did not depend on the memory layout: 100 MB
+    for the WordNet pool, and as much as the pool for any.  Each row block
+    is put in C order instead, one at a time: the same picks, and a peak far
+    below the pool's size."""
     import tracemalloc
 
     rng = np.random.RandomState(0)
-    with_label = np.ascontiguousarray(rng.normal(size=(4000, 65)).astype(np.float32))
-    view = with_label[:, :-1]
-    assert not view.flags.c_contiguous
+    with_label = rng.normal(size=(40_000, 65)).astype(np.float32)
+    pool = (with_label[:, :-1] if layout == "label-dropped"
+            else np.asfortranarray(with_label[:, :-1]))
+    assert not pool.flags.c_contiguous
     kw = dict(n_cores=20, init="random", max_iter=2, random_state=0)
-    tracemalloc.start()
-    try:
-        picked = ActiveFTSelector(**kw).fit(view).selected_indices_
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak >= view.nbytes  # a whole copy
+    # Compiled first: numba's compilation would be counted in the peak.
+    ActiveFTSelector(**kw).fit(pool[:500])
+    # working_memory bounds the chunks of the final nearest-sample search
+    # (the row blocks of the iterations are fixed).
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            picked = ActiveFTSelector(**kw).fit(pool).selected_indices_
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < pool.nbytes / 2, (peak, pool.nbytes)
     np.testing.assert_array_equal(
         picked,
-        ActiveFTSelector(**kw).fit(np.ascontiguousarray(view)).selected_indices_)
+        ActiveFTSelector(**kw).fit(np.ascontiguousarray(pool)).selected_indices_)
     doc = " ".join(ActiveFTSelector.__doc__.split())
-    assert "not C-contiguous" in doc and "copied whole" in doc
+    assert "not C-contiguous" in doc and "one block at a time" in doc
+    assert "copied whole" not in doc
     fit_doc = " ".join(BiLAFSampler.fit.__doc__.split())
-    assert "not C-contiguous" in fit_doc and "float16" in fit_doc
+    assert "float16" in fit_doc and "whole into C order" not in fit_doc
+
+    # The whole sampler (ActiveFT's random start) peaks no higher on such a
+    # pool than on the C-ordered one.
+    def sampler_peak(X):
+        sampler = BiLAFSampler(200, core_selector=ActiveFTSelector(**kw),
+                               random_state=0)
+        with config_context(working_memory=1):
+            tracemalloc.start()
+            try:
+                picked = sampler.fit(X).selected_indices_
+                return picked, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    sampler_peak(pool[:2000])
+    c_picked, c_peak = sampler_peak(np.ascontiguousarray(pool))
+    picked, peak = sampler_peak(pool)
+    np.testing.assert_array_equal(picked, c_picked)
+    assert peak < c_peak + pool.nbytes / 4, (peak, c_peak, pool.nbytes)
