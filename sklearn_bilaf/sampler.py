@@ -547,7 +547,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
             That holds for a pool that is not C-contiguous too (a
             Fortran-ordered array, or a view such as ``X[:, :-1]``), whose
-            row chunks are copied into C order one at a time.  Other dtypes
+            row chunks are copied into C order one at a time (ActiveFT
+            copies it whole when that fits ``working_memory``).  Other dtypes
             are converted whole (float16 to a float32 copy twice its size, the
             rest to float64).
         y : None

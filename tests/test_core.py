@@ -367,7 +367,10 @@ def test_activeft_same_values_in_any_memory_layout(init, search, batch_size):
     label_dropped = np.column_stack([X, np.arange(len(X))]).astype(np.float32)
     for layout in (np.asfortranarray(X), pd.DataFrame(X), strided,
                    label_dropped[:, :-1]):
-        other = ActiveFTSelector(**kwargs).fit(layout)
+        # A working_memory below the pool's size: its row blocks are put in
+        # C order one at a time (not the pool, once).
+        with config_context(working_memory=0.5):
+            other = ActiveFTSelector(**kwargs).fit(layout)
         np.testing.assert_array_equal(other.init_indices_, reference.init_indices_)
         np.testing.assert_array_equal(other.loss_curve_, reference.loss_curve_)
         np.testing.assert_array_equal(other.centroids_, reference.centroids_)
@@ -1746,8 +1749,9 @@ def test_activeft_computes_on_c_ordered_row_blocks(monkeypatch, init, search):
     spy(core_module._ActiveFTObjective, "_exhaustive_top", 1)
     spy(_centroid_graph.CentroidGraphSearch, "top", 1)
     spy(_kmeanspp, "kmeans_plusplus_seeds", 0)
-    picked = ActiveFTSelector(n_cores=40, max_iter=12, init=init,
-                              centroid_search=search, random_state=0).fit(pool)
+    with config_context(working_memory=0.5):  # below the pool's size
+        picked = ActiveFTSelector(n_cores=40, max_iter=12, init=init,
+                                  centroid_search=search, random_state=0).fit(pool)
     names = {name for name, _ in seen}
     assert {"sq_norms", "_exhaustive_top" if search == "exact" else "top"} <= names
     assert (init == "k-means") == ("kmeans_plusplus_seeds" in names)
@@ -1760,14 +1764,16 @@ def test_activeft_computes_on_c_ordered_row_blocks(monkeypatch, init, search):
 
 
 @pytest.mark.parametrize("layout", ["label-dropped", "fortran"])
-def test_activeft_does_not_copy_a_pool_that_is_not_c_contiguous_whole(layout):
+def test_activeft_does_not_copy_a_pool_that_is_not_c_contiguous_whole(
+        layout, monkeypatch):
     """ActiveFT copied a pool that is not C-contiguous (a Fortran-ordered
     array, or the view with a column dropped that ``bilaf select
     --drop-last-column`` gives of a memory-mapped ``.npy``) whole into C
     order, so that the picks did not depend on the memory layout: 100 MB
     for the WordNet pool, and as much as the pool for any.  Each row block
     is put in C order instead, one at a time: the same picks, and a peak far
-    below the pool's size."""
+    below the pool's size.  A pool whose copy fits working_memory is still
+    copied once (the blocks would be copied again at every iteration)."""
     import tracemalloc
 
     rng = np.random.RandomState(0)
@@ -1791,6 +1797,22 @@ def test_activeft_does_not_copy_a_pool_that_is_not_c_contiguous_whole(layout):
     np.testing.assert_array_equal(
         picked,
         ActiveFTSelector(**kw).fit(np.ascontiguousarray(pool)).selected_indices_)
+    # Within working_memory the iterations read one C-ordered copy.
+    init = core_module._ActiveFTObjective.__init__
+    iterated = []
+
+    def spy(self, X, *args, **kwargs):
+        iterated.append(X.flags.c_contiguous)
+        init(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "__init__", spy)
+    with config_context(working_memory=2 * pool.nbytes / 2**20):
+        once = ActiveFTSelector(**kw).fit(pool).selected_indices_
+    with config_context(working_memory=pool.nbytes / 2**21):
+        blocks = ActiveFTSelector(**kw).fit(pool).selected_indices_
+    assert iterated == [True, False]
+    np.testing.assert_array_equal(once, picked)
+    np.testing.assert_array_equal(blocks, picked)
     doc = " ".join(ActiveFTSelector.__doc__.split())
     assert "not C-contiguous" in doc and "one block at a time" in doc
     assert "copied whole" not in doc
