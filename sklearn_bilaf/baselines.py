@@ -478,7 +478,11 @@ class ProbCoverSelector(BaseCoreSelector):
     bit from run to run.
     Without a ``radius`` (k-means clusters a centred copy of X) or with
     ``metric="cosine"`` (the balls are those of an L2-normalised copy), it
-    copies a memory-mapped pool whole.
+    copies a memory-mapped pool whole.  With a ``radius`` and the Euclidean
+    metric, scikit-learn's radius search keeps a C-ordered copy of a pool
+    that is not C-contiguous (a Fortran-ordered array, a view such as
+    ``X[:, :-1]``), and below 16 features its k-d tree holds a float64 copy
+    of any pool.
 
     Parameters
     ----------
