@@ -1245,9 +1245,8 @@ def _check_command(argv, parser):
     for a mistyped command ("invalid choice: '5'"); since plain ``bilaf`` runs
     ``bilaf select``, say that the file or option goes after ``select``.
     """
-    if not argv or (argv[0].startswith("--") and len(argv[0]) > 2 and any(
-            name.startswith(argv[0]) for name in ("--help", "--version"))):
-        return  # the main options, abbreviated or not
+    if not argv or argv[0] in ("--help", "--version"):
+        return  # the main options (spelled out: the parsers take no prefixes)
     commands = _subparsers(parser)
     first = argv[0]
     if first in commands or first == "-h":
@@ -1276,11 +1275,10 @@ def _check_command(argv, parser):
         )
     option = first.split("=", 1)[0]
     known = commands["select"]._option_string_actions
-    # argparse also takes unambiguous abbreviations (--budg for --budget),
-    # and short options with their value or together ('-b5', '-qb5').
-    if option in known or (option.startswith("--") and len(option) > 2 and any(
-            name.startswith(option) for name in known)) or (
-            not option.startswith("--") and option[:2] in known):
+    # Short options may come with their value or together ('-b5', '-qb5');
+    # a prefix of a long option (--budg) is not one: the command's parser
+    # would refuse it where this message says to put it.
+    if option in known or (not option.startswith("--") and option[:2] in known):
         raise _UsageError(
             f"{option} is an option of a command; put it after the command: "
             f"{suggestion}", PROG,

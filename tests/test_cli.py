@@ -1465,7 +1465,16 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
         (["--budget", "5", "e.npy"],
          ["--budget is an option of a command; put it after the command: bilaf "
           "select --budget 5 e.npy"], "bilaf"),
-        (["--budg", "5"], ["--budg is an option of a command"], "bilaf"),
+        (["-qb5", "e.npy"], ["-qb5 is an option of a command; put it after the "
+                             "command: bilaf select -qb5 e.npy"], "bilaf"),
+        # Long options are taken only as spelled out: a prefix was said to go
+        # after the command, where it is refused too.
+        (["--budg", "5", "e.npy"],
+         ["unrecognized arguments: --budg; before the command, bilaf takes only "
+          "--help and --version, and --budg is not an option of bilaf select "
+          "either"], "bilaf select"),
+        (["--vers"], ["unrecognized arguments: --vers; before the command"],
+         "bilaf select"),
         (["--", "-e.npy"], ["'--' comes after the command, before a file name "
                             "starting with '-': bilaf select -- -e.npy"], "bilaf"),
         # Unknown arguments point to the command's help, not the main one's.
