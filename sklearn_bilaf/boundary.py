@@ -81,7 +81,8 @@ def boundary_scores(inside, outside, opponent, penalties=None):
         0 where both distances are 0 (a member identical to every core), and
         1 where ``outside`` is infinite (a single pseudo-class, where the
         formula would give inf / inf).  float32 (or float16) distances give
-        scores of that type.
+        scores of that type when ``penalties`` is None or of that type too;
+        float64 penalties (or a list of them) give float64 scores.
 
     Raises
     ------

@@ -1394,6 +1394,19 @@ def test_boundary_scores_refuses_inconsistent_arguments(args, error, match):
         boundary_scores(*args)
 
 
+def test_boundary_scores_documents_the_dtype_that_penalties_promote():
+    """The docstring said float32 distances give float32 scores; float64
+    penalties (a list, or the sampler's) promote them to float64."""
+    inside = np.array([1.0, 2.0], dtype=np.float32)
+    outside = np.array([3.0, 1.0], dtype=np.float32)
+    assert boundary_scores(inside, outside, [0, 1]).dtype == np.float32
+    assert boundary_scores(inside, outside, [0, 1],
+                           np.ones(2, dtype=np.float32)).dtype == np.float32
+    assert boundary_scores(inside, outside, [0, 1], [1.0, 2.0]).dtype == np.float64
+    doc = " ".join(boundary_scores.__doc__.split())
+    assert ("float64 penalties (or a list of them) give float64 scores" in doc)
+
+
 def test_boundary_scores_takes_lists_and_keeps_the_inputs():
     import scipy.sparse
 
