@@ -80,37 +80,40 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
-def _refuse_non_finite(rows, start, name="X"):
+_DROP_OR_FIX = "Drop those rows or fix the feature extractor that produced them."
+
+
+def _refuse_non_finite(rows, start, name="X", fix=_DROP_OR_FIX):
     """A ``ValueError`` naming the rows (numbered from ``start``) that hold
-    NaN or inf, if any."""
+    NaN or inf, if any, and ending with ``fix``."""
     finite = np.isfinite(rows).all(axis=1)
     if not finite.all():
         bad = start + np.flatnonzero(~finite)
         raise ValueError(
             f"{name} holds NaN or inf in rows {bad[:5].tolist()}"
             f"{' (and more)' if bad.size > 5 else ''}: embeddings must be "
-            "finite numbers. Drop those rows or fix the feature extractor "
-            "that produced them."
+            f"finite numbers. {fix}"
         )
 
 
-def _refuse_unusable(rows, start, limit, name="X", rescale=None):
-    """Refuse NaN/inf (naming the rows, numbered from ``start``) and values
-    beyond ``limit``, whose squared distances overflow: two reductions, no
-    temporary, when the rows are fine.  ``rescale`` names what to rescale
-    (``name`` when None)."""
+def _refuse_unusable(rows, start, limit, name="X", rescale=None,
+                     fix=_DROP_OR_FIX):
+    """Refuse NaN/inf (naming the rows, numbered from ``start``; ``fix``
+    says what to do) and values beyond ``limit``, whose squared distances
+    overflow: two reductions, no temporary, when the rows are fine.
+    ``rescale`` names what to rescale (``name`` when None)."""
     if rows.dtype.kind == "f" and rows.size:
         peak = max(abs(float(rows.max())), abs(float(rows.min())))
         if peak <= limit:  # False for NaN
             return
-        _refuse_non_finite(rows, start, name)
+        _refuse_non_finite(rows, start, name, fix)
         raise ValueError(
             f"{name} has values as large as {peak:.3g}, so squared distances "
             f"between its rows overflow {np.dtype(_work_dtype(rows)).name}. "
             f"Rescale {rescale or name} (e.g. divide "
             f"{'both' if rescale else 'it'} by {peak:.3g}) first."
         )
-    _refuse_non_finite(rows, start, name)
+    _refuse_non_finite(rows, start, name, fix)
 
 
 def _work_dtype(rows):
@@ -356,8 +359,17 @@ def outside_distances(rows, own_label, core_rows, metric):
         limit = (math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
                  if metric == "euclidean" else float(np.finfo(np.float64).max))
         both = "rows and core_rows"
-        _refuse_unusable(rows, 0, limit, "rows", both)
-        _refuse_unusable(core_rows, 0, limit, "core_rows", both)
+        _refuse_unusable(rows, 0, limit, "rows", both,
+                         fix="Drop those rows (and their own_label, if one per "
+                             "row) or fix the feature extractor that produced "
+                             "them.")
+        # Not "drop those rows": a core's position is its class number, so
+        # dropping one would give the classes after it other numbers.
+        _refuse_unusable(
+            core_rows, 0, limit, "core_rows", both,
+            fix="Fix the feature extractor that produced them: a core cannot "
+                "be dropped, as own_label and opponent number the classes by "
+                "the position of their core.")
     return _outside_distances(rows, labels, core_rows, metric)
 
 

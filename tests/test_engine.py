@@ -247,10 +247,15 @@ def test_outside_distances_refuses_unusable_rows():
     cores = X[[0, 4]]
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows \[3\]"):
+    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows \[3\]"
+                       r".*Drop those rows \(and their own_label"):
         outside_distances(bad, 0, cores, "euclidean")
-    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in rows \[1\]"):
+    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in rows \[1\]"
+                       r".*Fix the feature extractor.*a core cannot be dropped"
+                       ) as info:
         outside_distances(X, 0, np.where(cores == 9.0, np.inf, cores), "euclidean")
+    # Dropping a core would renumber the classes after it: not advised.
+    assert "Drop those rows" not in str(info.value)
     with pytest.raises(ValueError, match=r"core_rows has values as large as 9e\+200.*"
                        r"Rescale rows and core_rows \(e.g. divide both"):
         outside_distances(X, 0, cores * 1e200, "euclidean")
