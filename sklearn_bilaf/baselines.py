@@ -482,7 +482,7 @@ class ProbCoverSelector(BaseCoreSelector):
     metric, scikit-learn's radius search keeps a C-ordered copy of a pool
     that is not C-contiguous (a Fortran-ordered array, a view such as
     ``X[:, :-1]``), and below 16 features its k-d tree holds a float64 copy
-    of any pool.
+    of a float32 pool (a C-contiguous float64 pool is used in place).
 
     Parameters
     ----------

@@ -979,6 +979,37 @@ def test_core_selectors_that_copy_a_memmap_say_so(tmp_path, selector, copies):
         assert name in left_alone
 
 
+def test_probcover_says_which_pools_its_k_d_tree_copies(tmp_path, monkeypatch):
+    """ProbCover's docstring said that below 16 features the k-d tree of its
+    radius search holds a float64 copy of any pool: a C-contiguous float64
+    one (a memory-mapped .npy) is used in place, a float32 one copied."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from sklearn_bilaf import baselines
+    from sklearn_bilaf.baselines import ProbCoverSelector
+
+    searches = []
+
+    class Recorded(NearestNeighbors):
+        def fit(self, X, y=None):
+            searches.append(self)
+            return super().fit(X, y)
+
+    monkeypatch.setattr(baselines, "NearestNeighbors", Recorded)
+    X = make_blobs(600, n_features=8, centers=5, random_state=0)[0]
+    for dtype, copied in ((np.float64, False), (np.float32, True)):
+        np.save(tmp_path / "X.npy", X.astype(dtype))
+        Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+        searches.clear()
+        ProbCoverSelector(n_cores=10, radius=1.0, random_state=0).fit(Xm)
+        (search,) = searches
+        assert search._fit_method == "kd_tree"
+        assert np.shares_memory(np.asarray(search._tree.data), Xm) != copied
+    doc = " ".join(ProbCoverSelector.__doc__.split())
+    assert "its k-d tree holds a float64 copy of a float32 pool" in doc
+    assert "float64 copy of any pool" not in doc
+
+
 def test_read_only_memmap_through_the_meta_estimators(tmp_path, small_digits):
     X, y = small_digits
     np.save(tmp_path / "X.npy", X.astype(np.float32))
