@@ -96,6 +96,10 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         width = min(88, shutil.get_terminal_size().columns - 2)
         super().__init__(prog, max_help_position=30, width=max(width, 40))
 
+    def _split_lines(self, text, width):
+        # Not at hyphens: "--exclude-\nisolated" is no option one can copy.
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
 
 # -- argument types ----------------------------------------------------------
 def _count_or_fraction(text, *, allow_auto=False):
@@ -170,6 +174,21 @@ def _removal_rate(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: the rate must be in [0, 1)")
+    return value
+
+
+def _exclude_isolated(text):
+    text = text.strip()
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'auto' or a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the share must be in [0, 1) (0 keeps every row)")
     return value
 
 
@@ -291,12 +310,20 @@ def _add_selection_options(parser):
         "rows x cores and a million rows, random beyond)",
     )
     group.add_argument(
+        "--exclude-isolated", type=_exclude_isolated, default=None, metavar="S",
+        help="--core-selector activeft only: share of the pool's most isolated "
+        "rows (farthest from their 10th nearest neighbour) that ActiveFT "
+        "leaves out, in [0, 1): auto (default: 0.05 up to 200,000 rows, 0 "
+        "beyond; the best on our validation pools) or a number; 0 keeps every "
+        "row, as in the paper",
+    )
+    group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
         help="number of core samples (pseudo-classes), at most the budget: "
         "'auto' (default: 5%% of the pool, at most the budget), 'paper' (the "
         "paper's 0.5%% of the pool, at most the budget), a count, or a fraction "
         "of the pool. The paper's setting is 0.5%% of the pool with ActiveFT's "
-        "random start: -k paper --init random",
+        "random start on every row: -k paper --init random --exclude-isolated 0",
     )
     group.add_argument(
         "--denoiser", choices=list(DENOISERS), default="idc",
@@ -561,11 +588,13 @@ def _check_option_combinations(args):
             )
         if problem is not None:
             raise _UsageError(problem, f"{PROG} select")
-    if args.init is not None and args.core_selector != "activeft":
-        raise _UsageError(
-            f"--init only applies to --core-selector activeft, not "
-            f"{args.core_selector}", f"{PROG} {args.command}",
-        )
+    for option, value in (("--init", args.init),
+                          ("--exclude-isolated", args.exclude_isolated)):
+        if value is not None and args.core_selector != "activeft":
+            raise _UsageError(
+                f"{option} only applies to --core-selector activeft, not "
+                f"{args.core_selector}", f"{PROG} {args.command}",
+            )
     if args.variant is not None and args.denoiser != "idc":
         raise _UsageError(
             f"--variant only applies to --denoiser idc, not {args.denoiser}",
@@ -686,7 +715,11 @@ def _make_sampler(args, budget, n_cores, verbose):
     selector_class = getattr(core, CORE_SELECTORS[args.core_selector][0])
     selector = selector_class(n_cores=n_cores)
     if args.core_selector == "activeft":
-        selector.set_params(init=args.init or "auto")  # the library default
+        # The library default's start and exclusion unless told otherwise.
+        selector.set_params(
+            init=args.init or "auto",
+            exclude_isolated=("auto" if args.exclude_isolated is None
+                              else args.exclude_isolated))
     if verbose and "verbose" in selector.get_params():
         # ActiveFT is the long stage on big pools: let it report its loss.
         selector.set_params(verbose=verbose)
@@ -1063,6 +1096,9 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
     if args.core_selector == "activeft":
         k_text += f" with a {sampler.core_selector_.init_} start"
+        n_excluded = sampler.core_selector_.excluded_indices_.size
+        if n_excluded:
+            k_text += f", without the {n_excluded} most isolated rows"
     if args.n_cores == "auto":
         k_text += " (auto: 5% of the pool, at most the budget)"
     elif args.n_cores == "paper":
@@ -1183,6 +1219,7 @@ def _label_spread(labels, indices, demo):
 # -- entry point -------------------------------------------------------------
 # Options whose value may be written with a leading minus sign.
 _NUMERIC_OPTIONS = ("-b", "--budget", "-k", "--n-cores", "--removal-rate",
+                    "--exclude-isolated",
                     "--penalty", "--seed", "-j", "--n-jobs")
 _LOOKS_NEGATIVE = re.compile(r"-[0-9.]")
 

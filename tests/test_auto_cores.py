@@ -14,6 +14,8 @@ from sklearn.base import clone
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.core import (
     AUTO_CORE_FRACTION,
+    AUTO_EXCLUDE_ISOLATED,
+    AUTO_EXCLUDE_ISOLATED_MAX_ROWS,
     AUTO_KMEANS_START_MAX_PAIRS,
     PAPER_CORE_FRACTION,
     ActiveFTSelector,
@@ -22,6 +24,8 @@ from sklearn_bilaf.core import (
     RandomSelector,
     default_init,
     default_n_cores,
+    isolation_radii,
+    least_isolated_rows,
     paper_n_cores,
 )
 
@@ -117,17 +121,22 @@ def test_auto_init_is_k_means_then_random(monkeypatch):
 
 
 def test_bilaf_default_core_stage_is_activeft_from_k_means():
-    """The default core stage is ActiveFT started from spherical k-means (on a
-    pool this size); the paper's random start stays the ActiveFTSelector
-    default (and the preset's)."""
+    """The default core stage is ActiveFT started from spherical k-means,
+    without the pool's 5 % most isolated rows (on a pool this size); the
+    paper's random start on every row stays the ActiveFTSelector default
+    (and the preset's)."""
     X = _pool(n=1500, d=6, seed=6)
     default = BiLAFSampler(120, random_state=0).fit(X)
     assert isinstance(default.core_selector_, ActiveFTSelector)
     assert default.core_selector_.init == "auto"
     assert default.core_selector_.init_ == "k-means"
     assert default.core_selector_.n_cores == "auto"
-    explicit = BiLAFSampler(120, core_selector=ActiveFTSelector(init="k-means"),
-                            random_state=0).fit(X)
+    assert default.core_selector_.exclude_isolated == "auto"
+    assert default.core_selector_.exclude_isolated_ == 0.05
+    assert default.core_selector_.excluded_indices_.size == 75
+    explicit = BiLAFSampler(
+        120, core_selector=ActiveFTSelector(init="k-means", exclude_isolated=0.05),
+        random_state=0).fit(X)
     np.testing.assert_array_equal(default.selected_indices_,
                                   explicit.selected_indices_)
     random_start = BiLAFSampler(120, core_selector=ActiveFTSelector(),
@@ -136,6 +145,7 @@ def test_bilaf_default_core_stage_is_activeft_from_k_means():
     assert not np.array_equal(np.sort(default.core_indices_),
                               np.sort(random_start.core_indices_))
     assert ActiveFTSelector(n_cores="paper").init == "random"
+    assert ActiveFTSelector(n_cores="paper").exclude_isolated == 0.0
 
 
 def test_paper_preset_is_one_argument_away():
@@ -172,3 +182,153 @@ def test_k_means_start_on_few_distinct_rows_is_quiet_and_distinct():
                                     random_state=0).fit(X)
     assert np.unique(selector.init_indices_).size == 10
     assert np.unique(selector.selected_indices_).size == 10
+
+
+# -- exclude_isolated: the default core stage leaves out isolated rows ------
+def _blobs_with_outliers(n_outliers=10, seed=0):
+    """Two tight blobs on the sphere and ``n_outliers`` rows far from both
+    and from each other (the most isolated rows, in any geometry)."""
+    rng = np.random.RandomState(seed)
+    blobs = np.r_[rng.normal(size=(95, 8)) * 0.05 + np.eye(8)[0],
+                  rng.normal(size=(95, 8)) * 0.05 + np.eye(8)[1]]
+    directions = rng.normal(size=(n_outliers, 8))
+    directions[:, :2] = -np.abs(directions[:, :2]) - 1
+    X = np.r_[blobs, directions]
+    order = rng.permutation(X.shape[0])
+    return X[order], np.flatnonzero(order >= blobs.shape[0])
+
+
+def test_isolation_radii_are_the_distance_to_the_tenth_neighbour():
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(60, 5)) * rng.uniform(0.1, 10, size=(60, 1))
+    X[7] = 0.0  # a zero row stays the zero vector
+    unit = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-300)
+    D = cdist(unit, unit)
+    np.fill_diagonal(D, np.inf)
+    expected = np.sort(D, axis=1)[:, 9]
+    np.testing.assert_allclose(isolation_radii(X.astype(np.float32)), expected,
+                               rtol=0, atol=1e-5)
+    np.testing.assert_allclose(isolation_radii(X), expected, rtol=0, atol=1e-12)
+    # Rows whose squares underflow or overflow are directions all the same.
+    for exponent in (-1000, 900):
+        np.testing.assert_allclose(isolation_radii(np.ldexp(X, exponent)),
+                                   expected, rtol=0, atol=1e-12)
+    # Fewer rows than neighbours: the farthest other row.
+    np.testing.assert_allclose(isolation_radii(X[:4]),
+                               np.sort(D[:4, :4], axis=1)[:, 2], atol=1e-12)
+
+
+def test_least_isolated_rows_leaves_out_the_outliers():
+    X, outliers = _blobs_with_outliers()
+    kept = least_isolated_rows(X, 0.05)  # round(0.05 * 200) = 10 rows out
+    np.testing.assert_array_equal(np.setdiff1d(np.arange(200), kept), outliers)
+    assert np.all(np.diff(kept) > 0)
+    # Never fewer rows than asked to keep; a share that rounds to 0 keeps all.
+    assert least_isolated_rows(X, 0.9, n_keep_at_least=150).size == 150
+    np.testing.assert_array_equal(least_isolated_rows(X, 0.002), np.arange(200))
+
+
+def test_exclude_isolated_never_picks_or_starts_from_left_out_rows():
+    X, outliers = _blobs_with_outliers()
+    selector = ActiveFTSelector(20, init="k-means", exclude_isolated=0.05,
+                                max_iter=20, random_state=0).fit(X)
+    np.testing.assert_array_equal(selector.excluded_indices_, outliers)
+    assert selector.exclude_isolated_ == 0.05
+    assert not np.isin(selector.selected_indices_, outliers).any()
+    assert not np.isin(selector.init_indices_, outliers).any()
+    # The same as ActiveFT on the kept rows, row numbers mapped back.
+    kept = np.setdiff1d(np.arange(X.shape[0]), outliers)
+    alone = ActiveFTSelector(20, init="k-means", max_iter=20,
+                             random_state=0).fit(X[kept])
+    np.testing.assert_array_equal(selector.selected_indices_,
+                                  kept[alone.selected_indices_])
+    np.testing.assert_array_equal(selector.init_indices_, kept[alone.init_indices_])
+    # Keeping every row (the default) may pick an outlier: K = 20 spread
+    # over the sphere does here.
+    plain = ActiveFTSelector(20, init="k-means", max_iter=20, random_state=0).fit(X)
+    assert plain.excluded_indices_.size == 0 and plain.exclude_isolated_ == 0.0
+    assert np.isin(plain.selected_indices_, outliers).any()
+
+
+def test_exclude_isolated_auto_rule(monkeypatch):
+    import sklearn_bilaf.core as core
+
+    assert AUTO_EXCLUDE_ISOLATED == 0.05
+    assert AUTO_EXCLUDE_ISOLATED_MAX_ROWS == 200_000
+    X, _ = _blobs_with_outliers()
+    auto = ActiveFTSelector(10, exclude_isolated="auto", max_iter=3,
+                            random_state=0).fit(X)
+    explicit = ActiveFTSelector(10, exclude_isolated=0.05, max_iter=3,
+                                random_state=0).fit(X)
+    assert auto.exclude_isolated_ == 0.05
+    np.testing.assert_array_equal(auto.selected_indices_, explicit.selected_indices_)
+    # Above the row limit, and with an init array, "auto" keeps every row.
+    monkeypatch.setattr(core, "AUTO_EXCLUDE_ISOLATED_MAX_ROWS", X.shape[0] - 1)
+    big = ActiveFTSelector(10, exclude_isolated="auto", max_iter=3,
+                           random_state=0).fit(X)
+    plain = ActiveFTSelector(10, max_iter=3, random_state=0).fit(X)
+    assert big.exclude_isolated_ == 0.0 and big.excluded_indices_.size == 0
+    np.testing.assert_array_equal(big.selected_indices_, plain.selected_indices_)
+    monkeypatch.undo()
+    given = ActiveFTSelector(exclude_isolated="auto", init=[0, 1, 2],
+                             max_iter=2).fit(X)
+    assert given.exclude_isolated_ == 0.0
+    with pytest.raises(ValueError, match="exclude_isolated=0.05 cannot be "
+                                         "combined with an init array"):
+        ActiveFTSelector(exclude_isolated=0.05, init=[0, 1, 2], max_iter=2).fit(X)
+
+
+@pytest.mark.parametrize("share", [1.0, -0.1, True, "paper"])
+def test_exclude_isolated_out_of_range_is_refused(share):
+    with pytest.raises(ValueError, match="exclude_isolated"):
+        ActiveFTSelector(3, exclude_isolated=share, max_iter=1).fit(_pool(50))
+
+
+def test_exclude_isolated_keeps_the_pool_and_its_layout_out_of_the_picks():
+    """The same picks for float32 C, Fortran and column-dropped layouts and
+    a read-only pool; a float64 pool is never written to."""
+    X, _ = _blobs_with_outliers()
+    X = X.astype(np.float32)
+    fit = lambda A: ActiveFTSelector(  # noqa: E731
+        15, init="k-means", exclude_isolated=0.05, max_iter=10,
+        random_state=1).fit(A).selected_indices_
+    reference = fit(X)
+    np.testing.assert_array_equal(fit(np.asfortranarray(X)), reference)
+    np.testing.assert_array_equal(fit(np.c_[X, np.ones(len(X), np.float32)][:, :-1]),
+                                  reference)
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    np.testing.assert_array_equal(fit(readonly), reference)
+    # float64 too (normalised in a copy, not in the caller's array).
+    X64 = X.astype(np.float64)
+    before = X64.copy()
+    X64.flags.writeable = False
+    fit(X64)
+    X64.flags.writeable = True
+    isolation_radii(X64)
+    np.testing.assert_array_equal(X64, before)
+
+
+def test_exclude_isolated_radii_do_not_depend_on_threads():
+    from threadpoolctl import threadpool_limits
+
+    X = np.random.RandomState(5).normal(size=(3000, 24)).astype(np.float32)
+    with threadpool_limits(1):
+        one = isolation_radii(X)
+    with threadpool_limits(2):
+        two = isolation_radii(X)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_exclude_isolated_refuses_zero_rows_by_their_pool_row_numbers():
+    """All-zero rows are refused as without the exclusion (they have no
+    direction), named by their row numbers in the pool even where the
+    exclusion would have left them out."""
+    X, outliers = _blobs_with_outliers()
+    X[outliers[:2]] = 0.0
+    zero = np.sort(outliers[:2])
+    for share in (0.0, 0.05):
+        with pytest.raises(ValueError, match=rf"e.g. rows \[{zero[0]}, {zero[1]}\]"):
+            ActiveFTSelector(5, exclude_isolated=share, max_iter=2).fit(X)

@@ -486,13 +486,55 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
     proc = bilaf("select", path, "-b", "30", "-k", "5", "-o", out, *options)
     assert_ok(proc)
     expected = BiLAFSampler(
-        30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto"),
+        30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto",
+                                           exclude_isolated="auto"),
         random_state=0).fit(X)
     start = init or "k-means"
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
     assert f"by ActiveFT with a {start} start" in " ".join(proc.stdout.split())
     if init is None:
         assert "k-means start: 5 centres" in proc.stderr
+
+
+@pytest.mark.parametrize("share", [None, "auto", "0", "0.2"])
+def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
+    """``--exclude-isolated`` reaches ActiveFT; without it the library
+    default's "auto" (0.05 of a pool this size); the summary says how many
+    rows were left out."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    X = digits32[:400]
+    np.save(tmp_path / "e.npy", X)
+    options = [] if share is None else ["--exclude-isolated", share]
+    proc = bilaf("select", "e.npy", "-b", "30", "-k", "5", "-o", "s.json", "-q",
+                 *options, cwd=tmp_path)
+    assert_ok(proc)
+    value = "auto" if share in (None, "auto") else float(share)
+    expected = BiLAFSampler(
+        30, core_selector=ActiveFTSelector(n_cores=5, init="auto",
+                                           exclude_isolated=value),
+        random_state=0).fit(X)
+    assert json.loads((tmp_path / "s.json").read_text()) == (
+        expected.selected_indices_.tolist())
+    flat = " ".join(proc.stdout.split())
+    n_out = {None: 20, "auto": 20, "0": 0, "0.2": 80}[share]
+    assert ("without the" in flat) == (n_out > 0)
+    if n_out:
+        assert f"with a k-means start, without the {n_out} most isolated rows" in flat
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--exclude-isolated", "1"], "'1': the share must be in [0, 1)"),
+    (["--exclude-isolated", "-0.1"], "'-0.1': the share must be in [0, 1)"),
+    (["--exclude-isolated", "some"], "'some' is not 'auto' or a number"),
+    (["--exclude-isolated", "0.1", "--core-selector", "random"],
+     "--exclude-isolated only applies to --core-selector activeft, not random"),
+])
+def test_exclude_isolated_option_errors(bilaf, tmp_path, digits32, options, message):
+    np.save(tmp_path / "e.npy", digits32[:100])
+    proc = bilaf("select", "e.npy", *options, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr
 
 
 def test_seed_help_names_the_kmeans_core_stage_thread_dependence(bilaf):
@@ -520,7 +562,7 @@ def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     assert "the paper's setting: 0.5%)" not in flat
     assert ("'paper' (the paper's 0.5% of the pool, at most the budget)") in flat
     assert ("The paper's setting is 0.5% of the pool with ActiveFT's random "
-            "start: -k paper --init random") in flat
+            "start on every row: -k paper --init random --exclude-isolated 0") in flat
     assert "activeft (default: ActiveFT, the paper's core selector, started as " \
         "--init says)" in flat
 
@@ -531,7 +573,7 @@ def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     assert expected.n_cores_ == 4
     for k in ("paper", "0.5%"):
         proc = bilaf("select", "e.npy", "-b", "12", "-k", k, "--init", "random",
-                     "-o", "s.json", "-q", cwd=tmp_path)
+                     "--exclude-isolated", "0", "-o", "s.json", "-q", cwd=tmp_path)
         assert_ok(proc)
         assert json.loads((tmp_path / "s.json").read_text()) == (
             expected.selected_indices_.tolist()), k
