@@ -1096,13 +1096,16 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     k_text = f"{n_cores}, by {CORE_SELECTORS[args.core_selector][1]}"
     if args.core_selector == "activeft":
         k_text += f" with a {sampler.core_selector_.init_} start"
-        n_excluded = sampler.core_selector_.excluded_indices_.size
-        if n_excluded:
-            k_text += f", without the {n_excluded} most isolated rows"
     if args.n_cores == "auto":
         k_text += " (auto: 5% of the pool, at most the budget)"
     elif args.n_cores == "paper":
         k_text += " (paper: 0.5% of the pool, at most the budget)"
+    if args.core_selector == "activeft":
+        # After K's explanation, which would otherwise seem to describe
+        # the rows left out.
+        n_excluded = sampler.core_selector_.excluded_indices_.size
+        if n_excluded:
+            k_text += f", without the {n_excluded} most isolated rows"
     if n_cores == budget:
         # Every pick is a core: the boundary settings did nothing, and the
         # denoising's count below only describes inlier_mask_.

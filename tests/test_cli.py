@@ -523,6 +523,20 @@ def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
         assert f"with a k-means start, without the {n_out} most isolated rows" in flat
 
 
+def test_summary_explains_k_next_to_k_not_after_the_rows_left_out(
+        bilaf, tmp_path, digits32):
+    """The "(auto: 5% of the pool, at most the budget)" of -k auto follows
+    the core count's own words, not "without the 20 most isolated rows",
+    which it would seem to describe."""
+    np.save(tmp_path / "e.npy", digits32[:400])
+    proc = bilaf("select", "e.npy", "-b", "30", "-o", "s.json", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    flat = " ".join(proc.stdout.split())
+    assert "isolated rows (auto:" not in flat
+    assert ("20, by ActiveFT with a k-means start (auto: 5% of the pool, at "
+            "most the budget), without the 20 most isolated rows") in flat
+
+
 @pytest.mark.parametrize("options, message", [
     (["--exclude-isolated", "1"], "'1': the share must be in [0, 1)"),
     (["--exclude-isolated", "-0.1"], "'-0.1': the share must be in [0, 1)"),
