@@ -301,7 +301,7 @@ class Context:
         size = "" if n is None else f"-k{n}"
         return self.cache_dir / f"{self.ds.name}-{kind}{size}-seed{seed}-{key}{suffix}"
 
-    def activeft(self, n_cores, seed, init="random", exclude_isolated=0.0):
+    def activeft(self, n_cores, seed, init="random"):
         """ActiveFT's selection of ``n_cores`` samples (cached), and its time.
 
         ``init="random"`` is ActiveFT as published (the *ActiveFT* rows and
@@ -311,10 +311,7 @@ class Context:
         an entry, the others wait for it.
         """
         kind = "activeft" if init == "random" else "activeft-kmeans"
-        if exclude_isolated:
-            kind += f"-x{exclude_isolated:g}"
-        selector = ActiveFTSelector(n_cores=n_cores, init=init, random_state=seed,
-                                    exclude_isolated=exclude_isolated)
+        selector = ActiveFTSelector(n_cores=n_cores, init=init, random_state=seed)
         path = self._path(kind, n_cores, seed, selector)
         lock = Path(str(path) + ".lock")
         waited = False
@@ -455,16 +452,12 @@ def default_cores(n_pool, budget):
 
 def select_default(ctx, budget, seed):
     """``BiLAFSampler(budget, core_selector=ActiveFTSelector(init="auto",
-    exclude_isolated="auto", random_state=seed), random_state=seed)``: the
-    library's defaults, with the default core stage (``n_cores="auto"``,
-    ``init="auto"``, k-means on these pools, ``exclude_isolated="auto"``,
-    0.05 on these pools) taken from the ActiveFT cache."""
+    random_state=seed), random_state=seed)``: the library's defaults, with the
+    default core stage (``n_cores="auto"``, ``init="auto"``, k-means on these
+    pools) taken from the ActiveFT cache."""
     n_cores = default_cores(ctx.ds.n_pool, budget)
     start = default_init(ctx.ds.n_pool, n_cores)
-    share = ActiveFTSelector(exclude_isolated="auto")._exclusion_share(
-        ctx.ds.n_pool, False)
-    cores, core_seconds = ctx.activeft(n_cores, seed, init=start,
-                                       exclude_isolated=share)
+    cores, core_seconds = ctx.activeft(n_cores, seed, init=start)
     tic = time.perf_counter() - core_seconds  # cached or just computed
     sampler = BiLAFSampler(budget, core_selector=cores, random_state=seed)
     with warnings.catch_warnings():

@@ -313,9 +313,9 @@ def _add_selection_options(parser):
         "--exclude-isolated", type=_exclude_isolated, default=None, metavar="S",
         help="--core-selector activeft only: share of the pool's most isolated "
         "rows (farthest from their 10th nearest neighbour) that ActiveFT "
-        "leaves out, in [0, 1): auto (default: 0.05 up to 200,000 rows, 0 "
-        "beyond; the best on our validation pools) or a number; 0 keeps every "
-        "row, as in the paper",
+        "leaves out, in [0, 1): 0 (default: every row, as in the paper), a "
+        "number, or auto (0.05 up to 200,000 rows, 0 beyond; the best share on "
+        "our validation pools, but it can leave out most rows of a rare class)",
     )
     group.add_argument(
         "-k", "--n-cores", type=_n_cores, default="auto", metavar="K",
@@ -323,7 +323,7 @@ def _add_selection_options(parser):
         "'auto' (default: 5%% of the pool, at most the budget), 'paper' (the "
         "paper's 0.5%% of the pool, at most the budget), a count, or a fraction "
         "of the pool. The paper's setting is 0.5%% of the pool with ActiveFT's "
-        "random start on every row: -k paper --init random --exclude-isolated 0",
+        "random start: -k paper --init random",
     )
     group.add_argument(
         "--denoiser", choices=list(DENOISERS), default="idc",
@@ -718,7 +718,7 @@ def _make_sampler(args, budget, n_cores, verbose):
         # The library default's start and exclusion unless told otherwise.
         selector.set_params(
             init=args.init or "auto",
-            exclude_isolated=("auto" if args.exclude_isolated is None
+            exclude_isolated=(0.0 if args.exclude_isolated is None
                               else args.exclude_isolated))
     if verbose and "verbose" in selector.get_params():
         # ActiveFT is the long stage on big pools: let it report its loss.

@@ -1519,14 +1519,16 @@ class ActiveFTSelector(BaseCoreSelector):
         pair of rows, chunked by scikit-learn; see :func:`isolation_radii`);
         ``round(share * N)`` rows are left out, fewer if fewer than K would
         remain.  The rest is gathered into a copy (the pool's dtype) that
-        the iterations read.  ``0`` keeps every row (the paper's ActiveFT);
+        the iterations read.  ``0`` keeps every row (the paper's ActiveFT,
+        and :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         ``"auto"`` is 0.05 up to 200,000 rows and 0 beyond (the search is
-        quadratic in N), and 0 with an ``init`` array (the default core
-        stage of :class:`~sklearn_bilaf.BiLAFSampler`).  On validation
-        splits of two pools 0.05 gave the best selections we measured, with
-        the k-means start (see the benchmarks page).  A positive share with
-        an ``init`` array is an error: the given samples could be among the
-        rows left out.
+        quadratic in N), and 0 with an ``init`` array.  On the validation
+        splits of two nearly balanced pools 0.05, with the k-means start,
+        gave the best selections we measured, but not on their test splits,
+        and the rows of a rare class, sparser than the others, can make up
+        most of those left out (see the benchmarks page): it is not the
+        default.  A positive share with an ``init`` array is an error: the
+        given samples could be among the rows left out.
 
     Attributes
     ----------

@@ -57,7 +57,7 @@ _SEED_MAX = np.iinfo(np.int32).max
 
 #: Stage parameters and the stage their default None stands for.
 _STAGE_DEFAULTS = {
-    "core_selector": "ActiveFTSelector(init='auto', exclude_isolated='auto')",
+    "core_selector": "ActiveFTSelector(init='auto')",
     "denoiser": "IDCDenoiser()",
     "boundary_selector": "BoundarySelector()",
 }
@@ -262,13 +262,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         with ``n_cores="auto"`` (5 % of the pool, at most the budget) and
         ``init="auto"`` (ActiveFT started from k-means on the normalised
         rows, a normalised copy of the pool; from random samples when
-        N x K exceeds 2.5e8 or N a million) and ``exclude_isolated="auto"``
-        (the pool's 5 % most isolated rows left out, up to 200,000 rows).
-        Note that ``ActiveFTSelector()``'s own defaults are the paper's
-        random start on every row: to tune the default core stage, pass
-        ``ActiveFTSelector(init="auto", exclude_isolated="auto")``;
+        N x K exceeds 2.5e8 or N a million).  Note that
+        ``ActiveFTSelector()``'s own default start is the paper's random one:
+        to tune the default core stage, pass ``ActiveFTSelector(init="auto")``;
         ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %
-        of the pool, random start, every row).  An
+        of the pool, random start).  An
         array gives precomputed core indices.  Any selector of
         :mod:`sklearn_bilaf.core`, or any scikit-learn clusterer exposing
         ``cluster_centers_`` (cores are the samples nearest to the centres).
@@ -484,12 +482,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         if selector is None:
             from .core import ActiveFTSelector
 
-            # The k-means start, without the most isolated rows (on pools
-            # where each is affordable): the best selections on the
-            # validation splits (benchmarks page).  The
+            # The k-means start (on pools where it is affordable): the best
+            # selections on the validation splits (benchmarks page).  The
             # sampler's verbose reaches it: it is the long stage on big pools.
-            return _seeded(ActiveFTSelector(init="auto", exclude_isolated="auto",
-                                            verbose=self.verbose), rng)
+            return _seeded(ActiveFTSelector(init="auto", verbose=self.verbose), rng)
         if not hasattr(selector, "fit"):
             # asanyarray keeps a masked array's mask for the selector to check.
             return PrecomputedSelector(np.asanyarray(selector))
@@ -547,10 +543,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             and memory-mapped float32 or float64 arrays are not copied, beyond
             row chunks bounded by scikit-learn's ``working_memory``, except by
             the default core stage's k-means start, which clusters a
-            normalised copy of pools up to a million rows, and its exclusion
-            of isolated rows, which searches a normalised copy and gathers
-            the kept rows, up to 200,000 rows: pass
-            ``core_selector=ActiveFTSelector(init="random")`` to avoid both).
+            normalised copy of pools up to a million rows: pass
+            ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
             That holds for a pool that is not C-contiguous too (a
             Fortran-ordered array, or a view such as ``X[:, :-1]``), whose
             row chunks are copied into C order one at a time (ActiveFT

@@ -121,22 +121,21 @@ def test_auto_init_is_k_means_then_random(monkeypatch):
 
 
 def test_bilaf_default_core_stage_is_activeft_from_k_means():
-    """The default core stage is ActiveFT started from spherical k-means,
-    without the pool's 5 % most isolated rows (on a pool this size); the
-    paper's random start on every row stays the ActiveFTSelector default
-    (and the preset's)."""
+    """The default core stage is ActiveFT started from spherical k-means, on
+    every row (on a pool this size); the paper's random start stays the
+    ActiveFTSelector default (and the preset's)."""
     X = _pool(n=1500, d=6, seed=6)
     default = BiLAFSampler(120, random_state=0).fit(X)
     assert isinstance(default.core_selector_, ActiveFTSelector)
     assert default.core_selector_.init == "auto"
     assert default.core_selector_.init_ == "k-means"
     assert default.core_selector_.n_cores == "auto"
-    assert default.core_selector_.exclude_isolated == "auto"
-    assert default.core_selector_.exclude_isolated_ == 0.05
-    assert default.core_selector_.excluded_indices_.size == 75
-    explicit = BiLAFSampler(
-        120, core_selector=ActiveFTSelector(init="k-means", exclude_isolated=0.05),
-        random_state=0).fit(X)
+    # Isolated rows stay in (exclude_isolated is opt-in: it can leave out
+    # most rows of a rare class).
+    assert default.core_selector_.exclude_isolated == 0.0
+    assert default.core_selector_.excluded_indices_.size == 0
+    explicit = BiLAFSampler(120, core_selector=ActiveFTSelector(init="k-means"),
+                            random_state=0).fit(X)
     np.testing.assert_array_equal(default.selected_indices_,
                                   explicit.selected_indices_)
     random_start = BiLAFSampler(120, core_selector=ActiveFTSelector(),

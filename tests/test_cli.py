@@ -486,8 +486,7 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
     proc = bilaf("select", path, "-b", "30", "-k", "5", "-o", out, *options)
     assert_ok(proc)
     expected = BiLAFSampler(
-        30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto",
-                                           exclude_isolated="auto"),
+        30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto"),
         random_state=0).fit(X)
     start = init or "k-means"
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
@@ -499,8 +498,7 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
 @pytest.mark.parametrize("share", [None, "auto", "0", "0.2"])
 def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
     """``--exclude-isolated`` reaches ActiveFT; without it the library
-    default's "auto" (0.05 of a pool this size); the summary says how many
-    rows were left out."""
+    default's 0 (every row); the summary says how many rows were left out."""
     from sklearn_bilaf.core import ActiveFTSelector
 
     X = digits32[:400]
@@ -509,7 +507,8 @@ def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
     proc = bilaf("select", "e.npy", "-b", "30", "-k", "5", "-o", "s.json", "-q",
                  *options, cwd=tmp_path)
     assert_ok(proc)
-    value = "auto" if share in (None, "auto") else float(share)
+    value = {None: 0.0, "auto": "auto"}.get(share) if share in (None, "auto") \
+        else float(share)
     expected = BiLAFSampler(
         30, core_selector=ActiveFTSelector(n_cores=5, init="auto",
                                            exclude_isolated=value),
@@ -517,7 +516,7 @@ def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
     assert json.loads((tmp_path / "s.json").read_text()) == (
         expected.selected_indices_.tolist())
     flat = " ".join(proc.stdout.split())
-    n_out = {None: 20, "auto": 20, "0": 0, "0.2": 80}[share]
+    n_out = {None: 0, "auto": 20, "0": 0, "0.2": 80}[share]
     assert ("without the" in flat) == (n_out > 0)
     if n_out:
         assert f"with a k-means start, without the {n_out} most isolated rows" in flat
@@ -529,7 +528,8 @@ def test_summary_explains_k_next_to_k_not_after_the_rows_left_out(
     the core count's own words, not "without the 20 most isolated rows",
     which it would seem to describe."""
     np.save(tmp_path / "e.npy", digits32[:400])
-    proc = bilaf("select", "e.npy", "-b", "30", "-o", "s.json", "-q", cwd=tmp_path)
+    proc = bilaf("select", "e.npy", "-b", "30", "-o", "s.json", "-q",
+                 "--exclude-isolated", "auto", cwd=tmp_path)
     assert_ok(proc)
     flat = " ".join(proc.stdout.split())
     assert "isolated rows (auto:" not in flat
@@ -576,7 +576,7 @@ def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     assert "the paper's setting: 0.5%)" not in flat
     assert ("'paper' (the paper's 0.5% of the pool, at most the budget)") in flat
     assert ("The paper's setting is 0.5% of the pool with ActiveFT's random "
-            "start on every row: -k paper --init random --exclude-isolated 0") in flat
+            "start: -k paper --init random") in flat
     assert "activeft (default: ActiveFT, the paper's core selector, started as " \
         "--init says)" in flat
 
@@ -587,7 +587,7 @@ def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     assert expected.n_cores_ == 4
     for k in ("paper", "0.5%"):
         proc = bilaf("select", "e.npy", "-b", "12", "-k", k, "--init", "random",
-                     "--exclude-isolated", "0", "-o", "s.json", "-q", cwd=tmp_path)
+                     "-o", "s.json", "-q", cwd=tmp_path)
         assert_ok(proc)
         assert json.loads((tmp_path / "s.json").read_text()) == (
             expected.selected_indices_.tolist()), k

@@ -1562,8 +1562,7 @@ def test_bilaf_default_core_selector_is_activeft(digits):
     assert isinstance(sampler.core_selector_, ActiveFTSelector)
     assert sampler.n_cores_ == min(120, default_n_cores(len(X))) == 89
     seed = sampler.core_selector_.random_state
-    again = ActiveFTSelector(init="auto", exclude_isolated="auto",
-                             random_state=seed).fit(X, budget=120)
+    again = ActiveFTSelector(init="auto", random_state=seed).fit(X, budget=120)
     np.testing.assert_array_equal(sampler.core_indices_, again.selected_indices_)
     assert sampler.core_selector_.init_ == "k-means"
 

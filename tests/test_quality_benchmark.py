@@ -78,15 +78,12 @@ def test_default_rows_are_the_library_default(tmp_path):
     for budget in (20, 100):  # all cores; cores and boundary samples
         indices, _, _ = quality.select_default(ctx, budget, seed=1)
         sampler = BiLAFSampler(budget, core_selector=ActiveFTSelector(
-            init="auto", exclude_isolated="auto", random_state=1),
-            random_state=1).fit(ds.X)
+            init="auto", random_state=1), random_state=1).fit(ds.X)
         assert sampler.core_selector_.init_ == "k-means"
-        assert sampler.core_selector_.exclude_isolated_ == 0.05
         np.testing.assert_array_equal(indices, sampler.selected_indices_)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert [name.rsplit("-", 1)[0] for name in names] == [
-        "digits-activeft-kmeans-x0.05-k20-seed1",
-        "digits-activeft-kmeans-x0.05-k67-seed1"]
+        "digits-activeft-kmeans-k20-seed1", "digits-activeft-kmeans-k67-seed1"]
 
 
 def _quality_module():
