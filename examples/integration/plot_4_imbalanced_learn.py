@@ -61,7 +61,9 @@ pipe = Pipeline(
 pipe.fit(X_train, y_train)
 
 picked = pipe.named_steps["select"].sample_indices_
-print(f"{picked.size} rows labeled, per digit:", np.bincount(y_train[picked]).tolist())
+# minlength: a digit without a pick shows as 0 instead of shortening the list.
+print(f"{picked.size} rows labeled, per digit:",
+      np.bincount(y_train[picked], minlength=10).tolist())
 print(f"test accuracy: {pipe.score(X_test, y_test):.3f}")
 
 # %%
