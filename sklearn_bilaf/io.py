@@ -1721,8 +1721,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     suffix : {".json", ".csv", ".npy"}
         The format.
     indices : array-like of int, shape (n_selected,)
-        Selected pool rows (whole numbers >= 0, below ``len(ids)`` when
-        ``ids`` is given), in selection order.
+        Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
+        when ``ids`` is given), in selection order.
     roles : sequence of str
         ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
     pseudo_classes : array-like of int
@@ -1764,6 +1764,15 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         raise ValueError(
             f"indices must be rows of the {len(ids)} ids, in [0, {len(ids) - 1}]; "
             f"got {indices[(indices < 0) | (indices >= len(ids))][:5].tolist()}."
+        )
+    ordered = np.sort(indices)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if repeated.size:
+        # No sampler selects a row twice: repeats come from the caller, and a
+        # label file listing a sample twice would spend budget on it twice.
+        raise ValueError(
+            "indices must be distinct rows, each selected once; repeated: "
+            f"{repeated[:5].tolist()}."
         )
     if suffix == ".npy":
         buffer = io.BytesIO()
@@ -1826,8 +1835,8 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     path : str or path-like
         The output file; its extension gives the format.
     indices : array-like of int, shape (n_selected,)
-        Selected pool rows (whole numbers >= 0, below ``len(ids)`` when
-        ``ids`` is given), in selection order.
+        Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
+        when ``ids`` is given), in selection order.
     roles : sequence of str
         ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
     pseudo_classes : array-like of int

@@ -2082,6 +2082,26 @@ def test_format_selection_refuses_what_no_reader_takes_for_a_selection(
         "row,role,pseudo_class", "2,core,0", "0,boundary,1"]
 
 
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".npy"])
+@pytest.mark.parametrize("ids", [None, ["a", "b", "c", "d"]])
+def test_format_selection_refuses_a_row_selected_twice(tmp_path, suffix, ids):
+    """A selection never holds a row twice: repeats came from a caller's bug,
+    and were written as is (a label file listing a sample twice)."""
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    kwargs = dict(roles=["core", "boundary", "boundary", "core", "boundary"],
+                  pseudo_classes=[0, 0, 1, 1, 1], ids=ids)
+    match = r"^indices must be distinct rows, each selected once; repeated: \[1, 3\]\.$"
+    with pytest.raises(ValueError, match=match):
+        format_selection(suffix, [3, 1, 0, 1, 3], **kwargs)
+    out = tmp_path / f"s{suffix}"
+    with pytest.raises(ValueError, match=match):
+        write_selection(out, [3, 1, 0, 1, 3], **kwargs)
+    assert list(tmp_path.iterdir()) == []
+    kwargs.update(roles=kwargs["roles"][:3], pseudo_classes=[0, 0, 1])
+    assert format_selection(suffix, [3, 1, 0], **kwargs)
+
+
 def test_format_selection_documents_where_each_format_puts_the_ids():
     """``ids`` was documented as "written instead of row numbers", which
     only ``.json`` does: ``.csv`` adds an ``id`` column beside the row
