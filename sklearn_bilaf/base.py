@@ -564,15 +564,14 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     ----------
     value : int, float or "auto"
         A count (at least 1), a fraction of the pool in (0, 1], or
-        ``"auto"``.  These ranges are not checked here: the estimators'
-        parameter validation refuses other values before calling it.
+        ``"auto"``; other values raise a ValueError.
     n_samples : int
         Rows in the pool.
     name : str
         Parameter name used in error messages.
     cap : int or None, default=None
-        Largest count allowed (the budget, for a number of cores): a larger
-        count is an error, and ``"auto"`` is capped at it.
+        Largest count allowed (the budget, for a number of cores), at least
+        1: a larger count is an error, and ``"auto"`` is capped at it.
     auto : callable or None, default=None
         ``auto(n_samples)`` gives the count for ``"auto"``; None refuses it.
 
@@ -586,6 +585,8 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
             f"{name}={value!r} is a bool; pass an int count or a float fraction "
             "of the pool."
         )
+    if cap is not None and not cap >= 1:
+        raise ValueError(f"cap={cap!r} is not a valid count; pass at least 1.")
     if isinstance(value, str):
         if value != "auto" or auto is None:
             accepted = ("an int count, a float fraction of the pool or 'auto'"
@@ -597,9 +598,18 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         if cap is not None:
             count = min(count, cap)
         return count
+    # Public, so checked here too: 0 came back as a count of 0, a fraction
+    # of 0.0 or below as 1, and NaN failed inside int().
+    in_range = ("pass an int count (at least 1) or a float fraction of the "
+                "pool in (0, 1].")
     if isinstance(value, Integral):
         count = int(value)
+        if count < 1:
+            raise ValueError(f"{name}={value!r} is not a valid count; {in_range}")
     elif isinstance(value, Real):
+        if not 0.0 < float(value) <= 1.0:
+            raise ValueError(
+                f"{name}={value!r} is not a valid fraction; {in_range}")
         count = max(1, int(n_samples * float(value)))
     else:  # pragma: no cover - parameter validation prevents this
         raise TypeError(f"{name} must be an int, a float or 'auto'.")

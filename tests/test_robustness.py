@@ -1835,6 +1835,30 @@ def test_resolve_count_floors_fractions_and_caps():
         resolve_count(6, 100, name="n_cores", cap=5)
 
 
+@pytest.mark.parametrize("value, kind", [
+    (0, "count"), (-3, "count"), (np.int64(0), "count"),
+    (0.0, "fraction"), (-0.5, "fraction"), (1.5, "fraction"),
+    (float("nan"), "fraction"), (float("inf"), "fraction"),
+])
+def test_resolve_count_refuses_values_out_of_range(value, kind):
+    """It is public and promises a count of at least 1: 0 came back as 0, -3
+    as -3, 0.0 and -0.5 as 1, NaN and inf failed inside int()."""
+    from sklearn_bilaf.base import resolve_count
+
+    accepted = (r"pass an int count \(at least 1\) or a float fraction of the "
+                r"pool in \(0, 1\]")
+    with pytest.raises(ValueError,
+                       match=rf"^budget={re.escape(repr(value))} is not a valid "
+                             rf"{kind}; {accepted}\.$"):
+        resolve_count(value, 10, name="budget")
+    with pytest.raises(ValueError, match=r"^cap=0 is not a valid count"):
+        resolve_count("auto", 10, name="n_cores", cap=0, auto=lambda n: 1)
+    # The range's ends are counts and fractions as before.
+    assert resolve_count(1, 10, name="budget") == 1
+    assert resolve_count(1.0, 10, name="budget") == 10
+    assert resolve_count(0.01, 10, name="budget") == 1
+
+
 def test_n_cores_above_both_pool_and_budget_is_told_the_budget():
     # "Lower n_cores or pass a larger pool": lowering it to the pool size
     # then failed against the budget, and a larger pool could not help.
