@@ -1686,12 +1686,14 @@ def atomic_write(path, *, binary=False):
     except OSError as exc:
         raise _about_target(exc, path) from exc
     try:
-        _keep_mode(target, fd)
+        # Wrapped first, so that whatever fails next closes the descriptor
+        # with the handle (an fchmod refused by the file system, say).
         if binary:
             handle = os.fdopen(fd, "wb")
         else:
             handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
         with handle:
+            _keep_mode(target, handle.fileno())
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -2313,6 +2313,36 @@ def test_atomic_write_leaves_no_trace_when_writing_fails(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
 
 
+@pytest.mark.parametrize("error", [OSError(1, "Operation not permitted"),
+                                   KeyboardInterrupt()])
+def test_atomic_write_closes_the_temporary_file_when_keeping_the_mode_fails(
+        tmp_path, monkeypatch, error):
+    """Keeping the replaced file's mode (fchmod, which some network and FUSE
+    file systems refuse) failed before the temporary file was wrapped in a
+    file object: its descriptor stayed open, one per failed write."""
+    import errno
+
+    from sklearn_bilaf import io as bilaf_io
+
+    out = tmp_path / "s.json"
+    out.write_text("old\n")
+    seen = []
+
+    def refuses(target, fd):
+        seen.append(fd)
+        raise error
+
+    monkeypatch.setattr(bilaf_io, "_keep_mode", refuses)
+    with pytest.raises(type(error)):
+        bilaf_io.write_selection(out, [1, 2, 3], roles=["core"] * 3,
+                                 pseudo_classes=[0, 0, 0])
+    assert out.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    with pytest.raises(OSError) as raised:
+        os.fstat(seen[0])
+    assert raised.value.errno == errno.EBADF
+
+
 def test_atomic_write_names_the_target_when_no_file_can_be_created(
         tmp_path, monkeypatch):
     import errno
