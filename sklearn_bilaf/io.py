@@ -1854,6 +1854,15 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         say); None takes it from the extension.
     """
     path = Path(path)
+    formats = [suffix.lstrip(".") for suffix in OUTPUT_SUFFIXES]
+    if output_format is not None and output_format not in formats:
+        # Not the file name's fault; and format_selection's ".json" is
+        # spelled without the dot here.
+        raise InputError(
+            f"output_format={output_format!r} is not an output format; pass "
+            f"{', '.join(map(repr, formats[:-1]))} or {formats[-1]!r} (no dot), "
+            f"or None to take the format from the extension of {path.name}"
+        )
     suffix = suffix_of(path) if output_format is None else f".{output_format}"
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(

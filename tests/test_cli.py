@@ -2967,6 +2967,28 @@ def test_unknown_output_formats_are_refused():
         check_output_path("sel.xml")
 
 
+@pytest.mark.parametrize("output_format", [".json", "JSON", "xml", ""])
+def test_write_selection_names_output_format_when_it_is_the_mistake(
+        tmp_path, output_format):
+    """The message blamed the file name ("-o s.json: unknown output format
+    '..json'") and advised .json, which output_format refuses: it takes the
+    name without the dot."""
+    from sklearn_bilaf.io import InputError, write_selection
+
+    out = tmp_path / "s.json"
+    with pytest.raises(InputError,
+                       match=rf"^output_format={re.escape(repr(output_format))} "
+                             r"is not an output format; pass 'json', 'csv' or "
+                             r"'npy' \(no dot\), or None to take the format "
+                             r"from the extension of s\.json$"):
+        write_selection(out, [1, 2], roles=None, pseudo_classes=None,
+                        output_format=output_format)
+    assert list(tmp_path.iterdir()) == []
+    write_selection(out, [1, 2], roles=None, pseudo_classes=None,
+                    output_format="npy")
+    assert np.load(out).tolist() == [1, 2]
+
+
 def test_parquet_decimal_columns_are_read_as_float64(tmp_path):
     """Decimal columns (SQL exports, pandas' Decimal objects) hold numbers:
     read as float64, scalar or in lists; they were refused as "holds
