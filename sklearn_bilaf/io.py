@@ -1730,11 +1730,11 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     pseudo_classes : array-like of int
         Pseudo-class of each selected row, a whole number >= 0 (``.csv``
         only).
-    ids : sequence or None, default=None
-        One id per pool row: ``.json`` lists the selected rows' ids instead
-        of their row numbers, ``.csv`` adds them as an ``id`` column after
-        the row numbers, and ``.npy``, which holds row numbers only, leaves
-        them out.
+    ids : sequence, pandas Series or None, default=None
+        One id per pool row, by position (a Series' index is ignored):
+        ``.json`` lists the selected rows' ids instead of their row numbers,
+        ``.csv`` adds them as an ``id`` column after the row numbers, and
+        ``.npy``, which holds row numbers only, leaves them out.
 
     Returns
     -------
@@ -1743,6 +1743,10 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     """
     from .base import require_whole_numbers
 
+    if ids is not None and hasattr(ids, "iloc") and getattr(ids, "ndim", 1) == 1:
+        # A Series looks ids[row] up by index label, which after a sort or
+        # a filter is another row's: the ids are one per row, by position.
+        ids = ids.to_numpy()
     # Checked, not cast: a cast would truncate 1.7 to row 1 and read a
     # boolean mask as rows 0 and 1.
     indices = require_whole_numbers(
@@ -1790,6 +1794,7 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         for name, values in (("roles", roles), ("pseudo_classes", pseudo_classes)):
             if values is None:
                 raise TypeError(f"{expected}; got {name}=None.")
+        roles = list(roles)  # by position, as ids: not by a Series' labels
         if not len(roles) == len(pseudo_classes) == indices.size:
             raise ValueError(f"{expected}; got {len(roles)} roles and "
                              f"{len(pseudo_classes)} pseudo_classes.")
@@ -1844,11 +1849,11 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     pseudo_classes : array-like of int
         Pseudo-class of each selected row, a whole number >= 0 (``.csv``
         only).
-    ids : sequence or None, default=None
-        One id per pool row: ``.json`` lists the selected rows' ids instead
-        of their row numbers, ``.csv`` adds them as an ``id`` column after
-        the row numbers, and ``.npy``, which holds row numbers only, leaves
-        them out.
+    ids : sequence, pandas Series or None, default=None
+        One id per pool row, by position (a Series' index is ignored):
+        ``.json`` lists the selected rows' ids instead of their row numbers,
+        ``.csv`` adds them as an ``id`` column after the row numbers, and
+        ``.npy``, which holds row numbers only, leaves them out.
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.

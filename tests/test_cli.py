@@ -2102,6 +2102,31 @@ def test_format_selection_refuses_a_row_selected_twice(tmp_path, suffix, ids):
     assert format_selection(suffix, [3, 1, 0], **kwargs)
 
 
+def test_format_selection_takes_a_series_of_ids_by_position():
+    """ids[row] (and roles[i]) on a pandas Series looks up the *label*: a frame
+    sorted or filtered before (index 3, 2, 1, 0) gave row 0 the id of the
+    last row, silently, and an index 10, 11, ... failed with a KeyError."""
+    pd = pytest.importorskip("pandas")
+    from sklearn_bilaf.io import format_selection
+
+    kwargs = dict(roles=["core", "boundary"], pseudo_classes=[0, 1])
+    for index in ([3, 2, 1, 0], [10, 11, 12, 13], list("wxyz"), None):
+        ids = pd.Series(["a", "b", "c", "d"], index=index)
+        assert format_selection(".json", [0, 2], ids=ids, **kwargs) == (
+            b'["a", "c"]\n'), index
+        assert format_selection(".csv", [0, 2], ids=ids, **kwargs).decode(
+        ).splitlines() == ["row,role,pseudo_class,id", "0,core,0,a",
+                           "2,boundary,1,c"], index
+    numbers = pd.Series([7, 8, 9], index=[2, 1, 0])
+    assert format_selection(".json", [2, 0], ids=numbers, **kwargs) == (
+        b"[9, 7]\n")
+    # roles likewise (pseudo_classes always were taken by position).
+    assert format_selection(
+        ".csv", [5, 7], roles=pd.Series(["core", "boundary"], index=[1, 0]),
+        pseudo_classes=pd.Series([0, 1], index=[1, 0])).decode().splitlines() == [
+        "row,role,pseudo_class", "5,core,0", "7,boundary,1"]
+
+
 def test_format_selection_documents_where_each_format_puts_the_ids():
     """``ids`` was documented as "written instead of row numbers", which
     only ``.json`` does: ``.csv`` adds an ``id`` column beside the row
