@@ -160,14 +160,16 @@ def default_init(n_samples, n_cores):
 
 
 #: ``exclude_isolated="auto"``: the share of the pool's most isolated rows
-#: that the sampler's default core stage leaves out, chosen on validation
-#: splits of real pools (the benchmarks page: 0.05 was the best of 0.05, 0.1
-#: and 0.2, and the only one clearly above keeping every row).
+#: left out, chosen on validation splits of real pools (the benchmarks page:
+#: 0.05 was the best of 0.05, 0.1 and 0.2, and the only one clearly above
+#: keeping every row).  Not the default: it gained nothing on the test
+#: splits, and on imbalanced pools a rare class can make up most of the
+#: rows it leaves out.
 AUTO_EXCLUDE_ISOLATED = 0.05
 
 #: ... up to this many rows: isolation is measured by an exact
-#: nearest-neighbour search over every pair of rows (about a minute for the
-#: 65,617-row WordNet pool on two cores), quadratic in N.
+#: nearest-neighbour search over every pair of rows (30 s for the
+#: 65,617-row WordNet pool on two cores, 59 s on one), quadratic in N.
 AUTO_EXCLUDE_ISOLATED_MAX_ROWS = 200_000
 
 #: A row's isolation is its distance to its 10th nearest other row.
