@@ -151,7 +151,9 @@ print(f"all the labels: {everything.score(X_test, y_test):.3f} accuracy")
 # them.
 chosen = best[-1]
 print("rows labeled:", chosen.selected_indices_.size)
-print("classes among them:", np.bincount(y_train[chosen.selected_indices_]).tolist())
+# minlength: a digit without a pick shows as 0 instead of shortening the list.
+print("picks per digit:",
+      np.bincount(y_train[chosen.selected_indices_], minlength=10).tolist())
 print(
     "balanced accuracy of the best model on the test set:",
     round(balanced_accuracy_score(y_test, best.predict(X_test)), 3),
