@@ -356,8 +356,9 @@ class BaseCoreSelector(SubsetSamplerMixin, BaseEstimator):
         y : None
             Ignored; selection never looks at labels.
         budget : int >= 1 or None, default=None
-            The most samples the caller can take; ``n_cores="auto"`` is capped
-            at it and an explicit ``n_cores`` above it is an error.
+            The most samples the caller can take; ``n_cores="auto"`` and
+            ``"paper"`` are capped at it and an explicit ``n_cores`` above it
+            is an error.
 
         Returns
         -------
