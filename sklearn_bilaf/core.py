@@ -18,7 +18,7 @@ import math
 import sys
 import time
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,6 +56,7 @@ from .base import (
     Fraction,
     Number,
     SubsetSamplerMixin,
+    _check_finite_in_chunks,
     fit_or_forget,
     require_whole_numbers,
     resolve_count,
@@ -197,6 +198,37 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     radii : ndarray of shape (n_samples,)
         The distances, in [0, 2] (float32, float64 for a float64 pool).
     """
+    X = _checked_isolation_pool(X)
+    if X.shape[0] < 2:
+        raise ValueError(
+            f"isolation_radii needs a pool of at least 2 rows (a row's "
+            f"neighbours are other rows); got {X.shape[0]} "
+            f"row{'' if X.shape[0] == 1 else 's'}.")
+    if (not isinstance(n_neighbors, Integral)
+            or isinstance(n_neighbors, bool | np.bool_) or n_neighbors < 1):
+        raise ValueError(
+            f"n_neighbors={n_neighbors!r} is not a valid neighbour rank; pass "
+            "an int of at least 1.")
+    return _isolation_radii(X, n_neighbors)
+
+
+def _checked_isolation_pool(X):
+    """X for the public isolation functions: dense, 2-D and finite (the
+    selector checks its pool before calling the unchecked ones)."""
+    refuse_sparse(X)
+    if not hasattr(X, "dtype"):
+        X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be a 2-D array of shape (n_samples, n_features); got "
+            f"{X.ndim}-D. Use X.reshape(1, -1) for one sample, "
+            "X.reshape(-1, 1) for one feature.")
+    if X.dtype.kind == "f":
+        _check_finite_in_chunks(X)
+    return X
+
+
+def _isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     from sklearn.neighbors import NearestNeighbors
 
     n = X.shape[0]
@@ -248,11 +280,28 @@ def least_isolated_rows(X, share, n_keep_at_least=1):
     kept : ndarray of shape (n_kept,)
         The row numbers kept, ascending.
     """
+    X = _checked_isolation_pool(X)
+    if isinstance(share, bool | np.bool_) or not isinstance(share, Real):
+        raise TypeError(f"share={share!r} is not a number; pass a float in [0, 1).")
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"share={share!r} is not a valid share; pass a float "
+                         "in [0, 1).")
+    if (not isinstance(n_keep_at_least, Integral)
+            or isinstance(n_keep_at_least, bool | np.bool_)):
+        raise TypeError(f"n_keep_at_least={n_keep_at_least!r} is not an int; "
+                        "pass the number of rows to keep, at least 1.")
+    if n_keep_at_least < 1:
+        raise ValueError(f"n_keep_at_least={n_keep_at_least!r} is not a valid "
+                         "count; pass at least 1.")
+    return _least_isolated_rows(X, share, n_keep_at_least)
+
+
+def _least_isolated_rows(X, share, n_keep_at_least=1):
     n = X.shape[0]
     n_drop = min(int(round(share * n)), n - n_keep_at_least)
     if n_drop <= 0:
         return np.arange(n)
-    radii = isolation_radii(X)
+    radii = _isolation_radii(X)
     return np.sort(np.argsort(radii, kind="stable")[:n - n_drop])
 
 
@@ -1754,7 +1803,7 @@ class ActiveFTSelector(BaseCoreSelector):
             # exclusion, and named by their row numbers in X, not in the
             # kept rows (which might leave them out).
             _inverse_row_norms(X, _work_dtype(X))
-            kept = least_isolated_rows(X, share, n_keep_at_least=n_select)
+            kept = _least_isolated_rows(X, share, n_keep_at_least=n_select)
             excluded = np.ones(n, dtype=bool)
             excluded[kept] = False
             self.excluded_indices_ = np.flatnonzero(excluded)

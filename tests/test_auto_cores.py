@@ -229,6 +229,40 @@ def test_least_isolated_rows_leaves_out_the_outliers():
     np.testing.assert_array_equal(least_isolated_rows(X, 0.002), np.arange(200))
 
 
+@pytest.mark.parametrize("call, error, match", [
+    (lambda X: least_isolated_rows(X, 1.5), ValueError, r"share=1\.5.*\[0, 1\)"),
+    (lambda X: least_isolated_rows(X, -0.1), ValueError, r"share=-0\.1"),
+    (lambda X: least_isolated_rows(X, float("nan")), ValueError, r"share=nan"),
+    (lambda X: least_isolated_rows(X, True), TypeError, r"share=True"),
+    (lambda X: least_isolated_rows(X, "5%"), TypeError, r"share='5%'"),
+    (lambda X: least_isolated_rows(X, 0.1, n_keep_at_least=0), ValueError,
+     r"n_keep_at_least=0"),
+    (lambda X: least_isolated_rows(X, 0.1, n_keep_at_least=2.5), TypeError,
+     r"n_keep_at_least=2\.5"),
+    (lambda X: isolation_radii(X, n_neighbors=0), ValueError, r"n_neighbors=0"),
+    (lambda X: isolation_radii(X[:1]), ValueError, r"at least 2 rows.*1 row"),
+    (lambda X: isolation_radii(X[0]), ValueError, r"2-D"),
+    (lambda X: isolation_radii(np.where(X > 1, np.nan, X)), ValueError,
+     r"contains NaN"),
+])
+def test_isolation_functions_check_their_arguments(call, error, match):
+    # Public functions: the selector checks these before calling them, but a
+    # direct call kept 1 row for share=1.5, failed inside int() for NaN and
+    # in scikit-learn's neighbour search for a one-row pool.
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    with pytest.raises(error, match=match):
+        call(X)
+
+
+def test_isolation_functions_take_lists_and_keep_one_row_pools():
+    X = np.random.RandomState(0).normal(size=(12, 3))
+    np.testing.assert_array_equal(isolation_radii(X.tolist()), isolation_radii(X))
+    np.testing.assert_array_equal(least_isolated_rows(X.tolist(), 0.25),
+                                  least_isolated_rows(X, 0.25))
+    # Nothing to leave out of a one-row pool that must keep a row.
+    np.testing.assert_array_equal(least_isolated_rows(X[:1], 0.5), [0])
+
+
 def test_exclude_isolated_never_picks_or_starts_from_left_out_rows():
     X, outliers = _blobs_with_outliers()
     selector = ActiveFTSelector(20, init="k-means", exclude_isolated=0.05,
