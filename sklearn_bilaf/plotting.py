@@ -487,10 +487,6 @@ class SelectionDisplay:
             Object that stores the drawn artists.
         """
         plt = _pyplot()
-        from matplotlib.lines import Line2D
-
-        if ax is None:
-            _, ax = plt.subplots()
         embedding = np.asarray(self.embedding, dtype=np.float64)
         if embedding.ndim != 2 or embedding.shape[1] != 2:
             raise ValueError(
@@ -498,13 +494,32 @@ class SelectionDisplay:
             )
         colors = self._colors(cmap)
         groups = self._groups()
-        overrides = {
-            "pool": pool_kw,
-            "core": core_kw,
-            "boundary": boundary_kw,
-            "removed": removed_kw,
-            "selected": selected_kw,
-        }
+        # Only once the values are known to be drawable: a figure opened
+        # before a refusal would stay open, empty, in pyplot's list.
+        opened = ax is None
+        if opened:
+            _, ax = plt.subplots()
+        try:
+            self._draw(ax, embedding, colors, groups, legend=legend,
+                       legend_kw=legend_kw, overrides={
+                           "pool": pool_kw,
+                           "core": core_kw,
+                           "boundary": boundary_kw,
+                           "removed": removed_kw,
+                           "selected": selected_kw,
+                       })
+        except BaseException:
+            # scatter's refusal of a keyword (or Ctrl-C) comes after the
+            # figure was opened; the caller's figure is theirs to keep.
+            if opened:
+                plt.close(ax.figure)
+            raise
+        return self
+
+    def _draw(self, ax, embedding, colors, groups, *, legend, legend_kw,
+              overrides):
+        from matplotlib.lines import Line2D
+
         artists = {}
         handles = []
         for zorder, group in enumerate(_GROUPS, start=1):
@@ -548,7 +563,6 @@ class SelectionDisplay:
         self.colors_ = colors
         self.ax_ = ax
         self.figure_ = ax.figure
-        return self
 
     @classmethod
     def from_estimator(

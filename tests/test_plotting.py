@@ -669,3 +669,27 @@ def test_inlier_mask_of_values_that_do_not_sort_is_refused():
                                          r"values \[1, 'a', None, 0\]"):
         SelectionDisplay(embedding, [0], inlier_mask=mask).plot()
     plt.close("all")
+
+
+@pytest.mark.parametrize("display, plot_kw", [
+    (SelectionDisplay(np.zeros((5, 3)), [0]), {}),
+    (SelectionDisplay(np.zeros((5, 2)), [9]), {}),
+    (SelectionDisplay(np.zeros((5, 2)), [0], labels=np.arange(4)), {}),
+    (SelectionDisplay(np.zeros((5, 2)), [0]), {"pool_kw": {"bogus": 1}}),
+])
+def test_a_failed_plot_leaves_no_figure_open(display, plot_kw):
+    """plot() opened its figure before checking its values (or drawing with
+    the given keywords): each failure left an empty figure open in pyplot,
+    shown by the next plt.show() or notebook cell."""
+    plt.close("all")
+    with pytest.raises((ValueError, AttributeError, TypeError)):
+        display.plot(**plot_kw)
+    assert plt.get_fignums() == []
+
+
+def test_a_failed_plot_on_given_axes_keeps_their_figure():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError):
+        SelectionDisplay(np.zeros((5, 2)), [9]).plot(ax=ax)
+    assert plt.get_fignums() == [fig.number]
+    assert len(ax.collections) == 0
