@@ -311,7 +311,8 @@ class SelectionDisplay:
     Parameters
     ----------
     embedding : ndarray of shape (n_samples, 2)
-        2-D coordinates of the pool.
+        2-D coordinates of the pool, all finite (:meth:`plot` refuses NaN
+        and inf, which matplotlib would leave out of the picture).
     selected_indices : array-like of int
         Selected rows of the pool.
     core_indices : array-like of int or None, default=None
@@ -491,6 +492,15 @@ class SelectionDisplay:
         if embedding.ndim != 2 or embedding.shape[1] != 2:
             raise ValueError(
                 f"embedding must have shape (n_samples, 2); got {embedding.shape}."
+            )
+        bad = np.flatnonzero(~np.isfinite(embedding).all(axis=1))
+        if bad.size:
+            # matplotlib skips such points: a sample, even a core, would be
+            # missing from the picture while counted in the legend.
+            raise ValueError(
+                f"embedding holds NaN or infinite coordinates for {bad.size} "
+                f"of the {embedding.shape[0]} samples (rows "
+                f"{bad[:5].tolist()}); pass finite coordinates."
             )
         colors = self._colors(cmap)
         groups = self._groups()

@@ -693,3 +693,18 @@ def test_a_failed_plot_on_given_axes_keeps_their_figure():
         SelectionDisplay(np.zeros((5, 2)), [9]).plot(ax=ax)
     assert plt.get_fignums() == [fig.number]
     assert len(ax.collections) == 0
+
+
+def test_non_finite_coordinates_given_to_the_constructor_are_refused():
+    """plot() drew them silently missing: a core at NaN counted in the
+    legend ("core samples (1)") but nowhere on the picture."""
+    embedding = np.random.RandomState(0).normal(size=(20, 2))
+    embedding[5] = np.nan
+    embedding[6, 1] = -np.inf
+    display = SelectionDisplay(embedding, [1, 5, 9], core_indices=[5])
+    with pytest.raises(ValueError, match=r"^embedding holds NaN or infinite "
+                                         r"coordinates for 2 of the 20 samples "
+                                         r"\(rows \[5, 6\]\); pass finite "
+                                         r"coordinates\.$"):
+        display.plot()
+    assert plt.get_fignums() == []
