@@ -509,8 +509,9 @@ class SelectionDisplay:
         opened = ax is None
         if opened:
             _, ax = plt.subplots()
+        drawn = []
         try:
-            self._draw(ax, embedding, colors, groups, legend=legend,
+            self._draw(ax, embedding, colors, groups, drawn, legend=legend,
                        legend_kw=legend_kw, overrides={
                            "pool": pool_kw,
                            "core": core_kw,
@@ -520,14 +521,18 @@ class SelectionDisplay:
                        })
         except BaseException:
             # scatter's refusal of a keyword (or Ctrl-C) comes after the
-            # figure was opened; the caller's figure is theirs to keep.
+            # figure was opened; the caller's figure is theirs to keep, but
+            # half a picture left on it would be drawn again on a retry.
             if opened:
                 plt.close(ax.figure)
+            else:
+                for artist in drawn:
+                    artist.remove()
             raise
         return self
 
-    def _draw(self, ax, embedding, colors, groups, *, legend, legend_kw,
-              overrides):
+    def _draw(self, ax, embedding, colors, groups, drawn, *, legend,
+              legend_kw, overrides):
         from matplotlib.lines import Line2D
 
         artists = {}
@@ -546,6 +551,7 @@ class SelectionDisplay:
             artists[group] = ax.scatter(
                 embedding[mask, 0], embedding[mask, 1], **style
             )
+            drawn.append(artists[group])
             if mask.any():
                 face, edge = _LEGEND_COLORS[group]
                 handles.append(Line2D(

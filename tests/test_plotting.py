@@ -708,3 +708,18 @@ def test_non_finite_coordinates_given_to_the_constructor_are_refused():
                                          r"coordinates\.$"):
         display.plot()
     assert plt.get_fignums() == []
+
+
+def test_a_failed_plot_on_given_axes_leaves_them_as_they_were():
+    """A keyword scatter refuses for a later group (core_kw) failed after
+    the earlier groups were drawn: half a picture stayed on the caller's
+    axes, and the corrected call drew those groups a second time."""
+    fig, ax = plt.subplots()
+    mine = ax.scatter([0.0], [0.0])
+    display = SelectionDisplay(np.random.RandomState(0).normal(size=(10, 2)),
+                               [1, 2, 3], core_indices=[1])
+    with pytest.raises(AttributeError, match="bogus"):
+        display.plot(ax=ax, core_kw={"bogus": 1})
+    assert list(ax.collections) == [mine]
+    display.plot(ax=ax)
+    assert len(ax.collections) == 4  # mine, then pool, boundary, cores
