@@ -283,9 +283,11 @@ def outside_distances(rows, own_label, core_rows, metric):
     Parameters
     ----------
     rows : array-like of shape (n, n_features)
-        Rows in the computing geometry (L2-normalised for ``"cosine"``),
-        finite: NaN and inf (and, for ``"euclidean"``, values whose squared
-        distances overflow float64) are refused with a ``ValueError``, unless
+        Rows in the computing geometry (L2-normalised for ``"cosine"``;
+        an array of numbers is read in row blocks, each converted to
+        float64, never copied whole), finite: NaN and inf (and, for
+        ``"euclidean"``, values whose squared distances overflow float64)
+        are refused with a ``ValueError``, unless
         ``sklearn.config_context(assume_finite=True)`` is set.
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
@@ -326,7 +328,12 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"{np.asarray(values).dtype}. Pass the real embeddings "
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
-        arrays.append(np.asarray(values, dtype=np.float64))
+        array = np.asarray(values)
+        if name == "core_rows" or array.dtype.kind not in "biuf":
+            array = np.asarray(values, dtype=np.float64)
+        arrays.append(array)
+    # The rows as given: _outside_distances converts them a block at a time
+    # (a float64 copy of a float32 pool is twice the pool).
     rows, core_rows = arrays
     if (rows.ndim != 2 or core_rows.ndim != 2 or core_rows.shape[0] == 0
             or rows.shape[1] != core_rows.shape[1]):
@@ -359,10 +366,12 @@ def outside_distances(rows, own_label, core_rows, metric):
         limit = (math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
                  if metric == "euclidean" else float(np.finfo(np.float64).max))
         both = "rows and core_rows"
-        _refuse_unusable(rows, 0, limit, "rows", both,
-                         fix="Drop those rows (and their own_label, if one per "
-                             "row) or fix the feature extractor that produced "
-                             "them.")
+        if rows.dtype.kind == "f":
+            # Whole numbers are finite, and far below the limit.
+            _refuse_unusable(rows, 0, limit, "rows", both,
+                             fix="Drop those rows (and their own_label, if one "
+                                 "per row) or fix the feature extractor that "
+                                 "produced them.")
         # Not "drop those rows": a core's position is its class number, so
         # dropping one would give the classes after it other numbers.
         _refuse_unusable(
@@ -374,18 +383,33 @@ def outside_distances(rows, own_label, core_rows, metric):
 
 
 def _outside_distances(rows, labels, core_rows, metric):
-    """:func:`outside_distances` on float64 rows and intp labels already
-    checked (the callers' own, made from a validated pool)."""
+    """:func:`outside_distances` on rows of real numbers, float64 cores and
+    intp labels already checked (the callers' own, made from a validated
+    pool).
+
+    The rows are read in blocks, each converted to float64 (exactly) on its
+    own, so that the temporaries of a float32 pool, or of a float64 one
+    (argmin_exact's shifted copy and N x K blocks), stay those of a block:
+    the nearest-core decisions and the distances do not depend on the
+    blocks (near-ties are re-decided and the distances evaluated directly).
+    """
     n, n_cores = rows.shape[0], core_rows.shape[0]
     if n_cores == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
     excluded = np.broadcast_to(labels, (n,))
-    opponent, distance = argmin_exact(
-        rows,
-        core_rows,
-        metric,
-        excluded=np.ascontiguousarray(excluded),
-    )
+    origin = core_rows.mean(axis=0)
+    distance = np.empty(n)
+    opponent = np.empty(n, dtype=np.intp)
+    step = _chunk_length(rows, n_cores, 8, 1)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        opponent[start:stop], distance[start:stop] = argmin_exact(
+            np.asarray(rows[start:stop], dtype=np.float64),
+            core_rows,
+            metric,
+            excluded=np.ascontiguousarray(excluded[start:stop]),
+            origin=origin,
+        )
     return distance, opponent
 
 
