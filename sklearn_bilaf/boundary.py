@@ -373,8 +373,12 @@ class BaseBoundarySelector(BaseEstimator):
                 )
             y = _group_labels(y, X.shape[0])
             self.classes_, y_codes = _encode_groups(y)
-            rows = prepare(X, "euclidean")
             from .denoise import _most_central
+
+            def class_rows(m):
+                # A class's rows in float64 (exactly), one class at a time:
+                # a float64 copy of a float32 pool is twice the pool.
+                return prepare(X[m], "euclidean")
 
             members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
             scores = np.empty(X.shape[0])
@@ -383,13 +387,14 @@ class BaseBoundarySelector(BaseEstimator):
             # BLAS builds round a product differently on more threads, and
             # the scores must not depend on the machine's thread count.
             with one_thread("blas"):
-                cores = np.array([m[_most_central(rows[m])] for m in members])
-                core_rows = rows[cores]
+                cores = np.array([m[_most_central(class_rows(m))] for m in members])
+                core_rows = prepare(X[cores], "euclidean")
                 for c, m in enumerate(members):
+                    rows = class_rows(m)
                     inside = PseudoClass(
-                        c, m, np.flatnonzero(m == cores[c])[0], rows[m], "euclidean"
+                        c, m, np.flatnonzero(m == cores[c])[0], rows, "euclidean"
                     ).mean_distances()
-                    outside, opp = _outside_distances(rows[m], c, core_rows,
+                    outside, opp = _outside_distances(rows, c, core_rows,
                                                       "euclidean")
                     scores[m] = _boundary_scores(inside, outside, opp)
                     opponent[m] = opp
