@@ -29,7 +29,14 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
-from ._distances import argmin_exact, chunk_rows, prepare
+from ._distances import (
+    _TIE_SLACK,
+    _decide_near_ties,
+    _tie_floor,
+    _tie_tolerance,
+    chunk_rows,
+    sq_norms,
+)
 from ._kernels import absorb_columns, densities, idc_order, row_means
 from ._threads import one_thread
 from .base import (
@@ -160,10 +167,11 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             # BLAS builds round a product differently on more threads, and
             # the result must not depend on the machine's thread count.
             with one_thread("blas"):
-                rows = prepare(X, "euclidean")
-                core = _most_central(rows)
-                pseudo_class = PseudoClass(0, np.arange(X.shape[0]), core, rows,
-                                           "euclidean")
+                # The pool's rows as the sampler's classes hold them: no
+                # float64 copy of a float32 pool unless the denoiser reads X.
+                core = _most_central(X)
+                pseudo_class = PseudoClass._from_pool_rows(
+                    0, np.arange(X.shape[0]), core, X, "euclidean")
                 ranking, n_kept = self.denoise_class(pseudo_class)
             self.core_index_ = core
             self.ranking_ = ranking
@@ -209,10 +217,44 @@ def _not_a_permutation(ranking, n):
 
 
 def _most_central(rows):
-    """Local position of the sample nearest to the mean (ties: lowest)."""
-    centre = rows.mean(axis=0, keepdims=True)
-    # argmin over samples = argmin_exact of the single centre against the rows.
-    return int(argmin_exact(centre, rows, "euclidean")[0][0])
+    """Local position of the sample nearest to the mean (ties: lowest).
+
+    ``rows`` are float32 or float64, read a block at a time: the result is
+    that of ``argmin_exact`` of the float64 mean against the rows converted
+    to float64, without their float64 copy and its shifted copy.
+    """
+    if not rows.flags.c_contiguous or rows.dtype not in (np.float32, np.float64):
+        # The mean of a C-ordered float64 array sums the rows in order;
+        # numpy sums the contiguous columns of other layouts pairwise.
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+    n, d = rows.shape
+    # The mean is its own origin in argmin_exact: the expanded form's
+    # squared distances are then the shifted rows' squared norms, exactly.
+    centre = np.mean(rows, axis=0, dtype=np.float64)
+    sq = np.empty(n)
+    # Blocks that stay in cache, as assign_pseudo_classes reads the pool,
+    # all shifted into one buffer.
+    step = min(4096, chunk_rows(n, 8 * d + 1))
+    shifted = np.empty((min(n, step), d))
+    for start in range(0, n, step):
+        block = shifted[:min(n, start + step) - start]
+        np.subtract(rows[start:start + step], centre, out=block)
+        sq[start:start + step] = sq_norms(block)
+    best = int(np.argmin(sq))
+    slack = _TIE_SLACK[np.dtype(np.float64)]
+    tol = _tie_tolerance(np.zeros(1), sq[best:best + 1], slack,
+                         _tie_floor(np.float64, d))[0]
+    # Twice the tolerance: every row that argmin_exact's near-tie test and
+    # re-decision look at, whatever the rounding of the bound.
+    near = np.flatnonzero(sq <= sq[best] + 2 * tol)
+    if near.size > 1:
+        # The same near-tie test and direct re-decision as argmin_exact.
+        arg = np.searchsorted(near, [best])
+        _decide_near_ties(sq[near][None, :], centre[None, :],
+                          np.asarray(rows[near], dtype=np.float64), np.zeros(1),
+                          sq[near], arg, "euclidean", slack)
+        best = int(near[arg[0]])
+    return best
 
 
 class NoDenoiser(BaseDenoiser):

@@ -1604,6 +1604,38 @@ def test_standalone_boundary_float32_pool_not_copied_whole():
     assert peak < 10_240_000, peak
 
 
+def test_standalone_denoiser_float32_pool_not_copied_whole():
+    """fit finds the most central sample a block of rows at a time and gives
+    the denoiser the pool's rows, as the sampler does: it made a float64
+    copy of the pool and a shifted copy of that (four times a float32
+    pool's size); the same core and ranking as for the float64 pool."""
+    import tracemalloc
+
+    from sklearn_bilaf.denoise import _most_central
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20000, 128)).astype(np.float32)
+    X.setflags(write=False)
+    expected = NoDenoiser().fit(X.astype(np.float64))
+    tracemalloc.start()
+    try:
+        sel = NoDenoiser().fit(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sel.core_index_ == expected.core_index_
+    assert np.array_equal(sel.ranking_, expected.ranking_)
+    # A float64 copy of the pool alone is twice this.
+    assert peak < 10_240_000, peak
+    # Near-ties are re-decided exactly: four rows at the same distance from
+    # the mean (in exact arithmetic) and one duplicate, in any layout.
+    ring = np.array([[-1.0, 0.0], [0.0, 1.0], [0.0, -1.0], [1.0, 0.0],
+                     [0.0, 1.0]]) * 0.1 + 3.0
+    for rows in (ring, ring.astype(np.float32), np.asfortranarray(ring)):
+        centre = rows.astype(np.float64).mean(axis=0)
+        assert _most_central(rows) == cdist(rows, centre[None]).argmin()
+
+
 @pytest.mark.parametrize("scale", [1e-22, 1e-23])
 def test_pseudo_classes_exact_for_float32_rows_too_small_to_square(scale):
     # Squares and products of such rows fall below float32's normal range:
