@@ -643,7 +643,9 @@ def divide_rows(A, divisors):
 @njit(cache=True, nogil=True)
 def row_sq_distances(X, r, cols):
     """``|X[r] - X[j]|^2`` for every j in ``cols``, evaluated directly (exact
-    ties between identical rows, no cancellation)."""
+    ties between identical rows, no cancellation), in float64: float32 rows
+    (a pseudo-class's rows as the pool holds them) are converted exactly,
+    an entry at a time, so they give the bits of their float64 copy."""
     d = X.shape[1]
     m = cols.shape[0]
     out = np.empty(m)
@@ -659,10 +661,10 @@ def row_sq_distances(X, r, cols):
         y3 = X[cols[t + 3]]
         s0 = s1 = s2 = s3 = 0.0
         for f in range(d):
-            e0 = x[f] - y0[f]
-            e1 = x[f] - y1[f]
-            e2 = x[f] - y2[f]
-            e3 = x[f] - y3[f]
+            e0 = np.float64(x[f]) - np.float64(y0[f])
+            e1 = np.float64(x[f]) - np.float64(y1[f])
+            e2 = np.float64(x[f]) - np.float64(y2[f])
+            e3 = np.float64(x[f]) - np.float64(y3[f])
             s0 += e0 * e0
             s1 += e1 * e1
             s2 += e2 * e2
@@ -676,7 +678,7 @@ def row_sq_distances(X, r, cols):
         y = X[cols[t]]
         total = 0.0
         for f in range(d):
-            diff = x[f] - y[f]
+            diff = np.float64(x[f]) - np.float64(y[f])
             total += diff * diff
         out[t] = total
         t += 1

@@ -685,8 +685,9 @@ class PseudoClass:
             return np.take(np.take(self._matrix, rows, axis=0), cols, axis=1)
         if rows.size == 1:
             # One row (the boundary stage's case): evaluated directly, which
-            # is exact for duplicates and needs no set-up.
-            sq = row_sq_distances(self.X, int(rows[0]), cols)
+            # is exact for duplicates and needs no set-up; from the pool's
+            # rows, without the float64 copy of the class that X would make.
+            sq = row_sq_distances(self._plain_rows(), int(rows[0]), cols)
             return finish(sq, self.metric, out=sq)[None, :]
         # On demand: the requested rows against every distinct row (BLAS
         # products, no copy of the class), then the requested columns.
