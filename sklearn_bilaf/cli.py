@@ -21,6 +21,7 @@ import warnings
 from decimal import Decimal
 from pathlib import Path
 
+from ._text import counted
 from ._version import __version__
 from .io import (
     EMBEDDING_SUFFIXES,
@@ -660,7 +661,8 @@ def _resolve_sizes(args, n_rows, source):
         budget = resolve_count(args.budget, n_rows, name="budget")
     except ValueError:
         raise InputError(
-            f"--budget {args.budget} is more than the {n_rows} rows of {source}; "
+            f"--budget {args.budget} is more than the {counted(n_rows, 'row')} of "
+            f"{source}; "
             "lower it, or give a fraction such as 0.01"
         ) from None
     if args.n_cores == "auto":
@@ -674,7 +676,8 @@ def _resolve_sizes(args, n_rows, source):
             n_cores = None
         if n_cores is None:
             raise InputError(
-                f"--n-cores {args.n_cores} is more than the {n_rows} rows of "
+                f"--n-cores {args.n_cores} is more than the "
+                f"{counted(n_rows, 'row')} of "
                 f"{source}; the cores are part of the budget ({budget}), so give "
                 f"at most {budget}"
             )
@@ -767,8 +770,10 @@ def _warnings_as_lines(args=None):
             # when the user set a stage option that then does nothing.
             if not _stage_options_given(args):
                 return
+            n = match.group(1)
             text = (
-                f"all {match.group(1)} selected samples are cores, so the "
+                f"{'the' if n == '1' else 'all'} {counted(n, 'selected sample')} "
+                f"{'is a core' if n == '1' else 'are cores'}, so the "
                 "denoising and boundary options (--denoiser, --variant, "
                 "--removal-rate, --penalty, --strategy) have no effect; lower "
                 "--n-cores to select boundary samples (by default the cores "
@@ -967,13 +972,15 @@ def _run_select(args):
     X = pool.X
     n_rows, n_features = X.shape
     progress(
-        f"pool: {n_rows} rows x {n_features} features, {X.dtype}"
+        f"pool: {counted(n_rows, 'row')} x {counted(n_features, 'feature')}, "
+        f"{X.dtype}"
         f"{', memory-mapped' if pool.memory_mapped else ''} "
         f"({read_seconds:.2f}s){_conversion_note(X, pool.memory_mapped)}"
     )
     budget, n_cores = _resolve_sizes(args, n_rows, source)
-    progress(f"selecting {budget} samples: {n_cores} cores + "
-             f"{budget - n_cores} boundary samples")
+    progress(f"selecting {counted(budget, 'sample')}: "
+             f"{counted(n_cores, 'core')} + "
+             f"{counted(budget - n_cores, 'boundary sample')}")
 
     sampler = _make_sampler(args, budget, n_cores, verbose=0 if args.quiet else 1)
     _fit(sampler, X, args, source)
@@ -1076,7 +1083,7 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         rate = DEFAULT_REMOVAL_RATE if args.removal_rate is None else args.removal_rate
         denoise_name += f", removal rate {rate:g}"
     denoise_text = (f"{denoise_name}: kept {int(sampler.inlier_mask_.sum())} of "
-                    f"{n_rows} samples")
+                    f"{counted(n_rows, 'sample')}")
     if n_cores == budget:
         denoise_text += " (no effect on the selection: cores are always kept)"
     elif args.denoiser != "none" and type(sampler.denoiser_).__name__ == "NoDenoiser":
@@ -1105,16 +1112,17 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         # the rows left out.
         n_excluded = sampler.core_selector_.excluded_indices_.size
         if n_excluded:
-            k_text += f", without the {n_excluded} most isolated rows"
+            k_text += f", without the {counted(n_excluded, 'most isolated row')}"
     if n_cores == budget:
         # Every pick is a core: the boundary settings did nothing, and the
         # denoising's count below only describes inlier_mask_.
         boundary_text = "0 samples (every pick is a core)"
     elif args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
-        boundary_text = f"{budget - n_cores} samples, iterative, penalty {penalty:g}"
+        boundary_text = (f"{counted(budget - n_cores, 'sample')}, iterative, "
+                         f"penalty {penalty:g}")
     else:
-        boundary_text = f"{budget - n_cores} samples, one-shot"
+        boundary_text = f"{counted(budget - n_cores, 'sample')}, one-shot"
     stage_names = {"cores": "cores", "pseudo_classes": "pseudo-classes",
                    "denoise": "denoising", "boundary": "boundary"}
     timings = ", ".join(f"{stage_names.get(k, k)} {v:.2f}s"
@@ -1127,17 +1135,20 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
     if output is None:
         output_text = "not written (save it with -o selected.json, .csv or .npy)"
     else:
-        what = "row numbers" if pool.ids is None or suffix == ".npy" else "ids"
+        what = "row number" if pool.ids is None or suffix == ".npy" else "id"
+        rest = ""
         if suffix == ".csv":
-            what = "rows with role and pseudo-class" + (" and id" if pool.ids else "")
+            what = "row"
+            rest = " with role and pseudo-class" + (" and id" if pool.ids else "")
         if output == STDIO_NAME or suffix != suffix_of(output):
-            what += f", {suffix.lstrip('.')}"
-        output_text = f"{where} ({budget} {what})"
+            rest += f", {suffix.lstrip('.')}"
+        output_text = f"{where} ({counted(budget, what)}{rest})"
 
-    out.append(f"BiLAF selected {budget} of {n_rows} samples from {source}.")
+    out.append(f"BiLAF selected {budget} of {counted(n_rows, 'sample')} from "
+               f"{source}.")
     fields = [
-        ("pool", f"{n_rows} rows x {n_features} features, {X.dtype}, "
-                 f"{args.metric} distance"),
+        ("pool", f"{counted(n_rows, 'row')} x {counted(n_features, 'feature')}, "
+                 f"{X.dtype}, {args.metric} distance"),
         ("budget", budget_text),
         ("cores (K)", k_text),
         ("boundary", boundary_text),
@@ -1214,8 +1225,9 @@ def _label_spread(labels, indices, demo):
         width = max(max(len(a), len(b)) for a, b in cells)
         lines.append(f"  {what:<8} " + " ".join(a.rjust(width) for a, _ in cells))
         lines.append(f"  {'selected':<8} " + " ".join(b.rjust(width) for _, b in cells))
-    lines.append(f"  {indices.size} picks cover {values.size} of the {n_labels} "
-                 f"{what}s.")
+    lines.append(f"  {counted(indices.size, 'pick')} "
+                 f"cover{'s' if indices.size == 1 else ''} {values.size} of the "
+                 f"{counted(n_labels, what)}.")
     return lines
 
 

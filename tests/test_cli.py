@@ -806,12 +806,12 @@ def test_first_row_taken_for_pandas_names_is_reported(tmp_path):
     assert_ok(proc)
     assert ("one.csv: the first row (0) is taken as pandas' column names, not "
             "data; pass --header no if it is data") in proc.stderr
-    assert "39 rows x 1 features" in proc.stdout
+    assert "39 rows x 1 feature," in proc.stdout
     proc = call_bilaf("select", path, "-b", "4", "-k", "2", "--core-selector",
                       "random", "--header", "no")
     assert_ok(proc)
     assert "pandas" not in proc.stderr
-    assert "40 rows x 1 features" in proc.stdout
+    assert "40 rows x 1 feature," in proc.stdout
 
 
 @pytest.mark.parametrize("options", [[], ["--header", "no"],
@@ -3291,3 +3291,70 @@ def test_stage_options_with_only_cores_selected_are_warned_about_once(tmp_path):
     proc = call_bilaf(*common, cwd=tmp_path)
     assert_ok(proc)
     assert "selected samples are cores" not in proc.stderr
+
+
+# -- counts in messages --------------------------------------------------------
+@pytest.mark.parametrize("n, noun, plural, expected", [
+    (0, "row", None, "0 rows"),
+    (1, "row", None, "1 row"),
+    (2, "row", None, "2 rows"),
+    (np.intp(1), "core", None, "1 core"),
+    (np.int64(3), "core", None, "3 cores"),
+    ("1", "selected sample", None, "1 selected sample"),
+    ("11", "selected sample", None, "11 selected samples"),
+    (1, "pseudo-class", "pseudo-classes", "1 pseudo-class"),
+    (5, "pseudo-class", "pseudo-classes", "5 pseudo-classes"),
+])
+def test_counted_puts_the_noun_in_the_plural_unless_one(n, noun, plural, expected):
+    from sklearn_bilaf._text import counted
+
+    assert counted(n, noun, plural) == expected
+
+
+def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path):
+    """"1 rows x 4 features", "1 cores + 0 boundary samples", "(1 rows with
+    role ...)": every count of one in the progress lines, the summary and
+    the warning takes the singular; the others keep the plural."""
+    (tmp_path / "e.csv").write_text("id,a,b,c,d,label\nx,1,2,3,4,7\n")
+    common = ["select", "e.csv", "--id-column", "id", "--label-column", "label",
+              "-b", "1", "--core-selector", "random"]
+    proc = call_bilaf(*common, "-o", "s.csv", "--penalty", "2", cwd=tmp_path)
+    assert_ok(proc)
+    flat = " ".join(proc.stdout.split())
+    assert "bilaf: pool: 1 row x 4 features, float64" in proc.stderr
+    assert "bilaf: selecting 1 sample: 1 core + 0 boundary samples" in proc.stderr
+    assert ("bilaf: warning: the 1 selected sample is a core, so the denoising "
+            "and boundary options") in proc.stderr
+    assert "BiLAF selected 1 of 1 sample from e.csv." in flat
+    assert "pool 1 row x 4 features, float64" in flat
+    assert "kept 1 of 1 sample (no effect" in flat
+    assert "s.csv (1 row with role and pseudo-class and id)" in flat
+    assert "1 pick covers 1 of the 1 label." in flat
+    lines = proc.stdout.splitlines() + [
+        line for line in proc.stderr.splitlines() if line.startswith("bilaf: ")]
+    for line in lines:
+        assert not re.search(r"\b1 (rows|cores|samples|selected samples|picks|"
+                             r"labels)\b", line), line
+    # One feature; the other outputs' words.
+    np.save(tmp_path / "f.npy", np.arange(3.0).reshape(3, 1))
+    for output, words in [("s.json", "s.json (1 row number)"),
+                          ("s.npy", "s.npy (1 row number)")]:
+        proc = call_bilaf("select", "f.npy", "-q", "-b", "1", "-o", output,
+                          "--core-selector", "random", cwd=tmp_path)
+        assert_ok(proc)
+        flat = " ".join(proc.stdout.split())
+        assert "pool 3 rows x 1 feature, float64" in flat
+        assert words in flat
+    proc = call_bilaf(*common, "-q", "-o", "s.json", cwd=tmp_path)
+    assert_ok(proc)
+    assert "s.json (1 id)" in " ".join(proc.stdout.split())
+
+
+@pytest.mark.parametrize("options, message", [
+    (["-b", "2"], "--budget 2 is more than the 1 row of e.npy; lower it"),
+    (["-b", "100%", "-k", "2"], "--n-cores 2 is more than the 1 row of e.npy; "),
+])
+def test_counts_above_a_one_row_pool_say_row(tmp_path, options, message):
+    np.save(tmp_path / "e.npy", np.ones((1, 4)))
+    proc = call_bilaf("select", "e.npy", "-q", *options, cwd=tmp_path)
+    assert_one_line_error(proc, message)
