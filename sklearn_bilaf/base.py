@@ -22,6 +22,8 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._text import counted
+
 __all__ = [
     "Count",
     "Fraction",
@@ -332,7 +334,8 @@ def validate_pool(estimator, X, *, reset=True):
         if n_masked:
             # numpy would hand over the values under the mask as if valid.
             raise ValueError(
-                f"X is a masked array with {n_masked} masked entries, and the "
+                f"X is a masked array with "
+                f"{counted(n_masked, 'masked entry', 'masked entries')}, and the "
                 "selection would use the values under the mask. Drop the rows "
                 "that hold them (X[~np.ma.getmaskarray(X).any(axis=1)]) or fill "
                 "them (X.filled(value)) first."
@@ -448,7 +451,8 @@ def _clearer_conversion_error(X, exc):
         return ValueError(
             f"X has shape {tuple(shape)}; the selection needs a 2-D array, one "
             "row per sample and one column per feature. To use each sample's "
-            f"{math.prod(shape[1:])} values (an image's pixels, say) as its "
+            f"{counted(math.prod(shape[1:]), 'value')} (an image's pixels, say) "
+            "as its "
             "features, pass X.reshape(len(X), -1)."
         )
     if any(text in message for text in ("could not convert", "float() argument",
@@ -785,7 +789,7 @@ class SubsetSamplerMixin(TransformerMixin):
             name = type(self).__name__
             raise ValueError(
                 f"transform expects the pool {name} was fitted on: X has "
-                f"{n_rows} rows but {name} was fitted on "
+                f"{counted(n_rows, 'row')} but {name} was fitted on "
                 f"{self.n_samples_fit_}. Call fit (or fit_transform) on this X "
                 "first, or index other data aligned with the pool with "
                 "selected_indices_."

@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
+from ._text import counted
 from ._threads import one_thread
 from .base import (
     Number,
@@ -236,7 +237,8 @@ def _group_labels(y, n_samples):
         )
     y = column_or_1d(y, dtype=None)
     if y.shape[0] != n_samples:
-        raise ValueError(f"y has {y.shape[0]} labels but X has {n_samples} rows.")
+        raise ValueError(f"y has {counted(y.shape[0], 'label')} but X has "
+                         f"{counted(n_samples, 'row')}.")
     if y.dtype.kind == "f":
         missing = np.isnan(y)
     elif y.dtype.kind == "O":
@@ -249,7 +251,8 @@ def _group_labels(y, n_samples):
     if missing.any():
         rows = np.flatnonzero(missing)
         raise ValueError(
-            f"y has {rows.size} missing group labels (NaN or None; e.g. rows "
+            f"y has {counted(rows.size, 'missing group label')} (NaN or None; "
+            "e.g. rows "
             f"{rows[:5].tolist()}): every row of X needs a group. Drop those "
             "rows from X and y, or give them a group of their own (a label "
             "such as -1 or 'unknown')."
@@ -284,7 +287,7 @@ def _check_select_class_arguments(pseudo_class, budget):
             or not 1 <= whole <= n):
         raise ValueError(
             f"budget must be an int in [1, {n}] (pseudo-class "
-            f"{pseudo_class.label} has {n} members); got {budget!r}."
+            f"{pseudo_class.label} has {counted(n, 'member')}); got {budget!r}."
         )
     for name in ("inside_distance", "outside_distance", "opponent"):
         value = getattr(pseudo_class, name)

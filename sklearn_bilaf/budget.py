@@ -5,6 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ._text import counted
 from .base import whole_numbers
 
 __all__ = ["allocate_budget"]
@@ -97,8 +98,9 @@ def allocate_budget(sizes, budget):
     n_classes = sizes.shape[0]
     if budget < n_classes or budget > sizes.sum() or np.any(sizes < 1):
         raise ValueError(
-            f"Cannot split a budget of {budget} over {n_classes} pseudo-classes "
-            f"holding {int(sizes.sum())} samples: need n_classes <= budget <= "
+            f"Cannot split a budget of {budget} over "
+            f"{counted(n_classes, 'pseudo-class', 'pseudo-classes')} holding "
+            f"{counted(int(sizes.sum()), 'sample')}: need n_classes <= budget <= "
             "samples and every class non-empty."
         )
     share = sizes.astype(np.float64) / sizes.sum()

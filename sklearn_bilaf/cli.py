@@ -764,7 +764,8 @@ def _warnings_as_lines(args=None):
 
     def show(message, category, filename, lineno, file=None, line=None):
         text = _warning_for_command_line(" ".join(str(message).split()))
-        match = re.match(r"All (\d+) selected samples are cores", text)
+        match = re.match(r"(?:All|The) (\d+) selected samples? (?:are cores|is a "
+                         r"core)", text)
         if match:
             # The command always builds its stages; the warning is news only
             # when the user set a stage option that then does nothing.
@@ -868,8 +869,8 @@ def _error_for_command_line(message, args, X, source):
             f"rescale the embeddings (e.g. divide them by {peak}) and save them "
             "again"
         )
-    match = re.search(r"(\d+) rows \(e\.g\. \[([\d, ]*)\]\) have norms too small "
-                      r"to normalise in (\w+)", message)
+    match = re.search(r"(\d+) rows? \(e\.g\. \[([\d, ]*)\]\) (?:have norms|has a "
+                      r"norm) too small to normalise in (\w+)", message)
     if match:
         count, rows, dtype = match.groups()
         rows = [r for r in rows.split(", ") if r]

@@ -44,6 +44,7 @@ from ._distances import (
     sq_norms,
     working_memory_bytes,
 )
+from ._text import counted
 from ._threads import (
     blas_threads,
     kmeans_openmp_threads,
@@ -330,7 +331,7 @@ def _checked_selection(selector, indices, n_select, n_samples):
     wrong selection silently.
     """
     name = f"{type(selector).__name__}._select"
-    expected = (f"{name} must return {n_select} distinct row numbers in "
+    expected = (f"{name} must return {counted(n_select, 'distinct row number')} in "
                 f"[0, {n_samples - 1}]")
     array = require_whole_numbers(indices, expected)
     if array.shape != (n_select,):
@@ -524,9 +525,10 @@ class PrecomputedSelector(BaseCoreSelector):
         """The given indices as integers; refuse what is not row numbers."""
         if np.ma.is_masked(self.indices):
             # numpy would hand over the values under the mask as if valid.
+            n_masked = int(np.ma.count_masked(self.indices))
             raise ValueError(
                 "Precomputed core indices are a masked array with "
-                f"{int(np.ma.count_masked(self.indices))} masked entries, and the "
+                f"{counted(n_masked, 'masked entry', 'masked entries')}, and the "
                 "values under the mask would be used as cores. Pass the unmasked "
                 "ones (indices.compressed())."
             )
@@ -556,7 +558,8 @@ class PrecomputedSelector(BaseCoreSelector):
             raise ValueError(
                 f"{indices.size} precomputed cores exceed the budget of {budget}; "
                 "the number of cores must not exceed the budget. Pass at most "
-                f"{budget} core indices or raise the budget."
+                f"{counted(budget, 'core index', 'core indices')} or raise the "
+                "budget."
             )
         return indices.size
 
@@ -568,7 +571,7 @@ class PrecomputedSelector(BaseCoreSelector):
             bad = np.asarray(self.indices)[(indices < 0) | (indices >= n)][:5].tolist()
             raise ValueError(
                 f"Precomputed core indices must lie in [0, {n - 1}] for a pool of "
-                f"{n} rows; got {bad}."
+                f"{counted(n, 'row')}; got {bad}."
             )
         unique, counts = np.unique(indices, return_counts=True)
         if unique.size != indices.size:
@@ -706,7 +709,7 @@ def nearest_unused(X, centres, metric="euclidean"):
     if n_centres > n:
         raise ValueError(
             f"{n_centres} centres cannot each get a distinct sample from a pool "
-            f"of {n} rows. Use at most {n} centres."
+            f"of {counted(n, 'row')}. Use at most {counted(n, 'centre')}."
         )
     if not np.all(np.isfinite(centres)):
         raise ValueError(
@@ -1058,7 +1061,8 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         # Already float64: converting is no way out, only rescaling is.
         upcast = "" if np.dtype(dtype) == np.float64 else " or pass it as float64"
         raise ValueError(
-            f"{huge.size} rows (e.g. {huge[:5].tolist()}) have norms too small to "
+            f"{counted(huge.size, 'row')} (e.g. {huge[:5].tolist()}) "
+            f"{'has a norm' if huge.size == 1 else 'have norms'} too small to "
             f"normalise in {np.dtype(dtype).name}. Rescale X (e.g. multiply it "
             f"by a power of 10){upcast}."
         )
@@ -1694,9 +1698,10 @@ class ActiveFTSelector(BaseCoreSelector):
             return None
         if np.ma.is_masked(self.init):
             # numpy would hand over the values under the mask as if valid.
+            n_masked = int(np.ma.count_masked(self.init))
             raise ValueError(
                 "init is a masked array with "
-                f"{int(np.ma.count_masked(self.init))} masked entries, and the "
+                f"{counted(n_masked, 'masked entry', 'masked entries')}, and the "
                 "values under the mask would be used as starting samples. Pass "
                 "the unmasked ones (init.compressed())."
             )
@@ -1725,22 +1730,24 @@ class ActiveFTSelector(BaseCoreSelector):
             wanted = resolve_count(self.n_cores, n_samples, name="n_cores")
             if wanted != init.size:
                 raise ValueError(
-                    f"init has {init.size} indices but n_cores={self.n_cores!r} "
-                    f"asks for {wanted} centroids. Pass n_cores='auto' (or "
+                    f"init has {counted(init.size, 'index', 'indices')} but "
+                    f"n_cores={self.n_cores!r} asks for "
+                    f"{counted(wanted, 'centroid')}. Pass n_cores='auto' (or "
                     f"{init.size}) with this init."
                 )
         if budget is not None and init.size > budget:
             raise ValueError(
                 f"init has {init.size} indices, more than the budget of {budget}; "
                 "the number of core samples must not exceed the budget. Pass at "
-                f"most {budget} init indices or raise the budget."
+                f"most {counted(budget, 'init index', 'init indices')} or raise "
+                "the budget."
             )
         if init.min() < 0 or init.max() >= n_samples:
             # The values as given (huge ones were clipped to intp's range).
             bad = np.asarray(self.init)[(init < 0) | (init >= n_samples)][:5].tolist()
             raise ValueError(
                 f"init indices must lie in [0, {n_samples - 1}] for a pool of "
-                f"{n_samples} rows; got {bad}."
+                f"{counted(n_samples, 'row')}; got {bad}."
             )
         unique, counts = np.unique(init, return_counts=True)
         if unique.size != init.size:
@@ -1845,12 +1852,13 @@ class ActiveFTSelector(BaseCoreSelector):
             if self.verbose:
                 # Said before it starts: on a large pool the k-means start
                 # takes about half as long as the 300 iterations.
-                self._log(f"k-means start: {n_select} centres on {n} rows ...")
+                self._log(f"k-means start: {counted(n_select, 'centre')} on "
+                          f"{counted(n, 'row')} ...")
             init = spherical_kmeans_start(X, n_select, inv_norms,
                                           random_state.randint(np.iinfo(np.int32).max),
                                           log=self._log if self.verbose else None)
             if self.verbose:
-                self._log(f"k-means start: {n_select} centres "
+                self._log(f"k-means start: {counted(n_select, 'centre')} "
                           f"({time.perf_counter() - tic:.1f}s)")
         elif start == "random":
             init = random_state.choice(n, size=n_select, replace=False)
@@ -2355,7 +2363,8 @@ class ClustererSelector(BaseCoreSelector):
             raise ValueError(
                 f"{name}(n_clusters={asked}) asks for more clusters than the "
                 f"pool has rows (n_samples={X.shape[0]}); ask it for at most "
-                f"{budget if capped else X.shape[0]} clusters (each centre "
+                f"{counted(budget if capped else X.shape[0], 'cluster')} (each "
+                "centre "
                 "becomes a distinct core"
                 + (f", and the cores are part of the budget of {budget})."
                    if capped else ").")
@@ -2380,11 +2389,12 @@ class ClustererSelector(BaseCoreSelector):
                           "rows, or use a core selector from sklearn_bilaf.core "
                           "(KMeansSelector copes with duplicate rows).")
             else:  # not the duplicate rows
-                advice = (f"Check its settings against the pool ({X.shape[0]} "
-                          f"rows of {X.shape[1]} features), or use a core "
+                advice = (f"Check its settings against the pool "
+                          f"({counted(X.shape[0], 'row')} of "
+                          f"{counted(X.shape[1], 'feature')}), or use a core "
                           "selector from sklearn_bilaf.core.")
             raise ValueError(
-                f"{name}.fit failed on the pool ({X.shape[0]} rows, "
+                f"{name}.fit failed on the pool ({counted(X.shape[0], 'row')}, "
                 f"{n_distinct} distinct): {str(exc).rstrip('.')}. {advice}"
             ) from exc
         centres = getattr(clusterer, "cluster_centers_", None)
@@ -2404,7 +2414,7 @@ class ClustererSelector(BaseCoreSelector):
         if centres.shape[0] > X.shape[0]:
             raise ValueError(
                 f"{name} found {centres.shape[0]} centres but the pool has only "
-                f"{X.shape[0]} rows; ask it for fewer clusters."
+                f"{counted(X.shape[0], 'row')}; ask it for fewer clusters."
             )
         if budget is not None and centres.shape[0] > budget:
             raise ValueError(

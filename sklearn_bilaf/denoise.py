@@ -38,6 +38,7 @@ from ._distances import (
     sq_norms,
 )
 from ._kernels import absorb_columns, densities, idc_order, row_means
+from ._text import counted
 from ._threads import one_thread
 from .base import (
     Count,
@@ -131,14 +132,16 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         ranking = positions
         if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
             raise ValueError(
-                f"{name} must return a permutation of the {n} local positions "
+                f"{name} must return a permutation of the "
+                f"{counted(n, 'local position')} "
                 f"(each of 0 .. {n - 1} once); got {_not_a_permutation(ranking, n)}."
             )
         if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
                 or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
             raise ValueError(
                 f"{name} must return n_kept, a whole number of members to keep "
-                f"between 0 and the class's {n} members; got {n_kept!r}."
+                f"between 0 and the class's {counted(n, 'member')}; got "
+                f"{n_kept!r}."
             )
         # The core is always kept, so 0 keeps the core alone.
         n_kept = max(1, int(n_kept))
@@ -695,7 +698,8 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         except (ValueError, ArithmeticError) as exc:
             raise ValueError(
                 f"{type(detector).__name__}.fit_predict failed on pseudo-class "
-                f"{pseudo_class.label} ({n} members): {str(exc).rstrip('.')}. "
+                f"{pseudo_class.label} ({counted(n, 'member')}): "
+                f"{str(exc).rstrip('.')}. "
                 "The detector runs inside each pseudo-class, which may be small "
                 "or hold duplicate rows; use a detector that copes with them "
                 "(LocalOutlierFactor, IsolationForest) or the default IDCDenoiser."
@@ -704,7 +708,8 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         if flags.shape != (n,) or not np.isin(values, (-1, 1)).all():
             raise ValueError(
                 f"{type(detector).__name__}.fit_predict must return 1 (inlier) "
-                f"or -1 (outlier) for each of the {n} members of pseudo-class "
+                f"or -1 (outlier) for each of the {counted(n, 'member')} of "
+                "pseudo-class "
                 f"{pseudo_class.label}; got values {values[:5].tolist()} of shape "
                 f"{flags.shape}. Pass an outlier detector (LocalOutlierFactor, "
                 "IsolationForest, ...), not a clusterer or a classifier."

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._text import counted
+
 __all__ = [
     "EMBEDDING_SUFFIXES",
     "OUTPUT_SUFFIXES",
@@ -315,7 +317,8 @@ def _check_array(X, source):
         elif X.ndim > 2:
             # Images saved as they come: (n, height, width[, channels]).
             hint = (
-                f"; to use each sample's {math.prod(X.shape[1:])} values (an "
+                f"; to use each sample's {counted(math.prod(X.shape[1:]), 'value')} "
+                "(an "
                 "image's pixels, say) as its features, save "
                 "X.reshape(len(X), -1) instead"
             )
@@ -543,9 +546,11 @@ def _resolve_column(ref, names, has_header, option, source):
             f"{shown}{more} (or give a 0-based position)"
         ) from None
     if not 0 <= position < len(names):
+        positions = ("position 0" if len(names) == 1 else
+                     f"positions 0 to {len(names) - 1}")
         raise InputError(
             f"{source}: {option} {position} is out of range; the file has "
-            f"{len(names)} columns (positions 0 to {len(names) - 1})"
+            f"{counted(len(names), 'column')} ({positions})"
         )
     return position
 
@@ -864,7 +869,8 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                             "header row"
                         )
                     raise InputError(
-                        f"{source}: line {line} has {len(row)} fields but the "
+                        f"{source}: line {line} has {counted(len(row), 'field')} "
+                        "but the "
                         f"first row has {n_columns}; every row needs the same "
                         f"columns{comment}"
                     )
@@ -1383,7 +1389,8 @@ def read_ids(path, n_rows, *, column=None):
                     if len(row) != len(names):
                         raise InputError(
                             f"--ids {source}: line {reader.line_num} has "
-                            f"{len(row)} fields but the header has {len(names)}"
+                            f"{counted(len(row), 'field')} but the header has "
+                            f"{len(names)}"
                         )
                     ids.append(row[position])
                     lines.append(reader.line_num)
@@ -1413,8 +1420,9 @@ def read_ids(path, n_rows, *, column=None):
             header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? remove "
                       "it, or save the ids as a .csv file with that header")
         raise InputError(
-            f"--ids {source} gives {len(ids)} ids but the embeddings have "
-            f"{n_rows} rows; it needs exactly one id per row, in row order{header}"
+            f"--ids {source} gives {counted(len(ids), 'id')} but the embeddings "
+            f"have {counted(n_rows, 'row')}; it needs exactly one id per row, in "
+            f"row order{header}"
         )
     _check_unique_ids(ids, f"--ids {source}", lines=list(lines))
     return ids
@@ -1768,7 +1776,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
             indices.min() < 0 or indices.max() >= len(ids)):
         # A negative row would silently take an id from the end.
         raise ValueError(
-            f"indices must be rows of the {len(ids)} ids, in [0, {len(ids) - 1}]; "
+            f"indices must be rows of the {counted(len(ids), 'id')}, in "
+            f"[0, {len(ids) - 1}]; "
             f"got {indices[(indices < 0) | (indices >= len(ids))][:5].tolist()}."
         )
     ordered = np.sort(indices)

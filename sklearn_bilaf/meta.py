@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._text import counted
 from .base import fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
@@ -70,7 +71,8 @@ def _selected_indices(fitted_sampler, n_samples):
         # An imbalanced-learn pipeline with a resampler before its sampler:
         # the indices would pick other rows of X, silently.
         raise ValueError(
-            f"The sampler selected from a pool of {n_fit} rows, but X has "
+            f"The sampler selected from a pool of {counted(n_fit, 'row')}, but "
+            "X has "
             f"{n_samples}: a step of {type(fitted_sampler).__name__} before "
             "the sampler changed the rows (a resampler), so its "
             "selected_indices_ number the rows a step before it passed on, "
@@ -89,7 +91,8 @@ def _selected_indices(fitted_sampler, n_samples):
         # a bare IndexError.
         raise ValueError(
             f"{type(fitted_sampler).__name__} set selected_indices_ outside the "
-            f"pool of {n_samples} rows (e.g. {outside[:5].tolist()}): they must "
+            f"pool of {counted(n_samples, 'row')} (e.g. {outside[:5].tolist()}): "
+            "they must "
             f"be row numbers of the X it was fitted on, from 0 to {n_samples - 1}."
         )
     return indices.astype(np.intp, copy=False)
@@ -234,9 +237,9 @@ def _check_sample_weight_length(fit_params, n_samples):
         if weights is not None and hasattr(weights, "__len__") and (
                 len(weights) != n_samples):
             raise ValueError(
-                f"{key} has {len(weights)} entries but X has {n_samples} "
-                "rows: pass one weight per row of X (those of the selected "
-                "rows reach the estimator)."
+                f"{key} has {counted(len(weights), 'entry', 'entries')} but X "
+                f"has {counted(n_samples, 'row')}: pass one weight per row of X "
+                "(those of the selected rows reach the estimator)."
             )
 
 
@@ -440,7 +443,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 # classes") does not say why: the sampler chose without labels.
                 label = labels[0].item() if hasattr(labels[0], "item") else labels[0]
                 raise ValueError(
-                    f"All {len(indices)} rows the sampler selected have the "
+                    f"{'The' if len(indices) == 1 else 'All'} "
+                    f"{counted(len(indices), 'row')} the sampler selected "
+                    f"{'has' if len(indices) == 1 else 'have'} the "
                     f"label {label!r} (it selects without looking at labels), "
                     f"and {type(estimator).__name__} failed on a single class: "
                     f"{str(exc).rstrip('.')}. Raise the sampler's budget, or "

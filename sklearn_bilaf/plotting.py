@@ -18,6 +18,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._text import counted
+
 __all__ = ["SelectionDisplay"]
 
 # The package is not on an index yet: name matplotlib itself, which works
@@ -242,7 +244,7 @@ def _project(X, projection, random_state):
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
         # Such points would silently be missing from the picture.
-        where = (f"for {bad.size} of the {X.shape[0]} samples (rows "
+        where = (f"for {bad.size} of the {counted(X.shape[0], 'sample')} (rows "
                  f"{bad[:5].tolist()})")
         if name is None:
             raise ValueError(
@@ -673,7 +675,8 @@ class SelectionDisplay:
         n_fit = getattr(sampler, "n_samples_fit_", None)
         if n_fit is not None and X.shape[0] != n_fit:
             raise ValueError(
-                f"X has {X.shape[0]} rows but the sampler was fitted on a pool "
+                f"X has {counted(X.shape[0], 'row')} but the sampler was fitted "
+                "on a pool "
                 f"of {n_fit}: pass the pool it was fitted on."
             )
         if y is not None:

@@ -34,6 +34,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
+from ._text import counted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -500,7 +501,8 @@ class PseudoClass:
                 X = X.astype(np.float64)
             if X.ndim != 2 or X.shape[0] != n:
                 raise ValueError(
-                    f"X must hold the rows of the {n} members, an array of "
+                    f"X must hold the rows of the {counted(n, 'member')}, an "
+                    "array of "
                     f"shape ({n}, n_features); got shape {X.shape}."
                 )
         self.X = X
@@ -588,7 +590,7 @@ class PseudoClass:
             bad = positions[(positions < 0) | (positions >= self.n)][:5].tolist()
             raise IndexError(
                 f"{name} must be local positions in [0, {self.n - 1}] (pseudo-class "
-                f"{self.label} has {self.n} members); got {bad}."
+                f"{self.label} has {counted(self.n, 'member')}); got {bad}."
             )
         return positions
 

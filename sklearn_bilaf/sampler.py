@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._distances import chunk_rows, prepare, refuse_all_zero_rows
+from ._text import counted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -227,7 +228,8 @@ def _select_class_work(label, members, core_position, class_rows, metric,
      pseudo_class.opponent) = stats
     picks = boundary_selector.select_class(pseudo_class, budget)
     expected = (f"{type(boundary_selector).__name__}.select_class must return "
-                f"{budget} distinct local positions in [0, {members.size - 1}], "
+                f"{counted(budget, 'distinct local position')} in "
+                f"[0, {members.size - 1}], "
                 f"the first the core's ({core_position})")
     picks = require_whole_numbers(picks, expected)
     if (picks.shape != (budget,) or picks[0] != core_position
@@ -583,7 +585,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                       if getattr(self, name) is not None]
         if cores.size == budget and stages_set:
             warnings.warn(
-                f"All {budget} selected samples are cores, so the "
+                f"{'The' if budget == 1 else 'All'} "
+                f"{counted(budget, 'selected sample')} "
+                f"{'is a core' if budget == 1 else 'are cores'}, so the "
                 f"{' and '.join(stages_set)} set on this sampler "
                 f"{'has' if len(stages_set) == 1 else 'have'} no effect on the "
                 f"selection. {self._fewer_cores_advice(budget)}",
@@ -591,7 +595,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 stacklevel=caller_stacklevel(),
             )
         timings["cores"] = time.perf_counter() - tic
-        self._log(f"  {cores.size} cores ({timings['cores']:.2f}s)")
+        self._log(f"  {counted(cores.size, 'core')} ({timings['cores']:.2f}s)")
 
         tic = time.perf_counter()
         # X was checked for NaN and inf on entry: not again per chunk.
@@ -604,7 +608,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         largest_first = np.argsort([-m.size for m in members], kind="stable")
         class_work = _class_work([m.size for m in members], X.shape[1])
         timings["pseudo_classes"] = time.perf_counter() - tic
-        self._log(f"stage 2/5: {cores.size} pseudo-classes "
+        self._log("stage 2/5: "
+                  f"{counted(cores.size, 'pseudo-class', 'pseudo-classes')} "
                   f"({timings['pseudo_classes']:.2f}s)")
 
         tic = time.perf_counter()
@@ -640,9 +645,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             # denoiser keeps: skipping it then is expected, not news.
             if budget < n_samples:
                 warnings.warn(
-                    f"The budget ({budget}) exceeds the {int(sizes.sum())} samples "
-                    "kept by denoising; denoising is skipped so that the whole "
-                    "budget can be selected.",
+                    f"The budget ({budget}) exceeds the "
+                    f"{counted(int(sizes.sum()), 'sample')} kept by denoising; "
+                    "denoising is skipped so that the whole budget can be "
+                    "selected.",
                     UserWarning,
                     stacklevel=caller_stacklevel(),
                 )
@@ -656,7 +662,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             kept_members.append(kept)
             kept_core_positions.append(int(np.flatnonzero(kept == cores[c])[0]))
         timings["denoise"] = time.perf_counter() - tic
-        self._log(f"  kept {int(sizes.sum())} of {n_samples} samples "
+        self._log(f"  kept {int(sizes.sum())} of {counted(n_samples, 'sample')} "
                   f"({timings['denoise']:.2f}s)")
 
         tic = time.perf_counter()
@@ -666,7 +672,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         low, high = int(class_budgets.min()), int(class_budgets.max())
         self._log(f"stage 4/5: budgets of {low if low == high else f'{low}-{high}'}"
                   f" sample{'' if high == 1 else 's'} per pseudo-class")
-        self._log(f"stage 5/5: {budget - cores.size} boundary samples with "
+        self._log(f"stage 5/5: {counted(budget - cores.size, 'boundary sample')} with "
                   f"{type(boundary_selector).__name__}")
         blocks = self._parallel(
             lambda c: (_select_class,

@@ -1218,7 +1218,7 @@ def _bad_inputs(tmp_path, X):
             lambda: (np.save(tmp_path / "e.npy", X[:2]),
                      (tmp_path / "ids.csv").write_text("n,key\n0,x\n1\n")),
             ["e.npy", "--ids", "ids.csv", "--id-column", "key"],
-            "--ids ids.csv: line 3 has 1 fields but the header has 2"),
+            "--ids ids.csv: line 3 has 1 field but the header has 2"),
         "repeated id column": (
             lambda: (tmp_path / "e.csv").write_text("id,a\nq,1\nr,2\n\nq,3\n"),
             ["e.csv", "--id-column", "id"],
@@ -3330,9 +3330,11 @@ def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path
     assert "kept 1 of 1 sample (no effect" in flat
     assert "s.csv (1 row with role and pseudo-class and id)" in flat
     assert "1 pick covers 1 of the 1 label." in flat
-    lines = proc.stdout.splitlines() + [
-        line for line in proc.stderr.splitlines() if line.startswith("bilaf: ")]
-    for line in lines:
+    # The sampler's progress lines too.
+    assert "[BiLAFSampler]   1 core (" in proc.stderr
+    assert "[BiLAFSampler] stage 2/5: 1 pseudo-class (" in proc.stderr
+    assert "[BiLAFSampler]   kept 1 of 1 sample (" in proc.stderr
+    for line in (proc.stdout + proc.stderr).splitlines():
         assert not re.search(r"\b1 (rows|cores|samples|selected samples|picks|"
                              r"labels)\b", line), line
     # One feature; the other outputs' words.
@@ -3348,6 +3350,12 @@ def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path
     proc = call_bilaf(*common, "-q", "-o", "s.json", cwd=tmp_path)
     assert_ok(proc)
     assert "s.json (1 id)" in " ".join(proc.stdout.split())
+    # ActiveFT's k-means start (the default core stage) logs its centres.
+    proc = call_bilaf("select", "e.csv", "--id-column", "id", "-b", "1",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert "[ActiveFTSelector] k-means start: 1 centre on 1 row ..." in proc.stderr
+    assert "[ActiveFTSelector] k-means start: 1 centre (" in proc.stderr
 
 
 @pytest.mark.parametrize("options, message", [
@@ -3358,3 +3366,39 @@ def test_counts_above_a_one_row_pool_say_row(tmp_path, options, message):
     np.save(tmp_path / "e.npy", np.ones((1, 4)))
     proc = call_bilaf("select", "e.npy", "-q", *options, cwd=tmp_path)
     assert_one_line_error(proc, message)
+
+
+@pytest.mark.parametrize("case", ["ids", "fields", "ids fields", "column", "3-D",
+                                  "format"])
+def test_io_messages_count_one_in_the_singular(tmp_path, case):
+    from sklearn_bilaf.io import (
+        InputError,
+        format_selection,
+        load_embeddings,
+        read_ids,
+    )
+
+    (tmp_path / "ids.txt").write_text("a\n")
+    (tmp_path / "ids.csv").write_text("id,x\np,1\nq\n")
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n3\n")
+    (tmp_path / "one.csv").write_text("a\n1\n2\n")
+    np.save(tmp_path / "cube.npy", np.ones((3, 1, 1)))
+    call, error, message = {
+        "ids": (lambda: read_ids(tmp_path / "ids.txt", 2), InputError,
+                "ids.txt gives 1 id but the embeddings have 2 rows;"),
+        "fields": (lambda: load_embeddings(tmp_path / "e.csv"), InputError,
+                   "e.csv: line 3 has 1 field but the first row has 2;"),
+        "ids fields": (lambda: read_ids(tmp_path / "ids.csv", 2, column="id"),
+                       InputError, "ids.csv: line 3 has 1 field but the header "
+                       "has 2"),
+        "column": (lambda: load_embeddings(tmp_path / "one.csv", label_column=3),
+                   InputError, "one.csv: --label-column 3 is out of range; the "
+                   "file has 1 column (position 0)"),
+        "3-D": (lambda: load_embeddings(tmp_path / "cube.npy"), InputError,
+                "to use each sample's 1 value (an image's pixels"),
+        "format": (lambda: format_selection(".json", np.array([1]), roles=["core"],
+                                            pseudo_classes=[0], ids=["a"]),
+                   ValueError, "indices must be rows of the 1 id, in [0, 0];"),
+    }[case]
+    with pytest.raises(error, match=re.escape(message)):
+        call()

@@ -764,7 +764,7 @@ def test_activeft_masked_init_is_refused_like_precomputed_cores():
     # The values under the mask were used as starting samples.
     X = _blobs()
     init = np.ma.masked_array([3, 40, 7], mask=[False, True, False])
-    with pytest.raises(ValueError, match=r"1 masked entries.*compressed"):
+    with pytest.raises(ValueError, match=r"1 masked entry,.*compressed"):
         ActiveFTSelector(init=init, max_iter=5).fit(X)
     # Nothing masked: the indices, as if given plainly.
     plain = ActiveFTSelector(init=[3, 40, 7], max_iter=5).fit(X)

@@ -548,7 +548,7 @@ def test_masked_core_indices_are_refused():
     cores = np.ma.masked_array([2, 9, 14], mask=[False, True, False])
     for estimator in (BiLAFSampler(6, core_selector=cores, random_state=0),
                       PrecomputedSelector(cores)):
-        with pytest.raises(ValueError, match=r"1 masked entries.*compressed"):
+        with pytest.raises(ValueError, match=r"1 masked entry,.*compressed"):
             estimator.fit(_blobs(20))
     # Nothing masked: the indices, as if given plainly.
     sampler = BiLAFSampler(6, core_selector=np.ma.masked_array([2, 9]),
@@ -817,7 +817,7 @@ def test_transform_refuses_masked_entries_as_fit_does():
     sampler = _fit(X)
     mask = np.zeros(X.shape, dtype=bool)
     mask[sampler.selected_indices_[0], 1] = True
-    with pytest.raises(ValueError, match="1 masked entries.*X.filled"):
+    with pytest.raises(ValueError, match="1 masked entry,.*X.filled"):
         sampler.transform(np.ma.masked_array(X, mask=mask))
     # Nothing masked: the selected rows, as for the plain array.
     out = sampler.transform(np.ma.masked_array(X))
@@ -1661,7 +1661,7 @@ def test_boundary_selector_refuses_labels_not_one_per_row():
 def test_boundary_selector_refuses_missing_labels(y):
     """A NaN or None label was a group of its own (NaN rows pooled)."""
     X = np.arange(8.0).reshape(-1, 1)
-    with pytest.raises(ValueError, match=r"1 missing group labels .*rows \[3\]"):
+    with pytest.raises(ValueError, match=r"1 missing group label .*rows \[3\]"):
         BoundarySelector().fit(X, y)
 
 
@@ -2272,3 +2272,80 @@ def test_resolve_count_refuses_a_bool():
                                             r"an int count or a float fraction "
                                             r"of the pool\.$"):
             resolve_count(value, 10, name="budget")
+
+
+def _one_of_everything():
+    """Calls whose messages count one of something, with what they say."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.core import PrecomputedSelector, nearest_unused
+
+    X1, X2 = np.array([[1.0, 2.0]]), np.array([[1.0, 2.0], [3.0, 5.0]])
+    X3 = np.arange(6.0).reshape(3, 2)
+
+    def one_pick(**params):
+        return BiLAFSampler(1, core_selector=PrecomputedSelector([0]), **params)
+
+    return {
+        "transform": (lambda: one_pick().fit(X2).transform(X1),
+                      "X has 1 row but BiLAFSampler was fitted on 2"),
+        "y short": (lambda: BoundarySelector().fit(X2, [0]),
+                    "y has 1 label but X has 2 rows"),
+        "y long": (lambda: BoundarySelector().fit(X1, [0, 1]),
+                   "y has 2 labels but X has 1 row"),
+        "y missing": (lambda: BoundarySelector().fit(X2, [0.0, np.nan]),
+                      "y has 1 missing group label (NaN"),
+        "allocation": (lambda: allocate_budget(np.array([1]), 2),
+                       "over 1 pseudo-class holding 1 sample:"),
+        "precomputed outside": (lambda: PrecomputedSelector([0, 3]).fit(X1),
+                                "for a pool of 1 row; got [3]"),
+        "precomputed budget": (lambda: PrecomputedSelector([0, 1]).fit(X2, budget=1),
+                               "Pass at most 1 core index or"),
+        "init length": (lambda: ActiveFTSelector(n_cores=2, init=[0]).fit(X3),
+                        "init has 1 index but n_cores=2 asks for 2 centroids"),
+        "init budget": (lambda: ActiveFTSelector(init=[0, 1]).fit(X3, budget=1),
+                        "Pass at most 1 init index or"),
+        "init outside": (lambda: ActiveFTSelector(init=[3]).fit(X1),
+                         "for a pool of 1 row; got [3]"),
+        "masked init": (lambda: ActiveFTSelector(
+                            init=np.ma.masked_array([0, 1], mask=[0, 1])).fit(X3),
+                        "init is a masked array with 1 masked entry,"),
+        "nearest": (lambda: nearest_unused(X1, X2),
+                    "pool of 1 row. Use at most 1 centre."),
+        "masked X": (lambda: BiLAFSampler(1).fit(
+                         np.ma.masked_array(X3, mask=[[0, 1], [0, 0], [0, 0]])),
+                     "X is a masked array with 1 masked entry,"),
+        "3-D X": (lambda: BiLAFSampler(1).fit(np.ones((3, 1, 1))),
+                  "To use each sample's 1 value (an image's"),
+        "tiny norm": (lambda: ActiveFTSelector(n_cores=1).fit(
+                          np.array([[1e-320, 0.0], [1.0, 1.0]])),
+                      "1 row (e.g. [0]) has a norm too small to normalise"),
+        "one class": (lambda: LabelBudgetClassifier(
+                          one_pick(), LogisticRegression()).fit(X2, [0, 1]),
+                      "The 1 row the sampler selected has the label 0 (it"),
+        "weights": (lambda: LabelBudgetClassifier(
+                        one_pick(), LogisticRegression()).fit(
+                            X1, [0], sample_weight=[1.0, 1.0]),
+                    "sample_weight has 2 entries but X has 1 row:"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_one_of_everything()))
+def test_messages_count_one_in_the_singular(case):
+    """"pool of 1 rows", "1 masked entries", "All 1 rows ... have": a count
+    of one takes the singular in the estimators' messages."""
+    call, message = _one_of_everything()[case]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_a_budget_of_one_core_is_warned_about_in_the_singular():
+    from sklearn_bilaf.core import PrecomputedSelector
+
+    X = np.array([[1.0, 2.0], [3.0, 5.0]])
+    with pytest.warns(UserWarning, match=r"^The 1 selected sample is a core, so "
+                                         r"the denoiser set on this sampler has"):
+        BiLAFSampler(1, core_selector=PrecomputedSelector([0]),
+                     denoiser="none").fit(X)
