@@ -772,13 +772,16 @@ def _warnings_as_lines(args=None):
             if not _stage_options_given(args):
                 return
             n = match.group(1)
+            # Fewer cores than a budget of 1 would be none.
+            advice = ("a budget of 1 holds one core and no boundary sample: "
+                      "raise --budget to select boundary samples" if n == "1" else
+                      "lower --n-cores to select boundary samples (by default "
+                      "the cores are min(budget, 5% of the pool))")
             text = (
                 f"{'the' if n == '1' else 'all'} {counted(n, 'selected sample')} "
                 f"{'is a core' if n == '1' else 'are cores'}, so the "
                 "denoising and boundary options (--denoiser, --variant, "
-                "--removal-rate, --penalty, --strategy) have no effect; lower "
-                "--n-cores to select boundary samples (by default the cores "
-                "are min(budget, 5% of the pool))"
+                f"--removal-rate, --penalty, --strategy) have no effect; {advice}"
             )
         if text not in seen:
             seen.add(text)

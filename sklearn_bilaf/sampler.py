@@ -511,6 +511,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         """How to give the core stage fewer cores than the budget, in the
         terms of the core stage the user chose."""
         selector = self.core_selector
+        if budget == 1:
+            # Fewer cores than that would be none.
+            return ("A budget of 1 holds one core and no boundary sample: "
+                    "raise the budget to select boundary samples.")
         if selector is None:
             return ("The default core stage takes K = min(budget, 5 % of the "
                     "pool) cores: to select boundary samples, give the core "

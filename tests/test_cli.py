@@ -3325,6 +3325,9 @@ def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path
     assert "bilaf: selecting 1 sample: 1 core + 0 boundary samples" in proc.stderr
     assert ("bilaf: warning: the 1 selected sample is a core, so the denoising "
             "and boundary options") in proc.stderr
+    # Not "lower --n-cores", which a budget of 1 cannot follow.
+    assert ("have no effect; a budget of 1 holds one core and no boundary "
+            "sample: raise --budget to select boundary samples") in proc.stderr
     assert "BiLAF selected 1 of 1 sample from e.csv." in flat
     assert "pool 1 row x 4 features, float64" in flat
     assert "kept 1 of 1 sample (no effect" in flat

@@ -2349,3 +2349,21 @@ def test_a_budget_of_one_core_is_warned_about_in_the_singular():
                                          r"the denoiser set on this sampler has"):
         BiLAFSampler(1, core_selector=PrecomputedSelector([0]),
                      denoiser="none").fit(X)
+
+
+@pytest.mark.parametrize("core_selector", [
+    None, "precomputed", RandomSelector(1), KMeans(1, n_init=1)])
+def test_a_budget_of_one_is_not_advised_fewer_cores(core_selector):
+    # Fewer cores than a budget of 1 is no core at all: the advice was to
+    # pass fewer core indices than the budget (1), which cannot be followed.
+    from sklearn_bilaf.core import PrecomputedSelector
+
+    if core_selector == "precomputed":
+        core_selector = PrecomputedSelector([0])
+    X = np.array([[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]])
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(1, core_selector=core_selector, denoiser="none",
+                     random_state=0).fit(X)
+    message = " ".join(str(w.message) for w in record)
+    assert "fewer" not in message
+    assert "A budget of 1 holds one core and no boundary sample" in message
