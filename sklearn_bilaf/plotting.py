@@ -501,7 +501,7 @@ class SelectionDisplay:
             # missing from the picture while counted in the legend.
             raise ValueError(
                 f"embedding holds NaN or infinite coordinates for {bad.size} "
-                f"of the {embedding.shape[0]} samples (rows "
+                f"of the {counted(embedding.shape[0], 'sample')} (rows "
                 f"{bad[:5].tolist()}); pass finite coordinates."
             )
         colors = self._colors(cmap)

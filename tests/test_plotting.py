@@ -710,6 +710,13 @@ def test_non_finite_coordinates_given_to_the_constructor_are_refused():
     assert plt.get_fignums() == []
 
 
+def test_non_finite_coordinates_of_a_one_sample_embedding_are_counted_in_the_singular():
+    display = SelectionDisplay(np.array([[np.nan, 1.0]]), [0])
+    with pytest.raises(ValueError, match=r"for 1 of the 1 sample \(rows \[0\]\)"):
+        display.plot()
+    assert plt.get_fignums() == []
+
+
 def test_a_failed_plot_on_given_axes_leaves_them_as_they_were():
     """A keyword scatter refuses for a later group (core_kw) failed after
     the earlier groups were drawn: half a picture stayed on the caller's
