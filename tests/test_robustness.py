@@ -2294,7 +2294,7 @@ def _one_of_everything():
         "y short": (lambda: BoundarySelector().fit(X2, [0]),
                     "y has 1 label but X has 2 rows"),
         "y long": (lambda: BoundarySelector().fit(X1, [0, 1]),
-                   "y has 2 labels but X has 1 row"),
+                   "y has 2 labels but X has 1 row."),
         "y missing": (lambda: BoundarySelector().fit(X2, [0.0, np.nan]),
                       "y has 1 missing group label (NaN"),
         "allocation": (lambda: allocate_budget(np.array([1]), 2),
