@@ -1641,7 +1641,7 @@ def test_single_row_distances_read_float32_pool_rows():
     DistanceDenoiser's ranking, the boundary stage's Python loop) are
     evaluated on the pool's float32 rows, converted an entry at a time: no
     float64 copy of the class (DistanceDenoiser().fit peaked at 178 MiB of
-    arrays on a memory-mapped 60,000 x 384 float32 pool, 25 MiB now), and
+    arrays on a memory-mapped 60,000 x 384 float32 pool, 13 MiB now), and
     the bits of that copy's distances."""
     import tracemalloc
 
@@ -1669,6 +1669,17 @@ def test_single_row_distances_read_float32_pool_rows():
     assert np.array_equal(sel.ranking_, expected.ranking_)
     # A float64 copy of the pool alone is twice this.
     assert peak < 10_240_000, peak
+
+
+def test_single_row_distances_of_a_float32_class_built_directly():
+    """A PseudoClass given float32 rows directly: one member's distances
+    are its float64 copy's, bit for bit, as the compiled pick loop computes
+    them (the differences were taken in float32, about 1e-7 apart)."""
+    X = np.random.RandomState(0).normal(size=(300, 384)).astype(np.float32)
+    pc32 = PseudoClass(0, np.arange(300), 0, X, "euclidean")
+    pc64 = PseudoClass(0, np.arange(300), 0, X.astype(np.float64), "euclidean")
+    for row in (0, 3, 299):
+        assert pc32.distances([row]).tobytes() == pc64.distances([row]).tobytes()
 
 
 @pytest.mark.parametrize("scale", [1e-22, 1e-23])
