@@ -156,8 +156,9 @@ Ideas:
   0.1 above ``aft-skm``'s (74.22).  Outcome (seeds 0-2): Fashion-MNIST
   77.33 / 77.83 / 80.92 at 1 / 2 / 5 %, a mean of 78.69, level with
   ``aft-skm`` and below the bar; the seed spread did not shrink (0.61, 0.31,
-  0.40 against 0.36, 1.05, 0.29), and the 5 % start took 3-11 minutes on
-  one thread.  WordNet not run; not adopted.
+  0.40 against 0.36, 1.05, 0.29), and the four 5 % k-means runs took
+  2.5-11.5 minutes (two cores shared with other jobs).  WordNet not run;
+  not adopted.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
