@@ -1718,6 +1718,29 @@ def _json_id(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _json_ids(ids, indices):
+    """The selected rows' ids as JSON values, or a ValueError naming the
+    first that JSON cannot hold: json.dumps failed with its own message on
+    a date or bytes, and wrote NaN or Infinity, which no JSON reader takes."""
+    values = []
+    for row in indices:
+        value = _json_id(ids[row])
+        if isinstance(value, float) and not math.isfinite(value):
+            problem = f"is {value}"
+        elif value is None or isinstance(value, str | int | float):
+            values.append(value)
+            continue
+        else:
+            problem = f"is a {type(value).__name__} ({value!r:.40})"
+        raise ValueError(
+            f"a .json selection lists the ids as JSON strings or numbers, but "
+            f"the id of row {int(row)} {problem}. Pass the ids as str "
+            "([str(i) for i in ids]) or write .csv, which writes each id as "
+            "str(id)."
+        )
+    return values
+
+
 def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     """A selection as the bytes of an output file of format ``suffix``.
 
@@ -1740,7 +1763,9 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         only).
     ids : sequence, pandas Series or None, default=None
         One id per pool row, by position (a Series' index is ignored):
-        ``.json`` lists the selected rows' ids instead of their row numbers,
+        ``.json`` lists the selected rows' ids instead of their row numbers
+        (each a string, a finite number, a bool or None: other ids are
+        refused, as JSON has no value for them),
         ``.csv`` adds them as an ``id`` column after the row numbers, and
         ``.npy``, which holds row numbers only, leaves them out.
 
@@ -1795,7 +1820,7 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         return buffer.getvalue()
     if suffix == ".json":
         payload = (indices.tolist() if ids is None
-                   else [_json_id(ids[i]) for i in indices])
+                   else _json_ids(ids, indices))
         return (json.dumps(payload) + "\n").encode("utf-8")
     if suffix == ".csv":
         expected = (".csv needs roles and pseudo_classes, one per selected row "
@@ -1860,7 +1885,9 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         only).
     ids : sequence, pandas Series or None, default=None
         One id per pool row, by position (a Series' index is ignored):
-        ``.json`` lists the selected rows' ids instead of their row numbers,
+        ``.json`` lists the selected rows' ids instead of their row numbers
+        (each a string, a finite number, a bool or None: other ids are
+        refused, as JSON has no value for them),
         ``.csv`` adds them as an ``id`` column after the row numbers, and
         ``.npy``, which holds row numbers only, leaves them out.
     output_format : {"json", "csv", "npy"} or None, default=None

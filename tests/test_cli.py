@@ -10,6 +10,7 @@ core selector, except the README's first command.
 """
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -2125,6 +2126,28 @@ def test_format_selection_takes_a_series_of_ids_by_position():
         ".csv", [5, 7], roles=pd.Series(["core", "boundary"], index=[1, 0]),
         pseudo_classes=pd.Series([0, 1], index=[1, 0])).decode().splitlines() == [
         "row,role,pseudo_class", "5,core,0", "7,boundary,1"]
+
+
+@pytest.mark.parametrize("ids, match", [
+    # json.dumps wrote NaN and Infinity, which no JSON reader accepts.
+    (np.array([1.5, np.nan, 2.5]), r"id of row 1 is nan"),
+    ([1.0, float("inf"), 2.0], r"id of row 1 is inf"),
+    # json.dumps failed with "Object of type date is not JSON serializable".
+    ([datetime.date(2020, 1, 1)] * 3, r"id of row 0 is a date"),
+    ([b"x", b"y", b"z"], r"id of row 0 is a bytes"),
+])
+def test_format_selection_json_refuses_ids_json_cannot_hold(tmp_path, ids, match):
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    kwargs = dict(roles=["core", "boundary"], pseudo_classes=[0, 1], ids=ids)
+    with pytest.raises(ValueError, match=match) as info:
+        format_selection(".json", [0, 1], **kwargs)
+    assert ".csv" in str(info.value) and "str(" in str(info.value)
+    with pytest.raises(ValueError, match=match):
+        write_selection(tmp_path / "s.json", [0, 1], **kwargs)
+    assert list(tmp_path.iterdir()) == []
+    # The other formats still take them (.csv writes str(id)).
+    assert format_selection(".csv", [0, 1], **kwargs)
 
 
 def test_format_selection_documents_where_each_format_puts_the_ids():
