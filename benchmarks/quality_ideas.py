@@ -898,7 +898,9 @@ def _pick(name, X, budget, seed, config):
         k = min(budget, int(config[len("covK="):]))
         return _bilaf_or_cores(X, budget, seed, V.activeft(name, X, k, seed)), k
     if config.startswith("f") and "-" in config:
-        fraction, kind = config[1:].split("-")
+        # The last hyphen: a share written with an exponent (f1e-2-typ)
+        # has one of its own.
+        fraction, kind = config[1:].rsplit("-", 1)
         k = min(budget, int(float(fraction) * n))
         cores = V.activeft(name, X, k, seed)
         if kind == "plain":

@@ -609,3 +609,22 @@ def test_idea_configs_take_what_their_selector_takes():
     for refused in ("aft-lloyd0", "covK=0", "f0-typ", "f0.01-mnn0", "hyb0"):
         with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
             I.config_name(refused)
+
+
+@pytest.mark.parametrize("config", ["f1e-2-plain", "f1e-2-typ", "f5e-3-mnn1"])
+def test_boundary_filter_configs_with_an_exponent_run(config, tmp_path,
+                                                     monkeypatch):
+    """``config_name`` accepts a share written with an exponent
+    (``f1e-2-typ``), but ``_pick`` split the name at every hyphen and failed
+    with "too many values to unpack" once the data were loaded."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    monkeypatch.setattr(I.V, "CACHE", tmp_path)
+    assert I.config_name(config) == config
+    X = np.random.RandomState(0).rand(300, 4).astype(np.float32)
+    plain = config.replace("1e-2", "0.01").replace("5e-3", "0.005")
+    idx, k = I._pick("toy", X, 12, 0, config)
+    expected, k_expected = I._pick("toy", X, 12, 0, plain)
+    assert k == k_expected == (3 if "1e-2" in config else 1)
+    np.testing.assert_array_equal(idx, expected)
