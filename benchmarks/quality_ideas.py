@@ -1038,25 +1038,27 @@ def summary(results=None):
 
 
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?"
-#: The config families :func:`_pick` knows, ``{int}``, ``{count}`` and
-#: ``{number}`` standing for a count from 1, a count from 0 and a positive
-#: number.
+#: The config families :func:`_pick` knows, ``{int}``, ``{count}``,
+#: ``{number}`` and ``{share}`` standing for a count from 1, a count from 0,
+#: a positive number and a share of the pool's rows in (0, 1).
 CONFIG_PATTERNS = (
     "random", "activeft", "kmeans", "default", "skmeans", "kmeans-init-aft",
     "aft-centred", "aft-init-kmeans", "aft-init-skmeans", "aft-init-kmeanspp",
     "aft-skm", "aft-skm-iter{count}", "aft-skm-lr{number}", "aft-skm-tau{number}",
-    "aft-skm-dn{number}", "aft-skm-ninit{int}", "aft-skm-white",
-    "aft-skm-lof{number}", "aft-skm-forgy",
+    "aft-skm-dn{share}", "aft-skm-ninit{int}", "aft-skm-white",
+    "aft-skm-lof{share}", "aft-skm-forgy",
     "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
     "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
     "herd-{number}", "herdnn-{number}", "hyb{number}", "strat-skm", "covK={int}",
     "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
 )
-# Each {number} is a group, checked to be above 0 (``f0-typ``: K = 0).
+# Each {number} and {share} is a group, checked to be above 0 (``f0-typ``:
+# K = 0); a {share} is also checked to be below 1.
 _CONFIG_RES = [re.compile(
     re.escape(p).replace(r"\{int\}", r"[1-9]\d*")
     .replace(r"\{count\}", r"(?:0|[1-9]\d*)")
-    .replace(r"\{number\}", f"({_NUMBER})")) for p in CONFIG_PATTERNS]
+    .replace(r"\{number\}", f"({_NUMBER})")
+    .replace(r"\{share\}", f"(?P<share>{_NUMBER})")) for p in CONFIG_PATTERNS]
 
 
 def config_name(text):
@@ -1067,7 +1069,16 @@ def config_name(text):
         raise argparse.ArgumentTypeError(
             f"unknown config {text!r}; configs are "
             + ", ".join(p.replace("{int}", "<n>").replace("{count}", "<n>")
-                        .replace("{number}", "<x>") for p in CONFIG_PATTERNS))
+                        .replace("{number}", "<x>").replace("{share}", "<r>")
+                        for p in CONFIG_PATTERNS))
+    share = match.groupdict().get("share")
+    if share is not None and float(share) >= 1:
+        # The rows left out are a slice of the pool: a share of 1 leaves
+        # nothing, and above 1 the slice's end turns negative and keeps a
+        # part of the pool under the wrong name.
+        raise argparse.ArgumentTypeError(
+            f"config {text!r}: the share of rows left out must be below 1, "
+            f"got {share}")
     return text
 
 

@@ -628,3 +628,17 @@ def test_boundary_filter_configs_with_an_exponent_run(config, tmp_path,
     expected, k_expected = I._pick("toy", X, 12, 0, plain)
     assert k == k_expected == (3 if "1e-2" in config else 1)
     np.testing.assert_array_equal(idx, expected)
+
+
+@pytest.mark.parametrize("config", ["aft-skm-dn1", "aft-skm-dn1.5",
+                                    "aft-skm-lof1", "aft-skm-lof2"])
+def test_shares_of_rows_left_out_below_one(config):
+    """aft-skm-dn1.5 left out "150 %" of the rows as a negative slice, that
+    is, half of them, and was recorded under its own name; a share of 1
+    left nothing to select from, found after the data were loaded."""
+    import argparse
+
+    I = _study_module("quality_ideas")
+    with pytest.raises(argparse.ArgumentTypeError, match="below 1"):
+        I.config_name(config)
+    assert I.config_name(config.rstrip("0123456789.") + "0.05")
