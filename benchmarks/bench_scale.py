@@ -91,17 +91,27 @@ def make_pool(path, n_samples, n_features=N_FEATURES, seed=0, chunk=65_536):
     spreads = rng.uniform(0.35, 0.75, size=n_clusters)
     weights = rng.lognormal(0.0, 0.8, size=n_clusters)
     weights /= weights.sum()
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
-                                    shape=(n_samples, n_features))
-    for start in range(0, n_samples, chunk):
-        stop = min(n_samples, start + chunk)
-        labels = rng.choice(n_clusters, size=stop - start, p=weights)
-        block = rng.standard_normal((stop - start, n_features), dtype=np.float32)
-        block *= spreads[labels, None].astype(np.float32)
-        block += centres[labels].astype(np.float32)
-        out[start:stop] = block
-    out.flush()
-    del out
+    # Written beside the path, then renamed over it: a run killed midway
+    # would otherwise leave a file of the full shape whose unwritten rows
+    # are zeros, a pool that ``run`` accepts.
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32,
+                                        shape=(n_samples, n_features))
+        for start in range(0, n_samples, chunk):
+            stop = min(n_samples, start + chunk)
+            labels = rng.choice(n_clusters, size=stop - start, p=weights)
+            block = rng.standard_normal((stop - start, n_features),
+                                        dtype=np.float32)
+            block *= spreads[labels, None].astype(np.float32)
+            block += centres[labels].astype(np.float32)
+            out[start:stop] = block
+        out.flush()
+        del out
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return n_clusters
 
 

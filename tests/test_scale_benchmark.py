@@ -27,6 +27,40 @@ def test_pool_is_seeded_float32_and_memory_mappable(bench, tmp_path):
     np.testing.assert_array_equal(X, np.load(b))
 
 
+def test_a_make_killed_midway_leaves_no_pool(bench, tmp_path, monkeypatch):
+    """make wrote the pool in place: killed midway, it left a file of the
+    full shape whose last rows were zeros, which run accepted as a pool."""
+    path = tmp_path / "pool.npy"
+    bench.make_pool(path, 3000, n_features=16, chunk=1000, seed=1)
+    previous = path.read_bytes()
+    default_rng = np.random.default_rng
+
+    class Killed:
+        """The generator, with a run killed while drawing the second chunk."""
+
+        def __init__(self, seed):
+            self.rng, self.chunks = default_rng(seed), 0
+
+        def __getattr__(self, name):
+            return getattr(self.rng, name)
+
+        def choice(self, *args, **kwargs):
+            self.chunks += 1
+            if self.chunks == 2:
+                raise KeyboardInterrupt
+            return self.rng.choice(*args, **kwargs)
+
+    monkeypatch.setattr(bench.np.random, "default_rng", Killed)
+    with pytest.raises(KeyboardInterrupt):
+        bench.make_pool(path, 3000, n_features=16, chunk=1000)
+    assert path.read_bytes() == previous  # the earlier pool, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pool.npy"]
+    path.unlink()
+    with pytest.raises(KeyboardInterrupt):
+        bench.make_pool(path, 3000, n_features=16, chunk=1000)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_run_compare_and_plot(bench, tmp_path):
     pool = tmp_path / "pool.npy"
