@@ -289,7 +289,22 @@ def plot(records, out):
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    out = Path(out)
+    # The format from the name, as savefig infers it (a name without a
+    # suffix gets the default format's, e.g. "scale" -> "scale.png"): the
+    # file beside it has none to infer from.
+    fmt = out.suffix[1:] or plt.rcParams["savefig.format"]
+    if not out.suffix:
+        out = out.with_name(f"{out.name.rstrip('.')}.{fmt}")
+    # Saved beside the path and renamed over it when whole: a run killed
+    # while saving would leave half a picture in place of the previous one.
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, dpi=110, format=fmt)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
 
 
 def append_record(path, record):

@@ -213,7 +213,7 @@ def test_quick_run_end_to_end(bench, tmp_path, capsys, monkeypatch):
     assert row["budget"] == 20 and 0 <= row["selection_overlap"] <= 20
 
 
-def test_plot_leaves_quick_records_out(bench, monkeypatch):
+def test_plot_leaves_quick_records_out(bench, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     import matplotlib.figure
 
@@ -225,12 +225,52 @@ def test_plot_leaves_quick_records_out(bench, monkeypatch):
                                           "boundary"], 0.1)}
 
     plotted = []
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
-                        lambda fig, out, **kw: plotted.append(
-                            fig.axes[0].lines[0].get_xdata().tolist()))
+
+    def savefig(fig, out, **kw):
+        plotted.append(fig.axes[0].lines[0].get_xdata().tolist())
+        Path(out).touch()  # for the rename over the plot's path
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
     bench.plot([record(50_000), record(2_000, quick=True), record(100_000)],
-               "unused.png")
+               tmp_path / "unused.png")
     assert plotted == [[50_000, 100_000]]
+
+
+@pytest.mark.parametrize("name", ["scale.png", "scale.svg", "scale"])
+def test_a_plot_killed_midway_keeps_the_previous_one(bench, tmp_path,
+                                                     monkeypatch, name):
+    """The plot was saved in place: a run killed while saving left half a
+    picture where the previous one (the page's scale.png) was."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    record = {"n_samples": 50_000, "centroid_search": "auto", "seed": 0,
+              "search_used": "exact", "seconds": 1.0, "cpu_seconds": 1.0,
+              "peak_rss_mib": 100.0,
+              "timings": dict.fromkeys(["cores", "pseudo_classes", "denoise",
+                                        "boundary"], 0.1)}
+    bench.plot([record], tmp_path / name)
+    if "." not in name:  # savefig's default format, its suffix added
+        name += ".png"
+    out = tmp_path / name
+    whole = out.read_bytes()
+    assert whole.startswith(b"\x89PNG" if name != "scale.svg" else b"<?xml")
+    savefig = matplotlib.figure.Figure.savefig
+
+    def killed(fig, fname, **kwargs):
+        with open(fname, "wb") as handle:
+            handle.write(whole[:20])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", killed)
+    with pytest.raises(KeyboardInterrupt):
+        bench.plot([record], out)
+    assert out.read_bytes() == whole
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    bench.plot([record], out)
+    assert out.read_bytes()[:5] == whole[:5]
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_plot_without_a_plottable_run_is_a_usage_error(bench, capsys,
