@@ -937,9 +937,13 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
             for fraction in fractions:
                 budget = int(n * fraction)
                 for config in configs:
-                    if (name, config, str(budget), str(seed)) in done:
+                    key = (name, config, str(budget), str(seed))
+                    if key in done:
                         n_skipped += 1
                         continue
+                    # Marked before the run: a seed, config or fraction
+                    # given twice would otherwise add the row twice.
+                    done.add(key)
                     tic = time.time()
                     idx, n_cores = _pick(name, X, budget, seed, config)
                     seconds = time.time() - tic

@@ -213,9 +213,13 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
                 plans += [(f"{tag}-rm{rm}-{metric}", k, rm, metric)
                           for tag, k in cores for metric in metrics for rm in rms]
                 for config, n_cores, rm, metric in plans:
-                    if (name, config, str(budget), str(seed)) in done:
+                    key = (name, config, str(budget), str(seed))
+                    if key in done:
                         n_skipped += 1
                         continue
+                    # Marked before the run: a seed, share or removal rate
+                    # given twice would otherwise add the row twice.
+                    done.add(key)
                     tic = time.time()
                     idx = _pick(name, X, budget, seed, config, n_cores, rm, metric)
                     acc = score(X, y, Xv, yv, idx)

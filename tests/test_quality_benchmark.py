@@ -642,3 +642,27 @@ def test_shares_of_rows_left_out_below_one(config):
     with pytest.raises(argparse.ArgumentTypeError, match="below 1"):
         I.config_name(config)
     assert I.config_name(config.rstrip("0123456789.") + "0.05")
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+def test_a_run_given_twice_is_measured_once(tmp_path, monkeypatch, capsys,
+                                            script):
+    """``--seeds 0 0`` (or a config, fraction or removal rate given twice)
+    measured the same row twice and appended it twice, and the validation
+    summary then counted it as two seeds."""
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    results = tmp_path / "r.csv"
+    if script == "quality_validation":
+        V.run(["digits"], [0, 0], [], [], [0.1], ["euclidean"], results)
+    else:
+        module.run(["digits"], [0, 0], ["random", "activeft", "random"],
+                   (0.01, 0.05), results)
+    rows = V.read_rows(results)
+    keys = [(r["dataset"], r["config"], r["budget"], r["seed"]) for r in rows]
+    assert len(keys) == len(set(keys)) > 0
+    assert {r["config"] for r in rows} == {"random", "activeft"}
+    capsys.readouterr()
+    module.summary(results)
+    assert "(n=2" not in capsys.readouterr().out
