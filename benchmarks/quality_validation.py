@@ -234,10 +234,20 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
 
 def summary(results=None):
     rows = read_rows(results)
-    table = {}
+    table, seen = {}, set()
     for r in rows:
+        run_key = (r["dataset"], r["config"], r["budget"], r["seed"])
+        if run_key in seen:
+            # Two runs into one file at once measure the same row; counted
+            # twice, it would be a second seed.
+            continue
+        seen.add(run_key)
         table.setdefault((r["dataset"], r["config"], int(r["budget"])), []).append(
             float(r["acc"]))
+    if len(seen) < len(rows):
+        print(f"{RESULTS if results is None else results}: "
+              f"{len(rows) - len(seen)} duplicate row(s) of the same dataset, "
+              "config, budget and seed ignored (the first is kept)", flush=True)
     for key in sorted(table):
         values = np.array(table[key]) * 100
         print(f"{key[0]:14} {key[1]:28} {key[2]:6} {values.mean():6.2f} "

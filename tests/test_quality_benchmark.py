@@ -666,3 +666,19 @@ def test_a_run_given_twice_is_measured_once(tmp_path, monkeypatch, capsys,
     capsys.readouterr()
     module.summary(results)
     assert "(n=2" not in capsys.readouterr().out
+
+
+def test_validation_summary_counts_each_run_once(tmp_path, capsys):
+    """Two runs into one results file at once measure the same row twice
+    (quality_ideas.csv holds three such pairs); the validation summary
+    counted both, a cell of two "seeds" made of one."""
+    V = _study_module("quality_validation")
+    results = tmp_path / "r.csv"
+    for seed, acc in [(0, "0.50000"), (1, "0.70000"), (1, "0.90000")]:
+        V.append_row(dict(dataset="digits", config="random", budget=10,
+                          seed=seed, n_cores="", acc=acc, seconds="0.1"),
+                     results)
+    V.summary(results)
+    out = capsys.readouterr().out
+    assert "60.00 (n=2: 50.00, 70.00)" in out
+    assert "1 duplicate row(s)" in out
