@@ -682,3 +682,24 @@ def test_validation_summary_counts_each_run_once(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "60.00 (n=2: 50.00, 70.00)" in out
     assert "1 duplicate row(s)" in out
+
+
+def test_committed_tables_are_the_rendering_of_the_committed_results(
+        tmp_path, monkeypatch):
+    """The benchmarks page includes quality_tables.rst: rendering the
+    committed quality.csv again (``--render-only``) must give the committed
+    tables and summary, so that rows added without a render, or a change to
+    the rendering, show here instead of on a stale page."""
+    import json
+    import shutil
+
+    Q = _quality_module()
+    committed = SCRIPT.parent / "results"
+    shutil.copy(committed / "quality.csv", tmp_path)
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    Q.render(tmp_path / "quality.csv", tmp_path, log=lambda message: None)
+    for name in ("quality_tables.md", "quality_tables.rst"):
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes()
+    assert (json.loads((tmp_path / "quality_summary.json").read_text())["summary"]
+            == json.loads((committed / "quality_summary.json").read_text())
+            ["summary"])
