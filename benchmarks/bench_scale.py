@@ -525,7 +525,17 @@ def main(argv=None):
     else:
         records = _read_results(commands[args.command], args.results)
         if args.command == "compare":
-            for row in compare(records):
+            rows = compare(records)
+            if not rows:
+                # No output and status 0 would read as a comparison made.
+                cmp_.error(f"{args.results} has nothing to compare: compare "
+                           "needs two 'run' records of one pool size, "
+                           "--batch-size and --seed, one whose ActiveFT used "
+                           "the exact search and one the graph search, or a "
+                           "--dask-workers run and its local run; add one with "
+                           "'bench_scale.py run POOL --centroid-search graph "
+                           f"(or exact) --out {args.results}'")
+            for row in rows:
                 print(json.dumps(row))
         else:
             if not plotted_runs(records)[0]:

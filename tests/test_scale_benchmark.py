@@ -288,6 +288,19 @@ def test_plot_without_a_plottable_run_is_a_usage_error(bench, capsys,
     assert not out.exists()
 
 
+def test_compare_without_a_pair_is_a_usage_error(bench, capsys, tmp_path):
+    """Only default-search runs: nothing to compare, and compare printed
+    nothing and exited 0, as if the selections had been compared."""
+    results = tmp_path / "results.jsonl"
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)  # a whole 'run' record
+    record.update({"n_samples": 2_000, "batch_size": 1_000, "seed": 0,
+                   "centroid_search": "auto", "search_used": "exact"})
+    results.write_text(json.dumps(record) + "\n")
+    line = _usage_error(bench, capsys, ["compare", str(results)])
+    assert "nothing to compare" in line
+    assert "--centroid-search graph" in line
+
+
 @pytest.mark.parametrize("argv, batch_size", [
     (["run", "--quick"], 1000),
     (["run", "--quick", "--batch-size", "300"], 300),
