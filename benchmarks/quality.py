@@ -84,6 +84,7 @@ WORDNET_DIR = (REPO / ".." / "shared" / "data" / "wordnet-nouns-minilm").resolve
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 SEEDS = (0, 1, 2)
+MAX_SEED = 2**32 - 1
 POOL_FRACTIONS = (0.005, 0.01, 0.02, 0.05)
 CORE_FRACTIONS = (0.0025, 0.005)
 DIGITS_BUDGETS = (20, 50, 100)
@@ -964,12 +965,18 @@ def n_budgets(dataset):
 
 
 def check_plan(parser, args):
-    """Usage errors, before any data is loaded, for seeds below 0, budget
-    positions a dataset does not have and a selection of methods and
-    datasets with nothing to run (the ablations run on WordNet only)."""
+    """Usage errors, before any data is loaded, for seeds below 0 or above
+    ``MAX_SEED``, budget positions a dataset does not have and a selection
+    of methods and datasets with nothing to run (the ablations run on
+    WordNet only)."""
     negative = [seed for seed in args.seeds if seed < 0]
     if negative:
         parser.error(f"argument --seeds: seeds are 0 or more, got {negative}")
+    # The selectors' random_state: NumPy's RandomState takes 32-bit seeds.
+    too_large = [seed for seed in args.seeds if seed > MAX_SEED]
+    if too_large:
+        parser.error(f"argument --seeds: seeds are at most {MAX_SEED} "
+                     f"(2**32 - 1), got {too_large}")
     for dataset in args.datasets:
         wrong = sorted(i for i in args.budgets or () if not 0 <= i < n_budgets(dataset))
         if wrong:

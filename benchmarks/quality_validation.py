@@ -276,7 +276,7 @@ def number_type(kind, low, high, closed_low=False, closed_high=True):
     return parse
 
 
-SEED = number_type(int, 0, None, closed_low=True)
+SEED = number_type(int, 0, Q.MAX_SEED, closed_low=True)
 SHARE = number_type(float, 0, 1)
 
 

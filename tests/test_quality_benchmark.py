@@ -466,7 +466,11 @@ def test_validation_rerun_says_its_rows_were_already_there(tmp_path, monkeypatch
 
 @pytest.mark.parametrize("script, argv, message", [
     ("quality_validation", ["--datasets", "wordnt"], "invalid choice: 'wordnt'"),
-    ("quality_validation", ["--seeds", "-1"], "--seeds: must be in [0, inf)"),
+    ("quality_validation", ["--seeds", "-1"],
+     "--seeds: must be in [0, 4294967295], got -1"),
+    ("quality_ideas", ["--datasets", "digits", "--configs", "random",
+                       "--seeds", "0", "4294967296"],
+     "--seeds: must be in [0, 4294967295], got 4294967296"),
     ("quality_validation", ["--pool-fracs", "0"], "--pool-fracs: must be in (0, 1]"),
     ("quality_validation", ["--ratios", "1.5"], "--ratios: must be in (0, 1]"),
     ("quality_validation", ["--rms", "1"], "--rms: must be in [0, 1)"),
@@ -542,6 +546,9 @@ def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
 @pytest.mark.parametrize("argv, message", [
     (["--datasets", "digits", "--methods", "random", "--seeds", "-1"],
      "argument --seeds: seeds are 0 or more, got [-1]"),
+    (["--datasets", "digits", "--methods", "random", "--seeds", "1", "4294967296"],
+     "argument --seeds: seeds are at most 4294967295 (2**32 - 1), got "
+     "[4294967296]"),
     (["--datasets", "wordnet", "--methods", "random", "--budgets", "4",
       "--wordnet-dir", "{tmp}/nowhere"],
      "[wordnet] --budgets [4]: positions must be 0 to 3"),
