@@ -688,30 +688,30 @@ def _relative_isolation(name, X, k=HERDING_NEIGHBOUR):
     return _NEIGHBOURS[key]
 
 
-def _lof_aft_skm(name, X, budget, seed, share):
-    """``aft-skm-lof<r>``: as ``aft-skm-dn<r>``, but the share r of rows left
-    out are those most isolated *relative to their neighbours*
-    (:func:`_relative_isolation`), so that a sparse class is not left out
-    as a whole."""
-    score = _relative_isolation(name, X)
+def _aft_skm_without(X, budget, seed, score, share):
+    """The shipped start and ActiveFT (``aft-skm``) run on the pool without
+    the share of rows with the highest ``score``; picks mapped back to pool
+    rows."""
     n_drop = int(round(share * X.shape[0]))
+    # A stable sort keeps the lowest row numbers among equal scores.
     kept = np.sort(np.argsort(score, kind="stable")[:X.shape[0] - n_drop])
     selector = ActiveFTSelector(n_cores=budget, init="k-means",
                                 random_state=seed).fit(X[kept])
     return kept[selector.selected_indices_]
 
 
+def _lof_aft_skm(name, X, budget, seed, share):
+    """``aft-skm-lof<r>``: as ``aft-skm-dn<r>``, but the share r of rows left
+    out are those most isolated *relative to their neighbours*
+    (:func:`_relative_isolation`), so that a sparse class is not left out
+    as a whole."""
+    return _aft_skm_without(X, budget, seed, _relative_isolation(name, X), share)
+
+
 def _denoised_aft_skm(name, X, budget, seed, share):
-    """``aft-skm-dn<r>``: the shipped start and ActiveFT (``aft-skm``) run on
-    the pool without its share r of most isolated rows (largest distance to
-    the 10th nearest neighbour); picks mapped back to pool rows."""
-    radius = _knn_radius(name, X)
-    n_drop = int(round(share * X.shape[0]))
-    # A stable sort keeps the lowest row numbers among equal radii.
-    kept = np.sort(np.argsort(radius, kind="stable")[:X.shape[0] - n_drop])
-    selector = ActiveFTSelector(n_cores=budget, init="k-means",
-                                random_state=seed).fit(X[kept])
-    return kept[selector.selected_indices_]
+    """``aft-skm-dn<r>``: ``aft-skm`` on the pool without its share r of most
+    isolated rows (largest distance to the 10th nearest neighbour)."""
+    return _aft_skm_without(X, budget, seed, _knn_radius(name, X), share)
 
 
 def _aft_skm_ninit(X, k, seed, n_init):

@@ -1604,25 +1604,30 @@ def test_standalone_boundary_float32_pool_not_copied_whole():
     assert peak < 10_240_000, peak
 
 
+def _with_peak_memory(call):
+    """call()'s result and the peak of the memory numpy allocated for it."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_standalone_denoiser_float32_pool_not_copied_whole():
     """fit finds the most central sample a block of rows at a time and gives
     the denoiser the pool's rows, as the sampler does: it made a float64
     copy of the pool and a shifted copy of that (four times a float32
     pool's size); the same core and ranking as for the float64 pool."""
-    import tracemalloc
-
     from sklearn_bilaf.denoise import _most_central
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(20000, 128)).astype(np.float32)
     X.setflags(write=False)
     expected = NoDenoiser().fit(X.astype(np.float64))
-    tracemalloc.start()
-    try:
-        sel = NoDenoiser().fit(X)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    sel, peak = _with_peak_memory(lambda: NoDenoiser().fit(X))
     assert sel.core_index_ == expected.core_index_
     assert np.array_equal(sel.ranking_, expected.ranking_)
     # A float64 copy of the pool alone is twice this.
@@ -1643,8 +1648,6 @@ def test_single_row_distances_read_float32_pool_rows():
     float64 copy of the class (DistanceDenoiser().fit peaked at 178 MiB of
     arrays on a memory-mapped 60,000 x 384 float32 pool, 13 MiB now), and
     the bits of that copy's distances."""
-    import tracemalloc
-
     from sklearn_bilaf.denoise import DistanceDenoiser
 
     rng = np.random.RandomState(0)
@@ -1659,12 +1662,7 @@ def test_single_row_distances_read_float32_pool_rows():
     copied = pc32._X is not None
     assert not copied
     expected = DistanceDenoiser().fit(X.astype(np.float64))
-    tracemalloc.start()
-    try:
-        sel = DistanceDenoiser().fit(X)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    sel, peak = _with_peak_memory(lambda: DistanceDenoiser().fit(X))
     assert sel.core_index_ == expected.core_index_
     assert np.array_equal(sel.ranking_, expected.ranking_)
     # A float64 copy of the pool alone is twice this.
