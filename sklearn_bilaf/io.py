@@ -1884,12 +1884,10 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         Pseudo-class of each selected row, a whole number >= 0 (``.csv``
         only).
     ids : sequence, pandas Series or None, default=None
-        One id per pool row, by position (a Series' index is ignored):
-        ``.json`` lists the selected rows' ids instead of their row numbers
-        (each a string, a finite number, a bool or None: other ids are
-        refused, as JSON has no value for them),
-        ``.csv`` adds them as an ``id`` column after the row numbers, and
-        ``.npy``, which holds row numbers only, leaves them out.
+        One id per pool row, taken by position, placed as in
+        :func:`format_selection`: in place of the row numbers in ``.json``
+        (strings, finite numbers, bools or None), as an ``id`` column in
+        ``.csv``, and not at all in ``.npy``.
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.
