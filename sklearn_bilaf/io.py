@@ -1724,7 +1724,11 @@ def _json_ids(ids, indices):
     a date or bytes, and wrote NaN or Infinity, which no JSON reader takes."""
     values = []
     for row in indices:
-        value = _json_id(ids[row])
+        value = ids[row]
+        if not isinstance(value, np.datetime64 | np.timedelta64):
+            # Their .item() is an int at nanosecond resolution: a date
+            # would pass as a count of nanoseconds.
+            value = _json_id(value)
         if isinstance(value, float) and not math.isfinite(value):
             problem = f"is {value}"
         elif value is None or isinstance(value, str | int | float):

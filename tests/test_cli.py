@@ -2135,6 +2135,12 @@ def test_format_selection_takes_a_series_of_ids_by_position():
     # json.dumps failed with "Object of type date is not JSON serializable".
     ([datetime.date(2020, 1, 1)] * 3, r"id of row 0 is a date"),
     ([b"x", b"y", b"z"], r"id of row 0 is a bytes"),
+    # .item() of a nanosecond datetime64 or a timedelta64 is an int: the
+    # dates were written as nanosecond counts, where microsecond ones were
+    # refused.
+    (np.array(["2020-01-01", "2020-01-02", "2020-01-03"], dtype="datetime64[ns]"),
+     r"id of row 0 is a datetime64"),
+    (np.array([1, 2, 3], dtype="timedelta64[ns]"), r"id of row 0 is a timedelta64"),
 ])
 def test_format_selection_json_refuses_ids_json_cannot_hold(tmp_path, ids, match):
     from sklearn_bilaf.io import format_selection, write_selection
