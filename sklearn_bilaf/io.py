@@ -1735,7 +1735,9 @@ def _json_ids(ids, indices):
             values.append(value)
             continue
         else:
-            problem = f"is a {type(value).__name__} ({value!r:.40})"
+            shown = repr(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            problem = f"is a {type(value).__name__} ({shown})"
         raise ValueError(
             f"a .json selection lists the ids as JSON strings or numbers, but "
             f"the id of row {int(row)} {problem}. Pass the ids as str "

@@ -637,6 +637,32 @@ def test_boundary_filter_configs_with_an_exponent_run(config, tmp_path,
     np.testing.assert_array_equal(idx, expected)
 
 
+@pytest.mark.parametrize("config, function", [
+    ("aft-skm-ninit2", "_aft_skm_ninit"), ("aft-skm-white", None),
+    ("aft-skm-lof0.1", "_lof_aft_skm"), ("aft-skm-forgy", "_aft_skm_forgy"),
+    ("aft-skm-dn0.1", "_denoised_aft_skm")])
+def test_aft_skm_variants_run_their_own_selection(config, function, monkeypatch):
+    """Each ``aft-skm-*`` variant gives K distinct rows, and reaches its own
+    code rather than the generic ``aft-skm`` branch, which matches any
+    name that starts with ``aft-skm`` (``aft-skm-white`` once fell through
+    to it unnoticed while being written)."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name(config) == config
+    X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
+    called = []
+    if function is not None:
+        original = getattr(I, function)
+        monkeypatch.setattr(I, function,
+                            lambda *a, **k: called.append(1) or original(*a, **k))
+    monkeypatch.setattr(I, "_aft_skm", lambda *a, **k: pytest.fail("aft-skm"))
+    idx, k = I._pick("toy", X, 12, 0, config)
+    assert k == 12 and np.unique(idx).size == 12
+    assert idx.min() >= 0 and idx.max() < 300
+    assert called or function is None
+
+
 @pytest.mark.parametrize("config", ["aft-skm-dn1", "aft-skm-dn1.5",
                                     "aft-skm-lof1", "aft-skm-lof2"])
 def test_shares_of_rows_left_out_below_one(config):
