@@ -917,7 +917,7 @@ def _pick(name, X, budget, seed, config):
 
 
 def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
-        data_dirs=None):
+        data_dirs=None, val_seed=V.VAL_SEED):
     """Run the missing rows; return the names of the datasets skipped for
     missing data."""
     results = RESULTS if results is None else results
@@ -930,7 +930,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
         if ds is None:
             missing.append(name)
             continue
-        X, y, Xv, yv = V.split(ds)
+        X, y, Xv, yv = V.split(ds, val_seed)
         n = X.shape[0]
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
@@ -962,7 +962,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
     return missing
 
 
-def coverage(names, seeds, data_dirs=None):
+def coverage(names, seeds, data_dirs=None, val_seed=V.VAL_SEED):
     """Print the coverage of each pool by ActiveFT cores along the K grid, and
     the K the knee rule picks (no label is read); return the names of the
     datasets skipped for missing data."""
@@ -972,7 +972,7 @@ def coverage(names, seeds, data_dirs=None):
         if ds is None:
             missing.append(name)
             continue
-        X = V.split(ds)[0]
+        X = V.split(ds, val_seed)[0]
         n = X.shape[0]
         radius = _neighbour_radius(X)
         print(f"{name}: N={n}, r (median {COVERAGE_NEIGHBOUR}-NN distance) = "
@@ -1097,21 +1097,20 @@ def main(argv=None):
                         help="budgets as shares of the selection pool")
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="results file, appended to and resumed from "
-                        "(default: benchmarks/results/quality_ideas.csv)")
+    V.add_split_options(parser, RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
     requested, folders = V.data_options(args, DATASETS)
+    V.split_options(args, RESULTS)
     if args.coverage:
-        missing = coverage(args.datasets, args.seeds, folders)
+        missing = coverage(args.datasets, args.seeds, folders, args.val_seed)
     else:
         V.check_results(parser, args.results, args.summary)
         missing = []
         if not args.summary:
             missing = run(args.datasets, args.seeds, args.configs,
-                          args.fractions, args.results, folders)
+                          args.fractions, args.results, folders, args.val_seed)
         summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0

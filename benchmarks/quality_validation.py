@@ -33,6 +33,8 @@ a dataset whose data are missing is skipped, or, asked for with
     python3 benchmarks/quality_validation.py --datasets fashion-mnist wordnet \\
         --seeds 0 1 --pool-fracs 0.005 0.01 0.02
     python3 benchmarks/quality_validation.py --summary
+    # A second validation split (rows in quality_validation_val7.csv):
+    python3 benchmarks/quality_validation.py --val-seed 7 --seeds 0 1 2
 """
 
 import argparse
@@ -62,12 +64,13 @@ FRACTIONS = (0.01, 0.02, 0.05)
 FIELDS = ["dataset", "config", "budget", "seed", "n_cores", "acc", "seconds"]
 
 
-def split(ds):
-    """Selection pool and validation split of a dataset's pool (label-free draw)."""
+def split(ds, val_seed=VAL_SEED):
+    """Selection pool and validation split of a dataset's pool (label-free
+    draw; ``val_seed`` other than :data:`VAL_SEED` draws another split)."""
     from sklearn.model_selection import train_test_split
 
     sel, val = train_test_split(np.arange(ds.n_pool), test_size=VAL_SIZE,
-                                random_state=VAL_SEED)
+                                random_state=val_seed)
     sel.sort()
     val.sort()
     return ds.X[sel], ds.y[sel], ds.X[val], ds.y[val]
@@ -187,7 +190,7 @@ def load(name, data_dirs=None):
 
 
 def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
-        data_dirs=None):
+        data_dirs=None, val_seed=VAL_SEED):
     """Run the missing rows; return the names of the datasets skipped for
     missing data."""
     results = RESULTS if results is None else results
@@ -200,7 +203,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
         if ds is None:
             missing.append(name)
             continue
-        X, y, Xv, yv = split(ds)
+        X, y, Xv, yv = split(ds, val_seed)
         n = X.shape[0]
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
@@ -302,6 +305,32 @@ def data_options(args, default_datasets):
                        "fashion-mnist": args.fashion_mnist_dir}
 
 
+def add_split_options(parser, default_results):
+    """--val-seed and --results; :func:`split_options` resolves them."""
+    parser.add_argument(
+        "--val-seed", type=SEED, default=VAL_SEED,
+        help=f"seed of the validation split (default {VAL_SEED}, the split of "
+        "the recorded choices); another seed draws a second split, to judge a "
+        "choice with less noise")
+    parser.add_argument(
+        "--results", type=Path, default=None,
+        help="results file, appended to and resumed from (default: "
+        f"benchmarks/results/{default_results.name}, or "
+        f"{default_results.stem}_val<seed>.csv for another --val-seed: rows of "
+        "two splits never share a file by default)")
+
+
+def split_options(args, default_results):
+    """The results file of ``args``: the default one of its split unless
+    ``--results`` was given."""
+    if args.results is None:
+        args.results = (default_results if args.val_seed == VAL_SEED else
+                        default_results.with_name(
+                            f"{default_results.stem}_val{args.val_seed}"
+                            f"{default_results.suffix}"))
+    return args.results
+
+
 DATASETS = ("fashion-mnist", "wordnet")
 
 
@@ -321,18 +350,18 @@ def main(argv=None):
                         help="IDC removal rates, in [0, 1) (default: 0.1)")
     parser.add_argument("--metrics", nargs="+", default=["euclidean"],
                         choices=["euclidean", "cosine"])
-    parser.add_argument("--results", type=Path, default=RESULTS,
-                        help="results file, appended to and resumed from "
-                        "(default: benchmarks/results/quality_validation.csv)")
+    add_split_options(parser, RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="only print the table of the results file")
     args = parser.parse_args(argv)
     requested, folders = data_options(args, DATASETS)
+    split_options(args, RESULTS)
     check_results(parser, args.results, args.summary)
     missing = []
     if not args.summary:
         missing = run(args.datasets, args.seeds, args.pool_fracs, args.ratios,
-                      args.rms, args.metrics, args.results, folders)
+                      args.rms, args.metrics, args.results, folders,
+                      args.val_seed)
     summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0

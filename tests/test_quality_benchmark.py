@@ -736,3 +736,35 @@ def test_committed_tables_are_the_rendering_of_the_committed_results(
     assert (json.loads((tmp_path / "quality_summary.json").read_text())["summary"]
             == json.loads((committed / "quality_summary.json").read_text())
             ["summary"])
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+def test_a_second_validation_split_writes_its_own_results(tmp_path, monkeypatch,
+                                                          capsys, script):
+    """--val-seed draws another validation split (to judge a choice with
+    less noise); its rows go to a file of their own unless --results says
+    otherwise, so that the rows of two splits are never averaged together."""
+    import numpy as np
+
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    default = tmp_path / f"{script}.csv"
+    monkeypatch.setattr(module, "RESULTS", default)
+    ds = V.load("digits")
+    first, second = V.split(ds)[3], V.split(ds, 7)[3]
+    assert first.shape == second.shape and not np.array_equal(first, second)
+    argv = ["--datasets", "digits", "--seeds", "0"] + (
+        ["--configs", "random", "--fractions", "0.05"]
+        if script == "quality_ideas" else ["--pool-fracs"])
+    assert module.main(argv + ["--val-seed", "7"]) == 0
+    assert not default.exists()
+    rows = V.read_rows(tmp_path / f"{script}_val7.csv")
+    assert rows and {r["config"] for r in rows} >= {"random"}
+    # The default split still writes the default file; --results wins.
+    assert module.main(argv) == 0
+    assert default.exists()
+    chosen = tmp_path / "mine.csv"
+    assert module.main(argv + ["--val-seed", "7", "--results", str(chosen)]) == 0
+    assert chosen.exists()
+    capsys.readouterr()
