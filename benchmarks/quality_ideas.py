@@ -185,8 +185,11 @@ Ideas:
   closer to Random's density-following picks.  The same rule as
   ``aft-skm-white``, written before any row.  Outcome (seeds 0-2):
   Fashion-MNIST 76.58 / 78.05 / 81.12, a mean of 78.58, below ``aft-skm``'s
-  78.69 (above it at 2 and 5 %, 0.86 point below at 1 %); WordNet not run;
-  not adopted.
+  78.69 (above it at 2 and 5 %, 0.86 point below at 1 %); not adopted.  A
+  second validation split (``--val-seed 7``) then gave it a Fashion-MNIST
+  lead (+0.23 over both splits), and its WordNet rows on the first split
+  were run: 66.31 / 69.54 / 71.96, 0.42-0.60 point below ``aft-skm`` in
+  every cell (the benchmarks page tells the rest).
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
