@@ -29,6 +29,7 @@ import functools
 import numpy as np
 from sklearn import get_config
 
+from ._text import rows_named
 from ._topk import finish_rows_top3
 
 # Relative slack on squared distances under which two centres count as a
@@ -78,7 +79,7 @@ def refuse_all_zero_rows(X, where="the pool has",
     if zero.size:
         raise ValueError(
             f"metric='cosine' is undefined for all-zero rows; {where} "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). {fix}"
+            f"{zero.size} of them ({rows_named(zero)}). {fix}"
         )
 
 

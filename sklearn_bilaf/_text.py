@@ -33,3 +33,32 @@ def counted(n, noun, plural=None):
     if one:
         return f"{n} {noun}"
     return f"{n} {noun + 's' if plural is None else plural}"
+
+
+def rows_named(rows, shown=5):
+    """The row numbers ``rows`` as a message names them: ``row 7`` for one,
+    else ``rows [3, 40]``, the first ``shown`` then ``...`` for more.
+
+    Parameters
+    ----------
+    rows : sequence of int
+        The row numbers, all of them: whether there are more than ``shown``
+        is read from it.
+    shown : int, default=5
+        How many are written out.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> rows_named([7]), rows_named([3, 40]), rows_named(range(8))
+    ('row 7', 'rows [3, 40]', 'rows [0, 1, 2, 3, 4, ...]')
+    """
+    # Only what is written out is converted: rows can be a large array.
+    head = [int(row) for row in rows[:shown + 1]]
+    if len(head) == 1:
+        return f"row {head[0]}"
+    more = ", ..." if len(head) > shown else ""
+    return f"rows [{', '.join(map(str, head[:shown]))}{more}]"

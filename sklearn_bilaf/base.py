@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._text import counted
+from ._text import counted, rows_named
 
 __all__ = [
     "Count",
@@ -429,7 +429,7 @@ def _clearer_conversion_error(X, exc):
             bad = ~np.isfinite(values)
             rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
-                     f"(e.g. rows {rows[:5].tolist()})")
+                     f"({rows_named(rows)})")
         except (TypeError, ValueError):
             where = ""
         return ValueError(
@@ -512,8 +512,8 @@ def _check_finite_in_chunks(X):
         has_nan = bool(np.isnan(X[bad]).any())
         raise ValueError(
             f"X contains {'NaN' if has_nan else 'infinite values'} in "
-            f"{bad.size} row{'' if bad.size == 1 else 's'} (e.g. rows "
-            f"{bad[:5].tolist()}): embeddings must be finite numbers. Drop those "
+            f"{bad.size} row{'' if bad.size == 1 else 's'} "
+            f"({rows_named(bad)}): embeddings must be finite numbers. Drop those "
             "rows (and keep track of the rows you drop) or fix the feature "
             "extractor that produced them." + _float16_hint(X)
         )

@@ -39,6 +39,7 @@ from ._distances import (
     unique_rows,
     working_memory_bytes,
 )
+from ._text import rows_named
 from ._threads import kmeans_openmp_threads
 from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound, _scale_exponent
@@ -67,7 +68,7 @@ def _refuse_zero_rows(X):
     if zero.size:
         raise ValueError(
             "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). "
+            f"{zero.size} of them ({rows_named(zero)}). "
             "ProbCoverSelector(metric='cosine') normalises every row: remove "
             "those rows, or use ProbCoverSelector(metric='euclidean')."
         )

@@ -33,7 +33,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
-from ._text import counted
+from ._text import counted, rows_named
 from ._threads import one_thread
 from .base import (
     Number,
@@ -250,12 +250,12 @@ def _group_labels(y, n_samples):
         missing = np.zeros(y.shape[0], dtype=bool)
     if missing.any():
         rows = np.flatnonzero(missing)
+        those, them = ("that row", "it") if rows.size == 1 else ("those rows", "them")
         raise ValueError(
             f"y has {counted(rows.size, 'missing group label')} (NaN or None; "
-            "e.g. rows "
-            f"{rows[:5].tolist()}): every row of X needs a group. Drop those "
-            "rows from X and y, or give them a group of their own (a label "
-            "such as -1 or 'unknown')."
+            f"{rows_named(rows)}): every row of X needs a group. Drop {those} "
+            f"from X and y, or give {them} a group of {them.replace('it', 'its')} "
+            "own (a label such as -1 or 'unknown')."
         )
     return y
 

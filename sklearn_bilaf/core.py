@@ -44,7 +44,7 @@ from ._distances import (
     sq_norms,
     working_memory_bytes,
 )
-from ._text import counted
+from ._text import counted, rows_named
 from ._threads import (
     blas_threads,
     kmeans_openmp_threads,
@@ -879,7 +879,7 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             if bad.size:
                 raise ValueError(
                     "X must be finite numbers; it contains NaN or infinity "
-                    f"(e.g. rows {(start + bad[:5]).tolist()})."
+                    f"(e.g. {rows_named(start + bad)})."
                 )
             if dtype == np.float32:
                 return origin, shifted, centre_sq, kept_d, kept_i, np.inf
@@ -1051,7 +1051,7 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
     if zero.size:
         raise ValueError(
             "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them (e.g. rows {zero[:5].tolist()}). "
+            f"{zero.size} of them ({rows_named(zero)}). "
             + _ZERO_ROW_ADVICE[caller]
         )
     with np.errstate(over="ignore"):

@@ -18,7 +18,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._text import counted
+from ._text import counted, rows_named
 
 __all__ = ["SelectionDisplay"]
 
@@ -244,8 +244,8 @@ def _project(X, projection, random_state):
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
         # Such points would silently be missing from the picture.
-        where = (f"for {bad.size} of the {counted(X.shape[0], 'sample')} (rows "
-                 f"{bad[:5].tolist()})")
+        where = (f"for {bad.size} of the {counted(X.shape[0], 'sample')} "
+                 f"({rows_named(bad)})")
         if name is None:
             raise ValueError(
                 f"The projection array holds NaN or infinite coordinates "
@@ -501,8 +501,8 @@ class SelectionDisplay:
             # missing from the picture while counted in the legend.
             raise ValueError(
                 f"embedding holds NaN or infinite coordinates for {bad.size} "
-                f"of the {counted(embedding.shape[0], 'sample')} (rows "
-                f"{bad[:5].tolist()}); pass finite coordinates."
+                f"of the {counted(embedding.shape[0], 'sample')} "
+                f"({rows_named(bad)}); pass finite coordinates."
             )
         colors = self._colors(cmap)
         groups = self._groups()

@@ -34,7 +34,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._text import counted
+from ._text import counted, rows_named
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -91,8 +91,7 @@ def _refuse_non_finite(rows, start, name="X", fix=_DROP_OR_FIX):
     if not finite.all():
         bad = start + np.flatnonzero(~finite)
         raise ValueError(
-            f"{name} holds NaN or inf in rows {bad[:5].tolist()}"
-            f"{' (and more)' if bad.size > 5 else ''}: embeddings must be "
+            f"{name} holds NaN or inf in {rows_named(bad)}: embeddings must be "
             f"finite numbers. {fix}"
         )
 

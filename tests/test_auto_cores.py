@@ -363,5 +363,6 @@ def test_exclude_isolated_refuses_zero_rows_by_their_pool_row_numbers():
     X[outliers[:2]] = 0.0
     zero = np.sort(outliers[:2])
     for share in (0.0, 0.05):
-        with pytest.raises(ValueError, match=rf"e.g. rows \[{zero[0]}, {zero[1]}\]"):
+        with pytest.raises(ValueError,
+                           match=rf"2 of them \(rows \[{zero[0]}, {zero[1]}\]\)"):
             ActiveFTSelector(5, exclude_isolated=share, max_iter=2).fit(X)

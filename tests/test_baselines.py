@@ -537,7 +537,7 @@ def test_probcover_cosine_names_the_all_zero_rows(dtype):
     own way out (it gave only their number)."""
     X = np.random.default_rng(0).random((50, 4)).astype(dtype)
     X[[3, 17]] = 0
-    with pytest.raises(ValueError, match=r"has 2 of them \(e\.g\. rows \[3, 17\]\)"
+    with pytest.raises(ValueError, match=r"has 2 of them \(rows \[3, 17\]\)"
                                          r".*ProbCoverSelector\(metric='euclidean'\)"):
         ProbCoverSelector(5, metric="cosine", random_state=0).fit(X)
     X[[3, 17]] = 1e-30  # tiny but not zero: a direction

@@ -3340,6 +3340,22 @@ def test_counted_puts_the_noun_in_the_plural_unless_one(n, noun, plural, expecte
     assert counted(n, noun, plural) == expected
 
 
+@pytest.mark.parametrize("rows, expected", [
+    ([7], "row 7"),
+    (np.array([7]), "row 7"),
+    ([3, 40], "rows [3, 40]"),
+    (np.arange(5), "rows [0, 1, 2, 3, 4]"),
+    (np.arange(6), "rows [0, 1, 2, 3, 4, ...]"),
+    (range(10**9), "rows [0, 1, 2, 3, 4, ...]"),
+])
+def test_rows_named_gives_one_row_in_the_singular_and_marks_rows_left_out(rows,
+                                                                          expected):
+    """The estimators' messages said "e.g. rows [7]" of a single row."""
+    from sklearn_bilaf._text import rows_named
+
+    assert rows_named(rows) == expected
+
+
 def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path):
     """"1 rows x 4 features", "1 cores + 0 boundary samples", "(1 rows with
     role ...)": every count of one in the progress lines, the summary and

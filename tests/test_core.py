@@ -1057,9 +1057,8 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
     small[0] = np.nan
     large = rng.normal(size=(40, 3)).astype(dtype)
     large[[4, 30]] = np.inf
-    for X, rows in ((small, r"\[0\]"), (large, r"\[4, 30\]")):
-        with pytest.raises(ValueError, match=r"NaN or infinity \(e\.g\. rows "
-                           + rows):
+    for X, rows in ((small, r"row 0\)"), (large, r"rows \[4, 30\]\)")):
+        with pytest.raises(ValueError, match=r"NaN or infinity \(e\.g\. " + rows):
             nearest_unused(X, centres[:2], metric)
     # Finite rows whose squares overflow float32 are still decided exactly.
     huge = rng.normal(size=(40, 3)).astype(np.float32)

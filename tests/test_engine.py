@@ -247,10 +247,10 @@ def test_outside_distances_refuses_unusable_rows():
     cores = X[[0, 4]]
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows \[3\]"
+    with pytest.raises(ValueError, match=r"rows holds NaN or inf in row 3:"
                        r".*Drop those rows \(and their own_label"):
         outside_distances(bad, 0, cores, "euclidean")
-    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in rows \[1\]"
+    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in row 1:"
                        r".*Fix the feature extractor.*a core cannot be dropped"
                        ) as info:
         outside_distances(X, 0, np.where(cores == 9.0, np.inf, cores), "euclidean")
@@ -307,7 +307,7 @@ def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
     """A NaN row joined class 0 and an infinite one class 1, silently."""
     X = np.c_[np.arange(6.0), np.ones(6)]
     X[5, 0] = value
-    with pytest.raises(ValueError, match=r"NaN or inf in rows \[5\]"):
+    with pytest.raises(ValueError, match=r"NaN or inf in row 5:"):
         assign_pseudo_classes(X, [4, 0], metric)
     with config_context(assume_finite=True):  # the caller vouches for X
         assign_pseudo_classes(X[:5], [4, 0], metric)
@@ -339,7 +339,7 @@ def test_assign_pseudo_classes_takes_numbers_of_any_dtype(dtype):
                                   expected)
     bad = X.astype(object)
     bad[2, 0] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or inf in rows \[2\]"):
+    with pytest.raises(ValueError, match=r"NaN or inf in row 2:"):
         assign_pseudo_classes(bad, [4, 0])
 
 

@@ -226,7 +226,7 @@ def test_non_finite_coordinates_are_refused(pool, sampler):
 
     with pytest.raises(ValueError, match=r"The projection \(with_a_hole\) gave "
                                          r"NaN or infinite coordinates for 1 of "
-                                         r"the 300 samples \(rows \[7\]\)"):
+                                         r"the 300 samples \(row 7\)"):
         SelectionDisplay.from_estimator(sampler, X, projection=with_a_hole)
 
 
@@ -712,7 +712,7 @@ def test_non_finite_coordinates_given_to_the_constructor_are_refused():
 
 def test_non_finite_coordinates_of_a_one_sample_embedding_are_counted_in_the_singular():
     display = SelectionDisplay(np.array([[np.nan, 1.0]]), [0])
-    with pytest.raises(ValueError, match=r"for 1 of the 1 sample \(rows \[0\]\)"):
+    with pytest.raises(ValueError, match=r"for 1 of the 1 sample \(row 0\)"):
         display.plot()
     assert plt.get_fignums() == []
 

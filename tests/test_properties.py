@@ -337,7 +337,10 @@ def test_non_finite_values_anywhere_are_refused_naming_the_rows(pool, data):
         X[row, col] = value
     rows = sorted({row for row, _ in cells})
     word = "NaN" if np.isnan(value) else "infinite values"
+    # One row by its number, else the first five in brackets, "..." for more.
+    named = (f"row {rows[0]}" if len(rows) == 1 else
+             f"rows {rows}" if len(rows) <= 5 else f"rows {rows[:5]}"[:-1] + ", ...]")
     expected = (f"X contains {word} in {len(rows)} row{'' if len(rows) == 1 else 's'} "
-                f"(e.g. rows {rows[:5]})")
+                f"({named})")
     with pytest.raises(ValueError, match=re.escape(expected)):
         BiLAFSampler(1, core_selector=RandomSelector(1), random_state=0).fit(X)
