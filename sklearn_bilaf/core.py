@@ -1814,9 +1814,14 @@ class ActiveFTSelector(BaseCoreSelector):
             excluded = np.ones(n, dtype=bool)
             excluded[kept] = False
             self.excluded_indices_ = np.flatnonzero(excluded)
-            if self.verbose:
-                self._log(f"left out the {self.excluded_indices_.size} most "
-                          f"isolated of {n} rows "
+            n_left_out = self.excluded_indices_.size
+            # Nothing said when nothing was left out (a share of a small pool
+            # that rounds to 0, or every row needed), as with share=0 and
+            # in the bilaf command's summary.
+            if self.verbose and n_left_out:
+                which = ("the most isolated" if n_left_out == 1
+                         else f"the {n_left_out} most isolated")
+                self._log(f"left out {which} of {counted(n, 'row')} "
                           f"({time.perf_counter() - tic:.1f}s)")
             if kept.size < n:
                 # A gathered copy of the kept rows (C order, the pool's

@@ -714,6 +714,26 @@ def test_activeft_verbose_announces_the_kmeans_start_before_running_it(capsys):
                         if line.startswith("[ActiveFTSelector] iteration")][0]
 
 
+@pytest.mark.parametrize("n_samples, share, expected", [
+    (1, 0.05, None),  # was "left out the 0 most isolated of 1 rows"
+    (9, 0.05, None),  # 0.45 rounds to 0
+    (20, 0.05, "left out the most isolated of 20 rows ("),
+    (40, 0.05, "left out the 2 most isolated of 40 rows ("),
+])
+def test_activeft_verbose_counts_the_isolated_rows_left_out(capsys, n_samples, share,
+                                                            expected):
+    X = np.random.RandomState(0).normal(size=(n_samples, 4))
+    selector = ActiveFTSelector(n_cores=1, max_iter=2, init="random",
+                                exclude_isolated=share, random_state=0,
+                                verbose=1).fit(X)
+    lines = [line for line in capsys.readouterr().err.splitlines()
+             if "isolated" in line]
+    if expected is None:
+        assert selector.excluded_indices_.size == 0 and lines == []
+    else:
+        assert len(lines) == 1 and expected in lines[0], lines
+
+
 def test_sampler_verbose_reaches_its_default_core_stage(capsys):
     """BiLAFSampler(verbose=1) reports the long stage (the default ActiveFT's
     k-means start and loss), as the bilaf command does, without changing the
