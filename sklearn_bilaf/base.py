@@ -558,6 +558,17 @@ def _reject_overflowing(X, *, underflow=True):
         )
 
 
+def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"):
+    """``value`` as an int of at least 1, or an error that says what to
+    pass: a negative or fractional pool size gave 1 core silently, and None,
+    a string or NaN failed in the arithmetic."""
+    if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be an int ({what}); got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 ({what}); got {value!r}.")
+    return int(value)
+
+
 def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     """Turn an int count or a float fraction of ``n_samples`` into a count.
 
@@ -570,7 +581,7 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         A count (at least 1), a fraction of the pool in (0, 1], or
         ``"auto"``; other values raise a ValueError.
     n_samples : int
-        Rows in the pool.
+        Rows in the pool, at least 1 (an int, as ``X.shape[0]``).
     name : str
         Parameter name used in error messages.
     cap : int or None, default=None
@@ -589,8 +600,17 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
             f"{name}={value!r} is a bool; pass an int count or a float fraction "
             "of the pool."
         )
-    if cap is not None and not cap >= 1:
-        raise ValueError(f"cap={cap!r} is not a valid count; pass at least 1.")
+    # Public, so its pool size and cap are checked as the counts themselves
+    # are: a string or None failed in a comparison (a bare TypeError), a
+    # whole float such as 100.0 passed except under "auto", and a size of 0
+    # or below was said to be too small a pool.
+    n_samples = _pool_size(n_samples)
+    if cap is not None:
+        if not isinstance(cap, Integral) or isinstance(cap, bool | np.bool_):
+            raise TypeError(f"cap={cap!r} is not an int; pass the largest count "
+                            "allowed (e.g. the budget), at least 1.")
+        if cap < 1:
+            raise ValueError(f"cap={cap!r} is not a valid count; pass at least 1.")
     if isinstance(value, str):
         if value != "auto" or auto is None:
             accepted = ("an int count, a float fraction of the pool or 'auto'"
@@ -615,14 +635,17 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
             raise ValueError(
                 f"{name}={value!r} is not a valid fraction; {in_range}")
         count = max(1, int(n_samples * float(value)))
-    else:  # pragma: no cover - parameter validation prevents this
-        raise TypeError(f"{name} must be an int, a float or 'auto'.")
+    else:
+        accepted = ("an int count, a float fraction of the pool or 'auto'"
+                    if auto is not None else
+                    "an int count or a float fraction of the pool")
+        raise TypeError(f"{name}={value!r} is not a number; pass {accepted}.")
     # A cap smaller than the pool is the limit to name: lowering the count
     # to the pool's size would still fail against it.
     if count > n_samples and not (cap is not None and cap < n_samples):
         raise ValueError(
-            f"{name}={value!r} asks for {count} samples but the pool has only "
-            f"{n_samples} sample{'' if n_samples == 1 else 's'}. Lower {name} or "
+            f"{name}={value!r} asks for {counted(count, 'sample')} but the pool "
+            f"has only {counted(n_samples, 'sample')}. Lower {name} or "
             "pass a larger pool"
             + (f"; in cross-validation, where each fold's pool is smaller, a "
                f"fraction of the pool ({name}=0.05 for 5 %, say) scales with "

@@ -58,6 +58,7 @@ from .base import (
     Number,
     SubsetSamplerMixin,
     _check_finite_in_chunks,
+    _pool_size,
     fit_or_forget,
     require_whole_numbers,
     resolve_count,
@@ -90,17 +91,6 @@ AUTO_CORE_FRACTION = 0.05
 #: CIFAR-100 and ImageNet setting; ``"auto"`` meant it until validation
 #: splits favoured ``AUTO_CORE_FRACTION``, see the changelog).
 PAPER_CORE_FRACTION = 0.005
-
-
-def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"):
-    """``value`` as an int of at least 1, or an error that says what to
-    pass: a negative or fractional pool size gave 1 core silently, and None,
-    a string or NaN failed in the arithmetic."""
-    if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be an int ({what}); got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1 ({what}); got {value!r}.")
-    return int(value)
 
 
 def default_n_cores(n_samples):

@@ -1862,6 +1862,44 @@ def test_resolve_count_refuses_values_out_of_range(value, kind):
     assert resolve_count(0.01, 10, name="budget") == 1
 
 
+@pytest.mark.parametrize("kwargs, error, match", [
+    # A whole float passed except under "auto" (sklearn's Interval(Integral)
+    # refuses it too); a string or None failed in a bare comparison.
+    (dict(n_samples=100.0), TypeError,
+     r"^n_samples must be an int \(a number of rows, e\.g\. X\.shape\[0\]\); "
+     r"got 100\.0\.$"),
+    (dict(n_samples="100"), TypeError, r"^n_samples must be an int .*got '100'\.$"),
+    (dict(n_samples=None), TypeError, r"^n_samples must be an int .*got None\.$"),
+    (dict(n_samples=float("nan")), TypeError, r"^n_samples must be an int .*got nan"),
+    (dict(n_samples=True), TypeError, r"^n_samples must be an int .*got True\.$"),
+    # "the pool has only -5 samples".
+    (dict(n_samples=-5), ValueError, r"^n_samples must be at least 1 .*got -5\.$"),
+    (dict(n_samples=0), ValueError, r"^n_samples must be at least 1 .*got 0\.$"),
+    (dict(cap="5"), TypeError, r"^cap='5' is not an int; pass the largest count"),
+    (dict(cap=5.0), TypeError, r"^cap=5\.0 is not an int"),
+    (dict(cap=True), TypeError, r"^cap=True is not an int"),
+    (dict(value=np.array(5)), TypeError,
+     r"^budget=array\(5\) is not a number; pass an int count or a float "
+     r"fraction of the pool\.$"),
+    (dict(value=None, auto=lambda n: 1), TypeError,
+     r"^budget=None is not a number; pass an int count, a float fraction of "
+     r"the pool or 'auto'\.$"),
+])
+def test_resolve_count_checks_its_pool_size_and_cap(kwargs, error, match):
+    from sklearn_bilaf.base import resolve_count
+    from sklearn_bilaf.core import default_n_cores
+
+    args = dict(value=3, n_samples=100, name="budget") | kwargs
+    with pytest.raises(error, match=match):
+        resolve_count(args.pop("value"), args.pop("n_samples"), **args)
+    if "n_samples" in kwargs:
+        # As under "auto", where default_n_cores refused it already.
+        with pytest.raises(error, match=match):
+            resolve_count("auto", kwargs["n_samples"], name="n_cores",
+                          auto=default_n_cores)
+    assert resolve_count(3, np.int64(100), name="budget", cap=np.int32(5)) == 3
+
+
 def test_n_cores_above_both_pool_and_budget_is_told_the_budget():
     # "Lower n_cores or pass a larger pool": lowering it to the pool size
     # then failed against the budget, and a larger pool could not help.
