@@ -266,7 +266,9 @@ def _palette(n_colors, cmap=None):
     if cmap is not None:
         colormap = plt.get_cmap(cmap)
         if getattr(colormap, "N", 256) < 256:  # qualitative: cycle through it
-            return np.array([colormap(i % colormap.N) for i in range(n_colors)])
+            # Integers index the colour table (as colormap(i) does), and no
+            # classes still give an (0, 4) array.
+            return colormap(np.arange(n_colors) % colormap.N)
         return colormap(np.linspace(0, 1, max(n_colors, 1)))[:n_colors]
     # tab10's and tab20's ``colors`` are RGB triples: made RGBA like the
     # other branches, so that ``colors_`` has 4 columns whatever the classes.
@@ -448,7 +450,8 @@ class SelectionDisplay:
                 f"shape {classes.shape}."
             )
         codes = _class_codes(classes)
-        return _palette(int(codes.max()) + 1, cmap)[codes]
+        # An embedding of no rows has no classes (codes.max() would fail).
+        return _palette(int(codes.max()) + 1 if codes.size else 0, cmap)[codes]
 
     def plot(
         self,

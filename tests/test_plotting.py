@@ -730,3 +730,17 @@ def test_a_failed_plot_on_given_axes_leaves_them_as_they_were():
     assert list(ax.collections) == [mine]
     display.plot(ax=ax)
     assert len(ax.collections) == 4  # mine, then pool, boundary, cores
+
+
+@pytest.mark.parametrize("classes", [dict(labels=[]), dict(y=[]),
+                                     dict(labels=np.array([], dtype=np.int64))])
+@pytest.mark.parametrize("cmap", [None, "viridis", "Set2"])
+def test_an_empty_embedding_with_empty_class_labels_draws_an_empty_picture(classes,
+                                                                           cmap):
+    """As without labels: no classes failed in numpy ("zero-size array to
+    reduction operation maximum")."""
+    display = SelectionDisplay(np.zeros((0, 2)), [], core_indices=[],
+                               inlier_mask=np.zeros(0, dtype=bool),
+                               **classes).plot(cmap=cmap)
+    assert display.colors_.shape == (0, 4)
+    assert len(display.pool_.get_offsets()) == 0 and display.legend_ is None
