@@ -133,13 +133,17 @@ def _row_numbers(values, n, name):
     if values.dtype.kind == "f":
         if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
             raise ValueError(f"{name} must be whole row numbers, got {values[:5]}.")
-    rows = values.astype(np.intp).ravel()
-    if rows.size and (rows.min() < 0 or rows.max() >= n):
+    # Checked before the cast, and quoted as given: uint64 values from 2**63
+    # and floats beyond the int64 range would wrap (to -9223372036854775808,
+    # or -1 for 2**64 - 1) in the message.
+    values = values.ravel()
+    outside = (values < 0) | (values >= n)
+    if outside.any():
         raise ValueError(
             f"{name} must lie in [0, {n - 1}] (rows of the embedding); got "
-            f"{rows[(rows < 0) | (rows >= n)][:5].tolist()}."
+            f"{values[outside][:5].tolist()}."
         )
-    return rows
+    return values.astype(np.intp)
 
 
 def _identical_rows(X):

@@ -1,6 +1,8 @@
 """SelectionDisplay: the artists it draws, and its errors."""
 
+import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -381,6 +383,32 @@ def test_selected_indices_must_be_row_numbers(indices, match):
     embedding = np.zeros((N_SAMPLES, 2))
     with pytest.raises(ValueError, match=match):
         SelectionDisplay(embedding, indices).plot()
+
+
+@pytest.mark.parametrize("indices, shown", [
+    # Quoted as given: they were cast first (numpy's cast warning for the
+    # floats), then quoted wrapped, as -9223372036854775808 or -1.
+    (np.array([2**63, 3], dtype=np.uint64), "[9223372036854775808]"),
+    (np.array([2**64 - 1], dtype=np.uint64), "[18446744073709551615]"),
+    (np.array([1e30, 3.0]), "[1e+30]"),
+    (np.array([-1e30]), "[-1e+30]"),
+    (np.array([2.0**63]), "[9.223372036854776e+18]"),
+    # The smallest int64 itself, and a negative one, as before.
+    (np.array([np.iinfo(np.int64).min, 3]), "[-9223372036854775808]"),
+    (np.array([[-1, 25]]), "[-1, 25]"),
+])
+@pytest.mark.parametrize("name", ["selected_indices", "core_indices"])
+def test_row_numbers_outside_the_embedding_are_quoted_as_given(indices, shown,
+                                                               name):
+    embedding = np.zeros((20, 2))
+    given = dict(selected_indices=[1], core_indices=None) | {name: indices}
+    display = SelectionDisplay(embedding, given.pop("selected_indices"), **given)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"^{name} must lie in \[0, 19\] "
+                           rf"\(rows of the embedding\); got {re.escape(shown)}\.$"):
+            display.plot()
+    assert plt.get_fignums() == []
 
 
 def test_whole_valued_float_indices_are_row_numbers():
