@@ -157,7 +157,8 @@ def _rescaling_exponent(X):
     """e such that ``X * 2**-e`` has its largest magnitude near 1, when X's
     values are so large or so small (beyond 2**32 or below 2**-32) that
     their squares risk overflowing or underflowing; else 0."""
-    peak = float(np.max(np.abs(X))) if X.size else 0.0
+    # The extremes rather than np.abs(X): no temporary the size of the pool.
+    peak = max(float(X.max()), -float(X.min())) if X.size else 0.0
     if peak == 0.0 or 2.0**-32 <= peak <= 2.0**32:
         return 0
     return int(np.ceil(np.log2(peak)))
@@ -178,6 +179,11 @@ def _project(X, projection, random_state):
                 coords = np.zeros((X.shape[0], 2))
             else:
                 n_components = min(2, X.shape[0], X.shape[1])
+                if X.dtype == np.float16:
+                    # PCA computes in float64 what is neither float32 nor
+                    # float64: a whole float64 copy, four times a float16
+                    # pool, where float32 holds its values exactly.
+                    X = X.astype(np.float32)
                 # PCA's covariance overflows for values near the dtype's
                 # maximum (and underflows for tiny ones): work on X scaled
                 # by a power of two (exact, so the coordinates are the

@@ -772,3 +772,23 @@ def test_an_empty_embedding_with_empty_class_labels_draws_an_empty_picture(class
                                **classes).plot(cmap=cmap)
     assert display.colors_.shape == (0, 4)
     assert len(display.pool_.get_offsets()) == 0 and display.legend_ is None
+
+
+def test_pca_of_a_float16_pool_works_on_a_float32_copy():
+    """PCA converts a float16 pool to float64 whole (4 x X.nbytes); float32
+    holds its values exactly at half of that."""
+    import tracemalloc
+
+    X = np.random.RandomState(0).normal(size=(40_000, 64)).astype(np.float16)
+    selector = RandomSelector(10, random_state=0).fit(X)
+    tracemalloc.start()
+    try:
+        display = SelectionDisplay.from_estimator(selector, X, random_state=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * X.nbytes, peak / X.nbytes
+    # The picture of the float32 copy, up to float32 rounding.
+    reference = PCA(2, random_state=0).fit_transform(X.astype(np.float64))
+    np.testing.assert_allclose(np.abs(display.embedding), np.abs(reference),
+                               rtol=1e-3, atol=1e-3)
