@@ -872,8 +872,10 @@ def _error_for_command_line(message, args, X, source):
             f"rescale the embeddings (e.g. divide them by {peak}) and save them "
             "again"
         )
-    match = re.search(r"(\d+) rows? \(e\.g\. \[([\d, ]*)\]\) (?:have norms|has a "
-                      r"norm) too small to normalise in (\w+)", message)
+    # The rows as rows_named writes them: "row 7" or "rows [3, 40, ...]".
+    match = re.search(r"(\d+) rows? \(rows? \[?([\d, ]*?)(?:, \.\.\.)?\]?\) "
+                      r"(?:have norms|has a norm) too small to normalise in (\w+)",
+                      message)
     if match:
         count, rows, dtype = match.groups()
         rows = [r for r in rows.split(", ") if r]

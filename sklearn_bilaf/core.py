@@ -1051,7 +1051,7 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         # Already float64: converting is no way out, only rescaling is.
         upcast = "" if np.dtype(dtype) == np.float64 else " or pass it as float64"
         raise ValueError(
-            f"{counted(huge.size, 'row')} (e.g. {huge[:5].tolist()}) "
+            f"{counted(huge.size, 'row')} ({rows_named(huge)}) "
             f"{'has a norm' if huge.size == 1 else 'have norms'} too small to "
             f"normalise in {np.dtype(dtype).name}. Rescale X (e.g. multiply it "
             f"by a power of 10){upcast}."

@@ -863,8 +863,10 @@ def test_activeft_is_scale_invariant_per_row_even_when_squares_underflow(dtype):
 def test_activeft_refuses_rows_too_small_to_normalise():
     X = _blobs(n=50, d=4).astype(np.float32)
     X[5] *= np.float32(1e-44)
-    with pytest.raises(ValueError, match=r"too small to normalise in float32.*"
-                                         r"or pass it as float64"):
+    # One row by its number (it said "1 row (e.g. [5])").
+    with pytest.raises(ValueError, match=r"^1 row \(row 5\) has a norm too small "
+                                         r"to normalise in float32.*or pass it as "
+                                         r"float64"):
         ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
     # Already float64: the advice is to rescale only (it said "or pass it as
     # float64" there too).

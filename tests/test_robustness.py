@@ -2362,7 +2362,7 @@ def _one_of_everything():
                   "To use each sample's 1 value (an image's"),
         "tiny norm": (lambda: ActiveFTSelector(n_cores=1).fit(
                           np.array([[1e-320, 0.0], [1.0, 1.0]])),
-                      "1 row (e.g. [0]) has a norm too small to normalise"),
+                      "1 row (row 0) has a norm too small to normalise"),
         "one class": (lambda: LabelBudgetClassifier(
                           one_pick(), LogisticRegression()).fit(X2, [0, 1]),
                       "The 1 row the sampler selected has the label 0 (it"),
