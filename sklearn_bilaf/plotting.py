@@ -12,6 +12,8 @@ matplotlib is an optional dependency: ``pip install matplotlib`` (or, from
 a clone of the repository, ``pip install ".[plot]"``).
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -125,10 +127,18 @@ def _fitted_sampler(estimator):
 def _row_numbers(values, n, name):
     """``values`` as row numbers of an n-row embedding, or a clear error."""
     values = np.asarray(values)
-    if values.dtype.kind == "b" or (values.size and values.dtype.kind not in "iuf"):
+    # Python ints past the uint64 range stay objects in numpy: they are row
+    # numbers, out of range, not values of the wrong kind.
+    integers = values.dtype.kind == "O" and all(
+        isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
+        for v in values.flat)
+    if values.dtype.kind == "b" or (values.size and values.dtype.kind not in "iuf"
+                                    and not integers):
+        hint = ("; for a boolean mask pass np.flatnonzero(mask)"
+                if values.dtype.kind == "b" else "")
         raise ValueError(
-            f"{name} must be row numbers (integers), got dtype {values.dtype}; "
-            "for a boolean mask pass np.flatnonzero(mask)."
+            f"{name} must be row numbers (integers), got dtype "
+            f"{values.dtype}{hint}."
         )
     if values.dtype.kind == "f":
         if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):

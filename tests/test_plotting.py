@@ -396,6 +396,10 @@ def test_selected_indices_must_be_row_numbers(indices, match):
     # The smallest int64 itself, and a negative one, as before.
     (np.array([np.iinfo(np.int64).min, 3]), "[-9223372036854775808]"),
     (np.array([[-1, 25]]), "[-1, 25]"),
+    # Beyond uint64, numpy keeps Python ints as objects: they were "not
+    # row numbers (integers), got dtype object; for a boolean mask ...".
+    ([2**70, 3], "[1180591620717411303424]"),
+    ([-(2**70)], "[-1180591620717411303424]"),
 ])
 @pytest.mark.parametrize("name", ["selected_indices", "core_indices"])
 def test_row_numbers_outside_the_embedding_are_quoted_as_given(indices, shown,
@@ -409,6 +413,20 @@ def test_row_numbers_outside_the_embedding_are_quoted_as_given(indices, shown,
                            rf"\(rows of the embedding\); got {re.escape(shown)}\.$"):
             display.plot()
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("indices, dtype", [
+    (np.array(["3"]), "<U1"), ([3, None], "object"), ([3, 2.5, None], "object"),
+])
+def test_row_numbers_of_another_kind_are_not_told_about_boolean_masks(indices,
+                                                                      dtype):
+    display = SelectionDisplay(np.zeros((20, 2)), indices)
+    with pytest.raises(ValueError, match=rf"^selected_indices must be row numbers "
+                       rf"\(integers\), got dtype {dtype}\.$"):
+        display.plot()
+    with pytest.raises(ValueError, match=r"for a boolean mask pass "
+                       r"np\.flatnonzero\(mask\)\.$"):
+        SelectionDisplay(np.zeros((20, 2)), np.ones(20, dtype=bool)).plot()
 
 
 def test_whole_valued_float_indices_are_row_numbers():
