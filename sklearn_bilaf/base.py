@@ -430,11 +430,12 @@ def _clearer_conversion_error(X, exc):
             rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
                      f"({rows_named(rows)})")
+            those = "that row" if rows.size == 1 else "those rows"
         except (TypeError, ValueError):
-            where = ""
+            where, those = "", "those rows"
         return ValueError(
             f"X contains {what}{where}: embeddings must be finite numbers. Drop "
-            "those rows (and keep track of the rows you drop) or fix the feature "
+            f"{those} (and keep track of the rows you drop) or fix the feature "
             "extractor that produced them." + _float16_hint(X)
         )
     shape = getattr(X, "shape", None)
@@ -513,8 +514,9 @@ def _check_finite_in_chunks(X):
         raise ValueError(
             f"X contains {'NaN' if has_nan else 'infinite values'} in "
             f"{bad.size} row{'' if bad.size == 1 else 's'} "
-            f"({rows_named(bad)}): embeddings must be finite numbers. Drop those "
-            "rows (and keep track of the rows you drop) or fix the feature "
+            f"({rows_named(bad)}): embeddings must be finite numbers. Drop "
+            f"{'that row' if bad.size == 1 else 'those rows'} (and keep track of "
+            "the rows you drop) or fix the feature "
             "extractor that produced them." + _float16_hint(X)
         )
 
