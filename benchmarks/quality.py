@@ -964,6 +964,23 @@ def n_budgets(dataset):
     return len(DIGITS_BUDGETS) if dataset == "digits" else len(POOL_FRACTIONS)
 
 
+def path_problem(path, folder=True):
+    """Why ``path`` cannot be a folder (``folder``) or a file the script
+    writes: an existing file where a folder must be, or a folder where the
+    file must be; None when it can be (made)."""
+    path = Path(path)
+    if not folder:
+        if path.is_dir():
+            return f"{path} is a folder, not a file"
+        path = path.parent
+    # The first existing folder on the way is where mkdir (or the first
+    # write) would fail, once the data are loaded and a row measured.
+    for part in (path, *path.parents):
+        if part.exists():
+            return None if part.is_dir() else f"{part} is a file, not a folder"
+    return None
+
+
 def check_plan(parser, args):
     """Usage errors, before any data is loaded, for seeds below 0 or above
     ``MAX_SEED``, budget positions a dataset does not have and a selection
@@ -1051,6 +1068,12 @@ def main(argv=None):
         # file there, it would measure nothing.
         args.results_dir = (Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
                             if args.quick else RESULTS_DIR)
+    for option, folder in (("--results-dir", args.results_dir),
+                           ("--cache-dir", args.cache_dir)):
+        problem = folder is not None and path_problem(folder)
+        if problem:
+            parser.error(f"{option}: {problem}; give {option} a folder (new "
+                         "or existing)")
     results = args.results_dir / f"{name}.csv"
     try:
         # Checked before any data is loaded: a file of another script (or

@@ -144,7 +144,12 @@ def append_row(row, path=None):
 
 def check_results(parser, path, summary_only):
     """Usage errors for a results file this study cannot use: one of other
-    columns, or (``--summary``) one without finished rows."""
+    columns, a path that cannot be a file, or (``--summary``) one without
+    finished rows."""
+    problem = Q.path_problem(path, folder=False)
+    if problem:
+        parser.error(f"--results: {problem}; give --results a results file "
+                     "(new or existing)")
     try:
         rows = read_rows(path)
         if not summary_only:

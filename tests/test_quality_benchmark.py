@@ -768,3 +768,55 @@ def test_a_second_validation_split_writes_its_own_results(tmp_path, monkeypatch,
     assert module.main(argv + ["--val-seed", "7", "--results", str(chosen)]) == 0
     assert chosen.exists()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--quick", "--results-dir", "{file}"],
+     "--results-dir: {file} is a file, not a folder"),
+    (["--quick", "--results-dir", "{file}/sub"],
+     "--results-dir: {file} is a file, not a folder"),
+    (["--render-only", "--results-dir", "{file}"],
+     "--results-dir: {file} is a file, not a folder"),
+    (["--quick", "--results-dir", "{tmp}/out", "--cache-dir", "{file}"],
+     "--cache-dir: {file} is a file, not a folder"),
+])
+def test_a_results_or_cache_folder_that_is_a_file_is_a_usage_error(
+        tmp_path, capsys, argv, message):
+    """--results-dir or --cache-dir naming a file failed with a
+    FileExistsError traceback, the cache folder's only once the data were
+    loaded and the first ActiveFT selection computed."""
+    Q = _quality_module()
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    argv = [a.format(file=afile, tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        Q.main([*argv, "--methods", "random", "activeft"]
+               if "--quick" in argv else argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message.format(file=afile) in err and "folder" in err
+    assert afile.read_text() == "mine\n"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+@pytest.mark.parametrize("where, message", [
+    ("{tmp}", "--results: {tmp} is a folder, not a file"),
+    ("{tmp}/afile/r.csv", "--results: {tmp}/afile is a file, not a folder"),
+])
+@pytest.mark.parametrize("summary", [True, False])
+def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
+        tmp_path, capsys, script, where, message, summary):
+    """--results naming a folder failed with IsADirectoryError; one inside
+    a file failed only when the first row was appended, after the data were
+    loaded and that row measured."""
+    module = _study_module(script)
+    (tmp_path / "afile").write_text("mine\n")
+    argv = ["--datasets", "digits", "--results", where.format(tmp=tmp_path)]
+    if script == "quality_ideas":
+        argv += ["--configs", "random"]
+    with pytest.raises(SystemExit) as exc:
+        module.main(argv + (["--summary"] if summary else []))
+    assert exc.value.code == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
