@@ -41,15 +41,19 @@ Usage, from the repository root::
 """
 
 import argparse
+import contextlib
 import csv
+import functools
 import gzip
 import hashlib
 import io
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -335,9 +339,13 @@ class Context:
                 tic = time.perf_counter()
                 selector.fit(self.ds.X)
                 seconds = time.perf_counter() - tic
-                tmp = path.with_name(path.stem + ".tmp.npz")
-                np.savez(tmp, indices=selector.selected_indices_, seconds=seconds)
-                os.replace(tmp, path)
+
+                def save(tmp, indices=selector.selected_indices_,
+                         seconds=seconds):
+                    with open(tmp, "wb") as handle:
+                        np.savez(handle, indices=indices, seconds=seconds)
+
+                write_atomic(path, save)
             finally:
                 lock.unlink(missing_ok=True)
         with np.load(path) as cached:
@@ -747,6 +755,36 @@ def write_atomic(path, content):
         tmp.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM,
+                      signal.SIG_DFL if previous is None else previous)
+
+
+def exits_on_sigterm(function):
+    """Decorate a ``main``: SIGTERM (``kill``, a batch system's time limit)
+    raises ``SystemExit(143)`` while it runs, as Ctrl-C raises
+    KeyboardInterrupt, so that ``finally`` clauses remove the temporary
+    files of :func:`write_atomic` and the cache locks; SIGTERM's default
+    action ends the process at once and leaves them behind."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with _sigterm_as_exit():
+            return function(*args, **kwargs)
+    return wrapper
+
+
 def aggregate(rows):
     """Mean and sample std per (dataset, method, n_cores, budget)."""
     groups = {}
@@ -1009,6 +1047,7 @@ def check_plan(parser, args):
                      "or --datasets wordnet")
 
 
+@exits_on_sigterm
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],

@@ -1089,6 +1089,7 @@ def config_name(text):
     return text
 
 
+@V.Q.exits_on_sigterm
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     V.add_data_options(parser, DATASETS)

@@ -339,6 +339,7 @@ def split_options(args, default_results):
 DATASETS = ("fashion-mnist", "wordnet")
 
 
+@Q.exits_on_sigterm
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_options(parser, DATASETS)

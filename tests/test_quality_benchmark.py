@@ -820,3 +820,58 @@ def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
     assert exc.value.code == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+_TERMINATED = """
+import os, signal, sys, time
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, {folder!r})
+import quality as Q
+import quality_validation as V
+V.CACHE = Path({cache!r})
+
+def terminated(write):
+    def partial(file, *args, **kwargs):
+        with open(file, "wb") if isinstance(file, (str, Path)) else file as f:
+            f.write(b"half")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(60)  # the signal ends the process before this does
+    return partial
+
+Path.write_text = lambda self, *a, **k: terminated(None)(self)
+np.save = terminated(np.save)
+np.savez = terminated(np.savez)
+import {script} as module
+sys.exit(module.main({argv!r}))
+"""
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("quality", ["--render-only"]),
+    ("quality", ["--quick", "--methods", "activeft", "--no-render"]),
+    ("quality_validation", ["--datasets", "digits", "--pool-fracs"]),
+    ("quality_ideas", ["--datasets", "digits", "--configs", "activeft",
+                       "--fractions", "0.05"]),
+])
+def test_a_terminated_run_leaves_no_temporary_file(tmp_path, script, argv):
+    """SIGTERM (kill, a batch system's time limit) ended a run at once: the
+    hidden temporary file of a write in progress (a table, a cache entry)
+    stayed beside its target for good, and so did a cache lock."""
+    import shutil
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    shutil.copy(SCRIPT.parent / "results" / "quality.csv", folder)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    options = (["--results-dir", str(folder), "--cache-dir", str(folder)]
+               if script == "quality" else ["--results", str(folder / "r.csv")])
+    code = _TERMINATED.format(folder=str(SCRIPT.parent), cache=str(folder),
+                              script=script, argv=[*argv, *options])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 128 + 15, done.stderr[-3000:]
+    after = sorted(p.name for p in tmp_path.rglob("*"))
+    # The studies' rows measured before the signal stay (quality.py's
+    # render writes no row).
+    assert [name for name in after if name not in before] in ([], ["r.csv"])
