@@ -874,9 +874,12 @@ def table(summary, dataset, metric, methods, n_pool, fmt="rst"):
     return "\n".join(out) + "\n"
 
 
+#: The pools' sizes under the protocol, known before any data is loaded.
+POOL_SIZES = {"digits": 1347, "wordnet": 65617, "fashion-mnist": 60000}
+
+
 def _n_pool(rows, dataset):
-    sizes = {"digits": 1347, "wordnet": 65617, "fashion-mnist": 60000}
-    return sizes.get(dataset, 1)
+    return POOL_SIZES.get(dataset, 1)
 
 
 def render(results, out_dir, log=print):

@@ -935,6 +935,12 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
             continue
         X, y, Xv, yv = V.split(ds, val_seed)
         n = X.shape[0]
+        # Pools read from another folder may have another size than the
+        # protocol's, checked before loading.
+        problem = V.too_small("--fractions", fractions, V.MIN_BUDGET, V.BUDGETS,
+                              name, n)
+        if problem:
+            raise SystemExit(problem)
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
             for fraction in fractions:
@@ -1111,6 +1117,9 @@ def main(argv=None):
         missing = coverage(args.datasets, args.seeds, folders, args.val_seed)
     else:
         V.check_results(parser, args.results, args.summary)
+        if not args.summary:
+            V.check_shares(parser, "--fractions", args.fractions, V.MIN_BUDGET,
+                           V.BUDGETS, args.datasets)
         missing = []
         if not args.summary:
             missing = run(args.datasets, args.seeds, args.configs,

@@ -39,6 +39,7 @@ a dataset whose data are missing is skipped, or, asked for with
 
 import argparse
 import hashlib
+import math
 import sys
 import time
 import warnings
@@ -74,6 +75,52 @@ def split(ds, val_seed=VAL_SEED):
     sel.sort()
     val.sort()
     return ds.X[sel], ds.y[sel], ds.X[val], ds.y[val]
+
+
+def selection_size(n_pool):
+    """Rows of the selection pool :func:`split` leaves of a pool of
+    ``n_pool`` rows."""
+    from sklearn.model_selection import train_test_split
+
+    return len(train_test_split(np.arange(n_pool), test_size=VAL_SIZE,
+                                random_state=0)[0])
+
+
+def too_small(option, shares, minimum, what, name, n):
+    """Why shares of a selection pool of ``n`` rows give fewer than
+    ``minimum`` rows (``what``: what they count, and why it needs that
+    many), or None."""
+    small = [share for share in shares if int(n * share) < minimum]
+    if not small:
+        return None
+    # The smallest share of three significant digits that gives enough
+    # rows, rounded up (rounded to nearest, int(n * share) may fall short).
+    digits = 2 - math.floor(math.log10(minimum / n))
+    least = math.ceil(minimum / n * 10**digits)
+    while int(n * (least / 10**digits)) < minimum:
+        least += 1
+    counts = ", ".join(str(int(n * share)) for share in small)
+    return (f"{option} {' '.join(map(str, small))}: {what[0]} of {counts} "
+            f"row(s) on the {name} selection pool ({n} rows), below {minimum} "
+            f"({what[1]}); give shares of at least {least / 10**digits:g}")
+
+
+def check_shares(parser, option, shares, minimum, what, names):
+    """A usage error, before any data is loaded, for shares that give fewer
+    than ``minimum`` rows on a dataset's selection pool (its size is known
+    from the protocol); :func:`run` checks the loaded pool again."""
+    for name in names:
+        problem = too_small(option, shares, minimum, what, name,
+                            selection_size(Q.POOL_SIZES[name]))
+        if problem:
+            parser.error(problem)
+
+
+#: The probe (logistic regression) needs picks of two classes: a budget of
+#: one row cannot give them.
+MIN_BUDGET = 2
+BUDGETS = ("budget(s)", "the probe needs picks of two classes")
+CORE_COUNTS = ("core count(s)", "BiLAF needs at least one core")
 
 
 def activeft(name, X, k, seed):
@@ -210,6 +257,11 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
             continue
         X, y, Xv, yv = split(ds, val_seed)
         n = X.shape[0]
+        # Pools read from another folder may have another size than the
+        # protocol's, checked before loading.
+        problem = too_small("--pool-fracs", pool_fracs, 1, CORE_COUNTS, name, n)
+        if problem:
+            raise SystemExit(problem)
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
             for frac in FRACTIONS:
@@ -363,6 +415,11 @@ def main(argv=None):
     requested, folders = data_options(args, DATASETS)
     split_options(args, RESULTS)
     check_results(parser, args.results, args.summary)
+    if not args.summary:
+        # The budgets are 1 % and more of the pool; the core counts K could
+        # be none.
+        check_shares(parser, "--pool-fracs", args.pool_fracs, 1, CORE_COUNTS,
+                     args.datasets)
     missing = []
     if not args.summary:
         missing = run(args.datasets, args.seeds, args.pool_fracs, args.ratios,

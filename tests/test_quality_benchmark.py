@@ -479,12 +479,22 @@ def test_validation_rerun_says_its_rows_were_already_there(tmp_path, monkeypatch
     ("quality_ideas", ["--configs", "aft-loyd3"], "unknown config 'aft-loyd3'"),
     ("quality_ideas", ["--configs", "f0-typ"], "unknown config 'f0-typ'"),
     ("quality_ideas", ["--fractions", "2"], "--fractions: must be in (0, 1]"),
+    ("quality_ideas", ["--datasets", "digits", "--fractions", "0.01", "0.001"],
+     "--fractions 0.001: budget(s) of 1 row(s) on the digits selection pool "
+     "(1077 rows), below 2 (the probe needs picks of two classes); give "
+     "shares of at least 0.00186"),
+    ("quality_ideas", ["--fractions", "0.00003"],
+     "on the wordnet selection pool (52493 rows)"),
+    ("quality_validation", ["--datasets", "digits", "--pool-fracs", "0.0005"],
+     "--pool-fracs 0.0005: core count(s) of 0 row(s) on the digits selection "
+     "pool (1077 rows), below 1"),
 ])
 def test_study_arguments_are_checked_before_any_work(tmp_path, capsys, script,
                                                      argv, message):
     """A mistyped dataset was a KeyError after the imports, a mistyped
     config a ValueError after every config before it had run (hours), and
-    out-of-range numbers failed deep inside a selector."""
+    out-of-range numbers failed deep inside a selector, shares too small
+    for a budget of two rows (or a core) once the data were loaded."""
     module = _study_module(script)
     with pytest.raises(SystemExit) as exc:
         module.main([*argv, "--results", str(tmp_path / "r.csv")])
@@ -875,3 +885,33 @@ def test_a_terminated_run_leaves_no_temporary_file(tmp_path, script, argv):
     # The studies' rows measured before the signal stay (quality.py's
     # render writes no row).
     assert [name for name in after if name not in before] in ([], ["r.csv"])
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+def test_shares_too_small_for_a_pool_read_elsewhere_stop_before_any_row(
+        tmp_path, monkeypatch, script):
+    """A pool read from another folder can be smaller than the protocol's,
+    so the loaded one is checked too: a budget of one row failed in the
+    probe, no core in ActiveFT, after the rows before them had run."""
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    monkeypatch.setitem(V.Q.LOADERS, "wordnet", V.Q.load_digits_split)
+    results = tmp_path / "r.csv"
+    with pytest.raises(SystemExit, match=r"wordnet selection pool \(1077 rows\)"):
+        if script == "quality_validation":
+            V.run(["wordnet"], [0], [0.01, 0.0005], [], [0.1], ["euclidean"],
+                  results)
+        else:
+            module.run(["wordnet"], [0], ["random"], (0.01, 0.001), results)
+    assert not results.exists()
+
+
+def test_the_smallest_share_suggested_is_enough():
+    V = _study_module("quality_validation")
+    for n in [*range(1, 400), 1077, 48000, 52493, *range(400, 10**6, 997)]:
+        for minimum in (1, 2):
+            message = V.too_small("--x", [0.1 / n], minimum, ("a", "b"), "p", n)
+            least = float(message.rsplit(" ", 1)[1])
+            assert int(n * least) >= minimum, (n, least)
+            assert V.too_small("--x", [least], minimum, ("a", "b"), "p", n) is None
