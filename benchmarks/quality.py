@@ -213,11 +213,15 @@ def load_fashion_mnist(path=FASHION_DIR):
     path = Path(path)
     names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-    if not all((path / name).exists() for name in names):
+    missing = [name for name in names if not (path / name).is_file()]
+    if missing:
+        what = ("not found" if len(missing) == len(names) else
+                f"incomplete (no {', '.join(missing)})")
         raise DatasetUnavailable(
-            f"Fashion-MNIST not found in {path}. It comes from Debian's "
-            "package: apt-get install dataset-fashion-mnist (or pass a folder "
-            "with the four official .gz files with --fashion-mnist-dir)")
+            f"Fashion-MNIST {what} in {path} ({', '.join(names)}). It comes "
+            "from Debian's package: apt-get install dataset-fashion-mnist (or "
+            "pass a folder with the four official .gz files with "
+            "--fashion-mnist-dir)")
     images, labels, test_images, test_labels = (_read_idx(path / n) for n in names)
     X_pool = images.reshape(len(images), -1).astype(np.float64) / 255.0
     X_test = test_images.reshape(len(test_images), -1).astype(np.float64) / 255.0

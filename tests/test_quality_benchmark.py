@@ -915,3 +915,23 @@ def test_the_smallest_share_suggested_is_enough():
             least = float(message.rsplit(" ", 1)[1])
             assert int(n * least) >= minimum, (n, least)
             assert V.too_small("--x", [least], minimum, ("a", "b"), "p", n) is None
+
+
+def test_an_incomplete_fashion_mnist_folder_says_which_files_are_missing(
+        tmp_path):
+    """The message said "not found" whatever was there, without naming the
+    files missing, so a folder with three of the four looked empty."""
+    Q = _quality_module()
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=r"Fashion-MNIST not found in .*train-images-idx3"
+                             r"-ubyte.gz, .*--fashion-mnist-dir"):
+        Q.load_fashion_mnist(tmp_path)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    (tmp_path / "t10k-images-idx3-ubyte.gz").mkdir()  # not a file
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=r"Fashion-MNIST incomplete \(no "
+                             r"train-labels-idx1-ubyte.gz, "
+                             r"t10k-images-idx3-ubyte.gz, "
+                             r"t10k-labels-idx1-ubyte.gz\) in .*"
+                             r"dataset-fashion-mnist.*--fashion-mnist-dir"):
+        Q.load_fashion_mnist(tmp_path)
