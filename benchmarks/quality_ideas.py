@@ -1100,17 +1100,31 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     V.add_data_options(parser, DATASETS)
     parser.add_argument("--seeds", nargs="+", type=V.SEED, default=[0])
-    parser.add_argument("--configs", nargs="+", type=config_name, default=CONFIGS,
+    # None until parsed, so that --coverage can tell them given.
+    parser.add_argument("--configs", nargs="+", type=config_name, default=None,
                         help="default: every config of the record; also covK=<k>")
-    parser.add_argument("--fractions", nargs="+", type=V.SHARE,
-                        default=V.FRACTIONS,
-                        help="budgets as shares of the selection pool")
+    parser.add_argument("--fractions", nargs="+", type=V.SHARE, default=None,
+                        help="budgets as shares of the selection pool "
+                        f"(default: {' '.join(map(str, V.FRACTIONS))})")
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
     V.add_split_options(parser, RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
+    if args.coverage:
+        # The curves have a K grid of their own and write no results file:
+        # these options would be ignored without a word.
+        given = [option for option, value in [
+            ("--summary", args.summary or None), ("--configs", args.configs),
+            ("--fractions", args.fractions), ("--results", args.results)]
+            if value is not None]
+        if given:
+            parser.error(f"--coverage prints the coverage curves only (its own "
+                         f"K grid, no configs, budgets or results file); drop "
+                         f"{' and '.join(given)} (or run without --coverage)")
+    args.configs = CONFIGS if args.configs is None else args.configs
+    args.fractions = V.FRACTIONS if args.fractions is None else args.fractions
     requested, folders = V.data_options(args, DATASETS)
     V.split_options(args, RESULTS)
     if args.coverage:

@@ -519,9 +519,10 @@ def test_study_data_asked_for_by_name_but_missing_fails(tmp_path, capsys, script
     """The skip message said to pass --wordnet-dir, which these scripts did
     not have, and the run exited 0."""
     module = _study_module(script)
+    # --coverage writes no results file (and refuses --results).
+    results = [] if extra else ["--results", str(tmp_path / "r.csv")]
     code = module.main(["--datasets", "wordnet", "--wordnet-dir",
-                        str(tmp_path / "nowhere"), "--results",
-                        str(tmp_path / "r.csv"), *extra])
+                        str(tmp_path / "nowhere"), *results, *extra])
     assert code == 1
     out = capsys.readouterr().out
     assert "[wordnet] skipped" in out and "--wordnet-dir" in out
@@ -935,3 +936,27 @@ def test_an_incomplete_fashion_mnist_folder_says_which_files_are_missing(
                              r"t10k-labels-idx1-ubyte.gz\) in .*"
                              r"dataset-fashion-mnist.*--fashion-mnist-dir"):
         Q.load_fashion_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("extra, dropped", [
+    (["--summary"], "--summary"),
+    (["--configs", "random"], "--configs"),
+    (["--fractions", "0.05"], "--fractions"),
+    (["--results", "{tmp}/r.csv"], "--results"),
+    (["--summary", "--configs", "activeft"], "--summary and --configs"),
+])
+def test_coverage_refuses_the_options_it_would_ignore(tmp_path, capsys, extra,
+                                                      dropped):
+    """--coverage with --summary printed the coverage curves, not the
+    summary, and with --configs, --fractions or --results ran nothing of
+    them, without a word."""
+    I = _study_module("quality_ideas")
+    argv = ["--coverage", "--datasets", "wordnet", "--wordnet-dir",
+            str(tmp_path / "nowhere"), *(a.format(tmp=tmp_path) for a in extra)]
+    with pytest.raises(SystemExit) as exc:
+        I.main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert f"drop {dropped} (or run without --coverage)" in captured.err
+    assert "skipped" not in captured.out  # refused before any data
+    assert list(tmp_path.iterdir()) == []
