@@ -372,3 +372,45 @@ def test_out_may_be_a_pipe_or_a_device(bench, tmp_path, monkeypatch):
         os.close(write_end)
         reader.join(timeout=10)
     assert json.loads(received[0])["seed"] == 3
+
+
+_TERMINATED = """
+import os, signal, sys, time
+import numpy as np
+sys.path.insert(0, {folder!r})
+import bench_scale
+default_rng = np.random.default_rng
+
+class Terminated:
+    def __init__(self, seed):
+        self.rng, self.chunks = default_rng(seed), 0
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)
+
+    def choice(self, *args, **kwargs):
+        self.chunks += 1
+        if self.chunks == 2:  # the temporary pool half written
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(60)  # the signal ends the process before this does
+        return self.rng.choice(*args, **kwargs)
+
+np.random.default_rng = Terminated
+bench_scale.make_pool.__defaults__ = (16, 0, 1000)  # n_features, seed, chunk
+sys.exit(bench_scale.main({argv!r}))
+"""
+
+
+def test_a_make_terminated_midway_leaves_no_file(tmp_path):
+    """SIGTERM (kill, a batch system's time limit) ended make at once: its
+    hidden temporary pool, up to 2 GB, stayed beside the path for good."""
+    import subprocess
+    import sys
+
+    code = _TERMINATED.format(
+        folder=str(SCRIPT.parent),
+        argv=["make", str(tmp_path / "pool.npy"), "3000"])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 128 + 15, done.stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []
