@@ -1114,9 +1114,14 @@ def main(argv=None):
         # file there, it would measure nothing.
         args.results_dir = (Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
                             if args.quick else RESULTS_DIR)
-    for option, folder in (("--results-dir", args.results_dir),
-                           ("--cache-dir", args.cache_dir)):
-        problem = folder is not None and path_problem(folder)
+    cache_dir = args.cache_dir or args.results_dir / "cache"
+    folders = [("--results-dir", args.results_dir)]
+    if not args.render_only:
+        # The default cache folder too: a file named cache in the results
+        # folder failed once the first ActiveFT selection was computed.
+        folders.append(("--cache-dir", cache_dir))
+    for option, folder in folders:
+        problem = path_problem(folder)
         if problem:
             parser.error(f"{option}: {problem}; give {option} a folder (new "
                          "or existing)")
@@ -1137,7 +1142,6 @@ def main(argv=None):
                      "first")
     if not args.render_only:
         args.results_dir.mkdir(parents=True, exist_ok=True)
-    cache_dir = args.cache_dir or args.results_dir / "cache"
 
     def log(message):
         print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)

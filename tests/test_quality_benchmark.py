@@ -790,14 +790,17 @@ def test_a_second_validation_split_writes_its_own_results(tmp_path, monkeypatch,
      "--results-dir: {file} is a file, not a folder"),
     (["--quick", "--results-dir", "{tmp}/out", "--cache-dir", "{file}"],
      "--cache-dir: {file} is a file, not a folder"),
+    (["--quick", "--results-dir", "{tmp}"],  # the default cache folder
+     "--cache-dir: {file} is a file, not a folder"),
 ])
 def test_a_results_or_cache_folder_that_is_a_file_is_a_usage_error(
         tmp_path, capsys, argv, message):
-    """--results-dir or --cache-dir naming a file failed with a
+    """--results-dir or --cache-dir naming a file (or a file named cache in
+    the results folder, the default cache folder) failed with a
     FileExistsError traceback, the cache folder's only once the data were
     loaded and the first ActiveFT selection computed."""
     Q = _quality_module()
-    afile = tmp_path / "afile"
+    afile = tmp_path / ("cache" if argv[-1] == "{tmp}" else "afile")
     afile.write_text("mine\n")
     argv = [a.format(file=afile, tmp=tmp_path) for a in argv]
     with pytest.raises(SystemExit) as exc:
@@ -807,7 +810,7 @@ def test_a_results_or_cache_folder_that_is_a_file_is_a_usage_error(
     err = capsys.readouterr().err
     assert message.format(file=afile) in err and "folder" in err
     assert afile.read_text() == "mine\n"
-    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [afile.name]
 
 
 @pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
