@@ -1026,6 +1026,22 @@ def path_problem(path, folder=True):
     return None
 
 
+def file_stem(text):
+    """argparse type: a results file stem, a name without a folder (the
+    results file, tables and plots are named after it in --results-dir)."""
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    if text in ("", ".", "..") or any(sep in text for sep in separators):
+        # A folder in the name was found only when the first row was
+        # appended to it, after the data were loaded and that row measured.
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a file name; give the folder with --results-dir")
+    if text.endswith(".csv"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give the stem without .csv ({text[:-4]!r} for "
+            f"{text!r}); the tables and plots are named after it too")
+    return text
+
+
 def check_plan(parser, args):
     """Usage errors, before any data is loaded, for seeds below 0 or above
     ``MAX_SEED``, budget positions a dataset does not have and a selection
@@ -1079,7 +1095,7 @@ def main(argv=None):
     parser.add_argument("--results-dir", type=Path, default=None,
                         help="default: benchmarks/results, or a new "
                              "temporary folder with --quick")
-    parser.add_argument("--results-name", default=None,
+    parser.add_argument("--results-name", type=file_stem, default=None,
                         help="results file stem (default quality, or "
                              "quality_quick with --quick)")
     parser.add_argument("--cache-dir", type=Path, default=None,

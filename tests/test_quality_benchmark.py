@@ -963,3 +963,24 @@ def test_coverage_refuses_the_options_it_would_ignore(tmp_path, capsys, extra,
     assert f"drop {dropped} (or run without --coverage)" in captured.err
     assert "skipped" not in captured.out  # refused before any data
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, message", [
+    ("sub/x", "'sub/x' is not a file name; give the folder with --results-dir"),
+    ("", "'' is not a file name"),
+    ("..", "'..' is not a file name"),
+    ("mine.csv", "'mine.csv': give the stem without .csv ('mine' for"),
+])
+def test_a_results_name_that_is_not_a_file_stem_is_a_usage_error(
+        tmp_path, capsys, name, message):
+    """--results-name sub/x failed with FileNotFoundError when the first row
+    was appended (after the data were loaded and that row measured); an
+    empty name was replaced by the default without a word, and mine.csv
+    wrote mine.csv.csv."""
+    Q = _quality_module()
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--quick", "--methods", "random", "--results-dir",
+                str(tmp_path / "out"), "--results-name", name, "--no-render"])
+    assert exc.value.code == 2
+    assert f"argument --results-name: {message}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
