@@ -1099,8 +1099,10 @@ def config_name(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     V.add_data_options(parser, DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=[0])
-    # None until parsed, so that --coverage can tell them given.
+    # Defaults None until parsed, so that --coverage and --summary can tell
+    # the options they ignore given.
+    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=None,
+                        help="default: 0")
     parser.add_argument("--configs", nargs="+", type=config_name, default=None,
                         help="default: every config of the record; also covK=<k>")
     parser.add_argument("--fractions", nargs="+", type=V.SHARE, default=None,
@@ -1113,18 +1115,17 @@ def main(argv=None):
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
     if args.coverage:
-        # The curves have a K grid of their own and write no results file:
-        # these options would be ignored without a word.
-        given = [option for option, value in [
-            ("--summary", args.summary or None), ("--configs", args.configs),
-            ("--fractions", args.fractions), ("--results", args.results)]
-            if value is not None]
-        if given:
-            parser.error(f"--coverage prints the coverage curves only (its own "
-                         f"K grid, no configs, budgets or results file); drop "
-                         f"{' and '.join(given)} (or run without --coverage)")
-    args.configs = CONFIGS if args.configs is None else args.configs
-    args.fractions = V.FRACTIONS if args.fractions is None else args.fractions
+        # The curves have a K grid of their own and write no results file.
+        V.refuse_ignored(parser, args, "--coverage", "prints the coverage "
+                         "curves only (its own K grid, no configs, budgets or "
+                         "results file)",
+                         ["summary", "configs", "fractions", "results"])
+    elif args.summary:
+        V.refuse_ignored(parser, args, "--summary", "prints the whole results "
+                         "file and runs nothing",
+                         ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
+                          "configs", "fractions"])
+    V.fill_defaults(args, seeds=[0], configs=CONFIGS, fractions=V.FRACTIONS)
     requested, folders = V.data_options(args, DATASETS)
     V.split_options(args, RESULTS)
     if args.coverage:

@@ -388,6 +388,24 @@ def split_options(args, default_results):
     return args.results
 
 
+def refuse_ignored(parser, args, mode, does, names):
+    """A usage error naming the options among ``names`` (``args``
+    attributes, None or False unless given) that ``mode`` would ignore
+    without a word."""
+    given = ["--" + name.replace("_", "-") for name in names
+             if getattr(args, name) not in (None, False)]
+    if given:
+        parser.error(f"{mode} {does}; drop {' and '.join(given)} (or run "
+                     f"without {mode})")
+
+
+def fill_defaults(args, **defaults):
+    """Set each option left at None to its default."""
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 DATASETS = ("fashion-mnist", "wordnet")
 
 
@@ -395,23 +413,33 @@ DATASETS = ("fashion-mnist", "wordnet")
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_data_options(parser, DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=SEED, default=[0])
-    parser.add_argument("--pool-fracs", nargs="*", type=SHARE,
-                        default=[0.005, 0.01, 0.02],
+    # Defaults None until parsed (filled in by fill_defaults), so that
+    # --summary can tell the options of a run given.
+    parser.add_argument("--seeds", nargs="+", type=SEED, default=None,
+                        help="default: 0")
+    parser.add_argument("--pool-fracs", nargs="*", type=SHARE, default=None,
                         help="candidate K = f * N, shares of the selection "
                         "pool (default: 0.005 0.01 0.02)")
-    parser.add_argument("--ratios", nargs="*", type=SHARE, default=[],
+    parser.add_argument("--ratios", nargs="*", type=SHARE, default=None,
                         help="candidate K = r * B, shares of the budget")
-    parser.add_argument("--rms", nargs="+", default=[0.1],
+    parser.add_argument("--rms", nargs="+", default=None,
                         type=number_type(float, 0, 1, closed_low=True,
                                          closed_high=False),
                         help="IDC removal rates, in [0, 1) (default: 0.1)")
-    parser.add_argument("--metrics", nargs="+", default=["euclidean"],
-                        choices=["euclidean", "cosine"])
+    parser.add_argument("--metrics", nargs="+", default=None,
+                        choices=["euclidean", "cosine"],
+                        help="default: euclidean")
     add_split_options(parser, RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="only print the table of the results file")
     args = parser.parse_args(argv)
+    if args.summary:
+        refuse_ignored(parser, args, "--summary", "prints the whole results "
+                       "file and runs nothing",
+                       ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
+                        "pool_fracs", "ratios", "rms", "metrics"])
+    fill_defaults(args, seeds=[0], pool_fracs=[0.005, 0.01, 0.02], ratios=[],
+                  rms=[0.1], metrics=["euclidean"])
     requested, folders = data_options(args, DATASETS)
     split_options(args, RESULTS)
     check_results(parser, args.results, args.summary)

@@ -826,11 +826,14 @@ def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
     loaded and that row measured."""
     module = _study_module(script)
     (tmp_path / "afile").write_text("mine\n")
-    argv = ["--datasets", "digits", "--results", where.format(tmp=tmp_path)]
-    if script == "quality_ideas":
-        argv += ["--configs", "random"]
+    argv = ["--results", where.format(tmp=tmp_path)]
+    if summary:
+        argv += ["--summary"]
+    else:
+        argv += ["--datasets", "digits"] + (
+            ["--configs", "random"] if script == "quality_ideas" else [])
     with pytest.raises(SystemExit) as exc:
-        module.main(argv + (["--summary"] if summary else []))
+        module.main(argv)
     assert exc.value.code == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
@@ -984,3 +987,37 @@ def test_a_results_name_that_is_not_a_file_stem_is_a_usage_error(
     assert exc.value.code == 2
     assert f"argument --results-name: {message}" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("script, extra, dropped", [
+    ("quality_validation", ["--datasets", "wordnet"], "--datasets"),
+    ("quality_validation", ["--seeds", "0", "--pool-fracs"],
+     "--seeds and --pool-fracs"),
+    ("quality_validation", ["--ratios", "0.5", "--rms", "0.2", "--metrics",
+                            "cosine"], "--ratios and --rms and --metrics"),
+    ("quality_validation", ["--wordnet-dir", "x"], "--wordnet-dir"),
+    ("quality_ideas", ["--datasets", "wordnet", "--seeds", "1"],
+     "--datasets and --seeds"),
+    ("quality_ideas", ["--configs", "random", "--fractions", "0.05"],
+     "--configs and --fractions"),
+    ("quality_ideas", ["--fashion-mnist-dir", "x"], "--fashion-mnist-dir"),
+])
+def test_summary_refuses_the_options_of_a_run(tmp_path, capsys, script, extra,
+                                              dropped):
+    """--summary --datasets wordnet printed every dataset of the results
+    file, and the options of a run (seeds, configs, shares) were ignored
+    without a word, as if the table were of those runs only."""
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    results = tmp_path / "r.csv"
+    V.append_row(dict(dataset="digits", config="random", budget=10, seed=0,
+                      n_cores="", acc="0.5", seconds="0.1"), results)
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--summary", "--results", str(results), *extra])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert f"drop {dropped} (or run without --summary)" in captured.err
+    assert captured.out == ""
+    # The summary alone (and with --val-seed, which picks its file) prints.
+    assert module.main(["--summary", "--results", str(results)]) == 0
+    assert "random" in capsys.readouterr().out
