@@ -1109,6 +1109,18 @@ def main(argv=None):
     if args.render_only and args.no_render:
         parser.error("--render-only and --no-render together do nothing; "
                      "drop one")
+    if args.render_only:
+        # The tables are of the whole results file, and nothing runs.
+        given = [option for option, value in [
+            ("--quick", args.quick or None), ("--datasets", args.datasets),
+            ("--methods", args.methods), ("--budgets", args.budgets),
+            ("--seeds", args.seeds), ("--wordnet-dir", args.wordnet_dir),
+            ("--fashion-mnist-dir", args.fashion_mnist_dir),
+            ("--cache-dir", args.cache_dir)] if value is not None]
+        if given:
+            parser.error(f"--render-only renders the whole results file and "
+                         f"runs nothing; drop {' and '.join(given)} (or run "
+                         "without --render-only)")
     requested = args.datasets is not None
     if args.quick:
         if requested or args.budgets is not None or args.seeds is not None:

@@ -881,8 +881,10 @@ def test_a_terminated_run_leaves_no_temporary_file(tmp_path, script, argv):
     folder.mkdir()
     shutil.copy(SCRIPT.parent / "results" / "quality.csv", folder)
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    options = (["--results-dir", str(folder), "--cache-dir", str(folder)]
-               if script == "quality" else ["--results", str(folder / "r.csv")])
+    options = (["--results-dir", str(folder)] if script == "quality" else
+               ["--results", str(folder / "r.csv")])
+    if "--quick" in argv:
+        options += ["--cache-dir", str(folder)]
     code = _TERMINATED.format(folder=str(SCRIPT.parent), cache=str(folder),
                               script=script, argv=[*argv, *options])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True,
@@ -1021,3 +1023,28 @@ def test_summary_refuses_the_options_of_a_run(tmp_path, capsys, script, extra,
     # The summary alone (and with --val-seed, which picks its file) prints.
     assert module.main(["--summary", "--results", str(results)]) == 0
     assert "random" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, dropped", [
+    (["--datasets", "wordnet"], "--datasets"),
+    (["--methods", "random", "--seeds", "0"], "--methods and --seeds"),
+    (["--budgets", "1", "--wordnet-dir", "x"], "--budgets and --wordnet-dir"),
+    (["--fashion-mnist-dir", "x", "--cache-dir", "y"],
+     "--fashion-mnist-dir and --cache-dir"),
+    (["--quick"], "--quick"),
+])
+def test_render_only_refuses_the_options_of_a_run(tmp_path, capsys, extra,
+                                                  dropped):
+    """--render-only --datasets wordnet rendered every dataset of the
+    results file, and the other options of a run were ignored without a
+    word (--quick rendered an empty temporary folder: "does not exist")."""
+    import shutil
+
+    Q = _quality_module()
+    shutil.copy(SCRIPT.parent / "results" / "quality.csv", tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--render-only", "--results-dir", str(tmp_path), *extra])
+    assert exc.value.code == 2
+    assert (f"drop {dropped} (or run without --render-only)"
+            in capsys.readouterr().err)
+    assert [p.name for p in tmp_path.iterdir()] == ["quality.csv"]
