@@ -250,12 +250,13 @@ def _group_labels(y, n_samples):
         missing = np.zeros(y.shape[0], dtype=bool)
     if missing.any():
         rows = np.flatnonzero(missing)
-        those, them = ("that row", "it") if rows.size == 1 else ("those rows", "them")
+        those, them, their = (("that row", "it", "its") if rows.size == 1
+                              else ("those rows", "them", "their"))
         raise ValueError(
             f"y has {counted(rows.size, 'missing group label')} (NaN or None; "
             f"{rows_named(rows)}): every row of X needs a group. Drop {those} "
-            f"from X and y, or give {them} a group of {them.replace('it', 'its')} "
-            "own (a label such as -1 or 'unknown')."
+            f"from X and y, or give {them} a group of {their} own (a label "
+            "such as -1 or 'unknown')."
         )
     return y
 

@@ -1666,6 +1666,15 @@ def test_boundary_selector_refuses_missing_labels(y):
                        r"row of X needs a group\. Drop that row from X and y, or "
                        r"give it a group of its own"):
         BoundarySelector().fit(X, y)
+    # Several: "give them a group of them own" (the singular's "its" made
+    # by replacing "it" in "them", which has none).
+    y = np.array(y)
+    y[2] = y[3]
+    with pytest.raises(ValueError,
+                       match=r"2 missing group labels \(NaN or None; rows \[2, 3\]\): "
+                       r"every row of X needs a group\. Drop those rows from X "
+                       r"and y, or give them a group of their own \(a label"):
+        BoundarySelector().fit(X, y)
 
 
 def test_boundary_selector_names_mixed_label_types():
