@@ -761,8 +761,11 @@ def write_atomic(path, content):
 
 @contextlib.contextmanager
 def _sigterm_as_exit():
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) == signal.SIG_IGN):
+        # Signal handlers can only be set from the main thread; and a
+        # SIGTERM the caller ignores (trap '' TERM) must not stop the run.
+        yield
         return
 
     def stop(signum, frame):

@@ -1048,3 +1048,28 @@ def test_render_only_refuses_the_options_of_a_run(tmp_path, capsys, extra,
     assert (f"drop {dropped} (or run without --render-only)"
             in capsys.readouterr().err)
     assert [p.name for p in tmp_path.iterdir()] == ["quality.csv"]
+
+
+@pytest.mark.parametrize("script", ["quality", "bench_scale"])
+def test_sigterm_handler_is_main_s_only_and_keeps_an_ignored_sigterm(script):
+    """The handler is installed while main runs and restored after; a
+    SIGTERM the caller ignores (``trap '' TERM``, ``signal.SIG_IGN``) stays
+    ignored instead of now stopping the run with status 143."""
+    import importlib.util
+    import signal
+
+    path = SCRIPT.parent / f"{script}.py"
+    spec = importlib.util.spec_from_file_location(f"{script}_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    inside = module.exits_on_sigterm(lambda: signal.getsignal(signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        assert callable(inside())
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        assert inside() == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
