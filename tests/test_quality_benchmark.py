@@ -1023,6 +1023,9 @@ def test_summary_refuses_the_options_of_a_run(tmp_path, capsys, script, extra,
     # The summary alone (and with --val-seed, which picks its file) prints.
     assert module.main(["--summary", "--results", str(results)]) == 0
     assert "random" in capsys.readouterr().out
+    assert module.main(["--summary", "--val-seed", "7", "--results",
+                        str(results)]) == 0
+    assert "random" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("extra, dropped", [
