@@ -314,12 +314,14 @@ class Context:
         """ActiveFT's selection of ``n_cores`` samples (cached), and its time.
 
         ``init="random"`` is ActiveFT as published (the *ActiveFT* rows and
-        the BiLAF rows with the paper's settings); ``init="k-means"`` is the
-        start of the library's default core stage.  A lock file next to the
+        the BiLAF rows with the paper's settings); ``init="stratified"`` is
+        the start of the library's default core stage (``"k-means"`` was,
+        before 2026-11-30).  A lock file next to the
         cache entry lets several processes share the cache: while one computes
         an entry, the others wait for it.
         """
-        kind = "activeft" if init == "random" else "activeft-kmeans"
+        kind = {"random": "activeft", "k-means": "activeft-kmeans"}.get(
+            init, f"activeft-{init}")
         selector = ActiveFTSelector(n_cores=n_cores, init=init, random_state=seed)
         path = self._path(kind, n_cores, seed, selector)
         lock = Path(str(path) + ".lock")
@@ -466,8 +468,8 @@ def default_cores(n_pool, budget):
 def select_default(ctx, budget, seed):
     """``BiLAFSampler(budget, core_selector=ActiveFTSelector(init="auto",
     random_state=seed), random_state=seed)``: the library's defaults, with the
-    default core stage (``n_cores="auto"``, ``init="auto"``, k-means on these
-    pools) taken from the ActiveFT cache."""
+    default core stage (``n_cores="auto"``, ``init="auto"``, the stratified
+    k-means start on these pools) taken from the ActiveFT cache."""
     n_cores = default_cores(ctx.ds.n_pool, budget)
     start = default_init(ctx.ds.n_pool, n_cores)
     cores, core_seconds = ctx.activeft(n_cores, seed, init=start)

@@ -303,11 +303,14 @@ def _add_selection_options(parser):
         "k-center greedy)",
     )
     group.add_argument(
-        "--init", choices=["auto", "k-means", "random"], default=None,
-        help="--core-selector activeft only: where ActiveFT starts: k-means "
-        "(the samples nearest to the centres of k-means on the normalised "
-        "rows, the best start on our validation pools), random (random "
-        "samples, as in the paper) or auto (default: k-means up to 2.5e8 "
+        "--init", choices=["auto", "stratified", "k-means", "random"],
+        default=None,
+        help="--core-selector activeft only: where ActiveFT starts: stratified "
+        "(the pool cut into 30 strata by k-means on the normalised rows, each "
+        "given its share of the start by its size, then k-means within it; "
+        "the best start on our validation pools), k-means (the samples nearest "
+        "to the centres of k-means on the normalised rows), random (random "
+        "samples, as in the paper) or auto (default: stratified up to 2.5e8 "
         "rows x cores and a million rows, random beyond)",
     )
     group.add_argument(

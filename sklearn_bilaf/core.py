@@ -112,11 +112,12 @@ def default_n_cores(n_samples):
     return max(1, int(_pool_size(n_samples) * AUTO_CORE_FRACTION))
 
 
-#: ``init="auto"`` starts ActiveFT from k-means up to this many
-#: sample-centroid pairs (N x K, the size of one k-means iteration); the
-#: largest case it ran on is the WordNet benchmark pool at 5 % (2.2e8; the
-#: validation pools had at most 52,493 rows).  Beyond, the single-threaded
-#: k-means would take longer than ActiveFT: random start.
+#: ``init="auto"`` starts ActiveFT from the stratified k-means start up to
+#: this many sample-centroid pairs (N x K, the size of one iteration of the
+#: plain k-means start, whose limit it kept: the stratified start's k-means
+#: runs cost less); the largest case it ran on is the WordNet benchmark pool
+#: at 5 % (2.2e8; the validation pools had at most 52,493 rows).  Beyond,
+#: the single-threaded k-means would take longer than ActiveFT: random start.
 AUTO_KMEANS_START_MAX_PAIRS = 250_000_000
 
 #: ... and up to this many rows, because the k-means works on a normalised
@@ -125,7 +126,7 @@ AUTO_KMEANS_START_MAX_ROWS = 1_000_000
 
 
 def default_init(n_samples, n_cores):
-    """``init="auto"``: ``"k-means"`` when N x K is at most
+    """``init="auto"``: ``"stratified"`` when N x K is at most
     ``AUTO_KMEANS_START_MAX_PAIRS`` (2.5e8) and N at most
     ``AUTO_KMEANS_START_MAX_ROWS`` (1e6), else ``"random"``.
 
@@ -140,14 +141,14 @@ def default_init(n_samples, n_cores):
 
     Returns
     -------
-    init : {"k-means", "random"}
+    init : {"stratified", "random"}
         The start ActiveFT uses.
     """
     n_samples = _pool_size(n_samples)
     n_cores = _pool_size(n_cores, "n_cores", "the number of centroids")
     if (n_samples * n_cores <= AUTO_KMEANS_START_MAX_PAIRS
             and n_samples <= AUTO_KMEANS_START_MAX_ROWS):
-        return "k-means"
+        return "stratified"
     return "random"
 
 
@@ -956,16 +957,7 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
 
     from ._kmeanspp import kmeans_plusplus_seeds
 
-    # Built row block by row block in C order: the product of a pool that is
-    # not C-contiguous would keep its layout, whose column means and
-    # products the seeding rounds differently, and putting that in C order
-    # would make a second copy of the pool.
-    unit = np.empty(X.shape, dtype=inv_norms.dtype)
-    step = chunk_rows(X.shape[0], 2 * X.shape[1] * unit.itemsize + 1)
-    for start in range(0, X.shape[0], step):
-        stop = min(X.shape[0], start + step)
-        np.multiply(np.asarray(X[start:stop], dtype=unit.dtype),
-                    inv_norms[start:stop, None], out=unit[start:stop])
+    unit = _unit_rows(X, inv_norms)
     # The seeding's chunks may use the cores (each on one BLAS thread, the
     # same seeds for any number of them).
     n_threads = blas_threads()
@@ -997,6 +989,114 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
         kmeans = KMeans(n_clusters=n_centres, init=unit[seeds], n_init=1,
                         random_state=seed).fit(unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
+
+
+def _unit_rows(X, inv_norms):
+    """X with each row scaled to unit norm, in ``inv_norms.dtype``."""
+    # Built row block by row block in C order: the product of a pool that is
+    # not C-contiguous would keep its layout, whose column means and
+    # products the seeding rounds differently, and putting that in C order
+    # would make a second copy of the pool.
+    unit = np.empty(X.shape, dtype=inv_norms.dtype)
+    step = chunk_rows(X.shape[0], 2 * X.shape[1] * unit.itemsize + 1)
+    for start in range(0, X.shape[0], step):
+        stop = min(X.shape[0], start + step)
+        np.multiply(np.asarray(X[start:stop], dtype=unit.dtype),
+                    inv_norms[start:stop, None], out=unit[start:stop])
+    return unit
+
+
+#: ``init="stratified"``: the number of coarse strata the pool is cut into
+#: (at most K).  30 was the best of 10, 30 and 100 on a validation split of
+#: Fashion-MNIST, then held on a second split and on WordNet (the
+#: benchmarks page).
+STRATA = 30
+
+
+def proportional_shares(sizes, total):
+    """Split ``total`` among groups of the given sizes in proportion to them.
+
+    Largest remainders: each group gets the floor of its quota
+    ``size * total / sum(sizes)``, and the units left go to the largest
+    fractional parts, ties to the lower group.  No group gets more than its
+    size when ``total <= sum(sizes)``.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if int(total) == 0:
+        return np.zeros_like(sizes)
+    # Exact integer arithmetic: quotas as fractions with a common
+    # denominator, so that ties are ties on every machine.
+    numerators = sizes * int(total)
+    shares = numerators // sizes.sum()
+    remainders = numerators - shares * sizes.sum()
+    left = int(total) - int(shares.sum())
+    shares[np.argsort(-remainders, kind="stable")[:left]] += 1
+    return shares
+
+
+def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
+    """The k-means start, with the budget shared among strata by their sizes.
+
+    ActiveFTSelector's ``init="stratified"``: the L2-normalised rows are cut
+    into ``min(STRATA, n_centres)`` strata by k-means; each stratum receives
+    a share of the ``n_centres`` starting samples proportional to its size
+    (:func:`proportional_shares`), as a random sample receives on average
+    (if a stratum's share rounds to nothing, as that of a small, far-away
+    group can, every stratum gets one start and the others are shared in
+    proportion to the rows left);
+    within a stratum the share is the samples nearest to the centres of
+    k-means with that many clusters on its rows, as in
+    :func:`spherical_kmeans_start`.  Why: k-means on the whole pool gives
+    widely spread regions more centres than their share of the rows and
+    compact ones fewer (on Fashion-MNIST at 2 %, about 60 % of their share
+    to sneakers and 120 % to shirts); sharing by stratum size keeps k-means'
+    coverage within strata and a random sample's proportions between them.
+    Returns ``n_centres`` distinct row numbers, ascending.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    from ._kmeanspp import kmeans_plusplus_seeds
+
+    unit = _unit_rows(X, inv_norms)
+    random_state = check_random_state(seed)
+    n_threads = blas_threads()
+    tic = time.perf_counter()
+
+    def kmeans(rows, n_clusters):
+        seeds = kmeans_plusplus_seeds(rows, n_clusters, random_state,
+                                      n_threads=n_threads)
+        return KMeans(n_clusters=n_clusters, init=rows[seeds], n_init=1,
+                      random_state=random_state.randint(np.iinfo(np.int32).max)
+                      ).fit(rows)
+
+    # One thread and no ConvergenceWarning: see spherical_kmeans_start.
+    with one_thread("blas", "openmp"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        n_strata = min(STRATA, n_centres)
+        strata = kmeans(unit, n_strata).labels_
+        sizes = np.bincount(strata, minlength=n_strata)
+        shares = proportional_shares(sizes, n_centres)
+        filled = sizes > 0
+        if np.any(filled & (shares == 0)):
+            # A small, far-away group (a rare class) makes a stratum of its
+            # own, whose share can round to nothing: then every stratum gets
+            # one start and the others go in proportion to the rows left.
+            shares = filled + proportional_shares(sizes - filled,
+                                                  n_centres - int(filled.sum()))
+        if log is not None:
+            log(f"stratified start: {counted(n_strata, 'stratum', 'strata')} "
+                f"({time.perf_counter() - tic:.1f}s); k-means in each ...")
+        picks = []
+        for stratum in np.flatnonzero(shares):
+            members = np.flatnonzero(strata == stratum)
+            if shares[stratum] == members.size:
+                picks.append(members)
+                continue
+            rows = unit[members]
+            centres = kmeans(rows, int(shares[stratum])).cluster_centers_
+            picks.append(members[nearest_unused(rows, centres, "euclidean")])
+    return np.sort(np.concatenate(picks))
 
 
 # What each caller of _inverse_row_norms tells the user to do about all-zero
@@ -1498,7 +1598,7 @@ class ActiveFTSelector(BaseCoreSelector):
         value of at least the pool size) uses every row.
     balance : float, default=1.0
         Weight lambda of the centroid-centroid term.
-    init : {"random", "k-means", "auto"} or array-like of int, \
+    init : {"random", "k-means", "stratified", "auto"} or array-like of int, \
             default="random"
         Starting centroids: the features of K distinct samples drawn at random (the
         paper's start); ``"k-means"``, the samples nearest to the centres of k-means run
@@ -1509,7 +1609,15 @@ class ActiveFTSelector(BaseCoreSelector):
         a float64 pool on one thread; it costs about as much as ActiveFT's
         iterations, a normalised copy of X and, while seeding, a centred float64
         copy of it, for a float32 pool only when that fits scikit-learn's
-        ``working_memory``); ``"auto"``, ``"k-means"`` up to
+        ``working_memory``); ``"stratified"``, the same on strata: the
+        normalised rows are cut into 30 strata (at most K) by k-means, each
+        stratum gets a share of the K starting samples in proportion to its
+        size (as a random sample would, on average), and within a stratum
+        they are the samples nearest to the centres of k-means with that many
+        clusters (k-means on the whole pool
+        gives widely spread regions more than their share and compact ones
+        less; cheaper than ``"k-means"``, whose threads and copies it shares);
+        ``"auto"``, ``"stratified"`` up to
         2.5e8 sample-centroid pairs (N x K) and a million rows, ``"random"`` beyond,
         where the single-threaded k-means would take longer than ActiveFT itself (the
         start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
@@ -1517,11 +1625,12 @@ class ActiveFTSelector(BaseCoreSelector):
         whatever ``random_state``, unless ``batch_size`` is set or the centroid
         graph is built by pynndescent, whose index is seeded from
         ``random_state``; see ``centroid_graph``).  On
-        validation splits of two pools ``"k-means"`` gave the best selections
-        we measured (see the benchmarks page).
+        validation splits of two pools ``"stratified"`` gave the best
+        selections we measured, then ``"k-means"`` (see the benchmarks page).
     random_state : int, RandomState instance or None, default=None
         Seed of the start (the random samples, or the k-means of
-        ``init="k-means"``), of the batches and of the nndescent graph index.
+        ``init="k-means"`` and ``"stratified"``), of the batches and of the
+        nndescent graph index.
     verbose : int, default=0
         Print the loss to stderr ten times per run, the last iteration
         included (every iteration when ``max_iter`` is at most 10 or
@@ -1590,7 +1699,7 @@ class ActiveFTSelector(BaseCoreSelector):
         resolved).
     excluded_indices_ : ndarray of shape (n_excluded,)
         The rows left out, ascending (empty when none).
-    init_ : {"random", "k-means", "indices"}
+    init_ : {"random", "k-means", "stratified", "indices"}
         The start used (``init`` with "auto" resolved; "indices" for an
         array).
     loss_curve_ : ndarray of shape (n_iter_,)
@@ -1647,7 +1756,8 @@ class ActiveFTSelector(BaseCoreSelector):
         "max_iter": [Count(0, None, closed="left")],
         "batch_size": [None, Count(1, None, closed="left")],
         "balance": [Number(0, None, closed="neither")],
-        "init": [StrOptions({"random", "k-means", "auto"}), "array-like"],
+        "init": [StrOptions({"random", "k-means", "stratified", "auto"}),
+                 "array-like"],
         "verbose": ["verbose"],
         "centroid_search": [StrOptions({"auto", "exact", "graph"})],
         "centroid_graph": [StrOptions({"auto", "exact", "nndescent"})],
@@ -1698,7 +1808,8 @@ class ActiveFTSelector(BaseCoreSelector):
         init = np.asarray(self.init)
         if init.ndim != 1 or init.size == 0:
             raise ValueError(
-                "init must be 'random', 'k-means', 'auto' or a non-empty 1-D array "
+                "init must be 'random', 'k-means', 'stratified', 'auto' or a "
+                "non-empty 1-D array "
                 f"of sample indices; got an array of shape {init.shape}."
             )
         # Whole-valued floats (indices read back from a CSV or JSON file)
@@ -1842,18 +1953,21 @@ class ActiveFTSelector(BaseCoreSelector):
         start = "indices" if init is not None else self.init
         if start == "auto":
             start = default_init(n, n_select)
-        if start == "k-means":
+        if start in ("k-means", "stratified"):
             tic = time.perf_counter()
+            kind = "k-means" if start == "k-means" else "stratified k-means"
             if self.verbose:
                 # Said before it starts: on a large pool the k-means start
                 # takes about half as long as the 300 iterations.
-                self._log(f"k-means start: {counted(n_select, 'centre')} on "
+                self._log(f"{kind} start: {counted(n_select, 'centre')} on "
                           f"{counted(n, 'row')} ...")
-            init = spherical_kmeans_start(X, n_select, inv_norms,
-                                          random_state.randint(np.iinfo(np.int32).max),
-                                          log=self._log if self.verbose else None)
+            start_function = (spherical_kmeans_start if start == "k-means"
+                              else stratified_kmeans_start)
+            init = start_function(X, n_select, inv_norms,
+                                  random_state.randint(np.iinfo(np.int32).max),
+                                  log=self._log if self.verbose else None)
             if self.verbose:
-                self._log(f"k-means start: {counted(n_select, 'centre')} "
+                self._log(f"{kind} start: {counted(n_select, 'centre')} "
                           f"({time.perf_counter() - tic:.1f}s)")
         elif start == "random":
             init = random_state.choice(n, size=n_select, replace=False)

@@ -262,9 +262,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     core_selector : estimator, array-like of int or None, default=None
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
         with ``n_cores="auto"`` (5 % of the pool, at most the budget) and
-        ``init="auto"`` (ActiveFT started from k-means on the normalised
-        rows, a normalised copy of the pool; from random samples when
-        N x K exceeds 2.5e8 or N a million).  Note that
+        ``init="auto"`` (ActiveFT started from the stratified k-means start:
+        k-means within 30 strata of the normalised rows, each given its share
+        of the start by its size, on a normalised copy of the pool; from
+        random samples when N x K exceeds 2.5e8 or N a million).  Note that
         ``ActiveFTSelector()``'s own default start is the paper's random one:
         to tune the default core stage, pass ``ActiveFTSelector(init="auto")``;
         ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %
@@ -300,7 +301,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         within scikit-learn's ``working_memory``.
     verbose : int, default=0
         Print progress per stage to stderr when positive.  The default core
-        stage (``core_selector=None``) also reports its k-means start and
+        stage (``core_selector=None``) also reports its k-means start (the
+        stratified one) and
         ActiveFT's loss; a core selector passed in reports only with its own
         ``verbose`` (``ActiveFTSelector(verbose=1)``).
 
@@ -484,8 +486,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         if selector is None:
             from .core import ActiveFTSelector
 
-            # The k-means start (on pools where it is affordable): the best
-            # selections on the validation splits (benchmarks page).  The
+            # The stratified k-means start (on pools where it is affordable):
+            # the best selections on the validation splits (benchmarks page).  The
             # sampler's verbose reaches it: it is the long stage on big pools.
             return _seeded(ActiveFTSelector(init="auto", verbose=self.verbose), rng)
         if not hasattr(selector, "fit"):
@@ -548,7 +550,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             Embeddings of the unlabeled pool (float32 stays float32; read-only
             and memory-mapped float32 or float64 arrays are not copied, beyond
             row chunks bounded by scikit-learn's ``working_memory``, except by
-            the default core stage's k-means start, which clusters a
+            the default core stage's stratified k-means start, which clusters a
             normalised copy of pools up to a million rows: pass
             ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
             That holds for a pool that is not C-contiguous too (a

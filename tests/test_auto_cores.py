@@ -92,22 +92,23 @@ def test_bilaf_default_uses_auto_and_is_deterministic():
 
 def test_default_init_rule():
     assert AUTO_KMEANS_START_MAX_PAIRS == 250_000_000
-    assert default_init(65_617, 3280) == "k-means"  # WordNet at 5 %
-    assert default_init(50_000, 5000) == "k-means"
+    assert default_init(65_617, 3280) == "stratified"  # WordNet at 5 %
+    assert default_init(50_000, 5000) == "stratified"
     assert default_init(50_000, 5001) == "random"
     assert default_init(1_281_167, 6405) == "random"  # ImageNet, paper's K
-    assert default_init(1, 1) == "k-means"
-    assert default_init(1_000_000, 250) == "k-means"
+    assert default_init(1, 1) == "stratified"
+    assert default_init(1_000_000, 250) == "stratified"
     assert default_init(1_000_001, 1) == "random"  # the normalised copy
 
 
-def test_auto_init_is_k_means_then_random(monkeypatch):
+def test_auto_init_is_stratified_then_random(monkeypatch):
     import sklearn_bilaf.core as core
 
     X = _pool(n=400, d=5, seed=7)
-    kmeans = ActiveFTSelector(30, init="k-means", max_iter=5, random_state=0).fit(X)
+    kmeans = ActiveFTSelector(30, init="stratified", max_iter=5,
+                              random_state=0).fit(X)
     auto = ActiveFTSelector(30, init="auto", max_iter=5, random_state=0).fit(X)
-    assert auto.init_ == kmeans.init_ == "k-means"
+    assert auto.init_ == kmeans.init_ == "stratified"
     np.testing.assert_array_equal(auto.init_indices_, kmeans.init_indices_)
     np.testing.assert_array_equal(auto.selected_indices_, kmeans.selected_indices_)
     # Above the limit, the random start (the same draws as init="random").
@@ -120,21 +121,21 @@ def test_auto_init_is_k_means_then_random(monkeypatch):
     assert ActiveFTSelector(3, init=[0, 1, 2], max_iter=1).fit(X).init_ == "indices"
 
 
-def test_bilaf_default_core_stage_is_activeft_from_k_means():
-    """The default core stage is ActiveFT started from spherical k-means, on
-    every row (on a pool this size); the paper's random start stays the
-    ActiveFTSelector default (and the preset's)."""
+def test_bilaf_default_core_stage_is_activeft_from_the_stratified_start():
+    """The default core stage is ActiveFT started from the stratified k-means
+    start, on every row (on a pool this size); the paper's random start stays
+    the ActiveFTSelector default (and the preset's)."""
     X = _pool(n=1500, d=6, seed=6)
     default = BiLAFSampler(120, random_state=0).fit(X)
     assert isinstance(default.core_selector_, ActiveFTSelector)
     assert default.core_selector_.init == "auto"
-    assert default.core_selector_.init_ == "k-means"
+    assert default.core_selector_.init_ == "stratified"
     assert default.core_selector_.n_cores == "auto"
     # Isolated rows stay in (exclude_isolated is opt-in: it can leave out
     # most rows of a rare class).
     assert default.core_selector_.exclude_isolated == 0.0
     assert default.core_selector_.excluded_indices_.size == 0
-    explicit = BiLAFSampler(120, core_selector=ActiveFTSelector(init="k-means"),
+    explicit = BiLAFSampler(120, core_selector=ActiveFTSelector(init="stratified"),
                             random_state=0).fit(X)
     np.testing.assert_array_equal(default.selected_indices_,
                                   explicit.selected_indices_)
@@ -366,3 +367,86 @@ def test_exclude_isolated_refuses_zero_rows_by_their_pool_row_numbers():
         with pytest.raises(ValueError,
                            match=rf"2 of them \(rows \[{zero[0]}, {zero[1]}\]\)"):
             ActiveFTSelector(5, exclude_isolated=share, max_iter=2).fit(X)
+
+
+# -- the stratified k-means start ----------------------------------------------
+def test_proportional_shares_follow_the_sizes():
+    from sklearn_bilaf.core import proportional_shares
+
+    np.testing.assert_array_equal(proportional_shares([5, 5, 0, 10], 7), [2, 2, 0, 3])
+    # Equal remainders: the lower group first.
+    np.testing.assert_array_equal(proportional_shares([3, 3, 3], 2), [1, 1, 0])
+    rng = np.random.RandomState(0)
+    for _ in range(200):
+        sizes = rng.randint(0, 50, size=rng.randint(1, 40))
+        sizes[rng.randint(sizes.size)] += 1
+        total = rng.randint(0, sizes.sum() + 1)
+        shares = proportional_shares(sizes, total)
+        assert shares.sum() == total
+        assert np.all(shares <= sizes)
+        quota = sizes * total / sizes.sum()
+        assert np.all(np.abs(shares - quota) < 1)
+        assert np.all(shares[sizes == 0] == 0)
+
+
+def test_stratified_start_shares_the_start_by_stratum_size():
+    """Half the rows in a tight blob, half in a wide one: k-means gives the
+    wide half nearly every centre; the stratified start keeps the tight
+    half a good part of them."""
+    rng = np.random.RandomState(0)
+    tight = rng.normal(size=(500, 6)) * 0.02 + np.eye(6)[0]
+    wide = rng.normal(size=(500, 6)) * 0.3 + np.eye(6)[1]
+    X = np.r_[tight, wide]
+    plain = ActiveFTSelector(100, init="k-means", max_iter=1, random_state=0).fit(X)
+    strat = ActiveFTSelector(100, init="stratified", max_iter=1,
+                             random_state=0).fit(X)
+    assert strat.init_ == "stratified"
+    assert np.sum(plain.init_indices_ >= 500) >= 90
+    assert np.sum(strat.init_indices_ >= 500) <= 70
+    assert np.unique(strat.init_indices_).size == 100
+
+
+@pytest.mark.parametrize("n_cores", [1, 2, 29, 30, 31, 300])
+def test_stratified_start_is_distinct_deterministic_and_layout_free(n_cores):
+    X = _pool(n=300, d=5, seed=8).astype(np.float32)
+    a = ActiveFTSelector(n_cores, init="stratified", max_iter=2, random_state=3).fit(X)
+    b = ActiveFTSelector(n_cores, init="stratified", max_iter=2,
+                         random_state=3).fit(np.asfortranarray(X))
+    assert np.unique(a.init_indices_).size == n_cores
+    np.testing.assert_array_equal(a.init_indices_, b.init_indices_)
+    np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
+    assert a.centroids_.dtype == np.float32
+
+
+def test_stratified_start_on_few_distinct_rows_is_quiet_and_distinct():
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        selector = ActiveFTSelector(40, init="stratified", max_iter=3,
+                                    random_state=0).fit(X)
+    assert np.unique(selector.init_indices_).size == 40
+
+
+def test_stratified_start_keeps_a_small_far_away_group():
+    """Three rows far from 2,000 others make a stratum of their own, whose
+    proportional share of 40 starts (0.06) rounds to nothing: the stratum
+    still gets one start, as the plain k-means start gives it."""
+    rng = np.random.RandomState(0)
+    bulk = rng.normal(size=(2000, 6)) * 0.3 + np.eye(6)[0]
+    far = rng.normal(size=(3, 6)) * 0.01 - np.eye(6)[0]
+    X = np.r_[bulk, far]
+    for seed in range(3):
+        start = ActiveFTSelector(40, init="stratified", max_iter=1,
+                                 random_state=seed).fit(X).init_indices_
+        assert np.sum(start >= 2000) == 1
+        assert np.unique(start).size == 40
+
+
+def test_stratified_start_with_as_many_centres_as_rows():
+    X = _pool(n=25, d=3, seed=9)
+    selector = ActiveFTSelector(25, init="stratified", max_iter=1,
+                                random_state=0).fit(X)
+    np.testing.assert_array_equal(np.sort(selector.init_indices_), np.arange(25))

@@ -472,10 +472,10 @@ def test_other_core_selectors(bilaf, tmp_path, digits32, selector):
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
 
 
-@pytest.mark.parametrize("init", [None, "k-means", "random"])
+@pytest.mark.parametrize("init", [None, "stratified", "k-means", "random"])
 def test_activeft_start(bilaf, tmp_path, digits32, init):
     """``--init`` reaches ActiveFT; without it the start is the library
-    default's (``"auto"``: k-means on a pool this small), as in
+    default's (``"auto"``: the stratified start on a pool this small), as in
     ``BiLAFSampler``'s default core stage."""
     from sklearn_bilaf.core import ActiveFTSelector
 
@@ -489,11 +489,11 @@ def test_activeft_start(bilaf, tmp_path, digits32, init):
     expected = BiLAFSampler(
         30, core_selector=ActiveFTSelector(n_cores=5, init=init or "auto"),
         random_state=0).fit(X)
-    start = init or "k-means"
+    start = init or "stratified"
     assert json.loads(out.read_text()) == expected.selected_indices_.tolist()
     assert f"by ActiveFT with a {start} start" in " ".join(proc.stdout.split())
     if init is None:
-        assert "k-means start: 5 centres" in proc.stderr
+        assert "stratified k-means start: 5 centres" in proc.stderr
 
 
 @pytest.mark.parametrize("share", [None, "auto", "0", "0.2"])
@@ -520,7 +520,8 @@ def test_exclude_isolated_option(bilaf, tmp_path, digits32, share):
     n_out = {None: 0, "auto": 20, "0": 0, "0.2": 80}[share]
     assert ("without the" in flat) == (n_out > 0)
     if n_out:
-        assert f"with a k-means start, without the {n_out} most isolated rows" in flat
+        assert (f"with a stratified start, without the {n_out} most isolated "
+                "rows") in flat
 
 
 def test_summary_explains_k_next_to_k_not_after_the_rows_left_out(
@@ -534,7 +535,7 @@ def test_summary_explains_k_next_to_k_not_after_the_rows_left_out(
     assert_ok(proc)
     flat = " ".join(proc.stdout.split())
     assert "isolated rows (auto:" not in flat
-    assert ("20, by ActiveFT with a k-means start (auto: 5% of the pool, at "
+    assert ("20, by ActiveFT with a stratified start (auto: 5% of the pool, at "
             "most the budget), without the 20 most isolated rows") in flat
 
 
@@ -3398,12 +3399,13 @@ def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path
     proc = call_bilaf(*common, "-q", "-o", "s.json", cwd=tmp_path)
     assert_ok(proc)
     assert "s.json (1 id)" in " ".join(proc.stdout.split())
-    # ActiveFT's k-means start (the default core stage) logs its centres.
+    # ActiveFT's stratified k-means start (the default core stage) logs its centres.
     proc = call_bilaf("select", "e.csv", "--id-column", "id", "-b", "1",
                       cwd=tmp_path)
     assert_ok(proc)
-    assert "[ActiveFTSelector] k-means start: 1 centre on 1 row ..." in proc.stderr
-    assert "[ActiveFTSelector] k-means start: 1 centre (" in proc.stderr
+    assert ("[ActiveFTSelector] stratified k-means start: 1 centre on 1 row ..."
+            in proc.stderr)
+    assert "[ActiveFTSelector] stratified k-means start: 1 centre (" in proc.stderr
 
 
 @pytest.mark.parametrize("options, message", [

@@ -455,7 +455,9 @@ def test_activeft_kmeans_start_runs_on_one_blas_and_openmp_thread(monkeypatch):
         BiLAFSampler(30, random_state=0).fit(X)
         ActiveFTSelector(n_cores=10, init="k-means", max_iter=5,
                          random_state=0).fit(X)
-    assert len(seen) == 2
+    # The default's stratified start: one k-means for the strata, one per
+    # stratum; then the k-means start's one.
+    assert len(seen) > 2
     for limits in seen:
         assert {api for api, _ in limits} >= {"blas"}
         assert {n for _, n in limits} == {1}, limits
@@ -741,7 +743,7 @@ def test_sampler_verbose_reaches_its_default_core_stage(capsys):
     X = _blobs()
     loud = BiLAFSampler(30, random_state=0, verbose=1).fit(X)
     err = capsys.readouterr().err
-    assert "[ActiveFTSelector] k-means start" in err
+    assert "[ActiveFTSelector] stratified k-means start" in err
     assert "[ActiveFTSelector] iteration 300/300" in err
     quiet = BiLAFSampler(30, random_state=0).fit(X)
     assert capsys.readouterr().err == ""
@@ -1572,7 +1574,7 @@ def test_pool_size_helpers_refuse_what_is_no_pool_size(args, error, match):
         default_init(*args, 10)
     with pytest.raises(ValueError, match=r"n_cores must be at least 1 .*got -3"):
         default_init(1000, -3)
-    assert default_init(np.int64(1000), np.int32(10)) == "k-means"
+    assert default_init(np.int64(1000), np.int32(10)) == "stratified"
     assert paper_n_cores(np.int64(1000)) == 5
 
 
@@ -1585,7 +1587,7 @@ def test_bilaf_default_core_selector_is_activeft(digits):
     seed = sampler.core_selector_.random_state
     again = ActiveFTSelector(init="auto", random_state=seed).fit(X, budget=120)
     np.testing.assert_array_equal(sampler.core_indices_, again.selected_indices_)
-    assert sampler.core_selector_.init_ == "k-means"
+    assert sampler.core_selector_.init_ == "stratified"
 
 
 def test_bilaf_accepts_a_clusterer(digits):
@@ -1743,6 +1745,7 @@ def test_transform_of_another_pool_names_the_estimator(make):
 
 
 @pytest.mark.parametrize("init, search", [("k-means", "exact"),
+                                           ("stratified", "exact"),
                                            ("random", "graph")])
 def test_activeft_computes_on_c_ordered_row_blocks(monkeypatch, init, search):
     """A pool that is not C-contiguous is not copied whole, so every pass
@@ -1775,7 +1778,7 @@ def test_activeft_computes_on_c_ordered_row_blocks(monkeypatch, init, search):
                                   centroid_search=search, random_state=0).fit(pool)
     names = {name for name, _ in seen}
     assert {"sq_norms", "_exhaustive_top" if search == "exact" else "top"} <= names
-    assert (init == "k-means") == ("kmeans_plusplus_seeds" in names)
+    assert (init != "random") == ("kmeans_plusplus_seeds" in names)
     assert [name for name, c_order in seen if not c_order] == []
     monkeypatch.undo()
     reference = ActiveFTSelector(n_cores=40, max_iter=12, init=init,

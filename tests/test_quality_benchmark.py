@@ -79,11 +79,12 @@ def test_default_rows_are_the_library_default(tmp_path):
         indices, _, _ = quality.select_default(ctx, budget, seed=1)
         sampler = BiLAFSampler(budget, core_selector=ActiveFTSelector(
             init="auto", random_state=1), random_state=1).fit(ds.X)
-        assert sampler.core_selector_.init_ == "k-means"
+        assert sampler.core_selector_.init_ == "stratified"
         np.testing.assert_array_equal(indices, sampler.selected_indices_)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert [name.rsplit("-", 1)[0] for name in names] == [
-        "digits-activeft-kmeans-k20-seed1", "digits-activeft-kmeans-k67-seed1"]
+        "digits-activeft-stratified-k20-seed1",
+        "digits-activeft-stratified-k67-seed1"]
 
 
 def _quality_module():
@@ -672,6 +673,33 @@ def test_aft_skm_variants_run_their_own_selection(config, function, monkeypatch)
     assert k == 12 and np.unique(idx).size == 12
     assert idx.min() >= 0 and idx.max() < 300
     assert called or function is None
+
+
+@pytest.mark.parametrize("n_strata", [1, 3, 12, 40])
+def test_pstrat_config_shares_its_start_by_stratum_size(n_strata, monkeypatch):
+    """``pstrat<C>`` starts ActiveFT from B distinct rows, shared among its
+    C strata in proportion to their sizes (a stratum of fewer rows than
+    its share, C = 40 > B, is taken whole)."""
+    import argparse
+
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name(f"pstrat{n_strata}") == f"pstrat{n_strata}"
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
+        I.config_name("pstrat0")
+    X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
+    starts = []
+    original = I.ActiveFTSelector
+
+    def recording(*args, **kwargs):
+        starts.append(np.asarray(kwargs["init"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(I, "ActiveFTSelector", recording)
+    idx, k = I._pick("toy", X, 12, 0, f"pstrat{n_strata}")
+    assert k == 12 and np.unique(idx).size == 12
+    assert starts and np.unique(starts[0]).size == 12
 
 
 @pytest.mark.parametrize("config", ["aft-skm-dn1", "aft-skm-dn1.5",
