@@ -47,16 +47,12 @@ array, a missing folder or results file, unknown options) are usage errors
 """
 
 import argparse
-import contextlib
-import functools
 import json
 import os
 import platform
 import resource
-import signal
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -64,6 +60,9 @@ import numpy as np
 
 # Time the checkout this script belongs to, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _sigterm import exits_on_sigterm  # noqa: E402
 
 N_FEATURES = 384
 IMAGENET_ROWS = 1_281_167
@@ -448,41 +447,6 @@ def _read_results(parser, path):
     if not records:
         parser.error(f"{path} holds no 'run' record; {hint}")
     return records
-
-
-@contextlib.contextmanager
-def _sigterm_as_exit():
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) == signal.SIG_IGN):
-        # Signal handlers can only be set from the main thread; and a
-        # SIGTERM the caller ignores (trap '' TERM) must not stop the run.
-        yield
-        return
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM,
-                      signal.SIG_DFL if previous is None else previous)
-
-
-def exits_on_sigterm(function):
-    """Decorate ``main``: SIGTERM (``kill``, a batch system's time limit)
-    raises ``SystemExit(143)`` while it runs, as Ctrl-C raises
-    KeyboardInterrupt, so that ``finally`` clauses remove the temporary
-    pool or figure beside their path and ``run --quick``'s folder; SIGTERM's
-    default action ends the process at once and leaves them behind (a
-    temporary pool of up to 2 GB).  As in ``quality.py``, which this
-    script does not import."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with _sigterm_as_exit():
-            return function(*args, **kwargs)
-    return wrapper
 
 
 @exits_on_sigterm

@@ -41,19 +41,15 @@ Usage, from the repository root::
 """
 
 import argparse
-import contextlib
 import csv
-import functools
 import gzip
 import hashlib
 import io
 import json
 import os
 import platform
-import signal
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -65,6 +61,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
+if str(HERE) not in sys.path:  # imported by path (the tests) too
+    sys.path.insert(0, str(HERE))
+
+from _sigterm import exits_on_sigterm  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
 from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector  # noqa: E402
@@ -759,39 +759,6 @@ def write_atomic(path, content):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _sigterm_as_exit():
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) == signal.SIG_IGN):
-        # Signal handlers can only be set from the main thread; and a
-        # SIGTERM the caller ignores (trap '' TERM) must not stop the run.
-        yield
-        return
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM,
-                      signal.SIG_DFL if previous is None else previous)
-
-
-def exits_on_sigterm(function):
-    """Decorate a ``main``: SIGTERM (``kill``, a batch system's time limit)
-    raises ``SystemExit(143)`` while it runs, as Ctrl-C raises
-    KeyboardInterrupt, so that ``finally`` clauses remove the temporary
-    files of :func:`write_atomic` and the cache locks; SIGTERM's default
-    action ends the process at once and leaves them behind."""
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with _sigterm_as_exit():
-            return function(*args, **kwargs)
-    return wrapper
 
 
 def aggregate(rows):

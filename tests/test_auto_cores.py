@@ -169,19 +169,21 @@ def test_invalid_string_is_rejected():
         RandomSelector(n_cores="coverage").fit(_pool())
 
 
-def test_k_means_start_on_few_distinct_rows_is_quiet_and_distinct():
+@pytest.mark.parametrize("init, n_cores", [("k-means", 10), ("stratified", 40)])
+def test_k_means_start_on_few_distinct_rows_is_quiet_and_distinct(init, n_cores):
     """One feature: the normalised rows take two values, far fewer than the
-    centroids; the start is still K distinct samples, with no warning."""
+    centroids (or strata); the start is still K distinct samples, with no
+    warning."""
     import warnings
 
     rng = np.random.RandomState(0)
     X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        selector = ActiveFTSelector(10, init="k-means", max_iter=3,
+        selector = ActiveFTSelector(n_cores, init=init, max_iter=3,
                                     random_state=0).fit(X)
-    assert np.unique(selector.init_indices_).size == 10
-    assert np.unique(selector.selected_indices_).size == 10
+    assert np.unique(selector.init_indices_).size == n_cores
+    assert np.unique(selector.selected_indices_).size == n_cores
 
 
 # -- exclude_isolated: the default core stage leaves out isolated rows ------
@@ -416,18 +418,6 @@ def test_stratified_start_is_distinct_deterministic_and_layout_free(n_cores):
     np.testing.assert_array_equal(a.init_indices_, b.init_indices_)
     np.testing.assert_array_equal(a.selected_indices_, b.selected_indices_)
     assert a.centroids_.dtype == np.float32
-
-
-def test_stratified_start_on_few_distinct_rows_is_quiet_and_distinct():
-    import warnings
-
-    rng = np.random.RandomState(0)
-    X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        selector = ActiveFTSelector(40, init="stratified", max_iter=3,
-                                    random_state=0).fit(X)
-    assert np.unique(selector.init_indices_).size == 40
 
 
 def test_stratified_start_keeps_a_small_far_away_group():
