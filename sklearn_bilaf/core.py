@@ -1085,8 +1085,11 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
             shares = filled + proportional_shares(sizes - filled,
                                                   n_centres - int(filled.sum()))
         if log is not None:
-            log(f"stratified start: {counted(n_strata, 'stratum', 'strata')} "
-                f"({time.perf_counter() - tic:.1f}s); k-means in each ...")
+            # Named as on the lines ActiveFTSelector prints around it.
+            log(f"stratified k-means start: "
+                f"{counted(n_strata, 'stratum', 'strata')} "
+                f"({time.perf_counter() - tic:.1f}s); k-means in "
+                f"{'it' if n_strata == 1 else 'each'} ...")
         picks = []
         for stratum in np.flatnonzero(shares):
             members = np.flatnonzero(strata == stratum)

@@ -440,3 +440,17 @@ def test_stratified_start_with_as_many_centres_as_rows():
     selector = ActiveFTSelector(25, init="stratified", max_iter=1,
                                 random_state=0).fit(X)
     np.testing.assert_array_equal(np.sort(selector.init_indices_), np.arange(25))
+
+
+@pytest.mark.parametrize("n_cores, strata, where", [
+    (1, "1 stratum", "k-means in it ..."),
+    (40, "30 strata", "k-means in each ..."),
+])
+def test_stratified_start_progress_reads_naturally(capsys, n_cores, strata, where):
+    """The strata line speaks of the start by the same name as the lines
+    around it, and of one stratum in the singular."""
+    ActiveFTSelector(n_cores, init="stratified", max_iter=1, random_state=0,
+                     verbose=1).fit(_pool(n=200, d=4, seed=3))
+    err = capsys.readouterr().err
+    assert (f"[ActiveFTSelector] stratified k-means start: {strata} (" in err), err
+    assert f"s); {where}\n" in err, err
