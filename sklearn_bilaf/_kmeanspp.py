@@ -1,9 +1,10 @@
 """scikit-learn's k-means++ seeding, bit for bit, in about half the time.
 
-ActiveFT's k-means start (``ActiveFTSelector(init="k-means")``, the
-sampler's default core stage on pools up to N x K = 2.5e8 and a million
-rows) runs scikit-learn's ``KMeans`` on one thread, and on the pools it was
-validated on four fifths of that time is the k-means++ seeding, not Lloyd's
+ActiveFT's k-means starts (``ActiveFTSelector(init="k-means")`` and
+``init="stratified"``, the latter the sampler's default core stage on pools
+up to N x K = 2.5e8 and a million rows) run scikit-learn's ``KMeans`` on
+one thread; in the plain k-means start, on the pools it was validated on,
+four fifths of that time is the k-means++ seeding, not Lloyd's
 iterations (WordNet pool, K = 3,280: 240 of 296 s).  Each seeding step
 measures the distance from a few candidate rows to every row; for float32
 rows scikit-learn upcasts the whole pool to float64, chunk by chunk, and

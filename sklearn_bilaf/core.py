@@ -1571,7 +1571,7 @@ class ActiveFTSelector(BaseCoreSelector):
     loss curve agreed with a float64 run to a relative 2e-5, the unit
     centroids to 5e-3 (absolute), and 99 of the 100 selected samples were
     the same.  The pool is never copied nor normalised into a copy (except
-    by the k-means start, see ``init``): it is read in row blocks, and those
+    by the k-means starts, see ``init``): it is read in row blocks, and those
     of a pool that is not C-contiguous (a Fortran-ordered array, a
     DataFrame's values, or a view such as ``X[:, :-1]``) are copied into C
     order one block at a time, so that the picks do not depend on the
@@ -2090,7 +2090,7 @@ class KMeansSelector(BaseCoreSelector):
     :class:`RandomSelector`, :class:`FarthestPointSelector` and ActiveFT's
     random start, it copies a memory-mapped pool whole (as do
     :class:`ClustererSelector` with a k-means clusterer and ActiveFT's
-    k-means start).  KMeans runs on at most two OpenMP threads (fewer if the
+    k-means starts).  KMeans runs on at most two OpenMP threads (fewer if the
     calling thread is limited to one), so that its centres repeat bit for
     bit from run to run: with more, its threads add their partial centres
     in the order they finish.
