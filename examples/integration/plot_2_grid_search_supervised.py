@@ -41,8 +41,8 @@ X_train, X_test, y_train, y_test = train_test_split(
 # ``labelbudgetclassifier__sampler__denoiser__removal_rate``.  (With the
 # default ``denoiser=None`` that parameter does not exist.)  The core stage
 # written out is the sampler's default one, ActiveFT started from k-means
-# (``init="auto"``; ``ActiveFTSelector()`` alone starts at random, as in the
-# paper).
+# within strata of the pool (``init="auto"``; ``ActiveFTSelector()`` alone
+# starts at random, as in the paper).
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline

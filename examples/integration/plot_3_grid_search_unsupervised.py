@@ -28,7 +28,8 @@ X, y = load_digits(return_X_y=True)  # y is only used at the very end
 
 # The stages are given as objects so that the grid search below can reach
 # their parameters; they are the sampler's default stages written out
-# (ActiveFT started from k-means, ``init="auto"``, and IDC denoising), with 10
+# (ActiveFT started from k-means within strata of the pool, ``init="auto"``,
+# and IDC denoising), with 10
 # core samples: the default number, 5 % of the pool, would equal this budget
 # and leave no boundary samples.
 sampler = BiLAFSampler(

@@ -68,10 +68,10 @@ plt.show()
 # Train a logistic regression on each selection, with the true labels of the
 # selected samples only, and score it on the test set.  ``"auto"`` is the
 # library's default (5 % of the pool as cores, at most the budget: here 67,
-# so up to a budget of 67 BiLAF is ActiveFT alone, started from k-means on
-# the normalised rows rather than from random samples), ``"paper"`` the
-# paper's 0.5 % of the pool (6 cores, random start), ``B/2`` half of the
-# budget.
+# so up to a budget of 67 BiLAF is ActiveFT alone, started from k-means
+# within strata of the normalised rows rather than from random samples),
+# ``"paper"`` the paper's 0.5 % of the pool (6 cores, random start), ``B/2``
+# half of the budget.
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_bilaf.core import RandomSelector
