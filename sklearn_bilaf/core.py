@@ -1629,7 +1629,8 @@ class ActiveFTSelector(BaseCoreSelector):
         graph is built by pynndescent, whose index is seeded from
         ``random_state``; see ``centroid_graph``).  On
         validation splits of two pools ``"stratified"`` gave the best
-        selections we measured, then ``"k-means"`` (see the benchmarks page).
+        selections of the starts we measured, then ``"k-means"`` (see the
+        benchmarks page).
     random_state : int, RandomState instance or None, default=None
         Seed of the start (the random samples, or the k-means of
         ``init="k-means"`` and ``"stratified"``), of the batches and of the
