@@ -1091,7 +1091,9 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
                 f"({time.perf_counter() - tic:.1f}s); k-means in "
                 f"{'it' if n_strata == 1 else 'each'} ...")
         picks = []
-        for stratum in np.flatnonzero(shares):
+        with_share = np.flatnonzero(shares)
+        last_line = time.perf_counter()
+        for done, stratum in enumerate(with_share, start=1):
             members = np.flatnonzero(strata == stratum)
             if shares[stratum] == members.size:
                 picks.append(members)
@@ -1099,7 +1101,19 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
             rows = unit[members]
             centres = kmeans(rows, int(shares[stratum])).cluster_centers_
             picks.append(members[nearest_unused(rows, centres, "euclidean")])
+            # On a large pool the strata take minutes: a line now and then,
+            # as the plain start gives during its seeding.
+            if (log is not None and done < with_share.size
+                    and time.perf_counter() - last_line >= _PROGRESS_SECONDS):
+                last_line = time.perf_counter()
+                log(f"stratified k-means start: {done} of "
+                    f"{counted(with_share.size, 'stratum', 'strata')} done "
+                    f"({last_line - tic:.1f}s)")
     return np.sort(np.concatenate(picks))
+
+
+#: Least time between two progress lines of the stratified start.
+_PROGRESS_SECONDS = 5
 
 
 # What each caller of _inverse_row_norms tells the user to do about all-zero

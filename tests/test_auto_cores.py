@@ -454,3 +454,21 @@ def test_stratified_start_progress_reads_naturally(capsys, n_cores, strata, wher
     err = capsys.readouterr().err
     assert (f"[ActiveFTSelector] stratified k-means start: {strata} (" in err), err
     assert f"s); {where}\n" in err, err
+
+
+def test_stratified_start_reports_progress_through_its_strata(monkeypatch):
+    """On a large pool the strata's k-means take minutes: with a log, a
+    line now and then says how many strata are done (never the last one,
+    which the caller's closing line covers); without, nothing."""
+    import sklearn_bilaf.core as core
+
+    X = _pool(n=600, d=5, seed=2).astype(np.float32)
+    inv = core._inverse_row_norms(X, np.float32)
+    monkeypatch.setattr(core, "_PROGRESS_SECONDS", 0)
+    lines = []
+    quiet = core.stratified_kmeans_start(X, 60, inv, 0)
+    logged = core.stratified_kmeans_start(X, 60, inv, 0, log=lines.append)
+    np.testing.assert_array_equal(quiet, logged)
+    progress = [line for line in lines if " done (" in line]
+    assert progress[0].startswith("stratified k-means start: 1 of 30 strata done (")
+    assert progress[-1].startswith("stratified k-means start: 29 of 30 strata done")
