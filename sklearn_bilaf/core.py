@@ -1695,9 +1695,10 @@ class ActiveFTSelector(BaseCoreSelector):
         the iterations read.  ``0`` keeps every row (the paper's ActiveFT,
         and :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         ``"auto"`` is 0.05 up to 200,000 rows and 0 beyond (the search is
-        quadratic in N), and 0 with an ``init`` array.  On the validation
-        splits of two nearly balanced pools 0.05, with the k-means start,
-        gave the best selections we measured, but not on their test splits,
+        quadratic in N), and 0 with an ``init`` array.  On a validation
+        split of two nearly balanced pools 0.05, with the k-means start,
+        gave the best selections we measured (on a second split of one of
+        them the stratified start did better), but not on their test splits,
         and the rows of a rare class, sparser than the others, can make up
         most of those left out (see the benchmarks page): it is not the
         default.  A positive share with an ``init`` array is an error: the
