@@ -1108,23 +1108,27 @@ def main(argv=None):
         check_plan(parser, args)
     data_dirs = {"wordnet": args.wordnet_dir, "fashion-mnist": args.fashion_mnist_dir}
     name = args.results_name or ("quality_quick" if args.quick else "quality")
-    if args.results_dir is None:
-        # A quick run (a smoke test) measures afresh every time and leaves the
-        # committed results folder alone: resumed from an earlier quick run's
-        # file there, it would measure nothing.
-        args.results_dir = (Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
-                            if args.quick else RESULTS_DIR)
-    cache_dir = args.cache_dir or args.results_dir / "cache"
-    folders = [("--results-dir", args.results_dir)]
-    if not args.render_only:
+    # A quick run (a smoke test) measures afresh every time and leaves the
+    # committed results folder alone: resumed from an earlier quick run's
+    # file there, it would measure nothing.  Its new folder is made once the
+    # options are checked: a usage error left it behind, empty.
+    fresh = args.results_dir is None and args.quick
+    if args.results_dir is None and not args.quick:
+        args.results_dir = RESULTS_DIR
+    folders = [] if fresh else [("--results-dir", args.results_dir)]
+    if not args.render_only and not (fresh and args.cache_dir is None):
         # The default cache folder too: a file named cache in the results
         # folder failed once the first ActiveFT selection was computed.
-        folders.append(("--cache-dir", cache_dir))
+        folders.append(("--cache-dir",
+                        args.cache_dir or args.results_dir / "cache"))
     for option, folder in folders:
         problem = path_problem(folder)
         if problem:
             parser.error(f"{option}: {problem}; give {option} a folder (new "
                          "or existing)")
+    if fresh:
+        args.results_dir = Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
+    cache_dir = args.cache_dir or args.results_dir / "cache"
     results = args.results_dir / f"{name}.csv"
     try:
         # Checked before any data is loaded: a file of another script (or

@@ -1274,3 +1274,25 @@ def test_isolated_rows_were_best_on_the_first_validation_split_only():
             "gave the best selections") in guide
     docstring = " ".join(ActiveFTSelector.__doc__.split())
     assert "On a validation split of two nearly balanced pools 0.05" in docstring
+
+@pytest.mark.parametrize("argv", [
+    ["--quick", "--cache-dir", "{file}"],
+    ["--quick", "--cache-dir", "{file}/sub"],
+    ["--quick", "--results-name", "x", "--seeds", "0"],  # refused by --quick
+])
+def test_a_refused_quick_run_leaves_no_temporary_folder(tmp_path, monkeypatch,
+                                                        capsys, argv):
+    """--quick without --results-dir made its temporary results folder
+    before the options were checked, so a usage error left an empty
+    bilaf-quality-quick-* folder behind."""
+    import tempfile
+
+    Q = _quality_module()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    with pytest.raises(SystemExit) as exc:
+        Q.main([a.format(file=afile) for a in argv])
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
