@@ -88,4 +88,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

@@ -255,4 +255,6 @@ def _run(args):
 
 
 if __name__ == "__main__":
-    main()
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

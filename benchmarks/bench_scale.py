@@ -553,4 +553,6 @@ def main(argv=None):
     return 0
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

@@ -21,6 +21,7 @@ with exact float64 re-checks of the decisions they could get wrong:
 """
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -132,4 +133,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

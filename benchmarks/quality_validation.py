@@ -459,4 +459,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

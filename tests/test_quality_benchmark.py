@@ -1296,3 +1296,58 @@ def test_a_refused_quick_run_leaves_no_temporary_folder(tmp_path, monkeypatch,
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def _run_into_a_closed_pipe(command):
+    """Run ``command`` with its stdout a pipe whose reader has gone (as
+    ``| head -3`` once head has its lines)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("argv", [
+    ["quality_ideas.py", "--summary"],
+    ["quality_validation.py", "--summary"],
+    ["bench_scale.py", "compare", str(SCRIPT.parent / "results" / "scale.jsonl")],
+])
+def test_output_cut_short_by_its_reader_ends_quietly(argv):
+    """``--summary | head -3`` ended with a BrokenPipeError traceback; the
+    scripts exit with status 1 and say nothing, as Python's documentation
+    advises (signal module, "Note on SIGPIPE")."""
+    done = _run_into_a_closed_pipe([sys.executable, str(SCRIPT.parent / argv[0]),
+                                    *argv[1:]])
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
+_CHATTY = """
+import sys
+sys.path.insert(0, {folder!r})
+from _stdout import exit_status
+
+def main():
+    for _ in range(100_000):
+        print("a line of a table")
+    return {status}
+
+sys.exit(exit_status(main))
+"""
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_the_scripts_entry_point_helper(status):
+    code = _CHATTY.format(folder=str(SCRIPT.parent), status=status)
+    done = _run_into_a_closed_pipe([sys.executable, "-c", code])
+    assert (done.returncode, done.stderr) == (1, "")
+    # With a reader, main's own status.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == status
+    assert done.stdout.count("\n") == 100_000
