@@ -46,12 +46,14 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import platform
 import sys
 import tempfile
 import time
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +129,33 @@ NEEDS_CORES = {"bilaf-paper", "bilaf-published", *ABLATIONS}
 
 
 class DatasetUnavailable(RuntimeError):
-    """The files of a dataset are not on this machine."""
+    """The files of a dataset are not on this machine, or one of them cannot
+    be read (cut short, damaged, or not what its name says)."""
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _refuse_empty(path, hint):
+    if path.stat().st_size == 0:
+        raise DatasetUnavailable(f"{path} is empty (0 bytes){hint}")
+
+
+def _load_npy(path, hint, mmap_mode=None):
+    """``np.load`` of a dataset's .npy file, or DatasetUnavailable naming it
+    and what is wrong, followed by ``hint`` (where to get it again)."""
+    _refuse_empty(path, hint)
+    with open(path, "rb") as handle:
+        if handle.read(6) != b"\x93NUMPY":
+            # numpy would say that it "contains pickled (object) data".
+            raise DatasetUnavailable(
+                f"{path} is not a .npy file (it lacks the .npy header){hint}")
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DatasetUnavailable(
+            f"{path} is cut short or damaged ({_one_line(exc)}){hint}") from None
 
 
 # -- data -------------------------------------------------------------------
@@ -182,28 +210,64 @@ def load_wordnet(path=WORDNET_DIR):
             "beside this repository (../shared/data/wordnet-nouns-minilm, "
             "whose README says how they were made); pass their folder with "
             "--wordnet-dir.")
-    X = np.load(path / "X.npy", mmap_mode="r")
-    y = np.load(path / "y.npy", mmap_mode="r")
-    train = np.load(path / "train_idx.npy")
-    test = np.load(path / "test_idx.npy")
+    hint = ("; copy the folder again (../shared/data/wordnet-nouns-minilm "
+            "beside this repository)")
+    X = _load_npy(path / "X.npy", hint, mmap_mode="r")
+    y = _load_npy(path / "y.npy", hint, mmap_mode="r")
+    train = _load_npy(path / "train_idx.npy", hint)
+    test = _load_npy(path / "test_idx.npy", hint)
     X_pool = np.ascontiguousarray(X[train], dtype=np.float32)
     X_test = np.ascontiguousarray(X[test], dtype=np.float32)
     y_pool = np.asarray(y[train], dtype=np.intp)
     y_test = np.asarray(y[test], dtype=np.intp)
     # The number of classes (ProbCover's k-means) is the data set's metadata,
     # not counted from the labels.
-    n_classes = len(json.loads((path / "classes.json").read_text()))
+    try:
+        classes = json.loads((path / "classes.json").read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        classes = exc
+    if not isinstance(classes, list):
+        reason = _one_line(classes) if isinstance(classes, Exception) else (
+            f"a JSON {type(classes).__name__}")
+        raise DatasetUnavailable(
+            f"{path / 'classes.json'} is not a JSON list ({reason}){hint}")
+    n_classes = len(classes)
     return Dataset("wordnet", X_pool, y_pool, X_test, y_test, n_classes,
                    _pool_budgets(X_pool.shape[0]))
 
 
-def _read_idx(path):
-    """An IDX file (the MNIST format), gzip-compressed."""
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    ndim = data[3]
+def _read_idx(path, hint=""):
+    """An IDX file (the MNIST format) of unsigned bytes, gzip-compressed; a
+    DatasetUnavailable naming it, followed by ``hint``, when it is not one."""
+    _refuse_empty(path, hint)
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+    except EOFError as exc:  # a download or copy cut short
+        raise DatasetUnavailable(
+            f"{path} is cut short ({_one_line(exc)}){hint}") from None
+    except gzip.BadGzipFile as exc:
+        what = ("is not a gzip file" if "not a gzipped file" in str(exc).lower()
+                else f"is damaged ({_one_line(exc)})")
+        raise DatasetUnavailable(f"{path} {what}{hint}") from None
+    except (OSError, zlib.error) as exc:
+        raise DatasetUnavailable(
+            f"{path} is damaged ({_one_line(exc)}){hint}") from None
+    # Two zero bytes, 0x08 (unsigned bytes), the number of dimensions, then
+    # each size as a big-endian 32-bit integer.
+    ndim = data[3] if len(data) >= 4 and data[:3] == b"\0\0\x08" else 0
+    if not ndim or len(data) < 4 + 4 * ndim:
+        raise DatasetUnavailable(
+            f"{path} is not an IDX file of bytes (no valid header after "
+            f"decompressing){hint}")
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big")
                   for i in range(ndim))
+    n_values = len(data) - 4 - 4 * ndim
+    if n_values != math.prod(shape):
+        raise DatasetUnavailable(
+            f"{path} holds {n_values} values where its header announces "
+            f"{' x '.join(map(str, shape))} = {math.prod(shape)}: cut short or "
+            f"damaged{hint}")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -222,7 +286,10 @@ def load_fashion_mnist(path=FASHION_DIR):
             "from Debian's package: apt-get install dataset-fashion-mnist (or "
             "pass a folder with the four official .gz files with "
             "--fashion-mnist-dir)")
-    images, labels, test_images, test_labels = (_read_idx(path / n) for n in names)
+    hint = ("; get it again (apt-get install --reinstall "
+            "dataset-fashion-mnist, or the official file)")
+    images, labels, test_images, test_labels = (_read_idx(path / n, hint)
+                                                for n in names)
     X_pool = images.reshape(len(images), -1).astype(np.float64) / 255.0
     X_test = test_images.reshape(len(test_images), -1).astype(np.float64) / 255.0
     pca = PCA(n_components=64, random_state=0).fit(X_pool)

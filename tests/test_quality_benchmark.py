@@ -1351,3 +1351,113 @@ def test_the_scripts_entry_point_helper(status):
                           text=True, timeout=300)
     assert done.returncode == status
     assert done.stdout.count("\n") == 100_000
+
+
+def _wordnet_folder(folder):
+    import json
+
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    np.save(folder / "X.npy", rng.rand(40, 4).astype(np.float16))
+    np.save(folder / "y.npy", np.repeat([0, 1], 20).astype(np.int16))
+    np.save(folder / "train_idx.npy", np.arange(0, 40, 2, dtype=np.int32))
+    np.save(folder / "test_idx.npy", np.arange(1, 40, 2, dtype=np.int32))
+    (folder / "classes.json").write_text(json.dumps(["a", "b"]))
+
+
+def _cut(path, keep):
+    data = path.read_bytes()
+    path.write_bytes(data[:keep if keep >= 0 else len(data) + keep])
+
+
+@pytest.mark.parametrize("name", ["X.npy", "y.npy", "train_idx.npy",
+                                  "test_idx.npy"])
+@pytest.mark.parametrize("damage, message", [
+    (lambda p: _cut(p, -7), r"is cut short or damaged \(.+\)"),
+    (lambda p: _cut(p, 30), r"is cut short or damaged \(.+\)"),
+    (lambda p: p.write_text("X\n" * 50), r"is not a \.npy file"),
+    (lambda p: p.write_bytes(b""), r"is empty \(0 bytes\)"),
+])
+def test_a_damaged_wordnet_file_is_named(tmp_path, name, damage, message):
+    """A truncated .npy (a copy cut short) or a file that is not one gave a
+    raw ValueError or EOFError traceback, or numpy's "contains pickled
+    (object) data" for a text file."""
+    import re
+
+    Q = _quality_module()
+    _wordnet_folder(tmp_path)
+    damage(tmp_path / name)
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=re.escape(str(tmp_path / name)) + " " + message
+                       + r".*wordnet-nouns-minilm"):
+        Q.load_wordnet(tmp_path)
+    # Reported as the run's other unusable data are: skipped, named.
+    lines = []
+    assert Q.run("wordnet", ["random"], None, [0], tmp_path / "r.csv",
+                 tmp_path / "cache", log=lines.append, data_dir=tmp_path) is None
+    assert lines[0].startswith(f"[wordnet] skipped: {tmp_path / name} ")
+
+
+def test_a_damaged_wordnet_class_list_is_named(tmp_path):
+    Q = _quality_module()
+    _wordnet_folder(tmp_path)
+    _cut(tmp_path / "classes.json", 5)
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=r"classes.json is not a JSON list \(.+\)"):
+        Q.load_wordnet(tmp_path)
+
+
+_FASHION = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+def _idx(values):
+    """``values`` (uint8) in the IDX format, gzip-compressed."""
+    import gzip
+
+    header = bytes([0, 0, 8, values.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in values.shape)
+    return gzip.compress(header + values.tobytes())
+
+
+def _fashion_folder(folder):
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    for name, n in zip(_FASHION, (80, 80, 20, 20), strict=True):
+        values = (rng.randint(0, 256, (n, 8, 8)) if "images" in name
+                  else np.arange(n) % 10)
+        (folder / name).write_bytes(_idx(values.astype(np.uint8)))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda p: _cut(p, -9), r"is cut short \(.+\)"),
+    (lambda p: p.write_text("not compressed\n"), r"is not a gzip file"),
+    (lambda p: p.write_bytes(p.read_bytes()[:20] + bytes(30)),
+     r"is damaged \(.+\)"),
+    (lambda p: p.write_bytes(_idx(__import__("numpy").zeros((4, 8, 8), "u1"))
+                             [:0]), r"is empty \(0 bytes\)"),
+    (lambda p: p.write_bytes(__import__("gzip").compress(b"\0\0\x08")),
+     r"is not an IDX file of bytes"),
+    (lambda p: p.write_bytes(__import__("gzip").compress(b"<html>" * 9)),
+     r"is not an IDX file of bytes"),
+    (lambda p: p.write_bytes(__import__("gzip").compress(
+        bytes([0, 0, 8, 2, 0, 0, 0, 9, 0, 0, 0, 9]) + bytes(80))),
+     r"holds 80 values where its header announces 9 x 9 = 81: cut short"),
+])
+def test_a_damaged_fashion_mnist_file_is_named(tmp_path, damage, message):
+    """A truncated .gz gave an EOFError traceback ("Compressed file ended
+    before the end-of-stream marker was reached"), another file a
+    BadGzipFile, zlib.error, IndexError or ValueError one, none naming it."""
+    import re
+
+    Q = _quality_module()
+    _fashion_folder(tmp_path)
+    assert Q.load_fashion_mnist(tmp_path).X.shape == (80, 64)
+    path = tmp_path / _FASHION[1]
+    damage(path)
+    with pytest.raises(Q.DatasetUnavailable,
+                       match=re.escape(str(path)) + " " + message
+                       + r".*dataset-fashion-mnist"):
+        Q.load_fashion_mnist(tmp_path)
