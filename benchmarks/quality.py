@@ -587,6 +587,19 @@ def fit_probe(X, y):
     return clf, "" if converged else "probe did not converge in 2000 iterations"
 
 
+def probe_predictions(X_sel, y_sel, X_eval, rows="test"):
+    """The protocol probe's predictions for ``X_eval``, trained on the picks
+    (``X_sel``, ``y_sel``), and a note: :func:`fit_probe`'s, or, for picks
+    of a single class (which LogisticRegression refuses), that the probe
+    predicts that class for every one of the ``rows`` (what any classifier
+    trained on them would do)."""
+    if np.unique(y_sel).size < 2:
+        return (np.full(X_eval.shape[0], y_sel[0]),
+                f"one class selected: the probe predicts it for every {rows} row")
+    clf, note = fit_probe(X_sel, y_sel)
+    return clf.predict(X_eval), note
+
+
 def evaluate(ds, indices):
     """Accuracy and balanced accuracy of the protocol's probe on the test split.
 
@@ -600,12 +613,7 @@ def evaluate(ds, indices):
 
     indices = np.asarray(indices)
     y_sel = ds.y[indices]
-    if np.unique(y_sel).size < 2:  # one class: the probe predicts it
-        pred = np.full(ds.y_test.shape, y_sel[0])
-        note = "one class selected: the probe predicts it for every test row"
-    else:
-        clf, note = fit_probe(ds.X[indices], y_sel)
-        pred = clf.predict(ds.X_test)
+    pred, note = probe_predictions(ds.X[indices], y_sel, ds.X_test, "test")
     with warnings.catch_warnings():
         # Classes predicted but absent from y_test (not in these splits).
         warnings.simplefilter("ignore")

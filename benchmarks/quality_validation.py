@@ -143,12 +143,14 @@ def activeft(name, X, k, seed):
 
 
 def score(X, y, Xv, yv, idx):
-    """Validation accuracy of the protocol's probe trained on the picks."""
+    """Validation accuracy of the protocol's probe trained on the picks
+    (picks of one class predict it everywhere, as ``quality.py`` scores
+    them)."""
     idx = np.asarray(idx)
-    clf, note = Q.fit_probe(X[idx], y[idx])
+    pred, note = Q.probe_predictions(X[idx], y[idx], Xv, "validation")
     if note:
         print(f"  WARNING: {note}", flush=True)
-    return float((clf.predict(Xv) == yv).mean())
+    return float((pred == yv).mean())
 
 
 _RANKINGS = {}

@@ -1461,3 +1461,22 @@ def test_a_damaged_fashion_mnist_file_is_named(tmp_path, damage, message):
                        match=re.escape(str(path)) + " " + message
                        + r".*dataset-fashion-mnist"):
         Q.load_fashion_mnist(tmp_path)
+
+
+def test_validation_score_of_a_one_class_selection(capsys):
+    """quality_validation.py's score (also quality_ideas.py's) fitted the
+    probe on picks of one class, which LogisticRegression refuses (a
+    ValueError ended the run); quality.py's evaluate predicts that class for
+    every row, with a warning: so does the score now."""
+    import numpy as np
+
+    V = _study_module("quality_validation")
+    rng = np.random.RandomState(0)
+    X, Xv = rng.rand(30, 3), rng.rand(8, 3)
+    y = np.repeat([0, 1, 2], 10)
+    yv = np.array([1, 1, 1, 0, 2, 2, 0, 1])
+    assert V.score(X, y, Xv, yv, [10, 14, 17]) == 0.5
+    assert "one class selected" in capsys.readouterr().out
+    # Two classes: the probe, as before.
+    acc = V.score(X, y, Xv, yv, [0, 10, 14, 25])
+    assert acc == V.Q.fit_probe(X[[0, 10, 14, 25]], y[[0, 10, 14, 25]])[0].score(Xv, yv)
