@@ -430,13 +430,14 @@ def _clearer_conversion_error(X, exc):
             rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
                      f"({rows_named(rows)})")
-            those = "that row" if rows.size == 1 else "those rows"
+            those, them = (("that row", "it") if rows.size == 1 else
+                           ("those rows", "them"))
         except (TypeError, ValueError):
-            where, those = "", "those rows"
+            where, those, them = "", "those rows", "them"
         return ValueError(
             f"X contains {what}{where}: embeddings must be finite numbers. Drop "
             f"{those} (and keep track of the rows you drop) or fix the feature "
-            "extractor that produced them." + _float16_hint(X)
+            f"extractor that produced {them}." + _float16_hint(X)
         )
     shape = getattr(X, "shape", None)
     if "got 1D array" in message:
@@ -516,8 +517,8 @@ def _check_finite_in_chunks(X):
             f"{bad.size} row{'' if bad.size == 1 else 's'} "
             f"({rows_named(bad)}): embeddings must be finite numbers. Drop "
             f"{'that row' if bad.size == 1 else 'those rows'} (and keep track of "
-            "the rows you drop) or fix the feature "
-            "extractor that produced them." + _float16_hint(X)
+            "the rows you drop) or fix the feature extractor that produced "
+            f"{'it' if bad.size == 1 else 'them'}." + _float16_hint(X)
         )
 
 

@@ -81,24 +81,26 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
-_DROP_OR_FIX = "Drop those rows or fix the feature extractor that produced them."
+def _drop_or_fix(n):
+    return (f"Drop {'that row' if n == 1 else 'those rows'} or fix the "
+            f"feature extractor that produced {'it' if n == 1 else 'them'}.")
 
 
-def _refuse_non_finite(rows, start, name="X", fix=_DROP_OR_FIX):
+def _refuse_non_finite(rows, start, name="X", fix=_drop_or_fix):
     """A ``ValueError`` naming the rows (numbered from ``start``) that hold
-    NaN or inf, if any, and ending with ``fix``."""
+    NaN or inf, if any, and ending with ``fix(number of those rows)``."""
     finite = np.isfinite(rows).all(axis=1)
     if not finite.all():
         bad = start + np.flatnonzero(~finite)
         raise ValueError(
             f"{name} holds NaN or inf in {rows_named(bad)}: embeddings must be "
-            f"finite numbers. {fix}"
+            f"finite numbers. {fix(bad.size)}"
         )
 
 
 def _refuse_unusable(rows, start, limit, name="X", rescale=None,
-                     fix=_DROP_OR_FIX):
-    """Refuse NaN/inf (naming the rows, numbered from ``start``; ``fix``
+                     fix=_drop_or_fix):
+    """Refuse NaN/inf (naming the rows, numbered from ``start``; ``fix(n)``
     says what to do) and values beyond ``limit``, whose squared distances
     overflow: two reductions, no temporary, when the rows are fine.
     ``rescale`` names what to rescale (``name`` when None)."""
@@ -368,17 +370,21 @@ def outside_distances(rows, own_label, core_rows, metric):
         both = "rows and core_rows"
         if rows.dtype.kind == "f":
             # Whole numbers are finite, and far below the limit.
-            _refuse_unusable(rows, 0, limit, "rows", both,
-                             fix="Drop those rows (and their own_label, if one "
-                                 "per row) or fix the feature extractor that "
-                                 "produced them.")
+            _refuse_unusable(
+                rows, 0, limit, "rows", both,
+                fix=lambda n: (
+                    f"Drop {'that row (and its' if n == 1 else 'those rows (and their'}"
+                    " own_label, if one per row) or fix the feature extractor "
+                    f"that produced {'it' if n == 1 else 'them'}."))
         # Not "drop those rows": a core's position is its class number, so
         # dropping one would give the classes after it other numbers.
         _refuse_unusable(
             core_rows, 0, limit, "core_rows", both,
-            fix="Fix the feature extractor that produced them: a core cannot "
-                "be dropped, as own_label and opponent number the classes by "
-                "the position of their core.")
+            fix=lambda n: (
+                f"Fix the feature extractor that produced "
+                f"{'it' if n == 1 else 'them'}: a core cannot be dropped, as "
+                "own_label and opponent number the classes by the position of "
+                "their core."))
     return _outside_distances(rows, labels, core_rows, metric)
 
 

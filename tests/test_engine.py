@@ -248,14 +248,23 @@ def test_outside_distances_refuses_unusable_rows():
     bad = X.copy()
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match=r"rows holds NaN or inf in row 3:"
-                       r".*Drop those rows \(and their own_label"):
+                       r".*Drop that row \(and its own_label, if one per "
+                       r"row\) or fix the feature extractor that produced "
+                       r"it\.$"):
+        outside_distances(bad, 0, cores, "euclidean")
+    bad[2, 0] = np.inf
+    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows "
+                       r"\[2, 3\]:.*Drop those rows \(and their own_label, if "
+                       r"one per row\) or fix the feature extractor that "
+                       r"produced them\.$"):
         outside_distances(bad, 0, cores, "euclidean")
     with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in row 1:"
-                       r".*Fix the feature extractor.*a core cannot be dropped"
+                       r".*Fix the feature extractor that produced it: a core "
+                       r"cannot be dropped"
                        ) as info:
         outside_distances(X, 0, np.where(cores == 9.0, np.inf, cores), "euclidean")
     # Dropping a core would renumber the classes after it: not advised.
-    assert "Drop those rows" not in str(info.value)
+    assert "Drop" not in str(info.value)
     with pytest.raises(ValueError, match=r"core_rows has values as large as 9e\+200.*"
                        r"Rescale rows and core_rows \(e.g. divide both"):
         outside_distances(X, 0, cores * 1e200, "euclidean")
@@ -1784,3 +1793,21 @@ def test_pseudo_class_of_integer_rows_computes_in_float64():
     with pytest.raises(ValueError, match=r"rows must be a 1-D array of local "
                                          r"positions; got shape \(1, 2\)"):
         pseudo_class.distances([[0, 1]])
+
+
+def test_non_finite_rows_of_assign_pseudo_classes_in_the_singular():
+    """The advice read "Drop those rows or fix the feature extractor that
+    produced them." after naming a single row."""
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = np.random.RandomState(0).rand(12, 3)
+    X[4, 1] = np.nan
+    with pytest.raises(ValueError) as info:
+        assign_pseudo_classes(X, [0, 1])
+    assert str(info.value) == (
+        "X holds NaN or inf in row 4: embeddings must be finite numbers. Drop "
+        "that row or fix the feature extractor that produced it.")
+    X[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"in rows \[4, 5\]: .*Drop those rows "
+                       r"or fix the feature extractor that produced them\.$"):
+        assign_pseudo_classes(X, [0, 1])

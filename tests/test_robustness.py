@@ -314,7 +314,9 @@ def _fit(X, budget=3, **params):
 def test_non_finite_values_are_refused(value, word, row, col):
     X = np.random.RandomState(0).normal(size=(20, 5))
     X[row, col] = value
-    with pytest.raises(ValueError, match=rf"X contains {word}.* 1 row \(row {row}\)"):
+    with pytest.raises(ValueError, match=rf"X contains {word}.* 1 row \(row {row}\)"
+                       r".*Drop that row \(.*\) or fix the feature extractor "
+                       r"that produced it\."):
         _fit(X)
 
 
@@ -322,7 +324,9 @@ def test_non_finite_error_names_the_rows():
     X = np.random.RandomState(0).normal(size=(20, 5)).astype(np.float32)
     X[[2, 9, 11], 1] = np.nan
     with pytest.raises(ValueError, match=r"3 rows \(rows \[2, 9, 11\]\).*"
-                                         r"finite.*Drop those rows \("):
+                                         r"finite.*Drop those rows \(.*\) or "
+                                         r"fix the feature extractor that "
+                                         r"produced them\."):
         _fit(X)
 
 
