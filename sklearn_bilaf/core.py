@@ -1074,7 +1074,13 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
     with one_thread("blas", "openmp"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         n_strata = min(STRATA, n_centres)
-        strata = kmeans(unit, n_strata).labels_
+        if n_strata == 1:
+            # The single stratum is the whole pool, and the k-means within it
+            # below is the same one-cluster k-means: its centre is the mean
+            # of the rows whatever the seeding, so run it there only.
+            strata = np.zeros(unit.shape[0], dtype=np.intp)
+        else:
+            strata = kmeans(unit, n_strata).labels_
         sizes = np.bincount(strata, minlength=n_strata)
         shares = proportional_shares(sizes, n_centres)
         filled = sizes > 0
@@ -1098,7 +1104,8 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
             if shares[stratum] == members.size:
                 picks.append(members)
                 continue
-            rows = unit[members]
+            # A stratum of every row (K = 1) is read in place, not copied.
+            rows = unit if members.size == unit.shape[0] else unit[members]
             centres = kmeans(rows, int(shares[stratum])).cluster_centers_
             picks.append(members[nearest_unused(rows, centres, "euclidean")])
             # On a large pool the strata take minutes: a line now and then,

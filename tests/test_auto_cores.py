@@ -472,3 +472,42 @@ def test_stratified_start_reports_progress_through_its_strata(monkeypatch):
     progress = [line for line in lines if " done (" in line]
     assert progress[0].startswith("stratified k-means start: 1 of 30 strata done (")
     assert progress[-1].startswith("stratified k-means start: 29 of 30 strata done")
+
+
+# Picks of the stratified start recorded before a single stratum stopped
+# running its k-means twice (seed 11; pools of test_..._does_its_k_means_once).
+_STRATIFIED_PICKS = {
+    (40, 3): [[12], [7, 36], [16, 17, 36], [1, 16, 28, 37],
+              [16, 27, 28, 35, 37]],
+    (150, 6): [[57], [27, 115], [57, 131, 132], [57, 76, 102, 131],
+               [57, 74, 76, 102, 123]],
+    (317, 8): [[78], [78, 245], [78, 159, 274], [66, 124, 195, 274],
+               [30, 38, 218, 228, 274]],
+}
+
+
+@pytest.mark.parametrize("seed, shape", enumerate(_STRATIFIED_PICKS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stratified_start_of_one_centre_does_its_k_means_once(
+        monkeypatch, seed, shape, dtype):
+    """With K = 1 the single stratum is the whole pool: its k-means ran
+    twice (once to cut the strata, once within the stratum, on a copy of
+    the normalised pool), for the same centre.  The picks are those of
+    before, for K = 1 and for K = 2 to 5."""
+    import sklearn.cluster
+
+    import sklearn_bilaf.core as core
+
+    rng = np.random.RandomState(seed)
+    X = (rng.normal(size=shape) + rng.randint(0, 3, size=(shape[0], 1))).astype(dtype)
+    inv = core._inverse_row_norms(X, X.dtype)
+    fits = []
+    fit = sklearn.cluster.KMeans.fit
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit",
+                        lambda self, *a, **k: fits.append(self) or fit(self, *a, **k))
+    picks = [core.stratified_kmeans_start(X, k, inv, 11).tolist()
+             for k in range(1, 6)]
+    assert picks == _STRATIFIED_PICKS[shape]
+    # K = 1: one k-means; K = 2 to 5: the strata's, then one per stratum
+    # with more rows than its share.
+    assert [f.n_clusters for f in fits[:2]] == [1, 2]
