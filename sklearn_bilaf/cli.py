@@ -306,8 +306,9 @@ def _add_selection_options(parser):
         "--init", choices=["auto", "stratified", "k-means", "random"],
         default=None,
         help="--core-selector activeft only: where ActiveFT starts: stratified "
-        "(the pool cut into 30 strata by k-means on the normalised rows, each "
-        "given its share of the start by its size, then k-means within it; "
+        "(k-means on the normalised rows cuts the pool into 30 strata, at most "
+        "K; each stratum gets a share of the start proportional to its size: "
+        "the samples nearest to the centres of k-means within that stratum; "
         "the best start on our validation pools), k-means (the samples nearest "
         "to the centres of k-means on the normalised rows), random (random "
         "samples, as in the paper) or auto (default: stratified up to 2.5e8 "
@@ -317,7 +318,7 @@ def _add_selection_options(parser):
         "--exclude-isolated", type=_exclude_isolated, default=None, metavar="S",
         help="--core-selector activeft only: share of the pool's most isolated "
         "rows (farthest from their 10th nearest neighbour) that ActiveFT "
-        "leaves out, in [0, 1): 0 (default: every row, as in the paper), a "
+        "leaves out, in [0, 1): 0 (default: no row left out, as in the paper), a "
         "number, or auto (0.05 up to 200,000 rows, 0 beyond; the best share on "
         "our validation pools, but it can leave out most rows of a rare class)",
     )
@@ -373,9 +374,9 @@ def _add_selection_options(parser):
     )
     group.add_argument(
         "-j", "--n-jobs", type=_n_jobs, default=None, metavar="N",
-        help="pseudo-classes processed in parallel by joblib (default: none, "
-        "on the library's own threads, as many as BLAS may use; -1 for all "
-        "cores); the selection does not depend on it",
+        help="pseudo-classes processed in parallel by joblib (default: without "
+        "joblib, on the library's own threads, as many as BLAS may use; -1 for "
+        "all cores); the selection does not depend on it",
     )
 
 

@@ -567,6 +567,21 @@ def test_seed_help_names_the_kmeans_core_stage_thread_dependence(bilaf):
     assert "OMP_NUM_THREADS=1" in flat
 
 
+def test_help_of_the_start_and_defaults_is_unambiguous(bilaf):
+    """--init said "then k-means within it" (the pool? the start?),
+    --exclude-isolated's default 0 "every row" (left out? kept?) and
+    --n-jobs's default "none" (no parallelism?)."""
+    flat = " ".join(bilaf("select", "--help").stdout.split())
+    assert "within it" not in flat and "every row, as in" not in flat
+    assert ("stratified (k-means on the normalised rows cuts the pool into "
+            "30 strata, at most K; each stratum gets a share of the start "
+            "proportional to its size: the samples nearest to the centres of "
+            "k-means within that stratum;") in flat
+    assert "0 (default: no row left out, as in the paper)" in flat
+    assert ("(default: without joblib, on the library's own threads, as many "
+            "as BLAS may use; -1 for all cores)") in flat
+
+
 def test_help_says_what_the_papers_setting_is(bilaf, tmp_path, digits32):
     """The default K (5 %) and start (k-means) are not the paper's; the help
     says so and gives the paper's setting, which gives ActiveFTSelector's
