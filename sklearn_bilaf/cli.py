@@ -29,6 +29,7 @@ from .io import (
     InputError,
     _check_ids_file,
     _is_stream,
+    _rows_text,
     check_output_path,
     format_option_problem,
     format_selection,
@@ -817,13 +818,6 @@ def _fit(sampler, X, args, source):
 _EUCLIDEAN_CORES = "choose the cores with --core-selector kmeans, random or fds"
 
 
-def _rows_text(rows, shown=5):
-    rows = [int(r) for r in rows]
-    more = ", ..." if len(rows) > shown else ""
-    word = "row" if len(rows) == 1 else "rows"
-    return f"{word} {', '.join(map(str, rows[:shown]))}{more}"
-
-
 def _zero_rows(X):
     """Row numbers of the all-zero rows of X, read a block at a time."""
     import numpy as np
@@ -851,7 +845,7 @@ def _error_for_command_line(message, args, X, source):
             n = zero.size
             return (
                 f"{source} has {n} all-zero row{'' if n == 1 else 's'} "
-                f"({_rows_text(zero)}) and {' and '.join(users)} "
+                f"({_rows_text(zero, shown=5)}) and {' and '.join(users)} "
                 f"normalise{'s' if len(users) == 1 else ''} every row, which is "
                 f"undefined for all-zero rows: remove "
                 f"{'that row' if n == 1 else 'those rows'}, or {' and '.join(fixes)}"
@@ -886,7 +880,7 @@ def _error_for_command_line(message, args, X, source):
         who = " for --core-selector activeft (the default)" if activeft else ""
         text = (
             f"{source}: {count} row{'' if count == '1' else 's'} "
-            f"({_rows_text(rows)}{', ...' if int(count) > len(rows) else ''}) "
+            f"({_rows_text(rows, shown=5, total=count)}) "
             f"{'has a norm' if count == '1' else 'have norms'} too small{who} "
             f"to normalise in {dtype}: rescale the embeddings (e.g. multiply "
             "them by a power of 10)"

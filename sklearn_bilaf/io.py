@@ -124,14 +124,20 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
-def _rows_text(rows, shown=3):
-    """``row 4``, ``rows 4 and 9``, ``rows 4, 9, 12 and 5 more``."""
-    rows = [str(int(r)) for r in rows]
-    if len(rows) == 1:
-        return f"row {rows[0]}"
-    if len(rows) <= shown:
-        return f"rows {', '.join(rows[:-1])} and {rows[-1]}"
-    return f"rows {', '.join(rows[:shown])} and {len(rows) - shown} more"
+def _rows_text(rows, shown=3, total=None):
+    """``row 4``, ``rows 4 and 9``, ``rows 4, 9, 12 and 5 more``: the row
+    numbers as the command line's and the readers' messages list them (the
+    estimators' messages use :func:`~sklearn_bilaf._text.rows_named`, whose
+    ``[4, 9]`` is a Python list).  ``total`` is the number of rows in all
+    when ``rows`` holds only the first of them."""
+    n = len(rows) if total is None else int(total)
+    # Only what is written out is converted: rows can be a large array.
+    head = [str(int(r)) for r in rows[:shown]]
+    if n == 1:
+        return f"row {head[0]}"
+    if n <= shown:
+        return f"rows {', '.join(head[:-1])} and {head[-1]}"
+    return f"rows {', '.join(head)} and {n - shown} more"
 
 
 def _fill_or_drop(n_rows):

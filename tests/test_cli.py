@@ -1334,7 +1334,7 @@ def _library_error_cases(X):
     return {
         "all-zero rows, activeft": (
             with_zero_rows, [],
-            ["e.npy has 2 all-zero rows (rows 3, 40) and --core-selector "
+            ["e.npy has 2 all-zero rows (rows 3 and 40) and --core-selector "
              "activeft (the default) normalises every row",
              "or choose the cores with --core-selector kmeans, random or fds"]),
         "all-zero rows, activeft and cosine": (
@@ -1344,7 +1344,7 @@ def _library_error_cases(X):
              "euclidean (the default)"]),
         "all-zero rows, cosine": (
             with_zero_rows, ["--metric", "cosine", "--core-selector", "random"],
-            ["e.npy has 2 all-zero rows (rows 3, 40) and --metric cosine "
+            ["e.npy has 2 all-zero rows (rows 3 and 40) and --metric cosine "
              "normalises every row", "or use --metric euclidean (the default)"]),
         "huge values": (
             X[:200] * 1e200, ["--core-selector", "random"],
@@ -1358,7 +1358,8 @@ def _library_error_cases(X):
              "them again"]),
         "tiny norms": (
             (X[:200] * 1e-44).astype(np.float32), [],
-            ["rows 0, 1, 2, 3, 4, ...) have norms too small for --core-selector "
+            ["rows 0, 1, 2, 3, 4 and 195 more) have norms too small for "
+             "--core-selector "
              "activeft (the default) to normalise in float32: rescale the "
              "embeddings (e.g. multiply them by a power of 10) or save them as "
              "float64, or choose the cores with --core-selector kmeans, random "
@@ -3467,3 +3468,19 @@ def test_io_messages_count_one_in_the_singular(tmp_path, case):
     }[case]
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def test_row_numbers_are_listed_one_way_in_the_command_line_messages():
+    """The command line listed rows as "rows 3, 40" and "rows 0, 1, 2, 3,
+    4, ...", its readers as "rows 3 and 40" and "rows 3, 7, 8 and 2 more":
+    one helper now, which also counts the rows not shown when it is given
+    only the first ones."""
+    from sklearn_bilaf.io import _rows_text
+
+    assert _rows_text([7]) == "row 7"
+    assert _rows_text(np.array([3, 40])) == "rows 3 and 40"
+    assert _rows_text([3, 7, 8, 9, 10]) == "rows 3, 7, 8 and 2 more"
+    assert _rows_text(np.arange(10**6), shown=5) == "rows 0, 1, 2, 3, 4 and 999995 more"
+    assert _rows_text(["0", "1", "2", "3", "4"], shown=5, total="200") == (
+        "rows 0, 1, 2, 3, 4 and 195 more")
+    assert _rows_text(["6"], shown=5, total="1") == "row 6"
