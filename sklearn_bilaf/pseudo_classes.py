@@ -86,36 +86,54 @@ def _drop_or_fix(n):
             f"feature extractor that produced {'it' if n == 1 else 'them'}.")
 
 
-def _refuse_non_finite(rows, start, name="X", fix=_drop_or_fix):
-    """A ``ValueError`` naming the rows (numbered from ``start``) that hold
-    NaN or inf, if any, and ending with ``fix(number of those rows)``."""
-    finite = np.isfinite(rows).all(axis=1)
-    if not finite.all():
-        bad = start + np.flatnonzero(~finite)
-        raise ValueError(
-            f"{name} holds NaN or inf in {rows_named(bad)}: embeddings must be "
-            f"finite numbers. {fix(bad.size)}"
-        )
-
-
 def _refuse_unusable(rows, start, limit, name="X", rescale=None,
-                     fix=_drop_or_fix):
-    """Refuse NaN/inf (naming the rows, numbered from ``start``; ``fix(n)``
-    says what to do) and values beyond ``limit``, whose squared distances
-    overflow: two reductions, no temporary, when the rows are fine.
-    ``rescale`` names what to rescale (``name`` when None)."""
-    if rows.dtype.kind == "f" and rows.size:
-        peak = max(abs(float(rows.max())), abs(float(rows.min())))
-        if peak <= limit:  # False for NaN
-            return
-        _refuse_non_finite(rows, start, name, fix)
-        raise ValueError(
-            f"{name} has values as large as {peak:.3g}, so squared distances "
-            f"between its rows overflow {np.dtype(_work_dtype(rows)).name}. "
-            f"Rescale {rescale or name} (e.g. divide "
-            f"{'both' if rescale else 'it'} by {peak:.3g}) first."
+                     fix=_drop_or_fix, pool=None):
+    """Refuse NaN/inf and values beyond ``limit``, whose squared distances
+    overflow, in ``rows``: ``pool[start:start + len(rows)]`` (``pool``
+    defaults to ``rows``).  Two reductions, no temporary, when the rows are
+    fine; else the error speaks of all of ``pool[start:]`` (the rows before
+    ``start`` passed already): see :func:`_unusable_error`."""
+    if rows.dtype.kind != "f" or not rows.size:
+        return  # whole numbers are finite, and far below any limit
+    peak = max(abs(float(rows.max())), abs(float(rows.min())))
+    if peak <= limit:  # False for NaN
+        return
+    raise _unusable_error(rows if pool is None else pool, start, limit, name,
+                          rescale, fix)
+
+
+def _unusable_error(pool, start, limit, name, rescale, fix):
+    """The error for ``pool[start:]``, which holds NaN, inf or values beyond
+    ``limit``: every row with NaN or inf (numbered in ``pool``, ``fix(number
+    of those rows)`` saying what to do), else the largest value.
+
+    The rows are read in blocks, so the temporaries stay small whatever the
+    size of ``pool``: one block's error named only that block's rows (and
+    its largest value, too small to rescale the rest by).
+    """
+    step = max(1, (1 << 22) // max(1, pool.shape[1]))
+    bad, peak = [], 0.0
+    for lo in range(start, pool.shape[0], step):
+        block = pool[lo:lo + step]
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            bad.append(lo + np.flatnonzero(~finite))
+        elif not bad:
+            peak = max(peak, abs(float(block.max())), abs(float(block.min())))
+    if bad:
+        bad = np.concatenate(bad)
+        where = (rows_named(bad) if bad.size == 1
+                 else f"{bad.size} rows ({rows_named(bad)})")
+        return ValueError(
+            f"{name} holds NaN or inf in {where}: embeddings must be finite "
+            f"numbers. {fix(bad.size)}"
         )
-    _refuse_non_finite(rows, start, name, fix)
+    dtype = np.dtype(_work_dtype(pool)).name
+    return ValueError(
+        f"{name} has values as large as {peak:.3g}, so squared distances "
+        f"between its rows overflow {dtype}. Rescale {rescale or name} (e.g. "
+        f"divide {'both' if rescale else 'it'} by {peak:.3g}) first."
+    )
 
 
 def _work_dtype(rows):
@@ -235,7 +253,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         if check_finite:
             # Checked in the chunk, while its rows are in cache: a NaN row
             # joined class 0 and an infinite one some class, silently.
-            _refuse_unusable(rows, start, limit)
+            _refuse_unusable(rows, start, limit, pool=X)
         if metric == "cosine" or rows.dtype != dtype:
             try:
                 rows = prepare(rows, metric, dtype=dtype)

@@ -253,8 +253,8 @@ def test_outside_distances_refuses_unusable_rows():
                        r"it\.$"):
         outside_distances(bad, 0, cores, "euclidean")
     bad[2, 0] = np.inf
-    with pytest.raises(ValueError, match=r"rows holds NaN or inf in rows "
-                       r"\[2, 3\]:.*Drop those rows \(and their own_label, if "
+    with pytest.raises(ValueError, match=r"rows holds NaN or inf in 2 rows "
+                       r"\(rows \[2, 3\]\):.*Drop those rows \(and their own_label, if "
                        r"one per row\) or fix the feature extractor that "
                        r"produced them\.$"):
         outside_distances(bad, 0, cores, "euclidean")
@@ -1808,6 +1808,38 @@ def test_non_finite_rows_of_assign_pseudo_classes_in_the_singular():
         "X holds NaN or inf in row 4: embeddings must be finite numbers. Drop "
         "that row or fix the feature extractor that produced it.")
     X[5, 0] = np.inf
-    with pytest.raises(ValueError, match=r"in rows \[4, 5\]: .*Drop those rows "
-                       r"or fix the feature extractor that produced them\.$"):
+    with pytest.raises(ValueError, match=r"in 2 rows \(rows \[4, 5\]\): .*Drop "
+                       r"those rows or fix the feature extractor that produced "
+                       r"them\.$"):
         assign_pseudo_classes(X, [0, 1])
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_assign_pseudo_classes_names_every_unusable_row_of_the_pool(n_threads):
+    """The rows are checked a chunk at a time (on worker threads): the error
+    named only the failing chunk's rows ("row 4" of a pool whose rows 4 and
+    5 hold NaN, on two threads) and the largest value of that chunk, too
+    small to rescale the others by."""
+    from threadpoolctl import threadpool_limits
+
+    small = np.random.RandomState(0).rand(10, 3)
+    small[4, 0], small[5, 1] = np.nan, np.inf
+    large = np.random.RandomState(1).rand(20000, 4)
+    large[[4, 15000, 19999], 1] = np.nan
+    huge = np.random.RandomState(2).rand(20000, 4)
+    huge[6] *= 1e200
+    huge[19000] = 9e250
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        for X, rows in ((small, r"2 rows \(rows \[4, 5\]\)"),
+                        (large, r"3 rows \(rows \[4, 15000, 19999\]\)")):
+            for metric in ("euclidean", "cosine"):
+                with pytest.raises(ValueError, match=rf"^X holds NaN or inf in "
+                                   rf"{rows}: .*Drop those rows"):
+                    assign_pseudo_classes(X, [0, 1], metric)
+        with pytest.raises(ValueError, match=r"^X has values as large as "
+                           r"9e\+250, .*divide it by 9e\+250\) first\.$"):
+            assign_pseudo_classes(huge, [0, 1])
+        # NaN or inf anywhere is named before values too large in a chunk.
+        huge[19999, 0] = np.nan
+        with pytest.raises(ValueError, match=r"^X holds NaN or inf in row 19999:"):
+            assign_pseudo_classes(huge, [0, 1])
