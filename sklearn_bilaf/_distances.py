@@ -69,6 +69,27 @@ def refuse_sparse(X):
         )
 
 
+def unusable_rows(X, start=0):
+    """The rows of ``X[start:]`` holding NaN or inf (numbered in X), and,
+    if there are none, the largest absolute value of ``X[start:]``.
+
+    For the errors of checks made a chunk of rows at a time, once a chunk
+    failed: that chunk's rows and largest value are not all of the pool's.
+    Read in blocks, so that the temporaries stay small for any pool.
+    """
+    step = max(1, (1 << 22) // max(1, X.shape[1]))
+    bad, peak = [], 0.0
+    for lo in range(start, X.shape[0], step):
+        block = X[lo:lo + step]
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            bad.append(lo + np.flatnonzero(~finite))
+        elif not bad and block.size:
+            peak = max(peak, abs(float(block.max())), abs(float(block.min())))
+    bad = np.concatenate(bad) if bad else np.zeros(0, dtype=np.intp)
+    return bad, peak
+
+
 def refuse_all_zero_rows(X, where="the pool has",
                          fix="Remove them or use metric='euclidean'."):
     """metric="cosine" normalises rows: count the all-zero ones of the whole

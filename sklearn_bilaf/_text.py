@@ -62,3 +62,29 @@ def rows_named(rows, shown=5):
         return f"row {head[0]}"
     more = ", ..." if len(head) > shown else ""
     return f"rows [{', '.join(map(str, head[:shown]))}{more}]"
+
+
+def rows_counted(rows, shown=5):
+    """:func:`rows_named`, after the number of rows when there are several:
+    ``row 7``, ``2 rows (rows [3, 40])``, ``8 rows (rows [0, 1, 2, 3, 4,
+    ...])``.
+
+    Parameters
+    ----------
+    rows : sequence of int
+        The row numbers, all of them.
+    shown : int, default=5
+        How many are written out.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> rows_counted([7]), rows_counted([3, 40])
+    ('row 7', '2 rows (rows [3, 40])')
+    """
+    if len(rows) == 1:
+        return rows_named(rows, shown)
+    return f"{len(rows)} rows ({rows_named(rows, shown)})"

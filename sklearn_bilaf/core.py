@@ -40,11 +40,13 @@ from ._centroid_graph import (
 from ._distances import (
     chunk_rows,
     prepare,
+    refuse_all_zero_rows,
     refuse_sparse,
     sq_norms,
+    unusable_rows,
     working_memory_bytes,
 )
-from ._text import counted, rows_named
+from ._text import counted, rows_counted, rows_named
 from ._threads import (
     blas_threads,
     kmeans_openmp_threads,
@@ -822,6 +824,15 @@ def _largest_value(n_features):
     return math.sqrt(np.finfo(np.float64).max / (4.0 * n_features))
 
 
+def _refuse_non_finite_rows(bad):
+    """Refuse the rows ``bad`` of X (every one that holds NaN or inf), if any."""
+    if bad.size:
+        raise ValueError(
+            "X must be finite numbers; it contains NaN or infinity in "
+            f"{rows_counted(bad)}."
+        )
+
+
 def _overflow_error(name, peak):
     return ValueError(
         f"{name} has values as large as {peak:.3g}, so squared distances "
@@ -858,7 +869,13 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     step = chunk_rows(n, n_centres * itemsize + 2 * d * itemsize + 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        rows = prepare(X[start:stop], metric, dtype=dtype)
+        try:
+            rows = prepare(X[start:stop], metric, dtype=dtype)
+        except ValueError:
+            # All-zero rows in cosine geometry: counted and named in the
+            # whole pool, not in this block only.
+            refuse_all_zero_rows(X)
+            raise
         rows -= origin
         row_sq = sq_norms(rows)
         top = float(row_sq.max())
@@ -866,12 +883,10 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             # NaN never compares: such rows gave row -1 (the last row) or
             # an arg-min of nothing.  Finite rows whose squares overflow
             # float32 are screened again in float64 (see nearest_unused).
-            bad = np.flatnonzero(~np.all(np.isfinite(X[start:stop]), axis=1))
-            if bad.size:
-                raise ValueError(
-                    "X must be finite numbers; it contains NaN or infinity "
-                    f"(e.g. {rows_named(start + bad)})."
-                )
+            if not np.isfinite(X[start:stop]).all():
+                # The rows before this block are finite; the error names
+                # those of all the blocks after it too.
+                _refuse_non_finite_rows(unusable_rows(X, start)[0])
             if dtype == np.float32:
                 return origin, shifted, centre_sq, kept_d, kept_i, np.inf
         if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
@@ -881,6 +896,10 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             block = X[start:stop]
             peak = max(abs(float(block.max())), abs(float(block.min())))
             if not np.isfinite(top) or peak > limit:
+                # The rescaling must cover the rows after this block too,
+                # and NaN or inf there is named first, as in this block.
+                bad, peak = unusable_rows(X, start)
+                _refuse_non_finite_rows(bad)
                 raise _overflow_error("X", peak)
         max_row_sq = max(max_row_sq, top)
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,

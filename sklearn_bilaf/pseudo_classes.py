@@ -24,6 +24,7 @@ from ._distances import (
     refuse_all_zero_rows,
     refuse_sparse,
     unique_rows,
+    unusable_rows,
     within_distances,
     working_memory_bytes,
 )
@@ -34,7 +35,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._text import counted, rows_named
+from ._text import counted, rows_counted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -98,35 +99,21 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None,
     peak = max(abs(float(rows.max())), abs(float(rows.min())))
     if peak <= limit:  # False for NaN
         return
-    raise _unusable_error(rows if pool is None else pool, start, limit, name,
+    raise _unusable_error(rows if pool is None else pool, start, name,
                           rescale, fix)
 
 
-def _unusable_error(pool, start, limit, name, rescale, fix):
-    """The error for ``pool[start:]``, which holds NaN, inf or values beyond
-    ``limit``: every row with NaN or inf (numbered in ``pool``, ``fix(number
-    of those rows)`` saying what to do), else the largest value.
-
-    The rows are read in blocks, so the temporaries stay small whatever the
-    size of ``pool``: one block's error named only that block's rows (and
-    its largest value, too small to rescale the rest by).
-    """
-    step = max(1, (1 << 22) // max(1, pool.shape[1]))
-    bad, peak = [], 0.0
-    for lo in range(start, pool.shape[0], step):
-        block = pool[lo:lo + step]
-        finite = np.isfinite(block).all(axis=1)
-        if not finite.all():
-            bad.append(lo + np.flatnonzero(~finite))
-        elif not bad:
-            peak = max(peak, abs(float(block.max())), abs(float(block.min())))
-    if bad:
-        bad = np.concatenate(bad)
-        where = (rows_named(bad) if bad.size == 1
-                 else f"{bad.size} rows ({rows_named(bad)})")
+def _unusable_error(pool, start, name, rescale, fix):
+    """The error for ``pool[start:]``, which holds NaN, inf or values whose
+    squared distances overflow: every row with NaN or inf (numbered in
+    ``pool``; ``fix(number of those rows)`` says what to do), else the
+    largest value.  A chunk's own named only that chunk's rows, and a value
+    too small to rescale the rest by."""
+    bad, peak = unusable_rows(pool, start)
+    if bad.size:
         return ValueError(
-            f"{name} holds NaN or inf in {where}: embeddings must be finite "
-            f"numbers. {fix(bad.size)}"
+            f"{name} holds NaN or inf in {rows_counted(bad)}: embeddings must "
+            f"be finite numbers. {fix(bad.size)}"
         )
     dtype = np.dtype(_work_dtype(pool)).name
     return ValueError(

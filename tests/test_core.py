@@ -1081,8 +1081,8 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
     small[0] = np.nan
     large = rng.normal(size=(40, 3)).astype(dtype)
     large[[4, 30]] = np.inf
-    for X, rows in ((small, r"row 0\)"), (large, r"rows \[4, 30\]\)")):
-        with pytest.raises(ValueError, match=r"NaN or infinity \(e\.g\. " + rows):
+    for X, rows in ((small, r"row 0\.$"), (large, r"2 rows \(rows \[4, 30\]\)\.$")):
+        with pytest.raises(ValueError, match=r"NaN or infinity in " + rows):
             nearest_unused(X, centres[:2], metric)
     # Finite rows whose squares overflow float32 are still decided exactly.
     huge = rng.normal(size=(40, 3)).astype(np.float32)
@@ -1090,6 +1090,42 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
     np.testing.assert_array_equal(
         nearest_unused(huge, centres), nearest_unused(huge.astype(np.float64),
                                                       centres))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_unused_errors_speak_of_the_whole_pool(dtype):
+    """X is screened a block of rows at a time: the errors named the NaN or
+    inf rows of the failing block only ("e.g. row 4"), gave that block's
+    largest value to rescale by (too small for the blocks after it), and
+    counted the all-zero rows of that block ("1 of them"), naming none."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(50000, 3).astype(dtype)
+    centres = rng.rand(2, 3)
+    with config_context(working_memory=1):  # blocks of about 16,000 rows
+        for metric in ("euclidean", "cosine"):
+            bad = X.copy()
+            bad[[4, 30000, 49999], 1] = [np.nan, np.inf, np.nan]
+            with pytest.raises(ValueError, match=r"NaN or infinity in 3 rows "
+                               r"\(rows \[4, 30000, 49999\]\)\.$"):
+                nearest_unused(bad, centres, metric)
+            zero = X.copy()
+            zero[[4, 40000]] = 0
+            if metric == "cosine":
+                with pytest.raises(ValueError, match=r"the pool has 2 of them "
+                                   r"\(rows \[4, 40000\]\)"):
+                    nearest_unused(zero, centres, metric)
+        if dtype == np.float64:
+            huge = X.copy()
+            huge[6] *= 1e200
+            huge[45000] = 9e250
+            with pytest.raises(ValueError, match=r"X has values as large as "
+                               r"9e\+250,.*divide both by 9e\+250\)"):
+                nearest_unused(huge, centres)
+            huge[49999, 0] = np.nan  # named first, as within a block
+            with pytest.raises(ValueError, match=r"NaN or infinity in row "
+                               r"49999\.$"):
+                nearest_unused(huge, centres)
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
