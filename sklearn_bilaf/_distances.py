@@ -90,18 +90,35 @@ def unusable_rows(X, start=0):
     return bad, peak
 
 
+def all_zero_rows_error(zero, subject="metric='cosine'", where="the pool has",
+                        fix="Remove {them} or use metric='euclidean'."):
+    """The ``ValueError`` for all-zero rows, which have no direction, in the
+    singular for one row.
+
+    ``zero`` holds the row numbers (all of them), or only their number when
+    the rows cannot be numbered in the pool; ``subject`` is what normalises
+    the rows, ``where`` what has them; ``fix`` may say ``{them}`` ("it" or
+    "them") and ``{those}`` ("that row" or "those rows").
+    """
+    n = int(zero) if np.ndim(zero) == 0 else len(zero)
+    rows = "" if np.ndim(zero) == 0 else f" ({rows_named(zero)})"
+    count = "one" if n == 1 else f"{n} of them"
+    advice = fix.format(them="it" if n == 1 else "them",
+                        those="that row" if n == 1 else "those rows")
+    return ValueError(f"{subject} is undefined for all-zero rows; {where} "
+                      f"{count}{rows}. {advice}")
+
+
 def refuse_all_zero_rows(X, where="the pool has",
-                         fix="Remove them or use metric='euclidean'."):
+                         fix="Remove {them} or use metric='euclidean'."):
     """metric="cosine" normalises rows: count the all-zero ones of the whole
-    of X, a block at a time, so that the error names them all."""
+    of X, a block at a time, so that the error names them all (``fix`` as
+    in :func:`all_zero_rows_error`)."""
     step = max(1, (1 << 24) // max(1, X.shape[1]))
     zero = np.concatenate([start + np.flatnonzero(~X[start:start + step].any(axis=1))
                            for start in range(0, X.shape[0], step)])
     if zero.size:
-        raise ValueError(
-            f"metric='cosine' is undefined for all-zero rows; {where} "
-            f"{zero.size} of them ({rows_named(zero)}). {fix}"
-        )
+        raise all_zero_rows_error(zero, where=where, fix=fix)
 
 
 def prepare(rows, metric, dtype=np.float64):
@@ -115,11 +132,7 @@ def prepare(rows, metric, dtype=np.float64):
             # latter by their largest entry before normalising.
             peak = np.abs(out[small]).max(axis=1)
             if np.any(peak == 0):
-                raise ValueError(
-                    "metric='cosine' is undefined for all-zero rows; the pool has "
-                    f"{int(np.sum(peak == 0))} of them. Remove them or use "
-                    "metric='euclidean'."
-                )
+                raise all_zero_rows_error(int(np.sum(peak == 0)))
             rescaled = out[small] / peak[:, None]
             out[small] = rescaled
             norms[small] = np.sqrt(np.einsum("ij,ij->i", rescaled, rescaled))

@@ -35,7 +35,7 @@ def counted(n, noun, plural=None):
     return f"{n} {noun + 's' if plural is None else plural}"
 
 
-def rows_named(rows, shown=5):
+def rows_named(rows, shown=5, noun="row"):
     """The row numbers ``rows`` as a message names them: ``row 7`` for one,
     else ``rows [3, 40]``, the first ``shown`` then ``...`` for more.
 
@@ -46,6 +46,8 @@ def rows_named(rows, shown=5):
         is read from it.
     shown : int, default=5
         How many are written out.
+    noun : str, default="row"
+        What the numbers number, in the singular (e.g. ``"centre"``).
 
     Returns
     -------
@@ -55,16 +57,18 @@ def rows_named(rows, shown=5):
     --------
     >>> rows_named([7]), rows_named([3, 40]), rows_named(range(8))
     ('row 7', 'rows [3, 40]', 'rows [0, 1, 2, 3, 4, ...]')
+    >>> rows_named([2], noun="centre")
+    'centre 2'
     """
     # Only what is written out is converted: rows can be a large array.
     head = [int(row) for row in rows[:shown + 1]]
     if len(head) == 1:
-        return f"row {head[0]}"
+        return f"{noun} {head[0]}"
     more = ", ..." if len(head) > shown else ""
-    return f"rows [{', '.join(map(str, head[:shown]))}{more}]"
+    return f"{noun}s [{', '.join(map(str, head[:shown]))}{more}]"
 
 
-def rows_counted(rows, shown=5):
+def rows_counted(rows, shown=5, noun="row"):
     """:func:`rows_named`, after the number of rows when there are several:
     ``row 7``, ``2 rows (rows [3, 40])``, ``8 rows (rows [0, 1, 2, 3, 4,
     ...])``.
@@ -75,6 +79,8 @@ def rows_counted(rows, shown=5):
         The row numbers, all of them.
     shown : int, default=5
         How many are written out.
+    noun : str, default="row"
+        What the numbers number, in the singular (e.g. ``"centre"``).
 
     Returns
     -------
@@ -86,5 +92,5 @@ def rows_counted(rows, shown=5):
     ('row 7', '2 rows (rows [3, 40])')
     """
     if len(rows) == 1:
-        return rows_named(rows, shown)
-    return f"{len(rows)} rows ({rows_named(rows, shown)})"
+        return rows_named(rows, shown, noun)
+    return f"{len(rows)} {noun}s ({rows_named(rows, shown, noun)})"

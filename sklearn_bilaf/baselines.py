@@ -32,6 +32,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import StrOptions
 
 from ._distances import (
+    all_zero_rows_error,
     chunk_rows,
     prepare,
     sq_distances,
@@ -39,7 +40,6 @@ from ._distances import (
     unique_rows,
     working_memory_bytes,
 )
-from ._text import rows_named
 from ._threads import kmeans_openmp_threads
 from .base import Count, Number
 from .core import BaseCoreSelector, _error_bound, _scale_exponent
@@ -66,12 +66,10 @@ def _refuse_zero_rows(X):
         start + np.flatnonzero(~np.any(X[start:start + step] != 0, axis=1))
         for start in range(0, n, step)])
     if zero.size:
-        raise ValueError(
-            "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them ({rows_named(zero)}). "
-            "ProbCoverSelector(metric='cosine') normalises every row: remove "
-            "those rows, or use ProbCoverSelector(metric='euclidean')."
-        )
+        raise all_zero_rows_error(
+            zero, "Cosine geometry",
+            fix=("ProbCoverSelector(metric='cosine') normalises every row: "
+                 "remove {those}, or use ProbCoverSelector(metric='euclidean')."))
 
 
 

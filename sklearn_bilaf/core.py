@@ -38,6 +38,7 @@ from ._centroid_graph import (
     resolve_graph_builder,
 )
 from ._distances import (
+    all_zero_rows_error,
     chunk_rows,
     prepare,
     refuse_all_zero_rows,
@@ -721,9 +722,10 @@ def nearest_unused(X, centres, metric="euclidean"):
         if zero.size:
             # Checked here: prepare's message speaks of the pool's rows.
             raise ValueError(
-                "metric='cosine' is undefined for all-zero centres; centres "
-                f"{zero[:5].tolist()} are all zero. Pass non-zero centres or use "
-                "metric='euclidean'."
+                "metric='cosine' is undefined for all-zero centres; "
+                f"{rows_counted(zero, noun='centre')} "
+                f"{'is' if zero.size == 1 else 'are'} all zero. Pass non-zero "
+                "centres or use metric='euclidean'."
             )
     dtype = _work_dtype(X)
     exact_centres = prepare(centres, metric)
@@ -1147,12 +1149,12 @@ _PROGRESS_SECONDS = 5
 _ZERO_ROW_ADVICE = {
     "activeft": (
         "ActiveFTSelector (also the default core stage of BiLAFSampler) works "
-        "on L2-normalised rows: remove those rows, or choose cores in Euclidean "
+        "on L2-normalised rows: remove {those}, or choose cores in Euclidean "
         "geometry (KMeansSelector, RandomSelector, FarthestPointSelector())."
     ),
     "farthest": (
         "FarthestPointSelector(metric='cosine') normalises every row: remove "
-        "those rows, or use FarthestPointSelector(metric='euclidean')."
+        "{those}, or use FarthestPointSelector(metric='euclidean')."
     ),
 }
 
@@ -1182,11 +1184,8 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         inv[start:stop] = norms
     zero = np.flatnonzero(inv == 0)
     if zero.size:
-        raise ValueError(
-            "Cosine geometry is undefined for all-zero rows; the pool has "
-            f"{zero.size} of them ({rows_named(zero)}). "
-            + _ZERO_ROW_ADVICE[caller]
-        )
+        raise all_zero_rows_error(zero, "Cosine geometry",
+                                  fix=_ZERO_ROW_ADVICE[caller])
     with np.errstate(over="ignore"):
         np.divide(1, inv, out=inv)
     huge = np.flatnonzero(~np.isfinite(inv))

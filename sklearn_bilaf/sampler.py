@@ -768,7 +768,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             # their number in X (only in the chunk that failed).
             refuse_all_zero_rows(
                 X, where="X has",
-                fix="Remove them: they have no cosine distance to the selection.")
+                fix=("Remove {them}: an all-zero row has no cosine distance "
+                     "to the selection."))
             # The cosine distance is half the squared Euclidean distance of
             # the L2-normalised rows (stages 2-5 compute it so).  scikit-learn
             # has no bounded-memory argmin for "cosine": it fills blocks of

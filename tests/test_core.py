@@ -1060,7 +1060,7 @@ def test_nearest_unused_errors():
     with pytest.raises(ValueError, match="all-zero rows"):
         nearest_unused(X, np.ones((1, 2)), "cosine")
     # An all-zero centre is named as a centre, not as rows of the pool.
-    with pytest.raises(ValueError, match=r"all-zero centres; centres \[1\]"):
+    with pytest.raises(ValueError, match=r"all-zero centres; centre 1 is"):
         nearest_unused(np.ones((3, 2)), [[1.0, 0.0], [0.0, 0.0]], "cosine")
     with pytest.raises(ValueError, match="NaN or infinity"):
         nearest_unused(X, [[0.0, np.nan]])

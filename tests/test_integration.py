@@ -621,7 +621,7 @@ def test_score_names_the_all_zero_rows_of_x_with_cosine():
     new = rng.normal(size=(50, 3)) + 3.0
     new[[7, 31, 40]] = 0.0
     match = (r"metric='cosine' is undefined for all-zero rows; X has 3 of them "
-             r"\(rows \[7, 31, 40\]\)\. Remove them")
+             r"\(rows \[7, 31, 40\]\)\. Remove them: an all-zero row")
     with config_context(working_memory=1e-4):  # a chunk per row or so
         with pytest.raises(ValueError, match=match):
             sampler.score(new)

@@ -1010,7 +1010,8 @@ def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
     X = _blobs(20)
     X[4] = 0
     if metric == "cosine":  # the sampler's own metric
-        with pytest.raises(ValueError, match="all-zero rows.*Remove them"):
+        with pytest.raises(ValueError, match=r"all-zero rows; the pool has one "
+                                             r"\(row 4\)\. Remove it or"):
             _fit(X, metric="cosine")
     else:  # ActiveFT, the default core selector, works on normalised rows
         with pytest.raises(ValueError, match=r"all-zero rows.*\(row 4\).*"
@@ -1023,13 +1024,59 @@ def test_all_zero_row_errors_name_the_stage_that_normalises():
 
     X = _blobs(20)
     X[4] = 0
-    with pytest.raises(ValueError, match=r"1 of them \(row 4\)\. FarthestPointSelector"
-                                         r"\(metric='cosine'\).*metric='euclidean'"):
+    with pytest.raises(ValueError, match=r"has one \(row 4\)\. FarthestPointSelector"
+                                         r"\(metric='cosine'\).*remove that row, "
+                                         r"or .*metric='euclidean'"):
         FarthestPointSelector(5, metric="cosine").fit(X)
-    with pytest.raises(ValueError, match=r"1 of them \(row 4\)\. ActiveFTSelector "
-                                         r"\(also the default core stage"):
+    with pytest.raises(ValueError, match=r"has one \(row 4\)\. ActiveFTSelector "
+                                         r"\(also the default core stage.*remove "
+                                         r"that row, or"):
         ActiveFTSelector(5, random_state=0).fit(X)
     FarthestPointSelector(5).fit(X)  # Euclidean geometry has no such problem
+
+
+@pytest.mark.parametrize("zero, count, rows, fix", [
+    ([4], "one", r"row 4", ("Remove it", "remove that row")),
+    ([4, 9], "2 of them", r"rows \[4, 9\]", ("Remove them", "remove those rows")),
+])
+def test_all_zero_row_errors_count_one_row_in_the_singular(zero, count, rows, fix):
+    """The all-zero row refusals said "the pool has 1 of them (row 4).
+    Remove them" (and "remove those rows") of a single row."""
+    from sklearn_bilaf._distances import prepare
+    from sklearn_bilaf.baselines import ProbCoverSelector
+    from sklearn_bilaf.core import ActiveFTSelector, FarthestPointSelector
+
+    X = _blobs(20)
+    X[zero] = 0
+    found = rf"for all-zero rows; the pool has {count} \({rows}\)\. "
+    with pytest.raises(ValueError, match=found + fix[0] + " or use"):
+        _fit(X, metric="cosine")
+    for selector in (ActiveFTSelector(5, random_state=0),
+                     FarthestPointSelector(5, metric="cosine"),
+                     ProbCoverSelector(5, metric="cosine")):
+        with pytest.raises(ValueError, match=rf"^Cosine geometry .*{found}.*"
+                           rf"{fix[1]}, or"):
+            selector.fit(X)
+    sampler = _fit(X + 1, metric="cosine")
+    with pytest.raises(ValueError, match=rf"X has {count} \({rows}\)\. "
+                       rf"{fix[0]}: an all-zero row has no cosine distance"):
+        sampler.score(X)
+    # Rows normalised on their own are counted only.
+    with pytest.raises(ValueError, match=rf"the pool has {count}\. {fix[0]} or"):
+        prepare(X, "cosine")
+
+
+def test_nearest_unused_names_an_all_zero_centre_in_the_singular():
+    """It said "centres [1] are all zero" of one centre."""
+    from sklearn_bilaf.core import nearest_unused
+
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match=r"all-zero centres; centre 1 is all "
+                                         r"zero\. Pass"):
+        nearest_unused(X, [[1.0, 0.0], [0.0, 0.0]], "cosine")
+    with pytest.raises(ValueError, match=r"all-zero centres; 2 centres "
+                                         r"\(centres \[0, 2\]\) are all zero\."):
+        nearest_unused(X, [[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]], "cosine")
 
 
 def test_cosine_error_counts_every_all_zero_row_of_the_pool():
