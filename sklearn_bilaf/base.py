@@ -336,9 +336,10 @@ def validate_pool(estimator, X, *, reset=True):
             raise ValueError(
                 f"X is a masked array with "
                 f"{counted(n_masked, 'masked entry', 'masked entries')}, and the "
-                "selection would use the values under the mask. Drop the rows "
-                "that hold them (X[~np.ma.getmaskarray(X).any(axis=1)]) or fill "
-                "them (X.filled(value)) first."
+                "selection would use the values under the mask. Drop the "
+                f"{'row that holds it' if n_masked == 1 else 'rows that hold them'}"
+                " (X[~np.ma.getmaskarray(X).any(axis=1)]) or fill "
+                f"{'it' if n_masked == 1 else 'them'} (X.filled(value)) first."
             )
         X = np.ma.getdata(X)
     _reject_unsupported_dtype(X)

@@ -702,8 +702,10 @@ def nearest_unused(X, centres, metric="euclidean"):
     n_centres = centres.shape[0]
     if n_centres > n:
         raise ValueError(
-            f"{n_centres} centres cannot each get a distinct sample from a pool "
-            f"of {counted(n, 'row')}. Use at most {counted(n, 'centre')}."
+            f"{counted(n_centres, 'centre')} cannot "
+            f"{'get a sample' if n_centres == 1 else 'each get a distinct sample'}"
+            f" from a pool of {counted(n, 'row')}. Use at most "
+            f"{counted(n, 'centre')}."
         )
     if not np.all(np.isfinite(centres)):
         raise ValueError(

@@ -2417,9 +2417,16 @@ def _one_of_everything():
                         "init is a masked array with 1 masked entry,"),
         "nearest": (lambda: nearest_unused(X1, X2),
                     "pool of 1 row. Use at most 1 centre."),
+        "nearest, no rows": (lambda: nearest_unused(np.ones((0, 2)), X1),
+                             "1 centre cannot get a sample from a pool of 0 rows."),
         "masked X": (lambda: BiLAFSampler(1).fit(
                          np.ma.masked_array(X3, mask=[[0, 1], [0, 0], [0, 0]])),
                      "X is a masked array with 1 masked entry,"),
+        "masked X's advice": (lambda: BiLAFSampler(1).fit(
+                                  np.ma.masked_array(X3, mask=[[0, 1], [0, 0],
+                                                               [0, 0]])),
+                              "Drop the row that holds it (X[~np.ma.getmaskarray"
+                              "(X).any(axis=1)]) or fill it (X.filled(value))"),
         "3-D X": (lambda: BiLAFSampler(1).fit(np.ones((3, 1, 1))),
                   "To use each sample's 1 value (an image's"),
         "tiny norm": (lambda: ActiveFTSelector(n_cores=1).fit(
@@ -2437,8 +2444,9 @@ def _one_of_everything():
 
 @pytest.mark.parametrize("case", list(_one_of_everything()))
 def test_messages_count_one_in_the_singular(case):
-    """"pool of 1 rows", "1 masked entries", "All 1 rows ... have": a count
-    of one takes the singular in the estimators' messages."""
+    """"pool of 1 rows", "1 masked entries", "All 1 rows ... have", "1
+    centres cannot each get", "1 masked entry ... the rows that hold them": a
+    count of one takes the singular in the estimators' messages."""
     call, message = _one_of_everything()[case]
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
