@@ -1009,18 +1009,23 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
         if log is not None:
             log(f"k-means start: seeds chosen ({time.perf_counter() - tic:.1f}s); "
                 "Lloyd's iterations ...")
+        # copy_x=False: KMeans centres the pool in place instead of in a
+        # second copy of it; adding the mean back leaves other last bits, so
+        # the rows mapped to samples are normalised again (one pass over X).
         kmeans = KMeans(n_clusters=n_centres, init=unit[seeds], n_init=1,
-                        random_state=seed).fit(unit)
+                        random_state=seed, copy_x=False).fit(unit)
+    _unit_rows(X, inv_norms, out=unit)
     return np.sort(nearest_unused(unit, kmeans.cluster_centers_, "euclidean"))
 
 
-def _unit_rows(X, inv_norms):
-    """X with each row scaled to unit norm, in ``inv_norms.dtype``."""
+def _unit_rows(X, inv_norms, out=None):
+    """X with each row scaled to unit norm, in ``inv_norms.dtype`` (written
+    into ``out`` when given)."""
     # Built row block by row block in C order: the product of a pool that is
     # not C-contiguous would keep its layout, whose column means and
     # products the seeding rounds differently, and putting that in C order
     # would make a second copy of the pool.
-    unit = np.empty(X.shape, dtype=inv_norms.dtype)
+    unit = np.empty(X.shape, dtype=inv_norms.dtype) if out is None else out
     step = chunk_rows(X.shape[0], 2 * X.shape[1] * unit.itemsize + 1)
     for start in range(0, X.shape[0], step):
         stop = min(X.shape[0], start + step)
@@ -1086,12 +1091,12 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
     n_threads = blas_threads()
     tic = time.perf_counter()
 
-    def kmeans(rows, n_clusters):
+    def kmeans(rows, n_clusters, copy_x=True):
         seeds = kmeans_plusplus_seeds(rows, n_clusters, random_state,
                                       n_threads=n_threads)
         return KMeans(n_clusters=n_clusters, init=rows[seeds], n_init=1,
-                      random_state=random_state.randint(np.iinfo(np.int32).max)
-                      ).fit(rows)
+                      random_state=random_state.randint(np.iinfo(np.int32).max),
+                      copy_x=copy_x).fit(rows)
 
     # One thread and no ConvergenceWarning: see spherical_kmeans_start.
     with one_thread("blas", "openmp"), warnings.catch_warnings():
@@ -1103,7 +1108,10 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
             # of the rows whatever the seeding, so run it there only.
             strata = np.zeros(unit.shape[0], dtype=np.intp)
         else:
-            strata = kmeans(unit, n_strata).labels_
+            # In place, as in spherical_kmeans_start: the strata's rows are
+            # then taken from the pool normalised again.
+            strata = kmeans(unit, n_strata, copy_x=False).labels_
+            _unit_rows(X, inv_norms, out=unit)
         sizes = np.bincount(strata, minlength=n_strata)
         shares = proportional_shares(sizes, n_centres)
         filled = sizes > 0

@@ -1897,3 +1897,56 @@ def test_activeft_does_not_copy_a_pool_that_is_not_c_contiguous_whole(
     picked, peak = sampler_peak(pool)
     np.testing.assert_array_equal(picked, c_picked)
     assert peak < c_peak + pool.nbytes / 4, (peak, c_peak, pool.nbytes)
+
+
+@pytest.mark.parametrize("start", ["spherical_kmeans_start",
+                                   "stratified_kmeans_start"])
+def test_kmeans_starts_cluster_the_normalised_pool_without_a_second_copy(
+        start, tmp_path, monkeypatch):
+    """KMeans copied the normalised copy of the pool the k-means starts had
+    just made (its copy_x), so the whole-pool fit held two normalised pools
+    at once, plus the one-pool temporary of its tolerance (three pools' worth
+    of arrays; 1.5 GB each for a million 384-D float32 rows).  It now centres
+    the start's own copy in place, and the rows are normalised again after:
+    the same picks, bit for bit, as with the copy, on every dtype and
+    layout."""
+    import tracemalloc
+
+    from sklearn.cluster import KMeans
+
+    run = getattr(core_module, start)
+    X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
+    inv = core_module._inverse_row_norms(X, np.float32)
+    run(X[:500], 40, inv[:500], 0)  # imports and first calls out of the peak
+    # working_memory below the pool: the seeding's float64 copy is chunked.
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            run(X, 40, inv, 0)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 2.6 * X.nbytes, (peak / X.nbytes)
+
+    class CopyingKMeans(KMeans):
+        # What the starts ran before: KMeans on a copy of the rows.
+        def fit(self, X, y=None, sample_weight=None):
+            self.copy_x = True
+            return super().fit(X, y, sample_weight)
+
+    pools = []
+    for dtype in (np.float32, np.float64):
+        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
+        np.save(tmp_path / f"{np.dtype(dtype).name}.npy", pool)
+        pools += [pool, np.asfortranarray(pool),
+                  np.load(tmp_path / f"{np.dtype(dtype).name}.npy", mmap_mode="r")]
+    for pool in pools:
+        inv = core_module._inverse_row_norms(pool, pool.dtype)
+        for n_centres, seed in ((45, 0), (150, 1)):
+            picks = run(pool, n_centres, inv, seed)
+            with monkeypatch.context() as patch:
+                import sklearn.cluster
+
+                patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
+                before = run(pool, n_centres, inv, seed)
+            np.testing.assert_array_equal(picks, before)
