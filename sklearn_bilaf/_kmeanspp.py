@@ -2,7 +2,7 @@
 
 ActiveFT's k-means starts (``ActiveFTSelector(init="k-means")`` and
 ``init="stratified"``, the latter the sampler's default core stage on pools
-up to N x K = 2.5e8 and a million rows) run scikit-learn's ``KMeans`` on
+up to N x K = 1e9 and a million rows) run scikit-learn's ``KMeans`` on
 one thread; in the plain k-means start, on the pools it was validated on,
 four fifths of that time is the k-means++ seeding, not Lloyd's
 iterations (WordNet pool, K = 3,280: 240 of 296 s).  Each seeding step

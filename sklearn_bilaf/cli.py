@@ -312,7 +312,7 @@ def _add_selection_options(parser):
         "the samples nearest to the centres of k-means within that stratum; "
         "the best start on our validation pools), k-means (the samples nearest "
         "to the centres of k-means on the normalised rows), random (random "
-        "samples, as in the paper) or auto (default: stratified up to 2.5e8 "
+        "samples, as in the paper) or auto (default: stratified up to 1e9 "
         "rows x cores and a million rows, random beyond)",
     )
     group.add_argument(

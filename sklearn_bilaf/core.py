@@ -116,22 +116,32 @@ def default_n_cores(n_samples):
 
 
 #: ``init="auto"`` starts ActiveFT from the stratified k-means start up to
-#: this many sample-centroid pairs (N x K, the size of one iteration of the
-#: plain k-means start, whose limit it kept: the stratified start's k-means
-#: runs cost less); the largest case it ran on is the WordNet benchmark pool
-#: at 5 % (2.2e8; the validation pools had at most 52,493 rows).  Beyond,
-#: the single-threaded k-means would take longer than ActiveFT: random start.
-AUTO_KMEANS_START_MAX_PAIRS = 250_000_000
+#: this many sample-centroid pairs (N x K).  Its k-means cost about N x K / 30
+#: pairs per Lloyd iteration; ActiveFT's 300 iterations cost N x K each with
+#: the exact search, but with the graph search (from 2,048 centroids) about
+#: N times a few dozen plus K x K, so where K x K is small next to N the
+#: start's share grows with K.  Measured on 2026-11-30 (synthetic float32
+#: pools, 64 and 384 features, the benchmarks page), the start took 0.03 to
+#: 0.18 times as long as ActiveFT's iterations up to N x K = 5e8, 0.18 and
+#: 0.32 (two runs) at 300,000 x 3,000 = 9e8, but 0.43 at 1,000,000 x 5,000:
+#: the limit keeps the start at about a fifth of ActiveFT's time or less.
+AUTO_KMEANS_START_MAX_PAIRS = 1_000_000_000
 
 #: ... and up to this many rows, because the k-means works on a normalised
-#: copy of the pool (1.5 GB for a million 384-D float32 rows).
+#: copy of the pool, and scikit-learn's KMeans takes a temporary of the same
+#: size for its tolerance (1.5 GB each for a million 384-D float32 rows).
 AUTO_KMEANS_START_MAX_ROWS = 1_000_000
 
 
 def default_init(n_samples, n_cores):
     """``init="auto"``: ``"stratified"`` when N x K is at most
-    ``AUTO_KMEANS_START_MAX_PAIRS`` (2.5e8) and N at most
+    ``AUTO_KMEANS_START_MAX_PAIRS`` (1e9) and N at most
     ``AUTO_KMEANS_START_MAX_ROWS`` (1e6), else ``"random"``.
+
+    Within those limits the start took about a fifth of the time of
+    ActiveFT's iterations or less on the pools it was measured on (see the
+    benchmarks page; up to a third in one noisy run), and its normalised
+    copy of the pool is at most 1.5 GB (384-D float32 rows).
 
     Label-free: it depends on the pool size and the number of centroids only.
 
@@ -1670,8 +1680,10 @@ class ActiveFTSelector(BaseCoreSelector):
         gives widely spread regions more than their share and compact ones
         less; cheaper than ``"k-means"``, whose threads and copies it shares);
         ``"auto"``, ``"stratified"`` up to
-        2.5e8 sample-centroid pairs (N x K) and a million rows, ``"random"`` beyond,
-        where the single-threaded k-means would take longer than ActiveFT itself (the
+        1e9 sample-centroid pairs (N x K) and a million rows, where it took
+        about a fifth of the time of ActiveFT's iterations or less on the pools
+        measured, ``"random"`` beyond, where its share of the time grows or
+        its normalised copy of the pool would be large (the
         start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         or the given K distinct sample indices (the run is then reproducible
         whatever ``random_state``, unless ``batch_size`` is set or the centroid

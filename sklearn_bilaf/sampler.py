@@ -265,7 +265,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         ``init="auto"`` (ActiveFT started from the stratified k-means start:
         k-means within 30 strata of the normalised rows, each given its share
         of the start by its size, on a normalised copy of the pool; from
-        random samples when N x K exceeds 2.5e8 or N a million).  Note that
+        random samples when N x K exceeds 1e9 or N a million).  Note that
         ``ActiveFTSelector()``'s own default start is the paper's random one:
         to tune the default core stage, pass ``ActiveFTSelector(init="auto")``;
         ``ActiveFTSelector(n_cores="paper")`` is the paper's setting (0.5 %

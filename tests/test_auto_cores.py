@@ -17,6 +17,7 @@ from sklearn_bilaf.core import (
     AUTO_EXCLUDE_ISOLATED,
     AUTO_EXCLUDE_ISOLATED_MAX_ROWS,
     AUTO_KMEANS_START_MAX_PAIRS,
+    AUTO_KMEANS_START_MAX_ROWS,
     PAPER_CORE_FRACTION,
     ActiveFTSelector,
     FarthestPointSelector,
@@ -91,14 +92,33 @@ def test_bilaf_default_uses_auto_and_is_deterministic():
 
 
 def test_default_init_rule():
-    assert AUTO_KMEANS_START_MAX_PAIRS == 250_000_000
+    assert AUTO_KMEANS_START_MAX_PAIRS == 1_000_000_000
+    assert AUTO_KMEANS_START_MAX_ROWS == 1_000_000
     assert default_init(65_617, 3280) == "stratified"  # WordNet at 5 %
-    assert default_init(50_000, 5000) == "stratified"
-    assert default_init(50_000, 5001) == "random"
+    assert default_init(100_000, 10_000) == "stratified"
+    assert default_init(100_000, 10_001) == "random"
+    assert default_init(300_000, 3000) == "stratified"  # 1 %, measured
+    assert default_init(141_421, 7071) == "stratified"  # 5 %, just under
+    assert default_init(141_422, 7072) == "random"
+    assert default_init(200_000, 10_000) == "random"  # 5 %, 2e9 pairs
+    assert default_init(1_000_000, 1000) == "stratified"  # 0.1 %
+    assert default_init(1_000_000, 1001) == "random"
+    assert default_init(1_000_000, 5000) == "random"  # measured: 0.43
     assert default_init(1_281_167, 6405) == "random"  # ImageNet, paper's K
     assert default_init(1, 1) == "stratified"
-    assert default_init(1_000_000, 250) == "stratified"
+    assert default_init(1_000_000, 1) == "stratified"
     assert default_init(1_000_001, 1) == "random"  # the normalised copy
+
+
+def test_default_init_kept_the_stratified_start_within_the_old_limits():
+    """The pairs limit was raised from N x K = 2.5e8 (set for the plain k-means
+    start): every pool within the old limits keeps the stratified start, so
+    its selections do not change."""
+    for n_samples in (1, 2, 1000, 50_000, 65_617, 250_000, 999_999, 1_000_000):
+        largest = min(n_samples, 250_000_000 // n_samples)
+        for n_cores in {1, max(1, largest // 2), largest}:
+            assert default_init(n_samples, n_cores) == "stratified", (
+                n_samples, n_cores)
 
 
 def test_auto_init_is_stratified_then_random(monkeypatch):
