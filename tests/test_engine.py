@@ -1761,7 +1761,8 @@ def test_sampler_does_not_scan_the_pool_for_nan_twice(monkeypatch):
     calls = []
     original = pseudo_classes._refuse_unusable
     monkeypatch.setattr(pseudo_classes, "_refuse_unusable",
-                        lambda *args: calls.append(1) or original(*args))
+                        lambda *args, **kwargs: calls.append(1)
+                        or original(*args, **kwargs))
     X = np.random.default_rng(0).normal(size=(300, 5))
     BiLAFSampler(30, core_selector=np.arange(0, 300, 30)).fit(X)
     assert calls == []
