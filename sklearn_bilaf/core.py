@@ -1145,9 +1145,16 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
             if shares[stratum] == members.size:
                 picks.append(members)
                 continue
-            # A stratum of every row (K = 1) is read in place, not copied.
-            rows = unit if members.size == unit.shape[0] else unit[members]
-            centres = kmeans(rows, int(shares[stratum])).cluster_centers_
+            if members.size == unit.shape[0]:
+                # A stratum of every row (K = 1): as for the strata above,
+                # the pool's normalised copy itself is clustered, not a copy
+                # of it (three pools at the peak, where larger K hold two).
+                centres = kmeans(unit, int(shares[stratum]),
+                                 copy_x=False).cluster_centers_
+                rows = _unit_rows(X, inv_norms, out=unit)
+            else:
+                rows = unit[members]
+                centres = kmeans(rows, int(shares[stratum])).cluster_centers_
             picks.append(members[nearest_unused(rows, centres, "euclidean")])
             # On a large pool the strata take minutes: a line now and then,
             # as the plain start gives during its seeding.

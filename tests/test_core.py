@@ -1950,3 +1950,53 @@ def test_kmeans_starts_cluster_the_normalised_pool_without_a_second_copy(
                 patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
                 before = run(pool, n_centres, inv, seed)
             np.testing.assert_array_equal(picks, before)
+
+
+def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
+        tmp_path, monkeypatch):
+    """With K = 1 the only stratum is the whole pool, whose k-means ran on
+    the normalised copy itself but let KMeans copy it (copy_x), so the
+    start held three pools' worth of arrays where larger K hold two.  It is
+    centred in place and normalised again after: the same pick, bit for
+    bit, as with the copy."""
+    import tracemalloc
+
+    from sklearn.cluster import KMeans
+
+    run = core_module.stratified_kmeans_start
+    X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
+    inv = core_module._inverse_row_norms(X, np.float32)
+    run(X[:500], 1, inv[:500], 0)  # imports and first calls out of the peak
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            run(X, 1, inv, 0)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 2.6 * X.nbytes, (peak / X.nbytes)
+
+    seen = []
+
+    class CopyingKMeans(KMeans):
+        # What the start ran before: KMeans on a copy of the rows.
+        def fit(self, X, y=None, sample_weight=None):
+            seen.append(self.copy_x)
+            self.copy_x = True
+            return super().fit(X, y, sample_weight)
+
+    for dtype in (np.float32, np.float64):
+        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
+        np.save(tmp_path / "pool.npy", pool)
+        for layout in (pool, np.asfortranarray(pool),
+                       np.load(tmp_path / "pool.npy", mmap_mode="r")):
+            inv = core_module._inverse_row_norms(layout, layout.dtype)
+            for seed in range(3):
+                picks = run(layout, 1, inv, seed)
+                with monkeypatch.context() as patch:
+                    import sklearn.cluster
+
+                    patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
+                    before = run(layout, 1, inv, seed)
+                np.testing.assert_array_equal(picks, before)
+    assert seen and not any(seen)
