@@ -77,10 +77,11 @@ Ideas:
   ``herd-1.0``, ``herdnn-1`` and ``herdnn-2``; ``herd-0.125``, ``-0.3``,
   ``-0.35`` and ``-0.4`` were added after looking, as a sensitivity check.
   Wide kernels (s >= 0.5, ``herdnn``) trail ActiveFT at 1 and 2 %, but for
-  ``herdnn-1`` at Fashion-MNIST 2 %; between s = 0.25 and 0.5 single cells
-  move by up to 3.3 points from one s to the next (Fashion-MNIST 1 %: 74.8
-  to 78.1), as much as ActiveFT's
-  seed spread or more, and their mean over those five s (73.89 over the
+  ``herdnn-1`` and ``herdnn-2`` at Fashion-MNIST 2 % (78.33 and 77.93
+  against ActiveFT's 77.86, the mean of its seeds); between s = 0.25 and
+  0.5 single cells move by up to 3.3 points from one s to the next
+  (Fashion-MNIST 1 %: 74.8 to 78.1), as much as ActiveFT's seed spread or
+  more, and their mean over those five s (73.89 over the
   six cells) is below ActiveFT's (74.06): herding's wins at single s
   values (``herd-0.25`` at Fashion-MNIST 2 %, ``herdnn-2`` at 5 %) are not
   a dependable gain.
