@@ -1153,8 +1153,14 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
                                  copy_x=False).cluster_centers_
                 rows = _unit_rows(X, inv_norms, out=unit)
             else:
+                # The gathered rows are already a copy: KMeans centres them
+                # in place rather than copying them again (a large stratum,
+                # as with K = 2 or 3, held three times its size next to the
+                # pool), and they are gathered again for the matching.
                 rows = unit[members]
-                centres = kmeans(rows, int(shares[stratum])).cluster_centers_
+                centres = kmeans(rows, int(shares[stratum]),
+                                 copy_x=False).cluster_centers_
+                np.take(unit, members, axis=0, out=rows)
             picks.append(members[nearest_unused(rows, centres, "euclidean")])
             # On a large pool the strata take minutes: a line now and then,
             # as the plain start gives during its seeding.

@@ -2000,3 +2000,59 @@ def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
                     before = run(layout, 1, inv, seed)
                 np.testing.assert_array_equal(picks, before)
     assert seen and not any(seen)
+
+
+def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
+        tmp_path, monkeypatch):
+    """Within a stratum, k-means ran on the gathered rows and let KMeans
+    copy them (copy_x), plus its tolerance's temporary: three times the
+    stratum next to the normalised pool, so with K = 2 or 3 (strata of a
+    third of the pool or more) the start held more than the two pools the
+    docs count.  The
+    gathered rows are centred in place and gathered again after: the same
+    picks, bit for bit, as with the copy."""
+    import tracemalloc
+
+    from sklearn.cluster import KMeans
+
+    run = core_module.stratified_kmeans_start
+    X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
+    inv = core_module._inverse_row_norms(X, np.float32)
+    # Strata of 59 % and 42 % of this pool: 2.8 and 2.3 pools before, 2.2
+    # (1 + 2 x 0.59: the gathered rows and the tolerance's temporary) and 2.0.
+    for n_centres, bound in ((2, 2.5), (3, 2.15)):
+        run(X[:500], n_centres, inv[:500], 0)  # first calls out of the peak
+        # working_memory below the pool: the seeding's float64 copy is chunked.
+        with config_context(working_memory=1):
+            tracemalloc.start()
+            try:
+                run(X, n_centres, inv, 0)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        assert peak < bound * X.nbytes, (n_centres, peak / X.nbytes)
+
+    seen = []
+
+    class CopyingKMeans(KMeans):
+        # What the start ran before: KMeans on a copy of the stratum's rows.
+        def fit(self, X, y=None, sample_weight=None):
+            seen.append(self.copy_x)
+            self.copy_x = True
+            return super().fit(X, y, sample_weight)
+
+    for dtype in (np.float32, np.float64):
+        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
+        np.save(tmp_path / "pool.npy", pool)
+        for layout in (pool, np.asfortranarray(pool),
+                       np.load(tmp_path / "pool.npy", mmap_mode="r")):
+            inv = core_module._inverse_row_norms(layout, layout.dtype)
+            for n_centres, seed in ((2, 0), (3, 1), (7, 2)):
+                picks = run(layout, n_centres, inv, seed)
+                with monkeypatch.context() as patch:
+                    import sklearn.cluster
+
+                    patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
+                    before = run(layout, n_centres, inv, seed)
+                np.testing.assert_array_equal(picks, before)
+    assert seen and not any(seen)
