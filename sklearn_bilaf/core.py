@@ -124,7 +124,8 @@ def default_n_cores(n_samples):
 #: pools, 64 and 384 features, the benchmarks page), the start took 0.03 to
 #: 0.18 times as long as ActiveFT's iterations up to N x K = 5e8, 0.18 and
 #: 0.32 (two runs) at 300,000 x 3,000 = 9e8, but 0.43 at 1,000,000 x 5,000:
-#: the limit keeps the start at about a fifth of ActiveFT's time or less.
+#: within the limit the start took at most about a quarter of ActiveFT's
+#: time (the criterion; the two runs at 9e8 average 0.25).
 AUTO_KMEANS_START_MAX_PAIRS = 1_000_000_000
 
 #: ... and up to this many rows, because the k-means works on a normalised
@@ -138,10 +139,11 @@ def default_init(n_samples, n_cores):
     ``AUTO_KMEANS_START_MAX_PAIRS`` (1e9) and N at most
     ``AUTO_KMEANS_START_MAX_ROWS`` (1e6), else ``"random"``.
 
-    Within those limits the start took about a fifth of the time of
-    ActiveFT's iterations or less on the pools it was measured on (see the
-    benchmarks page; up to a third in one noisy run), and its normalised
-    copy of the pool is at most 1.5 GB (384-D float32 rows).
+    Within those limits the start took at most about a quarter of the time
+    of ActiveFT's iterations on the pools it was measured on (0.03 to 0.18
+    up to N x K = 5e8; 0.18 and 0.32 in two runs at 9e8; see the benchmarks
+    page), and its normalised copy of the pool is at most 1.5 GB (384-D
+    float32 rows).
 
     Label-free: it depends on the pool size and the number of centroids only.
 
@@ -1694,10 +1696,11 @@ class ActiveFTSelector(BaseCoreSelector):
         less; cheaper than ``"k-means"``, whose threads and copies it shares);
         ``"auto"``, ``"stratified"`` up to
         1e9 sample-centroid pairs (N x K) and a million rows, where it took
-        about a fifth of the time of ActiveFT's iterations or less on the pools
-        measured, ``"random"`` beyond, where its share of the time grows or
-        its normalised copy of the pool would be large (the
-        start of :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
+        at most about a quarter of the time of ActiveFT's iterations on the
+        pools measured (0.18 and 0.32 in two runs at 9e8), ``"random"``
+        beyond, where its share of the time grows or its normalised copy of
+        the pool would be large (the start of
+        :class:`~sklearn_bilaf.BiLAFSampler`'s default core stage);
         or the given K distinct sample indices (the run is then reproducible
         whatever ``random_state``, unless ``batch_size`` is set or the centroid
         graph is built by pynndescent, whose index is seeded from
