@@ -352,9 +352,12 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
         row = first_row + start + int(r)
         where = f"row {row}" if lines is None else f"line {lines[start + r]}"
         column = f"column {int(c) if names is None else names[c]}"
+        # The reading stops at the first such row, so later ones may hold
+        # some too: the advice covers them without claiming to know them.
         raise InputError(
             f"{source}: {where}, {column} is {block[r, c]}; NaN and infinite "
-            "values are not allowed, remove or repair those rows first"
+            "values are not allowed: remove or repair that row, and any later "
+            "ones like it, first"
         )
 
 

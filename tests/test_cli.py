@@ -3484,3 +3484,24 @@ def test_row_numbers_are_listed_one_way_in_the_command_line_messages():
     assert _rows_text(["0", "1", "2", "3", "4"], shown=5, total="200") == (
         "rows 0, 1, 2, 3, 4 and 195 more")
     assert _rows_text(["6"], shown=5, total="1") == "row 6"
+
+
+def test_nan_refusal_speaks_of_the_one_row_it_names(tmp_path):
+    """The refusal of NaN and infinite values names the first such row it
+    reads (it stops there), but told the user to "remove or repair those
+    rows", as if it had named several."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(24.0).reshape(8, 3)
+    X[5, 1] = np.inf
+    X[6, 0] = np.nan
+    np.save(tmp_path / "e.npy", X)
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n3,nan\n4,5\n")
+    for name, where in (("e.npy", "row 5, column 1 is inf"),
+                        ("e.csv", "line 3, column 'b' is nan")):
+        with pytest.raises(InputError) as exc:
+            load_embeddings(tmp_path / name)
+        message = str(exc.value)
+        assert where in message
+        assert "those rows" not in message
+        assert "that row" in message
