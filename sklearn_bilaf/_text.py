@@ -71,20 +71,7 @@ def rows_named(rows, shown=5, noun="row"):
 def rows_counted(rows, shown=5, noun="row"):
     """:func:`rows_named`, after the number of rows when there are several:
     ``row 7``, ``2 rows (rows [3, 40])``, ``8 rows (rows [0, 1, 2, 3, 4,
-    ...])``.
-
-    Parameters
-    ----------
-    rows : sequence of int
-        The row numbers, all of them.
-    shown : int, default=5
-        How many are written out.
-    noun : str, default="row"
-        What the numbers number, in the singular (e.g. ``"centre"``).
-
-    Returns
-    -------
-    text : str
+    ...])``.  Its parameters are those of :func:`rows_named`.
 
     Examples
     --------

@@ -1961,7 +1961,6 @@ def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
     bit, as with the copy."""
     import tracemalloc
 
-    from sklearn.cluster import KMeans
 
     run = core_module.stratified_kmeans_start
     X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
@@ -1976,30 +1975,8 @@ def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
             tracemalloc.stop()
     assert peak < 2.6 * X.nbytes, (peak / X.nbytes)
 
-    seen = []
-
-    class CopyingKMeans(KMeans):
-        # What the start ran before: KMeans on a copy of the rows.
-        def fit(self, X, y=None, sample_weight=None):
-            seen.append(self.copy_x)
-            self.copy_x = True
-            return super().fit(X, y, sample_weight)
-
-    for dtype in (np.float32, np.float64):
-        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
-        np.save(tmp_path / "pool.npy", pool)
-        for layout in (pool, np.asfortranarray(pool),
-                       np.load(tmp_path / "pool.npy", mmap_mode="r")):
-            inv = core_module._inverse_row_norms(layout, layout.dtype)
-            for seed in range(3):
-                picks = run(layout, 1, inv, seed)
-                with monkeypatch.context() as patch:
-                    import sklearn.cluster
-
-                    patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
-                    before = run(layout, 1, inv, seed)
-                np.testing.assert_array_equal(picks, before)
-    assert seen and not any(seen)
+    _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch,
+                                         [(1, 0), (1, 1), (1, 2)])
 
 
 def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
@@ -2013,7 +1990,6 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
     picks, bit for bit, as with the copy."""
     import tracemalloc
 
-    from sklearn.cluster import KMeans
 
     run = core_module.stratified_kmeans_start
     X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
@@ -2032,10 +2008,21 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
                 tracemalloc.stop()
         assert peak < bound * X.nbytes, (n_centres, peak / X.nbytes)
 
+    _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch,
+                                         [(2, 0), (3, 1), (7, 2)])
+
+
+def _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch, cases):
+    """The stratified start's picks for each (K, seed) of ``cases`` equal
+    those it made when KMeans worked on a copy of the rows (copy_x=True),
+    on float32 and float64 pools in C, Fortran and memory-mapped layouts."""
+    import sklearn.cluster
+    from sklearn.cluster import KMeans
+
+    run = core_module.stratified_kmeans_start
     seen = []
 
     class CopyingKMeans(KMeans):
-        # What the start ran before: KMeans on a copy of the stratum's rows.
         def fit(self, X, y=None, sample_weight=None):
             seen.append(self.copy_x)
             self.copy_x = True
@@ -2047,11 +2034,9 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
         for layout in (pool, np.asfortranarray(pool),
                        np.load(tmp_path / "pool.npy", mmap_mode="r")):
             inv = core_module._inverse_row_norms(layout, layout.dtype)
-            for n_centres, seed in ((2, 0), (3, 1), (7, 2)):
+            for n_centres, seed in cases:
                 picks = run(layout, n_centres, inv, seed)
                 with monkeypatch.context() as patch:
-                    import sklearn.cluster
-
                     patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
                     before = run(layout, n_centres, inv, seed)
                 np.testing.assert_array_equal(picks, before)
