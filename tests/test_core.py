@@ -1910,46 +1910,16 @@ def test_kmeans_starts_cluster_the_normalised_pool_without_a_second_copy(
     the start's own copy in place, and the rows are normalised again after:
     the same picks, bit for bit, as with the copy, on every dtype and
     layout."""
-    import tracemalloc
 
-    from sklearn.cluster import KMeans
 
     run = getattr(core_module, start)
     X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
     inv = core_module._inverse_row_norms(X, np.float32)
-    run(X[:500], 40, inv[:500], 0)  # imports and first calls out of the peak
-    # working_memory below the pool: the seeding's float64 copy is chunked.
-    with config_context(working_memory=1):
-        tracemalloc.start()
-        try:
-            run(X, 40, inv, 0)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    peak = _start_peak(run, X, inv, 40)
     assert peak < 2.6 * X.nbytes, (peak / X.nbytes)
 
-    class CopyingKMeans(KMeans):
-        # What the starts ran before: KMeans on a copy of the rows.
-        def fit(self, X, y=None, sample_weight=None):
-            self.copy_x = True
-            return super().fit(X, y, sample_weight)
-
-    pools = []
-    for dtype in (np.float32, np.float64):
-        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
-        np.save(tmp_path / f"{np.dtype(dtype).name}.npy", pool)
-        pools += [pool, np.asfortranarray(pool),
-                  np.load(tmp_path / f"{np.dtype(dtype).name}.npy", mmap_mode="r")]
-    for pool in pools:
-        inv = core_module._inverse_row_norms(pool, pool.dtype)
-        for n_centres, seed in ((45, 0), (150, 1)):
-            picks = run(pool, n_centres, inv, seed)
-            with monkeypatch.context() as patch:
-                import sklearn.cluster
-
-                patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
-                before = run(pool, n_centres, inv, seed)
-            np.testing.assert_array_equal(picks, before)
+    _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch,
+                                         [(45, 0), (150, 1)], run)
 
 
 def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
@@ -1959,20 +1929,12 @@ def test_stratified_start_of_one_centre_clusters_the_pool_in_place(
     start held three pools' worth of arrays where larger K hold two.  It is
     centred in place and normalised again after: the same pick, bit for
     bit, as with the copy."""
-    import tracemalloc
 
 
     run = core_module.stratified_kmeans_start
     X = _blobs(n=20_000, d=48, centers=12, seed=5).astype(np.float32)
     inv = core_module._inverse_row_norms(X, np.float32)
-    run(X[:500], 1, inv[:500], 0)  # imports and first calls out of the peak
-    with config_context(working_memory=1):
-        tracemalloc.start()
-        try:
-            run(X, 1, inv, 0)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    peak = _start_peak(run, X, inv, 1)
     assert peak < 2.6 * X.nbytes, (peak / X.nbytes)
 
     _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch,
@@ -1988,7 +1950,6 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
     docs count.  The
     gathered rows are centred in place and gathered again after: the same
     picks, bit for bit, as with the copy."""
-    import tracemalloc
 
 
     run = core_module.stratified_kmeans_start
@@ -1997,29 +1958,39 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
     # Strata of 59 % and 42 % of this pool: 2.8 and 2.3 pools before, 2.2
     # (1 + 2 x 0.59: the gathered rows and the tolerance's temporary) and 2.0.
     for n_centres, bound in ((2, 2.5), (3, 2.15)):
-        run(X[:500], n_centres, inv[:500], 0)  # first calls out of the peak
-        # working_memory below the pool: the seeding's float64 copy is chunked.
-        with config_context(working_memory=1):
-            tracemalloc.start()
-            try:
-                run(X, n_centres, inv, 0)
-                peak = tracemalloc.get_traced_memory()[1]
-            finally:
-                tracemalloc.stop()
+        peak = _start_peak(run, X, inv, n_centres)
         assert peak < bound * X.nbytes, (n_centres, peak / X.nbytes)
 
     _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch,
                                          [(2, 0), (3, 1), (7, 2)])
 
 
-def _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch, cases):
-    """The stratified start's picks for each (K, seed) of ``cases`` equal
-    those it made when KMeans worked on a copy of the rows (copy_x=True),
-    on float32 and float64 pools in C, Fortran and memory-mapped layouts."""
+def _start_peak(run, X, inv, n_centres):
+    """Peak bytes traced while the k-means start ``run`` picks ``n_centres``
+    rows of X, with working_memory below the pool (the seeding's float64
+    copy chunked, as on a large pool)."""
+    import tracemalloc
+
+    run(X[:500], n_centres, inv[:500], 0)  # first calls out of the peak
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            run(X, n_centres, inv, 0)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
+def _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch, cases,
+                                         run=None):
+    """The k-means start's picks (``run``, by default the stratified one)
+    for each (K, seed) of ``cases`` equal those it made when KMeans worked
+    on a copy of the rows (copy_x=True), on float32 and float64 pools in C,
+    Fortran and memory-mapped layouts."""
     import sklearn.cluster
     from sklearn.cluster import KMeans
 
-    run = core_module.stratified_kmeans_start
+    run = core_module.stratified_kmeans_start if run is None else run
     seen = []
 
     class CopyingKMeans(KMeans):
