@@ -1,0 +1,82 @@
+"""benchmarks/quality_more_seeds.py: the test split's supplement of more
+seeds pairs its seeds, and the benchmarks page shows what it prints."""
+
+import csv
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "quality_more_seeds.py"
+FIELDS = ["dataset", "method", "n_cores", "budget", "budget_label", "seed",
+          "accuracy", "balanced_accuracy"]
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("more_seeds_under_test",
+                                                  SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write(path, rows, newline="\n"):
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, FIELDS, lineterminator=newline)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(dict(zip(FIELDS, row, strict=True)))
+
+
+def _rows(seeds, accuracy_of, dataset="fashion-mnist", budget="2%"):
+    methods = ("bilaf-default", "activeft", "kmeans", "random", "typiclust")
+    return [(dataset, method, "", 1200, budget, seed, accuracy_of(method, seed), 0.5)
+            for seed in seeds for method in methods]
+
+
+def test_differences_are_paired_over_the_seeds_every_method_has(tmp_path):
+    more = _module()
+    protocol, extra = tmp_path / "protocol.csv", tmp_path / "extra.csv"
+
+    def accuracy(method, seed):
+        return 0.70 + 0.01 * seed + (0.005 if method == "bilaf-default" else 0)
+
+    # CRLF, as quality.csv is written; a paper row with a core count is
+    # not a method of the supplement.
+    _write(protocol, _rows([0, 1, 2], accuracy)
+           + [("fashion-mnist", "bilaf-paper", "150", 1200, "2%", 0, 0.1, 0.1)],
+           newline="\r\n")
+    # Seed 4 lacks K-Means: not paired, so not counted.
+    extra_rows = _rows([3, 4], accuracy)
+    extra_rows = [row for row in extra_rows if (row[1], row[5]) != ("kmeans", 4)]
+    _write(extra, extra_rows)
+    accuracies = more.read_accuracies([protocol, extra])
+    seeds, stats, differences = more.paired_cell(accuracies, "fashion-mnist", "2%")
+    assert seeds == [0, 1, 2, 3]
+    assert stats["bilaf-default"][0] == pytest.approx(70.5 + 1.5)
+    for method in more.OTHERS:
+        assert differences[method][0] == pytest.approx(0.5)
+        assert differences[method][1] == pytest.approx(0, abs=1e-9)
+    table = more.table(accuracies)
+    assert "Fashion-MNIST 2 %  4      72.00 ± 1.29  +0.50 ± 0.00" in table
+    assert "WordNet" not in table  # no rows, no line
+
+
+def test_command_line_refuses_a_missing_results_file(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--results",
+                           str(tmp_path / "absent.csv")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "no results file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_benchmarks_page_shows_the_supplement_as_the_script_prints_it():
+    more = _module()
+    if not more.EXTRA.is_file():
+        pytest.fail(f"{more.EXTRA} is missing: the benchmarks page quotes it")
+    table = more.table(more.read_accuracies([more.PROTOCOL, more.EXTRA]))
+    page = (ROOT / "doc" / "benchmarks.rst").read_text()
+    assert table in page
