@@ -7,6 +7,8 @@ splits).  Both depend on the pool size and the budget only, never on labels
 or on the values in X.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -194,8 +196,6 @@ def test_k_means_start_on_few_distinct_rows_is_quiet_and_distinct(init, n_cores)
     """One feature: the normalised rows take two values, far fewer than the
     centroids (or strata); the start is still K distinct samples, with no
     warning."""
-    import warnings
-
     rng = np.random.RandomState(0)
     X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
     with warnings.catch_warnings():
@@ -275,6 +275,29 @@ def test_isolation_functions_check_their_arguments(call, error, match):
     X = np.random.RandomState(0).normal(size=(20, 3))
     with pytest.raises(error, match=match):
         call(X)
+
+
+_DATES = np.array([["2020-01-01", "2020-01-02"], ["2021-01-01", "2020-01-05"],
+                   ["2022-01-01", "2020-01-02"]], dtype="datetime64[D]")
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.ones((3, 2), dtype=complex) * 1j, r"Complex data.*X\.real"),
+    ([[1 + 1j, 2], [3, 4], [5, 6]], r"Complex data.*X\.real"),
+    (np.array([["1", "2"], ["3", "4"], ["5", "7"]]), r"X holds text"),
+    ([["1", "2"], ["3", "4"], ["5", "7"]], r"X holds text"),
+    (_DATES, r"X holds dates or times"),
+], ids=["complex", "complex-list", "text", "text-list", "dates"])
+def test_isolation_functions_refuse_what_is_not_real_numbers(X, match):
+    # The estimators refuse these pools; the public functions used numbers
+    # of days, or text read as numbers, as coordinates, and dropped the
+    # imaginary parts with only a ComplexWarning (all radii 0 above).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=match):
+            isolation_radii(X, 1)
+        with pytest.raises(ValueError, match=match):
+            least_isolated_rows(X, 0.4)
 
 
 def test_isolation_functions_take_lists_and_keep_one_row_pools():

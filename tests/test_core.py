@@ -1201,6 +1201,19 @@ def test_nearest_unused_refuses_complex_numbers(where):
             nearest_unused(X, centres)
 
 
+@pytest.mark.parametrize("X, match", [
+    (np.array([["1", "2"], ["3", "4"], ["5", "7"]]), r"X holds text"),
+    ([["1", "2"], ["3", "4"], ["5", "7"]], r"X holds text"),
+    (np.array([["2020-01-01"], ["2021-01-01"], ["2022-01-01"]],
+              dtype="datetime64[D]"), r"X holds dates or times"),
+], ids=["text", "text-list", "dates"])
+def test_nearest_unused_refuses_text_and_dates(X, match):
+    """Text read as numbers and numbers of days were matched as if they were
+    embeddings (the estimators refuse such pools)."""
+    with pytest.raises(ValueError, match=match):
+        nearest_unused(X, [[1.0] * np.shape(X)[1]])
+
+
 def test_nearest_unused_refuses_sparse_centres_and_featureless_pools():
     """numpy's "setting an array element with a sequence" and "zero-size
     array to reduction operation maximum" before."""
