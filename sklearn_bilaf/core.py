@@ -192,6 +192,7 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     The rows are normalised in float64 and searched in float32 (float64 for
     a float64 pool) by scikit-learn's exact nearest-neighbour search, whose
     working memory it bounds; the normalised copy costs N x d of that dtype.
+    The distances are returned in float64, as that search gives them.
     A zero row stays the zero vector (at distance 1 from every unit row).
 
     Parameters
@@ -203,8 +204,8 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
 
     Returns
     -------
-    radii : ndarray of shape (n_samples,)
-        The distances, in [0, 2] (float32, float64 for a float64 pool).
+    radii : ndarray of shape (n_samples,), dtype=float64
+        The distances, in [0, 2].
     """
     X = _checked_isolation_pool(X)
     if X.shape[0] < 2:
@@ -275,7 +276,10 @@ def _isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     k = min(n_neighbors, n - 1)
     distances, _ = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(
         unit).kneighbors()
-    return distances[:, -1]
+    # float64 whatever the search: without scikit-learn's compiled search
+    # (enable_cython_pairwise_dist=False) it returns the pool's float32; the
+    # cast is exact, so the radii's order is the search's.
+    return np.asarray(distances[:, -1], dtype=np.float64)
 
 
 def least_isolated_rows(X, share, n_keep_at_least=1):

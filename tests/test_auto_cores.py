@@ -242,6 +242,19 @@ def test_isolation_radii_are_the_distance_to_the_tenth_neighbour():
                                np.sort(D[:4, :4], axis=1)[:, 2], atol=1e-12)
 
 
+@pytest.mark.parametrize("cython", [True, False])
+def test_isolation_radii_are_float64_whatever_the_search(cython):
+    # scikit-learn's search returns float64 distances, or the pool's dtype
+    # with enable_cython_pairwise_dist=False: the docstring promised float32
+    # for a float32 pool, which held only there.
+    from sklearn import config_context
+
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    with config_context(enable_cython_pairwise_dist=cython):
+        for dtype in (np.float16, np.float32, np.float64):
+            assert isolation_radii(X.astype(dtype)).dtype == np.float64
+
+
 def test_least_isolated_rows_leaves_out_the_outliers():
     X, outliers = _blobs_with_outliers()
     kept = least_isolated_rows(X, 0.05)  # round(0.05 * 200) = 10 rows out
