@@ -2578,6 +2578,16 @@ class ClustererSelector(BaseCoreSelector):
                 + (f", and the cores are part of the budget of {budget})."
                    if capped else ").")
             )
+        if (isinstance(asked, Integral) and not isinstance(asked, bool)
+                and budget is not None and asked > budget):
+            # Known before the clustering, which can take minutes on a large
+            # pool only to be refused by the check of its centres below.
+            raise ValueError(
+                f"{name}(n_clusters={asked}) asks for more clusters than the "
+                f"budget of {budget}; the number of cores must not exceed the "
+                "budget (each centre becomes a distinct core). Ask it for at "
+                f"most {counted(budget, 'cluster')} or raise the budget."
+            )
         try:
             # scikit-learn's k-means clusterers repeat bit for bit on at most
             # two OpenMP threads (see kmeans_openmp_threads).

@@ -1464,6 +1464,35 @@ def test_clusterer_selector_wraps_any_centroid_clusterer():
         ClustererSelector(clusterer).fit(X, budget=6)
 
 
+class _CountingKMeans(KMeans):
+    """KMeans that counts its fits."""
+
+    fits = 0
+
+    def fit(self, X, y=None, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight)
+
+
+def test_clusterer_selector_refuses_more_clusters_than_the_budget_before_fitting():
+    # n_clusters above the budget (but not above the rows) failed only after
+    # the clustering, minutes long on a large pool.
+    X = _blobs(n=50)
+    _CountingKMeans.fits = 0
+    with pytest.raises(ValueError, match=r"^_CountingKMeans\(n_clusters=8\) asks "
+                                         r"for more clusters than the budget of "
+                                         r"6; the number of cores must not "
+                                         r"exceed the budget \(each centre "
+                                         r"becomes a distinct core\)\. Ask it "
+                                         r"for at most 6 clusters or raise the "
+                                         r"budget\.$"):
+        ClustererSelector(_CountingKMeans(8, random_state=0)).fit(X, budget=6)
+    assert _CountingKMeans.fits == 0
+    # Within the budget it fits once, as before.
+    ClustererSelector(_CountingKMeans(6, random_state=0)).fit(X, budget=6)
+    assert _CountingKMeans.fits == 1
+
+
 def test_clusterer_selector_needs_cluster_centers():
     with pytest.raises(TypeError, match="no cluster_centers_"):
         ClustererSelector(DBSCAN()).fit(_blobs(n=50))
