@@ -701,18 +701,27 @@ def _conversion_note(X, memory_mapped):
     float32 and float64 pools are used as read; float16 is computed in
     float32 and other dtypes in float64, from a copy of the whole pool.  A
     float32 .npy would be read in place; a float32 table or archive, read
-    into memory anyway, would at least not be copied again.
+    into memory anyway, would at least not be copied again.  A float32 or
+    float64 pool in the other byte order (a big-endian .npy) is copied too,
+    keeping its precision: saving it as float32 is no fix for it.
     """
     import numpy as np
 
-    if X.dtype in (np.float32, np.float64):
+    if X.dtype.isnative and X.dtype in (np.float32, np.float64):
         return ""
-    work = np.dtype(np.float32 if X.dtype == np.float16 else np.float64)
+    # The dtype validate_pool converts to (base._pool_dtype).
+    work = np.dtype(np.float32 if X.dtype.kind == "f" and X.dtype.itemsize <= 4
+                    else np.float64)
     mib = X.shape[0] * X.shape[1] * work.itemsize / 2**20
     size = f"{mib:,.0f}" if mib >= 10 else f"{mib:.1f}"
     gain = "read it in place" if memory_mapped else "skip the copy"
+    if X.dtype.kind == "f" and X.dtype.itemsize >= 4:
+        fix = (f"save X.astype('{work.name}'), in this machine's byte "
+               f"order, to {gain}")
+    else:
+        fix = f"save it as float32 to {gain}"
     return (f"; computed in {work.name}, from a copy of the whole pool "
-            f"({size} MiB; save it as float32 to {gain})")
+            f"({size} MiB; {fix})")
 
 
 def _make_sampler(args, budget, n_cores, verbose):

@@ -348,6 +348,24 @@ def test_a_float16_pool_is_said_to_be_copied(bilaf, tmp_path, digits32):
     assert "computed in" not in proc.stderr
 
 
+def test_a_big_endian_pool_is_not_told_to_be_saved_as_float32(
+        bilaf, tmp_path, digits32):
+    """A big-endian float32 .npy (written on another machine, or with
+    dtype '>f4') is copied to this machine's float32, not to float64: the
+    note says so, and says how to save it to be read in place, instead of
+    telling to save as float32 a pool that is float32 already."""
+    path = tmp_path / "emb.npy"
+    for dtype, work in [(">f4", "float32"), (">f8", "float64")]:
+        np.save(path, digits32.astype(dtype))
+        proc = bilaf("select", path, "-b", "20", "--core-selector", "random",
+                     "-o", tmp_path / "s.json")
+        assert_ok(proc)
+        size = "0.4" if work == "float32" else "0.9"
+        assert (f"computed in {work}, from a copy of the whole pool ({size} "
+                f"MiB; save X.astype('{work}'), in this machine's byte order, "
+                "to read it in place)") in proc.stderr
+
+
 def test_a_copied_pool_read_into_memory_is_not_promised_in_place(
         bilaf, tmp_path, digits32):
     """An integer pool (images' uint8 pixels) from a .npz or a Parquet file is
