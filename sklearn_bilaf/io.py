@@ -574,26 +574,47 @@ def _open_text(path):
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+def _split_fields(text, separator):
+    """``text`` split at ``separator`` as a table would be (quotes kept
+    together and taken off); None splits at runs of whitespace."""
+    if separator is None:
+        return text.split()
+    try:
+        return next(csv.reader([text], delimiter=separator), [])
+    except csv.Error:  # a NUL byte, say: the table's own reading tells it
+        return text.split(separator)
+
+
+def _numbers_between(parts, number=_is_number):
+    """Whether ``parts`` are a row of numbers: two or more, with text
+    allowed only first and last (an id or a file name, a label)."""
+    numeric = [number(part) for part in parts]
+    return sum(numeric) >= 2 and all(numeric[1:-1])
+
+
 def _foreign_separator(line, delimiter):
     """How ``line`` separates numbers when not with ``delimiter``, else None.
 
-    Only a line made of two or more numbers counts, so a header or a
-    one-column file never does.
+    Only a line holding two or more numbers counts (beside, at most, a text
+    field first and one last), so a header or a one-column file never does.
     """
     text = line.strip()
+    if text.startswith("#"):
+        # np.savetxt's header= ("# 0 1 2"): a comment, told as such later.
+        return None
     if delimiter in text:
-        # A ';'-separated export with decimal commas ("1,5;2,25") splits on
-        # commas into cells like "5;2": the commas are not the separator.
-        if delimiter == "," and ";" in text:
-            parts = text.split(";")
-            if len(parts) >= 2 and all(_is_number(p.replace(",", ".")) for p in parts):
-                return "semicolons, with decimal commas"
+        # A ';'-separated export with decimal commas ("1,5;2,25", R's
+        # write.csv2) splits on commas into cells like "5;2": the commas are
+        # not the separator.
+        if delimiter == "," and ";" in text and _numbers_between(
+                _split_fields(text, ";"),
+                lambda part: _is_number(part.replace(",", "."))):
+            return "semicolons, with decimal commas"
         return None
     for separator in ("\t", ";", ",", None):
         if separator == delimiter:
             continue
-        parts = text.split(separator)
-        if len(parts) >= 2 and all(_is_number(part) for part in parts):
+        if _numbers_between(_split_fields(text, separator)):
             return _SEPARATOR_NAMES[separator]
     return None
 

@@ -831,6 +831,63 @@ def test_tsv_without_header_and_pandas_index_csv(bilaf, tmp_path, digits_xy):
         assert "300 rows x 64 features" in proc.stdout
 
 
+@pytest.mark.parametrize("name, text, found", [
+    # An id column first, as embeddings of files usually come: the id is no
+    # number, which hid the separator ("column 'name;a;b' holds ...").
+    ("e.csv", "name;a;b\nimg1.jpg;0.1;0.2\nimg2.jpg;0.3;0.4\n",
+     "e.csv is not comma-separated: its line 2 holds numbers separated by "
+     "semicolons"),
+    ("e.csv", "img1.jpg;0.1;0.2\nimg2.jpg;0.3;0.4\n",
+     "its line 1 holds numbers separated by semicolons"),
+    # R's write.csv2: quoted row names and names, decimal commas.
+    ("e.csv", '"";"a";"b"\n"1";1,5;2,5\n"2";3,5;4,25\n',
+     "its line 2 holds numbers separated by semicolons, with decimal commas"),
+    # A text label last.
+    ("e.csv", "0.1;0.2;cat\n0.3;0.4;dog\n",
+     "its line 1 holds numbers separated by semicolons"),
+    ("e.csv", "id a b\nx 0.1 0.2\ny 0.3 0.4\n",
+     "its line 2 holds numbers separated by spaces"),
+    ("e.tsv", "id,a,b\nx,0.1,0.2\ny,0.3,0.4\n",
+     "e.tsv is not tab-separated: its line 2 holds numbers separated by "
+     "commas; name it .csv"),
+])
+def test_foreign_separator_is_told_beside_a_text_column(tmp_path, name, text,
+                                                         found):
+    """A table separated otherwise than its extension says is told so also
+    when a column holds text (ids, file names, labels), with or without
+    --id-column; the error named a "column" made of whole lines, or said
+    that no feature column was left."""
+    path = tmp_path / name
+    path.write_text(text)
+    for extra in ([], ["--id-column", "0"]):
+        proc = call_bilaf("select", path, "-b", "1", "-q", *extra)
+        assert_one_line_error(proc, found)
+
+
+def test_text_with_other_separators_inside_a_table_is_read(tmp_path):
+    """Ids holding semicolons or spaces in a comma-separated table, and a
+    one-column table whose name has a space and a number, are still read."""
+    ids = tmp_path / "ids.csv"
+    ids.write_text('id,a,b\n"x;1;2",0.1,0.2\ny 3 4,0.3,0.4\nz,0.5,0.7\n')
+    out = tmp_path / "s.csv"
+    proc = call_bilaf("select", ids, "-b", "2", "-q", "--id-column", "id",
+                      "--core-selector", "random", "-o", out)
+    assert_ok(proc)
+    assert "3 rows x 2 features" in proc.stdout
+    # np.savetxt(..., header="0 1 2") writes a comment line first: told as
+    # a comment, not as a space-separated row.
+    commented = tmp_path / "commented.csv"
+    np.savetxt(commented, np.eye(3), delimiter=",", header="0 1 2")
+    proc = call_bilaf("select", commented, "-b", "1", "-q")
+    assert_one_line_error(proc, "line 1 is a comment ('# 0 1 2'")
+    one = tmp_path / "one.csv"
+    one.write_text("feature 1\n" + "".join(f"{v}\n" for v in range(9)))
+    proc = call_bilaf("select", one, "-b", "2", "-q", "--core-selector",
+                      "random")
+    assert_ok(proc)
+    assert "9 rows x 1 feature," in proc.stdout
+
+
 def test_first_row_taken_for_pandas_names_is_reported(tmp_path):
     # One column whose first value is 0 reads like pandas' header "0": the
     # row is dropped as the help says, but not silently.
