@@ -68,7 +68,8 @@ _PANDAS_INDEX_NAMES = ("", "Unnamed: 0")
 # Names that usually mean "not a feature": such a numeric column would
 # otherwise join the embeddings without a word (lower-case; compared so).
 _LABEL_LIKE_NAMES = ("label", "labels", "target", "y", "class")
-_ID_LIKE_NAMES = ("id", "ids")
+# "index" is what df.reset_index() names the row labels it turns into a column.
+_ID_LIKE_NAMES = ("id", "ids", "index")
 # How text tables spell a missing number (R's NA, SQL's NULL, ...): told as
 # missing, not as a text column (lower-case; compared so).
 _MISSING_MARKERS = ("na", "n/a", "#n/a", "null", "none")

@@ -944,6 +944,8 @@ def _label_like_csv(path, names):
     ("label", "--label-column"), ("Labels", "--label-column"),
     ("target", "--label-column"), ("y", "--label-column"),
     ("CLASS", "--label-column"), ("id", "--id-column"), ("IDs", "--id-column"),
+    # df.reset_index().to_csv(path, index=False): the row labels, 0, 1, ...
+    ("index", "--id-column"),
 ])
 def test_numeric_column_named_like_labels_or_ids_is_warned_about(
         tmp_path, name, option):
