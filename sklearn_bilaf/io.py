@@ -21,6 +21,7 @@ import itertools
 import json
 import math
 import os
+import re
 import secrets
 import shlex
 import stat
@@ -75,6 +76,8 @@ _ID_LIKE_NAMES = ("id", "ids", "index")
 _MISSING_MARKERS = ("na", "n/a", "#n/a", "null", "none")
 # What a separator is called in messages; None is str.split's "any whitespace".
 _SEPARATOR_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", None: "spaces"}
+# Where a line of a text file ends (newline="" keeps \r\n and \r as read).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Longest file name assumed when the file system does not say (ext4, XFS,
 # Btrfs, APFS and NTFS all allow 255).
 _DEFAULT_NAME_MAX = 255
@@ -1431,7 +1434,9 @@ def read_ids(path, n_rows, *, column=None):
                         "--id-column with --ids only applies to .csv/.tsv id "
                         f"files; {source} is read as one id per line"
                     )
-                ids = handle.read().splitlines()
+                # Not str.splitlines, which also breaks at form feeds,
+                # U+0085, U+2028 ...: characters a file name may hold.
+                ids = _LINE_BREAK.split(handle.read())
                 while ids and not ids[-1].strip():
                     ids.pop()
                 lines = range(1, len(ids) + 1)

@@ -3095,6 +3095,23 @@ def test_ids_file_reading_rules(tmp_path):
         read_ids(tmp_path / "long.csv", 1)
 
 
+def test_ids_text_file_lines_end_only_at_line_breaks(tmp_path):
+    """A text file of ids holds one id per line, lines ending with \\n,
+    \\r\\n or \\r: characters that str.splitlines also breaks at (a
+    form feed, U+0085, U+2028, the separators \\x1c-\\x1e), legal in a
+    file name, are part of an id, not the end of a line."""
+    from sklearn_bilaf.io import read_ids
+
+    ids = ["a\x0cb", "c\x85d", "e\u2028f", "g\x1ch", "i\x0bj"]
+    path = tmp_path / "ids.txt"
+    path.write_bytes("\n".join(ids).encode("utf-8") + b"\n\n")
+    assert read_ids(path, len(ids)) == ids
+    path.write_bytes("\r\n".join(ids).encode("utf-8") + b"\r\n")
+    assert read_ids(path, len(ids)) == ids
+    path.write_bytes("\r".join(ids).encode("utf-8"))
+    assert read_ids(path, len(ids)) == ids
+
+
 def test_unknown_output_formats_are_refused():
     from sklearn_bilaf.io import (
         InputError,
