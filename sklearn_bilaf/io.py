@@ -782,6 +782,17 @@ def _parse_chunk(rows, lines, features, labels, source, hint="",
                         "are not supported: fill them in or drop their rows, "
                         "and save the file again"
                     ) from None
+                if "," in value and (_is_number(value.replace(",", "."))
+                                     or _is_number(value.replace(",", ""))):
+                    # A spreadsheet's export in a decimal-comma locale, or
+                    # numbers formatted as "1,234.5": not a text column.
+                    raise InputError(
+                        f"{source}: line {line}, column {name} holds "
+                        f"{value.strip()[:40]!r}, a number written with a comma "
+                        "(a decimal comma or a thousands separator); save the "
+                        "numbers without it, with a point as the decimal mark "
+                        "(1234.5), or as .npy (np.save(path, X))"
+                    ) from None
                 raise InputError(
                     f"{source}: line {line}, column {name} holds {value[:40]!r}, "
                     "not a number; name a non-numeric column with --id-column or "

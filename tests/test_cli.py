@@ -864,6 +864,25 @@ def test_foreign_separator_is_told_beside_a_text_column(tmp_path, name, text,
         assert_one_line_error(proc, found)
 
 
+@pytest.mark.parametrize("text, shown", [
+    # A spreadsheet in a locale with decimal commas, exported as CSV.
+    ('a,b\n"1,5","2,5"\n"3,25","4"\n', "'1,5'"),
+    # Numbers formatted with thousands separators.
+    ('a,b\n1,2\n"1,234.5",7\n', "'1,234.5'"),
+])
+def test_numbers_written_with_commas_are_told_so(tmp_path, text, shown):
+    """A quoted number holding a comma is told as such, not as a text column
+    to name with --id-column or --label-column."""
+    path = tmp_path / "e.csv"
+    path.write_text(text)
+    proc = call_bilaf("select", path, "-b", "1", "-q")
+    assert_one_line_error(
+        proc, f"column 'a' holds {shown}, a number written with a comma (a "
+        "decimal comma or a thousands separator); save the numbers without "
+        "it, with a point as the decimal mark (1234.5)")
+    assert "--id-column" not in proc.stderr
+
+
 def test_text_with_other_separators_inside_a_table_is_read(tmp_path):
     """Ids holding semicolons or spaces in a comma-separated table, and a
     one-column table whose name has a space and a number, are still read."""
