@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._distances import chunk_rows, prepare, refuse_all_zero_rows
 from ._text import counted
@@ -708,7 +708,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self.n_samples_fit_ = n_samples
         return self
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Coverage of X by the selection: minus the mean distance to it.
 
         For every row of X, the distance (in ``metric``, on the features the
@@ -739,12 +739,18 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             chunks of scikit-learn's ``working_memory``.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), float or None, \
+                default=None
+            Non-negative weights of the rows of X in the mean (None: all
+            equal).  Also what lets a :class:`~sklearn.pipeline.Pipeline`
+            that ends with the sampler be scored with metadata routing on:
+            its ``score`` passes ``sample_weight=None`` on.
 
         Returns
         -------
         score : float
-            Minus the mean distance from the rows of X to their nearest
-            selected sample.
+            Minus the (weighted) mean distance from the rows of X to their
+            nearest selected sample.
 
         Examples
         --------
@@ -760,6 +766,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         """
         check_is_fitted(self, "selected_embeddings_")
         X = validate_pool(self, X, reset=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X,
+                                                 dtype=np.float64,
+                                                 ensure_non_negative=True)
+            # Older scikit-learn releases let all-zero weights through, and
+            # the weighted mean would be 0 / 0.
+            if not np.any(sample_weight):
+                raise ValueError(
+                    "sample_weight is all zeros: give at least one row of X "
+                    "a positive weight.")
         selected = np.asarray(self.selected_embeddings_)
         dtype = np.result_type(X.dtype, selected.dtype)
         cosine = self.metric == "cosine"
@@ -790,6 +806,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 rows, selected, metric="sqeuclidean" if cosine else "euclidean")
         if cosine:
             distances *= 0.5
+        if sample_weight is not None:
+            return -float(np.average(distances, weights=sample_weight))
         return -float(np.mean(distances, dtype=np.float64))
 
     def set_params(self, **params):

@@ -661,6 +661,46 @@ def test_unsupervised_grid_search(small_digits):
     assert scores[0] == pytest.approx(np.mean(manual))
 
 
+def test_score_in_a_pipeline_with_metadata_routing_on(small_digits):
+    """With metadata routing on, scikit-learn's Pipeline.score hands its last
+    step sample_weight=None, and refuses it (a TypeError) when that step's
+    score has no such parameter: a pipeline ending with the sampler could
+    not be scored, and a grid search over it scored every candidate NaN."""
+    import sklearn
+
+    X, _ = small_digits
+    pipe = make_pipeline(StandardScaler(), _sampler())
+    with sklearn.config_context(enable_metadata_routing=True):
+        fitted = clone(pipe).fit(X[:400])
+        expected = fitted[-1].score(fitted[0].transform(X[400:]))
+        assert fitted.score(X[400:]) == expected
+        search = GridSearchCV(pipe, {"bilafsampler__budget": [30, 60]}, cv=3,
+                              error_score="raise").fit(X)
+        assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_score_weights_the_rows_of_x(small_digits):
+    X, _ = small_digits
+    sampler = _sampler().fit(X[:400])
+    new = X[400:]
+    weights = np.random.RandomState(0).randint(0, 4, size=len(new))
+    # Whole weights count a row as many times.
+    assert sampler.score(new, sample_weight=weights) == pytest.approx(
+        sampler.score(np.repeat(new, weights, axis=0)), rel=1e-12)
+    assert sampler.score(new, sample_weight=None) == sampler.score(new)
+    assert sampler.score(new, sample_weight=2.0) == pytest.approx(sampler.score(new))
+    # And through a pipeline, which passes them on.
+    pipe = make_pipeline(StandardScaler(), _sampler()).fit(X[:400])
+    assert pipe.score(new, sample_weight=weights) == pytest.approx(
+        pipe.score(np.repeat(new, weights, axis=0)), rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight"):
+        sampler.score(new, sample_weight=weights[:-1])
+    with pytest.raises(ValueError, match="(?i)negative"):
+        sampler.score(new, sample_weight=weights - 1.0)
+    with pytest.raises(ValueError, match="zero"):
+        sampler.score(new, sample_weight=np.zeros(len(new)))
+
+
 def test_score_validates_its_input(small_digits):
     from sklearn.exceptions import NotFittedError
 
