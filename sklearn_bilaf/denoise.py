@@ -66,8 +66,10 @@ MIN_CLASS_SIZE = 10
 
 
 def _kept_count(n, removal_rate):
-    # Same float64 rounding as the reference code: int(n * (1 - rate)).
-    return max(1, int(n * (1.0 - removal_rate)))
+    # Same float64 rounding as the reference code: int(n * (1 - rate)).  A
+    # numpy float32 or float16 rate would make numpy compute in that type
+    # (another floor, or inf past float16's range): its float64 value.
+    return max(1, int(n * (1.0 - float(removal_rate))))
 
 
 def _ensure_core_kept(ranking, n_kept, core_position):
@@ -396,7 +398,7 @@ class IDCDenoiser(BaseDenoiser):
         # does (the kernels hold n x k distances: a huge k cost memory and
         # time for nothing, and past int64 failed in the compiled code).
         k = min(self.n_neighbors, n)
-        q = max(1, int(n * self.ring_fraction))
+        q = max(1, int(n * float(self.ring_fraction)))  # float64, as _kept_count
         core = pseudo_class.core_position
         if pseudo_class._fits_in_memory():
             # The cached matrix and one compiled pass over the rings.

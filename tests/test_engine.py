@@ -672,6 +672,38 @@ def test_kept_count_is_the_product_with_one_minus_the_rate():
     assert n_kept == 1 and ranking[0] == 0
 
 
+@pytest.mark.parametrize("denoiser_class", [IDCDenoiser, DistanceDenoiser,
+                                            DensityDenoiser])
+def test_numpy_float32_rates_are_rounded_in_float64(denoiser_class):
+    """A rate given as a numpy float32 (from a float32 grid, say) is used as
+    its float64 value, as the spec's floors are computed: numpy computed
+    ``n * (1 - rate)`` in float32 then, where 90 * (1 - 0.3) rounds up to
+    63.0 (62.99... in float64, so 62 kept), and a float16 rate overflowed to
+    inf on classes of some 70,000 members, failing in ``int()``."""
+    values = np.linspace(0.0, 1.0, 90) ** 2
+    rate = np.float32(0.3)
+    assert int(90 * (1 - rate)) == 63 and int(90 * (1 - float(rate))) == 62
+    _, n_kept = denoiser_class(removal_rate=rate).rank_class(_class_1d(values))
+    assert n_kept == 62
+    assert _kept_count(80_000, np.float16(0.5)) == 40_000
+
+
+def test_numpy_float32_ring_fraction_is_rounded_in_float64():
+    """q = int(n * ring_fraction) in float64: int(10 * np.float32(0.7)) is 7
+    in float32 arithmetic, 6 in float64 (0.699999988 * 10).  The published
+    variant keeps the first ring alone (10 // q = 1: no further ring; the
+    leftovers are dropped): 6 members, not 7."""
+    values = np.arange(10.0) ** 2
+    assert int(10 * np.float32(0.7)) == 7
+    assert int(10 * float(np.float32(0.7))) == 6
+    pc = _class_1d(values)
+    got = IDCDenoiser(ring_fraction=np.float32(0.7), removal_rate=0.0,
+                      variant="published").rank_class(pc)
+    expected = IDCDenoiser(ring_fraction=float(np.float32(0.7)), removal_rate=0.0,
+                           variant="published").rank_class(pc)
+    assert got[1] == expected[1] == 6
+
+
 def test_small_classes_are_not_denoised():
     pc = _class_1d(np.arange(9.0) ** 2)
     for den in (IDCDenoiser(), DistanceDenoiser(0.5), DensityDenoiser(3, 0.5)):
