@@ -397,7 +397,9 @@ class IDCDenoiser(BaseDenoiser):
         # More neighbours than members means all the grown members, as n
         # does (the kernels hold n x k distances: a huge k cost memory and
         # time for nothing, and past int64 failed in the compiled code).
-        k = min(self.n_neighbors, n)
+        # A Python int: the compiled pass failed to type a numpy uint64
+        # (and compiled again for every other integer type).
+        k = min(int(self.n_neighbors), n)
         q = max(1, int(n * float(self.ring_fraction)))  # float64, as _kept_count
         core = pseudo_class.core_position
         if pseudo_class._fits_in_memory():

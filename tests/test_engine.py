@@ -704,6 +704,18 @@ def test_numpy_float32_ring_fraction_is_rounded_in_float64():
     assert got[1] == expected[1] == 6
 
 
+@pytest.mark.parametrize("variant", ["paper", "published"])
+def test_idc_takes_n_neighbors_of_any_numpy_integer_type(variant):
+    """n_neighbors as a numpy uint64 (an ``np.arange(..., dtype=np.uint64)``
+    grid, say) failed in the compiled ring pass with a numba TypingError
+    (min with an int64 count is a float64 there); it counts as the int."""
+    pc = _class_1d(LEFTOVER_CLASS)
+    expected = IDCDenoiser(n_neighbors=3, variant=variant).rank_class(pc)
+    for k in (np.uint64(3), np.int32(3)):
+        got = IDCDenoiser(n_neighbors=k, variant=variant).rank_class(pc)
+        assert got[0].tolist() == expected[0].tolist() and got[1] == expected[1]
+
+
 def test_small_classes_are_not_denoised():
     pc = _class_1d(np.arange(9.0) ** 2)
     for den in (IDCDenoiser(), DistanceDenoiser(0.5), DensityDenoiser(3, 0.5)):
