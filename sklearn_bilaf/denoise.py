@@ -595,7 +595,10 @@ class DensityDenoiser(BaseDenoiser):
             return np.arange(n), n
         k = min(self.n_neighbors, n - 1)
         score = np.empty(n)
-        step = max(1, 2**24 // (8 * n))
+        # Blocks of 16 MiB of distances, fewer rows when working_memory is
+        # lower: a block's temporaries (distances' own, the copy, the
+        # partition) are about four such arrays.
+        step = max(1, min(2**24 // (8 * n), chunk_rows(n, 4 * 8 * n)))
         for start in range(0, n, step):
             rows = np.arange(start, min(n, start + step))
             D = np.array(pseudo_class.distances(rows), copy=True)

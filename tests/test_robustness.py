@@ -1853,6 +1853,41 @@ def test_idc_leftovers_of_a_large_class_stay_within_working_memory(n_features):
     assert peak < 0.5 * q * n * 8
 
 
+def test_density_denoiser_blocks_stay_within_working_memory():
+    """DensityDenoiser scored its class in blocks of 16 MiB of distances
+    whatever working_memory said, with three or four such temporaries at
+    once: some 50 MB of arrays with working_memory=4 on a class of 5,000.
+    Its blocks now fit working_memory when that is lower; the ranking is the
+    same (and, at the default setting, the blocks are those it used)."""
+    import tracemalloc
+
+    from sklearn import config_context
+
+    from sklearn_bilaf.denoise import DensityDenoiser
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    n = 5000
+    X = np.random.RandomState(0).normal(size=(n, 8))
+
+    def rank():
+        pseudo_class = PseudoClass(0, np.arange(n), 0, X, "euclidean")
+        return DensityDenoiser().rank_class(pseudo_class)
+
+    expected = rank()
+    with config_context(working_memory=4):
+        rank()  # compiled kernels, before tracing
+        tracemalloc.start()
+        try:
+            ranking, n_kept = rank()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert n_kept == expected[1]
+    np.testing.assert_array_equal(ranking, expected[0])
+    # The class's float64 rows and its per-member arrays are under 1 MB.
+    assert peak < 3 * 4 * 2**20, peak
+
+
 @pytest.mark.parametrize("variant", ["paper", "published"])
 def test_idc_neighbours_beyond_the_class_size_count_as_the_whole_class(variant):
     """n_neighbors above a class's size means all its grown members, as the
