@@ -694,7 +694,9 @@ def _boundary_score(inside, outside, penalty):
     denom = max(outside, inside)
     if denom == 0.0:
         return 0.0
-    return (outside * penalty - inside) / denom
+    # 0, not NaN, for a penalty that overflowed to inf (as boundary does).
+    scaled = outside * penalty if outside != 0.0 else 0.0
+    return (scaled - inside) / denom
 
 
 @njit(cache=True, nogil=True)

@@ -199,9 +199,16 @@ def _checked_score_arguments(inside, outside, opponent, penalties):
 def _boundary_scores(inside, outside, opponent, penalties=None):
     """:func:`boundary_scores` on arrays known to be consistent (the pick
     loops' own)."""
-    scaled = outside if penalties is None else outside * penalties[opponent]
     denom = np.maximum(outside, inside)
     with np.errstate(invalid="ignore", divide="ignore"):
+        if penalties is None:
+            scaled = outside
+        else:
+            scaled = outside * penalties[opponent]
+            # A member on another class's core, once a penalty overflowed to
+            # inf: 0 * inf is NaN, which argmin would take first and the
+            # compiled loop never; 0 at any finite penalty, so 0 here too.
+            scaled[outside == 0] = 0.0
         scores = (scaled - inside) / denom
     scores[denom == 0] = 0.0
     scores[np.isinf(outside)] = 1.0
@@ -531,7 +538,9 @@ class BoundarySelector(BaseBoundarySelector):
                 order = np.lexsort((candidates, to_last))
                 candidates = candidates[order][n_removed:]
             if last != core and opponent[last] >= 0:
-                penalties[opponent[last]] *= self.penalty
+                # Past float64's range it is inf, as in the compiled loop.
+                with np.errstate(over="ignore"):
+                    penalties[opponent[last]] *= self.penalty
             # A picked member may survive the removal when it has exact
             # duplicates; never pick it twice.
             available = candidates[~taken[candidates]]

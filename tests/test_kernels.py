@@ -243,6 +243,37 @@ def test_compiled_boundary_loop_equals_the_python_loop(metric, seed):
             assert np.unique(compiled).size == budget
 
 
+@pytest.mark.parametrize("penalty", [np.inf, 1e200])
+def test_boundary_loops_agree_once_a_penalty_overflows(penalty):
+    """A penalty that reaches inf (penalty=np.inf, or 1e200 after two picks;
+    1.1 after some 7,450 picks against one opponent) times the outside
+    distance 0 of a member identical to another class's core was NaN: the
+    Python loop (a cached matrix) picked that member, the compiled loop (the
+    sampler's) never did.  0 times any penalty is 0, so both pick it, where
+    a finite penalty picks it too: score -1.  Hand-checked: r = 2; after
+    core 0, member 5 (outside 0, score -1, the nearer of the two at -1);
+    then 8 (outside 0: -1, the others inf); then the nearest to the last
+    pick, as every score is inf: 9, 11, 3."""
+    import warnings
+
+    from sklearn_bilaf.boundary import BoundarySelector, _compiled_loop_applies
+
+    X = np.arange(12.0)[:, None]
+    picks = []
+    for cached in (False, True):
+        pc = PseudoClass(0, np.arange(12), 0, X, "euclidean", 3)
+        pc.inside_distance = pc.mean_distances()
+        if not cached:
+            pc._matrix = None
+        pc.outside_distance = np.array([5.0, 4, 3, 2, 1, 0, 1, 2, 0, 1, 2, 3])
+        pc.opponent = np.ones(12, dtype=np.intp)
+        assert _compiled_loop_applies(pc) != cached
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            picks.append(BoundarySelector(penalty=penalty).select_class(pc, 6))
+    assert picks[0].tolist() == picks[1].tolist() == [0, 5, 8, 9, 11, 3]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_compiled_boundary_loop_reads_float32_pool_rows(seed):
     """The sampler's pseudo-classes hold the pool's float32 rows: the
