@@ -670,8 +670,14 @@ def whole_numbers(values):
 
     Checked before any cast to int, which would truncate fractions, read a
     boolean mask as 0s and 1s and turn inf into an arbitrary integer.
+    An object array (a pandas column of dtype object, or Python ints past
+    uint64, which numpy keeps as objects) is taken when every element is
+    such a number within intp's range; :func:`not_whole_hint` says which
+    element is not.
     """
     array = np.asarray(values)
+    if array.dtype.kind == "O":
+        return _object_whole_numbers(array)[0]
     # Whole numbers beyond intp's range (row numbers of no pool) are clipped
     # to a value still out of any pool's range, with their sign: a cast
     # wrapped uint64 ones to negative numbers, and turned floats into intp's
@@ -690,6 +696,94 @@ def whole_numbers(values):
     return None
 
 
+def _object_whole_numbers(array):
+    """An object array's elements as intp (None if one is not a whole
+    number in intp's range) and the first such element, as (index, value,
+    why) or None.
+
+    Out-of-range ints are refused here, not clipped as uint64 ones are: a
+    Python int has no bound, and a clipped value would be quoted, or
+    written out, as another number.
+    """
+    out = np.empty(array.shape, dtype=np.intp)
+    flat = out.reshape(-1)
+    for position, value in enumerate(array.flat):
+        why = _not_whole_because(value)
+        if why is not None:
+            return None, (np.unravel_index(position, array.shape), value, why)
+        flat[position] = int(value)
+    return out, None
+
+
+_INTP = np.iinfo(np.intp)
+
+
+def _not_whole_because(value):
+    """Why ``value`` is no whole number in intp's range, with what to do
+    (None if it is one)."""
+    if isinstance(value, bool | np.bool_):
+        return ("is a bool, not an integer: for a boolean mask pass "
+                "np.flatnonzero(mask)")
+    if isinstance(value, Integral):
+        if _INTP.min <= int(value) <= _INTP.max:
+            return None
+        return (f"is outside {np.dtype(np.intp).name}'s range: no row number "
+                "or count is that large")
+    if isinstance(value, str | bytes):
+        return ("is text, not a number: convert the values to numbers first "
+                "(e.g. np.asarray(values, dtype=np.int64))")
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return "is missing: drop it, or fill it in, first"
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return "is missing (NaN): drop it, or fill it in, first"
+        if not math.isfinite(value):
+            return "is not a finite number"
+        if not float(value).is_integer():
+            return "is not a whole number"
+        if _INTP.min <= value < -float(_INTP.min):
+            return None
+        return (f"is outside {np.dtype(np.intp).name}'s range: no row number "
+                "or count is that large")
+    return f"is a {type(value).__name__}, not an integer"
+
+
+def not_whole_hint(values):
+    """For an error about ``values`` that :func:`whole_numbers` refused: a
+    sentence (with a leading space) naming the first element that is not a
+    whole number and why, or "" (for a boolean array, say, whose dtype
+    says it all)."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return ""
+    if array.dtype.kind == "O":
+        culprit = _object_whole_numbers(array)[1]
+    elif array.dtype.kind == "f":
+        # Vectorised: the first bad element may be far into a long array.
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(array) | (array != np.round(array))
+        if not bad.any():
+            return ""
+        index = np.unravel_index(int(np.argmax(bad)), array.shape)
+        value = array[index]
+        culprit = (index, value, _not_whole_because(value))
+    elif array.dtype.kind in "USc" and array.size:
+        index = np.unravel_index(0, array.shape)
+        culprit = (index, array[index], _not_whole_because(array[index]))
+    else:
+        return ""
+    if culprit is None or culprit[2] is None:
+        return ""
+    index, value, why = culprit
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not index:  # a single value, not an array
+        return f" {value!r} {why}."
+    where = int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
+    return f" Element {where}, {value!r}, {why}."
+
+
 def require_whole_numbers(values, expected):
     """:func:`whole_numbers` of what a stage returned, or a TypeError that
     starts with ``expected`` (what the stage must return) and says what came
@@ -702,7 +796,7 @@ def require_whole_numbers(values, expected):
     if numbers is None:
         got = (type(values).__name__ if array.ndim == 0
                else f"an array of dtype {array.dtype}")
-        raise TypeError(f"{expected}; got {got}.")
+        raise TypeError(f"{expected}; got {got}.{not_whole_hint(array)}")
     return numbers
 
 

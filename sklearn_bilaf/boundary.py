@@ -39,6 +39,7 @@ from .base import (
     Number,
     caller_stacklevel,
     fit_or_forget,
+    not_whole_hint,
     validate_pool,
     whole_numbers,
 )
@@ -141,7 +142,7 @@ def _checked_score_arguments(inside, outside, opponent, penalties):
     if classes is None:
         raise TypeError(
             "opponent must hold class numbers (whole numbers), one per "
-            f"member; got an array of dtype {array.dtype}."
+            f"member; got an array of dtype {array.dtype}." + not_whole_hint(array)
         )
     shapes = (inside.shape, outside.shape, classes.shape)
     if any(len(shape) != 1 for shape in shapes) or len(set(shapes)) != 1:

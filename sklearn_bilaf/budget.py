@@ -6,7 +6,7 @@ from numbers import Integral
 import numpy as np
 
 from ._text import counted
-from .base import whole_numbers
+from .base import not_whole_hint, whole_numbers
 
 __all__ = ["allocate_budget"]
 
@@ -86,7 +86,7 @@ def allocate_budget(sizes, budget):
         raise ValueError(
             "sizes must be a 1-D array of member counts (whole numbers), one per "
             f"pseudo-class; got an array of dtype {array.dtype} and shape "
-            f"{array.shape}."
+            f"{array.shape}." + not_whole_hint(array)
         )
     if not isinstance(budget, Integral) or isinstance(budget, bool | np.bool_):
         raise TypeError(

@@ -64,6 +64,7 @@ from .base import (
     _pool_size,
     _reject_unsupported_dtype,
     fit_or_forget,
+    not_whole_hint,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -571,7 +572,7 @@ class PrecomputedSelector(BaseCoreSelector):
         if rows is None:
             raise ValueError(
                 "Precomputed core indices must be integers (row numbers); got "
-                f"dtype {indices.dtype}."
+                f"dtype {indices.dtype}." + not_whole_hint(indices)
             )
         return rows
 
@@ -1918,8 +1919,7 @@ class ActiveFTSelector(BaseCoreSelector):
         if indices is None:
             raise ValueError(
                 f"init must hold integer sample indices; got an array of dtype "
-                f"{init.dtype}" + (" with fractional or non-finite values."
-                                   if init.dtype.kind == "f" else ".")
+                f"{init.dtype}." + not_whole_hint(init)
             )
         return indices
 

@@ -46,6 +46,7 @@ from .base import (
     _is_clusterer,
     _refuse_hidden_fit_predict,
     fit_or_forget,
+    not_whole_hint,
     validate_pool,
     whole_numbers,
 )
@@ -129,7 +130,7 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         if positions is None:
             raise TypeError(
                 f"{name} must return a ranking of local positions (integers); "
-                f"got dtype {np.asarray(ranking).dtype}."
+                f"got dtype {np.asarray(ranking).dtype}." + not_whole_hint(ranking)
             )
         ranking = positions
         if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):

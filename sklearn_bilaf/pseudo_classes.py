@@ -42,7 +42,7 @@ from ._threads import (
     map_blocks,
     one_blas_thread_in_task,
 )
-from .base import whole_numbers
+from .base import not_whole_hint, whole_numbers
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -68,7 +68,8 @@ def _checked_core_indices(core_indices, n_samples):
                 f"numbers in [0, {n_samples - 1}]")
     cores = None if array.dtype.kind == "b" else whole_numbers(array)
     if cores is None:
-        raise ValueError(f"{expected}; got an array of dtype {array.dtype}.")
+        raise ValueError(f"{expected}; got an array of dtype {array.dtype}."
+                         + not_whole_hint(array))
     if cores.ndim != 1 or cores.size == 0:
         raise ValueError(f"{expected}; got an array of shape {cores.shape}.")
     # The values as given (huge ones were clipped to intp's range).
@@ -360,6 +361,7 @@ def outside_distances(rows, own_label, core_rows, metric):
         raise ValueError(
             "own_label must be the pseudo-class of the rows: one int, or one "
             f"int per row ({n}); got {got}."
+            + ("" if labels is not None else not_whole_hint(own_label))
         )
     outside = labels[(labels < 0) | (labels >= n_cores)]
     if outside.size:
@@ -491,6 +493,7 @@ class PseudoClass:
                 "indices must be a non-empty 1-D array of the members' pool row "
                 f"numbers; got an array of dtype {array.dtype} and shape "
                 f"{array.shape}."
+                + ("" if indices is not None else not_whole_hint(array))
             )
         self.indices = indices
         n = indices.size
@@ -587,7 +590,7 @@ class PseudoClass:
             raise TypeError(
                 f"{name} must be local positions of the pseudo-class "
                 f"(integers in [0, {self.n - 1}]); got an array of dtype "
-                f"{array.dtype}{hint}."
+                f"{array.dtype}{hint}." + not_whole_hint(array)
             )
         if positions.ndim == 0:
             positions = positions.reshape(1)

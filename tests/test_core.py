@@ -805,6 +805,74 @@ def test_activeft_init_accepts_whole_valued_floats_like_precomputed_cores():
                                   as_ints.selected_indices_)
 
 
+def _object_integers(kind):
+    values = [3, 40, 7]
+    if kind == "pandas":
+        pd = pytest.importorskip("pandas")
+        return pd.Series(values, dtype=object)
+    if kind == "numpy ints":
+        return np.array([np.int64(3), np.int32(40), np.uint8(7)], dtype=object)
+    if kind == "whole float":
+        return np.array([3, 40.0, 7], dtype=object)
+    return np.array(values, dtype=object)
+
+
+# Object arrays of integers (a pandas column of dtype object, say) were
+# refused as "must be integers; got dtype object".
+@pytest.mark.parametrize("kind", ["python ints", "numpy ints", "pandas",
+                                  "whole float"])
+def test_integers_in_object_arrays_are_taken_as_indices(kind):
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = _blobs(n=120)
+    values = _object_integers(kind)
+    plain = np.array([3, 40, 7])
+    for make in (lambda v: PrecomputedSelector(v).fit(X).selected_indices_,
+                 lambda v: ActiveFTSelector(init=v, max_iter=3).fit(
+                     X).selected_indices_,
+                 lambda v: assign_pseudo_classes(X, v),
+                 lambda v: allocate_budget(v, 10)):
+        np.testing.assert_array_equal(make(values), make(plain))
+
+
+@pytest.mark.parametrize("values, why", [
+    ([3, 2**70], r"Element 1, 1180591620717411303424, is outside int64's range"),
+    ([-(2**70), 3], r"Element 0, -1180591620717411303424, is outside int64's"),
+    (np.array([3, 3.5], dtype=object), r"Element 1, 3\.5, is not a whole number"),
+    (np.array([3, "5"], dtype=object),
+     r"Element 1, '5', is text, not a number: convert the values to numbers "
+     r"first \(e\.g\. np\.asarray\(values, dtype=np\.int64\)\)"),
+    (np.array([3, None], dtype=object), r"Element 1, None, is missing"),
+    (np.array([3, np.nan], dtype=object), r"Element 1, nan, is missing \(NaN\)"),
+    (np.array([3, np.inf], dtype=object), r"Element 1, inf, is not a finite"),
+    (np.array([3, True], dtype=object), r"Element 1, True, is a bool.*flatnonzero"),
+    (np.array([3, 2**64 - 1], dtype=object),
+     r"Element 1, 18446744073709551615, is outside"),
+    (np.array([3, 5.0 + 0j], dtype=object), r"Element 1, \(5\+0j\), is a complex"),
+])
+def test_object_indices_that_are_not_integers_are_named(values, why):
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = _blobs(n=120)
+    for call in (lambda: PrecomputedSelector(values).fit(X),
+                 lambda: ActiveFTSelector(init=values, max_iter=3).fit(X),
+                 lambda: assign_pseudo_classes(X, values),
+                 lambda: allocate_budget(values, 10)):
+        with pytest.raises(ValueError,
+                           match=r"dtype object( and shape \(2,\))?\. " + why):
+            call()
+
+
+def test_float_indices_name_the_value_that_is_not_whole():
+    X = _blobs(n=120)
+    with pytest.raises(ValueError, match=r"dtype float64\. Element 2, 7\.5, is not"):
+        PrecomputedSelector([3.0, 40.0, 7.5]).fit(X)
+    with pytest.raises(ValueError, match=r"dtype float64\. Element 1, nan, is missing"):
+        ActiveFTSelector(init=[3.0, np.nan, 7.0], max_iter=3).fit(X)
+
+
 @pytest.mark.parametrize(
     "params",
     [
