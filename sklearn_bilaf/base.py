@@ -464,13 +464,57 @@ def _clearer_conversion_error(X, exc):
         return type(exc)(
             "X must be a 2-D array of numbers, the embeddings of the pool, with "
             f"every row the same length; converting it to floats failed ({message}). "
-            + _non_numeric_columns_hint(X)
+            + _non_numeric_hint(X)
             + "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None
 
 
-def _non_numeric_columns_hint(X):
+def float_array(values, name="X"):
+    """``values`` (a list, a DataFrame, an object array) as a float64 array,
+    for the public functions that take a pool, or points in its space, in
+    any form; or an error that says to pass numbers only.
+
+    numpy's own error ("could not convert string to float: 'cat.jpg'")
+    says neither which argument nor what to change.  Numeric arrays are
+    best not passed here: they are read as they are, never copied whole.
+    """
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        # Same exception type as the original (TypeError for non-numbers).
+        raise type(exc)(
+            f"{name} must be a 2-D array of numbers, embeddings, with every row "
+            f"the same length; converting it to floats failed ({exc}). "
+            + _non_numeric_hint(values, name)
+            + "Embed raw inputs (text, images) first and pass the embedding "
+            "matrix."
+        ) from exc
+
+
+def _non_numeric_hint(X, name="X"):
+    """Where X holds something that is not a number, and what to do: for a
+    DataFrame, its columns that are not numbers; for a 2-D object array,
+    the first such entry; else ""."""
+    if _frame_dtypes(X) is not None:
+        return _non_numeric_columns_hint(X, name)
+    if not (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2):
+        return ""
+    for (row, column), value in np.ndenumerate(X):
+        if value is None:  # numpy reads it as NaN
+            continue
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            shown = repr(value)
+            if len(shown) > 40:
+                shown = shown[:37] + "..."
+            return (f"{name}[{row}, {column}] is {shown}, not a number: pass "
+                    "numeric features only. ")
+    return ""
+
+
+def _non_numeric_columns_hint(X, name="X"):
     """For a DataFrame, which columns are not numbers (an id or file-name
     column kept from a table, say), and how to leave them out; else ""."""
     columns = _frame_dtypes(X)
@@ -487,10 +531,10 @@ def _non_numeric_columns_hint(X):
     if not names:
         return ""
     many = len(names) > 1
-    return (f"The column{'s' if many else ''} {names!r} of X "
+    return (f"The column{'s' if many else ''} {names!r} of {name} "
             f"hold{'' if many else 's'} values that are not numbers (ids, file "
-            f"names, labels?): leave {'them' if many else 'it'} out of the pool "
-            f"(X.drop(columns={names!r})) and keep {'them' if many else 'it'} "
+            f"names, labels?): leave {'them' if many else 'it'} out of {name} "
+            f"({name}.drop(columns={names!r})) and keep {'them' if many else 'it'} "
             "aside to look the selected rows up. ")
 
 

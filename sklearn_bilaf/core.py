@@ -64,6 +64,7 @@ from .base import (
     _pool_size,
     _reject_unsupported_dtype,
     fit_or_forget,
+    float_array,
     not_whole_hint,
     require_whole_numbers,
     resolve_count,
@@ -227,8 +228,10 @@ def _checked_isolation_pool(X):
     selector checks its pool before calling the unchecked ones)."""
     refuse_sparse(X)
     _refuse_non_numbers(X)
-    if not hasattr(X, "dtype"):
-        X = np.asarray(X, dtype=np.float64)
+    if not hasattr(X, "dtype") or X.dtype == object:
+        # Numbers held as Python objects are converted too: NaN among them
+        # escaped the check below and reached scikit-learn's.
+        X = float_array(X)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features); got "
@@ -675,7 +678,8 @@ def nearest_unused(X, centres, metric="euclidean"):
     ----------
     X : ndarray of shape (n_samples, n_features)
         The pool, finite numbers (NaN and infinity are refused); never
-        modified nor copied whole (memory maps work).
+        modified nor copied whole (memory maps work), except a list, a
+        DataFrame or an object array, converted to float64 first.
     centres : array-like of shape (n_centres, n_features)
         Points in the space of X, ``n_centres <= n_samples``.
     metric : {"euclidean", "cosine"}, default="euclidean"
@@ -713,11 +717,12 @@ def nearest_unused(X, centres, metric="euclidean"):
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
     _refuse_non_numbers(X)
-    if not hasattr(X, "dtype") or X.ndim != 2:
-        X = np.asarray(X, dtype=np.float64)
+    if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
+        # Numbers held as Python objects too: numpy's isfinite refuses them.
+        X = float_array(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
-    centres = np.asarray(centres, dtype=np.float64)
+    centres = float_array(centres, "centres")
     n, d = X.shape
     if centres.ndim != 2 or centres.shape[1] != d:
         raise ValueError(

@@ -42,7 +42,7 @@ from ._threads import (
     map_blocks,
     one_blas_thread_in_task,
 )
-from .base import not_whole_hint, whole_numbers
+from .base import float_array, not_whole_hint, whole_numbers
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -189,7 +189,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     if not hasattr(X, "dtype") or X.dtype == object:
         # Lists, and numbers held as Python objects (which numpy's isfinite
         # does not take): the float64 array they spell.
-        X = np.asarray(X, dtype=np.float64)
+        X = float_array(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
     if X.dtype.kind == "c":
@@ -338,7 +338,7 @@ def outside_distances(rows, own_label, core_rows, metric):
             )
         array = np.asarray(values)
         if name == "core_rows" or array.dtype.kind not in "biuf":
-            array = np.asarray(values, dtype=np.float64)
+            array = float_array(values, name)
         arrays.append(array)
     # The rows as given: _outside_distances converts them a block at a time
     # (a float64 copy of a float32 pool is twice the pool).
@@ -511,7 +511,7 @@ class PseudoClass:
         if X is not None:
             X = np.asarray(X)
             if X.dtype not in (np.float32, np.float64):
-                X = X.astype(np.float64)
+                X = float_array(X)
             if X.ndim != 2 or X.shape[0] != n:
                 raise ValueError(
                     f"X must hold the rows of the {counted(n, 'member')}, an "

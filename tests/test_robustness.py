@@ -794,6 +794,77 @@ def test_dataframe_with_a_text_column_names_it():
     _fit(X.drop(columns=["path", "note"]))  # and that works
 
 
+def _public_pool_functions():
+    from sklearn_bilaf.core import isolation_radii, least_isolated_rows, nearest_unused
+    from sklearn_bilaf.pseudo_classes import (
+        PseudoClass,
+        assign_pseudo_classes,
+        outside_distances,
+    )
+    centres = _blobs(20, d=3)[:2]
+    return {
+        "nearest_unused": lambda X: nearest_unused(X, centres),
+        "nearest_unused centres": lambda X: nearest_unused(_blobs(20, d=3), X[:2]),
+        "isolation_radii": isolation_radii,
+        "least_isolated_rows": lambda X: least_isolated_rows(X, 0.5),
+        "assign_pseudo_classes": lambda X: assign_pseudo_classes(X, [0, 5]),
+        "outside_distances": lambda X: outside_distances(X, 0, centres, "euclidean"),
+        "PseudoClass": lambda X: PseudoClass(0, np.arange(20), 0, X, "euclidean"),
+    }
+
+
+@pytest.mark.parametrize("function", list(_public_pool_functions()))
+def test_text_in_a_pool_given_to_a_public_function_is_located(function):
+    """numpy's bare "could not convert string to float: 'abc'" said neither
+    which argument nor where, nor what to change."""
+    call = _public_pool_functions()[function]
+    X = _blobs(20, d=3).astype(object)
+    X[1, 2] = "abc"
+    name = "centres" if "centres" in function else (
+        "rows" if function == "outside_distances" else "X")
+    with pytest.raises(ValueError, match=rf"^{name} must be a 2-D array of numbers"
+                                         rf".*{name}\[1, 2\] is 'abc', not a "
+                                         r"number: pass numeric features only"):
+        call(X)
+
+
+@pytest.mark.parametrize("function", [f for f in _public_pool_functions()
+                                      if f != "PseudoClass"])
+def test_dataframe_with_a_text_column_names_it_in_public_functions(function):
+    pd = pytest.importorskip("pandas")
+    call = _public_pool_functions()[function]
+    X = pd.DataFrame(_blobs(20, d=3), columns=["f0", "f1", "f2"])
+    X["path"] = [f"img{i}.png" for i in range(20)]
+    name = "centres" if "centres" in function else (
+        "rows" if function == "outside_distances" else "X")
+    with pytest.raises(ValueError, match=rf"The column \['path'\] of {name} holds "
+                                         rf".*{name}\.drop\(columns=\['path'\]\)"):
+        call(X)
+
+
+@pytest.mark.parametrize("function", ["nearest_unused", "isolation_radii",
+                                      "least_isolated_rows"])
+@pytest.mark.parametrize("missing", [np.nan, None, np.inf])
+def test_missing_values_in_an_object_pool_are_refused_as_such(function, missing):
+    """numpy's isfinite refused the objects ("ufunc 'isfinite' not
+    supported"), and the isolation functions passed them on to scikit-learn's
+    search, whose message speaks of imputers and HistGradientBoosting."""
+    X = _blobs(20, d=3).astype(object)
+    X[4, 0] = missing
+    with pytest.raises(ValueError, match=r"X (must be finite numbers|contains "
+                                         r"(NaN|infinite values)).*row 4"):
+        _public_pool_functions()[function](X)
+
+
+def test_numbers_in_an_object_pool_give_what_the_floats_give():
+    X = _blobs(20, d=3)
+    for function, call in _public_pool_functions().items():
+        if function == "PseudoClass":
+            continue
+        np.testing.assert_array_equal(np.asarray(call(X.astype(object))),
+                                      np.asarray(call(X)), err_msg=function)
+
+
 def test_none_and_masked_arrays_say_what_to_change():
     """None reached scikit-learn's "got scalar array ... array=nan"; a masked
     array's masked entries were used with the values under the mask."""
