@@ -56,12 +56,23 @@ __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
 
-#: Stage parameters and the stage their default None stands for.
+#: Stage parameters, the stage their default None stands for, and the
+#: module its class is imported from (sklearn_bilaf itself does not export
+#: it, so advice to write it must say where it lives).
 _STAGE_DEFAULTS = {
-    "core_selector": "ActiveFTSelector(init='auto')",
-    "denoiser": "IDCDenoiser()",
-    "boundary_selector": "BoundarySelector()",
+    "core_selector": ("ActiveFTSelector(init='auto')", "core"),
+    "denoiser": ("IDCDenoiser()", "denoise"),
+    "boundary_selector": ("BoundarySelector()", "boundary"),
 }
+
+
+def _stage_advice(stage):
+    """The default stage written out as an object, with its import, for
+    messages that ask for it."""
+    call, module = _STAGE_DEFAULTS[stage]
+    name = call.partition("(")[0]
+    return (f"from sklearn_bilaf.{module} import {name}, then "
+            f"BiLAFSampler(..., {stage}={call})")
 
 
 def _seeded(estimator, rng):
@@ -835,8 +846,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     raise ValueError(
                         f"Invalid parameter {key!r}: {stage}={value!r} has no "
                         "parameters of its own. To tune a stage, pass it as an "
-                        f"object, e.g. BiLAFSampler(..., {stage}="
-                        f"{_STAGE_DEFAULTS[stage]})."
+                        f"object: {_stage_advice(stage)}."
                     )
         return super().set_params(**params)
 

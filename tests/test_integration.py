@@ -5,6 +5,7 @@ Most tests use ``RandomSelector`` cores for speed; the default ActiveFT core
 stage is used where the issue's own snippets use the defaults.
 """
 
+import importlib
 import subprocess
 import sys
 import tracemalloc
@@ -1131,6 +1132,22 @@ def test_default_stages_have_no_nested_params():
     # Giving the stage in the same call works.
     sampler.set_params(denoiser=IDCDenoiser(), denoiser__removal_rate=0.2)
     assert sampler.denoiser.removal_rate == 0.2
+
+
+@pytest.mark.parametrize("stage, module, cls", [
+    ("core_selector", "core", "ActiveFTSelector"),
+    ("denoiser", "denoise", "IDCDenoiser"),
+    ("boundary_selector", "boundary", "BoundarySelector"),
+])
+def test_default_stage_refusal_says_where_the_stage_comes_from(stage, module, cls):
+    """The advised stage class is not exported by sklearn_bilaf itself: the
+    message names its module, or the advice ends in an ImportError."""
+    with pytest.raises(ValueError, match=(
+            rf"{stage}=None has no parameters.*"
+            rf"from sklearn_bilaf\.{module} import {cls}, then.*{stage}={cls}\(")):
+        BiLAFSampler(budget=10).set_params(**{f"{stage}__x": 1})
+    # The import the message advises works.
+    assert hasattr(importlib.import_module(f"sklearn_bilaf.{module}"), cls)
 
 
 def test_html_repr_shows_the_stages():
