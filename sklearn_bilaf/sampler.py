@@ -1,5 +1,6 @@
 """BiLAFSampler: the estimator that composes BiLAF's stages."""
 
+import importlib
 import sys
 import time
 import warnings
@@ -838,7 +839,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self : BiLAFSampler
             This sampler.
         """
+        own = self.get_params(deep=False)
         for key in params:
+            if key not in own:
+                self._refuse_stage_parameter(key, params)
             stage, nested, _ = key.partition("__")
             if nested and stage in _STAGE_DEFAULTS:
                 value = params.get(stage, getattr(self, stage))
@@ -849,6 +853,32 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                         f"object: {_stage_advice(stage)}."
                     )
         return super().set_params(**params)
+
+    def _refuse_stage_parameter(self, key, params):
+        """Refuse a stage's parameter given to the sampler (``n_cores``, the
+        CLI's ``-k``, is the likely one) by naming its stage; other unknown
+        keys are left to scikit-learn's message."""
+        for stage, (call, module) in _STAGE_DEFAULTS.items():
+            value = params.get(stage, getattr(self, stage))
+            if value is None:
+                name = call.partition("(")[0]
+                default = getattr(importlib.import_module(
+                    f".{module}", __package__), name)
+                if key not in default().get_params(deep=False):
+                    continue
+                how = (f"Pass the stage as an object, which then takes it "
+                       f"(tune it as {stage}__{key}): {_stage_advice(stage)}")
+            elif (hasattr(value, "get_params")
+                  and key in value.get_params(deep=False)):
+                how = (f"Set it on the {type(value).__name__} you passed, or "
+                       f"tune it as {stage}__{key}")
+            else:
+                continue
+            raise ValueError(
+                f"Invalid parameter {key!r} for estimator {self}: {key} is a "
+                f"parameter of the {stage.replace('_', ' ')} stage, not of the "
+                f"sampler. {how}."
+            )
 
     def _parallel(self, make_task, classes, work, stage):
         """Run the per-class task ``make_task(c)`` (a ``(function, args,

@@ -35,7 +35,7 @@ from sklearn.utils import estimator_html_repr
 
 from sklearn_bilaf import BiLAFSampler, LabelBudgetClassifier, SubsetResampler
 from sklearn_bilaf.boundary import BoundarySelector
-from sklearn_bilaf.core import PrecomputedSelector, RandomSelector
+from sklearn_bilaf.core import ActiveFTSelector, PrecomputedSelector, RandomSelector
 from sklearn_bilaf.denoise import IDCDenoiser
 
 pd = pytest.importorskip("pandas")
@@ -1148,6 +1148,44 @@ def test_default_stage_refusal_says_where_the_stage_comes_from(stage, module, cl
         BiLAFSampler(budget=10).set_params(**{f"{stage}__x": 1})
     # The import the message advises works.
     assert hasattr(importlib.import_module(f"sklearn_bilaf.{module}"), cls)
+
+
+_STAGES = {"core_selector": ActiveFTSelector(), "denoiser": IDCDenoiser(),
+           "boundary_selector": BoundarySelector()}
+
+
+@pytest.mark.parametrize("key, stage, cls", [
+    ("n_cores", "core_selector", "ActiveFTSelector"),
+    ("init", "core_selector", "ActiveFTSelector"),
+    ("removal_rate", "denoiser", "IDCDenoiser"),
+    ("penalty", "boundary_selector", "BoundarySelector"),
+])
+def test_a_stage_parameter_given_to_the_sampler_names_its_stage(key, stage, cls):
+    """n_cores, the CLI's -k, is a natural first guess for the sampler (in a
+    grid: bilafsampler__n_cores); scikit-learn's refusal only listed the
+    sampler's own parameters."""
+    sampler = BiLAFSampler(budget=10)
+    pattern = (rf"Invalid parameter '{key}' for estimator BiLAFSampler.*"
+               rf"a parameter of the {stage.replace('_', ' ')} stage.*"
+               rf"{stage}__{key}.*{stage}={cls}\(")
+    with pytest.raises(ValueError, match=pattern):
+        sampler.set_params(**{key: 1})
+    pipe = make_pipeline(StandardScaler(), sampler)
+    with pytest.raises(ValueError, match=pattern):
+        GridSearchCV(pipe, {f"bilafsampler__{key}": [1]},
+                     error_score="raise").fit(np.random.RandomState(0).rand(60, 3))
+    # A stage given as an object takes its own parameters.
+    given = BiLAFSampler(budget=10, **{stage: clone(_STAGES[stage])})
+    with pytest.raises(ValueError, match=(
+            rf"'{key}'.*Set it on the {type(_STAGES[stage]).__name__} you "
+            rf"passed, or tune it as {stage}__{key}\.")):
+        given.set_params(**{key: 1})
+    given.set_params(**{f"{stage}__{key}": _STAGES[stage].get_params()[key]})
+    # Unknown keys that no stage has keep scikit-learn's own message.
+    with pytest.raises(ValueError, match=r"Invalid parameter 'foo'.*Valid "
+                       r"parameters are") as caught:
+        sampler.set_params(foo=1)
+    assert "stage" not in str(caught.value)
 
 
 def test_html_repr_shows_the_stages():
