@@ -542,7 +542,7 @@ _STRATIFIED_PICKS = {
 }
 
 
-@pytest.mark.parametrize("seed, shape", enumerate(_STRATIFIED_PICKS))
+@pytest.mark.parametrize("seed, shape", list(enumerate(_STRATIFIED_PICKS)))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_stratified_start_of_one_centre_does_its_k_means_once(
         monkeypatch, seed, shape, dtype):
