@@ -483,3 +483,21 @@ def test_stratified_start_limit_is_described_by_its_measured_ratios():
         text = " ".join(text.replace("#:", " ").split())
         assert quoted in text, name
         assert "fifth" not in text.replace("(a fifth of the core stage)", ""), name
+
+
+def test_install_commands_run_in_a_virtual_environment():
+    """"On a fresh machine" the system Python of current Debian, Ubuntu or
+    Homebrew refuses ``pip install`` outside a virtual environment (PEP 668,
+    "externally-managed-environment"), so the README's quick start and the
+    installation page create one before their first ``pip install``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start")[1]
+    commands = re.search(r"```bash\n(.*?)```", quick, re.S).group(1)
+    venv = re.search(r"python3? -m venv (\S+) && \. (\S+)/bin/activate", commands)
+    assert venv and venv.group(1) == venv.group(2), commands
+    assert venv.start() < commands.index("pip install")
+    assert f"{venv.group(1).removeprefix('./')}/" in (ROOT / ".gitignore").read_text(
+        encoding="utf-8").split()  # no untracked files in the clone
+    page = (ROOT / "doc" / "install.rst").read_text(encoding="utf-8")
+    before = page.split("pip install .\n")[0]
+    assert re.search(r"python3? -m venv \S+ && \. \S+/bin/activate", before)
