@@ -429,7 +429,40 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
     def _validate_params(self):
         _refuse_hidden_fit_predict(self.denoiser, "denoiser")
+        self._refuse_command_names()
         super()._validate_params()
+
+    def _refuse_command_names(self):
+        """Refuse the ``bilaf`` command's stage names (``--denoiser idc``) by
+        naming the object each stands for: ``denoiser="none"`` is a valid
+        string, so the others look valid too, and scikit-learn's refusal
+        does not say which class to pass."""
+        for stage, module in (("core_selector", "core"), ("denoiser", "denoise"),
+                              ("boundary_selector", "boundary")):
+            value = getattr(self, stage)
+            if not isinstance(value, str) or value == "none":
+                continue
+            # The command's tables, imported only here: most fits have no string.
+            from .cli import CORE_SELECTORS, DENOISERS
+
+            names = {"core_selector": CORE_SELECTORS, "denoiser": DENOISERS,
+                     "boundary_selector": {"iterative": ("BoundarySelector",),
+                                           "one-shot": ("BoundarySelector",)}}
+            if value not in names[stage]:
+                continue
+            name = names[stage][value][0]
+            if stage == "boundary_selector":  # the command's --strategy
+                call = f"BoundarySelector(strategy={value!r})"
+            elif value == "activeft":
+                call = _STAGE_DEFAULTS[stage][0]  # the command's default start
+            else:
+                call = instance_call(getattr(importlib.import_module(
+                    f".{module}", __package__), name))
+            raise InvalidParameterError(
+                f"The {stage!r} parameter of BiLAFSampler must be an object, not "
+                f"the bilaf command's name {value!r}: from sklearn_bilaf.{module} "
+                f"import {name}, then BiLAFSampler(..., {stage}={call})."
+            )
 
     # -- stage resolution -------------------------------------------------
     def _check_stage_types(self):

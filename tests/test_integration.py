@@ -6,6 +6,7 @@ stage is used where the issue's own snippets use the defaults.
 """
 
 import importlib
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -1148,6 +1149,40 @@ def test_default_stage_refusal_says_where_the_stage_comes_from(stage, module, cl
         BiLAFSampler(budget=10).set_params(**{f"{stage}__x": 1})
     # The import the message advises works.
     assert hasattr(importlib.import_module(f"sklearn_bilaf.{module}"), cls)
+
+
+@pytest.mark.parametrize("stage, name, module, call", [
+    ("core_selector", "kmeans", "core", "KMeansSelector()"),
+    ("core_selector", "fds", "core", "FarthestPointSelector()"),
+    ("core_selector", "activeft", "core", "ActiveFTSelector(init='auto')"),
+    ("denoiser", "idc", "denoise", "IDCDenoiser()"),
+    ("denoiser", "distance", "denoise", "DistanceDenoiser()"),
+    ("boundary_selector", "one-shot", "boundary",
+     "BoundarySelector(strategy='one-shot')"),
+])
+def test_the_commands_stage_names_are_refused_with_their_class(
+        stage, name, module, call):
+    """denoiser="none" is a valid string, so the bilaf command's other names
+    (--denoiser idc, --core-selector kmeans, --strategy one-shot) look valid
+    too; the refusal
+    says which object they stand for and where to import it from."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    cls = call.partition("(")[0]
+    with pytest.raises(InvalidParameterError, match=(
+            rf"The '{stage}' parameter of BiLAFSampler must be an object, not "
+            rf"the bilaf command's name '{name}': "
+            rf"from sklearn_bilaf\.{module} import {cls}, then "
+            rf"BiLAFSampler\(\.\.\., {stage}={re.escape(call)}\)")):
+        BiLAFSampler(budget=10, **{stage: name}).fit(np.eye(20))
+    namespace = {cls: getattr(importlib.import_module(f"sklearn_bilaf.{module}"),
+                              cls)}
+    sampler = BiLAFSampler(budget=10, random_state=0, **{stage: eval(call, namespace)})
+    sampler.fit(np.random.RandomState(0).rand(40, 3))  # the advice works
+    # Other strings keep scikit-learn's message.
+    with pytest.raises(InvalidParameterError,
+                       match=rf"The '{stage}' parameter of BiLAFSampler must be None"):
+        BiLAFSampler(budget=10, **{stage: "foo"}).fit(np.eye(20))
 
 
 _STAGES = {"core_selector": ActiveFTSelector(), "denoiser": IDCDenoiser(),
