@@ -530,3 +530,58 @@ def test_lone_class_drift_figures_in_the_user_guide():
     guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
         encoding="utf-8").split())
     assert "dozen picks (61 and 125 on two 3,000-row pools of 16 features" in guide
+
+def test_user_guide_counts_of_the_exclusion_on_the_imbalanced_example():
+    """The user guide counts what ``exclude_isolated=0.05`` does on the
+    imbalanced-learn example's training pool (PCA to 32 dimensions, budget
+    8 %): the rows it leaves out and the rare digits the default core stage
+    then picks, against keeping every row.  It said "no 8 and no 9, where
+    keeping every row picks two and one", measured with the plain k-means
+    start; the stratified start, the default since, picks one 9 with the
+    exclusion.  The counts must be those of the current default."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    example = (ROOT / "examples" / "integration"
+               / "plot_4_imbalanced_learn.py").read_text(encoding="utf-8")
+    # The pool below is the example's: fail if the example changes it.
+    for line in ["keep = (y < 7) | (rng.uniform(size=y.size) < 0.2)",
+                 "X, y, test_size=0.3, stratify=y, random_state=0",
+                 '("pca", PCA(32, random_state=0)),',
+                 "SubsetResampler(BiLAFSampler(budget=0.08, random_state=0))"]:
+        assert line in example, line
+    X, y = load_digits(return_X_y=True)
+    keep = (y < 7) | (np.random.RandomState(0).uniform(size=y.size) < 0.2)
+    X_train, _, y_train, _ = train_test_split(
+        X[keep], y[keep], test_size=0.3, stratify=y[keep], random_state=0)
+    pool = PCA(32, random_state=0).fit_transform(X_train)
+    rare = [7, 8, 9]
+    picks, left_out = {}, None
+    for share in (0.05, 0.0):
+        # What the default core stage would be with the exclusion: the same
+        # stage, seeded the same way by the sampler.
+        sampler = BiLAFSampler(0.08, random_state=0, core_selector=ActiveFTSelector(
+            init="auto", exclude_isolated=share)).fit(pool)
+        picks[share] = np.bincount(y_train[sampler.selected_indices_],
+                                   minlength=10)[rare].tolist()
+        if share:
+            excluded = sampler.core_selector_.excluded_indices_
+            left_out = (int(np.isin(y_train[excluded], rare).sum()), excluded.size)
+
+    words = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4}
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    passage = guide.split("plot_4_imbalanced_learn.py`")[1].split("sandals")[0]
+    counted = re.search(r"(\d+) of the (\d+) rows left out are of those digits",
+                        passage)
+    assert counted, passage
+    assert tuple(map(int, counted.groups())) == left_out
+    stated = re.search(r"holds (\w+) 7, (\w+) 8 and (\w+) 9, where keeping every "
+                       r"row picks (\w+), (\w+) and (\w+)", passage)
+    assert stated, passage
+    assert [words[w] for w in stated.groups()] == picks[0.05] + picks[0.0]
