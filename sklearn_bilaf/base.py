@@ -627,7 +627,7 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     ----------
     value : int, float or "auto"
         A count (at least 1), a fraction of the pool in (0, 1], or
-        ``"auto"``; other values raise a ValueError.
+        ``"auto"``; other values are refused (see Raises).
     n_samples : int
         Rows in the pool, at least 1 (an int, as ``X.shape[0]``).
     name : str
@@ -642,6 +642,17 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     -------
     count : int
         At least 1, at most ``n_samples`` (and ``cap``).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is a count below 1 or above ``n_samples`` or ``cap``, a
+        fraction outside (0, 1] (NaN included), or a string other than
+        ``"auto"`` (any string when ``auto`` is None); or if ``n_samples``
+        or ``cap`` is below 1.
+    TypeError
+        If ``value`` is a bool or not a number (None, a list), or
+        ``n_samples`` or ``cap`` is not an int.
     """
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(

@@ -585,3 +585,37 @@ def test_user_guide_counts_of_the_exclusion_on_the_imbalanced_example():
                        r"row picks (\w+), (\w+) and (\w+)", passage)
     assert stated, passage
     assert [words[w] for w in stated.groups()] == picks[0.05] + picks[0.0]
+
+
+def test_resolve_count_documents_the_errors_it_raises():
+    """resolve_count said that values other than a count, a fraction or
+    "auto" "raise a ValueError", but a bool, None or a list raise a
+    TypeError (as do a pool size or cap that is not an int).  Every
+    exception it raises for a bad argument is one its Raises section
+    names."""
+    if importlib.util.find_spec("numpydoc") is None:
+        pytest.skip('numpydoc not installed; install it with: pip install -e ".[docs]"')
+    from numpydoc.docscrape import FunctionDoc
+
+    from sklearn_bilaf.base import resolve_count
+
+    bad_calls = [
+        dict(value=None), dict(value=True), dict(value=[3]), dict(value="x"),
+        dict(value="auto"), dict(value=0), dict(value=1.5),
+        dict(value=float("nan")), dict(value=11), dict(value=5, cap=4),
+        dict(value=3, n_samples=0), dict(value=3, n_samples=10.0),
+        dict(value=3, cap=0), dict(value=3, cap=2.0),
+    ]
+    raised = set()
+    for call in bad_calls:
+        arguments = {"n_samples": 10, "name": "n_cores", **call}
+        with pytest.raises((TypeError, ValueError)) as info:
+            resolve_count(arguments.pop("value"), arguments.pop("n_samples"),
+                          **arguments)
+        raised.add(info.type.__name__)
+    documented = {entry.type for entry in FunctionDoc(resolve_count)["Raises"]}
+    assert raised == {"TypeError", "ValueError"}
+    assert raised <= documented, f"not in the Raises section: {raised - documented}"
+    value_text = " ".join(next(
+        p for p in FunctionDoc(resolve_count)["Parameters"] if p.name == "value").desc)
+    assert "raise a ValueError" not in value_text
