@@ -1819,7 +1819,7 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         ``.json`` lists the selected rows' ids instead of their row numbers
         (each a string, a finite number, a bool or None: other ids are
         refused, as JSON has no value for them),
-        ``.csv`` adds them as an ``id`` column after the row numbers, and
+        ``.csv`` adds them as an ``id`` column after ``pseudo_class``, and
         ``.npy``, which holds row numbers only, leaves them out.
 
     Returns

@@ -669,3 +669,24 @@ def test_activeft_float32_agreement_is_described_as_measured(wordnet):
     assert loss_first / 2 <= loss <= loss_first, measured
     assert centroids_first / 2 <= centroids <= centroids_first, measured
     assert same == same_first, measured
+
+
+def test_format_selection_says_where_the_id_column_goes():
+    """format_selection's docstring said a ``.csv`` output gets the ids "as
+    an ``id`` column after the row numbers" (the second column), but the
+    file's columns are row, role, pseudo_class, id.  The column it names
+    before ``id`` is the one the header has there."""
+    import csv
+    import io
+
+    from sklearn_bilaf.io import format_selection
+
+    content = format_selection(".csv", [2, 0], roles=["core", "boundary"],
+                               pseudo_classes=[0, 0], ids=["a", "b", "c"])
+    header = next(csv.reader(io.StringIO(content.decode("utf-8"))))
+    assert header[-1] == "id"
+    text = " ".join(format_selection.__doc__.split())
+    placed = re.search(r"as an ``id`` column after (?:the )?(?:``)?([\w ]+?)(?:``)?"
+                       r"[,;.]", text)
+    assert placed, "format_selection does not say where the id column goes"
+    assert placed.group(1) == header[header.index("id") - 1], placed.group(0)
