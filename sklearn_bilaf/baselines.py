@@ -469,7 +469,7 @@ class ProbCoverSelector(BaseCoreSelector):
     chunk length: ``radius_`` can differ in its last bits with that setting
     (the picks only if a distance falls within those bits of the radius).
     Memory stays bounded, but time grows as N^2 (every pair of samples is
-    compared, by the radius search and by the graph): 1.5 to 25 minutes on
+    compared, by the radius search and by the graph): 1.2 to 24 minutes on
     the 60,000-65,000-row benchmark pools (depending on the radius and on
     the machine's load), impractical beyond a few hundred thousand rows.
     The purity's k-means runs on at most two OpenMP threads (fewer if the

@@ -690,3 +690,27 @@ def test_format_selection_says_where_the_id_column_goes():
                        r"[,;.]", text)
     assert placed, "format_selection does not say where the id column goes"
     assert placed.group(1) == header[header.index("id") - 1], placed.group(0)
+
+
+def test_probcover_times_are_those_of_the_benchmark():
+    """ProbCoverSelector's docstring quotes its selection times on the
+    60,000-65,000-row benchmark pools; they are in
+    benchmarks/results/quality.csv (``select_seconds``): 74.6 s to 1,427 s,
+    where it said "1.5 to 25 minutes"."""
+    import csv
+
+    from sklearn_bilaf.baselines import ProbCoverSelector
+
+    with open(ROOT / "benchmarks" / "results" / "quality.csv",
+              encoding="utf-8") as handle:
+        seconds = [float(row["select_seconds"]) for row in csv.DictReader(handle)
+                   if row["method"] == "probcover"
+                   and row["dataset"] in ("wordnet", "fashion-mnist")]
+    assert seconds
+    text = " ".join(ProbCoverSelector.__doc__.split())
+    quoted = re.search(r"([\d.]+) to ([\d.]+) minutes on the 60,000-65,000-row "
+                       r"benchmark pools", text)
+    assert quoted, "the benchmark times are not where expected"
+    low, high = map(float, quoted.groups())
+    assert low == round(min(seconds) / 60, 1), (low, min(seconds))
+    assert high == round(max(seconds) / 60), (high, max(seconds))
