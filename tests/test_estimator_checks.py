@@ -10,6 +10,10 @@ The properties those checks would otherwise cover (fit_transform equals
 fit + transform, lists and array-likes, read-only memory maps) are tested
 directly in ``test_integration.py``, and a refit's idempotence on the pool
 (check_fit_idempotent's property) below.
+
+Stages in cosine geometry (ActiveFT, the default core stage, and
+``metric="cosine"``) refuse all-zero rows, which one check's data holds:
+``ZERO_ROW_FAILURES``, each with the message that must be the cause.
 """
 
 from functools import partial
@@ -66,13 +70,32 @@ ROW_SELECTION_FAILURES = {
     ),
 }
 
-#: ActiveFT works in cosine geometry and refuses all-zero rows on purpose
-#: (ValueError "Cosine geometry is undefined for all-zero rows"); the check's
-#: integer-cast data contains one.
-ACTIVEFT_ZERO_ROW_FAILURES = {
-    "check_estimators_dtypes": (
-        "ActiveFT normalises rows and refuses all-zero rows; the check casts "
-        "random data to int, which creates an all-zero row"
+#: Stages in cosine geometry refuse all-zero rows on purpose (they have no
+#: direction, so no cosine distance): check_estimators_dtypes casts random
+#: data in [0, 3) to int, which makes one row all zeros.  For each stage that
+#: refuses first: the reason, and the message test_expected_failures_really_fail
+#: requires (so that another error cannot pass for this one).
+ZERO_ROW_FAILURES = {
+    "activeft": (
+        "ActiveFT (a core stage of its own, or the sampler's default core "
+        "stage) normalises rows and refuses all-zero rows; the check casts "
+        "random data to int, which creates an all-zero row",
+        r"Cosine geometry is undefined for all-zero rows; the pool has one "
+        r"\(row \d+\)\. ActiveFTSelector ",
+    ),
+    "metric": (
+        "metric='cosine' (stages 2-5, checked before the core stage runs) "
+        "refuses all-zero rows; the check casts random data to int, which "
+        "creates an all-zero row",
+        r"^metric='cosine' is undefined for all-zero rows; the pool has one "
+        r"\(row \d+\)",
+    ),
+    "probcover": (
+        "ProbCoverSelector(metric='cosine') balls are those of the normalised "
+        "rows and it refuses all-zero rows; the check casts random data to "
+        "int, which creates an all-zero row",
+        r"Cosine geometry is undefined for all-zero rows; the pool has one "
+        r"\(row \d+\)\. ProbCoverSelector\(metric='cosine'\) ",
     ),
 }
 
@@ -101,6 +124,14 @@ def _estimators():
                      denoiser=DistanceDenoiser(removal_rate=0.2),
                      boundary_selector=BoundarySelector(strategy="one-shot"),
                      random_state=0),
+        # The default core stage (ActiveFT from the stratified start), as a
+        # user creates the sampler: a budget and nothing else (the checks
+        # that compare fits seed random_state themselves).
+        BiLAFSampler(budget=5),
+        # A random core stage: ActiveFT computes the same whatever the metric
+        # (it runs above), and would double this entry's time.
+        BiLAFSampler(budget=5, metric="cosine", core_selector=core.RandomSelector(2),
+                     random_state=0),
         core.RandomSelector(2, random_state=0),
         # One index, so that it lies inside every check data set (even the
         # 1-sample one); out-of-range indices are tested in test_core.py.
@@ -118,9 +149,12 @@ def _estimators():
         # one class (a selection of half can be a single class).
         LabelBudgetClassifier(_sampler(budget=0.8), LogisticRegression()),
         SubsetResampler(_sampler()),
+        LabelBudgetClassifier(BiLAFSampler(budget=0.8), LogisticRegression()),
+        SubsetResampler(BiLAFSampler(budget=5)),
         # The cold-start baselines are core selectors too.
         TypiClustSelector(2, random_state=0),
         ProbCoverSelector(2, random_state=0),
+        ProbCoverSelector(2, metric="cosine", random_state=0),
     ]
     # The other core selectors (added to core.py separately).
     for name, params in [
@@ -136,12 +170,31 @@ def _estimators():
     return estimators
 
 
+def _zero_row_refusal(estimator):
+    """The key of ``ZERO_ROW_FAILURES`` for the stage of ``estimator`` that
+    refuses all-zero rows first, or None."""
+    if isinstance(estimator, (LabelBudgetClassifier, SubsetResampler)):
+        return _zero_row_refusal(estimator.sampler)
+    if isinstance(estimator, BiLAFSampler):
+        if estimator.metric == "cosine":
+            return "metric"
+        if estimator.core_selector is None:
+            return "activeft"
+        return _zero_row_refusal(estimator.core_selector)
+    if type(estimator).__name__ == "ActiveFTSelector":
+        return "activeft"
+    if isinstance(estimator, ProbCoverSelector) and estimator.metric == "cosine":
+        return "probcover"
+    return None
+
+
 def _expected_failed_checks(estimator):
     failures = {}
     if isinstance(estimator, SubsetSamplerMixin):
         failures.update(ROW_SELECTION_FAILURES)
-    if type(estimator).__name__ == "ActiveFTSelector":
-        failures.update(ACTIVEFT_ZERO_ROW_FAILURES)
+    refusal = _zero_row_refusal(estimator)
+    if refusal is not None:
+        failures["check_estimators_dtypes"] = ZERO_ROW_FAILURES[refusal][0]
     if isinstance(estimator, NoDenoiser):
         failures.update(NO_DENOISING_FAILURES)
     return failures
@@ -166,11 +219,16 @@ def _check_name(check):
     return check.func.__name__ if isinstance(check, partial) else check.__name__
 
 
+def _estimator_id(estimator):
+    # The whole repr: several entries share a class.
+    return " ".join(repr(estimator).split())
+
+
 @pytest.mark.parametrize(
     "estimator",
     # Every estimator with an expected failure, each listed one checked.
     [e for e in _estimators() if _expected_failed_checks(e)],
-    ids=lambda e: type(e).__name__,
+    ids=_estimator_id,
 )
 def test_expected_failures_really_fail(estimator):
     """Every listed failure happens, and for the stated reason."""
@@ -195,7 +253,8 @@ def test_expected_failures_really_fail(estimator):
             with pytest.raises(ValueError, match="transform expects the pool"):
                 check(est)
         elif name == "check_estimators_dtypes":
-            with pytest.raises(ValueError, match="all-zero rows"):
+            message = ZERO_ROW_FAILURES[_zero_row_refusal(estimator)][1]
+            with pytest.raises(ValueError, match=message):
                 check(est)
         elif name == "check_outliers_fit_predict":
             # The only labels NoDenoiser gives are 1s; the check wants -1 too.
@@ -228,7 +287,7 @@ def test_row_count_assertion_is_what_fails():
 @pytest.mark.parametrize(
     "estimator",
     [e for e in _estimators() if isinstance(e, SubsetSamplerMixin)],
-    ids=lambda e: type(e).__name__,
+    ids=_estimator_id,
 )
 def test_fit_is_idempotent_on_the_pool(estimator):
     """What the xfailed check_fit_idempotent tests, on the pool itself
@@ -238,7 +297,12 @@ def test_fit_is_idempotent_on_the_pool(estimator):
 
     rng = np.random.RandomState(0)
     X, other = rng.normal(size=(60, 4)) + 0.1, rng.normal(size=(50, 4)) + 0.1
-    sampler = clone(estimator).fit(X)
+    sampler = clone(estimator)
+    if sampler.get_params().get("random_state", 0) is None:
+        # Seeded as check_fit_idempotent seeds it: unseeded, each fit draws
+        # its own stages' seeds.
+        sampler.set_params(random_state=0)
+    sampler.fit(X)
     first = (sampler.selected_indices_.copy(), sampler.get_support(),
              sampler.transform(X))
     sampler.fit(other).fit(X)
