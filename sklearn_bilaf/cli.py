@@ -1130,6 +1130,11 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         # Every pick is a core: the boundary settings did nothing, and the
         # denoising's count below only describes inlier_mask_.
         boundary_text = "0 samples (every pick is a core)"
+        if args.n_cores == "auto" and budget > 1:
+            # The default's K = B hides BiLAF's second level, the first
+            # thing a newcomer running the demo looks for.
+            boundary_text = ("0 samples (every pick is a core; -k paper, the "
+                             "paper's K, leaves room for boundary samples)")
     elif args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
         boundary_text = (f"{counted(budget - n_cores, 'sample')}, iterative, "

@@ -271,9 +271,14 @@ def test_summary_says_when_every_pick_is_a_core(bilaf, tmp_path, digits32):
     all_cores = bilaf(*common, "-b", "20", cwd=tmp_path)
     assert_ok(all_cores)
     flat = " ".join(all_cores.stdout.split())
-    assert "boundary 0 samples (every pick is a core)" in flat
+    assert "boundary 0 samples (every pick is a core" in flat
     assert "(no effect on the selection: cores are always kept)" in flat
     assert "penalty" not in flat
+    # K = B by the default rule: how to see the second level.
+    auto = bilaf("select", "e.npy", "-q", "-b", "20", cwd=tmp_path)
+    assert_ok(auto)
+    assert ("boundary 0 samples (every pick is a core; -k paper, the paper's "
+            "K, leaves room for boundary samples)") in " ".join(auto.stdout.split())
     mixed = bilaf(*common, "-b", "40", "-k", "8", cwd=tmp_path)
     assert_ok(mixed)
     flat = " ".join(mixed.stdout.split())
