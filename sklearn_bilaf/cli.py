@@ -68,6 +68,8 @@ _SHOWN_PICKS_WITH_OUTPUT = 20
 STDIO_NAME = "-"
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# 128 + SIGINT, the status a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 class _UsageError(Exception):
@@ -279,7 +281,8 @@ examples:
   bilaf select emb.npz --key features --budget 500 --core-selector kmeans -k 50
 
 exit status: {EXIT_OK} on success, {EXIT_FAILURE} for bad input or a failed run, \
-{EXIT_USAGE} for a bad command line."""
+{EXIT_USAGE} for a bad
+command line, {EXIT_INTERRUPTED} when interrupted (Ctrl-C)."""
 
 _DEMO_DESCRIPTION = """\
 Run BiLAF on scikit-learn's handwritten digits (1797 rows, 64 features; no
@@ -492,7 +495,8 @@ def build_parser():
         help="run on scikit-learn's digits and print a short report",
         description=_DEMO_DESCRIPTION,
         epilog=f"{_DEMO_OUTPUT_FORMATS}\n\nexit status: {EXIT_OK} on success, "
-        f"{EXIT_FAILURE} for a failed run, {EXIT_USAGE} for a bad command line.",
+        f"{EXIT_FAILURE} for a failed run, {EXIT_USAGE} for a bad command line,\n"
+        f"{EXIT_INTERRUPTED} when interrupted (Ctrl-C).",
     )
     demo.set_defaults(embeddings=None, key=None, id_column=None, label_column=None,
                       drop_last_column=False, header="auto", ids=None)
@@ -1414,7 +1418,8 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 for bad input or a failed run, 2 for a bad command
-        line.  Errors are printed as one line, ``bilaf: error: ...``.
+        line, 130 when interrupted (Ctrl-C).  Errors are printed as one line,
+        ``bilaf: error: ...``.
     """
     with _escaping_stdout():
         return _main(argv)
@@ -1457,7 +1462,7 @@ def _main(argv):
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2950,6 +2950,18 @@ def test_failures_past_the_checks_are_one_line(monkeypatch, tmp_path, error,
     assert proc.stdout == ""
 
 
+@pytest.mark.parametrize("command", ["select", "demo"])
+def test_help_and_docstring_list_the_interrupted_status(command):
+    """Ctrl-C ends the command with status 130; the help's list of exit
+    statuses and main's docstring gave only 0, 1 and 2."""
+    import sklearn_bilaf.cli as cli
+
+    help_text = " ".join(call_bilaf(command, "--help").stdout.split())
+    statuses = help_text[help_text.index("exit status:"):]
+    assert f"{cli.EXIT_INTERRUPTED} when interrupted (Ctrl-C)" in statuses
+    assert "130 when interrupted (Ctrl-C)" in " ".join(cli.main.__doc__.split())
+
+
 def test_fraction_options_keep_their_text_when_copied_or_pickled():
     """'--budget 0.5%' is quoted as typed in messages; a copy of the parsed
     value (a sampler clone deep-copies it; process workers pickle it) keeps
