@@ -124,6 +124,17 @@ def suffix_of(path):
     return Path(path).suffix.lower()
 
 
+def _only_an_extension(path, suffixes):
+    """The name of ``path`` when it is one of ``suffixes`` and nothing else
+    (``.json``), else None.
+
+    Such a name reads as a hidden file with no extension, so without this the
+    messages said its format was '(no extension)'.
+    """
+    name = Path(path).name
+    return name if name.lower() in suffixes else None
+
+
 def _one_line(text):
     return " ".join(str(text).split())
 
@@ -1256,6 +1267,13 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is compressed ({suffix}); decompress it first, and give "
             f"the {suffix_of(path.stem)} file"
         )
+    bare = _only_an_extension(path, EMBEDDING_SUFFIXES)
+    if bare is not None:
+        named = path.with_name("embeddings" + bare)
+        raise InputError(
+            f"{path}: the name is only an extension (a name starting with a dot "
+            f"has none); give the file a name such as {named}"
+        )
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
@@ -1479,9 +1497,10 @@ def read_ids(path, n_rows, *, column=None):
 def output_name_problem(path):
     """What is wrong with an output file *name*, whatever is on disk, or None.
 
-    An empty name, one that ends with a separator (a folder) or one whose
-    extension is not an output format: mistakes of the command line, which
-    the command reports before reading anything.
+    An empty name, one that ends with a separator (a folder), one that is
+    only an extension (``.json``, which has none) or one whose extension is
+    not an output format: mistakes of the command line, which the command
+    reports before reading anything.
 
     Parameters
     ----------
@@ -1507,11 +1526,19 @@ def output_name_problem(path):
     if text.endswith(("/", os.sep)):
         return (f"-o {text}: ends with a separator, so it names a folder; give a "
                 f"file name, e.g. {Path(text) / 'selected.json'}")
+    bare = _only_an_extension(text, OUTPUT_SUFFIXES)
+    if bare is not None:
+        return _only_an_extension_message(Path(text), bare)
     suffix = suffix_of(text)
     if suffix not in OUTPUT_SUFFIXES:
         return (f"-o {Path(text)}: unknown output format "
                 f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}")
     return None
+
+
+def _only_an_extension_message(path, name):
+    return (f"-o {path}: the name is only an extension (a name starting with a "
+            f"dot has none); give a file name such as {path.with_name('picks' + name)}")
 
 
 def check_output_path(path, inputs=()):
@@ -1956,6 +1983,9 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
             f"or None to take the format from the extension of {path.name}"
         )
     suffix = suffix_of(path) if output_format is None else f".{output_format}"
+    bare = _only_an_extension(path, OUTPUT_SUFFIXES)
+    if output_format is None and bare is not None:
+        raise InputError(_only_an_extension_message(path, bare))
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
             f"-o {path}: unknown output format {suffix!r}; use "

@@ -2057,6 +2057,13 @@ def test_negative_looking_values_keep_their_option():
                  "file name, e.g. new/selected.json"),
         ("s.txt", "-o s.txt: unknown output format '.txt'; use .json, .csv, .npy"),
         ("selected", "-o selected: unknown output format '(no extension)'"),
+        # A name that is only an extension has none for Python (a hidden
+        # file): it said "unknown output format '(no extension)'".
+        (".json", "-o .json: the name is only an extension (a name starting "
+                  "with a dot has none); give a file name such as picks.json"),
+        ("out/.CSV", "-o out/.CSV: the name is only an extension (a name "
+                     "starting with a dot has none); give a file name such as "
+                     "out/picks.CSV"),
     ],
 )
 def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment):
@@ -2066,6 +2073,33 @@ def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment
     proc = bilaf("select", "e.npy", "-o", output, cwd=tmp_path)
     assert_one_line_error(proc, fragment, "(see 'bilaf select --help')", status=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+def test_name_that_is_only_an_extension_is_told(tmp_path):
+    """An embeddings file named '.npy', or a selection written to '.json',
+    has no extension for Python (a hidden file): the messages said the
+    format was '(no extension)'."""
+    from sklearn_bilaf.io import InputError, load_embeddings, write_selection
+
+    np.save(tmp_path / "x.npy", np.ones((5, 3)))
+    (tmp_path / "x.npy").rename(tmp_path / ".npy")
+    message = ("the name is only an extension (a name starting with a dot has "
+               "none); give the file a name such as ")
+    proc = call_bilaf("select", ".npy", "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, f".npy: {message}embeddings.npy")
+    with pytest.raises(InputError, match=re.escape(
+            f"{tmp_path / '.NPZ'}: {message}{tmp_path / 'embeddings.NPZ'}")):
+        load_embeddings(tmp_path / ".NPZ")
+    with pytest.raises(InputError, match=re.escape(
+            f"-o {tmp_path / '.json'}: the name is only an extension (a name "
+            "starting with a dot has none); give a file name such as "
+            f"{tmp_path / 'picks.json'}")):
+        write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".npy"]
+    # A format given outright needs no extension: such a name is written.
+    write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0],
+                    output_format="json")
+    assert json.loads((tmp_path / ".json").read_text())
 
 
 def test_unexpanded_tilde_is_told(tmp_path, monkeypatch):
