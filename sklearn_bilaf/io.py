@@ -309,14 +309,21 @@ def _check_not_empty(path):
 
 
 # -- numeric arrays ----------------------------------------------------------
+# Object arrays of embeddings are often an array of row arrays (one per
+# sample, as a DataFrame column of arrays gives): X.astype fails on those
+# ("setting an array element with a sequence"), np.stack reads both them and
+# a 2-D object array of numbers.
+_SAVE_NUMERIC = ("save the embeddings as a numeric array, e.g. "
+                 "np.save(path, np.stack(X).astype(np.float32))")
+
+
 def _check_array(X, source):
     """Shape and dtype of an embeddings array; raise InputError when unusable."""
     kind = X.dtype.kind
     if X.dtype.hasobject:
         raise InputError(
             f"{source} holds Python objects (dtype {X.dtype}), which are never "
-            "unpickled; save the embeddings as a numeric array, e.g. "
-            "np.save(path, X.astype(np.float32))"
+            f"unpickled; {_SAVE_NUMERIC}"
         )
     if kind not in "biuf":
         what = {
@@ -392,9 +399,8 @@ def _load_npy(path):
     except ValueError as exc:
         if "object" in str(exc).lower() or "pickle" in str(exc).lower():
             raise InputError(
-                f"{path} holds Python objects, which are never unpickled; save "
-                "the embeddings as a numeric array, e.g. "
-                "np.save(path, X.astype(np.float32))"
+                f"{path} holds Python objects, which are never unpickled; "
+                f"{_SAVE_NUMERIC}"
             ) from None
         raise InputError(
             f"{path}: unreadable .npy file ({_one_line(exc)}); is it truncated?"

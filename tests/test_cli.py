@@ -2102,6 +2102,29 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
     assert json.loads((tmp_path / ".json").read_text())
 
 
+def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
+    """The advice for an object .npy file was X.astype(np.float32), which
+    fails on an array of row arrays (one per sample, as a DataFrame column
+    of arrays gives); the code the message suggests now saves a file the
+    command reads, for that and for a 2-D object array of numbers."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    table = np.arange(12.0).reshape(4, 3)
+    rows = np.empty(4, dtype=object)
+    rows[:] = list(table)
+    for name, X in (("rows.npy", rows), ("table.npy", table.astype(object))):
+        path = tmp_path / name
+        np.save(path, X, allow_pickle=True)
+        with pytest.raises(InputError) as info:
+            load_embeddings(path)
+        advice = re.search(r"e\.g\. (np\.save\(path, .*\))$", str(info.value))
+        assert advice, str(info.value)
+        eval(advice.group(1), {"np": np, "path": path, "X": X})
+        read = load_embeddings(path).X
+        assert read.dtype == np.float32
+        np.testing.assert_array_equal(read, table)
+
+
 def test_unexpanded_tilde_is_told(tmp_path, monkeypatch):
     """'--output=~/s.json' or a quoted '~/e.npy' reaches the command with its
     '~' (only a shell expands it): "create the folder '~' first" would make
@@ -3324,7 +3347,7 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
     assert message("objects.npy") == (
         f"{tmp_path / 'objects.npy'} holds Python objects, which are never "
         "unpickled; save the embeddings as a numeric array, e.g. "
-        "np.save(path, X.astype(np.float32))")
+        "np.save(path, np.stack(X).astype(np.float32))")
     # Already named .npy: not told to name it .npy (it was).
     (tmp_path / "h5.npy").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
     assert message("h5.npy").endswith(
