@@ -719,7 +719,7 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     return count
 
 
-def whole_numbers(values):
+def whole_numbers(values, *, clip=True):
     """``values`` as an intp array if they are integers or whole-valued
     floats, else None.
 
@@ -729,6 +729,10 @@ def whole_numbers(values):
     uint64, which numpy keeps as objects) is taken when every element is
     such a number within intp's range; :func:`not_whole_hint` says which
     element is not.
+
+    With ``clip=False``, uint64 or float values outside intp's range give
+    None too, as in an object array: for callers that write the values out
+    or add them up, rather than only check them against a pool's rows.
     """
     array = np.asarray(values)
     if array.dtype.kind == "O":
@@ -739,6 +743,8 @@ def whole_numbers(values):
     # minimum with a RuntimeWarning (error messages then quoted those).
     limit = np.iinfo(np.intp).max
     if array.dtype.kind == "u" and array.size and array.max() > limit:
+        if not clip:
+            return None
         array = np.minimum(array, array.dtype.type(limit))
     if array.dtype.kind in "iu":
         return array.astype(np.intp, copy=False)
@@ -746,9 +752,20 @@ def whole_numbers(values):
             and np.all(array == np.round(array))):
         bound = float(2**62)  # exact in float32 and float64
         if array.size and float(np.max(np.abs(array))) > bound:
+            if not clip:
+                if _floats_outside_intp(array).any():
+                    return None
+                # Whole floats below 2**63 in size convert exactly.
+                return array.astype(np.intp)
             array = np.clip(array, -bound, bound)
         return array.astype(np.intp)
     return None
+
+
+def _floats_outside_intp(array):
+    """Where a float array holds values outside intp's range (NaN: no)."""
+    low = float(np.iinfo(np.intp).min)  # -2**63 (or -2**31), exact in floats
+    return (array < low) | (array >= -low)
 
 
 def _object_whole_numbers(array):
@@ -817,12 +834,21 @@ def not_whole_hint(values):
     elif array.dtype.kind == "f":
         # Vectorised: the first bad element may be far into a long array.
         with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(array) | (array != np.round(array))
+            bad = (~np.isfinite(array) | (array != np.round(array))
+                   | _floats_outside_intp(array))
         if not bad.any():
             return ""
         index = np.unravel_index(int(np.argmax(bad)), array.shape)
         value = array[index]
         culprit = (index, value, _not_whole_because(value))
+    elif array.dtype.kind == "u" and array.size:
+        # Past intp's range: refused by whole_numbers(clip=False).
+        bad = array > np.iinfo(np.intp).max
+        if not bad.any():
+            return ""
+        index = np.unravel_index(int(np.argmax(bad)), array.shape)
+        value = array[index]
+        culprit = (index, value, _not_whole_because(int(value)))
     elif array.dtype.kind in "USc" and array.size:
         index = np.unravel_index(0, array.shape)
         culprit = (index, array[index], _not_whole_because(array[index]))
@@ -839,15 +865,15 @@ def not_whole_hint(values):
     return f" Element {where}, {value!r}, {why}."
 
 
-def require_whole_numbers(values, expected):
+def require_whole_numbers(values, expected, *, clip=True):
     """:func:`whole_numbers` of what a stage returned, or a TypeError that
     starts with ``expected`` (what the stage must return) and says what came
-    instead."""
+    instead.  ``clip`` is passed on to :func:`whole_numbers`."""
     try:
         array = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{expected}; got {type(values).__name__}.") from exc
-    numbers = whole_numbers(array)
+    numbers = whole_numbers(array, clip=clip)
     if numbers is None:
         got = (type(values).__name__ if array.ndim == 0
                else f"an array of dtype {array.dtype}")

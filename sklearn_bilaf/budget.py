@@ -80,7 +80,9 @@ def allocate_budget(sizes, budget):
     >>> allocate_budget([5, 3, 2], 7).tolist()
     [3, 2, 2]
     """
-    counts = whole_numbers(sizes)
+    # Not clipped: clipped uint64 sizes overflowed the sum, which the error
+    # then quoted as a negative number of samples.
+    counts = whole_numbers(sizes, clip=False)
     if counts is None or counts.ndim != 1 or np.asarray(sizes).dtype.kind == "b":
         array = np.asarray(sizes)
         raise ValueError(
@@ -96,14 +98,16 @@ def allocate_budget(sizes, budget):
     budget = int(budget)
     sizes = counts
     n_classes = sizes.shape[0]
-    if budget < n_classes or budget > sizes.sum() or np.any(sizes < 1):
+    # Python ints: an intp sum of sizes near intp's limit wrapped negative.
+    total = sum(sizes.tolist())
+    if budget < n_classes or budget > total or np.any(sizes < 1):
         raise ValueError(
             f"Cannot split a budget of {budget} over "
             f"{counted(n_classes, 'pseudo-class', 'pseudo-classes')} holding "
-            f"{counted(int(sizes.sum()), 'sample')}: need n_classes <= budget <= "
+            f"{counted(total, 'sample')}: need n_classes <= budget <= "
             "samples and every class non-empty."
         )
-    share = sizes.astype(np.float64) / sizes.sum()
+    share = sizes.astype(np.float64) / float(total)
     alloc = np.floor(share * budget).astype(np.intp)
     alloc = _hand_out(alloc, sizes, budget - int(alloc.sum()), capped=False)
 

@@ -1868,8 +1868,9 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         ids = ids.to_numpy()
     # Checked, not cast: a cast would truncate 1.7 to row 1 and read a
     # boolean mask as rows 0 and 1.
+    # Not clipped: a uint64 row past int64's range was written as 2**63 - 1.
     indices = require_whole_numbers(
-        indices, "indices must be whole row numbers").astype(np.int64)
+        indices, "indices must be whole row numbers", clip=False).astype(np.int64)
     if indices.ndim != 1:
         # .json and .npy wrote a nested list or a bare number, which no
         # reader takes for a selection; .csv failed in numpy.
@@ -1927,7 +1928,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
             )
         # Checked, not cast: int() truncated a class 0.5 to 0.
         classes = require_whole_numbers(
-            pseudo_classes, "pseudo_classes must be whole class numbers")
+            pseudo_classes, "pseudo_classes must be whole class numbers",
+            clip=False)
         if classes.size and classes.min() < 0:
             raise ValueError(
                 "pseudo_classes must be class numbers >= 0; got "

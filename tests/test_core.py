@@ -867,6 +867,41 @@ def test_object_indices_that_are_not_integers_are_named(values, why):
             call()
 
 
+@pytest.mark.parametrize("huge, shown", [
+    (np.array([2**64 - 1, 5], dtype=np.uint64), "18446744073709551615"),
+    (np.array([1e19, 5.0]), r"1e\+19"),
+    (np.array([-1e19, 5.0]), r"-1e\+19"),
+])
+def test_counts_and_rows_outside_int64_are_refused_not_clipped(huge, shown):
+    """uint64 (and float) values past int64's range were clipped to it: the
+    budget split quoted classes holding "-9223372036854775804 samples" (the
+    clipped sizes' sum wrapped), and format_selection wrote another row
+    number (2**63 - 1) than the one given."""
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.io import format_selection
+
+    why = rf"Element 0, {shown}, is outside int64's range"
+    with pytest.raises(ValueError, match=r"sizes must be .*\. " + why):
+        allocate_budget(huge, 5)
+    for suffix in (".json", ".csv", ".npy"):
+        with pytest.raises(TypeError, match=r"indices must be whole row "
+                           r"numbers; got an array of dtype \w+\. " + why):
+            format_selection(suffix, huge, roles=["core"] * 2,
+                             pseudo_classes=[0, 1])
+    with pytest.raises(TypeError, match=r"pseudo_classes must be whole class "
+                       r"numbers; got an array of dtype \w+\. " + why):
+        format_selection(".csv", [3, 4], roles=["core"] * 2, pseudo_classes=huge)
+    # Within int64's range they are taken as they are, and added up without
+    # wrapping.
+    big = 2**62 + 2**11  # a float64 beyond 2**62 was clipped to 2**62
+    assert format_selection(".json", np.array([float(big)]), roles=["core"],
+                            pseudo_classes=[0]) == f"[{big}]\n".encode()
+    assert allocate_budget(np.array([2**62] * 3), 5).tolist() == [2, 2, 1]
+    with pytest.raises(ValueError, match=r"holding 13835058055282163712 "
+                                         r"samples"):
+        allocate_budget(np.array([2**62] * 3 + [0]), 5)
+
+
 def test_float_indices_name_the_value_that_is_not_whole():
     X = _blobs(n=120)
     with pytest.raises(ValueError, match=r"dtype float64\. Element 2, 7\.5, is not"):
