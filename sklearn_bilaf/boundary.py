@@ -25,6 +25,8 @@ positions, the core first.  The
 
 import operator
 import warnings
+from decimal import Decimal
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -113,12 +115,58 @@ def _real_array(name, values, per="member"):
             f"({name}.toarray().ravel())."
         )
     array = np.asarray(values)
+    if array.dtype.kind == "O":
+        # A pandas column of dtype object, or a list with a Fraction in it:
+        # numbers, as float_array takes them in a pool.
+        return _object_reals(name, array, per)
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{name} must hold real numbers, one per {per}; got an array of "
             f"dtype {array.dtype}."
         )
     return array
+
+
+def _object_reals(name, array, per):
+    """An object array of real numbers as float64, or a TypeError naming the
+    first element that is none."""
+    out = np.empty(array.shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    for position, value in enumerate(array.flat):
+        why = _not_real_because(value)
+        if why is None:
+            try:
+                flat[position] = float(value)
+                continue
+            except OverflowError:  # a Python int past float64's range
+                why = "is too large for a float"
+        index = np.unravel_index(position, array.shape)
+        where = int(index[0]) if len(index) == 1 else tuple(map(int, index))
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        raise TypeError(
+            f"{name} must hold real numbers, one per {per}; got an array of "
+            f"dtype object whose element {where}, {shown}, {why}."
+        )
+    return out
+
+
+def _not_real_because(value):
+    """Why ``value`` is no real number (None if it is one)."""
+    if isinstance(value, bool | np.bool_):
+        return "is a bool, not a number"
+    # Decimal is no numbers.Real, but holds one (pandas reads decimal
+    # columns of a Parquet file as Decimal objects).
+    if isinstance(value, Real | Decimal):
+        return None
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return "is missing"
+    if isinstance(value, str | bytes):
+        return "is text, not a number"
+    if isinstance(value, complex | np.complexfloating):
+        return "is a complex number"
+    return f"is a {type(value).__name__}, not a real number"
 
 
 def _checked_score_arguments(inside, outside, opponent, penalties):

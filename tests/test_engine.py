@@ -1,5 +1,6 @@
 """Spec §2-§6: hand-checked rules, and the fast engine against a literal one."""
 
+import re
 import warnings
 
 import numpy as np
@@ -1516,6 +1517,46 @@ def test_boundary_scores_takes_lists_and_keeps_the_inputs():
     assert boundary_scores([1.0], [np.inf], [-1], [2.0]).tolist() == [1.0]
     with pytest.raises(TypeError, match="toarray"):
         boundary_scores(scipy.sparse.csr_matrix(inside), outside, [0, 1])
+
+def test_boundary_scores_take_object_arrays_of_real_numbers():
+    """inside, outside and penalties refused an object array (a pandas
+    column of dtype object, a list with a Fraction) with "got an array of
+    dtype object", whatever it held; numbers are taken, as in a pool, and
+    anything else is named."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    def objects(*values):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array
+
+    expected = boundary_scores([1.0, 2.0], [3.0, 1.0], [0, 1], [1.0, 2.0])
+    scores = boundary_scores(objects(1, 2.0), objects(np.float32(3), Fraction(1)),
+                             [0, 1], objects(Decimal(1), 2))
+    assert scores.dtype == np.float64
+    np.testing.assert_array_equal(scores, expected)
+    for args, named in [
+        ((objects(1.0, None), [3.0, 1.0], [0, 1]),
+         "inside must hold real numbers, one per member; got an array of dtype "
+         "object whose element 1, None, is missing."),
+        (([1.0, 2.0], objects(3.0, "1"), [0, 1]),
+         "outside must hold real numbers, one per member; got an array of dtype "
+         "object whose element 1, '1', is text, not a number."),
+        (([1.0, 2.0], [3.0, 1.0], [0, 1], objects(1.0, True)),
+         "penalties must hold real numbers, one per pseudo-class; got an array "
+         "of dtype object whose element 1, True, is a bool, not a number."),
+        (([1.0, 2.0], [3.0, 1.0], [0, 1], objects(1.0, 10**400)),
+         "is too large for a float."),
+        ((objects(1j, 2.0), [3.0, 1.0], [0, 1]), "element 0, 1j, is a complex"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(named)):
+            boundary_scores(*args)
+    # Numbers that are no distances are still told as such.
+    with pytest.raises(ValueError, match=r"inside must hold finite non-negative "
+                                         r"distances; got \[-2\.0\]"):
+        boundary_scores(objects(1.0, -2), [3.0, 1.0], [0, 1])
+
 
 # -- rules pinned after a mutation check (each test kills a mutant that the
 # -- suite let through; worked by hand from the spec) --------------------------
