@@ -631,7 +631,9 @@ def _check_option_combinations(args):
         raise _UsageError("give either --label-column or --drop-last-column",
                           f"{PROG} {args.command}")
     if (args.output not in (None, STDIO_NAME) and not _to_stream(args)
-            and not (args.output and Path(args.output).is_dir())):
+            and not (args.output and os.path.isdir(args.output))):
+        # os.path.isdir: Path.is_dir raised on a name too long for the file
+        # system (check_output_path tells that as the -o name's fault).
         # A name no file could satisfy is a mistake of the command line; an
         # existing folder is told by check_output_path, which says so.
         problem = output_name_problem(args.output)

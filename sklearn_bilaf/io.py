@@ -1577,6 +1577,22 @@ def check_output_path(path, inputs=()):
     InputError
         When the path cannot receive the selection, saying why.
     """
+    try:
+        return _check_output_path(path, inputs)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        # The file name the error gave was the bare name, not that of -o.
+        raise InputError(_name_too_long(path)) from None
+
+
+def _name_too_long(path, limit=None):
+    size = "" if limit is None else f" ({limit} bytes at most)"
+    return (f"-o {Path(path)}: the output file name is too long for the file "
+            f"system{size}; choose a shorter one")
+
+
+def _check_output_path(path, inputs):
     text = os.fspath(path)
     path = Path(path)
     if text and _is_stream(path):
@@ -1618,6 +1634,11 @@ def check_output_path(path, inputs=()):
         raise InputError(
             f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
         )
+    # The probe below shortens the name it borrows, so it would not find
+    # this out; the write would, after the selection.
+    limit = _name_max(folder)
+    if len(os.fsencode(target.name)) > limit:
+        raise InputError(_name_too_long(path, limit))
     # Replacing is allowed wherever the folder allows it, but a file its
     # owner made read-only is one a shell redirection would refuse to
     # overwrite: so do we (root may write anything, as with a redirection).

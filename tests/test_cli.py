@@ -2075,6 +2075,37 @@ def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch):
+    """A -o name longer than a file name may be came out as the OS's "NAME:
+    File name too long", which did not say it was the output name (as it
+    does not for the embeddings or --ids, whose errors name only them)."""
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    (tmp_path / "e.npy").write_text("not read\n")
+    long = "a" * 300
+    for output in (f"{long}.json", f"{long}/s.json"):
+        proc = call_bilaf("select", "e.npy", "-q", "-o", output, cwd=tmp_path)
+        assert_one_line_error(proc, f"-o {output}: the output file name is too "
+                              "long for the file system")
+        assert "choose a shorter one" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+    # Where Path's checks answer False for such a name (as os.path's do),
+    # the probe file, whose borrowed name is shortened, would not find it.
+    for method in ("is_dir", "exists", "is_symlink"):
+        original = getattr(Path, method)
+
+        def answers_false(self, *args, _original=original, **kwargs):
+            try:
+                return _original(self, *args, **kwargs)
+            except OSError:
+                return False
+        monkeypatch.setattr(Path, method, answers_false)
+    with pytest.raises(InputError, match=r"the output file name is too long for "
+                       r"the file system \(\d+ bytes at most\)"):
+        check_output_path(tmp_path / f"{long}.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
 def test_name_that_is_only_an_extension_is_told(tmp_path):
     """An embeddings file named '.npy', or a selection written to '.json',
     has no extension for Python (a hidden file): the messages said the
