@@ -1509,3 +1509,59 @@ def test_validation_score_of_a_one_class_selection(capsys):
     # Two classes: the probe, as before.
     acc = V.score(X, y, Xv, yv, [0, 10, 14, 25])
     assert acc == V.Q.fit_probe(X[[0, 10, 14, 25]], y[[0, 10, 14, 25]])[0].score(Xv, yv)
+
+
+def test_nstrat_config_shares_its_start_by_neyman_allocation(monkeypatch):
+    """``nstrat<C>`` starts ActiveFT from B distinct rows on the strata of
+    ``pstrat<C>``, shared by size times spread: a widely spread stratum gets
+    more than its proportional share, and no stratum more than its rows."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("nstrat30") == "nstrat30"
+    shares = I._largest_remainder_shares(np.array([1.0, 2.0, 3.0]), 10,
+                                         np.array([100, 100, 2]))
+    # 10/6 x (1, 2, 3) = 1.7 / 3.3 / 5: the third is capped at its 2 rows and
+    # its excess of 3 is shared again, 1 : 2, by largest remainders.
+    assert shares.tolist() == [3, 5, 2]
+    assert I._largest_remainder_shares(np.array([1.0, 1.0]), 3,
+                                       np.array([5, 5])).tolist() == [2, 1]
+    rng = np.random.RandomState(0)
+    tight = rng.normal(0, 0.01, (150, 4)) + [1, 0, 0, 0]
+    spread = rng.normal(0, 0.5, (150, 4)) + [0, 3, 0, 0]
+    X = np.vstack([tight, spread]).astype(np.float32)
+    starts = []
+    original = I.ActiveFTSelector
+
+    def recording(*args, **kwargs):
+        starts.append(np.asarray(kwargs["init"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(I, "ActiveFTSelector", recording)
+    idx, k = I._pick("toy", X, 12, 0, "nstrat2")
+    assert k == 12 and np.unique(idx).size == 12
+    start = starts[0]
+    assert np.unique(start).size == 12
+    # Proportional shares would be 6 and 6.
+    assert (start >= 150).sum() > 6
+
+
+def test_benchmarks_page_neyman_allocation_figures():
+    """The page's Neyman-allocation figures are the results file's."""
+    cells = _study_accuracies("quality_ideas.csv")
+    page = _benchmarks_page()
+    text = page.split("*Neyman allocation among the strata*")[1].split(
+        "**Test split (3 seeds).**")[0]
+    budgets = STUDY_BUDGETS["fashion-mnist"]
+
+    def means(config):
+        return [sum(cells["fashion-mnist", config, b][s] for s in (0, 1, 2)) / 3
+                for b in budgets]
+
+    ours, theirs = means("nstrat30"), means("pstrat30")
+    assert " / ".join(f"{v:.2f}" for v in ours) in text
+    assert " / ".join(f"{v:.2f}" for v in theirs) in text
+    gap = sum(theirs) / 3 - sum(ours) / 3
+    assert f"a mean of {sum(ours) / 3:.2f}, {gap:.2f} below" in text
+    assert f"({_signed(ours[2] - theirs[2])}," in text
+    assert f"({_signed(ours[0] - theirs[0])}," in text
