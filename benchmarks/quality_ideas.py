@@ -227,6 +227,10 @@ Ideas:
   least 0.1 above ``pstrat30``'s 78.98; adopted only with a twelve-cell
   mean 0.1 above 74.67.  Outcome (C = 30, seeds 0-2): 76.79 / 78.42 /
   81.25 (78.82); not adopted.
+* The stratified start alone (``sstart<C>``, 2026-11-30): the start's B
+  samples as the selection, without ActiveFT.  The same rule, written
+  before any row.  Outcome (C = 30, seeds 0-2): 77.12 / 77.24 / 80.02
+  (78.12); not adopted.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
@@ -705,7 +709,8 @@ def _largest_remainder_shares(weights, budget, sizes):
     return shares
 
 
-def _proportional_strata(X, budget, seed, n_strata, allocation="size"):
+def _proportional_strata(X, budget, seed, n_strata, allocation="size",
+                         refine=True):
     """``pstrat<C>``: ActiveFT (K = B) started from a stratified k-means start.
 
     The L2-normalised rows are cut into C coarse k-means strata; the budget is
@@ -720,6 +725,9 @@ def _proportional_strata(X, budget, seed, n_strata, allocation="size"):
     stratified sampling that minimises the variance of an estimated mean,
     between the proportional shares and k-means' leaning to spread regions.
     The strata are those of ``pstrat<C>`` (the same random draws).
+
+    ``sstart<C>`` (``refine=False``): the start itself is the selection,
+    without ActiveFT -- stratified spherical k-means.
     """
     from sklearn.cluster import KMeans
 
@@ -761,6 +769,8 @@ def _proportional_strata(X, budget, seed, n_strata, allocation="size"):
         start.append(members[nearest_unused(unit[members],
                                             centres.astype(np.float32))])
     start = np.concatenate(start)
+    if not refine:
+        return np.sort(start)
     selector = ActiveFTSelector(n_cores=budget, init=start, random_state=seed)
     return selector.fit(X).selected_indices_
 
@@ -1019,6 +1029,10 @@ def _pick(name, X, budget, seed, config):
     if config.startswith("nstrat"):
         n_strata = int(config[len("nstrat"):])
         return _proportional_strata(X, budget, seed, n_strata, "neyman"), budget
+    if config.startswith("sstart"):
+        n_strata = int(config[len("sstart"):])
+        return _proportional_strata(X, budget, seed, n_strata,
+                                    refine=False), budget
     if config.startswith("hyb"):
         return _hybrid(name, X, budget, seed, float(config[len("hyb"):]))
     if config.startswith("covK="):
@@ -1187,7 +1201,7 @@ CONFIG_PATTERNS = (
     "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
     "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
     "herd-{number}", "herdnn-{number}", "hyb{number}", "strat-skm", "pstrat{int}",
-    "nstrat{int}",
+    "nstrat{int}", "sstart{int}",
     "covK={int}",
     "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
 )

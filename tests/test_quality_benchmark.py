@@ -1565,3 +1565,36 @@ def test_benchmarks_page_neyman_allocation_figures():
     assert f"a mean of {sum(ours) / 3:.2f}, {gap:.2f} below" in text
     assert f"({_signed(ours[2] - theirs[2])}," in text
     assert f"({_signed(ours[0] - theirs[0])}," in text
+
+
+def test_benchmarks_page_stratified_start_alone_figures():
+    """The page's figures for the stratified start without ActiveFT
+    (``sstart30``) are the results file's, its gaps paired over seeds."""
+    cells = _study_accuracies("quality_ideas.csv")
+    text = _benchmarks_page().split("*The stratified start alone*")[1].split(
+        "**Test split (3 seeds).**")[0]
+    budgets = STUDY_BUDGETS["fashion-mnist"]
+    ours = [sum(cells["fashion-mnist", "sstart30", b][s] for s in (0, 1, 2)) / 3
+            for b in budgets]
+    assert " / ".join(f"{v:.2f}" for v in ours) in text
+    assert f"a mean of {sum(ours) / 3:.2f}" in text
+    gains = [_paired(cells, "fashion-mnist", "pstrat30", "sstart30", b)
+             for b in budgets]
+    assert f"add {gains[0]:.2f}, {gains[1]:.2f} and {gains[2]:.2f} point" in text
+
+
+def test_sstart_config_is_the_start_without_activeft(monkeypatch):
+    """``sstart<C>`` returns the stratified start's B distinct rows and
+    never runs ActiveFT."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("sstart30") == "sstart30"
+
+    def refused(*args, **kwargs):
+        raise AssertionError("sstart ran ActiveFT")
+
+    X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
+    monkeypatch.setattr(I, "ActiveFTSelector", refused)
+    idx, k = I._pick("toy", X, 12, 0, "sstart3")
+    assert k == 12 and np.unique(idx).size == 12
