@@ -481,7 +481,11 @@ class ProbCoverSelector(BaseCoreSelector):
     metric, scikit-learn's radius search keeps a C-ordered copy of a pool
     that is not C-contiguous (a Fortran-ordered array, a view such as
     ``X[:, :-1]``), and below 16 features its k-d tree holds a float64 copy
-    of a float32 pool (a C-contiguous float64 pool is used in place).
+    of a float32 pool (a C-contiguous float64 pool is used in place).  A
+    pool of extreme scale (float32 values under about 1e-16, say, whose
+    squared distances would underflow) is copied scaled by a power of two,
+    which rounds nothing: its balls and picks are those of the pool at an
+    ordinary scale, ``radius`` and ``radius_`` in the units of X.
 
     Parameters
     ----------
@@ -625,10 +629,25 @@ class ProbCoverSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         Xg = _in_geometry(X, self.metric)
+        # The purity distances and the radius search take squared distances
+        # in the dtype of X: float32 rows under about 1e-19 underflowed to
+        # distance 0 (radius 0, every ball its sample alone).  On a pool of
+        # such extreme scale (see _scale_exponent) both run on a copy scaled
+        # by a power of two, which rounds nothing: the same balls, the
+        # radius reported in the units of X.
+        exponent = _scale_exponent(Xg)
+        if exponent:
+            Xg = np.ldexp(Xg, exponent)
         if self.radius is None:
             radius, purity = self._pure_radius(Xg, random_state)
         else:
-            radius, purity = float(self.radius), None
+            # A radius past float64's range on the scaled pool is past its
+            # diameter too: inf, no graph.
+            with np.errstate(over="ignore"):
+                radius = float(np.ldexp(float(self.radius), exponent))
+            purity = None
+        self.radius_ = (float(self.radius) if self.radius is not None
+                        else float(np.ldexp(radius, -exponent)))
         if not np.isfinite(radius) or (self.radius is not None
                                         and _covers_every_pair(Xg, radius)):
             # Any ball is pure (one cluster, or a threshold of 0), or a given
@@ -641,7 +660,6 @@ class ProbCoverSelector(BaseCoreSelector):
             order[1:] = random_state.choice(np.arange(1, n), size=n_select - 1,
                                             replace=False)
             self.n_covering_picks_ = 1
-            self.radius_ = radius
             self.purity_ = purity
             self.coverage_ = 1.0
             self.n_edges_ = n * n
@@ -688,7 +706,6 @@ class ProbCoverSelector(BaseCoreSelector):
             rest = np.flatnonzero(~chosen)
             order[t:] = random_state.choice(rest, size=n_select - t, replace=False)
         self.n_covering_picks_ = t
-        self.radius_ = radius
         self.purity_ = purity
         self.coverage_ = float(covered.mean())
         self.n_edges_ = int(indices.size)

@@ -1,5 +1,7 @@
 """TypiClust and ProbCover selectors, checked against direct definitions."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
@@ -587,3 +589,32 @@ def test_probcover_purity_distances_stay_within_working_memory():
         finally:
             tracemalloc.stop()
     assert peak < 1.08 * 16 * 2**20, peak / 2**20
+
+
+@pytest.mark.parametrize("dtype, exponent", [(np.float32, -80), (np.float32, -100),
+                                             (np.float64, -500), (np.float64, 450)])
+@pytest.mark.parametrize("n_features", [3, 20])
+def test_probcover_is_unchanged_by_a_power_of_two_scale(n_features, dtype, exponent):
+    """ProbCover on a pool scaled by a power of two (exact) selects what it
+    selects on the pool itself.  float32 rows under about 1e-19 gave squared
+    distances that underflow float32: a purity radius of 0, balls holding
+    their sample alone, and rows 0, 1, 2, ... picked."""
+    X, _ = make_blobs(300, n_features=n_features, centers=3, random_state=0)
+    X = X.astype(dtype)
+    scaled = np.ldexp(X, exponent)
+    assert np.array_equal(np.ldexp(scaled, -exponent), X)  # exact scaling
+    for params in ({"n_classes": 3}, {"radius": 2.0}):
+        base = ProbCoverSelector(n_cores=12, random_state=0, **params).fit(X)
+        if "radius" in params:
+            params = {"radius": float(np.ldexp(2.0, exponent))}
+        tiny = ProbCoverSelector(n_cores=12, random_state=0, **params).fit(scaled)
+        np.testing.assert_array_equal(tiny.selection_order_, base.selection_order_)
+        assert tiny.radius_ == np.ldexp(base.radius_, exponent)
+        assert tiny.purity_ == base.purity_
+        assert tiny.n_edges_ == base.n_edges_
+        assert tiny.n_covering_picks_ == base.n_covering_picks_
+    # A radius past float64's range once scaled covers the pool, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = ProbCoverSelector(n_cores=3, radius=1e300, random_state=0).fit(scaled)
+    assert huge.radius_ == 1e300 and huge.coverage_ == 1.0
