@@ -213,7 +213,9 @@ class TypiClustSelector(BaseCoreSelector):
 
     The pool is clustered with k-means into as many clusters as samples
     wanted (at most ``max_clusters``).  Clusters with fewer than
-    ``min_cluster_size`` members are ignored.  Then, one sample at a time,
+    ``min_cluster_size`` members are ignored, unless the other clusters hold
+    fewer samples than wanted: then every non-empty cluster takes its turn.
+    Then, one sample at a time,
     the cluster holding the fewest selected samples so far (ties: the largest
     cluster, then the lower cluster number) gives its most typical sample not
     yet selected (ties: the lower index), where the typicality of x is the
@@ -244,8 +246,10 @@ class TypiClustSelector(BaseCoreSelector):
         Cap on the number of clusters; None clusters into exactly
         ``n_cores`` clusters.
     min_cluster_size : int, default=5
-        Clusters with fewer members are skipped (used only if the other
-        clusters cannot fill the selection).
+        Clusters with fewer members are skipped, unless the other clusters
+        hold fewer than ``n_cores`` samples between them: then every
+        non-empty cluster takes its turn in the rotation, from the first
+        pick, as if there were no minimum.
     random_state : int, RandomState instance or None, default=None
         Seed of k-means.
 
@@ -275,12 +279,16 @@ class TypiClustSelector(BaseCoreSelector):
 
     Notes
     -----
-    Three details differ from the authors' code, and can change picks: the
+    Four details differ from the authors' code, and can change picks: the
     typicality averages Euclidean distances (the paper's definition; their
     code averages the squared distances its nearest-neighbour index returns),
     a cluster of exactly ``min_cluster_size`` members is eligible (their code
-    keeps only larger ones), and X is used as given (their code L2-normalises
-    the features first).
+    keeps only larger ones), X is used as given (their code L2-normalises
+    the features first), and k-means runs once (``n_init="auto"``: one
+    k-means++ start), where their code, under scikit-learn 1.0, kept the
+    best of 10 runs of ``KMeans`` or of 3 of ``MiniBatchKMeans``.  Where
+    the clusters of at least ``min_cluster_size`` members hold fewer
+    samples than wanted, their code stops with an error.
 
     References
     ----------

@@ -618,3 +618,44 @@ def test_probcover_is_unchanged_by_a_power_of_two_scale(n_features, dtype, expon
         warnings.simplefilter("error")
         huge = ProbCoverSelector(n_cores=3, radius=1e300, random_state=0).fit(scaled)
     assert huge.radius_ == 1e300 and huge.coverage_ == 1.0
+
+
+@pytest.mark.parametrize("n_cores", [5, 60])
+def test_typiclust_notes_say_how_many_kmeans_runs(monkeypatch, n_cores):
+    """TypiClust's k-means (KMeans up to 50 clusters, MiniBatchKMeans beyond)
+    runs once, where the authors' code kept the best of scikit-learn 1.0's
+    default 10 (KMeans) or 3 (MiniBatchKMeans) runs: a difference that can
+    change picks, so the Notes list it with the others."""
+    import sklearn_bilaf.baselines as baselines
+
+    runs = []
+
+    def spying_on(original):
+        def spy(*args, **kwargs):
+            runs.append(original(*args, **kwargs))
+            return runs[-1]
+        return spy
+
+    for name in ("KMeans", "MiniBatchKMeans"):
+        monkeypatch.setattr(baselines, name, spying_on(getattr(baselines, name)))
+    X, _ = make_blobs(400, n_features=3, centers=4, random_state=0)
+    TypiClustSelector(n_cores=n_cores, random_state=0).fit(X)
+    assert [estimator._n_init for estimator in runs] == [1]
+    text = " ".join(TypiClustSelector.__doc__.split())
+    assert "Four details differ from the authors' code" in text
+    assert ('k-means runs once (``n_init="auto"``: one k-means++ start), where '
+            "their code, under scikit-learn 1.0, kept the best of 10 runs of "
+            "``KMeans`` or of 3 of ``MiniBatchKMeans``") in text
+
+
+def test_typiclust_small_clusters_take_their_turn_once_the_others_fall_short():
+    """One sample short of the two large clusters' 200, the tiny cluster of 3
+    takes its turn in the rotation like the others (all 3 of its samples
+    here), as the docstring says; not only the one sample missing."""
+    X, truth = _two_clusters_and_a_tiny_one()
+    selector = TypiClustSelector(n_cores=201, max_clusters=3, random_state=0).fit(X)
+    assert np.bincount(truth[selector.selected_indices_], minlength=3).tolist() == [
+        99, 99, 3]
+    text = " ".join(TypiClustSelector.__doc__.split())
+    assert ("then every non-empty cluster takes its turn in the rotation, from "
+            "the first pick, as if there were no minimum") in text
