@@ -505,7 +505,11 @@ class ProbCoverSelector(BaseCoreSelector):
         Expected number of classes: the number of k-means clusters that
         define purity.  Ignored when ``radius`` is given.
     radius : float or None, default=None
-        Ball radius delta; None chooses it by purity.
+        Ball radius delta; None chooses it by purity.  With
+        ``metric="cosine"`` it is a Euclidean distance between L2-normalised
+        rows, ``sqrt(2 * (1 - cos))`` (at most 2, the unit of the authors'
+        deltas), not the cosine distance ``1 - cos`` of the rest of the
+        library: balls of cosine distance c have ``radius=sqrt(2 * c)``.
     purity_threshold : float, default=0.95
         Smallest acceptable purity (alpha in the paper).
     metric : {"euclidean", "cosine"}, default="euclidean"
@@ -522,8 +526,9 @@ class ProbCoverSelector(BaseCoreSelector):
     selection_order_ : ndarray of shape (n_cores,)
         The same rows in the order they were picked.
     radius_ : float
-        The radius used (inf when any radius meets ``purity_threshold``: one
-        cluster, where every ball is pure, or ``purity_threshold=0``).
+        The radius used, in the unit of ``radius`` (inf when any radius
+        meets ``purity_threshold``: one cluster, where every ball is pure,
+        or ``purity_threshold=0``).
     purity_ : float or None
         Purity at ``radius_`` (None when ``radius`` was given).
     coverage_ : float

@@ -659,3 +659,20 @@ def test_typiclust_small_clusters_take_their_turn_once_the_others_fall_short():
     text = " ".join(TypiClustSelector.__doc__.split())
     assert ("then every non-empty cluster takes its turn in the rotation, from "
             "the first pick, as if there were no minimum") in text
+
+
+def test_probcover_cosine_radius_is_a_distance_between_normalised_rows():
+    """ProbCoverSelector(metric="cosine") takes and reports its radius as the
+    Euclidean distance between L2-normalised rows, sqrt(2 (1 - cos)), not
+    the library's cosine distance 1 - cos; its docstring says so."""
+    angle = np.arccos(0.9)  # cosine distance 0.1, normalised rows sqrt(0.2) apart
+    X = np.array([[1.0, 0.0], [3 * np.cos(angle), 3 * np.sin(angle)]])
+    apart = ProbCoverSelector(n_cores=1, radius=0.2, metric="cosine").fit(X)
+    assert apart.coverage_ == 0.5  # 1 - cos = 0.1 < 0.2, yet not in the ball
+    within = ProbCoverSelector(n_cores=1, radius=np.sqrt(2 * 0.1) * 1.01,
+                               metric="cosine").fit(X)
+    assert within.coverage_ == 1.0
+    text = " ".join(ProbCoverSelector.__doc__.split())
+    assert ('With ``metric="cosine"`` it is a Euclidean distance between '
+            "L2-normalised rows, ``sqrt(2 * (1 - cos))``") in text
+    assert "balls of cosine distance c have ``radius=sqrt(2 * c)``" in text
