@@ -17,8 +17,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, rows_named
 
@@ -174,8 +174,34 @@ def _rescaling_exponent(X):
     return int(np.ceil(np.log2(peak)))
 
 
-def _project(X, projection, random_state):
-    """2-D coordinates of the rows of X, and a name for the axes."""
+def _checked_pool(X, projection):
+    """X as a finite numeric array, as every projection got it before, or
+    as given when it is of another kind (texts, sparse rows, columns of
+    strings) and the projection is the caller's, which may take it."""
+    try:
+        X = check_array(X, input_name="X", ensure_all_finite=False)
+    except (TypeError, ValueError) as exc:
+        if not isinstance(projection, str):
+            return X
+        raise type(exc)(
+            f"{exc} projection={projection!r} is fitted on X as an array of "
+            "numbers; to draw a pool of another kind (texts, sparse rows, "
+            "columns of strings), pass a projection that takes it, such as "
+            "TruncatedSVD(2) for sparse rows or make_pipeline("
+            "TfidfVectorizer(), TruncatedSVD(2)) for texts, or coordinates "
+            "of shape (n_samples, 2)."
+        ) from exc
+    # scikit-learn's finiteness check sums X, which overflows (inf - inf:
+    # numpy's "invalid value" warning) for finite values near the dtype's
+    # maximum; the check itself is unaffected.
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert_all_finite(X, input_name="X")
+    return X
+
+
+def _project(X, n_samples, projection, random_state):
+    """2-D coordinates of the ``n_samples`` rows of X, and a name for the
+    axes (X is a numeric array for the projections named by a string)."""
     if isinstance(projection, SelectionDisplay):
         coords, name = projection.embedding, projection.projection_name
     elif isinstance(projection, str):
@@ -255,16 +281,16 @@ def _project(X, projection, random_state):
     if coords.ndim == 2 and coords.shape[1] == 1:
         # A pool with a single feature (or a single sample) has no second axis.
         coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
-    if coords.shape != (X.shape[0], 2):
+    if coords.shape != (n_samples, 2):
         raise ValueError(
             f"The projection must give 2-D coordinates of shape "
-            f"({X.shape[0]}, 2), one row per sample of X; got shape "
+            f"({n_samples}, 2), one row per sample of X; got shape "
             f"{coords.shape}."
         )
     bad = np.flatnonzero(~np.isfinite(coords).all(axis=1))
     if bad.size:
         # Such points would silently be missing from the picture.
-        where = (f"for {bad.size} of the {counted(X.shape[0], 'sample')} "
+        where = (f"for {bad.size} of the {counted(n_samples, 'sample')} "
                  f"({rows_named(bad)})")
         if name is None:
             raise ValueError(
@@ -638,8 +664,15 @@ class SelectionDisplay:
             Pipeline with a ``SubsetResampler`` step.  Its
             ``core_indices_``, ``inlier_mask_`` and ``labels_`` are used when
             present.
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or any pool the \
+                sampler takes
             The pool the sampler was fitted on (or rows aligned with it).
+            ``"pca"`` and ``"tsne"`` need numbers.  A projection given as a
+            callable or estimator gets X as an array when X holds numbers,
+            and as given otherwise: the pool of a sampler pipeline that
+            embeds texts, takes sparse rows or encodes string columns is
+            drawn with a projection that does the same (or with precomputed
+            coordinates, for which only X's rows are counted).
         y : array-like of shape (n_samples,), default=None
             True classes, used only for the colours.  When None, points are
             coloured by the sampler's pseudo-classes (``labels_``), or all
@@ -690,27 +723,27 @@ class SelectionDisplay:
         _pyplot()  # fail before a possibly long projection
         sampler = _fitted_sampler(estimator)
         check_is_fitted(sampler, "selected_indices_")
-        # scikit-learn's finiteness check sums X, which overflows (inf - inf:
-        # numpy's "invalid value" warning) for finite values near the
-        # dtype's maximum; the check itself is unaffected.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = check_array(X, input_name="X")
+        # A pool that is not an array of numbers (that of a sampler pipeline
+        # that embeds texts, say) reaches a projection of the caller's as
+        # the sampler took it; coordinates only count its rows.
+        X = _checked_pool(X, projection)
+        n_samples = _num_samples(X)
         n_fit = getattr(sampler, "n_samples_fit_", None)
-        if n_fit is not None and X.shape[0] != n_fit:
+        if n_fit is not None and n_samples != n_fit:
             raise ValueError(
-                f"X has {counted(X.shape[0], 'row')} but the sampler was fitted "
+                f"X has {counted(n_samples, 'row')} but the sampler was fitted "
                 "on a pool "
                 f"of {n_fit}: pass the pool it was fitted on."
             )
         if y is not None:
             y = np.asarray(y)
-            if y.shape != (X.shape[0],):
+            if y.shape != (n_samples,):
                 raise ValueError(
-                    f"y must have one label per row of X ({X.shape[0]}); got "
+                    f"y must have one label per row of X ({n_samples}); got "
                     f"shape {y.shape}."
                 )
         random_state = check_random_state(random_state)
-        embedding, name = _project(X, projection, random_state)
+        embedding, name = _project(X, n_samples, projection, random_state)
         display = cls(
             embedding,
             np.asarray(sampler.selected_indices_),

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
@@ -288,6 +289,85 @@ def test_pipeline_ending_with_a_sampler(pool):
     display = SelectionDisplay.from_estimator(pipe, X, y)
     assert _n_points(display.cores_) == 4
     assert _n_points(display.boundary_) == 16
+
+
+def _pool_of_texts():
+    rng = np.random.RandomState(0)
+    words = ["apple", "pear", "plum", "fig", "car", "bus", "train", "bike"]
+    return [" ".join(rng.choice(words, 5)) for _ in range(120)]
+
+
+@pytest.mark.parametrize("kind", ["texts", "sparse", "mixed columns"])
+@pytest.mark.parametrize("given", ["estimator", "callable", "coordinates"])
+def test_pool_of_a_sampler_pipeline_drawn_with_its_own_projection(kind, given):
+    """A sampler pipeline that embeds texts, takes sparse rows or encodes
+    string columns was fitted on a pool that is not a numeric array: with a
+    projection that takes that pool (or coordinates), the pool was refused
+    anyway ("Expected 2D array", "Sparse data was passed", "could not
+    convert string to float")."""
+    import scipy.sparse as sp
+    from sklearn.compose import make_column_transformer
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import OneHotEncoder
+
+    if kind == "texts":
+        X = _pool_of_texts()
+        embed = TfidfVectorizer()
+    elif kind == "sparse":
+        X = sp.random(120, 30, density=0.2, format="csr", random_state=0)
+        embed = "passthrough"
+    else:
+        pd = pytest.importorskip("pandas")
+        rng = np.random.RandomState(0)
+        X = pd.DataFrame({"size": rng.normal(size=120),
+                          "colour": rng.choice(["red", "blue", "green"], 120)})
+        embed = make_column_transformer((StandardScaler(), ["size"]),
+                                        (OneHotEncoder(), ["colour"]))
+    sampler = make_pipeline(
+        embed, TruncatedSVD(3, random_state=0),
+        BiLAFSampler(budget=12, core_selector=RandomSelector(3), random_state=0),
+    ).fit(X)
+    projector = make_pipeline(embed, TruncatedSVD(2, random_state=0))
+    projection = {
+        "estimator": projector,
+        "callable": lambda pool: clone(projector).fit_transform(pool),
+        "coordinates": clone(projector).fit_transform(X),
+    }[given]
+    display = SelectionDisplay.from_estimator(sampler, X, projection=projection)
+    assert display.embedding.shape == (120, 2)
+    assert _n_points(display.cores_) == 3
+    assert _n_points(display.boundary_) == 9
+    # The projections of the package still need numbers, and say so.
+    with pytest.raises((TypeError, ValueError),
+                       match="pass a projection that takes it"):
+        SelectionDisplay.from_estimator(sampler, X)
+    # And the row count is still checked against the fitted pool.
+    with pytest.raises(ValueError, match="fitted on a pool of 120"):
+        SelectionDisplay.from_estimator(
+            sampler, X[:60], projection=np.zeros((60, 2)))
+
+
+def test_projection_of_the_caller_still_gets_a_numeric_pool_as_an_array(pool,
+                                                                       sampler):
+    """Pools of numbers reach a callable projection as an array, as before
+    pools of other kinds were passed on as given; NaN is still refused."""
+    pd = pytest.importorskip("pandas")
+    X, _ = pool
+    seen = []
+
+    def first_two(Z):
+        seen.append(type(Z))
+        return Z[:, :2]
+
+    display = SelectionDisplay.from_estimator(sampler, pd.DataFrame(X),
+                                              projection=first_two)
+    assert seen == [np.ndarray]
+    np.testing.assert_array_equal(display.embedding, X[:, :2])
+    X_nan = X.copy()
+    X_nan[4, 1] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        SelectionDisplay.from_estimator(sampler, X_nan, projection=first_two)
 
 
 def test_unfitted_sampler_is_refused(pool):
