@@ -166,9 +166,17 @@ def _check_budget_fits(sampler, n_samples, owner):
             )
 
 
+_RESHAPE_HINT = (
+    "Expected a 2-dimensional container but got a 1-D array instead. "
+    "Reshape your data either using array.reshape(-1, 1) if your data "
+    "has a single feature or array.reshape(1, -1) if it contains a "
+    "single sample."
+)
+
+
 def _as_rows(X, owner):
-    """X unchanged if it is 2-D or list-like, else as an array; None, a
-    scalar and 1-D refused."""
+    """X unchanged if it has a length (2-D, or 1-D such as texts), else as
+    an array; None and a scalar refused."""
     if X is None:
         raise TypeError(
             f"{owner} got X=None: pass a 2-D array or DataFrame of shape "
@@ -183,13 +191,9 @@ def _as_rows(X, owner):
             f"{owner} got a scalar as X: pass a 2-D array or DataFrame of "
             "shape (n_samples, n_features), one row per sample."
         )
-    if len(getattr(X, "shape", (0, 0))) == 1:
-        raise ValueError(
-            "Expected a 2-dimensional container but got a 1-D array instead. "
-            "Reshape your data either using array.reshape(-1, 1) if your data "
-            "has a single feature or array.reshape(1, -1) if it contains a "
-            "single sample."
-        )
+    # 1-D X passes, as a list always did: a sampler pipeline that embeds
+    # texts takes them as an array or a Series too, and a sampler of
+    # numbers refuses 1-D X itself, saying how to reshape it.
     return X
 
 
@@ -362,7 +366,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Training data: the pool the sampler selects from, and the
-            features the estimator is trained on.
+            features the estimator is trained on.  1-D X (texts as a list,
+            an array or a Series) is passed on as it is, for a sampler
+            pipeline and an estimator that embed it.
         y : array-like of shape (n_samples,)
             Labels.  Only the labels of the selected rows are used, and only
             to train the estimator; the sampler never sees them.
@@ -491,6 +497,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _check_X(self, X):
         check_is_fitted(self)
         X = _as_rows(X, type(self).__name__)
+        if hasattr(self, "n_features_in_") and len(getattr(X, "shape", ())) == 1:
+            # Fitted on rows of features (texts have no n_features_in_).
+            raise ValueError(_RESHAPE_HINT)
         validate_data(self, X, reset=False, skip_check_array=True)
         return X
 
@@ -683,7 +692,8 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-            The pool.
+            The pool.  1-D X (texts as a list, an array or a Series) is
+            passed on as it is, for a sampler pipeline that embeds it.
         y : array-like of shape (n_samples,) or None, default=None
             Targets aligned with X (never used for the selection).
 

@@ -820,6 +820,55 @@ def test_meta_estimators_refuse_none_or_a_scalar_as_x(small_digits, X, error,
         with pytest.raises(error, match=match):
             getattr(fitted, method)(X)
 
+@pytest.mark.parametrize("kind", ["list", "array", "object array", "Series"])
+def test_meta_estimators_take_texts_in_any_1d_container(kind):
+    """A sampler pipeline that embeds texts takes them as a list, an array
+    or a pandas Series (a DataFrame's text column); the meta-estimators took
+    the list only and refused the others as 1-D ("Expected a 2-dimensional
+    container")."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.RandomState(0)
+    words = ["apple", "pear", "plum", "fig", "car", "bus", "train", "bike"]
+    texts = [" ".join(rng.choice(words, 5)) for _ in range(150)]
+    y = np.array([any(w in text for w in words[:4]) for text in texts], dtype=int)
+    X = {"list": texts, "array": np.array(texts),
+         "object array": np.array(texts, dtype=object),
+         "Series": pd.Series(texts)}[kind]
+    sampler = make_pipeline(TfidfVectorizer(), TruncatedSVD(4, random_state=0),
+                            _sampler(budget=30, n_cores=6))
+    clf = LabelBudgetClassifier(
+        sampler, make_pipeline(TfidfVectorizer(), _lr())).fit(X, y)
+    reference = clone(sampler).fit(texts).steps[-1][1].selected_indices_
+    np.testing.assert_array_equal(clf.selected_indices_, reference)
+    assert clf.predict(X).shape == (150,)
+    assert clf.predict_proba(X[:5]).shape == (5, 2)
+    X_res, y_res = SubsetResampler(sampler).fit_resample(X, y)
+    assert type(X_res) is type(X)
+    assert list(X_res) == [texts[i] for i in reference]
+    np.testing.assert_array_equal(y_res, y[reference])
+
+
+@pytest.mark.parametrize("X", [np.arange(100.0), pd.Series(np.arange(100.0))],
+                         ids=["array", "Series"])
+def test_meta_estimators_still_refuse_1d_numbers(small_digits, X):
+    """1-D numbers reach the sampler, which says how to reshape them; a
+    model fitted on rows of numbers says so at prediction time too."""
+    y = np.arange(100) % 2
+    # The sampler's message for an array, scikit-learn's for a Series.
+    refusal = r"X is 1-D .*reshape\(-1, 1\)|Expected a 2-dimensional container"
+    with pytest.raises(ValueError, match=refusal):
+        LabelBudgetClassifier(_sampler(budget=10, n_cores=2), _lr()).fit(X, y)
+    with pytest.raises(ValueError, match=refusal):
+        SubsetResampler(_sampler(budget=10, n_cores=2)).fit_resample(X, y)
+    X_fit, y_fit = small_digits
+    fitted = LabelBudgetClassifier(_sampler(), _lr()).fit(X_fit, y_fit)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(ValueError, match="Reshape your data"):
+            getattr(fitted, method)(X)
+
+
 def test_imblearn_is_not_a_runtime_import():
     code = ("import sys, sklearn_bilaf, sklearn_bilaf.meta; "
             "assert 'imblearn' not in sys.modules; "
