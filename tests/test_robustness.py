@@ -828,6 +828,31 @@ def test_text_in_a_pool_given_to_a_public_function_is_located(function):
         call(X)
 
 
+def test_text_far_into_an_object_pool_is_located_without_a_python_loop(
+        monkeypatch):
+    """The entry that is not a number was looked for one entry at a time, in
+    Python, from the first: seconds for the error on a pool of some 1e7
+    entries, text in its last row.  Blocks of rows that numpy converts hold
+    none; only the block that fails is looked through."""
+    X = np.zeros((100_000, 20)).astype(object)
+    X[-1, 7] = "Total"
+    visited = []
+    ndenumerate = np.ndenumerate
+
+    def counting(array):
+        for item in ndenumerate(array):
+            visited.append(1)
+            yield item
+
+    monkeypatch.setattr(np, "ndenumerate", counting)
+    message = r"X\[99999, 7\] is 'Total', not a number: pass numeric features"
+    with pytest.raises(ValueError, match=message):
+        BiLAFSampler(budget=10).fit(X)
+    with pytest.raises(ValueError, match=message):
+        _public_pool_functions()["isolation_radii"](X)
+    assert 0 < len(visited) <= 2 * 2**16
+
+
 @pytest.mark.parametrize("function", [f for f in _public_pool_functions()
                                       if f != "PseudoClass"])
 def test_dataframe_with_a_text_column_names_it_in_public_functions(function):
