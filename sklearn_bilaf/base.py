@@ -788,6 +788,9 @@ def _object_whole_numbers(array):
     Python int has no bound, and a clipped value would be quoted, or
     written out, as another number.
     """
+    converted = _plain_object_whole_numbers(array)
+    if converted is not None:
+        return converted, None
     out = np.empty(array.shape, dtype=np.intp)
     flat = out.reshape(-1)
     for position, value in enumerate(array.flat):
@@ -799,6 +802,35 @@ def _object_whole_numbers(array):
 
 
 _INTP = np.iinfo(np.intp)
+# Element types numpy converts to intp exactly as int(value) does (uint64
+# is left out: its values past intp's range must be refused, not wrapped).
+_PLAIN_INTEGERS = frozenset({int, np.int8, np.int16, np.int32, np.int64,
+                             np.uint8, np.uint16, np.uint32})
+_PLAIN_FLOATS = frozenset({float, np.float16, np.float32, np.float64})
+
+
+def _plain_object_whole_numbers(array):
+    """An object array of plain ints, or of plain floats, converted by numpy
+    (a Python loop over the elements took about a second per million), or
+    None when an element is of another type or not a whole number in intp's
+    range: the element-wise check then names it."""
+    types = set(map(type, array.flat))
+    if not types:
+        return None
+    if types <= _PLAIN_INTEGERS:
+        try:
+            return array.astype(np.intp)
+        except OverflowError:  # a Python int past intp's range
+            return None
+    if types <= _PLAIN_FLOATS:
+        values = array.astype(np.float64)  # exact for these types
+        with np.errstate(invalid="ignore"):
+            whole = (np.isfinite(values) & (values == np.round(values))
+                     & (values >= float(_INTP.min))
+                     & (values < -float(_INTP.min)))
+        if whole.all():
+            return values.astype(np.intp)
+    return None
 
 
 def _not_whole_because(value):
@@ -824,7 +856,9 @@ def _not_whole_because(value):
             return "is not a finite number"
         if not float(value).is_integer():
             return "is not a whole number"
-        if _INTP.min <= value < -float(_INTP.min):
+        # As a Python float: a float16 compared with intp's bounds
+        # overflowed in the cast (a RuntimeWarning).
+        if _INTP.min <= float(value) < -float(_INTP.min):
             return None
         return (f"is outside {np.dtype(np.intp).name}'s range: no row number "
                 "or count is that large")

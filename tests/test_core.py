@@ -901,6 +901,41 @@ def test_counts_and_rows_outside_int64_are_refused_not_clipped(huge, shown):
                                          r"samples"):
         allocate_budget(np.array([2**62] * 3 + [0]), 5)
 
+@pytest.mark.parametrize("values", [
+    np.arange(50_000).astype(object),
+    np.array([np.int32(3), 7, np.uint8(1)] * 1000, dtype=object),
+    np.arange(50_000.0).astype(object),
+    np.array([np.float32(3), 7.0, np.float16(1)] * 1000, dtype=object),
+], ids=["ints", "numpy ints", "floats", "numpy floats"])
+def test_object_indices_are_converted_without_a_python_loop(monkeypatch, values):
+    """Every element of an object array of indices (a pandas column of dtype
+    object, say) was checked in Python, one at a time: about a second per
+    million.  Elements of the plain int and float types are converted by
+    numpy; the values are those the element-wise check gives."""
+    from sklearn_bilaf import base
+
+    expected = np.array([int(v) for v in values], dtype=np.intp)
+    checks = []
+    check = base._not_whole_because
+    monkeypatch.setattr(base, "_not_whole_because",
+                        lambda value: checks.append(1) or check(value))
+    got = base.whole_numbers(values)
+    assert got.dtype == np.intp
+    np.testing.assert_array_equal(got, expected)
+    assert not checks
+
+
+def test_float16_object_indices_are_checked_without_a_warning():
+    # A float16 compared with intp's bounds overflowed in numpy's cast.
+    from sklearn_bilaf.base import not_whole_hint
+
+    values = np.array([np.float16(3), "x"], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not_whole_hint(values) == (
+            " Element 1, 'x', is text, not a number: convert the values to "
+            "numbers first (e.g. np.asarray(values, dtype=np.int64)).")
+
 
 def test_float_indices_name_the_value_that_is_not_whole():
     X = _blobs(n=120)
