@@ -901,7 +901,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     continue
                 how = (f"Pass the stage as an object, which then takes it "
                        f"(tune it as {stage}__{key}): {_stage_advice(stage)}")
-            elif (hasattr(value, "get_params")
+            # Not a class (which fit refuses): its get_params is unbound.
+            elif (hasattr(value, "get_params") and not isinstance(value, type)
                   and key in value.get_params(deep=False)):
                 how = (f"Set it on the {type(value).__name__} you passed, or "
                        f"tune it as {stage}__{key}")

@@ -1272,6 +1272,20 @@ def test_a_stage_parameter_given_to_the_sampler_names_its_stage(key, stage, cls)
     assert "stage" not in str(caught.value)
 
 
+@pytest.mark.parametrize("key", ["n_cores", "foo"])
+def test_an_unknown_key_with_a_stage_given_as_a_class_keeps_the_message(key):
+    """A stage given as a class (refused by fit, with its own message) made
+    every unknown key's refusal fail in the class's unbound get_params: a
+    TypeError about a missing 'self'."""
+    sampler = BiLAFSampler(budget=10, core_selector=ActiveFTSelector)
+    with pytest.raises(ValueError, match=rf"Invalid parameter '{key}' for "
+                                         r"estimator BiLAFSampler"):
+        sampler.set_params(**{key: 3})
+    with pytest.raises(ValueError, match=rf"Invalid parameter '{key}'"):
+        BiLAFSampler(budget=10).set_params(core_selector=ActiveFTSelector,
+                                           **{key: 3})
+
+
 def test_html_repr_shows_the_stages():
     html = estimator_html_repr(LabelBudgetClassifier(_staged(), _lr()))
     texts = ["LabelBudgetClassifier", "BiLAFSampler", "RandomSelector",
