@@ -722,8 +722,10 @@ def _conversion_note(X, memory_mapped):
     size = f"{mib:,.0f}" if mib >= 10 else f"{mib:.1f}"
     gain = "read it in place" if memory_mapped else "skip the copy"
     if X.dtype.kind == "f" and X.dtype.itemsize >= 4:
-        fix = (f"save X.astype('{work.name}'), in this machine's byte "
-               f"order, to {gain}")
+        # The byte order is said only where it is the cause: a long double
+        # pool is in this machine's order already.
+        order = "" if X.dtype.isnative else ", in this machine's byte order,"
+        fix = f"save X.astype('{work.name}'){order} to {gain}"
     else:
         fix = f"save it as float32 to {gain}"
     return (f"; computed in {work.name}, from a copy of the whole pool "

@@ -371,6 +371,22 @@ def test_a_big_endian_pool_is_not_told_to_be_saved_as_float32(
                 "to read it in place)") in proc.stderr
 
 
+def test_a_long_double_pool_is_not_told_of_byte_order():
+    """A pool in this machine's byte order but of a wider float (long
+    double) is told to be saved as float64, not "in this machine's byte
+    order", which it is in already."""
+    from sklearn_bilaf.cli import _conversion_note
+
+    note = _conversion_note(np.zeros((4, 2), dtype=np.longdouble), True)
+    if np.dtype(np.longdouble).itemsize == 8:
+        assert note == ""  # long double is float64 here
+    else:
+        assert note.endswith("; save X.astype('float64') to read it in place)")
+    note = _conversion_note(np.zeros((4, 2), dtype=">f8"), True)
+    assert note.endswith("; save X.astype('float64'), in this machine's byte "
+                         "order, to read it in place)")
+
+
 def test_a_copied_pool_read_into_memory_is_not_promised_in_place(
         bilaf, tmp_path, digits32):
     """An integer pool (images' uint8 pixels) from a .npz or a Parquet file is
