@@ -256,18 +256,33 @@ def _pool_dtype(X):
     return [np.float64, np.float32]
 
 
-def _reject_unsupported_dtype(X):
+def _reject_unsupported_dtype(X, name="X"):
     columns = _frame_dtypes(X)
     if columns is not None:
         # A DataFrame has no single dtype: a date or complex column would
         # reach numpy's conversion (a bare DTypePromotionError, or, for a
         # frame of dates only, numbers of nanoseconds used as embeddings).
         for column, dtype in columns:
-            _reject_dtype(dtype, f" in column {column!r}")
+            _reject_dtype(dtype, f" in column {column!r}", name)
         return
     dtype = getattr(X, "dtype", None)
     if dtype is not None:
-        _reject_dtype(dtype, "")
+        _reject_dtype(dtype, "", name)
+
+
+def refuse_non_numbers(values, name="X"):
+    """Refuse complex numbers, text, dates and records in ``values`` (a pool,
+    or points in its space, given to a public function), as the estimators'
+    input check does: a cast to float reads text as numbers and dates as
+    counts of days, and drops imaginary parts with only a warning."""
+    _reject_unsupported_dtype(values, name)
+    if not hasattr(values, "dtype") and not hasattr(values, "dtypes"):
+        # A list: its dtype is only known once numpy has read it.
+        try:
+            array = np.asarray(values)
+        except (TypeError, ValueError):
+            return  # ragged: float_array's message says so
+        _reject_unsupported_dtype(array, name)
 
 
 def _frame_dtypes(X):
@@ -278,19 +293,20 @@ def _frame_dtypes(X):
     return list(dtypes.items())
 
 
-def _reject_dtype(dtype, where):
+def _reject_dtype(dtype, where, name="X"):
     kind = getattr(dtype, "kind", "O")
     if kind == "c":
         raise ValueError(
             f"Complex data not supported{where}: embeddings must be real "
-            "numbers. Pass the real part (X.real) or the magnitude (np.abs(X))."
+            f"numbers. Pass the real part ({name}.real) or the magnitude "
+            f"(np.abs({name}))."
         )
     if kind in "USMmV":
         what = "dates or times" if kind in "Mm" else "text"
         if kind == "V":
             what = "structured records"
         raise ValueError(
-            f"X holds {what}{where} (dtype {dtype}), not embeddings: the "
+            f"{name} holds {what}{where} (dtype {dtype}), not embeddings: the "
             "selection needs a 2-D array of numbers. Embed the raw inputs first "
             "(e.g. with a pretrained encoder) and pass the embedding matrix"
             + (", or drop that column." if where else ".")

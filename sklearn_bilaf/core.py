@@ -62,10 +62,10 @@ from .base import (
     SubsetSamplerMixin,
     _check_finite_in_chunks,
     _pool_size,
-    _reject_unsupported_dtype,
     fit_or_forget,
     float_array,
     not_whole_hint,
+    refuse_non_numbers,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -227,7 +227,7 @@ def _checked_isolation_pool(X):
     """X for the public isolation functions: dense, 2-D and finite (the
     selector checks its pool before calling the unchecked ones)."""
     refuse_sparse(X)
-    _refuse_non_numbers(X)
+    refuse_non_numbers(X)
     if not hasattr(X, "dtype") or X.dtype == object:
         # Numbers held as Python objects are converted too: NaN among them
         # escaped the check below and reached scikit-learn's.
@@ -240,17 +240,6 @@ def _checked_isolation_pool(X):
     if X.dtype.kind == "f":
         _check_finite_in_chunks(X)
     return X
-
-
-def _refuse_non_numbers(X):
-    """Refuse complex numbers, text, dates and records in X (a pool given to
-    a public function), as the estimators' input check does: a cast to float
-    reads text as numbers and dates as counts of days, and drops imaginary
-    parts with only a warning."""
-    _reject_unsupported_dtype(X)
-    if not hasattr(X, "dtype") and not hasattr(X, "dtypes"):
-        # A list: its dtype is only known once numpy has read it.
-        _reject_unsupported_dtype(np.asarray(X))
 
 
 def _isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
@@ -716,12 +705,13 @@ def nearest_unused(X, centres, metric="euclidean"):
                 f"{np.asarray(values).dtype}. Pass the real embeddings "
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
-    _refuse_non_numbers(X)
+    refuse_non_numbers(X)
     if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
         # Numbers held as Python objects too: numpy's isfinite refuses them.
         X = float_array(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
+    refuse_non_numbers(centres, "centres")
     centres = float_array(centres, "centres")
     n, d = X.shape
     if centres.ndim != 2 or centres.shape[1] != d:

@@ -42,7 +42,7 @@ from ._threads import (
     map_blocks,
     one_blas_thread_in_task,
 )
-from .base import float_array, not_whole_hint, whole_numbers
+from .base import float_array, not_whole_hint, refuse_non_numbers, whole_numbers
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -188,7 +188,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     refuse_sparse(X)
     if not hasattr(X, "dtype") or X.dtype == object:
         # Lists, and numbers held as Python objects (which numpy's isfinite
-        # does not take): the float64 array they spell.
+        # does not take): the float64 array they spell, but not a list of
+        # text, which that conversion reads as numbers.
+        refuse_non_numbers(X)
         X = float_array(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
@@ -198,13 +200,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             f"X must hold real numbers; got dtype {X.dtype}. Pass the real "
             "embeddings (np.real(X) if the imaginary parts are zero)."
         )
-    if X.dtype.kind not in "biuf":
-        # Strings or dates failed in numpy's isfinite, saying nothing of X.
-        raise ValueError(
-            f"X must hold real numbers; got dtype {X.dtype}. Pass the "
-            "embeddings as numbers (X.astype(np.float32) for numbers held "
-            "as text)."
-        )
+    # Text and dates (numpy's isfinite failed on them), with the estimators'
+    # message, as the other public pool functions refuse them.
+    refuse_non_numbers(X)
     if X.shape[0] == 0:
         raise ValueError("X has no rows: pass at least one sample, its core.")
     if X.shape[1] == 0:
@@ -336,6 +334,8 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"{np.asarray(values).dtype}. Pass the real embeddings "
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
+        # Text read as numbers, dates as days: refused as the estimators do.
+        refuse_non_numbers(values, name)
         array = np.asarray(values)
         if name == "core_rows" or array.dtype.kind not in "biuf":
             array = float_array(values, name)
@@ -510,6 +510,9 @@ class PseudoClass:
         self.core_position = int(core_position)
         if X is not None:
             X = np.asarray(X)
+            # Text, dates and complex numbers were cast (imaginary parts
+            # dropped with only a warning).
+            refuse_non_numbers(X)
             if X.dtype not in (np.float32, np.float64):
                 X = float_array(X)
             if X.ndim != 2 or X.shape[0] != n:

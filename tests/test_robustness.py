@@ -881,6 +881,44 @@ def test_missing_values_in_an_object_pool_are_refused_as_such(function, missing)
         _public_pool_functions()[function](X)
 
 
+@pytest.mark.parametrize("kind", ["text", "text-list", "dates"])
+@pytest.mark.parametrize("function", list(_public_pool_functions()))
+def test_text_and_dates_are_refused_by_every_public_pool_function(function,
+                                                                  kind):
+    """Only nearest_unused's X and the isolation functions refused text and
+    dates, with the estimators' message: centres, outside_distances' rows
+    and core_rows and PseudoClass's X cast text to numbers and dates to
+    days, and assign_pseudo_classes advised casting text to float32."""
+    X = _blobs(20, d=3)
+    if kind == "dates":
+        X = X.astype("datetime64[D]")
+    else:
+        X = X.astype(str)
+        if kind == "text-list":
+            X = X.tolist()
+    name = "centres" if "centres" in function else (
+        "rows" if function == "outside_distances" else "X")
+    what = "dates or times" if kind == "dates" else "text"
+    with pytest.raises(ValueError, match=rf"^{name} holds {what} \(dtype "):
+        _public_pool_functions()[function](X)
+    if function == "outside_distances":
+        from sklearn_bilaf.pseudo_classes import outside_distances
+
+        with pytest.raises(ValueError, match=rf"^core_rows holds {what}"):
+            outside_distances(_blobs(20, d=3), 0, X[:2], "euclidean")
+
+
+def test_a_ragged_list_given_to_the_isolation_functions_is_told_so():
+    # numpy's bare "inhomogeneous shape" error escaped the text check.
+    ragged = [[1.0, 2.0], [3.0], [1.0, 1.0]]
+    for call in (_public_pool_functions()["isolation_radii"],
+                 _public_pool_functions()["least_isolated_rows"]):
+        with pytest.raises(ValueError, match=r"^X must be a 2-D array of "
+                                             r"numbers.*every row the same "
+                                             r"length"):
+            call(ragged)
+
+
 def test_numbers_in_an_object_pool_give_what_the_floats_give():
     X = _blobs(20, d=3)
     for function, call in _public_pool_functions().items():
