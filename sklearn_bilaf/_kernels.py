@@ -898,11 +898,12 @@ def iterative_boundary_picks(X, core, budget, inside, outside, opponent,
 def direct_within_distances(X, cosine):
     """All pairwise distances among the rows of X, each evaluated directly.
 
-    Every pair is summed like :func:`row_sq_distances` (differences squared
-    and added in feature order, the same bits), then finished (sqrt, or
-    halved for cosine) and mirrored.  For few features, where the BLAS
-    product gains little and its expanded form would round ties that are
-    exact in the data (grids, integers) apart.
+    Every pair is summed like :func:`row_sq_distances` (float64 differences,
+    float32 rows converted exactly, squared and added in feature order: the
+    same bits), then finished (sqrt, or halved for cosine) and mirrored.
+    For few features, where the BLAS product gains little and its expanded
+    form would round ties that are exact in the data (grids, integers)
+    apart.
     """
     n, d = X.shape
     D = np.empty((n, n))
@@ -912,7 +913,10 @@ def direct_within_distances(X, cosine):
             y = X[j]
             total = 0.0
             for f in range(d):
-                diff = x[f] - y[f]
+                # float32 rows (a PseudoClass given them) are converted
+                # first: float32 differences and squares lost the digits
+                # that the on-demand path (row_sq_distances) keeps.
+                diff = np.float64(x[f]) - np.float64(y[f])
                 total += diff * diff
             v = total * 0.5 if cosine else np.sqrt(total)
             D[i, j] = v

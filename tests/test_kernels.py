@@ -470,3 +470,26 @@ def test_cosine_prepare_divides_like_numpy(dtype):
         assert got.tobytes() == expected.tobytes()
         strided = prepare(np.repeat(rows, 2, axis=0)[::2], "cosine", dtype=out_dtype)
         assert strided.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_direct_distances_of_float32_rows_are_float64_sums(metric):
+    """A PseudoClass given float32 rows with few features computes its
+    cached matrix as its on-demand distances do (float32 rows converted
+    exactly, float64 sums), whatever ``working_memory``: the same bits as
+    cdist on the float64 copy."""
+    rng = np.random.RandomState(0)
+    X = (rng.uniform(size=(40, 3)) * 1000).astype(np.float32)
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    X64 = X.astype(np.float64)
+    expected = (cdist(X64, X64, "sqeuclidean") / 2 if metric == "cosine"
+                else cdist(X64, X64))
+    got = _kernels.direct_within_distances(X, metric == "cosine")
+    assert got.tobytes() == expected.tobytes()
+    cached = PseudoClass(0, np.arange(40), 0, X, metric).distance_matrix()
+    with sklearn.config_context(working_memory=0):
+        on_demand = PseudoClass(0, np.arange(40), 0, X, metric)
+        rows = np.arange(40)
+        assert on_demand.distances(rows, rows).tobytes() == cached.tobytes()
+        assert on_demand._matrix is None
