@@ -42,7 +42,8 @@ centroids on, but the first build in a process also compiles pynndescent
 import warnings
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 #: Neighbours per centroid in the centroid graph.
 GRAPH_NEIGHBORS = 32

@@ -9,7 +9,8 @@ stay exact ties.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 
 @njit(cache=True, nogil=True, inline="always")

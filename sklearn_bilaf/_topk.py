@@ -12,7 +12,8 @@ bit-for-bit the same.  They release the GIL.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 
 @njit(cache=True, nogil=True)

@@ -493,3 +493,47 @@ def test_direct_distances_of_float32_rows_are_float64_sums(metric):
         rows = np.arange(40)
         assert on_demand.distances(rows, rows).tobytes() == cached.tobytes()
         assert on_demand._matrix is None
+
+
+def test_kernels_import_and_run_without_a_writable_cache_folder(tmp_path):
+    """Where numba finds no writable folder for its cache (a read-only
+    installation, an unwritable home), the kernels still import and run,
+    compiled in the process, with one warning that names NUMBA_CACHE_DIR."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sklearn_bilaf
+
+    package = Path(sklearn_bilaf.__file__).parent
+    copy = tmp_path / "site" / "sklearn_bilaf"
+    shutil.copytree(package, copy,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    # A file where the folders would be: not writable even for root.
+    (copy / "__pycache__").write_text("")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(tmp_path / "site"), PYTHONDONTWRITEBYTECODE="1",
+               HOME=str(blocker / "home"), XDG_CACHE_HOME=str(blocker / "cache"))
+    script = (
+        "import warnings\n"
+        "import numpy as np\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    from sklearn_bilaf import _centroid_graph, _kernels, _topk\n"
+        "    import sklearn_bilaf\n"
+        f"assert sklearn_bilaf.__file__.startswith({str(tmp_path)!r})\n"
+        "messages = [str(w.message) for w in caught]\n"
+        "assert sum('NUMBA_CACHE_DIR' in m for m in messages) == 1, messages\n"
+        "keys = np.array([3.0, 1.0, 2.0, 1.0])\n"
+        "print(_kernels.stable_argsort(keys).tolist())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=env,
+                            cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["[1,", "3,", "2,", "0]"]
