@@ -9,6 +9,7 @@ these are slow tests (CI runs them): the fast suite needs no network.
 """
 
 import importlib.util
+import runpy
 import shutil
 import subprocess
 import sys
@@ -74,3 +75,30 @@ def test_wheel_holds_only_the_package(distributions):
     assert package == [name for name in tracked
                        if name.startswith("sklearn_bilaf/")]
     assert f"{info}/licenses/LICENSE" in names
+
+
+# The sphinx-gallery release that first takes each setting of doc/conf.py as
+# it is written there; an older one stops the whole build with a ConfigError.
+GALLERY_SETTINGS_SINCE = {
+    "write_computation_times": "0.18",
+    "subsection_order": "0.19",  # a plain list of folders with "*"
+}
+
+
+def test_docs_extra_floors_sphinx_gallery_at_the_configuration():
+    """``pip install -e ".[docs]"`` keeps an installed sphinx-gallery that
+    meets the floor, and 0.15 to 0.18 refused doc/conf.py."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    (gallery,) = [Requirement(line) for line in extras["docs"]
+                  if Requirement(line).name == "sphinx-gallery"]
+    floor = max(Version(spec.version) for spec in gallery.specifier
+                if spec.operator == ">=")
+    conf = runpy.run_path(str(ROOT / "doc" / "conf.py"))["sphinx_gallery_conf"]
+    assert isinstance(conf["subsection_order"], list)
+    for setting, since in GALLERY_SETTINGS_SINCE.items():
+        assert setting not in conf or floor >= Version(since), (setting, str(floor))
