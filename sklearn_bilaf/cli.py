@@ -1139,10 +1139,19 @@ def _report(args, sampler, pool, source, demo, output, read_seconds, write_secon
         # denoising's count below only describes inlier_mask_.
         boundary_text = "0 samples (every pick is a core)"
         if args.n_cores == "auto" and budget > 1:
+            from .core import paper_n_cores
+
             # The default's K = B hides BiLAF's second level, the first
-            # thing a newcomer running the demo looks for.
-            boundary_text = ("0 samples (every pick is a core; -k paper, the "
-                             "paper's K, leaves room for boundary samples)")
+            # thing a newcomer running the demo looks for.  The paper's K
+            # is K = B too for a budget of 0.5 % of the pool or less.
+            if paper_n_cores(n_rows) < budget:
+                boundary_text = ("0 samples (every pick is a core; -k paper, "
+                                 "the paper's K, leaves room for boundary "
+                                 "samples)")
+            else:
+                boundary_text = ("0 samples (every pick is a core; a -k below "
+                                 f"the budget ({budget}) leaves room for "
+                                 "boundary samples)")
     elif args.strategy == "iterative":
         penalty = DEFAULT_PENALTY if args.penalty is None else args.penalty
         boundary_text = (f"{counted(budget - n_cores, 'sample')}, iterative, "

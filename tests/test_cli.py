@@ -286,6 +286,30 @@ def test_summary_says_when_every_pick_is_a_core(bilaf, tmp_path, digits32):
     assert "no effect" not in flat
 
 
+def test_summary_hint_names_paper_k_only_where_it_leaves_room(tmp_path):
+    """With K = B by the default rule the summary suggested "-k paper", which
+    leaves room for boundary samples only where the paper's K (0.5 % of the
+    pool) is below the budget: with a budget of 0.5 % or less, "-k paper"
+    gave K = B again."""
+    X = np.random.RandomState(0).rand(400, 4).astype(np.float32)
+    np.save(tmp_path / "e.npy", X)
+    common = ["select", "e.npy", "-q", "--core-selector", "random",
+              "--denoiser", "none"]
+    flat = {}
+    for budget, k in [("2", "auto"), ("2", "paper"), ("3", "auto"), ("3", "paper")]:
+        proc = call_bilaf(*common, "-b", budget, "-k", k, cwd=tmp_path)
+        assert_ok(proc)
+        flat[budget, k] = " ".join(proc.stdout.split())
+    # 0.5 % of 400 rows is 2: "-k paper" leaves room below a budget of 3 only.
+    assert "boundary 0 samples (every pick is a core)" in flat["2", "paper"]
+    assert "boundary 1 sample," in flat["3", "paper"]
+    assert ("boundary 0 samples (every pick is a core; -k paper, the paper's "
+            "K, leaves room for boundary samples)") in flat["3", "auto"]
+    assert "-k paper" not in flat["2", "auto"]
+    assert ("boundary 0 samples (every pick is a core; a -k below the budget "
+            "(2) leaves room for boundary samples)") in flat["2", "auto"]
+
+
 def test_summary_says_when_denoising_was_skipped(bilaf, tmp_path, digits32):
     """A budget above what the denoiser keeps makes the sampler skip it: the
     summary says so rather than "kept 1797 of 1797", which reads as a
