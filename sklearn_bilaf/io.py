@@ -1635,9 +1635,11 @@ def _check_output_path(path, inputs):
             f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
         )
     # The probe below shortens the name it borrows, so it would not find
-    # this out; the write would, after the selection.
-    limit = _name_max(folder)
-    if len(os.fsencode(target.name)) > limit:
+    # this out; the write would, after the selection.  Only a limit the
+    # system reports: the assumed one counts bytes, where NTFS (no
+    # pathconf) counts UTF-16 units and takes longer non-ASCII names.
+    limit = _reported_name_max(folder)
+    if limit is not None and len(os.fsencode(target.name)) > limit:
         raise InputError(_name_too_long(path, limit))
     # Replacing is allowed wherever the folder allows it, but a file its
     # owner made read-only is one a shell redirection would refuse to
@@ -1700,12 +1702,19 @@ def _link_target(path):
     return Path(os.path.realpath(path))
 
 
-def _name_max(folder):
+def _reported_name_max(folder):
+    """The longest file name in ``folder``, in bytes, as the system reports
+    it, or None when it does not say."""
     try:
         limit = os.pathconf(folder, "PC_NAME_MAX")
     except (AttributeError, ValueError, OSError):  # no pathconf, or no answer
-        return _DEFAULT_NAME_MAX
-    return limit if limit > 0 else _DEFAULT_NAME_MAX  # -1: no fixed limit
+        return None
+    return limit if limit > 0 else None  # -1: no fixed limit
+
+
+def _name_max(folder):
+    limit = _reported_name_max(folder)
+    return _DEFAULT_NAME_MAX if limit is None else limit
 
 
 def _hidden_name(name, kind, limit):

@@ -2146,6 +2146,30 @@ def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+def test_output_name_length_is_checked_only_where_the_system_says_its_limit(
+        tmp_path, monkeypatch):
+    """Where os.pathconf gives no limit (Windows), 255 bytes were assumed
+    for the -o name's check: NTFS allows 255 UTF-16 units, so a name of 150
+    accented letters (300 bytes of UTF-8) was refused as too long for the
+    file system, which takes it."""
+    from sklearn_bilaf.io import check_output_path
+
+    # This file system refuses such a name itself: answer as NTFS would.
+    for method in ("is_dir", "exists", "is_symlink"):
+        original = getattr(Path, method)
+
+        def answers_false(self, *args, _original=original, **kwargs):
+            try:
+                return _original(self, *args, **kwargs)
+            except OSError:
+                return False
+        monkeypatch.setattr(Path, method, answers_false)
+    monkeypatch.delattr(os, "pathconf")
+    name = tmp_path / ("\N{LATIN SMALL LETTER E WITH ACUTE}" * 150 + ".json")
+    assert check_output_path(name) == name
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_name_that_is_only_an_extension_is_told(tmp_path):
     """An embeddings file named '.npy', or a selection written to '.json',
     has no extension for Python (a hidden file): the messages said the
