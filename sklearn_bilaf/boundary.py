@@ -58,9 +58,10 @@ __all__ = [
 #: single pseudo-class), as in the authors' released code: the score is then
 #: about ``penalty - d_in / (1e9 + 7)``, so the members farthest from the
 #: rest of the class come first (the limit of the score as d_out grows).
-#: Only at first: the class's one penalty grows by delta per pick, and after
-#: a few dozen picks d_in falls below the rounding of the score, whose ties
-#: then go to the candidate nearest the last pick (see the user guide).
+#: Only at first: the class's one penalty is multiplied by ``penalty`` after
+#: every boundary pick, and after a few dozen picks the differences of d_in
+#: fall below the rounding of the score, whose ties then go to the candidate
+#: nearest the last pick (see the user guide).
 LONE_CLASS_OUTSIDE = 1e9 + 7
 
 

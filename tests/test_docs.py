@@ -530,6 +530,13 @@ def test_lone_class_drift_figures_in_the_user_guide():
     guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
         encoding="utf-8").split())
     assert "dozen picks (61 and 125 on two 3,000-row pools of 16 features" in guide
+    # The penalty is multiplied (spec §5, pen *= delta): "grows by δ", with
+    # δ defined nowhere in the guide, read as an addition, under which the
+    # d_in term would not fall below the score's rounding for thousands of
+    # picks.
+    assert "grows by δ" not in guide
+    assert ("The class's one penalty is multiplied by ``penalty`` (1.1) after "
+            "every boundary pick") in guide
 
 def test_user_guide_counts_of_the_exclusion_on_the_imbalanced_example():
     """The user guide counts what ``exclude_isolated=0.05`` does on the
