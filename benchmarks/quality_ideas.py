@@ -697,6 +697,9 @@ def _largest_remainder_shares(weights, budget, sizes):
     left = budget
     while left:
         quota = np.where(open_, weights, 0.0)
+        if quota.sum() <= 0:
+            # Only strata of no spread have room left: share by room.
+            quota = np.where(open_, sizes - shares, 0).astype(np.float64)
         quota = quota * (left / quota.sum())
         add = np.floor(quota).astype(np.int64)
         remainder = np.argsort(-(quota - add), kind="stable")

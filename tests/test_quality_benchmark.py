@@ -1526,6 +1526,10 @@ def test_nstrat_config_shares_its_start_by_neyman_allocation(monkeypatch):
     assert shares.tolist() == [3, 5, 2]
     assert I._largest_remainder_shares(np.array([1.0, 1.0]), 3,
                                        np.array([5, 5])).tolist() == [2, 1]
+    # What is left after the cap goes to strata of no spread: by their room
+    # (was a division by zero, NaN shares).
+    assert I._largest_remainder_shares(np.array([1.0, 0.0, 0.0]), 6,
+                                       np.array([2, 3, 1])).tolist() == [2, 3, 1]
     rng = np.random.RandomState(0)
     tight = rng.normal(0, 0.01, (150, 4)) + [1, 0, 0, 0]
     spread = rng.normal(0, 0.5, (150, 4)) + [0, 3, 0, 0]
