@@ -115,40 +115,8 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         n_kept : int
             How many leading entries of ``ranking`` are kept.
         """
-        n = pseudo_class.n
-        name = f"{type(self).__name__}.rank_class"
-        result = self.rank_class(pseudo_class)
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            raise TypeError(
-                f"{name} must return a pair (ranking, n_kept); got "
-                f"{type(result).__name__}."
-            )
-        ranking, n_kept = result
-        # Checked before any cast: a cast to int would truncate fractional
-        # positions and counts, and turn a boolean mask into 0s and 1s.
-        positions = whole_numbers(ranking)
-        if positions is None:
-            raise TypeError(
-                f"{name} must return a ranking of local positions (integers); "
-                f"got dtype {np.asarray(ranking).dtype}." + not_whole_hint(ranking)
-            )
-        ranking = positions
-        if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
-            raise ValueError(
-                f"{name} must return a permutation of the "
-                f"{counted(n, 'local position')} "
-                f"(each of 0 .. {n - 1} once); got {_not_a_permutation(ranking, n)}."
-            )
-        if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
-                or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
-            raise ValueError(
-                f"{name} must return n_kept, a whole number of members to keep "
-                f"between 0 and the class's {counted(n, 'member')}; got "
-                f"{n_kept!r}."
-            )
-        # The core is always kept, so 0 keeps the core alone.
-        n_kept = max(1, int(n_kept))
-        return _ensure_core_kept(ranking, n_kept, pseudo_class.core_position)
+        return _checked_denoising(self.rank_class(pseudo_class), pseudo_class,
+                                 f"{type(self).__name__}.rank_class")
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -209,6 +177,46 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _checked_denoising(result, pseudo_class, name):
+    """A denoiser's ``(ranking, n_kept)`` for ``pseudo_class``, checked, with
+    the core moved among the kept members if it was left out.
+
+    ``name`` is the method that returned ``result``, for the errors.
+    """
+    n = pseudo_class.n
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise TypeError(
+            f"{name} must return a pair (ranking, n_kept); got "
+            f"{type(result).__name__}."
+        )
+    ranking, n_kept = result
+    # Checked before any cast: a cast to int would truncate fractional
+    # positions and counts, and turn a boolean mask into 0s and 1s.
+    positions = whole_numbers(ranking)
+    if positions is None:
+        raise TypeError(
+            f"{name} must return a ranking of local positions (integers); "
+            f"got dtype {np.asarray(ranking).dtype}." + not_whole_hint(ranking)
+        )
+    ranking = positions
+    if ranking.shape != (n,) or not np.array_equal(np.sort(ranking), np.arange(n)):
+        raise ValueError(
+            f"{name} must return a permutation of the "
+            f"{counted(n, 'local position')} "
+            f"(each of 0 .. {n - 1} once); got {_not_a_permutation(ranking, n)}."
+        )
+    if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
+            or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
+        raise ValueError(
+            f"{name} must return n_kept, a whole number of members to keep "
+            f"between 0 and the class's {counted(n, 'member')}; got "
+            f"{n_kept!r}."
+        )
+    # The core is always kept, so 0 keeps the core alone.
+    n_kept = max(1, int(n_kept))
+    return _ensure_core_kept(ranking, n_kept, pseudo_class.core_position)
 
 
 def _not_a_permutation(ranking, n):

@@ -50,6 +50,7 @@ from .denoise import (
     IDCDenoiser,
     NoDenoiser,
     OutlierDetectorDenoiser,
+    _checked_denoising,
 )
 from .pseudo_classes import PseudoClass, assign_pseudo_classes
 
@@ -213,12 +214,20 @@ def _denoise_class_work(label, members, core, class_rows, metric, n_classes,
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass._from_pool_rows(label, members, core_position,
                                                class_rows, metric, n_classes)
-    if hasattr(denoiser, "denoise_class"):
-        ranking, n_kept = denoiser.denoise_class(pseudo_class)
-    else:
+    denoise = getattr(denoiser, "denoise_class", None)
+    if getattr(denoise, "__func__", None) is BaseDenoiser.denoise_class:
+        ranking, n_kept = denoise(pseudo_class)
+    elif denoise is None:
         # A duck-typed denoiser with only rank_class (which the parameter
         # validation accepts) gets the base class's checks and core rule.
         ranking, n_kept = BaseDenoiser.denoise_class(denoiser, pseudo_class)
+    else:
+        # A denoise_class of the user's gets them too: its ranking picks the
+        # members the boundary stage selects from, so repeated positions
+        # would select a sample twice, and a core left out fails below.
+        ranking, n_kept = _checked_denoising(
+            denoise(pseudo_class), pseudo_class,
+            f"{type(denoiser).__name__}.denoise_class")
     inside = pseudo_class.mean_distances(ranking[:n_kept])
     return ranking, n_kept, inside
 

@@ -628,6 +628,48 @@ def test_custom_denoiser_output_is_checked(result, error, match):
              denoiser=_BrokenDenoiser(result))
 
 
+class _OverridingDenoiser(BaseDenoiser):
+    """A user's denoiser that overrides denoise_class, which the sampler
+    calls, instead of rank_class."""
+
+    def __init__(self, result=None):
+        self.result = result
+
+    def rank_class(self, pseudo_class):
+        return np.arange(pseudo_class.n), pseudo_class.n
+
+    def denoise_class(self, pseudo_class):
+        return self.result(pseudo_class.n, pseudo_class.core_position)
+
+
+@pytest.mark.parametrize(
+    "result, error, match",
+    [(lambda n, c: (np.full(n, c), n), ValueError, "got .* repeated"),
+     (lambda n, c: (np.arange(n), n + 5), ValueError, r"between 0 and .* got \d+\."),
+     (lambda n, c: (np.arange(n) + 0.5, n), TypeError, "integers.*float64"),
+     (lambda n, c: np.arange(n), TypeError, r"a pair \(ranking, n_kept\)")],
+    ids=["repeated positions", "too many kept", "fractional", "no pair"],
+)
+def test_overridden_denoise_class_output_is_checked(result, error, match):
+    # Its output went to the boundary stage unchecked: repeated positions
+    # selected the core 12 times, a budget of 12 with 2 distinct samples.
+    with pytest.raises(error, match=r"_OverridingDenoiser\.denoise_class must "
+                                    r"return.*" + match):
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             denoiser=_OverridingDenoiser(result))
+
+
+def test_overridden_denoise_class_that_drops_the_core_keeps_it():
+    # It failed with an IndexError: the core was looked up among the kept.
+    def core_last(n, c):
+        return np.r_[np.delete(np.arange(n), c), c], n // 2
+
+    sampler = _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+                   denoiser=_OverridingDenoiser(core_last))
+    _assert_valid(sampler, 60, 12)
+    assert sampler.inlier_mask_.sum() == np.sum(np.bincount(sampler.labels_) // 2)
+
+
 def test_custom_denoiser_whole_floats_lists_and_zero_kept_are_accepted():
     kept = {}
     for name, result in [("floats", lambda n, c: (np.arange(n, dtype=float), n - 1.0)),
