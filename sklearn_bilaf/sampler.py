@@ -41,6 +41,7 @@ from .base import (
     require_whole_numbers,
     resolve_count,
     validate_pool,
+    whole_numbers,
 )
 from .boundary import BoundarySelector
 from .budget import allocate_budget
@@ -1024,12 +1025,18 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 "The core selector must give a non-empty 1-D array of integer row "
                 f"numbers; got {cores.dtype} of shape {cores.shape}."
             )
-        cores = np.sort(cores.astype(np.intp))
-        if cores[0] < 0 or cores[-1] >= n_samples:
+        given = cores
+        # whole_numbers, not a cast: uint64 rows past intp's range are kept
+        # out of range (a cast wrapped them to negative numbers).
+        cores = whole_numbers(given)
+        outside = (cores < 0) | (cores >= n_samples)
+        if outside.any():
+            # Quoted as given, not as the clipped values.
             raise ValueError(
                 f"Core indices must lie in [0, {n_samples - 1}]; got "
-                f"{cores[(cores < 0) | (cores >= n_samples)][:5].tolist()}."
+                f"{np.sort(given[outside])[:5].tolist()}."
             )
+        cores = np.sort(cores)
         if np.any(np.diff(cores) == 0):
             raise ValueError(
                 "Core indices must be distinct; repeated: "

@@ -587,6 +587,15 @@ def test_custom_core_selector_output_is_checked(indices, error, match):
         _fit(_blobs(20), core_selector=_BrokenSelector(indices))
 
 
+def test_custom_core_selector_out_of_range_rows_are_quoted_as_given():
+    # A cast to intp wrapped uint64 row numbers past its range: the error
+    # quoted -1 for 2**64 - 1, a number the selector never gave.
+    indices = np.array([3, 2**64 - 1], dtype=np.uint64)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 19\]; got "
+                                         r"\[18446744073709551615\]\.$"):
+        _fit(_blobs(20), core_selector=_BrokenSelector(indices))
+
+
 class _BrokenDenoiser(BaseDenoiser):
     """A user's denoiser whose rank_class returns ``result(n, core)``."""
 
