@@ -1019,6 +1019,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 "selected_indices_ in fit. Use a selector from sklearn_bilaf.core, "
                 "an array of core indices, or a clusterer with cluster_centers_."
             )
+        if np.ma.is_masked(core_selector.selected_indices_):
+            # np.asarray would hand over the values under the mask as cores.
+            n_masked = int(np.ma.count_masked(core_selector.selected_indices_))
+            raise ValueError(
+                f"The core selector {type(core_selector).__name__} set "
+                "selected_indices_ to a masked array with "
+                f"{counted(n_masked, 'masked entry', 'masked entries')}, whose "
+                "values would be used as cores. Set it to the unmasked ones "
+                "(indices.compressed())."
+            )
         cores = np.asarray(core_selector.selected_indices_)
         if cores.ndim != 1 or cores.size == 0 or cores.dtype.kind not in "iu":
             raise ValueError(

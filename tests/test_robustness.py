@@ -596,6 +596,22 @@ def test_custom_core_selector_out_of_range_rows_are_quoted_as_given():
         _fit(_blobs(20), core_selector=_BrokenSelector(indices))
 
 
+def test_custom_core_selector_masked_rows_are_refused():
+    # np.asarray dropped the mask: the values under it became cores.
+    class MaskedSelector(_BrokenSelector):
+        def fit(self, X, y=None, budget=None):
+            data, mask = self.indices
+            self.selected_indices_ = np.ma.array(data, mask=mask)
+            return self
+
+    with pytest.raises(ValueError, match=r"masked array with 1 masked entry.*"
+                                         r"compressed\(\)"):
+        _fit(_blobs(20), core_selector=MaskedSelector(
+            ([3, 7, 11], [False, True, False])))
+    unmasked = _fit(_blobs(20), core_selector=MaskedSelector(([11, 3], False)))
+    np.testing.assert_array_equal(unmasked.core_indices_, [3, 11])
+
+
 class _BrokenDenoiser(BaseDenoiser):
     """A user's denoiser whose rank_class returns ``result(n, core)``."""
 
