@@ -253,11 +253,13 @@ def _select_class_work(label, members, core_position, class_rows, metric,
                 f"{counted(budget, 'distinct local position')} in "
                 f"[0, {members.size - 1}], "
                 f"the first the core's ({core_position})")
-    picks = require_whole_numbers(picks, expected)
+    given = picks
+    picks = require_whole_numbers(given, expected)
     if (picks.shape != (budget,) or picks[0] != core_position
             or np.unique(picks).size != budget or picks.min() < 0
             or picks.max() >= members.size):
-        shown = np.ravel(picks)
+        # As given: whole numbers past intp's range were clipped.
+        shown = np.ravel(np.asarray(given))
         raise ValueError(f"{expected}; got {shown[:10].tolist()}"
                          f"{'...' if shown.size > 10 else '.'}")
     return members[picks]

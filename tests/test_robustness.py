@@ -750,6 +750,23 @@ def test_custom_boundary_selector_output_is_checked(result, error, match):
              boundary_selector=_BrokenBoundarySelector(result))
 
 
+@pytest.mark.parametrize("last, shown", [(np.uint64(2**64 - 1), "18446744073709551615"),
+                                         (1e30, r"1e\+30")],
+                         ids=["uint64", "float"])
+def test_custom_boundary_selector_picks_are_quoted_as_given(last, shown):
+    # Whole numbers past intp's range are clipped to stay out of range: the
+    # error quoted the clipped values (2**63 - 1, 2**62), never given.
+    def result(c, rest):
+        picks = np.r_[c, rest].astype(np.asarray(last).dtype)
+        picks[-1] = last
+        return picks
+
+    earlier = r"; got \[[\d.]+(, [\d.]+)*, "
+    with pytest.raises(ValueError, match=earlier + shown + r"\]\.$"):
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             boundary_selector=_BrokenBoundarySelector(result))
+
+
 def test_custom_boundary_selector_error_names_the_core_position_and_range():
     # It said "starting with the core" without saying where the core is,
     # and ended every list with "...", complete or not.
