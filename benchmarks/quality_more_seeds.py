@@ -30,6 +30,7 @@ row for it, so that the differences are paired.
 
 import argparse
 import csv
+import io
 import math
 import sys
 from pathlib import Path
@@ -48,18 +49,52 @@ DATASETS = (("wordnet", "WordNet"), ("fashion-mnist", "Fashion-MNIST"))
 BUDGETS = ("1%", "2%", "5%")
 
 
+#: The columns read; a file without them is not a results file of
+#: ``quality.py`` (the validation study's, say).
+COLUMNS = ("dataset", "method", "n_cores", "budget_label", "seed", "accuracy")
+
+
+class ResultsFileError(ValueError):
+    """A file that is not a results file of ``quality.py``."""
+
+
 def read_accuracies(paths):
     """``{(dataset, budget_label, method, seed): accuracy in %}`` of the
-    rows without a core count (BiLAF's paper rows have one) in the files."""
+    rows without a core count (BiLAF's paper rows have one) in the files.
+
+    A last line without its newline is left out, as ``quality.py`` leaves
+    it out: a run still writing the file, or killed while writing, left it
+    cut short, so its accuracy may be a truncated number.  Raises
+    :class:`ResultsFileError` for a file without :data:`COLUMNS`.
+    """
     accuracies = {}
     for path in paths:
-        with open(path, newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row["n_cores"]:
-                    continue
-                key = (row["dataset"], row["budget_label"], row["method"],
-                       int(row["seed"]))
-                accuracies[key] = 100 * float(row["accuracy"])
+        try:
+            with open(path, newline="") as handle:
+                text = handle.read()
+        except UnicodeDecodeError:
+            raise ResultsFileError(f"{path} is not a results file of "
+                                   "quality.py: it is not text") from None
+        if text.strip() and not text.endswith("\n"):
+            text = text[: text.rfind("\n") + 1]
+            print(f"{path}: its last row is cut short; left out",
+                  file=sys.stderr, flush=True)
+        if not text.strip():
+            continue
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in COLUMNS if c not in reader.fieldnames]
+        if missing:
+            raise ResultsFileError(
+                f"{path} is not a results file of quality.py: its first line "
+                f"lacks the columns {', '.join(missing)}")
+        for row in reader:
+            # A row short of a value (None) cannot be a finished one.
+            if row["n_cores"] or not all(row[c] for c in COLUMNS
+                                         if c != "n_cores"):
+                continue
+            key = (row["dataset"], row["budget_label"], row["method"],
+                   int(row["seed"]))
+            accuracies[key] = 100 * float(row["accuracy"])
     return accuracies
 
 
@@ -123,7 +158,11 @@ def main(argv=None):
     missing = [str(path) for path in args.results if not path.is_file()]
     if missing:
         parser.error(f"no results file {', '.join(missing)}")
-    print(table(read_accuracies(args.results)))
+    try:
+        accuracies = read_accuracies(args.results)
+    except ResultsFileError as exc:
+        parser.error(f"{exc}; give --results files written by quality.py")
+    print(table(accuracies))
     return 0
 
 

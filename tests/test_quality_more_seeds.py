@@ -80,3 +80,33 @@ def test_benchmarks_page_shows_the_supplement_as_the_script_prints_it():
     table = more.table(more.read_accuracies([more.PROTOCOL, more.EXTRA]))
     page = (ROOT / "doc" / "benchmarks.rst").read_text()
     assert table in page
+
+
+def test_a_last_row_cut_short_is_left_out(tmp_path, capsys):
+    # quality.py appends a row at a time, so a file read while a run is
+    # writing (or after one was killed) can end in half a row: its
+    # accuracy would be a truncated number, counted as a seed.
+    more = _module()
+    protocol, extra = tmp_path / "protocol.csv", tmp_path / "extra.csv"
+    _write(protocol, _rows([0, 1, 2], lambda method, seed: 0.70))
+    _write(extra, _rows([3], lambda method, seed: 0.71))
+    text = extra.read_text()
+    extra.write_text(text[: text.rstrip("\n").rfind("\n") + 1]
+                     + "fashion-mnist,typiclust,,1200,2%,3,0.7")
+    accuracies = more.read_accuracies([protocol, extra])
+    seeds, _, _ = more.paired_cell(accuracies, "fashion-mnist", "2%")
+    assert seeds == [0, 1, 2]
+    assert "cut short" in capsys.readouterr().err
+
+
+def test_command_line_refuses_a_file_of_other_columns(tmp_path):
+    # The validation study's file, say: a usage error, not a KeyError.
+    other = tmp_path / "quality_validation.csv"
+    other.write_text("dataset,config,budget,seed,n_cores,acc,seconds\n"
+                     "wordnet,random,524,0,,0.64,0.1\n")
+    done = subprocess.run([sys.executable, str(SCRIPT), "--results", str(other)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "not a results file of quality.py" in done.stderr
+    assert "method, budget_label, accuracy" in done.stderr
