@@ -434,6 +434,12 @@ def _read_results(parser, path):
             try:
                 numbered.append((number, json.loads(line)))
             except json.JSONDecodeError:
+                if not line.endswith("\n"):
+                    # A run killed while appending its record (a line of
+                    # some 150 kB at full size); the next run --out drops it.
+                    print(f"{path}: its last line, cut short by an "
+                          "interrupted run, is left out", file=sys.stderr)
+                    continue
                 parser.error(f"line {number} of {path} is not JSON; {hint}")
     records = []
     for number, record in numbered:

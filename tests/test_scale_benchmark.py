@@ -414,3 +414,29 @@ def test_a_make_terminated_midway_leaves_no_file(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 128 + 15, done.stderr[-3000:]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_and_plot_leave_out_a_record_cut_short(bench, tmp_path,
+                                                       monkeypatch, capsys):
+    """A run killed while appending its record (a line of some 150 kB at
+    full size) leaves it without its newline; compare and plot refused the
+    file as 'not JSON', telling to pass the file that run --out appends
+    to, which it is.  The next run --out drops that line; until then it
+    is left out, with a note."""
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)
+    record.update({"n_samples": 2_000, "centroid_search": "auto", "seed": 0})
+    results = tmp_path / "scale.jsonl"
+    results.write_text(json.dumps(record) + "\n" + json.dumps(record)[:30])
+    drawn = []
+    monkeypatch.setattr(bench, "plot", lambda records, out: drawn.append(records))
+    assert bench.main(["plot", str(results), str(tmp_path / "scale.png")]) == 0
+    assert drawn == [[record]]
+    assert "cut short" in capsys.readouterr().err
+    # A last line that is whole but lacks its newline (written by hand) is
+    # read; one that is not JSON elsewhere is still refused.
+    results.write_text(json.dumps(record) + "\n" + json.dumps(record))
+    assert bench.main(["plot", str(results), str(tmp_path / "scale.png")]) == 0
+    assert drawn[-1] == [record, record]
+    results.write_text(json.dumps(record)[:30] + "\n" + json.dumps(record) + "\n")
+    assert "line 1 of" in _usage_error(
+        bench, capsys, ["plot", str(results), str(tmp_path / "scale.png")])
