@@ -1147,7 +1147,9 @@ def coverage(names, seeds, data_dirs=None, val_seed=V.VAL_SEED):
 
 def _neighbour_radius(X, n_queries=COVERAGE_QUERIES, k=COVERAGE_NEIGHBOUR):
     """Median distance of a pool row to its k-th nearest neighbour among all
-    rows, estimated on n_queries rows drawn with seed 0."""
+    rows, estimated on n_queries rows drawn with seed 0 (every row of a
+    smaller pool, such as digits')."""
+    n_queries = min(n_queries, X.shape[0])
     queries = np.random.RandomState(0).choice(X.shape[0], n_queries, replace=False)
     pool = X.astype(np.float64)
     pool_sq = (pool ** 2).sum(1)

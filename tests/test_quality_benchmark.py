@@ -1602,3 +1602,16 @@ def test_sstart_config_is_the_start_without_activeft(monkeypatch):
     monkeypatch.setattr(I, "ActiveFTSelector", refused)
     idx, k = I._pick("toy", X, 12, 0, "sstart3")
     assert k == 12 and np.unique(idx).size == 12
+
+
+def test_coverage_radius_of_a_pool_smaller_than_its_queries():
+    """``--coverage --datasets digits`` (a 1,077-row selection pool) drew
+    3,000 distinct query rows and stopped with numpy's 'Cannot take a
+    larger sample than population'; a pool that small is queried whole."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    X = np.random.RandomState(0).rand(200, 5)
+    d = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    tenth = np.sort(d, axis=1)[:, I.COVERAGE_NEIGHBOUR]
+    assert I._neighbour_radius(X) == pytest.approx(np.median(tenth))
