@@ -265,6 +265,23 @@ def test_least_isolated_rows_leaves_out_the_outliers():
     np.testing.assert_array_equal(least_isolated_rows(X, 0.002), np.arange(200))
 
 
+
+def test_least_isolated_rows_rounds_the_share_and_keeps_the_lower_of_equal_radii():
+    """round(share * N) rows are left out (11.6 leaves 12, not 11), and of
+    two rows with equal radii the lower row number is kept."""
+    X, outliers = _blobs_with_outliers()
+    assert least_isolated_rows(X, 0.058).size == 200 - 12
+    # Two copies of one far row: the same radius, the most isolated rows.
+    rng = np.random.RandomState(0)
+    blob = rng.normal(size=(200, 5)) * 0.05 + np.eye(5)[0]
+    far = -np.eye(5)[1] + 0.3 * np.eye(5)[2]
+    X = np.r_[blob[:50], [far], blob[50:120], [far], blob[120:]]
+    radii = isolation_radii(X)
+    assert radii[50] == radii[121] and np.all(np.delete(radii, [50, 121]) < radii[50])
+    for dtype in (np.float64, np.float32):
+        kept = least_isolated_rows(X.astype(dtype), 1 / 202)
+        np.testing.assert_array_equal(np.setdiff1d(np.arange(202), kept), [121])
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda X: least_isolated_rows(X, 1.5), ValueError, r"share=1\.5.*\[0, 1\)"),
     (lambda X: least_isolated_rows(X, -0.1), ValueError, r"share=-0\.1"),
@@ -363,6 +380,13 @@ def test_exclude_isolated_auto_rule(monkeypatch):
     plain = ActiveFTSelector(10, max_iter=3, random_state=0).fit(X)
     assert big.exclude_isolated_ == 0.0 and big.excluded_indices_.size == 0
     np.testing.assert_array_equal(big.selected_indices_, plain.selected_indices_)
+    # "Up to" the row limit: a pool of exactly that many rows is thinned.
+    monkeypatch.setattr(core, "AUTO_EXCLUDE_ISOLATED_MAX_ROWS", X.shape[0])
+    at_limit = ActiveFTSelector(10, exclude_isolated="auto", max_iter=3,
+                                random_state=0).fit(X)
+    assert at_limit.exclude_isolated_ == 0.05
+    np.testing.assert_array_equal(at_limit.selected_indices_,
+                                  explicit.selected_indices_)
     monkeypatch.undo()
     given = ActiveFTSelector(exclude_isolated="auto", init=[0, 1, 2],
                              max_iter=2).fit(X)
@@ -371,6 +395,18 @@ def test_exclude_isolated_auto_rule(monkeypatch):
                                          "combined with an init array"):
         ActiveFTSelector(exclude_isolated=0.05, init=[0, 1, 2], max_iter=2).fit(X)
 
+
+
+def test_exclude_isolated_keeps_at_least_k_rows():
+    """Fewer rows are left out when round(share * N) would leave fewer than
+    K: 5 of 200 with K = 195 (not the 10 of the share)."""
+    X, outliers = _blobs_with_outliers()
+    selector = ActiveFTSelector(195, exclude_isolated=0.05, max_iter=2,
+                                random_state=0).fit(X)
+    assert selector.excluded_indices_.size == 5
+    assert np.isin(selector.excluded_indices_, outliers).all()
+    assert np.unique(selector.selected_indices_).size == 195
+    assert not np.isin(selector.selected_indices_, selector.excluded_indices_).any()
 
 @pytest.mark.parametrize("share", [1.0, -0.1, True, "paper"])
 def test_exclude_isolated_out_of_range_is_refused(share):
@@ -567,3 +603,84 @@ def test_stratified_start_of_one_centre_does_its_k_means_once(
     # K = 1: one k-means; K = 2 to 5: the strata's, then one per stratum
     # with more rows than its share.
     assert [f.n_clusters for f in fits[:2]] == [1, 2]
+
+
+def _duplicated_directions(sizes, seed=0):
+    """``sizes[g]`` copies of direction g, shuffled: k-means++ seeds every
+    distinct row before it repeats one, so the strata are the groups (and
+    empty strata the rest when there are more strata than groups)."""
+    rng = np.random.RandomState(seed)
+    directions = rng.normal(size=(len(sizes), 6))
+    group = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    return directions[group], group
+
+
+@pytest.mark.parametrize("sizes, n_cores, expected", [
+    # Every group's share is at least one: proportional shares, the empty
+    # strata taking nothing from them (not every stratum one start).
+    ([6, 35, 5, 7, 26], 12, [1, 5, 1, 1, 4]),
+    # A one-row group's share rounds to nothing: every group gets one start
+    # and the rest go in proportion to the rows left (sizes - 1), not to the
+    # sizes.
+    ([1, 9, 6, 20, 34], 10, [1, 2, 1, 2, 4]),
+])
+def test_stratified_start_shares_follow_the_rule_with_empty_strata(
+        sizes, n_cores, expected):
+    from sklearn_bilaf.core import proportional_shares, stratified_kmeans_start
+
+    X, group = _duplicated_directions(sizes)
+    sizes = np.asarray(sizes)
+    if np.all(proportional_shares(sizes, n_cores) > 0):
+        assert proportional_shares(sizes, n_cores).tolist() == expected
+    else:
+        assert (1 + proportional_shares(sizes - 1, n_cores - sizes.size)).tolist() \
+            == expected
+    inv = 1 / np.linalg.norm(X, axis=1)
+    for seed in range(2):
+        picks = stratified_kmeans_start(X, n_cores, inv, seed)
+        assert np.unique(picks).size == n_cores
+        assert np.bincount(group[picks], minlength=sizes.size).tolist() == expected
+
+
+# Picks of the stratified start with more centres than strata (seed 11),
+# where strata get several starts and their k-means draw their seeds from
+# the start's random state after the strata's: pinned, so that a change in
+# what is drawn, or in which order, shows.
+_STRATIFIED_PICKS_45 = {
+    np.float64: [9, 41, 43, 62, 70, 81, 93, 98, 100, 113, 115, 120, 125, 135,
+                 147, 149, 161, 172, 183, 191, 198, 199, 207, 208, 215, 225,
+                 246, 264, 275, 281, 303, 304, 315, 331, 354, 355, 357, 360,
+                 361, 364, 375, 377, 381, 384, 394],
+    np.float32: [9, 41, 43, 70, 81, 84, 93, 98, 100, 113, 115, 120, 125, 135,
+                 147, 149, 161, 172, 183, 191, 198, 199, 207, 208, 215, 225,
+                 246, 264, 275, 281, 303, 304, 315, 331, 354, 355, 357, 360,
+                 361, 364, 375, 377, 381, 384, 394],
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_stratified_start_with_more_centres_than_strata_is_pinned(dtype):
+    import sklearn_bilaf.core as core
+
+    rng = np.random.RandomState(4)
+    X = (rng.normal(size=(400, 5)) + rng.randint(0, 3, size=(400, 1))).astype(dtype)
+    inv = core._inverse_row_norms(X, X.dtype)
+    picks = core.stratified_kmeans_start(X, 45, inv, 11)
+    assert picks.tolist() == _STRATIFIED_PICKS_45[dtype]
+
+
+def test_auto_init_applies_the_rows_limit_to_the_pool(monkeypatch):
+    """The rows limit of init="auto" is on N, the pool's rows, not on K:
+    one row over it gives the random start, at it the stratified one (the
+    pairs limit, symmetric in N and K, cannot tell them apart)."""
+    import sklearn_bilaf.core as core
+
+    X = _pool(n=400, d=5, seed=7)
+    monkeypatch.setattr(core, "AUTO_KMEANS_START_MAX_ROWS", 399)
+    auto = ActiveFTSelector(30, init="auto", max_iter=2, random_state=0).fit(X)
+    assert auto.init_ == "random"
+    rand = ActiveFTSelector(30, init="random", max_iter=2, random_state=0).fit(X)
+    np.testing.assert_array_equal(auto.init_indices_, rand.init_indices_)
+    monkeypatch.setattr(core, "AUTO_KMEANS_START_MAX_ROWS", 400)
+    assert ActiveFTSelector(30, init="auto", max_iter=2,
+                            random_state=0).fit(X).init_ == "stratified"
