@@ -99,6 +99,21 @@ def test_seeds_on_worker_threads_equal_scikit_learns(n_threads, working_memory,
                                       _sklearn_centres(X, 40, 7, max_iter))
 
 
+@pytest.mark.parametrize("dtype, offset, n, k", [(np.float64, 1e7, 1500, 60),
+                                                  (np.float32, 0, 5000, 150)])
+def test_seeds_equal_scikit_learns_where_rounding_shows(dtype, offset, n, k):
+    """Pools where the seeding's rounding decides seeds: rows far from the
+    origin, whose expanded distances would lose most of their digits had
+    they not been centred as scikit-learn centres them, and a float32 pool
+    large enough for the potential and its cumulative sums to be taken in
+    X's dtype (float32 weights, as scikit-learn's) rather than float64."""
+    X = _pool(n, 6, dtype, seed=2, duplicates=False) + dtype(offset)
+    with threadpool_limits(limits=1):
+        seeds = kmeans_plusplus_seeds(X, k, np.random.RandomState(5))
+    np.testing.assert_array_equal(_seeded_centres(X, seeds, 5, 1),
+                                  _sklearn_centres(X, k, 5, 1))
+
+
 def test_seeds_equal_scikit_learns_private_seeding():
     kmeans_module = pytest.importorskip("sklearn.cluster._kmeans")
     if not hasattr(kmeans_module, "_kmeans_plusplus"):
@@ -201,6 +216,12 @@ def test_seeding_reports_progress_without_changing_the_seeds(n_threads):
         seeds = kmeans_plusplus_seeds(X, 37, np.random.RandomState(3),
                                       n_threads=n_threads, progress=reported.append)
     np.testing.assert_array_equal(seeds, expected)
+    assert reported == [4, 8, 12, 16, 20, 24, 28, 32, 36]
+    # Never the last seed, when the count is a multiple of the step too:
+    # the caller's own line says the seeding is done.
+    reported.clear()
+    kmeans_plusplus_seeds(X, 40, np.random.RandomState(3), n_threads=n_threads,
+                          progress=reported.append)
     assert reported == [4, 8, 12, 16, 20, 24, 28, 32, 36]
 
 
