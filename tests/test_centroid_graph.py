@@ -249,12 +249,35 @@ def test_nndescent_falls_back_to_exact_for_few_centroids():
         CentroidGraphSearch(1, 60, builder="annoy")
 
 
+
+def test_nndescent_graph_pads_unfilled_rows_with_the_centroid_itself(monkeypatch):
+    """Rows the index could not fill (-1, as pynndescent marks them) are
+    padded with the centroid itself, behind its neighbours, which the walk
+    skips: left as -1 they would name the last centroid as a neighbour."""
+    import pynndescent
+
+    class Index:
+        def __init__(self, C, n_neighbors, **kwargs):
+            # Centroid itself first, then neighbours; -1 where none was found.
+            self.neighbor_graph = (np.array([[0, 2, 1, -1],
+                                             [1, 0, -1, -1],
+                                             [2, 1, 0, 3],
+                                             [3, -1, -1, -1]]), None)
+
+    monkeypatch.setattr(pynndescent, "NNDescent", Index)
+    graph = _centroid_graph.nndescent_graph(np.eye(4, dtype=np.float32), 3, seed=0)
+    np.testing.assert_array_equal(graph, [[2, 1, 0], [0, 1, 1], [1, 0, 3],
+                                          [3, 3, 3]])
+    assert graph.dtype == np.int32
+
 def test_activeft_documents_that_few_centroids_get_the_exact_graph():
     """centroid_graph="nndescent" with under 132 centroids builds the exact
     graph, which only centroid_graph_ told (the parameter's docs did not)."""
     limit = _centroid_graph._NNDESCENT_MIN_RATIO * (_centroid_graph.GRAPH_NEIGHBORS
                                                     + 1)
     assert CentroidGraphSearch(1, limit - 1, builder="nndescent").builder == "exact"
+    # "Fewer than" the limit: at the limit itself the index is built.
+    assert CentroidGraphSearch(1, limit, builder="nndescent").builder == "nndescent"
     fitted = ActiveFTSelector(n_cores=40, max_iter=2, random_state=0,
                               centroid_search="graph",
                               centroid_graph="nndescent").fit(_blobs(n=300))
