@@ -112,6 +112,18 @@ def test_typiclust_takes_most_typical_of_largest_clusters_first():
         assert pick == cluster[np.argmax(typicality)]
 
 
+
+def test_typiclust_equal_clusters_take_their_turns_by_cluster_number():
+    """Clusters of equal size and equal picks take their turns by cluster
+    number, the lower first: four clusters of 25, 6 picks visit clusters
+    0, 1, 2, 3, then 0 and 1 again."""
+    rng = np.random.default_rng(1)
+    centres = np.array([[0, 0], [30, 0], [0, 30], [30, 30]], dtype=float)
+    X = np.vstack([c + rng.standard_normal((25, 2)) for c in centres])
+    selector = TypiClustSelector(n_cores=6, max_clusters=4, random_state=0).fit(X)
+    assert np.bincount(selector.labels_).tolist() == [25, 25, 25, 25]
+    assert selector.labels_[selector.selection_order_].tolist() == [0, 1, 2, 3, 0, 1]
+
 def reference_typiclust_picks(X, n_select):
     """One cluster holding everything: each pick is the most typical of the
     samples not yet picked, typicality recomputed among them."""
@@ -132,6 +144,10 @@ def test_typiclust_recomputes_typicality_after_each_pick_in_a_cluster():
     selector = TypiClustSelector(n_cores=4, max_clusters=1, random_state=0).fit(X)
     assert selector.selection_order_.tolist() == reference_typiclust_picks(X, 4)
     assert selector.selection_order_[:2].tolist() == [4, 6]  # ranked once: [4, 3]
+    # typicality_ is the cluster's ranking at its first pick, every member
+    # included, not the last recomputed one.
+    np.testing.assert_allclose(selector.typicality_, reference_typicality(X, 4),
+                               rtol=1e-12)
 
 
 def test_typiclust_neighbours_are_at_most_half_the_cluster():
