@@ -2131,6 +2131,16 @@ def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
     # Where Path's checks answer False for such a name (as os.path's do),
     # the probe file, whose borrowed name is shortened, would not find it.
+    _path_checks_answer_false(monkeypatch)
+    with pytest.raises(InputError, match=r"the output file name is too long for "
+                       r"the file system \(\d+ bytes at most\)"):
+        check_output_path(tmp_path / f"{long}.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
+
+
+def _path_checks_answer_false(monkeypatch):
+    """Path's is_dir, exists and is_symlink answer False where the system
+    refuses the name (as os.path's checks do), instead of raising."""
     for method in ("is_dir", "exists", "is_symlink"):
         original = getattr(Path, method)
 
@@ -2140,10 +2150,6 @@ def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch)
             except OSError:
                 return False
         monkeypatch.setattr(Path, method, answers_false)
-    with pytest.raises(InputError, match=r"the output file name is too long for "
-                       r"the file system \(\d+ bytes at most\)"):
-        check_output_path(tmp_path / f"{long}.json")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
 def test_output_name_length_is_checked_only_where_the_system_says_its_limit(
@@ -2155,15 +2161,7 @@ def test_output_name_length_is_checked_only_where_the_system_says_its_limit(
     from sklearn_bilaf.io import check_output_path
 
     # This file system refuses such a name itself: answer as NTFS would.
-    for method in ("is_dir", "exists", "is_symlink"):
-        original = getattr(Path, method)
-
-        def answers_false(self, *args, _original=original, **kwargs):
-            try:
-                return _original(self, *args, **kwargs)
-            except OSError:
-                return False
-        monkeypatch.setattr(Path, method, answers_false)
+    _path_checks_answer_false(monkeypatch)
     monkeypatch.delattr(os, "pathconf")
     name = tmp_path / ("\N{LATIN SMALL LETTER E WITH ACUTE}" * 150 + ".json")
     assert check_output_path(name) == name

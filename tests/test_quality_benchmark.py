@@ -676,6 +676,22 @@ def test_aft_skm_variants_run_their_own_selection(config, function, monkeypatch)
     assert called or function is None
 
 
+def _record_activeft_starts(module, monkeypatch):
+    """The ``init`` of every ActiveFTSelector the study module makes, in a
+    list filled as they are made."""
+    import numpy as np
+
+    starts = []
+    original = module.ActiveFTSelector
+
+    def recording(*args, **kwargs):
+        starts.append(np.asarray(kwargs["init"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "ActiveFTSelector", recording)
+    return starts
+
+
 @pytest.mark.parametrize("n_strata", [1, 3, 12, 40])
 def test_pstrat_config_shares_its_start_by_stratum_size(n_strata, monkeypatch):
     """``pstrat<C>`` starts ActiveFT from B distinct rows, shared among its
@@ -690,14 +706,7 @@ def test_pstrat_config_shares_its_start_by_stratum_size(n_strata, monkeypatch):
     with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
         I.config_name("pstrat0")
     X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
-    starts = []
-    original = I.ActiveFTSelector
-
-    def recording(*args, **kwargs):
-        starts.append(np.asarray(kwargs["init"]))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(I, "ActiveFTSelector", recording)
+    starts = _record_activeft_starts(I, monkeypatch)
     idx, k = I._pick("toy", X, 12, 0, f"pstrat{n_strata}")
     assert k == 12 and np.unique(idx).size == 12
     assert starts and np.unique(starts[0]).size == 12
@@ -1534,14 +1543,7 @@ def test_nstrat_config_shares_its_start_by_neyman_allocation(monkeypatch):
     tight = rng.normal(0, 0.01, (150, 4)) + [1, 0, 0, 0]
     spread = rng.normal(0, 0.5, (150, 4)) + [0, 3, 0, 0]
     X = np.vstack([tight, spread]).astype(np.float32)
-    starts = []
-    original = I.ActiveFTSelector
-
-    def recording(*args, **kwargs):
-        starts.append(np.asarray(kwargs["init"]))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(I, "ActiveFTSelector", recording)
+    starts = _record_activeft_starts(I, monkeypatch)
     idx, k = I._pick("toy", X, 12, 0, "nstrat2")
     assert k == 12 and np.unique(idx).size == 12
     start = starts[0]
