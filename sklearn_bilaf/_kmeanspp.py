@@ -15,7 +15,12 @@ and every other operation is the one scikit-learn performs, on the same
 operands, in the same chunks, in the same order: the seeds are the same rows
 and ``KMeans(init=<those rows>)`` then gives the same centres as
 ``KMeans(init="k-means++")``.  The tests compare both with scikit-learn's own
-seeding, so a change of scikit-learn's internals shows there first.
+seeding, so a change of scikit-learn's internals shows there first.  (The
+cumulative sums follow scikit-learn 1.8 and later, taken in the pool's
+dtype; 1.6 and 1.7 take them in float64, so with those a float32 seed that
+rounding decides can differ from scikit-learn's.  The seeds are this
+module's own either way: they do not depend on the installed
+scikit-learn.)
 
 The chunks of a step are independent, so float32 pools may have them
 computed on several worker threads, each chunk's product on one BLAS thread:

@@ -99,6 +99,18 @@ def test_seeds_on_worker_threads_equal_scikit_learns(n_threads, working_memory,
                                       _sklearn_centres(X, 40, 7, max_iter))
 
 
+def _sklearn_sums_potential_in_float64():
+    """Whether scikit-learn's k-means++ takes its cumulative sums with
+    ``stable_cumsum`` (float64), as releases before 1.8 do, rather than
+    ``np.cumsum``."""
+    import inspect
+
+    from sklearn.cluster import _kmeans
+
+    seeding = getattr(_kmeans, "_kmeans_plusplus", None)
+    return seeding is not None and "stable_cumsum" in inspect.getsource(seeding)
+
+
 @pytest.mark.parametrize("dtype, offset, n, k", [(np.float64, 1e7, 1500, 60),
                                                   (np.float32, 0, 5000, 150)])
 def test_seeds_equal_scikit_learns_where_rounding_shows(dtype, offset, n, k):
@@ -107,6 +119,11 @@ def test_seeds_equal_scikit_learns_where_rounding_shows(dtype, offset, n, k):
     they not been centred as scikit-learn centres them, and a float32 pool
     large enough for the potential and its cumulative sums to be taken in
     X's dtype (float32 weights, as scikit-learn's) rather than float64."""
+    if dtype == np.float32 and _sklearn_sums_potential_in_float64():
+        pytest.skip("this scikit-learn (before 1.8) takes the seeding's "
+                    "cumulative sums in float64 (stable_cumsum); the library "
+                    "follows 1.8 and later, which sum in X's dtype, so where "
+                    "rounding decides a float32 seed the two can differ")
     X = _pool(n, 6, dtype, seed=2, duplicates=False) + dtype(offset)
     with threadpool_limits(limits=1):
         seeds = kmeans_plusplus_seeds(X, k, np.random.RandomState(5))
