@@ -811,6 +811,10 @@ def _warnings_as_lines(args=None):
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")
+        # A library's deprecation speaks to the code calling it, not to the
+        # command's user (Python hides these outside __main__ too).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
         warnings.showwarning = show
         yield
 

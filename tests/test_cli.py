@@ -1536,6 +1536,30 @@ def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
         "each core is still a different row")
 
 
+def test_a_librarys_deprecation_is_not_told_to_the_user(monkeypatch, tmp_path):
+    """Deprecations inside the fit (pyparsing's under old matplotlib, say)
+    are for the code calling the library: the command keeps them off stderr,
+    as Python does outside __main__, while other warnings still show."""
+    import warnings
+
+    fit = BiLAFSampler.fit
+
+    def warning_fit(self, X, y=None, **params):
+        warnings.warn("'parseString' deprecated - use 'parse_string'",
+                      DeprecationWarning, stacklevel=2)
+        warnings.warn("going away later", PendingDeprecationWarning,
+                      stacklevel=2)
+        warnings.warn("a change users should know of", FutureWarning,
+                      stacklevel=2)
+        return fit(self, X, y, **params)
+
+    monkeypatch.setattr(BiLAFSampler, "fit", warning_fit)
+    np.save(tmp_path / "e.npy", np.random.default_rng(0).normal(size=(40, 3)))
+    proc = call_bilaf("select", "e.npy", "-b", "4", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == "bilaf: warning: a change users should know of"
+
+
 def test_existing_output_survives_a_failed_run(bilaf, tmp_path):
     (tmp_path / "e.csv").write_text("a,b\n1,2\n3,x\n")
     out = tmp_path / "s.json"
