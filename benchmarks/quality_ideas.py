@@ -231,6 +231,19 @@ Ideas:
   samples as the selection, without ActiveFT.  The same rule, written
   before any row.  Outcome (C = 30, seeds 0-2): 77.12 / 77.24 / 80.02
   (78.12); not adopted.
+* The best of several stratified starts (``pbest<n>``, 2026-12-01): the
+  default's selection (``pstrat30``) run from n stratified starts (the
+  first with the row's seed, the others with the seed plus 1000, 2000,
+  ...), keeping the one whose picks, taken as ActiveFT's centroids, have
+  the lowest ActiveFT loss on the pool -- a label-free choice among runs,
+  as k-means keeps its best of ``n_init`` by inertia.  Why: the default's
+  seed-to-seed spread is of the size of every margin left in the target
+  columns, and if lower loss means better coverage, choosing among starts
+  moves the default towards its better draws.  The rule, written before
+  any row: n = 3; on to WordNet and the second split only if
+  Fashion-MNIST's first-split three-cell mean is at least 0.1 above
+  ``pstrat30``'s 78.98; adopted only with a twelve-cell mean 0.1 above
+  74.67.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
