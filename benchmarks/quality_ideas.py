@@ -306,6 +306,7 @@ from sklearn_bilaf.core import (  # noqa: E402
     BaseCoreSelector,
     KMeansSelector,
     RandomSelector,
+    _activeft_loss_grad,
     nearest_unused,
 )
 
@@ -791,6 +792,21 @@ def _proportional_strata(X, budget, seed, n_strata, allocation="size",
     return selector.fit(X).selected_indices_
 
 
+def _best_of_starts(X, budget, seed, n_starts, n_strata=30):
+    """``pbest<n>``: of ``pstrat<C>``'s selections from n starts (seeds
+    seed, seed + 1000, ...), the one whose picks have the lowest ActiveFT
+    loss on the pool (the first of equal losses)."""
+    best, best_loss = None, np.inf
+    for start in range(n_starts):
+        picks = _proportional_strata(X, budget, seed + 1000 * start, n_strata)
+        loss = _activeft_loss_grad(X, X[picks], n_threads=2)[0]
+        print(f"    pbest seed {seed} start {start}: ActiveFT loss {loss:.6f}",
+              flush=True)
+        if loss < best_loss:
+            best, best_loss = picks, loss
+    return best
+
+
 _DENSITY = {}
 
 
@@ -1042,6 +1058,8 @@ def _pick(name, X, budget, seed, config):
     if config.startswith("pstrat"):
         n_strata = int(config[len("pstrat"):])
         return _proportional_strata(X, budget, seed, n_strata), budget
+    if config.startswith("pbest"):
+        return _best_of_starts(X, budget, seed, int(config[len("pbest"):])), budget
     if config.startswith("nstrat"):
         n_strata = int(config[len("nstrat"):])
         return _proportional_strata(X, budget, seed, n_strata, "neyman"), budget
@@ -1219,7 +1237,7 @@ CONFIG_PATTERNS = (
     "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
     "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
     "herd-{number}", "herdnn-{number}", "hyb{number}", "strat-skm", "pstrat{int}",
-    "nstrat{int}", "sstart{int}",
+    "nstrat{int}", "sstart{int}", "pbest{int}",
     "covK={int}",
     "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
 )

@@ -1665,3 +1665,28 @@ def test_benchmarks_page_summary_matches_the_results():
     assert "Fashion-MNIST 5 % 10 80.92 ± 0.32 -0.03 ± 0.12" in table
     assert "(-0.03 ± 0.12) and 0.14 ± 0.10 point behind K-Means at WordNet 5 %" \
         in summary
+
+
+def test_pbest_config_keeps_the_start_of_lowest_activeft_loss(monkeypatch):
+    """``pbest<n>`` runs ``pstrat30`` from n starts (seeds seed, seed +
+    1000, ...) and keeps the picks of lowest ActiveFT loss, the first of
+    equal losses; its first start is ``pstrat30``'s own run."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("pbest3") == "pbest3"
+    X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
+    seeds = []
+
+    def stratified(X, budget, seed, n_strata):
+        seeds.append((seed, n_strata))
+        return np.arange(budget) + len(seeds)
+
+    losses = {1: 2.0, 2: 1.5, 3: 1.5, 4: 3.0}
+    monkeypatch.setattr(I, "_proportional_strata", stratified)
+    monkeypatch.setattr(I, "_activeft_loss_grad",
+                        lambda X, theta, **kwargs: (losses[int(theta[0, 0])], None))
+    X[:, 0] = np.arange(300)
+    idx, k = I._pick("toy", X, 12, 5, "pbest4")
+    assert seeds == [(5, 30), (1005, 30), (2005, 30), (3005, 30)]
+    assert k == 12 and idx.tolist() == list(range(2, 14))
