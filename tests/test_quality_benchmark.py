@@ -1690,3 +1690,24 @@ def test_pbest_config_keeps_the_start_of_lowest_activeft_loss(monkeypatch):
     idx, k = I._pick("toy", X, 12, 5, "pbest4")
     assert seeds == [(5, 30), (1005, 30), (2005, 30), (3005, 30)]
     assert k == 12 and idx.tolist() == list(range(2, 14))
+
+
+def test_benchmarks_page_best_of_three_starts_figures():
+    """The page's figures for ``pbest3`` are the results file's, its gap to
+    ``pstrat30`` paired over seeds, and the runs that kept ``pstrat30``'s
+    own start (the same picks) have its accuracies."""
+    cells = _study_accuracies("quality_ideas.csv")
+    text = _benchmarks_page().split("*The best of three starts*")[1].split(
+        "**Test split (3 seeds).**")[0]
+    budgets = STUDY_BUDGETS["fashion-mnist"]
+    ours = [sum(cells["fashion-mnist", "pbest3", b][s] for s in (0, 1, 2)) / 3
+            for b in budgets]
+    assert " / ".join(f"{v:.2f}" for v in ours) in text
+    gap = -sum(_paired(cells, "fashion-mnist", "pbest3", "pstrat30", b)
+               for b in budgets) / 3
+    assert f"a mean of {sum(ours) / 3:.2f}, {gap:.2f} below ``pstrat30``" in text
+    same = sum(cells["fashion-mnist", "pbest3", b][s]
+               == cells["fashion-mnist", "pstrat30", b][s]
+               for b in budgets for s in (0, 1, 2))
+    words = {2: "two", 7: "seven"}
+    assert f"{words[9 - same]} of the nine runs kept another start" in text
