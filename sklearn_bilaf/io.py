@@ -124,15 +124,28 @@ def suffix_of(path):
     return Path(path).suffix.lower()
 
 
-def _only_an_extension(path, suffixes):
-    """The name of ``path`` when it is one of ``suffixes`` and nothing else
-    (``.json``), else None.
+def _only_an_extension(path):
+    """The name of ``path`` when it is an extension and nothing else
+    (``.json``, ``.txt``), else None.
 
     Such a name reads as a hidden file with no extension, so without this the
     messages said its format was '(no extension)'.
     """
     name = Path(path).name
-    return name if name.lower() in suffixes else None
+    return name if len(name) > 1 and name.rfind(".") == 0 else None
+
+
+def _only_an_extension_problem(path, name, suffixes, kind, advice, stem):
+    """The message for ``path``, whose ``name`` is only an extension: an
+    example name with that extension when it is one of ``suffixes``, else
+    with the first of them, since that extension would not do either."""
+    path = Path(path)
+    told = (f"{path}: the name is only an extension (a name starting with a "
+            "dot has none)")
+    if name.lower() in suffixes:
+        return f"{told}; {advice} {path.with_name(stem + name)}"
+    return (f"{told}, and {name!r} is not {kind} ({', '.join(suffixes)}); "
+            f"{advice} {path.with_name(stem + suffixes[0])}")
 
 
 def _one_line(text):
@@ -1273,13 +1286,11 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is compressed ({suffix}); decompress it first, and give "
             f"the {suffix_of(path.stem)} file"
         )
-    bare = _only_an_extension(path, EMBEDDING_SUFFIXES)
+    bare = _only_an_extension(path)
     if bare is not None:
-        named = path.with_name("embeddings" + bare)
-        raise InputError(
-            f"{path}: the name is only an extension (a name starting with a dot "
-            f"has none); give the file a name such as {named}"
-        )
+        raise InputError(_only_an_extension_problem(
+            path, bare, EMBEDDING_SUFFIXES, "an embeddings format",
+            "give the file a name such as", "embeddings"))
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
@@ -1532,9 +1543,9 @@ def output_name_problem(path):
     if text.endswith(("/", os.sep)):
         return (f"-o {text}: ends with a separator, so it names a folder; give a "
                 f"file name, e.g. {Path(text) / 'selected.json'}")
-    bare = _only_an_extension(text, OUTPUT_SUFFIXES)
+    bare = _only_an_extension(text)
     if bare is not None:
-        return _only_an_extension_message(Path(text), bare)
+        return _only_an_extension_message(text, bare)
     suffix = suffix_of(text)
     if suffix not in OUTPUT_SUFFIXES:
         return (f"-o {Path(text)}: unknown output format "
@@ -1543,8 +1554,9 @@ def output_name_problem(path):
 
 
 def _only_an_extension_message(path, name):
-    return (f"-o {path}: the name is only an extension (a name starting with a "
-            f"dot has none); give a file name such as {path.with_name('picks' + name)}")
+    return "-o " + _only_an_extension_problem(
+        path, name, OUTPUT_SUFFIXES, "an output format",
+        "give a file name such as", "picks")
 
 
 def check_output_path(path, inputs=()):
@@ -2021,12 +2033,12 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
             f"or None to take the format from the extension of {path.name}"
         )
     suffix = suffix_of(path) if output_format is None else f".{output_format}"
-    bare = _only_an_extension(path, OUTPUT_SUFFIXES)
+    bare = _only_an_extension(path)
     if output_format is None and bare is not None:
         raise InputError(_only_an_extension_message(path, bare))
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
-            f"-o {path}: unknown output format {suffix!r}; use "
+            f"-o {path}: unknown output format {suffix or '(no extension)'!r}; use "
             f"{', '.join(OUTPUT_SUFFIXES)}"
         )
     content = format_selection(suffix, indices, roles=roles,

@@ -2128,6 +2128,20 @@ def test_negative_looking_values_keep_their_option():
         ("out/.CSV", "-o out/.CSV: the name is only an extension (a name "
                      "starting with a dot has none); give a file name such as "
                      "out/picks.CSV"),
+        (".npy", "-o .npy: the name is only an extension (a name starting with "
+                 "a dot has none); give a file name such as picks.npy"),
+        # One that is not an output format said "unknown output format
+        # '(no extension)'" too.
+        (".txt", "-o .txt: the name is only an extension (a name starting with "
+                 "a dot has none), and '.txt' is not an output format (.json, "
+                 ".csv, .npy); give a file name such as picks.json"),
+        ("out/.parquet", "-o out/.parquet: the name is only an extension (a name "
+                         "starting with a dot has none), and '.parquet' is not "
+                         "an output format (.json, .csv, .npy); give a file "
+                         "name such as out/picks.json"),
+        # Not only an extension: a hidden file's, or none at all.
+        (".a.txt", "-o .a.txt: unknown output format '.txt'; use .json"),
+        ("...", "-o ...: unknown output format '(no extension)'; use .json"),
     ],
 )
 def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment):
@@ -2212,6 +2226,26 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
             "starting with a dot has none); give a file name such as "
             f"{tmp_path / 'picks.json'}")):
         write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0])
+    # Nor was a name that is only an extension of another format told so.
+    unknown = ("the name is only an extension (a name starting with a dot has "
+               "none), and '.txt' is not an embeddings format (.npy, .npz, "
+               ".csv, .tsv, .parquet); give the file a name such as ")
+    proc = call_bilaf("select", ".txt", "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, f".txt: {unknown}embeddings.npy")
+    with pytest.raises(InputError, match=re.escape(
+            f"{tmp_path / '.TXT'}: {unknown.replace('.txt', '.TXT')}"
+            f"{tmp_path / 'embeddings.npy'}")):
+        load_embeddings(tmp_path / ".TXT")
+    with pytest.raises(InputError, match=re.escape(
+            f"-o {tmp_path / '.txt'}: the name is only an extension (a name "
+            "starting with a dot has none), and '.txt' is not an output format "
+            "(.json, .csv, .npy); give a file name such as "
+            f"{tmp_path / 'picks.json'}")):
+        write_selection(tmp_path / ".txt", [1], roles=["core"], pseudo_classes=[0])
+    # A name with no extension at all was quoted as the format ''.
+    with pytest.raises(InputError, match=re.escape(
+            "unknown output format '(no extension)'; use .json, .csv, .npy")):
+        write_selection(tmp_path / "picks", [1], roles=["core"], pseudo_classes=[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == [".npy"]
     # A format given outright needs no extension: such a name is written.
     write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0],
