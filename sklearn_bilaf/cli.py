@@ -939,7 +939,9 @@ def _load_pool(args, progress):
         progress("loading scikit-learn's digits")
         X, y = load_digits(return_X_y=True)
         return Pool(X=X, labels=y), "scikit-learn's digits (demo)"
-    if args.ids is not None and Path(args.embeddings).exists():
+    # os.path.exists: an embeddings name too long for the file system made
+    # Path.exists raise the OS's message; load_embeddings says which file.
+    if args.ids is not None and os.path.exists(args.embeddings):
         # Before the pool is read: a missing ids file was told only after a
         # large pool was, and with --id-column the table's id column was
         # read as a feature first, with an error about that column.

@@ -205,6 +205,26 @@ def _check_exists(path):
         raise InputError(f"{path}: is a folder, not a file")
 
 
+def _input_name_problem(path, what):
+    """The message for an input file name too long for the file system (as
+    a file name, or as a path), else None.
+
+    Without it the OS's "NAME: File name too long" came through, which did
+    not say which file it was.  Asked of the system, whose limits are its
+    own; and an error (not "no such file") whatever Python's path checks
+    answer for such a name.
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return (f"{path}: the {what} file name is too long for the file "
+                    "system, so no file has it; check the name")
+    except ValueError:  # a NUL byte: the readers say so
+        pass
+    return None
+
+
 def _check_regular(path):
     """Refuse a pipe or device for a format that is read in place."""
     _check_exists(path)
@@ -1255,6 +1275,9 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     """
     path = Path(path)
     suffix = suffix_of(path)
+    problem = _input_name_problem(path, "embeddings")
+    if problem is not None:
+        raise InputError(problem)
     if path.is_dir():
         raise InputError(
             f"{path}: is a folder, not a file; give the embeddings file "
@@ -1393,6 +1416,9 @@ def _check_ids_file(path):
             f"--ids {path}: ids must come from a text file (one id per line) "
             "or a column of a .csv/.tsv file"
         )
+    problem = _input_name_problem(path, "ids")
+    if problem is not None:
+        raise InputError(f"--ids {problem}")
     try:
         _check_exists(path)
     except InputError as exc:
@@ -1679,7 +1705,10 @@ def _check_output_path(path, inputs):
 
 def _check_not_an_input(path, inputs):
     for other in inputs:
-        if other is not None and path.exists() and Path(other).exists():
+        # os.path.exists answers False for an input name too long for the
+        # file system, which its reader tells; Path.exists raised, and
+        # check_output_path took that for the -o name being too long.
+        if other is not None and path.exists() and os.path.exists(other):
             if os.path.samefile(path, other):
                 raise InputError(
                     f"-o {path} is also an input file; choose another output name"

@@ -2176,6 +2176,40 @@ def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+@pytest.mark.parametrize("checks_raise", [True, False])
+def test_input_name_too_long_for_the_file_system_is_told(
+        tmp_path, monkeypatch, checks_raise):
+    """An embeddings or --ids name longer than a file name may be came out
+    as the OS's "NAME: File name too long", which did not say which file it
+    was (or, with an existing -o file, as the -o name being too long)."""
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    if not checks_raise:
+        # As Python 3.14's Path checks answer: that said "no such file".
+        _path_checks_answer_false(monkeypatch)
+    np.save(tmp_path / "e.npy", np.ones((5, 3)))
+    (tmp_path / "s.json").write_text("{}")
+    long = "a" * 300
+    told = "file name is too long for the file system, so no file has it; " \
+           "check the name"
+    for name in (f"{long}.npy", f"{long}/e.csv"):
+        for output in ((), ("-o", "s.json")):
+            proc = call_bilaf("select", name, "-q", *output, cwd=tmp_path)
+            assert_one_line_error(proc, f"{name}: the embeddings {told}")
+        proc = call_bilaf("select", name, "--ids", "ids.txt", "-q", cwd=tmp_path)
+        assert_one_line_error(proc, f"{name}: the embeddings {told}")
+        with pytest.raises(InputError, match=f"the embeddings {told}"):
+            load_embeddings(tmp_path / name)
+    for name in (f"{long}.txt", f"{long}.csv", f"{long}/ids.txt"):
+        for output in ((), ("-o", "s.json")):
+            proc = call_bilaf("select", "e.npy", "--ids", name, "-q", *output,
+                              cwd=tmp_path)
+            assert_one_line_error(proc, f"--ids {name}: the ids {told}")
+        with pytest.raises(InputError, match=f"--ids .*: the ids {told}"):
+            read_ids(tmp_path / name, 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "s.json"]
+
+
 def _path_checks_answer_false(monkeypatch):
     """Path's is_dir, exists and is_symlink answer False where the system
     refuses the name (as os.path's checks do), instead of raising."""
