@@ -197,6 +197,21 @@ def _as_rows(X, owner):
     return X
 
 
+def _record_features(estimator, X):
+    """Set ``n_features_in_`` / ``feature_names_in_`` for this fit, from X as
+    given (not converted).
+
+    scikit-learn keeps the previous fit's ``n_features_in_`` when X has no
+    feature count (1-D texts for a pipeline that embeds them), so a refit on
+    texts after numbers refused texts at prediction; each fit describes its
+    own X only.
+    """
+    for name in ("n_features_in_", "feature_names_in_"):
+        if name in vars(estimator):
+            delattr(estimator, name)
+    validate_data(estimator, X, skip_check_array=True)
+
+
 def _num_rows(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
@@ -300,7 +315,8 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         The classes known to the estimator: those present among the selected
         rows (labels of rows that were not selected are never used).
     n_features_in_ : int
-        Number of features seen during ``fit``.
+        Number of features seen during ``fit``; not set when X was 1-D
+        (texts, for pipelines that embed them).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column
         names.
@@ -394,7 +410,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             X = _as_rows(X, type(self).__name__)
             if not hasattr(y, "shape") and not hasattr(y, "__len__"):
                 y = np.asarray(y)
-            validate_data(self, X, skip_check_array=True)
+            _record_features(self, X)
             check_consistent_length(X, y)
             if getattr(y, "dtype", None) is not None and y.dtype.kind == "f":
                 assert_all_finite(y, input_name="y")
@@ -618,7 +634,8 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         The selected rows, in the sampler's order (imbalanced-learn's name
         for the rows an under-sampler keeps).
     n_features_in_ : int
-        Number of features seen during ``fit``.
+        Number of features seen during ``fit``; not set when X was 1-D
+        (texts, for pipelines that embed them).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during ``fit``, when X has string column
         names.
@@ -674,7 +691,7 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         """
         with fit_or_forget(self):
             X = _as_rows(X, type(self).__name__)
-            validate_data(self, X, skip_check_array=True)
+            _record_features(self, X)
             n_samples = _num_rows(X)
             if y is not None:
                 check_consistent_length(X, y)

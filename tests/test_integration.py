@@ -850,6 +850,39 @@ def test_meta_estimators_take_texts_in_any_1d_container(kind):
     np.testing.assert_array_equal(y_res, y[reference])
 
 
+def test_meta_estimators_refit_on_texts_forget_the_features_seen_before():
+    """A refit describes its own X only: refitted on texts after a numeric
+    DataFrame, the meta-estimators kept n_features_in_ from the first fit,
+    so predict refused the texts as 1-D ("Expected a 2-dimensional
+    container")."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.RandomState(0)
+    words = ["apple", "pear", "plum", "fig", "car", "bus", "train", "bike"]
+    texts = np.array([" ".join(rng.choice(words, 5)) for _ in range(150)])
+    y = np.arange(150) % 2
+    frame = pd.DataFrame(rng.rand(150, 5), columns=list("abcde"))
+    embed = make_pipeline(TfidfVectorizer(), TruncatedSVD(4, random_state=0),
+                          _sampler(budget=30, n_cores=6))
+    clf = LabelBudgetClassifier(_sampler(budget=30, n_cores=6), _lr()).fit(frame, y)
+    resampler = SubsetResampler(_sampler(budget=30, n_cores=6)).fit(frame, y)
+    for fitted in (clf, resampler):
+        assert fitted.n_features_in_ == 5
+        assert list(fitted.feature_names_in_) == list("abcde")
+    clf.set_params(sampler=embed, estimator=make_pipeline(TfidfVectorizer(), _lr()))
+    clf.fit(texts, y)
+    resampler.set_params(sampler=embed).fit(texts, y)
+    for fitted in (clf, resampler):
+        assert not hasattr(fitted, "n_features_in_")
+        assert not hasattr(fitted, "feature_names_in_")
+    assert clf.predict(texts[:5]).shape == (5,)
+    # And back: the numbers' count and names again.
+    clf.set_params(sampler=_sampler(budget=30, n_cores=6), estimator=_lr())
+    assert clf.fit(frame, y).n_features_in_ == 5
+    assert list(clf.feature_names_in_) == list("abcde")
+
+
 @pytest.mark.parametrize("X", [np.arange(100.0), pd.Series(np.arange(100.0))],
                          ids=["array", "Series"])
 def test_meta_estimators_still_refuse_1d_numbers(small_digits, X):
