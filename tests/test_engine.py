@@ -607,6 +607,17 @@ def test_a_single_pseudo_class_scores_against_the_released_codes_stand_in(
     assert sampler.fit(X).selected_indices_.tolist() == [2, 0, 4]
 
 
+def test_a_single_pseudo_class_stand_in_is_the_released_codes_value():
+    # The stand-in d_out decides which d_in differences survive the score's
+    # rounding: against 1e9 + 7, d_in 1 + 1e-5 scores below d_in 1, so 3 (the
+    # farther candidate) is picked; against a larger stand-in (1e12) the two
+    # scores round to the same value and the tie would go to 2, nearest the
+    # core.  r = 4 // 2 = 2 removes the core and 1.
+    pc = _boundary_class([0.0, 1.0, 2.0, 3.0], 0, [1.0, 1.0, 1.0, 1.0 + 1e-5],
+                         np.full(4, np.inf), np.full(4, -1), n_classes=1)
+    assert BoundarySelector().select_class(pc, 2).tolist() == [0, 3]
+
+
 def test_idc_removal_rate_counts():
     den = IDCDenoiser(n_neighbors=2, removal_rate=0.3)
     ranking, n_kept = den.rank_class(_class_1d(HAND_CLASS))
