@@ -664,6 +664,49 @@ def test_idc_leftovers_are_appended_in_density_order(working_memory):
     assert ranking.tolist() == expected
 
 
+@pytest.mark.parametrize("variant", ["paper", "published"])
+@pytest.mark.parametrize("working_memory", [None, 0])
+def test_idc_first_ring_ties_keep_the_lower_position(variant, working_memory):
+    """Spec §3 step 3: ring 1 is the first q of a *stable* sort by distance
+    to the core.  30 members on 7 integer values tie in fives and more, so
+    an unstable sort changes which tied members make ring 1 and their L
+    order (which the published variant's density reading depends on).
+    Both the compiled pass and the on-demand ring loop (working_memory=0)."""
+    import sklearn
+
+    X = np.random.RandomState(0).randint(-3, 4, size=30).astype(float)[:, None]
+    X[0] = 0.0
+    expected = reference_denoise(cdist(X, X), 0, k=3, variant=variant)
+    memory = {} if working_memory is None else {"working_memory": working_memory}
+    with sklearn.config_context(**memory):
+        pc = PseudoClass(0, np.arange(30), 0, X, "euclidean")
+        assert pc._fits_in_memory() == (working_memory is None)
+        ranking, n_kept = IDCDenoiser(n_neighbors=3, variant=variant).rank_class(pc)
+    assert ranking[:n_kept].tolist() == expected
+
+
+@pytest.mark.parametrize("working_memory", [None, 0])
+def test_published_leftovers_follow_in_ascending_position(working_memory):
+    """Spec §6: the released code never ranks the members left over after
+    the last full ring; the ranking (``ranking_`` of a standalone fit) lists
+    them after the grown ones in ascending position, as documented, and
+    n_kept counts the grown ones only.  LEFTOVER_CLASS leaves 2 (n = 17,
+    q = 3)."""
+    import sklearn
+
+    X = np.asarray(LEFTOVER_CLASS)[:, None]
+    expected = reference_denoise(cdist(X, X), 0, k=3, p_in=0.2, p_rm=0.0,
+                                 variant="published")
+    denoiser = IDCDenoiser(n_neighbors=3, ring_fraction=0.2, removal_rate=0.0,
+                           variant="published")
+    memory = {} if working_memory is None else {"working_memory": working_memory}
+    with sklearn.config_context(**memory):
+        ranking, n_kept = denoiser.rank_class(_class_1d(LEFTOVER_CLASS))
+    assert n_kept == 15
+    assert ranking[:15].tolist() == expected
+    assert ranking[15:].tolist() == sorted(set(range(17)) - set(expected))
+
+
 def test_kept_count_uses_float_products_like_the_reference():
     assert _kept_count(30, 0.1) == int(30 * (1 - 0.1)) == 27
     # int(10 * (1 - 0.9)) is 0 in float64; a class always keeps its core.
