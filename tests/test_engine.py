@@ -1148,6 +1148,19 @@ def test_engine_matches_literal_spec(case):
     np.testing.assert_array_equal(sampler.inlier_mask_, kept_mask)
 
 
+def test_default_stages_follow_the_spec_defaults():
+    # Spec §7: IDC with k 10, p_in 0.1, p_rm 0.1 (the paper's variant, §6)
+    # and δ 1.1 are the defaults.  The literal-spec cases above pass every
+    # stage explicitly, so a wrong default (δ 1.0, p_rm 0.2, k 5, the
+    # published variant) went unnoticed: here only the cores are given.
+    X = _blobs(0)
+    cores = np.random.RandomState(0).choice(X.shape[0], 6, replace=False)
+    expected, labels, kept, budgets = reference_bilaf(X, cores, 60)
+    sampler = BiLAFSampler(60, core_selector=cores).fit(X)
+    assert sampler.class_budgets_.tolist() == budgets
+    np.testing.assert_array_equal(sampler.selected_indices_, expected)
+
+
 def test_engine_output_order_classes_then_core_first():
     X = _blobs(11)
     cores = np.sort(np.random.RandomState(0).choice(400, 5, replace=False))
