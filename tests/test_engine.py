@@ -1081,6 +1081,38 @@ def test_boundary_never_repeats_with_duplicate_members():
     assert sorted(picks.tolist()) == list(range(6))
 
 
+@pytest.mark.parametrize("python_loop", [False, True])
+def test_boundary_pick_that_survives_its_removal_is_not_picked_again(python_loop):
+    # r = 4 // 4 = 1.  Pick 2 has a duplicate at position 1, which the removal
+    # takes first (ties: lower position), so 2 stays a candidate with the
+    # lowest score; it must not be picked twice (spec §5: b distinct
+    # samples): 3 comes next, then the candidates run out and the best
+    # remaining member, 1, completes the class.  Both the compiled loop and
+    # the Python one (a class with its distance matrix cached).
+    pc = _boundary_class([0.0, 1.0, 1.0, 2.0], 0, np.ones(4), [2.0, 1.5, 1.2, 1.4],
+                         np.ones(4, int))
+    if python_loop:
+        pc = _on_python_loop(pc)
+    assert BoundarySelector().select_class(pc, 4).tolist() == [0, 2, 3, 1]
+
+
+@pytest.mark.parametrize("python_loop", [False, True])
+def test_boundary_completion_scores_with_the_penalties_as_they_stand(python_loop):
+    # Spec §5: when the candidates run out, the class is completed with "the
+    # best remaining unselected members" -- best by the loop's score, with
+    # the penalties reached so far.  r = 1.  The core 0 drops itself; 2 and 4
+    # tie at score 0, 2 is nearer; x = 2 drops its duplicate 1 and
+    # penalises class 1, so 4 (0.1) beats 3 (0.47); x = 4 drops 3 and
+    # penalises class 1 again; only picked members are left.  With
+    # pen[1] = 1.21, member 1 scores 0.585 and 3 comes first (with fresh
+    # penalties 1 would, at 0.375).
+    pc = _boundary_class([0.0, 0.0, 0.0, 1.0, 1.0], 0, np.ones(5),
+                         [1.7, 1.6, 1.0, 1.9, 1.0], [1, 1, 1, 2, 1])
+    if python_loop:
+        pc = _on_python_loop(pc)
+    assert BoundarySelector().select_class(pc, 5).tolist() == [0, 2, 4, 3, 1]
+
+
 # -- §2-§6 end to end against the literal implementation ----------------------
 def _blobs(seed, n=400, d=6, centres=6, integer=False, duplicates=0):
     rng = np.random.RandomState(seed)
