@@ -330,6 +330,69 @@ def test_activeft_winner_is_exact_for_rows_near_the_underflow_threshold():
     assert top.tolist() == [1]
 
 
+def _compare_all_by_counting(objective, rows, inv_rows, C_work, C_t):
+    """_ActiveFTObjective._compare_all as it was: close rows found by
+    counting the products at their reach, a second pass over them."""
+    from sklearn_bilaf._kernels import winner_similarities
+
+    m = rows.shape[0]
+    products = rows @ C_t
+    top = products.argmax(axis=1)
+    at = np.arange(m)
+    best = products[at, top].astype(np.float64)
+    reach = best - 2 * (objective._product_error / inv_rows + objective._underflow)
+    close = np.flatnonzero((products >= reach[:, None].astype(products.dtype))
+                           .sum(axis=1) > 1)
+    for i in close:
+        candidates = np.flatnonzero(products[i] >= reach[i])
+        exact = np.empty(candidates.size)
+        winner_similarities(np.repeat(rows[i : i + 1], candidates.size, axis=0),
+                            C_work, candidates, np.ones(candidates.size),
+                            np.full(candidates.size, np.inf),
+                            np.zeros(candidates.size), exact,
+                            np.empty(candidates.size, dtype=np.bool_))
+        top[i] = candidates[int(np.argmax(exact))]
+    products[at, top] = -np.inf
+    other = products.max(axis=1).astype(np.float64) * inv_rows
+    top_raw = np.empty(m)
+    winner_similarities(rows, C_work, top, inv_rows, other, np.zeros(m), top_raw,
+                        np.empty(m, dtype=np.bool_))
+    return top, other, top_raw
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activeft_compare_all_finds_close_rows_as_counting_did(dtype):
+    # The close rows are found from the best other product, which the
+    # bound needs anyway, instead of counting the products at reach: the
+    # same winners and bounds, bit for bit, with exact ties (integer rows,
+    # repeated centroids) and with one centroid.
+    rng = np.random.default_rng(0)
+    n_close = 0
+    for trial in range(60):
+        d, K, m = (int(v) for v in rng.integers(1, 30, 3))
+        X = rng.standard_normal((m, d))
+        C = rng.standard_normal((K, d))
+        if trial % 2:
+            X, C = np.round(X), np.round(C)
+            C[1::2] = C[0]
+        X[~X.any(axis=1)] = 1
+        C[~C.any(axis=1)] = 1
+        X = X.astype(dtype)
+        C = (C / np.linalg.norm(C, axis=1)[:, None]).astype(dtype)
+        C_t = np.ascontiguousarray(C.T)
+        inv = core_module._inverse_row_norms(X, np.dtype(dtype))
+        with core_module._ActiveFTObjective(X, inv, 0.07, 1.0, K) as objective:
+            expected = _compare_all_by_counting(objective, X, inv, C, C_t)
+            got = objective._compare_all(X, inv, C, C_t)
+            products = X @ C_t
+        if K > 1:
+            n_close += int(np.sum(np.sort(products, axis=1)[:, -2]
+                                  == products.max(axis=1)))
+        for want, have in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(have, want)
+    assert n_close > 0  # exact ties did occur
+
+
 def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     from sklearn_bilaf._kernels import winner_similarities
 
