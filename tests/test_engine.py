@@ -607,15 +607,29 @@ def test_a_single_pseudo_class_scores_against_the_released_codes_stand_in(
     assert sampler.fit(X).selected_indices_.tolist() == [2, 0, 4]
 
 
-def test_a_single_pseudo_class_stand_in_is_the_released_codes_value():
+@pytest.mark.parametrize("python_loop", [False, True])
+def test_a_single_pseudo_class_stand_in_is_the_released_codes_value(python_loop):
     # The stand-in d_out decides which d_in differences survive the score's
     # rounding: against 1e9 + 7, d_in 1 + 1e-5 scores below d_in 1, so 3 (the
     # farther candidate) is picked; against a larger stand-in (1e12) the two
     # scores round to the same value and the tie would go to 2, nearest the
     # core.  r = 4 // 2 = 2 removes the core and 1.
-    pc = _boundary_class([0.0, 1.0, 2.0, 3.0], 0, [1.0, 1.0, 1.0, 1.0 + 1e-5],
-                         np.full(4, np.inf), np.full(4, -1), n_classes=1)
-    assert BoundarySelector().select_class(pc, 2).tolist() == [0, 3]
+    def picks(inside):
+        pc = _boundary_class([0.0, 1.0, 2.0, 3.0], 0, [1.0, 1.0, *inside],
+                             np.full(4, np.inf), np.full(4, -1), n_classes=1)
+        if python_loop:
+            pc = _on_python_loop(pc)
+        return BoundarySelector().select_class(pc, 2).tolist()
+
+    assert picks([1.0, 1.0 + 1e-5]) == [0, 3]
+    # Small d_in cannot tell 1e9 + 7 from its neighbours (1e9, 1e9 + 8, any
+    # integer of its binade: d_out - d_in rounds alike); d_in near half of
+    # it, one ulp apart, can: d_out - d_in is one ulp apart too, and whether
+    # the quotients round apart depends on every bit of the stand-in.  These
+    # two pairs part 1e9 + 7 from 1e9 - 16 ... 1e9 + 16, 2**29, 2**30, 1e6
+    # ... 1e15 and inf (searched by brute force).
+    assert picks([477434307.25, 477434307.25 + 2**-24]) == [0, 3]
+    assert picks([496655824.25, 496655824.25 + 2**-24]) == [0, 2]
 
 
 def test_idc_removal_rate_counts():
