@@ -1701,9 +1701,18 @@ def test_pbest_config_keeps_the_start_of_lowest_activeft_loss(monkeypatch):
         return np.arange(budget) + len(seeds)
 
     losses = {1: 2.0, 2: 1.5, 3: 1.5, 4: 3.0}
+
+    def activeft_loss(data, theta, **kwargs):
+        # ActiveFT's loss on the whole pool, at its default temperature and
+        # balance, with the picks' rows as the centroids.
+        # (The loss does not depend on the centroids' order.)
+        assert data is X and set(kwargs) <= {"n_threads"}
+        np.testing.assert_array_equal(theta[np.argsort(theta[:, 0])],
+                                      X[np.arange(12) + len(seeds)])
+        return losses[int(theta[:, 0].min())], None
+
     monkeypatch.setattr(I, "_proportional_strata", stratified)
-    monkeypatch.setattr(I, "_activeft_loss_grad",
-                        lambda X, theta, **kwargs: (losses[int(theta[0, 0])], None))
+    monkeypatch.setattr(I, "_activeft_loss_grad", activeft_loss)
     X[:, 0] = np.arange(300)
     idx, k = I._pick("toy", X, 12, 5, "pbest4")
     assert seeds == [(5, 30), (1005, 30), (2005, 30), (3005, 30)]
