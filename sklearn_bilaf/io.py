@@ -136,16 +136,19 @@ def _only_an_extension(path):
 
 
 def _only_an_extension_problem(path, name, suffixes, kind, advice, stem):
-    """The message for ``path``, whose ``name`` is only an extension: an
+    """The message for ``path``, whose ``name`` starts with its only dot: an
     example name with that extension when it is one of ``suffixes``, else
-    with the first of them, since that extension would not do either."""
+    with the first of them.  Only a known format's name (``.json``) is told
+    it is an extension alone; another (``.txt``, or a dot file such as
+    ``.bashrc``) is told only that it has no extension."""
     path = Path(path)
-    told = (f"{path}: the name is only an extension (a name starting with a "
-            "dot has none)")
     if name.lower() in suffixes:
-        return f"{told}; {advice} {path.with_name(stem + name)}"
-    return (f"{told}, and {name!r} is not {kind} ({', '.join(suffixes)}); "
-            f"{advice} {path.with_name(stem + suffixes[0])}")
+        return (f"{path}: the name is only an extension (a name starting with "
+                f"a dot has none); {advice} {path.with_name(stem + name)}")
+    return (f"{path}: the name has no extension (a name starting with a dot "
+            f"and with no other has none), so it names no {kind} "
+            f"({', '.join(suffixes)}); {advice} "
+            f"{path.with_name(stem + suffixes[0])}")
 
 
 def _one_line(text):
@@ -1312,7 +1315,7 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     bare = _only_an_extension(path)
     if bare is not None:
         raise InputError(_only_an_extension_problem(
-            path, bare, EMBEDDING_SUFFIXES, "an embeddings format",
+            path, bare, EMBEDDING_SUFFIXES, "embeddings format",
             "give the file a name such as", "embeddings"))
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
@@ -1581,7 +1584,7 @@ def output_name_problem(path):
 
 def _only_an_extension_message(path, name):
     return "-o " + _only_an_extension_problem(
-        path, name, OUTPUT_SUFFIXES, "an output format",
+        path, name, OUTPUT_SUFFIXES, "output format",
         "give a file name such as", "picks")
 
 

@@ -2132,13 +2132,18 @@ def test_negative_looking_values_keep_their_option():
                  "a dot has none); give a file name such as picks.npy"),
         # One that is not an output format said "unknown output format
         # '(no extension)'" too.
-        (".txt", "-o .txt: the name is only an extension (a name starting with "
-                 "a dot has none), and '.txt' is not an output format (.json, "
-                 ".csv, .npy); give a file name such as picks.json"),
-        ("out/.parquet", "-o out/.parquet: the name is only an extension (a name "
-                         "starting with a dot has none), and '.parquet' is not "
-                         "an output format (.json, .csv, .npy); give a file "
-                         "name such as out/picks.json"),
+        (".txt", "-o .txt: the name has no extension (a name starting with a "
+                 "dot and with no other has none), so it names no output format "
+                 "(.json, .csv, .npy); give a file name such as picks.json"),
+        ("out/.parquet", "-o out/.parquet: the name has no extension (a name "
+                         "starting with a dot and with no other has none), so "
+                         "it names no output format (.json, .csv, .npy); give "
+                         "a file name such as out/picks.json"),
+        # A dot file is not called an extension: that read oddly for one
+        # that is no extension at all.
+        (".selected", "-o .selected: the name has no extension (a name "
+                      "starting with a dot and with no other has none), so it "
+                      "names no output format (.json, .csv, .npy)"),
         # Not only an extension: a hidden file's, or none at all.
         (".a.txt", "-o .a.txt: unknown output format '.txt'; use .json"),
         ("...", "-o ...: unknown output format '(no extension)'; use .json"),
@@ -2261,19 +2266,20 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
             f"{tmp_path / 'picks.json'}")):
         write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0])
     # Nor was a name that is only an extension of another format told so.
-    unknown = ("the name is only an extension (a name starting with a dot has "
-               "none), and '.txt' is not an embeddings format (.npy, .npz, "
-               ".csv, .tsv, .parquet); give the file a name such as ")
+    unknown = ("the name has no extension (a name starting with a dot and "
+               "with no other has none), so it names no embeddings format "
+               "(.npy, .npz, .csv, .tsv, .parquet); give the file a name such "
+               "as ")
     proc = call_bilaf("select", ".txt", "-b", "2", "-q", cwd=tmp_path)
     assert_one_line_error(proc, f".txt: {unknown}embeddings.npy")
     with pytest.raises(InputError, match=re.escape(
-            f"{tmp_path / '.TXT'}: {unknown.replace('.txt', '.TXT')}"
+            f"{tmp_path / '.TXT'}: {unknown}"
             f"{tmp_path / 'embeddings.npy'}")):
         load_embeddings(tmp_path / ".TXT")
     with pytest.raises(InputError, match=re.escape(
-            f"-o {tmp_path / '.txt'}: the name is only an extension (a name "
-            "starting with a dot has none), and '.txt' is not an output format "
-            "(.json, .csv, .npy); give a file name such as "
+            f"-o {tmp_path / '.txt'}: the name has no extension (a name "
+            "starting with a dot and with no other has none), so it names no "
+            "output format (.json, .csv, .npy); give a file name such as "
             f"{tmp_path / 'picks.json'}")):
         write_selection(tmp_path / ".txt", [1], roles=["core"], pseudo_classes=[0])
     # A name with no extension at all was quoted as the format ''.
