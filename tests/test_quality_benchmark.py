@@ -1552,19 +1552,24 @@ def test_nstrat_config_shares_its_start_by_neyman_allocation(monkeypatch):
     assert (start >= 150).sum() > 6
 
 
-def test_benchmarks_page_neyman_allocation_figures():
-    """The page's Neyman-allocation figures are the results file's."""
+def _fashion_idea_paragraph(heading, config):
+    """The committed study cells, the page's paragraph under ``heading``,
+    Fashion-MNIST's budgets and ``config``'s mean over seeds 0-2 at each."""
     cells = _study_accuracies("quality_ideas.csv")
-    page = _benchmarks_page()
-    text = page.split("*Neyman allocation among the strata*")[1].split(
+    text = _benchmarks_page().split(heading)[1].split(
         "**Test split (3 seeds).**")[0]
     budgets = STUDY_BUDGETS["fashion-mnist"]
+    means = [sum(cells["fashion-mnist", config, b][s] for s in (0, 1, 2)) / 3
+             for b in budgets]
+    return cells, text, budgets, means
 
-    def means(config):
-        return [sum(cells["fashion-mnist", config, b][s] for s in (0, 1, 2)) / 3
-                for b in budgets]
 
-    ours, theirs = means("nstrat30"), means("pstrat30")
+def test_benchmarks_page_neyman_allocation_figures():
+    """The page's Neyman-allocation figures are the results file's."""
+    _, text, _, ours = _fashion_idea_paragraph(
+        "*Neyman allocation among the strata*", "nstrat30")
+    theirs = _fashion_idea_paragraph(
+        "*Neyman allocation among the strata*", "pstrat30")[3]
     assert " / ".join(f"{v:.2f}" for v in ours) in text
     assert " / ".join(f"{v:.2f}" for v in theirs) in text
     gap = sum(theirs) / 3 - sum(ours) / 3
@@ -1576,12 +1581,8 @@ def test_benchmarks_page_neyman_allocation_figures():
 def test_benchmarks_page_stratified_start_alone_figures():
     """The page's figures for the stratified start without ActiveFT
     (``sstart30``) are the results file's, its gaps paired over seeds."""
-    cells = _study_accuracies("quality_ideas.csv")
-    text = _benchmarks_page().split("*The stratified start alone*")[1].split(
-        "**Test split (3 seeds).**")[0]
-    budgets = STUDY_BUDGETS["fashion-mnist"]
-    ours = [sum(cells["fashion-mnist", "sstart30", b][s] for s in (0, 1, 2)) / 3
-            for b in budgets]
+    cells, text, budgets, ours = _fashion_idea_paragraph(
+        "*The stratified start alone*", "sstart30")
     assert " / ".join(f"{v:.2f}" for v in ours) in text
     assert f"a mean of {sum(ours) / 3:.2f}" in text
     gains = [_paired(cells, "fashion-mnist", "pstrat30", "sstart30", b)
@@ -1723,12 +1724,8 @@ def test_benchmarks_page_best_of_three_starts_figures():
     """The page's figures for ``pbest3`` are the results file's, its gap to
     ``pstrat30`` paired over seeds, and the runs that kept ``pstrat30``'s
     own start (the same picks) have its accuracies."""
-    cells = _study_accuracies("quality_ideas.csv")
-    text = _benchmarks_page().split("*The best of three starts*")[1].split(
-        "**Test split (3 seeds).**")[0]
-    budgets = STUDY_BUDGETS["fashion-mnist"]
-    ours = [sum(cells["fashion-mnist", "pbest3", b][s] for s in (0, 1, 2)) / 3
-            for b in budgets]
+    cells, text, budgets, ours = _fashion_idea_paragraph(
+        "*The best of three starts*", "pbest3")
     assert " / ".join(f"{v:.2f}" for v in ours) in text
     gap = -sum(_paired(cells, "fashion-mnist", "pbest3", "pstrat30", b)
                for b in budgets) / 3
