@@ -412,6 +412,50 @@ def test_winner_similarities_bits_do_not_depend_on_the_other_rows():
     winner_similarities(X[rows], C, winner[rows], inv[rows], ub[rows],
                         np.full(7, 0.01), part, part_need)
     np.testing.assert_array_equal(part, raw[rows])
+
+
+def _float64_sums(X, C):
+    """Every row's product with every centroid, summed in float64 by the
+    kernel that decides ActiveFT's near ties (rows x centroids)."""
+    from sklearn_bilaf._kernels import winner_similarities
+
+    m, K = X.shape[0], C.shape[0]
+    sums = np.empty((K, m))
+    for k in range(K):
+        winner_similarities(X, C, np.full(m, k), np.ones(m), np.full(m, np.inf),
+                            np.zeros(m), sums[k], np.empty(m, dtype=np.bool_))
+    return sums.T
+
+
+def _nearly_parallel(rng, d, n_rows, n_centroids, spread):
+    """float32 rows close to one direction, and unit centroids ``spread``
+    apart around it (float64 raw centroids and their float32 unit rows)."""
+    centre = rng.standard_normal(d)
+    centre /= np.linalg.norm(centre)
+    X = (centre + 0.05 * rng.standard_normal((n_rows, d))).astype(np.float32)
+    theta = centre + spread * rng.standard_normal((n_centroids, d))
+    return X, theta, _unit(theta).astype(np.float32)
+
+
+def test_activeft_near_ties_are_decided_beyond_a_few_ulps_of_blas_rounding():
+    # Rows nearly parallel to centroids a few ulps apart (float32, 256
+    # features): BLAS's products of a row are off by up to about five ulps of
+    # its norm, and their arg-max is wrong on hundreds of the 2,000 rows.
+    # Every winner must be the float64 sums' arg-max (spec: k_i = argmax_j
+    # S_ij): the products decided on those sums must reach as far as the
+    # rounding bound, not a couple of ulps (that missed 62 rows).
+    X, _, C = _nearly_parallel(np.random.default_rng(0), 256, 2000, 8, 1e-6)
+    C_t = np.ascontiguousarray(C.T)
+    exact = _float64_sums(X, C).argmax(axis=1)
+    if not np.any((X @ C_t).argmax(axis=1) != exact):
+        pytest.skip("this BLAS rounds these products too accurately")
+    inv = core_module._inverse_row_norms(X, np.dtype(np.float32))
+    with core_module._ActiveFTObjective(X, inv, 0.07, 1.0, C.shape[0]) as objective:
+        top, _, _ = objective._compare_all(X, inv, C, C_t)
+    np.testing.assert_array_equal(top, exact)
+
+
+
 @pytest.mark.parametrize("init, search, batch_size", [
     ("random", "exact", None), ("k-means", "exact", None),
     ("random", "graph", None), ("random", "exact", 3000),
