@@ -1,5 +1,6 @@
 """Stage 1 (spec §1): ActiveFT in numpy and the other core selectors."""
 
+import itertools
 import re
 import warnings
 
@@ -454,6 +455,49 @@ def test_activeft_near_ties_are_decided_beyond_a_few_ulps_of_blas_rounding():
         top, _, _ = objective._compare_all(X, inv, C, C_t)
     np.testing.assert_array_equal(top, exact)
 
+
+def test_activeft_skipping_allows_for_the_rounding_of_the_kept_bound(monkeypatch):
+    # A row keeps, as the bound on its best other centroid, that centroid's
+    # product as BLAS gave it, which can be an ulp or so of the row's norm
+    # too low.  That centroid can then move by less than the winner's lead
+    # over the bound and still overtake the winner: a row skipped on a slack
+    # of the centroids' movement alone (without the rounding of both sides)
+    # kept its stale winner, and the loss was not the spec's.
+    d = 256
+    for seed, share in itertools.product(range(300), np.linspace(0.2, 1.0, 9)):
+        x, theta, C = _nearly_parallel(np.random.default_rng(seed), d, 1, 2, 1e-7)
+        inv = core_module._inverse_row_norms(x, np.dtype(np.float32))
+        sums = _float64_sums(x, C)[0] * float(inv[0])
+        bound = (x @ np.ascontiguousarray(C.T))[0].astype(np.float64) * float(inv[0])
+        winner = int(sums.argmax())
+        other = 1 - winner
+        lead, low = sums[winner] - sums[other], sums[other] - bound[other]
+        if not 0 < lead < low:
+            continue
+        # The other centroid turned toward the row, by more than the lead.
+        row = x[0].astype(np.float64) / np.linalg.norm(x[0].astype(np.float64))
+        toward = row - (row @ C[other]) * C[other]
+        moved = theta.copy()
+        moved[other] = _unit(theta[other : other + 1])[0] + (
+            (lead + share * low) * toward / np.linalg.norm(toward))
+        C_moved = _unit(moved).astype(np.float32)
+        movement = np.linalg.norm(C_moved.astype(np.float64) - C, axis=1).max()
+        if (_float64_sums(x, C_moved)[0].argmax() == other
+                and sums[winner] - bound[other] > movement * (1 + 1e-5)):
+            break
+    else:
+        pytest.skip("this BLAS does not round these products low enough")
+
+    def run(skip):
+        monkeypatch.setattr(core_module._ActiveFTObjective, "skip_certain_rows", skip)
+        with core_module._ActiveFTObjective(x, inv, 0.07, 1.0, 2) as objective:
+            losses = [objective(theta)[0], objective(moved)[0]]
+            return losses, int(objective._winner[0])
+
+    (fast, fast_winner), (full, full_winner) = run(True), run(False)
+    assert full_winner == other
+    assert fast_winner == other
+    assert fast == full
 
 
 @pytest.mark.parametrize("init, search, batch_size", [
