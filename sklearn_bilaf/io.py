@@ -1543,10 +1543,11 @@ def read_ids(path, n_rows, *, column=None):
 def output_name_problem(path):
     """What is wrong with an output file *name*, whatever is on disk, or None.
 
-    An empty name, one that ends with a separator (a folder), one that is
-    only an extension (``.json``, which has none) or one whose extension is
-    not an output format: mistakes of the command line, which the command
-    reports before reading anything.
+    An empty name, one that ends with a separator or with a last part of
+    ``.`` or ``..`` (a folder), one that is only an extension (``.json``,
+    which has none) or one whose extension is not an output format:
+    mistakes of the command line, which the command reports before reading
+    anything.
 
     Parameters
     ----------
@@ -1571,6 +1572,12 @@ def output_name_problem(path):
         return "-o '': the output file name is empty; give one such as selected.json"
     if text.endswith(("/", os.sep)):
         return (f"-o {text}: ends with a separator, so it names a folder; give a "
+                f"file name, e.g. {Path(text) / 'selected.json'}")
+    # A last part of . or .. names a folder too; Path drops a trailing ".",
+    # so below it would be told as another name with no extension.
+    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
+    if last in (".", ".."):
+        return (f"-o {text}: ends with {last!r}, so it names a folder; give a "
                 f"file name, e.g. {Path(text) / 'selected.json'}")
     bare = _only_an_extension(text)
     if bare is not None:

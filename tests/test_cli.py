@@ -2119,6 +2119,13 @@ def test_negative_looking_values_keep_their_option():
              "selected.json"),
         ("new/", "-o new/: ends with a separator, so it names a folder; give a "
                  "file name, e.g. new/selected.json"),
+        # So does a name whose last part is . or .. (a folder that does not
+        # exist yet): it said "-o new: unknown output format '(no
+        # extension)'", quoting a name that was not given.
+        ("new/.", "-o new/.: ends with '.', so it names a folder; give a file "
+                  "name, e.g. new/selected.json"),
+        ("new/..", "-o new/..: ends with '..', so it names a folder; give a "
+                   "file name, e.g. new/../selected.json"),
         ("s.txt", "-o s.txt: unknown output format '.txt'; use .json, .csv, .npy"),
         ("selected", "-o selected: unknown output format '(no extension)'"),
         # A name that is only an extension has none for Python (a hidden
