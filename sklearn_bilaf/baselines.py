@@ -49,6 +49,11 @@ __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 #: Relative margin below the purity limit (see ProbCoverSelector).
 _RADIUS_MARGIN = 1e-6
 
+#: A pool whose mean's squared norm exceeds this many times its mean squared
+#: distance to the mean is centred before ProbCover measures distances (see
+#: _near_the_origin).
+_FAR_FROM_THE_ORIGIN = 2.0 ** 10
+
 
 def _in_geometry(X, metric):
     """X in the selector's geometry: as given, or L2-normalised for cosine."""
@@ -95,6 +100,40 @@ def _covers_every_pair(X, radius):
     eps = np.finfo(np.float64).eps
     worst = 4 * spread * (1 + 1e-6) + 16 * (d + 2) * eps * largest
     return radius * radius * (1 - 1e-6) > worst
+
+def _near_the_origin(X):
+    """X, or X minus its mean when the pool lies far from the origin.
+
+    The purity distances and the radius search compute squared distances in
+    the expanded form ``|x|^2 - 2 x.y + |y|^2`` (in float64, float32 pools
+    included), whose rounding grows with ``|x|^2``, not with the distance:
+    a pool 2^20 times its spread from the origin lost the digits the purity
+    radius's relative margin relies on, one 2^30 away all of them (radius 0).
+    Distances do not change under a translation, so such a pool is moved to
+    its mean.  An ordinary pool (its mean within 32 times its root-mean-square
+    spread of the origin: digits 1.5, standardised or unit-norm pools less)
+    is returned as it is, its distances the same bits as before; it is too
+    near the origin for the rounding to reach the margin.
+
+    The mean is rounded to X's dtype before the subtraction, so a float32
+    pool stays float32 (a copy of the pool): in a column far from the origin
+    (its values within a factor of two of its mean) the subtraction is
+    exact, elsewhere it rounds by at most half an ulp of the centred value.
+    """
+    n, d = X.shape
+    step = chunk_rows(n, 16 * d + 1)
+    center = np.zeros(d)
+    for start in range(0, n, step):
+        center += np.asarray(X[start:start + step], dtype=np.float64).sum(axis=0)
+    center /= n
+    spread = 0.0
+    for start in range(0, n, step):
+        rows = np.asarray(X[start:start + step], dtype=np.float64)
+        spread += float(((rows - center) ** 2).sum())
+    if float(center @ center) <= _FAR_FROM_THE_ORIGIN * (spread / n):
+        return X
+    return np.subtract(X, center.astype(X.dtype))
+
 
 def _ball_graph(X, radius):
     """The ball graph of radius ``radius`` as CSR arrays ``(indptr, indices)``:
@@ -493,7 +532,14 @@ class ProbCoverSelector(BaseCoreSelector):
     pool of extreme scale (float32 values under about 1e-16, say, whose
     squared distances would underflow) is copied scaled by a power of two,
     which rounds nothing: its balls and picks are those of the pool at an
-    ordinary scale, ``radius`` and ``radius_`` in the units of X.
+    ordinary scale, ``radius`` and ``radius_`` in the units of X.  A pool
+    far from the origin (its mean more than 32 times its root-mean-square
+    spread from it, a float64 pool of unit spread moved by 1e6, say) is
+    measured on a centred copy, in X's dtype: the distances are the same,
+    but the search's expanded form rounds in proportion to the squared
+    norms, which there swamped the distances (another radius and other
+    picks than the same pool near the origin; radius 0 at 1e9).  Ordinary
+    pools are used as they are.
 
     Parameters
     ----------
@@ -651,6 +697,9 @@ class ProbCoverSelector(BaseCoreSelector):
         exponent = _scale_exponent(Xg)
         if exponent:
             Xg = np.ldexp(Xg, exponent)
+        # Far from the origin the expanded form's rounding swamps the
+        # distances: such a pool is centred (see _near_the_origin).
+        Xg = _near_the_origin(Xg)
         if self.radius is None:
             radius, purity = self._pure_radius(Xg, random_state)
         else:

@@ -692,3 +692,61 @@ def test_probcover_cosine_radius_is_a_distance_between_normalised_rows():
     assert ('With ``metric="cosine"`` it is a Euclidean distance between '
             "L2-normalised rows, ``sqrt(2 * (1 - cos))``") in text
     assert "balls of cosine distance c have ``radius=sqrt(2 * c)``" in text
+
+
+@pytest.mark.parametrize("dtype, shift, step, n_features", [
+    (np.float64, 2.0**20, None, 20), (np.float64, 2.0**30, None, 20),
+    (np.float32, 1e6, 2.0**-4, 64)])
+def test_probcover_is_unchanged_by_a_translation_far_from_the_origin(
+        dtype, shift, step, n_features):
+    """ProbCover on a pool moved far from the origin (every row plus the same
+    vector, exactly) selects what it selects on the pool where it was: its
+    distances are those of the moved pool.  The purity distances and the
+    radius search take them in the expanded form ``|x|^2 - 2 x.y + |y|^2``
+    (float64 even for a float32 pool), whose rounding grows with ``|x|^2``:
+    a float64 pool 2^20 times its spread from the origin lost the digits
+    the radius's relative margin of 1e-6 relies on (its radius 1.3e-6 off),
+    one 2^30 away all of them (radius 0, rows 0, 1, 2, ... picked), and a
+    float32 pool of 64 features 1e6 away had another radius and, with the
+    same radius, another ball graph."""
+    X, _ = make_blobs(400, n_features=n_features, centers=4, cluster_std=3.0,
+                      random_state=0)
+    if step is not None:  # float32: values float32 holds at the shift too
+        X = np.round(X / step) * step
+    moved = (X + shift).astype(dtype)
+    here = (moved.astype(np.float64) - shift).astype(dtype)
+    # The same differences between rows, exactly.
+    assert np.array_equal(moved.astype(np.float64) - moved[:1],
+                          here.astype(np.float64) - here[:1])
+    purity = ProbCoverSelector(n_cores=20, n_classes=4, random_state=0)
+    for base in (purity, clone(purity).set_params(radius=purity.fit(here).radius_)):
+        base.fit(here)
+        far = clone(base).fit(moved)
+        np.testing.assert_array_equal(far.selection_order_, base.selection_order_)
+        np.testing.assert_allclose(far.radius_, base.radius_, rtol=1e-9)
+        assert far.purity_ == base.purity_
+        assert far.n_edges_ == base.n_edges_
+
+
+def test_probcover_measures_ordinary_pools_as_they_are():
+    """Only a pool far from the origin is centred: ordinary pools (digits,
+    standardised, unit-norm rows; float32 and float64) reach the distance
+    computations as they are, with the same bits, so their radius and picks
+    are what they were before the centring existed."""
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_bilaf.baselines import _near_the_origin
+
+    rng = np.random.RandomState(0)
+    unit = rng.standard_normal((500, 12))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    scaled = StandardScaler().fit_transform(rng.standard_normal((500, 30)) + 5)
+    for X in (load_digits().data, scaled, unit, unit + unit.mean(axis=0)):
+        for dtype in (np.float64, np.float32):
+            pool = X.astype(dtype)
+            assert _near_the_origin(pool) is pool
+    moved = scaled + 40.0  # 40 standard deviations in every feature
+    centred = _near_the_origin(moved.astype(np.float32))
+    assert centred.dtype == np.float32
+    np.testing.assert_allclose(centred.mean(axis=0), 0, atol=1e-4)
