@@ -1312,6 +1312,17 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{path}: is compressed ({suffix}); decompress it first, and give "
             f"the {suffix_of(path.stem)} file"
         )
+    inner = _only_an_extension(path.stem) if suffix in _COMPRESSED_SUFFIXES else None
+    if inner is not None and inner.lower() in EMBEDDING_SUFFIXES:
+        # .csv.gz: for Python a hidden file '.csv' whose extension is .gz,
+        # which said "unknown embeddings format '.gz'"; told as emb.csv.gz
+        # and .csv are, both at once.
+        raise InputError(
+            f"{path}: is compressed ({suffix}), and the rest of the name is "
+            "only an extension (a name starting with a dot has none); "
+            f"decompress it first, and give the {inner.lower()} file a name "
+            f"such as {path.with_name('embeddings' + inner)}"
+        )
     bare = _only_an_extension(path)
     if bare is not None:
         raise InputError(_only_an_extension_problem(

@@ -2300,6 +2300,40 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
     assert json.loads((tmp_path / ".json").read_text())
 
 
+def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
+    """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
+    of a known format, as 'emb.csv.gz' is, but its format's name stands
+    alone before '.gz': Python reads it as a hidden file '.csv' whose
+    extension is '.gz', and it was told "unknown embeddings format '.gz'".
+    It is told, as 'emb.csv.gz' is, that it is compressed, and, as '.csv'
+    is, that the rest of its name is only an extension."""
+    import gzip
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    text = b"1,2\n3,4\n5,6\n"
+    (tmp_path / ".csv.gz").write_bytes(gzip.compress(text))
+    proc = call_bilaf("select", ".csv.gz", "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(
+        proc, ".csv.gz: is compressed (.gz), and the rest of the name is only "
+        "an extension (a name starting with a dot has none); decompress it "
+        "first, and give the .csv file a name such as embeddings.csv")
+    with pytest.raises(InputError, match=re.escape(
+            f"{tmp_path / '.NPY.xz'}: is compressed (.xz), and the rest of the "
+            "name is only an extension (a name starting with a dot has none); "
+            "decompress it first, and give the .npy file a name such as "
+            f"{tmp_path / 'embeddings.NPY'}")):
+        load_embeddings(tmp_path / ".NPY.xz")
+    # As before: a name with more before the format, and a dot file whose
+    # rest is no format (a hidden file '.a' compressed, for Python).
+    proc = call_bilaf("select", "e.csv.gz", "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "e.csv.gz: is compressed (.gz); decompress it "
+                          "first, and give the .csv file")
+    with pytest.raises(InputError, match=re.escape(
+            f"{tmp_path / '.a.gz'}: unknown embeddings format '.gz'")):
+        load_embeddings(tmp_path / ".a.gz")
+
+
 def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     """The advice for an object .npy file was X.astype(np.float32), which
     fails on an array of row arrays (one per sample, as a DataFrame column
