@@ -28,6 +28,7 @@ from .io import (
     OUTPUT_SUFFIXES,
     InputError,
     _check_ids_file,
+    _ids_name_problem,
     _is_stream,
     _rows_text,
     check_output_path,
@@ -590,8 +591,11 @@ def _check_option_combinations(args):
             id_column=args.id_column if args.ids is None else None,
             label_column=args.label_column, header=args.header,
         )
+        # An ids file named '.csv' is told as such (see _ids_name_problem),
+        # not that --id-column needs a .csv/.tsv file.
         if (problem is None and args.ids is not None and args.id_column is not None
-                and suffix_of(args.ids) not in (".csv", ".tsv")):
+                and suffix_of(args.ids) not in (".csv", ".tsv")
+                and _ids_name_problem(args.ids) is None):
             problem = (
                 "--id-column with --ids only applies to .csv/.tsv id files "
                 "(other id files hold one id per line)"

@@ -1417,6 +1417,32 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
     return None
 
 
+def _ids_name_problem(path):
+    """What is wrong with an ids file *name*, whatever is on disk, or None.
+
+    A name that is only the extension of a table (``.csv``, ``.tsv``) has
+    none for Python (a hidden file), so the file was read as one id per
+    line, its header taken for an id; it is told, as an embeddings file
+    named ``.csv`` is, that the name is only an extension.  Any other name
+    is an ids file (a dot file such as ``.ids`` holds one id per line).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ids file (``--ids``).
+
+    Returns
+    -------
+    problem : str or None
+        The message, starting with the name; None for a usable name.
+    """
+    bare = _only_an_extension(path)
+    if bare is None or bare.lower() not in _DELIMITERS:
+        return None
+    return _only_an_extension_problem(path, bare, tuple(_DELIMITERS), "",
+                                      "give the file a name such as", "ids")
+
+
 def _check_ids_file(path):
     """Refuse, before the pool is read, an ids file that is missing, a
     folder, or of a kind ids never come from (``.npy``, ...).
@@ -1430,6 +1456,9 @@ def _check_ids_file(path):
             f"--ids {path}: ids must come from a text file (one id per line) "
             "or a column of a .csv/.tsv file"
         )
+    problem = _ids_name_problem(path)
+    if problem is not None:
+        raise InputError(f"--ids {problem}")
     problem = _input_name_problem(path, "ids")
     if problem is not None:
         raise InputError(f"--ids {problem}")
@@ -1446,7 +1475,9 @@ def read_ids(path, n_rows, *, column=None):
     A text file (any extension but .csv/.tsv) holds one id per line; trailing
     empty lines are ignored.  A CSV/TSV file must have a header row; ``column``
     (a name or 0-based position) picks the id column, and may be omitted when
-    the file has a single column.  Ids must be distinct.
+    the file has a single column.  Ids must be distinct.  A file named only
+    ``.csv`` or ``.tsv`` (a name that is only an extension) is refused: its
+    name says neither how to read it nor, for Python, that it is a table.
 
     Parameters
     ----------

@@ -2334,6 +2334,37 @@ def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
         load_embeddings(tmp_path / ".a.gz")
 
 
+@pytest.mark.parametrize("name", [".csv", ".TSV"])
+@pytest.mark.parametrize("id_column", [None, "id"])
+def test_ids_file_named_only_by_an_extension_is_told(tmp_path, name, id_column):
+    """'--ids .csv' (a hidden file named '.csv') was read as a text file of
+    one id per line, since the name has no extension for Python: its header
+    was counted as an id ("is line 1 a header? ... save the ids as a .csv
+    file"), and with --id-column it was told that --id-column only applies
+    to .csv/.tsv id files.  It is told, as an embeddings file named '.csv'
+    is, that the name is only an extension."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    separator = "\t" if name.lower() == ".tsv" else ","
+    (tmp_path / name).write_text(
+        f"id{separator}x\n" + "".join(f"r{i}{separator}{i}\n" for i in range(20)))
+    extra = [] if id_column is None else ["--id-column", id_column]
+    proc = call_bilaf("select", "e.npy", "-b", "4", "-q", "--ids", name, *extra,
+                      cwd=tmp_path)
+    assert_one_line_error(
+        proc, f"--ids {name}: the name is only an extension (a name starting "
+        f"with a dot has none); give the file a name such as ids{name}")
+    with pytest.raises(InputError, match=re.escape(
+            f"--ids {tmp_path / name}: the name is only an extension")):
+        read_ids(tmp_path / name, 20, column=id_column)
+    # Any other name is an ids file as before: a dot file holds one id a line.
+    (tmp_path / ".ids").write_text("".join(f"r{i}\n" for i in range(20)))
+    assert read_ids(tmp_path / ".ids", 20) == [f"r{i}" for i in range(20)]
+    (tmp_path / name).rename(tmp_path / f"ids{name}")
+    assert read_ids(tmp_path / f"ids{name}", 20, column="id")[:2] == ["r0", "r1"]
+
+
 def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     """The advice for an object .npy file was X.astype(np.float32), which
     fails on an array of row arrays (one per sample, as a DataFrame column
