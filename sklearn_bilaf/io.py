@@ -1417,6 +1417,39 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
     return None
 
 
+_IDS_COME_FROM_TEXT = ("ids must come from a text file (one id per line) or a "
+                       "column of a .csv/.tsv file")
+
+
+def _binary_ids(path):
+    """Why an ids file that failed to decode is binary, or None.
+
+    The embeddings' advice (:func:`_not_utf8`: "name it .npy", "save the
+    embeddings with np.save") does not apply to ids, which no binary format
+    holds: a file of a known binary format, or one holding NUL bytes, is
+    told that ids come from text.  A pipe, which cannot be read again, and
+    text in another encoding are left to :func:`_not_utf8`.
+    """
+    try:
+        head = _magic(path, 8192) if stat.S_ISREG(os.stat(path).st_mode) else None
+    except (OSError, InputError):
+        head = None
+    if head is None or head.startswith(_GZIP_MAGIC):
+        return None  # gzip: _not_utf8's "decompress it first" applies
+    what = next((what for magic, what, _ in _KNOWN_MAGIC
+                 if head.startswith(magic)), None)
+    if what is None and _is_pickle(head):
+        what = "a Python pickle"
+    if what is not None:
+        return f"not UTF-8 text: it is {what}; {_IDS_COME_FROM_TEXT}"
+    # UTF-16 and UTF-32 text holds NUL bytes too: _not_utf8 tells it.
+    if b"\x00" in head and not head.startswith(
+            tuple(bom for bom, _ in _OTHER_TEXT_BOMS)):
+        return (f"not UTF-8 text: it holds NUL bytes, as binary files do; "
+                f"{_IDS_COME_FROM_TEXT}")
+    return None
+
+
 def _ids_name_problem(path):
     """What is wrong with an ids file *name*, whatever is on disk, or None.
 
@@ -1452,10 +1485,7 @@ def _check_ids_file(path):
     """
     path = Path(path)
     if suffix_of(path) in (".npy", ".npz", ".parquet", ".json"):
-        raise InputError(
-            f"--ids {path}: ids must come from a text file (one id per line) "
-            "or a column of a .csv/.tsv file"
-        )
+        raise InputError(f"--ids {path}: {_IDS_COME_FROM_TEXT}")
     problem = _ids_name_problem(path)
     if problem is not None:
         raise InputError(f"--ids {problem}")
@@ -1558,7 +1588,8 @@ def read_ids(path, n_rows, *, column=None):
                     ids.pop()
                 lines = range(1, len(ids) + 1)
     except UnicodeDecodeError as exc:
-        raise InputError(f"--ids {source}: {_not_utf8(path, exc)}") from None
+        why = _binary_ids(path) or _not_utf8(path, exc)
+        raise InputError(f"--ids {source}: {why}") from None
     except csv.Error as exc:
         raise InputError(
             f"--ids {source}: malformed table ({_one_line(exc)})"

@@ -2365,6 +2365,36 @@ def test_ids_file_named_only_by_an_extension_is_told(tmp_path, name, id_column):
     assert read_ids(tmp_path / f"ids{name}", 20, column="id")[:2] == ["r0", "r1"]
 
 
+def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
+    """An ids file holding a NumPy array, an np.savez archive or a pickle
+    was given the embeddings' advice: "name it .npy" (and '--ids ids.npy'
+    is refused), "save the embeddings with np.save"; another binary file
+    with no extension was asked whether it was "a binary file with a  name".
+    Each is told that ids come from text."""
+    import pickle
+
+    from sklearn_bilaf.io import InputError, read_ids
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    advice = ("ids must come from a text file (one id per line) or a column "
+              "of a .csv/.tsv file")
+    np.save(tmp_path / "array.npy", np.arange(20))
+    (tmp_path / "array.npy").rename(tmp_path / "ids.txt")
+    np.savez(tmp_path / "archive.npz", ids=np.arange(20))
+    (tmp_path / "archive.npz").rename(tmp_path / "ids.csv")
+    (tmp_path / "ids.pkl").write_bytes(pickle.dumps([str(i) for i in range(20)]))
+    (tmp_path / "ids").write_bytes(b"\x00\x01\xff" * 20)
+    for name, what in (("ids.txt", "it is a NumPy .npy file; "),
+                       ("ids.csv", "it is a zip archive, as np.savez writes; "),
+                       ("ids.pkl", "it is a Python pickle; "),
+                       ("ids", "it holds NUL bytes, as binary files do; ")):
+        proc = call_bilaf("select", "e.npy", "-b", "4", "-q", "--ids", name,
+                          cwd=tmp_path)
+        assert_one_line_error(proc, f"--ids {name}: not UTF-8 text: {what}{advice}")
+        with pytest.raises(InputError, match=re.escape(what + advice)):
+            read_ids(tmp_path / name, 20)
+
+
 def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     """The advice for an object .npy file was X.astype(np.float32), which
     fails on an array of row arrays (one per sample, as a DataFrame column
