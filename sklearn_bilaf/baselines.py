@@ -101,6 +101,7 @@ def _covers_every_pair(X, radius):
     worst = 4 * spread * (1 + 1e-6) + 16 * (d + 2) * eps * largest
     return radius * radius * (1 - 1e-6) > worst
 
+
 def _near_the_origin(X):
     """X, or X minus its mean when the pool lies far from the origin.
 
@@ -121,18 +122,36 @@ def _near_the_origin(X):
     exact, elsewhere it rounds by at most half an ulp of the centred value.
     """
     n, d = X.shape
-    step = chunk_rows(n, 16 * d + 1)
-    center = np.zeros(d)
-    for start in range(0, n, step):
-        center += np.asarray(X[start:start + step], dtype=np.float64).sum(axis=0)
-    center /= n
-    spread = 0.0
-    for start in range(0, n, step):
-        rows = np.asarray(X[start:start + step], dtype=np.float64)
-        spread += float(((rows - center) ** 2).sum())
-    if float(center @ center) <= _FAR_FROM_THE_ORIGIN * (spread / n):
+    center = _column_sums(X) / n
+    spread = float(np.sum(_column_sums(X, center)))
+    if float(np.sum(center * center)) <= _FAR_FROM_THE_ORIGIN * (spread / n):
         return X
     return np.subtract(X, center.astype(X.dtype))
+
+
+def _column_sums(X, center=None):
+    """The float64 sums of X's columns (of ``(X - center) ** 2`` when
+    ``center`` is given), the same bits for the same pool whatever the
+    settings.
+
+    Blocks of a fixed number of rows (at most 512 KiB in float64, or one
+    row), each copied in C order, are summed and their sums added in turn:
+    neither the blocks nor their order of addition depend on
+    ``working_memory`` or on X's memory order.  Chunks of working_memory's
+    length, and numpy's pairwise sum down a Fortran-ordered column, rounded
+    differently: the same pool was centred on another mean under another
+    setting, and near the threshold could be centred or not.
+    """
+    n, d = X.shape
+    step = max(1, 2**16 // d)
+    total = np.zeros(d)
+    for start in range(0, n, step):
+        rows = np.array(X[start:start + step], dtype=np.float64, order="C")
+        if center is not None:
+            rows -= center
+            np.square(rows, out=rows)
+        total += rows.sum(axis=0)
+    return total
 
 
 def _ball_graph(X, radius):

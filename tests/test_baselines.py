@@ -750,3 +750,38 @@ def test_probcover_measures_ordinary_pools_as_they_are():
     centred = _near_the_origin(moved.astype(np.float32))
     assert centred.dtype == np.float32
     np.testing.assert_allclose(centred.mean(axis=0), 0, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_probcover_centring_does_not_depend_on_the_chunks(dtype):
+    """The centring of a pool far from the origin (its decision and the
+    centred copy) is the same bits whatever ``working_memory`` and the
+    pool's memory order: its mean and spread were added chunk by chunk
+    (chunks of working_memory's size, the same pool's sums rounded
+    differently under another setting) and in the pool's own order (a
+    Fortran-ordered pool was summed pairwise), so that the same pool's radius
+    moved in its last bits with the setting, and near the threshold the
+    decision itself could flip.  ProbCover on an ordinary pool does not
+    depend on working_memory either."""
+    import sklearn
+
+    from sklearn_bilaf.baselines import _near_the_origin
+
+    X, _ = make_blobs(3000, n_features=20, centers=4, cluster_std=3.0,
+                      random_state=0)
+    shift = np.random.default_rng(0).uniform(-1, 1, 20) * 1e5
+    moved = (X + shift).astype(dtype)
+    expected = _near_the_origin(moved)
+    assert expected is not moved
+    base = ProbCoverSelector(n_cores=40, n_classes=4, random_state=0).fit(moved)
+    for working_memory in (0.01, 0.1):  # 1 and 13 rows a chunk
+        with sklearn.config_context(working_memory=working_memory):
+            for pool in (moved, np.asfortranarray(moved)):
+                np.testing.assert_array_equal(_near_the_origin(pool), expected)
+            with warnings.catch_warnings():
+                # scikit-learn's own chunks cannot fit 0.01 MiB.
+                warnings.simplefilter("ignore", UserWarning)
+                other = clone(base).fit(moved)
+        assert other.radius_ == base.radius_
+        np.testing.assert_array_equal(other.selection_order_,
+                                      base.selection_order_)
