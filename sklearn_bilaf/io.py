@@ -1657,7 +1657,8 @@ def output_name_problem(path):
         return _only_an_extension_message(text, bare)
     suffix = suffix_of(text)
     if suffix not in OUTPUT_SUFFIXES:
-        return (f"-o {Path(text)}: unknown output format "
+        # The name as typed: Path would write ./x.txt as x.txt.
+        return (f"-o {text}: unknown output format "
                 f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}")
     return None
 
@@ -2134,6 +2135,8 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.
     """
+    # The name as given, for the messages (Path writes ./o.xml as o.xml).
+    text = os.fspath(path)
     path = Path(path)
     formats = [suffix.lstrip(".") for suffix in OUTPUT_SUFFIXES]
     if output_format is not None and output_format not in formats:
@@ -2150,7 +2153,7 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         raise InputError(_only_an_extension_message(path, bare))
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
-            f"-o {path}: unknown output format {suffix or '(no extension)'!r}; use "
+            f"-o {text}: unknown output format {suffix or '(no extension)'!r}; use "
             f"{', '.join(OUTPUT_SUFFIXES)}"
         )
     content = format_selection(suffix, indices, roles=roles,

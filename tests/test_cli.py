@@ -2128,6 +2128,9 @@ def test_negative_looking_values_keep_their_option():
                    "file name, e.g. new/../selected.json"),
         ("s.txt", "-o s.txt: unknown output format '.txt'; use .json, .csv, .npy"),
         ("selected", "-o selected: unknown output format '(no extension)'"),
+        # The name as given, not as Path writes it ("-o x.txt", "-o a/b.txt").
+        ("./x.txt", "-o ./x.txt: unknown output format '.txt'; use .json"),
+        ("a//b.txt", "-o a//b.txt: unknown output format '.txt'; use .json"),
         # A name that is only an extension has none for Python (a hidden
         # file): it said "unknown output format '(no extension)'".
         (".json", "-o .json: the name is only an extension (a name starting "
@@ -3516,6 +3519,12 @@ def test_unknown_output_formats_are_refused():
     with pytest.raises(InputError, match=r"-o sel.xml: unknown output format "
                                          r"'.xml'; use .json, .csv, .npy"):
         check_output_path("sel.xml")
+    # The name as given ("./o.xml"), not as Path writes it ("o.xml").
+    with pytest.raises(InputError, match=r"-o \./o\.xml: unknown output format"):
+        write_selection("./o.xml", np.array([1]), roles=["core"],
+                        pseudo_classes=np.array([0]))
+    with pytest.raises(InputError, match=r"-o \./sel\.xml: unknown output format"):
+        check_output_path("./sel.xml")
 
 
 @pytest.mark.parametrize("output_format", [".json", "JSON", "xml", ""])
