@@ -1659,8 +1659,37 @@ def output_name_problem(path):
     if suffix not in OUTPUT_SUFFIXES:
         # The name as typed: Path would write ./x.txt as x.txt.
         return (f"-o {text}: unknown output format "
-                f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}")
+                f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"
+                f"{_compress_through_a_pipe(text, suffix)}")
     return None
+
+
+#: Programs that compress their standard input to their standard output, by
+#: the extension of what they write (a .zip archive is not written so).
+_COMPRESSORS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+
+
+def _compress_through_a_pipe(text, suffix):
+    """For ``-o picks.csv.gz``: how to compress the selection, which is never
+    compressed by its name, through a pipe (doc/cli.rst's ``-o >(gzip >
+    selected.csv.gz)``), in the format the name gives before the compression
+    (csv otherwise: a pipe's own name gives none); else ``""``."""
+    tool = _COMPRESSORS.get(suffix)
+    if tool is None:
+        return ""
+    base = text[:-len(suffix)]
+    dot = base.rfind(".")
+    slash = max(base.rfind("/"), base.rfind(os.sep))
+    inner = base[dot:] if dot > slash else ""
+    if inner.lower() in OUTPUT_SUFFIXES:
+        name, output_format = text, inner.lower().lstrip(".")
+    else:
+        # picks.gz, picks.txt.gz: the csv a pipe gets, and a name saying so.
+        stem = base[:dot] if inner and dot > slash + 1 else base
+        name, output_format = stem + ".csv" + text[-len(suffix):], "csv"
+    option = "" if output_format == "csv" else f" --output-format {output_format}"
+    return ("; to compress the selection, write it through a pipe: "
+            f"-o >({tool} > {shlex.quote(name)}){option}")
 
 
 def _only_an_extension_message(path, name):

@@ -2128,6 +2128,20 @@ def test_negative_looking_values_keep_their_option():
                    "file name, e.g. new/../selected.json"),
         ("s.txt", "-o s.txt: unknown output format '.txt'; use .json, .csv, .npy"),
         ("selected", "-o selected: unknown output format '(no extension)'"),
+        # A compressed name: the output is not compressed, a pipe can be
+        # (the doc's -o >(gzip > selected.csv.gz)), in the name's format.
+        ("picks.csv.gz", "-o picks.csv.gz: unknown output format '.gz'; use "
+                         ".json, .csv, .npy; to compress the selection, write "
+                         "it through a pipe: -o >(gzip > picks.csv.gz)"),
+        ("out/p.json.xz", "-o out/p.json.xz: unknown output format '.xz'; use "
+                          ".json, .csv, .npy; to compress the selection, write "
+                          "it through a pipe: -o >(xz > out/p.json.xz) "
+                          "--output-format json"),
+        ("my picks.bz2", "; to compress the selection, write it through a "
+                         "pipe: -o >(bzip2 > 'my picks.csv.bz2')"),
+        ("p.txt.zst", "pipe: -o >(zstd > p.csv.zst)"),
+        ("p.csv.zip", "-o p.csv.zip: unknown output format '.zip'; use .json, "
+                      ".csv, .npy (see"),
         # The name as given, not as Path writes it ("-o x.txt", "-o a/b.txt").
         ("./x.txt", "-o ./x.txt: unknown output format '.txt'; use .json"),
         ("a//b.txt", "-o a//b.txt: unknown output format '.txt'; use .json"),
