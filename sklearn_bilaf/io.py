@@ -124,6 +124,16 @@ def suffix_of(path):
     return Path(path).suffix.lower()
 
 
+def _folder_ending(text):
+    """How the file name ``text`` (as given) says it is a folder's: "a
+    separator" for ``new/``, "'.'" or "'..'" for ``new/.`` and ``new/..``;
+    None for a name that may be a file's."""
+    if text.endswith(("/", os.sep)):
+        return "a separator"
+    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
+    return repr(last) if last in (".", "..") else None
+
+
 def _only_an_extension(path):
     """The name of ``path`` when it is an extension and nothing else
     (``.json``, ``.txt``), else None.
@@ -1276,11 +1286,21 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         ``.npy`` files are memory-mapped read-only and not copied; dropping
         their last column gives a view.  Labels never go into ``pool.X``.
     """
+    # The name as given: Path drops a trailing '.' or separator.
+    text = os.fspath(path)
     path = Path(path)
     suffix = suffix_of(path)
     problem = _input_name_problem(path, "embeddings")
     if problem is not None:
         raise InputError(problem)
+    ending = _folder_ending(text)
+    if ending is not None:
+        # new/. was told "new: unknown embeddings format", and e.npy/. read
+        # e.npy, which the system refuses ("Not a directory").
+        raise InputError(
+            f"{text}: ends with {ending}, so it names a folder, not a file; "
+            f"give the embeddings file ({', '.join(EMBEDDING_SUFFIXES)})"
+        )
     if path.is_dir():
         raise InputError(
             f"{path}: is a folder, not a file; give the embeddings file "

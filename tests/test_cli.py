@@ -2317,6 +2317,28 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
     assert json.loads((tmp_path / ".json").read_text())
 
 
+@pytest.mark.parametrize("name, ending", [
+    ("new/.", "'.'"), ("new/..", "'..'"), ("new/", "a separator"),
+    ("e.npy/.", "'.'"), ("e.npy/", "a separator"), ("old/.", "'.'")])
+def test_embeddings_name_of_a_folder_is_told(tmp_path, name, ending):
+    """An embeddings name ending with '.', '..' or a separator names a
+    folder: 'new/.' (no such folder) was told "new: unknown embeddings
+    format '(no extension)'", quoting a name that was not given (Path drops
+    a trailing '.' and separator), and 'e.npy/.' read the file e.npy, which
+    the system refuses as "Not a directory".  It is told, as '-o new/.' is,
+    that the name is a folder's."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "old").mkdir()
+    message = (f"{name}: ends with {ending}, so it names a folder, not a file; "
+               "give the embeddings file (.npy, .npz, .csv, .tsv, .parquet)")
+    proc = call_bilaf("select", name, "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, message)
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path}/{message}")):
+        load_embeddings(f"{tmp_path}/{name}")
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
