@@ -336,7 +336,9 @@ def _not_utf8(path, exc):
                     "\"Unicode Text\" saves); save it as UTF-8 (in Excel: "
                     f"\"CSV UTF-8\"), e.g. iconv -f {encoding} -t UTF-8")
         if b"\x00" in head:
-            return f"not UTF-8 text; is it a binary file with a {suffix} name?"
+            # "with a  name" for a name with no extension.
+            named = f" with a {suffix} name" if suffix else ""
+            return f"not UTF-8 text; is it a binary file{named}?"
     byte = exc.object[exc.start:exc.start + 1] if isinstance(
         exc.object, bytes) else b""
     shown = f" (byte 0x{byte.hex()})" if byte else ""

@@ -2434,6 +2434,26 @@ def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
             read_ids(tmp_path / name, 20)
 
 
+@pytest.mark.parametrize("name, question", [
+    ("blob", "is it a binary file?"),
+    (".csv", "is it a binary file?"),
+    ("e.CSV", "is it a binary file with a .csv name?")])
+def test_not_utf8_binary_question_reads_without_an_extension(tmp_path, name,
+                                                             question):
+    """The question asked of a text file holding NUL bytes was built as "a
+    binary file with a {extension} name": for a name with no extension it
+    read "is it a binary file with a  name?"."""
+    from sklearn_bilaf.io import _not_utf8
+
+    path = tmp_path / name
+    path.write_bytes(b"a,b\n\x00\x9f\n")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        error = exc
+    assert _not_utf8(path, error) == f"not UTF-8 text; {question}"
+
+
 def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     """The advice for an object .npy file was X.astype(np.float32), which
     fails on an array of row arrays (one per sample, as a DataFrame column
