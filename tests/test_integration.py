@@ -1462,16 +1462,32 @@ class _FloatIndexSampler(_DuckSampler):
         return self
 
 
-@pytest.mark.parametrize("n, match", [(40, r"got float64 of shape \(40,\)"),
-                                      (0, r"got int\d+ of shape \(2, 3\)")])
+class _ScalarIndexSampler(_DuckSampler):
+    """Sets selected_indices_ to a single row number, not an array of them."""
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = np.intp(self.n)
+        return self
+
+
+@pytest.mark.parametrize("sampler, match", [
+    (_FloatIndexSampler(40), r"got float64 of shape \(40,\)"),
+    (_FloatIndexSampler(0), r"got int\d+ of shape \(2, 3\)"),
+    # 0-d: SubsetResampler's sample_indices_ (documented of shape
+    # (n_selected,)) would be a scalar, and fit_resample would return one
+    # row as a 1-D array.
+    (_ScalarIndexSampler(3), r"got int\d+ of shape \(\)"),
+])
 def test_meta_estimators_refuse_selected_indices_that_are_not_row_numbers(
-        small_digits, n, match):
+        small_digits, sampler, match):
     X, y = small_digits
     match = r"selected_indices_ must be a 1-D array of row numbers; " + match
     with pytest.raises(ValueError, match=match):
-        LabelBudgetClassifier(_FloatIndexSampler(n), _lr()).fit(X, y)
+        LabelBudgetClassifier(sampler, _lr()).fit(X, y)
     with pytest.raises(ValueError, match=match):
-        SubsetResampler(_FloatIndexSampler(n)).fit_resample(X, y)
+        SubsetResampler(sampler).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        SubsetResampler(sampler).fit_resample(X, y)
 
 
 
