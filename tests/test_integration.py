@@ -1370,6 +1370,22 @@ def test_meta_estimators_refuse_a_classifier_as_sampler(small_digits):
         SubsetResampler(_lr()).fit_resample(X, y)
 
 
+def test_meta_estimators_refuse_a_regressor_as_sampler(small_digits):
+    """A regressor as the sampler is refused as a classifier is, saying it
+    is one (the check covers both): its fit failed with "missing ... 'y'"
+    from inside the fit."""
+    from sklearn.linear_model import Ridge
+
+    X, y = small_digits
+    with pytest.raises(TypeError, match=r"sampler=Ridge\(\) is a regressor, "
+                       r"not a sampler.*LabelBudgetClassifier\(sampler, "
+                       r"estimator\)"):
+        LabelBudgetClassifier(Ridge(), _lr()).fit(X, y)
+    with pytest.raises(TypeError, match=r"sampler=Pipeline\(\) is a regressor, "
+                       "not a sampler"):
+        SubsetResampler(make_pipeline(StandardScaler(), Ridge())).fit_resample(X, y)
+
+
 def test_label_budget_classifier_refuses_an_estimator_that_cannot_predict(
         small_digits):
     # A sampler as the estimator was fitted silently, leaving a "classifier"
