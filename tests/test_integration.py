@@ -1343,6 +1343,22 @@ def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
             LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
 
 
+def test_budget_above_the_fold_is_refused_early_for_a_pipeline_sampler():
+    """A Pipeline ending with the sampler (documented as a sampler) gets the
+    same early refusal, naming the fold: the check reads the budget of the
+    pipeline's last step, not the pipeline's own parameters (which have
+    none)."""
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    y = np.arange(10) % 2
+    sampler = make_pipeline(StandardScaler(),
+                            BiLAFSampler(11, core_selector=RandomSelector(1)))
+    match = r"budget=11 is larger than the 10 samples .*cross-validation"
+    with pytest.raises(ValueError, match=match):
+        LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        SubsetResampler(sampler).fit_resample(X, y)
+
+
 def test_meta_estimators_on_an_empty_pool_say_it_is_empty():
     """An empty X was told that the budget exceeds its 0 samples and to lower
     the budget, which cannot help."""
