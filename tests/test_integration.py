@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import cdist
 from sklearn import config_context
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
@@ -312,6 +312,22 @@ def test_label_budget_classifier_explains_a_single_class_selection():
     with pytest.raises(ValueError, match="2 classes") as raised:
         LabelBudgetClassifier(sampler, _lr()).fit(X, np.repeat("cat", 40))
     assert "Raise the sampler's budget" not in str(raised.value)
+    # Nor when the selection holds both classes and the classifier fails for
+    # another reason: only a single selected class is the selection's doing.
+    both = BiLAFSampler(3, core_selector=PrecomputedSelector([0, 1, 39]))
+    with pytest.raises(ValueError, match="^Unknown label type") as raised:
+        LabelBudgetClassifier(both, _UnknownLabelClassifier()).fit(X, y)
+    assert "Raise the sampler's budget" not in str(raised.value)
+
+
+class _UnknownLabelClassifier(ClassifierMixin, BaseEstimator):
+    """Fails in fit with a ValueError that has nothing to do with classes."""
+
+    def fit(self, X, y):
+        raise ValueError("Unknown label type: the test's own failure.")
+
+    def predict(self, X):
+        return np.zeros(len(X))
 
 
 def test_grid_search_as_in_the_issue_fast(small_digits):
