@@ -1605,6 +1605,22 @@ class _DuckClassifier:
         return np.full(len(X), self.label_)
 
 
+def test_label_budget_classifier_has_only_the_estimators_methods():
+    """predict_proba, predict_log_proba and decision_function exist "when the
+    estimator has" them (documented), each by its own method: a classifier
+    with predict but without decision_function gives none."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.svm import SVC
+
+    for estimator, missing in ((DummyClassifier(), ["decision_function"]),
+                               (SVC(), ["predict_proba", "predict_log_proba"]),
+                               (_lr(), [])):
+        clf = LabelBudgetClassifier(_sampler(), estimator)
+        for method in ("predict_proba", "predict_log_proba", "decision_function"):
+            assert hasattr(clf, method) is (method not in missing), (
+                type(estimator).__name__, method)
+
+
 def test_label_budget_classifier_has_classes_with_any_classifier(small_digits):
     """classes_ (documented) exists after fit also when the estimator has
     none of its own: the labels of the selected rows."""
