@@ -59,6 +59,24 @@ __all__ = ["BiLAFSampler"]
 
 _SEED_MAX = np.iinfo(np.int32).max
 
+# A stage named "paper" (or IDC's "published"): the object giving that
+# setting, as (what it is, class, call) for the refusal's advice.
+_PAPER_STAGES = {
+    ("core_selector", "paper"): (
+        "the paper's core stage (K = 0.5 % of the pool, ActiveFT's random start)",
+        "ActiveFTSelector", "ActiveFTSelector(n_cores='paper')"),
+    ("denoiser", "paper"): (
+        "the paper's IDC (also the default, denoiser=None)",
+        "IDCDenoiser", "IDCDenoiser(variant='paper')"),
+    ("denoiser", "published"): (
+        "IDC as the authors' released code computes it",
+        "IDCDenoiser", "IDCDenoiser(variant='published')"),
+    ("boundary_selector", "paper"): (
+        "the paper's boundary selection (also the default, "
+        "boundary_selector=None)",
+        "BoundarySelector", "BoundarySelector()"),
+}
+
 #: Stage parameters, the stage their default None stands for, and the
 #: module its class is imported from (sklearn_bilaf itself does not export
 #: it, so advice to write it must say where it lives).
@@ -454,6 +472,17 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             value = getattr(self, stage)
             if not isinstance(value, str) or value == "none":
                 continue
+            paper = _PAPER_STAGES.get((stage, value))
+            if paper is not None:
+                # "paper" (the command's -k paper, --variant paper) is a
+                # natural guess for the paper's setting; scikit-learn's
+                # refusal lists types, not the object that gives it.
+                what, name, call = paper
+                raise InvalidParameterError(
+                    f"The {stage!r} parameter of BiLAFSampler must be an object, "
+                    f"not {value!r}: for {what}, from sklearn_bilaf.{module} "
+                    f"import {name}, then BiLAFSampler(..., {stage}={call})."
+                )
             # The command's tables, imported only here: most fits have no string.
             from .cli import CORE_SELECTORS, DENOISERS
 

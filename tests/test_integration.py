@@ -1283,6 +1283,33 @@ def test_the_commands_stage_names_are_refused_with_their_class(
         BiLAFSampler(budget=10, **{stage: "foo"}).fit(np.eye(20))
 
 
+
+@pytest.mark.parametrize("stage, name, module, call", [
+    ("core_selector", "paper", "core", "ActiveFTSelector(n_cores='paper')"),
+    ("denoiser", "paper", "denoise", "IDCDenoiser(variant='paper')"),
+    ("denoiser", "published", "denoise", "IDCDenoiser(variant='published')"),
+    ("boundary_selector", "paper", "boundary", "BoundarySelector()"),
+])
+def test_the_papers_setting_asked_for_by_name_is_refused_with_its_object(
+        stage, name, module, call):
+    """core_selector="paper" (the command's -k paper; --variant paper and
+    published for IDC) was refused with scikit-learn's "must be None, an
+    array-like or an object implementing 'fit'", which does not say how to
+    ask for the paper's setting; the refusal now writes out the object."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    cls = call.partition("(")[0]
+    with pytest.raises(InvalidParameterError, match=(
+            rf"The '{stage}' parameter of BiLAFSampler must be an object, not "
+            rf"'{name}': .*from sklearn_bilaf\.{module} import {cls}, then "
+            rf"BiLAFSampler\(\.\.\., {stage}={re.escape(call)}\)")):
+        BiLAFSampler(budget=10, **{stage: name}).fit(np.eye(20))
+    namespace = {cls: getattr(importlib.import_module(f"sklearn_bilaf.{module}"),
+                              cls)}
+    sampler = BiLAFSampler(budget=10, random_state=0, **{stage: eval(call, namespace)})
+    sampler.fit(np.random.RandomState(0).rand(40, 3))  # the advice works
+
+
 _STAGES = {"core_selector": ActiveFTSelector(), "denoiser": IDCDenoiser(),
            "boundary_selector": BoundarySelector()}
 
