@@ -274,6 +274,34 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
+def _conversion_advice(path, suffix):
+    """How to turn a file in a common format the command does not read into
+    one it does, written out with the file's name, or ``""``.
+
+    "Use one of .npy, ..." alone leaves the user to find the conversion; the
+    usual sources of embeddings (np.savetxt, torch.save, pickle, HDF5,
+    Feather) each have a one-line one."""
+    name = str(path)
+    npy = str(path.with_suffix(".npy"))
+    advice = {
+        ".txt": f"numbers in a text file (np.savetxt's): np.save({npy!r}, "
+                f"np.loadtxt({name!r}))",
+        ".pt": f"a PyTorch tensor: np.save({npy!r}, "
+               f"torch.load({name!r}).cpu().numpy())",
+        ".pkl": f"a pickle, which is not read since unpickling runs code: load "
+                f"it yourself if you trust it, then np.save({npy!r}, X)",
+        ".h5": f"an HDF5 file: np.save({npy!r}, h5py.File({name!r})[NAME][:]) "
+               "with NAME the dataset of the embeddings",
+        ".feather": f"a Feather table: pd.read_feather({name!r}).to_parquet("
+                    f"{str(path.with_suffix('.parquet'))!r})",
+    }
+    for alias, same in ((".dat", ".txt"), (".pth", ".pt"), (".pickle", ".pkl"),
+                        (".hdf5", ".h5")):
+        advice[alias] = advice[same]
+    found = advice.get(suffix)
+    return "" if found is None else f"; for {found}"
+
+
 def _is_pickle(head):
     # Protocols 2 to 5 start with PROTO and the protocol number.
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
@@ -1354,6 +1382,7 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         raise InputError(
             f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
+            + _conversion_advice(path, suffix)
         )
     if not isinstance(header, str) or header not in ("auto", "yes", "no"):
         # Any other value would silently mean "auto".

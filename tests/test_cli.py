@@ -4050,3 +4050,38 @@ def test_nan_refusal_speaks_of_the_one_row_it_names(tmp_path):
         assert where in message
         assert "those rows" not in message
         assert "that row" in message
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("emb.txt", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.txt'))"),
+    ("emb.dat", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.dat'))"),
+    ("emb.pt", "torch.load('{d}/emb.pt').cpu().numpy()"),
+    ("emb.pkl", "unpickling runs code"),
+    ("emb.h5", "h5py.File('{d}/emb.h5')"),
+    ("emb.feather", "pd.read_feather('{d}/emb.feather').to_parquet("
+                    "'{d}/emb.parquet')"),
+])
+def test_a_common_foreign_format_is_told_how_to_convert(tmp_path, name, advice):
+    """np.savetxt's .txt (and a torch, pickle, HDF5 or Feather file) was told
+    only "unknown embeddings format '.txt'; use one of ...", not how to get
+    there; the message now writes out the conversion."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(12.0).reshape(4, 3)
+    np.savetxt(tmp_path / name, X)
+    with pytest.raises(InputError) as info:
+        load_embeddings(tmp_path / name)
+    message = str(info.value)
+    assert message.startswith(
+        f"{tmp_path / name}: unknown embeddings format "
+        f"'{Path(name).suffix}'; use one of .npy, .npz, .csv, .tsv, .parquet")
+    assert advice.format(d=tmp_path) in message
+    if name == "emb.txt":
+        # The advice, run as written, gives a file the command reads.
+        exec(advice.format(d=tmp_path), {"np": np})
+        assert np.array_equal(load_embeddings(tmp_path / "emb.npy").X, X)
+    # Other extensions keep the short message.
+    np.savetxt(tmp_path / "emb.xyz", X)
+    with pytest.raises(InputError, match=r"'\.xyz'; use one of \.npy, \.npz, "
+                       r"\.csv, \.tsv, \.parquet$"):
+        load_embeddings(tmp_path / "emb.xyz")
