@@ -10,6 +10,7 @@ selectors do over columns.
 """
 
 import math
+import os
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -512,8 +513,23 @@ def _non_numeric_hint(X, name="X"):
     """Where X holds something that is not a number, and what to do: for a
     DataFrame, its columns that are not numbers; for a 2-D object array,
     the first such entry; else ""."""
+    if isinstance(X, os.PathLike) or (
+            isinstance(X, str) and os.path.splitext(X)[1] and not any(
+                character.isspace() for character in X)):
+        # fit("emb.npy"): numpy's "could not convert string to float" does
+        # not say that a file name is not its content.
+        shown = os.fspath(X)
+        return (f"{name} is a file name ({shown!r}), not the embeddings: load "
+                f"them first (np.load({shown!r}), or "
+                f"sklearn_bilaf.io.load_embeddings({shown!r}).X for any format "
+                "the bilaf command reads). ")
     if _frame_dtypes(X) is not None:
         return _non_numeric_columns_hint(X, name)
+    if getattr(X, "ndim", None) == 1 and _holds_sequences(X):
+        stack = (f"np.stack({name}.to_numpy())" if hasattr(X, "to_numpy")
+                 else f"np.stack({name})")
+        return (f"{name} holds a sequence of numbers in each entry: pass them as "
+                f"one row each, {stack}. ")
     if not (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2):
         return ""
     # Blocks of rows that numpy converts hold no such entry: only a block
@@ -547,22 +563,42 @@ def _non_numeric_columns_hint(X, name="X"):
     columns = _frame_dtypes(X)
     if columns is None:
         return ""
-    names = []
+    names, sequences = [], []
     for column, _ in columns:
         try:
             X[column].to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError):
-            names.append(column)
+            # An array per cell is the embeddings themselves, not an id to
+            # leave out.
+            (sequences if _holds_sequences(X[column]) else names).append(column)
         except Exception:  # an unusual frame: give the plain message
             return ""
-    if not names:
-        return ""
-    many = len(names) > 1
-    return (f"The column{'s' if many else ''} {names!r} of {name} "
-            f"hold{'' if many else 's'} values that are not numbers (ids, file "
-            f"names, labels?): leave {'them' if many else 'it'} out of {name} "
-            f"({name}.drop(columns={names!r})) and keep {'them' if many else 'it'} "
-            "aside to look the selected rows up. ")
+    hint = ""
+    if names:
+        many = len(names) > 1
+        hint = (f"The column{'s' if many else ''} {names!r} of {name} "
+                f"hold{'' if many else 's'} values that are not numbers (ids, file "
+                f"names, labels?): leave {'them' if many else 'it'} out of {name} "
+                f"({name}.drop(columns={names!r})) and keep "
+                f"{'them' if many else 'it'} aside to look the selected rows up. ")
+    for column in sequences:
+        hint += (f"The column {column!r} of {name} holds a sequence of numbers in "
+                 "each cell: pass them as one column per feature, "
+                 f"np.stack({name}[{column!r}].to_numpy()). ")
+    return hint
+
+
+def _holds_sequences(values):
+    """True when the first entry of ``values`` (a column, a Series or a 1-D
+    object array) is a 1-D sequence of numbers: embeddings stored one array
+    per entry, which numpy does not stack into rows by itself."""
+    try:
+        first = next(iter(values), None)
+        if first is None or isinstance(first, str | bytes):
+            return False
+        return np.asarray(first, dtype=np.float64).ndim == 1
+    except Exception:  # anything else: not such a column
+        return False
 
 
 def _float16_hint(X):

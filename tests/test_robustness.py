@@ -878,6 +878,48 @@ def test_dataframe_with_a_text_column_names_it():
     _fit(X.drop(columns=["path", "note"]))  # and that works
 
 
+def test_embeddings_held_one_array_per_cell_are_told_to_be_stacked():
+    """A frame with the embeddings in one column, an array per cell (as
+    sentence-transformers' output is often stored, and as the command reads
+    a Parquet list column), was told to drop that column, the embeddings
+    themselves, as values "that are not numbers (ids, file names, labels?)";
+    a Series of arrays was told nothing of what to change."""
+    pd = pytest.importorskip("pandas")
+    pool = _blobs(20, d=3)
+    frame = pd.DataFrame({"path": [f"img{i}.png" for i in range(20)],
+                          "embedding": list(pool)})
+    with pytest.raises(ValueError) as info:
+        _fit(frame)
+    message = str(info.value)
+    assert "drop(columns=['path', 'embedding'])" not in message
+    assert "The column ['path'] of X holds values that are not numbers" in message
+    assert ("The column 'embedding' of X holds a sequence of numbers in each "
+            "cell: pass them as one column per feature, "
+            "np.stack(X['embedding'].to_numpy())") in message
+    with pytest.raises(ValueError, match=r"X holds a sequence of numbers in each "
+                       r"entry: pass them as one row each, "
+                       r"np\.stack\(X\.to_numpy\(\)\)"):
+        _fit(frame["embedding"])
+    with pytest.raises(ValueError, match=r"X holds a sequence of numbers in each "
+                       r"entry: pass them as one row each, np\.stack\(X\)"):
+        _fit(frame["embedding"].to_numpy())
+    # The advice works.
+    X = frame
+    _fit(np.stack(X["embedding"].to_numpy()))
+
+
+def test_a_file_name_as_x_is_told_to_be_loaded():
+    """fit("emb.npy") was told "could not convert string to float:
+    'emb.npy'" and to pass rows of the same length."""
+    for name in ("emb.npy", Path("emb.npy")):  # a ValueError, a TypeError
+        with pytest.raises((ValueError, TypeError),
+                           match=r"X is a file name \('emb\.npy'\), "
+                           r"not the embeddings: load them first \(np\.load"
+                           r"\('emb\.npy'\), or sklearn_bilaf\.io\."
+                           r"load_embeddings\('emb\.npy'\)\.X"):
+            _fit(name)
+
+
 def _public_pool_functions():
     from sklearn_bilaf.core import isolation_radii, least_isolated_rows, nearest_unused
     from sklearn_bilaf.pseudo_classes import (
