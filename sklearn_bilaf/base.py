@@ -684,7 +684,10 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     """Turn an int count or a float fraction of ``n_samples`` into a count.
 
     Fractions are floored the way the reference code does it
-    (``int(n_samples * value)``), and never fall below 1.
+    (``int(n_samples * value)``, in floating point), and never fall below
+    1.  So a product that rounds just below a whole number is floored to
+    the number below: 0.29 of 100 is 28, not 29 (pass a count for an exact
+    number).
 
     Parameters
     ----------

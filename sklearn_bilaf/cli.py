@@ -297,7 +297,9 @@ def _add_selection_options(parser):
     group.add_argument(
         "-b", "--budget", type=_budget, default=_budget(DEFAULT_BUDGET), metavar="B",
         help="how many samples to select: a count (e.g. 500) or a fraction of the "
-        "pool (0.01 or 1%%; fractions are floored, at least 1). Default: "
+        "pool (0.01 or 1%%; fractions are floored in floating point, as the "
+        "authors' code does, at least 1: 29%% of 100 rows is 28, so give a "
+        "count when the exact number matters). Default: "
         f"{DEFAULT_BUDGET}, one percent of the pool (17 of the digits)",
     )
     group.add_argument(

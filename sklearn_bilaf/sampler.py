@@ -300,7 +300,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     budget : int or float
         How many samples to select: an int is a count (at most the pool
         size), a float in (0, 1] a fraction of the pool
-        (``int(n_samples * budget)``, at least 1).
+        (``int(n_samples * budget)``, at least 1).  The product is taken in
+        floating point, as the authors' code takes it, so a fraction can
+        give one sample less than its decimal reading: 0.29 of 100 rows is
+        28 (``100 * 0.29 == 28.999999999999996``).  Give a count when the
+        exact number matters.
     core_selector : estimator, array-like of int or None, default=None
         Stage 1.  None uses :class:`~sklearn_bilaf.core.ActiveFTSelector`
         with ``n_cores="auto"`` (5 % of the pool, at most the budget) and

@@ -2195,6 +2195,33 @@ def test_resolve_count_floors_fractions_and_caps():
         resolve_count(6, 100, name="n_cores", cap=5)
 
 
+def test_the_documented_fraction_pitfall_is_what_happens():
+    """A fraction is floored in floating point, as the authors' code does:
+    ``budget=0.29`` on 100 rows selects 28 (a new user took the printed
+    "budget 28 (29% of the pool)" for a bug).  The sampler's docstring, the
+    helper's and the command's --help say so with that example; each must
+    stay true."""
+    import subprocess
+    import sys
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.base import resolve_count
+
+    assert repr(100 * 0.29) == "28.999999999999996"
+    assert resolve_count(0.29, 100, name="budget") == 28
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    assert BiLAFSampler(0.29, random_state=0).fit(X).selected_indices_.size == 28
+    flat = " ".join(BiLAFSampler.__doc__.split())
+    assert "0.29 of 100 rows is 28 (``100 * 0.29 == 28.999999999999996``)" in flat
+    flat = " ".join(resolve_count.__doc__.split())
+    assert "0.29 of 100 is 28, not 29" in flat
+    help_text = subprocess.run(
+        [sys.executable, "-m", "sklearn_bilaf", "select", "--help"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "29% of 100 rows is 28" in " ".join(help_text.split())
+
+
 @pytest.mark.parametrize("value, kind", [
     (0, "count"), (-3, "count"), (np.int64(0), "count"),
     (0.0, "fraction"), (-0.5, "fraction"), (1.5, "fraction"),
