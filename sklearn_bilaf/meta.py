@@ -720,12 +720,16 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             The selected rows of X (``n_selected`` of them), in the
             sampler's order, of X's own type: a DataFrame keeps its index
             labels, a numpy array its dtype, and a list (of texts, say, for
-            a sampler pipeline that embeds them) stays a list.  Sparse X
+            a sampler pipeline that embeds them) stays a list.  A memory map
+            (``np.load(..., mmap_mode="r")``) is read for the selected rows
+            only and gives a plain in-memory ndarray of them, in its dtype
+            and writeable, not a memory map.  Sparse X
             (which a sampler pipeline starting with TruncatedSVD takes)
             gives a sparse matrix, in CSR format for formats without row
             indexing (COO matrices, DIA, BSR).
         y_resampled : ndarray, Series, list or None
-            The matching entries of y, of y's type (None when y is None).
+            The matching entries of y, of y's type (None when y is None; a
+            memory map gives an in-memory ndarray, as for X).
         """
         X = _as_rows(X, type(self).__name__)
         self.fit(X, y)

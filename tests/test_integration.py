@@ -1156,9 +1156,15 @@ def test_read_only_memmap_through_the_meta_estimators(tmp_path, small_digits):
     Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
     clf = LabelBudgetClassifier(_sampler(), _lr()).fit(Xm, y)
     assert clf.predict(Xm).shape == (600,)
-    X_res, y_res = SubsetResampler(_sampler()).fit_resample(Xm, y)
+    np.save(tmp_path / "y.npy", y)
+    ym = np.load(tmp_path / "y.npy", mmap_mode="r")
+    X_res, y_res = SubsetResampler(_sampler()).fit_resample(Xm, ym)
     assert type(X_res) is np.ndarray and X_res.dtype == np.float32
     assert_array_equal(X_res, X[clf.selected_indices_])
+    # As fit_resample's docstring says: in-memory rows, not a read-only map.
+    assert type(y_res) is np.ndarray and y_res.dtype == y.dtype
+    assert X_res.flags.writeable and y_res.flags.writeable
+    assert not np.shares_memory(X_res, Xm)
 
 
 def test_cosine_metric():
