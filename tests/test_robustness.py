@@ -2027,6 +2027,28 @@ def test_transform_refuses_other_data_of_the_pools_shape():
     np.testing.assert_array_equal(sampler.transform(X * (1 + 1e-9)).shape, (20, 5))
 
 
+@pytest.mark.parametrize("fraction, refused", [(0.05, False), (0.15, True)])
+def test_transform_refuses_rows_moved_by_more_than_a_tenth_of_their_spread(
+        fraction, refused):
+    """transform's docstring: selected rows moved by more than a tenth of
+    their spread on average are other data; less is a pipeline's drift."""
+    X = _blobs()
+    sampler = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0).fit(X)
+    selected = sampler.selected_indices_
+    seen = X[selected]
+    spread = np.sqrt(np.mean(np.sum((seen - seen.mean(axis=0)) ** 2, axis=1)))
+    # Each selected row moved by the same distance, in its own direction.
+    step = np.random.RandomState(0).standard_normal(seen.shape)
+    step *= fraction * spread / np.linalg.norm(step, axis=1, keepdims=True)
+    moved = X.copy()
+    moved[selected] += step
+    if refused:
+        with pytest.raises(ValueError, match="selected rows of X differ"):
+            sampler.transform(moved)
+    else:
+        np.testing.assert_array_equal(sampler.transform(moved), moved[selected])
+
+
 def test_transform_with_a_single_selected_sample_still_refuses_other_data():
     """One selected row has no spread to measure a pipeline's drift by: only
     rounding-level differences pass, other data is refused as with more."""
