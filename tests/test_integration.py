@@ -205,6 +205,18 @@ def test_dataframe_in_default_output_is_numpy():
 
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float16])
+def test_dataframe_of_numbers_transforms_to_its_own_dtype(dtype):
+    """Only frames numpy gathers as objects come back as the validated float
+    array (transform's docstring); uint8 pixels stay uint8 as in an array."""
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    df = (df - df.min()).round().astype(dtype)
+    sampler = _sampler(budget=20, n_cores=4).fit(df)
+    for out in (sampler.transform(df), sampler.fit_transform(df)):
+        assert type(out) is np.ndarray and out.dtype == dtype
+        assert_array_equal(out, df.to_numpy()[sampler.selected_indices_])
+
+
 @pytest.mark.parametrize("dtypes", [
     "Float64",
     "double[pyarrow]",
