@@ -217,6 +217,16 @@ def test_dataframe_of_numbers_transforms_to_its_own_dtype(dtype):
         assert_array_equal(out, df.to_numpy()[sampler.selected_indices_])
 
 
+def test_unfitted_sampler_get_feature_names_out_raises_not_fitted():
+    """scikit-learn's rule (its check_get_feature_names_out_error): before
+    fit, get_feature_names_out raises NotFittedError, given names or not."""
+    from sklearn.exceptions import NotFittedError
+
+    for input_features in (None, ["a", "b"]):
+        with pytest.raises(NotFittedError):
+            _sampler().get_feature_names_out(input_features)
+
+
 @pytest.mark.parametrize("dtypes", [
     "Float64",
     "double[pyarrow]",
