@@ -827,6 +827,25 @@ def test_subset_resampler_as_the_sampler_of_balanced_bagging(small_digits):
     assert resampler.get_params()["sampler"].budget == 0.5  # not changed
 
 
+def test_subset_resampler_fit_resample_takes_an_array_like_without_len():
+    """X is array-like: an object with only __array__ (no shape, no len)
+    gives the selected rows as an array, like the array itself."""
+    X = _blobs(n=120)
+
+    class ArrayLike:
+        def __init__(self, data):
+            self.data = data
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.data, dtype=dtype)
+
+    resampler = SubsetResampler(_sampler(budget=20, n_cores=4))
+    X_res, y_res = resampler.fit_resample(ArrayLike(X), np.arange(120))
+    assert type(X_res) is np.ndarray
+    assert_array_equal(X_res, X[resampler.sample_indices_])
+    assert_array_equal(y_res, resampler.sample_indices_)
+
+
 def test_subset_resampler_errors(small_digits):
     X, y = small_digits
     with pytest.raises(ValueError, match="budget=700 is larger than the 600"):
