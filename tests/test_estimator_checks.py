@@ -309,3 +309,20 @@ def test_fit_is_idempotent_on_the_pool(estimator):
     np.testing.assert_array_equal(sampler.selected_indices_, first[0])
     np.testing.assert_array_equal(sampler.get_support(), first[1])
     np.testing.assert_array_equal(sampler.transform(X), first[2])
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in _estimators() if isinstance(e, SubsetSamplerMixin)],
+    ids=_estimator_id,
+)
+def test_samplers_declare_that_transform_keeps_float32(estimator):
+    """transform returns rows of its input, float32 staying float32; the
+    preserves_dtype tag says so (check_transformer_preserve_dtypes tests
+    only the dtypes listed, so dropping float32 from it went unnoticed)."""
+    from sklearn.utils import get_tags
+
+    assert get_tags(estimator).transformer_tags.preserves_dtype == [
+        "float64", "float32"]
+    X = np.random.RandomState(0).normal(size=(60, 4)).astype(np.float32) + 0.1
+    assert estimator.fit_transform(X).dtype == np.float32
