@@ -784,6 +784,46 @@ def test_subset_resampler_keeps_pandas_and_any_package_sampler():
     assert_array_equal(y_res.to_numpy(), y.loc[X_res.index].to_numpy())
 
 
+class _NanTolerantSampler(BaseEstimator):
+    """A sampler of another package whose tags say it takes NaN."""
+
+    def __init__(self, budget=10):
+        self.budget = budget
+
+    def fit(self, X, y=None):
+        self.selected_indices_ = np.arange(self.budget)[::-1]
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def test_meta_estimators_allow_nan_only_when_their_stages_do():
+    """The allow_nan tag of SubsetResampler is its sampler's; that of
+    LabelBudgetClassifier needs both the sampler and the estimator."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.utils import get_tags
+
+    def allow_nan(estimator):
+        return get_tags(estimator).input_tags.allow_nan
+
+    tolerant = _NanTolerantSampler()
+    assert allow_nan(SubsetResampler(tolerant))
+    assert not allow_nan(SubsetResampler(_sampler()))
+    assert allow_nan(LabelBudgetClassifier(tolerant, HistGradientBoostingClassifier()))
+    assert not allow_nan(LabelBudgetClassifier(tolerant, _lr()))
+    assert not allow_nan(LabelBudgetClassifier(_sampler(),
+                                               HistGradientBoostingClassifier()))
+    # And the resampler does take the NaN its sampler takes.
+    X = np.arange(40.0).reshape(20, 2)
+    X[0, 0] = np.nan
+    X_res, y_res = SubsetResampler(tolerant).fit_resample(X, np.arange(20))
+    assert_array_equal(y_res, np.arange(10)[::-1])
+    assert np.isnan(X_res[-1, 0])
+
+
 def test_subset_resampler_in_an_imblearn_pipeline(small_digits):
     imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
     from imblearn.base import is_sampler
