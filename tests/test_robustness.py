@@ -2018,6 +2018,20 @@ def test_novelty_local_outlier_factor_is_refused_with_the_setting_to_change():
                      denoiser=LocalOutlierFactor(novelty=True)).fit(X)
 
 
+def test_timings_give_the_seconds_of_each_stage():
+    """timings_ (documented: seconds spent per stage) has one entry per
+    stage, each a time the fit took."""
+    import time
+
+    tic = time.perf_counter()
+    sampler = BiLAFSampler(20, core_selector=RandomSelector(5),
+                           random_state=0).fit(_blobs())
+    elapsed = time.perf_counter() - tic
+    assert set(sampler.timings_) == {"cores", "pseudo_classes", "denoise",
+                                     "boundary"}
+    assert all(0 <= seconds <= elapsed for seconds in sampler.timings_.values())
+
+
 def test_transform_refuses_other_data_of_the_pools_shape():
     X = _blobs()
     sampler = BiLAFSampler(20, core_selector=RandomSelector(5), random_state=0).fit(X)
