@@ -2018,6 +2018,20 @@ def test_novelty_local_outlier_factor_is_refused_with_the_setting_to_change():
                      denoiser=LocalOutlierFactor(novelty=True)).fit(X)
 
 
+def test_denoiser_is_the_stage_used_when_denoising_is_skipped():
+    """denoiser_ is the stage used (the docstring): when denoising keeps
+    fewer samples than the budget and is skipped, that is NoDenoiser, not
+    the IDC that was skipped."""
+    from sklearn_bilaf.denoise import NoDenoiser
+
+    sampler = BiLAFSampler(150, core_selector=RandomSelector(5),
+                           denoiser=IDCDenoiser(removal_rate=0.5), random_state=0)
+    with pytest.warns(UserWarning, match="denoising is skipped"):
+        sampler.fit(_blobs())
+    assert isinstance(sampler.denoiser_, NoDenoiser)
+    assert sampler.inlier_mask_.all()
+
+
 def test_timings_give_the_seconds_of_each_stage():
     """timings_ (documented: seconds spent per stage) has one entry per
     stage, each a time the fit took."""
