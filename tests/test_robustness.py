@@ -2032,6 +2032,19 @@ def test_denoiser_is_the_stage_used_when_denoising_is_skipped():
     assert sampler.inlier_mask_.all()
 
 
+def test_sampler_tags_say_it_refuses_nan():
+    """fit refuses NaN, so the allow_nan tag (read by scikit-learn's checks
+    and meta-estimators) is False."""
+    from sklearn.utils import get_tags
+
+    sampler = BiLAFSampler(5, core_selector=RandomSelector(2), random_state=0)
+    assert get_tags(sampler).input_tags.allow_nan is False
+    X = _blobs()
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        sampler.fit(X)
+
+
 def test_timings_give_the_seconds_of_each_stage():
     """timings_ (documented: seconds spent per stage) has one entry per
     stage, each a time the fit took."""
