@@ -1353,17 +1353,8 @@ def test_the_commands_stage_names_are_refused_with_their_class(
     says which object they stand for and where to import it from."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    cls = call.partition("(")[0]
-    with pytest.raises(InvalidParameterError, match=(
-            rf"The '{stage}' parameter of BiLAFSampler must be an object, not "
-            rf"the bilaf command's name '{name}': "
-            rf"from sklearn_bilaf\.{module} import {cls}, then "
-            rf"BiLAFSampler\(\.\.\., {stage}={re.escape(call)}\)")):
-        BiLAFSampler(budget=10, **{stage: name}).fit(np.eye(20))
-    namespace = {cls: getattr(importlib.import_module(f"sklearn_bilaf.{module}"),
-                              cls)}
-    sampler = BiLAFSampler(budget=10, random_state=0, **{stage: eval(call, namespace)})
-    sampler.fit(np.random.RandomState(0).rand(40, 3))  # the advice works
+    _assert_refused_with_the_object(stage, f"the bilaf command's name '{name}': ",
+                                    name, module, call)
     # Other strings keep scikit-learn's message.
     with pytest.raises(InvalidParameterError,
                        match=rf"The '{stage}' parameter of BiLAFSampler must be None"):
@@ -1383,12 +1374,19 @@ def test_the_papers_setting_asked_for_by_name_is_refused_with_its_object(
     published for IDC) was refused with scikit-learn's "must be None, an
     array-like or an object implementing 'fit'", which does not say how to
     ask for the paper's setting; the refusal now writes out the object."""
+    _assert_refused_with_the_object(stage, f"'{name}': .*", name, module, call)
+
+
+def _assert_refused_with_the_object(stage, said, name, module, call):
+    """BiLAFSampler(**{stage: name}) is refused with advice to pass ``call``
+    imported from sklearn_bilaf.<module> (``said``: the regex between "not "
+    and that advice), and the advice works."""
     from sklearn.utils._param_validation import InvalidParameterError
 
     cls = call.partition("(")[0]
     with pytest.raises(InvalidParameterError, match=(
             rf"The '{stage}' parameter of BiLAFSampler must be an object, not "
-            rf"'{name}': .*from sklearn_bilaf\.{module} import {cls}, then "
+            rf"{said}from sklearn_bilaf\.{module} import {cls}, then "
             rf"BiLAFSampler\(\.\.\., {stage}={re.escape(call)}\)")):
         BiLAFSampler(budget=10, **{stage: name}).fit(np.eye(20))
     namespace = {cls: getattr(importlib.import_module(f"sklearn_bilaf.{module}"),
