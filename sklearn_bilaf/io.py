@@ -1534,6 +1534,16 @@ def _check_ids_file(path):
     Only looks at the path (the file is not opened: a pipe could be read
     only once).  :func:`read_ids` makes the same checks.
     """
+    text = os.fspath(path)
+    ending = _folder_ending(text)
+    if ending is not None:
+        # Path drops a trailing '.' or separator: nonexist/. was told
+        # "--ids nonexist: no such file", and ids.txt/. read ids.txt.
+        raise InputError(
+            f"--ids {text}: ends with {ending}, so it names a folder, not a "
+            "file; give the ids file (one id per line, or a .csv/.tsv table "
+            "with --id-column)"
+        )
     path = Path(path)
     if suffix_of(path) in (".npy", ".npz", ".parquet", ".json"):
         raise InputError(f"--ids {path}: {_IDS_COME_FROM_TEXT}")
@@ -1574,10 +1584,11 @@ def read_ids(path, n_rows, *, column=None):
     ids : list of str
         One id per pool row, in row order.
     """
+    # Checked as given: Path drops a trailing '.' or separator.
+    _check_ids_file(path)
     path = Path(path)
     source = str(path)
     suffix = suffix_of(path)
-    _check_ids_file(path)
     try:
         handle = _open_text(path)
     except InputError as exc:

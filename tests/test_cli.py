@@ -3333,6 +3333,37 @@ def test_missing_ids_file_is_told_before_the_table_is_read(tmp_path):
     assert_one_line_error(proc, "--ids ids.npy: ids must come from a text file")
 
 
+@pytest.mark.parametrize("name, ending", [
+    ("nonexist/.", "'.'"), ("nonexist/..", "'..'"), ("nonexist/", "a separator"),
+    ("e.npy/.", "'.'"), ("ids.txt/.", "'.'"), ("ids.txt/", "a separator"),
+    ("ids.csv/.", "'.'"), ("old/.", "'.'")])
+def test_ids_name_of_a_folder_is_told(tmp_path, name, ending):
+    """An ids name ending with '.', '..' or a separator names a folder:
+    'nonexist/.' was told "--ids nonexist: no such file", quoting a name
+    not given (Path drops a trailing '.' and separator); 'e.npy/.' was told
+    that ids do not come from a .npy file; and 'ids.txt/.' read the file
+    ids.txt, which the system refuses ("Not a directory").  It is told, as
+    an embeddings name and '-o' are, that the name is a folder's, before
+    the pool is read, and by read_ids."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "ids.txt").write_text("".join(f"r{i}\n" for i in range(20)))
+    (tmp_path / "ids.csv").write_text("id\n" + "".join(f"r{i}\n"
+                                                      for i in range(20)))
+    (tmp_path / "old").mkdir()
+    message = (f"--ids {name}: ends with {ending}, so it names a folder, not a "
+               "file; give the ids file (one id per line, or a .csv/.tsv table "
+               "with --id-column)")
+    proc = call_bilaf("select", "e.npy", "--ids", name, "-b", "2", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, message)
+    assert proc.stdout == ""
+    with pytest.raises(InputError, match=re.escape(
+            message.replace(name, f"{tmp_path}/{name}"))):
+        read_ids(f"{tmp_path}/{name}", 20)
+
+
 @pytest.mark.parametrize("error, status, expected", [
     (MemoryError(), 1, "bilaf: error: out of memory; try float32 embeddings, a "
                        "smaller pool, or fewer --n-jobs"),
