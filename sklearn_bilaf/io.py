@@ -1705,15 +1705,9 @@ def output_name_problem(path):
     text = os.fspath(path)
     if text == "":
         return "-o '': the output file name is empty; give one such as selected.json"
-    if text.endswith(("/", os.sep)):
-        return (f"-o {text}: ends with a separator, so it names a folder; give a "
-                f"file name, e.g. {Path(text) / 'selected.json'}")
-    # A last part of . or .. names a folder too; Path drops a trailing ".",
-    # so below it would be told as another name with no extension.
-    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
-    if last in (".", ".."):
-        return (f"-o {text}: ends with {last!r}, so it names a folder; give a "
-                f"file name, e.g. {Path(text) / 'selected.json'}")
+    problem = _output_folder_problem(text)
+    if problem is not None:
+        return problem
     bare = _only_an_extension(text)
     if bare is not None:
         return _only_an_extension_message(text, bare)
@@ -1724,6 +1718,20 @@ def output_name_problem(path):
                 f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"
                 f"{_compress_through_a_pipe(text, suffix)}")
     return None
+
+
+def _output_folder_problem(text):
+    """The message for an output name ``text`` (as given) that ends with a
+    separator, ``.`` or ``..``, so names a folder, else None.
+
+    Path drops a trailing ``.`` or separator, so such a name was otherwise
+    told as another name with no extension, or written as that name.
+    """
+    ending = _folder_ending(text)
+    if ending is None:
+        return None
+    return (f"-o {text}: ends with {ending}, so it names a folder; give a "
+            f"file name, e.g. {Path(text) / 'selected.json'}")
 
 
 #: Programs that compress their standard input to their standard output, by
@@ -2208,7 +2216,8 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     Parameters
     ----------
     path : str or path-like
-        The output file; its extension gives the format.
+        The output file; its extension gives the format.  A name ending
+        with a separator, ``.`` or ``..`` names a folder and is refused.
     indices : array-like of int, shape (n_selected,)
         Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
         when ``ids`` is given), in selection order.
@@ -2228,6 +2237,11 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     """
     # The name as given, for the messages (Path writes ./o.xml as o.xml).
     text = os.fspath(path)
+    problem = _output_folder_problem(text)
+    if problem is not None:
+        # Whatever the format: Path("s.json/.") is s.json, which was
+        # replaced, and "./o/." was told "unknown output format".
+        raise InputError(problem)
     path = Path(path)
     formats = [suffix.lstrip(".") for suffix in OUTPUT_SUFFIXES]
     if output_format is not None and output_format not in formats:

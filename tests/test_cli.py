@@ -3614,6 +3614,32 @@ def test_unknown_output_formats_are_refused():
         check_output_path("./sel.xml")
 
 
+@pytest.mark.parametrize("name, ending", [
+    ("o/.", "'.'"), ("./o/.", "'.'"), ("o/..", "'..'"), ("o/", "a separator"),
+    ("s.json/.", "'.'"), ("old/.", "'.'")])
+@pytest.mark.parametrize("output_format", [None, "json"])
+def test_write_selection_name_of_a_folder_is_told(tmp_path, name, ending,
+                                                  output_format):
+    """write_selection("./o/.") was told "unknown output format '(no
+    extension)'", and with output_format="json" wrote the file o (Path
+    drops a trailing '.'), or replaced s.json for "s.json/.".  It is told,
+    as '-o' on the command line is, that the name is a folder's, and
+    nothing is written."""
+    from sklearn_bilaf.io import InputError, write_selection
+
+    (tmp_path / "s.json").write_text("[7]")
+    (tmp_path / "old").mkdir()
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    given = f"{tmp_path}/{name}"
+    with pytest.raises(InputError, match=re.escape(
+            f"-o {given}: ends with {ending}, so it names a folder; give a "
+            f"file name, e.g. {Path(given) / 'selected.json'}")):
+        write_selection(given, [1], roles=["core"], pseudo_classes=[0],
+                        output_format=output_format)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "s.json").read_text() == "[7]"
+
+
 @pytest.mark.parametrize("output_format", [".json", "JSON", "xml", ""])
 def test_write_selection_names_output_format_when_it_is_the_mistake(
         tmp_path, output_format):
