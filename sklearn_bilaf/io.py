@@ -198,7 +198,12 @@ def _tilde_hint(path):
 
 
 def _check_exists(path):
-    """Refuse a path that leads to no file, or to a folder, saying which."""
+    """Refuse a path that leads to no file, or to a folder, saying which.
+
+    The messages name ``path`` as given: a string is not shortened as Path
+    shortens it (``./ids.txt`` to ``ids.txt``).
+    """
+    text = os.fspath(path)
     path = Path(path)
     if not path.exists():
         if path.is_symlink():
@@ -207,15 +212,15 @@ def _check_exists(path):
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise InputError(
-                        f"{path}: is a symbolic link that leads back to itself"
+                        f"{text}: is a symbolic link that leads back to itself"
                     ) from None
             raise InputError(
-                f"{path}: is a symbolic link to {os.readlink(path)!r}, which "
+                f"{text}: is a symbolic link to {os.readlink(path)!r}, which "
                 "does not exist"
             )
-        raise InputError(f"{path}: no such file{_tilde_hint(path)}")
+        raise InputError(f"{text}: no such file{_tilde_hint(path)}")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
+        raise InputError(f"{text}: is a folder, not a file")
 
 
 def _input_name_problem(path, what):
@@ -1544,17 +1549,17 @@ def _check_ids_file(path):
             "file; give the ids file (one id per line, or a .csv/.tsv table "
             "with --id-column)"
         )
-    path = Path(path)
-    if suffix_of(path) in (".npy", ".npz", ".parquet", ".json"):
-        raise InputError(f"--ids {path}: {_IDS_COME_FROM_TEXT}")
-    problem = _ids_name_problem(path)
+    # Told by the name as given (text): Path writes ./ids.txt as ids.txt.
+    if suffix_of(text) in (".npy", ".npz", ".parquet", ".json"):
+        raise InputError(f"--ids {text}: {_IDS_COME_FROM_TEXT}")
+    problem = _ids_name_problem(text)
     if problem is not None:
         raise InputError(f"--ids {problem}")
-    problem = _input_name_problem(path, "ids")
+    problem = _input_name_problem(text, "ids")
     if problem is not None:
         raise InputError(f"--ids {problem}")
     try:
-        _check_exists(path)
+        _check_exists(text)
     except InputError as exc:
         # Missing or a folder: say which argument it is.
         raise InputError(f"--ids {exc}") from None
@@ -1586,8 +1591,9 @@ def read_ids(path, n_rows, *, column=None):
     """
     # Checked as given: Path drops a trailing '.' or separator.
     _check_ids_file(path)
+    # The name as given, for the messages: Path writes ./ids.txt as ids.txt.
+    source = os.fspath(path)
     path = Path(path)
-    source = str(path)
     suffix = suffix_of(path)
     try:
         handle = _open_text(path)

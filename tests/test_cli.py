@@ -3364,6 +3364,27 @@ def test_ids_name_of_a_folder_is_told(tmp_path, name, ending):
         read_ids(f"{tmp_path}/{name}", 20)
 
 
+def test_ids_file_is_named_as_given(tmp_path):
+    """'--ids ./nope.txt' was told as "--ids nope.txt: no such file": Path
+    drops the './'.  The ids file is named as the user typed it, missing or
+    read."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "ids.txt").write_text("a\nb\n")
+    (tmp_path / "d").mkdir()
+    for name, message in (("./nope.txt", "--ids ./nope.txt: no such file"),
+                          ("./d", "--ids ./d: is a folder, not a file"),
+                          ("./ids.txt", "--ids ./ids.txt gives 2 ids but the "
+                                        "embeddings have 20 rows")):
+        proc = call_bilaf("select", "e.npy", "--ids", name, "-b", "2", "-q",
+                          cwd=tmp_path)
+        assert_one_line_error(proc, message)
+    with pytest.raises(InputError, match=re.escape(
+            f"--ids {tmp_path}/./nope.txt: no such file")):
+        read_ids(f"{tmp_path}/./nope.txt", 2)
+
+
 @pytest.mark.parametrize("error, status, expected", [
     (MemoryError(), 1, "bilaf: error: out of memory; try float32 embeddings, a "
                        "smaller pool, or fewer --n-jobs"),
