@@ -1056,7 +1056,9 @@ class SubsetSamplerMixin(TransformerMixin):
         -------
         X_selected : ndarray or DataFrame of shape (n_selected, n_features_in_)
             The selected rows, in the order of ``selected_indices_``.  A numpy
-            array comes back in its own dtype (float32 stays float32) and a
+            array comes back in its own dtype (float32 stays float32; an
+            object array's selected rows are its own objects, not the
+            float64 rows the selection used) and a
             memory map is read for the selected rows only; a DataFrame whose
             columns numpy would gather as objects (pandas' nullable or
             pyarrow dtypes, bool beside number columns) as the validated

@@ -749,3 +749,50 @@ def test_probcover_times_are_those_of_the_benchmark():
     low, high = map(float, quoted.groups())
     assert low == round(min(seconds) / 60, 1), (low, min(seconds))
     assert high == round(max(seconds) / 60), (high, max(seconds))
+
+
+def test_transform_dtype_of_an_object_array_is_documented_as_the_code_does():
+    """An object array is converted to float64 for the selection, but
+    ``transform`` indexes the array itself, as scikit-learn's feature
+    selectors do: its selected rows come back as objects, the values
+    given.  The user guide said only "numeric object arrays are converted
+    to float64", which read as transform's result too, against the
+    docstring's "its own dtype"; both now say what the code does."""
+    import warnings
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = np.random.RandomState(0).rand(60, 3)
+    X_object = np.array([[Decimal(float(v)) for v in row] for row in X],
+                        dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = BiLAFSampler(budget=6, random_state=0).fit(X)
+        sampler = BiLAFSampler(budget=6, random_state=0).fit(X_object)
+        rows = sampler.transform(X_object)
+        from_frame = sampler.transform(pd.DataFrame(X_object))
+    # The selection is that of the float64 pool ...
+    np.testing.assert_array_equal(sampler.selected_indices_,
+                                  plain.selected_indices_)
+    # ... the rows are the array's own objects; a DataFrame of objects
+    # comes back as the validated float64 rows.
+    assert rows.dtype == object
+    assert all(a is b for a, b in zip(
+        rows.ravel(), X_object[sampler.selected_indices_].ravel(),
+        strict=True))
+    assert from_frame.dtype == np.float64
+    np.testing.assert_array_equal(from_frame, X[sampler.selected_indices_])
+
+    page = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    bullet = page.split("- **Inputs left alone.**")[1].split(" - **")[0]
+    assert ("numeric object arrays are converted to float64 for the "
+            "selection." in bullet)
+    assert ("``transform`` still returns the selected rows of a numpy array "
+            "in its own dtype (an object array's as its own objects" in bullet)
+    doc = " ".join(BiLAFSampler.transform.__doc__.split())
+    assert ("an object array's selected rows are its own objects, not the "
+            "float64 rows the selection used" in doc)
