@@ -1032,15 +1032,16 @@ def _run_select(args):
             # Checked up front, but a disk can fill up or a folder vanish
             # (or the reader of a pipe go away).
             reason = exc.strerror or " ".join(str(exc).split())
+            # -o as typed: output, a Path, writes ./s.json as s.json.
             if _to_stream(args):
                 raise InputError(
-                    f"-o {output}: could not write the selection ({reason})"
+                    f"-o {args.output}: could not write the selection ({reason})"
                 ) from None
             raise InputError(
-                f"-o {output}: could not write the selection ({reason}); "
+                f"-o {args.output}: could not write the selection ({reason}); "
                 f"{output.name} was left as it was"
                 if output.exists() else
-                f"-o {output}: could not write the selection ({reason}); "
+                f"-o {args.output}: could not write the selection ({reason}); "
                 "nothing was written"
             ) from None
         write_seconds = time.perf_counter() - tic

@@ -1815,21 +1815,23 @@ def check_output_path(path, inputs=()):
 
 def _name_too_long(path, limit=None):
     size = "" if limit is None else f" ({limit} bytes at most)"
-    return (f"-o {Path(path)}: the output file name is too long for the file "
+    # The name as given: Path writes ./x.json as x.json.
+    return (f"-o {os.fspath(path)}: the output file name is too long for the file "
             f"system{size}; choose a shorter one")
 
 
 def _check_output_path(path, inputs):
+    # The name as given, for the messages: Path writes ./x.json as x.json.
     text = os.fspath(path)
     path = Path(path)
     if text and _is_stream(path):
         # Written in place (see atomic_write): no file is created beside it.
         if not os.access(path, os.W_OK):
             raise InputError(
-                f"-o {path}: is a pipe or a device that this process may not "
+                f"-o {text}: is a pipe or a device that this process may not "
                 "write to"
             )
-        _check_not_an_input(path, inputs)
+        _check_not_an_input(path, inputs, text)
         return path
     if text and path.is_dir():
         raise InputError(
@@ -1842,7 +1844,7 @@ def _check_output_path(path, inputs):
     target = _link_target(path)
     if target.is_symlink():
         raise InputError(
-            f"-o {path}: is a symbolic link that leads back to itself; point it "
+            f"-o {text}: is a symbolic link that leads back to itself; point it "
             "at a file, or remove it"
         )
     folder = target.parent
@@ -1852,14 +1854,14 @@ def _check_output_path(path, inputs):
         existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():
             raise InputError(
-                f"-o {path}: {link}{str(existing)!r} is a file, not a folder"
+                f"-o {text}: {link}{str(existing)!r} is a file, not a folder"
             )
         fix = "create it or change the link" if link else "create it first"
         tilde = _tilde_hint(text) if not link else ""
         if tilde:
             fix = tilde.strip(" ()")  # creating a folder named '~' is no fix
         raise InputError(
-            f"-o {path}: {link}the folder {str(folder)!r} does not exist; {fix}"
+            f"-o {text}: {link}the folder {str(folder)!r} does not exist; {fix}"
         )
     # The probe below shortens the name it borrows, so it would not find
     # this out; the write would, after the selection.  Only a limit the
@@ -1867,23 +1869,23 @@ def _check_output_path(path, inputs):
     # pathconf) counts UTF-16 units and takes longer non-ASCII names.
     limit = _reported_name_max(folder)
     if limit is not None and len(os.fsencode(target.name)) > limit:
-        raise InputError(_name_too_long(path, limit))
+        raise InputError(_name_too_long(text, limit))
     # Replacing is allowed wherever the folder allows it, but a file its
     # owner made read-only is one a shell redirection would refuse to
     # overwrite: so do we (root may write anything, as with a redirection).
     if target.exists() and not os.access(target, os.W_OK):
         raise InputError(
-            f"-o {path}: the file exists and is read-only; make it writable "
+            f"-o {text}: the file exists and is read-only; make it writable "
             f"(chmod u+w {shlex.quote(str(target))}) or choose another name"
         )
-    _check_not_an_input(path, inputs)
+    _check_not_an_input(path, inputs, text)
     # Whether a file can be created there, tried for real: permission bits
     # (os.access) say nothing for root, read-only mounts or /proc.
     try:
         temporary, fd = _create_beside(target, "probe")
     except OSError as exc:
         raise InputError(
-            f"-o {path}: cannot create a file in the folder {str(folder)!r} "
+            f"-o {text}: cannot create a file in the folder {str(folder)!r} "
             f"({exc.strerror or _one_line(exc)})"
         ) from None
     os.close(fd)
@@ -1892,7 +1894,7 @@ def _check_output_path(path, inputs):
     return path
 
 
-def _check_not_an_input(path, inputs):
+def _check_not_an_input(path, inputs, text):
     for other in inputs:
         # os.path.exists answers False for an input name too long for the
         # file system, which its reader tells; Path.exists raised, and
@@ -1900,7 +1902,7 @@ def _check_not_an_input(path, inputs):
         if other is not None and path.exists() and os.path.exists(other):
             if os.path.samefile(path, other):
                 raise InputError(
-                    f"-o {path} is also an input file; choose another output name"
+                    f"-o {text} is also an input file; choose another output name"
                 )
 
 

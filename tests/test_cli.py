@@ -2511,6 +2511,44 @@ def test_output_name_naming_an_existing_folder_says_so(bilaf, tmp_path, digits32
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "out"]
 
 
+def test_output_file_is_named_as_given(tmp_path, monkeypatch):
+    """'-o ./nd/s.json' was told as "-o nd/s.json: the folder 'nd' does not
+    exist": Path drops the './'.  The -o name is quoted as typed, as its
+    unknown-format and folder messages already were, by the command and
+    check_output_path, and when the write fails after the selection."""
+    import errno
+
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "loop.json").symlink_to("loop.json")
+    long_name = "./" + "x" * 300 + ".json"
+    cases = (
+        ("./nd/s.json", "-o ./nd/s.json: the folder 'nd' does not exist"),
+        ("./e.npy/s.json", "-o ./e.npy/s.json: 'e.npy' is a file, not a folder"),
+        ("./loop.json", "-o ./loop.json: is a symbolic link that leads back"),
+        (long_name, f"-o {long_name}: the output file name is too long"),
+        ("./e.npy", "-o ./e.npy is also an input file"),
+    )
+    for name, message in cases:
+        proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", name,
+                          cwd=tmp_path)
+        assert_one_line_error(proc, message)
+    with pytest.raises(InputError, match=re.escape(
+            f"-o {tmp_path}/./nd/s.json: the folder")):
+        check_output_path(f"{tmp_path}/./nd/s.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "loop.json"]
+
+    def fsync_on_full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", fsync_on_full_disk)
+    proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", "./s.json",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "-o ./s.json: could not write the selection "
+                          "(No space left on device); nothing was written")
+
+
 @pytest.mark.parametrize(
     "files, args, fragment",
     [
