@@ -1321,9 +1321,25 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         ``.npy`` files are memory-mapped read-only and not copied; dropping
         their last column gives a view.  Labels never go into ``pool.X``.
     """
-    # The name as given: Path drops a trailing '.' or separator.
     text = os.fspath(path)
-    path = Path(path)
+    try:
+        return _load_embeddings(
+            text, key=key, id_column=id_column, label_column=label_column,
+            drop_last_column=drop_last_column, header=header)
+    except InputError as exc:
+        # The readers name the file by its Path, which writes ./e.npy as
+        # e.npy: name it as given, as the command's own messages do.
+        shown, message = str(Path(text)), str(exc)
+        if (text != shown and message.startswith(shown)
+                and message[len(shown):len(shown) + 1] in (":", " ")):
+            exc.args = (text + message[len(shown):],)
+        raise
+
+
+def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
+                     header):
+    # text is the name as given: Path drops a trailing '.' or separator.
+    path = Path(text)
     suffix = suffix_of(path)
     problem = _input_name_problem(path, "embeddings")
     if problem is not None:

@@ -2339,6 +2339,32 @@ def test_embeddings_name_of_a_folder_is_told(tmp_path, name, ending):
         load_embeddings(f"{tmp_path}/{name}")
 
 
+def test_embeddings_file_is_named_as_given(tmp_path):
+    """'bilaf select ./nope.npy' was told "nope.npy: no such file": Path
+    drops the './', and the command's own messages ("the 1 row of
+    ./t.csv") named the file as typed.  load_embeddings's messages now
+    do too."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.random.RandomState(0).rand(20, 3)
+    X[4, 1] = np.nan
+    np.save(tmp_path / "nan.npy", X)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "e.txt").write_text("1 2\n")
+    (tmp_path / ".csv").write_text("a,b\n1,2\n")
+    for name, message in (
+            ("./nope.npy", "./nope.npy: no such file"),
+            ("./d", "./d: is a folder, not a file"),
+            ("./e.txt", "./e.txt: unknown embeddings format '.txt'"),
+            ("./.csv", "./.csv: the name is only an extension"),
+            ("./nan.npy", "./nan.npy: row 4, column 1 is nan")):
+        proc = call_bilaf("select", name, "-b", "2", "-q", cwd=tmp_path)
+        assert_one_line_error(proc, message)
+        with pytest.raises(InputError, match="^" + re.escape(
+                f"{tmp_path}/{message}")):
+            load_embeddings(f"{tmp_path}/{name}")
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
