@@ -151,11 +151,13 @@ def _only_an_extension_problem(path, name, suffixes, kind, advice, stem):
     with the first of them.  Only a known format's name (``.json``) is told
     it is an extension alone; another (``.txt``, or a dot file such as
     ``.bashrc``) is told only that it has no extension."""
+    # Named as given: Path writes ./.json as .json.
+    text = os.fspath(path)
     path = Path(path)
     if name.lower() in suffixes:
-        return (f"{path}: the name is only an extension (a name starting with "
+        return (f"{text}: the name is only an extension (a name starting with "
                 f"a dot has none); {advice} {path.with_name(stem + name)}")
-    return (f"{path}: the name has no extension (a name starting with a dot "
+    return (f"{text}: the name has no extension (a name starting with a dot "
             f"and with no other has none), so it names no {kind} "
             f"({', '.join(suffixes)}); {advice} "
             f"{path.with_name(stem + suffixes[0])}")

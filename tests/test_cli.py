@@ -2365,6 +2365,23 @@ def test_embeddings_file_is_named_as_given(tmp_path):
             load_embeddings(f"{tmp_path}/{name}")
 
 
+def test_name_that_is_only_an_extension_is_quoted_as_given(tmp_path):
+    """'--ids ./.csv' was told as "--ids .csv: the name is only an
+    extension" and '-o ./.json' as "-o .json: ...": Path drops the './'.
+    Both are named as typed, as an embeddings file named './.csv' is."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / ".csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(20)))
+    for args, message, status in (
+            (["--ids", "./.csv"], "--ids ./.csv: the name is only an extension",
+             1),
+            # A mistake of the command line, as -o .json is: a usage error.
+            (["-o", "./.json"], "-o ./.json: the name is only an extension", 2),
+            (["-o", "./.txt"], "-o ./.txt: the name has no extension", 2)):
+        proc = call_bilaf("select", "e.npy", "-b", "2", "-q", *args,
+                          cwd=tmp_path)
+        assert_one_line_error(proc, message, status=status)
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
