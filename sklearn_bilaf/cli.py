@@ -28,6 +28,7 @@ from .io import (
     OUTPUT_SUFFIXES,
     InputError,
     _check_ids_file,
+    _folder_ending,
     _ids_name_problem,
     _is_stream,
     _rows_text,
@@ -595,9 +596,11 @@ def _check_option_combinations(args):
         )
         # An ids file named '.csv' is told as such (see _ids_name_problem),
         # not that --id-column needs a .csv/.tsv file.
+        # Nor is a name of a folder (ids.txt/.), which _check_ids_file tells.
         if (problem is None and args.ids is not None and args.id_column is not None
                 and suffix_of(args.ids) not in (".csv", ".tsv")
-                and _ids_name_problem(args.ids) is None):
+                and _ids_name_problem(args.ids) is None
+                and _folder_ending(args.ids) is None):
             problem = (
                 "--id-column with --ids only applies to .csv/.tsv id files "
                 "(other id files hold one id per line)"

@@ -2382,6 +2382,19 @@ def test_name_that_is_only_an_extension_is_quoted_as_given(tmp_path):
         assert_one_line_error(proc, message, status=status)
 
 
+@pytest.mark.parametrize("name", ["ids.txt/.", "sub/.csv/.", "ids.csv/"])
+def test_ids_folder_name_with_id_column_is_told_it_names_a_folder(tmp_path,
+                                                                  name):
+    """With --id-column, '--ids ids.txt/.' was told that --id-column only
+    applies to .csv/.tsv id files, and 'sub/.csv/.' that its name is only
+    an extension: the name is a folder's, which is the mistake to tell."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "--ids", name,
+                      "--id-column", "id", cwd=tmp_path)
+    assert_one_line_error(proc, f"--ids {name}: ends with ", "so it names a "
+                          "folder, not a file")
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
