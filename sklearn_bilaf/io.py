@@ -1323,27 +1323,13 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         ``.npy`` files are memory-mapped read-only and not copied; dropping
         their last column gives a view.  Labels never go into ``pool.X``.
     """
+    # The messages, notes and warnings name the file as given, as the
+    # command's own messages do: Path writes ./e.npy as e.npy, and drops a
+    # trailing '.' or separator.  So the readers get the name as given too.
     text = os.fspath(path)
-    try:
-        return _load_embeddings(
-            text, key=key, id_column=id_column, label_column=label_column,
-            drop_last_column=drop_last_column, header=header)
-    except InputError as exc:
-        # The readers name the file by its Path, which writes ./e.npy as
-        # e.npy: name it as given, as the command's own messages do.
-        shown, message = str(Path(text)), str(exc)
-        if (text != shown and message.startswith(shown)
-                and message[len(shown):len(shown) + 1] in (":", " ")):
-            exc.args = (text + message[len(shown):],)
-        raise
-
-
-def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
-                     header):
-    # text is the name as given: Path drops a trailing '.' or separator.
     path = Path(text)
     suffix = suffix_of(path)
-    problem = _input_name_problem(path, "embeddings")
+    problem = _input_name_problem(text, "embeddings")
     if problem is not None:
         raise InputError(problem)
     ending = _folder_ending(text)
@@ -1356,14 +1342,14 @@ def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
         )
     if path.is_dir():
         raise InputError(
-            f"{path}: is a folder, not a file; give the embeddings file "
+            f"{text}: is a folder, not a file; give the embeddings file "
             f"({', '.join(EMBEDDING_SUFFIXES)})"
         )
     if suffix not in EMBEDDING_SUFFIXES and _is_stream(path):
         # /dev/stdin on a pipe, a shell's <(...) (/dev/fd/63): a name that
         # cannot be changed to say the format.
         raise InputError(
-            f"{path}: is a pipe or a device, whose name gives no format; save "
+            f"{text}: is a pipe or a device, whose name gives no format; save "
             f"the embeddings to a file ({', '.join(EMBEDDING_SUFFIXES)}) and give "
             "its name"
         )
@@ -1376,13 +1362,13 @@ def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
         if (real != os.path.abspath(path)
                 and suffix_of(Path(real)) in EMBEDDING_SUFFIXES):
             raise InputError(
-                f"{path}: is a link to {real}, whose name gives the format; "
+                f"{text}: is a link to {real}, whose name gives the format; "
                 "give that name"
             )
     if suffix in _COMPRESSED_SUFFIXES and suffix_of(path.stem) in EMBEDDING_SUFFIXES:
         # emb.csv.gz: the format is known, the compression is not read.
         raise InputError(
-            f"{path}: is compressed ({suffix}); decompress it first, and give "
+            f"{text}: is compressed ({suffix}); decompress it first, and give "
             f"the {suffix_of(path.stem)} file"
         )
     inner = _only_an_extension(path.stem) if suffix in _COMPRESSED_SUFFIXES else None
@@ -1391,7 +1377,7 @@ def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
         # which said "unknown embeddings format '.gz'"; told as emb.csv.gz
         # and .csv are, both at once.
         raise InputError(
-            f"{path}: is compressed ({suffix}), and the rest of the name is "
+            f"{text}: is compressed ({suffix}), and the rest of the name is "
             "only an extension (a name starting with a dot has none); "
             f"decompress it first, and give the {inner.lower()} file a name "
             f"such as {path.with_name('embeddings' + inner)}"
@@ -1399,11 +1385,11 @@ def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
     bare = _only_an_extension(path)
     if bare is not None:
         raise InputError(_only_an_extension_problem(
-            path, bare, EMBEDDING_SUFFIXES, "embeddings format",
+            text, bare, EMBEDDING_SUFFIXES, "embeddings format",
             "give the file a name such as", "embeddings"))
     if suffix not in EMBEDDING_SUFFIXES:
         raise InputError(
-            f"{path}: unknown embeddings format {suffix or '(no extension)'!r}; "
+            f"{text}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
             + _conversion_advice(path, suffix)
         )
@@ -1417,19 +1403,19 @@ def _load_embeddings(text, *, key, id_column, label_column, drop_last_column,
 
     if suffix in _DELIMITERS:
         return _load_delimited(
-            path, _DELIMITERS[suffix], id_column=id_column, label_column=label_column,
+            text, _DELIMITERS[suffix], id_column=id_column, label_column=label_column,
             drop_last_column=drop_last_column, header=header,
         )
     if suffix == ".parquet":
-        return _load_parquet(path, id_column=id_column, label_column=label_column,
+        return _load_parquet(text, id_column=id_column, label_column=label_column,
                              drop_last_column=drop_last_column)
 
     if suffix == ".npy":
-        X = _load_npy(path)
-        source, memory_mapped = str(path), True
+        X = _load_npy(text)
+        source, memory_mapped = text, True
     else:
-        X = _load_npz(path, key)
-        source, memory_mapped = str(path), False
+        X = _load_npz(text, key)
+        source, memory_mapped = text, False
     labels = None
     if drop_last_column:
         if X.shape[1] < 2:

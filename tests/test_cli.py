@@ -2395,6 +2395,59 @@ def test_ids_folder_name_with_id_column_is_told_it_names_a_folder(tmp_path,
                           "folder, not a file")
 
 
+def test_embeddings_notes_and_warnings_name_the_file_as_given(tmp_path):
+    """The notes and warnings of load_embeddings (a row index column, a
+    header of pandas' names or of decimals, a column named like labels, a
+    pandas index in a .parquet) and an .npz member's messages named the
+    file by its Path: './t.csv' as 't.csv', after its errors had been made
+    to name it as given."""
+    import warnings
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    rows = "\n".join(f"{i},{i / 10},{i / 7}" for i in range(1, 21))
+    (tmp_path / "index.csv").write_text(",a,b\n" + rows + "\n")
+    (tmp_path / "pandas.csv").write_text("0,1,2\n" + rows + "\n")
+    (tmp_path / "decimals.csv").write_text("x,0.5,0.25\n" + rows + "\n")
+    (tmp_path / "label.csv").write_text("a,b,label\n" + rows + "\n")
+    np.savez(tmp_path / "flat.npz", X=np.arange(20.0))
+    given = f"{tmp_path}/./"  # Path writes it as f"{tmp_path}/"
+    for name, fragment in (
+            ("index.csv", "index.csv: the first column has no name"),
+            ("pandas.csv", "pandas.csv: the first row (0,1,2) is taken as "
+                           "pandas'"),
+            ("decimals.csv", "decimals.csv: the first row (x,0.5,0.25,...) "
+                             "is taken as the header"),
+            ("label.csv", "label.csv: column 'label' is used as a feature")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pool = load_embeddings(given + name)
+        told = [str(w.message) for w in caught] + list(pool.notes)
+        assert [m for m in told if m.startswith(given + fragment)], told
+        proc = call_bilaf("select", "./" + name, "-b", "2", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f"./{fragment}" in proc.stderr, proc.stderr
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{given}flat.npz[X] holds an array of shape (20,)")):
+        load_embeddings(given + "flat.npz")
+
+
+def test_parquet_notes_name_the_file_as_given(tmp_path):
+    """A .parquet file's pandas-index note named it by its Path."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from sklearn_bilaf.io import load_embeddings
+
+    frame = pd.DataFrame(np.random.RandomState(0).rand(30, 3),
+                         columns=["a", "b", "c"])
+    frame.index = np.arange(30) * 7 + 1000  # as left by a filter
+    frame.to_parquet(tmp_path / "filtered.parquet")
+    given = f"{tmp_path}/./filtered.parquet"
+    pool = load_embeddings(given)
+    assert [n for n in pool.notes if n.startswith(
+        f"{given}: column '__index_level_0__' is the pandas index")], pool.notes
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
