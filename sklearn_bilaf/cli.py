@@ -1048,7 +1048,9 @@ def _run_select(args):
                 "nothing was written"
             ) from None
         write_seconds = time.perf_counter() - tic
-        progress(f"wrote {output}")
+        # -o as typed, as its messages quote it: output writes ./s.json as
+        # s.json.
+        progress(f"wrote {args.output}")
     elif to_stdout:
         tic = time.perf_counter()
         # Formatted whole before the first byte goes out: an error cannot
@@ -1070,7 +1072,8 @@ def _run_select(args):
     if show_report:
         try:
             _report(args, sampler, pool, source, demo,
-                    STDIO_NAME if to_stdout else output, read_seconds,
+                    STDIO_NAME if to_stdout else
+                    None if output is None else args.output, read_seconds,
                     write_seconds, stream=report)
         except BrokenPipeError:
             raise  # the reader left: nothing to say (see _main)

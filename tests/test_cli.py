@@ -2658,6 +2658,22 @@ def test_output_file_is_named_as_given(tmp_path, monkeypatch):
                           "(No space left on device); nothing was written")
 
 
+def test_written_output_file_is_named_as_given(tmp_path):
+    """'-o ./s.json' was reported as "wrote s.json" and in the summary's
+    output line as "s.json" (the Path that check_output_path returns drops
+    the './'), while the command's messages about -o quote it as typed."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "out").mkdir()
+    for name in ("./s.json", "out/./s.csv"):
+        proc = call_bilaf("select", "e.npy", "-b", "2", "-o", name,
+                          cwd=tmp_path)
+        assert_ok(proc)
+        assert f"bilaf: wrote {name}\n" in proc.stderr, proc.stderr
+        assert re.search(rf"^  output +{re.escape(name)} \(2 ", proc.stdout,
+                         flags=re.M), proc.stdout
+    assert (tmp_path / "s.json").exists() and (tmp_path / "out/s.csv").exists()
+
+
 @pytest.mark.parametrize(
     "files, args, fragment",
     [
