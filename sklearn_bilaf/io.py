@@ -153,14 +153,24 @@ def _only_an_extension_problem(path, name, suffixes, kind, advice, stem):
     ``.bashrc``) is told only that it has no extension."""
     # Named as given: Path writes ./.json as .json.
     text = os.fspath(path)
-    path = Path(path)
     if name.lower() in suffixes:
         return (f"{text}: the name is only an extension (a name starting with "
-                f"a dot has none); {advice} {path.with_name(stem + name)}")
+                f"a dot has none); {advice} {_with_name(text, stem + name)}")
     return (f"{text}: the name has no extension (a name starting with a dot "
             f"and with no other has none), so it names no {kind} "
             f"({', '.join(suffixes)}); {advice} "
-            f"{path.with_name(stem + suffixes[0])}")
+            f"{_with_name(text, stem + suffixes[0])}")
+
+
+def _with_name(text, name):
+    """The name as given, ``text``, with its last part replaced by ``name``.
+
+    Path.with_name writes the folder as Path does (``./sub/.csv`` gives
+    ``sub/ids.csv``), not as it was typed.  ``text`` ends with a file's
+    name, not with a separator, ``.`` or ``..``: those are refused first.
+    """
+    cut = max(text.rfind("/"), text.rfind(os.sep)) + 1
+    return text[:cut] + name
 
 
 def _one_line(text):
@@ -1380,7 +1390,7 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             f"{text}: is compressed ({suffix}), and the rest of the name is "
             "only an extension (a name starting with a dot has none); "
             f"decompress it first, and give the {inner.lower()} file a name "
-            f"such as {path.with_name('embeddings' + inner)}"
+            f"such as {_with_name(text, 'embeddings' + inner)}"
         )
     bare = _only_an_extension(path)
     if bare is not None:
@@ -2267,7 +2277,7 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     suffix = suffix_of(path) if output_format is None else f".{output_format}"
     bare = _only_an_extension(path)
     if output_format is None and bare is not None:
-        raise InputError(_only_an_extension_message(path, bare))
+        raise InputError(_only_an_extension_message(text, bare))
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
             f"-o {text}: unknown output format {suffix or '(no extension)'!r}; use "

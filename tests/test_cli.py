@@ -2448,6 +2448,53 @@ def test_parquet_notes_name_the_file_as_given(tmp_path):
         f"{given}: column '__index_level_0__' is the pandas index")], pool.notes
 
 
+def test_example_name_for_a_name_that_is_only_an_extension_is_as_given(
+        tmp_path):
+    """A name that is only an extension ('./sub/.csv') was told so, but the
+    example name suggested for it was written by Path ('sub/ids.csv', not
+    './sub/ids.csv'); and write_selection named './sub/.json' itself as
+    'sub/.json'."""
+    from sklearn_bilaf.io import (
+        InputError,
+        load_embeddings,
+        output_name_problem,
+        write_selection,
+    )
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (sub / ".csv").write_text("id\n" + "\n".join(map(str, range(20))) + "\n")
+    (sub / ".csv.gz").write_bytes(b"\x1f\x8b")
+    for args, message in (
+            (("./sub/.csv",), "give the file a name such as "
+                              "./sub/embeddings.csv"),
+            (("./sub/.csv.gz",), "a name such as ./sub/embeddings.csv"),
+            (("e.npy", "--ids", "./sub/.csv"), "give the file a name such as "
+                                               "./sub/ids.csv"),
+            (("e.npy", "-o", "./sub/.json"), "-o ./sub/.json: the name is only "
+             "an extension (a name starting with a dot has none); give a file "
+             "name such as ./sub/picks.json"),
+            (("e.npy", "-o", "./sub/.txt"), "give a file name such as "
+                                            "./sub/picks.json")):
+        proc = call_bilaf("select", *args, "-b", "2", "-q", cwd=tmp_path)
+        # -o's name is a usage error.
+        assert_one_line_error(proc, message, status=2 if "-o" in args else 1)
+    given = f"{tmp_path}/./sub/"  # Path writes it as f"{tmp_path}/sub/"
+    with pytest.raises(InputError, match=re.escape(
+            f"such as {given}embeddings.csv")):
+        load_embeddings(given + ".csv")
+    assert output_name_problem(given + ".json").endswith(
+        f"such as {given}picks.json")
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"-o {given}.json: the name is only an extension (a name starting "
+            f"with a dot has none); give a file name such as "
+            f"{given}picks.json")):
+        write_selection(given + ".json", [0], roles=["core"],
+                        pseudo_classes=[0])
+    assert sorted(p.name for p in sub.iterdir()) == [".csv", ".csv.gz"]
+
+
 def test_compressed_file_named_only_by_extensions_is_told(tmp_path):
     """An embeddings file named '.csv.gz' (or '.npy.gz') is a compressed file
     of a known format, as 'emb.csv.gz' is, but its format's name stands
