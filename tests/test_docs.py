@@ -277,6 +277,27 @@ def test_user_guide_says_kmeans_selectors_run_on_at_most_two_threads():
     assert "run on all of scikit-learn's threads" not in bullet
 
 
+def test_guarantees_name_every_test_file_that_checks_them():
+    """The user guide's Guarantees say which test files check each line
+    below; a file that pins one of its items (by the item's bold heading)
+    must be among them.  The list named test_engine, test_robustness and
+    test_properties only, while this file checks sentences of "Inputs left
+    alone" (object arrays), "Deterministic" and "Accurate orderings"."""
+    page = (ROOT / "doc" / "user_guide.rst").read_text(encoding="utf-8")
+    section = page.split("\nGuarantees\n==========\n")[1]
+    section = re.split(r"\n[^\n]+\n=+\n", section)[0]  # up to the next title
+    intro = " ".join(section.strip().split("\n\n")[0].split())
+    headings = re.findall(r"^- (\*\*.+?\*\*)", section, flags=re.M)
+    assert "**Inputs left alone.**" in headings
+    pinning = sorted(
+        path.name for path in (ROOT / "tests").glob("test_*.py")
+        if any(heading in path.read_text(encoding="utf-8")
+               for heading in headings))
+    assert "test_docs.py" in pinning
+    missing = [name for name in pinning if f"``tests/{name}``" not in intro]
+    assert not missing, (missing, intro)
+
+
 def test_user_guide_says_cosine_ties_of_parallel_rows_go_by_rounding():
     """Rows pointing the same way are at cosine distance 0 in exact
     arithmetic, but scaling them to unit norm rounds, differently for
