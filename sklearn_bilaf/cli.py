@@ -1081,7 +1081,8 @@ def _run_select(args):
             if to_stdout:
                 raise  # the summary went to stderr: nowhere to tell it
             # A full disk behind '> file': the selection may be safe already.
-            written = (f"; the selection was written to {output}"
+            # -o as typed (output writes ./s.json as s.json).
+            written = (f"; the selection was written to {args.output}"
                        if output is not None else "")
             raise InputError(
                 "could not write the summary to standard output "

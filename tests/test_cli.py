@@ -1806,8 +1806,11 @@ def test_failed_summary_says_what_failed_and_where_the_selection_is(
     previous = os.getcwd()
     os.chdir(tmp_path)
     try:
+        # -o named as typed ('./s.json' was told as 's.json').
         for extra, where in ((["-o", "s.json"], "; the selection was written to "
-                              "s.json"), ([], "")):
+                              "s.json"),
+                             (["-o", "./s.json"], "; the selection was "
+                              "written to ./s.json"), ([], "")):
             err = io.StringIO()
             with redirect_stdout(Full()), redirect_stderr(err):
                 status = main([*common, *extra])
