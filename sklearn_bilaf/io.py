@@ -1751,7 +1751,21 @@ def _output_folder_problem(text):
     if ending is None:
         return None
     return (f"-o {text}: ends with {ending}, so it names a folder; give a "
-            f"file name, e.g. {Path(text) / 'selected.json'}")
+            f"file name, e.g. {_in_folder(text, 'selected.json')}")
+
+
+def _in_folder(text, name):
+    """The file ``name`` in the folder that ``text`` names, written as
+    ``text`` was given (Path writes ``./out`` as ``out``).
+
+    A trailing separator or ``.`` is not repeated: ``./out/.`` gives
+    ``./out/selected.json``, as Path did but for the ``./``.
+    """
+    if text.endswith(("/", os.sep)):
+        return text + name
+    if text == "." or text.endswith(("/.", os.sep + ".")):
+        return text[:-1] + name
+    return os.path.join(text, name)
 
 
 #: Programs that compress their standard input to their standard output, by
@@ -1850,7 +1864,7 @@ def _check_output_path(path, inputs):
     if text and path.is_dir():
         raise InputError(
             f"-o {text}: is a folder; give a file name, e.g. "
-            f"{path / 'selected.json'}"
+            f"{_in_folder(text, 'selected.json')}"
         )
     problem = output_name_problem(text)
     if problem is not None:

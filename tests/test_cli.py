@@ -2708,6 +2708,34 @@ def test_output_file_is_named_as_given(tmp_path, monkeypatch):
                           "(No space left on device); nothing was written")
 
 
+def test_example_name_in_a_folder_keeps_the_folder_as_given(tmp_path):
+    """'-o ./out' (a folder) and '-o ./new/' were told to give a file name
+    "e.g. out/selected.json", "new/selected.json": Path drops the './'."""
+    from sklearn_bilaf.io import InputError, check_output_path, write_selection
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "out").mkdir()
+    for name, example in (("./out", "./out/selected.json"),
+                          ("./out/", "./out/selected.json"),
+                          ("./new/", "./new/selected.json"),
+                          ("./new/.", "./new/selected.json"),
+                          ("./new/..", "./new/../selected.json"),
+                          ("./.", "./selected.json")):
+        proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", name,
+                          cwd=tmp_path)
+        assert proc.returncode in (1, 2), proc.stderr
+        assert_one_line_error(proc, f"-o {name}: ", f"e.g. {example}",
+                              status=proc.returncode)
+    given = f"{tmp_path}/./out"
+    with pytest.raises(InputError, match=re.escape(
+            f"e.g. {given}/selected.json")):
+        check_output_path(given)
+    with pytest.raises(InputError, match=re.escape(
+            f"e.g. {given}/selected.json")):
+        write_selection(given + "/", [0], roles=["core"], pseudo_classes=[0])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["e.npy", "out"]
+
+
 def test_written_output_file_is_named_as_given(tmp_path):
     """'-o ./s.json' was reported as "wrote s.json" and in the summary's
     output line as "s.json" (the Path that check_output_path returns drops
@@ -3865,9 +3893,12 @@ def test_write_selection_name_of_a_folder_is_told(tmp_path, name, ending,
     (tmp_path / "old").mkdir()
     before = sorted(p.name for p in tmp_path.rglob("*"))
     given = f"{tmp_path}/{name}"
+    # The example keeps the folder as given ('./o/' for './o/.').
+    example = (given.removesuffix(".") if given.endswith("/.") else
+               given if given.endswith("/") else given + "/") + "selected.json"
     with pytest.raises(InputError, match=re.escape(
             f"-o {given}: ends with {ending}, so it names a folder; give a "
-            f"file name, e.g. {Path(given) / 'selected.json'}")):
+            f"file name, e.g. {example}")):
         write_selection(given, [1], roles=["core"], pseudo_classes=[0],
                         output_format=output_format)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
