@@ -1610,7 +1610,8 @@ def read_ids(path, n_rows, *, column=None):
     path = Path(path)
     suffix = suffix_of(path)
     try:
-        handle = _open_text(path)
+        # By the name as given, which its messages use.
+        handle = _open_text(source)
     except InputError as exc:
         # Missing, a folder, unreadable: say which argument it is.
         raise InputError(f"--ids {exc}") from None

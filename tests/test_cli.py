@@ -2451,6 +2451,33 @@ def test_parquet_notes_name_the_file_as_given(tmp_path):
         f"{given}: column '__index_level_0__' is the pandas index")], pool.notes
 
 
+def test_unreadable_ids_file_is_named_as_given(tmp_path, monkeypatch):
+    """An ids file that cannot be opened (no read permission, which root
+    does not lack: the refusal is simulated) was told by its Path: '--ids
+    ./ids.txt' as "--ids ids.txt: cannot be read"."""
+    import builtins
+    import errno
+
+    import sklearn_bilaf.io as bilaf_io
+
+    def refusing_open(file, *args, **kwargs):
+        if os.fspath(file).endswith("ids.txt"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return builtins.open(file, *args, **kwargs)
+
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    (tmp_path / "ids.txt").write_text("\n".join(map(str, range(20))) + "\n")
+    monkeypatch.setattr(bilaf_io, "open", refusing_open, raising=False)
+    proc = call_bilaf("select", "e.npy", "--ids", "./ids.txt", "-b", "2", "-q",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "--ids ./ids.txt: cannot be read (Permission "
+                          "denied)")
+    given = f"{tmp_path}/./ids.txt"
+    with pytest.raises(bilaf_io.InputError, match="^" + re.escape(
+            f"--ids {given}: cannot be read")):
+        bilaf_io.read_ids(given, 20)
+
+
 def test_example_name_for_a_name_that_is_only_an_extension_is_as_given(
         tmp_path):
     """A name that is only an extension ('./sub/.csv') was told so, but the
