@@ -297,9 +297,12 @@ def _conversion_advice(path, suffix):
 
     "Use one of .npy, ..." alone leaves the user to find the conversion; the
     usual sources of embeddings (np.savetxt, torch.save, pickle, HDF5,
-    Feather) each have a one-line one."""
-    name = str(path)
-    npy = str(path.with_suffix(".npy"))
+    Feather) each have a one-line one.  ``path`` is the name as given, which
+    the code names as it was typed (Path writes ./e.txt as e.txt)."""
+    name = os.fspath(path)
+    # The name as given ends with its extension: refused otherwise before.
+    base = name[:len(name) - len(suffix)]
+    npy = base + ".npy"
     advice = {
         ".txt": f"numbers in a text file (np.savetxt's): np.save({npy!r}, "
                 f"np.loadtxt({name!r}))",
@@ -310,7 +313,7 @@ def _conversion_advice(path, suffix):
         ".h5": f"an HDF5 file: np.save({npy!r}, h5py.File({name!r})[NAME][:]) "
                "with NAME the dataset of the embeddings",
         ".feather": f"a Feather table: pd.read_feather({name!r}).to_parquet("
-                    f"{str(path.with_suffix('.parquet'))!r})",
+                    f"{base + '.parquet'!r})",
     }
     for alias, same in ((".dat", ".txt"), (".pth", ".pt"), (".pickle", ".pkl"),
                         (".hdf5", ".h5")):
@@ -1401,7 +1404,7 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         raise InputError(
             f"{text}: unknown embeddings format {suffix or '(no extension)'!r}; "
             f"use one of {', '.join(EMBEDDING_SUFFIXES)}"
-            + _conversion_advice(path, suffix)
+            + _conversion_advice(text, suffix)
         )
     if not isinstance(header, str) or header not in ("auto", "yes", "no"):
         # Any other value would silently mean "auto".

@@ -4401,6 +4401,25 @@ def test_nan_refusal_speaks_of_the_one_row_it_names(tmp_path):
         assert "that row" in message
 
 
+def test_conversion_advice_names_the_file_as_given(tmp_path):
+    """The conversion written out for 'bilaf select ./emb.txt' named the
+    files by their Path ("np.save('emb.npy', np.loadtxt('emb.txt'))")
+    after a message that names './emb.txt' as typed."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(12.0).reshape(4, 3)
+    np.savetxt(tmp_path / "emb.txt", X)
+    np.savetxt(tmp_path / "emb.feather", X)
+    proc = call_bilaf("select", "./emb.txt", "-b", "2", "-q", cwd=tmp_path)
+    assert_one_line_error(proc, "./emb.txt: unknown embeddings format '.txt'",
+                          "np.save('./emb.npy', np.loadtxt('./emb.txt'))")
+    given = f"{tmp_path}/./emb"
+    with pytest.raises(InputError, match=re.escape(
+            f"pd.read_feather('{given}.feather').to_parquet("
+            f"'{given}.parquet')")):
+        load_embeddings(given + ".feather")
+
+
 @pytest.mark.parametrize("name, advice", [
     ("emb.txt", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.txt'))"),
     ("emb.dat", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.dat'))"),
