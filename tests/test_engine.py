@@ -2077,3 +2077,56 @@ def test_assign_pseudo_classes_names_every_unusable_row_of_the_pool(n_threads):
         huge[19999, 0] = np.nan
         with pytest.raises(ValueError, match=r"^X holds NaN or inf in row 19999:"):
             assign_pseudo_classes(huge, [0, 1])
+
+
+@pytest.mark.parametrize("search", ["argmin_exact", "nearest_two"])
+def test_nearest_row_searches_keep_their_temporaries_within_working_memory(search):
+    """argmin_exact and nearest_two read A in row chunks whose temporaries
+    (the chunk's distances and their partition or top three) fit
+    ``working_memory``; a chunk sized for the distances alone took about
+    three times the setting."""
+    import tracemalloc
+
+    from sklearn_bilaf import _distances
+
+    rng = np.random.RandomState(0)
+    A, B = rng.normal(size=(4000, 8)), rng.normal(size=(256, 8))
+    find = getattr(_distances, search)
+    expected = find(A, B, "euclidean")
+    with config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            got = find(A, B, "euclidean")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    for ours, theirs in zip(got, expected, strict=True):
+        assert ours.tobytes() == theirs.tobytes()
+    assert peak <= 2**20, peak
+
+
+def test_a_near_tie_between_two_centres_is_decided_on_direct_distances(monkeypatch):
+    """With only two centres, a near-tie of the expanded form is re-decided
+    on directly evaluated distances too (ties to the lower centre), as with
+    more.  The row lies exactly halfway, so its direct distances tie; the
+    expanded form is made to favour the second centre by a rounding error
+    well within the slack."""
+    from sklearn_bilaf import _distances
+
+    A = np.array([[0.1, 0.7, 0.3]])
+    B = A + np.array([[0.0, 0.0, 0.125], [0.0, 0.0, -0.125]])
+    assert cdist(A, B)[0, 0] == cdist(A, B)[0, 1]
+    D = np.array([[1.0, 1.0 - 1e-13]])
+    arg = np.array([1])
+    _distances._decide_near_ties(D, A, B, np.array([1.0]), np.array([1.0, 1.0]),
+                                 arg, "euclidean", 1e-10)
+    assert arg.tolist() == [0]
+    real = _distances.sq_distances
+
+    def rounded(Ac, Bc, A_sq=None, B_sq=None):
+        D = real(Ac, Bc, A_sq, B_sq)
+        D[:, 1] *= 1 - 1e-13
+        return D
+
+    monkeypatch.setattr(_distances, "sq_distances", rounded)
+    assert _distances.argmin_exact(A, B, "euclidean")[0].tolist() == [0]
