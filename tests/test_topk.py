@@ -49,6 +49,23 @@ def test_finish_rows_top3_clamps_negative_squared_distances_at_zero():
     np.testing.assert_array_equal(indices, [[0, 2, 1]])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sq_distances_clamps_rounding_below_zero_as_finish_rows_top3_does(dtype):
+    """sq_distances is max(-2 A.B + |a|^2 + |b|^2, 0): identical rows away
+    from the origin round a little below zero in the expanded form, and no
+    squared distance is negative; finish_rows_top3 gives the same bits."""
+    A = (np.random.RandomState(0).normal(size=(50, 16)) + 3).astype(dtype)
+    a_sq = sq_norms(A)
+    D = A @ A.T
+    assert np.any(D * -2 + a_sq[:, None] + a_sq[None, :] < 0)  # the case at hand
+    expected = sq_distances(A, A)
+    assert expected.dtype == dtype and expected.min() == 0
+    values = np.empty((50, 3), dtype=dtype)
+    indices = np.empty((50, 3), dtype=np.intp)
+    finish_rows_top3(D, a_sq, a_sq, dtype(-2), values, indices)
+    assert D.tobytes() == expected.tobytes()
+
+
 def test_update_columns_topk_keeps_the_smallest_earliest_first():
     rng = np.random.RandomState(1)
     rows = rng.randint(-2, 3, size=(300, 4)).astype(np.float64)
