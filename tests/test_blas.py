@@ -54,6 +54,18 @@ def test_syrk_lower_refuses_arrays_it_cannot_address():
         _blas.syrk_lower(rows, np.zeros((10, 10))[:, ::1].T, 0, 10)
 
 
+def test_syrk_lower_refuses_a_read_only_output():
+    """dsyrk writes through a raw pointer: a read-only ``out`` (a memory
+    map opened read-only, say) would be overwritten without numpy's
+    error, so it is refused before the call, and left as it was."""
+    rows = _rows(10, 4)
+    out = np.zeros((10, 10))
+    out.setflags(write=False)
+    with pytest.raises(ValueError, match="C-ordered float64"):
+        _blas.syrk_lower(rows, out, 0, 10)
+    assert not out.any()
+
+
 def test_within_distances_across_panels_match_a_direct_evaluation(monkeypatch):
     # Three panels (one partial): the products of each panel against the
     # earlier ones and its own triangle must tile the whole matrix.
