@@ -352,6 +352,34 @@ def test_cosine_prepare_rescales_underflowing_rows_and_refuses_zero_rows(dtype):
         prepare(np.array([[1.0, 0.0], [0.0, 0.0]]), "cosine")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cosine_prepare_rescales_rows_whose_squared_norm_is_subnormal(dtype):
+    """A row whose norm is a normal number but whose squared norm is
+    subnormal (a few significant bits left) is rescaled too: normalised
+    from its underflowed squared norm, it came out up to a few per mille
+    off unit length."""
+    from sklearn_bilaf._distances import prepare
+
+    tiny = np.finfo(dtype).tiny
+    # Squared norms of some 1e-5 tiny (float32) and 1e-13 tiny (float64):
+    # about ten significant bits left.
+    scale = np.sqrt(tiny) * dtype(1e-3 if dtype == np.float32 else 1e-7)
+    rows = np.array([[3.0 * scale, 4.0 * scale]], dtype=dtype)
+    assert tiny <= 5.0 * scale and 25.0 * scale * scale < tiny
+    np.testing.assert_allclose(prepare(rows, "cosine", dtype=dtype), [[0.6, 0.8]],
+                               rtol=1e-6)
+
+
+def test_unique_rows_merges_a_pair_of_duplicates():
+    """Two identical rows are one distinct row and the map back, as for
+    longer arrays (a pseudo-class of two duplicates)."""
+    from sklearn_bilaf._distances import unique_rows
+
+    distinct, inverse = unique_rows(np.array([[0.5, 2.0], [0.5, 2.0]]))
+    assert distinct.tolist() == [[0.5, 2.0]]
+    np.testing.assert_array_equal(inverse, [0, 0])
+
+
 def test_unique_rows_treats_negative_zero_as_zero():
     """unique_rows finds exact duplicates (the probe_keys screen must
     report them), and -0.0 equals 0.0, so rows differing only in the sign of a
