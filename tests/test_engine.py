@@ -2130,3 +2130,27 @@ def test_a_near_tie_between_two_centres_is_decided_on_direct_distances(monkeypat
 
     monkeypatch.setattr(_distances, "sq_distances", rounded)
     assert _distances.argmin_exact(A, B, "euclidean")[0].tolist() == [0]
+
+
+def test_unusable_rows_reads_the_pool_in_blocks():
+    """unusable_rows (the error path of the chunked finiteness checks) reads
+    X a block of rows at a time: its temporaries stay a few MiB however
+    large the pool (here 64 Mi values, a broadcast view costing nothing),
+    instead of a mask of all of X (64 MiB)."""
+    import tracemalloc
+
+    from sklearn_bilaf._distances import unusable_rows
+
+    row = np.arange(64, dtype=np.float32)
+    X = np.broadcast_to(row, (2**20, 64))
+    assert unusable_rows(X)[0].size == 0
+    tracemalloc.start()
+    try:
+        bad, peak_value = unusable_rows(X, 10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert bad.size == 0 and peak_value == 63.0
+    assert peak < 8 * 2**20, peak
+    with_nan = np.vstack([X[:5], [np.r_[np.nan, row[1:]]]])
+    assert unusable_rows(with_nan)[0].tolist() == [5]
