@@ -83,6 +83,26 @@ def test_update_columns_topk_keeps_the_smallest_earliest_first():
         np.testing.assert_array_equal(kept_d[k], full[order, k])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_update_columns_topk_adds_in_the_documented_order(dtype):
+    """The kept values are ``(-2 P + col_sq[k]) + row_sq[i]``, added in that
+    order in the rows' dtype (rounding, on data that is not integer-valued,
+    depends on it), the values nearest_unused's screen was written for."""
+    rng = np.random.RandomState(4)
+    rows = rng.normal(size=(200, 6)).astype(dtype)
+    cols = rng.normal(size=(9, 6)).astype(dtype)
+    P = rows @ cols.T
+    row_sq, col_sq = sq_norms(rows), sq_norms(cols)
+    kept_d = np.full((9, 200), np.inf, dtype=dtype)
+    kept_i = np.full((9, 200), -1, dtype=np.intp)
+    update_columns_topk(P, row_sq, col_sq, dtype(-2), 0, kept_d, kept_i)
+    full = (P * dtype(-2) + col_sq[None, :]) + row_sq[:, None]
+    assert full.dtype == dtype
+    for k in range(9):
+        assert kept_d[k].tobytes() == full[kept_i[k], k].tobytes()
+        np.testing.assert_array_equal(np.sort(kept_i[k]), np.arange(200))
+
+
 # Cosine rows are normalised in float64 by assign_pseudo_classes (float32
 # rounding of unit vectors is larger than the ties it must decide).
 @pytest.mark.parametrize("metric, dtype", [("euclidean", np.float32),
