@@ -359,6 +359,27 @@ def test_section_in_a_worker_thread_limits_under_the_callers_own_limits():
     assert (inside, after) == ({1}, {2})
 
 
+def test_blas_threads_is_the_smallest_blas_limit_at_most_the_cpu_count(monkeypatch):
+    """With two BLAS libraries (numpy's and scipy's OpenBLAS) limited
+    differently, the threads available are the lower limit, so that a caller
+    who restricted either is not oversubscribed; and never more than the
+    CPUs."""
+    from types import SimpleNamespace
+
+    from sklearn_bilaf import _threads
+
+    libs = [SimpleNamespace(user_api="blas", threading_layer="pthreads",
+                            num_threads=4),
+            SimpleNamespace(user_api="blas", threading_layer="pthreads",
+                            num_threads=3)]
+    monkeypatch.setattr(_threads, "_controller",
+                        lambda api: SimpleNamespace(lib_controllers=libs))
+    monkeypatch.setattr("joblib.cpu_count", lambda: 8)
+    assert _threads.blas_threads() == 3
+    libs[0].num_threads = libs[1].num_threads = 16
+    assert _threads.blas_threads() == 8
+
+
 def test_blas_pool_kind_and_size_ignore_the_openmp_runtime(monkeypatch):
     """scikit-learn loads an OpenMP runtime beside the BLAS: its (per-thread)
     pool must not make the BLAS pools look per-thread, which would make
