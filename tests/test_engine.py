@@ -1431,6 +1431,33 @@ def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
     np.testing.assert_allclose(D, cdist(X[rows], X), rtol=1e-12, atol=1e-12)
 
 
+def test_uncached_distances_use_blocks_of_two_rows_when_one_row_overflows(
+        monkeypatch):
+    """A working_memory smaller than one row's temporaries still gives
+    blocks of two rows or more (chunk_rows' ``min_rows``), never one-row
+    products."""
+    import sklearn
+
+    from sklearn_bilaf import _distances
+
+    seen = []
+    sq_block = _distances.CenteredRows.sq_block
+
+    def recording(self, rows, start=0):
+        seen.append(len(rows))
+        return sq_block(self, rows, start)
+
+    monkeypatch.setattr(_distances.CenteredRows, "sq_block", recording)
+    X = np.random.RandomState(1).normal(size=(400, 20))
+    rows = np.arange(5)
+    # 1 KB, under the 3.2 kB of one row's products against the class.
+    with sklearn.config_context(working_memory=0.001):
+        assert _distances.chunk_rows(400, 8 * 400 + 1, min_rows=2) == 2
+        D = PseudoClass(0, np.arange(400), 3, X, "euclidean").distances(rows)
+    assert seen == [2, 3]
+    np.testing.assert_allclose(D, cdist(X[rows], X), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("n_rows", [1, 2, 37])
 def test_distances_to_fixed_columns_match_distances(n_rows):
     """The on-demand IDC rings' products against the candidates only give
