@@ -418,6 +418,40 @@ def _record_block_threads(monkeypatch):
     return calls
 
 
+def test_map_blocks_takes_the_one_thread_limit_again_in_each_worker(monkeypatch):
+    """Each of map_blocks' worker threads runs its calls inside a one-BLAS-
+    thread section of its own: the caller's section covers a process-wide
+    pool only, and per-thread pools (BLAS built on OpenMP) must be limited
+    in the thread that computes."""
+    import threading
+    from contextlib import contextmanager
+
+    from sklearn_bilaf import _threads
+
+    state = threading.local()
+    real = _threads.one_blas_thread_in_task
+
+    @contextmanager
+    def counted():
+        state.depth = getattr(state, "depth", 0) + 1
+        try:
+            with real():
+                yield
+        finally:
+            state.depth -= 1
+
+    monkeypatch.setattr(_threads, "one_blas_thread_in_task", counted)
+    seen = {}
+
+    def task(item):
+        seen[item] = (threading.get_ident(), getattr(state, "depth", 0))
+
+    _threads.map_blocks(task, list(range(8)), 3)
+    assert sorted(seen) == list(range(8))
+    assert all(depth == 1 for _, depth in seen.values())
+    assert threading.get_ident() not in {ident for ident, _ in seen.values()}
+
+
 def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch):
     """One class at a time, a large class's Gram panels (each on one
     BLAS thread) and the tiles of the pass that finishes them go to worker
