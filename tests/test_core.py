@@ -1750,6 +1750,49 @@ def test_kmeans_selector_is_nearest_unused_to_kmeans_centres():
     assert selector.selected_indices_.tolist() == sorted(expected)
 
 
+
+@pytest.mark.parametrize("params", [
+    {"n_init": 3, "random_state": 1},  # max_iter's default: n_iter_ below it
+    {"n_init": 1, "max_iter": 1, "random_state": 2},
+])
+def test_kmeans_selector_passes_its_parameters_to_kmeans(params):
+    """n_init, max_iter and random_state are passed to KMeans, and n_iter_
+    is the iterations it ran, as documented: the same centres and count as
+    KMeans given those parameters (ignoring any of them passed the test
+    above, which uses the defaults and seed 0)."""
+    X = _blobs(n=500, seed=7)
+    selector = KMeansSelector(n_cores=8, **params).fit(X)
+    kmeans = KMeans(8, **params).fit(X)
+    np.testing.assert_allclose(selector.cluster_centers_, kmeans.cluster_centers_)
+    assert selector.n_iter_ == kmeans.n_iter_
+    other = KMeans(8, **{**params, "random_state": params["random_state"] + 1}).fit(X)
+    assert not np.allclose(other.cluster_centers_, kmeans.cluster_centers_)
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: KMeansSelector(n_init=0), "n_init"),
+    (lambda: KMeansSelector(max_iter=0), "max_iter"),
+    (lambda: FarthestPointSelector(metric="manhattan"), "metric"),
+    (lambda: RandomSelector(n_cores=0), "n_cores"),
+])
+def test_simple_selectors_refuse_invalid_parameters(make, name):
+    """Each parameter outside its documented values is refused by the
+    selector's own check, naming the parameter: a metric FDS does not
+    know ran the Euclidean one silently."""
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of "
+                       f"{type(make()).__name__}"):
+        make().fit(_blobs(n=40, seed=1))
+
+
+def test_farthest_point_first_sample_can_be_any_row():
+    """The first sample is drawn at random from the whole pool: over a few
+    seeds every row of a small pool starts the traversal (the last one
+    too)."""
+    X = np.arange(8.0).reshape(4, 2)
+    firsts = {int(FarthestPointSelector(n_cores=1, random_state=seed)
+                  .fit(X).selection_order_[0]) for seed in range(40)}
+    assert firsts == {0, 1, 2, 3}
+
 def test_clusterer_selector_wraps_any_centroid_clusterer():
     X = _blobs(n=500, seed=8).astype(np.float32)
     clusterer = MiniBatchKMeans(7, random_state=0, n_init=3)
