@@ -258,6 +258,20 @@ def test_typicality_is_accurate_far_from_the_origin(blobs):
                                reference_typicality(X[members], 20), rtol=1e-10)
 
 
+
+def test_typicality_is_exact_where_the_screen_cannot_order_the_neighbours():
+    """Rows 1e7 from a tight group move the cluster's mean far from it, so
+    the group's centred squared norms (about 1e13) make the screened
+    distances within the group (about 1) off by far more than their
+    differences: the neighbours are those within the rounding of the k-th
+    screened one, decided on direct differences (taking the k smallest
+    screened ones missed the true nearest)."""
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.standard_normal((40, 3)),
+                   1e7 + rng.standard_normal((10, 3))])
+    np.testing.assert_allclose(TypiClustSelector(n_neighbors=5)._typicality(
+        X, np.arange(50)), reference_typicality(X, 5), rtol=1e-12)
+
 def _two_clusters_and_a_tiny_one():
     rng = np.random.default_rng(1)
     sizes = [100, 100, 3]
