@@ -364,6 +364,22 @@ def test_probcover_random_after_full_coverage(blobs):
 
 
 
+
+def test_probcover_random_picks_after_full_coverage_follow_random_state(blobs):
+    """The picks after full coverage are drawn with random_state, as
+    documented: the same seed repeats them, another seed draws others (a
+    fixed stream passed every test seeded with 0)."""
+    X, _ = blobs
+
+    def rest(seed):
+        selector = ProbCoverSelector(n_cores=60, radius=3.0,
+                                     random_state=seed).fit(X)
+        return selector.selection_order_[selector.n_covering_picks_:].tolist()
+
+    assert len(rest(1)) > 10
+    assert rest(1) == rest(1)
+    assert rest(1) != rest(2)
+
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_probcover_radius_beyond_the_diameter_builds_no_graph(blobs, metric,
                                                                monkeypatch):
