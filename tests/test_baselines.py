@@ -694,6 +694,52 @@ def test_typiclust_notes_say_how_many_kmeans_runs(monkeypatch, n_cores):
             "``KMeans`` or of 3 of ``MiniBatchKMeans``") in text
 
 
+
+@pytest.mark.parametrize("n_cores, kind", [(50, "KMeans"), (51, "MiniBatchKMeans")])
+def test_typiclust_clusters_with_kmeans_up_to_fifty_clusters(monkeypatch, n_cores,
+                                                             kind):
+    """KMeans for up to 50 clusters (50 included), MiniBatchKMeans in
+    batches of 5,000 rows beyond, as documented (the recipe of the authors'
+    code)."""
+    import sklearn_bilaf.baselines as baselines
+
+    made = []
+
+    def recording(name):
+        original = getattr(baselines, name)
+
+        def make(*args, **kwargs):
+            made.append((name, kwargs.get("batch_size")))
+            return original(*args, **kwargs)
+        return make
+
+    for name in ("KMeans", "MiniBatchKMeans"):
+        monkeypatch.setattr(baselines, name, recording(name))
+    X, _ = make_blobs(400, n_features=3, centers=4, random_state=0)
+    TypiClustSelector(n_cores=n_cores, random_state=0).fit(X)
+    assert made == [(kind, None if kind == "KMeans" else 5000)]
+
+
+@pytest.mark.parametrize("params", [{"n_neighbors": 0}, {"min_cluster_size": 0},
+                                    {"max_clusters": 0}])
+def test_typiclust_refuses_invalid_parameters(blobs, params):
+    """Counts below 1 are refused by the selector's own check, naming the
+    parameter (0 neighbours or a minimum size of 0 ran as 1 silently)."""
+    (name,) = params
+    with pytest.raises(ValueError,
+                       match=f"'{name}' parameter of TypiClustSelector"):
+        TypiClustSelector(n_cores=4, **params).fit(blobs[0])
+
+
+def test_typiclust_max_clusters_none_clusters_into_n_cores(blobs):
+    """max_clusters=None (documented) is accepted and clusters the pool into
+    exactly n_cores clusters, one pick each."""
+    X, _ = blobs
+    selector = TypiClustSelector(n_cores=12, max_clusters=None, min_cluster_size=1,
+                                 random_state=0).fit(X)
+    assert np.unique(selector.labels_).size == 12
+    assert np.unique(selector.labels_[selector.selected_indices_]).size == 12
+
 def test_typiclust_small_clusters_take_their_turn_once_the_others_fall_short():
     """One sample short of the two large clusters' 200, the tiny cluster of 3
     takes its turn in the rotation like the others (all 3 of its samples
