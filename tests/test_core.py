@@ -1793,6 +1793,15 @@ def test_farthest_point_first_sample_can_be_any_row():
                   .fit(X).selection_order_[0]) for seed in range(40)}
     assert firsts == {0, 1, 2, 3}
 
+
+def test_random_selector_draws_from_every_row():
+    """Uniform over the whole pool: over a few seeds a one-sample draw from
+    a small pool takes every row, the last one too."""
+    X = np.arange(8.0).reshape(4, 2)
+    drawn = {int(RandomSelector(n_cores=1, random_state=seed).fit(X)
+                 .selected_indices_[0]) for seed in range(40)}
+    assert drawn == {0, 1, 2, 3}
+
 def test_clusterer_selector_wraps_any_centroid_clusterer():
     X = _blobs(n=500, seed=8).astype(np.float32)
     clusterer = MiniBatchKMeans(7, random_state=0, n_init=3)
