@@ -1231,6 +1231,8 @@ def test_kmeans_selectors_on_extreme_scales_match_the_rescaled_pool(
         # In the pool's own units.
         np.testing.assert_allclose(got.cluster_centers_,
                                    np.ldexp(expected.cluster_centers_, shift))
+        # In the pool's dtype, as on an ordinary scale.
+        assert got.cluster_centers_.dtype == expected.cluster_centers_.dtype == dtype
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
