@@ -1603,6 +1603,31 @@ def test_farthest_point_matches_brute_force(metric, dtype):
     assert fds.selected_indices_.tolist() == sorted(expected)
 
 
+
+@pytest.mark.parametrize("seed", [6, 11, 12, 17])
+def test_farthest_point_keeps_the_error_of_earlier_steps(seed):
+    """A sample's running minimum keeps the screening error of the step that
+    set it: rows 112 from the far samples at -1000 and +1000 get their
+    minimum (float32 products of norms near 1000) from those steps, and are
+    compared after a pick at the pool's mean, whose own error is tiny.  The
+    bound of that last step alone let float32 rounding order them (the
+    brute-force order differed on these pools)."""
+    rng = np.random.RandomState(seed)
+    axis = np.eye(8)[0]
+
+    def around(centre):
+        u = rng.standard_normal((12, 8))
+        u[:, 0] = -np.abs(u[:, 0]) * np.sign(centre[0])  # towards the mean
+        return centre + 112.0 * u / np.linalg.norm(u, axis=1)[:, None]
+
+    X = np.vstack([-1000 * axis, np.zeros(8), 1000 * axis, around(1000 * axis),
+                   around(-1000 * axis)]).astype(np.float32)
+    first = np.random.RandomState(0).randint(len(X))
+    X[[0, first]] = X[[first, 0]]  # start from the sample at -1000
+    fds = FarthestPointSelector(n_cores=8, random_state=0).fit(X)
+    assert fds.selection_order_.tolist() == _brute_farthest_point(
+        X, first, 8, "euclidean")
+
 def test_farthest_point_is_exact_far_from_the_origin():
     # An offset of 1000 leaves float32 screened distances with errors far
     # larger than the gaps between them: the exact check must decide.
