@@ -1668,6 +1668,23 @@ def test_farthest_point_screens_relative_to_the_pool(metric, monkeypatch):
     assert sum(checked) < 200, checked
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_farthest_point_screens_in_the_precision_of_the_pool(dtype, monkeypatch):
+    """The screening products are taken in X's dtype, as documented: a
+    float32 pool is multiplied by float32 vectors in place, not converted to
+    float64 block by block (which passed, the picks being exact either
+    way)."""
+    seen = []
+    products = FarthestPointSelector._products
+
+    def spy(X, v, step):
+        seen.append(v.dtype)
+        return products(X, v, step)
+
+    monkeypatch.setattr(FarthestPointSelector, "_products", staticmethod(spy))
+    FarthestPointSelector(n_cores=5, random_state=0).fit(_blobs(n=200, dtype=dtype))
+    assert seen == [np.dtype(dtype)] * 4
+
 @pytest.mark.parametrize("scale", [1e-22, 1e-23, 1e-30])
 @pytest.mark.parametrize("n_features", [4, 40])
 def test_farthest_point_float32_rows_too_small_to_square(scale, n_features):
