@@ -720,6 +720,19 @@ def test_typiclust_clusters_with_kmeans_up_to_fifty_clusters(monkeypatch, n_core
     assert made == [(kind, None if kind == "KMeans" else 5000)]
 
 
+
+def test_typiclust_kmeans_is_seeded_by_random_state(blobs):
+    """random_state seeds the k-means: labels_ are those of KMeans with that
+    seed (a fixed seed passed every test run with random_state=0)."""
+    X, _ = blobs
+    labels = []
+    for seed in (1, 2):
+        selector = TypiClustSelector(n_cores=9, random_state=seed).fit(X)
+        expected = KMeans(9, n_init="auto", random_state=seed).fit_predict(X)
+        np.testing.assert_array_equal(selector.labels_, expected)
+        labels.append(expected)
+    assert not np.array_equal(*labels)
+
 @pytest.mark.parametrize("params", [{"n_neighbors": 0}, {"min_cluster_size": 0},
                                     {"max_clusters": 0}])
 def test_typiclust_refuses_invalid_parameters(blobs, params):
