@@ -380,6 +380,29 @@ def test_probcover_random_picks_after_full_coverage_follow_random_state(blobs):
     assert rest(1) == rest(1)
     assert rest(1) != rest(2)
 
+
+def test_probcover_purity_kmeans_is_seeded_by_random_state(blobs):
+    """random_state seeds the purity's k-means: with more clusters than the
+    pool's four blobs, where the clustering depends on the seed, the radius
+    is that of the clusters of KMeans with the seed (a fixed seed passed)."""
+    X, _ = blobs
+
+    def radius(seed):
+        return ProbCoverSelector(n_cores=5, n_classes=7,
+                                 random_state=seed).fit(X).radius_
+
+    def expected(seed):
+        labels = KMeans(7, n_init="auto", random_state=seed).fit_predict(X)
+        distances = cdist(X, X)
+        distances[labels[:, None] == labels[None, :]] = np.inf
+        # Largest radius leaving ceil(0.95 N) balls pure, less the margin.
+        limit = np.sort(distances.min(axis=1))[len(X) - int(np.ceil(0.95 * len(X)))]
+        return limit * (1 - 1e-6)
+
+    for seed in (1, 2):
+        assert radius(seed) == pytest.approx(expected(seed), rel=1e-12)
+    assert radius(1) != radius(2)
+
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_probcover_radius_beyond_the_diameter_builds_no_graph(blobs, metric,
                                                                monkeypatch):
