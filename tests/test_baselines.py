@@ -454,6 +454,30 @@ def test_probcover_single_class_and_bad_params(blobs):
             ProbCoverSelector(n_cores=4, radius=radius).fit(X)
 
 
+
+def test_probcover_purity_of_a_single_ball_gives_a_finite_radius(blobs):
+    """A threshold that one pure ball meets (1 / N) still gives a finite
+    radius: the largest distance to another cluster, less the margin.  Only
+    a threshold of 0 (or one cluster) makes every radius pure enough (inf
+    passed for 1 / N too)."""
+    X, _ = blobs
+    selector = ProbCoverSelector(n_cores=5, n_classes=4, purity_threshold=1 / len(X),
+                                 random_state=0).fit(X)
+    labels = KMeans(4, n_init="auto", random_state=0).fit_predict(X)
+    distances = cdist(X, X)
+    distances[labels[:, None] == labels[None, :]] = np.inf
+    assert selector.radius_ == pytest.approx(
+        distances.min(axis=1).max() * (1 - 1e-6), rel=1e-12)
+    assert selector.purity_ == 1 / len(X)
+
+
+def test_probcover_pool_smaller_than_n_classes():
+    """A pool of fewer rows than n_classes (the default 10) is clustered
+    into as many clusters as rows, not refused by k-means."""
+    X = np.random.RandomState(0).standard_normal((6, 3))
+    selector = ProbCoverSelector(n_cores=2, random_state=0).fit(X)
+    assert selector.selected_indices_.size == 2
+
 def test_probcover_balls_are_open():
     # An edge x -> y when D(x, y) < delta (the paper): on integer data at
     # radius 1 no ball holds a neighbour at distance exactly 1.
