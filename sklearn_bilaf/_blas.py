@@ -55,14 +55,17 @@ def syrk_lower(rows, out, start, stop):
     """``out[start:stop, start:stop]`` gets the lower triangle (diagonal
     included) of ``rows[start:stop] @ rows[start:stop].T``.
 
-    ``rows`` (``n x d``) and ``out`` (``n x n``) are C-ordered float64;
-    the entries above the diagonal of that block are left as they were
-    (or, where ``dsyrk`` is unavailable, overwritten with the other
+    ``rows`` (``n x d``) and ``out`` (``n x n``, writeable) are C-ordered
+    float64; the entries above the diagonal of that block are left as they
+    were (or, where ``dsyrk`` is unavailable, overwritten with the other
     triangle's values).  Releases the GIL.
     """
     if not (rows.dtype == out.dtype == np.float64 and rows.flags.c_contiguous
-            and out.flags.c_contiguous and out.flags.writeable):
+            and out.flags.c_contiguous):
         raise ValueError("syrk_lower needs C-ordered float64 arrays")
+    # dsyrk writes through a raw pointer, past numpy's own read-only check.
+    if not out.flags.writeable:
+        raise ValueError("syrk_lower needs a writeable output array")
     m = stop - start
     n_out = out.shape[1]
     d = rows.shape[1]
