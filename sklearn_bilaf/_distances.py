@@ -43,6 +43,12 @@ def _tie_floor(dtype, n_features):
     that they fall below the normal range (float32 rows of about 1e-19 and
     less) round to absolute steps that no relative slack covers."""
     info = np.finfo(dtype)
+    # Generous on purpose: a product below the normal range rounds to a
+    # multiple of the smallest subnormal (tiny * eps), and tiny / eps is
+    # 1 / eps**2 times that step (about 7e13 in float32, 2e31 in float64).
+    # It is still far below the squared distances of rows of ordinary
+    # scale, and a larger floor only sends more rows to the exact path,
+    # which decides them as the expanded form does wherever that is right.
     return float(n_features) * float(info.tiny) / float(info.eps)
 
 
@@ -53,7 +59,29 @@ def working_memory_bytes():
 
 
 def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):
-    """Row-chunk length so that one chunk's temporaries fit ``working_memory``."""
+    """Row-chunk length so that one chunk's temporaries fit ``working_memory``.
+
+    Parameters
+    ----------
+    n_rows : int
+        The number of rows to cover.
+    bytes_per_row : int
+        The temporaries' bytes for each row of a chunk.
+    min_rows : int, default=1
+        The shortest chunk returned, even where that many rows overflow
+        ``working_memory`` (for a pool of wide rows or a tiny setting):
+        callers that need blocks of at least two rows (a one-row product
+        is a matrix-vector product) or of a few hundred (thinner products
+        run well below BLAS's speed) exceed the setting rather than take
+        shorter chunks.
+
+    Returns
+    -------
+    int
+        The chunk length: ``working_memory`` over ``bytes_per_row``,
+        capped at ``n_rows``, then raised to ``min_rows`` where it is
+        shorter (so it may exceed ``n_rows``, which a slice tolerates).
+    """
     budget = working_memory_bytes()
     return int(max(min_rows, min(n_rows, budget // max(1, int(bytes_per_row)))))
 
