@@ -321,7 +321,14 @@ class TypiClustSelector(BaseCoreSelector):
         Cluster of every sample.
     typicality_ : ndarray of shape (n_samples,)
         Typicality of every sample of a visited cluster, as it was at the
-        cluster's first pick (NaN elsewhere).
+        cluster's first pick (NaN elsewhere); inf for a sample with at least
+        as many exact duplicates as neighbours averaged.  The member of a
+        one-member cluster (visited with ``min_cluster_size=1``, or when
+        small clusters take their turn) has no neighbour to average over
+        and gets 1.0, a placeholder rather than a density: the mean over
+        no neighbours is undefined (the authors' code, which skips clusters
+        of up to five members, would compute NaN), and the cluster's only
+        member is picked whatever its value.
     n_samples_fit_ : int
         Rows in the pool.
     n_features_in_ : int
@@ -397,7 +404,8 @@ class TypiClustSelector(BaseCoreSelector):
             return kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
 
     def _typicality(self, X, members):
-        """1 / mean distance to the nearest neighbours among ``members``.
+        """1 / mean distance to the nearest neighbours among ``members``
+        (1.0 for a single member, which has none).
 
         The expanded form only screens: its error on a squared distance, tiny
         against typical distances, becomes about 1e-8 of the spread after the
@@ -410,6 +418,9 @@ class TypiClustSelector(BaseCoreSelector):
         """
         m = members.size
         if m == 1:
+            # No neighbour: the mean is undefined, and the only member is
+            # picked whatever its value.  A finite placeholder (documented
+            # in typicality_), as NaN there means "cluster not visited".
             return np.ones(1)
         # At most half of the members, as in the authors' code, so that a
         # small cluster's density is not its mean distance to everything.

@@ -169,6 +169,24 @@ def test_typiclust_typicality_ties_go_to_the_lower_index():
 
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e6])
+def test_typiclust_one_member_cluster_has_typicality_one(scale):
+    """A one-member cluster has no neighbour to average over: its member's
+    typicality is the documented placeholder 1.0 at any scale of X (not NaN,
+    which would read as an unvisited cluster, nor a 1 / distance), and the
+    cluster still takes its turn and gives that member."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.standard_normal((20, 3)), [[40.0, 40.0, 40.0]]]) * scale
+    selector = TypiClustSelector(n_cores=2, min_cluster_size=1,
+                                 random_state=0).fit(X)
+    assert np.bincount(selector.labels_).tolist() in ([20, 1], [1, 20])
+    assert selector.selection_order_[1] == 20
+    assert selector.typicality_[20] == 1.0
+    np.testing.assert_allclose(
+        selector.typicality_[:20], reference_typicality(X[:20], 10), rtol=1e-10)
+    assert TypiClustSelector()._typicality(X, np.array([7])).tolist() == [1.0]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_typiclust_duplicates_are_infinitely_typical_and_tie_to_the_lower_index(seed):
     """Exact duplicates are at distance 0, not at the square root of the
