@@ -522,6 +522,9 @@ class ProbCoverSelector(BaseCoreSelector):
     covers the most samples not yet covered (ties: the lower index), whose
     ball's samples then count as covered. Once everything is covered the
     remaining picks are drawn uniformly at random from the unselected samples.
+    Where every ball holds the whole pool (``radius_`` inf, or a ``radius``
+    beyond the pool's diameter), all balls tie: the first pick is row 0,
+    whatever ``random_state``, and only the others are random.
 
     Without an explicit ``radius``, it is the largest delta whose ball
     *purity* is at least ``purity_threshold``: purity(delta) is the share of
@@ -593,7 +596,9 @@ class ProbCoverSelector(BaseCoreSelector):
         Euclidean on L2-normalised rows (equivalent to cosine distance; the
         geometry of the authors' code, which normalises the features).
     random_state : int, RandomState instance or None, default=None
-        Seed of k-means and of the random picks after full coverage.
+        Seed of k-means and of the random picks after full coverage; the
+        greedy picks (row 0 alone where every ball holds the whole pool)
+        depend on it only through the purity radius's k-means.
 
     Attributes
     ----------

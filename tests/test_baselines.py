@@ -523,6 +523,18 @@ def test_probcover_infinite_radius_builds_no_graph(blobs, monkeypatch, params):
     assert np.unique(selector.selection_order_).size == 6
 
 
+@pytest.mark.parametrize("params", [{"n_classes": 1}, {"radius": 1e3}])
+def test_probcover_whole_pool_balls_first_pick_row_0_for_any_seed(blobs, params):
+    """Where every ball holds the whole pool, the first pick is row 0 (the
+    ties' lower index) whatever random_state, as documented; only the
+    other picks follow the seed."""
+    X, _ = blobs
+    orders = [ProbCoverSelector(n_cores=6, random_state=seed, **params)
+              .fit(X).selection_order_ for seed in range(5)]
+    assert [order[0] for order in orders] == [0] * 5
+    assert len({tuple(order[1:]) for order in orders}) > 1
+
+
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")
 def test_probcover_purity_is_one_when_the_clusters_never_meet():
     """Identical rows: k-means fills one cluster of the ten asked for, every
