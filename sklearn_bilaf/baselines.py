@@ -353,7 +353,12 @@ class TypiClustSelector(BaseCoreSelector):
     k-means++ start), where their code, under scikit-learn 1.0, kept the
     best of 10 runs of ``KMeans`` or of 3 of ``MiniBatchKMeans``.  Where
     the clusters of at least ``min_cluster_size`` members hold fewer
-    samples than wanted, their code stops with an error.
+    samples than wanted, their code stops with an error.  A fifth changes
+    only ``typicality_``, not the picks: the typicality here is
+    ``1 / mean distance`` as the paper defines it, where their code adds
+    1e-5 to the mean, so a sample with as many exact duplicates as
+    neighbours averaged gets inf here, 1e5 there (both order the rows of a
+    cluster by their mean distance alike, barring rounding ties).
 
     References
     ----------
