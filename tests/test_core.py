@@ -1905,6 +1905,60 @@ class _FixedCentres(ClusterMixin, BaseEstimator):
         return self
 
 
+# Spec §1 and the appendix: k-means and clusterer cores are "for each centre
+# (in order) the nearest sample not yet taken".  On blobs no two centres want
+# the same sample, so the order never showed: here centre 0 (0.45) and centre
+# 1 (-0.9) both have row 1 (x = 0) nearest.  In order, centre 0 takes it and
+# centre 1 its next nearest, row 0 (x = -2, at 1.1); centre 1 first would take
+# row 1 and leave centre 0 row 2 (x = 1, at 0.55).
+_SHARED_NEAREST_X = np.array([[-2.0], [0.0], [1.0], [8.0]])
+_SHARED_NEAREST_CENTRES = np.array([[0.45], [-0.9]])
+
+
+class _FixedKMeans(_FixedCentres):
+    """KMeans as KMeansSelector reads it: the given centres, and n_iter_."""
+
+    def fit(self, X, y=None):
+        self.n_iter_ = 1
+        return super().fit(X, y)
+
+
+def test_kmeans_selector_takes_the_centres_in_their_order(monkeypatch):
+    """Kills: ``nearest_unused(X, centres[::-1], ...)`` in
+    ``KMeansSelector._select`` (the centres matched in another order)."""
+    import sklearn.cluster
+
+    # KMeansSelector imports KMeans from sklearn.cluster when it runs.
+    monkeypatch.setattr(sklearn.cluster, "KMeans",
+                        lambda **params: _FixedKMeans(_SHARED_NEAREST_CENTRES))
+    selector = KMeansSelector(n_cores=2, random_state=0).fit(_SHARED_NEAREST_X)
+    assert selector.selected_indices_.tolist() == [0, 1]
+
+
+def test_clusterer_selector_takes_the_centres_in_their_order():
+    """Kills: ``nearest_unused(X, centres[::-1], ...)`` in
+    ``ClustererSelector`` (the centres matched in another order)."""
+    selector = ClustererSelector(_FixedCentres(_SHARED_NEAREST_CENTRES)).fit(
+        _SHARED_NEAREST_X)
+    assert selector.selected_indices_.tolist() == [0, 1]
+
+
+def test_random_selector_is_a_seeded_uniform_draw_without_replacement():
+    """Kills: any ``RandomSelector._select`` that is not the seeded draw
+    (``np.arange(n_select)``: the first rows, whatever the seed).
+
+    Spec appendix: "uniform without replacement", seeded by random_state:
+    the draw is numpy's ``choice(n, k, replace=False)`` of that seed, and the
+    seeds give different subsets."""
+    X = np.arange(200.0).reshape(-1, 2)
+    picks = {seed: RandomSelector(n_cores=10, random_state=seed).fit(X)
+             .selected_indices_.tolist() for seed in range(3)}
+    for seed, got in picks.items():
+        expected = np.random.RandomState(seed).choice(100, 10, replace=False)
+        assert got == sorted(expected.tolist())
+    assert len({tuple(p) for p in picks.values()}) == 3
+
+
 @pytest.mark.parametrize("centres, match", [
     (np.zeros((2, 4)), r"_FixedCentres\.cluster_centers_ must have shape "
                        r"\(n_centres, 3\); got \(2, 4\)\."),
