@@ -576,6 +576,31 @@ def test_idc_ring_growth_order_published_density_defect():
     assert n_kept == 9
 
 
+@pytest.mark.parametrize("variant, expected", [
+    ("paper", [0, 2, 3, 7, 1, 8, 4, 6, 5, 9]),
+    ("published", [0, 2, 1, 7, 3, 4, 8, 6, 5, 9]),
+])
+def test_idc_hand_orders_on_the_on_demand_ring_loop(variant, expected):
+    """Kills: ``densities(candidates, nearest, read, k, published)`` (for
+    ``min(k, n_refs)``) in ``IDCDenoiser.rank_class``'s on-demand path, the
+    one for classes whose distance matrix does not fit ``working_memory``
+    (0 forces it for 10 members).
+
+    Spec §3 step 4: rho(j) is the mean of min(k, |L|) distances.  The two
+    hand-worked orders above (k = 2, q = 1) reach ring 2 with |L| = 1 < k:
+    averaging k values there would read a padding inf for every candidate,
+    and the tie would go to position 1 (x = 5) instead of 2 (x = 1, nearest
+    the core).  The test of the same rule with k = 10 (below) cannot tell:
+    its classes grow in position order either way."""
+    import sklearn
+
+    with sklearn.config_context(working_memory=0):
+        pc = _class_1d(HAND_CLASS)
+        assert not pc._fits_in_memory()
+        ranking, n_kept = IDCDenoiser(n_neighbors=2, variant=variant).rank_class(pc)
+    assert ranking.tolist() == expected
+    assert n_kept == 9
+
 def test_published_variant_reproduces_the_released_codes_density_reading():
     # A case where the two readings of the defect part (the k smallest
     # distances to local positions 0..|L|-1, as this library read it until
@@ -1206,6 +1231,35 @@ def test_default_stages_follow_the_spec_defaults():
     assert sampler.class_budgets_.tolist() == budgets
     np.testing.assert_array_equal(sampler.selected_indices_, expected)
 
+
+def test_stage_defaults_are_the_spec_values():
+    """Kills: ``n_neighbors=9`` as IDCDenoiser's default (and any other
+    default of spec §1, §3, §5 and §7 changed in the code and its docstring
+    together).
+
+    The selection above does not depend on k = 10 (k = 9 gave the same), and
+    the docs test only compares the docstrings with the signatures.  The
+    sampler's K and its k-means start differ from §7 on purpose (see the
+    user guide's "Choosing K"): ActiveFTSelector's own defaults are the
+    paper's."""
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    assert IDCDenoiser().get_params() == {
+        "n_neighbors": 10, "ring_fraction": 0.1, "removal_rate": 0.1,
+        "variant": "paper"}
+    assert DistanceDenoiser().get_params() == {"removal_rate": 0.1}
+    assert DensityDenoiser().get_params() == {"n_neighbors": 10,
+                                              "removal_rate": 0.1}
+    assert BoundarySelector().get_params() == {"penalty": 1.1,
+                                               "strategy": "iterative"}
+    activeft = ActiveFTSelector().get_params()
+    assert {name: activeft[name] for name in (
+        "temperature", "learning_rate", "max_iter", "batch_size", "balance",
+        "init", "exclude_isolated")} == {
+        "temperature": 0.07, "learning_rate": 1e-3, "max_iter": 300,
+        "batch_size": None, "balance": 1.0, "init": "random",
+        "exclude_isolated": 0.0}
+    assert BiLAFSampler(10).get_params()["metric"] == "euclidean"
 
 def test_engine_output_order_classes_then_core_first():
     X = _blobs(11)
