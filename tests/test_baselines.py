@@ -266,6 +266,20 @@ def test_typiclust_cluster_of_exactly_min_cluster_size_is_eligible():
     assert (selector.selected_indices_ >= 100).sum() == 1
 
 
+@pytest.mark.parametrize("size, far_picks", [(4, 0), (5, 1)])
+def test_typiclust_ignores_clusters_of_fewer_than_five_by_default(size, far_picks):
+    """Kills: a default ``min_cluster_size`` of 4 or 6 (the spec appendix:
+    TypiClust ignores clusters of fewer than 5 points; only the docs test,
+    comparing the docstring with the signature, saw the default).  The far
+    cluster gives a sample from 5 points on; below, the large cluster has
+    room for both."""
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.standard_normal((100, 2)),
+                   [100.0, 100.0] + rng.standard_normal((size, 2))])
+    selector = TypiClustSelector(n_cores=2, random_state=0).fit(X)
+    assert sorted(np.bincount(selector.labels_).tolist()) == [size, 100]
+    assert (selector.selected_indices_ >= 100).sum() == far_picks
+
 def test_typicality_is_accurate_far_from_the_origin(blobs):
     """_typicality centres the cluster before the expanded-form distances, so
     an offset of 1e4 (spread ~1) costs no accuracy against cdist."""
