@@ -4453,3 +4453,50 @@ def test_a_common_foreign_format_is_told_how_to_convert(tmp_path, name, advice):
     with pytest.raises(InputError, match=r"'\.xyz'; use one of \.npy, \.npz, "
                        r"\.csv, \.tsv, \.parquet$"):
         load_embeddings(tmp_path / "emb.xyz")
+
+
+# -- hand mutation testing of io.py (readers and writers) ------------------
+def test_parquet_id_and_label_columns_each_go_where_named(tmp_path):
+    """With both an id and a label column, the labels are the label
+    column's, the ids the id column's, and neither is in X (a mutant that
+    read the labels from the id column survived every test)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import load_embeddings
+
+    X = np.arange(12, dtype=np.float32).reshape(4, 3)
+    table = pa.table({"name": ["a", "b", "c", "d"], "x0": X[:, 0],
+                      "kind": [7, 5, 7, 6], "x1": X[:, 1], "x2": X[:, 2]})
+    pq.write_table(table, tmp_path / "e.parquet")
+    pool = load_embeddings(tmp_path / "e.parquet", id_column="name",
+                           label_column="kind")
+    assert pool.ids == ["a", "b", "c", "d"]
+    assert pool.labels.tolist() == [7, 5, 7, 6]
+    np.testing.assert_array_equal(pool.X, X)
+
+
+def test_format_selection_npy_keeps_the_selection_order():
+    """``.npy`` holds the row numbers in selection order, as ``.json`` and
+    ``.csv`` do (a mutant that wrote them sorted survived every test)."""
+    from sklearn_bilaf.io import format_selection
+
+    kwargs = dict(roles=["core"] * 3, pseudo_classes=[0, 1, 2])
+    for ids in (None, ["r0", "r1", "r2", "r3", "r4", "r5"]):
+        rows = np.load(io.BytesIO(format_selection(".npy", [5, 0, 3], ids=ids,
+                                                   **kwargs)))
+        assert rows.dtype == np.int64 and rows.tolist() == [5, 0, 3]
+
+
+def test_column_names_of_a_headerless_table_are_refused(tmp_path):
+    """Without a header row, columns are named by position only: the
+    names messages give them ("column 1") are not names to pick them by."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("a,1,2\nb,3,4\n")
+    for option in ("id_column", "label_column"):
+        with pytest.raises(InputError, match="has no header row, so name columns "
+                           "by their 0-based position"):
+            load_embeddings(tmp_path / "e.csv", header="no",
+                            **{option: "column 0"})
+    pool = load_embeddings(tmp_path / "e.csv", header="no", id_column=0)
+    assert pool.ids == ["a", "b"] and pool.X.tolist() == [[1, 2], [3, 4]]
