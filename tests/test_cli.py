@@ -4500,3 +4500,23 @@ def test_column_names_of_a_headerless_table_are_refused(tmp_path):
                             **{option: "column 0"})
     pool = load_embeddings(tmp_path / "e.csv", header="no", id_column=0)
     assert pool.ids == ["a", "b"] and pool.X.tolist() == [[1, 2], [3, 4]]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_cell(tmp_path):
+    """doc/cli.rst: "a leading byte-order mark is fine" (Excel's "CSV UTF-8"
+    writes one).  Kept, it would make the first cell of a headerless table
+    text, so that its first row became the header and its sample was lost,
+    and it would rename the first column of a header, so that
+    ``--id-column id`` found no such column."""
+    from sklearn_bilaf.io import load_embeddings, read_ids
+
+    bom = "\ufeff".encode()
+    (tmp_path / "plain.csv").write_bytes(bom + b"1,2\n3,4\n")
+    assert load_embeddings(tmp_path / "plain.csv").X.tolist() == [[1, 2], [3, 4]]
+    (tmp_path / "named.csv").write_bytes(bom + b"id,a,b\ns0,1,2\ns1,3,4\n")
+    pool = load_embeddings(tmp_path / "named.csv", id_column="id")
+    assert pool.ids == ["s0", "s1"] and pool.X.tolist() == [[1, 2], [3, 4]]
+    (tmp_path / "ids.csv").write_bytes(bom + b"id,kind\ns0,x\ns1,y\n")
+    assert read_ids(tmp_path / "ids.csv", 2, column="id") == ["s0", "s1"]
+    (tmp_path / "ids.txt").write_bytes(bom + b"s0\ns1\n")
+    assert read_ids(tmp_path / "ids.txt", 2) == ["s0", "s1"]
