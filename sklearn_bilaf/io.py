@@ -1324,7 +1324,7 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         are left out of the features.  A header name or a 0-based position.
     drop_last_column : bool, default=False
         Leave out the last column and keep it as the labels (the authors'
-        feature files store the label there).
+        feature files store the label there).  Not with ``label_column``.
     header : {"auto", "yes", "no"}, default="auto"
         CSV/TSV only: whether the first row names the columns.  ``"auto"``
         takes it for a header when any of its fields is not a number, or when
@@ -1413,6 +1413,13 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
                                     label_column=label_column, header=header)
     if problem is not None:
         raise InputError(problem)
+    if label_column is not None and drop_last_column:
+        # Both name the labels: the last column would have won, and the
+        # named one would have joined the features.
+        raise InputError(
+            f"{text}: give either label_column or drop_last_column, not both "
+            "(--label-column or --drop-last-column)"
+        )
 
     if suffix in _DELIMITERS:
         return _load_delimited(

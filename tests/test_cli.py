@@ -4520,3 +4520,26 @@ def test_a_byte_order_mark_is_not_part_of_the_first_cell(tmp_path):
     assert read_ids(tmp_path / "ids.csv", 2, column="id") == ["s0", "s1"]
     (tmp_path / "ids.txt").write_bytes(bom + b"s0\ns1\n")
     assert read_ids(tmp_path / "ids.txt", 2) == ["s0", "s1"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_label_column_and_drop_last_column_together_are_refused(tmp_path, suffix):
+    """load_embeddings(label_column="label", drop_last_column=True) took the
+    last column for the labels and used the named label column as a
+    feature, silently (the command refuses the pair; the function did not):
+    "Labels never go into pool.X"."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    path = tmp_path / f"e{suffix}"
+    if suffix == ".csv":
+        path.write_text("label,a,b,c\n1,0.5,2,9\n0,0.25,4,8\n")
+    else:
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({"label": [1, 0], "a": [0.5, 0.25], "b": [2, 4],
+                                 "c": [9, 8]}), path)
+    with pytest.raises(InputError, match="give either label_column or "
+                       "drop_last_column, not both"):
+        load_embeddings(path, label_column="label", drop_last_column=True)
+    pool = load_embeddings(path, label_column="label")
+    assert pool.labels.tolist() == [1, 0] and pool.X.shape == (2, 3)
