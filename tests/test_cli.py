@@ -4543,3 +4543,17 @@ def test_label_column_and_drop_last_column_together_are_refused(tmp_path, suffix
         load_embeddings(path, label_column="label", drop_last_column=True)
     pool = load_embeddings(path, label_column="label")
     assert pool.labels.tolist() == [1, 0] and pool.X.shape == (2, 3)
+
+
+def test_column_names_are_matched_without_surrounding_spaces(tmp_path):
+    """A header written by hand (``name, id``) names its columns as read
+    without the spaces, for the embeddings and for an ids table alike: a
+    name kept as ' id' made ``--id-column id`` "not a column"."""
+    from sklearn_bilaf.io import load_embeddings, read_ids
+
+    (tmp_path / "e.csv").write_text("name, a, b\ns0,1,2\ns1,3,4\n")
+    pool = load_embeddings(tmp_path / "e.csv", id_column="name", label_column="b")
+    assert pool.ids == ["s0", "s1"] and pool.labels.tolist() == [2, 4]
+    assert pool.X.tolist() == [[1], [3]]
+    (tmp_path / "ids.csv").write_text("kind, id \nx,s0\ny,s1\n")
+    assert read_ids(tmp_path / "ids.csv", 2, column="id") == ["s0", "s1"]
