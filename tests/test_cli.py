@@ -4557,3 +4557,38 @@ def test_column_names_are_matched_without_surrounding_spaces(tmp_path):
     assert pool.X.tolist() == [[1], [3]]
     (tmp_path / "ids.csv").write_text("kind, id \nx,s0\ny,s1\n")
     assert read_ids(tmp_path / "ids.csv", 2, column="id") == ["s0", "s1"]
+
+
+def test_output_that_is_an_input_under_another_name_is_refused(tmp_path):
+    """``-o`` must not be an input, whatever name leads to it: a path
+    through ``..``, a symbolic link to it (whose target would be written) or
+    a hard link (a mutant comparing the names survived every test)."""
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    source = tmp_path / "e.csv"
+    source.write_text("a,b\n1,2\n3,4\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.csv").symlink_to(source)
+    os.link(source, tmp_path / "hard.csv")
+    for name in ("sub/../e.csv", "link.csv", "hard.csv"):
+        with pytest.raises(InputError, match="is also an input file"):
+            check_output_path(tmp_path / name, inputs=[source])
+        # The input named otherwise, the output as is: refused alike.
+        with pytest.raises(InputError, match="is also an input file"):
+            check_output_path(source, inputs=[tmp_path / name])
+    assert check_output_path(tmp_path / "out.csv", inputs=[source])
+    assert source.read_text() == "a,b\n1,2\n3,4\n"
+
+
+def test_non_finite_value_names_its_column_past_an_id_column(tmp_path):
+    """A NaN is told by the file's column name, not by its position among
+    the features: with an id column first, the latter was the column before
+    it (a mutant naming it so survived every test)."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "e.csv").write_text("id,a,b\ns0,1,2\ns1,3,nan\n")
+    with pytest.raises(InputError, match=r"line 3, column 'b' is nan"):
+        load_embeddings(tmp_path / "e.csv", id_column="id")
+    (tmp_path / "e.tsv").write_text("1\ts0\t2\n3\ts1\tinf\n")
+    with pytest.raises(InputError, match=r"line 2, column 2 is inf"):
+        load_embeddings(tmp_path / "e.tsv", id_column=1, header="no")
