@@ -4592,3 +4592,14 @@ def test_non_finite_value_names_its_column_past_an_id_column(tmp_path):
     (tmp_path / "e.tsv").write_text("1\ts0\t2\n3\ts1\tinf\n")
     with pytest.raises(InputError, match=r"line 2, column 2 is inf"):
         load_embeddings(tmp_path / "e.tsv", id_column=1, header="no")
+
+
+def test_complex_embeddings_are_refused_when_read(tmp_path):
+    """Embeddings must be real numbers: a complex .npy (an FFT's output,
+    say) is told so by the reader, with its dtype, before any work."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    np.save(tmp_path / "e.npy", np.ones((4, 3), dtype=np.complex64))
+    with pytest.raises(InputError, match=r"holds complex numbers \(dtype "
+                       r"complex64\); embeddings must be real numbers"):
+        load_embeddings(tmp_path / "e.npy")
