@@ -4603,3 +4603,30 @@ def test_complex_embeddings_are_refused_when_read(tmp_path):
     with pytest.raises(InputError, match=r"holds complex numbers \(dtype "
                        r"complex64\); embeddings must be real numbers"):
         load_embeddings(tmp_path / "e.npy")
+
+
+def test_a_row_longer_than_the_ids_header_is_refused(tmp_path):
+    """An id holding an unquoted separator (``Smith, J``) splits into one
+    field too many: refused, naming the line, where a mutant that took the
+    first fields survived every test (the id would have been ``Smith``)."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    (tmp_path / "ids.csv").write_text("name\nDoe\nSmith, J\n")
+    with pytest.raises(InputError, match=r"line 3 has 2 fields but the header "
+                       r"has 1"):
+        read_ids(tmp_path / "ids.csv", 2)
+    (tmp_path / "ids.csv").write_text('name\nDoe\n"Smith, J"\n')
+    assert read_ids(tmp_path / "ids.csv", 2) == ["Doe", "Smith, J"]
+
+
+def test_a_csv_read_and_written_again_by_pandas_keeps_its_index_out(tmp_path):
+    """``pd.read_csv(p).to_csv(q, index=False)`` writes the unnamed index
+    column of ``p`` back under the name pandas gave it, "Unnamed: 0": still
+    a row index, left out as an unnamed first column is (doc/cli.rst: "A
+    pandas index is not a feature")."""
+    from sklearn_bilaf.io import load_embeddings
+
+    (tmp_path / "e.csv").write_text("Unnamed: 0,a,b\n0,1,2\n1,3,4\n")
+    pool = load_embeddings(tmp_path / "e.csv")
+    assert pool.X.tolist() == [[1, 2], [3, 4]]
+    assert any("taken as a row index" in note for note in pool.notes)
