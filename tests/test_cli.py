@@ -4630,3 +4630,19 @@ def test_a_csv_read_and_written_again_by_pandas_keeps_its_index_out(tmp_path):
     pool = load_embeddings(tmp_path / "e.csv")
     assert pool.X.tolist() == [[1, 2], [3, 4]]
     assert any("taken as a row index" in note for note in pool.notes)
+
+
+def test_non_finite_value_past_the_first_block_names_its_row(tmp_path,
+                                                             monkeypatch):
+    """A memory-mapped array is checked for NaN and inf a block of rows at
+    a time (64 MiB): a value past the first block is told by its row in the
+    file, not within its block (blocks shrunk here to two rows)."""
+    import sklearn_bilaf.io as bilaf_io
+
+    X = np.arange(20.0).reshape(10, 2)
+    X[7, 1] = np.nan
+    np.save(tmp_path / "e.npy", X)
+    monkeypatch.setattr(bilaf_io, "_FINITE_CHECK_BYTES", 2 * X.shape[1] * 8)
+    with pytest.raises(bilaf_io.InputError, match=r"e\.npy: row 7, column 1 is "
+                       "nan"):
+        bilaf_io.load_embeddings(tmp_path / "e.npy")
