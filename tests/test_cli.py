@@ -4646,3 +4646,112 @@ def test_non_finite_value_past_the_first_block_names_its_row(tmp_path,
     with pytest.raises(bilaf_io.InputError, match=r"e\.npy: row 7, column 1 is "
                        "nan"):
         bilaf_io.load_embeddings(tmp_path / "e.npy")
+# -- the summary says what was run (hand mutation testing) ---------------------
+def test_summary_reports_the_stage_options_and_every_pick(tmp_path, digits32):
+    """The summary's removal rate, penalty and per-class "kept" column are
+    those of the run, not the defaults (or the members), and without -o every
+    pick is listed: a mutant printing the defaults, counting members as kept,
+    or listing 20 picks as with -o, passed every test."""
+    np.save(tmp_path / "e.npy", digits32)
+    proc = call_bilaf("select", "e.npy", "-b", "8%", "-k", "10", "--seed", "5",
+                      "--core-selector", "random", "--denoiser", "distance",
+                      "--removal-rate", "0.3", "--penalty", "1.5", "-q",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 0.08, n_cores=10, seed=5,
+                             denoiser=DistanceDenoiser(0.3),
+                             boundary_selector=BoundarySelector(penalty=1.5))
+    flat = " ".join(proc.stdout.split())
+    kept = int(expected.inlier_mask_.sum())
+    assert (f"denoising distance-guided, removal rate 0.3: kept {kept} of 1797 "
+            "samples") in flat
+    assert "boundary 133 samples, iterative, penalty 1.5" in flat
+    listing = flat.split("then its boundary samples): ", 1)[1].split(" Per ")[0]
+    assert listing == ", ".join(map(str, expected.selected_indices_))
+    members = np.bincount(expected.labels_, minlength=10)
+    kept_per_class = np.bincount(expected.labels_[expected.inlier_mask_],
+                                 minlength=10)
+    # The removal takes 30 % of each pseudo-class: kept differs from members.
+    assert (kept_per_class < members).any()
+    for c in range(10):
+        assert (f"{c:>5}  {expected.core_indices_[c]:>8}  {members[c]:>7}  "
+                f"{kept_per_class[c]:>7}  {expected.class_budgets_[c]:>8}"
+                ) in proc.stdout
+
+
+def test_summary_of_many_pseudo_classes_gives_the_members_median(tmp_path,
+                                                                  digits32):
+    """Above 20 pseudo-classes the table is one line: the members' range and
+    median, then the picks'."""
+    np.save(tmp_path / "e.npy", digits32)
+    proc = call_bilaf("select", "e.npy", "-b", "150", "-k", "30",
+                      "--core-selector", "random", "-q", "-o", "s.json",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    expected = api_selection(digits32, 150, n_cores=30)
+    members = np.bincount(expected.labels_, minlength=30)
+    picks = expected.class_budgets_
+    # Unequal medians, so that the line tells one from the other.
+    assert int(np.median(members)) != int(np.median(picks))
+    assert (f"30 pseudo-classes: members {members.min()}-{members.max()} "
+            f"(median {int(np.median(members))}), selected per class "
+            f"{picks.min()}-{picks.max()} (median {int(np.median(picks))})."
+            ) in " ".join(proc.stdout.split())
+
+
+def test_summary_raises_to_one_only_a_share_below_one_sample(tmp_path):
+    """1 % of 100 rows is one sample: no "raised to the minimum of 1",
+    which 0.5 % of them is."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).normal(size=(100, 4)))
+    for budget, note in (("1%", "budget 1 (1% of the pool)"),
+                         ("0.5%", "budget 1 (0.5% of the pool, raised to the "
+                                  "minimum of 1)")):
+        proc = call_bilaf("select", "e.npy", "-b", budget, "--core-selector",
+                          "random", "-q", cwd=tmp_path)
+        assert_ok(proc)
+        assert note in " ".join(proc.stdout.split()), proc.stdout
+
+
+def test_label_spread_counts_the_labels_the_picks_cover(tmp_path):
+    """"N picks cover C of the L labels": C the labels among the picks, not
+    all of them."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    labels = np.arange(200) % 10
+    rows = ["a,b,c,label"] + [",".join(map(repr, row.tolist())) + f",{y}"
+                              for row, y in zip(X, labels, strict=True)]
+    (tmp_path / "e.csv").write_text("\n".join(rows) + "\n")
+    proc = call_bilaf("select", "e.csv", "--label-column", "label", "-b", "4",
+                      "--core-selector", "random", "-q", "-o", "s.json",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    covered = np.unique(labels[json.loads((tmp_path / "s.json").read_text())])
+    assert covered.size < 10
+    assert (f"4 picks cover {covered.size} of the 10 labels."
+            in " ".join(proc.stdout.split()))
+
+
+def test_removal_rate_zero_and_n_jobs_reach_the_sampler(tmp_path, digits32,
+                                                        monkeypatch):
+    """--removal-rate 0 (in [0, 1), as the help says) is accepted and
+    reaches the denoiser; -j reaches the sampler, whose selection does not
+    depend on it, so only the sampler's parameters tell."""
+    np.save(tmp_path / "e.npy", digits32)
+    fitted = []
+    fit = BiLAFSampler.fit
+
+    def record(self, X, y=None):
+        fitted.append(self.get_params())
+        return fit(self, X, y)
+
+    monkeypatch.setattr(BiLAFSampler, "fit", record)
+    proc = call_bilaf("select", "e.npy", "-b", "8%", "--core-selector", "random",
+                      "--removal-rate", "0", "-j", "2", "-q", "-o", "s.json",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert fitted[-1]["n_jobs"] == 2
+    assert fitted[-1]["denoiser"].removal_rate == 0.0
+    proc = call_bilaf("select", "e.npy", "-b", "8%", "--core-selector", "random",
+                      "-q", "-o", "s.json", cwd=tmp_path)
+    assert_ok(proc)
+    assert fitted[-1]["n_jobs"] is None
