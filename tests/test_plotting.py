@@ -280,6 +280,24 @@ def test_plot_from_precomputed_values():
     assert _n_points(display.pool_) == 15
 
 
+def test_a_core_outside_the_selection_is_drawn_once_and_axes_are_named():
+    """A core given outside ``selected_indices`` is a star, not also a dot
+    of the pool or a removed cross; both axes carry the projection's name
+    (the second with 2)."""
+    embedding = np.random.RandomState(0).normal(size=(20, 2))
+    inlier = np.ones(20, dtype=bool)
+    inlier[[7, 8]] = False
+    display = SelectionDisplay(embedding, [2, 5], core_indices=[5, 7],
+                               inlier_mask=inlier,
+                               projection_name="UMAP").plot()
+    assert _n_points(display.cores_) == 2
+    assert _n_points(display.boundary_) == 1
+    assert _n_points(display.removed_) == 1
+    assert _n_points(display.pool_) == 16
+    assert display.ax_.get_xlabel() == "UMAP 1"
+    assert display.ax_.get_ylabel() == "UMAP 2"
+
+
 def test_pipeline_ending_with_a_sampler(pool):
     X, y = pool
     pipe = make_pipeline(
@@ -584,6 +602,27 @@ def test_single_feature_pool_can_be_drawn_with_tsne(pool):
     again = SelectionDisplay.from_estimator(selector, X1, projection="tsne",
                                             random_state=0)
     np.testing.assert_array_equal(again.embedding, display.embedding)
+
+
+def test_random_state_seeds_the_tsne_projection(pool, monkeypatch):
+    """random_state reaches t-SNE (a stand-in records the seed it gets: a
+    real t-SNE takes seconds here)."""
+    import sklearn.manifold
+
+    seen = []
+
+    class RecordingTSNE:
+        def __init__(self, **params):
+            seen.append(params["random_state"])
+
+        def fit_transform(self, X):
+            return np.zeros((X.shape[0], 2))
+
+    monkeypatch.setattr(sklearn.manifold, "TSNE", RecordingTSNE)
+    X, _ = pool
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X)
+    SelectionDisplay.from_estimator(selector, X, projection="tsne", random_state=7)
+    assert seen[0].randint(2**31) == np.random.RandomState(7).randint(2**31)
 
 
 def test_single_sample_pool_is_drawn_at_the_origin_without_warnings():
