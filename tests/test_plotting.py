@@ -465,6 +465,28 @@ def test_imbalanced_learn_pipeline_is_drawn_from_its_resampler(pool):
         SelectionDisplay.from_estimator(plain, X)
 
 
+def test_imbalanced_learn_pipeline_with_two_resamplers_draws_the_first(pool):
+    """The first SubsetResampler numbers the rows the pipeline was fitted on;
+    the second's row numbers are of the first's picks, not of X."""
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import SubsetResampler
+
+    X, y = pool
+    pipe = imblearn_pipeline.make_pipeline(
+        SubsetResampler(BiLAFSampler(60, core_selector=RandomSelector(N_CORES),
+                                     random_state=0)),
+        SubsetResampler(BiLAFSampler(20, core_selector=RandomSelector(4),
+                                     random_state=0)),
+        LogisticRegression(),
+    ).fit(X, y)
+    display = SelectionDisplay.from_estimator(pipe, X, y)
+    first = pipe.steps[0][1].sampler_
+    np.testing.assert_array_equal(display.selected_indices,
+                                  first.selected_indices_)
+
+
 def test_fitted_estimator_that_is_not_a_sampler_is_refused(pool):
     X, _ = pool
     with pytest.raises(TypeError, match="not a subset sampler"):
