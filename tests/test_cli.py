@@ -4231,6 +4231,11 @@ def test_stage_options_with_only_cores_selected_are_warned_about_once(tmp_path):
     proc = call_bilaf(*common, cwd=tmp_path)
     assert_ok(proc)
     assert "selected samples are cores" not in proc.stderr
+    # Every stage option counts, --strategy and --denoiser included.
+    for option in (["--strategy", "one-shot"], ["--denoiser", "none"]):
+        proc = call_bilaf(*common, *option, cwd=tmp_path)
+        assert_ok(proc)
+        assert "all 10 selected samples are cores" in proc.stderr, option
 
 
 # -- counts in messages --------------------------------------------------------
