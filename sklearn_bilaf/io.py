@@ -71,6 +71,10 @@ _PANDAS_INDEX_NAMES = ("", "Unnamed: 0")
 _LABEL_LIKE_NAMES = ("label", "labels", "target", "y", "class")
 # "index" is what df.reset_index() names the row labels it turns into a column.
 _ID_LIKE_NAMES = ("id", "ids", "index")
+# What pandas names the unnamed first column of a CSV it reads, the index an
+# earlier to_csv wrote ("Unnamed: 0.1" when that name is taken): written
+# back after a new unnamed index by pd.read_csv(p).to_csv(q), a feature here.
+_OLD_PANDAS_INDEX = re.compile(r"Unnamed: 0(\.[0-9]+)?")
 # How text tables spell a missing number (R's NA, SQL's NULL, ...): told as
 # missing, not as a text column (lower-case; compared so).
 _MISSING_MARKERS = ("na", "n/a", "#n/a", "null", "none")
@@ -830,6 +834,20 @@ def _label_like_columns(source, names, positions):
     for position in positions:
         name = names[position].strip()
         key = name.lower()
+        if _OLD_PANDAS_INDEX.fullmatch(name):
+            # Left in X (selections depend on it), but row numbers are no
+            # feature: they pull the selection along the file's order.
+            messages.append(
+                f"{source}: column {name!r} is used as a feature, but its name "
+                "is the one pandas gives a row index it reads back from a CSV "
+                "(pd.read_csv(path).to_csv(other) writes the old index so, "
+                "beside the new one); if it holds row numbers, pass "
+                f"--id-column {shlex.quote(name)} to leave it out, or save the "
+                "frame with df.to_csv(path, index=False) after dropping the "
+                "column (if it is a feature, rename the column to silence "
+                "this warning)"
+            )
+            continue
         if key == "y" and "x" in lowered:
             continue  # x and y: coordinates, as in a 2-D embedding
         if key in _ID_LIKE_NAMES:

@@ -4637,6 +4637,56 @@ def test_a_csv_read_and_written_again_by_pandas_keeps_its_index_out(tmp_path):
     assert any("taken as a row index" in note for note in pool.notes)
 
 
+def test_an_old_pandas_index_after_the_unnamed_first_column_is_warned_about(
+        tmp_path):
+    """``pd.read_csv(p).to_csv(q)`` writes the index twice: the new one in
+    the unnamed first column, left out, and the old one as "Unnamed: 0" (or
+    "Unnamed: 0.1", a round later), which stays a feature -- selections
+    depend on ``X`` -- but is warned about, saying how to leave it out."""
+    import warnings
+
+    from sklearn_bilaf.io import load_embeddings
+
+    rows = np.random.RandomState(0).randint(0, 9, size=(40, 2))
+    body = "".join(f"{i},{i},{a},{b}\n" for i, (a, b) in enumerate(rows))
+    (tmp_path / "e.csv").write_text(",Unnamed: 0,a,b\n" + body)
+    with pytest.warns(UserWarning) as record:
+        pool = load_embeddings(tmp_path / "e.csv")
+    assert pool.X.tolist() == [[i, a, b] for i, (a, b) in enumerate(rows)]
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 1
+    assert "column 'Unnamed: 0' is used as a feature" in messages[0]
+    assert "pandas" in messages[0] and "index=False" in messages[0]
+    proc = call_bilaf("select", "e.csv", "-b", "4", "-k", "2", "-q",
+                      "--core-selector", "random", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.startswith(
+        "bilaf: warning: e.csv: column 'Unnamed: 0' is used as a feature")
+    assert "pass --id-column 'Unnamed: 0' to leave it out" in proc.stderr
+    assert "40 rows x 3 features" in proc.stdout
+    # The advice works: named as the ids, the column is left out, unwarned.
+    proc = call_bilaf("select", "e.csv", "-b", "4", "-k", "2", "-q",
+                      "--id-column", "Unnamed: 0", "--core-selector", "random",
+                      cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
+    assert "40 rows x 2 features" in proc.stdout
+    # A round later pandas names the old index "Unnamed: 0.1".
+    (tmp_path / "e2.csv").write_text(
+        ",Unnamed: 0.1,Unnamed: 0,a,b\n"
+        + "".join(f"{i},{line}" for i, line in enumerate(body.splitlines(True))))
+    with pytest.warns(UserWarning) as record:
+        assert load_embeddings(tmp_path / "e2.csv").X.shape == (40, 4)
+    assert [str(w.message).split(" is used")[0] for w in record] == [
+        f"{tmp_path / 'e2.csv'}: column 'Unnamed: 0.1'",
+        f"{tmp_path / 'e2.csv'}: column 'Unnamed: 0'"]
+    # Another column pandas left unnamed is not an index: no warning.
+    (tmp_path / "e3.csv").write_text("a,Unnamed: 2,b\n1,2,3\n4,5,6\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_embeddings(tmp_path / "e3.csv")
+
+
 def test_non_finite_value_past_the_first_block_names_its_row(tmp_path,
                                                              monkeypatch):
     """A memory-mapped array is checked for NaN and inf a block of rows at
