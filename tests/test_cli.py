@@ -3301,6 +3301,64 @@ def test_input_links_that_lead_nowhere_say_so(tmp_path):
         read_ids(tmp_path / "gone.csv", 3)
 
 
+# Seconds a call given a pipe may take (a first selection compiles kernels,
+# on a shared machine) before it is taken to be stuck on the pipe.
+_PIPE_TIMEOUT = 120
+
+
+def _unless_blocked(call, *args, unblock, timeout=_PIPE_TIMEOUT, **kwargs):
+    """``call(*args, **kwargs)``, failing the test when it has not returned
+    within ``timeout`` seconds, as when it waits on a pipe nothing will write
+    to (or read from).  There is no pytest timeout: such a call hung the
+    whole suite instead of failing its test.
+
+    The call runs in a daemon thread; ``unblock()`` then frees it (opens the
+    pipe's other end, closes one held open), so that the thread ends rather
+    than keep the working directory and the redirected output it changed.
+    What the call returns is returned, what it raises is raised.
+    """
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call(*args, **kwargs)
+        except BaseException as exc:  # raised again in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        unblock()
+        thread.join(timeout)
+        pytest.fail(f"{call.__name__}{tuple(map(str, args))} did not return "
+                    f"within {timeout} s: blocked on a pipe?")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _free_fifo(path):
+    """Open and close the named pipe ``path`` at both ends, without waiting:
+    a reader or a writer waiting for the other end goes on (a reader to the
+    end of the data, a writer to a broken pipe)."""
+    os.close(os.open(path, os.O_RDWR | os.O_NONBLOCK))
+
+
+def _closing_once(fd):
+    """A function that closes ``fd`` the first time it is called only: a
+    number closed twice may by then be another file's."""
+    open_fds = [fd]
+
+    def close():
+        while open_fds:
+            os.close(open_fds.pop())
+
+    return close
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
 def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
     """A CSV can come through a pipe (read once, never rewound); .npy, .npz
@@ -3310,32 +3368,45 @@ def test_named_pipes_stream_tables_and_refuse_arrays(tmp_path, digits32):
 
     X = digits32[:200]
     np.savetxt(tmp_path / "e.csv", X, delimiter=",", fmt="%g")
-    os.mkfifo(tmp_path / "pipe.csv")
-    feed = threading.Thread(target=lambda: (tmp_path / "pipe.csv").write_bytes(
-        (tmp_path / "e.csv").read_bytes()))
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+
+    def feed_pipe():
+        try:
+            pipe.write_bytes((tmp_path / "e.csv").read_bytes())
+        except BrokenPipeError:
+            pass  # the command left the pipe unread: its result tells
+
+    feed = threading.Thread(target=feed_pipe, daemon=True)
     feed.start()
     try:
-        proc = call_bilaf("select", "pipe.csv", "-b", "9", "-q",
-                          "--core-selector", "random", "-o", "s.json",
-                          cwd=tmp_path)
+        proc = _unless_blocked(call_bilaf, "select", "pipe.csv", "-b", "9", "-q",
+                               "--core-selector", "random", "-o", "s.json",
+                               cwd=tmp_path, unblock=lambda: _free_fifo(pipe))
     finally:
+        feed.join(_PIPE_TIMEOUT)
         if feed.is_alive():  # unblock the writer if nothing read the pipe
-            with open(tmp_path / "pipe.csv", "rb") as handle:
-                handle.read()
-        feed.join()
+            _free_fifo(pipe)
+            feed.join(_PIPE_TIMEOUT)
+    assert not feed.is_alive()
     assert_ok(proc)
     expected = api_selection(X.astype(np.float64), 9).selected_indices_.tolist()
     assert json.loads((tmp_path / "s.json").read_text()) == expected
+    # Each call is bounded: one that opened the pipe would wait for a writer
+    # for ever.
     for suffix in (".npy", ".npz", ".parquet"):
         os.mkfifo(tmp_path / f"pipe{suffix}")
-        proc = call_bilaf("select", f"pipe{suffix}", "-q", cwd=tmp_path)
+        proc = _unless_blocked(
+            call_bilaf, "select", f"pipe{suffix}", "-q", cwd=tmp_path,
+            unblock=lambda suffix=suffix: _free_fifo(tmp_path / f"pipe{suffix}"))
         assert_one_line_error(proc, f"pipe{suffix}: is not a regular file (a "
                               "pipe or a device)", f"{suffix} files are read in "
                               "place: save the embeddings to a file first")
     # Standard input or a shell's <(...) (/dev/fd/63) has no extension: it
     # was told to use one of the extensions, which it cannot have.
     os.mkfifo(tmp_path / "fd63")
-    proc = call_bilaf("select", "fd63", "-q", cwd=tmp_path)
+    proc = _unless_blocked(call_bilaf, "select", "fd63", "-q", cwd=tmp_path,
+                           unblock=lambda: _free_fifo(tmp_path / "fd63"))
     assert_one_line_error(proc, "fd63: is a pipe or a device, whose name gives "
                           "no format; save the embeddings to a file (.npy, .npz, "
                           ".csv, .tsv, .parquet) and give its name")
@@ -3378,15 +3449,19 @@ def test_a_pipe_or_device_output_is_written_in_place(tmp_path, digits32):
         os.mkfifo(pipe)
         # Held open for writing too, so that the reader sees the end of the
         # data once the command and this close it, whatever the command did.
-        keep = os.open(pipe, os.O_RDWR)
+        # Closed also to free a command stuck reading the pipe.
+        release = _closing_once(os.open(pipe, os.O_RDWR))
         received = []
-        reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+        reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()),
+                                  daemon=True)
         reader.start()
         try:
-            proc = call_bilaf(*common, "-o", link or name, *options, cwd=tmp_path)
+            proc = _unless_blocked(call_bilaf, *common, "-o", link or name,
+                                   *options, cwd=tmp_path, unblock=release)
         finally:
-            os.close(keep)
-            reader.join()
+            release()
+            reader.join(_PIPE_TIMEOUT)
+        assert not reader.is_alive(), "the pipe's reader never saw its end"
         assert stat.S_ISFIFO(os.stat(pipe).st_mode), "the pipe was replaced"
         pipe.unlink()
         return proc, received[0]
@@ -3419,7 +3494,9 @@ def test_a_pipe_or_device_output_is_written_in_place(tmp_path, digits32):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "link.json"]
     # A pipe read as the input is not also the output (checked before reading).
     os.mkfifo(tmp_path / "in.csv")
-    proc = call_bilaf("select", "in.csv", "-o", "in.csv", "-q", cwd=tmp_path)
+    proc = _unless_blocked(call_bilaf, "select", "in.csv", "-o", "in.csv", "-q",
+                           cwd=tmp_path,
+                           unblock=lambda: _free_fifo(tmp_path / "in.csv"))
     assert_one_line_error(proc, "-o in.csv is also an input file")
 
 
@@ -3565,12 +3642,15 @@ def test_a_regular_file_without_extension_under_dev_or_proc_is_not_a_pipe(tmp_pa
             saved.unlink()
     # A pipe's name still says what it is.
     read, write = os.pipe()
+    # Closing the writing end frees a reading of the pipe, which would wait.
+    close_write = _closing_once(write)
     try:
         with pytest.raises(InputError, match="is a pipe or a device"):
-            load_embeddings(f"/proc/self/fd/{read}")
+            _unless_blocked(load_embeddings, f"/proc/self/fd/{read}",
+                            unblock=close_write)
     finally:
         os.close(read)
-        os.close(write)
+        close_write()
 
 
 def test_missing_ids_file_is_told_before_the_table_is_read(tmp_path):
@@ -4155,7 +4235,9 @@ def test_non_utf8_table_from_a_pipe_is_told_without_rereading_it(tmp_path):
     writer.start()
     with pytest.raises(InputError, match=r"p.csv: not UTF-8 text \(byte 0xff\): "
                                          r"it is likely in another encoding"):
-        load_embeddings(path)
+        # Bounded: opening the pipe again, once its writer is done, would
+        # wait for another writer for ever.
+        _unless_blocked(load_embeddings, path, unblock=lambda: _free_fifo(path))
     writer.join(timeout=10)
     assert not writer.is_alive()
 
