@@ -1353,6 +1353,25 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     pool : Pool
         ``.npy`` files are memory-mapped read-only and not copied; dropping
         their last column gives a view.  Labels never go into ``pool.X``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read as embeddings (missing, a folder, an
+        unknown or compressed format, NaN or infinite values, rows of
+        different lengths, a column named that does not exist, ...); the
+        message names the file as given and says what to change.
+
+    Warns
+    -----
+    UserWarning
+        Tables only, for features that are probably not features: a column
+        whose name says it holds ids or labels (``id``, ``label``, ``class``,
+        ...) and is not named by ``id_column`` or ``label_column``, or a row
+        index pandas read back from a CSV (``Unnamed: 0``); and a CSV/TSV
+        first row taken for the header (``header="auto"``, as it holds text)
+        although it holds decimal numbers, which may be data.  The file is
+        read as it is; the warning says which option changes that.
     """
     # The messages, notes and warnings name the file as given, as the
     # command's own messages do: Path writes ./e.npy as e.npy, and drops a

@@ -817,3 +817,30 @@ def test_transform_dtype_of_an_object_array_is_documented_as_the_code_does():
     doc = " ".join(BiLAFSampler.transform.__doc__.split())
     assert ("an object array's selected rows are its own objects, not the "
             "float64 rows the selection used" in doc)
+
+
+@pytest.mark.parametrize("table, named", [
+    ("id,a,b\n1,0.5,2\n2,1.5,3\n", "``id``"),
+    ("label,a,b\n1,0.5,2\n2,1.5,3\n", "``label``"),
+    (",Unnamed: 0,a,b\n0,0,0.5,2\n1,1,1.5,3\n", "``Unnamed: 0``"),
+    ("n1,0.5,2.5\nn2,0.5,2\nn3,1.5,3\n",
+     "although it holds decimal numbers"),
+])
+def test_load_embeddings_warns_as_its_docstring_says(tmp_path, table, named):
+    """Each warning ``load_embeddings`` gives is listed in its Warns section,
+    and the listed cases do warn (with the data read as they are)."""
+    import warnings
+
+    from sklearn_bilaf.io import load_embeddings
+
+    path = tmp_path / "e.csv"
+    path.write_text(table)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kwargs = {"id_column": 0} if named.startswith("although") else {}
+        pool = load_embeddings(path, **kwargs)
+    assert [w.category for w in caught] == [UserWarning]
+    assert pool.X.shape[0] == 2
+    doc = " ".join(load_embeddings.__doc__.split())
+    warns = doc.split("Warns ----- UserWarning")[1]
+    assert named in warns
