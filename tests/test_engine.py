@@ -1457,15 +1457,9 @@ def test_matrix_fits_alone_or_with_its_duplicates_expansion():
         assert not PseudoClass(0, np.arange(1000), 3, X, "euclidean")._fits_in_memory()
 
 
-@pytest.mark.parametrize("n_rows, blocks", [(327, [327]), (328, [328]),
-                                            (329, [327, 2])])
-def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
-                                                         blocks):
-    """Rows against the whole class, uncached, in working_memory blocks of at
-    least two rows: a lone last row joins the block before it (a one-row
-    product may round differently from the same row in a block)."""
-    import sklearn
-
+def _record_sq_blocks(monkeypatch):
+    """The row counts of the blocks ``CenteredRows.sq_block`` is called
+    with, in order, recorded into the list returned."""
     from sklearn_bilaf import _distances
 
     seen = []
@@ -1476,6 +1470,19 @@ def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
         return sq_block(self, rows, start)
 
     monkeypatch.setattr(_distances.CenteredRows, "sq_block", recording)
+    return seen
+
+
+@pytest.mark.parametrize("n_rows, blocks", [(327, [327]), (328, [328]),
+                                            (329, [327, 2])])
+def test_uncached_distances_never_use_a_block_of_one_row(monkeypatch, n_rows,
+                                                         blocks):
+    """Rows against the whole class, uncached, in working_memory blocks of at
+    least two rows: a lone last row joins the block before it (a one-row
+    product may round differently from the same row in a block)."""
+    import sklearn
+
+    seen = _record_sq_blocks(monkeypatch)
     X = np.random.RandomState(1).normal(size=(400, 20))
     rows = np.arange(n_rows)[::-1]
     # 1 MiB over 8 x 400 + 1 bytes a row: blocks of 327 rows.
@@ -1494,14 +1501,7 @@ def test_uncached_distances_use_blocks_of_two_rows_when_one_row_overflows(
 
     from sklearn_bilaf import _distances
 
-    seen = []
-    sq_block = _distances.CenteredRows.sq_block
-
-    def recording(self, rows, start=0):
-        seen.append(len(rows))
-        return sq_block(self, rows, start)
-
-    monkeypatch.setattr(_distances.CenteredRows, "sq_block", recording)
+    seen = _record_sq_blocks(monkeypatch)
     X = np.random.RandomState(1).normal(size=(400, 20))
     rows = np.arange(5)
     # 1 KB, under the 3.2 kB of one row's products against the class.
