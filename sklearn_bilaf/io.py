@@ -1924,20 +1924,24 @@ def _check_output_path(path, inputs):
             "at a file, or remove it"
         )
     folder = target.parent
+    # A link's folder is the link's, which was not typed: told as Path has it.
+    typed = _folder_as_given(text) if target == path else None
+    shown = typed if typed is not None and Path(typed) == folder else str(folder)
     if not folder.is_dir():
         link = f"is a link to {str(target)!r}, but " if target != path else ""
         # The nearest existing ancestor: a file there is the real mistake.
         existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():
             raise InputError(
-                f"-o {text}: {link}{str(existing)!r} is a file, not a folder"
+                f"-o {text}: {link}{_ancestor_as_given(typed, existing)!r} is "
+                "a file, not a folder"
             )
         fix = "create it or change the link" if link else "create it first"
         tilde = _tilde_hint(text) if not link else ""
         if tilde:
             fix = tilde.strip(" ()")  # creating a folder named '~' is no fix
         raise InputError(
-            f"-o {text}: {link}the folder {str(folder)!r} does not exist; {fix}"
+            f"-o {text}: {link}the folder {shown!r} does not exist; {fix}"
         )
     # The probe below shortens the name it borrows, so it would not find
     # this out; the write would, after the selection.  Only a limit the
@@ -1961,13 +1965,50 @@ def _check_output_path(path, inputs):
         temporary, fd = _create_beside(target, "probe")
     except OSError as exc:
         raise InputError(
-            f"-o {text}: cannot create a file in the folder {str(folder)!r} "
+            f"-o {text}: cannot create a file in the folder {shown!r} "
             f"({exc.strerror or _one_line(exc)})"
         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(temporary)
     return path
+
+
+def _folder_as_given(text):
+    """The folder part of the output name ``text``, as it was typed.
+
+    Path writes the folder of ``./nd/s.json`` as ``nd`` and that of
+    ``a/./nd/s.json`` as ``a/nd``; here they are ``./nd`` and ``a/./nd``.
+    Only the separator before the file name is left out (``nd//s.json``
+    gives ``nd/``), but that of a root (``/s.json`` gives ``/``).
+    """
+    head = text[:len(text) - len(os.path.basename(text))]
+    if not head:
+        return "."  # a bare file name, in the working folder
+    stripped = os.path.dirname(head)
+    if os.path.dirname(stripped) == stripped:  # a root, or a drive
+        return stripped
+    return head[:-1]
+
+
+def _ancestor_as_given(typed, folder):
+    """``folder`` (a Path, ``typed``'s Path or one of its parents) as typed.
+
+    The outermost of ``typed`` and its textual parents that is the same
+    Path: ``./e.npy`` for the file ``e.npy`` in ``./e.npy/./x``, whose
+    parent ``./e.npy/.`` is the same Path too, and ``nd`` in ``nd/``.
+    ``str(folder)`` when ``typed`` is None or none is, which leaves the
+    message as Path would write it.
+    """
+    found = None
+    while typed is not None:
+        if Path(typed) == folder:
+            found = typed
+        parent = os.path.dirname(typed)
+        if parent == typed:  # a root, or ""
+            break
+        typed = parent
+    return str(folder) if found is None else found
 
 
 def _check_not_an_input(path, inputs, text):
@@ -2075,8 +2116,8 @@ def atomic_write(path, *, binary=False):
 
     A file that is replaced keeps its permission bits.  On any error the
     temporary file is removed and ``path`` is left as it was;
-    an ``OSError`` is raised again with ``filename`` set to ``path`` (not the
-    temporary file's name), keeping its ``errno``.
+    an ``OSError`` is raised again with ``filename`` set to ``path`` as given
+    (not the temporary file's name), keeping its ``errno``.
 
     A pipe or a device (``/dev/null``, a named pipe) cannot be replaced
     without destroying it: it is opened and written in place, so what was
@@ -2096,6 +2137,8 @@ def atomic_write(path, *, binary=False):
         The open temporary file (a pipe or a device itself, opened for
         writing).
     """
+    # The name as given, for the errors: Path writes a/./s.json as a/s.json.
+    given = os.fspath(path)
     path = Path(path)
     if _is_stream(path):
         try:
@@ -2104,13 +2147,13 @@ def atomic_write(path, *, binary=False):
             with handle:
                 yield handle
         except OSError as exc:
-            raise _about_target(exc, path) from exc
+            raise _about_target(exc, given) from exc
         return
     target = _link_target(path)
     try:
         temporary, fd = _create_beside(target, "tmp")
     except OSError as exc:
-        raise _about_target(exc, path) from exc
+        raise _about_target(exc, given) from exc
     try:
         # Wrapped first, so that whatever fails next closes the descriptor
         # with the handle (an fchmod refused by the file system, say).
@@ -2128,7 +2171,7 @@ def atomic_write(path, *, binary=False):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
-            raise _about_target(exc, path) from exc
+            raise _about_target(exc, given) from exc
         raise
 
 
@@ -2347,5 +2390,6 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         )
     content = format_selection(suffix, indices, roles=roles,
                                pseudo_classes=pseudo_classes, ids=ids)
-    with atomic_write(path, binary=True) as handle:
+    # The name as typed, which the OSError of a failed write gives.
+    with atomic_write(text, binary=True) as handle:
         handle.write(content)

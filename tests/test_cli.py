@@ -2699,7 +2699,8 @@ def test_output_name_naming_an_existing_folder_says_so(bilaf, tmp_path, digits32
 
 def test_output_file_is_named_as_given(tmp_path, monkeypatch):
     """'-o ./nd/s.json' was told as "-o nd/s.json: the folder 'nd' does not
-    exist": Path drops the './'.  The -o name is quoted as typed, as its
+    exist": Path drops the './'.  The -o name (and its folder, see
+    test_output_folder_is_named_as_given) is quoted as typed, as its
     unknown-format and folder messages already were, by the command and
     check_output_path, and when the write fails after the selection."""
     import errno
@@ -2710,8 +2711,9 @@ def test_output_file_is_named_as_given(tmp_path, monkeypatch):
     (tmp_path / "loop.json").symlink_to("loop.json")
     long_name = "./" + "x" * 300 + ".json"
     cases = (
-        ("./nd/s.json", "-o ./nd/s.json: the folder 'nd' does not exist"),
-        ("./e.npy/s.json", "-o ./e.npy/s.json: 'e.npy' is a file, not a folder"),
+        ("./nd/s.json", "-o ./nd/s.json: the folder './nd' does not exist"),
+        ("./e.npy/s.json", "-o ./e.npy/s.json: './e.npy' is a file, not a "
+         "folder"),
         ("./loop.json", "-o ./loop.json: is a symbolic link that leads back"),
         (long_name, f"-o {long_name}: the output file name is too long"),
         ("./e.npy", "-o ./e.npy is also an input file"),
@@ -2733,6 +2735,51 @@ def test_output_file_is_named_as_given(tmp_path, monkeypatch):
                       cwd=tmp_path)
     assert_one_line_error(proc, "-o ./s.json: could not write the selection "
                           "(No space left on device); nothing was written")
+
+
+def test_output_folder_is_named_as_given(tmp_path, monkeypatch):
+    """The folder of '-o ./nd/s.json' was told as 'nd', that of
+    'a/./nd/s.json' as 'a/nd' (the Path form), while the -o name itself is
+    quoted as typed: the folder part is now quoted as typed too, by
+    check_output_path, write_selection and the command."""
+    from sklearn_bilaf import io as bilaf_io
+    from sklearn_bilaf.io import InputError, check_output_path, write_selection
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).rand(20, 3))
+    cases = (
+        ("./nd/s.json", "the folder './nd' does not exist; create it first"),
+        # The separators as typed, but the one before the file name.
+        ("nd//s.json", "the folder 'nd/' does not exist; create it first"),
+        ("a/./nd/s.json", "the folder 'a/./nd' does not exist; create it first"),
+        (f"{tmp_path}/./nd/s.json", f"the folder '{tmp_path}/./nd' does not"),
+        ("~/nd/s.json", "the folder '~/nd' does not exist; '~' is not expanded"),
+        ("./e.npy/s.json", "'./e.npy' is a file, not a folder"),
+        ("./e.npy/./x/s.json", "'./e.npy' is a file, not a folder"),
+    )
+    for name, message in cases:
+        with pytest.raises(InputError) as info:
+            check_output_path(name)
+        assert str(info.value).startswith(f"-o {name}: {message}"), info.value
+    proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", "./nd/s.json",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "-o ./nd/s.json: the folder './nd' does not "
+                          "exist; create it first")
+    # write_selection does not check first: the OSError names the file.
+    with pytest.raises(FileNotFoundError) as info:
+        write_selection("a/./nd/s.json", [0], roles=["core"], pseudo_classes=[0])
+    assert info.value.filename == "a/./nd/s.json"
+
+    def refused(path, kind):
+        raise PermissionError(13, os.strerror(13))
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(bilaf_io, "_create_beside", refused)
+    with pytest.raises(InputError, match=re.escape(
+            "-o ./ro/s.json: cannot create a file in the folder './ro' (")):
+        check_output_path("./ro/s.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ro"]
 
 
 def test_example_name_in_a_folder_keeps_the_folder_as_given(tmp_path):
