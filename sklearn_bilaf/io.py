@@ -1353,6 +1353,13 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     pool : Pool
         ``.npy`` files are memory-mapped read-only and not copied; dropping
         their last column gives a view.  Labels never go into ``pool.X``.
+        ``pool.X`` keeps the dtype of a ``.npy`` or ``.npz`` array, and a
+        ``.parquet`` file gives its feature columns' common type (float32
+        when all are float32).  ``.csv`` and ``.tsv`` files are read as
+        float64, whatever their digits: for float32 (half the memory, read
+        in place), save the pool once with
+        ``np.save(path, X.astype(np.float32))`` and read that ``.npy``
+        (the selection may then differ slightly from the text file's).
 
     Raises
     ------

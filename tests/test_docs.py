@@ -844,3 +844,34 @@ def test_load_embeddings_warns_as_its_docstring_says(tmp_path, table, named):
     doc = " ".join(load_embeddings.__doc__.split())
     warns = doc.split("Warns ----- UserWarning")[1]
     assert named in warns
+
+
+def test_embeddings_dtype_of_a_text_file_is_documented_as_the_code_does(tmp_path):
+    """A ``.csv`` or ``.tsv`` file is read as float64, whatever its digits
+    (selections on text files depend on it), while a ``.npy`` keeps its
+    dtype; the docs said nothing of the text files' dtype.  The docstring,
+    the command's page and the user guide now say it and how to get float32,
+    and the way they give does."""
+    from sklearn_bilaf.io import load_embeddings
+
+    X32 = np.random.RandomState(0).rand(6, 3).astype(np.float32)
+    np.savetxt(tmp_path / "e.csv", X32, delimiter=",")
+    np.savetxt(tmp_path / "e.tsv", X32, delimiter="\t")
+    np.savetxt(tmp_path / "i.csv", np.arange(18).reshape(6, 3), delimiter=",",
+               fmt="%d")
+    for name in ("e.csv", "e.tsv", "i.csv"):
+        assert load_embeddings(tmp_path / name).X.dtype == np.float64, name
+    np.save(tmp_path / "e.npy", load_embeddings(tmp_path / "e.csv").X.astype(
+        np.float32))
+    X = load_embeddings(tmp_path / "e.npy").X
+    assert X.dtype == np.float32 and isinstance(X, np.memmap)
+    np.testing.assert_array_equal(X, X32)
+
+    doc = " ".join(load_embeddings.__doc__.split())
+    returns = doc.split("Returns ------- ")[1].split(" Raises ")[0]
+    cli = " ".join((ROOT / "doc" / "cli.rst").read_text(encoding="utf-8").split())
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    for text in (returns, cli, guide):
+        assert "``.csv`` and ``.tsv`` files are read as float64" in text
+        assert "``np.save(path, X.astype(np.float32))``" in text
