@@ -1961,9 +1961,12 @@ def _check_output_path(path, inputs):
     # owner made read-only is one a shell redirection would refuse to
     # overwrite: so do we (root may write anything, as with a redirection).
     if target.exists() and not os.access(target, os.W_OK):
+        # The file as typed (Path writes ./x.json as x.json), but a link's
+        # target, which was not typed.
+        named = text if target == path else str(target)
         raise InputError(
             f"-o {text}: the file exists and is read-only; make it writable "
-            f"(chmod u+w {shlex.quote(str(target))}) or choose another name"
+            f"(chmod u+w {shlex.quote(named)}) or choose another name"
         )
     _check_not_an_input(path, inputs, text)
     # Whether a file can be created there, tried for real: permission bits

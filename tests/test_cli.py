@@ -2782,6 +2782,41 @@ def test_output_folder_is_named_as_given(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ro"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_read_only_output_hint_names_the_file_as_given(tmp_path, monkeypatch):
+    """The "chmod u+w" hint for a read-only '-o ./s.json' named 's.json'
+    (the Path form) while the message around it quotes '-o ./s.json': it
+    names the file as typed too; a link's target, which was not typed, as
+    Path has it.  ``os.access`` answers for the test's user, who may be
+    root (allowed everything)."""
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    read_only = {tmp_path / "s.json", tmp_path / "out" / "a b.json"}
+    for path in read_only:
+        path.write_text("[1, 2, 3]\n")
+        path.chmod(0o444)
+    (tmp_path / "link.json").symlink_to("out/a b.json")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access",
+        lambda path, mode, **kw: (False if Path(os.path.abspath(path))
+                                  in read_only and mode & os.W_OK
+                                  else real_access(path, mode, **kw)))
+    cases = (
+        ("./s.json", "chmod u+w ./s.json"),
+        ("out/./a b.json", "chmod u+w 'out/./a b.json'"),
+        ("./link.json", f"chmod u+w '{tmp_path}/out/a b.json'"),
+    )
+    for name, hint in cases:
+        with pytest.raises(InputError) as info:
+            check_output_path(name)
+        assert str(info.value).startswith(
+            f"-o {name}: the file exists and is read-only; make it writable "
+            f"({hint}) or choose another name"), info.value
+
+
 def test_example_name_in_a_folder_keeps_the_folder_as_given(tmp_path):
     """'-o ./out' (a folder) and '-o ./new/' were told to give a file name
     "e.g. out/selected.json", "new/selected.json": Path drops the './'."""
