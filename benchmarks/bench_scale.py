@@ -369,10 +369,11 @@ def _n_jobs(text):
 
 def _new_file(text):
     """A file to write, in a folder that exists (checked before the work)."""
-    folder = Path(text).parent
-    if not folder.is_dir():
+    if not Path(text).parent.is_dir():
+        # The folder as typed: Path writes ./out as out and a/./out as a/out.
+        folder = os.path.dirname(text) or "."
         raise argparse.ArgumentTypeError(
-            f"folder {str(folder)!r} does not exist; create it or write "
+            f"folder {folder!r} does not exist; create it or write "
             "elsewhere")
     if Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")

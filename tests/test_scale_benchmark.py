@@ -120,6 +120,9 @@ def _usage_error(bench, capsys, argv):
     (["make", "{d}/p.npy", "-5"], "argument n_samples: must be at least 1, got -5"),
     (["make", "{d}/p.npy", "many"], "argument n_samples: 'many' is not an integer"),
     (["make", "{d}/missing/p.npy", "10"], "missing' does not exist"),
+    # Named as typed: Path writes {d}/./missing as {d}/missing.
+    (["make", "{d}/./missing/p.npy", "10"], "folder '{d}/./missing' does not "
+     "exist; create it"),
     (["make", "{d}/p.npy", "10", "--seed", "-1"],
      "argument --seed: must be 0 or more"),
     (["run", "{d}/missing.npy"], "no such file: '{d}/missing.npy'; make a pool"),
@@ -155,6 +158,8 @@ def _usage_error(bench, capsys, argv):
     (["compare", "{d}/blank.jsonl"], "holds no 'run' record; pass the file"),
     (["plot", "{d}/results.jsonl", "{d}/missing/scale.png"],
      "missing' does not exist"),
+    (["plot", "{d}/results.jsonl", "{d}/./missing/scale.png"],
+     "folder '{d}/./missing' does not exist"),
 ])
 def test_bad_values_are_usage_errors(bench, capsys, bad_files, argv, message):
     """Negative or zero sizes, pools that are not 2-D float .npy arrays,
