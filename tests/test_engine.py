@@ -168,6 +168,7 @@ def test_pseudo_class_distances_of_no_members(n_features, working_memory):
     ([0, 0], r"repeated: \[0\]"),
     ([-1, 2], r"got \[-1\]"),
     ([12], r"got \[12\]"),
+    ([10], r"got \[10\]"),  # one past the last row: numpy's IndexError
     ([1.5, 3], "dtype float64"),
     ([True, False], "dtype bool"),
     ([], r"shape \(0,\)"),
@@ -369,6 +370,27 @@ def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
                            rf"{np.dtype(dtype).name}\. Rescale X"):
             assign_pseudo_classes(X, [1, 2, 3])
         assign_pseudo_classes(X, [1, 2, 3], "cosine")
+
+
+@pytest.mark.parametrize("dtype, value", [(np.float32, 6e18), (np.float64, 4e153)])
+def test_assign_pseudo_classes_refuses_values_just_past_the_limit(dtype, value):
+    """The limit is where the squared distance between two rows of opposite
+    signs, 4 * n_features * value**2, overflows: +-value in three features
+    overflows the dtype, and is refused; so is a pool whose large values
+    are all negative (its maximum is small)."""
+    X = np.zeros((5, 3), dtype=dtype)
+    X[1], X[3] = value, -value
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.sum((X[1] - X[3]) ** 2))
+    with pytest.raises(ValueError, match=r"X has values as large as [46]e\+"):
+        assign_pseudo_classes(X, [0, 2])
+    X[1] = 0.0
+    X[3] = -1e30 if dtype == np.float32 else -1e200
+    with pytest.raises(ValueError, match=r"X has values as large as 1e\+"):
+        assign_pseudo_classes(X, [0, 2])
+    # Just below the limit: accepted, distances finite.
+    X[3], X[1] = -value / 2, value / 2
+    assert assign_pseudo_classes(X, [0, 1, 3]).tolist() == [0, 1, 0, 2, 0]
 
 
 @pytest.mark.parametrize("X, match", [
