@@ -413,6 +413,7 @@ def test_assign_pseudo_classes_refuses_complex_or_empty_pools(X, match):
     # The compiled kernels read memory outside the class (garbage distances)
     # or numpy failed deep inside a stage.
     ((np.arange(12), 20, np.zeros((12, 2))), r"core_position .* \[0, 11\]; got 20"),
+    ((np.arange(12), 12, np.zeros((12, 2))), r"core_position .* \[0, 11\]; got 12"),
     ((np.arange(12), 0, np.zeros((5, 2))), r"rows of the 12 members.*\(5, 2\)"),
     ((np.arange(12), 0, np.zeros(12)), r"rows of the 12 members.*\(12,\)"),
     # Truncated to a position silently.
