@@ -164,6 +164,67 @@ def test_pseudo_class_distances_of_no_members(n_features, working_memory):
             assert D.shape == shape and D.dtype == np.float64
 
 
+def _class_rows(n, n_features, metric, duplicates):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(n, n_features))
+    if duplicates:  # exact ones, after their originals
+        X[n - 5:] = X[[7, 3, 7, n // 2, 3]]
+    if metric == "cosine":
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X
+
+
+def _member_distances(X, metric):
+    D = cdist(X, X, "sqeuclidean")
+    return np.sqrt(D) if metric == "euclidean" else D / 2
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("n_features", [5, 24])
+@pytest.mark.parametrize("working_memory", [1024, 0.5])
+@pytest.mark.parametrize("duplicates", [True, False])
+def test_pseudo_class_every_path_gives_the_members_distances(
+        metric, n_features, working_memory, duplicates):
+    """distances, distance_matrix and mean_distances (and the IDC rings'
+    blocks) on each path: cached matrix, direct evaluation for few
+    features, BLAS row blocks, strips of the triangle.  With 0.5 MiB of
+    working_memory the class takes several row blocks and strips, so a
+    block or strip after the first is checked too (the diagonal of a later
+    strip was never zeroed at its place); with and without exact duplicate
+    rows (each path has its own branch for them), positions unsorted and
+    repeated.  The members' distances in the order asked for, zero between
+    a member (or its duplicate) and itself, and their means."""
+    n = 300
+    X = _class_rows(n, n_features, metric, duplicates)
+    expected = _member_distances(X, metric)
+    rng = np.random.RandomState(2)
+    rows = np.r_[rng.permutation(n)[:150], 7, n - 3, 7]
+    cols = np.r_[n - 1, rng.permutation(n)[:50], 3, n - 4, 3]
+    positions = np.r_[rng.permutation(n)[:250], n - 5]
+    with config_context(working_memory=working_memory):
+        pc = PseudoClass(0, np.arange(100, 100 + n), 3, X, metric)
+        for r, c in [(rows, cols), (rows[:1], cols), (rows[-1], None),
+                     (rows[:2], None), (rows, None)]:
+            got = pc.distances(r, c)
+            want = expected[np.atleast_1d(r)][:, np.arange(n) if c is None else c]
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+            assert (got[want == 0] == 0).all()
+        # Not cached past working_memory (8 * 300**2 bytes is 0.7 MiB).
+        assert (pc._matrix is None) is (working_memory < 1)
+        np.testing.assert_allclose(pc.mean_distances(positions),
+                                   expected[positions][:, positions].mean(axis=1),
+                                   rtol=1e-9)
+        np.testing.assert_allclose(pc.mean_distances(), expected.mean(axis=1),
+                                   rtol=1e-9)
+        ring_block = pc._distances_to(cols)(rows)
+        np.testing.assert_allclose(ring_block, expected[rows][:, cols], rtol=1e-9,
+                                   atol=1e-12)
+        assert (ring_block[expected[rows][:, cols] == 0] == 0).all()
+        if working_memory > 1:
+            np.testing.assert_allclose(pc.distance_matrix(), expected, rtol=1e-9,
+                                       atol=1e-12)
+
+
 @pytest.mark.parametrize("cores, match", [
     ([0, 0], r"repeated: \[0\]"),
     ([-1, 2], r"got \[-1\]"),
