@@ -494,6 +494,20 @@ def test_pseudo_class_accepts_a_list_of_rows():
     np.testing.assert_allclose(got, cdist(X[[1]], X), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pseudo_class_keeps_float32_and_float64_rows_as_given(dtype):
+    """X is documented "as given (float32 or float64)": a float32 class is
+    not copied to float64 (twice its memory); its distances are those of
+    its float32 values, in float64."""
+    X = np.random.RandomState(0).normal(size=(12, 20)).astype(dtype)
+    pc = PseudoClass(0, range(12), 0, X, "euclidean")
+    assert pc.X is X
+    got = pc.distances([1, 4])
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, cdist(X[[1, 4]].astype(np.float64),
+                                          X.astype(np.float64)), rtol=1e-12)
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
