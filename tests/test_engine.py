@@ -225,6 +225,30 @@ def test_pseudo_class_every_path_gives_the_members_distances(
                                        atol=1e-12)
 
 
+@pytest.mark.parametrize("n_features", [5, 24])
+def test_mean_distances_use_a_subclass_distances(n_features):
+    """Without a cached matrix, the means and the IDC rings' blocks come
+    from faster paths than distances (strips of the triangle, products
+    against the needed columns); a subclass that redefines distances is
+    read through its own distances instead."""
+
+    class Doubled(PseudoClass):
+        def distances(self, rows, cols=None):
+            return 2 * super().distances(rows, cols)
+
+    X = _class_rows(300, n_features, "euclidean", duplicates=True)
+    expected = _member_distances(X, "euclidean")
+    positions = np.r_[7, 250, 3, 100]
+    with config_context(working_memory=0.5):
+        pc = Doubled(0, np.arange(300), 3, X, "euclidean")
+        np.testing.assert_allclose(pc.mean_distances(positions),
+                                   2 * expected[positions][:, positions].mean(axis=1),
+                                   rtol=1e-9)
+        np.testing.assert_allclose(pc._distances_to(positions)([1, 7]),
+                                   2 * expected[[1, 7]][:, positions], rtol=1e-9)
+        assert pc._matrix is None
+
+
 @pytest.mark.parametrize("cores, match", [
     ([0, 0], r"repeated: \[0\]"),
     ([-1, 2], r"got \[-1\]"),
