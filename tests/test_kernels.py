@@ -565,3 +565,43 @@ def test_kernels_import_and_run_without_a_writable_cache_folder(tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["[1,", "3,", "2,", "0]"]
+
+
+def test_compensated_sums_keep_what_a_larger_term_absorbs():
+    """Neumaier's step when the new term is larger than the running total
+    (the branch random terms of one scale seldom reach): 1 + 1e16 + 1 is
+    1e16 + 2, which the compensated mean, the branch-free step of
+    mean_rows and the strips all keep (a plain sum gives 1e16)."""
+    values = np.array([0.0, 1.0, 1e16, 1.0])
+    assert _kernels._mean(values, 4) == math.fsum(values) / 4
+    assert _kernels.row_means(values[None, :])[0] == math.fsum(values) / 4
+    # A symmetric matrix whose first row (and column) holds those values.
+    D = np.ones((4, 4)) * 3.0
+    D[0, :] = D[:, 0] = values
+    np.fill_diagonal(D, 0.0)
+    everyone = np.arange(4)
+    got = _kernels.mean_rows(D, everyone, everyone)
+    assert got[0] == math.fsum(values) / 4
+    np.testing.assert_array_equal(got, _kernels.row_means(D))
+    total, carry = np.zeros(4), np.zeros(4)
+    for first in range(4):
+        _kernels.add_strip_sums(D[first:first + 1, :first + 1].copy(), first,
+                                total, carry)
+    assert ((total + carry) / 4).tobytes() == got.tobytes()
+
+
+def test_redecide_rows_never_takes_the_excluded_column():
+    """The excluded column counts as infinitely far even where ``D`` does
+    not hold inf for it (its caller sets inf; the kernel does not rely on
+    it): a row sitting on its excluded centre takes the next nearest."""
+    B = np.array([[1.0, 1.0], [2.0, 1.0], [1.0, 4.0]])
+    A = np.array([[1.0, 1.0], [2.0, 1.0]])
+    D = cdist(A, B, "sqeuclidean")
+    A_sq = np.einsum("ij,ij->i", A, A)
+    B_sq = np.einsum("ij,ij->i", B, B)
+    for cosine in (False, True):
+        arg = np.argmin(D, axis=1)
+        _kernels.redecide_rows(D, A, B, A_sq, B_sq, arg,
+                               np.arange(2, dtype=np.intp), 10.0, 1e-290,
+                               np.array([0, -1], dtype=np.intp), cosine)
+        np.testing.assert_array_equal(arg, [1, 1])
