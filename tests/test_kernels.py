@@ -605,3 +605,20 @@ def test_redecide_rows_never_takes_the_excluded_column():
                                np.arange(2, dtype=np.intp), 10.0, 1e-290,
                                np.array([0, -1], dtype=np.intp), cosine)
         np.testing.assert_array_equal(arg, [1, 1])
+
+
+def test_absorb_columns_value_equal_to_the_kth_stays_out():
+    """A value equal to a member's k-th smallest does not get in: the
+    earlier one keeps its place, and with ``published`` its partner from P
+    too (the released code's stable sort reads the earlier member)."""
+    R = np.array([[1.0], [2.0], [2.0], [2.0]])
+    P = np.array([[10.0], [20.0], [30.0], [40.0]])
+    for published in (True, False):
+        nearest = np.full((1, 2), np.inf)
+        read = np.zeros((1, 2))
+        kth = np.full(1, np.inf)
+        _kernels.absorb_columns(R, P, np.array([0], dtype=np.intp), nearest,
+                                read, kth, published)
+        np.testing.assert_array_equal(nearest[0], [1.0, 2.0])
+        if published:
+            np.testing.assert_array_equal(read[0], [10.0, 20.0])
