@@ -622,3 +622,49 @@ def test_absorb_columns_value_equal_to_the_kth_stays_out():
         np.testing.assert_array_equal(nearest[0], [1.0, 2.0])
         if published:
             np.testing.assert_array_equal(read[0], [10.0, 20.0])
+
+
+def test_gram_to_sq_distances_evaluates_the_whole_cancellation_zone_directly():
+    """Pairs whose squared distance is below ``zone * (y_sq + z_sq)`` (the
+    scale of both rows, as fill_distance_tiles tests it) get the direct sum,
+    bit for bit, also near the zone's edge (here between half of it and
+    it), where the expanded form has lost digits."""
+    rng = np.random.RandomState(4)
+    Y = rng.normal(size=(60, 16))
+    step = rng.normal(size=(60, 16))
+    scale = 2 * np.einsum("ij,ij->i", Y, Y)
+    # |Z_i - Y_i|^2 about 0.8e-4 of the pair's scale.
+    step *= np.sqrt(0.8e-4 * scale / np.einsum("ij,ij->i", step, step))[:, None]
+    Z = Y + step
+    y_sq = np.einsum("ij,ij->i", Y, Y)
+    z_sq = np.einsum("ij,ij->i", Z, Z)
+    G = Y @ Z.T
+    zone = 1e-4
+    _kernels.gram_to_sq_distances(G, Y, Z, y_sq, z_sq, zone)
+    direct = np.array([_kernels.row_sq_distances(np.vstack([Y[i], Z[i]]), 0,
+                                                 np.array([1]))[0]
+                       for i in range(60)])
+    ratio = direct / (y_sq + z_sq)
+    assert np.all((ratio > zone / 2) & (ratio < zone))
+    assert np.diag(G).tobytes() == direct.tobytes()
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_within_distances_of_near_duplicates_are_direct_sums_finished_by_metric(
+        metric):
+    """A near-duplicate pair (squared distance some 1e-20, far below what
+    the absolute tolerances of the cdist comparison notice) is summed
+    directly and finished by the metric: halved for cosine, the square root
+    for euclidean -- the bits of the direct sum."""
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(200, 20))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    X[71] = X[70] + rng.normal(size=20) * 1e-10
+    # Shifted to the origin: the rows themselves, no rounding of the shift.
+    D = within_distances(X, np.zeros(20), metric)
+    total = 0.0
+    for f in range(20):
+        diff = X[71, f] - X[70, f]
+        total += diff * diff
+    expected = total * 0.5 if metric == "cosine" else math.sqrt(total)
+    assert D[71, 70] == D[70, 71] == expected
