@@ -668,3 +668,19 @@ def test_within_distances_of_near_duplicates_are_direct_sums_finished_by_metric(
         total += diff * diff
     expected = total * 0.5 if metric == "cosine" else math.sqrt(total)
     assert D[71, 70] == D[70, 71] == expected
+
+
+def test_redecide_rows_candidates_include_the_slacks_edge():
+    """A column exactly ``slack * (A_sq + B_sq) + floor`` above the
+    expanded minimum is within it (inclusive, as documented) and wins when
+    its direct distance is the smaller."""
+    A = np.array([[1.0, 0.0]])
+    B = np.array([[0.0, 1.0], [1.0, 0.5]])
+    A_sq = np.einsum("ij,ij->i", A, A)
+    B_sq = np.einsum("ij,ij->i", B, B)
+    D = np.array([[0.0, 1.0]])  # an expanded form misled by rounding
+    arg = np.array([0], dtype=np.intp)
+    # tol = 0.5 * (1 + 1) + 0 = 1, exactly column 1's distance above column 0.
+    _kernels.redecide_rows(D, A, B, A_sq, B_sq, arg, np.array([0], dtype=np.intp),
+                           0.5, 0.0, np.array([-1], dtype=np.intp), False)
+    assert arg[0] == 1
