@@ -470,7 +470,8 @@ class BaseBoundarySelector(BaseEstimator):
                 for c, m in enumerate(members):
                     rows = class_rows(m)
                     inside = PseudoClass(
-                        c, m, np.flatnonzero(m == cores[c])[0], rows, "euclidean"
+                        c, m, np.flatnonzero(m == cores[c])[0], rows,
+                        "euclidean", self.classes_.size,
                     ).mean_distances()
                     outside, opp = _outside_distances(rows, c, core_rows,
                                                       "euclidean")

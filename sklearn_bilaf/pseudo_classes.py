@@ -426,6 +426,15 @@ def _outside_distances(rows, labels, core_rows, metric):
     return distance, opponent
 
 
+def _whole_int(value):
+    """``value`` as an int if it is one whole number (an int, a numpy
+    integer or a whole float; not a bool), else None."""
+    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
+        return None
+    number = whole_numbers(value)
+    return None if number is None else int(number)
+
+
 class PseudoClass:
     """One pseudo-class, as the denoising and boundary stages see it.
 
@@ -439,7 +448,7 @@ class PseudoClass:
     Parameters
     ----------
     label : int
-        The pseudo-class number.
+        The pseudo-class number, in ``0 .. n_classes - 1``.
     indices : array-like of int of shape (n,)
         Pool row numbers of the members (at least one).
     core_position : int
@@ -452,7 +461,8 @@ class PseudoClass:
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
-        Number of pseudo-classes in the pool.
+        Number of pseudo-classes in the pool (at least 1, and more than
+        ``label``).
 
     Attributes
     ----------
@@ -485,7 +495,27 @@ class PseudoClass:
 
     def __init__(self, label, indices, core_position, X, metric, n_classes=1):
         _check_metric(metric)
-        self.label = int(label)
+        # int() would truncate a fraction (1.5 -> 1) and read a bool as 0 or
+        # 1: a stage would then see another class's number, or a pool of no
+        # class (penalties and opponents are indexed by these numbers).
+        count = _whole_int(n_classes)
+        if count is None or count < 1:
+            raise ValueError(
+                "n_classes must be the number of pseudo-classes in the pool, "
+                f"an int of at least 1; got {n_classes!r}."
+            )
+        number = _whole_int(label)
+        if number is None or not 0 <= number < count:
+            hint = ""
+            if number is not None and number >= count:
+                hint = (f" A label of {number} needs at least "
+                        f"{number + 1} pseudo-classes: pass n_classes, the "
+                        f"number of pseudo-classes in the pool (now {count}).")
+            raise ValueError(
+                "label must be the pseudo-class number, an int in "
+                f"[0, {count - 1}]; got {label!r}.{hint}"
+            )
+        self.label = number
         array = np.asarray(indices)
         indices = None if array.dtype.kind == "b" else whole_numbers(array)
         if indices is None or indices.ndim != 1 or indices.size == 0:
@@ -523,7 +553,7 @@ class PseudoClass:
                 )
         self.X = X
         self.metric = metric
-        self.n_classes = int(n_classes)
+        self.n_classes = count
         self.inside_distance = None
         self.outside_distance = None
         self.opponent = None

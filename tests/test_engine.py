@@ -511,6 +511,37 @@ def test_pseudo_class_refuses_inconsistent_arguments(args, match):
         PseudoClass(0, *args, "euclidean")
 
 
+@pytest.mark.parametrize("label, n_classes, match", [
+    # int() truncated these silently (1.5 -> 1), or read a bool as 0 or 1.
+    (1.5, 3, r"label must be .* an int in \[0, 2\]; got 1.5"),
+    (True, 3, r"label must be .* an int in \[0, 2\]; got True"),
+    ("1", 3, r"label must be .* an int in \[0, 2\]; got '1'"),
+    (np.array([1]), 3, r"label must be .* an int in \[0, 2\]"),
+    (1, 2.5, r"n_classes must be .* an int of at least 1; got 2.5"),
+    (0, np.True_, r"n_classes must be .* an int of at least 1; got np.True_|"
+                  r"n_classes must be .* an int of at least 1; got True"),
+    # No range check: a class numbered past the pool, or a pool of no class.
+    (0, 0, r"n_classes must be .* an int of at least 1; got 0"),
+    (0, -2, r"n_classes must be .* an int of at least 1; got -2"),
+    (-1, 3, r"label must be .* an int in \[0, 2\]; got -1"),
+    (3, 3, r"label must be .* an int in \[0, 2\]; got 3"),
+    # The default n_classes=1 with a label of a larger pool: say what to pass.
+    (4, 1, r"got 4\. .*pass n_classes"),
+])
+def test_pseudo_class_refuses_a_bad_label_or_n_classes(label, n_classes, match):
+    with pytest.raises(ValueError, match=match):
+        PseudoClass(label, np.arange(4), 0, np.zeros((4, 2)), "euclidean",
+                    n_classes)
+
+
+def test_pseudo_class_takes_whole_numbers_as_label_and_n_classes():
+    """Whole floats and numpy integers are taken, as plain ints."""
+    pc = PseudoClass(np.int64(2), np.arange(4), 0, np.zeros((4, 2)),
+                     "euclidean", 3.0)
+    assert (pc.label, pc.n_classes) == (2, 3)
+    assert type(pc.label) is int and type(pc.n_classes) is int
+
+
 def test_pseudo_class_accepts_a_list_of_rows():
     """A list of rows failed in the compiled kernels (numba TypingError)."""
     X = np.random.RandomState(0).normal(size=(12, 2))
