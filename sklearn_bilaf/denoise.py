@@ -412,9 +412,15 @@ class IDCDenoiser(BaseDenoiser):
         q = max(1, int(n * float(self.ring_fraction)))  # float64, as _kept_count
         core = pseudo_class.core_position
         if pseudo_class._fits_in_memory():
-            # The cached matrix and one compiled pass over the rings.
-            ranking, n_grown = idc_order(pseudo_class.distance_matrix(), core,
-                                         k, q, published)
+            # The cached matrix and one compiled pass over the rings.  A
+            # subclass that redefines distances gets its own, as the rings
+            # below read them: the base class's matrix holds other ones.
+            matrix = (pseudo_class.distance_matrix()
+                      if type(pseudo_class).distances is PseudoClass.distances
+                      else np.ascontiguousarray(
+                          pseudo_class.distances(np.arange(n)),
+                          dtype=np.float64))
+            ranking, n_grown = idc_order(matrix, core, k, q, published)
             return ranking, _kept_count(int(n_grown), self.removal_rate)
 
         to_core = pseudo_class.distances([core])[0]

@@ -491,6 +491,24 @@ class PseudoClass:
         single pseudo-class).
     n_classes : int
         Number of pseudo-classes in the pool.
+
+    Notes
+    -----
+    A subclass may redefine the distances by overriding
+    :meth:`distances` (to call a stage on it directly: the sampler builds
+    plain ``PseudoClass`` objects).  What reads distances then reads its
+    own, whether or not the class's matrix is cached:
+    :meth:`mean_distances`, :class:`~sklearn_bilaf.denoise.IDCDenoiser`
+    (its rings and its compiled pass),
+    :class:`~sklearn_bilaf.denoise.DistanceDenoiser`,
+    :class:`~sklearn_bilaf.denoise.DensityDenoiser` and
+    :class:`~sklearn_bilaf.boundary.BoundarySelector` (which then does not
+    use its compiled loop, as that computes the distances from the rows).
+    Their faster paths (the cached matrix, strips of the triangle, products
+    against the needed columns) are taken only when :meth:`distances` is
+    the base class's.  :meth:`distance_matrix` is not affected, as it gives
+    the base class's distances: override it too if a stage of yours reads
+    it.  :meth:`subset` returns a plain ``PseudoClass``.
     """
 
     def __init__(self, label, indices, core_position, X, metric, n_classes=1):
@@ -841,12 +859,17 @@ class PseudoClass:
         """
         positions = (np.arange(self.n) if positions is None
                      else self._local_positions(positions, "positions"))
-        if self._matrix is None and self._fits_in_memory():
-            self.distance_matrix()
-        if self._matrix is not None:
-            return mean_rows(self._matrix, positions, np.sort(positions))
+        # A subclass that redefines distances is read through them, cached
+        # matrix or not: the base class's matrix holds other distances, and
+        # its results would depend on working_memory.
+        overridden = type(self).distances is not PseudoClass.distances
+        if not overridden:
+            if self._matrix is None and self._fits_in_memory():
+                self.distance_matrix()
+            if self._matrix is not None:
+                return mean_rows(self._matrix, positions, np.sort(positions))
         columns = np.sort(positions)
-        if not (self._direct() or type(self).distances is not PseudoClass.distances):
+        if not (self._direct() or overridden):
             with one_blas_thread_in_task():
                 sums = self._triangle_sums(columns)
             return sums[np.searchsorted(columns, positions)] / positions.size

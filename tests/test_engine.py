@@ -249,6 +249,35 @@ def test_mean_distances_use_a_subclass_distances(n_features):
         assert pc._matrix is None
 
 
+@pytest.mark.parametrize("working_memory", [1024, 0.5])
+def test_a_subclass_distances_are_read_whether_or_not_the_matrix_is_cached(
+        working_memory):
+    """The means and the IDC denoiser read a subclass's distances also
+    when the class's matrix fits working_memory: they read the base
+    class's cached matrix instead, so a subclass's results depended on
+    working_memory."""
+
+    class FirstFeature(PseudoClass):
+        # Distances of another geometry: those of the first feature alone.
+        def distances(self, rows, cols=None):
+            return self.first_feature.distances(rows, cols)
+
+    X = _class_rows(300, 24, "euclidean", duplicates=True)
+    positions = np.r_[7, 250, 3, 100]
+    alone = PseudoClass(0, np.arange(300), 3, X[:, :1].copy(), "euclidean")
+    expected_means = _member_distances(X[:, :1], "euclidean")[positions][
+        :, positions].mean(axis=1)
+    expected_idc = IDCDenoiser().denoise_class(alone)
+    with config_context(working_memory=working_memory):
+        pc = FirstFeature(0, np.arange(300), 3, X, "euclidean")
+        pc.first_feature = alone
+        np.testing.assert_allclose(pc.mean_distances(positions),
+                                   expected_means, rtol=1e-9)
+        ranking, n_kept = IDCDenoiser().denoise_class(pc)
+    np.testing.assert_array_equal(ranking, expected_idc[0])
+    assert n_kept == expected_idc[1]
+
+
 @pytest.mark.parametrize("cores, match", [
     ([0, 0], r"repeated: \[0\]"),
     ([-1, 2], r"got \[-1\]"),
