@@ -1964,9 +1964,12 @@ def _check_output_path(path, inputs):
         # The file as typed (Path writes ./x.json as x.json), but a link's
         # target, which was not typed.
         named = text if target == path else str(target)
+        # chmod would read a leading '-' ('-o=-x.json') as options: '--'
+        # ends them, and the name stays as typed.
+        ends = "-- " if named.startswith("-") else ""
         raise InputError(
             f"-o {text}: the file exists and is read-only; make it writable "
-            f"(chmod u+w {shlex.quote(named)}) or choose another name"
+            f"(chmod u+w {ends}{shlex.quote(named)}) or choose another name"
         )
     _check_not_an_input(path, inputs, text)
     # Whether a file can be created there, tried for real: permission bits

@@ -2817,6 +2817,43 @@ def test_read_only_output_hint_names_the_file_as_given(tmp_path, monkeypatch):
             f"({hint}) or choose another name"), info.value
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_read_only_output_hint_works_for_a_name_with_a_leading_dash(
+        tmp_path, monkeypatch):
+    """'-o=-x.json' (or '--output=-x.json') was told "chmod u+w -x.json",
+    which chmod reads as options: the hint ends the options with '--'
+    first, and still names the file as typed.  ``os.access`` answers for
+    the test's user, who may be root (allowed everything)."""
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    monkeypatch.chdir(tmp_path)
+    read_only = {tmp_path / "-x.json", tmp_path / "-a b.json"}
+    for path in read_only:
+        path.write_text("[1, 2, 3]\n")
+        path.chmod(0o444)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access",
+        lambda path, mode, **kw: (False if Path(os.path.abspath(path))
+                                  in read_only and mode & os.W_OK
+                                  else real_access(path, mode, **kw)))
+    cases = (
+        ("-x.json", "chmod u+w -- -x.json"),
+        ("-a b.json", "chmod u+w -- '-a b.json'"),
+        ("./-x.json", "chmod u+w ./-x.json"),
+    )
+    for name, hint in cases:
+        with pytest.raises(InputError) as info:
+            check_output_path(name)
+        assert str(info.value).startswith(
+            f"-o {name}: the file exists and is read-only; make it writable "
+            f"({hint}) or choose another name"), info.value
+        # The hint is a command that works: it makes the file writable.
+        subprocess.run(hint, shell=True, check=True, cwd=tmp_path)
+        assert (tmp_path / name).stat().st_mode & 0o200
+        (tmp_path / name).chmod(0o444)
+
+
 def test_example_name_in_a_folder_keeps_the_folder_as_given(tmp_path):
     """'-o ./out' (a folder) and '-o ./new/' were told to give a file name
     "e.g. out/selected.json", "new/selected.json": Path drops the './'."""
