@@ -1322,6 +1322,31 @@ def _attach_negative_values(argv):
     return out
 
 
+def _dashed_file_hint(argv, parser, error):
+    """How to write a file option's value that starts with '-'.
+
+    argparse takes ``-o -x.json`` for an option with no value and says only
+    "expected one argument"; a value that is no option of the command was
+    meant as a file name.
+    """
+    if "expected one argument" not in str(error):
+        return error
+    options = _subparsers(parser)["select"]._option_string_actions
+    tokens = argv[:argv.index("--")] if "--" in argv else argv
+    for option, value in zip(tokens, tokens[1:], strict=False):
+        action = options.get(option)
+        if (action is None or action.metavar != "FILE"
+                or not value.startswith("-") or value == "-"
+                or value.split("=", 1)[0] in options):
+            continue
+        long_name = max(action.option_strings, key=len)
+        return _UsageError(
+            f"{error}; a file name starting with '-' is written "
+            f"{shlex.quote('./' + value)} or "
+            f"{shlex.quote(long_name + '=' + value)}", error.prog)
+    return error
+
+
 def _subparsers(parser):
     return next(a for a in parser._actions
                 if isinstance(a, argparse._SubParsersAction)).choices
@@ -1464,7 +1489,11 @@ def _main(argv):
         try:
             argv = sys.argv[1:] if argv is None else list(argv)
             _check_command(argv, parser)
-            args, extras = parser.parse_known_args(_attach_negative_values(argv))
+            try:
+                args, extras = parser.parse_known_args(
+                    _attach_negative_values(argv))
+            except _UsageError as exc:
+                raise _dashed_file_hint(argv, parser, exc) from None
         except SystemExit as exc:  # --help and --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if extras:

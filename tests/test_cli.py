@@ -1722,6 +1722,14 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
         (["select", "-q", "-e.npy"],
          ["unrecognized arguments: -e.npy; a file name starting with '-' goes "
           "after '--' (bilaf select -- -e.npy) or as ./-e.npy"], "bilaf select"),
+        # A file option's value starting with '-' was taken for an option,
+        # with argparse's bare "expected one argument".
+        (["select", "e.npy", "-o", "-x.json"],
+         ["argument -o/--output: expected one argument; a file name starting "
+          "with '-' is written ./-x.json or --output=-x.json"], "bilaf select"),
+        (["select", "--ids", "-i$x.txt", "e.npy"],
+         ["argument --ids: expected one argument; a file name starting with "
+          "'-' is written './-i$x.txt' or '--ids=-i$x.txt'"], "bilaf select"),
         (["demo", "--ids", "ids.txt"],
          ["unrecognized arguments: --ids ids.txt; the demo runs on the digits and "
           "takes no input options: for a file, use bilaf select FILE"],
@@ -1734,6 +1742,16 @@ def test_misplaced_arguments_say_where_they_go(bilaf, tmp_path, args, fragments,
     proc = bilaf(*args, cwd=tmp_path)
     assert_one_line_error(proc, *fragments, f"(see '{prog} --help')", status=2)
     assert "invalid choice" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["-o", "--seed", "3"], ["-o"], ["--ids", "-q"],
+                                  ["--ids", "--", "e.npy"]])
+def test_a_missing_file_option_value_gets_no_dash_hint(bilaf, tmp_path, args):
+    """Only a value that is no option of the command is a dashed file name."""
+    (tmp_path / "e.npy").write_text("not read\n")
+    proc = bilaf("select", "e.npy", *args, cwd=tmp_path)
+    assert_one_line_error(proc, "expected one argument", status=2)
+    assert "starting with '-'" not in proc.stderr
 
 
 def test_closed_stdout_is_refused_before_the_selection(tmp_path, monkeypatch):
