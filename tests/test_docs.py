@@ -875,3 +875,29 @@ def test_embeddings_dtype_of_a_text_file_is_documented_as_the_code_does(tmp_path
     for text in (returns, cli, guide):
         assert "``.csv`` and ``.tsv`` files are read as float64" in text
         assert "``np.save(path, X.astype(np.float32))``" in text
+
+
+def test_user_guide_does_not_say_the_density_variants_agree_early():
+    """The user guide said the released code's density defect and the
+    paper's density "agree only while at most ``n_neighbors`` members have
+    grown" (a sentence of the changelog, where "the two" were the library's
+    earlier, wrong reproduction of the defect and the released code).  The
+    paper's and the published variants already rank differently at the
+    second ring, with far fewer than ``n_neighbors`` members grown: the
+    members at the grown places' local positions are other members."""
+    from sklearn_bilaf.denoise import IDCDenoiser
+
+    rng = np.random.RandomState(0)
+    differ = 0
+    for _ in range(10):
+        X = rng.normal(size=(30, 2))  # q = 3: ring 2 is picked with 3 grown
+        paper = IDCDenoiser(variant="paper").fit(X).ranking_
+        published = IDCDenoiser(variant="published").fit(X).ranking_
+        assert np.array_equal(paper[:3], published[:3])  # ring 1: no density
+        differ += not np.array_equal(paper[3:6], published[3:6])
+    assert differ >= 5, differ
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    section = guide.split("Reproducing the published code's subsets")[1]
+    assert "agree only while" not in section
+    assert "from the second ring on" in section
