@@ -718,6 +718,10 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         try:
             flags = np.asarray(detector.fit_predict(pseudo_class.X))
         except (ValueError, ArithmeticError) as exc:
+            # What a class's data can cause (too few members, duplicate rows,
+            # a singular covariance: LinAlgError is a ValueError); the class
+            # is then the news.  Any other error (a TypeError, ...) is the
+            # detector's own bug and surfaces as raised, as the guide says.
             raise ValueError(
                 f"{type(detector).__name__}.fit_predict failed on pseudo-class "
                 f"{pseudo_class.label} ({counted(n, 'member')}): "

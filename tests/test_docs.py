@@ -901,3 +901,42 @@ def test_user_guide_does_not_say_the_density_variants_agree_early():
     section = guide.split("Reproducing the published code's subsets")[1]
     assert "agree only while" not in section
     assert "from the second ring on" in section
+
+
+def test_failing_outlier_detector_errors_are_documented_as_the_code_does():
+    """:class:`OutlierDetectorDenoiser` names the pseudo-class in a
+    ``ValueError`` only for the detector's ``ValueError`` and
+    ``ArithmeticError`` (a small class or duplicate rows it cannot cope
+    with); any other error, a bug of the detector's own, surfaces as raised.
+    The user guide said any failing detector gave a "ValueError naming the
+    class"."""
+    from sklearn.base import BaseEstimator
+
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    class Failing(BaseEstimator):
+        def __init__(self, error=TypeError):
+            self.error = error
+
+        def fit_predict(self, X):
+            raise self.error("the detector's own")
+
+    X = np.random.RandomState(0).normal(size=(30, 2))
+    for error in (ValueError, ZeroDivisionError):
+        with pytest.raises(ValueError, match=r"Failing\.fit_predict failed on "
+                                             r"pseudo-class 0 \(30 members\)"):
+            OutlierDetectorDenoiser(Failing(error)).fit(X)
+    for error in (TypeError, KeyError):
+        with pytest.raises(error) as caught:
+            OutlierDetectorDenoiser(Failing(error)).fit(X)
+        assert caught.type is error and "pseudo-class" not in str(caught.value)
+
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    errors = guide.split("**What it refuses, with an error that says what to "
+                         "change:**")[1].split("References ====")[0]
+    assert ("an outlier detector that fails inside a pseudo-class (``ValueError`` "
+            "naming the class)" not in errors)
+    assert ("an outlier detector whose ``fit_predict`` raises a ``ValueError`` "
+            "or an ``ArithmeticError`` inside a pseudo-class (``ValueError`` "
+            "naming the class); its other errors surface as raised" in errors)
