@@ -940,3 +940,37 @@ def test_failing_outlier_detector_errors_are_documented_as_the_code_does():
     assert ("an outlier detector whose ``fit_predict`` raises a ``ValueError`` "
             "or an ``ArithmeticError`` inside a pseudo-class (``ValueError`` "
             "naming the class); its other errors surface as raised" in errors)
+
+
+def test_user_guide_says_when_a_non_clusterer_giving_numbers_is_refused():
+    """A ``GaussianMixture`` passed as the denoiser is no clusterer to
+    scikit-learn's tags, so it is not refused before any work as clusterers
+    are: its component numbers are refused when it runs, on a pseudo-class
+    of 10 members or more, after the core stage (and not at all when every
+    class is smaller, as it never runs).  The guide said only that
+    clusterers are refused "before any work"; it now says when such an
+    estimator is."""
+    from sklearn.mixture import GaussianMixture
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = np.arange(60.0)[:, None]
+    with pytest.raises(ValueError, match=r"GaussianMixture\.fit_predict must "
+                                         r"return 1 \(inlier\) or -1 \(outlier\)"
+                                         r".* of pseudo-class \d"):
+        BiLAFSampler(budget=4, core_selector=[5, 50], random_state=0,
+                     denoiser=GaussianMixture(2, random_state=0)).fit(X)
+    # Classes of 5 members: the denoiser never runs.
+    sampler = BiLAFSampler(budget=20, core_selector=np.arange(2, 60, 5),
+                           random_state=0,
+                           denoiser=GaussianMixture(2, random_state=0)).fit(X)
+    assert np.bincount(sampler.labels_).max() < 10
+
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    stage = guide.split("Stage 3:")[1].split("Stage 4:")[0]
+    errors = guide.split("**What it refuses, with an error that says what to "
+                         "change:**")[1].split("References ====")[0]
+    for text in (stage, errors):
+        assert "``GaussianMixture``" in text
+        assert "pseudo-class of 10 members or more" in text
