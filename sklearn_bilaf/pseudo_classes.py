@@ -396,16 +396,23 @@ def outside_distances(rows, own_label, core_rows, metric):
 
 
 def _outside_distances(rows, labels, core_rows, metric):
-    """:func:`outside_distances` on rows of real numbers, float64 cores and
-    intp labels already checked (the callers' own, made from a validated
-    pool).
+    """:func:`outside_distances` on arguments already checked (the callers'
+    own, made from a validated pool): finite rows of real numbers (float32,
+    float64 or integers), finite float32 or float64 cores in the same
+    geometry, and one int label or one intp label per row.
 
     The rows are read in blocks, each converted to float64 (exactly) on its
     own, so that the temporaries of a float32 pool, or of a float64 one
     (argmin_exact's shifted copy and N x K blocks), stay those of a block:
     the nearest-core decisions and the distances do not depend on the
     blocks (near-ties are re-decided and the distances evaluated directly).
+    float32 cores are converted to float64 (exactly): the results are those
+    of the converted cores.
     """
+    # Every caller passes float64 cores, which this leaves as they are.
+    # float32 ones were shifted to their mean in float32, a rounding the
+    # float64 near-tie test does not cover: wrong opponents near ties.
+    core_rows = np.asarray(core_rows, dtype=np.float64)
     n, n_cores = rows.shape[0], core_rows.shape[0]
     if n_cores == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)

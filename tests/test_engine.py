@@ -426,6 +426,30 @@ def test_outside_distances_reads_float32_rows_in_blocks():
     assert peak < rows.nbytes, peak
 
 
+def test_outside_distances_kernel_takes_float32_cores_as_float64():
+    """``_outside_distances`` (the boundary stage's and the sampler's) said
+    "float64 cores", which every caller passes; float32 cores were not
+    refused but shifted to their mean in float32, an error the float64
+    near-tie test does not cover: rows next to two close cores far from the
+    others got the farther one.  They are now taken as their float64
+    conversion (float64 cores are used as given, so nothing else changes)."""
+    from sklearn_bilaf.pseudo_classes import _outside_distances
+
+    rng = np.random.RandomState(0)
+    cores = (100 + 0.01 * rng.normal(size=(3, 8))).astype(np.float32)
+    cores[2] *= -50  # far away: moves the cores' mean
+    cores64 = cores.astype(np.float64)
+    middle = (cores64[0] + cores64[1]) / 2
+    step = 1e-3 * (cores64[1] - cores64[0])
+    rows = np.array([middle - step, middle + step])
+    labels = np.array([2, 2], dtype=np.intp)
+    expected = _outside_distances(rows, labels, cores64, "euclidean")
+    assert expected[1].tolist() == [0, 1]
+    got = _outside_distances(rows, labels, cores, "euclidean")
+    assert got[0].tobytes() == expected[0].tobytes()
+    assert np.array_equal(got[1], expected[1])
+
+
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
