@@ -515,7 +515,14 @@ class PseudoClass:
     against the needed columns) are taken only when :meth:`distances` is
     the base class's.  :meth:`distance_matrix` is not affected, as it gives
     the base class's distances: override it too if a stage of yours reads
-    it.  :meth:`subset` returns a plain ``PseudoClass``.
+    it.  Overriding :meth:`distance_matrix` alone does not redefine the
+    distances: :meth:`distances` and :meth:`mean_distances` call it only to
+    fill the base class's cache, then read that cache or compute the base
+    class's distances, as do the denoisers and the boundary stage; only
+    :class:`~sklearn_bilaf.denoise.IDCDenoiser`'s compiled pass reads the
+    override, and only when the class fits ``working_memory`` (its ranking
+    would then depend on that setting).  :meth:`subset` returns a plain
+    ``PseudoClass``.
     """
 
     def __init__(self, label, indices, core_position, X, metric, n_classes=1):

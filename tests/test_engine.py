@@ -278,6 +278,37 @@ def test_a_subclass_distances_are_read_whether_or_not_the_matrix_is_cached(
     assert n_kept == expected_idc[1]
 
 
+def test_overriding_only_distance_matrix_is_documented_as_the_code_does():
+    """A subclass that overrides ``distance_matrix`` alone does not redefine
+    the distances: ``distances`` and ``mean_distances`` give the base
+    class's, and only IDC's compiled pass reads the override, when the
+    class fits working_memory.  The Notes said only to override it "too";
+    they now say what reads it."""
+
+    class Cubed(PseudoClass):
+        def distance_matrix(self):
+            return super().distance_matrix() ** 3
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    plain = PseudoClass(0, np.arange(40), 0, X, "euclidean")
+    cubed = Cubed(0, np.arange(40), 0, X, "euclidean")
+    assert np.array_equal(cubed.distances(np.arange(40)),
+                          plain.distances(np.arange(40)))
+    assert np.array_equal(cubed.mean_distances(), plain.mean_distances())
+    expected = IDCDenoiser().rank_class(plain)[0]
+    assert not np.array_equal(IDCDenoiser().rank_class(cubed)[0], expected)
+    with config_context(working_memory=0.001):
+        cubed = Cubed(0, np.arange(40), 0, X, "euclidean")
+        assert not cubed._fits_in_memory()
+        np.testing.assert_array_equal(IDCDenoiser().rank_class(cubed)[0],
+                                      expected)
+
+    notes = " ".join(PseudoClass.__doc__.split()).split("Notes -----")[1]
+    assert ("Overriding :meth:`distance_matrix` alone does not redefine the "
+            "distances" in notes)
+    assert "only when the class fits ``working_memory``" in notes
+
+
 @pytest.mark.parametrize("cores, match", [
     ([0, 0], r"repeated: \[0\]"),
     ([-1, 2], r"got \[-1\]"),
