@@ -18,7 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import TransformerMixin, is_clusterer
-from sklearn.utils import assert_all_finite
+from sklearn.utils import assert_all_finite, get_tags
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -44,6 +44,41 @@ def _is_clusterer(obj):
         return is_clusterer(obj)
     except AttributeError:  # duck-typed estimators without __sklearn_tags__
         return False
+
+
+def _labels_not_flags(obj):
+    """What ``obj`` is when its ``fit_predict`` numbers groups rather than
+    flagging outliers: ``"a clusterer"``, ``"a mixture model"``, or None.
+
+    A mixture model (``GaussianMixture``) is tagged a density estimator, not
+    a clusterer, but its ``fit_predict`` gives component numbers all the
+    same.
+    """
+    if _is_clusterer(obj):
+        return "a clusterer"
+    if not hasattr(obj, "fit_predict"):
+        return None
+    try:
+        kind = get_tags(obj).estimator_type
+    except AttributeError:  # duck-typed estimators without __sklearn_tags__
+        return None
+    return "a mixture model" if kind == "density_estimator" else None
+
+
+def _labels_not_flags_error(obj, name):
+    """The error for ``name=obj`` where an outlier detector was expected,
+    or None when ``obj`` may be one."""
+    kind = _labels_not_flags(obj)
+    if kind is None:
+        return None
+    numbers = ("cluster numbers (and -1 for noise)" if kind == "a clusterer"
+               else "component numbers")
+    return InvalidParameterError(
+        f"{name}={type(obj).__name__}() is {kind}: its fit_predict gives "
+        f"{numbers}, not inlier (1) / outlier (-1) flags. Pass an outlier "
+        "detector (LocalOutlierFactor, IsolationForest, ...) or a denoiser of "
+        "sklearn_bilaf.denoise."
+    )
 
 
 def _refuse_hidden_fit_predict(detector, name):

@@ -25,7 +25,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import (
     HasMethods,
-    InvalidParameterError,
     StrOptions,
 )
 
@@ -43,7 +42,7 @@ from ._threads import one_thread
 from .base import (
     Count,
     Number,
-    _is_clusterer,
+    _labels_not_flags_error,
     _refuse_hidden_fit_predict,
     fit_or_forget,
     not_whole_hint,
@@ -645,7 +644,9 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         ``IsolationForest(random_state=0)``.  It is cloned for each class.
         Clusterers (``DBSCAN``, ``HDBSCAN``, ``KMeans``, ...) are refused:
         their -1 means noise and their other labels are cluster numbers, so
-        a class they found no cluster in would keep its core alone.
+        a class they found no cluster in would keep its core alone.  Mixture
+        models (``GaussianMixture``, ...) are refused too: their labels are
+        component numbers.
 
     Attributes
     ----------
@@ -678,17 +679,14 @@ class OutlierDetectorDenoiser(BaseDenoiser):
         # The detector's own settings too, once, before any class runs it: a
         # wrong one surfaced inside the first class of 10 members or more,
         # in an error about small classes and duplicate rows.
-        if _is_clusterer(self.detector):
-            # A clusterer's flags passed only when it found no cluster in a
-            # class (DBSCAN's all -1, "noise"), which then kept its core
-            # alone; any cluster found failed the flag check instead.
-            raise InvalidParameterError(
-                f"detector={type(self.detector).__name__}() is a clusterer: "
-                "its fit_predict gives cluster numbers (and -1 for noise), not "
-                "inlier (1) / outlier (-1) flags. Pass an outlier detector "
-                "(LocalOutlierFactor, IsolationForest, ...) or a denoiser of "
-                "sklearn_bilaf.denoise."
-            )
+        # A clusterer's flags passed only when it found no cluster in a
+        # class (DBSCAN's all -1, "noise"), which then kept its core alone;
+        # any cluster found failed the flag check instead.  A mixture
+        # model's components likewise, and where every class was small it
+        # never ran at all.
+        error = _labels_not_flags_error(self.detector, "detector")
+        if error is not None:
+            raise error
         # Only a detector that declares constraints: scikit-learn's
         # _validate_params reads them, and an estimator of the user's, on
         # BaseEstimator without them, failed here with an AttributeError.

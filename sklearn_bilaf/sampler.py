@@ -34,6 +34,7 @@ from .base import (
     Fraction,
     SubsetSamplerMixin,
     _is_clusterer,
+    _labels_not_flags_error,
     _refuse_hidden_fit_predict,
     caller_stacklevel,
     fit_or_forget,
@@ -563,13 +564,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 "with cluster_centers_ (KMeans, ...), or an array of core indices."
             )
         denoiser = self.denoiser
-        if _is_clusterer(denoiser) and not hasattr(denoiser, "rank_class"):
-            raise InvalidParameterError(
-                f"denoiser={type(denoiser).__name__}() is a clusterer: its "
-                "fit_predict gives cluster numbers, not inlier (1) / outlier (-1) "
-                "flags. Pass an outlier detector (LocalOutlierFactor, "
-                "IsolationForest, ...) or a denoiser of sklearn_bilaf.denoise."
-            )
+        error = (None if hasattr(denoiser, "rank_class")
+                 else _labels_not_flags_error(denoiser, "denoiser"))
+        if error is not None:
+            raise error
 
     def _make_core_selector(self, rng):
         selector = self.core_selector

@@ -942,28 +942,35 @@ def test_failing_outlier_detector_errors_are_documented_as_the_code_does():
             "naming the class); its other errors surface as raised" in errors)
 
 
-def test_user_guide_says_when_a_non_clusterer_giving_numbers_is_refused():
-    """A ``GaussianMixture`` passed as the denoiser is no clusterer to
-    scikit-learn's tags, so it is not refused before any work as clusterers
-    are: its component numbers are refused when it runs, on a pseudo-class
-    of 10 members or more, after the core stage (and not at all when every
-    class is smaller, as it never runs).  The guide said only that
-    clusterers are refused "before any work"; it now says when such an
-    estimator is."""
+def test_user_guide_says_when_an_estimator_giving_numbers_is_refused():
+    """Clusterers and mixture models (``GaussianMixture``: its component
+    numbers, though scikit-learn tags it a density estimator) are refused
+    before any work; another estimator whose ``fit_predict`` gives numbers
+    only when it runs, on a pseudo-class of 10 members or more, after the
+    core stage.  The guide says which is which."""
+    from sklearn.base import BaseEstimator
     from sklearn.mixture import GaussianMixture
+    from sklearn.utils._param_validation import InvalidParameterError
 
     from sklearn_bilaf import BiLAFSampler
 
+    class Numbering(BaseEstimator):
+        def fit_predict(self, X, y=None):
+            return np.arange(len(X)) % 3
+
     X = np.arange(60.0)[:, None]
-    with pytest.raises(ValueError, match=r"GaussianMixture\.fit_predict must "
+    with pytest.raises(InvalidParameterError, match="is a mixture model"):
+        BiLAFSampler(budget=20, core_selector=np.arange(2, 60, 5),
+                     random_state=0,
+                     denoiser=GaussianMixture(2, random_state=0)).fit(X)
+    with pytest.raises(ValueError, match=r"Numbering\.fit_predict must "
                                          r"return 1 \(inlier\) or -1 \(outlier\)"
                                          r".* of pseudo-class \d"):
         BiLAFSampler(budget=4, core_selector=[5, 50], random_state=0,
-                     denoiser=GaussianMixture(2, random_state=0)).fit(X)
-    # Classes of 5 members: the denoiser never runs.
+                     denoiser=Numbering()).fit(X)
+    # Classes of 5 members: such a denoiser never runs.
     sampler = BiLAFSampler(budget=20, core_selector=np.arange(2, 60, 5),
-                           random_state=0,
-                           denoiser=GaussianMixture(2, random_state=0)).fit(X)
+                           random_state=0, denoiser=Numbering()).fit(X)
     assert np.bincount(sampler.labels_).max() < 10
 
     guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
@@ -974,3 +981,6 @@ def test_user_guide_says_when_a_non_clusterer_giving_numbers_is_refused():
     for text in (stage, errors):
         assert "``GaussianMixture``" in text
         assert "pseudo-class of 10 members or more" in text
+    assert "mixture models (``GaussianMixture``" in stage
+    assert "refused before any work" in stage
+    assert "a clusterer or a mixture model (``GaussianMixture``)" in errors

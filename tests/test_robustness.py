@@ -1536,6 +1536,44 @@ def test_detector_flags_other_than_plus_minus_one_are_refused():
                      random_state=0).fit(_blobs())
 
 
+@pytest.mark.parametrize("wrapped", [False, True], ids=["bare", "wrapped"])
+@pytest.mark.parametrize("make_mixture", ["GaussianMixture",
+                                          "BayesianGaussianMixture"])
+def test_mixture_model_as_denoiser_is_refused_before_any_work(
+        monkeypatch, wrapped, make_mixture):
+    """A mixture model's fit_predict gives component numbers, as a
+    clusterer's gives cluster numbers, but scikit-learn tags it a density
+    estimator, not a clusterer: it was accepted, refused only inside the
+    first pseudo-class of 10 members or more (after the core stage), and
+    never run at all where every class was smaller."""
+    from sklearn import mixture
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklearn_bilaf import core as core_module
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    detector = getattr(mixture, make_mixture)(n_components=2, random_state=0)
+    name = type(detector).__name__
+    denoiser = OutlierDetectorDenoiser(detector) if wrapped else detector
+    stage = "detector" if wrapped else "denoiser"
+    match = (rf"{stage}={name}\(\) is a mixture model: its fit_predict gives "
+             r"component numbers.*outlier detector")
+
+    def no_cores(*args, **kwargs):
+        raise AssertionError("the core stage ran before the check")
+
+    monkeypatch.setattr(core_module.RandomSelector, "_select", no_cores)
+    X = np.arange(60.0)[:, None]
+    # Classes of 5 members, where the denoiser never runs, included.
+    for budget, n_cores in ((4, 2), (20, 12)):
+        with pytest.raises(InvalidParameterError, match=match):
+            BiLAFSampler(budget, core_selector=RandomSelector(n_cores),
+                         random_state=0, denoiser=denoiser).fit(X)
+    if wrapped:
+        with pytest.raises(InvalidParameterError, match=match):
+            denoiser.fit_predict(X)
+
+
 def _dbscan(eps):
     from sklearn.cluster import DBSCAN
 
