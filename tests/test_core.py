@@ -1729,6 +1729,21 @@ def test_farthest_point_float64_rows_near_the_underflow_threshold(seed):
                                                                   "euclidean")
 
 
+@pytest.mark.parametrize("scale", [1e-140, 1e-160, 1e-170, 1e-320])
+def test_norm_bound_bounds_norms_whose_squares_underflow(scale):
+    """_norm_bound is an upper bound of the norm also when the squares lose
+    their digits (or all of them) to underflow: sqrt of the computed square
+    is then too small, even 0 (the farthest-point bound builds on it).
+    Within a few ulps, and never above sqrt(d) times the largest entry."""
+    d = 4
+    for v in (np.full(d, scale), np.array([scale, 0.0, 0.0, 0.0]),
+              np.array([scale, -scale / 3, scale / 7, 0.0])):
+        true = scale * float(np.linalg.norm(v / scale))  # no underflow
+        bound = core_module._norm_bound(float(v @ v), float(np.abs(v).max()), d)
+        assert bound >= true * (1 - 1e-14)
+        assert bound <= np.sqrt(d) * float(np.abs(v).max()) * (1 + 1e-14)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_nearest_unused_cosine_exact_for_nearly_parallel_float32_rows(seed):
     # Rows normalised in float32 are off by an ulp or so of their unit
