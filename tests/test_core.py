@@ -1560,6 +1560,30 @@ def test_nearest_unused_scans_a_pool_of_duplicates_in_few_passes(metric,
     assert len(passes) <= 3, len(passes)
 
 
+def test_nearest_unused_scan_passes_hold_half_of_working_memory(monkeypatch):
+    """The centres that share a pass over the pool hold their screened
+    distances (float64, one column each) within half of working_memory, as
+    documented; the same picks as one centre per pass."""
+    rng = np.random.RandomState(0)
+    X = np.tile(rng.normal(size=(40, 8)).astype(np.float32), (500, 1))
+    centres = X[rng.choice(40, 12)] + rng.normal(scale=1e-3, size=(12, 8))
+    widths = []
+    real_columns = core_module._screened_columns
+
+    def recording_columns(*args):
+        columns = real_columns(*args)
+        widths.append(columns.shape[1])
+        return columns
+
+    monkeypatch.setattr(core_module, "_screened_columns", recording_columns)
+    with config_context(working_memory=1):  # 1 MiB: 3 columns of 20,000 rows
+        got = nearest_unused(X, centres)
+    assert got.tolist() == _brute_nearest_unused(X, centres, "euclidean")
+    assert sum(widths) == 12
+    assert max(widths) * 8 * X.shape[0] <= 2**20 // 2, widths
+    assert len(widths) <= 4, widths  # and the passes use that room
+
+
 def test_nearest_unused_on_an_integer_pool_matches_its_float64_copy():
     """An integer array is not converted up front (it has a dtype and two
     dimensions): it is screened in float64, like its float64 copy, ties
