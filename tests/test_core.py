@@ -1320,6 +1320,27 @@ def test_nearest_unused_float32_far_from_the_origin_is_exact_in_the_scan(
         assert nearest_unused(X, [centre] * 20).tolist() == expected, seed
 
 
+@pytest.mark.parametrize("n_candidates", [1, 16])
+def test_nearest_unused_float32_near_ties_in_many_dimensions(n_candidates,
+                                                             monkeypatch):
+    """384 features (the embeddings of the benchmarks): the screening's
+    error grows with the number of features, and so must its bound (one of
+    a few ulps, whatever the width, took farther samples here)."""
+    monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", n_candidates)
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        centre = rng.normal(size=384)
+        centre *= 10 / np.linalg.norm(centre)
+        direction = rng.normal(size=(200, 384))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        radius = 0.5 * (1 + rng.uniform(-1e-4, 1e-4, size=(200, 1)))
+        X = (centre + direction * radius).astype(np.float32)
+        # A far centre puts the screening's origin away from the near ones.
+        centres = np.vstack([np.repeat(centre[None], 10, axis=0), -centre])
+        expected = _brute_nearest_unused(X, centres, "euclidean")
+        assert nearest_unused(X, centres).tolist() == expected, seed
+
+
 @pytest.mark.parametrize("scale", [3e-22, 1e-23, 3e-24])
 def test_nearest_unused_float32_rows_too_small_to_square_are_exact(scale):
     """float32 rows whose squares fall below float32's normal range
