@@ -1341,6 +1341,29 @@ def test_nearest_unused_float32_near_ties_in_many_dimensions(n_candidates,
         assert nearest_unused(X, centres).tolist() == expected, seed
 
 
+def test_nearest_unused_error_bound_covers_every_row_block(monkeypatch):
+    """The screening's error bound is relative to the largest shifted row of
+    the whole pool, not of the last row block read: here that block holds
+    only rows next to the centres, and the near ties of the earlier blocks
+    must still be decided on exact distances."""
+    monkeypatch.setattr(core_module, "chunk_rows",
+                        lambda n_rows, bytes_per_row, *, min_rows=1:
+                        max(min_rows, min(n_rows, 50)))
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        centre = rng.normal(size=384)
+        centre *= 10 / np.linalg.norm(centre)
+        direction = rng.normal(size=(210, 384))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        radius = 0.5 * (1 + rng.uniform(-1e-6, 1e-6, size=(210, 1)))
+        radius[200:] = 1e-3  # the last block, of 10 rows
+        X = (centre + direction * radius).astype(np.float32)
+        centres = np.repeat(centre[None], 20, axis=0)
+        expected = _brute_nearest_unused(X, centres, "euclidean")
+        assert sorted(expected[:10]) == list(range(200, 210))
+        assert nearest_unused(X, centres).tolist() == expected, seed
+
+
 @pytest.mark.parametrize("scale", [3e-22, 1e-23, 3e-24])
 def test_nearest_unused_float32_rows_too_small_to_square_are_exact(scale):
     """float32 rows whose squares fall below float32's normal range
