@@ -615,6 +615,10 @@ def test_small_classes_travel_in_batches_large_ones_alone():
         held = work[start:start + count]
         assert held.sum() >= target and held[:-1].sum() < target
     assert _batch_sizes(work[:0], 2) == []
+    # A class's work: its pairs of members times the features, plus a fixed
+    # cost per member (of 64 pairs), which weighs in for the small classes.
+    np.testing.assert_array_equal(_class_work([1, 8, 100], 384),
+                                  [65 * 384, 8 * 72 * 384, 100 * 164 * 384])
 
 
 @pytest.mark.parametrize("n_jobs", [None, 2])
