@@ -487,8 +487,9 @@ def test_large_class_gram_blocks_on_worker_threads_are_the_same_bits(monkeypatch
 def test_sampler_shares_a_class_panels_only_when_it_outweighs_the_rest(
         monkeypatch, n_jobs):
     """Classes run side by side, one worker each; a class with more than a
-    worker's share of the work also hands its Gram panels to the workers.
-    Either way the selection is the one of a single thread."""
+    worker's share of the work also hands its Gram panels to the workers,
+    as does a class alone (one task, run by the caller).  Either way the
+    selection is the one of a single thread."""
     from threadpoolctl import threadpool_limits
 
     seen = _record_block_threads(monkeypatch)
@@ -498,15 +499,17 @@ def test_sampler_shares_a_class_panels_only_when_it_outweighs_the_rest(
     lopsided = np.vstack([grid, grid[:10] + 100.0])
     # Three classes of 1,100 rows: none holds more than half the work.
     even = np.vstack([grid, grid + 50.0, grid + 100.0])
+    # A single class: one task, which runs on the caller, its panels shared.
     for X, cores, shared in ((lopsided, [0, 1100], True),
-                             (even, [0, 1100, 2200], False)):
+                             (even, [0, 1100, 2200], False),
+                             (grid, [0], True)):
         with threadpool_limits(limits=1, user_api="blas"):
             alone = BiLAFSampler(60, core_selector=cores).fit(X)
         seen.clear()
         with threadpool_limits(limits=2, user_api="blas"):
             fitted = BiLAFSampler(60, core_selector=cores, n_jobs=n_jobs).fit(X)
         assert np.bincount(fitted.labels_).max() == 1100
-        assert max(seen) == (2 if shared else 1)
+        assert max(seen) == (2 if shared else 1), (cores, seen)
         np.testing.assert_array_equal(fitted.selected_indices_,
                                       alone.selected_indices_)
         np.testing.assert_array_equal(fitted.inlier_mask_, alone.inlier_mask_)
