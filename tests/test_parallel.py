@@ -618,6 +618,8 @@ def test_small_classes_travel_in_batches_large_ones_alone():
         held = work[start:start + count]
         assert held.sum() >= target and held[:-1].sum() < target
     assert _batch_sizes(work[:0], 2) == []
+    # A batch closes as soon as it holds the target: exactly it, too.
+    assert _batch_sizes(np.full(4, _MIN_BATCH_WORK / 2), 2) == [2, 2]
     # A class's work: its pairs of members times the features, plus a fixed
     # cost per member (of 64 pairs), which weighs in for the small classes.
     np.testing.assert_array_equal(_class_work([1, 8, 100], 384),
