@@ -227,11 +227,17 @@ class _OneThreadCheckingDenoiser(IDCDenoiser):
         return super().rank_class(pseudo_class)
 
 
-def test_process_workers_run_per_class_work_on_one_blas_thread():
+def test_process_workers_run_per_class_work_on_one_blas_thread(monkeypatch):
     # joblib gives each loky worker two BLAS threads here; the tasks of both
     # per-class stages (denoising, boundary) must still run theirs on one.
+    from sklearn_bilaf import sampler as sampler_module
+
     X = _pool()
     expected = _select(X)
+    # One class per task: the 15 small classes would make a single batch,
+    # run by the caller (where the stage holds one thread), not the workers.
+    monkeypatch.setattr(sampler_module, "_batch_sizes",
+                        lambda work, n: [1] * len(work))
     with joblib.parallel_backend("loky", n_jobs=2, inner_max_num_threads=2):
         got = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
                            n_jobs=2, denoiser=_OneThreadCheckingDenoiser(),
