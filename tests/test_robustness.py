@@ -750,6 +750,28 @@ def test_custom_boundary_selector_output_is_checked(result, error, match):
              boundary_selector=_BrokenBoundarySelector(result))
 
 
+class _PastTheClassBoundarySelector(BaseBoundarySelector):
+    """A user's boundary stage whose last pick is ``pseudo_class.n + offset``."""
+
+    def __init__(self, offset=0):
+        self.offset = offset
+
+    def select_class(self, pseudo_class, budget):
+        others = np.delete(np.arange(pseudo_class.n), pseudo_class.core_position)
+        return np.r_[pseudo_class.core_position, others[:budget - 2],
+                     pseudo_class.n + self.offset]
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_custom_boundary_selector_positions_past_the_class_are_refused(offset):
+    # One past the last member (n) too: the sampler's check, not numpy's
+    # IndexError on the class's members.
+    with pytest.raises(ValueError, match=r"_PastTheClassBoundarySelector\.select_class "
+                                         r"must return \d+ distinct local positions"):
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             boundary_selector=_PastTheClassBoundarySelector(offset))
+
+
 @pytest.mark.parametrize("last, shown", [(np.uint64(2**64 - 1), "18446744073709551615"),
                                          (1e30, r"1e\+30")],
                          ids=["uint64", "float"])
