@@ -503,11 +503,14 @@ def test_sampler_shares_a_class_panels_only_when_it_outweighs_the_rest(
     assert grid.shape[0] > 1024  # two Gram panels
     # One class of 1,100 rows beside a far-away one of 10: it outweighs it.
     lopsided = np.vstack([grid, grid[:10] + 100.0])
-    # Three classes of 1,100 rows: none holds more than half the work.
+    # Three classes of 1,100 rows: none holds more than half the work; two:
+    # each holds exactly half, not more.
     even = np.vstack([grid, grid + 50.0, grid + 100.0])
+    halves = np.vstack([grid, grid + 100.0])
     # A single class: one task, which runs on the caller, its panels shared.
     for X, cores, shared in ((lopsided, [0, 1100], True),
                              (even, [0, 1100, 2200], False),
+                             (halves, [0, 1100], False),
                              (grid, [0], True)):
         with threadpool_limits(limits=1, user_api="blas"):
             alone = BiLAFSampler(60, core_selector=cores).fit(X)
