@@ -2800,6 +2800,31 @@ def test_output_folder_is_named_as_given(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ro"]
 
 
+def _pretend_read_only(monkeypatch, paths):
+    """Write read-only files at ``paths`` and make ``os.access`` say so even
+    to root (allowed everything), for whom the permission bits do not."""
+    read_only = set(paths)
+    for path in read_only:
+        path.write_text("[1, 2, 3]\n")
+        path.chmod(0o444)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access",
+        lambda path, mode, **kw: (False if Path(os.path.abspath(path))
+                                  in read_only and mode & os.W_OK
+                                  else real_access(path, mode, **kw)))
+
+
+def _assert_read_only_hint(name, hint):
+    from sklearn_bilaf.io import InputError, check_output_path
+
+    with pytest.raises(InputError) as info:
+        check_output_path(name)
+    assert str(info.value).startswith(
+        f"-o {name}: the file exists and is read-only; make it writable "
+        f"({hint}) or choose another name"), info.value
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_read_only_output_hint_names_the_file_as_given(tmp_path, monkeypatch):
     """The "chmod u+w" hint for a read-only '-o ./s.json' named 's.json'
@@ -2807,32 +2832,19 @@ def test_read_only_output_hint_names_the_file_as_given(tmp_path, monkeypatch):
     names the file as typed too; a link's target, which was not typed, as
     Path has it.  ``os.access`` answers for the test's user, who may be
     root (allowed everything)."""
-    from sklearn_bilaf.io import InputError, check_output_path
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
-    read_only = {tmp_path / "s.json", tmp_path / "out" / "a b.json"}
-    for path in read_only:
-        path.write_text("[1, 2, 3]\n")
-        path.chmod(0o444)
+    _pretend_read_only(monkeypatch, [tmp_path / "s.json",
+                                     tmp_path / "out" / "a b.json"])
     (tmp_path / "link.json").symlink_to("out/a b.json")
-    real_access = os.access
-    monkeypatch.setattr(
-        os, "access",
-        lambda path, mode, **kw: (False if Path(os.path.abspath(path))
-                                  in read_only and mode & os.W_OK
-                                  else real_access(path, mode, **kw)))
     cases = (
         ("./s.json", "chmod u+w ./s.json"),
         ("out/./a b.json", "chmod u+w 'out/./a b.json'"),
         ("./link.json", f"chmod u+w '{tmp_path}/out/a b.json'"),
     )
     for name, hint in cases:
-        with pytest.raises(InputError) as info:
-            check_output_path(name)
-        assert str(info.value).startswith(
-            f"-o {name}: the file exists and is read-only; make it writable "
-            f"({hint}) or choose another name"), info.value
+        _assert_read_only_hint(name, hint)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
@@ -2842,30 +2854,17 @@ def test_read_only_output_hint_works_for_a_name_with_a_leading_dash(
     which chmod reads as options: the hint ends the options with '--'
     first, and still names the file as typed.  ``os.access`` answers for
     the test's user, who may be root (allowed everything)."""
-    from sklearn_bilaf.io import InputError, check_output_path
 
     monkeypatch.chdir(tmp_path)
-    read_only = {tmp_path / "-x.json", tmp_path / "-a b.json"}
-    for path in read_only:
-        path.write_text("[1, 2, 3]\n")
-        path.chmod(0o444)
-    real_access = os.access
-    monkeypatch.setattr(
-        os, "access",
-        lambda path, mode, **kw: (False if Path(os.path.abspath(path))
-                                  in read_only and mode & os.W_OK
-                                  else real_access(path, mode, **kw)))
+    _pretend_read_only(monkeypatch, [tmp_path / "-x.json",
+                                     tmp_path / "-a b.json"])
     cases = (
         ("-x.json", "chmod u+w -- -x.json"),
         ("-a b.json", "chmod u+w -- '-a b.json'"),
         ("./-x.json", "chmod u+w ./-x.json"),
     )
     for name, hint in cases:
-        with pytest.raises(InputError) as info:
-            check_output_path(name)
-        assert str(info.value).startswith(
-            f"-o {name}: the file exists and is read-only; make it writable "
-            f"({hint}) or choose another name"), info.value
+        _assert_read_only_hint(name, hint)
         # The hint is a command that works: it makes the file writable.
         subprocess.run(hint, shell=True, check=True, cwd=tmp_path)
         assert (tmp_path / name).stat().st_mode & 0o200

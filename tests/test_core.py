@@ -1320,6 +1320,18 @@ def test_nearest_unused_float32_far_from_the_origin_is_exact_in_the_scan(
         assert nearest_unused(X, [centre] * 20).tolist() == expected, seed
 
 
+def _shell_of_near_ties(seed, n_rows, spread):
+    """A centre of norm 10 in 384 dimensions, unit directions and radii of
+    0.5 within a relative ``spread``: rows nearly equidistant from it."""
+    rng = np.random.RandomState(seed)
+    centre = rng.normal(size=384)
+    centre *= 10 / np.linalg.norm(centre)
+    direction = rng.normal(size=(n_rows, 384))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    radius = 0.5 * (1 + rng.uniform(-spread, spread, size=(n_rows, 1)))
+    return centre, direction, radius
+
+
 @pytest.mark.parametrize("n_candidates", [1, 16])
 def test_nearest_unused_float32_near_ties_in_many_dimensions(n_candidates,
                                                              monkeypatch):
@@ -1328,12 +1340,7 @@ def test_nearest_unused_float32_near_ties_in_many_dimensions(n_candidates,
     a few ulps, whatever the width, took farther samples here)."""
     monkeypatch.setattr(core_module, "_NEAREST_CANDIDATES", n_candidates)
     for seed in range(3):
-        rng = np.random.RandomState(seed)
-        centre = rng.normal(size=384)
-        centre *= 10 / np.linalg.norm(centre)
-        direction = rng.normal(size=(200, 384))
-        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-        radius = 0.5 * (1 + rng.uniform(-1e-4, 1e-4, size=(200, 1)))
+        centre, direction, radius = _shell_of_near_ties(seed, 200, 1e-4)
         X = (centre + direction * radius).astype(np.float32)
         # A far centre puts the screening's origin away from the near ones.
         centres = np.vstack([np.repeat(centre[None], 10, axis=0), -centre])
@@ -1350,12 +1357,7 @@ def test_nearest_unused_error_bound_covers_every_row_block(monkeypatch):
                         lambda n_rows, bytes_per_row, *, min_rows=1:
                         max(min_rows, min(n_rows, 50)))
     for seed in range(3):
-        rng = np.random.RandomState(seed)
-        centre = rng.normal(size=384)
-        centre *= 10 / np.linalg.norm(centre)
-        direction = rng.normal(size=(210, 384))
-        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-        radius = 0.5 * (1 + rng.uniform(-1e-6, 1e-6, size=(210, 1)))
+        centre, direction, radius = _shell_of_near_ties(seed, 210, 1e-6)
         radius[200:] = 1e-3  # the last block, of 10 rows
         X = (centre + direction * radius).astype(np.float32)
         centres = np.repeat(centre[None], 20, axis=0)
