@@ -27,12 +27,50 @@ def _select(X, **params):
     return sampler.fit(X).selected_indices_
 
 
+class _WhereBoundary(BoundarySelector):
+    """Appends the process and thread that ran each class's task to a file
+    (works in worker processes, where nothing can be recorded in memory)."""
+
+    def __init__(self, penalty=1.1, strategy="iterative", log=None):
+        super().__init__(penalty=penalty, strategy=strategy)
+        self.log = log
+
+    def select_class(self, pseudo_class, budget):
+        import threading
+
+        with open(self.log, "a") as file:
+            file.write(f"{os.getpid()} {threading.get_ident()}\n")
+        return super().select_class(pseudo_class, budget)
+
+
+def _where_tasks_ran(log):
+    """The (process, thread) pairs a _WhereBoundary recorded, one a class."""
+    with open(log) as file:
+        return [tuple(int(v) for v in line.split()) for line in file]
+
+
 @pytest.mark.parametrize("backend", ["threading", "loky"])
-def test_joblib_backends_give_the_same_selection(backend):
-    X = _pool()
+def test_joblib_backends_give_the_same_selection(backend, tmp_path):
+    import threading
+
+    # 128 features: enough work for several batches (four, of one to seven
+    # classes), which the workers run; the 16 of _pool make a single batch,
+    # which the caller runs, whatever the backend.
+    X = np.hstack([_pool()] * 4)
     expected = _select(X)
+    log = tmp_path / "where.log"
     with joblib.parallel_backend(backend, n_jobs=2):
-        np.testing.assert_array_equal(_select(X, n_jobs=2), expected)
+        got = _select(X, n_jobs=2, boundary_selector=_WhereBoundary(log=str(log)))
+    np.testing.assert_array_equal(got, expected)
+    where = _where_tasks_ran(log)
+    assert len(where) == 15
+    # Every class ran in a worker (a process of the pool, or a thread other
+    # than the caller's), none in the caller.
+    caller = (os.getpid(), threading.get_ident())
+    if backend == "loky":
+        assert os.getpid() not in {pid for pid, _ in where}
+    else:
+        assert caller not in where
 
 
 @pytest.mark.slow
