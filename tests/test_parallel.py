@@ -74,16 +74,22 @@ def test_joblib_backends_give_the_same_selection(backend, tmp_path):
 
 
 @pytest.mark.slow
-def test_dask_cluster_gives_the_same_selection():
+def test_dask_cluster_gives_the_same_selection(tmp_path):
     distributed = pytest.importorskip("distributed")
-    X = _pool()
+    # Several batches (see test_joblib_backends_give_the_same_selection): a
+    # single one would run in the caller, not on the cluster.
+    X = np.hstack([_pool()] * 4)
     expected = _select(X)
+    log = tmp_path / "where.log"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         with distributed.Client(cluster):
             with joblib.parallel_backend("dask"):
-                got = _select(X, n_jobs=-1)
+                got = _select(X, n_jobs=-1,
+                              boundary_selector=_WhereBoundary(log=str(log)))
     np.testing.assert_array_equal(got, expected)
+    where = _where_tasks_ran(log)
+    assert len(where) == 15 and os.getpid() not in {pid for pid, _ in where}
 
 
 class _RecordingBoundary(BoundarySelector):
