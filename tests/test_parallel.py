@@ -686,7 +686,10 @@ def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
     computed exactly once."""
     from sklearn_bilaf import sampler as sampler_module
 
-    X = _pool()
+    # 128 features: enough work for the default batches to be several (of
+    # 16 to 71 classes), run by the workers; on _pool's 16 they made a
+    # single one, run by the caller, as "all in one task" does.
+    X = np.hstack([_pool()] * 8)
     cores = np.sort(np.random.default_rng(0).choice(X.shape[0], 120, replace=False))
 
     def fit():
@@ -701,8 +704,9 @@ def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
 
     monkeypatch.setattr(sampler_module, "_run_batch", recording)
     default = fit()
-    # Two stages of 120 classes each, in fewer tasks than classes.
-    assert sum(calls) == 240 and len(calls) < 240
+    # Two stages of 120 classes each, in fewer tasks than classes, and more
+    # than one task a stage.
+    assert sum(calls) == 240 and 4 <= len(calls) < 240 and max(calls) > 1
     for batches in (lambda work, n: [1] * len(work),  # one class per task
                     lambda work, n: [len(work)]):        # all in one task
         monkeypatch.setattr(sampler_module, "_batch_sizes", batches)
