@@ -73,6 +73,54 @@ def test_joblib_backends_give_the_same_selection(backend, tmp_path):
         assert caller not in where
 
 
+class _FailingBoundary(_WhereBoundary):
+    """Fails the task of each class in ``fail``, once it has recorded where
+    it ran."""
+
+    def __init__(self, penalty=1.1, strategy="iterative", log=None, fail=()):
+        super().__init__(penalty=penalty, strategy=strategy, log=log)
+        self.fail = fail
+
+    def select_class(self, pseudo_class, budget):
+        picks = super().select_class(pseudo_class, budget)
+        if pseudo_class.label in self.fail:
+            raise ValueError(f"class {pseudo_class.label} refuses its picks")
+        return picks
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_a_stage_error_in_a_worker_reaches_the_caller(backend, tmp_path):
+    """A per-class task that fails in a worker (a thread or a process) fails
+    the fit with the stage's own error, as on one thread."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    X = np.hstack([_pool()] * 4)  # several batches (see above)
+    labels = BiLAFSampler(150, core_selector=RandomSelector(15),
+                          random_state=0).fit(X).labels_
+    # The smallest class: the last batch's, which a worker runs.
+    smallest = int(np.argmin(np.bincount(labels)))
+    log = tmp_path / "where.log"
+
+    def fit(n_jobs):
+        log.unlink(missing_ok=True)
+        return _select(X, n_jobs=n_jobs, boundary_selector=_FailingBoundary(
+            log=str(log), fail=(smallest,)))
+
+    message = f"class {smallest} refuses its picks"
+    with threadpool_limits(limits=1, user_api="blas"):  # one class at a time
+        with pytest.raises(ValueError, match=message):
+            fit(None)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        with pytest.raises(ValueError, match=message):
+            fit(2)
+    where = _where_tasks_ran(log)
+    assert where and (os.getpid(), threading.get_ident()) not in where
+    if backend == "loky":
+        assert os.getpid() not in {pid for pid, _ in where}
+
+
 @pytest.mark.slow
 def test_dask_cluster_gives_the_same_selection(tmp_path):
     distributed = pytest.importorskip("distributed")
