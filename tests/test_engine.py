@@ -1509,12 +1509,30 @@ def test_engine_output_order_classes_then_core_first():
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, -1])
-def test_engine_independent_of_n_jobs(n_jobs):
+def test_engine_independent_of_n_jobs(n_jobs, monkeypatch):
+    from sklearn_bilaf import sampler as sampler_module
+
     X = _blobs(12, n=600)
     cores = np.random.RandomState(1).choice(600, 9, replace=False)
     ref = _engine(X, cores, 80).selected_indices_
+    # Classes this small make one batch, run by the caller whatever n_jobs
+    # is: with no minimum batch size they are spread over the workers.
+    monkeypatch.setattr(sampler_module, "_MIN_BATCH_WORK", 0.0)
+    batches = []
+    real_batch_sizes = sampler_module._batch_sizes
+
+    def recorded(work, n_workers):
+        sizes = real_batch_sizes(work, n_workers)
+        batches.append((n_workers, len(sizes)))
+        return sizes
+
+    monkeypatch.setattr(sampler_module, "_batch_sizes", recorded)
     got = _engine(X, cores, 80, n_jobs=n_jobs).selected_indices_
     np.testing.assert_array_equal(got, ref)
+    if n_jobs != 1:
+        assert all(n_batches > 1 for n_workers, n_batches in batches
+                   if n_workers > 1), batches
+        assert any(n_workers > 1 for n_workers, _ in batches), batches
 
 
 def test_denoisers_plug_into_the_sampler():
