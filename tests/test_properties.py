@@ -18,6 +18,7 @@ copies of the tests marked ``slow`` (``--runslow`` or ``CI=true``).
 import re
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf import sampler as sampler_module
 from sklearn_bilaf.boundary import BoundarySelector
 from sklearn_bilaf.budget import allocate_budget
 from sklearn_bilaf.core import (
@@ -288,9 +290,12 @@ def _deterministic_and_side_effect_free(case):
     first, _ = _fit(X, params)
     np.testing.assert_array_equal(X, before)
     assert (X.flags.c_contiguous, X.flags.f_contiguous, X.dtype) == flags
-    # Same seed, same result; n_jobs does not matter.
+    # Same seed, same result; n_jobs does not matter, also when the classes
+    # (small here, so one batch in the caller) are spread over the workers.
     _same_fit(first, _fit(X, params)[0])
     _same_fit(first, _fit(X, params, n_jobs=2)[0])
+    with mock.patch.object(sampler_module, "_MIN_BATCH_WORK", 0.0):
+        _same_fit(first, _fit(X, params, n_jobs=2)[0])
     # A read-only pool works, is not modified, and gives the same selection.
     X.setflags(write=False)
     readonly, _ = _fit(X, params)
