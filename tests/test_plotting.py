@@ -530,6 +530,8 @@ def test_selected_indices_must_be_row_numbers(indices, match):
     # row numbers (integers), got dtype object; for a boolean mask ...".
     ([2**70, 3], "[1180591620717411303424]"),
     ([-(2**70)], "[-1180591620717411303424]"),
+    # The first five of more.
+    (np.arange(20, 26), "[20, 21, 22, 23, 24]"),
 ])
 @pytest.mark.parametrize("name", ["selected_indices", "core_indices"])
 def test_row_numbers_outside_the_embedding_are_quoted_as_given(indices, shown,
@@ -990,3 +992,222 @@ def test_pca_of_a_float16_pool_works_on_a_float32_copy():
     reference = PCA(2, random_state=0).fit_transform(X.astype(np.float64))
     np.testing.assert_allclose(np.abs(display.embedding), np.abs(reference),
                                rtol=1e-3, atol=1e-3)
+
+
+def test_row_numbers_with_a_boolean_among_them_are_refused():
+    """An object array mixing a boolean with integers is not read as row
+    numbers (True would be row 1)."""
+    display = SelectionDisplay(np.zeros((20, 2)), np.array([True, 3], dtype=object))
+    with pytest.raises(ValueError, match=r"^selected_indices must be row numbers "
+                       r"\(integers\), got dtype object\.$"):
+        display.plot()
+
+
+def test_two_different_rows_are_not_drawn_at_the_origin():
+    """Only identical rows are placed at the origin: the second row of a
+    two-row pool counts in the check."""
+    X = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]])
+    selector = RandomSelector(n_cores=1, random_state=0).fit(X)
+    display = SelectionDisplay.from_estimator(selector, X)
+    # PCA places them 3 apart on the first axis, symmetric about the origin.
+    np.testing.assert_allclose(np.abs(display.embedding[:, 0]), [1.5, 1.5])
+    np.testing.assert_allclose(display.embedding[:, 1], 0.0, atol=1e-12)
+
+
+def test_huge_negative_values_are_drawn_with_pca(pool):
+    """A pool of huge values all below zero is rescaled by its largest
+    magnitude as one of mixed signs is (its largest value is negative)."""
+    X, _ = pool
+    X_neg = -(np.abs(X) + 1.0)
+    scale = 2.0**700
+    selector = RandomSelector(n_cores=5, random_state=0).fit(X_neg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        display = SelectionDisplay.from_estimator(selector, X_neg * scale,
+                                                  random_state=0)
+    expected = SelectionDisplay.from_estimator(selector, X_neg,
+                                               random_state=0).embedding
+    np.testing.assert_array_equal(display.embedding / scale, expected)
+
+
+@pytest.fixture
+def recorded_tsne(monkeypatch):
+    """Replace t-SNE by a stand-in that records its parameters (a real
+    t-SNE takes seconds here) and returns the first two features."""
+    import sklearn.manifold
+
+    seen = []
+
+    class RecordingTSNE:
+        def __init__(self, **params):
+            seen.append(params)
+
+        def fit_transform(self, X):
+            return np.column_stack([X[:, 0], X[:, -1]])
+
+    monkeypatch.setattr(sklearn.manifold, "TSNE", RecordingTSNE)
+    return seen
+
+
+@pytest.mark.parametrize("n_samples, n_features, perplexity, init", [
+    (4, 2, 1.0, "pca"),       # the fewest samples t-SNE is run on
+    (31, 3, 10.0, "pca"),     # a third of the other samples
+    (200, 2, 30.0, "pca"),    # t-SNE's default, and two features suffice
+    (40, 1, 13.0, "random"),  # no second feature for the PCA start
+])
+def test_tsne_parameters_follow_the_pool(recorded_tsne, n_samples, n_features,
+                                         perplexity, init):
+    X = np.random.RandomState(0).normal(size=(n_samples, n_features))
+    selector = RandomSelector(n_cores=1, random_state=0).fit(X)
+    display = SelectionDisplay.from_estimator(selector, X, projection="tsne")
+    (params,) = recorded_tsne
+    assert params["perplexity"] == perplexity
+    assert params["init"] == init
+    assert display.embedding.shape == (n_samples, 2)
+
+
+def test_projection_estimator_is_cloned_not_fitted(pool, sampler):
+    """The estimator given as projection is documented as cloned, then
+    fitted: the caller's instance stays unfitted."""
+    X, _ = pool
+    given = PCA(2)
+    display = SelectionDisplay.from_estimator(sampler, X, projection=given)
+    assert not hasattr(given, "components_")
+    assert display.ax_.get_xlabel() == "PCA 1"
+
+
+def test_a_lambda_projection_names_the_axes_projection(pool, sampler):
+    X, _ = pool
+    display = SelectionDisplay.from_estimator(sampler, X,
+                                              projection=lambda Z: Z[:, :2])
+    assert display.projection_name == "projection"
+    assert display.ax_.get_xlabel() == "projection 1"
+
+
+def test_one_non_finite_coordinate_is_blamed_on_the_projection(pool, sampler):
+    """A row with one NaN coordinate is refused by the projection's check,
+    which names the projection (not by plot()'s, which cannot)."""
+    X, _ = pool
+
+    def half_a_hole(Z):
+        coords = Z[:, :2].copy()
+        coords[4, 1] = np.nan
+        return coords
+
+    with pytest.raises(ValueError, match=r"^The projection \(half_a_hole\) gave "
+                                         r"NaN or infinite coordinates for 1 of "
+                                         r"the 300 samples \(row 4\)"):
+        SelectionDisplay.from_estimator(sampler, X, projection=half_a_hole)
+
+
+def test_style_overrides_reach_the_legend_and_the_drawing_order():
+    """legend_kw overrides the legend's defaults (which are kept
+    otherwise), and a group's ``zorder`` can be overridden like any
+    default."""
+    embedding = np.random.RandomState(0).normal(size=(10, 2))
+    display = SelectionDisplay(embedding, [0, 1, 2], core_indices=[0]).plot(
+        legend_kw={"loc": "upper left"}, core_kw={"zorder": 0.5})
+    assert display.legend_._loc == 2  # "upper left"
+    assert display.legend_.get_frame().get_alpha() == 0.9
+    assert display.cores_.get_zorder() == 0.5
+    # Otherwise the later groups are drawn on top.
+    default = SelectionDisplay(embedding, [0, 1, 2], core_indices=[0]).plot()
+    assert default.legend_._loc == 0  # "best"
+    zorders = [default.pool_.get_zorder(), default.boundary_.get_zorder(),
+               default.cores_.get_zorder()]
+    assert zorders == sorted(zorders) and len(set(zorders)) == 3
+
+
+def test_legend_marker_size_of_sizes_per_sample_is_their_median():
+    """One size per point: the legend's marker takes their median (a
+    single huge point does not make it huge)."""
+    embedding = np.random.RandomState(0).normal(size=(10, 2))
+    sizes = [16.0] * 6 + [10_000.0]
+    display = SelectionDisplay(embedding, [0, 1, 2], core_indices=[0]).plot(
+        pool_kw={"s": sizes})
+    assert display.legend_.legend_handles[-1].get_markersize() == 4.0
+
+
+def test_an_interrupted_plot_leaves_no_figure_and_no_half_picture(monkeypatch):
+    """Ctrl-C while drawing (a KeyboardInterrupt, not an Exception) closes
+    the figure plot() opened, and takes the drawn groups off given axes."""
+    from matplotlib.axes import Axes
+
+    display = SelectionDisplay(np.random.RandomState(0).normal(size=(10, 2)),
+                               [1, 2, 3], core_indices=[1])
+    scatter = Axes.scatter
+    calls = []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) % 3 == 0:  # the third group: the cores
+            raise KeyboardInterrupt
+        return scatter(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "scatter", interrupted)
+    plt.close("all")
+    with pytest.raises(KeyboardInterrupt):
+        display.plot()
+    assert plt.get_fignums() == []
+    fig, ax = plt.subplots()
+    with pytest.raises(KeyboardInterrupt):
+        display.plot(ax=ax)
+    assert plt.get_fignums() == [fig.number]
+    assert len(ax.collections) == 0
+
+
+def test_missing_matplotlib_is_reported_before_the_projection(pool, sampler,
+                                                              monkeypatch):
+    """from_estimator fails on a missing matplotlib before it projects the
+    pool (a t-SNE or a caller's projection can take minutes)."""
+    X, _ = pool
+    called = []
+
+    def projection(Z):
+        called.append(1)
+        return Z[:, :2]
+
+    for name in list(sys.modules):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        SelectionDisplay.from_estimator(sampler, X, projection=projection)
+    assert called == []
+
+
+def test_a_pool_with_more_rows_than_the_sampler_was_fitted_on_is_refused(pool,
+                                                                        sampler):
+    X, _ = pool
+    with pytest.raises(ValueError, match=r"X has 305 rows but the sampler was "
+                                         r"fitted on a pool of 300"):
+        SelectionDisplay.from_estimator(sampler, np.vstack([X, X[:5]]))
+
+
+def test_pca_of_float32_values_whose_squares_overflow(pool, sampler):
+    """float32 values near 2**60 are far from the dtype's maximum, but
+    their products overflow in PCA ("overflow encountered in matmul"):
+    they are rescaled too."""
+    X = pool[0].astype(np.float32)
+    scale = np.float32(2.0**60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = SelectionDisplay.from_estimator(sampler, X * scale,
+                                              random_state=0).embedding
+    small = SelectionDisplay.from_estimator(sampler, X, random_state=0).embedding
+    np.testing.assert_array_equal(big / scale, small)
+
+
+def test_twenty_classes_take_tab20_and_more_take_turbo_away_from_its_ends():
+    """tab20 up to 20 classes included; beyond, turbo hues 0.05 to 0.95
+    (its ends, near-black and dark red, are hard to tell from the black
+    marker edges), a golden-ratio stride apart."""
+    embedding = np.random.RandomState(0).normal(size=(50, 2))
+    labels = np.arange(50) % 20
+    twenty = SelectionDisplay(embedding, [0], labels=labels).plot().colors_
+    tab20 = np.asarray(plt.get_cmap("tab20").colors)
+    np.testing.assert_allclose(twenty[:, :3],
+                               np.r_[tab20[0::2], tab20[1::2]][labels])
+    labels = np.arange(50) % 25
+    many = SelectionDisplay(embedding, [0], labels=labels).plot().colors_
+    hues = 0.05 + 0.9 * ((np.arange(25) * 0.6180339887) % 1.0)
+    np.testing.assert_allclose(many, plt.get_cmap("turbo")(hues)[labels])
