@@ -4490,6 +4490,19 @@ def test_rows_named_gives_one_row_in_the_singular_and_marks_rows_left_out(rows,
     assert rows_named(rows) == expected
 
 
+@pytest.mark.parametrize("rows, expected", [
+    ([2], "centre 2"),
+    ([3, 40], "2 centres (centres [3, 40])"),
+    (np.arange(7), "7 centres (centres [0, 1, 2, 3, 4, ...])"),
+])
+def test_rows_counted_names_the_rows_with_the_noun_given(rows, expected):
+    """The noun reaches the named rows too ("2 centres (rows [3, 40])"
+    mixed two nouns); only nearest_unused's error, far from here, said so."""
+    from sklearn_bilaf._text import rows_counted
+
+    assert rows_counted(rows, noun="centre") == expected
+
+
 def test_a_one_row_pool_and_a_budget_of_one_are_counted_in_the_singular(tmp_path):
     """"1 rows x 4 features", "1 cores + 0 boundary samples", "(1 rows with
     role ...)": every count of one in the progress lines, the summary and
