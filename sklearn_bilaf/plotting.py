@@ -124,6 +124,28 @@ def _fitted_sampler(estimator):
     )
 
 
+def _pool_hint(estimator):
+    """What to pass instead of a pool whose size the drawn sampler refuses.
+
+    A pipeline whose last step selects after an earlier step selected too
+    fitted that last step on the earlier step's rows, not on the pipeline's
+    pool, so "the pool it was fitted on" is not the X the user holds.
+    """
+    steps = getattr(estimator, "steps", None)
+    if steps and _holds_selection(steps[-1][1]):
+        earlier = [name for name, step in steps[:-1] if _holds_selection(step)]
+        if earlier:
+            last = steps[-1][0]
+            return (
+                f"step {last!r} of the pipeline was fitted on the rows its "
+                f"earlier step {earlier[-1]!r} selected. Draw step "
+                f"{earlier[0]!r} with X (SelectionDisplay.from_estimator("
+                f"pipeline[{earlier[0]!r}], X)), or step {last!r} with the "
+                "rows that reached it."
+            )
+    return "pass the pool it was fitted on."
+
+
 def _row_numbers(values, n, name):
     """``values`` as row numbers of an n-row embedding, or a clear error."""
     values = np.asarray(values)
@@ -733,7 +755,7 @@ class SelectionDisplay:
             raise ValueError(
                 f"X has {counted(n_samples, 'row')} but the sampler was fitted "
                 "on a pool "
-                f"of {n_fit}: pass the pool it was fitted on."
+                f"of {n_fit}: {_pool_hint(estimator)}"
             )
         if y is not None:
             y = np.asarray(y)

@@ -1211,3 +1211,32 @@ def test_twenty_classes_take_tab20_and_more_take_turbo_away_from_its_ends():
     many = SelectionDisplay(embedding, [0], labels=labels).plot().colors_
     hues = 0.05 + 0.9 * ((np.arange(25) * 0.6180339887) % 1.0)
     np.testing.assert_allclose(many, plt.get_cmap("turbo")(hues)[labels])
+
+
+def test_pipeline_selecting_twice_names_the_earlier_step(pool):
+    # The last sampler of a pipeline that selects rows in an earlier step too
+    # was fitted on the rows that step passed on, not on the pipeline's pool:
+    # "pass the pool it was fitted on" alone would send the user back to X.
+    from sklearn.pipeline import Pipeline
+
+    X, _ = pool
+    pipe = Pipeline([
+        ("first", BiLAFSampler(120, core_selector=RandomSelector(N_CORES),
+                               random_state=0)),
+        ("second", BiLAFSampler(BUDGET, core_selector=RandomSelector(N_CORES),
+                                random_state=0)),
+    ]).fit(X)
+    message = (r"X has 300 rows but the sampler was fitted on a pool of 120: "
+               r"step 'second' of the pipeline was fitted on the rows its "
+               r"earlier step 'first' selected\. Draw step 'first' with X "
+               r"\(SelectionDisplay\.from_estimator\(pipeline\['first'\], X\)\), "
+               r"or step 'second' with the rows that reached it\.")
+    with pytest.raises(ValueError, match=message):
+        SelectionDisplay.from_estimator(pipe, X)
+    display = SelectionDisplay.from_estimator(pipe["first"], X)
+    assert len(display.selected_indices) == 120
+    # The rows that reached the last step are drawn as before.
+    inner = pipe["first"].transform(X)
+    display = SelectionDisplay.from_estimator(pipe, inner)
+    np.testing.assert_array_equal(display.selected_indices,
+                                  pipe["second"].selected_indices_)
