@@ -486,7 +486,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """The estimator's ``method`` on X, checked by ``_check_X`` already:
         its own feature-name warning would repeat the one given there."""
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"X (does not have|has) valid "
+            # scikit-learn's two messages: "X does not have valid feature
+            # names, but ..." and "X has feature names, but ...".
+            warnings.filterwarnings("ignore", message=r"X (does not have valid|has) "
                                     "feature names", category=UserWarning)
             return getattr(self.estimator_, method)(X)
 

@@ -554,17 +554,23 @@ def test_metadata_routing_errors_name_the_class_not_its_repr(small_digits):
             clf.fit(X, y, foo=1)
 
 
-def test_feature_name_mismatch_warns_once(small_digits):
+@pytest.mark.parametrize("fit_on_frame", [True, False])
+@pytest.mark.parametrize("method", ["predict", "predict_proba",
+                                    "predict_log_proba", "decision_function"])
+def test_feature_name_mismatch_warns_once(small_digits, fit_on_frame, method):
+    """Fitted with names and given an array, or fitted without and given a
+    DataFrame: one warning, the classifier's, not the estimator's too."""
     import warnings
 
     import pandas as pd
 
     X, y = small_digits
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(frame, y)
+    fit_X, predict_X = (frame, X) if fit_on_frame else (X, frame)
+    clf = LabelBudgetClassifier(_sampler(), _lr()).fit(fit_X, y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clf.predict(X)
+        getattr(clf, method)(predict_X)
     names = [str(w.message) for w in caught if "feature names" in str(w.message)]
     assert len(names) == 1 and "LabelBudgetClassifier" in names[0]
 
