@@ -473,12 +473,18 @@ def _clearer_conversion_error(X, exc):
     """An error that says what to change, for scikit-learn's and numpy's
     conversion and finiteness errors (None to keep the original)."""
     message = str(exc)
+    if (any(text in message for text in ("could not convert", "float() argument"))
+            and _only_missing_values_unread(X)):
+        # pd.NA in a column of objects fails numpy's conversion (None there
+        # is read as NaN): a missing value, not text to embed.
+        message = "Input X contains NaN."
     if message.startswith("Input X contains"):
         what = "NaN" if "NaN" in message else "infinite values"
         try:
             # pandas' nullable columns hold pd.NA, which asarray refuses.
-            values = (X.to_numpy(dtype=np.float64, na_value=np.nan)
-                      if hasattr(X, "to_numpy") else np.asarray(X, dtype=np.float64))
+            values = (_frame_as_floats(X)
+                      if _frame_dtypes(X) is not None and hasattr(X, "iloc")
+                      else np.asarray(X, dtype=np.float64))
             bad = ~np.isfinite(values)
             rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
@@ -520,6 +526,30 @@ def _clearer_conversion_error(X, exc):
             + "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None
+
+
+def _frame_as_floats(X):
+    """A DataFrame's values as float64, its missing values (pd.NA) as NaN.
+
+    Column by column: pandas' ``DataFrame.to_numpy(na_value=np.nan)`` fails
+    on pd.NA in a column of objects, which ``Series.to_numpy`` reads.
+    """
+    values = np.empty(X.shape, dtype=np.float64)
+    for j in range(X.shape[1]):
+        values[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
+
+
+def _only_missing_values_unread(X):
+    """True for a DataFrame that pandas converts to floats once its missing
+    values (pd.NA) are read as NaN, and that holds some."""
+    if _frame_dtypes(X) is None or not hasattr(X, "iloc"):
+        return False
+    try:
+        values = _frame_as_floats(X)
+    except Exception:  # text, or an unusual frame: not only missing values
+        return False
+    return bool(np.isnan(values).any())
 
 
 def float_array(values, name="X"):

@@ -2308,6 +2308,23 @@ def test_nan_rows_are_named_for_nullable_pandas_columns():
         BiLAFSampler(10).fit(X)
 
 
+
+@pytest.mark.parametrize("estimator", ["sampler", "selector"])
+def test_missing_values_in_object_columns_are_named_as_nan(estimator):
+    """pd.NA in a column of dtype object (a frame cast with astype(object),
+    or built from Python objects) is a missing value, as None there and
+    pd.NA in a nullable column are: the NaN error naming the row, not the
+    advice to embed raw inputs that text in X gets."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
+                     columns=list("abc")).astype(object)
+    X.iloc[7, 1] = pd.NA
+    sampler = (BiLAFSampler(10) if estimator == "sampler"
+               else RandomSelector(10))
+    with pytest.raises(ValueError, match=r"NaN in 1 row \(row 7\): embeddings "
+                                         r"must be finite numbers\. Drop that row \("):
+        sampler.fit(X)
+
 def test_resolve_count_floors_fractions_and_caps():
     from sklearn_bilaf.base import resolve_count
 
