@@ -469,9 +469,10 @@ def _finite_and_small(X):
                  or (total == 0.0 and not flat.any())))
 
 
-def _clearer_conversion_error(X, exc):
+def _clearer_conversion_error(X, exc, name="X"):
     """An error that says what to change, for scikit-learn's and numpy's
-    conversion and finiteness errors (None to keep the original)."""
+    conversion and finiteness errors (None to keep the original); ``name``
+    is X's in the NaN and infinity message."""
     message = str(exc)
     if (any(text in message for text in ("could not convert", "float() argument"))
             and _only_missing_values_unread(X)):
@@ -494,7 +495,7 @@ def _clearer_conversion_error(X, exc):
         except (TypeError, ValueError):
             where, those, them = "", "those rows", "them"
         return ValueError(
-            f"X contains {what}{where}: embeddings must be finite numbers. Drop "
+            f"{name} contains {what}{where}: embeddings must be finite numbers. Drop "
             f"{those} (and keep track of the rows you drop) or fix the feature "
             f"extractor that produced {them}." + _float16_hint(X)
         )
@@ -564,6 +565,11 @@ def float_array(values, name="X"):
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
+        if _only_missing_values_unread(values):
+            # pd.NA in a frame (a nullable or object column), which numpy
+            # does not read: a missing value, not text to embed.
+            raise _clearer_conversion_error(
+                values, ValueError("Input X contains NaN."), name) from exc
         # Same exception type as the original (TypeError for non-numbers).
         raise type(exc)(
             f"{name} must be a 2-D array of numbers, embeddings, with every row "

@@ -2325,6 +2325,28 @@ def test_missing_values_in_object_columns_are_named_as_nan(estimator):
                                          r"must be finite numbers\. Drop that row \("):
         sampler.fit(X)
 
+
+@pytest.mark.parametrize("dtype", ["Float64", object])
+@pytest.mark.parametrize("function", ["isolation_radii", "least_isolated_rows",
+                                      "assign_pseudo_classes"])
+def test_public_functions_name_missing_values_in_a_frame_as_nan(dtype, function):
+    """The public functions that take a pool as any array-like convert it
+    with float_array: pd.NA in a frame (nullable or object column) is
+    reported as the NaN it is, not as text to embed."""
+    pd = pytest.importorskip("pandas")
+    from sklearn_bilaf.core import isolation_radii, least_isolated_rows
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
+                     columns=list("abc")).astype(dtype)
+    X.iloc[7, 1] = pd.NA
+    call = {"isolation_radii": lambda: isolation_radii(X),
+            "least_isolated_rows": lambda: least_isolated_rows(X, 0.5),
+            "assign_pseudo_classes": lambda: assign_pseudo_classes(X, [0, 5])}
+    with pytest.raises(ValueError, match=r"^X contains NaN in 1 row \(row 7\): "
+                                         r"embeddings must be finite numbers\."):
+        call[function]()
+
 def test_resolve_count_floors_fractions_and_caps():
     from sklearn_bilaf.base import resolve_count
 
