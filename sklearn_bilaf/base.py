@@ -1036,6 +1036,22 @@ def not_whole_hint(values):
     return f" Element {where}, {value!r}, {why}."
 
 
+def labels_not_rows_hint(values):
+    """For row numbers refused by :func:`whole_numbers`: when they hold text,
+    a sentence (with a leading space) saying that labels of a DataFrame's
+    index (sample ids) are not row numbers, and how to get theirs; else ""."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return ""
+    if array.dtype.kind not in "USO" or not any(
+            isinstance(value, str | bytes) for value in array.flat):
+        return ""
+    return (" Row numbers count the rows of X from 0: for labels of a "
+            "DataFrame X's index (sample ids), pass their row numbers, "
+            "X.index.get_indexer(labels).")
+
+
 def require_whole_numbers(values, expected, *, clip=True):
     """:func:`whole_numbers` of what a stage returned, or a TypeError that
     starts with ``expected`` (what the stage must return) and says what came

@@ -64,6 +64,7 @@ from .base import (
     _pool_size,
     fit_or_forget,
     float_array,
+    labels_not_rows_hint,
     not_whole_hint,
     refuse_non_numbers,
     require_whole_numbers,
@@ -565,6 +566,7 @@ class PrecomputedSelector(BaseCoreSelector):
             raise ValueError(
                 "Precomputed core indices must be integers (row numbers); got "
                 f"dtype {indices.dtype}." + not_whole_hint(indices)
+                + labels_not_rows_hint(indices)
             )
         return rows
 
@@ -1931,7 +1933,7 @@ class ActiveFTSelector(BaseCoreSelector):
         if indices is None:
             raise ValueError(
                 f"init must hold integer sample indices; got an array of dtype "
-                f"{init.dtype}." + not_whole_hint(init)
+                f"{init.dtype}." + not_whole_hint(init) + labels_not_rows_hint(init)
             )
         return indices
 

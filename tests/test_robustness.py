@@ -29,6 +29,7 @@ from sklearn_bilaf.core import (
     ClustererSelector,
     FarthestPointSelector,
     KMeansSelector,
+    PrecomputedSelector,
     RandomSelector,
 )
 from sklearn_bilaf.denoise import (
@@ -2346,6 +2347,23 @@ def test_public_functions_name_missing_values_in_a_frame_as_nan(dtype, function)
     with pytest.raises(ValueError, match=r"^X contains NaN in 1 row \(row 7\): "
                                          r"embeddings must be finite numbers\."):
         call[function]()
+
+
+@pytest.mark.parametrize("given", ["sampler", "selector", "init"])
+def test_index_labels_given_as_core_rows_say_how_to_get_positions(given):
+    """Cores (or ActiveFT's start) given as labels of the DataFrame's index,
+    sample ids, are refused with the call that gives their row numbers, not
+    only the advice to convert text to numbers (which fails on such ids)."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)),
+                     index=[f"img{i}" for i in range(40)], columns=list("abc"))
+    labels = X.index[[3, 5, 7]]
+    make = {"sampler": lambda: BiLAFSampler(10, core_selector=labels),
+            "selector": lambda: PrecomputedSelector(labels),
+            "init": lambda: ActiveFTSelector(3, init=labels)}[given]
+    with pytest.raises(ValueError, match=r"'img3', is text.*"
+                                         r"X\.index\.get_indexer\(labels\)"):
+        make().fit(X)
 
 def test_resolve_count_floors_fractions_and_caps():
     from sklearn_bilaf.base import resolve_count
