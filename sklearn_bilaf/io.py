@@ -2259,7 +2259,9 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     if ids is not None and hasattr(ids, "iloc") and getattr(ids, "ndim", 1) == 1:
         # A Series looks ids[row] up by index label, which after a sort or
         # a filter is another row's: the ids are one per row, by position.
-        ids = ids.to_numpy()
+        # A pandas dtype's own array, not to_numpy(): that turns integer
+        # ids with a missing one (Int64) into floats, 12 into 12.0.
+        ids = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else ids.array
     # Checked, not cast: a cast would truncate 1.7 to row 1 and read a
     # boolean mask as rows 0 and 1.
     # Not clipped: a uint64 row past int64's range was written as 2**63 - 1.

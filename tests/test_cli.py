@@ -3059,6 +3059,24 @@ def test_format_selection_takes_a_series_of_ids_by_position():
         "row,role,pseudo_class", "5,core,0", "7,boundary,1"]
 
 
+@pytest.mark.parametrize("dtype", ["Int64", "int64[pyarrow]"])
+def test_format_selection_keeps_integer_ids_of_a_nullable_series(dtype):
+    """A pandas Series of integer ids with a missing one (a nullable Int64
+    column, as read from a table) gave its ids as floats: the selected rows'
+    ids were written 12.0 and 10.0, which are no sample's id."""
+    pd = pytest.importorskip("pandas")
+    if dtype.endswith("[pyarrow]"):
+        pytest.importorskip("pyarrow")
+    from sklearn_bilaf.io import format_selection
+
+    ids = pd.Series([10, None, 12, 13], dtype=dtype, index=[3, 2, 1, 0])
+    kwargs = dict(roles=["core", "boundary"], pseudo_classes=[0, 0])
+    assert format_selection(".json", [2, 0], ids=ids, **kwargs) == b"[12, 10]\n"
+    assert format_selection(".csv", [2, 0], ids=ids, **kwargs).decode(
+    ).splitlines() == ["row,role,pseudo_class,id", "2,core,0,12",
+                       "0,boundary,0,10"]
+
+
 @pytest.mark.parametrize("ids, match", [
     # json.dumps wrote NaN and Infinity, which no JSON reader accepts.
     (np.array([1.5, np.nan, 2.5]), r"id of row 1 is nan"),
