@@ -2192,6 +2192,19 @@ def _json_id(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _is_missing_id(value):
+    """Whether an id is a missing-value marker: NaN, pandas' NA or NaT, or
+    numpy's NaT."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    # By type name, so that ids holding none of them need no pandas import.
+    kind = type(value)
+    return (kind.__module__.startswith("pandas.")
+            and kind.__name__ in ("NAType", "NaTType"))
+
+
 def _json_ids(ids, indices):
     """The selected rows' ids as JSON values, or a ValueError naming the
     first that JSON cannot hold: json.dumps failed with its own message on
@@ -2203,6 +2216,17 @@ def _json_ids(ids, indices):
             # Their .item() is an int at nanosecond resolution: a date
             # would pass as a count of nanoseconds.
             value = _json_id(value)
+        if _is_missing_id(value):
+            # Passing the ids as str, the advice below, would write "nan"
+            # or "<NA>" as if it were the sample's id.
+            raise ValueError(
+                "a .json selection lists the ids as JSON strings or numbers, "
+                f"but row {int(row)} is selected and its id is missing "
+                f"({value}). Give that row an id (fill in the missing ids), or "
+                "drop the rows without one from the pool before selecting, or "
+                "write .csv, which names each selected row by its row number "
+                "beside its id."
+            )
         if isinstance(value, float) and not math.isfinite(value):
             problem = f"is {value}"
         elif value is None or isinstance(value, str | int | float):

@@ -3078,8 +3078,8 @@ def test_format_selection_keeps_integer_ids_of_a_nullable_series(dtype):
 
 
 @pytest.mark.parametrize("ids, match", [
-    # json.dumps wrote NaN and Infinity, which no JSON reader accepts.
-    (np.array([1.5, np.nan, 2.5]), r"id of row 1 is nan"),
+    # json.dumps wrote Infinity (and NaN, a missing id: below), which no
+    # JSON reader accepts.
     ([1.0, float("inf"), 2.0], r"id of row 1 is inf"),
     # json.dumps failed with "Object of type date is not JSON serializable".
     ([datetime.date(2020, 1, 1)] * 3, r"id of row 0 is a date"),
@@ -3103,6 +3103,41 @@ def test_format_selection_json_refuses_ids_json_cannot_hold(tmp_path, ids, match
     assert list(tmp_path.iterdir()) == []
     # The other formats still take them (.csv writes str(id)).
     assert format_selection(".csv", [0, 1], **kwargs)
+
+
+@pytest.mark.parametrize("make_ids, shown", [
+    (lambda pd: np.array([1.5, np.nan, 2.5]), "nan"),
+    (lambda pd: [1.0, float("nan"), 2.0], "nan"),
+    (lambda pd: pd.Series([10, None, 12], dtype="Int64"), "<NA>"),
+    (lambda pd: pd.Series(["a", pd.NA, "c"], dtype="string"), "<NA>"),
+    (lambda pd: ["a", pd.NA, "c"], "<NA>"),
+    (lambda pd: ["a", pd.NaT, "c"], "NaT"),
+    (lambda pd: ["a", np.datetime64("NaT"), "c"], "NaT"),
+    (lambda pd: np.array([1.5, np.nan, 2.5], dtype=np.float32), "nan"),
+], ids=["nan", "nan-list", "Int64", "string", "pd.NA", "pd.NaT", "np.NaT",
+        "float32"])
+def test_format_selection_json_says_a_selected_id_is_missing(tmp_path, make_ids,
+                                                              shown):
+    """A missing id (NaN, pd.NA, NaT) was refused with the advice to pass the
+    ids as str, which would write "nan" or "<NA>" as the sample's id: the
+    error says that the id is missing and how to give the row one."""
+    pd = pytest.importorskip("pandas")
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    kwargs = dict(roles=["core", "boundary"], pseudo_classes=[0, 1],
+                  ids=make_ids(pd))
+    match = (rf"^a \.json selection lists the ids as JSON strings or numbers, "
+             rf"but row 1 is selected and its id is missing \({shown}\)\. ")
+    with pytest.raises(ValueError, match=match) as info:
+        format_selection(".json", [0, 1], **kwargs)
+    message = str(info.value)
+    assert "str(" not in message
+    assert "fill in" in message and "drop" in message and ".csv" in message
+    with pytest.raises(ValueError, match=match):
+        write_selection(tmp_path / "s.json", [0, 1], **kwargs)
+    assert list(tmp_path.iterdir()) == []
+    # Only the selected rows' ids count.
+    assert format_selection(".json", [0, 2], **kwargs)
 
 
 def test_format_selection_documents_where_each_format_puts_the_ids():
