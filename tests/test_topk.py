@@ -83,6 +83,32 @@ def test_update_columns_topk_keeps_the_smallest_earliest_first():
         np.testing.assert_array_equal(kept_d[k], full[order, k])
 
 
+def test_update_columns_topk_keeping_nothing_touches_no_memory():
+    """With zero kept columns (k = 0) the kernel returns at once: past that
+    guard it would read and write kept_d[k, -1] and kept_i[k, -1], which
+    numba (no bounds checks; an empty array is C-contiguous, so row k starts
+    where row 0 does) takes as the element just before the arrays' data.
+    The kept arrays here are (7, 0) views starting at element 1 of sentinel
+    buffers, so such writes would land in the buffers' first element and
+    show, instead of corrupting memory."""
+    from numpy.lib.stride_tricks import as_strided
+
+    rng = np.random.RandomState(2)
+    rows = rng.normal(size=(40, 4))
+    cols = rng.normal(size=(7, 4))
+    # Finite values, all below the sentinel: each one would be written.
+    d_buffer = np.full((7, 2), np.inf)
+    i_buffer = np.full((7, 2), -7, dtype=np.intp)
+    kept_d = as_strided(d_buffer[:, 1:], shape=(7, 0))
+    kept_i = as_strided(i_buffer[:, 1:], shape=(7, 0))
+    assert kept_d.__array_interface__["data"][0] == (
+        d_buffer.__array_interface__["data"][0] + d_buffer.itemsize)
+    update_columns_topk(rows @ cols.T, sq_norms(rows), sq_norms(cols), -2.0,
+                        100, kept_d, kept_i)
+    assert np.all(d_buffer == np.inf)
+    assert np.all(i_buffer == -7)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_update_columns_topk_adds_in_the_documented_order(dtype):
     """The kept values are ``(-2 P + col_sq[k]) + row_sq[i]``, added in that
