@@ -19,7 +19,11 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import TransformerMixin, is_clusterer
 from sklearn.utils import assert_all_finite, get_tags
-from sklearn.utils._param_validation import Interval, InvalidParameterError
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+)
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -179,12 +183,17 @@ class Number(_RefusesBools, Interval):
         super().__init__(Real, left, right, closed=closed)
 
 
-class Fraction(Number):
-    """``Interval(Real, ...)`` that refuses bools, for a fraction of the pool.
+class Fraction(_RefusesBools, Interval):
+    """``Interval(RealNotInt, ...)`` that refuses bools, for a fraction of
+    the pool.
 
     For a parameter that is a count or a fraction of the pool (``budget``,
-    ``n_cores``): ``True`` is a ``float`` in (0, 1] to scikit-learn's
-    interval, and would silently mean "the whole pool".
+    ``n_cores``): an int is never a fraction (``budget=1`` is one sample, the
+    ``Count`` beside it; scikit-learn's ``check_param_validation`` refuses
+    constraints where it would be both), and ``True`` is not one either (it
+    would silently mean "the whole pool").  numpy's float scalars are
+    fractions like Python's floats (scikit-learn's ``RealNotInt`` knows only
+    ``float`` and its subclass ``np.float64``, not ``np.float32``).
 
     Parameters
     ----------
@@ -202,7 +211,25 @@ class Fraction(Number):
     """
 
     def __init__(self, left, right=None, *, closed="right"):
-        super().__init__(left, right, closed=closed)
+        super().__init__(RealNotInt, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        """Whether ``val`` is a float (not an int or a bool) inside the
+        interval.
+
+        Parameters
+        ----------
+        val : object
+            The parameter value.
+
+        Returns
+        -------
+        satisfied : bool
+            True when ``val`` is accepted.
+        """
+        if isinstance(val, np.floating):
+            val = float(val)  # exact, float16 and float32 included
+        return super().is_satisfied_by(val)
 
     def __str__(self):
         # The parameter's error message: say what a float means, as the

@@ -346,6 +346,9 @@ def test_samplers_declare_that_transform_keeps_float32(estimator):
 #: (above).  The polars ones raise SkipTest where polars is not installed.
 EXPLICIT_CHECKS = {
     "check_dataframe_column_names_consistency": None,
+    # An informative error for every bad parameter, and constraints that do
+    # not overlap (an int budget is a count, never a fraction as well).
+    "check_param_validation": None,
     "check_transformer_get_feature_names_out": "get_feature_names_out",
     "check_transformer_get_feature_names_out_pandas": "get_feature_names_out",
     "check_get_feature_names_out_error": "get_feature_names_out",
@@ -408,7 +411,7 @@ def test_explicit_check(estimator, name):
 
 
 def test_every_estimator_gets_an_explicit_check():
-    # The first check applies to all; the others to the samplers.
+    # The first two checks apply to all; the others to the samplers.
     names = {}
     for case in _explicit_cases():
         estimator, name = case.values
@@ -417,6 +420,7 @@ def test_every_estimator_gets_an_explicit_check():
     for estimator in _estimators():
         got = names[_estimator_id(estimator)]
         assert "check_dataframe_column_names_consistency" in got
+        assert "check_param_validation" in got
         if isinstance(estimator, SubsetSamplerMixin):
             assert got == set(EXPLICIT_CHECKS)
 

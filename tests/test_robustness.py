@@ -447,6 +447,23 @@ def test_boolean_budget_is_refused(budget):
         _fit(_blobs(20), budget=budget)
 
 
+@pytest.mark.parametrize("budget", [np.float32(0.25), np.float16(0.25),
+                                    np.float64(0.25), 0.25])
+def test_numpy_float_budgets_are_fractions(budget):
+    """The fraction constraint is over reals that are not ints (so that an
+    int budget is only ever a count); numpy's float32 and float16 scalars,
+    which scikit-learn's RealNotInt does not know, are fractions too."""
+    X = _blobs(20)
+    got = BiLAFSampler(budget, core_selector=RandomSelector(2),
+                       random_state=0).fit(X)
+    assert got.selected_indices_.shape == (5,)
+    one = BiLAFSampler(1, core_selector=RandomSelector(1), random_state=0).fit(X)
+    assert one.selected_indices_.shape == (1,)  # the int 1: a count
+    whole = BiLAFSampler(1.0, core_selector=RandomSelector(2),
+                         random_state=0).fit(X)
+    assert whole.selected_indices_.shape == (20,)
+
+
 @pytest.mark.parametrize("make, value", [
     (lambda v: BiLAFSampler(v), "1%"),
     (lambda v: BiLAFSampler(v), 1.5),
