@@ -88,39 +88,6 @@ class _FailingBoundary(_WhereBoundary):
         return picks
 
 
-@pytest.mark.parametrize("backend", ["threading", "loky"])
-def test_a_stage_error_in_a_worker_reaches_the_caller(backend, tmp_path):
-    """A per-class task that fails in a worker (a thread or a process) fails
-    the fit with the stage's own error, as on one thread."""
-    import threading
-
-    from threadpoolctl import threadpool_limits
-
-    X = np.hstack([_pool()] * 4)  # several batches (see above)
-    labels = BiLAFSampler(150, core_selector=RandomSelector(15),
-                          random_state=0).fit(X).labels_
-    # The smallest class: the last batch's, which a worker runs.
-    smallest = int(np.argmin(np.bincount(labels)))
-    log = tmp_path / "where.log"
-
-    def fit(n_jobs):
-        log.unlink(missing_ok=True)
-        return _select(X, n_jobs=n_jobs, boundary_selector=_FailingBoundary(
-            log=str(log), fail=(smallest,)))
-
-    message = f"class {smallest} refuses its picks"
-    with threadpool_limits(limits=1, user_api="blas"):  # one class at a time
-        with pytest.raises(ValueError, match=message):
-            fit(None)
-    with joblib.parallel_backend(backend, n_jobs=2):
-        with pytest.raises(ValueError, match=message):
-            fit(2)
-    where = _where_tasks_ran(log)
-    assert where and (os.getpid(), threading.get_ident()) not in where
-    if backend == "loky":
-        assert os.getpid() not in {pid for pid, _ in where}
-
-
 @pytest.mark.slow
 def test_dask_cluster_gives_the_same_selection(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -317,25 +284,6 @@ class _OneThreadCheckingDenoiser(IDCDenoiser):
         if threads != {1}:
             raise AssertionError(f"BLAS threads in a per-class task: {threads}")
         return super().rank_class(pseudo_class)
-
-
-def test_process_workers_run_per_class_work_on_one_blas_thread(monkeypatch):
-    # joblib gives each loky worker two BLAS threads here; the tasks of both
-    # per-class stages (denoising, boundary) must still run theirs on one.
-    from sklearn_bilaf import sampler as sampler_module
-
-    X = _pool()
-    expected = _select(X)
-    # One class per task: the 15 small classes would make a single batch,
-    # run by the caller (where the stage holds one thread), not the workers.
-    monkeypatch.setattr(sampler_module, "_batch_sizes",
-                        lambda work, n: [1] * len(work))
-    with joblib.parallel_backend("loky", n_jobs=2, inner_max_num_threads=2):
-        got = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
-                           n_jobs=2, denoiser=_OneThreadCheckingDenoiser(),
-                           boundary_selector=_OneThreadCheckingBoundary()
-                           ).fit(X).selected_indices_
-    np.testing.assert_array_equal(got, expected)
 
 
 def _blas_limits():
@@ -1178,3 +1126,61 @@ def test_stage_pickling_is_left_to_the_backend_without_cloudpickle(monkeypatch):
         monkeypatch.setitem(sys.modules, "cloudpickle", None)
         monkeypatch.setitem(sys.modules, "joblib.externals.cloudpickle", None)
         assert _refuse_unpicklable_stage("boundary_selector", stage, 2) is None
+
+
+# Last in the module, in this order: loky keeps its worker processes from
+# one test to the next only while the backend's settings stay the same and
+# no task has failed (joblib then kills them), and starting them (each
+# imports scikit-learn and loads the compiled kernels) takes several
+# seconds.  The loky tests above share one start; the failing task's test
+# ends it, and the next asks for other settings (two BLAS threads a worker).
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_a_stage_error_in_a_worker_reaches_the_caller(backend, tmp_path):
+    """A per-class task that fails in a worker (a thread or a process) fails
+    the fit with the stage's own error, as on one thread."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    X = np.hstack([_pool()] * 4)  # several batches (see above)
+    labels = BiLAFSampler(150, core_selector=RandomSelector(15),
+                          random_state=0).fit(X).labels_
+    # The smallest class: the last batch's, which a worker runs.
+    smallest = int(np.argmin(np.bincount(labels)))
+    log = tmp_path / "where.log"
+
+    def fit(n_jobs):
+        log.unlink(missing_ok=True)
+        return _select(X, n_jobs=n_jobs, boundary_selector=_FailingBoundary(
+            log=str(log), fail=(smallest,)))
+
+    message = f"class {smallest} refuses its picks"
+    with threadpool_limits(limits=1, user_api="blas"):  # one class at a time
+        with pytest.raises(ValueError, match=message):
+            fit(None)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        with pytest.raises(ValueError, match=message):
+            fit(2)
+    where = _where_tasks_ran(log)
+    assert where and (os.getpid(), threading.get_ident()) not in where
+    if backend == "loky":
+        assert os.getpid() not in {pid for pid, _ in where}
+
+
+def test_process_workers_run_per_class_work_on_one_blas_thread(monkeypatch):
+    # joblib gives each loky worker two BLAS threads here; the tasks of both
+    # per-class stages (denoising, boundary) must still run theirs on one.
+    from sklearn_bilaf import sampler as sampler_module
+
+    X = _pool()
+    expected = _select(X)
+    # One class per task: the 15 small classes would make a single batch,
+    # run by the caller (where the stage holds one thread), not the workers.
+    monkeypatch.setattr(sampler_module, "_batch_sizes",
+                        lambda work, n: [1] * len(work))
+    with joblib.parallel_backend("loky", n_jobs=2, inner_max_num_threads=2):
+        got = BiLAFSampler(150, core_selector=RandomSelector(15), random_state=0,
+                           n_jobs=2, denoiser=_OneThreadCheckingDenoiser(),
+                           boundary_selector=_OneThreadCheckingBoundary()
+                           ).fit(X).selected_indices_
+    np.testing.assert_array_equal(got, expected)
