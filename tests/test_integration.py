@@ -1619,6 +1619,21 @@ def test_meta_estimators_refuse_a_class_before_selecting(small_digits):
                               _NoParamsClassifier()).fit(X, y)
     assert _CountingSampler.fits == 0
 
+def test_a_class_with_keyword_only_parameters_is_written_with_them():
+    """The advice for a class given as the sampler names the parameters its
+    __init__ requires, keyword-only ones too: ``Sampler()`` would fail."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    class _KeywordSampler(_DuckSampler):
+        def __init__(self, *, budget, metric="euclidean"):
+            self.budget = budget
+
+    X, y = np.zeros((10, 2)), np.arange(10) % 2
+    with pytest.raises(InvalidParameterError, match=r"pass an instance: "
+                       r"sampler=_KeywordSampler\(budget=\.\.\.\)\.$"):
+        LabelBudgetClassifier(_KeywordSampler, _lr()).fit(X, y)
+
+
 class _FloatIndexSampler(_DuckSampler):
     """Sets selected_indices_ to something other than 1-D row numbers."""
 

@@ -2999,3 +2999,82 @@ def test_a_budget_of_one_is_not_advised_fewer_cores(core_selector):
     message = " ".join(str(w.message) for w in record)
     assert "fewer" not in message
     assert "A budget of 1 holds one core and no boundary sample" in message
+
+
+def test_denoiser_with_rank_class_and_a_hidden_fit_predict_is_used():
+    """A denoiser is anything with rank_class: one built on
+    LocalOutlierFactor(novelty=True), whose class has fit_predict but the
+    instance not, is not refused as an outlier detector without one."""
+    from sklearn.neighbors import LocalOutlierFactor
+
+    class KeepAll(LocalOutlierFactor):
+        def rank_class(self, pseudo_class):
+            return np.arange(pseudo_class.n), pseudo_class.n
+
+    X = _blobs(60)
+    duck = _fit(X, budget=12, denoiser=KeepAll(novelty=True))
+    reference = _fit(X, budget=12, denoiser="none")
+    np.testing.assert_array_equal(duck.selected_indices_, reference.selected_indices_)
+
+
+def test_count_and_fraction_default_bounds_are_the_documented_ones():
+    """Count's default closed="left" and Fraction's closed="right" (their
+    docstrings): a count's upper bound is out, a fraction of 0 is out and
+    the whole pool (1.0) in."""
+    from sklearn_bilaf.base import Count, Fraction
+
+    assert Count(1, 5).is_satisfied_by(1)
+    assert not Count(1, 5).is_satisfied_by(5)
+    assert not Fraction(0, 1).is_satisfied_by(0.0)
+    assert Fraction(0, 1).is_satisfied_by(1.0)
+
+
+def test_an_entry_that_is_no_number_is_named_past_missing_ones_and_shortened():
+    """None is a missing value (numpy reads it as NaN), not the entry to
+    blame; a long entry is quoted in 40 characters."""
+    X = np.zeros((20, 3)).astype(object)
+    X[2, 0] = None
+    X[5, 1] = "a caption of the image, much longer than forty characters"
+    message = r"X\[5, 1\] is 'a caption of the image, much longer \.\.\., not a number"
+    with pytest.raises(ValueError, match=message):
+        BiLAFSampler(budget=10).fit(X)
+    with pytest.raises(ValueError, match=message):
+        _public_pool_functions()["isolation_radii"](X)
+
+
+def test_an_object_pool_entry_of_another_type_keeps_the_type_error():
+    """numpy's TypeError for an entry that is no number (a dict) stays a
+    TypeError, in the estimators' check and the public functions' alike."""
+    X = np.zeros((20, 3)).astype(object)
+    X[5, 1] = {"id": 5}
+    with pytest.raises(TypeError, match=r"X\[5, 1\] is \{'id': 5\}, not a number"):
+        BiLAFSampler(budget=10).fit(X)
+    with pytest.raises(TypeError, match=r"X\[5, 1\] is \{'id': 5\}, not a number"):
+        _public_pool_functions()["isolation_radii"](X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_overflow_bound_is_the_same_in_the_one_pass_and_the_full_check(dtype):
+    """A value above sqrt(max / (4 * n_features)) is refused however small
+    the others are (their sum of squares then stays far below the dtype's
+    maximum, so the one-pass check must not clear the pool); one below it
+    is accepted."""
+    from sklearn_bilaf.base import validate_pool
+
+    X = _blobs(20, d=4).astype(dtype)
+    limit = np.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1]))
+    X[3, 1] = 1.5 * limit
+    with pytest.raises(ValueError, match="overflow.*Rescale X"):
+        validate_pool(RandomSelector(3), X)
+    X[3, 1] = 0.9 * limit
+    assert validate_pool(RandomSelector(3), X).dtype == dtype
+
+
+def test_all_zero_pool_as_a_strided_view_is_accepted():
+    """A view that is not contiguous skips the one-pass check: the full
+    checks must not take its largest value, 0, for one so small that
+    distances underflow."""
+    X = np.zeros((60, 8))[::2, ::2]
+    assert not X.flags.c_contiguous
+    sampler = BiLAFSampler(10, core_selector=RandomSelector(3), random_state=0).fit(X)
+    _assert_valid(sampler, 30, 10)
