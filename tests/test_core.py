@@ -1029,6 +1029,8 @@ def test_object_indices_that_are_not_integers_are_named(values, why):
     (np.array([2**64 - 1, 5], dtype=np.uint64), "18446744073709551615"),
     (np.array([1e19, 5.0]), r"1e\+19"),
     (np.array([-1e19, 5.0]), r"-1e\+19"),
+    # 2**63 exactly: the first float past int64's largest value.
+    (np.array([2.0**63, 5.0]), r"9\.223372036854776e\+18"),
 ])
 def test_counts_and_rows_outside_int64_are_refused_not_clipped(huge, shown):
     """uint64 (and float) values past int64's range were clipped to it: the
