@@ -2587,3 +2587,19 @@ def _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch, cases,
                     before = run(layout, n_centres, inv, seed)
                 np.testing.assert_array_equal(picks, before)
     assert seen and not any(seen)
+
+
+def test_object_row_numbers_at_the_edges_of_int64():
+    """int64's largest value is a row number like any other, in an object
+    array of mixed types too (checked one element at a time); the float
+    2**63, one past it, is refused in an object array of floats (converted
+    by numpy at once) as in a float array."""
+    from sklearn_bilaf.base import not_whole_hint, whole_numbers
+
+    largest = np.iinfo(np.int64).max
+    mixed = np.array([np.int64(largest), 5.0], dtype=object)
+    assert whole_numbers(mixed).tolist() == [largest, 5]
+    floats = np.array([2.0**63, 5.0], dtype=object)
+    assert whole_numbers(floats) is None
+    assert "Element 0, 9.223372036854776e+18, is outside int64's range" in (
+        not_whole_hint(floats))
