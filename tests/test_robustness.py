@@ -3078,3 +3078,34 @@ def test_all_zero_pool_as_a_strided_view_is_accepted():
     assert not X.flags.c_contiguous
     sampler = BiLAFSampler(10, core_selector=RandomSelector(3), random_state=0).fit(X)
     _assert_valid(sampler, 30, 10)
+
+
+def test_transform_refuses_one_selected_row_moved_by_more_than_half_the_spread():
+    """A tenth of the spread on average is a pipeline's drift, but not one
+    row replaced by another: the rest unchanged keep the average low."""
+    X = _blobs()
+    sampler = BiLAFSampler(40, core_selector=RandomSelector(5), random_state=0).fit(X)
+    selected = sampler.selected_indices_
+    seen = X[selected]
+    spread = np.sqrt(np.mean(np.sum((seen - seen.mean(axis=0)) ** 2, axis=1)))
+    moved = X.copy()
+    moved[selected[3], 0] += 0.6 * spread  # 0.6 / sqrt(40) < 0.1 on average
+    with pytest.raises(ValueError, match="selected rows of X differ"):
+        sampler.transform(moved)
+
+
+def test_transform_returns_the_arrays_own_rows_and_dtype_tag():
+    """transform's docstring: a numpy array comes back in its own dtype (a
+    float16 pool computes in float32) and an object array's rows are its
+    own objects; the tags tell scikit-learn float32 is kept."""
+    from sklearn.utils import get_tags
+
+    X = _blobs(60)
+    half = X.astype(np.float16)
+    sampler = BiLAFSampler(10, core_selector=RandomSelector(3), random_state=0)
+    assert sampler.fit_transform(half).dtype == np.float16
+    objects = X.astype(object)
+    rows = sampler.fit(objects).transform(objects)
+    assert rows.dtype == object
+    assert rows[0, 0] is objects[sampler.selected_indices_[0], 0]
+    assert "float32" in get_tags(sampler).transformer_tags.preserves_dtype
