@@ -739,6 +739,38 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         y_resampled = None if y is None else _take_rows(y, indices)
         return _take_rows(X, indices), y_resampled
 
+    def get_feature_names_out(self, input_features=None):
+        """Feature names are unchanged: the resampler selects rows, not columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; ``feature_names_in_`` or ``x0, x1, ...`` when
+            None.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The input feature names.
+
+        Raises
+        ------
+        ValueError
+            When the resampler was fitted on 1-D X (texts) and
+            ``input_features`` is None: such X has no features to name.
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        # Not check_is_fitted(self, "n_features_in_") as the samplers do: a
+        # fit on 1-D texts leaves no n_features_in_, and "not fitted" would
+        # be wrong for it.
+        check_is_fitted(self, "sample_indices_")
+        if input_features is None and not hasattr(self, "n_features_in_"):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on 1-D X (texts, say), "
+                "which has no features to name; pass input_features.")
+        return _check_feature_names_in(self, input_features)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         sampler_tags = _tags_or_none(self.sampler)

@@ -790,6 +790,45 @@ def test_subset_resampler_keeps_pandas_and_any_package_sampler():
     assert_array_equal(y_res.to_numpy(), y.loc[X_res.index].to_numpy())
 
 
+def test_subset_resampler_get_feature_names_out():
+    """As imbalanced-learn's resamplers: the input's names (or x0, x1, ...)
+    pass through, so a pipeline ending with the resampler has them too."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import Pipeline
+
+    df = _mixed_frame()[["a", "b", "c", "d"]]
+    with pytest.raises(NotFittedError):
+        SubsetResampler(RandomSelector(5)).get_feature_names_out()
+    resampler = SubsetResampler(RandomSelector(5, random_state=0)).fit(df)
+    assert_array_equal(resampler.get_feature_names_out(), ["a", "b", "c", "d"])
+    assert resampler.get_feature_names_out().dtype == object
+    with pytest.raises(ValueError, match="not equal to feature_names_in_"):
+        resampler.get_feature_names_out(["w", "x", "y", "z"])
+    resampler.fit(df.to_numpy())
+    assert_array_equal(resampler.get_feature_names_out(),
+                       ["x0", "x1", "x2", "x3"])
+    with pytest.raises(ValueError, match="length equal to number of features"):
+        resampler.get_feature_names_out(["a", "b"])
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("select", SubsetResampler(RandomSelector(5, random_state=0)))])
+    assert_array_equal(pipe.fit(df).get_feature_names_out(), ["a", "b", "c", "d"])
+
+
+def test_subset_resampler_get_feature_names_out_after_texts():
+    """1-D texts have no features to name: a clear error, not the
+    NotFittedError of an unfitted resampler; given names pass through."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f"word{i % 7} word{i % 5} word{i % 3}" for i in range(40)]
+    embed = make_pipeline(TfidfVectorizer(), TruncatedSVD(3, random_state=0),
+                          RandomSelector(5, random_state=0))
+    resampler = SubsetResampler(embed).fit(texts)
+    with pytest.raises(ValueError, match="fitted on 1-D X"):
+        resampler.get_feature_names_out()
+    assert_array_equal(resampler.get_feature_names_out(["text"]), ["text"])
+
+
 class _NanTolerantSampler(BaseEstimator):
     """A sampler of another package whose tags say it takes NaN."""
 
