@@ -623,11 +623,16 @@ def _non_numeric_hint(X, name="X"):
                 "the bilaf command reads). ")
     if _frame_dtypes(X) is not None:
         return _non_numeric_columns_hint(X, name)
-    if getattr(X, "ndim", None) == 1 and _holds_sequences(X):
-        stack = (f"np.stack({name}.to_numpy())" if hasattr(X, "to_numpy")
-                 else f"np.stack({name})")
-        return (f"{name} holds a sequence of numbers in each entry: pass them as "
-                f"one row each, {stack}. ")
+    if getattr(X, "ndim", None) == 1:
+        shape = _entry_shape(X)
+        if shape is not None and len(shape) == 1:
+            stack = (f"np.stack({name}.to_numpy())" if hasattr(X, "to_numpy")
+                     else f"np.stack({name})")
+            return (f"{name} holds a sequence of numbers in each entry: pass "
+                    f"them as one row each, {stack}. ")
+        if shape is not None:
+            # np.stack would give a 3-D array, refused in turn.
+            return _entries_not_rows_hint(name, shape, "entry", name)
     if not (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2):
         return ""
     # Blocks of rows that numpy converts hold no such entry: only a block
@@ -661,14 +666,20 @@ def _non_numeric_columns_hint(X, name="X"):
     columns = _frame_dtypes(X)
     if columns is None:
         return ""
-    names, sequences = [], []
+    names, sequences, arrays = [], [], []
     for column, _ in columns:
         try:
             X[column].to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError):
-            # An array per cell is the embeddings themselves, not an id to
-            # leave out.
-            (sequences if _holds_sequences(X[column]) else names).append(column)
+            # An array per cell is the embeddings themselves (or must be made
+            # into them), not an id to leave out.
+            shape = _entry_shape(X[column])
+            if shape is None:
+                names.append(column)
+            elif len(shape) == 1:
+                sequences.append(column)
+            else:
+                arrays.append((column, shape))
         except Exception:  # an unusual frame: give the plain message
             return ""
     hint = ""
@@ -683,20 +694,35 @@ def _non_numeric_columns_hint(X, name="X"):
         hint += (f"The column {column!r} of {name} holds a sequence of numbers in "
                  "each cell: pass them as one column per feature, "
                  f"np.stack({name}[{column!r}].to_numpy()). ")
+    for column, shape in arrays:
+        hint += _entries_not_rows_hint(f"The column {column!r} of {name}", shape,
+                                       "cell", f"{name}[{column!r}]")
     return hint
 
 
-def _holds_sequences(values):
-    """True when the first entry of ``values`` (a column, a Series or a 1-D
-    object array) is a 1-D sequence of numbers: embeddings stored one array
-    per entry, which numpy does not stack into rows by itself."""
+def _entries_not_rows_hint(holder, shape, entry, values):
+    """The hint for entries that are arrays of ``shape`` (2-D or more, token
+    embeddings or images, say) rather than rows: ``holder`` holds them, one
+    per ``entry``, and ``values`` is the expression that iterates them."""
+    return (f"{holder} holds an array of shape {tuple(shape)} in each {entry}, "
+            f"not a row of numbers: make each {entry} one row first, flattened "
+            f"(np.stack([np.ravel({entry}) for {entry} in {values}])) or pooled "
+            "(the mean of token embeddings, say). ")
+
+
+def _entry_shape(values):
+    """The shape of the first entry of ``values`` (a column, a Series or a
+    1-D object array) when it is an array of numbers of one dimension or
+    more (embeddings stored one array per entry, which numpy does not stack
+    into rows by itself), else None."""
     try:
         first = next(iter(values), None)
         if first is None or isinstance(first, str | bytes):
-            return False
-        return np.asarray(first, dtype=np.float64).ndim == 1
+            return None
+        first = np.asarray(first, dtype=np.float64)
     except Exception:  # anything else: not such a column
-        return False
+        return None
+    return first.shape if first.ndim >= 1 else None
 
 
 def _float16_hint(X):

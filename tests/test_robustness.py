@@ -948,6 +948,39 @@ def test_embeddings_held_one_array_per_cell_are_told_to_be_stacked():
     _fit(np.stack(X["embedding"].to_numpy()))
 
 
+def test_arrays_of_more_than_one_dimension_per_entry_are_told_their_shape():
+    """A Series of 2-D arrays (token embeddings, say) got no hint, and a
+    frame column of them was told it held "values that are not numbers
+    (ids, file names, labels?)"; np.stack of the entries, the advice for
+    1-D entries, gives a 3-D array that is refused in turn."""
+    pd = pytest.importorskip("pandas")
+    entries = list(_blobs(20, d=6).reshape(20, 2, 3))
+    series = pd.Series(entries)
+    for X in (series, series.to_numpy()):
+        with pytest.raises(ValueError) as info:
+            _fit(X)
+        message = str(info.value)
+        assert "np.stack(X" not in message and "sequence of numbers" not in message
+        assert ("X holds an array of shape (2, 3) in each entry, not a row of "
+                "numbers: make each entry one row first, flattened "
+                "(np.stack([np.ravel(entry) for entry in X])) or pooled (the "
+                "mean of token embeddings, say). ") in message
+    frame = pd.DataFrame({"path": [f"img{i}.png" for i in range(20)],
+                          "tokens": entries})
+    with pytest.raises(ValueError) as info:
+        _fit(frame)
+    message = str(info.value)
+    assert "The column ['path'] of X holds values that are not numbers" in message
+    assert "'tokens'])" not in message and "sequence of numbers" not in message
+    assert ("The column 'tokens' of X holds an array of shape (2, 3) in each "
+            "cell, not a row of numbers: make each cell one row first, "
+            "flattened (np.stack([np.ravel(cell) for cell in X['tokens']])) or "
+            "pooled (the mean of token embeddings, say). ") in message
+    # The advice works.
+    X = series
+    _fit(np.stack([np.ravel(entry) for entry in X]))
+
+
 def test_a_file_name_as_x_is_told_to_be_loaded():
     """fit("emb.npy") was told "could not convert string to float:
     'emb.npy'" and to pass rows of the same length."""
