@@ -124,26 +124,37 @@ def _fitted_sampler(estimator):
     )
 
 
-def _pool_hint(estimator):
+def _pool_hint(estimator, path="pipeline"):
     """What to pass instead of a pool whose size the drawn sampler refuses.
 
     A pipeline whose last step selects after an earlier step selected too
     fitted that last step on the earlier step's rows, not on the pipeline's
-    pool, so "the pool it was fitted on" is not the X the user holds.
+    pool, so "the pool it was fitted on" is not the X the user holds.  Such
+    a pipeline may be nested (as the step that is drawn, the same as
+    ``_fitted_sampler`` takes): ``path`` is how the user reaches it.
     """
-    steps = getattr(estimator, "steps", None)
-    if steps and _holds_selection(steps[-1][1]):
-        earlier = [name for name, step in steps[:-1] if _holds_selection(step)]
+    steps = getattr(estimator, "steps", None) or []
+    holders = [(name, step) for name, step in steps if _holds_selection(step)]
+    if not holders:
+        return "pass the pool it was fitted on."
+    if _holds_selection(steps[-1][1]):
+        last = steps[-1][0]
+        earlier = [name for name, _ in holders[:-1]]
         if earlier:
-            last = steps[-1][0]
+            where = "the pipeline" if path == "pipeline" else path
             return (
-                f"step {last!r} of the pipeline was fitted on the rows its "
+                f"step {last!r} of {where} was fitted on the rows its "
                 f"earlier step {earlier[-1]!r} selected. Draw step "
                 f"{earlier[0]!r} with X (SelectionDisplay.from_estimator("
-                f"pipeline[{earlier[0]!r}], X)), or step {last!r} with the "
+                f"{path}[{earlier[0]!r}], X)), or step {last!r} with the "
                 "rows that reached it."
             )
-    return "pass the pool it was fitted on."
+        name, drawn = steps[-1]
+    else:
+        # A last step that does not select (an imbalanced-learn pipeline's
+        # estimator): the first step that does is drawn.
+        name, drawn = holders[0]
+    return _pool_hint(drawn, f"{path}[{name!r}]")
 
 
 def _row_numbers(values, n, name):

@@ -1240,3 +1240,52 @@ def test_pipeline_selecting_twice_names_the_earlier_step(pool):
     display = SelectionDisplay.from_estimator(pipe, inner)
     np.testing.assert_array_equal(display.selected_indices,
                                   pipe["second"].selected_indices_)
+
+
+def test_nested_pipeline_selecting_twice_names_the_earlier_step(pool):
+    """A pipeline inside a pipeline that selects twice got the misleading
+    "pass the pool it was fitted on": the steps are found at any depth, in
+    the step that is drawn (the last one, or the first that selects when the
+    last does not)."""
+    from sklearn.cluster import KMeans
+    from sklearn.pipeline import Pipeline
+
+    X, _ = pool
+
+    def twice():
+        return Pipeline([
+            ("first", BiLAFSampler(120, core_selector=RandomSelector(N_CORES),
+                                   random_state=0)),
+            ("second", BiLAFSampler(BUDGET, core_selector=RandomSelector(N_CORES),
+                                    random_state=0)),
+        ])
+
+    def message(path):
+        return (rf"X has 300 rows but the sampler was fitted on a pool of 120: "
+                rf"step 'second' of {re.escape(path)} was fitted on the rows "
+                rf"its earlier step 'first' selected\. Draw step 'first' with "
+                rf"X \(SelectionDisplay\.from_estimator\("
+                rf"{re.escape(path)}\['first'\], X\)\), or step 'second' with "
+                rf"the rows that reached it\.$")
+
+    pipe = Pipeline([("scale", StandardScaler()), ("select", twice())]).fit(X)
+    with pytest.raises(ValueError, match=message("pipeline['select']")):
+        SelectionDisplay.from_estimator(pipe, X)
+    # The advice works.
+    display = SelectionDisplay.from_estimator(pipe["select"]["first"], X)
+    assert len(display.selected_indices) == 120
+    deeper = Pipeline([("outer", Pipeline([("select", twice())]))]).fit(X)
+    with pytest.raises(ValueError,
+                       match=message("pipeline['outer']['select']")):
+        SelectionDisplay.from_estimator(deeper, X)
+    # A last step that does not select: the first step that does is drawn.
+    clustered = Pipeline([("select", twice()),
+                          ("kmeans", KMeans(2, n_init=1, random_state=0))]).fit(X)
+    with pytest.raises(ValueError, match=message("pipeline['select']")):
+        SelectionDisplay.from_estimator(clustered, X)
+    # A nested pipeline that selects once still gets the old message.
+    once = Pipeline([("scale", StandardScaler()),
+                     ("select", Pipeline([("first", twice()[0])]))]).fit(X)
+    with pytest.raises(ValueError, match=r"fitted on a pool of 300: pass the "
+                                         r"pool it was fitted on\.$"):
+        SelectionDisplay.from_estimator(once, X[:200])
