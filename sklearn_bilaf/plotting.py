@@ -173,13 +173,17 @@ def _row_numbers(values, n, name):
             f"{name} must be row numbers (integers), got dtype "
             f"{values.dtype}{hint}."
         )
+    values = values.ravel()
     if values.dtype.kind == "f":
-        if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
-            raise ValueError(f"{name} must be whole row numbers, got {values[:5]}.")
+        # The values at fault are quoted, as those out of range are below:
+        # the first five given need not include a NaN or inf.
+        fractional = ~np.isfinite(values) | (values != np.round(values))
+        if fractional.any():
+            raise ValueError(f"{name} must be whole row numbers, got "
+                             f"{values[fractional][:5].tolist()}.")
     # Checked before the cast, and quoted as given: uint64 values from 2**63
     # and floats beyond the int64 range would wrap (to -9223372036854775808,
     # or -1 for 2**64 - 1) in the message.
-    values = values.ravel()
     outside = (values < 0) | (values >= n)
     if outside.any():
         raise ValueError(

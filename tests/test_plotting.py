@@ -515,6 +515,23 @@ def test_selected_indices_must_be_row_numbers(indices, match):
         SelectionDisplay(embedding, indices).plot()
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1.5])
+@pytest.mark.parametrize("where", ["first", "after five", "scalar", "2-D"])
+@pytest.mark.parametrize("name", ["selected_indices", "core_indices"])
+def test_nan_inf_and_fractions_as_row_numbers_are_quoted(bad, where, name):
+    """NaN, inf and fractions get the same message, which quotes them: it
+    quoted the first five values given, not those at fault (so not a NaN
+    after them), and a scalar raised numpy's IndexError."""
+    indices = {"first": [bad, 1.0], "after five": [0.0, 1, 2, 3, 4, 5, bad],
+               "scalar": np.float64(bad), "2-D": [[1.0, bad]]}[where]
+    given = dict(selected_indices=[1], core_indices=None) | {name: indices}
+    display = SelectionDisplay(np.zeros((20, 2)), given.pop("selected_indices"),
+                               **given)
+    with pytest.raises(ValueError, match=rf"^{name} must be whole row numbers, "
+                       rf"got {re.escape(str([bad]))}\.$"):
+        display.plot()
+
+
 @pytest.mark.parametrize("indices, shown", [
     # Quoted as given: they were cast first (numpy's cast warning for the
     # floats), then quoted wrapped, as -9223372036854775808 or -1.
