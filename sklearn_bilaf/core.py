@@ -525,6 +525,15 @@ class PrecomputedSelector(BaseCoreSelector):
     sklearn_bilaf.BiLAFSampler : Takes an array of core indices as
         ``core_selector`` and wraps it in this class.
 
+    Notes
+    -----
+    The numbers are positions, counted from 0, never labels of a
+    DataFrame's index.  Integer labels cannot be told from positions, so
+    they are not refused: on a frame indexed 7, 10, 12, ..., the label 10
+    is taken as the eleventh row, not the second (and a label past the last
+    row is refused as out of range).  Convert labels to positions first:
+    ``PrecomputedSelector(X.index.get_indexer(labels))``.
+
     Examples
     --------
     >>> import numpy as np
