@@ -30,6 +30,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.extmath import row_norms
 
 from ._distances import (
     all_zero_rows_error,
@@ -48,6 +49,17 @@ __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 
 #: Relative margin below the purity limit (see ProbCoverSelector).
 _RADIUS_MARGIN = 1e-6
+
+#: ProbCover's purity distances come from scikit-learn's
+#: ``pairwise_distances_chunked`` when its chunks hold at least this many rows
+#: (or the whole pool); shorter chunks repeat per-chunk work on the whole
+#: pool, and a tiled computation takes over (see _nearest_other_cluster).
+_MIN_CHUNK_ROWS = 256
+
+#: The smallest tile side of the tiled purity distances, even where a tile
+#: overflows ``working_memory`` (as scikit-learn's chunks hold at least a
+#: row): thinner BLAS products run far below its speed.
+_MIN_TILE = 16
 
 #: A pool whose mean's squared norm exceeds this many times its mean squared
 #: distance to the mean is centred before ProbCover measures distances (see
@@ -264,6 +276,128 @@ def _direct_distances(X, first, second):
                 - np.asarray(X[first[p:q]], dtype=np.float64))
         exact[p:q] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     return exact
+
+
+def _nearest_other_cluster(X, labels, n_clusters):
+    """Each row's distance to its nearest row of another cluster (inf where
+    there is none), as float64 holding X's dtype's values.
+
+    scikit-learn's ``pairwise_distances_chunked`` computes it while its
+    chunks hold at least ``_MIN_CHUNK_ROWS`` rows (or the whole pool): the
+    default ``working_memory`` up to about half a million rows, the same
+    computation, bit for bit, as before the tiled path existed.  Its chunks
+    are rows against the whole pool, and each one validates, upcasts
+    (float32) and takes the squared norms of the whole pool again: with
+    chunks of a few rows (13 for 10,000 rows at a ``working_memory`` of
+    1 MiB) that repeated work, and BLAS products a few rows thin, took
+    several times the default's time.  Shorter chunks take
+    :func:`_nearest_other_tiled` instead.
+    """
+    n = X.shape[0]
+    if working_memory_bytes() // (8 * n) >= min(n, _MIN_CHUNK_ROWS):
+        return _nearest_other_chunked(X, labels, n_clusters)
+    return _nearest_other_tiled(X, labels)
+
+
+def _nearest_other_chunked(X, labels, n_clusters):
+    """:func:`_nearest_other_cluster` by ``pairwise_distances_chunked``."""
+    n = X.shape[0]
+    nearest_other = np.empty(n)
+    start = 0
+
+    members = [np.flatnonzero(labels == c) for c in range(n_clusters)]
+
+    def reduce(chunk, chunk_start):
+        rows = labels[chunk_start: chunk_start + chunk.shape[0]]
+        # Cluster by cluster, with index arrays: a boolean mask of the
+        # chunk's shape would add an eighth to a chunk that already
+        # fills working_memory.
+        for c in np.unique(rows):
+            chunk[np.ix_(np.flatnonzero(rows == c), members[c])] = np.inf
+        return chunk.min(axis=1)
+
+    for block in pairwise_distances_chunked(X, reduce_func=reduce,
+                                            metric="euclidean"):
+        nearest_other[start: start + block.size] = block
+        start += block.size
+    return nearest_other
+
+
+def _nearest_other_tiled(X, labels):
+    """:func:`_nearest_other_cluster` in square tiles within
+    ``working_memory``.
+
+    Each distance is computed as scikit-learn's ``euclidean_distances``
+    computes it: ``(-2 x.y + |x|^2) + |y|^2`` in float64 (float32 rows
+    upcast, the squared norms by ``row_norms`` on float64 rows), rounded to
+    X's dtype, clipped at 0, square root in X's dtype.  Rounding, clipping
+    and the square root are monotone, so the minimum over a row is taken on
+    the float64 values and only the minima are rounded and rooted: the same
+    values.  The squared norms are computed once, and each tile is a BLAS
+    product of two blocks of rows (upcast per tile, for a float32 pool), so
+    nothing is repeated per row.  Where every product is exact (integer
+    pixels, float16 embeddings such as WordNet's) the result is the
+    chunked one bit for bit; otherwise BLAS's rounding of a product can
+    depend on its shape, as the chunked path's already depends on its
+    chunk length, and a distance can differ in its last bits.
+
+    A tile of ``s x s`` holds 9 bytes an entry (the float64 products and a
+    same-cluster mask), plus the two blocks' float64 copies when X is not a
+    C-contiguous float64 array; ``s`` is the largest that fits
+    ``working_memory``, at least ``_MIN_TILE`` (thinner products run far
+    below BLAS's speed).
+    """
+    n, d = X.shape
+    in_place = X.dtype == np.float64 and X.flags.c_contiguous
+    copy_per_row = 0 if in_place else 8 * d
+    # 9 s^2 + 2 copy_per_row s <= budget, solved for s.
+    budget = working_memory_bytes()
+    s = int((np.sqrt(copy_per_row ** 2 + 9.0 * budget) - copy_per_row) / 9)
+    s = min(n, max(_MIN_TILE, s))
+
+    # The blocks' float64 copies, reused (a new copy made before the last
+    # one is let go would hold three).
+    buffers = None if in_place else (np.empty((s, d)), np.empty((s, d)))
+
+    def block(start, buffer):
+        if in_place:
+            return X[start:start + s]
+        rows = X[start:start + s]
+        out = buffers[buffer][:rows.shape[0]]
+        np.copyto(out, rows)
+        return out
+
+    sq = np.empty(n)
+    for start in range(0, n, s):
+        sq[start:start + s] = row_norms(block(start, 0), squared=True)
+    # Squared distances, before the rounding to X's dtype.
+    nearest = np.full(n, np.inf)
+    products = np.empty(s * s)
+    same = np.empty(s * s, dtype=bool)
+    for row_start in range(0, n, s):
+        rows = block(row_start, 0)
+        m = rows.shape[0]
+        row_labels = labels[row_start:row_start + m]
+        row_sq = sq[row_start:row_start + m, None]
+        best = nearest[row_start:row_start + m]
+        for col_start in range(0, n, s):
+            cols = block(col_start, 1)
+            k = cols.shape[0]
+            tile = products[:m * k].reshape(m, k)
+            np.matmul(rows, cols.T, out=tile)
+            tile *= -2
+            tile += row_sq
+            tile += sq[None, col_start:col_start + k]
+            mask = same[:m * k].reshape(m, k)
+            np.equal(row_labels[:, None],
+                     labels[None, col_start:col_start + k], out=mask)
+            np.copyto(tile, np.inf, where=mask)
+            np.minimum(best, tile.min(axis=1), out=best)
+    # scikit-learn's distances are float32 for a float32 pool, else float64.
+    nearest = nearest.astype(np.float32 if X.dtype == np.float32 else np.float64)
+    np.maximum(nearest, 0, out=nearest)
+    np.sqrt(nearest, out=nearest)
+    return nearest.astype(np.float64)
 
 
 class TypiClustSelector(BaseCoreSelector):
@@ -549,10 +683,14 @@ class ProbCoverSelector(BaseCoreSelector):
     rounds to different sides of the radius is decided once, by its direct
     difference, so that y is in x's ball exactly when x is in y's.  The
     nearest-other-cluster distances are computed in row chunks of
-    scikit-learn's ``working_memory``, by
+    scikit-learn's ``working_memory`` (in square tiles within it where a
+    chunk would hold fewer than 256 rows: a setting of a few MiB, or a pool
+    of more than half a million rows at the default), by
     scikit-learn's expanded form on BLAS, whose last bits depend on the
     chunk length: ``radius_`` can differ in its last bits with that setting
-    (the picks only if a distance falls within those bits of the radius).
+    (the picks only if a distance falls within those bits of the radius;
+    not on pools whose products are exact, such as digits' pixels or
+    float16 embeddings).
     Memory stays bounded, but time grows as N^2 (every pair of samples is
     compared, by the radius search and by the graph): 1.2 to 24 minutes on
     the 60,000-65,000-row benchmark pools (depending on the radius and on
@@ -689,24 +827,7 @@ class ProbCoverSelector(BaseCoreSelector):
         if n_clusters == 1:
             return np.inf, 1.0
         # Distance of each sample to its nearest sample in another cluster.
-        nearest_other = np.empty(n)
-        start = 0
-
-        members = [np.flatnonzero(labels == c) for c in range(n_clusters)]
-
-        def reduce(chunk, chunk_start):
-            rows = labels[chunk_start: chunk_start + chunk.shape[0]]
-            # Cluster by cluster, with index arrays: a boolean mask of the
-            # chunk's shape would add an eighth to a chunk that already
-            # fills working_memory.
-            for c in np.unique(rows):
-                chunk[np.ix_(np.flatnonzero(rows == c), members[c])] = np.inf
-            return chunk.min(axis=1)
-
-        for block in pairwise_distances_chunked(X, reduce_func=reduce,
-                                                metric="euclidean"):
-            nearest_other[start: start + block.size] = block
-            start += block.size
+        nearest_other = _nearest_other_cluster(X, labels, n_clusters)
         # A ball is pure iff radius <= nearest_other (the graph keeps
         # distances < radius).  The largest radius leaving at least
         # ceil(threshold * n) balls pure is just below the sorted distance

@@ -728,6 +728,108 @@ def test_probcover_purity_distances_stay_within_working_memory():
     assert peak < 1.08 * 16 * 2**20, peak / 2**20
 
 
+def _exact_pool(dtype, order="C"):
+    """700 rows of multiples of 2^-8 below 8 in 24 columns: every product,
+    squared norm and expanded-form sum is exact in float64 whatever BLAS's
+    blocking, while the squared distances need more than float32's 24
+    bits (their rounding to float32, then the square root, show), and
+    arbitrary labels of 7 clusters, one of them in a single stretch of rows,
+    with duplicate rows across clusters (distance 0)."""
+    rng = np.random.default_rng(0)
+    X = np.round(rng.uniform(-8, 8, size=(700, 24)) * 256) / 256
+    X[[100, 400, 650]] = X[5]
+    labels = rng.integers(0, 6, size=700)
+    labels[300:340] = 6
+    labels[[5, 100, 400, 650]] = [0, 1, 2, 6]
+    return np.asarray(X, dtype=dtype, order=order), labels
+
+
+@pytest.mark.parametrize("dtype, order", [(np.float32, "C"), (np.float64, "C"),
+                                          (np.float64, "F")])
+@pytest.mark.parametrize("working_memory", [1, 0.05])
+def test_probcover_tiled_purity_distances_are_the_chunked_ones(
+        dtype, order, working_memory, monkeypatch):
+    """Chunks of fewer than 256 rows repeated the validation, the float64
+    copy (float32) and the squared norms of the whole pool for every few
+    rows (13 rows for 10,000 WordNet rows at 1 MiB: several times the
+    default's time).  Such settings now compute the purity distances
+    in square tiles within working_memory: the same values as the chunked
+    path, bit for bit where BLAS's products are exact (here, as on digits
+    and WordNet), through ragged tiles (57 rows at 0.05 MiB), a float32
+    pool's rounding and a Fortran-ordered pool; the default setting still
+    takes the chunked path."""
+    import sklearn
+
+    from sklearn_bilaf import baselines
+
+    X, labels = _exact_pool(dtype, order)
+    tiled = []
+    original = baselines._nearest_other_tiled
+
+    def spy(*args):
+        tiled.append(True)
+        return original(*args)
+
+    monkeypatch.setattr(baselines, "_nearest_other_tiled", spy)
+    with sklearn.config_context(working_memory=working_memory):
+        expected = baselines._nearest_other_chunked(X, labels, 7)
+        got = baselines._nearest_other_cluster(X, labels, 7)
+    assert tiled  # the fast path was taken
+    # The default setting keeps scikit-learn's chunks (the benchmarks' bits).
+    tiled.clear()
+    assert np.array_equal(baselines._nearest_other_cluster(X, labels, 7), got)
+    assert not tiled
+    assert got.dtype == np.float64
+    assert np.array_equal(got, expected)
+    assert got[5] == 0  # duplicates across clusters
+    if dtype == np.float32:  # the distances are float32's, not float64's
+        assert np.array_equal(got, got.astype(np.float32))
+        assert not np.array_equal(
+            got, baselines._nearest_other_chunked(X.astype(np.float64), labels, 7))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_probcover_radius_and_picks_do_not_depend_on_a_small_working_memory(
+        digits, dtype):
+    """On digits (exact products) a working_memory of 1 MiB (the tiled
+    purity distances, 72 rows a chunk) gives the radius, purity and picks
+    of the default (the chunked ones), bit for bit."""
+    import sklearn
+
+    X = digits[0].astype(dtype)
+    selector = ProbCoverSelector(20, n_classes=10, random_state=0)
+    expected = clone(selector).fit(X)
+    with sklearn.config_context(working_memory=1):
+        got = clone(selector).fit(X)
+    assert got.radius_ == expected.radius_
+    assert got.purity_ == expected.purity_
+    np.testing.assert_array_equal(got.selection_order_, expected.selection_order_)
+
+
+def test_probcover_tiled_purity_distances_stay_within_working_memory():
+    """The tiles, with their float64 copies of a float32 pool's rows, fit
+    working_memory, beside a few arrays of one value a row and numpy's
+    buffers for broadcast operations (up to 128 KiB): scikit-learn's chunks
+    (43 rows) peaked at 3.9 MiB."""
+    import tracemalloc
+
+    import sklearn
+
+    from sklearn_bilaf.baselines import _nearest_other_cluster
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 200)).astype(np.float32)
+    labels = rng.integers(0, 5, size=3000)
+    with sklearn.config_context(working_memory=1):
+        tracemalloc.start()
+        try:
+            _nearest_other_cluster(X, labels, 5)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 2**20 + 2**17 + 40 * X.shape[0], peak / 2**20
+
+
 @pytest.mark.parametrize("dtype, exponent", [(np.float32, -80), (np.float32, -100),
                                              (np.float64, -500), (np.float64, 450)])
 @pytest.mark.parametrize("n_features", [3, 20])
