@@ -348,8 +348,47 @@ def refuse_non_numbers(values, name="X"):
         _reject_unsupported_dtype(array, name)
 
 
+def _is_polars_frame(X):
+    """True for a polars DataFrame, recognised by its type's module: polars
+    is optional, and a frame can only come from it if it was imported."""
+    kind = type(X)
+    return (kind.__name__ == "DataFrame"
+            and getattr(kind, "__module__", "").startswith("polars."))
+
+
+class _PolarsColumnDtype:
+    """A polars column's dtype as the checks read a numpy one: ``kind`` and
+    ``itemsize`` of the array polars converts the column to, printed with
+    polars' name for it (``Date``, not ``datetime64[D]``)."""
+
+    def __init__(self, dtype, name):
+        self.kind = dtype.kind
+        self.itemsize = dtype.itemsize
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+def _polars_column_dtype(series):
+    try:
+        # polars' own conversion, of no rows: float32 stays float32, a date
+        # is a datetime64, text an object.
+        empty = series.head(0).to_numpy()
+    except Exception:  # a dtype polars does not convert: not a number
+        empty = np.empty(0, dtype=object)
+    # A fixed-size array per cell (polars' Array) converts to a 2-D block:
+    # not one number per row, whatever the dtype of its numbers.
+    dtype = empty.dtype if empty.ndim == 1 else np.dtype(object)
+    return _PolarsColumnDtype(dtype, str(series.dtype))
+
+
 def _frame_dtypes(X):
-    """(column, dtype) pairs of a pandas DataFrame, else None."""
+    """(column, dtype) pairs of a pandas or polars DataFrame, else None (a
+    polars column's dtype is a :class:`_PolarsColumnDtype`)."""
+    if _is_polars_frame(X):
+        return [(series.name, _polars_column_dtype(series))
+                for series in X.get_columns()]
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or isinstance(X, np.ndarray) or not hasattr(dtypes, "items"):
         return None

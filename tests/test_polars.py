@@ -1,0 +1,63 @@
+"""polars DataFrames and Series as input: the same selections, dtypes,
+errors and outputs as the numpy arrays and pandas frames they hold."""
+
+import datetime
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import make_blobs
+
+from sklearn_bilaf import BiLAFSampler
+from sklearn_bilaf.base import validate_pool
+from sklearn_bilaf.core import RandomSelector
+
+pl = pytest.importorskip(
+    "polars", reason="polars is optional: these tests check its frames as input")
+
+
+def _blobs(n=200, d=5, seed=0):
+    return make_blobs(n, n_features=d, centers=4, random_state=seed)[0]
+
+
+def _frame(X, prefix="f"):
+    return pl.DataFrame(X, schema=[f"{prefix}{j}" for j in range(X.shape[1])])
+
+
+def _fit(X, budget=3):
+    return BiLAFSampler(budget, core_selector=RandomSelector(2),
+                        random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frame_of_floats_computes_in_their_precision(dtype):
+    """A float32 frame was converted to a float64 copy, twice its size:
+    its selection, score and selected rows were those of the float64 array,
+    not of the float32 array it holds."""
+    X = _blobs(300, 8).astype(dtype)
+    frame = _frame(X)
+    assert validate_pool(BiLAFSampler(10), frame).dtype == dtype
+    sampler = BiLAFSampler(30, random_state=0).fit(frame)
+    reference = BiLAFSampler(30, random_state=0).fit(X)
+    assert_array_equal(sampler.selected_indices_, reference.selected_indices_)
+    assert sampler.selected_embeddings_.dtype == dtype
+    assert sampler.score(frame) == reference.score(X)
+    out = sampler.transform(frame)
+    assert out.dtype == dtype
+    assert_array_equal(out, X[reference.selected_indices_])
+    assert_array_equal(sampler.feature_names_in_, frame.columns)
+    # One double column is enough for float64.
+    mixed = frame.with_columns(pl.col("f0").cast(pl.Float64))
+    assert validate_pool(BiLAFSampler(10), mixed).dtype == np.float64
+
+
+def test_frame_with_a_date_column_is_refused():
+    """A Date column was read as numbers of days and selected from."""
+    X = _frame(_blobs(20, 2))
+    days = pl.date_range(datetime.date(2020, 1, 1), datetime.date(2020, 1, 20),
+                         eager=True)
+    with pytest.raises(ValueError, match=r"dates or times in column 'when'.*"
+                                         r"drop that column"):
+        _fit(X.with_columns(when=days))
+    with pytest.raises(ValueError, match=r"dates or times in column 'lag'"):
+        _fit(X.with_columns(lag=pl.duration(seconds=pl.int_range(20))))
