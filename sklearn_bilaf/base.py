@@ -706,9 +706,12 @@ def _non_numeric_columns_hint(X, name="X"):
     if columns is None:
         return ""
     names, sequences, arrays = [], [], []
+    polars = _is_polars_frame(X)
     for column, _ in columns:
         try:
-            X[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            values = (np.asarray(X.get_column(column).to_numpy(), dtype=np.float64)
+                      if polars else
+                      X[column].to_numpy(dtype=np.float64, na_value=np.nan))
         except (TypeError, ValueError):
             # An array per cell is the embeddings themselves (or must be made
             # into them), not an id to leave out.
@@ -719,15 +722,22 @@ def _non_numeric_columns_hint(X, name="X"):
                 sequences.append(column)
             else:
                 arrays.append((column, shape))
+            continue
         except Exception:  # an unusual frame: give the plain message
             return ""
+        if values.ndim != 1:  # polars' Array: a fixed-size array per cell
+            sequences.append(column)
     hint = ""
     if names:
         many = len(names) > 1
+        # polars' drop takes the names themselves; pandas' drop(list) would
+        # drop rows of those index labels.
+        drop = (f"{name}.drop({names!r})" if polars
+                else f"{name}.drop(columns={names!r})")
         hint = (f"The column{'s' if many else ''} {names!r} of {name} "
                 f"hold{'' if many else 's'} values that are not numbers (ids, file "
                 f"names, labels?): leave {'them' if many else 'it'} out of {name} "
-                f"({name}.drop(columns={names!r})) and keep "
+                f"({drop}) and keep "
                 f"{'them' if many else 'it'} aside to look the selected rows up. ")
     for column in sequences:
         hint += (f"The column {column!r} of {name} holds a sequence of numbers in "

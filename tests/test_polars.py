@@ -61,3 +61,46 @@ def test_frame_with_a_date_column_is_refused():
         _fit(X.with_columns(when=days))
     with pytest.raises(ValueError, match=r"dates or times in column 'lag'"):
         _fit(X.with_columns(lag=pl.duration(seconds=pl.int_range(20))))
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Categorical])
+def test_frame_with_a_text_column_names_it(dtype):
+    """As for a pandas frame: the column of ids or file names is named, with
+    the polars call that leaves it out."""
+    X = _frame(_blobs(20, 2)).with_columns(
+        path=pl.Series([f"img{i}.png" for i in range(20)]).cast(dtype))
+    with pytest.raises(ValueError, match=r"could not convert.*The column "
+                                         r"\['path'\] of X holds values that are "
+                                         r"not numbers.*X\.drop\(\['path'\]\).*"
+                                         r"Embed raw inputs"):
+        _fit(X)
+    _fit(X.drop(["path"]))  # and that works
+
+
+def test_frame_with_a_text_column_names_it_in_public_functions():
+    from sklearn_bilaf.core import nearest_unused
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = _frame(_blobs(20, 2)).with_columns(path=pl.lit("img.png"))
+    for call in (lambda: nearest_unused(X, [[0.0, 0.0]]),
+                 lambda: assign_pseudo_classes(X, [0, 5])):
+        with pytest.raises(ValueError, match=r"The column \['path'\] of X holds "
+                                             r".*X\.drop\(\['path'\]\)"):
+            call()
+
+
+@pytest.mark.parametrize("kind", ["list", "array"])
+def test_embeddings_held_one_list_per_cell_are_told_to_be_stacked(kind):
+    pool = _blobs(20, 3)
+    cells = pl.Series("embedding", pool) if kind == "array" else pl.Series(
+        "embedding", pool.tolist())
+    frame = pl.DataFrame({"path": [f"img{i}.png" for i in range(20)]}).with_columns(
+        cells)
+    with pytest.raises(ValueError) as info:
+        _fit(frame)
+    message = str(info.value)
+    assert "The column ['path'] of X holds values that are not numbers" in message
+    assert ("The column 'embedding' of X holds a sequence of numbers in each "
+            "cell: pass them as one column per feature, "
+            "np.stack(X['embedding'].to_numpy())") in message
+    _fit(np.stack(frame["embedding"].to_numpy()))  # and that works
