@@ -2205,10 +2205,11 @@ def _is_missing_id(value):
             and kind.__name__ in ("NAType", "NaTType"))
 
 
-def _json_ids(ids, indices):
+def _json_ids(ids, indices, nulls=None):
     """The selected rows' ids as JSON values, or a ValueError naming the
     first that JSON cannot hold: json.dumps failed with its own message on
-    a date or bytes, and wrote NaN or Infinity, which no JSON reader takes."""
+    a date or bytes, and wrote NaN or Infinity, which no JSON reader takes.
+    ``nulls`` flags the rows whose id is a polars null (None in ``ids``)."""
     values = []
     for row in indices:
         value = ids[row]
@@ -2216,7 +2217,9 @@ def _json_ids(ids, indices):
             # Their .item() is an int at nanosecond resolution: a date
             # would pass as a count of nanoseconds.
             value = _json_id(value)
-        if _is_missing_id(value):
+        null = nulls is not None and bool(nulls[row])
+        if null or _is_missing_id(value):
+            value = "null" if null else value
             # Passing the ids as str, the advice below, would write "nan"
             # or "<NA>" as if it were the sample's id.
             raise ValueError(
@@ -2265,8 +2268,9 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     pseudo_classes : array-like of int
         Pseudo-class of each selected row, a whole number >= 0 (``.csv``
         only).
-    ids : sequence, pandas Series or None, default=None
-        One id per pool row, by position (a Series' index is ignored):
+    ids : sequence, pandas or polars Series, or None, default=None
+        One id per pool row, by position (a pandas Series' index is
+        ignored; a polars null is a missing id, as pandas' NA):
         ``.json`` lists the selected rows' ids instead of their row numbers
         (each a string, a finite number, a bool or None: other ids are
         refused, as JSON has no value for them),
@@ -2286,6 +2290,15 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         # A pandas dtype's own array, not to_numpy(): that turns integer
         # ids with a missing one (Int64) into floats, 12 into 12.0.
         ids = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else ids.array
+    nulls = None
+    if (ids is not None and type(ids).__name__ == "Series"
+            and getattr(type(ids), "__module__", "").startswith("polars.")):
+        # polars' Series takes no numpy integer as a position.  Its values as
+        # Python objects (to_numpy turns integer ids beside a null into
+        # floats, 12 into 12.0); its nulls, polars' missing values, are
+        # refused in .json as pandas' NA is (a None in a list is an id).
+        nulls = ids.is_null().to_numpy()
+        ids = ids.to_list()
     # Checked, not cast: a cast would truncate 1.7 to row 1 and read a
     # boolean mask as rows 0 and 1.
     # Not clipped: a uint64 row past int64's range was written as 2**63 - 1.
@@ -2327,7 +2340,7 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         return buffer.getvalue()
     if suffix == ".json":
         payload = (indices.tolist() if ids is None
-                   else _json_ids(ids, indices))
+                   else _json_ids(ids, indices, nulls))
         return (json.dumps(payload) + "\n").encode("utf-8")
     if suffix == ".csv":
         expected = (".csv needs roles and pseudo_classes, one per selected row "
@@ -2392,7 +2405,7 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     pseudo_classes : array-like of int
         Pseudo-class of each selected row, a whole number >= 0 (``.csv``
         only).
-    ids : sequence, pandas Series or None, default=None
+    ids : sequence, pandas or polars Series, or None, default=None
         One id per pool row, taken by position, placed as in
         :func:`format_selection`: in place of the row numbers in ``.json``
         (strings, finite numbers, bools or None), as an ``id`` column in

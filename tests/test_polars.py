@@ -104,3 +104,70 @@ def test_embeddings_held_one_list_per_cell_are_told_to_be_stacked(kind):
             "cell: pass them as one column per feature, "
             "np.stack(X['embedding'].to_numpy())") in message
     _fit(np.stack(frame["embedding"].to_numpy()))  # and that works
+
+
+@pytest.mark.parametrize("dtype", [pl.Float32, pl.Float64, pl.Int64])
+def test_nulls_are_refused_as_nan_naming_the_rows(dtype):
+    """As pandas' NA: a missing value, named by its row, not text to embed."""
+    X = _frame(_blobs(40, 3)).cast(dtype)
+    X = X.with_columns(pl.when(pl.int_range(pl.len()) == 7).then(None)
+                       .otherwise(pl.col("f1")).alias("f1"))
+    message = (r"^X contains NaN in 1 row \(row 7\): embeddings must be finite "
+               r"numbers\. Drop that row \(")
+    with pytest.raises(ValueError, match=message):
+        _fit(X)
+    with pytest.raises(ValueError, match=message):
+        RandomSelector(3).fit(X)
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    # The message of the same NaN in an array, or in a pandas frame.
+    with pytest.raises(ValueError, match=r"^X holds NaN or inf in row 7: "):
+        assign_pseudo_classes(X, [0, 5])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_polars_output_is_the_default_output(dtype):
+    X = _blobs(200, 4).astype(dtype)
+    for given in (X, _frame(X)):
+        sampler = BiLAFSampler(20, random_state=0).fit(given)
+        default = sampler.transform(given)
+        out = sampler.set_output(transform="polars").transform(given)
+        assert isinstance(out, pl.DataFrame)
+        assert out.columns == list(sampler.get_feature_names_out())
+        assert_array_equal(out.to_numpy(), default)
+        assert out.to_numpy().dtype == default.dtype == dtype
+        assert sampler.fit_transform(given).equals(out)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+@pytest.mark.parametrize("values", [[f"img{i}" for i in range(6)], list(range(6)),
+                                    [0.5 * i for i in range(6)]])
+def test_polars_series_of_ids_is_taken_by_position(tmp_path, suffix, values):
+    """polars' Series refused numpy's integers as positions: every selection
+    written with polars ids failed with "cannot select elements using key of
+    type 'numpy.int64'"."""
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    rows = np.array([4, 1, 3])
+    given = dict(roles=["core", "boundary", "boundary"], pseudo_classes=[0, 1, 0])
+    expected = format_selection(suffix, rows, ids=values, **given)
+    assert format_selection(suffix, rows, ids=pl.Series(values), **given) == expected
+    path = tmp_path / f"selection{suffix}"
+    write_selection(path, rows, ids=pl.Series("id", values), **given)
+    assert path.read_bytes() == expected
+
+
+def test_null_polars_ids_are_missing_ids():
+    """A null is polars' missing value, as pandas' NA: refused in .json
+    (which would write null as if it were the sample's id), written as an
+    empty cell in .csv; an integer id stays an integer beside it."""
+    from sklearn_bilaf.io import format_selection
+
+    ids = pl.Series([10, None, 12])
+    given = dict(roles=["core", "core"], pseudo_classes=[0, 1])
+    with pytest.raises(ValueError, match=r"row 1 is selected and its id is "
+                                         r"missing \(null\)"):
+        format_selection(".json", [0, 1], ids=ids, **given)
+    assert format_selection(".json", [2, 0], ids=ids, **given) == b"[12, 10]\n"
+    assert format_selection(".csv", [1, 2], ids=ids, **given) == (
+        b"row,role,pseudo_class,id\n1,core,0,\n2,core,1,12\n")
