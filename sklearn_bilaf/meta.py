@@ -273,6 +273,19 @@ def _estimator_has(attr):
     return check
 
 
+def _float_labels(y):
+    """Whether ``y`` holds floats (which may be NaN or infinite)."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None:
+        return False
+    kind = getattr(dtype, "kind", None)
+    if kind is None:
+        # A polars Series: its dtype has no kind; that of the numpy array it
+        # converts to, read on no rows.
+        kind = np.asarray(y[:0]).dtype.kind
+    return kind == "f"
+
+
 class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Train a classifier on a labeling budget chosen by a sampler.
 
@@ -412,7 +425,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 y = np.asarray(y)
             _record_features(self, X)
             check_consistent_length(X, y)
-            if getattr(y, "dtype", None) is not None and y.dtype.kind == "f":
+            if _float_labels(y):
                 assert_all_finite(y, input_name="y")
             check_classification_targets(y)
             n_samples = _num_rows(X)

@@ -171,3 +171,41 @@ def test_null_polars_ids_are_missing_ids():
     assert format_selection(".json", [2, 0], ids=ids, **given) == b"[12, 10]\n"
     assert format_selection(".csv", [1, 2], ids=ids, **given) == (
         b"row,role,pseudo_class,id\n1,core,0,\n2,core,1,12\n")
+
+
+@pytest.mark.parametrize("label_dtype", [pl.Int64, pl.Float64, pl.String])
+def test_label_budget_classifier_takes_polars_frames_and_labels(label_dtype):
+    """fit read y.dtype.kind, which a polars dtype does not have: every fit
+    with a polars Series of labels failed with an AttributeError."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    X, y = make_blobs(300, n_features=4, centers=4, random_state=0)
+    X = X.astype(np.float32)
+    frame, labels = _frame(X), pl.Series("y", y).cast(label_dtype)
+    reference = LabelBudgetClassifier(BiLAFSampler(30, random_state=0),
+                                      LogisticRegression()).fit(X, y)
+    model = LabelBudgetClassifier(BiLAFSampler(30, random_state=0),
+                                  LogisticRegression()).fit(frame, labels)
+    assert_array_equal(model.sampler_.selected_indices_,
+                       reference.sampler_.selected_indices_)
+    assert_array_equal(np.asarray(model.predict(frame)).astype(float),
+                       reference.predict(X))
+    X_selected, y_selected = SubsetResampler(
+        BiLAFSampler(30, random_state=0)).fit_resample(frame, labels)
+    assert isinstance(X_selected, pl.DataFrame)
+    assert isinstance(y_selected, pl.Series)
+    assert_array_equal(X_selected.to_numpy(), X[reference.sampler_.selected_indices_])
+
+
+def test_label_budget_classifier_refuses_missing_polars_labels():
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier
+
+    X, y = make_blobs(60, n_features=3, centers=2, random_state=0)
+    labels = pl.Series("y", y.astype(float)).scatter(4, float("nan"))
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        LabelBudgetClassifier(BiLAFSampler(10), LogisticRegression()).fit(
+            _frame(X), labels)
