@@ -1251,10 +1251,12 @@ class SubsetSamplerMixin(TransformerMixin):
             memory map is read for the selected rows only; a DataFrame whose
             columns numpy would gather as objects (pandas' nullable or
             pyarrow dtypes, bool beside number columns) as the validated
-            float array.  With
+            float array (a polars frame likewise).  With
             ``set_output(transform="pandas")`` the result is a DataFrame whose
             index holds the selected rows' original labels (a DataFrame input's
-            index labels, or the row numbers of an array input).
+            index labels, or the row numbers of an array input); with
+            ``set_output(transform="polars")``, a polars frame (a polars
+            input's own selected rows, columns and dtypes).
         """
         check_is_fitted(self, "selected_indices_")
         selected = self.selected_indices_
@@ -1290,8 +1292,18 @@ class SubsetSamplerMixin(TransformerMixin):
         if in_place and X.dtype.kind == "f":
             _check_finite_in_chunks(X)
         self._check_same_pool(X_checked, selected)
-        pandas_out = _get_output_config("transform", self)["dense"] == "pandas"
-        if hasattr(X, "iloc"):
+        output = _get_output_config("transform", self)["dense"]
+        pandas_out = output == "pandas"
+        if _is_polars_frame(X):
+            # As for a pandas frame: the frame's own selected rows (an integer
+            # array indexes polars' rows), its columns and dtypes for polars
+            # output, else their values in the frame's dtype.
+            frame_rows = X[selected]
+            if output == "polars":
+                return frame_rows
+            values = frame_rows.to_numpy()
+            rows = values if values.dtype.kind in "biuf" else X_checked[selected]
+        elif hasattr(X, "iloc"):
             rows = X.iloc[selected]
             if pandas_out:
                 return rows
@@ -1300,10 +1312,11 @@ class SubsetSamplerMixin(TransformerMixin):
             # and frames mixing bool and number columns convert to an object
             # array: return the validated numbers instead.
             return values if values.dtype.kind in "biuf" else X_checked[selected]
-        # Index the input itself so that its dtype is kept (float16 too); a
-        # memory map gives a plain in-memory array of the selected rows.
-        rows = (np.asarray(X[selected]) if isinstance(X, np.ndarray)
-                else X_checked[selected])
+        else:
+            # Index the input itself so that its dtype is kept (float16 too); a
+            # memory map gives a plain in-memory array of the selected rows.
+            rows = (np.asarray(X[selected]) if isinstance(X, np.ndarray)
+                    else X_checked[selected])
         if pandas_out:
             import pandas as pd
 

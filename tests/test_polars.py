@@ -209,3 +209,39 @@ def test_label_budget_classifier_refuses_missing_polars_labels():
     with pytest.raises(ValueError, match="Input y contains NaN"):
         LabelBudgetClassifier(BiLAFSampler(10), LogisticRegression()).fit(
             _frame(X), labels)
+
+
+@pytest.mark.parametrize("dtype", [pl.UInt8, pl.Int64, pl.Float16])
+def test_frame_of_numbers_transforms_to_its_own_dtype(dtype):
+    """As an array's or a pandas frame's: uint8 pixels stay uint8 and
+    float16 stays float16 (transform returned the validated float rows), and
+    polars output is the frame's own selected rows, columns and dtypes."""
+    X = np.round(_blobs(200, 4) - _blobs(200, 4).min())
+    frame = _frame(X).cast(dtype)
+    expected = frame.to_numpy()
+    sampler = BiLAFSampler(20, random_state=0).fit(frame)
+    assert_array_equal(sampler.selected_indices_,
+                       BiLAFSampler(20, random_state=0).fit(expected)
+                       .selected_indices_)
+    for out in (sampler.transform(frame), sampler.fit_transform(frame)):
+        assert type(out) is np.ndarray and out.dtype == expected.dtype
+        assert_array_equal(out, expected[sampler.selected_indices_])
+    out = sampler.set_output(transform="polars").transform(frame)
+    assert out.equals(frame[sampler.selected_indices_])
+    assert out.schema == frame.schema
+    pytest.importorskip("pandas")
+    out = sampler.set_output(transform="pandas").transform(frame)
+    assert out.to_numpy().dtype == expected.dtype
+    assert_array_equal(out.to_numpy(), expected[sampler.selected_indices_])
+    assert_array_equal(out.index, sampler.selected_indices_)
+
+
+def test_frame_with_bool_columns_transforms_to_numbers():
+    """Like pandas frames numpy gathers as objects: the validated floats."""
+    X = np.round(_blobs(200, 4))
+    frame = _frame(X).with_columns(flag=pl.col("f0") > 0)
+    sampler = BiLAFSampler(20, random_state=0).fit(frame)
+    out = sampler.transform(frame)
+    assert type(out) is np.ndarray and out.dtype.kind in "f"
+    assert_array_equal(out, frame.to_numpy().astype(np.float64)
+                       [sampler.selected_indices_])
