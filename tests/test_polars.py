@@ -211,13 +211,15 @@ def test_label_budget_classifier_refuses_missing_polars_labels():
             _frame(X), labels)
 
 
-@pytest.mark.parametrize("dtype", [pl.UInt8, pl.Int64, pl.Float16])
+@pytest.mark.parametrize("dtype", ["UInt8", "Int64", "Float16"])
 def test_frame_of_numbers_transforms_to_its_own_dtype(dtype):
     """As an array's or a pandas frame's: uint8 pixels stay uint8 and
     float16 stays float16 (transform returned the validated float rows), and
     polars output is the frame's own selected rows, columns and dtypes."""
+    if not hasattr(pl, dtype):
+        pytest.skip(f"polars {pl.__version__} has no {dtype}")
     X = np.round(_blobs(200, 4) - _blobs(200, 4).min())
-    frame = _frame(X).cast(dtype)
+    frame = _frame(X).cast(getattr(pl, dtype))
     expected = frame.to_numpy()
     sampler = BiLAFSampler(20, random_state=0).fit(frame)
     assert_array_equal(sampler.selected_indices_,
