@@ -338,6 +338,7 @@ def refuse_non_numbers(values, name="X"):
     or points in its space, given to a public function), as the estimators'
     input check does: a cast to float reads text as numbers and dates as
     counts of days, and drops imaginary parts with only a warning."""
+    _refuse_lazy_frame(values, name)
     _reject_unsupported_dtype(values, name)
     if not hasattr(values, "dtype") and not hasattr(values, "dtypes"):
         # A list: its dtype is only known once numpy has read it.
@@ -348,12 +349,24 @@ def refuse_non_numbers(values, name="X"):
         _reject_unsupported_dtype(array, name)
 
 
-def _is_polars_frame(X):
-    """True for a polars DataFrame, recognised by its type's module: polars
-    is optional, and a frame can only come from it if it was imported."""
-    kind = type(X)
-    return (kind.__name__ == "DataFrame"
-            and getattr(kind, "__module__", "").startswith("polars."))
+def _is_polars_frame(X, kind="DataFrame"):
+    """True for a polars DataFrame (or another polars type, ``kind``),
+    recognised by its type's module: polars is optional, and a frame can
+    only come from it if it was imported."""
+    cls = type(X)
+    return (cls.__name__ == kind
+            and getattr(cls, "__module__", "").startswith("polars."))
+
+
+def _refuse_lazy_frame(X, name="X"):
+    """Refuse a polars LazyFrame: numpy's conversion of it failed with
+    "setting an array element with a sequence", and reading its dtypes
+    makes polars warn that it resolves the query's schema."""
+    if _is_polars_frame(X, "LazyFrame"):
+        raise TypeError(
+            f"{name} is a polars LazyFrame, a query not run yet: pass "
+            f"{name}.collect(), the DataFrame it gives."
+        )
 
 
 class _PolarsColumnDtype:
@@ -460,6 +473,7 @@ def validate_pool(estimator, X, *, reset=True):
                 f"{'it' if n_masked == 1 else 'them'} (X.filled(value)) first."
             )
         X = np.ma.getdata(X)
+    _refuse_lazy_frame(X)
     _reject_unsupported_dtype(X)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
         raise TypeError(

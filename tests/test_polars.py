@@ -247,3 +247,23 @@ def test_frame_with_bool_columns_transforms_to_numbers():
     assert type(out) is np.ndarray and out.dtype.kind in "f"
     assert_array_equal(out, frame.to_numpy().astype(np.float64)
                        [sampler.selected_indices_])
+
+
+def test_lazy_frame_is_told_to_be_collected():
+    """A LazyFrame failed numpy's conversion ("setting an array element
+    with a sequence") and was told to embed raw inputs, after polars'
+    warning that reading its dtypes resolves its schema."""
+    import warnings
+
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    lazy = _frame(_blobs(20, 2)).lazy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in (_fit, lambda X: RandomSelector(2).fit(X),
+                     lambda X: assign_pseudo_classes(X, [0, 5])):
+            with pytest.raises(TypeError, match=r"X is a polars LazyFrame, a "
+                                                r"query not run yet: pass "
+                                                r"X\.collect\(\)"):
+                call(lazy)
+
