@@ -676,7 +676,9 @@ def _non_numeric_hint(X, name="X"):
                 "the bilaf command reads). ")
     if _frame_dtypes(X) is not None:
         return _non_numeric_columns_hint(X, name)
-    if getattr(X, "ndim", None) == 1:
+    # By shape: a polars Series has no ndim.
+    shape = getattr(X, "shape", None)
+    if isinstance(shape, tuple) and len(shape) == 1:
         shape = _entry_shape(X)
         if shape is not None and len(shape) == 1:
             stack = (f"np.stack({name}.to_numpy())" if hasattr(X, "to_numpy")

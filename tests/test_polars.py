@@ -267,3 +267,12 @@ def test_lazy_frame_is_told_to_be_collected():
                                                 r"X\.collect\(\)"):
                 call(lazy)
 
+
+def test_series_of_lists_is_told_to_be_stacked():
+    """As a pandas Series of arrays: each entry is one sample's embedding."""
+    pool = _blobs(20, 3)
+    with pytest.raises(ValueError, match=r"X holds a sequence of numbers in each "
+                                         r"entry: pass them as one row each, "
+                                         r"np\.stack\(X\.to_numpy\(\)\)"):
+        _fit(pl.Series("embedding", pool.tolist()))
+    _fit(np.stack(pl.Series("embedding", pool.tolist()).to_numpy()))
