@@ -157,6 +157,15 @@ def _pool_hint(estimator, path="pipeline"):
     return _pool_hint(drawn, f"{path}[{name!r}]")
 
 
+def _quoted(values):
+    """The values of a 1-D array as a list in a message: ``[nan, 25.0]``."""
+    # tolist gives Python numbers, except for long doubles, which it keeps
+    # as numpy scalars, quoted [np.longdouble('nan')]; their str is plain
+    # and keeps the values beyond float64's range.
+    return "[" + ", ".join(str(v) if isinstance(v, np.generic) else repr(v)
+                           for v in values.tolist()) + "]"
+
+
 def _row_numbers(values, n, name):
     """``values`` as row numbers of an n-row embedding, or a clear error."""
     values = np.asarray(values)
@@ -180,7 +189,7 @@ def _row_numbers(values, n, name):
         fractional = ~np.isfinite(values) | (values != np.round(values))
         if fractional.any():
             raise ValueError(f"{name} must be whole row numbers, got "
-                             f"{values[fractional][:5].tolist()}.")
+                             f"{_quoted(values[fractional][:5])}.")
     # Checked before the cast, and quoted as given: uint64 values from 2**63
     # and floats beyond the int64 range would wrap (to -9223372036854775808,
     # or -1 for 2**64 - 1) in the message.
@@ -188,7 +197,7 @@ def _row_numbers(values, n, name):
     if outside.any():
         raise ValueError(
             f"{name} must lie in [0, {n - 1}] (rows of the embedding); got "
-            f"{values[outside][:5].tolist()}."
+            f"{_quoted(values[outside][:5])}."
         )
     return values.astype(np.intp)
 

@@ -564,6 +564,25 @@ def test_row_numbers_outside_the_embedding_are_quoted_as_given(indices, shown,
     assert plt.get_fignums() == []
 
 
+@pytest.mark.parametrize("values, match", [
+    ([np.nan, 1.0], r"must be whole row numbers, got \[nan\]\.$"),
+    ([2.5], r"must be whole row numbers, got \[2\.5\]\.$"),
+    ([25.0, 1.0], r"must lie in \[0, 19\] \(rows of the embedding\); "
+                  r"got \[25\.0\]\.$"),
+    ([-1.0], r"must lie in \[0, 19\] \(rows of the embedding\); "
+             r"got \[-1\.0\]\.$"),
+])
+def test_longdouble_row_numbers_are_quoted_as_plain_numbers(values, match):
+    """tolist keeps numpy's long double scalars, which were quoted as
+    [np.longdouble('nan')]: they are quoted as the other dtypes' values."""
+    indices = np.array(values, dtype=np.longdouble)
+    with pytest.raises(ValueError, match=rf"^selected_indices {match}"):
+        SelectionDisplay(np.zeros((20, 2)), indices).plot()
+    # The same values in float64, for comparison: the same message.
+    with pytest.raises(ValueError, match=rf"^selected_indices {match}"):
+        SelectionDisplay(np.zeros((20, 2)), np.array(values)).plot()
+
+
 @pytest.mark.parametrize("indices, dtype", [
     (np.array(["3"]), "<U1"), ([3, None], "object"), ([3, 2.5, None], "object"),
 ])
