@@ -158,7 +158,7 @@ def _pool_hint(estimator, path="pipeline"):
 
 
 def _quoted(values):
-    """The values of a 1-D array as a list in a message: ``[nan, 25.0]``."""
+    """The values of an array as a list in a message: ``[nan, 25.0]``."""
     # tolist gives Python numbers, except for long doubles, which it keeps
     # as numpy scalars, quoted [np.longdouble('nan')]; their str is plain
     # and keeps the values beyond float64's range.
@@ -512,7 +512,7 @@ class SelectionDisplay:
                 if not mask_like:
                     # Read as booleans, an outlier detector's 1 / -1 would
                     # all be True: no sample drawn as removed.
-                    shown = values[:5].tolist()
+                    shown = _quoted(values[:5])
                     raise ValueError(
                         "inlier_mask must be a boolean mask (True for the kept "
                         f"samples); got values {shown}. For an outlier "

@@ -885,6 +885,17 @@ def test_inlier_mask_of_outlier_labels_is_refused():
     assert _n_points(display.removed_) == 2
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
+def test_inlier_mask_of_long_double_labels_quotes_plain_numbers(dtype):
+    """Long double values were quoted [np.longdouble('-1.0'), ...]
+    (tolist keeps them as numpy scalars)."""
+    labels = np.array([1, 1, -1, 1, -1, 1], dtype=dtype)
+    with pytest.raises(ValueError, match=r"^inlier_mask must be a boolean mask "
+                                         r"\(True for the kept samples\); got "
+                                         r"values \[-1\.0, 1\.0\]\. "):
+        SelectionDisplay(np.zeros((6, 2)), [0], inlier_mask=labels).plot()
+
+
 def test_what_is_not_an_estimator_is_refused(pool):
     X, _ = pool
     # It said only "ndarray is not an estimator." (the arguments swapped,
