@@ -1696,8 +1696,9 @@ class ActiveFTSelector(BaseCoreSelector):
     blocks again at every iteration).  The work runs
     on as many threads as BLAS may use, with a result that does not depend
     on their number, nor on scikit-learn's ``working_memory``: the row
-    blocks are fixed (4,096 rows, each with its 4,096 x K similarities), and
-    the setting bounds how many run at once.
+    blocks are fixed (4,096 rows, each with its 4,096 x K similarities, or
+    8,192 rows with ``centroid_search="graph"``), and the setting bounds how
+    many run at once.
 
     Parameters
     ----------
