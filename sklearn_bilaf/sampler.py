@@ -610,7 +610,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                     "pool) cores: to select boundary samples, give the core "
                     "stage fewer, e.g. core_selector=ActiveFTSelector("
                     "n_cores='paper').")
-        if not hasattr(selector, "fit"):
+        if not hasattr(selector, "fit") or isinstance(selector,
+                                                      PrecomputedSelector):
+            # Indices, as given or in their selector: no count to lower.
             return ("To select boundary samples, pass fewer core indices than "
                     f"the budget ({budget}).")
         if _is_clusterer(selector) or hasattr(selector, "clusterer"):

@@ -2821,6 +2821,13 @@ def test_only_cores_warning_advises_what_fits_the_core_stage():
                               "denoiser set on this sampler has no effect")
     assert "pass fewer core indices than the budget (4)" in message
     assert "n_cores" not in message and "default core stage" not in message
+    # The same indices in a PrecomputedSelector were told only to "give the
+    # core stage fewer cores", which does not say which parameter holds them.
+    message = only_cores_message(
+        BiLAFSampler(4, core_selector=PrecomputedSelector([0, 1, 2, 3]),
+                     denoiser=IDCDenoiser()))
+    assert "pass fewer core indices than the budget (4)" in message
+    assert "n_cores" not in message and "default core stage" not in message
     message = only_cores_message(
         BiLAFSampler(4, core_selector=KMeans(4, n_init=1, random_state=0),
                      boundary_selector=BoundarySelector()))
