@@ -1025,6 +1025,27 @@ def test_object_indices_that_are_not_integers_are_named(values, why):
             call()
 
 
+@pytest.mark.parametrize("values, shown", [
+    (np.array(["3", "5"]), r"'3'"), (np.array([b"3", b"5"]), r"b'3'"),
+])
+def test_text_arrays_as_indices_name_their_first_element(values, shown):
+    """Arrays of strings or bytes (not objects) are named by their first
+    element, as object arrays holding text are."""
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = _blobs(n=120)
+    for call in (lambda: PrecomputedSelector(values).fit(X),
+                 lambda: ActiveFTSelector(init=values, max_iter=3).fit(X),
+                 lambda: assign_pseudo_classes(X, values),
+                 lambda: allocate_budget(values, 10)):
+        with pytest.raises(ValueError,
+                           match=rf"dtype {re.escape(str(values.dtype))}( and "
+                                 rf"shape \(2,\))?\. Element 0, {shown}, is "
+                                 r"text, not a number: convert the values"):
+            call()
+
+
 @pytest.mark.parametrize("huge, shown", [
     (np.array([2**64 - 1, 5], dtype=np.uint64), "18446744073709551615"),
     (np.array([1e19, 5.0]), r"1e\+19"),

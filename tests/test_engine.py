@@ -523,6 +523,21 @@ def test_assign_pseudo_classes_takes_numbers_of_any_dtype(dtype):
         assign_pseudo_classes(bad, [4, 0])
 
 
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_assign_pseudo_classes_with_a_single_core(metric, dtype):
+    """One core is one class: every row in class 0 (without return_outside,
+    the nearest-core search has a single column, where the near-tie test has
+    no second distance to compare), and with it no other core: inf, -1."""
+    X = np.random.RandomState(0).normal(size=(30, 3)).astype(dtype)
+    labels = assign_pseudo_classes(X, [4], metric=metric)
+    np.testing.assert_array_equal(labels, np.zeros(30, dtype=np.intp))
+    labels, outside, opponent = assign_pseudo_classes(
+        X, [4], metric=metric, return_outside=True)
+    np.testing.assert_array_equal(labels, np.zeros(30, dtype=np.intp))
+    assert np.all(np.isinf(outside)) and np.all(opponent == -1)
+
+
 @pytest.mark.parametrize("dtype, scale", [(np.float32, 1e25), (np.float64, 1e200)])
 def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
                                                                        scale):
