@@ -132,6 +132,12 @@ def _pool_hint(estimator, path="pipeline"):
     pool, so "the pool it was fitted on" is not the X the user holds.  Such
     a pipeline may be nested (as the step that is drawn, the same as
     ``_fitted_sampler`` takes): ``path`` is how the user reaches it.
+
+    Unlike ``_fitted_sampler``, it does not follow a meta-estimator's
+    ``sampler_``: a LabelBudgetClassifier or SubsetResampler refuses, in
+    fit, a sampler pipeline whose last step was fitted on fewer rows than
+    its X, so such a ``sampler_`` that selects twice kept every row in its
+    first step, and the pool the meta-estimator was fitted on is the answer.
     """
     steps = getattr(estimator, "steps", None) or []
     holders = [(name, step) for name, step in steps if _holds_selection(step)]

@@ -1289,6 +1289,45 @@ def test_pipeline_selecting_twice_names_the_earlier_step(pool):
                                   pipe["second"].selected_indices_)
 
 
+@pytest.mark.parametrize("meta", ["classifier", "resampler"])
+def test_meta_estimator_whose_sampler_selects_twice_is_sent_to_its_pool(pool,
+                                                                        meta):
+    """A meta-estimator refuses, in fit, a sampler pipeline whose second step
+    selects from the rows of the first; one whose first step keeps every row
+    fits, and was fitted on the pool it was given: the advice is that pool,
+    not the earlier step (which was fitted on it too)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    X, y = pool
+
+    def make(first_budget):
+        sampler = Pipeline([
+            ("first", BiLAFSampler(first_budget,
+                                   core_selector=RandomSelector(N_CORES),
+                                   random_state=0)),
+            ("second", BiLAFSampler(BUDGET, core_selector=RandomSelector(N_CORES),
+                                    random_state=0)),
+        ])
+        if meta == "classifier":
+            return LabelBudgetClassifier(sampler, LogisticRegression())
+        return SubsetResampler(sampler)
+
+    with pytest.raises(ValueError, match=r"selected from a pool of 120 rows, "
+                                         r"but X has 300"):
+        make(120).fit(X, y)
+    fitted = make(N_SAMPLES).fit(X, y)
+    with pytest.raises(ValueError, match=r"X has 200 rows but the sampler was "
+                                         r"fitted on a pool of 300: pass the "
+                                         r"pool it was fitted on\.$"):
+        SelectionDisplay.from_estimator(fitted, X[:200])
+    display = SelectionDisplay.from_estimator(fitted, X)
+    np.testing.assert_array_equal(display.selected_indices,
+                                  fitted.sampler_["second"].selected_indices_)
+
+
 def test_nested_pipeline_selecting_twice_names_the_earlier_step(pool):
     """A pipeline inside a pipeline that selects twice got the misleading
     "pass the pool it was fitted on": the steps are found at any depth, in
