@@ -2084,6 +2084,25 @@ def test_clusterer_selector_checks_the_centres_it_is_given(centres, match):
     assert selector.selected_indices_.tolist() == [1, 4]
 
 
+def test_clusterer_selector_refuses_more_centres_than_the_budget():
+    """A clusterer that does not say its cluster count up front (no
+    n_clusters: MeanShift, AffinityPropagation) is checked after fit: more
+    centres than the budget would be more cores than the budget."""
+    X = _blobs(n=20, d=3)
+    centres = X[[4, 1, 9, 12]] + 1e-3
+    match = (r"^_FixedCentres found 4 centres, more than the budget of 3; the "
+             r"number of cores must not exceed the budget\. Ask the clusterer "
+             r"for fewer clusters or raise the budget\.$")
+    with pytest.raises(ValueError, match=match):
+        ClustererSelector(_FixedCentres(centres)).fit(X, budget=3)
+    with pytest.raises(ValueError, match=match):
+        BiLAFSampler(3, core_selector=ClustererSelector(_FixedCentres(centres)),
+                     random_state=0).fit(X)
+    # A budget of as many cores is met.
+    selector = ClustererSelector(_FixedCentres(centres)).fit(X, budget=4)
+    assert selector.selected_indices_.tolist() == [1, 4, 9, 12]
+
+
 class _FailingClusterer(ClusterMixin, BaseEstimator):
     """Fails as scikit-learn's BisectingKMeans can on few distinct rows."""
 
