@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import (
     RealNotInt,
 )
 from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._text import counted, rows_named
 
@@ -500,17 +500,27 @@ def validate_pool(estimator, X, *, reset=True):
             "DataFrame with no columns. Pass the columns of the embeddings."
         )
     try:
-        X_valid = validate_data(
-            estimator,
-            X,
-            reset=reset,
-            accept_sparse=False,
-            dtype=_pool_dtype(X),
-            # Checked below, together with the size of the values.
-            ensure_all_finite=False,
-            ensure_min_samples=1,
-            copy=False,
-        )
+        values = _frame_values_in_c_order(X, columns)
+        if values is None:
+            X_valid = validate_data(
+                estimator,
+                X,
+                reset=reset,
+                accept_sparse=False,
+                dtype=_pool_dtype(X),
+                # Checked below, together with the size of the values.
+                ensure_all_finite=False,
+                ensure_min_samples=1,
+                copy=False,
+            )
+        else:
+            # The frame's feature names and count, recorded or checked as
+            # validate_data does; its values are converted already.
+            validate_data(estimator, X, reset=reset, skip_check_array=True)
+            X_valid = check_array(values, accept_sparse=False, dtype=None,
+                                  ensure_all_finite=False, ensure_min_samples=1,
+                                  copy=False, estimator=estimator,
+                                  input_name="X")
         if not get_config()["assume_finite"] and not _finite_and_small(X_valid):
             # The slow path, for its error: which values, in which rows.
             # scikit-learn's first pass sums X, which overflows (inf - inf:
@@ -524,6 +534,64 @@ def validate_pool(estimator, X, *, reset=True):
             raise
         raise clearer from exc
     return X_valid
+
+
+def _frame_values_in_c_order(X, columns):
+    """The values of a frame of number columns that numpy cannot hand over
+    without a copy, as one C-ordered array in the dtype the validation
+    gives them (the same values); None for any other X.
+
+    numpy's conversion of such a frame is Fortran-ordered, which the core
+    selection then copied to C order: two copies of the pool.  Converting
+    it a block of rows at a time into a C-ordered array makes the one copy
+    that is needed.  A pandas frame that numpy reads in place (one dtype,
+    one block) is left to it: a view, not a copy.  Other frames (nullable,
+    text or bool columns) go through scikit-learn's conversion, and its
+    errors, unchanged.
+    """
+    if not columns or X.shape[0] == 0:
+        return None
+    polars = _is_polars_frame(X)
+    if not all(getattr(dtype, "kind", "O") in "fiu"
+               and (polars or isinstance(dtype, np.dtype))
+               for _, dtype in columns):
+        return None
+
+    def rows(start, stop):
+        # Row slices of either kind of frame are views, not copies.
+        return X.slice(start, stop - start) if polars else X.iloc[start:stop]
+
+    # scikit-learn's choice of dtype for the frame (float64 for mixed
+    # float32 and float64 columns, float32 for float16 ones), from one row.
+    dtype = check_array(rows(0, 1), dtype=_pool_dtype(X),
+                        ensure_all_finite=False).dtype
+    if not _frame_must_copy(X, columns, dtype, polars):
+        return None
+    values = np.empty(X.shape, dtype=dtype)
+    step = max(1, (1 << 20) // X.shape[1])
+    for start in range(0, X.shape[0], step):
+        stop = min(start + step, X.shape[0])
+        values[start:stop] = np.asarray(rows(start, stop), dtype=dtype)
+    return values
+
+
+def _frame_must_copy(X, columns, dtype, polars):
+    """False when numpy can convert the frame X to ``dtype`` in place."""
+    if any(np.dtype(f"{column_dtype.kind}{column_dtype.itemsize}") != dtype
+           for _, column_dtype in columns):
+        return True
+    if polars:
+        try:
+            # polars says whether its columns lie in one Fortran block,
+            # without copying them.
+            X.to_numpy(allow_copy=False)
+        except Exception:  # a copy is needed (or an older polars)
+            return True
+        return False
+    # pandas hands over its values in place when they are in one block of
+    # one dtype; its block count is not public, and a frame whose count is
+    # unknown is left to numpy's conversion (as before).
+    return getattr(getattr(X, "_mgr", None), "nblocks", 1) != 1
 
 
 def _finite_and_small(X):
