@@ -536,10 +536,11 @@ def validate_pool(estimator, X, *, reset=True):
     return X_valid
 
 
-def _frame_values_in_c_order(X, columns):
+def _frame_values_in_c_order(X, columns, dtype=None):
     """The values of a frame of number columns that numpy cannot hand over
-    without a copy, as one C-ordered array in the dtype the validation
-    gives them (the same values); None for any other X.
+    without a copy, as one C-ordered array in ``dtype`` (by default, the
+    dtype the validation gives them: the same values); None for any other
+    X.
 
     numpy's conversion of such a frame is Fortran-ordered, which the core
     selection then copied to C order: two copies of the pool.  Converting
@@ -561,10 +562,12 @@ def _frame_values_in_c_order(X, columns):
         # Row slices of either kind of frame are views, not copies.
         return X.slice(start, stop - start) if polars else X.iloc[start:stop]
 
-    # scikit-learn's choice of dtype for the frame (float64 for mixed
-    # float32 and float64 columns, float32 for float16 ones), from one row.
-    dtype = check_array(rows(0, 1), dtype=_pool_dtype(X),
-                        ensure_all_finite=False).dtype
+    if dtype is None:
+        # scikit-learn's choice of dtype for the frame (float64 for mixed
+        # float32 and float64 columns, float32 for float16 ones), from one
+        # row.
+        dtype = check_array(rows(0, 1), dtype=_pool_dtype(X),
+                            ensure_all_finite=False).dtype
     if not _frame_must_copy(X, columns, dtype, polars):
         return None
     values = np.empty(X.shape, dtype=dtype)
@@ -701,17 +704,17 @@ def _only_missing_values_unread(X):
     return bool(np.isnan(values).any())
 
 
-def float_array(values, name="X"):
-    """``values`` (a list, a DataFrame, an object array) as a float64 array,
-    for the public functions that take a pool, or points in its space, in
-    any form; or an error that says to pass numbers only.
+def float_array(values, name="X", *, dtype=np.float64):
+    """``values`` (a list, a DataFrame, an object array) as a float64 array
+    (or ``dtype``), for the public functions that take a pool, or points in
+    its space, in any form; or an error that says to pass numbers only.
 
     numpy's own error ("could not convert string to float: 'cat.jpg'")
     says neither which argument nor what to change.  Numeric arrays are
     best not passed here: they are read as they are, never copied whole.
     """
     try:
-        return np.asarray(values, dtype=np.float64)
+        return np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
         if _only_missing_values_unread(values):
             # pd.NA in a frame (a nullable or object column), which numpy
@@ -726,6 +729,24 @@ def float_array(values, name="X"):
             + "Embed raw inputs (text, images) first and pass the embedding "
             "matrix."
         ) from exc
+
+
+def pool_array(X, name="X"):
+    """A pool given to a public function in another form than a numeric
+    array (a list, a DataFrame, an object array) as an array: float64, but
+    for a DataFrame of float16 and float32 columns the float array it holds
+    (float32, or float16 when all are), which the function then computes
+    in as it does for that array: a float64 copy was twice the size, and
+    gave other results than the array."""
+    columns = _frame_dtypes(X)
+    if columns and _pool_dtype(X) is np.float32:
+        # pandas' nullable and pyarrow columns give their numpy dtype.
+        dtype = max((np.dtype(getattr(dtype, "numpy_dtype",
+                                      f"f{getattr(dtype, 'itemsize', 8)}"))
+                     for _, dtype in columns), key=lambda dtype: dtype.itemsize)
+        values = _frame_values_in_c_order(X, columns, dtype)
+        return values if values is not None else float_array(X, name, dtype=dtype)
+    return float_array(X, name)
 
 
 def _non_numeric_hint(X, name="X"):

@@ -66,6 +66,7 @@ from .base import (
     float_array,
     labels_not_rows_hint,
     not_whole_hint,
+    pool_array,
     refuse_non_numbers,
     require_whole_numbers,
     resolve_count,
@@ -200,8 +201,11 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        The pool, at least 2 rows.
+    X : array-like of shape (n_samples, n_features)
+        The pool, at least 2 rows.  A DataFrame of float32 (or float16)
+        columns is read as the float array it holds, with the same
+        results; a list, another DataFrame or an object array is converted
+        to float64 first.
     n_neighbors : int, default=10
         Which neighbour (capped at ``n_samples - 1``).
 
@@ -232,7 +236,7 @@ def _checked_isolation_pool(X):
     if not hasattr(X, "dtype") or X.dtype == object:
         # Numbers held as Python objects are converted too: NaN among them
         # escaped the check below and reached scikit-learn's.
-        X = float_array(X)
+        X = pool_array(X)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features); got "
@@ -679,7 +683,9 @@ def nearest_unused(X, centres, metric="euclidean"):
     X : ndarray of shape (n_samples, n_features)
         The pool, finite numbers (NaN and infinity are refused); never
         modified nor copied whole (memory maps work), except a list, a
-        DataFrame or an object array, converted to float64 first.
+        DataFrame or an object array, converted to float64 first (a
+        DataFrame of float32 or float16 columns to the float array it
+        holds, with the same results as that array).
     centres : array-like of shape (n_centres, n_features)
         Points in the space of X, ``n_centres <= n_samples``.
     metric : {"euclidean", "cosine"}, default="euclidean"
@@ -719,7 +725,7 @@ def nearest_unused(X, centres, metric="euclidean"):
     refuse_non_numbers(X)
     if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
         # Numbers held as Python objects too: numpy's isfinite refuses them.
-        X = float_array(X)
+        X = pool_array(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
     refuse_non_numbers(centres, "centres")

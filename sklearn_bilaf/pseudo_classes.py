@@ -42,7 +42,13 @@ from ._threads import (
     map_blocks,
     one_blas_thread_in_task,
 )
-from .base import float_array, not_whole_hint, refuse_non_numbers, whole_numbers
+from .base import (
+    float_array,
+    not_whole_hint,
+    pool_array,
+    refuse_non_numbers,
+    whole_numbers,
+)
 
 __all__ = ["PseudoClass", "assign_pseudo_classes", "outside_distances"]
 
@@ -150,7 +156,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     ----------
     X : ndarray of shape (n_samples, n_features)
         The pool (float32 or float64; never modified, never copied whole,
-        except a list or an object array, converted to float64 first),
+        except a list, a DataFrame or an object array, converted to
+        float64 first; a DataFrame of float32 or float16 columns to the
+        float array it holds, with the same results as that array),
         finite: NaN and inf are refused with a ``ValueError``, unless
         ``sklearn.config_context(assume_finite=True)`` is set.
     core_indices : array-like of int, shape (n_cores,)
@@ -191,7 +199,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         # does not take): the float64 array they spell, but not a list of
         # text, which that conversion reads as numbers.
         refuse_non_numbers(X)
-        X = float_array(X)
+        X = pool_array(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
     if X.dtype.kind == "c":

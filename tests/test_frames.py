@@ -70,3 +70,57 @@ def test_frame_of_one_block_is_not_copied(dtype):
     X = validate_pool(ActiveFTSelector(5), frame)
     assert X.dtype == dtype
     assert np.shares_memory(X, frame.to_numpy())
+
+
+def _float32_frames():
+    X = _blobs().astype(np.float32)
+    frames = [pd.DataFrame(X), pd.DataFrame(X).astype("Float32")]
+    try:
+        import polars as pl
+    except ImportError:
+        return X, frames
+    return X, frames + [pl.DataFrame(X)]
+
+
+def test_isolation_radii_of_a_float32_frame_are_those_of_its_array():
+    """A frame was converted to float64 (twice the size of its float32
+    values, and searched in float64), an array of the same values not."""
+    from sklearn_bilaf.core import isolation_radii
+
+    X, frames = _float32_frames()
+    expected = isolation_radii(X)
+    for frame in frames:
+        np.testing.assert_array_equal(isolation_radii(frame), expected)
+    # float16 too: computed as the float16 array it holds.
+    half = X.astype(np.float16)
+    np.testing.assert_array_equal(isolation_radii(pd.DataFrame(half)),
+                                  isolation_radii(half))
+
+
+@pytest.mark.parametrize("function", ["nearest_unused", "assign_pseudo_classes"])
+def test_public_functions_compute_in_a_float32_frame_s_dtype(function,
+                                                              monkeypatch):
+    """A float32 frame reached the computation as a float64 copy of it."""
+    from sklearn_bilaf import core, pseudo_classes
+
+    module = core if function == "nearest_unused" else pseudo_classes
+    seen = []
+    work_dtype = module._work_dtype
+
+    def spy(X):
+        seen.append(X.dtype)
+        return work_dtype(X)
+
+    monkeypatch.setattr(module, "_work_dtype", spy)
+    X, frames = _float32_frames()
+    def run(pool):
+        if function == "nearest_unused":
+            return (core.nearest_unused(pool, X[:20] + 0.01),)
+        return pseudo_classes.assign_pseudo_classes(
+            pool, [0, 5, 9, 100], return_outside=True)
+
+    expected = run(X)
+    for frame in frames:
+        for got, want in zip(run(frame), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+    assert seen and all(dtype == np.float32 for dtype in seen)
