@@ -881,13 +881,22 @@ def _entry_shape(values):
 
 def _float16_hint(X):
     """A hint for NaN/inf in a float16 X: often made by a transformer that
-    kept float16 (scikit-learn's StandardScaler does), not by the encoder."""
-    if getattr(X, "dtype", None) != np.float16:
+    kept float16 (scikit-learn's StandardScaler does), not by the encoder.
+    A DataFrame has no single dtype: any float16 column of it counts."""
+    columns = _frame_dtypes(X)
+    dtypes = ([dtype for _, dtype in columns] if columns is not None
+              else [getattr(X, "dtype", None)])
+    if not any(getattr(dtype, "kind", None) == "f"
+               and getattr(dtype, "itemsize", None) == 2 for dtype in dtypes):
         return ""
-    return (" X is float16, which overflows past 65504 and rounds coarsely: "
+    what = ("X is float16, which overflows past 65504 and rounds" if columns is None
+            else "X has float16 columns, which overflow past 65504 and round")
+    # polars frames have no astype.
+    cast = "X.cast(pl.Float32)" if _is_polars_frame(X) else "X.astype(np.float32)"
+    return (f" {what} coarsely: "
             "a step before the sampler that keeps float16 (scikit-learn's "
             "StandardScaler does) can make NaN or inf from finite embeddings. "
-            "Cast them to float32 first (X.astype(np.float32)).")
+            f"Cast them to float32 first ({cast}).")
 
 
 def _check_finite_in_chunks(X):

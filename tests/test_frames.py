@@ -124,3 +124,27 @@ def test_public_functions_compute_in_a_float32_frame_s_dtype(function,
         for got, want in zip(run(frame), expected, strict=True):
             np.testing.assert_array_equal(got, want)
     assert seen and all(dtype == np.float32 for dtype in seen)
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_non_finite_float16_frame_error_points_at_float16(kind, dtype):
+    """The float16 hint read X.dtype, which a DataFrame does not have: a
+    float16 frame holding inf got no hint; other dtypes get none."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import RandomSelector
+
+    X = np.random.RandomState(0).normal(size=(20, 5)).astype(dtype)
+    X[4, 1] = np.inf
+    if kind == "pandas":
+        frame, cast = pd.DataFrame(X), "X.astype(np.float32)"
+    else:
+        pl = _polars()
+        frame = pl.DataFrame(X)
+        if dtype == np.float16 and frame.dtypes[0] != pl.Float16:
+            pytest.skip("this polars has no Float16 columns")
+        cast = "X.cast(pl.Float32)"
+    with pytest.raises(ValueError, match=r"infinite values in 1 row") as info:
+        BiLAFSampler(3, core_selector=RandomSelector(2)).fit(frame)
+    assert ("float16" in str(info.value)) == (dtype == np.float16)
+    assert (cast in str(info.value)) == (dtype == np.float16)
