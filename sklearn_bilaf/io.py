@@ -2205,6 +2205,16 @@ def _is_missing_id(value):
             and kind.__name__ in ("NAType", "NaTType"))
 
 
+def _csv_id(value):
+    """An id as its .csv cell: a missing one (None, a polars null, NaN,
+    pandas' NA or NaT, numpy's NaT) as the empty cell, which pandas'
+    ``to_csv`` writes and ``read_csv`` reads back as missing; str() wrote
+    "<NA>", "nan" or "NaT", text that other readers take for an id."""
+    plain = (value if isinstance(value, np.datetime64 | np.timedelta64)
+             else _json_id(value))
+    return "" if plain is None or _is_missing_id(plain) else value
+
+
 def _json_ids(ids, indices, nulls=None):
     """The selected rows' ids as JSON values, or a ValueError naming the
     first that JSON cannot hold: json.dumps failed with its own message on
@@ -2274,7 +2284,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         ``.json`` lists the selected rows' ids instead of their row numbers
         (each a string, a finite number, a bool or None: other ids are
         refused, as JSON has no value for them),
-        ``.csv`` adds them as an ``id`` column after ``pseudo_class``, and
+        ``.csv`` adds them as an ``id`` column after ``pseudo_class`` (a
+        missing id, None, a null, NaN, NA or NaT, as the empty cell), and
         ``.npy``, which holds row numbers only, leaves them out.
 
     Returns
@@ -2376,7 +2387,7 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         for position, row in enumerate(indices):
             line = [int(row), roles[position], int(pseudo_classes[position])]
             if ids is not None:
-                line.append(ids[row])
+                line.append(_csv_id(ids[row]))
             writer.writerow(line)
         return text.getvalue().encode("utf-8")
     raise ValueError(
@@ -2409,7 +2420,10 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         One id per pool row, taken by position, placed as in
         :func:`format_selection`: in place of the row numbers in ``.json``
         (strings, finite numbers, bools or None), as an ``id`` column in
-        ``.csv``, and not at all in ``.npy``.
+        ``.csv``, and not at all in ``.npy``.  In ``.csv`` a missing id
+        (None, a polars null, NaN, pandas' NA or NaT) is the empty cell, as
+        pandas' ``to_csv`` writes it: ``pandas.read_csv`` reads it back as
+        missing (NaN).
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.

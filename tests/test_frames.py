@@ -148,3 +148,42 @@ def test_non_finite_float16_frame_error_points_at_float16(kind, dtype):
         BiLAFSampler(3, core_selector=RandomSelector(2)).fit(frame)
     assert ("float16" in str(info.value)) == (dtype == np.float16)
     assert (cast in str(info.value)) == (dtype == np.float16)
+
+
+def _missing_ids():
+    ids = {"pandas Int64": pd.Series([10, pd.NA, 12, 13], dtype="Int64"),
+           "pandas string": pd.Series(["a", pd.NA, "c", "d"], dtype="string"),
+           "pandas float": pd.Series([1.5, np.nan, 2.5, 3.5]),
+           "pandas dates": pd.Series(pd.to_datetime(
+               ["2020-01-01", None, "2020-01-03", "2020-01-04"])),
+           "float32 array": np.array([1.5, np.nan, 2.5, 3.5], dtype=np.float32),
+           "list": ["a", None, "c", "d"]}
+    try:
+        import polars as pl
+    except ImportError:
+        return ids
+    ids["polars Int64"] = pl.Series([10, None, 12, 13])
+    ids["polars str"] = pl.Series(["a", None, "c", "d"])
+    ids["polars float NaN"] = pl.Series([1.5, float("nan"), 2.5, 3.5])
+    return ids
+
+
+@pytest.mark.parametrize("name", list(_missing_ids()))
+def test_missing_ids_are_empty_cells_in_csv(name, tmp_path):
+    """A missing id (pandas' NA, a polars null, NaN, NaT) was written as
+    the text "<NA>", "nan" or "NaT" in .csv: it is the empty cell, as
+    pandas' to_csv writes it and read_csv reads it back as missing."""
+    import csv
+
+    from sklearn_bilaf.io import write_selection
+
+    path = tmp_path / "picks.csv"
+    write_selection(path, [2, 1, 0], roles=["core", "boundary", "boundary"],
+                    pseudo_classes=[0, 0, 0], ids=_missing_ids()[name])
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["row"] for row in rows] == ["2", "1", "0"]
+    assert rows[1]["id"] == ""
+    assert "" not in (rows[0]["id"], rows[2]["id"])
+    read = pd.read_csv(path)
+    assert read["id"].isna().tolist() == [False, True, False]
