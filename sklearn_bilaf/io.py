@@ -2284,8 +2284,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
         ``.json`` lists the selected rows' ids instead of their row numbers
         (each a string, a finite number, a bool or None: other ids are
         refused, as JSON has no value for them),
-        ``.csv`` adds them as an ``id`` column after ``pseudo_class`` (a
-        missing id, None, a null, NaN, NA or NaT, as the empty cell), and
+        ``.csv`` adds them as an ``id`` column after ``pseudo_class``, a
+        missing id (None, a null, NaN, NA or NaT) as the empty cell, and
         ``.npy``, which holds row numbers only, leaves them out.
 
     Returns

@@ -884,8 +884,15 @@ def test_run_in_threads_stops_its_threads_when_the_caller_is_interrupted():
         return {t for t in threading.enumerate() if t.is_alive()}
 
     before = alive()
-    with pytest.raises(KeyboardInterrupt):
-        run_in_threads(run, range(200), 2)
+    # Python's own Ctrl-C handler: a process started in the background (a
+    # CI job under nohup, say) inherits SIGINT ignored, and would never see
+    # the interruption this test sends.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_in_threads(run, range(200), 2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     # The threads had stopped when the interruption reached the caller (a
     # thread another test left behind may have ended meanwhile: compare the
     # new ones only).
