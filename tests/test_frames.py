@@ -141,7 +141,7 @@ def test_non_finite_float16_frame_error_points_at_float16(kind, dtype):
     else:
         pl = _polars()
         frame = pl.DataFrame(X)
-        if dtype == np.float16 and frame.dtypes[0] != pl.Float16:
+        if dtype == np.float16 and frame.dtypes[0] != getattr(pl, "Float16", None):
             pytest.skip("this polars has no Float16 columns")
         cast = "X.cast(pl.Float32)"
     with pytest.raises(ValueError, match=r"infinite values in 1 row") as info:
