@@ -1,8 +1,11 @@
 """Wording shared by the messages of the estimators, the readers and ``bilaf``.
 
 Kept free of heavy imports: the command line and :mod:`sklearn_bilaf.io`
-import it before anything needs scikit-learn.
+import it before anything needs scikit-learn (numpy, which they import
+anyway, is no heavy import here).
 """
+
+import numpy as np
 
 
 def counted(n, noun, plural=None):
@@ -81,3 +84,54 @@ def rows_counted(rows, shown=5, noun="row"):
     if len(rows) == 1:
         return rows_named(rows, shown, noun)
     return f"{len(rows)} {noun}s ({rows_named(rows, shown, noun)})"
+
+
+def quoted_value(value):
+    """One value of an array as a message quotes it: ``-1.0``, ``nan``,
+    ``'3'``.
+
+    Parameters
+    ----------
+    value : object
+        A Python value or a numpy scalar.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> quoted_value(np.float64(-1.0)), quoted_value(np.longdouble(-1.0))
+    ('-1.0', '-1.0')
+    >>> quoted_value(np.str_("3"))
+    "'3'"
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    # item (and tolist) give Python values, except for long doubles (and
+    # complex ones), which stay numpy scalars whose repr reads
+    # np.longdouble('-1.0'); their str is the plain number, with the digits
+    # beyond float64's.
+    return str(value) if isinstance(value, np.generic) else repr(value)
+
+
+def quoted(values):
+    """The values of an array as a message lists them: ``[nan, 25.0]``.
+
+    Parameters
+    ----------
+    values : ndarray
+        The values to list, all of them (take the first few before).
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> quoted(np.array([np.nan, 25.0], dtype=np.longdouble))
+    '[nan, 25.0]'
+    """
+    return "[" + ", ".join(map(quoted_value, np.ravel(values).tolist())) + "]"

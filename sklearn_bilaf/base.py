@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._text import counted, rows_named
+from ._text import counted, quoted_value, rows_named
 
 __all__ = [
     "Count",
@@ -1244,12 +1244,10 @@ def not_whole_hint(values):
     if culprit is None or culprit[2] is None:
         return ""
     index, value, why = culprit
-    if isinstance(value, np.generic):
-        value = value.item()
     if not index:  # a single value, not an array
-        return f" {value!r} {why}."
+        return f" {quoted_value(value)} {why}."
     where = int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
-    return f" Element {where}, {value!r}, {why}."
+    return f" Element {where}, {quoted_value(value)}, {why}."
 
 
 def labels_not_rows_hint(values):

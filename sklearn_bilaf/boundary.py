@@ -35,7 +35,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
-from ._text import counted, rows_named
+from ._text import counted, quoted, rows_named
 from ._threads import one_thread
 from .base import (
     Number,
@@ -224,13 +224,13 @@ def _checked_score_arguments(inside, outside, opponent, penalties):
         bad = np.flatnonzero(~((inside >= 0) & (inside < np.inf)))
         raise ValueError(
             f"inside must hold finite non-negative distances; got "
-            f"{inside[bad[:5]].tolist()} at positions {bad[:5].tolist()}."
+            f"{quoted(inside[bad[:5]])} at positions {bad[:5].tolist()}."
         )
     if outside.size and not outside.min() >= 0:
         bad = np.flatnonzero(~(outside >= 0))
         raise ValueError(
             f"outside must hold non-negative distances (inf where there is no "
-            f"other core); got {outside[bad[:5]].tolist()} at positions "
+            f"other core); got {quoted(outside[bad[:5]])} at positions "
             f"{bad[:5].tolist()}."
         )
     if penalties is not None:
@@ -244,7 +244,7 @@ def _checked_score_arguments(inside, outside, opponent, penalties):
             bad = np.flatnonzero(~((penalties > 0) & (penalties < np.inf)))
             raise ValueError(
                 "penalties must be positive finite numbers (1 for a class "
-                f"not yet penalised); got {penalties[bad[:5]].tolist()} for "
+                f"not yet penalised); got {quoted(penalties[bad[:5]])} for "
                 f"classes {bad[:5].tolist()}."
             )
     top = np.inf if penalties is None else penalties.shape[0]

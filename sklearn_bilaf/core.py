@@ -47,7 +47,7 @@ from ._distances import (
     unusable_rows,
     working_memory_bytes,
 )
-from ._text import counted, rows_counted, rows_named
+from ._text import counted, quoted, rows_counted, rows_named
 from ._threads import (
     blas_threads,
     kmeans_openmp_threads,
@@ -599,7 +599,7 @@ class PrecomputedSelector(BaseCoreSelector):
         n = X.shape[0]
         if indices.min() < 0 or indices.max() >= n:
             # The values as given (huge ones were clipped to intp's range).
-            bad = np.asarray(self.indices)[(indices < 0) | (indices >= n)][:5].tolist()
+            bad = quoted(np.asarray(self.indices)[(indices < 0) | (indices >= n)][:5])
             raise ValueError(
                 f"Precomputed core indices must lie in [0, {n - 1}] for a pool of "
                 f"{counted(n, 'row')}; got {bad}."
@@ -1975,7 +1975,7 @@ class ActiveFTSelector(BaseCoreSelector):
             )
         if init.min() < 0 or init.max() >= n_samples:
             # The values as given (huge ones were clipped to intp's range).
-            bad = np.asarray(self.init)[(init < 0) | (init >= n_samples)][:5].tolist()
+            bad = quoted(np.asarray(self.init)[(init < 0) | (init >= n_samples)][:5])
             raise ValueError(
                 f"init indices must lie in [0, {n_samples - 1}] for a pool of "
                 f"{counted(n_samples, 'row')}; got {bad}."

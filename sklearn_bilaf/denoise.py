@@ -37,7 +37,7 @@ from ._distances import (
     sq_norms,
 )
 from ._kernels import absorb_columns, densities, idc_order, row_means
-from ._text import counted
+from ._text import counted, quoted
 from ._threads import one_thread
 from .base import (
     Count,
@@ -734,7 +734,7 @@ class OutlierDetectorDenoiser(BaseDenoiser):
                 f"{type(detector).__name__}.fit_predict must return 1 (inlier) "
                 f"or -1 (outlier) for each of the {counted(n, 'member')} of "
                 "pseudo-class "
-                f"{pseudo_class.label}; got values {values[:5].tolist()} of shape "
+                f"{pseudo_class.label}; got values {quoted(values[:5])} of shape "
                 f"{flags.shape}. Pass an outlier detector (LocalOutlierFactor, "
                 "IsolationForest, ...), not a clusterer or a classifier."
             )

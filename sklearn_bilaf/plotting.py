@@ -20,7 +20,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
-from ._text import counted, rows_named
+from ._text import counted, quoted, rows_named
 
 __all__ = ["SelectionDisplay"]
 
@@ -163,15 +163,6 @@ def _pool_hint(estimator, path="pipeline"):
     return _pool_hint(drawn, f"{path}[{name!r}]")
 
 
-def _quoted(values):
-    """The values of an array as a list in a message: ``[nan, 25.0]``."""
-    # tolist gives Python numbers, except for long doubles, which it keeps
-    # as numpy scalars, quoted [np.longdouble('nan')]; their str is plain
-    # and keeps the values beyond float64's range.
-    return "[" + ", ".join(str(v) if isinstance(v, np.generic) else repr(v)
-                           for v in values.tolist()) + "]"
-
-
 def _row_numbers(values, n, name):
     """``values`` as row numbers of an n-row embedding, or a clear error."""
     values = np.asarray(values)
@@ -195,7 +186,7 @@ def _row_numbers(values, n, name):
         fractional = ~np.isfinite(values) | (values != np.round(values))
         if fractional.any():
             raise ValueError(f"{name} must be whole row numbers, got "
-                             f"{_quoted(values[fractional][:5])}.")
+                             f"{quoted(values[fractional][:5])}.")
     # Checked before the cast, and quoted as given: uint64 values from 2**63
     # and floats beyond the int64 range would wrap (to -9223372036854775808,
     # or -1 for 2**64 - 1) in the message.
@@ -203,7 +194,7 @@ def _row_numbers(values, n, name):
     if outside.any():
         raise ValueError(
             f"{name} must lie in [0, {n - 1}] (rows of the embedding); got "
-            f"{_quoted(values[outside][:5])}."
+            f"{quoted(values[outside][:5])}."
         )
     return values.astype(np.intp)
 
@@ -518,7 +509,7 @@ class SelectionDisplay:
                 if not mask_like:
                     # Read as booleans, an outlier detector's 1 / -1 would
                     # all be True: no sample drawn as removed.
-                    shown = _quoted(values[:5])
+                    shown = quoted(values[:5])
                     raise ValueError(
                         "inlier_mask must be a boolean mask (True for the kept "
                         f"samples); got values {shown}. For an outlier "

@@ -35,7 +35,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._text import counted, rows_counted
+from ._text import counted, quoted, rows_counted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -81,7 +81,7 @@ def _checked_core_indices(core_indices, n_samples):
     # The values as given (huge ones were clipped to intp's range).
     outside = array[(cores < 0) | (cores >= n_samples)]
     if outside.size:
-        raise ValueError(f"{expected}; got {outside[:5].tolist()}.")
+        raise ValueError(f"{expected}; got {quoted(outside[:5])}.")
     cores = np.sort(cores)
     repeated = np.unique(cores[1:][cores[1:] == cores[:-1]])
     if repeated.size:

@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._distances import chunk_rows, prepare, refuse_all_zero_rows
-from ._text import counted
+from ._text import counted, quoted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -279,7 +279,7 @@ def _select_class_work(label, members, core_position, class_rows, metric,
             or picks.max() >= members.size):
         # As given: whole numbers past intp's range were clipped.
         shown = np.ravel(np.asarray(given))
-        raise ValueError(f"{expected}; got {shown[:10].tolist()}"
+        raise ValueError(f"{expected}; got {quoted(shown[:10])}"
                          f"{'...' if shown.size > 10 else '.'}")
     return members[picks]
 

@@ -1955,6 +1955,23 @@ def test_boundary_scores_refuses_inconsistent_arguments(args, error, match):
         boundary_scores(*args)
 
 
+@pytest.mark.parametrize("position, match", [
+    (0, r"inside must hold finite non-negative distances; got \[nan\] at"),
+    (1, r"outside must hold non-negative .*; got \[-1\.0\] at"),
+    (3, r"penalties must be positive finite .*; got \[0\.0\] for"),
+])
+def test_boundary_scores_quotes_long_double_values_as_plain_numbers(position,
+                                                                     match):
+    """tolist keeps numpy's long double scalars, which were quoted as
+    [np.longdouble('nan')]."""
+    args = [[1.0, 2.0], [3.0, 1.0], [0, 1], [1.0, 2.0]]
+    args[position] = [(np.nan, -1.0, None, 0.0)[position], 2.0]
+    args[position] = np.array(args[position], dtype=np.longdouble)
+    with pytest.raises(ValueError, match=match) as info:
+        boundary_scores(*args)
+    assert "np." not in str(info.value)
+
+
 def test_boundary_scores_documents_the_dtype_that_penalties_promote():
     """The docstring said float32 distances give float32 scores; float64
     penalties (a list, or the sampler's) promote them to float64."""

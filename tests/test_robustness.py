@@ -552,6 +552,56 @@ def test_core_indices_beyond_the_integer_range_are_quoted_as_given(cores, shown,
                 _fit(_blobs(20), core_selector=cores)
 
 
+@pytest.mark.parametrize("values, shown", [
+    ([-1.0, 2.0], r"got \[-1\.0\]\.$"),
+    ([25.0, 2.0], r"got \[25\.0\]\.$"),
+    ([0.5, 2.0], r"Element 0, 0\.5, is not a whole number\.$"),
+], ids=["negative", "too large", "fractional"])
+@pytest.mark.parametrize("where", ["precomputed", "activeft init",
+                                   "assign_pseudo_classes"])
+def test_long_double_core_indices_are_quoted_as_plain_numbers(values, shown,
+                                                              where):
+    """tolist (and item) keep numpy's long double scalars, which the errors
+    quoted as [np.longdouble('-1.0')]: they are quoted as float64's are."""
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    for dtype in (np.longdouble, np.float64):  # the same message for both
+        cores = np.array(values, dtype=dtype)
+        with pytest.raises(ValueError, match=shown) as info:
+            if where == "assign_pseudo_classes":
+                assign_pseudo_classes(_blobs(20), cores)
+            elif where == "activeft init":
+                _fit(_blobs(20), core_selector=ActiveFTSelector(init=cores))
+            else:
+                _fit(_blobs(20), core_selector=cores)
+        assert "np." not in str(info.value)
+
+
+def test_long_double_values_of_custom_stages_are_quoted_as_plain_numbers():
+    """A custom boundary selector's positions and an outlier detector's flags
+    in long double were quoted as np.longdouble('0.0'), ..."""
+    from sklearn_bilaf.denoise import OutlierDetectorDenoiser
+
+    class LongDoublePositions(BaseBoundarySelector):
+        def select_class(self, pseudo_class, budget):
+            picks = [pseudo_class.core_position] + [-1] * (budget - 1)
+            return np.array(picks, dtype=np.longdouble)
+
+    class LongDoubleFlags(OutlierMixin, BaseEstimator):
+        def fit_predict(self, X, y=None):
+            return np.full(X.shape[0], 0.5, dtype=np.longdouble)
+
+    with pytest.raises(ValueError, match=r"must return 3 distinct local "
+                       r"positions.*; got \[0\.0, -1\.0, -1\.0\]\.$") as info:
+        BiLAFSampler(6, core_selector=RandomSelector(2),
+                     boundary_selector=LongDoublePositions(),
+                     random_state=0).fit(_blobs(40))
+    assert "np." not in str(info.value)
+    with pytest.raises(ValueError, match=r"got values \[0\.5\] of shape") as info:
+        OutlierDetectorDenoiser(LongDoubleFlags()).fit(_blobs(30))
+    assert "np." not in str(info.value)
+
+
 @pytest.mark.parametrize("budget", [4, 20])
 def test_boolean_mask_as_core_indices_is_refused(budget):
     # A mask's length is not a core count: it was refused as "20 precomputed
