@@ -141,11 +141,24 @@ def refuse_all_zero_rows(X, where="the pool has",
                          fix="Remove {them} or use metric='euclidean'."):
     """metric="cosine" normalises rows: count the all-zero ones of the whole
     of X, a block at a time, so that the error names them all (``fix`` as
-    in :func:`all_zero_rows_error`)."""
+    in :func:`all_zero_rows_error`).
+
+    A long double X (wider than float64 on some platforms) is normalised in
+    float64, where values below float64's smallest are 0: rows all zero in
+    float64 are counted, as :func:`prepare` refuses them.
+    """
+    narrowed = (X.dtype.kind == "f"
+                and np.finfo(X.dtype).smallest_subnormal
+                < np.finfo(np.float64).smallest_subnormal)
     step = max(1, (1 << 24) // max(1, X.shape[1]))
-    zero = np.concatenate([start + np.flatnonzero(~X[start:start + step].any(axis=1))
-                           for start in range(0, X.shape[0], step)])
+    zero = np.concatenate([
+        start + np.flatnonzero(~(X[start:start + step].astype(np.float64)
+                                 if narrowed else X[start:start + step]).any(axis=1))
+        for start in range(0, X.shape[0], step)])
     if zero.size:
+        if narrowed and X[zero].any():
+            fix += (" Values below float64's smallest (about 5e-324) count as"
+                    " 0: the rows are normalised in float64.")
         raise all_zero_rows_error(zero, where=where, fix=fix)
 
 

@@ -1489,6 +1489,30 @@ def test_assign_pseudo_classes_cosine_error_counts_every_all_zero_row():
         assign_pseudo_classes(X, [1, 2], "cosine")
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
+                    reason="long double is float64 here")
+@pytest.mark.parametrize("function", ["assign_pseudo_classes", "nearest_unused"])
+@pytest.mark.parametrize("core", [1, 5])
+def test_long_double_rows_that_are_zero_in_float64_are_named(function, core):
+    """Rows of a long double pool below float64's smallest value are all zero
+    in the float64 that cosine rows are normalised in; they are not all zero
+    in the pool, which was searched for zero rows after the failure: the
+    error named no row ("the pool has one.")."""
+    from sklearn_bilaf.core import nearest_unused
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = np.random.RandomState(0).uniform(1, 2, size=(30, 3)).astype(np.longdouble)
+    X[[5, 20]] = np.longdouble("1e-400")  # 0 in float64, not in long double
+    match = (r"^metric='cosine' is undefined for all-zero rows; the pool has "
+             r"2 of them \(rows \[5, 20\]\)\. Remove them or use "
+             r"metric='euclidean'\. .*float64")
+    with pytest.raises(ValueError, match=match):
+        if function == "assign_pseudo_classes":
+            assign_pseudo_classes(X, [core, 2], "cosine")
+        else:
+            nearest_unused(X, np.ones((1, 3)) + core, "cosine")
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
