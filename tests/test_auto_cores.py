@@ -307,6 +307,18 @@ def test_isolation_functions_check_their_arguments(call, error, match):
         call(X)
 
 
+def test_isolation_radii_name_non_finite_rows_past_the_first_block():
+    """The pool is checked a block of rows at a time (2**24 values); the
+    rows of a later block are numbered from its start in the pool."""
+    # Two rows a block: rows 3 and 4 are in the second and third blocks.
+    X = np.zeros((5, 2**23), dtype=np.float16)  # 80 MB
+    X[3, 7] = np.nan
+    X[4, -1] = np.inf
+    with pytest.raises(ValueError, match=r"^X contains NaN in 2 rows \(rows "
+                                         r"\[3, 4\]\)"):
+        isolation_radii(X)
+
+
 _DATES = np.array([["2020-01-01", "2020-01-02"], ["2021-01-01", "2020-01-05"],
                    ["2022-01-01", "2020-01-02"]], dtype="datetime64[D]")
 
