@@ -1642,10 +1642,35 @@ def _activeft_loss_grad(X, theta, temperature=0.07, balance=1.0, c_bar=None,
                         rows=None, n_threads=1):
     """ActiveFT loss and its gradient w.r.t. the raw centroids ``theta``.
 
+    A helper for the tests and ``benchmarks/quality_ideas.py`` only:
+    :class:`ActiveFTSelector` calls :class:`_ActiveFTObjective` itself (with
+    its own thread count and, for many centroids, the graph search), and the
+    tests check that, with the exact search, this function's loss is its
+    ``loss_curve_``.
+
     The gradient treats the first factor of the centroid-centroid term as a
     constant (stop-gradient).  ``c_bar`` sets that constant explicitly (it
     defaults to the normalised ``theta``), so finite differences of the loss
     in ``theta`` at fixed ``c_bar`` reproduce the gradient.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The pool, as given (float32 is kept; other dtypes are converted to
+        float64); its rows are normalised on the fly.
+    theta : array-like of shape (n_centroids, n_features)
+        The raw (not necessarily unit) centroids.
+    temperature : float, default=0.07
+        The selector's ``temperature``.
+    balance : float, default=1.0
+        The selector's ``balance``.
+    c_bar : array-like of shape (n_centroids, n_features), default=None
+        The constant first factor of the centroid-centroid term (None: the
+        normalised ``theta``).
+    rows : array-like of int, default=None
+        Sorted rows of a batch (None: the whole pool).
+    n_threads : int, default=1
+        Threads over the row blocks; the result does not depend on it.
 
     Returns
     -------
