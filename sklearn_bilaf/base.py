@@ -546,16 +546,27 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     selection then copied to C order: two copies of the pool.  Converting
     it a block of rows at a time into a C-ordered array makes the one copy
     that is needed.  A pandas frame that numpy reads in place (one dtype,
-    one block) is left to it: a view, not a copy.  Other frames (nullable,
-    text or bool columns) go through scikit-learn's conversion, and its
-    errors, unchanged.
+    one block) is left to it: a view, not a copy.  pandas' nullable and
+    pyarrow float columns are converted here too when they hold no missing
+    value (scikit-learn's conversion of them was Fortran-ordered as well).
+    Other frames (missing values in such columns, integer nullable, text or
+    bool columns) go through scikit-learn's conversion, and its errors,
+    unchanged.
     """
     if not columns or X.shape[0] == 0:
         return None
     polars = _is_polars_frame(X)
     if not all(getattr(dtype, "kind", "O") in "fiu"
-               and (polars or isinstance(dtype, np.dtype))
+               and (polars or isinstance(dtype, np.dtype)
+                    or _is_float_extension(dtype))
                for _, dtype in columns):
+        return None
+    extension = not polars and any(not isinstance(dtype, np.dtype)
+                                   for _, dtype in columns)
+    if extension and any(X.iloc[:, j].hasnans for j, (_, dtype)
+                         in enumerate(columns) if not isinstance(dtype, np.dtype)):
+        # pd.NA is left to the conversion whose errors name it as a NaN in
+        # its rows (numpy's own says "float() argument ... 'NAType'").
         return None
 
     def rows(start, stop):
@@ -574,12 +585,26 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     step = max(1, (1 << 20) // X.shape[1])
     for start in range(0, X.shape[0], step):
         stop = min(start + step, X.shape[0])
-        values[start:stop] = np.asarray(rows(start, stop), dtype=dtype)
+        # numpy reads extension columns through an array of Python objects;
+        # pandas' to_numpy converts each column's buffer to dtype directly.
+        values[start:stop] = (rows(start, stop).to_numpy(dtype=dtype) if extension
+                              else np.asarray(rows(start, stop), dtype=dtype))
     return values
+
+
+def _is_float_extension(dtype):
+    """True for pandas' nullable (Float32, Float64) and pyarrow float
+    dtypes, whose values without missing ones are the floats they hold."""
+    return (type(dtype).__name__ in ("Float32Dtype", "Float64Dtype", "ArrowDtype")
+            and getattr(dtype, "kind", "O") == "f")
 
 
 def _frame_must_copy(X, columns, dtype, polars):
     """False when numpy can convert the frame X to ``dtype`` in place."""
+    if not polars and any(not isinstance(column_dtype, np.dtype)
+                          for _, column_dtype in columns):
+        # A nullable or pyarrow column is never a numpy array to view.
+        return True
     if any(np.dtype(f"{column_dtype.kind}{column_dtype.itemsize}") != dtype
            for _, column_dtype in columns):
         return True

@@ -30,7 +30,11 @@ def _frames_to_convert():
     blocks = pd.concat([pd.DataFrame(X[:, :3]),
                         pd.DataFrame(X[:, 3:], columns=[3, 4, 5])], axis=1)
     frames = {"pandas float16": pd.DataFrame(X.astype(np.float16)),
-              "pandas mixed": mixed, "pandas two blocks": blocks}
+              "pandas mixed": mixed, "pandas two blocks": blocks,
+              "pandas Float32": pd.DataFrame(X).astype("Float32"),
+              "pandas Float64": pd.DataFrame(X).astype("Float64"),
+              "pandas Float32 and float64": mixed.astype({0: "Float32"})}
+    frames.update(_pyarrow_frames(X))
     try:
         import polars as pl
     except ImportError:
@@ -38,6 +42,18 @@ def _frames_to_convert():
     frames["polars float32"] = pl.DataFrame(X.astype(np.float32))
     frames["polars float64"] = pl.DataFrame(X)
     return frames
+
+
+def _pyarrow_frames(X):
+    """pandas frames of pyarrow float columns ({} without pyarrow, or with a
+    pandas that has no pyarrow dtypes)."""
+    try:
+        import pyarrow  # noqa: F401
+
+        return {"pandas float[pyarrow]": pd.DataFrame(X).astype("float[pyarrow]"),
+                "pandas double[pyarrow]": pd.DataFrame(X).astype("double[pyarrow]")}
+    except (ImportError, TypeError):
+        return {}
 
 
 @pytest.mark.parametrize("name", list(_frames_to_convert()))
@@ -70,6 +86,49 @@ def test_frame_of_one_block_is_not_copied(dtype):
     X = validate_pool(ActiveFTSelector(5), frame)
     assert X.dtype == dtype
     assert np.shares_memory(X, frame.to_numpy())
+
+
+def _nullable_frames(X):
+    frames = {"Float32": pd.DataFrame(X.astype(np.float32)).astype("Float32"),
+              "Float64": pd.DataFrame(X).astype("Float64")}
+    frames.update(_pyarrow_frames(X))
+    return frames
+
+
+@pytest.mark.parametrize("dtype", ["Float32", "Float64"])
+def test_nullable_frame_selects_as_its_array(dtype):
+    """A nullable frame is converted in blocks of rows, not by scikit-learn:
+    the same values, hence the same selection, as its numpy array."""
+    from sklearn.datasets import load_digits
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = load_digits().data.astype(np.float32 if dtype == "Float32" else np.float64)
+    frame = pd.DataFrame(X).astype(dtype)
+    expected = BiLAFSampler(40, random_state=0).fit(X)
+    got = BiLAFSampler(40, random_state=0).fit(frame)
+    np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
+    np.testing.assert_array_equal(got.selected_embeddings_,
+                                  expected.selected_embeddings_)
+    assert got.selected_embeddings_.dtype == X.dtype
+
+
+@pytest.mark.parametrize("name", list(_nullable_frames(np.zeros((1, 1)))))
+def test_missing_value_in_nullable_frame_is_named(name):
+    """pd.NA in a nullable or pyarrow column is a NaN in that row, for the
+    estimators and the public functions alike (not numpy's "float()
+    argument must be ... not 'NAType'")."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import isolation_radii
+
+    frame = _nullable_frames(_blobs(40))[name]
+    frame.iloc[3, 4] = pd.NA
+    message = (r"^X contains NaN in 1 row \(row 3\): embeddings must be finite "
+               r"numbers\. Drop that row")
+    with pytest.raises(ValueError, match=message):
+        BiLAFSampler(5).fit(frame)
+    with pytest.raises(ValueError, match=message):
+        isolation_radii(frame)
 
 
 def _float32_frames():
