@@ -553,6 +553,21 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     bool columns) go through scikit-learn's conversion, and its errors,
     unchanged.
     """
+    conversion = _frame_conversion(X, columns, dtype)
+    if conversion is None:
+        return None
+    dtype, convert = conversion
+    values = np.empty(X.shape, dtype=dtype)
+    for start, stop, rows in _frame_row_blocks(X, 1 << 20):
+        values[start:stop] = convert(rows)
+    return values
+
+
+def _frame_conversion(X, columns, dtype=None):
+    """``(dtype, convert)`` for the frames :func:`_frame_values_in_c_order`
+    converts, else None: ``convert(rows)`` gives some rows of X (a slice, or
+    rows taken from it: a frame of its kind) as an array in ``dtype``, the
+    values the whole conversion gives them."""
     if not columns or X.shape[0] == 0:
         return None
     polars = _is_polars_frame(X)
@@ -568,28 +583,93 @@ def _frame_values_in_c_order(X, columns, dtype=None):
         # pd.NA is left to the conversion whose errors name it as a NaN in
         # its rows (numpy's own says "float() argument ... 'NAType'").
         return None
-
-    def rows(start, stop):
-        # Row slices of either kind of frame are views, not copies.
-        return X.slice(start, stop - start) if polars else X.iloc[start:stop]
-
     if dtype is None:
         # scikit-learn's choice of dtype for the frame (float64 for mixed
         # float32 and float64 columns, float32 for float16 ones), from one
         # row.
-        dtype = check_array(rows(0, 1), dtype=_pool_dtype(X),
+        first = X.slice(0, 1) if polars else X.iloc[:1]
+        dtype = check_array(first, dtype=_pool_dtype(X),
                             ensure_all_finite=False).dtype
     if not _frame_must_copy(X, columns, dtype, polars):
         return None
-    values = np.empty(X.shape, dtype=dtype)
-    step = max(1, (1 << 20) // X.shape[1])
-    for start in range(0, X.shape[0], step):
-        stop = min(start + step, X.shape[0])
+
+    def convert(rows):
         # numpy reads extension columns through an array of Python objects;
         # pandas' to_numpy converts each column's buffer to dtype directly.
-        values[start:stop] = (rows(start, stop).to_numpy(dtype=dtype) if extension
-                              else np.asarray(rows(start, stop), dtype=dtype))
-    return values
+        return (rows.to_numpy(dtype=dtype) if extension
+                else np.asarray(rows, dtype=dtype))
+
+    return dtype, convert
+
+
+def _frame_row_blocks(X, size):
+    """``(start, stop, rows)`` for blocks of rows of the frame X of about
+    ``size`` values each; row slices of either kind of frame are views,
+    not copies."""
+    step = max(1, size // X.shape[1])
+    polars = _is_polars_frame(X)
+    for start in range(0, X.shape[0], step):
+        stop = min(start + step, X.shape[0])
+        yield start, stop, (X.slice(start, stop - start) if polars
+                            else X.iloc[start:stop])
+
+
+def _frame_checked_in_blocks(estimator, X):
+    """For ``transform``: check a DataFrame as :func:`validate_pool` does
+    (with ``reset=False``), without converting it whole.
+
+    ``transform`` needs a few rows of the fitted pool, yet the conversion
+    of a frame that numpy cannot read in place (float16, mixed dtypes,
+    several blocks, nullable or pyarrow columns, polars) was a copy of the
+    pool on every call.  Its values are read a block of rows at a time
+    instead, for the same checks: finite, and neither so large that
+    squared distances overflow nor all so small that they underflow.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The fitted estimator (its feature count and names are checked).
+    X : object
+        What ``transform`` was given.
+
+    Returns
+    -------
+    convert : callable or None
+        ``convert(rows)`` gives rows of X (a frame of its kind) as the
+        validated array gives them.  None when X is not such a frame, or
+        when a check fails: :func:`validate_pool` then raises its error.
+    """
+    columns = _frame_dtypes(X)
+    if not columns:
+        return None
+    conversion = _frame_conversion(X, columns)
+    if conversion is None:
+        return None
+    dtype, convert = conversion
+    if not get_config()["assume_finite"]:
+        # What validate_pool's checks decide, from the extremes of the
+        # blocks: NaN or inf shows in a block's min or max, and the largest
+        # absolute value is the whole pool's (the min and max are exact).
+        peak = 0.0
+        for _, _, rows in _frame_row_blocks(X, 1 << 16):
+            block = convert(rows)
+            low, high = float(block.min()), float(block.max())
+            if not (np.isfinite(low) and np.isfinite(high)):
+                return None
+            peak = max(peak, abs(low), abs(high))
+        limit = float(np.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1])))
+        if peak > limit or (not _in_cosine_geometry(estimator)
+                            and 0.0 < peak < _SMALLEST_PEAK):
+            return None
+    try:
+        # The frame's feature count and names, checked as validate_pool does.
+        validate_data(estimator, X, reset=False, skip_check_array=True)
+    except (TypeError, ValueError) as exc:
+        clearer = _clearer_conversion_error(X, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
+    return convert
 
 
 def _is_float_extension(dtype):
@@ -1369,7 +1449,9 @@ class SubsetSamplerMixin(TransformerMixin):
             The pool the sampler was fitted on (validated like in ``fit``:
             same number of rows and features, finite values; a numpy array
             or memory map of floats, integers or bools is checked where it
-            lies, in chunks, never converted whole).  A
+            lies, in chunks, never converted whole; so is a pandas or polars
+            DataFrame of number columns, of which only the selected rows
+            are converted).  A
             sampler that keeps the selected rows seen in fit
             (``selected_embeddings_``) also refuses data whose selected rows
             differ from them by more than an upstream step's ``transform``
@@ -1414,9 +1496,14 @@ class SubsetSamplerMixin(TransformerMixin):
                 if clearer is None:
                     raise
                 raise clearer from exc
+            convert = None
         else:
-            X_checked = validate_pool(self, X, reset=False)
-        n_rows = X_checked.shape[0]
+            # A frame that validate_pool would copy is checked in blocks of
+            # rows, and only the selected rows are converted (below).
+            convert = _frame_checked_in_blocks(self, X)
+            X_checked = (None if convert is not None
+                         else validate_pool(self, X, reset=False))
+        n_rows = X.shape[0] if convert is not None else X_checked.shape[0]
         if n_rows != self.n_samples_fit_:
             name = type(self).__name__
             raise ValueError(
@@ -1428,32 +1515,37 @@ class SubsetSamplerMixin(TransformerMixin):
             )
         if in_place and X.dtype.kind == "f":
             _check_finite_in_chunks(X)
-        self._check_same_pool(X_checked, selected)
+        if _is_polars_frame(X):
+            frame_rows = X[selected]
+        elif hasattr(X, "iloc"):
+            frame_rows = X.iloc[selected]
+        checked_rows = (convert(frame_rows) if convert is not None
+                        else X_checked[selected])
+        self._check_same_pool(checked_rows)
         output = _get_output_config("transform", self)["dense"]
         pandas_out = output == "pandas"
         if _is_polars_frame(X):
             # As for a pandas frame: the frame's own selected rows (an integer
             # array indexes polars' rows), its columns and dtypes for polars
             # output, else their values in the frame's dtype.
-            frame_rows = X[selected]
             if output == "polars":
                 return frame_rows
             values = frame_rows.to_numpy()
-            rows = values if values.dtype.kind in "biuf" else X_checked[selected]
+            rows = values if values.dtype.kind in "biuf" else checked_rows
         elif hasattr(X, "iloc"):
-            rows = X.iloc[selected]
+            rows = frame_rows
             if pandas_out:
                 return rows
             values = np.asarray(rows)
             # pandas' nullable and pyarrow columns (Float64, double[pyarrow])
             # and frames mixing bool and number columns convert to an object
             # array: return the validated numbers instead.
-            return values if values.dtype.kind in "biuf" else X_checked[selected]
+            return values if values.dtype.kind in "biuf" else checked_rows
         else:
             # Index the input itself so that its dtype is kept (float16 too); a
             # memory map gives a plain in-memory array of the selected rows.
             rows = (np.asarray(X[selected]) if isinstance(X, np.ndarray)
-                    else X_checked[selected])
+                    else checked_rows)
         if pandas_out:
             import pandas as pd
 
@@ -1461,14 +1553,15 @@ class SubsetSamplerMixin(TransformerMixin):
                                 columns=self.get_feature_names_out())
         return rows
 
-    def _check_same_pool(self, X, selected):
+    def _check_same_pool(self, rows):
         """Refuse data other than the fitted pool, when the selected rows seen
-        in fit were kept (``selected_embeddings_``): comparing them costs a
-        read of the selected rows only."""
+        in fit were kept (``selected_embeddings_``): ``rows`` are the
+        selected rows of X (validated), so comparing costs a read of them
+        only."""
         seen = getattr(self, "selected_embeddings_", None)
-        if seen is None or selected.size == 0:
+        if seen is None or self.selected_indices_.size == 0:
             return
-        rows = np.asarray(X[selected], dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.float64)
         seen = np.asarray(seen, dtype=np.float64)
         # Loose enough for a pipeline's transform vs fit_transform rounding.
         scale = max(float(np.abs(seen).max()), 1e-300)

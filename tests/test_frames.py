@@ -21,14 +21,17 @@ def _polars():
         "polars", reason="polars is optional: this case is a polars frame")
 
 
-def _frames_to_convert():
+def _frames_to_convert(X=None):
     """Frames whose values numpy cannot hand over without a copy: float16
     (computed in float32), columns of two dtypes, two blocks of one dtype
-    (pandas), and polars frames (one buffer per column)."""
-    X = _blobs()
+    (pandas), nullable and pyarrow columns, and polars frames (one buffer
+    per column); of the values X (by default, blobs)."""
+    X = _blobs() if X is None else X
+    half = X.shape[1] // 2
     mixed = pd.DataFrame(X).astype({0: np.float32})
-    blocks = pd.concat([pd.DataFrame(X[:, :3]),
-                        pd.DataFrame(X[:, 3:], columns=[3, 4, 5])], axis=1)
+    blocks = pd.concat([pd.DataFrame(X[:, :half]),
+                        pd.DataFrame(X[:, half:],
+                                     columns=range(half, X.shape[1]))], axis=1)
     frames = {"pandas float16": pd.DataFrame(X.astype(np.float16)),
               "pandas mixed": mixed, "pandas two blocks": blocks,
               "pandas Float32": pd.DataFrame(X).astype("Float32"),
@@ -76,6 +79,78 @@ def test_frame_converted_once_in_c_order(name, monkeypatch):
     ActiveFTSelector(5, max_iter=5, random_state=0).fit(frame)
     # The core selection works on the validated array, not a copy of it.
     assert seen == [True]
+
+
+def _fitted_on(frame):
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import RandomSelector
+
+    return BiLAFSampler(30, core_selector=RandomSelector(6, random_state=0),
+                        random_state=0).fit(frame)
+
+
+@pytest.mark.parametrize("name", list(_frames_to_convert()))
+def test_transform_of_a_frame_does_not_convert_it_whole(name):
+    """transform validated such a frame with fit's conversion, a copy of
+    the pool on every call, to return a few of its rows."""
+    import tracemalloc
+
+    X = np.random.RandomState(0).normal(size=(20_000, 32))
+    frame = _frames_to_convert(X)[name]
+    sampler = _fitted_on(frame)
+    selected = sampler.selected_indices_
+    # The frame's own rows in its dtype (float16 too), or the validated
+    # floats for the columns numpy reads as objects (nullable, pyarrow).
+    expected = (frame.iloc[selected] if hasattr(frame, "iloc")
+                else frame[selected]).to_numpy()
+    if expected.dtype == object:
+        expected = validate_pool(sampler, frame, reset=False)[selected]
+    sampler.transform(frame)  # imports and caches out of the measure
+    tracemalloc.start()
+    try:
+        out = sampler.transform(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+    # Blocks of rows, not the whole pool (5 MiB in float64).
+    assert peak < 0.4 * X.nbytes, peak
+
+
+@pytest.mark.parametrize("name", list(_frames_to_convert()))
+def test_transform_of_a_frame_refuses_what_it_refused(name):
+    """Checking the frame a block of rows at a time still refuses NaN, inf,
+    values whose squared distances overflow, another number of rows and
+    another pool, with the same errors."""
+    X = _blobs()
+    sampler = _fitted_on(_frames_to_convert(X)[name])
+    dtype = validate_pool(sampler, _frames_to_convert(X)[name], reset=False).dtype
+
+    def changed(value, at=(7, 2)):
+        values = X.copy()
+        values[at] = value
+        with np.errstate(over="ignore"):  # 1e300 in the float32 frames
+            return _frames_to_convert(values)[name]
+
+    with pytest.raises(ValueError, match=r"^X contains NaN in 1 row \(row 7\)"):
+        sampler.transform(changed(np.nan))
+    with pytest.raises(ValueError,
+                       match=r"^X contains infinite values in 1 row \(row 7\)"):
+        sampler.transform(changed(np.inf))
+    if dtype == np.float64:
+        with pytest.raises(ValueError, match=r"^X has values as large as 1e\+300"):
+            sampler.transform(changed(1e300))
+    with pytest.raises(ValueError, match="differ from those seen in fit"):
+        sampler.transform(changed(1e3, at=(int(sampler.selected_indices_[0]), 0)))
+    with pytest.raises(ValueError, match=r"X has 299 rows but BiLAFSampler "
+                                         r"was fitted on 300"):
+        sampler.transform(_frames_to_convert(X[:299])[name])
+    # (polars columns have names: scikit-learn's check of them comes first)
+    with pytest.raises(ValueError, match="X has 5 features, but BiLAFSampler "
+                                         "is expecting 6 features|yet now "
+                                         "missing:\n- column_5"):
+        sampler.transform(_frames_to_convert(X[:, :5])[name])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
