@@ -854,6 +854,75 @@ def pool_array(X, name="X"):
     return float_array(X, name)
 
 
+def frame_pool(X):
+    """A pandas or polars DataFrame as the array the estimators' validation
+    makes of it, with their errors; for code that draws or reads a pool
+    outside an estimator (no feature names are recorded).
+
+    Parameters
+    ----------
+    X : DataFrame
+        A pandas or polars DataFrame.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_features)
+        float32 for float16 and float32 columns (nullable and pyarrow ones
+        included), else float64: converted once, in C order, where numpy
+        cannot read the frame in place.  NaN and inf are not checked (the
+        caller's ``checked_finite`` says where they are).
+
+    Raises
+    ------
+    ValueError or TypeError
+        For columns of text, dates or other non-numbers, naming them, as the
+        estimators do.
+    """
+    _reject_unsupported_dtype(X)
+    try:
+        values = _frame_values_in_c_order(X, _frame_dtypes(X))
+        if values is None:
+            values = check_array(X, accept_sparse=False, dtype=_pool_dtype(X),
+                                 ensure_all_finite=False, input_name="X")
+    except (TypeError, ValueError) as exc:
+        clearer = _clearer_conversion_error(X, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
+    return values
+
+
+def checked_finite(values, X):
+    """Refuse NaN and inf in ``values``, the array made of X, as the
+    estimators do: naming the rows that hold them (and, for float16, the
+    cast that avoids them).
+
+    Parameters
+    ----------
+    values : ndarray
+        X as an array of numbers.
+    X : array-like or DataFrame
+        What was given, for the error message.
+
+    Returns
+    -------
+    values : ndarray
+        ``values`` itself.
+    """
+    try:
+        # scikit-learn's check sums the values, which overflows (inf - inf:
+        # numpy's "invalid value" warning) for finite values near the
+        # dtype's maximum; the check itself is unaffected.
+        with np.errstate(over="ignore", invalid="ignore"):
+            assert_all_finite(values, input_name="X")
+    except ValueError as exc:
+        clearer = _clearer_conversion_error(X, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
+    return values
+
+
 def _non_numeric_hint(X, name="X"):
     """Where X holds something that is not a number, and what to do: for a
     DataFrame, its columns that are not numbers; for a 2-D object array,

@@ -17,10 +17,11 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, quoted, rows_named
+from .base import _frame_dtypes, checked_finite, frame_pool
 
 __all__ = ["SelectionDisplay"]
 
@@ -220,9 +221,16 @@ def _rescaling_exponent(X):
 def _checked_pool(X, projection):
     """X as a finite numeric array, as every projection got it before, or
     as given when it is of another kind (texts, sparse rows, columns of
-    strings) and the projection is the caller's, which may take it."""
+    strings) and the projection is the caller's, which may take it.
+
+    A DataFrame becomes the array the estimators make of it (float32 kept,
+    one copy in C order), with their errors (the columns that are not
+    numbers, the rows that hold NaN): check_array made a float64 copy of
+    nullable float32 columns, in Fortran order.
+    """
     try:
-        X = check_array(X, input_name="X", ensure_all_finite=False)
+        values = (frame_pool(X) if _frame_dtypes(X) is not None
+                  else check_array(X, input_name="X", ensure_all_finite=False))
     except (TypeError, ValueError) as exc:
         if not isinstance(projection, str):
             return X
@@ -234,12 +242,7 @@ def _checked_pool(X, projection):
             "TfidfVectorizer(), TruncatedSVD(2)) for texts, or coordinates "
             "of shape (n_samples, 2)."
         ) from exc
-    # scikit-learn's finiteness check sums X, which overflows (inf - inf:
-    # numpy's "invalid value" warning) for finite values near the dtype's
-    # maximum; the check itself is unaffected.
-    with np.errstate(over="ignore", invalid="ignore"):
-        assert_all_finite(X, input_name="X")
-    return X
+    return checked_finite(values, X)
 
 
 def _project(X, n_samples, projection, random_state):

@@ -394,8 +394,77 @@ def test_projection_of_the_caller_still_gets_a_numeric_pool_as_an_array(pool,
     np.testing.assert_array_equal(display.embedding, X[:, :2])
     X_nan = X.copy()
     X_nan[4, 1] = np.nan
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=r"X contains NaN in 1 row \(row 4\)"):
         SelectionDisplay.from_estimator(sampler, X_nan, projection=first_two)
+
+
+def _frame_kinds(X):
+    """Frames the estimators convert themselves (one copy, C order, float32
+    kept): nullable and pyarrow float32 columns, float16, two blocks."""
+    pd = pytest.importorskip("pandas")
+    frames = {"Float32": pd.DataFrame(X.astype(np.float32)).astype("Float32"),
+              "float16": pd.DataFrame(X.astype(np.float16)),
+              "two blocks": pd.concat(
+                  [pd.DataFrame(X[:, :2]),
+                   pd.DataFrame(X[:, 2:], columns=range(2, X.shape[1]))], axis=1)}
+    try:
+        import pyarrow  # noqa: F401
+
+        frames["float[pyarrow]"] = pd.DataFrame(X.astype(np.float32)).astype(
+            "float[pyarrow]")
+    except (ImportError, TypeError):
+        pass
+    return frames
+
+
+@pytest.mark.parametrize("kind", list(_frame_kinds(np.zeros((1, 5)))))
+def test_frame_reaches_the_projection_as_the_estimators_convert_it(pool, sampler,
+                                                                  kind):
+    """check_array made a Fortran-ordered float64 copy of a Float32 or
+    float[pyarrow] frame (twice its float32 values), and kept a float16 one
+    in float16: the projection got another array than the estimators."""
+    from sklearn_bilaf.base import validate_pool
+
+    X, _ = pool
+    frame = _frame_kinds(X)[kind]
+    seen = []
+
+    def first_two(Z):
+        seen.append(Z)
+        return Z[:, :2]
+
+    SelectionDisplay.from_estimator(sampler, frame, projection=first_two)
+    expected = validate_pool(BiLAFSampler(5), frame)
+    assert seen[0].dtype == expected.dtype
+    assert seen[0].flags.c_contiguous
+    np.testing.assert_array_equal(seen[0], expected)
+
+
+def test_bad_frame_gets_the_estimators_errors(pool, sampler):
+    """A text or date column, NaN, pd.NA and inf in a frame were told in
+    numpy's and scikit-learn's words ("could not convert string to float",
+    "Input X contains NaN.", a DTypePromotionError), not in the
+    estimators' (which column, which rows)."""
+    pd = pytest.importorskip("pandas")
+    X, _ = pool
+    columns = list("abcde")
+    text = pd.DataFrame(X, columns=columns).assign(e=["red"] * len(X))
+    with pytest.raises(ValueError, match=r"The column \['e'\] of X holds values "
+                                         r"that are not numbers.*"
+                                         r"projection='pca' is fitted on X"):
+        SelectionDisplay.from_estimator(sampler, text)
+    dates = pd.DataFrame(X, columns=columns).assign(
+        e=pd.date_range("2020-01-01", periods=len(X)))
+    with pytest.raises(ValueError, match=r"X holds dates or times in column 'e'"):
+        SelectionDisplay.from_estimator(sampler, dates)
+    for value, what in [(np.nan, "NaN"), (pd.NA, "NaN"),
+                        (np.inf, "infinite values")]:
+        frame = pd.DataFrame(X, columns=columns).astype(
+            "Float64" if value is pd.NA else np.float16)
+        frame.iloc[4, 1] = value
+        with pytest.raises(ValueError, match=rf"^X contains {what} in 1 row "
+                                             r"\(row 4\): embeddings must be"):
+            SelectionDisplay.from_estimator(sampler, frame, projection=_identity)
 
 
 def test_unfitted_sampler_is_refused(pool):
