@@ -842,7 +842,8 @@ def pool_array(X, name="X"):
     for a DataFrame of float16 and float32 columns the float array it holds
     (float32, or float16 when all are), which the function then computes
     in as it does for that array: a float64 copy was twice the size, and
-    gave other results than the array."""
+    gave other results than the array.  A DataFrame of pandas' nullable or
+    pyarrow float columns is converted a block of rows at a time."""
     columns = _frame_dtypes(X)
     if columns and _pool_dtype(X) is np.float32:
         # pandas' nullable and pyarrow columns give their numpy dtype.
@@ -851,6 +852,12 @@ def pool_array(X, name="X"):
                      for _, dtype in columns), key=lambda dtype: dtype.itemsize)
         values = _frame_values_in_c_order(X, columns, dtype)
         return values if values is not None else float_array(X, name, dtype=dtype)
+    if columns and any(_is_float_extension(dtype) for _, dtype in columns):
+        # numpy converts nullable and pyarrow columns through an array of
+        # Python floats, five times a float64 pool at its peak.
+        values = _frame_values_in_c_order(X, columns, np.dtype(np.float64))
+        if values is not None:
+            return values
     return float_array(X, name)
 
 

@@ -206,6 +206,32 @@ def test_missing_value_in_nullable_frame_is_named(name):
         isolation_radii(frame)
 
 
+@pytest.mark.parametrize("name", ["Float64", "pandas double[pyarrow]"])
+def test_public_functions_read_a_float64_nullable_frame_without_objects(name):
+    """The public functions' conversion of a Float64 or double[pyarrow]
+    frame went through numpy's, an array of Python floats: five times the
+    pool at its peak."""
+    import tracemalloc
+
+    from sklearn_bilaf.base import pool_array
+
+    X = np.random.RandomState(0).normal(size=(20_000, 32))
+    frames = _nullable_frames(X)
+    if name not in frames:
+        pytest.skip("pyarrow is optional: this case is a pyarrow frame")
+    frame = frames[name]
+    tracemalloc.start()
+    try:
+        values = pool_array(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(values, X)
+    assert values.dtype == np.float64 and values.flags.c_contiguous
+    # The array, and a block of rows converted at a time.
+    assert peak < 2.5 * X.nbytes, peak / X.nbytes
+
+
 def _float32_frames():
     X = _blobs().astype(np.float32)
     frames = [pd.DataFrame(X), pd.DataFrame(X).astype("Float32")]
