@@ -43,6 +43,8 @@ from ._threads import (
     one_blas_thread_in_task,
 )
 from .base import (
+    _frame_dtypes,
+    _is_float_extension,
     float_array,
     not_whole_hint,
     pool_array,
@@ -335,7 +337,12 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"{name} is a sparse matrix; the distances need dense rows. "
                 f"Convert it with {name}.toarray()."
             )
-        if np.iscomplexobj(values):
+        columns = _frame_dtypes(values)
+        # A frame's column dtypes say whether it may hold complex numbers:
+        # np.iscomplexobj would convert the whole frame to find out.
+        if ((columns is None or any(getattr(dtype, "kind", "O") == "c"
+                                    for _, dtype in columns))
+                and np.iscomplexobj(values)):
             # numpy would drop the imaginary parts, with only a warning.
             raise ValueError(
                 f"{name} must hold real numbers; got dtype "
@@ -344,7 +351,12 @@ def outside_distances(rows, own_label, core_rows, metric):
             )
         # Text read as numbers, dates as days: refused as the estimators do.
         refuse_non_numbers(values, name)
-        array = np.asarray(values)
+        if name == "rows" and columns and any(
+                _is_float_extension(dtype) for _, dtype in columns):
+            # numpy reads nullable and pyarrow columns as Python floats.
+            array = pool_array(values, name)
+        else:
+            array = np.asarray(values)
         if name == "core_rows" or array.dtype.kind not in "biuf":
             array = float_array(values, name)
         arrays.append(array)

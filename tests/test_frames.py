@@ -232,6 +232,44 @@ def test_public_functions_read_a_float64_nullable_frame_without_objects(name):
     assert peak < 2.5 * X.nbytes, peak / X.nbytes
 
 
+def test_outside_distances_reads_a_nullable_frame_as_floats():
+    """outside_distances read a frame of nullable rows through arrays of
+    Python floats (twice: to look for complex numbers, then to convert):
+    18 times a float32 pool at its peak."""
+    import tracemalloc
+
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).normal(size=(20_000, 32)).astype(np.float32)
+    labels = np.arange(X.shape[0]) % 3
+    cores = X[:3].astype(np.float64)
+    peaks = {}
+    for rows in (X, pd.DataFrame(X).astype("Float32")):
+        outside_distances(rows, labels, cores, "euclidean")
+        tracemalloc.start()
+        try:
+            got = outside_distances(rows, labels, cores, "euclidean")
+            peaks[type(rows)] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        if rows is X:
+            expected = got
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # One float32 copy of the rows more than for the array.
+    extra = peaks[pd.DataFrame] - peaks[np.ndarray]
+    assert extra < 1.3 * X.nbytes, extra / X.nbytes
+
+
+def test_outside_distances_refuses_a_complex_frame_as_before():
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    frame = pd.DataFrame(_blobs(20)).astype({1: np.complex128})
+    with pytest.raises(ValueError, match=r"^rows must hold real numbers; got "
+                                         r"dtype complex128"):
+        outside_distances(frame, np.zeros(20, dtype=int), _blobs(2), "euclidean")
+
+
 def _float32_frames():
     X = _blobs().astype(np.float32)
     frames = [pd.DataFrame(X), pd.DataFrame(X).astype("Float32")]
