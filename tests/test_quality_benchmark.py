@@ -1917,3 +1917,54 @@ def test_benchmarks_page_best_of_three_starts_figures():
                for b in budgets for s in (0, 1, 2))
     words = {2: "two", 7: "seven"}
     assert f"{words[9 - same]} of the nine runs kept another start" in text
+
+
+def test_boundary_diagnostics_print_the_benchmarks_page_table():
+    # The recorded diagnostics stay readable without any dataset.
+    path = SCRIPT.parent / "boundary_diagnostics.py"
+    done = subprocess.run([sys.executable, str(path), "--rst"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for text in ("WordNet 5 %", "F-MNIST 1 %", "its boundary samples",
+                 "ActiveFT (K = B)", "BiLAF, K = 2 %"):
+        assert text in done.stdout
+
+
+def test_boundary_diagnostics_match_a_direct_count():
+    """The label-based shares of boundary_diagnostics.py, on digits, against
+    a row-by-row recount."""
+    import numpy as np
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import ActiveFTSelector
+
+    D = _study_module("boundary_diagnostics")
+    pool = D.Pool(D.Q.load_digits_split())
+    sampler = BiLAFSampler(60, core_selector=ActiveFTSelector(12, random_state=0),
+                           random_state=0).fit(pool.X)
+    got = D.pseudo_class_diagnostics(pool, sampler)
+
+    y, labels, cores = pool.y, sampler.labels_, sampler.core_indices_
+    majority = [np.bincount(y[labels == c], minlength=10).argmax()
+                for c in range(cores.size)]
+    boundary = [i for i in sampler.selected_indices_ if i not in set(cores)]
+    cross = border = 0
+    for i in boundary:
+        own = labels[i]
+        cross += y[i] != y[cores[own]]
+        distances = np.linalg.norm(pool.X[cores] - pool.X[i], axis=1)
+        distances[own] = np.inf
+        border += majority[own] != majority[int(np.argmin(distances))]
+    assert len(boundary) == 48
+    assert got["core_cross"] == pytest.approx(cross / len(boundary))
+    assert got["class_border"] == pytest.approx(border / len(boundary))
+    purity = sum(np.bincount(y[labels == c]).max() for c in range(cores.size))
+    assert got["pseudo_purity"] == pytest.approx(purity / y.size)
+    assert got["pseudo_per_class"] == pytest.approx(12 / len(set(majority)))
+
+    picks = sampler.selected_indices_
+    neighbours = pool.index.kneighbors(pool.X[picks], return_distance=False)
+    expected = np.mean([np.mean(y[row[1:]] != y[i])
+                        for i, row in zip(picks, neighbours, strict=True)])
+    assert pool.knn_disagree(picks) == pytest.approx(expected)
+    assert pool.class_tv(np.arange(y.size)) == pytest.approx(0.0)
