@@ -37,7 +37,7 @@ from ._distances import (
     sq_norms,
 )
 from ._kernels import absorb_columns, densities, idc_order, row_means
-from ._text import counted, quoted
+from ._text import counted, quoted, quoted_value
 from ._threads import one_thread
 from .base import (
     Count,
@@ -211,7 +211,7 @@ def _checked_denoising(result, pseudo_class, name):
         raise ValueError(
             f"{name} must return n_kept, a whole number of members to keep "
             f"between 0 and the class's {counted(n, 'member')}; got "
-            f"{n_kept!r}."
+            f"{quoted_value(n_kept)}."
         )
     # The core is always kept, so 0 keeps the core alone.
     n_kept = max(1, int(n_kept))

@@ -721,6 +721,18 @@ def test_custom_denoiser_output_is_checked(result, error, match):
              denoiser=_BrokenDenoiser(result))
 
 
+@pytest.mark.parametrize("n_kept, shown", [(np.float64(2.5), "2.5"),
+                                             (np.int64(-3), "-3"),
+                                             (np.longdouble(2.5), "2.5")])
+def test_custom_denoiser_numpy_n_kept_is_quoted_as_a_number(n_kept, shown):
+    # Under numpy 2 its repr read "got np.float64(2.5)." or
+    # "np.longdouble('2.5')".
+    with pytest.raises(ValueError) as info:
+        _fit(_blobs(60), budget=12, core_selector=RandomSelector(2),
+             denoiser=_BrokenDenoiser(lambda n, c: (np.arange(n), n_kept)))
+    assert str(info.value).endswith(f" members; got {shown}.")
+
+
 class _OverridingDenoiser(BaseDenoiser):
     """A user's denoiser that overrides denoise_class, which the sampler
     calls, instead of rank_class."""
