@@ -1142,9 +1142,11 @@ def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"
     pass: a negative or fractional pool size gave 1 core silently, and None,
     a string or NaN failed in the arithmetic."""
     if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be an int ({what}); got {value!r}.")
+        raise TypeError(
+            f"{name} must be an int ({what}); got {quoted_value(value)}.")
     if value < 1:
-        raise ValueError(f"{name} must be at least 1 ({what}); got {value!r}.")
+        raise ValueError(
+            f"{name} must be at least 1 ({what}); got {quoted_value(value)}.")
     return int(value)
 
 
@@ -1188,9 +1190,12 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         If ``value`` is a bool or not a number (None, a list), or
         ``n_samples`` or ``cap`` is not an int.
     """
+    # A numpy scalar as the Python value it holds: under numpy 2 its repr
+    # read budget=np.int64(300).
+    shown = quoted_value(value)
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(
-            f"{name}={value!r} is a bool; pass an int count or a float fraction "
+            f"{name}={shown} is a bool; pass an int count or a float fraction "
             "of the pool."
         )
     # Public, so its pool size and cap are checked as the counts themselves
@@ -1200,17 +1205,18 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     n_samples = _pool_size(n_samples)
     if cap is not None:
         if not isinstance(cap, Integral) or isinstance(cap, bool | np.bool_):
-            raise TypeError(f"cap={cap!r} is not an int; pass the largest count "
-                            "allowed (e.g. the budget), at least 1.")
+            raise TypeError(f"cap={quoted_value(cap)} is not an int; pass the "
+                            "largest count allowed (e.g. the budget), at least 1.")
         if cap < 1:
-            raise ValueError(f"cap={cap!r} is not a valid count; pass at least 1.")
+            raise ValueError(f"cap={quoted_value(cap)} is not a valid count; "
+                             "pass at least 1.")
     if isinstance(value, str):
         if value != "auto" or auto is None:
             accepted = ("an int count, a float fraction of the pool or 'auto'"
                         if auto is not None else
                         "an int count or a float fraction of the pool")
             raise ValueError(
-                f"{name}={value!r} is not a valid count; pass {accepted}.")
+                f"{name}={shown} is not a valid count; pass {accepted}.")
         count = max(1, auto(n_samples))
         if cap is not None:
             count = min(count, cap)
@@ -1222,22 +1228,22 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     if isinstance(value, Integral):
         count = int(value)
         if count < 1:
-            raise ValueError(f"{name}={value!r} is not a valid count; {in_range}")
+            raise ValueError(f"{name}={shown} is not a valid count; {in_range}")
     elif isinstance(value, Real):
         if not 0.0 < float(value) <= 1.0:
             raise ValueError(
-                f"{name}={value!r} is not a valid fraction; {in_range}")
+                f"{name}={shown} is not a valid fraction; {in_range}")
         count = max(1, int(n_samples * float(value)))
     else:
         accepted = ("an int count, a float fraction of the pool or 'auto'"
                     if auto is not None else
                     "an int count or a float fraction of the pool")
-        raise TypeError(f"{name}={value!r} is not a number; pass {accepted}.")
+        raise TypeError(f"{name}={shown} is not a number; pass {accepted}.")
     # A cap smaller than the pool is the limit to name: lowering the count
     # to the pool's size would still fail against it.
     if count > n_samples and not (cap is not None and cap < n_samples):
         raise ValueError(
-            f"{name}={value!r} asks for {counted(count, 'sample')} but the pool "
+            f"{name}={shown} asks for {counted(count, 'sample')} but the pool "
             f"has only {counted(n_samples, 'sample')}. Lower {name} or "
             "pass a larger pool"
             + (f"; in cross-validation, where each fold's pool is smaller, a "
@@ -1246,7 +1252,7 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         )
     if cap is not None and count > cap:
         raise ValueError(
-            f"{name}={value!r} gives {count} samples, more than the budget of "
+            f"{name}={shown} gives {count} samples, more than the budget of "
             f"{cap}. The number of core samples must not exceed the budget: "
             f"lower {name} or raise the budget."
         )

@@ -2552,8 +2552,10 @@ def test_resolve_count_refuses_values_out_of_range(value, kind):
 
     accepted = (r"pass an int count \(at least 1\) or a float fraction of the "
                 r"pool in \(0, 1\]")
+    # A numpy scalar is quoted as the Python value it holds.
+    shown = repr(value.item() if isinstance(value, np.generic) else value)
     with pytest.raises(ValueError,
-                       match=rf"^budget={re.escape(repr(value))} is not a valid "
+                       match=rf"^budget={re.escape(shown)} is not a valid "
                              rf"{kind}; {accepted}\.$"):
         resolve_count(value, 10, name="budget")
     with pytest.raises(ValueError, match=r"^cap=0 is not a valid count"):
@@ -2600,6 +2602,42 @@ def test_resolve_count_checks_its_pool_size_and_cap(kwargs, error, match):
             resolve_count("auto", kwargs["n_samples"], name="n_cores",
                           auto=default_n_cores)
     assert resolve_count(3, np.int64(100), name="budget", cap=np.int32(5)) == 3
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda rc: rc(np.int64(30), 10, name="budget"), "budget=30 asks for 30"),
+    (lambda rc: rc(np.float64(2.5), 10, name="budget"),
+     "budget=2.5 is not a valid fraction"),
+    (lambda rc: rc(np.longdouble(2.5), 10, name="budget"),
+     "budget=2.5 is not a valid fraction"),
+    (lambda rc: rc(np.float32(0.0), 10, name="budget"),
+     "budget=0.0 is not a valid fraction"),
+    (lambda rc: rc(np.True_, 10, name="budget"), "budget=True is a bool"),
+    (lambda rc: rc(np.str_("all"), 10, name="budget"),
+     "budget='all' is not a valid count"),
+    (lambda rc: rc(3, 10, name="n_cores", cap=np.int64(0)),
+     "cap=0 is not a valid count"),
+    (lambda rc: rc(np.int64(5), 10, name="n_cores", cap=3),
+     "n_cores=5 gives 5 samples"),
+    (lambda rc: rc(3, np.int64(0), name="budget"),
+     r"n_samples must be at least 1 \(a number of rows, e\.g\. "
+     r"X\.shape\[0\]\); got 0\."),
+], ids=["too many", "fraction", "long double", "float32", "bool", "str",
+        "cap", "above cap", "pool size"])
+def test_resolve_count_quotes_numpy_scalars_as_plain_values(call, message):
+    # Under numpy 2 their repr read "budget=np.int64(30) asks for 30
+    # samples", "cap=np.int64(0)", "budget=np.True_", "budget=np.str_('all')".
+    from sklearn_bilaf.base import resolve_count
+
+    with pytest.raises((ValueError, TypeError), match="^" + message):
+        call(resolve_count)
+
+
+def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
+    # scikit-learn's parameter check lets np.int64 through; the pool is
+    # only compared with it in fit.
+    with pytest.raises(ValueError, match=r"^budget=100 asks for 100 samples"):
+        BiLAFSampler(np.int64(100)).fit(_blobs(40))
 
 
 def test_n_cores_above_both_pool_and_budget_is_told_the_budget():
@@ -3017,8 +3055,8 @@ def test_resolve_count_refuses_a_bool():
     """True is an int to Python, but not a count: refused, not taken as 1."""
     from sklearn_bilaf.base import resolve_count
 
-    for value in (True, np.bool_(False)):
-        with pytest.raises(TypeError, match=rf"^budget={value!r} is a bool; pass "
+    for value, shown in ((True, "True"), (np.bool_(False), "False")):
+        with pytest.raises(TypeError, match=rf"^budget={shown} is a bool; pass "
                                             r"an int count or a float fraction "
                                             r"of the pool\.$"):
             resolve_count(value, 10, name="budget")
