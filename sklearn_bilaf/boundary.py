@@ -35,7 +35,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._distances import prepare
 from ._kernels import iterative_boundary_picks
-from ._text import counted, quoted, rows_named
+from ._text import counted, quoted, quoted_value, rows_named
 from ._threads import one_thread
 from .base import (
     Number,
@@ -362,7 +362,8 @@ def _check_select_class_arguments(pseudo_class, budget):
             or not 1 <= whole <= n):
         raise ValueError(
             f"budget must be an int in [1, {n}] (pseudo-class "
-            f"{pseudo_class.label} has {counted(n, 'member')}); got {budget!r}."
+            f"{pseudo_class.label} has {counted(n, 'member')}); got "
+            f"{quoted_value(budget)}."
         )
     for name in ("inside_distance", "outside_distance", "opponent"):
         value = getattr(pseudo_class, name)

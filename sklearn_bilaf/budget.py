@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._text import counted
+from ._text import counted, quoted_value
 from .base import not_whole_hint, whole_numbers
 
 __all__ = ["allocate_budget"]
@@ -93,7 +93,7 @@ def allocate_budget(sizes, budget):
     if not isinstance(budget, Integral) or isinstance(budget, bool | np.bool_):
         raise TypeError(
             f"budget must be an int, the number of samples to split; got "
-            f"{budget!r}."
+            f"{quoted_value(budget)}."
         )
     budget = int(budget)
     sizes = counts

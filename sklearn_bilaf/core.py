@@ -47,7 +47,7 @@ from ._distances import (
     unusable_rows,
     working_memory_bytes,
 )
-from ._text import counted, quoted, rows_counted, rows_named
+from ._text import counted, quoted, quoted_value, rows_counted, rows_named
 from ._threads import (
     blas_threads,
     kmeans_openmp_threads,
@@ -223,8 +223,8 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     if (not isinstance(n_neighbors, Integral)
             or isinstance(n_neighbors, bool | np.bool_) or n_neighbors < 1):
         raise ValueError(
-            f"n_neighbors={n_neighbors!r} is not a valid neighbour rank; pass "
-            "an int of at least 1.")
+            f"n_neighbors={quoted_value(n_neighbors)} is not a valid neighbour "
+            "rank; pass an int of at least 1.")
     return _isolation_radii(X, n_neighbors)
 
 
@@ -304,17 +304,18 @@ def least_isolated_rows(X, share, n_keep_at_least=1):
     """
     X = _checked_isolation_pool(X)
     if isinstance(share, bool | np.bool_) or not isinstance(share, Real):
-        raise TypeError(f"share={share!r} is not a number; pass a float in [0, 1).")
+        raise TypeError(f"share={quoted_value(share)} is not a number; pass a "
+                        "float in [0, 1).")
     if not 0.0 <= share < 1.0:
-        raise ValueError(f"share={share!r} is not a valid share; pass a float "
-                         "in [0, 1).")
+        raise ValueError(f"share={quoted_value(share)} is not a valid share; "
+                         "pass a float in [0, 1).")
     if (not isinstance(n_keep_at_least, Integral)
             or isinstance(n_keep_at_least, bool | np.bool_)):
-        raise TypeError(f"n_keep_at_least={n_keep_at_least!r} is not an int; "
-                        "pass the number of rows to keep, at least 1.")
+        raise TypeError(f"n_keep_at_least={quoted_value(n_keep_at_least)} is "
+                        "not an int; pass the number of rows to keep, at least 1.")
     if n_keep_at_least < 1:
-        raise ValueError(f"n_keep_at_least={n_keep_at_least!r} is not a valid "
-                         "count; pass at least 1.")
+        raise ValueError(f"n_keep_at_least={quoted_value(n_keep_at_least)} is "
+                         "not a valid count; pass at least 1.")
     return _least_isolated_rows(X, share, n_keep_at_least)
 
 

@@ -35,7 +35,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._text import counted, quoted, rows_counted
+from ._text import counted, quoted, quoted_value, rows_counted
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -375,7 +375,7 @@ def outside_distances(rows, own_label, core_rows, metric):
               else whole_numbers(own_label))
     if labels is None or labels.ndim > 1 or (labels.ndim == 1
                                               and labels.shape != (n,)):
-        got = (repr(own_label) if np.ndim(own_label) == 0 else
+        got = (quoted_value(own_label) if np.ndim(own_label) == 0 else
                f"an array of dtype {np.asarray(own_label).dtype} and shape "
                f"{np.shape(own_label)}")
         raise ValueError(
@@ -554,7 +554,7 @@ class PseudoClass:
         if count is None or count < 1:
             raise ValueError(
                 "n_classes must be the number of pseudo-classes in the pool, "
-                f"an int of at least 1; got {n_classes!r}."
+                f"an int of at least 1; got {quoted_value(n_classes)}."
             )
         number = _whole_int(label)
         if number is None or not 0 <= number < count:
@@ -565,7 +565,7 @@ class PseudoClass:
                         f"number of pseudo-classes in the pool (now {count}).")
             raise ValueError(
                 "label must be the pseudo-class number, an int in "
-                f"[0, {count - 1}]; got {label!r}.{hint}"
+                f"[0, {count - 1}]; got {quoted_value(label)}.{hint}"
             )
         self.label = number
         array = np.asarray(indices)
@@ -587,7 +587,7 @@ class PseudoClass:
                 or not 0 <= core_position < n):
             raise ValueError(
                 f"core_position must be the core's local position, an int in "
-                f"[0, {n - 1}]; got {core_position!r}."
+                f"[0, {n - 1}]; got {quoted_value(core_position)}."
             )
         self.core_position = int(core_position)
         if X is not None:

@@ -2640,6 +2640,60 @@ def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
         BiLAFSampler(np.int64(100)).fit(_blobs(40))
 
 
+def _public_numpy_scalar_arguments():
+    """Calls of the public functions with a numpy scalar argument they
+    refuse, each with what their message must say of it."""
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.core import isolation_radii, least_isolated_rows
+    from sklearn_bilaf.pseudo_classes import PseudoClass, outside_distances
+
+    X = _blobs(20)
+
+    def member(**kwargs):
+        args = dict(label=0, indices=np.arange(5), core_position=0, X=X[:5],
+                    metric="euclidean") | kwargs
+        return PseudoClass(**args)
+
+    return {
+        "allocate_budget": (lambda: allocate_budget([3, 2], np.float64(2.0)),
+                            "samples to split; got 2.0."),
+        "isolation_radii": (lambda: isolation_radii(X, n_neighbors=np.int64(0)),
+                            "n_neighbors=0 is not"),
+        "share": (lambda: least_isolated_rows(X, np.float64(1.5)),
+                  "share=1.5 is not a valid share"),
+        "bool share": (lambda: least_isolated_rows(X, np.True_),
+                       "share=True is not a number"),
+        "n_keep_at_least": (lambda: least_isolated_rows(X, 0.1, np.int64(0)),
+                            "n_keep_at_least=0 is not a valid count"),
+        "float n_keep_at_least": (
+            lambda: least_isolated_rows(X, 0.1, np.float64(2.0)),
+            "n_keep_at_least=2.0 is not an int"),
+        "n_classes": (lambda: member(n_classes=np.int64(0)),
+                      "at least 1; got 0."),
+        "label": (lambda: member(label=np.int64(3), n_classes=2),
+                  "[0, 1]; got 3. A label"),
+        "core_position": (lambda: member(core_position=np.int64(7)),
+                          "[0, 4]; got 7."),
+        "own_label": (lambda: outside_distances(X[:5], np.float64(1.5), X[:2],
+                                                "euclidean"),
+                      "per row (5); got 1.5. 1.5 is not"),
+        "select_class": (lambda: BoundarySelector().select_class(member(),
+                                                                 np.int64(9)),
+                         "has 5 members); got 9."),
+    }
+
+
+@pytest.mark.parametrize("case", list(_public_numpy_scalar_arguments()))
+def test_public_functions_quote_numpy_scalar_arguments_as_plain_values(case):
+    # Under numpy 2 their repr read "got np.float64(2.0)", "np.int64(0)",
+    # "np.True_".
+    call, message = _public_numpy_scalar_arguments()[case]
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert message in str(info.value)
+    assert "np." not in str(info.value)
+
+
 def test_n_cores_above_both_pool_and_budget_is_told_the_budget():
     # "Lower n_cores or pass a larger pool": lowering it to the pool size
     # then failed against the budget, and a larger pool could not help.
