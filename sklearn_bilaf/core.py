@@ -1988,7 +1988,7 @@ class ActiveFTSelector(BaseCoreSelector):
             if wanted != init.size:
                 raise ValueError(
                     f"init has {counted(init.size, 'index', 'indices')} but "
-                    f"n_cores={self.n_cores!r} asks for "
+                    f"n_cores={quoted_value(self.n_cores)} asks for "
                     f"{counted(wanted, 'centroid')}. Pass n_cores='auto' (or "
                     f"{init.size}) with this init."
                 )
@@ -2036,9 +2036,10 @@ class ActiveFTSelector(BaseCoreSelector):
             return
         raise ValueError(
             f"ActiveFT left the floating-point range at iteration {t}: {what} "
-            f"(temperature={self.temperature!r}, "
-            f"learning_rate={self.learning_rate!r}). Pass a larger temperature "
-            "or a smaller learning_rate (the paper's are 0.07 and 1e-3)."
+            f"(temperature={quoted_value(self.temperature)}, "
+            f"learning_rate={quoted_value(self.learning_rate)}). Pass a larger "
+            "temperature or a smaller learning_rate (the paper's are 0.07 and "
+            "1e-3)."
         )
 
     def _exclusion_share(self, n_samples, has_init_array):
@@ -2050,9 +2051,9 @@ class ActiveFTSelector(BaseCoreSelector):
             return AUTO_EXCLUDE_ISOLATED
         if share > 0 and has_init_array:
             raise ValueError(
-                f"exclude_isolated={share!r} cannot be combined with an init "
-                "array: the given starting samples might be among the rows it "
-                "leaves out. Pass exclude_isolated=0 (or 'auto') with init "
+                f"exclude_isolated={quoted_value(share)} cannot be combined with an "
+                "init array: the given starting samples might be among the rows "
+                "it leaves out. Pass exclude_isolated=0 (or 'auto') with init "
                 "indices."
             )
         return float(share)

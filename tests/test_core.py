@@ -1163,6 +1163,27 @@ def test_activeft_refuses_parameters_that_overflow(dtype, params, what):
     assert "Pass a larger temperature or a smaller learning_rate" in message
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("params, message", [
+    (dict(n_cores=np.int64(4), init=[0, 1, 2]), "but n_cores=4 asks for"),
+    (dict(n_cores=4, exclude_isolated=np.float64(0.05), init=[0, 1, 2, 3]),
+     "exclude_isolated=0.05 cannot be combined"),
+    (dict(n_cores=4, temperature=np.float64(1e-160)),
+     "(temperature=1e-160, learning_rate=0.001)"),
+    (dict(n_cores=4, learning_rate=np.float64(1e160)),
+     "(temperature=0.07, learning_rate=1e+160)"),
+])
+def test_activeft_quotes_numpy_scalar_parameters_as_plain_values(params, message):
+    # scikit-learn's parameter check lets numpy scalars through, and their
+    # repr read "n_cores=np.int64(4)" or "temperature=np.float64(1e-160)"
+    # under numpy 2.
+    selector = ActiveFTSelector(max_iter=5, random_state=0, **params)
+    with pytest.raises(ValueError) as info:
+        selector.fit(_blobs(n=80, d=6, dtype=np.float64))
+    assert message in str(info.value)
+    assert "np." not in str(info.value)
+
+
 def test_activeft_refuses_zero_rows():
     X = _blobs()
     X[10] = 0
