@@ -707,7 +707,8 @@ def nearest_unused(X, centres, metric="euclidean"):
     [1, 2, 3]
     """
     if metric not in ("euclidean", "cosine"):
-        raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
+        raise ValueError("metric must be 'euclidean' or 'cosine'; got "
+                         f"{quoted_value(metric)}.")
     refuse_sparse(X)
     if hasattr(centres, "format") and hasattr(centres, "tocsr"):
         # numpy failed on it with "setting an array element with a sequence".

@@ -140,7 +140,8 @@ def _check_metric(metric):
     """Refuse a metric other than the two the distances support: any other
     value (a typo such as "Cosine") would be computed as Euclidean."""
     if not isinstance(metric, str) or metric not in ("euclidean", "cosine"):
-        raise ValueError(f"metric must be 'euclidean' or 'cosine'; got {metric!r}.")
+        raise ValueError("metric must be 'euclidean' or 'cosine'; got "
+                         f"{quoted_value(metric)}.")
 
 
 def _refuse_zero_rows_of_pool(X, metric):

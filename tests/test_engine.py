@@ -352,6 +352,25 @@ def test_stage_2_functions_refuse_an_unknown_metric(metric):
         PseudoClass(0, np.arange(10), 1, X, metric)
 
 
+def test_an_unknown_metric_read_from_an_array_is_quoted_as_a_string():
+    # A numpy string (a setting read back from an .npz, say) was quoted as
+    # np.str_('Cosine') under numpy 2.
+    from sklearn_bilaf.core import nearest_unused
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    metric = np.array(["Cosine"])[0]
+    match = r"^metric must be 'euclidean' or 'cosine'; got 'Cosine'\.$"
+    with pytest.raises(ValueError, match=match):
+        assign_pseudo_classes(X, [1, 4], metric=metric)
+    with pytest.raises(ValueError, match=match):
+        outside_distances(X, 0, X[[1, 4]], metric)
+    with pytest.raises(ValueError, match=match):
+        PseudoClass(0, np.arange(10), 1, X, metric)
+    with pytest.raises(ValueError, match=match):
+        nearest_unused(X, X[:2], metric=metric)
+
+
 @pytest.mark.parametrize("args, match", [
     # Silently wrong before: cores with other features, a label that
     # excluded no core, a fractional label truncated to class 0.
