@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._text import counted
+from ._text import counted, quoted_value
 from .base import fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
@@ -476,13 +476,13 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     raise
                 # The classifier's own message ("needs samples of at least 2
                 # classes") does not say why: the sampler chose without labels.
-                label = labels[0].item() if hasattr(labels[0], "item") else labels[0]
                 raise ValueError(
                     f"{'The' if len(indices) == 1 else 'All'} "
                     f"{counted(len(indices), 'row')} the sampler selected "
                     f"{'has' if len(indices) == 1 else 'have'} the "
-                    f"label {label!r} (it selects without looking at labels), "
-                    f"and {type(estimator).__name__} failed on a single class: "
+                    f"label {quoted_value(labels[0])} (it selects without "
+                    f"looking at labels), and {type(estimator).__name__} "
+                    "failed on a single class: "
                     f"{str(exc).rstrip('.')}. Raise the sampler's budget, or "
                     "use a classifier that accepts one class."
                 ) from exc

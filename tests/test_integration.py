@@ -342,6 +342,17 @@ def test_label_budget_classifier_explains_a_single_class_selection():
     assert "Raise the sampler's budget" not in str(raised.value)
 
 
+def test_label_budget_classifier_quotes_a_long_double_label_as_a_number():
+    # item() keeps a long double a numpy scalar, whose repr read "the label
+    # np.longdouble('0.0')".
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.repeat([0.0, 1.0], 20).astype(np.longdouble)
+    sampler = BiLAFSampler(3, core_selector=PrecomputedSelector([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"^All 3 rows the sampler selected have "
+                                         r"the label 0\.0 \(it selects"):
+        LabelBudgetClassifier(sampler, _lr()).fit(X, y)
+
+
 class _UnknownLabelClassifier(ClassifierMixin, BaseEstimator):
     """Fails in fit with a ValueError that has nothing to do with classes."""
 
