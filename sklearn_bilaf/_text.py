@@ -93,7 +93,8 @@ def quoted_value(value):
     Parameters
     ----------
     value : object
-        A Python value or a numpy scalar.
+        A Python value or a numpy scalar (a date or duration keeps numpy's
+        repr).
 
     Returns
     -------
@@ -106,7 +107,14 @@ def quoted_value(value):
     ('-1.0', '-1.0')
     >>> quoted_value(np.str_("3"))
     "'3'"
+    >>> quoted_value(np.timedelta64(5, "ns"))
+    "np.timedelta64(5,'ns')"
     """
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        # Their item is an int at nanosecond resolution (a date would read
+        # 1577836800000000000) and a datetime object at others: numpy's repr
+        # names the type and the date or duration alike.
+        return repr(value)
     if isinstance(value, np.generic):
         value = value.item()
     # item (and tolist) give Python values, except for long doubles (and

@@ -2633,6 +2633,20 @@ def test_resolve_count_quotes_numpy_scalars_as_plain_values(call, message):
         call(resolve_count)
 
 
+def test_dates_and_durations_are_quoted_as_such_not_as_nanoseconds():
+    # item() of a nanosecond datetime64 or timedelta64 is an int: the
+    # messages read "Element 1, 1577836800000000000, is a datetime64".
+    from sklearn_bilaf.base import not_whole_hint, resolve_count
+
+    day = np.datetime64("2020-01-01T00:00:00.000000000")
+    assert not_whole_hint(np.array([1, day], dtype=object)) == (
+        " Element 1, np.datetime64('2020-01-01T00:00:00.000000000'), is a "
+        "datetime64, not an integer.")
+    with pytest.raises(TypeError, match=r"^budget=np\.datetime64\('2020-01-01T00:"
+                                        r"00:00\.000000000'\) is not a number"):
+        resolve_count(day, 10, name="budget")
+
+
 def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
     # scikit-learn's parameter check lets np.int64 through; the pool is
     # only compared with it in fit.
