@@ -977,7 +977,7 @@ def _non_numeric_hint(X, name="X"):
             try:
                 float(value)
             except (TypeError, ValueError):
-                shown = repr(value)
+                shown = quoted_value(value)
                 if len(shown) > 40:
                     shown = shown[:37] + "..."
                 return (f"{name}[{start + row}, {column}] is {shown}, not a "

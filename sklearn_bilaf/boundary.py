@@ -157,7 +157,7 @@ def _object_reals(name, array, per):
                 why = "is too large for a float"
         index = np.unravel_index(position, array.shape)
         where = int(index[0]) if len(index) == 1 else tuple(map(int, index))
-        shown = repr(value)
+        shown = quoted_value(value)
         if len(shown) > 40:
             shown = shown[:37] + "..."
         raise TypeError(

@@ -2062,6 +2062,25 @@ def test_boundary_scores_take_object_arrays_of_real_numbers():
         boundary_scores(objects(1.0, -2), [3.0, 1.0], [0, 1])
 
 
+def test_numpy_scalars_in_object_arrays_are_quoted_as_plain_values():
+    # Under numpy 2 their repr read "element 1, np.True_, is a bool" and
+    # "X[5, 1] is np.str_('Total')".
+    def objects(*values):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array
+
+    for values, named in [(objects(1.0, np.True_), "element 1, True, is a bool"),
+                          (objects(1.0, np.str_("1")), "element 1, '1', is text")]:
+        with pytest.raises(TypeError, match=re.escape(named)):
+            boundary_scores(values, [3.0, 1.0], [0, 1])
+    X = np.random.RandomState(0).normal(size=(20, 3)).astype(object)
+    X[5, 1] = np.str_("Total")
+    with pytest.raises(ValueError, match=re.escape("X[5, 1] is 'Total', not a "
+                                                   "number: pass numeric")):
+        BiLAFSampler(5).fit(X)
+
+
 @pytest.mark.parametrize("values", [
     np.arange(50_000).astype(object),
     np.arange(50_000.0).astype(object),
