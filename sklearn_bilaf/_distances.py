@@ -137,25 +137,41 @@ def all_zero_rows_error(zero, subject="metric='cosine'", where="the pool has",
                       f"{count}{rows}. {advice}")
 
 
+def _narrowed(X):
+    """Whether ``X`` is an array of floats finer than float64's (long double
+    on some platforms), whose smallest values are 0 in float64."""
+    return (isinstance(X, np.ndarray) and X.dtype.kind == "f"
+            and np.finfo(X.dtype).smallest_subnormal
+            < np.finfo(np.float64).smallest_subnormal)
+
+
 def refuse_all_zero_rows(X, where="the pool has",
-                         fix="Remove {them} or use metric='euclidean'."):
+                         fix="Remove {them} or use metric='euclidean'.",
+                         given=None):
     """metric="cosine" normalises rows: count the all-zero ones of the whole
     of X, a block at a time, so that the error names them all (``fix`` as
     in :func:`all_zero_rows_error`).
 
     A long double X (wider than float64 on some platforms) is normalised in
     float64, where values below float64's smallest are 0: rows all zero in
-    float64 are counted, as :func:`prepare` refuses them.
+    float64 are counted, as :func:`prepare` refuses them.  ``given`` is the
+    pool as passed, when X is its float64 conversion (by
+    :func:`~sklearn_bilaf.base.validate_pool`): the error then says why
+    rows that are not all zero in a long double pool are.
     """
-    narrowed = (X.dtype.kind == "f"
-                and np.finfo(X.dtype).smallest_subnormal
-                < np.finfo(np.float64).smallest_subnormal)
+    narrowed = _narrowed(X)
     step = max(1, (1 << 24) // max(1, X.shape[1]))
     zero = np.concatenate([
         start + np.flatnonzero(~(X[start:start + step].astype(np.float64)
                                  if narrowed else X[start:start + step]).any(axis=1))
         for start in range(0, X.shape[0], step)])
     if zero.size:
+        if given is not None and not narrowed:
+            # Read only on this error path: the rows as passed, whose long
+            # double values may be below float64's smallest.
+            given = np.ma.getdata(given)
+            if _narrowed(given) and given.shape == X.shape:
+                X, narrowed = given, True
         if narrowed and X[zero].any():
             fix += (" Values below float64's smallest (about 5e-324) count as"
                     " 0: the rows are normalised in float64.")

@@ -661,10 +661,13 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             return self._fit(X)
 
     def _fit(self, X):
+        given = X
         X = validate_pool(self, X)
         self._check_stage_types()
         if self.metric == "cosine":
-            refuse_all_zero_rows(X)
+            # A long double pool is float64 now: its rows below float64's
+            # smallest value are all zero, which the error explains.
+            refuse_all_zero_rows(X, given=given)
         n_samples = X.shape[0]
         budget = resolve_count(self.budget, n_samples, name="budget")
         rng = check_random_state(self.random_state)
@@ -855,6 +858,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         True
         """
         check_is_fitted(self, "selected_embeddings_")
+        given = X
         X = validate_pool(self, X, reset=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X,
@@ -875,7 +879,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             refuse_all_zero_rows(
                 X, where="X has",
                 fix=("Remove {them}: an all-zero row has no cosine distance "
-                     "to the selection."))
+                     "to the selection."), given=given)
             # The cosine distance is half the squared Euclidean distance of
             # the L2-normalised rows (stages 2-5 compute it so).  scikit-learn
             # has no bounded-memory argmin for "cosine": it fills blocks of

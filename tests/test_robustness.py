@@ -1525,6 +1525,36 @@ def test_long_double_rows_that_are_zero_in_float64_are_named(function, core):
             nearest_unused(X, np.ones((1, 3)) + core, "cosine")
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).smallest_subnormal
+                    >= np.finfo(np.float64).smallest_subnormal,
+                    reason="long double is float64 here")
+def test_sampler_says_why_long_double_rows_below_float64_are_all_zero():
+    """BiLAFSampler converts a long double pool to float64 before looking
+    for all-zero rows: rows below float64's smallest value were refused as
+    all zero, which they are not in the pool, without saying why."""
+    X = np.random.RandomState(0).uniform(1, 2, size=(30, 3)).astype(np.longdouble)
+    X[[5, 20]] = np.longdouble("1e-400")  # 0 in float64, not in long double
+    why = r"Values below float64's smallest \(about 5e-324\) count as 0"
+    with pytest.raises(ValueError, match=r"^metric='cosine' is undefined for "
+                                         r"all-zero rows; the pool has 2 of "
+                                         r"them \(rows \[5, 20\]\)\. Remove "
+                                         r"them or use metric='euclidean'\. "
+                                         + why):
+        BiLAFSampler(5, metric="cosine", random_state=0).fit(X)
+    sampler = BiLAFSampler(5, metric="cosine", random_state=0).fit(X[:5])
+    with pytest.raises(ValueError, match=r"^metric='cosine' is undefined for "
+                                         r"all-zero rows; X has 2 of them "
+                                         r"\(rows \[5, 20\]\)\. Remove them: "
+                                         r".*\. " + why):
+        sampler.score(X)
+    # Rows all zero in the pool itself are told so, without it.
+    X[[5, 20]] = 0
+    with pytest.raises(ValueError) as info:
+        BiLAFSampler(5, metric="cosine", random_state=0).fit(X)
+    assert "rows [5, 20]" in str(info.value)
+    assert "float64's smallest" not in str(info.value)
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
