@@ -261,6 +261,42 @@ def test_outside_distances_reads_a_nullable_frame_as_floats():
     assert extra < 1.3 * X.nbytes, extra / X.nbytes
 
 
+@pytest.mark.parametrize("name", ["Float32", "Float64", "pandas double[pyarrow]"])
+def test_pseudo_class_reads_a_nullable_frame_without_objects(name):
+    """PseudoClass converted a nullable or pyarrow frame of rows through
+    numpy's array of Python floats, then checked it one object at a time:
+    seconds for 20,000 rows of 64 columns, 5 times the float64 rows at the
+    peak.  Its rows are the same float64 values as before."""
+    import tracemalloc
+
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    X = np.random.RandomState(0).normal(size=(4_000, 32))
+    frames = _nullable_frames(X)
+    if name not in frames:
+        pytest.skip("pyarrow is optional: this case is a pyarrow frame")
+    frame = frames[name]
+    expected = frame.to_numpy(dtype=np.float64)
+    tracemalloc.start()
+    try:
+        member = PseudoClass(0, np.arange(X.shape[0]), 0, frame, "euclidean")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(member.X, expected)
+    assert member.X.dtype == np.float64 and member.X.flags.c_contiguous
+    assert peak < 2.5 * expected.nbytes, peak / expected.nbytes
+
+
+def test_pseudo_class_refuses_a_missing_value_in_a_nullable_frame_as_before():
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    frame = pd.DataFrame(_blobs(5)).astype("Float64")
+    frame.iloc[1, 2] = pd.NA
+    with pytest.raises(TypeError, match=r"X\[1, 2\] is <NA>, not a number"):
+        PseudoClass(0, np.arange(5), 0, frame, "euclidean")
+
+
 def test_outside_distances_refuses_a_complex_frame_as_before():
     from sklearn_bilaf.pseudo_classes import outside_distances
 
