@@ -477,6 +477,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             value = getattr(self, stage)
             if not isinstance(value, str) or value == "none":
                 continue
+            # A numpy string as the text it holds: its repr, in the message
+            # and the call it advises, read np.str_('idc') under numpy 2.
+            value = str(value)
             paper = _PAPER_STAGES.get((stage, value))
             if paper is not None:
                 # "paper" (the command's -k paper, --variant paper) is a

@@ -1433,6 +1433,20 @@ def test_the_papers_setting_asked_for_by_name_is_refused_with_its_object(
     _assert_refused_with_the_object(stage, f"'{name}': .*", name, module, call)
 
 
+@pytest.mark.parametrize("stage, name, module, call", [
+    ("denoiser", "idc", "denoise", "IDCDenoiser()"),
+    ("boundary_selector", "one-shot", "boundary",
+     "BoundarySelector(strategy='one-shot')"),
+    ("core_selector", "paper", "core", "ActiveFTSelector(n_cores='paper')"),
+])
+def test_stage_names_read_from_an_array_are_quoted_as_strings(
+        stage, name, module, call):
+    # A numpy string was quoted as np.str_('one-shot') under numpy 2, in the
+    # refusal and in the call it advises.
+    _assert_refused_with_the_object(stage, f"(the bilaf command's name )?'{name}': "
+                                    r"(for .*, )?", np.str_(name), module, call)
+
+
 def _assert_refused_with_the_object(stage, said, name, module, call):
     """BiLAFSampler(**{stage: name}) is refused with advice to pass ``call``
     imported from sklearn_bilaf.<module> (``said``: the regex between "not "
