@@ -2,8 +2,11 @@
 makes, the dtype the public functions compute in, the hints of the errors,
 and missing ids in written selections."""
 
+import re
+
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import make_blobs
 
 from sklearn_bilaf.base import validate_pool
@@ -421,3 +424,78 @@ def test_missing_ids_are_empty_cells_in_csv(name, tmp_path):
     assert "" not in (rows[0]["id"], rows[2]["id"])
     read = pd.read_csv(path)
     assert read["id"].isna().tolist() == [False, True, False]
+
+
+def _small_row_blocks(monkeypatch, rows=7):
+    """Blocks of ``rows`` rows in the frame conversions and transform's
+    checks, so that a small pool spans several (their sizes are a few
+    MiB and 64 KiB of values)."""
+    from sklearn_bilaf import base
+
+    original = base._frame_row_blocks
+    monkeypatch.setattr(base, "_frame_row_blocks",
+                        lambda X, size: original(X, rows * X.shape[1]))
+
+
+@pytest.mark.parametrize("name", list(_frames_to_convert()))
+def test_frame_converted_in_several_blocks_holds_all_its_rows(name, monkeypatch):
+    """The blocks of rows of the conversion cover every row once, the last
+    alone in its block too (50 rows in blocks of 7: 49 is the last block)."""
+    from sklearn_bilaf.base import pool_array
+
+    frame = _frames_to_convert(_blobs(50))[name]
+    # In one block (50 rows of 6 values).
+    expected = [validate_pool(ActiveFTSelector(5), frame), pool_array(frame)]
+    _small_row_blocks(monkeypatch)
+    for got, want in zip([validate_pool(ActiveFTSelector(5), frame),
+                          pool_array(frame)], expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("name", list(_frames_to_convert()))
+def test_transform_refuses_values_in_any_block_as_fit_s_validation(name,
+                                                                   monkeypatch):
+    """transform's checks, a block of rows at a time, refuse what the whole
+    frame's validation refuses, wherever the value lies: first and last rows
+    of the blocks, the first block's largest value, a negative one; the
+    largest value squared distances allow is accepted, as it is there; a
+    pool too small for euclidean distances is refused."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import RandomSelector
+
+    X = _blobs(50)
+    sampler = BiLAFSampler(4, core_selector=RandomSelector(2, random_state=0),
+                           random_state=0).fit(_frames_to_convert(X)[name])
+    expected = sampler.transform(_frames_to_convert(X)[name])
+    _small_row_blocks(monkeypatch)
+    dtype = validate_pool(sampler, _frames_to_convert(X)[name], reset=False).dtype
+    limit = float(np.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1])).astype(dtype))
+    unselected = np.setdiff1d(np.arange(50), sampler.selected_indices_)
+    rows = [row for row in (0, 6, 7, 13, 48, 49) if row in unselected]
+    cases = [(value, row) for row in rows
+             for value in (np.nan, np.inf, -np.inf, 1e300, -1e300, limit,
+                           1.2 * limit)]
+    for value, row in cases + [(1e300, rows[0])]:
+        values = X.copy()
+        values[row, 3] = value
+        if value == 1e300 and row == rows[0]:
+            values[rows[-1], 3] = 1e3  # the first block's peak is the pool's
+        with np.errstate(over="ignore"):  # 1e300 in the float32 frames
+            frame = _frames_to_convert(values)[name]
+        try:
+            validate_pool(sampler, frame, reset=False)
+        except ValueError as exc:
+            with pytest.raises(ValueError, match=re.escape(str(exc))):
+                sampler.transform(frame)
+        else:
+            np.testing.assert_array_equal(sampler.transform(frame), expected)
+    if dtype == np.float64:
+        # Fitted where the values are not checked; checked in transform.
+        tiny = _frames_to_convert(X * 1e-170)[name]
+        with sklearn.config_context(assume_finite=True):
+            sampler.fit(tiny)
+        with pytest.raises(ValueError, match="^X has no value larger than"):
+            validate_pool(sampler, tiny, reset=False)
+        with pytest.raises(ValueError, match="^X has no value larger than"):
+            sampler.transform(tiny)
