@@ -300,6 +300,16 @@ def test_pseudo_class_refuses_a_missing_value_in_a_nullable_frame_as_before():
         PseudoClass(0, np.arange(5), 0, frame, "euclidean")
 
 
+def test_outside_distances_names_rows_for_a_missing_value_in_a_nullable_frame():
+    """The rows of a nullable frame are converted as ``rows``, not ``X``."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    frame = pd.DataFrame(_blobs(20)).astype("Float64")
+    frame.iloc[4, 1] = pd.NA
+    with pytest.raises(ValueError, match=r"^rows contains NaN in 1 row \(row 4\)"):
+        outside_distances(frame, np.arange(20) % 2, _blobs(2), "euclidean")
+
+
 def test_outside_distances_refuses_a_complex_frame_as_before():
     from sklearn_bilaf.pseudo_classes import outside_distances
 
