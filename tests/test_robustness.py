@@ -1555,6 +1555,19 @@ def test_sampler_says_why_long_double_rows_below_float64_are_all_zero():
     assert "float64's smallest" not in str(info.value)
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
+                    reason="long double is float64 here")
+def test_long_double_rows_that_are_zero_are_not_said_below_float64():
+    """The float64 sentence is for rows that are zero in float64 only: a
+    long double pool's rows that are all zero get the plain error."""
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = np.random.RandomState(0).uniform(1, 2, size=(30, 3)).astype(np.longdouble)
+    X[[5, 20]] = 0
+    with pytest.raises(ValueError, match=r"use metric='euclidean'\.$"):
+        assign_pseudo_classes(X, [1, 2], "cosine")
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
