@@ -463,8 +463,11 @@ def test_bad_frame_gets_the_estimators_errors(pool, sampler):
             "Float64" if value is pd.NA else np.float16)
         frame.iloc[4, 1] = value
         with pytest.raises(ValueError, match=rf"^X contains {what} in 1 row "
-                                             r"\(row 4\): embeddings must be"):
+                                             r"\(row 4\): embeddings must be") as info:
             SelectionDisplay.from_estimator(sampler, frame, projection=_identity)
+        if value is np.inf:
+            # The float16 hint, from the frame (its values are float32).
+            assert "X.astype(np.float32)" in str(info.value)
 
 
 def test_unfitted_sampler_is_refused(pool):
