@@ -499,7 +499,7 @@ def validate_pool(estimator, X, *, reset=True):
             f"minimum of 1 is required by {type(estimator).__name__}: X is a "
             "DataFrame with no columns. Pass the columns of the embeddings."
         )
-    try:
+    with _clearer_conversion_errors(X):
         values = _frame_values_in_c_order(X, columns)
         if values is None:
             X_valid = validate_data(
@@ -528,11 +528,6 @@ def validate_pool(estimator, X, *, reset=True):
             with np.errstate(over="ignore", invalid="ignore"):
                 assert_all_finite(X_valid, input_name="X")
             _reject_overflowing(X_valid, underflow=not _in_cosine_geometry(estimator))
-    except (TypeError, ValueError) as exc:
-        clearer = _clearer_conversion_error(X, exc)
-        if clearer is None:
-            raise
-        raise clearer from exc
     return X_valid
 
 
@@ -661,14 +656,9 @@ def _frame_checked_in_blocks(estimator, X):
         if peak > limit or (not _in_cosine_geometry(estimator)
                             and 0.0 < peak < _SMALLEST_PEAK):
             return None
-    try:
+    with _clearer_conversion_errors(X):
         # The frame's feature count and names, checked as validate_pool does.
         validate_data(estimator, X, reset=False, skip_check_array=True)
-    except (TypeError, ValueError) as exc:
-        clearer = _clearer_conversion_error(X, exc)
-        if clearer is None:
-            raise
-        raise clearer from exc
     return convert
 
 
@@ -723,6 +713,20 @@ def _finite_and_small(X):
             and (np.sqrt(total / flat.size) >= _SMALLEST_PEAK
                  # An all-zero pool, or values whose squares underflowed.
                  or (total == 0.0 and not flat.any())))
+
+
+@contextmanager
+def _clearer_conversion_errors(X, errors=(TypeError, ValueError)):
+    """Within it, scikit-learn's and numpy's conversion and finiteness errors
+    about X (of the types ``errors``) become :func:`_clearer_conversion_error`'s,
+    where it has one."""
+    try:
+        yield
+    except errors as exc:
+        clearer = _clearer_conversion_error(X, exc)
+        if clearer is None:
+            raise
+        raise clearer from exc
 
 
 def _clearer_conversion_error(X, exc, name="X"):
@@ -886,16 +890,11 @@ def frame_pool(X):
         estimators do.
     """
     _reject_unsupported_dtype(X)
-    try:
+    with _clearer_conversion_errors(X):
         values = _frame_values_in_c_order(X, _frame_dtypes(X))
         if values is None:
             values = check_array(X, accept_sparse=False, dtype=_pool_dtype(X),
                                  ensure_all_finite=False, input_name="X")
-    except (TypeError, ValueError) as exc:
-        clearer = _clearer_conversion_error(X, exc)
-        if clearer is None:
-            raise
-        raise clearer from exc
     return values
 
 
@@ -916,17 +915,12 @@ def checked_finite(values, X):
     values : ndarray
         ``values`` itself.
     """
-    try:
+    with _clearer_conversion_errors(X, ValueError):
         # scikit-learn's check sums the values, which overflows (inf - inf:
         # numpy's "invalid value" warning) for finite values near the
         # dtype's maximum; the check itself is unaffected.
         with np.errstate(over="ignore", invalid="ignore"):
             assert_all_finite(values, input_name="X")
-    except ValueError as exc:
-        clearer = _clearer_conversion_error(X, exc)
-        if clearer is None:
-            raise
-        raise clearer from exc
     return values
 
 
@@ -1569,15 +1563,10 @@ class SubsetSamplerMixin(TransformerMixin):
             # A numeric array (a memory map too) is checked without converting
             # it whole (an integer pool to float64 would be eight times the
             # size of uint8 pixels); a float one must be finite (below).
-            try:
+            # The same errors as fit for a 1-D or image-shaped X.
+            with _clearer_conversion_errors(X, ValueError):
                 X_checked = validate_data(self, X, reset=False, dtype=None,
                                           ensure_all_finite=False, copy=False)
-            except ValueError as exc:
-                # The same errors as fit for a 1-D or image-shaped X.
-                clearer = _clearer_conversion_error(X, exc)
-                if clearer is None:
-                    raise
-                raise clearer from exc
             convert = None
         else:
             # A frame that validate_pool would copy is checked in blocks of
