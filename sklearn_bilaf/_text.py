@@ -93,8 +93,8 @@ def quoted_value(value):
     Parameters
     ----------
     value : object
-        A Python value or a numpy scalar (a date or duration keeps numpy's
-        repr).
+        A Python value or a numpy scalar (a date or duration is written as
+        numpy prints it).
 
     Returns
     -------
@@ -108,13 +108,14 @@ def quoted_value(value):
     >>> quoted_value(np.str_("3"))
     "'3'"
     >>> quoted_value(np.timedelta64(5, "ns"))
-    "np.timedelta64(5,'ns')"
+    '5 nanoseconds'
     """
     if isinstance(value, np.datetime64 | np.timedelta64):
         # Their item is an int at nanosecond resolution (a date would read
-        # 1577836800000000000) and a datetime object at others: numpy's repr
-        # names the type and the date or duration alike.
-        return repr(value)
+        # 1577836800000000000) and a datetime object at others; their str is
+        # the date or duration at any resolution, and, unlike their repr
+        # ("np." or "numpy."), the same under numpy 1 and 2.
+        return str(value)
     if isinstance(value, np.generic):
         value = value.item()
     # item (and tolist) give Python values, except for long doubles (and

@@ -2683,10 +2683,10 @@ def test_dates_and_durations_are_quoted_as_such_not_as_nanoseconds():
 
     day = np.datetime64("2020-01-01T00:00:00.000000000")
     assert not_whole_hint(np.array([1, day], dtype=object)) == (
-        " Element 1, np.datetime64('2020-01-01T00:00:00.000000000'), is a "
-        "datetime64, not an integer.")
-    with pytest.raises(TypeError, match=r"^budget=np\.datetime64\('2020-01-01T00:"
-                                        r"00:00\.000000000'\) is not a number"):
+        " Element 1, 2020-01-01T00:00:00.000000000, is a datetime64, not an "
+        "integer.")
+    with pytest.raises(TypeError, match=r"^budget=2020-01-01T00:00:00\.000000000 "
+                                        r"is not a number"):
         resolve_count(day, 10, name="budget")
 
 
