@@ -1131,11 +1131,19 @@ def _reject_overflowing(X, *, underflow=True):
         )
 
 
+def _is_int(value):
+    """Whether ``value`` is an integer to count with: an ``Integral`` that is
+    neither a bool nor a duration (numpy registers ``timedelta64`` as an
+    ``Integral``, so a duration would pass as the count it holds)."""
+    return (isinstance(value, Integral)
+            and not isinstance(value, bool | np.bool_ | np.timedelta64))
+
+
 def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"):
     """``value`` as an int of at least 1, or an error that says what to
     pass: a negative or fractional pool size gave 1 core silently, and None,
     a string or NaN failed in the arithmetic."""
-    if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
+    if not _is_int(value):
         raise TypeError(
             f"{name} must be an int ({what}); got {quoted_value(value)}.")
     if value < 1:
@@ -1181,7 +1189,8 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         ``"auto"`` (any string when ``auto`` is None); or if ``n_samples``
         or ``cap`` is below 1.
     TypeError
-        If ``value`` is a bool or not a number (None, a list), or
+        If ``value`` is a bool, a duration (``np.timedelta64``, which numpy
+        counts as an integer) or not a number (None, a list), or
         ``n_samples`` or ``cap`` is not an int.
     """
     # A numpy scalar as the Python value it holds: under numpy 2 its repr
@@ -1198,7 +1207,7 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     # or below was said to be too small a pool.
     n_samples = _pool_size(n_samples)
     if cap is not None:
-        if not isinstance(cap, Integral) or isinstance(cap, bool | np.bool_):
+        if not _is_int(cap):
             raise TypeError(f"cap={quoted_value(cap)} is not an int; pass the "
                             "largest count allowed (e.g. the budget), at least 1.")
         if cap < 1:
@@ -1219,11 +1228,11 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     # of 0.0 or below as 1, and NaN failed inside int().
     in_range = ("pass an int count (at least 1) or a float fraction of the "
                 "pool in (0, 1].")
-    if isinstance(value, Integral):
+    if _is_int(value):
         count = int(value)
         if count < 1:
             raise ValueError(f"{name}={shown} is not a valid count; {in_range}")
-    elif isinstance(value, Real):
+    elif isinstance(value, Real) and not isinstance(value, np.timedelta64):
         if not 0.0 < float(value) <= 1.0:
             raise ValueError(
                 f"{name}={shown} is not a valid fraction; {in_range}")

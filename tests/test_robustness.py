@@ -2690,6 +2690,35 @@ def test_dates_and_durations_are_quoted_as_such_not_as_nanoseconds():
         resolve_count(day, 10, name="budget")
 
 
+@pytest.mark.parametrize("duration, shown", [
+    (np.timedelta64(5), "5 generic time units"),
+    (np.timedelta64(5, "s"), "5 seconds"),
+])
+def test_resolve_count_refuses_durations_as_counts(duration, shown):
+    # numpy registers timedelta64 as an Integral: resolve_count took
+    # timedelta64(5) as the count 5 (default_n_cores(timedelta64(1000)) gave
+    # 50), and one with a unit failed inside int() with a bare TypeError.
+    # scikit-learn's parameter check refuses them already.
+    from sklearn_bilaf.base import resolve_count
+    from sklearn_bilaf.core import default_n_cores
+
+    with pytest.raises(TypeError, match=rf"^budget={shown} is not a number; "
+                                        r"pass an int count or a float "
+                                        r"fraction of the pool\.$"):
+        resolve_count(duration, 10, name="budget")
+    for pool_size in (lambda n: resolve_count(3, n, name="budget"),
+                      default_n_cores):
+        with pytest.raises(TypeError, match=rf"^n_samples must be an int .*got "
+                                            rf"{shown}\.$"):
+            pool_size(duration)
+    with pytest.raises(TypeError, match=rf"^cap={shown} is not an int"):
+        resolve_count(3, 10, name="n_cores", cap=duration)
+    for estimator in (BiLAFSampler(budget=duration),
+                      ActiveFTSelector(n_cores=duration)):
+        with pytest.raises(ValueError, match=r"Got .*timedelta64\(5"):
+            estimator.fit(_blobs(40))
+
+
 def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
     # scikit-learn's parameter check lets np.int64 through; the pool is
     # only compared with it in fit.
