@@ -109,6 +109,8 @@ def quoted_value(value):
     "'3'"
     >>> quoted_value(np.timedelta64(5, "ns"))
     '5 nanoseconds'
+    >>> quoted_value(np.float32(0.1))
+    '0.1'
     """
     if isinstance(value, np.datetime64 | np.timedelta64):
         # Their item is an int at nanosecond resolution (a date would read
@@ -116,6 +118,13 @@ def quoted_value(value):
         # the date or duration at any resolution, and, unlike their repr
         # ("np." or "numpy."), the same under numpy 1 and 2.
         return str(value)
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        # item() gives the float64 of the same bits, whose digits are not
+        # the user's (float32 0.1 read 0.10000000149011612); numpy's str is
+        # the shortest text that reads back as the value, under numpy 1 and
+        # 2, and as a Python float it is written as float64 values are
+        # (10000000000.0, not 1e+10).
+        return repr(float(str(value)))
     if isinstance(value, np.generic):
         value = value.item()
     # item (and tolist) give Python values, except for long doubles (and
@@ -142,5 +151,10 @@ def quoted(values):
     >>> import numpy as np
     >>> quoted(np.array([np.nan, 25.0], dtype=np.longdouble))
     '[nan, 25.0]'
+    >>> quoted(np.array(["2020-01-01"], dtype="datetime64[ns]"))
+    '[2020-01-01T00:00:00.000000000]'
     """
-    return "[" + ", ".join(map(quoted_value, np.ravel(values).tolist())) + "]"
+    # Element by element, as numpy scalars: tolist() turned dates into ints
+    # (nanoseconds) or datetime objects, and float32 values into float64s,
+    # before quoted_value could see what they were.
+    return "[" + ", ".join(map(quoted_value, np.ravel(values))) + "]"

@@ -968,6 +968,30 @@ def test_inlier_mask_of_long_double_labels_quotes_plain_numbers(dtype):
         SelectionDisplay(np.zeros((6, 2)), [0], inlier_mask=labels).plot()
 
 
+@pytest.mark.parametrize("mask, shown", [
+    # tolist() gave the float64 digits of the float32 (0.10000000149011612),
+    # the nanoseconds of a date (1577836800000000000) and a date object of
+    # a day (datetime.date(2020, 1, 1)).
+    (np.full(6, 0.1, dtype=np.float32), "0.1"),
+    (np.full(6, 0.1, dtype=np.float16), "0.1"),
+    (np.full(6, "2020-01-01", dtype="datetime64[ns]"),
+     "2020-01-01T00:00:00.000000000"),
+    (np.full(6, "2020-01-01", dtype="datetime64[D]"), "2020-01-01"),
+])
+def test_inlier_mask_values_are_quoted_as_given(mask, shown):
+    with pytest.raises(ValueError, match=r"^inlier_mask must be a boolean mask "
+                                         r"\(True for the kept samples\); got "
+                                         rf"values \[{re.escape(shown)}\]\. "):
+        SelectionDisplay(np.zeros((6, 2)), [0], inlier_mask=mask).plot()
+
+
+def test_float32_row_numbers_are_quoted_as_given():
+    with pytest.raises(ValueError, match=r"^selected_indices must be whole row "
+                                         r"numbers, got \[0\.1, 2\.5\]\.$"):
+        SelectionDisplay(np.zeros((6, 2)),
+                         np.array([0.1, 2.5, 3.0], dtype=np.float32)).plot()
+
+
 def test_what_is_not_an_estimator_is_refused(pool):
     X, _ = pool
     # It said only "ndarray is not an estimator." (the arguments swapped,

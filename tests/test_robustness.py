@@ -23,7 +23,11 @@ from sklearn.datasets import make_blobs
 
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
-from sklearn_bilaf.boundary import BaseBoundarySelector, BoundarySelector
+from sklearn_bilaf.boundary import (
+    BaseBoundarySelector,
+    BoundarySelector,
+    boundary_scores,
+)
 from sklearn_bilaf.core import (
     ActiveFTSelector,
     ClustererSelector,
@@ -2717,6 +2721,42 @@ def test_resolve_count_refuses_durations_as_counts(duration, shown):
                       ActiveFTSelector(n_cores=duration)):
         with pytest.raises(ValueError, match=r"Got .*timedelta64\(5"):
             estimator.fit(_blobs(40))
+
+
+def test_float32_and_float16_values_are_quoted_with_their_own_digits():
+    # item() gives the float64 of the same bits: 0.1 in float32 was quoted
+    # 0.10000000149011612, and 0.1 in float16 0.0999755859375.  Written as
+    # Python floats are, as float64 values are quoted.
+    from sklearn_bilaf._text import quoted, quoted_value
+
+    assert quoted_value(np.float32(0.1)) == "0.1"
+    assert quoted_value(np.float16(-0.1)) == "-0.1"
+    assert quoted(np.array([0.1, 1e10, 3e-5, -0.0, np.nan, -np.inf],
+                           dtype=np.float32)) == (
+        "[0.1, 10000000000.0, 3e-05, -0.0, nan, -inf]")
+    assert quoted(np.array([0.1, 1e10, 3e-5])) == "[0.1, 10000000000.0, 3e-05]"
+    with pytest.raises(ValueError, match=r"^inside must hold finite "
+                                         r"non-negative distances; got "
+                                         r"\[-0\.1\] at positions \[0\]\.$"):
+        boundary_scores(np.array([-0.1, 1.0], dtype=np.float32),
+                        np.ones(2), np.zeros(2, dtype=int))
+
+
+def test_dates_and_durations_in_arrays_are_quoted_as_such():
+    # tolist() turned them into ints (nanoseconds) or datetime objects.
+    from sklearn_bilaf._text import quoted
+
+    assert quoted(np.array(["2020-01-01"], dtype="datetime64[ns]")) == (
+        "[2020-01-01T00:00:00.000000000]")
+    assert quoted(np.array(["2020-01-01", "NaT"], dtype="datetime64[D]")) == (
+        "[2020-01-01, NaT]")
+    assert quoted(np.array([5], dtype="timedelta64[ns]")) == "[5 nanoseconds]"
+    # The other kinds as before.
+    assert quoted(np.array([1, "a", None], dtype=object)) == "[1, 'a', None]"
+    assert quoted(np.array(["x"])) == "['x']"
+    assert quoted(np.array([True, False])) == "[True, False]"
+    assert quoted(np.array([-1.0], dtype=np.longdouble)) == "[-1.0]"
+    assert quoted([[3, 4]]) == "[3, 4]"
 
 
 def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
