@@ -506,7 +506,10 @@ class SelectionDisplay:
             if inlier.dtype.kind != "b":
                 try:
                     values = np.unique(inlier)
-                    mask_like = bool(np.isin(values, (0, 1)).all())
+                    # A date or duration is no mask: numpy 2 finds 0 and
+                    # 1 ns equal to 0 and 1, numpy 1 fails to compare them.
+                    mask_like = (inlier.dtype.kind not in "mM"
+                                 and bool(np.isin(values, (0, 1)).all()))
                 except TypeError:  # values that do not sort together
                     values, mask_like = inlier, False
                 if not mask_like:

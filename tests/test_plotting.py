@@ -985,6 +985,18 @@ def test_inlier_mask_values_are_quoted_as_given(mask, shown):
         SelectionDisplay(np.zeros((6, 2)), [0], inlier_mask=mask).plot()
 
 
+def test_inlier_mask_of_durations_is_refused():
+    """Durations of 0 and 1 ns compare equal to 0 and 1 under numpy 2 and
+    were taken as a mask; numpy 1 failed to compare them and quoted the
+    first five values given, not the distinct ones."""
+    mask = np.array([0, 1, 1, 0, 1, 1], dtype="timedelta64[ns]")
+    with pytest.raises(ValueError, match=r"^inlier_mask must be a boolean mask "
+                                         r"\(True for the kept samples\); got "
+                                         r"values \[0 nanoseconds, 1 "
+                                         r"nanoseconds\]\. "):
+        SelectionDisplay(np.zeros((6, 2)), [0], inlier_mask=mask).plot()
+
+
 def test_float32_row_numbers_are_quoted_as_given():
     with pytest.raises(ValueError, match=r"^selected_indices must be whole row "
                                          r"numbers, got \[0\.1, 2\.5\]\.$"):
