@@ -734,6 +734,11 @@ def _clearer_conversion_error(X, exc, name="X"):
     conversion and finiteness errors (None to keep the original); ``name``
     is X's in the NaN and infinity message."""
     message = str(exc)
+    if message.startswith("The feature names should match"):
+        # scikit-learn's error lists the column names, which may read like
+        # a conversion error ("could not convert", "got 1D array"): it says
+        # what to change already.
+        return None
     if (any(text in message for text in ("could not convert", "float() argument"))
             and _only_missing_values_unread(X)):
         # pd.NA in a column of objects fails numpy's conversion (None there

@@ -156,6 +156,26 @@ def test_transform_of_a_frame_refuses_what_it_refused(name):
         sampler.transform(_frames_to_convert(X[:, :5])[name])
 
 
+@pytest.mark.parametrize("kind", ["float64", "Float64", "float16"])
+@pytest.mark.parametrize("column", ["could not convert string to float",
+                                    "float() argument", "got 1D array"])
+def test_feature_names_error_is_left_as_scikit_learn_s(kind, column):
+    """scikit-learn's error for other column names lists them; one named
+    like a conversion error made it "X must be a 2-D array of numbers ...
+    converting it to floats failed" (or "X is 1-D"), in transform (frames
+    checked in blocks or whole) and score."""
+    names = [f"c{j}" for j in range(6)]
+    frame = pd.DataFrame(_blobs(), columns=names).astype(kind)
+    sampler = _fitted_on(frame)
+    other = frame.rename(columns={"c2": column})
+    for method in (sampler.transform, sampler.score):
+        with pytest.raises(ValueError, match=r"^The feature names should match "
+                                             r"those that were passed during "
+                                             r"fit\.\nFeature names unseen at "
+                                             rf"fit time:\n- {re.escape(column)}"):
+            method(other)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_frame_of_one_block_is_not_copied(dtype):
     """A pandas frame of one dtype that numpy reads in place stays uncopied
