@@ -656,9 +656,10 @@ def _frame_checked_in_blocks(estimator, X):
         if peak > limit or (not _in_cosine_geometry(estimator)
                             and 0.0 < peak < _SMALLEST_PEAK):
             return None
-    with _clearer_conversion_errors(X):
-        # The frame's feature count and names, checked as validate_pool does.
-        validate_data(estimator, X, reset=False, skip_check_array=True)
+    # The frame's feature count and names, checked as validate_pool does.
+    # Its values are neither converted nor checked here, so scikit-learn's
+    # errors are about the columns, which _clearer_conversion_error leaves.
+    validate_data(estimator, X, reset=False, skip_check_array=True)
     return convert
 
 
