@@ -176,6 +176,26 @@ def test_feature_names_error_is_left_as_scikit_learn_s(kind, column):
             method(other)
 
 
+def test_only_nullable_and_pyarrow_float_columns_count_as_float_extensions():
+    """The conversions of frames take these columns' values as the floats
+    they hold; a pyarrow column of another kind (ints, bools, text, dates)
+    is an ArrowDtype too, and is left to numpy's and scikit-learn's
+    conversions and their errors."""
+    from sklearn_bilaf.base import _is_float_extension
+
+    pa = pytest.importorskip("pyarrow")
+    assert _is_float_extension(pd.Float32Dtype())
+    assert _is_float_extension(pd.Float64Dtype())
+    for kind in (pa.float16(), pa.float32(), pa.float64()):
+        assert _is_float_extension(pd.ArrowDtype(kind)), kind
+    for kind in (pa.int64(), pa.uint8(), pa.bool_(), pa.string(),
+                 pa.timestamp("ns"), pa.duration("s"), pa.decimal128(10, 2)):
+        assert not _is_float_extension(pd.ArrowDtype(kind)), kind
+    for dtype in (pd.Int64Dtype(), pd.BooleanDtype(), pd.StringDtype(),
+                  np.dtype(np.float32), np.dtype(np.float64)):
+        assert not _is_float_extension(dtype), dtype
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_frame_of_one_block_is_not_copied(dtype):
     """A pandas frame of one dtype that numpy reads in place stays uncopied
