@@ -1,12 +1,11 @@
 """Stage 4: how many samples each pseudo-class gets."""
 
 import heapq
-from numbers import Integral
 
 import numpy as np
 
 from ._text import counted, quoted_value
-from .base import not_whole_hint, whole_numbers
+from .base import _is_int, not_whole_hint, whole_numbers
 
 __all__ = ["allocate_budget"]
 
@@ -90,7 +89,7 @@ def allocate_budget(sizes, budget):
             f"pseudo-class; got an array of dtype {array.dtype} and shape "
             f"{array.shape}." + not_whole_hint(array)
         )
-    if not isinstance(budget, Integral) or isinstance(budget, bool | np.bool_):
+    if not _is_int(budget):
         raise TypeError(
             f"budget must be an int, the number of samples to split; got "
             f"{quoted_value(budget)}."

@@ -61,6 +61,7 @@ from .base import (
     Number,
     SubsetSamplerMixin,
     _check_finite_in_chunks,
+    _is_int,
     _pool_size,
     fit_or_forget,
     float_array,
@@ -220,8 +221,7 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
             f"isolation_radii needs a pool of at least 2 rows (a row's "
             f"neighbours are other rows); got {X.shape[0]} "
             f"row{'' if X.shape[0] == 1 else 's'}.")
-    if (not isinstance(n_neighbors, Integral)
-            or isinstance(n_neighbors, bool | np.bool_) or n_neighbors < 1):
+    if not _is_int(n_neighbors) or n_neighbors < 1:
         raise ValueError(
             f"n_neighbors={quoted_value(n_neighbors)} is not a valid neighbour "
             "rank; pass an int of at least 1.")
@@ -303,14 +303,15 @@ def least_isolated_rows(X, share, n_keep_at_least=1):
         The row numbers kept, ascending.
     """
     X = _checked_isolation_pool(X)
-    if isinstance(share, bool | np.bool_) or not isinstance(share, Real):
+    # A duration is an Integral to numpy, not a share.
+    if (isinstance(share, bool | np.bool_ | np.timedelta64)
+            or not isinstance(share, Real)):
         raise TypeError(f"share={quoted_value(share)} is not a number; pass a "
                         "float in [0, 1).")
     if not 0.0 <= share < 1.0:
         raise ValueError(f"share={quoted_value(share)} is not a valid share; "
                          "pass a float in [0, 1).")
-    if (not isinstance(n_keep_at_least, Integral)
-            or isinstance(n_keep_at_least, bool | np.bool_)):
+    if not _is_int(n_keep_at_least):
         raise TypeError(f"n_keep_at_least={quoted_value(n_keep_at_least)} is "
                         "not an int; pass the number of rows to keep, at least 1.")
     if n_keep_at_least < 1:

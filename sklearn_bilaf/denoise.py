@@ -206,7 +206,8 @@ def _checked_denoising(result, pseudo_class, name):
             f"{counted(n, 'local position')} "
             f"(each of 0 .. {n - 1} once); got {_not_a_permutation(ranking, n)}."
         )
-    if (isinstance(n_kept, bool | np.bool_) or not isinstance(n_kept, Real)
+    if (isinstance(n_kept, bool | np.bool_ | np.timedelta64)
+            or not isinstance(n_kept, Real)
             or not float(n_kept).is_integer() or not 0 <= n_kept <= n):
         raise ValueError(
             f"{name} must return n_kept, a whole number of members to keep "

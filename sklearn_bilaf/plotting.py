@@ -12,7 +12,6 @@ matplotlib is an optional dependency: ``pip install matplotlib`` (or, from
 a clone of the repository, ``pip install ".[plot]"``).
 """
 
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -21,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, quoted, rows_named
-from .base import _frame_dtypes, checked_finite, frame_pool
+from .base import _frame_dtypes, _is_int, checked_finite, frame_pool
 
 __all__ = ["SelectionDisplay"]
 
@@ -169,9 +168,7 @@ def _row_numbers(values, n, name):
     values = np.asarray(values)
     # Python ints past the uint64 range stay objects in numpy: they are row
     # numbers, out of range, not values of the wrong kind.
-    integers = values.dtype.kind == "O" and all(
-        isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
-        for v in values.flat)
+    integers = values.dtype.kind == "O" and all(map(_is_int, values.flat))
     if values.dtype.kind == "b" or (values.size and values.dtype.kind not in "iuf"
                                     and not integers):
         hint = ("; for a boolean mask pass np.flatnonzero(mask)"

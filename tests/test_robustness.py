@@ -2759,6 +2759,42 @@ def test_dates_and_durations_in_arrays_are_quoted_as_such():
     assert quoted([[3, 4]]) == "[3, 4]"
 
 
+@pytest.mark.parametrize("duration", [np.timedelta64(3), np.timedelta64(3, "s")],
+                         ids=["generic", "seconds"])
+def test_public_functions_refuse_durations_as_counts(duration):
+    # numpy registers timedelta64 as an Integral: allocate_budget split a
+    # budget of timedelta64(3) as 3, a custom denoiser's n_kept of one was
+    # kept, SelectionDisplay drew an object array of them as rows, and the
+    # rest failed in a comparison or int() with a bare error.
+    from sklearn_bilaf.budget import allocate_budget
+    from sklearn_bilaf.core import isolation_radii, least_isolated_rows
+
+    pytest.importorskip("matplotlib")
+    from sklearn_bilaf.plotting import SelectionDisplay
+
+    shown = re.escape(str(duration))
+    X = _blobs(30)
+    with pytest.raises(TypeError, match=rf"^budget must be an int, the number "
+                                        rf"of samples to split; got {shown}\.$"):
+        allocate_budget([5, 6], duration)
+    with pytest.raises(ValueError, match=rf"^n_neighbors={shown} is not a "
+                                         r"valid neighbour rank"):
+        isolation_radii(X, n_neighbors=duration)
+    with pytest.raises(TypeError, match=rf"^n_keep_at_least={shown} is not an "
+                                        r"int"):
+        least_isolated_rows(X, 0.5, n_keep_at_least=duration)
+    with pytest.raises(TypeError, match=rf"^share={shown} is not a number"):
+        least_isolated_rows(X, duration)
+    with pytest.raises(ValueError, match=rf"must return n_kept, a whole number "
+                                         rf".*; got {shown}\.$"):
+        _fit(X, denoiser=_BrokenDenoiser(lambda n, c: (np.arange(n), duration)))
+    with pytest.raises(ValueError, match=r"^selected_indices must be row "
+                                         r"numbers \(integers\), got dtype "
+                                         r"object"):
+        SelectionDisplay(np.zeros((6, 2)),
+                         np.array([1, duration], dtype=object)).plot()
+
+
 def test_sampler_budget_above_the_pool_is_quoted_as_a_plain_int():
     # scikit-learn's parameter check lets np.int64 through; the pool is
     # only compared with it in fit.
