@@ -55,6 +55,8 @@ Usage, from the repository root::
     python3 benchmarks/boundary_diagnostics.py                # both pools
     python3 benchmarks/boundary_diagnostics.py --datasets fashion-mnist --seeds 0
     python3 benchmarks/boundary_diagnostics.py --summary      # the doc's table
+    # quality_ideas.py's coarse0.2 (boundary samples between coarse groups):
+    python3 benchmarks/boundary_diagnostics.py --coarse 0.2 --datasets fashion-mnist
 
 Resumable: rows already in the results file are not run again.
 """
@@ -128,18 +130,32 @@ class Pool:
         return V.score(self.X, self.y, self.Xv, self.yv, picks)
 
 
-def pseudo_class_diagnostics(pool, sampler):
+def pseudo_class_diagnostics(pool, sampler, core_groups=None):
     """The label-based diagnostics of a fitted BiLAFSampler's pseudo-classes
-    and boundary samples."""
+    and boundary samples.
+
+    ``sampler``: anything with the sampler's ``labels_``, ``core_indices_``
+    and ``selected_indices_``.  ``core_groups``: the group of each core (by
+    rank, as ``labels_`` numbers them) when the boundary samples were picked
+    between groups of cores (``quality_ideas.py``'s ``coarse<s>``); then
+    "pseudo-class" reads "group" for ``class_border``, ``pseudo_purity``
+    and ``pseudo_per_class`` -- a row's group is its core's, its nearest
+    other group that of its nearest core outside the group -- while
+    ``core_cross`` stays against the row's own core.  None: each core is a
+    group of its own, the sampler's pseudo-classes.
+    """
     y, labels, cores = pool.y, sampler.labels_, sampler.core_indices_
-    table = np.zeros((cores.size, pool.n_classes), dtype=np.int64)
-    np.add.at(table, (labels, y), 1)
+    core_groups = (np.arange(cores.size) if core_groups is None
+                   else np.asarray(core_groups))
+    groups = core_groups[labels]
+    table = np.zeros((core_groups.max() + 1, pool.n_classes), dtype=np.int64)
+    np.add.at(table, (groups, y), 1)
     majority = table.argmax(axis=1)
     picks = sampler.selected_indices_
     boundary = picks[~np.isin(picks, cores)]
     out = {
         "pseudo_purity": table.max(axis=1).sum() / y.size,
-        "pseudo_per_class": cores.size / np.unique(majority).size,
+        "pseudo_per_class": table.shape[0] / np.unique(majority).size,
         "core_cross": float("nan"),
         "class_border": float("nan"),
     }
@@ -149,11 +165,12 @@ def pseudo_class_diagnostics(pool, sampler):
 
         cross = float(np.mean(y[rows] != y[cores][labels[rows]]))
         # The nearest other pseudo-class of a row: that of its nearest core
-        # other than its own (few rows: a dense block is small).
+        # outside its own group (its own core alone when each core is a
+        # group; few rows: a dense block is small).
         dist = pairwise_distances(pool.X[rows], pool.X[cores])
-        dist[np.arange(rows.size), labels[rows]] = np.inf
-        other = dist.argmin(axis=1)
-        return cross, float(np.mean(majority[labels[rows]] != majority[other]))
+        dist[core_groups[None, :] == groups[rows][:, None]] = np.inf
+        other = core_groups[dist.argmin(axis=1)]
+        return cross, float(np.mean(majority[groups[rows]] != majority[other]))
 
     if boundary.size:
         out["core_cross"], out["class_border"] = shares(boundary)
@@ -240,6 +257,53 @@ def run(names, seeds, results=RESULTS):
                         Q.append_row(results, row, FIELDS, REQUIRED)
                     print(f"{name} B={budget} seed {seed} {method}: "
                           f"acc {rows[0]['acc']}", flush=True)
+
+
+def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS):
+    """Rows of ``quality_ideas.py``'s ``coarse<share>`` (method
+    ``coarse<share>``): its cores and its boundary samples between coarse
+    groups of cores, with the group-level diagnostics
+    (:func:`pseudo_class_diagnostics` with ``core_groups``); the same
+    shares for the cores' own pseudo-classes are printed beside them."""
+    from types import SimpleNamespace
+
+    import quality_ideas as I
+
+    method = f"coarse{share:g}"
+    done = {(r["dataset"], r["method"], r["budget"], r["seed"])
+            for r in Q.read_rows(results, FIELDS, REQUIRED)}
+    for name in names:
+        ds = V.load(name)
+        if ds is None:
+            continue
+        pool = Pool(ds)
+        n = pool.X.shape[0]
+        for seed in seeds:
+            for frac in fractions:
+                budget = int(n * frac)
+                if (name, method, str(budget), str(seed)) in done:
+                    continue
+                tic = time.time()
+                picks, parts = I._coarse_boundary(pool.X, budget, seed, share)
+                seconds = time.time() - tic
+                fitted = SimpleNamespace(labels_=parts["labels"],
+                                         core_indices_=parts["cores"],
+                                         selected_indices_=picks)
+                extra = pseudo_class_diagnostics(pool, fitted, parts["core_group"])
+                fine = pseudo_class_diagnostics(pool, fitted)
+                rows = rows_for(pool, method, budget, seed, picks, seconds,
+                                n_cores=parts["cores"].size,
+                                parts={"cores": parts["cores"],
+                                       "boundary": parts["boundary"]},
+                                extra=extra)
+                for row in rows:
+                    Q.append_row(results, row, FIELDS, REQUIRED)
+                print(f"{name} B={budget} seed {seed} {method}: acc "
+                      f"{rows[0]['acc']}; class border of the boundary samples: "
+                      f"groups {extra['class_border']:.3f} (pool rows "
+                      f"{extra['pool_class_border']:.3f}), the cores' "
+                      f"pseudo-classes {fine['class_border']:.3f} (pool rows "
+                      f"{fine['pool_class_border']:.3f})", flush=True)
 
 
 def summary(results=RESULTS):
@@ -336,13 +400,22 @@ def main(argv=None):
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="print the means of the results file and stop")
+    parser.add_argument("--coarse", type=float, default=None, metavar="SHARE",
+                        help="run only quality_ideas.py's coarse<SHARE> "
+                        "(boundary samples between coarse groups of cores)")
+    parser.add_argument("--fractions", nargs="+", type=float,
+                        default=list(V.FRACTIONS),
+                        help="budgets as shares of the pool (with --coarse)")
     parser.add_argument("--rst", action="store_true",
                         help="print the benchmarks page's table and stop")
     args = parser.parse_args(argv)
     if args.rst:
         rst_table(args.results)
         return
-    if not args.summary:
+    if args.coarse is not None:
+        run_coarse(args.datasets, args.seeds, args.coarse, args.fractions,
+                   args.results)
+    elif not args.summary:
         run(args.datasets, args.seeds, args.results)
     summary(args.results)
 

@@ -334,6 +334,8 @@ HERDING_SCALE_ROWS = 2000
 HERDING_NEIGHBOUR = 10
 # ``hyb<f>``: the ``herd-0.25`` width, fixed before any hybrid was run.
 HYBRID_SCALE = 0.25
+# ``coarse<s>``: the number of coarse groups of cores, fixed before any row.
+COARSE_GROUPS = 30
 # scikit-learn's own cap: "kmeans-init-aft" means k-means to convergence.
 KMEANS_MAX_ITER = 300
 
@@ -922,6 +924,121 @@ def _aft_skm_forgy(X, k, seed):
     return selector.selected_indices_
 
 
+def _coarse_shares(sizes, budget, room):
+    """``budget`` shared among groups in proportion to their row counts
+    ``sizes`` (largest remainders, ties to the lower group), no group above
+    its ``room``: what a group cannot take goes to the next-largest groups
+    with room left (ties to the lower group), in that order."""
+    quota = sizes * (budget / sizes.sum())
+    shares = np.floor(quota).astype(np.int64)
+    remainder = np.argsort(-(quota - shares), kind="stable")
+    shares[remainder[:budget - shares.sum()]] += 1
+    excess = int(np.maximum(shares - room, 0).sum())
+    shares = np.minimum(shares, room)
+    for group in np.argsort(-sizes, kind="stable"):
+        if not excess:
+            break
+        extra = min(excess, int(room[group] - shares[group]))
+        shares[group] += extra
+        excess -= extra
+    if excess:
+        raise ValueError(f"the groups cannot supply {budget} boundary picks")
+    return shares
+
+
+def _coarse_boundary(X, budget, seed, share, n_groups=COARSE_GROUPS):
+    """``coarse<s>``: K = B - round(s * B) cores of the default's core stage,
+    then round(s * B) BiLAF boundary samples between coarse groups of them.
+
+    1. Cores: ``ActiveFTSelector(n_cores=K, init="stratified")``, the
+       sampler's default core stage (``init="auto"`` is the stratified
+       start on every pool of this study) with the row's seed.
+    2. Groups: k-means (n_init=1) with G = min(30, K) clusters on the
+       cores' L2-normalised rows; every pool row joins the group of its
+       nearest core (``assign_pseudo_classes``, Euclidean, as BiLAF's
+       pseudo-classes).
+    3. Boundary picks: b = round(s * B), shared among the groups in
+       proportion to their row counts (:func:`_coarse_shares`).  Each group
+       is one pseudo-class for the library's ``BoundarySelector(penalty=1.1)
+       .select_class``: d_in is a member's mean distance to all the group's
+       members (cores included; no IDC denoising), d_out its distance to
+       the nearest core of *another* group, its opponent that core's group
+       (the penalties are per group).  The group's stand-in core is its
+       member nearest to the group's mean (``BaseBoundarySelector.fit``'s
+       choice); the candidates are the group's non-core members and the
+       stand-in, so no ActiveFT core is ever a boundary pick; the group's
+       share plus one picks are asked for and the first, the stand-in, is
+       dropped.
+
+    Returns the selection (cores and boundary picks, B distinct rows) and a
+    dict of its parts: ``cores`` (sorted), ``core_group`` (the group of
+    each core, by rank), ``labels`` (each row's core rank), ``groups``
+    (each row's group) and ``boundary`` (the boundary picks).
+    """
+    from sklearn.cluster import KMeans
+
+    from sklearn_bilaf._distances import argmin_exact, prepare
+    from sklearn_bilaf.denoise import _most_central
+    from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
+
+    n_boundary = int(round(share * budget))
+    k = budget - n_boundary
+    cores = np.sort(ActiveFTSelector(n_cores=k, init="stratified",
+                                     random_state=seed).fit(X).selected_indices_)
+    n_groups = min(n_groups, k)
+    unit = (X[cores] / np.linalg.norm(X[cores].astype(np.float64), axis=1,
+                                      keepdims=True)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        core_group = KMeans(n_clusters=n_groups, n_init=1,
+                            random_state=seed).fit(unit).labels_
+    labels = assign_pseudo_classes(X, cores)
+    groups = core_group[labels]
+    is_core = np.zeros(X.shape[0], dtype=bool)
+    is_core[cores] = True
+    sizes = np.bincount(groups, minlength=n_groups)
+    members = [np.flatnonzero(groups == g) for g in range(n_groups)]
+    stand_ins = [int(_most_central(np.ascontiguousarray(X[m]))) for m in members]
+    # The candidates: the group's non-core rows, and the stand-in, which is
+    # picked first and dropped.
+    candidates = [np.flatnonzero(~is_core[m] | (np.arange(m.size) == s))
+                  for m, s in zip(members, stand_ins, strict=True)]
+    room = np.array([c.size - 1 for c in candidates])
+    shares = (_coarse_shares(sizes, n_boundary, room) if n_boundary
+              else np.zeros(n_groups, dtype=np.int64))
+    boundary = []
+    for g in np.flatnonzero(shares):
+        m = members[g]
+        group = PseudoClass._from_pool_rows(
+            int(g), m, stand_ins[g], np.ascontiguousarray(X[m]), "euclidean",
+            n_groups)
+        group.inside_distance = group.mean_distances()
+        other = np.flatnonzero(core_group != g)
+        if other.size:
+            # The nearest core outside the group: its own cores are left out
+            # of the search, not just the row's own core.
+            arg, distance = argmin_exact(prepare(X[m], "euclidean"),
+                                         prepare(X[cores[other]], "euclidean"),
+                                         "euclidean")
+            group.outside_distance = distance
+            group.opponent = core_group[other[arg]].astype(np.intp)
+        else:
+            group.outside_distance = np.full(m.size, np.inf)
+            group.opponent = np.full(m.size, -1, dtype=np.intp)
+        subset = group.subset(candidates[g])
+        picks = BoundarySelector(penalty=1.1).select_class(subset,
+                                                           int(shares[g]) + 1)
+        boundary.append(subset.indices[picks[1:]])
+    boundary = (np.concatenate(boundary) if boundary
+                else np.empty(0, dtype=np.intp))
+    selection = np.concatenate([cores, boundary])
+    if selection.size != budget or np.unique(selection).size != budget:
+        raise AssertionError(f"coarse{share}: {np.unique(selection).size} "
+                             f"distinct rows for a budget of {budget}")
+    return selection, dict(cores=cores, core_group=core_group, labels=labels,
+                           groups=groups, boundary=boundary)
+
+
 def _bilaf(X, budget, seed, cores, boundary_selector=None):
     sampler = BiLAFSampler(budget, core_selector=cores,
                            denoiser=V._CachedIDC(removal_rate=0.1),
@@ -1068,6 +1185,10 @@ def _pick(name, X, budget, seed, config):
         n_strata = int(config[len("sstart"):])
         return _proportional_strata(X, budget, seed, n_strata,
                                     refine=False), budget
+    if config.startswith("coarse"):
+        share = float(config[len("coarse"):])
+        selection = _coarse_boundary(X, budget, seed, share)[0]
+        return selection, budget - int(round(share * budget))
     if config.startswith("hyb"):
         return _hybrid(name, X, budget, seed, float(config[len("hyb"):]))
     if config.startswith("covK="):
@@ -1238,7 +1359,7 @@ CONFIG_PATTERNS = (
     "aft-tau{number}", "aft-balance{number}", "aft-pca{int}",
     "aft-lloyd{int}", "aft-slloyd{int}", "default-lloyd{int}",
     "herd-{number}", "herdnn-{number}", "hyb{number}", "strat-skm", "pstrat{int}",
-    "nstrat{int}", "sstart{int}", "pbest{int}",
+    "nstrat{int}", "sstart{int}", "pbest{int}", "coarse{number}",
     "covK={int}",
     "f{number}-plain", "f{number}-typ", "f{number}-mnn{int}",
 )
@@ -1261,6 +1382,11 @@ def config_name(text):
             + ", ".join(p.replace("{int}", "<n>").replace("{count}", "<n>")
                         .replace("{number}", "<x>").replace("{share}", "<r>")
                         for p in CONFIG_PATTERNS))
+    if text.startswith("coarse") and float(text[len("coarse"):]) >= 1:
+        # The boundary share of the budget: at 1 no core would be left.
+        raise argparse.ArgumentTypeError(
+            f"config {text!r}: the boundary share of the budget must be below "
+            f"1, got {text[len('coarse'):]}")
     share = match.groupdict().get("share")
     if share is not None and float(share) >= 1:
         # The rows left out are a slice of the pool: a share of 1 leaves

@@ -712,6 +712,73 @@ def test_pstrat_config_shares_its_start_by_stratum_size(n_strata, monkeypatch):
     assert starts and np.unique(starts[0]).size == 12
 
 
+def test_coarse_config_picks_boundary_samples_between_groups_of_cores(
+        monkeypatch):
+    """``coarse<s>`` selects B distinct rows: its K = B - round(s * B)
+    ActiveFT cores and round(s * B) boundary samples, none of them a core
+    nor a group's stand-in, shared among the coarse groups in proportion to
+    their rows; each group is scored as one pseudo-class, d_in over all its
+    rows and d_out against the nearest core of *another* group."""
+    import argparse
+
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import pairwise_distances
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("coarse0.2") == "coarse0.2"
+    with pytest.raises(argparse.ArgumentTypeError, match="below 1"):
+        I.config_name("coarse1")
+    seen = []
+
+    class Recording(I.BoundarySelector):
+        def select_class(self, pseudo_class, budget):
+            picks = super().select_class(pseudo_class, budget)
+            seen.append((pseudo_class, picks))
+            return picks
+
+    monkeypatch.setattr(I, "BoundarySelector", Recording)
+    X = load_digits().data.astype(np.float32)
+    budget = 60
+    selection, k = I._pick("digits", X, budget, 0, "coarse0.2")
+    assert k == 48
+    assert selection.size == budget and np.unique(selection).size == budget
+    parts = I._coarse_boundary(X, budget, 0, 0.2)[1]
+    cores, boundary, groups = parts["cores"], parts["boundary"], parts["groups"]
+    core_group = parts["core_group"]
+    np.testing.assert_array_equal(np.sort(selection),
+                                  np.sort(np.concatenate([cores, boundary])))
+    assert cores.size == 48 and boundary.size == 12
+    assert not np.isin(boundary, cores).any()
+    np.testing.assert_array_equal(groups, core_group[parts["labels"]])
+    # Largest remainders of 12 among 30 groups: no group is short of rows
+    # here, so each gets the floor or the ceiling of its proportional share.
+    quota = 12 * np.bincount(groups, minlength=30) / X.shape[0]
+    counts = np.bincount(groups[boundary], minlength=30)
+    assert np.all((counts == np.floor(quota)) | (counts == np.ceil(quota)))
+    calls = seen[len(seen) // 2:]  # the second, identical, run's
+    assert sum(len(picks) - 1 for _, picks in calls) == 12
+    for group, picks in calls:
+        g = group.label
+        members = np.flatnonzero(groups == g)
+        assert np.isin(group.indices, members).all()
+        stand_in = group.indices[group.core_position]
+        assert picks[0] == group.core_position and stand_in not in boundary
+        others = np.delete(group.indices, group.core_position)
+        assert not np.isin(others, cores).any()
+        rows = X[group.indices].astype(np.float64)
+        np.testing.assert_allclose(
+            group.inside_distance,
+            pairwise_distances(rows, X[members].astype(np.float64)).mean(1),
+            rtol=1e-9)
+        to_cores = pairwise_distances(rows, X[cores].astype(np.float64))
+        to_cores[:, core_group == g] = np.inf
+        np.testing.assert_allclose(group.outside_distance, to_cores.min(1),
+                                   rtol=1e-9)
+        np.testing.assert_array_equal(group.opponent,
+                                      core_group[to_cores.argmin(1)])
+
+
 @pytest.mark.parametrize("config", ["aft-skm-dn1", "aft-skm-dn1.5",
                                     "aft-skm-lof1", "aft-skm-lof2"])
 def test_shares_of_rows_left_out_below_one(config):
@@ -1968,3 +2035,56 @@ def test_boundary_diagnostics_match_a_direct_count():
                         for i, row in zip(picks, neighbours, strict=True)])
     assert pool.knn_disagree(picks) == pytest.approx(expected)
     assert pool.class_tv(np.arange(y.size)) == pytest.approx(0.0)
+
+
+def test_boundary_diagnostics_of_groups_of_cores_match_a_direct_count():
+    """With groups of cores (``coarse<s>``'s), a row's class border is
+    between its group and the group of its nearest core outside the group,
+    and the majorities and purity are the groups'; the core cross stays
+    against the row's own core."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    D = _study_module("boundary_diagnostics")
+    I = _study_module("quality_ideas")
+    pool = D.Pool(D.Q.load_digits_split())
+    picks, parts = I._coarse_boundary(pool.X, 60, 0, 0.2)
+    cores, labels, core_group = (parts["cores"], parts["labels"],
+                                 parts["core_group"])
+    fitted = SimpleNamespace(labels_=labels, core_indices_=cores,
+                             selected_indices_=picks)
+    got = D.pseudo_class_diagnostics(pool, fitted, core_group)
+
+    y, groups = pool.y, core_group[labels]
+    n_groups = core_group.max() + 1
+    majority = [np.bincount(y[groups == g], minlength=10).argmax()
+                for g in range(n_groups)]
+
+    def recount(rows):
+        cross = border = 0
+        for i in rows:
+            cross += y[i] != y[cores[labels[i]]]
+            distances = np.linalg.norm(pool.X[cores] - pool.X[i], axis=1)
+            distances[core_group == groups[i]] = np.inf
+            other = core_group[int(np.argmin(distances))]
+            assert other != groups[i]
+            border += majority[groups[i]] != majority[other]
+        return cross / len(rows), border / len(rows)
+
+    boundary = parts["boundary"]
+    assert len(boundary) == 12
+    cross, border = recount(boundary)
+    assert got["core_cross"] == pytest.approx(cross)
+    assert got["class_border"] == pytest.approx(border)
+    # The pool's rows outside the cores, drawn as the script draws them.
+    others = np.setdiff1d(np.arange(y.size), cores)
+    drawn = np.random.default_rng(0).choice(others, min(5000, others.size),
+                                            replace=False)
+    cross, border = recount(drawn)
+    assert got["pool_core_cross"] == pytest.approx(cross)
+    assert got["pool_class_border"] == pytest.approx(border)
+    purity = sum(np.bincount(y[groups == g]).max() for g in range(n_groups))
+    assert got["pseudo_purity"] == pytest.approx(purity / y.size)
+    assert got["pseudo_per_class"] == pytest.approx(n_groups
+                                                    / len(set(majority)))
