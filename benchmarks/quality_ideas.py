@@ -245,6 +245,23 @@ Ideas:
   ``pstrat30``'s 78.98; adopted only with a twelve-cell mean 0.1 above
   74.67.  Outcome (seeds 0-2): 76.78 / 77.92 / 81.07 (78.59); not
   adopted.
+* Boundary samples between coarse groups of cores (``coarse<s>``,
+  2026-12-01): K = B - round(s * B) cores of the default's core stage
+  (``ActiveFTSelector(n_cores=K, init="stratified")``), cut into
+  G = min(30, K) groups by k-means on their L2-normalised rows; every row
+  joins the group of its nearest core, and round(s * B) boundary samples
+  are picked between the groups, shared among them in proportion to their
+  rows, each group being one pseudo-class of BiLAF's boundary rule (d_in
+  over the group, d_out to the nearest core of another group, penalty
+  1.1, iterative spreading; never a core).  Why: the paper's
+  pseudo-classes cut each class into 11-24 pieces, so most of their
+  borders lie inside a class; borders between a few coarse groups should
+  lie on class borders more often, while K stays near the default's.  The
+  rule, written before any row: s = 0.2 only; on to WordNet and the
+  second split only if Fashion-MNIST's first-split three-cell mean is at
+  least 0.1 above ``pstrat30``'s 78.98; adopted only with a twelve-cell
+  mean of at least 74.77.  Outcome (seeds 0-2): 76.42 / 77.54 / 80.94
+  (78.30); not adopted.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The

@@ -1986,6 +1986,50 @@ def test_benchmarks_page_best_of_three_starts_figures():
     assert f"{words[9 - same]} of the nine runs kept another start" in text
 
 
+def test_benchmarks_page_coarse_groups_figures():
+    """The page's figures for ``coarse0.2`` are the results files': its
+    means and paired gaps to ``pstrat30`` (quality_ideas.csv), its cores
+    alone and the class-border shares of its boundary samples and of pool
+    rows between the same groups (boundary_diagnostics.csv, whose runs
+    reproduce the study's accuracies)."""
+    cells, text, budgets, ours = _fashion_idea_paragraph(
+        # The paragraph, not the sentence of the section above pointing to it.
+        "*Boundary samples between coarse groups of cores* (``coarse0.2``",
+        "coarse0.2")
+    assert " / ".join(f"{v:.2f}" for v in ours) in text
+    gaps = [_paired(cells, "fashion-mnist", "coarse0.2", "pstrat30", b)
+            for b in budgets]
+    assert (f"a mean of {sum(ours) / 3:.2f}, {-sum(gaps) / 3:.2f} below "
+            f"``pstrat30`` ({' / '.join(map(_signed, gaps))} paired over "
+            "seeds)") in text
+    with (SCRIPT.parent / "results" / "boundary_diagnostics.csv").open(
+            newline="") as handle:
+        rows = [r for r in csv.DictReader(handle)
+                if r["method"] == "coarse0.2" and r["dataset"] == "fashion-mnist"]
+    assert len(rows) == 27
+
+    def mean(part, column, budget):
+        values = [float(r[column]) for r in rows
+                  if r["part"] == part and int(r["budget"]) == budget]
+        assert len(values) == 3
+        return 100 * sum(values) / 3
+
+    for budget, accuracy in zip(budgets, ours, strict=True):
+        assert mean("all", "acc", budget) == pytest.approx(accuracy)
+    alone = " / ".join(f"{mean('cores', 'acc', b):.2f}" for b in budgets)
+    assert f"its K cores alone {alone}" in text
+    adds = [mean("all", "acc", b) - mean("cores", "acc", b) for b in budgets]
+    assert (f"the boundary labels add {_signed(adds[0])}, {_signed(adds[1])} "
+            f"and {_signed(adds[2])} point") in text
+
+    def span(column):
+        values = [mean("boundary", column, b) for b in budgets]
+        return f"{min(values):.0f}-{max(values):.0f} %"
+
+    assert (f"different majority labels in {span('class_border')} of cases "
+            f"({span('pool_class_border')} for pool rows") in text
+
+
 def test_boundary_diagnostics_print_the_benchmarks_page_table():
     # The recorded diagnostics stay readable without any dataset.
     path = SCRIPT.parent / "boundary_diagnostics.py"
