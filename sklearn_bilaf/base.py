@@ -541,12 +541,12 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     selection then copied to C order: two copies of the pool.  Converting
     it a block of rows at a time into a C-ordered array makes the one copy
     that is needed.  A pandas frame that numpy reads in place (one dtype,
-    one block) is left to it: a view, not a copy.  pandas' nullable and
-    pyarrow float columns are converted here too when they hold no missing
-    value (scikit-learn's conversion of them was Fortran-ordered as well).
-    Other frames (missing values in such columns, integer nullable, text or
-    bool columns) go through scikit-learn's conversion, and its errors,
-    unchanged.
+    one block) is left to it: a view, not a copy.  Bool columns, and
+    pandas' nullable and pyarrow float, integer and boolean columns, are
+    converted here too when they hold no missing value (scikit-learn's
+    conversion of them was Fortran-ordered as well).  Other frames (missing
+    values in nullable or pyarrow columns, text, dates, objects) go through
+    scikit-learn's conversion, and its errors, unchanged.
     """
     conversion = _frame_conversion(X, columns, dtype)
     if conversion is None:
@@ -566,13 +566,17 @@ def _frame_conversion(X, columns, dtype=None):
     if not columns or X.shape[0] == 0:
         return None
     polars = _is_polars_frame(X)
-    if not all(getattr(dtype, "kind", "O") in "fiu"
+    if not all(getattr(dtype, "kind", "O") in "biuf"
                and (polars or isinstance(dtype, np.dtype)
-                    or _is_float_extension(dtype))
+                    or _is_number_extension(dtype))
                for _, dtype in columns):
         return None
     extension = not polars and any(not isinstance(dtype, np.dtype)
                                    for _, dtype in columns)
+    # numpy reads a pandas frame of bool and number columns as one array of
+    # Python objects (their common dtype) before casting it.
+    kinds = {dtype.kind for _, dtype in columns}
+    by_pandas = extension or (not polars and "b" in kinds and len(kinds) > 1)
     if extension and any(X.iloc[:, j].hasnans for j, (_, dtype)
                          in enumerate(columns) if not isinstance(dtype, np.dtype)):
         # pd.NA is left to the conversion whose errors name it as a NaN in
@@ -589,9 +593,10 @@ def _frame_conversion(X, columns, dtype=None):
         return None
 
     def convert(rows):
-        # numpy reads extension columns through an array of Python objects;
-        # pandas' to_numpy converts each column's buffer to dtype directly.
-        return (rows.to_numpy(dtype=dtype) if extension
+        # numpy reads extension columns (and bool beside number columns)
+        # through an array of Python objects; pandas' to_numpy converts each
+        # column's buffer to dtype directly.
+        return (rows.to_numpy(dtype=dtype) if by_pandas
                 else np.asarray(rows, dtype=dtype))
 
     return dtype, convert
@@ -615,8 +620,8 @@ def _frame_checked_in_blocks(estimator, X):
 
     ``transform`` needs a few rows of the fitted pool, yet the conversion
     of a frame that numpy cannot read in place (float16, mixed dtypes,
-    several blocks, nullable or pyarrow columns, polars) was a copy of the
-    pool on every call.  Its values are read a block of rows at a time
+    several blocks, bool, nullable or pyarrow columns, polars) was a copy
+    of the pool on every call.  Its values are read a block of rows at a time
     instead, for the same checks: finite, and neither so large that
     squared distances overflow nor all so small that they underflow.
 
@@ -668,6 +673,21 @@ def _is_float_extension(dtype):
     dtypes, whose values without missing ones are the floats they hold."""
     return (type(dtype).__name__ in ("Float32Dtype", "Float64Dtype", "ArrowDtype")
             and getattr(dtype, "kind", "O") == "f")
+
+
+# pandas' nullable number dtypes, by class name: pandas is optional.
+_NULLABLE_NUMBER_DTYPES = frozenset(
+    [f"{kind}{bits}Dtype" for kind in ("Int", "UInt") for bits in (8, 16, 32, 64)]
+    + ["Float32Dtype", "Float64Dtype", "BooleanDtype", "ArrowDtype"])
+
+
+def _is_number_extension(dtype):
+    """True for pandas' nullable (Int64, UInt8, Float32, boolean...) and
+    pyarrow number and bool dtypes, whose values without missing ones are
+    the numbers (or True and False) they hold, converted to floats exactly
+    as scikit-learn's conversion converts them."""
+    return (type(dtype).__name__ in _NULLABLE_NUMBER_DTYPES
+            and getattr(dtype, "kind", "O") in "biuf")
 
 
 def _frame_must_copy(X, columns, dtype, polars):

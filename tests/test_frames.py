@@ -249,6 +249,157 @@ def test_missing_value_in_nullable_frame_is_named(name):
         isolation_radii(frame)
 
 
+def _int_and_bool_frames(X):
+    """pandas frames of integer and bool columns that numpy cannot hand over
+    without a copy, of the integers X (bool: X > 0): numpy int64 and bool
+    columns (converted to float64), nullable Int64, Int32 and boolean
+    columns, pyarrow ones ({} of those without pyarrow), bool beside float64
+    columns, and an Int64 column beside float64 ones."""
+    B = X > 0
+    half = X.shape[1] // 2
+    frames = {"int64": pd.DataFrame(X), "Int64": pd.DataFrame(X).astype("Int64"),
+              "Int32": pd.DataFrame(X).astype("Int32"),
+              "bool": pd.DataFrame(B), "boolean": pd.DataFrame(B).astype("boolean"),
+              "bool and float64": pd.concat(
+                  [pd.DataFrame(B[:, :half]),
+                   pd.DataFrame(X[:, half:].astype(np.float64),
+                                columns=range(half, X.shape[1]))], axis=1),
+              "Int64 and float64": pd.DataFrame(X.astype(np.float64)).astype(
+                  {0: "Int64"})}
+    try:
+        import pyarrow  # noqa: F401
+
+        frames["int64[pyarrow]"] = pd.DataFrame(X).astype("int64[pyarrow]")
+        frames["bool[pyarrow]"] = pd.DataFrame(B).astype("bool[pyarrow]")
+    except (ImportError, TypeError):
+        pass
+    return frames
+
+
+_INT_AND_BOOL_FRAMES = ["int64", "Int64", "Int32", "bool", "boolean",
+                        "bool and float64", "Int64 and float64",
+                        "int64[pyarrow]", "bool[pyarrow]"]
+
+
+def _int_and_bool_frame(X, name):
+    frames = _int_and_bool_frames(X)
+    if name not in frames:
+        pytest.skip("pyarrow (or pandas' pyarrow dtypes) is optional: this "
+                    "case is a pyarrow frame")
+    return frames[name]
+
+
+@pytest.mark.parametrize("name", ["int64", "Int64", "int64[pyarrow]", "bool"])
+def test_int_and_bool_frames_select_as_their_array(name):
+    """Integer and bool frames, nullable and pyarrow ones too, are converted
+    in blocks of rows: the same values, hence the same selection, bit for
+    bit, as their numpy arrays."""
+    from sklearn.datasets import load_digits
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = load_digits().data.astype(np.int64)
+    frame = _int_and_bool_frame(X, name)
+    array = X > 0 if name == "bool" else X
+    expected = BiLAFSampler(40, random_state=0).fit(array)
+    got = BiLAFSampler(40, random_state=0).fit(frame)
+    np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
+    np.testing.assert_array_equal(got.selected_embeddings_,
+                                  expected.selected_embeddings_)
+    assert got.selected_embeddings_.dtype == np.float64
+
+
+def _fit_peak(X):
+    """Peak bytes traced while a short ActiveFT run is fitted on X."""
+    import tracemalloc
+
+    kw = dict(init="random", max_iter=2, random_state=0)
+    ActiveFTSelector(5, **kw).fit(X[:300] if isinstance(X, np.ndarray)
+                                  else X.iloc[:300])  # compiled out of the peak
+    tracemalloc.start()
+    try:
+        ActiveFTSelector(5, **kw).fit(X)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("name", [name for name in _INT_AND_BOOL_FRAMES
+                                  if name != "int64"])
+def test_int_and_bool_frames_are_converted_once(name):
+    """Nullable and pyarrow integer and boolean columns, and numpy bool ones,
+    went through scikit-learn's conversion (Fortran-ordered), which the core
+    selection copied again to C order: two float64 copies of the pool where
+    an integer array takes one."""
+    X = np.random.RandomState(0).randint(-50, 50, size=(20_000, 32))
+    frame = _int_and_bool_frame(X, name)
+    pool = X.astype(np.float64)  # the one copy an int64 array takes
+    extra = _fit_peak(frame) - _fit_peak(X)
+    assert extra < 0.5 * pool.nbytes, extra / pool.nbytes
+    array = validate_pool(ActiveFTSelector(5), frame)
+    assert array.flags.c_contiguous and array.dtype == np.float64
+    np.testing.assert_array_equal(array, np.asarray(frame, dtype=np.float64))
+
+
+@pytest.mark.parametrize("name", _INT_AND_BOOL_FRAMES)
+def test_transform_of_an_int_or_bool_frame_converts_its_selected_rows(name):
+    """transform converted a nullable, pyarrow or bool frame whole (a
+    float64 copy of the pool, twice that for nullable columns) to return a
+    few of its rows."""
+    import tracemalloc
+
+    X = np.random.RandomState(0).randint(-50, 50, size=(20_000, 32))
+    frame = _int_and_bool_frame(X, name)
+    sampler = _fitted_on(frame)
+    selected = sampler.selected_indices_
+    expected = frame.iloc[selected].to_numpy()
+    if expected.dtype == object:  # nullable and pyarrow columns
+        expected = validate_pool(sampler, frame, reset=False)[selected]
+    sampler.transform(frame)  # imports and caches out of the measure
+    tracemalloc.start()
+    try:
+        out = sampler.transform(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+    # Blocks of rows, not the whole pool (5 MiB in float64).
+    assert peak < 0.4 * X.astype(np.float64).nbytes, peak
+
+
+@pytest.mark.parametrize("name", _INT_AND_BOOL_FRAMES)
+def test_transform_of_an_int_or_bool_frame_refuses_what_it_refused(name):
+    """Checked a block of rows at a time, such a frame is still refused for
+    pd.NA, another number of rows or columns, and another pool, with the
+    same errors."""
+    X = np.random.RandomState(0).randint(-50, 50, size=(300, 6))
+    frame = _int_and_bool_frame(X, name)
+    sampler = _fitted_on(frame)
+    if not isinstance(frame.dtypes.iloc[4], np.dtype):  # a nullable column
+        missing = frame.copy()
+        missing.iloc[7, 4] = pd.NA
+        with pytest.raises(ValueError,
+                           match=r"^X contains NaN in 1 row \(row 7\)"):
+            sampler.transform(missing)
+    other = frame.copy()
+    row = int(sampler.selected_indices_[0])
+    if other.dtypes.iloc[-1].kind == "b":
+        # Every value of the row flipped: one bool is within the spread
+        # transform tolerates.
+        other.iloc[row] = ~other.iloc[row].astype(bool)
+    else:
+        other.iloc[row, -1] = other.iloc[row, -1] + 1000
+    with pytest.raises(ValueError, match="differ from those seen in fit"):
+        sampler.transform(other)
+    with pytest.raises(ValueError, match=r"X has 299 rows but BiLAFSampler "
+                                         r"was fitted on 300"):
+        sampler.transform(frame.iloc[:299])
+    with pytest.raises(ValueError, match="X has 5 features, but BiLAFSampler "
+                                         "is expecting 6 features"):
+        sampler.transform(frame.iloc[:, :5])
+
+
 @pytest.mark.parametrize("name", ["Float64", "pandas double[pyarrow]"])
 def test_public_functions_read_a_float64_nullable_frame_without_objects(name):
     """The public functions' conversion of a Float64 or double[pyarrow]
