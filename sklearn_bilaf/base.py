@@ -500,7 +500,10 @@ def validate_pool(estimator, X, *, reset=True):
             "DataFrame with no columns. Pass the columns of the embeddings."
         )
     with _clearer_conversion_errors(X):
-        values = _frame_values_in_c_order(X, columns)
+        # pd.NA as NaN: the finiteness check below names its rows, as it did
+        # after scikit-learn's conversion (of a nullable frame, two float64
+        # copies of the pool at its peak).
+        values = _frame_values_in_c_order(X, columns, missing=True)
         if values is None:
             X_valid = validate_data(
                 estimator,
@@ -531,7 +534,7 @@ def validate_pool(estimator, X, *, reset=True):
     return X_valid
 
 
-def _frame_values_in_c_order(X, columns, dtype=None):
+def _frame_values_in_c_order(X, columns, dtype=None, *, missing=False):
     """The values of a frame of number columns that numpy cannot hand over
     without a copy, as one C-ordered array in ``dtype`` (by default, the
     dtype the validation gives them: the same values); None for any other
@@ -543,12 +546,13 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     that is needed.  A pandas frame that numpy reads in place (one dtype,
     one block) is left to it: a view, not a copy.  Bool columns, and
     pandas' nullable and pyarrow float, integer and boolean columns, are
-    converted here too when they hold no missing value (scikit-learn's
-    conversion of them was Fortran-ordered as well).  Other frames (missing
-    values in nullable or pyarrow columns, text, dates, objects) go through
+    converted here too (scikit-learn's conversion of them was
+    Fortran-ordered as well); those holding a missing value (pd.NA) only
+    with ``missing=True``, which gives it as NaN, as scikit-learn's
+    conversion does.  Other frames (text, dates, objects) go through
     scikit-learn's conversion, and its errors, unchanged.
     """
-    conversion = _frame_conversion(X, columns, dtype)
+    conversion = _frame_conversion(X, columns, dtype, missing=missing)
     if conversion is None:
         return None
     dtype, convert = conversion
@@ -558,11 +562,12 @@ def _frame_values_in_c_order(X, columns, dtype=None):
     return values
 
 
-def _frame_conversion(X, columns, dtype=None):
+def _frame_conversion(X, columns, dtype=None, *, missing=False):
     """``(dtype, convert)`` for the frames :func:`_frame_values_in_c_order`
     converts, else None: ``convert(rows)`` gives some rows of X (a slice, or
     rows taken from it: a frame of its kind) as an array in ``dtype``, the
-    values the whole conversion gives them."""
+    values the whole conversion gives them (pd.NA as NaN; a frame holding
+    some gives None unless ``missing``)."""
     if not columns or X.shape[0] == 0:
         return None
     polars = _is_polars_frame(X)
@@ -577,10 +582,12 @@ def _frame_conversion(X, columns, dtype=None):
     # Python objects (their common dtype) before casting it.
     kinds = {dtype.kind for _, dtype in columns}
     by_pandas = extension or (not polars and "b" in kinds and len(kinds) > 1)
-    if extension and any(X.iloc[:, j].hasnans for j, (_, dtype)
-                         in enumerate(columns) if not isinstance(dtype, np.dtype)):
-        # pd.NA is left to the conversion whose errors name it as a NaN in
-        # its rows (numpy's own says "float() argument ... 'NAType'").
+    has_missing = extension and any(
+        X.iloc[:, j].hasnans for j, (_, dtype) in enumerate(columns)
+        if not isinstance(dtype, np.dtype))
+    if has_missing and not missing:
+        # The public functions leave pd.NA to numpy's conversion, whose
+        # error they make name it as a NaN in its rows.
         return None
     if dtype is None:
         # scikit-learn's choice of dtype for the frame (float64 for mixed
@@ -595,9 +602,11 @@ def _frame_conversion(X, columns, dtype=None):
     def convert(rows):
         # numpy reads extension columns (and bool beside number columns)
         # through an array of Python objects; pandas' to_numpy converts each
-        # column's buffer to dtype directly.
-        return (rows.to_numpy(dtype=dtype) if by_pandas
-                else np.asarray(rows, dtype=dtype))
+        # column's buffer to dtype directly (pd.NA to NaN only if asked).
+        if not by_pandas:
+            return np.asarray(rows, dtype=dtype)
+        return (rows.to_numpy(dtype=dtype, na_value=np.nan) if has_missing
+                else rows.to_numpy(dtype=dtype))
 
     return dtype, convert
 
@@ -768,12 +777,15 @@ def _clearer_conversion_error(X, exc, name="X"):
     if message.startswith("Input X contains"):
         what = "NaN" if "NaN" in message else "infinite values"
         try:
-            # pandas' nullable columns hold pd.NA, which asarray refuses.
-            values = (_frame_as_floats(X)
-                      if _frame_dtypes(X) is not None and hasattr(X, "iloc")
-                      else np.asarray(X, dtype=np.float64))
-            bad = ~np.isfinite(values)
-            rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
+            if _frame_dtypes(X) is not None and hasattr(X, "iloc"):
+                # pandas' nullable columns hold pd.NA, which asarray refuses.
+                rows = np.concatenate(
+                    [start + np.flatnonzero(~np.isfinite(values).all(axis=1))
+                     for start, values in _frame_float_blocks(X)])
+            else:
+                values = np.asarray(X, dtype=np.float64)
+                bad = ~np.isfinite(values)
+                rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
             where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
                      f"({rows_named(rows)})")
             those, them = (("that row", "it") if rows.size == 1 else
@@ -827,16 +839,32 @@ def _frame_as_floats(X):
     return values
 
 
+def _frame_float_blocks(X):
+    """``(start, values)`` for blocks of rows of the pandas DataFrame X:
+    :func:`_frame_as_floats` of the rows from ``start`` on.  The errors of
+    a frame holding NaN or pd.NA name its rows from these: converting it
+    whole was one more float64 copy of the pool, on top of the one the
+    validation had made."""
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        yield 0, _frame_as_floats(X)
+        return
+    for start, _, rows in _frame_row_blocks(X, 1 << 16):
+        yield start, _frame_as_floats(rows)
+
+
 def _only_missing_values_unread(X):
     """True for a DataFrame that pandas converts to floats once its missing
     values (pd.NA) are read as NaN, and that holds some."""
     if _frame_dtypes(X) is None or not hasattr(X, "iloc"):
         return False
+    found = False
     try:
-        values = _frame_as_floats(X)
+        # Every block is read: a text entry anywhere is not a missing value.
+        for _, values in _frame_float_blocks(X):
+            found = found or bool(np.isnan(values).any())
     except Exception:  # text, or an unusual frame: not only missing values
         return False
-    return bool(np.isnan(values).any())
+    return found
 
 
 def float_array(values, name="X", *, dtype=np.float64):

@@ -341,6 +341,49 @@ def test_int_and_bool_frames_are_converted_once(name):
     np.testing.assert_array_equal(array, np.asarray(frame, dtype=np.float64))
 
 
+@pytest.mark.parametrize("name", ["Int64", "boolean", "Float64", "int64[pyarrow]"])
+def test_frame_holding_pd_na_is_converted_once(name):
+    """A nullable or pyarrow frame holding pd.NA went through
+    scikit-learn's conversion (two float64 copies of the pool at its peak,
+    Fortran-ordered), then was converted whole again for its error to name
+    the rows: 2.1 pools at the peak of the fit that refuses it.  It is
+    converted once, in C order (pd.NA as NaN, as before), and its rows are
+    named a block at a time."""
+    import tracemalloc
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = np.random.RandomState(0).randint(-50, 50, size=(40_000, 64))
+    frames = {**_int_and_bool_frames(X),
+              "Float64": pd.DataFrame(X.astype(np.float64)).astype("Float64")}
+    if name not in frames:
+        pytest.skip("pyarrow (or pandas' pyarrow dtypes) is optional: this "
+                    "case is a pyarrow frame")
+    frame = frames[name]
+    frame.iloc[7, 3] = pd.NA
+    message = (r"^X contains NaN in 1 row \(row 7\): embeddings must be finite "
+               r"numbers\. Drop that row")
+    with pytest.raises(ValueError, match=message):
+        BiLAFSampler(5).fit(frame.iloc[:300])  # imports out of the measure
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message):
+            BiLAFSampler(5).fit(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    pool = X.size * 8  # float64
+    # The pool, and the blocks of rows converted at a time.
+    assert peak < 1.7 * pool, peak / pool
+    # Unchecked (assume_finite), the NaN reaches the selection as before.
+    with sklearn.config_context(assume_finite=True):
+        values = validate_pool(ActiveFTSelector(5), frame)
+    assert values.flags.c_contiguous and values.dtype == np.float64
+    np.testing.assert_array_equal(
+        values, frame.to_numpy(dtype=np.float64, na_value=np.nan))
+    assert np.isnan(values[7, 3]) and np.isnan(values).sum() == 1
+
+
 @pytest.mark.parametrize("name", _INT_AND_BOOL_FRAMES)
 def test_transform_of_an_int_or_bool_frame_converts_its_selected_rows(name):
     """transform converted a nullable, pyarrow or bool frame whole (a
