@@ -50,7 +50,9 @@ or ``boundary``:
     total-variation distance between the picks' label shares and the
     pool's (0: the pool's proportions; 1: disjoint).
 
-Usage, from the repository root::
+The data are read as ``quality.py`` reads them (``--wordnet-dir``,
+``--fashion-mnist-dir`` for folders other than its defaults).  Usage, from
+the repository root::
 
     python3 benchmarks/boundary_diagnostics.py                # both pools
     python3 benchmarks/boundary_diagnostics.py --datasets fashion-mnist --seeds 0
@@ -208,11 +210,13 @@ def rows_for(pool, method, budget, seed, picks, seconds, n_cores="",
     return rows
 
 
-def run(names, seeds, results=RESULTS):
+def run(names, seeds, results=RESULTS, data_dirs=None):
+    """Run the missing rows; ``data_dirs``: the data folder of a dataset
+    (``quality.py``'s default when not given)."""
     done = {(r["dataset"], r["method"], r["budget"], r["seed"])
             for r in Q.read_rows(results, FIELDS, REQUIRED)}
     for name in names:
-        ds = V.load(name)
+        ds = V.load(name, data_dirs)
         if ds is None:
             continue
         pool = Pool(ds)
@@ -259,12 +263,14 @@ def run(names, seeds, results=RESULTS):
                           f"acc {rows[0]['acc']}", flush=True)
 
 
-def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS):
+def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
+               data_dirs=None):
     """Rows of ``quality_ideas.py``'s ``coarse<share>`` (method
     ``coarse<share>``): its cores and its boundary samples between coarse
     groups of cores, with the group-level diagnostics
     (:func:`pseudo_class_diagnostics` with ``core_groups``); the same
-    shares for the cores' own pseudo-classes are printed beside them."""
+    shares for the cores' own pseudo-classes are printed beside them.
+    ``data_dirs`` as in :func:`run`."""
     from types import SimpleNamespace
 
     import quality_ideas as I
@@ -273,7 +279,7 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS):
     done = {(r["dataset"], r["method"], r["budget"], r["seed"])
             for r in Q.read_rows(results, FIELDS, REQUIRED)}
     for name in names:
-        ds = V.load(name)
+        ds = V.load(name, data_dirs)
         if ds is None:
             continue
         pool = Pool(ds)
@@ -396,6 +402,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["fashion-mnist", "wordnet"],
                         choices=["fashion-mnist", "wordnet"])
+    V.add_folder_options(parser)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--summary", action="store_true",
@@ -412,11 +419,13 @@ def main(argv=None):
     if args.rst:
         rst_table(args.results)
         return
+    folders = {"wordnet": args.wordnet_dir,
+               "fashion-mnist": args.fashion_mnist_dir}
     if args.coarse is not None:
         run_coarse(args.datasets, args.seeds, args.coarse, args.fractions,
-                   args.results)
+                   args.results, folders)
     elif not args.summary:
-        run(args.datasets, args.seeds, args.results)
+        run(args.datasets, args.seeds, args.results, folders)
     summary(args.results)
 
 

@@ -349,6 +349,12 @@ def add_data_options(parser, default_datasets):
                         help=f"default: {' '.join(default_datasets)} (asked "
                         "for by name, missing data are an error; by default "
                         "they are skipped)")
+    add_folder_options(parser)
+
+
+def add_folder_options(parser):
+    """The data folders, with quality.py's names and help: every script
+    that reads the data takes them, as their missing-data messages say."""
     parser.add_argument("--wordnet-dir", type=Path, default=None,
                         help=f"WordNet embeddings (default {Q.WORDNET_DIR})")
     parser.add_argument("--fashion-mnist-dir", type=Path, default=None,

@@ -531,6 +531,45 @@ def test_study_data_asked_for_by_name_but_missing_fails(tmp_path, capsys, script
     assert not (tmp_path / "r.csv").exists()
 
 
+def _option_help(module, option, capsys):
+    """The help text of one option in a script's ``--help``, whitespace
+    normalised (argparse wraps it to the terminal's width)."""
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    match = re.search(rf"^  {option} [A-Z_]+\s+(.*?)(?=^  -|\Z)", out,
+                      re.MULTILINE | re.DOTALL)
+    assert match, f"{module.__name__} has no {option}"
+    return " ".join(match.group(1).split())
+
+
+#: The benchmark scripts that read WordNet and Fashion-MNIST.
+DATA_SCRIPTS = ("quality", "quality_validation", "quality_ideas",
+                "boundary_diagnostics")
+
+
+def test_every_script_reading_the_data_takes_the_same_data_folders(
+        tmp_path, capsys, monkeypatch):
+    """boundary_diagnostics.py read WordNet only from the folder beside the
+    repository (a clone elsewhere could not run it), yet its skip message
+    said to pass --wordnet-dir, an option it did not have."""
+    for option in ("--wordnet-dir", "--fashion-mnist-dir"):
+        helps = {script: _option_help(_study_module(script), option, capsys)
+                 for script in DATA_SCRIPTS}
+        assert len(set(helps.values())) == 1, helps
+    D = _study_module("boundary_diagnostics")
+    # The recorded results file is only read (no data, no row).
+    monkeypatch.setattr(D, "summary", lambda *args: None)
+    nowhere = tmp_path / "nowhere"
+    D.main(["--datasets", "wordnet", "fashion-mnist", "--wordnet-dir",
+            str(nowhere), "--fashion-mnist-dir", str(nowhere)])
+    out = capsys.readouterr().out
+    assert f"[wordnet] skipped: WordNet embeddings not found in {nowhere} " in out
+    assert f"[fashion-mnist] skipped: Fashion-MNIST not found in {nowhere} " in out
+    assert "--wordnet-dir" in out and "--fashion-mnist-dir" in out
+
+
 def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
     """The ActiveFT cache of quality_validation.py was written in place: a
     run killed while saving left half an entry, which every later run then
