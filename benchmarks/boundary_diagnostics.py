@@ -51,8 +51,9 @@ or ``boundary``:
     pool's (0: the pool's proportions; 1: disjoint).
 
 The data are read as ``quality.py`` reads them (``--wordnet-dir``,
-``--fashion-mnist-dir`` for folders other than its defaults).  Usage, from
-the repository root::
+``--fashion-mnist-dir`` for folders other than its defaults); a dataset
+whose data are missing is skipped, or, asked for with ``--datasets``, an
+error (exit status 1).  Usage, from the repository root::
 
     python3 benchmarks/boundary_diagnostics.py                # both pools
     python3 benchmarks/boundary_diagnostics.py --datasets fashion-mnist --seeds 0
@@ -83,6 +84,7 @@ from sklearn_bilaf import BiLAFSampler  # noqa: E402
 from sklearn_bilaf.core import RandomSelector  # noqa: E402
 
 RESULTS = HERE / "results" / "boundary_diagnostics.csv"
+DATASETS = ("fashion-mnist", "wordnet")
 CORE_FRACTIONS = (0.005, 0.02)
 N_NEIGHBOURS = 10
 FIELDS = ["dataset", "method", "budget", "seed", "n_cores", "part", "n_picks",
@@ -211,13 +213,16 @@ def rows_for(pool, method, budget, seed, picks, seconds, n_cores="",
 
 
 def run(names, seeds, results=RESULTS, data_dirs=None):
-    """Run the missing rows; ``data_dirs``: the data folder of a dataset
+    """Run the missing rows; return the names of the datasets skipped for
+    missing data.  ``data_dirs``: the data folder of a dataset
     (``quality.py``'s default when not given)."""
     done = {(r["dataset"], r["method"], r["budget"], r["seed"])
             for r in Q.read_rows(results, FIELDS, REQUIRED)}
+    missing = []
     for name in names:
         ds = V.load(name, data_dirs)
         if ds is None:
+            missing.append(name)
             continue
         pool = Pool(ds)
         n = pool.X.shape[0]
@@ -261,6 +266,7 @@ def run(names, seeds, results=RESULTS, data_dirs=None):
                         Q.append_row(results, row, FIELDS, REQUIRED)
                     print(f"{name} B={budget} seed {seed} {method}: "
                           f"acc {rows[0]['acc']}", flush=True)
+    return missing
 
 
 def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
@@ -270,7 +276,7 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     groups of cores, with the group-level diagnostics
     (:func:`pseudo_class_diagnostics` with ``core_groups``); the same
     shares for the cores' own pseudo-classes are printed beside them.
-    ``data_dirs`` as in :func:`run`."""
+    ``data_dirs`` and the names returned as in :func:`run`."""
     from types import SimpleNamespace
 
     import quality_ideas as I
@@ -278,9 +284,11 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     method = f"coarse{share:g}"
     done = {(r["dataset"], r["method"], r["budget"], r["seed"])
             for r in Q.read_rows(results, FIELDS, REQUIRED)}
+    missing = []
     for name in names:
         ds = V.load(name, data_dirs)
         if ds is None:
+            missing.append(name)
             continue
         pool = Pool(ds)
         n = pool.X.shape[0]
@@ -310,12 +318,14 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
                       f"{extra['pool_class_border']:.3f}), the cores' "
                       f"pseudo-classes {fine['class_border']:.3f} (pool rows "
                       f"{fine['pool_class_border']:.3f})", flush=True)
+    return missing
 
 
 def summary(results=RESULTS):
     """Means over seeds, one line per (dataset, budget, method, part)."""
-    with open(results, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    # Read as a run reads it: a new file (whose datasets were all missing)
+    # has no rows, not a FileNotFoundError.
+    rows = Q.read_rows(results, FIELDS, REQUIRED)
     groups = {}
     for r in rows:
         key = (r["dataset"], int(r["budget"]), r["method"], r["part"])
@@ -400,9 +410,7 @@ def rst_table(results=RESULTS):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=["fashion-mnist", "wordnet"],
-                        choices=["fashion-mnist", "wordnet"])
-    V.add_folder_options(parser)
+    V.add_data_options(parser, DATASETS, choices=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--summary", action="store_true",
@@ -419,15 +427,19 @@ def main(argv=None):
     if args.rst:
         rst_table(args.results)
         return
-    folders = {"wordnet": args.wordnet_dir,
-               "fashion-mnist": args.fashion_mnist_dir}
+    requested, folders = V.data_options(args, DATASETS)
+    missing = []
     if args.coarse is not None:
-        run_coarse(args.datasets, args.seeds, args.coarse, args.fractions,
-                   args.results, folders)
+        missing = run_coarse(args.datasets, args.seeds, args.coarse,
+                             args.fractions, args.results, folders)
     elif not args.summary:
-        run(args.datasets, args.seeds, args.results, folders)
+        missing = run(args.datasets, args.seeds, args.results, folders)
     summary(args.results)
+    # Data asked for by name but missing is an error, as in quality.py.
+    return 1 if requested and missing else 0
 
 
 if __name__ == "__main__":
-    main()
+    from _stdout import exit_status
+
+    sys.exit(exit_status(main))

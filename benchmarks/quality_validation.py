@@ -342,9 +342,11 @@ SEED = number_type(int, 0, Q.MAX_SEED, closed_low=True)
 SHARE = number_type(float, 0, 1)
 
 
-def add_data_options(parser, default_datasets):
-    """--datasets (quality.py's names) and the data folders, as quality.py."""
-    parser.add_argument("--datasets", nargs="+", choices=list(Q.LOADERS),
+def add_data_options(parser, default_datasets, choices=None):
+    """--datasets (quality.py's names, or ``choices``) and the data folders,
+    as quality.py."""
+    parser.add_argument("--datasets", nargs="+",
+                        choices=list(Q.LOADERS if choices is None else choices),
                         default=None,
                         help=f"default: {' '.join(default_datasets)} (asked "
                         "for by name, missing data are an error; by default "

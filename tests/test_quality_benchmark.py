@@ -515,14 +515,19 @@ def test_every_recorded_idea_config_is_accepted():
 
 @pytest.mark.parametrize("script, extra", [("quality_validation", []),
                                            ("quality_ideas", []),
-                                           ("quality_ideas", ["--coverage"])])
+                                           ("quality_ideas", ["--coverage"]),
+                                           ("boundary_diagnostics", []),
+                                           ("boundary_diagnostics",
+                                            ["--coarse", "0.2"])])
 def test_study_data_asked_for_by_name_but_missing_fails(tmp_path, capsys, script,
                                                         extra):
     """The skip message said to pass --wordnet-dir, which these scripts did
-    not have, and the run exited 0."""
+    not have, and the run exited 0 (boundary_diagnostics.py: 0 too, or a
+    traceback for a new results file)."""
     module = _study_module(script)
     # --coverage writes no results file (and refuses --results).
-    results = [] if extra else ["--results", str(tmp_path / "r.csv")]
+    results = ([] if "--coverage" in extra
+               else ["--results", str(tmp_path / "r.csv")])
     code = module.main(["--datasets", "wordnet", "--wordnet-dir",
                         str(tmp_path / "nowhere"), *results, *extra])
     assert code == 1
