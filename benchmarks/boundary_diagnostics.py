@@ -411,19 +411,37 @@ def rst_table(results=RESULTS):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     V.add_data_options(parser, DATASETS, choices=DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=[0, 1, 2])
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--summary", action="store_true",
                         help="print the means of the results file and stop")
-    parser.add_argument("--coarse", type=float, default=None, metavar="SHARE",
+    # quality_ideas.py's coarse<s>: a share of the budget, below 1 (at 1 no
+    # core would be left).
+    parser.add_argument("--coarse", type=V.number_type(float, 0, 1,
+                                                       closed_high=False),
+                        default=None, metavar="SHARE",
                         help="run only quality_ideas.py's coarse<SHARE> "
                         "(boundary samples between coarse groups of cores)")
-    parser.add_argument("--fractions", nargs="+", type=float,
-                        default=list(V.FRACTIONS),
-                        help="budgets as shares of the pool (with --coarse)")
+    # Default None until parsed, so that a --fractions the run would
+    # ignore can be told given.
+    parser.add_argument("--fractions", nargs="+", type=V.SHARE, default=None,
+                        help="budgets as shares of the selection pool, with "
+                        f"--coarse (default: {' '.join(map(str, V.FRACTIONS))})")
     parser.add_argument("--rst", action="store_true",
                         help="print the benchmarks page's table and stop")
     args = parser.parse_args(argv)
+    if args.fractions is not None and args.coarse is None:
+        # The default run's budgets are the validation study's 1, 2 and 5 %:
+        # its bilaf-f<f> plans and the page's table (--rst, which names the
+        # budgets by position) assume them.
+        parser.error("--fractions sets the budgets of --coarse only (the "
+                     "other diagnostics run at 1, 2 and 5 % of the selection "
+                     "pool); drop --fractions or add --coarse SHARE")
+    if args.fractions is None:
+        args.fractions = list(V.FRACTIONS)
+    if args.coarse is not None:
+        V.check_shares(parser, "--fractions", args.fractions, V.MIN_BUDGET,
+                       V.BUDGETS, args.datasets or DATASETS)
     if args.rst:
         rst_table(args.results)
         return

@@ -575,6 +575,31 @@ def test_every_script_reading_the_data_takes_the_same_data_folders(
     assert "--wordnet-dir" in out and "--fashion-mnist-dir" in out
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--seeds", "0", "-1"], "argument --seeds: must be in [0, 4294967295], "
+     "got -1"),
+    (["--seeds", "4294967296"], "argument --seeds: must be in [0, 4294967295]"),
+    (["--fractions", "0.01"], "--fractions sets the budgets of --coarse"),
+    (["--coarse", "0.2", "--fractions", "0"],
+     "argument --fractions: must be in (0, 1], got 0"),
+    (["--coarse", "0.2", "--fractions", "0.00001"],
+     "--fractions 1e-05: budget(s) of 0 row(s)"),
+    (["--coarse", "1"], "argument --coarse: must be in (0, 1), got 1"),
+])
+def test_boundary_diagnostics_runs_that_cannot_apply_are_usage_errors(
+        tmp_path, capsys, argv, message):
+    """A negative seed failed in the first selector, once the data were
+    loaded; --fractions without --coarse was ignored without a word."""
+    D = _study_module("boundary_diagnostics")
+    with pytest.raises(SystemExit) as exc:
+        D.main([*argv, "--datasets", "wordnet", "--wordnet-dir",
+                str(tmp_path / "nowhere"), "--results", str(tmp_path / "r.csv")])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "skipped" not in captured.out  # refused before any data
+
+
 def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
     """The ActiveFT cache of quality_validation.py was written in place: a
     run killed while saving left half an entry, which every later run then
