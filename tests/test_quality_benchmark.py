@@ -1413,6 +1413,13 @@ def test_benchmarks_page_names_every_test_row_run_on_the_last_day():
     assert "library default" in hosts
 
 
+#: Rows of the first split's records when the user guide and the
+#: docstring claimed the isolated rows gave "the best selections of
+#: everything we tried" (2026-11-30, after pstrat30's rows): ideas run
+#: later (appended below them) are not part of that claim.
+CLAIMED_ROWS = {"quality_ideas.csv": 780, "quality_validation.csv": 190}
+
+
 def test_isolated_rows_were_best_on_the_first_validation_split_only():
     """Leaving out the 5 % most isolated rows had the best six-cell mean of
     the first validation split, but on the second (Fashion-MNIST only) the
@@ -1420,10 +1427,19 @@ def test_isolated_rows_were_best_on_the_first_validation_split_only():
     said it gave the best selections "on the validation splits"."""
     from sklearn_bilaf.core import ActiveFTSelector
 
-    first = _study_accuracies("quality_ideas.csv")
-    second = _study_accuracies("quality_ideas_val7.csv")
-
-    def means(cells, datasets):
+    def means(name, datasets, rows=None):
+        """Six-cell (or three-cell) means over seeds 0-2 of the configs of
+        a record's first ``rows`` rows that have every cell."""
+        with (SCRIPT.parent / "results" / name).open(newline="") as handle:
+            records = list(csv.DictReader(handle))
+        if rows is not None:
+            # The claimed rows are there, unchanged in number.
+            assert len(records) >= rows
+            records = records[:rows]
+        cells = {}
+        for row in records:
+            cells.setdefault((row["dataset"], row["config"], int(row["budget"])),
+                             {}).setdefault(int(row["seed"]), float(row["acc"]))
         found = {}
         for (dataset, config, _), by_seed in cells.items():
             if dataset in datasets and all(s in by_seed for s in (0, 1, 2)):
@@ -1432,22 +1448,32 @@ def test_isolated_rows_were_best_on_the_first_validation_split_only():
         return {config: sum(v) / len(v) for config, v in found.items()
                 if len(v) == 3 * len(datasets)}
 
-    on_first = means(first, ("wordnet", "fashion-mnist"))
-    assert max(on_first, key=on_first.get) == "aft-skm-dn0.05"
-    on_second = means(second, ("fashion-mnist",))
+    # The claim: "on the first validation split ... 0.05 gave the best
+    # selections of everything we tried", the validation study's core
+    # counts included; the stratified start was among the ideas.
+    both = ("wordnet", "fashion-mnist")
+    ideas = means("quality_ideas.csv", both, CLAIMED_ROWS["quality_ideas.csv"])
+    study = means("quality_validation.csv", both,
+                  CLAIMED_ROWS["quality_validation.csv"])
+    best = ideas.pop("aft-skm-dn0.05")
+    assert "pstrat30" in ideas and "activeft" in study
+    assert max(ideas.values()) < best and max(study.values()) < best
+    # "(on the second, run on Fashion-MNIST only, the stratified start did
+    # better)": better than the isolated rows, not the best of that split.
+    on_second = means("quality_ideas_val7.csv", ("fashion-mnist",))
     assert on_second["pstrat30"] > on_second["aft-skm-dn0.05"]
     # Where the docs give the reasons exclude_isolated is not the default,
     # they name the start that beat it on the second split and claim the
     # best selections for one validation split, not for "the splits".
-    winner = {"pstrat30": "stratified"}[max(on_second, key=on_second.get)]
     guide = _page_text("user_guide.rst")
     paragraph = next(p for p in guide.split("\n\n") if "excluded_indices_" in p)
     parameter = ActiveFTSelector.__doc__.split("exclude_isolated :")[1].split(
         "\n\n")[0]
     for name, text in (("user guide", paragraph), ("docstring", parameter)):
         text = " ".join(text.split())
-        assert winner in text, name
+        assert "stratified start did better" in text, name
         assert not re.search(r"validation splits", text, re.I), name
+
 
 @pytest.mark.parametrize("argv", [
     ["--quick", "--cache-dir", "{file}"],
