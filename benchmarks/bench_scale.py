@@ -6,8 +6,10 @@ sizes, grouped in superclusters so that neighbouring clusters share borders.
 They are written as ``.npy`` files and read back through a read-only memory
 map, so the selection never holds a copy of the features.
 
-Make a pool (1,281,167 rows take 1.97 GB and about a minute)::
+Make a pool (1,281,167 rows take 1.97 GB and about a minute), in a folder
+that exists (``make`` does not create it)::
 
+    mkdir -p /tmp/scale
     python benchmarks/bench_scale.py make /tmp/scale/pool_1281167.npy 1281167
 
 Select with K = 0.5 % of the pool and B = 1 % (the paper's ImageNet setting:
@@ -30,8 +32,10 @@ for every row (``--centroid-search exact``)::
     python benchmarks/bench_scale.py compare benchmarks/results/scale.jsonl
 
 How far the graph search moves ActiveFT's selection, next to how far float32
-rounding moves it (the exact search on the pool scaled by 1 + 2**-20)::
+rounding moves it (the exact search on the pool scaled by 1 + 2**-20), on
+a 50,000-row pool::
 
+    python benchmarks/bench_scale.py make /tmp/scale/pool_50000.npy 50000
     python benchmarks/bench_scale.py sensitivity /tmp/scale/pool_50000.npy 250
 
 Draw the log-log plot of time and memory against the pool size::

@@ -445,3 +445,38 @@ def test_compare_and_plot_leave_out_a_record_cut_short(bench, tmp_path,
     results.write_text(json.dumps(record)[:30] + "\n" + json.dumps(record) + "\n")
     assert "line 1 of" in _usage_error(
         bench, capsys, ["plot", str(results), str(tmp_path / "scale.png")])
+
+
+@pytest.mark.parametrize("source", ["page", "docstring"])
+def test_the_documented_make_runs_as_written(bench, tmp_path, source):
+    """The page's and the docstring's ``make`` wrote into /tmp/scale, which
+    ``make`` refuses to create (a usage error on a fresh machine), and
+    ``sensitivity`` read a pool no documented command made: the commands
+    before ``make`` must make the folder, and every pool read must be made.
+    Run here into a temporary folder, each pool with 2,000 rows."""
+    import re
+    import subprocess
+    import sys
+
+    root = SCRIPT.parents[1]
+    text = ((root / "doc" / "benchmarks.rst").read_text(encoding="utf-8")
+            if source == "page" else bench.__doc__)
+    text = text.replace("``", "\n").replace("\\\n", " ")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    commands = [line for line in lines
+                if re.match(r"(mkdir |python3? benchmarks/bench_scale\.py make )",
+                            line)]
+    assert any(" make " in command for command in commands)
+    for command in commands:
+        command = re.sub(r"( make \S+) \d+$", r"\1 2000",
+                         command.replace("/tmp/scale", str(tmp_path / "scale")))
+        command = command.replace("python ", f"{sys.executable} ", 1)
+        done = subprocess.run(command, shell=True, cwd=root, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, (command, done.stderr[-2000:])
+    read = {name for line in lines if "bench_scale.py" in line
+            for name in re.findall(r"/tmp/scale/(pool_\d+\.npy)", line)}
+    assert "pool_1281167.npy" in read
+    for name in read:
+        assert np.load(tmp_path / "scale" / name, mmap_mode="r").shape == (
+            2000, 384), name
