@@ -65,7 +65,6 @@ Resumable: rows already in the results file are not run again.
 """
 
 import argparse
-import csv
 import sys
 import time
 import warnings
@@ -345,8 +344,7 @@ def summary(results=RESULTS):
 
 def rst_table(results=RESULTS):
     """The benchmarks page's table: means over seeds, in %."""
-    with open(results, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = Q.read_rows(results, FIELDS, REQUIRED)
     pools = {r["dataset"]: float(r["pool_knn_disagree"]) for r in rows}
     groups = {}
     for r in rows:
@@ -408,11 +406,37 @@ def rst_table(results=RESULTS):
         f"{name} {100 * value:.1f}" for name, value in pools.items()))
 
 
+def check_results(parser, path, printing):
+    """Usage errors, before any data is loaded, for a results file this
+    script cannot use: a folder, a file of other columns, or (``printing``:
+    the option that only prints it) one without finished rows."""
+    problem = Q.path_problem(path, folder=False)
+    if problem:
+        parser.error(f"--results: {problem}; give --results a results file "
+                     "(new or existing)")
+    try:
+        rows = Q.read_rows(path, FIELDS, REQUIRED)
+        if printing is None:
+            Q.check_appendable(path, FIELDS, REQUIRED)
+    except Q.ResultsFileError as exc:
+        parser.error(f"{exc}; give --results a results file of this script "
+                     "(or a new one)")
+    if printing and not rows:
+        state = "has no finished row" if Path(path).exists() else "does not exist"
+        parser.error(f"{printing}: {path} {state}; give --results a results "
+                     "file of this script, or run it first")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     V.add_data_options(parser, DATASETS, choices=DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=[0, 1, 2])
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    # Defaults None until parsed (filled in below), so that --summary and
+    # --rst can tell the options of a run given.
+    parser.add_argument("--seeds", nargs="+", type=V.SEED, default=None,
+                        help="default: 0 1 2")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="results file, appended to and resumed from "
+                        f"(default: benchmarks/results/{RESULTS.name})")
     parser.add_argument("--summary", action="store_true",
                         help="print the means of the results file and stop")
     # quality_ideas.py's coarse<s>: a share of the budget, below 1 (at 1 no
@@ -430,6 +454,17 @@ def main(argv=None):
     parser.add_argument("--rst", action="store_true",
                         help="print the benchmarks page's table and stop")
     args = parser.parse_args(argv)
+    run_options = ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
+                   "coarse", "fractions"]
+    if args.rst:
+        V.refuse_ignored(parser, args, "--rst", "prints the benchmarks page's "
+                         "table of the whole results file and runs nothing",
+                         ["summary", *run_options])
+    elif args.summary:
+        V.refuse_ignored(parser, args, "--summary", "prints the whole results "
+                         "file and runs nothing", run_options)
+    check_results(parser, args.results, "--rst" if args.rst else
+                  "--summary" if args.summary else None)
     if args.fractions is not None and args.coarse is None:
         # The default run's budgets are the validation study's 1, 2 and 5 %:
         # its bilaf-f<f> plans and the page's table (--rst, which names the
@@ -444,7 +479,8 @@ def main(argv=None):
                        V.BUDGETS, args.datasets or DATASETS)
     if args.rst:
         rst_table(args.results)
-        return
+        return 0
+    V.fill_defaults(args, seeds=[0, 1, 2])
     requested, folders = V.data_options(args, DATASETS)
     missing = []
     if args.coarse is not None:

@@ -600,6 +600,41 @@ def test_boundary_diagnostics_runs_that_cannot_apply_are_usage_errors(
     assert "skipped" not in captured.out  # refused before any data
 
 
+@pytest.mark.parametrize("argv, message", [
+    # --coarse ran (hours) despite --summary's "print ... and stop".
+    (["--summary", "--coarse", "0.2"],
+     "--summary prints the whole results file and runs nothing; drop "
+     "--coarse"),
+    (["--rst", "--datasets", "wordnet", "--seeds", "1"],
+     "--rst prints the benchmarks page's table of the whole results file and "
+     "runs nothing; drop --datasets and --seeds"),
+    (["--summary", "--results", "{tmp}/none.csv"],
+     "--summary: {tmp}/none.csv does not exist"),
+    (["--rst", "--results", "{tmp}/none.csv"], "--rst: {tmp}/none.csv does not exist"),
+    (["--summary", "--results", "{tmp}/other.csv"], "give --results a results "
+     "file of this script"),
+    (["--datasets", "wordnet", "--results", "{tmp}"], "is a folder, not a file"),
+])
+def test_boundary_diagnostics_prints_and_results_files_are_checked(
+        tmp_path, capsys, monkeypatch, argv, message):
+    """--summary and --rst ignored the run's options (--summary with
+    --coarse ran it); a missing results file was a FileNotFoundError, a
+    file of another script a KeyError, a folder an IsADirectoryError."""
+    D = _study_module("boundary_diagnostics")
+
+    def load(*args):
+        raise AssertionError("data loaded")
+
+    # Refused before any data is loaded (or any run into the record).
+    monkeypatch.setattr(D.V, "load", load)
+    (tmp_path / "other.csv").write_text("dataset,config,budget,seed,acc\n"
+                                        "wordnet,random,524,0,0.6\n")
+    with pytest.raises(SystemExit) as exc:
+        D.main([a.format(tmp=tmp_path) for a in argv])
+    assert exc.value.code == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
 def test_validation_activeft_cache_is_never_half_written(tmp_path, monkeypatch):
     """The ActiveFT cache of quality_validation.py was written in place: a
     run killed while saving left half an entry, which every later run then
