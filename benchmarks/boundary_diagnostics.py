@@ -57,7 +57,8 @@ error (exit status 1).  Usage, from the repository root::
 
     python3 benchmarks/boundary_diagnostics.py                # both pools
     python3 benchmarks/boundary_diagnostics.py --datasets fashion-mnist --seeds 0
-    python3 benchmarks/boundary_diagnostics.py --summary      # the doc's table
+    python3 benchmarks/boundary_diagnostics.py --summary      # every mean
+    python3 benchmarks/boundary_diagnostics.py --rst          # the page's table
     # quality_ideas.py's coarse0.2 (boundary samples between coarse groups):
     python3 benchmarks/boundary_diagnostics.py --coarse 0.2 --datasets fashion-mnist
 

@@ -2171,6 +2171,29 @@ def test_boundary_diagnostics_print_the_benchmarks_page_table():
         assert text in done.stdout
 
 
+def test_boundary_diagnostics_docstring_names_the_command_of_the_page_table():
+    """The docstring's usage gave ``--summary`` as the command printing the
+    page's table, which ``--rst`` prints (``--summary`` prints the means of
+    every part and column)."""
+    D = _study_module("boundary_diagnostics")
+    named = [line.split("#")[0].split() for line in D.__doc__.splitlines()
+             if "#" in line and "table" in line.split("#")[1]]
+    assert len(named) == 1
+    command = named[0]
+    assert command[:2] == ["python3", "benchmarks/boundary_diagnostics.py"]
+    done = subprocess.run([sys.executable, str(SCRIPT.parents[1] / command[1]),
+                           *command[2:]], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("==")]
+    assert len(rules) == 3
+    table = "\n".join(line.strip() for line in lines[rules[0]:rules[-1] + 1])
+    page = "\n".join(line.strip()
+                     for line in _page_text("benchmarks.rst").splitlines())
+    assert table in page
+
+
 def test_boundary_diagnostics_match_a_direct_count():
     """The label-based shares of boundary_diagnostics.py, on digits, against
     a row-by-row recount."""
