@@ -2194,6 +2194,26 @@ def test_boundary_diagnostics_docstring_names_the_command_of_the_page_table():
     assert table in page
 
 
+def test_boundary_diagnostics_page_table_leaves_other_budgets_out(tmp_path,
+                                                                  capsys):
+    """The page's table took its budgets from every row, and named them
+    1, 2 and 5 % by position: a --coarse run at another --fractions shifted
+    the names (or, with a fourth budget, failed with an IndexError)."""
+    D = _study_module("boundary_diagnostics")
+    D.rst_table(D.RESULTS)
+    recorded = capsys.readouterr().out
+    results = tmp_path / "r.csv"
+    results.write_bytes(D.RESULTS.read_bytes())
+    rows = D.Q.read_rows(results, D.FIELDS, D.REQUIRED)
+    for share in (0.003, 0.03):
+        for row in rows:
+            if row["method"] == "coarse0.2" and row["budget"] == "480":
+                D.Q.append_row(results, dict(row, budget=int(48000 * share)),
+                               D.FIELDS, D.REQUIRED)
+    D.rst_table(results)
+    assert capsys.readouterr().out == recorded
+
+
 def test_boundary_diagnostics_match_a_direct_count():
     """The label-based shares of boundary_diagnostics.py, on digits, against
     a row-by-row recount."""
