@@ -234,8 +234,12 @@ def run(names, seeds, results=RESULTS, data_dirs=None):
                 plans = ["random", "activeft"] + [
                     f"bilaf-f{f}" for f in CORE_FRACTIONS if int(n * f) < budget]
                 for method in plans:
-                    if (name, method, str(budget), str(seed)) in done:
+                    key = (name, method, str(budget), str(seed))
+                    if key in done:
                         continue
+                    # Marked before the run: a seed given twice would
+                    # otherwise add the rows twice (two "seeds" in the means).
+                    done.add(key)
                     tic = time.time()
                     if method == "random":
                         picks = RandomSelector(budget, random_state=seed).fit(
@@ -295,8 +299,11 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
         for seed in seeds:
             for frac in fractions:
                 budget = int(n * frac)
-                if (name, method, str(budget), str(seed)) in done:
+                key = (name, method, str(budget), str(seed))
+                if key in done:
                     continue
+                # As in run: a seed or share given twice runs once.
+                done.add(key)
                 tic = time.time()
                 picks, parts = I._coarse_boundary(pool.X, budget, seed, share)
                 seconds = time.time() - tic

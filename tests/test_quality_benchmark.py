@@ -2214,6 +2214,28 @@ def test_boundary_diagnostics_page_table_leaves_other_budgets_out(tmp_path,
     assert capsys.readouterr().out == recorded
 
 
+def test_boundary_diagnostics_run_a_seed_given_twice_once(tmp_path,
+                                                          monkeypatch):
+    """``--seeds 0 0`` (or a share given twice to ``--fractions``) ran each
+    row twice and appended it twice, counted by the summary and the page's
+    table as two seeds; the other scripts mark a row done before running
+    it."""
+    import numpy as np
+
+    D = _study_module("boundary_diagnostics")
+    # Cheap stand-in cores (the real ActiveFT, cached in the record's
+    # folder, is not what is tested).
+    monkeypatch.setattr(D.V, "activeft", lambda name, X, k, seed: np.arange(
+        k) * (X.shape[0] // k))
+    monkeypatch.setattr(D.V, "FRACTIONS", (0.05,))  # one budget is enough
+    counts = []
+    for seeds in ([0], [0, 0]):
+        results = tmp_path / f"{len(seeds)}.csv"
+        D.run(["digits"], seeds, results)
+        counts.append(len(D.Q.read_rows(results, D.FIELDS, D.REQUIRED)))
+    assert counts[0] > 0 and counts[1] == counts[0]
+
+
 def test_boundary_diagnostics_match_a_direct_count():
     """The label-based shares of boundary_diagnostics.py, on digits, against
     a row-by-row recount."""
