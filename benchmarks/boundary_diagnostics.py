@@ -78,6 +78,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import quality as Q  # noqa: E402
+import quality_ideas as I  # noqa: E402
 import quality_validation as V  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler  # noqa: E402
@@ -282,8 +283,6 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     shares for the cores' own pseudo-classes are printed beside them.
     ``data_dirs`` and the names returned as in :func:`run`."""
     from types import SimpleNamespace
-
-    import quality_ideas as I
 
     method = f"coarse{share:g}"
     done = {(r["dataset"], r["method"], r["budget"], r["seed"])

@@ -2327,3 +2327,23 @@ def test_boundary_diagnostics_of_groups_of_cores_match_a_direct_count():
     assert got["pseudo_purity"] == pytest.approx(purity / y.size)
     assert got["pseudo_per_class"] == pytest.approx(n_groups
                                                     / len(set(majority)))
+
+
+def test_boundary_diagnostics_coarse_runs_without_its_folder_on_the_path(
+        tmp_path, monkeypatch):
+    """run_coarse imported quality_ideas only when it ran: imported while
+    the benchmarks folder was on ``sys.path`` (as the tests import the
+    scripts) and run once it was gone, it failed with ModuleNotFoundError;
+    its siblings are imported with the module, as the other scripts do."""
+    import sys as _sys
+
+    D = _study_module("boundary_diagnostics")
+    folder = str(SCRIPT.parent)
+    monkeypatch.setattr(_sys, "path", [p for p in _sys.path if p != folder])
+    monkeypatch.delitem(_sys.modules, "quality_ideas", raising=False)
+    results = tmp_path / "coarse.csv"
+    assert D.run_coarse(["digits"], [0], 0.2, fractions=(0.05,),
+                        results=results) == []
+    methods = {row["method"] for row in D.Q.read_rows(results, D.FIELDS,
+                                                       D.REQUIRED)}
+    assert methods == {"coarse0.2"}
