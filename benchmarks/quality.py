@@ -196,6 +196,18 @@ def load_digits_split():
                    [(str(b), b) for b in DIGITS_BUDGETS])
 
 
+def _wordnet_hint(path):
+    """What to do about a damaged file of the WordNet folder ``path``: copy
+    that folder again (``--wordnet-dir`` may point away from the shipped
+    one, which is then named as where to copy it from)."""
+    if Path(path).resolve() == WORDNET_DIR:
+        return (f"; copy the folder {path} again (the embeddings are shipped "
+                "there, beside this repository)")
+    return (f"; copy the folder {path} again (from "
+            "../shared/data/wordnet-nouns-minilm beside this repository, "
+            "where the embeddings are shipped)")
+
+
 def load_wordnet(path=WORDNET_DIR):
     path = Path(path)
     names = ["X.npy", "y.npy", "classes.json", "train_idx.npy", "test_idx.npy"]
@@ -210,8 +222,7 @@ def load_wordnet(path=WORDNET_DIR):
             "beside this repository (../shared/data/wordnet-nouns-minilm, "
             "whose README says how they were made); pass their folder with "
             "--wordnet-dir.")
-    hint = ("; copy the folder again (../shared/data/wordnet-nouns-minilm "
-            "beside this repository)")
+    hint = _wordnet_hint(path)
     X = _load_npy(path / "X.npy", hint, mmap_mode="r")
     y = _load_npy(path / "y.npy", hint, mmap_mode="r")
     train = _load_npy(path / "train_idx.npy", hint)

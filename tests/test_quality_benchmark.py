@@ -2347,3 +2347,22 @@ def test_boundary_diagnostics_coarse_runs_without_its_folder_on_the_path(
     methods = {row["method"] for row in D.Q.read_rows(results, D.FIELDS,
                                                        D.REQUIRED)}
     assert methods == {"coarse0.2"}
+
+
+def test_a_damaged_wordnet_file_hint_names_the_folder_used(tmp_path):
+    """The hint after a damaged file said to copy the folder again beside
+    the repository even when --wordnet-dir pointed elsewhere: it names the
+    folder read (and where the embeddings are shipped)."""
+    Q = _quality_module()
+    _wordnet_folder(tmp_path)
+    _cut(tmp_path / "y.npy", 30)
+    with pytest.raises(Q.DatasetUnavailable) as info:
+        Q.load_wordnet(tmp_path)
+    message = str(info.value)
+    hint = message[message.index(f"; copy the folder {tmp_path} again "):]
+    assert "../shared/data/wordnet-nouns-minilm" in hint, message
+    # The default folder is named once, as the folder to copy.
+    assert Q.WORDNET_DIR != tmp_path
+    assert Q._wordnet_hint(Q.WORDNET_DIR) == (
+        f"; copy the folder {Q.WORDNET_DIR} again (the embeddings are shipped "
+        "there, beside this repository)")
