@@ -29,7 +29,10 @@ depend on the budget when used as BiLAF's cores), under names that end with
 a digest of the pool's values, the selector's parameters and the library's
 sources (``cache_key``).  After the runs the script
 renders the tables (Markdown and reStructuredText) and one accuracy-vs-budget
-plot per dataset (needs matplotlib, the ``plot`` extra).
+plot per dataset (needs matplotlib, the ``plot`` extra), and the summary
+(``results/quality_summary.json``), whose ``machine`` (versions, CPU,
+platform) is that of the last run that measured rows: a render that
+measures nothing keeps the recorded one.
 
 Usage, from the repository root::
 
@@ -944,7 +947,26 @@ def _n_pool(rows, dataset):
     return POOL_SIZES.get(dataset, 1)
 
 
-def render(results, out_dir, log=print):
+def render(results, out_dir, log=print, measured=False):
+    """Write the summary, tables and plots of ``results`` into ``out_dir``.
+
+    Parameters
+    ----------
+    results : path
+        The results file (its rows, once each, make every figure).
+    out_dir : path
+        Folder of the summary, tables and plots, named after the results
+        file's stem.
+    log : callable, default=print
+        Receives the progress and warning messages.
+    measured : bool, default=False
+        Whether this process measured rows of ``results``: the summary's
+        ``"machine"`` (versions, CPU, platform) is then this machine.
+        Otherwise the one already recorded in the summary is kept, since it
+        is the machine of the run that measured the rows, not of the render;
+        with none recorded (no summary yet, or one that cannot be read),
+        this machine is recorded.
+    """
     rows = read_rows(results)
     if not rows:
         log(f"no results in {results}")
@@ -961,8 +983,11 @@ def render(results, out_dir, log=print):
     out_dir = Path(out_dir)
     stem = Path(results).stem
     summary = aggregate(rows)
-    meta = machine_info()
-    write_atomic(out_dir / f"{stem}_summary.json",
+    summary_path = out_dir / f"{stem}_summary.json"
+    meta = None if measured else recorded_machine(summary_path)
+    if meta is None:
+        meta = machine_info()
+    write_atomic(summary_path,
                  json.dumps({"machine": meta, "summary": summary}, indent=1) + "\n")
     datasets = [d for d in LOADERS if any(r["dataset"] == d for r in rows)]
     titles = {"accuracy": "Accuracy (%)", "balanced_accuracy": "Balanced accuracy (%)"}
@@ -1043,6 +1068,17 @@ def plot(summary, dataset, path, log=print):
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
     log(f"wrote {path}")
+
+
+def recorded_machine(path):
+    """The ``"machine"`` recorded in the summary ``path`` (a dict), or None
+    when there is no summary there or it cannot be read."""
+    try:
+        recorded = json.loads(Path(path).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    machine = recorded.get("machine") if isinstance(recorded, dict) else None
+    return machine if isinstance(machine, dict) else None
 
 
 def machine_info():
@@ -1160,7 +1196,8 @@ def main(argv=None):
                         help="ActiveFT cache (default RESULTS_DIR/cache)")
     parser.add_argument("--render-only", action="store_true",
                         help="only render the tables and plots of the "
-                        "results file")
+                        "results file (the summary keeps the machine of the "
+                        "run that measured the rows)")
     parser.add_argument("--no-render", action="store_true",
                         help="only run, do not render")
     args = parser.parse_args(argv)
@@ -1237,14 +1274,19 @@ def main(argv=None):
         print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
 
     missing = []
+    n_measured = 0
     if not args.render_only:
         log(f"sklearn_bilaf {__version__}; results in {results}")
         for dataset in args.datasets:
-            if run(dataset, args.methods, args.budgets, args.seeds, results,
-                   cache_dir, log=log, data_dir=data_dirs.get(dataset)) is None:
+            n_run = run(dataset, args.methods, args.budgets, args.seeds, results,
+                        cache_dir, log=log, data_dir=data_dirs.get(dataset))
+            if n_run is None:
                 missing.append(dataset)
+            else:
+                n_measured += n_run
     if not args.no_render:
-        render(results, args.results_dir, log=log)
+        # Only a run that measured rows records this machine in the summary.
+        render(results, args.results_dir, log=log, measured=n_measured > 0)
     # Data asked for by name but missing is an error; with the default list
     # it is a skip (the datasets that exist were run).
     return 1 if requested and missing else 0

@@ -942,20 +942,20 @@ def test_committed_tables_are_the_rendering_of_the_committed_results(
     """The benchmarks page includes quality_tables.rst: rendering the
     committed quality.csv again (``--render-only``) must give the committed
     tables and summary, so that rows added without a render, or a change to
-    the rendering, show here instead of on a stale page."""
-    import json
+    the rendering, show here instead of on a stale page.  The summary is
+    rendered over the committed one, whose machine (that of the run) the
+    render keeps: the whole file comes out the same, byte for byte."""
     import shutil
 
     Q = _quality_module()
     committed = SCRIPT.parent / "results"
     shutil.copy(committed / "quality.csv", tmp_path)
+    shutil.copy(committed / "quality_summary.json", tmp_path)
     monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
     Q.render(tmp_path / "quality.csv", tmp_path, log=lambda message: None)
-    for name in ("quality_tables.md", "quality_tables.rst"):
+    for name in ("quality_tables.md", "quality_tables.rst",
+                 "quality_summary.json"):
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes()
-    assert (json.loads((tmp_path / "quality_summary.json").read_text())["summary"]
-            == json.loads((committed / "quality_summary.json").read_text())
-            ["summary"])
 
 
 @pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
@@ -2366,3 +2366,67 @@ def test_a_damaged_wordnet_file_hint_names_the_folder_used(tmp_path):
     assert Q._wordnet_hint(Q.WORDNET_DIR) == (
         f"; copy the folder {Q.WORDNET_DIR} again (the embeddings are shipped "
         "there, beside this repository)")
+
+
+def _three_digits_rows(results, Q):
+    base = {"dataset": "digits", "method": "random", "n_cores": "", "budget": 20,
+            "budget_label": "20", "n_labels_covered": 9, "select_seconds": "0.1",
+            "pseudo_purity": "", "boundary_cross_rate": "", "version": "x",
+            "finished": "now", "balanced_accuracy": "0.5"}
+    for seed, accuracy in [(0, "0.5"), (1, "0.6"), (2, "0.7")]:
+        Q.append_row(results, dict(base, seed=seed, accuracy=accuracy))
+
+
+#: A machine that is not this one, as the summary of a run records it.
+_RECORDED_MACHINE = {"sklearn_bilaf": "0.0.9", "scikit-learn": "1.0",
+                     "numpy": "1.0", "python": "3.0.0", "cpu": "Measuring CPU",
+                     "cpus": 64, "platform": "Elsewhere-1.0"}
+
+
+@pytest.mark.parametrize("argv, n_run", [(["--render-only"], None),
+                                         # A rerun that measures nothing.
+                                         (["--datasets", "digits"], 0)])
+def test_a_render_keeps_the_machine_of_the_measured_run(tmp_path, monkeypatch,
+                                                       argv, n_run):
+    """--render-only wrote the rendering machine's CPU, platform and versions
+    into the summary's "machine", which the benchmarks page reads as those
+    of the run that measured the rows: a render that measures nothing keeps
+    the recorded ones (the summary of the rows is computed again)."""
+    import json
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    _three_digits_rows(results, Q)
+    path = tmp_path / "quality_summary.json"
+    path.write_text(json.dumps({"machine": _RECORDED_MACHINE, "summary": []},
+                               indent=1) + "\n")
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    monkeypatch.setattr(Q, "run", lambda *args, **kwargs: n_run)
+    assert Q.main([*argv, "--results-dir", str(tmp_path)]) == 0
+    written = json.loads(path.read_text())
+    assert written["machine"] == _RECORDED_MACHINE
+    assert written["summary"] == Q.aggregate(Q.read_rows(results))
+
+
+def test_a_run_that_measures_rows_records_this_machine(tmp_path, monkeypatch):
+    """Rows measured by the run: the summary records the machine (and the
+    versions) that measured them, as before; so does the first render of a
+    file with no summary, or with a summary that cannot be read."""
+    import json
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    _three_digits_rows(results, Q)
+    path = tmp_path / "quality_summary.json"
+    path.write_text(json.dumps({"machine": _RECORDED_MACHINE, "summary": []}))
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    monkeypatch.setattr(Q, "run", lambda *args, **kwargs: 1)
+    assert Q.main(["--datasets", "digits", "--results-dir", str(tmp_path)]) == 0
+    assert json.loads(path.read_text())["machine"] == Q.machine_info()
+    for recorded in (None, "{\"machine\": ", "[]", "{\"machine\": 3}"):
+        if recorded is None:
+            path.unlink()
+        else:
+            path.write_text(recorded)
+        assert Q.main(["--render-only", "--results-dir", str(tmp_path)]) == 0
+        assert json.loads(path.read_text())["machine"] == Q.machine_info()
