@@ -837,7 +837,12 @@ def write_atomic(path, content):
     """Write a file whole or not at all: into a temporary file beside it,
     then renamed over it, so that a run killed while writing leaves the
     previous version (or none), never half a file.  ``content`` is text, or
-    a function that writes the file at the path it is given."""
+    a function that writes the file at the path it is given.
+
+    A file that already holds the same bytes is left as it is (a render
+    of unchanged results touches nothing).  Returns whether the file was
+    written.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -845,7 +850,11 @@ def write_atomic(path, content):
             content(tmp)
         else:
             tmp.write_text(content)
+        if (path.is_file() and path.stat().st_size == tmp.stat().st_size
+                and path.read_bytes() == tmp.read_bytes()):
+            return False
         os.replace(tmp, path)
+        return True
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -1065,9 +1074,10 @@ def plot(summary, dataset, path, log=print):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    written = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110,
+                                                          format="png"))
     plt.close(fig)
-    log(f"wrote {path}")
+    log(f"wrote {path}" if written else f"{path} unchanged")
 
 
 def recorded_machine(path):

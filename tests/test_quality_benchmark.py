@@ -2430,3 +2430,32 @@ def test_a_run_that_measures_rows_records_this_machine(tmp_path, monkeypatch):
             path.write_text(recorded)
         assert Q.main(["--render-only", "--results-dir", str(tmp_path)]) == 0
         assert json.loads(path.read_text())["machine"] == Q.machine_info()
+
+
+def test_a_render_leaves_unchanged_files_alone(tmp_path, monkeypatch):
+    """--render-only on the committed results replaced every table, plot and
+    summary by a new file of the same bytes; a file whose content is the
+    same is left as it is (a version control or a build sees no change),
+    and one that changed is replaced whole."""
+    Q = _quality_module()
+    path = tmp_path / "f.txt"
+    assert Q.write_atomic(path, "one\n") is True
+    before = path.stat()
+    assert Q.write_atomic(path, "one\n") is False
+    assert Q.write_atomic(path, lambda tmp: tmp.write_bytes(b"one\n")) is False
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert Q.write_atomic(path, "two\n") is True and path.read_text() == "two\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+    # A render of the same rows, into the same folder.
+    results = tmp_path / "quality.csv"
+    _three_digits_rows(results, Q)
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    Q.render(results, tmp_path, log=lambda message: None)
+    names = ["quality_summary.json", "quality_tables.md", "quality_tables.rst"]
+    first = {name: (tmp_path / name).stat() for name in names}
+    Q.render(results, tmp_path, log=lambda message: None)
+    for name in names:
+        now = (tmp_path / name).stat()
+        assert ((now.st_ino, now.st_mtime_ns)
+                == (first[name].st_ino, first[name].st_mtime_ns)), name
