@@ -420,12 +420,70 @@ def _reject_dtype(dtype, where, name="X"):
         what = "dates or times" if kind in "Mm" else "text"
         if kind == "V":
             what = "structured records"
-        raise ValueError(
-            f"{name} holds {what}{where} (dtype {dtype}), not embeddings: the "
-            "selection needs a 2-D array of numbers. Embed the raw inputs first "
-            "(e.g. with a pretrained encoder) and pass the embedding matrix"
-            + (", or drop that column." if where else ".")
-        )
+        raise _not_embeddings(what, where, dtype, name)
+
+
+def _not_embeddings(what, where, dtype, name):
+    """The error for ``name`` holding ``what`` (text, dates...) ``where``
+    (" in column 'c'", which can be dropped, or an entry), not numbers."""
+    return ValueError(
+        f"{name} holds {what}{where} (dtype {dtype}), not embeddings: the "
+        "selection needs a 2-D array of numbers. Embed the raw inputs first "
+        "(e.g. with a pretrained encoder) and pass the embedding matrix"
+        + (", or drop that column." if where.startswith(" in column") else ".")
+    )
+
+
+def _first_text_entry(array):
+    """The index of the first entry of the object array that is text (str
+    or bytes, numpy's included), or None."""
+    flat = array.ravel()
+    step = 1 << 16
+    for start in range(0, flat.size, step):
+        block = flat[start:start + step]
+        # The entries' types, gathered by map and set in C: a pool of
+        # numbers held as Python objects is looked through without a Python
+        # loop; only a block that holds text is, for where.
+        if any(issubclass(kind, (str, bytes)) for kind in set(map(type, block))):
+            for offset, value in enumerate(block):
+                if isinstance(value, (str, bytes)):
+                    return np.unravel_index(start + offset, array.shape)
+    return None
+
+
+def refuse_text_read_as_numbers(values, name="X"):
+    """Refuse text in ``values`` that a cast to float read as numbers ("1.5"):
+    in an object array, or in a DataFrame's object, string, category or
+    polars String column.
+
+    A numpy array of text is refused before any cast (:func:`_reject_dtype`),
+    and text that spells no number fails the cast, whose error says where;
+    this is for what the cast took, the pool then selected from as the
+    numbers its text spells.  Call it once the cast succeeded.  Lists are
+    left to :func:`refuse_non_numbers`: numpy reads their text as text.
+    """
+    columns = _frame_dtypes(values)
+    if columns is not None:
+        polars = _is_polars_frame(values)
+        for position, (column, dtype) in enumerate(columns):
+            if getattr(dtype, "kind", "O") != "O":
+                continue  # numbers, or refused by their dtype already
+            # pandas' string and category columns and polars' String ones
+            # give their entries as an object array (or one of text).
+            entries = np.asarray((values.get_column(column) if polars
+                                  else values.iloc[:, position]).to_numpy())
+            if entries.dtype.kind in "US" or (
+                    entries.dtype == object and _first_text_entry(entries) is not None):
+                raise _not_embeddings("text", f" in column {column!r}", dtype, name)
+        return
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        entry = _first_text_entry(values)
+        if entry is not None:
+            shown = quoted_value(values[entry])
+            if len(shown) > 40:
+                shown = shown[:37] + "..."
+            where = f"{name}[{', '.join(str(int(i)) for i in entry)}]"
+            raise _not_embeddings("text", f" at {where} ({shown})", values.dtype, name)
 
 
 def validate_pool(estimator, X, *, reset=True):
@@ -475,6 +533,10 @@ def validate_pool(estimator, X, *, reset=True):
         X = np.ma.getdata(X)
     _refuse_lazy_frame(X)
     _reject_unsupported_dtype(X)
+    if isinstance(X, list | tuple):
+        # numpy reads the text in a list as text; scikit-learn's cast to
+        # float read it as the numbers it spells.
+        refuse_non_numbers(X)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
         raise TypeError(
             f"{type(estimator).__name__} does not accept sparse input: the "
@@ -531,6 +593,7 @@ def validate_pool(estimator, X, *, reset=True):
             with np.errstate(over="ignore", invalid="ignore"):
                 assert_all_finite(X_valid, input_name="X")
             _reject_overflowing(X_valid, underflow=not _in_cosine_geometry(estimator))
+    refuse_text_read_as_numbers(X)
     return X_valid
 
 
@@ -877,7 +940,7 @@ def float_array(values, name="X", *, dtype=np.float64):
     best not passed here: they are read as they are, never copied whole.
     """
     try:
-        return np.asarray(values, dtype=dtype)
+        array = np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
         if _only_missing_values_unread(values):
             # pd.NA in a frame (a nullable or object column), which numpy
@@ -892,6 +955,8 @@ def float_array(values, name="X", *, dtype=np.float64):
             + "Embed raw inputs (text, images) first and pass the embedding "
             "matrix."
         ) from exc
+    refuse_text_read_as_numbers(values, name)
+    return array
 
 
 def pool_array(X, name="X"):
@@ -949,6 +1014,7 @@ def frame_pool(X):
         if values is None:
             values = check_array(X, accept_sparse=False, dtype=_pool_dtype(X),
                                  ensure_all_finite=False, input_name="X")
+    refuse_text_read_as_numbers(X)
     return values
 
 

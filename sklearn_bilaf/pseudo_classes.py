@@ -50,6 +50,7 @@ from .base import (
     not_whole_hint,
     pool_array,
     refuse_non_numbers,
+    refuse_text_read_as_numbers,
     whole_numbers,
 )
 
@@ -619,6 +620,10 @@ class PseudoClass:
             )
         self.core_position = int(core_position)
         if X is not None:
+            if _frame_dtypes(X) is not None:
+                # Named by its column while X is a frame (its conversion to
+                # an array keeps no names).
+                refuse_text_read_as_numbers(X)
             X = _member_rows(X)
             # Text, dates and complex numbers were cast (imaginary parts
             # dropped with only a warning).

@@ -1193,6 +1193,96 @@ def test_numbers_in_an_object_pool_give_what_the_floats_give():
                                       np.asarray(call(X)), err_msg=function)
 
 
+def _text_read_as_numbers(kind):
+    """A pool of 20 rows and 3 columns whose second column holds text that a
+    cast to float reads as numbers ("1.5"), in the form ``kind``."""
+    X = _blobs(20, d=3)
+    text = X[:, 1].astype(str)
+    if kind == "object array":
+        X = X.astype(object)
+        X[:, 1] = text
+        return X
+    if kind == "one text entry":
+        X = X.astype(object)
+        X[4, 1] = text[4]
+        return X
+    if kind == "list":
+        return [[a, str(b), c] for a, b, c in X]
+    if kind == "polars":
+        pl = pytest.importorskip("polars")
+        return pl.DataFrame({"a": X[:, 0], "b": text, "c": X[:, 2]})
+    pd = pytest.importorskip("pandas")
+    column = {"object column": pd.Series(text, dtype=object),
+              "string column": pd.Series(text, dtype="string"),
+              "str column": pd.Series(text).astype("str"),
+              "categorical column": pd.Series(text, dtype="category")}[kind]
+    return pd.DataFrame({"a": X[:, 0], "b": column, "c": X[:, 2]})
+
+
+_TEXT_KINDS = ["object array", "one text entry", "list", "object column",
+               "string column", "str column", "categorical column", "polars"]
+
+
+def _text_refusal(kind, name="X"):
+    """The message expected for ``_text_read_as_numbers(kind)``: the one a
+    numpy array of text gets, naming the column of a frame as the date and
+    complex columns' messages do."""
+    start = rf"^{name} holds text"
+    if kind == "list":
+        return start + r" \(dtype <U\d+\), not embeddings: .*embedding matrix\.$"
+    if kind in ("object array", "one text entry"):
+        return (start + rf" at {name}\[{0 if kind == 'object array' else 4}, 1\] "
+                r"\('[-0-9.e]+'\) \(dtype object\), not embeddings: the selection "
+                r"needs a 2-D array of numbers\..*embedding matrix\.$")
+    return (start + r" in column 'b' \(dtype (object|string|str|category|String)"
+            r"\), not embeddings: the selection needs a 2-D array of numbers\."
+            r".*embedding matrix, or drop that column\.$")
+
+
+@pytest.mark.parametrize("kind", _TEXT_KINDS)
+def test_text_read_as_numbers_is_refused_by_the_estimators(kind):
+    """A numpy array of text was refused as text, yet the same text in an
+    object array, a list, or an object, string, category or polars String
+    column was cast to the numbers it spells and selected from."""
+    X = _text_read_as_numbers(kind)
+    with pytest.raises(ValueError, match=_text_refusal(kind)):
+        _fit(X)
+    with pytest.raises(ValueError, match=_text_refusal(kind)):
+        ActiveFTSelector(n_cores=2, max_iter=2, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("kind", _TEXT_KINDS)
+@pytest.mark.parametrize("function", list(_public_pool_functions()))
+def test_text_read_as_numbers_is_refused_by_the_public_functions(function, kind):
+    X = _text_read_as_numbers(kind)
+    name = "centres" if "centres" in function else (
+        "rows" if function == "outside_distances" else "X")
+    if kind == "one text entry" and name == "centres":
+        X[1, 1] = X[4, 1]  # centres are its first 2 rows
+        X[4, 1] = float(X[4, 1])
+    message = _text_refusal(kind, name)
+    if kind == "one text entry" and name == "centres":
+        message = message.replace("\\[4, 1", "\\[1, 1")
+    with pytest.raises(ValueError, match=message):
+        _public_pool_functions()[function](X)
+
+
+def test_numbers_held_as_objects_are_still_taken_as_numbers():
+    """Python ints, floats and numpy scalars in an object array or column
+    are numbers, not text: still selected from as the floats they are."""
+    pd = pytest.importorskip("pandas")
+    X = _blobs(20, d=3)
+    expected = _fit(X).selected_indices_
+    objects = X.astype(object)
+    objects[0, 0] = np.float32(objects[0, 0])
+    objects[1, 1] = Fraction(objects[1, 1])
+    for pool in (objects, pd.DataFrame(objects), X.tolist()):
+        np.testing.assert_array_equal(_fit(pool).selected_indices_, expected)
+    whole = np.arange(60).reshape(20, 3)
+    np.testing.assert_array_equal(_fit(whole.astype(object)).selected_indices_,
+                                  _fit(whole).selected_indices_)
+
+
 def test_none_and_masked_arrays_say_what_to_change():
     """None reached scikit-learn's "got scalar array ... array=nan"; a masked
     array's masked entries were used with the values under the mask."""
