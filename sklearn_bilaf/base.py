@@ -762,6 +762,18 @@ def _is_number_extension(dtype):
             and getattr(dtype, "kind", "O") in "biuf")
 
 
+def _is_int_extension(dtype):
+    """True for pandas' nullable (Int8 ... UInt64) and pyarrow int dtypes,
+    whose values without missing ones are the ints they hold."""
+    name = type(dtype).__name__
+    return ((name == "ArrowDtype" or (name.endswith("Dtype")
+                                      and name[:-5] in _NULLABLE_INTS))
+            and getattr(dtype, "kind", "O") in "iu")
+
+
+_NULLABLE_INTS = {f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)}
+
+
 def _frame_must_copy(X, columns, dtype, polars):
     """False when numpy can convert the frame X to ``dtype`` in place."""
     if not polars and any(not isinstance(column_dtype, np.dtype)

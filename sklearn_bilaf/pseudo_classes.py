@@ -46,6 +46,7 @@ from .base import (
     _frame_dtypes,
     _frame_values_in_c_order,
     _is_float_extension,
+    _is_int_extension,
     float_array,
     not_whole_hint,
     pool_array,
@@ -467,15 +468,17 @@ def _whole_int(value):
 
 def _member_rows(X):
     """``X`` of :class:`PseudoClass` as an array.  A DataFrame of pandas'
-    nullable or pyarrow float columns is converted a block of rows at a time
-    into a C-ordered float64 array: numpy converts it through an array of
-    Python floats, which the checks then read one object at a time (seconds
-    for 20,000 rows).  In the dtype numpy gives a frame of the columns'
-    numpy dtypes (float32 for Float32 columns, float64 with a float64 one):
-    the pseudo-class of its numpy array, with float32 rows kept float32
-    (twice the size in float64; the distances are the same)."""
+    nullable or pyarrow number columns is converted a block of rows at a
+    time into a C-ordered array: numpy converts it through an array of
+    Python objects, which the checks then read one object at a time
+    (seconds for 20,000 rows).  In the dtype numpy gives a frame of the
+    columns' numpy dtypes (float32 for Float32 columns, and for Int16 and
+    Float32 ones; float64 with a float64 or Int64 one): the pseudo-class of
+    its numpy array, with float32 rows kept float32 (twice the size in
+    float64; the distances are the same)."""
     columns = _frame_dtypes(X)
-    if columns and any(_is_float_extension(dtype) for _, dtype in columns):
+    if columns and any(_is_float_extension(dtype) or _is_int_extension(dtype)
+                       for _, dtype in columns):
         # Only number columns are converted here; for others (text, bool,
         # dates: no numpy dtype to combine) the dtype is not used.
         dtype = (np.result_type(*(getattr(dtype, "numpy_dtype", dtype)

@@ -196,6 +196,21 @@ def test_only_nullable_and_pyarrow_float_columns_count_as_float_extensions():
         assert not _is_float_extension(dtype), dtype
 
 
+def test_only_nullable_and_pyarrow_int_columns_count_as_int_extensions():
+    from sklearn_bilaf.base import _is_int_extension
+
+    for name in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt64"):
+        assert _is_int_extension(pd.api.types.pandas_dtype(name)), name
+    for dtype in (pd.Float32Dtype(), pd.BooleanDtype(), pd.StringDtype(),
+                  np.dtype(np.int16), np.dtype(np.float32)):
+        assert not _is_int_extension(dtype), dtype
+    pa = pytest.importorskip("pyarrow")
+    for kind in (pa.int8(), pa.int64(), pa.uint16()):
+        assert _is_int_extension(pd.ArrowDtype(kind)), kind
+    for kind in (pa.float32(), pa.bool_(), pa.string(), pa.duration("s")):
+        assert not _is_int_extension(pd.ArrowDtype(kind)), kind
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_frame_of_one_block_is_not_copied(dtype):
     """A pandas frame of one dtype that numpy reads in place stays uncopied
@@ -567,6 +582,38 @@ def test_pseudo_class_of_a_float32_nullable_frame_is_that_of_its_array(metric):
         day=pd.date_range("2020-01-01", periods=80, tz="UTC"))
     with pytest.raises(TypeError, match="^X must be a 2-D array of numbers"):
         PseudoClass(0, np.arange(80), 3, dates, metric)
+
+
+@pytest.mark.parametrize("ints", ["int16", "Int16", "int16[pyarrow]", "Int64"])
+@pytest.mark.parametrize("floats", ["float32", "Float32", "float[pyarrow]"])
+def test_pseudo_class_of_nullable_int_and_float_columns_follows_numpy(ints, floats):
+    """A frame of nullable (or pyarrow) int and float columns gives the rows
+    numpy gives the frame of their numpy dtypes: int16 and float32 columns
+    are float32 rows (they were float64, numpy reading the nullable int
+    column as Python objects), int64 and float32 ones float64."""
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    if "pyarrow" in ints + floats:
+        pytest.importorskip("pyarrow")
+    X = _blobs(30, d=3).astype(np.float32)
+    wide = ints == "Int64"
+    numpy_frame = pd.DataFrame({
+        "n": (np.arange(30) - 15).astype(np.int64 if wide else np.int16),
+        "a": X[:, 0], "b": X[:, 1]})
+    frame = numpy_frame.astype({"n": ints, "a": floats})
+    expected = PseudoClass(0, np.arange(30), 3, np.asarray(numpy_frame), "euclidean")
+    member = PseudoClass(0, np.arange(30), 3, frame, "euclidean")
+    assert member.X.dtype == expected.X.dtype == (np.float64 if wide else np.float32)
+    np.testing.assert_array_equal(member.X, expected.X)
+    np.testing.assert_array_equal(member.distance_matrix(),
+                                  expected.distance_matrix())
+    # A missing value in a nullable or pyarrow column is still refused.
+    column = 0 if ints != "int16" else 1 if floats != "float32" else None
+    if column is not None:
+        frame.iloc[2, column] = pd.NA
+        with pytest.raises(TypeError, match=rf"X\[2, {column}\] is <NA>, not a "
+                                            "number"):
+            PseudoClass(0, np.arange(30), 3, frame, "euclidean")
 
 
 def test_pseudo_class_refuses_a_missing_value_in_a_nullable_frame_as_before():
