@@ -648,8 +648,12 @@ def _detect_header(first, header):
 
 def _resolve_column(ref, names, has_header, option, source):
     """Position of the column ``ref``: a header name, or a 0-based position."""
-    if isinstance(ref, (bool, np.bool_)) or not isinstance(ref, (str, Integral)):
-        # int() would read True as column 1 and truncate 1.7 to column 1.
+    if not isinstance(ref, str) and (
+            not isinstance(ref, Integral)
+            or isinstance(ref, bool | np.bool_ | np.timedelta64)):
+        # int() would read True as column 1 and truncate 1.7 to column 1,
+        # and failed bare on a timedelta64, which numpy counts as Integral
+        # (base._is_int's test: this module loads without scikit-learn).
         raise InputError(
             f"{source}: {option} {ref!r} is neither a column name (str) nor a "
             "0-based column position (int)"
