@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from ._text import counted, quoted_value
-from .base import fit_or_forget, instance_call
+from .base import _is_int, fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
 
@@ -154,8 +154,9 @@ def _check_budget_fits(sampler, n_samples, owner):
     params = get_params(deep=False) if get_params is not None else {}
     for name in ("budget", "n_cores"):
         value = params.get(name)
-        if (isinstance(value, Integral) and not isinstance(value, bool)
-                and value > n_samples):
+        # Not a duration (an Integral to numpy): the sampler's own check
+        # says what the parameter must be.
+        if _is_int(value) and value > n_samples:
             raise ValueError(
                 f"The sampler's {name}={value} is larger than the {n_samples} "
                 f"sample{'' if n_samples == 1 else 's'} {owner} was fitted on. "

@@ -1541,6 +1541,25 @@ def test_budget_one_above_the_fold_is_refused_early_for_budget_and_n_cores():
             LabelBudgetClassifier(sampler, LogisticRegression()).fit(X, y)
 
 
+def test_a_duration_for_budget_is_left_to_the_samplers_own_check():
+    """numpy counts a timedelta64 as an Integral: the early check took one
+    for a count of rows, "budget=500 generic time units is larger than the
+    10 samples"; the sampler's own check says what a budget must be."""
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    y = np.arange(10) % 2
+    for sampler, name in ((BiLAFSampler(np.timedelta64(500),
+                                        core_selector=RandomSelector(1)), "budget"),
+                          (RandomSelector(n_cores=np.timedelta64(11)), "n_cores")):
+        for meta in (LabelBudgetClassifier(sampler, LogisticRegression()),
+                     SubsetResampler(sampler)):
+            fit = getattr(meta, "fit_resample", meta.fit)
+            with pytest.raises(ValueError, match=rf"The '{name}' parameter of "
+                                                 rf"{type(sampler).__name__} "
+                                                 "must be .*an int in the "
+                                                 r"range \[1, inf\)"):
+                fit(X, y)
+
+
 def test_budget_above_the_fold_is_refused_early_for_a_pipeline_sampler():
     """A Pipeline ending with the sampler (documented as a sampler) gets the
     same early refusal, naming the fold: the check reads the budget of the
