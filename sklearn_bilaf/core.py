@@ -18,7 +18,7 @@ import math
 import sys
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -2624,8 +2624,13 @@ class ClustererSelector(BaseCoreSelector):
         clusterer = clone(self.clusterer)
         name = type(clusterer).__name__
         asked = getattr(clusterer, "n_clusters", None)
-        if (isinstance(asked, Integral) and not isinstance(asked, bool)
-                and asked > X.shape[0]):
+        if isinstance(asked, np.timedelta64):
+            # numpy counts it as an Integral: the checks below took it for
+            # a count, and scikit-learn's KMeans failed in a bare ufunc error.
+            raise TypeError(
+                f"{name}(n_clusters={quoted_value(asked)}) asks for a duration "
+                "(numpy.timedelta64), not a number of clusters: pass an int.")
+        if _is_int(asked) and asked > X.shape[0]:
             # The budget caps the cores too: at most the rows, at most it.
             capped = budget is not None and budget < X.shape[0]
             raise ValueError(
@@ -2637,8 +2642,7 @@ class ClustererSelector(BaseCoreSelector):
                 + (f", and the cores are part of the budget of {budget})."
                    if capped else ").")
             )
-        if (isinstance(asked, Integral) and not isinstance(asked, bool)
-                and budget is not None and asked > budget):
+        if _is_int(asked) and budget is not None and asked > budget:
             # Known before the clustering, which can take minutes on a large
             # pool only to be refused by the check of its centres below.
             raise ValueError(
@@ -2660,8 +2664,7 @@ class ClustererSelector(BaseCoreSelector):
             # The clusterer's own message rarely says which of our inputs
             # caused it: a pool with few distinct rows for its n_clusters.
             n_distinct = np.unique(X, axis=0).shape[0]
-            known = (isinstance(asked, Integral)
-                     and not isinstance(asked, bool))
+            known = _is_int(asked)
             if known and asked > n_distinct or not known and n_distinct < X.shape[0]:
                 advice = ("Ask it for fewer clusters than the pool has distinct "
                           "rows, or use a core selector from sklearn_bilaf.core "

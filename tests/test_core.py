@@ -1995,6 +1995,20 @@ class _CountingKMeans(KMeans):
         return super().fit(X, y, sample_weight)
 
 
+@pytest.mark.parametrize("n_clusters", [3, 30])
+def test_clusterer_selector_refuses_a_duration_for_n_clusters(n_clusters):
+    """numpy counts a timedelta64 as an Integral: 30 of them was refused as
+    "more clusters than the pool has rows", 3 reached KMeans, which failed
+    in a bare ufunc error."""
+    X = _blobs(n=20)
+    duration = np.timedelta64(n_clusters, "s")
+    with pytest.raises(TypeError, match=rf"^KMeans\(n_clusters={n_clusters} "
+                                        r"seconds\) asks for a duration \(numpy\."
+                                        r"timedelta64\), not a number of "
+                                        r"clusters: pass an int\.$"):
+        ClustererSelector(KMeans(duration, n_init=1, random_state=0)).fit(X, budget=6)
+
+
 def test_clusterer_selector_refuses_more_clusters_than_the_budget_before_fitting():
     # n_clusters above the budget (but not above the rows) failed only after
     # the clustering, minutes long on a large pool.
