@@ -1503,7 +1503,7 @@ def _not_whole_because(value):
     if isinstance(value, bool | np.bool_):
         return ("is a bool, not an integer: for a boolean mask pass "
                 "np.flatnonzero(mask)")
-    if isinstance(value, Integral):
+    if _is_int(value):  # not a duration, which numpy counts as Integral
         if _INTP.min <= int(value) <= _INTP.max:
             return None
         return (f"is outside {np.dtype(np.intp).name}'s range: no row number "

@@ -2785,6 +2785,26 @@ def test_dates_and_durations_are_quoted_as_such_not_as_nanoseconds():
 
 
 @pytest.mark.parametrize("duration, shown", [
+    (np.timedelta64(3), "3 generic time units"),
+    (np.timedelta64(3, "s"), "3 seconds"),
+])
+def test_a_duration_among_row_numbers_held_as_objects_is_refused(duration, shown):
+    """numpy registers timedelta64 as an Integral: in an object array of row
+    numbers, timedelta64(3) was taken as row 3, and one with a unit failed
+    inside int() with a bare TypeError.  A timedelta64 array was refused."""
+    from sklearn_bilaf.base import not_whole_hint, whole_numbers
+
+    rows = np.array([1, duration], dtype=object)
+    assert whole_numbers(rows) is None
+    assert not_whole_hint(rows) == (
+        f" Element 1, {shown}, is a timedelta64, not an integer.")
+    with pytest.raises(ValueError, match=rf"must be integers \(row numbers\); got "
+                                         rf"dtype object\. Element 1, {shown}, is "
+                                         r"a timedelta64, not an integer\.$"):
+        PrecomputedSelector(rows).fit(_blobs(10))
+
+
+@pytest.mark.parametrize("duration, shown", [
     (np.timedelta64(5), "5 generic time units"),
     (np.timedelta64(5, "s"), "5 seconds"),
 ])
