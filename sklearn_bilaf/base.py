@@ -451,6 +451,19 @@ def _first_text_entry(array):
     return None
 
 
+def _column_holds_text(X, position, dtype):
+    """Whether the column at ``position`` of the pandas or polars frame X,
+    of ``dtype``, holds text (numbers' dtypes, and dates', hold none)."""
+    if getattr(dtype, "kind", "O") != "O":
+        return False
+    # pandas' string and category columns and polars' String ones give
+    # their entries as an object array (or one of text).
+    entries = np.asarray((X.to_series(position) if _is_polars_frame(X)
+                          else X.iloc[:, position]).to_numpy())
+    return entries.dtype.kind in "US" or (
+        entries.dtype == object and _first_text_entry(entries) is not None)
+
+
 def refuse_text_read_as_numbers(values, name="X"):
     """Refuse text in ``values`` that a cast to float read as numbers ("1.5"):
     in an object array, or in a DataFrame's object, string, category or
@@ -464,16 +477,8 @@ def refuse_text_read_as_numbers(values, name="X"):
     """
     columns = _frame_dtypes(values)
     if columns is not None:
-        polars = _is_polars_frame(values)
         for position, (column, dtype) in enumerate(columns):
-            if getattr(dtype, "kind", "O") != "O":
-                continue  # numbers, or refused by their dtype already
-            # pandas' string and category columns and polars' String ones
-            # give their entries as an object array (or one of text).
-            entries = np.asarray((values.get_column(column) if polars
-                                  else values.iloc[:, position]).to_numpy())
-            if entries.dtype.kind in "US" or (
-                    entries.dtype == object and _first_text_entry(entries) is not None):
+            if _column_holds_text(values, position, dtype):
                 raise _not_embeddings("text", f" in column {column!r}", dtype, name)
         return
     if isinstance(values, np.ndarray) and values.dtype == object:
@@ -1119,7 +1124,7 @@ def _non_numeric_columns_hint(X, name="X"):
         return ""
     names, sequences, arrays = [], [], []
     polars = _is_polars_frame(X)
-    for column, _ in columns:
+    for position, (column, dtype) in enumerate(columns):
         try:
             values = (np.asarray(X.get_column(column).to_numpy(), dtype=np.float64)
                       if polars else
@@ -1139,6 +1144,10 @@ def _non_numeric_columns_hint(X, name="X"):
             return ""
         if values.ndim != 1:  # polars' Array: a fixed-size array per cell
             sequences.append(column)
+        elif _column_holds_text(X, position, dtype):
+            # Text that spells numbers ("1.5") is refused too, once the
+            # other columns are dropped: named with them.
+            names.append(column)
     hint = ""
     if names:
         many = len(names) > 1

@@ -1267,6 +1267,20 @@ def test_text_read_as_numbers_is_refused_by_the_public_functions(function, kind)
         _public_pool_functions()[function](X)
 
 
+def test_text_of_numbers_is_named_beside_text_that_fails_the_cast():
+    """A frame with an id column and a column of text that spells numbers
+    was told to drop the id column only, then refused for the other."""
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(_blobs(20, d=2), columns=["f0", "f1"])
+    X.insert(0, "path", [f"img{i}.png" for i in range(20)])
+    X["code"] = pd.Series([str(i) for i in range(20)], dtype=object)
+    with pytest.raises(ValueError, match=r"The columns \['path', 'code'\] of X "
+                                         r"hold values that are not numbers.*"
+                                         r"X\.drop\(columns=\['path', 'code'\]\)"):
+        _fit(X)
+    _fit(X.drop(columns=["path", "code"]))
+
+
 def test_numbers_held_as_objects_are_still_taken_as_numbers():
     """Python ints, floats and numpy scalars in an object array or column
     are numbers, not text: still selected from as the floats they are."""
