@@ -213,19 +213,30 @@ def rows_for(pool, method, budget, seed, picks, seconds, n_cores="",
     return rows
 
 
-def run(names, seeds, results=RESULTS, data_dirs=None):
-    """Run the missing rows; return the names of the datasets skipped for
-    missing data.  ``data_dirs``: the data folder of a dataset
-    (``quality.py``'s default when not given)."""
-    done = {(r["dataset"], r["method"], r["budget"], r["seed"])
+def _done_rows(results):
+    """The (dataset, method, budget, seed) keys already in ``results``."""
+    return {(r["dataset"], r["method"], r["budget"], r["seed"])
             for r in Q.read_rows(results, FIELDS, REQUIRED)}
-    missing = []
+
+
+def _pools(names, data_dirs, missing):
+    """``(name, Pool)`` of each dataset found; the names of those not found
+    are appended to ``missing``."""
     for name in names:
         ds = V.load(name, data_dirs)
         if ds is None:
             missing.append(name)
             continue
-        pool = Pool(ds)
+        yield name, Pool(ds)
+
+
+def run(names, seeds, results=RESULTS, data_dirs=None):
+    """Run the missing rows; return the names of the datasets skipped for
+    missing data.  ``data_dirs``: the data folder of a dataset
+    (``quality.py``'s default when not given)."""
+    done = _done_rows(results)
+    missing = []
+    for name, pool in _pools(names, data_dirs, missing):
         n = pool.X.shape[0]
         print(f"{name}: selection pool {n}, pool kNN disagreement "
               f"{pool.pool_knn_disagree:.3f}", flush=True)
@@ -285,15 +296,9 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     from types import SimpleNamespace
 
     method = f"coarse{share:g}"
-    done = {(r["dataset"], r["method"], r["budget"], r["seed"])
-            for r in Q.read_rows(results, FIELDS, REQUIRED)}
+    done = _done_rows(results)
     missing = []
-    for name in names:
-        ds = V.load(name, data_dirs)
-        if ds is None:
-            missing.append(name)
-            continue
-        pool = Pool(ds)
+    for name, pool in _pools(names, data_dirs, missing):
         n = pool.X.shape[0]
         for seed in seeds:
             for frac in fractions:
