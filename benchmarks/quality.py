@@ -1092,6 +1092,14 @@ def recorded_machine(path):
 
 
 def machine_info():
+    """This machine, as the summary records where rows were measured.
+
+    Returns
+    -------
+    machine : dict
+        The versions of ``sklearn_bilaf``, scikit-learn, NumPy, SciPy and
+        Python, the CPU model, the number of CPUs and the platform.
+    """
     model = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1100,10 +1108,13 @@ def machine_info():
                 break
     except OSError:
         pass
+    import scipy
     import sklearn
 
+    # SciPy too: the selectors use its BLAS, sparse graphs and distances.
     return {"sklearn_bilaf": __version__, "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "python": platform.python_version(),
+            "numpy": np.__version__, "scipy": scipy.__version__,
+            "python": platform.python_version(),
             "cpu": model, "cpus": os.cpu_count(), "platform": platform.platform()}
 
 

@@ -2459,3 +2459,18 @@ def test_a_render_leaves_unchanged_files_alone(tmp_path, monkeypatch):
         now = (tmp_path / name).stat()
         assert ((now.st_ino, now.st_mtime_ns)
                 == (first[name].st_ino, first[name].st_mtime_ns)), name
+
+
+def test_the_machine_names_the_scipy_version():
+    """The summary's machine named the versions of scikit-learn and NumPy
+    but not SciPy's, whose BLAS, sparse graphs and distances the selectors
+    use (its version is in the cache key already): a rerun could not tell
+    whether SciPy differed."""
+    import scipy
+
+    Q = _quality_module()
+    machine = Q.machine_info()
+    assert machine["scipy"] == scipy.__version__
+    # After NumPy, as the page lists them.
+    names = list(machine)
+    assert names.index("scipy") == names.index("numpy") + 1
