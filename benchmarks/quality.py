@@ -31,8 +31,10 @@ sources (``cache_key``).  After the runs the script
 renders the tables (Markdown and reStructuredText) and one accuracy-vs-budget
 plot per dataset (needs matplotlib, the ``plot`` extra), and the summary
 (``results/quality_summary.json``), whose ``machine`` (versions, CPU,
-platform) is that of the last run that measured rows: a render that
-measures nothing keeps the recorded one.
+platform) is where the rows were measured, whichever machine renders: each
+row's machine is recorded as it is measured, ``--no-render`` included, in
+``results/quality_machines.jsonl``; rows of several machines are said to
+be mixed, with each machine's count of rows.
 
 Usage, from the repository root::
 
@@ -752,6 +754,92 @@ def append_row(path, row, fields=FIELDS, required=REQUIRED):
         os.fsync(handle.fileno())
 
 
+def machines_path(results):
+    """The file beside ``results`` that records the machine each of its rows
+    was measured on (``<stem>_machines.jsonl``)."""
+    results = Path(results)
+    return results.with_name(f"{results.stem}_machines.jsonl")
+
+
+def _machine_id(machine):
+    return hashlib.sha256(json.dumps(machine, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def read_machines(path):
+    """The records of a machines file (see :func:`record_machine`).
+
+    Parameters
+    ----------
+    path : path
+        The machines file; a missing one has no records.
+
+    Returns
+    -------
+    machines : dict
+        Each recorded machine (a dict), by its id.
+    rows : dict
+        The id of the machine of each row, by the row's key and finish time
+        (the first record of a row when there are several).
+    """
+    machines, rows = {}, {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return machines, rows
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # cut short by a killed run: that row has no machine
+        if not isinstance(record, dict):
+            continue
+        if isinstance(record.get("machine"), dict):
+            machines.setdefault(record.get("id"), record["machine"])
+        elif isinstance(record.get("row"), list):
+            key = (tuple(map(str, record["row"])), str(record.get("finished")))
+            rows.setdefault(key, record.get("id"))
+    return machines, rows
+
+
+def record_machine(results, row, machine):
+    """Record, beside the results file, that ``row`` was measured on
+    ``machine``.
+
+    The summary describes where the rows were measured whenever they are
+    rendered (``--no-render`` runs on one host, ``--render-only`` on
+    another), so each row's machine is written as it is measured: one line
+    per machine (its description and an id) and one per row (its key, its
+    finish time and the machine's id), appended to
+    :func:`machines_path` ``(results)``.
+
+    Parameters
+    ----------
+    results : path
+        The results file the row was appended to.
+    row : dict
+        The row, with its key's columns and ``"finished"``.
+    machine : dict
+        The machine that measured it (:func:`machine_info`).
+    """
+    path = machines_path(results)
+    ident = _machine_id(machine)
+    lines = []
+    if ident not in read_machines(path)[0]:
+        lines.append({"id": ident, "machine": machine})
+    lines.append({"id": ident, "row": list(_key(row)),
+                  "finished": str(row["finished"])})
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    with path.open("ab+") as handle:
+        handle.seek(0)
+        data = handle.read()
+        # A line cut short by a killed run would swallow the next one.
+        handle.truncate(data.rfind(b"\n") + 1)
+        handle.seek(0, os.SEEK_END)
+        handle.write(text.encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def plan(ds, methods, budget_ids, seeds):
     """Every (seed, budget label, budget, method, n_cores) to run, in order."""
     jobs = []
@@ -792,6 +880,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
                 f"[{ds.name}] --budgets {wrong}: positions must be 0 to "
                 f"{len(ds.budgets) - 1} ({', '.join(b for b, _ in ds.budgets)})")
     ctx = Context(ds, cache_dir)
+    machine = machine_info()
     done = {_key(r) for r in read_rows(results)}
     n_run = n_skipped = 0
     for seed, label, budget, method, n_cores in plan(ds, methods, budget_ids, seeds):
@@ -816,6 +905,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             version=__version__, finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
         append_row(results, row)
+        record_machine(results, row, machine)
         done.add(_key(row))
         n_run += 1
         cores = f" K={n_cores}" if n_cores != "" else ""
@@ -969,12 +1059,16 @@ def render(results, out_dir, log=print, measured=False):
     log : callable, default=print
         Receives the progress and warning messages.
     measured : bool, default=False
-        Whether this process measured rows of ``results``: the summary's
-        ``"machine"`` (versions, CPU, platform) is then this machine.
-        Otherwise the one already recorded in the summary is kept, since it
-        is the machine of the run that measured the rows, not of the render;
-        with none recorded (no summary yet, or one that cannot be read),
-        this machine is recorded.
+        Whether this process measured rows of ``results``.  The summary's
+        ``"machine"`` (versions, CPU, platform) is that of the machine that
+        measured the rows, as :func:`record_machine` recorded it beside the
+        results file, whichever machine renders; rows of several machines
+        make it a text saying so, and ``"machines"`` lists each with its
+        number of rows.  Only when no row's machine is recorded (rows of
+        older runs) does ``measured`` matter: this machine is recorded if
+        it measured rows, else the machine already in the summary is kept
+        (that of the last run that measured rows), or this one when there
+        is none (no summary yet, or one that cannot be read).
     """
     rows = read_rows(results)
     if not rows:
@@ -993,11 +1087,21 @@ def render(results, out_dir, log=print, measured=False):
     stem = Path(results).stem
     summary = aggregate(rows)
     summary_path = out_dir / f"{stem}_summary.json"
-    meta = None if measured else recorded_machine(summary_path)
-    if meta is None:
-        meta = machine_info()
+    written = measured_machines(results, rows)
+    if not any(machine for _, machine in written):
+        # Rows measured before machines were recorded per row (or by a run
+        # that did not record them): the machine of the last run that
+        # measured rows, as recorded in the summary, is all there is.
+        meta = None if measured else recorded_machine(summary_path)
+        written = [(len(rows), machine_info() if meta is None else meta)]
+    if len(written) == 1:
+        head = {"machine": written[0][1]}
+    else:
+        head = {"machine": _mixed(written),
+                "machines": [{"rows": count, "machine": machine}
+                             for count, machine in written]}
     write_atomic(summary_path,
-                 json.dumps({"machine": meta, "summary": summary}, indent=1) + "\n")
+                 json.dumps({**head, "summary": summary}, indent=1) + "\n")
     datasets = [d for d in LOADERS if any(r["dataset"] == d for r in rows)]
     titles = {"accuracy": "Accuracy (%)", "balanced_accuracy": "Balanced accuracy (%)"}
     for fmt, suffix in (("rst", "rst"), ("md", "md")):
@@ -1017,6 +1121,36 @@ def render(results, out_dir, log=print, measured=False):
         write_atomic(out_dir / f"{stem}_tables.{suffix}", "\n".join(parts))
     for dataset in datasets:
         plot(summary, dataset, out_dir / f"{stem}_{dataset}.png", log=log)
+
+
+def measured_machines(results, rows):
+    """Where the rows were measured, from :func:`machines_path`'s records.
+
+    Returns
+    -------
+    machines : list of (int, dict or None)
+        Each machine that measured rows (None for the rows whose machine was
+        not recorded), with its number of rows, in the order of their first
+        row.
+    """
+    machines, measured = read_machines(machines_path(results))
+    counts = {}
+    for row in rows:
+        ident = measured.get((tuple(map(str, _key(row))), row["finished"]))
+        counts.setdefault(ident if ident in machines else None, [0])[0] += 1
+    return [(count, machines.get(ident)) for ident, (count,) in counts.items()]
+
+
+def _mixed(machines):
+    """The summary's ``"machine"`` for rows measured on several machines."""
+    unrecorded = sum(count for count, machine in machines if machine is None)
+    known = len(machines) - (unrecorded > 0)
+    text = f"mixed: the rows were measured on {known} machines"
+    if unrecorded:
+        text = (f"mixed: {unrecorded} rows measured before their machine was "
+                f"recorded, the others on {known} "
+                f"machine{'s' if known > 1 else ''}")
+    return text + " (see \"machines\")"
 
 
 def _heading(title, fmt):
@@ -1217,8 +1351,8 @@ def main(argv=None):
                         help="ActiveFT cache (default RESULTS_DIR/cache)")
     parser.add_argument("--render-only", action="store_true",
                         help="only render the tables and plots of the "
-                        "results file (the summary keeps the machine of the "
-                        "run that measured the rows)")
+                        "results file (the summary names the machines that "
+                        "measured the rows, not this one)")
     parser.add_argument("--no-render", action="store_true",
                         help="only run, do not render")
     args = parser.parse_args(argv)

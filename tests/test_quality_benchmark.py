@@ -2474,3 +2474,87 @@ def test_the_machine_names_the_scipy_version():
     # After NumPy, as the page lists them.
     names = list(machine)
     assert names.index("scipy") == names.index("numpy") + 1
+
+
+def test_rows_measured_without_a_render_keep_their_machine(tmp_path,
+                                                           monkeypatch):
+    """Rows measured with --no-render and rendered later (--render-only) on
+    another host: the summary kept the machine of the older render, not the
+    one that measured the rows.  Each row's machine is recorded as it is
+    measured; rows of several machines are said to be mixed, each machine
+    with its count of rows, rather than one of them named."""
+    import dataclasses
+    import json
+
+    Q = _quality_module()
+    small = dataclasses.replace(Q.load_digits_split(), budgets=[("20", 20)])
+    monkeypatch.setitem(Q.LOADERS, "digits", lambda: small)
+    monkeypatch.setattr(Q, "plot", lambda *args, **kwargs: None)
+    summary = tmp_path / "quality_summary.json"
+    summary.write_text(json.dumps({"machine": _RECORDED_MACHINE,
+                                   "summary": []}))
+    hosts = {name: dict(_RECORDED_MACHINE, cpu=f"{name} CPU")
+             for name in ("measuring", "rendering", "another")}
+
+    def on(host, *argv):
+        monkeypatch.setattr(Q, "machine_info", lambda: dict(hosts[host]))
+        assert Q.main([*argv, "--results-dir", str(tmp_path)]) == 0
+        return json.loads(summary.read_text())
+
+    def measure(host, seed):
+        return on(host, "--datasets", "digits", "--methods", "random",
+                  "--seeds", str(seed), "--no-render")
+
+    measure("measuring", 0)
+    measure("measuring", 1)
+    written = on("rendering", "--render-only")
+    assert written["machine"] == hosts["measuring"]
+    assert "machines" not in written
+    assert written["summary"] == Q.aggregate(Q.read_rows(tmp_path / "quality.csv"))
+
+    # A row of another machine: mixed, and said so.
+    measure("another", 2)
+    written = on("rendering", "--render-only")
+    assert "mixed" in written["machine"] and "2 machines" in written["machine"]
+    assert written["machines"] == [{"rows": 2, "machine": hosts["measuring"]},
+                                   {"rows": 1, "machine": hosts["another"]}]
+    # A run that measures nothing renders the same.
+    assert on("rendering", "--datasets", "digits", "--methods", "random",
+              "--seeds", "0") == written
+
+
+def test_rows_without_a_recorded_machine_are_counted_apart(tmp_path,
+                                                           monkeypatch):
+    """Rows measured before machines were recorded per row (the committed
+    results) keep the summary's machine while they are the only ones; once
+    rows with a recorded machine join them, the summary is mixed and counts
+    them as of an unrecorded machine.  A record cut short is skipped."""
+    import json
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    _three_digits_rows(results, Q)
+    summary = tmp_path / "quality_summary.json"
+    summary.write_text(json.dumps({"machine": _RECORDED_MACHINE,
+                                   "summary": []}))
+    log = []
+    Q.render(results, tmp_path, log=log.append)
+    assert json.loads(summary.read_text())["machine"] == _RECORDED_MACHINE
+
+    measuring = dict(_RECORDED_MACHINE, cpu="Measuring CPU 2")
+    row = dict(Q.read_rows(results)[0], budget=50, budget_label="50")
+    Q.append_row(results, row)
+    Q.record_machine(results, row, measuring)
+    machines = Q.machines_path(results)
+    assert machines == tmp_path / "quality_machines.jsonl"
+    with machines.open("a") as handle:
+        handle.write('{"id": "cut')  # a run killed while writing
+    Q.render(results, tmp_path, log=log.append)
+    written = json.loads(summary.read_text())
+    assert "mixed" in written["machine"] and "3 rows" in written["machine"]
+    assert written["machines"] == [{"rows": 3, "machine": None},
+                                   {"rows": 1, "machine": measuring}]
+    # The next record drops the line cut short, as append_row does.
+    Q.record_machine(results, dict(row, seed=1), measuring)
+    lines = machines.read_text().splitlines()
+    assert all(json.loads(line) for line in lines) and len(lines) == 3
