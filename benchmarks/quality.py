@@ -1208,8 +1208,11 @@ def plot(summary, dataset, path, log=print):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    written = write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110,
-                                                          format="png"))
+    # No "Software" text (matplotlib's version): the file's bytes are then
+    # the figure's pixels only, and a render with another matplotlib that
+    # draws the same pixels leaves the committed plot unchanged.
+    written = write_atomic(path, lambda tmp: fig.savefig(
+        tmp, dpi=110, format="png", metadata={"Software": None}))
     plt.close(fig)
     log(f"wrote {path}" if written else f"{path} unchanged")
 

@@ -2558,3 +2558,23 @@ def test_rows_without_a_recorded_machine_are_counted_apart(tmp_path,
     Q.record_machine(results, dict(row, seed=1), measuring)
     lines = machines.read_text().splitlines()
     assert all(json.loads(line) for line in lines) and len(lines) == 3
+
+
+def test_the_plots_bytes_do_not_name_the_matplotlib_version(tmp_path,
+                                                           monkeypatch):
+    """The plots' PNG files held matplotlib's version (their "Software"
+    text), so that rendering the same results with another matplotlib
+    changed the committed files even where every pixel is the same."""
+    matplotlib = pytest.importorskip("matplotlib")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    _three_digits_rows(results, Q)
+    plots = []
+    for version in ("3.0.0", "9.9.9"):
+        monkeypatch.setattr(matplotlib, "__version__", version)
+        folder = tmp_path / version
+        folder.mkdir()
+        Q.render(results, folder, log=lambda message: None)
+        plots.append((folder / "quality_digits.png").read_bytes())
+    assert plots[0] == plots[1]
+    assert b"Matplotlib" not in plots[0] and b"Software" not in plots[0]
