@@ -17,9 +17,12 @@ Protocol (issue 6, fixed so that figures stay comparable across versions):
   selected rows with their true labels; accuracy and balanced accuracy on
   the test split; seeds 0, 1, 2; mean +- sample standard deviation.
   Labels are never used for selection.
-* Methods: Random, FDS, K-Means, ActiveFT (K = budget), TypiClust,
-  ProbCover, BiLAF (paper), BiLAF (published); on WordNet also the ablations
-  of the paper's Table 4 (K = 0.25 %).
+* Methods (their ``--methods`` names): ``random``, ``fds`` (farthest
+  point), ``kmeans``, ``activeft`` (K = budget), ``typiclust``,
+  ``probcover``, ``bilaf-paper`` and ``bilaf-published`` (BiLAF with the
+  paper's IDC and with the authors' released one, at the K above) and
+  ``bilaf-default`` (``BiLAFSampler``'s defaults); on WordNet also the
+  ablations of the paper's Table 4 (the ``abl-*`` names, K = 0.25 %).
 
 Results are appended to ``results/quality.csv`` one row per
 (dataset, method, cores, budget, seed) as soon as each is measured; a rerun
@@ -38,7 +41,12 @@ be mixed, with each machine's count of rows.
 
 Usage, from the repository root::
 
-    python3 benchmarks/quality.py                        # the whole protocol
+    python3 benchmarks/quality.py                        # the whole protocol,
+                                                         # resumed from the
+                                                         # committed rows: none
+                                                         # left to measure
+    python3 benchmarks/quality.py --results-dir /tmp/mine  # measured afresh
+                                                           # (hours)
     python3 benchmarks/quality.py --quick                # digits, 50, seed 0
                                                          # (in a temporary folder)
     python3 benchmarks/quality.py --datasets wordnet --seeds 0 --budgets 0 1
@@ -1337,7 +1345,10 @@ def main(argv=None):
                         default=None, help="default: all (the main methods "
                         "with --quick)")
     parser.add_argument("--budgets", nargs="+", type=int, default=None,
-                        help="positions in the budget list (0 = smallest)")
+                        help="positions in the dataset's budget list, 0 = "
+                        "smallest: 0 1 2 for digits' 20 50 100 samples, 0 1 "
+                        "2 3 for the others' 0.5 1 2 5 %% of the pool "
+                        "(default: all)")
     parser.add_argument("--seeds", nargs="+", type=int, default=None,
                         help=f"default: {' '.join(map(str, SEEDS))}")
     parser.add_argument("--wordnet-dir", type=Path, default=None,

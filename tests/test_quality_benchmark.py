@@ -2578,3 +2578,28 @@ def test_the_plots_bytes_do_not_name_the_matplotlib_version(tmp_path,
         plots.append((folder / "quality_digits.png").read_bytes())
     assert plots[0] == plots[1]
     assert b"Matplotlib" not in plots[0] and b"Software" not in plots[0]
+
+
+def test_the_help_names_what_a_rerun_needs(capsys):
+    """Read as by someone rerunning the benchmark from a fresh clone, the
+    --help left out the library default among the methods, gave
+    --budgets as positions without the budgets they stand for, and said a
+    plain run runs "the whole protocol" when, into the committed results
+    file (which holds every row), it measures nothing; so did the
+    benchmarks page."""
+    Q = _quality_module()
+    with pytest.raises(SystemExit):
+        Q.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    methods = out[out.index("* Methods"):out.index("Results are appended")]
+    for method in Q.MAIN_METHODS:
+        assert f"``{method}``" in methods, method
+    assert "``abl-*``" in methods
+    budgets = _option_help(Q, "--budgets", capsys)
+    assert "20 50 100" in budgets and "0.5 1 2 5 %" in budgets
+    plain = re.compile(r"python3 benchmarks/quality\.py +#([^\n]*(\n +#[^\n]*)*)")
+    for text in (Q.__doc__, _page_text("benchmarks.rst")):
+        comment = " ".join(plain.search(text).group(1).replace("#", "").split())
+        assert "resumed" in comment and "to measure" in comment, comment
+        assert re.search(r"quality\.py --results-dir \S+ +# measured afresh",
+                         text)
