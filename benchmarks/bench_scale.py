@@ -307,7 +307,10 @@ def plot(records, out):
     # while saving would leave half a picture in place of the previous one.
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        fig.savefig(tmp, dpi=110, format=fmt)
+        # A PNG without matplotlib's version in it: the same figure gives
+        # the same bytes under another matplotlib.
+        fig.savefig(tmp, dpi=110, format=fmt,
+                    metadata={"Software": None} if fmt == "png" else None)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
