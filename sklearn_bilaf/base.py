@@ -855,28 +855,25 @@ def _clearer_conversion_error(X, exc, name="X"):
         # is read as NaN): a missing value, not text to embed.
         message = "Input X contains NaN."
     if message.startswith("Input X contains"):
-        what = "NaN" if "NaN" in message else "infinite values"
         try:
             if _frame_dtypes(X) is not None and hasattr(X, "iloc"):
                 # pandas' nullable columns hold pd.NA, which asarray refuses.
-                rows = np.concatenate(
-                    [start + np.flatnonzero(~np.isfinite(values).all(axis=1))
-                     for start, values in _frame_float_blocks(X)])
+                blocks = _frame_float_blocks(X)
             else:
                 values = np.asarray(X, dtype=np.float64)
-                bad = ~np.isfinite(values)
-                rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
-            where = (f" in {rows.size} row{'' if rows.size == 1 else 's'} "
-                     f"({rows_named(rows)})")
-            those, them = (("that row", "it") if rows.size == 1 else
-                           ("those rows", "them"))
+                values = values.reshape(values.shape[0], -1)
+                blocks = _row_blocks(values)
+            nan_rows, inf_rows = _non_finite_rows(blocks)
         except (TypeError, ValueError):
-            where, those, them = "", "those rows", "them"
-        return ValueError(
-            f"{name} contains {what}{where}: embeddings must be finite numbers. Drop "
-            f"{those} (and keep track of the rows you drop) or fix the feature "
-            f"extractor that produced {them}." + _float16_hint(X)
-        )
+            nan_rows = inf_rows = None
+        if nan_rows is None or not (nan_rows.size or inf_rows.size):
+            # The rows could not be read back: the kind scikit-learn found.
+            what = "NaN" if "NaN" in message else "infinite values"
+            return ValueError(
+                f"{name} contains {what}: embeddings must be finite numbers. "
+                "Drop those rows (and keep track of the rows you drop) or fix "
+                "the feature extractor that produced them." + _float16_hint(X))
+        return _non_finite_error(nan_rows, inf_rows, X, name)
     shape = getattr(X, "shape", None)
     if "got 1D array" in message:
         # scikit-learn's message quotes the whole array (thousands of values).
@@ -1217,20 +1214,54 @@ def _float16_hint(X):
 
 def _check_finite_in_chunks(X):
     """Refuse NaN/inf in a float array without a whole-array temporary."""
-    step = max(1, (1 << 24) // max(1, X.shape[1]))
-    bad = [start + np.flatnonzero(~np.isfinite(X[start:start + step]).all(axis=1))
-           for start in range(0, X.shape[0], step)]
-    bad = np.concatenate(bad) if bad else np.zeros(0, dtype=np.intp)
-    if bad.size:
-        has_nan = bool(np.isnan(X[bad]).any())
-        raise ValueError(
-            f"X contains {'NaN' if has_nan else 'infinite values'} in "
-            f"{bad.size} row{'' if bad.size == 1 else 's'} "
-            f"({rows_named(bad)}): embeddings must be finite numbers. Drop "
-            f"{'that row' if bad.size == 1 else 'those rows'} (and keep track of "
-            "the rows you drop) or fix the feature extractor that produced "
-            f"{'it' if bad.size == 1 else 'them'}." + _float16_hint(X)
-        )
+    nan_rows, inf_rows = _non_finite_rows(_row_blocks(X, 1 << 24))
+    if nan_rows.size or inf_rows.size:
+        raise _non_finite_error(nan_rows, inf_rows, X)
+
+
+def _row_blocks(values, size=1 << 20):
+    """``(start, block)`` for blocks of rows of the 2-D array ``values`` of
+    about ``size`` values each (views, not copies)."""
+    step = max(1, size // max(1, values.shape[1]))
+    for start in range(0, values.shape[0], step):
+        yield start, values[start:start + step]
+
+
+def _non_finite_rows(blocks):
+    """The rows that hold NaN and the rows that hold inf or -inf (a row can
+    be in both), as sorted arrays of row numbers, from ``blocks``:
+    ``(start, block)`` pairs of consecutive rows of a 2-D float array.
+
+    One pass over each block finds its rows that are not finite; only those
+    rows are looked at again, to tell NaN from inf, so a finite pool costs
+    the one pass and memory stays a block's.
+    """
+    nan_rows, inf_rows = [np.zeros(0, dtype=np.intp)], [np.zeros(0, dtype=np.intp)]
+    for start, block in blocks:
+        bad = np.flatnonzero(~np.isfinite(block).all(axis=1))
+        if bad.size:
+            # At most the block's rows: no copy of the pool.
+            rows = block[bad]
+            nan_rows.append(start + bad[np.isnan(rows).any(axis=1)])
+            inf_rows.append(start + bad[np.isinf(rows).any(axis=1)])
+    return np.concatenate(nan_rows), np.concatenate(inf_rows)
+
+
+def _non_finite_error(nan_rows, inf_rows, X, name="X"):
+    """The error for the rows of X that hold NaN (``nan_rows``) and inf
+    (``inf_rows``), each kind counted and named on its own: a row that
+    holds inf only is not one with a missing value (NaN), and the fix
+    differs."""
+    found = [f"{what} in {counted(rows.size, 'row')} ({rows_named(rows)})"
+             for what, rows in (("NaN", nan_rows), ("infinite values", inf_rows))
+             if rows.size]
+    one = np.union1d(nan_rows, inf_rows).size == 1
+    those, them = ("that row", "it") if one else ("those rows", "them")
+    return ValueError(
+        f"{name} contains {' and '.join(found)}: embeddings must be finite "
+        f"numbers. Drop {those} (and keep track of the rows you drop) or fix "
+        f"the feature extractor that produced {them}." + _float16_hint(X)
+    )
 
 
 #: Below this largest absolute value (the square root of float64's smallest

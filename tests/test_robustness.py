@@ -335,6 +335,31 @@ def test_non_finite_error_names_the_rows():
         _fit(X)
 
 
+def test_non_finite_error_counts_nan_and_inf_rows_apart():
+    """Rows holding only inf were counted, and named, as rows holding NaN
+    when a NaN came first: the message names the two kinds' rows apart, in
+    fit (arrays and frames) and in transform."""
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).normal(size=(20, 5)).astype(np.float32)
+    sampler = _fit(X)
+    X[2, 0] = np.nan
+    X[[5, 7], 1] = [np.inf, -np.inf]
+    X[9, [2, 3]] = [np.nan, np.inf]  # both kinds: counted under each
+    expected = (r"X contains NaN in 2 rows \(rows \[2, 9\]\) and infinite "
+                r"values in 3 rows \(rows \[5, 7, 9\]\): embeddings must be "
+                r"finite numbers\. Drop those rows")
+    for call, values in ((_fit, X), (sampler.transform, X), (_fit, pd.DataFrame(X)),
+                         (_fit, pd.DataFrame(X).astype("Float64")),
+                         (_fit, X.tolist())):
+        with pytest.raises(ValueError, match=expected):
+            call(values)
+    X[2, 0] = 0.0
+    X[9, 2] = 0.0
+    with pytest.raises(ValueError, match=r"X contains infinite values in 3 rows "
+                                         r"\(rows \[5, 7, 9\]\)"):
+        _fit(X)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
 def test_non_finite_float16_error_points_at_float16(dtype):
     """Finite float16 embeddings become NaN/inf in a step that keeps float16
