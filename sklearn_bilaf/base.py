@@ -1230,7 +1230,9 @@ def _row_blocks(values, size=1 << 20):
 def _non_finite_rows(blocks):
     """The rows that hold NaN and the rows that hold inf or -inf (a row can
     be in both), as sorted arrays of row numbers, from ``blocks``:
-    ``(start, block)`` pairs of consecutive rows of a 2-D float array.
+    ``(start, block)`` pairs of consecutive rows of a 2-D float array, or
+    ``(rows, block)`` pairs of a sorted array of row numbers and the rows
+    they number.
 
     One pass over each block finds its rows that are not finite; only those
     rows are looked at again, to tell NaN from inf, so a finite pool costs
@@ -1242,16 +1244,48 @@ def _non_finite_rows(blocks):
         if bad.size:
             # At most the block's rows: no copy of the pool.
             rows = block[bad]
-            nan_rows.append(start + bad[np.isnan(rows).any(axis=1)])
-            inf_rows.append(start + bad[np.isinf(rows).any(axis=1)])
+            bad = start[bad] if isinstance(start, np.ndarray) else start + bad
+            nan_rows.append(bad[np.isnan(rows).any(axis=1)])
+            inf_rows.append(bad[np.isinf(rows).any(axis=1)])
     return np.concatenate(nan_rows), np.concatenate(inf_rows)
 
 
-def _non_finite_error(nan_rows, inf_rows, X, name="X"):
+def non_finite_rows_error(X, rows):
+    """The error for the rows ``rows`` of the float array X (sorted row
+    numbers) that hold NaN or inf, or None when none of them does.
+
+    For the stages that meet such rows when the input check was skipped
+    (scikit-learn's ``assume_finite``): their own errors (a norm "too
+    small" to normalise, say) would hide what the rows hold.  Only the
+    rows ``rows`` are read, a block of them at a time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The validated pool.
+    rows : ndarray of int
+        The rows to look at, in increasing order.
+
+    Returns
+    -------
+    error : ValueError or None
+    """
+    step = max(1, (1 << 20) // max(1, X.shape[1]))
+    nan_rows, inf_rows = _non_finite_rows(
+        (rows[i:i + step], X[rows[i:i + step]]) for i in range(0, rows.size, step))
+    if not (nan_rows.size or inf_rows.size):
+        return None
+    return _non_finite_error(
+        nan_rows, inf_rows, X,
+        note=(" (With scikit-learn's assume_finite=True, X's values are not "
+              "checked when it is given: they reached the selection.)"))
+
+
+def _non_finite_error(nan_rows, inf_rows, X, name="X", note=""):
     """The error for the rows of X that hold NaN (``nan_rows``) and inf
     (``inf_rows``), each kind counted and named on its own: a row that
     holds inf only is not one with a missing value (NaN), and the fix
-    differs."""
+    differs.  ``note`` follows the advice."""
     found = [f"{what} in {counted(rows.size, 'row')} ({rows_named(rows)})"
              for what, rows in (("NaN", nan_rows), ("infinite values", inf_rows))
              if rows.size]
@@ -1260,7 +1294,7 @@ def _non_finite_error(nan_rows, inf_rows, X, name="X"):
     return ValueError(
         f"{name} contains {' and '.join(found)}: embeddings must be finite "
         f"numbers. Drop {those} (and keep track of the rows you drop) or fix "
-        f"the feature extractor that produced {them}." + _float16_hint(X)
+        f"the feature extractor that produced {them}." + _float16_hint(X) + note
     )
 
 

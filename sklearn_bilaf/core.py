@@ -66,6 +66,7 @@ from .base import (
     fit_or_forget,
     float_array,
     labels_not_rows_hint,
+    non_finite_rows_error,
     not_whole_hint,
     pool_array,
     refuse_non_numbers,
@@ -1248,9 +1249,20 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
         if redo.size:
             rows = np.asarray(block[redo], dtype=np.float64)
             peak = np.abs(rows).max(axis=1)
-            scaled = rows / np.where(peak > 0, peak, 1.0)[:, None]
+            # inf / inf (a row holding inf, unchecked under assume_finite)
+            # is NaN, refused below with its row: no warning on the way.
+            with np.errstate(invalid="ignore"):
+                scaled = rows / np.where(peak > 0, peak, 1.0)[:, None]
             norms[redo] = peak * np.sqrt(sq_norms(scaled))
         inv[start:stop] = norms
+    # The input check refuses NaN and inf, but is skipped under
+    # scikit-learn's assume_finite: a row holding either has a NaN norm
+    # here, which the errors below would call too small to normalise.
+    unfinite = np.flatnonzero(~np.isfinite(inv))
+    if unfinite.size:
+        error = non_finite_rows_error(X, unfinite)
+        if error is not None:
+            raise error
     zero = np.flatnonzero(inv == 0)
     if zero.size:
         raise all_zero_rows_error(zero, "Cosine geometry",

@@ -360,6 +360,35 @@ def test_non_finite_error_counts_nan_and_inf_rows_apart():
         _fit(X)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_non_finite_rows_under_assume_finite_are_named_where_rows_are_normalised(
+        dtype):
+    """Under assume_finite the values are not checked, and a missing value
+    (pd.NA, NaN) or inf reached ActiveFT's normalisation, which refused its
+    row as having "a norm too small to normalise": the error says what the
+    row holds."""
+    import sklearn
+
+    from sklearn_bilaf.core import ActiveFTSelector, FarthestPointSelector
+
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).normal(size=(40, 5)).astype(dtype)
+    frame = pd.DataFrame(X).astype("Float64")
+    frame.iloc[7, 1] = pd.NA
+    with_inf = X.copy()
+    with_inf[[3, 9], 2] = np.inf
+    cases = [(frame, r"NaN in 1 row \(row 7\).*Drop that row"),
+             (with_inf, r"infinite values in 2 rows \(rows \[3, 9\]\)")]
+    with sklearn.config_context(assume_finite=True):
+        for values, where in cases:
+            for estimator in (ActiveFTSelector(3, random_state=0),
+                              BiLAFSampler(5, random_state=0),
+                              FarthestPointSelector(3, metric="cosine")):
+                with pytest.raises(ValueError,
+                                   match=rf"^X contains {where}.*assume_finite"):
+                    estimator.fit(values)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
 def test_non_finite_float16_error_points_at_float16(dtype):
     """Finite float16 embeddings become NaN/inf in a step that keeps float16
