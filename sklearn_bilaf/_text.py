@@ -109,8 +109,8 @@ def quoted_value(value):
     "'3'"
     >>> quoted_value(np.timedelta64(5, "ns"))
     '5 nanoseconds'
-    >>> quoted_value(np.float32(0.1))
-    '0.1'
+    >>> quoted_value(np.float32(0.1)), quoted_value(np.complex64(1 + 0.1j))
+    ('0.1', '(1+0.1j)')
     """
     if isinstance(value, np.datetime64 | np.timedelta64):
         # Their item is an int at nanosecond resolution (a date would read
@@ -125,6 +125,11 @@ def quoted_value(value):
         # 2, and as a Python float it is written as float64 values are
         # (10000000000.0, not 1e+10).
         return repr(float(str(value)))
+    if isinstance(value, np.complexfloating) and value.dtype.itemsize < 16:
+        # complex64, for the same reason (0.1j read 0.10000000149011612j):
+        # each part's str is the shortest text for its float32, and as a
+        # Python complex it is written as complex128 values are, (1+0.1j).
+        return repr(complex(float(str(value.real)), float(str(value.imag))))
     if isinstance(value, np.generic):
         value = value.item()
     # item (and tolist) give Python values, except for long doubles (and

@@ -2920,6 +2920,23 @@ def test_float32_and_float16_values_are_quoted_with_their_own_digits():
                         np.ones(2), np.zeros(2, dtype=int))
 
 
+def test_complex64_values_are_quoted_with_their_own_digits():
+    # As for float32: item() gives the complex128 of the same bits, whose
+    # parts read 0.10000000149011612.  Written as complex128 values are.
+    from sklearn_bilaf._text import quoted, quoted_value
+    from sklearn_bilaf.core import PrecomputedSelector
+
+    assert quoted_value(np.complex64(0.1j)) == "0.1j"
+    assert quoted_value(np.complex64(1 + 0.1j)) == "(1+0.1j)"
+    values = np.array([0.1j, 1e10 + 1j, complex(-0.0, -2.5),
+                       complex(np.nan, np.inf)])
+    assert quoted(values.astype(np.complex64)) == quoted(values) == (
+        "[0.1j, (10000000000+1j), (-0-2.5j), (nan+infj)]")
+    with pytest.raises(ValueError, match=r"Element 1, 0\.1j, is a complex64"):
+        PrecomputedSelector(np.array([1, np.complex64(0.1j)], dtype=object)).fit(
+            _blobs(20))
+
+
 def test_dates_and_durations_in_arrays_are_quoted_as_such():
     # tolist() turned them into ints (nanoseconds) or datetime objects.
     from sklearn_bilaf._text import quoted
