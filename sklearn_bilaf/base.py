@@ -1250,29 +1250,36 @@ def _non_finite_rows(blocks):
     return np.concatenate(nan_rows), np.concatenate(inf_rows)
 
 
-def non_finite_rows_error(X, rows):
+def non_finite_rows_error(X, rows=None):
     """The error for the rows ``rows`` of the float array X (sorted row
-    numbers) that hold NaN or inf, or None when none of them does.
+    numbers; None for all of them) that hold NaN or inf, or None when none
+    of them does.
 
     For the stages that meet such rows when the input check was skipped
     (scikit-learn's ``assume_finite``): their own errors (a norm "too
-    small" to normalise, say) would hide what the rows hold.  Only the
-    rows ``rows`` are read, a block of them at a time.
+    small" to normalise, centres that are not finite, say) would hide what
+    the rows hold.  Called once something computed from X is not finite,
+    so a finite pool is never scanned for it; the rows are read a block at
+    a time.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
         The validated pool.
-    rows : ndarray of int
+    rows : ndarray of int or None, default=None
         The rows to look at, in increasing order.
 
     Returns
     -------
     error : ValueError or None
     """
-    step = max(1, (1 << 20) // max(1, X.shape[1]))
-    nan_rows, inf_rows = _non_finite_rows(
-        (rows[i:i + step], X[rows[i:i + step]]) for i in range(0, rows.size, step))
+    if rows is None:
+        blocks = _row_blocks(X)
+    else:
+        step = max(1, (1 << 20) // max(1, X.shape[1]))
+        blocks = ((rows[i:i + step], X[rows[i:i + step]])
+                  for i in range(0, rows.size, step))
+    nan_rows, inf_rows = _non_finite_rows(blocks)
     if not (nan_rows.size or inf_rows.size):
         return None
     return _non_finite_error(

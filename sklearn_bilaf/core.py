@@ -1229,6 +1229,20 @@ _ZERO_ROW_ADVICE = {
 }
 
 
+def _refuse_unchecked_non_finite(X, rows=None):
+    """Refuse NaN and inf in the rows ``rows`` of X (None: all), naming
+    them, if there are any.
+
+    The input check refuses them, but is skipped under scikit-learn's
+    ``assume_finite``: called where something computed from X (a norm,
+    centres, the pool's mean) is not finite, before the error that thing
+    would give, which would hide what the rows hold.
+    """
+    error = non_finite_rows_error(X, rows)
+    if error is not None:
+        raise error
+
+
 def _inverse_row_norms(X, dtype, caller="activeft"):
     """1 / ||x_i|| per row (in ``dtype``), refusing all-zero rows."""
     n = X.shape[0]
@@ -1260,9 +1274,7 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
     # here, which the errors below would call too small to normalise.
     unfinite = np.flatnonzero(~np.isfinite(inv))
     if unfinite.size:
-        error = non_finite_rows_error(X, unfinite)
-        if error is not None:
-            raise error
+        _refuse_unchecked_non_finite(X, unfinite)
     zero = np.flatnonzero(inv == 0)
     if zero.size:
         raise all_zero_rows_error(zero, "Cosine geometry",
@@ -2335,6 +2347,10 @@ class KMeansSelector(BaseCoreSelector):
                 random_state=random_state,
             ).fit(np.ldexp(X, exponent) if exponent else X)
         centres = kmeans.cluster_centers_
+        if not np.isfinite(centres).all():
+            # NaN or inf in X, unchecked under assume_finite: nearest_unused
+            # would refuse the centres, which the user did not give.
+            _refuse_unchecked_non_finite(X)
         if exponent:
             centres = np.ldexp(centres, -exponent).astype(centres.dtype, copy=False)
         self.cluster_centers_ = centres
@@ -2424,6 +2440,11 @@ class FarthestPointSelector(BaseCoreSelector):
             centre += block.sum(axis=0)
             max_sq = max(max_sq, float(sq_norms(block).max()))
             max_abs = max(max_abs, float(np.abs(block).max()))
+        if not np.isfinite(centre).all():
+            # NaN or inf in X, unchecked under assume_finite (or sums past
+            # float64, which the checks below leave as they were): no row
+            # would be farthest, and the search failed in an IndexError.
+            _refuse_unchecked_non_finite(X)
         centre /= n
         max_norm = _norm_bound(max_sq, max_abs, d)
         row_sq = np.empty(n)
@@ -2715,6 +2736,10 @@ class ClustererSelector(BaseCoreSelector):
                 f"of {budget}; the number of cores must not exceed the budget. "
                 "Ask the clusterer for fewer clusters or raise the budget."
             )
+        if centres.dtype.kind == "f" and not np.isfinite(centres).all():
+            # NaN or inf in X, unchecked under assume_finite, are named
+            # before nearest_unused refuses the centres they made.
+            _refuse_unchecked_non_finite(X)
         self.clusterer_ = clusterer
         self.cluster_centers_ = centres
         self.selected_indices_ = np.sort(nearest_unused(X, centres, "euclidean"))

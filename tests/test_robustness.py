@@ -389,6 +389,36 @@ def test_non_finite_rows_under_assume_finite_are_named_where_rows_are_normalised
                     estimator.fit(values)
 
 
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (-np.inf, "infinite values")])
+def test_non_finite_rows_under_assume_finite_are_named_by_the_centre_selectors(
+        value, word):
+    """Under assume_finite, NaN or inf in X made k-means' centres NaN, refused
+    as "centres must be finite numbers" (the user passed no centres), and
+    FarthestPointSelector failed in a bare IndexError: the error names the
+    rows of X, once the centres (or the pool's mean) show that something is
+    not finite."""
+    import sklearn
+    from sklearn.cluster import KMeans
+
+    from sklearn_bilaf.core import (
+        ClustererSelector,
+        FarthestPointSelector,
+        KMeansSelector,
+    )
+
+    X = np.random.RandomState(0).normal(size=(40, 5))
+    X[7, 1] = value
+    with sklearn.config_context(assume_finite=True):
+        for estimator in (KMeansSelector(3, random_state=0),
+                          ClustererSelector(KMeans(3, n_init=1, random_state=0)),
+                          FarthestPointSelector(3, random_state=0),
+                          BiLAFSampler(5, core_selector=KMeansSelector(),
+                                       random_state=0)):
+            with pytest.raises(ValueError, match=rf"^X contains {word} in 1 row "
+                                                 r"\(row 7\).*assume_finite"):
+                estimator.fit(X)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
 def test_non_finite_float16_error_points_at_float16(dtype):
     """Finite float16 embeddings become NaN/inf in a step that keeps float16
