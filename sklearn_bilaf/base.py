@@ -1365,6 +1365,26 @@ def _pool_size(value, name="n_samples", what="a number of rows, e.g. X.shape[0]"
     return int(value)
 
 
+def written_float(value):
+    """A real number as the Python float the user wrote.
+
+    A numpy float32 or float16 is read from its shortest text (numpy's str,
+    which reads back to the same value), not widened: ``float(np.float32(0.02))``
+    is 0.0199999995..., which floored 2 % of 100 rows to 1 sample.  Other
+    reals are ``float(value)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_bilaf.base import written_float
+    >>> written_float(np.float32(0.02)), float(np.float32(0.02))
+    (0.02, 0.019999999552965164)
+    """
+    if isinstance(value, np.floating) and np.finfo(value.dtype).bits < 64:
+        return float(str(value))
+    return float(value)
+
+
 def resolve_count(value, n_samples, *, name, cap=None, auto=None):
     """Turn an int count or a float fraction of ``n_samples`` into a count.
 
@@ -1446,10 +1466,11 @@ def resolve_count(value, n_samples, *, name, cap=None, auto=None):
         if count < 1:
             raise ValueError(f"{name}={shown} is not a valid count; {in_range}")
     elif isinstance(value, Real) and not isinstance(value, np.timedelta64):
-        if not 0.0 < float(value) <= 1.0:
+        fraction = written_float(value)
+        if not 0.0 < fraction <= 1.0:
             raise ValueError(
                 f"{name}={shown} is not a valid fraction; {in_range}")
-        count = max(1, int(n_samples * float(value)))
+        count = max(1, int(n_samples * fraction))
     else:
         accepted = ("an int count, a float fraction of the pool or 'auto'"
                     if auto is not None else

@@ -48,6 +48,7 @@ from .base import (
     not_whole_hint,
     validate_pool,
     whole_numbers,
+    written_float,
 )
 from .pseudo_classes import PseudoClass
 
@@ -68,8 +69,9 @@ MIN_CLASS_SIZE = 10
 def _kept_count(n, removal_rate):
     # Same float64 rounding as the reference code: int(n * (1 - rate)).  A
     # numpy float32 or float16 rate would make numpy compute in that type
-    # (another floor, or inf past float16's range): its float64 value.
-    return max(1, int(n * (1.0 - float(removal_rate))))
+    # (another floor, or inf past float16's range), and its widened value
+    # another count (float32 0.1 kept 89 of 100): the rate as written.
+    return max(1, int(n * (1.0 - written_float(removal_rate))))
 
 
 def _ensure_core_kept(ranking, n_kept, core_position):
@@ -409,7 +411,7 @@ class IDCDenoiser(BaseDenoiser):
         # A Python int: the compiled pass failed to type a numpy uint64
         # (and compiled again for every other integer type).
         k = min(int(self.n_neighbors), n)
-        q = max(1, int(n * float(self.ring_fraction)))  # float64, as _kept_count
+        q = max(1, int(n * written_float(self.ring_fraction)))  # as _kept_count
         core = pseudo_class.core_position
         if pseudo_class._fits_in_memory():
             # The cached matrix and one compiled pass over the rings.  A

@@ -1057,20 +1057,35 @@ def test_numpy_float32_rates_are_rounded_in_float64(denoiser_class):
     assert _kept_count(80_000, np.float16(0.5)) == 40_000
 
 
-def test_numpy_float32_ring_fraction_is_rounded_in_float64():
-    """q = int(n * ring_fraction) in float64: int(10 * np.float32(0.7)) is 7
-    in float32 arithmetic, 6 in float64 (0.699999988 * 10).  The published
-    variant keeps the first ring alone (10 // q = 1: no further ring; the
-    leftovers are dropped): 6 members, not 7."""
+def test_numpy_float32_ring_fraction_is_read_as_written():
+    """q = int(n * ring_fraction) in float64, of the fraction as written: a
+    numpy float32 0.7 is 0.7, as the Python float is (its widened value,
+    0.699999988, gave q = 6 of 10 members, where 0.7 gives 7; and float32
+    arithmetic must not be used either).  The published variant keeps the
+    first ring alone (10 // q = 1: no further ring; the leftovers are
+    dropped): 7 members, as with ring_fraction=0.7."""
     values = np.arange(10.0) ** 2
-    assert int(np.float32(10) * np.float32(0.7)) == 7  # float32 arithmetic
-    assert int(10 * float(np.float32(0.7))) == 6
+    assert int(10 * float(np.float32(0.7))) == 6  # the widened value's q
     pc = _class_1d(values)
     got = IDCDenoiser(ring_fraction=np.float32(0.7), removal_rate=0.0,
                       variant="published").rank_class(pc)
-    expected = IDCDenoiser(ring_fraction=float(np.float32(0.7)), removal_rate=0.0,
+    expected = IDCDenoiser(ring_fraction=0.7, removal_rate=0.0,
                            variant="published").rank_class(pc)
-    assert got[1] == expected[1] == 6
+    assert got[1] == expected[1] == 7
+    np.testing.assert_array_equal(got[0], expected[0])
+
+
+@pytest.mark.parametrize("denoiser_class", [IDCDenoiser, DistanceDenoiser,
+                                            DensityDenoiser])
+@pytest.mark.parametrize("rate", [np.float32(0.1), np.float16(0.1)])
+def test_numpy_float32_rates_are_read_as_written(denoiser_class, rate):
+    """removal_rate=np.float32(0.1) removes 10 % of 100 members, as 0.1
+    does: its widened value (0.10000000149) kept 89, not 90."""
+    assert int(100 * (1 - float(np.float32(0.1)))) == 89
+    values = np.linspace(0.0, 1.0, 100) ** 2
+    _, n_kept = denoiser_class(removal_rate=rate).rank_class(_class_1d(values))
+    _, expected = denoiser_class(removal_rate=0.1).rank_class(_class_1d(values))
+    assert n_kept == expected == 90
 
 
 @pytest.mark.parametrize("variant", ["paper", "published"])

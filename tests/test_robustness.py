@@ -552,6 +552,23 @@ def test_numpy_float_budgets_are_fractions(budget):
     assert whole.selected_indices_.shape == (20,)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_numpy_float32_fractions_are_read_as_written(dtype):
+    """budget=np.float32(0.02) on 100 rows is 2 samples, as 0.02 is: its
+    widened value (0.0199999995) was floored to 1.  The same for the
+    number of cores."""
+    from sklearn_bilaf.base import resolve_count
+
+    assert int(100 * float(np.float32(0.02))) == 1
+    for value in (0.02, 0.03, 0.04, 0.06, 0.08, 0.11):
+        assert resolve_count(dtype(value), 100, name="budget") == resolve_count(
+            value, 100, name="budget")
+    X = _blobs(100)
+    got = BiLAFSampler(dtype(0.06), core_selector=ActiveFTSelector(
+        n_cores=dtype(0.03)), random_state=0).fit(X)
+    assert got.selected_indices_.shape == (6,) and got.n_cores_ == 3
+
+
 @pytest.mark.parametrize("make, value", [
     (lambda v: BiLAFSampler(v), "1%"),
     (lambda v: BiLAFSampler(v), 1.5),
