@@ -1766,7 +1766,8 @@ class SubsetSamplerMixin(TransformerMixin):
         ----------
         X : array-like or DataFrame of shape (n_samples_fit_, n_features_in_)
             The pool the sampler was fitted on (validated like in ``fit``:
-            same number of rows and features, finite values; a numpy array
+            same number of rows and features, finite values unless
+            scikit-learn's ``assume_finite`` is set; a numpy array
             or memory map of floats, integers or bools is checked where it
             lies, in chunks, never converted whole; so is a pandas or polars
             DataFrame of number columns, of which only the selected rows
@@ -1827,7 +1828,10 @@ class SubsetSamplerMixin(TransformerMixin):
                 "first, or index other data aligned with the pool with "
                 "selected_indices_."
             )
-        if in_place and X.dtype.kind == "f":
+        # Skipped under assume_finite, as fit's check is: a whole pass over
+        # a large pool that the user has said is not needed.
+        if (in_place and X.dtype.kind == "f"
+                and not get_config()["assume_finite"]):
             _check_finite_in_chunks(X)
         if _is_polars_frame(X):
             frame_rows = X[selected]

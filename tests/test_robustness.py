@@ -1611,6 +1611,28 @@ def test_assume_finite_skips_the_value_checks_and_the_core_stage_rescan(
     assert calls == []
 
 
+def test_assume_finite_skips_transforms_scan_too(monkeypatch):
+    """transform scans a float pool for NaN and inf in chunks; under
+    assume_finite it skips that pass, as fit does (it ran anyway, a whole
+    pass over the pool the user had said was not needed)."""
+    import sklearn
+
+    from sklearn_bilaf import base
+
+    X = _blobs(40)
+    sampler = BiLAFSampler(6, random_state=0).fit(X)
+    calls = []
+    original = base._check_finite_in_chunks
+    monkeypatch.setattr(base, "_check_finite_in_chunks",
+                        lambda X: calls.append(X.shape) or original(X))
+    expected = sampler.transform(X)
+    assert calls == [X.shape]
+    calls.clear()
+    with sklearn.config_context(assume_finite=True):
+        np.testing.assert_array_equal(sampler.transform(X), expected)
+    assert calls == []
+
+
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 def test_all_zero_rows_in_cosine_geometry_are_refused(metric):
     X = _blobs(20)
