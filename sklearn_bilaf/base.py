@@ -347,6 +347,10 @@ def refuse_non_numbers(values, name="X"):
         except (TypeError, ValueError):
             return  # ragged: float_array's message says so
         _reject_unsupported_dtype(array, name)
+        # A list of object rows (list(frame.to_numpy())) reads back as an
+        # object array, not as text: a cast to float read its text as the
+        # numbers it spells.
+        refuse_text_read_as_numbers(array, name)
 
 
 def _is_polars_frame(X, kind="DataFrame"):

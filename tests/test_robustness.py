@@ -1309,6 +1309,12 @@ def _text_read_as_numbers(kind):
         return X
     if kind == "list":
         return [[a, str(b), c] for a, b, c in X]
+    if kind == "list of object rows":
+        # list(frame.to_numpy()) of a frame with a text column: numpy reads
+        # it back as an object array, not as text.
+        X = X.astype(object)
+        X[1, 1] = text[1]
+        return list(X)
     if kind == "polars":
         pl = pytest.importorskip("polars")
         return pl.DataFrame({"a": X[:, 0], "b": text, "c": X[:, 2]})
@@ -1320,8 +1326,9 @@ def _text_read_as_numbers(kind):
     return pd.DataFrame({"a": X[:, 0], "b": column, "c": X[:, 2]})
 
 
-_TEXT_KINDS = ["object array", "one text entry", "list", "object column",
-               "string column", "str column", "categorical column", "polars"]
+_TEXT_KINDS = ["object array", "one text entry", "list", "list of object rows",
+               "object column", "string column", "str column",
+               "categorical column", "polars"]
 
 
 def _text_refusal(kind, name="X"):
@@ -1331,8 +1338,9 @@ def _text_refusal(kind, name="X"):
     start = rf"^{name} holds text"
     if kind == "list":
         return start + r" \(dtype <U\d+\), not embeddings: .*embedding matrix\.$"
-    if kind in ("object array", "one text entry"):
-        return (start + rf" at {name}\[{0 if kind == 'object array' else 4}, 1\] "
+    if kind in ("object array", "one text entry", "list of object rows"):
+        row = {"object array": 0, "one text entry": 4}.get(kind, 1)
+        return (start + rf" at {name}\[{row}, 1\] "
                 r"\('[-0-9.e]+'\) \(dtype object\), not embeddings: the selection "
                 r"needs a 2-D array of numbers\..*embedding matrix\.$")
     return (start + r" in column 'b' \(dtype (object|string|str|category|String)"
