@@ -397,7 +397,10 @@ def _polars_column_dtype(series):
     # A fixed-size array per cell (polars' Array) converts to a 2-D block:
     # not one number per row, whatever the dtype of its numbers.
     dtype = empty.dtype if empty.ndim == 1 else np.dtype(object)
-    return _PolarsColumnDtype(dtype, str(series.dtype))
+    # An Enum's name lists its categories, which are data (thousands of
+    # codes, say), not a dtype to quote in an error.
+    name = "Enum" if type(series.dtype).__name__ == "Enum" else str(series.dtype)
+    return _PolarsColumnDtype(dtype, name)
 
 
 def _frame_dtypes(X):

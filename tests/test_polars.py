@@ -77,6 +77,19 @@ def test_frame_with_a_text_column_names_it(dtype):
     _fit(X.drop(["path"]))  # and that works
 
 
+def test_enum_of_text_that_spells_numbers_is_refused_without_its_categories():
+    """An Enum column's dtype holds its categories: the refusal of its text
+    quoted them all (of a column of 10,000 codes, some 200,000 characters)."""
+    codes = [str(i) for i in range(10_000)]
+    X = _frame(_blobs(20, 2)).with_columns(
+        code=pl.Series(codes[:20], dtype=pl.Enum(codes)))
+    with pytest.raises(ValueError, match=r"^X holds text in column 'code' "
+                                         r"\(dtype Enum\), not embeddings.*"
+                                         r"drop that column\.$") as info:
+        _fit(X)
+    assert len(str(info.value)) < 400
+
+
 def test_frame_with_a_text_column_names_it_in_public_functions():
     from sklearn_bilaf.core import nearest_unused
     from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
