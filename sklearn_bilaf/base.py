@@ -494,8 +494,10 @@ def refuse_text_read_as_numbers(values, name="X"):
             shown = quoted_value(values[entry])
             if len(shown) > 40:
                 shown = shown[:37] + "..."
-            where = f"{name}[{', '.join(str(int(i)) for i in entry)}]"
-            raise _not_embeddings("text", f" at {where} ({shown})", values.dtype, name)
+            # A 0-d array's entry has no index to show ("X[]").
+            where = (f" at {name}[{', '.join(str(int(i)) for i in entry)}]"
+                     if values.ndim else "")
+            raise _not_embeddings("text", f"{where} ({shown})", values.dtype, name)
 
 
 def validate_pool(estimator, X, *, reset=True):

@@ -1390,6 +1390,18 @@ def test_text_of_numbers_is_named_beside_text_that_fails_the_cast():
     _fit(X.drop(columns=["path", "code"]))
 
 
+def test_text_in_a_zero_dimensional_object_array_is_quoted_without_an_index():
+    """Its entry's index is empty: the refusal read "holds text at X[]"."""
+    from sklearn_bilaf.core import isolation_radii, nearest_unused
+
+    text = np.array("1.5", dtype=object)
+    for name, call in (("X", lambda: isolation_radii(text)),
+                       ("centres", lambda: nearest_unused(_blobs(20, d=3), text))):
+        with pytest.raises(ValueError, match=rf"^{name} holds text \('1\.5'\) "
+                                             r"\(dtype object\), not embeddings"):
+            call()
+
+
 def test_numbers_held_as_objects_are_still_taken_as_numbers():
     """Python ints, floats and numpy scalars in an object array or column
     are numbers, not text: still selected from as the floats they are."""
