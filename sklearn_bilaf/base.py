@@ -330,7 +330,10 @@ def _reject_unsupported_dtype(X, name="X"):
         return
     dtype = getattr(X, "dtype", None)
     if dtype is not None:
-        _reject_dtype(dtype, "", name)
+        # An entry of a text array, for the hint when it spells a number.
+        sample = (next(iter(np.asarray(X).flat), None)
+                  if getattr(dtype, "kind", "O") in "US" else None)
+        _reject_dtype(dtype, "", name, sample)
 
 
 def refuse_non_numbers(values, name="X"):
@@ -415,7 +418,7 @@ def _frame_dtypes(X):
     return list(dtypes.items())
 
 
-def _reject_dtype(dtype, where, name="X"):
+def _reject_dtype(dtype, where, name="X", sample=None):
     kind = getattr(dtype, "kind", "O")
     if kind == "c":
         raise ValueError(
@@ -427,18 +430,44 @@ def _reject_dtype(dtype, where, name="X"):
         what = "dates or times" if kind in "Mm" else "text"
         if kind == "V":
             what = "structured records"
-        raise _not_embeddings(what, where, dtype, name)
+        raise _not_embeddings(what, where, dtype, name, text=sample,
+                              convert=f"np.asarray({name}, dtype=float)")
 
 
-def _not_embeddings(what, where, dtype, name):
+def _not_embeddings(what, where, dtype, name, *, text=None, convert=None):
     """The error for ``name`` holding ``what`` (text, dates...) ``where``
-    (" in column 'c'", which can be dropped, or an entry), not numbers."""
+    (" in column 'c'", which can be dropped, or an entry), not numbers.
+    ``text``, an entry of that text, and ``convert``, the call that casts
+    it, say how to use it as numbers when it spells one."""
+    hint = ""
+    if text is not None and _spells_number(text):
+        # Numbers read as text (a CSV file, a column of str) would be
+        # pointlessly embedded: say how to take them as numbers on purpose.
+        hint = (f" The text spells numbers ({_shown_text(text)}), yet ids "
+                "and codes are written in digits too: if it holds features, "
+                f"convert it to floats first ({convert}).")
     return ValueError(
         f"{name} holds {what}{where} (dtype {dtype}), not embeddings: the "
         "selection needs a 2-D array of numbers. Embed the raw inputs first "
         "(e.g. with a pretrained encoder) and pass the embedding matrix"
         + (", or drop that column." if where.startswith(" in column") else ".")
+        + hint
     )
+
+
+def _spells_number(text):
+    """Whether the str or bytes ``text`` reads as a float."""
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _shown_text(value):
+    """``value`` quoted for an error, cut to 40 characters."""
+    shown = quoted_value(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _first_text_entry(array):
@@ -461,14 +490,25 @@ def _first_text_entry(array):
 def _column_holds_text(X, position, dtype):
     """Whether the column at ``position`` of the pandas or polars frame X,
     of ``dtype``, holds text (numbers' dtypes, and dates', hold none)."""
+    return _column_text(X, position, dtype) is not None
+
+
+def _column_text(X, position, dtype):
+    """The first text entry of the column at ``position`` of the pandas or
+    polars frame X, of ``dtype``, or None when it holds no text."""
     if getattr(dtype, "kind", "O") != "O":
-        return False
+        return None
     # pandas' string and category columns and polars' String ones give
     # their entries as an object array (or one of text).
     entries = np.asarray((X.to_series(position) if _is_polars_frame(X)
                           else X.iloc[:, position]).to_numpy())
-    return entries.dtype.kind in "US" or (
-        entries.dtype == object and _first_text_entry(entries) is not None)
+    if entries.dtype.kind in "US":
+        # Text by its dtype, rows or none ("": no number to spell).
+        return next(iter(entries.flat), "")
+    if entries.dtype == object:
+        entry = _first_text_entry(entries)
+        return None if entry is None else entries[entry]
+    return None
 
 
 def refuse_text_read_as_numbers(values, name="X"):
@@ -484,20 +524,27 @@ def refuse_text_read_as_numbers(values, name="X"):
     """
     columns = _frame_dtypes(values)
     if columns is not None:
+        polars = _is_polars_frame(values)
         for position, (column, dtype) in enumerate(columns):
-            if _column_holds_text(values, position, dtype):
-                raise _not_embeddings("text", f" in column {column!r}", dtype, name)
+            text = _column_text(values, position, dtype)
+            if text is not None:
+                # polars casts no Categorical or Enum column to floats.
+                convert = (f"{name}.with_columns(pl.col({column!r})"
+                           ".cast(pl.String).cast(pl.Float64))" if polars
+                           else f"{name}.astype({{{column!r}: float}})")
+                raise _not_embeddings("text", f" in column {column!r}", dtype,
+                                      name, text=text, convert=convert)
         return
     if isinstance(values, np.ndarray) and values.dtype == object:
         entry = _first_text_entry(values)
         if entry is not None:
-            shown = quoted_value(values[entry])
-            if len(shown) > 40:
-                shown = shown[:37] + "..."
+            text = values[entry]
             # A 0-d array's entry has no index to show ("X[]").
             where = (f" at {name}[{', '.join(str(int(i)) for i in entry)}]"
                      if values.ndim else "")
-            raise _not_embeddings("text", f"{where} ({shown})", values.dtype, name)
+            raise _not_embeddings("text", f"{where} ({_shown_text(text)})",
+                                  values.dtype, name, text=text,
+                                  convert=f"np.asarray({name}, dtype=float)")
 
 
 def validate_pool(estimator, X, *, reset=True):

@@ -1334,18 +1334,56 @@ _TEXT_KINDS = ["object array", "one text entry", "list", "list of object rows",
 def _text_refusal(kind, name="X"):
     """The message expected for ``_text_read_as_numbers(kind)``: the one a
     numpy array of text gets, naming the column of a frame as the date and
-    complex columns' messages do."""
+    complex columns' messages do, and saying how to convert the numbers
+    its text spells."""
     start = rf"^{name} holds text"
+    spelled = (r" The text spells numbers \('[-0-9.e]+'\), yet ids and codes "
+               r"are written in digits too: if it holds features, convert it "
+               r"to floats first \(")
+    array = spelled + rf"np\.asarray\({name}, dtype=float\)\)\.$"
     if kind == "list":
-        return start + r" \(dtype <U\d+\), not embeddings: .*embedding matrix\.$"
+        return (start + r" \(dtype <U\d+\), not embeddings: .*embedding "
+                r"matrix\." + array)
     if kind in ("object array", "one text entry", "list of object rows"):
         row = {"object array": 0, "one text entry": 4}.get(kind, 1)
         return (start + rf" at {name}\[{row}, 1\] "
                 r"\('[-0-9.e]+'\) \(dtype object\), not embeddings: the selection "
-                r"needs a 2-D array of numbers\..*embedding matrix\.$")
+                r"needs a 2-D array of numbers\..*embedding matrix\." + array)
+    convert = (rf"{name}\.with_columns\(pl\.col\('b'\)\.cast\(pl\.String\)"
+               r"\.cast\(pl\.Float64\)\)" if kind == "polars"
+               else rf"{name}\.astype\(\{{'b': float\}}\)")
     return (start + r" in column 'b' \(dtype (object|string|str|category|String)"
             r"\), not embeddings: the selection needs a 2-D array of numbers\."
-            r".*embedding matrix, or drop that column\.$")
+            r".*embedding matrix, or drop that column\." + spelled + convert
+            + r"\)\.$")
+
+
+@pytest.mark.parametrize("kind", _TEXT_KINDS)
+def test_the_conversion_suggested_for_text_of_numbers_works(kind):
+    """The refusal of text that spells numbers told to embed it with a
+    pretrained encoder or drop it; it says how to take it as numbers, by a
+    call that gives the selection of the numbers themselves."""
+    X = _text_read_as_numbers(kind)
+    with pytest.raises(ValueError) as info:
+        _fit(X)
+    call = str(info.value).rsplit("convert it to floats first (", 1)[1][:-2]
+    namespace = {"X": X, "np": np}
+    if kind == "polars":
+        namespace["pl"] = pytest.importorskip("polars")
+    converted = eval(call, namespace)
+    np.testing.assert_array_equal(_fit(converted).selected_indices_,
+                                  _fit(_blobs(20, d=3)).selected_indices_)
+
+
+def test_text_that_spells_no_number_gets_no_conversion_hint():
+    X = np.array([["cat", "dog"], ["1", "2"]])
+    with pytest.raises(ValueError, match=r"embedding matrix\.$"):
+        _fit(X)
+    rows = _blobs(20, d=3).astype(object)
+    rows[1, 2] = "abc"
+    with pytest.raises(ValueError, match=r"at X\[1, 2\] \('abc'\).*embedding "
+                                         r"matrix\.$"):
+        _fit(list(rows))
 
 
 @pytest.mark.parametrize("kind", _TEXT_KINDS)
