@@ -1035,8 +1035,10 @@ def pool_array(X, name="X"):
     for a DataFrame of float16 and float32 columns the float array it holds
     (float32, or float16 when all are), which the function then computes
     in as it does for that array: a float64 copy was twice the size, and
-    gave other results than the array.  A DataFrame of pandas' nullable or
-    pyarrow float columns is converted a block of rows at a time."""
+    gave other results than the array.  A pandas DataFrame that numpy reads
+    through an array of Python objects (nullable or pyarrow number and
+    boolean columns, bool beside number columns) is converted a block of
+    rows at a time, into a C-ordered array."""
     columns = _frame_dtypes(X)
     if columns and _pool_dtype(X) is np.float32:
         # pandas' nullable and pyarrow columns give their numpy dtype.
@@ -1045,13 +1047,25 @@ def pool_array(X, name="X"):
                      for _, dtype in columns), key=lambda dtype: dtype.itemsize)
         values = _frame_values_in_c_order(X, columns, dtype)
         return values if values is not None else float_array(X, name, dtype=dtype)
-    if columns and any(_is_float_extension(dtype) for _, dtype in columns):
-        # numpy converts nullable and pyarrow columns through an array of
-        # Python floats, five times a float64 pool at its peak.
+    if columns and _read_through_objects(X, columns):
+        # numpy converts such a frame through an array of Python objects
+        # (3.8 float64 pools at its peak for Int64 columns, five for Float64
+        # ones), Fortran-ordered; pandas converts each column's buffer.
         values = _frame_values_in_c_order(X, columns, np.dtype(np.float64))
         if values is not None:
             return values
     return float_array(X, name)
+
+
+def _read_through_objects(X, columns):
+    """True for a pandas frame that numpy converts through an array of
+    Python objects: one with a nullable or pyarrow number or boolean
+    column, or a bool column beside number ones."""
+    if _is_polars_frame(X):
+        return False
+    kinds = {getattr(dtype, "kind", "O") for _, dtype in columns}
+    return (any(_is_number_extension(dtype) for _, dtype in columns)
+            or ("b" in kinds and len(kinds) > 1))
 
 
 def frame_pool(X):

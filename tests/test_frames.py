@@ -477,6 +477,63 @@ def test_public_functions_read_a_float64_nullable_frame_without_objects(name):
     assert peak < 2.5 * X.nbytes, peak / X.nbytes
 
 
+@pytest.mark.parametrize("name", ["Int64", "Int32", "int64[pyarrow]", "boolean",
+                                  "bool[pyarrow]", "bool and float64",
+                                  "Int64 and float64"])
+def test_public_functions_read_an_int_or_bool_frame_without_objects(name):
+    """pool_array read nullable and pyarrow int and bool frames (and bool
+    beside float columns) through numpy's array of Python objects: 3.8
+    float64 pools at its peak, and a Fortran-ordered result.  They are
+    converted once, in C order, to the same values; pd.NA is refused with
+    the same error."""
+    import tracemalloc
+
+    from sklearn_bilaf.base import pool_array
+
+    # Several blocks of rows (of 2**20 values each).
+    X = np.random.RandomState(0).randint(-50, 50, size=(40_000, 64))
+    frame = _int_and_bool_frame(X, name)
+    expected = np.asarray(frame, dtype=np.float64)  # numpy's conversion
+    pool_array(frame.iloc[:10])  # imports out of the measure
+    tracemalloc.start()
+    try:
+        values = pool_array(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(values, expected)
+    assert values.dtype == np.float64 and values.flags.c_contiguous
+    # The array, and a block of rows converted at a time.
+    assert peak < 1.6 * expected.nbytes, peak / expected.nbytes
+    column = next((j for j, dtype in enumerate(frame.dtypes)
+                   if not isinstance(dtype, np.dtype)), None)
+    if column is not None:  # a nullable or pyarrow column
+        missing = frame.iloc[:40].copy()
+        missing.iloc[7, column] = pd.NA
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                                             r"\(row 7\): embeddings must be finite"):
+            pool_array(missing)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "UInt64", "int64[pyarrow]",
+                                   "uint64[pyarrow]"])
+def test_public_functions_round_large_ints_as_numpy_does(dtype):
+    """Integers beyond 2**53 are rounded to the floats numpy's conversion
+    gives them, bit for bit, when converted a block of rows at a time."""
+    from sklearn_bilaf.base import pool_array
+
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    values = ([[2**64 - 1, 2**63 + 1], [2**53 + 1, 3]] if dtype[0] in "Uu"
+              else [[2**53 + 1, -(2**63)], [2**63 - 1, 2**60 + 12345]])
+    frame = pd.DataFrame(np.array(values, dtype=np.uint64 if dtype[0] in "Uu"
+                                  else np.int64)).astype(dtype)
+    expected = np.asarray(frame, dtype=np.float64)
+    got = pool_array(frame)
+    assert got.flags.c_contiguous
+    np.testing.assert_array_equal(got.view(np.int64), expected.view(np.int64))
+
+
 def test_outside_distances_reads_a_nullable_frame_as_floats():
     """outside_distances read a frame of nullable rows through arrays of
     Python floats (twice: to look for complex numbers, then to convert):
