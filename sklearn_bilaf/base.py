@@ -308,15 +308,42 @@ def fit_or_forget(estimator):
 
 def _pool_dtype(X):
     """Dtype to compute in: float32 stays float32 (float16 is promoted to it),
-    for a DataFrame whose columns are all such floats too (pandas' nullable
-    and pyarrow float32 columns included)."""
+    for a DataFrame too when numpy's array of its columns' dtypes is such
+    floats (float32 columns, pandas' nullable and pyarrow ones included,
+    beside int8, int16, uint8, uint16 or bool ones; not beside int32 or
+    int64 ones, which numpy makes float64)."""
     columns = _frame_dtypes(X)
-    dtypes = ([dtype for _, dtype in columns] if columns is not None
+    numpy_dtype = _frame_numpy_dtype(columns) if columns else None
+    dtypes = ([numpy_dtype] if numpy_dtype is not None
+              else [dtype for _, dtype in columns] if columns is not None
               else [getattr(X, "dtype", None)])
     if dtypes and all(dtype is not None and getattr(dtype, "kind", "O") == "f"
                       and getattr(dtype, "itemsize", 8) <= 4 for dtype in dtypes):
         return np.float32
     return [np.float64, np.float32]
+
+
+def _frame_numpy_dtype(columns):
+    """The dtype numpy gives an array of a frame's number and bool columns
+    (``(column, dtype)`` pairs) held in their numpy dtypes: pandas' nullable
+    and pyarrow columns in their ``numpy_dtype``, polars ones in the dtype
+    polars converts them to.  None when a column is of another kind (text,
+    dates, objects), whose conversion decides the dtype instead."""
+    dtypes = []
+    for _, dtype in columns:
+        if getattr(dtype, "kind", "O") not in "biuf":
+            return None
+        if isinstance(dtype, np.dtype):
+            dtypes.append(dtype)
+        elif _is_number_extension(dtype):
+            dtypes.append(np.dtype(dtype.numpy_dtype))
+        elif isinstance(dtype, _PolarsColumnDtype):
+            dtypes.append(np.dtype(f"{dtype.kind}{dtype.itemsize}"))
+        else:  # e.g. a sparse column: not one numpy dtype to combine
+            return None
+    # pandas reads bool beside number columns as objects; numpy's own rule
+    # (int16 and float32 are float32) is the one float32 arrays follow.
+    return np.result_type(*dtypes) if dtypes else None
 
 
 def _reject_unsupported_dtype(X, name="X"):
@@ -1032,19 +1059,19 @@ def float_array(values, name="X", *, dtype=np.float64):
 def pool_array(X, name="X"):
     """A pool given to a public function in another form than a numeric
     array (a list, a DataFrame, an object array) as an array: float64, but
-    for a DataFrame of float16 and float32 columns the float array it holds
-    (float32, or float16 when all are), which the function then computes
-    in as it does for that array: a float64 copy was twice the size, and
+    for a DataFrame that numpy makes float16 or float32 (float16 and
+    float32 columns, beside int8, int16, uint8, uint16 or bool ones too)
+    that float array, which the function then computes in as it does for
+    that array: a float64 copy was twice the size, and
     gave other results than the array.  A pandas DataFrame that numpy reads
     through an array of Python objects (nullable or pyarrow number and
     boolean columns, bool beside number columns) is converted a block of
     rows at a time, into a C-ordered array."""
     columns = _frame_dtypes(X)
     if columns and _pool_dtype(X) is np.float32:
-        # pandas' nullable and pyarrow columns give their numpy dtype.
-        dtype = max((np.dtype(getattr(dtype, "numpy_dtype",
-                                      f"f{getattr(dtype, 'itemsize', 8)}"))
-                     for _, dtype in columns), key=lambda dtype: dtype.itemsize)
+        # The float16 or float32 array numpy makes of the columns' numpy
+        # dtypes (int16 and float32 columns are float32 for numpy).
+        dtype = _frame_numpy_dtype(columns)
         values = _frame_values_in_c_order(X, columns, dtype)
         return values if values is not None else float_array(X, name, dtype=dtype)
     if columns and _read_through_objects(X, columns):
@@ -1082,8 +1109,9 @@ def frame_pool(X):
     -------
     values : ndarray of shape (n_samples, n_features)
         float32 for float16 and float32 columns (nullable and pyarrow ones
-        included), else float64: converted once, in C order, where numpy
-        cannot read the frame in place.  NaN and inf are not checked (the
+        included), beside int8, int16, uint8, uint16 or bool ones too (as
+        numpy promotes them), else float64: converted once, in C order,
+        where numpy cannot read the frame in place.  NaN and inf are not checked (the
         caller's ``checked_finite`` says where they are).
 
     Raises

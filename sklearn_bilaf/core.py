@@ -205,9 +205,10 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
     ----------
     X : array-like of shape (n_samples, n_features)
         The pool, at least 2 rows.  A DataFrame of float32 (or float16)
-        columns is read as the float array it holds, with the same
-        results; a list, another DataFrame or an object array is converted
-        to float64 first.
+        columns, or of such columns beside int8, int16, uint8, uint16 or
+        bool ones, is read as the float array numpy makes of it, with the
+        same results; a list, another DataFrame or an object array is
+        converted to float64 first.
     n_neighbors : int, default=10
         Which neighbour (capped at ``n_samples - 1``).
 
@@ -687,8 +688,9 @@ def nearest_unused(X, centres, metric="euclidean"):
         The pool, finite numbers (NaN and infinity are refused); never
         modified nor copied whole (memory maps work), except a list, a
         DataFrame or an object array, converted to float64 first (a
-        DataFrame of float32 or float16 columns to the float array it
-        holds, with the same results as that array).
+        DataFrame of float32 or float16 columns, beside int8, int16,
+        uint8, uint16 or bool ones too, to the float array numpy makes of
+        it, with the same results as that array).
     centres : array-like of shape (n_centres, n_features)
         Points in the space of X, ``n_centres <= n_samples``.
     metric : {"euclidean", "cosine"}, default="euclidean"

@@ -44,9 +44,10 @@ from ._threads import (
 )
 from .base import (
     _frame_dtypes,
+    _frame_numpy_dtype,
     _frame_values_in_c_order,
     _is_float_extension,
-    _is_int_extension,
+    _read_through_objects,
     float_array,
     not_whole_hint,
     pool_array,
@@ -467,28 +468,25 @@ def _whole_int(value):
 
 
 def _member_rows(X):
-    """``X`` of :class:`PseudoClass` as an array.  A DataFrame of pandas'
-    nullable or pyarrow number columns is converted a block of rows at a
-    time into a C-ordered array: numpy converts it through an array of
-    Python objects, which the checks then read one object at a time
-    (seconds for 20,000 rows).  In the dtype numpy gives a frame of the
-    columns' numpy dtypes (float32 for Float32 columns, and for Int16 and
-    Float32 ones; float64 with a float64 or Int64 one): the pseudo-class of
-    its numpy array, with float32 rows kept float32 (twice the size in
-    float64; the distances are the same)."""
+    """``X`` of :class:`PseudoClass` as an array.  A pandas DataFrame that
+    numpy converts through an array of Python objects (pandas' nullable or
+    pyarrow number columns, bool beside number columns) is converted a
+    block of rows at a time into a C-ordered array: the checks then read
+    numpy's objects one at a time (seconds for 20,000 rows).  In the dtype
+    numpy gives an array of the columns' numpy dtypes, as the estimators'
+    validation does (float32 for Float32 columns, and for Int16, or bool,
+    and Float32 ones; float64 with a float64 or Int64 one): the
+    pseudo-class of its numpy array, with float32 rows kept float32 (twice
+    the size in float64; the distances are the same)."""
     columns = _frame_dtypes(X)
-    if columns and any(_is_float_extension(dtype) or _is_int_extension(dtype)
-                       for _, dtype in columns):
-        # Only number columns are converted here; for others (text, bool,
-        # dates: no numpy dtype to combine) the dtype is not used.
-        dtype = (np.result_type(*(getattr(dtype, "numpy_dtype", dtype)
-                                  for _, dtype in columns))
-                 if all(getattr(dtype, "kind", "O") in "fiu"
-                        for _, dtype in columns)
-                 else np.dtype(np.float64))
+    if columns and _read_through_objects(X, columns):
+        # Only number and bool columns are converted here; for others
+        # (text, dates: no numpy dtype to combine) the dtype is not used.
+        dtype = _frame_numpy_dtype(columns)
         # None when a value is missing: numpy's conversion and the checks
         # then name it, as before.
-        values = _frame_values_in_c_order(X, columns, dtype)
+        values = _frame_values_in_c_order(
+            X, columns, dtype if dtype is not None else np.dtype(np.float64))
         if values is not None:
             return values
     return np.asarray(X)

@@ -599,7 +599,8 @@ def test_pseudo_class_of_a_float32_nullable_frame_is_that_of_its_array(metric):
     """A Float32 frame of rows gives the pseudo-class of its float32 array:
     float32 rows (they were float64), the same distances and the same
     denoising; a frame of Float32 and float64 columns is float64, as
-    numpy's array of a frame of float32 and float64 columns is."""
+    numpy's array of a frame of float32 and float64 columns is, and one of
+    Float32 and bool columns float32, as numpy's bool and float32."""
     from sklearn.datasets import load_digits
 
     from sklearn_bilaf.denoise import IDCDenoiser
@@ -625,9 +626,12 @@ def test_pseudo_class_of_a_float32_nullable_frame_is_that_of_its_array(metric):
             np.testing.assert_array_equal(a, b)
     mixed = pd.DataFrame(X).astype({0: "Float32"}).astype({1: np.float64})
     assert PseudoClass(0, np.arange(80), 3, mixed, metric).X.dtype == np.float64
-    # Beside a column that is no float (bool, or dates refused), as before.
+    # Beside a bool column float32 too, numpy's (and the estimators') dtype
+    # for bool and float32; dates are refused, as before.
     flags = pd.DataFrame(X).astype("Float32").assign(flag=X[:, 0] > 0)
-    assert PseudoClass(0, np.arange(80), 3, flags, metric).X.dtype == np.float64
+    assert PseudoClass(0, np.arange(80), 3, flags, metric).X.dtype == np.float32
+    assert validate_pool(ActiveFTSelector(5), flags.set_axis(
+        [str(column) for column in flags.columns], axis=1)).dtype == np.float32
     dates = pd.DataFrame(X).astype("Float32").assign(
         day=pd.date_range("2020-01-01", periods=80, tz="UTC"))
     with pytest.raises(TypeError, match="^X must be a 2-D array of numbers"):
@@ -664,6 +668,76 @@ def test_pseudo_class_of_nullable_int_and_float_columns_follows_numpy(ints, floa
         with pytest.raises(TypeError, match=rf"X\[2, {column}\] is <NA>, not a "
                                             "number"):
             PseudoClass(0, np.arange(30), 3, frame, "euclidean")
+
+
+def _int_and_float_frame(ints, floats, n=120):
+    """A frame of an int (or bool) column of dtype ``ints`` beside float
+    columns, one of dtype ``floats`` (the others float32, or float16 with
+    ``floats="float16"``), and the same frame in the columns' numpy dtypes."""
+    X = _blobs(n, d=3).astype(np.float16 if floats == "float16" else np.float32)
+    numpy_int = np.dtype(ints.replace("[pyarrow]", "").lower()
+                         .replace("boolean", "bool"))
+    steps = np.arange(n) % 5 if numpy_int.kind != "b" else np.arange(n) % 2 == 0
+    numpy_frame = pd.DataFrame({"n": steps.astype(numpy_int), "a": X[:, 0],
+                                "b": X[:, 1], "c": X[:, 2]})
+    if "pyarrow" in ints + floats:
+        pytest.importorskip("pyarrow")
+    return numpy_frame.astype({"n": ints, "a": floats}), numpy_frame
+
+
+@pytest.mark.parametrize("ints", ["int8", "int16", "uint16", "bool", "Int8", "Int16",
+                                  "UInt16", "boolean", "int16[pyarrow]",
+                                  "bool[pyarrow]", "int32", "Int32", "Int64"])
+@pytest.mark.parametrize("floats", ["float32", "Float32", "float[pyarrow]",
+                                    "float16"])
+def test_int_and_float32_frames_follow_numpy_s_promotion(ints, floats):
+    """A frame of small int (or bool) columns beside float32 ones is float32
+    for numpy (int32 and int64 beside them float64): the estimators made
+    it float64 when the int column was nullable or pyarrow (float32 for
+    numpy's int16), and the public functions always.  The estimators'
+    validation, transform, pool_array, frame_pool and PseudoClass now give
+    the frame numpy's dtype (float16 computed in float32 by the estimators),
+    and the selection is that of the numpy array of its values."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.base import frame_pool, pool_array
+    from sklearn_bilaf.core import RandomSelector
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    if floats == "float16" and "[" in ints:
+        pytest.skip("one pyarrow case is enough")
+    frame, numpy_frame = _int_and_float_frame(ints, floats)
+    numpy_dtype = np.result_type(*numpy_frame.dtypes)
+    small = numpy_dtype.itemsize <= 4
+    assert small == (np.dtype(numpy_frame.dtypes.iloc[0]).itemsize <= 2)
+    work = np.dtype(np.float32 if small else np.float64)
+    array = numpy_frame.to_numpy(dtype=work)
+    values = validate_pool(ActiveFTSelector(5), frame)
+    assert values.dtype == work and values.flags.c_contiguous
+    np.testing.assert_array_equal(values, array)
+    assert frame_pool(frame).dtype == work
+    got = pool_array(frame)
+    assert got.dtype == (numpy_dtype if small else np.float64), got.dtype
+    np.testing.assert_array_equal(got, numpy_frame.to_numpy(dtype=got.dtype))
+    member = PseudoClass(0, np.arange(len(frame)), 3, frame, "euclidean")
+    expected = PseudoClass(0, np.arange(len(frame)), 3, array, "euclidean")
+    # PseudoClass computes float16 in float64, as for a float16 array.
+    assert member.X.dtype == (numpy_dtype if numpy_dtype.itemsize >= 4
+                              else np.float64)
+    np.testing.assert_array_equal(member.distance_matrix(),
+                                  PseudoClass(0, np.arange(len(frame)), 3,
+                                              member.X, "euclidean").distance_matrix())
+    if floats != "float16":
+        np.testing.assert_array_equal(member.X, expected.X)
+    kw = dict(core_selector=RandomSelector(6, random_state=0), random_state=0)
+    sampler = BiLAFSampler(20, **kw).fit(frame)
+    reference = BiLAFSampler(20, **kw).fit(array)
+    np.testing.assert_array_equal(sampler.selected_indices_,
+                                  reference.selected_indices_)
+    assert sampler.selected_embeddings_.dtype == work
+    out = sampler.transform(frame)
+    np.testing.assert_array_equal(out, array[sampler.selected_indices_])
+    if any(not isinstance(dtype, np.dtype) for dtype in frame.dtypes):
+        assert out.dtype == work  # the validated rows, not the frame's own
 
 
 def test_pseudo_class_refuses_a_missing_value_in_a_nullable_frame_as_before():
