@@ -367,7 +367,18 @@ def refuse_non_numbers(values, name="X"):
     """Refuse complex numbers, text, dates and records in ``values`` (a pool,
     or points in its space, given to a public function), as the estimators'
     input check does: a cast to float reads text as numbers and dates as
-    counts of days, and drops imaginary parts with only a warning."""
+    counts of days, and drops imaginary parts with only a warning.
+
+    Returns
+    -------
+    numbers : ndarray or None
+        For a list (anything without a dtype), numpy's array of it when it
+        holds numbers (bool, int or float), which the caller converts
+        instead of the list: reading the list again was a second pass over
+        every value, for the same floats.  None otherwise (an array, a
+        frame, a list of objects or a ragged one, whose conversion gives
+        its own errors).
+    """
     _refuse_lazy_frame(values, name)
     _reject_unsupported_dtype(values, name)
     if not hasattr(values, "dtype") and not hasattr(values, "dtypes"):
@@ -375,12 +386,24 @@ def refuse_non_numbers(values, name="X"):
         try:
             array = np.asarray(values)
         except (TypeError, ValueError):
-            return  # ragged: float_array's message says so
+            return None  # ragged: float_array's message says so
         _reject_unsupported_dtype(array, name)
         # A list of object rows (list(frame.to_numpy())) reads back as an
         # object array, not as text: a cast to float read its text as the
         # numbers it spells.
         refuse_text_read_as_numbers(array, name)
+        return array if array.dtype.kind in "biuf" else None
+    return None
+
+
+def _numbers_or(values, listed):
+    """``listed``, numpy's array of the list ``values``, when it holds
+    numbers (bool, int or float), to convert instead of the list (the same
+    floats, without reading every value again); else ``values``, whose
+    conversion names the entries that fail it (None, text), as before."""
+    if listed is not None and listed.dtype.kind in "biuf":
+        return listed
+    return values
 
 
 def _is_polars_frame(X, kind="DataFrame"):
@@ -621,10 +644,16 @@ def validate_pool(estimator, X, *, reset=True):
         X = np.ma.getdata(X)
     _refuse_lazy_frame(X)
     _reject_unsupported_dtype(X)
+    numbers = None
     if isinstance(X, list | tuple):
         # numpy reads the text in a list as text; scikit-learn's cast to
-        # float read it as the numbers it spells.
-        refuse_non_numbers(X)
+        # float read it as the numbers it spells.  The array of numbers
+        # read for that is converted below, not the list a second time (the
+        # same floats: numpy's casts of bools, ints and floats are exact or
+        # correctly rounded, as its conversion of Python numbers is).
+        numbers = refuse_non_numbers(X)
+        if numbers is not None:
+            numbers = np.asarray(numbers, dtype=np.float64)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
         raise TypeError(
             f"{type(estimator).__name__} does not accept sparse input: the "
@@ -657,7 +686,7 @@ def validate_pool(estimator, X, *, reset=True):
         if values is None:
             X_valid = validate_data(
                 estimator,
-                X,
+                X if numbers is None else numbers,
                 reset=reset,
                 accept_sparse=False,
                 dtype=_pool_dtype(X),

@@ -62,6 +62,7 @@ from .base import (
     SubsetSamplerMixin,
     _check_finite_in_chunks,
     _is_int,
+    _numbers_or,
     _pool_size,
     fit_or_forget,
     float_array,
@@ -234,11 +235,12 @@ def _checked_isolation_pool(X):
     """X for the public isolation functions: dense, 2-D and finite (the
     selector checks its pool before calling the unchecked ones)."""
     refuse_sparse(X)
-    refuse_non_numbers(X)
+    numbers = refuse_non_numbers(X)
     if not hasattr(X, "dtype") or X.dtype == object:
         # Numbers held as Python objects are converted too: NaN among them
-        # escaped the check below and reached scikit-learn's.
-        X = pool_array(X)
+        # escaped the check below and reached scikit-learn's.  A list's
+        # numbers from the array its check read, not from the list again.
+        X = pool_array(X if numbers is None else numbers)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features); got "
@@ -720,22 +722,30 @@ def nearest_unused(X, centres, metric="euclidean"):
             "centres is a sparse matrix; pass dense centres "
             "(centres.toarray())."
         )
+    listed = {}
     for name, values in (("X", X), ("centres", centres)):
-        if np.iscomplexobj(values):
+        # A list is read by numpy once, here (np.iscomplexobj read it, then
+        # the checks and the conversion below again): its array serves
+        # them all.  A ragged one fails here, as np.iscomplexobj did.
+        listed[name] = (np.asarray(values) if isinstance(values, list | tuple)
+                        else None)
+        checked = values if listed[name] is None else listed[name]
+        if np.iscomplexobj(checked):
             # numpy would drop the imaginary parts, with only a warning.
             raise ValueError(
                 f"{name} must hold real numbers; got dtype "
-                f"{np.asarray(values).dtype}. Pass the real embeddings "
+                f"{np.asarray(checked).dtype}. Pass the real embeddings "
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
-    refuse_non_numbers(X)
+    refuse_non_numbers(X if listed["X"] is None else listed["X"])
     if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
         # Numbers held as Python objects too: numpy's isfinite refuses them.
-        X = pool_array(X)
+        X = pool_array(_numbers_or(X, listed["X"]))
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
-    refuse_non_numbers(centres, "centres")
-    centres = float_array(centres, "centres")
+    refuse_non_numbers(centres if listed["centres"] is None else listed["centres"],
+                       "centres")
+    centres = float_array(_numbers_or(centres, listed["centres"]), "centres")
     n, d = X.shape
     if centres.ndim != 2 or centres.shape[1] != d:
         raise ValueError(

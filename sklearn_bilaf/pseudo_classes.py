@@ -47,6 +47,7 @@ from .base import (
     _frame_numpy_dtype,
     _frame_values_in_c_order,
     _is_float_extension,
+    _numbers_or,
     _read_through_objects,
     float_array,
     not_whole_hint,
@@ -205,8 +206,9 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         # Lists, and numbers held as Python objects (which numpy's isfinite
         # does not take): the float64 array they spell, but not a list of
         # text, which that conversion reads as numbers.
-        refuse_non_numbers(X)
-        X = pool_array(X)
+        numbers = refuse_non_numbers(X)
+        # A list's numbers from the array its check read, not the list again.
+        X = pool_array(X if numbers is None else numbers)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
     if X.dtype.kind == "c":
@@ -343,27 +345,34 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"Convert it with {name}.toarray()."
             )
         columns = _frame_dtypes(values)
+        # A list is read by numpy once, here (np.iscomplexobj read it, and
+        # the checks and the conversion below again): its array serves them
+        # all.  A ragged one fails here, as np.iscomplexobj failed on it.
+        listed = (np.asarray(values) if isinstance(values, list | tuple)
+                  else None)
+        checked = values if listed is None else listed
         # A frame's column dtypes say whether it may hold complex numbers:
         # np.iscomplexobj would convert the whole frame to find out.
         if ((columns is None or any(getattr(dtype, "kind", "O") == "c"
                                     for _, dtype in columns))
-                and np.iscomplexobj(values)):
+                and np.iscomplexobj(checked)):
             # numpy would drop the imaginary parts, with only a warning.
             raise ValueError(
                 f"{name} must hold real numbers; got dtype "
-                f"{np.asarray(values).dtype}. Pass the real embeddings "
+                f"{np.asarray(checked).dtype}. Pass the real embeddings "
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
         # Text read as numbers, dates as days: refused as the estimators do.
-        refuse_non_numbers(values, name)
+        refuse_non_numbers(checked, name)
+        numbers = _numbers_or(values, listed)
         if name == "rows" and columns and any(
                 _is_float_extension(dtype) for _, dtype in columns):
             # numpy reads nullable and pyarrow columns as Python floats.
             array = pool_array(values, name)
         else:
-            array = np.asarray(values)
+            array = np.asarray(numbers)
         if name == "core_rows" or array.dtype.kind not in "biuf":
-            array = float_array(values, name)
+            array = float_array(numbers, name)
         arrays.append(array)
     # The rows as given: _outside_distances converts them a block at a time
     # (a float64 copy of a float32 pool is twice the pool).

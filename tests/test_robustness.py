@@ -1414,6 +1414,69 @@ def test_text_read_as_numbers_is_refused_by_the_public_functions(function, kind)
         _public_pool_functions()[function](X)
 
 
+class _CountedRow:
+    """A row of a list pool that counts the times numpy reads it (a
+    sequence other than a list is read through its iterator)."""
+
+    reads = 0
+
+    def __init__(self, values):
+        self.values = [float(value) for value in values]
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, position):
+        return self.values[position]
+
+    def __iter__(self):
+        _CountedRow.reads += 1
+        return iter(self.values)
+
+
+@pytest.mark.parametrize("function", ["fit"] + list(_public_pool_functions()))
+def test_a_list_pool_is_read_once(function):
+    """The check for text in a list (numpy reads its text as text, which a
+    cast to float reads as numbers) converted the list on its own, then the
+    list was converted again (three times by outside_distances): a second
+    read of every value.  It is read once, with the same results."""
+    X = _blobs(20, d=3)
+    call = (lambda X: _fit(X).selected_indices_) if function == "fit" else (
+        _public_pool_functions()[function])
+    expected = call(X)
+    rows = [_CountedRow(row) for row in X]
+    _CountedRow.reads = 0
+    got = call(rows)
+    read = 2 if "centres" in function else len(rows)  # X[:2] are the centres
+    assert _CountedRow.reads == read, _CountedRow.reads
+    for got_part, expected_part in zip(
+            got if isinstance(got, tuple) else (got,),
+            expected if isinstance(expected, tuple) else (expected,), strict=True):
+        np.testing.assert_array_equal(np.asarray(getattr(got_part, "X", got_part)),
+                                      np.asarray(getattr(expected_part, "X",
+                                                         expected_part)))
+
+
+def test_a_list_pool_s_numbers_are_the_floats_numpy_reads_them_as():
+    """A list read once (its numbers converted from numpy's array of it)
+    gives the floats numpy's conversion of the list gives, bit for bit:
+    ints beyond 2**53 and 2**63, float32 and float16 scalars beside Python
+    floats, bools."""
+    from sklearn_bilaf.base import pool_array, validate_pool
+
+    pools = [[[2**53 + 1, 3], [-(2**63), 2**63 - 1]],
+             [[2**64 - 1, 2**63 + 1], [2**53 + 1, 0]],
+             [[np.float32(0.1), 0.2], [np.float16(0.3), 1]],
+             [[np.float32(0.1), np.float32(0.7)], [np.float32(1e-3), np.float32(3)]],
+             [[True, False], [False, True]]]
+    for pool in pools:
+        expected = np.asarray(pool, dtype=np.float64)
+        for got in (validate_pool(ActiveFTSelector(1), pool), pool_array(pool)):
+            assert got.dtype == np.float64
+            np.testing.assert_array_equal(got.view(np.int64),
+                                          expected.view(np.int64))
+
+
 def test_text_of_numbers_is_named_beside_text_that_fails_the_cast():
     """A frame with an id column and a column of text that spells numbers
     was told to drop the id column only, then refused for the other."""
