@@ -61,6 +61,7 @@ from .base import (
     Number,
     SubsetSamplerMixin,
     _check_finite_in_chunks,
+    _frame_dtypes,
     _is_int,
     _numbers_or,
     _pool_size,
@@ -730,7 +731,13 @@ def nearest_unused(X, centres, metric="euclidean"):
         listed[name] = (np.asarray(values) if isinstance(values, list | tuple)
                         else None)
         checked = values if listed[name] is None else listed[name]
-        if np.iscomplexobj(checked):
+        # A frame's column dtypes say whether it may hold complex numbers:
+        # np.iscomplexobj converted the whole frame to find out (through
+        # Python objects for nullable columns), before its conversion.
+        columns = _frame_dtypes(checked)
+        if ((columns is None or any(getattr(dtype, "kind", "O") == "c"
+                                    for _, dtype in columns))
+                and np.iscomplexobj(checked)):
             # numpy would drop the imaginary parts, with only a warning.
             raise ValueError(
                 f"{name} must hold real numbers; got dtype "

@@ -534,6 +534,43 @@ def test_public_functions_round_large_ints_as_numpy_does(dtype):
     np.testing.assert_array_equal(got.view(np.int64), expected.view(np.int64))
 
 
+@pytest.mark.parametrize("dtype", ["Float64", "Float32"])
+def test_nearest_unused_reads_a_nullable_frame_without_objects(dtype):
+    """nearest_unused looked for complex numbers with np.iscomplexobj, which
+    converted the whole frame through an array of Python floats (4 float64
+    pools at the peak for a Float64 frame) before its conversion to
+    floats; the columns' dtypes say it."""
+    import tracemalloc
+
+    from sklearn_bilaf.core import nearest_unused
+
+    X = np.random.RandomState(0).normal(size=(40_000, 64))
+    frame = pd.DataFrame(X).astype(dtype)
+    array = frame.to_numpy(dtype=dtype.lower())
+    centres = X[:5] + 0.01
+    peaks = {}
+    for pool in (array, frame):
+        nearest_unused(pool[:100] if pool is array else pool.iloc[:100],
+                       centres)  # imports out of the measure
+        tracemalloc.start()
+        try:
+            got = nearest_unused(pool, centres)
+            peaks[type(pool)] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        np.testing.assert_array_equal(got, nearest_unused(array, centres))
+    # The frame's values, converted a block of rows at a time.
+    extra = peaks[pd.DataFrame] - peaks[np.ndarray]
+    assert extra < 1.2 * array.nbytes, extra / array.nbytes
+    # A complex column is still refused, as before.
+    with pytest.raises(ValueError, match=r"^Complex data not supported in "
+                                         r"column 3: embeddings must be real"):
+        nearest_unused(frame.iloc[:20].astype({3: np.complex128}), centres)
+    with pytest.raises(ValueError, match=r"^X must hold real numbers; got dtype "
+                                         r"complex128"):
+        nearest_unused(pd.DataFrame(X[:20]).astype({3: np.complex128}), centres)
+
+
 def test_outside_distances_reads_a_nullable_frame_as_floats():
     """outside_distances read a frame of nullable rows through arrays of
     Python floats (twice: to look for complex numbers, then to convert):
