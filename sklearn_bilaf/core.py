@@ -72,6 +72,7 @@ from .base import (
     not_whole_hint,
     pool_array,
     refuse_non_numbers,
+    refuse_text_read_as_numbers,
     require_whole_numbers,
     resolve_count,
     validate_pool,
@@ -745,6 +746,11 @@ def nearest_unused(X, centres, metric="euclidean"):
                 f"(np.real({name}) if the imaginary parts are zero)."
             )
     refuse_non_numbers(X if listed["X"] is None else listed["X"])
+    # A list of object rows reads back as an object array, whose text a
+    # cast would read as the numbers it spells (refuse_non_numbers checks
+    # a list itself for that, not its array).
+    if listed["X"] is not None:
+        refuse_text_read_as_numbers(listed["X"])
     if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
         # Numbers held as Python objects too: numpy's isfinite refuses them.
         X = pool_array(_numbers_or(X, listed["X"]))
@@ -752,6 +758,8 @@ def nearest_unused(X, centres, metric="euclidean"):
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
     refuse_non_numbers(centres if listed["centres"] is None else listed["centres"],
                        "centres")
+    if listed["centres"] is not None:
+        refuse_text_read_as_numbers(listed["centres"], "centres")
     centres = float_array(_numbers_or(centres, listed["centres"]), "centres")
     n, d = X.shape
     if centres.ndim != 2 or centres.shape[1] != d:

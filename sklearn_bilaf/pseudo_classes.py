@@ -364,6 +364,9 @@ def outside_distances(rows, own_label, core_rows, metric):
             )
         # Text read as numbers, dates as days: refused as the estimators do.
         refuse_non_numbers(checked, name)
+        if listed is not None:
+            # A list of object rows: its object array's text, as a list's.
+            refuse_text_read_as_numbers(listed, name)
         numbers = _numbers_or(values, listed)
         if name == "rows" and columns and any(
                 _is_float_extension(dtype) for _, dtype in columns):
