@@ -47,8 +47,11 @@ from .base import (
     _frame_numpy_dtype,
     _frame_values_in_c_order,
     _is_float_extension,
+    _non_finite_error,
+    _non_finite_rows,
     _numbers_or,
     _read_through_objects,
+    _row_blocks,
     float_array,
     not_whole_hint,
     pool_array,
@@ -489,16 +492,24 @@ def _member_rows(X):
     validation does (float32 for Float32 columns, and for Int16, or bool,
     and Float32 ones; float64 with a float64 or Int64 one): the
     pseudo-class of its numpy array, with float32 rows kept float32 (twice
-    the size in float64; the distances are the same)."""
+    the size in float64; the distances are the same).  A missing value
+    (pd.NA) is given as NaN, for :class:`PseudoClass`'s finite check to
+    refuse."""
     columns = _frame_dtypes(X)
     if columns and _read_through_objects(X, columns):
         # Only number and bool columns are converted here; for others
         # (text, dates: no numpy dtype to combine) the dtype is not used.
         dtype = _frame_numpy_dtype(columns)
-        # None when a value is missing: numpy's conversion and the checks
-        # then name it, as before.
-        values = _frame_values_in_c_order(
-            X, columns, dtype if dtype is not None else np.dtype(np.float64))
+        if dtype is None:
+            dtype = np.dtype(np.float64)
+        values = _frame_values_in_c_order(X, columns, dtype)
+        if values is None:
+            # A missing value (pd.NA), which numpy's conversion read as
+            # text to embed: as NaN, in a float dtype that holds the
+            # columns' values, for the finite check to name its row (as
+            # the other public functions do).
+            values = _frame_values_in_c_order(
+                X, columns, np.result_type(dtype, np.float32), missing=True)
         if values is not None:
             return values
     return np.asarray(X)
@@ -527,6 +538,9 @@ class PseudoClass:
         or float64; other types are converted to float64).  They are used as
         given: for ``metric="cosine"`` pass L2-normalised rows (distances
         are half the squared Euclidean distances between the rows).
+        Finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
+        included) are refused with a ``ValueError`` naming their rows,
+        unless ``sklearn.config_context(assume_finite=True)`` is set.
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -633,6 +647,7 @@ class PseudoClass:
             )
         self.core_position = int(core_position)
         if X is not None:
+            given = X
             if _frame_dtypes(X) is not None:
                 # Named by its column while X is a frame (its conversion to
                 # an array keeps no names).
@@ -642,13 +657,24 @@ class PseudoClass:
             # dropped with only a warning).
             refuse_non_numbers(X)
             if X.dtype not in (np.float32, np.float64):
-                X = float_array(X)
+                # An object frame's own conversion error names the row of a
+                # missing value (pd.NA); its array's called it text.  A list
+                # is not passed as given: the text check takes its array.
+                X = float_array(given if X.dtype == object
+                                and _frame_dtypes(given) is not None else X)
             if X.ndim != 2 or X.shape[0] != n:
                 raise ValueError(
                     f"X must hold the rows of the {counted(n, 'member')}, an "
                     "array of "
                     f"shape ({n}, n_features); got shape {X.shape}."
                 )
+            if not get_config()["assume_finite"]:
+                # NaN or inf rows gave NaN distances, which the stages
+                # ranked silently.  A block of rows at a time: no
+                # whole-array temporary.
+                nan_rows, inf_rows = _non_finite_rows(_row_blocks(X))
+                if nan_rows.size or inf_rows.size:
+                    raise _non_finite_error(nan_rows, inf_rows, X)
         self.X = X
         self.metric = metric
         self.n_classes = count

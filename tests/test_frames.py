@@ -698,12 +698,13 @@ def test_pseudo_class_of_nullable_int_and_float_columns_follows_numpy(ints, floa
     np.testing.assert_array_equal(member.X, expected.X)
     np.testing.assert_array_equal(member.distance_matrix(),
                                   expected.distance_matrix())
-    # A missing value in a nullable or pyarrow column is still refused.
+    # A missing value in a nullable or pyarrow column is still refused, by
+    # its row, as the other public functions refuse it.
     column = 0 if ints != "int16" else 1 if floats != "float32" else None
     if column is not None:
         frame.iloc[2, column] = pd.NA
-        with pytest.raises(TypeError, match=rf"X\[2, {column}\] is <NA>, not a "
-                                            "number"):
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                                             r"\(row 2\)"):
             PseudoClass(0, np.arange(30), 3, frame, "euclidean")
 
 
@@ -777,12 +778,20 @@ def test_int_and_float32_frames_follow_numpy_s_promotion(ints, floats):
         assert out.dtype == work  # the validated rows, not the frame's own
 
 
-def test_pseudo_class_refuses_a_missing_value_in_a_nullable_frame_as_before():
+@pytest.mark.parametrize("dtype", ["Float32", "Float64", "Int64", "object",
+                                   "float64[pyarrow]"])
+def test_pseudo_class_names_the_row_of_a_missing_value_in_a_frame(dtype):
+    """PseudoClass said "X[1, 2] is <NA>, not a number ... Embed raw inputs"
+    (text to embed) of pd.NA, where the estimators and the other public
+    functions say "X contains NaN in 1 row (row 1)"."""
     from sklearn_bilaf.pseudo_classes import PseudoClass
 
-    frame = pd.DataFrame(_blobs(5)).astype("Float64")
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(np.round(_blobs(5))).astype(dtype)
     frame.iloc[1, 2] = pd.NA
-    with pytest.raises(TypeError, match=r"X\[1, 2\] is <NA>, not a number"):
+    with pytest.raises(ValueError, match=r"^X contains NaN in 1 row \(row 1\): "
+                                         r"embeddings must be finite numbers"):
         PseudoClass(0, np.arange(5), 0, frame, "euclidean")
 
 

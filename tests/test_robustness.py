@@ -1234,7 +1234,7 @@ def test_dataframe_with_a_text_column_names_it_in_public_functions(function):
 
 
 @pytest.mark.parametrize("function", ["nearest_unused", "isolation_radii",
-                                      "least_isolated_rows"])
+                                      "least_isolated_rows", "PseudoClass"])
 @pytest.mark.parametrize("missing", [np.nan, None, np.inf])
 def test_missing_values_in_an_object_pool_are_refused_as_such(function, missing):
     """numpy's isfinite refused the objects ("ufunc 'isfinite' not
@@ -1272,6 +1272,41 @@ def test_text_and_dates_are_refused_by_every_public_pool_function(function,
 
         with pytest.raises(ValueError, match=rf"^core_rows holds {what}"):
             outside_distances(_blobs(20, d=3), 0, X[:2], "euclidean")
+
+
+@pytest.mark.parametrize("missing", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pseudo_class_refuses_nan_and_inf_as_the_other_public_functions_do(
+        missing, dtype):
+    """PseudoClass took NaN and inf rows silently (NaN mean distances, and a
+    ranking of garbage by the stages), where the other public functions
+    refuse them by their rows, unless scikit-learn's assume_finite is set."""
+    import tracemalloc
+
+    import sklearn
+
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    X = _blobs(20, d=3).astype(dtype)
+    X[7, 1] = missing
+    what = "NaN" if np.isnan(missing) else "infinite values"
+    with pytest.raises(ValueError, match=rf"^X contains {what} in 1 row "
+                                         r"\(row 7\): embeddings must be "
+                                         r"finite numbers\. Drop that row"):
+        PseudoClass(0, np.arange(20), 0, X, "euclidean")
+    with sklearn.config_context(assume_finite=True):
+        assert PseudoClass(0, np.arange(20), 0, X, "euclidean").X is X
+    # The check reads the rows a block at a time: no whole-array temporary
+    # (np.isfinite(X) alone is an eighth of a float64 X).
+    X = np.zeros((1 << 21, 2), dtype=dtype)
+    members = np.arange(X.shape[0])
+    tracemalloc.start()
+    try:
+        PseudoClass(0, members, 0, X, "euclidean")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.size // 2  # np.isfinite(X) is X.size bytes
 
 
 def test_a_ragged_list_given_to_the_isolation_functions_is_told_so():
