@@ -20,7 +20,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, quoted, rows_named
-from .base import _frame_dtypes, _is_int, checked_finite, frame_pool
+from .base import (
+    _frame_dtypes,
+    _is_int,
+    checked_finite,
+    frame_pool,
+    refuse_non_numbers,
+    refuse_text_read_as_numbers,
+)
 
 __all__ = ["SelectionDisplay"]
 
@@ -226,8 +233,15 @@ def _checked_pool(X, projection):
     nullable float32 columns, in Fortran order.
     """
     try:
-        values = (frame_pool(X) if _frame_dtypes(X) is not None
-                  else check_array(X, input_name="X", ensure_all_finite=False))
+        if _frame_dtypes(X) is not None:
+            values = frame_pool(X)
+        else:
+            values = check_array(X, input_name="X", ensure_all_finite=False)
+            # check_array cast the text of an object array (or of a list of
+            # object rows) to the numbers it spells ("1.5"), which the
+            # estimators refuse, as frames and arrays of text are here.
+            refuse_non_numbers(X)
+            refuse_text_read_as_numbers(X)
     except (TypeError, ValueError) as exc:
         if not isinstance(projection, str):
             return X

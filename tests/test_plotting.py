@@ -470,6 +470,42 @@ def test_bad_frame_gets_the_estimators_errors(pool, sampler):
             assert "X.astype(np.float32)" in str(info.value)
 
 
+@pytest.mark.parametrize("kind", ["object array", "one entry", "object rows"])
+def test_text_spelling_numbers_is_refused_by_the_projections(pool, sampler,
+                                                             kind):
+    """An object array (or a list of object rows) of text that spells
+    numbers ("1.5") was drawn by projection="pca" as the numbers it spells,
+    where frames and numpy arrays of text are refused, as the estimators
+    refuse them; a projection of the caller's gets it as given."""
+    X, _ = pool
+    given = X.astype(object)
+    if kind == "one entry":
+        given[3, 2] = str(X[3, 2])
+        where = r"X\[3, 2\]"
+    else:
+        given[:, 1] = X[:, 1].astype(str)
+        where = r"X\[0, 1\]"
+    if kind == "object rows":
+        given = list(given)
+    with pytest.raises(ValueError, match=rf"^X holds text at {where} \('.*"
+                                         r"convert it to floats first "
+                                         r"\(np\.asarray\(X, dtype=float\)\)"
+                                         r".*projection='pca' is fitted on X"):
+        SelectionDisplay.from_estimator(sampler, given)
+    seen = []
+
+    def first_two(Z):
+        seen.append(Z)
+        return np.zeros((len(Z), 2))
+
+    SelectionDisplay.from_estimator(sampler, given, projection=first_two)
+    assert seen[0] is given
+    # Converted on purpose, as the message says, it is drawn.
+    converted = np.asarray(given, dtype=float)
+    np.testing.assert_array_equal(converted, X)
+    SelectionDisplay.from_estimator(sampler, converted)
+
+
 def test_unfitted_sampler_is_refused(pool):
     X, _ = pool
     with pytest.raises(NotFittedError):
