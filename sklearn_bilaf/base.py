@@ -522,10 +522,13 @@ def _shown_text(value):
 
 def _first_text_entry(array):
     """The index of the first entry of the object array that is text (str
-    or bytes, numpy's included), or None."""
-    flat = array.ravel()
+    or bytes, numpy's included), in C order, or None."""
+    # Blocks of the entries in C order: views of a C-contiguous array,
+    # copies of one block each from the flat iterator of another, which
+    # ravel() copied whole (a pointer array the size of a float64 pool).
+    flat = array.ravel() if array.flags.c_contiguous else array.flat
     step = 1 << 16
-    for start in range(0, flat.size, step):
+    for start in range(0, array.size, step):
         block = flat[start:start + step]
         # The entries' types, gathered by map and set in C: a pool of
         # numbers held as Python objects is looked through without a Python

@@ -1219,6 +1219,36 @@ def test_text_far_into_an_object_pool_is_located_without_a_python_loop(
     assert 0 < len(visited) <= 2 * 2**16
 
 
+@pytest.mark.parametrize("view", ["columns", "transposed"])
+def test_text_in_a_strided_object_pool_is_found_without_copying_it(view):
+    """The search for text took the object array's entries in C order with
+    ravel(), which copies a non-contiguous array whole: a pointer array the
+    size of a float64 pool.  The same entry, the first in C order, is named
+    from blocks of it."""
+    import tracemalloc
+
+    from sklearn_bilaf.base import refuse_text_read_as_numbers
+
+    # One float object shared by every entry: only the pointers count.
+    pool = np.full((20, 1 << 17), 0.0, dtype=object)
+    X = pool[:, ::2] if view == "columns" else pool.T
+    assert not X.flags.c_contiguous
+    tracemalloc.start()
+    try:
+        refuse_text_read_as_numbers(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.size * 8 // 4
+    X[-1, 5] = "2.5"
+    X[-1, 3] = b"1.5"
+    X[-2, 7] = "0.5"  # the first in C order
+    first = (X.shape[0] - 2, 7)
+    with pytest.raises(ValueError, match=rf"^X holds text at X\[{first[0]}, "
+                                         r"7\] \('0\.5'\)"):
+        refuse_text_read_as_numbers(X)
+
+
 @pytest.mark.parametrize("function", [f for f in _public_pool_functions()
                                       if f != "PseudoClass"])
 def test_dataframe_with_a_text_column_names_it_in_public_functions(function):
