@@ -984,3 +984,39 @@ def test_user_guide_says_when_an_estimator_giving_numbers_is_refused():
     assert "mixture models (``GaussianMixture``" in stage
     assert "refused before any work" in stage
     assert "a clusterer or a mixture model (``GaussianMixture``)" in errors
+
+
+def test_user_guide_says_text_spelling_numbers_is_refused_and_how_to_convert():
+    """The list of refused inputs said "text" only: not that text spelling
+    numbers ("1.5", a CSV read as text) is refused too, in any container,
+    nor the conversions on purpose that the errors suggest.  Each call
+    suggested by an error is quoted in the guide."""
+    pd = pytest.importorskip("pandas")
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1].astype(str)})
+    pools = [X.astype(str), X.astype(str).astype(object), X.astype(str).tolist(),
+             frame]
+    try:
+        import polars as pl
+
+        pools.append(pl.from_pandas(frame))
+    except ImportError:
+        pass
+    suggested = set()
+    for pool in pools:
+        with pytest.raises(ValueError, match="convert it to floats first") as info:
+            BiLAFSampler(budget=3).fit(pool)
+        suggested.add(re.search(r"convert it to floats first \((.*)\)\.$",
+                                str(info.value)).group(1))
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    errors = guide.split("**What it refuses, with an error that says what to "
+                         "change:**")[1].split("References ====")[0]
+    assert "text that spells numbers" in errors
+    for container in ("numpy", "object array", "list", "pandas", "polars"):
+        assert container in errors.split("text that spells numbers")[1][:600]
+    for call in suggested:
+        assert f"``{call}``" in errors, call
