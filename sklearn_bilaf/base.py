@@ -987,7 +987,7 @@ def _clearer_conversion_error(X, exc, name="X"):
             return ValueError(
                 f"{name} contains {what}: embeddings must be finite numbers. "
                 "Drop those rows (and keep track of the rows you drop) or fix "
-                "the feature extractor that produced them." + _float16_hint(X))
+                "the feature extractor that produced them." + _float16_hint(X, name))
         return _non_finite_error(nan_rows, inf_rows, X, name)
     shape = getattr(X, "shape", None)
     if "got 1D array" in message:
@@ -1322,20 +1322,23 @@ def _entry_shape(values):
     return first.shape if first.ndim >= 1 else None
 
 
-def _float16_hint(X):
-    """A hint for NaN/inf in a float16 X: often made by a transformer that
-    kept float16 (scikit-learn's StandardScaler does), not by the encoder.
-    A DataFrame has no single dtype: any float16 column of it counts."""
+def _float16_hint(X, name="X"):
+    """A hint for NaN/inf in a float16 X (called ``name``): often made by a
+    transformer that kept float16 (scikit-learn's StandardScaler does), not
+    by the encoder.  A DataFrame has no single dtype: any float16 column of
+    it counts."""
     columns = _frame_dtypes(X)
     dtypes = ([dtype for _, dtype in columns] if columns is not None
               else [getattr(X, "dtype", None)])
     if not any(getattr(dtype, "kind", None) == "f"
                and getattr(dtype, "itemsize", None) == 2 for dtype in dtypes):
         return ""
-    what = ("X is float16, which overflows past 65504 and rounds" if columns is None
-            else "X has float16 columns, which overflow past 65504 and round")
+    what = (f"{name} is float16, which overflows past 65504 and rounds"
+            if columns is None else
+            f"{name} has float16 columns, which overflow past 65504 and round")
     # polars frames have no astype.
-    cast = "X.cast(pl.Float32)" if _is_polars_frame(X) else "X.astype(np.float32)"
+    cast = (f"{name}.cast(pl.Float32)" if _is_polars_frame(X)
+            else f"{name}.astype(np.float32)")
     return (f" {what} coarsely: "
             "a step before the sampler that keeps float16 (scikit-learn's "
             "StandardScaler does) can make NaN or inf from finite embeddings. "
@@ -1418,20 +1421,23 @@ def non_finite_rows_error(X, rows=None):
               "checked when it is given: they reached the selection.)"))
 
 
-def _non_finite_error(nan_rows, inf_rows, X, name="X", note=""):
+def _non_finite_error(nan_rows, inf_rows, X, name="X", note="", fix=None):
     """The error for the rows of X that hold NaN (``nan_rows``) and inf
     (``inf_rows``), each kind counted and named on its own: a row that
     holds inf only is not one with a missing value (NaN), and the fix
-    differs.  ``note`` follows the advice."""
+    differs.  ``fix(number of those rows)``, if given, is the advice (for
+    rows that cannot simply be dropped); ``note`` follows it."""
     found = [f"{what} in {counted(rows.size, 'row')} ({rows_named(rows)})"
              for what, rows in (("NaN", nan_rows), ("infinite values", inf_rows))
              if rows.size]
-    one = np.union1d(nan_rows, inf_rows).size == 1
-    those, them = ("that row", "it") if one else ("those rows", "them")
+    n_rows = np.union1d(nan_rows, inf_rows).size
+    those, them = ("that row", "it") if n_rows == 1 else ("those rows", "them")
+    advice = (fix(n_rows) if fix is not None else
+              f"Drop {those} (and keep track of the rows you drop) or fix "
+              f"the feature extractor that produced {them}.")
     return ValueError(
         f"{name} contains {' and '.join(found)}: embeddings must be finite "
-        f"numbers. Drop {those} (and keep track of the rows you drop) or fix "
-        f"the feature extractor that produced {them}." + _float16_hint(X) + note
+        f"numbers. {advice}" + _float16_hint(X, name) + note
     )
 
 

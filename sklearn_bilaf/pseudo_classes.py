@@ -24,7 +24,6 @@ from ._distances import (
     refuse_all_zero_rows,
     refuse_sparse,
     unique_rows,
-    unusable_rows,
     within_distances,
     working_memory_bytes,
 )
@@ -35,7 +34,7 @@ from ._kernels import (
     row_sq_distances,
     rows_sq_distances,
 )
-from ._text import counted, quoted, quoted_value, rows_counted
+from ._text import counted, quoted, quoted_value
 from ._threads import (
     CLASS_THREADS,
     blas_threads,
@@ -99,13 +98,8 @@ def _checked_core_indices(core_indices, n_samples):
     return cores
 
 
-def _drop_or_fix(n):
-    return (f"Drop {'that row' if n == 1 else 'those rows'} or fix the "
-            f"feature extractor that produced {'it' if n == 1 else 'them'}.")
-
-
-def _refuse_unusable(rows, start, limit, name="X", rescale=None,
-                     fix=_drop_or_fix, pool=None):
+def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
+                     pool=None):
     """Refuse NaN/inf and values beyond ``limit``, whose squared distances
     overflow, in ``rows``: ``pool[start:start + len(rows)]`` (``pool``
     defaults to ``rows``).  Two reductions, no temporary, when the rows are
@@ -122,16 +116,19 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None,
 
 def _unusable_error(pool, start, name, rescale, fix):
     """The error for ``pool[start:]``, which holds NaN, inf or values whose
-    squared distances overflow: every row with NaN or inf (numbered in
-    ``pool``; ``fix(number of those rows)`` says what to do), else the
-    largest value.  A chunk's own named only that chunk's rows, and a value
-    too small to rescale the rest by."""
-    bad, peak = unusable_rows(pool, start)
-    if bad.size:
-        return ValueError(
-            f"{name} holds NaN or inf in {rows_counted(bad)}: embeddings must "
-            f"be finite numbers. {fix(bad.size)}"
-        )
+    squared distances overflow: its rows with NaN and those with inf, named
+    apart (numbered in ``pool``), as the estimators name them; ``fix(number
+    of those rows)``, if given, says what to do instead of dropping them.
+    Else the largest value.  A chunk's own named only that chunk's rows,
+    and a value too small to rescale the rest by.  Read a block of rows at
+    a time: the temporaries are a block's."""
+    rest = pool[start:]
+    nan_rows, inf_rows = _non_finite_rows(
+        (start + offset, block) for offset, block in _row_blocks(rest))
+    if nan_rows.size or inf_rows.size:
+        return _non_finite_error(nan_rows, inf_rows, pool, name, fix=fix)
+    peak = max((max(abs(float(block.max())), abs(float(block.min())))
+                for _, block in _row_blocks(rest) if block.size), default=0.0)
     dtype = np.dtype(_work_dtype(pool)).name
     return ValueError(
         f"{name} has values as large as {peak:.3g}, so squared distances "

@@ -413,18 +413,19 @@ def test_outside_distances_refuses_unusable_rows():
     cores = X[[0, 4]]
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"rows holds NaN or inf in row 3:"
+    with pytest.raises(ValueError, match=r"rows contains NaN in 1 row \(row 3\):"
                        r".*Drop that row \(and its own_label, if one per "
                        r"row\) or fix the feature extractor that produced "
                        r"it\.$"):
         outside_distances(bad, 0, cores, "euclidean")
     bad[2, 0] = np.inf
-    with pytest.raises(ValueError, match=r"rows holds NaN or inf in 2 rows "
-                       r"\(rows \[2, 3\]\):.*Drop those rows \(and their own_label, if "
-                       r"one per row\) or fix the feature extractor that "
-                       r"produced them\.$"):
+    with pytest.raises(ValueError, match=r"rows contains NaN in 1 row \(row 3\) "
+                       r"and infinite values in 1 row \(row 2\):.*Drop those "
+                       r"rows \(and their own_label, if one per row\) or fix "
+                       r"the feature extractor that produced them\.$"):
         outside_distances(bad, 0, cores, "euclidean")
-    with pytest.raises(ValueError, match=r"core_rows holds NaN or inf in row 1:"
+    with pytest.raises(ValueError, match=r"core_rows contains infinite values in "
+                       r"1 row \(row 1\):"
                        r".*Fix the feature extractor that produced it: a core "
                        r"cannot be dropped"
                        ) as info:
@@ -506,7 +507,8 @@ def test_assign_pseudo_classes_refuses_non_finite_rows(value, metric):
     """A NaN row joined class 0 and an infinite one class 1, silently."""
     X = np.c_[np.arange(6.0), np.ones(6)]
     X[5, 0] = value
-    with pytest.raises(ValueError, match=r"NaN or inf in row 5:"):
+    with pytest.raises(ValueError, match=r"contains (NaN|infinite values) in 1 "
+                       r"row \(row 5\):"):
         assign_pseudo_classes(X, [4, 0], metric)
     with config_context(assume_finite=True):  # the caller vouches for X
         assign_pseudo_classes(X[:5], [4, 0], metric)
@@ -538,7 +540,7 @@ def test_assign_pseudo_classes_takes_numbers_of_any_dtype(dtype):
                                   expected)
     bad = X.astype(object)
     bad[2, 0] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or inf in row 2:"):
+    with pytest.raises(ValueError, match=r"contains NaN in 1 row \(row 2\):"):
         assign_pseudo_classes(bad, [4, 0])
 
 
@@ -2460,12 +2462,14 @@ def test_non_finite_rows_of_assign_pseudo_classes_in_the_singular():
     with pytest.raises(ValueError) as info:
         assign_pseudo_classes(X, [0, 1])
     assert str(info.value) == (
-        "X holds NaN or inf in row 4: embeddings must be finite numbers. Drop "
-        "that row or fix the feature extractor that produced it.")
+        "X contains NaN in 1 row (row 4): embeddings must be finite numbers. "
+        "Drop that row (and keep track of the rows you drop) or fix the "
+        "feature extractor that produced it.")
     X[5, 0] = np.inf
-    with pytest.raises(ValueError, match=r"in 2 rows \(rows \[4, 5\]\): .*Drop "
-                       r"those rows or fix the feature extractor that produced "
-                       r"them\.$"):
+    with pytest.raises(ValueError, match=r"NaN in 1 row \(row 4\) and infinite "
+                       r"values in 1 row \(row 5\): .*Drop those rows \(and "
+                       r"keep track of the rows you drop\) or fix the feature "
+                       r"extractor that produced them\.$"):
         assign_pseudo_classes(X, [0, 1])
 
 
@@ -2485,18 +2489,20 @@ def test_assign_pseudo_classes_names_every_unusable_row_of_the_pool(n_threads):
     huge[6] *= 1e200
     huge[19000] = 9e250
     with threadpool_limits(limits=n_threads, user_api="blas"):
-        for X, rows in ((small, r"2 rows \(rows \[4, 5\]\)"),
-                        (large, r"3 rows \(rows \[4, 15000, 19999\]\)")):
+        for X, rows in ((small, r"NaN in 1 row \(row 4\) and infinite values "
+                                r"in 1 row \(row 5\)"),
+                        (large, r"NaN in 3 rows \(rows \[4, 15000, 19999\]\)")):
             for metric in ("euclidean", "cosine"):
-                with pytest.raises(ValueError, match=rf"^X holds NaN or inf in "
-                                   rf"{rows}: .*Drop those rows"):
+                with pytest.raises(ValueError, match=rf"^X contains {rows}: .*Drop "
+                                   r"those rows"):
                     assign_pseudo_classes(X, [0, 1], metric)
         with pytest.raises(ValueError, match=r"^X has values as large as "
                            r"9e\+250, .*divide it by 9e\+250\) first\.$"):
             assign_pseudo_classes(huge, [0, 1])
         # NaN or inf anywhere is named before values too large in a chunk.
         huge[19999, 0] = np.nan
-        with pytest.raises(ValueError, match=r"^X holds NaN or inf in row 19999:"):
+        with pytest.raises(ValueError,
+                           match=r"^X contains NaN in 1 row \(row 19999\):"):
             assign_pseudo_classes(huge, [0, 1])
 
 
@@ -2575,3 +2581,39 @@ def test_unusable_rows_reads_the_pool_in_blocks():
     assert peak < 8 * 2**20, peak
     with_nan = np.vstack([X[:5], [np.r_[np.nan, row[1:]]]])
     assert unusable_rows(with_nan)[0].tolist() == [5]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_assign_and_outside_distances_word_non_finite_rows_as_the_estimators(dtype):
+    """A numpy NaN or inf gave "X holds NaN or inf in 2 rows (rows [1, 2])",
+    where the estimators, PseudoClass and a pandas NA say "X contains NaN in
+    1 row (row 1) and infinite values in 1 row (row 2)": NaN (a missing
+    value) and inf (an overflow) are named apart, as their fixes differ."""
+    from sklearn_bilaf.core import RandomSelector
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).rand(30, 3).astype(dtype)
+    X[1, 0], X[2, 2] = np.nan, np.inf
+    with pytest.raises(ValueError) as estimator:
+        RandomSelector(3).fit(X)
+    with pytest.raises(ValueError) as function:
+        assign_pseudo_classes(X, [0, 5])
+    assert str(function.value) == str(estimator.value)
+    assert str(function.value).startswith(
+        "X contains NaN in 1 row (row 1) and infinite values in 1 row (row 2): "
+        "embeddings must be finite numbers. Drop those rows (and keep track")
+    cores = X[[0, 5]]
+    with pytest.raises(ValueError, match=r"^rows contains NaN in 1 row \(row 1\) "
+                       r"and infinite values in 1 row \(row 2\): embeddings must "
+                       r"be finite numbers\. Drop those rows \(and their "
+                       r"own_label, if one per row\)"):
+        outside_distances(X, 0, cores, "euclidean")
+    with pytest.raises(ValueError, match=r"^core_rows contains infinite values "
+                       r"in 1 row \(row 0\): .* Fix the feature extractor that "
+                       r"produced it: a core cannot be dropped"):
+        outside_distances(X[[0, 5]], 0, X[[2, 5]], "euclidean")
+    # Values whose squared distances overflow keep their own message.
+    huge = np.random.RandomState(1).rand(30, 3) * 1e200
+    with pytest.raises(ValueError, match=r"^X has values as large as .*"
+                       r"overflow float64"):
+        assign_pseudo_classes(huge, [0, 5])
