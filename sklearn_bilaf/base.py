@@ -1076,16 +1076,41 @@ def float_array(values, name="X", *, dtype=np.float64):
             # does not read: a missing value, not text to embed.
             raise _clearer_conversion_error(
                 values, ValueError("Input X contains NaN."), name) from exc
-        # Same exception type as the original (TypeError for non-numbers).
-        raise type(exc)(
-            f"{name} must be a 2-D array of numbers, embeddings, with every row "
-            f"the same length; converting it to floats failed ({exc}). "
-            + _non_numeric_hint(values, name)
-            + "Embed raw inputs (text, images) first and pass the embedding "
-            "matrix."
-        ) from exc
+        raise _not_floats_error(values, exc, name) from exc
     refuse_text_read_as_numbers(values, name)
     return array
+
+
+def _not_floats_error(values, exc, name="X"):
+    """The error for ``values``, whose conversion by numpy failed with
+    ``exc`` (text, None, rows of different lengths): of the same type as
+    ``exc`` (TypeError for non-numbers), naming ``name`` and what to pass."""
+    return type(exc)(
+        f"{name} must be a 2-D array of numbers, embeddings, with every row "
+        f"the same length; converting it to floats failed ({exc}). "
+        + _non_numeric_hint(values, name)
+        + "Embed raw inputs (text, images) first and pass the embedding "
+        "matrix."
+    )
+
+
+def sequence_array(values, name="X"):
+    """numpy's array of ``values`` when it has no dtype (a list, a tuple, a
+    deque or another sequence), else None.
+
+    Read once, for the checks and the conversion of a public function's
+    argument (reading a list is a pass over every value in Python); a
+    ragged one (rows of different lengths) is refused as :func:`float_array`
+    refuses it, naming ``name``: numpy's own error ("setting an array
+    element with a sequence") named neither the argument nor the fix.
+    """
+    if hasattr(values, "dtype") or hasattr(values, "dtypes"):
+        return None
+    _refuse_lazy_frame(values, name)
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise _not_floats_error(values, exc, name) from exc
 
 
 def pool_array(X, name="X"):

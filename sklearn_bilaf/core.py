@@ -75,6 +75,7 @@ from .base import (
     refuse_text_read_as_numbers,
     require_whole_numbers,
     resolve_count,
+    sequence_array,
     validate_pool,
     whole_numbers,
 )
@@ -726,11 +727,11 @@ def nearest_unused(X, centres, metric="euclidean"):
         )
     listed = {}
     for name, values in (("X", X), ("centres", centres)):
-        # A list is read by numpy once, here (np.iscomplexobj read it, then
-        # the checks and the conversion below again): its array serves
-        # them all.  A ragged one fails here, as np.iscomplexobj did.
-        listed[name] = (np.asarray(values) if isinstance(values, list | tuple)
-                        else None)
+        # A list (any sequence without a dtype) is read by numpy once, here
+        # (np.iscomplexobj read it, then the checks and the conversion below
+        # again): its array serves them all.  A ragged one is refused here,
+        # naming it (np.iscomplexobj failed with numpy's bare error).
+        listed[name] = sequence_array(values, name)
         checked = values if listed[name] is None else listed[name]
         # A frame's column dtypes say whether it may hold complex numbers:
         # np.iscomplexobj converted the whole frame to find out (through

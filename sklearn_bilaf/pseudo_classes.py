@@ -56,6 +56,7 @@ from .base import (
     pool_array,
     refuse_non_numbers,
     refuse_text_read_as_numbers,
+    sequence_array,
     whole_numbers,
 )
 
@@ -345,11 +346,11 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"Convert it with {name}.toarray()."
             )
         columns = _frame_dtypes(values)
-        # A list is read by numpy once, here (np.iscomplexobj read it, and
-        # the checks and the conversion below again): its array serves them
-        # all.  A ragged one fails here, as np.iscomplexobj failed on it.
-        listed = (np.asarray(values) if isinstance(values, list | tuple)
-                  else None)
+        # A list (any sequence without a dtype) is read by numpy once, here
+        # (np.iscomplexobj read it, and the checks and the conversion below
+        # again): its array serves them all.  A ragged one is refused here,
+        # naming it (np.iscomplexobj failed with numpy's bare error).
+        listed = sequence_array(values, name)
         checked = values if listed is None else listed
         # A frame's column dtypes say whether it may hold complex numbers:
         # np.iscomplexobj would convert the whole frame to find out.

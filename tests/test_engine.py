@@ -2617,3 +2617,36 @@ def test_assign_and_outside_distances_word_non_finite_rows_as_the_estimators(dty
     with pytest.raises(ValueError, match=r"^X has values as large as .*"
                        r"overflow float64"):
         assign_pseudo_classes(huge, [0, 5])
+
+
+@pytest.mark.parametrize("container", [list, tuple, __import__("collections").deque])
+def test_nearest_unused_and_outside_distances_refuse_ragged_rows_clearly(container):
+    """A ragged list failed with numpy's bare "setting an array element with
+    a sequence ... inhomogeneous shape", naming neither the argument nor what
+    to change; the estimators and assign_pseudo_classes say both."""
+    from sklearn_bilaf.core import nearest_unused
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    ragged = container([[1.0, 2.0], [3.0], [0.5, 0.5]])
+    fine = [[1.0, 2.0], [0.0, 1.0]]
+
+    def expected(name):
+        return (rf"^{name} must be a 2-D array of numbers, embeddings, with "
+                r"every row the same length; converting it to floats failed "
+                r"\(.*inhomogeneous.*\)\. .*Embed raw inputs")
+
+    with pytest.raises(ValueError, match=expected("X")):
+        assign_pseudo_classes(ragged, [0])
+    with pytest.raises(ValueError, match=expected("X")):
+        nearest_unused(ragged, [[0.0, 0.0]])
+    with pytest.raises(ValueError, match=expected("centres")):
+        nearest_unused(fine, container([[0.0, 0.0], [1.0]]))
+    with pytest.raises(ValueError, match=expected("rows")):
+        outside_distances(ragged, 0, fine, "euclidean")
+    with pytest.raises(ValueError, match=expected("core_rows")):
+        outside_distances(fine, 0, container([[0.0, 0.0], [1.0]]), "euclidean")
+    # The same rows, not ragged, are taken from any of these containers.
+    rows = container([[1.0, 2.0], [3.0, 0.0], [0.5, 0.5]])
+    assert nearest_unused(rows, [[3.0, 0.1]]).tolist() == [1]
+    np.testing.assert_array_equal(
+        outside_distances(rows, 0, fine, "euclidean")[1], [1, 1, 1])
