@@ -648,12 +648,15 @@ def validate_pool(estimator, X, *, reset=True):
     _refuse_lazy_frame(X)
     _reject_unsupported_dtype(X)
     numbers = None
-    if isinstance(X, list | tuple):
-        # numpy reads the text in a list as text; scikit-learn's cast to
-        # float read it as the numbers it spells.  The array of numbers
-        # read for that is converted below, not the list a second time (the
-        # same floats: numpy's casts of bools, ints and floats are exact or
-        # correctly rounded, as its conversion of Python numbers is).
+    if not (hasattr(X, "dtype") or hasattr(X, "dtypes")
+            or isinstance(X, str | bytes | os.PathLike)):
+        # A list, or any sequence without a dtype (a deque, say; not a file
+        # name, which the conversion's error says to load): numpy
+        # reads its text as text; scikit-learn's cast to float read it as
+        # the numbers it spells.  The array of numbers read for that is
+        # converted below, not the sequence a second time (the same floats:
+        # numpy's casts of bools, ints and floats are exact or correctly
+        # rounded, as its conversion of Python numbers is).
         numbers = refuse_non_numbers(X)
         if numbers is not None:
             numbers = np.asarray(numbers, dtype=np.float64)

@@ -3939,3 +3939,30 @@ def test_transform_returns_the_arrays_own_rows_and_dtype_tag():
     assert rows.dtype == object
     assert rows[0, 0] is objects[sampler.selected_indices_[0], 0]
     assert "float32" in get_tags(sampler).transformer_tags.preserves_dtype
+
+
+def test_estimators_refuse_text_in_any_sequence_as_in_a_list():
+    """validate_pool checked only lists and tuples for text spelling numbers:
+    a collections.deque of text rows (or of object rows holding text) was
+    fitted on the numbers its text spells, where the public functions
+    refused it.  Any sequence without a dtype is now read once and checked
+    as a list is; its numbers give the array's selection."""
+    from collections import deque
+
+    from sklearn_bilaf.core import RandomSelector
+
+    X = make_blobs(60, n_features=3, random_state=0)[0]
+    text = [[str(value) for value in row] for row in X]
+    with pytest.raises(ValueError) as listed:
+        RandomSelector(4, random_state=0).fit(text)
+    for rows in (deque(text), deque(np.array(row, dtype=object) for row in text)):
+        with pytest.raises(ValueError, match=r"^X holds text") as info:
+            RandomSelector(4, random_state=0).fit(rows)
+        assert "spells numbers" in str(info.value)
+    with pytest.raises(ValueError) as info:
+        RandomSelector(4, random_state=0).fit(deque(text))
+    assert str(info.value) == str(listed.value)
+    expected = BiLAFSampler(6, random_state=0).fit(X).selected_indices_
+    np.testing.assert_array_equal(
+        BiLAFSampler(6, random_state=0).fit(deque(X.tolist())).selected_indices_,
+        expected)
