@@ -537,8 +537,10 @@ class PseudoClass:
         given: for ``metric="cosine"`` pass L2-normalised rows (distances
         are half the squared Euclidean distances between the rows).
         Finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
-        included) are refused with a ``ValueError`` naming their rows,
-        unless ``sklearn.config_context(assume_finite=True)`` is set.
+        included) are refused with a ``ValueError`` naming their rows, and
+        values whose squared distances overflow float64 with one saying
+        by what to rescale, unless
+        ``sklearn.config_context(assume_finite=True)`` is set.
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -667,12 +669,16 @@ class PseudoClass:
                     f"shape ({n}, n_features); got shape {X.shape}."
                 )
             if not get_config()["assume_finite"]:
-                # NaN or inf rows gave NaN distances, which the stages
-                # ranked silently.  A block of rows at a time: no
-                # whole-array temporary.
-                nan_rows, inf_rows = _non_finite_rows(_row_blocks(X))
-                if nan_rows.size or inf_rows.size:
-                    raise _non_finite_error(nan_rows, inf_rows, X)
+                # NaN or inf rows gave NaN distances, and values whose
+                # squared distances overflow float64 inf ones, which the
+                # stages ranked silently (cosine rows are used as given
+                # too, so the limit is the same).  One pass, a block of rows
+                # at a time, its two reductions while the block is in cache,
+                # no temporary; the rows are named only if a block fails.
+                limit = math.sqrt(np.finfo(np.float64).max
+                                  / (4.0 * max(1, X.shape[1])))
+                for start, block in _row_blocks(X, 1 << 16):
+                    _refuse_unusable(block, start, limit, pool=X)
         self.X = X
         self.metric = metric
         self.n_classes = count

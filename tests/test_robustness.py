@@ -3966,3 +3966,36 @@ def test_estimators_refuse_text_in_any_sequence_as_in_a_list():
     np.testing.assert_array_equal(
         BiLAFSampler(6, random_state=0).fit(deque(X.tolist())).selected_indices_,
         expected)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_pseudo_class_refuses_values_whose_squared_distances_overflow(metric):
+    """PseudoClass took values so large that squared distances overflow
+    float64 (inf distances, ranked silently by the stages), where
+    assign_pseudo_classes and outside_distances refuse them, saying by
+    what to rescale; NaN or inf in the rows is still named first.  Its
+    rows are used as given for "cosine" too (half their squared Euclidean
+    distances), so the limit is the same."""
+    import sklearn
+
+    from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
+
+    X = _blobs(20, d=3)
+    members = np.arange(20)
+    X[[3, 11]] *= 1e160
+    with pytest.raises(ValueError) as info:
+        PseudoClass(0, members, 0, X, metric)
+    with pytest.raises(ValueError) as expected:
+        assign_pseudo_classes(X, [0, 1], "euclidean")
+    assert str(info.value) == str(expected.value)
+    assert str(info.value).startswith("X has values as large as ")
+    with sklearn.config_context(assume_finite=True):
+        assert PseudoClass(0, members, 0, X, metric).X is X
+    X[15, 2] = np.nan
+    with pytest.raises(ValueError, match=r"^X contains NaN in 1 row \(row 15\)"):
+        PseudoClass(0, members, 0, X, metric)
+    # Values near the limit, and float32 rows up to float32's largest, pass.
+    fine = _blobs(20, d=3)
+    fine[5] = 1e153
+    PseudoClass(0, members, 0, fine, metric)
+    PseudoClass(0, members, 0, np.full((20, 3), 3e38, dtype=np.float32), metric)
