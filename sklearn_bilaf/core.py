@@ -63,8 +63,11 @@ from .base import (
     _check_finite_in_chunks,
     _frame_dtypes,
     _is_int,
+    _non_finite_error,
+    _non_finite_rows,
     _numbers_or,
     _pool_size,
+    _row_blocks,
     fit_or_forget,
     float_array,
     labels_not_rows_hint,
@@ -782,10 +785,15 @@ def nearest_unused(X, centres, metric="euclidean"):
             f" from a pool of {counted(n, 'row')}. Use at most "
             f"{counted(n, 'centre')}."
         )
-    if not np.all(np.isfinite(centres)):
-        raise ValueError(
-            "centres must be finite numbers; they contain NaN or infinity."
-        )
+    nan_rows, inf_rows = _non_finite_rows(_row_blocks(centres))
+    if nan_rows.size or inf_rows.size:
+        # Named by their rows, as X's are; a centre cannot be dropped
+        # without moving the samples of the centres after it.
+        raise _non_finite_error(
+            nan_rows, inf_rows, centres, "centres",
+            fix=lambda n: ("Fix the step that produced "
+                           f"{'it' if n == 1 else 'them'}: the result has one "
+                           "sample per centre, in order."))
     if n_centres == 0:
         return np.empty(0, dtype=np.intp)
     if metric == "euclidean":
@@ -903,13 +911,14 @@ def _largest_value(n_features):
     return math.sqrt(np.finfo(np.float64).max / (4.0 * n_features))
 
 
-def _refuse_non_finite_rows(bad):
-    """Refuse the rows ``bad`` of X (every one that holds NaN or inf), if any."""
-    if bad.size:
-        raise ValueError(
-            "X must be finite numbers; it contains NaN or infinity in "
-            f"{rows_counted(bad)}."
-        )
+def _refuse_non_finite_rows(X, start=0):
+    """Refuse the rows of ``X[start:]`` that hold NaN or inf, if any (the
+    rows before ``start`` passed already), numbered in X and named as the
+    estimators name them, NaN's and inf's apart; a block of rows at a time."""
+    nan_rows, inf_rows = _non_finite_rows(
+        (start + offset, block) for offset, block in _row_blocks(X[start:]))
+    if nan_rows.size or inf_rows.size:
+        raise _non_finite_error(nan_rows, inf_rows, X)
 
 
 def _overflow_error(name, peak):
@@ -965,7 +974,7 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             if not np.isfinite(X[start:stop]).all():
                 # The rows before this block are finite; the error names
                 # those of all the blocks after it too.
-                _refuse_non_finite_rows(unusable_rows(X, start)[0])
+                _refuse_non_finite_rows(X, start)
             if dtype == np.float32:
                 return origin, shifted, centre_sq, kept_d, kept_i, np.inf
         if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
@@ -977,9 +986,8 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             if not np.isfinite(top) or peak > limit:
                 # The rescaling must cover the rows after this block too,
                 # and NaN or inf there is named first, as in this block.
-                bad, peak = unusable_rows(X, start)
-                _refuse_non_finite_rows(bad)
-                raise _overflow_error("X", peak)
+                _refuse_non_finite_rows(X, start)
+                raise _overflow_error("X", unusable_rows(X, start)[1])
         max_row_sq = max(max_row_sq, top)
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
                             kept_d, kept_i)

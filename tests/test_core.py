@@ -1450,7 +1450,7 @@ def test_nearest_unused_errors():
     # An all-zero centre is named as a centre, not as rows of the pool.
     with pytest.raises(ValueError, match=r"all-zero centres; centre 1 is"):
         nearest_unused(np.ones((3, 2)), [[1.0, 0.0], [0.0, 0.0]], "cosine")
-    with pytest.raises(ValueError, match="NaN or infinity"):
+    with pytest.raises(ValueError, match=r"centres contains NaN in 1 row \(row 0\)"):
         nearest_unused(X, [[0.0, np.nan]])
     with pytest.raises(ValueError, match=r"X must be 2-D; got shape \(3,\)"):
         nearest_unused([1.0, 2.0, 3.0], [[1.0]])
@@ -1469,8 +1469,9 @@ def test_nearest_unused_refuses_non_finite_rows(metric, dtype):
     small[0] = np.nan
     large = rng.normal(size=(40, 3)).astype(dtype)
     large[[4, 30]] = np.inf
-    for X, rows in ((small, r"row 0\.$"), (large, r"2 rows \(rows \[4, 30\]\)\.$")):
-        with pytest.raises(ValueError, match=r"NaN or infinity in " + rows):
+    for X, rows in ((small, r"NaN in 1 row \(row 0\)"),
+                    (large, r"infinite values in 2 rows \(rows \[4, 30\]\)")):
+        with pytest.raises(ValueError, match=r"^X contains " + rows + ": "):
             nearest_unused(X, centres[:2], metric)
     # Finite rows whose squares overflow float32 are still decided exactly.
     huge = rng.normal(size=(40, 3)).astype(np.float32)
@@ -1494,8 +1495,9 @@ def test_nearest_unused_errors_speak_of_the_whole_pool(dtype):
         for metric in ("euclidean", "cosine"):
             bad = X.copy()
             bad[[4, 30000, 49999], 1] = [np.nan, np.inf, np.nan]
-            with pytest.raises(ValueError, match=r"NaN or infinity in 3 rows "
-                               r"\(rows \[4, 30000, 49999\]\)\.$"):
+            with pytest.raises(ValueError, match=r"^X contains NaN in 2 rows "
+                               r"\(rows \[4, 49999\]\) and infinite values in "
+                               r"1 row \(row 30000\): "):
                 nearest_unused(bad, centres, metric)
             zero = X.copy()
             zero[[4, 40000]] = 0
@@ -1511,8 +1513,8 @@ def test_nearest_unused_errors_speak_of_the_whole_pool(dtype):
                                r"9e\+250,.*divide both by 9e\+250\)"):
                 nearest_unused(huge, centres)
             huge[49999, 0] = np.nan  # named first, as within a block
-            with pytest.raises(ValueError, match=r"NaN or infinity in row "
-                               r"49999\.$"):
+            with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                               r"\(row 49999\): "):
                 nearest_unused(huge, centres)
 
 
@@ -2678,3 +2680,24 @@ def test_object_row_numbers_at_the_edges_of_int64():
     assert whole_numbers(floats) is None
     assert "Element 0, 9.223372036854776e+18, is outside int64's range" in (
         not_whole_hint(floats))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_unused_words_non_finite_rows_as_the_estimators(dtype):
+    """nearest_unused said "X must be finite numbers; it contains NaN or
+    infinity in 2 rows (rows [1, 2])", and "centres must be finite numbers;
+    they contain NaN or infinity" naming no centre, where the estimators
+    and the other public functions name NaN's rows and inf's apart."""
+    X = np.random.RandomState(0).rand(30, 3).astype(dtype)
+    X[1, 0], X[2, 2] = np.nan, np.inf
+    with pytest.raises(ValueError) as estimator:
+        RandomSelector(3).fit(X)
+    for metric in ("euclidean", "cosine"):
+        with pytest.raises(ValueError) as function:
+            nearest_unused(X, [[0.5, 0.5, 0.5]], metric)
+        assert str(function.value) == str(estimator.value)
+    centres = np.array([[0.5, 0.5, 0.5], [np.inf, 0.0, 1.0], [0.0, np.nan, 1.0]])
+    with pytest.raises(ValueError, match=r"^centres contains NaN in 1 row "
+                       r"\(row 2\) and infinite values in 1 row \(row 1\): "
+                       r"embeddings must be finite numbers\. "):
+        nearest_unused(np.nan_to_num(X, posinf=0.0), centres)
