@@ -2603,3 +2603,67 @@ def test_the_help_names_what_a_rerun_needs(capsys):
         assert "resumed" in comment and "to measure" in comment, comment
         assert re.search(r"quality\.py --results-dir \S+ +# measured afresh",
                          text)
+
+
+def test_benchmarks_page_bstrat_figures():
+    """The page's ``bstrat30`` table, its twelve-cell mean and its figures on
+    how far rows carry from one host to another are the results files'."""
+    text = _benchmarks_page().split(
+        "*Neyman allocation once the strata hold enough starts*")[1].split(
+        "On the test split")[0]
+    splits = {"first": ("quality_ideas.csv", "quality_ideas_rerun.csv"),
+              "second": ("quality_ideas_val7.csv", "quality_ideas_val7_rerun.csv")}
+    twelve, per_seed, cell_means, low = [], [], [], []
+    for split, (name, rerun_name) in splits.items():
+        cells = _study_accuracies(name)
+        rerun = _study_accuracies(rerun_name)
+        for dataset, label in (("fashion-mnist", "Fashion-MNIST"),
+                               ("wordnet", "WordNet")):
+            budgets = STUDY_BUDGETS[dataset]
+            top = budgets[2]
+            mean = {config: sum(cells[dataset, config, top][s]
+                                for s in (0, 1, 2)) / 3
+                    for config in ("bstrat30", "pstrat30")}
+            again = sum(rerun[dataset, "pstrat30", top][s] for s in (0, 1, 2)) / 3
+            row = (f"{label}, {split} (seed {6 if split == 'first' else 7}) "
+                   f"{mean['bstrat30']:.2f} {mean['pstrat30']:.2f} "
+                   f"{_signed(mean['bstrat30'] - mean['pstrat30'])} {again:.2f} "
+                   f"{_signed(mean['bstrat30'] - again)}")
+            assert row in text, row
+            for budget in budgets:
+                chosen = "bstrat30" if budget == top else "pstrat30"
+                twelve += [cells[dataset, chosen, budget][s] for s in (0, 1, 2)]
+            per_seed += [abs(rerun[dataset, "pstrat30", top][s]
+                             - cells[dataset, "pstrat30", top][s]) for s in (0, 1, 2)]
+            cell_means.append(abs(again - mean["pstrat30"]))
+            # Below the switch bstrat30 is pstrat30's picks, on this host.
+            for budget in budgets[:2]:
+                for seed, value in cells.get((dataset, "bstrat30", budget), {}).items():
+                    low.append(abs(value - cells[dataset, "pstrat30", budget][seed]))
+    assert len(twelve) == 36
+    assert f"differ from the recorded ones by up to {max(low):.2f} point" in text
+    assert f"the default's own, {sum(twelve) / 36:.2f}" in text
+    assert f"up to {max(per_seed):.2f} point in a seed's accuracy" in text
+    assert (f"({min(cell_means):.2f}-{max(cell_means):.2f} in a cell's mean)"
+            in text)
+
+
+def test_bstrat_config_switches_to_neyman_shares_at_50_starts_per_stratum(
+        monkeypatch):
+    """``bstrat<C>`` is ``pstrat<C>`` (proportional shares) below 50 starting
+    samples per stratum on average and ``nstrat<C>`` (Neyman) from there."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("bstrat30") == "bstrat30"
+    calls = []
+    monkeypatch.setattr(
+        I, "_proportional_strata",
+        lambda X, budget, seed, n_strata, allocation="size", refine=True:
+        calls.append((budget, n_strata, allocation)) or np.arange(budget))
+    X = np.zeros((400, 3), dtype=np.float32)
+    for budget in (99, 100, 149, 150):
+        idx, k = I._pick("toy", X, budget, 0, "bstrat3")
+        assert k == budget and idx.size == budget
+    assert calls == [(99, 3, "size"), (100, 3, "size"), (149, 3, "size"),
+                     (150, 3, "neyman")]
