@@ -92,6 +92,23 @@ def _fitted_on(frame):
                         random_state=0).fit(frame)
 
 
+def _pool_array_peak(frame):
+    """``pool_array(frame)``, checked to be C-ordered float64, and the peak
+    memory (bytes) of the call."""
+    import tracemalloc
+
+    from sklearn_bilaf.base import pool_array
+
+    tracemalloc.start()
+    try:
+        values = pool_array(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert values.dtype == np.float64 and values.flags.c_contiguous
+    return values, peak
+
+
 def _transform_peak(sampler, frame):
     """Peak memory (bytes) of ``sampler.transform(frame)``, after checking
     that it returns the selected rows in the frame's own dtype (float16
@@ -456,23 +473,13 @@ def test_public_functions_read_a_float64_nullable_frame_without_objects(name):
     """The public functions' conversion of a Float64 or double[pyarrow]
     frame went through numpy's, an array of Python floats: five times the
     pool at its peak."""
-    import tracemalloc
-
-    from sklearn_bilaf.base import pool_array
-
     X = np.random.RandomState(0).normal(size=(20_000, 32))
     frames = _nullable_frames(X)
     if name not in frames:
         pytest.skip("pyarrow is optional: this case is a pyarrow frame")
     frame = frames[name]
-    tracemalloc.start()
-    try:
-        values = pool_array(frame)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    values, peak = _pool_array_peak(frame)
     np.testing.assert_array_equal(values, X)
-    assert values.dtype == np.float64 and values.flags.c_contiguous
     # The array, and a block of rows converted at a time.
     assert peak < 2.5 * X.nbytes, peak / X.nbytes
 
@@ -486,7 +493,6 @@ def test_public_functions_read_an_int_or_bool_frame_without_objects(name):
     float64 pools at its peak, and a Fortran-ordered result.  They are
     converted once, in C order, to the same values; pd.NA is refused with
     the same error."""
-    import tracemalloc
 
     from sklearn_bilaf.base import pool_array
 
@@ -495,14 +501,8 @@ def test_public_functions_read_an_int_or_bool_frame_without_objects(name):
     frame = _int_and_bool_frame(X, name)
     expected = np.asarray(frame, dtype=np.float64)  # numpy's conversion
     pool_array(frame.iloc[:10])  # imports out of the measure
-    tracemalloc.start()
-    try:
-        values = pool_array(frame)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    values, peak = _pool_array_peak(frame)
     np.testing.assert_array_equal(values, expected)
-    assert values.dtype == np.float64 and values.flags.c_contiguous
     # The array, and a block of rows converted at a time.
     assert peak < 1.6 * expected.nbytes, peak / expected.nbytes
     column = next((j for j, dtype in enumerate(frame.dtypes)
