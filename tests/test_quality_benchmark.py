@@ -1804,6 +1804,29 @@ def test_sstart_config_is_the_start_without_activeft(monkeypatch):
     assert k == 12 and np.unique(idx).size == 12
 
 
+def test_lstrat_config_keeps_the_start_shares_among_the_strata():
+    """``lstrat<C>`` runs ActiveFT inside each stratum: its picks hold
+    exactly as many rows of each stratum as the stratified start does
+    (``sstart<C>``, the same random draws), where ActiveFT on the whole
+    pool (``pstrat<C>``) may move picks between strata."""
+    import numpy as np
+
+    I = _study_module("quality_ideas")
+    assert I.config_name("lstrat30") == "lstrat30"
+    rng = np.random.RandomState(0)
+    # Three blobs of different sizes and spreads: the strata.
+    X = np.vstack([rng.normal(c, s, size=(m, 4)) for c, s, m in
+                   ((0.0, 0.05, 200), (3.0, 0.4, 80), (-3.0, 0.2, 120))])
+    X = (X + np.array([5.0, 1.0, 2.0, 3.0])).astype(np.float32)
+    locked, k = I._pick("toy", X, 20, 0, "lstrat3")
+    start = I._pick("toy", X, 20, 0, "sstart3")[0]
+    assert k == 20 and np.unique(locked).size == 20
+    blob = np.repeat([0, 1, 2], (200, 80, 120))
+    np.testing.assert_array_equal(np.bincount(blob[locked], minlength=3),
+                                  np.bincount(blob[start], minlength=3))
+    assert not np.array_equal(np.sort(locked), np.sort(start))
+
+
 def test_coverage_radius_of_a_pool_smaller_than_its_queries():
     """``--coverage --datasets digits`` (a 1,077-row selection pool) drew
     3,000 distinct query rows and stopped with numpy's 'Cannot take a
