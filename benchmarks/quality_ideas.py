@@ -293,16 +293,18 @@ Ideas:
   whole pool.  Why: the stratified start gains at 2 % by keeping Random's
   proportions among regions of the pool, and ActiveFT's iterations on the
   whole pool move some of them back towards spread strata (Fashion-MNIST,
-  first split, 2 %, seed 0: 63 of 960 picks change stratum, large dense
-  strata losing up to 9 picks of 50-65 and small spread ones gaining up to
-  10 of 16 -- a label-free diagnostic, read before any accuracy); keeping
+  first split, 2 %, seed 0: 63 of 960 picks change stratum, large strata
+  losing up to 9 picks of 50-65 and small ones gaining up to 10 on 16 --
+  a label-free diagnostic, read before any accuracy); keeping
   ActiveFT inside the strata keeps the proportions exactly.  The rule,
   written before any row (C = 30, seeds 0-2): on to WordNet and the second
   split only if Fashion-MNIST's first-split three-cell mean is at least
   79.08 (0.1 above ``pstrat30``'s 78.98), and adopted only if the
   twelve-cell mean is at least 74.77 (0.1 above the default's 74.67) and
   also at least 0.1 above ``pstrat30`` rerun on the same host for the
-  same cells.
+  same cells.  Outcome (seeds 0-2): 77.34 / 78.17 / 81.05 (78.85, 0.13
+  below ``pstrat30`` both as recorded and as rerun on the same host,
+  ``results/quality_ideas_rerun_epyc.csv``); not adopted.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The

@@ -1787,6 +1787,31 @@ def test_benchmarks_page_stratified_start_alone_figures():
     assert f"add {gains[0]:.2f}, {gains[1]:.2f} and {gains[2]:.2f} point" in text
 
 
+def test_benchmarks_page_locked_strata_figures():
+    """The page's figures for ActiveFT kept inside the strata
+    (``lstrat30``) and for ``pstrat30`` rerun on the same host are the
+    results files', its gaps paired over seeds."""
+    cells, text, budgets, ours = _fashion_idea_paragraph(
+        "*ActiveFT kept inside the strata*", "lstrat30")
+    assert " / ".join(f"{v:.2f}" for v in ours) in text
+    recorded = [sum(cells["fashion-mnist", "pstrat30", b].values()) / 3
+                for b in budgets]
+    rerun_cells = _study_accuracies("quality_ideas_rerun_epyc.csv")
+    rerun = [sum(rerun_cells["fashion-mnist", "pstrat30", b][s]
+                 for s in (0, 1, 2)) / 3 for b in budgets]
+    mean = sum(ours) / 3
+    assert f"a mean of {mean:.2f}: {sum(recorded) / 3 - mean:.2f} below" in text
+    assert f"{sum(rerun) / 3 - mean:.2f}" == f"{sum(recorded) / 3 - mean:.2f}"
+    assert (" / ".join(f"{v:.2f}" for v in rerun)
+            + f", mean {sum(rerun) / 3:.2f}") in text
+    # "within 0.02 point" of the cells as the page prints them.
+    assert max(abs(round(a, 2) - round(b, 2))
+               for a, b in zip(rerun, recorded, strict=True)) <= 0.02 + 1e-9
+    gaps = [_paired(cells, "fashion-mnist", "lstrat30", "pstrat30", b)
+            for b in budgets[:2]]
+    assert f"({gaps[0]:.2f} and {gaps[1]:.2f} point)" in text
+
+
 def test_sstart_config_is_the_start_without_activeft(monkeypatch):
     """``sstart<C>`` returns the stratified start's B distinct rows and
     never runs ActiveFT."""
