@@ -100,7 +100,7 @@ def _checked_core_indices(core_indices, n_samples):
 
 
 def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
-                     pool=None):
+                     pool=None, metric="euclidean"):
     """Refuse NaN/inf and values beyond ``limit``, whose squared distances
     overflow, in ``rows``: ``pool[start:start + len(rows)]`` (``pool``
     defaults to ``rows``).  Two reductions, no temporary, when the rows are
@@ -112,17 +112,18 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
     if peak <= limit:  # False for NaN
         return
     raise _unusable_error(rows if pool is None else pool, start, name,
-                          rescale, fix)
+                          rescale, fix, metric)
 
 
-def _unusable_error(pool, start, name, rescale, fix):
+def _unusable_error(pool, start, name, rescale, fix, metric="euclidean"):
     """The error for ``pool[start:]``, which holds NaN, inf or values whose
     squared distances overflow: its rows with NaN and those with inf, named
     apart (numbered in ``pool``), as the estimators name them; ``fix(number
     of those rows)``, if given, says what to do instead of dropping them.
     Else the largest value.  A chunk's own named only that chunk's rows,
-    and a value too small to rescale the rest by.  Read a block of rows at
-    a time: the temporaries are a block's."""
+    and a value too small to rescale the rest by.  ``metric="cosine"``:
+    rows used as given, which should be L2-normalised (the error says so).
+    Read a block of rows at a time: the temporaries are a block's."""
     rest = pool[start:]
     nan_rows, inf_rows = _non_finite_rows(
         (start + offset, block) for offset, block in _row_blocks(rest))
@@ -131,10 +132,16 @@ def _unusable_error(pool, start, name, rescale, fix):
     peak = max((max(abs(float(block.max())), abs(float(block.min())))
                 for _, block in _row_blocks(rest) if block.size), default=0.0)
     dtype = np.dtype(_work_dtype(pool)).name
+    # Rows divided by their largest value are not normalised: the cosine
+    # distances would still be wrong.
+    unit = ("" if metric != "cosine" else
+            f" For metric='cosine', pass {'them' if rescale else 'it'} "
+            "L2-normalised: the distances are half the squared Euclidean "
+            "distances between the rows as given.")
     return ValueError(
         f"{name} has values as large as {peak:.3g}, so squared distances "
         f"between its rows overflow {dtype}. Rescale {rescale or name} (e.g. "
-        f"divide {'both' if rescale else 'it'} by {peak:.3g}) first."
+        f"divide {'both' if rescale else 'it'} by {peak:.3g}) first.{unit}"
     )
 
 
@@ -309,9 +316,9 @@ def outside_distances(rows, own_label, core_rows, metric):
     rows : array-like of shape (n, n_features)
         Rows in the computing geometry (L2-normalised for ``"cosine"``;
         an array of numbers is read in row blocks, each converted to
-        float64, never copied whole), finite: NaN and inf (and, for
-        ``"euclidean"``, values whose squared distances overflow float64)
-        are refused with a ``ValueError``, unless
+        float64, never copied whole), finite: NaN and inf, and values
+        whose squared distances overflow float64 (for ``"cosine"`` too: the
+        rows are used as given), are refused with a ``ValueError``, unless
         ``sklearn.config_context(assume_finite=True)`` is set.
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
@@ -409,9 +416,9 @@ def outside_distances(rows, own_label, core_rows, metric):
         )
     if not get_config()["assume_finite"]:
         # NaN or inf rows, or squares past float64, gave NaN distances and
-        # an arbitrary opponent, silently.
-        limit = (math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
-                 if metric == "euclidean" else float(np.finfo(np.float64).max))
+        # an arbitrary opponent, silently.  Cosine rows are used as given
+        # (normalised by the caller), so the limit is the same.
+        limit = math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
         both = "rows and core_rows"
         if rows.dtype.kind == "f":
             # Whole numbers are finite, and far below the limit.
@@ -420,7 +427,8 @@ def outside_distances(rows, own_label, core_rows, metric):
                 fix=lambda n: (
                     f"Drop {'that row (and its' if n == 1 else 'those rows (and their'}"
                     " own_label, if one per row) or fix the feature extractor "
-                    f"that produced {'it' if n == 1 else 'them'}."))
+                    f"that produced {'it' if n == 1 else 'them'}."),
+                metric=metric)
         # Not "drop those rows": a core's position is its class number, so
         # dropping one would give the classes after it other numbers.
         _refuse_unusable(
@@ -429,7 +437,8 @@ def outside_distances(rows, own_label, core_rows, metric):
                 f"Fix the feature extractor that produced "
                 f"{'it' if n == 1 else 'them'}: a core cannot be dropped, as "
                 "own_label and opponent number the classes by the position of "
-                "their core."))
+                "their core."),
+            metric=metric)
     return _outside_distances(rows, labels, core_rows, metric)
 
 
@@ -678,7 +687,7 @@ class PseudoClass:
                 limit = math.sqrt(np.finfo(np.float64).max
                                   / (4.0 * max(1, X.shape[1])))
                 for start, block in _row_blocks(X, 1 << 16):
-                    _refuse_unusable(block, start, limit, pool=X)
+                    _refuse_unusable(block, start, limit, pool=X, metric=metric)
         self.X = X
         self.metric = metric
         self.n_classes = count

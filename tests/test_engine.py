@@ -443,6 +443,34 @@ def test_outside_distances_refuses_unusable_rows():
         assert outside_distances(X, 0, cores, "euclidean")[1].tolist() == [1] * 5
 
 
+@pytest.mark.parametrize("scale", [1e160, 1e200])
+def test_outside_distances_refuses_cosine_rows_whose_distances_overflow(scale):
+    """metric="cosine" uses the rows as given (half their squared Euclidean
+    distances): rows this large gave NaN distances and arbitrary opponents,
+    silently.  Refused as for "euclidean", saying the rows must be
+    L2-normalised."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).normal(size=(20, 5)) * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"rows has values as large as "
+                           r"[0-9.]+e\+[0-9]+, so squared distances .*overflow "
+                           r"float64\. Rescale rows and core_rows .*For "
+                           r"metric='cosine', pass them L2-normalised"):
+            outside_distances(X, 0, X[[0, 5, 10]], "cosine")
+        # Normalised, the same rows are fine.
+        unit = X / np.abs(X).max(axis=1, keepdims=True)
+        unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+        distance, _ = outside_distances(unit, 0, unit[[0, 5, 10]], "cosine")
+        assert np.all(np.isfinite(distance))
+    # PseudoClass refused them already; its message says so too.
+    with pytest.raises(ValueError, match=r"Rescale X \(e.g. divide it by "
+                       r"[0-9.]+e\+[0-9]+\) first\. For metric='cosine', pass "
+                       r"it L2-normalised"):
+        PseudoClass(0, np.arange(20), 0, X, "cosine")
+
+
 def test_outside_distances_reads_float32_rows_in_blocks():
     """A float32 pool (here read-only, as a memory map) is converted to
     float64 a block of rows at a time, not whole (a copy twice the pool's
