@@ -1303,7 +1303,9 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
             # is NaN, refused below with its row: no warning on the way.
             with np.errstate(invalid="ignore"):
                 scaled = rows / np.where(peak > 0, peak, 1.0)[:, None]
-            norms[redo] = peak * np.sqrt(sq_norms(scaled))
+            # A norm past float32's largest is inf, refused below.
+            with np.errstate(over="ignore"):
+                norms[redo] = peak * np.sqrt(sq_norms(scaled))
         inv[start:stop] = norms
     # The input check refuses NaN and inf, but is skipped under
     # scikit-learn's assume_finite: a row holding either has a NaN norm
@@ -1311,6 +1313,19 @@ def _inverse_row_norms(X, dtype, caller="activeft"):
     unfinite = np.flatnonzero(~np.isfinite(inv))
     if unfinite.size:
         _refuse_unchecked_non_finite(X, unfinite)
+        # Finite rows whose norm is past the dtype's largest value (also
+        # past the input check's limit, so only under assume_finite): 1 /
+        # inf made them zero rows, and ActiveFT's loss NaN, blamed on its
+        # temperature.
+        peak = float(np.abs(np.asarray(X[unfinite], dtype=np.float64)).max())
+        upcast = "" if np.dtype(dtype) == np.float64 else " or pass it as float64"
+        one = unfinite.size == 1
+        raise ValueError(
+            f"{counted(unfinite.size, 'row')} ({rows_named(unfinite)}) "
+            f"{'has a norm' if one else 'have norms'} past the largest "
+            f"{np.dtype(dtype).name}, so {'it' if one else 'they'} cannot be "
+            f"normalised. Rescale X (e.g. divide it by {peak:.3g}){upcast}."
+        )
     zero = np.flatnonzero(inv == 0)
     if zero.size:
         raise all_zero_rows_error(zero, "Cosine geometry",

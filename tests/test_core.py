@@ -1222,6 +1222,35 @@ def test_activeft_refuses_rows_too_small_to_normalise():
         ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
 
 
+@pytest.mark.parametrize("dtype, value", [(np.float32, 3e38),
+                                          (np.float64, 1.7e308)])
+def test_activeft_refuses_rows_whose_norm_overflows(dtype, value):
+    """Under assume_finite (the only way past the input check), finite rows
+    whose norm is past the dtype's largest value were normalised to zero
+    rows: "ActiveFT left the floating-point range ... Pass a larger
+    temperature or a smaller learning_rate", which would not help.  Named,
+    with the largest value to rescale by (or float64, for float32)."""
+    X = _blobs(n=50, d=4).astype(dtype)
+    X[[7, 21]] = value
+    upcast = r" or pass it as float64" if dtype == np.float32 else ""
+    with config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=(
+                r"^2 rows \(rows \[7, 21\]\) have norms past the largest "
+                rf"{np.dtype(dtype).name}, so they cannot be normalised\. "
+                r"Rescale X \(e\.g\. divide it by [0-9.]+e\+[0-9]+\)"
+                rf"{upcast}\.$")):
+            ActiveFTSelector(n_cores=3, max_iter=1).fit(X)
+        with pytest.raises(ValueError, match=r"^1 row \(row 7\) has a norm "
+                           r"past the largest"):
+            BiLAFSampler(budget=6, metric="cosine", random_state=0).fit(
+                np.where(np.arange(50)[:, None] == 21, 1.0, X).astype(dtype))
+        # It failed with "index 0 is out of bounds for axis 0 with size 0".
+        with pytest.raises(ValueError, match=r"^2 rows \(rows \[7, 21\]\) have "
+                           r"norms past the largest float64"):
+            FarthestPointSelector(n_cores=3, metric="cosine").fit(
+                X.astype(np.float64) * (1.7e308 / value))
+
+
 def test_activeft_budget_caps_auto_and_rejects_larger_init():
     X = _blobs(n=2000)
     assert ActiveFTSelector(max_iter=1, random_state=0).fit(X).selected_indices_.size \
