@@ -129,7 +129,9 @@ def _unusable_error(pool, start, name, rescale, fix, metric="euclidean"):
         (start + offset, block) for offset, block in _row_blocks(rest))
     if nan_rows.size or inf_rows.size:
         return _non_finite_error(nan_rows, inf_rows, pool, name, fix=fix)
-    peak = max((max(abs(float(block.max())), abs(float(block.min())))
+    # In the pool's dtype: a long double value past float64's range is inf
+    # as a float, and "divide it by inf" says nothing.
+    peak = max((max(abs(block.max()), abs(block.min()))
                 for _, block in _row_blocks(rest) if block.size), default=0.0)
     dtype = np.dtype(_work_dtype(pool)).name
     # Rows divided by their largest value are not normalised: the cosine
@@ -138,10 +140,18 @@ def _unusable_error(pool, start, name, rescale, fix, metric="euclidean"):
             f" For metric='cosine', pass {'them' if rescale else 'it'} "
             "L2-normalised: the distances are half the squared Euclidean "
             "distances between the rows as given.")
+    if math.isfinite(float(peak)):
+        shown = f"{float(peak):.3g}"
+        why = f"so squared distances between its rows overflow {dtype}"
+    else:
+        shown = np.format_float_scientific(peak, precision=2, trim="-")
+        why = (f"past {dtype}'s largest (about "
+               f"{float(np.finfo(np.float64).max):.2g}), in which the "
+               "distances are computed")
     return ValueError(
-        f"{name} has values as large as {peak:.3g}, so squared distances "
-        f"between its rows overflow {dtype}. Rescale {rescale or name} (e.g. "
-        f"divide {'both' if rescale else 'it'} by {peak:.3g}) first.{unit}"
+        f"{name} has values as large as {shown}, {why}. Rescale "
+        f"{rescale or name} (e.g. divide {'both' if rescale else 'it'} by "
+        f"{shown}) first.{unit}"
     )
 
 
@@ -665,7 +675,26 @@ class PseudoClass:
             # Text, dates and complex numbers were cast (imaginary parts
             # dropped with only a warning).
             refuse_non_numbers(X)
+            check = not get_config()["assume_finite"]
+
+            def refuse_unusable(X):
+                # NaN or inf rows gave NaN distances, and values whose
+                # squared distances overflow float64 inf ones, which the
+                # stages ranked silently (cosine rows are used as given
+                # too, so the limit is the same).  One pass, a block of rows
+                # at a time, its two reductions while the block is in cache,
+                # no temporary; the rows are named only if a block fails.
+                limit = math.sqrt(np.finfo(np.float64).max
+                                  / (4.0 * max(1, X.shape[1])))
+                for start, block in _row_blocks(X, 1 << 16):
+                    _refuse_unusable(block, start, limit, pool=X, metric=metric)
+
             if X.dtype not in (np.float32, np.float64):
+                if (check and X.dtype.kind == "f" and X.ndim == 2
+                        and X.shape[0] == n):
+                    # Long double values past float64's range would be inf
+                    # once converted, and named as such.
+                    refuse_unusable(X)
                 # An object frame's own conversion error names the row of a
                 # missing value (pd.NA); its array's called it text.  A list
                 # is not passed as given: the text check takes its array.
@@ -677,17 +706,8 @@ class PseudoClass:
                     "array of "
                     f"shape ({n}, n_features); got shape {X.shape}."
                 )
-            if not get_config()["assume_finite"]:
-                # NaN or inf rows gave NaN distances, and values whose
-                # squared distances overflow float64 inf ones, which the
-                # stages ranked silently (cosine rows are used as given
-                # too, so the limit is the same).  One pass, a block of rows
-                # at a time, its two reductions while the block is in cache,
-                # no temporary; the rows are named only if a block fails.
-                limit = math.sqrt(np.finfo(np.float64).max
-                                  / (4.0 * max(1, X.shape[1])))
-                for start, block in _row_blocks(X, 1 << 16):
-                    _refuse_unusable(block, start, limit, pool=X, metric=metric)
+            if check:
+                refuse_unusable(X)
         self.X = X
         self.metric = metric
         self.n_classes = count

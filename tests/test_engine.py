@@ -605,6 +605,36 @@ def test_assign_pseudo_classes_refuses_values_whose_distances_overflow(dtype,
         assign_pseudo_classes(X, [1, 2, 3], "cosine")
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
+                    reason="long double is float64 here")
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("function", ["assign", "outside", "PseudoClass"])
+def test_long_double_values_past_float64_are_named(function, metric):
+    """A long double value past float64's largest (the distances are
+    computed in float64): assign_pseudo_classes and outside_distances said
+    "values as large as inf ... divide it by inf"; PseudoClass converted
+    the rows to float64 first and called the row infinite ("fix the
+    feature extractor").  The value as given, and that float64 is where
+    the distances are computed."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.arange(12.0).reshape(6, 2).astype(np.longdouble)
+    X[4, 1] = np.longdouble("2.5e400")
+    match = (r"^(X|rows) has values as large as 2\.5e\+400, past float64's "
+             r"largest \(about 1\.8e\+308\), in which the distances are "
+             r"computed\. Rescale (X|rows and core_rows) \(e\.g\. divide "
+             r"(it|both) by 2\.5e\+400\) first\.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=match):
+            if function == "assign":
+                assign_pseudo_classes(X, [0, 5], metric)
+            elif function == "outside":
+                outside_distances(X, 0, np.arange(4.0).reshape(2, 2), metric)
+            else:
+                PseudoClass(0, np.arange(6), 0, X, metric)
+
+
 @pytest.mark.parametrize("dtype, value", [(np.float32, 6e18), (np.float64, 4e153)])
 def test_assign_pseudo_classes_refuses_values_just_past_the_limit(dtype, value):
     """The limit is where the squared distance between two rows of opposite
