@@ -552,7 +552,8 @@ class PseudoClass:
         Local position of the core among ``indices``, in ``0 .. n - 1``.
     X : array-like of shape (n, n_features)
         The members' rows in the computing geometry, one per member (float32
-        or float64; other types are converted to float64).  They are used as
+        or float64; float16 is converted to float32, other types to
+        float64).  They are used as
         given: for ``metric="cosine"`` pass L2-normalised rows (distances
         are half the squared Euclidean distances between the rows).
         Finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
@@ -577,8 +578,9 @@ class PseudoClass:
         Local position of the core sample.
     X : ndarray of shape (n, n_features)
         The members' embeddings in the computing geometry: ``X`` as given
-        (float32 or float64), or, in the sampler's pseudo-classes, float64
-        rows, L2-normalised when ``metric="cosine"``.
+        (float32 or float64; float16 as float32), or, in the sampler's
+        pseudo-classes, float64 rows, L2-normalised when
+        ``metric="cosine"``.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None
@@ -689,7 +691,11 @@ class PseudoClass:
                 for start, block in _row_blocks(X, 1 << 16):
                     _refuse_unusable(block, start, limit, pool=X, metric=metric)
 
-            if X.dtype not in (np.float32, np.float64):
+            if X.dtype == np.float16:
+                # Exactly, in half the memory of float64, as the estimators
+                # convert a float16 pool: the distances are the same.
+                X = X.astype(np.float32)
+            elif X.dtype not in (np.float32, np.float64):
                 if (check and X.dtype.kind == "f" and X.ndim == 2
                         and X.shape[0] == n):
                     # Long double values past float64's range would be inf

@@ -741,6 +741,32 @@ def test_pseudo_class_keeps_float32_and_float64_rows_as_given(dtype):
                                           X.astype(np.float64)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("n_features", [4, 40])
+def test_pseudo_class_holds_float16_rows_as_float32(metric, n_features):
+    """float16 rows were converted to float64 (four times their memory,
+    on top of the distances' own float64 rows); float32 holds them exactly,
+    as the estimators convert a float16 pool: the same distances, bit for
+    bit, cached or not."""
+    X = np.random.RandomState(0).normal(size=(60, n_features)).astype(np.float16)
+    if metric == "cosine":
+        X /= np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)
+    pc = PseudoClass(0, range(60), 3, X, metric)
+    assert pc.X.dtype == np.float32
+    np.testing.assert_array_equal(pc.X, X)
+    for working_memory in (1024, 0.01):
+        with config_context(working_memory=working_memory):
+            half = PseudoClass(0, range(60), 3, X, metric)
+            wide = PseudoClass(0, range(60), 3, X.astype(np.float64), metric)
+            np.testing.assert_array_equal(half.distances([1, 4]),
+                                          wide.distances([1, 4]))
+            np.testing.assert_array_equal(half.distances(7), wide.distances(7))
+            np.testing.assert_array_equal(half.mean_distances(),
+                                          wide.mean_distances())
+            np.testing.assert_array_equal(half.distance_matrix(),
+                                          wide.distance_matrix())
+
+
 def test_pseudo_classes_exact_on_near_ties_in_float32():
     rng = np.random.RandomState(0)
     centres = rng.normal(size=(20, 16)).astype(np.float32)
