@@ -12,6 +12,7 @@ selectors do over columns.
 import math
 import os
 import warnings
+from collections import abc
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -380,6 +381,7 @@ def refuse_non_numbers(values, name="X"):
         its own errors).
     """
     _refuse_lazy_frame(values, name)
+    _refuse_containers(values, name)
     _reject_unsupported_dtype(values, name)
     if not hasattr(values, "dtype") and not hasattr(values, "dtypes"):
         # A list: its dtype is only known once numpy has read it.
@@ -423,6 +425,44 @@ def _refuse_lazy_frame(X, name="X"):
         raise TypeError(
             f"{name} is a polars LazyFrame, a query not run yet: pass "
             f"{name}.collect(), the DataFrame it gives."
+        )
+
+
+def _refuse_containers(X, name="X"):
+    """Refuse a mapping, a set, a dict view or an iterator (a generator,
+    say) where rows are expected, saying what to pass instead: numpy reads
+    each as one object, whose conversion failed with "float() argument must
+    be a string or a real number, not 'dict'", naming neither X's kind nor
+    the fix."""
+    if hasattr(X, "dtype") or hasattr(X, "dtypes"):
+        return
+    kind = type(X).__name__
+    if isinstance(X, abc.MappingView):
+        # Before sets: a dict's keys and items views are sets too, yet
+        # ordered as the dict is.
+        raise TypeError(
+            f"{name} is a {kind} view, which numpy does not read as rows: "
+            f"pass a 2-D array of its rows, np.asarray(list({name}))."
+        )
+    if isinstance(X, abc.Mapping):
+        raise TypeError(
+            f"{name} is a {kind} (a mapping), not an array of rows: pass a "
+            f"2-D array, np.asarray(list({name}.values())) for a mapping of "
+            f"rows (row i is then that of the key list({name})[i]), or "
+            f"pd.DataFrame({name}) for one of columns."
+        )
+    if isinstance(X, abc.Set):
+        # Row numbers into it would name no row: its order is not kept.
+        raise TypeError(
+            f"{name} is a {kind}, which has no order, so row numbers would "
+            f"name no row of it: fix an order, rows = list({name}), and pass "
+            "np.asarray(rows), whose row i is rows[i]."
+        )
+    if isinstance(X, abc.Iterator):
+        raise TypeError(
+            f"{name} is a {kind} (an iterator), which numpy does not read as "
+            "rows, and which can be read only once: pass a 2-D array of its "
+            f"rows, np.asarray(list({name}))."
         )
 
 
@@ -646,6 +686,7 @@ def validate_pool(estimator, X, *, reset=True):
             )
         X = np.ma.getdata(X)
     _refuse_lazy_frame(X)
+    _refuse_containers(X)
     _reject_unsupported_dtype(X)
     numbers = None
     if not (hasattr(X, "dtype") or hasattr(X, "dtypes")
@@ -1110,6 +1151,7 @@ def sequence_array(values, name="X"):
     if hasattr(values, "dtype") or hasattr(values, "dtypes"):
         return None
     _refuse_lazy_frame(values, name)
+    _refuse_containers(values, name)
     try:
         return np.asarray(values)
     except (TypeError, ValueError) as exc:

@@ -50,6 +50,7 @@ from .base import (
     _non_finite_rows,
     _numbers_or,
     _read_through_objects,
+    _refuse_containers,
     _row_blocks,
     float_array,
     not_whole_hint,
@@ -668,6 +669,9 @@ class PseudoClass:
             )
         self.core_position = int(core_position)
         if X is not None:
+            # Before _member_rows, whose np.asarray reads a dict or a
+            # generator as one object.
+            _refuse_containers(X)
             given = X
             if _frame_dtypes(X) is not None:
                 # Named by its column while X is a frame (its conversion to

@@ -4003,3 +4003,85 @@ def test_pseudo_class_refuses_values_whose_squared_distances_overflow(metric):
     fine[5] = 1e153
     PseudoClass(0, members, 0, fine, metric)
     PseudoClass(0, members, 0, np.full((20, 3), 3e38, dtype=np.float32), metric)
+
+
+def _containers_of_rows(X):
+    """X's rows in containers that numpy does not read as rows, with what
+    the error should say to pass instead."""
+    import types
+
+    rows = {i: list(row) for i, row in enumerate(X.tolist())}
+    return [
+        ({i: row for i, row in rows.items()}, r"is a dict \(a mapping\)",
+         r"np\.asarray\(list\(X\.values\(\)\)\)"),
+        (types.MappingProxyType(rows), r"is a mappingproxy \(a mapping\)",
+         r"pd\.DataFrame\(X\)"),
+        ({tuple(row) for row in rows.values()}, r"is a set, which has no order",
+         r"rows = list\(X\)"),
+        (frozenset(tuple(row) for row in rows.values()),
+         r"is a frozenset, which has no order", r"rows = list\(X\)"),
+        (rows.values(), r"is a dict_values view", r"np\.asarray\(list\(X\)\)"),
+        ((row for row in rows.values()), r"is a generator \(an iterator\)",
+         r"np\.asarray\(list\(X\)\)"),
+        (iter(list(rows.values())), r"is a list_iterator",
+         r"np\.asarray\(list\(X\)\)"),
+        (map(list, rows.values()), r"is a map", r"np\.asarray\(list\(X\)\)"),
+    ]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(4, random_state=0),
+    lambda: ActiveFTSelector(4, random_state=0),
+    lambda: KMeansSelector(4, random_state=0),
+    lambda: FarthestPointSelector(4, random_state=0),
+    lambda: RandomSelector(4, random_state=0),
+    lambda: ProbCoverSelector(4, random_state=0),
+    lambda: TypiClustSelector(4, random_state=0),
+], ids=["BiLAFSampler", "ActiveFT", "KMeans", "FarthestPoint", "Random",
+        "ProbCover", "TypiClust"])
+def test_estimators_name_dicts_sets_and_iterators_and_what_to_pass(make):
+    """A dict, a set, a dict view or a generator of rows failed numpy's
+    conversion ("float() argument must be a string or a real number, not
+    'dict'"), which said neither what X was nor what to pass instead."""
+    X = make_blobs(30, n_features=3, random_state=0)[0]
+    for values, what, fix in _containers_of_rows(X):
+        with pytest.raises(TypeError, match=r"^X " + what) as info:
+            make().fit(values)
+        assert re.search(fix, str(info.value)), str(info.value)
+        assert "float() argument" not in str(info.value)
+
+
+def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
+    """The public functions that take a pool, or points in its space, name
+    the argument that is a dict, a set or an iterator, and what to pass."""
+    from sklearn_bilaf.core import (
+        isolation_radii,
+        least_isolated_rows,
+        nearest_unused,
+    )
+    from sklearn_bilaf.pseudo_classes import (
+        PseudoClass,
+        assign_pseudo_classes,
+        outside_distances,
+    )
+
+    X = make_blobs(30, n_features=3, random_state=0)[0]
+    calls = [
+        ("X", lambda values: nearest_unused(values, X[:2])),
+        ("centres", lambda values: nearest_unused(X, values)),
+        ("X", isolation_radii),
+        ("X", lambda values: least_isolated_rows(values, 0.1)),
+        ("X", lambda values: assign_pseudo_classes(values, [0, 1])),
+        ("rows", lambda values: outside_distances(values, 0, X[:2],
+                                                  "euclidean")),
+        ("core_rows", lambda values: outside_distances(X, 0, values,
+                                                       "euclidean")),
+        ("X", lambda values: PseudoClass(0, np.arange(30), 0, values,
+                                         "euclidean")),
+    ]
+    for name, call in calls:
+        for values, what, fix in _containers_of_rows(X):
+            with pytest.raises(TypeError, match=f"^{name} " + what) as info:
+                call(values)
+            assert re.search(fix.replace("X", name), str(info.value)), (
+                name, str(info.value))
