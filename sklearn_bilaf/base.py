@@ -12,7 +12,7 @@ selectors do over columns.
 import math
 import os
 import warnings
-from collections import abc
+from collections import abc, deque
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -700,7 +700,7 @@ def validate_pool(estimator, X, *, reset=True):
         # rounded, as its conversion of Python numbers is).
         numbers = refuse_non_numbers(X)
         if numbers is not None:
-            numbers = np.asarray(numbers, dtype=np.float64)
+            numbers = _listed_as_float64(numbers, X)
     if hasattr(X, "format") and hasattr(X, "tocsr"):  # scipy.sparse, cheap test
         raise TypeError(
             f"{type(estimator).__name__} does not accept sparse input: the "
@@ -759,6 +759,28 @@ def validate_pool(estimator, X, *, reset=True):
             _reject_overflowing(X_valid, underflow=not _in_cosine_geometry(estimator))
     refuse_text_read_as_numbers(X)
     return X_valid
+
+
+def _listed_as_float64(numbers, X):
+    """``numbers``, numpy's array of the sequence X, as float64: 8-byte ints
+    (a list of Python ints) are cast in their own buffer, a block at a
+    time, where the cast to a copy held the int64 array beside its float64
+    copy, two pools at the peak.  The same floats (each int is rounded
+    alone, wherever it is written)."""
+    fresh = (isinstance(X, list | tuple | deque)
+             and not hasattr(X, "__array__") and numbers.base is None)
+    if not (fresh and numbers.dtype.kind in "iu" and numbers.itemsize == 8
+            and numbers.flags.c_contiguous and numbers.flags.writeable):
+        # Anything else could be the caller's own memory (an object whose
+        # __array__ hands over its array), or is narrower than float64.
+        return np.asarray(numbers, dtype=np.float64)
+    ints = numbers.reshape(-1)
+    floats = ints.view(np.float64)
+    step = 1 << 16
+    for start in range(0, ints.size, step):
+        # numpy buffers a block whose source and destination overlap.
+        floats[start:start + step] = ints[start:start + step]
+    return floats.reshape(numbers.shape)
 
 
 def _frame_values_in_c_order(X, columns, dtype=None, *, missing=False):

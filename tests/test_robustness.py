@@ -4085,3 +4085,52 @@ def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
                 call(values)
             assert re.search(fix.replace("X", name), str(info.value)), (
                 name, str(info.value))
+
+
+def test_list_of_ints_is_converted_to_floats_in_one_array():
+    """validate_pool read a list of ints into an int64 array, for its
+    checks, then cast it to a float64 copy: two pools at the peak.  The
+    ints are cast in their own buffer now, a block at a time, to the same
+    floats."""
+    import tracemalloc
+    from collections import deque
+
+    from sklearn_bilaf.base import validate_pool
+
+    X = np.random.RandomState(0).randint(-2**60, 2**60, size=(20_000, 32))
+    expected = X.astype(np.float64)
+    validate_pool(RandomSelector(4), X[:10].tolist())  # imports and caches
+    for rows in (X.tolist(), tuple(X.tolist()), deque(X.tolist()),
+                 [list(row) for row in X]):  # numpy's int64 scalars
+        tracemalloc.start()
+        try:
+            values = validate_pool(RandomSelector(4), rows)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        np.testing.assert_array_equal(values, expected)
+        assert values.dtype == np.float64 and values.flags.c_contiguous
+        assert peak < 1.3 * expected.nbytes, peak / expected.nbytes
+
+
+def test_ints_behind_array_protocol_are_not_cast_in_place():
+    """Only numpy's own array of a list is cast in its buffer: an object
+    whose __array__ hands over the caller's ints keeps them."""
+    from sklearn_bilaf.base import validate_pool
+
+    class Rows:
+        def __init__(self, values):
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):
+            return self.values if dtype is None else self.values.astype(dtype)
+
+        def __len__(self):
+            return len(self.values)
+
+    X = np.random.RandomState(0).randint(-50, 50, size=(200, 3))
+    kept = X.copy()
+    values = validate_pool(RandomSelector(4), Rows(X))
+    np.testing.assert_array_equal(values, kept)
+    np.testing.assert_array_equal(X, kept)
+    assert X.dtype == kept.dtype
