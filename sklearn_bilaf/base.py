@@ -731,18 +731,28 @@ def validate_pool(estimator, X, *, reset=True):
         # copies of the pool at its peak).
         values = _frame_values_in_c_order(X, columns, missing=True)
         if values is None:
-            X_valid = validate_data(
-                estimator,
-                X if numbers is None else numbers,
-                reset=reset,
-                accept_sparse=False,
-                dtype=_pool_dtype(X),
-                # Checked below, together with the size of the values.
-                ensure_all_finite=False,
-                ensure_min_samples=1,
-                copy=False,
-            )
-        else:
+            try:
+                X_valid = validate_data(
+                    estimator,
+                    X if numbers is None else numbers,
+                    reset=reset,
+                    accept_sparse=False,
+                    dtype=_pool_dtype(X),
+                    # Checked below, together with the size of the values.
+                    ensure_all_finite=False,
+                    ensure_min_samples=1,
+                    copy=False,
+                )
+            except (TypeError, ValueError):
+                # pd.NA in a column of objects, which numpy does not read,
+                # is refused below as a NaN; under assume_finite, where
+                # NaN is not checked, it is given as NaN unchecked, as pd.NA
+                # in a nullable column is (it was refused there alone).
+                if not (get_config()["assume_finite"]
+                        and _only_missing_values_unread(X)):
+                    raise
+                values = _frame_as_floats(X)
+        if values is not None:
             # The frame's feature names and count, recorded or checked as
             # validate_data does; its values are converted already.
             validate_data(estimator, X, reset=reset, skip_check_array=True)

@@ -1004,3 +1004,37 @@ def test_transform_refuses_values_in_any_block_as_fit_s_validation(name,
             validate_pool(sampler, tiny, reset=False)
         with pytest.raises(ValueError, match="^X has no value larger than"):
             sampler.transform(tiny)
+
+
+def test_pd_na_in_object_columns_is_unchecked_under_assume_finite():
+    """Under assume_finite the values are not checked: pd.NA in a nullable
+    column passed as NaN, yet pd.NA in a column of objects was still
+    refused (its conversion by numpy fails, and the error named it as a
+    NaN).  Both are now given as NaN there, and refused alike without it."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import RandomSelector
+
+    X = _blobs(60, d=4)
+    names = ["a", "b", "c", "d"]
+    nullable = pd.DataFrame(X, columns=names).astype("Float64")
+    objects = pd.DataFrame(X, columns=names).astype(object)
+    one_column = pd.DataFrame(X, columns=names).astype({"c": object})
+    frames = [nullable, objects, one_column]
+    for frame in frames:
+        frame.iloc[7, 2] = pd.NA
+    expected = X.copy()
+    expected[7, 2] = np.nan
+    message = r"^X contains NaN in 1 row \(row 7\)"
+    for frame in frames:
+        with pytest.raises(ValueError, match=message):
+            validate_pool(RandomSelector(5), frame)
+        with sklearn.config_context(assume_finite=True):
+            values = validate_pool(RandomSelector(5), frame)
+            np.testing.assert_array_equal(values, expected)
+            assert values.dtype == np.float64
+            # The stages that still name NaN rows do so for either frame.
+            with pytest.raises(ValueError, match=r"row 7"):
+                BiLAFSampler(10, random_state=0).fit(frame)
+            selector = RandomSelector(5, random_state=0).fit(frame)
+        assert list(selector.feature_names_in_) == names
+        assert selector.n_features_in_ == 4
