@@ -44,7 +44,6 @@ from ._distances import (
     refuse_all_zero_rows,
     refuse_sparse,
     sq_norms,
-    unusable_rows,
     working_memory_bytes,
 )
 from ._text import counted, quoted, quoted_value, rows_counted, rows_named
@@ -929,6 +928,27 @@ def _overflow_error(name, peak):
     )
 
 
+def _refuse_non_finite_or_overflowing(X, start):
+    """Refuse the rows of ``X[start:]`` that hold NaN or inf, as
+    :func:`_refuse_non_finite_rows` does, else raise the overflow error
+    quoting their largest absolute value: one pass over those rows, where
+    the two checks read them twice (a memory-mapped pool from disk again)."""
+    peak = 0.0
+
+    def blocks():
+        nonlocal peak
+        for offset, block in _row_blocks(X[start:]):
+            if block.size:
+                # NaN here is named below, before the peak would be used.
+                peak = max(peak, abs(float(block.max())), abs(float(block.min())))
+            yield start + offset, block
+
+    nan_rows, inf_rows = _non_finite_rows(blocks())
+    if nan_rows.size or inf_rows.size:
+        raise _non_finite_error(nan_rows, inf_rows, X)
+    raise _overflow_error("X", peak)
+
+
 def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     """:func:`nearest_unused`'s screening pass: the ``n_keep`` smallest
     expanded-form squared distances (in ``dtype``) from each centre, their
@@ -986,8 +1006,7 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
             if not np.isfinite(top) or peak > limit:
                 # The rescaling must cover the rows after this block too,
                 # and NaN or inf there is named first, as in this block.
-                _refuse_non_finite_rows(X, start)
-                raise _overflow_error("X", unusable_rows(X, start)[1])
+                _refuse_non_finite_or_overflowing(X, start)
         max_row_sq = max(max_row_sq, top)
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
                             kept_d, kept_i)

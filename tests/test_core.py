@@ -2730,3 +2730,49 @@ def test_nearest_unused_words_non_finite_rows_as_the_estimators(dtype):
                        r"\(row 2\) and infinite values in 1 row \(row 1\): "
                        r"embeddings must be finite numbers\. "):
         nearest_unused(np.nan_to_num(X, posinf=0.0), centres)
+
+
+class _RowReads(np.ndarray):
+    """An array that tallies, per row of its buffer, how many times
+    np.isfinite read it (its views share the tally)."""
+
+    def __array_finalize__(self, obj):
+        self.tally = getattr(obj, "tally", None)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [x.view(np.ndarray) if isinstance(x, _RowReads) else x
+                 for x in inputs]
+        if ufunc is np.isfinite and method == "__call__":
+            for x in inputs:
+                if isinstance(x, _RowReads) and x.tally is not None and x.size:
+                    base, counts, row_bytes = x.tally
+                    first = (x.__array_interface__["data"][0] - base) // row_bytes
+                    counts[first:first + x.shape[0]] += 1
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
+def test_nearest_unused_overflow_error_reads_the_rest_of_x_once():
+    """Once a block of X held values whose squared distances overflow, the
+    rows after it were read twice: once for NaN or inf, again for the
+    largest value the message quotes (a memory-mapped pool read from disk
+    twice).  One pass gives both; the message is the same."""
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(60_000, 4))
+    values[400, 1] = 1e160
+    values[50_000, 2] = -3e160
+    centres = values[[3, 7]] + 0.01
+    X = values.view(_RowReads)
+    counts = np.zeros(len(X), dtype=np.intp)
+    X.tally = (values.__array_interface__["data"][0], counts,
+               values.strides[0])
+    with config_context(working_memory=1):
+        with pytest.raises(ValueError, match=r"^X has values as large as 3e\+160"):
+            nearest_unused(X, centres)
+    # The rows after the block that overflowed (its own are read by the
+    # screening too).
+    assert counts[30_000:].max() == 1, np.unique(counts[30_000:])
+    values[52_000, 0] = np.nan
+    with config_context(working_memory=1):
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                           r"\(row 52000\)"):
+            nearest_unused(values, centres)
