@@ -23,6 +23,7 @@ from ._text import counted, quoted, rows_named
 from .base import (
     _frame_dtypes,
     _is_int,
+    _refuse_containers,
     checked_finite,
     frame_pool,
     refuse_non_numbers,
@@ -233,6 +234,9 @@ def _checked_pool(X, projection):
     nullable float32 columns, in Fortran order.
     """
     try:
+        # check_array read a dict or a generator as one object ("Expected
+        # 2D array, got scalar array", quoting all of it).
+        _refuse_containers(X)
         if _frame_dtypes(X) is not None:
             values = frame_pool(X)
         else:

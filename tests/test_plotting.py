@@ -1519,3 +1519,18 @@ def test_nested_pipeline_selecting_twice_names_the_earlier_step(pool):
     with pytest.raises(ValueError, match=r"fitted on a pool of 300: pass the "
                                          r"pool it was fitted on\.$"):
         SelectionDisplay.from_estimator(once, X[:200])
+
+
+def test_dict_set_or_generator_pool_says_what_to_pass(pool, sampler):
+    """A dict, a set or a generator of rows got scikit-learn's "Expected 2D
+    array, got scalar array instead", quoting the whole dict; it is named
+    as the estimators name it, with what to pass."""
+    X, _ = pool
+    rows = {i: list(row) for i, row in enumerate(X.tolist())}
+    for values, what in [(rows, r"a dict \(a mapping\)"),
+                         ({tuple(row) for row in X.tolist()}, "a set"),
+                         ((row for row in X.tolist()), r"a generator")]:
+        with pytest.raises(TypeError, match=rf"^X is {what}.*np\.asarray\(.*"
+                           r"projection='pca' is fitted on X") as info:
+            SelectionDisplay.from_estimator(sampler, values)
+        assert "Expected 2D array" not in str(info.value)
