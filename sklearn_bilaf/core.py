@@ -62,6 +62,7 @@ from .base import (
     _check_finite_in_chunks,
     _frame_dtypes,
     _is_int,
+    _listed_as_float64,
     _non_finite_error,
     _non_finite_rows,
     _numbers_or,
@@ -245,7 +246,8 @@ def _checked_isolation_pool(X):
         # Numbers held as Python objects are converted too: NaN among them
         # escaped the check below and reached scikit-learn's.  A list's
         # numbers from the array its check read, not from the list again.
-        X = pool_array(X if numbers is None else numbers)
+        X = (pool_array(X) if numbers is None
+             else _listed_as_float64(numbers, X))
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features); got "
@@ -756,7 +758,11 @@ def nearest_unused(X, centres, metric="euclidean"):
         refuse_text_read_as_numbers(listed["X"])
     if not hasattr(X, "dtype") or X.ndim != 2 or X.dtype == object:
         # Numbers held as Python objects too: numpy's isfinite refuses them.
-        X = pool_array(_numbers_or(X, listed["X"]))
+        numbers = _numbers_or(X, listed["X"])
+        # numpy's array of a list of ints cast in its own buffer: its
+        # float64 copy held both.
+        X = (pool_array(X) if numbers is X
+             else _listed_as_float64(numbers, X))
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got shape {X.shape}.")
     refuse_non_numbers(centres if listed["centres"] is None else listed["centres"],

@@ -46,6 +46,7 @@ from .base import (
     _frame_numpy_dtype,
     _frame_values_in_c_order,
     _is_float_extension,
+    _listed_as_float64,
     _non_finite_error,
     _non_finite_rows,
     _numbers_or,
@@ -226,8 +227,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         # does not take): the float64 array they spell, but not a list of
         # text, which that conversion reads as numbers.
         numbers = refuse_non_numbers(X)
-        # A list's numbers from the array its check read, not the list again.
-        X = pool_array(X if numbers is None else numbers)
+        # A list's numbers from the array its check read, not the list
+        # again (ints cast in its own buffer: a copy held both).
+        X = (pool_array(X) if numbers is None
+             else _listed_as_float64(numbers, X))
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, one row per sample; got shape {X.shape}.")
     if X.dtype.kind == "c":

@@ -4134,3 +4134,45 @@ def test_ints_behind_array_protocol_are_not_cast_in_place():
     np.testing.assert_array_equal(values, kept)
     np.testing.assert_array_equal(X, kept)
     assert X.dtype == kept.dtype
+
+
+def test_public_functions_convert_a_list_of_ints_in_one_array():
+    """nearest_unused, assign_pseudo_classes and isolation_radii read a
+    list of ints into an int64 array, for their checks, then cast it to a
+    float64 copy: a pool more than its float64 array at their peak.  Cast in
+    its own buffer, as the estimators do, for the same results."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_bilaf.core import isolation_radii, nearest_unused
+    from sklearn_bilaf.pseudo_classes import assign_pseudo_classes
+
+    X = np.random.RandomState(0).randint(-50, 50, size=(20_000, 32))
+    floats = X.astype(np.float64)
+    calls = {
+        "nearest_unused": lambda values: nearest_unused(values, floats[:3] + 0.5),
+        "assign_pseudo_classes": lambda values: assign_pseudo_classes(
+            values, [0, 1, 2]),
+        "isolation_radii": isolation_radii,
+    }
+
+    def peak(call, values):
+        # One thread: the temporaries of concurrent blocks vary from run to
+        # run.
+        with threadpool_limits(1):
+            tracemalloc.start()
+            try:
+                result = call(values)
+                return result, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    for name, call in calls.items():
+        call(X[:200].tolist())  # imports and caches out of the measure
+        expected, from_array = peak(call, floats)
+        got, from_list = peak(call, X.tolist())
+        np.testing.assert_array_equal(got, expected)
+        # The float64 array the list becomes, and no int64 one beside it.
+        extra = (from_list - from_array) / floats.nbytes
+        assert extra < 1.3, (name, extra)
