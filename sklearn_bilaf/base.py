@@ -1074,6 +1074,14 @@ def _clearer_conversion_error(X, exc, name="X"):
             "one row per sample and one column per feature. Reshape your data: "
             "if each value is a sample's only feature, pass X.reshape(-1, 1)."
         )
+    if "got scalar array" in message:
+        # scikit-learn's advice, reshape(-1, 1) or reshape(1, -1), is for a
+        # 1-D array: one value is neither a row nor a column of embeddings.
+        return ValueError(
+            f"{name} is a single value ({_shown_text(X)}), not a pool: the "
+            "selection needs a 2-D array, one row per sample and one column "
+            "per feature, of shape (n_samples, n_features)."
+        )
     if "Found array with dim" in message and shape is not None and len(shape) > 2:
         # Images passed as they come, (n, height, width[, channels]).
         return ValueError(

@@ -458,8 +458,12 @@ def test_sparse_dataframe_is_refused_with_a_dataframe_fix():
      (np.zeros((20, 3, 2)), r"X has shape \(20, 3, 2\); the selection needs a 2-D"),
      (np.zeros((0, 3)), "0 sample"),
      (np.zeros((20, 0)), "0 feature"),
-     (3.0, "Expected 2D array")],
-    ids=["1-D", "1-D list", "3-D", "no rows", "no columns", "scalar"],
+     (3.0, r"^X is a single value \(3\.0\), not a pool: the selection needs "
+           r"a 2-D array"),
+     (np.int64(5), r"^X is a single value \(5\), not a pool"),
+     (True, r"^X is a single value \(True\), not a pool")],
+    ids=["1-D", "1-D list", "3-D", "no rows", "no columns", "scalar",
+         "numpy scalar", "bool"],
 )
 def test_wrong_shapes_are_refused(X, match):
     with pytest.raises(ValueError, match=match):
