@@ -9,6 +9,7 @@ itself; index other data aligned with the pool with ``selected_indices_``) and
 selectors do over columns.
 """
 
+import io
 import math
 import os
 import warnings
@@ -457,6 +458,21 @@ def _refuse_containers(X, name="X"):
             f"{name} is a {kind}, which has no order, so row numbers would "
             f"name no row of it: fix an order, rows = list({name}), and pass "
             "np.asarray(rows), whose row i is rows[i]."
+        )
+    if isinstance(X, io.IOBase):
+        # An iterator of its lines: list(X) would be its text.
+        path = getattr(X, "name", None)
+        if isinstance(path, str | bytes | os.PathLike):
+            shown = os.fsdecode(path)
+            raise TypeError(
+                f"{name} is an open file ({shown!r}), not the embeddings: load "
+                f"them first, sklearn_bilaf.io.load_embeddings({shown!r}).X for "
+                "any format the bilaf command reads (or np.load, np.loadtxt)."
+            )
+        raise TypeError(
+            f"{name} is an open file (a {kind}), not the embeddings: load them "
+            f"first, np.load({name}) for the bytes of a .npy file or "
+            f"np.loadtxt({name}) for text."
         )
     if isinstance(X, abc.Iterator):
         raise TypeError(

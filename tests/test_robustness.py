@@ -4180,3 +4180,22 @@ def test_public_functions_convert_a_list_of_ints_in_one_array():
         # The float64 array the list becomes, and no int64 one beside it.
         extra = (from_list - from_array) / floats.nbytes
         assert extra < 1.3, (name, extra)
+
+
+def test_open_file_is_named_with_how_to_load_it(tmp_path):
+    """An open file is an iterator of its lines: the advice for iterators,
+    np.asarray(list(X)), would give its text.  It is named as a file, with
+    how to load its embeddings, as a file name is."""
+    from sklearn_bilaf.core import nearest_unused
+
+    path = tmp_path / "emb.csv"
+    np.savetxt(path, _blobs(20, d=3), delimiter=",")
+    for mode in ("r", "rb"):
+        with open(path, mode) as handle:
+            with pytest.raises(TypeError, match=r"^X is an open file "
+                               r"\(.*emb\.csv'\), not the embeddings: load "
+                               r"them first, .*load_embeddings\(") as info:
+                RandomSelector(4, random_state=0).fit(handle)
+            assert "list(X)" not in str(info.value)
+            with pytest.raises(TypeError, match=r"^centres is an open file"):
+                nearest_unused(_blobs(20, d=3), handle)
