@@ -435,7 +435,9 @@ def _refuse_containers(X, name="X"):
     each as one object, whose conversion failed with "float() argument must
     be a string or a real number, not 'dict'", naming neither X's kind nor
     the fix."""
-    if hasattr(X, "dtype") or hasattr(X, "dtypes"):
+    if (hasattr(X, "dtype") or hasattr(X, "dtypes") or hasattr(X, "__array__")
+            or hasattr(X, "__array_interface__")):
+        # numpy reads these through the array they hand over.
         return
     kind = type(X).__name__
     if isinstance(X, abc.MappingView):

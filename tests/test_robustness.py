@@ -4199,3 +4199,22 @@ def test_open_file_is_named_with_how_to_load_it(tmp_path):
             assert "list(X)" not in str(info.value)
             with pytest.raises(TypeError, match=r"^centres is an open file"):
                 nearest_unused(_blobs(20, d=3), handle)
+
+
+def test_mapping_with_array_protocol_is_read_through_it():
+    """A mapping that numpy reads through its __array__ (a container of
+    named columns that also hands over its matrix, say) is an array to
+    numpy: it is not refused as a mapping."""
+    from collections import UserDict
+
+    X = _blobs(20, d=3)
+
+    class Columns(UserDict):
+        def __array__(self, dtype=None, copy=None):
+            values = np.column_stack(list(self.values()))
+            return values if dtype is None else values.astype(dtype)
+
+    columns = Columns({f"c{j}": X[:, j] for j in range(3)})
+    np.testing.assert_array_equal(
+        RandomSelector(4, random_state=0).fit(columns).selected_indices_,
+        RandomSelector(4, random_state=0).fit(X).selected_indices_)
