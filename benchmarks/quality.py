@@ -887,6 +887,12 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             raise SystemExit(
                 f"[{ds.name}] --budgets {wrong}: positions must be 0 to "
                 f"{len(ds.budgets) - 1} ({', '.join(b for b, _ in ds.budgets)})")
+    if ds.n_pool != POOL_SIZES.get(ds.name, ds.n_pool):
+        # Said before hours of runs, not only by the render (see _n_pool).
+        log(f"[{ds.name}] WARNING: the pool has {ds.n_pool} rows, not the "
+            f"protocol's {POOL_SIZES[ds.name]}: its rows are not comparable "
+            "with the protocol's and the tables give no percentages of the "
+            "pool; use --results-name for a results file of their own")
     ctx = Context(ds, cache_dir)
     machine = machine_info()
     done = {_key(r) for r in read_rows(results)}
@@ -982,7 +988,9 @@ def aggregate(rows):
 
 def _label(method, n_cores, n_pool):
     name = METHOD_NAMES.get(method, method)
-    if n_cores != "":
+    if n_cores != "" and n_pool is None:  # see _n_pool
+        name += f", K={n_cores}"
+    elif n_cores != "":
         name += f", K={n_cores} ({100 * int(n_cores) / n_pool:.2g}%)"
     return name
 
@@ -1050,8 +1058,49 @@ def table(summary, dataset, metric, methods, n_pool, fmt="rst"):
 POOL_SIZES = {"digits": 1347, "wordnet": 65617, "fashion-mnist": 60000}
 
 
-def _n_pool(rows, dataset):
-    return POOL_SIZES.get(dataset, 1)
+def _n_pool(rows, dataset, log=print):
+    """The size of the pool the rows of ``dataset`` were measured on, of
+    which the tables and plots give K and the budgets as percentages.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The results' rows (those of other datasets are left out).
+    dataset : str
+        The dataset.
+    log : callable, default=print
+        Receives the warning when the rows' budgets are not those of the
+        protocol's pool.
+
+    Returns
+    -------
+    n_pool : int or None
+        The protocol's pool size (``POOL_SIZES``) when every row's budget
+        is its share of that pool, as :func:`run` computed it from the pool
+        it loaded; None when one is not (rows of another data folder or
+        another version of the data), and the figures then give no
+        percentage rather than shares of a pool the rows did not come from.
+    """
+    n_pool = POOL_SIZES.get(dataset)
+    if n_pool is None:
+        return None
+    shares = {label: count for label, count in _pool_budgets(n_pool)}
+    # Budgets given as counts (digits') say nothing of the pool's size.
+    wrong = sorted({(row["budget_label"], int(row["budget"])) for row in rows
+                    if row["dataset"] == dataset
+                    and row["budget_label"].endswith("%")
+                    and shares.get(row["budget_label"]) != int(row["budget"])})
+    if wrong:
+        seen = ", ".join(f"{label} = {budget}" for label, budget in wrong[:4])
+        log(f"{dataset}: the rows' budgets are not those of the protocol's pool "
+            f"of {n_pool} rows ({seen} where that pool gives "
+            f"{', '.join(f'{label} = {count}' for label, count in shares.items())}"
+            "): they were measured on other data (another data folder or "
+            "version), so the tables and plots give no percentages of the pool; "
+            "render such rows under their own --results-name, apart from the "
+            "protocol's")
+        return None
+    return n_pool
 
 
 def render(results, out_dir, log=print, measured=False):
@@ -1112,10 +1161,11 @@ def render(results, out_dir, log=print, measured=False):
                  json.dumps({**head, "summary": summary}, indent=1) + "\n")
     datasets = [d for d in LOADERS if any(r["dataset"] == d for r in rows)]
     titles = {"accuracy": "Accuracy (%)", "balanced_accuracy": "Balanced accuracy (%)"}
+    pools = {dataset: _n_pool(rows, dataset, log=log) for dataset in datasets}
     for fmt, suffix in (("rst", "rst"), ("md", "md")):
         parts = []
         for dataset in datasets:
-            n_pool = _n_pool(rows, dataset)
+            n_pool = pools[dataset]
             for metric, title in titles.items():
                 text = table(summary, dataset, metric, MAIN_METHODS, n_pool, fmt)
                 if text:
@@ -1128,7 +1178,8 @@ def render(results, out_dir, log=print, measured=False):
                                  + text)
         write_atomic(out_dir / f"{stem}_tables.{suffix}", "\n".join(parts))
     for dataset in datasets:
-        plot(summary, dataset, out_dir / f"{stem}_{dataset}.png", log=log)
+        plot(summary, dataset, out_dir / f"{stem}_{dataset}.png", log=log,
+             n_pool=pools[dataset])
 
 
 def measured_machines(results, rows):
@@ -1167,7 +1218,7 @@ def _heading(title, fmt):
     return f".. rubric:: {title}\n\n"
 
 
-def plot(summary, dataset, path, log=print):
+def plot(summary, dataset, path, log=print, n_pool=None):
     try:
         import matplotlib
 
@@ -1184,7 +1235,6 @@ def plot(summary, dataset, path, log=print):
     fig, ax = plt.subplots(figsize=(9.5, 4.5))
     lines = sorted({(e["method"], e["n_cores"]) for e in entries},
                    key=lambda r: _row_order(*r))
-    n_pool = _n_pool(None, dataset)
     styles = {"bilaf-paper": "-", "bilaf-published": ":", "activeft": "-",
               "bilaf-default": "-"}
     # More lines than the default 10-colour cycle: one colour each.
@@ -1207,7 +1257,8 @@ def plot(summary, dataset, path, log=print):
     ax.set_xscale("log")
     budgets = sorted({e["budget"] for e in entries})
     ax.set_xticks(budgets)
-    ax.set_xticklabels([f"{b}\n({100 * b / n_pool:.2g}%)" for b in budgets])
+    ax.set_xticklabels([str(b) if n_pool is None else
+                        f"{b}\n({100 * b / n_pool:.2g}%)" for b in budgets])
     ax.minorticks_off()
     ax.set_xlabel("budget (samples labelled)")
     ax.set_ylabel("test accuracy (%)")

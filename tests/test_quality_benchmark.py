@@ -2715,3 +2715,68 @@ def test_bstrat_config_switches_to_neyman_shares_at_50_starts_per_stratum(
         assert k == budget and idx.size == budget
     assert calls == [(99, 3, "size"), (100, 3, "size"), (149, 3, "size"),
                      (150, 3, "neyman")]
+
+
+def _wordnet_rows(results, Q, n_pool):
+    """Rows of the WordNet protocol measured on a pool of ``n_pool`` rows:
+    Random at each budget and BiLAF (paper) with K = 0.25 % of the pool."""
+    base = {"dataset": "wordnet", "n_labels_covered": 9, "select_seconds": "0.1",
+            "pseudo_purity": "", "boundary_cross_rate": "", "version": "x",
+            "finished": "now", "accuracy": "0.5", "balanced_accuracy": "0.5"}
+    n_cores = int(n_pool * Q.CORE_FRACTIONS[0])
+    for label, budget in Q._pool_budgets(n_pool):
+        for seed in (0, 1, 2):
+            Q.append_row(results, dict(base, method="random", n_cores="",
+                                       budget=budget, budget_label=label,
+                                       seed=seed))
+            Q.append_row(results, dict(base, method="bilaf-paper",
+                                       n_cores=n_cores, budget=budget,
+                                       budget_label=label, seed=seed))
+
+
+def test_the_percentages_are_of_the_pool_the_rows_were_measured_on(
+        tmp_path, monkeypatch):
+    """The tables and plots gave K and the budgets as percentages of the
+    protocol's pool sizes (POOL_SIZES), whatever pool the rows were measured
+    on: rows of another --wordnet-dir (or another version of the
+    embeddings) were labelled with shares of 65,617 rows, silently."""
+    Q = _quality_module()
+    plotted = []
+    monkeypatch.setattr(Q, "plot", lambda summary, dataset, path, log=print,
+                        n_pool="not given": plotted.append((dataset, n_pool)))
+    # Rows of the protocol's pool: the percentages, as before.
+    results = tmp_path / "protocol" / "quality.csv"
+    results.parent.mkdir()
+    _wordnet_rows(results, Q, Q.POOL_SIZES["wordnet"])
+    lines = []
+    Q.render(results, results.parent, log=lines.append)
+    tables = (results.parent / "quality_tables.md").read_text()
+    assert "BiLAF (paper), K=164 (0.25%)" in tables, tables
+    assert plotted == [("wordnet", Q.POOL_SIZES["wordnet"])]
+    assert not any("pool" in line for line in lines), lines
+    # Rows of a pool of 1,000 rows: its K (2 cores) is no 0.003 % of the
+    # protocol's pool; the figures give no share they cannot know, and the
+    # render says why.
+    plotted.clear()
+    results = tmp_path / "other" / "quality.csv"
+    results.parent.mkdir()
+    _wordnet_rows(results, Q, 1000)
+    lines = []
+    Q.render(results, results.parent, log=lines.append)
+    tables = (results.parent / "quality_tables.md").read_text()
+    assert "BiLAF (paper), K=2 |" in tables, tables
+    assert "K=2 (" not in tables
+    assert plotted == [("wordnet", None)]
+    warning = [line for line in lines if "65617" in line]
+    assert len(warning) == 1, lines
+    assert ("wordnet: the rows' budgets are not those of the protocol's pool "
+            "of 65617 rows") in warning[0]
+    # The run on such a pool says so before it measures anything.
+    folder = tmp_path / "wordnet"
+    folder.mkdir()
+    _wordnet_folder(folder)
+    lines = []
+    assert Q.run("wordnet", ["random"], [3], [0], tmp_path / "r.csv",
+                 tmp_path / "cache", log=lines.append, data_dir=folder) == 1
+    assert lines[0].startswith("[wordnet] WARNING: the pool has 20 rows, not "
+                               "the protocol's 65617"), lines
