@@ -27,7 +27,9 @@ Protocol (issue 6, fixed so that figures stay comparable across versions):
 Results are appended to ``results/quality.csv`` one row per
 (dataset, method, cores, budget, seed) as soon as each is measured; a rerun
 skips the rows already there, so the run can be stopped and resumed at any
-time.  ActiveFT selections are cached in ``results/cache/`` (they do not
+time.  A row's ``version`` names the commit it was measured at
+(``library_version``; rows before 2026-12-02 have ``0.1.0.dev0`` alone).
+ActiveFT selections are cached in ``results/cache/`` (they do not
 depend on the budget when used as BiLAF's cores), under names that end with
 a digest of the pool's values, the selector's parameters and the library's
 sources (``cache_key``).  After the runs the script
@@ -62,6 +64,8 @@ import json
 import math
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -357,6 +361,52 @@ def library_digest():
             digest.update(path.read_bytes())
         _LIBRARY_DIGEST = digest.hexdigest()
     return _LIBRARY_DIGEST
+
+
+def library_version(root=REPO):
+    """The version recorded in each row: ``__version__``, with the commit of
+    the checkout ``root`` as a PEP 440 local label.
+
+    The version stays 0.1.0.dev0 through development, so rows measured at
+    different commits could not be told apart by it.
+
+    Parameters
+    ----------
+    root : path, default=REPO
+        The checkout whose ``sklearn_bilaf`` the script imports.
+
+    Returns
+    -------
+    version : str
+        ``"0.1.0.dev0+g<commit>"``, with ``".dirty"`` when the sources in
+        ``sklearn_bilaf`` differ from the commit (edited, or files not
+        committed); the results written beside them do not count.  Only
+        ``__version__`` when ``root`` is not the top of a git checkout (an
+        unpacked sdist, say) or git is not installed.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return __version__
+    root = Path(root)
+
+    def call(*args):
+        return subprocess.run([git, "-C", str(root), *args], capture_output=True,
+                              text=True, timeout=60)
+
+    try:
+        top = call("rev-parse", "--show-toplevel")
+        # A folder inside another checkout (an sdist unpacked in one) would
+        # be given that checkout's commit.
+        if top.returncode or Path(top.stdout.strip()).resolve() != root.resolve():
+            return __version__
+        commit = call("rev-parse", "--short=12", "HEAD")
+        status = call("status", "--porcelain", "--", "sklearn_bilaf")
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    if commit.returncode or status.returncode:  # no commit yet, say
+        return __version__
+    version = f"{__version__}+g{commit.stdout.strip()}"
+    return f"{version}.dirty" if status.stdout.strip() else version
 
 
 def pool_digest(X):
@@ -895,6 +945,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             "pool; use --results-name for a results file of their own")
     ctx = Context(ds, cache_dir)
     machine = machine_info()
+    version = library_version()
     done = {_key(r) for r in read_rows(results)}
     n_run = n_skipped = 0
     for seed, label, budget, method, n_cores in plan(ds, methods, budget_ids, seeds):
@@ -916,7 +967,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             select_seconds=f"{seconds:.3f}",
             pseudo_purity=_fmt(extra.get("pseudo_purity")),
             boundary_cross_rate=_fmt(extra.get("boundary_cross_rate")),
-            version=__version__, finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            version=version, finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
         append_row(results, row)
         record_machine(results, row, machine)
@@ -1496,7 +1547,7 @@ def main(argv=None):
     missing = []
     n_measured = 0
     if not args.render_only:
-        log(f"sklearn_bilaf {__version__}; results in {results}")
+        log(f"sklearn_bilaf {library_version()}; results in {results}")
         for dataset in args.datasets:
             n_run = run(dataset, args.methods, args.budgets, args.seeds, results,
                         cache_dir, log=log, data_dir=data_dirs.get(dataset))

@@ -2780,3 +2780,51 @@ def test_the_percentages_are_of_the_pool_the_rows_were_measured_on(
                  tmp_path / "cache", log=lines.append, data_dir=folder) == 1
     assert lines[0].startswith("[wordnet] WARNING: the pool has 20 rows, not "
                                "the protocol's 65617"), lines
+
+
+def _git(folder, *args):
+    return subprocess.run(["git", "-C", str(folder), "-c", "user.name=t",
+                           "-c", "user.email=t@t", *args], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_the_rows_version_names_the_commit(tmp_path, monkeypatch):
+    """Every row's version was 0.1.0.dev0 (the version stays so through
+    development): rows measured at different commits, or with edits not
+    committed, could not be told apart.  The version has the commit of the
+    checkout the script belongs to as a local label, and says "dirty" when
+    the library's sources differ from it."""
+    import shutil
+
+    Q = _quality_module()
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    base = Q.__version__
+    checkout = tmp_path / "checkout"
+    (checkout / "sklearn_bilaf").mkdir(parents=True)
+    (checkout / "sklearn_bilaf" / "core.py").write_text("A = 1\n")
+    (checkout / "notes.txt").write_text("results\n")
+    _git(checkout, "init", "-q")
+    _git(checkout, "add", "-A")
+    _git(checkout, "commit", "-qm", "one")
+    commit = _git(checkout, "rev-parse", "--short=12", "HEAD")
+    assert Q.library_version(checkout) == f"{base}+g{commit}"
+    # Results written beside the library (their own edits) leave it clean.
+    (checkout / "notes.txt").write_text("more results\n")
+    assert Q.library_version(checkout) == f"{base}+g{commit}"
+    (checkout / "sklearn_bilaf" / "core.py").write_text("A = 2\n")
+    assert Q.library_version(checkout) == f"{base}+g{commit}.dirty"
+    (checkout / "sklearn_bilaf" / "core.py").write_text("A = 1\n")
+    (checkout / "sklearn_bilaf" / "new.py").write_text("B = 1\n")
+    assert Q.library_version(checkout) == f"{base}+g{commit}.dirty"
+    # Not a checkout (an unpacked sdist): the version alone.
+    assert Q.library_version(tmp_path / "sdist") == base
+    monkeypatch.setattr(Q.shutil, "which", lambda name: None)
+    assert Q.library_version(checkout) == base
+
+    # The rows record it.
+    monkeypatch.setattr(Q, "library_version", lambda root=None: "9.9+gabc")
+    results = tmp_path / "quality.csv"
+    Q.run("digits", ["random"], [0], [0], results, tmp_path / "cache",
+          log=lambda message: None)
+    assert [row["version"] for row in Q.read_rows(results)] == ["9.9+gabc"]
