@@ -1020,3 +1020,26 @@ def test_user_guide_says_text_spelling_numbers_is_refused_and_how_to_convert():
         assert container in errors.split("text that spells numbers")[1][:600]
     for call in suggested:
         assert f"``{call}``" in errors, call
+
+
+def test_readme_images_and_links_say_where_their_files_are():
+    """The README is the package's description on PyPI (``readme`` in
+    pyproject.toml), where a relative path is not resolved: no public URL of
+    the repository is known, so its figure showed there as a broken image
+    whose alt text did not say where the figure is.  Each relative image's
+    alt text and each relative link's text names the file, which the source
+    repository and the sdist hold."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(
+        encoding="utf-8"))["project"]
+    assert project["readme"] == "README.md"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    relative = [(image, text, target) for image, text, target in re.findall(
+        r"(!?)\[([^\]]*)\]\(([^)\s]+)\)", readme)
+        if not re.match(r"[a-z]+:|#", target)]
+    assert any(image for image, _, _ in relative)
+    for image, text, target in relative:
+        assert (ROOT / target).exists(), target
+        assert target in text, (image, text, target)
+        if image:  # it reads as a description too, not only as a path
+            assert len(text.replace(target, "").split()) >= 8, text
