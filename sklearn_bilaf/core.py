@@ -1518,14 +1518,21 @@ class _ActiveFTObjective:
         running total (an upper bound on how much any row's similarity to a
         centroid can have grown since)."""
         if self._last_C is not None and self._last_C.shape == C_work.shape:
-            step = np.sqrt(sq_norms(C_work.astype(np.float64)
-                                    - self._last_C.astype(np.float64)))
+            # A block of centroids at a time: the float64 differences of all
+            # of them were three K x d temporaries more.
+            largest = 0.0
+            for start in range(0, C_work.shape[0], _ACTIVEFT_CENTROID_BLOCK):
+                stop = start + _ACTIVEFT_CENTROID_BLOCK
+                step = np.sqrt(sq_norms(C_work[start:stop].astype(np.float64)
+                                        - self._last_C[start:stop].astype(
+                                            np.float64)))
+                largest = max(largest, float(step.max()))
             # Rounded up, the step and the running total: the bounds must
             # not be short by the rounding of either.  Late in a run the
             # steps can fall below half an ulp of the total, which a sum
             # rounded to nearest would drop.
             self._moved = math.nextafter(
-                self._moved + float(step.max()) * (1 + 1e-6), math.inf)
+                self._moved + largest * (1 + 1e-6), math.inf)
         else:
             # First call (or other centroids): every row compares with all.
             # Set up here, before the blocks run in their threads.
@@ -1633,11 +1640,11 @@ class _ActiveFTObjective:
                             top_raw, np.empty(m, dtype=np.bool_))
         return top, other, top_raw
 
-    def _centroid_terms(self, C, C_bar):
-        """log Z_k and sum_j E_jk c_bar_j, with G = C_bar C^T / tau."""
+    def _centroid_terms(self, C, C_bar, C_bar_t):
+        """log Z_k and sum_j E_jk c_bar_j, with G = C_bar C^T / tau
+        (``C_bar_t``: C_bar's C-contiguous transpose)."""
         K = C.shape[0]
         inv_tau = self.dtype.type(1.0 / self.temperature)
-        C_bar_t = np.ascontiguousarray(C_bar.T)
 
         def columns(span):
             start, stop = span
@@ -1653,9 +1660,15 @@ class _ActiveFTObjective:
 
         spans = [(s, min(K, s + self.centroid_block))
                  for s in range(0, K, self.centroid_block)]
-        parts = list(self._map(columns, spans))
-        return (np.concatenate([p[0] for p in parts]),
-                np.concatenate([p[1] for p in parts]))
+        log_z = np.empty(K)
+        # Filled part by part: the parts held until a concatenation were a
+        # second K x d array.
+        mixed = np.empty_like(C)
+        for (start, stop), (part_log_z, part_mixed) in zip(
+                spans, self._map(columns, spans), strict=True):
+            log_z[start:stop] = part_log_z
+            mixed[start:stop] = part_mixed
+        return log_z, mixed
 
     def __call__(self, theta, rows=None, c_bar=None):
         """Loss and gradient at ``theta`` (K x d, float64).
@@ -1668,14 +1681,19 @@ class _ActiveFTObjective:
         K, d = theta.shape
         norms = np.sqrt(sq_norms(theta))
         C = theta / norms[:, None]
-        C_work = C.astype(dtype)
-        C_bar = C_work if c_bar is None else np.asarray(c_bar, dtype=dtype)
-        log_z, mixed = self._centroid_terms(C_work, C_bar)
-        log_bz = (self.log_balance + log_z).astype(dtype)
-        inv_tau = dtype.type(1.0 / self.temperature)
+        # Not copied in float64: C is only read from here on.
+        C_work = C.astype(dtype, copy=False)
         # A C-contiguous transpose: OpenBLAS runs the transposed view of a
         # small operand on a threaded path that is very slow on small pools.
         C_t = np.ascontiguousarray(C_work.T)
+        if c_bar is None:
+            C_bar, C_bar_t = C_work, C_t
+        else:
+            C_bar = np.asarray(c_bar, dtype=dtype)
+            C_bar_t = np.ascontiguousarray(C_bar.T)
+        log_z, mixed = self._centroid_terms(C_work, C_bar, C_bar_t)
+        log_bz = (self.log_balance + log_z).astype(dtype)
+        inv_tau = dtype.type(1.0 / self.temperature)
         X, inv_norms = self.X, self.inv_norms
         search = self.search
         if search is not None:
@@ -1713,13 +1731,16 @@ class _ActiveFTObjective:
             w = np.exp(log_bz_i - log_den)
             weight_sums = np.bincount(winner, weights=w, minlength=K)
             w *= inv_block
+            # Rows for the block's winners only: a K-row sum per block was
+            # a K x d array (per thread) however few rows the block had.
+            hit, slot = np.unique(winner, return_inverse=True)
             # One non-zero per column: a CSC matrix scatters the weighted rows
             # into their centroids' sums in one pass over the block.
             scatter = sp.csc_matrix(
-                (w, winner.astype(np.int32), np.arange(m + 1, dtype=np.int32)),
-                shape=(K, m),
+                (w, slot.astype(np.int32), np.arange(m + 1, dtype=np.int32)),
+                shape=(hit.size, m),
             )
-            return loss, weight_sums, scatter @ X_block
+            return loss, weight_sums, hit, scatter @ X_block
 
         n_rows = X.shape[0] if rows is None else rows.size
         spans = [(s, min(n_rows, s + self.block_rows))
@@ -1727,17 +1748,26 @@ class _ActiveFTObjective:
         data_term = np.zeros((K, d))
         weight_sums = np.zeros(K)
         loss_sum = 0.0
-        for loss, weights, data in self._map(block, spans):
+        for loss, weights, hit, data in self._map(block, spans):
             loss_sum += loss
             weight_sums += weights
-            data_term += data
+            if hit.size == K:
+                data_term += data
+            else:  # the other rows had zeros added, which left them as they were
+                data_term[hit] += data
         scale = 1.0 / (n_rows * self.temperature)
-        grad_c = weight_sums[:, None] * mixed.astype(np.float64)
+        # In place from here on (the same operations on the same values):
+        # each K x d temporary is as large as the centroids.
+        grad_c = mixed.astype(np.float64, copy=False)
+        del mixed  # in float32, replaced by its float64 copy
+        grad_c *= weight_sums[:, None]
         grad_c -= data_term
         grad_c *= scale
         # Through the normalisation c = theta / |theta|.
         radial = np.einsum("kd,kd->k", C, grad_c)
-        grad_theta = (grad_c - C * radial[:, None]) / norms[:, None]
+        grad_theta = grad_c
+        grad_theta -= np.multiply(C, radial[:, None], out=data_term)
+        grad_theta /= norms[:, None]
         return loss_sum / n_rows, grad_theta, C
 
 
@@ -2235,7 +2265,6 @@ class ActiveFTSelector(BaseCoreSelector):
         beta1, beta2, eps = 0.9, 0.999, 1e-8
         moment1 = np.zeros_like(theta)
         moment2 = np.zeros_like(theta)
-        step = np.empty_like(theta)
         losses = np.empty(self.max_iter)
         def report(t):
             # Where floor(10 t / max_iter) steps up: ten iterations evenly
@@ -2268,12 +2297,22 @@ class ActiveFTSelector(BaseCoreSelector):
                     rows = np.sort(
                         random_state.choice(n, self.batch_size, replace=False)
                     )
-                loss, grad, _ = objective(theta, rows=rows)
+                # The normalised centroids it returns are not kept: the
+                # next call makes new ones while these would be held.
+                loss, grad = objective(theta, rows=rows)[:2]
                 losses[t - 1] = loss
-                moment1 *= beta1
-                moment1 += (1 - beta1) * grad
+                # In place, the same operations in the same order: each
+                # temporary is K x d float64, as large as the centroids.  The
+                # one buffer is made here, not held through the objective.
+                step = np.empty_like(theta)
                 moment2 *= beta2
-                moment2 += (1 - beta2) * grad * grad
+                np.multiply(grad, 1 - beta2, out=step)
+                step *= grad
+                moment2 += step
+                moment1 *= beta1
+                grad *= 1 - beta1
+                moment1 += grad
+                del grad  # not held through the next call
                 # Adam with bias correction, in the usual (PyTorch) arrangement.
                 np.sqrt(moment2, out=step)
                 step /= np.sqrt(1 - beta2**t)
@@ -2281,11 +2320,16 @@ class ActiveFTSelector(BaseCoreSelector):
                 np.divide(moment1, step, out=step)
                 step *= self.learning_rate / (1 - beta1**t)
                 theta -= step
+                del step
                 self._check_finite(t, loss, moment2, theta)
                 if self.verbose and report(t):
                     self._log(f"iteration {t}/{self.max_iter}: loss {loss:.6f} "
                               f"({time.perf_counter() - tic:.1f}s)")
-        centroids = theta / np.sqrt(sq_norms(theta))[:, None]
+        # The optimiser's K x d state is let go before the picks are
+        # searched, and the centroids are normalised in place.
+        del moment1, moment2, objective
+        theta /= np.sqrt(sq_norms(theta))[:, None]
+        centroids = theta
         self.centroids_ = centroids.astype(dtype)
         # A copy: an init array given as intp would be the parameter itself.
         self.init_indices_ = np.array(init, dtype=np.intp)
