@@ -1332,6 +1332,9 @@ def _non_numeric_hint(X, name="X"):
                 "the bilaf command reads). ")
     if _frame_dtypes(X) is not None:
         return _non_numeric_columns_hint(X, name)
+    records = _mapping_rows_hint(X, name)
+    if records:
+        return records
     # By shape: a polars Series has no ndim.
     shape = getattr(X, "shape", None)
     if isinstance(shape, tuple) and len(shape) == 1:
@@ -1369,6 +1372,37 @@ def _non_numeric_hint(X, name="X"):
                 return (f"{name}[{start + row}, {column}] is {shown}, not a "
                         "number: pass numeric features only. ")
     return ""
+
+
+def _mapping_rows_hint(X, name="X"):
+    """For rows given as mappings (a list of dicts, records read from JSON,
+    say), which row is one and how to make an array of them; else "".
+
+    numpy reads each dict as one object, whose conversion failed with
+    "float() argument must be ... not 'dict'": neither the rows' kind nor
+    the fix, an order of the keys that every row follows.
+    """
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return ""
+        # pandas makes one column of dicts of an array of them.
+        frame = f"pd.DataFrame(list({name}))"
+    elif isinstance(X, abc.Sequence) and not isinstance(X, str | bytes):
+        frame = f"pd.DataFrame({name})"
+    else:
+        return ""
+    # An error path only: a Python loop over the rows is no cost here.
+    found = next(((i, row) for i, row in enumerate(X)
+                  if isinstance(row, abc.Mapping)), None)
+    if found is None:
+        return ""
+    i, row = found
+    return (f"{name}[{i}] is a {type(row).__name__} (a mapping of feature "
+            "names to values), not a row of numbers: pass "
+            f"{frame}, one column per key (pandas lines the rows up by "
+            "key), or an array of the values with the keys in a fixed "
+            f"order, keys = list({name}[{i}]) and "
+            f"np.array([[row[key] for key in keys] for row in {name}]). ")
 
 
 def _non_numeric_columns_hint(X, name="X"):

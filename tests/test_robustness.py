@@ -4218,3 +4218,55 @@ def test_mapping_with_array_protocol_is_read_through_it():
     np.testing.assert_array_equal(
         RandomSelector(4, random_state=0).fit(columns).selected_indices_,
         RandomSelector(4, random_state=0).fit(X).selected_indices_)
+
+
+def test_list_of_dict_rows_is_named_with_what_to_pass():
+    """A list of dicts, one per row (records read from JSON, say), failed
+    numpy's conversion ("float() argument must be a string or a real
+    number, not 'dict'"), which said neither that the rows were mappings
+    nor how to make an array of them with the keys in a fixed order."""
+    from sklearn_bilaf.core import (
+        isolation_radii,
+        least_isolated_rows,
+        nearest_unused,
+    )
+    from sklearn_bilaf.pseudo_classes import (
+        PseudoClass,
+        assign_pseudo_classes,
+        outside_distances,
+    )
+
+    X = _blobs(30, d=3)
+    records = [{"a": a, "b": b, "c": c} for a, b, c in X.tolist()]
+    calls = [
+        ("X", lambda values: BiLAFSampler(4, random_state=0).fit(values)),
+        ("X", lambda values: RandomSelector(4, random_state=0).fit(values)),
+        ("X", lambda values: TypiClustSelector(4, random_state=0).fit(values)),
+        ("X", lambda values: IDCDenoiser().fit(values)),
+        ("X", lambda values: nearest_unused(values, X[:2])),
+        ("centres", lambda values: nearest_unused(X, values)),
+        ("X", isolation_radii),
+        ("X", lambda values: least_isolated_rows(values, 0.1)),
+        ("X", lambda values: assign_pseudo_classes(values, [0, 1])),
+        ("rows", lambda values: outside_distances(values, 0, X[:2],
+                                                  "euclidean")),
+        ("core_rows", lambda values: outside_distances(X, 0, values[:2],
+                                                       "euclidean")),
+        ("X", lambda values: PseudoClass(0, np.arange(30), 0, values,
+                                         "euclidean")),
+    ]
+    for name, call in calls:
+        for values in (records, tuple(records), np.array(records)):
+            with pytest.raises(TypeError) as info:
+                call(values)
+            message = str(info.value)
+            assert re.search(rf"{name}\[0\] is a dict \(a mapping of feature "
+                             r"names to values\), not a row of numbers",
+                             message), (name, message)
+            # list(X) for an array of dicts, of which pandas makes one
+            # column of dicts (PseudoClass sees a list as that array).
+            assert re.search(rf"pass pd\.DataFrame\((list\({name}\)|{name})\), "
+                             "one column per key", message), (name, message)
+            assert (f"keys = list({name}[0]) and np.array([[row[key] for key "
+                    f"in keys] for row in {name}])") in message, (name, message)
+            assert "in a fixed order" in message, (name, message)
