@@ -12,6 +12,7 @@ selectors do over columns.
 import io
 import math
 import os
+import re
 import warnings
 from collections import abc, deque
 from contextlib import contextmanager
@@ -1084,9 +1085,17 @@ def _clearer_conversion_error(X, exc, name="X"):
                 "the feature extractor that produced them." + _float16_hint(X, name))
         return _non_finite_error(nan_rows, inf_rows, X, name)
     shape = getattr(X, "shape", None)
+    if message.startswith("Found array with 0 "):
+        return _empty_pool_error(message, name)
     if "got 1D array" in message:
         # scikit-learn's message quotes the whole array (thousands of values).
         shape = shape if shape is not None else np.shape(X)
+        if tuple(shape) == (0,):
+            # Reshaped as advised below, it would be a pool of no rows.
+            return ValueError(
+                f"{name} is empty (shape (0,)): pass a pool of at least one "
+                "sample, a 2-D array of shape (n_samples, n_features)."
+            )
         return ValueError(
             f"X is 1-D (shape {tuple(shape)}); the selection needs a 2-D array, "
             "one row per sample and one column per feature. Reshape your data: "
@@ -1119,6 +1128,27 @@ def _clearer_conversion_error(X, exc, name="X"):
             + "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None
+
+
+def _empty_pool_error(message, name="X"):
+    """scikit-learn's error for a pool of no sample or no feature
+    (``message``), saying which X lacks and what to pass.  Its wording is
+    kept in front: scikit-learn's estimator checks match it."""
+    found = re.search(r"shape=\((\d+), (\d+)\)", message)
+    if found is None:
+        return None
+    n_samples, n_features = (int(size) for size in found.groups())
+    if n_features == 0 and n_samples:
+        # [[]], or the columns of a table all left out by a selection.
+        what = (f"{name} has {counted(n_samples, 'row')} but no columns "
+                "(features); pass the embeddings, a 2-D array of shape "
+                "(n_samples, n_features) with at least one feature.")
+    else:
+        # A filter (or a split) that kept no row, usually.
+        what = (f"{name} has no rows, so no sample to select; pass a pool of "
+                "at least one sample (if the pool was filtered, check that "
+                "the filter kept some rows).")
+    return ValueError(f"{message.rstrip('.')}: {what}")
 
 
 def _frame_as_floats(X):

@@ -253,6 +253,13 @@ def _checked_isolation_pool(X):
             f"X must be a 2-D array of shape (n_samples, n_features); got "
             f"{X.ndim}-D. Use X.reshape(1, -1) for one sample, "
             "X.reshape(-1, 1) for one feature.")
+    if X.shape[1] == 0:
+        # numpy's "zero-size array to reduction operation" before, or, for
+        # a small share, the rows kept as if compared.
+        raise ValueError(
+            f"X has no features (shape {X.shape}): pass embeddings with at "
+            "least one column."
+        )
     if X.dtype.kind == "f":
         _check_finite_in_chunks(X)
     return X
@@ -314,6 +321,12 @@ def least_isolated_rows(X, share, n_keep_at_least=1):
         The row numbers kept, ascending.
     """
     X = _checked_isolation_pool(X)
+    if X.shape[0] == 0:
+        # No row to keep, whatever n_keep_at_least: an empty result before.
+        raise ValueError(
+            f"X has no rows (shape {X.shape}): pass a pool of at least one "
+            "sample."
+        )
     # A duration is an Integral to numpy, not a share.
     if (isinstance(share, bool | np.bool_ | np.timedelta64)
             or not isinstance(share, Real)):

@@ -192,6 +192,14 @@ def _as_rows(X, owner):
             f"{owner} got a scalar as X: pass a 2-D array or DataFrame of "
             "shape (n_samples, n_features), one row per sample."
         )
+    if not hasattr(X, "shape") and len(X) == 0:
+        # scikit-learn reads a list's first row for the feature count: an
+        # IndexError ("list index out of range") for an empty one.
+        raise ValueError(
+            f"{owner} got an empty X ({X!r}): pass a pool of at least one "
+            "sample, a 2-D array or DataFrame of shape (n_samples, "
+            "n_features)."
+        )
     # 1-D X passes, as a list always did: a sampler pipeline that embeds
     # texts takes them as an array or a Series too, and a sampler of
     # numbers refuses 1-D X itself, saying how to reshape it.

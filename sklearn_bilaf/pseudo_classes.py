@@ -409,6 +409,13 @@ def outside_distances(rows, own_label, core_rows, metric):
             "features (columns), and at least one core; got shapes "
             f"{rows.shape} and {core_rows.shape}."
         )
+    if rows.shape[1] == 0:
+        # Every distance 0 and the lowest other class, as if compared.
+        raise ValueError(
+            "rows and core_rows have no features (shapes "
+            f"{rows.shape} and {core_rows.shape}): pass embeddings with at "
+            "least one column."
+        )
     n, n_cores = rows.shape[0], core_rows.shape[0]
     labels = (None if np.asarray(own_label).dtype.kind == "b"
               else whole_numbers(own_label))
@@ -718,6 +725,12 @@ class PseudoClass:
                     f"X must hold the rows of the {counted(n, 'member')}, an "
                     "array of "
                     f"shape ({n}, n_features); got shape {X.shape}."
+                )
+            if X.shape[1] == 0:
+                # Every distance 0, which the stages ranked as if compared.
+                raise ValueError(
+                    f"X has no features (shape {X.shape}): pass embeddings "
+                    "with at least one column."
                 )
             if check:
                 refuse_unusable(X)

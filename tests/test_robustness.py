@@ -4270,3 +4270,97 @@ def test_list_of_dict_rows_is_named_with_what_to_pass():
             assert (f"keys = list({name}[0]) and np.array([[row[key] for key "
                     f"in keys] for row in {name}])") in message, (name, message)
             assert "in a fixed order" in message, (name, message)
+
+
+def _empty_pools():
+    """Pools without a sample or without a feature, with what the error
+    must say (scikit-learn's "Found array with 0 feature(s)" said neither
+    which was missing in X as given nor what to pass)."""
+    return [
+        ([[]], r"0 feature\(s\) \(shape=\(1, 0\)\) while a minimum of 1 is "
+         r"required by \w+: X has 1 row but no columns \(features\); pass "
+         r"the embeddings, .* at least one feature"),
+        (np.empty((3, 0)), r"0 feature\(s\) \(shape=\(3, 0\)\) while a "
+         r"minimum of 1 is required by \w+: X has 3 rows but no columns"),
+        (np.empty((0, 4)), r"0 sample\(s\) \(shape=\(0, 4\)\) while a minimum "
+         r"of 1 is required by \w+: X has no rows, so no sample to select; "
+         r"pass a pool of at least one sample"),
+        ([], r"^X is empty \(shape \(0,\)\): pass a pool of at least one "
+         r"sample"),
+    ]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(1, random_state=0),
+    lambda: ActiveFTSelector(1, random_state=0),
+    lambda: KMeansSelector(1, random_state=0),
+    lambda: FarthestPointSelector(1, random_state=0),
+    lambda: RandomSelector(1, random_state=0),
+    lambda: ProbCoverSelector(1, random_state=0),
+    lambda: TypiClustSelector(1, random_state=0),
+    lambda: IDCDenoiser(),
+    lambda: DistanceDenoiser(),
+], ids=["BiLAFSampler", "ActiveFT", "KMeans", "FarthestPoint", "Random",
+        "ProbCover", "TypiClust", "IDCDenoiser", "DistanceDenoiser"])
+def test_estimators_say_what_an_empty_pool_lacks(make):
+    """A pool with no sample or no feature got scikit-learn's bare "Found
+    array with 0 feature(s) (shape=(1, 0)) while a minimum of 1 is
+    required" (its wording is kept: scikit-learn's estimator checks match
+    it), and [] the 1-D advice X.reshape(-1, 1), which gives a pool of no
+    rows."""
+    for X, message in _empty_pools():
+        with pytest.raises(ValueError, match=message):
+            make().fit(X)
+    for X, message in _empty_pools()[:3]:
+        with pytest.raises(ValueError, match=message):
+            BoundarySelector().fit(X, np.zeros(len(X), dtype=int))
+
+
+def test_meta_estimators_say_an_empty_list_is_empty():
+    """SubsetResampler and LabelBudgetClassifier failed on an empty list
+    with scikit-learn's IndexError ("list index out of range"), reading its
+    first row for the feature count."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    for call in (
+            lambda X: SubsetResampler(BiLAFSampler(1)).fit_resample(X),
+            lambda X: LabelBudgetClassifier(BiLAFSampler(1),
+                                            LogisticRegression()).fit(
+                                                X, np.zeros(len(X))),
+    ):
+        with pytest.raises(ValueError, match=r"got an empty X \(\[\]\): pass "
+                           r"a pool of at least one sample"):
+            call([])
+        for X, message in _empty_pools()[:3]:
+            with pytest.raises(ValueError, match=message):
+                call(X)
+
+
+def test_public_functions_say_what_an_empty_pool_lacks():
+    """isolation_radii failed on a pool of no features with numpy's
+    "zero-size array to reduction operation maximum"; least_isolated_rows
+    returned its rows (or failed so for a larger share), and an empty list
+    for a pool of no rows; outside_distances and PseudoClass gave every
+    distance 0, where assign_pseudo_classes and nearest_unused refuse such
+    a pool."""
+    from sklearn_bilaf.core import isolation_radii, least_isolated_rows
+    from sklearn_bilaf.pseudo_classes import PseudoClass, outside_distances
+
+    no_features = r"has no features \(shape \(3, 0\)\): pass embeddings with " \
+                  r"at least one column"
+    for X in ([[], [], []], np.empty((3, 0))):
+        with pytest.raises(ValueError, match=r"^X " + no_features):
+            isolation_radii(X)
+        for share in (0.1, 0.5):
+            with pytest.raises(ValueError, match=r"^X " + no_features):
+                least_isolated_rows(X, share)
+        with pytest.raises(ValueError, match=r"^X " + no_features):
+            PseudoClass(0, [0, 1, 2], 0, X, "euclidean")
+        with pytest.raises(ValueError, match=r"^rows and core_rows have no "
+                           r"features \(shapes \(3, 0\) and \(2, 0\)\)"):
+            outside_distances(X, 0, np.empty((2, 0)), "euclidean")
+    with pytest.raises(ValueError, match=r"^X has no rows \(shape \(0, 4\)\): "
+                       "pass a pool of at least one sample"):
+        least_isolated_rows(np.empty((0, 4)), 0.1)
