@@ -1151,15 +1151,16 @@ def _empty_pool_error(message, name="X"):
     return ValueError(f"{message.rstrip('.')}: {what}")
 
 
-def _frame_as_floats(X):
-    """A DataFrame's values as float64, its missing values (pd.NA) as NaN.
+def _frame_as_floats(X, dtype=np.float64):
+    """A DataFrame's values as float64 (or ``dtype``), its missing values
+    (pd.NA) as NaN.
 
     Column by column: pandas' ``DataFrame.to_numpy(na_value=np.nan)`` fails
     on pd.NA in a column of objects, which ``Series.to_numpy`` reads.
     """
-    values = np.empty(X.shape, dtype=np.float64)
+    values = np.empty(X.shape, dtype=dtype)
     for j in range(X.shape[1]):
-        values[:, j] = X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan)
+        values[:, j] = X.iloc[:, j].to_numpy(dtype=dtype, na_value=np.nan)
     return values
 
 
@@ -1203,12 +1204,17 @@ def float_array(values, name="X", *, dtype=np.float64):
     try:
         array = np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        if _only_missing_values_unread(values):
+        if not _only_missing_values_unread(values):
+            raise _not_floats_error(values, exc, name) from exc
+        if not get_config()["assume_finite"]:
             # pd.NA in a frame (a nullable or object column), which numpy
             # does not read: a missing value, not text to embed.
             raise _clearer_conversion_error(
                 values, ValueError("Input X contains NaN."), name) from exc
-        raise _not_floats_error(values, exc, name) from exc
+        # Under assume_finite NaN is left unchecked, by the functions whose
+        # check it skips as by the estimators: pd.NA is given as NaN too
+        # (the functions that check NaN always refuse it then).
+        array = _frame_as_floats(values, dtype)
     refuse_text_read_as_numbers(values, name)
     return array
 

@@ -215,7 +215,9 @@ def isolation_radii(X, n_neighbors=ISOLATION_NEIGHBOURS):
         columns, or of such columns beside int8, int16, uint8, uint16 or
         bool ones, is read as the float array numpy makes of it, with the
         same results; a list, another DataFrame or an object array is
-        converted to float64 first.
+        converted to float64 first.  Finite: NaN and inf (a DataFrame's
+        missing values, ``pd.NA``, included) are refused, even under
+        ``sklearn.config_context(assume_finite=True)``.
     n_neighbors : int, default=10
         Which neighbour (capped at ``n_samples - 1``).
 
@@ -309,7 +311,7 @@ def least_isolated_rows(X, share, n_keep_at_least=1):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        The pool.
+        The pool, as for :func:`isolation_radii` (NaN and inf refused).
     share : float
         In [0, 1).
     n_keep_at_least : int, default=1
@@ -707,7 +709,9 @@ def nearest_unused(X, centres, metric="euclidean"):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        The pool, finite numbers (NaN and infinity are refused); never
+        The pool, finite numbers (NaN and infinity, a DataFrame's missing
+        values, ``pd.NA``, included, are refused, even under
+        ``sklearn.config_context(assume_finite=True)``); never
         modified nor copied whole (memory maps work), except a list, a
         DataFrame or an object array, converted to float64 first (a
         DataFrame of float32 or float16 columns, beside int8, int16,

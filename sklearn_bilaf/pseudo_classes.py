@@ -187,8 +187,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         except a list, a DataFrame or an object array, converted to
         float64 first; a DataFrame of float32 or float16 columns to the
         float array it holds, with the same results as that array),
-        finite: NaN and inf are refused with a ``ValueError``, unless
-        ``sklearn.config_context(assume_finite=True)`` is set.
+        finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
+        included) are refused with a ``ValueError``, unless
+        ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
+        is then read as NaN).
     core_indices : array-like of int, shape (n_cores,)
         Distinct core sample indices in ``0 .. n_samples - 1``, in any
         order; anything else (repeated, negative or fractional indices, a
@@ -330,10 +332,12 @@ def outside_distances(rows, own_label, core_rows, metric):
     rows : array-like of shape (n, n_features)
         Rows in the computing geometry (L2-normalised for ``"cosine"``;
         an array of numbers is read in row blocks, each converted to
-        float64, never copied whole), finite: NaN and inf, and values
-        whose squared distances overflow float64 (for ``"cosine"`` too: the
-        rows are used as given), are refused with a ``ValueError``, unless
-        ``sklearn.config_context(assume_finite=True)`` is set.
+        float64, never copied whole), finite: NaN and inf (a DataFrame's
+        missing values, ``pd.NA``, included), and values whose squared
+        distances overflow float64 (for ``"cosine"`` too: the rows are used
+        as given), are refused with a ``ValueError``, unless
+        ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
+        is then read as NaN).
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
         ``0 .. n_cores - 1``: its core is left out.
@@ -571,7 +575,8 @@ class PseudoClass:
         included) are refused with a ``ValueError`` naming their rows, and
         values whose squared distances overflow float64 with one saying
         by what to rescale, unless
-        ``sklearn.config_context(assume_finite=True)`` is set.
+        ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
+        is then read as NaN).
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1

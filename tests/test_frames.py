@@ -1038,3 +1038,77 @@ def test_pd_na_in_object_columns_is_unchecked_under_assume_finite():
             selector = RandomSelector(5, random_state=0).fit(frame)
         assert list(selector.feature_names_in_) == names
         assert selector.n_features_in_ == 4
+
+
+# NaN distances under assume_finite, the caller's responsibility there.
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_public_functions_read_pd_na_as_nan_under_assume_finite():
+    """assign_pseudo_classes, outside_distances and PseudoClass leave NaN
+    unchecked under assume_finite, as the estimators do, and say that
+    pd.NA counts as NaN there; yet pd.NA was refused ("X contains NaN")
+    whether or not it was set (by PseudoClass in a column of objects
+    only).  It is given as NaN under assume_finite now, with the results
+    of the array holding NaN; the functions that check NaN always
+    (nearest_unused, isolation_radii, least_isolated_rows) refuse it
+    still, as they refuse NaN."""
+    from sklearn_bilaf.core import (
+        isolation_radii,
+        least_isolated_rows,
+        nearest_unused,
+    )
+    from sklearn_bilaf.pseudo_classes import (
+        PseudoClass,
+        assign_pseudo_classes,
+        outside_distances,
+    )
+
+    X = _blobs(40, d=4)
+    names = ["a", "b", "c", "d"]
+    frames = {
+        "object": pd.DataFrame(X, columns=names).astype(object),
+        "Float64": pd.DataFrame(X, columns=names).astype("Float64"),
+        "Float32": pd.DataFrame(X.astype(np.float32), columns=names).astype(
+            "Float32"),
+        "Int64 beside Float64": pd.DataFrame(X, columns=names).astype(
+            "Float64").astype({"a": "Int64"}),
+    }
+    frames["Int64 beside Float64"]["a"] = pd.array(
+        np.arange(40), dtype="Int64")
+    cores = np.zeros((2, 4))
+    cores[1] = 1.0
+    calls = {
+        "assign_pseudo_classes": lambda values: assign_pseudo_classes(
+            values, [0, 9], return_outside=True),
+        "outside_distances rows": lambda values: outside_distances(
+            values, 0, cores, "euclidean"),
+        "outside_distances core_rows": lambda values: outside_distances(
+            cores, 0, values, "euclidean"),
+        "PseudoClass": lambda values: PseudoClass(
+            0, np.arange(40), 0, values, "euclidean").X,
+    }
+    for kind, frame in frames.items():
+        frame.iloc[7, 2] = pd.NA
+        # The array of the frame with NaN for pd.NA, in its dtype.
+        expected_X = np.column_stack([
+            frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            for column in names]).astype(
+                np.float32 if kind == "Float32" else np.float64)
+        for name, call in calls.items():
+            with pytest.raises(ValueError, match=r"contains NaN in 1 row "
+                               r"\(row 7\)"):
+                call(frame)
+            with sklearn.config_context(assume_finite=True):
+                got = call(frame)
+                expected = call(expected_X)
+            # A tuple of results (labels, distances, opponents) as one array.
+            np.testing.assert_allclose(np.asarray(got, dtype=np.float64),
+                                       np.asarray(expected, dtype=np.float64),
+                                       err_msg=f"{kind}, {name}")
+        with sklearn.config_context(assume_finite=True):
+            for call in (lambda values: nearest_unused(values, cores),
+                         lambda values: nearest_unused(X, values),
+                         isolation_radii,
+                         lambda values: least_isolated_rows(values, 0.1)):
+                with pytest.raises(ValueError, match=r"contains NaN in 1 row "
+                                   r"\(row 7\)"):
+                    call(frame)
