@@ -400,7 +400,11 @@ def outside_distances(rows, own_label, core_rows, metric):
             array = pool_array(values, name)
         else:
             array = np.asarray(numbers)
-        if name == "core_rows" or array.dtype.kind not in "biuf":
+        if name == "core_rows" and numbers is listed:
+            # numpy's array of a list of ints cast in its own buffer: its
+            # float64 copy held both.
+            array = _listed_as_float64(numbers, values)
+        elif name == "core_rows" or array.dtype.kind not in "biuf":
             array = float_array(numbers, name)
         arrays.append(array)
     # The rows as given: _outside_distances converts them a block at a time

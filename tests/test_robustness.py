@@ -4364,3 +4364,39 @@ def test_public_functions_say_what_an_empty_pool_lacks():
     with pytest.raises(ValueError, match=r"^X has no rows \(shape \(0, 4\)\): "
                        "pass a pool of at least one sample"):
         least_isolated_rows(np.empty((0, 4)), 0.1)
+
+
+def test_outside_distances_converts_a_list_of_int_cores_in_one_array():
+    """outside_distances read a list of ints given as core_rows into an
+    int64 array, for its checks, then cast it to a float64 copy: both at
+    its peak.  Cast in its own buffer, as the estimators and the other
+    public functions do, for the same results."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    cores = np.random.RandomState(0).randint(-50, 50, size=(20_000, 32))
+    floats = cores.astype(np.float64)
+    rows = floats[:4] + 0.5
+
+    def peak(values):
+        # One thread: the temporaries of concurrent blocks vary from run to
+        # run.
+        with threadpool_limits(1):
+            tracemalloc.start()
+            try:
+                result = outside_distances(rows, 0, values, "euclidean")
+                return result, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    outside_distances(rows, 0, cores[:200].tolist(), "euclidean")  # imports
+    expected, from_array = peak(floats)
+    got, from_list = peak(cores.tolist())
+    for got_part, expected_part in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(got_part, expected_part)
+    # The float64 array the list becomes, and no int64 one beside it.
+    extra = (from_list - from_array) / floats.nbytes
+    assert extra < 1.3, extra
