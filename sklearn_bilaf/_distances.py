@@ -271,12 +271,15 @@ def _tie_tolerance(A_sq, B_sq, slack, floor):
     return slack * (A_sq.astype(np.float64) + B_sq) + floor
 
 
-def argmin_exact(A, B, metric, *, excluded=None, origin=None):
+def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
     """Nearest row of B for every row of A, ties to the lower B row.
 
     A and B are prepared rows (see :func:`prepare`), of the same float dtype.
     ``excluded`` optionally gives, per row of A, one column of B to skip
     (``-1`` for none).  Work is chunked over A to respect ``working_memory``.
+    ``on_sq_norms``, if given, is called as ``on_sq_norms(start, stop,
+    sq)`` with the squared norms (in A's dtype) of the rows ``A[start:stop]
+    - origin`` of each chunk before they are used; it may raise.
 
     Returns the arg-min column and the distance to it (float64, directly
     evaluated).
@@ -293,6 +296,8 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None):
         stop = min(n, start + step)
         Ac = A[start:stop] - origin
         A_sq = sq_norms(Ac)
+        if on_sq_norms is not None:
+            on_sq_norms(start, stop, A_sq)
         D = sq_distances(Ac, Bc, A_sq, B_sq)
         ex = None
         if excluded is not None:
@@ -305,11 +310,12 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None):
     return arg, paired_distances(A, B, metric, arg)
 
 
-def nearest_two(A, B, metric, *, origin=None):
+def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None):
     """Nearest row of B, and nearest row of B other than that one, per row of A.
 
     One pass over ``A x B`` (chunked) for both searches; ties go to the lower
     B row and near-ties are decided on directly evaluated distances.
+    ``on_sq_norms`` is as for :func:`argmin_exact`.
 
     Returns ``first``, ``second`` (-1 when B has a single row) and the
     directly evaluated distance to ``second`` (inf when there is none).
@@ -329,6 +335,8 @@ def nearest_two(A, B, metric, *, origin=None):
         rows = rows_all[: stop - start]
         Ac = A[start:stop] - origin
         A_sq = sq_norms(Ac)
+        if on_sq_norms is not None:
+            on_sq_norms(start, stop, A_sq)
         D = Ac @ Bc.T
         # The squared distances of sq_distances, in place, and each row's
         # three smallest, in one compiled pass (no partition of D): the

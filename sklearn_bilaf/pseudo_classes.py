@@ -190,7 +190,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
         included) are refused with a ``ValueError``, unless
         ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
-        is then read as NaN).
+        is then read as NaN).  Values so large that Euclidean squared
+        distances overflow are refused either way (under ``assume_finite``,
+        found from the squared norms the search computes, without a pass of
+        its own over X).
     core_indices : array-like of int, shape (n_cores,)
         Distinct core sample indices in ``0 .. n_samples - 1``, in any
         order; anything else (repeated, negative or fractional indices, a
@@ -263,12 +266,25 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         # Rows normalised in float32 are off by ~1e-7, more than the near-ties
         # that the exact re-evaluation must decide: normalise in float64.
         dtype = np.float64
+    # Under assume_finite the values are vouched finite, not small enough:
+    # squared distances past the dtype gave wrong labels (or -1) silently.
+    # The search's squared norms of the rows minus the origin bound every
+    # value, so the rows are read again only when those say they may be too
+    # large (never for an ordinary pool).
+    watch = not check_finite and metric == "euclidean"
     try:
         centres = prepare(X[cores], metric, dtype=dtype)
     except ValueError:
         _refuse_zero_rows_of_pool(X, metric)
         raise
     origin = centres.mean(axis=0)
+    if watch:
+        if not float(np.abs(centres).max()) <= limit:
+            # The values as given (a long double one may be inf in centres).
+            _refuse_unusable(X[cores], 0, limit, pool=X)
+        origin_peak = float(np.abs(origin).max())
+        # Covers the rounding of the shift and of the squared norms.
+        rounding = 1.0 + (X.shape[1] + 2) * float(np.finfo(dtype).eps)
     n = X.shape[0]
     labels = np.empty(n, dtype=np.intp)
     opponent = np.empty(n, dtype=np.intp)
@@ -287,13 +303,28 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             except ValueError:
                 _refuse_zero_rows_of_pool(X, metric)
                 raise
-        if return_outside:
-            first, second, dist = nearest_two(rows, centres, metric, origin=origin)
-            labels[start:stop], opponent[start:stop] = first, second
-            outside[start:stop] = dist
-        else:
-            labels[start:stop] = argmin_exact(rows, centres, metric,
-                                              origin=origin)[0]
+        on_sq_norms = None
+        if watch:
+            def on_sq_norms(first, last, sq):
+                # max(|x|) <= |x - origin| + max(|origin|); False for NaN.
+                bound = math.sqrt(float(sq.max())) * rounding + origin_peak
+                if not bound <= limit:
+                    _refuse_unusable(X[start + first:start + last],
+                                     start + first, limit, pool=X)
+        # Overflow, or NaN the caller vouched against, is refused after the
+        # squared norms, before the products use them.
+        ignored = "ignore" if watch else None
+        with np.errstate(over=ignored, invalid=ignored):
+            if return_outside:
+                first, second, dist = nearest_two(rows, centres, metric,
+                                                  origin=origin,
+                                                  on_sq_norms=on_sq_norms)
+                labels[start:stop], opponent[start:stop] = first, second
+                outside[start:stop] = dist
+            else:
+                labels[start:stop] = argmin_exact(
+                    rows, centres, metric, origin=origin,
+                    on_sq_norms=on_sq_norms)[0]
 
     # Row chunks on worker threads, each product on one BLAS thread: this
     # scales better than one BLAS product at a time on all threads (the

@@ -656,6 +656,70 @@ def test_assign_pseudo_classes_refuses_values_just_past_the_limit(dtype, value):
     assert assign_pseudo_classes(X, [0, 1, 3]).tolist() == [0, 1, 0, 2, 0]
 
 
+@pytest.mark.parametrize("return_outside", [False, True])
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e19), (np.float64, 3e153)])
+def test_assign_pseudo_classes_refuses_overflow_under_assume_finite(
+        dtype, scale, return_outside):
+    """assume_finite vouches that the values are finite, not that their
+    squared distances fit the dtype: such rows gave wrong labels (or -1)
+    silently.  Refused as without it, from the squared norms the search
+    computes anyway (no pass of its own over the rows), also when only a
+    core or only a non-core row is that large."""
+    X = np.random.RandomState(0).normal(size=(300, 8))
+    cores = [0, 5, 10, 50, 100]
+    for rows in (slice(None), [7], [50]):
+        Y = X.copy()
+        Y[rows] *= scale
+        Y = Y.astype(dtype)
+        with warnings.catch_warnings(), config_context(assume_finite=True):
+            warnings.simplefilter("error", RuntimeWarning)
+            with pytest.raises(ValueError, match=r"^X has values as large as "
+                               r"[0-9.]+e\+[0-9]+, so squared distances .*"
+                               rf"overflow {np.dtype(dtype).name}\. Rescale X"):
+                assign_pseudo_classes(Y, cores, return_outside=return_outside)
+            # Cosine rows are normalised: any scale works.
+            assign_pseudo_classes(Y, cores, "cosine",
+                                  return_outside=return_outside)
+
+
+def test_assign_pseudo_classes_under_assume_finite_reads_no_more(monkeypatch):
+    """The overflow check under assume_finite reads the rows only when the
+    squared norms say a value may be past the limit: never on ordinary
+    pools, whose labels it leaves as they were."""
+    from sklearn_bilaf import pseudo_classes
+
+    calls = []
+    original = pseudo_classes._refuse_unusable
+    monkeypatch.setattr(pseudo_classes, "_refuse_unusable",
+                        lambda rows, *a, **k: calls.append(len(rows))
+                        or original(rows, *a, **k))
+    X = _blobs(0, n=3000)
+    for dtype in (np.float32, np.float64):
+        expected = assign_pseudo_classes(X.astype(dtype), [3, 70, 900],
+                                         return_outside=True)
+        calls.clear()
+        with config_context(assume_finite=True):
+            got = assign_pseudo_classes(X.astype(dtype), [3, 70, 900],
+                                        return_outside=True)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert calls == []
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e19), (np.float64, 3e153)])
+def test_sampler_refuses_overflow_under_assume_finite(dtype, scale):
+    """Under assume_finite the sampler's fit failed with "Cannot split a
+    budget of 20 over 15 pseudo-classes" or selected other samples,
+    silently: the pseudo-class stage refuses the pool, saying by what to
+    rescale it."""
+    X = (np.random.RandomState(0).normal(size=(300, 8)) * scale).astype(dtype)
+    with config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=r"^X has values as large as "
+                           r"[0-9.]+e\+[0-9]+, so squared distances .*"
+                           rf"overflow {np.dtype(dtype).name}\. Rescale X"):
+            BiLAFSampler(20, random_state=0).fit(X)
+
+
 @pytest.mark.parametrize("X, match", [
     (np.ones((5, 1), dtype=complex), "real numbers; got dtype complex128"),
     (np.ones((0, 1)), "X has no rows"),
