@@ -744,6 +744,8 @@ def validate_pool(estimator, X, *, reset=True):
             f"minimum of 1 is required by {type(estimator).__name__}: X is a "
             "DataFrame with no columns. Pass the columns of the embeddings."
         )
+    if not get_config()["assume_finite"]:
+        _refuse_past_float64(X)
     with _clearer_conversion_errors(X):
         # pd.NA as NaN: the finiteness check below names its rows, as it did
         # after scikit-learn's conversion (of a nullable frame, two float64
@@ -1653,6 +1655,31 @@ def _in_cosine_geometry(estimator):
     before normalising): the scale of X does not matter to it."""
     return (getattr(estimator, "metric", None) == "cosine"
             or getattr(type(estimator), "_normalises_rows", False))
+
+
+def _refuse_past_float64(X):
+    """Refuse values of a 2-D array wider than float64 (long double) past
+    float64's largest, before its conversion to float64 makes them inf:
+    they were named as infinite values, to be fixed in the feature
+    extractor.  NaN and inf rows in X are named first, as given.  Two
+    reductions for a pool that is fine (its other values are checked once
+    converted); nothing for any other X."""
+    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2
+            and X.size and np.finfo(X.dtype).max > np.finfo(np.float64).max):
+        return
+    largest = np.finfo(np.float64).max
+    peak = max(abs(X.max()), abs(X.min()))
+    if peak <= largest:  # False for NaN
+        return
+    nan_rows, inf_rows = _non_finite_rows(_row_blocks(X))
+    if nan_rows.size or inf_rows.size:
+        raise _non_finite_error(nan_rows, inf_rows, X)
+    shown = np.format_float_scientific(peak, precision=2, trim="-")
+    raise ValueError(
+        f"X has values as large as {shown}, past float64's largest (about "
+        f"{float(largest):.2g}), in which the selection computes. Rescale X "
+        f"(e.g. divide it by {shown}) before selecting."
+    )
 
 
 def _reject_overflowing(X, *, underflow=True):

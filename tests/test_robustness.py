@@ -1989,6 +1989,38 @@ def test_long_double_rows_that_are_zero_are_not_said_below_float64():
         assign_pseudo_classes(X, [1, 2], "cosine")
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
+                    reason="long double is float64 here")
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(5, random_state=0),
+    lambda: BiLAFSampler(5, metric="cosine", random_state=0),
+    lambda: ActiveFTSelector(5),
+    lambda: FarthestPointSelector(5, metric="cosine"),
+])
+def test_long_double_values_past_float64_are_named_as_given(make):
+    """The estimators convert a long double pool to float64, where a value
+    past float64's largest is inf: it was called an infinite value, to be
+    fixed in the feature extractor ("contains infinite values in 1 row").
+    Named as given, and what to rescale by, in every geometry (normalising
+    comes after the conversion); true NaN and inf rows as before."""
+    X = np.random.RandomState(0).normal(size=(40, 3)).astype(np.longdouble)
+    X[7, 1] = np.longdouble("-2.5e400")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"^X has values as large as "
+                           r"2\.5e\+400, past float64's largest \(about "
+                           r"1\.8e\+308\), in which the selection computes\. "
+                           r"Rescale X \(e\.g\. divide it by 2\.5e\+400\) "
+                           r"before selecting\.$"):
+            make().fit(X)
+        X[20, 0] = np.inf
+        X[30, 2] = np.nan
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                           r"\(row 30\) and infinite values in 1 row "
+                           r"\(row 20\):"):
+            make().fit(X)
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
