@@ -1652,7 +1652,12 @@ _SMALLEST_PEAK = float(np.sqrt(np.finfo(np.float64).smallest_subnormal))
 def _in_cosine_geometry(estimator):
     """True for an estimator whose distances are all cosine ones, those of
     the L2-normalised rows (tiny rows are scaled by their largest entry
-    before normalising): the scale of X does not matter to it."""
+    before normalising): the scale of X does not matter to it.  An
+    estimator made of stages says so itself (``_cosine_throughout``): its
+    own metric need not be theirs."""
+    throughout = getattr(estimator, "_cosine_throughout", None)
+    if throughout is not None:
+        return throughout()
     return (getattr(estimator, "metric", None) == "cosine"
             or getattr(type(estimator), "_normalises_rows", False))
 

@@ -33,6 +33,7 @@ from .base import (
     Count,
     Fraction,
     SubsetSamplerMixin,
+    _in_cosine_geometry,
     _is_clusterer,
     _labels_not_flags_error,
     _refuse_hidden_fit_predict,
@@ -46,7 +47,7 @@ from .base import (
 )
 from .boundary import BoundarySelector
 from .budget import allocate_budget
-from .core import BaseCoreSelector, PrecomputedSelector
+from .core import BaseCoreSelector, PrecomputedSelector, RandomSelector
 from .denoise import (
     BaseDenoiser,
     IDCDenoiser,
@@ -514,6 +515,22 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             )
 
     # -- stage resolution -------------------------------------------------
+    def _cosine_throughout(self):
+        """Whether every stage computes in the cosine geometry, for the
+        input check (see ``base._in_cosine_geometry``): the later stages
+        with ``metric="cosine"``, and a core stage that reads the pool only
+        through normalised rows, or reads no values at all.  A Euclidean
+        core stage reads the pool as given, where tiny values underflow."""
+        if self.metric != "cosine":
+            return False
+        selector = self.core_selector
+        if selector is None or not hasattr(selector, "fit"):
+            return True  # ActiveFT, or the core indices
+        if _is_clusterer(selector) and not isinstance(selector, BaseCoreSelector):
+            return False  # k-means and the like, on the pool as given
+        return (isinstance(selector, RandomSelector | PrecomputedSelector)
+                or _in_cosine_geometry(selector))
+
     def _check_stage_types(self):
         """Refuse estimators that cannot play their stage, before any work.
 

@@ -1689,6 +1689,43 @@ def test_tiny_values_are_accepted_in_cosine_geometry(make):
         np.testing.assert_array_equal(fitted.transform(tiny), tiny[expected])
 
 
+@pytest.mark.parametrize("core_selector", [
+    KMeansSelector(4), FarthestPointSelector(4), "clusterer",
+], ids=["kmeans", "fps", "clusterer"])
+def test_cosine_sampler_refuses_tiny_values_its_core_stage_cannot_take(
+        core_selector):
+    """metric="cosine" is the geometry of the pseudo-class, denoising and
+    boundary stages; a Euclidean core stage reads the pool as given, where
+    the squared distances of tiny values underflow to 0: the sampler took
+    such a pool and selected other samples than at an ordinary scale,
+    silently.  Refused as the Euclidean sampler refuses it."""
+    if core_selector == "clusterer":
+        core_selector = KMeans(4, n_init=1)
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max()
+    with pytest.raises(ValueError, match=r"^X has no value larger than "
+                       r".*underflow to 0 even in float64"):
+        BiLAFSampler(8, metric="cosine", core_selector=core_selector,
+                     random_state=0).fit(np.ldexp(X, -600))
+
+
+@pytest.mark.parametrize("core_selector", [
+    RandomSelector(4), [3, 17, 40], FarthestPointSelector(4, metric="cosine"),
+], ids=["random", "indices", "fps-cosine"])
+def test_cosine_sampler_takes_tiny_values_when_every_stage_is_cosine(
+        core_selector):
+    """Core stages that read no values, or only normalised rows, keep the
+    cosine sampler's tiny pools: the picks of the pool at an ordinary
+    scale."""
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max()
+    expected = BiLAFSampler(8, metric="cosine", core_selector=core_selector,
+                            random_state=0).fit(X).selected_indices_
+    fitted = BiLAFSampler(8, metric="cosine", core_selector=core_selector,
+                          random_state=0).fit(np.ldexp(X, -600))
+    np.testing.assert_array_equal(fitted.selected_indices_, expected)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_values_near_the_dtype_maximum_are_refused_without_numpy_warnings(dtype):
     # scikit-learn's finiteness check sums X: +max and -max made inf - inf,
