@@ -2621,6 +2621,14 @@ class FarthestPointSelector(BaseCoreSelector):
             # not cover: take the products in float64, where products of
             # float32 values never underflow.
             dtype = np.dtype(np.float64)
+        if (dtype == np.float32 and cosine
+                and 2.0 / float(scale.min()) > float(np.finfo(np.float32).max)):
+            # The products of rows whose norm is near float32's largest (past
+            # it, even: the norms are float64) with an offset between
+            # normalised rows, of norm up to 2, may overflow float32 (under
+            # assume_finite, the only way past the input check): take them
+            # in float64.
+            dtype = np.dtype(np.float64)
         float64_error += 16 * (d + 16) * (
             float(np.finfo(np.float64).smallest_subnormal)
             + (1 + max_norm) * float(np.finfo(dtype).smallest_subnormal))

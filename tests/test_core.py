@@ -1251,6 +1251,27 @@ def test_activeft_refuses_rows_whose_norm_overflows(dtype, value):
                 X.astype(np.float64) * (1.7e308 / value))
 
 
+@pytest.mark.parametrize("exponent", [120, 128])
+def test_farthest_cosine_float32_products_do_not_overflow(exponent):
+    """FarthestPointSelector(metric="cosine") normalises float32 rows in
+    float64 (their norms may be past float32's largest) but took their
+    products with the offset in float32: rows of values near float32's
+    largest overflowed there (a numpy warning, and other picks), under
+    assume_finite.  The picks of the same rows at an ordinary scale
+    (scaled by a power of two: the same normalised rows)."""
+    from sklearn.datasets import make_blobs
+
+    X = make_blobs(400, n_features=8, centers=5, random_state=0)[0]
+    X = (X / np.abs(X).max() * 0.99).astype(np.float32)
+    expected = FarthestPointSelector(n_cores=20, metric="cosine",
+                                     random_state=0).fit(X).selected_indices_
+    with warnings.catch_warnings(), config_context(assume_finite=True):
+        warnings.simplefilter("error", RuntimeWarning)
+        got = FarthestPointSelector(n_cores=20, metric="cosine",
+                                    random_state=0).fit(np.ldexp(X, exponent))
+    np.testing.assert_array_equal(got.selected_indices_, expected)
+
+
 def test_activeft_budget_caps_auto_and_rejects_larger_init():
     X = _blobs(n=2000)
     assert ActiveFTSelector(max_iter=1, random_state=0).fit(X).selected_indices_.size \
