@@ -666,9 +666,11 @@ def validate_pool(estimator, X, *, reset=True):
     float64. C-contiguous float arrays of the right dtype, including read-only
     memory maps, are returned without a copy.  NaN/inf, sparse matrices,
     complex numbers, and arrays that are not 2-D are refused with an error that
-    says what to change.  Under ``sklearn.config_context(assume_finite=True)``
-    the values are not checked (neither for NaN/inf nor for being so large
-    that squared distances overflow).
+    says what to change, as are values so large (or all so small) that
+    squared distances between rows overflow (or underflow), except for an
+    estimator whose distances are all cosine ones, of the normalised rows.
+    Under ``sklearn.config_context(assume_finite=True)`` the values are not
+    checked (neither for NaN/inf nor for their size).
 
     Parameters
     ----------
@@ -787,7 +789,11 @@ def validate_pool(estimator, X, *, reset=True):
             # "invalid value") for finite values near the dtype's maximum.
             with np.errstate(over="ignore", invalid="ignore"):
                 assert_all_finite(X_valid, input_name="X")
-            _reject_overflowing(X_valid, underflow=not _in_cosine_geometry(estimator))
+            # Cosine stages normalise the rows (scaled by their largest
+            # entry when the squared norm over- or underflows): neither
+            # limit applies to them.
+            if not _in_cosine_geometry(estimator):
+                _reject_overflowing(X_valid)
     refuse_text_read_as_numbers(X)
     return X_valid
 
@@ -947,8 +953,8 @@ def _frame_checked_in_blocks(estimator, X):
                 return None
             peak = max(peak, abs(low), abs(high))
         limit = float(np.sqrt(np.finfo(dtype).max / (4.0 * X.shape[1])))
-        if peak > limit or (not _in_cosine_geometry(estimator)
-                            and 0.0 < peak < _SMALLEST_PEAK):
+        if not _in_cosine_geometry(estimator) and (
+                peak > limit or 0.0 < peak < _SMALLEST_PEAK):
             return None
     # The frame's feature count and names, checked as validate_pool does.
     # Its values are neither converted nor checked here, so scikit-learn's
@@ -1687,14 +1693,13 @@ def _refuse_past_float64(X):
     )
 
 
-def _reject_overflowing(X, *, underflow=True):
+def _reject_overflowing(X):
     """Refuse values so large that squared distances between rows overflow,
-    or (with ``underflow``) so small (all of them) that they underflow
-    float64."""
+    or so small (all of them) that they underflow float64."""
     if X.size == 0:
         return
     peak = max(abs(float(X.max())), abs(float(X.min())))
-    if underflow and 0.0 < peak < _SMALLEST_PEAK:
+    if 0.0 < peak < _SMALLEST_PEAK:
         raise ValueError(
             f"X has no value larger than {peak:.3g} in absolute value, so "
             "squared distances between its rows underflow to 0 even in float64 "

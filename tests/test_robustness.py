@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
+from sklearn.ensemble import IsolationForest
 
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.baselines import ProbCoverSelector, TypiClustSelector
@@ -1689,6 +1690,60 @@ def test_tiny_values_are_accepted_in_cosine_geometry(make):
         np.testing.assert_array_equal(fitted.transform(tiny), tiny[expected])
 
 
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(8, metric="cosine", random_state=0),
+    lambda: BiLAFSampler(8, metric="cosine", core_selector=RandomSelector(4),
+                         denoiser=DensityDenoiser(), random_state=0),
+    lambda: BiLAFSampler(8, metric="cosine", core_selector=[3, 17, 40],
+                         denoiser=DistanceDenoiser(),
+                         boundary_selector=BoundarySelector(strategy="one-shot"),
+                         random_state=0),
+    lambda: BiLAFSampler(8, metric="cosine", core_selector=FarthestPointSelector(
+        4, metric="cosine"), denoiser=IsolationForest(random_state=0),
+                         random_state=0),
+    lambda: ActiveFTSelector(5, random_state=0),
+    lambda: ActiveFTSelector(5, init="k-means", exclude_isolated="auto",
+                             random_state=0),
+    lambda: FarthestPointSelector(5, metric="cosine", random_state=0),
+    lambda: ProbCoverSelector(5, metric="cosine", random_state=0),
+], ids=["sampler", "random-density", "indices-distance-oneshot",
+        "fps-isolationforest", "activeft", "activeft-kmeans", "fds",
+        "probcover"])
+@pytest.mark.parametrize("dtype, exponents", [(np.float64, (600, 1000)),
+                                              (np.float32, (100, 120))])
+def test_huge_values_are_accepted_in_cosine_geometry(make, dtype, exponents):
+    """Every stage of these normalises the rows (rows whose squared norm
+    overflows are scaled by their largest entry first) or reads no values:
+    a pool of huge values has the picks of the same pool at an ordinary
+    scale (a power of two: the same normalised rows), where it was refused
+    by the Euclidean limit on squared distances."""
+    X = _blobs(60, d=4)
+    X = (X / np.abs(X).max()).astype(dtype)
+    fitted = make().fit(X)
+    expected = fitted.selected_indices_
+    score = fitted.score(X) if hasattr(fitted, "score") else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for exponent in exponents:
+            huge = np.ldexp(X, exponent)
+            assert huge.dtype == dtype and np.isfinite(huge).all()
+            fitted = make().fit(huge)
+            np.testing.assert_array_equal(fitted.selected_indices_, expected)
+            np.testing.assert_array_equal(fitted.transform(huge), huge[expected])
+            if score is not None:
+                assert fitted.score(huge) == pytest.approx(score)
+
+
+def test_cosine_sampler_refuses_huge_values_its_core_stage_cannot_take():
+    """A Euclidean core stage reads the pool as given: values whose squared
+    distances overflow are refused, as by the Euclidean sampler."""
+    X = _blobs(60, d=4)
+    with pytest.raises(ValueError, match=r"^X has values as large as .*, so "
+                       r"squared distances between its rows overflow float64"):
+        BiLAFSampler(8, metric="cosine", core_selector=KMeansSelector(4),
+                     random_state=0).fit(X * 1e200)
+
+
 @pytest.mark.parametrize("core_selector", [
     KMeansSelector(4), FarthestPointSelector(4), "clusterer",
 ], ids=["kmeans", "fps", "clusterer"])
@@ -2121,6 +2176,7 @@ def test_transform_on_a_different_number_of_rows_is_refused():
 SELECT = """
 import numpy as np
 from sklearn.datasets import make_blobs
+from sklearn.ensemble import IsolationForest
 from sklearn.ensemble import IsolationForest
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.core import KMeansSelector
