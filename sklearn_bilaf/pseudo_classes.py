@@ -117,6 +117,26 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
                           rescale, fix, metric)
 
 
+def _watch_norms(origin, limit, n_features, dtype, refuse):
+    """An ``on_sq_norms`` for the nearest-core searches (see
+    ``argmin_exact``) under assume_finite, which vouches that the values are
+    finite, not that their squared distances fit the dtype: it calls
+    ``refuse(start, stop)`` for rows whose squared norms, shifted to
+    ``origin``, do not bound their values below ``limit`` (``refuse``
+    decides on the values themselves).  Never for an ordinary pool: no pass
+    of its own over the rows."""
+    origin_peak = float(np.abs(origin).max())
+    # Covers the rounding of the shift and of the squared norms.
+    rounding = 1.0 + (n_features + 2) * float(np.finfo(dtype).eps)
+
+    def on_sq_norms(start, stop, sq):
+        # max(|x|) <= |x - origin| + max(|origin|); False for NaN.
+        if not math.sqrt(float(sq.max())) * rounding + origin_peak <= limit:
+            refuse(start, stop)
+
+    return on_sq_norms
+
+
 def _unusable_error(pool, start, name, rescale, fix, metric="euclidean"):
     """The error for ``pool[start:]``, which holds NaN, inf or values whose
     squared distances overflow: its rows with NaN and those with inf, named
@@ -282,9 +302,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         if not float(np.abs(centres).max()) <= limit:
             # The values as given (a long double one may be inf in centres).
             _refuse_unusable(X[cores], 0, limit, pool=X)
-        origin_peak = float(np.abs(origin).max())
-        # Covers the rounding of the shift and of the squared norms.
-        rounding = 1.0 + (X.shape[1] + 2) * float(np.finfo(dtype).eps)
+        watch = _watch_norms(
+            origin, limit, X.shape[1], dtype,
+            lambda start, stop: _refuse_unusable(X[start:stop], start, limit,
+                                                 pool=X))
     n = X.shape[0]
     labels = np.empty(n, dtype=np.intp)
     opponent = np.empty(n, dtype=np.intp)
@@ -306,11 +327,7 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         on_sq_norms = None
         if watch:
             def on_sq_norms(first, last, sq):
-                # max(|x|) <= |x - origin| + max(|origin|); False for NaN.
-                bound = math.sqrt(float(sq.max())) * rounding + origin_peak
-                if not bound <= limit:
-                    _refuse_unusable(X[start + first:start + last],
-                                     start + first, limit, pool=X)
+                watch(start + first, start + last, sq)
         # Overflow, or NaN the caller vouched against, is refused after the
         # squared norms, before the products use them.
         ignored = "ignore" if watch else None
@@ -366,9 +383,11 @@ def outside_distances(rows, own_label, core_rows, metric):
         float64, never copied whole), finite: NaN and inf (a DataFrame's
         missing values, ``pd.NA``, included), and values whose squared
         distances overflow float64 (for ``"cosine"`` too: the rows are used
-        as given), are refused with a ``ValueError``, unless
-        ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
-        is then read as NaN).
+        as given), are refused with a ``ValueError``; under
+        ``sklearn.config_context(assume_finite=True)`` NaN and inf are not
+        looked for (``pd.NA`` is then read as NaN) and the overflowing
+        values still are refused, found from the squared norms the search
+        computes (without a pass of its own over the rows).
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
         ``0 .. n_cores - 1``: its core is left out.
@@ -474,35 +493,52 @@ def outside_distances(rows, own_label, core_rows, metric):
             f"own_label must be pseudo-class numbers in [0, {n_cores - 1}] "
             f"(one per row of core_rows); got {np.ravel(outside)[:5].tolist()}."
         )
-    if not get_config()["assume_finite"]:
-        # NaN or inf rows, or squares past float64, gave NaN distances and
-        # an arbitrary opponent, silently.  Cosine rows are used as given
-        # (normalised by the caller), so the limit is the same.
-        limit = math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
-        both = "rows and core_rows"
-        if rows.dtype.kind == "f":
-            # Whole numbers are finite, and far below the limit.
-            _refuse_unusable(
-                rows, 0, limit, "rows", both,
-                fix=lambda n: (
-                    f"Drop {'that row (and its' if n == 1 else 'those rows (and their'}"
-                    " own_label, if one per row) or fix the feature extractor "
-                    f"that produced {'it' if n == 1 else 'them'}."),
-                metric=metric)
-        # Not "drop those rows": a core's position is its class number, so
-        # dropping one would give the classes after it other numbers.
+    # NaN or inf rows, or squares past float64, gave NaN distances and an
+    # arbitrary opponent, silently.  Cosine rows are used as given
+    # (normalised by the caller), so the limit is the same.
+    limit = math.sqrt(np.finfo(np.float64).max / (4.0 * max(1, rows.shape[1])))
+    both = "rows and core_rows"
+
+    def refuse_rows(start, stop):
         _refuse_unusable(
-            core_rows, 0, limit, "core_rows", both,
+            rows[start:stop], start, limit, "rows", both,
             fix=lambda n: (
-                f"Fix the feature extractor that produced "
-                f"{'it' if n == 1 else 'them'}: a core cannot be dropped, as "
-                "own_label and opponent number the classes by the position of "
-                "their core."),
-            metric=metric)
-    return _outside_distances(rows, labels, core_rows, metric)
+                f"Drop {'that row (and its' if n == 1 else 'those rows (and their'}"
+                " own_label, if one per row) or fix the feature extractor "
+                f"that produced {'it' if n == 1 else 'them'}."),
+            pool=rows, metric=metric)
+
+    # Whole numbers are finite, and far below the limit.
+    check_rows = rows.dtype.kind == "f"
+    watch = None
+    if not get_config()["assume_finite"]:
+        if check_rows:
+            refuse_rows(0, rows.shape[0])
+    elif check_rows:
+        # Values past the limit, from the squared norms the search computes.
+        # The origin _outside_distances shifts the rows to.
+        origin = np.asarray(core_rows, dtype=np.float64).mean(axis=0)
+        watch = _watch_norms(origin, limit, rows.shape[1], np.float64,
+                             refuse_rows)
+    # Not "drop those rows": a core's position is its class number, so
+    # dropping one would give the classes after it other numbers.  A few
+    # rows: checked under assume_finite too, as the bound above needs.
+    _refuse_unusable(
+        core_rows, 0, limit, "core_rows", both,
+        fix=lambda n: (
+            f"Fix the feature extractor that produced "
+            f"{'it' if n == 1 else 'them'}: a core cannot be dropped, as "
+            "own_label and opponent number the classes by the position of "
+            "their core."),
+        metric=metric)
+    if watch is None:
+        return _outside_distances(rows, labels, core_rows, metric)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _outside_distances(rows, labels, core_rows, metric,
+                                  on_sq_norms=watch)
 
 
-def _outside_distances(rows, labels, core_rows, metric):
+def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None):
     """:func:`outside_distances` on arguments already checked (the callers'
     own, made from a validated pool): finite rows of real numbers (float32,
     float64 or integers), finite float32 or float64 cores in the same
@@ -514,7 +550,8 @@ def _outside_distances(rows, labels, core_rows, metric):
     the nearest-core decisions and the distances do not depend on the
     blocks (near-ties are re-decided and the distances evaluated directly).
     float32 cores are converted to float64 (exactly): the results are those
-    of the converted cores.
+    of the converted cores.  ``on_sq_norms`` is as for ``argmin_exact``,
+    with row numbers of ``rows``.
     """
     # Every caller passes float64 cores, which this leaves as they are.
     # float32 ones were shifted to their mean in float32, a rounding the
@@ -530,12 +567,17 @@ def _outside_distances(rows, labels, core_rows, metric):
     step = _chunk_length(rows, n_cores, 8, 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
+        block_norms = None
+        if on_sq_norms is not None:
+            def block_norms(first, last, sq, start=start):
+                on_sq_norms(start + first, start + last, sq)
         opponent[start:stop], distance[start:stop] = argmin_exact(
             np.asarray(rows[start:stop], dtype=np.float64),
             core_rows,
             metric,
             excluded=np.ascontiguousarray(excluded[start:stop]),
             origin=origin,
+            on_sq_norms=block_norms,
         )
     return distance, opponent
 

@@ -706,6 +706,30 @@ def test_assign_pseudo_classes_under_assume_finite_reads_no_more(monkeypatch):
         assert calls == []
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("rows", ["all", "one", "core"])
+def test_outside_distances_refuses_overflow_under_assume_finite(metric, rows):
+    """assume_finite vouches that the values are finite, not that their
+    squared distances fit float64: NaN distances and arbitrary opponents,
+    silently.  Refused as without it (the rows are used as given for
+    "cosine" too), from the squared norms the search computes anyway."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    X = np.random.RandomState(0).normal(size=(20, 5))
+    cores = X[[0, 5, 10]].copy()
+    if rows == "core":
+        cores[1] *= 1e200
+    else:
+        X[slice(None) if rows == "all" else 7] *= 1e200
+    name = "core_rows" if rows == "core" else "rows"
+    with warnings.catch_warnings(), config_context(assume_finite=True):
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=rf"^{name} has values as large as "
+                           r"[0-9.]+e\+[0-9]+, so squared distances .*overflow "
+                           r"float64\. Rescale rows and core_rows"):
+            outside_distances(X, 0, cores, metric)
+
+
 @pytest.mark.parametrize("dtype, scale", [(np.float32, 1e19), (np.float64, 3e153)])
 def test_sampler_refuses_overflow_under_assume_finite(dtype, scale):
     """Under assume_finite the sampler's fit failed with "Cannot split a
