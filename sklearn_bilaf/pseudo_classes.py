@@ -209,11 +209,12 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         float array it holds, with the same results as that array),
         finite: NaN and inf (a DataFrame's missing values, ``pd.NA``,
         included) are refused with a ``ValueError``, unless
-        ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
-        is then read as NaN).  Values so large that Euclidean squared
-        distances overflow are refused either way (under ``assume_finite``,
-        found from the squared norms the search computes, without a pass of
-        its own over X).
+        ``sklearn.config_context(assume_finite=True)`` is set: then no
+        pass of its own looks for them (``pd.NA`` is read as NaN), but
+        those that reach the squared norms the nearest-core search computes
+        anyway are refused all the same.  Values so large that Euclidean
+        squared distances overflow are refused either way (under
+        ``assume_finite``, found from those squared norms).
     core_indices : array-like of int, shape (n_cores,)
         Distinct core sample indices in ``0 .. n_samples - 1``, in any
         order; anything else (repeated, negative or fractional indices, a
@@ -384,10 +385,10 @@ def outside_distances(rows, own_label, core_rows, metric):
         missing values, ``pd.NA``, included), and values whose squared
         distances overflow float64 (for ``"cosine"`` too: the rows are used
         as given), are refused with a ``ValueError``; under
-        ``sklearn.config_context(assume_finite=True)`` NaN and inf are not
-        looked for (``pd.NA`` is then read as NaN) and the overflowing
-        values still are refused, found from the squared norms the search
-        computes (without a pass of its own over the rows).
+        ``sklearn.config_context(assume_finite=True)`` no pass of its own
+        looks for them (``pd.NA`` is read as NaN), but NaN, inf and
+        overflowing values that reach the squared norms the search
+        computes anyway are refused all the same.
     own_label : int or array-like of int of shape (n,)
         The pseudo-class of the rows (one for all, or one per row), in
         ``0 .. n_cores - 1``: its core is left out.
