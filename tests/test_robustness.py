@@ -5,6 +5,7 @@ that include every core; every invalid input must be refused with an error
 that names the problem and says what to change (checked by content here).
 """
 
+import functools
 import json
 import os
 import re
@@ -4158,16 +4159,22 @@ def _containers_of_rows(X):
     ]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: BiLAFSampler(4, random_state=0),
-    lambda: ActiveFTSelector(4, random_state=0),
-    lambda: KMeansSelector(4, random_state=0),
-    lambda: FarthestPointSelector(4, random_state=0),
-    lambda: RandomSelector(4, random_state=0),
-    lambda: ProbCoverSelector(4, random_state=0),
-    lambda: TypiClustSelector(4, random_state=0),
-], ids=["BiLAFSampler", "ActiveFT", "KMeans", "FarthestPoint", "Random",
-        "ProbCover", "TypiClust"])
+#: The sampler and every core selector, by name, for n samples.
+_SELECTORS = {
+    "BiLAFSampler": BiLAFSampler, "ActiveFT": ActiveFTSelector,
+    "KMeans": KMeansSelector, "FarthestPoint": FarthestPointSelector,
+    "Random": RandomSelector, "ProbCover": ProbCoverSelector,
+    "TypiClust": TypiClustSelector,
+}
+
+
+def _selector_params(n):
+    """``pytest.param``s of factories of :data:`_SELECTORS` selecting n."""
+    return [pytest.param(functools.partial(cls, n, random_state=0), id=name)
+            for name, cls in _SELECTORS.items()]
+
+
+@pytest.mark.parametrize("make", _selector_params(4))
 def test_estimators_name_dicts_sets_and_iterators_and_what_to_pass(make):
     """A dict, a set, a dict view or a generator of rows failed numpy's
     conversion ("float() argument must be a string or a real number, not
@@ -4415,18 +4422,10 @@ def _empty_pools():
     ]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: BiLAFSampler(1, random_state=0),
-    lambda: ActiveFTSelector(1, random_state=0),
-    lambda: KMeansSelector(1, random_state=0),
-    lambda: FarthestPointSelector(1, random_state=0),
-    lambda: RandomSelector(1, random_state=0),
-    lambda: ProbCoverSelector(1, random_state=0),
-    lambda: TypiClustSelector(1, random_state=0),
-    lambda: IDCDenoiser(),
-    lambda: DistanceDenoiser(),
-], ids=["BiLAFSampler", "ActiveFT", "KMeans", "FarthestPoint", "Random",
-        "ProbCover", "TypiClust", "IDCDenoiser", "DistanceDenoiser"])
+@pytest.mark.parametrize("make", _selector_params(1) + [
+    pytest.param(IDCDenoiser, id="IDCDenoiser"),
+    pytest.param(DistanceDenoiser, id="DistanceDenoiser"),
+])
 def test_estimators_say_what_an_empty_pool_lacks(make):
     """A pool with no sample or no feature got scikit-learn's bare "Found
     array with 0 feature(s) (shape=(1, 0)) while a minimum of 1 is
