@@ -37,12 +37,20 @@ from sklearn_bilaf.core import (
     KMeansSelector,
     PrecomputedSelector,
     RandomSelector,
+    isolation_radii,
+    least_isolated_rows,
+    nearest_unused,
 )
 from sklearn_bilaf.denoise import (
     BaseDenoiser,
     DensityDenoiser,
     DistanceDenoiser,
     IDCDenoiser,
+)
+from sklearn_bilaf.pseudo_classes import (
+    PseudoClass,
+    assign_pseudo_classes,
+    outside_distances,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -4187,22 +4195,11 @@ def test_estimators_name_dicts_sets_and_iterators_and_what_to_pass(make):
         assert "float() argument" not in str(info.value)
 
 
-def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
-    """The public functions that take a pool, or points in its space, name
-    the argument that is a dict, a set or an iterator, and what to pass."""
-    from sklearn_bilaf.core import (
-        isolation_radii,
-        least_isolated_rows,
-        nearest_unused,
-    )
-    from sklearn_bilaf.pseudo_classes import (
-        PseudoClass,
-        assign_pseudo_classes,
-        outside_distances,
-    )
-
-    X = make_blobs(30, n_features=3, random_state=0)[0]
-    calls = [
+def _public_function_calls(X):
+    """(argument name, call) of each public function taking a pool, or
+    points in its space, with that argument given and the others from X
+    (30 rows; cores 0 and 1)."""
+    return [
         ("X", lambda values: nearest_unused(values, X[:2])),
         ("centres", lambda values: nearest_unused(X, values)),
         ("X", isolation_radii),
@@ -4215,7 +4212,14 @@ def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
         ("X", lambda values: PseudoClass(0, np.arange(30), 0, values,
                                          "euclidean")),
     ]
-    for name, call in calls:
+
+
+def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
+    """The public functions that take a pool, or points in its space, name
+    the argument that is a dict, a set or an iterator, and what to pass."""
+
+    X = make_blobs(30, n_features=3, random_state=0)[0]
+    for name, call in _public_function_calls(X):
         for values, what, fix in _containers_of_rows(X):
             with pytest.raises(TypeError, match=f"^{name} " + what) as info:
                 call(values)
@@ -4357,16 +4361,6 @@ def test_list_of_dict_rows_is_named_with_what_to_pass():
     numpy's conversion ("float() argument must be a string or a real
     number, not 'dict'"), which said neither that the rows were mappings
     nor how to make an array of them with the keys in a fixed order."""
-    from sklearn_bilaf.core import (
-        isolation_radii,
-        least_isolated_rows,
-        nearest_unused,
-    )
-    from sklearn_bilaf.pseudo_classes import (
-        PseudoClass,
-        assign_pseudo_classes,
-        outside_distances,
-    )
 
     X = _blobs(30, d=3)
     records = [{"a": a, "b": b, "c": c} for a, b, c in X.tolist()]
@@ -4375,17 +4369,7 @@ def test_list_of_dict_rows_is_named_with_what_to_pass():
         ("X", lambda values: RandomSelector(4, random_state=0).fit(values)),
         ("X", lambda values: TypiClustSelector(4, random_state=0).fit(values)),
         ("X", lambda values: IDCDenoiser().fit(values)),
-        ("X", lambda values: nearest_unused(values, X[:2])),
-        ("centres", lambda values: nearest_unused(X, values)),
-        ("X", isolation_radii),
-        ("X", lambda values: least_isolated_rows(values, 0.1)),
-        ("X", lambda values: assign_pseudo_classes(values, [0, 1])),
-        ("rows", lambda values: outside_distances(values, 0, X[:2],
-                                                  "euclidean")),
-        ("core_rows", lambda values: outside_distances(X, 0, values[:2],
-                                                       "euclidean")),
-        ("X", lambda values: PseudoClass(0, np.arange(30), 0, values,
-                                         "euclidean")),
+        *_public_function_calls(X),
     ]
     for name, call in calls:
         for values in (records, tuple(records), np.array(records)):
