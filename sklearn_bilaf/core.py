@@ -821,11 +821,16 @@ def nearest_unused(X, centres, metric="euclidean"):
     if metric == "euclidean":
         # Squared distances past float64 (values beyond about 1e154) gave
         # one sample to several centres, or the lowest whatever the centres.
-        peak = float(np.abs(centres).max())
+        # Max and min reductions: np.abs(centres) was a K x d float64
+        # temporary outside working_memory.
+        peak = max(float(centres.max()), -float(centres.min()))
         if peak > _largest_value(d):
             raise _overflow_error("centres", peak)
     if metric == "cosine":
-        zero = np.flatnonzero(~np.any(centres != 0, axis=1))
+        # A block of rows at a time: centres != 0 was a K x d boolean array.
+        zero = np.concatenate(
+            [start + np.flatnonzero(~np.any(block != 0, axis=1))
+             for start, block in _row_blocks(centres)])
         if zero.size:
             # Checked here: prepare's message speaks of the pool's rows.
             raise ValueError(
@@ -837,14 +842,14 @@ def nearest_unused(X, centres, metric="euclidean"):
     dtype = _work_dtype(X)
     exact_centres = prepare(centres, metric)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
-    origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+    origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
         X, metric, dtype, exact_centres, n_keep)
     if dtype == np.float32 and not np.isfinite(max_row_sq):
         # Rows whose float32 squares overflow (values past about 1e19): the
         # screened distances were inf or NaN, so no candidate came within
         # the bound.  float64 holds them.
         dtype = np.dtype(np.float64)
-        origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+        origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
             X, metric, dtype, exact_centres, n_keep)
     if (dtype == np.float32 and metric == "euclidean"
             and max_row_sq < d * _FULL_PRECISION_SQ[dtype]):
@@ -854,7 +859,7 @@ def nearest_unused(X, centres, metric="euclidean"):
         # screen in float64 instead, where products of float32 values never
         # underflow.
         dtype = np.dtype(np.float64)
-        origin, shifted, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
+        origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
             X, metric, dtype, exact_centres, n_keep)
 
     order = np.argsort(kept_d, axis=1, kind="stable")
@@ -913,8 +918,9 @@ def nearest_unused(X, centres, metric="euclidean"):
                 # The screened distances held, within half working_memory.
                 room = working_memory_bytes() // (16 * n) - len(scans)
                 batch = later[:max(1, min(_MAX_SCAN_BATCH, room))]
-                columns = _screened_columns(X, metric, dtype, origin,
-                                            shifted[batch])
+                columns = _screened_columns(
+                    X, metric, dtype, origin,
+                    np.ascontiguousarray(shifted_t.T[batch]))
                 # Copies: a view would keep the whole batch alive.
                 scans.update((int(c), columns[:, j].copy())
                              for j, c in enumerate(batch))
@@ -973,9 +979,11 @@ def _refuse_non_finite_or_overflowing(X, start):
 
 
 def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
-    """:func:`nearest_unused`'s screening pass: the ``n_keep`` smallest
-    expanded-form squared distances (in ``dtype``) from each centre, their
-    samples, and the largest squared norm of the shifted rows."""
+    """:func:`nearest_unused`'s screening pass: the origin, the centres
+    shifted by it (transposed, n_features x n_centres, in ``dtype``) and
+    their squared norms, the ``n_keep`` smallest expanded-form squared
+    distances (in ``dtype``) from each centre, their samples, and the
+    largest squared norm of the shifted rows."""
     n, d = X.shape
     n_centres = exact_centres.shape[0]
     # Centring on the centres' mean keeps the expanded form's cancellation
@@ -985,9 +993,19 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     # shifted reproduces each centre up to the rounding of the (small) shift:
     # the rounding of the origin itself scales with the data's offset, which
     # the error bound does not cover.
-    shifted = (exact_centres - origin.astype(np.float64)).astype(dtype)
-    centre_sq = sq_norms(shifted)
-    shifted_t = np.ascontiguousarray(shifted.T)
+    # A block of centres at a time, straight into the transpose the products
+    # read: the shift in float64, then in dtype, then transposed were three
+    # K x d arrays besides the centres, outside working_memory.
+    origin_64 = origin.astype(np.float64)
+    shifted_t = np.empty((d, n_centres), dtype=dtype)
+    centre_sq = np.empty(n_centres, dtype=dtype)
+    step = chunk_rows(n_centres, (8 + np.dtype(dtype).itemsize) * d + 1)
+    for start in range(0, n_centres, step):
+        stop = min(n_centres, start + step)
+        shifted = (exact_centres[start:stop] - origin_64).astype(dtype)
+        centre_sq[start:stop] = sq_norms(shifted)
+        shifted_t[:, start:stop] = shifted.T
+    del shifted
     # The n_keep smallest screened distances per centre, merged block by
     # block in one compiled pass (ascending; on ties the lower sample).
     kept_d = np.full((n_centres, n_keep), np.inf, dtype=dtype)
@@ -1019,7 +1037,7 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
                 # those of all the blocks after it too.
                 _refuse_non_finite_rows(X, start)
             if dtype == np.float32:
-                return origin, shifted, centre_sq, kept_d, kept_i, np.inf
+                return origin, shifted_t, centre_sq, kept_d, kept_i, np.inf
         if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
             # Past the largest values the estimators accept, whose squared
             # distances overflow float64 (rows near it but nearer the
@@ -1033,7 +1051,7 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
         max_row_sq = max(max_row_sq, top)
         update_columns_topk(rows @ shifted_t, row_sq, centre_sq, minus_two, start,
                             kept_d, kept_i)
-    return origin, shifted, centre_sq, kept_d, kept_i, max_row_sq
+    return origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq
 
 
 #: Most centres whose full-pool scans :func:`nearest_unused` runs in one pass.

@@ -2829,3 +2829,74 @@ def test_activeft_holds_few_centroid_sized_arrays(dtype, batch_size):
     finally:
         tracemalloc.stop()
     assert peak / (K * X.shape[1] * 8) < 10.5
+
+
+class _Prepared(Exception):
+    """Raised by a stand-in for prepare once the centres are checked."""
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_nearest_unused_checks_the_centres_without_copying_them(metric,
+                                                                monkeypatch):
+    """The centres are checked before their float64 copy is made: the
+    largest absolute value (euclidean) was read from np.abs(centres), a K x
+    d float64 temporary, and the all-zero rows (cosine) from centres != 0,
+    a K x d boolean one.  Max and min reductions and row blocks need
+    neither."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    K, d = 2000, 2048
+    X = rng.normal(size=(K, d)).astype(np.float32)
+    centres = rng.normal(size=(K, d))
+    peaks = []
+
+    def stop_at_prepare(rows, metric, dtype=np.float64):
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        raise _Prepared
+
+    monkeypatch.setattr(core_module, "prepare", stop_at_prepare)
+    with threadpool_limits(1):
+        tracemalloc.start()
+        try:
+            with pytest.raises(_Prepared):
+                nearest_unused(X, centres, metric)
+        finally:
+            tracemalloc.stop()
+    # A row block's booleans (1 MB) are 0.03 of the centres' 32 MB.
+    assert peaks[0] / centres.nbytes < 0.1
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_unused_holds_few_centre_sized_arrays(metric, dtype):
+    """Besides the centres' float64 copy, nearest_unused held their shift
+    in float64, then in the pool's dtype, then that transposed: 2.5 (float32
+    pool) to 3.3 (float64) K x d float64 arrays at its peak, outside
+    working_memory.  The shift is made a block of centres at a time,
+    straight into the transpose the products read."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    K, d = 1000, 512
+    X = rng.normal(size=(3000, d)).astype(dtype)
+    centres = rng.normal(size=(K, d))
+    expected = nearest_unused(X, centres, metric)
+    # working_memory well under the centres' 4 MB: its chunks are not
+    # what is measured.
+    with threadpool_limits(1), config_context(working_memory=0.25):
+        tracemalloc.start()
+        try:
+            picks = nearest_unused(X, centres, metric)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    np.testing.assert_array_equal(picks, expected)
+    # The copy and the transpose (float32: half of one), then chunks within
+    # working_memory: 1.7 and 2.2 measured.
+    limit = 2.1 if dtype == np.float32 else 2.7
+    assert peak / centres.nbytes < limit
