@@ -1715,9 +1715,8 @@ class _ActiveFTObjective:
         dtype = self.dtype
         K, d = theta.shape
         norms = np.sqrt(sq_norms(theta))
-        C = theta / norms[:, None]
-        # Not copied in float64: C is only read from here on.
-        C_work = C.astype(dtype, copy=False)
+        # Not copied in float64: C_work is only read from here on.
+        C_work = (theta / norms[:, None]).astype(dtype, copy=False)
         # A C-contiguous transpose: OpenBLAS runs the transposed view of a
         # small operand on a threaded path that is very slow on small pools.
         C_t = np.ascontiguousarray(C_work.T)
@@ -1793,17 +1792,27 @@ class _ActiveFTObjective:
         scale = 1.0 / (n_rows * self.temperature)
         # In place from here on (the same operations on the same values):
         # each K x d temporary is as large as the centroids.
+        # Let go (block above still names C_t): the products are done.
+        C_t = C_bar_t = None
         grad_c = mixed.astype(np.float64, copy=False)
         del mixed  # in float32, replaced by its float64 copy
         grad_c *= weight_sums[:, None]
         grad_c -= data_term
+        del data_term
         grad_c *= scale
-        # Through the normalisation c = theta / |theta|.
-        radial = np.einsum("kd,kd->k", C, grad_c)
+        # Through the normalisation c = theta / |theta|, with the float64
+        # unit centroids made again a block at a time (the same division):
+        # held whole, in float32 beside their copy C_work, they were one
+        # more K x d float64 array through the row blocks.
         grad_theta = grad_c
-        grad_theta -= np.multiply(C, radial[:, None], out=data_term)
+        for start in range(0, K, _ACTIVEFT_CENTROID_BLOCK):
+            stop = start + _ACTIVEFT_CENTROID_BLOCK
+            C = theta[start:stop] / norms[start:stop, None]
+            radial = np.einsum("kd,kd->k", C, grad_c[start:stop])
+            C *= radial[:, None]
+            grad_theta[start:stop] -= C
         grad_theta /= norms[:, None]
-        return loss_sum / n_rows, grad_theta, C
+        return loss_sum / n_rows, grad_theta
 
 
 def _activeft_loss_grad(X, theta, temperature=0.07, balance=1.0, c_bar=None,
@@ -1853,7 +1862,7 @@ def _activeft_loss_grad(X, theta, temperature=0.07, balance=1.0, c_bar=None,
         X, _inverse_row_norms(X, X.dtype), temperature, balance, theta.shape[0],
         n_threads=n_threads,
     ) as objective:
-        loss, grad, _ = objective(theta, rows=rows, c_bar=c_bar)
+        loss, grad = objective(theta, rows=rows, c_bar=c_bar)
     return loss, grad
 
 
@@ -2332,9 +2341,7 @@ class ActiveFTSelector(BaseCoreSelector):
                     rows = np.sort(
                         random_state.choice(n, self.batch_size, replace=False)
                     )
-                # The normalised centroids it returns are not kept: the
-                # next call makes new ones while these would be held.
-                loss, grad = objective(theta, rows=rows)[:2]
+                loss, grad = objective(theta, rows=rows)
                 losses[t - 1] = loss
                 # In place, the same operations in the same order: each
                 # temporary is K x d float64, as large as the centroids.  The
