@@ -255,6 +255,10 @@ class CentroidGraphSearch:
             best = products.argmax(axis=1)
             winner[part] = best
             product[part] = products[np.arange(best.size), best]
+            # Not held while the next part's products are made: two parts'
+            # products (EXHAUSTIVE_BLOCK_ROWS x K each, outside
+            # working_memory) were held at once.
+            del products
         seen = np.flatnonzero(~fresh)
         if seen.size:
             # Rows that start at the same centroid meet the same neighbours:
