@@ -188,14 +188,15 @@ class CentroidGraphSearch:
         self.n_walked = 0
         self._calls = 0
 
-    def prepare(self, C, map_blocks=map, block_rows=512):
+    def prepare(self, C, map_blocks=map, block_rows=512, C_t=None):
         """Register this iteration's unit centroids C (K x d, working dtype).
 
         Rebuilds the graph on the first call and every ``refresh`` calls after
         it: with pynndescent when ``builder="nndescent"``, else from the exact
         similarities between centroids, in row blocks mapped with
         ``map_blocks`` (e.g. over threads; the result does not depend on how
-        the blocks are run).
+        the blocks are run).  ``C_t`` is C's C-contiguous transpose, if the
+        caller has it (else it is made here).
         """
         self._calls += 1
         if self.neighbours is not None and (self._calls - 1) % self.refresh:
@@ -208,18 +209,22 @@ class CentroidGraphSearch:
         if self.builder == "nndescent":
             self.neighbours = nndescent_graph(C, M, self.seed)
             return
-        C_t = np.ascontiguousarray(C.T)
+        if C_t is None:
+            C_t = np.ascontiguousarray(C.T)
 
         def block(span):
             start, stop = span
             sims = C[start:stop] @ C_t
             sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-            top = np.argpartition(-sims, M - 1, axis=1)[:, :M]
+            # Negated in place: -sims was a second block x K array (per
+            # thread) beside the block x K indices argpartition returns.
+            np.negative(sims, out=sims)
+            top = np.argpartition(sims, M - 1, axis=1)[:, :M]
             # Most similar first, ties to the lower index: the walk then
             # meets the likeliest moves first (the result does not depend
             # on the order, only the work does).
-            values = np.take_along_axis(sims, top, axis=1)
-            order = np.lexsort((top, -values), axis=1)
+            order = np.lexsort((top, np.take_along_axis(sims, top, axis=1)),
+                               axis=1)
             return np.take_along_axis(top, order, axis=1).astype(np.int32)
 
         spans = [(s, min(K, s + block_rows)) for s in range(0, K, block_rows)]

@@ -1731,7 +1731,7 @@ class _ActiveFTObjective:
         X, inv_norms = self.X, self.inv_norms
         search = self.search
         if search is not None:
-            search.prepare(C_work, self._map)
+            search.prepare(C_work, self._map, C_t=C_t)
         else:
             self._track_moves(C_work)
 

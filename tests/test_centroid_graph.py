@@ -373,3 +373,38 @@ def test_nndescent_graph_fit_is_deterministic_and_thread_count_invariant(monkeyp
 def test_bad_centroid_graph():
     with pytest.raises(InvalidParameterError):
         ActiveFTSelector(centroid_graph="annoy").fit(_blobs(n=200))
+
+
+def test_exact_graph_build_holds_two_block_sized_arrays():
+    """A block of the exact build held its similarities, their negation
+    and argpartition's indices, three block_rows x K arrays, beside a
+    transpose of the centroids of its own, though ActiveFT's objective has
+    one: the similarities are negated in place and the caller's transpose
+    is taken."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.RandomState(0)
+    K, d = 1000, 1024
+    C = _unit(rng.normal(size=(K, d)))
+    C_t = np.ascontiguousarray(C.T)
+    expected = CentroidGraphSearch(10, K)
+    expected.prepare(C)
+    block = 512 * K * 8
+    for given in (None, C_t):
+        search = CentroidGraphSearch(10, K)
+        with threadpool_limits(1):
+            tracemalloc.start()
+            try:
+                if given is None:
+                    search.prepare(C)
+                else:
+                    search.prepare(C, C_t=given)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        np.testing.assert_array_equal(search.neighbours, expected.neighbours)
+        # The similarities and the indices (and the transpose, if made).
+        made = C_t.nbytes if given is None else 0
+        assert (peak - made) / block < 2.5
