@@ -786,7 +786,12 @@ def nearest_unused(X, centres, metric="euclidean"):
                        "centres")
     if listed["centres"] is not None:
         refuse_text_read_as_numbers(listed["centres"], "centres")
-    centres = float_array(_numbers_or(centres, listed["centres"]), "centres")
+    centres = _numbers_or(centres, listed["centres"])
+    if not (type(centres) in (np.ndarray, np.memmap)
+            and centres.dtype == np.float32):
+        centres = float_array(centres, "centres")
+    # else read as they are: prepare below makes the one float64 copy, and
+    # a float64 conversion here was a second one held throughout.
     n, d = X.shape
     if centres.ndim != 2 or centres.shape[1] != d:
         raise ValueError(
