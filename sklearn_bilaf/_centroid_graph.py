@@ -51,6 +51,10 @@ GRAPH_NEIGHBORS = 32
 #: Iterations between rebuilds of the centroid graph.
 GRAPH_REFRESH = 10
 
+#: Centroids per block of the exact graph build (a block holds their
+#: similarities to all K centroids and argpartition's K-wide indices).
+GRAPH_BUILD_BLOCK_ROWS = 512
+
 #: Most greedy moves per row and iteration (a safety bound; walks stop as
 #: soon as no neighbour improves, usually after 0-2 moves).
 MAX_MOVES = 64
@@ -188,7 +192,8 @@ class CentroidGraphSearch:
         self.n_walked = 0
         self._calls = 0
 
-    def prepare(self, C, map_blocks=map, block_rows=512, C_t=None):
+    def prepare(self, C, map_blocks=map, block_rows=GRAPH_BUILD_BLOCK_ROWS,
+                C_t=None):
         """Register this iteration's unit centroids C (K x d, working dtype).
 
         Rebuilds the graph on the first call and every ``refresh`` calls after

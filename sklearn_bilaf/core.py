@@ -34,6 +34,8 @@ from sklearn.utils._param_validation import (
 
 from ._centroid_graph import (
     AUTO_MIN_CENTROIDS,
+    EXHAUSTIVE_BLOCK_ROWS,
+    GRAPH_BUILD_BLOCK_ROWS,
     CentroidGraphSearch,
     resolve_graph_builder,
 )
@@ -1491,6 +1493,14 @@ class _ActiveFTObjective:
                                   _fixed_chunk_rows(n_centroids, centroid_bytes))
         largest = max(self.block_rows * row_bytes,
                       self.centroid_block * centroid_bytes)
+        if search is not None:
+            # K-wide arrays per task too: the products of the rows not seen
+            # yet with all centroids, and a block of the exact graph build
+            # (similarities and argpartition's int64 indices).
+            largest = max(
+                largest,
+                min(self.block_rows, EXHAUSTIVE_BLOCK_ROWS) * n_centroids * itemsize,
+                GRAPH_BUILD_BLOCK_ROWS * n_centroids * (itemsize + 8))
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         self._executor = None

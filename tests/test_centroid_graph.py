@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_bilaf import _centroid_graph
@@ -408,3 +409,22 @@ def test_exact_graph_build_holds_two_block_sized_arrays():
         # The similarities and the indices (and the transpose, if made).
         made = C_t.nbytes if given is None else 0
         assert (peak - made) / block < 2.5
+
+
+def test_graph_search_threads_hold_their_products_within_working_memory():
+    """The objective runs as many row blocks at once as working_memory
+    holds, but with the graph search it counted a block's rows only, not
+    its products with all centroids (EXHAUSTIVE_BLOCK_ROWS x K, for the
+    rows not seen yet) nor a block of the exact graph build (512 x K
+    similarities and indices): two threads held two of each, 49 and 25 MB
+    here, under a 40 MB setting."""
+    rng = np.random.RandomState(0)
+    n, d, K = 9000, 64, 3000
+    X = rng.normal(size=(n, d))
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    for memory, expected in ((40, 1), (1024, 2)):
+        with config_context(working_memory=memory):
+            with core_module._ActiveFTObjective(
+                    X, inv, 0.07, 1.0, K, n_threads=2,
+                    search=CentroidGraphSearch(n, K)) as objective:
+                assert objective.n_threads == expected
