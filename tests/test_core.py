@@ -2799,6 +2799,31 @@ def test_nearest_unused_overflow_error_reads_the_rest_of_x_once():
             nearest_unused(values, centres)
 
 
+def _activeft_fit_peak(X, K, search, max_iter, batch_size=None):
+    """The peak traced memory of a second ActiveFT fit (random start, one
+    BLAS thread, nearest_unused's chunks within working_memory=1), in units
+    of one K x d float64 array."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    def fit():
+        return ActiveFTSelector(n_cores=K, init="random", max_iter=max_iter,
+                                centroid_search=search, batch_size=batch_size,
+                                exclude_isolated=0, random_state=0).fit(X)
+
+    with threadpool_limits(1):
+        fit()  # the modules a first fit imports are not counted
+        tracemalloc.start()
+        try:
+            with config_context(working_memory=1):
+                fit()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return peak / (K * X.shape[1] * 8)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("batch_size", [None, 500])
 def test_activeft_holds_few_centroid_sized_arrays(dtype, batch_size):
@@ -2809,26 +2834,9 @@ def test_activeft_holds_few_centroid_sized_arrays(dtype, batch_size):
     the gradient's arithmetic, a K-row sum per row block, the concatenated
     centroid terms, a second transpose) and from state held through the
     next step; it is at most 10 (about 8 to 9.5 measured)."""
-    import tracemalloc
-
     X = np.random.default_rng(0).normal(size=(1500, 1024)).astype(dtype)
-    K = 300
-
-    def fit():
-        return ActiveFTSelector(n_cores=K, init="random", max_iter=4,
-                                batch_size=batch_size, exclude_isolated=0,
-                                random_state=0).fit(X)
-
-    fit()  # the modules a first fit imports are not counted
-    tracemalloc.start()
-    try:
-        # nearest_unused's chunks within working_memory, as they are anyway.
-        with config_context(working_memory=1):
-            fit()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak / (K * X.shape[1] * 8) < 10.5
+    assert _activeft_fit_peak(X, 300, "auto", max_iter=4,
+                              batch_size=batch_size) < 10.5
 
 
 class _Prepared(Exception):
@@ -2869,6 +2877,24 @@ def test_nearest_unused_checks_the_centres_without_copying_them(metric,
     assert peaks[0] / centres.nbytes < 0.1
 
 
+def _nearest_unused_peak(X, centres, metric):
+    """nearest_unused's picks and peak traced memory on one BLAS thread,
+    with working_memory (0.25 MB) well under the centres: its chunks are not
+    what is measured."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1), config_context(working_memory=0.25):
+        tracemalloc.start()
+        try:
+            picks = nearest_unused(X, centres, metric)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return picks, peak
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_nearest_unused_holds_few_centre_sized_arrays(metric, dtype):
@@ -2877,24 +2903,12 @@ def test_nearest_unused_holds_few_centre_sized_arrays(metric, dtype):
     pool) to 3.3 (float64) K x d float64 arrays at its peak, outside
     working_memory.  The shift is made a block of centres at a time,
     straight into the transpose the products read."""
-    import tracemalloc
-
-    from threadpoolctl import threadpool_limits
-
     rng = np.random.default_rng(0)
     K, d = 1000, 512
     X = rng.normal(size=(3000, d)).astype(dtype)
     centres = rng.normal(size=(K, d))
     expected = nearest_unused(X, centres, metric)
-    # working_memory well under the centres' 4 MB: its chunks are not
-    # what is measured.
-    with threadpool_limits(1), config_context(working_memory=0.25):
-        tracemalloc.start()
-        try:
-            picks = nearest_unused(X, centres, metric)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+    picks, peak = _nearest_unused_peak(X, centres, metric)
     np.testing.assert_array_equal(picks, expected)
     # The copy and the transpose (float32: half of one), then chunks within
     # working_memory: 1.7 and 2.2 measured.
@@ -2910,28 +2924,8 @@ def test_activeft_float32_fit_holds_no_float64_centroids_through_the_blocks(
     gradient's end needs them (and returned them, to no caller): one K x d
     float64 array more at the fit's peak, 8.0 (exact search) and 9.8
     (graph) of them; 6.7 and 8.8 measured without."""
-    import tracemalloc
-
-    from threadpoolctl import threadpool_limits
-
     X = np.random.default_rng(0).normal(size=(1500, 1024)).astype(np.float32)
-    K = 300
-
-    def fit():
-        return ActiveFTSelector(n_cores=K, init="random", max_iter=4,
-                                centroid_search=search, exclude_isolated=0,
-                                random_state=0).fit(X)
-
-    with threadpool_limits(1):
-        fit()  # the modules a first fit imports are not counted
-        tracemalloc.start()
-        try:
-            with config_context(working_memory=1):
-                fit()
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-    assert peak / (K * X.shape[1] * 8) < limit
+    assert _activeft_fit_peak(X, 300, search, max_iter=4) < limit
 
 
 @pytest.mark.parametrize("dtype, limit", [(np.float32, 17.5), (np.float64, 30)])
@@ -2942,28 +2936,8 @@ def test_activeft_graph_search_holds_one_part_of_fresh_products(dtype, limit):
     were made.  Those products are 2,048 / d times one K x d float64 array
     (16 here in float64): the fit's peak was 22.7 (float32) and 41.1
     (float64) of them, 14.7 and 25.1 measured with one part at a time."""
-    import tracemalloc
-
-    from threadpoolctl import threadpool_limits
-
     X = np.random.default_rng(0).normal(size=(5000, 128)).astype(dtype)
-    K = 1200
-
-    def fit():
-        return ActiveFTSelector(n_cores=K, init="random", max_iter=3,
-                                centroid_search="graph", exclude_isolated=0,
-                                random_state=0).fit(X)
-
-    with threadpool_limits(1):
-        fit()  # the modules a first fit imports are not counted
-        tracemalloc.start()
-        try:
-            with config_context(working_memory=1):
-                fit()
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-    assert peak / (K * X.shape[1] * 8) < limit
+    assert _activeft_fit_peak(X, 1200, "graph", max_iter=3) < limit
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
@@ -2972,22 +2946,12 @@ def test_nearest_unused_copies_float32_centres_once(metric):
     float64 again to be normalised or shifted: two K x d float64 arrays held
     through the whole matching.  The checks read the float32 array as it
     is and the one copy is made from it."""
-    import tracemalloc
-
-    from threadpoolctl import threadpool_limits
-
     rng = np.random.default_rng(0)
     K, d = 1000, 512
     X = rng.normal(size=(3000, d)).astype(np.float32)
     centres = rng.normal(size=(K, d)).astype(np.float32)
     expected = nearest_unused(X, centres.astype(np.float64), metric)
-    with threadpool_limits(1), config_context(working_memory=0.25):
-        tracemalloc.start()
-        try:
-            picks = nearest_unused(X, centres, metric)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+    picks, peak = _nearest_unused_peak(X, centres, metric)
     np.testing.assert_array_equal(picks, expected)
     # The float64 copy, the float32 transpose and chunks: 1.7 measured.
     assert peak / (K * d * 8) < 2.1
