@@ -2219,7 +2219,10 @@ class ActiveFTSelector(BaseCoreSelector):
         """
         if not math.isfinite(loss):
             what = f"the loss is {loss}"
-        elif not np.isfinite(moment2).all():
+        elif not (math.isfinite(float(moment2.max()))
+                  and math.isfinite(float(moment2.min()))):
+            # Two reductions, which NaN and infinities reach as they reach
+            # np.isfinite: its K x d boolean array was made every iteration.
             what = "the squared gradient overflows"
         elif not np.isfinite(sq_norms(theta)).all():
             what = "the centroids' squared norms overflow"

@@ -2955,3 +2955,31 @@ def test_nearest_unused_copies_float32_centres_once(metric):
     np.testing.assert_array_equal(picks, expected)
     # The float64 copy, the float32 transpose and chunks: 1.7 measured.
     assert peak / (K * d * 8) < 2.1
+
+
+def test_activeft_finiteness_check_makes_no_centroid_sized_array():
+    """After every Adam step the squared gradient's finiteness was read
+    from np.isfinite(moment2), a K x d boolean array (an eighth of the
+    float64 moments: 38 MB for K = 50,000 and d = 768) made at each of
+    the 300 iterations.  Its largest and smallest values tell the same:
+    either is NaN or infinite exactly when some entry is."""
+    import tracemalloc
+
+    selector = ActiveFTSelector(temperature=0.07, learning_rate=1e-3)
+    K, d = 2000, 256
+    theta = np.random.default_rng(0).normal(size=(K, d))
+    moment2 = np.abs(theta)
+    tracemalloc.start()
+    try:
+        selector._check_finite(3, 0.5, moment2, theta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The centroids' squared norms (K float64) only.
+    assert peak < moment2.nbytes / 32, peak / moment2.nbytes
+    for bad in (np.nan, np.inf, -np.inf):
+        broken = moment2.copy()
+        broken[K // 2, d // 3] = bad
+        with pytest.raises(ValueError, match=r"at iteration 3: the squared "
+                           "gradient overflows"):
+            selector._check_finite(3, 0.5, broken, theta)
