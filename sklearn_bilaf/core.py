@@ -1569,13 +1569,19 @@ class _ActiveFTObjective:
         centroid can have grown since)."""
         if self._last_C is not None and self._last_C.shape == C_work.shape:
             # A block of centroids at a time: the float64 differences of all
-            # of them were three K x d temporaries more.
+            # of them were three K x d temporaries more.  Subtracted in
+            # float64 straight into one buffer for every block (the same
+            # values): each block's float64 copies of both operands were
+            # two block-sized arrays, even for float64 centroids.
             largest = 0.0
+            diff = np.empty((min(_ACTIVEFT_CENTROID_BLOCK, C_work.shape[0]),
+                             C_work.shape[1]))
             for start in range(0, C_work.shape[0], _ACTIVEFT_CENTROID_BLOCK):
-                stop = start + _ACTIVEFT_CENTROID_BLOCK
-                step = np.sqrt(sq_norms(C_work[start:stop].astype(np.float64)
-                                        - self._last_C[start:stop].astype(
-                                            np.float64)))
+                stop = min(C_work.shape[0], start + _ACTIVEFT_CENTROID_BLOCK)
+                part = diff[: stop - start]
+                np.subtract(C_work[start:stop], self._last_C[start:stop],
+                            out=part, dtype=np.float64)
+                step = np.sqrt(sq_norms(part))
                 largest = max(largest, float(step.max()))
             # Rounded up, the step and the running total: the bounds must
             # not be short by the rounding of either.  Late in a run the
