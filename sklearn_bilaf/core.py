@@ -856,6 +856,9 @@ def nearest_unused(X, centres, metric="euclidean"):
         # screened distances were inf or NaN, so no candidate came within
         # the bound.  float64 holds them.
         dtype = np.dtype(np.float64)
+        # Let go first: the float32 pass's transposed centres (half a K x d
+        # float64 array) and candidates were held through the float64 one.
+        del origin, shifted_t, centre_sq, kept_d, kept_i
         origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
             X, metric, dtype, exact_centres, n_keep)
     if (dtype == np.float32 and metric == "euclidean"
@@ -866,6 +869,7 @@ def nearest_unused(X, centres, metric="euclidean"):
         # screen in float64 instead, where products of float32 values never
         # underflow.
         dtype = np.dtype(np.float64)
+        del origin, shifted_t, centre_sq, kept_d, kept_i  # as above
         origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
             X, metric, dtype, exact_centres, n_keep)
 
