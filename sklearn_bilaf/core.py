@@ -789,6 +789,9 @@ def nearest_unused(X, centres, metric="euclidean"):
     if listed["centres"] is not None:
         refuse_text_read_as_numbers(listed["centres"], "centres")
     centres = _numbers_or(centres, listed["centres"])
+    # As given, for the errors' hints: the float64 conversion hides that
+    # float16 centres (or float16 columns) overflow past 65504.
+    given_centres = centres
     if not (type(centres) in (np.ndarray, np.memmap)
             and centres.dtype == np.float32):
         centres = float_array(centres, "centres")
@@ -819,7 +822,7 @@ def nearest_unused(X, centres, metric="euclidean"):
         # Named by their rows, as X's are; a centre cannot be dropped
         # without moving the samples of the centres after it.
         raise _non_finite_error(
-            nan_rows, inf_rows, centres, "centres",
+            nan_rows, inf_rows, given_centres, "centres",
             fix=lambda n: ("Fix the step that produced "
                            f"{'it' if n == 1 else 'them'}: the result has one "
                            "sample per centre, in order."))

@@ -3039,3 +3039,32 @@ def test_nearest_unused_float64_screen_lets_go_of_the_float32_one(case):
     picks, peak = _nearest_unused_peak(X, centres, "euclidean")
     np.testing.assert_array_equal(picks, expected)
     assert peak / centres.nbytes < 2.4, peak / centres.nbytes
+
+
+def test_nearest_unused_gives_float16_centres_the_float16_hint():
+    """NaN or inf in a float16 X comes with the hint that float16
+    overflows past 65504 (often a step that kept float16 made it), but
+    float16 centres were converted to float64 before they were checked,
+    so theirs came without it.  Centres of float32 and float64 still get
+    no such hint."""
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).rand(20, 3)
+    hint = ("centres is float16, which overflows past 65504 and rounds "
+            "coarsely: a step before the sampler that keeps float16 "
+            "(scikit-learn's StandardScaler does) can make NaN or inf from "
+            "finite embeddings. Cast them to float32 first "
+            "(centres.astype(np.float32)).")
+    for bad in (np.nan, np.inf):
+        for dtype in (np.float16, np.float32, np.float64):
+            centres = X[:4].astype(dtype)
+            centres[1, 1] = bad
+            with pytest.raises(ValueError, match=r"^centres contains .* in 1 "
+                               r"row \(row 1\)") as info:
+                nearest_unused(X, centres)
+            assert str(info.value).endswith(hint) == (dtype == np.float16)
+            assert ("float16" in str(info.value)) == (dtype == np.float16)
+        frame = pd.DataFrame(X[:4]).astype({0: np.float16})
+        frame.iloc[2, 0] = bad
+        with pytest.raises(ValueError, match=r"centres has float16 columns, "
+                           r"which overflow past 65504"):
+            nearest_unused(X, frame)
