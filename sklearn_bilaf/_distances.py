@@ -58,7 +58,7 @@ def working_memory_bytes():
     return int(float(get_config()["working_memory"]) * 2**20)
 
 
-def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):
+def chunk_rows(n_rows, bytes_per_row, *, min_rows=1, budget=None):
     """Row-chunk length so that one chunk's temporaries fit ``working_memory``.
 
     Parameters
@@ -74,15 +74,22 @@ def chunk_rows(n_rows, bytes_per_row, *, min_rows=1):
         is a matrix-vector product) or of a few hundred (thinner products
         run well below BLAS's speed) exceed the setting rather than take
         shorter chunks.
+    budget : int, default=None
+        Bytes to fit instead of the ``working_memory`` setting: e.g. a
+        worker thread's share of it, read in the thread that set it
+        (scikit-learn's configuration is thread-local, so a worker thread
+        reads the default setting).
 
     Returns
     -------
     int
-        The chunk length: ``working_memory`` over ``bytes_per_row``,
-        capped at ``n_rows``, then raised to ``min_rows`` where it is
-        shorter (so it may exceed ``n_rows``, which a slice tolerates).
+        The chunk length: ``working_memory`` (or ``budget``) over
+        ``bytes_per_row``, capped at ``n_rows``, then raised to
+        ``min_rows`` where it is shorter (so it may exceed ``n_rows``,
+        which a slice tolerates).
     """
-    budget = working_memory_bytes()
+    if budget is None:
+        budget = working_memory_bytes()
     return int(max(min_rows, min(n_rows, budget // max(1, int(bytes_per_row)))))
 
 

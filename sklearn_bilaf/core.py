@@ -1510,6 +1510,11 @@ class _ActiveFTObjective:
                 GRAPH_BUILD_BLOCK_ROWS * n_centroids * (itemsize + 8))
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
+        # Each thread's share of working_memory for the exhaustive search's
+        # pieces (below, in _exhaustive_top), read here: scikit-learn's
+        # configuration is thread-local, so the worker threads read the
+        # default setting, not the caller's config_context.
+        self._piece_bytes = working_memory_bytes() // n_threads
         self._executor = None
         # Bounds that let the exhaustive search skip rows whose winner cannot
         # have changed (below, in __call__): per row, its winner and a bound
@@ -1639,11 +1644,13 @@ class _ActiveFTObjective:
         # In pieces, the gathered rows and their products within
         # working_memory (a block's rows all compared are read in place).
         # The pieces cannot change the result (see above), so their size may
-        # depend on the setting.
+        # depend on the setting.  Each thread takes its share of it: the
+        # thread count is set from the blocks, whose share a piece outgrows
+        # where blocks are short (very large K).
         everything = redo.size == m
         step = min(_ACTIVEFT_REDO_ROWS,
                    chunk_rows(m, (X_block.shape[1] + 2 * C_t.shape[1])
-                              * X_block.itemsize))
+                              * X_block.itemsize, budget=self._piece_bytes))
         for first in range(0, redo.size, step):
             part = redo[first : first + step]
             rows = (X_block[first : first + part.size] if everything

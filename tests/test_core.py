@@ -3068,3 +3068,46 @@ def test_nearest_unused_gives_float16_centres_the_float16_hint():
         with pytest.raises(ValueError, match=r"centres has float16 columns, "
                            r"which overflow past 65504"):
             nearest_unused(X, frame)
+
+
+def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
+        monkeypatch):
+    """The rows the exact search compares with all centroids are taken in
+    pieces within working_memory, but each of the objective's threads
+    sized its pieces from the whole setting (the default one, even: a
+    worker thread does not see the caller's config_context), and the
+    thread count is set from the row blocks, not the pieces: where a
+    block holds fewer rows than a piece's K-wide products count for (very
+    large K, here a smaller per-task cap), four threads' pieces came to
+    1.8 times the setting, as the pieces are counted (traced: 1.4 MiB
+    before, 1.0 after).  The setting, read in the caller's thread, is
+    shared between the threads; the loss and the gradient are the same to
+    the bit."""
+    monkeypatch.setattr(core_module, "_ACTIVEFT_TASK_BYTES", 2**20)
+    rng = np.random.default_rng(0)
+    n, d, K = 3000, 16, 300
+    X = rng.normal(size=(n, d))
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    theta = X[rng.choice(n, K, replace=False)] + 0.1
+    memory = 4.2 * 2**20
+    pieces = []
+    compare_all = core_module._ActiveFTObjective._compare_all
+
+    def spy(self, rows, *args):
+        pieces.append(rows.shape[0])
+        return compare_all(self, rows, *args)
+
+    results = {}
+    for n_threads in (1, 4):
+        pieces.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(core_module._ActiveFTObjective, "_compare_all", spy)
+            with config_context(working_memory=memory / 2**20), \
+                    core_module._ActiveFTObjective(
+                        X, inv, 0.07, 1.0, K, n_threads=n_threads) as objective:
+                assert objective.n_threads == n_threads
+                results[n_threads] = objective(theta)
+        held = objective.n_threads * max(pieces) * (d + 2 * K) * 8
+        assert held <= memory, held / memory
+    assert results[1][0] == results[4][0]
+    np.testing.assert_array_equal(results[1][1], results[4][1])
