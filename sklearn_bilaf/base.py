@@ -799,25 +799,44 @@ def validate_pool(estimator, X, *, reset=True):
 
 
 def _listed_as_float64(numbers, X):
-    """``numbers``, numpy's array of the sequence X, as float64: 8-byte ints
-    (a list of Python ints) are cast in their own buffer, a block at a
-    time, where the cast to a copy held the int64 array beside its float64
-    copy, two pools at the peak.  The same floats (each int is rounded
-    alone, wherever it is written)."""
+    """``numbers``, numpy's array of the sequence X, as float64, in its own
+    buffer: 8-byte ints (a list of Python ints) are cast where they are, a
+    block at a time, and narrower numbers (float32 rows from an encoder,
+    float16, int32, bool...) once the buffer has grown to the float64 size.
+    The cast to a copy held the array beside its float64 copy, up to two
+    pools at the peak.  The same floats (each number is rounded alone,
+    wherever it is written).  The caller's ``numbers`` is consumed: use
+    the array returned."""
     fresh = (isinstance(X, list | tuple | deque)
              and not hasattr(X, "__array__") and numbers.base is None)
-    if not (fresh and numbers.dtype.kind in "iu" and numbers.itemsize == 8
-            and numbers.flags.c_contiguous and numbers.flags.writeable):
+    if not (fresh and numbers.dtype.kind in "biuf" and numbers.itemsize <= 8
+            and not (numbers.dtype.kind == "f" and numbers.itemsize == 8)
+            and numbers.size and numbers.flags.c_contiguous
+            and numbers.flags.owndata and numbers.flags.writeable):
         # Anything else could be the caller's own memory (an object whose
-        # __array__ hands over its array), or is narrower than float64.
+        # __array__ hands over its array), or is float64 already.
         return np.asarray(numbers, dtype=np.float64)
-    ints = numbers.reshape(-1)
-    floats = ints.view(np.float64)
+    shape, size = numbers.shape, numbers.size
+    if numbers.itemsize < 8:
+        # realloc grows the buffer (in place for a large one: the kernel
+        # remaps its pages), where a float64 copy was a second buffer.
+        # Nothing else refers to this array, which numpy has just made
+        # from the sequence (fresh), so no view is left dangling.
+        numbers.resize(numbers.size * (8 // numbers.itemsize), refcheck=False)
+    narrow = numbers.reshape(-1)
+    floats = narrow.view(np.float64)
+    narrow = narrow[:size]
     step = 1 << 16
-    for start in range(0, ints.size, step):
-        # numpy buffers a block whose source and destination overlap.
-        floats[start:start + step] = ints[start:start + step]
-    return floats.reshape(numbers.shape)
+    # From the end: the floats written over a block's bytes only cover
+    # numbers of this block or of those already cast (each float is as
+    # wide as its number, or wider).  A narrow block is read into a copy
+    # first: numpy's cast writes its first floats over numbers of the
+    # block it has not read yet.
+    for start in range((size - 1) // step * step, -1, -step):
+        block = narrow[start:start + step]
+        floats[start:start + step] = (block if numbers.itemsize == 8
+                                      else block.copy())
+    return floats.reshape(shape)
 
 
 def _frame_values_in_c_order(X, columns, dtype=None, *, missing=False):
