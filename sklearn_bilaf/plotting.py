@@ -21,8 +21,10 @@ from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, quoted, rows_named
 from .base import (
+    _empty_pool_error,
     _frame_dtypes,
     _is_int,
+    _mapping_rows_hint,
     _refuse_containers,
     checked_finite,
     frame_pool,
@@ -249,6 +251,9 @@ def _checked_pool(X, projection):
     except (TypeError, ValueError) as exc:
         if not isinstance(projection, str):
             return X
+        unfit = _unfit_pool_error(X, exc, projection)
+        if unfit is not None:
+            raise unfit from exc
         raise type(exc)(
             f"{exc} projection={projection!r} is fitted on X as an array of "
             "numbers; to draw a pool of another kind (texts, sparse rows, "
@@ -258,6 +263,35 @@ def _checked_pool(X, projection):
             "of shape (n_samples, 2)."
         ) from exc
     return checked_finite(values, X)
+
+
+def _unfit_pool_error(X, exc, projection):
+    """The estimators' error for X, which ``projection`` (a string) could
+    not take (``exc``), where the advice on texts and sparse rows does not
+    fit: rows given as mappings, and pools of no rows or no features (which
+    no projection draws, and no sampler was fitted on); else None."""
+    columns = _frame_dtypes(X)
+    if columns is not None and not columns:
+        # numpy's own error: "at least one array or dtype is required".
+        return ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a "
+            "minimum of 1 is required: X is a DataFrame with no columns. Pass "
+            "the columns of the embeddings."
+        )
+    if str(exc).startswith("Found array with 0 "):
+        return _empty_pool_error(str(exc))
+    records = _mapping_rows_hint(X)
+    if records:
+        # scikit-learn read them as a 1-D array, quoted whole, and advised
+        # a reshape.
+        return TypeError(
+            "X must be a 2-D array of numbers, the embeddings of the pool. "
+            f"{records}projection={projection!r} is fitted on X as an array "
+            "of numbers; to draw the mappings as they are, pass a projection "
+            "that takes them, such as make_pipeline(DictVectorizer(), "
+            "TruncatedSVD(2)), or coordinates of shape (n_samples, 2)."
+        )
+    return None
 
 
 def _project(X, n_samples, projection, random_state):

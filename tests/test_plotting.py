@@ -1534,3 +1534,44 @@ def test_dict_set_or_generator_pool_says_what_to_pass(pool, sampler):
                            r"projection='pca' is fitted on X") as info:
             SelectionDisplay.from_estimator(sampler, values)
         assert "Expected 2D array" not in str(info.value)
+
+
+def _hint(message, start):
+    """The sentence of ``message`` from ``start`` on, to its end or the
+    next full stop followed by a space."""
+    return message[message.index(start):].split(". ")[0]
+
+
+def test_records_and_featureless_pools_get_the_estimators_advice(pool,
+                                                                  sampler):
+    """A list of dict rows drawn with the "pca" projection got scikit-learn's
+    "Expected 2D array, got 1D array" (quoting every row, advising a
+    reshape) and advice on texts and sparse rows; a pool with no features
+    got the same advice, and a DataFrame with no columns numpy's "at least
+    one array or dtype is required".  They get the estimators' advice
+    now."""
+    pd = pytest.importorskip("pandas")
+    X, _ = pool
+    records = [dict(zip("abcde", row, strict=True)) for row in X.tolist()]
+    with pytest.raises(TypeError) as drawn:
+        SelectionDisplay.from_estimator(sampler, records)
+    with pytest.raises(TypeError) as fitted:
+        RandomSelector(3).fit(records)
+    message = str(drawn.value)
+    hint = _hint(str(fitted.value), "X[0] is a dict")
+    assert hint in message and "pd.DataFrame(X)" in hint, message
+    assert "projection='pca' is fitted on X" in message, message
+    for misfit in ("Expected 2D array", "Reshape", "array=[", "Tfidf"):
+        assert misfit not in message, message
+    for featureless in (np.empty((N_SAMPLES, 0)), [[]] * N_SAMPLES,
+                        pd.DataFrame(index=range(N_SAMPLES))):
+        with pytest.raises(ValueError) as drawn:
+            SelectionDisplay.from_estimator(sampler, featureless)
+        with pytest.raises(ValueError) as fitted:
+            RandomSelector(3).fit(featureless)
+        message = str(drawn.value)
+        start = ("X is a DataFrame" if isinstance(featureless, pd.DataFrame)
+                 else "X has")
+        assert _hint(str(fitted.value), start) in message, message
+        for misfit in ("Tfidf", "projection that takes", "dtype is required"):
+            assert misfit not in message, message
