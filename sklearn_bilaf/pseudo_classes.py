@@ -376,12 +376,18 @@ def outside_distances(rows, own_label, core_rows, metric):
     Ties go to the lower class.  With a single core, the distance is ``inf``
     and the class ``-1``.
 
+    The results are per row, as those of :meth:`PseudoClass.distances` and
+    :func:`~sklearn_bilaf.boundary.boundary_scores`, which a stage of your
+    own chains with it: no rows (a stage whose candidates ran out) give
+    empty results, where the functions that select from a pool refuse a
+    pool of no rows.  At least one core is needed.
+
     Parameters
     ----------
     rows : array-like of shape (n, n_features)
         Rows in the computing geometry (L2-normalised for ``"cosine"``;
         an array of numbers is read in row blocks, each converted to
-        float64, never copied whole), finite: NaN and inf (a DataFrame's
+        float64, never copied whole), none or more, finite: NaN and inf (a DataFrame's
         missing values, ``pd.NA``, included), and values whose squared
         distances overflow float64 (for ``"cosine"`` too: the rows are used
         as given), are refused with a ``ValueError``; under
@@ -401,9 +407,9 @@ def outside_distances(rows, own_label, core_rows, metric):
     Returns
     -------
     distance : ndarray of shape (n,)
-        Directly evaluated distance to the nearest other core.
+        Directly evaluated distance to the nearest other core, float64.
     opponent : ndarray of shape (n,)
-        The class of that core.
+        The class of that core, int64.
 
     Raises
     ------

@@ -2822,3 +2822,28 @@ def test_nearest_unused_and_outside_distances_refuse_ragged_rows_clearly(contain
     assert nearest_unused(rows, [[3.0, 0.1]]).tolist() == [1]
     np.testing.assert_array_equal(
         outside_distances(rows, 0, fine, "euclidean")[1], [1, 1, 1])
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_outside_distances_of_no_rows_are_empty_and_still_checked(metric):
+    """outside_distances gives a value per row, as PseudoClass.distances and
+    boundary_scores do, which a stage of its own chains with it: no rows
+    give empty results of the usual dtypes (where the functions that
+    select from a pool refuse an empty one), and the arguments are checked
+    all the same."""
+    from sklearn_bilaf.pseudo_classes import outside_distances
+
+    cores = np.eye(3)
+    for rows in (np.empty((0, 3)), np.empty((0, 3), dtype=np.float32)):
+        for own_label in (0, [], np.array([], dtype=np.int64)):
+            distance, opponent = outside_distances(rows, own_label, cores,
+                                                   metric)
+            assert distance.shape == opponent.shape == (0,)
+            assert distance.dtype == np.float64 and opponent.dtype == np.int64
+            assert boundary_scores(distance, distance, opponent).shape == (0,)
+    with pytest.raises(ValueError, match=r"in \[0, 2\].*got \[3\]"):
+        outside_distances(np.empty((0, 3)), 3, cores, metric)
+    with pytest.raises(ValueError, match="at least one core"):
+        outside_distances(np.empty((0, 3)), 0, np.empty((0, 3)), metric)
+    with pytest.raises(ValueError, match="no features"):
+        outside_distances(np.empty((0, 0)), 0, np.empty((2, 0)), metric)
