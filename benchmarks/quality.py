@@ -28,7 +28,13 @@ Results are appended to ``results/quality.csv`` one row per
 (dataset, method, cores, budget, seed) as soon as each is measured; a rerun
 skips the rows already there, so the run can be stopped and resumed at any
 time.  A row's ``version`` names the commit it was measured at
-(``library_version``; rows before 2026-12-02 have ``0.1.0.dev0`` alone).
+(``library_version``; rows before 2026-12-02 have ``0.1.0.dev0`` alone);
+a rerun says which versions the rows it keeps were measured with.  Each
+dataset's pool (its size, its test split's, and a digest of their values)
+is recorded beside the results, in ``results/quality_pools.jsonl``: a run
+on another pool (another data folder, or another version of the data)
+stops instead of resuming from those rows, as it does for rows recorded
+before that whose budgets or core counts are not the loaded pool's.
 ActiveFT selections are cached in ``results/cache/`` (they do not
 depend on the budget when used as BiLAF's cores), under names that end with
 a digest of the pool's values, the selector's parameters and the library's
@@ -185,6 +191,10 @@ class Dataset:
     y_test: np.ndarray
     n_classes: int
     budgets: list = field(default_factory=list)  # [(label, count), ...]
+    # A digest of the files the pool is computed from, when that
+    # computation is floating point (Fashion-MNIST's PCA, whose last bits
+    # depend on the BLAS): it identifies the pool on every machine.
+    source: str | None = None
 
     @property
     def n_pool(self):
@@ -316,15 +326,20 @@ def load_fashion_mnist(path=FASHION_DIR):
             "--fashion-mnist-dir)")
     hint = ("; get it again (apt-get install --reinstall "
             "dataset-fashion-mnist, or the official file)")
-    images, labels, test_images, test_labels = (_read_idx(path / n, hint)
-                                                for n in names)
+    images, labels, test_images, test_labels = raw = [
+        _read_idx(path / n, hint) for n in names]
+    source = hashlib.sha256(b"pca64-seed0")
+    for array in raw:
+        source.update(f"{array.shape}".encode())
+        source.update(array.tobytes())
     X_pool = images.reshape(len(images), -1).astype(np.float64) / 255.0
     X_test = test_images.reshape(len(test_images), -1).astype(np.float64) / 255.0
     pca = PCA(n_components=64, random_state=0).fit(X_pool)
     X_pool = np.ascontiguousarray(pca.transform(X_pool), dtype=np.float32)
     X_test = np.ascontiguousarray(pca.transform(X_test), dtype=np.float32)
     return Dataset("fashion-mnist", X_pool, labels.astype(np.intp), X_test,
-                   test_labels.astype(np.intp), 10, _pool_budgets(len(X_pool)))
+                   test_labels.astype(np.intp), 10, _pool_budgets(len(X_pool)),
+                   source.hexdigest())
 
 
 LOADERS = {
@@ -898,6 +913,116 @@ def record_machine(results, row, machine):
         os.fsync(handle.fileno())
 
 
+def pools_path(results):
+    """The file beside ``results`` that records the pool each dataset's
+    rows were measured on (``<stem>_pools.jsonl``)."""
+    results = Path(results)
+    return results.with_name(f"{results.stem}_pools.jsonl")
+
+
+def pool_record(ds):
+    """What a dataset's rows were measured on: the pool's and the test
+    split's sizes, and a digest of their values and labels (of the files
+    they are computed from, ``ds.source``, when the loader gives one)."""
+    if ds.source is not None:
+        digest = ds.source
+    else:
+        hashed = hashlib.sha256(pool_digest(ds.X).encode())
+        for array in (ds.y, ds.X_test, ds.y_test):
+            array = np.ascontiguousarray(array)
+            hashed.update(f"{array.shape}{array.dtype.str}".encode())
+            hashed.update(array.tobytes())
+        digest = hashed.hexdigest()
+    return {"dataset": ds.name, "rows": int(ds.n_pool),
+            "test_rows": int(ds.X_test.shape[0]), "digest": digest}
+
+
+def read_pools(path):
+    """The records of a pools file (see :func:`pool_record`), by dataset:
+    the first of each (a line cut short by a killed run is left out)."""
+    pools = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return pools
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("dataset"), str):
+            pools.setdefault(record["dataset"], record)
+    return pools
+
+
+def _pool_text(record):
+    return (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
+            f"digest {str(record.get('digest'))[:12]}")
+
+
+def check_same_pool(ds, rows, results):
+    """Stop unless the rows of ``ds`` already in ``results`` were measured
+    on the pool loaded, ``ds``: resumed, rows of another pool (another data
+    folder, or another version of the data) would be kept as its own, their
+    key (dataset, method, cores, budget, seed) being the same.
+
+    The pool recorded beside the results file (:func:`pools_path`) decides;
+    rows written before it was recorded are checked by what the pool's size
+    sets: their budgets (``int(N * p)``) and BiLAF's core counts.
+    """
+    mine = [row for row in rows if row["dataset"] == ds.name]
+    if not mine:
+        return
+    fix = ("give --results-name (or --results-dir) for a results file of its "
+           "own, or the data folder those rows were measured on")
+    recorded = read_pools(pools_path(results)).get(ds.name)
+    current = pool_record(ds)
+    if recorded is not None and recorded != current:
+        raise SystemExit(
+            f"[{ds.name}] {results} holds rows measured on another pool "
+            f"({_pool_text(recorded)}) than the one loaded "
+            f"({_pool_text(current)}): resumed, they would stand for it; {fix}")
+    budgets = dict(ds.budgets)
+    wrong = []
+    for row in mine:
+        label, budget = row["budget_label"], int(row["budget"])
+        if budgets.get(label) != budget:
+            shown = (f"{label} = {budgets[label]}" if label in budgets
+                     else f"none labelled {label}")
+            wrong.append(f"budget {label} = {budget} where the pool loaded "
+                         f"({ds.n_pool} rows) gives {shown}")
+        elif row["method"] in NEEDS_CORES and row["n_cores"] != "":
+            counts = ds.core_counts(budget)
+            if row["method"] in ABLATIONS:
+                counts = counts[:1]
+            if int(row["n_cores"]) not in counts:
+                wrong.append(f"{row['method']} at {label} with K = "
+                             f"{row['n_cores']} where the pool loaded "
+                             f"({ds.n_pool} rows) gives K = "
+                             f"{', '.join(map(str, counts))}")
+    if wrong:
+        raise SystemExit(
+            f"[{ds.name}] {results} holds rows measured on another pool: "
+            f"{'; '.join(sorted(set(wrong))[:3])}; {fix}")
+
+
+def record_pool(results, ds):
+    """Record, beside the results file, the pool the rows of ``ds`` are
+    measured on (once per dataset), flushed to disk."""
+    path = pools_path(results)
+    if ds.name in read_pools(path):
+        return
+    with path.open("ab+") as handle:
+        handle.seek(0)
+        data = handle.read()
+        # A line cut short by a killed run would swallow the next one.
+        handle.truncate(data.rfind(b"\n") + 1)
+        handle.seek(0, os.SEEK_END)
+        handle.write((json.dumps(pool_record(ds)) + "\n").encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def plan(ds, methods, budget_ids, seeds):
     """Every (seed, budget label, budget, method, n_cores) to run, in order."""
     jobs = []
@@ -946,13 +1071,17 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
     ctx = Context(ds, cache_dir)
     machine = machine_info()
     version = library_version()
-    done = {_key(r) for r in read_rows(results)}
+    existing = read_rows(results)
+    check_same_pool(ds, existing, results)
+    done = {_key(r): r["version"] for r in existing}
     n_run = n_skipped = 0
+    kept_versions = set()
     for seed, label, budget, method, n_cores in plan(ds, methods, budget_ids, seeds):
         row = {"dataset": ds.name, "method": method, "n_cores": n_cores,
                "budget": budget, "seed": seed}
         if _key(row) in done:
             n_skipped += 1
+            kept_versions.add(done[_key(row)])
             continue
         indices, seconds, extra = select(ctx, method, budget,
                                          n_cores if n_cores != "" else None, seed)
@@ -971,14 +1100,22 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
         )
         append_row(results, row)
         record_machine(results, row, machine)
-        done.add(_key(row))
+        record_pool(results, ds)
+        done[_key(row)] = version
         n_run += 1
         cores = f" K={n_cores}" if n_cores != "" else ""
         log(f"[{ds.name}] seed {seed} budget {label} ({budget}) {method}{cores}: "
             f"acc {acc:.4f} bacc {bacc:.4f} ({seconds:.1f}s)"
             + (f" WARNING: {note}" if note else ""))
     if n_skipped:
-        log(f"[{ds.name}] {n_skipped} run(s) already in {results}, not run again "
+        # Rows of other versions of the library are kept, as the protocol
+        # is (a figure's version is in its row): said, not silent.
+        others = sorted(kept_versions - {version})
+        measured = (f" (measured with {', '.join(others[:3])}"
+                    f"{' and others' if len(others) > 3 else ''}, not {version})"
+                    if others else "")
+        log(f"[{ds.name}] {n_skipped} run(s) already in {results}{measured}, "
+            "not run again "
             "(use --results-dir or --results-name for a fresh results file)")
     return n_run
 

@@ -2828,3 +2828,81 @@ def test_the_rows_version_names_the_commit(tmp_path, monkeypatch):
     Q.run("digits", ["random"], [0], [0], results, tmp_path / "cache",
           log=lambda message: None)
     assert [row["version"] for row in Q.read_rows(results)] == ["9.9+gabc"]
+
+
+def test_rows_of_another_pool_are_never_resumed_from(tmp_path, monkeypatch):
+    """Resuming matched rows by (dataset, method, cores, budget, seed) only:
+    rows measured on another pool (another data folder, or another version
+    of the data) whose budgets and core counts came out the same were kept
+    as if measured on the pool loaded, and new rows added beside them.
+    They are refused now, by the pool recorded beside the results file, or
+    for a file without that record by budgets or core counts that are not
+    the loaded pool's."""
+    import dataclasses
+
+    Q = _quality_module()
+    digits = Q.load_digits_split()
+
+    def pool(X, n):
+        return dataclasses.replace(digits, name="wordnet", X=X[:n],
+                                   y=digits.y[:n], budgets=Q._pool_budgets(n))
+
+    loaded = {}
+    monkeypatch.setitem(Q.LOADERS, "wordnet", lambda: loaded["pool"])
+    results = tmp_path / "quality.csv"
+
+    lines = []
+
+    def run(ds):
+        loaded["pool"] = ds
+        return Q.run("wordnet", ["random", "bilaf-paper"], [1], [0], results,
+                     tmp_path / "cache", log=lines.append)
+
+    assert run(pool(digits.X, 1347)) == 3
+    first = results.read_text()
+    version = Q.read_rows(results)[0]["version"]
+    assert run(pool(digits.X, 1347)) == 0  # the same pool: resumed
+    assert "measured with" not in lines[-1]
+    # Rows of another version of the library are kept, and said to be.
+    monkeypatch.setattr(Q, "library_version", lambda: "9.9")
+    assert run(pool(digits.X, 1347)) == 0
+    assert (f"3 run(s) already in {results} (measured with {version}, not "
+            "9.9), not run again") in lines[-1]
+    # 1340 rows give the same budgets (13) and core counts (3, 6); values
+    # shifted by one the same pool size.
+    for other, what in [(pool(digits.X, 1340), "1340 rows"),
+                        (pool(digits.X + 1.0, 1347), "1347 rows")]:
+        with pytest.raises(SystemExit, match=(
+                rf"\[wordnet\] {re.escape(str(results))} holds rows measured "
+                rf"on another pool .* than the one loaded \({what}.*"
+                "--results-name")):
+            run(other)
+        assert results.read_text() == first
+    # Without the record (a file of an earlier run), by the budgets.
+    Q.pools_path(results).unlink()
+    assert run(pool(digits.X, 1347)) == 0
+    with pytest.raises(SystemExit, match=(
+            r"holds rows measured on another pool: budget 1% = 13 where the "
+            r"pool loaded \(1000 rows\) gives 1% = 10.*--results-name")):
+        run(pool(digits.X, 1000))
+    assert results.read_text() == first
+
+
+def test_fashion_mnist_pool_is_recorded_by_its_files(tmp_path):
+    """Fashion-MNIST's pool is a PCA of the images, whose last bits depend
+    on the machine's BLAS: its record is a digest of the files, so that a
+    run on another machine resumes from the rows, and other files do not."""
+    import dataclasses
+
+    import numpy as np
+
+    Q = _quality_module()
+    _fashion_folder(tmp_path)
+    ds = Q.load_fashion_mnist(tmp_path)
+    record = Q.pool_record(ds)
+    nudged = dataclasses.replace(ds, X=np.nextafter(ds.X, np.inf))
+    assert Q.pool_record(nudged) == record
+    labels = tmp_path / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes(_idx((np.arange(80) % 10)[::-1].astype(np.uint8)))
+    assert Q.pool_record(Q.load_fashion_mnist(tmp_path))["digest"] != (
+        record["digest"])
