@@ -25,6 +25,7 @@ L2-normalised rows.
 """
 
 import functools
+import math
 
 import numpy as np
 from sklearn import get_config
@@ -247,6 +248,37 @@ def sq_distances(A, B, A_sq=None, B_sq=None):
     return D
 
 
+def _fitting(Ac, Bc, A_sq, B_sq):
+    """``Ac``, ``Bc`` and their squared norms, scaled by a power of two
+    (exactly, but for subnormal entries) where the expanded form's terms
+    could overflow the dtype; as they are otherwise (every ordinary pool).
+
+    The pools' limit keeps squared distances below the dtype's largest,
+    but rows shifted to the origin can be twice as far from it as from each
+    other: ``2 a.b`` and ``|a|^2 + |b|^2`` then overflowed, with numpy's
+    warnings, a squared distance of 0 for a far centre and a wrong nearest
+    core in float32, where the near-tie test (in float64) did not catch it.
+    Scaled, all of them stay below an eighth of the largest; the arg-mins
+    and near-tie tests read ratios, which an exact scaling keeps.  NaN and
+    inf are left as they are, for the callers' checks.
+    """
+    largest = float(np.finfo(Ac.dtype).max)
+    top = max(float(A_sq.max(initial=0.0)), float(B_sq.max(initial=0.0)))
+    if not top > largest / 8:  # False for NaN
+        return Ac, Bc, A_sq, B_sq
+    # The squared norms may be inf (rounded past the largest): the entries
+    # bound them instead.
+    peak = max(float(np.abs(Ac).max(initial=0.0)), float(np.abs(Bc).max(initial=0.0)))
+    if not np.isfinite(peak):
+        return Ac, Bc, A_sq, B_sq
+    # Entries at most this large give squared norms of at most a sixteenth
+    # of the largest.
+    target = math.sqrt(largest / (16.0 * Ac.shape[1]))
+    exponent = -math.frexp(peak / target)[1]
+    Ac, Bc = np.ldexp(Ac, exponent), np.ldexp(Bc, exponent)
+    return Ac, Bc, sq_norms(Ac), sq_norms(Bc)
+
+
 def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
     """Re-decide, on directly evaluated distances, rows whose arg-min is a
     near-tie.  ``D`` holds expanded-form squared distances (with any
@@ -305,14 +337,16 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
         A_sq = sq_norms(Ac)
         if on_sq_norms is not None:
             on_sq_norms(start, stop, A_sq)
-        D = sq_distances(Ac, Bc, A_sq, B_sq)
+        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq)
+        D = sq_distances(Ac, Bc_fit, A_sq, B_sq_fit)
         ex = None
         if excluded is not None:
             ex = excluded[start:stop]
             rows = np.flatnonzero(ex >= 0)
             D[rows, ex[rows]] = np.inf
         a = np.argmin(D, axis=1)
-        _decide_near_ties(D, A[start:stop], B, A_sq, B_sq, a, metric, slack, ex)
+        _decide_near_ties(D, A[start:stop], B, A_sq, B_sq_fit, a, metric, slack,
+                          ex)
         arg[start:stop] = a
     return arg, paired_distances(A, B, metric, arg)
 
@@ -344,21 +378,22 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None):
         A_sq = sq_norms(Ac)
         if on_sq_norms is not None:
             on_sq_norms(start, stop, A_sq)
-        D = Ac @ Bc.T
+        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq)
+        D = Ac @ Bc_fit.T
         # The squared distances of sq_distances, in place, and each row's
         # three smallest, in one compiled pass (no partition of D): the
         # near-tie tests of _decide_near_ties need only those, so D is read
         # again only for the (few) rows that have a near-tie.
         top_v = np.empty((rows.size, 3), dtype=D.dtype)
         top_i = np.empty((rows.size, 3), dtype=np.intp)
-        finish_rows_top3(D, A_sq, B_sq, D.dtype.type(-2), top_v, top_i)
+        finish_rows_top3(D, A_sq, B_sq_fit, D.dtype.type(-2), top_v, top_i)
         a = top_i[:, 0].copy()
         floor = _tie_floor(D.dtype, A.shape[1])
         tied = np.flatnonzero((top_v[:, 1] - top_v[:, 0])
-                              <= _tie_tolerance(A_sq, B_sq[a], slack, floor))
+                              <= _tie_tolerance(A_sq, B_sq_fit[a], slack, floor))
         if tied.size:
             a_tied = a[tied]
-            _decide_near_ties(D[tied], A[start:stop][tied], B, A_sq[tied], B_sq,
+            _decide_near_ties(D[tied], A[start:stop][tied], B, A_sq[tied], B_sq_fit,
                               a_tied, metric, slack)
             a[tied] = a_tied
         first[start:stop] = a
@@ -369,13 +404,13 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None):
             hard = np.flatnonzero(
                 (a != top_i[:, 0])
                 | ((top_v[:, 2] - top_v[:, 1])
-                   <= _tie_tolerance(A_sq, B_sq[b], slack, floor))
+                   <= _tie_tolerance(A_sq, B_sq_fit[b], slack, floor))
             )
             if hard.size:
                 D_hard = D[hard]
                 D_hard[np.arange(hard.size), a[hard]] = np.inf
                 b_hard = np.argmin(D_hard, axis=1)
-                _decide_near_ties(D_hard, A[start:stop][hard], B, A_sq[hard], B_sq,
+                _decide_near_ties(D_hard, A[start:stop][hard], B, A_sq[hard], B_sq_fit,
                                   b_hard, metric, slack, a[hard])
                 b[hard] = b_hard
             second[start:stop] = b

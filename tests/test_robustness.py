@@ -1824,6 +1824,32 @@ def test_large_values_whose_sum_of_squares_overflows_are_accepted(dtype):
     np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_core_near_the_overflow_limit(dtype):
+    """Values within the limit keep squared distances below the dtype's
+    largest, but rows shifted to the cores' mean can be twice as far from
+    it: the expanded form's ``2 a.b`` overflowed (numpy warnings), the far
+    core at 0.99 x limit came out at distance 0, and in float32 the last
+    row joined it instead of the core at 0.3 x limit."""
+    from scipy.spatial.distance import cdist
+
+    limit = np.sqrt(float(np.finfo(dtype).max) / 4.0)
+    X = np.array([[-0.99999]] * 1000 + [[0.99], [0.3]]) * limit
+    # 1.5 x limit from the cores' mean (about -limit), 0.2 from the last core.
+    X = np.vstack([X, [[1.5 * limit + X.mean()]]]).astype(dtype)
+    cores = np.arange(1002)
+    expected = np.argmin(cdist(X.astype(np.float64), X[cores].astype(np.float64)),
+                         axis=1)
+    expected[cores] = cores  # a core is in its own class, even when repeated
+    assert expected[-1] == 1001
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        labels = assign_pseudo_classes(X, cores)
+        labels_too, _, _ = assign_pseudo_classes(X, cores, return_outside=True)
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(labels_too, expected)
+
+
 @pytest.mark.parametrize("exponent, dtype", [
     ("largest", np.float32), ("largest", np.float64),
     # float64 distances between these float32 values are far from
