@@ -1608,6 +1608,11 @@ def _non_finite_rows(blocks):
     return np.concatenate(nan_rows), np.concatenate(inf_rows)
 
 
+#: Said by the errors for values that the input check would have refused.
+_UNCHECKED_NOTE = (" (With scikit-learn's assume_finite=True, X's values are "
+                   "not checked when it is given: they reached the selection.)")
+
+
 def non_finite_rows_error(X, rows=None):
     """The error for the rows ``rows`` of the float array X (sorted row
     numbers; None for all of them) that hold NaN or inf, or None when none
@@ -1640,10 +1645,32 @@ def non_finite_rows_error(X, rows=None):
     nan_rows, inf_rows = _non_finite_rows(blocks)
     if not (nan_rows.size or inf_rows.size):
         return None
-    return _non_finite_error(
-        nan_rows, inf_rows, X,
-        note=(" (With scikit-learn's assume_finite=True, X's values are not "
-              "checked when it is given: they reached the selection.)"))
+    return _non_finite_error(nan_rows, inf_rows, X, note=_UNCHECKED_NOTE)
+
+
+def refuse_unchecked_overflow(X, peak):
+    """Refuse a Euclidean pool whose values are past the input check's
+    limit, for the stages that meet it when that check was skipped
+    (scikit-learn's ``assume_finite``, which vouches that the values are
+    finite, not that their squared distances fit the dtype): their own
+    failures (an ``IndexError``, NaN distances, centres blamed) would hide
+    that X is to be rescaled.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The validated pool (float32 or float64).
+    peak : float
+        The largest absolute value of X, from a pass the caller makes
+        anyway (NaN or inf if X holds either: those rows are named first).
+    """
+    if not math.isfinite(peak):
+        error = non_finite_rows_error(X)
+        if error is not None:
+            raise error
+    error = _overflow_error(X, peak, note=_UNCHECKED_NOTE)
+    if error is not None:
+        raise error
 
 
 def _non_finite_error(nan_rows, inf_rows, X, name="X", note="", fix=None):
@@ -1725,13 +1752,27 @@ def _reject_overflowing(X):
             "(every pair of rows would tie, as if they were identical). "
             f"Rescale X (e.g. divide it by {peak:.3g}) before selecting."
         )
-    limit = float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
-    if peak > limit:
-        raise ValueError(
-            f"X has values as large as {peak:.3g}, so squared distances between "
-            f"its rows overflow {X.dtype}. Rescale X (e.g. divide it by "
-            f"{peak:.3g}) before selecting."
-        )
+    error = _overflow_error(X, peak)
+    if error is not None:
+        raise error
+
+
+def overflow_limit(X):
+    """The largest absolute value of X's dtype whose squared distances (between
+    rows of X's width) stay within that dtype: the input check's limit."""
+    return float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
+
+
+def _overflow_error(X, peak, note=""):
+    """The error for values as large as ``peak`` in X, when squared
+    distances between its rows overflow its dtype; else None."""
+    if not peak > overflow_limit(X):
+        return None
+    return ValueError(
+        f"X has values as large as {peak:.3g}, so squared distances between "
+        f"its rows overflow {X.dtype}. Rescale X (e.g. divide it by "
+        f"{peak:.3g}) before selecting." + note
+    )
 
 
 def _is_int(value):

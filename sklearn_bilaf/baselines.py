@@ -42,8 +42,8 @@ from ._distances import (
     working_memory_bytes,
 )
 from ._threads import kmeans_openmp_threads
-from .base import Count, Number
-from .core import BaseCoreSelector, _error_bound, _scale_exponent
+from .base import Count, Number, refuse_unchecked_overflow
+from .core import BaseCoreSelector, _error_bound, _largest_abs, _scale_exponent
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 
@@ -534,9 +534,13 @@ class TypiClustSelector(BaseCoreSelector):
         else:
             kmeans = MiniBatchKMeans(n_clusters=n_clusters, batch_size=5000,
                                      n_init="auto", random_state=random_state)
+        peak = _largest_abs(X)
+        # Under assume_finite, values past the input check's limit: the
+        # typicalities were computed from NaN and inf distances, silently.
+        refuse_unchecked_overflow(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); typicality is measured on X as given.
-        exponent = _scale_exponent(X)
+        exponent = _scale_exponent(X, peak)
         # At most two OpenMP threads: the clusters repeat bit for bit (see
         # kmeans_openmp_threads).
         with kmeans_openmp_threads():

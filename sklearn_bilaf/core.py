@@ -75,9 +75,11 @@ from .base import (
     labels_not_rows_hint,
     non_finite_rows_error,
     not_whole_hint,
+    overflow_limit,
     pool_array,
     refuse_non_numbers,
     refuse_text_read_as_numbers,
+    refuse_unchecked_overflow,
     require_whole_numbers,
     resolve_count,
     sequence_array,
@@ -2421,7 +2423,15 @@ class ActiveFTSelector(BaseCoreSelector):
         return nearest_unused(X, centroids, "cosine")
 
 
-def _scale_exponent(X):
+def _largest_abs(X):
+    """The largest absolute value of X (NaN if X holds NaN), 0 if empty:
+    two reductions, no temporary."""
+    if X.size == 0:
+        return 0.0
+    return max(abs(float(X.max())), abs(float(X.min())))
+
+
+def _scale_exponent(X, peak=None):
     """Power of two that brings X where k-means' sums of squared distances
     over the pool neither overflow nor underflow.
 
@@ -2438,6 +2448,9 @@ def _scale_exponent(X):
     ----------
     X : ndarray of shape (n_samples, n_features)
         The validated pool (float32 or float64).
+    peak : float or None, default=None
+        The largest absolute value of X, if the caller has it already
+        (:func:`_largest_abs`).
 
     Returns
     -------
@@ -2448,7 +2461,8 @@ def _scale_exponent(X):
     n, d = X.shape
     if X.size == 0:
         return 0
-    peak = max(abs(float(X.max())), abs(float(X.min())))
+    if peak is None:
+        peak = _largest_abs(X)
     if peak == 0:
         return 0
     info = np.finfo(_work_dtype(X))
@@ -2534,9 +2548,13 @@ class KMeansSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         from sklearn.cluster import KMeans
 
+        peak = _largest_abs(X)
+        # Under assume_finite, values past the input check's limit: the
+        # centres' check in nearest_unused blamed the centres.
+        refuse_unchecked_overflow(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); the centres are matched to the pool as given.
-        exponent = _scale_exponent(X)
+        exponent = _scale_exponent(X, peak)
         # At most two OpenMP threads: the centres repeat bit for bit (see
         # kmeans_openmp_threads).
         with kmeans_openmp_threads():
@@ -2637,7 +2655,10 @@ class FarthestPointSelector(BaseCoreSelector):
         step = chunk_rows(n, 8 * d + 1)
         for start in range(0, n, step):
             block = self._geometry_rows(X, scale, start, min(n, start + step))
-            centre += block.sum(axis=0)
+            # Sums past float64 (values past the input check's limit, under
+            # assume_finite) are refused below, without numpy's warning.
+            with np.errstate(over="ignore"):
+                centre += block.sum(axis=0)
             max_sq = max(max_sq, float(sq_norms(block).max()))
             max_abs = max(max_abs, float(np.abs(block).max()))
         if not np.isfinite(centre).all():
@@ -2645,6 +2666,11 @@ class FarthestPointSelector(BaseCoreSelector):
             # float64, which the checks below leave as they were): no row
             # would be farthest, and the search failed in an IndexError.
             _refuse_unchecked_non_finite(X)
+        if not cosine:
+            # Under assume_finite, values past the input check's limit: the
+            # sums above or the squared distances below overflow, and the
+            # search failed in an IndexError.
+            refuse_unchecked_overflow(X, max_abs)
         centre /= n
         max_norm = _norm_bound(max_sq, max_abs, d)
         row_sq = np.empty(n)
@@ -2944,10 +2970,13 @@ class ClustererSelector(BaseCoreSelector):
                 f"of {budget}; the number of cores must not exceed the budget. "
                 "Ask the clusterer for fewer clusters or raise the budget."
             )
-        if centres.dtype.kind == "f" and not np.isfinite(centres).all():
+        if centres.dtype.kind == "f" and not _largest_abs(centres) <= overflow_limit(X):
             # NaN or inf in X, unchecked under assume_finite, are named
-            # before nearest_unused refuses the centres they made.
+            # before nearest_unused refuses the centres they made, and so
+            # are values past the input check's limit, which made centres
+            # past it too, or NaN ones (a pass over X on this path only).
             _refuse_unchecked_non_finite(X)
+            refuse_unchecked_overflow(X, _largest_abs(X))
         self.clusterer_ = clusterer
         self.cluster_centers_ = centres
         self.selected_indices_ = np.sort(nearest_unused(X, centres, "euclidean"))

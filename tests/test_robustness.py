@@ -429,6 +429,46 @@ def test_non_finite_rows_under_assume_finite_are_named_by_the_centre_selectors(
                 estimator.fit(X)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selectors(
+        dtype):
+    """Under assume_finite (which vouches that values are finite, not that
+    their squared distances fit the dtype), values past the input check's
+    limit made FarthestPointSelector fail in an IndexError, TypiClust select
+    from NaN distances silently, KMeansSelector blame the centres and
+    ClustererSelector call its centres NaN.  Each now says what the input
+    check says, with a word on assume_finite."""
+    import sklearn
+    from sklearn.cluster import KMeans
+
+    from sklearn_bilaf.core import (
+        ClustererSelector,
+        FarthestPointSelector,
+        KMeansSelector,
+    )
+
+    X = np.random.RandomState(0).normal(size=(40, 4))
+    X = (X / np.abs(X).max() * float(np.finfo(dtype).max) / 8).astype(dtype)
+    make = (lambda: FarthestPointSelector(3, random_state=0),
+            lambda: TypiClustSelector(3, random_state=0),
+            lambda: KMeansSelector(3, random_state=0),
+            lambda: ClustererSelector(KMeans(3, n_init=1, random_state=0)))
+    for estimator in make:
+        with pytest.raises(ValueError) as checked:
+            estimator().fit(X)
+        assert str(checked.value).startswith("X has values as large as ")
+        with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+            # scikit-learn's KMeans warns on such values; ours must not.
+            warnings.simplefilter(
+                "ignore" if isinstance(estimator(), ClustererSelector) else "error",
+                RuntimeWarning)
+            with pytest.raises(ValueError) as unchecked:
+                estimator().fit(X)
+        assert str(unchecked.value) == str(checked.value) + (
+            " (With scikit-learn's assume_finite=True, X's values are not "
+            "checked when it is given: they reached the selection.)")
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
 def test_non_finite_float16_error_points_at_float16(dtype):
     """Finite float16 embeddings become NaN/inf in a step that keeps float16
