@@ -1648,13 +1648,14 @@ def non_finite_rows_error(X, rows=None):
     return _non_finite_error(nan_rows, inf_rows, X, note=_UNCHECKED_NOTE)
 
 
-def refuse_unchecked_overflow(X, peak):
+def refuse_unchecked_scale(X, peak):
     """Refuse a Euclidean pool whose values are past the input check's
-    limit, for the stages that meet it when that check was skipped
-    (scikit-learn's ``assume_finite``, which vouches that the values are
-    finite, not that their squared distances fit the dtype): their own
-    failures (an ``IndexError``, NaN distances, centres blamed) would hide
-    that X is to be rescaled.
+    limit, or all so small that squared distances underflow, for the
+    stages that meet it when that check was skipped (scikit-learn's
+    ``assume_finite``, which vouches that the values are finite, not that
+    their squared distances fit the dtype): their own failures (an
+    ``IndexError``, NaN distances, centres blamed) or every row tied with
+    every other would hide that X is to be rescaled.
 
     Parameters
     ----------
@@ -1668,9 +1669,16 @@ def refuse_unchecked_overflow(X, peak):
         error = non_finite_rows_error(X)
         if error is not None:
             raise error
-    error = _overflow_error(X, peak, note=_UNCHECKED_NOTE)
+    error = _scale_error(X, peak, note=_UNCHECKED_NOTE)
     if error is not None:
         raise error
+
+
+def scale_fits(X, peak):
+    """Whether values of X at most ``peak`` in absolute value (the largest
+    of them, or a bound) pass the input check's size limits: False for
+    NaN."""
+    return peak == 0 or _SMALLEST_PEAK <= peak <= overflow_limit(X)
 
 
 def _non_finite_error(nan_rows, inf_rows, X, name="X", note="", fix=None):
@@ -1745,14 +1753,7 @@ def _reject_overflowing(X):
     if X.size == 0:
         return
     peak = max(abs(float(X.max())), abs(float(X.min())))
-    if 0.0 < peak < _SMALLEST_PEAK:
-        raise ValueError(
-            f"X has no value larger than {peak:.3g} in absolute value, so "
-            "squared distances between its rows underflow to 0 even in float64 "
-            "(every pair of rows would tie, as if they were identical). "
-            f"Rescale X (e.g. divide it by {peak:.3g}) before selecting."
-        )
-    error = _overflow_error(X, peak)
+    error = _scale_error(X, peak)
     if error is not None:
         raise error
 
@@ -1763,9 +1764,17 @@ def overflow_limit(X):
     return float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
 
 
-def _overflow_error(X, peak, note=""):
-    """The error for values as large as ``peak`` in X, when squared
-    distances between its rows overflow its dtype; else None."""
+def _scale_error(X, peak, note=""):
+    """The error for values of X at most ``peak`` in absolute value (the
+    largest of them), when squared distances between its rows overflow its
+    dtype, or all underflow to 0 even in float64; else None."""
+    if 0.0 < peak < _SMALLEST_PEAK:
+        return ValueError(
+            f"X has no value larger than {peak:.3g} in absolute value, so "
+            "squared distances between its rows underflow to 0 even in float64 "
+            "(every pair of rows would tie, as if they were identical). "
+            f"Rescale X (e.g. divide it by {peak:.3g}) before selecting." + note
+        )
     if not peak > overflow_limit(X):
         return None
     return ValueError(

@@ -42,7 +42,7 @@ from ._distances import (
     working_memory_bytes,
 )
 from ._threads import kmeans_openmp_threads
-from .base import Count, Number, refuse_unchecked_overflow
+from .base import Count, Number, refuse_unchecked_scale
 from .core import BaseCoreSelector, _error_bound, _largest_abs, _scale_exponent
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
@@ -535,9 +535,10 @@ class TypiClustSelector(BaseCoreSelector):
             kmeans = MiniBatchKMeans(n_clusters=n_clusters, batch_size=5000,
                                      n_init="auto", random_state=random_state)
         peak = _largest_abs(X)
-        # Under assume_finite, values past the input check's limit: the
-        # typicalities were computed from NaN and inf distances, silently.
-        refuse_unchecked_overflow(X, peak)
+        # Under assume_finite, values past the input check's limits: the
+        # typicalities were computed from NaN and inf distances (or from
+        # distances all 0), silently.
+        refuse_unchecked_scale(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); typicality is measured on X as given.
         exponent = _scale_exponent(X, peak)

@@ -75,13 +75,13 @@ from .base import (
     labels_not_rows_hint,
     non_finite_rows_error,
     not_whole_hint,
-    overflow_limit,
     pool_array,
     refuse_non_numbers,
     refuse_text_read_as_numbers,
-    refuse_unchecked_overflow,
+    refuse_unchecked_scale,
     require_whole_numbers,
     resolve_count,
+    scale_fits,
     sequence_array,
     validate_pool,
     whole_numbers,
@@ -2549,9 +2549,10 @@ class KMeansSelector(BaseCoreSelector):
         from sklearn.cluster import KMeans
 
         peak = _largest_abs(X)
-        # Under assume_finite, values past the input check's limit: the
-        # centres' check in nearest_unused blamed the centres.
-        refuse_unchecked_overflow(X, peak)
+        # Under assume_finite, values past the input check's limits: the
+        # centres' check in nearest_unused blamed the centres, and a pool of
+        # values too small for their squared distances tied every row.
+        refuse_unchecked_scale(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
         # _scale_exponent); the centres are matched to the pool as given.
         exponent = _scale_exponent(X, peak)
@@ -2667,10 +2668,10 @@ class FarthestPointSelector(BaseCoreSelector):
             # would be farthest, and the search failed in an IndexError.
             _refuse_unchecked_non_finite(X)
         if not cosine:
-            # Under assume_finite, values past the input check's limit: the
-            # sums above or the squared distances below overflow, and the
-            # search failed in an IndexError.
-            refuse_unchecked_overflow(X, max_abs)
+            # Under assume_finite, values past the input check's limits:
+            # the sums above or the squared distances below overflow (the
+            # search failed in an IndexError), or all underflow to 0.
+            refuse_unchecked_scale(X, max_abs)
         centre /= n
         max_norm = _norm_bound(max_sq, max_abs, d)
         row_sq = np.empty(n)
@@ -2970,13 +2971,15 @@ class ClustererSelector(BaseCoreSelector):
                 f"of {budget}; the number of cores must not exceed the budget. "
                 "Ask the clusterer for fewer clusters or raise the budget."
             )
-        if centres.dtype.kind == "f" and not _largest_abs(centres) <= overflow_limit(X):
+        if centres.dtype.kind == "f" and not scale_fits(X, _largest_abs(centres)):
             # NaN or inf in X, unchecked under assume_finite, are named
             # before nearest_unused refuses the centres they made, and so
-            # are values past the input check's limit, which made centres
-            # past it too, or NaN ones (a pass over X on this path only).
+            # are values past the input check's limits, which made centres
+            # past them too (or NaN ones): a pass over X on this path only.
+            # Centres within them are let through: nearest_unused checks
+            # X's rows against float64's limit on its way.
             _refuse_unchecked_non_finite(X)
-            refuse_unchecked_overflow(X, _largest_abs(X))
+            refuse_unchecked_scale(X, _largest_abs(X))
         self.clusterer_ = clusterer
         self.cluster_centers_ = centres
         self.selected_indices_ = np.sort(nearest_unused(X, centres, "euclidean"))

@@ -429,15 +429,22 @@ def test_non_finite_rows_under_assume_finite_are_named_by_the_centre_selectors(
                 estimator.fit(X)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype, largest", [
+    (np.float32, float(np.finfo(np.float32).max) / 8),
+    (np.float64, float(np.finfo(np.float64).max) / 8),
+    # Squares below float64's smallest subnormal (none for float32 values).
+    (np.float64, 1e-170),
+])
 def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selectors(
-        dtype):
+        dtype, largest):
     """Under assume_finite (which vouches that values are finite, not that
     their squared distances fit the dtype), values past the input check's
     limit made FarthestPointSelector fail in an IndexError, TypiClust select
     from NaN distances silently, KMeansSelector blame the centres and
-    ClustererSelector call its centres NaN.  Each now says what the input
-    check says, with a word on assume_finite."""
+    ClustererSelector call its centres NaN; values so small that every
+    squared distance underflows to 0 tied every row, and all four picked
+    as if the rows were identical.  Each now says what the input check
+    says, with a word on assume_finite."""
     import sklearn
     from sklearn.cluster import KMeans
 
@@ -448,7 +455,7 @@ def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selec
     )
 
     X = np.random.RandomState(0).normal(size=(40, 4))
-    X = (X / np.abs(X).max() * float(np.finfo(dtype).max) / 8).astype(dtype)
+    X = (X / np.abs(X).max() * largest).astype(dtype)
     make = (lambda: FarthestPointSelector(3, random_state=0),
             lambda: TypiClustSelector(3, random_state=0),
             lambda: KMeansSelector(3, random_state=0),
@@ -456,7 +463,9 @@ def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selec
     for estimator in make:
         with pytest.raises(ValueError) as checked:
             estimator().fit(X)
-        assert str(checked.value).startswith("X has values as large as ")
+        assert str(checked.value).startswith(
+            "X has values as large as " if largest > 1 else
+            "X has no value larger than ")
         with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
             # scikit-learn's KMeans warns on such values; ours must not.
             warnings.simplefilter(
