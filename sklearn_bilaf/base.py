@@ -1110,6 +1110,13 @@ def _clearer_conversion_error(X, exc, name="X"):
                 f"{name} contains {what}: embeddings must be finite numbers. "
                 "Drop those rows (and keep track of the rows you drop) or fix "
                 "the feature extractor that produced them." + _float16_hint(X, name))
+        if not nan_rows.size:
+            # Long double values past float64's largest, held by objects
+            # (or a frame's columns) that numpy converted to inf: named as
+            # given, as in a long double array.
+            peak = _long_double_peak(X, inf_rows)
+            if peak is not None:
+                return _past_float64_error(peak, name)
         return _non_finite_error(nan_rows, inf_rows, X, name)
     shape = getattr(X, "shape", None)
     if message.startswith("Found array with 0 "):
@@ -1739,12 +1746,47 @@ def _refuse_past_float64(X):
     nan_rows, inf_rows = _non_finite_rows(_row_blocks(X))
     if nan_rows.size or inf_rows.size:
         raise _non_finite_error(nan_rows, inf_rows, X)
+    raise _past_float64_error(peak)
+
+
+def _past_float64_error(peak, name="X"):
+    """The error for a value as large as ``peak`` (a long double past
+    float64's largest) in ``name``."""
     shown = np.format_float_scientific(peak, precision=2, trim="-")
-    raise ValueError(
-        f"X has values as large as {shown}, past float64's largest (about "
-        f"{float(largest):.2g}), in which the selection computes. Rescale X "
-        f"(e.g. divide it by {shown}) before selecting."
+    return ValueError(
+        f"{name} has values as large as {shown}, past float64's largest "
+        f"(about {float(np.finfo(np.float64).max):.2g}), in which the selection "
+        f"computes. Rescale {name} (e.g. divide it by {shown}) before selecting."
     )
+
+
+def _long_double_peak(X, rows):
+    """The largest absolute value of the rows ``rows`` of X (an object
+    array, a pandas DataFrame or a list of rows) as given, when those rows
+    hold long double values past float64's largest and no NaN or inf (then
+    their float64 conversion's inf values are those); else None.
+
+    Read on the error path only, for the rows that the conversion made
+    infinite: :func:`_refuse_past_float64` sees only long double arrays.
+    """
+    if np.finfo(np.longdouble).max <= np.finfo(np.float64).max:
+        return None  # no long double wider than float64 on this platform
+    try:
+        if hasattr(X, "iloc") and _frame_dtypes(X) is not None:
+            values = X.iloc[rows].to_numpy(dtype=object)
+        elif isinstance(X, np.ndarray) and X.dtype == object:
+            values = X[rows]
+        elif isinstance(X, list | tuple):
+            values = [X[row] for row in rows]
+        else:
+            return None
+        values = np.asarray(values, dtype=np.longdouble)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not values.size or not np.isfinite(values).all():
+        return None
+    peak = np.abs(values).max()
+    return peak if peak > np.finfo(np.float64).max else None
 
 
 def _reject_overflowing(X):

@@ -2197,6 +2197,38 @@ def test_long_double_values_past_float64_are_named_as_given(make):
             make().fit(X)
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
+                    reason="long double is float64 on this platform")
+@pytest.mark.parametrize("container", ["objects", "frame", "object frame", "list"])
+def test_long_double_values_past_float64_in_objects_are_named_as_given(container):
+    """The same long double values held as objects, in a DataFrame or in a
+    list of rows were called infinite values, to be fixed in the feature
+    extractor: numpy's conversion made them inf before any check saw them.
+    Named as in a long double array; true NaN and inf rows as before."""
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).normal(size=(40, 3)).astype(np.longdouble)
+    X[7, 1] = np.longdouble("-2.5e400")
+    X[9, 0] = np.longdouble("1e350")
+    wrap = {"objects": lambda X: X.astype(object),
+            "frame": pd.DataFrame,
+            "object frame": lambda X: pd.DataFrame(X.astype(object)),
+            "list": lambda X: X.tolist()}[container]
+    with warnings.catch_warnings():
+        # numpy's and pandas' casts warn of the overflow on the way.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"^X has values as large as "
+                           r"2\.5e\+400, past float64's largest \(about "
+                           r"1\.8e\+308\), in which the selection computes\. "
+                           r"Rescale X \(e\.g\. divide it by 2\.5e\+400\) "
+                           r"before selecting\.$"):
+            BiLAFSampler(5, random_state=0).fit(wrap(X))
+        X[30, 2] = np.nan
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                           r"\(row 30\) and infinite values in 2 rows "
+                           r"\(rows \[7, 9\]\):"):
+            BiLAFSampler(5, random_state=0).fit(wrap(X))
+
+
 def test_tiny_but_non_zero_rows_are_fine_in_cosine_geometry():
     X = _blobs(40).astype(np.float32) + 20
     tiny = X.copy()
