@@ -110,7 +110,7 @@ AUTO_CORE_FRACTION = 0.05
 
 #: Share of the pool taken as cores by ``n_cores="paper"`` (the paper's
 #: CIFAR-100 and ImageNet setting; ``"auto"`` meant it until validation
-#: splits favoured ``AUTO_CORE_FRACTION``, see the changelog).
+#: splits favoured ``AUTO_CORE_FRACTION``, see the development log).
 PAPER_CORE_FRACTION = 0.005
 
 

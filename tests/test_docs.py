@@ -145,9 +145,9 @@ def test_documentation_builds_without_warnings(tmp_path):
 def test_pages_do_not_nest_markup_in_bold_or_italics():
     """reStructuredText has no nested inline markup: ``code`` or a role
     inside **bold** or *italics* is shown with its backticks as plain text
-    (the changelog's entry on ``IDCDenoiser(variant="published")`` was), and
-    Sphinx does not warn.  Bold stops before the code and resumes after
-    it."""
+    (the development log's entry on ``IDCDenoiser(variant="published")``
+    was), and Sphinx does not warn.  Bold stops before the code and resumes
+    after it."""
     pytest.importorskip("docutils")
     from docutils import nodes
     from docutils.core import publish_doctree
@@ -880,8 +880,9 @@ def test_embeddings_dtype_of_a_text_file_is_documented_as_the_code_does(tmp_path
 def test_user_guide_does_not_say_the_density_variants_agree_early():
     """The user guide said the released code's density defect and the
     paper's density "agree only while at most ``n_neighbors`` members have
-    grown" (a sentence of the changelog, where "the two" were the library's
-    earlier, wrong reproduction of the defect and the released code).  The
+    grown" (a sentence of the development log, where "the two" were the
+    library's earlier, wrong reproduction of the defect and the released
+    code).  The
     paper's and the published variants already rank differently at the
     second ring, with far fewer than ``n_neighbors`` members grown: the
     members at the grown places' local positions are other members."""
@@ -1043,3 +1044,41 @@ def test_readme_images_and_links_say_where_their_files_are():
         assert target in text, (image, text, target)
         if image:  # it reads as a description too, not only as a path
             assert len(text.replace(target, "").split()) >= 8, text
+
+
+def test_release_notes_name_every_public_class_and_the_log_is_in_the_toctree():
+    """A user reads the changelog of a release as its release notes: every
+    class of the API reference is named there, with its module, and the
+    development log (the change-by-change record of the work until the
+    release) has its own page, right after the changelog in the table of
+    contents.  The release notes stay short: an entry made before the
+    release belongs in the log."""
+    doc = ROOT / "doc"
+    api = (doc / "api.rst").read_text(encoding="utf-8")
+    listed = re.search(r"\.\. autosummary::\n(?:   :.*\n)*\n((?:   \S.*\n)+)", api)
+    modules = listed.group(1).split()
+    assert "sklearn_bilaf" in modules and "sklearn_bilaf.core" in modules, modules
+    notes = (doc / "changelog.rst").read_text(encoding="utf-8")
+    missing = []
+    for name in modules:
+        module = importlib.import_module(name)
+        for public in module.__all__:
+            if isinstance(getattr(module, public), type) and (
+                    f"{name}.{public}" not in notes):
+                missing.append(f"{name}.{public}")
+    assert not missing, (
+        f"doc/changelog.rst does not name {missing}: say what each is in the "
+        "release notes, e.g. :class:`~sklearn_bilaf.core.ActiveFTSelector`")
+    n_lines = len(notes.splitlines())
+    assert n_lines <= 250, (
+        f"doc/changelog.rst has {n_lines} lines: release notes are a summary; "
+        "append the entries of changes made before the release to "
+        "doc/development_log.rst")
+    index = (doc / "index.rst").read_text(encoding="utf-8")
+    toctree = index.split(".. toctree::")[1].split("\n\n", 2)[1].split()
+    assert "development_log" in toctree, toctree
+    assert toctree.index("development_log") == toctree.index("changelog") + 1, (
+        toctree)
+    log = (doc / "development_log.rst").read_text(encoding="utf-8")
+    assert log.count("\n- ") > notes.count("\n- "), (
+        "the development log holds fewer entries than the release notes")
