@@ -1082,3 +1082,10 @@ def test_release_notes_name_every_public_class_and_the_log_is_in_the_toctree():
     log = (doc / "development_log.rst").read_text(encoding="utf-8")
     assert log.count("\n- ") > notes.count("\n- "), (
         "the development log holds fewer entries than the release notes")
+
+
+def test_readme_says_where_the_release_notes_are():
+    """The README is the package's page on a package index: it says where
+    the release notes of the version it describes are."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "release notes ([`doc/changelog.rst`](doc/changelog.rst))" in readme
