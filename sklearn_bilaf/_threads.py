@@ -211,10 +211,34 @@ def one_blas_thread_in_task():
 CLASS_THREADS = ContextVar("sklearn_bilaf_class_threads", default=1)
 
 
+def callers_config():
+    """A function that gives the thread it is called in the scikit-learn
+    configuration (``working_memory``, ``assume_finite``, ...) of the
+    thread that calls this one.
+
+    scikit-learn keeps its configuration per thread, and a new thread
+    starts from the defaults, not from the ``sklearn.config_context`` (or
+    ``set_config``) of the thread that started it; ``contextvars`` do not
+    carry it either.  Pass the function as the ``initializer`` of a thread
+    pool made for the call (``ThreadPoolExecutor(initializer=...)``), or
+    call it as a thread's work begins: once per thread, and nothing to
+    restore, as the threads end with the call.
+    """
+    from sklearn import get_config, set_config
+
+    config = get_config()
+
+    def apply():
+        set_config(**config)
+
+    return apply
+
+
 def map_blocks(func, items, n_threads):
     """``func`` over ``items`` on up to ``n_threads`` worker threads (in this
-    thread when 1), each call on one BLAS thread; ``func`` must write its
-    own, disjoint results."""
+    thread when 1), each call on one BLAS thread and under this thread's
+    scikit-learn configuration; ``func`` must write its own, disjoint
+    results."""
     if n_threads <= 1 or len(items) <= 1:
         for item in items:
             func(item)
@@ -225,7 +249,8 @@ def map_blocks(func, items, n_threads):
         with one_blas_thread_in_task():
             func(item)
 
-    with one_thread("blas"), ThreadPoolExecutor(min(n_threads, len(items))) as pool:
+    with one_thread("blas"), ThreadPoolExecutor(
+            min(n_threads, len(items)), initializer=callers_config()) as pool:
         for _ in pool.map(on_one_blas_thread, items):
             pass
 

@@ -616,6 +616,87 @@ def test_pseudo_class_chunks_of_all_threads_fit_working_memory():
     assert one * per_row <= 8 * 2**20
 
 
+@pytest.mark.parametrize("return_outside", [False, True])
+def test_pseudo_class_chunks_on_worker_threads_see_the_callers_config(
+        monkeypatch, return_outside):
+    """A chunk of at least 256 rows (the floor of the row chunks handed to
+    the threads) is searched in pieces within working_memory: a worker
+    thread read scikit-learn's default setting (its configuration is
+    thread-local), not the caller's config_context, and took the chunk's
+    products whole.  The products must be the ones one thread takes, and
+    so must the labels."""
+    import threading
+
+    from sklearn import config_context, get_config
+
+    from sklearn_bilaf import _distances, pseudo_classes
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 8))
+    cores = np.arange(0, 2000, 7)[:300]
+    pieces = []
+    configs = set()
+    finish_rows_top3 = _distances.finish_rows_top3
+    sq_distances = _distances.sq_distances
+
+    def record(rows):
+        pieces.append(rows)
+        config = get_config()
+        configs.add((threading.current_thread() is threading.main_thread(),
+                     config["working_memory"], config["assume_finite"]))
+
+    def spy_top3(D, *args):
+        record(D.shape[0])
+        return finish_rows_top3(D, *args)
+
+    def spy_sq(A, *args, **kwargs):
+        record(A.shape[0])
+        return sq_distances(A, *args, **kwargs)
+
+    monkeypatch.setattr(_distances, "finish_rows_top3", spy_top3)
+    monkeypatch.setattr(_distances, "sq_distances", spy_sq)
+    threads = []
+    monkeypatch.setattr(pseudo_classes, "blas_threads", lambda: threads[-1])
+    seen, results = {}, {}
+    for n_threads in (1, 2):
+        threads.append(n_threads)
+        pieces.clear()
+        with config_context(working_memory=0.5, assume_finite=True):
+            results[n_threads] = pseudo_classes.assign_pseudo_classes(
+                X, cores, return_outside=return_outside)
+        seen[n_threads] = sorted(pieces)
+    assert configs == {(True, 0.5, True), (False, 0.5, True)}
+    assert seen[1] == seen[2]
+    assert max(seen[2]) * 3 * cores.size * 8 <= 0.5 * 2**20
+    for one, two in zip(*(np.atleast_2d(results[n]) for n in (1, 2)),
+                        strict=True):
+        np.testing.assert_array_equal(one, two)
+
+
+def test_map_blocks_runs_its_workers_under_the_callers_config():
+    """scikit-learn's configuration is per thread: map_blocks' worker
+    threads must see the caller's, not the defaults."""
+    import threading
+
+    from sklearn import config_context, get_config
+
+    from sklearn_bilaf._threads import map_blocks
+
+    seen = {}
+    before = get_config()
+
+    def task(item):
+        config = get_config()
+        seen[item] = (threading.get_ident(), config["working_memory"],
+                      config["assume_finite"])
+
+    with config_context(working_memory=3, assume_finite=True):
+        map_blocks(task, list(range(6)), 2)
+    assert {values[1:] for values in seen.values()} == {(3, True)}
+    assert threading.get_ident() not in {values[0] for values in seen.values()}
+    assert get_config() == before
+
+
 @pytest.mark.parametrize("centroid_search", ["exact", "graph"])
 def test_activeft_does_not_depend_on_working_memory(centroid_search):
     """ActiveFT's row blocks group its partial sums and shape its products;
