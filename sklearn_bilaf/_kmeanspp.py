@@ -152,7 +152,7 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
         return _seeds(X, n_clusters, random_state, map, progress)
     from concurrent.futures import ThreadPoolExecutor
 
-    from ._threads import one_blas_thread_in_task
+    from ._threads import callers_config, one_blas_thread_in_task
 
     def in_groups(func, items):
         # One task per worker and step, each a contiguous run of chunks (one
@@ -167,7 +167,7 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
 
         return pool.map(run, range(0, len(items), size))
 
-    with ThreadPoolExecutor(n_threads) as pool:
+    with ThreadPoolExecutor(n_threads, initializer=callers_config()) as pool:
         return _seeds(X, n_clusters, random_state, in_groups, progress)
 
 

@@ -51,6 +51,7 @@ from ._distances import (
 from ._text import counted, quoted, quoted_value, rows_counted, rows_named
 from ._threads import (
     blas_threads,
+    callers_config,
     kmeans_openmp_threads,
     one_blas_thread_in_task,
     one_thread,
@@ -1513,9 +1514,7 @@ class _ActiveFTObjective:
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         # Each thread's share of working_memory for the exhaustive search's
-        # pieces (below, in _exhaustive_top), read here: scikit-learn's
-        # configuration is thread-local, so the worker threads read the
-        # default setting, not the caller's config_context.
+        # pieces (below, in _exhaustive_top), read once for all threads.
         self._piece_bytes = working_memory_bytes() // n_threads
         self._executor = None
         # Bounds that let the exhaustive search skip rows whose winner cannot
@@ -1543,7 +1542,11 @@ class _ActiveFTObjective:
         if self.n_threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._executor = ThreadPoolExecutor(self.n_threads)
+            # Under the caller's scikit-learn configuration, which a new
+            # thread does not inherit: anything a block calls that reads it
+            # (working_memory, assume_finite) then reads the caller's.
+            self._executor = ThreadPoolExecutor(self.n_threads,
+                                                initializer=callers_config())
 
     def close(self):
         if self._executor is not None:

@@ -697,6 +697,64 @@ def test_map_blocks_runs_its_workers_under_the_callers_config():
     assert get_config() == before
 
 
+def test_activeft_and_kmeanspp_threads_run_under_the_callers_config(
+        monkeypatch):
+    """ActiveFT's objective and the k-means++ seeding run their blocks on
+    thread pools of their own, whose threads started from scikit-learn's
+    default configuration (it is per thread): a block that reads it (as
+    the exact search's pieces read working_memory before they were sized
+    in the caller's thread) must see the caller's."""
+    import threading
+
+    from sklearn import config_context, get_config
+
+    from sklearn_bilaf import _kmeanspp
+    from sklearn_bilaf import core as core_module
+
+    seen = set()
+
+    def record():
+        if threading.current_thread() is not threading.main_thread():
+            config = get_config()
+            seen.add((config["working_memory"], config["assume_finite"]))
+
+    exhaustive_top = core_module._ActiveFTObjective._exhaustive_top
+    centred = _kmeanspp._CentredRows._centred
+
+    def spy_top(self, *args):
+        record()
+        return exhaustive_top(self, *args)
+
+    def spy_centred(self, rows):
+        record()
+        return centred(self, rows)
+
+    monkeypatch.setattr(core_module._ActiveFTObjective, "_exhaustive_top",
+                        spy_top)
+    monkeypatch.setattr(_kmeanspp._CentredRows, "_centred", spy_centred)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 16))
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    theta = X[:40] + 0.1
+    with config_context(working_memory=7, assume_finite=True):
+        with core_module._ActiveFTObjective(X, inv, 0.07, 1.0, 40,
+                                            n_threads=2) as objective:
+            assert objective.n_threads == 2
+            expected = objective(theta)
+    # Small enough that the float32 pool is not upcast whole: the seeding's
+    # chunks are centred by the worker threads.
+    with config_context(working_memory=0.1, assume_finite=True):
+        seeds = _kmeanspp.kmeans_plusplus_seeds(
+            X.astype(np.float32), 5, np.random.RandomState(0), n_threads=2)
+    assert seen == {(7, True), (0.1, True)}
+    loss, grad = core_module._activeft_loss_grad(X, theta)
+    assert loss == expected[0]
+    np.testing.assert_array_equal(grad, expected[1])
+    np.testing.assert_array_equal(
+        seeds, _kmeanspp.kmeans_plusplus_seeds(X.astype(np.float32), 5,
+                                               np.random.RandomState(0)))
+
+
 @pytest.mark.parametrize("centroid_search", ["exact", "graph"])
 def test_activeft_does_not_depend_on_working_memory(centroid_search):
     """ActiveFT's row blocks group its partial sums and shape its products;
