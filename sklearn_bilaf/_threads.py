@@ -285,7 +285,8 @@ def run_in_threads(run, items, n_threads, back_from=0):
     threading backend, whose caller polls for results every 10 ms (a
     noticeable share of a selection that takes a few tenths of a second),
     the caller wakes as soon as the last item is done.  Threads run in a
-    copy of the caller's context (its ``ContextVar`` values).  If ``run``
+    copy of the caller's context (its ``ContextVar`` values) and under its
+    scikit-learn configuration (see :func:`callers_config`).  If ``run``
     raises, no item after the failed one (in list order) is started, but
     the items before it still run, and the error of the earliest failed
     item is raised: the error a run in list order (one thread) raises,
@@ -307,9 +308,11 @@ def run_in_threads(run, items, n_threads, back_from=0):
     exited = threading.Condition(lock)
     n_exited = [0]
     bounds = [0, len(items)]  # the next item from the front; one past the back
+    apply_config = callers_config()
 
     def work(from_back):
         try:
+            apply_config()
             while True:
                 with lock:
                     if bounds[0] == bounds[1]:

@@ -1033,12 +1033,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                      stage):
         if own_threads or joblib_runs_threads():
             # Threads of this process, as joblib's threading backend would
-            # use, without its 10 ms polling for results.  Worker threads
-            # start from scikit-learn's default configuration: they run
-            # under the caller's (working_memory decides how a class's
-            # distances are computed, and so their last bits; the
-            # selection must not depend on n_jobs).
-            config = get_config()
+            # use, without its 10 ms polling for results.  They run under
+            # the caller's scikit-learn configuration (working_memory
+            # decides how a class's distances are computed, and so their
+            # last bits; the selection must not depend on n_jobs).
             # A class with more than a worker's share of the work would keep
             # one worker busy long after the others ran out: its Gram panels
             # are shared among the workers (same bits; the threads then
@@ -1057,8 +1055,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 batch, dominant = item
                 token = CLASS_THREADS.set(n_workers if dominant else 1)
                 try:
-                    with config_context(**config):
-                        return _run_batch([make_task(c) for c in batch])
+                    return _run_batch([make_task(c) for c in batch])
                 finally:
                     CLASS_THREADS.reset(token)
 

@@ -898,6 +898,31 @@ def test_workers_see_the_callers_working_memory(backend):
     np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
 
 
+def test_run_in_threads_runs_under_the_callers_config():
+    """run_in_threads' threads start from scikit-learn's default
+    configuration (it is per thread, not a ContextVar): they must see the
+    caller's, as the sampler's per-class tasks do, and leave it as it
+    was."""
+    import threading
+
+    from sklearn import config_context, get_config
+
+    from sklearn_bilaf._threads import run_in_threads
+
+    before = get_config()
+
+    def run(item):
+        config = get_config()
+        return (threading.get_ident(), config["working_memory"],
+                config["assume_finite"])
+
+    with config_context(working_memory=3, assume_finite=True):
+        seen = run_in_threads(run, range(6), 2, back_from=3)
+    assert {values[1:] for values in seen} == {(3, True)}
+    assert threading.get_ident() not in {values[0] for values in seen}
+    assert get_config() == before
+
+
 def test_run_in_threads_keeps_order_context_and_first_error():
     import threading
     from contextvars import ContextVar
