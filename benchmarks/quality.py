@@ -34,7 +34,9 @@ dataset's pool (its size, its test split's, and a digest of their values)
 is recorded beside the results, in ``results/quality_pools.jsonl``: a run
 on another pool (another data folder, or another version of the data)
 stops instead of resuming from those rows, as it does for rows recorded
-before that whose budgets or core counts are not the loaded pool's.
+before that whose budgets or core counts are not the loaded pool's (a run
+that resumes from such rows, and finds them the loaded pool's, records
+it).
 ActiveFT selections are cached in ``results/cache/`` (they do not
 depend on the budget when used as BiLAF's cores), under names that end with
 a digest of the pool's values, the selector's parameters and the library's
@@ -1073,6 +1075,11 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
     version = library_version()
     existing = read_rows(results)
     check_same_pool(ds, existing, results)
+    if any(row["dataset"] == ds.name for row in existing):
+        # Rows that check out are of this pool: recorded now, a file that
+        # is only ever resumed from (written before the record) is checked
+        # by it from then on, not by its budgets and K alone.
+        record_pool(results, ds)
     done = {_key(r): r["version"] for r in existing}
     n_run = n_skipped = 0
     kept_versions = set()

@@ -2880,12 +2880,15 @@ def test_rows_of_another_pool_are_never_resumed_from(tmp_path, monkeypatch):
         assert results.read_text() == first
     # Without the record (a file of an earlier run), by the budgets.
     Q.pools_path(results).unlink()
-    assert run(pool(digits.X, 1347)) == 0
     with pytest.raises(SystemExit, match=(
             r"holds rows measured on another pool: budget 1% = 13 where the "
             r"pool loaded \(1000 rows\) gives 1% = 10.*--results-name")):
         run(pool(digits.X, 1000))
     assert results.read_text() == first
+    assert not Q.pools_path(results).exists()
+    assert run(pool(digits.X, 1347)) == 0
+    assert Q.read_pools(Q.pools_path(results)) == {
+        "wordnet": Q.pool_record(pool(digits.X, 1347))}
 
 
 def test_fashion_mnist_pool_is_recorded_by_its_files(tmp_path):
@@ -2906,3 +2909,29 @@ def test_fashion_mnist_pool_is_recorded_by_its_files(tmp_path):
     labels.write_bytes(_idx((np.arange(80) % 10)[::-1].astype(np.uint8)))
     assert Q.pool_record(Q.load_fashion_mnist(tmp_path))["digest"] != (
         record["digest"])
+
+
+def test_a_results_file_only_resumed_gets_its_pool_recorded(tmp_path):
+    """The pool was recorded only when a row was added: a results file
+    written before the record, or with a pools file lost, and then only
+    ever resumed, never got one, and stayed checked by its budgets alone."""
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+
+    def run():
+        return Q.run("digits", ["random"], [0], [0], results,
+                     tmp_path / "cache", log=lambda message: None)
+
+    assert run() == 1
+    record = Q.read_pools(Q.pools_path(results))
+    Q.pools_path(results).unlink()
+    first = results.read_text()
+    assert run() == 0
+    assert results.read_text() == first
+    assert Q.read_pools(Q.pools_path(results)) == record
+    # A file with no row of the dataset records nothing: its pool is not
+    # known yet, and a run asked for no row.
+    other = tmp_path / "other.csv"
+    assert Q.run("digits", ["random"], [], [0], other, tmp_path / "cache",
+                 log=lambda message: None) == 0
+    assert not Q.pools_path(other).exists()
