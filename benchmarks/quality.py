@@ -36,7 +36,10 @@ on another pool (another data folder, or another version of the data)
 stops instead of resuming from those rows, as it does for rows recorded
 before that whose budgets or core counts are not the loaded pool's (a run
 that resumes from such rows, and finds them the loaded pool's, records
-it).
+it).  A pool of another size than the protocol's (another data folder) is
+measured into a results file of its own only (``--results-name``): its
+rows never go into ``results/quality.csv``, whose tables the benchmarks
+page includes.
 ActiveFT selections are cached in ``results/cache/`` (they do not
 depend on the budget when used as BiLAF's cores), under names that end with
 a digest of the pool's values, the selector's parameters and the library's
@@ -1065,6 +1068,17 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
                 f"[{ds.name}] --budgets {wrong}: positions must be 0 to "
                 f"{len(ds.budgets) - 1} ({', '.join(b for b, _ in ds.budgets)})")
     if ds.n_pool != POOL_SIZES.get(ds.name, ds.n_pool):
+        if Path(results).resolve() == (RESULTS_DIR / "quality.csv").resolve():
+            # The benchmarks page includes that file's tables: rows of
+            # another pool there would stand beside the protocol's (and
+            # leave the tables without percentages of the pool).
+            raise SystemExit(
+                f"[{ds.name}] the pool loaded has {ds.n_pool} rows, not the "
+                f"protocol's {POOL_SIZES[ds.name]}: its rows would go into "
+                f"the protocol's results file, {results}; give --results-name "
+                f"for a results file of their own (--results-name "
+                f"quality_{ds.name}_{ds.n_pool}, say), or the data folder of "
+                "the protocol's pool")
         # Said before hours of runs, not only by the render (see _n_pool).
         log(f"[{ds.name}] WARNING: the pool has {ds.n_pool} rows, not the "
             f"protocol's {POOL_SIZES[ds.name]}: its rows are not comparable "

@@ -2935,3 +2935,35 @@ def test_a_results_file_only_resumed_gets_its_pool_recorded(tmp_path):
     assert Q.run("digits", ["random"], [], [0], other, tmp_path / "cache",
                  log=lambda message: None) == 0
     assert not Q.pools_path(other).exists()
+
+
+def test_a_pool_of_another_size_never_writes_the_protocol_s_results(
+        tmp_path, monkeypatch, capsys):
+    """A pool of another size than the protocol's (another data folder)
+    only drew a warning, and its rows went into the protocol's results file,
+    whose tables the benchmarks page includes; they stop now, before any
+    row, saying to give --results-name, and go where it says."""
+    import dataclasses
+
+    Q = _quality_module()
+    digits = Q.load_digits_split()
+    small = dataclasses.replace(digits, name="wordnet", X=digits.X[:1000],
+                                y=digits.y[:1000], budgets=Q._pool_budgets(1000))
+    monkeypatch.setitem(Q.LOADERS, "wordnet", lambda *folder: small)
+    monkeypatch.setattr(Q, "RESULTS_DIR", tmp_path)
+    argv = ["--datasets", "wordnet", "--methods", "random", "--budgets", "1",
+            "--seeds", "0", "--no-render"]
+    with pytest.raises(SystemExit, match=(
+            r"\[wordnet\] the pool loaded has 1000 rows, not the protocol's "
+            rf"65617: .*{re.escape(str(tmp_path / 'quality.csv'))}.*"
+            r"give --results-name")):
+        Q.main(argv)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    # Given --results-dir too (the same folder, by name): the same file.
+    with pytest.raises(SystemExit, match="give --results-name"):
+        Q.main(argv + ["--results-dir", str(tmp_path)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert Q.main(argv + ["--results-name", "quality_small"]) == 0
+    assert [row["budget"] for row in Q.read_rows(
+        tmp_path / "quality_small.csv")] == ["10"]
+    assert "not the protocol's 65617" in capsys.readouterr().out
