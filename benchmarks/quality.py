@@ -961,8 +961,50 @@ def read_pools(path):
 
 
 def _pool_text(record):
-    return (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
+    text = (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
             f"digest {str(record.get('digest'))[:12]}")
+    if "val_seed" in record:
+        text += f", validation split seed {record['val_seed']}"
+    return text
+
+
+def check_pool(results, current, wrong, fix):
+    """Stop unless the rows of a dataset already in ``results`` were
+    measured on the pool described by ``current``: resumed, rows of another
+    pool would be kept as its own when their key is the same.
+
+    Shared by the scripts that resume from a results file (this one and
+    the validation studies).
+
+    Parameters
+    ----------
+    results : path
+        The results file, which holds rows of the dataset.
+    current : dict
+        The record of the pool loaded (:func:`pool_record`, with the
+        validation split's seed and size for the studies).
+    wrong : callable
+        Called without arguments when no pool is recorded for the dataset
+        (rows written before the record): what the rows' own values show is
+        not of the pool loaded, a list of str (empty if nothing).
+    fix : str
+        What to do instead, the end of the message.
+    """
+    name = current["dataset"]
+    recorded = read_pools(pools_path(results)).get(name)
+    if recorded is not None:
+        if recorded != current:
+            raise SystemExit(
+                f"[{name}] {results} holds rows measured on another pool "
+                f"({_pool_text(recorded)}) than the one loaded "
+                f"({_pool_text(current)}): resumed, they would stand for it; "
+                f"{fix}")
+        return
+    problems = wrong()
+    if problems:
+        raise SystemExit(
+            f"[{name}] {results} holds rows measured on another pool: "
+            f"{'; '.join(sorted(set(problems))[:3])}; {fix}")
 
 
 def check_same_pool(ds, rows, results):
@@ -973,49 +1015,47 @@ def check_same_pool(ds, rows, results):
 
     The pool recorded beside the results file (:func:`pools_path`) decides;
     rows written before it was recorded are checked by what the pool's size
-    sets: their budgets (``int(N * p)``) and BiLAF's core counts.
+    sets: their budgets (``int(N * p)``) and BiLAF's core counts.  Returns
+    the pool's record (:func:`pool_record`), for :func:`record_pool`.
     """
+    current = pool_record(ds)
     mine = [row for row in rows if row["dataset"] == ds.name]
     if not mine:
-        return
-    fix = ("give --results-name (or --results-dir) for a results file of its "
-           "own, or the data folder those rows were measured on")
-    recorded = read_pools(pools_path(results)).get(ds.name)
-    current = pool_record(ds)
-    if recorded is not None and recorded != current:
-        raise SystemExit(
-            f"[{ds.name}] {results} holds rows measured on another pool "
-            f"({_pool_text(recorded)}) than the one loaded "
-            f"({_pool_text(current)}): resumed, they would stand for it; {fix}")
-    budgets = dict(ds.budgets)
-    wrong = []
-    for row in mine:
-        label, budget = row["budget_label"], int(row["budget"])
-        if budgets.get(label) != budget:
-            shown = (f"{label} = {budgets[label]}" if label in budgets
-                     else f"none labelled {label}")
-            wrong.append(f"budget {label} = {budget} where the pool loaded "
-                         f"({ds.n_pool} rows) gives {shown}")
-        elif row["method"] in NEEDS_CORES and row["n_cores"] != "":
-            counts = ds.core_counts(budget)
-            if row["method"] in ABLATIONS:
-                counts = counts[:1]
-            if int(row["n_cores"]) not in counts:
-                wrong.append(f"{row['method']} at {label} with K = "
-                             f"{row['n_cores']} where the pool loaded "
-                             f"({ds.n_pool} rows) gives K = "
-                             f"{', '.join(map(str, counts))}")
-    if wrong:
-        raise SystemExit(
-            f"[{ds.name}] {results} holds rows measured on another pool: "
-            f"{'; '.join(sorted(set(wrong))[:3])}; {fix}")
+        return current
+
+    def wrong():
+        budgets = dict(ds.budgets)
+        problems = []
+        for row in mine:
+            label, budget = row["budget_label"], int(row["budget"])
+            if budgets.get(label) != budget:
+                shown = (f"{label} = {budgets[label]}" if label in budgets
+                         else f"none labelled {label}")
+                problems.append(f"budget {label} = {budget} where the pool "
+                                f"loaded ({ds.n_pool} rows) gives {shown}")
+            elif row["method"] in NEEDS_CORES and row["n_cores"] != "":
+                counts = ds.core_counts(budget)
+                if row["method"] in ABLATIONS:
+                    counts = counts[:1]
+                if int(row["n_cores"]) not in counts:
+                    problems.append(f"{row['method']} at {label} with K = "
+                                    f"{row['n_cores']} where the pool loaded "
+                                    f"({ds.n_pool} rows) gives K = "
+                                    f"{', '.join(map(str, counts))}")
+        return problems
+
+    check_pool(results, current, wrong,
+               "give --results-name (or --results-dir) for a results file of "
+               "its own, or the data folder those rows were measured on")
+    return current
 
 
-def record_pool(results, ds):
-    """Record, beside the results file, the pool the rows of ``ds`` are
-    measured on (once per dataset), flushed to disk."""
+def record_pool(results, record):
+    """Record, beside the results file, the pool its rows of a dataset are
+    measured on (``record``, as :func:`check_pool` takes it; once per
+    dataset), flushed to disk."""
     path = pools_path(results)
-    if ds.name in read_pools(path):
+    if record["dataset"] in read_pools(path):
         return
     with path.open("ab+") as handle:
         handle.seek(0)
@@ -1023,7 +1063,7 @@ def record_pool(results, ds):
         # A line cut short by a killed run would swallow the next one.
         handle.truncate(data.rfind(b"\n") + 1)
         handle.seek(0, os.SEEK_END)
-        handle.write((json.dumps(pool_record(ds)) + "\n").encode())
+        handle.write((json.dumps(record) + "\n").encode())
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -1088,12 +1128,12 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
     machine = machine_info()
     version = library_version()
     existing = read_rows(results)
-    check_same_pool(ds, existing, results)
+    pool = check_same_pool(ds, existing, results)
     if any(row["dataset"] == ds.name for row in existing):
         # Rows that check out are of this pool: recorded now, a file that
         # is only ever resumed from (written before the record) is checked
         # by it from then on, not by its budgets and K alone.
-        record_pool(results, ds)
+        record_pool(results, pool)
     done = {_key(r): r["version"] for r in existing}
     n_run = n_skipped = 0
     kept_versions = set()
@@ -1121,7 +1161,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
         )
         append_row(results, row)
         record_machine(results, row, machine)
-        record_pool(results, ds)
+        record_pool(results, pool)
         done[_key(row)] = version
         n_run += 1
         cores = f" K={n_cores}" if n_cores != "" else ""

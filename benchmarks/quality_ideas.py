@@ -322,7 +322,9 @@ Ideas:
   the same K and no filter.
 
 Results go to ``results/quality_ideas.csv`` (``--results`` for another
-file; resumable: a row already there is counted and not recomputed);
+file; resumable: a row already there is counted and not recomputed, if
+measured on the same pool and validation split, as in
+``quality_validation.py``);
 ActiveFT selections are shared with ``quality_validation.py`` through
 ``results/cache/val-*.npy``.  The
 ``seconds`` column leaves out cached ActiveFT runs.  Data folders and
@@ -1300,8 +1302,8 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
     """Run the missing rows; return the names of the datasets skipped for
     missing data."""
     results = RESULTS if results is None else results
-    done = {(r["dataset"], r["config"], r["budget"], r["seed"])
-            for r in V.read_rows(results)}
+    rows = V.read_rows(results)
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in rows}
     n_skipped = 0
     missing = []
     for name in names:
@@ -1317,6 +1319,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
                               name, n)
         if problem:
             raise SystemExit(problem)
+        pool = V.check_same_split(ds, rows, results, val_seed, n, fractions)
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
             for fraction in fractions:
@@ -1341,6 +1344,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
                                n_cores=n_cores, acc=f"{acc:.5f}",
                                seconds=f"{seconds:.1f}")
                     V.append_row(row, results)
+                    V.Q.record_pool(results, pool)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
                           f"({seconds:.0f}s)", flush=True)
     V.report_skipped(n_skipped, results)

@@ -23,9 +23,12 @@ split carved out of each pool**, never on the test split of
 
 Results go to ``results/quality_validation.csv`` (``--results`` for
 another file; resumable, like ``quality.py``: rows already there are
-counted and not run again); ActiveFT selections are cached in ``results/cache/`` under
-``val-`` names ending with ``quality.cache_key`` (the selection pool's
-values, ActiveFT's parameters, the library's sources).  The data are read
+counted and not run again, and each dataset's pool and validation split are
+recorded beside them, in ``<stem>_pools.jsonl``, so that a run on another
+pool or split stops instead of resuming from them); ActiveFT selections
+are cached in ``results/cache/`` under ``val-`` names ending with
+``quality.cache_key`` (the selection pool's values, ActiveFT's parameters,
+the library's sources).  The data are read
 as ``quality.py`` reads them (``--wordnet-dir``, ``--fashion-mnist-dir``);
 a dataset whose data are missing is skipped, or, asked for with
 ``--datasets``, an error (exit status 1).  Usage::
@@ -212,6 +215,47 @@ def check_results(parser, path, summary_only):
                      "file of this study, or run it first")
 
 
+def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS):
+    """Stop unless the rows of ``ds`` already in ``results`` were measured
+    on the pool loaded, ``ds``, and the validation split ``val_seed``;
+    resumed, rows of another pool or split would be kept as the loaded
+    one's, their key (dataset, config, budget, seed) being the same.
+
+    The pool and split recorded beside the results file (as
+    ``quality.py`` records its pools, ``<stem>_pools.jsonl``) decide;
+    rows written before they were recorded are checked by their budgets,
+    which must be shares (:data:`FRACTIONS` and ``fractions``) of the
+    selection pool of ``n`` rows (their split's seed is in no row, and is
+    not checked).  Rows that check out have the pool and split recorded.
+
+    Returns
+    -------
+    record : dict
+        The pool and split loaded, for ``quality.record_pool``.
+    """
+    current = {**Q.pool_record(ds), "val_seed": int(val_seed),
+               "val_size": VAL_SIZE}
+    mine = [row for row in rows if row["dataset"] == ds.name]
+    if not mine:
+        return current
+    shares = sorted(set(FRACTIONS) | set(fractions))
+    budgets = [int(n * share) for share in shares]
+
+    def wrong():
+        given = (f"{', '.join(map(str, budgets))} "
+                 f"({', '.join(f'{100 * share:g}' for share in shares)} %)")
+        return [f"budget {budget} where the selection pool loaded ({n} rows) "
+                f"gives {given}"
+                for budget in {int(row["budget"]) for row in mine}
+                if budget not in budgets]
+
+    Q.check_pool(results, current, wrong,
+                 "give --results a results file of its own (a new one), or the "
+                 "data folder and --val-seed those rows were measured with")
+    Q.record_pool(results, current)
+    return current
+
+
 def report_skipped(n_skipped, path):
     if n_skipped:
         print(f"{n_skipped} run(s) already in {path}, not run again (give "
@@ -248,8 +292,8 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
     """Run the missing rows; return the names of the datasets skipped for
     missing data."""
     results = RESULTS if results is None else results
-    done = {(r["dataset"], r["config"], r["budget"], r["seed"])
-            for r in read_rows(results)}
+    rows = read_rows(results)
+    done = {(r["dataset"], r["config"], r["budget"], r["seed"]) for r in rows}
     n_skipped = 0
     missing = []
     for name in names:
@@ -264,6 +308,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
         problem = too_small("--pool-fracs", pool_fracs, 1, CORE_COUNTS, name, n)
         if problem:
             raise SystemExit(problem)
+        pool = check_same_split(ds, rows, results, val_seed, n)
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
             for frac in FRACTIONS:
@@ -288,6 +333,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
                     append_row(dict(dataset=name, config=config, budget=budget,
                                 seed=seed, n_cores=n_cores, acc=f"{acc:.5f}",
                                 seconds=f"{time.time() - tic:.1f}"), results)
+                    Q.record_pool(results, pool)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
                           flush=True)
     report_skipped(n_skipped, results)

@@ -1100,9 +1100,10 @@ def test_a_terminated_run_leaves_no_temporary_file(tmp_path, script, argv):
                           text=True, timeout=300)
     assert done.returncode == 128 + 15, done.stderr[-3000:]
     after = sorted(p.name for p in tmp_path.rglob("*"))
-    # The studies' rows measured before the signal stay (quality.py's
-    # render writes no row).
-    assert [name for name in after if name not in before] in ([], ["r.csv"])
+    # The studies' rows measured before the signal stay, with the record
+    # of their pool (quality.py's render writes no row).
+    assert [name for name in after if name not in before] in (
+        [], ["r.csv", "r_pools.jsonl"])
 
 
 @pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
@@ -2967,3 +2968,96 @@ def test_a_pool_of_another_size_never_writes_the_protocol_s_results(
     assert [row["budget"] for row in Q.read_rows(
         tmp_path / "quality_small.csv")] == ["10"]
     assert "not the protocol's 65617" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
+def test_study_rows_of_another_pool_or_split_are_never_resumed_from(
+        tmp_path, monkeypatch, script):
+    """The studies resumed by (dataset, config, budget, seed) only: rows
+    measured on another pool (another data folder, or another version of
+    the data) or another validation split (--val-seed, with --results
+    naming the same file) were kept as the loaded pool's and split's, and
+    new rows added beside them.  They are refused now, by the pool and
+    split recorded beside the results file, or for a file without that
+    record by budgets that are not shares of the loaded selection pool."""
+    import dataclasses
+
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    Q = V.Q
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    digits = Q.load_digits_split()
+    loaded = {}
+    monkeypatch.setitem(Q.LOADERS, "digits", lambda: loaded["pool"])
+    results = tmp_path / "r.csv"
+
+    def run(X, n=1347, val_seed=V.VAL_SEED):
+        loaded["pool"] = dataclasses.replace(digits, X=X[:n], y=digits.y[:n])
+        if script == "quality_validation":
+            V.run(["digits"], [0], [], [], [0.1], ["euclidean"], results,
+                  val_seed=val_seed)
+        else:
+            module.run(["digits"], [0], ["random"], V.FRACTIONS, results,
+                       val_seed=val_seed)
+        return results.read_text()
+
+    first = run(digits.X)
+    assert run(digits.X) == first  # the same pool and split: resumed
+    record = Q.read_pools(Q.pools_path(results))["digits"]
+    assert record["val_seed"] == V.VAL_SEED
+    # 1340 rows give the same selection pool's budgets (10, 21, 53).
+    for X, n, val_seed, what in [
+            (digits.X + 1.0, 1347, V.VAL_SEED, "1347 rows"),
+            (digits.X, 1340, V.VAL_SEED, "1340 rows"),
+            (digits.X, 1347, 7, "1347 rows.*validation split seed 7")]:
+        with pytest.raises(SystemExit, match=(
+                rf"\[digits\] {re.escape(str(results))} holds rows measured "
+                rf"on another pool .* than the one loaded \({what}.*"
+                "--results")):
+            run(X, n, val_seed)
+        assert results.read_text() == first
+    # Without the record (a file of an earlier run), by the budgets; rows
+    # that check out have their pool recorded.
+    Q.pools_path(results).unlink()
+    with pytest.raises(SystemExit, match=(
+            r"holds rows measured on another pool: budget 10 where the "
+            r"selection pool loaded \(800 rows\) gives 8, 16, 40 \(1, 2, 5 %\)"
+            ".*--results")):
+        run(digits.X, 1000)
+    assert results.read_text() == first
+    assert not Q.pools_path(results).exists()
+    assert run(digits.X) == first
+    assert Q.read_pools(Q.pools_path(results)) == {"digits": record}
+
+
+@pytest.mark.parametrize("name", ["quality_validation", "quality_ideas",
+                                  "quality_ideas_rerun",
+                                  "quality_ideas_rerun_epyc",
+                                  "quality_ideas_seeds3-5",
+                                  "quality_ideas_seeds6-9",
+                                  "quality_ideas_val7",
+                                  "quality_ideas_val7_rerun"])
+def test_committed_study_rows_are_of_the_protocol_s_pools(tmp_path, name):
+    """The committed rows of the studies were measured on the protocol's
+    pools: a run resumes from them (their budgets check out), and records
+    the pool, rewriting no row."""
+    import shutil
+
+    import numpy as np
+
+    V = _study_module("quality_validation")
+    Q = V.Q
+    results = tmp_path / f"{name}.csv"
+    shutil.copy(SCRIPT.parent / "results" / results.name, results)
+    before = results.read_bytes()
+    rows = V.read_rows(results)
+    for dataset in sorted({row["dataset"] for row in rows}):
+        n_pool = Q.POOL_SIZES[dataset]
+        # Only the pool's size is checked without a record.
+        ds = Q.Dataset(dataset, np.zeros((n_pool, 1), np.float32),
+                       np.zeros(n_pool, np.intp), np.zeros((1, 1)),
+                       np.zeros(1, np.intp), 10)
+        V.check_same_split(ds, rows, results, 7 if "val7" in name else 6,
+                           V.selection_size(n_pool))
+        assert Q.read_pools(Q.pools_path(results))[dataset]["rows"] == n_pool
+    assert results.read_bytes() == before
