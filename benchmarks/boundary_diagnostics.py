@@ -62,7 +62,10 @@ error (exit status 1).  Usage, from the repository root::
     # quality_ideas.py's coarse0.2 (boundary samples between coarse groups):
     python3 benchmarks/boundary_diagnostics.py --coarse 0.2 --datasets fashion-mnist
 
-Resumable: rows already in the results file are not run again.
+Resumable: rows already in the results file are not run again, if
+measured on the same pool: each dataset's pool and split are recorded
+beside the file, as ``quality_validation.py`` records them, and a run on
+another pool stops instead of resuming from its rows.
 """
 
 import argparse
@@ -214,29 +217,42 @@ def rows_for(pool, method, budget, seed, picks, seconds, n_cores="",
 
 
 def _done_rows(results):
-    """The (dataset, method, budget, seed) keys already in ``results``."""
-    return {(r["dataset"], r["method"], r["budget"], r["seed"])
-            for r in Q.read_rows(results, FIELDS, REQUIRED)}
+    """The rows already in ``results``, and their (dataset, method, budget,
+    seed) keys."""
+    rows = Q.read_rows(results, FIELDS, REQUIRED)
+    return rows, {(r["dataset"], r["method"], r["budget"], r["seed"])
+                  for r in rows}
 
 
-def _pools(names, data_dirs, missing):
-    """``(name, Pool)`` of each dataset found; the names of those not found
-    are appended to ``missing``."""
+def _pools(names, data_dirs, missing, results, rows, fractions=V.FRACTIONS):
+    """``(name, Pool, record)`` of each dataset found, once its rows in
+    ``results`` are found to be of its pool and of the first validation
+    split (``quality_validation.check_same_split``; ``record`` is what
+    ``quality.record_pool`` records); the names of those not found are
+    appended to ``missing``."""
     for name in names:
         ds = V.load(name, data_dirs)
         if ds is None:
             missing.append(name)
             continue
-        yield name, Pool(ds)
+        # Before the pool's neighbours are computed: a refused pool costs
+        # nothing more.
+        # The split is always the first: no --val-seed to suggest.
+        record = V.check_same_split(
+            ds, rows, results, V.VAL_SEED, V.selection_size(ds.n_pool),
+            fractions, "give --results a results file of its own (a new one), "
+            "or the data folder those rows were measured on")
+        yield name, Pool(ds), record
 
 
 def run(names, seeds, results=RESULTS, data_dirs=None):
     """Run the missing rows; return the names of the datasets skipped for
     missing data.  ``data_dirs``: the data folder of a dataset
     (``quality.py``'s default when not given)."""
-    done = _done_rows(results)
+    existing, done = _done_rows(results)
     missing = []
-    for name, pool in _pools(names, data_dirs, missing):
+    for name, pool, record in _pools(names, data_dirs, missing, results,
+                                     existing):
         n = pool.X.shape[0]
         print(f"{name}: selection pool {n}, pool kNN disagreement "
               f"{pool.pool_knn_disagree:.3f}", flush=True)
@@ -280,6 +296,7 @@ def run(names, seeds, results=RESULTS, data_dirs=None):
                             extra=pseudo_class_diagnostics(pool, sampler))
                     for row in rows:
                         Q.append_row(results, row, FIELDS, REQUIRED)
+                    Q.record_pool(results, record)
                     print(f"{name} B={budget} seed {seed} {method}: "
                           f"acc {rows[0]['acc']}", flush=True)
     return missing
@@ -296,9 +313,10 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     from types import SimpleNamespace
 
     method = f"coarse{share:g}"
-    done = _done_rows(results)
+    existing, done = _done_rows(results)
     missing = []
-    for name, pool in _pools(names, data_dirs, missing):
+    for name, pool, record in _pools(names, data_dirs, missing, results,
+                                     existing, fractions):
         n = pool.X.shape[0]
         for seed in seeds:
             for frac in fractions:
@@ -323,6 +341,7 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
                                 extra=extra)
                 for row in rows:
                     Q.append_row(results, row, FIELDS, REQUIRED)
+                Q.record_pool(results, record)
                 print(f"{name} B={budget} seed {seed} {method}: acc "
                       f"{rows[0]['acc']}; class border of the boundary samples: "
                       f"groups {extra['class_border']:.3f} (pool rows "

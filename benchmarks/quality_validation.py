@@ -215,7 +215,8 @@ def check_results(parser, path, summary_only):
                      "file of this study, or run it first")
 
 
-def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS):
+def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS,
+                     fix=None):
     """Stop unless the rows of ``ds`` already in ``results`` were measured
     on the pool loaded, ``ds``, and the validation split ``val_seed``;
     resumed, rows of another pool or split would be kept as the loaded
@@ -227,6 +228,9 @@ def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS):
     which must be shares (:data:`FRACTIONS` and ``fractions``) of the
     selection pool of ``n`` rows (their split's seed is in no row, and is
     not checked).  Rows that check out have the pool and split recorded.
+    ``fix``, the end of the message, says what to do instead (by default:
+    another ``--results``, or the data folder and ``--val-seed`` of the
+    rows).
 
     Returns
     -------
@@ -249,9 +253,9 @@ def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS):
                 for budget in {int(row["budget"]) for row in mine}
                 if budget not in budgets]
 
-    Q.check_pool(results, current, wrong,
-                 "give --results a results file of its own (a new one), or the "
-                 "data folder and --val-seed those rows were measured with")
+    Q.check_pool(results, current, wrong, fix or (
+        "give --results a results file of its own (a new one), or the data "
+        "folder and --val-seed those rows were measured with"))
     Q.record_pool(results, current)
     return current
 

@@ -3061,3 +3061,57 @@ def test_committed_study_rows_are_of_the_protocol_s_pools(tmp_path, name):
                            V.selection_size(n_pool))
         assert Q.read_pools(Q.pools_path(results))[dataset]["rows"] == n_pool
     assert results.read_bytes() == before
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_boundary_diagnostics_rows_of_another_pool_are_never_resumed_from(
+        tmp_path, monkeypatch, coarse):
+    """boundary_diagnostics.py resumed by (dataset, method, budget, seed)
+    only, as the validation studies did: rows of another data folder or
+    version of the data were kept as the loaded pool's.  It records the pool
+    and split as they do, and stops on another; its committed rows pass."""
+    import dataclasses
+    import shutil
+
+    import numpy as np
+
+    D = _study_module("boundary_diagnostics")
+    Q = D.Q
+    monkeypatch.setattr(D.V, "activeft", lambda name, X, k, seed: np.arange(
+        k) * (X.shape[0] // k))
+    digits = Q.load_digits_split()
+    loaded = {}
+    monkeypatch.setitem(Q.LOADERS, "digits", lambda: loaded["pool"])
+    results = tmp_path / "r.csv"
+
+    def run(X):
+        loaded["pool"] = dataclasses.replace(digits, X=X)
+        if coarse:
+            D.run_coarse(["digits"], [0], 0.2, (0.05,), results)
+        else:
+            monkeypatch.setattr(D.V, "FRACTIONS", (0.05,))
+            D.run(["digits"], [0], results)
+        return results.read_text()
+
+    first = run(digits.X)
+    assert Q.read_pools(Q.pools_path(results))["digits"]["val_seed"] == 6
+    assert run(digits.X) == first
+    with pytest.raises(SystemExit, match=(
+            r"\[digits\] .* holds rows measured on another pool .*--results")
+            ) as refused:
+        run(digits.X + 1.0)
+    assert "--val-seed" not in str(refused.value)  # not an option here
+    assert results.read_text() == first
+    if coarse:
+        return
+    committed = tmp_path / "committed.csv"
+    shutil.copy(D.RESULTS, committed)
+    rows = Q.read_rows(committed, D.FIELDS, D.REQUIRED)
+    for dataset in ("fashion-mnist", "wordnet"):
+        n_pool = Q.POOL_SIZES[dataset]
+        ds = Q.Dataset(dataset, np.zeros((n_pool, 1), np.float32),
+                       np.zeros(n_pool, np.intp), np.zeros((1, 1)),
+                       np.zeros(1, np.intp), 10)
+        D.V.check_same_split(ds, rows, committed, D.V.VAL_SEED,
+                             D.V.selection_size(n_pool))
+    assert committed.read_bytes() == D.RESULTS.read_bytes()
