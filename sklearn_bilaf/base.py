@@ -1806,17 +1806,26 @@ def overflow_limit(X):
     return float(np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1])))
 
 
+def underflow_error(peak, when="before selecting", note=""):
+    """The error for a pool whose largest absolute value, ``peak``, is
+    below ``_SMALLEST_PEAK``: ``when`` says when to rescale it."""
+    # A long double value below float64's range would read as 0.
+    shown = (f"{float(peak):.3g}" if float(peak) > 0 else
+             np.format_float_scientific(peak, precision=2, trim="-"))
+    return ValueError(
+        f"X has no value larger than {shown} in absolute value, so "
+        "squared distances between its rows underflow to 0 even in float64 "
+        "(every pair of rows would tie, as if they were identical). "
+        f"Rescale X (e.g. divide it by {shown}) {when}." + note
+    )
+
+
 def _scale_error(X, peak, note=""):
     """The error for values of X at most ``peak`` in absolute value (the
     largest of them), when squared distances between its rows overflow its
     dtype, or all underflow to 0 even in float64; else None."""
     if 0.0 < peak < _SMALLEST_PEAK:
-        return ValueError(
-            f"X has no value larger than {peak:.3g} in absolute value, so "
-            "squared distances between its rows underflow to 0 even in float64 "
-            "(every pair of rows would tie, as if they were identical). "
-            f"Rescale X (e.g. divide it by {peak:.3g}) before selecting." + note
-        )
+        return underflow_error(peak, note=note)
     if not peak > overflow_limit(X):
         return None
     return ValueError(

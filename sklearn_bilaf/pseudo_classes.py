@@ -42,6 +42,7 @@ from ._threads import (
     one_blas_thread_in_task,
 )
 from .base import (
+    _SMALLEST_PEAK,
     _frame_dtypes,
     _frame_numpy_dtype,
     _frame_values_in_c_order,
@@ -59,6 +60,7 @@ from .base import (
     refuse_non_numbers,
     refuse_text_read_as_numbers,
     sequence_array,
+    underflow_error,
     whole_numbers,
 )
 
@@ -115,6 +117,23 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
         return
     raise _unusable_error(rows if pool is None else pool, start, name,
                           rescale, fix, metric)
+
+
+def _refuse_underflowing(X, centres):
+    """Refuse a pool X whose values are all so small that Euclidean squared
+    distances underflow to 0 even in float64 (every row tied with every
+    core, and joined class 0), as the estimators' input check does, with
+    or without assume_finite.  The cores (``centres``, rows of X) bound
+    X's largest value from below: X itself is read only when they are all
+    that small, so an ordinary pool costs two reductions over its cores."""
+    if not centres.size:
+        return
+    if not max(float(centres.max()), -float(centres.min())) < _SMALLEST_PEAK:
+        return  # NaN too: the rows holding it are refused as such
+    # In X's dtype: a long double value below float64's range is not 0.
+    peak = max(abs(X.max()), abs(X.min()))
+    if 0 < peak < _SMALLEST_PEAK:
+        raise underflow_error(peak, when="first")
 
 
 def _watch_norms(origin, limit, n_features, dtype, refuse):
@@ -214,7 +233,10 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         those that reach the squared norms the nearest-core search computes
         anyway are refused all the same.  Values so large that Euclidean
         squared distances overflow are refused either way (under
-        ``assume_finite``, found from those squared norms).
+        ``assume_finite``, found from those squared norms), and so are
+        values all so small that they underflow to 0 even in float64 (found
+        from the cores' values: X is read for it only when those are that
+        small), as the estimators' input check refuses them.
     core_indices : array-like of int, shape (n_cores,)
         Distinct core sample indices in ``0 .. n_samples - 1``, in any
         order; anything else (repeated, negative or fractional indices, a
@@ -298,6 +320,8 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     except ValueError:
         _refuse_zero_rows_of_pool(X, metric)
         raise
+    if metric == "euclidean":
+        _refuse_underflowing(X, centres)
     origin = centres.mean(axis=0)
     if watch:
         if not float(np.abs(centres).max()) <= limit:

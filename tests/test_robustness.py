@@ -4650,3 +4650,40 @@ def test_list_of_narrow_numbers_is_widened_to_floats_in_one_array():
         np.testing.assert_array_equal(
             validate_pool(RandomSelector(1), list(narrow)),
             narrow.astype(np.float64))
+
+
+def test_assign_pseudo_classes_refuses_values_whose_squared_distances_underflow():
+    """A pool whose largest value is below 2.2e-162 has every squared
+    distance 0 even in float64: assign_pseudo_classes put every row but the
+    other cores in class 0, silently, with or without assume_finite, where
+    the estimators' input check refuses such a pool.  It is refused the same
+    way now, in the Euclidean geometry only; a pool just above the bound, or
+    whose cores alone are that small, is accepted."""
+    import sklearn
+
+    X = _blobs(60, d=4)
+    X = X / np.abs(X).max()  # largest value 1
+    cores = [0, 17, 42]
+    tiny = np.ldexp(X, -600)
+    message = (r"^X has no value larger than 2\.41e-181 in absolute value, so "
+               r"squared distances between its rows underflow to 0 even in "
+               r"float64 .*Rescale X \(e\.g\. divide it by 2\.41e-181\) first\.$")
+    for assume_finite in (False, True):
+        with sklearn.config_context(assume_finite=assume_finite):
+            with pytest.raises(ValueError, match=message):
+                assign_pseudo_classes(tiny, cores)
+            with pytest.raises(ValueError, match="underflow to 0"):
+                assign_pseudo_classes(tiny, cores, return_outside=True)
+            # Subnormal squared distances: coarse, but not all 0.
+            labels = assign_pseudo_classes(np.ldexp(X, -535), cores)
+            assert np.array_equal(labels[cores], [0, 1, 2]) and labels.size == 60
+            np.testing.assert_array_equal(
+                assign_pseudo_classes(tiny, cores, "cosine"),
+                assign_pseudo_classes(X, cores, "cosine"))
+            # Cores that small, but not the pool: read whole, then kept.
+            mixed = X.copy()
+            mixed[cores] = tiny[cores]
+            assign_pseudo_classes(mixed, cores)
+            # An all-zero pool ties, but has no scale to fix: as before.
+            np.testing.assert_array_equal(
+                assign_pseudo_classes(np.zeros((5, 2)), [0, 3]), [0, 0, 0, 1, 0])
