@@ -59,6 +59,7 @@ from .base import (
     pool_array,
     refuse_non_numbers,
     refuse_text_read_as_numbers,
+    refuse_unchecked_scale,
     sequence_array,
     underflow_error,
     whole_numbers,
@@ -119,19 +120,22 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
                           rescale, fix, metric)
 
 
-def _refuse_underflowing(X, centres):
+def _refuse_underflowing(X, centres, unchecked=False):
     """Refuse a pool X whose values are all so small that Euclidean squared
     distances underflow to 0 even in float64 (every row tied with every
     core, and joined class 0), as the estimators' input check does, with
     or without assume_finite.  The cores (``centres``, rows of X) bound
     X's largest value from below: X itself is read only when they are all
-    that small, so an ordinary pool costs two reductions over its cores."""
+    that small, so an ordinary pool costs two reductions over its cores.
+    ``unchecked``: as :func:`_assign_pseudo_classes` says."""
     if not centres.size:
         return
     if not max(float(centres.max()), -float(centres.min())) < _SMALLEST_PEAK:
         return  # NaN too: the rows holding it are refused as such
     # In X's dtype: a long double value below float64's range is not 0.
     peak = max(abs(X.max()), abs(X.min()))
+    if unchecked:
+        refuse_unchecked_scale(X, peak)
     if 0 < peak < _SMALLEST_PEAK:
         raise underflow_error(peak, when="first")
 
@@ -268,6 +272,18 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     >>> assign_pseudo_classes(X, [4, 0]).tolist()  # class 0: core 0; class 1: core 4
     [0, 0, 0, 1, 1]
     """
+    return _assign_pseudo_classes(X, core_indices, metric,
+                                  return_outside=return_outside)
+
+
+def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
+                           return_outside=False, unchecked=False):
+    """:func:`assign_pseudo_classes`; ``unchecked=True`` for an estimator
+    whose input check scikit-learn's ``assume_finite`` skipped (X is its
+    validated pool): Euclidean values past that check's limits are
+    refused with its message and its word on ``assume_finite``
+    (``refuse_unchecked_scale``), as its Euclidean core stages refuse
+    them, not with this function's own."""
     _check_metric(metric)
     refuse_sparse(X)
     if not hasattr(X, "dtype") or X.dtype == object:
@@ -320,17 +336,27 @@ def assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     except ValueError:
         _refuse_zero_rows_of_pool(X, metric)
         raise
+
+    def refuse_rows(rows, start):
+        if unchecked:
+            # The whole pool's largest value, on the error path only: the
+            # error says what to divide all of X by.
+            peak = max(abs(float(rows.max())), abs(float(rows.min())))
+            if not peak <= limit:
+                refuse_unchecked_scale(X, max(abs(float(X.max())),
+                                              abs(float(X.min()))))
+        _refuse_unusable(rows, start, limit, pool=X)
+
     if metric == "euclidean":
-        _refuse_underflowing(X, centres)
+        _refuse_underflowing(X, centres, unchecked)
     origin = centres.mean(axis=0)
     if watch:
         if not float(np.abs(centres).max()) <= limit:
             # The values as given (a long double one may be inf in centres).
-            _refuse_unusable(X[cores], 0, limit, pool=X)
+            refuse_rows(X[cores], 0)
         watch = _watch_norms(
             origin, limit, X.shape[1], dtype,
-            lambda start, stop: _refuse_unusable(X[start:stop], start, limit,
-                                                 pool=X))
+            lambda start, stop: refuse_rows(X[start:stop], start))
     n = X.shape[0]
     labels = np.empty(n, dtype=np.intp)
     opponent = np.empty(n, dtype=np.intp)

@@ -55,7 +55,7 @@ from .denoise import (
     OutlierDetectorDenoiser,
     _checked_denoising,
 )
-from .pseudo_classes import PseudoClass, assign_pseudo_classes
+from .pseudo_classes import PseudoClass, _assign_pseudo_classes
 
 __all__ = ["BiLAFSampler"]
 
@@ -682,6 +682,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
     def _fit(self, X):
         given = X
+        # Whether the user's assume_finite skipped the input check: the
+        # stages below run under assume_finite whatever it is.
+        unchecked = get_config()["assume_finite"]
         X = validate_pool(self, X)
         self._check_stage_types()
         if self.metric == "cosine":
@@ -717,10 +720,14 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self._log(f"  {counted(cores.size, 'core')} ({timings['cores']:.2f}s)")
 
         tic = time.perf_counter()
-        # X was checked for NaN and inf on entry: not again per chunk.
+        # X was checked for NaN and inf on entry: not again per chunk.  When
+        # the user's assume_finite skipped that check, this is the first
+        # Euclidean stage to read a pool the core stage read in the cosine
+        # geometry only (ActiveFT, core indices): values past the check's
+        # limits are refused here as the Euclidean core stages refuse them.
         with config_context(assume_finite=True):
-            labels, outside, opponent = assign_pseudo_classes(
-                X, cores, self.metric, return_outside=True)
+            labels, outside, opponent = _assign_pseudo_classes(
+                X, cores, self.metric, return_outside=True, unchecked=unchecked)
         members = _members_by_class(labels, cores.size)
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.

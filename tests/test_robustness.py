@@ -4687,3 +4687,38 @@ def test_assign_pseudo_classes_refuses_values_whose_squared_distances_underflow(
             # An all-zero pool ties, but has no scale to fix: as before.
             np.testing.assert_array_equal(
                 assign_pseudo_classes(np.zeros((5, 2)), [0, 3]), [0, 0, 0, 1, 0])
+
+
+@pytest.mark.parametrize("dtype, largest", [
+    (np.float32, float(np.finfo(np.float32).max) / 8),
+    (np.float64, float(np.finfo(np.float64).max) / 8),
+    (np.float64, 1e-170),
+])
+def test_values_past_the_limit_under_assume_finite_are_refused_by_the_sampler(
+        dtype, largest):
+    """Under assume_finite, the sampler whose core stage reads the pool in
+    the cosine geometry only (the default ActiveFT, the paper's, or core
+    indices) took a pool of values all so small that every squared distance
+    underflows (it picked as if the rows were identical), and refused values
+    past the limit with another message than the Euclidean core selectors'.
+    It says what the input check says now, with their word on
+    assume_finite."""
+    import sklearn
+
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    X = (X / np.abs(X).max() * largest).astype(dtype)
+    note = (" (With scikit-learn's assume_finite=True, X's values are not "
+            "checked when it is given: they reached the selection.)")
+    for core_selector in (None, ActiveFTSelector(n_cores="paper"), [3, 40]):
+        make = functools.partial(BiLAFSampler, 8, core_selector=core_selector,
+                                 random_state=0)
+        with pytest.raises(ValueError) as checked:
+            make().fit(X)
+        with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            with pytest.raises(ValueError) as unchecked:
+                make().fit(X)
+            with pytest.raises(ValueError) as selector:
+                KMeansSelector(3, random_state=0).fit(X)
+        assert str(unchecked.value) == str(checked.value) + note
+        assert str(unchecked.value) == str(selector.value)
