@@ -4722,3 +4722,25 @@ def test_values_past_the_limit_under_assume_finite_are_refused_by_the_sampler(
                 KMeansSelector(3, random_state=0).fit(X)
         assert str(unchecked.value) == str(checked.value) + note
         assert str(unchecked.value) == str(selector.value)
+
+
+@pytest.mark.parametrize("dtype, large", [(np.float32, 1e19), (np.float64, 1e154)])
+def test_clusterer_selector_refuses_values_past_the_limit_its_centres_hide(
+        dtype, large):
+    """Under assume_finite, a value past the input check's limit whose
+    cluster's centre stays within it (the mean of many rows) reached
+    nearest_unused, which checks against float64's limit: a float32 pool
+    was selected from, where KMeansSelector refuses it, and a float64 one
+    was refused as if the user had passed the centres.  Both get the
+    Euclidean core selectors' message now."""
+    import sklearn
+
+    X = np.random.RandomState(0).normal(size=(300, 4)).astype(dtype)
+    X[7, 0] = large
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError) as expected:
+            KMeansSelector(1, random_state=0).fit(X)
+        with pytest.raises(ValueError) as got:
+            ClustererSelector(KMeans(1, n_init=1, random_state=0)).fit(X)
+    assert str(got.value) == str(expected.value)
+    assert str(got.value).startswith("X has values as large as 1e+")
