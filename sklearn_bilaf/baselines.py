@@ -782,6 +782,20 @@ class ProbCoverSelector(BaseCoreSelector):
     --------
     TypiClustSelector : Typical samples of k-means clusters.
 
+    Notes
+    -----
+    Under ``sklearn.config_context(assume_finite=True)``, which skips the
+    input check, the other Euclidean core selectors refuse values past that
+    check's limits (squared distances that overflow the pool's dtype, or
+    all underflow to 0 in float64) with its message.  ProbCover takes
+    them: it measures a pool of extreme scale on a copy scaled by a power
+    of two (see above), so its balls, radius and picks are those of the
+    pool at an ordinary scale, for values anywhere in the range of the
+    dtype's normal numbers (up to about 1.8e308 in float64; subnormal
+    values have lost bits before any scaling).  Without
+    ``assume_finite`` the input check refuses such pools, as it does for
+    every Euclidean estimator.
+
     References
     ----------
     Ofer Yehuda, Avihu Dekel, Guy Hacohen, Daphna Weinshall. *Active Learning
@@ -860,6 +874,9 @@ class ProbCoverSelector(BaseCoreSelector):
         # such extreme scale (see _scale_exponent) both run on a copy scaled
         # by a power of two, which rounds nothing: the same balls, the
         # radius reported in the units of X.
+        # Under assume_finite, values past the input check's limits are
+        # taken, not refused as by the other Euclidean core selectors: the
+        # scaled copy measures them exactly (see the class's Notes).
         exponent = _scale_exponent(Xg)
         if exponent:
             Xg = np.ldexp(Xg, exponent)

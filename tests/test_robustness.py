@@ -4744,3 +4744,35 @@ def test_clusterer_selector_refuses_values_past_the_limit_its_centres_hide(
             ClustererSelector(KMeans(1, n_init=1, random_state=0)).fit(X)
     assert str(got.value) == str(expected.value)
     assert str(got.value).startswith("X has values as large as 1e+")
+
+
+@pytest.mark.parametrize("dtype, shift", [
+    (np.float64, 1023),  # values up to about 1.7e308, past the limit
+    (np.float64, -600),  # every squared distance below float64's range
+    (np.float32, 127),   # past float32's limit, up to about 3.2e38
+])
+@pytest.mark.parametrize("radius", [None, 0.3])
+def test_probcover_under_assume_finite_takes_values_past_the_limits(
+        dtype, shift, radius):
+    """ProbCover is exempt from the Euclidean core selectors' refusal of
+    values past the input check's limits under assume_finite: it measures
+    a pool of extreme scale on a copy scaled by a power of two, which
+    rounds nothing, so its picks are those of the pool at an ordinary scale
+    (its radius in the pool's units).  This pins that reason down: the
+    input check (without assume_finite) refuses such pools all the same."""
+    import sklearn
+
+    X = np.random.RandomState(1).normal(size=(200, 4))
+    X = X / np.abs(X).max() * 1.9
+    scaled = np.ldexp(X, shift).astype(dtype)
+    make = functools.partial(ProbCoverSelector, 10, n_classes=3, random_state=0)
+    with pytest.raises(ValueError, match="^X has (values as large|no value larger)"):
+        make(radius=None if radius is None else float(np.ldexp(radius, shift))
+             ).fit(scaled)
+    with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = make(radius=None if radius is None
+                   else float(np.ldexp(radius, shift))).fit(scaled)
+    expected = make(radius=radius).fit(X.astype(dtype))
+    np.testing.assert_array_equal(got.selection_order_, expected.selection_order_)
+    assert got.radius_ == float(np.ldexp(expected.radius_, shift))
