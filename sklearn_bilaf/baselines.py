@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import row_norms
 
 from ._distances import (
+    _fitting,
     all_zero_rows_error,
     chunk_rows,
     prepare,
@@ -572,6 +573,12 @@ class TypiClustSelector(BaseCoreSelector):
         exact_rows = np.asarray(X[members], dtype=np.float64)
         rows = exact_rows - exact_rows.mean(axis=0)  # centring: accurate screen
         norms = sq_norms(rows)
+        # Shifted rows can be twice as far from the mean as the input
+        # check's limit allows from the origin: where the expanded form's
+        # terms (and the slack's sum of squared norms) could overflow, the
+        # screen runs on rows scaled by a power of two (exact; no copy of
+        # ordinary rows), the exact distances below on the rows as given.
+        rows, _, norms, _ = _fitting(rows, rows[:0], norms, norms[:0])
         # Twice the bound on one screened squared distance's error: the true
         # k nearest are all within this of the screened k-th smallest.
         slack = 2 * _error_bound(np.float64, rows.shape[1]) * (norms + norms.max())

@@ -4776,3 +4776,26 @@ def test_probcover_under_assume_finite_takes_values_past_the_limits(
     expected = make(radius=radius).fit(X.astype(dtype))
     np.testing.assert_array_equal(got.selection_order_, expected.selection_order_)
     assert got.radius_ == float(np.ldexp(expected.radius_, shift))
+
+
+def test_typicality_near_the_overflow_limit_has_no_overflow():
+    """TypiClust's typicality screens the members' squared distances in the
+    expanded form on rows shifted to their mean, which can be twice as far
+    from it as the pool's limit allows from the origin: near that limit
+    the squared norms' sum and the doubled products overflowed float64
+    (numpy's warnings, inf bounds making every pair a candidate).  The
+    shifted rows are scaled by a power of two there: the same picks and
+    typicalities (in the pool's units) as the pool at an ordinary scale."""
+    X = np.ones((30, 4)) + np.random.RandomState(0).normal(size=(30, 4)) * 1e-3
+    X[[0, 1]] = [[-1.0] * 4, [-0.999] * 4]
+    X /= np.abs(X).max()
+    limit = np.sqrt(float(np.finfo(np.float64).max) / (4.0 * X.shape[1]))
+    scaled = X * limit  # the largest value at the limit, accepted
+    shift = 500
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = TypiClustSelector(1, random_state=0).fit(scaled)
+    expected = TypiClustSelector(1, random_state=0).fit(np.ldexp(scaled, -shift))
+    np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
+    np.testing.assert_allclose(got.typicality_,
+                               np.ldexp(expected.typicality_, -shift), rtol=1e-12)
