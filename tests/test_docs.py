@@ -1089,3 +1089,32 @@ def test_readme_says_where_the_release_notes_are():
     the release notes of the version it describes are."""
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "release notes ([`doc/changelog.rst`](doc/changelog.rst))" in readme
+
+
+def test_readme_module_table_names_modules_of_the_api_reference():
+    """The README's "What is inside" table named ``sklearn_bilaf.sampler``
+    and ``sklearn_bilaf.meta``, which the API reference does not list:
+    their classes are documented under ``sklearn_bilaf``, so a reader
+    following the table found no page.  Every module the table names is
+    one of doc/api.rst's, and every class a row names is public there."""
+    api = (ROOT / "doc" / "api.rst").read_text(encoding="utf-8")
+    listed = re.search(r"\.\. autosummary::\n(?:   :.*\n)*\n((?:   \S.*\n)+)", api)
+    documented = set(listed.group(1).split())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## What is inside")[1].split("\n\n")[1]
+    rows = [line for line in table.splitlines()[2:] if line.startswith("|")]
+    assert rows, table
+    problems = []
+    for row in rows:
+        name_cell, what = (cell.strip() for cell in row.strip("|").split("|", 1))
+        name = name_cell.strip("`")
+        if name not in documented:
+            problems.append(f"{name} is not a module of doc/api.rst")
+            continue
+        public = importlib.import_module(name).__all__
+        for word in re.findall(r"`([A-Z]\w+)`", what):
+            if word not in public:
+                problems.append(f"{word} is not in {name}.__all__: name the "
+                                "module where doc/api.rst documents it")
+    assert not problems, "\n".join(
+        problems + [f"doc/api.rst lists {sorted(documented)}"])
