@@ -3063,6 +3063,40 @@ def test_committed_study_rows_are_of_the_protocol_s_pools(tmp_path, name):
     assert results.read_bytes() == before
 
 
+def test_every_committed_results_file_has_its_pools_recorded():
+    """No pool was recorded for the committed results files: the first
+    resume of each recorded whatever pool was loaded, if its budgets
+    matched, and for the validation studies whatever --val-seed was given,
+    which no row can show.  Each file has its pools committed beside it:
+    every dataset it holds, of the protocol's size, the same pool in every
+    file, and for the studies the validation split the file was measured
+    on (``--val-seed 7`` for the ``*val7*`` files, the first split for the
+    others, whose seeds in the name are selection seeds)."""
+    V = _study_module("quality_validation")
+    Q = V.Q
+    files = sorted((SCRIPT.parent / "results").glob("*.csv"))
+    assert len(files) >= 13
+    pools = {}
+    for path in files:
+        with path.open(newline="") as handle:
+            reader = csv.DictReader(handle)
+            # quality.py's rows have budget labels; the studies' rows
+            # (and boundary_diagnostics.py's) are of a validation split.
+            study = "budget_label" not in reader.fieldnames
+            datasets = {row["dataset"] for row in reader}
+        records = Q.read_pools(Q.pools_path(path))
+        assert sorted(records) == sorted(datasets), path.name
+        for name, record in records.items():
+            split = {key: record.pop(key) for key in ("val_seed", "val_size")
+                     if key in record}
+            expected = ({"val_seed": 7 if "val7" in path.stem else V.VAL_SEED,
+                         "val_size": V.VAL_SIZE} if study else {})
+            assert split == expected, path.name
+            assert record["rows"] == Q.POOL_SIZES[name], path.name
+            assert pools.setdefault(name, record) == record, path.name
+    assert sorted(pools) == ["digits", "fashion-mnist", "wordnet"]
+
+
 @pytest.mark.parametrize("coarse", [False, True])
 def test_boundary_diagnostics_rows_of_another_pool_are_never_resumed_from(
         tmp_path, monkeypatch, coarse):
