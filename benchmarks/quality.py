@@ -81,6 +81,7 @@ import sys
 import tempfile
 import time
 import warnings
+import weakref
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -429,16 +430,33 @@ def library_version(root=REPO):
     return f"{version}.dirty" if status.stdout.strip() else version
 
 
+def _forget_pool(key, ref):
+    """Drop the memo entry of a pool that is gone (:func:`pool_digest`)."""
+    entry = _POOL_DIGESTS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _POOL_DIGESTS[key]
+
+
 def pool_digest(X):
-    """Hash of a pool's values, shape and dtype (memoised per array)."""
-    entry = _POOL_DIGESTS.get(id(X))
-    if entry is None or entry[0] is not X:
-        array = np.ascontiguousarray(X)
-        digest = hashlib.sha256(f"{array.shape}{array.dtype.str}".encode())
-        for start in range(0, array.shape[0], 65536):
-            digest.update(array[start:start + 65536].tobytes())
-        entry = _POOL_DIGESTS[id(X)] = (X, digest.hexdigest())  # holds X: id stays
-    return entry[1]
+    """Hash of a pool's values, shape and dtype (memoised per array, for as
+    long as the array lives)."""
+    key = id(X)
+    entry = _POOL_DIGESTS.get(key)
+    if entry is not None and entry[0]() is X:
+        return entry[1]
+    array = np.ascontiguousarray(X)
+    digest = hashlib.sha256(f"{array.shape}{array.dtype.str}".encode())
+    for start in range(0, array.shape[0], 65536):
+        digest.update(array[start:start + 65536].tobytes())
+    try:
+        # A weak reference: holding X kept every pool loaded in memory
+        # until the process ended.  The entry goes with X, before its id
+        # can be given to another array.
+        ref = weakref.ref(X, lambda ref, key=key: _forget_pool(key, ref))
+    except TypeError:  # an object without weak references: not memoised
+        return digest.hexdigest()
+    _POOL_DIGESTS[key] = (ref, digest.hexdigest())
+    return _POOL_DIGESTS[key][1]
 
 
 def cache_key(dataset_name, X, selector, **extra):

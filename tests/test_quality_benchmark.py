@@ -97,6 +97,34 @@ def _quality_module():
     return module
 
 
+def test_a_pool_digested_is_freed_with_its_dataset(tmp_path):
+    """pool_digest's memo kept a reference to each array it digested (to
+    keep its id from being reused), so every pool loaded stayed in memory
+    until the process ended: a run over the three datasets held all three.
+    The memo no longer keeps a pool alive, and forgets it when it goes."""
+    import gc
+    import weakref
+
+    Q = _quality_module()
+    ds = Q.load_digits_split()
+    record = Q.pool_record(ds)
+    digest = Q.pool_digest(ds.X)
+    assert Q.pool_digest(ds.X) == digest  # memoised
+    key = Q.cache_key("digits", ds.X, Q.RandomSelector(5))
+    pool = weakref.ref(ds.X)
+    copy = ds.X.copy()
+    del ds
+    gc.collect()
+    assert pool() is None
+    assert Q._POOL_DIGESTS == {}
+    # Digested again, another array of the same values has the same digest.
+    assert Q.pool_digest(copy) == digest
+    assert Q.cache_key("digits", copy, Q.RandomSelector(5)) == key
+    assert Q.pool_record(Q.load_digits_split()) == record
+    copy[0, 0] += 1.0
+    assert Q.pool_digest(copy.copy()) != digest
+
+
 def test_the_cache_serves_only_entries_of_the_same_data_and_parameters(
         tmp_path, monkeypatch):
     """A cached ActiveFT selection (or ProbCover radius) keyed by data set
