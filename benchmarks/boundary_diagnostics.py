@@ -224,12 +224,14 @@ def _done_rows(results):
                   for r in rows}
 
 
-def _pools(names, data_dirs, missing, results, rows, fractions=V.FRACTIONS):
+def _pools(names, data_dirs, missing, results, rows, fractions=V.FRACTIONS,
+           option="--coarse with --fractions"):
     """``(name, Pool, record)`` of each dataset found, once its rows in
     ``results`` are found to be of its pool and of the first validation
     split (``quality_validation.check_same_split``; ``record`` is what
-    ``quality.record_pool`` records); the names of those not found are
-    appended to ``missing``."""
+    ``quality.record_pool`` records, ``option`` what measures rows at
+    other shares); the names of those not found are appended to
+    ``missing``."""
     for name in names:
         ds = V.load(name, data_dirs)
         if ds is None:
@@ -241,7 +243,7 @@ def _pools(names, data_dirs, missing, results, rows, fractions=V.FRACTIONS):
         record = V.check_same_split(
             ds, rows, results, V.VAL_SEED, V.selection_size(ds.n_pool),
             fractions, "give --results a results file of its own (a new one), "
-            "or the data folder those rows were measured on")
+            "or the data folder those rows were measured on", option)
         yield name, Pool(ds), record
 
 
@@ -316,7 +318,7 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
     existing, done = _done_rows(results)
     missing = []
     for name, pool, record in _pools(names, data_dirs, missing, results,
-                                     existing, fractions):
+                                     existing, fractions, "--fractions"):
         n = pool.X.shape[0]
         for seed in seeds:
             for frac in fractions:

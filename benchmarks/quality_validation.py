@@ -215,8 +215,25 @@ def check_results(parser, path, summary_only):
                      "file of this study, or run it first")
 
 
+def share_of(budget, n):
+    """The share of a selection pool of ``n`` rows, with the fewest
+    significant digits, whose budget (``int(n * share)``) is ``budget``;
+    None when no share in (0, 1] of up to six digits gives it."""
+    if not 0 < budget <= n:
+        return None
+    exponent = math.floor(math.log10(budget / n))
+    for digits in range(1, 7):
+        scale = 10.0 ** (digits - 1 - exponent)
+        # Rounded, then up: budget / n itself may fall just below the share.
+        for count in (round(budget / n * scale), math.ceil(budget / n * scale)):
+            share = count / scale
+            if 0 < share <= 1 and int(n * share) == budget:
+                return share
+    return None
+
+
 def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS,
-                     fix=None):
+                     fix=None, option="--fractions"):
     """Stop unless the rows of ``ds`` already in ``results`` were measured
     on the pool loaded, ``ds``, and the validation split ``val_seed``;
     resumed, rows of another pool or split would be kept as the loaded
@@ -230,7 +247,9 @@ def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS,
     not checked).  Rows that check out have the pool and split recorded.
     ``fix``, the end of the message, says what to do instead (by default:
     another ``--results``, or the data folder and ``--val-seed`` of the
-    rows).
+    rows).  ``option`` names what measures rows at other shares (the
+    run's own ``--fractions`` by default), for the message on rows whose
+    budget is another share of the selection pool.
 
     Returns
     -------
@@ -248,10 +267,19 @@ def check_same_split(ds, rows, results, val_seed, n, fractions=FRACTIONS,
     def wrong():
         given = (f"{', '.join(map(str, budgets))} "
                  f"({', '.join(f'{100 * share:g}' for share in shares)} %)")
-        return [f"budget {budget} where the selection pool loaded ({n} rows) "
-                f"gives {given}"
-                for budget in {int(row["budget"]) for row in mine}
-                if budget not in budgets]
+        problems = []
+        for budget in {int(row["budget"]) for row in mine} - set(budgets):
+            problem = (f"budget {budget} where the selection pool loaded "
+                       f"({n} rows) gives {given}")
+            share = share_of(budget, n)
+            if share is not None:
+                # Rows of this pool, measured at a share not given this
+                # time, would otherwise read as rows of another pool.
+                problem += (f" ({budget} is {share:g} of it: rows measured "
+                            f"at {option} {share:g} are resumed only with "
+                            "that share given again)")
+            problems.append(problem)
+        return problems
 
     Q.check_pool(results, current, wrong, fix or (
         "give --results a results file of its own (a new one), or the data "
@@ -312,7 +340,8 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
         problem = too_small("--pool-fracs", pool_fracs, 1, CORE_COUNTS, name, n)
         if problem:
             raise SystemExit(problem)
-        pool = check_same_split(ds, rows, results, val_seed, n)
+        pool = check_same_split(ds, rows, results, val_seed, n,
+                                option="quality_ideas.py's --fractions")
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:
             for frac in FRACTIONS:

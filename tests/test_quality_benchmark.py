@@ -3058,6 +3058,50 @@ def test_study_rows_of_another_pool_or_split_are_never_resumed_from(
     assert Q.read_pools(Q.pools_path(results)) == {"digits": record}
 
 
+def test_study_rows_at_other_shares_are_refused_saying_to_give_them_again(
+        tmp_path, monkeypatch):
+    """Rows of a file without a pool record are checked by their budgets,
+    which must be shares of the selection pool: the default ones or those
+    of --fractions.  Rows measured at another --fractions were refused
+    unless it was given again, and the message said only to give another
+    results file or the data folder of the rows: it names the share now."""
+    I = _study_module("quality_ideas")
+    V = _study_module("quality_validation")
+    Q = V.Q
+    monkeypatch.setattr(V, "CACHE", tmp_path / "cache")
+    digits = Q.load_digits_split()
+    monkeypatch.setitem(Q.LOADERS, "digits", lambda: digits)
+    results = tmp_path / "r.csv"
+    n = V.selection_size(digits.n_pool)
+
+    def run(fractions):
+        I.run(["digits"], [0], ["random"], fractions, results)
+        return results.read_text()
+
+    first = run((0.01, 0.03))
+    Q.pools_path(results).unlink()  # a file of an earlier run
+    budget = int(n * 0.03)
+    with pytest.raises(SystemExit, match=(
+            rf"budget {budget} where the selection pool loaded \({n} rows\) "
+            rf"gives .*\(1, 2, 5 %\) \({budget} is 0\.03 of it: rows measured at "
+            r"--fractions 0\.03 are resumed only with that share given "
+            r"again\).*--results")):
+        run(V.FRACTIONS)
+    assert results.read_text() == first
+    # quality_validation.py has no --fractions: the script that has is named.
+    with pytest.raises(SystemExit, match=(
+            r"rows measured at quality_ideas\.py's --fractions 0\.03 are "
+            "resumed only")):
+        V.run(["digits"], [0], [], [], [0.1], ["euclidean"], results)
+    assert not Q.pools_path(results).exists()
+    assert run((0.03,)) == first
+    # A budget that is no share of the pool loaded (more rows than it has)
+    # is not said to be one.
+    assert V.share_of(n + 1, n) is None
+    assert V.share_of(n, n) == 1.0
+    assert V.share_of(int(n * 0.013), n) == 0.013
+
+
 @pytest.mark.parametrize("name", ["quality_validation", "quality_ideas",
                                   "quality_ideas_rerun",
                                   "quality_ideas_rerun_epyc",
