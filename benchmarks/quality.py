@@ -924,14 +924,26 @@ def record_machine(results, row, machine):
         lines.append({"id": ident, "machine": machine})
     lines.append({"id": ident, "row": list(_key(row)),
                   "finished": str(row["finished"])})
-    text = "".join(json.dumps(line) + "\n" for line in lines)
-    with path.open("ab+") as handle:
-        handle.seek(0)
-        data = handle.read()
-        # A line cut short by a killed run would swallow the next one.
-        handle.truncate(data.rfind(b"\n") + 1)
-        handle.seek(0, os.SEEK_END)
-        handle.write(text.encode())
+    append_lines(path, "".join(json.dumps(line) + "\n" for line in lines))
+
+
+def append_lines(path, text):
+    """Append ``text``, whole lines, to the records file ``path`` in one
+    write, flushed to disk.
+
+    Opened for appending, the file is never cut back: two runs writing
+    beside the same results file append where its end is at their write,
+    and a line cut short by a killed run is left (its readers skip it),
+    where cutting it back could erase a line another run had just added.
+    """
+    data = text.encode()
+    with Path(path).open("ab+") as handle:
+        if handle.seek(0, os.SEEK_END):
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                # A line cut short would swallow the first one written.
+                data = b"\n" + data
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -1073,17 +1085,8 @@ def record_pool(results, record):
     measured on (``record``, as :func:`check_pool` takes it; once per
     dataset), flushed to disk."""
     path = pools_path(results)
-    if record["dataset"] in read_pools(path):
-        return
-    with path.open("ab+") as handle:
-        handle.seek(0)
-        data = handle.read()
-        # A line cut short by a killed run would swallow the next one.
-        handle.truncate(data.rfind(b"\n") + 1)
-        handle.seek(0, os.SEEK_END)
-        handle.write((json.dumps(record) + "\n").encode())
-        handle.flush()
-        os.fsync(handle.fileno())
+    if record["dataset"] not in read_pools(path):
+        append_lines(path, json.dumps(record) + "\n")
 
 
 def plan(ds, methods, budget_ids, seeds):

@@ -2631,10 +2631,84 @@ def test_rows_without_a_recorded_machine_are_counted_apart(tmp_path,
     assert "mixed" in written["machine"] and "3 rows" in written["machine"]
     assert written["machines"] == [{"rows": 3, "machine": None},
                                    {"rows": 1, "machine": measuring}]
-    # The next record drops the line cut short, as append_row does.
+    # The next record starts on a line of its own: the line cut short is
+    # left (and skipped), not cut back, which could erase another run's.
     Q.record_machine(results, dict(row, seed=1), measuring)
     lines = machines.read_text().splitlines()
-    assert all(json.loads(line) for line in lines) and len(lines) == 3
+    assert len(lines) == 4 and lines[2] == '{"id": "cut'
+    assert all(json.loads(line) for line in lines[:2] + lines[3:])
+    assert len(Q.read_machines(machines)[1]) == 2
+
+
+def test_two_runs_recording_beside_one_results_file_keep_both_records(
+        tmp_path, monkeypatch):
+    """The pool and machine records were appended by reading the file,
+    cutting it back to its last newline (a line cut short by a killed run)
+    and writing: a line another run appended in between (two runs into the
+    same results file) was cut off.  They are appended now without cutting
+    anything, each in one write."""
+    import json
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    pools, machines = Q.pools_path(results), Q.machines_path(results)
+    theirs = {pools: {"dataset": "wordnet", "rows": 5, "test_rows": 1,
+                      "digest": "0"},
+              machines: {"id": "other", "row": ["wordnet", "random", "",
+                                                 "3", "0"], "finished": "t"}}
+    real_open = Q.Path.open
+
+    raced = set()
+
+    class Racing:
+        """A handle, open for writing, whose first read lets the other run
+        append its line."""
+
+        def __init__(self, path, handle):
+            self._path, self._handle = path, handle
+
+        def read(self, *args):
+            data = self._handle.read(*args)
+            if self._path not in raced:
+                raced.add(self._path)
+                with real_open(self._path, "ab") as other:
+                    other.write((json.dumps(theirs[self._path]) + "\n").encode())
+            return data
+
+        def __getattr__(self, name):
+            return getattr(self._handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self._handle.__exit__(*exc)
+
+    def racing_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        writes = "a" in mode or "+" in mode
+        return Racing(path, handle) if writes and path in theirs else handle
+
+    ds = Q.load_digits_split()
+    ours = Q.pool_record(ds)
+    row = {"dataset": "digits", "method": "random", "n_cores": "",
+           "budget": 20, "seed": 0, "finished": "now"}
+    for path in (pools, machines):
+        path.write_text('{"note": "a line of an earlier run"}\n')
+    monkeypatch.setattr(Q.Path, "open", racing_open)
+    Q.record_pool(results, ours)
+    Q.record_machine(results, row, {"cpu": "mine"})
+    monkeypatch.undo()
+    assert raced == {pools, machines}
+    assert Q.read_pools(pools) == {"digits": ours,
+                                   "wordnet": theirs[pools]}
+    recorded = Q.read_machines(machines)[1]
+    assert sorted(key[0][0] for key in recorded) == ["digits", "wordnet"]
+    # A line cut short by a killed run does not swallow the next record.
+    cut = tmp_path / "cut.csv"
+    Q.pools_path(cut).write_text('{"dataset": "wor')
+    Q.record_pool(cut, ours)
+    assert Q.read_pools(Q.pools_path(cut)) == {"digits": ours}
 
 
 def test_the_plots_bytes_do_not_name_the_matplotlib_version(tmp_path,
