@@ -310,7 +310,8 @@ def _tie_tolerance(A_sq, B_sq, slack, floor):
     return slack * (A_sq.astype(np.float64) + B_sq) + floor
 
 
-def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
+def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
+                 budget=None):
     """Nearest row of B for every row of A, ties to the lower B row.
 
     A and B are prepared rows (see :func:`prepare`), of the same float dtype.
@@ -319,6 +320,9 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
     ``on_sq_norms``, if given, is called as ``on_sq_norms(start, stop,
     sq)`` with the squared norms (in A's dtype) of the rows ``A[start:stop]
     - origin`` of each chunk before they are used; it may raise.
+    ``budget`` replaces ``working_memory`` for the chunks (see
+    :func:`chunk_rows`): a worker thread's share of it.  The chunks do not
+    change the result (near-ties are re-decided on direct evaluations).
 
     Returns the arg-min column and the distance to it (float64, directly
     evaluated).
@@ -330,7 +334,7 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
     B_sq = sq_norms(Bc)
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     arg = np.empty(n, dtype=np.intp)
-    step = chunk_rows(n, 3 * m * A.itemsize + 1)
+    step = chunk_rows(n, 3 * m * A.itemsize + 1, budget=budget)
     for start in range(0, n, step):
         stop = min(n, start + step)
         Ac = A[start:stop] - origin
@@ -351,12 +355,12 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None):
     return arg, paired_distances(A, B, metric, arg)
 
 
-def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None):
+def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None):
     """Nearest row of B, and nearest row of B other than that one, per row of A.
 
     One pass over ``A x B`` (chunked) for both searches; ties go to the lower
     B row and near-ties are decided on directly evaluated distances.
-    ``on_sq_norms`` is as for :func:`argmin_exact`.
+    ``on_sq_norms`` and ``budget`` are as for :func:`argmin_exact`.
 
     Returns ``first``, ``second`` (-1 when B has a single row) and the
     directly evaluated distance to ``second`` (inf when there is none).
@@ -369,7 +373,7 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None):
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     first = np.empty(n, dtype=np.intp)
     second = np.full(n, -1, dtype=np.intp)
-    step = chunk_rows(n, 3 * m * A.itemsize + 1)
+    step = chunk_rows(n, 3 * m * A.itemsize + 1, budget=budget)
     rows_all = np.arange(step)
     for start in range(0, n, step):
         stop = min(n, start + step)

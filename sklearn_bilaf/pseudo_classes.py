@@ -386,13 +386,14 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             if return_outside:
                 first, second, dist = nearest_two(rows, centres, metric,
                                                   origin=origin,
-                                                  on_sq_norms=on_sq_norms)
+                                                  on_sq_norms=on_sq_norms,
+                                                  budget=share)
                 labels[start:stop], opponent[start:stop] = first, second
                 outside[start:stop] = dist
             else:
                 labels[start:stop] = argmin_exact(
                     rows, centres, metric, origin=origin,
-                    on_sq_norms=on_sq_norms)[0]
+                    on_sq_norms=on_sq_norms, budget=share)[0]
 
     # Row chunks on worker threads, each product on one BLAS thread: this
     # scales better than one BLAS product at a time on all threads (the
@@ -401,6 +402,10 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     # evaluated distances, and the distances returned are direct ones too.
     n_threads = blas_threads()
     step = _chunk_length(X, cores.size, np.dtype(dtype).itemsize, n_threads)
+    # Each thread's share of working_memory for the products within a
+    # chunk: chunks of _chunk_length's fewest rows can outgrow it (many
+    # cores), and each thread sized its products from the whole setting.
+    share = working_memory_bytes() // n_threads
     # As many chunks for every thread (7 chunks on 2 threads would leave one
     # idle for a seventh of the stage).
     n_chunks = -(-n // step)

@@ -471,6 +471,53 @@ def test_outside_distances_refuses_cosine_rows_whose_distances_overflow(scale):
         PseudoClass(0, np.arange(20), 0, X, "cosine")
 
 
+@pytest.mark.parametrize("return_outside", [False, True])
+def test_assign_pseudo_classes_threads_share_working_memory(return_outside,
+                                                            monkeypatch):
+    """Each worker thread of the nearest-core search sized its products
+    (argmin_exact's or nearest_two's, three chunk x K arrays) from the
+    whole working_memory, so four threads held four times the setting
+    where chunks are at their shortest (many cores, here 400 against a
+    setting of 1 MiB).  Each thread takes its share, read in the caller's
+    thread, as ActiveFT's exact search does; the labels, distances and
+    opponents are the same to the bit for any thread count."""
+    from sklearn_bilaf import _distances
+    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 8))
+    cores = rng.choice(4000, 400, replace=False)
+    memory = 2**20
+    with config_context(working_memory=memory / 2**20):
+        expected = assign_pseudo_classes(X, cores,
+                                         return_outside=return_outside)
+    products = []
+
+    def spy(name):
+        # The chunk's products are the first argument of both.
+        original = getattr(_distances, name)
+
+        def recorded(D, *args):
+            products.append(D.shape[0])
+            return original(D, *args)
+
+        monkeypatch.setattr(_distances, name, recorded)
+
+    spy("sq_distances")  # argmin_exact's
+    spy("finish_rows_top3")  # nearest_two's
+    n_threads = 4
+    monkeypatch.setattr(pseudo_classes_module, "blas_threads",
+                        lambda: n_threads)
+    with config_context(working_memory=memory / 2**20):
+        result = assign_pseudo_classes(X, cores, return_outside=return_outside)
+    held = n_threads * max(products) * 3 * cores.size * X.itemsize
+    assert held <= memory, held / memory
+    for got, want in zip(result if return_outside else [result],
+                         expected if return_outside else [expected],
+                         strict=True):
+        assert got.tobytes() == want.tobytes()
+
+
 def test_outside_distances_reads_float32_rows_in_blocks():
     """A float32 pool (here read-only, as a memory map) is converted to
     float64 a block of rows at a time, not whole (a copy twice the pool's

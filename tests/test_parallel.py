@@ -623,8 +623,9 @@ def test_pseudo_class_chunks_on_worker_threads_see_the_callers_config(
     the threads) is searched in pieces within working_memory: a worker
     thread read scikit-learn's default setting (its configuration is
     thread-local), not the caller's config_context, and took the chunk's
-    products whole.  The products must be the ones one thread takes, and
-    so must the labels."""
+    products whole.  The products must fit the caller's setting, each
+    thread's within its share, and the labels must be the ones one thread
+    gives."""
     import threading
 
     from sklearn import config_context, get_config
@@ -666,8 +667,10 @@ def test_pseudo_class_chunks_on_worker_threads_see_the_callers_config(
                 X, cores, return_outside=return_outside)
         seen[n_threads] = sorted(pieces)
     assert configs == {(True, 0.5, True), (False, 0.5, True)}
-    assert seen[1] == seen[2]
-    assert max(seen[2]) * 3 * cores.size * 8 <= 0.5 * 2**20
+    assert sum(seen[1]) == sum(seen[2]) == X.shape[0]
+    for n_threads in (1, 2):
+        assert (n_threads * max(seen[n_threads]) * 3 * cores.size * 8
+                <= 0.5 * 2**20)
     for one, two in zip(*(np.atleast_2d(results[n]) for n in (1, 2)),
                         strict=True):
         np.testing.assert_array_equal(one, two)
