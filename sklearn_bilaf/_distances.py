@@ -77,9 +77,10 @@ def chunk_rows(n_rows, bytes_per_row, *, min_rows=1, budget=None):
         shorter chunks.
     budget : int, default=None
         Bytes to fit instead of the ``working_memory`` setting: e.g. a
-        worker thread's share of it, read in the thread that set it
-        (scikit-learn's configuration is thread-local, so a worker thread
-        reads the default setting).
+        worker thread's share of it, taken once by the thread that starts
+        the workers.  The library's own worker threads start under the
+        caller's configuration (see ``_threads.callers_config``), so they
+        read the caller's setting, but not how many threads share it.
 
     Returns
     -------

@@ -700,6 +700,26 @@ def test_map_blocks_runs_its_workers_under_the_callers_config():
     assert get_config() == before
 
 
+def test_chunk_rows_says_what_worker_threads_read():
+    """chunk_rows' ``budget`` said that a worker thread reads the default
+    working_memory: no longer true of the library's own threads, which
+    start under the caller's configuration.  What a worker does not know
+    is how many threads share the setting."""
+    from sklearn import config_context
+
+    from sklearn_bilaf._distances import chunk_rows
+    from sklearn_bilaf._threads import map_blocks
+
+    doc = " ".join(chunk_rows.__doc__.split())
+    assert "reads the default setting" not in doc
+    assert "start under the caller's configuration" in doc
+    seen = []
+    with config_context(working_memory=1):
+        map_blocks(lambda item: seen.append(chunk_rows(10**6, 1024)),
+                   list(range(4)), 2)
+    assert seen == [1024] * 4
+
+
 def test_activeft_and_kmeanspp_threads_run_under_the_callers_config(
         monkeypatch):
     """ActiveFT's objective and the k-means++ seeding run their blocks on
