@@ -1462,6 +1462,19 @@ _ACTIVEFT_GRAPH_BLOCK_ROWS = 8192
 _ACTIVEFT_TASK_BYTES = 1024 * 2**20
 
 
+#: Bytes of per-row arrays (winners, bounds, flags, scaled products) that a
+#: task of ActiveFT's exact search holds for each row of its block.
+_ACTIVEFT_ROW_ARRAY_BYTES = 64
+
+
+def _exhaustive_row_bytes(n_centroids, n_features, itemsize):
+    """Bytes a row costs a task of ActiveFT's exact search: its products
+    with all centroids and its values (gathered, in a piece of the rows
+    compared with all centroids), and its per-row arrays.  The thread
+    count and the pieces both count rows so."""
+    return (n_centroids + n_features) * itemsize + _ACTIVEFT_ROW_ARRAY_BYTES
+
+
 def _fixed_chunk_rows(n_rows, bytes_per_row):
     """:func:`chunk_rows` under ``_ACTIVEFT_TASK_BYTES`` instead of the
     ``working_memory`` setting."""
@@ -1506,7 +1519,7 @@ class _ActiveFTObjective:
         # products shaped, differently); memory is bounded instead by running
         # fewer blocks at once when one block is a large share of it.
         if search is None:
-            row_bytes = (n_centroids + d) * itemsize + 64
+            row_bytes = _exhaustive_row_bytes(n_centroids, d, itemsize)
             block_rows = _ACTIVEFT_BLOCK_ROWS
         else:  # no K-wide products per row: bigger blocks, fewer partial sums
             row_bytes = 2 * d * itemsize + 64
@@ -1665,11 +1678,17 @@ class _ActiveFTObjective:
         # The pieces cannot change the result (see above), so their size may
         # depend on the setting.  Each thread takes its share of it: the
         # thread count is set from the blocks, whose share a piece outgrows
-        # where blocks are short (very large K).
+        # where blocks are short (very large K).  Rows are counted as the
+        # thread count counts them (they counted 2 K products each, where a
+        # piece holds one), and the block's own per-row arrays come out of
+        # the share first.
         everything = redo.size == m
         step = min(_ACTIVEFT_REDO_ROWS,
-                   chunk_rows(m, (X_block.shape[1] + 2 * C_t.shape[1])
-                              * X_block.itemsize, budget=self._piece_bytes))
+                   chunk_rows(m, _exhaustive_row_bytes(C_t.shape[1],
+                                                       X_block.shape[1],
+                                                       X_block.itemsize),
+                              budget=max(0, self._piece_bytes
+                                         - _ACTIVEFT_ROW_ARRAY_BYTES * m)))
         for first in range(0, redo.size, step):
             part = redo[first : first + step]
             rows = (X_block[first : first + part.size] if everything

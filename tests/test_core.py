@@ -3070,6 +3070,75 @@ def test_nearest_unused_gives_float16_centres_the_float16_hint():
             nearest_unused(X, frame)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activeft_exhaustive_pieces_count_rows_as_the_thread_count_does(
+        dtype, monkeypatch):
+    """The exact search's pieces counted 2 K products per row, the thread
+    count (K + d) values and 64 bytes, which is what a task holds: one
+    piece's products and gathered rows, and per-row arrays for its whole
+    block.  Where a block outgrows working_memory (one thread, here a
+    setting of half a block), the pieces were half as long as the share
+    allowed (a traced peak of 0.54-0.58 times the setting, all rows
+    compared).  They now count rows as the thread count does, the block's
+    per-row arrays out of the share first: the traced peak comes near the
+    setting (0.94-0.95) but not beyond it; the loss and the gradient are
+    the same to the bit."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(core_module, "_ACTIVEFT_TASK_BYTES", 2**20)
+    rng = np.random.default_rng(0)
+    n, d, K = 3000, 16, 300
+    X = rng.normal(size=(n, d)).astype(dtype)
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    theta = X[rng.choice(n, K, replace=False)].astype(np.float64) + 0.1
+    row_bytes = (K + d) * X.itemsize + 64
+    exhaustive_top = core_module._ActiveFTObjective._exhaustive_top
+    peaks, pieces = [], []
+
+    def traced(self, X_block, *args):
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        result = exhaustive_top(self, X_block, *args)
+        peaks.append(tracemalloc.get_traced_memory()[1] - held)
+        return result
+
+    compare_all = core_module._ActiveFTObjective._compare_all
+
+    def counted(self, rows, *args):
+        pieces.append(rows.shape[0])
+        return compare_all(self, rows, *args)
+
+    results = {}
+    for memory in (2**30, 2**19):
+        peaks.clear()
+        pieces.clear()
+        with threadpool_limits(1), config_context(
+                working_memory=memory / 2**20), core_module._ActiveFTObjective(
+                    X, inv, 0.07, 1.0, K) as objective:
+            objective.skip_certain_rows = False
+            block_rows = objective.block_rows
+            assert block_rows * row_bytes > 2**19
+            results[memory] = objective(theta)  # compiled, imported
+            with monkeypatch.context() as patch:
+                patch.setattr(core_module._ActiveFTObjective, "_exhaustive_top",
+                              traced)
+                patch.setattr(core_module._ActiveFTObjective, "_compare_all",
+                              counted)
+                tracemalloc.start()
+                try:
+                    again = objective(theta)
+                finally:
+                    tracemalloc.stop()
+        assert again[0] == results[memory][0]
+        np.testing.assert_array_equal(again[1], results[memory][1])
+    assert pieces[0] == (2**19 - 64 * block_rows) // row_bytes  # a full block
+    assert 0.9 * 2**19 < max(peaks) <= 2**19, max(peaks) / 2**19
+    assert results[2**30][0] == results[2**19][0]
+    np.testing.assert_array_equal(results[2**30][1], results[2**19][1])
+
+
 def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
         monkeypatch):
     """The rows the exact search compares with all centroids are taken in
@@ -3107,7 +3176,10 @@ def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
                         X, inv, 0.07, 1.0, K, n_threads=n_threads) as objective:
                 assert objective.n_threads == n_threads
                 results[n_threads] = objective(theta)
-        held = objective.n_threads * max(pieces) * (d + 2 * K) * 8
+        # Counted as the thread count counts a block's rows: their K
+        # products and d values, and 64 bytes of per-row arrays.
+        row_bytes = (K + d) * 8 + 64
+        held = objective.n_threads * max(pieces) * row_bytes
         assert held <= memory, held / memory
     assert results[1][0] == results[4][0]
     np.testing.assert_array_equal(results[1][1], results[4][1])
