@@ -55,6 +55,31 @@ GRAPH_REFRESH = 10
 #: similarities to all K centroids and argpartition's K-wide indices).
 GRAPH_BUILD_BLOCK_ROWS = 512
 
+
+def build_selection_rows(n_centroids, itemsize, task_bytes=None,
+                         block_rows=GRAPH_BUILD_BLOCK_ROWS):
+    """Rows of a block of the exact graph build whose argpartition indices
+    (K int64 each) are taken at once: the whole block, or as many rows as
+    fit in ``task_bytes`` beside the block's similarities (at least one).
+
+    The similarities themselves keep their ``block_rows``-row products:
+    BLAS rounds a product by its shape, and the neighbours follow those
+    bits.
+    """
+    if task_bytes is None:
+        return block_rows
+    room = task_bytes - block_rows * n_centroids * itemsize
+    return int(max(1, min(block_rows, room // (8 * max(1, n_centroids)))))
+
+
+def build_block_bytes(n_centroids, itemsize, task_bytes=None,
+                      block_rows=GRAPH_BUILD_BLOCK_ROWS):
+    """Bytes a block of the exact graph build holds (see
+    :func:`build_selection_rows`)."""
+    selection = build_selection_rows(n_centroids, itemsize, task_bytes,
+                                     block_rows)
+    return (block_rows * itemsize + selection * 8) * n_centroids
+
 #: Most greedy moves per row and iteration (a safety bound; walks stop as
 #: soon as no neighbour improves, usually after 0-2 moves).
 MAX_MOVES = 64
@@ -193,7 +218,7 @@ class CentroidGraphSearch:
         self._calls = 0
 
     def prepare(self, C, map_blocks=map, block_rows=GRAPH_BUILD_BLOCK_ROWS,
-                C_t=None):
+                C_t=None, task_bytes=None):
         """Register this iteration's unit centroids C (K x d, working dtype).
 
         Rebuilds the graph on the first call and every ``refresh`` calls after
@@ -201,7 +226,9 @@ class CentroidGraphSearch:
         similarities between centroids, in row blocks mapped with
         ``map_blocks`` (e.g. over threads; the result does not depend on how
         the blocks are run).  ``C_t`` is C's C-contiguous transpose, if the
-        caller has it (else it is made here).
+        caller has it (else it is made here).  ``task_bytes`` caps what a
+        block holds beside its similarities (see
+        :func:`build_selection_rows`); the graph does not depend on it.
         """
         self._calls += 1
         if self.neighbours is not None and (self._calls - 1) % self.refresh:
@@ -217,6 +244,9 @@ class CentroidGraphSearch:
         if C_t is None:
             C_t = np.ascontiguousarray(C.T)
 
+        selection = build_selection_rows(K, C.dtype.itemsize, task_bytes,
+                                         block_rows)
+
         def block(span):
             start, stop = span
             sims = C[start:stop] @ C_t
@@ -224,13 +254,22 @@ class CentroidGraphSearch:
             # Negated in place: -sims was a second block x K array (per
             # thread) beside the block x K indices argpartition returns.
             np.negative(sims, out=sims)
-            top = np.argpartition(sims, M - 1, axis=1)[:, :M]
-            # Most similar first, ties to the lower index: the walk then
-            # meets the likeliest moves first (the result does not depend
-            # on the order, only the work does).
-            order = np.lexsort((top, np.take_along_axis(sims, top, axis=1)),
-                               axis=1)
-            return np.take_along_axis(top, order, axis=1).astype(np.int32)
+            graph = np.empty((stop - start, M), dtype=np.int32)
+            # argpartition decides each row on its own, so a few rows at a
+            # time give the same indices, K-wide for those rows only.
+            for first in range(0, stop - start, selection):
+                part = sims[first : first + selection]
+                # Copied out, so that the K-wide indices go at once (a view
+                # kept them until the next rows' were made).
+                top = np.argpartition(part, M - 1, axis=1)[:, :M].copy()
+                # Most similar first, ties to the lower index: the walk then
+                # meets the likeliest moves first (the result does not
+                # depend on the order, only the work does).
+                order = np.lexsort((top, np.take_along_axis(part, top, axis=1)),
+                                   axis=1)
+                graph[first : first + selection] = np.take_along_axis(
+                    top, order, axis=1)
+            return graph
 
         spans = [(s, min(K, s + block_rows)) for s in range(0, K, block_rows)]
         self.neighbours = np.concatenate(list(map_blocks(block, spans)))

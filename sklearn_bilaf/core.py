@@ -35,8 +35,8 @@ from sklearn.utils._param_validation import (
 from ._centroid_graph import (
     AUTO_MIN_CENTROIDS,
     EXHAUSTIVE_BLOCK_ROWS,
-    GRAPH_BUILD_BLOCK_ROWS,
     CentroidGraphSearch,
+    build_block_bytes,
     resolve_graph_builder,
 )
 from ._distances import (
@@ -1537,7 +1537,7 @@ class _ActiveFTObjective:
             largest = max(
                 largest,
                 min(self.block_rows, EXHAUSTIVE_BLOCK_ROWS) * n_centroids * itemsize,
-                GRAPH_BUILD_BLOCK_ROWS * n_centroids * (itemsize + 8))
+                build_block_bytes(n_centroids, itemsize, _ACTIVEFT_TASK_BYTES))
         n_threads = min(int(n_threads), max(1, working_memory_bytes() // largest))
         self.n_threads = n_threads
         # Each thread's share of working_memory for the exhaustive search's
@@ -1804,7 +1804,8 @@ class _ActiveFTObjective:
         X, inv_norms = self.X, self.inv_norms
         search = self.search
         if search is not None:
-            search.prepare(C_work, self._map, C_t=C_t)
+            search.prepare(C_work, self._map, C_t=C_t,
+                           task_bytes=_ACTIVEFT_TASK_BYTES)
         else:
             self._track_moves(C_work)
 

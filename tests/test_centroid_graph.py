@@ -428,3 +428,55 @@ def test_graph_search_threads_hold_their_products_within_working_memory():
                     X, inv, 0.07, 1.0, K, n_threads=2,
                     search=CentroidGraphSearch(n, K)) as objective:
                 assert objective.n_threads == expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exact_graph_build_blocks_within_activefts_task_cap(dtype, monkeypatch):
+    """A block of the exact graph build held 512 x K similarities and
+    argpartition's 512 x K int64 indices whatever ActiveFT's per-task cap
+    (``_ACTIVEFT_TASK_BYTES``, which caps its other blocks): 512 x K x
+    (itemsize + 8) bytes, 1.5 times the cap here (made small).  The
+    similarities keep their 512-row products (BLAS rounds a product by its
+    shape, and the neighbours follow those bits); the indices are taken
+    for as many of a block's rows at a time as fit beside them.  The
+    neighbour lists are the same, to the last index."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.RandomState(0)
+    n, K, d = 3000, 2000, 16
+    X = rng.normal(size=(n, d)).astype(dtype)
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    theta = rng.normal(size=(K, d))
+    itemsize = np.dtype(dtype).itemsize
+    cap = 512 * K * itemsize + 100 * K * 8
+    monkeypatch.setattr(core_module, "_ACTIVEFT_TASK_BYTES", cap)
+    prepare = _centroid_graph.CentroidGraphSearch.prepare
+    built = []
+
+    def traced(self, C, *args, **kwargs):
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        prepare(self, C, *args, **kwargs)
+        built.append((C.copy(), tracemalloc.get_traced_memory()[1] - held))
+
+    monkeypatch.setattr(_centroid_graph.CentroidGraphSearch, "prepare", traced)
+    search = CentroidGraphSearch(n, K)
+    with threadpool_limits(1), core_module._ActiveFTObjective(
+            X, inv, 0.07, 1.0, K, search=search) as objective:
+        tracemalloc.start()
+        try:
+            objective(theta)
+        finally:
+            tracemalloc.stop()
+    (C, peak), = built
+    # Beside the graph (K x 32 int32, and its blocks before they are
+    # joined), a block's products and its indices.
+    graph = 2 * K * search.n_neighbors * 4
+    assert peak - graph <= cap, (peak - graph) / cap
+    monkeypatch.undo()
+    expected = CentroidGraphSearch(n, K)
+    with threadpool_limits(1):
+        expected.prepare(C)
+    np.testing.assert_array_equal(search.neighbours, expected.neighbours)
