@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 import sklearn
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
 
 from sklearn_bilaf.base import validate_pool
@@ -996,10 +997,13 @@ def test_transform_refuses_values_in_any_block_as_fit_s_validation(name,
         else:
             np.testing.assert_array_equal(sampler.transform(frame), expected)
     if dtype == np.float64:
-        # Fitted where the values are not checked; checked in transform.
+        # Refused by transform's checks as by fit's; fit refuses it even
+        # where the values are not checked (assume_finite vouches for
+        # finite values, not for squared distances that underflow).
         tiny = _frames_to_convert(X * 1e-170)[name]
-        with sklearn.config_context(assume_finite=True):
-            sampler.fit(tiny)
+        with sklearn.config_context(assume_finite=True), pytest.raises(
+                ValueError, match="^X has no value larger than"):
+            clone(sampler).fit(tiny)
         with pytest.raises(ValueError, match="^X has no value larger than"):
             validate_pool(sampler, tiny, reset=False)
         with pytest.raises(ValueError, match="^X has no value larger than"):
