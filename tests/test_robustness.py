@@ -1727,6 +1727,30 @@ def test_values_whose_squared_distances_underflow_float64_are_refused(make):
     assert make().fit(few).selected_indices_.size == n_picks
 
 
+
+@pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
+                    reason="long double is float64 here")
+@pytest.mark.parametrize("make", [
+    lambda: BiLAFSampler(6, core_selector=FarthestPointSelector(3, random_state=0),
+                         random_state=0),
+    lambda: KMeansSelector(3, random_state=0),
+], ids=["sampler", "kmeans"])
+def test_long_double_values_below_float64_are_refused(make):
+    """A long double pool whose values are all below float64's range became
+    all zeros on its conversion to float64 and was accepted (KMeansSelector
+    picked rows 0, 1 and 2, every row tied).  Refused with the values as
+    given and what to rescale by, as values past float64's range are."""
+    X = _blobs(20, d=3).astype(np.longdouble) / np.longdouble(10) ** 400
+    shown = np.format_float_scientific(np.abs(X).max(), precision=2, trim="-")
+    with pytest.raises(ValueError, match=(
+            rf"^X has no value larger than {re.escape(shown)} in absolute "
+            r"value, so squared distances .* underflow to 0 even in float64 "
+            rf".*Rescale X \(e\.g\. divide it by {re.escape(shown)}\) "
+            r"before selecting\.$")):
+        make().fit(X)
+    # The same pool in float64's range is used as before.
+    assert make().fit(X * np.longdouble(10) ** 400).selected_indices_.size > 0
+
 @pytest.mark.parametrize("make", [
     lambda: BiLAFSampler(8, metric="cosine", random_state=0),
     lambda: ActiveFTSelector(5, random_state=0),
