@@ -124,20 +124,35 @@ def _refuse_underflowing(X, centres, unchecked=False):
     """Refuse a pool X whose values are all so small that Euclidean squared
     distances underflow to 0 even in float64 (every row tied with every
     core, and joined class 0), as the estimators' input check does, with
-    or without assume_finite.  The cores (``centres``, rows of X) bound
-    X's largest value from below: X itself is read only when they are all
-    that small, so an ordinary pool costs two reductions over its cores.
-    ``unchecked``: as :func:`_assign_pseudo_classes` says."""
+    or without assume_finite; else the power of two that the search scales
+    X by (0 for every ordinary pool).
+
+    Above that bound, values under about 1e-146 (float64; 3e-16 in float32)
+    have subnormal squared distances, too coarse for the nearest core: a
+    pool with a largest value of 2^-535 got other classes than the same
+    pool unscaled.  Scaled by a power of two (exactly), its classes and
+    distances are those of the pool at an ordinary scale.  The cores
+    (``centres``, rows of X in the working dtype) bound X's largest value
+    from below: X itself is read only when they are all that small, so an
+    ordinary pool costs two reductions over its cores.  ``unchecked``: as
+    :func:`_assign_pseudo_classes` says."""
     if not centres.size:
-        return
-    if not max(float(centres.max()), -float(centres.min())) < _SMALLEST_PEAK:
-        return  # NaN too: the rows holding it are refused as such
+        return 0
+    info = np.finfo(centres.dtype)
+    low = math.sqrt(float(info.tiny) / float(info.eps))
+    centre_peak = max(float(centres.max()), -float(centres.min()))
+    if not centre_peak < low:
+        return 0  # NaN too: the rows holding it are refused as such
     # In X's dtype: a long double value below float64's range is not 0.
     peak = max(abs(X.max()), abs(X.min()))
-    if unchecked:
-        refuse_unchecked_scale(X, peak)
-    if 0 < peak < _SMALLEST_PEAK:
-        raise underflow_error(peak, when="first")
+    if centre_peak < _SMALLEST_PEAK:
+        if unchecked:
+            refuse_unchecked_scale(X, peak)
+        if 0 < peak < _SMALLEST_PEAK:
+            raise underflow_error(peak, when="first")
+    if not 0 < float(peak) < low:
+        return 0  # an all-zero pool, NaN, or ordinary values beside the cores
+    return -math.frexp(float(peak))[1]
 
 
 def _watch_norms(origin, limit, n_features, dtype, refuse):
@@ -347,8 +362,11 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                                               abs(float(X.min()))))
         _refuse_unusable(rows, start, limit, pool=X)
 
+    exponent = 0
     if metric == "euclidean":
-        _refuse_underflowing(X, centres, unchecked)
+        exponent = _refuse_underflowing(X, centres, unchecked)
+        if exponent:
+            centres = np.ldexp(centres, exponent)
     origin = centres.mean(axis=0)
     if watch:
         if not float(np.abs(centres).max()) <= limit:
@@ -375,6 +393,8 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
             except ValueError:
                 _refuse_zero_rows_of_pool(X, metric)
                 raise
+        if exponent:
+            rows = np.ldexp(rows, exponent)  # a chunk's copy
         on_sq_norms = None
         if watch:
             def on_sq_norms(first, last, sq):
@@ -389,7 +409,7 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                                                   on_sq_norms=on_sq_norms,
                                                   budget=share)
                 labels[start:stop], opponent[start:stop] = first, second
-                outside[start:stop] = dist
+                outside[start:stop] = np.ldexp(dist, -exponent)
             else:
                 labels[start:stop] = argmin_exact(
                     rows, centres, metric, origin=origin,
@@ -419,9 +439,10 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     if not return_outside:
         return labels
     if moved.size:
-        outside[moved], opponent[moved] = _outside_distances(
-            prepare(X[moved], metric), labels[moved], prepare(X[cores], metric),
-            metric)
+        moved_outside, opponent[moved] = _outside_distances(
+            np.ldexp(prepare(X[moved], metric), exponent), labels[moved],
+            np.ldexp(prepare(X[cores], metric), exponent), metric)
+        outside[moved] = np.ldexp(moved_outside, -exponent)
     return labels, outside, opponent
 
 

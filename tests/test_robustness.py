@@ -4713,6 +4713,46 @@ def test_assign_pseudo_classes_refuses_values_whose_squared_distances_underflow(
                 assign_pseudo_classes(np.zeros((5, 2)), [0, 3]), [0, 0, 0, 1, 0])
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shift", [-490, -520, -535])
+def test_assign_pseudo_classes_tiny_pools_are_scaled_by_a_power_of_two(
+        shift, dtype):
+    """Just above the underflow bound (largest value 2^-535), squared
+    distances are subnormal: 15 to 25 of 200 rows (a quarter at 2^-537)
+    got another class than in the same pool unscaled, and the outside
+    distances were off by up to 100 %.  The search runs on the pool scaled
+    by a power of two there (exactly): the same classes and opponents, and
+    the outside distances scaled back, exactly."""
+    import sklearn
+
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(200, 5))
+    X /= np.abs(X).max()  # largest value 1
+    cores = rng.choice(200, 12, replace=False)
+    if dtype == np.float32:
+        X, shift = X.astype(np.float32), shift // 8  # float32's own range
+    expected = assign_pseudo_classes(X, cores, return_outside=True)
+    tiny = np.ldexp(X, shift)
+    for assume_finite in (False, True):
+        with sklearn.config_context(assume_finite=assume_finite):
+            np.testing.assert_array_equal(
+                assign_pseudo_classes(tiny, cores), expected[0])
+            labels, outside, opponent = assign_pseudo_classes(
+                tiny, cores, return_outside=True)
+        np.testing.assert_array_equal(labels, expected[0])
+        np.testing.assert_array_equal(opponent, expected[2])
+        np.testing.assert_array_equal(np.ldexp(outside, -shift), expected[1])
+    # Identical cores (the second is moved to its own class): its outside
+    # distance too.
+    X[cores[5]] = X[cores[2]]
+    expected = assign_pseudo_classes(X, cores, return_outside=True)
+    labels, outside, opponent = assign_pseudo_classes(
+        np.ldexp(X, shift), cores, return_outside=True)
+    np.testing.assert_array_equal(labels, expected[0])
+    np.testing.assert_array_equal(opponent, expected[2])
+    np.testing.assert_array_equal(np.ldexp(outside, -shift), expected[1])
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
