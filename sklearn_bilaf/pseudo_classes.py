@@ -736,7 +736,10 @@ class PseudoClass:
         values whose squared distances overflow float64 with one saying
         by what to rescale, unless
         ``sklearn.config_context(assume_finite=True)`` is set (``pd.NA``
-        is then read as NaN).
+        is then read as NaN).  Euclidean rows all so small that squared
+        distances underflow to 0 even in float64 are refused either way
+        (found from the core's row: the rows are read for it only when
+        that is that small), as :func:`assign_pseudo_classes` refuses them.
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -870,16 +873,26 @@ class PseudoClass:
                 for start, block in _row_blocks(X, 1 << 16):
                     _refuse_unusable(block, start, limit, pool=X, metric=metric)
 
+            def refuse_underflowing(X):
+                # Euclidean rows all this small tie every member with every
+                # other, as in assign_pseudo_classes, with or without
+                # assume_finite.  The core's row bounds the largest value
+                # from below: X is read only when it is that small.
+                if metric == "euclidean":
+                    core = X[self.core_position:self.core_position + 1]
+                    _refuse_underflowing(X, np.asarray(core, dtype=np.float64))
+
             if X.dtype == np.float16:
                 # Exactly, in half the memory of float64, as the estimators
                 # convert a float16 pool: the distances are the same.
                 X = X.astype(np.float32)
             elif X.dtype not in (np.float32, np.float64):
-                if (check and X.dtype.kind == "f" and X.ndim == 2
-                        and X.shape[0] == n):
+                if X.dtype.kind == "f" and X.ndim == 2 and X.shape[0] == n:
                     # Long double values past float64's range would be inf
-                    # once converted, and named as such.
-                    refuse_unusable(X)
+                    # once converted, and named as such; those below it 0.
+                    if check:
+                        refuse_unusable(X)
+                    refuse_underflowing(X)
                 # An object frame's own conversion error names the row of a
                 # missing value (pd.NA); its array's called it text.  A list
                 # is not passed as given: the text check takes its array.
@@ -899,6 +912,7 @@ class PseudoClass:
                 )
             if check:
                 refuse_unusable(X)
+            refuse_underflowing(X)
         self.X = X
         self.metric = metric
         self.n_classes = count

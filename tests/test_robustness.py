@@ -4753,6 +4753,42 @@ def test_assign_pseudo_classes_tiny_pools_are_scaled_by_a_power_of_two(
     np.testing.assert_array_equal(opponent, expected[2])
     np.testing.assert_array_equal(np.ldexp(outside, -shift), expected[1])
 
+
+@pytest.mark.parametrize("assume_finite", [False, True])
+def test_pseudo_class_refuses_values_whose_squared_distances_underflow(
+        assume_finite):
+    """PseudoClass took Euclidean rows all below 2.2e-162 (every distance 0,
+    every member tied), which assign_pseudo_classes and the estimators
+    refuse: refused the same way, with or without assume_finite; a long
+    double pool below float64's range too (its conversion made it all 0).
+    Cosine rows, and rows just above the bound, are taken as before."""
+    import sklearn
+
+    X = _blobs(30, d=3)
+    X = X / np.abs(X).max()  # largest value 1
+    message = (r"^X has no value larger than 1e-170 in absolute value, so "
+               r"squared distances between its rows underflow to 0 even in "
+               r"float64 .*Rescale X \(e\.g\. divide it by 1e-170\) first\.$")
+    tiny = X * 1e-170
+    with sklearn.config_context(assume_finite=assume_finite):
+        with pytest.raises(ValueError, match=message):
+            PseudoClass(0, np.arange(30), 4, tiny, "euclidean")
+        # Only the core that small: the rows are read, then taken.
+        mixed = X.copy()
+        mixed[4] *= 1e-170
+        PseudoClass(0, np.arange(30), 4, mixed, "euclidean")
+        PseudoClass(0, np.arange(30), 4, np.ldexp(X, -535), "euclidean")
+        PseudoClass(0, np.arange(30), 4, tiny, "cosine")
+        PseudoClass(0, np.arange(30), 4, np.zeros((30, 3)), "euclidean")
+        if np.finfo(np.longdouble).tiny < np.finfo(np.float64).tiny:
+            below = X.astype(np.longdouble) / np.longdouble(10) ** 400
+            shown = np.format_float_scientific(np.abs(below).max(),
+                                               precision=2, trim="-")
+            with pytest.raises(ValueError, match=(
+                    rf"^X has no value larger than {re.escape(shown)} .*"
+                    r"underflow to 0 even in float64")):
+                PseudoClass(0, np.arange(30), 4, below, "euclidean")
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
