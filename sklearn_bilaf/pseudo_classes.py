@@ -759,7 +759,9 @@ class PseudoClass:
         The members' embeddings in the computing geometry: ``X`` as given
         (float32 or float64; float16 as float32), or, in the sampler's
         pseudo-classes, float64 rows, L2-normalised when
-        ``metric="cosine"``.
+        ``metric="cosine"``, and scaled by a power of two (so its
+        distances too) in a Euclidean pool whose values are all under
+        about 1e-146, where squared distances are subnormal numbers.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None

@@ -55,7 +55,11 @@ from .denoise import (
     OutlierDetectorDenoiser,
     _checked_denoising,
 )
-from .pseudo_classes import PseudoClass, _assign_pseudo_classes
+from .pseudo_classes import (
+    PseudoClass,
+    _assign_pseudo_classes,
+    _refuse_underflowing,
+)
 
 __all__ = ["BiLAFSampler"]
 
@@ -729,6 +733,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             labels, outside, opponent = _assign_pseudo_classes(
                 X, cores, self.metric, return_outside=True, unchecked=unchecked)
         members = _members_by_class(labels, cores.size)
+        # A Euclidean pool whose values are all under about 1e-146 has
+        # subnormal squared distances within its pseudo-classes, too coarse
+        # for the denoising and boundary stages: they see it scaled by a
+        # power of two (exactly), as stage 2 searched it (refusing nothing
+        # now: stage 2 took the pool).  0, from the cores' rows alone, for
+        # every ordinary pool.
+        exponent = (_refuse_underflowing(X, prepare(X[cores], "euclidean"))
+                    if self.metric == "euclidean" else 0)
+        if exponent:
+            outside = np.ldexp(outside, exponent)
         # Per-class tasks start with the largest classes, so that concurrent
         # workers finish together; results come back in class order.
         largest_first = np.argsort([-m.size for m in members], kind="stable")
@@ -748,11 +762,16 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
 
         def rows_of(indices):
             if pool.flags.c_contiguous:
-                return np.take(pool, indices, axis=0)
-            # take() first copies a pool that is not C-contiguous (Fortran
-            # order, or the view left by dropping a column) whole, once per
-            # pseudo-class: indexing gathers the rows through the strides.
-            return np.ascontiguousarray(pool[indices])
+                rows = np.take(pool, indices, axis=0)
+            else:
+                # take() first copies a pool that is not C-contiguous
+                # (Fortran order, or the view left by dropping a column)
+                # whole, once per pseudo-class: indexing gathers the rows
+                # through the strides.
+                rows = np.ascontiguousarray(pool[indices])
+            if exponent:
+                np.ldexp(rows, exponent, out=rows)  # the class's own copy
+            return rows
 
         def denoise_all(denoiser):
             per_class = self._parallel(

@@ -46,6 +46,7 @@ from sklearn_bilaf.denoise import (
     DensityDenoiser,
     DistanceDenoiser,
     IDCDenoiser,
+    NoDenoiser,
 )
 from sklearn_bilaf.pseudo_classes import (
     PseudoClass,
@@ -4788,6 +4789,34 @@ def test_pseudo_class_refuses_values_whose_squared_distances_underflow(
                     rf"^X has no value larger than {re.escape(shown)} .*"
                     r"underflow to 0 even in float64")):
                 PseudoClass(0, np.arange(30), 4, below, "euclidean")
+
+
+@pytest.mark.parametrize("denoiser", [
+    None, IDCDenoiser(variant="published"), NoDenoiser()],
+    ids=["idc", "published", "none"])
+def test_sampler_tiny_pools_are_selected_from_scaled_by_a_power_of_two(denoiser):
+    """Just above the underflow bound (largest value 2^-530 or 2^-535), the
+    squared distances within the pseudo-classes are subnormal numbers: the
+    denoising and the boundary picks changed against the same pool
+    unscaled.  The per-class stages see the pool scaled by a power of two
+    there (exactly), so the picks, kept members and classes are the
+    unscaled pool's (the boundary scores are ratios of distances)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    X /= np.abs(X).max()  # largest value 1
+
+    def fit(X):
+        # Cores given: the core stages are tested on their own.
+        return BiLAFSampler(30, core_selector=[36, 79, 172, 182, 215, 275],
+                            denoiser=denoiser, random_state=0).fit(X)
+
+    expected = fit(X)
+    for shift in (-530, -535):
+        got = fit(np.ldexp(X, shift))
+        np.testing.assert_array_equal(got.selected_indices_,
+                                      expected.selected_indices_)
+        np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
+        np.testing.assert_array_equal(got.labels_, expected.labels_)
 
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
