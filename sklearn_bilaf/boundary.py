@@ -61,7 +61,10 @@ __all__ = [
 #: Only at first: the class's one penalty is multiplied by ``penalty`` after
 #: every boundary pick, and after a few dozen picks the differences of d_in
 #: fall below the rounding of the score, whose ties then go to the candidate
-#: nearest the last pick (see the user guide).
+#: nearest the last pick (see the user guide).  Sooner the smaller the
+#: distances: this is a fixed number, not one in the units of X, so the
+#: picks depend on the scale of X (with d_in under about 1e-7, every score
+#: ties from the first pick).
 LONE_CLASS_OUTSIDE = 1e9 + 7
 
 

@@ -587,6 +587,41 @@ def test_lone_class_drift_figures_in_the_user_guide():
     assert ("The class's one penalty is multiplied by ``penalty`` (1.1) after "
             "every boundary pick") in guide
 
+
+def test_lone_class_picks_depend_on_the_scale_as_the_user_guide_says():
+    """A reviewer found that with a single core the picks change when X is
+    scaled by a power of two (X and X * 2**-508 picked different samples),
+    where with more cores they do not.  Not an underflow: the stand-in d_out
+    (1e9 + 7) is a fixed number, and once every d_in is below about 1e-7
+    every score is 1 from the first pick, so the picks are the removal
+    rule's alone, at any smaller scale.  The user guide says so."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.boundary import LONE_CLASS_OUTSIDE, boundary_scores
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    X = np.random.default_rng(0).normal(size=(300, 8))
+    inside = PseudoClass(0, np.arange(300), 8, X, "euclidean").mean_distances()
+    small = np.ldexp(inside, -27)
+    assert small.max() < 1e-7
+    scores = boundary_scores(small, np.full(300, LONE_CLASS_OUTSIDE),
+                             np.zeros(300, dtype=int))
+    assert np.all(scores == 1.0)
+
+    def picks(X):
+        return BiLAFSampler(12, core_selector=[8], denoiser="none").fit(
+            X).selected_indices_
+
+    tied = picks(np.ldexp(X, -27))
+    np.testing.assert_array_equal(picks(np.ldexp(X, -400)), tied)
+    assert not np.array_equal(picks(X), tied)
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    assert ("so with K = 1 the picks depend on the scale of X, where with "
+            "more cores") in guide
+    assert ("once every :math:`d_{in}` is below about :math:`10^{-7}`"
+            in guide)
+
+
 def test_user_guide_counts_of_the_exclusion_on_the_imbalanced_example():
     """The user guide counts what ``exclude_isolated=0.05`` does on the
     imbalanced-learn example's training pool (PCA to 32 dimensions, budget
