@@ -2612,8 +2612,10 @@ class KMeansSelector(BaseCoreSelector):
         # values too small for their squared distances tied every row.
         refuse_unchecked_scale(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
-        # _scale_exponent); the centres are matched to the pool as given.
+        # _scale_exponent); the centres are matched to the pool as given,
+        # but for tiny values (below).
         exponent = _scale_exponent(X, peak)
+        scaled = np.ldexp(X, exponent) if exponent else X
         # At most two OpenMP threads: the centres repeat bit for bit (see
         # kmeans_openmp_threads).
         with kmeans_openmp_threads():
@@ -2622,16 +2624,25 @@ class KMeansSelector(BaseCoreSelector):
                 n_init=self.n_init,
                 max_iter=self.max_iter,
                 random_state=random_state,
-            ).fit(np.ldexp(X, exponent) if exponent else X)
+            ).fit(scaled)
         centres = kmeans.cluster_centers_
         if not np.isfinite(centres).all():
             # NaN or inf in X, unchecked under assume_finite: nearest_unused
             # would refuse the centres, which the user did not give.
             _refuse_unchecked_non_finite(X)
+        if exponent > 0:
+            # Tiny values: their squared distances to the centres are
+            # subnormal numbers, too coarse for the nearest sample (picks
+            # changed with the pool's scale), where the scaled copy's are
+            # exact.  The copy is alive already.
+            picks = nearest_unused(scaled, centres, "euclidean")
+        del scaled
         if exponent:
             centres = np.ldexp(centres, -exponent).astype(centres.dtype, copy=False)
         self.cluster_centers_ = centres
         self.n_iter_ = int(kmeans.n_iter_)
+        if exponent > 0:
+            return picks
         return nearest_unused(X, centres, "euclidean")
 
 

@@ -4818,6 +4818,25 @@ def test_sampler_tiny_pools_are_selected_from_scaled_by_a_power_of_two(denoiser)
         np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
         np.testing.assert_array_equal(got.labels_, expected.labels_)
 
+
+@pytest.mark.parametrize("dtype, shift", [(np.float64, -535), (np.float64, -530),
+                                          (np.float32, -66)])
+def test_kmeans_selector_tiny_pools_match_centres_on_the_scaled_copy(dtype, shift):
+    """k-means runs on a copy scaled by a power of two, but its centres were
+    matched to the pool as given: just above the underflow bound (largest
+    value 2^-535) the squared distances to them are subnormal numbers, and
+    other samples were picked than in the same pool unscaled.  They are
+    matched on the scaled copy there; the centres are still in X's units."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6)).astype(dtype)
+    X /= np.abs(X).max()  # largest value 1
+    expected = KMeansSelector(6, random_state=0).fit(X)
+    got = KMeansSelector(6, random_state=0).fit(np.ldexp(X, shift))
+    np.testing.assert_array_equal(got.selected_indices_,
+                                  expected.selected_indices_)
+    np.testing.assert_array_equal(np.ldexp(got.cluster_centers_, -shift),
+                                  expected.cluster_centers_)
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
