@@ -746,8 +746,8 @@ def validate_pool(estimator, X, *, reset=True):
             f"minimum of 1 is required by {type(estimator).__name__}: X is a "
             "DataFrame with no columns. Pass the columns of the embeddings."
         )
-    if not get_config()["assume_finite"]:
-        _refuse_past_float64(X, euclidean=not _in_cosine_geometry(estimator))
+    _refuse_past_float64(X, euclidean=not _in_cosine_geometry(estimator),
+                         unchecked=get_config()["assume_finite"])
     with _clearer_conversion_errors(X):
         # pd.NA as NaN: the finiteness check below names its rows, as it did
         # after scikit-learn's conversion (of a nullable frame, two float64
@@ -1729,16 +1729,18 @@ def _in_cosine_geometry(estimator):
             or getattr(type(estimator), "_normalises_rows", False))
 
 
-def _refuse_past_float64(X, euclidean=True):
+def _refuse_past_float64(X, euclidean=True, unchecked=False):
     """Refuse values of a 2-D array wider than float64 (long double) past
     float64's largest, before its conversion to float64 makes them inf:
     they were named as infinite values, to be fixed in the feature
     extractor.  NaN and inf rows in X are named first, as given.  With
     ``euclidean``, also refuse values all so small that squared distances
     underflow float64: below float64's range the conversion makes them
-    all 0, a pool the check accepts (every row tied).  Two reductions for
-    a pool that is fine (its other values are checked once converted);
-    nothing for any other X."""
+    all 0, a pool the check accepts (every row tied).  ``unchecked``:
+    under scikit-learn's assume_finite, which vouches that the values are
+    finite, not that they fit float64: only the latter refusal, with its
+    note.  Two reductions for a pool that is fine (its other values are
+    checked once converted); nothing for any other X."""
     if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim == 2
             and X.size and np.finfo(X.dtype).max > np.finfo(np.float64).max):
         return
@@ -1746,8 +1748,8 @@ def _refuse_past_float64(X, euclidean=True):
     peak = max(abs(X.max()), abs(X.min()))
     if euclidean and 0 < peak < _SMALLEST_PEAK:
         # In long double: the value as given, not its float64 rounding.
-        raise underflow_error(peak)
-    if peak <= largest:  # False for NaN
+        raise underflow_error(peak, note=_UNCHECKED_NOTE if unchecked else "")
+    if unchecked or peak <= largest:  # False for NaN
         return
     nan_rows, inf_rows = _non_finite_rows(_row_blocks(X))
     if nan_rows.size or inf_rows.size:

@@ -1752,6 +1752,24 @@ def test_long_double_values_below_float64_are_refused(make):
     # The same pool in float64's range is used as before.
     assert make().fit(X * np.longdouble(10) ** 400).selected_indices_.size > 0
 
+
+@pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
+                    reason="long double is float64 here")
+def test_long_double_values_below_float64_are_refused_under_assume_finite():
+    """Under assume_finite (which vouches that the values are finite, not
+    that they fit float64) the conversion made such a pool all zeros too,
+    and KMeansSelector picked rows 0, 1 and 2: refused, with the note on
+    assume_finite."""
+    import sklearn
+
+    X = _blobs(20, d=3).astype(np.longdouble) / np.longdouble(10) ** 400
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=(
+                r"^X has no value larger than .*underflow to 0 even in "
+                r"float64 .*before selecting\. \(With scikit-learn's "
+                r"assume_finite=True")):
+            KMeansSelector(3, random_state=0).fit(X)
+
 @pytest.mark.parametrize("make", [
     lambda: BiLAFSampler(8, metric="cosine", random_state=0),
     lambda: ActiveFTSelector(5, random_state=0),
