@@ -529,6 +529,8 @@ class TypiClustSelector(BaseCoreSelector):
         self.random_state = random_state
 
     def _cluster(self, X, n_clusters, random_state):
+        """The k-means labels, and the power of two that the pool is scaled
+        by to measure typicality (0 for every ordinary pool)."""
         if n_clusters <= 50:
             kmeans = KMeans(n_clusters=n_clusters, n_init="auto",
                             random_state=random_state)
@@ -541,16 +543,20 @@ class TypiClustSelector(BaseCoreSelector):
         # distances all 0), silently.
         refuse_unchecked_scale(X, peak)
         # On a pool of extreme scale, k-means runs on a rescaled copy (see
-        # _scale_exponent); typicality is measured on X as given.
+        # _scale_exponent); typicality is measured on X as given, but for
+        # tiny values, whose squared distances are subnormal numbers (too
+        # coarse for the nearest neighbours): the members are scaled too.
         exponent = _scale_exponent(X, peak)
         # At most two OpenMP threads: the clusters repeat bit for bit (see
         # kmeans_openmp_threads).
         with kmeans_openmp_threads():
-            return kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
+            labels = kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
+        return labels, max(exponent, 0)
 
-    def _typicality(self, X, members):
+    def _typicality(self, X, members, exponent=0):
         """1 / mean distance to the nearest neighbours among ``members``
-        (1.0 for a single member, which has none).
+        (1.0 for a single member, which has none), in X's units, measured
+        on the members scaled by ``2**exponent`` (exactly).
 
         The expanded form only screens: its error on a squared distance, tiny
         against typical distances, becomes about 1e-8 of the spread after the
@@ -571,6 +577,8 @@ class TypiClustSelector(BaseCoreSelector):
         # small cluster's density is not its mean distance to everything.
         k = max(1, min(self.n_neighbors, m // 2))
         exact_rows = np.asarray(X[members], dtype=np.float64)
+        if exponent:
+            exact_rows = np.ldexp(exact_rows, exponent)
         rows = exact_rows - exact_rows.mean(axis=0)  # centring: accurate screen
         norms = sq_norms(rows)
         # Shifted rows can be twice as far from the mean as the input
@@ -616,7 +624,8 @@ class TypiClustSelector(BaseCoreSelector):
             mean[start:stop] = np.bincount(pair_row[keep], weights=exact[keep],
                                            minlength=stop - start) / k
         with np.errstate(divide="ignore"):
-            return 1.0 / mean  # duplicates of a point are infinitely typical
+            # Duplicates of a point are infinitely typical.
+            return np.ldexp(1.0 / mean, exponent)
 
     @staticmethod
     def _pair_distances(rows, first, second):
@@ -634,7 +643,7 @@ class TypiClustSelector(BaseCoreSelector):
         n = X.shape[0]
         n_clusters = n_select if self.max_clusters is None else min(
             n_select, self.max_clusters)
-        labels = self._cluster(X, n_clusters, random_state)
+        labels, exponent = self._cluster(X, n_clusters, random_state)
         order = np.argsort(labels, kind="stable")
         bounds = np.searchsorted(labels[order], np.arange(n_clusters + 1))
         members = [order[bounds[c]: bounds[c + 1]] for c in range(n_clusters)]
@@ -652,7 +661,7 @@ class TypiClustSelector(BaseCoreSelector):
             # Fewest picks first, then larger clusters, then lower number.
             best = candidates[np.lexsort((candidates, -sizes[candidates],
                                           picks[candidates]))[0]]
-            score = self._typicality(X, remaining[best])
+            score = self._typicality(X, remaining[best], exponent)
             if picks[best] == 0:
                 typicality[members[best]] = score
             where = int(np.argmax(score))  # first maximum: the lower index

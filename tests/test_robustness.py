@@ -4855,6 +4855,25 @@ def test_kmeans_selector_tiny_pools_match_centres_on_the_scaled_copy(dtype, shif
     np.testing.assert_array_equal(np.ldexp(got.cluster_centers_, -shift),
                                   expected.cluster_centers_)
 
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_typiclust_tiny_pools_measure_typicality_on_a_scaled_copy(seed):
+    """k-means runs on a copy scaled by a power of two, but typicality was
+    measured on the members as given: just above the underflow bound
+    (largest value 2^-535) their squared distances are subnormal numbers,
+    and other samples were picked than in the same pool unscaled.  The
+    members are scaled there too (exactly); the typicalities are still in
+    X's units."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(300, 6))
+    X /= np.abs(X).max()  # largest value 1
+    expected = TypiClustSelector(6, random_state=0).fit(X)
+    got = TypiClustSelector(6, random_state=0).fit(np.ldexp(X, -535))
+    np.testing.assert_array_equal(got.selected_indices_,
+                                  expected.selected_indices_)
+    np.testing.assert_array_equal(np.ldexp(got.typicality_, -535),
+                                  expected.typicality_)
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
