@@ -220,7 +220,11 @@ def prepare(rows, metric, dtype=np.float64):
 
             divide_rows(out, norms)
         else:
-            out /= norms[:, None]
+            # Rows holding inf have an infinite norm: inf / inf is the NaN
+            # the callers refuse with the rows named, so numpy's warning
+            # would only come before that error.
+            with np.errstate(invalid="ignore"):
+                out /= norms[:, None]
     return out
 
 

@@ -2754,6 +2754,19 @@ def test_nearest_unused_words_non_finite_rows_as_the_estimators(dtype):
         nearest_unused(np.nan_to_num(X, posinf=0.0), centres)
 
 
+def test_nearest_unused_float32_non_finite_rows_raise_no_numpy_warning():
+    """With float32 embeddings, cosine rows holding inf were divided by
+    their infinite norm, and numpy's "invalid value encountered in divide"
+    was printed before the error naming the rows."""
+    X = np.random.RandomState(0).rand(30, 3).astype(np.float32)
+    X[1, 0], X[2, 2] = np.nan, np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
+                           r"\(row 1\) and infinite values in 1 row \(row 2\)"):
+            nearest_unused(X, [[0.5, 0.5, 0.5]], "cosine")
+
+
 class _RowReads(np.ndarray):
     """An array that tallies, per row of its buffer, how many times
     np.isfinite read it (its views share the tally)."""
