@@ -2988,6 +2988,13 @@ class ClustererSelector(BaseCoreSelector):
                 "budget (each centre becomes a distinct core). Ask it for at "
                 f"most {counted(budget, 'cluster')} or raise the budget."
             )
+        if get_config()["assume_finite"]:
+            # NaN, inf and values past the input check's limits, unchecked
+            # under assume_finite, are refused before the clusterer runs on
+            # them: scikit-learn's KMeans printed numpy's RuntimeWarnings and
+            # a ConvergenceWarning before the error below named the rows.
+            # Two reductions over X, cheap next to the clustering.
+            refuse_unchecked_scale(X, _largest_abs(X))
         try:
             # scikit-learn's k-means clusterers repeat bit for bit on at most
             # two OpenMP threads (see kmeans_openmp_threads).

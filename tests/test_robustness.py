@@ -468,15 +468,50 @@ def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selec
             "X has values as large as " if largest > 1 else
             "X has no value larger than ")
         with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
-            # scikit-learn's KMeans warns on such values; ours must not.
-            warnings.simplefilter(
-                "ignore" if isinstance(estimator(), ClustererSelector) else "error",
-                RuntimeWarning)
+            # Refused before any computation that warns on such values
+            # (ClustererSelector before scikit-learn's KMeans runs).
+            warnings.simplefilter("error")
             with pytest.raises(ValueError) as unchecked:
                 estimator().fit(X)
         assert str(unchecked.value) == str(checked.value) + (
             " (With scikit-learn's assume_finite=True, X's values are not "
             "checked when it is given: they reached the selection.)")
+
+
+@pytest.mark.parametrize("dtype, value", [
+    (np.float64, np.nan),
+    (np.float64, -np.inf),
+    (np.float32, float(np.finfo(np.float32).max) / 8),
+    (np.float64, float(np.finfo(np.float64).max) / 8),
+    (np.float64, 1e-170),
+])
+def test_clusterer_selector_refuses_unchecked_values_before_the_clusterer_warns(
+        dtype, value):
+    """Under assume_finite, ClustererSelector refused NaN, inf and values
+    past the input check's limits only after the clusterer had run on them:
+    scikit-learn's KMeans printed numpy's "invalid value encountered" or
+    overflow RuntimeWarnings and a ConvergenceWarning before the error
+    naming the rows.  The error now comes first, and alone."""
+    import sklearn
+    from sklearn.cluster import KMeans
+
+    from sklearn_bilaf.core import ClustererSelector
+
+    X = np.random.RandomState(0).normal(size=(40, 4))
+    if np.isfinite(value):
+        X = X / np.abs(X).max() * value
+    else:
+        X[7, 1] = value
+    X = X.astype(dtype)
+    with pytest.raises(ValueError) as checked:
+        ClustererSelector(KMeans(3, n_init=1, random_state=0)).fit(X)
+    with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as unchecked:
+            ClustererSelector(KMeans(3, n_init=1, random_state=0)).fit(X)
+    assert str(unchecked.value) == str(checked.value) + (
+        " (With scikit-learn's assume_finite=True, X's values are not "
+        "checked when it is given: they reached the selection.)")
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
