@@ -23,6 +23,8 @@ these selectors work on X as given (normalise it, or use ProbCover's
 """
 
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
@@ -44,7 +46,13 @@ from ._distances import (
 )
 from ._threads import kmeans_openmp_threads
 from .base import Count, Number, refuse_unchecked_scale
-from .core import BaseCoreSelector, _error_bound, _largest_abs, _scale_exponent
+from .core import (
+    BaseCoreSelector,
+    _error_bound,
+    _largest_abs,
+    _refuse_unchecked_non_finite,
+    _scale_exponent,
+)
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
 
@@ -893,7 +901,12 @@ class ProbCoverSelector(BaseCoreSelector):
         # Under assume_finite, values past the input check's limits are
         # taken, not refused as by the other Euclidean core selectors: the
         # scaled copy measures them exactly (see the class's Notes).
-        exponent = _scale_exponent(Xg)
+        peak = _largest_abs(Xg)
+        if not math.isfinite(peak):
+            # NaN or inf in X, unchecked under assume_finite: the k-means
+            # and distances below warned on them and selected from them.
+            _refuse_unchecked_non_finite(X)
+        exponent = _scale_exponent(Xg, peak)
         if exponent:
             Xg = np.ldexp(Xg, exponent)
         # Far from the origin the expanded form's rounding swamps the

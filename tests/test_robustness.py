@@ -514,6 +514,27 @@ def test_clusterer_selector_refuses_unchecked_values_before_the_clusterer_warns(
         "checked when it is given: they reached the selection.)")
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (-np.inf, "infinite values")])
+def test_probcover_refuses_unchecked_non_finite_rows(metric, dtype, value, word):
+    """Under assume_finite, ProbCoverSelector took NaN and inf: numpy's
+    "invalid value encountered" warnings and a ConvergenceWarning from its
+    k-means, then a selection with no error.  It now names the rows, as
+    the other core selectors do."""
+    import sklearn
+
+    X = np.random.RandomState(0).normal(size=(40, 5)).astype(dtype)
+    X[7, 1] = value
+    with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for radius in (None, 0.5):
+            with pytest.raises(ValueError, match=rf"^X contains {word} in 1 row "
+                                                 r"\(row 7\).*assume_finite"):
+                ProbCoverSelector(3, radius=radius, metric=metric,
+                                  random_state=0).fit(X)
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
 def test_non_finite_float16_error_points_at_float16(dtype):
     """Finite float16 embeddings become NaN/inf in a step that keeps float16
