@@ -2714,6 +2714,7 @@ class FarthestPointSelector(BaseCoreSelector):
         cosine = self.metric == "cosine"
         scale = (_inverse_row_norms(X, np.float64, caller="farthest") if cosine
                  else None)
+        exponent = 0 if cosine else self._tiny_exponent(X)
         # Screened distances are taken relative to the pool's mean, so that
         # their rounding error scales with the pool's spread around it, not
         # with its distance from the origin: a pool far from the origin would
@@ -2724,7 +2725,8 @@ class FarthestPointSelector(BaseCoreSelector):
         max_sq = max_abs = 0.0
         step = chunk_rows(n, 8 * d + 1)
         for start in range(0, n, step):
-            block = self._geometry_rows(X, scale, start, min(n, start + step))
+            block = self._geometry_rows(X, scale, start, min(n, start + step),
+                                        exponent)
             # Sums past float64 (values past the input check's limit, under
             # assume_finite) are refused below, without numpy's warning.
             with np.errstate(over="ignore"):
@@ -2740,14 +2742,14 @@ class FarthestPointSelector(BaseCoreSelector):
             # Under assume_finite, values past the input check's limits:
             # the sums above or the squared distances below overflow (the
             # search failed in an IndexError), or all underflow to 0.
-            refuse_unchecked_scale(X, max_abs)
+            refuse_unchecked_scale(X, math.ldexp(max_abs, -exponent))
         centre /= n
         max_norm = _norm_bound(max_sq, max_abs, d)
         row_sq = np.empty(n)
         centred_abs = 0.0
         for start in range(0, n, step):
             stop = min(n, start + step)
-            block = self._geometry_rows(X, scale, start, stop)
+            block = self._geometry_rows(X, scale, start, stop, exponent)
             block -= centre
             row_sq[start:stop] = sq_norms(block)
             centred_abs = max(centred_abs, float(np.abs(block).max()))
@@ -2802,13 +2804,19 @@ class FarthestPointSelector(BaseCoreSelector):
         nearest[order[0]] = -np.inf
         for t in range(1, n_select):
             last = order[t - 1]
-            offset = self._geometry_rows(X, scale, last, last + 1)[0] - centre
+            offset = (self._geometry_rows(X, scale, last, last + 1, exponent)[0]
+                      - centre)
             offset_sq = float(offset @ offset)
             offset_norm = _norm_bound(offset_sq, float(np.abs(offset).max()), d)
             # (x - c) . v = x . v - c . v: the product needs X as it is.
             dots = self._products(X, offset.astype(dtype), step)
             if cosine:
                 dots *= scale
+            if exponent:
+                # X as given times the scaled offset: terms of the size of
+                # the values, far above the subnormal range, so the power of
+                # two brings them to the scaled pool's exactly.
+                dots = np.ldexp(dots, exponent, out=dots)
             dots -= float(centre @ offset)
             dots *= -2
             dots += row_sq
@@ -2819,7 +2827,8 @@ class FarthestPointSelector(BaseCoreSelector):
             # may be the true farthest one: decide those on exact distances.
             candidates = np.flatnonzero(nearest >= nearest.max() - 2 * error)
             if candidates.size > 1:
-                exact = self._exact_nearest(X, candidates, order[:t], exact_cache)
+                exact = self._exact_nearest(X, candidates, order[:t], exact_cache,
+                                            exponent)
                 pick = candidates[int(np.argmax(exact))]
             else:
                 pick = candidates[0]
@@ -2841,20 +2850,36 @@ class FarthestPointSelector(BaseCoreSelector):
         return out
 
     @staticmethod
-    def _geometry_rows(X, scale, start, stop):
+    def _tiny_exponent(X):
+        """The power of two that the search scales a Euclidean pool by: 0
+        but for pools of values all under about 1e-146, whose squared
+        distances are subnormal numbers, too coarse to compare (picks changed
+        with the pool's scale, at 2^-535).  Scaled exactly, such a pool is
+        searched as the same pool at an ordinary scale.  Two reductions over
+        X, no copy."""
+        peak = _largest_abs(X)
+        info = np.finfo(np.float64)
+        if not 0 < peak < math.sqrt(float(info.tiny) / float(info.eps)):
+            return 0  # NaN too: refused below
+        return -math.frexp(peak)[1]
+
+    @staticmethod
+    def _geometry_rows(X, scale, start, stop, exponent=0):
         """Rows ``start:stop`` in float64, L2-normalised when ``scale`` holds
-        the inverse row norms (cosine)."""
+        the inverse row norms (cosine), scaled by ``2**exponent``."""
         rows = np.array(X[start:stop], dtype=np.float64)
         if scale is not None:
             rows *= scale[start:stop, None]
+        if exponent:
+            np.ldexp(rows, exponent, out=rows)
         return rows
 
-    def _exact_nearest(self, X, rows, chosen, cache):
+    def _exact_nearest(self, X, rows, chosen, cache, exponent=0):
         """Exact squared distances from ``rows`` to their nearest sample of
-        ``chosen``.  ``cache`` holds each row's value so far and how many
-        chosen samples it covers: only the samples chosen since are compared
-        (once every sample ties, on pools of duplicates, every row is a
-        candidate at every pick)."""
+        ``chosen``, of the pool scaled by ``2**exponent``.  ``cache`` holds
+        each row's value so far and how many chosen samples it covers: only
+        the samples chosen since are compared (once every sample ties, on
+        pools of duplicates, every row is a candidate at every pick)."""
         from scipy.spatial.distance import cdist
 
         nearest, covered = cache
@@ -2864,10 +2889,14 @@ class FarthestPointSelector(BaseCoreSelector):
                 continue
             group = rows[covered[rows] == done]
             chosen_rows = prepare(X[new], self.metric)
+            if exponent:
+                np.ldexp(chosen_rows, exponent, out=chosen_rows)
             step = chunk_rows(group.size, 8 * (new.size + X.shape[1]) + 1)
             for start in range(0, group.size, step):
                 part = group[start:start + step]
                 block = prepare(X[part], self.metric)
+                if exponent:
+                    np.ldexp(block, exponent, out=block)  # exact; a copy's
                 nearest[part] = np.minimum(
                     nearest[part],
                     cdist(block, chosen_rows, "sqeuclidean").min(axis=1))

@@ -1886,14 +1886,18 @@ def test_farthest_point_float64_rows_near_the_underflow_threshold(seed):
     """float64 rows of about 1e-162 (squared distances of a few subnormal
     steps) and 1e-312: their products lose up to half a subnormal step per
     term, which the bound, relative to the rows' squared norms (0 once
-    they underflow), did not cover; the picks were not the farthest."""
+    they underflow), did not cover; the picks were not the farthest.  Such
+    a pool is now searched scaled by a power of two, and so is the brute
+    force's (exactly: the subnormal values too), whose own squared distances
+    would be subnormal numbers as given."""
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(40, 4)) * 1e-162
     X[rng.rand(40) < 0.3] *= 1e-150
     fds = FarthestPointSelector(n_cores=15, random_state=0).fit(X)
     first = np.random.RandomState(0).randint(len(X))
-    assert fds.selection_order_.tolist() == _brute_farthest_point(X, first, 15,
-                                                                  "euclidean")
+    scaled = np.ldexp(X, -math.frexp(float(np.abs(X).max()))[1])
+    assert fds.selection_order_.tolist() == _brute_farthest_point(
+        scaled, first, 15, "euclidean")
 
 
 @pytest.mark.parametrize("scale", [1e-140, 1e-160, 1e-170, 1e-320])

@@ -4930,6 +4930,21 @@ def test_typiclust_tiny_pools_measure_typicality_on_a_scaled_copy(seed):
     np.testing.assert_array_equal(np.ldexp(got.typicality_, -535),
                                   expected.typicality_)
 
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_farthest_point_tiny_pools_search_a_scaled_pool(seed):
+    """Just above the underflow bound (largest value 2^-535) the squared
+    distances are subnormal numbers, too coarse to compare: these pools
+    gave other picks than the same pools unscaled.  The search scales the
+    rows (chunk by chunk, exactly) by a power of two."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(300, 6))
+    X /= np.abs(X).max()  # largest value 1
+    expected = FarthestPointSelector(30, random_state=0).fit(X)
+    got = FarthestPointSelector(30, random_state=0).fit(np.ldexp(X, -535))
+    np.testing.assert_array_equal(got.selection_order_,
+                                  expected.selection_order_)
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
