@@ -614,14 +614,37 @@ def outside_distances(rows, own_label, core_rows, metric):
             "own_label and opponent number the classes by the position of "
             "their core."),
         metric=metric)
+    exponent = 0 if metric == "cosine" else _tiny_exponent(rows, core_rows)
     if watch is None:
-        return _outside_distances(rows, labels, core_rows, metric)
+        return _outside_distances(rows, labels, core_rows, metric,
+                                  exponent=exponent)
     with np.errstate(over="ignore", invalid="ignore"):
         return _outside_distances(rows, labels, core_rows, metric,
-                                  on_sq_norms=watch)
+                                  on_sq_norms=watch, exponent=exponent)
 
 
-def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None):
+def _tiny_exponent(rows, core_rows):
+    """The power of two :func:`outside_distances` scales Euclidean rows and
+    cores by: 0 but when their values are all under about 1e-146, whose
+    squared distances are subnormal numbers, too coarse for the nearest
+    core (at 2^-535, a tenth of the opponents were others than at an
+    ordinary scale).  The cores bound the largest value from below: the
+    rows are read (two reductions) only when the cores are all that
+    small."""
+    info = np.finfo(np.float64)
+    low = math.sqrt(float(info.tiny) / float(info.eps))
+    peak = max(float(core_rows.max()), -float(core_rows.min()))
+    if not peak < low:
+        return 0  # NaN too: refused, or vouched against
+    if rows.size:
+        peak = max(peak, abs(float(rows.max())), abs(float(rows.min())))
+    if not 0 < peak < low:
+        return 0  # all zeros, or ordinary rows beside tiny cores
+    return -math.frexp(peak)[1]
+
+
+def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None,
+                       exponent=0):
     """:func:`outside_distances` on arguments already checked (the callers'
     own, made from a validated pool): finite rows of real numbers (float32,
     float64 or integers), finite float32 or float64 cores in the same
@@ -634,12 +657,16 @@ def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None):
     blocks (near-ties are re-decided and the distances evaluated directly).
     float32 cores are converted to float64 (exactly): the results are those
     of the converted cores.  ``on_sq_norms`` is as for ``argmin_exact``,
-    with row numbers of ``rows``.
+    with row numbers of ``rows`` (and squared norms of the scaled rows).
+    Rows and cores are scaled by ``2**exponent`` (exactly) for the search,
+    the distances returned are in their units as given.
     """
     # Every caller passes float64 cores, which this leaves as they are.
     # float32 ones were shifted to their mean in float32, a rounding the
     # float64 near-tie test does not cover: wrong opponents near ties.
     core_rows = np.asarray(core_rows, dtype=np.float64)
+    if exponent:
+        core_rows = np.ldexp(core_rows, exponent)
     n, n_cores = rows.shape[0], core_rows.shape[0]
     if n_cores == 1:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
@@ -654,14 +681,19 @@ def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None):
         if on_sq_norms is not None:
             def block_norms(first, last, sq, start=start):
                 on_sq_norms(start + first, start + last, sq)
+        block = np.asarray(rows[start:stop], dtype=np.float64)
+        if exponent:
+            block = np.ldexp(block, exponent)  # a block's copy
         opponent[start:stop], distance[start:stop] = argmin_exact(
-            np.asarray(rows[start:stop], dtype=np.float64),
+            block,
             core_rows,
             metric,
             excluded=np.ascontiguousarray(excluded[start:stop]),
             origin=origin,
             on_sq_norms=block_norms,
         )
+    if exponent:
+        np.ldexp(distance, -exponent, out=distance)
     return distance, opponent
 
 

@@ -4945,6 +4945,24 @@ def test_farthest_point_tiny_pools_search_a_scaled_pool(seed):
     np.testing.assert_array_equal(got.selection_order_,
                                   expected.selection_order_)
 
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_outside_distances_tiny_rows_searched_scaled(seed):
+    """outside_distances on rows and cores just above the underflow bound
+    (largest value 2^-535): their squared distances are subnormal numbers,
+    and a tenth of the opponents, and the distances, were others than at an
+    ordinary scale.  They are scaled by a power of two for the search; the
+    distances are in the units of the rows as given."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(200, 6))
+    X /= np.abs(X).max()  # largest value 1
+    labels = rng.integers(0, 10, size=200)
+    expected = outside_distances(X, labels, X[:10], "euclidean")
+    got = outside_distances(np.ldexp(X, -535), labels,
+                            np.ldexp(X[:10], -535), "euclidean")
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_array_equal(np.ldexp(got[0], 535), expected[0])
+
 @pytest.mark.parametrize("dtype, largest", [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
