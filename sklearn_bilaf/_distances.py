@@ -181,6 +181,18 @@ def refuse_all_zero_rows(X, where="the pool has",
             given = np.ma.getdata(given)
             if _narrowed(given) and given.shape == X.shape:
                 X, narrowed = given, True
+        if narrowed and zero.size == X.shape[0]:
+            # Every row: a pool below float64's range, which rescaling
+            # brings back (removing the rows, or another metric, would not).
+            peak = max(abs(X.max()), abs(X.min()))
+            if peak > 0:
+                shown = np.format_float_scientific(peak, precision=2, trim="-")
+                raise ValueError(
+                    f"X has no value larger than {shown} in absolute value, "
+                    "below float64's smallest (about 5e-324), in which "
+                    "metric='cosine' normalises the rows: every row is all "
+                    f"zero there. Rescale X (e.g. divide it by {shown})."
+                )
         if narrowed and X[zero].any():
             fix += (" Values below float64's smallest (about 5e-324) count as"
                     " 0: the rows are normalised in float64.")

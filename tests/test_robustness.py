@@ -2251,6 +2251,28 @@ def test_sampler_says_why_long_double_rows_below_float64_are_all_zero():
     assert "float64's smallest" not in str(info.value)
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).smallest_subnormal
+                    >= np.finfo(np.float64).smallest_subnormal,
+                    reason="long double is float64 here")
+def test_cosine_long_double_pool_below_float64_is_told_to_rescale():
+    """A cosine sampler given a long double pool whose values are all below
+    float64's range said its rows were all zero and to remove them or use
+    metric='euclidean' (which refuses the pool too): rescaling it is the
+    fix, and the error says by what."""
+    X = (np.random.RandomState(0).uniform(1, 2, size=(30, 3))
+         .astype(np.longdouble) * np.longdouble("1e-400"))
+    peak = np.format_float_scientific(np.abs(X).max(), precision=2, trim="-")
+    match = (r"^X has no value larger than " + re.escape(peak)
+             + r" in absolute value, below float64's smallest .*Rescale X "
+             r"\(e\.g\. divide it by " + re.escape(peak) + r"\)\.$")
+    with pytest.raises(ValueError, match=match):
+        BiLAFSampler(5, metric="cosine", random_state=0).fit(X)
+    sampler = BiLAFSampler(5, metric="cosine", random_state=0).fit(
+        np.ldexp(X, 1400).astype(np.float64))
+    with pytest.raises(ValueError, match=match):
+        sampler.score(X)
+
+
 @pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
                     reason="long double is float64 here")
 def test_long_double_rows_that_are_zero_are_not_said_below_float64():
