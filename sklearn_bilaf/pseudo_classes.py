@@ -120,12 +120,12 @@ def _refuse_unusable(rows, start, limit, name="X", rescale=None, fix=None,
                           rescale, fix, metric)
 
 
-def _refuse_underflowing(X, centres, unchecked=False):
-    """Refuse a pool X whose values are all so small that Euclidean squared
-    distances underflow to 0 even in float64 (every row tied with every
-    core, and joined class 0), as the estimators' input check does, with
-    or without assume_finite; else the power of two that the search scales
-    X by (0 for every ordinary pool).
+def _underflow_exponent(X, centres, unchecked=False):
+    """The power of two that the Euclidean search scales X by (0 for every
+    ordinary pool), after refusing a pool X whose values are all so small
+    that squared distances underflow to 0 even in float64 (every row tied
+    with every core, and joined class 0), as the estimators' input check
+    does, with or without assume_finite.
 
     Above that bound, values under about 1e-146 (float64; 3e-16 in float32)
     have subnormal squared distances, too coarse for the nearest core: a
@@ -364,7 +364,7 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
 
     exponent = 0
     if metric == "euclidean":
-        exponent = _refuse_underflowing(X, centres, unchecked)
+        exponent = _underflow_exponent(X, centres, unchecked)
         if exponent:
             centres = np.ldexp(centres, exponent)
     origin = centres.mean(axis=0)
@@ -914,7 +914,8 @@ class PseudoClass:
                 # from below: X is read only when it is that small.
                 if metric == "euclidean":
                     core = X[self.core_position:self.core_position + 1]
-                    _refuse_underflowing(X, np.asarray(core, dtype=np.float64))
+                    # For the refusal only: X is used as given.
+                    _underflow_exponent(X, np.asarray(core, dtype=np.float64))
 
             if X.dtype == np.float16:
                 # Exactly, in half the memory of float64, as the estimators

@@ -58,7 +58,7 @@ from .denoise import (
 from .pseudo_classes import (
     PseudoClass,
     _assign_pseudo_classes,
-    _refuse_underflowing,
+    _underflow_exponent,
 )
 
 __all__ = ["BiLAFSampler"]
@@ -739,7 +739,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # power of two (exactly), as stage 2 searched it (refusing nothing
         # now: stage 2 took the pool).  0, from the cores' rows alone, for
         # every ordinary pool.
-        exponent = (_refuse_underflowing(X, prepare(X[cores], "euclidean"))
+        exponent = (_underflow_exponent(X, prepare(X[cores], "euclidean"))
                     if self.metric == "euclidean" else 0)
         if exponent:
             outside = np.ldexp(outside, exponent)
