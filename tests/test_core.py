@@ -28,6 +28,8 @@ from sklearn_bilaf.core import (
     nearest_unused,
 )
 
+from ._memory import traced_peak
+
 
 def _unit(A):
     A = np.asarray(A, dtype=np.float64)
@@ -3010,7 +3012,6 @@ def test_activeft_tracks_centroid_moves_in_one_buffer(dtype):
     centroids were copied to float64 (float64 ones too) and subtracted
     into a third array.  One float64 buffer, reused for every block, holds
     the differences now; the distance moved is the same to the bit."""
-    import tracemalloc
 
     from threadpoolctl import threadpool_limits
 
@@ -3024,12 +3025,7 @@ def test_activeft_tracks_centroid_moves_in_one_buffer(dtype):
     with threadpool_limits(1), core_module._ActiveFTObjective(
             X, inv, 0.07, 1.0, K) as objective:
         objective._track_moves(before)
-        tracemalloc.start()
-        try:
-            objective._track_moves(after)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        _, peak = traced_peak(lambda: objective._track_moves(after))
         moved = objective._moved
     assert peak < 1.5 * block, peak / block
     largest = np.sqrt(np.max(np.sum(

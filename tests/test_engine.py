@@ -23,6 +23,7 @@ from sklearn_bilaf.denoise import (
 )
 from sklearn_bilaf.pseudo_classes import PseudoClass, assign_pseudo_classes
 
+from ._memory import traced_peak
 from .reference import reference_bilaf, reference_budgets, reference_denoise
 
 
@@ -2488,18 +2489,6 @@ def test_standalone_boundary_float32_pool_not_copied_whole():
     assert peak < 10_240_000, peak
 
 
-def _with_peak_memory(call):
-    """call()'s result and the peak of the memory numpy allocated for it."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_standalone_denoiser_float32_pool_not_copied_whole():
     """fit finds the most central sample a block of rows at a time and gives
     the denoiser the pool's rows, as the sampler does: it made a float64
@@ -2511,7 +2500,7 @@ def test_standalone_denoiser_float32_pool_not_copied_whole():
     X = rng.normal(size=(20000, 128)).astype(np.float32)
     X.setflags(write=False)
     expected = NoDenoiser().fit(X.astype(np.float64))
-    sel, peak = _with_peak_memory(lambda: NoDenoiser().fit(X))
+    sel, peak = traced_peak(lambda: NoDenoiser().fit(X))
     assert sel.core_index_ == expected.core_index_
     assert np.array_equal(sel.ranking_, expected.ranking_)
     # A float64 copy of the pool alone is twice this.
@@ -2546,7 +2535,7 @@ def test_single_row_distances_read_float32_pool_rows():
     copied = pc32._X is not None
     assert not copied
     expected = DistanceDenoiser().fit(X.astype(np.float64))
-    sel, peak = _with_peak_memory(lambda: DistanceDenoiser().fit(X))
+    sel, peak = traced_peak(lambda: DistanceDenoiser().fit(X))
     assert sel.core_index_ == expected.core_index_
     assert np.array_equal(sel.ranking_, expected.ranking_)
     # A float64 copy of the pool alone is twice this.

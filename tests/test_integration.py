@@ -39,6 +39,8 @@ from sklearn_bilaf.boundary import BoundarySelector
 from sklearn_bilaf.core import ActiveFTSelector, PrecomputedSelector, RandomSelector
 from sklearn_bilaf.denoise import IDCDenoiser
 
+from ._memory import traced_peak
+
 pd = pytest.importorskip("pandas")
 
 
@@ -1136,12 +1138,7 @@ def test_read_only_memmap_is_not_copied(tmp_path):
     # its process, the test counted numba's own allocations.
     BiLAFSampler(20, core_selector=np.arange(4), random_state=0).fit(Xm[:400])
     with config_context(working_memory=1):
-        tracemalloc.start()
-        try:
-            sampler.fit(Xm)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        _, peak = traced_peak(lambda: sampler.fit(Xm))
     # Nothing close to a copy of the 16 MB pool was ever held.
     assert peak < Xm.nbytes / 3
     out = sampler.transform(Xm)

@@ -54,6 +54,8 @@ from sklearn_bilaf.pseudo_classes import (
     outside_distances,
 )
 
+from ._memory import traced_peak
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -430,12 +432,16 @@ def test_non_finite_rows_under_assume_finite_are_named_by_the_centre_selectors(
                 estimator.fit(X)
 
 
-@pytest.mark.parametrize("dtype, largest", [
+# Values past the input check's limits: squares past each dtype's largest,
+# and squares below float64's smallest subnormal (none for float32 values).
+_PAST_THE_LIMITS = [
     (np.float32, float(np.finfo(np.float32).max) / 8),
     (np.float64, float(np.finfo(np.float64).max) / 8),
-    # Squares below float64's smallest subnormal (none for float32 values).
     (np.float64, 1e-170),
-])
+]
+
+
+@pytest.mark.parametrize("dtype, largest", _PAST_THE_LIMITS)
 def test_values_past_the_limit_under_assume_finite_are_refused_by_the_core_selectors(
         dtype, largest):
     """Under assume_finite (which vouches that values are finite, not that
@@ -2286,8 +2292,17 @@ def test_long_double_rows_that_are_zero_are_not_said_below_float64():
         assign_pseudo_classes(X, [1, 2], "cosine")
 
 
-@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
-                    reason="long double is float64 here")
+# A long double pool's -2.5e400, past float64's range, named as given.
+_NAMED_PAST_FLOAT64 = (r"^X has values as large as 2\.5e\+400, past float64's "
+                       r"largest \(about 1\.8e\+308\), in which the selection "
+                       r"computes\. Rescale X \(e\.g\. divide it by "
+                       r"2\.5e\+400\) before selecting\.$")
+_LONG_DOUBLE_WIDER = pytest.mark.skipif(
+    np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
+    reason="long double is float64 on this platform")
+
+
+@_LONG_DOUBLE_WIDER
 @pytest.mark.parametrize("make", [
     lambda: BiLAFSampler(5, random_state=0),
     lambda: BiLAFSampler(5, metric="cosine", random_state=0),
@@ -2304,11 +2319,7 @@ def test_long_double_values_past_float64_are_named_as_given(make):
     X[7, 1] = np.longdouble("-2.5e400")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match=r"^X has values as large as "
-                           r"2\.5e\+400, past float64's largest \(about "
-                           r"1\.8e\+308\), in which the selection computes\. "
-                           r"Rescale X \(e\.g\. divide it by 2\.5e\+400\) "
-                           r"before selecting\.$"):
+        with pytest.raises(ValueError, match=_NAMED_PAST_FLOAT64):
             make().fit(X)
         X[20, 0] = np.inf
         X[30, 2] = np.nan
@@ -2318,8 +2329,7 @@ def test_long_double_values_past_float64_are_named_as_given(make):
             make().fit(X)
 
 
-@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
-                    reason="long double is float64 on this platform")
+@_LONG_DOUBLE_WIDER
 @pytest.mark.parametrize("container", ["objects", "frame", "object frame", "list"])
 def test_long_double_values_past_float64_in_objects_are_named_as_given(container):
     """The same long double values held as objects, in a DataFrame or in a
@@ -2337,11 +2347,7 @@ def test_long_double_values_past_float64_in_objects_are_named_as_given(container
     with warnings.catch_warnings():
         # numpy's and pandas' casts warn of the overflow on the way.
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.raises(ValueError, match=r"^X has values as large as "
-                           r"2\.5e\+400, past float64's largest \(about "
-                           r"1\.8e\+308\), in which the selection computes\. "
-                           r"Rescale X \(e\.g\. divide it by 2\.5e\+400\) "
-                           r"before selecting\.$"):
+        with pytest.raises(ValueError, match=_NAMED_PAST_FLOAT64):
             BiLAFSampler(5, random_state=0).fit(wrap(X))
         X[30, 2] = np.nan
         with pytest.raises(ValueError, match=r"^X contains NaN in 1 row "
@@ -4455,12 +4461,22 @@ def test_public_functions_name_dicts_sets_and_iterators_and_what_to_pass():
                 name, str(info.value))
 
 
+def _listed_pool_peak(rows, expected):
+    """The traced peak of validate_pool reading the sequence rows, whose
+    float64 array must equal expected (C-contiguous)."""
+    from sklearn_bilaf.base import validate_pool
+
+    values, peak = traced_peak(lambda: validate_pool(RandomSelector(4), rows))
+    np.testing.assert_array_equal(values, expected)
+    assert values.dtype == np.float64 and values.flags.c_contiguous
+    return peak
+
+
 def test_list_of_ints_is_converted_to_floats_in_one_array():
     """validate_pool read a list of ints into an int64 array, for its
     checks, then cast it to a float64 copy: two pools at the peak.  The
     ints are cast in their own buffer now, a block at a time, to the same
     floats."""
-    import tracemalloc
     from collections import deque
 
     from sklearn_bilaf.base import validate_pool
@@ -4470,14 +4486,7 @@ def test_list_of_ints_is_converted_to_floats_in_one_array():
     validate_pool(RandomSelector(4), X[:10].tolist())  # imports and caches
     for rows in (X.tolist(), tuple(X.tolist()), deque(X.tolist()),
                  [list(row) for row in X]):  # numpy's int64 scalars
-        tracemalloc.start()
-        try:
-            values = validate_pool(RandomSelector(4), rows)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        np.testing.assert_array_equal(values, expected)
-        assert values.dtype == np.float64 and values.flags.c_contiguous
+        peak = _listed_pool_peak(rows, expected)
         assert peak < 1.3 * expected.nbytes, peak / expected.nbytes
 
 
@@ -4744,7 +4753,6 @@ def test_list_of_narrow_numbers_is_widened_to_floats_in_one_array():
     dtype and then cast to a float64 copy: 1.5 pools at the peak (1.25 for
     float16, 1.125 for bools) beside the values.  The array is widened in
     its own, grown, buffer now, to the same floats."""
-    import tracemalloc
 
     from sklearn_bilaf.base import validate_pool
 
@@ -4756,14 +4764,7 @@ def test_list_of_narrow_numbers_is_widened_to_floats_in_one_array():
         narrow = (X * 100).astype(dtype)
         expected = narrow.astype(np.float64)
         for rows in (list(narrow), [list(row) for row in narrow]):
-            tracemalloc.start()
-            try:
-                values = validate_pool(RandomSelector(4), rows)
-                peak = tracemalloc.get_traced_memory()[1]
-            finally:
-                tracemalloc.stop()
-            np.testing.assert_array_equal(values, expected)
-            assert values.dtype == np.float64 and values.flags.c_contiguous
+            peak = _listed_pool_peak(rows, expected)
             assert peak < 1.1 * expected.nbytes, (dtype, peak / expected.nbytes)
     # One row, one column, and sizes around the blocks of the widening.
     for shape in ((1, 5), (7, 1), (1 << 16, 1), ((1 << 16) + 1, 3)):
@@ -4915,6 +4916,14 @@ def test_sampler_tiny_pools_are_selected_from_scaled_by_a_power_of_two(denoiser)
         np.testing.assert_array_equal(got.labels_, expected.labels_)
 
 
+def _unscaled_and_scaled(make, seed=0, shift=-535, dtype=np.float64):
+    """make()'s estimator fitted on a 300 x 6 pool whose largest value is 1,
+    and another fitted on the same pool scaled (exactly) by 2**shift."""
+    X = np.random.default_rng(seed).normal(size=(300, 6)).astype(dtype)
+    X /= np.abs(X).max()
+    return make().fit(X), make().fit(np.ldexp(X, shift))
+
+
 @pytest.mark.parametrize("dtype, shift", [(np.float64, -535), (np.float64, -530),
                                           (np.float32, -66)])
 def test_kmeans_selector_tiny_pools_match_centres_on_the_scaled_copy(dtype, shift):
@@ -4923,11 +4932,8 @@ def test_kmeans_selector_tiny_pools_match_centres_on_the_scaled_copy(dtype, shif
     value 2^-535) the squared distances to them are subnormal numbers, and
     other samples were picked than in the same pool unscaled.  They are
     matched on the scaled copy there; the centres are still in X's units."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 6)).astype(dtype)
-    X /= np.abs(X).max()  # largest value 1
-    expected = KMeansSelector(6, random_state=0).fit(X)
-    got = KMeansSelector(6, random_state=0).fit(np.ldexp(X, shift))
+    expected, got = _unscaled_and_scaled(
+        lambda: KMeansSelector(6, random_state=0), 0, shift, dtype)
     np.testing.assert_array_equal(got.selected_indices_,
                                   expected.selected_indices_)
     np.testing.assert_array_equal(np.ldexp(got.cluster_centers_, -shift),
@@ -4942,11 +4948,8 @@ def test_typiclust_tiny_pools_measure_typicality_on_a_scaled_copy(seed):
     and other samples were picked than in the same pool unscaled.  The
     members are scaled there too (exactly); the typicalities are still in
     X's units."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(300, 6))
-    X /= np.abs(X).max()  # largest value 1
-    expected = TypiClustSelector(6, random_state=0).fit(X)
-    got = TypiClustSelector(6, random_state=0).fit(np.ldexp(X, -535))
+    expected, got = _unscaled_and_scaled(
+        lambda: TypiClustSelector(6, random_state=0), seed)
     np.testing.assert_array_equal(got.selected_indices_,
                                   expected.selected_indices_)
     np.testing.assert_array_equal(np.ldexp(got.typicality_, -535),
@@ -4959,11 +4962,8 @@ def test_farthest_point_tiny_pools_search_a_scaled_pool(seed):
     distances are subnormal numbers, too coarse to compare: these pools
     gave other picks than the same pools unscaled.  The search scales the
     rows (chunk by chunk, exactly) by a power of two."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(300, 6))
-    X /= np.abs(X).max()  # largest value 1
-    expected = FarthestPointSelector(30, random_state=0).fit(X)
-    got = FarthestPointSelector(30, random_state=0).fit(np.ldexp(X, -535))
+    expected, got = _unscaled_and_scaled(
+        lambda: FarthestPointSelector(30, random_state=0), seed)
     np.testing.assert_array_equal(got.selection_order_,
                                   expected.selection_order_)
 
@@ -4985,11 +4985,8 @@ def test_outside_distances_tiny_rows_searched_scaled(seed):
     np.testing.assert_array_equal(got[1], expected[1])
     np.testing.assert_array_equal(np.ldexp(got[0], 535), expected[0])
 
-@pytest.mark.parametrize("dtype, largest", [
-    (np.float32, float(np.finfo(np.float32).max) / 8),
-    (np.float64, float(np.finfo(np.float64).max) / 8),
-    (np.float64, 1e-170),
-])
+
+@pytest.mark.parametrize("dtype, largest", _PAST_THE_LIMITS)
 def test_values_past_the_limit_under_assume_finite_are_refused_by_the_sampler(
         dtype, largest):
     """Under assume_finite, the sampler whose core stage reads the pool in
