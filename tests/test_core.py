@@ -3147,7 +3147,10 @@ def test_activeft_exhaustive_pieces_count_rows_as_the_thread_count_does(
         assert again[0] == results[memory][0]
         np.testing.assert_array_equal(again[1], results[memory][1])
     assert pieces[0] == (2**19 - 64 * block_rows) // row_bytes  # a full block
-    assert 0.9 * 2**19 < max(peaks) <= 2**19, max(peaks) / 2**19
+    # numpy's own temporaries in a piece's reductions vary by version (with
+    # numpy 1.25 the peak came to 1.07 times the setting, 0.95 with 2.x):
+    # up to one ufunc buffer (8,192 float64, 64 KiB) past the setting.
+    assert 0.9 * 2**19 < max(peaks) <= 2**19 + 2**16, max(peaks) / 2**19
     assert results[2**30][0] == results[2**19][0]
     np.testing.assert_array_equal(results[2**30][1], results[2**19][1])
 
