@@ -81,7 +81,6 @@ import sys
 import tempfile
 import time
 import warnings
-import weakref
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,7 +356,6 @@ LOADERS = {
 
 # -- selection --------------------------------------------------------------
 _LIBRARY_DIGEST = None
-_POOL_DIGESTS = {}
 
 
 def library_digest():
@@ -430,33 +428,22 @@ def library_version(root=REPO):
     return f"{version}.dirty" if status.stdout.strip() else version
 
 
-def _forget_pool(key, ref):
-    """Drop the memo entry of a pool that is gone (:func:`pool_digest`)."""
-    entry = _POOL_DIGESTS.get(key)
-    if entry is not None and entry[0] is ref:
-        del _POOL_DIGESTS[key]
-
-
 def pool_digest(X):
-    """Hash of a pool's values, shape and dtype (memoised per array, for as
-    long as the array lives)."""
-    key = id(X)
-    entry = _POOL_DIGESTS.get(key)
-    if entry is not None and entry[0]() is X:
-        return entry[1]
-    array = np.ascontiguousarray(X)
-    digest = hashlib.sha256(f"{array.shape}{array.dtype.str}".encode())
-    for start in range(0, array.shape[0], 65536):
-        digest.update(array[start:start + 65536].tobytes())
-    try:
-        # A weak reference: holding X kept every pool loaded in memory
-        # until the process ended.  The entry goes with X, before its id
-        # can be given to another array.
-        ref = weakref.ref(X, lambda ref, key=key: _forget_pool(key, ref))
-    except TypeError:  # an object without weak references: not memoised
-        return digest.hexdigest()
-    _POOL_DIGESTS[key] = (ref, digest.hexdigest())
-    return _POOL_DIGESTS[key][1]
+    """Hash of a pool's values, shape and dtype.
+
+    Computed afresh at each call: a memo by the array's identity kept the
+    digest of an array whose values were changed in place.  Hashing is
+    cheap beside the selections it keys (0.065 s for WordNet's 65,617 x 384
+    float16 values, 0.14 s for their float32 pool).  The values are hashed
+    a block of rows (about 16 MiB) at a time, so that a pool that is not
+    C-contiguous is never copied whole.
+    """
+    X = np.asarray(X)
+    digest = hashlib.sha256(f"{X.shape}{X.dtype.str}".encode())
+    step = max(1, (16 << 20) // max(1, X[:1].nbytes))
+    for start in range(0, X.shape[0], step):
+        digest.update(np.ascontiguousarray(X[start:start + step]))
+    return digest.hexdigest()
 
 
 def cache_key(dataset_name, X, selector, **extra):

@@ -101,7 +101,7 @@ def test_a_pool_digested_is_freed_with_its_dataset(tmp_path):
     """pool_digest's memo kept a reference to each array it digested (to
     keep its id from being reused), so every pool loaded stayed in memory
     until the process ended: a run over the three datasets held all three.
-    The memo no longer keeps a pool alive, and forgets it when it goes."""
+    Nothing keeps a pool alive now (the digest is not memoised)."""
     import gc
     import weakref
 
@@ -109,20 +109,35 @@ def test_a_pool_digested_is_freed_with_its_dataset(tmp_path):
     ds = Q.load_digits_split()
     record = Q.pool_record(ds)
     digest = Q.pool_digest(ds.X)
-    assert Q.pool_digest(ds.X) == digest  # memoised
+    assert Q.pool_digest(ds.X) == digest
     key = Q.cache_key("digits", ds.X, Q.RandomSelector(5))
     pool = weakref.ref(ds.X)
     copy = ds.X.copy()
     del ds
     gc.collect()
     assert pool() is None
-    assert Q._POOL_DIGESTS == {}
     # Digested again, another array of the same values has the same digest.
     assert Q.pool_digest(copy) == digest
     assert Q.cache_key("digits", copy, Q.RandomSelector(5)) == key
     assert Q.pool_record(Q.load_digits_split()) == record
     copy[0, 0] += 1.0
     assert Q.pool_digest(copy.copy()) != digest
+
+
+def test_a_pool_changed_in_place_is_digested_anew():
+    """pool_digest was memoised by the array's identity, so an array whose
+    values were changed in place kept the digest of its old values: cache
+    entries and pool records of other values were taken as its own."""
+    import numpy as np
+
+    Q = _quality_module()
+    X = np.arange(24, dtype=np.float16).reshape(6, 4)
+    before = Q.pool_digest(X)
+    X[2, 1] = -1.0
+    assert Q.pool_digest(X) == Q.pool_digest(X.copy()) != before
+    # A non-contiguous pool has the digest of its contiguous copy.
+    F = np.asfortranarray(X)
+    assert Q.pool_digest(F) == Q.pool_digest(X)
 
 
 def test_the_cache_serves_only_entries_of_the_same_data_and_parameters(
