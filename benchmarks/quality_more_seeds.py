@@ -25,12 +25,15 @@ one file), and the table is printed by::
     python3 benchmarks/quality_more_seeds.py
 
 A seed counts for a pool and budget only when every method compared has a
-row for it, so that the differences are paired.
+row for it, so that the differences are paired.  Files whose pool records
+(the ``<stem>_pools.jsonl`` that ``quality.py`` writes beside each) differ
+for a dataset are refused: their rows are not seeds of one pool.
 """
 
 import argparse
 import csv
 import io
+import json
 import math
 import sys
 from pathlib import Path
@@ -58,6 +61,53 @@ class ResultsFileError(ValueError):
     """A file that is not a results file of ``quality.py``."""
 
 
+class PoolMismatchError(ResultsFileError):
+    """Results files whose rows of a dataset were measured on different
+    pools."""
+
+
+def read_pools(path):
+    """The pool records beside a results file of ``quality.py`` (its
+    ``<stem>_pools.jsonl``), by dataset: the first of each, as
+    ``quality.read_pools`` reads them (a line cut short is left out); none
+    when the file is missing (rows written before the records)."""
+    path = Path(path)
+    pools = {}
+    try:
+        lines = path.with_name(f"{path.stem}_pools.jsonl").read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return pools
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("dataset"), str):
+            pools.setdefault(record["dataset"], record)
+    return pools
+
+
+def _pool_text(record):
+    return (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
+            f"digest {str(record.get('digest'))[:12]}")
+
+
+def check_same_pools(paths):
+    """Raise :class:`PoolMismatchError` when two of the results files record
+    different pools for a dataset: their rows would be paired as seeds of
+    one pool.  A dataset recorded beside one file only is not checked."""
+    first = {}
+    for path in paths:
+        for name, record in read_pools(path).items():
+            seen = first.setdefault(name, (path, record))
+            if seen[1] != record:
+                raise PoolMismatchError(
+                    f"{seen[0]} and {path} were measured on different {name} "
+                    f"pools, as their _pools.jsonl files record ({seen[0]}: "
+                    f"{_pool_text(seen[1])}; {path}: {_pool_text(record)}): "
+                    "their seeds cannot be paired")
+
+
 def read_accuracies(paths):
     """``{(dataset, budget_label, method, seed): accuracy in %}`` of the
     rows without a core count (BiLAF's paper rows have one) in the files.
@@ -65,8 +115,10 @@ def read_accuracies(paths):
     A last line without its newline is left out, as ``quality.py`` leaves
     it out: a run still writing the file, or killed while writing, left it
     cut short, so its accuracy may be a truncated number.  Raises
-    :class:`ResultsFileError` for a file without :data:`COLUMNS`.
+    :class:`ResultsFileError` for a file without :data:`COLUMNS`, and for
+    files whose pool records differ (:func:`check_same_pools`).
     """
+    check_same_pools(paths)
     accuracies = {}
     for path in paths:
         try:
@@ -161,7 +213,9 @@ def main(argv=None):
     try:
         accuracies = read_accuracies(args.results)
     except ResultsFileError as exc:
-        parser.error(f"{exc}; give --results files written by quality.py")
+        fix = ("measured on the same pools" if isinstance(exc, PoolMismatchError)
+               else "written by quality.py")
+        parser.error(f"{exc}; give --results files {fix}")
     print(table(accuracies))
     return 0
 

@@ -110,3 +110,38 @@ def test_command_line_refuses_a_file_of_other_columns(tmp_path):
     assert "Traceback" not in done.stderr
     assert "not a results file of quality.py" in done.stderr
     assert "method, budget_label, accuracy" in done.stderr
+
+
+def test_results_files_of_different_pools_are_refused(tmp_path):
+    # quality.py records each dataset's pool beside its results file
+    # (<stem>_pools.jsonl); rows of two files measured on different pools
+    # (another data folder, another version of the data) were combined
+    # as seeds of one pool.
+    import json
+
+    more = _module()
+    protocol, extra = tmp_path / "protocol.csv", tmp_path / "extra.csv"
+    _write(protocol, _rows([0, 1, 2], lambda method, seed: 0.70))
+    _write(extra, _rows([3, 4], lambda method, seed: 0.71))
+    record = {"dataset": "fashion-mnist", "rows": 60000, "test_rows": 10000,
+              "digest": "a" * 64}
+    other = dict(record, digest="b" * 64)
+    wordnet = {"dataset": "wordnet", "rows": 65617, "test_rows": 16405,
+               "digest": "c" * 64}
+    pools = tmp_path / "protocol_pools.jsonl"
+    pools.write_text(json.dumps(record) + "\n" + json.dumps(wordnet) + "\n")
+    # The same pool (and a dataset recorded in one file only): combined.
+    (tmp_path / "extra_pools.jsonl").write_text(json.dumps(record) + "\n")
+    seeds, _, _ = more.paired_cell(more.read_accuracies([protocol, extra]),
+                                   "fashion-mnist", "2%")
+    assert seeds == [0, 1, 2, 3, 4]
+    (tmp_path / "extra_pools.jsonl").write_text(json.dumps(other) + "\n")
+    with pytest.raises(more.ResultsFileError, match="different fashion-mnist pools"):
+        more.read_accuracies([protocol, extra])
+    done = subprocess.run([sys.executable, str(SCRIPT), "--results",
+                           str(protocol), str(extra)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert str(protocol) in done.stderr and str(extra) in done.stderr
+    assert "digest aaaaaaaaaaaa" in done.stderr
+    assert "digest bbbbbbbbbbbb" in done.stderr
