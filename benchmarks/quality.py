@@ -82,10 +82,16 @@ import tempfile
 import time
 import warnings
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, one run per results file
+    fcntl = None
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -813,28 +819,64 @@ def check_appendable(path, fields=FIELDS, required=REQUIRED):
             _check_header(path, whole.decode(), fields, required, exact=True)
 
 
+@contextmanager
+def locked(path):
+    """Open ``path`` (created if missing) for appending, under an exclusive
+    advisory lock (``flock``) held until the block ends, and give its file
+    descriptor.
+
+    Runs writing into the same results file (several processes side by
+    side) take their turns through it: what one reads, checks and appends
+    under the lock, no other changes meanwhile.  Where ``fcntl`` is
+    missing (Windows) nothing is locked: one run per results file there.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # which releases the lock
+
+
+def _write_whole(fd, data):
+    """Write ``data`` at the end of the file opened by :func:`locked`,
+    flushed to disk."""
+    while data:
+        data = data[os.write(fd, data):]
+    os.fsync(fd)
+
+
 def append_row(path, row, fields=FIELDS, required=REQUIRED):
     """Append one row (and the header to a new or empty file), flushed to
     disk; a last row cut short by a killed run is dropped first.  Raises
-    :class:`ResultsFileError` for a file with other columns."""
+    :class:`ResultsFileError` for a file with other columns.
+
+    The file is read, checked and appended to under its lock
+    (:func:`locked`), the row in one write: a row without its newline is
+    then one whose run was killed while writing it, never one another run
+    is still writing (which would be cut back, the rest of it landing after
+    this row).
+    """
     path = Path(path)
-    if path.exists() and path.stat().st_size:
-        with path.open("rb+") as handle:
-            data = handle.read()
-            whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
-            if whole.strip():  # checked before anything is changed
-                _check_header(path, whole.decode(), fields, required, exact=True)
-            if len(whole) < len(data):
-                # Drop a row cut short by a killed run (read_rows ignores it).
-                handle.truncate(len(whole))
-    new = not path.exists() or not path.read_bytes().strip()
-    with path.open("w" if new else "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-        handle.flush()
-        os.fsync(handle.fileno())
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=fields)
+    writer.writeheader()
+    header = text.tell()
+    writer.writerow(row)  # a row of other keys is refused before any write
+    text = text.getvalue()
+    with locked(path) as fd:
+        data = path.read_bytes()
+        whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
+        if whole.strip():  # checked before anything is changed
+            _check_header(path, whole.decode(), fields, required, exact=True)
+            text = text[header:]
+        else:
+            whole = b""  # blank: written afresh, with the header
+        if len(whole) < len(data):
+            # Drop a row cut short by a killed run (read_rows ignores it).
+            os.ftruncate(fd, len(whole))
+        _write_whole(fd, text.encode())
 
 
 def machines_path(results):

@@ -267,6 +267,51 @@ def test_a_row_cut_short_is_run_again(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "c"]
 
 
+def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
+    """append_row read the file and cut a last line without its newline
+    back before appending: a row another run (two runs into one results
+    file) was writing at that moment was cut, and the rest of it landed
+    after the new row.  Writers hold the file's lock while they append, so
+    a row half written is one whose run holds the lock: waited for."""
+    import io
+    import os
+    import threading
+    import time
+
+    fcntl = pytest.importorskip("fcntl")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    theirs = io.StringIO(newline="")
+    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
+    theirs = theirs.getvalue().encode()
+    half_written, release = threading.Event(), threading.Event()
+
+    def other_run():
+        fd = os.open(results, os.O_WRONLY | os.O_APPEND)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, theirs[:10])
+            half_written.set()
+            release.wait(10)
+            os.write(fd, theirs[10:])
+        finally:
+            os.close(fd)  # and its lock
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert half_written.wait(10)
+    ours = threading.Thread(target=Q.append_row,
+                            args=(results, dict(row, method="c")))
+    ours.start()
+    time.sleep(0.5)
+    release.set()
+    other.join(10)
+    ours.join(10)
+    assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
+
+
 def test_a_dead_runs_cache_lock_is_stale(tmp_path):
     import os
 
