@@ -297,8 +297,7 @@ def run(names, seeds, results=RESULTS, data_dirs=None):
                                    "boundary": picks[~np.isin(picks, cores)]},
                             extra=pseudo_class_diagnostics(pool, sampler))
                     for row in rows:
-                        Q.append_row(results, row, FIELDS, REQUIRED)
-                    Q.record_pool(results, record)
+                        Q.append_row(results, row, FIELDS, REQUIRED, pool=record)
                     print(f"{name} B={budget} seed {seed} {method}: "
                           f"acc {rows[0]['acc']}", flush=True)
     return missing
@@ -342,8 +341,7 @@ def run_coarse(names, seeds, share, fractions=V.FRACTIONS, results=RESULTS,
                                        "boundary": parts["boundary"]},
                                 extra=extra)
                 for row in rows:
-                    Q.append_row(results, row, FIELDS, REQUIRED)
-                Q.record_pool(results, record)
+                    Q.append_row(results, row, FIELDS, REQUIRED, pool=record)
                 print(f"{name} B={budget} seed {seed} {method}: acc "
                       f"{rows[0]['acc']}; class border of the boundary samples: "
                       f"groups {extra['class_border']:.3f} (pool rows "

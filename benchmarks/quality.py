@@ -847,7 +847,7 @@ def _write_whole(fd, data):
     os.fsync(fd)
 
 
-def append_row(path, row, fields=FIELDS, required=REQUIRED):
+def append_row(path, row, fields=FIELDS, required=REQUIRED, pool=None):
     """Append one row (and the header to a new or empty file), flushed to
     disk; a last row cut short by a killed run is dropped first.  Raises
     :class:`ResultsFileError` for a file with other columns.
@@ -857,7 +857,21 @@ def append_row(path, row, fields=FIELDS, required=REQUIRED):
     then one whose run was killed while writing it, never one another run
     is still writing (which would be cut back, the rest of it landing after
     this row).
+
+    ``pool``, the record of the pool the row was measured on (as
+    :func:`record_pool` takes it), is checked against the one recorded
+    beside the file and recorded, with the row appended in between, all
+    under the pools file's lock: a run whose pool is not the one recorded
+    stops before its row is written, however close together two runs
+    started.
     """
+    if pool is not None:
+        with locked(pools_path(path)):
+            recorded = _recorded_pool(path, pool)
+            append_row(path, row, fields, required)
+            if recorded is None:
+                append_lines(pools_path(path), json.dumps(pool) + "\n")
+        return
     path = Path(path)
     text = io.StringIO(newline="")
     writer = csv.DictWriter(text, fieldnames=fields)
@@ -1109,13 +1123,40 @@ def check_same_pool(ds, rows, results):
     return current
 
 
+def _recorded_pool(results, record):
+    """The pool recorded beside ``results`` for ``record``'s dataset (None
+    if none is); stop if it is another one."""
+    path = pools_path(results)
+    recorded = read_pools(path).get(record["dataset"])
+    if recorded is not None and recorded != record:
+        # check_pool, earlier, found no rows of another pool: another run
+        # into the same results file has written its first rows since.
+        name = record["dataset"]
+        raise SystemExit(
+            f"[{name}] {path} records another pool ({_pool_text(recorded)}) "
+            f"than the one loaded ({_pool_text(record)}) for the rows of "
+            f"{name} in {results}: another run measures (or measured) rows of "
+            "that pool into the same results file, and rows of the two would "
+            "stand for one pool; give this run a results file of its own "
+            "(quality.py's --results-name or --results-dir, the studies' "
+            "--results), or the data those rows are measured on")
+    return recorded
+
+
 def record_pool(results, record):
     """Record, beside the results file, the pool its rows of a dataset are
     measured on (``record``, as :func:`check_pool` takes it; once per
-    dataset), flushed to disk."""
+    dataset), flushed to disk.
+
+    Checked and recorded under the pools file's lock (:func:`locked`): a
+    run whose pool is not the one recorded for the dataset stops, where it
+    went on, its rows then taken for rows of the recorded pool.
+    :func:`append_row` with ``pool`` records it with a row.
+    """
     path = pools_path(results)
-    if record["dataset"] not in read_pools(path):
-        append_lines(path, json.dumps(record) + "\n")
+    with locked(path):
+        if _recorded_pool(results, record) is None:
+            append_lines(path, json.dumps(record) + "\n")
 
 
 def plan(ds, methods, budget_ids, seeds):
@@ -1209,9 +1250,8 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             boundary_cross_rate=_fmt(extra.get("boundary_cross_rate")),
             version=version, finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
-        append_row(results, row)
+        append_row(results, row, pool=pool)
         record_machine(results, row, machine)
-        record_pool(results, pool)
         done[_key(row)] = version
         n_run += 1
         cores = f" K={n_cores}" if n_cores != "" else ""

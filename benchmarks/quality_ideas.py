@@ -1343,8 +1343,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
                     row = dict(dataset=name, config=config, budget=budget, seed=seed,
                                n_cores=n_cores, acc=f"{acc:.5f}",
                                seconds=f"{seconds:.1f}")
-                    V.append_row(row, results)
-                    V.Q.record_pool(results, pool)
+                    V.append_row(row, results, pool=pool)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f} "
                           f"({seconds:.0f}s)", flush=True)
     V.report_skipped(n_skipped, results)

@@ -186,12 +186,14 @@ def read_rows(path=None):
     return Q.read_rows(RESULTS if path is None else path, FIELDS, REQUIRED)
 
 
-def append_row(row, path=None):
+def append_row(row, path=None, pool=None):
     """Append one result row, flushed to disk, so that an interrupted study
-    can resume (a row cut short by a killed run is dropped first)."""
+    can resume (a row cut short by a killed run is dropped first); with
+    ``pool``, its pool's record is checked and recorded with it
+    (``quality.append_row``)."""
     path = Path(RESULTS if path is None else path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Q.append_row(path, row, FIELDS, REQUIRED)
+    Q.append_row(path, row, FIELDS, REQUIRED, pool=pool)
 
 
 def check_results(parser, path, summary_only):
@@ -365,8 +367,8 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
                     acc = score(X, y, Xv, yv, idx)
                     append_row(dict(dataset=name, config=config, budget=budget,
                                 seed=seed, n_cores=n_cores, acc=f"{acc:.5f}",
-                                seconds=f"{time.time() - tic:.1f}"), results)
-                    Q.record_pool(results, pool)
+                                seconds=f"{time.time() - tic:.1f}"), results,
+                               pool=pool)
                     print(f"{name} B={budget} seed {seed} {config}: {acc:.4f}",
                           flush=True)
     report_skipped(n_skipped, results)

@@ -2771,6 +2771,78 @@ def test_two_runs_recording_beside_one_results_file_keep_both_records(
     assert Q.read_pools(Q.pools_path(cut)) == {"digits": ours}
 
 
+def test_two_first_runs_on_different_pools_are_told_apart(tmp_path):
+    """Two runs into one results file, both started before either had a
+    row, each check no rows and record their pool with their first row:
+    the first record was kept, the second run's silently dropped, and its
+    rows were then taken for rows of the first run's pool.  The record is
+    checked, and the row appended, under the pools file's lock: the second
+    run is refused before its row is written."""
+    import dataclasses
+    import json
+    import os
+    import threading
+    import time
+
+    fcntl = pytest.importorskip("fcntl")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    ds = Q.load_digits_split()
+    ours = Q.pool_record(ds)
+    theirs = Q.pool_record(dataclasses.replace(ds, X=ds.X + 1.0))
+    assert ours != theirs
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    Q.record_pool(results, theirs)
+    Q.record_pool(results, theirs)  # the same pool: nothing to say
+    first = results.read_bytes()
+    with pytest.raises(SystemExit, match=(
+            rf"\[digits\] {re.escape(str(Q.pools_path(results)))} records "
+            r"another pool .*digest " + theirs["digest"][:12] + r".* than the "
+            r"one loaded .*digest " + ours["digest"][:12] + r".*of its own")):
+        Q.record_pool(results, ours)
+    with pytest.raises(SystemExit, match="records another pool"):
+        Q.append_row(results, dict(row, method="b"), pool=ours)
+    assert results.read_bytes() == first
+    assert Q.read_pools(Q.pools_path(results)) == {"digits": theirs}
+
+    # The other run records its pool while this one waits for the lock.
+    results = tmp_path / "raced.csv"
+    pools = Q.pools_path(results)
+    recording, release = threading.Event(), threading.Event()
+
+    def other_run():
+        fd = os.open(pools, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            recording.set()
+            release.wait(10)
+            os.write(fd, (json.dumps(theirs) + "\n").encode())
+        finally:
+            os.close(fd)
+
+    refused = []
+
+    def this_run():
+        try:
+            Q.append_row(results, dict(row, method="b"), pool=ours)
+        except SystemExit as exc:
+            refused.append(str(exc))
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert recording.wait(10)
+    ours_thread = threading.Thread(target=this_run)
+    ours_thread.start()
+    time.sleep(0.5)
+    release.set()
+    other.join(10)
+    ours_thread.join(10)
+    assert refused and "records another pool" in refused[0]
+    assert not results.exists() or not Q.read_rows(results)
+    assert Q.read_pools(pools) == {"digits": theirs}
+
+
 def test_the_plots_bytes_do_not_name_the_matplotlib_version(tmp_path,
                                                            monkeypatch):
     """The plots' PNG files held matplotlib's version (their "Software"
