@@ -703,7 +703,8 @@ def nearest_unused(X, centres, metric="euclidean"):
     Ties go to the lower sample index.  The answer is exact: distances are
     screened in the precision of X (float32 stays float32, unless all rows
     lie so close to the centres, within about 1e-16, that float32 squares
-    underflow: then float64), and every decision
+    underflow, or rows or centres lie so far out, past about 1e18, that
+    they could overflow: then float64), and every decision
     that the screening cannot make safely is taken on float64 distances
     evaluated directly.  Memory stays bounded for any pool size: X is read in
     row blocks of scikit-learn's ``working_memory`` and only a few candidates
@@ -864,6 +865,14 @@ def _nearest_unused(X, centres, metric="euclidean", on_row_sq=None):
                 "centres or use metric='euclidean'."
             )
     dtype = _work_dtype(X)
+    if (dtype == np.float32 and metric == "euclidean"
+            and not 4.0 * d * peak * peak <= _FLOAT32_ROOM_SQ):
+        # Centres this far out (values past about 1e18) have float32
+        # squares or products with the rows past float32's range (the
+        # check above is float64's): the screened distances were inf or
+        # NaN, a wrong sample was taken or the scan found no candidate.
+        # Shifted to their mean, their entries are at most twice the peak.
+        dtype = np.dtype(np.float64)
     exact_centres = prepare(centres, metric)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
     origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
@@ -1067,6 +1076,11 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep, on_row_sq=None):
                 _refuse_non_finite_rows(X, start)
             if dtype == np.float32:
                 return origin, shifted_t, centre_sq, kept_d, kept_i, np.inf
+        if dtype == np.float32 and not top <= _FLOAT32_ROOM_SQ:
+            # Finite squares near float32's largest: the expanded form's
+            # sum of up to four times them overflowed (inf distances, a
+            # farther sample taken).  Screened again in float64 too.
+            return origin, shifted_t, centre_sq, kept_d, kept_i, np.inf
         if on_row_sq is not None:
             on_row_sq(start, stop, top)
         if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
@@ -1131,6 +1145,11 @@ def _nearest_unused_scan(X, metric, screened, exact_centre, taken, tol):
     exact = _exact_sq_to_point(X, candidates, exact_centre, metric)
     return candidates[int(np.argmin(exact))]
 
+
+#: Squared norms up to this keep the expanded form's terms, ``|a|^2``,
+#: ``|b|^2`` and ``2 a.b``, and their sum within float32 (at most half its
+#: largest value).
+_FLOAT32_ROOM_SQ = float(np.finfo(np.float32).max) / 8
 
 #: Below these squared norms, a sum of squares has lost digits to underflow.
 _FULL_PRECISION_SQ = {

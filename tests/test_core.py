@@ -1586,6 +1586,40 @@ def test_nearest_unused_float32_pool_whose_squares_all_overflow(metric):
     np.testing.assert_array_equal(found, nearest_unused(X, centres, metric))
 
 
+@pytest.mark.parametrize("centre_scale", [1e19, 1e20])
+def test_nearest_unused_float32_terms_past_float32_are_exact(centre_scale):
+    """float32 rows whose squares fit float32 (norms up to 1.5e19) but not
+    the expanded form's other terms: centres past about 1e18, accepted by
+    the float64 limit, or rows beside them.  The screened distances were
+    inf or NaN: a farther sample was taken, with numpy's overflow warnings,
+    or the scan failed with "attempt to get argmin of an empty sequence"."""
+    for seed in range(5):
+        rng = np.random.RandomState(seed)
+        X = rng.normal(size=(300, 4))
+        X = (X / np.linalg.norm(X, axis=1).max() * 1.5e19).astype(np.float32)
+        half = rng.normal(size=(10, 4)) * centre_scale
+        # Symmetric: the centres' mean, the screening's origin, is 0.
+        centres = np.vstack([half, -half])
+        expected = _brute_nearest_unused(X, centres, "euclidean")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            assert nearest_unused(X, centres).tolist() == expected, seed
+
+
+def test_nearest_unused_float32_rows_near_float32s_largest_square():
+    """float32 rows of 1.8e19, whose squares (3.2e38) fit float32, and a
+    centre on the other side of the origin: the screened distances to it
+    overflowed to inf, all alike, and it silently took the lowest free
+    sample rather than the nearest."""
+    rng = np.random.RandomState(0)
+    X = (1.8e19 * (1 - 0.01 * rng.rand(300, 1))).astype(np.float32)
+    centres = np.array([[-1.6e18], [1.6e18]])
+    expected = _brute_nearest_unused(X, centres, "euclidean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert nearest_unused(X, centres).tolist() == expected
+
+
 @pytest.mark.parametrize("where", ["X", "centres"])
 def test_nearest_unused_refuses_values_whose_distances_overflow(where):
     """float64 values whose squares overflow (1e200): the centres got the same
