@@ -407,6 +407,10 @@ def _compiled_loop_applies(pseudo_class):
     matrix, ``distances`` not overridden) and float64 scores."""
     return (pseudo_class._matrix is None
             and type(pseudo_class).distances is PseudoClass.distances
+            # Rows all under about 1e-146, whose distances are computed
+            # scaled (see PseudoClass._computing_rows): the loop would read
+            # the rows as given.
+            and not getattr(pseudo_class, "_exponent", 0)
             and pseudo_class._plain_rows().dtype in (np.float32, np.float64)
             and all(isinstance(a, np.ndarray) and a.dtype == np.float64
                     for a in (pseudo_class.inside_distance,

@@ -772,6 +772,11 @@ class PseudoClass:
         distances underflow to 0 even in float64 are refused either way
         (found from the core's row: the rows are read for it only when
         that is that small), as :func:`assign_pseudo_classes` refuses them.
+        Euclidean rows all just above that bound, under about 1e-146, whose
+        squared distances are subnormal numbers, are used as given too, but
+        their distances are computed on a copy scaled by a power of two
+        (exactly) and returned in X's units, as accurate as at an ordinary
+        scale.
     metric : {"euclidean", "cosine"}
         Distance between embeddings.
     n_classes : int, default=1
@@ -911,11 +916,12 @@ class PseudoClass:
                 # Euclidean rows all this small tie every member with every
                 # other, as in assign_pseudo_classes, with or without
                 # assume_finite.  The core's row bounds the largest value
-                # from below: X is read only when it is that small.
+                # from below: X is read only when it is that small.  Returns
+                # the power of two the distances are computed scaled by.
                 if metric == "euclidean":
                     core = X[self.core_position:self.core_position + 1]
-                    # For the refusal only: X is used as given.
-                    _underflow_exponent(X, np.asarray(core, dtype=np.float64))
+                    return _underflow_exponent(X, np.asarray(core, dtype=np.float64))
+                return 0
 
             if X.dtype == np.float16:
                 # Exactly, in half the memory of float64, as the estimators
@@ -947,8 +953,14 @@ class PseudoClass:
                 )
             if check:
                 refuse_unusable(X)
-            refuse_underflowing(X)
+            exponent = refuse_underflowing(X)
         self.X = X
+        if X is not None:
+            # Rows all under about 1e-146 have subnormal squared distances,
+            # up to a third off (the sampler scales its classes' rows, a
+            # direct user need not): computed on the rows scaled by a power
+            # of two, exactly, and scaled back (see _computing_rows).
+            self._exponent = exponent
         self.metric = metric
         self.n_classes = count
         self.inside_distance = None
@@ -991,6 +1003,10 @@ class PseudoClass:
     def X(self, value):
         self._X = value
         self._pool_rows = None
+        # Rows set here are used as they are (the constructor sets the
+        # scaling of the rows it checked).
+        self._exponent = 0
+        self._scaled_rows = None
 
     def _plain_rows(self):
         """Rows that give the same distances as ``X``: the pool's rows while
@@ -998,6 +1014,25 @@ class PseudoClass:
         if self._X is None and self._pool_rows is not None:
             return self._pool_rows
         return self.X
+
+    def _computing_rows(self):
+        """The rows the distances are computed from: :meth:`_plain_rows`, or
+        Euclidean rows all under about 1e-146 (given as ``X``) scaled by
+        ``2**_exponent``, exactly, a copy made once; their distances are
+        brought back to X's units by :meth:`_in_units_of_x`."""
+        if not self._exponent:
+            return self._plain_rows()
+        if self._scaled_rows is None:
+            self._scaled_rows = np.ldexp(self._plain_rows(), self._exponent)
+        return self._scaled_rows
+
+    def _in_units_of_x(self, D):
+        """Distances (or sums of them) computed from :meth:`_computing_rows`,
+        in X's units: ``D`` itself, scaled in place (exactly: the distances
+        of rows above the underflow bound are normal numbers)."""
+        if self._exponent:
+            np.ldexp(D, -self._exponent, out=D)
+        return D
 
     @property
     def n(self):
@@ -1062,6 +1097,9 @@ class PseudoClass:
             # The direct evaluations sum float64 differences of X's rows; the
             # shift to the core converts the pool's rows itself.
             plain = self.X if self._direct() else self._plain_rows()
+            if self._exponent:
+                # X as given (so plain too), all tiny: scaled.
+                plain = self._computing_rows()
             rows, inverse = unique_rows(plain)
             self._distinct_plain = np.ascontiguousarray(rows)
             self._distinct_rows = CenteredRows(rows, plain[self.core_position])
@@ -1088,6 +1126,7 @@ class PseudoClass:
             # Haswell kernels) round a product differently on more threads.
             with one_blas_thread_in_task():
                 matrix = within_distances(rows, None, self.metric)
+        self._in_units_of_x(matrix)
         if len(rows) != self.n:
             matrix = np.take(np.take(matrix, row_of, axis=0), row_of, axis=1)
         if self._fits_in_memory():
@@ -1132,8 +1171,8 @@ class PseudoClass:
             # One row (the boundary stage's case): evaluated directly, which
             # is exact for duplicates and needs no set-up; from the pool's
             # rows, without the float64 copy of the class that X would make.
-            sq = row_sq_distances(self._plain_rows(), int(rows[0]), cols)
-            return finish(sq, self.metric, out=sq)[None, :]
+            sq = row_sq_distances(self._computing_rows(), int(rows[0]), cols)
+            return self._in_units_of_x(finish(sq, self.metric, out=sq))[None, :]
         # On demand: the requested rows against every distinct row (BLAS
         # products, no copy of the class), then the requested columns.
         # Working on distinct rows keeps exact duplicates exact ties.
@@ -1146,7 +1185,7 @@ class PseudoClass:
             needed, c_back = np.unique(c_ids, return_inverse=True)
             D = rows_sq_distances(self._distinct_plain, r_ids, needed)
             D[r_ids[:, None] == needed[None, :]] = 0.0
-            finish(D, self.metric, out=D)
+            self._in_units_of_x(finish(D, self.metric, out=D))
             return np.take(np.take(D, r_back.ravel(), axis=0), c_back.ravel(),
                            axis=1)
         # A block of rows against all n_distinct rows is far larger than the
@@ -1168,7 +1207,7 @@ class PseudoClass:
                 D[np.arange(ids.size), ids] = 0.0
                 finish(D, self.metric, out=D)
                 out[start:stop] = np.take(D, c_ids, axis=1)
-        return np.take(out, r_back.ravel(), axis=0)
+        return np.take(self._in_units_of_x(out), r_back.ravel(), axis=0)
 
     def _distances_to(self, cols):
         """``lambda rows: self.distances(rows, cols)`` for many blocks of
@@ -1205,7 +1244,7 @@ class PseudoClass:
                                  & (needed[np.minimum(where, needed.size - 1)]
                                     == ids))
             D[hit, where[hit]] = 0.0
-            finish(D, self.metric, out=D)
+            self._in_units_of_x(finish(D, self.metric, out=D))
             return np.take(np.take(D[:r_ids.size], r_back.ravel(), axis=0),
                            c_back, axis=1)
 
@@ -1250,7 +1289,7 @@ class PseudoClass:
         columns = np.sort(positions)
         if not (self._direct() or overridden):
             with one_blas_thread_in_task():
-                sums = self._triangle_sums(columns)
+                sums = self._in_units_of_x(self._triangle_sums(columns))
             return sums[np.searchsorted(columns, positions)] / positions.size
         out = np.empty(positions.size)
         # Row blocks that stay in cache, whatever the class size; the same

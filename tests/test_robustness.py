@@ -4888,6 +4888,52 @@ def test_pseudo_class_refuses_values_whose_squared_distances_underflow(
                 PseudoClass(0, np.arange(30), 4, below, "euclidean")
 
 
+@pytest.mark.parametrize("n_features", [5, 24])
+@pytest.mark.parametrize("working_memory", [1024, 0.5])
+def test_pseudo_class_tiny_rows_give_the_distances_of_the_rows_scaled(
+        n_features, working_memory):
+    """Euclidean rows given directly, all just above the underflow bound
+    (largest value 2^-530 or 2^-535): their squared distances are subnormal
+    numbers, and distance_matrix, distances and mean_distances were off by
+    up to a third (the sampler scales its classes' rows first, a direct
+    user did not).  On every path (cached matrix or not, direct evaluation
+    or BLAS products) they are those of the rows at an ordinary scale,
+    scaled back exactly; the boundary picks (the compiled loop reads the
+    rows) are the same too.  X is kept as given."""
+    from sklearn import config_context
+
+    n = 300
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, n_features))
+    X[::7] = X[3]  # exact duplicates of the core
+    X /= np.abs(X).max()  # largest value 1
+    rows = np.r_[rng.permutation(n)[:150], 7, n - 3, 7]
+    cols = np.r_[n - 1, rng.permutation(n)[:50], 3]
+    positions = np.r_[rng.permutation(n)[:250], n - 5]
+
+    def outputs(X, shift):
+        with config_context(working_memory=working_memory):
+            pc = PseudoClass(0, np.arange(n), 3, X, "euclidean", 2)
+            got = [pc.distances(rows, cols), pc.distances(rows[:1], cols),
+                   pc.distances(rows[:2]), pc.mean_distances(positions),
+                   pc.mean_distances(), pc._distances_to(cols)(rows),
+                   pc.distance_matrix()]
+            pc.inside_distance = np.ldexp(np.linspace(1.0, 2.0, n), shift)
+            pc.outside_distance = np.ldexp(np.linspace(3.0, 1.0, n), shift)
+            pc.opponent = np.ones(n, dtype=np.intp)
+            picks = BoundarySelector().select_class(pc, 40)
+        return [np.ldexp(a, -shift) for a in got], picks, pc
+
+    expected, expected_picks, _ = outputs(X, 0)
+    for shift in (-530, -535):
+        tiny = np.ldexp(X, shift)
+        got, picks, pc = outputs(tiny, shift)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(picks, expected_picks)
+        assert pc.X is tiny
+
+
 @pytest.mark.parametrize("denoiser", [
     None, IDCDenoiser(variant="published"), NoDenoiser()],
     ids=["idc", "published", "none"])
