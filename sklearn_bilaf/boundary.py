@@ -45,7 +45,7 @@ from .base import (
     validate_pool,
     whole_numbers,
 )
-from .pseudo_classes import PseudoClass, _outside_distances
+from .pseudo_classes import PseudoClass, _outside_distances, _tiny_exponent
 
 __all__ = [
     "BaseBoundarySelector",
@@ -461,10 +461,21 @@ class BaseBoundarySelector(BaseEstimator):
             self.classes_, y_codes = _encode_groups(y)
             from .denoise import _most_central
 
+            # Values all under about 1e-146 have subnormal squared
+            # distances: cores, opponents and scores changed with the
+            # pool's scale.  Scaled by a power of two (exactly), the scores,
+            # ratios of distances, are those of an ordinary scale.  The
+            # first row bounds the largest value from below: the pool is
+            # read only when that row is that small.
+            exponent = _tiny_exponent(X, X[:1])
+
             def class_rows(m):
                 # A class's rows in float64 (exactly), one class at a time:
                 # a float64 copy of a float32 pool is twice the pool.
-                return prepare(X[m], "euclidean")
+                rows = prepare(X[m], "euclidean")
+                if exponent:
+                    np.ldexp(rows, exponent, out=rows)
+                return rows
 
             members = [np.flatnonzero(y_codes == c) for c in range(self.classes_.size)]
             scores = np.empty(X.shape[0])
@@ -474,7 +485,7 @@ class BaseBoundarySelector(BaseEstimator):
             # the scores must not depend on the machine's thread count.
             with one_thread("blas"):
                 cores = np.array([m[_most_central(class_rows(m))] for m in members])
-                core_rows = prepare(X[cores], "euclidean")
+                core_rows = class_rows(cores)
                 for c, m in enumerate(members):
                     rows = class_rows(m)
                     inside = PseudoClass(

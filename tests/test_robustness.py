@@ -4934,6 +4934,27 @@ def test_pseudo_class_tiny_rows_give_the_distances_of_the_rows_scaled(
         assert pc.X is tiny
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_boundary_selector_fit_scores_tiny_pools_scaled(seed):
+    """BoundarySelector.fit on a labelled pool just above the underflow
+    bound (largest value 2^-530 or 2^-535): the squared distances of its
+    rows are subnormal numbers, and the cores, opponents and scores were
+    others than on the same pool unscaled (scores off by up to 100 %).  The
+    classes' rows are scaled by a power of two (exactly) there; the scores
+    are ratios of distances, so they are the unscaled pool's."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(200, 6))
+    X /= np.abs(X).max()  # largest value 1
+    y = rng.integers(0, 4, 200)
+    expected = BoundarySelector().fit(X, y)
+    for shift in (-530, -535):
+        got = BoundarySelector().fit(np.ldexp(X, shift), y)
+        np.testing.assert_array_equal(got.core_indices_, expected.core_indices_)
+        np.testing.assert_array_equal(got.opponent_, expected.opponent_)
+        np.testing.assert_array_equal(got.boundary_scores_,
+                                      expected.boundary_scores_)
+
+
 @pytest.mark.parametrize("denoiser", [
     None, IDCDenoiser(variant="published"), NoDenoiser()],
     ids=["idc", "published", "none"])
