@@ -50,7 +50,7 @@ from .base import (
     whole_numbers,
     written_float,
 )
-from .pseudo_classes import PseudoClass
+from .pseudo_classes import PseudoClass, _tiny_exponent
 
 __all__ = [
     "BaseDenoiser",
@@ -141,6 +141,15 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             # One BLAS thread, as the sampler runs its per-class stages: some
             # BLAS builds round a product differently on more threads, and
             # the result must not depend on the machine's thread count.
+            exponent = _tiny_exponent(X, X[:1])
+            if exponent:
+                # Values all under about 1e-146 have subnormal squared
+                # distances: the ranking changed with the pool's scale.
+                # Scaled by a power of two (exactly), as the sampler scales
+                # its classes' rows, it is that of an ordinary scale.  The
+                # first row bounds the largest value from below: the pool
+                # is read only when that row is that small.
+                X = np.ldexp(X, exponent)
             with one_thread("blas"):
                 # The pool's rows as the sampler's classes hold them: no
                 # float64 copy of a float32 pool unless the denoiser reads X.

@@ -4934,6 +4934,28 @@ def test_pseudo_class_tiny_rows_give_the_distances_of_the_rows_scaled(
         assert pc.X is tiny
 
 
+@pytest.mark.parametrize("denoiser", [
+    IDCDenoiser(), IDCDenoiser(variant="published"), DistanceDenoiser(),
+    DensityDenoiser()], ids=["idc", "published", "distance", "density"])
+def test_denoiser_fit_ranks_tiny_pools_scaled(denoiser):
+    """A denoiser's own fit on a pool just above the underflow bound
+    (largest value 2^-530 or 2^-535): the squared distances of its rows are
+    subnormal numbers, and the core, ranking and kept members were others
+    than on the same pool unscaled.  The pool is ranked scaled by a power
+    of two (exactly) there, as the sampler's classes are."""
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6))
+    X /= np.abs(X).max()  # largest value 1
+    expected = clone(denoiser).fit(X)
+    for shift in (-530, -535):
+        got = clone(denoiser).fit(np.ldexp(X, shift))
+        assert got.core_index_ == expected.core_index_
+        np.testing.assert_array_equal(got.ranking_, expected.ranking_)
+        np.testing.assert_array_equal(got.inlier_mask_, expected.inlier_mask_)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_boundary_selector_fit_scores_tiny_pools_scaled(seed):
     """BoundarySelector.fit on a labelled pool just above the underflow
