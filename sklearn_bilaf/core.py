@@ -76,14 +76,12 @@ from .base import (
     labels_not_rows_hint,
     non_finite_rows_error,
     not_whole_hint,
-    overflow_limit,
     pool_array,
     refuse_non_numbers,
     refuse_text_read_as_numbers,
     refuse_unchecked_scale,
     require_whole_numbers,
     resolve_count,
-    scale_fits,
     sequence_array,
     validate_pool,
     whole_numbers,
@@ -743,16 +741,6 @@ def nearest_unused(X, centres, metric="euclidean"):
     >>> nearest_unused(X, [[0.9], [1.1], [9.0]]).tolist()
     [1, 2, 3]
     """
-    return _nearest_unused(X, centres, metric)
-
-
-def _nearest_unused(X, centres, metric="euclidean", on_row_sq=None):
-    """:func:`nearest_unused`; ``on_row_sq(start, stop, top)``, if given,
-    is called with the largest squared norm ``top`` of the rows
-    ``X[start:stop]`` shifted to the centres' mean, as the screening pass
-    computes them (once NaN and inf in those rows are refused; ``top`` is
-    inf where the squares overflow), before the pass's own check against
-    float64's limit: with the centres' largest value, it bounds theirs."""
     if metric not in ("euclidean", "cosine"):
         raise ValueError("metric must be 'euclidean' or 'cosine'; got "
                          f"{quoted_value(metric)}.")
@@ -876,7 +864,7 @@ def _nearest_unused(X, centres, metric="euclidean", on_row_sq=None):
     exact_centres = prepare(centres, metric)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
     origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
-        X, metric, dtype, exact_centres, n_keep, on_row_sq)
+        X, metric, dtype, exact_centres, n_keep)
     if dtype == np.float32 and not np.isfinite(max_row_sq):
         # Rows whose float32 squares overflow (values past about 1e19): the
         # screened distances were inf or NaN, so no candidate came within
@@ -886,7 +874,7 @@ def _nearest_unused(X, centres, metric="euclidean", on_row_sq=None):
         # float64 array) and candidates were held through the float64 one.
         del origin, shifted_t, centre_sq, kept_d, kept_i
         origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
-            X, metric, dtype, exact_centres, n_keep, on_row_sq)
+            X, metric, dtype, exact_centres, n_keep)
     if (dtype == np.float32 and metric == "euclidean"
             and max_row_sq < d * _FULL_PRECISION_SQ[dtype]):
         # Rows this close to the centres' mean (within about 1e-16) have
@@ -897,7 +885,7 @@ def _nearest_unused(X, centres, metric="euclidean", on_row_sq=None):
         dtype = np.dtype(np.float64)
         del origin, shifted_t, centre_sq, kept_d, kept_i  # as above
         origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
-            X, metric, dtype, exact_centres, n_keep, on_row_sq)
+            X, metric, dtype, exact_centres, n_keep)
 
     order = np.argsort(kept_d, axis=1, kind="stable")
     kept_d = np.take_along_axis(kept_d, order, axis=1).astype(np.float64)
@@ -1015,13 +1003,12 @@ def _refuse_non_finite_or_overflowing(X, start):
     raise _overflow_error("X", peak)
 
 
-def _nearest_screen(X, metric, dtype, exact_centres, n_keep, on_row_sq=None):
+def _nearest_screen(X, metric, dtype, exact_centres, n_keep):
     """:func:`nearest_unused`'s screening pass: the origin, the centres
     shifted by it (transposed, n_features x n_centres, in ``dtype``) and
     their squared norms, the ``n_keep`` smallest expanded-form squared
     distances (in ``dtype``) from each centre, their samples, and the
-    largest squared norm of the shifted rows.  ``on_row_sq``: see
-    :func:`_nearest_unused`."""
+    largest squared norm of the shifted rows."""
     n, d = X.shape
     n_centres = exact_centres.shape[0]
     # Centring on the centres' mean keeps the expanded form's cancellation
@@ -1081,8 +1068,6 @@ def _nearest_screen(X, metric, dtype, exact_centres, n_keep, on_row_sq=None):
             # sum of up to four times them overflowed (inf distances, a
             # farther sample taken).  Screened again in float64 too.
             return origin, shifted_t, centre_sq, kept_d, kept_i, np.inf
-        if on_row_sq is not None:
-            on_row_sq(start, stop, top)
         if dtype == np.float64 and metric == "euclidean" and not top <= limit_sq:
             # Past the largest values the estimators accept, whose squared
             # distances overflow float64 (rows near it but nearer the
@@ -2479,27 +2464,6 @@ class ActiveFTSelector(BaseCoreSelector):
         return nearest_unused(X, centroids, "cosine")
 
 
-def _watch_unchecked_rows(X, centre_peak):
-    """An ``on_row_sq`` for :func:`_nearest_unused` (Euclidean) under
-    assume_finite: refuse X as the input check would once a block of its
-    rows holds values past that check's limit, which the squared norms of
-    the rows shifted to the centres' mean bound (with ``centre_peak``, the
-    centres' largest absolute value): the rows are read only when that
-    bound passes the limit, never for an ordinary pool."""
-    limit = overflow_limit(X)
-    # Covers the rounding of the shift and of the squared norms (float32's
-    # too: the screening may run in it).
-    rounding = 1.0 + (X.shape[1] + 2) * float(np.finfo(_work_dtype(X)).eps)
-
-    def on_row_sq(start, stop, top):
-        # max(|x|) <= |x - mean| + max(|centre|); False for inf.
-        if not (math.sqrt(top) + centre_peak) * rounding <= limit:
-            if not _largest_abs(X[start:stop]) <= limit:
-                refuse_unchecked_scale(X, _largest_abs(X))
-
-    return on_row_sq
-
-
 def _largest_abs(X):
     """The largest absolute value of X (NaN if X holds NaN), 0 if empty:
     two reductions, no temporary."""
@@ -3095,24 +3059,11 @@ class ClustererSelector(BaseCoreSelector):
                 f"of {budget}; the number of cores must not exceed the budget. "
                 "Ask the clusterer for fewer clusters or raise the budget."
             )
-        if centres.dtype.kind == "f" and not scale_fits(X, _largest_abs(centres)):
-            # NaN or inf in X, unchecked under assume_finite, are named
-            # before nearest_unused refuses the centres they made, and so
-            # are values past the input check's limits, which made centres
-            # past them too (or NaN ones): a pass over X on this path only.
-            _refuse_unchecked_non_finite(X)
-            refuse_unchecked_scale(X, _largest_abs(X))
-        on_row_sq = None
-        if get_config()["assume_finite"] and centres.dtype.kind in "fiu":
-            # Centres within the limits can still hide a value past them
-            # (one row in a large cluster), which nearest_unused checks
-            # against float64's limit only (not float32's), saying to
-            # rescale centres the user never passed: its squared norms
-            # bound the rows' values, read only when they may be too large.
-            on_row_sq = _watch_unchecked_rows(X, _largest_abs(centres))
+        # X is within the input check's limits here, under assume_finite
+        # too (checked before the clusterer ran): centres past them, or NaN
+        # ones, are the clusterer's own, which nearest_unused names.
         self.clusterer_ = clusterer
         self.cluster_centers_ = centres
-        self.selected_indices_ = np.sort(
-            _nearest_unused(X, centres, "euclidean", on_row_sq))
+        self.selected_indices_ = np.sort(nearest_unused(X, centres, "euclidean"))
         self.n_samples_fit_ = X.shape[0]
         return self

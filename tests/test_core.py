@@ -2212,6 +2212,40 @@ def test_clusterer_selector_checks_the_centres_it_is_given(centres, match):
     assert selector.selected_indices_.tolist() == [1, 4]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("assume_finite", [False, True])
+def test_clusterer_selector_centres_past_the_limits_reach_nearest_unused(
+        dtype, assume_finite, monkeypatch):
+    """Centres a clusterer of the user's returns past the input check's
+    limits (NaN, inf, 1e200, 1e-200), of a pool within them: X is not
+    blamed (it is checked before the clusterer runs, also under
+    assume_finite, and never read again for them); nearest_unused refuses
+    the non-finite and overflowing centres, naming them, and matches the
+    tiny ones."""
+    def no_second_check(*args):
+        raise AssertionError("X checked again after the clusterer")
+
+    # After the clusterer, X was checked again for values its check had
+    # passed already (NaN, inf, past the limits): two more passes over it.
+    monkeypatch.setattr(core_module, "_refuse_unchecked_non_finite",
+                        no_second_check)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)).astype(dtype)
+    outcomes = {
+        np.nan: r"^centres contains NaN in 1 row \(row 1\)",
+        np.inf: r"^centres contains infinite values in 1 row \(row 1\)",
+        1e200: r"^centres has values as large as 1e\+200, so squared distances",
+    }
+    with config_context(assume_finite=assume_finite):
+        for value, match in outcomes.items():
+            centres = np.array([[0.1, 0.2, 0.3], [value, 0.0, 0.0]])
+            with pytest.raises(ValueError, match=match):
+                ClustererSelector(_FixedCentres(centres)).fit(X)
+        centres = np.array([[1e-200, 0.0, 0.0], [0.5, 0.5, 0.5]])
+        got = ClustererSelector(_FixedCentres(centres)).fit(X)
+    assert got.selected_indices_.tolist() == sorted(nearest_unused(X, centres))
+
+
 def test_clusterer_selector_refuses_more_centres_than_the_budget():
     """A clusterer that does not say its cluster count up front (no
     n_clusters: MeanShift, AffinityPropagation) is checked after fit: more
