@@ -58,7 +58,7 @@ from .denoise import (
 from .pseudo_classes import (
     PseudoClass,
     _assign_pseudo_classes,
-    _underflow_exponent,
+    _cores_underflow_exponent,
 )
 
 __all__ = ["BiLAFSampler"]
@@ -737,9 +737,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         # subnormal squared distances within its pseudo-classes, too coarse
         # for the denoising and boundary stages: they see it scaled by a
         # power of two (exactly), as stage 2 searched it (refusing nothing
-        # now: stage 2 took the pool).  0, from the cores' rows alone, for
-        # every ordinary pool.
-        exponent = (_underflow_exponent(X, prepare(X[cores], "euclidean"))
+        # now: stage 2 took the pool).  0, from the cores' rows alone (most
+        # often the first few), for every ordinary pool.
+        exponent = (_cores_underflow_exponent(X, cores)
                     if self.metric == "euclidean" else 0)
         if exponent:
             outside = np.ldexp(outside, exponent)

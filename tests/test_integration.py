@@ -1148,6 +1148,41 @@ def test_read_only_memmap_is_not_copied(tmp_path):
     assert np.isfinite(sampler.score(Xm))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaling_exponent_does_not_copy_the_cores(tmp_path, monkeypatch, dtype):
+    """Between stage 2 and the per-class stages, the power of two that a
+    Euclidean pool of tiny values is scaled by (0 for this one) was found
+    on a float64 copy of the cores' rows (and their gathered copy): three
+    times the cores' float32 size held for nothing."""
+    import sklearn_bilaf.sampler as sampler_module
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "X.npy", rng.normal(size=(1800, 384)).astype(dtype))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    cores = np.sort(rng.choice(1800, 1200, replace=False))
+    cores_bytes = cores.size * Xm.shape[1] * Xm.itemsize
+    held, peaks = [], []
+    members_by_class = sampler_module._members_by_class
+    class_work = sampler_module._class_work
+
+    def members_then_reset(*args):
+        result = members_by_class(*args)
+        tracemalloc.reset_peak()
+        held.append(tracemalloc.get_traced_memory()[0])
+        return result
+
+    def peak_then_work(*args):
+        peaks.append(tracemalloc.get_traced_memory()[1] - held[-1])
+        return class_work(*args)
+
+    monkeypatch.setattr(sampler_module, "_members_by_class", members_then_reset)
+    monkeypatch.setattr(sampler_module, "_class_work", peak_then_work)
+    sampler = BiLAFSampler(1300, core_selector=cores, random_state=0)
+    traced_peak(lambda: sampler.fit(Xm))
+    assert len(peaks) == 1
+    assert peaks[0] < cores_bytes / 3
+
+
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, bool])
 def test_transform_does_not_convert_an_integer_pool_whole(tmp_path, dtype):
