@@ -471,9 +471,15 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
     if not return_outside:
         return labels
     if moved.size:
+        rows = prepare(X[moved], metric)
+        if exponent:
+            np.ldexp(rows, exponent, out=rows)  # prepare's own copy
+        # The cores as the search above took them (prepared and scaled
+        # already; float32 ones in float64, exactly, as _outside_distances
+        # takes them): preparing and scaling them again held the gathered
+        # rows and two more K x d float64 copies, even at exponent 0.
         moved_outside, opponent[moved] = _outside_distances(
-            np.ldexp(prepare(X[moved], metric), exponent), labels[moved],
-            np.ldexp(prepare(X[cores], metric), exponent), metric)
+            rows, labels[moved], np.asarray(centres, dtype=np.float64), metric)
         outside[moved] = np.ldexp(moved_outside, -exponent)
     return labels, outside, opponent
 

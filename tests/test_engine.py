@@ -62,6 +62,36 @@ def test_identical_core_outside_distance_is_to_another_class():
     assert outside[:2].tolist() == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_identical_cores_outside_distances_do_not_prepare_the_cores_again(
+        monkeypatch, metric, dtype):
+    """A core moved to its own class had its outside distance searched
+    among a second prepared copy of every core, scaled by ldexp even at
+    exponent 0: the gathered rows and two K x d float64 arrays, when the
+    search had the cores prepared already."""
+    import sklearn_bilaf.pseudo_classes as module
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6)).astype(dtype)
+    cores = np.arange(0, 300, 3)
+    X[cores[7]] = X[cores[4]]
+    prepared = []
+    prepare = module.prepare
+
+    def counting_prepare(rows, *args, **kwargs):
+        prepared.append(len(rows))
+        return prepare(rows, *args, **kwargs)
+
+    monkeypatch.setattr(module, "prepare", counting_prepare)
+    labels, outside, opponent = assign_pseudo_classes(
+        X, cores, metric, return_outside=True)
+    assert prepared.count(cores.size) == 1
+    # The moved core's opponent is the core it duplicates, at distance 0.
+    assert labels[cores[7]] == 7
+    assert opponent[cores[7]] == 4 and outside[cores[7]] == 0.0
+
+
 def test_single_pseudo_class_has_no_opponent():
     # Documented: with one core, d_out is inf and the opponent -1; the
     # boundary score is then 1 for every member.
