@@ -1529,11 +1529,21 @@ class _ActiveFTObjective:
             row_bytes = 2 * d * itemsize + 64
             block_rows = _ACTIVEFT_GRAPH_BLOCK_ROWS
         self.block_rows = min(block_rows, _fixed_chunk_rows(n, row_bytes))
+        task_bytes = self.block_rows * row_bytes
+        if search is None:
+            # The exact search compares one piece of at most
+            # _ACTIVEFT_REDO_ROWS rows with all centroids at a time (see
+            # _exhaustive_top): the block's other rows hold their values and
+            # per-row arrays, not K products each.  Counted whole, a block
+            # of 4,096 rows came to about four times what a task holds at
+            # large K, and fewer threads ran than the setting allows.
+            piece_rows = min(self.block_rows, _ACTIVEFT_REDO_ROWS)
+            task_bytes = (piece_rows * row_bytes + (self.block_rows - piece_rows)
+                          * (d * itemsize + _ACTIVEFT_ROW_ARRAY_BYTES))
         centroid_bytes = 3 * n_centroids * itemsize + 1
         self.centroid_block = min(_ACTIVEFT_CENTROID_BLOCK,
                                   _fixed_chunk_rows(n_centroids, centroid_bytes))
-        largest = max(self.block_rows * row_bytes,
-                      self.centroid_block * centroid_bytes)
+        largest = max(task_bytes, self.centroid_block * centroid_bytes)
         if search is not None:
             # K-wide arrays per task too: the products of the rows not seen
             # yet with all centroids, and a block of the exact graph build
@@ -1681,11 +1691,11 @@ class _ActiveFTObjective:
         # working_memory (a block's rows all compared are read in place).
         # The pieces cannot change the result (see above), so their size may
         # depend on the setting.  Each thread takes its share of it: the
-        # thread count is set from the blocks, whose share a piece outgrows
-        # where blocks are short (very large K).  Rows are counted as the
-        # thread count counts them (they counted 2 K products each, where a
-        # piece holds one), and the block's own per-row arrays come out of
-        # the share first.
+        # thread count is set from a block's first piece and its other
+        # rows' values, whose share a piece outgrows where blocks are short
+        # (very large K).  Rows are counted as the thread count counts them
+        # (they counted 2 K products each, where a piece holds one), and the
+        # block's own per-row arrays come out of the share first.
         everything = redo.size == m
         step = min(_ACTIVEFT_REDO_ROWS,
                    chunk_rows(m, _exhaustive_row_bytes(C_t.shape[1],
@@ -1982,9 +1992,9 @@ class ActiveFTSelector(BaseCoreSelector):
     blocks again at every iteration).  The work runs
     on as many threads as BLAS may use, with a result that does not depend
     on their number, nor on scikit-learn's ``working_memory``: the row
-    blocks are fixed (4,096 rows, each with its 4,096 x K similarities, or
-    8,192 rows with ``centroid_search="graph"``), and the setting bounds how
-    many run at once.
+    blocks are fixed (4,096 rows, compared with the K centroids at most
+    1,024 rows at a time, or 8,192 rows with ``centroid_search="graph"``),
+    and the setting bounds how many run at once.
 
     Parameters
     ----------

@@ -3267,3 +3267,31 @@ def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
         assert held <= memory, held / memory
     assert results[1][0] == results[4][0]
     np.testing.assert_array_equal(results[1][1], results[4][1])
+
+
+def test_activeft_exhaustive_thread_count_counts_one_piece_per_task():
+    """The exact search's thread count counted every row of a 4,096-row
+    block with its K products, where a task compares one piece of at most
+    1,024 rows with the centroids: about four times what it holds at
+    large K.  Here (K = 300, a setting of 8 MiB) one thread ran where two
+    fit: their traced peak is 0.6 times the setting.  The loss and the
+    gradient are the same to the bit."""
+    rng = np.random.default_rng(0)
+    n, d, K = 5000, 16, 300
+    X = rng.normal(size=(n, d))
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    theta = X[rng.choice(n, K, replace=False)] + 0.1
+    memory = 8 * 2**20
+    results = {}
+    for n_threads in (1, 2):
+        with config_context(working_memory=memory / 2**20), \
+                core_module._ActiveFTObjective(
+                    X, inv, 0.07, 1.0, K, n_threads=n_threads) as objective:
+            assert objective.block_rows == 4096
+            assert objective.n_threads == n_threads
+            objective.skip_certain_rows = False
+            objective(theta)  # compiled, imported
+            results[n_threads], peak = traced_peak(lambda: objective(theta))
+        assert peak <= memory, peak / memory
+    assert results[1][0] == results[2][0]
+    np.testing.assert_array_equal(results[1][1], results[2][1])
