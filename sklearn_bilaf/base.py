@@ -1086,6 +1086,16 @@ def _clearer_conversion_error(X, exc, name="X"):
         # a conversion error ("could not convert", "got 1D array"): it says
         # what to change already.
         return None
+    if message.startswith("Feature names are only supported"):
+        # pd.DataFrame(embeddings) numbers its columns; an id column added
+        # by name mixes the names' types, which scikit-learn checks first:
+        # making the names strings, as it says, only led to the text.
+        hint = _non_numeric_columns_hint(X, name)
+        if not hint:
+            return None
+        return TypeError(f"{name} has columns that are not embeddings: {hint}"
+                         f"scikit-learn refused {name} first for its column "
+                         f"names: {message}")
     if (any(text in message for text in ("could not convert", "float() argument"))
             and _only_missing_values_unread(X)):
         # pd.NA in a column of objects fails numpy's conversion (None there

@@ -1211,6 +1211,32 @@ def test_dataframe_with_a_text_column_names_it():
     _fit(X.drop(columns=["path", "note"]))  # and that works
 
 
+def test_a_text_column_added_to_a_frame_of_numbered_columns_is_named():
+    """pd.DataFrame(embeddings) has columns 0, 1, ...; a column of paths added
+    to it by name mixes int and str names, which scikit-learn refused first,
+    with a TypeError saying to make every name a string: done, the fit
+    failed again, on the paths.  The error names the text column first."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_blobs(20, d=3))
+    frame["path"] = [f"img{i}.png" for i in range(20)]
+    with pytest.raises(TypeError) as info:
+        _fit(frame)
+    message = str(info.value)
+    assert message.startswith(
+        "X has columns that are not embeddings: The column ['path'] of X "
+        "holds values that are not numbers")
+    assert "X.drop(columns=['path'])" in message
+    # scikit-learn's own error is kept, for the names left after the drop.
+    assert "Feature names are only supported if all input features" in message
+    # The advice works, and mixed names of number columns are refused as
+    # scikit-learn refuses them.
+    _fit(frame.drop(columns=["path"]))
+    numbers = pd.DataFrame(_blobs(20, d=3))
+    numbers["score"] = 1.0
+    with pytest.raises(TypeError, match=r"^Feature names are only supported"):
+        _fit(numbers)
+
+
 def test_embeddings_held_one_array_per_cell_are_told_to_be_stacked():
     """A frame with the embeddings in one column, an array per cell (as
     sentence-transformers' output is often stored, and as the command reads
