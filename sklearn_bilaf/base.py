@@ -31,6 +31,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._text import counted, quoted_value, rows_named
+from .io import _ID_LIKE_NAMES, _LABEL_LIKE_NAMES, _OLD_PANDAS_INDEX
 
 __all__ = [
     "Count",
@@ -795,7 +796,50 @@ def validate_pool(estimator, X, *, reset=True):
             if not _in_cosine_geometry(estimator):
                 _reject_overflowing(X_valid)
     refuse_text_read_as_numbers(X)
+    if reset and columns:
+        _warn_of_label_like_columns(X, columns)
     return X_valid
+
+
+def _warn_of_label_like_columns(X, columns):
+    """Warn of the frame X's columns whose names say they hold ids or labels,
+    or that are the row index pandas reads back from a CSV, as the bilaf
+    command warns of a table's.
+
+    Nothing else tells such a numeric column from a feature, and it steers
+    the selection (row numbers pull it along the order of the rows; labels
+    by the very thing it must not see).  It stays in X: the selection is that
+    of the frame as given.
+    """
+    names = [column for column, _ in columns if isinstance(column, str)]
+    lowered = {name.strip().lower() for name in names}
+    polars = _is_polars_frame(X)
+    for name in names:
+        key = name.strip().lower()
+        drop = (f"X.drop([{name!r}])" if polars
+                else f"X.drop(columns=[{name!r}])")
+        if _OLD_PANDAS_INDEX.fullmatch(name.strip()):
+            message = (
+                f"X's column {name!r} is used as a feature, but its name is the "
+                "one pandas gives the row index of a CSV written with it "
+                "(df.to_csv(path) then pd.read_csv(path)); if it holds row "
+                "numbers, read the file with pd.read_csv(path, index_col=0), or "
+                f"leave the column out of X ({drop}) (if it is a feature, "
+                "rename the column to silence this warning)."
+            )
+        elif key == "y" and "x" in lowered:
+            continue  # x and y: coordinates, as in a 2-D embedding
+        elif key in _ID_LIKE_NAMES or key in _LABEL_LIKE_NAMES:
+            what = "ids" if key in _ID_LIKE_NAMES else "labels"
+            message = (
+                f"X's column {name!r} is used as a feature, but its name says "
+                f"it holds {what}; if it does, leave it out of X ({drop}) and "
+                "keep it aside to look the selected rows up (if it is a "
+                "feature, rename the column to silence this warning)."
+            )
+        else:
+            continue
+        warnings.warn(message, UserWarning, stacklevel=caller_stacklevel())
 
 
 def _listed_as_float64(numbers, X):

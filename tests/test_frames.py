@@ -1124,3 +1124,48 @@ def test_public_functions_read_pd_na_as_nan_under_assume_finite():
                 with pytest.raises(ValueError, match=r"contains NaN in 1 row "
                                    r"\(row 7\)"):
                     call(frame)
+
+
+def test_frame_columns_named_as_ids_labels_or_a_read_back_index_are_warned(
+        tmp_path):
+    """A frame's numeric id or label column, or the row index pandas reads
+    back from a CSV written with it (``Unnamed: 0``), joined the features
+    without a word, where ``bilaf select`` warns of them: the selection
+    followed the row numbers (rows 0 and 1 among three picks).  fit warns,
+    naming the column and how to leave it out; the selection is that of the
+    frame as given."""
+    import warnings
+
+    from sklearn_bilaf import BiLAFSampler
+
+    X = _blobs(60, d=4)
+    names = ["f0", "f1", "f2", "f3"]
+    sampler = BiLAFSampler(5, random_state=0)
+    for column, what in (("id", "ids"), ("Label", "labels"), ("index", "ids")):
+        frame = pd.DataFrame(X, columns=names)
+        frame[column] = np.arange(60)
+        with pytest.warns(UserWarning) as record:
+            picks = clone(sampler).fit(frame).selected_indices_
+        messages = [str(w.message) for w in record
+                    if "is used as a feature" in str(w.message)]
+        assert messages == [
+            f"X's column {column!r} is used as a feature, but its name says it "
+            f"holds {what}; if it does, leave it out of X "
+            f"(X.drop(columns=[{column!r}])) and keep it aside to look the "
+            "selected rows up (if it is a feature, rename the column to "
+            "silence this warning)."]
+        np.testing.assert_array_equal(
+            picks, clone(sampler).fit(frame.to_numpy()).selected_indices_)
+    path = tmp_path / "pool.csv"
+    pd.DataFrame(X, columns=names).to_csv(path)  # with its index
+    with pytest.warns(UserWarning, match=r"X's column 'Unnamed: 0' is used as "
+                      r"a feature, but its name is the one pandas gives the "
+                      r"row index of a CSV written with it.*"
+                      r"pd\.read_csv\(path, index_col=0\)"):
+        clone(sampler).fit(pd.read_csv(path))
+    # Ordinary names, x and y coordinates, and transform: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = clone(sampler).fit(pd.DataFrame(X, columns=names))
+        fitted.transform(pd.DataFrame(X, columns=names))
+        clone(sampler).fit(pd.DataFrame(X[:, :2], columns=["x", "y"]))
