@@ -457,7 +457,11 @@ def _check_array(X, source):
     if X.shape[0] == 0:
         raise InputError(f"{source} has zero rows: there is nothing to select from")
     if X.shape[1] == 0:
-        raise InputError(f"{source} has zero feature columns")
+        raise InputError(
+            f"{source} has zero feature columns (shape {X.shape}): save the "
+            "embeddings, one row per sample and one column per feature (at "
+            "least one)"
+        )
 
 
 def _check_finite(X, source, lines=None, names=None, first_row=0):

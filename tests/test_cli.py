@@ -4087,7 +4087,12 @@ def test_npy_arrays_without_rows_of_features_are_refused(tmp_path):
     from sklearn_bilaf.io import InputError, load_embeddings
 
     np.save(tmp_path / "none.npy", np.zeros((5, 0)))
-    with pytest.raises(InputError, match="none.npy has zero feature columns"):
+    # It said only "has zero feature columns": not what to save instead.
+    with pytest.raises(InputError, match=r"none.npy has zero feature columns "
+                                         r"\(shape \(5, 0\)\): save the "
+                                         r"embeddings, one row per sample and "
+                                         r"one column per feature \(at least "
+                                         r"one\)$"):
         load_embeddings(tmp_path / "none.npy")
     np.save(tmp_path / "scalar.npy", np.float64(3))
     with pytest.raises(InputError, match=r"scalar.npy holds an array of shape "
