@@ -1585,6 +1585,30 @@ def test_existing_output_is_replaced_as_the_help_says(bilaf, tmp_path, digits32)
         assert "an existing file is replaced, atomically" in flat, command
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_read_only_output_run_by_root_is_replaced_as_the_help_says(
+        bilaf, tmp_path, digits32, monkeypatch):
+    """The help said "a read-only file is refused", but root (for whom
+    ``os.access`` allows everything, as in many containers) has it replaced,
+    as a shell redirection would: the help says so."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    out = tmp_path / "s.json"
+    out.write_text("[1, 2, 3]\n")
+    out.chmod(0o444)
+    # Root's answer, whoever runs the test.
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: True)
+    proc = call_bilaf("select", "e.npy", "-b", "5", "-o", "s.json", "-q",
+                      "--core-selector", "random", cwd=tmp_path)
+    if os.geteuid() == 0:
+        assert_ok(proc)
+        assert json.loads(out.read_text()) == api_selection(
+            digits32[:200], 5).selected_indices_.tolist()
+    for command in ("select", "demo"):
+        flat = " ".join(bilaf(command, "--help").stdout.split())
+        assert ("a read-only file is refused, except when run by root (as by "
+                "a shell redirection)") in flat, command
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", None])
 def test_output_to_stdout_is_the_file_output(bilaf, tmp_path, digits32, fmt):
     """'-o -' writes what the file output holds (csv by default) to stdout and
