@@ -1175,7 +1175,12 @@ def _clearer_conversion_error(X, exc, name="X"):
     shape = getattr(X, "shape", None)
     if message.startswith("Found array with 0 "):
         return _empty_pool_error(message, name)
-    if "got 1D array" in message:
+    # scikit-learn's message for a pandas Series advises a frame of a single
+    # row (one sample: no pool) or a single column.
+    series = (message.startswith("Expected a 2-dimensional container")
+              and hasattr(X, "to_frame") and isinstance(shape, tuple)
+              and len(shape) == 1)
+    if "got 1D array" in message or series:
         # scikit-learn's message quotes the whole array (thousands of values).
         shape = shape if shape is not None else np.shape(X)
         if tuple(shape) == (0,):
@@ -1184,10 +1189,13 @@ def _clearer_conversion_error(X, exc, name="X"):
                 f"{name} is empty (shape (0,)): pass a pool of at least one "
                 "sample, a 2-D array of shape (n_samples, n_features)."
             )
+        what, reshape = ((f"a pandas Series of shape {tuple(shape)}",
+                          "X.to_frame()") if series
+                         else (f"shape {tuple(shape)}", "X.reshape(-1, 1)"))
         return ValueError(
-            f"X is 1-D (shape {tuple(shape)}); the selection needs a 2-D array, "
+            f"X is 1-D ({what}); the selection needs a 2-D array, "
             "one row per sample and one column per feature. Reshape your data: "
-            "if each value is a sample's only feature, pass X.reshape(-1, 1)."
+            f"if each value is a sample's only feature, pass {reshape}."
         )
     if "got scalar array" in message:
         # scikit-learn's advice, reshape(-1, 1) or reshape(1, -1), is for a

@@ -1169,3 +1169,28 @@ def test_frame_columns_named_as_ids_labels_or_a_read_back_index_are_warned(
         fitted = clone(sampler).fit(pd.DataFrame(X, columns=names))
         fitted.transform(pd.DataFrame(X, columns=names))
         clone(sampler).fit(pd.DataFrame(X[:, :2], columns=["x", "y"]))
+
+
+@pytest.mark.parametrize("values", [np.arange(1.0, 31.0), np.arange(0.0)],
+                         ids=["numbers", "empty"])
+def test_a_series_is_told_to_be_made_a_frame(values):
+    """A pandas Series of numbers (one column picked from a frame) got
+    scikit-learn's "Pass a DataFrame containing a single row (i.e. single
+    sample) or a single column", where a 1-D array is told what a pool is
+    and how to make one of it; a single row is no pool."""
+    from sklearn_bilaf import BiLAFSampler
+
+    series = pd.Series(values, name="f0")
+    if not len(values):
+        with pytest.raises(ValueError, match=r"^X is empty \(shape \(0,\)\)"):
+            BiLAFSampler(3).fit(series)
+        return
+    with pytest.raises(ValueError) as info:
+        BiLAFSampler(3).fit(series)
+    assert str(info.value) == (
+        "X is 1-D (a pandas Series of shape (30,)); the selection needs a 2-D "
+        "array, one row per sample and one column per feature. Reshape your "
+        "data: if each value is a sample's only feature, pass X.to_frame().")
+    # The advice works.
+    X = series
+    BiLAFSampler(3, random_state=0).fit(X.to_frame())

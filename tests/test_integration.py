@@ -1044,8 +1044,8 @@ def test_meta_estimators_still_refuse_1d_numbers(small_digits, X):
     """1-D numbers reach the sampler, which says how to reshape them; a
     model fitted on rows of numbers says so at prediction time too."""
     y = np.arange(100) % 2
-    # The sampler's message for an array, scikit-learn's for a Series.
-    refusal = r"X is 1-D .*reshape\(-1, 1\)|Expected a 2-dimensional container"
+    # The sampler's message, for an array and for a Series.
+    refusal = r"X is 1-D .*(reshape\(-1, 1\)|X\.to_frame\(\))"
     with pytest.raises(ValueError, match=refusal):
         LabelBudgetClassifier(_sampler(budget=10, n_cores=2), _lr()).fit(X, y)
     with pytest.raises(ValueError, match=refusal):
