@@ -487,11 +487,50 @@ def _check_finite(X, source, lines=None, names=None, first_row=0):
         )
 
 
+# The pickled object of torch.save's zip archive, beside its storages
+# (<name>/data/0, ...); <name> is "archive", or the file's stem in older
+# versions.
+_TORCH_PICKLE = re.compile(r"[^/]+/data\.pkl")
+
+
+def _torch_save_error(path, members, kind):
+    """The error for a zip archive that torch.save wrote (``members``, the
+    names of its members), read as ``kind`` ("a NumPy .npy file"), or None.
+
+    It was told to be named .npz, as np.savez writes, and as .npz that its
+    members are no arrays: neither says how to get the tensor's numbers."""
+    if not any(_TORCH_PICKLE.fullmatch(member) for member in members):
+        return None
+    name = os.fspath(path)
+    npy = os.path.splitext(name)[0] + ".npy"
+    return InputError(
+        f"{path}: not {kind}: it is a PyTorch file (torch.save's zip archive), "
+        "which is never unpickled; save the tensor as an array: "
+        f"np.save({npy!r}, torch.load({name!r}).cpu().numpy())"
+    )
+
+
+def _zip_members(path):
+    """The member names of the zip archive at ``path``; [] if unreadable."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []
+
+
 def _load_npy(path):
     _check_regular(path)
     _check_not_empty(path)
     head = _magic(path, 8)
     if not head.startswith(_NPY_MAGIC):
+        if head.startswith(_ZIP_MAGIC):
+            torch_file = _torch_save_error(path, _zip_members(path),
+                                           "a NumPy .npy file")
+            if torch_file is not None:
+                raise torch_file
         what = _what_it_is(head, ".npy")
         raise InputError(
             f"{path}: not a NumPy .npy file: {what}" if what else
@@ -577,6 +616,9 @@ def _load_npz(path, key):
                     f"{path} holds no arrays; save the embeddings in it with "
                     "np.savez(path, X=X)"
                 )
+            torch_file = _torch_save_error(path, keys, "a NumPy .npz archive")
+            if torch_file is not None:
+                raise torch_file
             sparse = _sparse_npz(archive, keys)
             if sparse is not None:
                 raise InputError(

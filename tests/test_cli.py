@@ -2662,6 +2662,43 @@ def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
             read_ids(tmp_path / name, 20)
 
 
+def _torch_save_like(path):
+    """A zip archive laid out as torch.save writes one (a pickle of the
+    object, and its storages as members beside it), without torch."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("archive/byteorder", "little")
+        archive.writestr("archive/data/0", b"\x00" * 16)
+        archive.writestr("archive/version", "3\n")
+
+
+@pytest.mark.parametrize("name", ["emb.npy", "emb.npz"])
+def test_a_torch_save_file_is_told_how_to_convert_it(tmp_path, name,
+                                                    monkeypatch):
+    """torch.save(X, "emb.npy") writes a zip archive: it was told to be named
+    .npz, as np.savez writes, and as .npz that its member
+    "archive/data.pkl" lacks the .npy header, "save embeddings with
+    np.savez".  Both say it is a PyTorch file and how to convert it."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    _torch_save_like(tmp_path / name)
+    kind = "a NumPy .npy file" if name.endswith(".npy") else "a NumPy .npz archive"
+    expected = (f"{name}: not {kind}: it is a PyTorch file (torch.save's zip "
+                "archive), which is never unpickled; save the tensor as an "
+                "array: np.save('emb.npy', torch.load("
+                f"{name!r}).cpu().numpy())")
+    proc = call_bilaf("select", name, "-q", cwd=tmp_path)
+    assert_one_line_error(proc, expected)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=f"^{re.escape(expected)}$"):
+        load_embeddings(name)
+    # np.savez's archives are read as before.
+    np.savez(tmp_path / "e.npz", X=np.ones((4, 2)))
+    assert load_embeddings(tmp_path / "e.npz").X.shape == (4, 2)
+
+
 @pytest.mark.parametrize("name, question", [
     ("blob", "is it a binary file?"),
     (".csv", "is it a binary file?"),
