@@ -1176,10 +1176,12 @@ def _clearer_conversion_error(X, exc, name="X"):
     if message.startswith("Found array with 0 "):
         return _empty_pool_error(message, name)
     # scikit-learn's message for a pandas Series advises a frame of a single
-    # row (one sample: no pool) or a single column.
-    series = (message.startswith("Expected a 2-dimensional container")
-              and hasattr(X, "to_frame") and isinstance(shape, tuple)
-              and len(shape) == 1)
+    # row (one sample: no pool) or a single column; a polars Series reshaped
+    # to (-1, 1) is a Series of one-value arrays, 1-D still.
+    series = ((message.startswith("Expected a 2-dimensional container")
+               or "got 1D array" in message)
+              and type(X).__name__ == "Series" and hasattr(X, "to_frame")
+              and isinstance(shape, tuple) and len(shape) == 1)
     if "got 1D array" in message or series:
         # scikit-learn's message quotes the whole array (thousands of values).
         shape = shape if shape is not None else np.shape(X)
@@ -1189,7 +1191,8 @@ def _clearer_conversion_error(X, exc, name="X"):
                 f"{name} is empty (shape (0,)): pass a pool of at least one "
                 "sample, a 2-D array of shape (n_samples, n_features)."
             )
-        what, reshape = ((f"a pandas Series of shape {tuple(shape)}",
+        library = "polars" if _is_polars_frame(X, "Series") else "pandas"
+        what, reshape = ((f"a {library} Series of shape {tuple(shape)}",
                           "X.to_frame()") if series
                          else (f"shape {tuple(shape)}", "X.reshape(-1, 1)"))
         return ValueError(

@@ -290,3 +290,19 @@ def test_series_of_lists_is_told_to_be_stacked():
                                          r"np\.stack\(X\.to_numpy\(\)\)"):
         _fit(pl.Series("embedding", pool.tolist()))
     _fit(np.stack(pl.Series("embedding", pool.tolist()).to_numpy()))
+
+
+def test_series_of_numbers_is_told_to_be_made_a_frame():
+    """A polars Series of numbers was told to pass X.reshape(-1, 1), which
+    gives polars' Series of one-value arrays, 1-D still: it is told to
+    pass X.to_frame(), as a pandas Series is."""
+    series = pl.Series("f0", np.arange(1.0, 31.0))
+    with pytest.raises(ValueError) as info:
+        _fit(series)
+    assert str(info.value) == (
+        "X is 1-D (a polars Series of shape (30,)); the selection needs a 2-D "
+        "array, one row per sample and one column per feature. Reshape your "
+        "data: if each value is a sample's only feature, pass X.to_frame().")
+    # The advice works.
+    X = series
+    _fit(X.to_frame())
