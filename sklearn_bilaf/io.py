@@ -1783,7 +1783,11 @@ def read_ids(path, n_rows, *, column=None):
         ) from None
     for value, line in zip(ids, lines, strict=True):
         if not value.strip():
-            raise InputError(f"--ids {source}: line {line} holds an empty id")
+            raise InputError(
+                f"--ids {source}: line {line} holds an empty id; every row of "
+                "the embeddings needs its id, in row order: fill it in and "
+                "save the file again"
+            )
     if len(ids) != n_rows:
         header = ""
         if len(ids) == n_rows + 1 and suffix not in _DELIMITERS:

@@ -4189,8 +4189,16 @@ def test_ids_file_reading_rules(tmp_path):
                                          ".csv/.tsv id files"):
         read_ids(tmp_path / "ids.txt", 2, column="a")
     (tmp_path / "hole.txt").write_text("x\n \ny\n")
-    with pytest.raises(InputError, match="hole.txt: line 2 holds an empty id"):
+    # It said no more: not that the line must hold the id of its row.
+    with pytest.raises(InputError, match=r"hole.txt: line 2 holds an empty id; "
+                                         r"every row of the embeddings needs "
+                                         r"its id, in row order: fill it in "
+                                         r"and save the file again$"):
         read_ids(tmp_path / "hole.txt", 3)
+    (tmp_path / "hole.csv").write_text("id,x\na,1\n,2\n")
+    with pytest.raises(InputError, match=r"hole.csv: line 3 holds an empty id; "
+                                         r"every row .* again$"):
+        read_ids(tmp_path / "hole.csv", 2, column="id")
     # A CSV of one column needs no --id-column; its header is not an id.
     (tmp_path / "one.csv").write_text("name\nx\ny\n")
     assert read_ids(tmp_path / "one.csv", 2) == ["x", "y"]
