@@ -837,6 +837,9 @@ class PseudoClass:
         ``metric="cosine"``, and scaled by a power of two (so its
         distances too) in a Euclidean pool whose values are all under
         about 1e-146, where squared distances are subnormal numbers.
+        Rows assigned to it later (one per member) are used as given,
+        without the constructor's checks, and the distances cached from the
+        rows they replace are dropped.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None
@@ -1004,10 +1007,6 @@ class PseudoClass:
         self.inside_distance = None
         self.outside_distance = None
         self.opponent = None
-        self._matrix = None
-        self._distinct_rows = None
-        self._distinct_plain = None
-        self._row_of = None
 
     @classmethod
     def _from_pool_rows(cls, label, indices, core_position, rows, metric,
@@ -1045,6 +1044,12 @@ class PseudoClass:
         # scaling of the rows it checked).
         self._exponent = 0
         self._scaled_rows = None
+        # The cached distances and distinct rows are the replaced rows':
+        # read, they would give the old rows' distances.
+        self._matrix = None
+        self._distinct_rows = None
+        self._distinct_plain = None
+        self._row_of = None
 
     def _plain_rows(self):
         """Rows that give the same distances as ``X``: the pool's rows while

@@ -886,6 +886,33 @@ def test_pseudo_class_takes_whole_numbers_as_label_and_n_classes():
     assert type(pc.label) is int and type(pc.n_classes) is int
 
 
+@pytest.mark.parametrize("n_features", [2, 40])
+@pytest.mark.parametrize("cached", [True, False])
+def test_pseudo_class_rows_set_later_give_their_own_distances(n_features,
+                                                               cached):
+    """Rows assigned to X (as a custom stage may do) give their distances:
+    the cached matrix and distinct rows of the old rows were kept, so the
+    distances and mean distances stayed those of the rows replaced."""
+    rng = np.random.RandomState(3)
+    old = rng.normal(size=(30, n_features))
+    old[20:] = old[:10]  # exact duplicates: the distinct rows are cached
+    new = rng.normal(size=(30, n_features)) * 5.0
+    with config_context(working_memory=64 if cached else 1e-4):
+        pc = PseudoClass(0, np.arange(30), 4, old, "euclidean")
+        pc.distances([1, 2])
+        pc.mean_distances()
+        assert (pc._matrix is not None) == cached
+        pc.X = new
+        np.testing.assert_allclose(pc.distances([1, 2]), cdist(new[[1, 2]], new),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(pc.distances(3), cdist(new[[3]], new),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(pc.mean_distances(),
+                                   cdist(new, new).mean(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(pc.distance_matrix(), cdist(new, new),
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_pseudo_class_accepts_a_list_of_rows():
     """A list of rows failed in the compiled kernels (numba TypingError)."""
     X = np.random.RandomState(0).normal(size=(12, 2))
