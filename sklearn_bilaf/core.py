@@ -721,7 +721,15 @@ def nearest_unused(X, centres, metric="euclidean"):
         DataFrame or an object array, converted to float64 first (a
         DataFrame of float32 or float16 columns, beside int8, int16,
         uint8, uint16 or bool ones too, to the float array numpy makes of
-        it, with the same results as that array).
+        it, with the same results as that array).  With
+        ``metric="euclidean"``, values of X or the centres whose squared
+        distances overflow float64 (past about ``6.7e153 / sqrt(n_features)``)
+        are refused with a ``ValueError`` saying by what to rescale both;
+        any smaller value is taken, in a float32 X too (values past about
+        1e18 are screened in float64, see above, with the same exact
+        answer), although the estimators refuse a float32 pool whose
+        squared distances overflow float32, as they compute its distances
+        in float32.  With ``metric="cosine"`` any finite value is taken.
     centres : array-like of shape (n_centres, n_features)
         Points in the space of X, ``n_centres <= n_samples``.
     metric : {"euclidean", "cosine"}, default="euclidean"

@@ -1153,3 +1153,34 @@ def test_readme_module_table_names_modules_of_the_api_reference():
                                 "module where doc/api.rst documents it")
     assert not problems, "\n".join(
         problems + [f"doc/api.rst lists {sorted(documented)}"])
+
+
+def test_nearest_unused_says_which_values_it_takes_as_the_code_does():
+    """nearest_unused takes a float32 pool the estimators refuse (values
+    whose float32 squared distances overflow), exactly, and refuses values
+    past float64's bound, the one its docstring gives."""
+    from scipy.spatial.distance import cdist
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import _largest_value, nearest_unused
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 4)).astype(np.float32) * np.float32(1e18)
+    X[3, 0] = np.float32(5.8e18)
+    centres = X[[3, 7, 9]].astype(np.float64) + 1e15
+    with pytest.raises(ValueError, match="overflow float32"):
+        BiLAFSampler(budget=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(nearest_unused(X, centres), [3, 7, 9])
+    assert cdist(centres, X.astype(np.float64)).argmin(axis=1).tolist() == [
+        3, 7, 9]
+    d = 4
+    with pytest.raises(ValueError, match="overflow float64"):
+        nearest_unused(np.full((2, d), _largest_value(d) * 1.01), [[0.0] * d])
+    nearest_unused(np.full((2, d), _largest_value(d) * 0.99), [[0.0] * d])
+
+    text = " ".join(sklearn_bilaf.core.nearest_unused.__doc__.split())
+    documented = float(re.search(r"past about ``(\S+) / sqrt\(n_features\)``",
+                                 text).group(1))
+    assert documented == pytest.approx(_largest_value(1), rel=0.01)
+    assert "in a float32 X too" in text
+    assert "the estimators refuse a float32 pool" in text
