@@ -115,8 +115,10 @@ def read_accuracies(paths):
     A last line without its newline is left out, as ``quality.py`` leaves
     it out: a run still writing the file, or killed while writing, left it
     cut short, so its accuracy may be a truncated number.  Raises
-    :class:`ResultsFileError` for a file without :data:`COLUMNS`, and for
-    files whose pool records differ (:func:`check_same_pools`).
+    :class:`ResultsFileError` for a file without :data:`COLUMNS`, for a row
+    whose seed is not an integer or whose accuracy is not a finite number
+    (naming its file and line), and for files whose pool records differ
+    (:func:`check_same_pools`).
     """
     check_same_pools(paths)
     accuracies = {}
@@ -144,9 +146,27 @@ def read_accuracies(paths):
             if row["n_cores"] or not all(row[c] for c in COLUMNS
                                          if c != "n_cores"):
                 continue
-            key = (row["dataset"], row["budget_label"], row["method"],
-                   int(row["seed"]))
-            accuracies[key] = 100 * float(row["accuracy"])
+            where = f"{path}, line {reader.line_num}"
+            try:
+                seed = int(row["seed"])
+            except ValueError:
+                raise ResultsFileError(
+                    f"{where}: seed {row['seed']!r} is not an integer (a "
+                    "row of quality.py has its seed number)") from None
+            try:
+                accuracy = float(row["accuracy"])
+            except ValueError:
+                raise ResultsFileError(
+                    f"{where}: accuracy {row['accuracy']!r} is not a number "
+                    "(quality.py writes a fraction such as 0.712345)") from None
+            if not math.isfinite(accuracy):
+                # A NaN would turn every mean and difference of its cell
+                # into NaN, silently.
+                raise ResultsFileError(
+                    f"{where}: accuracy {row['accuracy']!r} is not a finite "
+                    "number (quality.py writes a fraction such as 0.712345)")
+            key = (row["dataset"], row["budget_label"], row["method"], seed)
+            accuracies[key] = 100 * accuracy
     return accuracies
 
 

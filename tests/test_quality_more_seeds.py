@@ -3,6 +3,7 @@ seeds pairs its seeds, and the benchmarks page shows what it prints."""
 
 import csv
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,36 @@ def test_results_files_of_different_pools_are_refused(tmp_path):
     assert str(protocol) in done.stderr and str(extra) in done.stderr
     assert "digest aaaaaaaaaaaa" in done.stderr
     assert "digest bbbbbbbbbbbb" in done.stderr
+
+
+@pytest.mark.parametrize("column, value, what", [
+    ("seed", "2.5", "seed '2.5' is not an integer"),
+    ("seed", "", None),  # a row short of a value: not a finished one
+    ("accuracy", "0,71", "accuracy '0,71' is not a number"),
+    ("accuracy", "nan", "accuracy 'nan' is not a finite number"),
+])
+def test_a_row_of_a_non_integer_seed_or_non_numeric_accuracy_is_named(
+        tmp_path, column, value, what):
+    """A seed that is not an integer or an accuracy that is not a number
+    stopped the script with a traceback (int() and float()' ValueError);
+    the usage error names the file and line, as for a file of other
+    columns."""
+    more = _module()
+    results = tmp_path / "r.csv"
+    rows = _rows([0, 1], lambda method, seed: 0.70)
+    bad = list(rows[6])
+    bad[FIELDS.index(column)] = value
+    rows[6] = tuple(bad)
+    _write(results, rows)
+    if what is None:
+        accuracies = more.read_accuracies([results])
+        assert len(accuracies) == len(rows) - 1
+        return
+    with pytest.raises(more.ResultsFileError,
+                       match=rf"{re.escape(str(results))}, line 8: {what}"):
+        more.read_accuracies([results])
+    done = subprocess.run([sys.executable, str(SCRIPT), "--results",
+                           str(results)], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{results}, line 8: {what}" in done.stderr
+    assert "written by quality.py" in done.stderr
