@@ -866,11 +866,11 @@ def append_row(path, row, fields=FIELDS, required=REQUIRED, pool=None):
     started.
     """
     if pool is not None:
-        with locked(pools_path(path)):
+        with locked(pools_path(path)) as fd:
             recorded = _recorded_pool(path, pool)
             append_row(path, row, fields, required)
             if recorded is None:
-                append_lines(pools_path(path), json.dumps(pool) + "\n")
+                _append_lines_locked(fd, json.dumps(pool) + "\n")
         return
     path = Path(path)
     text = io.StringIO(newline="")
@@ -962,33 +962,46 @@ def record_machine(results, row, machine):
     """
     path = machines_path(results)
     ident = _machine_id(machine)
-    lines = []
-    if ident not in read_machines(path)[0]:
-        lines.append({"id": ident, "machine": machine})
-    lines.append({"id": ident, "row": list(_key(row)),
-                  "finished": str(row["finished"])})
-    append_lines(path, "".join(json.dumps(line) + "\n" for line in lines))
+    # Checked and appended under the file's lock: a record another run was
+    # writing read as missing, was written again, and this run's lines
+    # split it in two.
+    with locked(path) as fd:
+        lines = []
+        if ident not in read_machines(path)[0]:
+            lines.append({"id": ident, "machine": machine})
+        lines.append({"id": ident, "row": list(_key(row)),
+                      "finished": str(row["finished"])})
+        _append_lines_locked(fd, "".join(json.dumps(line) + "\n"
+                                         for line in lines))
 
 
 def append_lines(path, text):
     """Append ``text``, whole lines, to the records file ``path`` in one
-    write, flushed to disk.
+    write, flushed to disk, under the file's lock (:func:`locked`; a caller
+    that holds it already appends with :func:`_append_lines_locked`).
 
     Opened for appending, the file is never cut back: two runs writing
     beside the same results file append where its end is at their write,
     and a line cut short by a killed run is left (its readers skip it),
     where cutting it back could erase a line another run had just added.
     """
+    with locked(path) as fd:
+        _append_lines_locked(fd, text)
+
+
+def _append_lines_locked(fd, text):
+    """:func:`append_lines` on the file opened by :func:`locked`, whose lock
+    the caller holds: a last line without its newline is then one cut short
+    by a killed run, never one another run is still writing."""
     data = text.encode()
-    with Path(path).open("ab+") as handle:
-        if handle.seek(0, os.SEEK_END):
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) != b"\n":
-                # A line cut short would swallow the first one written.
-                data = b"\n" + data
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    # lseek and read, not pread (missing on Windows); writes go to the end
+    # whatever the position (O_APPEND).
+    if os.lseek(fd, 0, os.SEEK_END):
+        os.lseek(fd, -1, os.SEEK_END)
+        if os.read(fd, 1) != b"\n":
+            # A line cut short would swallow the first one written.
+            data = b"\n" + data
+    _write_whole(fd, data)
 
 
 def pools_path(results):
@@ -1154,9 +1167,9 @@ def record_pool(results, record):
     :func:`append_row` with ``pool`` records it with a row.
     """
     path = pools_path(results)
-    with locked(path):
+    with locked(path) as fd:
         if _recorded_pool(results, record) is None:
-            append_lines(path, json.dumps(record) + "\n")
+            _append_lines_locked(fd, json.dumps(record) + "\n")
 
 
 def plan(ds, methods, budget_ids, seeds):

@@ -312,6 +312,61 @@ def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
 
 
+def test_a_machine_record_being_written_by_another_run_is_not_split(
+        tmp_path):
+    """record_machine checked and appended without the machines file's lock:
+    beside a record another run was writing, it found that run's machine
+    missing, recorded it again and split the other record in two (its row
+    then without a machine).  Under the lock it waits for the record."""
+    import json
+    import os
+    import threading
+    import time
+
+    fcntl = pytest.importorskip("fcntl")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    machines = Q.machines_path(results)
+    machine = {"cpu": "mine"}
+    row = {"dataset": "digits", "method": "random", "n_cores": "",
+           "budget": 10, "seed": 0, "finished": "2026-12-02T11:00:00"}
+    ident = Q._machine_id(machine)
+    theirs = "".join(json.dumps(line) + "\n" for line in [
+        {"id": ident, "machine": machine},
+        {"id": ident, "row": list(Q._key(row)), "finished": row["finished"]}])
+    theirs = theirs.encode()
+    half_written, release = threading.Event(), threading.Event()
+
+    def other_run():
+        fd = os.open(machines, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, theirs[:10])
+            half_written.set()
+            release.wait(10)
+            os.write(fd, theirs[10:])
+        finally:
+            os.close(fd)  # and its lock
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert half_written.wait(10)
+    ours = threading.Thread(target=Q.record_machine,
+                            args=(results, dict(row, seed=1), machine))
+    ours.start()
+    time.sleep(0.5)
+    release.set()
+    other.join(10)
+    ours.join(10)
+    lines = machines.read_text().splitlines()
+    assert all(json.loads(line) for line in lines)
+    recorded, rows = Q.read_machines(machines)
+    assert recorded == {ident: machine}
+    assert sum('"machine"' in line for line in lines) == 1
+    assert sorted(key[0] for key in rows) == [Q._key(row),
+                                              Q._key(dict(row, seed=1))]
+
+
 def test_a_dead_runs_cache_lock_is_stale(tmp_path):
     import os
 
@@ -2708,6 +2763,8 @@ def test_two_runs_recording_beside_one_results_file_keep_both_records(
     same results file) was cut off.  They are appended now without cutting
     anything, each in one write."""
     import json
+    import os
+    from contextlib import contextmanager
 
     Q = _quality_module()
     results = tmp_path / "quality.csv"
@@ -2716,38 +2773,32 @@ def test_two_runs_recording_beside_one_results_file_keep_both_records(
                       "digest": "0"},
               machines: {"id": "other", "row": ["wordnet", "random", "",
                                                  "3", "0"], "finished": "t"}}
-    real_open = Q.Path.open
-
     raced = set()
+    paths = {}  # file descriptor -> path, of the files opened by Q.locked
+    real_locked = Q.locked
 
-    class Racing:
-        """A handle, open for writing, whose first read lets the other run
-        append its line."""
+    @contextmanager
+    def tracked_locked(path):
+        with real_locked(path) as fd:
+            paths[fd] = Path(path)
+            yield fd
 
-        def __init__(self, path, handle):
-            self._path, self._handle = path, handle
-
-        def read(self, *args):
-            data = self._handle.read(*args)
-            if self._path not in raced:
-                raced.add(self._path)
-                with real_open(self._path, "ab") as other:
-                    other.write((json.dumps(theirs[self._path]) + "\n").encode())
-            return data
+    class RacingOs:
+        """The os module, whose first read of a records file lets the
+        other run append its line (as a run of an earlier version, which
+        took no lock, could), between the read and the write."""
 
         def __getattr__(self, name):
-            return getattr(self._handle, name)
+            return getattr(os, name)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return self._handle.__exit__(*exc)
-
-    def racing_open(path, mode="r", *args, **kwargs):
-        handle = real_open(path, mode, *args, **kwargs)
-        writes = "a" in mode or "+" in mode
-        return Racing(path, handle) if writes and path in theirs else handle
+        def read(self, fd, size):
+            data = os.read(fd, size)
+            path = paths.get(fd)
+            if path in theirs and path not in raced:
+                raced.add(path)
+                with path.open("ab") as other:
+                    other.write((json.dumps(theirs[path]) + "\n").encode())
+            return data
 
     ds = Q.load_digits_split()
     ours = Q.pool_record(ds)
@@ -2755,7 +2806,8 @@ def test_two_runs_recording_beside_one_results_file_keep_both_records(
            "budget": 20, "seed": 0, "finished": "now"}
     for path in (pools, machines):
         path.write_text('{"note": "a line of an earlier run"}\n')
-    monkeypatch.setattr(Q.Path, "open", racing_open)
+    monkeypatch.setattr(Q, "locked", tracked_locked)
+    monkeypatch.setattr(Q, "os", RacingOs())
     Q.record_pool(results, ours)
     Q.record_machine(results, row, {"cpu": "mine"})
     monkeypatch.undo()
