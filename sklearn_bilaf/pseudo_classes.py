@@ -837,9 +837,9 @@ class PseudoClass:
         ``metric="cosine"``, and scaled by a power of two (so its
         distances too) in a Euclidean pool whose values are all under
         about 1e-146, where squared distances are subnormal numbers.
-        Rows assigned to it later (one per member) are used as given,
-        without the constructor's checks, and the distances cached from the
-        rows they replace are dropped.
+        Rows assigned to it later, an ndarray of one row per member, are
+        used as given, without the constructor's other checks, and the
+        distances cached from the rows they replace are dropped.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None
@@ -1038,6 +1038,18 @@ class PseudoClass:
 
     @X.setter
     def X(self, value):
+        if value is not None and (not isinstance(value, np.ndarray)
+                                  or value.ndim != 2
+                                  or value.shape[0] != self.n):
+            # Too few rows failed later with numpy's IndexError, too many
+            # were read in part, silently.
+            got = (f"shape {value.shape}" if isinstance(value, np.ndarray)
+                   else f"a {type(value).__name__} (pass an ndarray, "
+                   "np.asarray(rows, dtype=np.float64))")
+            raise ValueError(
+                f"X must hold the rows of the {counted(self.n, 'member')}, an "
+                f"array of shape ({self.n}, n_features); got {got}."
+            )
         self._X = value
         self._pool_rows = None
         # Rows set here are used as they are (the constructor sets the

@@ -913,6 +913,22 @@ def test_pseudo_class_rows_set_later_give_their_own_distances(n_features,
                                    rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("rows", [
+    np.zeros((10, 3)), np.zeros((50, 3)), np.zeros(30), np.zeros((30, 3)).tolist(),
+])
+def test_pseudo_class_refuses_rows_set_later_that_are_not_one_per_member(rows):
+    """Rows assigned to X that were not one per member failed later with
+    numpy's IndexError (too few) or were read in part, silently (too many);
+    a list failed with an AttributeError."""
+    pc = PseudoClass(0, np.arange(30), 4, np.ones((30, 3)), "euclidean")
+    with pytest.raises(ValueError, match=(
+            r"X must hold the rows of the 30 members, an array of shape "
+            r"\(30, n_features\); got ")):
+        pc.X = rows
+    assert pc.X.shape == (30, 3)  # unchanged
+    assert pc.distances(0).tolist() == [[0.0] * 30]
+
+
 def test_pseudo_class_accepts_a_list_of_rows():
     """A list of rows failed in the compiled kernels (numba TypingError)."""
     X = np.random.RandomState(0).normal(size=(12, 2))
