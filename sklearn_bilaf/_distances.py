@@ -327,8 +327,17 @@ def _tie_tolerance(A_sq, B_sq, slack, floor):
     return slack * (A_sq.astype(np.float64) + B_sq) + floor
 
 
+def centre(B, origin):
+    """``B - origin`` and its squared norms: the B side of the searches of
+    :func:`argmin_exact` and :func:`nearest_two`, for a caller that runs
+    them on many blocks of rows against the same B (see their ``centred``).
+    """
+    Bc = B - origin
+    return Bc, sq_norms(Bc)
+
+
 def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
-                 budget=None):
+                 budget=None, centred=None):
     """Nearest row of B for every row of A, ties to the lower B row.
 
     A and B are prepared rows (see :func:`prepare`), of the same float dtype.
@@ -340,6 +349,9 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
     ``budget`` replaces ``working_memory`` for the chunks (see
     :func:`chunk_rows`): a worker thread's share of it.  The chunks do not
     change the result (near-ties are re-decided on direct evaluations).
+    ``centred``, if given, is ``centre(B, origin)`` (see :func:`centre`),
+    computed by the caller once for all its blocks: a K x d array and its
+    norms per call, and per worker thread, otherwise.
 
     Returns the arg-min column and the distance to it (float64, directly
     evaluated).
@@ -347,8 +359,7 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
     n, m = A.shape[0], B.shape[0]
     if origin is None:
         origin = B.mean(axis=0)
-    Bc = B - origin
-    B_sq = sq_norms(Bc)
+    Bc, B_sq = centre(B, origin) if centred is None else centred
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     arg = np.empty(n, dtype=np.intp)
     step = chunk_rows(n, 3 * m * A.itemsize + 1, budget=budget)
@@ -372,12 +383,14 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
     return arg, paired_distances(A, B, metric, arg)
 
 
-def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None):
+def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None,
+                centred=None):
     """Nearest row of B, and nearest row of B other than that one, per row of A.
 
     One pass over ``A x B`` (chunked) for both searches; ties go to the lower
     B row and near-ties are decided on directly evaluated distances.
-    ``on_sq_norms`` and ``budget`` are as for :func:`argmin_exact`.
+    ``on_sq_norms``, ``budget`` and ``centred`` are as for
+    :func:`argmin_exact`.
 
     Returns ``first``, ``second`` (-1 when B has a single row) and the
     directly evaluated distance to ``second`` (inf when there is none).
@@ -385,8 +398,7 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None):
     n, m = A.shape[0], B.shape[0]
     if origin is None:
         origin = B.mean(axis=0)
-    Bc = B - origin
-    B_sq = sq_norms(Bc)
+    Bc, B_sq = centre(B, origin) if centred is None else centred
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     first = np.empty(n, dtype=np.intp)
     second = np.full(n, -1, dtype=np.intp)

@@ -17,6 +17,7 @@ from ._distances import (
     DIRECT_MAX_FEATURES,
     CenteredRows,
     argmin_exact,
+    centre,
     chunk_rows,
     finish,
     nearest_two,
@@ -407,6 +408,12 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
         watch = _watch_norms(
             origin, limit, X.shape[1], dtype,
             lambda start, stop: refuse_rows(X[start:stop], start))
+    # Once for all chunks: per chunk, it was a K x d copy (and its norms)
+    # per worker thread, which _chunk_length does not count.  Under the
+    # chunks' error state, as it was computed there.
+    ignored = "ignore" if watch else None
+    with np.errstate(over=ignored, invalid=ignored):
+        centred = centre(centres, origin)
     n = X.shape[0]
     labels = np.empty(n, dtype=np.intp)
     opponent = np.empty(n, dtype=np.intp)
@@ -433,19 +440,20 @@ def _assign_pseudo_classes(X, core_indices, metric="euclidean", *,
                 watch(start + first, start + last, sq)
         # Overflow, or NaN the caller vouched against, is refused after the
         # squared norms, before the products use them.
-        ignored = "ignore" if watch else None
         with np.errstate(over=ignored, invalid=ignored):
             if return_outside:
                 first, second, dist = nearest_two(rows, centres, metric,
                                                   origin=origin,
                                                   on_sq_norms=on_sq_norms,
-                                                  budget=share)
+                                                  budget=share,
+                                                  centred=centred)
                 labels[start:stop], opponent[start:stop] = first, second
                 outside[start:stop] = np.ldexp(dist, -exponent)
             else:
                 labels[start:stop] = argmin_exact(
                     rows, centres, metric, origin=origin,
-                    on_sq_norms=on_sq_norms, budget=share)[0]
+                    on_sq_norms=on_sq_norms, budget=share,
+                    centred=centred)[0]
 
     # Row chunks on worker threads, each product on one BLAS thread: this
     # scales better than one BLAS product at a time on all threads (the
@@ -710,6 +718,7 @@ def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None,
         return np.full(n, np.inf), np.full(n, -1, dtype=np.intp)
     excluded = np.broadcast_to(labels, (n,))
     origin = core_rows.mean(axis=0)
+    centred = centre(core_rows, origin)  # once, not per block
     distance = np.empty(n)
     opponent = np.empty(n, dtype=np.intp)
     step = _chunk_length(rows, n_cores, 8, 1)
@@ -729,6 +738,7 @@ def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None,
             excluded=np.ascontiguousarray(excluded[start:stop]),
             origin=origin,
             on_sq_norms=block_norms,
+            centred=centred,
         )
     if exponent:
         np.ldexp(distance, -exponent, out=distance)

@@ -2956,3 +2956,42 @@ def test_outside_distances_of_no_rows_are_empty_and_still_checked(metric):
         outside_distances(np.empty((0, 3)), 0, np.empty((0, 3)), metric)
     with pytest.raises(ValueError, match="no features"):
         outside_distances(np.empty((0, 0)), 0, np.empty((2, 0)), metric)
+
+
+@pytest.mark.parametrize("return_outside", [False, True])
+def test_assign_pseudo_classes_centres_the_cores_once(return_outside,
+                                                      monkeypatch):
+    """The cores minus their mean, and its squared norms (a K x d array),
+    were recomputed for every chunk of the nearest-core search, one such
+    copy per worker thread, which the chunk length does not count: they are
+    computed once per search now; labels, distances and opponents are the
+    same to the bit for 1, 2 and 4 threads."""
+    from sklearn_bilaf import _distances
+    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 8))
+    n_cores = 397  # no chunk of the search has as many rows
+    cores = rng.choice(4000, n_cores, replace=False)
+    results = []
+    for n_threads in (1, 2, 4):
+        centred = []
+        original = _distances.sq_norms
+
+        def recorded(A, original=original, centred=centred):
+            if A.shape[0] == n_cores:
+                centred.append(A.shape)
+            return original(A)
+
+        monkeypatch.setattr(_distances, "sq_norms", recorded)
+        monkeypatch.setattr(pseudo_classes_module, "blas_threads",
+                            lambda n_threads=n_threads: n_threads)
+        with config_context(working_memory=1):
+            result = assign_pseudo_classes(X, cores,
+                                           return_outside=return_outside)
+        monkeypatch.undo()
+        assert len(centred) == 1, (n_threads, len(centred))
+        results.append(result if return_outside else [result])
+    for result in results[1:]:
+        for got, want in zip(result, results[0], strict=True):
+            assert got.tobytes() == want.tobytes()
