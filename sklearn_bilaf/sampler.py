@@ -839,7 +839,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         self.class_budgets_ = class_budgets
         self.budget_ = budget
         self.n_cores_ = int(cores.size)
-        self.selected_embeddings_ = np.array(X[self.selected_indices_])
+        # Indexing gathers the rows into an array of their own (a plain
+        # ndarray for a memory map too): a copy of it held them twice.
+        self.selected_embeddings_ = pool[self.selected_indices_]
         self.core_selector_ = core_selector
         self.denoiser_ = denoiser
         self.boundary_selector_ = boundary_selector

@@ -5207,3 +5207,35 @@ def test_typicality_near_the_overflow_limit_has_no_overflow():
     np.testing.assert_array_equal(got.selected_indices_, expected.selected_indices_)
     np.testing.assert_allclose(got.typicality_,
                                np.ldexp(expected.typicality_, -shift), rtol=1e-12)
+
+
+def test_selected_embeddings_are_gathered_once(tmp_path):
+    """``selected_embeddings_`` copied the gathered rows again (a second
+    array of budget x n_features at the end of fit, 4.6 MiB here, which
+    made the fit's peak with many small pseudo-classes): the gathered rows
+    are kept.  They are a plain, writable ndarray of their own, for a
+    memory-mapped pool too, and the picks are the same."""
+    from sklearn import config_context
+
+    from sklearn_bilaf.denoise import NoDenoiser
+
+    X = np.random.RandomState(0).normal(size=(20000, 64)).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    def sampler(budget=19000):
+        return BiLAFSampler(budget, core_selector=RandomSelector(2000),
+                            denoiser=NoDenoiser(), random_state=0)
+
+    with config_context(working_memory=1):
+        sampler(2500).fit(X[:3000])  # compiled kernels, before tracing
+        fitted, peak = traced_peak(lambda: sampler().fit(mapped))
+    selected = fitted.selected_embeddings_
+    assert type(selected) is np.ndarray and selected.dtype == np.float32
+    assert selected.flags.writeable and selected.flags.c_contiguous
+    assert not np.shares_memory(selected, mapped)
+    np.testing.assert_array_equal(selected, X[fitted.selected_indices_])
+    _same(fitted, sampler().fit(X))
+    # The kept rows, the pool's labels and the stages' small arrays; a
+    # second copy of the rows took it past twice their size.
+    assert peak < 2 * selected.nbytes, peak / selected.nbytes
