@@ -2040,7 +2040,11 @@ class ActiveFTSelector(BaseCoreSelector):
         they are the samples nearest to the centres of k-means with that many
         clusters (k-means on the whole pool
         gives widely spread regions more than their share and compact ones
-        less; cheaper than ``"k-means"``, whose threads and copies it shares);
+        less; cheaper than ``"k-means"``, whose threads and copies it shares:
+        the normalised copy, and while ``KMeans`` runs a temporary of its size
+        for its tolerance, make the start's peak about twice the pool's size,
+        three times for a float32 pool whose float64 seeding copy fits
+        ``working_memory``, which does not bound the other two);
         ``"auto"``, ``"stratified"`` up to
         1e9 sample-centroid pairs (N x K) and a million rows, where it took
         at most about a quarter of the time of ActiveFT's iterations on the

@@ -1184,3 +1184,40 @@ def test_nearest_unused_says_which_values_it_takes_as_the_code_does():
     assert documented == pytest.approx(_largest_value(1), rel=0.01)
     assert "in a float32 X too" in text
     assert "the estimators refuse a float32 pool" in text
+
+
+def test_stratified_start_memory_is_described_as_measured():
+    """The default core stage's start (``init="auto"``, stratified k-means)
+    peaks at about twice the pool's size whatever ``working_memory`` says
+    (its normalised copy, and the temporary of that size KMeans takes for
+    its tolerance), three times for a float32 pool whose float64 seeding
+    copy fits: ActiveFTSelector's ``init`` said only that it shares the
+    copies of ``"k-means"``.  The figures the user guide gives are those
+    measured here."""
+    from sklearn import config_context
+
+    from sklearn_bilaf import core
+
+    from ._memory import traced_peak
+
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    found = re.search(r"(\d+) MiB for ([\d,]+) random rows of (\d+) float32 "
+                      r"values \((\d+) MiB\) at K = (\d+) and a setting of "
+                      r"(\d+) MiB, (\d+) MiB for them in float64", guide)
+    assert found, "the user guide's figures"
+    peak32, n, d, pool, k, setting, peak64 = (
+        int(g.replace(",", "")) for g in found.groups())
+    X = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
+    assert round(X.nbytes / 2**20) == pool
+    for rows, quoted in ((X, peak32), (X.astype(np.float64), peak64)):
+        inv_norms = core._inverse_row_norms(rows, core._work_dtype(rows))
+        with config_context(working_memory=setting):
+            core.stratified_kmeans_start(rows[:1000], 30, inv_norms[:1000], 0)
+            _, peak = traced_peak(lambda rows=rows, inv_norms=inv_norms:
+                                  core.stratified_kmeans_start(rows, k,
+                                                               inv_norms, 0))
+        assert abs(peak / 2**20 - quoted) <= 0.1 * quoted, (peak / 2**20, quoted)
+        assert 1.8 <= peak / rows.nbytes <= 2.2
+    text = " ".join(core.ActiveFTSelector.__doc__.split())
+    assert "twice the pool's size" in text and "three times for a float32" in text
