@@ -350,7 +350,9 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         on the number of jobs or threads.  A class with more than one
         worker's share of the work also shares its products' blocks among
         the workers.  Each worker holds one class's distances at a time,
-        within scikit-learn's ``working_memory``.
+        within scikit-learn's ``working_memory``, and that class's rows
+        (gathered, and a float64 copy shifted to its core), which the
+        setting does not bound (see the user guide's memory item).
     verbose : int, default=0
         Print progress per stage to stderr when positive.  The default core
         stage (``core_selector=None``) also reports its k-means start (the
@@ -663,7 +665,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Embeddings of the unlabeled pool (float32 stays float32; read-only
             and memory-mapped float32 or float64 arrays are not copied, beyond
-            row chunks bounded by scikit-learn's ``working_memory``, except by
+            row chunks bounded by scikit-learn's ``working_memory`` and the
+            rows of the pseudo-classes being worked on, except by
             the default core stage's stratified k-means start, which clusters a
             normalised copy of pools up to a million rows: pass
             ``core_selector=ActiveFTSelector(init="random")`` to avoid it).
