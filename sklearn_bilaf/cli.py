@@ -28,6 +28,7 @@ from .io import (
     OUTPUT_SUFFIXES,
     InputError,
     _check_ids_file,
+    _command_line_spelling,
     _folder_ending,
     _ids_name_problem,
     _is_stream,
@@ -1480,7 +1481,9 @@ def main(argv=None):
         line, 130 when interrupted (Ctrl-C).  Errors are printed as one line,
         ``bilaf: error: ...``.
     """
-    with _escaping_stdout():
+    # The readers' messages name the options (--id-column), not the keyword
+    # arguments (id_column=) Python callers give.
+    with _escaping_stdout(), _command_line_spelling():
         return _main(argv)
 
 

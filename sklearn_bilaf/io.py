@@ -14,6 +14,7 @@ replaced.
 """
 
 import contextlib
+import contextvars
 import csv
 import errno
 import io
@@ -89,6 +90,56 @@ _DEFAULT_NAME_MAX = 255
 
 class InputError(ValueError):
     """Bad input or output path; the message is meant for the user as is."""
+
+
+# The messages name the options as the caller gave them: the keyword
+# arguments from Python (id_column='id'), the command's options
+# (--id-column id) when the command reads the files, within
+# _command_line_spelling().
+_COMMAND_LINE = contextvars.ContextVar("sklearn_bilaf_command_line", default=False)
+_COMMAND_OPTIONS = {
+    "key": "--key",
+    "id_column": "--id-column",
+    "label_column": "--label-column",
+    "drop_last_column": "--drop-last-column",
+    "header": "--header",
+    # read_ids' column is the command's --id-column when --ids is given.
+    "column": "--id-column",
+}
+
+
+@contextlib.contextmanager
+def _command_line_spelling():
+    """Within it, messages name the command's options, not keyword arguments."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def _option(name, value=None, typed=None):
+    """The keyword argument ``name`` as the caller spelled it, with its value.
+
+    From Python ``name=repr(value)``, or without a value the bare ``name``
+    (as the docstrings name it; read_ids' ``column`` is "the column
+    argument").  On the command line the option, followed by ``typed``, the
+    value as the command shows it, else ``repr(value)``.
+    """
+    if not _COMMAND_LINE.get():
+        if value is None:
+            # "name the id column with column" would read as a misprint.
+            return "the column argument" if name == "column" else name
+        return f"{name}={value!r}"
+    option = _COMMAND_OPTIONS[name]
+    if value is None:
+        return option
+    return f"{option} {value!r}" if typed is None else f"{option} {typed}"
+
+
+def _ids_source(text):
+    """The ids file as the messages name it: the command says which option."""
+    return f"--ids {text}" if _COMMAND_LINE.get() else str(text)
 
 
 @dataclass
@@ -633,7 +684,7 @@ def _load_npz(path, key):
                     listed = ", ".join(keys) if keys else "none"
                     raise InputError(
                         f"{path} holds {len(keys)} arrays ({listed}); choose one "
-                        "with --key"
+                        f"with {_option('key')}"
                     )
                 key = keys[0]
             elif key not in keys:
@@ -693,7 +744,11 @@ def _detect_header(first, header):
 
 
 def _resolve_column(ref, names, has_header, option, source):
-    """Position of the column ``ref``: a header name, or a 0-based position."""
+    """Position of the column ``ref``: a header name, or a 0-based position.
+
+    ``option`` is the keyword argument that gave ``ref`` (``"id_column"``),
+    which the messages name as the caller spelled it (see :func:`_option`).
+    """
     if not isinstance(ref, str) and (
             not isinstance(ref, Integral)
             or isinstance(ref, bool | np.bool_ | np.timedelta64)):
@@ -701,13 +756,13 @@ def _resolve_column(ref, names, has_header, option, source):
         # and failed bare on a timedelta64, which numpy counts as Integral
         # (base._is_int's test: this module loads without scikit-learn).
         raise InputError(
-            f"{source}: {option} {ref!r} is neither a column name (str) nor a "
+            f"{source}: {_option(option, ref)} is neither a column name (str) nor a "
             "0-based column position (int)"
         )
     if has_header and ref in names:
         if names.count(ref) > 1:
             raise InputError(
-                f"{source}: several columns are named {ref!r}; give {option} "
+                f"{source}: several columns are named {ref!r}; give {_option(option)} "
                 "as a 0-based column position instead"
             )
         return names.index(ref)
@@ -716,21 +771,21 @@ def _resolve_column(ref, names, has_header, option, source):
     except ValueError:
         if not has_header:
             raise InputError(
-                f"{source}: {option} {ref!r}: the file has no header row, so name "
-                "columns by their 0-based position"
+                f"{source}: {_option(option, ref)}: the file has no header row, "
+                "so name columns by their 0-based position"
             ) from None
         shown = ", ".join(repr(n) for n in names[:8])
         more = f" and {len(names) - 8} more" if len(names) > 8 else ""
         raise InputError(
-            f"{source}: {option} {ref!r} is not a column; the columns are "
+            f"{source}: {_option(option, ref)} is not a column; the columns are "
             f"{shown}{more} (or give a 0-based position)"
         ) from None
     if not 0 <= position < len(names):
         positions = ("position 0" if len(names) == 1 else
                      f"positions 0 to {len(names) - 1}")
         raise InputError(
-            f"{source}: {option} {position} is out of range; the file has "
-            f"{counted(len(names), 'column')} ({positions})"
+            f"{source}: {_option(option, ref, str(position))} is out of "
+            f"range; the file has {counted(len(names), 'column')} ({positions})"
         )
     return position
 
@@ -846,10 +901,10 @@ def _special_columns(path, names, has_header, id_column, label_column,
     source = str(path)
     id_pos = label_pos = None
     if id_column is not None:
-        id_pos = _resolve_column(id_column, names, has_header, "--id-column", source)
+        id_pos = _resolve_column(id_column, names, has_header, "id_column", source)
     if label_column is not None:
         label_pos = _resolve_column(
-            label_column, names, has_header, "--label-column", source
+            label_column, names, has_header, "label_column", source
         )
     if drop_last_column:
         label_pos = len(names) - 1
@@ -892,23 +947,24 @@ def _label_like_columns(source, names, positions):
                 "is the one pandas gives a row index it reads back from a CSV "
                 "(pd.read_csv(path).to_csv(other) writes the old index so, "
                 "beside the new one); if it holds row numbers, pass "
-                f"--id-column {shlex.quote(name)} to leave it out, or save the "
-                "frame with df.to_csv(path, index=False) after dropping the "
-                "column (if it is a feature, rename the column to silence "
-                "this warning)"
+                f"{_option('id_column', name, shlex.quote(name))} to leave it "
+                "out, or save the frame with df.to_csv(path, index=False) "
+                "after dropping the column (if it is a feature, rename the "
+                "column to silence this warning)"
             )
             continue
         if key == "y" and "x" in lowered:
             continue  # x and y: coordinates, as in a 2-D embedding
         if key in _ID_LIKE_NAMES:
-            what, option = "ids", "--id-column"
+            what, option = "ids", "id_column"
         elif key in _LABEL_LIKE_NAMES:
-            what, option = "labels", "--label-column"
+            what, option = "labels", "label_column"
         else:
             continue
         messages.append(
             f"{source}: column {name!r} is used as a feature, but its name says "
-            f"it holds {what}; if it does, pass {option} {name} to leave it out "
+            f"it holds {what}; if it does, pass {_option(option, name, name)} to "
+            "leave it out "
             "(if it is a feature, rename the column to silence this warning)"
         )
     return messages
@@ -976,8 +1032,9 @@ def _parse_chunk(rows, lines, features, labels, source, hint="",
                     ) from None
                 raise InputError(
                     f"{source}: line {line}, column {name} holds {value[:40]!r}, "
-                    "not a number; name a non-numeric column with --id-column or "
-                    f"--label-column, or remove it{hint}"
+                    "not a number; name a non-numeric column with "
+                    f"{_option('id_column')} or {_option('label_column')}, or "
+                    f"remove it{hint}"
                 ) from None
     raise InputError(f"{source}: could not parse the numbers")  # pragma: no cover
 
@@ -1040,7 +1097,8 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                 more = ",..." if len(first) > 4 else ""
                 notes.append(
                     f"{path}: the first row ({shown}{more}) is taken as pandas' "
-                    "column names, not data; pass --header no if it is data"
+                    f"column names, not data; pass {_option('header', 'no', 'no')} "
+                    "if it is data"
                 )
             # A first row taken for a header although it holds decimals is
             # most likely data with a text id in front: its sample would be
@@ -1051,11 +1109,11 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
                         for v in first)
             )
             hint = (f"; if line {first_line} is data, not a header, pass "
-                    "--header no" if data_like_header else "")
+                    f"{_option('header', 'no', 'no')}" if data_like_header else "")
             if header == "no" and not any(map(_is_number, first)):
                 # Column names read as data: the error is on that line.
                 hint = (f"; if line {first_line} is a header, not data, leave "
-                        "out --header no")
+                        f"out {_option('header', 'no', 'no')}")
             all_features = features == list(range(n_columns))
             ids, id_lines, labels, chunks = [], [], [], []
             rows, lines = [], []
@@ -1137,8 +1195,9 @@ def _load_delimited(path, delimiter, *, id_column, label_column, drop_last_colum
         shown = ",".join(value.strip()[:12] for value in first[:3])
         warnings.warn(
             f"{source}: the first row ({shown},...) is taken as the header, but "
-            "it holds decimal numbers; if it is data, pass --header no (else "
-            "its sample is left out)", UserWarning, stacklevel=3,
+            "it holds decimal numbers; if it is data, pass "
+            f"{_option('header', 'no', 'no')} (else its sample is left out)",
+            UserWarning, stacklevel=3,
         )
     return Pool(
         X=X,
@@ -1239,7 +1298,7 @@ def _load_parquet(path, *, id_column, label_column, drop_last_column):
             notes.append(
                 f"{path}: column {names[p]!r} is the pandas index (as "
                 "DataFrame.to_parquet writes it); not used as a feature (name "
-                "it with --id-column to use it as the ids)"
+                f"it with {_option('id_column')} to use it as the ids)"
             )
     n_rows = table.num_rows
     if n_rows == 0:
@@ -1326,8 +1385,8 @@ def _parquet_feature_block(column, name, n_rows, source):
     import pyarrow.types as pat
 
     kind = column.type
-    hint = ("; name a non-numeric column with --id-column or --label-column, "
-            "or remove it")
+    hint = (f"; name a non-numeric column with {_option('id_column')} or "
+            f"{_option('label_column')}, or remove it")
     _check_no_nulls(column, f"column {name!r}", source)
     if pat.is_integer(kind) or pat.is_floating(kind) or pat.is_boolean(kind):
         return column.to_numpy().reshape(n_rows, 1)
@@ -1511,8 +1570,8 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
         # Both name the labels: the last column would have won, and the
         # named one would have joined the features.
         raise InputError(
-            f"{text}: give either label_column or drop_last_column, not both "
-            "(--label-column or --drop-last-column)"
+            f"{text}: give either {_option('label_column')} or "
+            f"{_option('drop_last_column')}, not both"
         )
 
     if suffix in _DELIMITERS:
@@ -1534,7 +1593,8 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
     if drop_last_column:
         if X.shape[1] < 2:
             raise InputError(
-                f"{source} has a single column; --drop-last-column would leave "
+                f"{source} has a single column; {_option('drop_last_column')} would "
+                "leave "
                 "no features"
             )
         labels = _label_array(np.asarray(X[:, -1]))
@@ -1573,21 +1633,24 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
     if suffix not in EMBEDDING_SUFFIXES:
         return None
     if key is not None and suffix != ".npz":
-        return f"--key only applies to .npz archives, not {suffix} files"
+        return f"{_option('key')} only applies to .npz archives, not {suffix} files"
     if suffix not in _TABLE_SUFFIXES:
         if label_column is not None:
             return (
-                "--label-column only applies to tables (.csv, .tsv, .parquet); "
-                f"for a {suffix} file with the label in its last column use "
-                "--drop-last-column"
+                f"{_option('label_column')} only applies to tables (.csv, .tsv, "
+                f".parquet); for a {suffix} file with the label in its last "
+                f"column use {_option('drop_last_column')}"
             )
         if id_column is not None:
             return (
-                "--id-column only applies to tables (.csv, .tsv, .parquet); give "
-                f"the ids of a {suffix} file with --ids"
+                f"{_option('id_column')} only applies to tables (.csv, .tsv, "
+                f".parquet); give the ids of a {suffix} file with "
+                + ("--ids" if _COMMAND_LINE.get() else
+                   "pool.ids = read_ids(path, n_rows)")
             )
     if header != "auto" and suffix not in _DELIMITERS:
-        return f"--header only applies to .csv and .tsv files, not {suffix}"
+        return (f"{_option('header')} only applies to .csv and .tsv files, not "
+                f"{suffix}")
     return None
 
 
@@ -1663,24 +1726,24 @@ def _check_ids_file(path):
         # Path drops a trailing '.' or separator: nonexist/. was told
         # "--ids nonexist: no such file", and ids.txt/. read ids.txt.
         raise InputError(
-            f"--ids {text}: ends with {ending}, so it names a folder, not a "
+            f"{_ids_source(text)}: ends with {ending}, so it names a folder, not a "
             "file; give the ids file (one id per line, or a .csv/.tsv table "
-            "with --id-column)"
+            f"with {_option('column')})"
         )
     # Told by the name as given (text): Path writes ./ids.txt as ids.txt.
     if suffix_of(text) in (".npy", ".npz", ".parquet", ".json"):
-        raise InputError(f"--ids {text}: {_IDS_COME_FROM_TEXT}")
+        raise InputError(f"{_ids_source(text)}: {_IDS_COME_FROM_TEXT}")
     problem = _ids_name_problem(text)
     if problem is not None:
-        raise InputError(f"--ids {problem}")
+        raise InputError(_ids_source(problem))
     problem = _input_name_problem(text, "ids")
     if problem is not None:
-        raise InputError(f"--ids {problem}")
+        raise InputError(_ids_source(problem))
     try:
         _check_exists(text)
     except InputError as exc:
         # Missing or a folder: say which argument it is.
-        raise InputError(f"--ids {exc}") from None
+        raise InputError(_ids_source(exc)) from None
 
 
 def read_ids(path, n_rows, *, column=None):
@@ -1718,7 +1781,7 @@ def read_ids(path, n_rows, *, column=None):
         handle = _open_text(source)
     except InputError as exc:
         # Missing, a folder, unreadable: say which argument it is.
-        raise InputError(f"--ids {exc}") from None
+        raise InputError(_ids_source(exc)) from None
     try:
         with handle:
             if suffix in _DELIMITERS:
@@ -1728,35 +1791,35 @@ def read_ids(path, n_rows, *, column=None):
                 names, previous = None, 0
                 for row in reader:
                     if ended:
-                        raise _unclosed_quote(f"--ids {source}", previous + 1)
+                        raise _unclosed_quote(f"{_ids_source(source)}", previous + 1)
                     if row:
                         names = row
                         break
                     previous = reader.line_num
                 if names is None:
-                    raise InputError(f"--ids {source} is empty")
+                    raise InputError(f"{_ids_source(source)} is empty")
                 names = [name.strip() for name in names]
                 if column is None:
                     if len(names) != 1:
                         raise InputError(
-                            f"--ids {source} has {len(names)} columns; name the "
-                            "id column with --id-column"
+                            f"{_ids_source(source)} has {len(names)} columns; name the "
+                            f"id column with {_option('column')}"
                         )
                     position = 0
                 else:
-                    position = _resolve_column(column, names, True, "--id-column",
-                                               f"--ids {source}")
+                    position = _resolve_column(column, names, True, "column",
+                                               f"{_ids_source(source)}")
                 ids, lines = [], []
                 previous = reader.line_num
                 for row in reader:
                     if ended:
-                        raise _unclosed_quote(f"--ids {source}", previous + 1)
+                        raise _unclosed_quote(f"{_ids_source(source)}", previous + 1)
                     previous = reader.line_num
                     if not row:
                         continue
                     if len(row) != len(names):
                         raise InputError(
-                            f"--ids {source}: line {reader.line_num} has "
+                            f"{_ids_source(source)}: line {reader.line_num} has "
                             f"{counted(len(row), 'field')} but the header has "
                             f"{len(names)}"
                         )
@@ -1765,8 +1828,10 @@ def read_ids(path, n_rows, *, column=None):
             else:
                 if column is not None:
                     raise InputError(
-                        "--id-column with --ids only applies to .csv/.tsv id "
-                        f"files; {source} is read as one id per line"
+                        (f"{_option('column')} with --ids" if _COMMAND_LINE.get()
+                         else _option("column"))
+                        + " only applies to .csv/.tsv id files; "
+                        f"{source} is read as one id per line"
                     )
                 # Not str.splitlines, which also breaks at form feeds,
                 # U+0085, U+2028 ...: characters a file name may hold.
@@ -1776,15 +1841,15 @@ def read_ids(path, n_rows, *, column=None):
                 lines = range(1, len(ids) + 1)
     except UnicodeDecodeError as exc:
         why = _binary_ids(path) or _not_utf8(path, exc)
-        raise InputError(f"--ids {source}: {why}") from None
+        raise InputError(f"{_ids_source(source)}: {why}") from None
     except csv.Error as exc:
         raise InputError(
-            f"--ids {source}: malformed table ({_one_line(exc)})"
+            f"{_ids_source(source)}: malformed table ({_one_line(exc)})"
         ) from None
     for value, line in zip(ids, lines, strict=True):
         if not value.strip():
             raise InputError(
-                f"--ids {source}: line {line} holds an empty id; every row of "
+                f"{_ids_source(source)}: line {line} holds an empty id; every row of "
                 "the embeddings needs its id, in row order: fill it in and "
                 "save the file again"
             )
@@ -1795,11 +1860,11 @@ def read_ids(path, n_rows, *, column=None):
             header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? remove "
                       "it, or save the ids as a .csv file with that header")
         raise InputError(
-            f"--ids {source} gives {counted(len(ids), 'id')} but the embeddings "
+            f"{_ids_source(source)} gives {counted(len(ids), 'id')} but the embeddings "
             f"have {counted(n_rows, 'row')}; it needs exactly one id per row, in "
             f"row order{header}"
         )
-    _check_unique_ids(ids, f"--ids {source}", lines=list(lines))
+    _check_unique_ids(ids, f"{_ids_source(source)}", lines=list(lines))
     return ids
 
 

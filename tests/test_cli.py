@@ -2279,7 +2279,7 @@ def test_input_name_too_long_for_the_file_system_is_told(
             proc = call_bilaf("select", "e.npy", "--ids", name, "-q", *output,
                               cwd=tmp_path)
             assert_one_line_error(proc, f"--ids {name}: the ids {told}")
-        with pytest.raises(InputError, match=f"--ids .*: the ids {told}"):
+        with pytest.raises(InputError, match=f"^{tmp_path}/.*: the ids {told}"):
             read_ids(tmp_path / name, 5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "s.json"]
 
@@ -2516,7 +2516,7 @@ def test_unreadable_ids_file_is_named_as_given(tmp_path, monkeypatch):
                           "denied)")
     given = f"{tmp_path}/./ids.txt"
     with pytest.raises(bilaf_io.InputError, match="^" + re.escape(
-            f"--ids {given}: cannot be read")):
+            f"{given}: cannot be read")):
         bilaf_io.read_ids(given, 20)
 
 
@@ -2622,8 +2622,8 @@ def test_ids_file_named_only_by_an_extension_is_told(tmp_path, name, id_column):
     assert_one_line_error(
         proc, f"--ids {name}: the name is only an extension (a name starting "
         f"with a dot has none); give the file a name such as ids{name}")
-    with pytest.raises(InputError, match=re.escape(
-            f"--ids {tmp_path / name}: the name is only an extension")):
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{tmp_path / name}: the name is only an extension")):
         read_ids(tmp_path / name, 20, column=id_column)
     # Any other name is an ids file as before: a dot file holds one id a line.
     (tmp_path / ".ids").write_text("".join(f"r{i}\n" for i in range(20)))
@@ -3962,8 +3962,10 @@ def test_ids_name_of_a_folder_is_told(tmp_path, name, ending):
                       cwd=tmp_path)
     assert_one_line_error(proc, message)
     assert proc.stdout == ""
-    with pytest.raises(InputError, match=re.escape(
-            message.replace(name, f"{tmp_path}/{name}"))):
+    # From Python, the keyword argument: there is no --ids.
+    with pytest.raises(InputError, match="^" + re.escape(
+            message.replace(f"--ids {name}", f"{tmp_path}/{name}")
+            .replace("--id-column", "the column argument"))):
         read_ids(f"{tmp_path}/{name}", 20)
 
 
@@ -3983,8 +3985,8 @@ def test_ids_file_is_named_as_given(tmp_path):
         proc = call_bilaf("select", "e.npy", "--ids", name, "-b", "2", "-q",
                           cwd=tmp_path)
         assert_one_line_error(proc, message)
-    with pytest.raises(InputError, match=re.escape(
-            f"--ids {tmp_path}/./nope.txt: no such file")):
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{tmp_path}/./nope.txt: no such file")):
         read_ids(f"{tmp_path}/./nope.txt", 2)
 
 
@@ -4072,10 +4074,10 @@ def test_text_table_column_errors(tmp_path):
 
     (tmp_path / "dup.csv").write_text("a,a,c\n1,2,3\n")
     with pytest.raises(InputError, match=r"several columns are named 'a'; give "
-                                         r"--label-column as a 0-based column"):
+                                         r"label_column as a 0-based column"):
         load_embeddings(tmp_path / "dup.csv", label_column="a")
     (tmp_path / "bare.csv").write_text("1,2,3\n4,5,6\n")
-    with pytest.raises(InputError, match=r"--label-column 'foo': the file has no "
+    with pytest.raises(InputError, match=r"label_column='foo': the file has no "
                                          r"header row, so name columns by"):
         load_embeddings(tmp_path / "bare.csv", label_column="foo")
     with pytest.raises(InputError, match=r"the id column and the label column "
@@ -4133,11 +4135,11 @@ def test_text_table_ending_inside_a_quoted_field_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"starts on line 3 has a quote"):
         load_embeddings(path, id_column="id")
     (tmp_path / "ids.csv").write_text('id\n"a"\n"b\n')
-    with pytest.raises(InputError, match=r"--ids .*ids.csv: the row that starts "
+    with pytest.raises(InputError, match=r"^/.*ids.csv: the row that starts "
                                          r"on line 3 has a quote"):
         read_ids(tmp_path / "ids.csv", 2)
     (tmp_path / "ids.csv").write_text('"id\na\nb\n')
-    with pytest.raises(InputError, match=r"--ids .*ids.csv: the row that starts "
+    with pytest.raises(InputError, match=r"^/.*ids.csv: the row that starts "
                                          r"on line 1 has a quote"):
         read_ids(tmp_path / "ids.csv", 2)
     (tmp_path / "ids.csv").write_text('id\n"a"\nb"\n')
@@ -4162,10 +4164,12 @@ def test_npy_arrays_without_rows_of_features_are_refused(tmp_path):
                                          r"feature$"):
         load_embeddings(tmp_path / "scalar.npy")
     np.save(tmp_path / "one.npy", np.zeros((5, 1)))
-    with pytest.raises(InputError, match="has a single column; --drop-last-column "
+    with pytest.raises(InputError, match="has a single column; drop_last_column "
                                          "would leave no features"):
         load_embeddings(tmp_path / "one.npy", drop_last_column=True)
-    with pytest.raises(InputError, match="--id-column only applies to tables"):
+    with pytest.raises(InputError, match=r"id_column only applies to tables "
+                                         r".*; give the ids of a \.npy file with "
+                                         r"pool\.ids = read_ids\(path, n_rows\)"):
         load_embeddings(tmp_path / "one.npy", id_column=0)
 
 
@@ -4176,8 +4180,9 @@ def test_ids_file_reading_rules(tmp_path):
     from sklearn_bilaf.io import InputError, read_ids
 
     (tmp_path / "two.csv").write_text("a,b\n1,2\n\n3,4\n")
-    with pytest.raises(InputError, match=r"--ids .*two.csv has 2 columns; name "
-                                         r"the id column with --id-column"):
+    with pytest.raises(InputError, match=r"^/.*two.csv has 2 columns; name "
+                                         r"the id column with the column "
+                                         r"argument"):
         read_ids(tmp_path / "two.csv", 2)
     assert read_ids(tmp_path / "two.csv", 2, column="b") == ["2", "4"]
     (tmp_path / "blank.csv").write_text("\n\n")
@@ -4185,7 +4190,7 @@ def test_ids_file_reading_rules(tmp_path):
         read_ids(tmp_path / "blank.csv", 2)
     (tmp_path / "ids.txt").write_text("x\ny\n\n\n")
     assert read_ids(tmp_path / "ids.txt", 2) == ["x", "y"]
-    with pytest.raises(InputError, match="--id-column with --ids only applies to "
+    with pytest.raises(InputError, match="^the column argument only applies to "
                                          ".csv/.tsv id files"):
         read_ids(tmp_path / "ids.txt", 2, column="a")
     (tmp_path / "hole.txt").write_text("x\n \ny\n")
@@ -4203,7 +4208,7 @@ def test_ids_file_reading_rules(tmp_path):
     (tmp_path / "one.csv").write_text("name\nx\ny\n")
     assert read_ids(tmp_path / "one.csv", 2) == ["x", "y"]
     (tmp_path / "long.csv").write_text('name\n"' + "x" * 200_000 + '"\n')
-    with pytest.raises(InputError, match=r"--ids .*long.csv: malformed table "
+    with pytest.raises(InputError, match=r"^/.*long.csv: malformed table "
                                          r"\(field larger than field limit"):
         read_ids(tmp_path / "long.csv", 1)
 
@@ -4720,7 +4725,7 @@ def test_io_messages_count_one_in_the_singular(tmp_path, case):
                        InputError, "ids.csv: line 3 has 1 field but the header "
                        "has 2"),
         "column": (lambda: load_embeddings(tmp_path / "one.csv", label_column=3),
-                   InputError, "one.csv: --label-column 3 is out of range; the "
+                   InputError, "one.csv: label_column=3 is out of range; the "
                    "file has 1 column (position 0)"),
         "3-D": (lambda: load_embeddings(tmp_path / "cube.npy"), InputError,
                 "to use each sample's 1 value (an image's pixels"),
@@ -5173,3 +5178,105 @@ def test_removal_rate_zero_and_n_jobs_reach_the_sampler(tmp_path, digits32,
                       "-q", "-o", "s.json", cwd=tmp_path)
     assert_ok(proc)
     assert fitted[-1]["n_jobs"] is None
+
+
+def test_io_messages_name_the_keyword_arguments_from_python(tmp_path):
+    """load_embeddings and read_ids, called from Python, named the command's
+    options (--id-column, --header no, --ids ...), which a Python caller
+    never typed.  They name the keyword arguments; reached from the command
+    line, its options, as before."""
+    from sklearn_bilaf.io import (
+        InputError,
+        _command_line_spelling,
+        format_option_problem,
+        load_embeddings,
+        read_ids,
+    )
+
+    np.savez(tmp_path / "two.npz", a=np.ones((3, 2)), b=np.ones((3, 2)))
+    np.save(tmp_path / "one.npy", np.ones((5, 1)))
+    (tmp_path / "e.csv").write_text("a,b,c\n1,2,3\n4,5,6\n")
+    (tmp_path / "bare.csv").write_text("1,2,3\n4,5,6\n")
+    (tmp_path / "text.csv").write_text("a,b\n1,x\n")
+    (tmp_path / "label.csv").write_text("label,a\n1,2\n0,3\n")
+    (tmp_path / "data.csv").write_text("x,0.5,0.25\ny,0.1,0.2\nz,0.3,0.4\n")
+    (tmp_path / "ids.txt").write_text("a\nb\n")
+    (tmp_path / "ids.csv").write_text("id,x\na,1\nb,2\n")
+    errors = [
+        (lambda: load_embeddings(tmp_path / "two.npz"),
+         "choose one with key", "choose one with --key"),
+        (lambda: load_embeddings(tmp_path / "e.csv", label_column="zz"),
+         "label_column='zz' is not a column", "--label-column 'zz' is not a column"),
+        (lambda: load_embeddings(tmp_path / "bare.csv", id_column=7),
+         "id_column=7 is out of range", "--id-column 7 is out of range"),
+        (lambda: load_embeddings(tmp_path / "bare.csv", id_column="a"),
+         "id_column='a': the file has no header", "--id-column 'a': the file"),
+        (lambda: load_embeddings(tmp_path / "text.csv"),
+         "with id_column or label_column, or remove it",
+         "with --id-column or --label-column, or remove it"),
+        (lambda: load_embeddings(tmp_path / "data.csv"),
+         "if line 1 is data, not a header, pass header='no'",
+         "if line 1 is data, not a header, pass --header no"),
+        (lambda: load_embeddings(tmp_path / "one.npy", drop_last_column=True),
+         "single column; drop_last_column would leave no features",
+         "single column; --drop-last-column would leave no features"),
+        (lambda: load_embeddings(tmp_path / "one.npy", key="a"),
+         "key only applies to .npz archives", "--key only applies to .npz"),
+        (lambda: load_embeddings(tmp_path / "one.npy", label_column="x"),
+         "label_column only applies to tables (.csv, .tsv, .parquet); for a .npy "
+         "file with the label in its last column use drop_last_column",
+         "--label-column only applies to tables (.csv, .tsv, .parquet); for a "
+         ".npy file with the label in its last column use --drop-last-column"),
+        (lambda: load_embeddings(tmp_path / "one.npy", header="no"),
+         "header only applies to .csv and .tsv", "--header only applies to .csv"),
+        (lambda: load_embeddings(tmp_path / "e.csv", label_column=0,
+                                 drop_last_column=True),
+         "give either label_column or drop_last_column, not both",
+         "give either --label-column or --drop-last-column, not both"),
+        (lambda: read_ids(tmp_path / "ids.txt", 3),
+         f"{tmp_path}/ids.txt gives 2 ids", f"--ids {tmp_path}/ids.txt gives 2"),
+        (lambda: read_ids(tmp_path / "ids.csv", 2),
+         "has 2 columns; name the id column with the column argument",
+         "has 2 columns; name the id column with --id-column"),
+        (lambda: read_ids(tmp_path / "ids.csv", 2, column="zz"),
+         f"{tmp_path}/ids.csv: column='zz' is not a column",
+         f"--ids {tmp_path}/ids.csv: --id-column 'zz' is not a column"),
+        (lambda: read_ids(tmp_path / "ids.txt", 2, column="id"),
+         "the column argument only applies to .csv/.tsv id files",
+         "--id-column with --ids only applies to .csv/.tsv id files"),
+        (lambda: read_ids(tmp_path / "ids.npy", 2),
+         f"{tmp_path}/ids.npy: ids must come from a text file",
+         f"--ids {tmp_path}/ids.npy: ids must come from a text file"),
+    ]
+    for call, python, command in errors:
+        with pytest.raises(InputError) as raised:
+            call()
+        message = str(raised.value)
+        assert python in message and "--" not in message, message
+        with _command_line_spelling(), pytest.raises(InputError) as raised:
+            call()
+        assert command in str(raised.value), str(raised.value)
+    assert format_option_problem("e.npy", id_column=0) == (
+        "id_column only applies to tables (.csv, .tsv, .parquet); give the ids "
+        "of a .npy file with pool.ids = read_ids(path, n_rows)")
+    with _command_line_spelling():
+        assert format_option_problem("e.npy", id_column=0).endswith(
+            "give the ids of a .npy file with --ids")
+    # Warnings and notes too.
+    for name, options, python, command in (
+            ("label.csv", {}, "pass label_column='label' to leave it out",
+             "pass --label-column label to leave it out"),
+            ("data.csv", {"id_column": "x"}, "if it is data, pass header='no'",
+             "if it is data, pass --header no")):
+        with pytest.warns(UserWarning, match=re.escape(python)) as caught:
+            load_embeddings(tmp_path / name, **options)
+        assert not any("--" in str(w.message) for w in caught)
+        with _command_line_spelling(), pytest.warns(
+                UserWarning, match=re.escape(command)):
+            load_embeddings(tmp_path / name, **options)
+    (tmp_path / "pandas.csv").write_text("0,1\n2,3\n4,5\n")
+    assert "pass header='no' if it is data" in " ".join(
+        load_embeddings(tmp_path / "pandas.csv").notes)
+    with _command_line_spelling():
+        assert "pass --header no if it is data" in " ".join(
+            load_embeddings(tmp_path / "pandas.csv").notes)
