@@ -142,6 +142,11 @@ def _ids_source(text):
     return f"--ids {text}" if _COMMAND_LINE.get() else str(text)
 
 
+def _output_source(text):
+    """The output file as the messages name it: the command says ``-o``."""
+    return f"-o {text}" if _COMMAND_LINE.get() else str(text)
+
+
 @dataclass
 class Pool:
     """Embeddings read from disk, with what came alongside them.
@@ -1886,7 +1891,8 @@ def output_name_problem(path):
     Returns
     -------
     problem : str or None
-        The message, starting with ``-o NAME:``; None for a usable name.
+        The message, starting with ``NAME:`` (``-o NAME:`` from the
+        command); None for a usable name.
 
     Examples
     --------
@@ -1894,11 +1900,12 @@ def output_name_problem(path):
     >>> output_name_problem("selected.json") is None
     True
     >>> output_name_problem("selected.txt")
-    "-o selected.txt: unknown output format '.txt'; use .json, .csv, .npy"
+    "selected.txt: unknown output format '.txt'; use .json, .csv, .npy"
     """
     text = os.fspath(path)
     if text == "":
-        return "-o '': the output file name is empty; give one such as selected.json"
+        return (f"{_output_source(repr(''))}: the output file name is empty; give "
+                "one such as selected.json")
     problem = _output_folder_problem(text)
     if problem is not None:
         return problem
@@ -1908,7 +1915,7 @@ def output_name_problem(path):
     suffix = suffix_of(text)
     if suffix not in OUTPUT_SUFFIXES:
         # The name as typed: Path would write ./x.txt as x.txt.
-        return (f"-o {text}: unknown output format "
+        return (f"{_output_source(text)}: unknown output format "
                 f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"
                 f"{_compress_through_a_pipe(text, suffix)}")
     return None
@@ -1924,7 +1931,7 @@ def _output_folder_problem(text):
     ending = _folder_ending(text)
     if ending is None:
         return None
-    return (f"-o {text}: ends with {ending}, so it names a folder; give a "
+    return (f"{_output_source(text)}: ends with {ending}, so it names a folder; give a "
             f"file name, e.g. {_in_folder(text, 'selected.json')}")
 
 
@@ -1971,9 +1978,9 @@ def _compress_through_a_pipe(text, suffix):
 
 
 def _only_an_extension_message(path, name):
-    return "-o " + _only_an_extension_problem(
+    return _output_source(_only_an_extension_problem(
         path, name, OUTPUT_SUFFIXES, "output format",
-        "give a file name such as", "picks")
+        "give a file name such as", "picks"))
 
 
 def check_output_path(path, inputs=()):
@@ -2018,8 +2025,8 @@ def check_output_path(path, inputs=()):
 def _name_too_long(path, limit=None):
     size = "" if limit is None else f" ({limit} bytes at most)"
     # The name as given: Path writes ./x.json as x.json.
-    return (f"-o {os.fspath(path)}: the output file name is too long for the file "
-            f"system{size}; choose a shorter one")
+    return (f"{_output_source(os.fspath(path))}: the output file name is too "
+            f"long for the file system{size}; choose a shorter one")
 
 
 def _check_output_path(path, inputs):
@@ -2030,14 +2037,14 @@ def _check_output_path(path, inputs):
         # Written in place (see atomic_write): no file is created beside it.
         if not os.access(path, os.W_OK):
             raise InputError(
-                f"-o {text}: is a pipe or a device that this process may not "
-                "write to"
+                f"{_output_source(text)}: is a pipe or a device that this "
+                "process may not write to"
             )
         _check_not_an_input(path, inputs, text)
         return path
     if text and path.is_dir():
         raise InputError(
-            f"-o {text}: is a folder; give a file name, e.g. "
+            f"{_output_source(text)}: is a folder; give a file name, e.g. "
             f"{_in_folder(text, 'selected.json')}"
         )
     problem = output_name_problem(text)
@@ -2046,29 +2053,16 @@ def _check_output_path(path, inputs):
     target = _link_target(path)
     if target.is_symlink():
         raise InputError(
-            f"-o {text}: is a symbolic link that leads back to itself; point it "
-            "at a file, or remove it"
+            f"{_output_source(text)}: is a symbolic link that leads back to "
+            "itself; point it at a file, or remove it"
         )
     folder = target.parent
     # A link's folder is the link's, which was not typed: told as Path has it.
     typed = _folder_as_given(text) if target == path else None
     shown = typed if typed is not None and Path(typed) == folder else str(folder)
-    if not folder.is_dir():
-        link = f"is a link to {str(target)!r}, but " if target != path else ""
-        # The nearest existing ancestor: a file there is the real mistake.
-        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-        if existing is not None and not existing.is_dir():
-            raise InputError(
-                f"-o {text}: {link}{_ancestor_as_given(typed, existing)!r} is "
-                "a file, not a folder"
-            )
-        fix = "create it or change the link" if link else "create it first"
-        tilde = _tilde_hint(text) if not link else ""
-        if tilde:
-            fix = tilde.strip(" ()")  # creating a folder named '~' is no fix
-        raise InputError(
-            f"-o {text}: {link}the folder {shown!r} does not exist; {fix}"
-        )
+    problem = _missing_folder_problem(text, path, target)
+    if problem is not None:
+        raise InputError(problem)
     # The probe below shortens the name it borrows, so it would not find
     # this out; the write would, after the selection.  Only a limit the
     # system reports: the assumed one counts bytes, where NTFS (no
@@ -2087,8 +2081,8 @@ def _check_output_path(path, inputs):
         # ends them, and the name stays as typed.
         ends = "-- " if named.startswith("-") else ""
         raise InputError(
-            f"-o {text}: the file exists and is read-only; make it writable "
-            f"(chmod u+w {ends}{shlex.quote(named)}) or choose another name"
+            f"{_output_source(text)}: the file exists and is read-only; make "
+            f"it writable (chmod u+w {ends}{shlex.quote(named)}) or choose another name"
         )
     _check_not_an_input(path, inputs, text)
     # Whether a file can be created there, tried for real: permission bits
@@ -2097,13 +2091,38 @@ def _check_output_path(path, inputs):
         temporary, fd = _create_beside(target, "probe")
     except OSError as exc:
         raise InputError(
-            f"-o {text}: cannot create a file in the folder {shown!r} "
+            f"{_output_source(text)}: cannot create a file in the folder {shown!r} "
             f"({exc.strerror or _one_line(exc)})"
         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(temporary)
     return path
+
+
+def _missing_folder_problem(text, path, target):
+    """The message when the folder that the output ``target`` (``path``, or
+    the file its link leads to) goes in does not exist, else None.
+
+    ``text`` is the output name as given, which the message names.
+    """
+    folder = target.parent
+    if folder.is_dir():
+        return None
+    # A link's folder is the link's, which was not typed: told as Path has it.
+    typed = _folder_as_given(text) if target == path else None
+    shown = typed if typed is not None and Path(typed) == folder else str(folder)
+    link = f"is a link to {str(target)!r}, but " if target != path else ""
+    # The nearest existing ancestor: a file there is the real mistake.
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return (f"{_output_source(text)}: {link}"
+                f"{_ancestor_as_given(typed, existing)!r} is a file, not a folder")
+    fix = "create it or change the link" if link else "create it first"
+    tilde = _tilde_hint(text) if not link else ""
+    if tilde:
+        fix = tilde.strip(" ()")  # creating a folder named '~' is no fix
+    return f"{_output_source(text)}: {link}the folder {shown!r} does not exist; {fix}"
 
 
 def _folder_as_given(text):
@@ -2151,7 +2170,8 @@ def _check_not_an_input(path, inputs, text):
         if other is not None and path.exists() and os.path.exists(other):
             if os.path.samefile(path, other):
                 raise InputError(
-                    f"-o {text} is also an input file; choose another output name"
+                    f"{_output_source(text)} is also an input file; choose another "
+                    "output name"
                 )
 
 
@@ -2546,6 +2566,16 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     output_format : {"json", "csv", "npy"} or None, default=None
         The format, whatever the extension (for ``/dev/null`` or a pipe,
         say); None takes it from the extension.
+
+    Raises
+    ------
+    InputError
+        When ``path`` names a folder, has no output format, or is in a
+        folder that does not exist; the message names ``path`` as given and
+        says what to change.
+    ValueError
+        When the selection is not as described above (see
+        :func:`format_selection`).
     """
     # The name as given, for the messages (Path writes ./o.xml as o.xml).
     text = os.fspath(path)
@@ -2570,9 +2600,16 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         raise InputError(_only_an_extension_message(text, bare))
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(
-            f"-o {text}: unknown output format {suffix or '(no extension)'!r}; use "
-            f"{', '.join(OUTPUT_SUFFIXES)}"
+            f"{_output_source(text)}: unknown output format "
+            f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"
         )
+    if not _COMMAND_LINE.get() and not _is_stream(path):
+        # atomic_write's FileNotFoundError said neither which folder is
+        # missing nor what to do.  (The command checked before the work,
+        # and tells a folder removed since as a write that failed.)
+        problem = _missing_folder_problem(text, path, _link_target(path))
+        if problem is not None:
+            raise InputError(problem)
     content = format_selection(suffix, indices, roles=roles,
                                pseudo_classes=pseudo_classes, ids=ids)
     # The name as typed, which the OSError of a failed write gives.

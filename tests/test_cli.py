@@ -2329,8 +2329,8 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{tmp_path / '.NPZ'}: {message}{tmp_path / 'embeddings.NPZ'}")):
         load_embeddings(tmp_path / ".NPZ")
-    with pytest.raises(InputError, match=re.escape(
-            f"-o {tmp_path / '.json'}: the name is only an extension (a name "
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{tmp_path / '.json'}: the name is only an extension (a name "
             "starting with a dot has none); give a file name such as "
             f"{tmp_path / 'picks.json'}")):
         write_selection(tmp_path / ".json", [1], roles=["core"], pseudo_classes=[0])
@@ -2345,8 +2345,8 @@ def test_name_that_is_only_an_extension_is_told(tmp_path):
             f"{tmp_path / '.TXT'}: {unknown}"
             f"{tmp_path / 'embeddings.npy'}")):
         load_embeddings(tmp_path / ".TXT")
-    with pytest.raises(InputError, match=re.escape(
-            f"-o {tmp_path / '.txt'}: the name has no extension (a name "
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{tmp_path / '.txt'}: the name has no extension (a name "
             "starting with a dot and with no other has none), so it names no "
             "output format (.json, .csv, .npy); give a file name such as "
             f"{tmp_path / 'picks.json'}")):
@@ -2559,7 +2559,7 @@ def test_example_name_for_a_name_that_is_only_an_extension_is_as_given(
     assert output_name_problem(given + ".json").endswith(
         f"such as {given}picks.json")
     with pytest.raises(InputError, match="^" + re.escape(
-            f"-o {given}.json: the name is only an extension (a name starting "
+            f"{given}.json: the name is only an extension (a name starting "
             f"with a dot has none); give a file name such as "
             f"{given}picks.json")):
         write_selection(given + ".json", [0], roles=["core"],
@@ -2801,8 +2801,8 @@ def test_output_file_is_named_as_given(tmp_path, monkeypatch):
         proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", name,
                           cwd=tmp_path)
         assert_one_line_error(proc, message)
-    with pytest.raises(InputError, match=re.escape(
-            f"-o {tmp_path}/./nd/s.json: the folder")):
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{tmp_path}/./nd/s.json: the folder")):
         check_output_path(f"{tmp_path}/./nd/s.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "loop.json"]
 
@@ -2840,23 +2840,25 @@ def test_output_folder_is_named_as_given(tmp_path, monkeypatch):
     for name, message in cases:
         with pytest.raises(InputError) as info:
             check_output_path(name)
-        assert str(info.value).startswith(f"-o {name}: {message}"), info.value
+        assert str(info.value).startswith(f"{name}: {message}"), info.value
     proc = call_bilaf("select", "e.npy", "-b", "2", "-q", "-o", "./nd/s.json",
                       cwd=tmp_path)
     assert_one_line_error(proc, "-o ./nd/s.json: the folder './nd' does not "
                           "exist; create it first")
-    # write_selection does not check first: the OSError names the file.
-    with pytest.raises(FileNotFoundError) as info:
-        write_selection("a/./nd/s.json", [0], roles=["core"], pseudo_classes=[0])
-    assert info.value.filename == "a/./nd/s.json"
+    # write_selection checks it too (a bare FileNotFoundError said neither
+    # which folder was missing nor what to do), and names the file as given.
+    for name, message in cases:
+        with pytest.raises(InputError) as info:
+            write_selection(name, [0], roles=["core"], pseudo_classes=[0])
+        assert str(info.value).startswith(f"{name}: {message}"), info.value
 
     def refused(path, kind):
         raise PermissionError(13, os.strerror(13))
 
     (tmp_path / "ro").mkdir()
     monkeypatch.setattr(bilaf_io, "_create_beside", refused)
-    with pytest.raises(InputError, match=re.escape(
-            "-o ./ro/s.json: cannot create a file in the folder './ro' (")):
+    with pytest.raises(InputError, match="^" + re.escape(
+            "./ro/s.json: cannot create a file in the folder './ro' (")):
         check_output_path("./ro/s.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ro"]
 
@@ -2877,13 +2879,16 @@ def _pretend_read_only(monkeypatch, paths):
 
 
 def _assert_read_only_hint(name, hint):
-    from sklearn_bilaf.io import InputError, check_output_path
+    from sklearn_bilaf.io import InputError, _command_line_spelling, check_output_path
 
+    message = (f"{name}: the file exists and is read-only; make it writable "
+               f"({hint}) or choose another name")
     with pytest.raises(InputError) as info:
         check_output_path(name)
-    assert str(info.value).startswith(
-        f"-o {name}: the file exists and is read-only; make it writable "
-        f"({hint}) or choose another name"), info.value
+    assert str(info.value).startswith(message), info.value
+    with _command_line_spelling(), pytest.raises(InputError) as info:
+        check_output_path(name)
+    assert str(info.value).startswith(f"-o {message}"), info.value
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
@@ -4242,17 +4247,17 @@ def test_unknown_output_formats_are_refused():
                                          r".json, .csv, .npy"):
         format_selection(".xml", np.array([1]), roles=["core"],
                          pseudo_classes=np.array([0]))
-    with pytest.raises(InputError, match=r"-o o.xml: unknown output format"):
+    with pytest.raises(InputError, match=r"^o.xml: unknown output format"):
         write_selection("o.xml", np.array([1]), roles=["core"],
                         pseudo_classes=np.array([0]))
-    with pytest.raises(InputError, match=r"-o sel.xml: unknown output format "
+    with pytest.raises(InputError, match=r"^sel.xml: unknown output format "
                                          r"'.xml'; use .json, .csv, .npy"):
         check_output_path("sel.xml")
     # The name as given ("./o.xml"), not as Path writes it ("o.xml").
-    with pytest.raises(InputError, match=r"-o \./o\.xml: unknown output format"):
+    with pytest.raises(InputError, match=r"^\./o\.xml: unknown output format"):
         write_selection("./o.xml", np.array([1]), roles=["core"],
                         pseudo_classes=np.array([0]))
-    with pytest.raises(InputError, match=r"-o \./sel\.xml: unknown output format"):
+    with pytest.raises(InputError, match=r"^\./sel\.xml: unknown output format"):
         check_output_path("./sel.xml")
 
 
@@ -4276,8 +4281,8 @@ def test_write_selection_name_of_a_folder_is_told(tmp_path, name, ending,
     # The example keeps the folder as given ('./o/' for './o/.').
     example = (given.removesuffix(".") if given.endswith("/.") else
                given if given.endswith("/") else given + "/") + "selected.json"
-    with pytest.raises(InputError, match=re.escape(
-            f"-o {given}: ends with {ending}, so it names a folder; give a "
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{given}: ends with {ending}, so it names a folder; give a "
             f"file name, e.g. {example}")):
         write_selection(given, [1], roles=["core"], pseudo_classes=[0],
                         output_format=output_format)
@@ -5280,3 +5285,32 @@ def test_io_messages_name_the_keyword_arguments_from_python(tmp_path):
     with _command_line_spelling():
         assert "pass --header no if it is data" in " ".join(
             load_embeddings(tmp_path / "pandas.csv").notes)
+
+
+def test_write_selection_messages_name_the_file_not_an_option(tmp_path):
+    """write_selection's errors started with '-o NAME' from Python, and a
+    file in a folder that does not exist raised a bare FileNotFoundError
+    (the command checks the folder first, and says what to do).  From
+    Python they name the file, and the missing folder is told as the
+    command tells it; nothing is written."""
+    from sklearn_bilaf.io import InputError, _command_line_spelling, write_selection
+
+    selection = dict(roles=["core"], pseudo_classes=[0])
+    for name, message in (
+            (f"{tmp_path}/nd/s.json",
+             f"{tmp_path}/nd/s.json: the folder '{tmp_path}/nd' does not exist; "
+             "create it first"),
+            (f"{tmp_path}/s.xml", f"{tmp_path}/s.xml: unknown output format"),
+            (f"{tmp_path}/o/.", f"{tmp_path}/o/.: ends with '.', so it names a "
+             "folder")):
+        with pytest.raises(InputError) as info:
+            write_selection(name, [0], **selection)
+        assert str(info.value).startswith(message), info.value
+        if "/nd/" in name:
+            continue  # the command checks the folder itself, before the work
+        with _command_line_spelling(), pytest.raises(InputError) as info:
+            write_selection(name, [0], **selection)
+        assert str(info.value).startswith(f"-o {message}"), info.value
+    assert list(tmp_path.iterdir()) == []
+    write_selection(tmp_path / "s.json", [0], **selection)
+    assert json.loads((tmp_path / "s.json").read_text()) == [0]
