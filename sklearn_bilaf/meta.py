@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._text import counted, quoted_value
+from ._text import counted, quoted_value, rows_named
 from .base import _is_int, fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
@@ -295,6 +295,38 @@ def _float_labels(y):
     return kind == "f"
 
 
+def _check_no_unlabeled_rows(y, owner):
+    """Refuse NaN (or None, in text labels) in ``y``, a common way to mark
+    the rows not labeled yet, saying what to do: the selection may take any
+    row, so each needs its label (scikit-learn said only "Input y contains
+    NaN.", and sorting None with the labels failed with a TypeError)."""
+    values = np.asarray(y)
+    if values.ndim != 1:
+        return  # check_classification_targets tells
+    if values.dtype.kind == "f":
+        found = {"NaN": np.flatnonzero(np.isnan(values))}
+    elif values.dtype.kind == "O":
+        found = {
+            "NaN": np.flatnonzero([isinstance(v, float | np.floating) and v != v
+                                   for v in values]),
+            "None": np.flatnonzero([v is None for v in values]),
+        }
+    else:
+        return
+    found = [f"{what} in {counted(rows.size, 'row')} ({rows_named(rows)})"
+             for what, rows in found.items() if rows.size]
+    if found:
+        raise ValueError(
+            f"y contains {' and '.join(found)}: {owner} needs the label of "
+            "every row of X, as the sampler may select any of them (it "
+            "simulates labeling the rows it selects, to evaluate or tune the "
+            "selection on labeled data). Pass only the labeled rows "
+            "(X[labeled], y[labeled]); to choose which unlabeled rows to "
+            "label, fit the sampler alone on X (sampler.fit(X)."
+            "selected_indices_)."
+        )
+
+
 class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Train a classifier on a labeling budget chosen by a sampler.
 
@@ -409,7 +441,9 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             pipeline and an estimator that embed it.
         y : array-like of shape (n_samples,)
             Labels.  Only the labels of the selected rows are used, and only
-            to train the estimator; the sampler never sees them.
+            to train the estimator; the sampler never sees them.  Any row may
+            be selected, so each needs its label: NaN or None (for rows not
+            labeled yet) is refused; pass only the labeled rows.
         **fit_params : dict
             Passed to the estimator's ``fit``; arrays with one entry per
             sample (e.g. ``sample_weight``) are restricted to the selected
@@ -434,6 +468,7 @@ class LabelBudgetClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 y = np.asarray(y)
             _record_features(self, X)
             check_consistent_length(X, y)
+            _check_no_unlabeled_rows(y, type(self).__name__)
             if _float_labels(y):
                 assert_all_finite(y, input_name="y")
             check_classification_targets(y)

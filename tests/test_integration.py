@@ -618,6 +618,34 @@ def test_label_budget_classifier_errors(small_digits):
         fitted.predict(X[:, :10])
 
 
+def test_label_budget_classifier_says_what_to_do_with_unlabeled_rows(small_digits):
+    """y with NaN (or None) for the unlabeled rows, a common way to mark
+    them, was told only scikit-learn's "Input y contains NaN." (or a
+    TypeError from sorting None with the labels): the message names the
+    rows and says that every row needs its label, as the sampler may select
+    any, and what to do instead."""
+    pd = pytest.importorskip("pandas")
+    X, y = small_digits
+    y = y.astype(float)
+    y[[3, 7]] = np.nan
+    for labels in (y, pd.Series(y), list(y)):
+        with pytest.raises(ValueError, match=(
+                r"^y contains NaN in 2 rows \(rows \[3, 7\]\): LabelBudgetClassifier "
+                r"needs the label of every row .*fit the sampler alone")):
+            LabelBudgetClassifier(_sampler(), _lr()).fit(X, labels)
+    text = np.array([str(int(v)) if v == v else None for v in y], dtype=object)
+    with pytest.raises(ValueError, match=r"^y contains None in 2 rows \(rows "
+                                         r"\[3, 7\]\): LabelBudgetClassifier"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, text)
+    text[[3, 7]] = np.nan
+    with pytest.raises(ValueError, match=r"^y contains NaN in 2 rows"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, pd.Series(text))
+    # Infinity is no way to mark a row unlabeled: scikit-learn's message.
+    y[[3, 7]] = np.inf
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        LabelBudgetClassifier(_sampler(), _lr()).fit(X, y)
+
+
 # -- 3. BiLAFSampler.score -----------------------------------------------------
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_score_is_minus_the_mean_distance_to_the_selection(small_digits, metric):

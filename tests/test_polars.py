@@ -220,9 +220,13 @@ def test_label_budget_classifier_refuses_missing_polars_labels():
 
     X, y = make_blobs(60, n_features=3, centers=2, random_state=0)
     labels = pl.Series("y", y.astype(float)).scatter(4, float("nan"))
-    with pytest.raises(ValueError, match="Input y contains NaN"):
+    with pytest.raises(ValueError, match=r"^y contains NaN in 1 row \(row 4\): "):
         LabelBudgetClassifier(BiLAFSampler(10), LogisticRegression()).fit(
             _frame(X), labels)
+    # A null, polars' missing value, is told as NaN or None.
+    with pytest.raises(ValueError, match=r"^y contains (NaN|None) in 1 row "):
+        LabelBudgetClassifier(BiLAFSampler(10), LogisticRegression()).fit(
+            _frame(X), pl.Series("y", y.astype(str)).scatter(4, None))
 
 
 @pytest.mark.parametrize("dtype", ["UInt8", "Int64", "Float16"])
