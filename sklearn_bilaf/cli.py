@@ -129,7 +129,7 @@ def _count_or_fraction(text, *, allow_auto=False):
         auto = "'auto', 'paper', " if allow_auto else ""
         raise argparse.ArgumentTypeError(
             f"{text!r} is not {auto}a count (e.g. 50) or a fraction of the pool "
-            "(e.g. 0.01 or 1%)"
+            f"(e.g. 0.01 or 1%){_comma_hint(number, percent)}"
         ) from None
     if percent:
         # The fraction the text reads as, rounded once: "0.7%" is 0.007, as
@@ -145,6 +145,27 @@ def _count_or_fraction(text, *, allow_auto=False):
             "percent of the pool; give a count as a whole number"
         )
     return _Fraction(value, text.strip())
+
+
+def _comma_hint(number, percent):
+    """How to write a budget typed with a comma: '0,01' (a decimal comma,
+    as many locales write it) or '1,000' (a thousands separator), which
+    float() refuses; else ""."""
+    hints = []
+    pointed = number.replace(",", ".")
+    if number.count(",") == 1:
+        try:
+            float(pointed)
+        except ValueError:
+            pass
+        else:
+            shown = pointed + ("%" if percent else "")
+            hints.append("a fraction with a decimal point, not a comma "
+                         f"({shown!r})")
+    if not percent and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number):
+        hints.append("a count without a thousands separator "
+                     f"({number.replace(',', '')!r})")
+    return "; write " + ", and ".join(hints) if hints else ""
 
 
 class _Fraction(float):

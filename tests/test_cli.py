@@ -2144,6 +2144,36 @@ def test_counts_with_digit_separators_are_counts():
     assert _budget("0.01") == 0.01 and _budget("1%") == 0.01
 
 
+def test_a_budget_written_with_a_comma_is_told_to_use_a_point():
+    """'-b 0,01' (a decimal comma) was told only that it "is not a count or
+    a fraction"; '-b 1,000' (a thousands separator) too.  The message says
+    how to write it."""
+    import argparse
+
+    from sklearn_bilaf.cli import _budget, _n_cores
+
+    for parse, text, hint in (
+            (_budget, "0,01", "; write a fraction with a decimal point, not a "
+                              "comma ('0.01')"),
+            (_budget, "1,5%", "; write a fraction with a decimal point, not a "
+                              "comma ('1.5%')"),
+            (_n_cores, "0,5", "; write a fraction with a decimal point, not a "
+                              "comma ('0.5')"),
+            (_budget, "1,000", "; write a fraction with a decimal point, not a "
+                               "comma ('1.000'), and a count without a "
+                               "thousands separator ('1000')"),
+            (_budget, "2,000,000", "; write a count without a thousands "
+                                   "separator ('2000000')")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse(text)
+        assert str(info.value).startswith(f"{text!r} is not "), info.value
+        assert str(info.value).endswith(hint), info.value
+    # Nothing to say about a comma that is neither.
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        _budget("a,b")
+    assert str(info.value).endswith("(e.g. 0.01 or 1%)"), info.value
+
+
 def test_negative_looking_values_keep_their_option():
     from sklearn_bilaf.cli import _attach_negative_values
 
