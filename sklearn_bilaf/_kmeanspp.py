@@ -50,14 +50,17 @@ class _CentredRows:
     """The rows KMeans.fit seeds from (``X - X.mean(axis=0)``, in X's dtype),
     kept in the form the squared distances are computed from."""
 
-    def __init__(self, X, mean, map_chunks=map):
+    def __init__(self, X, mean, map_chunks=map, overwrite_x=False):
         self.X, self.mean = X, mean
         self.map_chunks = map_chunks
         n, d = X.shape
         self.float32 = X.dtype == np.float32
         self.upcast = None
         if not self.float32:
-            self.rows = X - mean
+            # In place (the same values as X - mean, as KMeans centres its
+            # rows in place): the copy held a second pool.
+            self.rows = (np.subtract(X, mean, out=X) if overwrite_x
+                         else X - mean)
             self.sq = row_norms(self.rows, squared=True)
             return
         # float32: float64 copies of the centred rows and their squared norms.
@@ -116,7 +119,8 @@ class _CentredRows:
         return out
 
 
-def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=None):
+def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=None,
+                          overwrite_x=False):
     """Rows that ``KMeans(n_clusters, init="k-means++", n_init=1).fit(X)``
     starts from.
 
@@ -129,7 +133,7 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
-        C-contiguous rows (never modified).
+        C-contiguous rows, not modified unless ``overwrite_x``.
     n_clusters : int
         Number of seeds.
     random_state : numpy.random.RandomState
@@ -141,6 +145,11 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
     progress : callable or None, default=None
         Called with the number of seeds chosen so far, about ten times in
         all (the seeding of a large pool takes minutes).
+    overwrite_x : bool, default=False
+        Whether float64 rows may be centred in place rather than in a copy
+        (float32 rows are never modified): X then holds ``X - X.mean(axis=0)``
+        on return, which the caller must restore (adding the mean back does
+        not give the same bits) before clustering it.
 
     Returns
     -------
@@ -149,7 +158,7 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
         the iterations of ``KMeans(init="k-means++", n_init=1)``.
     """
     if n_threads <= 1 or X.dtype != np.float32:
-        return _seeds(X, n_clusters, random_state, map, progress)
+        return _seeds(X, n_clusters, random_state, map, progress, overwrite_x)
     from concurrent.futures import ThreadPoolExecutor
 
     from ._threads import callers_config, one_blas_thread_in_task
@@ -171,9 +180,10 @@ def kmeans_plusplus_seeds(X, n_clusters, random_state, n_threads=1, progress=Non
         return _seeds(X, n_clusters, random_state, in_groups, progress)
 
 
-def _seeds(X, n_clusters, random_state, map_chunks, progress=None):
+def _seeds(X, n_clusters, random_state, map_chunks, progress=None,
+           overwrite_x=False):
     n = X.shape[0]
-    rows = _CentredRows(X, X.mean(axis=0), map_chunks)
+    rows = _CentredRows(X, X.mean(axis=0), map_chunks, overwrite_x)
     weights = np.ones(n, dtype=X.dtype)
     n_local_trials = 2 + int(np.log(n_clusters))
     seeds = np.full(n_clusters, -1, dtype=int)

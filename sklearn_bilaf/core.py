@@ -18,6 +18,7 @@ import math
 import sys
 import time
 import warnings
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -1191,7 +1192,13 @@ def spherical_kmeans_start(X, n_centres, inv_norms, seed, log=None):
 
         seeds = kmeans_plusplus_seeds(unit, n_centres, check_random_state(seed),
                                       n_threads=n_threads,
-                                      progress=None if log is None else seeded)
+                                      progress=None if log is None else seeded,
+                                      overwrite_x=True)
+        if unit.dtype != np.float32:
+            # The seeding centred the float64 copy in place, where a centred
+            # copy held a second pool: KMeans must start from the rows it
+            # would have had, so they are normalised again.
+            _unit_rows(X, inv_norms, out=unit)
         if log is not None:
             log(f"k-means start: seeds chosen ({time.perf_counter() - tic:.1f}s); "
                 "Lloyd's iterations ...")
@@ -1277,12 +1284,19 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
     n_threads = blas_threads()
     tic = time.perf_counter()
 
-    def kmeans(rows, n_clusters, copy_x=True):
+    def kmeans(rows, n_clusters, restore, copy_x=True):
         seeds = kmeans_plusplus_seeds(rows, n_clusters, random_state,
-                                      n_threads=n_threads)
+                                      n_threads=n_threads, overwrite_x=True)
+        if rows.dtype != np.float32:
+            # As in spherical_kmeans_start: float64 rows were centred in
+            # place by the seeding, and KMeans needs them as they were.
+            restore()
         return KMeans(n_clusters=n_clusters, init=rows[seeds], n_init=1,
                       random_state=random_state.randint(np.iinfo(np.int32).max),
                       copy_x=copy_x).fit(rows)
+
+    def normalise_again():
+        _unit_rows(X, inv_norms, out=unit)
 
     # One thread and no ConvergenceWarning: see spherical_kmeans_start.
     with one_thread("blas", "openmp"), warnings.catch_warnings():
@@ -1296,7 +1310,8 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
         else:
             # In place, as in spherical_kmeans_start: the strata's rows are
             # then taken from the pool normalised again.
-            strata = kmeans(unit, n_strata, copy_x=False).labels_
+            strata = kmeans(unit, n_strata, normalise_again,
+                            copy_x=False).labels_
             _unit_rows(X, inv_norms, out=unit)
         sizes = np.bincount(strata, minlength=n_strata)
         shares = proportional_shares(sizes, n_centres)
@@ -1325,7 +1340,7 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
                 # A stratum of every row (K = 1): as for the strata above,
                 # the pool's normalised copy itself is clustered, not a copy
                 # of it (three pools at the peak, where larger K hold two).
-                centres = kmeans(unit, int(shares[stratum]),
+                centres = kmeans(unit, int(shares[stratum]), normalise_again,
                                  copy_x=False).cluster_centers_
                 rows = _unit_rows(X, inv_norms, out=unit)
             else:
@@ -1335,6 +1350,8 @@ def stratified_kmeans_start(X, n_centres, inv_norms, seed, log=None):
                 # pool), and they are gathered again for the matching.
                 rows = unit[members]
                 centres = kmeans(rows, int(shares[stratum]),
+                                 partial(np.take, unit, members, axis=0,
+                                         out=rows),
                                  copy_x=False).cluster_centers_
                 np.take(unit, members, axis=0, out=rows)
             picks.append(members[nearest_unused(rows, centres, "euclidean")])

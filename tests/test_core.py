@@ -2742,6 +2742,51 @@ def test_stratified_start_clusters_a_large_stratum_without_copying_it_again(
                                          [(2, 0), (3, 1), (7, 2)])
 
 
+@pytest.mark.parametrize("start", ["spherical_kmeans_start",
+                                   "stratified_kmeans_start"])
+# K = 3: a stratum of 59 % of this pool, gathered next to it (2.2 before).
+@pytest.mark.parametrize("n_centres, bound", [(1, 1.4), (3, 2.0), (40, 1.4)])
+def test_kmeans_starts_seed_a_float64_pool_without_a_centred_copy(
+        start, n_centres, bound, tmp_path, monkeypatch):
+    """The k-means++ seeding of a float64 pool took its rows minus their
+    mean as a copy (a second pool next to the normalised one), where
+    KMeans centres the rows in place.  It now centres the start's own copy
+    in place, which the start normalises (or gathers) again before KMeans:
+    apart from KMeans' tolerance temporary (made a constant here), the
+    start holds about one pool, and picks the same rows, bit for bit, as
+    when the seeding had a copy."""
+    import sklearn.cluster._kmeans
+
+    from sklearn_bilaf import _kmeanspp
+
+    run = getattr(core_module, start)
+    X = _blobs(n=20_000, d=48, centers=12, seed=5)
+    inv = core_module._inverse_row_norms(X, np.float64)
+    with monkeypatch.context() as patch:
+        patch.setattr(sklearn.cluster._kmeans, "_tolerance",
+                      lambda X, tol: 1e-6)
+        peak = _start_peak(run, X, inv, n_centres)
+    assert peak < bound * X.nbytes, (peak / X.nbytes)
+
+    seeding = _kmeanspp.kmeans_plusplus_seeds
+
+    def on_a_copy(X, *args, overwrite_x=False, **kwargs):
+        return seeding(X.copy(), *args, **kwargs)
+
+    for dtype in (np.float32, np.float64):
+        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
+        np.save(tmp_path / "pool.npy", pool)
+        for layout in (pool, np.asfortranarray(pool),
+                       np.load(tmp_path / "pool.npy", mmap_mode="r")):
+            inv = core_module._inverse_row_norms(layout, layout.dtype)
+            for seed in (0, 1):
+                picks = run(layout, n_centres, inv, seed)
+                with monkeypatch.context() as patch:
+                    patch.setattr(_kmeanspp, "kmeans_plusplus_seeds", on_a_copy)
+                    before = run(layout, n_centres, inv, seed)
+                np.testing.assert_array_equal(picks, before)
+
+
 def _start_peak(run, X, inv, n_centres):
     """Peak bytes traced while the k-means start ``run`` picks ``n_centres``
     rows of X, with working_memory below the pool (the seeding's float64
