@@ -1166,7 +1166,10 @@ class PseudoClass:
                 # X as given (so plain too), all tiny: scaled.
                 plain = self._computing_rows()
             rows, inverse = unique_rows(plain)
-            self._distinct_plain = np.ascontiguousarray(rows)
+            # Only the direct evaluations read the rows unshifted: otherwise
+            # a class with duplicates held its distinct rows twice.
+            self._distinct_plain = (np.ascontiguousarray(rows) if self._direct()
+                                    else None)
             self._distinct_rows = CenteredRows(rows, plain[self.core_position])
             self._row_of = np.arange(self.n) if inverse is None else inverse
         return self._distinct_rows, self._row_of

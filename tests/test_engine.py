@@ -2995,3 +2995,37 @@ def test_assign_pseudo_classes_centres_the_cores_once(return_outside,
     for result in results[1:]:
         for got, want in zip(result, results[0], strict=True):
             assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pseudo_class_with_duplicates_keeps_no_unshifted_copy_of_its_rows(dtype):
+    """A class with exact duplicate rows kept its distinct rows twice: shifted
+    to the core (float64), and as gathered, which only the direct evaluation
+    of few features reads.  Many features: only the shifted rows stay, and
+    the distances are the same, to the bit."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    rows = np.repeat(rng.normal(size=(1500, 256)), 2, axis=0).astype(dtype)
+    members = np.arange(rows.shape[0])
+
+    def distinct_kept(rows):
+        pseudo_class = PseudoClass._from_pool_rows(0, members, 10, rows,
+                                                   "euclidean")
+        tracemalloc.start()
+        try:
+            pseudo_class._distinct()
+            return pseudo_class, tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    distinct_kept(rows[:20])
+    pseudo_class, kept = distinct_kept(rows)
+    shifted = 8 * 1500 * 256
+    assert kept < shifted + 4 * rows.shape[0] * 8, kept / shifted
+    want = PseudoClass(0, members, 10, rows.astype(np.float64), "euclidean")
+    positions = np.arange(0, rows.shape[0], 7)
+    np.testing.assert_array_equal(pseudo_class.distances(positions),
+                                  want.distances(positions))
+    np.testing.assert_array_equal(pseudo_class.mean_distances(),
+                                  want.mean_distances())
