@@ -975,24 +975,17 @@ def record_machine(results, row, machine):
                                          for line in lines))
 
 
-def append_lines(path, text):
-    """Append ``text``, whole lines, to the records file ``path`` in one
-    write, flushed to disk, under the file's lock (:func:`locked`; a caller
-    that holds it already appends with :func:`_append_lines_locked`).
+def _append_lines_locked(fd, text):
+    """Append ``text``, whole lines, in one write, flushed to disk, to the
+    records file opened by :func:`locked`, whose lock the caller holds: a
+    last line without its newline is then one cut short by a killed run,
+    never one another run is still writing.
 
     Opened for appending, the file is never cut back: two runs writing
     beside the same results file append where its end is at their write,
     and a line cut short by a killed run is left (its readers skip it),
     where cutting it back could erase a line another run had just added.
     """
-    with locked(path) as fd:
-        _append_lines_locked(fd, text)
-
-
-def _append_lines_locked(fd, text):
-    """:func:`append_lines` on the file opened by :func:`locked`, whose lock
-    the caller holds: a last line without its newline is then one cut short
-    by a killed run, never one another run is still writing."""
     data = text.encode()
     # lseek and read, not pread (missing on Windows); writes go to the end
     # whatever the position (O_APPEND).
