@@ -117,7 +117,7 @@ def read_accuracies(paths):
     cut short, so its accuracy may be a truncated number.  Raises
     :class:`ResultsFileError` for a file without :data:`COLUMNS`, for a row
     whose seed is not an integer or whose accuracy is not a finite number
-    (naming its file and line), and for files whose pool records differ
+    from 0 to 1 (naming its file and line), and for files whose pool records differ
     (:func:`check_same_pools`).
     """
     check_same_pools(paths)
@@ -165,6 +165,13 @@ def read_accuracies(paths):
                 raise ResultsFileError(
                     f"{where}: accuracy {row['accuracy']!r} is not a finite "
                     "number (quality.py writes a fraction such as 0.712345)")
+            if not 0 <= accuracy <= 1:
+                # A percentage (a file edited by hand or written by another
+                # tool) would be scaled by 100 again, silently.
+                raise ResultsFileError(
+                    f"{where}: accuracy {row['accuracy']!r} is not a fraction "
+                    "from 0 to 1 (quality.py writes a fraction such as "
+                    "0.712345; divide a percentage by 100)")
             key = (row["dataset"], row["budget_label"], row["method"], seed)
             accuracies[key] = 100 * accuracy
     return accuracies

@@ -153,13 +153,17 @@ def test_results_files_of_different_pools_are_refused(tmp_path):
     ("seed", "", None),  # a row short of a value: not a finished one
     ("accuracy", "0,71", "accuracy '0,71' is not a number"),
     ("accuracy", "nan", "accuracy 'nan' is not a finite number"),
+    # A percentage (a file edited by hand, another tool's) was multiplied
+    # by 100 again, silently.
+    ("accuracy", "71.2", "accuracy '71.2' is not a fraction from 0 to 1"),
+    ("accuracy", "-0.1", "accuracy '-0.1' is not a fraction from 0 to 1"),
 ])
 def test_a_row_of_a_non_integer_seed_or_non_numeric_accuracy_is_named(
         tmp_path, column, value, what):
     """A seed that is not an integer or an accuracy that is not a number
-    stopped the script with a traceback (int() and float()' ValueError);
-    the usage error names the file and line, as for a file of other
-    columns."""
+    stopped the script with a traceback (int() and float()' ValueError),
+    and an accuracy outside [0, 1] was taken; the usage error names the
+    file and line, as for a file of other columns."""
     more = _module()
     results = tmp_path / "r.csv"
     rows = _rows([0, 1], lambda method, seed: 0.70)
