@@ -848,8 +848,13 @@ class PseudoClass:
         distances too) in a Euclidean pool whose values are all under
         about 1e-146, where squared distances are subnormal numbers.
         Rows assigned to it later, an ndarray of one row per member, are
-        used as given, without the constructor's other checks, and the
-        distances cached from the rows they replace are dropped.
+        checked, converted and scaled for their distances as the
+        constructor's ``X``; the distances cached from the rows they
+        replace are dropped, and ``inside_distance``, ``outside_distance``
+        and ``opponent`` are reset to None (they describe the rows
+        replaced): set them again for a boundary stage, from
+        :meth:`mean_distances` and
+        :func:`~sklearn_bilaf.pseudo_classes.outside_distances`.
     metric : str
         ``"euclidean"`` or ``"cosine"``.
     inside_distance : ndarray of shape (n,) or None
@@ -936,87 +941,89 @@ class PseudoClass:
                 f"[0, {n - 1}]; got {quoted_value(core_position)}."
             )
         self.core_position = int(core_position)
+        exponent = 0
         if X is not None:
-            # Before _member_rows, whose np.asarray reads a dict or a
-            # generator as one object.
-            _refuse_containers(X)
-            given = X
-            if _frame_dtypes(X) is not None:
-                # Named by its column while X is a frame (its conversion to
-                # an array keeps no names).
-                refuse_text_read_as_numbers(X)
-            X = _member_rows(X)
-            # Text, dates and complex numbers were cast (imaginary parts
-            # dropped with only a warning).
-            refuse_non_numbers(X)
-            check = not get_config()["assume_finite"]
-
-            def refuse_unusable(X):
-                # NaN or inf rows gave NaN distances, and values whose
-                # squared distances overflow float64 inf ones, which the
-                # stages ranked silently (cosine rows are used as given
-                # too, so the limit is the same).  One pass, a block of rows
-                # at a time, its two reductions while the block is in cache,
-                # no temporary; the rows are named only if a block fails.
-                limit = math.sqrt(np.finfo(np.float64).max
-                                  / (4.0 * max(1, X.shape[1])))
-                for start, block in _row_blocks(X, 1 << 16):
-                    _refuse_unusable(block, start, limit, pool=X, metric=metric)
-
-            def refuse_underflowing(X):
-                # Euclidean rows all this small tie every member with every
-                # other, as in assign_pseudo_classes, with or without
-                # assume_finite.  The core's row bounds the largest value
-                # from below: X is read only when it is that small.  Returns
-                # the power of two the distances are computed scaled by.
-                if metric == "euclidean":
-                    core = X[self.core_position:self.core_position + 1]
-                    return _underflow_exponent(X, np.asarray(core, dtype=np.float64))
-                return 0
-
-            if X.dtype == np.float16:
-                # Exactly, in half the memory of float64, as the estimators
-                # convert a float16 pool: the distances are the same.
-                X = X.astype(np.float32)
-            elif X.dtype not in (np.float32, np.float64):
-                if X.dtype.kind == "f" and X.ndim == 2 and X.shape[0] == n:
-                    # Long double values past float64's range would be inf
-                    # once converted, and named as such; those below it 0.
-                    if check:
-                        refuse_unusable(X)
-                    refuse_underflowing(X)
-                # An object frame's own conversion error names the row of a
-                # missing value (pd.NA); its array's called it text.  A list
-                # is not passed as given: the text check takes its array.
-                X = float_array(given if X.dtype == object
-                                and _frame_dtypes(given) is not None else X)
-            if X.ndim != 2 or X.shape[0] != n:
-                raise ValueError(
-                    f"X must hold the rows of the {counted(n, 'member')}, an "
-                    "array of "
-                    f"shape ({n}, n_features); got shape {X.shape}."
-                )
-            if X.shape[1] == 0:
-                # Every distance 0, which the stages ranked as if compared.
-                raise ValueError(
-                    f"X has no features (shape {X.shape}): pass embeddings "
-                    "with at least one column."
-                )
-            if check:
-                refuse_unusable(X)
-            exponent = refuse_underflowing(X)
-        self.X = X
-        if X is not None:
-            # Rows all under about 1e-146 have subnormal squared distances,
-            # up to a third off (the sampler scales its classes' rows, a
-            # direct user need not): computed on the rows scaled by a power
-            # of two, exactly, and scaled back (see _computing_rows).
-            self._exponent = exponent
+            X, exponent = self._checked_rows(X, metric)
+        self._replace_rows(X, exponent)
         self.metric = metric
         self.n_classes = count
         self.inside_distance = None
         self.outside_distance = None
         self.opponent = None
+
+    def _checked_rows(self, X, metric):
+        """``X`` checked and converted as the constructor takes it, and the
+        power of two its distances are computed scaled by."""
+        n = self.n
+        # Before _member_rows, whose np.asarray reads a dict or a
+        # generator as one object.
+        _refuse_containers(X)
+        given = X
+        if _frame_dtypes(X) is not None:
+            # Named by its column while X is a frame (its conversion to
+            # an array keeps no names).
+            refuse_text_read_as_numbers(X)
+        X = _member_rows(X)
+        # Text, dates and complex numbers were cast (imaginary parts
+        # dropped with only a warning).
+        refuse_non_numbers(X)
+        check = not get_config()["assume_finite"]
+
+        def refuse_unusable(X):
+            # NaN or inf rows gave NaN distances, and values whose
+            # squared distances overflow float64 inf ones, which the
+            # stages ranked silently (cosine rows are used as given
+            # too, so the limit is the same).  One pass, a block of rows
+            # at a time, its two reductions while the block is in cache,
+            # no temporary; the rows are named only if a block fails.
+            limit = math.sqrt(np.finfo(np.float64).max
+                              / (4.0 * max(1, X.shape[1])))
+            for start, block in _row_blocks(X, 1 << 16):
+                _refuse_unusable(block, start, limit, pool=X, metric=metric)
+
+        def refuse_underflowing(X):
+            # Euclidean rows all this small tie every member with every
+            # other, as in assign_pseudo_classes, with or without
+            # assume_finite.  The core's row bounds the largest value
+            # from below: X is read only when it is that small.  Returns
+            # the power of two the distances are computed scaled by.
+            if metric == "euclidean":
+                core = X[self.core_position:self.core_position + 1]
+                return _underflow_exponent(X, np.asarray(core, dtype=np.float64))
+            return 0
+
+        if X.dtype == np.float16:
+            # Exactly, in half the memory of float64, as the estimators
+            # convert a float16 pool: the distances are the same.
+            X = X.astype(np.float32)
+        elif X.dtype not in (np.float32, np.float64):
+            if X.dtype.kind == "f" and X.ndim == 2 and X.shape[0] == n:
+                # Long double values past float64's range would be inf
+                # once converted, and named as such; those below it 0.
+                if check:
+                    refuse_unusable(X)
+                refuse_underflowing(X)
+            # An object frame's own conversion error names the row of a
+            # missing value (pd.NA); its array's called it text.  A list
+            # is not passed as given: the text check takes its array.
+            X = float_array(given if X.dtype == object
+                            and _frame_dtypes(given) is not None else X)
+        if X.ndim != 2 or X.shape[0] != n:
+            raise ValueError(
+                f"X must hold the rows of the {counted(n, 'member')}, an "
+                "array of "
+                f"shape ({n}, n_features); got shape {X.shape}."
+            )
+        if X.shape[1] == 0:
+            # Every distance 0, which the stages ranked as if compared.
+            raise ValueError(
+                f"X has no features (shape {X.shape}): pass embeddings "
+                "with at least one column."
+            )
+        if check:
+            refuse_unusable(X)
+        exponent = refuse_underflowing(X)
+        return X, exponent
 
     @classmethod
     def _from_pool_rows(cls, label, indices, core_position, rows, metric,
@@ -1035,7 +1042,9 @@ class PseudoClass:
                 and rows.dtype in (np.float32, np.float64)):
             pseudo_class._pool_rows = np.asarray(rows)
         else:
-            pseudo_class.X = prepare(rows, metric)
+            # The sampler checked its pool and scaled it where its values
+            # were tiny: the rows are used as they are.
+            pseudo_class._replace_rows(prepare(rows, metric), 0)
         return pseudo_class
 
     # A property (documented with the attributes above) so that the float64
@@ -1060,11 +1069,28 @@ class PseudoClass:
                 f"X must hold the rows of the {counted(self.n, 'member')}, an "
                 f"array of shape ({self.n}, n_features); got {got}."
             )
+        exponent = 0
+        if value is not None:
+            value, exponent = self._checked_rows(value, self.metric)
+        self._replace_rows(value, exponent)
+        # They describe the rows replaced, from the cores of the other
+        # classes, which a pseudo-class does not hold: left, the boundary
+        # stage ranked the new rows by them.
+        self.inside_distance = None
+        self.outside_distance = None
+        self.opponent = None
+
+    def _replace_rows(self, value, exponent):
+        """Hold the rows ``value`` (checked) in place of any others.
+
+        Rows all under about 1e-146 have subnormal squared distances, up to
+        a third off (the sampler scales its classes' rows, a direct user
+        need not): ``exponent`` is the power of two the distances are then
+        computed scaled by, exactly, and scaled back (see
+        :meth:`_computing_rows`)."""
         self._X = value
         self._pool_rows = None
-        # Rows set here are used as they are (the constructor sets the
-        # scaling of the rows it checked).
-        self._exponent = 0
+        self._exponent = exponent
         self._scaled_rows = None
         # The cached distances and distinct rows are the replaced rows':
         # read, they would give the old rows' distances.

@@ -929,6 +929,87 @@ def test_pseudo_class_refuses_rows_set_later_that_are_not_one_per_member(rows):
     assert pc.distances(0).tolist() == [[0.0] * 30]
 
 
+@pytest.mark.parametrize("assume_finite", [False, True])
+def test_pseudo_class_rows_set_later_are_checked_as_the_constructors(
+        assume_finite):
+    """Rows assigned to X skipped the constructor's checks: NaN, inf and
+    values whose squared distances overflow were ranked silently, rows all
+    so small that every distance underflows to 0 tied every member, and
+    text was cast.  They are refused as the constructor refuses them, with
+    its messages, and assume_finite skips the same checks."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 3))
+    nan = X.copy()
+    nan[7, 1] = np.nan
+    huge = X.copy()
+    huge[[3, 11]] *= 1e160
+    tiny = X / np.abs(X).max() * 1e-170
+    cases = [(tiny, r"^X has no value larger than 1e-170"),
+             (X.astype(str), r"text")]
+    if not assume_finite:
+        cases += [(nan, r"^X contains NaN in 1 row \(row 7\)"),
+                  (huge, r"^X has values as large as ")]
+    with config_context(assume_finite=assume_finite):
+        for rows, match in cases:
+            with pytest.raises(ValueError, match=match) as expected:
+                PseudoClass(0, np.arange(20), 4, rows, "euclidean")
+            pc = PseudoClass(0, np.arange(20), 4, X, "euclidean")
+            with pytest.raises(ValueError) as info:
+                pc.X = rows
+            assert str(info.value) == str(expected.value)
+            assert pc.X is X  # unchanged
+        if assume_finite:
+            for rows in (nan, huge):
+                pc.X = rows
+                assert pc.X is rows
+
+
+def test_pseudo_class_rows_set_later_are_converted_and_scaled_as_given():
+    """Rows assigned to X were used as they were: float16 and integer rows
+    were not converted as the constructor converts them, and Euclidean rows
+    all under about 1e-146 were not scaled for their distances (subnormal
+    squared distances, up to a third off).  X set later gives what the
+    constructor gives for the same rows, to the bit."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(40, 5))
+    X /= np.abs(X).max()
+    for rows in (np.ldexp(X, -535), X.astype(np.float16),
+                 (X * 100).astype(np.int64)):
+        expected = PseudoClass(0, np.arange(40), 4, rows, "euclidean")
+        pc = PseudoClass(0, np.arange(40), 4, X, "euclidean")
+        pc.mean_distances()
+        pc.X = rows
+        assert pc.X.dtype == expected.X.dtype
+        assert pc.X.tobytes() == expected.X.tobytes()
+        assert pc.distances([0, 9]).tobytes() == (
+            expected.distances([0, 9]).tobytes())
+        assert pc.mean_distances().tobytes() == (
+            expected.mean_distances().tobytes())
+        assert pc.distance_matrix().tobytes() == (
+            expected.distance_matrix().tobytes())
+
+
+def test_pseudo_class_rows_set_later_drop_the_statistics_of_the_old_rows():
+    """inside_distance, outside_distance and opponent were kept when X was
+    replaced, describing the old rows: the boundary stage ranked the new
+    rows by them.  They are dropped (None), and the boundary stage says
+    how to set them again."""
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(30, 4))
+    pc = PseudoClass(1, np.arange(30), 4, X, "euclidean", 3)
+    pc.inside_distance = pc.mean_distances()
+    pc.outside_distance = np.full(30, 2.0)
+    pc.opponent = np.zeros(30, dtype=np.intp)
+    pc.X = X * 2.0
+    assert pc.inside_distance is None and pc.outside_distance is None
+    assert pc.opponent is None
+    with pytest.raises(ValueError, match=(
+            r"pseudo_class\.inside_distance must be set, one value per member "
+            r"\(30\), before select_class; got None\. Set inside_distance = "
+            r"pseudo_class\.mean_distances\(\)")):
+        BoundarySelector().select_class(pc, 5)
+
+
 def test_pseudo_class_accepts_a_list_of_rows():
     """A list of rows failed in the compiled kernels (numba TypingError)."""
     X = np.random.RandomState(0).normal(size=(12, 2))
