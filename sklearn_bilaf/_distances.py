@@ -26,6 +26,7 @@ L2-normalised rows.
 
 import functools
 import math
+import threading
 
 import numpy as np
 from sklearn import get_config
@@ -265,7 +266,7 @@ def sq_distances(A, B, A_sq=None, B_sq=None):
     return D
 
 
-def _fitting(Ac, Bc, A_sq, B_sq):
+def _fitting(Ac, Bc, A_sq, B_sq, scaled=None):
     """``Ac``, ``Bc`` and their squared norms, scaled by a power of two
     (exactly, but for subnormal entries) where the expanded form's terms
     could overflow the dtype; as they are otherwise (every ordinary pool).
@@ -277,7 +278,9 @@ def _fitting(Ac, Bc, A_sq, B_sq):
     core in float32, where the near-tie test (in float64) did not catch it.
     Scaled, all of them stay below an eighth of the largest; the arg-mins
     and near-tie tests read ratios, which an exact scaling keeps.  NaN and
-    inf are left as they are, for the callers' checks.
+    inf are left as they are, for the callers' checks.  ``scaled``, the
+    :class:`_ScaledCores` of ``Bc`` (see :func:`centre`), gives its scaled
+    copy where ``Bc``'s largest value sets the power.
     """
     largest = float(np.finfo(Ac.dtype).max)
     top = max(float(A_sq.max(initial=0.0)), float(B_sq.max(initial=0.0)))
@@ -285,15 +288,58 @@ def _fitting(Ac, Bc, A_sq, B_sq):
         return Ac, Bc, A_sq, B_sq
     # The squared norms may be inf (rounded past the largest): the entries
     # bound them instead.
-    peak = max(float(np.abs(Ac).max(initial=0.0)), float(np.abs(Bc).max(initial=0.0)))
+    b_peak = (float(np.abs(Bc).max(initial=0.0)) if scaled is None
+              else scaled.peak)
+    peak = max(float(np.abs(Ac).max(initial=0.0)), b_peak)
     if not np.isfinite(peak):
         return Ac, Bc, A_sq, B_sq
+    exponent = _fitting_exponent(peak, Ac.dtype, Ac.shape[1])
+    Ac = np.ldexp(Ac, exponent)
+    if scaled is not None and peak == b_peak:
+        Bc, B_sq = scaled.by(exponent)
+    else:
+        Bc = np.ldexp(Bc, exponent)
+        B_sq = sq_norms(Bc)
+    return Ac, Bc, sq_norms(Ac), B_sq
+
+
+def _fitting_exponent(peak, dtype, n_features):
+    """The power of two :func:`_fitting` scales by, for entries at most
+    ``peak`` in absolute value."""
     # Entries at most this large give squared norms of at most a sixteenth
     # of the largest.
-    target = math.sqrt(largest / (16.0 * Ac.shape[1]))
-    exponent = -math.frexp(peak / target)[1]
-    Ac, Bc = np.ldexp(Ac, exponent), np.ldexp(Bc, exponent)
-    return Ac, Bc, sq_norms(Ac), sq_norms(Bc)
+    target = math.sqrt(float(np.finfo(dtype).max) / (16.0 * n_features))
+    return -math.frexp(peak / target)[1]
+
+
+class _ScaledCores:
+    """The shifted cores ``Bc`` of a search scaled as :func:`_fitting`
+    scales them where their own largest value sets the power (every chunk
+    whose rows are no larger), made once, on first use, for all the chunks
+    and worker threads of the search: per chunk it was a K x d copy per
+    thread, which the chunk length does not count."""
+
+    def __init__(self, Bc):
+        self._Bc = Bc
+        self._peak = None
+        self._scaled = None
+        self._lock = threading.Lock()
+
+    @property
+    def peak(self):
+        """``Bc``'s largest absolute value (read once)."""
+        with self._lock:
+            if self._peak is None:
+                self._peak = float(np.abs(self._Bc).max(initial=0.0))
+            return self._peak
+
+    def by(self, exponent):
+        """``Bc`` scaled by ``2**exponent`` and its squared norms."""
+        with self._lock:
+            if self._scaled is None or self._scaled[0] != exponent:
+                Bc = np.ldexp(self._Bc, exponent)
+                self._scaled = (exponent, Bc, sq_norms(Bc))
+            return self._scaled[1:]
 
 
 def _decide_near_ties(D, A, B, A_sq, B_sq, arg, metric, slack, excluded=None):
@@ -328,12 +374,13 @@ def _tie_tolerance(A_sq, B_sq, slack, floor):
 
 
 def centre(B, origin):
-    """``B - origin`` and its squared norms: the B side of the searches of
+    """``B - origin``, its squared norms and its copy scaled near overflow
+    (:class:`_ScaledCores`): the B side of the searches of
     :func:`argmin_exact` and :func:`nearest_two`, for a caller that runs
     them on many blocks of rows against the same B (see their ``centred``).
     """
     Bc = B - origin
-    return Bc, sq_norms(Bc)
+    return Bc, sq_norms(Bc), _ScaledCores(Bc)
 
 
 def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
@@ -359,7 +406,7 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
     n, m = A.shape[0], B.shape[0]
     if origin is None:
         origin = B.mean(axis=0)
-    Bc, B_sq = centre(B, origin) if centred is None else centred
+    Bc, B_sq, scaled = centre(B, origin) if centred is None else centred
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     arg = np.empty(n, dtype=np.intp)
     step = chunk_rows(n, 3 * m * A.itemsize + 1, budget=budget)
@@ -369,7 +416,7 @@ def argmin_exact(A, B, metric, *, excluded=None, origin=None, on_sq_norms=None,
         A_sq = sq_norms(Ac)
         if on_sq_norms is not None:
             on_sq_norms(start, stop, A_sq)
-        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq)
+        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq, scaled)
         D = sq_distances(Ac, Bc_fit, A_sq, B_sq_fit)
         ex = None
         if excluded is not None:
@@ -398,7 +445,7 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None,
     n, m = A.shape[0], B.shape[0]
     if origin is None:
         origin = B.mean(axis=0)
-    Bc, B_sq = centre(B, origin) if centred is None else centred
+    Bc, B_sq, scaled = centre(B, origin) if centred is None else centred
     slack = _TIE_SLACK[np.dtype(A.dtype)]
     first = np.empty(n, dtype=np.intp)
     second = np.full(n, -1, dtype=np.intp)
@@ -411,7 +458,7 @@ def nearest_two(A, B, metric, *, origin=None, on_sq_norms=None, budget=None,
         A_sq = sq_norms(Ac)
         if on_sq_norms is not None:
             on_sq_norms(start, stop, A_sq)
-        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq)
+        Ac, Bc_fit, A_sq, B_sq_fit = _fitting(Ac, Bc, A_sq, B_sq, scaled)
         D = Ac @ Bc_fit.T
         # The squared distances of sq_distances, in place, and each row's
         # three smallest, in one compiled pass (no partition of D): the

@@ -3110,3 +3110,54 @@ def test_pseudo_class_with_duplicates_keeps_no_unshifted_copy_of_its_rows(dtype)
                                   want.distances(positions))
     np.testing.assert_array_equal(pseudo_class.mean_distances(),
                                   want.mean_distances())
+
+
+@pytest.mark.parametrize("return_outside", [False, True])
+def test_assign_pseudo_classes_scales_the_cores_once_near_overflow(
+        return_outside, monkeypatch):
+    """Near float32's overflow the search scales its rows and the shifted
+    cores by a power of two: the cores' K x d copy (and its norms) was made
+    for every chunk, one per worker thread.  Made once per search now
+    where the cores' largest value sets the power (the chunks whose rows
+    are larger still scale their own); labels, distances and opponents are
+    the same to the bit for 1, 2 and 4 threads and as before."""
+    from sklearn_bilaf import _distances
+    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(4000, 8)).astype(np.float32)
+    n_cores = 397  # no chunk of the search has as many rows
+    cores = rng.choice(4000, n_cores, replace=False)
+    # Squared norms past an eighth of float32's largest, in the cores,
+    # which hold the largest values: every chunk scales as they set.
+    X[cores[:5]] = 3.0e18 + X[cores[:5]] * 1e16
+    real_ldexp = np.ldexp
+
+    class Spy:
+        """numpy, whose ldexp counts the copies of the cores it makes."""
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        def ldexp(self, x, *args, **kwargs):
+            if np.shape(x)[:1] == (n_cores,):
+                scaled.append(np.shape(x))
+            return real_ldexp(x, *args, **kwargs)
+
+    results = []
+    for n_threads in (1, 2, 4):
+        scaled = []
+        monkeypatch.setattr(_distances, "np", Spy())
+        monkeypatch.setattr(pseudo_classes_module, "blas_threads",
+                            lambda n_threads=n_threads: n_threads)
+        with config_context(working_memory=1):
+            result = assign_pseudo_classes(X, cores,
+                                           return_outside=return_outside)
+        monkeypatch.undo()
+        assert len(scaled) == 1, (n_threads, len(scaled))
+        results.append(result if return_outside else [result])
+    with config_context(working_memory=1024):  # one chunk
+        whole = assign_pseudo_classes(X, cores, return_outside=return_outside)
+    for result in results[1:] + [whole if return_outside else [whole]]:
+        for got, want in zip(result, results[0], strict=True):
+            assert got.tobytes() == want.tobytes()
