@@ -100,6 +100,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 if str(HERE) not in sys.path:  # imported by path (the tests) too
     sys.path.insert(0, str(HERE))
 
+import _pool_records  # noqa: E402
 from _sigterm import exits_on_sigterm  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
@@ -1021,30 +1022,9 @@ def pool_record(ds):
             "test_rows": int(ds.X_test.shape[0]), "digest": digest}
 
 
-def read_pools(path):
-    """The records of a pools file (see :func:`pool_record`), by dataset:
-    the first of each (a line cut short by a killed run is left out)."""
-    pools = {}
-    try:
-        lines = Path(path).read_text().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return pools
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("dataset"), str):
-            pools.setdefault(record["dataset"], record)
-    return pools
-
-
-def _pool_text(record):
-    text = (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
-            f"digest {str(record.get('digest'))[:12]}")
-    if "val_seed" in record:
-        text += f", validation split seed {record['val_seed']}"
-    return text
+# The records are read as quality_more_seeds.py reads them.
+read_pools = _pool_records.read_pools
+_pool_text = _pool_records.pool_text
 
 
 def check_pool(results, current, wrong, fix):

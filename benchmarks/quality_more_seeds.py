@@ -33,7 +33,6 @@ for a dataset are refused: their rows are not seeds of one pool.
 import argparse
 import csv
 import io
-import json
 import math
 import sys
 from pathlib import Path
@@ -41,6 +40,11 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # imported by path (the tests) too
+    sys.path.insert(0, str(HERE))
+
+import _pool_records  # noqa: E402
+
 PROTOCOL = HERE / "results" / "quality.csv"
 EXTRA = HERE / "results" / "quality_more_seeds.csv"
 
@@ -68,28 +72,14 @@ class PoolMismatchError(ResultsFileError):
 
 def read_pools(path):
     """The pool records beside a results file of ``quality.py`` (its
-    ``<stem>_pools.jsonl``), by dataset: the first of each, as
-    ``quality.read_pools`` reads them (a line cut short is left out); none
+    ``<stem>_pools.jsonl``), by dataset: the first of each, read by the
+    code ``quality.read_pools`` uses (a line cut short is left out); none
     when the file is missing (rows written before the records)."""
     path = Path(path)
-    pools = {}
-    try:
-        lines = path.with_name(f"{path.stem}_pools.jsonl").read_text().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return pools
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("dataset"), str):
-            pools.setdefault(record["dataset"], record)
-    return pools
+    return _pool_records.read_pools(path.with_name(f"{path.stem}_pools.jsonl"))
 
 
-def _pool_text(record):
-    return (f"{record.get('rows')} rows, {record.get('test_rows')} test rows, "
-            f"digest {str(record.get('digest'))[:12]}")
+_pool_text = _pool_records.pool_text
 
 
 def check_same_pools(paths):

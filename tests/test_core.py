@@ -2773,18 +2773,24 @@ def test_kmeans_starts_seed_a_float64_pool_without_a_centred_copy(
     def on_a_copy(X, *args, overwrite_x=False, **kwargs):
         return seeding(X.copy(), *args, **kwargs)
 
+    for layout, inv in _pool_layouts(tmp_path):
+        for seed in (0, 1):
+            picks = run(layout, n_centres, inv, seed)
+            with monkeypatch.context() as patch:
+                patch.setattr(_kmeanspp, "kmeans_plusplus_seeds", on_a_copy)
+                before = run(layout, n_centres, inv, seed)
+            np.testing.assert_array_equal(picks, before)
+
+
+def _pool_layouts(tmp_path):
+    """A float32 and a float64 pool, each in C, Fortran and memory-mapped
+    layouts, with its inverse row norms."""
     for dtype in (np.float32, np.float64):
         pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
         np.save(tmp_path / "pool.npy", pool)
         for layout in (pool, np.asfortranarray(pool),
                        np.load(tmp_path / "pool.npy", mmap_mode="r")):
-            inv = core_module._inverse_row_norms(layout, layout.dtype)
-            for seed in (0, 1):
-                picks = run(layout, n_centres, inv, seed)
-                with monkeypatch.context() as patch:
-                    patch.setattr(_kmeanspp, "kmeans_plusplus_seeds", on_a_copy)
-                    before = run(layout, n_centres, inv, seed)
-                np.testing.assert_array_equal(picks, before)
+            yield layout, core_module._inverse_row_norms(layout, layout.dtype)
 
 
 def _start_peak(run, X, inv, n_centres):
@@ -2821,18 +2827,13 @@ def _assert_same_picks_as_copying_kmeans(tmp_path, monkeypatch, cases,
             self.copy_x = True
             return super().fit(X, y, sample_weight)
 
-    for dtype in (np.float32, np.float64):
-        pool = _blobs(n=3000, d=12, centers=9, seed=8).astype(dtype)
-        np.save(tmp_path / "pool.npy", pool)
-        for layout in (pool, np.asfortranarray(pool),
-                       np.load(tmp_path / "pool.npy", mmap_mode="r")):
-            inv = core_module._inverse_row_norms(layout, layout.dtype)
-            for n_centres, seed in cases:
-                picks = run(layout, n_centres, inv, seed)
-                with monkeypatch.context() as patch:
-                    patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
-                    before = run(layout, n_centres, inv, seed)
-                np.testing.assert_array_equal(picks, before)
+    for layout, inv in _pool_layouts(tmp_path):
+        for n_centres, seed in cases:
+            picks = run(layout, n_centres, inv, seed)
+            with monkeypatch.context() as patch:
+                patch.setattr(sklearn.cluster, "KMeans", CopyingKMeans)
+                before = run(layout, n_centres, inv, seed)
+            np.testing.assert_array_equal(picks, before)
     assert seen and not any(seen)
 
 
@@ -3268,6 +3269,15 @@ def test_activeft_exhaustive_pieces_count_rows_as_the_thread_count_does(
     np.testing.assert_array_equal(results[2**30][1], results[2**19][1])
 
 
+def _objective_case(n, d, K):
+    """Random rows for the ActiveFT objective, their inverse norms, and K
+    centroids near K of them."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d))
+    inv = core_module._inverse_row_norms(X, X.dtype)
+    return X, inv, X[rng.choice(n, K, replace=False)] + 0.1
+
+
 def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
         monkeypatch):
     """The rows the exact search compares with all centroids are taken in
@@ -3282,11 +3292,8 @@ def test_activeft_exhaustive_pieces_share_working_memory_between_threads(
     shared between the threads; the loss and the gradient are the same to
     the bit."""
     monkeypatch.setattr(core_module, "_ACTIVEFT_TASK_BYTES", 2**20)
-    rng = np.random.default_rng(0)
-    n, d, K = 3000, 16, 300
-    X = rng.normal(size=(n, d))
-    inv = core_module._inverse_row_norms(X, X.dtype)
-    theta = X[rng.choice(n, K, replace=False)] + 0.1
+    d, K = 16, 300
+    X, inv, theta = _objective_case(n=3000, d=d, K=K)
     memory = 4.2 * 2**20
     pieces = []
     compare_all = core_module._ActiveFTObjective._compare_all
@@ -3321,11 +3328,8 @@ def test_activeft_exhaustive_thread_count_counts_one_piece_per_task():
     large K.  Here (K = 300, a setting of 8 MiB) one thread ran where two
     fit: their traced peak is 0.6 times the setting.  The loss and the
     gradient are the same to the bit."""
-    rng = np.random.default_rng(0)
-    n, d, K = 5000, 16, 300
-    X = rng.normal(size=(n, d))
-    inv = core_module._inverse_row_norms(X, X.dtype)
-    theta = X[rng.choice(n, K, replace=False)] + 0.1
+    d, K = 16, 300
+    X, inv, theta = _objective_case(n=5000, d=d, K=K)
     memory = 8 * 2**20
     results = {}
     for n_threads in (1, 2):

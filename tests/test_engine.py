@@ -3039,6 +3039,31 @@ def test_outside_distances_of_no_rows_are_empty_and_still_checked(metric):
         outside_distances(np.empty((0, 0)), 0, np.empty((2, 0)), metric)
 
 
+def _searched_once_for_any_thread_count(monkeypatch, X, cores, return_outside,
+                                        count):
+    """assign_pseudo_classes at a working_memory of 1 MiB (many chunks) on
+    1, 2 and 4 threads, ``count(patch)`` installing a spy and returning the
+    list it appends to: once per search, and the same bits for every thread
+    count.  The results, each a list of arrays."""
+    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
+
+    results = []
+    for n_threads in (1, 2, 4):
+        with monkeypatch.context() as patch:
+            seen = count(patch)
+            patch.setattr(pseudo_classes_module, "blas_threads",
+                          lambda n_threads=n_threads: n_threads)
+            with config_context(working_memory=1):
+                result = assign_pseudo_classes(X, cores,
+                                               return_outside=return_outside)
+        assert len(seen) == 1, (n_threads, len(seen))
+        results.append(list(result) if return_outside else [result])
+    for result in results[1:]:
+        for got, want in zip(result, results[0], strict=True):
+            assert got.tobytes() == want.tobytes()
+    return results
+
+
 @pytest.mark.parametrize("return_outside", [False, True])
 def test_assign_pseudo_classes_centres_the_cores_once(return_outside,
                                                       monkeypatch):
@@ -3048,34 +3073,25 @@ def test_assign_pseudo_classes_centres_the_cores_once(return_outside,
     computed once per search now; labels, distances and opponents are the
     same to the bit for 1, 2 and 4 threads."""
     from sklearn_bilaf import _distances
-    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4000, 8))
     n_cores = 397  # no chunk of the search has as many rows
     cores = rng.choice(4000, n_cores, replace=False)
-    results = []
-    for n_threads in (1, 2, 4):
+    def count_centrings(patch):
         centred = []
         original = _distances.sq_norms
 
-        def recorded(A, original=original, centred=centred):
+        def recorded(A):
             if A.shape[0] == n_cores:
                 centred.append(A.shape)
             return original(A)
 
-        monkeypatch.setattr(_distances, "sq_norms", recorded)
-        monkeypatch.setattr(pseudo_classes_module, "blas_threads",
-                            lambda n_threads=n_threads: n_threads)
-        with config_context(working_memory=1):
-            result = assign_pseudo_classes(X, cores,
-                                           return_outside=return_outside)
-        monkeypatch.undo()
-        assert len(centred) == 1, (n_threads, len(centred))
-        results.append(result if return_outside else [result])
-    for result in results[1:]:
-        for got, want in zip(result, results[0], strict=True):
-            assert got.tobytes() == want.tobytes()
+        patch.setattr(_distances, "sq_norms", recorded)
+        return centred
+
+    _searched_once_for_any_thread_count(monkeypatch, X, cores, return_outside,
+                                        count_centrings)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -3122,7 +3138,6 @@ def test_assign_pseudo_classes_scales_the_cores_once_near_overflow(
     are larger still scale their own); labels, distances and opponents are
     the same to the bit for 1, 2 and 4 threads and as before."""
     from sklearn_bilaf import _distances
-    from sklearn_bilaf import pseudo_classes as pseudo_classes_module
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(4000, 8)).astype(np.float32)
@@ -3133,31 +3148,27 @@ def test_assign_pseudo_classes_scales_the_cores_once_near_overflow(
     X[cores[:5]] = 3.0e18 + X[cores[:5]] * 1e16
     real_ldexp = np.ldexp
 
-    class Spy:
-        """numpy, whose ldexp counts the copies of the cores it makes."""
-
-        def __getattr__(self, name):
-            return getattr(np, name)
-
-        def ldexp(self, x, *args, **kwargs):
-            if np.shape(x)[:1] == (n_cores,):
-                scaled.append(np.shape(x))
-            return real_ldexp(x, *args, **kwargs)
-
-    results = []
-    for n_threads in (1, 2, 4):
+    def count_scalings(patch):
         scaled = []
-        monkeypatch.setattr(_distances, "np", Spy())
-        monkeypatch.setattr(pseudo_classes_module, "blas_threads",
-                            lambda n_threads=n_threads: n_threads)
-        with config_context(working_memory=1):
-            result = assign_pseudo_classes(X, cores,
-                                           return_outside=return_outside)
-        monkeypatch.undo()
-        assert len(scaled) == 1, (n_threads, len(scaled))
-        results.append(result if return_outside else [result])
+
+        class Spy:
+            """numpy, whose ldexp counts the copies of the cores it makes."""
+
+            def __getattr__(self, name):
+                return getattr(np, name)
+
+            def ldexp(self, x, *args, **kwargs):
+                if np.shape(x)[:1] == (n_cores,):
+                    scaled.append(np.shape(x))
+                return real_ldexp(x, *args, **kwargs)
+
+        patch.setattr(_distances, "np", Spy())
+        return scaled
+
+    results = _searched_once_for_any_thread_count(
+        monkeypatch, X, cores, return_outside, count_scalings)
     with config_context(working_memory=1024):  # one chunk
         whole = assign_pseudo_classes(X, cores, return_outside=return_outside)
-    for result in results[1:] + [whole if return_outside else [whole]]:
-        for got, want in zip(result, results[0], strict=True):
-            assert got.tobytes() == want.tobytes()
+    for got, want in zip(whole if return_outside else [whole], results[0],
+                         strict=True):
+        assert got.tobytes() == want.tobytes()

@@ -267,29 +267,19 @@ def test_a_row_cut_short_is_run_again(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "c"]
 
 
-def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
-    """append_row read the file and cut a last line without its newline
-    back before appending: a row another run (two runs into one results
-    file) was writing at that moment was cut, and the rest of it landed
-    after the new row.  Writers hold the file's lock while they append, so
-    a row half written is one whose run holds the lock: waited for."""
-    import io
+def _race_a_half_written_run(path, theirs, ours, *args):
+    """Another run holds ``path``'s lock with the first bytes of ``theirs``
+    written while ``ours(*args)`` runs in a thread; then it writes the rest
+    and lets go."""
     import os
     import threading
     import time
 
     fcntl = pytest.importorskip("fcntl")
-    Q = _quality_module()
-    results = tmp_path / "quality.csv"
-    row = {field: "1" for field in Q.FIELDS}
-    Q.append_row(results, dict(row, method="a"))
-    theirs = io.StringIO(newline="")
-    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
-    theirs = theirs.getvalue().encode()
     half_written, release = threading.Event(), threading.Event()
 
     def other_run():
-        fd = os.open(results, os.O_WRONLY | os.O_APPEND)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             os.write(fd, theirs[:10])
@@ -302,13 +292,32 @@ def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
     other = threading.Thread(target=other_run)
     other.start()
     assert half_written.wait(10)
-    ours = threading.Thread(target=Q.append_row,
-                            args=(results, dict(row, method="c")))
-    ours.start()
+    mine = threading.Thread(target=ours, args=args)
+    mine.start()
     time.sleep(0.5)
     release.set()
     other.join(10)
-    ours.join(10)
+    mine.join(10)
+
+
+def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
+    """append_row read the file and cut a last line without its newline
+    back before appending: a row another run (two runs into one results
+    file) was writing at that moment was cut, and the rest of it landed
+    after the new row.  Writers hold the file's lock while they append, so
+    a row half written is one whose run holds the lock: waited for."""
+    import io
+
+    pytest.importorskip("fcntl")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    theirs = io.StringIO(newline="")
+    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
+    theirs = theirs.getvalue().encode()
+    _race_a_half_written_run(results, theirs, Q.append_row, results,
+                             dict(row, method="c"))
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
 
 
@@ -319,11 +328,8 @@ def test_a_machine_record_being_written_by_another_run_is_not_split(
     missing, recorded it again and split the other record in two (its row
     then without a machine).  Under the lock it waits for the record."""
     import json
-    import os
-    import threading
-    import time
 
-    fcntl = pytest.importorskip("fcntl")
+    pytest.importorskip("fcntl")
     Q = _quality_module()
     results = tmp_path / "quality.csv"
     machines = Q.machines_path(results)
@@ -335,29 +341,8 @@ def test_a_machine_record_being_written_by_another_run_is_not_split(
         {"id": ident, "machine": machine},
         {"id": ident, "row": list(Q._key(row)), "finished": row["finished"]}])
     theirs = theirs.encode()
-    half_written, release = threading.Event(), threading.Event()
-
-    def other_run():
-        fd = os.open(machines, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, theirs[:10])
-            half_written.set()
-            release.wait(10)
-            os.write(fd, theirs[10:])
-        finally:
-            os.close(fd)  # and its lock
-
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert half_written.wait(10)
-    ours = threading.Thread(target=Q.record_machine,
-                            args=(results, dict(row, seed=1), machine))
-    ours.start()
-    time.sleep(0.5)
-    release.set()
-    other.join(10)
-    ours.join(10)
+    _race_a_half_written_run(machines, theirs, Q.record_machine, results,
+                             dict(row, seed=1), machine)
     lines = machines.read_text().splitlines()
     assert all(json.loads(line) for line in lines)
     recorded, rows = Q.read_machines(machines)
