@@ -147,10 +147,11 @@ def _count_or_fraction(text, *, allow_auto=False):
     return _Fraction(value, text.strip())
 
 
-def _comma_hint(number, percent):
-    """How to write a budget typed with a comma: '0,01' (a decimal comma,
-    as many locales write it) or '1,000' (a thousands separator), which
-    float() refuses; else ""."""
+def _comma_hint(number, percent=False, what="a fraction", counts=True):
+    """How to write a number typed with a comma: '0,01' (a decimal comma,
+    as many locales write it) or, when a count is allowed (``counts``),
+    '1,000' (a thousands separator), which float() refuses; else "".
+    ``what`` names the value written with a decimal point."""
     hints = []
     pointed = number.replace(",", ".")
     if number.count(",") == 1:
@@ -160,9 +161,10 @@ def _comma_hint(number, percent):
             pass
         else:
             shown = pointed + ("%" if percent else "")
-            hints.append("a fraction with a decimal point, not a comma "
+            hints.append(f"{what} with a decimal point, not a comma "
                          f"({shown!r})")
-    if not percent and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number):
+    if (counts and not percent
+            and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number)):
         hints.append("a count without a thousands separator "
                      f"({number.replace(',', '')!r})")
     return "; write " + ", and ".join(hints) if hints else ""
@@ -195,11 +197,17 @@ def _n_cores(text):
     return _count_or_fraction(text, allow_auto=True)
 
 
+def _number_hint(text):
+    """The decimal-comma hint of the options that take no count."""
+    return _comma_hint(text.strip(), what="a number", counts=False)
+
+
 def _removal_rate(text):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number{_number_hint(text)}") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: the rate must be in [0, 1)")
     return value
@@ -213,7 +221,7 @@ def _exclude_isolated(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not 'auto' or a number") from None
+            f"{text!r} is not 'auto' or a number{_number_hint(text)}") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the share must be in [0, 1) (0 keeps every row)")
@@ -224,7 +232,8 @@ def _penalty(text):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number{_number_hint(text)}") from None
     if not (value >= 1.0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(
             f"{text!r}: the penalty must be at least 1 (1 disables it)"

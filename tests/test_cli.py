@@ -2174,6 +2174,32 @@ def test_a_budget_written_with_a_comma_is_told_to_use_a_point():
     assert str(info.value).endswith("(e.g. 0.01 or 1%)"), info.value
 
 
+def test_a_rate_share_or_penalty_written_with_a_comma_is_told_to_use_a_point():
+    """'--removal-rate 0,1' was told only "'0,1' is not a number", where the
+    budget says how to write it; the same hint (a rate, share or penalty is
+    not a count: no thousands-separator hint)."""
+    import argparse
+
+    from sklearn_bilaf.cli import _exclude_isolated, _penalty, _removal_rate
+
+    for parse, text, shown in ((_removal_rate, "0,1", "0.1"),
+                               (_exclude_isolated, "0,05", "0.05"),
+                               (_penalty, "1,5", "1.5"),
+                               (_penalty, "1,000", "1.000")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse(text)
+        message = str(info.value)
+        assert message.startswith(f"{text!r} is not "), message
+        assert message.endswith(
+            f"; write a number with a decimal point, not a comma ({shown!r})"
+        ), message
+    # Nothing to say about a comma that is neither.
+    for parse in (_removal_rate, _exclude_isolated, _penalty):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse("a,b")
+        assert "comma" not in str(info.value), info.value
+
+
 def test_negative_looking_values_keep_their_option():
     from sklearn_bilaf.cli import _attach_negative_values
 
