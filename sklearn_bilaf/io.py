@@ -687,9 +687,11 @@ def _load_npz(path, key):
             if key is None:
                 if len(keys) != 1:
                     listed = ", ".join(keys) if keys else "none"
+                    # Named with a value: a bare "with key" read as a word
+                    # of the sentence.
                     raise InputError(
                         f"{path} holds {len(keys)} arrays ({listed}); choose one "
-                        f"with {_option('key')}"
+                        f"with {_option('key', keys[0], shlex.quote(keys[0]))}"
                     )
                 key = keys[0]
             elif key not in keys:

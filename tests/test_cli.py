@@ -2283,6 +2283,26 @@ def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+def test_npz_of_several_arrays_names_the_key_as_the_caller_gives_it(tmp_path):
+    """From Python, "choose one with key" named the argument bare; it reads
+    key='a' from Python, --key a from the command."""
+    from sklearn_bilaf.io import InputError, _command_line_spelling, load_embeddings
+
+    np.savez(tmp_path / "two.npz", a=np.ones((3, 2)), b=np.ones((3, 2)))
+    np.savez(tmp_path / "odd.npz", **{"my x": np.ones((3, 2)), "y": np.ones(3)})
+    for name, python, command in (
+            ("two.npz", "holds 2 arrays (a, b); choose one with key='a'",
+             "holds 2 arrays (a, b); choose one with --key a"),
+            ("odd.npz", "choose one with key='my x'",
+             "choose one with --key 'my x'")):
+        with pytest.raises(InputError) as raised:
+            load_embeddings(tmp_path / name)
+        assert str(raised.value).endswith(python), raised.value
+        with _command_line_spelling(), pytest.raises(InputError) as raised:
+            load_embeddings(tmp_path / name)
+        assert str(raised.value).endswith(command), raised.value
+
+
 def test_output_name_too_long_for_the_file_system_is_told(tmp_path, monkeypatch):
     """A -o name longer than a file name may be came out as the OS's "NAME:
     File name too long", which did not say it was the output name (as it
@@ -5265,7 +5285,7 @@ def test_io_messages_name_the_keyword_arguments_from_python(tmp_path):
     (tmp_path / "ids.csv").write_text("id,x\na,1\nb,2\n")
     errors = [
         (lambda: load_embeddings(tmp_path / "two.npz"),
-         "choose one with key", "choose one with --key"),
+         "choose one with key='a'", "choose one with --key a"),
         (lambda: load_embeddings(tmp_path / "e.csv", label_column="zz"),
          "label_column='zz' is not a column", "--label-column 'zz' is not a column"),
         (lambda: load_embeddings(tmp_path / "bare.csv", id_column=7),
