@@ -1954,13 +1954,24 @@ def _in_folder(text, name):
 #: Programs that compress their standard input to their standard output, by
 #: the extension of what they write (a .zip archive is not written so).
 _COMPRESSORS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+#: What opens such a file for writing from Python, by the same extension.
+_PYTHON_COMPRESSORS = {
+    ".gz": "gzip.open",
+    ".bz2": "bz2.open",
+    ".xz": "lzma.open",
+    ".zst": "compression.zstd.open",
+}
 
 
 def _compress_through_a_pipe(text, suffix):
     """For ``-o picks.csv.gz``: how to compress the selection, which is never
     compressed by its name, through a pipe (doc/cli.rst's ``-o >(gzip >
     selected.csv.gz)``), in the format the name gives before the compression
-    (csv otherwise: a pipe's own name gives none); else ``""``."""
+    (csv otherwise: a pipe's own name gives none); else ``""``.
+
+    From Python, where no shell reads the ``>(...)``, the hint is to write
+    :func:`format_selection`'s bytes to the compressed file instead.
+    """
     tool = _COMPRESSORS.get(suffix)
     if tool is None:
         return ""
@@ -1974,6 +1985,14 @@ def _compress_through_a_pipe(text, suffix):
         # picks.gz, picks.txt.gz: the csv a pipe gets, and a name saying so.
         stem = base[:dot] if inner and dot > slash + 1 else base
         name, output_format = stem + ".csv" + text[-len(suffix):], "csv"
+    if not _COMMAND_LINE.get():
+        opener = _PYTHON_COMPRESSORS[suffix]
+        # compression.zstd is new in Python 3.14.
+        older = (" (Python 3.14 or later; before it, zstandard.open)"
+                 if suffix == ".zst" else "")
+        return ("; to compress the selection, write the bytes "
+                f"format_selection('.{output_format}', ...) returns to "
+                f"{opener}({name!r}, 'wb'){older}")
     option = "" if output_format == "csv" else f" --output-format {output_format}"
     return ("; to compress the selection, write it through a pipe: "
             f"-o >({tool} > {shlex.quote(name)}){option}")
@@ -2601,9 +2620,12 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     if output_format is None and bare is not None:
         raise InputError(_only_an_extension_message(text, bare))
     if suffix not in OUTPUT_SUFFIXES:
+        # Only a name's extension gets here: output_format was checked.
+        hint = _compress_through_a_pipe(text, suffix)
         raise InputError(
             f"{_output_source(text)}: unknown output format "
             f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"
+            f"{hint}"
         )
     if not _COMMAND_LINE.get() and not _is_stream(path):
         # atomic_write's FileNotFoundError said neither which folder is

@@ -2283,6 +2283,44 @@ def test_unusable_output_name_is_a_usage_error(bilaf, tmp_path, output, fragment
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy"]
 
 
+def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
+        tmp_path, monkeypatch):
+    """From Python, output_name_problem("picks.csv.gz") suggested the shell's
+    "-o >(gzip > picks.csv.gz)", which a Python caller cannot type, and
+    write_selection gave no hint: both say to compress what format_selection
+    returns, in the format the name gives (csv otherwise, as the command)."""
+    from sklearn_bilaf.io import (
+        InputError,
+        _command_line_spelling,
+        output_name_problem,
+        write_selection,
+    )
+
+    monkeypatch.chdir(tmp_path)
+    for name, hint in (
+            ("picks.csv.gz", "format_selection('.csv', ...) returns to "
+                             "gzip.open('picks.csv.gz', 'wb')"),
+            ("out/p.json.xz", "format_selection('.json', ...) returns to "
+                              "lzma.open('out/p.json.xz', 'wb')"),
+            ("my picks.bz2", "format_selection('.csv', ...) returns to "
+                             "bz2.open('my picks.csv.bz2', 'wb')"),
+            ("p.txt.zst", "format_selection('.csv', ...) returns to "
+                          "compression.zstd.open('p.csv.zst', 'wb') (Python "
+                          "3.14 or later; before it, zstandard.open)")):
+        expected = f"; to compress the selection, write the bytes {hint}"
+        problem = output_name_problem(name)
+        assert problem.startswith(f"{name}: unknown output format"), problem
+        assert problem.endswith(expected) and "-o" not in problem, problem
+        with pytest.raises(InputError) as raised:
+            write_selection(name, [0], roles=["core"],
+                            pseudo_classes=[0])
+        assert str(raised.value).endswith(expected), raised.value
+        # The command keeps its pipe.
+        with _command_line_spelling():
+            assert "through a pipe: -o >(" in output_name_problem(name)
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_npz_of_several_arrays_names_the_key_as_the_caller_gives_it(tmp_path):
     """From Python, "choose one with key" named the argument bare; it reads
     key='a' from Python, --key a from the command."""
