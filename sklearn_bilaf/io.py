@@ -1882,13 +1882,14 @@ def output_name_problem(path):
     An empty name, one that ends with a separator or with a last part of
     ``.`` or ``..`` (a folder), one that is only an extension (``.json``,
     which has none) or one whose extension is not an output format:
-    mistakes of the command line, which the command reports before reading
-    anything.
+    mistakes in the name itself, which the ``bilaf`` command reports as
+    usage errors before reading anything.
 
     Parameters
     ----------
     path : str or path-like
-        The output file asked for (``-o``).
+        The output file name, as given to :func:`write_selection` (the
+        command's ``-o``).
 
     Returns
     -------
@@ -2020,7 +2021,8 @@ def check_output_path(path, inputs=()):
     Parameters
     ----------
     path : str or path-like
-        The output file asked for (``-o``).
+        The output file, as given to :func:`write_selection` (the command's
+        ``-o``).
     inputs : sequence of path-like, default=()
         Files the run reads, which must not be overwritten.
 
