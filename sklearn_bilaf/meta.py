@@ -741,7 +741,9 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
         X : array-like or DataFrame of shape (n_samples, n_features)
             The pool.
         y : array-like of shape (n_samples,) or None, default=None
-            Ignored by the selection; only its length is checked.
+            Ignored by the selection; only its length is checked (NaN or
+            None for rows not labeled yet is accepted, as by
+            :meth:`fit_resample`).
 
         Returns
         -------
@@ -771,7 +773,14 @@ class SubsetResampler(MetaEstimatorMixin, BaseEstimator):
             The pool.  1-D X (texts as a list, an array or a Series) is
             passed on as it is, for a sampler pipeline that embeds it.
         y : array-like of shape (n_samples,) or None, default=None
-            Targets aligned with X (never used for the selection).
+            Targets aligned with X, never used for the selection and not
+            checked beyond their length.  Unlike
+            :class:`LabelBudgetClassifier`, which trains on the selected
+            labels, the resampler only carries y along: NaN, None or a
+            missing value marking the rows not labeled yet is returned as it
+            is for the selected rows (those are the rows to label).  A later
+            step that trains on y, in a pipeline, refuses them: label those
+            rows first, or pass only the labeled rows.
 
         Returns
         -------

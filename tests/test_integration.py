@@ -820,6 +820,28 @@ def test_subset_resampler_returns_the_selected_rows(small_digits):
     assert_array_equal(X_none, X_res)
 
 
+def test_subset_resampler_passes_unlabeled_rows_through(small_digits):
+    """Unlike LabelBudgetClassifier, which trains on the selected labels and
+    refuses NaN or None in y, the resampler only carries y along: NaN, None
+    or pandas' NA for rows not labeled yet come back as they are for the
+    selected rows (the rows to label), and the selection is that of X
+    alone.  Pinned: the documented behaviour, kept on purpose."""
+    pd = pytest.importorskip("pandas")
+    X, y = small_digits
+    idx = _sampler().fit(X).selected_indices_
+    y = y.astype(float)
+    y[idx[::2]] = np.nan
+    text = [None if v != v else str(int(v)) for v in y]
+    counts = pd.array([None if v != v else int(v) for v in y], dtype="Int64")
+    for labels in (y, pd.Series(y), text, pd.Series(counts)):
+        resampler = SubsetResampler(_sampler())
+        _, y_res = resampler.fit_resample(X, labels)
+        assert_array_equal(resampler.sample_indices_, idx)
+        missing = np.asarray(pd.isna(pd.Series(list(y_res))))
+        assert_array_equal(np.flatnonzero(missing), np.arange(0, idx.size, 2))
+        assert type(y_res) is type(labels)
+
+
 def test_subset_resampler_keeps_pandas_and_any_package_sampler():
     df = _mixed_frame()[["a", "b", "c", "d"]]
     y = pd.Series(np.arange(len(df)) % 3, index=df.index, name="target")
