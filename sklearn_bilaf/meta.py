@@ -18,6 +18,7 @@ with one, e.g. ``make_pipeline(PCA(32), BiLAFSampler(budget=100))`` to select
 in a reduced space while the rows handed on keep their original features.
 """
 
+import sys
 import warnings
 from numbers import Integral
 
@@ -237,7 +238,18 @@ def _take_rows(X, indices):
             # COO matrices, DIA and BSR have no row indexing (a pipeline
             # sampler starting with TruncatedSVD takes them): CSR rows.
             return X.tocsr()[indices]
+    if _is_pandas_extension_array(X):
+        # _safe_indexing's X[indices, ...] fails on pyarrow-backed arrays
+        # (pd.array(..., dtype="string")); take() keeps the array's type.
+        return X.take(indices)
     return _safe_indexing(X, indices)
+
+
+def _is_pandas_extension_array(X):
+    """Whether X is a pandas array (not a Series), without importing pandas."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(
+        X, pandas.api.extensions.ExtensionArray)
 
 
 def _fit_params_for_rows(fit_params, n_samples, indices):

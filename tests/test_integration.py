@@ -842,6 +842,31 @@ def test_subset_resampler_passes_unlabeled_rows_through(small_digits):
         assert type(y_res) is type(labels)
 
 
+def test_subset_resampler_takes_rows_of_a_pandas_extension_array(small_digits):
+    """y as a pandas array backed by pyarrow (pd.array(..., dtype="string"),
+    "int64[pyarrow]") failed in scikit-learn's _safe_indexing with "only
+    integer scalar arrays can be converted to a scalar index"; its selected
+    entries come back as the same kind of array, as for a Series."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    X, y = small_digits
+    idx = _sampler().fit(X).selected_indices_
+    for labels in (pd.array(y.astype(str), dtype="string[pyarrow]"),
+                   pd.array(y, dtype="int64[pyarrow]"),
+                   pd.array(y, dtype="Int64"), pd.Categorical(y)):
+        resampler = SubsetResampler(_sampler())
+        _, y_res = resampler.fit_resample(X, labels)
+        assert_array_equal(resampler.sample_indices_, idx)
+        assert type(y_res) is type(labels)
+        assert_array_equal(np.asarray(y_res), np.asarray(labels)[idx])
+    # LabelBudgetClassifier's per-sample fit parameters too.
+    weights = pd.array(np.ones(len(y)), dtype="float64[pyarrow]")
+    fitted = LabelBudgetClassifier(_sampler(), _lr()).fit(
+        X, y, sample_weight=weights)
+    reference = _lr().fit(X[idx], y[idx])
+    assert_allclose(fitted.estimator_.coef_, reference.coef_, rtol=1e-6)
+
+
 def test_subset_resampler_keeps_pandas_and_any_package_sampler():
     df = _mixed_frame()[["a", "b", "c", "d"]]
     y = pd.Series(np.arange(len(df)) % 3, index=df.index, name="target")
