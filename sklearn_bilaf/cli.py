@@ -167,7 +167,8 @@ def _comma_hint(number, percent=False, what="a fraction", counts=True):
             and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number)):
         hints.append("a count without a thousands separator "
                      f"({number.replace(',', '')!r})")
-    return "; write " + ", and ".join(hints) if hints else ""
+    # Either reading may be the one meant: offer both.
+    return "; write " + ", or ".join(hints) if hints else ""
 
 
 class _Fraction(float):

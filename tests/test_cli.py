@@ -2160,7 +2160,7 @@ def test_a_budget_written_with_a_comma_is_told_to_use_a_point():
             (_n_cores, "0,5", "; write a fraction with a decimal point, not a "
                               "comma ('0.5')"),
             (_budget, "1,000", "; write a fraction with a decimal point, not a "
-                               "comma ('1.000'), and a count without a "
+                               "comma ('1.000'), or a count without a "
                                "thousands separator ('1000')"),
             (_budget, "2,000,000", "; write a count without a thousands "
                                    "separator ('2000000')")):
