@@ -45,7 +45,12 @@ from .base import (
     validate_pool,
     whole_numbers,
 )
-from .pseudo_classes import PseudoClass, _outside_distances, _tiny_exponent
+from .pseudo_classes import (
+    PseudoClass,
+    _outside_distances,
+    _spread_rows,
+    _tiny_exponent,
+)
 
 __all__ = [
     "BaseBoundarySelector",
@@ -464,10 +469,10 @@ class BaseBoundarySelector(BaseEstimator):
             # Values all under about 1e-146 have subnormal squared
             # distances: cores, opponents and scores changed with the
             # pool's scale.  Scaled by a power of two (exactly), the scores,
-            # ratios of distances, are those of an ordinary scale.  The
-            # first row bounds the largest value from below: the pool is
-            # read only when that row is that small.
-            exponent = _tiny_exponent(X, X[:1])
+            # ratios of distances, are those of an ordinary scale.  A few
+            # rows spread over the pool bound the largest value from below:
+            # the pool is read only when they are all that small.
+            exponent = _tiny_exponent(X, _spread_rows(X))
 
             def class_rows(m):
                 # A class's rows in float64 (exactly), one class at a time:

@@ -50,7 +50,7 @@ from .base import (
     whole_numbers,
     written_float,
 )
-from .pseudo_classes import PseudoClass, _tiny_exponent
+from .pseudo_classes import PseudoClass, _spread_rows, _tiny_exponent
 
 __all__ = [
     "BaseDenoiser",
@@ -141,14 +141,14 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             # One BLAS thread, as the sampler runs its per-class stages: some
             # BLAS builds round a product differently on more threads, and
             # the result must not depend on the machine's thread count.
-            exponent = _tiny_exponent(X, X[:1])
+            exponent = _tiny_exponent(X, _spread_rows(X))
             if exponent:
                 # Values all under about 1e-146 have subnormal squared
                 # distances: the ranking changed with the pool's scale.
                 # Scaled by a power of two (exactly), as the sampler scales
-                # its classes' rows, it is that of an ordinary scale.  The
-                # first row bounds the largest value from below: the pool
-                # is read only when that row is that small.
+                # its classes' rows, it is that of an ordinary scale.  A few
+                # rows spread over the pool bound the largest value from
+                # below: the pool is read only when they are all that small.
                 X = np.ldexp(X, exponent)
             with one_thread("blas"):
                 # The pool's rows as the sampler's classes hold them: no

@@ -5239,3 +5239,55 @@ def test_selected_embeddings_are_gathered_once(tmp_path):
     # The kept rows, the pool's labels and the stages' small arrays; a
     # second copy of the rows took it past twice their size.
     assert peak < 2 * selected.nbytes, peak / selected.nbytes
+
+
+class _CountedReductions(np.ndarray):
+    """An array that counts its max() and min() calls (reads of the pool)."""
+
+    calls = 0
+
+    def max(self, *args, **kwargs):
+        type(self).calls += 1
+        return super().max(*args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        type(self).calls += 1
+        return super().min(*args, **kwargs)
+
+
+@pytest.mark.parametrize("estimator", ["denoiser", "boundary"])
+def test_tiny_check_does_not_read_an_ordinary_pool_with_a_zero_first_row(
+        estimator, monkeypatch):
+    """The underflow check bounded the pool's largest value from below by
+    its first row only: an ordinary pool whose first row is zero (or tiny)
+    was read in full (two reductions) once more.  A few rows spread over
+    the pool bound it; a tiny pool is still scaled, with the same results."""
+    import sklearn_bilaf.boundary as boundary_module
+    import sklearn_bilaf.denoise as denoise_module
+    from sklearn_bilaf.pseudo_classes import _tiny_exponent
+
+    module = denoise_module if estimator == "denoiser" else boundary_module
+
+    def counted(rows, core_rows):
+        return _tiny_exponent(rows.view(_CountedReductions), core_rows)
+
+    monkeypatch.setattr(module, "_tiny_exponent", counted)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6))
+    X[0] = 0.0
+    y = rng.integers(0, 3, 200)
+
+    def fit(pool):
+        if estimator == "denoiser":
+            return IDCDenoiser().fit(pool).ranking_
+        return BoundarySelector().fit(pool, y).boundary_scores_
+
+    _CountedReductions.calls = 0
+    fit(X)
+    assert _CountedReductions.calls == 0
+    for first in (0.0, 1e-300):
+        tiny = np.ldexp(X, -535)
+        tiny[0] = first
+        scaled = np.ldexp(tiny, 535)
+        np.testing.assert_array_equal(fit(tiny), fit(scaled))
+        assert _CountedReductions.calls > 0
