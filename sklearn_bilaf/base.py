@@ -420,6 +420,17 @@ def _is_polars_frame(X, kind="DataFrame"):
             and getattr(cls, "__module__", "").startswith("polars."))
 
 
+def reshaped_hint(X, shape):
+    """Code that gives the 1-D ``X`` the ``shape`` given (``"-1, 1"``, one
+    feature, or ``"1, -1"``, one sample) with what ``X`` has: a pandas Index
+    and a list have no ``reshape`` method, so ``X.reshape(...)`` failed."""
+    if hasattr(X, "reshape"):
+        return f"X.reshape({shape})"
+    if hasattr(X, "to_numpy"):
+        return f"X.to_numpy().reshape({shape})"
+    return f"np.reshape(X, ({shape}))"
+
+
 def _refuse_lazy_frame(X, name="X"):
     """Refuse a polars LazyFrame: numpy's conversion of it failed with
     "setting an array element with a sequence", and reading its dtypes
@@ -1194,7 +1205,7 @@ def _clearer_conversion_error(X, exc, name="X"):
         library = "polars" if _is_polars_frame(X, "Series") else "pandas"
         what, reshape = ((f"a {library} Series of shape {tuple(shape)}",
                           "X.to_frame()") if series
-                         else (f"shape {tuple(shape)}", "X.reshape(-1, 1)"))
+                         else (f"shape {tuple(shape)}", reshaped_hint(X, "-1, 1")))
         return ValueError(
             f"X is 1-D ({what}); the selection needs a 2-D array, "
             "one row per sample and one column per feature. Reshape your data: "

@@ -82,6 +82,7 @@ from .base import (
     refuse_text_read_as_numbers,
     refuse_unchecked_scale,
     require_whole_numbers,
+    reshaped_hint,
     resolve_count,
     sequence_array,
     validate_pool,
@@ -249,6 +250,7 @@ def _checked_isolation_pool(X):
     selector checks its pool before calling the unchecked ones)."""
     refuse_sparse(X)
     numbers = refuse_non_numbers(X)
+    given = X  # for the hint below: a list has no reshape method
     if not hasattr(X, "dtype") or X.dtype == object:
         # Numbers held as Python objects are converted too: NaN among them
         # escaped the check below and reached scikit-learn's.  A list's
@@ -258,8 +260,8 @@ def _checked_isolation_pool(X):
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features); got "
-            f"{X.ndim}-D. Use X.reshape(1, -1) for one sample, "
-            "X.reshape(-1, 1) for one feature.")
+            f"{X.ndim}-D. Use {reshaped_hint(given, '1, -1')} for one sample, "
+            f"{reshaped_hint(given, '-1, 1')} for one feature.")
     if X.shape[1] == 0:
         # numpy's "zero-size array to reduction operation" before, or, for
         # a small share, the rows kept as if compared.

@@ -1194,3 +1194,28 @@ def test_a_series_is_told_to_be_made_a_frame(values):
     # The advice works.
     X = series
     BiLAFSampler(3, random_state=0).fit(X.to_frame())
+
+
+@pytest.mark.parametrize("kind", ["index", "range-index", "list", "array"])
+def test_the_one_feature_hint_works_for_what_was_passed(kind):
+    """A 1-D pool was told to pass X.reshape(-1, 1) whatever it was: a
+    pandas Index (a frame's index or columns passed by mistake) and a list
+    have no reshape method, so the advice failed with an AttributeError.
+    The hint is one that works on the object passed, in the estimators'
+    message and in isolation_radii's."""
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.core import isolation_radii
+
+    values = np.random.RandomState(0).rand(30)
+    X = {"index": pd.Index(values), "range-index": pd.RangeIndex(1, 31),
+         "list": values.tolist(), "array": values}[kind]
+    with pytest.raises(ValueError) as info:
+        BiLAFSampler(3).fit(X)
+    hint = re.search(r"pass (.+)\.$", str(info.value)).group(1)
+    BiLAFSampler(3, random_state=0).fit(eval(hint, {"np": np, "X": X}))
+    with pytest.raises(ValueError) as info:
+        isolation_radii(X)
+    hint = re.search(r"Use (.+) for one sample, (.+) for one feature\.$",
+                     str(info.value))
+    assert eval(hint.group(1), {"np": np, "X": X}).shape == (1, 30)
+    isolation_radii(eval(hint.group(2), {"np": np, "X": X}))
