@@ -147,11 +147,13 @@ def _count_or_fraction(text, *, allow_auto=False):
     return _Fraction(value, text.strip())
 
 
-def _comma_hint(number, percent=False, what="a fraction", counts=True):
+def _comma_hint(number, percent=False, what="a fraction", grouped="a count"):
     """How to write a number typed with a comma: '0,01' (a decimal comma,
-    as many locales write it) or, when a count is allowed (``counts``),
-    '1,000' (a thousands separator), which float() refuses; else "".
-    ``what`` names the value written with a decimal point."""
+    as many locales write it) or, when the option takes values of a
+    thousand and more, '1,000' (a thousands separator), which float()
+    refuses; else "".  ``what`` names the value written with a decimal
+    point, ``grouped`` the value written without the separator (None: no
+    such value is taken)."""
     hints = []
     pointed = number.replace(",", ".")
     if number.count(",") == 1:
@@ -163,9 +165,9 @@ def _comma_hint(number, percent=False, what="a fraction", counts=True):
             shown = pointed + ("%" if percent else "")
             hints.append(f"{what} with a decimal point, not a comma "
                          f"({shown!r})")
-    if (counts and not percent
+    if (grouped is not None and not percent
             and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number)):
-        hints.append("a count without a thousands separator "
+        hints.append(f"{grouped} without a thousands separator "
                      f"({number.replace(',', '')!r})")
     # Either reading may be the one meant: offer both.
     return "; write " + ", or ".join(hints) if hints else ""
@@ -198,9 +200,11 @@ def _n_cores(text):
     return _count_or_fraction(text, allow_auto=True)
 
 
-def _number_hint(text):
-    """The decimal-comma hint of the options that take no count."""
-    return _comma_hint(text.strip(), what="a number", counts=False)
+def _number_hint(text, grouped=None):
+    """The decimal-comma hint of the options that take no count; with
+    ``grouped`` (those that take a thousand and more), the
+    thousands-separator one too."""
+    return _comma_hint(text.strip(), what="a number", grouped=grouped)
 
 
 def _removal_rate(text):
@@ -233,8 +237,10 @@ def _penalty(text):
     try:
         value = float(text)
     except ValueError:
+        # '1,000' may be a thousand, not only 1.000 (no penalty).
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number{_number_hint(text)}") from None
+            f"{text!r} is not a number{_number_hint(text, 'a number')}"
+        ) from None
     if not (value >= 1.0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(
             f"{text!r}: the penalty must be at least 1 (1 disables it)"

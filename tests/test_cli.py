@@ -2176,16 +2176,16 @@ def test_a_budget_written_with_a_comma_is_told_to_use_a_point():
 
 def test_a_rate_share_or_penalty_written_with_a_comma_is_told_to_use_a_point():
     """'--removal-rate 0,1' was told only "'0,1' is not a number", where the
-    budget says how to write it; the same hint (a rate, share or penalty is
-    not a count: no thousands-separator hint)."""
+    budget says how to write it; the same hint (a rate or share is under 1:
+    no thousands-separator hint).  '--penalty 1,000' was told only to write
+    '1.000' (a penalty of 1, none), where a thousand may have been meant."""
     import argparse
 
     from sklearn_bilaf.cli import _exclude_isolated, _penalty, _removal_rate
 
     for parse, text, shown in ((_removal_rate, "0,1", "0.1"),
                                (_exclude_isolated, "0,05", "0.05"),
-                               (_penalty, "1,5", "1.5"),
-                               (_penalty, "1,000", "1.000")):
+                               (_penalty, "1,5", "1.5")):
         with pytest.raises(argparse.ArgumentTypeError) as info:
             parse(text)
         message = str(info.value)
@@ -2193,6 +2193,21 @@ def test_a_rate_share_or_penalty_written_with_a_comma_is_told_to_use_a_point():
         assert message.endswith(
             f"; write a number with a decimal point, not a comma ({shown!r})"
         ), message
+    # A penalty of 1,000 may be a thousand (any penalty from 1 up is taken),
+    # not only 1.000, which disables it: both readings are offered, as for
+    # '-b 1,000'.  A rate or share under 1 has no thousands.
+    for text, hint in (
+            ("1,000", "; write a number with a decimal point, not a comma "
+                      "('1.000'), or a number without a thousands separator "
+                      "('1000')"),
+            ("2,000,000", "; write a number without a thousands separator "
+                          "('2000000')")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            _penalty(text)
+        assert str(info.value) == f"{text!r} is not a number{hint}", info.value
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        _removal_rate("1,000")
+    assert "thousands" not in str(info.value), info.value
     # Nothing to say about a comma that is neither.
     for parse in (_removal_rate, _exclude_isolated, _penalty):
         with pytest.raises(argparse.ArgumentTypeError) as info:
