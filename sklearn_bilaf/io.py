@@ -1964,14 +1964,17 @@ _PYTHON_COMPRESSORS = {
 }
 
 
-def _compress_through_a_pipe(text, suffix):
+def _compress_through_a_pipe(text, suffix, has_ids=None):
     """For ``-o picks.csv.gz``: how to compress the selection, which is never
     compressed by its name, through a pipe (doc/cli.rst's ``-o >(gzip >
     selected.csv.gz)``), in the format the name gives before the compression
     (csv otherwise: a pipe's own name gives none); else ``""``.
 
     From Python, where no shell reads the ``>(...)``, the hint is to write
-    :func:`format_selection`'s bytes to the compressed file instead.
+    :func:`format_selection`'s bytes to the compressed file instead, called
+    with the keyword arguments it requires (``roles`` and
+    ``pseudo_classes``, whatever the format), and ``ids`` when ``has_ids``
+    (None: not known, so the hint says when to pass them).
     """
     tool = _COMPRESSORS.get(suffix)
     if tool is None:
@@ -1991,8 +1994,11 @@ def _compress_through_a_pipe(text, suffix):
         # compression.zstd is new in Python 3.14.
         older = (" (Python 3.14 or later; before it, zstandard.open)"
                  if suffix == ".zst" else "")
+        ids = ", ids=ids" if has_ids else ""
+        unsure = " (with ids=ids if there are ids)" if has_ids is None else ""
         return ("; to compress the selection, write the bytes "
-                f"format_selection('.{output_format}', ...) returns to "
+                f"format_selection('.{output_format}', indices, roles=roles, "
+                f"pseudo_classes=pseudo_classes{ids}) returns{unsure} to "
                 f"{opener}({name!r}, 'wb'){older}")
     option = "" if output_format == "csv" else f" --output-format {output_format}"
     return ("; to compress the selection, write it through a pipe: "
@@ -2623,7 +2629,7 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         raise InputError(_only_an_extension_message(text, bare))
     if suffix not in OUTPUT_SUFFIXES:
         # Only a name's extension gets here: output_format was checked.
-        hint = _compress_through_a_pipe(text, suffix)
+        hint = _compress_through_a_pipe(text, suffix, ids is not None)
         raise InputError(
             f"{_output_source(text)}: unknown output format "
             f"{suffix or '(no extension)'!r}; use {', '.join(OUTPUT_SUFFIXES)}"

@@ -2303,7 +2303,9 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
     """From Python, output_name_problem("picks.csv.gz") suggested the shell's
     "-o >(gzip > picks.csv.gz)", which a Python caller cannot type, and
     write_selection gave no hint: both say to compress what format_selection
-    returns, in the format the name gives (csv otherwise, as the command)."""
+    returns, in the format the name gives (csv otherwise, as the command),
+    with the keyword arguments it requires (format_selection('.csv', ...)
+    left out roles and pseudo_classes, without which it fails)."""
     from sklearn_bilaf.io import (
         InputError,
         _command_line_spelling,
@@ -2312,24 +2314,26 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
     )
 
     monkeypatch.chdir(tmp_path)
-    for name, hint in (
-            ("picks.csv.gz", "format_selection('.csv', ...) returns to "
-                             "gzip.open('picks.csv.gz', 'wb')"),
-            ("out/p.json.xz", "format_selection('.json', ...) returns to "
-                              "lzma.open('out/p.json.xz', 'wb')"),
-            ("my picks.bz2", "format_selection('.csv', ...) returns to "
-                             "bz2.open('my picks.csv.bz2', 'wb')"),
-            ("p.txt.zst", "format_selection('.csv', ...) returns to "
-                          "compression.zstd.open('p.csv.zst', 'wb') (Python "
-                          "3.14 or later; before it, zstandard.open)")):
-        expected = f"; to compress the selection, write the bytes {hint}"
+    for name, fmt, hint in (
+            ("picks.csv.gz", ".csv", "gzip.open('picks.csv.gz', 'wb')"),
+            ("out/p.json.xz", ".json", "lzma.open('out/p.json.xz', 'wb')"),
+            ("my picks.bz2", ".csv", "bz2.open('my picks.csv.bz2', 'wb')"),
+            ("p.txt.zst", ".csv", "compression.zstd.open('p.csv.zst', 'wb') "
+                                  "(Python 3.14 or later; before it, "
+                                  "zstandard.open)")):
+        expected = ("; to compress the selection, write the bytes "
+                    f"format_selection({fmt!r}, indices, roles=roles, "
+                    "pseudo_classes=pseudo_classes) returns (with ids=ids if "
+                    f"there are ids) to {hint}")
         problem = output_name_problem(name)
         assert problem.startswith(f"{name}: unknown output format"), problem
         assert problem.endswith(expected) and "-o" not in problem, problem
         with pytest.raises(InputError) as raised:
             write_selection(name, [0], roles=["core"],
                             pseudo_classes=[0])
-        assert str(raised.value).endswith(expected), raised.value
+        # write_selection knows it was given no ids.
+        assert str(raised.value).endswith(expected.replace(
+            " (with ids=ids if there are ids)", "")), raised.value
         # The command keeps its pipe.
         with _command_line_spelling():
             assert "through a pipe: -o >(" in output_name_problem(name)
@@ -5443,3 +5447,27 @@ def test_write_selection_messages_name_the_file_not_an_option(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_selection(tmp_path / "s.json", [0], **selection)
     assert json.loads((tmp_path / "s.json").read_text()) == [0]
+
+
+def test_the_compressed_output_hint_from_python_runs(tmp_path, monkeypatch):
+    """The call the hint for write_selection("picks.csv.gz", ...) spells,
+    with the arguments given to write_selection, writes the selection that
+    write_selection writes to picks.csv, compressed."""
+    import gzip
+
+    from sklearn_bilaf.io import InputError, format_selection, write_selection
+
+    monkeypatch.chdir(tmp_path)
+    arguments = {"indices": [4, 0, 2], "roles": ["core", "boundary", "core"],
+                 "pseudo_classes": [0, 0, 1], "ids": ["a", "b", "c", "d", "e"]}
+    with pytest.raises(InputError) as raised:
+        write_selection("picks.csv.gz", **arguments)
+    call = re.search(r"write the bytes (format_selection\(.*\)) returns",
+                     str(raised.value)).group(1)
+    opener = re.search(r" to (gzip\.open\(.*\))$", str(raised.value)).group(1)
+    with eval(opener, {"gzip": gzip}) as handle:
+        handle.write(eval(call, {"format_selection": format_selection},
+                          arguments))
+    write_selection("picks.csv", **arguments)
+    with gzip.open("picks.csv.gz", "rb") as handle:
+        assert handle.read() == (tmp_path / "picks.csv").read_bytes()
