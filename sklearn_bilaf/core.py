@@ -873,6 +873,12 @@ def nearest_unused(X, centres, metric="euclidean"):
         # Shifted to their mean, their entries are at most twice the peak.
         dtype = np.dtype(np.float64)
     exact_centres = prepare(centres, metric)
+    if (dtype == np.float32 and metric == "euclidean"
+            and _float32_screen_overflows(X, exact_centres)):
+        # Rows this far out (values past about 1e19) are screened in float64
+        # below anyway, once a block of them overflows: a pool of them is
+        # told by a few of its rows, not by a float32 pass given up.
+        dtype = np.dtype(np.float64)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
     origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
         X, metric, dtype, exact_centres, n_keep)
@@ -1012,6 +1018,25 @@ def _refuse_non_finite_or_overflowing(X, start):
     if nan_rows.size or inf_rows.size:
         raise _non_finite_error(nan_rows, inf_rows, X)
     raise _overflow_error("X", peak)
+
+
+def _float32_screen_overflows(X, exact_centres, count=64):
+    """Whether about ``count`` rows spread over the float32 pool ``X`` (a
+    strided view: a few pages of a memory map) already overflow
+    :func:`_nearest_screen`'s float32 squares, shifted as it shifts them.
+
+    A False is no promise: the screen still checks every block.  Rows
+    holding NaN or inf give False, for the screen to name them in the
+    whole pool.
+    """
+    rows = X[::max(1, X.shape[0] // count)]
+    if not np.isfinite(rows).all():
+        return False
+    rows = prepare(rows, "euclidean", dtype=np.float32)
+    with np.errstate(over="ignore"):
+        rows -= exact_centres.mean(axis=0).astype(np.float32)
+        top = float(sq_norms(rows).max())
+    return not top <= _FLOAT32_ROOM_SQ
 
 
 def _nearest_screen(X, metric, dtype, exact_centres, n_keep):

@@ -3344,3 +3344,42 @@ def test_activeft_exhaustive_thread_count_counts_one_piece_per_task():
         assert peak <= memory, peak / memory
     assert results[1][0] == results[2][0]
     np.testing.assert_array_equal(results[1][1], results[2][1])
+
+
+def test_nearest_unused_float32_pool_past_float32_is_screened_once(monkeypatch):
+    """A float32 pool whose squares (near float32's largest) overflow the
+    float32 screen was screened in float32 until a block overflowed, then
+    all over again in float64: a few rows spread over the pool tell it
+    before the screen, which runs once, in float64.  An ordinary pool is
+    still screened once in float32, its rows prepared once (and the few
+    rows of the quick look), not read twice."""
+    screens = []
+    prepared = []
+    real_screen = core_module._nearest_screen
+    real_prepare = core_module.prepare
+
+    def counting_screen(X, metric, dtype, *args):
+        assert metric == "euclidean"
+        screens.append(np.dtype(dtype))
+        return real_screen(X, metric, dtype, *args)
+
+    def counting_prepare(rows, *args, **kwargs):
+        prepared.append(len(rows))
+        return real_prepare(rows, *args, **kwargs)
+
+    monkeypatch.setattr(core_module, "_nearest_screen", counting_screen)
+    monkeypatch.setattr(core_module, "prepare", counting_prepare)
+    rng = np.random.RandomState(0)
+    base = 1 - 0.01 * rng.rand(3000, 2)
+    centres = np.array([[-1.6e18, 1e18], [1.6e18, -1e18], [1e18, 1e18]])
+    for scale, expected_screens in ((1.8e19, ["float64"]), (1.0, ["float32"])):
+        X = (scale * base).astype(np.float32)
+        del screens[:], prepared[:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            got = nearest_unused(X, centres * (scale / 1.8e19))
+        assert got.tolist() == _brute_nearest_unused(
+            X, centres * (scale / 1.8e19), "euclidean")
+        assert screens == [np.dtype(t) for t in expected_screens], screens
+        # One pass over the pool (one block here), a few rows besides.
+        assert sum(prepared) < len(X) + 200, prepared
