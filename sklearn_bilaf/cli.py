@@ -147,6 +147,10 @@ def _count_or_fraction(text, *, allow_auto=False):
     return _Fraction(value, text.strip())
 
 
+#: A whole number written with thousands separators (1,000 or -2,500,000).
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
 def _comma_hint(number, percent=False, what="a fraction", grouped="a count"):
     """How to write a number typed with a comma: '0,01' (a decimal comma,
     as many locales write it) or, when the option takes values of a
@@ -166,7 +170,7 @@ def _comma_hint(number, percent=False, what="a fraction", grouped="a count"):
             hints.append(f"{what} with a decimal point, not a comma "
                          f"({shown!r})")
     if (grouped is not None and not percent
-            and re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+", number)):
+            and _THOUSANDS.fullmatch(number)):
         hints.append(f"{grouped} without a thousands separator "
                      f"({number.replace(',', '')!r})")
     # Either reading may be the one meant: offer both.
@@ -248,11 +252,22 @@ def _penalty(text):
     return value
 
 
+def _whole_number_error(text):
+    """The error for a seed or job count that int() refuses: '1,000' is
+    told to drop its thousands separator, as '-b 1,000' is (a decimal comma
+    makes no whole number)."""
+    hint = ""
+    if _THOUSANDS.fullmatch(text.strip()):
+        hint = ("; write a whole number without a thousands separator "
+                f"({text.strip().replace(',', '')!r})")
+    return argparse.ArgumentTypeError(f"{text!r} is not a whole number{hint}")
+
+
 def _seed(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise _whole_number_error(text) from None
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"{text!r}: the seed must be in [0, 2**32)")
     return value
@@ -262,7 +277,7 @@ def _n_jobs(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise _whole_number_error(text) from None
     if value == 0:
         raise argparse.ArgumentTypeError("0 jobs: give 1 or more, or -1 for all cores")
     return value

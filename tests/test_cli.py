@@ -5471,3 +5471,25 @@ def test_the_compressed_output_hint_from_python_runs(tmp_path, monkeypatch):
     write_selection("picks.csv", **arguments)
     with gzip.open("picks.csv.gz", "rb") as handle:
         assert handle.read() == (tmp_path / "picks.csv").read_bytes()
+
+
+def test_a_seed_or_job_count_with_a_thousands_separator_is_told_to_drop_it():
+    """'--seed 1,000' was told only "'1,000' is not a whole number", where
+    '-b 1,000' is told to write it without the thousands separator; the
+    same hint.  Nothing to say about a comma that is not one."""
+    import argparse
+
+    from sklearn_bilaf.cli import _n_jobs, _seed
+
+    for parse, text in ((_seed, "1,000"), (_seed, "4,294,967"),
+                        (_n_jobs, "-1,000")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse(text)
+        assert str(info.value) == (
+            f"{text!r} is not a whole number; write a whole number without a "
+            f"thousands separator ({text.replace(',', '')!r})"), info.value
+    for parse in (_seed, _n_jobs):
+        for text in ("1,5", "a,b", "1.5"):
+            with pytest.raises(argparse.ArgumentTypeError) as info:
+                parse(text)
+            assert str(info.value) == f"{text!r} is not a whole number"
