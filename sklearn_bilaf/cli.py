@@ -129,7 +129,8 @@ def _count_or_fraction(text, *, allow_auto=False):
         auto = "'auto', 'paper', " if allow_auto else ""
         raise argparse.ArgumentTypeError(
             f"{text!r} is not {auto}a count (e.g. 50) or a fraction of the pool "
-            f"(e.g. 0.01 or 1%){_comma_hint(number, percent)}"
+            f"(e.g. 0.01 or 1%)"
+            f"{_comma_hint(number, _in_fraction_range(percent), percent)}"
         ) from None
     if percent:
         # The fraction the text reads as, rounded once: "0.7%" is 0.007, as
@@ -151,21 +152,23 @@ def _count_or_fraction(text, *, allow_auto=False):
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
 
 
-def _comma_hint(number, percent=False, what="a fraction", grouped="a count"):
+def _comma_hint(number, accepts, percent=False, what="a fraction",
+                grouped="a count"):
     """How to write a number typed with a comma: '0,01' (a decimal comma,
     as many locales write it) or, when the option takes values of a
     thousand and more, '1,000' (a thousands separator), which float()
-    refuses; else "".  ``what`` names the value written with a decimal
-    point, ``grouped`` the value written without the separator (None: no
-    such value is taken)."""
+    refuses; else "".  ``accepts`` says whether the option takes the value
+    read with a decimal point (a reading it refuses next is no advice),
+    ``what`` names that value, ``grouped`` the value written without the
+    separator (None: no such value is taken)."""
     hints = []
     pointed = number.replace(",", ".")
     if number.count(",") == 1:
         try:
-            float(pointed)
+            value = float(pointed)
         except ValueError:
-            pass
-        else:
+            value = None
+        if value is not None and accepts(value):
             shown = pointed + ("%" if percent else "")
             hints.append(f"{what} with a decimal point, not a comma "
                          f"({shown!r})")
@@ -204,11 +207,28 @@ def _n_cores(text):
     return _count_or_fraction(text, allow_auto=True)
 
 
-def _number_hint(text, grouped=None):
+def _in_fraction_range(percent):
+    """Whether a budget or core count read as a number is a fraction of
+    the pool: in (0, 1], or (0, 100] as a percentage."""
+    top = 100.0 if percent else 1.0
+    return lambda value: 0.0 < value <= top
+
+
+def _number_hint(text, accepts, grouped=None):
     """The decimal-comma hint of the options that take no count; with
     ``grouped`` (those that take a thousand and more), the
     thousands-separator one too."""
-    return _comma_hint(text.strip(), what="a number", grouped=grouped)
+    return _comma_hint(text.strip(), accepts, what="a number", grouped=grouped)
+
+
+def _under_one(value):
+    """The range of a removal rate or an isolated share."""
+    return 0.0 <= value < 1.0
+
+
+def _penalty_range(value):
+    """The range of a penalty (1 disables it)."""
+    return value >= 1.0 and math.isfinite(value)
 
 
 def _removal_rate(text):
@@ -216,8 +236,9 @@ def _removal_rate(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number{_number_hint(text)}") from None
-    if not 0.0 <= value < 1.0:
+            f"{text!r} is not a number{_number_hint(text, _under_one)}"
+        ) from None
+    if not _under_one(value):
         raise argparse.ArgumentTypeError(f"{text!r}: the rate must be in [0, 1)")
     return value
 
@@ -230,8 +251,9 @@ def _exclude_isolated(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not 'auto' or a number{_number_hint(text)}") from None
-    if not 0.0 <= value < 1.0:
+            f"{text!r} is not 'auto' or a number"
+            f"{_number_hint(text, _under_one)}") from None
+    if not _under_one(value):
         raise argparse.ArgumentTypeError(
             f"{text!r}: the share must be in [0, 1) (0 keeps every row)")
     return value
@@ -243,9 +265,10 @@ def _penalty(text):
     except ValueError:
         # '1,000' may be a thousand, not only 1.000 (no penalty).
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number{_number_hint(text, 'a number')}"
+            f"{text!r} is not a number"
+            f"{_number_hint(text, _penalty_range, 'a number')}"
         ) from None
-    if not (value >= 1.0 and math.isfinite(value)):
+    if not _penalty_range(value):
         raise argparse.ArgumentTypeError(
             f"{text!r}: the penalty must be at least 1 (1 disables it)"
         )

@@ -5493,3 +5493,36 @@ def test_a_seed_or_job_count_with_a_thousands_separator_is_told_to_drop_it():
             with pytest.raises(argparse.ArgumentTypeError) as info:
                 parse(text)
             assert str(info.value) == f"{text!r} is not a whole number"
+
+
+def test_a_comma_hint_offers_no_reading_the_option_refuses():
+    """'-b 12,5' was told to write the fraction '12.5', which it then
+    refuses ("a fraction must be in (0, 1]"); '--removal-rate 1,5' the
+    rate '1.5' (rates are under 1), '--penalty 0,5' the penalty '0.5' (at
+    least 1).  The decimal-point reading is offered only when the option
+    takes it; '-b 1,000' keeps both of its readings."""
+    import argparse
+
+    from sklearn_bilaf.cli import (
+        _budget,
+        _exclude_isolated,
+        _n_cores,
+        _penalty,
+        _removal_rate,
+    )
+
+    for parse, text in ((_budget, "12,5"), (_budget, "150,5%"),
+                        (_n_cores, "2,5"), (_removal_rate, "1,5"),
+                        (_exclude_isolated, "1,000"), (_penalty, "0,5")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse(text)
+        assert "comma" not in str(info.value), info.value
+    for parse, text, shown in ((_budget, "0,5", "0.5"),
+                               (_budget, "12,5%", "12.5%"),
+                               (_budget, "1,000", "1.000"),
+                               (_removal_rate, "0,5", "0.5"),
+                               (_penalty, "2,5", "2.5")):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            parse(text)
+        assert f"with a decimal point, not a comma ({shown!r})" in str(
+            info.value), info.value
