@@ -420,6 +420,15 @@ def _is_polars_frame(X, kind="DataFrame"):
             and getattr(cls, "__module__", "").startswith("polars."))
 
 
+def spread_rows(X, count=64):
+    """About ``count`` rows spread over ``X`` (a strided view, no copy: a
+    few pages of a memory map), for the quick looks that spare an ordinary
+    pool a full read: a lower bound of its largest value, say, where its
+    first row alone (zero, or tiny) could not rule out a pool of tiny
+    values."""
+    return X[::max(1, X.shape[0] // count)]
+
+
 def reshaped_hint(X, shape):
     """Code that gives the 1-D ``X`` the ``shape`` given (``"-1, 1"``, one
     feature, or ``"1, -1"``, one sample) with what ``X`` has: a pandas Index

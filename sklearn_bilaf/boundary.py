@@ -42,15 +42,11 @@ from .base import (
     caller_stacklevel,
     fit_or_forget,
     not_whole_hint,
+    spread_rows,
     validate_pool,
     whole_numbers,
 )
-from .pseudo_classes import (
-    PseudoClass,
-    _outside_distances,
-    _spread_rows,
-    _tiny_exponent,
-)
+from .pseudo_classes import PseudoClass, _outside_distances, _tiny_exponent
 
 __all__ = [
     "BaseBoundarySelector",
@@ -472,7 +468,7 @@ class BaseBoundarySelector(BaseEstimator):
             # ratios of distances, are those of an ordinary scale.  A few
             # rows spread over the pool bound the largest value from below:
             # the pool is read only when they are all that small.
-            exponent = _tiny_exponent(X, _spread_rows(X))
+            exponent = _tiny_exponent(X, spread_rows(X))
 
             def class_rows(m):
                 # A class's rows in float64 (exactly), one class at a time:

@@ -85,6 +85,7 @@ from .base import (
     reshaped_hint,
     resolve_count,
     sequence_array,
+    spread_rows,
     validate_pool,
     whole_numbers,
 )
@@ -1029,7 +1030,7 @@ def _float32_screen_overflows(X, exact_centres, count=64):
     holding NaN or inf give False, for the screen to name them in the
     whole pool.
     """
-    rows = X[::max(1, X.shape[0] // count)]
+    rows = spread_rows(X, count)
     if not np.isfinite(rows).all():
         return False
     rows = prepare(rows, "euclidean", dtype=np.float32)
@@ -2905,10 +2906,15 @@ class FarthestPointSelector(BaseCoreSelector):
         distances are subnormal numbers, too coarse to compare (picks changed
         with the pool's scale, at 2^-535).  Scaled exactly, such a pool is
         searched as the same pool at an ordinary scale.  Two reductions over
-        X, no copy."""
-        peak = _largest_abs(X)
+        X, no copy, when a few rows spread over it do not rule them out."""
         info = np.finfo(np.float64)
-        if not 0 < peak < math.sqrt(float(info.tiny) / float(info.eps)):
+        low = math.sqrt(float(info.tiny) / float(info.eps))
+        if not _largest_abs(spread_rows(X)) < low:
+            # An ordinary pool (NaN too: refused below) is not read again
+            # before the search's own passes over it.
+            return 0
+        peak = _largest_abs(X)
+        if not 0 < peak < low:
             return 0  # NaN too: refused below
         return -math.frexp(peak)[1]
 

@@ -46,11 +46,12 @@ from .base import (
     _refuse_hidden_fit_predict,
     fit_or_forget,
     not_whole_hint,
+    spread_rows,
     validate_pool,
     whole_numbers,
     written_float,
 )
-from .pseudo_classes import PseudoClass, _spread_rows, _tiny_exponent
+from .pseudo_classes import PseudoClass, _tiny_exponent
 
 __all__ = [
     "BaseDenoiser",
@@ -141,7 +142,7 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
             # One BLAS thread, as the sampler runs its per-class stages: some
             # BLAS builds round a product differently on more threads, and
             # the result must not depend on the machine's thread count.
-            exponent = _tiny_exponent(X, _spread_rows(X))
+            exponent = _tiny_exponent(X, spread_rows(X))
             if exponent:
                 # Values all under about 1e-146 have subnormal squared
                 # distances: the ranking changed with the pool's scale.

@@ -689,14 +689,6 @@ def _tiny_exponent(rows, core_rows):
     return -math.frexp(peak)[1]
 
 
-def _spread_rows(X, count=64):
-    """About ``count`` rows spread over ``X`` (a strided view, no copy): the
-    quick lower bound of its largest value that :func:`_tiny_exponent` takes
-    as ``core_rows``.  One row was not enough: an ordinary pool whose first
-    row is zero, or tiny, was read in full once more."""
-    return X[::max(1, X.shape[0] // count)]
-
-
 def _outside_distances(rows, labels, core_rows, metric, on_sq_norms=None,
                        exponent=0):
     """:func:`outside_distances` on arguments already checked (the callers'

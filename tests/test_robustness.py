@@ -5291,3 +5291,31 @@ def test_tiny_check_does_not_read_an_ordinary_pool_with_a_zero_first_row(
         scaled = np.ldexp(tiny, 535)
         np.testing.assert_array_equal(fit(tiny), fit(scaled))
         assert _CountedReductions.calls > 0
+
+
+def test_farthest_point_tiny_check_does_not_read_an_ordinary_pool(monkeypatch):
+    """FarthestPointSelector read every Euclidean pool in full (two
+    reductions) to rule out values all under about 1e-146, before its own
+    passes over it.  A few rows spread over the pool rule them out for an
+    ordinary pool; a tiny one (first row zero or not) is still read and
+    scaled, with the picks of the pool unscaled."""
+    import sklearn_bilaf.core as core_module
+
+    reads = []
+    real = core_module._largest_abs
+
+    def recording(X):
+        reads.append(X.shape[0])
+        return real(X)
+
+    monkeypatch.setattr(core_module, "_largest_abs", recording)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    X[0] = 0.0
+    expected = FarthestPointSelector(20, random_state=0).fit(X)
+    assert len(X) not in reads, reads
+    tiny = np.ldexp(X, -535)
+    got = FarthestPointSelector(20, random_state=0).fit(tiny)
+    assert len(X) in reads, reads
+    np.testing.assert_array_equal(got.selection_order_,
+                                  expected.selection_order_)
