@@ -364,8 +364,10 @@ def _conversion_advice(path, suffix):
     base = name[:len(name) - len(suffix)]
     npy = base + ".npy"
     advice = {
+        # ndmin=2: a one-column file (one feature) or a one-row file (one
+        # sample) is 1-D otherwise, refused or read the wrong way round.
         ".txt": f"numbers in a text file (np.savetxt's): np.save({npy!r}, "
-                f"np.loadtxt({name!r}))",
+                f"np.loadtxt({name!r}, ndmin=2))",
         ".pt": f"a PyTorch tensor: np.save({npy!r}, "
                f"torch.load({name!r}).cpu().numpy())",
         ".pkl": f"a pickle, which is not read since unpickling runs code: load "

@@ -4923,7 +4923,7 @@ def test_conversion_advice_names_the_file_as_given(tmp_path):
     np.savetxt(tmp_path / "emb.feather", X)
     proc = call_bilaf("select", "./emb.txt", "-b", "2", "-q", cwd=tmp_path)
     assert_one_line_error(proc, "./emb.txt: unknown embeddings format '.txt'",
-                          "np.save('./emb.npy', np.loadtxt('./emb.txt'))")
+                          "np.save('./emb.npy', np.loadtxt('./emb.txt', ndmin=2))")
     given = f"{tmp_path}/./emb"
     with pytest.raises(InputError, match=re.escape(
             f"pd.read_feather('{given}.feather').to_parquet("
@@ -4932,8 +4932,8 @@ def test_conversion_advice_names_the_file_as_given(tmp_path):
 
 
 @pytest.mark.parametrize("name, advice", [
-    ("emb.txt", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.txt'))"),
-    ("emb.dat", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.dat'))"),
+    ("emb.txt", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.txt', ndmin=2))"),
+    ("emb.dat", "np.save('{d}/emb.npy', np.loadtxt('{d}/emb.dat', ndmin=2))"),
     ("emb.pt", "torch.load('{d}/emb.pt').cpu().numpy()"),
     ("emb.pkl", "unpickling runs code"),
     ("emb.h5", "h5py.File('{d}/emb.h5')"),
@@ -5526,3 +5526,25 @@ def test_a_comma_hint_offers_no_reading_the_option_refuses():
             parse(text)
         assert f"with a decimal point, not a comma ({shown!r})" in str(
             info.value), info.value
+
+
+@pytest.mark.parametrize("values, shape", [
+    ("1.5\n2.5\n3.5\n", (3, 1)), ("1.5 2.5 3.5\n", (1, 3))],
+    ids=["one-column", "one-row"])
+def test_the_text_file_conversion_keeps_one_column_or_one_row_2d(
+        tmp_path, values, shape):
+    """The conversion advised for a .txt file, np.save(..., np.loadtxt(...)),
+    made a one-column file (one feature per row) a 1-D array, which the
+    command then refused as not 2-D, and a one-row file (one sample) too,
+    with the advice to make each value a sample.  The advice keeps them 2-D
+    (ndmin=2)."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    (tmp_path / "emb.txt").write_text(values)
+    with pytest.raises(InputError) as info:
+        load_embeddings(tmp_path / "emb.txt")
+    advice = re.search(r"(np\.save\(.*\))$", str(info.value)).group(1)
+    exec(advice, {"np": np})
+    assert np.load(tmp_path / "emb.npy").shape == shape
+    if shape == (3, 1):
+        assert load_embeddings(tmp_path / "emb.npy").X.shape == shape
