@@ -187,9 +187,19 @@ def _batch_sizes(work, n_workers):
 
 
 def _run_batch(tasks):
-    """Run a batch of per-class tasks (``(function, args, kwargs)`` triples)
-    one after another."""
-    return [function(*args, **kwargs) for function, args, kwargs in tasks]
+    """Run a batch of per-class tasks (``(function, args, kwargs)`` triples,
+    a list or an iterator that makes them) one after another.
+
+    Each task is let go of once it has run: made one at a time by an
+    iterator, a class's rows are then gathered when it starts and freed
+    before the next class's are, so that a batch of small classes holds one
+    class's rows at a time, not all of them until its last class is done.
+    """
+    results = []
+    for function, args, kwargs in tasks:
+        results.append(function(*args, **kwargs))
+        del function, args, kwargs
+    return results
 
 
 def _refuse_unpicklable_stage(name, stage, n_jobs):
@@ -1019,9 +1029,11 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         kwargs)`` triple) of every class ``c`` of ``classes`` (largest
         first; small classes in batches); results in class order.
 
-        A task is made only when its batch starts, so that each class's rows
-        are gathered then (by the worker thread that runs it, when the
-        tasks run in threads); ``work`` (per class) decides how small
+        In this process (on one thread or on threads), a task is made only
+        when the one before it in its batch is done, so that each class's
+        rows are gathered then (by the worker thread that runs it) and freed
+        before the next class's; tasks sent to other processes are made a
+        batch at a time.  ``work`` (per class) decides how small
         classes are batched.  ``stage`` is the ``(name, object)`` of the
         stage the tasks carry (checked for pickling before tasks are sent
         to other processes).
@@ -1047,7 +1059,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             # limit once, not once per task.
             with one_thread("blas"):
                 if sequential:
-                    results = [_run_batch([make_task(c) for c in batch])
+                    results = [_run_batch(make_task(c) for c in batch)
                                for batch in batches]
                 else:
                     results = self._run_batches(make_task, batches, work,
@@ -1086,7 +1098,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 batch, dominant = item
                 token = CLASS_THREADS.set(n_workers if dominant else 1)
                 try:
-                    return _run_batch([make_task(c) for c in batch])
+                    return _run_batch(make_task(c) for c in batch)
                 finally:
                     CLASS_THREADS.reset(token)
 

@@ -837,6 +837,49 @@ def test_small_classes_travel_in_batches_large_ones_alone():
                                   [65 * 384, 8 * 72 * 384, 100 * 164 * 384])
 
 
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_a_batch_of_small_classes_holds_one_class_rows_at_a_time(monkeypatch,
+                                                                 n_workers):
+    """Run in this process (on one thread or on threads), a batch of small
+    pseudo-classes gathers each class's rows when the class starts and frees
+    them when it is done: the per-class stages' peak is a few classes' rows,
+    not a whole batch's (which all stayed until the batch's last class was
+    done)."""
+    from sklearn_bilaf import sampler as sampler_module
+
+    from ._memory import traced_peak
+
+    n_classes, size, n_features = 400, 50, 384
+    rng = np.random.RandomState(0)
+    X = (np.repeat(rng.normal(scale=10, size=(n_classes, n_features)), size,
+                   axis=0)
+         + rng.normal(size=(n_classes * size, n_features))).astype(np.float32)
+    cores = np.arange(0, X.shape[0], size)  # one tight class of 50 per core
+    class_rows = size * n_features * X.itemsize
+    monkeypatch.setattr(sampler_module, "blas_threads", lambda: n_workers)
+    batches = sampler_module._batch_sizes(
+        sampler_module._class_work(np.full(n_classes, size), n_features),
+        n_workers)
+    # Results and working copies of the classes (below), far less than
+    # the rows of the batches the workers run at a time.
+    bound = 2**20 + 4 * n_workers * class_rows
+    assert 2 * bound < n_workers * min(batches) * class_rows
+    peaks = {}
+    original = sampler_module.BiLAFSampler._parallel
+
+    def measured(self, make_task, classes, work, stage):
+        result, peaks[stage[0]] = traced_peak(
+            lambda: original(self, make_task, classes, work, stage))
+        return result
+
+    monkeypatch.setattr(sampler_module.BiLAFSampler, "_parallel", measured)
+    BiLAFSampler(2 * n_classes, core_selector=cores, n_jobs=1).fit(X)
+    # Beside the rows of the classes being run: every class's results (a
+    # ranking and mean distances of 50 members, 0.3 MiB in all).
+    assert peaks["denoiser"] < bound
+    assert peaks["boundary_selector"] < bound
+
+
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
     """Many small pseudo-classes: one class per task, or all in one task, or
@@ -857,6 +900,7 @@ def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
     original = sampler_module._run_batch
 
     def recording(tasks):
+        tasks = list(tasks)  # made one at a time when run in this process
         calls.append(len(tasks))
         return original(tasks)
 
