@@ -152,7 +152,10 @@ def _accepts_keyword(function, name):
 # classes (ImageNet-sized K) become a few hundred tasks, which matters most
 # on process and Dask backends.  Batches stop growing at _MAX_BATCH_WORK
 # (some ten milliseconds), so that the rows gathered for the batches in
-# flight stay a small part of the pool.  Batching changes no result: every
+# flight stay a small part of the pool: a batch of several classes (largest
+# first) holds less than twice that work, and a class's work is at least 65
+# times its values, so its rows are under 5 million values (the user
+# guide's memory item says so).  Batching changes no result: every
 # class is computed alone, the same way, whatever batch it is in.
 _MIN_BATCH_WORK = 2e7
 _MAX_BATCH_WORK = 8 * _MIN_BATCH_WORK
@@ -362,7 +365,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         the workers.  Each worker holds one class's distances at a time,
         within scikit-learn's ``working_memory``, and that class's rows
         (gathered, and a float64 copy shifted to its core), which the
-        setting does not bound (see the user guide's memory item).
+        setting does not bound; worker processes receive the rows of a
+        batch of small classes together (see the user guide's memory item).
     verbose : int, default=0
         Print progress per stage to stderr when positive.  The default core
         stage (``core_selector=None``) also reports its k-means start (the

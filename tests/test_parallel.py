@@ -880,6 +880,46 @@ def test_a_batch_of_small_classes_holds_one_class_rows_at_a_time(monkeypatch,
     assert peaks["boundary_selector"] < bound
 
 
+def test_a_batch_of_small_classes_holds_the_rows_the_user_guide_says():
+    """The user guide's memory item: on a backend of worker processes, small
+    classes travel in batches whose rows are gathered together, at most
+    about 5 million values (20 MB of float32) a batch; a class with more is
+    a batch of its own."""
+    import re
+    from pathlib import Path
+
+    from sklearn_bilaf.sampler import _batch_sizes, _class_work
+
+    guide = Path(__file__).parents[1] / "doc" / "user_guide.rst"
+    text = " ".join(guide.read_text(encoding="utf-8").split())
+    said = re.search(r"batches whose rows are gathered together, at most "
+                     r"about (\d+) million values a batch \((\d+) MB of "
+                     r"float32, (\d+) MB of float64\)", text)
+    assert said is not None
+    bound = int(said.group(1)) * 10**6
+    assert int(said.group(2)) * 10**6 >= 4 * bound
+    assert int(said.group(3)) * 10**6 >= 8 * bound
+    rng = np.random.default_rng(0)
+    cases = [
+        # The worst case: one-member classes of just under a batch's most
+        # work each (two of them a batch), and members of many features.
+        ([1] * 20, 2_460_000),
+        ([20] * 50, 90_000),
+        (np.sort(rng.integers(1, 400, size=3000))[::-1], 384),
+        (np.sort(rng.integers(1, 60, size=20000))[::-1], 4096),
+        ([3000, 1500] + [40] * 500 + [5] * 4000, 768),
+    ]
+    for sizes, n_features in cases:
+        sizes = np.asarray(sizes)
+        for n_workers in (1, 2, 8, 64):
+            batches = _batch_sizes(_class_work(sizes, n_features), n_workers)
+            ends = np.cumsum(batches)
+            for count, end in zip(batches, ends, strict=True):
+                if count > 1:
+                    held = int(sizes[end - count:end].sum()) * n_features
+                    assert held <= bound, (n_features, n_workers, count)
+
+
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_batching_of_classes_does_not_change_the_selection(monkeypatch, n_jobs):
     """Many small pseudo-classes: one class per task, or all in one task, or
