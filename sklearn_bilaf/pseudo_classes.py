@@ -1322,6 +1322,14 @@ class PseudoClass:
         if needed.size == 0:
             return lambda rows: np.empty((np.asarray(rows).size, 0))
         columns = CenteredRows.__new__(CenteredRows)
+        # A copy of the columns' shifted rows (most of the class in float64
+        # on the first rings), kept: BLAS needs them as one matrix, and the
+        # ways around the copy change the products' shapes, so their last
+        # bits (column blocks gathered one at a time, or the products
+        # against every distinct row, then the columns picked: what
+        # ``distances`` does, twice the products), or the order of the
+        # class's shared shifted rows (grown members moved out of a block
+        # the columns would be a view of).
         columns.rows = np.ascontiguousarray(distinct.rows[needed])
         columns.sq = distinct.sq[needed]
 
