@@ -1182,7 +1182,8 @@ class PseudoClass:
         return 8 * (n * n + (m * m + n * m if m < n else 0)) <= budget
 
     def _distinct(self):
-        """Distinct member rows (shifted to the core) and each member's row
+        """Distinct member rows (shifted to the core; unshifted, as
+        ``_distinct_plain``, for direct evaluations) and each member's row
         among them (cached)."""
         if self._distinct_rows is None:
             # The direct evaluations sum float64 differences of X's rows; the
@@ -1192,11 +1193,17 @@ class PseudoClass:
                 # X as given (so plain too), all tiny: scaled.
                 plain = self._computing_rows()
             rows, inverse = unique_rows(plain)
-            # Only the direct evaluations read the rows unshifted: otherwise
-            # a class with duplicates held its distinct rows twice.
-            self._distinct_plain = (np.ascontiguousarray(rows) if self._direct()
-                                    else None)
-            self._distinct_rows = CenteredRows(rows, plain[self.core_position])
+            # Only the direct evaluations read the rows unshifted, and only
+            # the products read them shifted: a class keeps the copy its
+            # distances read (the other was another float64 copy of its
+            # rows, read for its length only).
+            if self._direct():
+                self._distinct_plain = np.ascontiguousarray(rows)
+                self._distinct_rows = self._distinct_plain
+            else:
+                self._distinct_plain = None
+                self._distinct_rows = CenteredRows(rows,
+                                                   plain[self.core_position])
             self._row_of = np.arange(self.n) if inverse is None else inverse
         return self._distinct_rows, self._row_of
 

@@ -2668,6 +2668,40 @@ def test_standalone_denoiser_float32_pool_not_copied_whole():
         assert _most_central(rows) == cdist(rows, centre[None]).argmin()
 
 
+@pytest.mark.parametrize("duplicates", [False, True])
+def test_few_feature_classes_hold_no_shifted_copy_of_their_rows(duplicates):
+    """Classes of at most 16 features evaluate their distances directly from
+    float64 rows: they keep those (X, or its distinct rows) and no float64
+    copy shifted to the core beside them, which only the products of wider
+    classes read."""
+    import tracemalloc
+
+    from sklearn_bilaf._distances import DIRECT_MAX_FEATURES
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20000, DIRECT_MAX_FEATURES)).astype(np.float32)
+    if duplicates:
+        X[1::2] = X[::2]
+    rows = X.astype(np.float64)
+    members = np.arange(X.shape[0])
+    expected = PseudoClass(0, members, 3, rows, "euclidean").mean_distances(
+        members[:500])
+    with config_context(working_memory=1):  # the row blocks, not the matrix
+        pseudo_class = PseudoClass._from_pool_rows(0, members, 3, X,
+                                                   "euclidean")
+        tracemalloc.start()
+        try:
+            got = pseudo_class.mean_distances(members[:500])
+            held = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    np.testing.assert_array_equal(got, expected)
+    # X, the distinct rows' float64 copy with duplicates, and each member's
+    # row among them; a shifted copy was another X's worth.
+    distinct = rows.nbytes // (2 if duplicates else 1)
+    assert held < rows.nbytes + (distinct if duplicates else 0) + 0.5 * distinct
+
+
 def test_single_row_distances_read_float32_pool_rows():
     """A member's distances to others (IDC's distances to the core,
     DistanceDenoiser's ranking, the boundary stage's Python loop) are
