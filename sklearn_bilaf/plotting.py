@@ -21,6 +21,7 @@ from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from ._text import counted, quoted, rows_named
 from .base import (
+    _clearer_conversion_error,
     _empty_pool_error,
     _frame_dtypes,
     _is_int,
@@ -268,8 +269,9 @@ def _checked_pool(X, projection):
 def _unfit_pool_error(X, exc, projection):
     """The estimators' error for X, which ``projection`` (a string) could
     not take (``exc``), where the advice on texts and sparse rows does not
-    fit: rows given as mappings, and pools of no rows or no features (which
-    no projection draws, and no sampler was fitted on); else None."""
+    fit: rows given as mappings, pools of no rows or no features (which
+    no projection draws, and no sampler was fitted on), and numbers that
+    are not a 2-D array; else None."""
     columns = _frame_dtypes(X)
     if columns is not None and not columns:
         # numpy's own error: "at least one array or dtype is required".
@@ -280,6 +282,12 @@ def _unfit_pool_error(X, exc, projection):
         )
     if str(exc).startswith("Found array with 0 "):
         return _empty_pool_error(str(exc))
+    if _numbers_of_another_shape(X, str(exc)):
+        # Not a pool of texts or sparse rows that another projection could
+        # take: the numbers of the pool, in a column (X[:, 0], a Series),
+        # a single value or images, where scikit-learn's message quoted
+        # every value and the advice below did not fit.
+        return _clearer_conversion_error(X, exc)
     records = _mapping_rows_hint(X)
     if records:
         # scikit-learn read them as a 1-D array, quoted whole, and advised
@@ -292,6 +300,21 @@ def _unfit_pool_error(X, exc, projection):
             "TruncatedSVD(2)), or coordinates of shape (n_samples, 2)."
         )
     return None
+
+
+def _numbers_of_another_shape(X, message):
+    """Whether ``message`` refuses X, an array (or list, or Series) of
+    numbers, for its number of dimensions (1-D, a scalar, or more than
+    2-D)."""
+    if not any(text in message for text in (
+            "got 1D array", "got scalar array", "Found array with dim",
+            "Expected a 2-dimensional container")):
+        return False
+    try:
+        kind = np.asarray(X).dtype.kind
+    except (TypeError, ValueError):  # ragged rows, say
+        return False
+    return kind in "biuf"
 
 
 def _project(X, n_samples, projection, random_state):

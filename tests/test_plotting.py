@@ -1575,3 +1575,31 @@ def test_records_and_featureless_pools_get_the_estimators_advice(pool,
         assert _hint(str(fitted.value), start) in message, message
         for misfit in ("Tfidf", "projection that takes", "dtype is required"):
             assert misfit not in message, message
+
+
+def test_numeric_pool_of_the_wrong_dimension_says_how_to_reshape(pool,
+                                                                  sampler):
+    """A 1-D array of numbers (a column taken as X[:, 0], a Series), a
+    single value or images of shape (n, h, w) drawn with the "pca"
+    projection got scikit-learn's "Expected 2D array" (quoting every
+    value) and advice on texts and sparse rows, which they are not; they
+    get the estimators' message, which says how to reshape."""
+    pd = pytest.importorskip("pandas")
+    X, _ = pool
+    for values, start in [(X[:, 0], "X is 1-D (shape (300,))"),
+                          (X[:, 0].tolist(), "X is 1-D (shape (300,))"),
+                          (pd.Series(X[:, 0]), "X is 1-D (a pandas Series"),
+                          (np.float64(2.5), "X is a single value"),
+                          (X.reshape(N_SAMPLES, 5, 1), "X has shape (300, 5, 1)")]:
+        with pytest.raises(ValueError) as drawn:
+            SelectionDisplay.from_estimator(sampler, values)
+        with pytest.raises(ValueError) as fitted:
+            RandomSelector(3).fit(values)
+        message = str(drawn.value)
+        assert _hint(str(fitted.value), start) in message, message
+        for misfit in ("Expected 2D array", "array=[", "Tfidf",
+                       "projection that takes"):
+            assert misfit not in message, message
+    # A 1-D pool of texts still gets the advice on a projection for texts.
+    with pytest.raises(ValueError, match="TfidfVectorizer"):
+        SelectionDisplay.from_estimator(sampler, ["a text"] * N_SAMPLES)
