@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
-from ._text import counted, quoted, rows_named
+from ._text import counted, quoted, quoted_value, rows_named
 from .base import (
     _clearer_conversion_error,
     _empty_pool_error,
@@ -82,6 +82,43 @@ def _pyplot():
             f"sklearn_bilaf. Install it with: {_INSTALL_HINT}"
         ) from exc
     return plt
+
+
+def _checked_ax(ax):
+    """Refuse an ``ax`` that is not a matplotlib Axes (None is allowed),
+    saying which Axes to pass.
+
+    Checked before any work: the mistake surfaced in the drawing, after a
+    projection that can take minutes, and pyplot's own ``scatter`` (for
+    ``ax=plt``) drew on the current figure before failing.
+    """
+    if ax is None:
+        return
+    from matplotlib.axes import Axes
+    from matplotlib.figure import FigureBase
+
+    if isinstance(ax, Axes):
+        return
+    if isinstance(ax, np.ndarray) and ax.size and all(
+            isinstance(one, Axes) for one in ax.flat):
+        # fig, axes = plt.subplots(1, 2): the array, not one of its panels.
+        first = ", ".join(["0"] * ax.ndim)
+        raise TypeError(
+            f"ax must be a matplotlib Axes; got an array of {ax.size} Axes "
+            f"(of shape {ax.shape}, as plt.subplots returns for several "
+            f"panels): pass one of them, such as axes[{first}]."
+        )
+    if isinstance(ax, FigureBase):
+        raise TypeError(
+            "ax must be a matplotlib Axes; got a Figure: pass one of its "
+            "Axes, such as fig.gca() (or fig.add_subplot())."
+        )
+    what = (f"the module {ax.__name__}" if isinstance(ax, type(np))
+            else f"{type(ax).__name__} {quoted_value(ax)}")
+    raise TypeError(
+        f"ax must be a matplotlib Axes, such as plt.gca() or the ax of "
+        f"fig, ax = plt.subplots(); got {what}."
+    )
 
 
 def _holds_selection(estimator):
@@ -660,6 +697,7 @@ class SelectionDisplay:
             Object that stores the drawn artists.
         """
         plt = _pyplot()
+        _checked_ax(ax)
         embedding = np.asarray(self.embedding, dtype=np.float64)
         if embedding.ndim != 2 or embedding.shape[1] != 2:
             raise ValueError(
@@ -842,6 +880,7 @@ class SelectionDisplay:
         >>> plt.close(display.figure_)
         """
         _pyplot()  # fail before a possibly long projection
+        _checked_ax(ax)
         sampler = _fitted_sampler(estimator)
         check_is_fitted(sampler, "selected_indices_")
         # A pool that is not an array of numbers (that of a sampler pipeline

@@ -1603,3 +1603,34 @@ def test_numeric_pool_of_the_wrong_dimension_says_how_to_reshape(pool,
     # A 1-D pool of texts still gets the advice on a projection for texts.
     with pytest.raises(ValueError, match="TfidfVectorizer"):
         SelectionDisplay.from_estimator(sampler, ["a text"] * N_SAMPLES)
+
+
+def test_ax_that_is_not_an_axes_is_refused_before_the_projection(pool,
+                                                                  sampler):
+    """``ax=axes`` from ``fig, axes = plt.subplots(1, 2)``, a Figure or the
+    pyplot module failed only when drawing, after a projection that can
+    take minutes ("'numpy.ndarray' object has no attribute 'scatter'"),
+    and pyplot's own scatter drew on the current figure first.  They are
+    refused first, with what to pass."""
+    X, _ = pool
+    fig, axes = plt.subplots(1, 2)
+    calls = []
+
+    def projection(values):
+        calls.append(1)
+        return values[:, :2]
+
+    for ax, hint in [(axes, r"axes\[0\]"), (fig, r"fig\.gca\(\)"),
+                     (plt, r"plt\.gca\(\)"), ("left", r"plt\.gca\(\)")]:
+        with pytest.raises(TypeError, match=r"^ax must be a matplotlib Axes"
+                                            rf".*{hint}"):
+            SelectionDisplay.from_estimator(sampler, X, ax=ax,
+                                            projection=projection)
+        with pytest.raises(TypeError, match=r"^ax must be a matplotlib Axes"):
+            SelectionDisplay(np.zeros((N_SAMPLES, 2)), [1, 2]).plot(ax=ax)
+    assert not calls
+    assert all(not a.collections for a in axes)
+    assert plt.get_fignums() == [fig.number]
+    display = SelectionDisplay.from_estimator(sampler, X, ax=axes[1],
+                                              projection=projection)
+    assert display.ax_ is axes[1]
