@@ -459,6 +459,18 @@ def _project(X, n_samples, projection, random_state):
     return coords, name or "projection"
 
 
+def _labels_shape_hint(classes, n, name):
+    """What to pass for labels of shape (n, k) that name a class per row:
+    a column (``df[["label"]]``), or one-hot rows; else ''."""
+    if classes.ndim != 2 or classes.shape[0] != n:
+        return ""
+    if classes.shape[1] == 1:
+        return f"; for a column of labels, pass np.ravel({name})"
+    if classes.dtype.kind in "biuf" and classes.shape[1] > 1:
+        return f"; for one-hot labels, pass np.argmax({name}, axis=1)"
+    return ""
+
+
 def _palette(n_colors, cmap=None):
     """RGBA colours for ``n_colors`` classes, as distinct as practical."""
     plt = _pyplot()
@@ -649,9 +661,10 @@ class SelectionDisplay:
             return np.tile(_palette(1, cmap)[0], (n, 1))
         classes = np.asarray(classes)
         if classes.shape != (n,):
+            name = "y" if self.y is not None else "labels"
             raise ValueError(
                 f"The class labels must have one entry per sample ({n}); got "
-                f"shape {classes.shape}."
+                f"shape {classes.shape}{_labels_shape_hint(classes, n, name)}."
             )
         codes = _class_codes(classes)
         # An embedding of no rows has no classes (codes.max() would fail).
@@ -900,7 +913,7 @@ class SelectionDisplay:
             if y.shape != (n_samples,):
                 raise ValueError(
                     f"y must have one label per row of X ({n_samples}); got "
-                    f"shape {y.shape}."
+                    f"shape {y.shape}{_labels_shape_hint(y, n_samples, 'y')}."
                 )
         random_state = check_random_state(random_state)
         embedding, name = _project(X, n_samples, projection, random_state)

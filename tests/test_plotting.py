@@ -1634,3 +1634,29 @@ def test_ax_that_is_not_an_axes_is_refused_before_the_projection(pool,
     display = SelectionDisplay.from_estimator(sampler, X, ax=axes[1],
                                               projection=projection)
     assert display.ax_ is axes[1]
+
+
+def test_labels_as_a_column_or_one_hot_say_what_to_pass(pool, sampler):
+    """``y`` (or ``labels``) as a column, ``df[["label"]]`` or
+    ``y.reshape(-1, 1)``, or one-hot encoded, was refused for its shape
+    without a word on what to pass."""
+    pd = pytest.importorskip("pandas")
+    X, y = pool
+    column = r"; for a column of labels, pass np\.ravel\({}\)\.$"
+    one_hot = r"; for one-hot labels, pass np\.argmax\({}, axis=1\)\.$"
+    for bad, hint in [(y.reshape(-1, 1), column),
+                      (pd.DataFrame({"label": y}), column),
+                      (np.eye(4)[y], one_hot)]:
+        with pytest.raises(ValueError, match=r"one label per row of X \(300\)"
+                                             rf"; got shape .*{hint.format('y')}"):
+            SelectionDisplay.from_estimator(sampler, X, bad)
+        for name in ("y", "labels"):
+            display = SelectionDisplay(np.zeros((N_SAMPLES, 2)), [1, 2],
+                                       **{name: bad})
+            with pytest.raises(ValueError, match=r"one entry per sample "
+                               rf"\(300\); got shape .*{hint.format(name)}"):
+                display.plot()
+    # Labels of another length get no such hint.
+    with pytest.raises(ValueError, match=r"got shape \(10,\)\.$"):
+        SelectionDisplay.from_estimator(sampler, X, y[:10])
+    assert plt.get_fignums() == []
