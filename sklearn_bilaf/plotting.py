@@ -164,8 +164,23 @@ def _fitted_sampler(estimator):
         check_is_fitted(estimator)
     except NotFittedError:
         check_is_fitted(estimator, "selected_indices_")
+    name = type(estimator).__name__
+    if hasattr(estimator, "best_estimator_"):
+        # A model search (GridSearchCV, say) holds the refitted sampler, or
+        # the meta-estimator holding it, in best_estimator_.
+        raise TypeError(
+            f"{name} is a search: pass its best_estimator_ "
+            "(SelectionDisplay.from_estimator(search.best_estimator_, X))."
+        )
+    if hasattr(estimator, "best_params_"):
+        raise TypeError(
+            f"{name} is a search fitted with refit=False, which keeps no "
+            "fitted estimator: fit one with its best_params_ "
+            "(clone(search.estimator).set_params(**search.best_params_)"
+            ".fit(X, y)) and pass it."
+        )
     raise TypeError(
-        f"{type(estimator).__name__} is not a subset sampler: it has no "
+        f"{name} is not a subset sampler: it has no "
         "selected_indices_. Pass a fitted BiLAFSampler, a core selector, a "
         "Pipeline ending with one, or a meta-estimator with sampler_ (such "
         "as a SubsetResampler, also as a step of an imbalanced-learn Pipeline)."

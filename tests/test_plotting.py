@@ -1660,3 +1660,31 @@ def test_labels_as_a_column_or_one_hot_say_what_to_pass(pool, sampler):
     with pytest.raises(ValueError, match=r"got shape \(10,\)\.$"):
         SelectionDisplay.from_estimator(sampler, X, y[:10])
     assert plt.get_fignums() == []
+
+
+def test_a_fitted_search_says_to_pass_its_best_estimator(pool):
+    """A GridSearchCV over a LabelBudgetClassifier was refused as "not a
+    subset sampler", without a word on the sampler it holds: it says to
+    pass ``best_estimator_`` (or, fitted with ``refit=False``, which keeps
+    none, to fit the best parameters)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_bilaf import LabelBudgetClassifier
+
+    X, y = pool
+    classifier = LabelBudgetClassifier(
+        BiLAFSampler(budget=BUDGET, core_selector=RandomSelector(N_CORES),
+                     random_state=0), LogisticRegression())
+    grid = {"sampler__budget": [BUDGET, BUDGET + 10]}
+    search = GridSearchCV(classifier, grid, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match=r"^GridSearchCV is a search: pass its "
+                       r"best_estimator_ \(SelectionDisplay\.from_estimator\("
+                       r"search\.best_estimator_, X\)\)\.$"):
+        SelectionDisplay.from_estimator(search, X)
+    display = SelectionDisplay.from_estimator(search.best_estimator_, X)
+    assert display.cores_ is not None
+    unfitted = GridSearchCV(classifier, grid, cv=2, refit=False).fit(X, y)
+    with pytest.raises(TypeError, match=r"^GridSearchCV is a search fitted "
+                       r"with refit=False.*best_params_"):
+        SelectionDisplay.from_estimator(unfitted, X)
