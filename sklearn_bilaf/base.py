@@ -2382,6 +2382,9 @@ class SubsetSamplerMixin(TransformerMixin):
             input's own selected rows, columns and dtypes).
         """
         check_is_fitted(self, "selected_indices_")
+        # Before anything reads its dtypes, which makes polars warn that it
+        # resolves the query's schema (validate_pool refuses it too, later).
+        _refuse_lazy_frame(X)
         selected = self.selected_indices_
         # A masked array goes through fit's validation, which refuses
         # masked entries (their values under the mask would be returned).

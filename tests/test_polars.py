@@ -310,3 +310,17 @@ def test_series_of_numbers_is_told_to_be_made_a_frame():
     # The advice works.
     X = series
     _fit(X.to_frame())
+
+
+def test_lazy_frame_in_transform_is_told_to_be_collected_without_warning():
+    """transform refused a LazyFrame as fit does, but only after polars'
+    warning that reading its dtypes resolves the query's schema."""
+    import warnings
+
+    frame = _frame(_blobs(20, 2))
+    selector = RandomSelector(2, random_state=0).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError, match=r"^X is a polars LazyFrame, a query "
+                                            r"not run yet: pass X\.collect\(\)"):
+            selector.transform(frame.lazy())
