@@ -27,6 +27,7 @@ from .base import (
     _is_int,
     _mapping_rows_hint,
     _refuse_containers,
+    _refuse_lazy_frame,
     checked_finite,
     frame_pool,
     refuse_non_numbers,
@@ -288,6 +289,11 @@ def _checked_pool(X, projection):
     numbers, the rows that hold NaN): check_array made a float64 copy of
     nullable float32 columns, in Fortran order.
     """
+    # As the estimators refuse it, whatever the projection: scikit-learn
+    # read the query as one object ("Expected 2D array, got scalar array",
+    # quoting its plan), after polars warned that reading its dtypes below
+    # resolves its schema.
+    _refuse_lazy_frame(X)
     try:
         # check_array read a dict or a generator as one object ("Expected
         # 2D array, got scalar array", quoting all of it).

@@ -1688,3 +1688,23 @@ def test_a_fitted_search_says_to_pass_its_best_estimator(pool):
     with pytest.raises(TypeError, match=r"^GridSearchCV is a search fitted "
                        r"with refit=False.*best_params_"):
         SelectionDisplay.from_estimator(unfitted, X)
+
+
+def test_lazy_frame_pool_is_told_to_be_collected(pool, sampler):
+    """A polars LazyFrame drawn with the "pca" projection got scikit-learn's
+    "Expected 2D array, got scalar array" (quoting the query plan) and
+    advice on texts and sparse rows, after polars' warning that reading
+    its dtypes resolves the query's schema; it gets the estimators'
+    message."""
+    pl = pytest.importorskip("polars")
+    X, _ = pool
+    lazy = pl.DataFrame(X).lazy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError, match=r"^X is a polars LazyFrame, a query "
+                                            r"not run yet: pass X\.collect\(\), "
+                                            r"the DataFrame it gives\.$"):
+            SelectionDisplay.from_estimator(sampler, lazy)
+    assert plt.get_fignums() == []
+    display = SelectionDisplay.from_estimator(sampler, lazy.collect())
+    assert display.projection_name == "PCA"
