@@ -156,6 +156,20 @@ def _fitted_sampler(estimator):
                 return _fitted_sampler(holders[0])
         return _fitted_sampler(last)
     if not hasattr(estimator, "fit"):
+        # Not through np.asarray: numpy would read a Pipeline, which has a
+        # length and items, as a sequence of its steps.
+        if isinstance(estimator, np.ndarray):
+            many = list(estimator.ravel()) if estimator.dtype == object else []
+        else:
+            many = list(estimator) if isinstance(estimator, list | tuple) else []
+        if many and all(hasattr(one, "fit") for one in many):
+            # cross_validate(..., return_estimator=True)["estimator"], say:
+            # not the arguments swapped, as below.
+            raise TypeError(
+                f"estimator is a {type(estimator).__name__} of "
+                f"{counted(len(many), 'estimator')}: pass one of them, "
+                "such as estimators[0], with the pool it was fitted on."
+            )
         raise TypeError(
             f"{type(estimator).__name__} is not an estimator: pass the fitted "
             "sampler first, then its pool: "

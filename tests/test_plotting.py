@@ -1708,3 +1708,23 @@ def test_lazy_frame_pool_is_told_to_be_collected(pool, sampler):
     assert plt.get_fignums() == []
     display = SelectionDisplay.from_estimator(sampler, lazy.collect())
     assert display.projection_name == "PCA"
+
+
+def test_a_list_of_fitted_samplers_says_to_pass_one(pool, sampler):
+    """A list of fitted samplers (``cross_validate(...,
+    return_estimator=True)["estimator"]``) was told to pass "the fitted
+    sampler first, then its pool", as if the arguments were swapped."""
+    X, _ = pool
+    pipeline = make_pipeline(StandardScaler(), clone(sampler)).fit(X)
+    many_kinds = [[sampler, sampler], (sampler,), [pipeline, pipeline]]
+    many_kinds.append(np.empty(2, dtype=object))
+    many_kinds[-1][:] = [sampler, pipeline]
+    for many in many_kinds:
+        with pytest.raises(TypeError, match=r"^estimator is a \w+ of "
+                           r"\d estimators?: pass one of them, such "
+                           r"as estimators\[0\], with the pool it was fitted "
+                           r"on\.$"):
+            SelectionDisplay.from_estimator(many, X)
+    # Swapped arguments keep their advice.
+    with pytest.raises(TypeError, match="pass the fitted sampler first"):
+        SelectionDisplay.from_estimator(X, sampler)
