@@ -512,7 +512,10 @@ def _palette(n_colors, cmap=None):
     from matplotlib.colors import to_rgba_array
 
     if cmap is not None:
-        colormap = plt.get_cmap(cmap)
+        try:
+            colormap = plt.get_cmap(cmap)
+        except ValueError as exc:
+            raise _cmap_error(cmap, exc) from exc
         if getattr(colormap, "N", 256) < 256:  # qualitative: cycle through it
             # Integers index the colour table (as colormap(i) does), and no
             # classes still give an (0, 4) array.
@@ -531,6 +534,30 @@ def _palette(n_colors, cmap=None):
     # golden-ratio stride still keeps consecutive numbers far apart in hue.
     hues = (np.arange(n_colors) * 0.6180339887) % 1.0
     return plt.get_cmap("turbo")(0.05 + 0.9 * hues)
+
+
+def _cmap_error(cmap, exc):
+    """What to pass for a ``cmap`` matplotlib refused (``exc``): its
+    message calls the parameter "name", and lists every colormap (some
+    170 names) for what is not a string."""
+    if isinstance(cmap, str):
+        # matplotlib's message suggests the nearest names.
+        return ValueError(f"cmap={cmap!r} is not the name of a matplotlib "
+                          f"colormap ({str(exc).rstrip('.')}).")
+    if isinstance(cmap, list | tuple) or (isinstance(cmap, np.ndarray)
+                                          and cmap.ndim):
+        kind = ("an array" if isinstance(cmap, np.ndarray)
+                else f"a {type(cmap).__name__}")
+        return ValueError(
+            f"cmap is {kind} of {len(cmap)}, not a colormap: "
+            "for colours of your own, pass matplotlib.colors.ListedColormap("
+            "cmap), whose colours the classes take in turn, in ascending "
+            "label order."
+        )
+    return ValueError(
+        "cmap must be the name of a matplotlib colormap or a Colormap; got "
+        f"{type(cmap).__name__} {quoted_value(cmap)}."
+    )
 
 
 def _class_codes(classes):
@@ -729,7 +756,9 @@ class SelectionDisplay:
         cmap : str or matplotlib Colormap, default=None
             Colours of the classes.  None picks ``"tab10"`` or ``"tab20"``
             for up to 10 or 20 classes, and spread-out ``"turbo"`` hues
-            beyond.
+            beyond.  For colours of your own, pass
+            ``matplotlib.colors.ListedColormap(colors)``: the classes take
+            them in turn, in ascending label order.
         pool_kw, core_kw, boundary_kw, removed_kw, selected_kw : dict, \
                 default=None
             Keyword arguments for :meth:`matplotlib.axes.Axes.scatter` of

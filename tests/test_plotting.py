@@ -1728,3 +1728,31 @@ def test_a_list_of_fitted_samplers_says_to_pass_one(pool, sampler):
     # Swapped arguments keep their advice.
     with pytest.raises(TypeError, match="pass the fitted sampler first"):
         SelectionDisplay.from_estimator(X, sampler)
+
+
+def test_cmap_that_is_not_a_colormap_says_what_to_pass(pool, sampler):
+    """A list of colours as ``cmap`` got matplotlib's "['red', 'blue'] is
+    not a valid value for name. Supported values are ..." (some 170
+    names), and a misspelt name was not said to be ``cmap``'s; a list of
+    colours is told to be made a ListedColormap."""
+    from matplotlib.colors import ListedColormap
+
+    X, y = pool
+    colors = ["red", "blue", "green", "black"]
+    for given in (colors, tuple(colors), [to_rgba(c) for c in colors]):
+        with pytest.raises(ValueError, match=r"^cmap is a \w+ of 4, not a "
+                           r"colormap: for colours of your own, pass "
+                           r"matplotlib\.colors\.ListedColormap\(cmap\)") as info:
+            SelectionDisplay.from_estimator(sampler, X, y, cmap=given)
+        assert "Supported values" not in str(info.value)
+    with pytest.raises(ValueError, match=r"^cmap='Tab10' is not the name of a "
+                       r"matplotlib colormap.*'tab10'"):
+        SelectionDisplay.from_estimator(sampler, X, y, cmap="Tab10")
+    with pytest.raises(ValueError, match=r"^cmap must be the name of a "
+                       r"matplotlib colormap or a Colormap; got int 3\.$"):
+        SelectionDisplay.from_estimator(sampler, X, y, cmap=3)
+    assert plt.get_fignums() == []
+    display = SelectionDisplay.from_estimator(sampler, X, y,
+                                              cmap=ListedColormap(colors))
+    assert_rgba = np.testing.assert_array_equal
+    assert_rgba(display.colors_, np.array([to_rgba(c) for c in colors])[y])
