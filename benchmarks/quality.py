@@ -831,7 +831,11 @@ def locked(path):
     under the lock, no other changes meanwhile.  Where ``fcntl`` is
     missing (Windows) nothing is locked: one run per results file there.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    # O_BINARY (Windows only): without it newlines would be translated,
+    # and the offsets of the cut back to the last newline and the bytes
+    # written would not be the file's.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND
+                 | getattr(os, "O_BINARY", 0), 0o666)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)

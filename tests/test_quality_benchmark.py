@@ -321,6 +321,30 @@ def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
 
 
+def test_results_files_are_opened_in_binary_mode(tmp_path, monkeypatch):
+    """locked opened the results file without O_BINARY: on Windows, whose
+    os.open translates newlines without it, the byte offsets (the cut
+    back to the last newline) and the rows written would not be the bytes
+    read and written."""
+    import os
+
+    Q = _quality_module()
+    fake = 0x40000000  # O_BINARY's value where it exists (Windows)
+    monkeypatch.setattr(os, "O_BINARY", fake, raising=False)
+    real_open, flags = os.open, []
+
+    def spy(path, flag, *args, **kwargs):
+        flags.append(flag)
+        return real_open(path, flag & ~fake, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    results = tmp_path / "quality.csv"
+    with Q.locked(results):
+        pass
+    monkeypatch.undo()
+    assert flags and all(flag & fake for flag in flags)
+
+
 def test_a_machine_record_being_written_by_another_run_is_not_split(
         tmp_path):
     """record_machine checked and appended without the machines file's lock:
