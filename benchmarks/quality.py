@@ -783,15 +783,44 @@ def _check_header(path, text, fields, required, exact):
             "rows appended to it would land under the wrong columns")
 
 
+def _read_shared(path):
+    """The bytes of the results file ``path`` (None when it does not
+    exist), read under a shared advisory lock.
+
+    Writers append under the exclusive lock (:func:`locked`): a last line
+    without its newline read so is one cut short by a killed run, never a
+    row another run is still writing (reported cut, and run again).  The
+    file is opened for reading only, so that one that cannot be written
+    (published rows) is read, and a missing one is not created.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            except OSError:
+                pass  # a file system without locks: read as it stands
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)  # which releases the lock
+
+
 def read_rows(path, fields=FIELDS, required=REQUIRED):
     """The finished rows of a results file (none when it does not exist or
     is empty); a row cut short or missing a required value is left out (and
     run again).  Raises :class:`ResultsFileError` for a file whose header
     lacks the required columns."""
     path = Path(path)
-    if not path.exists():
+    data = _read_shared(path)
+    if data is None:
         return []
-    text = path.read_text()
+    text = data.decode()
     if text.strip() and not text.endswith("\n"):
         # A last line without its newline was cut short while being written.
         text = text[: text.rfind("\n") + 1]
@@ -813,8 +842,8 @@ def check_appendable(path, fields=FIELDS, required=REQUIRED):
     appended to the results file (it is missing, empty, or has exactly
     these columns)."""
     path = Path(path)
-    if path.exists():
-        data = path.read_bytes()
+    data = _read_shared(path)
+    if data is not None:
         whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
         if whole.strip():
             _check_header(path, whole.decode(), fields, required, exact=True)

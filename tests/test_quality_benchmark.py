@@ -321,6 +321,68 @@ def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
 
 
+def test_a_row_being_written_by_another_run_is_not_read_as_cut(
+        tmp_path, capsys):
+    """read_rows (and check_appendable) read the results file without its
+    lock: a row another run was writing at that moment was reported cut
+    short ("it will be run again") and left out, though nothing was wrong.
+    They read under a shared lock, so that row is waited for."""
+    import io
+
+    pytest.importorskip("fcntl")
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    theirs = io.StringIO(newline="")
+    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
+    theirs = theirs.getvalue().encode()
+    seen = {}
+
+    def read():
+        seen["rows"] = [r["method"] for r in Q.read_rows(results)]
+        Q.check_appendable(results)
+
+    capsys.readouterr()
+    _race_a_half_written_run(results, theirs, read)
+    assert seen["rows"] == ["a", "b"]
+    assert "cut short" not in capsys.readouterr().err
+    # A row cut short by a killed run (no lock held) is still reported.
+    results.write_bytes(results.read_bytes()[:-5])
+    assert [r["method"] for r in Q.read_rows(results)] == ["a"]
+    assert "cut short" in capsys.readouterr().err
+
+
+def test_results_files_are_read_without_opening_them_for_writing(
+        tmp_path, monkeypatch):
+    """The shared lock of read_rows and check_appendable is taken on the
+    file opened for reading alone: a results file that cannot be written
+    (published rows, a read-only folder) is read as before, and a missing
+    one is not created."""
+    import os
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    real_open, flags = os.open, []
+
+    def spy(path, flag, *args, **kwargs):
+        flags.append(flag)
+        return real_open(path, flag, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    missing = tmp_path / "missing.csv"
+    assert [r["method"] for r in Q.read_rows(results)] == ["a"]
+    Q.check_appendable(results)
+    assert Q.read_rows(missing) == []
+    Q.check_appendable(missing)
+    monkeypatch.undo()
+    assert not missing.exists()
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
+    assert not any(flag & writing for flag in flags)
+
+
 def test_results_files_are_opened_in_binary_mode(tmp_path, monkeypatch):
     """locked opened the results file without O_BINARY: on Windows, whose
     os.open translates newlines without it, the byte offsets (the cut
