@@ -445,10 +445,10 @@ def check_results(parser, path, printing):
     """Usage errors, before any data is loaded, for a results file this
     script cannot use: a folder, a file of other columns, or (``printing``:
     the option that only prints it) one without finished rows."""
-    problem = Q.path_problem(path, folder=False)
+    problem = Q.path_problem(path, folder=False, write=printing is None)
     if problem:
         parser.error(f"--results: {problem}; give --results a results file "
-                     "(new or existing)")
+                     "(new or existing) in a folder you can write to")
     try:
         rows = Q.read_rows(path, FIELDS, REQUIRED)
         if printing is None:

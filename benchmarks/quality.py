@@ -1678,10 +1678,11 @@ def n_budgets(dataset):
     return len(DIGITS_BUDGETS) if dataset == "digits" else len(POOL_FRACTIONS)
 
 
-def path_problem(path, folder=True):
+def path_problem(path, folder=True, write=True):
     """Why ``path`` cannot be a folder (``folder``) or a file the script
-    writes: an existing file where a folder must be, or a folder where the
-    file must be; None when it can be (made)."""
+    writes: an existing file where a folder must be, a folder where the
+    file must be, or (``write``) a folder in which nothing can be made;
+    None when it can be (made)."""
     path = Path(path)
     if not folder:
         if path.is_dir():
@@ -1691,7 +1692,22 @@ def path_problem(path, folder=True):
     # write) would fail, once the data are loaded and a row measured.
     for part in (path, *path.parents):
         if part.exists():
-            return None if part.is_dir() else f"{part} is a file, not a folder"
+            if not part.is_dir():
+                return f"{part} is a file, not a folder"
+            return _unwritable(part) if write else None
+    return None
+
+
+def _unwritable(folder):
+    """Why no file can be made in ``folder`` (None if one can)."""
+    # A file made and removed, not os.access: root passes access() in a
+    # folder where nothing can be made (a read-only mount, /proc).
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return (f"{folder} cannot be written to "
+                f"({exc.strerror or type(exc).__name__})")
     return None
 
 
@@ -1826,7 +1842,7 @@ def main(argv=None):
         problem = path_problem(folder)
         if problem:
             parser.error(f"{option}: {problem}; give {option} a folder (new "
-                         "or existing)")
+                         "or existing) you can write to")
     if fresh:
         args.results_dir = Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
     cache_dir = args.cache_dir or args.results_dir / "cache"

@@ -200,10 +200,10 @@ def check_results(parser, path, summary_only):
     """Usage errors for a results file this study cannot use: one of other
     columns, a path that cannot be a file, or (``--summary``) one without
     finished rows."""
-    problem = Q.path_problem(path, folder=False)
+    problem = Q.path_problem(path, folder=False, write=not summary_only)
     if problem:
         parser.error(f"--results: {problem}; give --results a results file "
-                     "(new or existing)")
+                     "(new or existing) in a folder you can write to")
     try:
         rows = read_rows(path)
         if not summary_only:

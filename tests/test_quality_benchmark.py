@@ -1262,6 +1262,77 @@ def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+def _unwritable_folder():
+    """A folder that exists and in which even root cannot make a file."""
+    import tempfile
+
+    folder = Path("/proc")
+    if not (folder / "self").is_dir():
+        pytest.skip("needs Linux's /proc")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return folder
+    pytest.skip("a file could be made in /proc")
+
+
+@pytest.mark.parametrize("script, argv, option", [
+    ("quality", ["--quick", "--results-dir", "{bad}/bilaf-results",
+                 "--methods", "random"], "--results-dir"),
+    ("quality", ["--quick", "--results-dir", "{tmp}", "--cache-dir",
+                 "{bad}/bilaf-cache", "--methods", "random"], "--cache-dir"),
+    ("quality_validation", ["--datasets", "digits", "--results",
+                            "{bad}/bilaf-results/v.csv"], "--results"),
+    ("quality_ideas", ["--datasets", "digits", "--configs", "random",
+                       "--results", "{bad}/v.csv"], "--results"),
+    ("boundary_diagnostics", ["--datasets", "wordnet", "--wordnet-dir",
+                              "{tmp}", "--results", "{bad}/b.csv"],
+     "--results"),
+])
+def test_a_results_folder_that_cannot_be_written_is_a_usage_error(
+        tmp_path, capsys, monkeypatch, script, argv, option):
+    """A results (or cache) folder in which no file can be made, or under a
+    folder where it cannot be made, was found only when the first row was
+    appended (a traceback after the data were loaded and that row
+    measured; quality.py's, when it made its results folder)."""
+    bad = _unwritable_folder()
+    module = _quality_module() if script == "quality" else _study_module(script)
+    argv = [a.format(bad=bad, tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        module.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{option}: {bad} cannot be written to" in err
+    assert f"give {option} a" in err
+
+
+def test_a_results_file_only_printed_needs_no_write_access(
+        tmp_path, capsys, monkeypatch):
+    """--summary reads the results file only: one in a folder that cannot
+    be written (published rows) is printed, where a run into it is
+    refused before any data is loaded."""
+    import tempfile
+
+    V = _study_module("quality_validation")
+    results = tmp_path / "v.csv"
+    V.Q.append_row(results, {field: "1" for field in V.FIELDS}, V.FIELDS,
+                   V.REQUIRED)
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(V, "load", read_only)
+    assert V.main(["--summary", "--results", str(results)]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        V.main(["--results", str(results), "--datasets", "digits"])
+    assert exc.value.code == 2
+    assert f"--results: {tmp_path} cannot be written to" in (
+        capsys.readouterr().err)
+
+
 _TERMINATED = """
 import os, signal, sys, time
 from pathlib import Path
