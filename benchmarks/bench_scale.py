@@ -46,8 +46,9 @@ Draw the log-log plot of time and memory against the pool size::
 Timings are only meaningful on an otherwise idle machine; the load average
 and the process's CPU time are recorded beside the wall time.  Bad
 command-line values (sizes below 1, a pool that is not a 2-D float ``.npy``
-array, a missing folder or results file, unknown options) are usage errors
-(exit status 2), found before any pool is made or selected from.
+array, a missing folder or results file, an output that cannot be written,
+unknown options) are usage errors (exit status 2), found before any pool is
+made or selected from.
 """
 
 import argparse
@@ -384,6 +385,29 @@ def _new_file(text):
             "elsewhere")
     if Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    if not os.path.exists(text):
+        # A file made and removed, not os.access: root passes access() in
+        # a folder where nothing can be made (a read-only mount, /proc);
+        # run --out found it only after the whole selection.
+        folder = os.path.dirname(text) or "."
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"folder {folder!r} cannot be written to "
+                f"({exc.strerror or type(exc).__name__}); write "
+                "elsewhere") from None
+    elif os.path.isfile(text):
+        # Opened without a write (the file is left as it is); a pipe or a
+        # device (--out /dev/stdout) is not opened before its turn.
+        try:
+            os.close(os.open(text, os.O_RDWR | os.O_APPEND))
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} cannot be written to "
+                f"({exc.strerror or type(exc).__name__}); write "
+                "elsewhere") from None
     return text
 
 

@@ -174,6 +174,40 @@ def test_bad_values_are_usage_errors(bench, capsys, bad_files, argv, message):
     assert not (bad_files / "p.npy").exists()
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "{d}/pool.npy", "--out", "{bad}/scale.jsonl"],
+    ["plot", "{d}/results.jsonl", "{bad}/scale.png"],
+    ["make", "{bad}/p.npy", "10"],
+])
+def test_an_output_that_cannot_be_written_is_a_usage_error(
+        bench, capsys, bad_files, monkeypatch, argv):
+    """An output in a folder where no file can be made was found only when
+    it was written: run --out after the whole selection (the record lost
+    with a PermissionError traceback)."""
+    import os
+    import tempfile
+
+    bad = "/proc"
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc")
+    try:
+        with tempfile.TemporaryFile(dir=bad):
+            pytest.skip("a file could be made in /proc")
+    except OSError:
+        pass
+
+    def ran(*args, **kwargs):
+        raise AssertionError("the work was started")
+
+    for name in ("run", "make_pool", "_read_results"):
+        monkeypatch.setattr(bench, name, ran)
+    d = str(bad_files)
+    line = _usage_error(bench, capsys,
+                        [a.format(d=d, bad=bad) for a in argv])
+    assert f"folder '{bad}' cannot be written to" in line
+    assert "write elsewhere" in line
+
+
 def test_usage_error_from_the_command_line(bad_files):
     """Run as a script: exit status 2 and the usage, no traceback."""
     import subprocess
