@@ -63,6 +63,11 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, one run per results file
+    fcntl = None
+
 # Time the checkout this script belongs to, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -323,12 +328,21 @@ def append_record(path, record):
     cut short by a run killed while writing it is dropped first (the next
     record would be glued to it, and both lost to ``compare`` and ``plot``);
     it says so.  A pipe or a device (``/dev/stdout``, ``/dev/null``) is
-    only written to: it can be neither read back nor synced."""
+    only written to: it can be neither read back nor synced.
+
+    The file is read, cut back and appended to under an exclusive advisory
+    lock (``flock``; none where ``fcntl`` is missing, on Windows), as
+    ``quality.py`` appends its rows: a last line without its newline is
+    then one a killed run left, never a record another run into the same
+    file is still writing (a full-size record takes more than one write).
+    """
     if os.path.exists(path) and not os.path.isfile(path):
         with open(path, "a") as fh:
             fh.write(json.dumps(record) + "\n")
         return
     with open(path, "ab+") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released by the close
         fh.seek(0)
         data = fh.read()
         if data and not data.endswith(b"\n"):

@@ -392,6 +392,52 @@ def test_a_record_cut_short_is_dropped_before_the_next(bench, tmp_path,
     assert results.read_text().startswith(whole)
 
 
+def test_a_record_another_run_is_writing_is_not_cut(bench, tmp_path,
+                                                    capsys):
+    """append_record cut a last line without its newline back before
+    appending: with two runs writing into one results file, a record the
+    other run was writing at that moment (some 150 kB at full size, more
+    than one write) was cut, and the rest of it landed after the new
+    record.  Writers hold the file's lock while they append, so a line half
+    written is one whose run holds the lock: waited for."""
+    import os
+    import threading
+    import time
+
+    fcntl = pytest.importorskip("fcntl")
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)
+    results = tmp_path / "scale.jsonl"
+    first = json.dumps(dict(record, seed=1)) + "\n"
+    results.write_text(first)
+    theirs = (json.dumps(dict(record, seed=2)) + "\n").encode()
+    half_written, release = threading.Event(), threading.Event()
+
+    def other_run():
+        fd = os.open(results, os.O_WRONLY | os.O_APPEND)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, theirs[:20])
+            half_written.set()
+            release.wait(10)
+            os.write(fd, theirs[20:])
+        finally:
+            os.close(fd)  # and its lock
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert half_written.wait(10)
+    mine = threading.Thread(target=bench.append_record,
+                            args=(str(results), dict(record, seed=3)))
+    mine.start()
+    time.sleep(0.5)
+    release.set()
+    other.join(10)
+    mine.join(10)
+    lines = results.read_text().splitlines()
+    assert [json.loads(line)["seed"] for line in lines] == [1, 2, 3]
+    assert "cut short" not in capsys.readouterr().err
+
+
 def test_out_may_be_a_pipe_or_a_device(bench, tmp_path, monkeypatch):
     """run --out /dev/null or a pipe (/dev/stdout piped on) wrote the record
     before the check for a line cut short; that check failed on them after
