@@ -474,6 +474,14 @@ def _read_results(parser, path):
     numbered = []
     hint = "pass the file that 'bench_scale.py run --out' appends to"
     with open(path) as fh:
+        if fcntl is not None:
+            # Shared with other readers; a run appending (append_record)
+            # holds the file exclusively, so a last line without its
+            # newline read under it is one a killed run left.
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+            except OSError:
+                pass  # a file system without locks: read as it stands
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue

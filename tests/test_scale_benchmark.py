@@ -392,21 +392,15 @@ def test_a_record_cut_short_is_dropped_before_the_next(bench, tmp_path,
     assert results.read_text().startswith(whole)
 
 
-def test_a_record_another_run_is_writing_is_not_cut(bench, tmp_path,
-                                                    capsys):
-    """append_record cut a last line without its newline back before
-    appending: with two runs writing into one results file, a record the
-    other run was writing at that moment (some 150 kB at full size, more
-    than one write) was cut, and the rest of it landed after the new
-    record.  Writers hold the file's lock while they append, so a line half
-    written is one whose run holds the lock: waited for."""
+def _race_a_half_written_record(results, record, ours):
+    """Another run holds the lock of ``results`` (one record, seed 1) with
+    the first bytes of its record (seed 2) written while ``ours(results)``
+    runs in a thread; then it writes the rest and lets go."""
     import os
     import threading
     import time
 
     fcntl = pytest.importorskip("fcntl")
-    record = dict.fromkeys(bench.RECORD_KEYS, 0)
-    results = tmp_path / "scale.jsonl"
     first = json.dumps(dict(record, seed=1)) + "\n"
     results.write_text(first)
     theirs = (json.dumps(dict(record, seed=2)) + "\n").encode()
@@ -426,15 +420,46 @@ def test_a_record_another_run_is_writing_is_not_cut(bench, tmp_path,
     other = threading.Thread(target=other_run)
     other.start()
     assert half_written.wait(10)
-    mine = threading.Thread(target=bench.append_record,
-                            args=(str(results), dict(record, seed=3)))
+    mine = threading.Thread(target=ours, args=(results,))
     mine.start()
     time.sleep(0.5)
     release.set()
     other.join(10)
     mine.join(10)
+
+
+def test_a_record_another_run_is_writing_is_not_cut(bench, tmp_path,
+                                                    capsys):
+    """append_record cut a last line without its newline back before
+    appending: with two runs writing into one results file, a record the
+    other run was writing at that moment (some 150 kB at full size, more
+    than one write) was cut, and the rest of it landed after the new
+    record.  Writers hold the file's lock while they append, so a line half
+    written is one whose run holds the lock: waited for."""
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)
+    results = tmp_path / "scale.jsonl"
+    _race_a_half_written_record(
+        results, record,
+        lambda path: bench.append_record(str(path), dict(record, seed=3)))
     lines = results.read_text().splitlines()
     assert [json.loads(line)["seed"] for line in lines] == [1, 2, 3]
+    assert "cut short" not in capsys.readouterr().err
+
+
+def test_a_record_another_run_is_writing_is_read_whole(bench, tmp_path,
+                                                       capsys):
+    """compare and plot read the results file without its lock: a record
+    another run was writing at that moment was reported cut short by an
+    interrupted run and left out.  They read under a shared lock."""
+    import argparse
+
+    record = dict.fromkeys(bench.RECORD_KEYS, 0)
+    results = tmp_path / "scale.jsonl"
+    seen = []
+    _race_a_half_written_record(
+        results, record, lambda path: seen.extend(
+            bench._read_results(argparse.ArgumentParser(), str(path))))
+    assert [r["seed"] for r in seen] == [1, 2]
     assert "cut short" not in capsys.readouterr().err
 
 
