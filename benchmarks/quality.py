@@ -783,6 +783,18 @@ def _check_header(path, text, fields, required, exact):
             "rows appended to it would land under the wrong columns")
 
 
+def _decode(path, data):
+    """The text of the results file ``path`` read as ``data``; a
+    :class:`ResultsFileError` if it is not UTF-8 (which rows are written
+    in)."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        raise ResultsFileError(
+            f"{path} is not a results file of this script: it is not UTF-8 "
+            f"text (byte {exc.start} is {data[exc.start]:#04x})") from None
+
+
 def _read_shared(path):
     """The bytes of the results file ``path`` (None when it does not
     exist), read under a shared advisory lock.
@@ -820,7 +832,7 @@ def read_rows(path, fields=FIELDS, required=REQUIRED):
     data = _read_shared(path)
     if data is None:
         return []
-    text = data.decode()
+    text = _decode(path, data)
     if text.strip() and not text.endswith("\n"):
         # A last line without its newline was cut short while being written.
         text = text[: text.rfind("\n") + 1]
@@ -846,7 +858,8 @@ def check_appendable(path, fields=FIELDS, required=REQUIRED):
     if data is not None:
         whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
         if whole.strip():
-            _check_header(path, whole.decode(), fields, required, exact=True)
+            _check_header(path, _decode(path, whole), fields, required,
+                          exact=True)
 
 
 @contextmanager

@@ -1262,6 +1262,40 @@ def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+@pytest.mark.parametrize("content", [
+    b"\x7fELF\x02\x01\x01\x00\xff\xfe\n",  # a binary file
+    "dataset,caf\u00e9\n1,2\n".encode("latin-1"),  # a CSV of another encoding
+], ids=["binary", "latin-1"])
+@pytest.mark.parametrize("script, argv, option", [
+    ("quality", ["--render-only", "--results-dir", "{tmp}"],
+     "--results-name"),
+    ("quality", ["--quick", "--results-dir", "{tmp}"], "--results-name"),
+    ("quality_validation", ["--summary", "--results", "{file}"], "--results"),
+    ("quality_validation", ["--datasets", "digits", "--results", "{file}"],
+     "--results"),
+    ("boundary_diagnostics", ["--summary", "--results", "{file}"],
+     "--results"),
+])
+def test_a_results_file_that_is_not_utf8_text_is_a_usage_error(
+        tmp_path, capsys, script, argv, option, content):
+    """A results file that is not UTF-8 text (a binary file, a CSV saved in
+    another encoding) failed with a UnicodeDecodeError traceback; it is not
+    one these scripts write, and is refused as the files of other columns
+    are."""
+    results = tmp_path / ("quality_quick.csv" if "--quick" in argv else
+                          "quality.csv")
+    results.write_bytes(content)
+    module = _quality_module() if script == "quality" else _study_module(script)
+    argv = [a.format(tmp=tmp_path, file=results) for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        module.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{results} is not a results file of this script" in err
+    assert "UTF-8" in err and option in err
+    assert results.read_bytes() == content
+
+
 def _unwritable_folder():
     """A folder that exists and in which even root cannot make a file."""
     import tempfile
