@@ -73,7 +73,8 @@ def error_analysis(rows):
              + u * (norms[:, None] + norms[None, :]) + u * approx)[off]
     q = max(1, n // 10)
     to_core = np.sort(exact[core])
-    nn_mean = np.sort(exact + np.diag(np.full(n, np.inf)), axis=1)[:, :10].mean(axis=1)
+    nn_mean = np.sort(exact + np.diag(np.full(n, np.inf)),
+                      axis=1)[:, :DENSITY_NEIGHBOURS].mean(axis=1)
     ordered = np.sort(nn_mean)
     inside = exact.mean(axis=1)
     result = dict(n=n, min_distance=exact[off].min(), max_distance=exact[off].max(),
@@ -104,13 +105,16 @@ def report(result):
               f"smallest inside distance (other than its own) {m['inside_min']}")
 
 N_SAMPLES = 50_000
+#: The density cut's neighbours: the mean of a member's 10 smallest
+#: distances to the others of its class.
+DENSITY_NEIGHBOURS = 10
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=_positive_int, default=50,
-                        help="K, random cores of the 50,000-row pool "
-                        "(default: 50)")
+                        help="K, random cores of the 50,000-row pool, at "
+                        "most 4,999 (default: 50)")
     parser.add_argument("--repeats", type=_positive_int, default=3,
                         help="timings of the products, the best kept "
                         "(default: 3)")
@@ -118,6 +122,16 @@ def main(argv=None):
     if args.cores > N_SAMPLES:
         parser.error(f"argument --cores: at most the pool's {N_SAMPLES:,} "
                      f"rows, got {args.cores}")
+    # The density cut averages a member's 10 nearest others, so the class
+    # analysed (the largest, at least N / K members) needs 11 members: sure
+    # only while N > 10 K.
+    most = (N_SAMPLES - 1) // DENSITY_NEIGHBOURS
+    if args.cores > most:
+        parser.error(f"argument --cores: at most {most:,} (below {N_SAMPLES:,} "
+                     f"rows / {DENSITY_NEIGHBOURS}: the largest class must have "
+                     f"{DENSITY_NEIGHBOURS + 1} members for the density cut, "
+                     f"the mean of a member's {DENSITY_NEIGHBOURS} smallest "
+                     f"distances), got {args.cores}")
     X = clustered_pool(N_SAMPLES)
     cores = np.sort(np.random.default_rng(1).choice(X.shape[0], args.cores,
                                                     replace=False))

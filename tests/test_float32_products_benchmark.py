@@ -40,6 +40,10 @@ def test_error_analysis_bound_holds_and_counts_are_sane(script):
     (["--repeats", "0"], "--repeats: must be at least 1"),
     (["--cores", "0"], "--cores: must be at least 1"),
     (["--cores", "50001"], "--cores: at most the pool's 50,000 rows"),
+    # Classes of one member: a ValueError traceback after the pool was
+    # built and split; of 2 to 10, a density cut of inf and NaN counts.
+    (["--cores", "50000"], "--cores: at most 4,999 (below 50,000 rows / 10"),
+    (["--cores", "5000"], "--cores: at most 4,999 (below 50,000 rows / 10"),
 ])
 def test_impossible_counts_are_usage_errors(script, monkeypatch, capsys, argv,
                                             message):
