@@ -1458,16 +1458,43 @@ _CONFIG_RES = [re.compile(
     .replace(r"\{share\}", f"(?P<share>{_NUMBER})")) for p in CONFIG_PATTERNS]
 
 
+# Any number in each placeholder: a config of a known family whose number
+# is out of range (covK=0) is told the range, not called unknown.
+_CONFIG_LOOSE_RES = [re.compile(
+    re.escape(p).replace(r"\{int\}", r"-?\d+")
+    .replace(r"\{count\}", r"-?\d+")
+    .replace(r"\{number\}", f"-?{_NUMBER}")
+    .replace(r"\{share\}", f"-?{_NUMBER}")) for p in CONFIG_PATTERNS]
+_PLACEHOLDERS = {"{number}": ("<x>", "a number above 0"),
+                 "{share}": ("<r>", "a share above 0 and below 1"),
+                 "{int}": ("<n>", "a whole number from 1"),
+                 "{count}": ("<n>", "a whole number from 0")}
+
+
+def _shown(pattern):
+    """A config family as the messages write it (covK=<n>)."""
+    for placeholder, (shown, _) in _PLACEHOLDERS.items():
+        pattern = pattern.replace(placeholder, shown)
+    return pattern
+
+
 def config_name(text):
     """argparse type: a config :func:`_pick` knows, else a usage error
     (found before any data is loaded, not after hours of other configs)."""
     match = next(filter(None, (r.fullmatch(text) for r in _CONFIG_RES)), None)
     if match is None or not all(float(v) > 0 for v in match.groups()):
+        for pattern, loose in zip(CONFIG_PATTERNS, _CONFIG_LOOSE_RES,
+                                  strict=True):
+            if loose.fullmatch(text):
+                ranges = [f"{shown} is {meaning}"
+                          for placeholder, (shown, meaning)
+                          in _PLACEHOLDERS.items() if placeholder in pattern]
+                raise argparse.ArgumentTypeError(
+                    f"config {text!r}: in {_shown(pattern)}, "
+                    f"{' and '.join(ranges)}")
         raise argparse.ArgumentTypeError(
             f"unknown config {text!r}; configs are "
-            + ", ".join(p.replace("{int}", "<n>").replace("{count}", "<n>")
-                        .replace("{number}", "<x>").replace("{share}", "<r>")
-                        for p in CONFIG_PATTERNS))
+            + ", ".join(map(_shown, CONFIG_PATTERNS)))
     if text.startswith("coarse") and float(text[len("coarse"):]) >= 1:
         # The boundary share of the budget: at 1 no core would be left.
         raise argparse.ArgumentTypeError(

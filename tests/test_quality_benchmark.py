@@ -693,7 +693,13 @@ def test_validation_rerun_says_its_rows_were_already_there(tmp_path, monkeypatch
     ("quality_validation", ["--metrics", "manhattan"], "invalid choice"),
     ("quality_ideas", ["--datasets", "wordnt"], "invalid choice: 'wordnt'"),
     ("quality_ideas", ["--configs", "aft-loyd3"], "unknown config 'aft-loyd3'"),
-    ("quality_ideas", ["--configs", "f0-typ"], "unknown config 'f0-typ'"),
+    ("quality_ideas", ["--configs", "f0-typ"],
+     "config 'f0-typ': in f<x>-typ, <x> is a number above 0"),
+    ("quality_ideas", ["--configs", "covK=0"],
+     "config 'covK=0': in covK=<n>, <n> is a whole number from 1"),
+    ("quality_ideas", ["--configs", "f0.01-mnn-1"],
+     "config 'f0.01-mnn-1': in f<x>-mnn<n>, <x> is a number above 0 and <n> "
+     "is a whole number from 1"),
     ("quality_ideas", ["--fractions", "2"], "--fractions: must be in (0, 1]"),
     ("quality_ideas", ["--datasets", "digits", "--fractions", "0.01", "0.001"],
      "--fractions 0.001: budget(s) of 1 row(s) on the digits selection pool "
@@ -939,14 +945,20 @@ def test_rendering_counts_each_run_once(tmp_path, monkeypatch):
 def test_idea_configs_take_what_their_selector_takes():
     """aft-skm-iter0 (the k-means start with no ActiveFT iteration:
     ActiveFTSelector takes max_iter=0) ran before the config names were
-    checked, and was then refused as an unknown config."""
+    checked, and was then refused as an unknown config.  A number out of
+    its family's range is refused with that range (it was called an unknown
+    config, though the family was listed)."""
     import argparse
 
     I = _study_module("quality_ideas")
     assert I.config_name("aft-skm-iter0") == "aft-skm-iter0"
-    for refused in ("aft-lloyd0", "covK=0", "f0-typ", "f0.01-mnn0", "hyb0"):
-        with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
+    for refused in ("aft-lloyd0", "covK=0", "f0-typ", "f0.01-mnn0", "hyb0",
+                    "aft-skm-iter-1", "covK=-3"):
+        with pytest.raises(argparse.ArgumentTypeError,
+                           match=f"config '{refused}': in .+ is a "):
             I.config_name(refused)
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
+        I.config_name("covK=abc")
 
 
 @pytest.mark.parametrize("config", ["f1e-2-plain", "f1e-2-typ", "f5e-3-mnn1"])
@@ -1021,7 +1033,8 @@ def test_pstrat_config_shares_its_start_by_stratum_size(n_strata, monkeypatch):
 
     I = _study_module("quality_ideas")
     assert I.config_name(f"pstrat{n_strata}") == f"pstrat{n_strata}"
-    with pytest.raises(argparse.ArgumentTypeError, match="unknown config"):
+    with pytest.raises(argparse.ArgumentTypeError,
+                       match="in pstrat<n>, <n> is a whole number from 1"):
         I.config_name("pstrat0")
     X = np.random.RandomState(0).rand(300, 6).astype(np.float32) + 0.1
     starts = _record_activeft_starts(I, monkeypatch)
