@@ -462,6 +462,7 @@ def check_results(parser, path, printing):
                      "file of this script, or run it first")
 
 
+@Q.exits_on_sigterm
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     V.add_data_options(parser, DATASETS, choices=DATASETS)

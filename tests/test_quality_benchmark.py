@@ -1595,6 +1595,36 @@ def test_render_only_refuses_the_options_of_a_run(tmp_path, capsys, extra,
     assert [p.name for p in tmp_path.iterdir()] == ["quality.csv"]
 
 
+def test_a_terminated_boundary_diagnostics_run_cleans_up(tmp_path):
+    """boundary_diagnostics.py's main, alone of the scripts that write
+    cache entries (through the validation study's ActiveFT cache), let
+    SIGTERM end the process at once: the temporary file of a cache entry
+    being written, and whatever else a finally clause removes, stayed.  It
+    stops with SystemExit(143), as the others do."""
+    marker = tmp_path / "cleaned"
+    code = f"""
+import os, signal, sys, time
+from pathlib import Path
+sys.path.insert(0, {str(SCRIPT.parent)!r})
+import boundary_diagnostics as D
+
+def run(*args, **kwargs):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(60)  # the signal ends the process before this does
+    finally:
+        Path({str(marker)!r}).write_text("cleaned up")
+
+D.run = run
+sys.exit(D.main(["--results", {str(tmp_path / "b.csv")!r}, "--datasets",
+                 "wordnet"]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 128 + 15, done.stderr[-3000:]
+    assert marker.read_text() == "cleaned up"
+
+
 @pytest.mark.parametrize("script", ["quality", "bench_scale"])
 def test_sigterm_handler_is_main_s_only_and_keeps_an_ignored_sigterm(script):
     """The handler is installed while main runs and restored after; a
