@@ -460,6 +460,8 @@ def check_results(parser, path, printing):
         state = "has no finished row" if Path(path).exists() else "does not exist"
         parser.error(f"{printing}: {path} {state}; give --results a results "
                      "file of this script, or run it first")
+    if printing is None:
+        V.check_cache(parser)
 
 
 @Q.exits_on_sigterm

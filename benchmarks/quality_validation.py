@@ -215,6 +215,19 @@ def check_results(parser, path, summary_only):
         state = "has no finished row" if Path(path).exists() else "does not exist"
         parser.error(f"--summary: {path} {state}; give --results a results "
                      "file of this study, or run it first")
+    if not summary_only:
+        check_cache(parser)
+
+
+def check_cache(parser):
+    """A usage error, before any data is loaded, when the ActiveFT cache
+    folder (:data:`CACHE`) cannot be made or written: found only once the
+    first selection was computed, minutes in."""
+    problem = Q.path_problem(CACHE)
+    if problem:
+        parser.error(f"{problem}: the studies' ActiveFT cache is {CACHE}, "
+                     "whatever --results says; make that folder writable (or "
+                     "run from a checkout you can write to)")
 
 
 def share_of(budget, n):

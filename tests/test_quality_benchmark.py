@@ -1354,6 +1354,40 @@ def test_a_results_folder_that_cannot_be_written_is_a_usage_error(
     assert f"give {option} a" in err
 
 
+@pytest.mark.parametrize("script, argv", [
+    ("quality_validation", ["--datasets", "digits"]),
+    ("quality_ideas", ["--datasets", "digits", "--configs", "activeft"]),
+    ("boundary_diagnostics", ["--datasets", "wordnet"]),
+])
+def test_a_study_cache_folder_that_cannot_be_written_is_a_usage_error(
+        tmp_path, capsys, monkeypatch, script, argv):
+    """The studies' ActiveFT cache (benchmarks/results/cache, whatever
+    --results says) in a folder that cannot be written (a read-only
+    checkout) failed once the first ActiveFT selection was computed,
+    minutes after the data were loaded."""
+    bad = _unwritable_folder()
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    monkeypatch.setattr(V, "CACHE", bad / "bilaf-cache")
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(V, "load", loaded)
+    with pytest.raises(SystemExit) as exc:
+        module.main([*argv, "--results", str(tmp_path / "r.csv")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{bad} cannot be written to" in err
+    assert "ActiveFT cache" in err
+    # Printing the results file needs no cache.
+    if script != "quality_ideas":
+        V.Q.append_row(tmp_path / "p.csv", dict.fromkeys(module.FIELDS, "1"),
+                       module.FIELDS, module.REQUIRED)
+        assert module.main(["--summary", "--results",
+                            str(tmp_path / "p.csv")]) == 0
+
+
 def test_a_results_file_only_printed_needs_no_write_access(
         tmp_path, capsys, monkeypatch):
     """--summary reads the results file only: one in a folder that cannot
