@@ -224,9 +224,14 @@ def main(argv=None):
                         help="results files of quality.py (default: "
                              "quality.csv and quality_more_seeds.csv)")
     args = parser.parse_args(argv)
+    folders = [str(path) for path in args.results if path.is_dir()]
+    if folders:
+        parser.error(f"{', '.join(folders)} is a folder, not a results file; "
+                     "give --results files written by quality.py")
     missing = [str(path) for path in args.results if not path.is_file()]
     if missing:
-        parser.error(f"no results file {', '.join(missing)}")
+        parser.error(f"no results file {', '.join(missing)}; give --results "
+                     "files written by quality.py")
     try:
         accuracies = read_accuracies(args.results)
     except ResultsFileError as exc:

@@ -72,6 +72,19 @@ def test_command_line_refuses_a_missing_results_file(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "no results file" in done.stderr and "Traceback" not in done.stderr
+    assert "give --results files written by quality.py" in done.stderr
+
+
+def test_command_line_refuses_a_folder_as_a_results_file(tmp_path, capsys):
+    """A folder given to --results was called a missing results file, and
+    neither message said what to give instead."""
+    more = _module()
+    with pytest.raises(SystemExit) as exc:
+        more.main(["--results", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is a folder, not a results file" in err
+    assert "give --results files written by quality.py" in err
 
 
 def test_benchmarks_page_shows_the_supplement_as_the_script_prints_it():
