@@ -1694,12 +1694,22 @@ def n_budgets(dataset):
 def path_problem(path, folder=True, write=True):
     """Why ``path`` cannot be a folder (``folder``) or a file the script
     writes: an existing file where a folder must be, a folder where the
-    file must be, or (``write``) a folder in which nothing can be made;
-    None when it can be (made)."""
+    file must be, or (``write``) a folder in which nothing can be made or
+    a file that cannot be opened for writing; None when it can be
+    (made)."""
     path = Path(path)
     if not folder:
         if path.is_dir():
             return f"{path} is a folder, not a file"
+        if write and path.is_file():
+            # Opened as locked() opens it, nothing written: a file that
+            # cannot be appended to failed at the first row.
+            try:
+                os.close(os.open(path, os.O_RDWR | os.O_APPEND
+                                 | getattr(os, "O_BINARY", 0)))
+            except OSError as exc:
+                return (f"{path} cannot be written to "
+                        f"({exc.strerror or type(exc).__name__})")
         path = path.parent
     # The first existing folder on the way is where mkdir (or the first
     # write) would fail, once the data are loaded and a row measured.

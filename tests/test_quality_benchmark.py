@@ -1388,6 +1388,40 @@ def test_a_study_cache_folder_that_cannot_be_written_is_a_usage_error(
                             str(tmp_path / "p.csv")]) == 0
 
 
+def test_a_results_file_that_cannot_be_written_is_a_usage_error(
+        tmp_path, capsys, monkeypatch):
+    """A results file that cannot be opened for writing (read-only, in a
+    folder that can be written) was found only when the first row was
+    appended, after the data were loaded and that row measured; printing
+    it (--summary) needs no write access."""
+    import errno
+    import os
+
+    V = _study_module("quality_validation")
+    results = tmp_path / "v.csv"
+    V.Q.append_row(results, {field: "1" for field in V.FIELDS}, V.FIELDS,
+                   V.REQUIRED)
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if Path(path) == results and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(os, "open", read_only)
+    monkeypatch.setattr(V, "load", loaded)
+    assert V.main(["--summary", "--results", str(results)]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        V.main(["--results", str(results), "--datasets", "digits"])
+    assert exc.value.code == 2
+    assert (f"--results: {results} cannot be written to (Permission denied)"
+            in capsys.readouterr().err)
+
+
 def test_a_results_file_only_printed_needs_no_write_access(
         tmp_path, capsys, monkeypatch):
     """--summary reads the results file only: one in a folder that cannot
