@@ -62,7 +62,8 @@ Usage, from the repository root::
                                                            # (hours)
     python3 benchmarks/quality.py --quick                # digits, 50, seed 0
                                                          # (in a temporary folder)
-    python3 benchmarks/quality.py --datasets wordnet --seeds 0 --budgets 0 1
+    python3 benchmarks/quality.py --results-dir /tmp/mine \\
+        --datasets wordnet --seeds 0 --budgets 1 2     # a part (1 and 2 %)
     python3 benchmarks/quality.py --render-only          # tables and plots
 """
 

@@ -3227,6 +3227,22 @@ def test_the_help_names_what_a_rerun_needs(capsys):
                          text)
 
 
+def test_documented_partial_runs_measure_into_a_results_file_of_their_own():
+    """--help's example of a part of the protocol (--datasets wordnet
+    --seeds 0 --budgets 0 1) gave no --results-dir: resumed from the
+    committed results file, which holds every row, it measured nothing.
+    The page gave --results-dir; every example of a part gives it now."""
+    Q = _quality_module()
+    for text in (Q.__doc__, _page_text("benchmarks.rst")):
+        joined = re.sub(r"\\\n\s*", " ", text)
+        commands = re.findall(r"python3 benchmarks/quality\.py([^#\n]*)", joined)
+        partial = [c for c in commands
+                   if re.search(r"--(datasets|seeds|budgets|methods)\b", c)]
+        assert partial
+        for command in partial:
+            assert "--results-dir" in command or "--quick" in command, command
+
+
 def test_benchmarks_page_bstrat_figures():
     """The page's ``bstrat30`` table, its twelve-cell mean and its figures on
     how far rows carry from one host to another are the results files'."""
