@@ -1974,9 +1974,9 @@ def _compress_through_a_pipe(text, suffix, has_ids=None):
 
     From Python, where no shell reads the ``>(...)``, the hint is to write
     :func:`format_selection`'s bytes to the compressed file instead, called
-    with the keyword arguments it requires (``roles`` and
-    ``pseudo_classes``, whatever the format), and ``ids`` when ``has_ids``
-    (None: not known, so the hint says when to pass them).
+    with the keyword arguments the format requires (``roles`` and
+    ``pseudo_classes`` for csv), and ``ids`` when ``has_ids`` (None: not
+    known, so the hint says when to pass them).
     """
     tool = _COMPRESSORS.get(suffix)
     if tool is None:
@@ -1996,12 +1996,13 @@ def _compress_through_a_pipe(text, suffix, has_ids=None):
         # compression.zstd is new in Python 3.14.
         older = (" (Python 3.14 or later; before it, zstandard.open)"
                  if suffix == ".zst" else "")
+        roles = (", roles=roles, pseudo_classes=pseudo_classes"
+                 if output_format == "csv" else "")
         ids = ", ids=ids" if has_ids else ""
         unsure = " (with ids=ids if there are ids)" if has_ids is None else ""
         return ("; to compress the selection, write the bytes "
-                f"format_selection('.{output_format}', indices, roles=roles, "
-                f"pseudo_classes=pseudo_classes{ids}) returns{unsure} to "
-                f"{opener}({name!r}, 'wb'){older}")
+                f"format_selection('.{output_format}', indices{roles}{ids}) "
+                f"returns{unsure} to {opener}({name!r}, 'wb'){older}")
     option = "" if output_format == "csv" else f" --output-format {output_format}"
     return ("; to compress the selection, write it through a pipe: "
             f"-o >({tool} > {shlex.quote(name)}){option}")
@@ -2428,7 +2429,8 @@ def _json_ids(ids, indices, nulls=None):
     return values
 
 
-def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
+def format_selection(suffix, indices, *, roles=None, pseudo_classes=None,
+                     ids=None):
     """A selection as the bytes of an output file of format ``suffix``.
 
     ``.json``: a list of the selected row numbers in selection order, or of
@@ -2443,11 +2445,12 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     indices : array-like of int, shape (n_selected,)
         Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
         when ``ids`` is given), in selection order.
-    roles : sequence of str
-        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
-    pseudo_classes : array-like of int
-        Pseudo-class of each selected row, a whole number >= 0 (``.csv``
-        only).
+    roles : sequence of str or None, default=None
+        ``"core"`` or ``"boundary"`` for each selected row: required by
+        ``.csv``, unused by ``.json`` and ``.npy``.
+    pseudo_classes : array-like of int or None, default=None
+        Pseudo-class of each selected row, a whole number >= 0: required by
+        ``.csv``, unused by ``.json`` and ``.npy``.
     ids : sequence, pandas or polars Series, or None, default=None
         One id per pool row, by position (a pandas Series' index is
         ignored; a polars null is a missing id, as pandas' NA):
@@ -2462,6 +2465,26 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     -------
     content : bytes
         The whole file (UTF-8 text for ``.json`` and ``.csv``).
+
+    Raises
+    ------
+    TypeError
+        When ``.csv`` is given no ``roles`` or no ``pseudo_classes``, or
+        ``indices`` are not whole numbers.
+    ValueError
+        When the selection is not as described above, or ``suffix`` is not
+        an output format.
+
+    Examples
+    --------
+    >>> from sklearn_bilaf.io import format_selection
+    >>> format_selection(".json", [4, 1])
+    b'[4, 1]\\n'
+    >>> print(format_selection(".csv", [4, 1], roles=["core", "boundary"],
+    ...                        pseudo_classes=[0, 1]).decode(), end="")
+    row,role,pseudo_class
+    4,core,0
+    1,boundary,1
     """
     from .base import require_whole_numbers
 
@@ -2526,9 +2549,16 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     if suffix == ".csv":
         expected = (".csv needs roles and pseudo_classes, one per selected row "
                     f"({indices.size})")
-        for name, values in (("roles", roles), ("pseudo_classes", pseudo_classes)):
+        for name, values, each in (
+                ("roles", roles, "'core' or 'boundary' for"),
+                ("pseudo_classes", pseudo_classes, "the pseudo-class of")):
             if values is None:
-                raise TypeError(f"{expected}; got {name}=None.")
+                # None is also the default: .json and .npy need neither.
+                raise TypeError(
+                    f"{expected}; got {name}=None: pass {name}=[...], {each} "
+                    "each selected row, or write .json or .npy, which need "
+                    "neither."
+                )
         roles = list(roles)  # by position, as ids: not by a Series' labels
         if not len(roles) == len(pseudo_classes) == indices.size:
             raise ValueError(f"{expected}; got {len(roles)} roles and "
@@ -2565,8 +2595,8 @@ def format_selection(suffix, indices, *, roles, pseudo_classes, ids=None):
     )
 
 
-def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
-                    output_format=None):
+def write_selection(path, indices, *, roles=None, pseudo_classes=None,
+                    ids=None, output_format=None):
     """Write a selection in the format given by the extension of ``path``.
 
     The formats are those of :func:`format_selection`.  The file is written
@@ -2581,11 +2611,12 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
     indices : array-like of int, shape (n_selected,)
         Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
         when ``ids`` is given), in selection order.
-    roles : sequence of str
-        ``"core"`` or ``"boundary"`` for each selected row (``.csv`` only).
-    pseudo_classes : array-like of int
-        Pseudo-class of each selected row, a whole number >= 0 (``.csv``
-        only).
+    roles : sequence of str or None, default=None
+        ``"core"`` or ``"boundary"`` for each selected row: required by
+        ``.csv``, unused by ``.json`` and ``.npy``.
+    pseudo_classes : array-like of int or None, default=None
+        Pseudo-class of each selected row, a whole number >= 0: required by
+        ``.csv``, unused by ``.json`` and ``.npy``.
     ids : sequence, pandas or polars Series, or None, default=None
         One id per pool row, taken by position, placed as in
         :func:`format_selection`: in place of the row numbers in ``.json``
@@ -2604,6 +2635,8 @@ def write_selection(path, indices, *, roles, pseudo_classes, ids=None,
         When ``path`` names a folder, has no output format, or is in a
         folder that does not exist; the message names ``path`` as given and
         says what to change.
+    TypeError
+        When ``.csv`` is given no ``roles`` or no ``pseudo_classes``.
     ValueError
         When the selection is not as described above (see
         :func:`format_selection`).

@@ -2305,7 +2305,8 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
     write_selection gave no hint: both say to compress what format_selection
     returns, in the format the name gives (csv otherwise, as the command),
     with the keyword arguments it requires (format_selection('.csv', ...)
-    left out roles and pseudo_classes, without which it fails)."""
+    left out roles and pseudo_classes, without which it fails; .json and
+    .npy need neither, and are not told to pass them)."""
     from sklearn_bilaf.io import (
         InputError,
         _command_line_spelling,
@@ -2321,10 +2322,11 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
             ("p.txt.zst", ".csv", "compression.zstd.open('p.csv.zst', 'wb') "
                                   "(Python 3.14 or later; before it, "
                                   "zstandard.open)")):
+        roles = (", roles=roles, pseudo_classes=pseudo_classes"
+                 if fmt == ".csv" else "")
         expected = ("; to compress the selection, write the bytes "
-                    f"format_selection({fmt!r}, indices, roles=roles, "
-                    "pseudo_classes=pseudo_classes) returns (with ids=ids if "
-                    f"there are ids) to {hint}")
+                    f"format_selection({fmt!r}, indices{roles}) returns "
+                    f"(with ids=ids if there are ids) to {hint}")
         problem = output_name_problem(name)
         assert problem.startswith(f"{name}: unknown output format"), problem
         assert problem.endswith(expected) and "-o" not in problem, problem
@@ -3161,6 +3163,31 @@ def test_format_selection_refuses_rows_it_would_misread(indices, error, match):
                             ids=["a", "b", "c"]) == b'["c", "a"]\n'
 
 
+def test_format_selection_json_and_npy_need_no_roles(tmp_path):
+    """roles and pseudo_classes were keyword arguments without a default,
+    which .json and .npy never use: every call had to pass None.  They
+    default to None, and .csv, which writes them, says which one it lacks."""
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    assert format_selection(".json", [2, 0]) == b"[2, 0]\n"
+    assert format_selection(".json", [2, 0], ids=["a", "b", "c"]) == (
+        b'["c", "a"]\n')
+    assert np.load(io.BytesIO(format_selection(".npy", [2, 0]))).tolist() == [
+        2, 0]
+    write_selection(tmp_path / "s.json", [1, 0])
+    assert json.loads((tmp_path / "s.json").read_text()) == [1, 0]
+    write_selection(tmp_path / "s.npy", [1, 0])
+    assert np.load(tmp_path / "s.npy").tolist() == [1, 0]
+    for call in (lambda: format_selection(".csv", [2, 0]),
+                 lambda: write_selection(tmp_path / "s.csv", [2, 0],
+                                         pseudo_classes=[0, 1])):
+        with pytest.raises(TypeError, match=r"got roles=None: pass roles="):
+            call()
+    with pytest.raises(TypeError, match=r"got pseudo_classes=None: pass "):
+        write_selection(tmp_path / "s.csv", [2, 0], roles=["core"] * 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.npy"]
+
+
 @pytest.mark.parametrize("roles, pseudo_classes, error, match", [
     (["core"], [0, 0], ValueError,
      r"^\.csv needs roles and pseudo_classes, one per selected row \(2\); got "
@@ -3168,7 +3195,11 @@ def test_format_selection_refuses_rows_it_would_misread(indices, error, match):
     (["core", "boundary"], [0], ValueError, r"got 2 roles and 1 pseudo_classes"),
     (None, [0, 0], TypeError,
      r"^\.csv needs roles and pseudo_classes, one per selected row \(2\); got "
-     r"roles=None\.$"),
+     r"roles=None: pass roles=\[\.\.\.\], 'core' or 'boundary' for each "
+     r"selected row, or write \.json or \.npy, which need neither\.$"),
+    (["core", "core"], None, TypeError,
+     r"got pseudo_classes=None: pass pseudo_classes=\[\.\.\.\], the "
+     r"pseudo-class of each selected row, or write \.json or \.npy"),
 ])
 def test_format_selection_csv_refuses_roles_not_one_per_row(
         roles, pseudo_classes, error, match):
