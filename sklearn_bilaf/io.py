@@ -20,6 +20,7 @@ import errno
 import io
 import itertools
 import json
+import keyword
 import math
 import os
 import re
@@ -475,8 +476,12 @@ _SAVE_NUMERIC = ("save the embeddings as a numeric array, e.g. "
                  "np.save(path, np.stack(X).astype(np.float32))")
 
 
-def _check_array(X, source):
-    """Shape and dtype of an embeddings array; raise InputError when unusable."""
+def _check_array(X, source, save="np.save(path, {})"):
+    """Shape and dtype of an embeddings array; raise InputError when unusable.
+
+    ``save`` is the call that writes the file again, with ``{}`` for the
+    array: the advice for a 1-D array, which a file cannot be reshaped in.
+    """
     kind = X.dtype.kind
     if X.dtype.hasobject:
         raise InputError(
@@ -498,8 +503,14 @@ def _check_array(X, source):
         )
     if X.ndim != 2:
         hint = ""
-        if X.ndim == 1:
-            hint = "; for a single feature reshape it with X.reshape(-1, 1)"
+        if X.ndim == 1 and X.size:
+            # Which way round is the caller's to say: one value per sample
+            # (a single feature) or the values of one sample.
+            hint = (
+                f"; if its {counted(X.size, 'value')} are one feature per "
+                f"sample, save them as {save.format('X.reshape(-1, 1)')}, or "
+                f"as {save.format('X.reshape(1, -1)')} if they are one sample"
+            )
         elif X.ndim > 2:
             # Images saved as they come: (n, height, width[, channels]).
             hint = (
@@ -608,7 +619,7 @@ def _load_npy(path):
         ) from None
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: unreadable .npy file ({_one_line(exc)})") from None
-    _check_array(X, str(path))
+    _check_array(X, str(path), f"np.save({str(path)!r}, {{}})")
     return X
 
 
@@ -728,8 +739,22 @@ def _load_npz(path, key):
             f"{source} is not a NumPy array (the archive member lacks the .npy "
             "header); save embeddings with np.savez"
         )
-    _check_array(X, source)
+    _check_array(X, source, _savez_call(path, key, keys))
     return X
+
+
+def _savez_call(path, key, keys):
+    """The np.savez call that writes ``path`` again with its array ``key``
+    given as ``{}``, keeping its other arrays (``keys`` lists them all)."""
+    name = str(path)
+    if key.isidentifier() and not keyword.iskeyword(key):
+        array = f"{key}={{}}"
+    else:
+        array = f"**{{{{{key!r}: {{}}}}}}"
+    if len(keys) == 1:
+        return f"np.savez({name!r}, {array})"
+    # np.savez writes the whole archive: the others would be lost.
+    return f"np.savez({name!r}, **{{{{**np.load({name!r}), {key!r}: {{}}}}}})"
 
 
 # -- text tables -------------------------------------------------------------

@@ -2342,6 +2342,55 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
     assert sorted(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("suffix, saved", [
+    (".npy", None),
+    (".npz", {"features": None}),
+    (".npz", {"features": None, "labels": np.arange(5)}),
+    (".npz", {"my features": None}),
+])
+def test_one_dimensional_file_is_told_how_to_save_it_right(
+        tmp_path, suffix, saved):
+    """A 1-D .npy or .npz array was told to "reshape it with X.reshape(-1,
+    1)", which a file cannot be: the advice is the np.save (np.savez, under
+    the same key, the archive's other arrays kept) that writes it 2-D, for
+    values that are one feature per sample or one sample; run, it writes a
+    file that loads."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(5.0)
+    path = tmp_path / f"e{suffix}"
+    key = None if saved is None else next(
+        k for k, v in saved.items() if v is None)
+
+    def save_as_given():
+        if saved is None:
+            np.save(path, X)
+        else:
+            np.savez(path, **{k: X if v is None else v
+                              for k, v in saved.items()})
+
+    save_as_given()
+    with pytest.raises(InputError) as raised:
+        load_embeddings(path, key=key)
+    message = str(raised.value)
+    assert "shape (5,); embeddings must be 2-D" in message, message
+    call = r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)"
+    calls = re.findall(call, message)
+    assert len(calls) == 2 and "one feature per sample" in message and (
+        "one sample" in message), message
+    for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
+        save_as_given()
+        exec(advice, {"np": np, "X": X})
+        pool = load_embeddings(path, key=key)
+        assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
+        if saved is not None:
+            with np.load(path) as archive:
+                assert sorted(archive.files) == sorted(saved)
+                for k, v in saved.items():
+                    if v is not None:
+                        assert archive[k].tolist() == v.tolist()
+
+
 def test_npz_of_several_arrays_names_the_key_as_the_caller_gives_it(tmp_path):
     """From Python, "choose one with key" named the argument bare; it reads
     key='a' from Python, --key a from the command."""
