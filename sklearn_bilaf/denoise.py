@@ -139,9 +139,6 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
         """
         with fit_or_forget(self):
             X = validate_pool(self, X)
-            # One BLAS thread, as the sampler runs its per-class stages: some
-            # BLAS builds round a product differently on more threads, and
-            # the result must not depend on the machine's thread count.
             exponent = _tiny_exponent(X, spread_rows(X))
             if exponent:
                 # Values all under about 1e-146 have subnormal squared
@@ -151,6 +148,9 @@ class BaseDenoiser(OutlierMixin, BaseEstimator):
                 # rows spread over the pool bound the largest value from
                 # below: the pool is read only when they are all that small.
                 X = np.ldexp(X, exponent)
+            # One BLAS thread, as the sampler runs its per-class stages: some
+            # BLAS builds round a product differently on more threads, and
+            # the result must not depend on the machine's thread count.
             with one_thread("blas"):
                 # The pool's rows as the sampler's classes hold them: no
                 # float64 copy of a float32 pool unless the denoiser reads X.
