@@ -3148,23 +3148,44 @@ def test_activeft_tracks_centroid_moves_in_one_buffer(dtype):
 
 
 @pytest.mark.parametrize("case", ["underflow", "overflow"])
-def test_nearest_unused_float64_screen_lets_go_of_the_float32_one(case):
+def test_nearest_unused_float64_screen_lets_go_of_the_float32_one(
+        case, monkeypatch):
     """A float32 pool whose squares underflow (rows within about 1e-16 of
     the centres' mean) or overflow (values past about 1e19) is screened
     again in float64.  The float32 pass's centres (transposed, half a K x
     d float64 array) and candidates were held through the float64 pass:
     its peak was 2.7 K x d float64 arrays there (both cases), against 1.7
-    for a pool screened once.  They are let go first: 2.2 measured."""
+    for a pool screened once.  They are let go first: 2.2 measured.
+
+    Overflow: a few rows past 1e19, none of them among the rows spread
+    over the pool that are looked at first, beside ordinary centres; a
+    pool of such rows (or such centres) is screened in float64 from the
+    start, with no float32 pass to let go of."""
     rng = np.random.default_rng(0)
     K, d = 1000, 512
     X = rng.normal(size=(3000, d))
     centres = X[:K] + rng.normal(scale=0.1, size=(K, d))
-    scale = 1e-18 if case == "underflow" else 1e19
-    X = (X * scale).astype(np.float32)
-    centres *= scale
+    if case == "underflow":
+        X *= 1e-18
+        centres *= 1e-18
+    else:
+        far = np.array([1, 2, 1501])
+        assert not np.isin(far, np.arange(len(X))[::len(X) // 64]).any()
+        X[far] *= 1e19
+    X = X.astype(np.float32)
     expected = nearest_unused(X.astype(np.float64), centres)
+    screens = []
+    screen = core_module._nearest_screen
+
+    def recorded(X, metric, dtype, *args):
+        screens.append(np.dtype(dtype))
+        return screen(X, metric, dtype, *args)
+
+    monkeypatch.setattr(core_module, "_nearest_screen", recorded)
     picks, peak = _nearest_unused_peak(X, centres, "euclidean")
     np.testing.assert_array_equal(picks, expected)
+    # The case this is about: a float32 screen, then a float64 one.
+    assert screens == [np.float32, np.float64], screens
     assert peak / centres.nbytes < 2.4, peak / centres.nbytes
 
 
