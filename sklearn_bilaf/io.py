@@ -480,7 +480,8 @@ def _check_array(X, source, save="np.save(path, {})"):
     """Shape and dtype of an embeddings array; raise InputError when unusable.
 
     ``save`` is the call that writes the file again, with ``{}`` for the
-    array: the advice for a 1-D array, which a file cannot be reshaped in.
+    array: the advice for an array of the wrong shape, which a file cannot
+    be reshaped in.
     """
     kind = X.dtype.kind
     if X.dtype.hasobject:
@@ -515,9 +516,8 @@ def _check_array(X, source, save="np.save(path, {})"):
             # Images saved as they come: (n, height, width[, channels]).
             hint = (
                 f"; to use each sample's {counted(math.prod(X.shape[1:]), 'value')} "
-                "(an "
-                "image's pixels, say) as its features, save "
-                "X.reshape(len(X), -1) instead"
+                "(an image's pixels, say) as its features, save them as "
+                f"{save.format('X.reshape(len(X), -1)')} instead"
             )
         raise InputError(
             f"{source} holds an array of shape {X.shape}; embeddings must be 2-D, "

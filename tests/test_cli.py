@@ -1244,8 +1244,8 @@ def _bad_inputs(tmp_path, X):
                     ["e.npy"], f"shape (20, 2, {X.shape[1] // 2}); embeddings "
                     "must be 2-D, one row per sample and one column per feature; "
                     f"to use each sample's {X.shape[1]} values (an image's "
-                    "pixels, say) as its features, save X.reshape(len(X), -1) "
-                    "instead"),
+                    "pixels, say) as its features, save them as "
+                    "np.save('e.npy', X.reshape(len(X), -1)) instead"),
         "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
                        "row 7, column 3 is inf"),
         "nan in csv": (
@@ -2389,6 +2389,44 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
                 for k, v in saved.items():
                     if v is not None:
                         assert archive[k].tolist() == v.tolist()
+
+
+@pytest.mark.parametrize("saved", [None, {"images": None},
+                                   {"images": None, "labels": np.arange(4)}])
+def test_images_file_is_told_how_to_save_it_flat(tmp_path, saved):
+    """A .npy or .npz array of images, (n, height, width), was told to
+    "save X.reshape(len(X), -1) instead", which named neither the file nor,
+    in an archive, the key to save it under: the advice is the np.save
+    (np.savez, under the same key, the archive's other arrays kept) that
+    writes it flat; run, it writes a file that loads."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(24.0).reshape(4, 3, 2)
+    path = tmp_path / ("e.npy" if saved is None else "e.npz")
+    key = None if saved is None else "images"
+
+    def save_as_given():
+        if saved is None:
+            np.save(path, X)
+        else:
+            np.savez(path, **{k: X if v is None else v
+                              for k, v in saved.items()})
+
+    save_as_given()
+    with pytest.raises(InputError) as raised:
+        load_embeddings(path, key=key)
+    message = str(raised.value)
+    assert "to use each sample's 6 values (an image's pixels, say) as its " \
+        "features, save them as np.save" in message, message
+    calls = re.findall(r"np\.savez?\(.*?\.reshape\(len\(X\), -1\)\}?\)",
+                       message)
+    assert len(calls) == 1, message
+    exec(calls[0], {"np": np, "X": X})
+    pool = load_embeddings(path, key=key)
+    assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
+    if saved is not None:
+        with np.load(path) as archive:
+            assert sorted(archive.files) == sorted(saved)
 
 
 def test_npz_of_several_arrays_names_the_key_as_the_caller_gives_it(tmp_path):
