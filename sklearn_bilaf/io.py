@@ -1828,6 +1828,7 @@ def read_ids(path, n_rows, *, column=None):
                         raise _unclosed_quote(f"{_ids_source(source)}", previous + 1)
                     if row:
                         names = row
+                        first_line = _DELIMITERS[suffix].join(row)
                         break
                     previous = reader.line_num
                 if names is None:
@@ -1893,6 +1894,19 @@ def read_ids(path, n_rows, *, column=None):
             # One too many: a column name on the first line, most likely.
             header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? remove "
                       "it, or save the ids as a .csv file with that header")
+        elif (len(ids) + 1 == n_rows and suffix in _DELIMITERS
+                and not isinstance(column, str)
+                and names[position].lower() not in _ID_LIKE_NAMES):
+            # One too few: ids saved without a header (to_csv(...,
+            # header=False)), the first of them taken for the column names.
+            # (A column picked by name, or named as ids are, was found in a
+            # header, which is one.)
+            header = (f"; is line 1 ({_one_line(first_line)[:40]!r}) an id? "
+                      f"the first line of a {suffix} ids file is its header, "
+                      "the column names: add one (such as 'id') as line 1")
+            if len(names) == 1:
+                header += (", or save the ids one per line, with no header, as "
+                           "a .txt file")
         raise InputError(
             f"{_ids_source(source)} gives {counted(len(ids), 'id')} but the embeddings "
             f"have {counted(n_rows, 'row')}; it needs exactly one id per row, in "

@@ -2854,6 +2854,46 @@ def test_ids_file_named_only_by_an_extension_is_told(tmp_path, name, id_column):
     assert read_ids(tmp_path / f"ids{name}", 20, column="id")[:2] == ["r0", "r1"]
 
 
+@pytest.mark.parametrize("name, separator", [("ids.csv", ","),
+                                             ("ids.tsv", "\t")])
+def test_ids_table_without_a_header_is_told_its_first_line_is_one(
+        tmp_path, name, separator):
+    """A .csv/.tsv ids file with no header line (pandas' to_csv(...,
+    header=False), or ids typed one per line) had its first id taken for
+    the column names: "gives 19 ids but the embeddings have 20 rows", with
+    no word of the header.  It is asked whether line 1 is an id, and told to
+    add a header line or save the ids one per line as .txt; the advice, run,
+    gives a file that reads."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    path = tmp_path / name
+    ids = [f"r{i}" for i in range(20)]
+    path.write_text("".join(f"{i}{separator}{i[1:]}\n" for i in ids))
+    with pytest.raises(InputError, match="^" + re.escape(
+            f"{path} gives 19 ids but the embeddings have 20 rows; it needs "
+            "exactly one id per row, in row order; is line 1 "
+            # On one line: a tab shown as a space.
+            f"({' '.join(f'r0{separator}0'.split())!r}) an id? the first "
+            "line of a ") + r"\.(csv|tsv) " + re.escape(
+            "ids file is its header, the column names: add one (such as "
+            "'id') as line 1")):
+        read_ids(path, 20, column=0)
+    # The advice, taken.
+    path.write_text(f"id{separator}n\n" + path.read_text())
+    assert read_ids(path, 20, column="id") == ids
+    # One column: or one id per line, as .txt.
+    path.write_text("".join(f"{i}\n" for i in ids))
+    with pytest.raises(InputError, match=re.escape(
+            "or save the ids one per line, with no header, as a .txt file")):
+        read_ids(path, 20)
+    path.rename(tmp_path / "ids.txt")
+    assert read_ids(tmp_path / "ids.txt", 20) == ids
+    # A header named as ids are ('id'), and one id short: no such question.
+    (tmp_path / name).write_text("id\n" + "".join(f"{i}\n" for i in ids[:19]))
+    with pytest.raises(InputError, match=r"in row order$"):
+        read_ids(tmp_path / name, 20)
+
+
 def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
     """An ids file holding a NumPy array, an np.savez archive or a pickle
     was given the embeddings' advice: "name it .npy" (and '--ids ids.npy'
