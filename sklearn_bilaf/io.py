@@ -1692,6 +1692,30 @@ _IDS_COME_FROM_TEXT = ("ids must come from a text file (one id per line) or a "
                        "column of a .csv/.tsv file")
 
 
+# How to read the ids that a file of a format ids never come from holds,
+# with the name as given for {}, and what stands for what the name cannot
+# tell (the archive's array, the table's column).
+_IDS_TO_TEXT = {
+    ".npy": ("np.load({})", ""),
+    ".npz": ("np.load({})[KEY]", " (with KEY the name of the ids' array)"),
+    ".json": ("json.load(open({}))", " (for a JSON list of ids)"),
+    ".parquet": ("pd.read_parquet({})[COLUMN]",
+                 " (with COLUMN the name of the ids' column)"),
+}
+
+
+def _ids_to_text_advice(path, suffix):
+    """The np.savetxt call that writes the ids of ``path`` (as given), a
+    file of format ``suffix``, one per line to a .txt file beside it, which
+    the ids are then read from: "ids come from text" alone left the
+    conversion to find."""
+    read, note = _IDS_TO_TEXT[suffix]
+    # The name as given ends with its extension: suffix_of took it from it.
+    txt = path[:len(path) - len(suffix)] + ".txt"
+    return (f"; save them one per line first: np.savetxt({txt!r}, "
+            f"{read.format(repr(path))}, fmt='%s'){note}")
+
+
 def _binary_ids(path):
     """Why an ids file that failed to decode is binary, or None.
 
@@ -1765,8 +1789,11 @@ def _check_ids_file(path):
             f"with {_option('column')})"
         )
     # Told by the name as given (text): Path writes ./ids.txt as ids.txt.
-    if suffix_of(text) in (".npy", ".npz", ".parquet", ".json"):
-        raise InputError(f"{_ids_source(text)}: {_IDS_COME_FROM_TEXT}")
+    suffix = suffix_of(text)
+    if suffix in _IDS_TO_TEXT:
+        raise InputError(
+            f"{_ids_source(text)}: {_IDS_COME_FROM_TEXT}"
+            f"{_ids_to_text_advice(text, suffix)}")
     problem = _ids_name_problem(text)
     if problem is not None:
         raise InputError(_ids_source(problem))

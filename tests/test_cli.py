@@ -2894,6 +2894,46 @@ def test_ids_table_without_a_header_is_told_its_first_line_is_one(
         read_ids(tmp_path / name, 20)
 
 
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".json", ".parquet"])
+@pytest.mark.parametrize("kind", ["str", "int"])
+def test_ids_file_of_another_format_is_told_how_to_save_it_as_text(
+        tmp_path, suffix, kind):
+    """Ids in a .npy, .npz, .json or .parquet file were told only that ids
+    come from text: the message gives the np.savetxt call that writes them
+    one per line to a .txt file beside it (KEY or COLUMN standing for the
+    archive's array or the table's column), and the call, run, writes a
+    file that read_ids reads to the same ids."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    ids = [f"r{i}" for i in range(20)] if kind == "str" else list(range(20))
+    path = tmp_path / f"ids{suffix}"
+    if suffix == ".npy":
+        np.save(path, np.array(ids))
+    elif suffix == ".npz":
+        np.savez(path, sample_ids=np.array(ids))
+    elif suffix == ".json":
+        path.write_text(json.dumps(ids))
+    else:
+        pd = pytest.importorskip("pandas")
+        pytest.importorskip("pyarrow")
+        pd.DataFrame({"sample_id": ids, "x": 0}).to_parquet(path)
+    with pytest.raises(InputError) as raised:
+        read_ids(path, 20)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ids must come from a text file (one id "
+                              "per line) or a column of a .csv/.tsv file; "
+                              "save them one per line first: "), message
+    advice = message.split("first: ")[1]
+    assert advice.startswith(f"np.savetxt({str(tmp_path / 'ids.txt')!r}, "), advice
+    call = re.match(r"np\.savetxt\(.*fmt='%s'\)", advice).group(0)
+    call = call.replace("KEY", "'sample_ids'").replace("COLUMN", "'sample_id'")
+    scope = {"np": np, "json": json}
+    if suffix == ".parquet":
+        scope["pd"] = pytest.importorskip("pandas")
+    exec(call, scope)
+    assert read_ids(tmp_path / "ids.txt", 20) == [str(i) for i in ids]
+
+
 def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
     """An ids file holding a NumPy array, an np.savez archive or a pickle
     was given the embeddings' advice: "name it .npy" (and '--ids ids.npy'
