@@ -1594,8 +1594,22 @@ def load_embeddings(path, *, key=None, id_column=None, label_column=None,
             + _conversion_advice(text, suffix)
         )
     if not isinstance(header, str) or header not in ("auto", "yes", "no"):
-        # Any other value would silently mean "auto".
-        raise InputError(f"header={header!r} is not one of 'auto', 'yes', 'no'")
+        # Any other value would silently mean "auto".  A flag, pandas'
+        # read_csv spelling (header=0 for a header row, None for none,
+        # "infer") or another case is told the value that reads the file so.
+        meant = None
+        if header is True or (isinstance(header, Integral)
+                              and not isinstance(header, bool) and header == 0):
+            meant = "yes"
+        elif header is False or header is None:
+            meant = "no"
+        elif isinstance(header, str):
+            meant = header.strip().lower()
+            meant = "auto" if meant == "infer" else meant
+        hint = (f"; pass header={meant!r}" if meant in ("auto", "yes", "no")
+                else "")
+        raise InputError(
+            f"header={header!r} is not one of 'auto', 'yes', 'no'{hint}")
     problem = format_option_problem(path, key=key, id_column=id_column,
                                     label_column=label_column, header=header)
     if problem is not None:

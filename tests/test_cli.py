@@ -3826,6 +3826,16 @@ def test_python_api_refuses_column_and_header_values_it_would_misread(tmp_path):
     for header in ("maybe", True, None):
         with pytest.raises(InputError, match="is not one of 'auto', 'yes', 'no'"):
             load_embeddings(tmp_path / "e.csv", header=header)
+    # Spelled as pandas' read_csv or as a flag: told the value that reads so.
+    for header, meant in ((True, "yes"), (0, "yes"), (np.int64(0), "yes"),
+                          (False, "no"), (None, "no"), ("Yes", "yes"),
+                          (" no ", "no"), ("infer", "auto")):
+        with pytest.raises(InputError, match=re.escape(
+                f"header={header!r} is not one of 'auto', 'yes', 'no'; pass "
+                f"header={meant!r}")):
+            load_embeddings(tmp_path / "e.csv", header=header)
+    with pytest.raises(InputError, match=r"'no'$"):
+        load_embeddings(tmp_path / "e.csv", header="maybe")
     assert load_embeddings(tmp_path / "e.csv", label_column=np.int64(2)).X.shape \
         == (3, 2)
 
