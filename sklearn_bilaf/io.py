@@ -1694,7 +1694,7 @@ def format_option_problem(path, *, key=None, id_column=None, label_column=None,
                 f"{_option('id_column')} only applies to tables (.csv, .tsv, "
                 f".parquet); give the ids of a {suffix} file with "
                 + ("--ids" if _COMMAND_LINE.get() else
-                   "pool.ids = read_ids(path, n_rows)")
+                   "pool.ids = read_ids(ids_path, len(pool.X))")
             )
     if header != "auto" and suffix not in _DELIMITERS:
         return (f"{_option('header')} only applies to .csv and .tsv files, not "

@@ -4515,7 +4515,8 @@ def test_npy_arrays_without_rows_of_features_are_refused(tmp_path):
         load_embeddings(tmp_path / "one.npy", drop_last_column=True)
     with pytest.raises(InputError, match=r"id_column only applies to tables "
                                          r".*; give the ids of a \.npy file with "
-                                         r"pool\.ids = read_ids\(path, n_rows\)"):
+                                         r"pool\.ids = read_ids\(ids_path, "
+                                         r"len\(pool\.X\)\)"):
         load_embeddings(tmp_path / "one.npy", id_column=0)
 
 
@@ -5602,9 +5603,11 @@ def test_io_messages_name_the_keyword_arguments_from_python(tmp_path):
         with _command_line_spelling(), pytest.raises(InputError) as raised:
             call()
         assert command in str(raised.value), str(raised.value)
+    # read_ids(path, n_rows) read as the embeddings' path, and n_rows was
+    # no name the caller had.
     assert format_option_problem("e.npy", id_column=0) == (
         "id_column only applies to tables (.csv, .tsv, .parquet); give the ids "
-        "of a .npy file with pool.ids = read_ids(path, n_rows)")
+        "of a .npy file with pool.ids = read_ids(ids_path, len(pool.X))")
     with _command_line_spelling():
         assert format_option_problem("e.npy", id_column=0).endswith(
             "give the ids of a .npy file with --ids")
