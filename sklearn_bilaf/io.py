@@ -472,8 +472,9 @@ def _check_not_empty(path):
 # sample, as a DataFrame column of arrays gives): X.astype fails on those
 # ("setting an array element with a sequence"), np.stack reads both them and
 # a 2-D object array of numbers.
-_SAVE_NUMERIC = ("save the embeddings as a numeric array, e.g. "
-                 "np.save(path, np.stack(X).astype(np.float32))")
+# Formatted with the call that writes the file again, "{}" for the array.
+_SAVE_NUMERIC = "save the embeddings as a numeric array, e.g. {}"
+_NUMERIC = "np.stack(X).astype(np.float32)"
 
 
 def _check_array(X, source, save="np.save(path, {})"):
@@ -487,7 +488,7 @@ def _check_array(X, source, save="np.save(path, {})"):
     if X.dtype.hasobject:
         raise InputError(
             f"{source} holds Python objects (dtype {X.dtype}), which are never "
-            f"unpickled; {_SAVE_NUMERIC}"
+            f"unpickled; {_SAVE_NUMERIC.format(save.format(_NUMERIC))}"
         )
     if kind not in "biuf":
         what = {
@@ -612,7 +613,7 @@ def _load_npy(path):
         if "object" in str(exc).lower() or "pickle" in str(exc).lower():
             raise InputError(
                 f"{path} holds Python objects, which are never unpickled; "
-                f"{_SAVE_NUMERIC}"
+                + _SAVE_NUMERIC.format(f"np.save({str(path)!r}, {_NUMERIC})")
             ) from None
         raise InputError(
             f"{path}: unreadable .npy file ({_one_line(exc)}); is it truncated?"
@@ -721,7 +722,8 @@ def _load_npz(path, key):
                 if "object" in str(exc).lower() or "pickle" in str(exc).lower():
                     raise InputError(
                         f"{source} holds Python objects, which are never "
-                        "unpickled; save the embeddings as a numeric array"
+                        "unpickled; " + _SAVE_NUMERIC.format(
+                            _savez_call(path, key, keys).format(_NUMERIC))
                     ) from None
                 raise InputError(
                     f"{source}: unreadable ({_one_line(exc)}); is the archive "

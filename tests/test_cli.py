@@ -3031,14 +3031,20 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     table = np.arange(12.0).reshape(4, 3)
     rows = np.empty(4, dtype=object)
     rows[:] = list(table)
-    for name, X in (("rows.npy", rows), ("table.npy", table.astype(object))):
+    for name, X in (("rows.npy", rows), ("table.npy", table.astype(object)),
+                    ("rows.npz", rows)):
         path = tmp_path / name
-        np.save(path, X, allow_pickle=True)
+        if name.endswith(".npy"):
+            np.save(path, X, allow_pickle=True)
+        else:
+            # An archive's advice named no call: it is np.savez, same key.
+            np.savez(path, emb=X, allow_pickle=True)
         with pytest.raises(InputError) as info:
             load_embeddings(path)
-        advice = re.search(r"e\.g\. (np\.save\(path, .*\))$", str(info.value))
+        advice = re.search(r"e\.g\. (np\.savez?\(.*\))$", str(info.value))
         assert advice, str(info.value)
-        eval(advice.group(1), {"np": np, "path": path, "X": X})
+        assert str(path) in advice.group(1), advice.group(1)
+        eval(advice.group(1), {"np": np, "X": X})
         read = load_embeddings(path).X
         assert read.dtype == np.float32
         np.testing.assert_array_equal(read, table)
@@ -4754,7 +4760,16 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
     assert message("objects.npy") == (
         f"{tmp_path / 'objects.npy'} holds Python objects, which are never "
         "unpickled; save the embeddings as a numeric array, e.g. "
-        "np.save(path, np.stack(X).astype(np.float32))")
+        f"np.save({str(tmp_path / 'objects.npy')!r}, "
+        "np.stack(X).astype(np.float32))")
+    # An archive's was told no call at all; it is told the np.savez call,
+    # under the same key, that writes the archive again.
+    np.savez(tmp_path / "objects.npz", emb=np.array([[None, 1]], dtype=object))
+    assert message("objects.npz") == (
+        f"{tmp_path / 'objects.npz'}[emb] holds Python objects, which are "
+        "never unpickled; save the embeddings as a numeric array, e.g. "
+        f"np.savez({str(tmp_path / 'objects.npz')!r}, "
+        "emb=np.stack(X).astype(np.float32))")
     # Already named .npy: not told to name it .npy (it was).
     (tmp_path / "h5.npy").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
     assert message("h5.npy").endswith(
