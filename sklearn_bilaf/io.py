@@ -755,8 +755,12 @@ def _savez_call(path, key, keys):
         array = f"**{{{{{key!r}: {{}}}}}}"
     if len(keys) == 1:
         return f"np.savez({name!r}, {array})"
-    # np.savez writes the whole archive: the others would be lost.
-    return f"np.savez({name!r}, **{{{{**np.load({name!r}), {key!r}: {{}}}}}})"
+    # np.savez writes the whole archive: the others would be lost.  Read by
+    # name: all of np.load's would include ``key``'s, which fails when it
+    # holds objects.
+    others = [k for k in keys if k != key]
+    return (f"np.savez({name!r}, **{{{{k: np.load({name!r})[k] for k in "
+            f"{others!r}}}}}, {array})")
 
 
 # -- text tables -------------------------------------------------------------

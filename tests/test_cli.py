@@ -3032,20 +3032,26 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     rows = np.empty(4, dtype=object)
     rows[:] = list(table)
     for name, X in (("rows.npy", rows), ("table.npy", table.astype(object)),
-                    ("rows.npz", rows)):
+                    ("rows.npz", rows), ("labelled.npz", rows)):
         path = tmp_path / name
         if name.endswith(".npy"):
             np.save(path, X, allow_pickle=True)
         else:
-            # An archive's advice named no call: it is np.savez, same key.
-            np.savez(path, emb=X, allow_pickle=True)
+            # An archive's advice named no call: it is np.savez, same key,
+            # its other arrays kept (and read without the objects).
+            others = {"labels": np.arange(4)} if name == "labelled.npz" else {}
+            np.savez(path, emb=X, **others, allow_pickle=True)
         with pytest.raises(InputError) as info:
-            load_embeddings(path)
+            load_embeddings(path, key="emb" if name == "labelled.npz" else None)
         advice = re.search(r"e\.g\. (np\.savez?\(.*\))$", str(info.value))
         assert advice, str(info.value)
         assert str(path) in advice.group(1), advice.group(1)
         eval(advice.group(1), {"np": np, "X": X})
-        read = load_embeddings(path).X
+        if name == "labelled.npz":
+            with np.load(path) as archive:
+                assert archive["labels"].tolist() == [0, 1, 2, 3]
+        read = load_embeddings(
+            path, key="emb" if name == "labelled.npz" else None).X
         assert read.dtype == np.float32
         np.testing.assert_array_equal(read, table)
 
