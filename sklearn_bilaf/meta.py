@@ -44,7 +44,7 @@ from sklearn.utils.validation import (
 )
 
 from ._text import counted, quoted_value, rows_named
-from .base import _is_int, fit_or_forget, instance_call
+from .base import _is_int, _refuse_lazy_frame, fit_or_forget, instance_call
 
 __all__ = ["LabelBudgetClassifier", "SubsetResampler"]
 
@@ -184,6 +184,8 @@ def _as_rows(X, owner):
             f"{owner} got X=None: pass a 2-D array or DataFrame of shape "
             "(n_samples, n_features), one row per sample."
         )
+    # numpy reads a LazyFrame as one object: "got a scalar" below.
+    _refuse_lazy_frame(X)
     if not hasattr(X, "shape") and not hasattr(X, "__len__"):
         X = np.asarray(X)
     if len(getattr(X, "shape", (0, 0))) == 0:

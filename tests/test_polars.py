@@ -324,3 +324,33 @@ def test_lazy_frame_in_transform_is_told_to_be_collected_without_warning():
         with pytest.raises(TypeError, match=r"^X is a polars LazyFrame, a query "
                                             r"not run yet: pass X\.collect\(\)"):
             selector.transform(frame.lazy())
+
+
+def test_lazy_frame_in_meta_estimators_is_told_to_be_collected():
+    """LabelBudgetClassifier and SubsetResampler were told they "got a
+    scalar as X" for a LazyFrame (numpy reads it as one object): they say
+    to collect it, as the samplers do."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_bilaf import LabelBudgetClassifier, SubsetResampler
+
+    X, y = make_blobs(60, n_features=3, centers=2, random_state=0)
+    frame = _frame(X)
+    model = LabelBudgetClassifier(BiLAFSampler(10, random_state=0),
+                                  LogisticRegression()).fit(frame, y)
+    resampler = SubsetResampler(BiLAFSampler(10, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in (
+                lambda X: LabelBudgetClassifier(
+                    BiLAFSampler(10), LogisticRegression()).fit(X, y),
+                model.predict, model.predict_proba,
+                lambda X: resampler.fit(X, y),
+                lambda X: resampler.fit_resample(X, y)):
+            with pytest.raises(TypeError, match=r"^X is a polars LazyFrame, a "
+                                                r"query not run yet: pass "
+                                                r"X\.collect\(\), the "
+                                                r"DataFrame it gives\.$"):
+                call(frame.lazy())
