@@ -2527,7 +2527,8 @@ def format_selection(suffix, indices, *, roles=None, pseudo_classes=None,
     Parameters
     ----------
     suffix : {".json", ".csv", ".npy"}
-        The format.
+        The format, in any case (``".JSON"`` is ``".json"``), as
+        :func:`write_selection` reads a file's extension.
     indices : array-like of int, shape (n_selected,)
         Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
         when ``ids`` is given), in selection order.
@@ -2574,6 +2575,9 @@ def format_selection(suffix, indices, *, roles=None, pseudo_classes=None,
     """
     from .base import require_whole_numbers
 
+    if isinstance(suffix, str):
+        # As write_selection reads a file's extension: "s.JSON" is JSON.
+        suffix = suffix.lower()
     if ids is not None and hasattr(ids, "iloc") and getattr(ids, "ndim", 1) == 1:
         # A Series looks ids[row] up by index label, which after a sort or
         # a filter is another row's: the ids are one per row, by position.

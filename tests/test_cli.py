@@ -5780,3 +5780,18 @@ def test_the_text_file_conversion_keeps_one_column_or_one_row_2d(
     assert np.load(tmp_path / "emb.npy").shape == shape
     if shape == (3, 1):
         assert load_embeddings(tmp_path / "emb.npy").X.shape == shape
+
+
+@pytest.mark.parametrize("suffix", [".JSON", ".Csv", ".NPY"])
+def test_format_selection_takes_a_suffix_in_any_case(tmp_path, suffix):
+    """write_selection("s.JSON", ...) wrote JSON (it lower-cases the
+    extension), while format_selection(".JSON", ...) was refused as an
+    unknown output format: both take the suffix in any case."""
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    given = dict(roles=["core", "boundary"], pseudo_classes=[0, 1])
+    written = tmp_path / f"s{suffix}"
+    write_selection(written, [2, 0], **given)
+    assert format_selection(suffix, [2, 0], **given) == written.read_bytes()
+    assert format_selection(suffix, [2, 0], **given) == format_selection(
+        suffix.lower(), [2, 0], **given)
