@@ -2975,6 +2975,12 @@ class ClustererSelector(BaseCoreSelector):
     every core, fit the clusterer yourself and give the sampler the rows
     nearest its centres as core indices (``core_selector=<array>``).
 
+    Used on its own, the selector is seeded only by the clusterer's own
+    ``random_state``: ``ClustererSelector(KMeans(3))`` clusters afresh on
+    each fit, and repeats only as ``KMeans(3, random_state=0)``.  Inside a
+    sampler, :class:`~sklearn_bilaf.BiLAFSampler` seeds a clusterer whose
+    ``random_state`` is None from its own ``random_state``.
+
     Parameters
     ----------
     clusterer : estimator

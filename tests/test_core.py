@@ -3410,3 +3410,22 @@ def test_nearest_unused_float32_pool_past_float32_is_screened_once(monkeypatch):
         assert screens == [np.dtype(t) for t in expected_screens], screens
         # One pass over the pool (one block here), a few rows besides.
         assert sum(prepared) < len(X) + 200, prepared
+
+
+def test_clusterer_selector_says_who_seeds_its_clusterer():
+    """Used alone, a ClustererSelector's clusterer keeps its own
+    random_state (None: a new clustering each fit), while a BiLAFSampler
+    seeds it from its own random_state: the docstring says so, as users
+    took ClustererSelector(KMeans(3)) for repeatable."""
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(200, n_features=4, centers=12, random_state=0)
+    alone = ClustererSelector(KMeans(6, n_init=1)).fit(X)
+    assert alone.clusterer_.random_state is None
+    picks = [BiLAFSampler(12, core_selector=ClustererSelector(
+        KMeans(6, n_init=1)), random_state=0).fit(X).selected_indices_
+        for _ in range(2)]
+    np.testing.assert_array_equal(*picks)
+    doc = " ".join(ClustererSelector.__doc__.split())
+    assert "seeded only by the clusterer's own ``random_state``" in doc
+    assert ":class:`~sklearn_bilaf.BiLAFSampler` seeds" in doc
