@@ -2701,12 +2701,11 @@ def write_selection(path, indices, *, roles=None, pseudo_classes=None,
     indices : array-like of int, shape (n_selected,)
         Selected pool rows (distinct whole numbers >= 0, below ``len(ids)``
         when ``ids`` is given), in selection order.
-    roles : sequence of str or None, default=None
-        ``"core"`` or ``"boundary"`` for each selected row: required by
-        ``.csv``, unused by ``.json`` and ``.npy``.
-    pseudo_classes : array-like of int or None, default=None
-        Pseudo-class of each selected row, a whole number >= 0: required by
-        ``.csv``, unused by ``.json`` and ``.npy``.
+    roles, pseudo_classes : sequence of str, array-like of int, or None, \
+default=None
+        Each selected row's role (``"core"`` or ``"boundary"``) and
+        pseudo-class, as :func:`format_selection` takes them: required by
+        ``.csv`` only.
     ids : sequence, pandas or polars Series, or None, default=None
         One id per pool row, taken by position, placed as in
         :func:`format_selection`: in place of the row numbers in ``.json``

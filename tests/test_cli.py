@@ -2342,6 +2342,15 @@ def test_a_compressed_output_name_from_python_is_told_what_python_can_do(
     assert sorted(tmp_path.iterdir()) == []
 
 
+def _save_as_given(path, X, saved):
+    """X saved to ``path``: a .npy when ``saved`` is None, else a .npz of
+    ``saved``'s arrays with X under the key whose value is None."""
+    if saved is None:
+        np.save(path, X)
+    else:
+        np.savez(path, **{k: X if v is None else v for k, v in saved.items()})
+
+
 @pytest.mark.parametrize("suffix, saved", [
     (".npy", None),
     (".npz", {"features": None}),
@@ -2362,14 +2371,7 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
     key = None if saved is None else next(
         k for k, v in saved.items() if v is None)
 
-    def save_as_given():
-        if saved is None:
-            np.save(path, X)
-        else:
-            np.savez(path, **{k: X if v is None else v
-                              for k, v in saved.items()})
-
-    save_as_given()
+    _save_as_given(path, X, saved)
     with pytest.raises(InputError) as raised:
         load_embeddings(path, key=key)
     message = str(raised.value)
@@ -2379,7 +2381,7 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
     assert len(calls) == 2 and "one feature per sample" in message and (
         "one sample" in message), message
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
-        save_as_given()
+        _save_as_given(path, X, saved)
         exec(advice, {"np": np, "X": X})
         pool = load_embeddings(path, key=key)
         assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
@@ -2405,14 +2407,7 @@ def test_images_file_is_told_how_to_save_it_flat(tmp_path, saved):
     path = tmp_path / ("e.npy" if saved is None else "e.npz")
     key = None if saved is None else "images"
 
-    def save_as_given():
-        if saved is None:
-            np.save(path, X)
-        else:
-            np.savez(path, **{k: X if v is None else v
-                              for k, v in saved.items()})
-
-    save_as_given()
+    _save_as_given(path, X, saved)
     with pytest.raises(InputError) as raised:
         load_embeddings(path, key=key)
     message = str(raised.value)

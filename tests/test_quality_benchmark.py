@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ._races import race_a_half_written_run
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
 
 
@@ -267,37 +269,16 @@ def test_a_row_cut_short_is_run_again(tmp_path):
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "c"]
 
 
-def _race_a_half_written_run(path, theirs, ours, *args):
-    """Another run holds ``path``'s lock with the first bytes of ``theirs``
-    written while ``ours(*args)`` runs in a thread; then it writes the rest
-    and lets go."""
-    import os
-    import threading
-    import time
+def _row_being_written(Q, results):
+    """``results`` with row "a" written, the row every column "1"; and
+    row "b" as the bytes another run writes."""
+    import io
 
-    fcntl = pytest.importorskip("fcntl")
-    half_written, release = threading.Event(), threading.Event()
-
-    def other_run():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, theirs[:10])
-            half_written.set()
-            release.wait(10)
-            os.write(fd, theirs[10:])
-        finally:
-            os.close(fd)  # and its lock
-
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert half_written.wait(10)
-    mine = threading.Thread(target=ours, args=args)
-    mine.start()
-    time.sleep(0.5)
-    release.set()
-    other.join(10)
-    mine.join(10)
+    row = {field: "1" for field in Q.FIELDS}
+    Q.append_row(results, dict(row, method="a"))
+    theirs = io.StringIO(newline="")
+    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
+    return row, theirs.getvalue().encode()
 
 
 def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
@@ -306,17 +287,11 @@ def test_a_row_being_written_by_another_run_is_not_cut(tmp_path):
     file) was writing at that moment was cut, and the rest of it landed
     after the new row.  Writers hold the file's lock while they append, so
     a row half written is one whose run holds the lock: waited for."""
-    import io
-
     pytest.importorskip("fcntl")
     Q = _quality_module()
     results = tmp_path / "quality.csv"
-    row = {field: "1" for field in Q.FIELDS}
-    Q.append_row(results, dict(row, method="a"))
-    theirs = io.StringIO(newline="")
-    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
-    theirs = theirs.getvalue().encode()
-    _race_a_half_written_run(results, theirs, Q.append_row, results,
+    row, theirs = _row_being_written(Q, results)
+    race_a_half_written_run(results, theirs, Q.append_row, results,
                              dict(row, method="c"))
     assert [r["method"] for r in Q.read_rows(results)] == ["a", "b", "c"]
 
@@ -327,16 +302,10 @@ def test_a_row_being_written_by_another_run_is_not_read_as_cut(
     lock: a row another run was writing at that moment was reported cut
     short ("it will be run again") and left out, though nothing was wrong.
     They read under a shared lock, so that row is waited for."""
-    import io
-
     pytest.importorskip("fcntl")
     Q = _quality_module()
     results = tmp_path / "quality.csv"
-    row = {field: "1" for field in Q.FIELDS}
-    Q.append_row(results, dict(row, method="a"))
-    theirs = io.StringIO(newline="")
-    csv.DictWriter(theirs, fieldnames=Q.FIELDS).writerow(dict(row, method="b"))
-    theirs = theirs.getvalue().encode()
+    _, theirs = _row_being_written(Q, results)
     seen = {}
 
     def read():
@@ -344,7 +313,7 @@ def test_a_row_being_written_by_another_run_is_not_read_as_cut(
         Q.check_appendable(results)
 
     capsys.readouterr()
-    _race_a_half_written_run(results, theirs, read)
+    race_a_half_written_run(results, theirs, read)
     assert seen["rows"] == ["a", "b"]
     assert "cut short" not in capsys.readouterr().err
     # A row cut short by a killed run (no lock held) is still reported.
@@ -427,7 +396,7 @@ def test_a_machine_record_being_written_by_another_run_is_not_split(
         {"id": ident, "machine": machine},
         {"id": ident, "row": list(Q._key(row)), "finished": row["finished"]}])
     theirs = theirs.encode()
-    _race_a_half_written_run(machines, theirs, Q.record_machine, results,
+    race_a_half_written_run(machines, theirs, Q.record_machine, results,
                              dict(row, seed=1), machine)
     lines = machines.read_text().splitlines()
     assert all(json.loads(line) for line in lines)
@@ -1275,6 +1244,15 @@ def test_a_study_results_path_that_cannot_be_a_file_is_a_usage_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+def _usage_error(module, argv, capsys):
+    """What ``module.main(argv)`` printed to stderr, stopping with the
+    scripts' usage-error status, 2."""
+    with pytest.raises(SystemExit) as exc:
+        module.main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
 @pytest.mark.parametrize("content", [
     b"\x7fELF\x02\x01\x01\x00\xff\xfe\n",  # a binary file
     "dataset,caf\u00e9\n1,2\n".encode("latin-1"),  # a CSV of another encoding
@@ -1299,11 +1277,8 @@ def test_a_results_file_that_is_not_utf8_text_is_a_usage_error(
                           "quality.csv")
     results.write_bytes(content)
     module = _quality_module() if script == "quality" else _study_module(script)
-    argv = [a.format(tmp=tmp_path, file=results) for a in argv]
-    with pytest.raises(SystemExit) as exc:
-        module.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(
+        module, [a.format(tmp=tmp_path, file=results) for a in argv], capsys)
     assert f"{results} is not a results file of this script" in err
     assert "UTF-8" in err and option in err
     assert results.read_bytes() == content
@@ -1345,11 +1320,8 @@ def test_a_results_folder_that_cannot_be_written_is_a_usage_error(
     measured; quality.py's, when it made its results folder)."""
     bad = _unwritable_folder()
     module = _quality_module() if script == "quality" else _study_module(script)
-    argv = [a.format(bad=bad, tmp=tmp_path) for a in argv]
-    with pytest.raises(SystemExit) as exc:
-        module.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(
+        module, [a.format(bad=bad, tmp=tmp_path) for a in argv], capsys)
     assert f"{option}: {bad} cannot be written to" in err
     assert f"give {option} a" in err
 
@@ -1374,10 +1346,8 @@ def test_a_study_cache_folder_that_cannot_be_written_is_a_usage_error(
         raise AssertionError("the data were loaded")
 
     monkeypatch.setattr(V, "load", loaded)
-    with pytest.raises(SystemExit) as exc:
-        module.main([*argv, "--results", str(tmp_path / "r.csv")])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(
+        module, [*argv, "--results", str(tmp_path / "r.csv")], capsys)
     assert f"{bad} cannot be written to" in err
     assert "ActiveFT cache" in err
     # Printing the results file needs no cache.
@@ -1386,6 +1356,15 @@ def test_a_study_cache_folder_that_cannot_be_written_is_a_usage_error(
                        module.FIELDS, module.REQUIRED)
         assert module.main(["--summary", "--results",
                             str(tmp_path / "p.csv")]) == 0
+
+
+def _printed_but_not_run_into(V, results, capsys):
+    """``results`` printed by quality_validation's --summary; what a run
+    into it printed when refused as a usage error."""
+    assert V.main(["--summary", "--results", str(results)]) == 0
+    capsys.readouterr()
+    return _usage_error(V, ["--results", str(results), "--datasets", "digits"],
+                        capsys)
 
 
 def test_a_results_file_that_cannot_be_written_is_a_usage_error(
@@ -1413,13 +1392,8 @@ def test_a_results_file_that_cannot_be_written_is_a_usage_error(
 
     monkeypatch.setattr(os, "open", read_only)
     monkeypatch.setattr(V, "load", loaded)
-    assert V.main(["--summary", "--results", str(results)]) == 0
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        V.main(["--results", str(results), "--datasets", "digits"])
-    assert exc.value.code == 2
-    assert (f"--results: {results} cannot be written to (Permission denied)"
-            in capsys.readouterr().err)
+    err = _printed_but_not_run_into(V, results, capsys)
+    assert f"--results: {results} cannot be written to (Permission denied)" in err
 
 
 def test_a_results_file_only_printed_needs_no_write_access(
@@ -1439,13 +1413,8 @@ def test_a_results_file_only_printed_needs_no_write_access(
 
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
     monkeypatch.setattr(V, "load", read_only)
-    assert V.main(["--summary", "--results", str(results)]) == 0
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        V.main(["--results", str(results), "--datasets", "digits"])
-    assert exc.value.code == 2
-    assert f"--results: {tmp_path} cannot be written to" in (
-        capsys.readouterr().err)
+    err = _printed_but_not_run_into(V, results, capsys)
+    assert f"--results: {tmp_path} cannot be written to" in err
 
 
 _TERMINATED = """

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ._races import race_a_half_written_run
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scale.py"
 
 
@@ -396,36 +398,10 @@ def _race_a_half_written_record(results, record, ours):
     """Another run holds the lock of ``results`` (one record, seed 1) with
     the first bytes of its record (seed 2) written while ``ours(results)``
     runs in a thread; then it writes the rest and lets go."""
-    import os
-    import threading
-    import time
-
-    fcntl = pytest.importorskip("fcntl")
     first = json.dumps(dict(record, seed=1)) + "\n"
     results.write_text(first)
     theirs = (json.dumps(dict(record, seed=2)) + "\n").encode()
-    half_written, release = threading.Event(), threading.Event()
-
-    def other_run():
-        fd = os.open(results, os.O_WRONLY | os.O_APPEND)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, theirs[:20])
-            half_written.set()
-            release.wait(10)
-            os.write(fd, theirs[20:])
-        finally:
-            os.close(fd)  # and its lock
-
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert half_written.wait(10)
-    mine = threading.Thread(target=ours, args=(results,))
-    mine.start()
-    time.sleep(0.5)
-    release.set()
-    other.join(10)
-    mine.join(10)
+    race_a_half_written_run(results, theirs, ours, results, head=20)
 
 
 def test_a_record_another_run_is_writing_is_not_cut(bench, tmp_path,
