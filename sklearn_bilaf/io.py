@@ -2715,8 +2715,9 @@ default=None
         pandas' ``to_csv`` writes it: ``pandas.read_csv`` reads it back as
         missing (NaN).
     output_format : {"json", "csv", "npy"} or None, default=None
-        The format, whatever the extension (for ``/dev/null`` or a pipe,
-        say); None takes it from the extension.
+        The format, in any case (``"JSON"`` is ``"json"``), as the extension
+        is read, whatever the extension (for ``/dev/null`` or a pipe, say);
+        None takes it from the extension.
 
     Raises
     ------
@@ -2739,11 +2740,16 @@ default=None
         raise InputError(problem)
     path = Path(path)
     formats = [suffix.lstrip(".") for suffix in OUTPUT_SUFFIXES]
+    given = output_format
+    if isinstance(output_format, str):
+        # As an extension and format_selection's suffix are read: "JSON" was
+        # refused while "s.JSON" wrote JSON.
+        output_format = output_format.lower()
     if output_format is not None and output_format not in formats:
         # Not the file name's fault; and format_selection's ".json" is
         # spelled without the dot here.
         raise InputError(
-            f"output_format={output_format!r} is not an output format; pass "
+            f"output_format={given!r} is not an output format; pass "
             f"{', '.join(map(repr, formats[:-1]))} or {formats[-1]!r} (no dot), "
             f"or None to take the format from the extension of {path.name}"
         )

@@ -4639,7 +4639,7 @@ def test_write_selection_name_of_a_folder_is_told(tmp_path, name, ending,
     assert (tmp_path / "s.json").read_text() == "[7]"
 
 
-@pytest.mark.parametrize("output_format", [".json", "JSON", "xml", ""])
+@pytest.mark.parametrize("output_format", [".json", ".JSON", "xml", ""])
 def test_write_selection_names_output_format_when_it_is_the_mistake(
         tmp_path, output_format):
     """The message blamed the file name ("-o s.json: unknown output format
@@ -5790,3 +5790,19 @@ def test_format_selection_takes_a_suffix_in_any_case(tmp_path, suffix):
     assert format_selection(suffix, [2, 0], **given) == written.read_bytes()
     assert format_selection(suffix, [2, 0], **given) == format_selection(
         suffix.lower(), [2, 0], **given)
+
+
+@pytest.mark.parametrize("output_format", ["JSON", "Csv", "NPY"])
+def test_write_selection_takes_output_format_in_any_case(tmp_path,
+                                                         output_format):
+    """write_selection("s.JSON", ...) and format_selection(".JSON", ...)
+    wrote JSON, while write_selection(..., output_format="JSON") was
+    refused as not an output format: all three take the format in any
+    case."""
+    from sklearn_bilaf.io import format_selection, write_selection
+
+    given = dict(roles=["core", "boundary"], pseudo_classes=[0, 1])
+    written = tmp_path / "selected"
+    write_selection(written, [2, 0], output_format=output_format, **given)
+    assert written.read_bytes() == format_selection(
+        f".{output_format.lower()}", [2, 0], **given)
