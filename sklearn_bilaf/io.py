@@ -2578,6 +2578,12 @@ def format_selection(suffix, indices, *, roles=None, pseudo_classes=None,
     if isinstance(suffix, str):
         # As write_selection reads a file's extension: "s.JSON" is JSON.
         suffix = suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        # Before the selection's checks: with bad indices beside, those were
+        # told first, and fixing them still left the format refused.
+        raise ValueError(
+            f"unknown output format {suffix!r}; use {', '.join(OUTPUT_SUFFIXES)}"
+        )
     if ids is not None and hasattr(ids, "iloc") and getattr(ids, "ndim", 1) == 1:
         # A Series looks ids[row] up by index label, which after a sort or
         # a filter is another row's: the ids are one per row, by position.
@@ -2680,9 +2686,6 @@ def format_selection(suffix, indices, *, roles=None, pseudo_classes=None,
                 line.append(_csv_id(ids[row]))
             writer.writerow(line)
         return text.getvalue().encode("utf-8")
-    raise ValueError(
-        f"unknown output format {suffix!r}; use {', '.join(OUTPUT_SUFFIXES)}"
-    )
 
 
 def write_selection(path, indices, *, roles=None, pseudo_classes=None,

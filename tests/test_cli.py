@@ -5806,3 +5806,14 @@ def test_write_selection_takes_output_format_in_any_case(tmp_path,
     write_selection(written, [2, 0], output_format=output_format, **given)
     assert written.read_bytes() == format_selection(
         f".{output_format.lower()}", [2, 0], **given)
+
+
+@pytest.mark.parametrize("indices", [[1, 1], [-1], [[1]], [1.5]])
+def test_format_selection_checks_the_suffix_before_the_indices(indices):
+    """An unknown suffix beside bad indices was told of the indices: fixing
+    them still left the format refused.  The suffix is checked first."""
+    from sklearn_bilaf.io import format_selection
+
+    with pytest.raises(ValueError, match=r"^unknown output format '\.xml'; "
+                                         r"use \.json, \.csv, \.npy$"):
+        format_selection(".xml", indices)
