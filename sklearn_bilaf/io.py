@@ -503,9 +503,16 @@ def _check_array(X, source, save="np.save(path, {})"):
             f"{source} holds {what} (dtype {X.dtype}); embeddings must be real "
             "numbers, e.g. float32"
         )
+    if X.ndim == 1 and not X.size:
+        # Saved 2-D it would still be empty: "must be 2-D" led nowhere.
+        raise InputError(
+            f"{source} holds no values (an empty array of shape {X.shape}): "
+            "there is nothing to select from; save the embeddings 2-D, one "
+            "row per sample and one column per feature"
+        )
     if X.ndim != 2:
         hint = ""
-        if X.ndim == 1 and X.size:
+        if X.ndim == 1:
             # Which way round is the caller's to say: one value per sample
             # (a single feature) or the values of one sample.
             hint = (

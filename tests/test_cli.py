@@ -5817,3 +5817,24 @@ def test_format_selection_checks_the_suffix_before_the_indices(indices):
     with pytest.raises(ValueError, match=r"^unknown output format '\.xml'; "
                                          r"use \.json, \.csv, \.npy$"):
         format_selection(".xml", indices)
+
+
+@pytest.mark.parametrize("name", ["e.npy", "e.npz"])
+def test_an_empty_one_dimensional_array_is_told_it_holds_no_values(tmp_path,
+                                                                   name):
+    """An empty 1-D array, shape (0,), was told only that "embeddings must
+    be 2-D": saved 2-D it is still empty.  It is told, as a file of zero
+    rows is, that there is nothing to select from."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, np.zeros(0))
+    else:
+        np.savez(path, X=np.zeros(0))
+    expected = (f"{path}{'' if name.endswith('.npy') else '[X]'} holds no "
+                "values (an empty array of shape (0,)): there is nothing to "
+                "select from; save the embeddings 2-D, one row per sample and "
+                "one column per feature")
+    with pytest.raises(InputError, match=f"^{re.escape(expected)}$"):
+        load_embeddings(path)
