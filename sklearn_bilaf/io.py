@@ -754,8 +754,21 @@ def _load_npz(path, key):
 
 def _savez_call(path, key, keys):
     """The np.savez call that writes ``path`` again with its array ``key``
-    given as ``{}``, keeping its other arrays (``keys`` lists them all)."""
+    given as ``{}``, keeping its other arrays (``keys`` lists them all).
+
+    When np.savez cannot write one of ``keys``, the np.save call that writes
+    the array to a .npy file of its own beside ``path``."""
+    import inspect
+
     name = str(path)
+    own = {p.name for p in inspect.signature(np.savez).parameters.values()
+           if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if own & set(keys):
+        # np.savez takes its own parameters' names (file, allow_pickle) as
+        # those, in any form (**{'file': ...} too): file=... fails and
+        # allow_pickle=... saves nothing.  A new name: the archive is kept.
+        npy = os.path.splitext(name)[0] + "_embeddings.npy"
+        return f"np.save({npy!r}, {{}})"
     if key.isidentifier() and not keyword.iskeyword(key):
         array = f"{key}={{}}"
     else:

@@ -5838,3 +5838,41 @@ def test_an_empty_one_dimensional_array_is_told_it_holds_no_values(tmp_path,
                 "one column per feature")
     with pytest.raises(InputError, match=f"^{re.escape(expected)}$"):
         load_embeddings(path)
+
+
+@pytest.mark.parametrize("arrays, key", [
+    ({"file": None}, "file"),
+    ({"allow_pickle": None}, "allow_pickle"),
+    ({"file": np.arange(5), "features": None}, "features"),
+])
+def test_npz_advice_runs_for_keys_np_savez_takes_as_its_own(tmp_path, arrays,
+                                                           key):
+    """np.savez takes the names of its own parameters as those, not as an
+    array's: the advised np.savez('e.npz', file=...) failed ("got multiple
+    values for argument 'file'"), and allow_pickle=... saved nothing.
+    The advice saves the array to a .npy file of its own, which runs and
+    loads, and leaves the archive as it was."""
+    import zipfile
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    X = np.arange(5.0)
+    path = tmp_path / "e.npz"
+    # As np.savez lays an archive out; it cannot write these names itself.
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, value in arrays.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, X if value is None else value)
+    before = path.read_bytes()
+    with pytest.raises(InputError) as raised:
+        load_embeddings(path, key=key)
+    calls = re.findall(r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)",
+                       str(raised.value))
+    assert len(calls) == 2, str(raised.value)
+    for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
+        exec(advice, {"np": np, "X": X})
+        saved = re.match(r"np\.save\('([^']+\.npy)'", advice)
+        assert saved, advice
+        pool = load_embeddings(saved.group(1))
+        assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
+    assert path.read_bytes() == before
