@@ -579,10 +579,15 @@ def _torch_save_error(path, members, kind):
     if not any(_TORCH_PICKLE.fullmatch(member) for member in members):
         return None
     name = os.fspath(path)
-    npy = os.path.splitext(name)[0] + ".npy"
+    stem = os.path.splitext(name)[0]
+    npy = stem + ".npy"
+    if npy.lower() == name.lower():
+        # np.save would replace the tensor it loads (for E.NPY too, on a
+        # file system that ignores case).
+        npy = stem + "_array.npy"
     return InputError(
         f"{path}: not {kind}: it is a PyTorch file (torch.save's zip archive), "
-        "which is never unpickled; save the tensor as an array: "
+        "which is never unpickled; save the tensor as an array in a new file: "
         f"np.save({npy!r}, torch.load({name!r}).cpu().numpy())"
     )
 

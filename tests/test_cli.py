@@ -2971,20 +2971,24 @@ def _torch_save_like(path):
         archive.writestr("archive/version", "3\n")
 
 
-@pytest.mark.parametrize("name", ["emb.npy", "emb.npz"])
+@pytest.mark.parametrize("name", ["emb.npy", "emb.NPY", "emb.npz"])
 def test_a_torch_save_file_is_told_how_to_convert_it(tmp_path, name,
                                                     monkeypatch):
     """torch.save(X, "emb.npy") writes a zip archive: it was told to be named
     .npz, as np.savez writes, and as .npz that its member
     "archive/data.pkl" lacks the .npy header, "save embeddings with
-    np.savez".  Both say it is a PyTorch file and how to convert it."""
+    np.savez".  Both say it is a PyTorch file and how to convert it, to a
+    new file: for emb.npy the advice named emb.npy, overwriting the tensor
+    it loads."""
     from sklearn_bilaf.io import InputError, load_embeddings
 
     _torch_save_like(tmp_path / name)
-    kind = "a NumPy .npy file" if name.endswith(".npy") else "a NumPy .npz archive"
+    npy = name.lower().endswith(".npy")
+    kind = "a NumPy .npy file" if npy else "a NumPy .npz archive"
+    new = "emb_array.npy" if npy else "emb.npy"
     expected = (f"{name}: not {kind}: it is a PyTorch file (torch.save's zip "
                 "archive), which is never unpickled; save the tensor as an "
-                "array: np.save('emb.npy', torch.load("
+                f"array in a new file: np.save({new!r}, torch.load("
                 f"{name!r}).cpu().numpy())")
     proc = call_bilaf("select", name, "-q", cwd=tmp_path)
     assert_one_line_error(proc, expected)
