@@ -3038,8 +3038,10 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
         else:
             # An archive's advice named no call: it is np.savez, same key,
             # its other arrays kept (and read without the objects).
+            # (np.savez pickles object arrays by default; numpy 1.x's has no
+            # allow_pickle and would save it as an array.)
             others = {"labels": np.arange(4)} if name == "labelled.npz" else {}
-            np.savez(path, emb=X, **others, allow_pickle=True)
+            np.savez(path, emb=X, **others)
         with pytest.raises(InputError) as info:
             load_embeddings(path, key="emb" if name == "labelled.npz" else None)
         advice = re.search(r"e\.g\. (np\.savez?\(.*\))$", str(info.value))
