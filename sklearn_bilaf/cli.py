@@ -306,6 +306,16 @@ def _n_jobs(text):
     return value
 
 
+def _output_format(text):
+    # In any case, as -o s.JSON and write_selection(output_format="JSON") are
+    # read: argparse's choices compared "JSON" as typed and refused it.  Any
+    # other text is kept as typed, so that argparse's "invalid choice"
+    # quotes what was given.
+    lowered = text.lower()
+    formats = [suffix.lstrip(".") for suffix in OUTPUT_SUFFIXES]
+    return lowered if lowered in formats else text
+
+
 # -- parser ------------------------------------------------------------------
 _SELECT_DESCRIPTION = """\
 Select the samples to label from a pool of embeddings with BiLAF (Bi-Level
@@ -481,11 +491,11 @@ def _add_output_options(parser):
         "the selected rows are only printed",
     )
     group.add_argument(
-        "--output-format", choices=[s.lstrip(".") for s in OUTPUT_SUFFIXES],
-        default=None,
-        help="the format of '-o -', or of a pipe or device given to -o "
-        "(default: csv, or the device's extension); a file's format comes "
-        "from its extension",
+        "--output-format", type=_output_format,
+        choices=[s.lstrip(".") for s in OUTPUT_SUFFIXES], default=None,
+        help="the format of '-o -', or of a pipe or device given to -o, in "
+        "any case (default: csv, or the device's extension); a file's format "
+        "comes from its extension",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true",

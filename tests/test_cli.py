@@ -1690,6 +1690,31 @@ def test_output_format_misuse_is_a_usage_error(bilaf, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.npy", "ids.txt"]
 
 
+def test_output_format_is_read_in_any_case(tmp_path, digits32):
+    """--output-format JSON is json, as -o s.JSON and write_selection's
+    output_format="JSON" are read; it was refused ("invalid choice: 'JSON'").
+    --help still lists the formats in lower case, and a format that is none
+    is quoted as typed."""
+    np.save(tmp_path / "e.npy", digits32[:200])
+    common = ["select", "e.npy", "-b", "10", "-k", "3", "--core-selector",
+              "random", "-o", "-", "-q"]
+    lower = call_bilaf(*common, "--output-format", "json", cwd=tmp_path)
+    assert_ok(lower)
+    for typed in ["JSON", "Json"]:
+        proc = call_bilaf(*common, "--output-format", typed, cwd=tmp_path)
+        assert_ok(proc)
+        assert proc.stdout == lower.stdout
+    (tmp_path / "ids.txt").write_text("".join(f"id{i}\n" for i in range(200)))
+    proc = call_bilaf(*common, "--ids", "ids.txt", "--output-format", "NPY",
+                      cwd=tmp_path)
+    assert_one_line_error(proc, "--ids has no effect with -o - --output-format npy",
+                          status=2)
+    proc = call_bilaf(*common, "--output-format", "XML", cwd=tmp_path)
+    assert_one_line_error(proc, "invalid choice: 'XML'", status=2)
+    helped = call_bilaf("select", "--help")
+    assert "--output-format {json,csv,npy}" in helped.stdout
+
+
 def test_binary_output_to_a_terminal_is_refused(tmp_path, monkeypatch):
     (tmp_path / "e.npy").write_text("not read\n")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
