@@ -510,6 +510,20 @@ def _check_array(X, source, save="np.save(path, {})"):
             "there is nothing to select from; save the embeddings 2-D, one "
             "row per sample and one column per feature"
         )
+    if X.ndim > 2 and not X.size:
+        # X.reshape(len(X), -1), the advice below, would be just as empty.
+        if X.shape[0] == 0:
+            raise InputError(
+                f"{source} holds no rows (an empty array of shape {X.shape}): "
+                "there is nothing to select from"
+            )
+        raise InputError(
+            f"{source} holds no values (an empty array of shape {X.shape}): "
+            f"its {counted(X.shape[0], 'row')} "
+            f"{'has' if X.shape[0] == 1 else 'have'} no features; save the "
+            "embeddings 2-D, one row per sample and one column per feature (at "
+            "least one)"
+        )
     if X.ndim != 2:
         hint = ""
         if X.ndim == 1:

@@ -5913,3 +5913,32 @@ def test_npz_advice_runs_for_keys_np_savez_takes_as_its_own(tmp_path, arrays,
         assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
     if own:
         assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["e.npy", "e.npz"])
+@pytest.mark.parametrize("shape, told", [
+    # Advised X.reshape(len(X), -1), which then had zero rows.
+    ((0, 5, 5), "holds no rows (an empty array of shape (0, 5, 5)): there is "
+                "nothing to select from"),
+    # Advised to use "each sample's 0 values", which then had zero features.
+    ((5, 0, 5), "holds no values (an empty array of shape (5, 0, 5)): its 5 "
+                "rows have no features; save the embeddings 2-D, one row per "
+                "sample and one column per feature (at least one)"),
+    ((1, 0, 3), "holds no values (an empty array of shape (1, 0, 3)): its 1 "
+                "row has no features; save the embeddings 2-D, one row per "
+                "sample and one column per feature (at least one)"),
+], ids=["no rows", "no features", "one row"])
+def test_an_empty_array_of_more_dimensions_is_not_advised_a_reshape(
+        tmp_path, name, shape, told):
+    """An empty array of 3 or more dimensions was advised the reshape that
+    makes it 2-D, which is just as empty: it is told what it lacks."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, np.zeros(shape))
+    else:
+        np.savez(path, X=np.zeros(shape))
+    source = f"{path}{'' if name.endswith('.npy') else '[X]'}"
+    with pytest.raises(InputError, match=f"^{re.escape(f'{source} {told}')}$"):
+        load_embeddings(path)
