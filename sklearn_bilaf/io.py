@@ -234,6 +234,24 @@ def _with_name(text, name):
     return text[:cut] + name
 
 
+def _unused_name(base, suffix):
+    """``base + suffix``, else ``base_2 + suffix``, ``base_3 + suffix``, ...:
+    the first that names no file, for advice that writes a new file.
+
+    The advised np.save or np.savetxt would replace a file of that name,
+    which may be the user's (an earlier conversion, another archive's
+    array).  Relative names are looked up where the command runs, where the
+    advice is run too.
+    """
+    name = base + suffix
+    number = 2
+    # lexists: a dangling symbolic link would be written through.
+    while os.path.lexists(name):
+        name = f"{base}_{number}{suffix}"
+        number += 1
+    return name
+
+
 def _one_line(text):
     return " ".join(str(text).split())
 
@@ -363,7 +381,7 @@ def _conversion_advice(path, suffix):
     name = os.fspath(path)
     # The name as given ends with its extension: refused otherwise before.
     base = name[:len(name) - len(suffix)]
-    npy = base + ".npy"
+    npy = _unused_name(base, ".npy")
     advice = {
         # ndmin=2: a one-column file (one feature) or a one-row file (one
         # sample) is 1-D otherwise, refused or read the wrong way round.
@@ -376,7 +394,7 @@ def _conversion_advice(path, suffix):
         ".h5": f"an HDF5 file: np.save({npy!r}, h5py.File({name!r})[NAME][:]) "
                "with NAME the dataset of the embeddings",
         ".feather": f"a Feather table: pd.read_feather({name!r}).to_parquet("
-                    f"{base + '.parquet'!r})",
+                    f"{_unused_name(base, '.parquet')!r})",
     }
     for alias, same in ((".dat", ".txt"), (".pth", ".pt"), (".pickle", ".pkl"),
                         (".hdf5", ".h5")):
@@ -594,11 +612,11 @@ def _torch_save_error(path, members, kind):
         return None
     name = os.fspath(path)
     stem = os.path.splitext(name)[0]
-    npy = stem + ".npy"
-    if npy.lower() == name.lower():
+    if (stem + ".npy").lower() == name.lower():
         # np.save would replace the tensor it loads (for E.NPY too, on a
         # file system that ignores case).
-        npy = stem + "_array.npy"
+        stem += "_array"
+    npy = _unused_name(stem, ".npy")
     return InputError(
         f"{path}: not {kind}: it is a PyTorch file (torch.save's zip archive), "
         "which is never unpickled; save the tensor as an array in a new file: "
@@ -786,7 +804,7 @@ def _savez_call(path, key, keys):
         # np.savez takes its own parameters' names (file, allow_pickle) as
         # those, in any form (**{'file': ...} too): file=... fails and
         # allow_pickle=... saves nothing.  A new name: the archive is kept.
-        npy = os.path.splitext(name)[0] + "_embeddings.npy"
+        npy = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npy")
         return f"np.save({npy!r}, {{}})"
     if key.isidentifier() and not keyword.iskeyword(key):
         array = f"{key}={{}}"
@@ -1770,7 +1788,7 @@ def _ids_to_text_advice(path, suffix):
     conversion to find."""
     read, note = _IDS_TO_TEXT[suffix]
     # The name as given ends with its extension: suffix_of took it from it.
-    txt = path[:len(path) - len(suffix)] + ".txt"
+    txt = _unused_name(path[:len(path) - len(suffix)], ".txt")
     return (f"; save them one per line first: np.savetxt({txt!r}, "
             f"{read.format(repr(path))}, fmt='%s'){note}")
 

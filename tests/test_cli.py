@@ -5942,3 +5942,76 @@ def test_an_empty_array_of_more_dimensions_is_not_advised_a_reshape(
     source = f"{path}{'' if name.endswith('.npy') else '[X]'}"
     with pytest.raises(InputError, match=f"^{re.escape(f'{source} {told}')}$"):
         load_embeddings(path)
+
+
+def test_advised_new_file_names_are_not_those_of_existing_files(tmp_path,
+                                                                monkeypatch):
+    """The advice that writes a new file (e_embeddings.npy beside an
+    .npz archive, emb_array.npy for a PyTorch file, e.npy for a .txt
+    file, ids.txt for ids in .npy) named it whether or not a file had that
+    name, which np.save then replaced: it names one that does not exist,
+    with a number added, and running it leaves the other file as it was."""
+    import zipfile
+
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    X = np.arange(6.0).reshape(2, 3)
+    taken = {}
+
+    def take(name):
+        np.save(name, np.full((1, 1), 7.0))
+        taken[name] = (tmp_path / name).read_bytes()
+
+    def advice(raised, pattern):
+        found = re.findall(pattern, str(raised.value))
+        assert found, str(raised.value)
+        return found[0]
+
+    # An archive with an array named file: saved to a .npy file of its own.
+    with zipfile.ZipFile("e.npz", "w") as archive:
+        with archive.open("file.npy", "w") as member:
+            np.lib.format.write_array(member, np.arange(6.0))
+    take("e_embeddings.npy")
+    take("e_embeddings_2.npy")
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npz")
+    call = advice(raised, r"np\.save\('[^']+', X\.reshape\(1, -1\)\)")
+    assert call.startswith("np.save('e_embeddings_3.npy'"), call
+    exec(call, {"np": np, "X": np.arange(6.0)})
+    assert load_embeddings("e_embeddings_3.npy").X.shape == (1, 6)
+
+    # A PyTorch file: the tensor saved to a new .npy file.
+    _torch_save_like(tmp_path / "emb.npy")
+    take("emb_array.npy")
+    with pytest.raises(InputError) as raised:
+        load_embeddings("emb.npy")
+    assert "np.save('emb_array_2.npy', torch.load('emb.npy')" in str(raised.value)
+    _torch_save_like(tmp_path / "t.npz")
+    take("t.npy")
+    with pytest.raises(InputError) as raised:
+        load_embeddings("t.npz")
+    assert "np.save('t_2.npy', torch.load('t.npz')" in str(raised.value)
+
+    # A text file: converted to a new .npy file.
+    np.savetxt("x.txt", X)
+    take("x.npy")
+    with pytest.raises(InputError) as raised:
+        load_embeddings("x.txt")
+    call = advice(raised, r"np\.save\(.*ndmin=2\)\)")
+    assert call.startswith("np.save('x_2.npy'"), call
+    exec(call, {"np": np})
+    assert load_embeddings("x_2.npy").X.tolist() == X.tolist()
+
+    # Ids in a .npy file: written one per line to a new .txt file.
+    np.save("ids.npy", np.array(["a", "b"]))
+    (tmp_path / "ids.txt").write_text("other\nids\n")
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.npy", 2)
+    call = advice(raised, r"np\.savetxt\(.*fmt='%s'\)")
+    assert call.startswith("np.savetxt('ids_2.txt'"), call
+    exec(call, {"np": np})
+    assert list(read_ids("ids_2.txt", 2)) == ["a", "b"]
+    assert (tmp_path / "ids.txt").read_text() == "other\nids\n"
+    for name, content in taken.items():
+        assert (tmp_path / name).read_bytes() == content, name
