@@ -655,9 +655,15 @@ def _load_npy(path):
         X = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
         if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+            # A new file: np.save(path, ...) replaced the file, which the
+            # user may not trust enough to lose the original of.
+            name = str(path)
+            npy = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npy")
             raise InputError(
-                f"{path} holds Python objects, which are never unpickled; "
-                + _SAVE_NUMERIC.format(f"np.save({str(path)!r}, {_NUMERIC})")
+                f"{path} holds Python objects, which are never unpickled; if "
+                f"you trust the file, load it with X = np.load({name!r}, "
+                f"allow_pickle=True) and save the embeddings as a numeric "
+                f"array in a new file, e.g. np.save({npy!r}, {_NUMERIC})"
             ) from None
         raise InputError(
             f"{path}: unreadable .npy file ({_one_line(exc)}); is it truncated?"

@@ -3049,7 +3049,8 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     """The advice for an object .npy file was X.astype(np.float32), which
     fails on an array of row arrays (one per sample, as a DataFrame column
     of arrays gives); the code the message suggests now saves a file the
-    command reads, for that and for a 2-D object array of numbers."""
+    command reads, for that and for a 2-D object array of numbers: a new
+    file for a .npy file, the archive written again for a .npz one."""
     from sklearn_bilaf.io import InputError, load_embeddings
 
     table = np.arange(12.0).reshape(4, 3)
@@ -3071,13 +3072,15 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
             load_embeddings(path, key="emb" if name == "labelled.npz" else None)
         advice = re.search(r"e\.g\. (np\.savez?\(.*\))$", str(info.value))
         assert advice, str(info.value)
-        assert str(path) in advice.group(1), advice.group(1)
+        saved = re.match(r"np\.savez?\('([^']+)'", advice.group(1)).group(1)
+        assert saved == str(path if name.endswith(".npz") else path.with_name(
+            f"{path.stem}_embeddings.npy")), advice.group(1)
         eval(advice.group(1), {"np": np, "X": X})
         if name == "labelled.npz":
             with np.load(path) as archive:
                 assert archive["labels"].tolist() == [0, 1, 2, 3]
         read = load_embeddings(
-            path, key="emb" if name == "labelled.npz" else None).X
+            saved, key="emb" if name == "labelled.npz" else None).X
         assert read.dtype == np.float32
         np.testing.assert_array_equal(read, table)
 
@@ -4791,8 +4794,10 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
     np.save(tmp_path / "objects.npy", np.array([[None, 1]], dtype=object))
     assert message("objects.npy") == (
         f"{tmp_path / 'objects.npy'} holds Python objects, which are never "
-        "unpickled; save the embeddings as a numeric array, e.g. "
-        f"np.save({str(tmp_path / 'objects.npy')!r}, "
+        "unpickled; if you trust the file, load it with X = "
+        f"np.load({str(tmp_path / 'objects.npy')!r}, allow_pickle=True) and "
+        "save the embeddings as a numeric array in a new file, e.g. "
+        f"np.save({str(tmp_path / 'objects_embeddings.npy')!r}, "
         "np.stack(X).astype(np.float32))")
     # An archive's was told no call at all; it is told the np.savez call,
     # under the same key, that writes the archive again.
@@ -6015,3 +6020,41 @@ def test_advised_new_file_names_are_not_those_of_existing_files(tmp_path,
     assert (tmp_path / "ids.txt").read_text() == "other\nids\n"
     for name, content in taken.items():
         assert (tmp_path / name).read_bytes() == content, name
+
+
+def _row_arrays(rows):
+    """A 1-D object array of one array per row, as a DataFrame column of
+    arrays gives."""
+    objects = np.empty(len(rows), dtype=object)
+    for i, row in enumerate(rows):
+        objects[i] = np.array(row)
+    return objects
+
+
+@pytest.mark.parametrize("objects", [
+    np.array([[1, 2.5], [3, 4]], dtype=object),
+    _row_arrays([[1, 2.5], [3, 4]]),
+], ids=["2-D", "rows"])
+def test_object_npy_advice_writes_a_new_file(tmp_path, monkeypatch, objects):
+    """The advice for a .npy file of Python objects named the file itself,
+    np.save('e.npy', ...), replacing it: it names a new file, and running
+    it (with the loading it says) writes embeddings that load, and leaves
+    the file as it was."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    np.save("e.npy", objects, allow_pickle=True)
+    before = (tmp_path / "e.npy").read_bytes()
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npy")
+    message = str(raised.value)
+    load = re.findall(r"X = np\.load\('e\.npy', allow_pickle=True\)", message)
+    save = re.findall(r"np\.save\('([^']+)', np\.stack\(X\)\.astype\(np\.float32\)\)",
+                      message)
+    assert len(load) == 1 and len(save) == 1, message
+    assert save[0] == "e_embeddings.npy", message
+    namespace = {"np": np}
+    exec(load[0], namespace)
+    exec(f"np.save({save[0]!r}, np.stack(X).astype(np.float32))", namespace)
+    assert load_embeddings(save[0]).X.tolist() == [[1, 2.5], [3, 4]]
+    assert (tmp_path / "e.npy").read_bytes() == before
