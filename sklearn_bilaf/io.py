@@ -1776,27 +1776,111 @@ _IDS_COME_FROM_TEXT = ("ids must come from a text file (one id per line) or a "
 
 
 # How to read the ids that a file of a format ids never come from holds,
-# with the name as given for {}, and what stands for what the name cannot
-# tell (the archive's array, the table's column).
+# with the arguments that open the name as given for {}, and what stands for
+# what the name cannot tell (the archive's array, the table's column).
 _IDS_TO_TEXT = {
     ".npy": ("np.load({})", ""),
     ".npz": ("np.load({})[KEY]", " (with KEY the name of the ids' array)"),
-    ".json": ("json.load(open({}))", " (for a JSON list of ids)"),
-    ".parquet": ("pd.read_parquet({})[COLUMN]",
+    # The encoding read_ids reads, whatever the system's.
+    ".json": ("json.load(open({}, encoding='utf-8'))", " (for a JSON list of ids)"),
+    ".parquet": ("pd.read_parquet({})[[COLUMN]]",
                  " (with COLUMN the name of the ids' column)"),
 }
+# Checked a block of ids at a time: an ids file has one per pool row.
+_IDS_BLOCK = 2**16
+
+
+def _has_line_break(values):
+    """Whether any of the strings or bytes ``values`` (an array) holds a
+    line break, which read_ids splits a text file's lines at."""
+    values = values.reshape(-1)
+    breaks = ("\n", "\r") if values.dtype.kind == "U" else (b"\n", b"\r")
+    for start in range(0, values.size, _IDS_BLOCK):
+        block = np.asarray(values[start:start + _IDS_BLOCK])
+        if any((np.char.find(block, mark) >= 0).any() for mark in breaks):
+            return True
+    return False
+
+
+def _ids_kinds(path, suffix):
+    """What the advice for the ids file ``path`` depends on: a set of
+    "objects" (an array of Python objects, read only unpickled), "bytes"
+    (np.savetxt writes b'a'), "breaks" (an id holds a line break); empty
+    when none is seen or the file is not read (a pipe, a table)."""
+    kinds = set()
+    try:
+        if suffix == ".parquet" or not stat.S_ISREG(os.stat(path).st_mode):
+            return kinds
+        if suffix == ".json":
+            with open(path, encoding="utf-8-sig") as handle:
+                values = json.load(handle)
+            if isinstance(values, list) and any(
+                    isinstance(v, str) and ("\n" in v or "\r" in v)
+                    for v in values):
+                kinds.add("breaks")
+            return kinds
+        with contextlib.ExitStack() as stack:
+            if suffix == ".npy":
+                archive, keys = None, [None]
+            else:
+                archive = stack.enter_context(np.load(path, allow_pickle=False))
+                keys = archive.files
+            for key in keys:
+                try:
+                    values = (np.load(path, mmap_mode="r", allow_pickle=False)
+                              if archive is None else archive[key])
+                except ValueError:
+                    kinds.add("objects")
+                    continue
+                if values.dtype.kind in "US":
+                    if values.dtype.kind == "S":
+                        kinds.add("bytes")
+                    if _has_line_break(values):
+                        kinds.add("breaks")
+    except Exception:
+        # Unreadable: the reading the advice runs will say why.
+        pass
+    return kinds
 
 
 def _ids_to_text_advice(path, suffix):
-    """The np.savetxt call that writes the ids of ``path`` (as given), a
-    file of format ``suffix``, one per line to a .txt file beside it, which
-    the ids are then read from: "ids come from text" alone left the
-    conversion to find."""
+    """The call that writes the ids of ``path`` (as given), a file of format
+    ``suffix``, to a file beside it that they are then read from: "ids come
+    from text" alone left the conversion to find.
+
+    One id per line to a .txt file, with np.savetxt; a quoted column of a
+    .csv file when an id holds a line break, which a line cannot, or may
+    (Python objects, a table's column, unseen here)."""
     read, note = _IDS_TO_TEXT[suffix]
     # The name as given ends with its extension: suffix_of took it from it.
-    txt = _unused_name(path[:len(path) - len(suffix)], ".txt")
-    return (f"; save them one per line first: np.savetxt({txt!r}, "
-            f"{read.format(repr(path))}, fmt='%s'){note}")
+    base = path[:len(path) - len(suffix)]
+    kinds = _ids_kinds(path, suffix)
+    if suffix == ".parquet":
+        # pandas quotes what needs it; the column's name is the header.
+        return (f"; save them as a .csv file first: "
+                f"{read.format(repr(path))}.to_csv("
+                f"{_unused_name(base, '.csv')!r}, index=False){note}")
+    trust = ""
+    opened = repr(path)
+    if "objects" in kinds:
+        opened += ", allow_pickle=True"
+        trust = ("it holds Python objects, which np.load unpickles: if you "
+                 "trust the file, ")
+    ids = read.format(opened)
+    if "bytes" in kinds:
+        # np.savetxt writes bytes as b'...'; read_ids reads UTF-8.
+        ids = f"np.char.decode({ids}, 'utf-8')"
+    if kinds & {"objects", "breaks"}:
+        why = ("an id holds a line break, which a line cannot"
+               if "breaks" in kinds else "an id may hold a line break")
+        # Every id quoted, its quotes doubled, as csv reads them.
+        return (f"; {trust}save them as a quoted .csv column ({why}) first: "
+                f"np.savetxt({_unused_name(base, '.csv')!r}, np.char.replace("
+                f"np.asarray({ids}, dtype=str), '\"', '\"\"'), fmt='\"%s\"', "
+                f"header='id', comments='', encoding='utf-8'){note}")
+    return (f"; save them one per line first: np.savetxt("
+            f"{_unused_name(base, '.txt')!r}, {ids}, fmt='%s', "
+            f"encoding='utf-8'){note}")
 
 
 def _binary_ids(path):

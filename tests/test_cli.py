@@ -2940,18 +2940,17 @@ def test_ids_file_of_another_format_is_told_how_to_save_it_as_text(
     with pytest.raises(InputError) as raised:
         read_ids(path, 20)
     message = str(raised.value)
+    # A table's column may hold line breaks: pandas writes it as a .csv file.
+    how, written = (("as a .csv file", "ids.csv") if suffix == ".parquet"
+                    else ("one per line", "ids.txt"))
     assert message.startswith(f"{path}: ids must come from a text file (one id "
                               "per line) or a column of a .csv/.tsv file; "
-                              "save them one per line first: "), message
-    advice = message.split("first: ")[1]
-    assert advice.startswith(f"np.savetxt({str(tmp_path / 'ids.txt')!r}, "), advice
-    call = re.match(r"np\.savetxt\(.*fmt='%s'\)", advice).group(0)
-    call = call.replace("KEY", "'sample_ids'").replace("COLUMN", "'sample_id'")
+                              f"save them {how} first: "), message
     scope = {"np": np, "json": json}
     if suffix == ".parquet":
         scope["pd"] = pytest.importorskip("pandas")
-    exec(call, scope)
-    assert read_ids(tmp_path / "ids.txt", 20) == [str(i) for i in ids]
+    assert _run_ids_advice(message, scope) == str(tmp_path / written)
+    assert read_ids(tmp_path / written, 20) == [str(i) for i in ids]
 
 
 def test_binary_ids_file_is_told_ids_come_from_text(tmp_path):
@@ -6013,9 +6012,8 @@ def test_advised_new_file_names_are_not_those_of_existing_files(tmp_path,
     (tmp_path / "ids.txt").write_text("other\nids\n")
     with pytest.raises(InputError) as raised:
         read_ids("ids.npy", 2)
-    call = advice(raised, r"np\.savetxt\(.*fmt='%s'\)")
-    assert call.startswith("np.savetxt('ids_2.txt'"), call
-    exec(call, {"np": np})
+    written = _run_ids_advice(str(raised.value), {"np": np})
+    assert written == "ids_2.txt", str(raised.value)
     assert list(read_ids("ids_2.txt", 2)) == ["a", "b"]
     assert (tmp_path / "ids.txt").read_text() == "other\nids\n"
     for name, content in taken.items():
@@ -6058,3 +6056,71 @@ def test_object_npy_advice_writes_a_new_file(tmp_path, monkeypatch, objects):
     exec(f"np.save({save[0]!r}, np.stack(X).astype(np.float32))", namespace)
     assert load_embeddings(save[0]).X.tolist() == [[1, 2.5], [3, 4]]
     assert (tmp_path / "e.npy").read_bytes() == before
+
+
+def _run_ids_advice(message, scope):
+    """Run the call that an ids file's message advises; the file it writes."""
+    advice = message.split(" first: ", 1)[1]
+    # What stands for what the name cannot tell comes last.
+    call = re.sub(r" \((with|for) [^()]*\)$", "", advice)
+    call = call.replace("KEY", "'sample_ids'").replace("COLUMN", "'sample_id'")
+    exec(call, scope)
+    return re.search(r"(?:np\.savetxt|to_csv)\('([^']+)'", call).group(1)
+
+
+@pytest.mark.parametrize("suffix, kind", [
+    (".npy", "breaks"), (".npy", "objects"), (".npy", "bytes"),
+    (".npy", "non-ascii"), (".npz", "breaks"), (".npz", "objects"),
+    (".json", "breaks"), (".json", "non-ascii"), (".parquet", "breaks"),
+])
+def test_ids_advice_runs_for_line_breaks_objects_and_bytes(
+        tmp_path, monkeypatch, suffix, kind):
+    """The np.savetxt call advised for ids in another format wrote ids
+    holding a line break over two lines (read as two ids), needed
+    allow_pickle for an object array, and wrote bytes as "b'a'": ids with
+    line breaks, or that may hold them (objects, a table's column), are
+    advised a quoted .csv column, objects np.load(..., allow_pickle=True)
+    and bytes decoded.  Run, each writes a file read_ids reads to the
+    ids."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    ids = {
+        "breaks": ["a\nb", "c\r\nd", 'say "hi", twice', " e", "f"],
+        "objects": ["a\nb", "c", 'q"uote', "d,e", "f"],
+        "bytes": ["a", "b", "é", "c d", "e"],
+        "non-ascii": ["图", "é", "a", "b", "c"],
+    }[kind]
+    name = f"ids{suffix}"
+    if kind == "objects":
+        values = np.array(ids, dtype=object)
+    elif kind == "bytes":
+        values = np.array([i.encode() for i in ids])
+    else:
+        values = np.array(ids)
+    if suffix == ".npy":
+        np.save(name, values, allow_pickle=True)
+    elif suffix == ".npz":
+        # (numpy 1.x's np.savez has no allow_pickle: it pickles objects.)
+        np.savez(name, sample_ids=values, x=np.zeros(5))
+    elif suffix == ".json":
+        Path(name).write_text(json.dumps(ids), encoding="utf-8")
+    else:
+        pd = pytest.importorskip("pandas")
+        pytest.importorskip("pyarrow")
+        pd.DataFrame({"sample_id": ids, "x": 0}).to_parquet(name)
+    with pytest.raises(InputError) as raised:
+        read_ids(name, len(ids))
+    message = str(raised.value)
+    if kind == "objects":
+        assert "allow_pickle=True" in message and "if you trust" in message, message
+    if suffix != ".parquet":
+        # Written (and a JSON list read) as read_ids reads, whatever the
+        # system's encoding, which this run's may hide.
+        assert message.count("encoding='utf-8'") == 1 + (suffix == ".json"), message
+    scope = {"np": np, "json": json}
+    if suffix == ".parquet":
+        scope["pd"] = pytest.importorskip("pandas")
+    written = _run_ids_advice(message, scope)
+    assert written.endswith(".txt" if kind in ("bytes", "non-ascii") else ".csv")
+    assert read_ids(written, len(ids)) == ids
