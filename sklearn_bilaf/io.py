@@ -1974,6 +1974,25 @@ def _check_ids_file(path):
         raise InputError(_ids_source(exc)) from None
 
 
+def _table_name(text, ids):
+    """A free name for the ids file ``text`` (as given) as a .csv or .tsv
+    table, one that reads its lines ``ids`` as they are, or None.
+
+    "Save the ids as a .csv file" read an id holding a comma as two, and
+    one starting with a quote as quoted; a pipe cannot be renamed.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(text).st_mode):
+            return None
+    except OSError:
+        return None
+    base = text[:len(text) - len(suffix_of(text))]
+    for suffix, delimiter in _DELIMITERS.items():
+        if not any(delimiter in value or '"' in value for value in ids):
+            return _unused_name(base, suffix)
+    return None
+
+
 def read_ids(path, n_rows, *, column=None):
     """One id per pool row, from a text file or a column of a CSV/TSV file.
 
@@ -2086,8 +2105,12 @@ def read_ids(path, n_rows, *, column=None):
         header = ""
         if len(ids) == n_rows + 1 and suffix not in _DELIMITERS:
             # One too many: a column name on the first line, most likely.
-            header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? remove "
-                      "it, or save the ids as a .csv file with that header")
+            header = (f"; is line 1 ({_one_line(ids[0])[:40]!r}) a header? a "
+                      "file of one id per line has none: remove that line")
+            table = _table_name(source, ids)
+            if table is not None:
+                header += (f", or rename the file {table} to read it as a "
+                           "table with that header")
         elif (len(ids) + 1 == n_rows and suffix in _DELIMITERS
                 and not isinstance(column, str)
                 and names[position].lower() not in _ID_LIKE_NAMES):

@@ -1345,7 +1345,8 @@ def _bad_inputs(tmp_path, X):
             ["e.npy", "--ids", "ids.txt"],
             "--ids ids.txt gives 4 ids but the embeddings have 3 rows; it needs "
             "exactly one id per row, in row order; is line 1 ('path') a header? "
-            "remove it, or save the ids as a .csv file with that header"),
+            "a file of one id per line has none: remove that line, or rename "
+            "the file ids.csv to read it as a table with that header"),
         "missing ids file": (
             lambda: np.save(tmp_path / "e.npy", X[:50]),
             ["e.npy", "--ids", "nope.txt"], "--ids nope.txt: no such file"),
@@ -6124,3 +6125,44 @@ def test_ids_advice_runs_for_line_breaks_objects_and_bytes(
     written = _run_ids_advice(message, scope)
     assert written.endswith(".txt" if kind in ("bytes", "non-ascii") else ".csv")
     assert read_ids(written, len(ids)) == ids
+
+
+@pytest.mark.parametrize("ids, table", [
+    (["a", "b", "c"], "ids.csv"),
+    # Read as a .csv table, each would be two ids: a .tsv one reads them.
+    (["x,1", "y,2", "z,3"], "ids.tsv"),
+    # Neither table reads these as they are: only the line's removal is.
+    (["x,1", "y\t2", "z"], None),
+    (['say "a"', "b", "c"], None),
+], ids=["plain", "commas", "commas and tabs", "quotes"])
+def test_one_id_too_many_is_advised_what_works_for_its_format(
+        tmp_path, monkeypatch, ids, table):
+    """A text file of one id per line with one id too many (a header line,
+    most likely) was advised to "save the ids as a .csv file with that
+    header", whatever the ids held and without saying how: it is advised
+    to remove the line, which its format needs, or to rename the file to a
+    table that reads its ids as they are, when one does (ids.csv taken, a
+    name that is free); each advice, run, gives the ids."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    Path("ids.txt").write_text("".join(f"{i}\n" for i in ["path", *ids]))
+    if table == "ids.csv":
+        Path("ids.csv").write_text("other\n")
+        table = "ids_2.csv"
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.txt", 3)
+    message = str(raised.value)
+    assert "is line 1 ('path') a header? a file of one id per line has none: " \
+        "remove that line" in message, message
+    assert ".csv file with that header" not in message, message
+    renamed = re.findall(r"rename the file (\S+) to read it as a table", message)
+    assert renamed == ([table] if table else []), message
+    if table:
+        os.rename("ids.txt", table)
+        assert read_ids(table, 3) == ids
+        os.rename(table, "ids.txt")
+    Path("ids.txt").write_text("".join(f"{i}\n" for i in ids))
+    assert read_ids("ids.txt", 3) == ids
+    if table == "ids_2.csv":
+        assert Path("ids.csv").read_text() == "other\n"
