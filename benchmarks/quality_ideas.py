@@ -322,7 +322,10 @@ Ideas:
   above ``pstrat30``'s 78.98, as recorded and as rerun on this EPYC
   host), and adopted only if the twelve-cell mean is at least 74.77 and
   also at least 0.1 above ``pstrat30`` rerun on the same host for the
-  same cells.
+  same cells.  Outcome (seeds 0-2): 77.33 / 77.62 / 80.95 (78.63, 0.35
+  below ``pstrat30``; -0.34 / -0.76 / +0.06 paired over seeds), with a
+  larger seed spread at 1 and 2 % (0.87 and 0.81 point against
+  ``pstrat30``'s 0.47 and 0.62); not adopted.
 * Coverage-based K (``--coverage``): how much of the pool lies within a
   radius r of an ActiveFT core, on the grid K = 0.25, 0.5, 1, 2, 5 % of N,
   r = median distance of a pool row to its 10th nearest neighbour.  The
