@@ -1023,6 +1023,19 @@ def _warning_for_command_line(message):
             f"probably because the pool has fewer than {wanted} distinct rows; "
             "each core is still a different row"
         )
+    # ActiveFTSelector's, under --core-selector activeft.
+    match = re.match(r"ActiveFTSelector compares rows by their direction, .*? "
+                     r"so which (\d+) rows? of the (\d+) it picks is arbitrary",
+                     message)
+    if match:
+        picked, pool = match.groups()
+        return (
+            "with a single feature every row normalises to +1 or -1 for "
+            "--core-selector activeft (the default), so which "
+            f"{counted(picked, 'row')} of the {pool} it picks as cores is "
+            f"arbitrary: {_EUCLIDEAN_CORES}, or give the embeddings more "
+            "features"
+        )
     return message
 
 

@@ -72,6 +72,7 @@ from .base import (
     _numbers_or,
     _pool_size,
     _row_blocks,
+    caller_stacklevel,
     fit_or_forget,
     float_array,
     labels_not_rows_hint,
@@ -2384,6 +2385,21 @@ class ActiveFTSelector(BaseCoreSelector):
 
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
+        if X.shape[1] == 1 and n_select < n:
+            # Cosine similarity sees only the sign of a single feature: the
+            # centroids cannot tell the rows of either sign apart, and the
+            # picks were those ties' lowest row numbers, silently.
+            warnings.warn(
+                "ActiveFTSelector compares rows by their direction, and with "
+                "a single feature every row normalises to +1 or -1, so which "
+                f"{counted(n_select, 'row')} of the {n} it picks is arbitrary "
+                "(the lowest row numbers of either sign). Give the pool more "
+                "features, or use a core selector that measures distances: "
+                "KMeansSelector or FarthestPointSelector (in a sampler, "
+                "BiLAFSampler(budget, core_selector=KMeansSelector())).",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
         share = self._exclusion_share(n, self._init_array() is not None)
         self.exclude_isolated_ = share
         if share > 0:

@@ -1537,6 +1537,25 @@ def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
         "each core is still a different row")
 
 
+def test_single_feature_activeft_warning_is_told_in_command_line_terms(
+        bilaf, tmp_path):
+    """ActiveFT's warning that a single feature leaves its picks arbitrary
+    names Python selectors; the command names its options."""
+    np.save(tmp_path / "e.npy", np.random.RandomState(0).randn(60, 1))
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        "bilaf: warning: with a single feature every row normalises to +1 or "
+        "-1 for --core-selector activeft (the default), so which 3 rows of the "
+        "60 it picks as cores is arbitrary: choose the cores with "
+        "--core-selector kmeans, random or fds, or give the embeddings more "
+        "features")
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q",
+                 "--core-selector", "kmeans", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
+
+
 def test_a_librarys_deprecation_is_not_told_to_the_user(monkeypatch, tmp_path):
     """Deprecations inside the fit (pyparsing's under old matplotlib, say)
     are for the code calling the library: the command keeps them off stderr,

@@ -3429,3 +3429,26 @@ def test_clusterer_selector_says_who_seeds_its_clusterer():
     doc = " ".join(ClustererSelector.__doc__.split())
     assert "seeded only by the clusterer's own ``random_state``" in doc
     assert ":class:`~sklearn_bilaf.BiLAFSampler` seeds" in doc
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ActiveFTSelector(n_cores=5, random_state=0),
+    lambda: BiLAFSampler(10, random_state=0),
+], ids=["selector", "sampler"])
+def test_activeft_warns_that_a_single_feature_pool_has_no_directions(make):
+    """ActiveFT compares rows by their directions: with one feature every row
+    normalises to +1 or -1, so its picks were arbitrary (the lowest row
+    numbers of either sign), silently.  It warns, saying why and what to
+    use instead; with two features it does not."""
+    X = np.random.RandomState(0).randn(200, 1)
+    with pytest.warns(UserWarning,
+                      match=r"ActiveFTSelector .*single feature") as record:
+        make().fit(X)
+    (message,) = [str(w.message) for w in record
+                  if "single feature" in str(w.message)]
+    assert "+1 or -1" in message and "arbitrary" in message
+    assert "KMeansSelector" in message and "more features" in message
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make().fit(np.hstack([X, np.random.RandomState(1).randn(200, 1)]))
