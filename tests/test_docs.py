@@ -1253,3 +1253,53 @@ def test_user_guide_says_working_memory_does_not_bound_a_class_s_rows():
     assert abs(peak / 2**20 - int(quoted)) <= 0.1 * int(quoted), peak / 2**20
     # Far above the setting and the pool: the class's rows, not distances.
     assert peak > 2 * 8 * X.size
+
+
+@pytest.mark.parametrize("container", ["array", "pandas", "polars"])
+def test_user_guide_large_pool_picture_keeps_the_cores_for_any_pool(
+        container, monkeypatch):
+    """The user guide's snippet that draws a random part of a large pool with
+    the picks drew every pick as one group (the cores and boundary samples
+    lost) and failed on a DataFrame (``X[rows]`` picks columns): it draws
+    the same groups as ``from_estimator``, on an array and on a DataFrame."""
+    pytest.importorskip("matplotlib")
+    frames = {"pandas": "pandas", "polars": "polars"}
+    if container in frames:
+        pytest.importorskip(frames[container])
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_digits
+
+    from sklearn_bilaf import BiLAFSampler
+    from sklearn_bilaf.plotting import SelectionDisplay
+
+    text = (ROOT / "doc/user_guide.rst").read_text(encoding="utf-8")
+    after = text.count("\n", 0, text.index("To look at a large pool"))
+    code = next(code for line, code in _python_blocks(ROOT / "doc/user_guide.rst")
+                if line > after)
+    X, y = load_digits(return_X_y=True)
+    if container == "pandas":
+        import pandas as pd
+
+        X = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(X.shape[1])])
+        y = pd.Series(y)
+    elif container == "polars":
+        import polars as pl
+
+        X = pl.DataFrame(X, schema=[f"pixel_{i}" for i in range(X.shape[1])])
+        y = pl.Series(y)
+    sampler = BiLAFSampler(40, random_state=0).fit(X)
+    namespace = {"X": X, "y": y, "sampler": sampler,
+                 "SelectionDisplay": SelectionDisplay}
+    try:
+        exec(compile(code, "doc/user_guide.rst", "exec"), namespace)
+        display = namespace["display"]
+        assert display.cores_ is not None, "the cores are not drawn as cores"
+        assert len(display.cores_.get_offsets()) == sampler.core_indices_.size
+        assert len(display.boundary_.get_offsets()) == (
+            40 - sampler.core_indices_.size)
+    finally:
+        plt.close("all")
