@@ -13,6 +13,8 @@ a clone of the repository, ``pip install ".[plot]"``).
 """
 
 
+import re
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -460,10 +462,30 @@ def _project(X, n_samples, projection, random_state):
         coords = clone(projection).fit_transform(X)
         name = type(projection).__name__
     elif callable(projection):
-        coords = projection(X)
         name = getattr(projection, "__name__", "projection")
         if name == "<lambda>":
             name = "projection"
+        try:
+            coords = projection(X)
+        except ValueError as exc:
+            # A fitted estimator's transform (pca.transform) fitted on
+            # another pool: scikit-learn's message names neither the
+            # projection nor what to pass instead.
+            match = re.match(r"X has (\d+) features?, but (\w+) is expecting "
+                             r"(\d+) features?", str(exc))
+            if match is None:
+                raise
+            got, estimator, expected = match.groups()
+            owner = getattr(projection, "__self__", None)
+            method = (f"{type(owner).__name__}.{name}" if owner is not None
+                      else name)
+            raise ValueError(
+                f"{_the_projection(method)} was fitted on a pool of "
+                f"{counted(int(expected), 'feature')}, X has {got}: a fitted "
+                "projection must be fitted on the same pool. Pass the "
+                f"estimator itself (projection={estimator}(n_components=2)), "
+                "which is fitted on X here, or fit it on X."
+            ) from exc
     else:
         coords = projection
         name = None  # coordinates given: not computed from X
@@ -471,6 +493,11 @@ def _project(X, n_samples, projection, random_state):
     if coords.ndim == 2 and coords.shape[1] == 1:
         # A pool with a single feature (or a single sample) has no second axis.
         coords = np.column_stack([coords[:, 0], np.zeros(coords.shape[0])])
+    if coords.ndim == 2 and coords.shape[1] == 2 and coords.shape[0] != n_samples:
+        # Coordinates of another pool (another display's, say): the generic
+        # shape message below did not say where they went wrong.
+        raise ValueError(_other_pool_message(projection, name, coords.shape[0],
+                                             n_samples))
     if coords.shape != (n_samples, 2):
         raise ValueError(
             f"The projection must give 2-D coordinates of shape "
@@ -492,6 +519,41 @@ def _project(X, n_samples, projection, random_state):
             f"{where}; check X for NaN or inf, or the projection."
         )
     return coords, name or "projection"
+
+
+def _the_projection(name):
+    """The projection, named by ``name`` unless it has none of its own (a
+    lambda's)."""
+    return "The projection" if name == "projection" else f"The projection ({name})"
+
+
+def _other_pool_message(projection, name, n_given, n_samples):
+    """Why coordinates of ``n_given`` samples do not draw X's ``n_samples``,
+    and how to get the right ones, for each kind of ``projection``."""
+    given = counted(n_given, "sample")
+    if isinstance(projection, SelectionDisplay):
+        return (
+            f"projection is a display of a pool of {given}, not of X's "
+            f"{n_samples}: a display's coordinates are reused only for the "
+            "pool they were computed on. Draw X first, with "
+            "SelectionDisplay.from_estimator(sampler, X) (its projection "
+            "computed on X), and pass that display as projection= for the "
+            "other samplers fitted on X."
+        )
+    if name is None:
+        return (
+            f"The projection array holds coordinates of {given}, not of X's "
+            f"{n_samples}: they must be computed on the same pool, one row "
+            "per row of X (e.g. PCA(n_components=2).fit_transform(X)), or "
+            "pass the projection itself (projection='pca', or an estimator "
+            "such as projection=PCA(n_components=2)), which is computed on X "
+            "here."
+        )
+    return (
+        f"{_the_projection(name)} gave coordinates of {given}, not of X's "
+        f"{n_samples}: they must be computed on the same pool, one row per "
+        "row of the X it is given."
+    )
 
 
 def _labels_shape_hint(classes, n, name):
@@ -920,7 +982,9 @@ class SelectionDisplay:
             estimator with ``fit_transform`` (cloned, then fitted on X),
             precomputed coordinates of shape (n_samples, 2), or another
             display, whose coordinates are reused: to draw several samplers
-            on the same picture, pass the first display.
+            on the same picture, pass the first display.  Coordinates (given,
+            or another display's) must be computed on this same pool X, one
+            row per row.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure and axes are created when None.
         random_state : int, RandomState instance or None, default=None

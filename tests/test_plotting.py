@@ -1756,3 +1756,42 @@ def test_cmap_that_is_not_a_colormap_says_what_to_pass(pool, sampler):
                                               cmap=ListedColormap(colors))
     assert_rgba = np.testing.assert_array_equal
     assert_rgba(display.colors_, np.array([to_rgba(c) for c in colors])[y])
+
+
+def test_projection_of_another_pool_says_to_compute_it_on_this_one(pool, sampler):
+    """A projection computed on another pool (another display, its
+    coordinates, or a fitted estimator's transform) was told only that the
+    coordinates must have shape (n_samples, 2), or scikit-learn's "X has 5
+    features, but PCA is expecting 3": the message says that the projection
+    must come from the same pool, and how to get it."""
+    from sklearn.decomposition import PCA
+
+    X, _ = pool
+    other = X[:120, :3]
+    elsewhere = SelectionDisplay.from_estimator(
+        BiLAFSampler(10, random_state=0).fit(other), other)
+    fitted = PCA(2).fit(other)
+    for projection, fragments in [
+        (elsewhere, ["projection is a display of a pool of 120 samples, "
+                     f"not of X's {N_SAMPLES}",
+                     "SelectionDisplay.from_estimator(sampler, X)"]),
+        (elsewhere.embedding, [f"holds coordinates of 120 samples, not of X's "
+                               f"{N_SAMPLES}", "computed on the same pool",
+                               "projection=PCA(n_components=2)"]),
+        (fitted.transform, ["The projection (PCA.transform) was fitted on a pool "
+                            "of 3 features, X has 5", "fitted on the same pool",
+                            "projection=PCA(n_components=2)"]),
+        (lambda Z: fitted.transform(Z[:120, :3]),
+         [f"The projection gave coordinates of 120 samples, not of X's "
+          f"{N_SAMPLES}",
+          "computed on the same pool"]),
+    ]:
+        with pytest.raises(ValueError) as info:
+            SelectionDisplay.from_estimator(sampler, X, projection=projection)
+        message = " ".join(str(info.value).split())
+        for fragment in fragments:
+            assert fragment in message, message
+    # A display of the same pool is reused as before.
+    same = SelectionDisplay.from_estimator(sampler, X)
+    again = SelectionDisplay.from_estimator(sampler, X, projection=same)
+    np.testing.assert_array_equal(again.embedding, same.embedding)
