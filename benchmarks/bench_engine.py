@@ -19,7 +19,6 @@ is robust to other load.
 import argparse
 import platform
 import re
-import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,8 @@ import numpy as np
 
 # Time the checkout this script belongs to, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _peak_memory import peak_rss_mib  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
 
@@ -250,8 +251,7 @@ def _run(args):
                     line += (f"; under {goal} s in {sum(v < goal for v in w)} "
                              f"of {len(w)}")
                 print(line)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory: {peak:.0f} MiB")
+    print(f"peak resident memory: {peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -72,6 +71,7 @@ except ImportError:  # Windows: no advisory locks, one run per results file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _peak_memory import peak_rss_mib  # noqa: E402
 from _sigterm import exits_on_sigterm  # noqa: E402
 
 N_FEATURES = 384
@@ -126,11 +126,6 @@ def make_pool(path, n_samples, n_features=N_FEATURES, seed=0, chunk=65_536):
     finally:
         tmp.unlink(missing_ok=True)
     return n_clusters
-
-
-def peak_rss_mib():
-    """Peak resident set size of this process, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,

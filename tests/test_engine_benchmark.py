@@ -144,3 +144,13 @@ def test_kernel_hint_only_for_openblas_kernels_not_avx512(script, monkeypatch):
         {"user_api": "blas", "internal_api": "blis", "architecture": "skx"},
         {"user_api": "blas", "internal_api": "mkl", "version": "2024"}])
     assert script._kernel_hint(cpuinfo) is None
+
+
+def test_peak_memory_is_converted_by_platform(script, capsys, monkeypatch):
+    """ru_maxrss was taken for KiB everywhere: macOS reports bytes, so a
+    3 MiB peak there was printed as 3072 MiB."""
+    from .test_scale_benchmark import _fake_peak
+
+    _fake_peak(monkeypatch, script.peak_rss_mib, "darwin", 3 * 1024 * 1024)
+    script.main(["--quick"])
+    assert "peak resident memory: 3 MiB" in capsys.readouterr().out

@@ -564,3 +564,28 @@ def test_the_documented_make_runs_as_written(bench, tmp_path, source):
     for name in read:
         assert np.load(tmp_path / "scale" / name, mmap_mode="r").shape == (
             2000, 384), name
+
+
+@pytest.mark.parametrize("platform, maxrss", [("linux", 3 * 1024),
+                                              ("darwin", 3 * 1024 * 1024)])
+def test_peak_memory_is_converted_by_platform(bench, monkeypatch, platform,
+                                              maxrss):
+    """ru_maxrss was taken for KiB everywhere: macOS reports bytes, so a
+    3 MiB peak there was recorded as 3,072 MiB."""
+    _fake_peak(monkeypatch, bench.peak_rss_mib, platform, maxrss)
+    assert bench.peak_rss_mib() == 3
+
+
+def _fake_peak(monkeypatch, peak_rss_mib, platform, maxrss):
+    """``peak_rss_mib``'s module on ``platform``, where getrusage reports
+    ``maxrss``."""
+    import resource
+    import sys
+    import types
+
+    module = sys.modules[peak_rss_mib.__module__]
+    monkeypatch.setattr(module, "sys", types.SimpleNamespace(platform=platform))
+    monkeypatch.setattr(module, "resource", types.SimpleNamespace(
+        RUSAGE_SELF=resource.RUSAGE_SELF,
+        getrusage=lambda who: types.SimpleNamespace(ru_maxrss=maxrss)))
+
