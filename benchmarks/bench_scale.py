@@ -149,10 +149,13 @@ def run(path, batch_size=100_000, centroid_search="auto", n_jobs=None, seed=0,
         import joblib
         from distributed import Client, LocalCluster
 
+        # Every worker of the cluster: recorded as run, not the --n-jobs
+        # given, which no stage uses then.
+        n_jobs = -1
         with LocalCluster(n_workers=dask_workers, threads_per_worker=1,
                           processes=True, dashboard_address=None) as cluster, \
                 Client(cluster), joblib.parallel_backend("dask"):
-            sampler.set_params(n_jobs=-1)
+            sampler.set_params(n_jobs=n_jobs)
             sampler.fit(X)
     else:
         sampler.fit(X)
@@ -523,7 +526,10 @@ def main(argv=None):
                     f"{QUICK_BATCH_SIZE:,} with --quick)")
     go.add_argument("--centroid-search", default="auto",
                     choices=["auto", "exact", "graph"])
-    go.add_argument("--n-jobs", type=_n_jobs, default=2)
+    go.add_argument("--n-jobs", type=_n_jobs, default=2,
+                    help="joblib's n_jobs for the per-class stages (default: "
+                    "2; with --dask-workers, -1, every worker, is used and "
+                    "recorded)")
     go.add_argument("--seed", type=_non_negative_int, default=0)
     go.add_argument("--dask-workers", type=_non_negative_int, default=0,
                     help="run the per-class stages on a local Dask cluster")

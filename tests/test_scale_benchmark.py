@@ -589,3 +589,31 @@ def _fake_peak(monkeypatch, peak_rss_mib, platform, maxrss):
         RUSAGE_SELF=resource.RUSAGE_SELF,
         getrusage=lambda who: types.SimpleNamespace(ru_maxrss=maxrss)))
 
+
+
+def test_a_dask_run_records_the_n_jobs_it_ran_with(bench, tmp_path,
+                                                   monkeypatch):
+    """run --dask-workers fits with n_jobs=-1 (every Dask worker) but
+    recorded the --n-jobs given (2 by default), which no stage used.  The
+    cluster is faked: the record, not Dask, is tested."""
+    import contextlib
+    import sys
+    import types
+
+    import joblib
+    import sklearn.utils  # noqa: F401
+
+    # sklearn.utils (scikit-learn 1.6) subclasses joblib.parallel_backend
+    # when first imported: imported before it is faked.
+    fake = types.ModuleType("distributed")
+    fake.LocalCluster = lambda **kwargs: contextlib.nullcontext()
+    fake.Client = lambda cluster: contextlib.nullcontext()
+    monkeypatch.setitem(sys.modules, "distributed", fake)
+    monkeypatch.setattr(joblib, "parallel_backend",
+                        lambda name: contextlib.nullcontext())
+    pool = tmp_path / "pool.npy"
+    bench.make_pool(pool, 2000, n_features=8)
+    record = bench.run(pool, batch_size=1000, n_jobs=2, dask_workers=2)
+    assert record["n_jobs"] == -1 and record["dask_workers"] == 2
+    assert bench.run(pool, batch_size=1000, n_jobs=2)["n_jobs"] == 2
+
