@@ -7,7 +7,8 @@ They are written as ``.npy`` files and read back through a read-only memory
 map, so the selection never holds a copy of the features.
 
 Make a pool (1,281,167 rows take 1.97 GB and about a minute), in a folder
-that exists (``make`` does not create it)::
+that exists (``make`` does not create it; it replaces an existing file only
+with ``--overwrite``)::
 
     mkdir -p /tmp/scale
     python benchmarks/bench_scale.py make /tmp/scale/pool_1281167.npy 1281167
@@ -47,7 +48,8 @@ Timings are only meaningful on an otherwise idle machine; the load average
 and the process's CPU time are recorded beside the wall time.  Bad
 command-line values (sizes below 1, a pool that is not a 2-D float ``.npy``
 array, a missing folder or results file, an output that cannot be written,
-unknown options) are usage errors (exit status 2), found before any pool is
+an existing file given to ``make`` without ``--overwrite``, unknown
+options) are usage errors (exit status 2), found before any pool is
 made or selected from.
 """
 
@@ -515,6 +517,8 @@ def main(argv=None):
     make.add_argument("path", type=_new_file)
     make.add_argument("n_samples", type=_positive_int)
     make.add_argument("--seed", type=_non_negative_int, default=0)
+    make.add_argument("--overwrite", action="store_true",
+                      help="replace the file at path if there is one")
     go = sub.add_parser("run", help="select from a pool, print/append JSON")
     go.add_argument("path", type=_pool_file, nargs="?",
                     help="the pool's .npy file (not with --quick)")
@@ -556,6 +560,11 @@ def main(argv=None):
             f"unrecognized arguments: {' '.join(unknown)}")
 
     if args.command == "make":
+        if os.path.lexists(args.path) and not args.overwrite:
+            # A pool that records were measured on, or a file given by
+            # mistake, is not replaced silently.
+            make.error(f"{args.path!r} exists; give --overwrite to replace "
+                       "it, or another path")
         tic = time.perf_counter()
         n_clusters = make_pool(args.path, args.n_samples, seed=args.seed)
         print(f"{args.path}: {args.n_samples} x {N_FEATURES} float32, "

@@ -617,3 +617,19 @@ def test_a_dask_run_records_the_n_jobs_it_ran_with(bench, tmp_path,
     assert record["n_jobs"] == -1 and record["dask_workers"] == 2
     assert bench.run(pool, batch_size=1000, n_jobs=2)["n_jobs"] == 2
 
+
+
+def test_make_does_not_replace_a_pool_unless_told(bench, tmp_path, capsys,
+                                                  monkeypatch):
+    """make replaced an existing file silently (a pool other records were
+    measured on, or any file given by mistake); it now refuses unless
+    --overwrite is given."""
+    path = tmp_path / "pool.npy"
+    path.write_bytes(b"kept")
+    monkeypatch.setattr(bench, "make_pool",
+                        lambda p, n, seed=0: Path(p).write_bytes(b"new") and 2)
+    line = _usage_error(bench, capsys, ["make", str(path), "10"])
+    assert f"{str(path)!r} exists" in line and "--overwrite" in line
+    assert path.read_bytes() == b"kept"
+    assert bench.main(["make", str(path), "10", "--overwrite"]) == 0
+    assert path.read_bytes() == b"new"
