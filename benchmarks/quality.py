@@ -806,22 +806,7 @@ def _read_shared(path):
     file is opened for reading only, so that one that cannot be written
     (published rows) is read, and a missing one is not created.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        return None
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH)
-            except OSError:
-                pass  # a file system without locks: read as it stands
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)  # which releases the lock
+    return _pool_records.read_locked(path)
 
 
 def read_rows(path, fields=FIELDS, required=REQUIRED):
@@ -915,7 +900,7 @@ def append_row(path, row, fields=FIELDS, required=REQUIRED, pool=None):
     """
     if pool is not None:
         with locked(pools_path(path)) as fd:
-            recorded = _recorded_pool(path, pool)
+            recorded = _recorded_pool(path, pool, fd)
             append_row(path, row, fields, required)
             if recorded is None:
                 _append_lines_locked(fd, json.dumps(pool) + "\n")
@@ -952,13 +937,19 @@ def _machine_id(machine):
     return hashlib.sha256(json.dumps(machine, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def read_machines(path):
-    """The records of a machines file (see :func:`record_machine`).
+def read_machines(path, fd=None):
+    """The records of a machines file (see :func:`record_machine`), read
+    under its lock: a record another run is still writing is waited for,
+    not left out as one cut short by a killed run.
 
     Parameters
     ----------
     path : path
         The machines file; a missing one has no records.
+    fd : int, optional
+        The descriptor on which the caller holds the file's exclusive lock
+        (:func:`locked`), read from instead: a shared lock on another
+        descriptor would wait for that lock for ever.
 
     Returns
     -------
@@ -970,7 +961,7 @@ def read_machines(path):
     """
     machines, rows = {}, {}
     try:
-        lines = Path(path).read_text().splitlines()
+        lines = (_pool_records.read_locked(path, fd) or b"").decode().splitlines()
     except (OSError, UnicodeDecodeError):
         return machines, rows
     for line in lines:
@@ -1015,7 +1006,7 @@ def record_machine(results, row, machine):
     # split it in two.
     with locked(path) as fd:
         lines = []
-        if ident not in read_machines(path)[0]:
+        if ident not in read_machines(path, fd)[0]:
             lines.append({"id": ident, "machine": machine})
         lines.append({"id": ident, "row": list(_key(row)),
                       "finished": str(row["finished"])})
@@ -1156,11 +1147,12 @@ def check_same_pool(ds, rows, results):
     return current
 
 
-def _recorded_pool(results, record):
+def _recorded_pool(results, record, fd):
     """The pool recorded beside ``results`` for ``record``'s dataset (None
-    if none is); stop if it is another one."""
+    if none is), read from ``fd``, on which the caller holds the pools
+    file's lock; stop if it is another one."""
     path = pools_path(results)
-    recorded = read_pools(path).get(record["dataset"])
+    recorded = read_pools(path, fd).get(record["dataset"])
     if recorded is not None and recorded != record:
         # check_pool, earlier, found no rows of another pool: another run
         # into the same results file has written its first rows since.
@@ -1188,7 +1180,7 @@ def record_pool(results, record):
     """
     path = pools_path(results)
     with locked(path) as fd:
-        if _recorded_pool(results, record) is None:
+        if _recorded_pool(results, record, fd) is None:
             _append_lines_locked(fd, json.dumps(record) + "\n")
 
 
