@@ -52,22 +52,55 @@ def _read_all(fd):
     return b"".join(chunks)
 
 
+class PoolsFileError(ValueError):
+    """A pools file that cannot be read, or holds a line that is not a pool
+    record (nor one cut short by a killed run)."""
+
+
+#: What a pools file holds, for the messages.
+_LAYOUT = "one JSON object a line, as the benchmark scripts write them"
+
+
 def read_pools(path, fd=None):
     """The records of a pools file, by dataset: the first of each (a line
-    cut short by a killed run is left out); none when the file is missing
-    or unreadable.  Read under the file's lock (:func:`read_locked`; ``fd``,
-    the descriptor of a writer that holds it)."""
-    pools = {}
+    cut short by a killed run, or a record without a dataset, is left out);
+    none when the file is missing.  Read under the file's lock
+    (:func:`read_locked`; ``fd``, the descriptor of a writer that holds
+    it).
+
+    Raises :class:`PoolsFileError`, naming the file and the problem, for a
+    file that cannot be read, is not UTF-8 text or holds a line that is not
+    a record: taken for "no pool recorded", the rows beside it would be
+    resumed without their pool checked.
+    """
     try:
-        lines = (read_locked(path, fd) or b"").decode().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return pools
-    for line in lines:
+        data = read_locked(path, fd) or b""
+    except OSError as exc:
+        raise PoolsFileError(
+            f"the pools file {path} cannot be read "
+            f"({exc.strerror or type(exc).__name__})") from None
+    try:
+        text = data.decode()
+    except UnicodeDecodeError as exc:
+        raise PoolsFileError(
+            f"the pools file {path} is not UTF-8 text (byte {exc.start} is "
+            f"{data[exc.start]:#04x}); it should hold {_LAYOUT}") from None
+    pools = {}
+    for number, line in enumerate(text.splitlines(), 1):
         try:
             record = json.loads(line)
         except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("dataset"), str):
+            # A record's start (or nothing), cut short by a killed run, is
+            # left out; anything else was never written by a run.
+            if not line.strip() or line.lstrip().startswith("{"):
+                continue
+            record = None
+        if not isinstance(record, dict) or not isinstance(
+                record.get("dataset", ""), str):
+            raise PoolsFileError(
+                f"line {number} of the pools file {path} is not a pool "
+                f"record: {line[:40]!r}; it should hold {_LAYOUT}")
+        if "dataset" in record:
             pools.setdefault(record["dataset"], record)
     return pools
 

@@ -838,8 +838,11 @@ def read_rows(path, fields=FIELDS, required=REQUIRED):
 def check_appendable(path, fields=FIELDS, required=REQUIRED):
     """Raise :class:`ResultsFileError` unless rows of ``fields`` can be
     appended to the results file (it is missing, empty, or has exactly
-    these columns)."""
+    these columns) and its pools file (:func:`pools_path`) can be read."""
     path = Path(path)
+    # Checked before any data is loaded: the pools recorded are read when
+    # each dataset's rows are resumed.
+    read_pools(pools_path(path))
     data = _read_shared(path)
     if data is not None:
         whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
@@ -1060,8 +1063,17 @@ def pool_record(ds):
             "test_rows": int(ds.X_test.shape[0]), "digest": digest}
 
 
-# The records are read as quality_more_seeds.py reads them.
-read_pools = _pool_records.read_pools
+def read_pools(path, fd=None):
+    """The records of the pools file ``path`` by dataset (see
+    ``_pool_records.read_pools``, the code ``quality_more_seeds.py`` reads
+    them with); :class:`ResultsFileError` for a file that cannot be read or
+    is not one."""
+    try:
+        return _pool_records.read_pools(path, fd)
+    except _pool_records.PoolsFileError as exc:
+        raise ResultsFileError(str(exc)) from None
+
+
 _pool_text = _pool_records.pool_text
 
 
@@ -1867,7 +1879,7 @@ def main(argv=None):
         # Checked before any data is loaded: a file of another script (or
         # with other columns) is neither resumed from nor appended to.
         rows = read_rows(results)
-        if not args.render_only and results.exists():
+        if not args.render_only:
             check_appendable(results)
     except ResultsFileError as exc:
         parser.error(f"{exc}; give --results-dir or --results-name of a "

@@ -74,9 +74,15 @@ def read_pools(path):
     """The pool records beside a results file of ``quality.py`` (its
     ``<stem>_pools.jsonl``), by dataset: the first of each, read by the
     code ``quality.read_pools`` uses (a line cut short is left out); none
-    when the file is missing (rows written before the records)."""
+    when the file is missing (rows written before the records).  Raises
+    :class:`ResultsFileError` for one that cannot be read or is not a
+    pools file."""
     path = Path(path)
-    return _pool_records.read_pools(path.with_name(f"{path.stem}_pools.jsonl"))
+    try:
+        return _pool_records.read_pools(
+            path.with_name(f"{path.stem}_pools.jsonl"))
+    except _pool_records.PoolsFileError as exc:
+        raise ResultsFileError(str(exc)) from None
 
 
 _pool_text = _pool_records.pool_text

@@ -3803,3 +3803,66 @@ def test_a_record_being_written_by_another_run_is_read_whole(tmp_path,
     writer.join(10)
     assert not writer.is_alive()
     assert len(read()) == 3
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b'{"dataset": "digits"}\n\xff\xfe\n', "is not UTF-8 text (byte 22 is 0xff)"),
+    (b'[1, 2]\n', "line 1 of the pools file {pools} is not a pool record: '[1, 2]'"),
+    (b'{"dataset": "digits"}\nsome notes\n',
+     "line 2 of the pools file {pools} is not a pool record: 'some notes'"),
+    (b'{"dataset": 3}\n', "line 1 of the pools file {pools} is not a pool record"),
+    ("folder", "{pools} cannot be read (Is a directory)"),
+    ("denied", "{pools} cannot be read (Permission denied)"),
+])
+def test_an_unreadable_pools_file_is_a_usage_error(tmp_path, capsys,
+                                                   monkeypatch, content,
+                                                   problem):
+    """A pools file that could not be read (permissions, a folder), was not
+    UTF-8 or held lines that are no pool records counted as "no pool
+    recorded": the rows beside it were resumed unchecked against the pool
+    loaded.  It is a usage error that names the file and the problem,
+    before any data is loaded; a line cut short by a killed run, or a
+    record of another kind, is still left out."""
+    import os
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    pools = Q.pools_path(results)
+    if content == "folder":
+        pools.mkdir()
+    elif content == "denied":
+        pools.write_text('{"dataset": "digits"}\n')
+        real_open = os.open
+
+        def denied(path, *args, **kwargs):
+            if Path(path) == pools:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", denied)
+    else:
+        pools.write_bytes(content)
+    problem = problem.format(pools=pools)
+    with pytest.raises(Q.ResultsFileError) as exc:
+        Q.check_appendable(results)
+    assert problem in str(exc.value)
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("data was loaded")
+
+    monkeypatch.setitem(Q.LOADERS, "digits", loaded)
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--quick", "--results-dir", str(tmp_path), "--results-name",
+                "quality"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert problem in err and "Traceback" not in err
+    monkeypatch.undo()
+    if not pools.is_dir():
+        # Cut short by killed runs (in the middle, at the end), or of
+        # another kind: left out, as before.
+        pools.write_text('{"dataset": "dig\n{"note": "n"}\n'
+                         '{"dataset": "digits"}\n{"data')
+        Q.check_appendable(results)
+        assert Q.read_pools(pools) == {"digits": {"dataset": "digits"}}
+

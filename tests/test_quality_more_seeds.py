@@ -161,6 +161,25 @@ def test_results_files_of_different_pools_are_refused(tmp_path):
     assert "digest bbbbbbbbbbbb" in done.stderr
 
 
+def test_an_unreadable_pools_file_is_a_usage_error(tmp_path, capsys):
+    """A pools file that was not UTF-8 or held lines that are no pool
+    records counted as "no pool recorded": the files' seeds were paired
+    without their pools compared.  A usage error names the file."""
+    more = _module()
+    protocol, extra = tmp_path / "protocol.csv", tmp_path / "extra.csv"
+    _write(protocol, _rows([0, 1, 2], lambda method, seed: 0.70))
+    _write(extra, _rows([3, 4], lambda method, seed: 0.71))
+    pools = tmp_path / "extra_pools.jsonl"
+    for content, problem in [(b"\xff\n", "is not UTF-8 text"),
+                             (b"[]\n", "line 1 of the pools file")]:
+        pools.write_bytes(content)
+        with pytest.raises(SystemExit) as exc:
+            more.main(["--results", str(protocol), str(extra)])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and "Traceback" not in err
+        assert f"{pools}" in err and problem in err
+
+
 @pytest.mark.parametrize("column, value, what", [
     ("seed", "2.5", "seed '2.5' is not an integer"),
     ("seed", "", None),  # a row short of a value: not a finished one
