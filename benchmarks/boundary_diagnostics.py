@@ -65,7 +65,9 @@ error (exit status 1).  Usage, from the repository root::
 Resumable: rows already in the results file are not run again, if
 measured on the same pool: each dataset's pool and split are recorded
 beside the file, as ``quality_validation.py`` records them, and a run on
-another pool stops instead of resuming from its rows.
+another pool stops instead of resuming from its rows.  ActiveFT's
+selections are cached as ``quality_validation.py`` caches them, in
+``results/cache/`` (``--cache-dir`` for another folder).
 """
 
 import argparse
@@ -441,10 +443,11 @@ def rst_table(results=RESULTS):
         f"{name} {100 * value:.1f}" for name, value in pools.items()))
 
 
-def check_results(parser, path, printing):
+def check_results(parser, path, printing, cache=None):
     """Usage errors, before any data is loaded, for a results file this
     script cannot use: a folder, a file of other columns, or (``printing``:
-    the option that only prints it) one without finished rows."""
+    the option that only prints it) one without finished rows; and, for a
+    run, for its ActiveFT cache folder (``cache``, ``--cache-dir``)."""
     problem = Q.path_problem(path, folder=False, write=printing is None)
     if problem:
         parser.error(f"--results: {problem}; give --results a results file "
@@ -461,7 +464,7 @@ def check_results(parser, path, printing):
         parser.error(f"{printing}: {path} {state}; give --results a results "
                      "file of this script, or run it first")
     if printing is None:
-        V.check_cache(parser)
+        V.check_cache(parser, cache)
 
 
 @Q.exits_on_sigterm
@@ -491,9 +494,10 @@ def main(argv=None):
                         f"--coarse (default: {' '.join(map(str, V.FRACTIONS))})")
     parser.add_argument("--rst", action="store_true",
                         help="print the benchmarks page's table and stop")
+    V.add_cache_option(parser)
     args = parser.parse_args(argv)
     run_options = ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
-                   "coarse", "fractions"]
+                   "coarse", "fractions", "cache_dir"]
     if args.rst:
         V.refuse_ignored(parser, args, "--rst", "prints the benchmarks page's "
                          "table of the whole results file and runs nothing",
@@ -502,7 +506,7 @@ def main(argv=None):
         V.refuse_ignored(parser, args, "--summary", "prints the whole results "
                          "file and runs nothing", run_options)
     check_results(parser, args.results, "--rst" if args.rst else
-                  "--summary" if args.summary else None)
+                  "--summary" if args.summary else None, args.cache_dir)
     if args.fractions is not None and args.coarse is None:
         # The default run's budgets are the validation study's 1, 2 and 5 %:
         # its bilaf-f<f> plans and the page's table (--rst, which names the
@@ -521,11 +525,12 @@ def main(argv=None):
     V.fill_defaults(args, seeds=[0, 1, 2])
     requested, folders = V.data_options(args, DATASETS)
     missing = []
-    if args.coarse is not None:
-        missing = run_coarse(args.datasets, args.seeds, args.coarse,
-                             args.fractions, args.results, folders)
-    elif not args.summary:
-        missing = run(args.datasets, args.seeds, args.results, folders)
+    with V.cache_in(args.cache_dir):
+        if args.coarse is not None:
+            missing = run_coarse(args.datasets, args.seeds, args.coarse,
+                                 args.fractions, args.results, folders)
+        elif not args.summary:
+            missing = run(args.datasets, args.seeds, args.results, folders)
     summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0

@@ -347,7 +347,7 @@ file; resumable: a row already there is counted and not recomputed, if
 measured on the same pool and validation split, as in
 ``quality_validation.py``);
 ActiveFT selections are shared with ``quality_validation.py`` through
-``results/cache/val-*.npy``.  The
+``results/cache/val-*.npy`` (``--cache-dir`` for another folder).  The
 ``seconds`` column leaves out cached ActiveFT runs.  Data folders and
 missing data as in ``quality_validation.py``; a config name outside the
 families above is a usage error.  Usage::
@@ -1559,6 +1559,7 @@ def main(argv=None):
     parser.add_argument("--coverage", action="store_true",
                         help="print the coverage curves and the knee rule's K")
     V.add_split_options(parser, RESULTS)
+    V.add_cache_option(parser)
     parser.add_argument("--summary", action="store_true",
                         help="only print the tables of the results file")
     args = parser.parse_args(argv)
@@ -1572,21 +1573,26 @@ def main(argv=None):
         V.refuse_ignored(parser, args, "--summary", "prints the whole results "
                          "file and runs nothing",
                          ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
-                          "configs", "fractions"])
+                          "configs", "fractions", "cache_dir"])
     V.fill_defaults(args, seeds=[0], configs=CONFIGS, fractions=V.FRACTIONS)
     requested, folders = V.data_options(args, DATASETS)
     V.split_options(args, RESULTS)
     if args.coverage:
-        missing = coverage(args.datasets, args.seeds, folders, args.val_seed)
+        V.check_cache(parser, args.cache_dir)
+        with V.cache_in(args.cache_dir):
+            missing = coverage(args.datasets, args.seeds, folders,
+                               args.val_seed)
     else:
-        V.check_results(parser, args.results, args.summary)
+        V.check_results(parser, args.results, args.summary, args.cache_dir)
         if not args.summary:
             V.check_shares(parser, "--fractions", args.fractions, V.MIN_BUDGET,
                            V.BUDGETS, args.datasets)
         missing = []
         if not args.summary:
-            missing = run(args.datasets, args.seeds, args.configs,
-                          args.fractions, args.results, folders, args.val_seed)
+            with V.cache_in(args.cache_dir):
+                missing = run(args.datasets, args.seeds, args.configs,
+                              args.fractions, args.results, folders,
+                              args.val_seed)
         summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0

@@ -26,7 +26,8 @@ another file; resumable, like ``quality.py``: rows already there are
 counted and not run again, and each dataset's pool and validation split are
 recorded beside them, in ``<stem>_pools.jsonl``, so that a run on another
 pool or split stops instead of resuming from them); ActiveFT selections
-are cached in ``results/cache/`` under ``val-`` names ending with
+are cached in ``results/cache/`` (``--cache-dir`` for another folder) under
+``val-`` names ending with
 ``quality.cache_key`` (the selection pool's values, ActiveFT's parameters,
 the library's sources).  The data are read
 as ``quality.py`` reads them (``--wordnet-dir``, ``--fashion-mnist-dir``);
@@ -41,6 +42,7 @@ a dataset whose data are missing is skipped, or, asked for with
 """
 
 import argparse
+import contextlib
 import hashlib
 import math
 import sys
@@ -196,10 +198,11 @@ def append_row(row, path=None, pool=None):
     Q.append_row(path, row, FIELDS, REQUIRED, pool=pool)
 
 
-def check_results(parser, path, summary_only):
+def check_results(parser, path, summary_only, cache=None):
     """Usage errors for a results file this study cannot use: one of other
     columns, a path that cannot be a file, or (``--summary``) one without
-    finished rows."""
+    finished rows; and, for a run, for its ActiveFT cache folder (``cache``,
+    ``--cache-dir``; None for :data:`CACHE`)."""
     problem = Q.path_problem(path, folder=False, write=not summary_only)
     if problem:
         parser.error(f"--results: {problem}; give --results a results file "
@@ -216,18 +219,52 @@ def check_results(parser, path, summary_only):
         parser.error(f"--summary: {path} {state}; give --results a results "
                      "file of this study, or run it first")
     if not summary_only:
-        check_cache(parser)
+        check_cache(parser, cache)
 
 
-def check_cache(parser):
+def check_cache(parser, folder=None):
     """A usage error, before any data is loaded, when the ActiveFT cache
-    folder (:data:`CACHE`) cannot be made or written: found only once the
-    first selection was computed, minutes in."""
+    folder (``folder``, given by ``--cache-dir``; None for :data:`CACHE`)
+    cannot be made or written: found only once the first selection was
+    computed, minutes in."""
+    if folder is not None:
+        problem = Q.path_problem(folder)
+        if problem:
+            parser.error(f"--cache-dir: {problem}; give --cache-dir a folder "
+                         "(new or existing) you can write to")
+        return
     problem = Q.path_problem(CACHE)
     if problem:
-        parser.error(f"{problem}: the studies' ActiveFT cache is {CACHE}, "
-                     "whatever --results says; make that folder writable (or "
-                     "run from a checkout you can write to)")
+        parser.error(f"{problem}: the studies' ActiveFT cache is {CACHE} "
+                     "unless --cache-dir is given, whatever --results says; "
+                     "give --cache-dir a folder you can write to (or make "
+                     "that one writable)")
+
+
+def add_cache_option(parser):
+    """--cache-dir, the folder of the ActiveFT selections cached by the
+    studies (:func:`cache_in`)."""
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None,
+        help="folder of the cached ActiveFT selections, shared by the "
+        "studies, made if missing (default: benchmarks/results/cache)")
+
+
+@contextlib.contextmanager
+def cache_in(folder):
+    """ActiveFT's selections (:func:`activeft`) cached in ``folder`` while
+    the block runs; None leaves :data:`CACHE`."""
+    global CACHE
+    if folder is None:
+        yield
+        return
+    # Set back after: a later run in the same process (the tests) without
+    # --cache-dir uses the default again.
+    default, CACHE = CACHE, Path(folder)
+    try:
+        yield
+    finally:
+        CACHE = default
 
 
 def share_of(budget, n):
@@ -534,6 +571,7 @@ def main(argv=None):
                         choices=["euclidean", "cosine"],
                         help="default: euclidean")
     add_split_options(parser, RESULTS)
+    add_cache_option(parser)
     parser.add_argument("--summary", action="store_true",
                         help="only print the table of the results file")
     args = parser.parse_args(argv)
@@ -541,12 +579,12 @@ def main(argv=None):
         refuse_ignored(parser, args, "--summary", "prints the whole results "
                        "file and runs nothing",
                        ["datasets", "wordnet_dir", "fashion_mnist_dir", "seeds",
-                        "pool_fracs", "ratios", "rms", "metrics"])
+                        "pool_fracs", "ratios", "rms", "metrics", "cache_dir"])
     fill_defaults(args, seeds=[0], pool_fracs=[0.005, 0.01, 0.02], ratios=[],
                   rms=[0.1], metrics=["euclidean"])
     requested, folders = data_options(args, DATASETS)
     split_options(args, RESULTS)
-    check_results(parser, args.results, args.summary)
+    check_results(parser, args.results, args.summary, args.cache_dir)
     if not args.summary:
         # The budgets are 1 % and more of the pool; the core counts K could
         # be none.
@@ -554,9 +592,10 @@ def main(argv=None):
                      args.datasets)
     missing = []
     if not args.summary:
-        missing = run(args.datasets, args.seeds, args.pool_fracs, args.ratios,
-                      args.rms, args.metrics, args.results, folders,
-                      args.val_seed)
+        with cache_in(args.cache_dir):
+            missing = run(args.datasets, args.seeds, args.pool_fracs,
+                          args.ratios, args.rms, args.metrics, args.results,
+                          folders, args.val_seed)
     summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0

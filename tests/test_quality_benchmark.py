@@ -3866,3 +3866,48 @@ def test_an_unreadable_pools_file_is_a_usage_error(tmp_path, capsys,
         Q.check_appendable(results)
         assert Q.read_pools(pools) == {"digits": {"dataset": "digits"}}
 
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("quality_validation", ["--datasets", "wordnet", "--pool-fracs"]),
+    ("quality_ideas", ["--datasets", "wordnet", "--configs", "activeft"]),
+    ("boundary_diagnostics", ["--datasets", "wordnet", "--seeds", "0"]),
+])
+def test_the_studies_activeft_cache_folder_is_an_option(
+        tmp_path, capsys, monkeypatch, script, argv):
+    """The studies cached ActiveFT's selections in benchmarks/results/cache
+    whatever their options: a read-only checkout, or runs that should not
+    share entries, had no way to put them elsewhere.  --cache-dir does; by
+    default the folder is the same."""
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    default = tmp_path / "default-cache"
+    monkeypatch.setattr(V, "CACHE", default)
+    monkeypatch.setitem(V.Q.LOADERS, "wordnet", V.Q.load_digits_split)
+    cache = tmp_path / "mine"
+    assert module.main([*argv, "--results", str(tmp_path / "r.csv"),
+                        "--cache-dir", str(cache)]) == 0
+    assert list(cache.glob("val-*.npy")) and not default.exists()
+    assert V.CACHE == default  # for the next run in this process
+    assert module.main([*argv, "--results", str(tmp_path / "s.csv")]) == 0
+    assert list(default.glob("val-*.npy"))
+    argv = [*argv, "--results", str(tmp_path / "t.csv")]
+    # Printing the results file uses no cache: the option is refused there.
+    err = _usage_error(module, ["--summary", "--results", str(tmp_path / "r.csv"),
+                                "--cache-dir", str(cache)], capsys)
+    assert "drop --cache-dir" in err
+    file = tmp_path / "file"
+    file.write_text("")
+    err = _usage_error(module, [*argv, "--cache-dir", str(file)], capsys)
+    assert f"--cache-dir: {file} is a file, not a folder" in err
+    assert "give --cache-dir a folder" in err
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas",
+                                    "boundary_diagnostics"])
+def test_the_studies_help_names_the_cache_option(script, capsys):
+    module = _study_module(script)
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--cache-dir" in out and "benchmarks/results/cache" in out
