@@ -1053,6 +1053,9 @@ class PseudoClass:
     def X(self):
         if self._X is None and self._pool_rows is not None:
             self._X = prepare(self._pool_rows, self.metric)
+            # X gives the same distances and is read in their place from now
+            # on: held, the pool's rows doubled (in float64) the class's rows.
+            self._pool_rows = None
         return self._X
 
     @X.setter

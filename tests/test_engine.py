@@ -3206,3 +3206,25 @@ def test_assign_pseudo_classes_scales_the_cores_once_near_overflow(
     for got, want in zip(whole if return_outside else [whole], results[0],
                          strict=True):
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pseudo_class_lets_go_of_pool_rows_once_x_is_made(dtype):
+    """Once X (a float64 copy) is made from the pool's rows, the distances
+    read it: the pool's rows were still held beside it, up to half the
+    class's rows again.  Let go of, for the same distances."""
+    import gc
+    import weakref
+
+    rows = np.random.RandomState(0).normal(size=(40, 5)).astype(dtype)
+    members = np.arange(40)
+    pseudo_class = PseudoClass._from_pool_rows(0, members, 3, rows.copy(),
+                                               "euclidean")
+    expected = pseudo_class.distances([7], np.arange(40))
+    gathered = weakref.ref(pseudo_class._pool_rows)
+    X = pseudo_class.X
+    gc.collect()
+    assert gathered() is None
+    np.testing.assert_array_equal(X, rows.astype(np.float64))
+    np.testing.assert_array_equal(pseudo_class.distances([7], np.arange(40)),
+                                  expected)
