@@ -205,6 +205,25 @@ def _run_batch(tasks):
     return results
 
 
+class _Handover:
+    """A class's gathered rows, handed to its task once (:meth:`take`).
+
+    A task's arguments are held by its caller until it returns: rows passed
+    as one stayed alive through the whole task, also once the pseudo-class
+    had let go of them (its ``X`` made, or the cosine rows normalised).
+    Taken, the pseudo-class holds the only reference.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def take(self):
+        rows, self.rows = self.rows, None
+        return rows
+
+
 def _refuse_unpicklable_stage(name, stage, n_jobs):
     """Refuse, with what to change, a stage that joblib's backend cannot send
     to its worker processes (joblib's own error names neither the stage nor
@@ -251,7 +270,8 @@ def _denoise_class_work(label, members, core, class_rows, metric, n_classes,
                         denoiser):
     core_position = int(np.searchsorted(members, core))
     pseudo_class = PseudoClass._from_pool_rows(label, members, core_position,
-                                               class_rows, metric, n_classes)
+                                               class_rows.take(), metric,
+                                               n_classes)
     denoise = getattr(denoiser, "denoise_class", None)
     if getattr(denoise, "__func__", None) is BaseDenoiser.denoise_class:
         ranking, n_kept = denoise(pseudo_class)
@@ -282,7 +302,8 @@ def _select_class(label, members, core_position, class_rows, metric, n_classes,
 def _select_class_work(label, members, core_position, class_rows, metric,
                        n_classes, stats, budget, boundary_selector):
     pseudo_class = PseudoClass._from_pool_rows(label, members, core_position,
-                                               class_rows, metric, n_classes)
+                                               class_rows.take(), metric,
+                                               n_classes)
     (pseudo_class.inside_distance, pseudo_class.outside_distance,
      pseudo_class.opponent) = stats
     picks = boundary_selector.select_class(pseudo_class, budget)
@@ -794,7 +815,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
             per_class = self._parallel(
                 lambda c: (_denoise_class,
                            (c, members[c], cores[c],
-                            rows_of(members[c]),
+                            _Handover(rows_of(members[c])),
                             self.metric, cores.size, denoiser), {}),
                 largest_first, class_work, ("denoiser", denoiser),
             )
@@ -839,7 +860,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         blocks = self._parallel(
             lambda c: (_select_class,
                        (c, kept_members[c], kept_core_positions[c],
-                        rows_of(kept_members[c]),
+                        _Handover(rows_of(kept_members[c])),
                         self.metric, cores.size,
                         (per_class[c][2], outside[kept_members[c]],
                          opponent[kept_members[c]]),
