@@ -1427,8 +1427,13 @@ class PseudoClass:
         # The members' rows in column order (duplicates repeated): one
         # m x d gather, far smaller than the products.
         ids = row_of[columns]
-        rows = np.ascontiguousarray(distinct.rows[ids])
-        sq = distinct.sq[ids]
+        if np.array_equal(ids, np.arange(len(distinct))):
+            # Every member, each its own row (mean_distances()): the rows
+            # themselves, not a copy of the class's shifted rows in float64.
+            rows, sq = np.ascontiguousarray(distinct.rows), distinct.sq
+        else:
+            rows = np.ascontiguousarray(distinct.rows[ids])
+            sq = distinct.sq[ids]
         m = columns.size
         duplicates = len(distinct) < self.n
         total = np.zeros(m)

@@ -3228,3 +3228,26 @@ def test_pseudo_class_lets_go_of_pool_rows_once_x_is_made(dtype):
     np.testing.assert_array_equal(X, rows.astype(np.float64))
     np.testing.assert_array_equal(pseudo_class.distances([7], np.arange(40)),
                                   expected)
+
+
+def test_triangle_sums_of_every_member_read_the_rows_uncopied():
+    """mean_distances() of every member of a class too large for its matrix
+    gathered all its shifted float64 rows into a copy, the class's rows
+    again at its peak: the rows themselves are read (the same values in the
+    same products), checked against the all-but-one positions' sums (which
+    gather a copy) to rounding."""
+    from threadpoolctl import threadpool_limits
+
+    X = np.random.RandomState(3).normal(size=(2000, 256)).astype(np.float32)
+    with config_context(working_memory=1), threadpool_limits(1):
+        pc = PseudoClass._from_pool_rows(0, np.arange(2000), 5, X, "euclidean")
+        assert not pc._fits_in_memory() and not pc._direct()
+        shifted = pc._distinct()[0].rows  # made before the measure
+        means, peak = traced_peak(pc.mean_distances)
+        assert peak < 0.5 * shifted.nbytes, peak / shifted.nbytes
+        rest = pc.mean_distances(np.arange(1999))
+    last = pc.distances([1999])[0, :1999]
+    np.testing.assert_allclose(rest * 1999, means[:1999] * 2000 - last,
+                               rtol=1e-12)
+    reference = cdist(X.astype(np.float64), X.astype(np.float64)).mean(axis=1)
+    np.testing.assert_allclose(means, reference, rtol=1e-12)
