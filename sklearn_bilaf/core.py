@@ -876,10 +876,12 @@ def nearest_unused(X, centres, metric="euclidean"):
         dtype = np.dtype(np.float64)
     exact_centres = prepare(centres, metric)
     if (dtype == np.float32 and metric == "euclidean"
-            and _float32_screen_overflows(X, exact_centres)):
+            and _float32_screen_fails(X, exact_centres)):
         # Rows this far out (values past about 1e19) are screened in float64
-        # below anyway, once a block of them overflows: a pool of them is
-        # told by a few of its rows, not by a float32 pass given up.
+        # below anyway, once a block of them overflows, and a pool of rows
+        # this close to the centres' mean (within about 1e-16) once the
+        # float32 pass is done: such a pool is told by a few of its rows,
+        # not by a float32 pass given up.
         dtype = np.dtype(np.float64)
     n_keep = min(n, _NEAREST_CANDIDATES + 1)
     origin, shifted_t, centre_sq, kept_d, kept_i, max_row_sq = _nearest_screen(
@@ -1022,14 +1024,19 @@ def _refuse_non_finite_or_overflowing(X, start):
     raise _overflow_error("X", peak)
 
 
-def _float32_screen_overflows(X, exact_centres, count=64):
+def _float32_screen_fails(X, exact_centres, count=64):
     """Whether about ``count`` rows spread over the float32 pool ``X`` (a
-    strided view: a few pages of a memory map) already overflow
-    :func:`_nearest_screen`'s float32 squares, shifted as it shifts them.
+    strided view: a few pages of a memory map), shifted as
+    :func:`_nearest_screen` shifts them, tell that :func:`nearest_unused`
+    would screen the pool again in float64: one of them already overflows
+    the float32 squares, or their squares are all as tiny as those of a
+    pool screened again for underflow.
 
-    A False is no promise: the screen still checks every block.  Rows
-    holding NaN or inf give False, for the screen to name them in the
-    whole pool.
+    A False is no promise: the screen still checks every block.  A True
+    for tiny rows is none either (rows not looked at may be larger): such
+    a pool is then screened in float64 alone, which decides on the same
+    exact distances, so the same samples.  Rows holding NaN or inf give
+    False, for the screen to name them in the whole pool.
     """
     rows = spread_rows(X, count)
     if not np.isfinite(rows).all():
@@ -1038,7 +1045,8 @@ def _float32_screen_overflows(X, exact_centres, count=64):
     with np.errstate(over="ignore"):
         rows -= exact_centres.mean(axis=0).astype(np.float32)
         top = float(sq_norms(rows).max())
-    return not top <= _FLOAT32_ROOM_SQ
+    tiny = X.shape[1] * _FULL_PRECISION_SQ[np.dtype(np.float32)]
+    return not top <= _FLOAT32_ROOM_SQ or top < tiny
 
 
 def _nearest_screen(X, metric, dtype, exact_centres, n_keep):

@@ -3163,7 +3163,10 @@ def test_nearest_unused_float64_screen_lets_go_of_the_float32_one(
     Overflow: a few rows past 1e19, none of them among the rows spread
     over the pool that are looked at first, beside ordinary centres; a
     pool of such rows (or such centres) is screened in float64 from the
-    start, with no float32 pass to let go of."""
+    start, with no float32 pass to let go of.  Underflow: the rows looked
+    at first tell it too (see
+    test_nearest_unused_float32_pool_that_underflows_is_screened_once);
+    the float32 pass given up is the fallback when they tell nothing."""
     import tracemalloc
 
     rng = np.random.default_rng(0)
@@ -3173,6 +3176,8 @@ def test_nearest_unused_float64_screen_lets_go_of_the_float32_one(
     if case == "underflow":
         X *= 1e-18
         centres *= 1e-18
+        monkeypatch.setattr(core_module, "_float32_screen_fails",
+                            lambda X, centres: False)
     else:
         far = np.array([1, 2, 1501])
         assert not np.isin(far, np.arange(len(X))[::len(X) // 64]).any()
@@ -3452,3 +3457,45 @@ def test_activeft_warns_that_a_single_feature_pool_has_no_directions(make):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make().fit(np.hstack([X, np.random.RandomState(1).randn(200, 1)]))
+
+
+def test_nearest_unused_float32_pool_that_underflows_is_screened_once(
+        monkeypatch):
+    """A float32 pool of rows within about 1e-16 of the centres' mean,
+    whose float32 squares underflow, was screened whole in float32, then
+    all over again in float64: the few rows spread over the pool that are
+    looked at first tell it (all of them tiny), and the screen runs once,
+    in float64, its rows read once, for the same samples."""
+    screens = []
+    prepared = []
+    real_screen = core_module._nearest_screen
+    real_prepare = core_module.prepare
+
+    def counting_screen(X, metric, dtype, *args):
+        screens.append(np.dtype(dtype))
+        return real_screen(X, metric, dtype, *args)
+
+    def counting_prepare(rows, *args, **kwargs):
+        prepared.append(len(rows))
+        return real_prepare(rows, *args, **kwargs)
+
+    monkeypatch.setattr(core_module, "_nearest_screen", counting_screen)
+    monkeypatch.setattr(core_module, "prepare", counting_prepare)
+    rng = np.random.RandomState(0)
+    X = (1e-18 * rng.normal(size=(3000, 4))).astype(np.float32)
+    centres = X[:4].astype(np.float64) + 1e-20
+    got = nearest_unused(X, centres)
+    assert got.tolist() == _brute_nearest_unused(X, centres, "euclidean")
+    assert screens == [np.dtype(np.float64)], screens
+    # One pass over the pool (one block here), a few rows besides.
+    assert sum(prepared) < len(X) + 200, prepared
+    # A few tiny rows spread over a pool of larger ones are no proof: the
+    # float64 screen decides on the same exact distances.
+    del screens[:]
+    X[1:-1] *= np.float32(1e17)
+    got = nearest_unused(X, centres)
+    assert got.tolist() == _brute_nearest_unused(X, centres, "euclidean")
+    monkeypatch.setattr(core_module, "spread_rows", lambda X, count=64: X[:1])
+    del screens[:]
+    assert nearest_unused(X, centres).tolist() == got.tolist()
+    assert screens == [np.dtype(np.float64)], screens
