@@ -11,7 +11,7 @@ from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.baselines import ProbCoverSelector
 from sklearn_bilaf.boundary import BoundarySelector
 from sklearn_bilaf.core import ActiveFTSelector, FarthestPointSelector, RandomSelector
-from sklearn_bilaf.denoise import IDCDenoiser
+from sklearn_bilaf.denoise import IDCDenoiser, NoDenoiser
 
 
 def _pool():
@@ -1466,3 +1466,80 @@ def test_process_workers_run_per_class_work_on_one_blas_thread(monkeypatch):
                            boundary_selector=_OneThreadCheckingBoundary()
                            ).fit(X).selected_indices_
     np.testing.assert_array_equal(got, expected)
+
+
+# What the denoiser below sees, shared with the batches' copies (a
+# module-level class and dict are pickled by reference).
+_SEEN_BY_WORKER = {"alive": {}, "order": []}
+
+
+class _FreedRowsDenoiser(NoDenoiser):
+    """Checks, as each class starts, that the rows of the classes done
+    before it in its worker (``_SEEN_BY_WORKER``) are freed."""
+
+    def denoise_class(self, pseudo_class):
+        import gc
+
+        gc.collect()
+        alive, order = _SEEN_BY_WORKER["alive"], _SEEN_BY_WORKER["order"]
+        held = [c for c in order if alive[c]() is not None]
+        assert not held, f"rows of finished classes {held} still held"
+        order.append(pseudo_class.label)
+        return super().denoise_class(pseudo_class)
+
+
+# The fake Parallel below is not scikit-learn's, which its delayed tells.
+@pytest.mark.filterwarnings("ignore:.*should be used with .*Parallel")
+def test_a_worker_process_frees_each_class_rows_when_it_is_done(monkeypatch):
+    """On a backend of worker processes a batch of small classes arrives
+    with all its rows, gathered together: they stayed in the worker until
+    the batch's last class was done.  Each class's rows are freed once the
+    class is (the worker's copy: this process holds the batch it sent
+    while it is in flight, as the user guide says)."""
+    import pickle
+    import weakref
+
+    from sklearn.utils import parallel as sklearn_parallel
+
+    from sklearn_bilaf import sampler as sampler_module
+
+    alive, order = _SEEN_BY_WORKER["alive"], _SEEN_BY_WORKER["order"]
+    alive.clear()
+    del order[:]
+
+    class FakeProcesses:
+        """joblib's Parallel over worker processes, run here: each batch a
+        pickled copy, as a worker receives it."""
+
+        def __init__(self, n_jobs=None, prefer=None):
+            pass
+
+        def __call__(self, calls):
+            results = []
+            for call in calls:
+                function, args, kwargs = pickle.loads(pickle.dumps(call))
+                for task in args[0]:
+                    given = task[1][3]
+                    rows = getattr(given, "rows", given)
+                    alive[task[1][0]] = weakref.ref(rows)
+                    del given, rows
+                del task
+                results.append(function(*args, **kwargs))
+                del function, args, kwargs
+            return results
+
+    monkeypatch.setattr(sampler_module, "joblib_runs_threads", lambda: False)
+    monkeypatch.setattr(sklearn_parallel, "Parallel", FakeProcesses)
+    rng = np.random.RandomState(0)
+    # 60 classes of 50: batches of 55 and 5 classes on two workers.
+    X = rng.normal(size=(3000, 64)).astype(np.float32)
+    cores = np.arange(0, 3000, 50)
+    sampler = BiLAFSampler(120, core_selector=cores,
+                           denoiser=_FreedRowsDenoiser(), n_jobs=2,
+                           random_state=0).fit(X)
+    assert sorted(order) == list(range(cores.size))
+    assert len(alive) == cores.size  # every class sent to a worker
+    expected = BiLAFSampler(120, core_selector=cores, denoiser=NoDenoiser(),
+                            n_jobs=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(sampler.selected_indices_,
+                                  expected.selected_indices_)
