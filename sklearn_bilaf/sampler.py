@@ -385,7 +385,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         worker's share of the work also shares its products' blocks among
         the workers.  Each worker holds one class's distances at a time,
         within scikit-learn's ``working_memory``, and that class's rows
-        (gathered, and a float64 copy shifted to its core), which the
+        (gathered, and a float64 copy for its distances, shifted to its
+        core past 16 features), which the
         setting does not bound; worker processes receive the rows of a
         batch of small classes together (see the user guide's memory item).
     verbose : int, default=0

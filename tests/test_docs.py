@@ -1303,3 +1303,38 @@ def test_user_guide_large_pool_picture_keeps_the_cores_for_any_pool(
             40 - sampler.core_indices_.size)
     finally:
         plt.close("all")
+
+
+def test_user_guide_says_which_float64_copy_a_class_holds():
+    """The user guide said a class's rows are held gathered and as a
+    float64 copy shifted to the core: a class of 16 features or fewer,
+    whose distances are evaluated directly, holds an unshifted copy in
+    place of the gathered rows instead."""
+    import gc
+    import weakref
+
+    from sklearn_bilaf._distances import DIRECT_MAX_FEATURES, CenteredRows
+    from sklearn_bilaf.pseudo_classes import PseudoClass
+
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    assert ("a float64 copy for them: shifted to the core for a class of "
+            f"more than {DIRECT_MAX_FEATURES} features; for one of "
+            f"{DIRECT_MAX_FEATURES} features or fewer, whose distances are "
+            "evaluated directly, unshifted, in place of the gathered rows"
+            in guide)
+    rng = np.random.default_rng(0)
+    for d in (DIRECT_MAX_FEATURES, DIRECT_MAX_FEATURES + 1):
+        rows = rng.normal(size=(300, d)).astype(np.float32)
+        gathered = weakref.ref(rows)
+        pc = PseudoClass._from_pool_rows(0, np.arange(300), 4, rows,
+                                         "euclidean")
+        del rows
+        pc.mean_distances()
+        gc.collect()
+        distinct = pc._distinct()[0]
+        if d <= DIRECT_MAX_FEATURES:
+            assert distinct is pc._X and gathered() is None
+        else:
+            assert isinstance(distinct, CenteredRows) and pc._X is None
+            assert gathered() is not None
