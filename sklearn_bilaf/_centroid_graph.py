@@ -27,6 +27,16 @@ NN-descent's parallel updates are applied in an order that depends on thread
 scheduling, so a multi-threaded build could give a different graph from run
 to run.
 
+The K-wide products (the exhaustive search's :data:`EXHAUSTIVE_BLOCK_ROWS`
+rows against all K centroids, the exact build's blocks of
+:data:`GRAPH_BUILD_BLOCK_ROWS` centroids against all K) are not split by
+scikit-learn's ``working_memory``: BLAS may round a product of another shape
+differently, and the winners and neighbours follow those bits.  Only the
+build's argpartition indices are taken a few rows at a time (see
+:func:`build_selection_rows`, which changes no bit); the caller counts the
+products in what a task holds, and the setting bounds how many tasks run at
+once (the user guide's memory item gives the figures).
+
 Why a threshold: the exact graph costs one K x K x d product and a partition
 of K x K similarities, quadratic in K; the index build grows roughly as
 K log K.  Measured on clustered 384-d unit centroids (CPU seconds, BLAS on

@@ -1338,3 +1338,44 @@ def test_user_guide_says_which_float64_copy_a_class_holds():
         else:
             assert isinstance(distinct, CenteredRows) and pc._X is None
             assert gathered() is not None
+
+
+def test_user_guide_says_working_memory_does_not_bound_the_graph_products():
+    """ActiveFT's graph search compares rows seen for the first time with
+    all K centroids, and its exact graph build blocks of centroids with all
+    K, in products of fixed shapes that working_memory does not split (the
+    picks would depend on it): the user guide's memory item says so, with
+    figures the constants give, and a search's peak is the product's size
+    at a setting of 1 MiB."""
+    from sklearn import config_context
+
+    from sklearn_bilaf._centroid_graph import (
+        EXHAUSTIVE_BLOCK_ROWS,
+        CentroidGraphSearch,
+        build_block_bytes,
+    )
+    from sklearn_bilaf.core import _ACTIVEFT_TASK_BYTES
+
+    from ._memory import traced_peak
+
+    guide = " ".join((ROOT / "doc" / "user_guide.rst").read_text(
+        encoding="utf-8").split())
+    found = re.search(r"Nor does it bound ActiveFT's K-wide products .*? "
+                      r"(\d+) MiB and (\d+) MiB at K = ([\d,]+) in float32",
+                      guide)
+    assert found, "the user guide's figures"
+    exhaustive, build, K = (int(g.replace(",", "")) for g in found.groups())
+    assert round(EXHAUSTIVE_BLOCK_ROWS * K * 4 / 2**20) == exhaustive
+    assert round(build_block_bytes(K, 4, _ACTIVEFT_TASK_BYTES) / 2**20) == build
+    rng = np.random.default_rng(0)
+    K, d = 2000, 16
+    C = rng.normal(size=(K, d)).astype(np.float32)
+    C /= np.linalg.norm(C, axis=1, keepdims=True)
+    C_t = np.ascontiguousarray(C.T)
+    X = rng.normal(size=(EXHAUSTIVE_BLOCK_ROWS, d)).astype(np.float32)
+    rows = np.arange(X.shape[0])
+    with config_context(working_memory=1):
+        CentroidGraphSearch(X.shape[0], K).top(X[:4], rows[:4], C, C_t)
+        search = CentroidGraphSearch(X.shape[0], K)
+        _, peak = traced_peak(lambda: search.top(X, rows, C, C_t))
+    assert peak >= EXHAUSTIVE_BLOCK_ROWS * K * 4 > 2**20
