@@ -1229,6 +1229,21 @@ def _clearer_conversion_error(X, exc, name="X"):
             "per feature, of shape (n_samples, n_features)."
         )
     if "Found array with dim" in message and shape is not None and len(shape) > 2:
+        if not math.prod(shape):
+            # X.reshape(len(X), -1), the advice below, would be just as empty.
+            if shape[0] == 0:
+                return ValueError(
+                    f"{name} has shape {tuple(shape)}: no rows, so no sample "
+                    "to select; pass a pool of at least one sample, a 2-D "
+                    "array of shape (n_samples, n_features)."
+                )
+            return ValueError(
+                f"{name} has shape {tuple(shape)}: its "
+                f"{counted(shape[0], 'row')} "
+                f"{'holds' if shape[0] == 1 else 'hold'} no values, so no "
+                "features; pass the embeddings, a 2-D array of shape "
+                "(n_samples, n_features) with at least one feature."
+            )
         # Images passed as they come, (n, height, width[, channels]).
         return ValueError(
             f"X has shape {tuple(shape)}; the selection needs a 2-D array, one "

@@ -639,6 +639,24 @@ def test_image_shaped_pool_says_how_to_flatten(shape):
     _fit(X.reshape(len(X), -1))  # and that works
 
 
+@pytest.mark.parametrize("shape, told", [
+    ((0, 5, 5), "X has shape (0, 5, 5): no rows, so no sample to select; "
+                "pass a pool of at least one sample"),
+    ((5, 0, 5), "X has shape (5, 0, 5): its 5 rows hold no values, so no "
+                "features; pass the embeddings, a 2-D array of shape "
+                "(n_samples, n_features) with at least one feature."),
+    ((1, 0, 3), "X has shape (1, 0, 3): its 1 row holds no values, so no "
+                "features; pass the embeddings"),
+], ids=["no rows", "no features", "one row"])
+def test_empty_pool_of_more_dimensions_is_not_advised_a_reshape(shape, told):
+    """An empty array of 3 or more dimensions was advised
+    X.reshape(len(X), -1), which is just as empty: it is told what it
+    lacks."""
+    with pytest.raises(ValueError, match=f"^{re.escape(told)}") as info:
+        _fit(np.zeros(shape))
+    assert "reshape" not in str(info.value)
+
+
 @pytest.mark.parametrize("budget", [0, -1, 0.0, -0.5, 1.5, float("nan"), "3", None])
 def test_budget_outside_the_valid_range_is_refused(budget):
     with pytest.raises(ValueError, match=r"'budget' parameter.*int in the range "
