@@ -670,7 +670,12 @@ def _load_npy(path):
         ) from None
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: unreadable .npy file ({_one_line(exc)})") from None
-    _check_array(X, str(path), f"np.save({str(path)!r}, {{}})")
+    # A new file: np.save over the file read truncates it, which a
+    # memory-mapped X (np.load(path, mmap_mode="r"), as read here) is still
+    # reading from.
+    name = str(path)
+    npy = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npy")
+    _check_array(X, name, f"np.save({npy!r}, {{}})")
     return X
 
 

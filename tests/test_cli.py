@@ -13,6 +13,7 @@ import csv
 import datetime
 import io
 import json
+import math
 import os
 import pickle
 import re
@@ -1245,7 +1246,7 @@ def _bad_inputs(tmp_path, X):
                     "must be 2-D, one row per sample and one column per feature; "
                     f"to use each sample's {X.shape[1]} values (an image's "
                     "pixels, say) as its features, save them as "
-                    "np.save('e.npy', X.reshape(len(X), -1)) instead"),
+                    "np.save('e_embeddings.npy', X.reshape(len(X), -1)) instead"),
         "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
                        "row 7, column 3 is inf"),
         "nan in csv": (
@@ -2396,6 +2397,15 @@ def _save_as_given(path, X, saved):
         np.savez(path, **{k: X if v is None else v for k, v in saved.items()})
 
 
+def _advised_file(advice, path):
+    """The file the advice ``np.save(name, ...)`` writes, beside ``path``
+    (a new file: np.save over the .npy file read would truncate it); for
+    np.savez, ``path`` itself."""
+    if not advice.startswith("np.save("):
+        return path
+    return Path(re.match(r"np\.save\('([^']+)'", advice).group(1))
+
+
 @pytest.mark.parametrize("suffix, saved", [
     (".npy", None),
     (".npz", {"features": None}),
@@ -2428,7 +2438,7 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
         _save_as_given(path, X, saved)
         exec(advice, {"np": np, "X": X})
-        pool = load_embeddings(path, key=key)
+        pool = load_embeddings(_advised_file(advice, path), key=key)
         assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
         if saved is not None:
             with np.load(path) as archive:
@@ -2462,7 +2472,7 @@ def test_images_file_is_told_how_to_save_it_flat(tmp_path, saved):
                        message)
     assert len(calls) == 1, message
     exec(calls[0], {"np": np, "X": X})
-    pool = load_embeddings(path, key=key)
+    pool = load_embeddings(_advised_file(calls[0], path), key=key)
     assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
     if saved is not None:
         with np.load(path) as archive:
@@ -6185,3 +6195,35 @@ def test_one_id_too_many_is_advised_what_works_for_its_format(
     assert read_ids("ids.txt", 3) == ids
     if table == "ids_2.csv":
         assert Path("ids.csv").read_text() == "other\n"
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2), (6,)], ids=["3-D", "1-D"])
+def test_npy_shape_advice_writes_a_new_file(tmp_path, monkeypatch, shape):
+    """A .npy array of the wrong shape was advised np.save('e.npy', ...),
+    over the file read: with the file loaded as the library loads it
+    (mmap_mode='r'), np.save truncates the mapped file before the reshape
+    reads it.  The advice names a new file; run on the mapped array, it
+    writes embeddings that load and leaves the file as it was."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    np.save("e.npy", np.arange(math.prod(shape), dtype=float).reshape(shape))
+    np.save("e_embeddings.npy", np.ones((1, 1)))  # the user's: kept
+    taken = {name: (tmp_path / name).read_bytes()
+             for name in ("e.npy", "e_embeddings.npy")}
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npy")
+    calls = re.findall(r"(np\.save\('([^']+)', "
+                       r"X\.reshape\((?:len\(X\), -1|-?1, -?1)\)\))",
+                       str(raised.value))
+    assert calls, str(raised.value)
+    for _, name in calls:
+        assert name == "e_embeddings_2.npy", str(raised.value)
+    for call, name in calls:
+        X = np.load("e.npy", mmap_mode="r")
+        exec(call, {"np": np, "X": X})
+        del X
+        pool = load_embeddings(name)
+        assert pool.X.ndim == 2 and pool.X.size == math.prod(shape)
+    for name, content in taken.items():
+        assert (tmp_path / name).read_bytes() == content, name
