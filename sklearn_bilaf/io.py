@@ -802,7 +802,9 @@ def _load_npz(path, key):
 
 def _savez_call(path, key, keys):
     """The np.savez call that writes ``path`` again with its array ``key``
-    given as ``{}``, keeping its other arrays (``keys`` lists them all).
+    given as ``{}``; when it has other arrays (``keys`` lists them all), the
+    with statement that reads them and writes them with it to a new archive
+    beside ``path``.
 
     When np.savez cannot write one of ``keys``, the np.save call that writes
     the array to a .npy file of its own beside ``path``."""
@@ -825,10 +827,13 @@ def _savez_call(path, key, keys):
         return f"np.savez({name!r}, {array})"
     # np.savez writes the whole archive: the others would be lost.  Read by
     # name: all of np.load's would include ``key``'s, which fails when it
-    # holds objects.
+    # holds objects.  In a with block, into a new archive: np.savez over the
+    # archive np.load still holds open fails on Windows, and a failure
+    # midway would lose the arrays read from it.
     others = [k for k in keys if k != key]
-    return (f"np.savez({name!r}, **{{{{k: np.load({name!r})[k] for k in "
-            f"{others!r}}}}}, {array})")
+    npz = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npz")
+    return (f"with np.load({name!r}) as z: np.savez({npz!r}, **{{{{k: z[k] "
+            f"for k in {others!r}}}}}, {array})")
 
 
 # -- text tables -------------------------------------------------------------

@@ -2397,13 +2397,12 @@ def _save_as_given(path, X, saved):
         np.savez(path, **{k: X if v is None else v for k, v in saved.items()})
 
 
-def _advised_file(advice, path):
-    """The file the advice ``np.save(name, ...)`` writes, beside ``path``
-    (a new file: np.save over the .npy file read would truncate it); for
-    np.savez, ``path`` itself."""
-    if not advice.startswith("np.save("):
-        return path
-    return Path(re.match(r"np\.save\('([^']+)'", advice).group(1))
+def _advised_file(advice):
+    """The file the advice ``np.save(name, ...)`` or ``np.savez(name,
+    ...)`` writes: the archive read for an archive of one array, else a
+    new file (np.save over the .npy file read would truncate it, and np.savez
+    would write over the archive its other arrays are read from)."""
+    return Path(re.search(r"np\.savez?\('([^']+)'", advice).group(1))
 
 
 @pytest.mark.parametrize("suffix, saved", [
@@ -2431,17 +2430,18 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
         load_embeddings(path, key=key)
     message = str(raised.value)
     assert "shape (5,); embeddings must be 2-D" in message, message
-    call = r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)"
+    call = (r"(?:with np\.load\('[^']+'\) as z: )?"
+            r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)")
     calls = re.findall(call, message)
     assert len(calls) == 2 and "one feature per sample" in message and (
         "one sample" in message), message
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
         _save_as_given(path, X, saved)
         exec(advice, {"np": np, "X": X})
-        pool = load_embeddings(_advised_file(advice, path), key=key)
+        pool = load_embeddings(_advised_file(advice), key=key)
         assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
         if saved is not None:
-            with np.load(path) as archive:
+            with np.load(_advised_file(advice)) as archive:
                 assert sorted(archive.files) == sorted(saved)
                 for k, v in saved.items():
                     if v is not None:
@@ -2467,15 +2467,16 @@ def test_images_file_is_told_how_to_save_it_flat(tmp_path, saved):
         load_embeddings(path, key=key)
     message = str(raised.value)
     assert "to use each sample's 6 values (an image's pixels, say) as its " \
-        "features, save them as np.save" in message, message
-    calls = re.findall(r"np\.savez?\(.*?\.reshape\(len\(X\), -1\)\}?\)",
+        "features, save them as " in message, message
+    calls = re.findall(r"(?:with np\.load\('[^']+'\) as z: )?"
+                       r"np\.savez?\(.*?\.reshape\(len\(X\), -1\)\}?\)",
                        message)
     assert len(calls) == 1, message
     exec(calls[0], {"np": np, "X": X})
-    pool = load_embeddings(_advised_file(calls[0], path), key=key)
+    pool = load_embeddings(_advised_file(calls[0]), key=key)
     assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
     if saved is not None:
-        with np.load(path) as archive:
+        with np.load(_advised_file(calls[0])) as archive:
             assert sorted(archive.files) == sorted(saved)
 
 
@@ -3079,7 +3080,8 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     fails on an array of row arrays (one per sample, as a DataFrame column
     of arrays gives); the code the message suggests now saves a file the
     command reads, for that and for a 2-D object array of numbers: a new
-    file for a .npy file, the archive written again for a .npz one."""
+    file for a .npy file, the archive written again for a .npz one (a new
+    archive when it has other arrays, which are kept)."""
     from sklearn_bilaf.io import InputError, load_embeddings
 
     table = np.arange(12.0).reshape(4, 3)
@@ -3099,14 +3101,15 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
             np.savez(path, emb=X, **others)
         with pytest.raises(InputError) as info:
             load_embeddings(path, key="emb" if name == "labelled.npz" else None)
-        advice = re.search(r"e\.g\. (np\.savez?\(.*\))$", str(info.value))
+        advice = re.search(r"e\.g\. ((?:with np\.load\('[^']+'\) as z: )?"
+                           r"np\.savez?\(.*\))$", str(info.value))
         assert advice, str(info.value)
-        saved = re.match(r"np\.savez?\('([^']+)'", advice.group(1)).group(1)
-        assert saved == str(path if name.endswith(".npz") else path.with_name(
-            f"{path.stem}_embeddings.npy")), advice.group(1)
-        eval(advice.group(1), {"np": np, "X": X})
+        saved = re.search(r"np\.savez?\('([^']+)'", advice.group(1)).group(1)
+        assert saved == str(path if name == "rows.npz" else path.with_name(
+            f"{path.stem}_embeddings{path.suffix}")), advice.group(1)
+        exec(advice.group(1), {"np": np, "X": X})
         if name == "labelled.npz":
-            with np.load(path) as archive:
+            with np.load(saved) as archive:
                 assert archive["labels"].tolist() == [0, 1, 2, 3]
         read = load_embeddings(
             saved, key="emb" if name == "labelled.npz" else None).X
@@ -5935,7 +5938,8 @@ def test_npz_advice_runs_for_keys_np_savez_takes_as_its_own(tmp_path, arrays,
     before = path.read_bytes()
     with pytest.raises(InputError) as raised:
         load_embeddings(path, key=key)
-    calls = re.findall(r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)",
+    calls = re.findall(r"(?:with np\.load\('[^']+'\) as z: )?"
+                       r"np\.savez?\(.*?\.reshape\([-1, ]+\)\}?\)",
                        str(raised.value))
     assert len(calls) == 2, str(raised.value)
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
@@ -6225,5 +6229,37 @@ def test_npy_shape_advice_writes_a_new_file(tmp_path, monkeypatch, shape):
         del X
         pool = load_embeddings(name)
         assert pool.X.ndim == 2 and pool.X.size == math.prod(shape)
+    for name, content in taken.items():
+        assert (tmp_path / name).read_bytes() == content, name
+
+
+def test_npz_advice_keeping_other_arrays_closes_and_writes_a_new_archive(
+        tmp_path, monkeypatch):
+    """The advice for an archive's array of the wrong shape read the other
+    arrays with np.load('e.npz') left open while np.savez wrote over that
+    same archive (refused on Windows, where an open file cannot be
+    replaced).  It reads them in a with block and writes a new archive;
+    run, it writes one that loads, with the other arrays, and leaves the
+    archive as it was."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    X = np.arange(24.0).reshape(4, 3, 2)
+    np.savez("e.npz", images=X, labels=np.arange(4))
+    np.savez("e_embeddings.npz", other=np.ones(1))  # the user's: kept
+    taken = {name: (tmp_path / name).read_bytes()
+             for name in ("e.npz", "e_embeddings.npz")}
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npz", key="images")
+    message = str(raised.value)
+    advice = re.findall(r"with np\.load\('e\.npz'\) as z: np\.savez\("
+                        r"'e_embeddings_2\.npz', .*?\.reshape\(len\(X\), -1\)\)",
+                        message)
+    assert len(advice) == 1, message
+    exec(advice[0], {"np": np, "X": X})
+    pool = load_embeddings("e_embeddings_2.npz", key="images")
+    assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
+    with np.load("e_embeddings_2.npz") as archive:
+        assert archive["labels"].tolist() == [0, 1, 2, 3]
     for name, content in taken.items():
         assert (tmp_path / name).read_bytes() == content, name
