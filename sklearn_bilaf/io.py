@@ -1812,11 +1812,21 @@ def _has_line_break(values):
     return False
 
 
+def _has_nan(values):
+    """Whether the array ``values`` of numbers holds a NaN, a missing id."""
+    if values.dtype.kind not in "fc":
+        return False
+    values = values.reshape(-1)
+    return any(np.isnan(values[start:start + _IDS_BLOCK]).any()
+               for start in range(0, values.size, _IDS_BLOCK))
+
+
 def _ids_kinds(path, suffix):
     """What the advice for the ids file ``path`` depends on: a set of
     "objects" (an array of Python objects, read only unpickled), "bytes"
-    (np.savetxt writes b'a'), "breaks" (an id holds a line break); empty
-    when none is seen or the file is not read (a pipe, a table)."""
+    (np.savetxt writes b'a'), "breaks" (an id holds a line break),
+    "missing" (an id is None or NaN); empty when none is seen or the file
+    is not read (a pipe, a table)."""
     kinds = set()
     try:
         if suffix == ".parquet" or not stat.S_ISREG(os.stat(path).st_mode):
@@ -1828,6 +1838,11 @@ def _ids_kinds(path, suffix):
                     isinstance(v, str) and ("\n" in v or "\r" in v)
                     for v in values):
                 kinds.add("breaks")
+            # null, and NaN, which json reads too.
+            if isinstance(values, list) and any(
+                    v is None or (isinstance(v, float) and v != v)
+                    for v in values):
+                kinds.add("missing")
             return kinds
         with contextlib.ExitStack() as stack:
             if suffix == ".npy":
@@ -1847,6 +1862,10 @@ def _ids_kinds(path, suffix):
                         kinds.add("bytes")
                     if _has_line_break(values):
                         kinds.add("breaks")
+                elif len(keys) == 1 and _has_nan(values):
+                    # Of several arrays, which holds the ids is not known:
+                    # the others may hold NaN (features, scores).
+                    kinds.add("missing")
     except Exception:
         # Unreadable: the reading the advice runs will say why.
         pass
@@ -1865,6 +1884,11 @@ def _ids_to_text_advice(path, suffix):
     # The name as given ends with its extension: suffix_of took it from it.
     base = path[:len(path) - len(suffix)]
     kinds = _ids_kinds(path, suffix)
+    if "missing" in kinds:
+        # Any conversion to text writes them as ids like any other.
+        return (", and none may be missing: some of its ids are None or NaN, "
+                "which saved as text would be the ids 'None' or 'nan'; "
+                "give every sample its id, then save them as text")
     if suffix == ".parquet":
         # pandas quotes what needs it; the column's name is the header.
         return (f"; save them as a .csv file first: "
@@ -1874,8 +1898,11 @@ def _ids_to_text_advice(path, suffix):
     opened = repr(path)
     if "objects" in kinds:
         opened += ", allow_pickle=True"
+        # Never unpickled here, so a missing id cannot be seen: np.asarray
+        # (..., dtype=str) below would write None as the id 'None'.
         trust = ("it holds Python objects, which np.load unpickles: if you "
-                 "trust the file, ")
+                 "trust the file and none of its ids is missing (a None or "
+                 "NaN would be saved as the id 'None' or 'nan'), ")
     ids = read.format(opened)
     if "bytes" in kinds:
         # np.savetxt writes bytes as b'...'; read_ids reads UTF-8.

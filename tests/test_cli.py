@@ -6263,3 +6263,57 @@ def test_npz_advice_keeping_other_arrays_closes_and_writes_a_new_archive(
         assert archive["labels"].tolist() == [0, 1, 2, 3]
     for name, content in taken.items():
         assert (tmp_path / name).read_bytes() == content, name
+
+
+@pytest.mark.parametrize("name, ids", [
+    ("ids.npy", np.array([1.0, np.nan, 3.0])),
+    ("ids.npz", np.array([1.0, 2.0, np.nan])),
+    ("ids.json", ["a", None, "c"]),
+    ("ids.json", ["a\nb", None, "c"]),
+    ("ids.json", ["a", float("nan"), "c"]),
+], ids=["npy NaN", "npz NaN", "json null", "json null and break",
+        "json NaN"])
+def test_ids_advice_refuses_to_invent_missing_ids(tmp_path, monkeypatch,
+                                                  name, ids):
+    """Ids in another format were advised a conversion to text that wrote a
+    missing id (None, NaN) as the id 'None' or 'nan', read back as an id
+    like any other: missing ids are told that ids must not be missing, and
+    advised no conversion."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    if name.endswith(".npy"):
+        np.save(name, ids)
+    elif name.endswith(".npz"):
+        np.savez(name, ids=ids)
+    else:
+        Path(name).write_text(json.dumps(ids), encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_ids(name, len(ids))
+    message = str(raised.value)
+    assert message == (
+        f"{name}: ids must come from a text file (one id per line) or a column "
+        "of a .csv/.tsv file, and none may be missing: some of its ids are "
+        "None or NaN, which saved as text would be the ids 'None' or 'nan'; "
+        "give every sample its id, then save them as text"), message
+
+
+def test_ids_advice_for_objects_says_ids_must_not_be_missing(tmp_path,
+                                                             monkeypatch):
+    """An array of Python objects is never unpickled, so its missing ids
+    cannot be seen: the advice, which writes None as the id 'None', says
+    that none may be missing; run on ids that are all there, it gives
+    them."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    ids = ["a\nb", "c", 7]
+    np.save("ids.npy", np.array(ids, dtype=object), allow_pickle=True)
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.npy", len(ids))
+    message = str(raised.value)
+    assert "if you trust the file and none of its ids is missing (a None or " \
+        "NaN would be saved as the id 'None' or 'nan'), save them" in message, \
+        message
+    written = _run_ids_advice(message, {"np": np})
+    assert read_ids(written, len(ids)) == ["a\nb", "c", "7"]
