@@ -1822,15 +1822,23 @@ def _has_nan(values):
 
 
 def _ids_kinds(path, suffix):
-    """What the advice for the ids file ``path`` depends on: a set of
-    "objects" (an array of Python objects, read only unpickled), "bytes"
-    (np.savetxt writes b'a'), "breaks" (an id holds a line break),
-    "missing" (an id is None or NaN); empty when none is seen or the file
-    is not read (a pipe, a table)."""
+    """What the advice for the ids file ``path`` depends on.
+
+    Returns
+    -------
+    kinds : set of str
+        "objects" (an array of Python objects, read only unpickled),
+        "bytes" (np.savetxt writes b'a'), "breaks" (an id holds a line
+        break), "missing" (an id is None or NaN); empty when none is seen
+        or the file is not read (a pipe, a table).
+    key : str or None
+        The name of the array of an .npz archive that holds only one, the
+        ids'; None otherwise.
+    """
     kinds = set()
     try:
         if suffix == ".parquet" or not stat.S_ISREG(os.stat(path).st_mode):
-            return kinds
+            return kinds, None
         if suffix == ".json":
             with open(path, encoding="utf-8-sig") as handle:
                 values = json.load(handle)
@@ -1843,13 +1851,17 @@ def _ids_kinds(path, suffix):
                     v is None or (isinstance(v, float) and v != v)
                     for v in values):
                 kinds.add("missing")
-            return kinds
+            return kinds, None
         with contextlib.ExitStack() as stack:
             if suffix == ".npy":
                 archive, keys = None, [None]
             else:
                 archive = stack.enter_context(np.load(path, allow_pickle=False))
                 keys = archive.files
+            # Of several arrays, which one holds the ids is not known (read_ids
+            # takes no key): all are looked at.  An object array elsewhere
+            # only adds allow_pickle=True, and a line break elsewhere the
+            # quoted .csv column, which reads any ids.
             for key in keys:
                 try:
                     values = (np.load(path, mmap_mode="r", allow_pickle=False)
@@ -1863,13 +1875,15 @@ def _ids_kinds(path, suffix):
                     if _has_line_break(values):
                         kinds.add("breaks")
                 elif len(keys) == 1 and _has_nan(values):
-                    # Of several arrays, which holds the ids is not known:
-                    # the others may hold NaN (features, scores).
+                    # Not for several arrays: the others may hold NaN
+                    # (features, scores).
                     kinds.add("missing")
+            if archive is not None and len(keys) == 1:
+                return kinds, keys[0]
     except Exception:
         # Unreadable: the reading the advice runs will say why.
         pass
-    return kinds
+    return kinds, None
 
 
 def _ids_to_text_advice(path, suffix):
@@ -1883,7 +1897,11 @@ def _ids_to_text_advice(path, suffix):
     read, note = _IDS_TO_TEXT[suffix]
     # The name as given ends with its extension: suffix_of took it from it.
     base = path[:len(path) - len(suffix)]
-    kinds = _ids_kinds(path, suffix)
+    kinds, key = _ids_kinds(path, suffix)
+    if key is not None:
+        # The archive's only array: named, the advice runs as given.
+        read, note = "np.load({})[" + repr(key).replace("{", "{{").replace(
+            "}", "}}") + "]", ""
     if "missing" in kinds:
         # Any conversion to text writes them as ids like any other.
         return (", and none may be missing: some of its ids are None or NaN, "

@@ -6317,3 +6317,30 @@ def test_ids_advice_for_objects_says_ids_must_not_be_missing(tmp_path,
         message
     written = _run_ids_advice(message, {"np": np})
     assert read_ids(written, len(ids)) == ["a\nb", "c", "7"]
+
+
+@pytest.mark.parametrize("ids", [
+    np.array(["a", "b", "c"]),
+    np.array(["a\nb", "c", 'd "e"']),
+    np.array(["a\nb", "c", 7], dtype=object),
+], ids=["text", "breaks", "objects"])
+def test_ids_advice_names_the_only_array_of_an_archive(tmp_path, monkeypatch,
+                                                       ids):
+    """The advice for ids in an .npz archive read them as np.load(...)[KEY],
+    "with KEY the name of the ids' array", even when the archive holds a
+    single array, whose name the message can give: it does, and the
+    advice runs as given."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    monkeypatch.chdir(tmp_path)
+    # (numpy 1.x's np.savez has no allow_pickle: it pickles objects.)
+    np.savez("ids.npz", **{"my ids": ids})
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.npz", len(ids))
+    message = str(raised.value)
+    assert "KEY" not in message, message
+    call = message.split(" first: ", 1)[1]
+    assert "np.load('ids.npz'" in call and "['my ids']" in call, message
+    exec(call, {"np": np})
+    written = re.search(r"np\.savetxt\('([^']+)'", call).group(1)
+    assert read_ids(written, len(ids)) == [str(i) for i in ids]
