@@ -6344,3 +6344,21 @@ def test_ids_advice_names_the_only_array_of_an_archive(tmp_path, monkeypatch,
     exec(call, {"np": np})
     written = re.search(r"np\.savetxt\('([^']+)'", call).group(1)
     assert read_ids(written, len(ids)) == [str(i) for i in ids]
+
+
+def test_cli_page_says_output_format_is_read_in_any_case(tmp_path, digits32):
+    """doc/cli.rst listed --output-format's formats in lower case only, as
+    --help does: it says that any case is read, and the spelling it shows
+    gives the lower-case format's output."""
+    cli = " ".join((REPO / "doc" / "cli.rst").read_text(encoding="utf-8").split())
+    said = re.search(r"``--output-format`` \([^()]*, each in any case: "
+                     r"``(\w+)`` is ``(\w+)``\)", cli)
+    assert said, "doc/cli.rst does not say --output-format reads any case"
+    typed, meant = said.groups()
+    assert typed != meant and typed.lower() == meant
+    np.save(tmp_path / "e.npy", digits32[:200])
+    common = ["select", "e.npy", "-b", "10", "-k", "3", "--core-selector",
+              "random", "-o", "-", "-q", "--output-format"]
+    proc = call_bilaf(*common, typed, cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stdout == call_bilaf(*common, meant, cwd=tmp_path).stdout
