@@ -961,12 +961,28 @@ def read_machines(path, fd=None):
     rows : dict
         The id of the machine of each row, by the row's key and finish time
         (the first record of a row when there are several).
+
+    Raises
+    ------
+    ResultsFileError
+        For a file that cannot be read or is not UTF-8 text, naming it and
+        the problem: taken for one without records, the summary would say
+        its rows' machines were never recorded.
     """
     machines, rows = {}, {}
     try:
-        lines = (_pool_records.read_locked(path, fd) or b"").decode().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return machines, rows
+        data = _pool_records.read_locked(path, fd) or b""
+    except OSError as exc:
+        raise ResultsFileError(
+            f"the machines file {path} cannot be read "
+            f"({exc.strerror or type(exc).__name__})") from None
+    try:
+        lines = data.decode().splitlines()
+    except UnicodeDecodeError as exc:
+        raise ResultsFileError(
+            f"the machines file {path} is not UTF-8 text (byte {exc.start} "
+            f"is {data[exc.start]:#04x}); it should hold "
+            f"{_pool_records._LAYOUT}") from None
     for line in lines:
         try:
             record = json.loads(line)
@@ -1881,6 +1897,8 @@ def main(argv=None):
         rows = read_rows(results)
         if not args.render_only:
             check_appendable(results)
+        # Read by the summary, and before each row is recorded.
+        read_machines(machines_path(results))
     except ResultsFileError as exc:
         parser.error(f"{exc}; give --results-dir or --results-name of a "
                      "results file of this script (or of a new one)")

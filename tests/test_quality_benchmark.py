@@ -3911,3 +3911,59 @@ def test_the_studies_help_names_the_cache_option(script, capsys):
         module.main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--cache-dir" in out and "benchmarks/results/cache" in out
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b'{"id": "a", "machine": {}}\n\xff\n',
+     "{machines} is not UTF-8 text (byte 27 is 0xff)"),
+    ("folder", "{machines} cannot be read (Is a directory)"),
+    ("denied", "{machines} cannot be read (Permission denied)"),
+])
+@pytest.mark.parametrize("render_only", [False, True])
+def test_an_unreadable_machines_file_is_a_usage_error(tmp_path, capsys,
+                                                      monkeypatch, content,
+                                                      problem, render_only):
+    """A machines file that could not be read (permissions, a folder) or
+    was not UTF-8 counted as one without records: the summary said the
+    rows' machines were never recorded.  It is a usage error that names
+    the file and the problem, before any data is loaded, for a run and for
+    --render-only."""
+    import os
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    machines = Q.machines_path(results)
+    if content == "folder":
+        machines.mkdir()
+    elif content == "denied":
+        machines.write_text('{"id": "a", "machine": {}}\n')
+        real_open = os.open
+
+        def denied(path, *args, **kwargs):
+            if Path(path) == machines:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", denied)
+    else:
+        machines.write_bytes(content)
+    problem = problem.format(machines=machines)
+    with pytest.raises(Q.ResultsFileError) as exc:
+        Q.read_machines(machines)
+    assert problem in str(exc.value)
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("data was loaded")
+
+    monkeypatch.setitem(Q.LOADERS, "digits", loaded)
+    if render_only:
+        Q.append_row(results, {field: "1" for field in Q.FIELDS})
+        argv = ["--render-only", "--results-dir", str(tmp_path)]
+    else:
+        argv = ["--quick", "--results-dir", str(tmp_path), "--results-name",
+                "quality"]
+    with pytest.raises(SystemExit) as exc:
+        Q.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert problem in err and "Traceback" not in err
