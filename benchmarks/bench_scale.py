@@ -47,13 +47,14 @@ Draw the log-log plot of time and memory against the pool size::
 Timings are only meaningful on an otherwise idle machine; the load average
 and the process's CPU time are recorded beside the wall time.  Bad
 command-line values (sizes below 1, a pool that is not a 2-D float ``.npy``
-array, a missing folder or results file, an output that cannot be written,
-an existing file given to ``make`` without ``--overwrite``, unknown
-options) are usage errors (exit status 2), found before any pool is
-made or selected from.
+array, a missing folder or results file, a results file that cannot be
+read or is not UTF-8 text, an output that cannot be written, an existing
+file given to ``make`` without ``--overwrite``, unknown options) are usage
+errors (exit status 2), found before any pool is made or selected from.
 """
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -470,31 +471,44 @@ RECORD_KEYS = ("n_samples", "batch_size", "seed", "centroid_search",
 
 def _read_results(parser, path):
     """The ``run`` records of a results file, or a usage error naming the
-    line that is not one (or saying that there is none)."""
+    file that cannot be read or is not UTF-8 text, or the line that is not
+    a record (or saying that there is none)."""
     numbered = []
     hint = "pass the file that 'bench_scale.py run --out' appends to"
-    with open(path) as fh:
-        if fcntl is not None:
-            # Shared with other readers; a run appending (append_record)
-            # holds the file exclusively, so a last line without its
-            # newline read under it is one a killed run left.
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-            except OSError:
-                pass  # a file system without locks: read as it stands
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
+    try:
+        with open(path, "rb") as fh:
+            if fcntl is not None:
+                # Shared with other readers; a run appending (append_record)
+                # holds the file exclusively, so a last line without its
+                # newline read under it is one a killed run left.
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+                except OSError:
+                    pass  # a file system without locks: read as it stands
+            data = fh.read()
+    except OSError as exc:
+        parser.error(f"{path} cannot be read "
+                     f"({exc.strerror or type(exc).__name__}); {hint}")
+    try:
+        # UTF-8, as the records are written, whatever the locale's encoding.
+        text = data.decode()
+    except UnicodeDecodeError as exc:
+        parser.error(f"{path} is not UTF-8 text (byte {exc.start} is "
+                     f"{data[exc.start]:#04x}); {hint}")
+    # Universal newlines, as the file was read in text mode.
+    for number, line in enumerate(io.StringIO(text, newline=None), 1):
+        if not line.strip():
+            continue
+        try:
+            numbered.append((number, json.loads(line)))
+        except json.JSONDecodeError:
+            if not line.endswith("\n"):
+                # A run killed while appending its record (a line of some
+                # 150 kB at full size); the next run --out drops it.
+                print(f"{path}: its last line, cut short by an "
+                      "interrupted run, is left out", file=sys.stderr)
                 continue
-            try:
-                numbered.append((number, json.loads(line)))
-            except json.JSONDecodeError:
-                if not line.endswith("\n"):
-                    # A run killed while appending its record (a line of
-                    # some 150 kB at full size); the next run --out drops it.
-                    print(f"{path}: its last line, cut short by an "
-                          "interrupted run, is left out", file=sys.stderr)
-                    continue
-                parser.error(f"line {number} of {path} is not JSON; {hint}")
+            parser.error(f"line {number} of {path} is not JSON; {hint}")
     records = []
     for number, record in numbered:
         missing = ([k for k in RECORD_KEYS if k not in record]

@@ -633,3 +633,60 @@ def test_make_does_not_replace_a_pool_unless_told(bench, tmp_path, capsys,
     assert path.read_bytes() == b"kept"
     assert bench.main(["make", str(path), "10", "--overwrite"]) == 0
     assert path.read_bytes() == b"new"
+
+
+@pytest.mark.parametrize("command", ["compare", "plot"])
+@pytest.mark.parametrize("content, message", [
+    (b'{"n_samples": 5}\n\xff\xfe\n',
+     "{results} is not UTF-8 text (byte 17 is 0xff); pass the file"),
+    ("denied", "{results} cannot be read (Permission denied); pass the file"),
+])
+def test_an_unreadable_results_file_is_a_usage_error(
+        bench, capsys, monkeypatch, tmp_path, command, content, message):
+    """compare and plot read the results file in the locale's encoding and
+    ended with a traceback for one that was not UTF-8 (or in that encoding)
+    or could not be read: usage errors naming the file."""
+    results = tmp_path / "scale.jsonl"
+    if content == "denied":
+        results.write_text('{"n_samples": 5}\n')
+        real_open = open
+
+        def denied(path, *args, **kwargs):
+            if Path(path) == results:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(bench, "open", denied, raising=False)
+    else:
+        results.write_bytes(content)
+    argv = [command, str(results)] + (
+        [str(tmp_path / "scale.png")] if command == "plot" else [])
+    line = _usage_error(bench, capsys, argv)
+    assert message.format(results=results) in line
+    assert not (tmp_path / "scale.png").exists()
+
+
+def test_results_are_read_as_utf8_whatever_the_locale(bench, tmp_path):
+    """A record with non-ASCII text (here, a host name) was read in the
+    locale's encoding: under an ASCII locale, compare ended with a
+    traceback."""
+    import os
+    import subprocess
+    import sys
+
+    results = tmp_path / "scale.jsonl"
+    record = {key: 0 for key in bench.RECORD_KEYS}
+    record.update(host="né", timings={}, search_used="exact")
+    results.write_text(json.dumps(record, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0",
+               PYTHONCOERCECLOCALE="0")
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import locale, sys; sys.argv[1:] = ['compare', sys.argv[2]]; "
+         "assert locale.getpreferredencoding(False).lower() != 'utf-8'; "
+         f"sys.path.insert(0, {str(SCRIPT.parent)!r}); import bench_scale; "
+         "bench_scale.main()", "-", str(results)],
+        capture_output=True, text=True, encoding="utf-8", env=env)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "has nothing to compare" in done.stderr
