@@ -120,11 +120,13 @@ def read_accuracies(paths):
     accuracies = {}
     for path in paths:
         try:
-            with open(path, newline="") as handle:
+            # UTF-8, as quality.py writes them, whatever the locale's
+            # encoding.
+            with open(path, encoding="utf-8", newline="") as handle:
                 text = handle.read()
         except UnicodeDecodeError:
             raise ResultsFileError(f"{path} is not a results file of "
-                                   "quality.py: it is not text") from None
+                                   "quality.py: it is not UTF-8 text") from None
         if text.strip() and not text.endswith("\n"):
             text = text[: text.rfind("\n") + 1]
             print(f"{path}: its last row is cut short; left out",

@@ -215,3 +215,30 @@ def test_a_row_of_a_non_integer_seed_or_non_numeric_accuracy_is_named(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{results}, line 8: {what}" in done.stderr
     assert "written by quality.py" in done.stderr
+
+
+def test_results_are_read_as_utf8_whatever_the_locale(tmp_path):
+    """The results files were read in the locale's encoding: under an ASCII
+    locale, a file of quality.py with non-ASCII text (here, a dataset read
+    from a data folder of that name) was refused as "not text"."""
+    import os
+
+    protocol = tmp_path / "protocol.csv"
+    _write(protocol, _rows([0, 1], lambda method, seed: 0.70)
+           + _rows([0, 1], lambda method, seed: 0.60, dataset="données"))
+    # Standard output in UTF-8 (the table has a "±"): the files' encoding
+    # alone is the locale's.
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0",
+               PYTHONCOERCECLOCALE="0", PYTHONIOENCODING="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import locale, runpy, sys; "
+         "assert locale.getpreferredencoding(False).lower() != 'utf-8'; "
+         f"sys.argv = [{str(SCRIPT)!r}, '--results', {str(protocol)!r}]; "
+         f"runpy.run_path({str(SCRIPT)!r}, run_name='__main__')"],
+        capture_output=True, text=True, encoding="utf-8", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    more = _module()
+    accuracies = more.read_accuracies([protocol])
+    assert accuracies[("données", "2%", "random", 1)] == pytest.approx(60)
