@@ -443,6 +443,10 @@ def rst_table(results=RESULTS):
         f"{name} {100 * value:.1f}" for name, value in pools.items()))
 
 
+#: What to do about a results file (or a file beside it) that cannot be used.
+RESULTS_FIX = "give --results a results file of this script (or a new one)"
+
+
 def check_results(parser, path, printing, cache=None):
     """Usage errors, before any data is loaded, for a results file this
     script cannot use: a folder, a file of other columns, or (``printing``:
@@ -457,8 +461,7 @@ def check_results(parser, path, printing, cache=None):
         if printing is None:
             Q.check_appendable(path, FIELDS, REQUIRED)
     except Q.ResultsFileError as exc:
-        parser.error(f"{exc}; give --results a results file of this script "
-                     "(or a new one)")
+        parser.error(f"{exc}; {RESULTS_FIX}")
     if printing and not rows:
         state = "has no finished row" if Path(path).exists() else "does not exist"
         parser.error(f"{printing}: {path} {state}; give --results a results "
@@ -525,13 +528,15 @@ def main(argv=None):
     V.fill_defaults(args, seeds=[0, 1, 2])
     requested, folders = V.data_options(args, DATASETS)
     missing = []
-    with V.cache_in(args.cache_dir):
-        if args.coarse is not None:
-            missing = run_coarse(args.datasets, args.seeds, args.coarse,
-                                 args.fractions, args.results, folders)
-        elif not args.summary:
-            missing = run(args.datasets, args.seeds, args.results, folders)
-    summary(args.results)
+    with V.results_file_errors(parser, RESULTS_FIX):
+        with V.cache_in(args.cache_dir):
+            if args.coarse is not None:
+                missing = run_coarse(args.datasets, args.seeds, args.coarse,
+                                     args.fractions, args.results, folders)
+            elif not args.summary:
+                missing = run(args.datasets, args.seeds, args.results,
+                              folders)
+        summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0
 

@@ -1891,6 +1891,8 @@ def main(argv=None):
         args.results_dir = Path(tempfile.mkdtemp(prefix="bilaf-quality-quick-"))
     cache_dir = args.cache_dir or args.results_dir / "cache"
     results = args.results_dir / f"{name}.csv"
+    fix = ("give --results-dir or --results-name of a results file of this "
+           "script (or of a new one)")
     try:
         # Checked before any data is loaded: a file of another script (or
         # with other columns) is neither resumed from nor appended to.
@@ -1900,8 +1902,7 @@ def main(argv=None):
         # Read by the summary, and before each row is recorded.
         read_machines(machines_path(results))
     except ResultsFileError as exc:
-        parser.error(f"{exc}; give --results-dir or --results-name of a "
-                     "results file of this script (or of a new one)")
+        parser.error(f"{exc}; {fix}")
     if args.render_only and not rows:
         state = "has no finished row" if results.exists() else "does not exist"
         parser.error(f"--render-only: {results} {state}; give --results-dir "
@@ -1915,18 +1916,27 @@ def main(argv=None):
 
     missing = []
     n_measured = 0
-    if not args.render_only:
-        log(f"sklearn_bilaf {library_version()}; results in {results}")
-        for dataset in args.datasets:
-            n_run = run(dataset, args.methods, args.budgets, args.seeds, results,
-                        cache_dir, log=log, data_dir=data_dirs.get(dataset))
-            if n_run is None:
-                missing.append(dataset)
-            else:
-                n_measured += n_run
-    if not args.no_render:
-        # Only a run that measured rows records this machine in the summary.
-        render(results, args.results_dir, log=log, measured=n_measured > 0)
+    try:
+        if not args.render_only:
+            log(f"sklearn_bilaf {library_version()}; results in {results}")
+            for dataset in args.datasets:
+                n_run = run(dataset, args.methods, args.budgets, args.seeds,
+                            results, cache_dir, log=log,
+                            data_dir=data_dirs.get(dataset))
+                if n_run is None:
+                    missing.append(dataset)
+                else:
+                    n_measured += n_run
+        if not args.no_render:
+            # Only a run that measured rows records this machine in the
+            # summary.
+            render(results, args.results_dir, log=log,
+                   measured=n_measured > 0)
+    except ResultsFileError as exc:
+        # The files are read again as each dataset's rows are resumed and
+        # recorded: one changed since (by another run, or by hand) is told
+        # as at the start, not with a traceback.
+        parser.error(f"{exc}; {fix}")
     # Data asked for by name but missing is an error; with the default list
     # it is a skip (the datasets that exist were run).
     return 1 if requested and missing else 0

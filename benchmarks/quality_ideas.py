@@ -1588,12 +1588,13 @@ def main(argv=None):
             V.check_shares(parser, "--fractions", args.fractions, V.MIN_BUDGET,
                            V.BUDGETS, args.datasets)
         missing = []
-        if not args.summary:
-            with V.cache_in(args.cache_dir):
-                missing = run(args.datasets, args.seeds, args.configs,
-                              args.fractions, args.results, folders,
-                              args.val_seed)
-        summary(args.results)
+        with V.results_file_errors(parser):
+            if not args.summary:
+                with V.cache_in(args.cache_dir):
+                    missing = run(args.datasets, args.seeds, args.configs,
+                                  args.fractions, args.results, folders,
+                                  args.val_seed)
+            summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0
 

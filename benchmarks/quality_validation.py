@@ -198,6 +198,23 @@ def append_row(row, path=None, pool=None):
     Q.append_row(path, row, FIELDS, REQUIRED, pool=pool)
 
 
+#: What to do about a results file (or a file beside it) that cannot be used.
+RESULTS_FIX = "give --results a results file of this study (or a new one)"
+
+
+@contextlib.contextmanager
+def results_file_errors(parser, fix=RESULTS_FIX):
+    """Usage errors, ending with ``fix``, for a results file or a pools
+    file beside it found unusable while the block runs: read again as each
+    dataset's rows are resumed and appended, one changed since
+    :func:`check_results` (by another run, or by hand) is told as there,
+    not with a traceback."""
+    try:
+        yield
+    except Q.ResultsFileError as exc:
+        parser.error(f"{exc}; {fix}")
+
+
 def check_results(parser, path, summary_only, cache=None):
     """Usage errors for a results file this study cannot use: one of other
     columns, a path that cannot be a file, or (``--summary``) one without
@@ -212,8 +229,7 @@ def check_results(parser, path, summary_only, cache=None):
         if not summary_only:
             Q.check_appendable(path, FIELDS, REQUIRED)
     except Q.ResultsFileError as exc:
-        parser.error(f"{exc}; give --results a results file of this study "
-                     "(or a new one)")
+        parser.error(f"{exc}; {RESULTS_FIX}")
     if summary_only and not rows:
         state = "has no finished row" if Path(path).exists() else "does not exist"
         parser.error(f"--summary: {path} {state}; give --results a results "
@@ -591,12 +607,13 @@ def main(argv=None):
         check_shares(parser, "--pool-fracs", args.pool_fracs, 1, CORE_COUNTS,
                      args.datasets)
     missing = []
-    if not args.summary:
-        with cache_in(args.cache_dir):
-            missing = run(args.datasets, args.seeds, args.pool_fracs,
-                          args.ratios, args.rms, args.metrics, args.results,
-                          folders, args.val_seed)
-    summary(args.results)
+    with results_file_errors(parser):
+        if not args.summary:
+            with cache_in(args.cache_dir):
+                missing = run(args.datasets, args.seeds, args.pool_fracs,
+                              args.ratios, args.rms, args.metrics,
+                              args.results, folders, args.val_seed)
+        summary(args.results)
     # Data asked for by name but missing is an error, as in quality.py.
     return 1 if requested and missing else 0
 

@@ -3967,3 +3967,84 @@ def test_an_unreadable_machines_file_is_a_usage_error(tmp_path, capsys,
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert problem in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("when", ["resumed", "appended"])
+def test_a_pools_file_gone_bad_during_a_run_is_a_usage_error(
+        tmp_path, capsys, monkeypatch, when):
+    """The pools file is read again when a dataset's rows are resumed
+    (check_pool) and when each row is appended (_recorded_pool): one that
+    went bad after the start's check (another run, an edit) ended the run
+    with a traceback.  It is the usage error the start gives, naming the
+    file, and no row is written."""
+    import numpy as np
+
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    pools = Q.pools_path(results)
+    digits = Q.load_digits_split()
+
+    def corrupt():
+        pools.write_bytes(b'{"dataset": "digits"}\n\xff\n')
+
+    if when == "resumed":
+        Q.append_row(results, dict({field: "1" for field in Q.FIELDS},
+                                   dataset="digits"))
+
+        def loaded():
+            corrupt()
+            return digits
+
+        monkeypatch.setitem(Q.LOADERS, "digits", loaded)
+    else:
+        monkeypatch.setitem(Q.LOADERS, "digits", lambda: digits)
+
+        def select(ctx, method, budget, n_cores, seed):
+            corrupt()
+            return np.arange(budget), 0.0, {}
+
+        monkeypatch.setattr(Q, "select", select)
+    before = results.read_bytes() if results.exists() else b""
+    with pytest.raises(SystemExit) as exc:
+        Q.main(["--quick", "--results-dir", str(tmp_path), "--results-name",
+                "quality", "--no-render"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"the pools file {pools} is not UTF-8 text (byte 22 is 0xff)" in err
+    assert "give --results-dir or --results-name" in err
+    assert (results.read_bytes() if results.exists() else b"") == before
+
+
+@pytest.mark.parametrize("script", ["quality_validation", "quality_ideas",
+                                    "boundary_diagnostics"])
+def test_a_study_s_pools_file_gone_bad_during_a_run_is_a_usage_error(
+        tmp_path, capsys, monkeypatch, script):
+    """As quality.py's: a pools file that went bad after the start's check
+    ended a study's run with a traceback when its rows were resumed."""
+    module = _study_module(script)
+    V = _study_module("quality_validation")
+    Q = V.Q
+    results = tmp_path / "r.csv"
+    pools = Q.pools_path(results)
+    fields, required = ((module.FIELDS, module.REQUIRED)
+                        if script == "boundary_diagnostics"
+                        else (V.FIELDS, V.REQUIRED))
+    Q.append_row(results, dict({field: "1" for field in fields},
+                               dataset="digits"), fields, required)
+    digits = Q.load_digits_split()
+
+    def loaded(*folder):
+        pools.write_bytes(b"[]\n")
+        return digits
+
+    # The studies' datasets, loaded as digits (a small pool).
+    monkeypatch.setitem(Q.LOADERS, "wordnet", loaded)
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--datasets", "wordnet", "--seeds", "0", "--results",
+                     str(results), "--cache-dir", str(tmp_path / "cache")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"line 1 of the pools file {pools} is not a pool record" in err
+    assert "give --results a results file of this" in err
