@@ -111,9 +111,10 @@ def read_accuracies(paths):
     A last line without its newline is left out, as ``quality.py`` leaves
     it out: a run still writing the file, or killed while writing, left it
     cut short, so its accuracy may be a truncated number.  Raises
-    :class:`ResultsFileError` for a file without :data:`COLUMNS`, for a row
-    whose seed is not an integer or whose accuracy is not a finite number
-    from 0 to 1 (naming its file and line), and for files whose pool records differ
+    :class:`ResultsFileError` for a file that cannot be read or is not
+    UTF-8 text, for one without :data:`COLUMNS`, for a row whose seed is
+    not an integer or whose accuracy is not a finite number from 0 to 1
+    (naming its file and line), and for files whose pool records differ
     (:func:`check_same_pools`).
     """
     check_same_pools(paths)
@@ -127,6 +128,10 @@ def read_accuracies(paths):
         except UnicodeDecodeError:
             raise ResultsFileError(f"{path} is not a results file of "
                                    "quality.py: it is not UTF-8 text") from None
+        except OSError as exc:
+            raise ResultsFileError(
+                f"{path} cannot be read "
+                f"({exc.strerror or type(exc).__name__})") from None
         if text.strip() and not text.endswith("\n"):
             text = text[: text.rfind("\n") + 1]
             print(f"{path}: its last row is cut short; left out",

@@ -242,3 +242,29 @@ def test_results_are_read_as_utf8_whatever_the_locale(tmp_path):
     more = _module()
     accuracies = more.read_accuracies([protocol])
     assert accuracies[("données", "2%", "random", 1)] == pytest.approx(60)
+
+
+def test_a_results_file_that_cannot_be_read_is_a_usage_error(
+        tmp_path, capsys, monkeypatch):
+    """A results file that could not be opened (permissions) ended the
+    script with a traceback: a usage error naming the file."""
+    import builtins
+
+    more = _module()
+    protocol = tmp_path / "protocol.csv"
+    _write(protocol, _rows([0, 1], lambda method, seed: 0.70))
+    real_open = builtins.open
+
+    def denied(path, *args, **kwargs):
+        if Path(path) == protocol:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(more, "open", denied, raising=False)
+    with pytest.raises(SystemExit) as exc:
+        more.main(["--results", str(protocol)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{protocol} cannot be read (Permission denied)" in err
+    assert "give --results files written by quality.py" in err
