@@ -27,6 +27,9 @@ import numpy as np
 
 # Time the checkout this script belongs to, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The shared peak-memory helper lives beside this script, which is not on
+# sys.path when the script is run by path (runpy) rather than as a program.
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from _peak_memory import peak_rss_mib  # noqa: E402
 
