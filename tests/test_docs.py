@@ -1058,6 +1058,19 @@ def test_user_guide_says_text_spelling_numbers_is_refused_and_how_to_convert():
         assert f"``{call}``" in errors, call
 
 
+def _toml_loads(text):
+    """``tomllib.loads`` (Python >= 3.11), or that of ``tomli``, its backport,
+    which pytest itself installs on Python 3.10, so the tests reading
+    pyproject.toml run on every supported Python."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        tomllib = pytest.importorskip(
+            "tomli", reason="reading pyproject.toml needs tomllib (Python "
+            ">= 3.11) or, on Python 3.10, tomli (pip install tomli)")
+    return tomllib.loads(text)
+
+
 def test_readme_images_and_links_say_where_their_files_are():
     """The README is the package's description on PyPI (``readme`` in
     pyproject.toml), where a relative path is not resolved: no public URL of
@@ -1065,8 +1078,7 @@ def test_readme_images_and_links_say_where_their_files_are():
     whose alt text did not say where the figure is.  Each relative image's
     alt text and each relative link's text names the file, which the source
     repository and the sdist hold."""
-    tomllib = pytest.importorskip("tomllib")
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(
+    project = _toml_loads((ROOT / "pyproject.toml").read_text(
         encoding="utf-8"))["project"]
     assert project["readme"] == "README.md"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
