@@ -1391,3 +1391,72 @@ def test_user_guide_says_working_memory_does_not_bound_the_graph_products():
         search = CentroidGraphSearch(X.shape[0], K)
         _, peak = traced_peak(lambda: search.top(X, rows, C, C_t))
     assert peak >= EXHAUSTIVE_BLOCK_ROWS * K * 4 > 2**20
+
+
+def test_imbalanced_example_says_what_balancing_the_picks_does():
+    """The imbalanced-learn example follows the selection with a
+    ``RandomOverSampler`` and printed the balanced accuracy with and without
+    it, 0.823 both, while its prose was silent on the result, as if the
+    balancing helped.  The prose states the scores and the rare digits'
+    recalls the example prints, which must be those of the code."""
+    Pipeline = pytest.importorskip("imblearn.pipeline").Pipeline
+    from imblearn.over_sampling import RandomOverSampler
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_bilaf import BiLAFSampler, SubsetResampler
+
+    example = (ROOT / "examples" / "integration"
+               / "plot_4_imbalanced_learn.py").read_text(encoding="utf-8")
+    # The pool and pipelines below are the example's: fail if it changes them.
+    for line in ["keep = (y < 7) | (rng.uniform(size=y.size) < 0.2)",
+                 "X, y, test_size=0.3, stratify=y, random_state=0",
+                 '("pca", PCA(32, random_state=0)),',
+                 "SubsetResampler(BiLAFSampler(budget=0.08, random_state=0))",
+                 '("balance", RandomOverSampler(random_state=0)),',
+                 '("clf", LogisticRegression(max_iter=1000)),']:
+        assert line in example, line
+    X, y = load_digits(return_X_y=True)
+    keep = (y < 7) | (np.random.RandomState(0).uniform(size=y.size) < 0.2)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[keep], y[keep], test_size=0.3, stratify=y[keep], random_state=0)
+    scores, recalls = [], []
+    for balance in ([], [("balance", RandomOverSampler(random_state=0))]):
+        model = Pipeline(
+            [("pca", PCA(32, random_state=0)),
+             ("select", SubsetResampler(BiLAFSampler(budget=0.08, random_state=0)))]
+            + balance + [("clf", LogisticRegression(max_iter=1000))]
+        ).fit(X_train, y_train)
+        predicted = model.predict(X_test)
+        scores.append(f"{balanced_accuracy_score(y_test, predicted):.3f}")
+        recalls.append([f"{r:.2f}" for r in recall_score(
+            y_test, predicted, labels=range(10), average=None)])
+    picked = np.bincount(y_train[model.named_steps["select"].sample_indices_],
+                         minlength=10)
+    fell = [digit for digit in range(10) if recalls[1][digit] < recalls[0][digit]]
+
+    comments = " ".join(line.lstrip("# ") for line in example.splitlines()
+                        if line.startswith("#"))
+    prose = " ".join(comments.split()).split("Balancing the labeled rows")[1]
+    stated = re.search(r"both pipelines reach a balanced accuracy of (\d\.\d+)",
+                       prose)
+    assert stated, prose
+    assert scores == [stated.group(1)] * 2, scores
+    eights = re.search(r"recall of the 8s rises from (\d\.\d+) to (\d\.\d+), "
+                       r"paid for by the (\d)s and (\d)s", prose)
+    assert eights, prose
+    assert list(eights.groups()[:2]) == [recalls[0][8], recalls[1][8]], recalls
+    assert [int(d) for d in eights.groups()[2:]] == fell, recalls
+    nines = re.search(r"the 9s, picked (\w+), are still almost all missed "
+                      r"\(recall (\d\.\d+)\)", prose)
+    assert nines, prose
+    words = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3}
+    assert words.get(nines.group(1)) == picked[9], picked
+    assert recalls[0][9] == recalls[1][9] == nines.group(2), recalls
+    counts = re.search(r"\((\w+) 7s, (\w+) 8s and (\w+) 9 among the (\d+)\)", prose)
+    assert counts, prose
+    assert [words.get(w) for w in counts.groups()[:3]] == picked[7:].tolist(), picked
+    assert int(counts.group(4)) == picked.sum(), picked
