@@ -15,6 +15,9 @@ ROOT = DOC.parent
 # Document the checkout being built, not some installed copy.
 sys.path.insert(0, str(ROOT))
 
+import sphinx_gallery  # noqa: E402
+from packaging.version import Version  # noqa: E402
+
 import sklearn_bilaf  # noqa: E402
 
 project = "sklearn_bilaf"
@@ -70,7 +73,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"\.py$",
     "doc_module": ("sklearn_bilaf",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"sklearn_bilaf": None},
     "remove_config_comments": True,
     "min_reported_time": 5,
     "show_memory": False,
@@ -78,6 +80,12 @@ sphinx_gallery_conf = {
     # still reports its own running time.
     "write_computation_times": False,
 }
+# The names in the examples' code link to this package's API pages.  Since
+# sphinx-gallery 0.22 those links come from the pages being built, and the
+# option that asked for them, reference_url, is deprecated and ignored;
+# older versions (the docs extra allows 0.19) make no links without it.
+if Version(sphinx_gallery.__version__) < Version("0.22"):
+    sphinx_gallery_conf["reference_url"] = {"sklearn_bilaf": None}
 
 # -- HTML ----------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"

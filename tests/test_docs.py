@@ -1460,3 +1460,25 @@ def test_imbalanced_example_says_what_balancing_the_picks_does():
     assert counts, prose
     assert [words.get(w) for w in counts.groups()[:3]] == picked[7:].tolist(), picked
     assert int(counts.group(4)) == picked.sum(), picked
+
+
+def test_gallery_configuration_uses_no_option_sphinx_gallery_deprecates(caplog):
+    """sphinx-gallery 0.22 ignores ``reference_url`` and says so (links to this
+    package's pages come from the pages being built): conf.py gave it
+    anyway.  Its configuration, as the installed sphinx-gallery reads it,
+    draws no deprecation message."""
+    import logging
+    import runpy
+
+    gen_gallery = pytest.importorskip("sphinx_gallery.gen_gallery")
+    fill_defaults = getattr(gen_gallery, "_fill_gallery_conf_defaults", None)
+    if fill_defaults is None:
+        pytest.skip("this sphinx-gallery reads its configuration otherwise")
+    conf = runpy.run_path(str(ROOT / "doc" / "conf.py"))["sphinx_gallery_conf"]
+    with caplog.at_level(logging.INFO):
+        fill_defaults(dict(conf), app=None)
+    deprecated = [record.getMessage() for record in caplog.records
+                  if "deprecated" in record.getMessage()]
+    assert not deprecated, (
+        f"doc/conf.py's sphinx_gallery_conf uses what sphinx-gallery "
+        f"deprecates: {deprecated}")
