@@ -1482,3 +1482,37 @@ def test_gallery_configuration_uses_no_option_sphinx_gallery_deprecates(caplog):
     assert not deprecated, (
         f"doc/conf.py's sphinx_gallery_conf uses what sphinx-gallery "
         f"deprecates: {deprecated}")
+
+
+def test_stated_run_times_are_measured_ranges_that_agree():
+    """The docs gave run times measured on a quiet host, or none at all:
+    the minimum-versions fast suite "about a minute and a half" (5.5-10
+    minutes on the two loaded CPUs of the development host), the first
+    selection's compilation "about 9 s" (the first ``bilaf select`` took
+    17-49 s there, later ones 4-12 s), the fast suite "a few minutes"
+    (5-15), the examples "under a minute" each (the longest 1.7-3.5).
+    Each is a measured range with the host named, and where two files
+    state the same time they state the same range."""
+    host = "on two loaded CPUs"
+    span = r"(\d+(?:\.\d+)?-\d+(?:\.\d+)?) (minutes|s)"
+
+    def stated(path, before):
+        text = " ".join(re.sub(r"^\s*# ?", "", line) for line in (
+            ROOT / path).read_text(encoding="utf-8").splitlines())
+        text = " ".join(text.split())
+        found = re.findall(re.escape(before) + r".{0,500}?" + span, text)
+        assert found, f"{path} states no measured range after {before!r}"
+        assert host in text, f"{path} does not say the times are {host}"
+        return found
+
+    assert (stated("doc/install.rst", "runs the fast tests on the oldest")
+            == stated(".ci/min_versions", "then the fast test suite")), (
+        "doc/install.rst and .ci/min_versions state different times for the "
+        "minimum-versions suite: give both the same measured range")
+    first = stated("doc/install.rst", "The first selection after installing")
+    assert first[0] == stated("doc/changelog.rst",
+                              "The first selection after installing")[0], (
+        "doc/install.rst and doc/changelog.rst state different times for the "
+        "first selection: give both the same measured range")
+    stated("README.md", "runs the fast tests")
+    stated("examples/README.rst", "the longest")
