@@ -23,7 +23,7 @@ def _warn_uncached():
     warnings.warn(
         "numba found no writable folder to cache sklearn_bilaf's compiled "
         "kernels in (neither the package's folder nor the user's cache folder "
-        "is writable), so every process compiles them again (about 10 s). Set "
+        "is writable), so every process compiles them again (15-40 s on two CPUs). Set "
         "the NUMBA_CACHE_DIR environment variable to a writable folder to "
         "keep them.",
         RuntimeWarning,

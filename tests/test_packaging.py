@@ -88,7 +88,12 @@ GALLERY_SETTINGS_SINCE = {
 def test_docs_extra_floors_sphinx_gallery_at_the_configuration():
     """``pip install -e ".[docs]"`` keeps an installed sphinx-gallery that
     meets the floor, and 0.15 to 0.18 refused doc/conf.py."""
-    tomllib = pytest.importorskip("tomllib")
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: its backport, which pytest installs
+        tomllib = pytest.importorskip(
+            "tomli", reason="reading pyproject.toml needs tomllib (Python "
+            ">= 3.11) or, on Python 3.10, tomli (pip install tomli)")
     from packaging.requirements import Requirement
     from packaging.version import Version
 
@@ -98,6 +103,9 @@ def test_docs_extra_floors_sphinx_gallery_at_the_configuration():
                   if Requirement(line).name == "sphinx-gallery"]
     floor = max(Version(spec.version) for spec in gallery.specifier
                 if spec.operator == ">=")
+    # doc/conf.py reads the installed sphinx-gallery's version.
+    pytest.importorskip("sphinx_gallery", reason="doc/conf.py needs "
+                        "sphinx-gallery (pip install -e '.[docs]')")
     conf = runpy.run_path(str(ROOT / "doc" / "conf.py"))["sphinx_gallery_conf"]
     assert isinstance(conf["subsection_order"], list)
     for setting, since in GALLERY_SETTINGS_SINCE.items():
