@@ -919,7 +919,7 @@ def append_row(path, row, fields=FIELDS, required=REQUIRED, pool=None):
         data = path.read_bytes()
         whole = data[: data.rfind(b"\n") + 1]  # without a row cut short
         if whole.strip():  # checked before anything is changed
-            _check_header(path, whole.decode(), fields, required, exact=True)
+            _check_header(path, _decode(path, whole), fields, required, exact=True)
             text = text[header:]
         else:
             whole = b""  # blank: written afresh, with the header

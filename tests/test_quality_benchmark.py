@@ -523,6 +523,20 @@ def test_rows_are_never_appended_to_a_foreign_file(tmp_path, capsys):
     assert foreign.read_text() == text and not (tmp_path / "cache").exists()
 
 
+def test_rows_are_never_appended_to_a_file_that_is_not_utf8(tmp_path):
+    """append_row decoded the file itself: a results file that is not UTF-8
+    text ended with a UnicodeDecodeError, not the error naming the file."""
+    Q = _quality_module()
+    results = tmp_path / "quality.csv"
+    data = (",".join(Q.FIELDS) + "\n").encode() + b"digits,caf\xe9\n"
+    results.write_bytes(data)
+    with pytest.raises(Q.ResultsFileError,
+                       match=r"quality.csv is not a results file of this "
+                             r"script: it is not UTF-8 text \(byte \d+ is 0xe9\)"):
+        Q.append_row(results, {field: "1" for field in Q.FIELDS})
+    assert results.read_bytes() == data  # nothing cut or appended
+
+
 def test_render_only_and_no_render_together_are_refused(tmp_path, capsys):
     Q = _quality_module()
     with pytest.raises(SystemExit) as exc:
