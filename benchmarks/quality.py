@@ -274,7 +274,7 @@ def load_wordnet(path=WORDNET_DIR):
     # The number of classes (ProbCover's k-means) is the data set's metadata,
     # not counted from the labels.
     try:
-        classes = json.loads((path / "classes.json").read_text())
+        classes = json.loads((path / "classes.json").read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         classes = exc
     if not isinstance(classes, list):

@@ -4062,3 +4062,37 @@ def test_a_study_s_pools_file_gone_bad_during_a_run_is_a_usage_error(
     assert "Traceback" not in err
     assert f"line 1 of the pools file {pools} is not a pool record" in err
     assert "give --results a results file of this" in err
+
+
+def _under_an_ascii_locale(code):
+    """Run ``code`` (with ``Q``, the quality script's module) in a Python
+    whose locale encoding is ASCII (no UTF-8 mode); its completed process."""
+    import os
+
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0",
+               PYTHONCOERCECLOCALE="0", PYTHONIOENCODING="utf-8")
+    prelude = (
+        "import importlib.util, locale, sys\n"
+        "assert locale.getpreferredencoding(False).lower() != 'utf-8'\n"
+        f"spec = importlib.util.spec_from_file_location('q', {str(SCRIPT)!r})\n"
+        "Q = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(Q)\n")
+    return subprocess.run([sys.executable, "-X", "utf8=0", "-c", prelude + code],
+                          capture_output=True, text=True, encoding="utf-8",
+                          env=env, timeout=300)
+
+
+def test_wordnet_class_names_are_read_as_utf8_whatever_the_locale(tmp_path):
+    """classes.json was read in the locale's encoding: under an ASCII
+    locale, class names with non-ASCII letters made the folder "not a JSON
+    list" ('ascii' codec can't decode), and WordNet was skipped."""
+    import json
+
+    _wordnet_folder(tmp_path)
+    (tmp_path / "classes.json").write_text(
+        json.dumps(["café", "naïveté", "b"], ensure_ascii=False),
+        encoding="utf-8")
+    done = _under_an_ascii_locale(
+        f"print(Q.load_wordnet({str(tmp_path)!r}).n_classes)")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["3"]
