@@ -1672,7 +1672,7 @@ def recorded_machine(path):
     """The ``"machine"`` recorded in the summary ``path`` (a dict), or None
     when there is no summary there or it cannot be read."""
     try:
-        recorded = json.loads(Path(path).read_text())
+        recorded = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     machine = recorded.get("machine") if isinstance(recorded, dict) else None

@@ -4096,3 +4096,20 @@ def test_wordnet_class_names_are_read_as_utf8_whatever_the_locale(tmp_path):
         f"print(Q.load_wordnet({str(tmp_path)!r}).n_classes)")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["3"]
+
+
+def test_the_recorded_machine_is_read_as_utf8_whatever_the_locale(tmp_path):
+    """The summary's machine was read in the locale's encoding: under an
+    ASCII locale, a summary with a non-ASCII CPU name read as none, and a
+    --render-only of rows without machine records replaced it with the
+    rendering machine."""
+    import json
+
+    summary = tmp_path / "quality_summary.json"
+    machine = {"cpu": "Intel® Xeon® @ 2.2GHz", "cpus": 2}
+    summary.write_text(json.dumps({"machine": machine}, ensure_ascii=False),
+                       encoding="utf-8")
+    done = _under_an_ascii_locale(
+        f"import json; print(json.dumps(Q.recorded_machine({str(summary)!r})))")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout) == machine
