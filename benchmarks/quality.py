@@ -536,7 +536,20 @@ class Context:
         selector = ProbCoverSelector(n_classes=self.ds.n_classes, random_state=seed)
         path = self._path("probcover-radius", None, seed, selector, suffix=".json")
         if path.exists():
-            return json.loads(path.read_text())
+            try:
+                info = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:  # cut short, or not UTF-8 text
+                info = None
+            if isinstance(info, dict) and all(
+                    isinstance(info.get(name), (int, float))
+                    and not isinstance(info.get(name), bool)
+                    for name in ("radius", "purity", "seconds")):
+                return info
+            # A cache entry: computed again (the same radius, the seed's)
+            # and written over it, where reading it ended every run.
+            print(f"{path} is not a ProbCover radius entry (cut short or "
+                  "damaged); it is computed again", file=sys.stderr,
+                  flush=True)
         tic = time.perf_counter()
         radius, purity = selector._pure_radius(self.ds.X, np.random.RandomState(seed))
         info = {"radius": radius, "purity": purity,

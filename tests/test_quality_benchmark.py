@@ -573,6 +573,30 @@ def test_a_probcover_radius_cut_short_is_never_cached(tmp_path, monkeypatch):
     assert Q.Context(ctx.ds, tmp_path).probcover_radius(0) == info
 
 
+@pytest.mark.parametrize("content", [b'{"radius": 1.5, "pur', b"", b"[1, 2]",
+                                     b'{"radius": 1.5}', b"\xff\xfe{}"])
+def test_a_damaged_probcover_radius_entry_is_computed_again(tmp_path, capsys,
+                                                            content):
+    """A radius entry cut short (a disk that filled up, a copy) or damaged
+    ended every later run on the dataset with a JSON traceback: it is
+    computed again, and said so, naming the file."""
+    Q = _quality_module()
+    ds = Q.load_digits_split()
+    small = Q.Dataset("digits", ds.X[:120], ds.y[:120], ds.X_test[:10],
+                      ds.y_test[:10], 10, [("10", 10)])
+    ctx = Q.Context(small, tmp_path)
+    info = ctx.probcover_radius(0)
+    [entry] = tmp_path.glob("*probcover-radius*.json")
+    entry.write_bytes(content)
+    again = ctx.probcover_radius(0)
+    assert again["radius"] == info["radius"]
+    assert again["purity"] == info["purity"]
+    err = capsys.readouterr().err
+    assert f"{entry} is not a ProbCover radius entry" in err
+    assert "computed again" in err
+    assert Q.Context(ctx.ds, tmp_path).probcover_radius(0) == again  # rewritten
+
+
 def test_rendering_killed_midway_keeps_the_previous_tables(tmp_path, monkeypatch):
     Q = _quality_module()
     results = tmp_path / "quality.csv"
