@@ -978,9 +978,10 @@ def read_machines(path, fd=None):
     Raises
     ------
     ResultsFileError
-        For a file that cannot be read or is not UTF-8 text, naming it and
-        the problem: taken for one without records, the summary would say
-        its rows' machines were never recorded.
+        For a file that cannot be read, is not UTF-8 text or holds a line
+        that is not a record (nor one cut short by a killed run), naming it
+        and the problem: taken for one without records, the summary would
+        say its rows' machines were never recorded.
     """
     machines, rows = {}, {}
     try:
@@ -996,13 +997,23 @@ def read_machines(path, fd=None):
             f"the machines file {path} is not UTF-8 text (byte {exc.start} "
             f"is {data[exc.start]:#04x}); it should hold "
             f"{_pool_records._LAYOUT}") from None
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
         except ValueError:
-            continue  # cut short by a killed run: that row has no machine
-        if not isinstance(record, dict):
-            continue
+            # A record's start (or nothing), cut short by a killed run: that
+            # row has no machine.  Anything else was never written by a run
+            # (as for the pools file, read_pools).
+            if not line.strip() or line.lstrip().startswith("{"):
+                continue
+            record = None
+        if not isinstance(record, dict) or not isinstance(
+                record.get("machine", {}), dict) or not isinstance(
+                record.get("row", []), list):
+            raise ResultsFileError(
+                f"line {number} of the machines file {path} is not a machine "
+                f"record: {line[:40]!r}; it should hold "
+                f"{_pool_records._LAYOUT}")
         if isinstance(record.get("machine"), dict):
             machines.setdefault(record.get("id"), record["machine"])
         elif isinstance(record.get("row"), list):

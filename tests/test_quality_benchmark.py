@@ -3954,6 +3954,17 @@ def test_the_studies_help_names_the_cache_option(script, capsys):
 @pytest.mark.parametrize("content, problem", [
     (b'{"id": "a", "machine": {}}\n\xff\n',
      "{machines} is not UTF-8 text (byte 27 is 0xff)"),
+    # Lines no run writes (neither a record nor one cut short) were left
+    # out silently, as the machines of the rows they recorded.
+    (b'{"id": "a", "machine": {}}\n{"id": "a", "row"\nmachine: a\n',
+     "line 3 of the machines file {machines} is not a machine record: "
+     "'machine: a'; it should hold one JSON object a line"),
+    (b'["a", {}]\n', "line 1 of the machines file {machines} is not a "
+     "machine record"),
+    (b'{"id": "a", "machine": "mine"}\n', "line 1 of the machines file "
+     "{machines} is not a machine record"),
+    (b'{"id": "a", "row": "digits"}\n', "line 1 of the machines file "
+     "{machines} is not a machine record"),
     ("folder", "{machines} cannot be read (Is a directory)"),
     ("denied", "{machines} cannot be read (Permission denied)"),
 ])
