@@ -1,4 +1,5 @@
-"""A quiet end when the reader of a benchmark script's output leaves early.
+"""A quiet end when the reader of a benchmark script's output leaves early,
+and a "±" that standard output can take, whatever its encoding.
 
 Shared by the benchmark scripts.  ``quality_ideas.py --summary | head -3``:
 once ``head`` has its lines and exits, the next write to the pipe fails with
@@ -29,3 +30,15 @@ def exit_status(main):
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     return status
+
+
+def plus_minus(stream=None):
+    """"±", or "+/-" where the encoding of ``stream`` (standard output by
+    default) has no "±": under an ASCII locale without Python's UTF-8 mode,
+    printing "±" raised ``UnicodeEncodeError``."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        "±".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "+/-"
+    return "±"

@@ -44,6 +44,7 @@ if str(HERE) not in sys.path:  # imported by path (the tests) too
     sys.path.insert(0, str(HERE))
 
 import _pool_records  # noqa: E402
+from _stdout import plus_minus  # noqa: E402
 
 PROTOCOL = HERE / "results" / "quality.csv"
 EXTRA = HERE / "results" / "quality_more_seeds.csv"
@@ -201,9 +202,10 @@ def paired_cell(accuracies, dataset, budget, methods=(DEFAULT,) + OTHERS):
     return seeds, stats, differences
 
 
-def table(accuracies):
+def table(accuracies, sign="±"):
     """The supplement as a reStructuredText table (one line per pool and
-    budget)."""
+    budget); ``sign`` separates each mean from its spread ("+/-" where
+    standard output has no "±", :func:`_stdout.plus_minus`)."""
     header = ["pool, budget", "seeds", "default"] + [
         f"vs. {NAMES[m]}" for m in OTHERS]
     lines = []
@@ -214,9 +216,9 @@ def table(accuracies):
                 continue
             mean, std = stats[DEFAULT]
             lines.append([f"{label} {budget.replace('%', ' %')}",
-                          f"{len(seeds)}", f"{mean:.2f} ± {std:.2f}"]
-                         + [f"{differences[m][0]:+.2f} ± {differences[m][1]:.2f}"
-                            for m in OTHERS])
+                          f"{len(seeds)}", f"{mean:.2f} {sign} {std:.2f}"]
+                         + [f"{differences[m][0]:+.2f} {sign} "
+                            f"{differences[m][1]:.2f}" for m in OTHERS])
     widths = [max(len(row[i]) for row in [header] + lines)
               for i in range(len(header))]
     rule = "  ".join("=" * w for w in widths)
@@ -251,7 +253,8 @@ def main(argv=None):
         fix = ("measured on the same pools" if isinstance(exc, PoolMismatchError)
                else "written by quality.py")
         parser.error(f"{exc}; give --results files {fix}")
-    print(table(accuracies))
+    # Printed "±" raised UnicodeEncodeError on an ASCII standard output.
+    print(table(accuracies, plus_minus()))
     return 0
 
 

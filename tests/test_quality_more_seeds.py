@@ -268,3 +268,24 @@ def test_a_results_file_that_cannot_be_read_is_a_usage_error(
     assert "Traceback" not in err
     assert f"{protocol} cannot be read (Permission denied)" in err
     assert "give --results files written by quality.py" in err
+
+
+def test_the_table_is_printed_under_an_ascii_stdout(tmp_path, monkeypatch):
+    """The table's "±" ended the script with a UnicodeEncodeError where
+    standard output is ASCII (LC_ALL=C without UTF-8 mode): it is printed
+    with "+/-" there, and with "±" where the encoding has it."""
+    import io
+
+    more = _module()
+    protocol = tmp_path / "protocol.csv"
+    _write(protocol, _rows([0, 1, 2], lambda method, seed: 0.70 + 0.01 * seed))
+    for encoding, sign in [("ascii", "+/-"), ("utf-8", "±")]:
+        out = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        monkeypatch.setattr(sys, "stdout", out)
+        assert more.main(["--results", str(protocol)]) == 0
+        out.flush()
+        text = out.buffer.getvalue().decode(encoding)
+        assert f"Fashion-MNIST 2 %  3      71.00 {sign} 1.00  +0.00 {sign} 0.00" in text
+        # A table still: each rule as wide as its column's widest cell.
+        lines = text.splitlines()
+        assert len(lines[0]) >= len(lines[3])
