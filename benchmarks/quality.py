@@ -779,6 +779,19 @@ class ResultsFileError(ValueError):
     one with other columns)."""
 
 
+class UsageError(SystemExit):
+    """A run stopped, once its data are loaded, for what it was given: a
+    results file of rows of another pool, a pool too small for the shares
+    asked for.  Its message says what to give instead.
+
+    The scripts' ``main`` report it as argparse reports the usage errors
+    found before any data is loaded, exit status 2 (these stopped with
+    status 1, and the same problem found at the start with 2); uncaught
+    (the functions called directly), it ends with its message, as
+    ``SystemExit`` does.
+    """
+
+
 def _check_header(path, text, fields, required, exact):
     """Raise :class:`ResultsFileError` unless the CSV text's header has the
     ``required`` columns (``exact``: is ``fields`` itself, so that rows can
@@ -1143,7 +1156,7 @@ def check_pool(results, current, wrong, fix):
     recorded = read_pools(pools_path(results)).get(name)
     if recorded is not None:
         if recorded != current:
-            raise SystemExit(
+            raise UsageError(
                 f"[{name}] {results} holds rows measured on another pool "
                 f"({_pool_text(recorded)}) than the one loaded "
                 f"({_pool_text(current)}): resumed, they would stand for it; "
@@ -1151,7 +1164,7 @@ def check_pool(results, current, wrong, fix):
         return
     problems = wrong()
     if problems:
-        raise SystemExit(
+        raise UsageError(
             f"[{name}] {results} holds rows measured on another pool: "
             f"{'; '.join(sorted(set(problems))[:3])}; {fix}")
 
@@ -1209,7 +1222,7 @@ def _recorded_pool(results, record, fd):
         # check_pool, earlier, found no rows of another pool: another run
         # into the same results file has written its first rows since.
         name = record["dataset"]
-        raise SystemExit(
+        raise UsageError(
             f"[{name}] {path} records another pool ({_pool_text(recorded)}) "
             f"than the one loaded ({_pool_text(record)}) for the rows of "
             f"{name} in {results}: another run measures (or measured) rows of "
@@ -1272,7 +1285,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
     if budget_ids is not None:
         wrong = sorted(i for i in budget_ids if not 0 <= i < len(ds.budgets))
         if wrong:
-            raise SystemExit(
+            raise UsageError(
                 f"[{ds.name}] --budgets {wrong}: positions must be 0 to "
                 f"{len(ds.budgets) - 1} ({', '.join(b for b, _ in ds.budgets)})")
     if ds.n_pool != POOL_SIZES.get(ds.name, ds.n_pool):
@@ -1280,7 +1293,7 @@ def run(dataset_name, methods, budget_ids, seeds, results, cache_dir, log=print,
             # The benchmarks page includes that file's tables: rows of
             # another pool there would stand beside the protocol's (and
             # leave the tables without percentages of the pool).
-            raise SystemExit(
+            raise UsageError(
                 f"[{ds.name}] the pool loaded has {ds.n_pool} rows, not the "
                 f"protocol's {POOL_SIZES[ds.name]}: its rows would go into "
                 f"the protocol's results file, {results}; give --results-name "
@@ -1961,6 +1974,8 @@ def main(argv=None):
         # recorded: one changed since (by another run, or by hand) is told
         # as at the start, not with a traceback.
         parser.error(f"{exc}; {fix}")
+    except UsageError as exc:  # its message says what to give instead
+        parser.error(str(exc))
     # Data asked for by name but missing is an error; with the default list
     # it is a skip (the datasets that exist were run).
     return 1 if requested and missing else 0

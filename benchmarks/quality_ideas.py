@@ -1349,7 +1349,7 @@ def run(names, seeds, configs, fractions=V.FRACTIONS, results=None,
         problem = V.too_small("--fractions", fractions, V.MIN_BUDGET, V.BUDGETS,
                               name, n)
         if problem:
-            raise SystemExit(problem)
+            raise V.Q.UsageError(problem)
         pool = V.check_same_split(ds, rows, results, val_seed, n, fractions)
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)
         for seed in seeds:

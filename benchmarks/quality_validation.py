@@ -25,7 +25,8 @@ Results go to ``results/quality_validation.csv`` (``--results`` for
 another file; resumable, like ``quality.py``: rows already there are
 counted and not run again, and each dataset's pool and validation split are
 recorded beside them, in ``<stem>_pools.jsonl``, so that a run on another
-pool or split stops instead of resuming from them); ActiveFT selections
+pool or split stops, a usage error (exit status 2), instead of resuming
+from them); ActiveFT selections
 are cached in ``results/cache/`` (``--cache-dir`` for another folder) under
 ``val-`` names ending with
 ``quality.cache_key`` (the selection pool's values, ActiveFT's parameters,
@@ -208,11 +209,14 @@ def results_file_errors(parser, fix=RESULTS_FIX):
     file beside it found unusable while the block runs: read again as each
     dataset's rows are resumed and appended, one changed since
     :func:`check_results` (by another run, or by hand) is told as there,
-    not with a traceback."""
+    not with a traceback.  A ``quality.UsageError`` (rows of another pool,
+    shares too small for the pool loaded) is one too, with its own fix."""
     try:
         yield
     except Q.ResultsFileError as exc:
         parser.error(f"{exc}; {fix}")
+    except Q.UsageError as exc:  # its message says what to give instead
+        parser.error(str(exc))
 
 
 def check_results(parser, path, summary_only, cache=None):
@@ -407,7 +411,7 @@ def run(names, seeds, pool_fracs, ratios, rms, metrics, results=None,
         # protocol's, checked before loading.
         problem = too_small("--pool-fracs", pool_fracs, 1, CORE_COUNTS, name, n)
         if problem:
-            raise SystemExit(problem)
+            raise Q.UsageError(problem)
         pool = check_same_split(ds, rows, results, val_seed, n,
                                 option="quality_ideas.py's --fractions")
         print(f"{name}: selection pool {n}, validation {Xv.shape[0]}", flush=True)

@@ -1515,7 +1515,7 @@ def test_a_terminated_run_leaves_no_temporary_file(tmp_path, script, argv):
 
 @pytest.mark.parametrize("script", ["quality_validation", "quality_ideas"])
 def test_shares_too_small_for_a_pool_read_elsewhere_stop_before_any_row(
-        tmp_path, monkeypatch, script):
+        tmp_path, monkeypatch, capsys, script):
     """A pool read from another folder can be smaller than the protocol's,
     so the loaded one is checked too: a budget of one row failed in the
     probe, no core in ActiveFT, after the rows before them had run."""
@@ -1530,6 +1530,17 @@ def test_shares_too_small_for_a_pool_read_elsewhere_stop_before_any_row(
                   results)
         else:
             module.run(["wordnet"], [0], ["random"], (0.01, 0.001), results)
+    assert not results.exists()
+    # Through the command line, the usage error (exit status 2) that the
+    # same problem found before loading is: it exited with status 1.
+    shares = (["--pool-fracs", "0.0005"] if script == "quality_validation"
+              else ["--configs", "random", "--fractions", "0.001"])
+    with pytest.raises(SystemExit) as exc:
+        module.main(["--datasets", "wordnet", "--results", str(results),
+                     *shares])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "wordnet selection pool (1077 rows)" in err
     assert not results.exists()
 
 
@@ -3550,16 +3561,26 @@ def test_a_pool_of_another_size_never_writes_the_protocol_s_results(
     monkeypatch.setattr(Q, "RESULTS_DIR", tmp_path)
     argv = ["--datasets", "wordnet", "--methods", "random", "--budgets", "1",
             "--seeds", "0", "--no-render"]
-    with pytest.raises(SystemExit, match=(
-            r"\[wordnet\] the pool loaded has 1000 rows, not the protocol's "
-            rf"65617: .*{re.escape(str(tmp_path / 'quality.csv'))}.*"
-            r"give --results-name")):
+    # A usage error (exit status 2), as those found before loading: it
+    # exited with status 1.
+    with pytest.raises(SystemExit) as exc:
         Q.main(argv)
+    assert exc.value.code == 2
+    assert re.search(
+        r"error: \[wordnet\] the pool loaded has 1000 rows, not the "
+        rf"protocol's 65617: .*{re.escape(str(tmp_path / 'quality.csv'))}.*"
+        r"give --results-name", capsys.readouterr().err)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     # Given --results-dir too (the same folder, by name): the same file.
-    with pytest.raises(SystemExit, match="give --results-name"):
+    with pytest.raises(SystemExit) as exc:
         Q.main(argv + ["--results-dir", str(tmp_path)])
+    assert exc.value.code == 2
+    assert "give --results-name" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+    # The functions called directly stop with the message itself.
+    with pytest.raises(SystemExit, match="give --results-name"):
+        Q.run("wordnet", ["random"], [1], [0], tmp_path / "quality.csv",
+              tmp_path / "cache", log=lambda message: None)
     assert Q.main(argv + ["--results-name", "quality_small"]) == 0
     assert [row["budget"] for row in Q.read_rows(
         tmp_path / "quality_small.csv")] == ["10"]
