@@ -379,6 +379,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import quality_validation as V  # noqa: E402
+from _stdout import plus_minus  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
 from sklearn.utils._param_validation import Interval  # noqa: E402
 
@@ -1440,10 +1441,11 @@ def summary(results=None):
         acc.setdefault((r["dataset"], r["config"], int(r["budget"])), {})[
             int(r["seed"])] = float(r["acc"]) * 100
         seconds.setdefault((r["dataset"], r["config"]), []).append(float(r["seconds"]))
+    sign = plus_minus()  # "+/-" where standard output has no "±"
     for name in sorted({key[0] for key in acc}, reverse=True):
         budgets = sorted({key[2] for key in acc if key[0] == name})
         configs = sorted({key[1] for key in acc if key[0] == name})
-        print(f"== {name}  budgets {budgets}   cell: mean±std (n seeds) "
+        print(f"== {name}  budgets {budgets}   cell: mean{sign}std (n seeds) "
               f"paired difference with activeft")
         for config in configs:
             cells = []
@@ -1457,7 +1459,8 @@ def summary(results=None):
                 paired = [by_seed[s] - reference[s] for s in by_seed if s in reference]
                 diff = f"{np.mean(paired):+5.2f}" if paired else f"{'-':>5}"
                 std = values.std(ddof=1) if values.size > 1 else 0.0
-                cells.append(f"{values.mean():6.2f}±{std:4.2f}({values.size}) {diff}")
+                cells.append(f"{values.mean():6.2f}{sign}{std:4.2f}({values.size}) "
+                             f"{diff}")
             print(f"{config:18}" + " ".join(cells)
                   + f"  t~{np.mean(seconds[(name, config)]):.0f}s")
 

@@ -4169,3 +4169,21 @@ def test_the_recorded_machine_is_read_as_utf8_whatever_the_locale(tmp_path):
         f"import json; print(json.dumps(Q.recorded_machine({str(summary)!r})))")
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout) == machine
+
+
+def test_the_ideas_summary_is_printed_under_an_ascii_stdout(monkeypatch):
+    """quality_ideas.py --summary printed "±" and ended with a
+    UnicodeEncodeError where standard output is ASCII (LC_ALL=C without
+    UTF-8 mode): "+/-" there, "±" where the encoding has it."""
+    import io
+
+    I = _study_module("quality_ideas")
+    for encoding, sign in [("ascii", "+/-"), ("utf-8", "±")]:
+        out = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        monkeypatch.setattr(sys, "stdout", out)
+        I.summary()
+        out.flush()
+        lines = out.buffer.getvalue().decode(encoding).splitlines()
+        assert f"cell: mean{sign}std" in lines[0]
+        rows = [line for line in lines if line.startswith("activeft ")]
+        assert rows and all(f"{sign}" in row for row in rows)
