@@ -1369,8 +1369,9 @@ def _fmt(value):
 def write_atomic(path, content):
     """Write a file whole or not at all: into a temporary file beside it,
     then renamed over it, so that a run killed while writing leaves the
-    previous version (or none), never half a file.  ``content`` is text, or
-    a function that writes the file at the path it is given.
+    previous version (or none), never half a file.  ``content`` is text
+    (written as UTF-8), or a function that writes the file at the path it
+    is given.
 
     A file that already holds the same bytes is left as it is (a render
     of unchanged results touches nothing).  Returns whether the file was
@@ -1382,7 +1383,10 @@ def write_atomic(path, content):
         if callable(content):
             content(tmp)
         else:
-            tmp.write_text(content)
+            # UTF-8 whatever the locale's encoding: the tables' "±" and "—"
+            # failed to encode under an ASCII locale (and Sphinx reads the
+            # benchmarks page's includes as UTF-8).
+            tmp.write_text(content, encoding="utf-8")
         if (path.is_file() and path.stat().st_size == tmp.stat().st_size
                 and path.read_bytes() == tmp.read_bytes()):
             return False

@@ -4187,3 +4187,18 @@ def test_the_ideas_summary_is_printed_under_an_ascii_stdout(monkeypatch):
         assert f"cell: mean{sign}std" in lines[0]
         rows = [line for line in lines if line.startswith("activeft ")]
         assert rows and all(f"{sign}" in row for row in rows)
+
+
+def test_tables_are_written_as_utf8_whatever_the_locale(tmp_path):
+    """The tables ("±", "—") were written in the locale's encoding: under an
+    ASCII locale the render ended with a UnicodeEncodeError; they are UTF-8,
+    as Sphinx reads the benchmarks page's includes."""
+    path = tmp_path / "quality_tables.md"
+    # The program's text in ASCII: the command line is decoded as ASCII.
+    done = _under_an_ascii_locale(
+        f"print(Q.write_atomic({str(path)!r}, "
+        "'66.8 \\u00b1 1.1 | \\u2014\\n'))")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["True"]
+    assert path.read_bytes() == "66.8 ± 1.1 | —\n".encode()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary
