@@ -82,6 +82,7 @@ import sys
 import tempfile
 import time
 import warnings
+import zipfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -467,6 +468,18 @@ def cache_key(dataset_name, X, selector, **extra):
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+#: What reading a cache entry cut short or damaged raises (``np.load``:
+#: BadZipFile, EOFError or ValueError; a missing array: KeyError).
+DAMAGED_ENTRY = (ValueError, EOFError, KeyError, zipfile.BadZipFile)
+
+
+def damaged_entry(path, what, exc):
+    """Say that the cache entry ``path`` (``what``) cannot be read, ``exc``
+    telling why, and that it is computed again."""
+    print(f"{path} is not {what} (cut short or damaged: {_one_line(exc)}); "
+          "it is computed again", file=sys.stderr, flush=True)
+
+
 class Context:
     """Caches shared by the runs on one dataset (ActiveFT cores, radii).
 
@@ -498,6 +511,22 @@ class Context:
             init, f"activeft-{init}")
         selector = ActiveFTSelector(n_cores=n_cores, init=init, random_state=seed)
         path = self._path(kind, n_cores, seed, selector)
+        for again in (False, True):
+            self._compute_activeft(selector, path)
+            try:
+                with np.load(path) as cached:
+                    return cached["indices"], float(cached["seconds"])
+            except DAMAGED_ENTRY as exc:
+                if again:  # damaged as written: not computed for ever
+                    raise
+                # Computed again (under the lock, as a missing entry):
+                # reading it ended every later run with a traceback.
+                damaged_entry(path, "an ActiveFT cache entry", exc)
+                path.unlink(missing_ok=True)
+
+    def _compute_activeft(self, selector, path):
+        """Compute the ActiveFT entry ``path`` unless it exists, under its
+        lock file, or wait for the process that holds that lock."""
         lock = Path(str(path) + ".lock")
         waited = False
         while not path.exists():
@@ -528,8 +557,6 @@ class Context:
                 write_atomic(path, save)
             finally:
                 lock.unlink(missing_ok=True)
-        with np.load(path) as cached:
-            return cached["indices"], float(cached["seconds"])
 
     def probcover_radius(self, seed):
         """ProbCover's purity radius for a seed (it does not depend on the budget)."""

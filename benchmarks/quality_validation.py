@@ -133,7 +133,12 @@ def activeft(name, X, k, seed):
     selector = ActiveFTSelector(n_cores=k, random_state=seed)
     path = CACHE / f"val-{name}-k{k}-seed{seed}-{Q.cache_key(name, X, selector)}.npy"
     if path.exists():
-        return np.load(path)
+        try:
+            return np.load(path)
+        except Q.DAMAGED_ENTRY as exc:
+            # Computed again and written over: reading it ended every
+            # later run with a traceback.
+            Q.damaged_entry(path, "an ActiveFT cache entry", exc)
     tic = time.time()
     idx = selector.fit(X).selected_indices_
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4202,3 +4202,43 @@ def test_tables_are_written_as_utf8_whatever_the_locale(tmp_path):
     assert done.stdout.split() == ["True"]
     assert path.read_bytes() == "66.8 ± 1.1 | —\n".encode()
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary
+
+
+@pytest.mark.parametrize("script", ["quality", "quality_validation"])
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2], lambda data: b"",
+    lambda data: b"not a cache entry\n" * 10])
+def test_a_damaged_activeft_cache_entry_is_computed_again(
+        tmp_path, monkeypatch, capsys, script, damage):
+    """An ActiveFT cache entry cut short (a disk that filled up, a copy) or
+    damaged ended every later run on the dataset with a BadZipFile,
+    EOFError or ValueError traceback: it is computed again, and said so,
+    naming the file."""
+    import numpy as np
+
+    X = np.random.RandomState(0).rand(80, 4)
+    if script == "quality":
+        Q = _quality_module()
+        ds = Q.Dataset("toy", X, np.arange(80) % 2, X[:10], np.arange(10) % 2,
+                       2)
+        ctx = Q.Context(ds, tmp_path)
+
+        def select():
+            return ctx.activeft(5, seed=0)[0]
+    else:
+        V = _study_module("quality_validation")
+        monkeypatch.setattr(V, "CACHE", tmp_path)
+
+        def select():
+            return V.activeft("toy", X, 5, 0)
+    first = select()
+    [entry] = tmp_path.iterdir()
+    entry.write_bytes(damage(entry.read_bytes()))
+    capsys.readouterr()
+    np.testing.assert_array_equal(select(), first)
+    err = capsys.readouterr().err
+    assert f"{entry} is not an ActiveFT cache entry" in err
+    assert "computed again" in err
+    assert [p.name for p in tmp_path.iterdir()] == [entry.name]
+    np.testing.assert_array_equal(select(), first)  # written over, served
+    assert capsys.readouterr().err == ""
