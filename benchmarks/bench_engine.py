@@ -135,10 +135,17 @@ def main(argv=None):
         _run(args)
 
 
+def _read_cpuinfo():
+    """The text of /proc/cpuinfo, as UTF-8 whatever the locale's encoding
+    (a CPU model's "®" raised UnicodeDecodeError under an ASCII locale);
+    a byte that is not UTF-8 is replaced.  OSError where there is none."""
+    return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+
+
 def _cpu_name():
     """The CPU's model name and family, where Linux tells them."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        text = _read_cpuinfo()
     except OSError:
         return platform.processor() or platform.machine()
     fields = dict(re.findall(r"^(model name|cpu family|model)\s*:\s*(.*)$",
@@ -185,7 +192,7 @@ def _kernel_hint(cpuinfo=None, architectures=None):
 
     if cpuinfo is None:
         try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
+            cpuinfo = _read_cpuinfo()
         except OSError:
             return None
     if architectures is None:

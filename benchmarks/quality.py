@@ -1747,6 +1747,13 @@ def recorded_machine(path):
     return machine if isinstance(machine, dict) else None
 
 
+def _read_cpuinfo():
+    """The text of /proc/cpuinfo, as UTF-8 whatever the locale's encoding
+    (a CPU model's "®" raised UnicodeDecodeError under an ASCII locale);
+    a byte that is not UTF-8 is replaced.  OSError where there is none."""
+    return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+
+
 def machine_info():
     """This machine, as the summary records where rows were measured.
 
@@ -1758,7 +1765,7 @@ def machine_info():
     """
     model = platform.processor() or "unknown"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in _read_cpuinfo().splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break

@@ -93,7 +93,7 @@ def test_header_names_the_cpu_and_the_blas_kernels(script, capsys):
 
 
 def test_cpu_name_without_proc_cpuinfo(script, monkeypatch):
-    def missing(self):
+    def missing(self, *args, **kwargs):
         raise FileNotFoundError(self)
 
     monkeypatch.setattr(script.Path, "read_text", missing)
@@ -154,3 +154,19 @@ def test_peak_memory_is_converted_by_platform(script, capsys, monkeypatch):
     _fake_peak(monkeypatch, script.peak_rss_mib, "darwin", 3 * 1024 * 1024)
     script.main(["--quick"])
     assert "peak resident memory: 3 MiB" in capsys.readouterr().out
+
+
+def test_cpu_name_is_read_whatever_the_locale(script, monkeypatch):
+    """/proc/cpuinfo was read in the locale's encoding: under an ASCII
+    locale, a CPU model with a non-ASCII character ended the benchmark
+    with a UnicodeDecodeError before its first case."""
+    cpuinfo = ("processor\t: 0\nmodel name\t: Intel® Xeon® CPU\n"
+               "flags\t\t: fpu avx2\n").encode()
+
+    def read_text(self, encoding=None, errors=None):
+        # The locale's encoding (ASCII here) unless one is given.
+        return cpuinfo.decode(encoding or "ascii", errors or "strict")
+
+    monkeypatch.setattr(script.Path, "read_text", read_text)
+    assert script._cpu_name().startswith("Intel® Xeon® CPU")
+    script._kernel_hint(architectures={"HASWELL"})  # reads it too

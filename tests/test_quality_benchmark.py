@@ -4242,3 +4242,21 @@ def test_a_damaged_activeft_cache_entry_is_computed_again(
     assert [p.name for p in tmp_path.iterdir()] == [entry.name]
     np.testing.assert_array_equal(select(), first)  # written over, served
     assert capsys.readouterr().err == ""
+
+
+def test_the_cpu_model_is_read_whatever_the_locale(monkeypatch):
+    """/proc/cpuinfo was read in the locale's encoding: under an ASCII
+    locale, a CPU model with a non-ASCII character ended the run, after
+    its first row, with a UnicodeDecodeError (the machine is recorded with
+    each row)."""
+    Q = _quality_module()
+    cpuinfo = "processor\t: 0\nmodel name\t: Intel® Xeon® CPU\n".encode()
+
+    def read_text(self, encoding=None, errors=None):
+        # The locale's encoding (ASCII here) unless one is given.
+        if str(self) != "/proc/cpuinfo":
+            raise AssertionError(self)
+        return cpuinfo.decode(encoding or "ascii", errors or "strict")
+
+    monkeypatch.setattr(Q.Path, "read_text", read_text)
+    assert Q.machine_info()["cpu"] == "Intel® Xeon® CPU"
