@@ -252,6 +252,13 @@ def _unused_name(base, suffix):
     return name
 
 
+def _braces(value):
+    """``repr(value)`` (a name, a list of names) for a str.format template:
+    its braces doubled, so that formatting keeps them (a file named
+    ``e{1}.npy`` gave an IndexError, not the advice)."""
+    return repr(value).replace("{", "{{").replace("}", "}}")
+
+
 def _one_line(text):
     return " ".join(str(text).split())
 
@@ -495,12 +502,13 @@ _SAVE_NUMERIC = "save the embeddings as a numeric array, e.g. {}"
 _NUMERIC = "np.stack(X).astype(np.float32)"
 
 
-def _check_array(X, source, save="np.save(path, {})"):
+def _check_array(X, source, save="np.save(path, {})", load="X"):
     """Shape and dtype of an embeddings array; raise InputError when unusable.
 
     ``save`` is the call that writes the file again, with ``{}`` for the
     array: the advice for an array of the wrong shape, which a file cannot
-    be reshaped in.
+    be reshaped in.  ``load`` is the expression that reads the array in
+    that call (``np.load('e.npy')``), so that the advice runs as given.
     """
     kind = X.dtype.kind
     if X.dtype.hasobject:
@@ -549,15 +557,17 @@ def _check_array(X, source, save="np.save(path, {})"):
             # (a single feature) or the values of one sample.
             hint = (
                 f"; if its {counted(X.size, 'value')} are one feature per "
-                f"sample, save them as {save.format('X.reshape(-1, 1)')}, or "
-                f"as {save.format('X.reshape(1, -1)')} if they are one sample"
+                f"sample, save them 2-D by running "
+                f"{save.format(load + '.reshape(-1, 1)')}, or "
+                f"{save.format(load + '.reshape(1, -1)')} if they are one sample"
             )
         elif X.ndim > 2:
             # Images saved as they come: (n, height, width[, channels]).
             hint = (
                 f"; to use each sample's {counted(math.prod(X.shape[1:]), 'value')} "
-                "(an image's pixels, say) as its features, save them as "
-                f"{save.format('X.reshape(len(X), -1)')} instead"
+                "(an image's pixels, say) as its features, save them flat by "
+                f"running {save.format(f'{load}.reshape({X.shape[0]}, -1)')} "
+                "instead"
             )
         raise InputError(
             f"{source} holds an array of shape {X.shape}; embeddings must be 2-D, "
@@ -675,7 +685,8 @@ def _load_npy(path):
     # reading from.
     name = str(path)
     npy = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npy")
-    _check_array(X, name, f"np.save({npy!r}, {{}})")
+    _check_array(X, name, f"np.save({_braces(npy)}, {{}})",
+                 f"np.load({name!r})")
     return X
 
 
@@ -796,15 +807,17 @@ def _load_npz(path, key):
             f"{source} is not a NumPy array (the archive member lacks the .npy "
             "header); save embeddings with np.savez"
         )
-    _check_array(X, source, _savez_call(path, key, keys))
+    _check_array(X, source, _savez_call(path, key, keys, reading=True),
+                 f"z[{key!r}]")
     return X
 
 
-def _savez_call(path, key, keys):
+def _savez_call(path, key, keys, reading=False):
     """The np.savez call that writes ``path`` again with its array ``key``
     given as ``{}``; when it has other arrays (``keys`` lists them all), the
     with statement that reads them and writes them with it to a new archive
-    beside ``path``.
+    beside ``path``.  ``reading``: ``{}`` reads ``key`` as ``z[key]``, in
+    the with statement that opens ``path`` as ``z``, which it always is.
 
     When np.savez cannot write one of ``keys``, the np.save call that writes
     the array to a .npy file of its own beside ``path``."""
@@ -813,18 +826,21 @@ def _savez_call(path, key, keys):
     name = str(path)
     own = {p.name for p in inspect.signature(np.savez).parameters.values()
            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    # The archive is opened by np.load's with statement, which closes it.
+    opened = f"with np.load({_braces(name)}) as z: "
     if own & set(keys):
         # np.savez takes its own parameters' names (file, allow_pickle) as
         # those, in any form (**{'file': ...} too): file=... fails and
         # allow_pickle=... saves nothing.  A new name: the archive is kept.
         npy = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npy")
-        return f"np.save({npy!r}, {{}})"
+        return (opened if reading else "") + f"np.save({_braces(npy)}, {{}})"
     if key.isidentifier() and not keyword.iskeyword(key):
         array = f"{key}={{}}"
     else:
-        array = f"**{{{{{key!r}: {{}}}}}}"
+        array = f"**{{{{{_braces(key)}: {{}}}}}}"
     if len(keys) == 1:
-        return f"np.savez({name!r}, {array})"
+        return ((opened if reading else "")
+                + f"np.savez({_braces(name)}, {array})")
     # np.savez writes the whole archive: the others would be lost.  Read by
     # name: all of np.load's would include ``key``'s, which fails when it
     # holds objects.  In a with block, into a new archive: np.savez over the
@@ -832,8 +848,8 @@ def _savez_call(path, key, keys):
     # midway would lose the arrays read from it.
     others = [k for k in keys if k != key]
     npz = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npz")
-    return (f"with np.load({name!r}) as z: np.savez({npz!r}, **{{{{k: z[k] "
-            f"for k in {others!r}}}}}, {array})")
+    return (f"{opened}np.savez({_braces(npz)}, **{{{{k: z[k] "
+            f"for k in {_braces(others)}}}}}, {array})")
 
 
 # -- text tables -------------------------------------------------------------

@@ -1245,8 +1245,9 @@ def _bad_inputs(tmp_path, X):
                     ["e.npy"], f"shape (20, 2, {X.shape[1] // 2}); embeddings "
                     "must be 2-D, one row per sample and one column per feature; "
                     f"to use each sample's {X.shape[1]} values (an image's "
-                    "pixels, say) as its features, save them as "
-                    "np.save('e_embeddings.npy', X.reshape(len(X), -1)) instead"),
+                    "pixels, say) as its features, save them flat by running "
+                    "np.save('e_embeddings.npy', np.load('e.npy').reshape(20, -1)) "
+                    "instead"),
         "inf in npy": (lambda: np.save(tmp_path / "e.npy", inf), ["e.npy"],
                        "row 7, column 3 is inf"),
         "nan in csv": (
@@ -2437,7 +2438,7 @@ def test_one_dimensional_file_is_told_how_to_save_it_right(
         "one sample" in message), message
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
         _save_as_given(path, X, saved)
-        exec(advice, {"np": np, "X": X})
+        exec(advice, {"np": np})
         pool = load_embeddings(_advised_file(advice), key=key)
         assert pool.X.shape == shape and pool.X.ravel().tolist() == X.tolist()
         if saved is not None:
@@ -2467,12 +2468,12 @@ def test_images_file_is_told_how_to_save_it_flat(tmp_path, saved):
         load_embeddings(path, key=key)
     message = str(raised.value)
     assert "to use each sample's 6 values (an image's pixels, say) as its " \
-        "features, save them as " in message, message
+        "features, save them flat by running " in message, message
     calls = re.findall(r"(?:with np\.load\('[^']+'\) as z: )?"
-                       r"np\.savez?\(.*?\.reshape\(len\(X\), -1\)\}?\)",
+                       r"np\.savez?\(.*?\.reshape\(4, -1\)\}?\)",
                        message)
     assert len(calls) == 1, message
-    exec(calls[0], {"np": np, "X": X})
+    exec(calls[0], {"np": np})
     pool = load_embeddings(_advised_file(calls[0]), key=key)
     assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
     if saved is not None:
@@ -5943,8 +5944,8 @@ def test_npz_advice_runs_for_keys_np_savez_takes_as_its_own(tmp_path, arrays,
                        str(raised.value))
     assert len(calls) == 2, str(raised.value)
     for advice, shape in zip(calls, [(5, 1), (1, 5)], strict=True):
-        exec(advice, {"np": np, "X": X})
-        saved = re.match(r"np\.save\('([^']+\.npy)'", advice)
+        exec(advice, {"np": np})
+        saved = re.search(r"np\.save\('([^']+\.npy)'", advice)
         assert bool(saved) == bool(own), advice
         pool = (load_embeddings(saved.group(1)) if own else
                 load_embeddings(path, key=key))
@@ -6014,9 +6015,10 @@ def test_advised_new_file_names_are_not_those_of_existing_files(tmp_path,
     take("e_embeddings_2.npy")
     with pytest.raises(InputError) as raised:
         load_embeddings("e.npz")
-    call = advice(raised, r"np\.save\('[^']+', X\.reshape\(1, -1\)\)")
-    assert call.startswith("np.save('e_embeddings_3.npy'"), call
-    exec(call, {"np": np, "X": np.arange(6.0)})
+    call = advice(raised, r"with np\.load\('e\.npz'\) as z: "
+                          r"np\.save\('[^']+', z\['file'\]\.reshape\(1, -1\)\)")
+    assert "np.save('e_embeddings_3.npy'" in call, call
+    exec(call, {"np": np})
     assert load_embeddings("e_embeddings_3.npy").X.shape == (1, 6)
 
     # A PyTorch file: the tensor saved to a new .npy file.
@@ -6217,20 +6219,50 @@ def test_npy_shape_advice_writes_a_new_file(tmp_path, monkeypatch, shape):
              for name in ("e.npy", "e_embeddings.npy")}
     with pytest.raises(InputError) as raised:
         load_embeddings("e.npy")
-    calls = re.findall(r"(np\.save\('([^']+)', "
-                       r"X\.reshape\((?:len\(X\), -1|-?1, -?1)\)\))",
+    calls = re.findall(r"(np\.save\('([^']+)', np\.load\('e\.npy'\)"
+                       r"\.reshape\((?:4, -1|-?1, -?1)\)\))",
                        str(raised.value))
     assert calls, str(raised.value)
     for _, name in calls:
         assert name == "e_embeddings_2.npy", str(raised.value)
     for call, name in calls:
-        X = np.load("e.npy", mmap_mode="r")
-        exec(call, {"np": np, "X": X})
-        del X
+        exec(call, {"np": np})
         pool = load_embeddings(name)
         assert pool.X.ndim == 2 and pool.X.size == math.prod(shape)
     for name, content in taken.items():
         assert (tmp_path / name).read_bytes() == content, name
+
+
+@pytest.mark.parametrize("name", ["e.npy", "e{1}.npy", "e.npz"])
+@pytest.mark.parametrize("shape", [(4, 3, 2), (6,)], ids=["3-D", "1-D"])
+def test_shape_advice_loads_the_array_it_saves(tmp_path, monkeypatch, name,
+                                               shape):
+    """The advice for an array of the wrong shape read "save them as
+    np.save('e_embeddings.npy', X.reshape(...))", with an X it never said
+    how to get, and "save them as with np.load(...) as z: ..." for an
+    archive; a file named e{1}.npy got an IndexError instead.  Each advised
+    call loads the array itself: run on its own, it writes embeddings that
+    load."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    X = np.arange(math.prod(shape), dtype=float).reshape(shape)
+    if name.endswith(".npz"):
+        np.savez(name, images=X, labels=np.arange(len(X)))
+    else:
+        np.save(name, X)
+    key = "images" if name.endswith(".npz") else None
+    with pytest.raises(InputError) as raised:
+        load_embeddings(name, key=key)
+    message = str(raised.value)
+    assert " as with " not in message and " by running " in message, message
+    calls = re.findall(r"(?:with np\.load\([^)]+\) as z: )?np\.savez?\(.*?"
+                       r"\.reshape\((?:4, -1|-?1, -?1)\)\}?\)", message)
+    assert len(calls) == (1 if len(shape) == 3 else 2), message
+    for call in calls:
+        exec(call, {"np": np})  # no X of the caller's
+        pool = load_embeddings(_advised_file(call), key=key)
+        assert pool.X.ndim == 2 and pool.X.ravel().tolist() == X.ravel().tolist()
 
 
 def test_npz_advice_keeping_other_arrays_closes_and_writes_a_new_archive(
@@ -6253,10 +6285,10 @@ def test_npz_advice_keeping_other_arrays_closes_and_writes_a_new_archive(
         load_embeddings("e.npz", key="images")
     message = str(raised.value)
     advice = re.findall(r"with np\.load\('e\.npz'\) as z: np\.savez\("
-                        r"'e_embeddings_2\.npz', .*?\.reshape\(len\(X\), -1\)\)",
+                        r"'e_embeddings_2\.npz', .*?\.reshape\(4, -1\)\)",
                         message)
     assert len(advice) == 1, message
-    exec(advice[0], {"np": np, "X": X})
+    exec(advice[0], {"np": np})
     pool = load_embeddings("e_embeddings_2.npz", key="images")
     assert pool.X.shape == (4, 6) and pool.X.ravel().tolist() == X.ravel().tolist()
     with np.load("e_embeddings_2.npz") as archive:
