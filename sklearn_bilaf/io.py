@@ -813,10 +813,10 @@ def _load_npz(path, key):
 
 
 def _savez_call(path, key, keys, reading=False):
-    """The np.savez call that writes ``path`` again with its array ``key``
-    given as ``{}``; when it has other arrays (``keys`` lists them all), the
-    with statement that reads them and writes them with it to a new archive
-    beside ``path``.  ``reading``: ``{}`` reads ``key`` as ``z[key]``, in
+    """The np.savez call that writes ``path``'s array ``key``, given as
+    ``{}``, to a new archive beside ``path``; when it has other arrays
+    (``keys`` lists them all), the with statement that reads them and
+    writes them with it.  ``reading``: ``{}`` reads ``key`` as ``z[key]``, in
     the with statement that opens ``path`` as ``z``, which it always is.
 
     When np.savez cannot write one of ``keys``, the np.save call that writes
@@ -838,16 +838,17 @@ def _savez_call(path, key, keys, reading=False):
         array = f"{key}={{}}"
     else:
         array = f"**{{{{{_braces(key)}: {{}}}}}}"
+    # Into a new archive: np.savez over the archive np.load still holds
+    # open fails on Windows, and a failure midway would lose the arrays
+    # read from it (or the array itself, its only one).
+    npz = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npz")
     if len(keys) == 1:
         return ((opened if reading else "")
-                + f"np.savez({_braces(name)}, {array})")
+                + f"np.savez({_braces(npz)}, {array})")
     # np.savez writes the whole archive: the others would be lost.  Read by
     # name: all of np.load's would include ``key``'s, which fails when it
-    # holds objects.  In a with block, into a new archive: np.savez over the
-    # archive np.load still holds open fails on Windows, and a failure
-    # midway would lose the arrays read from it.
+    # holds objects; in a with block, which closes the archive.
     others = [k for k in keys if k != key]
-    npz = _unused_name(os.path.splitext(name)[0] + "_embeddings", ".npz")
     return (f"{opened}np.savez({_braces(npz)}, **{{{{k: z[k] "
             f"for k in {_braces(others)}}}}}, {array})")
 

@@ -2400,9 +2400,8 @@ def _save_as_given(path, X, saved):
 
 def _advised_file(advice):
     """The file the advice ``np.save(name, ...)`` or ``np.savez(name,
-    ...)`` writes: the archive read for an archive of one array, else a
-    new file (np.save over the .npy file read would truncate it, and np.savez
-    would write over the archive its other arrays are read from)."""
+    ...)`` writes: a new file (np.save over the .npy file read would
+    truncate it, and np.savez would write over the archive it reads)."""
     return Path(re.search(r"np\.savez?\('([^']+)'", advice).group(1))
 
 
@@ -3081,8 +3080,8 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     fails on an array of row arrays (one per sample, as a DataFrame column
     of arrays gives); the code the message suggests now saves a file the
     command reads, for that and for a 2-D object array of numbers: a new
-    file for a .npy file, the archive written again for a .npz one (a new
-    archive when it has other arrays, which are kept)."""
+    file for a .npy file, and for a .npz one a new archive (with its other
+    arrays, which are kept)."""
     from sklearn_bilaf.io import InputError, load_embeddings
 
     table = np.arange(12.0).reshape(4, 3)
@@ -3106,7 +3105,7 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
                            r"np\.savez?\(.*\))$", str(info.value))
         assert advice, str(info.value)
         saved = re.search(r"np\.savez?\('([^']+)'", advice.group(1)).group(1)
-        assert saved == str(path if name == "rows.npz" else path.with_name(
+        assert saved == str(path.with_name(
             f"{path.stem}_embeddings{path.suffix}")), advice.group(1)
         exec(advice.group(1), {"np": np, "X": X})
         if name == "labelled.npz":
@@ -4833,12 +4832,12 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
         f"np.save({str(tmp_path / 'objects_embeddings.npy')!r}, "
         "np.stack(X).astype(np.float32))")
     # An archive's was told no call at all; it is told the np.savez call,
-    # under the same key, that writes the archive again.
+    # under the same key, that writes a new archive.
     np.savez(tmp_path / "objects.npz", emb=np.array([[None, 1]], dtype=object))
     assert message("objects.npz") == (
         f"{tmp_path / 'objects.npz'}[emb] holds Python objects, which are "
         "never unpickled; save the embeddings as a numeric array, e.g. "
-        f"np.savez({str(tmp_path / 'objects.npz')!r}, "
+        f"np.savez({str(tmp_path / 'objects_embeddings.npz')!r}, "
         "emb=np.stack(X).astype(np.float32))")
     # Already named .npy: not told to name it .npy (it was).
     (tmp_path / "h5.npy").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
@@ -6263,6 +6262,36 @@ def test_shape_advice_loads_the_array_it_saves(tmp_path, monkeypatch, name,
         exec(call, {"np": np})  # no X of the caller's
         pool = load_embeddings(_advised_file(call), key=key)
         assert pool.X.ndim == 2 and pool.X.ravel().tolist() == X.ravel().tolist()
+
+
+@pytest.mark.parametrize("bad", ["1-D", "images"])
+def test_single_array_archive_advice_writes_a_new_archive(tmp_path, monkeypatch,
+                                                          bad):
+    """The advice for the one array of an archive, of the wrong shape, was
+    np.savez('e.npz', ...) over the archive it reads (open in np.load's
+    with statement: refused on Windows, and a failure midway loses it).
+    It writes a new archive, named after no existing file; run, it writes
+    one that loads and leaves the archive and the user's file as they were."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    X = np.arange(24.0) if bad == "1-D" else np.arange(24.0).reshape(4, 3, 2)
+    np.savez("e.npz", images=X)
+    np.savez("e_embeddings.npz", other=np.ones(1))  # the user's: kept
+    taken = {name: (tmp_path / name).read_bytes()
+             for name in ("e.npz", "e_embeddings.npz")}
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npz")
+    message = str(raised.value)
+    calls = re.findall(r"with np\.load\('e\.npz'\) as z: np\.savez\('([^']+)', "
+                       r"images=z\['images'\]\.reshape\([-14, ]+\)\)", message)
+    assert calls and set(calls) == {"e_embeddings_2.npz"}, message
+    advice = re.search(r"with np\.load.*?\.reshape\([-14, ]+\)\)", message)
+    exec(advice.group(0), {"np": np})
+    pool = load_embeddings("e_embeddings_2.npz")
+    assert pool.X.ndim == 2 and pool.X.ravel().tolist() == X.ravel().tolist()
+    for name, content in taken.items():
+        assert (tmp_path / name).read_bytes() == content, name
 
 
 def test_npz_advice_keeping_other_arrays_closes_and_writes_a_new_archive(
