@@ -786,10 +786,14 @@ def _load_npz(path, key):
                 # numpy raises ValueError for pickled members and for damaged ones
                 # (a truncated member, a bad header) alike: tell them apart.
                 if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+                    # As for a .npy file: the advice says where X comes from.
                     raise InputError(
                         f"{source} holds Python objects, which are never "
-                        "unpickled; " + _SAVE_NUMERIC.format(
-                            _savez_call(path, key, keys).format(_NUMERIC))
+                        "unpickled; if you trust the file, load it with X = "
+                        f"np.load({str(path)!r}, allow_pickle=True)[{key!r}] "
+                        "and save the embeddings as a numeric array in a new "
+                        "file, e.g. "
+                        + _savez_call(path, key, keys).format(_NUMERIC)
                     ) from None
                 raise InputError(
                     f"{source}: unreadable ({_one_line(exc)}); is the archive "

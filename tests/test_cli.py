@@ -3081,7 +3081,7 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
     of arrays gives); the code the message suggests now saves a file the
     command reads, for that and for a 2-D object array of numbers: a new
     file for a .npy file, and for a .npz one a new archive (with its other
-    arrays, which are kept)."""
+    arrays, which are kept); run with the loading it says, it works."""
     from sklearn_bilaf.io import InputError, load_embeddings
 
     table = np.arange(12.0).reshape(4, 3)
@@ -3107,7 +3107,11 @@ def test_object_array_advice_works_for_an_array_of_rows(tmp_path):
         saved = re.search(r"np\.savez?\('([^']+)'", advice.group(1)).group(1)
         assert saved == str(path.with_name(
             f"{path.stem}_embeddings{path.suffix}")), advice.group(1)
-        exec(advice.group(1), {"np": np, "X": X})
+        load = re.search(r"load it with (X = np\.load\(.*?\)(?:\[[^]]+\])?) "
+                         r"and save", str(info.value))
+        namespace = {"np": np}
+        exec(load.group(1), namespace)
+        exec(advice.group(1), namespace)
         if name == "labelled.npz":
             with np.load(saved) as archive:
                 assert archive["labels"].tolist() == [0, 1, 2, 3]
@@ -4836,7 +4840,9 @@ def test_npz_and_npy_contents_that_are_not_embeddings(tmp_path):
     np.savez(tmp_path / "objects.npz", emb=np.array([[None, 1]], dtype=object))
     assert message("objects.npz") == (
         f"{tmp_path / 'objects.npz'}[emb] holds Python objects, which are "
-        "never unpickled; save the embeddings as a numeric array, e.g. "
+        "never unpickled; if you trust the file, load it with X = "
+        f"np.load({str(tmp_path / 'objects.npz')!r}, allow_pickle=True)['emb'] "
+        "and save the embeddings as a numeric array in a new file, e.g. "
         f"np.savez({str(tmp_path / 'objects_embeddings.npz')!r}, "
         "emb=np.stack(X).astype(np.float32))")
     # Already named .npy: not told to name it .npy (it was).
@@ -6091,6 +6097,39 @@ def test_object_npy_advice_writes_a_new_file(tmp_path, monkeypatch, objects):
     exec(f"np.save({save[0]!r}, np.stack(X).astype(np.float32))", namespace)
     assert load_embeddings(save[0]).X.tolist() == [[1, 2.5], [3, 4]]
     assert (tmp_path / "e.npy").read_bytes() == before
+
+
+@pytest.mark.parametrize("others", [{}, {"labels": np.arange(2)}])
+def test_object_npz_advice_says_how_to_load_the_array(tmp_path, monkeypatch,
+                                                      others):
+    """The advice for an archive's array of Python objects was
+    np.savez(..., emb=np.stack(X).astype(np.float32)) with an X it never
+    said how to get (the .npy file's says: X = np.load(..., allow_pickle=True)).
+    It says how to load it, if the file is trusted; run, the two steps write
+    a new archive that loads, with the other arrays, and leave the archive
+    as it was."""
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    np.savez("e.npz", emb=_row_arrays([[1, 2.5], [3, 4]]), **others)
+    before = (tmp_path / "e.npz").read_bytes()
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npz", key="emb")
+    message = str(raised.value)
+    load = re.findall(r"if you trust the file, load it with (X = np\.load\("
+                      r"'e\.npz', allow_pickle=True\)\['emb'\]) and save", message)
+    save = re.findall(r"e\.g\. ((?:with np\.load\('e\.npz'\) as z: )?"
+                      r"np\.savez\('e_embeddings\.npz', .*"
+                      r"emb=np\.stack\(X\)\.astype\(np\.float32\)\))$", message)
+    assert len(load) == 1 and len(save) == 1, message
+    namespace = {"np": np}
+    exec(load[0], namespace)
+    exec(save[0], namespace)
+    assert load_embeddings("e_embeddings.npz", key="emb").X.tolist() == [
+        [1, 2.5], [3, 4]]
+    with np.load("e_embeddings.npz") as archive:
+        assert sorted(archive.files) == sorted(["emb", *others])
+    assert (tmp_path / "e.npz").read_bytes() == before
 
 
 def _run_ids_advice(message, scope):
