@@ -1851,15 +1851,17 @@ def _ids_kinds(path, suffix):
         "objects" (an array of Python objects, read only unpickled),
         "bytes" (np.savetxt writes b'a'), "breaks" (an id holds a line
         break), "missing" (an id is None or NaN); empty when none is seen
-        or the file is not read (a pipe, a table).
+        or the file is not read (a pipe, a table of several columns).
     key : str or None
         The name of the array of an .npz archive that holds only one, the
         ids'; None otherwise.
     """
     kinds = set()
     try:
-        if suffix == ".parquet" or not stat.S_ISREG(os.stat(path).st_mode):
+        if not stat.S_ISREG(os.stat(path).st_mode):
             return kinds, None
+        if suffix == ".parquet":
+            return _parquet_ids_kinds(path), None
         if suffix == ".json":
             with open(path, encoding="utf-8-sig") as handle:
                 values = json.load(handle)
@@ -1907,6 +1909,37 @@ def _ids_kinds(path, suffix):
     return kinds, None
 
 
+def _parquet_ids_column(path):
+    """The only column of the .parquet file ``path`` besides those pandas'
+    metadata lists as its index, as a pyarrow array, or None (several
+    columns, which of them holds the ids is not known; no pyarrow)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    names = list(schema.names)
+    columns = [name for p, name in enumerate(names)
+               if p not in _pandas_index_columns(schema, names)]
+    if len(columns) != 1 or names.count(columns[0]) != 1:
+        return None
+    return pq.read_table(path, columns=columns).column(0)
+
+
+def _parquet_ids_kinds(path):
+    """What the advice for the ids .parquet file ``path`` depends on, as
+    :func:`_ids_kinds`: "missing" when its only column holds a null or a
+    NaN, which to_csv writes as an empty id."""
+    column = _parquet_ids_column(path)
+    if column is None:
+        return set()
+    import pyarrow.compute as pc
+    import pyarrow.types as pat
+
+    missing = column.null_count > 0 or (
+        pat.is_floating(column.type)
+        and pc.any(pc.is_nan(column)).as_py() is True)
+    return {"missing"} if missing else set()
+
+
 def _ids_to_text_advice(path, suffix):
     """The call that writes the ids of ``path`` (as given), a file of format
     ``suffix``, to a file beside it that they are then read from: "ids come
@@ -1923,6 +1956,11 @@ def _ids_to_text_advice(path, suffix):
         # The archive's only array: named, the advice runs as given.
         read, note = "np.load({})[" + repr(key).replace("{", "{{").replace(
             "}", "}}") + "]", ""
+    if "missing" in kinds and suffix == ".parquet":
+        # to_csv writes them as empty fields, refused only once converted.
+        return (", and none may be missing: some of its ids are null (None) "
+                "or NaN, which saved as a .csv file would be empty ids; give "
+                "every sample its id, then save them as a .csv file")
     if "missing" in kinds:
         # Any conversion to text writes them as ids like any other.
         return (", and none may be missing: some of its ids are None or NaN, "

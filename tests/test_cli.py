@@ -6398,6 +6398,32 @@ def test_ids_advice_refuses_to_invent_missing_ids(tmp_path, monkeypatch,
         "give every sample its id, then save them as text"), message
 
 
+@pytest.mark.parametrize("ids", [["a", None, "c"], [1.0, np.nan, 3.0]],
+                         ids=["null", "NaN"])
+def test_parquet_ids_advice_refuses_to_invent_missing_ids(tmp_path, monkeypatch,
+                                                          ids):
+    """An ids .parquet file with missing ids (None, NaN) was advised the
+    to_csv conversion, which writes them as empty ids, refused only once
+    converted (.npy, .npz and .json files are told at once): its only
+    column is told that no id may be missing, and advised no conversion."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    monkeypatch.chdir(tmp_path)
+    # A filtered frame's index, stored as a column: not an ids column.
+    pd.DataFrame({"sample_id": ids}, index=[5, 7, 9]).to_parquet("ids.parquet")
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.parquet", len(ids))
+    message = str(raised.value)
+    assert message == (
+        "ids.parquet: ids must come from a text file (one id per line) or a "
+        "column of a .csv/.tsv file, and none may be missing: some of its ids "
+        "are null (None) or NaN, which saved as a .csv file would be empty "
+        "ids; give every sample its id, then save them as a .csv file"), message
+    assert not Path("ids.csv").exists()
+
+
 def test_ids_advice_for_objects_says_ids_must_not_be_missing(tmp_path,
                                                              monkeypatch):
     """An array of Python objects is never unpickled, so its missing ids
