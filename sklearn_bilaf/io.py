@@ -1853,15 +1853,16 @@ def _ids_kinds(path, suffix):
         break), "missing" (an id is None or NaN); empty when none is seen
         or the file is not read (a pipe, a table of several columns).
     key : str or None
-        The name of the array of an .npz archive that holds only one, the
-        ids'; None otherwise.
+        The name of the array of an .npz archive that holds only one, or
+        of the column of a .parquet file that holds only one (besides
+        pandas' index): the ids'; None otherwise.
     """
     kinds = set()
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return kinds, None
         if suffix == ".parquet":
-            return _parquet_ids_kinds(path), None
+            return _parquet_ids_kinds(path)
         if suffix == ".json":
             with open(path, encoding="utf-8-sig") as handle:
                 values = json.load(handle)
@@ -1910,9 +1911,10 @@ def _ids_kinds(path, suffix):
 
 
 def _parquet_ids_column(path):
-    """The only column of the .parquet file ``path`` besides those pandas'
-    metadata lists as its index, as a pyarrow array, or None (several
-    columns, which of them holds the ids is not known; no pyarrow)."""
+    """The name and the values (a pyarrow array) of the only column of the
+    .parquet file ``path`` besides those pandas' metadata lists as its
+    index, or None (several columns: which of them holds the ids is not
+    known)."""
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)
@@ -1921,23 +1923,24 @@ def _parquet_ids_column(path):
                if p not in _pandas_index_columns(schema, names)]
     if len(columns) != 1 or names.count(columns[0]) != 1:
         return None
-    return pq.read_table(path, columns=columns).column(0)
+    return columns[0], pq.read_table(path, columns=columns).column(0)
 
 
 def _parquet_ids_kinds(path):
     """What the advice for the ids .parquet file ``path`` depends on, as
-    :func:`_ids_kinds`: "missing" when its only column holds a null or a
-    NaN, which to_csv writes as an empty id."""
-    column = _parquet_ids_column(path)
-    if column is None:
-        return set()
+    :func:`_ids_kinds`, with the name of its only column: "missing" when
+    it holds a null or a NaN, which to_csv writes as an empty id."""
+    found = _parquet_ids_column(path)
+    if found is None:
+        return set(), None
+    name, column = found
     import pyarrow.compute as pc
     import pyarrow.types as pat
 
     missing = column.null_count > 0 or (
         pat.is_floating(column.type)
         and pc.any(pc.is_nan(column)).as_py() is True)
-    return {"missing"} if missing else set()
+    return ({"missing"} if missing else set()), name
 
 
 def _ids_to_text_advice(path, suffix):
@@ -1953,9 +1956,11 @@ def _ids_to_text_advice(path, suffix):
     base = path[:len(path) - len(suffix)]
     kinds, key = _ids_kinds(path, suffix)
     if key is not None:
-        # The archive's only array: named, the advice runs as given.
-        read, note = "np.load({})[" + repr(key).replace("{", "{{").replace(
-            "}", "}}") + "]", ""
+        # The archive's only array, the table's only column: named, the
+        # advice runs as given.
+        read = ("pd.read_parquet({})[[" if suffix == ".parquet" else
+                "np.load({})[") + _braces(key)
+        read, note = read + ("]]" if suffix == ".parquet" else "]"), ""
     if "missing" in kinds and suffix == ".parquet":
         # to_csv writes them as empty fields, refused only once converted.
         return (", and none may be missing: some of its ids are null (None) "

@@ -6424,6 +6424,25 @@ def test_parquet_ids_advice_refuses_to_invent_missing_ids(tmp_path, monkeypatch,
     assert not Path("ids.csv").exists()
 
 
+def test_parquet_ids_advice_names_the_only_column(tmp_path, monkeypatch):
+    """The advice for ids in a .parquet file of one column (beside pandas'
+    index) names it rather than COLUMN, and runs as given."""
+    from sklearn_bilaf.io import InputError, read_ids
+
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"my id": ["a", "b,c", "d"]}, index=[5, 7, 9]).to_parquet(
+        "ids.parquet")
+    with pytest.raises(InputError) as raised:
+        read_ids("ids.parquet", 3)
+    message = str(raised.value)
+    assert "COLUMN" not in message, message
+    call = message.split(" first: ", 1)[1]
+    exec(call, {"pd": pd})
+    assert read_ids("ids.csv", 3, column="my id") == ["a", "b,c", "d"]
+
+
 def test_ids_advice_for_objects_says_ids_must_not_be_missing(tmp_path,
                                                              monkeypatch):
     """An array of Python objects is never unpickled, so its missing ids
