@@ -429,15 +429,16 @@ def spread_rows(X, count=64):
     return X[::max(1, X.shape[0] // count)]
 
 
-def reshaped_hint(X, shape):
-    """Code that gives the 1-D ``X`` the ``shape`` given (``"-1, 1"``, one
-    feature, or ``"1, -1"``, one sample) with what ``X`` has: a pandas Index
-    and a list have no ``reshape`` method, so ``X.reshape(...)`` failed."""
+def reshaped_hint(X, shape, name="X"):
+    """Code that gives the 1-D ``X`` (the input ``name``) the ``shape`` given
+    (``"-1, 1"``, one feature, or ``"1, -1"``, one sample) with what ``X``
+    has: a pandas Index and a list have no ``reshape`` method, so
+    ``X.reshape(...)`` failed."""
     if hasattr(X, "reshape"):
-        return f"X.reshape({shape})"
+        return f"{name}.reshape({shape})"
     if hasattr(X, "to_numpy"):
-        return f"X.to_numpy().reshape({shape})"
-    return f"np.reshape(X, ({shape}))"
+        return f"{name}.to_numpy().reshape({shape})"
+    return f"np.reshape({name}, ({shape}))"
 
 
 def _refuse_lazy_frame(X, name="X"):
@@ -1143,7 +1144,7 @@ def _clearer_conversion_errors(X, errors=(TypeError, ValueError)):
 def _clearer_conversion_error(X, exc, name="X"):
     """An error that says what to change, for scikit-learn's and numpy's
     conversion and finiteness errors (None to keep the original); ``name``
-    is X's in the NaN and infinity message."""
+    is X's in the messages (its name as the caller passed it)."""
     message = str(exc)
     if message.startswith("The feature names should match"):
         # scikit-learn's error lists the column names, which may read like
@@ -1213,10 +1214,11 @@ def _clearer_conversion_error(X, exc, name="X"):
             )
         library = "polars" if _is_polars_frame(X, "Series") else "pandas"
         what, reshape = ((f"a {library} Series of shape {tuple(shape)}",
-                          "X.to_frame()") if series
-                         else (f"shape {tuple(shape)}", reshaped_hint(X, "-1, 1")))
+                          f"{name}.to_frame()") if series
+                         else (f"shape {tuple(shape)}",
+                               reshaped_hint(X, "-1, 1", name)))
         return ValueError(
-            f"X is 1-D ({what}); the selection needs a 2-D array, "
+            f"{name} is 1-D ({what}); the selection needs a 2-D array, "
             "one row per sample and one column per feature. Reshape your data: "
             f"if each value is a sample's only feature, pass {reshape}."
         )
@@ -1246,11 +1248,10 @@ def _clearer_conversion_error(X, exc, name="X"):
             )
         # Images passed as they come, (n, height, width[, channels]).
         return ValueError(
-            f"X has shape {tuple(shape)}; the selection needs a 2-D array, one "
-            "row per sample and one column per feature. To use each sample's "
-            f"{counted(math.prod(shape[1:]), 'value')} (an image's pixels, say) "
-            "as its "
-            "features, pass X.reshape(len(X), -1)."
+            f"{name} has shape {tuple(shape)}; the selection needs a 2-D array, "
+            "one row per sample and one column per feature. To use each "
+            f"sample's {counted(math.prod(shape[1:]), 'value')} (an image's "
+            f"pixels, say) as its features, pass {name}.reshape(len({name}), -1)."
         )
     if any(text in message for text in ("could not convert", "float() argument",
                                         "setting an array element")):

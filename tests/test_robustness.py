@@ -639,6 +639,34 @@ def test_image_shaped_pool_says_how_to_flatten(shape):
     _fit(X.reshape(len(X), -1))  # and that works
 
 
+@pytest.mark.parametrize("X, told", [
+    (np.zeros((4, 3, 2)), "rows has shape (4, 3, 2); the selection needs a "
+     "2-D array, one row per sample and one column per feature. To use each "
+     "sample's 6 values (an image's pixels, say) as its features, pass "
+     "rows.reshape(len(rows), -1)."),
+    (np.arange(4.0), "rows is 1-D (shape (4,)); the selection needs a 2-D "
+     "array, one row per sample and one column per feature. Reshape your "
+     "data: if each value is a sample's only feature, pass "
+     "rows.reshape(-1, 1)."),
+    (list(range(4)), "rows is 1-D (shape (4,)); the selection needs a 2-D "
+     "array, one row per sample and one column per feature. Reshape your "
+     "data: if each value is a sample's only feature, pass "
+     "np.reshape(rows, (-1, 1))."),
+], ids=["3-D", "1-D", "1-D list"])
+def test_wrong_shape_message_names_the_input(X, told):
+    """The messages for an input of the wrong number of dimensions said
+    "X has shape ...", "pass X.reshape(len(X), -1)" (and "X is 1-D") for
+    whichever input it was, whatever ``name`` said: they name it."""
+    from sklearn.utils import check_array
+
+    from sklearn_bilaf.base import _clearer_conversion_error
+
+    with pytest.raises(ValueError) as raised:
+        check_array(X, allow_nd=False)
+    error = _clearer_conversion_error(X, raised.value, name="rows")
+    assert str(error) == told
+
+
 @pytest.mark.parametrize("shape, told", [
     ((0, 5, 5), "X has shape (0, 5, 5): no rows, so no sample to select; "
                 "pass a pool of at least one sample"),
