@@ -757,11 +757,17 @@ def _load_npz(path, key):
                 raise torch_file
             sparse = _sparse_npz(archive, keys)
             if sparse is not None:
+                # A new file: the call loads the matrix itself, and names no
+                # existing file (the archive, the user's).
+                name = str(path)
+                npy = _unused_name(os.path.splitext(name)[0] + "_embeddings",
+                                   ".npy")
                 raise InputError(
                     f"{path} holds a scipy.sparse matrix ({sparse}; "
                     "scipy.sparse.save_npz), not an array: the selection needs "
-                    "dense embeddings. Save X.toarray() with np.save if it fits "
-                    "in memory, or reduce the dimension first (e.g. "
+                    "dense embeddings. If they fit in memory, save them dense: "
+                    f"np.save({npy!r}, scipy.sparse.load_npz({name!r})"
+                    ".toarray()); or reduce the dimension first (e.g. "
                     "TruncatedSVD) and save that"
                 )
             if key is None:

@@ -768,8 +768,36 @@ def test_scipy_sparse_npz_is_refused_with_a_dense_hint(tmp_path, digits_xy, fmt,
     assert_one_line_error(
         proc, "tfidf.npz holds a scipy.sparse matrix",
         f"({fmt}, 100 x 64; scipy.sparse.save_npz)",
-        "the selection needs dense embeddings", "X.toarray()", "TruncatedSVD")
+        "the selection needs dense embeddings", ".toarray())", "TruncatedSVD")
     assert "--key" not in proc.stderr
+
+
+def test_scipy_sparse_npz_advice_runs(tmp_path, monkeypatch):
+    """The advice for a scipy.sparse archive read "Save X.toarray() with
+    np.save", with an X it never said how to get, and no file to save it
+    to: it is the call that loads the matrix and saves it dense to a new
+    .npy file; run, it writes embeddings that load, and leaves the
+    archive as it was."""
+    import scipy.sparse as sp
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    X = np.arange(12.0).reshape(4, 3)
+    sp.save_npz("e.npz", sp.csr_matrix(X))
+    np.save("e_embeddings.npy", np.ones((1, 1)))  # the user's: kept
+    taken = {name: (tmp_path / name).read_bytes()
+             for name in ("e.npz", "e_embeddings.npy")}
+    with pytest.raises(InputError) as raised:
+        load_embeddings("e.npz")
+    message = str(raised.value)
+    calls = re.findall(r"np\.save\('e_embeddings_2\.npy', scipy\.sparse\."
+                       r"load_npz\('e\.npz'\)\.toarray\(\)\)", message)
+    assert len(calls) == 1, message
+    exec(calls[0], {"np": np, "scipy": __import__("scipy.sparse")})
+    assert load_embeddings("e_embeddings_2.npy").X.tolist() == X.tolist()
+    for name, content in taken.items():
+        assert (tmp_path / name).read_bytes() == content, name
 
 
 def test_npz_with_sparse_like_names_but_dense_arrays_is_read(tmp_path, digits_xy):
