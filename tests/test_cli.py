@@ -6299,10 +6299,12 @@ def test_npy_shape_advice_writes_a_new_file(tmp_path, monkeypatch, shape):
         assert (tmp_path / name).read_bytes() == content, name
 
 
-@pytest.mark.parametrize("name", ["e.npy", "e{1}.npy", "e.npz"])
+@pytest.mark.parametrize("name, key", [
+    ("e.npy", None), ("e{1}.npy", None), ("e.npz", "images"),
+    ("e{1}.npz", "{images}")])
 @pytest.mark.parametrize("shape", [(4, 3, 2), (6,)], ids=["3-D", "1-D"])
 def test_shape_advice_loads_the_array_it_saves(tmp_path, monkeypatch, name,
-                                               shape):
+                                               key, shape):
     """The advice for an array of the wrong shape read "save them as
     np.save('e_embeddings.npy', X.reshape(...))", with an X it never said
     how to get, and "save them as with np.load(...) as z: ..." for an
@@ -6314,10 +6316,9 @@ def test_shape_advice_loads_the_array_it_saves(tmp_path, monkeypatch, name,
     monkeypatch.chdir(tmp_path)
     X = np.arange(math.prod(shape), dtype=float).reshape(shape)
     if name.endswith(".npz"):
-        np.savez(name, images=X, labels=np.arange(len(X)))
+        np.savez(name, **{key: X, "labels": np.arange(len(X))})
     else:
         np.save(name, X)
-    key = "images" if name.endswith(".npz") else None
     with pytest.raises(InputError) as raised:
         load_embeddings(name, key=key)
     message = str(raised.value)
