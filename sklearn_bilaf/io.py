@@ -1535,6 +1535,20 @@ def _parquet_feature_block(column, name, n_rows, source):
         return _decimals_as_float64(column).to_numpy().reshape(n_rows, 1)
     if pat.is_list(kind) or pat.is_large_list(kind) or pat.is_fixed_size_list(kind):
         value_type = kind.value_type
+        inner = value_type
+        while (pat.is_list(inner) or pat.is_large_list(inner)
+               or pat.is_fixed_size_list(inner)):
+            inner = inner.value_type
+        if inner is not value_type and (
+                pat.is_integer(inner) or pat.is_floating(inner)
+                or pat.is_decimal(inner)):
+            # Images as they come: the numbers are the embeddings, which
+            # "name a non-numeric column ... or remove it" would leave out.
+            raise InputError(
+                f"{source}: column {name!r} holds nested lists of numbers (an "
+                "image's rows of pixels, say), not one list per sample; save "
+                "each sample's values as one flat list of numbers"
+            )
         if not (pat.is_integer(value_type) or pat.is_floating(value_type)
                 or pat.is_decimal(value_type)):
             raise InputError(

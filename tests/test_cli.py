@@ -800,6 +800,28 @@ def test_scipy_sparse_npz_advice_runs(tmp_path, monkeypatch):
         assert (tmp_path / name).read_bytes() == content, name
 
 
+@pytest.mark.parametrize("depth", [2, 3])
+def test_parquet_nested_lists_of_numbers_are_told_to_flatten(tmp_path, depth):
+    """A .parquet column of nested lists of numbers (images, one list per
+    row of pixels) was told it "holds lists of list<element: double>, not
+    numbers; name a non-numeric column with id_column or label_column, or
+    remove it": its numbers are the embeddings.  It is told to save each
+    sample's values as one flat list."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    rows = np.arange(2 * 2 ** depth, dtype=float).reshape(2, *[2] * depth)
+    path = tmp_path / "images.parquet"
+    pq.write_table(pa.table({"img": rows.tolist()}), path)
+    with pytest.raises(InputError) as raised:
+        load_embeddings(path)
+    assert str(raised.value) == (
+        f"{path}: column 'img' holds nested lists of numbers (an image's rows "
+        "of pixels, say), not one list per sample; save each sample's values "
+        "as one flat list of numbers"), str(raised.value)
+
+
 def test_npz_with_sparse_like_names_but_dense_arrays_is_read(tmp_path, digits_xy):
     """An archive that merely has arrays named data and shape is read as usual."""
     X, _ = digits_xy
