@@ -447,14 +447,33 @@ _OTHER_TEXT_BOMS = (
 )
 
 
-def _not_utf8(path, exc):
+def _iconv(encoding, name):
+    """The iconv command that writes the file ``name`` (as given) as UTF-8
+    text to a new file beside it: "iconv -f UTF-16 -t UTF-8" alone named
+    no file (iconv then reads the terminal), and ``> name`` would empty
+    the file before iconv reads it."""
+    suffix = suffix_of(name)
+    base = name[:len(name) - len(suffix)] if suffix else name
+    new = _unused_name(base + "_utf8", suffix)
+
+    def shell(text):
+        # A name starting with "-" would be read as an option.
+        return shlex.quote(os.path.join(".", text) if text.startswith("-")
+                           else text)
+
+    return f"iconv -f {encoding} -t UTF-8 {shell(name)} > {shell(new)}"
+
+
+def _not_utf8(path, exc, name=None):
     """Why a text file failed to decode (``exc``), and what to do about it.
 
     A file of known binary format is named; text in another encoding
     (UTF-16, as Excel's "Unicode Text" saves; Latin-1 or Windows-1252, as
-    older spreadsheets do) is told to be saved as UTF-8; a file holding NUL
-    bytes is taken for a binary file.
+    older spreadsheets do) is told to be saved as UTF-8, with the iconv
+    command that does it for ``name``, the file's name as given (``path``
+    by default); a file holding NUL bytes is taken for a binary file.
     """
+    name = os.fspath(path) if name is None else name
     suffix = suffix_of(path)
     try:
         # A pipe cannot be read again to see what it held.
@@ -470,7 +489,7 @@ def _not_utf8(path, exc):
         if encoding is not None:
             return (f"not UTF-8 text: it is {encoding} text (as Excel's "
                     "\"Unicode Text\" saves); save it as UTF-8 (in Excel: "
-                    f"\"CSV UTF-8\"), e.g. iconv -f {encoding} -t UTF-8")
+                    f"\"CSV UTF-8\"), e.g. {_iconv(encoding, name)}")
         if b"\x00" in head:
             # "with a  name" for a name with no extension.
             named = f" with a {suffix} name" if suffix else ""
@@ -478,9 +497,12 @@ def _not_utf8(path, exc):
     byte = exc.object[exc.start:exc.start + 1] if isinstance(
         exc.object, bytes) else b""
     shown = f" (byte 0x{byte.hex()})" if byte else ""
+    # A pipe cannot be read again: no command that reads it.
+    command = ("iconv -f WINDOWS-1252 -t UTF-8" if head is None
+               else _iconv("WINDOWS-1252", name))
     return (f"not UTF-8 text{shown}: it is likely in another encoding, such as "
             "Latin-1 or Windows-1252 (older spreadsheets); save it as UTF-8, "
-            "e.g. iconv -f WINDOWS-1252 -t UTF-8")
+            f"e.g. {command}")
 
 
 def _check_not_empty(path):
@@ -2227,7 +2249,7 @@ def read_ids(path, n_rows, *, column=None):
                     ids.pop()
                 lines = range(1, len(ids) + 1)
     except UnicodeDecodeError as exc:
-        why = _binary_ids(path) or _not_utf8(path, exc)
+        why = _binary_ids(path) or _not_utf8(path, exc, source)
         raise InputError(f"{_ids_source(source)}: {why}") from None
     except csv.Error as exc:
         raise InputError(

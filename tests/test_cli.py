@@ -4287,6 +4287,46 @@ def test_text_in_another_encoding_is_told_to_be_saved_as_utf8(tmp_path):
     assert_one_line_error(proc, "b.csv: not UTF-8 text; is it a binary file")
 
 
+@pytest.mark.parametrize("name, encoding, ids", [
+    ("e.tsv", "utf-16", False), ("my e.csv", "latin-1", False),
+    ("ids", "utf-16", True)])
+def test_iconv_advice_names_the_file_and_a_new_one(tmp_path, monkeypatch,
+                                                   name, encoding, ids):
+    """Text in another encoding was advised "e.g. iconv -f UTF-16 -t
+    UTF-8", which names no file (iconv then reads the terminal), and
+    written as "iconv ... e.csv > e.csv" would empty the file: the advice
+    names the file and a new one, not an existing file; run, it writes
+    UTF-8 text that reads, and leaves the file as it was."""
+    import shlex
+
+    from sklearn_bilaf.io import InputError, load_embeddings, read_ids
+
+    if shutil.which("iconv") is None:
+        pytest.skip("no iconv")
+    monkeypatch.chdir(tmp_path)
+    text = "a\nb\nc\n" if ids else "id,a\ncafé,1\nthé,2\n".replace(
+        ",", "\t" if name.endswith(".tsv") else ",")
+    Path(name).write_text(text, encoding=encoding)
+    stem, suffix = os.path.splitext(name)
+    taken = stem + "_utf8" + suffix
+    Path(taken).write_text("the user's\n")
+    before = {n: Path(n).read_bytes() for n in (name, taken)}
+    with pytest.raises(InputError) as raised:
+        read_ids(name, 3) if ids else load_embeddings(name, id_column="id")
+    message = str(raised.value)
+    new = stem + "_utf8_2" + suffix
+    command = (f"iconv -f {'UTF-16' if encoding == 'utf-16' else 'WINDOWS-1252'}"
+               f" -t UTF-8 {shlex.quote(name)} > {shlex.quote(new)}")
+    assert message.endswith(f"e.g. {command}"), message
+    subprocess.run(command, shell=True, check=True)
+    if ids:
+        assert read_ids(new, 3) == ["a", "b", "c"]
+    else:
+        assert load_embeddings(new, id_column="id").ids == ["café", "thé"]
+    for n, content in before.items():
+        assert Path(n).read_bytes() == content, n
+
+
 def test_separators_at_line_ends_are_told_as_such(tmp_path):
     """'1,2,3,' lines (a spreadsheet's export) make an empty, unnamed last
     column: the error says to remove the separators at the line ends, not
