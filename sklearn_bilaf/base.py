@@ -1257,9 +1257,9 @@ def _clearer_conversion_error(X, exc, name="X"):
                                         "setting an array element")):
         # Same exception type as the original (TypeError for non-numbers).
         return type(exc)(
-            "X must be a 2-D array of numbers, the embeddings of the pool, with "
-            f"every row the same length; converting it to floats failed ({message}). "
-            + _non_numeric_hint(X)
+            f"{name} must be a 2-D array of numbers, the embeddings of the pool, "
+            "with every row the same length; converting it to floats failed "
+            f"({message}). " + _non_numeric_hint(X, name)
             + "Embed raw inputs (text, images) first and pass the embedding matrix."
         )
     return None

@@ -667,6 +667,25 @@ def test_wrong_shape_message_names_the_input(X, told):
     assert str(error) == told
 
 
+def test_conversion_message_names_the_input():
+    """The message for an input numpy could not convert to floats said "X
+    must be a 2-D array of numbers", and its hint "X is a file name", for
+    whichever input it was, whatever ``name`` said: they name it."""
+    from sklearn_bilaf.base import _clearer_conversion_error
+
+    for given in ("emb.npy", np.array([["a", "1"]], dtype=object)):
+        try:
+            np.asarray(given, dtype=float)
+        except ValueError as exc:
+            error = _clearer_conversion_error(given, exc, name="rows")
+        message = str(error)
+        assert message.startswith("rows must be a 2-D array of numbers"), message
+        assert not re.search(r"\bX (must|is|holds|has)\b", message), message
+    assert "rows is a file name ('emb.npy')" in str(
+        _clearer_conversion_error("emb.npy", ValueError(
+            "could not convert string to float: 'emb.npy'"), name="rows"))
+
+
 @pytest.mark.parametrize("shape, told", [
     ((0, 5, 5), "X has shape (0, 5, 5): no rows, so no sample to select; "
                 "pass a pool of at least one sample"),
