@@ -1230,6 +1230,12 @@ def _clearer_conversion_error(X, exc, name="X"):
             "selection needs a 2-D array, one row per sample and one column "
             "per feature, of shape (n_samples, n_features)."
         )
+    if "Found array with dim" in message and shape is None:
+        # Nested lists: their shape is numpy's (scikit-learn read them so).
+        try:
+            shape = np.shape(X)
+        except ValueError:  # ragged
+            shape = None
     if "Found array with dim" in message and shape is not None and len(shape) > 2:
         if not math.prod(shape):
             # X.reshape(len(X), -1), the advice below, would be just as empty.
@@ -1251,7 +1257,10 @@ def _clearer_conversion_error(X, exc, name="X"):
             f"{name} has shape {tuple(shape)}; the selection needs a 2-D array, "
             "one row per sample and one column per feature. To use each "
             f"sample's {counted(math.prod(shape[1:]), 'value')} (an image's "
-            f"pixels, say) as its features, pass {name}.reshape(len({name}), -1)."
+            f"pixels, say) as its features, pass "
+            # A list has no reshape method.
+            + (f"{name}.reshape(len({name}), -1)." if hasattr(X, "reshape")
+               else f"np.reshape({name}, (len({name}), -1)).")
         )
     if any(text in message for text in ("could not convert", "float() argument",
                                         "setting an array element")):

@@ -667,6 +667,21 @@ def test_wrong_shape_message_names_the_input(X, told):
     assert str(error) == told
 
 
+def test_image_shaped_list_says_how_to_flatten():
+    """Images passed as nested lists, (n, height, width), got scikit-learn's
+    bare "Found array with dim 3": the images' advice looked for a shape
+    only an array has.  It gets it, with a reshape a list takes (a list has
+    no reshape method), which works."""
+    X = np.arange(60.0).reshape(10, 3, 2).tolist()
+    with pytest.raises(ValueError, match=re.escape(
+            "X has shape (10, 3, 2); the selection needs a 2-D array, one row "
+            "per sample and one column per feature. To use each sample's 6 "
+            "values (an image's pixels, say) as its features, pass "
+            "np.reshape(X, (len(X), -1)).")):
+        _fit(X)
+    _fit(np.reshape(X, (len(X), -1)))  # and that works
+
+
 def test_conversion_message_names_the_input():
     """The message for an input numpy could not convert to floats said "X
     must be a 2-D array of numbers", and its hint "X is a file name", for
