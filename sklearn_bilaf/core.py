@@ -679,6 +679,53 @@ def _norm_bound(sq, max_abs, n_features):
     return math.sqrt(n_features) * max_abs
 
 
+def _rows_on_one_line(X):
+    """Whether every row of X is a multiple of one vector ``v`` (a pool of
+    rank one, e.g. ``t[:, None] * v``), to within rounding in X's dtype.
+
+    Such rows all normalise to ``v / |v|`` or its opposite, so whatever
+    compares rows by their direction (ActiveFT, the cosine metric) cannot
+    tell the rows of either sign apart.  One pass over the pool a chunk at a
+    time, in its dtype (a float32 pool stays float32), stopping at the
+    first chunk off the line: every row, divided by its largest absolute
+    entry (which keeps the squares from overflowing or underflowing), is
+    compared with its projection on a reference row of a large norm (the
+    largest of the first rows).  False for fewer than two rows, for a pool
+    holding an all-zero row (it has no direction: the callers refuse it)
+    or NaN, and for rows all equal, which nothing tells apart.
+    """
+    n, n_features = X.shape
+    if n < 2:
+        return False
+    dtype = _work_dtype(X)
+    # Relative to the rows' norms: the rounding of the products below.
+    tol_sq = _error_bound(dtype, n_features) ** 2
+    step = chunk_rows(n, 4 * n_features * dtype.itemsize + 16)
+    unit = None
+    all_equal = True
+    start, stop = 0, min(n, 256, step)  # the first rows decide most pools
+    with np.errstate(all="ignore"):
+        while start < n:
+            # C order, as ActiveFT reads every block: the products round
+            # the same whatever the pool's layout.
+            chunk = np.ascontiguousarray(X[start:stop], dtype=dtype)
+            peaks = np.maximum(chunk.max(axis=1), -chunk.min(axis=1))
+            if not (peaks > 0).all():  # an all-zero row, or NaN
+                return False
+            rows = chunk / peaks[:, None]
+            if unit is None:
+                reference = chunk[int(np.argmax(peaks))].copy()
+                unit = rows[int(np.argmax(peaks))]
+                unit = unit / np.sqrt(np.dot(unit, unit))
+            if all_equal:
+                all_equal = bool((chunk == reference).all())
+            residual = rows - np.outer(rows @ unit, unit)
+            if not (sq_norms(residual) <= tol_sq * sq_norms(rows)).all():
+                return False
+            start, stop = stop, min(n, stop + step)
+    return not all_equal
+
+
 def _work_dtype(X):
     dtype = getattr(X, "dtype", None)
     if dtype in (np.float32, np.float64):
@@ -2405,6 +2452,23 @@ class ActiveFTSelector(BaseCoreSelector):
                 "features, or use a core selector that measures distances: "
                 "KMeansSelector or FarthestPointSelector (in a sampler, "
                 "BiLAFSampler(budget, core_selector=KMeansSelector())).",
+                UserWarning,
+                stacklevel=caller_stacklevel(),
+            )
+        elif n_select < n and _rows_on_one_line(X):
+            # The same for rows that are all multiples of one vector: they
+            # normalise to it or its opposite, and the picks were decided by
+            # rounding, silently.
+            warnings.warn(
+                "ActiveFTSelector compares rows by their direction, and the "
+                "rows all lie on one line through the origin (each is a "
+                "multiple of the same vector), so every row normalises to "
+                "that vector's direction or its opposite, and which "
+                f"{counted(n_select, 'row')} of the {n} it picks is arbitrary. "
+                "Such rows differ only by one number each (their position "
+                "along the line): use a core selector that measures "
+                "distances: KMeansSelector or FarthestPointSelector (in a "
+                "sampler, BiLAFSampler(budget, core_selector=KMeansSelector())).",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )

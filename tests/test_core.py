@@ -3499,3 +3499,61 @@ def test_nearest_unused_float32_pool_that_underflows_is_screened_once(
     del screens[:]
     assert nearest_unused(X, centres).tolist() == got.tolist()
     assert screens == [np.dtype(np.float64)], screens
+
+
+def _rank_one_pool(dtype=np.float64, n=200, n_features=6, seed=0):
+    """Rows that are all multiples (of either sign) of one vector."""
+    rng = np.random.RandomState(seed)
+    t = rng.randn(n)
+    v = rng.randn(n_features)
+    return (t[:, None] * v[None, :]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda: ActiveFTSelector(n_cores=5, max_iter=20, random_state=0),
+    lambda: BiLAFSampler(10, random_state=0),
+], ids=["selector", "sampler"])
+def test_activeft_warns_that_rows_on_one_line_have_no_directions(make, dtype):
+    """Rows that all lie on one line through the origin normalise to +v or
+    -v, as a single feature's do to +1 or -1: ActiveFT's picks were
+    arbitrary, silently.  It warns once, saying so; rows off the line by
+    more than rounding do not warn."""
+    X = _rank_one_pool(dtype, n=100)
+    with pytest.warns(UserWarning, match=r"ActiveFTSelector .*one line "
+                      r"through the origin") as record:
+        make().fit(X)
+    (message,) = [str(w.message) for w in record
+                  if "ActiveFTSelector compares" in str(w.message)]
+    assert "arbitrary" in message and "KMeansSelector" in message
+    assert "single feature" not in message
+    assert record[0].filename == __file__
+    noisy = X + dtype(1e-3) * np.random.RandomState(1).randn(*X.shape).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make().fit(noisy)
+
+
+def test_rows_on_one_line_is_chunked_and_scale_free():
+    """The check reads the pool a chunk at a time (no N x N, any
+    working_memory), in the pool's dtype, whatever the rows' scale; one row
+    off the line anywhere, an all-zero row (no direction) or rows all equal
+    (which no selector tells apart) is not a line."""
+    on_one_line = core_module._rows_on_one_line
+    for dtype in (np.float32, np.float64):
+        X = _rank_one_pool(dtype, n=3000, n_features=8)
+        for scale in (1.0, 1e30, 1e-30):
+            with config_context(working_memory=0.01):  # about 10 kB chunks
+                assert on_one_line(X * dtype(scale)), (dtype, scale)
+        for row in (0, 1, 1500, 2999):
+            off = X.copy()
+            off[row, 0] += dtype(0.01) * abs(off[row]).max()
+            with config_context(working_memory=0.01):
+                assert not on_one_line(off), (dtype, row)
+        zero = X.copy()
+        zero[7] = 0
+        assert not on_one_line(zero)
+        assert not on_one_line(np.ones((50, 3), dtype=dtype))
+        assert not on_one_line(X[:1])
+    # Rows of one sign only (one direction) are a line too.
+    assert on_one_line(abs(_rank_one_pool(n_features=3)[:, :1]) * [1.0, 2.0, 3.0])
