@@ -2451,7 +2451,8 @@ class ActiveFTSelector(BaseCoreSelector):
                 "(the lowest row numbers of either sign). Give the pool more "
                 "features, or use a core selector that measures distances: "
                 "KMeansSelector or FarthestPointSelector (in a sampler, "
-                "BiLAFSampler(budget, core_selector=KMeansSelector())).",
+                "BiLAFSampler(budget, core_selector=KMeansSelector()) with the "
+                "default metric='euclidean').",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )
@@ -2468,7 +2469,8 @@ class ActiveFTSelector(BaseCoreSelector):
                 "Such rows differ only by one number each (their position "
                 "along the line): use a core selector that measures "
                 "distances: KMeansSelector or FarthestPointSelector (in a "
-                "sampler, BiLAFSampler(budget, core_selector=KMeansSelector())).",
+                "sampler, BiLAFSampler(budget, core_selector=KMeansSelector()) "
+                "with the default metric='euclidean').",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )

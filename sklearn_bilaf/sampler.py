@@ -47,7 +47,13 @@ from .base import (
 )
 from .boundary import BoundarySelector
 from .budget import allocate_budget
-from .core import BaseCoreSelector, PrecomputedSelector, RandomSelector
+from .core import (
+    ActiveFTSelector,
+    BaseCoreSelector,
+    PrecomputedSelector,
+    RandomSelector,
+    _rows_on_one_line,
+)
 from .denoise import (
     BaseDenoiser,
     IDCDenoiser,
@@ -687,6 +693,28 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
         return ("To select boundary samples, give the core stage fewer cores "
                 f"than the budget ({budget}).")
 
+    @staticmethod
+    def _warn_directionless(X):
+        """Warn that the cosine stages cannot tell X's rows apart when they
+        all normalise to one vector or its opposite."""
+        if X.shape[1] == 1:
+            why = "with a single feature every row normalises to +1 or -1"
+        elif _rows_on_one_line(X):
+            why = ("the rows all lie on one line through the origin (each is "
+                   "a multiple of the same vector), so every row normalises "
+                   "to that vector's direction or its opposite")
+        else:
+            return
+        warnings.warn(
+            "BiLAFSampler(metric='cosine') compares rows by their direction "
+            f"after the core stage, and {why}: which core each row's "
+            "pseudo-class follows, and so the boundary samples picked, is "
+            "arbitrary. Pass metric='euclidean' (the default), which measures "
+            "the distances between the rows.",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
     def _log(self, message):
         if self.verbose:
             print(f"[BiLAFSampler] {message}", file=sys.stderr, flush=True)
@@ -759,6 +787,10 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=caller_stacklevel(),
             )
+        if (self.metric == "cosine" and cores.size < budget
+                and not isinstance(core_selector, ActiveFTSelector)):
+            # ActiveFT cores warned already, for the same pools.
+            self._warn_directionless(X)
         timings["cores"] = time.perf_counter() - tic
         self._log(f"  {counted(cores.size, 'core')} ({timings['cores']:.2f}s)")
 

@@ -5399,3 +5399,59 @@ def test_farthest_point_tiny_check_does_not_read_an_ordinary_pool(monkeypatch):
     assert len(X) in reads, reads
     np.testing.assert_array_equal(got.selection_order_,
                                   expected.selection_order_)
+
+
+def _directionless_pool(kind, n=120):
+    """Rows whose directions tell nothing: one feature, or rows that are all
+    multiples (of either sign) of one vector."""
+    rng = np.random.RandomState(0)
+    t = rng.randn(n)
+    if kind == "one-feature":
+        return t[:, None]
+    return t[:, None] * rng.randn(5)[None, :]
+
+
+@pytest.mark.parametrize("kind", ["one-feature", "one-line"])
+@pytest.mark.parametrize("core_selector", [
+    KMeansSelector(5), [3, 17, 40, 77], RandomSelector(5),
+], ids=["kmeans", "indices", "random"])
+def test_cosine_sampler_warns_that_directionless_rows_leave_classes_arbitrary(
+        kind, core_selector):
+    """With metric="cosine", the pseudo-classes and boundary stages compare
+    rows by their direction: on a pool of one feature, or of rows on one
+    line through the origin, every row normalises to v or -v, so which core
+    a row follows (ties decided by rounding) and the boundary samples were
+    arbitrary, silently, whatever the cores.  It warns, saying to use
+    metric="euclidean", which does not."""
+    X = _directionless_pool(kind)
+    make = functools.partial(BiLAFSampler, 12, core_selector=core_selector,
+                             random_state=0)
+    with pytest.warns(UserWarning, match=r"^BiLAFSampler\(metric='cosine'\) "
+                      r"compares rows by their direction") as record:
+        make(metric="cosine").fit(X)
+    (message,) = [str(w.message) for w in record
+                  if "by their direction" in str(w.message)]
+    assert "arbitrary" in message and "metric='euclidean'" in message
+    assert ("single feature" in message) == (kind == "one-feature")
+    assert ("one line through the origin" in message) == (kind == "one-line")
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make(metric="euclidean").fit(X)
+        noise = np.random.RandomState(1).randn(X.shape[0], 5)
+        make(metric="cosine").fit(np.hstack([X, noise]) if kind == "one-feature"
+                                  else X + 0.1 * noise)
+
+
+@pytest.mark.parametrize("kind", ["one-feature", "one-line"])
+def test_cosine_sampler_with_activeft_cores_warns_about_directions_once(kind):
+    """ActiveFT's cores warn that the rows have no directions; the cosine
+    sampler's later stages do not warn again, and ActiveFT's advice for a
+    sampler keeps the default metric='euclidean'."""
+    X = _directionless_pool(kind)
+    with pytest.warns(UserWarning) as record:
+        BiLAFSampler(12, metric="cosine", random_state=0).fit(X)
+    (message,) = [str(w.message) for w in record
+                  if "by their direction" in str(w.message)]
+    assert message.startswith("ActiveFTSelector compares rows")
+    assert "metric='euclidean'" in message
