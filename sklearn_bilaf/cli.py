@@ -881,7 +881,9 @@ def _warnings_as_lines(args=None):
     seen = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
-        text = _warning_for_command_line(" ".join(str(message).split()))
+        text = _warning_for_command_line(
+            " ".join(str(message).split()),
+            cosine=getattr(args, "metric", None) == "cosine")
         match = re.match(r"(?:All|The) (\d+) selected samples? (?:are cores|is a "
                          r"core)", text)
         if match:
@@ -1010,7 +1012,9 @@ def _error_for_command_line(message, args, X, source):
     return message
 
 
-def _warning_for_command_line(message):
+def _warning_for_command_line(message, cosine=False):
+    """A library warning in the command's terms (its options, not Python
+    parameters); ``cosine``: whether --metric cosine was given."""
     # scikit-learn's KMeans, under --core-selector kmeans.
     match = re.fullmatch(r"Number of distinct clusters \((\d+)\) found smaller "
                          r"than n_clusters \((\d+)\)\. Possibly due to duplicate "
@@ -1023,18 +1027,32 @@ def _warning_for_command_line(message):
             f"probably because the pool has fewer than {wanted} distinct rows; "
             "each core is still a different row"
         )
-    # ActiveFTSelector's, under --core-selector activeft.
-    match = re.match(r"ActiveFTSelector compares rows by their direction, .*? "
-                     r"so which (\d+) rows? of the (\d+) it picks is arbitrary",
-                     message)
+    # ActiveFTSelector's, under --core-selector activeft: a single feature,
+    # or rows all on one line through the origin.
+    match = re.match(r"ActiveFTSelector compares rows by their direction, and "
+                     r"(.*?),? (?:so|and) which (\d+) rows? of the (\d+) it "
+                     r"picks is arbitrary", message)
     if match:
-        picked, pool = match.groups()
-        return (
-            "with a single feature every row normalises to +1 or -1 for "
-            "--core-selector activeft (the default), so which "
+        why, picked, pool = match.groups()
+        text = (
+            f"{why} for --core-selector activeft (the default), so which "
             f"{counted(picked, 'row')} of the {pool} it picks as cores is "
-            f"arbitrary: {_EUCLIDEAN_CORES}, or give the embeddings more "
-            "features"
+            f"arbitrary: {_EUCLIDEAN_CORES}"
+        )
+        if cosine:
+            text += ", with --metric euclidean (the default)"
+        if "single feature" in why:
+            text += ", or give the embeddings more features"
+        return text
+    # The sampler's, under --metric cosine with other cores.
+    match = re.match(r"BiLAFSampler\(metric='cosine'\) compares rows by their "
+                     r"direction after the core stage, and (.*?): (which core "
+                     r".*? is arbitrary)\.", message)
+    if match:
+        why, what = match.groups()
+        return (
+            "--metric cosine compares rows by their direction after the core "
+            f"stage, and {why}: {what}; use --metric euclidean (the default)"
         )
     return message
 

@@ -6598,3 +6598,42 @@ def test_cli_page_says_output_format_is_read_in_any_case(tmp_path, digits32):
     proc = call_bilaf(*common, typed, cwd=tmp_path)
     assert_ok(proc)
     assert proc.stdout == call_bilaf(*common, meant, cwd=tmp_path).stdout
+
+
+def test_one_line_direction_warnings_are_told_in_command_line_terms(
+        bilaf, tmp_path):
+    """ActiveFT's warning that rows all on one line through the origin leave
+    its picks arbitrary, and the cosine metric's that they leave the
+    pseudo-classes arbitrary, name Python parameters; the command names its
+    options (and --metric euclidean where --metric cosine was given)."""
+    rng = np.random.RandomState(0)
+    np.save(tmp_path / "e.npy", rng.randn(60)[:, None] * rng.randn(4)[None, :])
+    line = ("the rows all lie on one line through the origin (each is a "
+            "multiple of the same vector), so every row normalises to that "
+            "vector's direction or its opposite")
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        f"bilaf: warning: {line} for --core-selector activeft (the default), "
+        "so which 3 rows of the 60 it picks as cores is arbitrary: choose the "
+        "cores with --core-selector kmeans, random or fds")
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q", "--metric",
+                 "cosine", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        f"bilaf: warning: {line} for --core-selector activeft (the default), "
+        "so which 3 rows of the 60 it picks as cores is arbitrary: choose the "
+        "cores with --core-selector kmeans, random or fds, with --metric "
+        "euclidean (the default)")
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q", "--metric",
+                 "cosine", "--core-selector", "kmeans", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr.strip() == (
+        "bilaf: warning: --metric cosine compares rows by their direction "
+        f"after the core stage, and {line}: which core each row's "
+        "pseudo-class follows, and so the boundary samples picked, is "
+        "arbitrary; use --metric euclidean (the default)")
+    proc = bilaf("select", "e.npy", "-b", "6", "-k", "3", "-q",
+                 "--core-selector", "kmeans", cwd=tmp_path)
+    assert_ok(proc)
+    assert proc.stderr == ""
