@@ -49,6 +49,7 @@ from .base import Count, Number, refuse_unchecked_scale
 from .core import (
     BaseCoreSelector,
     _error_bound,
+    _kmeans_in_own_terms,
     _largest_abs,
     _refuse_unchecked_non_finite,
     _scale_exponent,
@@ -557,8 +558,19 @@ class TypiClustSelector(BaseCoreSelector):
         exponent = _scale_exponent(X, peak)
         # At most two OpenMP threads: the clusters repeat bit for bit (see
         # kmeans_openmp_threads).
+        if self.max_clusters is not None and n_clusters == self.max_clusters:
+            asked_by = "max_clusters"
+            then = ("each pick is still a different row. Set max_clusters to "
+                    "at most {found}.")
+        else:
+            asked_by = "n_cores"
+            then = ("each pick is still a different row. Set max_clusters to "
+                    "at most {found} (several picks per cluster) or n_cores to "
+                    "at most {found}.")
         with kmeans_openmp_threads():
-            labels = kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X)
+            labels = _kmeans_in_own_terms(
+                lambda: kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X),
+                "TypiClustSelector", asked_by, then)
         return labels, max(exponent, 0)
 
     def _typicality(self, X, members, exponent=0):
@@ -863,10 +875,16 @@ class ProbCoverSelector(BaseCoreSelector):
         exponent = _scale_exponent(X)
         # At most two OpenMP threads: the clusters repeat bit for bit (see
         # kmeans_openmp_threads).
+        asked_by = "n_classes" if n_clusters == self.n_classes else (
+            f"n_classes={self.n_classes} (capped at the pool's {n} rows)")
         with kmeans_openmp_threads():
-            labels = KMeans(n_clusters=n_clusters, n_init="auto",
-                            random_state=random_state).fit_predict(
-                np.ldexp(X, exponent) if exponent else X)
+            labels = _kmeans_in_own_terms(
+                lambda: KMeans(n_clusters=n_clusters, n_init="auto",
+                               random_state=random_state).fit_predict(
+                    np.ldexp(X, exponent) if exponent else X),
+                "ProbCoverSelector", asked_by,
+                "the purity radius is found with those {found}. Set n_classes "
+                "to at most {found}.")
         if n_clusters == 1:
             return np.inf, 1.0
         # Distance of each sample to its nearest sample in another cluster.

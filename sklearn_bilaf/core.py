@@ -15,6 +15,7 @@ numbers (``budget``, when given, is the most cores the sampler can take).
 """
 
 import math
+import re
 import sys
 import time
 import warnings
@@ -2670,6 +2671,60 @@ def _scale_exponent(X, peak=None):
     if low <= peak <= high:
         return 0
     return -math.frexp(peak)[1]
+
+
+#: scikit-learn's KMeans warning about empty clusters (a pool with fewer
+#: distinct rows than clusters), in the words of every version supported.
+_FEWER_CLUSTERS = re.compile(r"Number of distinct clusters \((\d+)\) found "
+                             r"smaller than n_clusters \((\d+)\)\.")
+
+#: Where _kmeans_in_own_terms tells a fit's other warnings again: a registry
+#: per file, as the warnings module keeps one per module.
+_RETOLD = {}
+
+
+def _kmeans_in_own_terms(fit, who, asked_by, then):
+    """``fit()`` (a k-means fit), its result returned, with scikit-learn's
+    warning about fewer distinct clusters than ``n_clusters`` said in the
+    selector's terms.
+
+    That ConvergenceWarning names ``n_clusters``, a parameter the selectors'
+    users never set, and points at scikit-learn's code.  It is told again,
+    still a ``ConvergenceWarning`` and at the user's line, as ``who``'s
+    (e.g. ``"TypiClustSelector"``), with the clusters ``asked_by`` a
+    parameter (e.g. ``"n_cores"``), followed by ``then``, its consequence
+    and what to set the parameter to, in which ``{found}`` is the number of
+    distinct clusters found.  The fit's other warnings are told as they
+    were, in their order, once the fit is over (raised then under an
+    ``"error"`` filter; each shown once per place, as by ``"default"``).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return fit()
+    finally:
+        for warning in caught:
+            match = _FEWER_CLUSTERS.match(" ".join(str(warning.message).split()))
+            if match is None or not issubclass(warning.category,
+                                               ConvergenceWarning):
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename,
+                    warning.lineno, source=warning.source,
+                    registry=_RETOLD.setdefault(warning.filename, {}))
+                continue
+            found, wanted = match.groups()
+            warnings.warn(
+                f"{who}'s k-means found only "
+                f"{counted(found, 'distinct cluster')} of the {wanted} asked "
+                f"for by {asked_by}, probably because the pool has fewer than "
+                f"{wanted} distinct rows (duplicate rows); "
+                + then.format(found=found),
+                ConvergenceWarning,
+                stacklevel=caller_stacklevel(),
+            )
 
 
 class KMeansSelector(BaseCoreSelector):

@@ -549,7 +549,7 @@ def test_probcover_whole_pool_balls_first_pick_row_0_for_any_seed(blobs, params)
     assert len({tuple(order[1:]) for order in orders}) > 1
 
 
-@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+@pytest.mark.filterwarnings("ignore:ProbCoverSelector's k-means found only")
 def test_probcover_purity_is_one_when_the_clusters_never_meet():
     """Identical rows: k-means fills one cluster of the ten asked for, every
     ball is pure at any radius, so the radius is inf and its purity 1."""
@@ -1067,3 +1067,64 @@ def test_probcover_centring_does_not_depend_on_the_chunks(dtype):
         assert other.radius_ == base.radius_
         np.testing.assert_array_equal(other.selection_order_,
                                       base.selection_order_)
+
+
+# -- k-means' warning about fewer distinct clusters, in the selectors' terms --
+_FEWER_CLUSTERS_CASES = {
+    "typiclust-n_cores": (
+        lambda: TypiClustSelector(n_cores=5, random_state=0),
+        "TypiClustSelector's k-means found only 3 distinct clusters of the 5 "
+        "asked for by n_cores, probably because the pool has fewer than 5 "
+        "distinct rows (duplicate rows); each pick is still a different row. "
+        "Set max_clusters to at most 3 (several picks per cluster) or n_cores "
+        "to at most 3.",
+        [20, 40, 0, 21, 41]),
+    "typiclust-max_clusters": (
+        lambda: TypiClustSelector(n_cores=8, max_clusters=5, random_state=0),
+        "TypiClustSelector's k-means found only 3 distinct clusters of the 5 "
+        "asked for by max_clusters, probably because the pool has fewer than 5 "
+        "distinct rows (duplicate rows); each pick is still a different row. "
+        "Set max_clusters to at most 3.",
+        [20, 40, 0, 21, 41, 1, 22, 42]),
+    "probcover-n_classes": (
+        lambda: ProbCoverSelector(n_cores=5, n_classes=5, random_state=0),
+        "ProbCoverSelector's k-means found only 3 distinct clusters of the 5 "
+        "asked for by n_classes, probably because the pool has fewer than 5 "
+        "distinct rows (duplicate rows); the purity radius is found with those "
+        "3. Set n_classes to at most 3.",
+        [0, 20, 40, 53, 57]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FEWER_CLUSTERS_CASES))
+def test_fewer_distinct_clusters_warning_names_the_selectors_parameter(case):
+    """On a pool with duplicate rows scikit-learn's KMeans warns about
+    n_clusters, which TypiClust's and ProbCover's users never set: the
+    warning names the selector, the parameter the clusters came from and
+    what to set it to, still as a ConvergenceWarning pointing at the user's
+    line; the picks are unchanged."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    make, message, picks = _FEWER_CLUSTERS_CASES[case]
+    X = np.repeat(np.eye(3), 20, axis=0)  # 3 distinct rows, 60 samples
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        selector = make().fit(X)
+    assert [str(w.message) for w in caught] == [message]
+    assert caught[0].category is ConvergenceWarning
+    assert caught[0].filename == __file__
+    assert selector.selection_order_.tolist() == picks
+
+
+def test_probcover_fewer_distinct_clusters_warning_says_n_classes_was_capped():
+    """n_classes above the pool's size asks for one cluster per row."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.repeat(np.eye(3), 4, axis=0)  # 3 distinct rows, 12 samples
+    with pytest.warns(ConvergenceWarning) as caught:
+        ProbCoverSelector(n_cores=2, n_classes=50, random_state=0).fit(X)
+    assert [str(w.message) for w in caught] == [
+        "ProbCoverSelector's k-means found only 3 distinct clusters of the 12 "
+        "asked for by n_classes=50 (capped at the pool's 12 rows), probably "
+        "because the pool has fewer than 12 distinct rows (duplicate rows); "
+        "the purity radius is found with those 3. Set n_classes to at most 3."]
