@@ -1128,3 +1128,43 @@ def test_probcover_fewer_distinct_clusters_warning_says_n_classes_was_capped():
         "asked for by n_classes=50 (capped at the pool's 12 rows), probably "
         "because the pool has fewer than 12 distinct rows (duplicate rows); "
         "the purity radius is found with those 3. Set n_classes to at most 3."]
+
+
+def test_typiclust_minibatch_kmeans_warnings_are_told_in_its_terms(monkeypatch,
+                                                                  blobs):
+    """Beyond 50 clusters TypiClust runs MiniBatchKMeans, whose warnings go
+    through the same rewording as KMeans' (scikit-learn's versions so far
+    do not emit the fewer-clusters one there; a stand-in does): that one is
+    said with n_cores, any other is told as it was, in its place."""
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    import sklearn_bilaf.baselines as baselines
+
+    class Warns(MiniBatchKMeans):
+        def fit_predict(self, X, y=None, sample_weight=None):
+            warnings.warn("Number of distinct clusters (52) found smaller than "
+                          f"n_clusters ({self.n_clusters}). Possibly due to "
+                          "duplicate points in X.", ConvergenceWarning,
+                          stacklevel=1)
+            warnings.warn("something else", RuntimeWarning, stacklevel=1)
+            return super().fit_predict(X, y, sample_weight)
+
+    monkeypatch.setattr(baselines, "MiniBatchKMeans", Warns)
+    X = blobs[0][:120]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        picks = TypiClustSelector(n_cores=60, random_state=0).fit(X).selection_order_
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (ConvergenceWarning,
+         "TypiClustSelector's k-means found only 52 distinct clusters of the 60 "
+         "asked for by n_cores, probably because the pool has fewer than 60 "
+         "distinct rows (duplicate rows); each pick is still a different row. "
+         "Set max_clusters to at most 52 (several picks per cluster) or "
+         "n_cores to at most 52."),
+        (RuntimeWarning, "something else")]
+    assert caught[0].filename == caught[1].filename == __file__
+    assert caught[1].lineno != caught[0].lineno  # the stand-in's line
+    monkeypatch.undo()
+    np.testing.assert_array_equal(
+        picks, TypiClustSelector(n_cores=60, random_state=0).fit(X).selection_order_)
