@@ -1015,17 +1015,18 @@ def _error_for_command_line(message, args, X, source):
 def _warning_for_command_line(message, cosine=False):
     """A library warning in the command's terms (its options, not Python
     parameters); ``cosine``: whether --metric cosine was given."""
-    # scikit-learn's KMeans, under --core-selector kmeans.
-    match = re.fullmatch(r"Number of distinct clusters \((\d+)\) found smaller "
-                         r"than n_clusters \((\d+)\)\. Possibly due to duplicate "
-                         r"points in X\.", message)
+    # KMeansSelector's k-means, under --core-selector kmeans.
+    match = re.fullmatch(r"KMeansSelector's k-means found only (\d+) distinct "
+                         r"clusters? of the (\d+) asked for by n_cores, .*"
+                         r"Set n_cores to at most \1\.", message)
     if match:
         found, wanted = match.groups()
         return (
             f"k-means found only {found} distinct cluster"
             f"{'' if found == '1' else 's'} for the {wanted} cores (--n-cores), "
             f"probably because the pool has fewer than {wanted} distinct rows; "
-            "each core is still a different row"
+            f"each core is still a different row: lower --n-cores to at most "
+            f"{found}"
         )
     # ActiveFTSelector's, under --core-selector activeft: a single feature,
     # or rows all on one line through the origin.

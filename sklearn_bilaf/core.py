@@ -2811,15 +2811,19 @@ class KMeansSelector(BaseCoreSelector):
         # but for tiny values (below).
         exponent = _scale_exponent(X, peak)
         scaled = np.ldexp(X, exponent) if exponent else X
+        kmeans = KMeans(
+            n_clusters=n_select,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            random_state=random_state,
+        )
         # At most two OpenMP threads: the centres repeat bit for bit (see
         # kmeans_openmp_threads).
         with kmeans_openmp_threads():
-            kmeans = KMeans(
-                n_clusters=n_select,
-                n_init=self.n_init,
-                max_iter=self.max_iter,
-                random_state=random_state,
-            ).fit(scaled)
+            _kmeans_in_own_terms(
+                partial(kmeans.fit, scaled), "KMeansSelector", "n_cores",
+                "each core is still a different row. Set n_cores to at most "
+                "{found}.")
         centres = kmeans.cluster_centers_
         if not np.isfinite(centres).all():
             # NaN or inf in X, unchecked under assume_finite: nearest_unused

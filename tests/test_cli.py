@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from sklearn.datasets import load_digits
 
 from sklearn_bilaf import BiLAFSampler
 from sklearn_bilaf.boundary import BoundarySelector
-from sklearn_bilaf.core import RandomSelector
+from sklearn_bilaf.core import KMeansSelector, RandomSelector
 from sklearn_bilaf.denoise import DensityDenoiser, DistanceDenoiser, IDCDenoiser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -1577,7 +1578,8 @@ def test_library_errors_are_told_in_command_line_terms(bilaf, tmp_path, digits_x
 
 
 def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
-    """scikit-learn's KMeans warns about n_clusters and X; say it with -k."""
+    """KMeansSelector's warning about fewer distinct clusters than cores
+    names n_cores; say it with --n-cores (-k)."""
     X = np.repeat(np.eye(3), 20, axis=0)  # 3 distinct rows, 60 samples
     np.save(tmp_path / "e.npy", X)
     proc = bilaf("select", "e.npy", "-b", "6", "-k", "5", "-q", "--core-selector",
@@ -1586,7 +1588,21 @@ def test_kmeans_warning_is_told_in_command_line_terms(bilaf, tmp_path):
     assert proc.stderr.strip() == (
         "bilaf: warning: k-means found only 3 distinct clusters for the 5 cores "
         "(--n-cores), probably because the pool has fewer than 5 distinct rows; "
-        "each core is still a different row")
+        "each core is still a different row: lower --n-cores to at most 3")
+
+
+def test_kmeans_warning_of_one_cluster_is_told_in_command_line_terms():
+    """The library's message itself (one distinct cluster: singular) is the
+    one the command rewords, so the two stay in step."""
+    from sklearn_bilaf.cli import _warning_for_command_line
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        KMeansSelector(n_cores=4, random_state=0).fit(np.ones((12, 2)))
+    assert [_warning_for_command_line(str(w.message)) for w in caught] == [
+        "k-means found only 1 distinct cluster for the 4 cores (--n-cores), "
+        "probably because the pool has fewer than 4 distinct rows; each core "
+        "is still a different row: lower --n-cores to at most 1"]
 
 
 def test_single_feature_activeft_warning_is_told_in_command_line_terms(

@@ -3557,3 +3557,34 @@ def test_rows_on_one_line_is_chunked_and_scale_free():
         assert not on_one_line(X[:1])
     # Rows of one sign only (one direction) are a line too.
     assert on_one_line(abs(_rank_one_pool(n_features=3)[:, :1]) * [1.0, 2.0, 3.0])
+
+
+def test_kmeans_selector_fewer_distinct_clusters_warning_names_n_cores():
+    """On a pool with fewer distinct rows than n_cores, scikit-learn's KMeans
+    warned about n_clusters, at its own code: KMeansSelector says it with
+    n_cores and what to set it to, still a ConvergenceWarning, at the
+    user's line (inside a sampler too); the picks are unchanged."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.repeat(np.eye(3), 20, axis=0)  # 3 distinct rows, 60 samples
+    message = (
+        "KMeansSelector's k-means found only 3 distinct clusters of the 5 asked "
+        "for by n_cores, probably because the pool has fewer than 5 distinct "
+        "rows (duplicate rows); each core is still a different row. Set "
+        "n_cores to at most 3.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        selector = KMeansSelector(n_cores=5, random_state=0).fit(X)
+        sampler = BiLAFSampler(8, core_selector=KMeansSelector(5, random_state=0),
+                               random_state=0).fit(X)
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (ConvergenceWarning, message)] * 2
+    assert [w.filename for w in caught] == [__file__] * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's own words
+        kmeans = KMeans(5, n_init="auto",
+                        random_state=np.random.RandomState(0)).fit(X)
+    expected = sorted(_brute_nearest_unused(X, kmeans.cluster_centers_,
+                                            "euclidean"))
+    assert selector.selected_indices_.tolist() == expected
+    assert sampler.core_indices_.tolist() == expected

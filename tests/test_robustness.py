@@ -1871,7 +1871,7 @@ def test_values_whose_distances_overflow_are_refused(dtype):
 ], ids=["sampler", "fds", "kmeans"])
 # The accepted pool with one value above the bound is nearly all ties, which
 # k-means warns about (fewer distinct clusters than asked for).
-@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+@pytest.mark.filterwarnings("ignore:KMeansSelector's k-means found only")
 def test_values_whose_squared_distances_underflow_float64_are_refused(make):
     """A float64 pool whose largest value is below 2.2e-162 has every squared
     distance 0 even in float64 (all rows tie): the picks were silently those
@@ -4142,7 +4142,7 @@ def test_kmeans_cores_of_an_all_zero_pool():
     X = np.zeros((6, 2))
     assert _scale_exponent(X) == 0
     with warnings.catch_warnings():
-        # "Number of distinct clusters (1) found smaller than n_clusters".
+        # "KMeansSelector's k-means found only 1 distinct cluster of the 3".
         warnings.simplefilter("ignore")
         selector = KMeansSelector(n_cores=3, random_state=0).fit(X, budget=3)
         sampler = BiLAFSampler(budget=4, core_selector=KMeansSelector(
