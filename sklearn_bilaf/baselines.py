@@ -556,8 +556,6 @@ class TypiClustSelector(BaseCoreSelector):
         # tiny values, whose squared distances are subnormal numbers (too
         # coarse for the nearest neighbours): the members are scaled too.
         exponent = _scale_exponent(X, peak)
-        # At most two OpenMP threads: the clusters repeat bit for bit (see
-        # kmeans_openmp_threads).
         if self.max_clusters is not None and n_clusters == self.max_clusters:
             asked_by = "max_clusters"
             then = ("each pick is still a different row. Set max_clusters to "
@@ -567,10 +565,23 @@ class TypiClustSelector(BaseCoreSelector):
             then = ("each pick is still a different row. Set max_clusters to "
                     "at most {found} (several picks per cluster) or n_cores to "
                     "at most {found}.")
+
+        def fewer(labels):
+            # MiniBatchKMeans does not warn where KMeans does: a pool with
+            # fewer distinct rows than clusters (its clusters left empty
+            # among distinct rows are no such sign).
+            found = np.unique(labels).size
+            if found < n_clusters and len(unique_rows(X)[0]) < n_clusters:
+                return found, n_clusters
+            return None
+
+        # At most two OpenMP threads: the clusters repeat bit for bit (see
+        # kmeans_openmp_threads).
         with kmeans_openmp_threads():
             labels = _kmeans_in_own_terms(
                 lambda: kmeans.fit_predict(np.ldexp(X, exponent) if exponent else X),
-                "TypiClustSelector", asked_by, then)
+                "TypiClustSelector", asked_by, then,
+                fewer=fewer if n_clusters > 50 else None)
         return labels, max(exponent, 0)
 
     def _typicality(self, X, members, exponent=0):

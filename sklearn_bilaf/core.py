@@ -2683,7 +2683,7 @@ _FEWER_CLUSTERS = re.compile(r"Number of distinct clusters \((\d+)\) found "
 _RETOLD = {}
 
 
-def _kmeans_in_own_terms(fit, who, asked_by, then):
+def _kmeans_in_own_terms(fit, who, asked_by, then, fewer=None):
     """``fit()`` (a k-means fit), its result returned, with scikit-learn's
     warning about fewer distinct clusters than ``n_clusters`` said in the
     selector's terms.
@@ -2697,14 +2697,16 @@ def _kmeans_in_own_terms(fit, who, asked_by, then):
     distinct clusters found.  The fit's other warnings are told as they
     were, in their order, once the fit is over (raised then under an
     ``"error"`` filter; each shown once per place, as by ``"default"``).
+    For a clusterer that does not warn (MiniBatchKMeans), ``fewer(result)``
+    gives the ``(found, wanted)`` counts to say it with, or None.
     """
     from sklearn.exceptions import ConvergenceWarning
 
-    caught = []
+    caught, result, said = [], None, False
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            return fit()
+            result = fit()
     finally:
         for warning in caught:
             match = _FEWER_CLUSTERS.match(" ".join(str(warning.message).split()))
@@ -2715,16 +2717,28 @@ def _kmeans_in_own_terms(fit, who, asked_by, then):
                     warning.lineno, source=warning.source,
                     registry=_RETOLD.setdefault(warning.filename, {}))
                 continue
-            found, wanted = match.groups()
-            warnings.warn(
-                f"{who}'s k-means found only "
-                f"{counted(found, 'distinct cluster')} of the {wanted} asked "
-                f"for by {asked_by}, probably because the pool has fewer than "
-                f"{wanted} distinct rows (duplicate rows); "
-                + then.format(found=found),
-                ConvergenceWarning,
-                stacklevel=caller_stacklevel(),
-            )
+            counts, said = match.groups(), True
+            _say_fewer_clusters(counts, who, asked_by, then)
+    if not said and fewer is not None:
+        counts = fewer(result)
+        if counts is not None:
+            _say_fewer_clusters(counts, who, asked_by, then)
+    return result
+
+
+def _say_fewer_clusters(counts, who, asked_by, then):
+    """The warning of :func:`_kmeans_in_own_terms`, at the user's line."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    found, wanted = counts
+    warnings.warn(
+        f"{who}'s k-means found only {counted(found, 'distinct cluster')} of "
+        f"the {wanted} asked for by {asked_by}, probably because the pool has "
+        f"fewer than {wanted} distinct rows (duplicate rows); "
+        + then.format(found=found),
+        ConvergenceWarning,
+        stacklevel=caller_stacklevel(),
+    )
 
 
 class KMeansSelector(BaseCoreSelector):

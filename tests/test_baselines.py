@@ -1168,3 +1168,29 @@ def test_typiclust_minibatch_kmeans_warnings_are_told_in_its_terms(monkeypatch,
     monkeypatch.undo()
     np.testing.assert_array_equal(
         picks, TypiClustSelector(n_cores=60, random_state=0).fit(X).selection_order_)
+
+
+def test_typiclust_minibatch_kmeans_warns_of_duplicate_rows_as_kmeans_does(blobs):
+    """KMeans (up to 50 clusters) warns when the pool has fewer distinct rows
+    than clusters; MiniBatchKMeans (beyond) said nothing, so TypiClust said
+    nothing either: it now says the same.  Clusters left empty on a pool of
+    distinct rows (57 of 60 filled here) are no duplicates' doing: no
+    warning."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.repeat(np.eye(3), 40, axis=0)  # 3 distinct rows, 120 samples
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        selector = TypiClustSelector(n_cores=60, random_state=0).fit(X)
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [
+        (ConvergenceWarning,
+         "TypiClustSelector's k-means found only 3 distinct clusters of the 60 "
+         "asked for by n_cores, probably because the pool has fewer than 60 "
+         "distinct rows (duplicate rows); each pick is still a different row. "
+         "Set max_clusters to at most 3 (several picks per cluster) or "
+         "n_cores to at most 3.", __file__)]
+    assert selector.selection_order_[:6].tolist() == [80, 40, 0, 81, 41, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distinct = TypiClustSelector(n_cores=60, random_state=0).fit(blobs[0][:120])
+    assert np.unique(distinct.labels_).size < 60
