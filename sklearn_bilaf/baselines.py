@@ -53,6 +53,7 @@ from .core import (
     _largest_abs,
     _refuse_unchecked_non_finite,
     _scale_exponent,
+    _warn_cosine_picks_arbitrary,
 )
 
 __all__ = ["ProbCoverSelector", "TypiClustSelector"]
@@ -921,6 +922,11 @@ class ProbCoverSelector(BaseCoreSelector):
     def _select(self, X, n_select, random_state):
         n = X.shape[0]
         Xg = _in_geometry(X, self.metric)
+        if self.metric == "cosine":
+            # Rows of one direction (or its opposite) normalise to two
+            # points: every ball holds half the pool, and the picks were
+            # decided by ties, silently.
+            _warn_cosine_picks_arbitrary("ProbCoverSelector", X, n_select)
         # The purity distances and the radius search take squared distances
         # in the dtype of X: float32 rows under about 1e-19 underflowed to
         # distance 0 (radius 0, every ball its sample alone).  On a pool of

@@ -727,6 +727,40 @@ def _rows_on_one_line(X):
     return not all_equal
 
 
+def _directionless(X):
+    """Why X's rows have no usable directions, as words for a warning, or
+    None: a single feature, or rows all on one line through the origin
+    (:func:`_rows_on_one_line`)."""
+    if X.shape[1] == 1:
+        return "with a single feature every row normalises to +1 or -1"
+    if _rows_on_one_line(X):
+        return ("the rows all lie on one line through the origin (each is a "
+                "multiple of the same vector), so every row normalises to "
+                "that vector's direction or its opposite")
+    return None
+
+
+def _warn_cosine_picks_arbitrary(who, X, n_select):
+    """Warn, at the user's line, that a selector with ``metric='cosine'``
+    cannot tell X's rows apart when they have no usable directions: its
+    picks are then decided by ties and rounding."""
+    n = X.shape[0]
+    if n_select >= n:
+        return
+    why = _directionless(X)
+    if why is None:
+        return
+    warnings.warn(
+        f"{who}(metric='cosine') compares rows by their direction, and {why}, "
+        f"so which {counted(n_select, 'row')} of the {n} it picks is "
+        "arbitrary. Pass metric='euclidean' (the default), which measures "
+        "the distances between the rows (in a BiLAFSampler with "
+        "metric='cosine', pass it to the sampler too).",
+        UserWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
 def _work_dtype(X):
     dtype = getattr(X, "dtype", None)
     if dtype in (np.float32, np.float64):
@@ -2927,6 +2961,11 @@ class FarthestPointSelector(BaseCoreSelector):
         cosine = self.metric == "cosine"
         scale = (_inverse_row_norms(X, np.float64, caller="farthest") if cosine
                  else None)
+        if cosine:
+            # Rows of one direction (or its opposite) are all at cosine
+            # distance 0 or 2: the picks after the first two were the ties'
+            # lowest row numbers, silently.
+            _warn_cosine_picks_arbitrary("FarthestPointSelector", X, n_select)
         exponent = 0 if cosine else self._tiny_exponent(X)
         # Screened distances are taken relative to the pool's mean, so that
         # their rounding error scales with the pool's spread around it, not

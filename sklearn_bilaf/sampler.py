@@ -45,14 +45,16 @@ from .base import (
     validate_pool,
     whole_numbers,
 )
+from .baselines import ProbCoverSelector
 from .boundary import BoundarySelector
 from .budget import allocate_budget
 from .core import (
     ActiveFTSelector,
     BaseCoreSelector,
+    FarthestPointSelector,
     PrecomputedSelector,
     RandomSelector,
-    _rows_on_one_line,
+    _directionless,
 )
 from .denoise import (
     BaseDenoiser,
@@ -327,6 +329,15 @@ def _select_class_work(label, members, core_position, class_rows, metric,
         raise ValueError(f"{expected}; got {quoted(shown[:10])}"
                          f"{'...' if shown.size > 10 else '.'}")
     return members[picks]
+
+
+def _warned_of_directions(core_selector):
+    """Whether the core selector warned already, for the same pools, of rows
+    without usable directions: ActiveFT, and the cosine selectors."""
+    if isinstance(core_selector, ActiveFTSelector):
+        return True
+    return (isinstance(core_selector, (FarthestPointSelector, ProbCoverSelector))
+            and core_selector.metric == "cosine")
 
 
 class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
@@ -697,13 +708,8 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
     def _warn_directionless(X):
         """Warn that the cosine stages cannot tell X's rows apart when they
         all normalise to one vector or its opposite."""
-        if X.shape[1] == 1:
-            why = "with a single feature every row normalises to +1 or -1"
-        elif _rows_on_one_line(X):
-            why = ("the rows all lie on one line through the origin (each is "
-                   "a multiple of the same vector), so every row normalises "
-                   "to that vector's direction or its opposite")
-        else:
+        why = _directionless(X)
+        if why is None:
             return
         warnings.warn(
             "BiLAFSampler(metric='cosine') compares rows by their direction "
@@ -788,8 +794,7 @@ class BiLAFSampler(SubsetSamplerMixin, BaseEstimator):
                 stacklevel=caller_stacklevel(),
             )
         if (self.metric == "cosine" and cores.size < budget
-                and not isinstance(core_selector, ActiveFTSelector)):
-            # ActiveFT cores warned already, for the same pools.
+                and not _warned_of_directions(core_selector)):
             self._warn_directionless(X)
         timings["cores"] = time.perf_counter() - tic
         self._log(f"  {counted(cores.size, 'core')} ({timings['cores']:.2f}s)")

@@ -1194,3 +1194,35 @@ def test_typiclust_minibatch_kmeans_warns_of_duplicate_rows_as_kmeans_does(blobs
         warnings.simplefilter("error")
         distinct = TypiClustSelector(n_cores=60, random_state=0).fit(blobs[0][:120])
     assert np.unique(distinct.labels_).size < 60
+
+
+@pytest.mark.parametrize("n_features", [1, 6])
+@pytest.mark.parametrize("in_sampler", [False, True])
+def test_cosine_probcover_warns_of_rows_without_directions(n_features, in_sampler):
+    """ProbCoverSelector(metric='cosine') on rows that all normalise to one
+    vector or its opposite (a single feature, or rows on one line through
+    the origin) sees two points: every ball holds half the pool and its
+    picks were decided by ties, silently.  It warns once per fit (in a
+    cosine sampler too), at the user's line, saying what to pass; the
+    Euclidean selector does not give that warning."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(120)[:, None] * rng.randn(n_features)[None, :]
+    selector = ProbCoverSelector(5, metric="cosine", random_state=0)
+    make = ((lambda: BiLAFSampler(10, metric="cosine", core_selector=selector,
+                                  random_state=0))
+            if in_sampler else lambda: clone(selector))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make().fit(X)
+    messages = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(
+        "ProbCoverSelector(metric='cosine') compares rows by their direction")
+    assert ("single feature" in messages[0]) == (n_features == 1)
+    assert "Pass metric='euclidean'" in messages[0]
+    assert all(w.filename == __file__ for w in caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ProbCoverSelector(5, random_state=0).fit(X)
+    assert not [w for w in caught if "compares rows by their direction"
+                in str(w.message)]

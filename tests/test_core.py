@@ -3588,3 +3588,45 @@ def test_kmeans_selector_fewer_distinct_clusters_warning_names_n_cores():
                                             "euclidean"))
     assert selector.selected_indices_.tolist() == expected
     assert sampler.core_indices_.tolist() == expected
+
+
+@pytest.mark.parametrize("n_features", [1, 6])
+@pytest.mark.parametrize("make", [
+    lambda: FarthestPointSelector(n_cores=5, metric="cosine", random_state=0),
+    lambda: BiLAFSampler(10, metric="cosine", random_state=0,
+                         core_selector=FarthestPointSelector(
+                             5, metric="cosine", random_state=0)),
+], ids=["selector", "sampler"])
+def test_cosine_farthest_point_warns_of_rows_without_directions(make, n_features):
+    """FarthestPointSelector(metric='cosine') on rows that all normalise to
+    one vector or its opposite (a single feature, or rows on one line
+    through the origin) sees cosine distances of 0 and 2 only: its picks
+    after the first two were the ties' lowest row numbers, silently.  It
+    warns once per fit (in a cosine sampler too, whose own warning would
+    repeat it), at the user's line, saying what to pass; Euclidean
+    selection and rows off the line do not warn, and the picks are
+    unchanged."""
+    X = (_rank_one_pool(n=100)[:, :1] if n_features == 1
+         else _rank_one_pool(n=100))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = make().fit(X)
+    messages = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(
+        "FarthestPointSelector(metric='cosine') compares rows by their "
+        "direction, and ")
+    assert ("single feature" in messages[0]) == (n_features == 1)
+    assert "is arbitrary. Pass metric='euclidean'" in messages[0]
+    assert [w.filename for w in caught] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        FarthestPointSelector(5, random_state=0).fit(X)
+        noisy = X + 1e-3 * np.random.RandomState(1).randn(*X.shape)
+        if n_features > 1:
+            FarthestPointSelector(5, metric="cosine", random_state=0).fit(noisy)
+    selector = getattr(fitted, "core_selector_", fitted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = FarthestPointSelector(5, metric="cosine", random_state=0).fit(X)
+    assert selector.selected_indices_.tolist() == again.selected_indices_.tolist()
