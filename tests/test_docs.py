@@ -1516,3 +1516,30 @@ def test_stated_run_times_are_measured_ranges_that_agree():
         "first selection: give both the same measured range")
     stated("README.md", "runs the fast tests")
     stated("examples/README.rst", "the longest")
+
+
+def test_cli_page_quotes_the_advice_the_io_messages_give(tmp_path, monkeypatch):
+    """doc/cli.rst quoted advice the messages no longer gave: images were
+    told to "save X.reshape(len(X), -1)" and a sparse archive to "save
+    X.toarray() with np.save", with an X it never said how to get.  The page
+    quotes the calls the messages give, for the files it names."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    cli = " ".join((ROOT / "doc" / "cli.rst").read_text(encoding="utf-8").split())
+    monkeypatch.chdir(tmp_path)
+    np.save("img.npy", np.zeros((4, 3, 2)))
+    sp.save_npz("e.npz", sp.csr_matrix(np.eye(3)))
+    for name, call in [
+        ("img.npy", "np.save('img_embeddings.npy', np.load('img.npy')"
+                    ".reshape(4, -1))"),
+        ("e.npz", "np.save('e_embeddings.npy', "
+                  "scipy.sparse.load_npz('e.npz').toarray())"),
+    ]:
+        with pytest.raises(InputError) as raised:
+            load_embeddings(name)
+        assert call in str(raised.value), str(raised.value)
+        assert f"``{call}``" in cli, call
+    assert "X.toarray()" not in cli and "X.reshape(len(X), -1)" not in cli
