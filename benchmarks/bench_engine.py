@@ -27,10 +27,11 @@ import numpy as np
 
 # Time the checkout this script belongs to, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# The shared peak-memory helper lives beside this script, which is not on
-# sys.path when the script is run by path (runpy) rather than as a program.
+# The shared helpers live beside this script, which is not on sys.path
+# when the script is run by path (runpy) rather than as a program.
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+from _machine import read_cpuinfo  # noqa: E402
 from _peak_memory import peak_rss_mib  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
@@ -135,17 +136,10 @@ def main(argv=None):
         _run(args)
 
 
-def _read_cpuinfo():
-    """The text of /proc/cpuinfo, as UTF-8 whatever the locale's encoding
-    (a CPU model's "®" raised UnicodeDecodeError under an ASCII locale);
-    a byte that is not UTF-8 is replaced.  OSError where there is none."""
-    return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-
-
 def _cpu_name():
     """The CPU's model name and family, where Linux tells them."""
     try:
-        text = _read_cpuinfo()
+        text = read_cpuinfo()
     except OSError:
         return platform.processor() or platform.machine()
     fields = dict(re.findall(r"^(model name|cpu family|model)\s*:\s*(.*)$",
@@ -192,7 +186,7 @@ def _kernel_hint(cpuinfo=None, architectures=None):
 
     if cpuinfo is None:
         try:
-            cpuinfo = _read_cpuinfo()
+            cpuinfo = read_cpuinfo()
         except OSError:
             return None
     if architectures is None:

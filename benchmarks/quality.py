@@ -103,6 +103,7 @@ if str(HERE) not in sys.path:  # imported by path (the tests) too
     sys.path.insert(0, str(HERE))
 
 import _pool_records  # noqa: E402
+from _machine import read_cpuinfo  # noqa: E402
 from _sigterm import exits_on_sigterm  # noqa: E402
 
 from sklearn_bilaf import BiLAFSampler, __version__  # noqa: E402
@@ -1747,13 +1748,6 @@ def recorded_machine(path):
     return machine if isinstance(machine, dict) else None
 
 
-def _read_cpuinfo():
-    """The text of /proc/cpuinfo, as UTF-8 whatever the locale's encoding
-    (a CPU model's "®" raised UnicodeDecodeError under an ASCII locale);
-    a byte that is not UTF-8 is replaced.  OSError where there is none."""
-    return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-
-
 def machine_info():
     """This machine, as the summary records where rows were measured.
 
@@ -1765,7 +1759,7 @@ def machine_info():
     """
     model = platform.processor() or "unknown"
     try:
-        for line in _read_cpuinfo().splitlines():
+        for line in read_cpuinfo().splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
