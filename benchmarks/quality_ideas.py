@@ -1447,12 +1447,13 @@ def summary(results=None):
         configs = sorted({key[1] for key in acc if key[0] == name})
         print(f"== {name}  budgets {budgets}   cell: mean{sign}std (n seeds) "
               f"paired difference with activeft")
+        rows = []
         for config in configs:
             cells = []
             for budget in budgets:
                 by_seed = acc.get((name, config, budget))
                 if not by_seed:
-                    cells.append(f"{'-':>24}")
+                    cells.append("-")
                     continue
                 values = np.array(list(by_seed.values()))
                 reference = acc.get((name, "activeft", budget), {})
@@ -1461,7 +1462,14 @@ def summary(results=None):
                 std = values.std(ddof=1) if values.size > 1 else 0.0
                 cells.append(f"{values.mean():6.2f}{sign}{std:4.2f}({values.size}) "
                              f"{diff}")
-            print(f"{config:18}" + " ".join(cells)
+            rows.append((config, cells))
+        # One width for every cell of the table (a "-" cell, "+/-", ten
+        # seeds or more change a cell's length), so that columns line up.
+        width = max(len(cell) for _, cells in rows for cell in cells)
+        name_width = max(18, *(len(config) + 1 for config, _ in rows))
+        for config, cells in rows:
+            print(f"{config:{name_width}}"
+                  + " ".join(f"{cell:>{width}}" for cell in cells)
                   + f"  t~{np.mean(seconds[(name, config)]):.0f}s")
 
 

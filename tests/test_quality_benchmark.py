@@ -4260,3 +4260,37 @@ def test_the_cpu_model_is_read_whatever_the_locale(monkeypatch):
 
     monkeypatch.setattr(Q.Path, "read_text", read_text)
     assert Q.machine_info()["cpu"] == "Intel® Xeon® CPU"
+
+
+def test_the_ideas_summary_columns_line_up(tmp_path, capsys):
+    """quality_ideas.py --summary padded a missing cell ("-") to 24
+    characters while the others took 20 (22 with "+/-", more with ten
+    seeds), and config names longer than 18 characters pushed their row
+    right: the columns did not line up.  Every cell of a table now ends in
+    the same column, whatever its content or its config's name."""
+    I = _study_module("quality_ideas")
+    path = tmp_path / "ideas.csv"
+    lines = ["dataset,config,budget,seed,n_cores,acc,seconds"]
+    for config, budgets, seeds in [
+        ("activeft", (100, 200), range(3)),
+        ("a-config-with-a-very-long-name", (100, 200), range(12)),
+        ("only-at-200", (200,), range(2)),
+    ]:
+        for budget in budgets:
+            for seed in seeds:
+                lines.append(f"digits,{config},{budget},{seed},{budget},"
+                             f"0.{50 + seed:02d}000,1.0")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    I.summary(path)
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if not line.startswith("==")]
+    assert len(rows) == 3, out
+    ends = []
+    for row in rows:
+        table = row.rsplit("  t~", 1)[0]
+        # Where each of the two cells ends: after its paired difference,
+        # or its "-".
+        ends.append([m.end() for m in re.finditer(r"(?:[+-]\d+\.\d\d|(?<= )-)(?= |$)",
+                                                  table)])
+    assert all(len(e) == 2 for e in ends), rows
+    assert len({tuple(e) for e in ends}) == 1, rows
