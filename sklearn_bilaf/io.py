@@ -1041,20 +1041,47 @@ def _refuse_foreign_separator(lines, delimiter, source):
             continue
         kind = "comma" if delimiter == "," else "tab"
         at = f"its line {number} holds numbers separated by {found}"
-        if delimiter == "\t":
-            fix = ("name it .csv" if found == "commas" else
-                   "save it with tabs (np.savetxt(path, X, delimiter='\\t')), "
-                   "or as .npy (np.save(path, X))")
-        elif found.startswith("semicolons,"):
-            fix = ("save it with commas between values and points as decimal "
-                   "marks (df.to_csv(path, index=False) or np.savetxt(path, X, "
-                   "delimiter=',')), or as .npy (np.save(path, X))")
+        if delimiter == "\t" and found == "commas":
+            fix = "name it .csv"
         else:
-            fix = ("save it with commas (np.savetxt(path, X, delimiter=',')), "
-                   "or as .npy (np.save(path, X))")
+            what = ("commas between values and points as decimal marks"
+                    if found.startswith("semicolons,") else f"{kind}s")
+            fix = (f"save it with {what}, e.g. in Python, with csv imported: "
+                   f"{_resave_separated(source, found, delimiter)}")
             if found == "tabs":
                 fix = f"name it .tsv, or {fix}"
         raise InputError(f"{source} is not {kind}-separated: {at}; {fix}")
+
+
+def _resave_separated(name, found, delimiter):
+    """A call (``csv`` imported) that writes the table ``name`` (as given)
+    again to a new file, its fields separated by ``delimiter`` instead of
+    what ``_foreign_separator`` ``found``, every field kept as it is (a
+    header, ids and labels too) but for decimal commas, which become points.
+
+    It replaced "np.savetxt(path, X, ...)", with a path and an X it never
+    said how to get; a table with ids or a header cannot go through
+    ``np.loadtxt`` anyway.
+    """
+    suffix = suffix_of(name)
+    base = name[:len(name) - len(suffix)] if suffix else name
+    new = _unused_name(base + ("_commas" if delimiter == "," else "_tabs"),
+                       suffix)
+    if found == "spaces":
+        # np.savetxt's header= line ("# a b c") becomes the header row.
+        rows = "line.lstrip('#').split() for line in f"
+    elif found.startswith("semicolons,"):
+        # Only fields that are numbers but for their comma: an id such as
+        # "Smith, J" keeps its comma.
+        rows = ("[v.replace(',', '.') if v.replace(',', '', 1).lstrip('-')"
+                ".isdigit() else v for v in row] for row in "
+                "csv.reader(f, delimiter=';')")
+    else:
+        separator = {"tabs": "\t", "semicolons": ";", "commas": ","}[found]
+        rows = f"csv.reader(f, delimiter={separator!r})"
+    writer = "csv.writer(g)" if delimiter == "," else "csv.writer(g, delimiter='\\t')"
+    return (f"with open({name!r}, newline='') as f, open({new!r}, 'w', "
+            f"newline='') as g: {writer}.writerows({rows})")
 
 
 def _special_columns(path, names, has_header, id_column, label_column,
@@ -1190,7 +1217,7 @@ def _parse_chunk(rows, lines, features, labels, source, hint="",
                         f"{value.strip()[:40]!r}, a number written with a comma "
                         "(a decimal comma or a thousands separator); save the "
                         "numbers without it, with a point as the decimal mark "
-                        "(1234.5), or as .npy (np.save(path, X))"
+                        "(1234.5), or as .npy"
                     ) from None
                 raise InputError(
                     f"{source}: line {line}, column {name} holds {value[:40]!r}, "

@@ -1316,8 +1316,8 @@ def _bad_inputs(tmp_path, X):
         "space-separated csv": (
             lambda: np.savetxt(tmp_path / "e.csv", X[:5]), ["e.csv"],
             "e.csv is not comma-separated: its line 1 holds numbers separated by "
-            "spaces; save it with commas (np.savetxt(path, X, delimiter=',')), "
-            "or as .npy"),
+            "spaces; save it with commas, e.g. in Python, with csv imported: "
+            "with open("),
         "space-separated csv with a header": (
             lambda: np.savetxt(tmp_path / "e.csv", X[:5], header="a b c"),
             ["e.csv"], "its line 2 holds numbers separated by spaces"),
@@ -6659,3 +6659,55 @@ def test_one_line_direction_warnings_are_told_in_command_line_terms(
                  "--core-selector", "kmeans", cwd=tmp_path)
     assert_ok(proc)
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("name, write, id_column", [
+    ("e.csv", lambda p, X: np.savetxt(p, X), None),
+    ("e.csv", lambda p, X: np.savetxt(p, X, header="a b c"), None),
+    ("e.csv", lambda p, X: np.savetxt(p, X, delimiter="\t"), None),
+    ("e.csv", lambda p, X: np.savetxt(p, X, delimiter=";"), None),
+    # R's write.csv2: quoted row names and names, decimal commas.
+    ("e.csv", lambda p, X: p.write_text(
+        '"";"a";"b";"c"\n' + "".join(
+            f'"{i}";' + ";".join(repr(float(v)).replace(".", ",") for v in row)
+            + "\n" for i, row in enumerate(X))), None),
+    # Ids with a comma of their own beside decimal commas.
+    ("e.csv", lambda p, X: p.write_text(
+        "name;a;b;c\n" + "".join(
+            f"Smith, {i};" + ";".join(repr(float(v)).replace(".", ",")
+                                      for v in row) + "\n"
+            for i, row in enumerate(X))), "name"),
+    ("e.tsv", lambda p, X: np.savetxt(p, X), None),
+    ("e.tsv", lambda p, X: np.savetxt(p, X, delimiter=";"), None),
+])
+def test_separator_advice_runs_as_given(tmp_path, monkeypatch, name, write,
+                                        id_column):
+    """The advice for a table separated otherwise than its extension says
+    was "np.savetxt(path, X, delimiter=',')", with a path and an X it never
+    said how to get (and np.loadtxt cannot read a table with ids).  It is a
+    call that writes the file again to a new one, named after no existing
+    file; run as given (csv imported), the new file loads with the same
+    values, ids and all, and the original is left as it was."""
+    import csv
+
+    from sklearn_bilaf.io import InputError, load_embeddings
+
+    monkeypatch.chdir(tmp_path)
+    X = -np.arange(15.0).reshape(5, 3) / 7
+    write(tmp_path / name, X)
+    taken = (tmp_path / name).read_bytes()
+    stem = "e_commas.csv" if name.endswith(".csv") else "e_tabs.tsv"
+    (tmp_path / stem).write_text("the user's\n")  # kept: a new name is used
+    with pytest.raises(InputError) as raised:
+        load_embeddings(name)
+    message = str(raised.value)
+    (call,) = re.findall(r"with open\(.*", message)
+    exec(call, {"csv": csv})
+    (new,) = re.findall(r"open\('([^']+)', 'w'", call)
+    assert new not in (name, stem), call
+    pool = load_embeddings(new, id_column=id_column)
+    np.testing.assert_allclose(pool.X, X, rtol=1e-15)
+    if id_column:
+        assert list(pool.ids) == [f"Smith, {i}" for i in range(5)]
+    assert (tmp_path / name).read_bytes() == taken
+    assert (tmp_path / stem).read_text() == "the user's\n"
