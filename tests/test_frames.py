@@ -1171,6 +1171,12 @@ def test_frame_columns_named_as_ids_labels_or_a_read_back_index_are_warned(
         clone(sampler).fit(pd.DataFrame(X[:, :2], columns=["x", "y"]))
 
 
+# ActiveFT's warning for a pool of one feature, which the advice for a 1-D
+# pool makes.
+_ONE_FEATURE_DIRECTIONS = (r"^ActiveFTSelector compares rows by their "
+                           r"direction, and with a single feature")
+
+
 @pytest.mark.parametrize("values", [np.arange(1.0, 31.0), np.arange(0.0)],
                          ids=["numbers", "empty"])
 def test_a_series_is_told_to_be_made_a_frame(values):
@@ -1191,9 +1197,11 @@ def test_a_series_is_told_to_be_made_a_frame(values):
         "X is 1-D (a pandas Series of shape (30,)); the selection needs a 2-D "
         "array, one row per sample and one column per feature. Reshape your "
         "data: if each value is a sample's only feature, pass X.to_frame().")
-    # The advice works.
+    # The advice works (a pool of one feature, whose rows ActiveFT, the
+    # default core stage, tells apart only by their sign: it says so).
     X = series
-    BiLAFSampler(3, random_state=0).fit(X.to_frame())
+    with pytest.warns(UserWarning, match=_ONE_FEATURE_DIRECTIONS):
+        BiLAFSampler(3, random_state=0).fit(X.to_frame())
 
 
 @pytest.mark.parametrize("kind", ["index", "range-index", "list", "array"])
@@ -1212,7 +1220,8 @@ def test_the_one_feature_hint_works_for_what_was_passed(kind):
     with pytest.raises(ValueError) as info:
         BiLAFSampler(3).fit(X)
     hint = re.search(r"pass (.+)\.$", str(info.value)).group(1)
-    BiLAFSampler(3, random_state=0).fit(eval(hint, {"np": np, "X": X}))
+    with pytest.warns(UserWarning, match=_ONE_FEATURE_DIRECTIONS):
+        BiLAFSampler(3, random_state=0).fit(eval(hint, {"np": np, "X": X}))
     with pytest.raises(ValueError) as info:
         isolation_radii(X)
     hint = re.search(r"Use (.+) for one sample, (.+) for one feature\.$",

@@ -216,12 +216,27 @@ def test_class_whose_share_exceeds_its_size():
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("core", [None, RandomSelector(4)])
 def test_one_feature(core, metric):
+    """A single feature is a valid pool.  What compares rows by their
+    direction sees only each row's sign there, and says so once: ActiveFT
+    (the default core stage), else the cosine sampler; Euclidean random
+    cores and stages warn of nothing."""
     rng = np.random.RandomState(0)
     X = np.r_[rng.normal(size=(150, 1)), rng.normal(size=(50, 1)) + 6]
     X[X == 0] = 0.5  # cosine geometry refuses zero rows
-    sampler = BiLAFSampler(25, core_selector=core, metric=metric,
-                           random_state=0).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler = BiLAFSampler(25, core_selector=core, metric=metric,
+                               random_state=0).fit(X)
     _assert_valid(sampler, 200, 25)
+    said = [str(w.message).split(" compares rows")[0] for w in caught
+            if "compares rows by their direction" in str(w.message)]
+    if core is None:
+        expected = ["ActiveFTSelector"]
+    else:
+        expected = ["BiLAFSampler(metric='cosine')"] if metric == "cosine" else []
+    assert said == expected, [str(w.message) for w in caught]
+    assert all("single feature" in str(w.message) for w in caught
+               if "compares rows by their direction" in str(w.message))
 
 
 @pytest.mark.parametrize("rounded", [False, True], ids=["continuous", "ties"])
