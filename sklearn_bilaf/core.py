@@ -2717,6 +2717,20 @@ _FEWER_CLUSTERS = re.compile(r"Number of distinct clusters \((\d+)\) found "
 _RETOLD = {}
 
 
+def _module_named_for(filename):
+    """The name of the imported module whose file is ``filename``, as the
+    warnings module matches a filter's ``module`` against it, or None.
+
+    Told again without it, a warning's module was its file's path without
+    ".py" ("/.../sklearn/cluster/_kmeans"), so that a user's filter such as
+    ``filterwarnings("ignore", module="sklearn")`` no longer applied to it.
+    """
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return None
+
+
 def _kmeans_in_own_terms(fit, who, asked_by, then, fewer=None):
     """``fit()`` (a k-means fit), its result returned, with scikit-learn's
     warning about fewer distinct clusters than ``n_clusters`` said in the
@@ -2748,7 +2762,8 @@ def _kmeans_in_own_terms(fit, who, asked_by, then, fewer=None):
                                                ConvergenceWarning):
                 warnings.warn_explicit(
                     warning.message, warning.category, warning.filename,
-                    warning.lineno, source=warning.source,
+                    warning.lineno, module=_module_named_for(warning.filename),
+                    source=warning.source,
                     registry=_RETOLD.setdefault(warning.filename, {}))
                 continue
             counts, said = match.groups(), True

@@ -3630,3 +3630,43 @@ def test_cosine_farthest_point_warns_of_rows_without_directions(make, n_features
         warnings.simplefilter("ignore")
         again = FarthestPointSelector(5, metric="cosine", random_state=0).fit(X)
     assert selector.selected_indices_.tolist() == again.selected_indices_.tolist()
+
+
+def test_warnings_told_again_after_a_kmeans_fit_keep_their_module(tmp_path,
+                                                                  monkeypatch):
+    """The selectors tell a k-means fit's other warnings again once the fit
+    is over; they were told without their module, which the warnings
+    module then took from the file's path ("/.../sklearn/cluster/_kmeans"),
+    so that a user's filter by module (``filterwarnings("ignore",
+    module="sklearn")``) no longer applied to them.  It applies as to the
+    warning first given."""
+    package = tmp_path / "retold_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "fitting.py").write_text(
+        "import warnings\n\n\n"
+        "def fit():\n"
+        "    warnings.warn('from the fit', FutureWarning)\n"
+        "    return 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from retold_pkg.fitting import fit
+
+    def run():
+        return core_module._kmeans_in_own_terms(
+            fit, "KMeansSelector", "n_cores", "then {found}.")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module="retold_pkg")
+        assert run() == 7
+    assert caught == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.filterwarnings("error", module=r"retold_pkg\.fitting$")
+        with pytest.raises(FutureWarning, match="from the fit"):
+            run()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run() == 7
+    assert [str(w.message) for w in caught] == ["from the fit"]
+    assert caught[0].filename == str(package / "fitting.py")
